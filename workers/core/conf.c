@@ -1,0 +1,482 @@
+/* Table-driven configuration: see conf.h. Values are kept as validated
+ * strings with where they came from; typed getters parse them. */
+#include <ctype.h>
+#include <errno.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conf.h"
+#include "yaml.h"
+
+#ifndef RDR_CONFIG_DIR
+#define RDR_CONFIG_DIR "/etc/redress"
+#endif
+
+#define RDR_DAY_MS (86400LL * 1000)
+
+const rdr_conf_prop_t rdr_conf_core_props[] = {
+    {"redis.url", RDR_CONF_STR, "redis://127.0.0.1:6379", 0, 0, NULL,
+     "Redis to keep shared state in: redis://[:password@]host[:port][/db] "
+     "or unix:///path"},
+    {"redis.connect_timeout", RDR_CONF_DURATION, "2s", 10, 60000, NULL,
+     "Timeout of one connection attempt"},
+    {"redis.command_timeout", RDR_CONF_DURATION, "5s", 10, 600000, NULL,
+     "Timeout of one pipeline round trip"},
+    {"redis.backoff_max", RDR_CONF_DURATION, "10s", 100, 600000, NULL,
+     "Longest wait between reconnection attempts (exponential, jittered)"},
+    {"topics.reviews", RDR_CONF_STR, "redress.reviews", 0, 0, NULL,
+     "Input: buyers' reviews"},
+    {"topics.chats", RDR_CONF_STR, "redress.chats", 0, 0, NULL,
+     "Input: chat messages between buyers and stores"},
+    {"topics.shipments", RDR_CONF_STR, "redress.shipments", 0, 0, NULL,
+     "Input: parcel tracking"},
+    {"topics.appeal_results", RDR_CONF_STR, "redress.appeal-results", 0, 0,
+     NULL, "Input: platforms' answers to appeals"},
+    {"topics.cases", RDR_CONF_STR, "redress.cases", 0, 0, NULL,
+     "Output: classifications and case transitions"},
+    {"topics.actions", RDR_CONF_STR, "redress.actions", 0, 0, NULL,
+     "Output: actions for the integrator's senders"},
+    {"topics.dlq", RDR_CONF_STR, "redress.dlq", 0, 0, NULL,
+     "Output: dead letters (original bytes with the reason in headers)"},
+    {"consumer.group", RDR_CONF_STR, "", 0, 0, NULL,
+     "Consumer group; empty: redress-<worker>"},
+    {"consumer.batch_max", RDR_CONF_INT, "500", 1, 100000, NULL,
+     "Most messages handled in one batch (one Redis pipeline)"},
+    {"consumer.batch_wait", RDR_CONF_DURATION, "20ms", 0, 10000, NULL,
+     "Longest wait to fill a batch once its first message arrived"},
+    {"output.format", RDR_CONF_ENUM, "json", 0, 0, "json|protobuf",
+     "Encoding of published messages"},
+    {"dedupe.ttl", RDR_CONF_DURATION, "7d", 60000, 365 * RDR_DAY_MS, NULL,
+     "How long an event_id is remembered to suppress replays"},
+    {"clock.source", RDR_CONF_ENUM, "system", 0, 0, "system|test",
+     "system, or test: read time from the Redis key redress:clock:now_ms"},
+    {"metrics.listen", RDR_CONF_STR, "127.0.0.1:0", 0, 0, NULL,
+     "host:port of /metrics, /healthz and /readyz (port 0: any free port)"},
+    {"log.level", RDR_CONF_ENUM, "info", 0, 0, "debug|info|warn|error",
+     "Lowest level logged"},
+    {"shutdown.timeout", RDR_CONF_DURATION, "10s", 1000, 120000, NULL,
+     "Longest drain on SIGTERM before exiting"},
+    {"paths.configs", RDR_CONF_STR, "", 0, 0, NULL,
+     "Directory of lexicons, platforms, templates; empty: beside this file"},
+    {"worker.instance", RDR_CONF_STR, "", 0, 0, NULL,
+     "Instance id in logs and metrics; empty: host-pid"},
+    {NULL, 0, NULL, 0, 0, NULL, NULL}};
+
+typedef struct rdr_confval_s {
+        const rdr_conf_prop_t *prop; /* NULL for kafka.* passthrough */
+        char *name;
+        char *value;
+        char *origin; /* "file:line" or "env NAME" or "default" */
+} rdr_confval_t;
+
+struct rdr_conf_s {
+        rdr_confval_t *vals;
+        size_t cnt, size;
+        const rdr_conf_prop_t *extra;
+        char *path;
+        char *dir;
+};
+
+static const rdr_conf_prop_t *find_prop(const rdr_conf_t *conf,
+                                        const char *name) {
+        const rdr_conf_prop_t *p;
+        for (p = rdr_conf_core_props; p->name; p++)
+                if (!strcmp(p->name, name))
+                        return p;
+        for (p = conf->extra; p && p->name; p++)
+                if (!strcmp(p->name, name))
+                        return p;
+        return NULL;
+}
+
+static rdr_confval_t *find_val(const rdr_conf_t *conf, const char *name) {
+        size_t i;
+        for (i = 0; i < conf->cnt; i++)
+                if (!strcmp(conf->vals[i].name, name))
+                        return &conf->vals[i];
+        return NULL;
+}
+
+/* Check value against prop; writes the reason (no location) to why. */
+static int validate(const rdr_conf_prop_t *p, const char *value, char *why,
+                    size_t why_size) {
+        long long v;
+        char *end;
+        switch (p->type) {
+        case RDR_CONF_STR:
+                return 0;
+        case RDR_CONF_INT:
+                errno = 0;
+                v = strtoll(value, &end, 10);
+                if (errno || end == value || *end) {
+                        snprintf(why, why_size,
+                                 "expected an integer, got '%.64s'", value);
+                        return -1;
+                }
+                if (v < p->min || v > p->max) {
+                        snprintf(why, why_size, "%lld is out of range %lld..%lld",
+                                 v, p->min, p->max);
+                        return -1;
+                }
+                return 0;
+        case RDR_CONF_DURATION:
+                if (rdr_duration_parse(value, &v) == -1) {
+                        snprintf(why, why_size,
+                                 "expected a duration like 500ms, 30s, 5m, "
+                                 "24h or 7d, got '%.64s'",
+                                 value);
+                        return -1;
+                }
+                if (v < p->min || v > p->max) {
+                        snprintf(why, why_size,
+                                 "%s is out of range %lldms..%lldms", value,
+                                 p->min, p->max);
+                        return -1;
+                }
+                return 0;
+        case RDR_CONF_BOOL:
+                if (strcmp(value, "true") && strcmp(value, "false")) {
+                        snprintf(why, why_size,
+                                 "expected true or false, got '%.64s'", value);
+                        return -1;
+                }
+                return 0;
+        case RDR_CONF_ENUM: {
+                const char *s = p->enums;
+                size_t n = strlen(value);
+                while (s && *s) {
+                        const char *bar = strchr(s, '|');
+                        size_t len = bar ? (size_t)(bar - s) : strlen(s);
+                        if (len == n && !strncmp(s, value, n))
+                                return 0;
+                        s = bar ? bar + 1 : NULL;
+                }
+                snprintf(why, why_size, "expected one of %s, got '%.64s'",
+                         p->enums, value);
+                return -1;
+        }
+        }
+        return -1;
+}
+
+static int set_val(rdr_conf_t *conf, const rdr_conf_prop_t *p,
+                   const char *name, const char *value, const char *origin) {
+        rdr_confval_t *cv = find_val(conf, name);
+        char *nv = strdup(value), *no = strdup(origin);
+        if (!nv || !no) {
+                free(nv);
+                free(no);
+                return -1;
+        }
+        if (!cv) {
+                if (conf->cnt == conf->size) {
+                        size_t ns = conf->size ? conf->size * 2 : 64;
+                        rdr_confval_t *n =
+                            realloc(conf->vals, ns * sizeof(*n));
+                        if (!n) {
+                                free(nv);
+                                free(no);
+                                return -1;
+                        }
+                        conf->vals = n;
+                        conf->size = ns;
+                }
+                cv = &conf->vals[conf->cnt];
+                memset(cv, 0, sizeof(*cv));
+                cv->name = strdup(name);
+                if (!cv->name) {
+                        free(nv);
+                        free(no);
+                        return -1;
+                }
+                cv->prop = p;
+                conf->cnt++;
+        }
+        free(cv->value);
+        free(cv->origin);
+        cv->value = nv;
+        cv->origin = no;
+        return 0;
+}
+
+void rdr_conf_destroy(rdr_conf_t *conf) {
+        size_t i;
+        if (!conf)
+                return;
+        for (i = 0; i < conf->cnt; i++) {
+                free(conf->vals[i].name);
+                free(conf->vals[i].value);
+                free(conf->vals[i].origin);
+        }
+        free(conf->vals);
+        free(conf->path);
+        free(conf->dir);
+        free(conf);
+}
+
+/* Walk a YAML map, flattening nested maps into dotted names. */
+static rdr_err_t load_map(rdr_conf_t *conf, const rdr_yaml_t *map,
+                          const char *prefix, char *errstr,
+                          size_t errstr_size) {
+        size_t i;
+        for (i = 0; i < rdr_yaml_len(map); i++) {
+                const rdr_yaml_t *v = rdr_yaml_at(map, i);
+                const char *key = rdr_yaml_key(map, i);
+                char name[256], origin[300], why[256];
+                const rdr_conf_prop_t *p;
+                int passthrough;
+                snprintf(name, sizeof(name), "%s%s%s", prefix,
+                         prefix[0] ? "." : "", key);
+                passthrough = !strncmp(name, "kafka.", 6);
+                if (rdr_yaml_type(v) == RDR_YAML_MAP) {
+                        rdr_err_t err = load_map(conf, v, name, errstr,
+                                                 errstr_size);
+                        if (err)
+                                return err;
+                        continue;
+                }
+                if (rdr_yaml_type(v) != RDR_YAML_SCALAR)
+                        return rdr_yaml_error(v, name, errstr, errstr_size,
+                                              "expected a single value, got "
+                                              "a list");
+                p = find_prop(conf, name);
+                if (!p && !passthrough)
+                        return rdr_yaml_error(v, name, errstr, errstr_size,
+                                              "unknown key (see the "
+                                              "configuration reference in "
+                                              "README.md)");
+                if (p && validate(p, rdr_yaml_scalar(v), why, sizeof(why)))
+                        return rdr_yaml_error(v, name, errstr, errstr_size,
+                                              "%s", why);
+                snprintf(origin, sizeof(origin), "%s:%d", rdr_yaml_file(v),
+                         rdr_yaml_line(v));
+                if (set_val(conf, p, name, rdr_yaml_scalar(v), origin))
+                        return RDR_ERR_NOMEM;
+        }
+        return RDR_OK;
+}
+
+/* REDRESS_FOO_BAR -> the property whose name maps to FOO_BAR. */
+static void env_name(const char *prop, char *out, size_t size) {
+        size_t i, o = 0;
+        o += (size_t)snprintf(out, size, "REDRESS_");
+        for (i = 0; prop[i] && o + 1 < size; i++)
+                out[o++] = prop[i] == '.' ? '_'
+                                          : (char)toupper((unsigned char)prop[i]);
+        out[o] = '\0';
+}
+
+extern char **environ;
+
+static rdr_err_t load_env(rdr_conf_t *conf, char *errstr, size_t errstr_size) {
+        char **e;
+        for (e = environ; *e; e++) {
+                const char *eq = strchr(*e, '=');
+                char var[256], name[256], origin[300], why[256];
+                const rdr_conf_prop_t *p = NULL;
+                const rdr_conf_prop_t *tables[2];
+                size_t n, t, i;
+                if (strncmp(*e, "REDRESS_", 8) || !eq)
+                        continue;
+                n = (size_t)(eq - *e);
+                if (n >= sizeof(var))
+                        continue;
+                memcpy(var, *e, n);
+                var[n] = '\0';
+                name[0] = '\0';
+                tables[0] = rdr_conf_core_props;
+                tables[1] = conf->extra;
+                for (t = 0; t < 2 && !p; t++) {
+                        for (i = 0; tables[t] && tables[t][i].name; i++) {
+                                char ev[256];
+                                env_name(tables[t][i].name, ev, sizeof(ev));
+                                if (!strcmp(ev, var)) {
+                                        p = &tables[t][i];
+                                        snprintf(name, sizeof(name), "%s",
+                                                 p->name);
+                                        break;
+                                }
+                        }
+                }
+                if (!p && !strcmp(var, "REDRESS_KAFKA_BOOTSTRAP")) {
+                        snprintf(name, sizeof(name), "kafka.bootstrap.servers");
+                } else if (!p && !strncmp(var, "REDRESS_KAFKA_", 14)) {
+                        size_t o = (size_t)snprintf(name, sizeof(name),
+                                                    "kafka.");
+                        for (i = 14; var[i] && o + 1 < sizeof(name); i++)
+                                name[o++] = var[i] == '_'
+                                                ? '.'
+                                                : (char)tolower(
+                                                      (unsigned char)var[i]);
+                        name[o] = '\0';
+                } else if (!p) {
+                        /* Other REDRESS_* variables belong to scripts. */
+                        continue;
+                }
+                if (p && validate(p, eq + 1, why, sizeof(why))) {
+                        snprintf(errstr, errstr_size,
+                                 "environment %s: key '%s': %s", var, name,
+                                 why);
+                        return RDR_ERR_CONFIG;
+                }
+                snprintf(origin, sizeof(origin), "environment %s", var);
+                if (set_val(conf, p, name, eq + 1, origin))
+                        return RDR_ERR_NOMEM;
+        }
+        return RDR_OK;
+}
+
+static int set_defaults(rdr_conf_t *conf, const rdr_conf_prop_t *table) {
+        for (; table && table->name; table++)
+                if (set_val(conf, table, table->name, table->def, "default"))
+                        return -1;
+        return 0;
+}
+
+rdr_conf_t *rdr_conf_new(const char *path, const rdr_conf_prop_t *extra,
+                         char *errstr, size_t errstr_size) {
+        rdr_conf_t *conf = calloc(1, sizeof(*conf));
+        rdr_yaml_t *root = NULL;
+        const char *cdir;
+        char *tmp;
+        if (!conf)
+                goto nomem;
+        conf->extra = extra;
+        if (!path)
+                path = getenv("REDRESS_CONFIG");
+        if (!path || !*path)
+                path = RDR_CONFIG_DIR "/redress.yaml";
+        conf->path = strdup(path);
+        if (!conf->path || set_defaults(conf, rdr_conf_core_props) ||
+            set_defaults(conf, extra))
+                goto nomem;
+        root = rdr_yaml_load_file(path, errstr, errstr_size);
+        if (!root)
+                goto err;
+        if (rdr_yaml_type(root) != RDR_YAML_MAP) {
+                rdr_yaml_error(root, "(top level)", errstr, errstr_size,
+                               "expected a mapping of sections");
+                goto err;
+        }
+        if (load_map(conf, root, "", errstr, errstr_size))
+                goto err;
+        rdr_yaml_destroy(root);
+        root = NULL;
+        if (load_env(conf, errstr, errstr_size))
+                goto err;
+        cdir = rdr_conf_str(conf, "paths.configs");
+        if (cdir[0]) {
+                conf->dir = strdup(cdir);
+        } else {
+                tmp = strdup(path);
+                if (tmp)
+                        conf->dir = strdup(dirname(tmp));
+                free(tmp);
+        }
+        if (!conf->dir)
+                goto nomem;
+        return conf;
+nomem:
+        snprintf(errstr, errstr_size, "out of memory");
+err:
+        rdr_yaml_destroy(root);
+        rdr_conf_destroy(conf);
+        return NULL;
+}
+
+rdr_err_t rdr_conf_set(rdr_conf_t *conf, const char *name, const char *value,
+                       char *errstr, size_t errstr_size) {
+        const rdr_conf_prop_t *p = find_prop(conf, name);
+        char why[256];
+        if (!p && strncmp(name, "kafka.", 6)) {
+                snprintf(errstr, errstr_size, "key '%s': unknown key", name);
+                return RDR_ERR_CONFIG;
+        }
+        if (p && validate(p, value, why, sizeof(why))) {
+                snprintf(errstr, errstr_size, "key '%s': %s", name, why);
+                return RDR_ERR_CONFIG;
+        }
+        return set_val(conf, p, name, value, "command line") ? RDR_ERR_NOMEM
+                                                             : RDR_OK;
+}
+
+static const rdr_confval_t *must_find(const rdr_conf_t *conf,
+                                      const char *name) {
+        const rdr_confval_t *cv = find_val(conf, name);
+        if (!cv || !cv->prop) {
+                fprintf(stderr, "redress: bug: configuration key '%s' is "
+                                "not in any table\n",
+                        name);
+                abort();
+        }
+        return cv;
+}
+
+const char *rdr_conf_str(const rdr_conf_t *conf, const char *name) {
+        return must_find(conf, name)->value;
+}
+
+long long rdr_conf_int(const rdr_conf_t *conf, const char *name) {
+        const rdr_confval_t *cv = must_find(conf, name);
+        long long v = 0;
+        if (cv->prop->type == RDR_CONF_DURATION)
+                rdr_duration_parse(cv->value, &v);
+        else
+                v = strtoll(cv->value, NULL, 10);
+        return v;
+}
+
+int rdr_conf_bool(const rdr_conf_t *conf, const char *name) {
+        return !strcmp(must_find(conf, name)->value, "true");
+}
+
+const char *rdr_conf_dir(const rdr_conf_t *conf) {
+        return conf->dir;
+}
+
+const char *rdr_conf_path(const rdr_conf_t *conf) {
+        return conf->path;
+}
+
+rdr_err_t rdr_conf_kafka_apply(const rdr_conf_t *conf, rd_kafka_conf_t *kconf,
+                               char *errstr, size_t errstr_size) {
+        size_t i;
+        for (i = 0; i < conf->cnt; i++) {
+                const rdr_confval_t *cv = &conf->vals[i];
+                char why[512];
+                if (cv->prop || strncmp(cv->name, "kafka.", 6))
+                        continue;
+                if (rd_kafka_conf_set(kconf, cv->name + 6, cv->value, why,
+                                      sizeof(why)) != RD_KAFKA_CONF_OK) {
+                        snprintf(errstr, errstr_size, "%s: key '%s': %s",
+                                 cv->origin, cv->name, why);
+                        return RDR_ERR_CONFIG;
+                }
+        }
+        return RDR_OK;
+}
+
+int rdr_conf_kafka_isset(const rdr_conf_t *conf, const char *prop) {
+        char name[256];
+        snprintf(name, sizeof(name), "kafka.%s", prop);
+        return find_val(conf, name) != NULL;
+}
+
+static void doc_table(const rdr_conf_prop_t *p, FILE *fp) {
+        static const char *const types[] = {"string", "integer", "duration",
+                                            "boolean", "enum"};
+        for (; p && p->name; p++)
+                fprintf(fp, "| `%s` | %s%s%s | `%s` | %s |\n", p->name,
+                        types[p->type], p->enums ? ": " : "",
+                        p->enums ? p->enums : "", p->def, p->doc);
+}
+
+void rdr_conf_doc(const rdr_conf_prop_t *extra, void *fp) {
+        fprintf(fp, "| key | type | default | meaning |\n|---|---|---|---|\n");
+        doc_table(rdr_conf_core_props, fp);
+        doc_table(extra, fp);
+        fprintf(fp, "| `kafka.*` | string | | passed to librdkafka as is "
+                    "(bootstrap.servers, security.protocol, ...) |\n");
+}

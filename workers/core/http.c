@@ -1,0 +1,209 @@
+/* A minimal HTTP/1.0 responder for the three operations endpoints. It reads
+ * the request line, ignores headers, answers and closes. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "http.h"
+#include "log.h"
+
+struct rdr_http_s {
+        int fd;
+        int port;
+        int stop_pipe[2];
+        pthread_t thread;
+        rdr_metrics_t *m;
+        rdr_http_probe_t *health, *ready;
+        void *opaque;
+};
+
+static void write_all(int fd, const char *p, size_t n) {
+        while (n > 0) {
+                ssize_t w = write(fd, p, n);
+                if (w < 0 && errno == EINTR)
+                        continue;
+                if (w <= 0)
+                        return;
+                p += w;
+                n -= (size_t)w;
+        }
+}
+
+static void respond(int fd, int status, const char *ctype, const char *body) {
+        char head[256];
+        size_t blen = strlen(body);
+        int n = snprintf(head, sizeof(head),
+                         "HTTP/1.0 %d %s\r\nContent-Type: %s\r\n"
+                         "Content-Length: %zu\r\nConnection: close\r\n\r\n",
+                         status,
+                         status == 200   ? "OK"
+                         : status == 404 ? "Not Found"
+                         : status == 405 ? "Method Not Allowed"
+                                         : "Service Unavailable",
+                         ctype, blen);
+        write_all(fd, head, (size_t)n);
+        write_all(fd, body, blen);
+}
+
+static void serve(rdr_http_t *h, int cfd) {
+        char req[1024], why[512], body[600];
+        size_t got = 0;
+        struct pollfd pfd = {cfd, POLLIN, 0};
+        /* Read until the end of the request line or 1 s passes. */
+        while (got < sizeof(req) - 1 && !memchr(req, '\n', got)) {
+                ssize_t r;
+                if (poll(&pfd, 1, 1000) <= 0)
+                        return;
+                r = read(cfd, req + got, sizeof(req) - 1 - got);
+                if (r <= 0)
+                        return;
+                got += (size_t)r;
+        }
+        req[got] = '\0';
+        if (strncmp(req, "GET ", 4)) {
+                respond(cfd, 405, "text/plain", "only GET\n");
+                return;
+        }
+        if (!strncmp(req + 4, "/metrics", 8) &&
+            (req[12] == ' ' || req[12] == '?')) {
+                char *text = rdr_metrics_render(h->m);
+                respond(cfd, text ? 200 : 503,
+                        "text/plain; version=0.0.4; charset=utf-8",
+                        text ? text : "render failed\n");
+                free(text);
+        } else if (!strncmp(req + 4, "/healthz ", 9) ||
+                   !strncmp(req + 4, "/readyz ", 8)) {
+                int is_ready = req[5] == 'r';
+                rdr_http_probe_t *probe = is_ready ? h->ready : h->health;
+                int ok;
+                why[0] = '\0';
+                ok = probe ? probe(h->opaque, why, sizeof(why)) : 1;
+                snprintf(body, sizeof(body), "%s%s%s\n", ok ? "ok" : "not ok",
+                         why[0] ? ": " : "", why);
+                respond(cfd, ok ? 200 : 503, "text/plain", body);
+        } else {
+                respond(cfd, 404, "text/plain",
+                        "try /metrics, /healthz or /readyz\n");
+        }
+}
+
+static void *http_main(void *arg) {
+        rdr_http_t *h = arg;
+        for (;;) {
+                struct pollfd pfds[2] = {{h->fd, POLLIN, 0},
+                                         {h->stop_pipe[0], POLLIN, 0}};
+                int cfd;
+                if (poll(pfds, 2, -1) < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        break;
+                }
+                if (pfds[1].revents)
+                        break;
+                if (!(pfds[0].revents & POLLIN))
+                        continue;
+                cfd = accept(h->fd, NULL, NULL);
+                if (cfd < 0)
+                        continue;
+                serve(h, cfd);
+                close(cfd);
+        }
+        return NULL;
+}
+
+rdr_http_t *rdr_http_start(const char *listen_addr, rdr_metrics_t *m,
+                           rdr_http_probe_t *health, rdr_http_probe_t *ready,
+                           void *opaque, char *errstr, size_t errstr_size) {
+        rdr_http_t *h = calloc(1, sizeof(*h));
+        struct addrinfo hints, *ai = NULL;
+        char host[256];
+        const char *colon = strrchr(listen_addr, ':');
+        struct sockaddr_storage ss;
+        socklen_t sl = sizeof(ss);
+        int one = 1, rc;
+        if (!h) {
+                snprintf(errstr, errstr_size, "out of memory");
+                return NULL;
+        }
+        h->fd = -1;
+        h->stop_pipe[0] = h->stop_pipe[1] = -1;
+        h->m = m;
+        h->health = health;
+        h->ready = ready;
+        h->opaque = opaque;
+        if (!colon || (size_t)(colon - listen_addr) >= sizeof(host)) {
+                snprintf(errstr, errstr_size,
+                         "metrics.listen '%s': expected host:port",
+                         listen_addr);
+                goto err;
+        }
+        memcpy(host, listen_addr, (size_t)(colon - listen_addr));
+        host[colon - listen_addr] = '\0';
+        memset(&hints, 0, sizeof(hints));
+        hints.ai_family = AF_UNSPEC;
+        hints.ai_socktype = SOCK_STREAM;
+        hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+        rc = getaddrinfo(host[0] ? host : NULL, colon + 1, &hints, &ai);
+        if (rc) {
+                snprintf(errstr, errstr_size, "metrics.listen '%s': %s",
+                         listen_addr, gai_strerror(rc));
+                goto err;
+        }
+        h->fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (h->fd < 0)
+                goto syserr;
+        setsockopt(h->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+        if (bind(h->fd, ai->ai_addr, ai->ai_addrlen) || listen(h->fd, 16))
+                goto syserr;
+        if (getsockname(h->fd, (struct sockaddr *)&ss, &sl))
+                goto syserr;
+        h->port = ntohs(ss.ss_family == AF_INET6
+                            ? ((struct sockaddr_in6 *)&ss)->sin6_port
+                            : ((struct sockaddr_in *)&ss)->sin_port);
+        freeaddrinfo(ai);
+        ai = NULL;
+        if (pipe(h->stop_pipe))
+                goto syserr;
+        if (pthread_create(&h->thread, NULL, http_main, h)) {
+                snprintf(errstr, errstr_size, "cannot start HTTP thread");
+                goto err;
+        }
+        return h;
+syserr:
+        snprintf(errstr, errstr_size, "metrics.listen '%s': %s", listen_addr,
+                 strerror(errno));
+err:
+        if (ai)
+                freeaddrinfo(ai);
+        if (h->fd >= 0)
+                close(h->fd);
+        if (h->stop_pipe[0] >= 0) {
+                close(h->stop_pipe[0]);
+                close(h->stop_pipe[1]);
+        }
+        free(h);
+        return NULL;
+}
+
+int rdr_http_port(const rdr_http_t *h) {
+        return h->port;
+}
+
+void rdr_http_stop(rdr_http_t *h) {
+        if (!h)
+                return;
+        if (write(h->stop_pipe[1], "x", 1) == 1)
+                pthread_join(h->thread, NULL);
+        close(h->stop_pipe[0]);
+        close(h->stop_pipe[1]);
+        close(h->fd);
+        free(h);
+}

@@ -1,0 +1,120 @@
+/* JSON-lines logger. Lines are built with jansson (correct escaping of any
+ * bytes a message may carry) and written with one write(2) call. */
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+
+static char rdr_log_worker[64] = "redress";
+static char rdr_log_instance[128] = "";
+static volatile int rdr_log_min = RDR_LOG_INFO;
+
+static const char *const rdr_log_names[RDR_LOG__CNT] = {"debug", "info",
+                                                        "warn", "error"};
+
+void rdr_log_init(const char *worker, const char *instance,
+                  rdr_loglevel_t min_level) {
+        snprintf(rdr_log_worker, sizeof(rdr_log_worker), "%s",
+                 worker ? worker : "redress");
+        snprintf(rdr_log_instance, sizeof(rdr_log_instance), "%s",
+                 instance ? instance : "");
+        rdr_log_min = min_level;
+}
+
+int rdr_log_level_parse(const char *name) {
+        int i;
+        for (i = 0; i < RDR_LOG__CNT; i++)
+                if (!strcmp(name, rdr_log_names[i]))
+                        return i;
+        if (!strcmp(name, "warning"))
+                return RDR_LOG_WARN;
+        return -1;
+}
+
+void rdr_log_set_level(rdr_loglevel_t min_level) {
+        rdr_log_min = min_level;
+}
+
+int rdr_log_enabled(rdr_loglevel_t level) {
+        return (int)level >= rdr_log_min;
+}
+
+/* A JSON string of s; bytes that are not valid UTF-8 become '?'. */
+static json_t *log_string(const char *s) {
+        json_t *js = json_string(s);
+        char buf[2048];
+        size_t i;
+        if (js)
+                return js;
+        snprintf(buf, sizeof(buf), "%s", s);
+        for (i = 0; buf[i]; i++)
+                if ((unsigned char)buf[i] >= 0x80)
+                        buf[i] = '?';
+        return json_string(buf);
+}
+
+static void log_emit(rdr_loglevel_t level, const char *event,
+                     const char *const *kv, const char *fmt, va_list ap) {
+        char msg[2048], ts[96];
+        struct timeval tv;
+        struct tm tm;
+        json_t *o;
+        char *line;
+        size_t len;
+
+        if (!rdr_log_enabled(level))
+                return;
+        vsnprintf(msg, sizeof(msg), fmt, ap);
+        gettimeofday(&tv, NULL);
+        gmtime_r(&tv.tv_sec, &tm);
+        snprintf(ts, sizeof(ts), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
+                 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+                 tm.tm_min, tm.tm_sec, (int)(tv.tv_usec / 1000));
+
+        o = json_object();
+        if (!o)
+                return;
+        json_object_set_new(o, "ts", json_string(ts));
+        json_object_set_new(o, "level", json_string(rdr_log_names[level]));
+        json_object_set_new(o, "worker", json_string(rdr_log_worker));
+        if (rdr_log_instance[0])
+                json_object_set_new(o, "instance",
+                                    json_string(rdr_log_instance));
+        json_object_set_new(o, "event", json_string(event));
+        /* Messages may quote raw input: keep the line valid JSON whatever
+         * bytes it holds. */
+        json_object_set_new(o, "msg", log_string(msg));
+        for (; kv && kv[0] && kv[1]; kv += 2)
+                json_object_set_new(o, kv[0], log_string(kv[1]));
+        line = json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII);
+        json_decref(o);
+        if (!line)
+                return;
+        len = strlen(line);
+        line[len] = '\n'; /* json_dumps leaves room: overwrite NUL */
+        if (write(STDERR_FILENO, line, len + 1) < 0) {
+                /* Nothing more to do if stderr is gone. */
+        }
+        free(line);
+}
+
+void rdr_log(rdr_loglevel_t level, const char *event, const char *fmt, ...) {
+        va_list ap;
+        va_start(ap, fmt);
+        log_emit(level, event, NULL, fmt, ap);
+        va_end(ap);
+}
+
+void rdr_log_kv(rdr_loglevel_t level, const char *event,
+                const char *const *kv, const char *fmt, ...) {
+        va_list ap;
+        va_start(ap, fmt);
+        log_emit(level, event, kv, fmt, ap);
+        va_end(ap);
+}

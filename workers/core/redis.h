@@ -1,0 +1,72 @@
+/* Redis for the workers: one synchronous hiredis connection, used in
+ * pipelined batches. Connects lazily and reconnects with exponential backoff,
+ * so a worker starts and reports itself unready while Redis is away instead
+ * of dying. Lua scripts are registered once, loaded on every (re)connect,
+ * called with EVALSHA and reloaded on NOSCRIPT. */
+#ifndef RDR_REDIS_H
+#define RDR_REDIS_H
+
+#include <hiredis/hiredis.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+
+typedef struct rdr_redis_s rdr_redis_t;
+
+/** Parse url (redis://[[user]:password@]host[:port][/db] or
+ *  unix:///path/to.sock[?db=N]) and return a client that is not yet
+ *  connected, or NULL with the reason in errstr. */
+rdr_redis_t *rdr_redis_new(const char *url, int connect_timeout_ms,
+                           int command_timeout_ms, int backoff_max_ms,
+                           char *errstr, size_t errstr_size);
+void rdr_redis_destroy(rdr_redis_t *rr);
+
+/** Register a Lua script under a name (for logs). lua is copied. Returns the
+ *  script id for rdr_redis_eval(), or -1 on out of memory. Register scripts
+ *  before the first command. */
+int rdr_redis_script_add(rdr_redis_t *rr, const char *name, const char *lua);
+
+/** Connect (and load scripts) unless connected. While a previous attempt's
+ *  backoff has not elapsed, fails fast with RDR_ERR_REDIS. */
+rdr_err_t rdr_redis_connect(rdr_redis_t *rr);
+/** 1 if the last operation found Redis reachable. */
+int rdr_redis_is_up(const rdr_redis_t *rr);
+/** The last connection error (static until the next failure). */
+const char *rdr_redis_errstr(const rdr_redis_t *rr);
+
+/* Pipelines: queue commands, then rdr_redis_exec() sends them in one round
+ * trip and reads every reply. Arguments are copied when queued. */
+void rdr_redis_cmd(rdr_redis_t *rr, int argc, const char **argv,
+                   const size_t *argvlen);
+void rdr_redis_cmdf(rdr_redis_t *rr, const char *fmt, ...);
+/** Queue EVALSHA of a registered script with nkeys keys then args: argv
+ *  holds the keys followed by the arguments (argc entries in all). */
+void rdr_redis_eval(rdr_redis_t *rr, int script, int nkeys, int argc,
+                    const char **argv, const size_t *argvlen);
+size_t rdr_redis_queued(const rdr_redis_t *rr);
+
+/** Send everything queued and read the replies. A broken connection is
+ *  re-established once and the whole pipeline resent (callers queue only
+ *  idempotent commands); a NOSCRIPT reply reloads the scripts and resends
+ *  that command. Returns RDR_OK when every reply was read (replies may still
+ *  be Redis errors: check each), else RDR_ERR_REDIS or RDR_ERR_NOMEM and the
+ *  queue is kept for a retry. */
+rdr_err_t rdr_redis_exec(rdr_redis_t *rr);
+/** Reply i of the last exec (owned by the client; valid until the next
+ *  exec or reset), or NULL. */
+const redisReply *rdr_redis_reply(const rdr_redis_t *rr, size_t i);
+size_t rdr_redis_replies(const rdr_redis_t *rr);
+/** Drop queued commands and replies. */
+void rdr_redis_reset(rdr_redis_t *rr);
+
+/** Counters for metrics: round trips made, commands sent, reconnects. */
+uint64_t rdr_redis_roundtrips(const rdr_redis_t *rr);
+uint64_t rdr_redis_commands(const rdr_redis_t *rr);
+uint64_t rdr_redis_reconnects(const rdr_redis_t *rr);
+
+/** A one-off command outside any pipeline (startup, tools). The reply is
+ *  the caller's to free with freeReplyObject(); NULL on transport error. */
+redisReply *rdr_redis_command(rdr_redis_t *rr, const char *fmt, ...);
+
+#endif

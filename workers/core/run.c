@@ -1,0 +1,1346 @@
+/* The run loop (see run.h): configuration, signals, the consumer and
+ * producer, batches, the apply/publish/ack cycle, offsets, retries with
+ * backoff, health and the clean drain on SIGTERM. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <librdkafka/rdkafka.h>
+
+#include "http.h"
+#include "log.h"
+#include "outbox.h"
+#include "run.h"
+
+#define RDR_MAX_RETRY_BACKOFF_MS 5000
+
+static const char rdr_apply_lua[] =
+    "-- Apply one event's effects atomically, once per event id.\n"
+    "-- KEYS: dedupe, outbox, hash, set. ARGV: ttl_ms, #hash strings,\n"
+    "-- #set members, #entries, hash f/v..., members..., entry id/value...\n"
+    "if redis.call('EXISTS', KEYS[1]) == 1 then\n"
+    "  return {0, redis.call('HGETALL', KEYS[2])}\n"
+    "end\n"
+    "local ttl = ARGV[1]\n"
+    "local nh, ns, ne = tonumber(ARGV[2]), tonumber(ARGV[3]), "
+    "tonumber(ARGV[4])\n"
+    "redis.call('SET', KEYS[1], '1', 'PX', ttl)\n"
+    "local i = 5\n"
+    "if nh > 0 then redis.call('HSET', KEYS[3], unpack(ARGV, i, i + nh - 1)) "
+    "end\n"
+    "i = i + nh\n"
+    "if ns > 0 then redis.call('SADD', KEYS[4], unpack(ARGV, i, i + ns - 1)) "
+    "end\n"
+    "i = i + ns\n"
+    "if ne > 0 then\n"
+    "  redis.call('HSET', KEYS[2], unpack(ARGV, i, i + 2 * ne - 1))\n"
+    "  redis.call('PEXPIRE', KEYS[2], ttl)\n"
+    "end\n"
+    "return {1}\n";
+
+/* An outbox entry to publish (or a timer to arm) and acknowledge. */
+typedef struct rdr_pub_s {
+        char *outbox_key;
+        char *id;
+        size_t id_len;
+        char *entry;
+        size_t entry_len;
+} rdr_pub_t;
+
+/* A queued apply: which replies of the pipeline belong to it, and its own
+ * entries to publish if it turns out new. */
+typedef struct rdr_pending_apply_s {
+        size_t reply_idx;
+        size_t pub_first, pub_cnt; /* in w->staged */
+        char *outbox_key;
+} rdr_pending_apply_t;
+
+typedef struct rdr_vec_s {
+        void *p;
+        size_t cnt, size, elem;
+} rdr_vec_t;
+
+static void *vec_push(rdr_vec_t *v) {
+        if (v->cnt == v->size) {
+                size_t ns = v->size ? v->size * 2 : 64;
+                void *np = realloc(v->p, ns * v->elem);
+                if (!np)
+                        return NULL;
+                v->p = np;
+                v->size = ns;
+        }
+        return (char *)v->p + v->elem * v->cnt++;
+}
+
+struct rdr_worker_s {
+        const rdr_worker_def_t *def;
+        void *opaque;
+        rdr_conf_t *conf;
+        rdr_redis_t *redis;
+        rdr_clock_t *clock;
+        rdr_metrics_t *metrics;
+        rdr_http_t *http;
+        rd_kafka_t *consumer;
+        rd_kafka_t *producer;
+        char instance[128];
+        int protobuf;
+        int cooperative;
+        int apply_script;
+        int64_t now_ms;
+
+        /* The batch in hand. */
+        rd_kafka_message_t **rkmsgs;
+        rdr_msg_t *msgs;
+        size_t batch_cnt, batch_max;
+        int64_t batch_wait_ms;
+
+        /* Effects of the batch. */
+        rdr_vec_t applies; /* rdr_pending_apply_t */
+        rdr_vec_t staged;  /* rdr_pub_t: entries of queued applies */
+        rdr_vec_t pubs;    /* rdr_pub_t: to publish and ack */
+
+        /* Delivery state of the current flush (producer thread writes, the
+         * loop reads after rd_kafka_flush/poll: serialised by librdkafka's
+         * callback dispatch on rd_kafka_poll/flush in this thread). */
+        int dr_failed;
+        char dr_err[256];
+
+        /* Health, read by the HTTP thread. */
+        volatile int kafka_up;
+        volatile int topics_ok;
+        volatile int64_t heartbeat_ms;
+        volatile int running;
+
+        rdr_metric_t *m_consumed, *m_dlq, *m_dup, *m_published,
+            *m_batches, *m_retries, *m_latency, *m_batch_seconds, *m_up,
+            *m_ready, *m_kafka_errors, *m_redis_rt, *m_redis_cmds,
+            *m_redis_reconnects, *m_offsets_refused, *m_rebalances;
+        uint64_t last_rt, last_cmds, last_reconnects;
+};
+
+static volatile sig_atomic_t rdr_stop_signal = 0;
+
+static void on_signal(int sig) {
+        rdr_stop_signal = sig;
+}
+
+const rdr_conf_t *rdr_worker_conf(const rdr_worker_t *w) {
+        return w->conf;
+}
+rdr_redis_t *rdr_worker_redis(rdr_worker_t *w) {
+        return w->redis;
+}
+rdr_metrics_t *rdr_worker_metrics(rdr_worker_t *w) {
+        return w->metrics;
+}
+const char *rdr_worker_name(const rdr_worker_t *w) {
+        return w->def->name;
+}
+int64_t rdr_worker_now_ms(const rdr_worker_t *w) {
+        return w->now_ms;
+}
+int rdr_worker_protobuf(const rdr_worker_t *w) {
+        return w->protobuf;
+}
+
+/* ---- Effects ---- */
+
+static void pub_free(rdr_pub_t *p) {
+        free(p->outbox_key);
+        free(p->id);
+        free(p->entry);
+}
+
+static void effects_reset(rdr_worker_t *w) {
+        size_t i;
+        rdr_pending_apply_t *pa = w->applies.p;
+        rdr_pub_t *st = w->staged.p, *pb = w->pubs.p;
+        for (i = 0; i < w->applies.cnt; i++)
+                free(pa[i].outbox_key);
+        for (i = 0; i < w->staged.cnt; i++)
+                pub_free(&st[i]);
+        for (i = 0; i < w->pubs.cnt; i++)
+                pub_free(&pb[i]);
+        w->applies.cnt = w->staged.cnt = w->pubs.cnt = 0;
+        rdr_redis_reset(w->redis);
+}
+
+static char *memdup(const void *p, size_t n) {
+        char *d = malloc(n + 1);
+        if (!d)
+                return NULL;
+        memcpy(d, p, n);
+        d[n] = '\0';
+        return d;
+}
+
+static rdr_err_t pub_fill(rdr_pub_t *p, const char *outbox_key,
+                          const char *id, size_t id_len, const char *entry,
+                          size_t entry_len) {
+        p->outbox_key = strdup(outbox_key);
+        p->id = memdup(id, id_len);
+        p->id_len = id_len;
+        p->entry = memdup(entry, entry_len);
+        p->entry_len = entry_len;
+        if (!p->outbox_key || !p->id || !p->entry) {
+                pub_free(p);
+                return RDR_ERR_NOMEM;
+        }
+        return RDR_OK;
+}
+
+rdr_err_t rdr_worker_publish_entry(rdr_worker_t *w, const char *outbox_key,
+                                   const char *id, size_t id_len,
+                                   const char *entry, size_t entry_len) {
+        rdr_pub_t *p = vec_push(&w->pubs);
+        if (!p)
+                return RDR_ERR_NOMEM;
+        if (pub_fill(p, outbox_key, id, id_len, entry, entry_len)) {
+                w->pubs.cnt--;
+                return RDR_ERR_NOMEM;
+        }
+        return RDR_OK;
+}
+
+rdr_err_t rdr_worker_apply(rdr_worker_t *w, const rdr_apply_t *a) {
+        size_t n = 8 + a->hash_fv_cnt + a->set_members_cnt +
+                   2 * a->entries_cnt;
+        const char **argv = calloc(n, sizeof(*argv));
+        size_t *lens = calloc(n, sizeof(*lens));
+        char ttl[32], nh[32], ns[32], ne[32];
+        size_t i, k = 0;
+        rdr_pending_apply_t *pa;
+        rdr_err_t err = RDR_ERR_NOMEM;
+        if (!argv || !lens)
+                goto done;
+        argv[k++] = a->dedupe_key;
+        argv[k++] = a->outbox_key;
+        argv[k++] = a->hash_key ? a->hash_key : a->outbox_key;
+        argv[k++] = a->set_key ? a->set_key : a->outbox_key;
+        snprintf(ttl, sizeof(ttl), "%lld", (long long)a->ttl_ms);
+        snprintf(nh, sizeof(nh), "%zu", a->hash_key ? a->hash_fv_cnt : 0);
+        snprintf(ns, sizeof(ns), "%zu",
+                 a->set_key ? a->set_members_cnt : 0);
+        snprintf(ne, sizeof(ne), "%zu", a->entries_cnt);
+        argv[k++] = ttl;
+        argv[k++] = nh;
+        argv[k++] = ns;
+        argv[k++] = ne;
+        for (i = 0; i < k; i++)
+                lens[i] = strlen(argv[i]);
+        if (a->hash_key)
+                for (i = 0; i < a->hash_fv_cnt; i++, k++) {
+                        argv[k] = a->hash_fv[i];
+                        lens[k] = strlen(a->hash_fv[i]);
+                }
+        if (a->set_key)
+                for (i = 0; i < a->set_members_cnt; i++, k++) {
+                        argv[k] = a->set_members[i];
+                        lens[k] = strlen(a->set_members[i]);
+                }
+        pa = vec_push(&w->applies);
+        if (!pa)
+                goto done;
+        pa->reply_idx = rdr_redis_queued(w->redis);
+        pa->pub_first = w->staged.cnt;
+        pa->pub_cnt = 0;
+        pa->outbox_key = strdup(a->outbox_key);
+        if (!pa->outbox_key) {
+                w->applies.cnt--;
+                goto done;
+        }
+        for (i = 0; i < a->entries_cnt; i++) {
+                rdr_pub_t *p = vec_push(&w->staged);
+                if (!p || pub_fill(p, a->outbox_key, a->entry_ids[i],
+                                   strlen(a->entry_ids[i]), a->entries[i],
+                                   a->entry_lens[i])) {
+                        if (p)
+                                w->staged.cnt--;
+                        goto done;
+                }
+                pa->pub_cnt++;
+                argv[k] = a->entry_ids[i];
+                lens[k++] = strlen(a->entry_ids[i]);
+                argv[k] = a->entries[i];
+                lens[k++] = a->entry_lens[i];
+        }
+        rdr_redis_eval(w->redis, w->apply_script, 4, (int)k, argv, lens);
+        err = RDR_OK;
+done:
+        free(argv);
+        free(lens);
+        return err;
+}
+
+static int pub_seen(rdr_worker_t *w, const char *outbox_key, const char *id,
+                    size_t id_len) {
+        rdr_pub_t *pb = w->pubs.p;
+        size_t i;
+        for (i = 0; i < w->pubs.cnt; i++)
+                if (pb[i].id_len == id_len && !memcmp(pb[i].id, id, id_len) &&
+                    !strcmp(pb[i].outbox_key, outbox_key))
+                        return 1;
+        return 0;
+}
+
+/* Turn the replies of the apply scripts into the publication list. */
+static rdr_err_t collect_applies(rdr_worker_t *w) {
+        rdr_pending_apply_t *pa = w->applies.p;
+        rdr_pub_t *st = w->staged.p;
+        size_t i, j;
+        for (i = 0; i < w->applies.cnt; i++) {
+                const redisReply *r = rdr_redis_reply(w->redis,
+                                                      pa[i].reply_idx);
+                if (!r || r->type == REDIS_REPLY_ERROR ||
+                    r->type != REDIS_REPLY_ARRAY || r->elements < 1) {
+                        rdr_log(RDR_LOG_ERROR, "redis.script_error",
+                                "apply script failed: %s",
+                                r && r->type == REDIS_REPLY_ERROR
+                                    ? r->str
+                                    : "unexpected reply");
+                        return RDR_ERR_REDIS;
+                }
+                if (r->element[0]->integer == 1) {
+                        /* New: publish the entries it stored. */
+                        for (j = 0; j < pa[i].pub_cnt; j++) {
+                                rdr_pub_t *p = vec_push(&w->pubs);
+                                if (!p)
+                                        return RDR_ERR_NOMEM;
+                                *p = st[pa[i].pub_first + j];
+                                memset(&st[pa[i].pub_first + j], 0,
+                                       sizeof(*p));
+                        }
+                        continue;
+                }
+                /* A replay: publish what is still pending. */
+                rdr_metric_add(w->m_dup, NULL, 1);
+                if (r->elements < 2 ||
+                    r->element[1]->type != REDIS_REPLY_ARRAY)
+                        continue;
+                for (j = 0; j + 1 < r->element[1]->elements; j += 2) {
+                        const redisReply *id = r->element[1]->element[j];
+                        const redisReply *ev = r->element[1]->element[j + 1];
+                        if (pub_seen(w, pa[i].outbox_key, id->str, id->len))
+                                continue;
+                        if (rdr_worker_publish_entry(w, pa[i].outbox_key,
+                                                     id->str, id->len, ev->str,
+                                                     ev->len))
+                                return RDR_ERR_NOMEM;
+                }
+        }
+        return RDR_OK;
+}
+
+/* ---- Kafka ---- */
+
+static void dr_msg_cb(rd_kafka_t *rk, const rd_kafka_message_t *rkm,
+                      void *opaque) {
+        rdr_worker_t *w = opaque;
+        (void)rk;
+        if (rkm->err) {
+                w->dr_failed++;
+                snprintf(w->dr_err, sizeof(w->dr_err), "%s: %s",
+                         rd_kafka_topic_name(rkm->rkt),
+                         rd_kafka_err2str(rkm->err));
+        } else {
+                rdr_metric_add(w->m_published, rd_kafka_topic_name(rkm->rkt),
+                               1);
+        }
+}
+
+static void error_cb(rd_kafka_t *rk, int err, const char *reason,
+                     void *opaque) {
+        rdr_worker_t *w = opaque;
+        (void)rk;
+        rdr_metric_add(w->m_kafka_errors,
+                       rd_kafka_err2name((rd_kafka_resp_err_t)err), 1);
+        if (err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN)
+                w->kafka_up = 0;
+        rdr_log(err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN ||
+                        err == RD_KAFKA_RESP_ERR__FATAL
+                    ? RDR_LOG_ERROR
+                    : RDR_LOG_WARN,
+                "kafka.error", "%s: %s",
+                rd_kafka_err2name((rd_kafka_resp_err_t)err), reason);
+}
+
+static void log_cb(const rd_kafka_t *rk, int level, const char *fac,
+                   const char *buf) {
+        (void)rk;
+        rdr_log(level <= 3 ? RDR_LOG_ERROR
+                : level <= 4 ? RDR_LOG_WARN
+                : level <= 6 ? RDR_LOG_INFO
+                             : RDR_LOG_DEBUG,
+                "kafka.log", "%s: %s", fac, buf);
+}
+
+static rd_kafka_conf_t *kafka_conf(rdr_worker_t *w, char *errstr,
+                                   size_t errstr_size) {
+        rd_kafka_conf_t *kc = rd_kafka_conf_new();
+        rd_kafka_conf_set_opaque(kc, w);
+        rd_kafka_conf_set_error_cb(kc, error_cb);
+        rd_kafka_conf_set_log_cb(kc, log_cb);
+        if (rdr_conf_kafka_apply(w->conf, kc, errstr, errstr_size)) {
+                rd_kafka_conf_destroy(kc);
+                return NULL;
+        }
+        return kc;
+}
+
+/* Set a property unless the operator set it under kafka.*. */
+static int kc_default(const rdr_worker_t *w, rd_kafka_conf_t *kc,
+                      const char *name, const char *value, char *errstr,
+                      size_t errstr_size) {
+        if (rdr_conf_kafka_isset(w->conf, name))
+                return 0;
+        return rd_kafka_conf_set(kc, name, value, errstr, errstr_size) ==
+                       RD_KAFKA_CONF_OK
+                   ? 0
+                   : -1;
+}
+
+static rdr_err_t process_pending(rdr_worker_t *w);
+static void drop_partitions(rdr_worker_t *w,
+                            const rd_kafka_topic_partition_list_t *parts);
+
+static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
+                         rd_kafka_topic_partition_list_t *parts,
+                         void *opaque) {
+        rdr_worker_t *w = opaque;
+        rd_kafka_error_t *error = NULL;
+        rd_kafka_resp_err_t ret = RD_KAFKA_RESP_ERR_NO_ERROR;
+        int i;
+        rdr_metric_add(w->m_rebalances,
+                       err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS
+                           ? "assign"
+                           : "revoke",
+                       1);
+        for (i = 0; i < parts->cnt; i++)
+                rdr_log(RDR_LOG_INFO,
+                        err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS
+                            ? "kafka.assign"
+                            : "kafka.revoke",
+                        "%s [%d]", parts->elems[i].topic,
+                        (int)parts->elems[i].partition);
+        if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+                if (w->cooperative)
+                        error = rd_kafka_incremental_assign(rk, parts);
+                else
+                        ret = rd_kafka_assign(rk, parts);
+        } else {
+                /* Finish the batch in hand so that its offsets are stored
+                 * and committed before the partitions move; if that cannot
+                 * be done now, forget the revoked partitions' messages: the
+                 * next owner re-reads them from the last commit, and every
+                 * effect is idempotent. */
+                if (w->batch_cnt > 0 && process_pending(w) != RDR_OK)
+                        drop_partitions(w, parts);
+                if (w->batch_cnt == 0)
+                        rd_kafka_commit(rk, NULL, 0);
+                if (w->cooperative)
+                        error = rd_kafka_incremental_unassign(rk, parts);
+                else
+                        ret = rd_kafka_assign(rk, NULL);
+        }
+        if (error) {
+                rdr_log(RDR_LOG_ERROR, "kafka.rebalance_error", "%s",
+                        rd_kafka_error_string(error));
+                rd_kafka_error_destroy(error);
+        } else if (ret) {
+                rdr_log(RDR_LOG_ERROR, "kafka.rebalance_error", "%s",
+                        rd_kafka_err2str(ret));
+        }
+}
+
+static rdr_err_t kafka_start(rdr_worker_t *w, char *errstr,
+                             size_t errstr_size) {
+        rd_kafka_conf_t *kc;
+        char group[256], why[512];
+        const char *g = rdr_conf_str(w->conf, "consumer.group");
+        rd_kafka_topic_partition_list_t *subs;
+        const char *const *t;
+        char strategy[128];
+        size_t sz = sizeof(strategy);
+
+        /* Producer: idempotent, so broker retries never duplicate or
+         * reorder what we publish. */
+        kc = kafka_conf(w, errstr, errstr_size);
+        if (!kc)
+                return RDR_ERR_CONFIG;
+        rd_kafka_conf_set_dr_msg_cb(kc, dr_msg_cb);
+        if (kc_default(w, kc, "enable.idempotence", "true", why,
+                       sizeof(why)) ||
+            kc_default(w, kc, "linger.ms", "5", why, sizeof(why))) {
+                snprintf(errstr, errstr_size, "kafka producer: %s", why);
+                rd_kafka_conf_destroy(kc);
+                return RDR_ERR_CONFIG;
+        }
+        w->producer = rd_kafka_new(RD_KAFKA_PRODUCER, kc, why, sizeof(why));
+        if (!w->producer) {
+                snprintf(errstr, errstr_size, "kafka producer: %s", why);
+                rd_kafka_conf_destroy(kc);
+                return RDR_ERR_CONFIG;
+        }
+        if (!w->def->topics)
+                return RDR_OK;
+
+        /* Consumer: offsets are stored by us after the effects are durable
+         * and committed in the background; reset to the earliest offset so
+         * that a new group misses nothing. */
+        kc = kafka_conf(w, errstr, errstr_size);
+        if (!kc)
+                return RDR_ERR_CONFIG;
+        if (g[0])
+                snprintf(group, sizeof(group), "%s", g);
+        else
+                snprintf(group, sizeof(group), "redress-%s", w->def->name);
+        if (rd_kafka_conf_set(kc, "group.id", group, why, sizeof(why)) ||
+            rd_kafka_conf_set(kc, "enable.auto.offset.store", "false", why,
+                              sizeof(why)) ||
+            rd_kafka_conf_set(kc, "enable.auto.commit", "true", why,
+                              sizeof(why)) ||
+            rd_kafka_conf_set(kc, "enable.partition.eof", "false", why,
+                              sizeof(why))) {
+                snprintf(errstr, errstr_size, "kafka consumer: %s", why);
+                rd_kafka_conf_destroy(kc);
+                return RDR_ERR_CONFIG;
+        }
+        if (!rdr_conf_kafka_isset(w->conf, "partition.assignment.strategy"))
+                rd_kafka_conf_set(kc, "partition.assignment.strategy",
+                                  "cooperative-sticky", why, sizeof(why));
+        sz = sizeof(strategy);
+        rd_kafka_conf_get(kc, "partition.assignment.strategy", strategy, &sz);
+        w->cooperative = strstr(strategy, "cooperative") != NULL;
+        if (!rdr_conf_kafka_isset(w->conf, "auto.offset.reset"))
+                rd_kafka_conf_set(kc, "auto.offset.reset", "earliest", why,
+                                  sizeof(why));
+        rd_kafka_conf_set_rebalance_cb(kc, rebalance_cb);
+        w->consumer = rd_kafka_new(RD_KAFKA_CONSUMER, kc, why, sizeof(why));
+        if (!w->consumer) {
+                snprintf(errstr, errstr_size, "kafka consumer: %s", why);
+                rd_kafka_conf_destroy(kc);
+                return RDR_ERR_CONFIG;
+        }
+        rd_kafka_poll_set_consumer(w->consumer);
+        subs = rd_kafka_topic_partition_list_new(4);
+        for (t = w->def->topics; *t; t++)
+                rd_kafka_topic_partition_list_add(
+                    subs, rdr_conf_str(w->conf, *t), RD_KAFKA_PARTITION_UA);
+        if (rd_kafka_subscribe(w->consumer, subs)) {
+                snprintf(errstr, errstr_size, "kafka: cannot subscribe");
+                rd_kafka_topic_partition_list_destroy(subs);
+                return RDR_ERR_KAFKA;
+        }
+        rd_kafka_topic_partition_list_destroy(subs);
+        rdr_log(RDR_LOG_INFO, "kafka.subscribed",
+                "group %s, assignment strategy %s", group, strategy);
+        return RDR_OK;
+}
+
+/* Ask the cluster for the topics we read and write: proves the brokers
+ * answer (readiness) and tells the operator about missing topics. */
+static void kafka_probe(rdr_worker_t *w) {
+        const struct rd_kafka_metadata *md = NULL;
+        static const char *const outs[] = {"topics.cases", "topics.actions",
+                                           "topics.dlq", NULL};
+        const char *const *t;
+        int missing = 0, i;
+        if (rd_kafka_metadata(w->producer, 1, NULL, &md, 2000) !=
+            RD_KAFKA_RESP_ERR_NO_ERROR) {
+                w->kafka_up = 0;
+                return;
+        }
+        for (t = w->def->topics; t && *t; t++) {
+                const char *name = rdr_conf_str(w->conf, *t);
+                int found = 0;
+                for (i = 0; i < md->topic_cnt; i++)
+                        if (!strcmp(md->topics[i].topic, name) &&
+                            !md->topics[i].err)
+                                found = 1;
+                if (!found) {
+                        rdr_log(RDR_LOG_ERROR, "kafka.topic_missing",
+                                "input topic %s does not exist", name);
+                        missing++;
+                }
+        }
+        for (t = outs; *t; t++) {
+                const char *name = rdr_conf_str(w->conf, *t);
+                int found = 0;
+                for (i = 0; i < md->topic_cnt; i++)
+                        if (!strcmp(md->topics[i].topic, name) &&
+                            !md->topics[i].err)
+                                found = 1;
+                if (!found) {
+                        rdr_log(RDR_LOG_ERROR, "kafka.topic_missing",
+                                "output topic %s does not exist", name);
+                        missing++;
+                }
+        }
+        rd_kafka_metadata_destroy(md);
+        w->topics_ok = missing == 0;
+        w->kafka_up = 1;
+}
+
+/* ---- Health ---- */
+
+static int probe_health(void *opaque, char *why, size_t why_size) {
+        rdr_worker_t *w = opaque;
+        int64_t age = rdr_mono_ms() - w->heartbeat_ms;
+        if (age > 60000) {
+                snprintf(why, why_size, "loop stalled for %lld ms",
+                         (long long)age);
+                return 0;
+        }
+        return 1;
+}
+
+static int probe_ready(void *opaque, char *why, size_t why_size) {
+        rdr_worker_t *w = opaque;
+        if (!w->running) {
+                snprintf(why, why_size, "starting or stopping");
+                return 0;
+        }
+        if (!rdr_redis_is_up(w->redis)) {
+                snprintf(why, why_size, "redis unreachable: %s",
+                         rdr_redis_errstr(w->redis));
+                return 0;
+        }
+        if (!w->kafka_up) {
+                snprintf(why, why_size, "kafka unreachable");
+                return 0;
+        }
+        if (!w->topics_ok) {
+                snprintf(why, why_size, "topics missing");
+                return 0;
+        }
+        return probe_health(opaque, why, why_size);
+}
+
+static void metrics_define(rdr_worker_t *w) {
+        static const double lat[] = {0.001, 0.0025, 0.005, 0.01, 0.025,
+                                     0.05,  0.1,    0.25,  0.5,  1,
+                                     2.5,   5,      10,    30,   60};
+        rdr_metrics_t *m = w->metrics;
+        w->m_consumed = rdr_metrics_counter(m, "messages_consumed_total",
+                                            "Input messages read", "topic");
+        w->m_dlq = rdr_metrics_counter(
+            m, "messages_dead_lettered_total",
+            "Input messages sent to the dead-letter topic", "topic,error");
+        w->m_dup = rdr_metrics_counter(
+            m, "events_duplicate_total",
+            "Events already applied (replays): no second effect", NULL);
+        w->m_published = rdr_metrics_counter(
+            m, "messages_published_total",
+            "Messages acknowledged by the broker", "topic");
+        w->m_batches = rdr_metrics_counter(m, "batches_total",
+                                           "Batches completed", NULL);
+        w->m_retries = rdr_metrics_counter(
+            m, "batch_retries_total",
+            "Batches retried after a retriable error", "error");
+        w->m_latency = rdr_metrics_histogram(
+            m, "event_latency_seconds",
+            "From the input's Kafka timestamp to its outputs acknowledged",
+            lat, sizeof(lat) / sizeof(lat[0]));
+        w->m_batch_seconds = rdr_metrics_histogram(
+            m, "batch_seconds", "Time to apply and publish one batch", lat,
+            sizeof(lat) / sizeof(lat[0]));
+        w->m_up = rdr_metrics_gauge(m, "up",
+                                    "1 if the dependency is reachable",
+                                    "dependency");
+        w->m_ready = rdr_metrics_gauge(m, "ready", "1 if /readyz passes",
+                                       NULL);
+        w->m_kafka_errors = rdr_metrics_counter(
+            m, "kafka_errors_total", "Errors reported by librdkafka", "code");
+        w->m_redis_rt = rdr_metrics_counter(m, "redis_roundtrips_total",
+                                            "Redis round trips", NULL);
+        w->m_redis_cmds = rdr_metrics_counter(m, "redis_commands_total",
+                                              "Redis commands sent", NULL);
+        w->m_redis_reconnects = rdr_metrics_counter(
+            m, "redis_reconnects_total", "Redis reconnections", NULL);
+        w->m_offsets_refused = rdr_metrics_counter(
+            m, "offsets_store_refused_total",
+            "Offsets not stored because the partition was revoked", NULL);
+        w->m_rebalances = rdr_metrics_counter(m, "rebalances_total",
+                                              "Consumer group rebalances",
+                                              "kind");
+}
+
+static void metrics_refresh(rdr_worker_t *w) {
+        uint64_t rt = rdr_redis_roundtrips(w->redis);
+        uint64_t cmds = rdr_redis_commands(w->redis);
+        uint64_t rc = rdr_redis_reconnects(w->redis);
+        char why[256];
+        rdr_metric_add(w->m_redis_rt, NULL, (double)(rt - w->last_rt));
+        rdr_metric_add(w->m_redis_cmds, NULL, (double)(cmds - w->last_cmds));
+        rdr_metric_add(w->m_redis_reconnects, NULL,
+                       (double)(rc - w->last_reconnects));
+        w->last_rt = rt;
+        w->last_cmds = cmds;
+        w->last_reconnects = rc;
+        rdr_metric_set(w->m_up, "redis", rdr_redis_is_up(w->redis));
+        rdr_metric_set(w->m_up, "kafka", w->kafka_up);
+        rdr_metric_set(w->m_ready, NULL, probe_ready(w, why, sizeof(why)));
+}
+
+/* ---- The batch cycle ---- */
+
+static const char *header_str(const rd_kafka_message_t *rkm, const char *name,
+                              char *buf, size_t size) {
+        rd_kafka_headers_t *hdrs = NULL;
+        const void *val;
+        size_t len;
+        if (rd_kafka_message_headers(rkm, &hdrs) || !hdrs ||
+            rd_kafka_header_get_last(hdrs, name, &val, &len) || !val)
+                return NULL;
+        if (len >= size)
+                len = size - 1;
+        memcpy(buf, val, len);
+        buf[len] = '\0';
+        return buf;
+}
+
+static rdr_err_t produce_dlq(rdr_worker_t *w, const rdr_msg_t *m) {
+        rd_kafka_headers_t *h = rd_kafka_headers_new(5);
+        char part[16], off[32];
+        rd_kafka_resp_err_t err;
+        snprintf(part, sizeof(part), "%d", (int)m->partition);
+        snprintf(off, sizeof(off), "%lld", (long long)m->offset);
+        rd_kafka_header_add(h, "redress-error", -1, m->errstr, -1);
+        rd_kafka_header_add(h, "redress-source-topic", -1, m->topic, -1);
+        rd_kafka_header_add(h, "redress-source-partition", -1, part, -1);
+        rd_kafka_header_add(h, "redress-source-offset", -1, off, -1);
+        rd_kafka_header_add(h, "redress-worker", -1, w->def->name, -1);
+        if (m->content_type)
+                rd_kafka_header_add(h, "content-type", -1, m->content_type,
+                                    -1);
+        err = rd_kafka_producev(
+            w->producer,
+            RD_KAFKA_V_TOPIC(rdr_conf_str(w->conf, "topics.dlq")),
+            RD_KAFKA_V_KEY(m->key, m->key ? m->key_len : 0),
+            RD_KAFKA_V_VALUE((void *)m->value, m->len),
+            RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+            RD_KAFKA_V_HEADERS(h), RD_KAFKA_V_END);
+        if (err) {
+                rd_kafka_headers_destroy(h);
+                return RDR_ERR_KAFKA;
+        }
+        return RDR_OK;
+}
+
+static rdr_err_t produce_entry(rdr_worker_t *w, const rdr_entry_t *e) {
+        rd_kafka_headers_t *h = rd_kafka_headers_new(1);
+        rd_kafka_resp_err_t err;
+        rd_kafka_header_add(h, "content-type", -1, e->content_type, -1);
+        err = rd_kafka_producev(
+            w->producer, RD_KAFKA_V_TOPIC(e->topic),
+            RD_KAFKA_V_KEY(e->key, e->key_len),
+            RD_KAFKA_V_VALUE((void *)e->payload, e->payload_len),
+            RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_HEADERS(h),
+            RD_KAFKA_V_END);
+        if (err) {
+                rd_kafka_headers_destroy(h);
+                rdr_log(RDR_LOG_WARN, "kafka.produce_error", "%s: %s",
+                        e->topic, rd_kafka_err2str(err));
+                return RDR_ERR_KAFKA;
+        }
+        return RDR_OK;
+}
+
+/* Publish every entry and dead letter of the batch and wait for the
+ * broker; then delete the entries from their outboxes and arm timers. */
+static rdr_err_t publish_and_ack(rdr_worker_t *w, rdr_msg_t *msgs,
+                                 size_t cnt) {
+        rdr_pub_t *pb = w->pubs.p;
+        size_t i;
+        int64_t timeout;
+        w->dr_failed = 0;
+        for (i = 0; i < w->pubs.cnt; i++) {
+                rdr_entry_t e;
+                if (rdr_entry_parse(pb[i].entry, pb[i].entry_len, &e)) {
+                        rdr_log(RDR_LOG_ERROR, "outbox.corrupt",
+                                "dropping unreadable outbox entry %s",
+                                pb[i].id);
+                        continue;
+                }
+                if (e.kind == RDR_ENTRY_KAFKA && produce_entry(w, &e))
+                        return RDR_ERR_KAFKA;
+        }
+        for (i = 0; i < cnt; i++)
+                if (msgs[i].err && produce_dlq(w, &msgs[i]))
+                        return RDR_ERR_KAFKA;
+        timeout = rdr_conf_int(w->conf, "shutdown.timeout");
+        if (rd_kafka_flush(w->producer, (int)timeout) ||
+            rd_kafka_outq_len(w->producer) > 0) {
+                rdr_log(RDR_LOG_WARN, "kafka.flush_timeout",
+                        "broker did not acknowledge the batch in %lld ms",
+                        (long long)timeout);
+                w->kafka_up = 0;
+                return RDR_ERR_KAFKA;
+        }
+        if (w->dr_failed) {
+                rdr_log(RDR_LOG_WARN, "kafka.delivery_failed",
+                        "%d messages not delivered (%s): retrying",
+                        w->dr_failed, w->dr_err);
+                return RDR_ERR_KAFKA;
+        }
+        w->kafka_up = 1;
+        if (w->pubs.cnt == 0)
+                return RDR_OK;
+        for (i = 0; i < w->pubs.cnt; i++) {
+                rdr_entry_t e;
+                if (!rdr_entry_parse(pb[i].entry, pb[i].entry_len, &e) &&
+                    e.kind == RDR_ENTRY_TIMER) {
+                        const char *argv[4] = {"ZADD", e.zset, e.score,
+                                               e.member};
+                        size_t lens[4] = {4, strlen(e.zset), strlen(e.score),
+                                          e.member_len};
+                        rdr_redis_cmd(w->redis, 4, argv, lens);
+                }
+                {
+                        const char *argv[3] = {"HDEL", pb[i].outbox_key,
+                                               pb[i].id};
+                        size_t lens[3] = {4, strlen(pb[i].outbox_key),
+                                          pb[i].id_len};
+                        rdr_redis_cmd(w->redis, 3, argv, lens);
+                }
+        }
+        return rdr_redis_exec(w->redis);
+}
+
+static void store_offsets(rdr_worker_t *w) {
+        rd_kafka_topic_partition_list_t *offs;
+        rd_kafka_resp_err_t err;
+        size_t i;
+        int j;
+        if (!w->consumer || w->batch_cnt == 0)
+                return;
+        offs = rd_kafka_topic_partition_list_new((int)w->batch_cnt);
+        for (i = 0; i < w->batch_cnt; i++) {
+                rd_kafka_message_t *rkm = w->rkmsgs[i];
+                rd_kafka_topic_partition_t *tp =
+                    rd_kafka_topic_partition_list_find(
+                        offs, rd_kafka_topic_name(rkm->rkt), rkm->partition);
+                if (!tp)
+                        tp = rd_kafka_topic_partition_list_add(
+                            offs, rd_kafka_topic_name(rkm->rkt),
+                            rkm->partition);
+                if (rkm->offset + 1 > tp->offset)
+                        tp->offset = rkm->offset + 1;
+        }
+        err = rd_kafka_offsets_store(w->consumer, offs);
+        if (err == RD_KAFKA_RESP_ERR__STATE || err == 0) {
+                for (j = 0; j < offs->cnt; j++)
+                        if (offs->elems[j].err) {
+                                rdr_metric_add(w->m_offsets_refused, NULL, 1);
+                                rdr_log(RDR_LOG_INFO, "kafka.offset_refused",
+                                        "%s [%d] no longer assigned: its "
+                                        "next owner replays from the last "
+                                        "commit",
+                                        offs->elems[j].topic,
+                                        (int)offs->elems[j].partition);
+                        }
+        } else {
+                rdr_log(RDR_LOG_WARN, "kafka.offset_store",
+                        "storing offsets: %s", rd_kafka_err2str(err));
+        }
+        rd_kafka_topic_partition_list_destroy(offs);
+}
+
+static void batch_release(rdr_worker_t *w) {
+        size_t i;
+        for (i = 0; i < w->batch_cnt; i++)
+                rd_kafka_message_destroy(w->rkmsgs[i]);
+        w->batch_cnt = 0;
+}
+
+static void fill_msg(rdr_worker_t *w, size_t i) {
+        rd_kafka_message_t *rkm = w->rkmsgs[i];
+        rdr_msg_t *m = &w->msgs[i];
+        rd_kafka_timestamp_type_t tstype;
+        memset(m, 0, sizeof(*m));
+        m->topic = rd_kafka_topic_name(rkm->rkt);
+        m->partition = rkm->partition;
+        m->offset = rkm->offset;
+        m->key = rkm->key;
+        m->key_len = rkm->key_len;
+        m->value = rkm->payload ? rkm->payload : "";
+        m->len = rkm->len;
+        m->content_type =
+            header_str(rkm, "content-type", m->ctype_buf, sizeof(m->ctype_buf));
+        m->timestamp_ms = rd_kafka_message_timestamp(rkm, &tstype);
+        rdr_metric_add(w->m_consumed, m->topic, 1);
+}
+
+/* Run the batch in hand (or a tick's effects when cnt is 0) through the
+ * whole cycle once. */
+static rdr_err_t cycle_once(rdr_worker_t *w, int tick, int64_t *next_ms) {
+        rdr_err_t err;
+        size_t i;
+        effects_reset(w);
+        if (rdr_redis_connect(w->redis))
+                return RDR_ERR_REDIS;
+        if (rdr_clock_refresh(w->clock))
+                return RDR_ERR_REDIS;
+        w->now_ms = rdr_clock_now_ms(w->clock);
+        if (tick) {
+                err = w->def->tick(w->opaque, next_ms);
+        } else {
+                for (i = 0; i < w->batch_cnt; i++)
+                        fill_msg(w, i);
+                err = w->def->handle(w->opaque, w->msgs, w->batch_cnt);
+        }
+        if (err)
+                return err;
+        if ((err = rdr_redis_exec(w->redis)))
+                return err;
+        if ((err = collect_applies(w)))
+                return err;
+        rdr_redis_reset(w->redis);
+        if ((err = publish_and_ack(w, w->msgs, tick ? 0 : w->batch_cnt)))
+                return err;
+        return RDR_OK;
+}
+
+static void observe_batch(rdr_worker_t *w, int64_t started) {
+        int64_t now = rdr_wall_ms();
+        size_t i;
+        for (i = 0; i < w->batch_cnt; i++) {
+                rdr_msg_t *m = &w->msgs[i];
+                if (m->err) {
+                        char labels[300];
+                        snprintf(labels, sizeof(labels), "%s\x1f%s", m->topic,
+                                 rdr_err2name(m->err));
+                        rdr_metric_add(w->m_dlq, labels, 1);
+                        rdr_log_kv(RDR_LOG_WARN, "event.dead_lettered",
+                                   (const char *const[]){
+                                       "topic", m->topic, "error",
+                                       rdr_err2name(m->err), NULL},
+                                   "%s [%d] @%lld: %s", m->topic,
+                                   (int)m->partition, (long long)m->offset,
+                                   m->errstr);
+                }
+                if (m->timestamp_ms > 0 && now >= m->timestamp_ms)
+                        rdr_metric_observe(w->m_latency,
+                                           (double)(now - m->timestamp_ms) /
+                                               1000.0);
+        }
+        rdr_metric_observe(w->m_batch_seconds,
+                           (double)(rdr_mono_ms() - started) / 1000.0);
+        rdr_metric_add(w->m_batches, NULL, 1);
+}
+
+static void pause_all(rdr_worker_t *w, int pause) {
+        rd_kafka_topic_partition_list_t *parts = NULL;
+        if (!w->consumer || rd_kafka_assignment(w->consumer, &parts) ||
+            !parts)
+                return;
+        if (pause)
+                rd_kafka_pause_partitions(w->consumer, parts);
+        else
+                rd_kafka_resume_partitions(w->consumer, parts);
+        rd_kafka_topic_partition_list_destroy(parts);
+}
+
+/* Process the batch in hand once; on success store its offsets and release
+ * it. Called from the loop and from the revoke callback. */
+static rdr_err_t process_pending(rdr_worker_t *w) {
+        int64_t started = rdr_mono_ms();
+        rdr_err_t err = cycle_once(w, 0, NULL);
+        if (err) {
+                effects_reset(w);
+                return err;
+        }
+        observe_batch(w, started);
+        store_offsets(w);
+        batch_release(w);
+        effects_reset(w);
+        return RDR_OK;
+}
+
+static void drop_partitions(rdr_worker_t *w,
+                            const rd_kafka_topic_partition_list_t *parts) {
+        size_t i, o = 0;
+        for (i = 0; i < w->batch_cnt; i++) {
+                rd_kafka_message_t *rkm = w->rkmsgs[i];
+                if (rd_kafka_topic_partition_list_find(
+                        parts, rd_kafka_topic_name(rkm->rkt), rkm->partition))
+                        rd_kafka_message_destroy(rkm);
+                else
+                        w->rkmsgs[o++] = rkm;
+        }
+        w->batch_cnt = o;
+}
+
+/* Retry the batch in hand until it succeeds or we are told to stop,
+ * pausing the partitions meanwhile and serving rebalances. */
+static void process_with_retry(rdr_worker_t *w) {
+        int backoff = 100, paused = 0;
+        for (;;) {
+                rdr_err_t err = process_pending(w);
+                w->heartbeat_ms = rdr_mono_ms();
+                if (!err || w->batch_cnt == 0)
+                        break;
+                if (rdr_err_class(err) == RDR_ERRCLASS_FATAL) {
+                        rdr_log(RDR_LOG_ERROR, "batch.fatal",
+                                "%s: stopping", rdr_err2str(err));
+                        rdr_stop_signal = SIGTERM;
+                        break;
+                }
+                rdr_metric_add(w->m_retries, rdr_err2name(err), 1);
+                rdr_log(RDR_LOG_WARN, "batch.retry",
+                        "%s; retrying %zu messages in %d ms",
+                        rdr_err2str(err), w->batch_cnt, backoff);
+                metrics_refresh(w);
+                if (!paused && w->consumer) {
+                        pause_all(w, 1);
+                        paused = 1;
+                }
+                if (w->consumer) {
+                        /* Serve rebalances while waiting; a paused consumer
+                         * returns no messages, but stash any stray one. */
+                        rd_kafka_message_t *rkm =
+                            rd_kafka_consumer_poll(w->consumer, backoff);
+                        if (rkm && !rkm->err && w->batch_cnt < w->batch_max)
+                                w->rkmsgs[w->batch_cnt++] = rkm;
+                        else if (rkm)
+                                rd_kafka_message_destroy(rkm);
+                } else {
+                        struct timespec ts = {backoff / 1000,
+                                              (backoff % 1000) * 1000000L};
+                        nanosleep(&ts, NULL);
+                }
+                if (rdr_stop_signal && w->batch_cnt > 0) {
+                        /* Stopping: the uncommitted batch is replayed by the
+                         * next owner. */
+                        batch_release(w);
+                        break;
+                }
+                backoff = backoff * 2 > RDR_MAX_RETRY_BACKOFF_MS
+                              ? RDR_MAX_RETRY_BACKOFF_MS
+                              : backoff * 2;
+                if (w->kafka_up == 0)
+                        kafka_probe(w);
+        }
+        if (paused)
+                pause_all(w, 0);
+}
+
+/* Fill the batch: wait up to wait_ms for the first message, then up to
+ * batch_wait for more. */
+static void poll_batch(rdr_worker_t *w, int wait_ms) {
+        int64_t deadline = 0;
+        while (w->batch_cnt < w->batch_max && !rdr_stop_signal) {
+                int timeout = wait_ms;
+                rd_kafka_message_t *rkm;
+                if (w->batch_cnt > 0) {
+                        int64_t left = deadline - rdr_mono_ms();
+                        if (left <= 0)
+                                break;
+                        timeout = (int)left;
+                }
+                rkm = rd_kafka_consumer_poll(w->consumer, timeout);
+                if (!rkm) {
+                        if (w->batch_cnt == 0)
+                                break;
+                        continue;
+                }
+                if (rkm->err) {
+                        if (rkm->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
+                                rdr_log(RDR_LOG_WARN, "kafka.consume_error",
+                                        "%s", rd_kafka_message_errstr(rkm));
+                        rd_kafka_message_destroy(rkm);
+                        continue;
+                }
+                w->kafka_up = 1;
+                if (w->batch_cnt == 0)
+                        deadline = rdr_mono_ms() + w->batch_wait_ms;
+                w->rkmsgs[w->batch_cnt++] = rkm;
+        }
+}
+
+static void run_loop(rdr_worker_t *w) {
+        int64_t next_tick = 0, last_probe = 0;
+        while (!rdr_stop_signal) {
+                int64_t now = rdr_mono_ms();
+                w->heartbeat_ms = now;
+                if (!w->kafka_up && now - last_probe > 5000) {
+                        kafka_probe(w);
+                        last_probe = now;
+                }
+                if (!rdr_redis_is_up(w->redis))
+                        rdr_redis_connect(w->redis);
+                if (w->def->tick && now >= next_tick) {
+                        int64_t next_ms = 1000;
+                        rdr_err_t err = cycle_once(w, 1, &next_ms);
+                        effects_reset(w);
+                        if (err) {
+                                rdr_metric_add(w->m_retries, rdr_err2name(err),
+                                               1);
+                                if (rdr_err_class(err) ==
+                                    RDR_ERRCLASS_FATAL) {
+                                        rdr_log(RDR_LOG_ERROR, "tick.fatal",
+                                                "%s: stopping",
+                                                rdr_err2str(err));
+                                        break;
+                                }
+                                next_ms = 500;
+                        }
+                        next_tick = rdr_mono_ms() + next_ms;
+                }
+                if (w->consumer) {
+                        int wait = 100;
+                        if (w->def->tick) {
+                                int64_t left = next_tick - rdr_mono_ms();
+                                wait = left < 0 ? 0 : left > 100 ? 100
+                                                                 : (int)left;
+                        }
+                        poll_batch(w, wait);
+                        if (w->batch_cnt > 0)
+                                process_with_retry(w);
+                } else {
+                        int64_t left = next_tick - rdr_mono_ms();
+                        struct timespec ts;
+                        if (left > 100)
+                                left = 100;
+                        if (left > 0) {
+                                ts.tv_sec = 0;
+                                ts.tv_nsec = (long)left * 1000000L;
+                                nanosleep(&ts, NULL);
+                        }
+                        rd_kafka_poll(w->producer, 0);
+                }
+                metrics_refresh(w);
+        }
+}
+
+/* ---- Start and stop ---- */
+
+static void usage(const rdr_worker_def_t *def, FILE *fp) {
+        fprintf(fp,
+                "Usage: redress-%s [--config FILE] [--set KEY=VALUE]... "
+                "[--check-config] [--print-config-doc]\n"
+                "Runs the Redress %s worker until SIGTERM or SIGINT.\n"
+                "  --config FILE        configuration (default: "
+                "$REDRESS_CONFIG or the built-in configs/redress.yaml)\n"
+                "  --set KEY=VALUE      override one key (after the file and "
+                "the environment)\n"
+                "  --check-config       load and validate everything, then "
+                "exit\n"
+                "  --print-config-doc   print the configuration reference\n",
+                def->name, def->name);
+}
+
+static void watchdog(int sig) {
+        static const char msg[] =
+            "{\"level\":\"error\",\"event\":\"shutdown.timeout\","
+            "\"msg\":\"drain took longer than shutdown.timeout\"}\n";
+        (void)sig;
+        if (write(STDERR_FILENO, msg, sizeof(msg) - 1) < 0) {
+                /* exiting anyway */
+        }
+        _exit(1);
+}
+
+static void worker_destroy(rdr_worker_t *w) {
+        if (w->def->destroy && w->opaque)
+                w->def->destroy(w->opaque);
+        if (w->consumer)
+                rd_kafka_destroy(w->consumer);
+        if (w->producer)
+                rd_kafka_destroy(w->producer);
+        rdr_http_stop(w->http);
+        effects_reset(w);
+        free(w->applies.p);
+        free(w->staged.p);
+        free(w->pubs.p);
+        rdr_clock_destroy(w->clock);
+        rdr_redis_destroy(w->redis);
+        rdr_metrics_destroy(w->metrics);
+        rdr_conf_destroy(w->conf);
+        free(w->rkmsgs);
+        free(w->msgs);
+}
+
+int rdr_run(const rdr_worker_def_t *def, int argc, char **argv) {
+        rdr_worker_t wk, *w = &wk;
+        char errstr[1024], host[64];
+        const char *config = NULL;
+        int check_only = 0, i, rc = 0;
+        struct sigaction sa;
+        rdr_err_t err;
+
+        memset(w, 0, sizeof(*w));
+        w->def = def;
+        w->applies.elem = sizeof(rdr_pending_apply_t);
+        w->staged.elem = sizeof(rdr_pub_t);
+        w->pubs.elem = sizeof(rdr_pub_t);
+        rdr_log_init(def->name, NULL, RDR_LOG_INFO);
+
+        for (i = 1; i < argc; i++) {
+                if (!strcmp(argv[i], "--config") && i + 1 < argc) {
+                        config = argv[++i];
+                } else if (!strcmp(argv[i], "--check-config")) {
+                        check_only = 1;
+                } else if (!strcmp(argv[i], "--print-config-doc")) {
+                        rdr_conf_doc(def->conf, stdout);
+                        return 0;
+                } else if (!strcmp(argv[i], "--help") ||
+                           !strcmp(argv[i], "-h")) {
+                        usage(def, stdout);
+                        return 0;
+                } else if (!strcmp(argv[i], "--set") && i + 1 < argc) {
+                        i++; /* applied after loading */
+                } else {
+                        usage(def, stderr);
+                        return 2;
+                }
+        }
+
+        w->conf = rdr_conf_new(config, def->conf, errstr, sizeof(errstr));
+        if (!w->conf) {
+                rdr_log(RDR_LOG_ERROR, "config.invalid", "%s", errstr);
+                return 78; /* EX_CONFIG */
+        }
+        for (i = 1; i < argc; i++) {
+                if (strcmp(argv[i], "--set") || i + 1 >= argc)
+                        continue;
+                {
+                        char kv[1024], *eq;
+                        snprintf(kv, sizeof(kv), "%s", argv[++i]);
+                        eq = strchr(kv, '=');
+                        if (!eq) {
+                                rdr_log(RDR_LOG_ERROR, "config.invalid",
+                                        "--set %s: expected KEY=VALUE", kv);
+                                rc = 78;
+                                goto done;
+                        }
+                        *eq = '\0';
+                        if (rdr_conf_set(w->conf, kv, eq + 1, errstr,
+                                         sizeof(errstr))) {
+                                rdr_log(RDR_LOG_ERROR, "config.invalid",
+                                        "--set: %s", errstr);
+                                rc = 78;
+                                goto done;
+                        }
+                }
+        }
+        rdr_log_set_level(
+            (rdr_loglevel_t)rdr_log_level_parse(rdr_conf_str(w->conf,
+                                                             "log.level")));
+        if (rdr_conf_str(w->conf, "worker.instance")[0]) {
+                snprintf(w->instance, sizeof(w->instance), "%s",
+                         rdr_conf_str(w->conf, "worker.instance"));
+        } else {
+                if (gethostname(host, sizeof(host)))
+                        snprintf(host, sizeof(host), "localhost");
+                host[sizeof(host) - 1] = '\0';
+                snprintf(w->instance, sizeof(w->instance), "%s-%d", host,
+                         (int)getpid());
+        }
+        rdr_log_init(def->name, w->instance,
+                     (rdr_loglevel_t)rdr_log_level_parse(
+                         rdr_conf_str(w->conf, "log.level")));
+        srand((unsigned)(getpid() ^ (unsigned)rdr_wall_ms()));
+        w->protobuf = !strcmp(rdr_conf_str(w->conf, "output.format"),
+                              "protobuf");
+        w->batch_max = (size_t)rdr_conf_int(w->conf, "consumer.batch_max");
+        w->batch_wait_ms = rdr_conf_int(w->conf, "consumer.batch_wait");
+        w->rkmsgs = calloc(w->batch_max, sizeof(*w->rkmsgs));
+        w->msgs = calloc(w->batch_max, sizeof(*w->msgs));
+        w->metrics = rdr_metrics_new(def->name, w->instance);
+        w->redis = rdr_redis_new(
+            rdr_conf_str(w->conf, "redis.url"),
+            (int)rdr_conf_int(w->conf, "redis.connect_timeout"),
+            (int)rdr_conf_int(w->conf, "redis.command_timeout"),
+            (int)rdr_conf_int(w->conf, "redis.backoff_max"), errstr,
+            sizeof(errstr));
+        if (!w->rkmsgs || !w->msgs || !w->metrics || !w->redis) {
+                rdr_log(RDR_LOG_ERROR, "config.invalid", "redis.url: %s",
+                        w->redis ? "out of memory" : errstr);
+                rc = 78;
+                goto done;
+        }
+        w->apply_script = rdr_redis_script_add(w->redis, "apply",
+                                               rdr_apply_lua);
+        w->clock = rdr_clock_new(
+            !strcmp(rdr_conf_str(w->conf, "clock.source"), "test")
+                ? RDR_CLOCK_TEST
+                : RDR_CLOCK_SYSTEM,
+            w->redis);
+        metrics_define(w);
+
+        /* The worker's own configuration and state. */
+        if (def->init &&
+            (err = def->init(w, &w->opaque, errstr, sizeof(errstr)))) {
+                rdr_log(RDR_LOG_ERROR, "config.invalid", "%s", errstr);
+                rc = rdr_err_class(err) == RDR_ERRCLASS_FATAL ? 78 : 1;
+                goto done;
+        }
+        if ((err = kafka_start(w, errstr, sizeof(errstr)))) {
+                rdr_log(RDR_LOG_ERROR, "config.invalid", "%s", errstr);
+                rc = 78;
+                goto done;
+        }
+        if (check_only) {
+                rdr_log(RDR_LOG_INFO, "config.ok",
+                        "configuration %s is valid", rdr_conf_path(w->conf));
+                goto done;
+        }
+
+        memset(&sa, 0, sizeof(sa));
+        sa.sa_handler = on_signal;
+        sigaction(SIGTERM, &sa, NULL);
+        sigaction(SIGINT, &sa, NULL);
+        signal(SIGPIPE, SIG_IGN);
+
+        w->heartbeat_ms = rdr_mono_ms();
+        w->http = rdr_http_start(rdr_conf_str(w->conf, "metrics.listen"),
+                                 w->metrics, probe_health, probe_ready, w,
+                                 errstr, sizeof(errstr));
+        if (!w->http) {
+                rdr_log(RDR_LOG_ERROR, "http.listen", "%s", errstr);
+                rc = 1;
+                goto done;
+        }
+        {
+                char port[16];
+                snprintf(port, sizeof(port), "%d", rdr_http_port(w->http));
+                rdr_log_kv(RDR_LOG_INFO, "worker.started",
+                           (const char *const[]){"metrics_port", port,
+                                                 "config",
+                                                 rdr_conf_path(w->conf),
+                                                 NULL},
+                           "redress-%s serving /metrics, /healthz and /readyz "
+                           "on port %s",
+                           def->name, port);
+        }
+        rdr_redis_connect(w->redis);
+        kafka_probe(w);
+        w->running = 1;
+        run_loop(w);
+
+        /* Drain: the batch in hand was finished by the loop; commit what is
+         * stored and leave the group. */
+        w->running = 0;
+        signal(SIGALRM, watchdog);
+        alarm((unsigned)((rdr_conf_int(w->conf, "shutdown.timeout") + 999) /
+                         1000));
+        rdr_log(RDR_LOG_INFO, "worker.stopping", "signal %d: draining",
+                (int)rdr_stop_signal);
+        if (w->consumer) {
+                if (w->batch_cnt > 0)
+                        process_pending(w);
+                batch_release(w);
+                rd_kafka_commit(w->consumer, NULL, 0);
+                rd_kafka_consumer_close(w->consumer);
+        }
+        rd_kafka_flush(w->producer, 2000);
+        rdr_log(RDR_LOG_INFO, "worker.stopped", "drained and committed");
+done:
+        worker_destroy(w);
+        return rc;
+}

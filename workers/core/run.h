@@ -1,0 +1,117 @@
+/* The one run loop every worker uses. A worker describes itself with an
+ * rdr_worker_def_t and calls rdr_run() from main(). The loop owns
+ * configuration, logs, metrics and health, Redis, the Kafka consumer and
+ * producer, dead letters and the at-least-once cycle:
+ *
+ *   poll a batch -> handler (decode, decide, queue Redis effects)
+ *   -> one Redis pipeline: every event's Lua script (dedupe + state change
+ *      + outbox entries, atomically)
+ *   -> publish the outbox entries and dead letters, wait for the broker's
+ *      acknowledgement
+ *   -> delete the published entries, arm timers
+ *   -> store the batch's offsets (committed by the consumer)
+ *
+ * A retriable failure anywhere (Redis or Kafka away) pauses the partitions
+ * and retries the same batch with backoff; replays are harmless because each
+ * script remembers the event_id. SIGTERM/SIGINT: stop polling, finish the
+ * batch, commit, close, exit 0. */
+#ifndef RDR_RUN_H
+#define RDR_RUN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "clock.h"
+#include "conf.h"
+#include "err.h"
+#include "metrics.h"
+#include "redis.h"
+
+typedef struct rdr_worker_s rdr_worker_t;
+
+/** One input message, as handed to the handler. */
+typedef struct rdr_msg_s {
+        const char *topic;
+        int32_t partition;
+        int64_t offset;
+        const char *key; /* may be NULL */
+        size_t key_len;
+        const void *value;
+        size_t len;
+        const char *content_type; /* the content-type header, or NULL */
+        int64_t timestamp_ms;     /* the Kafka message timestamp, or -1 */
+        /* Set by the handler: a permanent error sends the message to the
+         * dead-letter topic with errstr as the reason. */
+        rdr_err_t err;
+        char errstr[512];
+        char ctype_buf[64]; /* private: holds content_type */
+} rdr_msg_t;
+
+typedef struct rdr_worker_def_s {
+        const char *name; /* "reviews": logs, metrics, default group id */
+        /* Config keys of the input topics (NULL-terminated), e.g.
+         * {"topics.reviews", NULL}; NULL for a worker without input. */
+        const char *const *topics;
+        const rdr_conf_prop_t *conf; /* the worker's own table, or NULL */
+        /* Build the worker's state from the loaded configuration. Runs once
+         * before any polling. */
+        rdr_err_t (*init)(rdr_worker_t *w, void **opaque, char *errstr,
+                          size_t errstr_size);
+        /* Handle a batch: mark bad messages, queue effects with
+         * rdr_worker_apply() / rdr_worker_publish(). Return RDR_OK, or a
+         * retriable error to have the whole batch retried. */
+        rdr_err_t (*handle)(void *opaque, rdr_msg_t *msgs, size_t cnt);
+        /* Optional periodic work between batches. Queue effects as handle()
+         * does; set *next_ms to the delay wanted before the next tick. */
+        rdr_err_t (*tick)(void *opaque, int64_t *next_ms);
+        void (*destroy)(void *opaque); /* accepts NULL */
+} rdr_worker_def_t;
+
+/** Run the worker until SIGTERM/SIGINT. Parses --config FILE, --set KEY=VAL
+ *  (repeatable), --check-config and --help. Returns the process exit code. */
+int rdr_run(const rdr_worker_def_t *def, int argc, char **argv);
+
+/* Accessors for handlers. */
+const rdr_conf_t *rdr_worker_conf(const rdr_worker_t *w);
+rdr_redis_t *rdr_worker_redis(rdr_worker_t *w);
+rdr_metrics_t *rdr_worker_metrics(rdr_worker_t *w);
+const char *rdr_worker_name(const rdr_worker_t *w);
+/** The fleet clock's now (one instant per batch with the test clock). */
+int64_t rdr_worker_now_ms(const rdr_worker_t *w);
+/** 1 if published messages should be protobuf, 0 for JSON. */
+int rdr_worker_protobuf(const rdr_worker_t *w);
+
+/** One event's atomic effect set, applied by the apply script:
+ *  - if dedupe_key exists: nothing is changed; the entries still pending in
+ *    outbox_key are published again (a replay);
+ *  - else: dedupe_key is set for ttl_ms, hash_fv pairs are written to
+ *    hash_key, set_members are added to set_key, and the entries are stored
+ *    in outbox_key under their ids and published.
+ *  All keys must share one hash slot ({...} tag). Everything is copied. */
+typedef struct rdr_apply_s {
+        const char *dedupe_key;
+        const char *outbox_key;
+        int64_t ttl_ms;
+        const char *hash_key;       /* may be NULL */
+        const char *const *hash_fv; /* field, value, ... */
+        size_t hash_fv_cnt;         /* number of strings (2 per pair) */
+        const char *set_key;        /* may be NULL */
+        const char *const *set_members;
+        size_t set_members_cnt;
+        const char *const *entry_ids;
+        const char *const *entries; /* outbox.h encoding */
+        const size_t *entry_lens;
+        size_t entries_cnt;
+} rdr_apply_t;
+
+/** Queue a's script in this batch's pipeline. The loop publishes its
+ *  entries after the pipeline succeeds. */
+rdr_err_t rdr_worker_apply(rdr_worker_t *w, const rdr_apply_t *a);
+
+/** Queue an outbox entry stored by a worker's own script (e.g. a timer
+ *  transition): publish it, then HDEL outbox_key id. Copied. */
+rdr_err_t rdr_worker_publish_entry(rdr_worker_t *w, const char *outbox_key,
+                                   const char *id, size_t id_len,
+                                   const char *entry, size_t entry_len);
+
+#endif
