@@ -1,0 +1,36 @@
+/* A growable byte buffer that encoders append to. The data is always
+ * NUL-terminated after len bytes (not counted), so text output can be used
+ * as a C string; binary output may hold NULs of its own. reset keeps the
+ * memory for the next message, so a reused buffer stops allocating once it
+ * has grown to the largest message. */
+#ifndef RDR_BUF_H
+#define RDR_BUF_H
+
+#include <stddef.h>
+#include "err.h"
+
+typedef struct rdr_buf_s {
+        char *data;  /* owned; NULL until the first append */
+        size_t len;  /* bytes used */
+        size_t size; /* bytes allocated */
+} rdr_buf_t;
+
+/** Zero buf; allocates nothing. */
+void rdr_buf_init(rdr_buf_t *buf);
+/** Forget the content, keep the memory. */
+void rdr_buf_reset(rdr_buf_t *buf);
+/** Free the memory and zero buf. Accepts a zeroed buffer. */
+void rdr_buf_free(rdr_buf_t *buf);
+/** Make room for at least extra more bytes. Returns RDR_ERR_NOMEM. */
+rdr_err_t rdr_buf_reserve(rdr_buf_t *buf, size_t extra);
+/** Append len bytes of data. Returns RDR_ERR_NOMEM. */
+rdr_err_t rdr_buf_append(rdr_buf_t *buf, const void *data, size_t len);
+/** Append printf-formatted text. Returns RDR_ERR_NOMEM, or RDR_ERR_INTERNAL
+ *  on a bad format. */
+rdr_err_t rdr_buf_appendf(rdr_buf_t *buf, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+#endif
