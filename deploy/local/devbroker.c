@@ -1,0 +1,231 @@
+/* redress-devbroker: a Kafka-protocol dev broker for one machine, built on
+ * librdkafka's mock cluster. It starts N brokers on 127.0.0.1, creates the
+ * contract topics with a chosen partition count, prints the bootstrap list
+ * and serves until SIGTERM. Workers connect to it over TCP exactly as they
+ * would to a real cluster.
+ *
+ * The mock cluster keeps only a few MB per partition (older message sets
+ * are deleted, like retention) and nothing across restarts.
+ *
+ * With --control PATH it also reads fault-injection commands, one per line,
+ * from a FIFO it creates at PATH:
+ *   down BROKER_ID | up BROKER_ID | rtt BROKER_ID MS
+ *   error APIKEY ERRCODE COUNT   (push COUNT errors for requests of APIKEY) */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <librdkafka/rdkafka.h>
+#include <librdkafka/rdkafka_mock.h>
+
+static volatile sig_atomic_t stop_signal = 0;
+
+static void on_signal(int sig) {
+        stop_signal = sig;
+}
+
+static const char *const default_topics[] = {
+    "redress.reviews", "redress.chats",   "redress.shipments",
+    "redress.appeal-results", "redress.cases", "redress.actions",
+    "redress.dlq", NULL};
+
+static void usage(FILE *fp) {
+        fprintf(fp,
+                "Usage: redress-devbroker [--brokers N] [--partitions P] "
+                "[--topic NAME]... [--bootstrap-file FILE] [--control FIFO]\n"
+                "Starts a Kafka-protocol dev broker (librdkafka mock cluster) "
+                "on 127.0.0.1.\n"
+                "  --brokers N          brokers in the cluster (default 1)\n"
+                "  --partitions P       partitions per topic (default 16)\n"
+                "  --topic NAME         a topic to create (default: the "
+                "contract topics); repeatable\n"
+                "  --bootstrap-file F   write the bootstrap servers to F\n"
+                "  --control FIFO       read fault-injection commands from "
+                "FIFO\n");
+}
+
+static long parse_long(const char *s, long min, long max) {
+        char *end;
+        long v;
+        errno = 0;
+        v = strtol(s, &end, 10);
+        if (errno || end == s || *end || v < min || v > max)
+                return min - 1;
+        return v;
+}
+
+static void control_line(rd_kafka_mock_cluster_t *mc, char *line) {
+        char w[4][32];
+        int n = sscanf(line, "%31s %31s %31s %31s", w[0], w[1], w[2], w[3]);
+        const char *cmd = n >= 1 ? w[0] : NULL, *a = n >= 2 ? w[1] : NULL;
+        const char *b = n >= 3 ? w[2] : NULL, *c = n >= 4 ? w[3] : NULL;
+        rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR_NO_ERROR;
+        if (!cmd)
+                return;
+        if (!strcmp(cmd, "down") && a)
+                err = rd_kafka_mock_broker_set_down(mc, (int32_t)parse_long(a, 0, 1000));
+        else if (!strcmp(cmd, "up") && a)
+                err = rd_kafka_mock_broker_set_up(mc, (int32_t)parse_long(a, 0, 1000));
+        else if (!strcmp(cmd, "rtt") && a && b)
+                err = rd_kafka_mock_broker_set_rtt(mc, (int32_t)parse_long(a, 0, 1000),
+                                                   (int)parse_long(b, 0, 600000));
+        else if (!strcmp(cmd, "error") && a && b && c) {
+                long cnt = parse_long(c, 1, 100000), i;
+                rd_kafka_resp_err_t *errs;
+                errs = calloc((size_t)(cnt > 0 ? cnt : 1), sizeof(*errs));
+                if (!errs)
+                        return;
+                for (i = 0; i < cnt; i++)
+                        errs[i] = (rd_kafka_resp_err_t)parse_long(b, -200, 200);
+                rd_kafka_mock_push_request_errors_array(
+                    mc, (int16_t)parse_long(a, 0, 100), (size_t)(cnt > 0 ? cnt : 0), errs);
+                free(errs);
+        } else {
+                fprintf(stderr,
+                        "{\"level\":\"warn\",\"event\":\"devbroker.control\","
+                        "\"msg\":\"unknown command\"}\n");
+                return;
+        }
+        fprintf(stderr,
+                "{\"level\":\"info\",\"event\":\"devbroker.control\","
+                "\"msg\":\"%s %s: %s\"}\n",
+                cmd, a ? a : "", rd_kafka_err2str(err));
+}
+
+int main(int argc, char **argv) {
+        long brokers = 1, partitions = 16;
+        const char *topics[256];
+        int ntopics = 0, i, cfd = -1;
+        const char *bootstrap_file = NULL, *control = NULL;
+        rd_kafka_conf_t *conf;
+        rd_kafka_t *rk;
+        rd_kafka_mock_cluster_t *mc;
+        char errstr[512], cbuf[1024];
+        size_t clen = 0;
+        const char *bootstraps;
+        struct sigaction sa;
+
+        for (i = 1; i < argc; i++) {
+                if (!strcmp(argv[i], "--brokers") && i + 1 < argc) {
+                        brokers = parse_long(argv[++i], 1, 16);
+                } else if (!strcmp(argv[i], "--partitions") && i + 1 < argc) {
+                        partitions = parse_long(argv[++i], 1, 1024);
+                } else if (!strcmp(argv[i], "--topic") && i + 1 < argc &&
+                           ntopics < 255) {
+                        topics[ntopics++] = argv[++i];
+                } else if (!strcmp(argv[i], "--bootstrap-file") &&
+                           i + 1 < argc) {
+                        bootstrap_file = argv[++i];
+                } else if (!strcmp(argv[i], "--control") && i + 1 < argc) {
+                        control = argv[++i];
+                } else if (!strcmp(argv[i], "--help")) {
+                        usage(stdout);
+                        return 0;
+                } else {
+                        usage(stderr);
+                        return 2;
+                }
+        }
+        if (brokers < 1 || partitions < 1) {
+                usage(stderr);
+                return 2;
+        }
+        if (ntopics == 0)
+                for (; default_topics[ntopics]; ntopics++)
+                        topics[ntopics] = default_topics[ntopics];
+
+        conf = rd_kafka_conf_new();
+        rd_kafka_conf_set(conf, "log_level", "3", errstr, sizeof(errstr));
+        rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr));
+        if (!rk) {
+                fprintf(stderr, "redress-devbroker: %s\n", errstr);
+                return 1;
+        }
+        mc = rd_kafka_mock_cluster_new(rk, (int)brokers);
+        if (!mc) {
+                fprintf(stderr, "redress-devbroker: cannot start the mock "
+                                "cluster\n");
+                rd_kafka_destroy(rk);
+                return 1;
+        }
+        for (i = 0; i < ntopics; i++) {
+                rd_kafka_resp_err_t err = rd_kafka_mock_topic_create(
+                    mc, topics[i], (int)partitions, (int)(brokers < 3 ? brokers : 3));
+                if (err) {
+                        fprintf(stderr, "redress-devbroker: topic %s: %s\n",
+                                topics[i], rd_kafka_err2str(err));
+                        rd_kafka_mock_cluster_destroy(mc);
+                        rd_kafka_destroy(rk);
+                        return 1;
+                }
+        }
+        bootstraps = rd_kafka_mock_cluster_bootstraps(mc);
+        if (bootstrap_file) {
+                char tmp[4096];
+                FILE *fp;
+                snprintf(tmp, sizeof(tmp), "%s.tmp", bootstrap_file);
+                fp = fopen(tmp, "w");
+                if (!fp || fprintf(fp, "%s\n", bootstraps) < 0 || fclose(fp) ||
+                    rename(tmp, bootstrap_file)) {
+                        fprintf(stderr, "redress-devbroker: %s: %s\n",
+                                bootstrap_file, strerror(errno));
+                        rd_kafka_mock_cluster_destroy(mc);
+                        rd_kafka_destroy(rk);
+                        return 1;
+                }
+        }
+        if (control) {
+                unlink(control);
+                if (mkfifo(control, 0600) ||
+                    (cfd = open(control, O_RDWR | O_NONBLOCK)) < 0) {
+                        fprintf(stderr, "redress-devbroker: %s: %s\n", control,
+                                strerror(errno));
+                        rd_kafka_mock_cluster_destroy(mc);
+                        rd_kafka_destroy(rk);
+                        return 1;
+                }
+        }
+        printf("%s\n", bootstraps);
+        fflush(stdout);
+        fprintf(stderr,
+                "{\"level\":\"info\",\"event\":\"devbroker.started\","
+                "\"msg\":\"%ld brokers, %d topics x %ld partitions\","
+                "\"bootstrap\":\"%s\"}\n",
+                brokers, ntopics, partitions, bootstraps);
+
+        memset(&sa, 0, sizeof(sa));
+        sa.sa_handler = on_signal;
+        sigaction(SIGTERM, &sa, NULL);
+        sigaction(SIGINT, &sa, NULL);
+        while (!stop_signal) {
+                if (cfd >= 0) {
+                        ssize_t r = read(cfd, cbuf + clen,
+                                         sizeof(cbuf) - 1 - clen);
+                        char *nl;
+                        if (r > 0)
+                                clen += (size_t)r;
+                        cbuf[clen] = '\0';
+                        while ((nl = strchr(cbuf, '\n'))) {
+                                *nl = '\0';
+                                control_line(mc, cbuf);
+                                clen -= (size_t)(nl + 1 - cbuf);
+                                memmove(cbuf, nl + 1, clen + 1);
+                        }
+                        if (clen == sizeof(cbuf) - 1)
+                                clen = 0;
+                }
+                usleep(100000);
+        }
+        if (cfd >= 0) {
+                close(cfd);
+                unlink(control);
+        }
+        rd_kafka_mock_cluster_destroy(mc);
+        rd_kafka_destroy(rk);
+        return 0;
+}
