@@ -1,0 +1,479 @@
+/* Decisions of the classifier, from the phrase matches of classify_text.c
+ * and the thresholds of classifier.yaml: language detection, then one pass
+ * over the matches of the active languages (leftmost-longest, so that "not
+ * bad" wins over "bad") that applies negation scopes and sums the weights of
+ * sentiment, reasons, extortion, nitpicking, insults and intents; then the
+ * rules that combine those sums with the rating, the buyer profile, the
+ * fleet's tags and the chat history. All work memory is on the stack. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include "classify_int.h"
+
+/* Sums of one pass over the matches. */
+typedef struct scores_s {
+        double sentiment;
+        double reason[RDR_REASON__CNT];
+        uint32_t reason_first[RDR_REASON__CNT]; /* unit of first cue */
+        double extortion, demand, review_ref, condition;
+        double nitpick, insult, private_data, phone_cue;
+        double intent[RDR_INTENT__CNT];
+        size_t hits; /* phrases that told something */
+} scores_t;
+
+/* ---- language ---- */
+
+/* Bit set of the languages whose phrases count, and the detected one. */
+static int detect(const rdr_classifier_t *clf, const rdr_clf_text_t *t,
+                  unsigned *active) {
+        const rdr_clf_conf_t *conf = &clf->conf;
+        double ev[RDR_CLF_MAX_LANGS];
+        size_t i, j;
+        int best = -1, second = -1;
+
+        *active = 0;
+        if (!t->han && !t->latin_words)
+                return -1;
+        if (clf->lang_zh >= 0 && t->han &&
+            (double)t->han / conf->han_per_word >= (double)t->latin_words) {
+                *active = 1u << clf->lang_zh;
+                return clf->lang_zh;
+        }
+        memset(ev, 0, sizeof(ev));
+        for (i = 0; i < t->occ_cnt; i++) {
+                const rdr_clf_node_t *nd = &clf->nodes[t->occ[i].node];
+                for (j = 0; j < nd->ent_cnt; j++) {
+                        const rdr_clf_entry_t *e = &clf->entries[nd->ent_off + j];
+                        if (e->lang == RDR_CLF_LANG_ANY ||
+                            (!t->occ[i].bound && !(e->flags & RDR_CLF_F_PREFIX)))
+                                continue;
+                        if (e->kind == RDR_CLF_K_DETECT)
+                                ev[e->lang] += e->weight;
+                        else if (e->kind != RDR_CLF_K_BREAK)
+                                ev[e->lang] += conf->lexicon_hit_weight;
+                }
+        }
+        if (clf->lang_es >= 0)
+                ev[clf->lang_es] += conf->accent_weight * (double)t->accents;
+        if (clf->lang_zh >= 0)
+                ev[clf->lang_zh] = 0; /* decided by Han characters above */
+        for (i = 0; i < clf->langs_cnt; i++) {
+                if (best < 0 || ev[i] > ev[best]) {
+                        second = best;
+                        best = (int)i;
+                } else if (second < 0 || ev[i] > ev[second]) {
+                        second = (int)i;
+                }
+        }
+        if (best < 0 || ev[best] <= 0) {
+                best = clf->lang_latin_fallback;
+                if (best < 0)
+                        best = 0;
+                second = -1;
+        }
+        *active = 1u << best;
+        if (second >= 0 && ev[second] > 0 &&
+            ev[second] >= conf->secondary_share * ev[best])
+                *active |= 1u << second;
+        if (clf->lang_zh >= 0 && t->han)
+                *active |= 1u << clf->lang_zh;
+        return best;
+}
+
+static void lang_name(const rdr_classifier_t *clf, int lang, char out[8]) {
+        const char *s = lang >= 0 ? clf->langs[lang].name
+                                  : clf->conf.fallback_lang;
+        size_t n = strlen(s);
+        if (n > 7)
+                n = 7;
+        memcpy(out, s, n);
+        out[n] = '\0';
+}
+
+/* The given language, if one of the lexicons; else detection. */
+static int given_or_detect(const rdr_classifier_t *clf, const char *language,
+                           const rdr_clf_text_t *t, unsigned *active,
+                           char out[8]) {
+        int lang;
+        size_t i;
+        if (language && *language) {
+                for (i = 0; i < clf->langs_cnt; i++) {
+                        size_t n = strlen(clf->langs[i].name);
+                        /* "es-MX" is "es" */
+                        if (!strncmp(language, clf->langs[i].name, n) &&
+                            (language[n] == '\0' || language[n] == '-' ||
+                             language[n] == '_')) {
+                                lang = (int)i;
+                                *active = 1u << lang;
+                                if (clf->lang_zh >= 0 && t->han)
+                                        *active |= 1u << clf->lang_zh;
+                                snprintf(out, 8, "%.7s", language);
+                                return lang;
+                        }
+                }
+        }
+        lang = detect(clf, t, active);
+        lang_name(clf, lang, out);
+        return lang;
+}
+
+/* ---- the pass over matches ---- */
+
+static void score_pass(const rdr_classifier_t *clf, const rdr_clf_text_t *t,
+                       unsigned active, scores_t *sc) {
+        const rdr_clf_conf_t *conf = &clf->conf;
+        uint32_t covered = 0, neg_until = 0, int_until = 0;
+        double int_mult = 1.0;
+        size_t i, j;
+        int any_cover = 0;
+
+        memset(sc, 0, sizeof(*sc));
+        for (i = 0; i < RDR_REASON__CNT; i++)
+                sc->reason_first[i] = UINT32_MAX;
+        for (i = 0; i < t->occ_cnt; i++) {
+                const rdr_clf_occ_t *o = &t->occ[i];
+                const rdr_clf_node_t *nd = &clf->nodes[o->node];
+                uint32_t end = o->unit;
+                int live = 0, negated, is_break = 0;
+
+                /* Does the phrase count here at all? */
+                for (j = 0; j < nd->ent_cnt; j++) {
+                        const rdr_clf_entry_t *e = &clf->entries[nd->ent_off + j];
+                        if (e->kind == RDR_CLF_K_DETECT)
+                                continue;
+                        if (e->lang != RDR_CLF_LANG_ANY &&
+                            !(active & (1u << e->lang)))
+                                continue;
+                        if (!o->bound && !(e->flags & RDR_CLF_F_PREFIX))
+                                continue;
+                        if (e->kind == RDR_CLF_K_BREAK)
+                                is_break = 1;
+                        else
+                                live = 1;
+                        if (o->unit + e->units > end)
+                                end = o->unit + e->units;
+                }
+                if (is_break && !live) {
+                        neg_until = 0;
+                        int_until = 0;
+                        continue;
+                }
+                if (!live || (any_cover && o->unit < covered))
+                        continue;
+                covered = end;
+                any_cover = 1;
+                negated = o->unit < neg_until;
+
+                for (j = 0; j < nd->ent_cnt; j++) {
+                        const rdr_clf_entry_t *e = &clf->entries[nd->ent_off + j];
+                        double w = e->weight;
+                        if (e->kind == RDR_CLF_K_DETECT ||
+                            (e->lang != RDR_CLF_LANG_ANY &&
+                             !(active & (1u << e->lang))) ||
+                            (!o->bound && !(e->flags & RDR_CLF_F_PREFIX)))
+                                continue;
+                        switch ((rdr_clf_kind_t)e->kind) {
+                        case RDR_CLF_K_NEGATOR: {
+                                long long scope = 3;
+                                if (e->lang != RDR_CLF_LANG_ANY)
+                                        scope = clf->langs[e->lang]
+                                                    .negation_scope;
+                                if (!negated)
+                                        neg_until = end + (uint32_t)scope;
+                                else
+                                        neg_until = 0; /* "not without" */
+                                break;
+                        }
+                        case RDR_CLF_K_BREAK:
+                                neg_until = 0;
+                                int_until = 0;
+                                break;
+                        case RDR_CLF_K_IGNORE:
+                                break;
+                        case RDR_CLF_K_INTENSIFIER:
+                                int_until = end + 2;
+                                int_mult = w;
+                                break;
+                        case RDR_CLF_K_SENTIMENT:
+                                if (o->unit < int_until) {
+                                        w *= int_mult;
+                                        int_until = 0;
+                                }
+                                sc->sentiment +=
+                                    negated ? -w * conf->negation_flip : w;
+                                sc->hits++;
+                                break;
+                        case RDR_CLF_K_REASON:
+                                sc->hits++;
+                                if (negated) {
+                                        sc->sentiment +=
+                                            conf->negated_complaint_weight;
+                                        break;
+                                }
+                                sc->reason[e->target] += w;
+                                if (sc->reason_first[e->target] == UINT32_MAX)
+                                        sc->reason_first[e->target] = o->unit;
+                                sc->sentiment += conf->complaint_weight;
+                                break;
+                        case RDR_CLF_K_EXTORTION:
+                                if (!negated)
+                                        sc->extortion += w;
+                                else
+                                        sc->intent[RDR_INTENT_REFUSE] += w;
+                                sc->hits++;
+                                break;
+                        case RDR_CLF_K_DEMAND:
+                                if (!negated)
+                                        sc->demand += w;
+                                break;
+                        case RDR_CLF_K_REVIEW_REF:
+                                sc->review_ref += w;
+                                break;
+                        case RDR_CLF_K_CONDITION:
+                                sc->condition += w;
+                                break;
+                        case RDR_CLF_K_NITPICK:
+                                sc->nitpick += w;
+                                break;
+                        case RDR_CLF_K_INSULT:
+                                sc->insult += w;
+                                sc->hits++;
+                                break;
+                        case RDR_CLF_K_PRIVATE:
+                                sc->private_data += w;
+                                break;
+                        case RDR_CLF_K_PHONE_CUE:
+                                sc->phone_cue += w;
+                                break;
+                        case RDR_CLF_K_INTENT:
+                                sc->hits++;
+                                if (negated && e->target == RDR_INTENT_AGREE)
+                                        sc->intent[RDR_INTENT_REFUSE] += w;
+                                else if (!negated ||
+                                         e->target == RDR_INTENT_QUESTION ||
+                                         e->target == RDR_INTENT_EXTORTION)
+                                        sc->intent[e->target] += w;
+                                break;
+                        case RDR_CLF_K_DETECT:
+                        case RDR_CLF_K__CNT:
+                                break;
+                        }
+                }
+        }
+        if (sc->sentiment > conf->max_text_score)
+                sc->sentiment = conf->max_text_score;
+        if (sc->sentiment < -conf->max_text_score)
+                sc->sentiment = -conf->max_text_score;
+}
+
+/* Extortion weight of a text: outright phrases, plus the combination of a
+ * demand, a mention of the review and a condition. */
+static double extortion_weight(const rdr_clf_conf_t *conf, const scores_t *sc) {
+        double w = sc->extortion;
+        if (sc->demand > 0 && sc->review_ref > 0 && sc->condition > 0)
+                w += conf->ext_combo_weight;
+        return w;
+}
+
+static int profile_professional(const rdr_clf_conf_t *conf,
+                                const rdr_clf_profile_t *p) {
+        int low, many;
+        if (!p)
+                return 0;
+        low = (p->has_account_level && p->account_level <= conf->prof_max_level) ||
+              (p->has_account_age_days &&
+               p->account_age_days <= conf->prof_max_age_days);
+        many = p->has_negative_reviews_total &&
+               (p->negative_reviews_total >= conf->prof_min_negative ||
+                (p->has_reviews_total && p->reviews_total > 0 &&
+                 p->negative_reviews_total >= 5 &&
+                 (double)p->negative_reviews_total >=
+                     conf->prof_min_negative_share * (double)p->reviews_total));
+        return low && many;
+}
+
+static int cmp_reason(const scores_t *sc, int a, int b) {
+        if (sc->reason[a] != sc->reason[b])
+                return sc->reason[a] > sc->reason[b] ? -1 : 1;
+        if (sc->reason_first[a] != sc->reason_first[b])
+                return sc->reason_first[a] < sc->reason_first[b] ? -1 : 1;
+        return a < b ? -1 : 1;
+}
+
+void rdr_classify_review(const rdr_classifier_t *clf,
+                         const rdr_review_input_t *in,
+                         rdr_classification_t *out) {
+        const rdr_clf_conf_t *conf = &clf->conf;
+        rdr_clf_text_t t;
+        scores_t sc;
+        unsigned active;
+        double total, prior = 0, margin, conf_s, conf_r = 0.7;
+        int rating = in->rating >= 1 && in->rating <= 5 ? in->rating : 0;
+        int complaint, ext_chat = 0, cand[RDR_MAL__CNT];
+        size_t i, j;
+
+        memset(out, 0, sizeof(*out));
+        rdr_clf_text_normalize(in->text, in->text_len, &t);
+        rdr_clf_text_match(clf, &t);
+        given_or_detect(clf, in->language, &t, &active, out->language);
+        score_pass(clf, &t, active, &sc);
+
+        /* sentiment */
+        if (rating)
+                prior = conf->rating_prior[rating];
+        total = sc.sentiment + prior;
+        if (total <= conf->negative_below)
+                out->sentiment = RDR_SENT_NEGATIVE;
+        else if (total >= conf->positive_above)
+                out->sentiment = RDR_SENT_POSITIVE;
+        else
+                out->sentiment = RDR_SENT_NEUTRAL;
+
+        /* reasons, strongest first */
+        for (i = 0; i < RDR_REASON__CNT; i++) {
+                if (i == RDR_REASON_NONE || sc.reason[i] < conf->reason_min_score)
+                        continue;
+                out->reasons[out->reasons_cnt++] = (rdr_reason_t)i;
+        }
+        for (i = 1; i < out->reasons_cnt; i++) {
+                rdr_reason_t r = out->reasons[i];
+                for (j = i; j > 0 && cmp_reason(&sc, (int)r,
+                                                 (int)out->reasons[j - 1]) < 0;
+                     j--)
+                        out->reasons[j] = out->reasons[j - 1];
+                out->reasons[j] = r;
+        }
+        /* "other" only when nothing more specific was found */
+        if (out->reasons_cnt > 1 && out->reasons[0] == RDR_REASON_OTHER) {
+                memmove(out->reasons, out->reasons + 1,
+                        (out->reasons_cnt - 1) * sizeof(out->reasons[0]));
+                out->reasons[out->reasons_cnt - 1] = RDR_REASON_OTHER;
+        }
+        if (out->reasons_cnt) {
+                double top = sc.reason[out->reasons[0]];
+                double next = out->reasons_cnt > 1 ? sc.reason[out->reasons[1]]
+                                                   : 0;
+                out->reason = out->reasons[0];
+                conf_r = 0.5 + 0.5 * (top - next) / (top + next + 0.5);
+        } else if (out->sentiment == RDR_SENT_NEGATIVE) {
+                out->reason = RDR_REASON_OTHER;
+                out->reasons[out->reasons_cnt++] = RDR_REASON_OTHER;
+                conf_r = 0.5;
+        } else {
+                out->reason = RDR_REASON_NONE;
+        }
+        complaint = out->reason != RDR_REASON_NONE;
+        if (rating)
+                out->negative = rating <= 2 || (rating == 3 && complaint);
+        else
+                out->negative = out->sentiment == RDR_SENT_NEGATIVE;
+
+        /* malicious: every class that applies, then the first by priority */
+        memset(cand, 0, sizeof(cand));
+        for (i = 0; i < in->chat_intents_cnt && in->chat_intents; i++)
+                if (in->chat_intents[i] == RDR_INTENT_EXTORTION)
+                        ext_chat = 1;
+        {
+                int tags_ok = out->negative || !conf->tags_need_negative;
+                cand[RDR_MAL_EXTORTION] =
+                    extortion_weight(conf, &sc) >= conf->ext_min_score ||
+                    (tags_ok &&
+                     (ext_chat || (in->buyer_tags & RDR_TAG_EXTORTION)));
+                cand[RDR_MAL_COMPETITOR] =
+                    tags_ok && (in->buyer_tags & RDR_TAG_COMPETITOR);
+                cand[RDR_MAL_PROFESSIONAL] =
+                    (tags_ok && (in->buyer_tags & RDR_TAG_PROFESSIONAL)) ||
+                    (complaint && profile_professional(conf, in->profile) &&
+                     sc.nitpick >= conf->prof_min_nitpick &&
+                     sc.demand >= conf->prof_min_demand);
+        }
+        {
+                double priv = sc.private_data +
+                              conf->abuse_phone_weight * (double)t.phones +
+                              conf->abuse_email_weight * (double)t.emails;
+                if (sc.phone_cue > 0)
+                        priv += conf->abuse_phone_weight *
+                                (double)t.phones_plain;
+                cand[RDR_MAL_ABUSIVE] = sc.insult >= conf->abuse_min_insult ||
+                                        priv >= conf->abuse_min_private;
+        }
+        out->malicious = RDR_MAL_NONE;
+        for (i = 0; i < conf->mal_priority_cnt; i++) {
+                if (cand[conf->mal_priority[i]]) {
+                        out->malicious = (rdr_malicious_t)conf->mal_priority[i];
+                        break;
+                }
+        }
+
+        /* confidence: how far the sentiment is from its thresholds, how
+         * clear the main reason is, and whether the text said anything */
+        margin = out->sentiment == RDR_SENT_NEGATIVE
+                     ? conf->negative_below - total
+                 : out->sentiment == RDR_SENT_POSITIVE
+                     ? total - conf->positive_above
+                     : fmin(total - conf->negative_below,
+                            conf->positive_above - total);
+        conf_s = 0.5 + 0.5 * tanh(margin + 0.5);
+        out->confidence = conf_s * (0.6 + 0.4 * conf_r);
+        if (!sc.hits)
+                out->confidence *= rating ? 0.8 : 0.5;
+        if (out->confidence < 0)
+                out->confidence = 0;
+        if (out->confidence > 1)
+                out->confidence = 1;
+}
+
+void rdr_classify_chat(const rdr_classifier_t *clf, const char *text,
+                       size_t text_len, const char *language,
+                       rdr_chat_class_t *out) {
+        const rdr_clf_conf_t *conf = &clf->conf;
+        rdr_clf_text_t t;
+        scores_t sc;
+        unsigned active;
+        double ext, best_w = 0;
+        int best = -1;
+        size_t i;
+
+        memset(out, 0, sizeof(*out));
+        rdr_clf_text_normalize(text, text_len, &t);
+        rdr_clf_text_match(clf, &t);
+        given_or_detect(clf, language, &t, &active, out->language);
+        score_pass(clf, &t, active, &sc);
+
+        ext = extortion_weight(conf, &sc) + sc.intent[RDR_INTENT_EXTORTION];
+        if (ext >= conf->chat_ext_min_score) {
+                out->intent = RDR_INTENT_EXTORTION;
+                out->confidence = 0.5 + 0.5 * tanh(ext);
+                return;
+        }
+        sc.intent[RDR_INTENT_EXTORTION] = 0;
+        /* thanks is the weakest signal: it wins only clear of the others */
+        if (sc.intent[RDR_INTENT_THANKS] > 0)
+                sc.intent[RDR_INTENT_THANKS] -= conf->chat_thanks_margin;
+        for (i = 0; i < RDR_INTENT__CNT; i++) {
+                int it = conf->chat_priority[i];
+                if (sc.intent[it] >= conf->chat_min_score &&
+                    (best < 0 || sc.intent[it] > best_w)) {
+                        best = it;
+                        best_w = sc.intent[it];
+                }
+        }
+        if (best < 0) {
+                out->intent = RDR_INTENT_QUESTION; /* still open */
+                out->confidence = 0.4;
+                return;
+        }
+        out->intent = (rdr_intent_t)best;
+        out->confidence = 0.5 + 0.5 * tanh(best_w);
+}
+
+void rdr_detect_language(const rdr_classifier_t *clf, const char *text,
+                         size_t text_len, char out[8]) {
+        rdr_clf_text_t t;
+        unsigned active;
+        int lang;
+        rdr_clf_text_normalize(text, text_len, &t);
+        rdr_clf_text_match(clf, &t);
+        lang = detect(clf, &t, &active);
+        lang_name(clf, lang, out);
+}

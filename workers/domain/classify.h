@@ -1,0 +1,98 @@
+/* The review and chat classifier of Redress: decides, for a review, its
+ * language (when the event does not give it), sentiment, main reason and all
+ * reasons, whether it is malicious and how sure it is; and for a buyer's chat
+ * message, its intent. It is a lexicon-and-rules classifier: every phrase,
+ * weight and threshold is read at start from configs/classifier.yaml and
+ * configs/lexicons/<lang>.yaml, so that an operator adds a phrase without a
+ * rebuild. Chinese is matched by phrases over characters (no word
+ * splitting); Spanish and English are matched on words folded to lower case
+ * without accents. The classifier object is read-only after construction and
+ * may be shared by threads; classifying allocates nothing. */
+#ifndef RDR_CLASSIFY_H
+#define RDR_CLASSIFY_H
+
+#include <stddef.h>
+#include "enums.h"
+
+/** Texts longer than this many bytes are classified on their first
+ *  RDR_CLF_MAX_TEXT bytes (the contract caps texts at 10000). */
+#define RDR_CLF_MAX_TEXT 10240
+
+typedef struct rdr_classifier_s rdr_classifier_t;
+
+/** Loads configs_dir/classifier.yaml and configs_dir/lexicons/\*.yaml and
+ *  validates them. Returns the classifier (free with
+ *  rdr_classifier_destroy()) or NULL with "file:line: key 'x': reason" in
+ *  errstr. */
+rdr_classifier_t *rdr_classifier_new(const char *configs_dir, char *errstr,
+                                     size_t errstr_size);
+/** Frees clf. Accepts NULL. */
+void rdr_classifier_destroy(rdr_classifier_t *clf);
+
+/* The buyer profile fields of CONTRACT.md; has_* says whether each is known. */
+typedef struct rdr_clf_profile_s {
+        int has_account_level;
+        long long account_level;
+        int has_account_age_days;
+        long long account_age_days;
+        int has_reviews_total;
+        long long reviews_total;
+        int has_negative_reviews_total;
+        long long negative_reviews_total;
+} rdr_clf_profile_t;
+
+/* Buyer tags shared across the fleet (any store's finding is known to all). */
+#define RDR_TAG_PROFESSIONAL 0x1u
+#define RDR_TAG_EXTORTION 0x2u
+#define RDR_TAG_COMPETITOR 0x4u /* the buyer is a peer store known to the fleet */
+
+typedef struct rdr_review_input_s {
+        const char *text; /* UTF-8, need not be NUL-terminated; may be NULL */
+        size_t text_len;
+        int rating;                 /* 1..5, 0 unknown */
+        const char *language;       /* NULL: detect */
+        const rdr_clf_profile_t *profile; /* NULL if none */
+        unsigned buyer_tags;        /* RDR_TAG_* */
+        const rdr_intent_t *chat_intents; /* intents of the order's earlier
+                                           * buyer chat messages */
+        size_t chat_intents_cnt;
+} rdr_review_input_t;
+
+typedef struct rdr_classification_s {
+        char language[8]; /* "en", "es", "zh", ..., "und" when no evidence */
+        rdr_sentiment_t sentiment;
+        rdr_reason_t reason; /* main cause; RDR_REASON_NONE if no complaint */
+        rdr_reason_t reasons[RDR_REASON__CNT]; /* every cause, main first */
+        size_t reasons_cnt;
+        rdr_malicious_t malicious;
+        double confidence; /* 0..1 */
+        int negative; /* opens a case per BEHAVIOR.md: rating <= 2, or rating
+                       * 3 with a complaint (rating 0: a negative text) */
+} rdr_classification_t;
+
+/** Classifies a review into out. Never fails: empty, emoji-only, huge or
+ *  invalid UTF-8 text yields a defined result (invalid bytes are skipped).
+ *  Allocates nothing; safe to call from several threads at once. Uses about
+ *  64 KB of stack. */
+void rdr_classify_review(const rdr_classifier_t *clf,
+                         const rdr_review_input_t *in,
+                         rdr_classification_t *out);
+
+typedef struct rdr_chat_class_s {
+        char language[8];
+        rdr_intent_t intent; /* RDR_INTENT_QUESTION when nothing is decided */
+        double confidence;
+} rdr_chat_class_t;
+
+/** Classifies one buyer chat message. Same guarantees as
+ *  rdr_classify_review(). */
+void rdr_classify_chat(const rdr_classifier_t *clf, const char *text,
+                       size_t text_len, const char *language /* NULL: detect */,
+                       rdr_chat_class_t *out);
+
+/** Language detection alone: writes "en", "es", "zh"... or "und" (no letters
+ *  at all) into out. */
+void rdr_detect_language(const rdr_classifier_t *clf, const char *text,
+                         size_t text_len, char out[8]);
+
+#endif

@@ -1,0 +1,840 @@
+/* Loading of the classifier's configuration: classifier.yaml (thresholds and
+ * rules, driven by the settings table below, which also documents them) and
+ * every lexicons/<lang>.yaml (phrases by group, each group a list of phrases
+ * of weight 1 or a map phrase -> weight). Everything is validated here, at
+ * start, and every error names file:line and the key. The phrases go into
+ * one trie over normalized bytes, shared by all languages; each terminal
+ * carries the entries (language, kind, target, weight) of its phrase. */
+#include <dirent.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "classify_int.h"
+#include "yaml.h"
+
+/* ---- classifier.yaml ---- */
+
+typedef enum conf_type_e { T_DOUBLE, T_INT, T_BOOL, T_LANG, T_MALLIST,
+                           T_INTENTLIST } conf_type_t;
+
+typedef struct conf_def_s {
+        const char *name;
+        conf_type_t type;
+        size_t off;
+        double def, min, max;
+        const char *sdef; /* T_LANG default */
+        const char *doc;
+} conf_def_t;
+
+#define OFF(f) offsetof(rdr_clf_conf_t, f)
+static const conf_def_t conf_defs[] = {
+    {"language.fallback", T_LANG, OFF(fallback_lang), 0, 0, 0, "und",
+     "language reported for a text without letters"},
+    {"language.latin_fallback", T_LANG, OFF(latin_fallback_lang), 0, 0, 0, "en",
+     "language of a Latin-script text with no cue of any language"},
+    {"language.han_per_word", T_DOUBLE, OFF(han_per_word), 1.5, 0.1, 10, NULL,
+     "Han characters worth one Latin word when weighing Chinese"},
+    {"language.accent_weight", T_DOUBLE, OFF(accent_weight), 1.0, 0, 10, NULL,
+     "Spanish evidence per n-tilde, acute vowel or inverted mark"},
+    {"language.lexicon_hit_weight", T_DOUBLE, OFF(lexicon_hit_weight), 0.3, 0,
+     10, NULL, "evidence of a language per phrase of its lexicon found"},
+    {"language.secondary_share", T_DOUBLE, OFF(secondary_share), 0.5, 0, 1,
+     NULL, "a second Latin language whose evidence reaches this share of the "
+           "first one's is matched too (mixed texts)"},
+    {"sentiment.rating_1", T_DOUBLE, OFF(rating_prior[1]), -2.0, -10, 10, NULL,
+     "sentiment prior of a 1-star rating"},
+    {"sentiment.rating_2", T_DOUBLE, OFF(rating_prior[2]), -1.5, -10, 10, NULL,
+     "sentiment prior of a 2-star rating"},
+    {"sentiment.rating_3", T_DOUBLE, OFF(rating_prior[3]), 0.0, -10, 10, NULL,
+     "sentiment prior of a 3-star rating"},
+    {"sentiment.rating_4", T_DOUBLE, OFF(rating_prior[4]), 1.0, -10, 10, NULL,
+     "sentiment prior of a 4-star rating"},
+    {"sentiment.rating_5", T_DOUBLE, OFF(rating_prior[5]), 1.5, -10, 10, NULL,
+     "sentiment prior of a 5-star rating"},
+    {"sentiment.negative_below", T_DOUBLE, OFF(negative_below), -0.6, -100, 0,
+     NULL, "score at or below which a review is negative"},
+    {"sentiment.positive_above", T_DOUBLE, OFF(positive_above), 0.6, 0, 100,
+     NULL, "score at or above which a review is positive"},
+    {"sentiment.complaint_weight", T_DOUBLE, OFF(complaint_weight), -0.8, -10,
+     0, NULL, "sentiment added by each complaint (reason) phrase"},
+    {"sentiment.negated_complaint_weight", T_DOUBLE,
+     OFF(negated_complaint_weight), 0.3, -10, 10, NULL,
+     "sentiment added by a negated complaint (\"not broken\")"},
+    {"sentiment.negation_flip", T_DOUBLE, OFF(negation_flip), 0.8, 0, 2, NULL,
+     "a negated sentiment phrase counts -flip times its weight"},
+    {"sentiment.max_text_score", T_DOUBLE, OFF(max_text_score), 6.0, 0.1, 100,
+     NULL, "cap of the text's sentiment score in either direction"},
+    {"reasons.min_score", T_DOUBLE, OFF(reason_min_score), 0.5, 0, 100, NULL,
+     "weight of phrases a reason needs to be listed"},
+    {"malicious.priority", T_MALLIST, 0, 0, 0, 0, NULL,
+     "malicious classes in order of precedence when several apply"},
+    {"malicious.tags_need_negative", T_BOOL, OFF(tags_need_negative), 1, 0, 1,
+     NULL, "fleet tags and earlier extortion chats mark only negative reviews"},
+    {"malicious.extortion.min_score", T_DOUBLE, OFF(ext_min_score), 1.0, 0,
+     100, NULL, "extortion weight (phrases + combination) that marks extortion"},
+    {"malicious.extortion.combo_weight", T_DOUBLE, OFF(ext_combo_weight), 1.0,
+     0, 100, NULL, "added when a demand, a mention of the review and a "
+                   "condition appear together"},
+    {"malicious.professional.max_account_level", T_INT, OFF(prof_max_level), 2,
+     0, 1000000, NULL, "an account at or below this level is low"},
+    {"malicious.professional.max_account_age_days", T_INT,
+     OFF(prof_max_age_days), 90, 0, 100000, NULL,
+     "an account at most this old is young"},
+    {"malicious.professional.min_negative_reviews", T_INT,
+     OFF(prof_min_negative), 10, 0, 1000000, NULL,
+     "this many negative reviews is many"},
+    {"malicious.professional.min_negative_share", T_DOUBLE,
+     OFF(prof_min_negative_share), 0.5, 0, 1, NULL,
+     "or this share of all reviews (with at least 5 negative)"},
+    {"malicious.professional.min_nitpick", T_DOUBLE, OFF(prof_min_nitpick),
+     1.0, 0, 100, NULL, "nitpicking weight needed"},
+    {"malicious.professional.min_demand", T_DOUBLE, OFF(prof_min_demand), 1.0,
+     0, 100, NULL, "compensation-demand weight needed"},
+    {"malicious.abusive.min_insult", T_DOUBLE, OFF(abuse_min_insult), 2.0, 0,
+     100, NULL, "insult weight that marks a review abusive"},
+    {"malicious.abusive.min_private", T_DOUBLE, OFF(abuse_min_private), 1.0, 0,
+     100, NULL, "private-data weight that marks a review abusive"},
+    {"malicious.abusive.phone_weight", T_DOUBLE, OFF(abuse_phone_weight), 1.0,
+     0, 100, NULL, "private-data weight of a phone number"},
+    {"malicious.abusive.email_weight", T_DOUBLE, OFF(abuse_email_weight), 1.0,
+     0, 100, NULL, "private-data weight of an e-mail address"},
+    {"chat.min_score", T_DOUBLE, OFF(chat_min_score), 0.5, 0, 100, NULL,
+     "weight an intent needs; below it a message is a question"},
+    {"chat.extortion_min_score", T_DOUBLE, OFF(chat_ext_min_score), 1.0, 0,
+     100, NULL, "extortion weight that makes a message extortion"},
+    {"chat.thanks_margin", T_DOUBLE, OFF(chat_thanks_margin), 0.5, 0, 100, NULL,
+     "thanks wins over agree/question only by this margin"},
+    {"chat.priority", T_INTENTLIST, 0, 0, 0, 0, NULL,
+     "intents in order of precedence on equal scores"},
+};
+#define CONF_DEFS_CNT (sizeof(conf_defs) / sizeof(conf_defs[0]))
+
+static void conf_defaults(rdr_clf_conf_t *conf) {
+        size_t i;
+        memset(conf, 0, sizeof(*conf));
+        for (i = 0; i < CONF_DEFS_CNT; i++) {
+                const conf_def_t *d = &conf_defs[i];
+                char *p = (char *)conf + d->off;
+                if (d->type == T_DOUBLE)
+                        memcpy(p, &d->def, sizeof(double));
+                else if (d->type == T_INT) {
+                        long long v = (long long)d->def;
+                        memcpy(p, &v, sizeof(v));
+                } else if (d->type == T_BOOL) {
+                        int v = (int)d->def;
+                        memcpy(p, &v, sizeof(v));
+                } else if (d->type == T_LANG) {
+                        snprintf(p, 8, "%s", d->sdef);
+                }
+        }
+        conf->mal_priority[0] = RDR_MAL_EXTORTION;
+        conf->mal_priority[1] = RDR_MAL_COMPETITOR;
+        conf->mal_priority[2] = RDR_MAL_PROFESSIONAL;
+        conf->mal_priority[3] = RDR_MAL_ABUSIVE;
+        conf->mal_priority_cnt = 4;
+        conf->chat_priority[0] = RDR_INTENT_EXTORTION;
+        conf->chat_priority[1] = RDR_INTENT_REFUSE;
+        conf->chat_priority[2] = RDR_INTENT_AGREE;
+        conf->chat_priority[3] = RDR_INTENT_QUESTION;
+        conf->chat_priority[4] = RDR_INTENT_THANKS;
+}
+
+static int lang_name_ok(const char *s) {
+        size_t n = strlen(s), i;
+        if (n < 2 || n > 7)
+                return 0;
+        for (i = 0; i < n; i++)
+                if (!((s[i] >= 'a' && s[i] <= 'z') || s[i] == '-'))
+                        return 0;
+        return 1;
+}
+
+/* A list of enum names, each at most once, into out[]. */
+static rdr_err_t conf_enum_list(const rdr_yaml_t *node, const char *what,
+                                const char *const *names, int names_cnt,
+                                int *out, size_t out_max, size_t *cnt,
+                                int must_have_all, char *errstr,
+                                size_t errstr_size) {
+        size_t i, j;
+        if (rdr_yaml_type(node) != RDR_YAML_SEQ)
+                return rdr_yaml_error(node, what, errstr, errstr_size,
+                                      "expected a list");
+        *cnt = 0;
+        for (i = 0; i < rdr_yaml_len(node); i++) {
+                const rdr_yaml_t *item = rdr_yaml_at(node, i);
+                const char *s = rdr_yaml_scalar(item);
+                int v;
+                if (!s)
+                        return rdr_yaml_error(item, what, errstr, errstr_size,
+                                              "expected a name");
+                v = rdr_enum_parse(names, names_cnt, s, strlen(s));
+                if (v < 0 || (names == rdr_malicious_names && v == RDR_MAL_NONE))
+                        return rdr_yaml_error(item, what, errstr, errstr_size,
+                                              "unknown name '%.64s'", s);
+                for (j = 0; j < *cnt; j++)
+                        if (out[j] == v)
+                                return rdr_yaml_error(item, what, errstr,
+                                                      errstr_size,
+                                                      "'%.64s' listed twice", s);
+                if (*cnt >= out_max)
+                        return rdr_yaml_error(item, what, errstr, errstr_size,
+                                              "too many names");
+                out[(*cnt)++] = v;
+        }
+        if (must_have_all && *cnt != out_max)
+                return rdr_yaml_error(node, what, errstr, errstr_size,
+                                      "must list each of the %zu names once",
+                                      out_max);
+        return RDR_OK;
+}
+
+static rdr_err_t conf_set(rdr_clf_conf_t *conf, const conf_def_t *d,
+                          const rdr_yaml_t *node, char *errstr,
+                          size_t errstr_size) {
+        char *p = (char *)conf + d->off;
+        rdr_err_t err = RDR_OK;
+        switch (d->type) {
+        case T_DOUBLE: {
+                double v;
+                err = rdr_yaml_as_double(node, d->name, d->min, d->max, &v,
+                                         errstr, errstr_size);
+                if (!err)
+                        memcpy(p, &v, sizeof(v));
+                break;
+        }
+        case T_INT: {
+                long long v;
+                err = rdr_yaml_as_int(node, d->name, (long long)d->min,
+                                      (long long)d->max, &v, errstr,
+                                      errstr_size);
+                if (!err)
+                        memcpy(p, &v, sizeof(v));
+                break;
+        }
+        case T_BOOL: {
+                int v;
+                err = rdr_yaml_as_bool(node, d->name, &v, errstr, errstr_size);
+                if (!err)
+                        memcpy(p, &v, sizeof(v));
+                break;
+        }
+        case T_LANG: {
+                const char *s;
+                err = rdr_yaml_as_str(node, d->name, 7, &s, errstr,
+                                      errstr_size);
+                if (!err && !lang_name_ok(s))
+                        err = rdr_yaml_error(node, d->name, errstr, errstr_size,
+                                             "'%.16s' is not a language tag", s);
+                if (!err)
+                        snprintf(p, 8, "%s", s);
+                break;
+        }
+        case T_MALLIST:
+                err = conf_enum_list(node, d->name, rdr_malicious_names,
+                                     RDR_MAL__CNT, conf->mal_priority,
+                                     RDR_MAL__CNT - 1, &conf->mal_priority_cnt,
+                                     0, errstr, errstr_size);
+                break;
+        case T_INTENTLIST: {
+                size_t cnt;
+                err = conf_enum_list(node, d->name, rdr_intent_names,
+                                     RDR_INTENT__CNT, conf->chat_priority,
+                                     RDR_INTENT__CNT, &cnt, 1, errstr,
+                                     errstr_size);
+                break;
+        }
+        }
+        return err;
+}
+
+/* Walks a map of classifier.yaml; path is the dotted prefix. */
+static rdr_err_t conf_walk(rdr_clf_conf_t *conf, const rdr_yaml_t *map,
+                           const char *path, char *errstr, size_t errstr_size) {
+        size_t i, j;
+        for (i = 0; i < rdr_yaml_len(map); i++) {
+                char full[128];
+                const char *key = rdr_yaml_key(map, i);
+                const rdr_yaml_t *val = rdr_yaml_at(map, i);
+                const conf_def_t *def = NULL;
+                int is_prefix = 0;
+                rdr_err_t err;
+
+                snprintf(full, sizeof(full), "%s%s%s", path, *path ? "." : "",
+                         key);
+                for (j = 0; j < CONF_DEFS_CNT; j++) {
+                        size_t fl = strlen(full);
+                        if (!strcmp(conf_defs[j].name, full))
+                                def = &conf_defs[j];
+                        else if (!strncmp(conf_defs[j].name, full, fl) &&
+                                 conf_defs[j].name[fl] == '.')
+                                is_prefix = 1;
+                }
+                if (def) {
+                        err = conf_set(conf, def, val, errstr, errstr_size);
+                } else if (is_prefix) {
+                        if (rdr_yaml_type(val) != RDR_YAML_MAP)
+                                return rdr_yaml_error(val, full, errstr,
+                                                      errstr_size,
+                                                      "expected a mapping");
+                        err = conf_walk(conf, val, full, errstr, errstr_size);
+                } else {
+                        return rdr_yaml_error(val, full, errstr, errstr_size,
+                                              "unknown key");
+                }
+                if (err)
+                        return err;
+        }
+        return RDR_OK;
+}
+
+/* ---- the trie ---- */
+
+typedef struct pend_s {
+        uint32_t node;
+        uint32_t seq;
+        rdr_clf_entry_t ent;
+} pend_t;
+
+typedef struct builder_s {
+        rdr_classifier_t *clf;
+        size_t nodes_size;
+        size_t edges_cnt;
+        pend_t *pend;
+        size_t pend_cnt, pend_size;
+} builder_t;
+
+static int edges_put(rdr_classifier_t *clf, uint64_t key, uint32_t val) {
+        size_t h = (size_t)((key * 0x9E3779B97F4A7C15ull) >> 32) & clf->edge_mask;
+        while (clf->edge_keys[h]) {
+                if (clf->edge_keys[h] == key) {
+                        clf->edge_vals[h] = val;
+                        return 0;
+                }
+                h = (h + 1) & clf->edge_mask;
+        }
+        clf->edge_keys[h] = key;
+        clf->edge_vals[h] = val;
+        return 1;
+}
+
+static int edges_grow(builder_t *b) {
+        rdr_classifier_t *clf = b->clf;
+        size_t old_size = clf->edge_mask + 1, i;
+        size_t new_size = old_size * 2;
+        uint64_t *ok = clf->edge_keys;
+        uint32_t *ov = clf->edge_vals;
+        uint64_t *nk = calloc(new_size, sizeof(*nk));
+        uint32_t *nv = calloc(new_size, sizeof(*nv));
+        if (!nk || !nv) {
+                free(nk);
+                free(nv);
+                return -1;
+        }
+        clf->edge_keys = nk;
+        clf->edge_vals = nv;
+        clf->edge_mask = new_size - 1;
+        for (i = 0; i < old_size; i++)
+                if (ok[i])
+                        edges_put(clf, ok[i], ov[i]);
+        free(ok);
+        free(ov);
+        return 0;
+}
+
+/* Inserts the normalized phrase; returns its terminal node, or 0 on ENOMEM. */
+static uint32_t trie_insert(builder_t *b, const char *norm, size_t len) {
+        rdr_classifier_t *clf = b->clf;
+        uint32_t node = 0;
+        size_t i;
+        for (i = 0; i < len; i++) {
+                uint32_t child = rdr_clf_trie_child(clf, node,
+                                                    (unsigned char)norm[i]);
+                if (!child) {
+                        if (clf->nodes_cnt == b->nodes_size) {
+                                size_t ns = b->nodes_size * 2;
+                                rdr_clf_node_t *nn =
+                                    realloc(clf->nodes, ns * sizeof(*nn));
+                                if (!nn)
+                                        return 0;
+                                clf->nodes = nn;
+                                b->nodes_size = ns;
+                        }
+                        if ((b->edges_cnt + 1) * 2 > clf->edge_mask + 1 &&
+                            edges_grow(b))
+                                return 0;
+                        child = (uint32_t)clf->nodes_cnt++;
+                        clf->nodes[child].ent_off = 0;
+                        clf->nodes[child].ent_cnt = 0;
+                        edges_put(clf,
+                                  (((uint64_t)node << 8) |
+                                   (unsigned char)norm[i]) + 1,
+                                  child);
+                        b->edges_cnt++;
+                }
+                node = child;
+        }
+        return node;
+}
+
+/* ---- lexicon files ---- */
+
+typedef struct group_def_s {
+        const char *path;
+        rdr_clf_kind_t kind;
+        int target;
+        double sign;
+        double def_weight;
+} group_def_t;
+
+static const group_def_t group_defs[] = {
+    {"detect", RDR_CLF_K_DETECT, 0, 1, 1.0},
+    {"negators", RDR_CLF_K_NEGATOR, 0, 1, 1.0},
+    {"clause_breaks", RDR_CLF_K_BREAK, 0, 1, 1.0},
+    {"ignore", RDR_CLF_K_IGNORE, 0, 1, 1.0},
+    {"intensifiers", RDR_CLF_K_INTENSIFIER, 0, 1, 1.5},
+    {"sentiment.positive", RDR_CLF_K_SENTIMENT, 0, 1, 1.0},
+    {"sentiment.negative", RDR_CLF_K_SENTIMENT, 0, -1, 1.0},
+    {"reasons.product_quality", RDR_CLF_K_REASON, RDR_REASON_PRODUCT_QUALITY, 1, 1.0},
+    {"reasons.not_as_described", RDR_CLF_K_REASON, RDR_REASON_NOT_AS_DESCRIBED, 1, 1.0},
+    {"reasons.size_fit", RDR_CLF_K_REASON, RDR_REASON_SIZE_FIT, 1, 1.0},
+    {"reasons.wrong_item", RDR_CLF_K_REASON, RDR_REASON_WRONG_ITEM, 1, 1.0},
+    {"reasons.logistics", RDR_CLF_K_REASON, RDR_REASON_LOGISTICS, 1, 1.0},
+    {"reasons.packaging_damage", RDR_CLF_K_REASON, RDR_REASON_PACKAGING_DAMAGE, 1, 1.0},
+    {"reasons.customer_service", RDR_CLF_K_REASON, RDR_REASON_CUSTOMER_SERVICE, 1, 1.0},
+    {"reasons.stock_out", RDR_CLF_K_REASON, RDR_REASON_STOCK_OUT, 1, 1.0},
+    {"reasons.after_sales", RDR_CLF_K_REASON, RDR_REASON_AFTER_SALES, 1, 1.0},
+    {"reasons.other", RDR_CLF_K_REASON, RDR_REASON_OTHER, 1, 1.0},
+    {"extortion", RDR_CLF_K_EXTORTION, 0, 1, 1.0},
+    {"demand", RDR_CLF_K_DEMAND, 0, 1, 1.0},
+    {"review_ref", RDR_CLF_K_REVIEW_REF, 0, 1, 1.0},
+    {"condition", RDR_CLF_K_CONDITION, 0, 1, 1.0},
+    {"nitpick", RDR_CLF_K_NITPICK, 0, 1, 1.0},
+    {"insult", RDR_CLF_K_INSULT, 0, 1, 1.0},
+    {"private_data", RDR_CLF_K_PRIVATE, 0, 1, 1.0},
+    {"phone_cue", RDR_CLF_K_PHONE_CUE, 0, 1, 1.0},
+    {"intents.agree", RDR_CLF_K_INTENT, RDR_INTENT_AGREE, 1, 1.0},
+    {"intents.refuse", RDR_CLF_K_INTENT, RDR_INTENT_REFUSE, 1, 1.0},
+    {"intents.extortion", RDR_CLF_K_INTENT, RDR_INTENT_EXTORTION, 1, 1.0},
+    {"intents.question", RDR_CLF_K_INTENT, RDR_INTENT_QUESTION, 1, 1.0},
+    {"intents.thanks", RDR_CLF_K_INTENT, RDR_INTENT_THANKS, 1, 1.0},
+};
+#define GROUP_DEFS_CNT (sizeof(group_defs) / sizeof(group_defs[0]))
+
+static rdr_err_t add_phrase(builder_t *b, const rdr_yaml_t *node,
+                            const char *what, const char *phrase, double weight,
+                            const group_def_t *g, int lang, char *errstr,
+                            size_t errstr_size) {
+        char raw[RDR_CLF_MAX_PHRASE], norm[RDR_CLF_MAX_PHRASE + 8];
+        size_t rl = strlen(phrase), nl;
+        unsigned units;
+        uint8_t flags = 0;
+        uint32_t tnode;
+        pend_t *p;
+
+        if (rl == 0 || rl >= RDR_CLF_MAX_PHRASE)
+                return rdr_yaml_error(node, what, errstr, errstr_size,
+                                      "phrase must have 1..%d bytes",
+                                      RDR_CLF_MAX_PHRASE - 1);
+        memcpy(raw, phrase, rl + 1);
+        if (rl > 1 && raw[rl - 1] == '*') {
+                raw[--rl] = '\0';
+                flags |= RDR_CLF_F_PREFIX;
+        }
+        nl = rdr_clf_phrase_normalize(raw, norm, sizeof(norm), &units);
+        if (nl == 0)
+                return rdr_yaml_error(node, what, errstr, errstr_size,
+                                      "phrase '%.64s' has nothing to match "
+                                      "(no letters, digits, emoji or marks)",
+                                      phrase);
+        if ((flags & RDR_CLF_F_PREFIX) &&
+            !((norm[nl - 1] >= 'a' && norm[nl - 1] <= 'z') ||
+              (norm[nl - 1] >= '0' && norm[nl - 1] <= '9')))
+                return rdr_yaml_error(node, what, errstr, errstr_size,
+                                      "phrase '%.64s': '*' only after a "
+                                      "Latin letter",
+                                      phrase);
+        if ((unsigned char)norm[nl - 1] >= 0x80 && !(flags & RDR_CLF_F_PREFIX))
+                flags |= RDR_CLF_F_PREFIX; /* Han, emoji: no word boundary */
+        tnode = trie_insert(b, norm, nl);
+        if (!tnode)
+                return rdr_yaml_error(node, what, errstr, errstr_size,
+                                      "out of memory");
+        if (b->pend_cnt == b->pend_size) {
+                size_t ns = b->pend_size ? b->pend_size * 2 : 1024;
+                pend_t *np = realloc(b->pend, ns * sizeof(*np));
+                if (!np)
+                        return rdr_yaml_error(node, what, errstr, errstr_size,
+                                              "out of memory");
+                b->pend = np;
+                b->pend_size = ns;
+        }
+        p = &b->pend[b->pend_cnt];
+        p->node = tnode;
+        p->seq = (uint32_t)b->pend_cnt;
+        p->ent.weight = weight * g->sign;
+        p->ent.lang = (uint8_t)lang;
+        p->ent.kind = (uint8_t)g->kind;
+        p->ent.target = (uint8_t)g->target;
+        p->ent.flags = flags;
+        p->ent.units = (uint16_t)(units ? units : 1);
+        b->pend_cnt++;
+        return RDR_OK;
+}
+
+/* One group: a list of phrases, or a map phrase -> weight. Duplicates within
+ * the group (after normalization) are errors. */
+static rdr_err_t load_group(builder_t *b, const rdr_yaml_t *val,
+                            const char *what, const group_def_t *g, int lang,
+                            char *errstr, size_t errstr_size) {
+        size_t i, j, first = b->pend_cnt;
+        rdr_err_t err = RDR_OK;
+
+        if (rdr_yaml_type(val) == RDR_YAML_SCALAR)
+                return rdr_yaml_error(val, what, errstr, errstr_size,
+                                      "expected a list of phrases or a "
+                                      "mapping phrase: weight");
+        for (i = 0; i < rdr_yaml_len(val) && !err; i++) {
+                const rdr_yaml_t *item = rdr_yaml_at(val, i);
+                double w = g->def_weight;
+                const char *phrase;
+                char item_what[160];
+                if (rdr_yaml_type(val) == RDR_YAML_SEQ) {
+                        phrase = rdr_yaml_scalar(item);
+                        if (!phrase)
+                                return rdr_yaml_error(item, what, errstr,
+                                                      errstr_size,
+                                                      "item %zu is not a "
+                                                      "phrase",
+                                                      i + 1);
+                        snprintf(item_what, sizeof(item_what), "%s", what);
+                } else {
+                        phrase = rdr_yaml_key(val, i);
+                        snprintf(item_what, sizeof(item_what), "%s.%s", what,
+                                 phrase);
+                        err = rdr_yaml_as_double(item, item_what, 0.01, 10.0,
+                                                 &w, errstr, errstr_size);
+                        if (err)
+                                return err;
+                }
+                err = add_phrase(b, item, item_what, phrase, w, g, lang, errstr,
+                                 errstr_size);
+                if (err)
+                        return err;
+                /* a duplicate within the group */
+                for (j = first; j + 1 < b->pend_cnt; j++) {
+                        if (b->pend[j].node == b->pend[b->pend_cnt - 1].node &&
+                            b->pend[j].ent.flags ==
+                                b->pend[b->pend_cnt - 1].ent.flags)
+                                return rdr_yaml_error(
+                                    item, item_what, errstr, errstr_size,
+                                    "phrase '%.64s' is listed twice in this "
+                                    "group (after folding case and accents)",
+                                    phrase);
+                }
+        }
+        return err;
+}
+
+/* Finds the group of a dotted path, or whether path is a prefix of some. */
+static const group_def_t *group_find(const char *path, int *is_prefix) {
+        size_t i, pl = strlen(path);
+        *is_prefix = 0;
+        for (i = 0; i < GROUP_DEFS_CNT; i++) {
+                if (!strcmp(group_defs[i].path, path))
+                        return &group_defs[i];
+                if (!strncmp(group_defs[i].path, path, pl) &&
+                    group_defs[i].path[pl] == '.')
+                        *is_prefix = 1;
+        }
+        return NULL;
+}
+
+static rdr_err_t lex_walk(builder_t *b, const rdr_yaml_t *map, const char *path,
+                          int lang, rdr_clf_lang_t *lg, char *errstr,
+                          size_t errstr_size) {
+        size_t i;
+        for (i = 0; i < rdr_yaml_len(map); i++) {
+                char full[128];
+                const char *key = rdr_yaml_key(map, i);
+                const rdr_yaml_t *val = rdr_yaml_at(map, i);
+                const group_def_t *g;
+                int is_prefix;
+                rdr_err_t err;
+
+                snprintf(full, sizeof(full), "%s%s%s", path, *path ? "." : "",
+                         key);
+                if (!*path && !strcmp(key, "language"))
+                        continue;
+                if (!*path && !strcmp(key, "negation_scope")) {
+                        if (!lg)
+                                return rdr_yaml_error(val, full, errstr,
+                                                      errstr_size,
+                                                      "only in a language's "
+                                                      "lexicon");
+                        err = rdr_yaml_as_int(val, full, 0, 20,
+                                              &lg->negation_scope, errstr,
+                                              errstr_size);
+                        if (err)
+                                return err;
+                        continue;
+                }
+                g = group_find(full, &is_prefix);
+                if (g)
+                        err = load_group(b, val, full, g, lang, errstr,
+                                         errstr_size);
+                else if (is_prefix && rdr_yaml_type(val) == RDR_YAML_MAP)
+                        err = lex_walk(b, val, full, lang, lg, errstr,
+                                       errstr_size);
+                else if (is_prefix)
+                        err = rdr_yaml_error(val, full, errstr, errstr_size,
+                                             "expected a mapping");
+                else
+                        err = rdr_yaml_error(val, full, errstr, errstr_size,
+                                             "unknown key");
+                if (err)
+                        return err;
+        }
+        return RDR_OK;
+}
+
+static rdr_err_t load_lexicon(builder_t *b, const char *path, char *errstr,
+                              size_t errstr_size) {
+        rdr_classifier_t *clf = b->clf;
+        rdr_yaml_t *root = rdr_yaml_load_file(path, errstr, errstr_size);
+        const rdr_yaml_t *ln;
+        const char *lname;
+        rdr_clf_lang_t *lg = NULL;
+        int lang = RDR_CLF_LANG_ANY;
+        rdr_err_t err;
+        size_t i;
+
+        if (!root)
+                return RDR_ERR_CONFIG;
+        if (rdr_yaml_type(root) != RDR_YAML_MAP) {
+                err = rdr_yaml_error(root, "(top)", errstr, errstr_size,
+                                     "expected a mapping");
+                goto done;
+        }
+        ln = rdr_yaml_get(root, "language");
+        if (!ln) {
+                err = rdr_yaml_error(root, "language", errstr, errstr_size,
+                                     "missing (a language tag such as 'en', "
+                                     "or 'any')");
+                goto done;
+        }
+        err = rdr_yaml_as_str(ln, "language", 7, &lname, errstr, errstr_size);
+        if (err)
+                goto done;
+        if (strcmp(lname, "any")) {
+                if (!lang_name_ok(lname)) {
+                        err = rdr_yaml_error(ln, "language", errstr,
+                                             errstr_size,
+                                             "'%s' is not a language tag",
+                                             lname);
+                        goto done;
+                }
+                for (i = 0; i < clf->langs_cnt; i++) {
+                        if (!strcmp(clf->langs[i].name, lname)) {
+                                err = rdr_yaml_error(ln, "language", errstr,
+                                                     errstr_size,
+                                                     "language '%s' has "
+                                                     "another lexicon file",
+                                                     lname);
+                                goto done;
+                        }
+                }
+                if (clf->langs_cnt == RDR_CLF_MAX_LANGS) {
+                        err = rdr_yaml_error(ln, "language", errstr,
+                                             errstr_size,
+                                             "more than %d languages",
+                                             RDR_CLF_MAX_LANGS);
+                        goto done;
+                }
+                lang = (int)clf->langs_cnt++;
+                lg = &clf->langs[lang];
+                snprintf(lg->name, sizeof(lg->name), "%s", lname);
+                lg->negation_scope = 3;
+        }
+        err = lex_walk(b, root, "", lang, lg, errstr, errstr_size);
+done:
+        rdr_yaml_destroy(root);
+        return err;
+}
+
+static int cmp_str(const void *a, const void *b) {
+        return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int cmp_pend(const void *a, const void *b) {
+        const pend_t *x = a, *y = b;
+        if (x->node != y->node)
+                return x->node < y->node ? -1 : 1;
+        return x->seq < y->seq ? -1 : (x->seq > y->seq);
+}
+
+/* Loads every lexicons/\*.yaml in name order. */
+static rdr_err_t load_lexicons(builder_t *b, const char *configs_dir,
+                               char *errstr, size_t errstr_size) {
+        char dir[1024], path[1200];
+        DIR *d;
+        struct dirent *de;
+        char **names = NULL;
+        size_t cnt = 0, size = 0, i;
+        rdr_err_t err = RDR_OK;
+
+        snprintf(dir, sizeof(dir), "%s/lexicons", configs_dir);
+        d = opendir(dir);
+        if (!d) {
+                snprintf(errstr, errstr_size, "%s: cannot open directory",
+                         dir);
+                return RDR_ERR_CONFIG;
+        }
+        while ((de = readdir(d))) {
+                size_t nl = strlen(de->d_name);
+                if (nl < 6 || strcmp(de->d_name + nl - 5, ".yaml") ||
+                    de->d_name[0] == '.')
+                        continue;
+                if (cnt == size) {
+                        size_t ns = size ? size * 2 : 8;
+                        char **nn = realloc(names, ns * sizeof(*nn));
+                        if (!nn) {
+                                err = RDR_ERR_NOMEM;
+                                snprintf(errstr, errstr_size, "out of memory");
+                                goto err;
+                        }
+                        names = nn;
+                        size = ns;
+                }
+                names[cnt] = strdup(de->d_name);
+                if (!names[cnt]) {
+                        err = RDR_ERR_NOMEM;
+                        snprintf(errstr, errstr_size, "out of memory");
+                        goto err;
+                }
+                cnt++;
+        }
+        if (!cnt) {
+                snprintf(errstr, errstr_size, "%s: no lexicon (*.yaml) files",
+                         dir);
+                err = RDR_ERR_CONFIG;
+                goto err;
+        }
+        qsort(names, cnt, sizeof(*names), cmp_str);
+        for (i = 0; i < cnt && !err; i++) {
+                snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+                err = load_lexicon(b, path, errstr, errstr_size);
+        }
+err:
+        for (i = 0; i < cnt; i++)
+                free(names[i]);
+        free(names);
+        closedir(d);
+        return err;
+}
+
+static int lang_index(const rdr_classifier_t *clf, const char *name) {
+        size_t i;
+        for (i = 0; i < clf->langs_cnt; i++)
+                if (!strcmp(clf->langs[i].name, name))
+                        return (int)i;
+        return -1;
+}
+
+rdr_classifier_t *rdr_classifier_new(const char *configs_dir, char *errstr,
+                                     size_t errstr_size) {
+        rdr_classifier_t *clf;
+        rdr_yaml_t *root = NULL;
+        char path[1100];
+        builder_t b;
+        size_t i;
+
+        memset(&b, 0, sizeof(b));
+        clf = calloc(1, sizeof(*clf));
+        if (!clf) {
+                snprintf(errstr, errstr_size, "out of memory");
+                return NULL;
+        }
+        conf_defaults(&clf->conf);
+
+        snprintf(path, sizeof(path), "%s/classifier.yaml", configs_dir);
+        root = rdr_yaml_load_file(path, errstr, errstr_size);
+        if (!root)
+                goto err;
+        if (rdr_yaml_type(root) != RDR_YAML_MAP) {
+                rdr_yaml_error(root, "(top)", errstr, errstr_size,
+                               "expected a mapping");
+                goto err;
+        }
+        if (conf_walk(&clf->conf, root, "", errstr, errstr_size))
+                goto err;
+        if (clf->conf.negative_below >= clf->conf.positive_above) {
+                rdr_yaml_error(root, "sentiment.negative_below", errstr,
+                               errstr_size,
+                               "must be below sentiment.positive_above");
+                goto err;
+        }
+        rdr_yaml_destroy(root);
+        root = NULL;
+
+        b.clf = clf;
+        b.nodes_size = 1024;
+        clf->nodes = calloc(b.nodes_size, sizeof(*clf->nodes));
+        clf->edge_keys = calloc(2048, sizeof(*clf->edge_keys));
+        clf->edge_vals = calloc(2048, sizeof(*clf->edge_vals));
+        if (!clf->nodes || !clf->edge_keys || !clf->edge_vals) {
+                snprintf(errstr, errstr_size, "out of memory");
+                goto err;
+        }
+        clf->edge_mask = 2047;
+        clf->nodes_cnt = 1; /* the root */
+        if (load_lexicons(&b, configs_dir, errstr, errstr_size))
+                goto err;
+        if (!clf->langs_cnt) {
+                snprintf(errstr, errstr_size,
+                         "%s/lexicons: no language lexicon (only 'any')",
+                         configs_dir);
+                goto err;
+        }
+
+        /* Entries sorted by terminal node, in file order within a node. */
+        qsort(b.pend, b.pend_cnt, sizeof(*b.pend), cmp_pend);
+        clf->entries = calloc(b.pend_cnt ? b.pend_cnt : 1,
+                              sizeof(*clf->entries));
+        if (!clf->entries) {
+                snprintf(errstr, errstr_size, "out of memory");
+                goto err;
+        }
+        for (i = 0; i < b.pend_cnt; i++) {
+                rdr_clf_node_t *nd = &clf->nodes[b.pend[i].node];
+                if (!nd->ent_cnt)
+                        nd->ent_off = (uint32_t)i;
+                nd->ent_cnt++;
+                clf->entries[i] = b.pend[i].ent;
+        }
+        clf->entries_cnt = b.pend_cnt;
+        free(b.pend);
+        b.pend = NULL;
+
+        clf->lang_zh = lang_index(clf, "zh");
+        clf->lang_es = lang_index(clf, "es");
+        clf->lang_latin_fallback =
+            lang_index(clf, clf->conf.latin_fallback_lang);
+        return clf;
+
+err:
+        rdr_yaml_destroy(root);
+        free(b.pend);
+        rdr_classifier_destroy(clf);
+        return NULL;
+}
+
+void rdr_classifier_destroy(rdr_classifier_t *clf) {
+        if (!clf)
+                return;
+        free(clf->nodes);
+        free(clf->edge_keys);
+        free(clf->edge_vals);
+        free(clf->entries);
+        free(clf);
+}

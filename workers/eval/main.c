@@ -1,0 +1,89 @@
+/* redress-eval: runs the classifier over labelled JSONL files (reviews and
+ * chat messages, see tests/data/classify/README.md) and prints accuracy,
+ * macro-F1, confusion matrices and the quality targets. Exit status: 0 done,
+ * 1 a target missed (with --check), 2 bad usage, configuration or file. */
+#include <stdio.h>
+#include <string.h>
+#include "classify.h"
+#include "classify_eval.h"
+
+static void usage(FILE *fp) {
+        fprintf(fp,
+                "usage: redress-eval [--configs DIR] [--reviews FILE]... "
+                "[--chats FILE]...\n"
+                "                    [--errors] [--check]\n"
+                "  --configs DIR   configuration directory (default: "
+                "configs)\n"
+                "  --reviews FILE  labelled reviews, one JSON object a line\n"
+                "  --chats FILE    labelled chat messages\n"
+                "  --errors        list every misclassified item on stderr\n"
+                "  --check         exit 1 when a quality target is missed\n");
+}
+
+int main(int argc, char **argv) {
+        const char *configs = "configs";
+        const char *files[64];
+        int is_chat[64];
+        int nfiles = 0, errors = 0, check = 0, i, missed, rc = 2;
+        char errstr[512];
+        rdr_classifier_t *clf = NULL;
+        rdr_clf_eval_t *ev = NULL;
+
+        for (i = 1; i < argc; i++) {
+                int has_arg = i + 1 < argc;
+                if (!strcmp(argv[i], "--configs") && has_arg) {
+                        configs = argv[++i];
+                } else if ((!strcmp(argv[i], "--reviews") ||
+                            !strcmp(argv[i], "--chats")) &&
+                           has_arg && nfiles < 64) {
+                        is_chat[nfiles] = !strcmp(argv[i], "--chats");
+                        files[nfiles++] = argv[++i];
+                } else if (!strcmp(argv[i], "--errors")) {
+                        errors = 1;
+                } else if (!strcmp(argv[i], "--check")) {
+                        check = 1;
+                } else if (!strcmp(argv[i], "--help") ||
+                           !strcmp(argv[i], "-h")) {
+                        usage(stdout);
+                        return 0;
+                } else {
+                        usage(stderr);
+                        return 2;
+                }
+        }
+        if (!nfiles) {
+                usage(stderr);
+                return 2;
+        }
+        clf = rdr_classifier_new(configs, errstr, sizeof(errstr));
+        if (!clf) {
+                fprintf(stderr, "redress-eval: %s\n", errstr);
+                goto err;
+        }
+        ev = rdr_clf_eval_new(errstr, sizeof(errstr));
+        if (!ev) {
+                fprintf(stderr, "redress-eval: %s\n", errstr);
+                goto err;
+        }
+        if (errors)
+                rdr_clf_eval_set_trace(ev, stderr);
+        for (i = 0; i < nfiles; i++) {
+                rdr_err_t err =
+                    is_chat[i] ? rdr_clf_eval_chats(ev, clf, files[i], errstr,
+                                                    sizeof(errstr))
+                               : rdr_clf_eval_reviews(ev, clf, files[i],
+                                                      errstr, sizeof(errstr));
+                if (err) {
+                        fprintf(stderr, "redress-eval: %s\n", errstr);
+                        goto err;
+                }
+                printf("%s: %s\n", is_chat[i] ? "chats" : "reviews", files[i]);
+        }
+        rdr_clf_eval_print(ev, stdout);
+        missed = rdr_clf_eval_print_targets(ev, stdout);
+        rc = check && missed ? 1 : 0;
+err:
+        rdr_clf_eval_destroy(ev);
+        rdr_classifier_destroy(clf);
+        return rc;
+}
