@@ -192,10 +192,7 @@ void rdr_event_free(rdr_event_t *ev) {
  * Text checks.
  */
 
-/* Number of code points in s if it is valid UTF-8 (RFC 3629: shortest
- * form, no surrogates, at most U+10FFFF); else (size_t)-1 with the offset
- * of the first bad sequence in *bad (if bad). */
-static size_t utf8_count(const char *str, size_t len, size_t *bad) {
+size_t rdr_utf8_count(const char *str, size_t len, size_t *bad) {
         const unsigned char *s = (const unsigned char *)str;
         size_t i = 0, n = 0, need, j;
         unsigned c, cp, min;
@@ -890,7 +887,7 @@ static rdr_err_t check_string(const field_t *f, const raw_t *raw,
                 return fail(errstr, errstr_size, RDR_ERR_INVALID,
                             "field '%s%s': contains a NUL character", prefix,
                             f->name);
-        *nchars = utf8_count(raw->s, raw->len, &bad);
+        *nchars = rdr_utf8_count(raw->s, raw->len, &bad);
         if (*nchars == (size_t)-1)
                 return fail(errstr, errstr_size, RDR_ERR_INVALID,
                             "field '%s%s': invalid UTF-8 at byte %zu", prefix,
@@ -1137,7 +1134,7 @@ static rdr_err_t pick_format(const char *ct, int *fmt, char *errstr,
                 return fail(errstr, errstr_size, RDR_ERR_DECODE,
                             "header 'content-type': must be application/json "
                             "or application/x-protobuf, got '%s'",
-                            utf8_count(ct, strlen(ct), NULL) == (size_t)-1
+                            rdr_utf8_count(ct, strlen(ct), NULL) == (size_t)-1
                                 ? "(invalid UTF-8)"
                                 : excerpt(ct, strlen(ct), ex, sizeof(ex)));
         return RDR_OK;
@@ -1213,7 +1210,7 @@ static rdr_err_t json_fail(const char *buf, size_t len, const json_error_t *je,
 
         switch (json_error_code(je)) {
         case json_error_invalid_utf8:
-                if (utf8_count(buf, len, &bad) != (size_t)-1)
+                if (rdr_utf8_count(buf, len, &bad) != (size_t)-1)
                         bad = (size_t)je->position;
                 json_path_at(buf, len, bad, path, sizeof(path));
                 if (path[0])
@@ -1318,7 +1315,7 @@ static rdr_err_t pb_check_strings(const ProtobufCMessageDescriptor *desc,
                                             "field '%s%s': contains a NUL "
                                             "character",
                                             prefix, fd->name);
-                        if (utf8_count((const char *)buf + i, flen, &bad) ==
+                        if (rdr_utf8_count((const char *)buf + i, flen, &bad) ==
                             (size_t)-1)
                                 return fail(errstr, errstr_size,
                                             RDR_ERR_INVALID,

@@ -169,6 +169,12 @@ int rdr_event_equal(const rdr_event_t *a, const rdr_event_t *b);
  *  sets *ok to 1, or returns 0 and sets *ok to 0. */
 int64_t rdr_time_parse_rfc3339(const char *s, size_t len, int *ok);
 
+/** Number of code points in str[0..len) if it is valid UTF-8 (RFC 3629:
+ *  shortest form, no surrogates, at most U+10FFFF; NUL counts as a
+ *  character); else (size_t)-1 with the offset of the first bad sequence
+ *  in *bad (if bad is not NULL). */
+size_t rdr_utf8_count(const char *str, size_t len, size_t *bad);
+
 /* Bytes of rdr_time_format_rfc3339() output, NUL included. */
 #define RDR_TIME_RFC3339_SIZE 25
 
