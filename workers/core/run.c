@@ -59,6 +59,13 @@ typedef struct rdr_pending_apply_s {
         char *outbox_key;
 } rdr_pending_apply_t;
 
+/* A script call deferred to the acknowledgement pipeline. */
+typedef struct rdr_after_s {
+        int script, nkeys, argc;
+        char **argv;
+        size_t *lens;
+} rdr_after_t;
+
 typedef struct rdr_vec_s {
         void *p;
         size_t cnt, size, elem;
@@ -102,6 +109,7 @@ struct rdr_worker_s {
         rdr_vec_t applies; /* rdr_pending_apply_t */
         rdr_vec_t staged;  /* rdr_pub_t: entries of queued applies */
         rdr_vec_t pubs;    /* rdr_pub_t: to publish and ack */
+        rdr_vec_t afters;  /* rdr_after_t: scripts to run with the acks */
 
         /* Delivery state of the current flush (producer thread writes, the
          * loop reads after rd_kafka_flush/poll: serialised by librdkafka's
@@ -155,8 +163,50 @@ static void pub_free(rdr_pub_t *p) {
         free(p->entry);
 }
 
+static void after_free(rdr_after_t *a) {
+        int i;
+        for (i = 0; a->argv && i < a->argc; i++)
+                free(a->argv[i]);
+        free(a->argv);
+        free(a->lens);
+}
+
+rdr_err_t rdr_worker_after_eval(rdr_worker_t *w, int script, int nkeys,
+                                int argc, const char **argv,
+                                const size_t *lens) {
+        rdr_after_t *a = vec_push(&w->afters);
+        int i;
+        if (!a)
+                return RDR_ERR_NOMEM;
+        memset(a, 0, sizeof(*a));
+        a->script = script;
+        a->nkeys = nkeys;
+        a->argv = calloc((size_t)argc, sizeof(*a->argv));
+        a->lens = calloc((size_t)argc, sizeof(*a->lens));
+        if (!a->argv || !a->lens)
+                goto nomem;
+        for (i = 0; i < argc; i++) {
+                a->lens[i] = lens ? lens[i] : strlen(argv[i]);
+                a->argv[i] = malloc(a->lens[i] + 1);
+                if (!a->argv[i])
+                        goto nomem;
+                a->argc = i + 1;
+                memcpy(a->argv[i], argv[i], a->lens[i]);
+                a->argv[i][a->lens[i]] = '\0';
+        }
+        return RDR_OK;
+nomem:
+        after_free(a);
+        w->afters.cnt--;
+        return RDR_ERR_NOMEM;
+}
+
 static void effects_reset(rdr_worker_t *w) {
         size_t i;
+        rdr_after_t *af = w->afters.p;
+        for (i = 0; i < w->afters.cnt; i++)
+                after_free(&af[i]);
+        w->afters.cnt = 0;
         rdr_pending_apply_t *pa = w->applies.p;
         rdr_pub_t *st = w->staged.p, *pb = w->pubs.p;
         for (i = 0; i < w->applies.cnt; i++)
@@ -788,7 +838,7 @@ static rdr_err_t publish_and_ack(rdr_worker_t *w, rdr_msg_t *msgs,
                 return RDR_ERR_KAFKA;
         }
         w->kafka_up = 1;
-        if (w->pubs.cnt == 0)
+        if (w->pubs.cnt == 0 && w->afters.cnt == 0)
                 return RDR_OK;
         for (i = 0; i < w->pubs.cnt; i++) {
                 rdr_entry_t e;
@@ -807,6 +857,13 @@ static rdr_err_t publish_and_ack(rdr_worker_t *w, rdr_msg_t *msgs,
                                           pb[i].id_len};
                         rdr_redis_cmd(w->redis, 3, argv, lens);
                 }
+        }
+        {
+                rdr_after_t *af = w->afters.p;
+                for (i = 0; i < w->afters.cnt; i++)
+                        rdr_redis_eval(w->redis, af[i].script, af[i].nkeys,
+                                       af[i].argc, (const char **)af[i].argv,
+                                       af[i].lens);
         }
         return rdr_redis_exec(w->redis);
 }
@@ -1157,6 +1214,7 @@ static void worker_destroy(rdr_worker_t *w) {
         free(w->applies.p);
         free(w->staged.p);
         free(w->pubs.p);
+        free(w->afters.p);
         rdr_clock_destroy(w->clock);
         rdr_redis_destroy(w->redis);
         rdr_metrics_destroy(w->metrics);
@@ -1178,6 +1236,7 @@ int rdr_run(const rdr_worker_def_t *def, int argc, char **argv) {
         w->applies.elem = sizeof(rdr_pending_apply_t);
         w->staged.elem = sizeof(rdr_pub_t);
         w->pubs.elem = sizeof(rdr_pub_t);
+        w->afters.elem = sizeof(rdr_after_t);
         rdr_log_init(def->name, NULL, RDR_LOG_INFO);
 
         for (i = 1; i < argc; i++) {

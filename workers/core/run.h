@@ -114,4 +114,11 @@ rdr_err_t rdr_worker_publish_entry(rdr_worker_t *w, const char *outbox_key,
                                    const char *id, size_t id_len,
                                    const char *entry, size_t entry_len);
 
+/** Queue a script call to run with the acknowledgements, after this cycle's
+ *  entries were published (e.g. completing a timer only once its effects
+ *  left). Arguments are copied. */
+rdr_err_t rdr_worker_after_eval(rdr_worker_t *w, int script, int nkeys,
+                                int argc, const char **argv,
+                                const size_t *lens);
+
 #endif

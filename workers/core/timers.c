@@ -1,0 +1,221 @@
+/* Durable timers (see timers.h). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "timers.h"
+
+static const char claim_lua[] =
+    "-- KEYS: due, lease, gen. ARGV: now, lease_ms, limit.\n"
+    "local now = tonumber(ARGV[1])\n"
+    "local expired = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now, "
+    "'LIMIT', 0, 1000)\n"
+    "for _, m in ipairs(expired) do\n"
+    "  redis.call('ZREM', KEYS[2], m)\n"
+    "  redis.call('ZADD', KEYS[1], now, m)\n"
+    "end\n"
+    "local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, "
+    "'WITHSCORES', 'LIMIT', 0, tonumber(ARGV[3]))\n"
+    "local out = {}\n"
+    "for i = 1, #due, 2 do\n"
+    "  local m = due[i]\n"
+    "  redis.call('ZREM', KEYS[1], m)\n"
+    "  redis.call('ZADD', KEYS[2], now + tonumber(ARGV[2]), m)\n"
+    "  local g = redis.call('HINCRBY', KEYS[3], m, 1)\n"
+    "  out[#out + 1] = m\n"
+    "  out[#out + 1] = g\n"
+    "  out[#out + 1] = due[i + 1]\n"
+    "end\n"
+    "local nxt = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')\n"
+    "local nl = redis.call('ZRANGE', KEYS[2], 0, 0, 'WITHSCORES')\n"
+    "local n = -1\n"
+    "if #nxt > 0 then n = tonumber(nxt[2]) end\n"
+    "if #nl > 0 and (n < 0 or tonumber(nl[2]) < n) then n = tonumber(nl[2]) "
+    "end\n"
+    "return {tostring(n), out}\n";
+
+static const char complete_lua[] =
+    "-- KEYS: lease, gen, due. ARGV: member, generation.\n"
+    "if redis.call('HGET', KEYS[2], ARGV[1]) ~= ARGV[2] then return 0 end\n"
+    "redis.call('ZREM', KEYS[1], ARGV[1])\n"
+    "redis.call('HDEL', KEYS[2], ARGV[1])\n"
+    "return 1\n";
+
+struct rdr_timers_s {
+        rdr_redis_t *redis;
+        int shards;
+        int claim_script, complete_script;
+};
+
+rdr_timers_t *rdr_timers_new(rdr_redis_t *redis, int shards) {
+        rdr_timers_t *t = calloc(1, sizeof(*t));
+        if (!t)
+                return NULL;
+        t->redis = redis;
+        t->shards = shards;
+        t->claim_script = rdr_redis_script_add(redis, "timer_claim",
+                                               claim_lua);
+        t->complete_script = rdr_redis_script_add(redis, "timer_complete",
+                                                  complete_lua);
+        if (t->claim_script < 0 || t->complete_script < 0) {
+                free(t);
+                return NULL;
+        }
+        return t;
+}
+
+void rdr_timers_destroy(rdr_timers_t *t) {
+        free(t);
+}
+
+int rdr_timers_shards(const rdr_timers_t *t) {
+        return t->shards;
+}
+
+static int shard_of(const char *member, size_t len, int shards) {
+        uint32_t h = 2166136261u;
+        size_t i;
+        for (i = 0; i < len; i++)
+                h = (h ^ (unsigned char)member[i]) * 16777619u;
+        return (int)(h % (uint32_t)shards);
+}
+
+int rdr_timer_due_key(char *dst, size_t n, const char *member, size_t len,
+                      int shards) {
+        return snprintf(dst, n, "redress:{t:%d}:due",
+                        shard_of(member, len, shards));
+}
+
+static void shard_keys(int shard, char keys[3][64]) {
+        snprintf(keys[0], 64, "redress:{t:%d}:due", shard);
+        snprintf(keys[1], 64, "redress:{t:%d}:lease", shard);
+        snprintf(keys[2], 64, "redress:{t:%d}:gen", shard);
+}
+
+void rdr_timers_free_claimed(rdr_timer_t *timers, size_t cnt) {
+        size_t i;
+        for (i = 0; timers && i < cnt; i++)
+                free(timers[i].member);
+        free(timers);
+}
+
+rdr_err_t rdr_timers_claim(rdr_timers_t *t, int64_t now_ms, int64_t lease_ms,
+                           int limit, rdr_timer_t **out, size_t *cnt,
+                           int64_t *next_due_ms) {
+        char keys[3][64], now[24], lease[24], lim[16];
+        rdr_timer_t *res = NULL;
+        size_t n = 0, size = 0;
+        int s;
+        rdr_err_t err;
+        *out = NULL;
+        *cnt = 0;
+        *next_due_ms = INT64_MAX;
+        snprintf(now, sizeof(now), "%lld", (long long)now_ms);
+        snprintf(lease, sizeof(lease), "%lld", (long long)lease_ms);
+        snprintf(lim, sizeof(lim), "%d", limit);
+        for (s = 0; s < t->shards; s++) {
+                const char *argv[6];
+                shard_keys(s, keys);
+                argv[0] = keys[0];
+                argv[1] = keys[1];
+                argv[2] = keys[2];
+                argv[3] = now;
+                argv[4] = lease;
+                argv[5] = lim;
+                rdr_redis_eval(t->redis, t->claim_script, 3, 6, argv, NULL);
+        }
+        if ((err = rdr_redis_exec(t->redis)))
+                return err;
+        for (s = 0; s < t->shards; s++) {
+                const redisReply *r = rdr_redis_reply(t->redis, (size_t)s);
+                const redisReply *list;
+                size_t i;
+                long long nd;
+                if (!r || r->type != REDIS_REPLY_ARRAY || r->elements != 2) {
+                        rdr_timers_free_claimed(res, n);
+                        rdr_redis_reset(t->redis);
+                        return RDR_ERR_REDIS;
+                }
+                nd = strtoll(r->element[0]->str, NULL, 10);
+                if (nd >= 0 && nd < *next_due_ms)
+                        *next_due_ms = nd;
+                list = r->element[1];
+                for (i = 0; i + 2 < list->elements; i += 3) {
+                        rdr_timer_t *tm;
+                        if (n == size) {
+                                size_t ns = size ? size * 2 : 64;
+                                rdr_timer_t *nr =
+                                    realloc(res, ns * sizeof(*nr));
+                                if (!nr) {
+                                        rdr_timers_free_claimed(res, n);
+                                        rdr_redis_reset(t->redis);
+                                        return RDR_ERR_NOMEM;
+                                }
+                                res = nr;
+                                size = ns;
+                        }
+                        tm = &res[n];
+                        tm->member = malloc(list->element[i]->len + 1);
+                        if (!tm->member) {
+                                rdr_timers_free_claimed(res, n);
+                                rdr_redis_reset(t->redis);
+                                return RDR_ERR_NOMEM;
+                        }
+                        memcpy(tm->member, list->element[i]->str,
+                               list->element[i]->len);
+                        tm->member[list->element[i]->len] = '\0';
+                        tm->member_len = list->element[i]->len;
+                        tm->gen = list->element[i + 1]->integer;
+                        tm->due_ms = strtoll(list->element[i + 2]->str, NULL,
+                                             10);
+                        tm->shard = s;
+                        n++;
+                }
+        }
+        rdr_redis_reset(t->redis);
+        *out = res;
+        *cnt = n;
+        return RDR_OK;
+}
+
+int rdr_timers_complete_args(const rdr_timers_t *t, const rdr_timer_t *tm,
+                             char keys[3][64], char gen[24],
+                             const char *argv[5], size_t lens[5]) {
+        char sk[3][64];
+        int i;
+        shard_keys(tm->shard, sk);
+        snprintf(keys[0], 64, "%s", sk[1]);
+        snprintf(keys[1], 64, "%s", sk[2]);
+        snprintf(keys[2], 64, "%s", sk[0]);
+        snprintf(gen, 24, "%lld", tm->gen);
+        argv[0] = keys[0];
+        argv[1] = keys[1];
+        argv[2] = keys[2];
+        argv[3] = tm->member;
+        argv[4] = gen;
+        for (i = 0; i < 5; i++)
+                lens[i] = i == 3 ? tm->member_len : strlen(argv[i]);
+        return t->complete_script;
+}
+
+rdr_err_t rdr_timers_pending(rdr_timers_t *t, long long *due,
+                             long long *leased) {
+        char keys[3][64];
+        int s;
+        rdr_err_t err;
+        *due = *leased = 0;
+        for (s = 0; s < t->shards; s++) {
+                shard_keys(s, keys);
+                rdr_redis_cmdf(t->redis, "ZCARD %s", keys[0]);
+                rdr_redis_cmdf(t->redis, "ZCARD %s", keys[1]);
+        }
+        if ((err = rdr_redis_exec(t->redis)))
+                return err;
+        for (s = 0; s < 2 * t->shards; s++) {
+                const redisReply *r = rdr_redis_reply(t->redis, (size_t)s);
+                if (r && r->type == REDIS_REPLY_INTEGER)
+                        *(s % 2 ? leased : due) += r->integer;
+        }
+        rdr_redis_reset(t->redis);
+        return RDR_OK;
+}

@@ -1,0 +1,65 @@
+/* Durable timers shared by the fleet. Timers live in a fixed number of
+ * shards; each shard's keys share one hash tag ({t:N}) so a shard sits in
+ * one Redis Cluster slot:
+ *
+ *   redress:{t:N}:due     zset  member -> due time (absolute ms)
+ *   redress:{t:N}:lease   zset  member -> lease expiry (claimed, running)
+ *   redress:{t:N}:gen     hash  member -> generation (fencing token)
+ *
+ * A timer is a member string that says what to do ("case:<id>:<step>:<n>").
+ * Arming is ZADD to the due set (idempotent). Claiming is one script that
+ * first re-arms timers whose lease expired (the reaper) and then moves due
+ * members to the lease set with a new generation. Completing is a script
+ * that removes the member only if the caller holds the current generation,
+ * so a worker that lost its lease cannot complete a timer another worker now
+ * holds. No pop-then-push window exists: a claimed timer is always in one of
+ * the two sets. */
+#ifndef RDR_TIMERS_H
+#define RDR_TIMERS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+#include "redis.h"
+
+typedef struct rdr_timers_s rdr_timers_t;
+
+typedef struct rdr_timer_s {
+        char *member;
+        size_t member_len;
+        long long gen;
+        int shard;
+        int64_t due_ms;
+} rdr_timer_t;
+
+/** Timers over shards shards on redis (borrowed); registers the scripts.
+ *  NULL on out of memory. */
+rdr_timers_t *rdr_timers_new(rdr_redis_t *redis, int shards);
+void rdr_timers_destroy(rdr_timers_t *t);
+int rdr_timers_shards(const rdr_timers_t *t);
+
+/** The due-set key of the shard that member belongs to (written to dst). */
+int rdr_timer_due_key(char *dst, size_t n, const char *member, size_t len,
+                      int shards);
+
+/** Claim up to limit due timers from every shard (one pipelined round trip)
+ *  with a lease of lease_ms. *out is an array of *cnt timers the caller
+ *  frees with rdr_timers_free_claimed(). *next_due_ms is the earliest due
+ *  time still pending (INT64_MAX if none). */
+rdr_err_t rdr_timers_claim(rdr_timers_t *t, int64_t now_ms, int64_t lease_ms,
+                           int limit, rdr_timer_t **out, size_t *cnt,
+                           int64_t *next_due_ms);
+void rdr_timers_free_claimed(rdr_timer_t *timers, size_t cnt);
+
+/** The script and arguments that complete tm (to queue after its effects
+ *  are durable): fills argv/lens (5 entries) and returns the script id. */
+int rdr_timers_complete_args(const rdr_timers_t *t, const rdr_timer_t *tm,
+                             char keys[3][64], char gen[24],
+                             const char *argv[5], size_t lens[5]);
+
+/** Pending timers in all shards (for metrics). */
+rdr_err_t rdr_timers_pending(rdr_timers_t *t, long long *due,
+                             long long *leased);
+
+#endif

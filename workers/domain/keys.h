@@ -1,0 +1,39 @@
+/* Names of things Redress keeps in Redis, and the deterministic ids it
+ * derives. Every key that one Lua script touches carries the same hash tag
+ * ({c:<case_id>} for a case, {b:...} for a buyer, {o:...} for an order), so
+ * the same scripts run on one Redis and on Redis Cluster.
+ *
+ *   redress:{c:ID}                    hash: the case
+ *   redress:{c:ID}:outbox             hash: effects not yet acknowledged
+ *   redress:{c:ID}:seen:TOPIC:EVENT   string: an applied event (dedupe)
+ *   redress:{b:PLATFORM:BUYER}:tags   set: fleet-wide buyer tags
+ *   redress:{o:PLATFORM:STORE:ORDER}  hash: the order (chat intents, parcel)
+ */
+#ifndef RDR_KEYS_H
+#define RDR_KEYS_H
+
+#include <stddef.h>
+
+#define RDR_ID_LEN 36 /* "cs_" + 32 hex digits + NUL */
+
+/** A stable id from the NUL-separated parts: prefix + 32 hex digits of a
+ *  128-bit hash. out has RDR_ID_LEN bytes. parts is NULL-terminated. */
+void rdr_derive_id(char out[RDR_ID_LEN], const char *prefix,
+                   const char *const *parts);
+/** The case id of a review: derived from platform, store_id, review_id. */
+void rdr_case_id(char out[RDR_ID_LEN], const char *platform,
+                 const char *store_id, const char *review_id);
+
+/* Key builders: write the key into dst (size n), return its length or -1 if
+ * it does not fit. */
+int rdr_key_case(char *dst, size_t n, const char *case_id,
+                 const char *suffix /* NULL for the case hash */);
+int rdr_key_seen(char *dst, size_t n, const char *tag, const char *topic,
+                 const char *event_id);
+int rdr_key_buyer(char *dst, size_t n, const char *platform,
+                  const char *buyer_id, const char *suffix);
+int rdr_key_order(char *dst, size_t n, const char *platform,
+                  const char *store_id, const char *order_id,
+                  const char *suffix);
+
+#endif

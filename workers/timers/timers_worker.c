@@ -1,0 +1,170 @@
+/* Timer worker: sleep until the earliest due time (with jitter, so workers
+ * do not poll in a herd), claim due timers from every shard in one
+ * pipelined round trip, fire each through its handler, and complete it in
+ * the acknowledgement pipeline, after its effects were published. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "timers_worker.h"
+
+static const rdr_conf_prop_t timers_props[] = {
+    {"timers.shards", RDR_CONF_INT, "16", 1, 4096, NULL,
+     "Timer shards (each a hash-tagged key set); the same in every worker"},
+    {"timers.lease", RDR_CONF_DURATION, "30s", 1000, 3600000, NULL,
+     "How long a claimed timer is held before another worker may re-fire "
+     "it"},
+    {"timers.claim_max", RDR_CONF_INT, "500", 1, 100000, NULL,
+     "Most timers claimed per shard per round"},
+    {"timers.idle_max", RDR_CONF_DURATION, "1s", 10, 60000, NULL,
+     "Longest sleep between claims when nothing is due"},
+    {NULL, 0, NULL, 0, 0, NULL, NULL}};
+
+/* Handlers by timer kind; the case cadence registers here. */
+static const rdr_timer_handler_t timer_handlers[] = {{NULL, NULL}};
+
+typedef struct timers_w_s {
+        rdr_worker_t *w;
+        rdr_timers_t *timers;
+        int64_t lease_ms, idle_ms;
+        int claim_max;
+        rdr_metric_t *m_fired, *m_lateness, *m_unknown, *m_pending;
+        int64_t last_pending_ms;
+} timers_w_t;
+
+static rdr_err_t timers_init(rdr_worker_t *w, void **opaque, char *errstr,
+                             size_t errstr_size) {
+        static const double lat[] = {0.01, 0.05, 0.1, 0.25, 0.5, 1,
+                                     2,    5,    10,  30,   60};
+        timers_w_t *tw = calloc(1, sizeof(*tw));
+        const rdr_conf_t *conf = rdr_worker_conf(w);
+        if (!tw) {
+                snprintf(errstr, errstr_size, "out of memory");
+                return RDR_ERR_NOMEM;
+        }
+        tw->w = w;
+        tw->timers = rdr_timers_new(rdr_worker_redis(w),
+                                    (int)rdr_conf_int(conf, "timers.shards"));
+        if (!tw->timers) {
+                free(tw);
+                snprintf(errstr, errstr_size, "out of memory");
+                return RDR_ERR_NOMEM;
+        }
+        tw->lease_ms = rdr_conf_int(conf, "timers.lease");
+        tw->idle_ms = rdr_conf_int(conf, "timers.idle_max");
+        tw->claim_max = (int)rdr_conf_int(conf, "timers.claim_max");
+        tw->m_fired = rdr_metrics_counter(rdr_worker_metrics(w),
+                                          "timers_fired_total",
+                                          "Timers fired", NULL);
+        tw->m_unknown = rdr_metrics_counter(
+            rdr_worker_metrics(w), "timers_unknown_total",
+            "Timers of a kind no handler knows (completed, logged)", NULL);
+        tw->m_lateness = rdr_metrics_histogram(
+            rdr_worker_metrics(w), "timer_lateness_seconds",
+            "From a timer's due time to its firing", lat,
+            sizeof(lat) / sizeof(lat[0]));
+        tw->m_pending = rdr_metrics_gauge(rdr_worker_metrics(w),
+                                          "timers_pending",
+                                          "Timers waiting or leased", "set");
+        *opaque = tw;
+        return RDR_OK;
+}
+
+static void timers_destroy(void *opaque) {
+        timers_w_t *tw = opaque;
+        if (!tw)
+                return;
+        rdr_timers_destroy(tw->timers);
+        free(tw);
+}
+
+static const rdr_timer_handler_t *handler_for(const rdr_timer_t *tm) {
+        const rdr_timer_handler_t *h;
+        for (h = timer_handlers; h->prefix; h++)
+                if (!strncmp(tm->member, h->prefix, strlen(h->prefix)))
+                        return h;
+        return NULL;
+}
+
+static rdr_err_t timers_tick(void *opaque, int64_t *next_ms) {
+        timers_w_t *tw = opaque;
+        int64_t now = rdr_worker_now_ms(tw->w), next_due, wait;
+        rdr_timer_t *claimed = NULL;
+        size_t cnt = 0, i;
+        rdr_err_t err;
+
+        if (rdr_mono_ms() - tw->last_pending_ms > 10000) {
+                long long due, leased;
+                if (!rdr_timers_pending(tw->timers, &due, &leased)) {
+                        rdr_metric_set(tw->m_pending, "due", (double)due);
+                        rdr_metric_set(tw->m_pending, "leased",
+                                       (double)leased);
+                }
+                tw->last_pending_ms = rdr_mono_ms();
+        }
+        err = rdr_timers_claim(tw->timers, now, tw->lease_ms, tw->claim_max,
+                               &claimed, &cnt, &next_due);
+        if (err)
+                return err;
+        for (i = 0; i < cnt; i++) {
+                const rdr_timer_t *tm = &claimed[i];
+                const rdr_timer_handler_t *h = handler_for(tm);
+                char keys[3][64], gen[24];
+                const char *argv[5];
+                size_t lens[5];
+                int script;
+                if (h) {
+                        err = h->fire(tw->w, tm);
+                        if (err) {
+                                rdr_log(RDR_LOG_WARN, "timer.fire_failed",
+                                        "%s: %s (fires again after its "
+                                        "lease)",
+                                        tm->member, rdr_err2str(err));
+                                if (rdr_err_class(err) !=
+                                    RDR_ERRCLASS_PERMANENT)
+                                        continue;
+                        }
+                } else {
+                        rdr_metric_add(tw->m_unknown, NULL, 1);
+                        rdr_log(RDR_LOG_WARN, "timer.unknown",
+                                "no handler for timer %s: completing it",
+                                tm->member);
+                }
+                script = rdr_timers_complete_args(tw->timers, tm, keys, gen,
+                                                  argv, lens);
+                if ((err = rdr_worker_after_eval(tw->w, script, 3, 5, argv,
+                                                 lens))) {
+                        rdr_timers_free_claimed(claimed, cnt);
+                        return err;
+                }
+                rdr_metric_add(tw->m_fired, NULL, 1);
+                if (now >= tm->due_ms)
+                        rdr_metric_observe(tw->m_lateness,
+                                           (double)(now - tm->due_ms) /
+                                               1000.0);
+        }
+        rdr_timers_free_claimed(claimed, cnt);
+
+        /* A full claim means more may be due now; else sleep until the
+         * earliest due time, capped, with up to 10% jitter. */
+        if (cnt > 0)
+                wait = 0;
+        else if (next_due == INT64_MAX || next_due - now > tw->idle_ms)
+                wait = tw->idle_ms;
+        else
+                wait = next_due > now ? next_due - now : 0;
+        if (wait > 10)
+                wait += rand() % (wait / 10 + 1);
+        *next_ms = wait;
+        return RDR_OK;
+}
+
+const rdr_worker_def_t rdr_timers_worker = {
+    .name = "timers",
+    .topics = NULL,
+    .conf = timers_props,
+    .init = timers_init,
+    .tick = timers_tick,
+    .destroy = timers_destroy,
+};
