@@ -1,0 +1,463 @@
+/* See harness.h. Processes are started with fork/exec and always killed by
+ * h_stop(), also when a test fails half-way (cmocka's teardown). */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "clock.h"
+#include "harness.h"
+
+#define MAX_CHILDREN 32
+static pid_t children[MAX_CHILDREN];
+static int nchildren;
+
+static void sleep_ms(int ms) {
+        struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+        nanosleep(&ts, NULL);
+}
+
+static int free_port(void) {
+        struct sockaddr_in sa;
+        socklen_t sl = sizeof(sa);
+        int fd = socket(AF_INET, SOCK_STREAM, 0), port;
+        memset(&sa, 0, sizeof(sa));
+        sa.sin_family = AF_INET;
+        sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) ||
+            getsockname(fd, (struct sockaddr *)&sa, &sl))
+                fail_msg("no free port: %s", strerror(errno));
+        port = ntohs(sa.sin_port);
+        close(fd);
+        return port;
+}
+
+static pid_t spawn(const char *log, const char *const argv[],
+                   char *const envp[]) {
+        pid_t pid = fork();
+        if (pid == 0) {
+                int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+                if (fd >= 0) {
+                        dup2(fd, 1);
+                        dup2(fd, 2);
+                        close(fd);
+                }
+                setpgid(0, 0);
+                if (envp)
+                        execve(argv[0], (char *const *)argv, envp);
+                else
+                        execvp(argv[0], (char *const *)argv);
+                _exit(127);
+        }
+        if (pid > 0 && nchildren < MAX_CHILDREN)
+                children[nchildren++] = pid;
+        return pid;
+}
+
+static void forget_child(pid_t pid) {
+        int i;
+        for (i = 0; i < nchildren; i++)
+                if (children[i] == pid) {
+                        children[i] = children[--nchildren];
+                        return;
+                }
+}
+
+int h_signal_wait(pid_t pid, int sig, int timeout_ms) {
+        int status, waited = 0;
+        kill(pid, sig);
+        while (waited < timeout_ms) {
+                pid_t r = waitpid(pid, &status, WNOHANG);
+                if (r == pid) {
+                        forget_child(pid);
+                        return status;
+                }
+                sleep_ms(20);
+                waited += 20;
+        }
+        return -1;
+}
+
+static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *op) {
+        (void)rk;
+        (void)op;
+        if (m->err)
+                fprintf(stderr, "harness: delivery failed: %s\n",
+                        rd_kafka_err2str(m->err));
+}
+
+void h_start(h_env_t *h, int partitions) {
+        char port[16], parts[16], bsfile[300], log[300];
+        char errstr[512];
+        rd_kafka_conf_t *kc;
+        int i;
+        memset(h, 0, sizeof(*h));
+        snprintf(h->dir, sizeof(h->dir), "/tmp/redress-it-XXXXXX");
+        if (!mkdtemp(h->dir))
+                fail_msg("mkdtemp: %s", strerror(errno));
+        h->redis_port = free_port();
+        snprintf(port, sizeof(port), "%d", h->redis_port);
+        snprintf(log, sizeof(log), "%s/redis.log", h->dir);
+        {
+                const char *argv[] = {"redis-server", "--port", port, "--bind",
+                                "127.0.0.1", "--save", "", "--appendonly",
+                                "no", "--dir", h->dir, NULL};
+                h->redis_pid = spawn(log, argv, NULL);
+        }
+        snprintf(parts, sizeof(parts), "%d", partitions);
+        snprintf(bsfile, sizeof(bsfile), "%s/bootstrap", h->dir);
+        snprintf(log, sizeof(log), "%s/devbroker.log", h->dir);
+        {
+                const char *argv[] = {RDR_BIN_DIR "/redress-devbroker",
+                                "--partitions", parts, "--bootstrap-file",
+                                bsfile, NULL};
+                h->broker_pid = spawn(log, argv, NULL);
+        }
+        for (i = 0; i < 200; i++) {
+                FILE *fp = fopen(bsfile, "r");
+                if (fp) {
+                        if (fgets(h->bootstrap, sizeof(h->bootstrap), fp))
+                                h->bootstrap[strcspn(h->bootstrap, "\n")] =
+                                    '\0';
+                        fclose(fp);
+                }
+                if (!h->redis) {
+                        redisContext *c =
+                            redisConnect("127.0.0.1", h->redis_port);
+                        if (c && !c->err)
+                                h->redis = c;
+                        else if (c)
+                                redisFree(c);
+                }
+                if (h->bootstrap[0] && h->redis)
+                        break;
+                sleep_ms(50);
+        }
+        if (!h->bootstrap[0] || !h->redis)
+                fail_msg("redis or the dev broker did not start (see %s)",
+                         h->dir);
+        snprintf(h->redis_url, sizeof(h->redis_url), "redis://127.0.0.1:%d",
+                 h->redis_port);
+        kc = rd_kafka_conf_new();
+        rd_kafka_conf_set(kc, "bootstrap.servers", h->bootstrap, errstr,
+                          sizeof(errstr));
+        rd_kafka_conf_set(kc, "linger.ms", "1", errstr, sizeof(errstr));
+        rd_kafka_conf_set_dr_msg_cb(kc, dr_cb);
+        h->producer = rd_kafka_new(RD_KAFKA_PRODUCER, kc, errstr,
+                                   sizeof(errstr));
+        if (!h->producer)
+                fail_msg("producer: %s", errstr);
+}
+
+void h_stop(h_env_t *h) {
+        int i;
+        if (h->producer) {
+                rd_kafka_flush(h->producer, 5000);
+                rd_kafka_destroy(h->producer);
+        }
+        if (h->redis)
+                redisFree(h->redis);
+        for (i = nchildren - 1; i >= 0; i--) {
+                kill(children[i], SIGKILL);
+                waitpid(children[i], NULL, 0);
+        }
+        nchildren = 0;
+        if (!getenv("REDRESS_KEEP_TEST_DIRS")) {
+                char cmd[300];
+                snprintf(cmd, sizeof(cmd), "rm -rf '%s'", h->dir);
+                if (system(cmd) != 0)
+                        fprintf(stderr, "harness: could not remove %s\n",
+                                h->dir);
+        }
+        memset(h, 0, sizeof(*h));
+}
+
+/* GET path on 127.0.0.1:port; returns the HTTP status or -1. */
+static int http_get(int port, const char *path) {
+        struct sockaddr_in sa;
+        char req[128], resp[64];
+        int fd = socket(AF_INET, SOCK_STREAM, 0), status = -1;
+        ssize_t n;
+        memset(&sa, 0, sizeof(sa));
+        sa.sin_family = AF_INET;
+        sa.sin_port = htons((uint16_t)port);
+        sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        if (fd < 0)
+                return -1;
+        if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
+                int len = snprintf(req, sizeof(req), "GET %s HTTP/1.0\r\n\r\n",
+                                   path);
+                if (write(fd, req, (size_t)len) == len &&
+                    (n = read(fd, resp, sizeof(resp) - 1)) > 12) {
+                        resp[n] = '\0';
+                        status = (int)strtol(resp + 9, NULL, 10);
+                }
+        }
+        close(fd);
+        return status;
+}
+
+/* The metrics port from the worker's worker.started log line; 0 if not yet. */
+static int log_port(const char *log, int *assigned) {
+        FILE *fp = fopen(log, "r");
+        char line[4096];
+        int port = 0;
+        *assigned = 0;
+        if (!fp)
+                return 0;
+        while (fgets(line, sizeof(line), fp)) {
+                char *p = strstr(line, "\"metrics_port\":\"");
+                if (p)
+                        port = (int)strtol(p + 16, NULL, 10);
+                if (strstr(line, "\"kafka.assign\""))
+                        *assigned = 1;
+        }
+        fclose(fp);
+        return port;
+}
+
+pid_t h_worker(h_env_t *h, const char *name, const char *const *env) {
+        char bin[300], log[400], e_bs[300], e_url[100], e_conf[300];
+        char *envp[512];
+        extern char **environ;
+        char **e;
+        const char *argv[2];
+        int n = 0, i, port = 0, assigned = 0;
+        pid_t pid;
+        static int seq;
+        snprintf(bin, sizeof(bin), RDR_BIN_DIR "/redress-%s", name);
+        snprintf(log, sizeof(log), "%s/%s.%d.log", h->dir, name, ++seq);
+        snprintf(e_bs, sizeof(e_bs), "REDRESS_KAFKA_BOOTSTRAP=%s",
+                 h->bootstrap);
+        snprintf(e_url, sizeof(e_url), "REDRESS_REDIS_URL=%s", h->redis_url);
+        snprintf(e_conf, sizeof(e_conf),
+                 "REDRESS_CONFIG=" RDR_SOURCE_DIR "/configs/redress.yaml");
+        envp[n++] = e_bs;
+        envp[n++] = e_url;
+        envp[n++] = e_conf;
+        /* Keep the test's environment (PATH, sanitizer options) but none
+         * of its REDRESS_* settings. */
+        for (e = environ; *e && n < 480; e++)
+                if (strncmp(*e, "REDRESS_", 8))
+                        envp[n++] = *e;
+        for (i = 0; env && env[i] && n < 510; i++)
+                envp[n++] = (char *)env[i];
+        envp[n] = NULL;
+        argv[0] = bin;
+        argv[1] = NULL;
+        pid = spawn(log, argv, envp);
+        for (i = 0; i < 400; i++) {
+                int st;
+                if (waitpid(pid, &st, WNOHANG) == pid) {
+                        forget_child(pid);
+                        fail_msg("worker %s exited at start (see %s)", name,
+                                 log);
+                }
+                port = log_port(log, &assigned);
+                if (port && http_get(port, "/readyz") == 200 &&
+                    (assigned || !strcmp(name, "timers")))
+                        return pid;
+                sleep_ms(50);
+        }
+        fail_msg("worker %s not ready in 20 s (see %s)", name, log);
+        return -1;
+}
+
+void h_produce(h_env_t *h, const char *topic, const char *key,
+               const void *value, size_t len, const char *content_type) {
+        rd_kafka_headers_t *hdrs = NULL;
+        rd_kafka_resp_err_t err;
+        if (content_type) {
+                hdrs = rd_kafka_headers_new(1);
+                rd_kafka_header_add(hdrs, "content-type", -1, content_type,
+                                    -1);
+        }
+        do {
+                err = rd_kafka_producev(
+                    h->producer, RD_KAFKA_V_TOPIC(topic),
+                    RD_KAFKA_V_KEY(key, key ? strlen(key) : 0),
+                    RD_KAFKA_V_VALUE((void *)value, len),
+                    RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                    RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_END);
+                if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL)
+                        rd_kafka_poll(h->producer, 10);
+        } while (err == RD_KAFKA_RESP_ERR__QUEUE_FULL);
+        if (err) {
+                rd_kafka_headers_destroy(hdrs);
+                fail_msg("produce: %s", rd_kafka_err2str(err));
+        }
+        rd_kafka_poll(h->producer, 0);
+}
+
+void h_flush(h_env_t *h) {
+        rd_kafka_flush(h->producer, 10000);
+}
+
+static char *dupn(const void *p, size_t n) {
+        char *d = malloc(n + 1);
+        if (p && n)
+                memcpy(d, p, n);
+        d[n] = '\0';
+        return d;
+}
+
+size_t h_read_topic(h_env_t *h, const char *topic, size_t want,
+                    int quiet_ms, int timeout_ms, h_msg_t **out) {
+        static const char *const hnames[5] = {
+            "redress-error", "redress-source-topic",
+            "redress-source-partition", "redress-source-offset",
+            "redress-worker"};
+        rd_kafka_conf_t *kc = rd_kafka_conf_new();
+        rd_kafka_t *rk;
+        char errstr[512];
+        const struct rd_kafka_metadata *md;
+        rd_kafka_topic_partition_list_t *parts;
+        h_msg_t *msgs = NULL;
+        size_t cnt = 0, size = 0;
+        int64_t start = rdr_mono_ms(), last = start;
+        int i;
+        rd_kafka_conf_set(kc, "bootstrap.servers", h->bootstrap, errstr,
+                          sizeof(errstr));
+        rd_kafka_conf_set(kc, "group.id", "redress-tests-reader", errstr,
+                          sizeof(errstr));
+        rd_kafka_conf_set(kc, "enable.auto.commit", "false", errstr,
+                          sizeof(errstr));
+        rk = rd_kafka_new(RD_KAFKA_CONSUMER, kc, errstr, sizeof(errstr));
+        if (!rk)
+                fail_msg("reader: %s", errstr);
+        {
+                rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, topic, NULL);
+                if (rd_kafka_metadata(rk, 0, rkt, &md, 5000))
+                        fail_msg("metadata of %s failed", topic);
+                rd_kafka_topic_destroy(rkt);
+        }
+        parts = rd_kafka_topic_partition_list_new(64);
+        for (i = 0; i < md->topics[0].partition_cnt; i++)
+                rd_kafka_topic_partition_list_add(parts, topic, i)->offset =
+                    RD_KAFKA_OFFSET_BEGINNING;
+        rd_kafka_metadata_destroy(md);
+        rd_kafka_assign(rk, parts);
+        rd_kafka_topic_partition_list_destroy(parts);
+        for (;;) {
+                int64_t now = rdr_mono_ms();
+                rd_kafka_message_t *m;
+                if (now - start > timeout_ms)
+                        break;
+                if (cnt >= want && now - last > quiet_ms)
+                        break;
+                m = rd_kafka_consumer_poll(rk, 100);
+                if (!m)
+                        continue;
+                if (!m->err) {
+                        rd_kafka_headers_t *hdrs = NULL;
+                        h_msg_t *x;
+                        if (cnt == size) {
+                                size = size ? size * 2 : 256;
+                                msgs = realloc(msgs, size * sizeof(*msgs));
+                        }
+                        x = &msgs[cnt++];
+                        memset(x, 0, sizeof(*x));
+                        x->key = dupn(m->key, m->key_len);
+                        x->value = dupn(m->payload, m->len);
+                        x->len = m->len;
+                        x->partition = m->partition;
+                        x->offset = m->offset;
+                        if (!rd_kafka_message_headers(m, &hdrs)) {
+                                const void *v;
+                                size_t vl;
+                                for (i = 0; i < 5; i++)
+                                        if (!rd_kafka_header_get_last(
+                                                hdrs, hnames[i], &v, &vl))
+                                                snprintf(x->headers[i], 256,
+                                                         "%.*s", (int)vl,
+                                                         (const char *)v);
+                                if (!rd_kafka_header_get_last(
+                                        hdrs, "content-type", &v, &vl))
+                                        snprintf(x->content_type, 64, "%.*s",
+                                                 (int)vl, (const char *)v);
+                        }
+                        last = rdr_mono_ms();
+                }
+                rd_kafka_message_destroy(m);
+        }
+        rd_kafka_consumer_close(rk);
+        rd_kafka_destroy(rk);
+        *out = msgs;
+        return cnt;
+}
+
+void h_msgs_free(h_msg_t *msgs, size_t cnt) {
+        size_t i;
+        for (i = 0; i < cnt; i++) {
+                free(msgs[i].key);
+                free(msgs[i].value);
+        }
+        free(msgs);
+}
+
+char *h_review_json(const char *event_id, const char *store, const char *order,
+                    const char *review, int rating, const char *text) {
+        char *buf = malloc(2048);
+        snprintf(buf, 2048,
+                 "{\"event_id\":\"%s\",\"type\":\"review.created\","
+                 "\"platform\":\"taobao\",\"store_id\":\"%s\","
+                 "\"review_id\":\"%s\",\"order_id\":\"%s\","
+                 "\"buyer_id\":\"buyer-%s\",\"product_id\":\"sku-1\","
+                 "\"rating\":%d,\"text\":\"%s\","
+                 "\"created_at\":\"2026-11-20T10:00:00Z\"}",
+                 event_id, store, review, order, order, rating, text);
+        return buf;
+}
+
+void h_committed(h_env_t *h, const char *group, const char *topic,
+                 int64_t *committed, int64_t *end) {
+        rd_kafka_conf_t *kc = rd_kafka_conf_new();
+        rd_kafka_t *rk;
+        char errstr[512];
+        const struct rd_kafka_metadata *md;
+        rd_kafka_topic_partition_list_t *parts;
+        int i;
+        *committed = *end = 0;
+        rd_kafka_conf_set(kc, "bootstrap.servers", h->bootstrap, errstr,
+                          sizeof(errstr));
+        rd_kafka_conf_set(kc, "group.id", group, errstr, sizeof(errstr));
+        rk = rd_kafka_new(RD_KAFKA_CONSUMER, kc, errstr, sizeof(errstr));
+        if (!rk)
+                fail_msg("committed: %s", errstr);
+        {
+                rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, topic, NULL);
+                if (rd_kafka_metadata(rk, 0, rkt, &md, 5000))
+                        fail_msg("metadata of %s failed", topic);
+                rd_kafka_topic_destroy(rkt);
+        }
+        parts = rd_kafka_topic_partition_list_new(64);
+        for (i = 0; i < md->topics[0].partition_cnt; i++)
+                rd_kafka_topic_partition_list_add(parts, topic, i);
+        rd_kafka_metadata_destroy(md);
+        if (rd_kafka_committed(rk, parts, 5000))
+                fail_msg("committed offsets could not be read");
+        for (i = 0; i < parts->cnt; i++) {
+                int64_t lo, hi;
+                if (parts->elems[i].offset > 0)
+                        *committed += parts->elems[i].offset;
+                if (!rd_kafka_query_watermark_offsets(
+                        rk, topic, parts->elems[i].partition, &lo, &hi, 5000))
+                        *end += hi;
+        }
+        rd_kafka_topic_partition_list_destroy(parts);
+        rd_kafka_destroy(rk);
+}

@@ -1,0 +1,69 @@
+/* Integration test harness: a throwaway redis-server on a free port and the
+ * dev broker, real worker processes, and helpers to publish events and read
+ * back what the fleet published. Everything is torn down by h_stop(). */
+#ifndef RDR_HARNESS_H
+#define RDR_HARNESS_H
+
+#include <hiredis/hiredis.h>
+#include <librdkafka/rdkafka.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+typedef struct h_env_s {
+        char dir[256];
+        int redis_port;
+        pid_t redis_pid, broker_pid;
+        char bootstrap[256];
+        char redis_url[64];
+        rd_kafka_t *producer;
+        redisContext *redis;
+} h_env_t;
+
+/* A message read back from a topic. */
+typedef struct h_msg_s {
+        char *key;
+        char *value;
+        size_t len;
+        int32_t partition;
+        int64_t offset;
+        char headers[5][256]; /* the DLQ headers, in contract order */
+        char content_type[64];
+} h_msg_t;
+
+/** Start Redis and the broker with partitions per topic. Aborts the test
+ *  (fail()) if they do not come up. */
+void h_start(h_env_t *h, int partitions);
+void h_stop(h_env_t *h);
+
+/** Start a worker (e.g. "reviews") with the env's Redis and broker plus
+ *  extra "KEY=VALUE" environment entries (NULL-terminated, may be NULL);
+ *  returns once it answers /readyz and its consumer has partitions, or
+ *  fails the test. Its log goes to <dir>/<name>.<pid>.log. */
+pid_t h_worker(h_env_t *h, const char *name, const char *const *env);
+/** Send sig and wait for the exit status (returns it as from waitpid, or
+ *  -1 if it did not exit within timeout_ms). */
+int h_signal_wait(pid_t pid, int sig, int timeout_ms);
+
+/** Publish one message; content_type may be NULL (no header). */
+void h_produce(h_env_t *h, const char *topic, const char *key,
+               const void *value, size_t len, const char *content_type);
+void h_flush(h_env_t *h);
+
+/** Read every message of topic from the beginning until want messages were
+ *  read and then nothing new came for quiet_ms, or timeout_ms passed.
+ *  Returns the count; *out is an array the caller frees with h_msgs_free. */
+size_t h_read_topic(h_env_t *h, const char *topic, size_t want,
+                    int quiet_ms, int timeout_ms, h_msg_t **out);
+void h_msgs_free(h_msg_t *msgs, size_t cnt);
+
+/** A review event as JSON (malloc'd). */
+char *h_review_json(const char *event_id, const char *store, const char *order,
+                    const char *review, int rating, const char *text);
+
+/** Sum of committed offsets of group on topic, and the sum of the high
+ *  watermarks. */
+void h_committed(h_env_t *h, const char *group, const char *topic,
+                 int64_t *committed, int64_t *end);
+
+#endif

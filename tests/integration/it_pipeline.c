@@ -1,0 +1,309 @@
+/* End-to-end tests of the reviews pipeline against a real redis-server and
+ * the dev broker: JSON and protobuf inputs, dead letters, replays, a worker
+ * killed mid-stream, and a clean SIGTERM. */
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include <cmocka.h>
+
+#include "event.h"
+#include "harness.h"
+#include "outmsg.h"
+
+static h_env_t env;
+
+static int setup(void **state) {
+        (void)state;
+        h_start(&env, 8);
+        return 0;
+}
+
+static int teardown(void **state) {
+        (void)state;
+        h_stop(&env);
+        return 0;
+}
+
+/* Decode every case message; fail on any that is not valid. */
+static void decode_cases(h_msg_t *msgs, size_t cnt, rdr_case_msg_t *out) {
+        size_t i;
+        for (i = 0; i < cnt; i++) {
+                char errstr[256];
+                rdr_err_t err = rdr_case_msg_from_json(
+                    &out[i], msgs[i].value, msgs[i].len, errstr,
+                    sizeof(errstr));
+                if (err)
+                        fail_msg("case message %zu invalid: %s: %s", i, errstr,
+                                 msgs[i].value);
+        }
+}
+
+static void test_json_and_protobuf_reviews_are_classified(void **state) {
+        char *json = h_review_json("ev-json-1", "store-a", "order-1",
+                                   "review-1", 1,
+                                   "Arrived broken, the screen is cracked");
+        char *json2 = h_review_json("ev-pb-1", "store-a", "order-2",
+                                    "review-2", 5,
+                                    "Great phone, fast delivery");
+        rdr_event_t ev;
+        rdr_buf_t pb;
+        char errstr[256];
+        h_msg_t *msgs;
+        rdr_case_msg_t cms[2];
+        size_t n, i;
+        int seen_json = 0, seen_pb = 0;
+        (void)state;
+
+        rdr_event_init(&ev);
+        rdr_buf_init(&pb);
+        assert_int_equal(rdr_event_decode(&ev, RDR_INPUT_REVIEWS, json2,
+                                          strlen(json2), NULL, errstr,
+                                          sizeof(errstr)),
+                         RDR_OK);
+        assert_int_equal(rdr_event_encode_protobuf(&ev, &pb), RDR_OK);
+
+        h_worker(&env, "reviews", NULL);
+        h_produce(&env, "redress.reviews", "store-a/order-1", json,
+                  strlen(json), "application/json");
+        h_produce(&env, "redress.reviews", "store-a/order-2", pb.data, pb.len,
+                  "application/x-protobuf");
+        h_flush(&env);
+
+        n = h_read_topic(&env, "redress.cases", 2, 1500, 30000, &msgs);
+        assert_int_equal(n, 2);
+        memset(cms, 0, sizeof(cms));
+        decode_cases(msgs, n, cms);
+        for (i = 0; i < n; i++) {
+                assert_string_equal(cms[i].type == RDR_CASE_CLASSIFIED
+                                        ? "classified"
+                                        : "other",
+                                    "classified");
+                assert_string_equal(cms[i].platform, "taobao");
+                assert_string_equal(cms[i].store_id, "store-a");
+                assert_non_null(cms[i].case_id);
+                assert_non_null(cms[i].state);
+                assert_true(cms[i].confidence >= 0 && cms[i].confidence <= 1);
+                if (!strcmp(cms[i].review_id, "review-1")) {
+                        seen_json = 1;
+                        assert_int_equal(cms[i].rating, 1);
+                        assert_int_equal(cms[i].sentiment, RDR_SENT_NEGATIVE);
+                        assert_string_equal(cms[i].state, "open");
+                        assert_string_equal(msgs[i].key, "store-a/order-1");
+                } else {
+                        seen_pb = 1;
+                        assert_string_equal(cms[i].review_id, "review-2");
+                        assert_int_equal(cms[i].rating, 5);
+                        assert_int_equal(cms[i].sentiment, RDR_SENT_POSITIVE);
+                        assert_string_equal(cms[i].state, "closed");
+                }
+                rdr_case_msg_clear(&cms[i]);
+        }
+        assert_true(seen_json && seen_pb);
+        h_msgs_free(msgs, n);
+        rdr_buf_free(&pb);
+        rdr_event_free(&ev);
+        free(json);
+        free(json2);
+}
+
+static void test_malformed_goes_to_dlq_and_partition_moves_on(void **state) {
+        const char *key = "store-b/order-9";
+        char *good1 = h_review_json("ev-good-1", "store-b", "order-9", "r-1",
+                                    2, "too small, size runs tiny");
+        char *good2 = h_review_json("ev-good-2", "store-b", "order-9", "r-2",
+                                    4, "ok");
+        const char *bad_json = "{\"event_id\": \"x\", \"type\": ";
+        const char *missing =
+            "{\"event_id\":\"ev-missing\",\"type\":\"review.created\","
+            "\"platform\":\"taobao\",\"store_id\":\"store-b\","
+            "\"review_id\":\"r-3\",\"order_id\":\"order-9\","
+            "\"buyer_id\":\"b\",\"product_id\":\"p\","
+            "\"created_at\":\"2026-11-20T10:00:00Z\"}";
+        h_msg_t *dlq, *cases;
+        size_t nd, nc, i;
+        (void)state;
+
+        h_worker(&env, "reviews", NULL);
+        /* Same key: one partition, in this order. */
+        h_produce(&env, "redress.reviews", key, good1, strlen(good1),
+                  "application/json");
+        h_produce(&env, "redress.reviews", key, bad_json, strlen(bad_json),
+                  "application/json");
+        h_produce(&env, "redress.reviews", key, missing, strlen(missing),
+                  NULL);
+        h_produce(&env, "redress.reviews", key, good2, strlen(good2), NULL);
+        h_flush(&env);
+
+        nc = h_read_topic(&env, "redress.cases", 2, 1500, 30000, &cases);
+        assert_int_equal(nc, 2);
+        nd = h_read_topic(&env, "redress.dlq", 2, 500, 10000, &dlq);
+        assert_int_equal(nd, 2);
+        /* Original bytes, unchanged, with the contract headers. */
+        assert_int_equal(dlq[0].len, strlen(bad_json));
+        assert_memory_equal(dlq[0].value, bad_json, dlq[0].len);
+        assert_memory_equal(dlq[1].value, missing, strlen(missing));
+        for (i = 0; i < nd; i++) {
+                assert_true(strlen(dlq[i].headers[0]) > 10);
+                assert_string_equal(dlq[i].headers[1], "redress.reviews");
+                assert_string_equal(dlq[i].headers[2],
+                                    dlq[0].headers[2]); /* one partition */
+                assert_string_equal(dlq[i].headers[4], "reviews");
+                assert_string_equal(dlq[i].key, key);
+        }
+        assert_string_equal(dlq[0].headers[3], "1");
+        assert_string_equal(dlq[1].headers[3], "2");
+        /* The reason names the field that is missing. */
+        assert_non_null(strstr(dlq[1].headers[0], "rating"));
+        assert_true(strstr(cases[0].value, "\"r-1\"") != NULL);
+        assert_true(strstr(cases[1].value, "\"r-2\"") != NULL);
+        h_msgs_free(dlq, nd);
+        h_msgs_free(cases, nc);
+        free(good1);
+        free(good2);
+}
+
+static void test_same_event_twice_has_one_effect(void **state) {
+        char *json = h_review_json("ev-dup-1", "store-c", "order-3", "r-9", 1,
+                                   "never arrived, tracking stuck for weeks");
+        h_msg_t *cases;
+        size_t n;
+        redisReply *r;
+        (void)state;
+        h_worker(&env, "reviews", NULL);
+        h_produce(&env, "redress.reviews", "store-c/order-3", json,
+                  strlen(json), "application/json");
+        h_produce(&env, "redress.reviews", "store-c/order-3", json,
+                  strlen(json), "application/json");
+        h_flush(&env);
+        n = h_read_topic(&env, "redress.cases", 1, 3000, 30000, &cases);
+        assert_int_equal(n, 1);
+        /* The case exists once, and the outbox was emptied after publish. */
+        r = redisCommand(env.redis, "KEYS redress:{c:*}");
+        assert_int_equal(r->elements, 1);
+        freeReplyObject(r);
+        r = redisCommand(env.redis, "KEYS redress:{c:*}:outbox");
+        assert_int_equal(r->elements, 0);
+        freeReplyObject(r);
+        h_msgs_free(cases, n);
+        free(json);
+}
+
+/* Every input has its output after a SIGKILL mid-stream and a restart. */
+static void test_sigkill_mid_stream_loses_nothing(void **state) {
+        enum { N = 3000 };
+        char *seen = calloc(N, 1);
+        h_msg_t *cases;
+        size_t n, i, distinct = 0, extra = 0;
+        pid_t pid;
+        int st;
+        (void)state;
+        /* A short session so that the group notices the killed member
+         * quickly. */
+        pid = h_worker(&env, "reviews",
+                       (const char *const[]){"REDRESS_CONSUMER_BATCH_MAX=50",
+                                             "REDRESS_KAFKA_SESSION_TIMEOUT_MS="
+                                             "6000",
+                                             NULL});
+        for (i = 0; i < N; i++) {
+                char id[32], order[32], key[64];
+                char *json;
+                snprintf(id, sizeof(id), "ev-k-%zu", i);
+                snprintf(order, sizeof(order), "o-%zu", i);
+                snprintf(key, sizeof(key), "store-k/%s", order);
+                json = h_review_json(id, "store-k", order, id, (int)(i % 5) + 1,
+                                     "the color is not as described");
+                h_produce(&env, "redress.reviews", key, json, strlen(json),
+                          NULL);
+                free(json);
+        }
+        h_flush(&env);
+        /* Kill it while it works through the backlog. */
+        n = h_read_topic(&env, "redress.cases", N / 4, 0, 30000, &cases);
+        h_msgs_free(cases, n);
+        st = h_signal_wait(pid, SIGKILL, 5000);
+        assert_true(WIFSIGNALED(st));
+        h_worker(&env, "reviews",
+                 (const char *const[]){"REDRESS_KAFKA_SESSION_TIMEOUT_MS=6000",
+                                       NULL});
+        n = h_read_topic(&env, "redress.cases", N, 3000, 120000, &cases);
+        for (i = 0; i < n; i++) {
+                const char *p = strstr(cases[i].value, "\"review_id\":\"ev-k-");
+                size_t k;
+                assert_non_null(p);
+                k = (size_t)strtoul(p + 18, NULL, 10);
+                assert_true(k < N);
+                if (seen[k]++)
+                        extra++;
+                else
+                        distinct++;
+        }
+        /* Every input has its output; a message published just before the
+         * kill may be published again under the same event_id (at most
+         * one batch), never under a second id. */
+        assert_int_equal(distinct, N);
+        print_message("outputs: %zu distinct, %zu republished under the "
+                      "same id\n",
+                      distinct, extra);
+        assert_true(extra <= 50);
+        h_msgs_free(cases, n);
+        free(seen);
+}
+
+static void test_sigterm_exits_zero_and_commits(void **state) {
+        enum { N = 500 };
+        h_msg_t *cases;
+        size_t n, i;
+        pid_t pid;
+        int st;
+        int64_t committed, end;
+        (void)state;
+        pid = h_worker(&env, "reviews", NULL);
+        for (i = 0; i < N; i++) {
+                char id[32], key[64];
+                char *json;
+                snprintf(id, sizeof(id), "ev-t-%zu", i);
+                snprintf(key, sizeof(key), "store-t/%s", id);
+                json = h_review_json(id, "store-t", id, id, 2,
+                                     "packaging was crushed");
+                h_produce(&env, "redress.reviews", key, json, strlen(json),
+                          NULL);
+                free(json);
+        }
+        h_flush(&env);
+        n = h_read_topic(&env, "redress.cases", N, 1000, 60000, &cases);
+        assert_int_equal(n, N);
+        h_msgs_free(cases, n);
+        st = h_signal_wait(pid, SIGTERM, 10000);
+        assert_true(st != -1);
+        assert_true(WIFEXITED(st));
+        assert_int_equal(WEXITSTATUS(st), 0);
+        h_committed(&env, "redress-reviews", "redress.reviews", &committed,
+                    &end);
+        assert_int_equal(end, N);
+        assert_int_equal(committed, end);
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+            cmocka_unit_test_setup_teardown(
+                test_json_and_protobuf_reviews_are_classified, setup,
+                teardown),
+            cmocka_unit_test_setup_teardown(
+                test_malformed_goes_to_dlq_and_partition_moves_on, setup,
+                teardown),
+            cmocka_unit_test_setup_teardown(
+                test_same_event_twice_has_one_effect, setup, teardown),
+            cmocka_unit_test_setup_teardown(
+                test_sigkill_mid_stream_loses_nothing, setup, teardown),
+            cmocka_unit_test_setup_teardown(
+                test_sigterm_exits_zero_and_commits, setup, teardown),
+        };
+        return cmocka_run_group_tests_name("integration: pipeline", tests,
+                                           NULL, NULL);
+}
