@@ -11,6 +11,7 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include "dlq.h"
 #include "http.h"
 #include "log.h"
 #include "outbox.h"
@@ -754,19 +755,10 @@ static const char *header_str(const rd_kafka_message_t *rkm, const char *name,
 }
 
 static rdr_err_t produce_dlq(rdr_worker_t *w, const rdr_msg_t *m) {
-        rd_kafka_headers_t *h = rd_kafka_headers_new(5);
-        char part[16], off[32];
+        rd_kafka_headers_t *h =
+            rdr_dlq_headers(m->errstr, m->topic, m->partition, m->offset,
+                            w->def->name, m->content_type);
         rd_kafka_resp_err_t err;
-        snprintf(part, sizeof(part), "%d", (int)m->partition);
-        snprintf(off, sizeof(off), "%lld", (long long)m->offset);
-        rd_kafka_header_add(h, "redress-error", -1, m->errstr, -1);
-        rd_kafka_header_add(h, "redress-source-topic", -1, m->topic, -1);
-        rd_kafka_header_add(h, "redress-source-partition", -1, part, -1);
-        rd_kafka_header_add(h, "redress-source-offset", -1, off, -1);
-        rd_kafka_header_add(h, "redress-worker", -1, w->def->name, -1);
-        if (m->content_type)
-                rd_kafka_header_add(h, "content-type", -1, m->content_type,
-                                    -1);
         err = rd_kafka_producev(
             w->producer,
             RD_KAFKA_V_TOPIC(rdr_conf_str(w->conf, "topics.dlq")),

@@ -1,0 +1,334 @@
+/* Unit tests of the generic core: configuration files (good and bad),
+ * environment overrides, the clock's parsing, the dead-letter envelope,
+ * outbox entries and metrics rendering. No servers. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "clock.h"
+#include "conf.h"
+#include "dlq.h"
+#include "keys.h"
+#include "metrics.h"
+#include "outbox.h"
+#include "yaml.h"
+
+static char path[256];
+
+static const char *write_conf(const char *text) {
+        FILE *fp;
+        snprintf(path, sizeof(path), "/tmp/redress-conf-%d.yaml", (int)getpid());
+        fp = fopen(path, "w");
+        assert_non_null(fp);
+        fputs(text, fp);
+        fclose(fp);
+        return path;
+}
+
+static void test_conf_shipped_defaults_load(void **state) {
+        char errstr[512];
+        rdr_conf_t *c;
+        (void)state;
+        c = rdr_conf_new(RDR_SOURCE_DIR "/configs/redress.yaml", NULL, errstr,
+                         sizeof(errstr));
+        assert_non_null(c);
+        assert_string_equal(rdr_conf_str(c, "topics.reviews"),
+                            "redress.reviews");
+        assert_int_equal(rdr_conf_int(c, "dedupe.ttl"), 7LL * 86400 * 1000);
+        assert_string_equal(rdr_conf_dir(c), RDR_SOURCE_DIR "/configs");
+        rdr_conf_destroy(c);
+}
+
+static void test_conf_values_and_kafka_passthrough(void **state) {
+        char errstr[512];
+        rdr_conf_t *c;
+        rd_kafka_conf_t *kc;
+        char v[64];
+        size_t vs = sizeof(v);
+        (void)state;
+        c = rdr_conf_new(write_conf("# a comment\n"
+                                    "redis:\n  url: redis://h:7000/2\n"
+                                    "consumer:\n  batch_max: 42\n"
+                                    "  batch_wait: 250ms\n"
+                                    "kafka:\n  fetch.max.bytes: 1048576\n"),
+                         NULL, errstr, sizeof(errstr));
+        assert_non_null(c);
+        assert_string_equal(rdr_conf_str(c, "redis.url"), "redis://h:7000/2");
+        assert_int_equal(rdr_conf_int(c, "consumer.batch_max"), 42);
+        assert_int_equal(rdr_conf_int(c, "consumer.batch_wait"), 250);
+        assert_true(rdr_conf_kafka_isset(c, "fetch.max.bytes"));
+        kc = rd_kafka_conf_new();
+        assert_int_equal(rdr_conf_kafka_apply(c, kc, errstr, sizeof(errstr)),
+                         RDR_OK);
+        assert_int_equal(rd_kafka_conf_get(kc, "fetch.max.bytes", v, &vs),
+                         RD_KAFKA_CONF_OK);
+        assert_string_equal(v, "1048576");
+        rd_kafka_conf_destroy(kc);
+        rdr_conf_destroy(c);
+}
+
+/* Each bad file names the file, the line and the key. */
+static void test_conf_bad_files_name_file_line_key(void **state) {
+        static const struct {
+                const char *text;
+                const char *expect; /* "line: key" part */
+        } cases[] = {
+            {"redis:\n  url: x\nconsumer:\n  batch_max: lots\n",
+             ":4: key 'consumer.batch_max': expected an integer"},
+            {"consumer:\n  batch_max: 0\n",
+             ":2: key 'consumer.batch_max': 0 is out of range"},
+            {"dedupe:\n  ttl: 7 days\n", ":2: key 'dedupe.ttl': expected a "
+                                         "duration"},
+            {"output:\n  format: xml\n",
+             ":2: key 'output.format': expected one of json|protobuf"},
+            {"redis:\n  uri: redis://x\n", ":2: key 'redis.uri': unknown key"},
+            {"topics:\n  reviews: a\n  reviews: b\n", ":3: "},
+            {"redis: [1, 2]\n", ":1: key 'redis': expected a single value"},
+            {"redis:\n  url: 'unterminated\n", ": YAML syntax error"},
+        };
+        size_t i;
+        (void)state;
+        for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                char errstr[512];
+                rdr_conf_t *c = rdr_conf_new(write_conf(cases[i].text), NULL,
+                                             errstr, sizeof(errstr));
+                if (c)
+                        fail_msg("case %zu loaded", i);
+                if (strncmp(errstr, path, strlen(path)) ||
+                    !strstr(errstr, cases[i].expect))
+                        fail_msg("case %zu: got '%s', want '%s...%s'", i,
+                                 errstr, path, cases[i].expect);
+        }
+        /* A kafka.* value librdkafka rejects names its origin too. */
+        {
+                char errstr[512];
+                rdr_conf_t *c = rdr_conf_new(
+                    write_conf("kafka:\n  no.such.property: 1\n"), NULL,
+                    errstr, sizeof(errstr));
+                rd_kafka_conf_t *kc = rd_kafka_conf_new();
+                assert_non_null(c);
+                assert_int_equal(
+                    rdr_conf_kafka_apply(c, kc, errstr, sizeof(errstr)),
+                    RDR_ERR_CONFIG);
+                assert_non_null(strstr(errstr, ":2: key "
+                                               "'kafka.no.such.property'"));
+                rd_kafka_conf_destroy(kc);
+                rdr_conf_destroy(c);
+        }
+}
+
+static void test_conf_env_overrides(void **state) {
+        char errstr[512];
+        rdr_conf_t *c;
+        (void)state;
+        setenv("REDRESS_REDIS_URL", "redis://env:1/0", 1);
+        setenv("REDRESS_KAFKA_BOOTSTRAP", "b1:9092,b2:9092", 1);
+        setenv("REDRESS_KAFKA_SESSION_TIMEOUT_MS", "6000", 1);
+        c = rdr_conf_new(write_conf("redis:\n  url: redis://file:1\n"), NULL,
+                         errstr, sizeof(errstr));
+        assert_non_null(c);
+        assert_string_equal(rdr_conf_str(c, "redis.url"), "redis://env:1/0");
+        assert_true(rdr_conf_kafka_isset(c, "bootstrap.servers"));
+        assert_true(rdr_conf_kafka_isset(c, "session.timeout.ms"));
+        rdr_conf_destroy(c);
+        setenv("REDRESS_CONSUMER_BATCH_MAX", "-3", 1);
+        c = rdr_conf_new(write_conf(""), NULL, errstr, sizeof(errstr));
+        assert_null(c);
+        assert_non_null(strstr(errstr, "REDRESS_CONSUMER_BATCH_MAX"));
+        unsetenv("REDRESS_CONSUMER_BATCH_MAX");
+        unsetenv("REDRESS_REDIS_URL");
+        unsetenv("REDRESS_KAFKA_BOOTSTRAP");
+        unsetenv("REDRESS_KAFKA_SESSION_TIMEOUT_MS");
+}
+
+static void test_conf_worker_table_and_set(void **state) {
+        static const rdr_conf_prop_t extra[] = {
+            {"timers.shards", RDR_CONF_INT, "16", 1, 4096, NULL, "shards"},
+            {NULL, 0, NULL, 0, 0, NULL, NULL}};
+        char errstr[512];
+        rdr_conf_t *c;
+        (void)state;
+        c = rdr_conf_new(write_conf("timers:\n  shards: 8\n"), extra, errstr,
+                         sizeof(errstr));
+        assert_non_null(c);
+        assert_int_equal(rdr_conf_int(c, "timers.shards"), 8);
+        assert_int_equal(rdr_conf_set(c, "timers.shards", "0", errstr,
+                                      sizeof(errstr)),
+                         RDR_ERR_CONFIG);
+        assert_int_equal(rdr_conf_set(c, "timers.shards", "32", errstr,
+                                      sizeof(errstr)),
+                         RDR_OK);
+        assert_int_equal(rdr_conf_int(c, "timers.shards"), 32);
+        rdr_conf_destroy(c);
+        /* Without the worker's table the key is unknown. */
+        assert_null(rdr_conf_new(write_conf("timers:\n  shards: 8\n"), NULL,
+                                 errstr, sizeof(errstr)));
+}
+
+static void test_durations(void **state) {
+        long long v;
+        (void)state;
+        assert_int_equal(rdr_duration_parse("500ms", &v), 0);
+        assert_int_equal(v, 500);
+        assert_int_equal(rdr_duration_parse("7d", &v), 0);
+        assert_int_equal(v, 604800000LL);
+        assert_int_equal(rdr_duration_parse("24h", &v), 0);
+        assert_int_equal(v, 86400000LL);
+        assert_int_equal(rdr_duration_parse("7", &v), -1);
+        assert_int_equal(rdr_duration_parse("-1s", &v), -1);
+        assert_int_equal(rdr_duration_parse("1w", &v), -1);
+        assert_int_equal(rdr_duration_parse("99999999999999999d", &v), -1);
+}
+
+static void test_clock(void **state) {
+        int64_t v;
+        rdr_clock_t *clk = rdr_clock_new(RDR_CLOCK_SYSTEM, NULL);
+        int64_t before = rdr_wall_ms();
+        (void)state;
+        assert_true(rdr_clock_now_ms(clk) >= before);
+        assert_int_equal(rdr_clock_refresh(clk), RDR_OK); /* no Redis needed */
+        rdr_clock_destroy(clk);
+        assert_int_equal(rdr_clock_parse_ms("1795417200000", 13, &v), 0);
+        assert_int_equal(v, 1795417200000LL);
+        assert_int_equal(rdr_clock_parse_ms("", 0, &v), -1);
+        assert_int_equal(rdr_clock_parse_ms("12a", 3, &v), -1);
+        assert_int_equal(rdr_clock_parse_ms("-5", 2, &v), -1);
+        assert_int_equal(rdr_clock_parse_ms("1234567890123456789", 19, &v),
+                         -1);
+        /* The test clock answers with the value of its last refresh. */
+        clk = rdr_clock_new(RDR_CLOCK_TEST, NULL);
+        assert_int_equal(rdr_clock_source(clk), RDR_CLOCK_TEST);
+        v = rdr_clock_now_ms(clk);
+        assert_int_equal(rdr_clock_now_ms(clk), v);
+        rdr_clock_destroy(clk);
+}
+
+static void test_dlq_envelope(void **state) {
+        rd_kafka_headers_t *h = rdr_dlq_headers(
+            "field 'rating': must be an integer 1..5, got 7",
+            "redress.reviews", 3, 1234567, "reviews", "application/json");
+        const void *v;
+        size_t n;
+        (void)state;
+        assert_int_equal(rd_kafka_header_cnt(h), 6);
+        assert_int_equal(rd_kafka_header_get_last(h, "redress-error", &v, &n),
+                         0);
+        assert_memory_equal(v, "field 'rating'", 14);
+        assert_int_equal(
+            rd_kafka_header_get_last(h, "redress-source-topic", &v, &n), 0);
+        assert_int_equal(n, 15);
+        assert_int_equal(
+            rd_kafka_header_get_last(h, "redress-source-partition", &v, &n), 0);
+        assert_memory_equal(v, "3", n);
+        assert_int_equal(
+            rd_kafka_header_get_last(h, "redress-source-offset", &v, &n), 0);
+        assert_memory_equal(v, "1234567", n);
+        assert_int_equal(rd_kafka_header_get_last(h, "redress-worker", &v, &n),
+                         0);
+        assert_memory_equal(v, "reviews", n);
+        rd_kafka_headers_destroy(h);
+        /* No reason is never an empty header. */
+        h = rdr_dlq_headers("", "t", 0, 0, "w", NULL);
+        assert_int_equal(rd_kafka_header_get_last(h, "redress-error", &v, &n),
+                         0);
+        assert_true(n > 0);
+        assert_int_equal(rd_kafka_header_cnt(h), 5);
+        rd_kafka_headers_destroy(h);
+}
+
+static void test_outbox_entries_round_trip(void **state) {
+        char *buf;
+        size_t len;
+        rdr_entry_t e;
+        const char payload[] = {'a', '\0', 'b', '\n', 'c'}; /* binary */
+        (void)state;
+        assert_int_equal(rdr_entry_kafka("redress.cases", "s/o", 3,
+                                         "application/x-protobuf", payload,
+                                         sizeof(payload), &buf, &len),
+                         RDR_OK);
+        assert_int_equal(rdr_entry_parse(buf, len, &e), RDR_OK);
+        assert_int_equal(e.kind, RDR_ENTRY_KAFKA);
+        assert_string_equal(e.topic, "redress.cases");
+        assert_int_equal(e.key_len, 3);
+        assert_string_equal(e.content_type, "application/x-protobuf");
+        assert_int_equal(e.payload_len, sizeof(payload));
+        assert_memory_equal(e.payload, payload, sizeof(payload));
+        free(buf);
+        assert_int_equal(rdr_entry_timer("redress:{t:3}:due", 1234, "case:x:y",
+                                         8, &buf, &len),
+                         RDR_OK);
+        assert_int_equal(rdr_entry_parse(buf, len, &e), RDR_OK);
+        assert_int_equal(e.kind, RDR_ENTRY_TIMER);
+        assert_string_equal(e.score, "1234");
+        assert_memory_equal(e.member, "case:x:y", 8);
+        free(buf);
+        assert_int_equal(rdr_entry_parse("X\0junk", 6, &e), RDR_ERR_DECODE);
+        assert_int_equal(rdr_entry_parse("K\0only-topic", 12, &e),
+                         RDR_ERR_DECODE);
+        assert_int_equal(rdr_entry_parse("", 0, &e), RDR_ERR_DECODE);
+}
+
+static void test_ids_and_keys(void **state) {
+        char a[RDR_ID_LEN], b[RDR_ID_LEN], k[64];
+        (void)state;
+        rdr_case_id(a, "taobao", "s1", "r1");
+        rdr_case_id(b, "taobao", "s1", "r1");
+        assert_string_equal(a, b);
+        assert_int_equal(strlen(a), 35);
+        assert_memory_equal(a, "cs_", 3);
+        /* Part boundaries matter: ("s1","r1x") is not ("s1r","1x"). */
+        rdr_case_id(b, "taobao", "s1r", "1x");
+        rdr_case_id(a, "taobao", "s1", "r1x");
+        assert_string_not_equal(a, b);
+        assert_true(rdr_key_case(k, sizeof(k), "cs_1", "outbox") > 0);
+        assert_string_equal(k, "redress:{c:cs_1}:outbox");
+        assert_int_equal(rdr_key_case(k, 8, "cs_1", "outbox"), -1);
+}
+
+static void test_metrics_render(void **state) {
+        rdr_metrics_t *m = rdr_metrics_new("reviews", "host-1");
+        rdr_metric_t *c = rdr_metrics_counter(m, "x_total", "X", "topic,err");
+        double b[] = {0.1, 1};
+        rdr_metric_t *h = rdr_metrics_histogram(m, "lat_seconds", "L", b, 2);
+        char *text;
+        (void)state;
+        rdr_metric_add(c, "redress.reviews\x1fRDR_ERR_\"Q\"", 2);
+        rdr_metric_observe(h, 0.05);
+        rdr_metric_observe(h, 5);
+        text = rdr_metrics_render(m);
+        assert_non_null(strstr(text, "# TYPE redress_x_total counter\n"));
+        assert_non_null(strstr(
+            text, "redress_x_total{worker=\"reviews\",instance=\"host-1\","
+                  "topic=\"redress.reviews\",err=\"RDR_ERR_\\\"Q\\\"\"} 2\n"));
+        assert_non_null(strstr(text, "le=\"0.1\"} 1\n"));
+        assert_non_null(strstr(text, "le=\"+Inf\"} 2\n"));
+        assert_non_null(strstr(text, "redress_lat_seconds_count{worker=\"reviews\","
+                                     "instance=\"host-1\"} 2\n"));
+        free(text);
+        rdr_metrics_destroy(m);
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+            cmocka_unit_test(test_conf_shipped_defaults_load),
+            cmocka_unit_test(test_conf_values_and_kafka_passthrough),
+            cmocka_unit_test(test_conf_bad_files_name_file_line_key),
+            cmocka_unit_test(test_conf_env_overrides),
+            cmocka_unit_test(test_conf_worker_table_and_set),
+            cmocka_unit_test(test_durations),
+            cmocka_unit_test(test_clock),
+            cmocka_unit_test(test_dlq_envelope),
+            cmocka_unit_test(test_outbox_entries_round_trip),
+            cmocka_unit_test(test_ids_and_keys),
+            cmocka_unit_test(test_metrics_render),
+        };
+        int rc = cmocka_run_group_tests_name("core", tests, NULL, NULL);
+        unlink(path);
+        return rc;
+}
