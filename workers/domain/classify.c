@@ -119,24 +119,71 @@ static int given_or_detect(const rdr_classifier_t *clf, const char *language,
 
 /* ---- the pass over matches ---- */
 
+/* Phrases compete for text (longest wins) only with phrases of the same
+ * channel: "thank you" as praise does not hide "thank" as thanks. */
+enum { CH_POLARITY, CH_INTENT, CH_EXTORTION, CH_DEMAND, CH_REVIEW_REF,
+       CH_CONDITION, CH_NITPICK, CH_INSULT, CH_PRIVATE, CH_PHONE_CUE, CH__CNT };
+static const unsigned char kind_channel[RDR_CLF_K__CNT] = {
+    [RDR_CLF_K_DETECT] = CH_POLARITY,    [RDR_CLF_K_NEGATOR] = CH_POLARITY,
+    [RDR_CLF_K_BREAK] = CH_POLARITY,     [RDR_CLF_K_IGNORE] = CH_POLARITY,
+    [RDR_CLF_K_INTENSIFIER] = CH_POLARITY, [RDR_CLF_K_SENTIMENT] = CH_POLARITY,
+    [RDR_CLF_K_REASON] = CH_POLARITY,    [RDR_CLF_K_EXTORTION] = CH_EXTORTION,
+    [RDR_CLF_K_DEMAND] = CH_DEMAND,      [RDR_CLF_K_REVIEW_REF] = CH_REVIEW_REF,
+    [RDR_CLF_K_CONDITION] = CH_CONDITION, [RDR_CLF_K_NITPICK] = CH_NITPICK,
+    [RDR_CLF_K_INSULT] = CH_INSULT,      [RDR_CLF_K_PRIVATE] = CH_PRIVATE,
+    [RDR_CLF_K_PHONE_CUE] = CH_PHONE_CUE, [RDR_CLF_K_INTENT] = CH_INTENT,
+};
+
+/* The complaints of one clause (between breaks): a clause whose own
+ * sentiment is positive praises what it names ("customer service was
+ * super helpful"), so its reason phrases are dropped. */
+typedef struct clause_s {
+        double sentiment;
+        double reason[RDR_REASON__CNT];
+        uint32_t first[RDR_REASON__CNT];
+        size_t cues;
+} clause_t;
+
+static void clause_flush(const rdr_clf_conf_t *conf, clause_t *cl,
+                         scores_t *sc) {
+        size_t r;
+        if (cl->cues && cl->sentiment <= 0) {
+                for (r = 0; r < RDR_REASON__CNT; r++) {
+                        if (cl->reason[r] <= 0)
+                                continue;
+                        sc->reason[r] += cl->reason[r];
+                        if (cl->first[r] < sc->reason_first[r])
+                                sc->reason_first[r] = cl->first[r];
+                }
+                sc->sentiment += conf->complaint_weight;
+        }
+        memset(cl, 0, sizeof(*cl));
+        for (r = 0; r < RDR_REASON__CNT; r++)
+                cl->first[r] = UINT32_MAX;
+}
+
 static void score_pass(const rdr_classifier_t *clf, const rdr_clf_text_t *t,
                        unsigned active, scores_t *sc) {
         const rdr_clf_conf_t *conf = &clf->conf;
-        uint32_t covered = 0, neg_until = 0, int_until = 0;
+        clause_t cl;
+        uint32_t covered[CH__CNT] = {0}, neg_until = 0, int_until = 0;
         double int_mult = 1.0;
         size_t i, j;
-        int any_cover = 0;
+        int any_cover[CH__CNT] = {0};
 
         memset(sc, 0, sizeof(*sc));
         for (i = 0; i < RDR_REASON__CNT; i++)
                 sc->reason_first[i] = UINT32_MAX;
+        memset(&cl, 0, sizeof(cl));
+        clause_flush(conf, &cl, sc); /* sets the first[] markers */
         for (i = 0; i < t->occ_cnt; i++) {
                 const rdr_clf_occ_t *o = &t->occ[i];
                 const rdr_clf_node_t *nd = &clf->nodes[o->node];
                 uint32_t end = o->unit;
-                int live = 0, negated, is_break = 0;
+                unsigned live = 0, take = 0;
+                int negated, is_break = 0, c;
 
-                /* Does the phrase count here at all? */
+                /* In which channels does the phrase count here? */
                 for (j = 0; j < nd->ent_cnt; j++) {
                         const rdr_clf_entry_t *e = &clf->entries[nd->ent_off + j];
                         if (e->kind == RDR_CLF_K_DETECT)
@@ -149,19 +196,27 @@ static void score_pass(const rdr_classifier_t *clf, const rdr_clf_text_t *t,
                         if (e->kind == RDR_CLF_K_BREAK)
                                 is_break = 1;
                         else
-                                live = 1;
+                                live |= 1u << kind_channel[e->kind];
                         if (o->unit + e->units > end)
                                 end = o->unit + e->units;
                 }
                 if (is_break && !live) {
                         neg_until = 0;
                         int_until = 0;
+                        clause_flush(conf, &cl, sc);
                         continue;
                 }
-                if (!live || (any_cover && o->unit < covered))
+                /* leftmost-longest within each channel */
+                for (c = 0; c < CH__CNT; c++) {
+                        if (!(live & (1u << c)) ||
+                            (any_cover[c] && o->unit < covered[c]))
+                                continue;
+                        covered[c] = end;
+                        any_cover[c] = 1;
+                        take |= 1u << c;
+                }
+                if (!take)
                         continue;
-                covered = end;
-                any_cover = 1;
                 negated = o->unit < neg_until;
 
                 for (j = 0; j < nd->ent_cnt; j++) {
@@ -171,6 +226,9 @@ static void score_pass(const rdr_classifier_t *clf, const rdr_clf_text_t *t,
                             (e->lang != RDR_CLF_LANG_ANY &&
                              !(active & (1u << e->lang))) ||
                             (!o->bound && !(e->flags & RDR_CLF_F_PREFIX)))
+                                continue;
+                        if (e->kind != RDR_CLF_K_BREAK &&
+                            !(take & (1u << kind_channel[e->kind])))
                                 continue;
                         switch ((rdr_clf_kind_t)e->kind) {
                         case RDR_CLF_K_NEGATOR: {
@@ -187,6 +245,7 @@ static void score_pass(const rdr_classifier_t *clf, const rdr_clf_text_t *t,
                         case RDR_CLF_K_BREAK:
                                 neg_until = 0;
                                 int_until = 0;
+                                clause_flush(conf, &cl, sc);
                                 break;
                         case RDR_CLF_K_IGNORE:
                                 break;
@@ -199,8 +258,9 @@ static void score_pass(const rdr_classifier_t *clf, const rdr_clf_text_t *t,
                                         w *= int_mult;
                                         int_until = 0;
                                 }
-                                sc->sentiment +=
-                                    negated ? -w * conf->negation_flip : w;
+                                w = negated ? -w * conf->negation_flip : w;
+                                sc->sentiment += w;
+                                cl.sentiment += w;
                                 sc->hits++;
                                 break;
                         case RDR_CLF_K_REASON:
@@ -208,12 +268,14 @@ static void score_pass(const rdr_classifier_t *clf, const rdr_clf_text_t *t,
                                 if (negated) {
                                         sc->sentiment +=
                                             conf->negated_complaint_weight;
+                                        cl.sentiment +=
+                                            conf->negated_complaint_weight;
                                         break;
                                 }
-                                sc->reason[e->target] += w;
-                                if (sc->reason_first[e->target] == UINT32_MAX)
-                                        sc->reason_first[e->target] = o->unit;
-                                sc->sentiment += conf->complaint_weight;
+                                cl.reason[e->target] += w;
+                                if (cl.first[e->target] == UINT32_MAX)
+                                        cl.first[e->target] = o->unit;
+                                cl.cues++;
                                 break;
                         case RDR_CLF_K_EXTORTION:
                                 if (!negated)
@@ -260,6 +322,7 @@ static void score_pass(const rdr_classifier_t *clf, const rdr_clf_text_t *t,
                         }
                 }
         }
+        clause_flush(conf, &cl, sc);
         if (sc->sentiment > conf->max_text_score)
                 sc->sentiment = conf->max_text_score;
         if (sc->sentiment < -conf->max_text_score)

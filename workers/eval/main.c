@@ -3,6 +3,7 @@
  * macro-F1, confusion matrices and the quality targets. Exit status: 0 done,
  * 1 a target missed (with --check), 2 bad usage, configuration or file. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "classify.h"
 #include "classify_eval.h"
@@ -16,15 +17,43 @@ static void usage(FILE *fp) {
                 "configs)\n"
                 "  --reviews FILE  labelled reviews, one JSON object a line\n"
                 "  --chats FILE    labelled chat messages\n"
+                "  --text TEXT     classify one text (as a review, with "
+                "--rating N, and as a chat)\n"
                 "  --errors        list every misclassified item on stderr\n"
                 "  --check         exit 1 when a quality target is missed\n");
+}
+
+/* --text: one text as a review (with --rating) and as a chat message. */
+static void classify_one(const rdr_classifier_t *clf, const char *text,
+                         int rating) {
+        rdr_review_input_t in;
+        rdr_classification_t out;
+        rdr_chat_class_t chat;
+        size_t i;
+        memset(&in, 0, sizeof(in));
+        in.text = text;
+        in.text_len = strlen(text);
+        in.rating = rating;
+        rdr_classify_review(clf, &in, &out);
+        printf("review: language %s sentiment %s reason %s reasons [",
+               out.language, rdr_sentiment_names[out.sentiment],
+               rdr_reason_names[out.reason]);
+        for (i = 0; i < out.reasons_cnt; i++)
+                printf("%s%s", i ? " " : "", rdr_reason_names[out.reasons[i]]);
+        printf("] malicious %s confidence %.2f negative %d\n",
+               rdr_malicious_names[out.malicious], out.confidence,
+               out.negative);
+        rdr_classify_chat(clf, text, strlen(text), NULL, &chat);
+        printf("chat:   language %s intent %s confidence %.2f\n",
+               chat.language, rdr_intent_names[chat.intent], chat.confidence);
 }
 
 int main(int argc, char **argv) {
         const char *configs = "configs";
         const char *files[64];
         int is_chat[64];
-        int nfiles = 0, errors = 0, check = 0, i, missed, rc = 2;
+        int nfiles = 0, errors = 0, check = 0, i, missed, rc = 2, rating = 0;
+        const char *text = NULL;
         char errstr[512];
         rdr_classifier_t *clf = NULL;
         rdr_clf_eval_t *ev = NULL;
@@ -38,6 +67,16 @@ int main(int argc, char **argv) {
                            has_arg && nfiles < 64) {
                         is_chat[nfiles] = !strcmp(argv[i], "--chats");
                         files[nfiles++] = argv[++i];
+                } else if (!strcmp(argv[i], "--text") && has_arg) {
+                        text = argv[++i];
+                } else if (!strcmp(argv[i], "--rating") && has_arg) {
+                        char *end;
+                        long v = strtol(argv[++i], &end, 10);
+                        if (*end || v < 0 || v > 5) {
+                                usage(stderr);
+                                return 2;
+                        }
+                        rating = (int)v;
                 } else if (!strcmp(argv[i], "--errors")) {
                         errors = 1;
                 } else if (!strcmp(argv[i], "--check")) {
@@ -51,13 +90,18 @@ int main(int argc, char **argv) {
                         return 2;
                 }
         }
-        if (!nfiles) {
+        if (!nfiles && !text) {
                 usage(stderr);
                 return 2;
         }
         clf = rdr_classifier_new(configs, errstr, sizeof(errstr));
         if (!clf) {
                 fprintf(stderr, "redress-eval: %s\n", errstr);
+                goto err;
+        }
+        if (text) {
+                classify_one(clf, text, rating);
+                rc = 0;
                 goto err;
         }
         ev = rdr_clf_eval_new(errstr, sizeof(errstr));
