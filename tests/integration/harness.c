@@ -25,6 +25,11 @@
 #define MAX_CHILDREN 32
 static pid_t children[MAX_CHILDREN];
 static int nchildren;
+static struct {
+        pid_t pid;
+        int port;
+} worker_ports[MAX_CHILDREN];
+static int nworker_ports;
 
 static void sleep_ms(int ms) {
         struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
@@ -186,6 +191,56 @@ void h_stop(h_env_t *h) {
         memset(h, 0, sizeof(*h));
 }
 
+/* GET path on 127.0.0.1:port into body (if not NULL); returns the HTTP
+ * status or -1. */
+static int http_fetch(int port, const char *path, char *body, size_t size) {
+        struct sockaddr_in sa;
+        char req[128];
+        int fd = socket(AF_INET, SOCK_STREAM, 0), status = -1;
+        size_t got = 0;
+        ssize_t n;
+        memset(&sa, 0, sizeof(sa));
+        sa.sin_family = AF_INET;
+        sa.sin_port = htons((uint16_t)port);
+        sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        if (fd < 0)
+                return -1;
+        if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
+                int len = snprintf(req, sizeof(req), "GET %s HTTP/1.0\r\n\r\n",
+                                   path);
+                if (write(fd, req, (size_t)len) == len) {
+                        while (got + 1 < size &&
+                               (n = read(fd, body + got, size - 1 - got)) > 0)
+                                got += (size_t)n;
+                        body[got] = '\0';
+                        if (got > 12)
+                                status = (int)strtol(body + 9, NULL, 10);
+                }
+        }
+        close(fd);
+        return status;
+}
+
+double h_metric(pid_t pid, const char *series) {
+        static char body[1 << 20];
+        int i, port = 0;
+        const char *p;
+        for (i = 0; i < nworker_ports; i++)
+                if (worker_ports[i].pid == pid)
+                        port = worker_ports[i].port;
+        if (!port || http_fetch(port, "/metrics", body, sizeof(body)) != 200)
+                return -1;
+        for (p = body; (p = strstr(p, series)); p++) {
+                const char *sp;
+                if (p != body && p[-1] != '\n')
+                        continue;
+                sp = strchr(p, ' ');
+                if (sp && (p[strlen(series)] == '{' || p[strlen(series)] == ' '))
+                        return strtod(sp + 1, NULL);
+        }
+        return 0;
+}
+
 /* GET path on 127.0.0.1:port; returns the HTTP status or -1. */
 static int http_get(int port, const char *path) {
         struct sockaddr_in sa;
@@ -269,8 +324,13 @@ pid_t h_worker(h_env_t *h, const char *name, const char *const *env) {
                 }
                 port = log_port(log, &assigned);
                 if (port && http_get(port, "/readyz") == 200 &&
-                    (assigned || !strcmp(name, "timers")))
+                    (assigned || !strcmp(name, "timers"))) {
+                        if (nworker_ports < MAX_CHILDREN) {
+                                worker_ports[nworker_ports].pid = pid;
+                                worker_ports[nworker_ports++].port = port;
+                        }
                         return pid;
+                }
                 sleep_ms(50);
         }
         fail_msg("worker %s not ready in 20 s (see %s)", name, log);

@@ -41,6 +41,10 @@ void h_stop(h_env_t *h);
  *  returns once it answers /readyz and its consumer has partitions, or
  *  fails the test. Its log goes to <dir>/<name>.<pid>.log. */
 pid_t h_worker(h_env_t *h, const char *name, const char *const *env);
+/** The value of the first metric series named series (e.g.
+ *  "redress_timers_fired_total") of a worker started by h_worker; -1 if it
+ *  cannot be read. */
+double h_metric(pid_t pid, const char *series);
 /** Send sig and wait for the exit status (returns it as from waitpid, or
  *  -1 if it did not exit within timeout_ms). */
 int h_signal_wait(pid_t pid, int sig, int timeout_ms);

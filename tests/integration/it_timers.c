@@ -1,0 +1,147 @@
+/* Durable timers against a real redis-server: two timer workers racing over
+ * the same 10,000 due timers fire each exactly once; a timer claimed by a
+ * worker that was killed before completing it is re-armed when its lease
+ * expires and fired by the other. */
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#include <cmocka.h>
+
+#include "clock.h"
+#include "harness.h"
+#include "timers.h"
+
+#define SHARDS 16
+
+static h_env_t env;
+
+static int setup(void **state) {
+        (void)state;
+        h_start(&env, 2);
+        return 0;
+}
+
+static int teardown(void **state) {
+        (void)state;
+        h_stop(&env);
+        return 0;
+}
+
+static void arm(int n, const char *prefix, long long due) {
+        int i;
+        for (i = 0; i < n; i++) {
+                char member[64], key[64];
+                snprintf(member, sizeof(member), "%s:%d", prefix, i);
+                rdr_timer_due_key(key, sizeof(key), member, strlen(member),
+                                  SHARDS);
+                redisAppendCommand(env.redis, "ZADD %s %lld %s", key, due,
+                                   member);
+        }
+        for (i = 0; i < n; i++) {
+                redisReply *r;
+                assert_int_equal(redisGetReply(env.redis, (void **)&r),
+                                 REDIS_OK);
+                freeReplyObject(r);
+        }
+}
+
+static long long pending(void) {
+        long long total = 0;
+        int s;
+        for (s = 0; s < SHARDS; s++) {
+                redisReply *r = redisCommand(
+                    env.redis, "EVAL \"return redis.call('ZCARD', KEYS[1]) + "
+                               "redis.call('ZCARD', KEYS[2])\" 2 "
+                               "redress:{t:%d}:due redress:{t:%d}:lease",
+                    s, s);
+                total += r->integer;
+                freeReplyObject(r);
+        }
+        return total;
+}
+
+static void wait_fired(pid_t *pids, int npids, double want, int timeout_ms) {
+        int64_t start = rdr_mono_ms();
+        double sum = 0;
+        int i;
+        while (rdr_mono_ms() - start < timeout_ms) {
+                sum = 0;
+                for (i = 0; i < npids; i++)
+                        sum += h_metric(pids[i], "redress_timers_fired_total");
+                if (sum >= want && pending() == 0)
+                        break;
+                {
+                        struct timespec ts = {0, 100000000L};
+                        nanosleep(&ts, NULL);
+                }
+        }
+}
+
+static void test_two_workers_fire_each_timer_once(void **state) {
+        pid_t pids[2];
+        double a, b;
+        (void)state;
+        arm(10000, "test:race", (long long)rdr_wall_ms() - 1000);
+        pids[0] = h_worker(&env, "timers", NULL);
+        pids[1] = h_worker(&env, "timers", NULL);
+        wait_fired(pids, 2, 10000, 60000);
+        /* A little longer: a double fire would show up now. */
+        {
+                struct timespec ts = {1, 0};
+                nanosleep(&ts, NULL);
+        }
+        a = h_metric(pids[0], "redress_timers_fired_total");
+        b = h_metric(pids[1], "redress_timers_fired_total");
+        print_message("worker 1 fired %.0f, worker 2 fired %.0f\n", a, b);
+        assert_true(a >= 0 && b >= 0);
+        assert_int_equal((long long)(a + b), 10000);
+        assert_int_equal(pending(), 0);
+}
+
+static void test_lease_expiry_refires_a_dead_workers_timer(void **state) {
+        redisReply *r;
+        pid_t pid;
+        long long now = (long long)rdr_wall_ms();
+        (void)state;
+        /* A timer that a dead worker claimed (leased, generation 1) with a
+         * lease that has run out. */
+        {
+                char key[64];
+                const char *member = "test:orphan:0";
+                int shard;
+                rdr_timer_due_key(key, sizeof(key), member, strlen(member),
+                                  SHARDS);
+                shard = (int)strtol(key + strlen("redress:{t:"), NULL, 10);
+                r = redisCommand(env.redis,
+                                 "ZADD redress:{t:%d}:lease %lld %s", shard,
+                                 now - 1, member);
+                freeReplyObject(r);
+                r = redisCommand(env.redis, "HSET redress:{t:%d}:gen %s 1",
+                                 shard, member);
+                freeReplyObject(r);
+        }
+        pid = h_worker(&env, "timers", NULL);
+        wait_fired(&pid, 1, 1, 20000);
+        assert_int_equal((long long)h_metric(pid, "redress_timers_fired_total"),
+                         1);
+        assert_int_equal(pending(), 0);
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+            cmocka_unit_test_setup_teardown(
+                test_two_workers_fire_each_timer_once, setup, teardown),
+            cmocka_unit_test_setup_teardown(
+                test_lease_expiry_refires_a_dead_workers_timer, setup,
+                teardown),
+        };
+        return cmocka_run_group_tests_name("integration: timers", tests, NULL,
+                                           NULL);
+}
