@@ -343,11 +343,14 @@ static rdr_err_t eval_file(rdr_clf_eval_t *ev, const rdr_classifier_t *clf,
                 snprintf(errstr, errstr_size, "%s: cannot open", path);
                 return RDR_ERR_IO;
         }
-        while ((n = getline(&line, &cap, fp)) >= 0) {
+        for (;;) {
                 json_error_t jerr;
                 json_t *obj;
                 char why[256];
                 int bad;
+                n = getline(&line, &cap, fp);
+                if (n < 0)
+                        break;
                 lineno++;
                 while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
                         line[--n] = '\0';

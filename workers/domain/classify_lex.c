@@ -690,8 +690,12 @@ static rdr_err_t load_lexicons(builder_t *b, const char *configs_dir,
                          dir);
                 return RDR_ERR_CONFIG;
         }
-        while ((de = readdir(d))) {
-                size_t nl = strlen(de->d_name);
+        for (;;) {
+                size_t nl;
+                de = readdir(d);
+                if (!de)
+                        break;
+                nl = strlen(de->d_name);
                 if (nl < 6 || strcmp(de->d_name + nl - 5, ".yaml") ||
                     de->d_name[0] == '.')
                         continue;

@@ -153,14 +153,16 @@ static int emit(norm_out_t *no, int cls, const char *bytes, size_t n) {
 
 /* State of a run of digits and separators that may be a phone number. */
 typedef struct phone_run_s {
-        int open, plus, letter_before;
+        int open, plus, letter_before, last_digit;
         size_t digits, group, max_group, groups;
         char first2[2];
 } phone_run_t;
 
 /* A run ended (before character c, or at the end when c is 0). */
 static void phone_run_end(phone_run_t *pr, uint32_t c, rdr_clf_text_t *t) {
-        int letter_after = ((c | 0x20) >= 'a' && (c | 0x20) <= 'z');
+        /* a letter right after the digits: a code such as LX123456789CN */
+        int letter_after = pr->last_digit && (c | 0x20) >= 'a' &&
+                           (c | 0x20) <= 'z';
         pr->open = 0;
         if (pr->letter_before || letter_after || pr->digits < 9 ||
             pr->digits > 15)
@@ -196,6 +198,7 @@ static void phone_feed(phone_run_t *pr, const unsigned char *s, size_t i,
                         pr->groups++;
                 if (++pr->group > pr->max_group)
                         pr->max_group = pr->group;
+                pr->last_digit = 1;
         } else if (c == '+' && !pr->open) {
                 memset(pr, 0, sizeof(*pr));
                 pr->open = 1;
@@ -203,6 +206,7 @@ static void phone_feed(phone_run_t *pr, const unsigned char *s, size_t i,
         } else if (pr->open && (c == ' ' || c == '-' || c == '.' || c == '(' ||
                                 c == ')')) {
                 pr->group = 0;
+                pr->last_digit = 0;
         } else if (pr->open) {
                 phone_run_end(pr, c, t);
         }

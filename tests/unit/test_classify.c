@@ -1,0 +1,571 @@
+/* Unit tests of the classifier (workers/domain/classify*.c) with the shipped
+ * configs/: bad input never crashes and yields a defined result; negation,
+ * language detection, each malicious class, chat intents; configuration
+ * errors name file:line and key; and the evaluation on the test split of
+ * tests/data/classify/ meets the quality targets. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "classify.h"
+#include "classify_eval.h"
+
+static rdr_classifier_t *clf;
+
+static int setup(void **state) {
+        char errstr[512];
+        clf = rdr_classifier_new(RDR_SOURCE_DIR "/configs", errstr,
+                                 sizeof(errstr));
+        if (!clf)
+                fprintf(stderr, "classifier: %s\n", errstr);
+        return clf ? 0 : -1;
+}
+
+static int teardown(void **state) {
+        rdr_classifier_destroy(clf);
+        clf = NULL;
+        return 0;
+}
+
+static void review(const char *text, int rating, rdr_classification_t *out) {
+        rdr_review_input_t in;
+        memset(&in, 0, sizeof(in));
+        in.text = text;
+        in.text_len = text ? strlen(text) : 0;
+        in.rating = rating;
+        rdr_classify_review(clf, &in, out);
+}
+
+/* Whatever the input, the result is well formed. */
+static void assert_sane(const rdr_classification_t *out) {
+        size_t i;
+        assert_non_null(memchr(out->language, '\0', sizeof(out->language)));
+        assert_true(out->language[0] != '\0');
+        assert_true((int)out->sentiment >= 0 && out->sentiment < RDR_SENT__CNT);
+        assert_true((int)out->reason >= 0 && out->reason < RDR_REASON__CNT);
+        assert_true((int)out->malicious >= 0 && out->malicious < RDR_MAL__CNT);
+        assert_true(out->reasons_cnt <= RDR_REASON__CNT);
+        for (i = 0; i < out->reasons_cnt; i++)
+                assert_true(out->reasons[i] < RDR_REASON__CNT);
+        if (out->reasons_cnt)
+                assert_int_equal(out->reasons[0], out->reason);
+        else
+                assert_int_equal(out->reason, RDR_REASON_NONE);
+        assert_true(out->confidence >= 0.0 && out->confidence <= 1.0);
+}
+
+static int has_reason(const rdr_classification_t *out, rdr_reason_t r) {
+        size_t i;
+        for (i = 0; i < out->reasons_cnt; i++)
+                if (out->reasons[i] == r)
+                        return 1;
+        return 0;
+}
+
+static void test_bad_input(void **state) {
+        static const char invalid[] = "\xff\xfe\xc3(\xe4\xbd\xa0\xf0\x9f\x98 "
+                                      "broken \xed\xa0\x80 \xc0\xaf";
+        char *big = malloc(RDR_CLF_MAX_TEXT * 2 + 1);
+        rdr_classification_t out;
+        rdr_chat_class_t chat;
+        size_t i;
+        const char *texts[] = {"", "   ", "😀😀😀", "👎", "!!!???...", "12345",
+                               "This product 质量很差 y es muy malo 😡",
+                               invalid};
+
+        assert_non_null(big);
+        review(NULL, 0, &out);
+        assert_sane(&out);
+        assert_string_equal(out.language, "und");
+        assert_int_equal(out.sentiment, RDR_SENT_NEUTRAL);
+        assert_int_equal(out.reason, RDR_REASON_NONE);
+        assert_int_equal(out.negative, 0);
+        review(NULL, 1, &out);
+        assert_sane(&out);
+        assert_int_equal(out.sentiment, RDR_SENT_NEGATIVE);
+        assert_int_equal(out.negative, 1);
+
+        for (i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+                int rating;
+                for (rating = 0; rating <= 5; rating++) {
+                        review(texts[i], rating, &out);
+                        assert_sane(&out);
+                }
+                rdr_classify_chat(clf, texts[i], strlen(texts[i]), NULL, &chat);
+                assert_true(chat.intent < RDR_INTENT__CNT);
+                assert_true(chat.confidence >= 0 && chat.confidence <= 1);
+        }
+        review("😀😀😀", 0, &out);
+        assert_string_equal(out.language, "und");
+        assert_int_equal(out.sentiment, RDR_SENT_POSITIVE);
+
+        /* 20 KB of one repeated character, of a repeated CJK character, of
+         * punctuation, of a repeated phrase: beyond the 10 KB cap */
+        memset(big, 'a', RDR_CLF_MAX_TEXT * 2);
+        big[RDR_CLF_MAX_TEXT * 2] = '\0';
+        review(big, 3, &out);
+        assert_sane(&out);
+        memset(big, '!', RDR_CLF_MAX_TEXT * 2);
+        review(big, 3, &out);
+        assert_sane(&out);
+        for (i = 0; i + 3 <= RDR_CLF_MAX_TEXT * 2; i += 3)
+                memcpy(big + i, "坏", 3);
+        big[i] = '\0';
+        review(big, 5, &out);
+        assert_sane(&out);
+        assert_string_equal(out.language, "zh");
+        for (i = 0; i + 7 <= RDR_CLF_MAX_TEXT * 2; i += 7)
+                memcpy(big + i, "broke! ", 7);
+        big[i] = '\0';
+        review(big, 2, &out);
+        assert_sane(&out);
+        assert_int_equal(out.reason, RDR_REASON_PRODUCT_QUALITY);
+        rdr_classify_chat(clf, big, strlen(big), NULL, &chat);
+        assert_true(chat.intent < RDR_INTENT__CNT);
+        /* a text cut in the middle of a UTF-8 character */
+        review("质量很差", 4, &out);
+        assert_sane(&out);
+        {
+                rdr_review_input_t in;
+                memset(&in, 0, sizeof(in));
+                in.text = "质量很差";
+                in.text_len = 5;
+                rdr_classify_review(clf, &in, &out);
+                assert_sane(&out);
+        }
+        free(big);
+}
+
+static void test_negation(void **state) {
+        rdr_classification_t out;
+
+        review("Not bad at all, I actually like it.", 0, &out);
+        assert_int_equal(out.sentiment, RDR_SENT_POSITIVE);
+        assert_int_equal(out.reason, RDR_REASON_NONE);
+        review("The box was not damaged at all.", 4, &out);
+        assert_int_equal(out.reason, RDR_REASON_NONE);
+        review("It is not good.", 0, &out);
+        assert_int_equal(out.sentiment, RDR_SENT_NEGATIVE);
+        review("It broke.", 0, &out);
+        assert_int_equal(out.reason, RDR_REASON_PRODUCT_QUALITY);
+        review("It didn't break, even after a fall.", 5, &out);
+        assert_int_equal(out.reason, RDR_REASON_NONE);
+
+        review("No llegó roto, todo bien.", 4, &out);
+        assert_string_equal(out.language, "es");
+        assert_int_equal(out.reason, RDR_REASON_NONE);
+        assert_int_equal(out.sentiment, RDR_SENT_POSITIVE);
+        review("Llegó roto.", 0, &out);
+        assert_true(out.reason == RDR_REASON_PRODUCT_QUALITY ||
+                    out.reason == RDR_REASON_PACKAGING_DAMAGE);
+
+        review("用了一个月没有坏", 4, &out);
+        assert_string_equal(out.language, "zh");
+        assert_int_equal(out.reason, RDR_REASON_NONE);
+        review("用了一个月就坏了", 0, &out);
+        assert_int_equal(out.reason, RDR_REASON_PRODUCT_QUALITY);
+        assert_int_equal(out.sentiment, RDR_SENT_NEGATIVE);
+        review("不错", 0, &out); /* a phrase, not a negation of 错 */
+        assert_int_equal(out.sentiment, RDR_SENT_POSITIVE);
+}
+
+static void test_case_accents_typos_emoji(void **state) {
+        rdr_classification_t out;
+        review("STOPPED WORKING after 2 days", 0, &out);
+        assert_int_equal(out.reason, RDR_REASON_PRODUCT_QUALITY);
+        review("stoped working, so disapointed", 0, &out);
+        assert_int_equal(out.reason, RDR_REASON_PRODUCT_QUALITY);
+        assert_int_equal(out.sentiment, RDR_SENT_NEGATIVE);
+        review("el envio tardo muchisimo", 0, &out); /* no accents */
+        assert_int_equal(out.reason, RDR_REASON_LOGISTICS);
+        review("EL ENVÍO TARDÓ MUCHÍSIMO", 0, &out);
+        assert_int_equal(out.reason, RDR_REASON_LOGISTICS);
+        review("Doesn’t work", 0, &out); /* curly apostrophe */
+        assert_int_equal(out.reason, RDR_REASON_PRODUCT_QUALITY);
+        review("😡😡", 0, &out);
+        assert_int_equal(out.sentiment, RDR_SENT_NEGATIVE);
+        review("质量很差！！！", 0, &out); /* full-width marks */
+        assert_int_equal(out.reason, RDR_REASON_PRODUCT_QUALITY);
+}
+
+static void test_language(void **state) {
+        static const struct {
+                const char *text, *lang;
+        } cases[] = {
+            {"The item arrived late and the box was damaged.", "en"},
+            {"El producto llegó tarde y la caja venía dañada.", "es"},
+            {"muy buena calidad, lo recomiendo", "es"},
+            {"Great quality, would buy again", "en"},
+            {"物流太慢了，等了一个月", "zh"},
+            {"这个product质量太差了", "zh"},
+            {"Muy bueno! Great quality, lo recomiendo a todo el mundo.", "es"},
+            {"", "und"},
+            {"👍👍", "und"},
+        };
+        rdr_classification_t out;
+        rdr_chat_class_t chat;
+        char lang[8];
+        size_t i;
+        for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                rdr_detect_language(clf, cases[i].text, strlen(cases[i].text),
+                                    lang);
+                assert_string_equal(lang, cases[i].lang);
+        }
+        /* a given language is kept as given */
+        {
+                rdr_review_input_t in;
+                memset(&in, 0, sizeof(in));
+                in.text = "Llegó roto";
+                in.text_len = strlen(in.text);
+                in.language = "es-MX";
+                rdr_classify_review(clf, &in, &out);
+                assert_string_equal(out.language, "es-MX");
+        }
+        rdr_classify_chat(clf, "Gracias!", 8, "es", &chat);
+        assert_string_equal(chat.language, "es");
+        assert_int_equal(chat.intent, RDR_INTENT_THANKS);
+}
+
+static void test_malicious(void **state) {
+        rdr_review_input_t in;
+        rdr_classification_t out;
+        rdr_clf_profile_t prof;
+        rdr_intent_t intents[2] = {RDR_INTENT_QUESTION, RDR_INTENT_EXTORTION};
+
+        /* extortion in the text, in three languages */
+        review("Refund me $30 or I will leave 1 star reviews on all your "
+               "products.", 1, &out);
+        assert_int_equal(out.malicious, RDR_MAL_EXTORTION);
+        review("Si me devuelven 20 euros cambio mi reseña a 5 estrellas.", 2,
+               &out);
+        assert_int_equal(out.malicious, RDR_MAL_EXTORTION);
+        review("给我返现20块我就把差评删了", 1, &out);
+        assert_int_equal(out.malicious, RDR_MAL_EXTORTION);
+        /* a refund asked for without a threat is not extortion */
+        review("Broke after a week, I want a refund.", 1, &out);
+        assert_int_equal(out.malicious, RDR_MAL_NONE);
+        review("I'll update my review once the seller fixes this.", 2, &out);
+        assert_int_equal(out.malicious, RDR_MAL_NONE);
+
+        /* extortion from an earlier chat, and from a fleet tag */
+        memset(&in, 0, sizeof(in));
+        in.text = "Broke in a week.";
+        in.text_len = strlen(in.text);
+        in.rating = 1;
+        in.chat_intents = intents;
+        in.chat_intents_cnt = 2;
+        rdr_classify_review(clf, &in, &out);
+        assert_int_equal(out.malicious, RDR_MAL_EXTORTION);
+        in.chat_intents_cnt = 1; /* only the question */
+        rdr_classify_review(clf, &in, &out);
+        assert_int_equal(out.malicious, RDR_MAL_NONE);
+        in.buyer_tags = RDR_TAG_EXTORTION;
+        rdr_classify_review(clf, &in, &out);
+        assert_int_equal(out.malicious, RDR_MAL_EXTORTION);
+        /* tags mark negative reviews only */
+        in.text = "Great product, thank you!";
+        in.text_len = strlen(in.text);
+        in.rating = 5;
+        in.buyer_tags = RDR_TAG_EXTORTION | RDR_TAG_PROFESSIONAL;
+        rdr_classify_review(clf, &in, &out);
+        assert_int_equal(out.malicious, RDR_MAL_NONE);
+
+        /* competitor and professional by tag */
+        in.text = "Slow delivery, avoid this shop.";
+        in.text_len = strlen(in.text);
+        in.rating = 1;
+        in.buyer_tags = RDR_TAG_COMPETITOR;
+        rdr_classify_review(clf, &in, &out);
+        assert_int_equal(out.malicious, RDR_MAL_COMPETITOR);
+        in.buyer_tags = RDR_TAG_PROFESSIONAL;
+        rdr_classify_review(clf, &in, &out);
+        assert_int_equal(out.malicious, RDR_MAL_PROFESSIONAL);
+
+        /* professional by profile: low level, many negatives, nitpicking and
+         * a demand for compensation; each missing piece clears it */
+        memset(&prof, 0, sizeof(prof));
+        prof.has_account_level = prof.has_account_age_days = 1;
+        prof.has_reviews_total = prof.has_negative_reviews_total = 1;
+        prof.account_level = 1;
+        prof.account_age_days = 20;
+        prof.reviews_total = 60;
+        prof.negative_reviews_total = 50;
+        memset(&in, 0, sizeof(in));
+        in.text = "There is a tiny scratch near the logo, barely visible, and "
+                  "the seam is 2mm off. I demand compensation of $20.";
+        in.text_len = strlen(in.text);
+        in.rating = 1;
+        in.profile = &prof;
+        rdr_classify_review(clf, &in, &out);
+        assert_int_equal(out.malicious, RDR_MAL_PROFESSIONAL);
+        prof.account_level = 8;
+        prof.account_age_days = 2000;
+        rdr_classify_review(clf, &in, &out);
+        assert_int_equal(out.malicious, RDR_MAL_NONE);
+        prof.account_level = 1;
+        prof.negative_reviews_total = 2;
+        rdr_classify_review(clf, &in, &out);
+        assert_int_equal(out.malicious, RDR_MAL_NONE);
+        prof.negative_reviews_total = 50;
+        in.text = "Stopped working after a day.";
+        in.text_len = strlen(in.text);
+        rdr_classify_review(clf, &in, &out);
+        assert_int_equal(out.malicious, RDR_MAL_NONE);
+        in.text = "左边走线偏了2毫米，还有一道细微划痕，要求赔偿30元。";
+        in.text_len = strlen(in.text);
+        rdr_classify_review(clf, &in, &out);
+        assert_int_equal(out.malicious, RDR_MAL_PROFESSIONAL);
+
+        /* abusive: insults, phone numbers, e-mail addresses */
+        review("The seller is a useless idiot.", 1, &out);
+        assert_int_equal(out.malicious, RDR_MAL_ABUSIVE);
+        review("Esto es una mierda.", 1, &out);
+        assert_int_equal(out.malicious, RDR_MAL_ABUSIVE);
+        review("卖家就是个傻逼", 1, &out);
+        assert_int_equal(out.malicious, RDR_MAL_ABUSIVE);
+        review("Call the owner at 612 345 678 and complain.", 1, &out);
+        assert_int_equal(out.malicious, RDR_MAL_ABUSIVE);
+        review("大家打他电话13812345678投诉", 1, &out);
+        assert_int_equal(out.malicious, RDR_MAL_ABUSIVE);
+        review("Write to him at john.doe@example.com", 1, &out);
+        assert_int_equal(out.malicious, RDR_MAL_ABUSIVE);
+        /* order and tracking numbers, sizes, prices are not private data */
+        review("Order 112-4837261-9938172 never arrived.", 1, &out);
+        assert_int_equal(out.malicious, RDR_MAL_NONE);
+        review("Tracking LX123456789CN shows nothing.", 1, &out);
+        assert_int_equal(out.malicious, RDR_MAL_NONE);
+        review("Sizes 38 39 40 41 42 all too small, paid $12.99", 2, &out);
+        assert_int_equal(out.malicious, RDR_MAL_NONE);
+        review("This is crap.", 1, &out); /* rude, not abusive */
+        assert_int_equal(out.malicious, RDR_MAL_NONE);
+}
+
+static void test_negative_flag(void **state) {
+        rdr_classification_t out;
+        review("Arrived late.", 3, &out);
+        assert_int_equal(out.negative, 1);
+        review("It's okay.", 3, &out);
+        assert_int_equal(out.negative, 0);
+        review("Love it", 2, &out);
+        assert_int_equal(out.negative, 1);
+        review("Great, but shipping was slow.", 4, &out);
+        assert_int_equal(out.negative, 0);
+        assert_int_equal(out.reason, RDR_REASON_LOGISTICS);
+        review("Took a month to arrive and the box was crushed.", 1, &out);
+        assert_true(has_reason(&out, RDR_REASON_LOGISTICS));
+        assert_true(has_reason(&out, RDR_REASON_PACKAGING_DAMAGE));
+        review("Terrible.", 1, &out);
+        assert_int_equal(out.reason, RDR_REASON_OTHER);
+}
+
+static void test_chat(void **state) {
+        static const struct {
+                const char *text;
+                rdr_intent_t intent;
+        } cases[] = {
+            {"OK, I'll update my review tonight.", RDR_INTENT_AGREE},
+            {"Please stop messaging me.", RDR_INTENT_REFUSE},
+            {"I won't change my review.", RDR_INTENT_REFUSE},
+            {"Send me $20 and I'll change it to 5 stars.", RDR_INTENT_EXTORTION},
+            {"I would gladly update my rating if you kindly refund me.",
+             RDR_INTENT_EXTORTION},
+            {"I'll think about it.", RDR_INTENT_QUESTION},
+            {"How do I edit the review?", RDR_INTENT_QUESTION},
+            {"Thank you so much!", RDR_INTENT_THANKS},
+            {"Vale, ya cambié la reseña.", RDR_INTENT_AGREE},
+            {"No me vuelvan a contactar.", RDR_INTENT_REFUSE},
+            {"Si me devuelven 10 euros cambio la reseña.", RDR_INTENT_EXTORTION},
+            {"Lo voy a pensar.", RDR_INTENT_QUESTION},
+            {"¡Muchas gracias!", RDR_INTENT_THANKS},
+            {"好的，我去改评价", RDR_INTENT_AGREE},
+            {"不改，别再联系我了", RDR_INTENT_REFUSE},
+            {"返现20块我就改好评", RDR_INTENT_EXTORTION},
+            {"我考虑一下", RDR_INTENT_QUESTION},
+            {"谢谢！", RDR_INTENT_THANKS},
+            {"", RDR_INTENT_QUESTION},
+        };
+        rdr_chat_class_t out;
+        size_t i;
+        for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                rdr_classify_chat(clf, cases[i].text, strlen(cases[i].text),
+                                  NULL, &out);
+                if (out.intent != cases[i].intent)
+                        fprintf(stderr, "chat '%s': %s\n", cases[i].text,
+                                rdr_intent_names[out.intent]);
+                assert_int_equal(out.intent, cases[i].intent);
+        }
+}
+
+/* ---- configuration errors ---- */
+
+static void write_file(const char *dir, const char *name, const char *text) {
+        char path[512];
+        FILE *fp;
+        snprintf(path, sizeof(path), "%s/%s", dir, name);
+        fp = fopen(path, "w");
+        assert_non_null(fp);
+        fputs(text, fp);
+        fclose(fp);
+}
+
+static const char *good_lexicon = "language: en\n"
+                                  "sentiment:\n"
+                                  "  positive: [good]\n";
+
+/* Builds a configs dir from the two texts; returns the error of loading it
+ * (NULL if it loaded). */
+static const char *load_error(char *dir, size_t dir_size,
+                              const char *classifier_yaml,
+                              const char *lexicon_yaml, char *errstr,
+                              size_t errstr_size) {
+        char sub[600];
+        rdr_classifier_t *c;
+        snprintf(dir, dir_size, "/tmp/rdr-clf-XXXXXX");
+        assert_non_null(mkdtemp(dir));
+        snprintf(sub, sizeof(sub), "%s/lexicons", dir);
+        assert_int_equal(mkdir(sub, 0700), 0);
+        write_file(dir, "classifier.yaml", classifier_yaml);
+        write_file(sub, "en.yaml", lexicon_yaml);
+        errstr[0] = '\0';
+        c = rdr_classifier_new(dir, errstr, errstr_size);
+        rdr_classifier_destroy(c);
+        return c ? NULL : errstr;
+}
+
+static void remove_dir(const char *dir) {
+        char path[600];
+        snprintf(path, sizeof(path), "%s/lexicons/en.yaml", dir);
+        unlink(path);
+        snprintf(path, sizeof(path), "%s/lexicons", dir);
+        rmdir(path);
+        snprintf(path, sizeof(path), "%s/classifier.yaml", dir);
+        unlink(path);
+        rmdir(dir);
+}
+
+static void expect_error(const char *classifier_yaml, const char *lexicon_yaml,
+                         const char *file, int line, const char *key) {
+        char dir[64], errstr[512], want[256];
+        const char *err = load_error(dir, sizeof(dir), classifier_yaml,
+                                     lexicon_yaml, errstr, sizeof(errstr));
+        assert_non_null(err);
+        snprintf(want, sizeof(want), "%s/%s:%d: key '%s'", dir, file, line,
+                 key);
+        if (!strstr(err, want))
+                fprintf(stderr, "want '%s' in '%s'\n", want, err);
+        assert_non_null(strstr(err, want));
+        remove_dir(dir);
+}
+
+static void test_config_errors(void **state) {
+        char dir[64], errstr[512];
+
+        /* a minimal valid configuration loads */
+        assert_null(load_error(dir, sizeof(dir), "", good_lexicon, errstr,
+                               sizeof(errstr)));
+        remove_dir(dir);
+
+        expect_error("sentiment:\n  positive_above: lots\n", good_lexicon,
+                     "classifier.yaml", 2, "sentiment.positive_above");
+        expect_error("sentiment:\n  rating_1: -2\n  rating_9: 1\n", good_lexicon,
+                     "classifier.yaml", 3, "sentiment.rating_9");
+        expect_error("malicious:\n  professional:\n    max_account_level: -3\n",
+                     good_lexicon, "classifier.yaml", 3,
+                     "malicious.professional.max_account_level");
+        expect_error("malicious:\n  priority: [extortion, spam]\n",
+                     good_lexicon, "classifier.yaml", 2, "malicious.priority");
+        expect_error("chat:\n  priority: [agree]\n", good_lexicon,
+                     "classifier.yaml", 2, "chat.priority");
+        expect_error("", "language: en\nreasons:\n  quality: [broke]\n",
+                     "lexicons/en.yaml", 3, "reasons.quality");
+        expect_error("",
+                     "language: en\nreasons:\n  logistics:\n    - late\n"
+                     "    - slow\n    - LATE\n",
+                     "lexicons/en.yaml", 6, "reasons.logistics");
+        expect_error("", "language: en\nsentiment:\n  negative:\n    bad: x\n",
+                     "lexicons/en.yaml", 4, "sentiment.negative.bad");
+        expect_error("", "language: en\ninsult: [\"!!\", \"--\"]\n",
+                     "lexicons/en.yaml", 2, "insult");
+        expect_error("", "language: EN!\n", "lexicons/en.yaml", 1, "language");
+        expect_error("", "sentiment:\n  positive: [good]\n", "lexicons/en.yaml",
+                     1, "language");
+
+        /* a missing directory, a YAML syntax error */
+        assert_null(rdr_classifier_new("/nonexistent-rdr", errstr,
+                                       sizeof(errstr)));
+        assert_non_null(strstr(errstr, "/nonexistent-rdr/classifier.yaml"));
+        assert_non_null(load_error(dir, sizeof(dir), "sentiment: [\n",
+                                   good_lexicon, errstr, sizeof(errstr)));
+        assert_non_null(strstr(errstr, "classifier.yaml:"));
+        remove_dir(dir);
+}
+
+/* The shipped configuration meets the targets on the held-out split. */
+static void test_eval_targets(void **state) {
+        char errstr[512];
+        rdr_clf_eval_t *ev = rdr_clf_eval_new(errstr, sizeof(errstr));
+        rdr_clf_target_t t[16];
+        size_t n, i;
+
+        assert_non_null(ev);
+        assert_int_equal(rdr_clf_eval_reviews(ev, clf,
+                                              RDR_TEST_DATA_DIR
+                                              "/classify/reviews.test.jsonl",
+                                              errstr, sizeof(errstr)),
+                         RDR_OK);
+        assert_int_equal(rdr_clf_eval_chats(ev, clf,
+                                            RDR_TEST_DATA_DIR
+                                            "/classify/chats.test.jsonl",
+                                            errstr, sizeof(errstr)),
+                         RDR_OK);
+        n = rdr_clf_eval_targets(ev, t, 16);
+        assert_true(n >= 12);
+        for (i = 0; i < n; i++) {
+                if (!t[i].pass)
+                        fprintf(stderr, "target %s: %.3f < %.2f\n", t[i].name,
+                                t[i].value, t[i].min);
+                assert_true(t[i].pass);
+        }
+        /* a bad file is refused with its line */
+        {
+                char path[] = "/tmp/rdr-clf-eval-XXXXXX";
+                int fd = mkstemp(path);
+                FILE *fp;
+                assert_true(fd >= 0);
+                fp = fdopen(fd, "w");
+                fputs("{\"text\":\"ok\",\"rating\":5,\"language\":\"en\","
+                      "\"label\":{\"sentiment\":\"positive\",\"reason\":"
+                      "\"none\",\"reasons\":[],\"malicious\":\"none\"}}\n"
+                      "{\"text\": 3}\n",
+                      fp);
+                fclose(fp);
+                assert_int_equal(rdr_clf_eval_reviews(ev, clf, path, errstr,
+                                                      sizeof(errstr)),
+                                 RDR_ERR_INVALID);
+                assert_non_null(strstr(errstr, ":2: "));
+                unlink(path);
+        }
+        rdr_clf_eval_destroy(ev);
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+            cmocka_unit_test(test_bad_input),
+            cmocka_unit_test(test_negation),
+            cmocka_unit_test(test_case_accents_typos_emoji),
+            cmocka_unit_test(test_language),
+            cmocka_unit_test(test_malicious),
+            cmocka_unit_test(test_negative_flag),
+            cmocka_unit_test(test_chat),
+            cmocka_unit_test(test_config_errors),
+            cmocka_unit_test(test_eval_targets),
+        };
+        return cmocka_run_group_tests(tests, setup, teardown);
+}
