@@ -1,0 +1,337 @@
+/* Message templates (template.h): the shipped en/es/zh files load and every
+ * template renders; lookup falls back by key, then to English; public
+ * replies never carry order or buyer data; bad files are refused with
+ * file:line:key. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "policy.h"
+#include "template.h"
+
+static rdr_template_set_t *ts;
+
+static int setup(void **state) {
+        char errstr[512];
+        (void)state;
+        ts = rdr_template_set_load_dir(RDR_SOURCE_DIR "/configs/templates",
+                                       "en", errstr, sizeof(errstr));
+        if (!ts)
+                fprintf(stderr, "%s\n", errstr);
+        return ts ? 0 : -1;
+}
+
+static int teardown(void **state) {
+        (void)state;
+        rdr_template_set_destroy(ts);
+        return 0;
+}
+
+static void full_vars(rdr_template_vars_t *v) {
+        memset(v, 0, sizeof(*v));
+        v->v[RDR_PH_BUYER_NAME] = "Alice Secret";
+        v->v[RDR_PH_ORDER_ID] = "ORDER-SECRET-42";
+        v->v[RDR_PH_PRODUCT_ID] = "SKU-7";
+        v->v[RDR_PH_REVIEW_ID] = "R-1";
+        v->v[RDR_PH_CASE_ID] = "cs_0123";
+        v->v[RDR_PH_STORE_NAME] = "Acme";
+        v->v[RDR_PH_PLATFORM] = "taobao";
+        v->v[RDR_PH_REASON] = "logistics";
+        v->v[RDR_PH_RATING] = "1";
+        v->v[RDR_PH_OFFER] = "3.00 USD";
+        v->v[RDR_PH_TRACKING_NUMBER] = "TRACK-SECRET-9";
+        v->v[RDR_PH_CARRIER] = "Cainiao";
+        v->v[RDR_PH_DELIVERY_WINDOW] = "June 3-5";
+        v->v[RDR_PH_DEADLINE] = "2026-07-01 09:00 Asia/Shanghai";
+        v->v[RDR_PH_EVIDENCE] = "review, chat";
+}
+
+static void test_lookup_and_fallback(void **state) {
+        char out[RDR_MESSAGE_MAX];
+        rdr_rendered_t info;
+        rdr_template_vars_t v;
+        (void)state;
+        full_vars(&v);
+        assert_int_equal(rdr_template_render(ts, RDR_ACT_REPLY_PUBLIC,
+                                             "product_quality", "en", &v, out,
+                                             sizeof(out), &info),
+                         RDR_OK);
+        assert_string_equal(info.template_id, "en/reply.public/product_quality");
+        assert_string_equal(info.language, "en");
+        assert_int_equal(info.len, strlen(out));
+        /* A regional tag picks the language file. */
+        assert_int_equal(rdr_template_render(ts, RDR_ACT_REPLY_PUBLIC,
+                                             "logistics", "es-MX", &v, out,
+                                             sizeof(out), &info),
+                         RDR_OK);
+        assert_string_equal(info.template_id, "es/reply.public/logistics");
+        assert_int_equal(rdr_template_render(ts, RDR_ACT_REPLY_PUBLIC,
+                                             "logistics", "zh_Hans_CN", &v,
+                                             out, sizeof(out), &info),
+                         RDR_OK);
+        assert_string_equal(info.template_id, "zh/reply.public/logistics");
+        /* A key the language lacks: its default, not English. */
+        assert_int_equal(rdr_template_render(ts, RDR_ACT_FIRST_CONTACT,
+                                             "wrong_item", "zh", &v, out,
+                                             sizeof(out), &info),
+                         RDR_OK);
+        assert_string_equal(info.template_id,
+                            "zh/outreach.first_contact/default");
+        /* A language we lack: English. */
+        assert_int_equal(rdr_template_render(ts, RDR_ACT_FIRST_CONTACT,
+                                             "wrong_item", "fr", &v, out,
+                                             sizeof(out), &info),
+                         RDR_OK);
+        assert_string_equal(info.template_id,
+                            "en/outreach.first_contact/wrong_item");
+        assert_string_equal(info.language, "en");
+        assert_int_equal(rdr_template_render(ts, RDR_ACT_NUDGE, NULL, NULL,
+                                             &v, out, sizeof(out), &info),
+                         RDR_OK);
+        assert_string_equal(info.template_id, "en/outreach.nudge/default");
+        assert_true(rdr_template_has_language(ts, "ES"));
+        assert_false(rdr_template_has_language(ts, "fr"));
+}
+
+static void test_placeholders(void **state) {
+        char out[RDR_MESSAGE_MAX];
+        rdr_rendered_t info;
+        rdr_template_vars_t v;
+        (void)state;
+        memset(&v, 0, sizeof(v));
+        v.v[RDR_PH_ORDER_ID] = "O-77";
+        v.v[RDR_PH_OFFER] = "5%";
+        assert_int_equal(rdr_template_render(ts, RDR_ACT_INCENTIVE, NULL, "en",
+                                             &v, out, sizeof(out), &info),
+                         RDR_OK);
+        /* Defaults of the language file fill the names we do not know. */
+        assert_non_null(strstr(out, "Hello there, we are sorry again about "
+                                    "your order O-77."));
+        assert_non_null(strstr(out, "from our store, we would like to offer "
+                                    "you 5%."));
+        assert_null(strchr(out, '{'));
+        assert_int_equal(rdr_template_render(ts, RDR_ACT_INCENTIVE, NULL, "zh",
+                                             &v, out, sizeof(out), &info),
+                         RDR_OK);
+        assert_non_null(strstr(out, "亲您好"));
+        /* A placeholder with neither value nor default. */
+        v.v[RDR_PH_OFFER] = NULL;
+        assert_int_equal(rdr_template_render(ts, RDR_ACT_INCENTIVE, NULL, "en",
+                                             &v, out, sizeof(out), &info),
+                         RDR_ERR_INVALID);
+        assert_string_equal(out, "");
+        /* Too small a buffer. */
+        v.v[RDR_PH_OFFER] = "5%";
+        assert_int_equal(rdr_template_render(ts, RDR_ACT_INCENTIVE, NULL, "en",
+                                             &v, out, 16, &info),
+                         RDR_ERR_TOO_LARGE);
+        assert_string_equal(out, "");
+}
+
+/* Every template of every language renders with everything filled, and
+ * the public ones show nothing of the buyer or the order. */
+static void test_every_template_renders(void **state) {
+        static const char *const langs[] = {"en", "es", "zh"};
+        static const char *const extra[] = {
+            "default",   "malicious",      "buyer_reply", "offer_approval",
+            "appeal_evidence", "reminder", "taobao",      "tmall",
+            "amazon",    "ebay",           "aliexpress",  "tiktok",
+            "shopify",   "trustpilot",     NULL};
+        char out[RDR_MESSAGE_MAX];
+        rdr_rendered_t info;
+        rdr_template_vars_t v;
+        size_t l, i;
+        int k, g;
+        (void)state;
+        full_vars(&v);
+        for (l = 0; l < 3; l++) {
+                for (k = 0; k < RDR_ACT__CNT; k++) {
+                        const char *keys[RDR_REASON__CNT + RDR_GROUND__CNT + 16];
+                        size_t n = 0;
+                        for (i = 0; i < RDR_REASON__CNT; i++)
+                                keys[n++] = rdr_reason_names[i];
+                        for (g = 0; g < RDR_GROUND__CNT; g++)
+                                keys[n++] = rdr_ground_names[g];
+                        for (i = 0; extra[i]; i++)
+                                keys[n++] = extra[i];
+                        for (i = 0; i < n; i++) {
+                                rdr_err_t err = rdr_template_render(
+                                    ts, (rdr_action_kind_t)k, keys[i],
+                                    langs[l], &v, out, sizeof(out), &info);
+                                if (err)
+                                        fail_msg("%s/%s/%s: %s", langs[l],
+                                                 rdr_action_kind_names[k],
+                                                 keys[i], rdr_err2str(err));
+                                assert_null(strstr(out, "{"));
+                                assert_true(info.len > 20);
+                                if (k != RDR_ACT_REPLY_PUBLIC)
+                                        continue;
+                                assert_null(strstr(out, "ORDER-SECRET"));
+                                assert_null(strstr(out, "Alice"));
+                                assert_null(strstr(out, "TRACK-SECRET"));
+                        }
+                }
+        }
+}
+
+static void test_utf8_copy(void **state) {
+        char buf[5];
+        (void)state;
+        /* "你好" is 6 bytes: 4 bytes of room keep only the first. */
+        assert_int_equal(rdr_utf8_copy(buf, sizeof(buf), "你好"), 3);
+        assert_string_equal(buf, "你");
+        assert_int_equal(rdr_utf8_copy(buf, sizeof(buf), "abcdef"), 4);
+        assert_string_equal(buf, "abcd");
+        assert_int_equal(rdr_utf8_copy(buf, sizeof(buf), ""), 0);
+}
+
+static void test_ph_allowed(void **state) {
+        (void)state;
+        assert_false(rdr_template_ph_allowed(RDR_ACT_REPLY_PUBLIC,
+                                             RDR_PH_ORDER_ID));
+        assert_false(rdr_template_ph_allowed(RDR_ACT_REPLY_PUBLIC,
+                                             RDR_PH_BUYER_NAME));
+        assert_true(rdr_template_ph_allowed(RDR_ACT_REPLY_PUBLIC,
+                                            RDR_PH_PRODUCT_ID));
+        assert_true(rdr_template_ph_allowed(RDR_ACT_INCENTIVE, RDR_PH_OFFER));
+        assert_false(rdr_template_ph_allowed(RDR_ACT_NUDGE, RDR_PH_OFFER));
+        assert_true(rdr_template_ph_allowed(RDR_ACT_STAFF_REVIEW,
+                                            RDR_PH_EVIDENCE));
+}
+
+/* A template directory holding one en.yaml made of base with one
+ * substitution; expect the load to fail mentioning want. */
+static const char base[] =
+    "language: en\n"
+    "defaults: {buyer_name: there}\n"
+    "templates:\n"
+    "  reply.public: {default: \"Sorry about {product_id}.\"}\n"
+    "  outreach.first_contact: {default: \"Hello {buyer_name}.\"}\n"
+    "  outreach.follow_up: {default: \"Hello.\"}\n"
+    "  outreach.incentive: {default: \"Have {offer}.\"}\n"
+    "  outreach.nudge: {default: \"Hello.\"}\n"
+    "  outreach.modification_guide: {default: \"Steps.\"}\n"
+    "  notice.shipped: {default: \"Shipped.\"}\n"
+    "  notice.logistics_delay: {default: \"Late.\"}\n"
+    "  notice.exception: {default: \"Trouble.\"}\n"
+    "  appeal.file: {default: \"Appeal {{literal}}.\"}\n"
+    "  staff.review: {default: \"Look.\"}\n";
+
+static rdr_template_set_t *load_variant(const char *from, const char *to,
+                                        char *errstr, size_t errstr_size) {
+        static char text[8192];
+        char dir[64], path[128];
+        const char *at = strstr(base, from);
+        rdr_template_set_t *set;
+        FILE *fp;
+        assert_non_null(at);
+        snprintf(text, sizeof(text), "%.*s%s%s", (int)(at - base), base, to,
+                 at + strlen(from));
+        snprintf(dir, sizeof(dir), "/tmp/rdr_tpl_XXXXXX");
+        assert_non_null(mkdtemp(dir));
+        snprintf(path, sizeof(path), "%s/en.yaml", dir);
+        fp = fopen(path, "w");
+        assert_non_null(fp);
+        fputs(text, fp);
+        fclose(fp);
+        set = rdr_template_set_load_dir(dir, "en", errstr, errstr_size);
+        unlink(path);
+        rmdir(dir);
+        return set;
+}
+
+static void expect_error(const char *from, const char *to, const char *want) {
+        char errstr[512];
+        rdr_template_set_t *set;
+        errstr[0] = '\0';
+        set = load_variant(from, to, errstr, sizeof(errstr));
+        if (set || !strstr(errstr, want))
+                fail_msg("want '%s', got '%s'", want,
+                         set ? "(loaded)" : errstr);
+        rdr_template_set_destroy(set);
+}
+
+static void test_load_errors(void **state) {
+        char errstr[512], out[256];
+        rdr_rendered_t info;
+        rdr_template_set_t *set;
+        (void)state;
+        set = load_variant("Hello.", "Hello.", errstr, sizeof(errstr));
+        if (!set)
+                fail_msg("%s", errstr);
+        /* "{{" is a literal brace. */
+        assert_int_equal(rdr_template_render(set, RDR_ACT_APPEAL_FILE, NULL,
+                                             "en", NULL, out, sizeof(out),
+                                             &info),
+                         RDR_OK);
+        assert_string_equal(out, "Appeal {literal}.");
+        rdr_template_set_destroy(set);
+
+        /* No order data in public replies. */
+        expect_error("Sorry about {product_id}.", "Sorry about {order_id}.",
+                     ":4: key 'templates.reply.public.default': placeholder "
+                     "{order_id} may not be used in reply.public");
+        expect_error("Sorry about {product_id}.", "Sorry, {buyer_name}.",
+                     "placeholder {buyer_name} may not be used");
+        /* Unknown placeholders and stray braces. */
+        expect_error("Hello {buyer_name}.", "Hello {buyer}.",
+                     ":5: key 'templates.outreach.first_contact.default': "
+                     "bad or unknown placeholder at '{buyer}.'");
+        expect_error("Hello {buyer_name}.", "Hello {buyer_name.",
+                     "bad or unknown placeholder");
+        expect_error("Hello {buyer_name}.", "Hello }.",
+                     "bad or unknown placeholder");
+        /* An offer only where an offer rides. */
+        expect_error("  outreach.nudge: {default: \"Hello.\"}",
+                     "  outreach.nudge: {default: \"Have {offer}.\"}",
+                     "placeholder {offer} may not be used in outreach.nudge");
+        /* The fallback language needs a default for every kind. */
+        expect_error("  staff.review: {default: \"Look.\"}\n",
+                     "  staff.review: {urgent: \"Look.\"}\n",
+                     "key 'templates.staff.review.default': missing");
+        expect_error("  notice.shipped:", "  notice.teleported:",
+                     "key 'notice.teleported': unknown key under 'templates'");
+        expect_error("language: en", "language: EN!",
+                     "expected a lowercase language tag");
+        expect_error("language: en", "language: es",
+                     "no templates for the fallback language 'en'");
+        expect_error("defaults: {buyer_name: there}",
+                     "defaults: {nickname: there}",
+                     "key 'nickname': unknown key under 'defaults'");
+        expect_error("{default: \"Hello.\"}", "{Default: \"Hello.\"}",
+                     "a key is lowercase letters, digits and '_'");
+}
+
+static void test_too_long_refused(void **state) {
+        static char longtext[RDR_MESSAGE_MAX];
+        char errstr[512];
+        rdr_template_set_t *set;
+        size_t i;
+        (void)state;
+        /* 3800 bytes plus two placeholders could overflow a message. */
+        for (i = 0; i < 3800; i++)
+                longtext[i] = 'x';
+        memcpy(longtext + i, "{buyer_name}{order_id}", 23);
+        set = load_variant("Hello.", longtext, errstr, sizeof(errstr));
+        assert_null(set);
+        assert_non_null(strstr(errstr, "too long"));
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+            cmocka_unit_test(test_lookup_and_fallback),
+            cmocka_unit_test(test_placeholders),
+            cmocka_unit_test(test_every_template_renders),
+            cmocka_unit_test(test_utf8_copy),
+            cmocka_unit_test(test_ph_allowed),
+            cmocka_unit_test(test_load_errors),
+            cmocka_unit_test(test_too_long_refused),
+        };
+        return cmocka_run_group_tests(tests, setup, teardown);
+}

@@ -1,0 +1,517 @@
+/* Template loading and rendering. One scanner (next_segment) splits a
+ * template into literal text and placeholders; the loader runs it to
+ * validate every template, the renderer to substitute, so that what loads
+ * renders. */
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "playbook.h"
+#include "template.h"
+
+const char *const rdr_ph_names[RDR_PH__CNT] = {
+    "buyer_name", "order_id",        "product_id",      "review_id",
+    "case_id",    "store_name",      "platform",        "reason",
+    "rating",     "offer",           "tracking_number", "carrier",
+    "delivery_window", "deadline",   "evidence"};
+
+#define PH(x) (1u << RDR_PH_##x)
+/* What buyers read in private: who they are, their order, the product. */
+#define PH_BUYER                                                             \
+        (PH(BUYER_NAME) | PH(ORDER_ID) | PH(PRODUCT_ID) | PH(STORE_NAME) |   \
+         PH(PLATFORM) | PH(REASON))
+
+static const unsigned ph_allowed[RDR_ACT__CNT] = {
+    /* Public: nothing about the buyer or the order. */
+    [RDR_ACT_REPLY_PUBLIC] =
+        PH(PRODUCT_ID) | PH(STORE_NAME) | PH(PLATFORM) | PH(REASON),
+    [RDR_ACT_FIRST_CONTACT] = PH_BUYER,
+    [RDR_ACT_FOLLOW_UP] = PH_BUYER,
+    [RDR_ACT_INCENTIVE] = PH_BUYER | PH(OFFER),
+    [RDR_ACT_NUDGE] = PH_BUYER,
+    [RDR_ACT_MODIFICATION_GUIDE] = PH_BUYER,
+    [RDR_ACT_NOTICE_SHIPPED] =
+        PH_BUYER | PH(TRACKING_NUMBER) | PH(CARRIER) | PH(DELIVERY_WINDOW),
+    [RDR_ACT_NOTICE_DELAY] =
+        PH_BUYER | PH(TRACKING_NUMBER) | PH(CARRIER) | PH(DELIVERY_WINDOW),
+    [RDR_ACT_NOTICE_EXCEPTION] =
+        PH_BUYER | PH(TRACKING_NUMBER) | PH(CARRIER) | PH(DELIVERY_WINDOW),
+    /* To the platform: the facts of the case, no buyer name. */
+    [RDR_ACT_APPEAL_FILE] = PH(ORDER_ID) | PH(PRODUCT_ID) | PH(REVIEW_ID) |
+                            PH(CASE_ID) | PH(STORE_NAME) | PH(PLATFORM) |
+                            PH(REASON) | PH(RATING) | PH(EVIDENCE) |
+                            PH(DEADLINE),
+    /* To the store's own agents: everything. */
+    [RDR_ACT_STAFF_REVIEW] = (1u << RDR_PH__CNT) - 1,
+};
+
+typedef struct tpl_entry_s {
+        rdr_action_kind_t kind;
+        char *key;
+        char *text;
+} tpl_entry_t;
+
+typedef struct tpl_lang_s {
+        char lang[16];
+        char *defaults[RDR_PH__CNT];
+        tpl_entry_t *entries;
+        size_t cnt;
+} tpl_lang_t;
+
+struct rdr_template_set_s {
+        tpl_lang_t *langs;
+        size_t cnt;
+        const tpl_lang_t *fallback;
+};
+
+int rdr_template_ph_allowed(rdr_action_kind_t kind, rdr_ph_t ph) {
+        if ((unsigned)kind >= RDR_ACT__CNT || (unsigned)ph >= RDR_PH__CNT)
+                return 0;
+        return (ph_allowed[kind] >> ph) & 1u;
+}
+
+size_t rdr_utf8_copy(char *dst, size_t size, const char *src) {
+        size_t n;
+        if (!size)
+                return 0;
+        n = strlen(src);
+        if (n >= size) {
+                n = size - 1;
+                /* Back off to the start of the character we cut. */
+                while (n > 0 && ((unsigned char)src[n] & 0xc0) == 0x80)
+                        n--;
+        }
+        memcpy(dst, src, n);
+        dst[n] = '\0';
+        return n;
+}
+
+/* ---- the scanner ------------------------------------------------------ */
+
+typedef struct seg_s {
+        const char *lit; /* literal text, or NULL for a placeholder */
+        size_t len;
+        rdr_ph_t ph;
+} seg_t;
+
+/* The next segment of the template at *p. Returns 1 with *seg, 0 at the
+ * end, -1 on a malformed template (*p points at the fault). */
+static int next_segment(const char **p, seg_t *seg) {
+        const char *s = *p, *end;
+        size_t n;
+        int i;
+        if (!*s)
+                return 0;
+        if ((s[0] == '{' && s[1] == '{') || (s[0] == '}' && s[1] == '}')) {
+                seg->lit = s;
+                seg->len = 1;
+                *p = s + 2;
+                return 1;
+        }
+        if (s[0] == '}')
+                return -1;
+        if (s[0] == '{') {
+                end = strchr(s + 1, '}');
+                if (!end)
+                        return -1;
+                n = (size_t)(end - s - 1);
+                for (i = 0; i < RDR_PH__CNT; i++) {
+                        if (strlen(rdr_ph_names[i]) == n &&
+                            !memcmp(rdr_ph_names[i], s + 1, n)) {
+                                seg->lit = NULL;
+                                seg->ph = (rdr_ph_t)i;
+                                *p = end + 1;
+                                return 1;
+                        }
+                }
+                return -1;
+        }
+        seg->lit = s;
+        seg->len = strcspn(s, "{}");
+        *p = s + seg->len;
+        return 1;
+}
+
+/* ---- loading ---------------------------------------------------------- */
+
+static int key_valid(const char *key) {
+        size_t i, n = strlen(key);
+        if (!n || n >= RDR_TEMPLATE_KEY_MAX)
+                return 0;
+        for (i = 0; i < n; i++)
+                if (!((key[i] >= 'a' && key[i] <= 'z') ||
+                      (key[i] >= '0' && key[i] <= '9') || key[i] == '_'))
+                        return 0;
+        return 1;
+}
+
+static int lang_valid(const char *lang) {
+        size_t i, n = strlen(lang);
+        if (n < 2 || n >= 16)
+                return 0;
+        for (i = 0; i < n; i++)
+                if (!((lang[i] >= 'a' && lang[i] <= 'z') ||
+                      (lang[i] >= '0' && lang[i] <= '9') || lang[i] == '-'))
+                        return 0;
+        return lang[0] != '-';
+}
+
+static rdr_err_t check_text(const rdr_yaml_t *node, const char *path,
+                            rdr_action_kind_t kind, const char *text,
+                            char *errstr, size_t errstr_size) {
+        const char *p = text;
+        size_t phs = 0;
+        seg_t seg;
+        int r;
+        for (r = next_segment(&p, &seg); r == 1;
+             r = next_segment(&p, &seg)) {
+                if (seg.lit)
+                        continue;
+                if (!rdr_template_ph_allowed(kind, seg.ph))
+                        return rdr_yaml_error(
+                            node, path, errstr, errstr_size,
+                            "placeholder {%s} may not be used in %s%s",
+                            rdr_ph_names[seg.ph], rdr_action_kind_names[kind],
+                            kind == RDR_ACT_REPLY_PUBLIC
+                                ? " (no order or buyer data in public)"
+                                : "");
+                phs++;
+        }
+        if (r == -1)
+                return rdr_yaml_error(node, path, errstr, errstr_size,
+                                      "bad or unknown placeholder at "
+                                      "'%.24s' (known: {buyer_name}, "
+                                      "{order_id}, ...; '{{' for '{')",
+                                      p);
+        if (strlen(text) + phs * (RDR_TEMPLATE_VAR_MAX - 1) >= RDR_MESSAGE_MAX)
+                return rdr_yaml_error(node, path, errstr, errstr_size,
+                                      "too long: %zu bytes and %zu "
+                                      "placeholders may not fit %d bytes",
+                                      strlen(text), phs, RDR_MESSAGE_MAX);
+        if (!*text)
+                return rdr_yaml_error(node, path, errstr, errstr_size,
+                                      "empty template");
+        return RDR_OK;
+}
+
+static rdr_err_t load_lang(tpl_lang_t *tl, const char *path, char *errstr,
+                           size_t errstr_size) {
+        static const char *const top[] = {"language", "defaults", "templates",
+                                          NULL};
+        rdr_yaml_t *root, *v, *defaults, *templates;
+        const char *ph_keys[RDR_PH__CNT + 1], *kind_keys[RDR_ACT__CNT + 1];
+        char p[RDR_CFG_PATH_MAX];
+        size_t i, j, total = 0;
+        rdr_err_t err = RDR_ERR_CONFIG;
+
+        for (i = 0; i < RDR_PH__CNT; i++)
+                ph_keys[i] = rdr_ph_names[i];
+        ph_keys[RDR_PH__CNT] = NULL;
+        for (i = 0; i < RDR_ACT__CNT; i++)
+                kind_keys[i] = rdr_action_kind_names[i];
+        kind_keys[RDR_ACT__CNT] = NULL;
+
+        root = rdr_yaml_load_file(path, errstr, errstr_size);
+        if (!root)
+                return RDR_ERR_CONFIG;
+        if (rdr_cfg_map(root, "(top)", top, errstr, errstr_size) ||
+            rdr_cfg_need(root, "language", "language", &v, errstr,
+                         errstr_size) ||
+            rdr_cfg_strcpy(v, "language", tl->lang, sizeof(tl->lang), errstr,
+                           errstr_size))
+                goto done;
+        if (!lang_valid(tl->lang)) {
+                rdr_yaml_error(v, "language", errstr, errstr_size,
+                               "expected a lowercase language tag like en");
+                goto done;
+        }
+        defaults = rdr_yaml_get(root, "defaults");
+        if (defaults) {
+                if (rdr_cfg_map(defaults, "defaults", ph_keys, errstr,
+                                errstr_size))
+                        goto done;
+                for (i = 0; i < RDR_PH__CNT; i++) {
+                        const char *s;
+                        v = rdr_yaml_get(defaults, rdr_ph_names[i]);
+                        snprintf(p, sizeof(p), "defaults.%s", rdr_ph_names[i]);
+                        if (!v)
+                                continue;
+                        if (rdr_yaml_as_str(v, p, RDR_TEMPLATE_VAR_MAX - 1, &s,
+                                            errstr, errstr_size))
+                                goto done;
+                        tl->defaults[i] = strdup(s);
+                        if (!tl->defaults[i])
+                                goto nomem;
+                }
+        }
+        if (rdr_cfg_need(root, "templates", "templates", &templates, errstr,
+                         errstr_size) ||
+            rdr_cfg_map(templates, "templates", kind_keys, errstr,
+                        errstr_size))
+                goto done;
+        for (i = 0; i < rdr_yaml_len(templates); i++) {
+                rdr_yaml_t *kmap = rdr_yaml_at(templates, i);
+                snprintf(p, sizeof(p), "templates.%s",
+                         rdr_yaml_key(templates, i));
+                if (rdr_cfg_map(kmap, p, NULL, errstr, errstr_size))
+                        goto done;
+                total += rdr_yaml_len(kmap);
+        }
+        tl->entries = calloc(total + 1, sizeof(*tl->entries));
+        if (!tl->entries)
+                goto nomem;
+        for (i = 0; i < rdr_yaml_len(templates); i++) {
+                const char *kname = rdr_yaml_key(templates, i);
+                rdr_yaml_t *kmap = rdr_yaml_at(templates, i);
+                rdr_action_kind_t kind = (rdr_action_kind_t)rdr_enum_parse(
+                    rdr_action_kind_names, RDR_ACT__CNT, kname, strlen(kname));
+                for (j = 0; j < rdr_yaml_len(kmap); j++) {
+                        const char *key = rdr_yaml_key(kmap, j), *text;
+                        tpl_entry_t *e;
+                        v = rdr_yaml_at(kmap, j);
+                        snprintf(p, sizeof(p), "templates.%s.%s", kname, key);
+                        if (!key_valid(key)) {
+                                rdr_yaml_error(v, p, errstr, errstr_size,
+                                               "a key is lowercase letters, "
+                                               "digits and '_'");
+                                goto done;
+                        }
+                        if (rdr_yaml_as_str(v, p, RDR_MESSAGE_MAX, &text,
+                                            errstr, errstr_size) ||
+                            check_text(v, p, kind, text, errstr, errstr_size))
+                                goto done;
+                        e = &tl->entries[tl->cnt];
+                        e->kind = kind;
+                        e->key = strdup(key);
+                        e->text = strdup(text);
+                        if (!e->key || !e->text) {
+                                free(e->key);
+                                free(e->text);
+                                e->key = e->text = NULL;
+                                goto nomem;
+                        }
+                        tl->cnt++;
+                }
+        }
+        err = RDR_OK;
+        goto done;
+nomem:
+        snprintf(errstr, errstr_size, "%s: out of memory", path);
+        err = RDR_ERR_NOMEM;
+done:
+        rdr_yaml_destroy(root);
+        return err;
+}
+
+static void free_lang(tpl_lang_t *tl) {
+        size_t i;
+        for (i = 0; i < RDR_PH__CNT; i++)
+                free(tl->defaults[i]);
+        for (i = 0; i < tl->cnt; i++) {
+                free(tl->entries[i].key);
+                free(tl->entries[i].text);
+        }
+        free(tl->entries);
+}
+
+static const char *find(const tpl_lang_t *tl, rdr_action_kind_t kind,
+                        const char *key) {
+        size_t i;
+        for (i = 0; i < tl->cnt; i++)
+                if (tl->entries[i].kind == kind &&
+                    !strcmp(tl->entries[i].key, key))
+                        return tl->entries[i].text;
+        return NULL;
+}
+
+static int yaml_name_filter(const struct dirent *d) {
+        size_t len = strlen(d->d_name);
+        return d->d_name[0] != '.' && len > 5 &&
+               !strcmp(d->d_name + len - 5, ".yaml");
+}
+
+rdr_template_set_t *rdr_template_set_load_dir(const char *dir,
+                                              const char *fallback_lang,
+                                              char *errstr,
+                                              size_t errstr_size) {
+        struct dirent **names = NULL;
+        rdr_template_set_t *ts = NULL;
+        char path[4096];
+        int n, i, k;
+        size_t j;
+
+        n = scandir(dir, &names, yaml_name_filter, alphasort);
+        if (n < 0) {
+                snprintf(errstr, errstr_size, "%s: cannot list directory",
+                         dir);
+                goto err;
+        }
+        ts = calloc(1, sizeof(*ts));
+        if (ts)
+                ts->langs = calloc((size_t)n + 1, sizeof(*ts->langs));
+        if (!ts || !ts->langs) {
+                snprintf(errstr, errstr_size, "%s: out of memory", dir);
+                goto err;
+        }
+        for (i = 0; i < n; i++) {
+                tpl_lang_t *tl = &ts->langs[ts->cnt];
+                snprintf(path, sizeof(path), "%s/%s", dir, names[i]->d_name);
+                ts->cnt++;
+                if (load_lang(tl, path, errstr, errstr_size))
+                        goto err;
+                for (j = 0; j + 1 < ts->cnt; j++) {
+                        if (!strcmp(ts->langs[j].lang, tl->lang)) {
+                                snprintf(errstr, errstr_size,
+                                         "%s: language '%s' is defined "
+                                         "twice",
+                                         path, tl->lang);
+                                goto err;
+                        }
+                }
+                if (!strcmp(tl->lang, fallback_lang))
+                        ts->fallback = tl;
+        }
+        if (!ts->fallback) {
+                snprintf(errstr, errstr_size,
+                         "%s: no templates for the fallback language '%s'",
+                         dir, fallback_lang);
+                goto err;
+        }
+        for (k = 0; k < RDR_ACT__CNT; k++) {
+                if (!find(ts->fallback, (rdr_action_kind_t)k, "default")) {
+                        snprintf(errstr, errstr_size,
+                                 "%s/%s.yaml: key 'templates.%s.default': "
+                                 "missing (the fallback language needs a "
+                                 "default for every kind)",
+                                 dir, fallback_lang, rdr_action_kind_names[k]);
+                        goto err;
+                }
+        }
+        for (i = 0; i < n; i++)
+                free(names[i]);
+        free(names);
+        return ts;
+err:
+        for (i = 0; names && i < n; i++)
+                free(names[i]);
+        free(names);
+        rdr_template_set_destroy(ts);
+        return NULL;
+}
+
+void rdr_template_set_destroy(rdr_template_set_t *ts) {
+        size_t i;
+        if (!ts)
+                return;
+        for (i = 0; i < ts->cnt; i++)
+                free_lang(&ts->langs[i]);
+        free(ts->langs);
+        free(ts);
+}
+
+/* ---- rendering -------------------------------------------------------- */
+
+/* The language file for a BCP 47 tag: the whole tag, else its primary
+ * subtag ("es-MX" -> "es", "zh_Hans" -> "zh"), case-insensitive. */
+static const tpl_lang_t *lang_lookup(const rdr_template_set_t *ts,
+                                     const char *tag) {
+        char norm[16], primary[16];
+        size_t i, n;
+        if (!tag || !*tag)
+                return NULL;
+        for (n = 0; tag[n] && n + 1 < sizeof(norm); n++) {
+                char c = tag[n];
+                if (c >= 'A' && c <= 'Z')
+                        c = (char)(c - 'A' + 'a');
+                norm[n] = c == '_' ? '-' : c;
+        }
+        norm[n] = '\0';
+        memcpy(primary, norm, n + 1);
+        primary[strcspn(primary, "-")] = '\0';
+        for (i = 0; i < ts->cnt; i++)
+                if (!strcmp(ts->langs[i].lang, norm))
+                        return &ts->langs[i];
+        for (i = 0; i < ts->cnt; i++)
+                if (!strcmp(ts->langs[i].lang, primary))
+                        return &ts->langs[i];
+        return NULL;
+}
+
+int rdr_template_has_language(const rdr_template_set_t *ts, const char *lang) {
+        return lang_lookup(ts, lang) != NULL;
+}
+
+static rdr_err_t append(char *out, size_t out_size, size_t *len,
+                        const char *s, size_t n) {
+        if (*len + n + 1 > out_size)
+                return RDR_ERR_TOO_LARGE;
+        memcpy(out + *len, s, n);
+        *len += n;
+        out[*len] = '\0';
+        return RDR_OK;
+}
+
+rdr_err_t rdr_template_render(const rdr_template_set_t *ts,
+                              rdr_action_kind_t kind, const char *key,
+                              const char *lang,
+                              const rdr_template_vars_t *vars, char *out,
+                              size_t out_size, rdr_rendered_t *info) {
+        const tpl_lang_t *tl = lang_lookup(ts, lang), *tries[2];
+        const char *text = NULL, *used_key = NULL, *p;
+        size_t len = 0;
+        int t;
+        seg_t seg;
+        rdr_err_t err = RDR_OK;
+
+        if (out_size)
+                out[0] = '\0';
+        memset(info, 0, sizeof(*info));
+        if ((unsigned)kind >= RDR_ACT__CNT)
+                return RDR_ERR_NOT_FOUND;
+        if (!key || !*key)
+                key = "default";
+        tries[0] = tl ? tl : ts->fallback;
+        tries[1] = ts->fallback;
+        for (t = 0; t < 2 && !text; t++) {
+                tl = tries[t];
+                used_key = key;
+                text = find(tl, kind, key);
+                if (!text) {
+                        used_key = "default";
+                        text = find(tl, kind, used_key);
+                }
+        }
+        if (!text)
+                return RDR_ERR_NOT_FOUND;
+        snprintf(info->template_id, sizeof(info->template_id), "%s/%s/%s",
+                 tl->lang, rdr_action_kind_names[kind], used_key);
+        snprintf(info->language, sizeof(info->language), "%s", tl->lang);
+
+        p = text;
+        while (!err && next_segment(&p, &seg) == 1) {
+                const char *v;
+                char cut[RDR_TEMPLATE_VAR_MAX];
+                size_t n;
+                if (seg.lit) {
+                        err = append(out, out_size, &len, seg.lit, seg.len);
+                        continue;
+                }
+                v = vars ? vars->v[seg.ph] : NULL;
+                if (!v || !*v)
+                        v = tl->defaults[seg.ph];
+                if (!v) {
+                        err = RDR_ERR_INVALID;
+                        break;
+                }
+                n = rdr_utf8_copy(cut, sizeof(cut), v);
+                err = append(out, out_size, &len, cut, n);
+        }
+        if (err) {
+                if (out_size)
+                        out[0] = '\0';
+                return err;
+        }
+        info->len = len;
+        return RDR_OK;
+}
