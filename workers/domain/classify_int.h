@@ -108,6 +108,7 @@ struct rdr_classifier_s {
         uint64_t *edge_keys;
         uint32_t *edge_vals;
         size_t edge_mask; /* table size - 1 (a power of two) */
+        uint32_t root_child[256]; /* the root's edges, for speed */
         rdr_clf_entry_t *entries;
         size_t entries_cnt;
 };
@@ -131,7 +132,7 @@ typedef struct rdr_clf_text_s {
         size_t accents;    /* n tilde, acute vowels, inverted marks */
         size_t units;
         size_t phones;     /* digit runs that look like phone numbers */
-        size_t phones_plain; /* 11-digit mainland mobile numbers */
+        size_t phones_plain; /* long plain numbers: phones near a cue */
         size_t emails;
 } rdr_clf_text_t;
 

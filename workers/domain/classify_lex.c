@@ -817,6 +817,9 @@ rdr_classifier_t *rdr_classifier_new(const char *configs_dir, char *errstr,
                 clf->entries[i] = b.pend[i].ent;
         }
         clf->entries_cnt = b.pend_cnt;
+        for (i = 0; i < 256; i++)
+                clf->root_child[i] =
+                    rdr_clf_trie_child(clf, 0, (unsigned char)i);
         free(b.pend);
         b.pend = NULL;
 

@@ -243,17 +243,41 @@ static void normalize_into(const char *text, size_t len, norm_out_t *no,
                 size_t chn = 0;
                 int cls = C_SEP;
 
+                c = s[i];
+                if (c < 0x80 && no->prev == C_WORD &&
+                    ((c >= 'a' && c <= 'z') || c == ' ') && !(t && pr.open)) {
+                        /* the common case: a lower-case word goes on */
+                        if (c == ' ') {
+                                no->prev = C_SEP;
+                                no->run = 0;
+                                i++;
+                                continue;
+                        }
+                        if (c == no->last_cp) {
+                                if (++no->run >= 2) {
+                                        i++;
+                                        continue;
+                                }
+                        } else {
+                                no->run = 0;
+                        }
+                        if (no->len + 3 > no->cap)
+                                break;
+                        no->buf[no->len++] = (char)c;
+                        no->last_cp = c;
+                        i++;
+                        continue;
+                }
                 n = utf8_decode(s + i, len - i, &c);
                 if (!n) {
                         i++; /* invalid byte: skip it */
                         no->prev = C_SEP;
                         continue;
                 }
-                if (t) {
+                if (t && (pr.open || (c >= '0' && c <= '9') || c == '+'))
                         phone_feed(&pr, s, i, c, t);
-                        if (c == '@' && email_at(s, len, i))
-                                t->emails++;
-                }
+                if (t && c == '@' && email_at(s, len, i))
+                        t->emails++;
                 i += n;
 
                 if (c >= 0xFF01 && c <= 0xFF5E && !punct_of(c))
@@ -403,7 +427,9 @@ void rdr_clf_text_match(const rdr_classifier_t *clf, rdr_clf_text_t *t) {
                         size_t nf = 0, i;
                         uint32_t node = 0;
                         for (i = p; i < len; i++) {
-                                node = rdr_clf_trie_child(clf, node, s[i]);
+                                node = i == p ? clf->root_child[s[i]]
+                                              : rdr_clf_trie_child(clf, node,
+                                                                   s[i]);
                                 if (!node)
                                         break;
                                 if (clf->nodes[node].ent_cnt && nf < 16) {
