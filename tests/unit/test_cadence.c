@@ -1,0 +1,1298 @@
+/* The case state machine (cadence.h), driven like the fleet drives it: a
+ * simulator applies inputs, keeps the case as the worker would (through its
+ * Redis-hash form at every step), arms the timers the transitions ask for
+ * and fires them in time order. Every path of BEHAVIOR.md section 2, the
+ * malicious track of section 3, the shipment pause of section 7, time
+ * zones and daylight saving, replays and stale timers. Uses the shipped
+ * configs/ with two extra test stores. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "cadence.h"
+
+#define MIN (60LL * 1000)
+#define HOUR (60 * MIN)
+#define DAY (24 * HOUR)
+
+static rdr_playbook_t *pb;
+static rdr_policy_set_t *pols;
+static rdr_template_set_t *tpls;
+static rdr_cadence_conf_t conf;
+
+/* Milliseconds of a UTC date-time. */
+static int64_t utc(int y, int mo, int d, int h, int mi) {
+        int64_t era, yoe, doy, doe;
+        y -= mo <= 2;
+        era = (y >= 0 ? y : y - 399) / 400;
+        yoe = y - era * 400;
+        doy = (153 * (mo + (mo > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+        doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+        return (era * 146097 + doe - 719468) * DAY + h * HOUR + mi * MIN;
+}
+
+/* The shipped playbook plus two stores of our own. */
+static const char test_stores[] =
+    "  skip-store:\n"
+    "    on_policy_block: skip\n"
+    "  limit-store:\n"
+    "    agent_offer_limit: {amount_minor: 100, currency: USD, percent: 10}\n";
+
+static int setup(void **state) {
+        static char text[16384];
+        char errstr[512], path[64];
+        FILE *fp;
+        size_t n;
+        int fd;
+        (void)state;
+        fp = fopen(RDR_SOURCE_DIR "/configs/playbook.yaml", "r");
+        if (!fp)
+                return -1;
+        n = fread(text, 1, sizeof(text) - sizeof(test_stores) - 1, fp);
+        fclose(fp);
+        memcpy(text + n, test_stores, sizeof(test_stores));
+        snprintf(path, sizeof(path), "/tmp/rdr_pb_XXXXXX");
+        fd = mkstemp(path);
+        fp = fd >= 0 ? fdopen(fd, "w") : NULL;
+        if (!fp)
+                return -1;
+        fputs(text, fp);
+        fclose(fp);
+        pb = rdr_playbook_load_file(path, errstr, sizeof(errstr));
+        unlink(path);
+        if (pb)
+                pols = rdr_policy_set_load_dir(
+                    RDR_SOURCE_DIR "/configs/platforms", errstr,
+                    sizeof(errstr));
+        if (pols)
+                tpls = rdr_template_set_load_dir(
+                    RDR_SOURCE_DIR "/configs/templates", "en", errstr,
+                    sizeof(errstr));
+        if (!tpls) {
+                fprintf(stderr, "%s\n", errstr);
+                return -1;
+        }
+        conf.playbook = pb;
+        conf.policies = pols;
+        conf.templates = tpls;
+        return 0;
+}
+
+static int teardown(void **state) {
+        (void)state;
+        rdr_template_set_destroy(tpls);
+        rdr_policy_set_destroy(pols);
+        rdr_playbook_destroy(pb);
+        return 0;
+}
+
+/* ---- the simulator ---------------------------------------------------- */
+
+#define SIM_LOG_MAX 64
+#define SIM_TIMERS_MAX 64
+
+typedef struct sim_s {
+        rdr_case_t c;
+        rdr_cadence_out_t out;
+        rdr_cadence_timer_t timers[SIM_TIMERS_MAX]; /* armed, not fired */
+        size_t timers_cnt;
+        rdr_cadence_action_t log[SIM_LOG_MAX]; /* every action published */
+        size_t log_cnt;
+        size_t blocked_cnt; /* blocks reported by outputs */
+        rdr_malicious_t tagged;
+} sim_t;
+
+static sim_t *sim_new(void) {
+        sim_t *s = calloc(1, sizeof(*s));
+        assert_non_null(s);
+        return s;
+}
+
+/* The case as the worker keeps it: through its hash fields and back. */
+typedef struct hash_s {
+        char names[512][40];
+        char *values[512];
+        size_t lens[512];
+        size_t n;
+} hash_t;
+
+static int hash_put(void *opaque, const char *field, const char *value,
+                    size_t len) {
+        hash_t *h = opaque;
+        if (h->n == 512 || strlen(field) >= sizeof(h->names[0]))
+                return -1;
+        snprintf(h->names[h->n], sizeof(h->names[0]), "%s", field);
+        h->values[h->n] = malloc(len + 1);
+        memcpy(h->values[h->n], value, len + 1);
+        h->lens[h->n] = len;
+        h->n++;
+        return 0;
+}
+
+static void roundtrip(const rdr_case_t *c) {
+        static hash_t h;
+        static rdr_case_t back;
+        const char *names[512];
+        char errstr[256];
+        size_t i;
+        memset(&h, 0, sizeof(h));
+        assert_int_equal(rdr_case_to_fields(c, hash_put, &h), RDR_OK);
+        assert_int_equal(h.n, rdr_case_field_count(c));
+        for (i = 0; i < h.n; i++)
+                names[i] = h.names[i];
+        assert_int_equal(rdr_case_from_fields(&back, h.n, names,
+                                              (const char *const *)h.values,
+                                              h.lens, errstr, sizeof(errstr)),
+                         RDR_OK);
+        for (i = 0; i < h.n; i++)
+                free(h.values[i]);
+        assert_memory_equal(&back, c, sizeof(back));
+}
+
+static rdr_cadence_status_t apply(sim_t *s, const rdr_cadence_input_t *in,
+                                  int64_t now) {
+        static rdr_case_t next;
+        rdr_cadence_out_t *out = &s->out;
+        rdr_err_t err = rdr_cadence_apply(&conf, &s->c, in, now, &next, out);
+        size_t i;
+        if (err)
+                fail_msg("apply: %s: %s", rdr_err2str(err), out->errstr);
+        if (out->status != RDR_CADENCE_APPLIED) {
+                assert_int_equal(out->actions_cnt, 0);
+                assert_int_equal(out->timers_cnt, 0);
+                assert_memory_equal(&next, &s->c, sizeof(next));
+                return out->status;
+        }
+        assert_true(next.version == s->c.version + 1);
+        roundtrip(&next);
+        memcpy(&s->c, &next, sizeof(next));
+        for (i = 0; i < out->actions_cnt; i++) {
+                rdr_action_msg_t am;
+                rdr_evidence_t ev[RDR_CASE_EVIDENCE_MAX];
+                char errstr[256];
+                rdr_cadence_action_msg(&s->c, &out->actions[i], ev, &am);
+                if (rdr_action_msg_validate(&am, errstr, sizeof(errstr)))
+                        fail_msg("action %s: %s", out->actions[i].action_id,
+                                 errstr);
+                assert_true(s->log_cnt < SIM_LOG_MAX);
+                s->log[s->log_cnt++] = out->actions[i];
+        }
+        for (i = 0; i < out->timers_cnt; i++) {
+                rdr_cadence_timer_in_t t;
+                char case_id[RDR_CASE_ID_MAX];
+                assert_true(s->timers_cnt < SIM_TIMERS_MAX);
+                assert_int_equal(rdr_cadence_timer_parse(
+                                     out->timers[i].timer_id, case_id,
+                                     sizeof(case_id), &t),
+                                 RDR_OK);
+                assert_string_equal(case_id, s->c.case_id);
+                assert_int_equal(t.step, out->timers[i].step);
+                assert_int_equal(t.gen, out->timers[i].gen);
+                s->timers[s->timers_cnt++] = out->timers[i];
+        }
+        s->blocked_cnt += out->blocked_cnt;
+        if (out->tag_buyer != RDR_MAL_NONE)
+                s->tagged = out->tag_buyer;
+        return out->status;
+}
+
+/* Fire every armed timer due by t_end, in time order, at its time. */
+static void run_until(sim_t *s, int64_t t_end) {
+        for (;;) {
+                size_t i, best = SIZE_MAX;
+                rdr_cadence_input_t in;
+                for (i = 0; i < s->timers_cnt; i++)
+                        if (s->timers[i].fire_at_ms <= t_end &&
+                            (best == SIZE_MAX || s->timers[i].fire_at_ms <
+                                                     s->timers[best].fire_at_ms))
+                                best = i;
+                if (best == SIZE_MAX)
+                        return;
+                memset(&in, 0, sizeof(in));
+                in.type = RDR_CIN_TIMER;
+                in.timer.step = s->timers[best].step;
+                in.timer.attempt = s->timers[best].attempt;
+                in.timer.gen = s->timers[best].gen;
+                {
+                        int64_t at = s->timers[best].fire_at_ms;
+                        s->timers[best] = s->timers[--s->timers_cnt];
+                        apply(s, &in, at);
+                }
+        }
+}
+
+static rdr_cadence_input_t review(const char *platform, const char *store,
+                                  const char *tz, const char *lang,
+                                  rdr_reason_t reason, rdr_malicious_t mal,
+                                  int64_t at) {
+        rdr_cadence_input_t in;
+        memset(&in, 0, sizeof(in));
+        in.type = RDR_CIN_REVIEW_CLASSIFIED;
+        in.review.case_id = "cs_test";
+        in.review.platform = platform;
+        in.review.store_id = store;
+        in.review.review_id = "rv-1";
+        in.review.order_id = "ord-1";
+        in.review.buyer_id = "buyer-1";
+        in.review.product_id = "sku-1";
+        in.review.text = "Broke after two days.";
+        in.review.language = lang;
+        in.review.buyer_timezone = tz;
+        in.review.rating = 1;
+        in.review.sentiment = RDR_SENT_NEGATIVE;
+        in.review.reason = reason;
+        in.review.malicious = mal;
+        in.review.review_at_ms = at;
+        return in;
+}
+
+static rdr_cadence_input_t chat(rdr_intent_t intent, const char *text) {
+        rdr_cadence_input_t in;
+        memset(&in, 0, sizeof(in));
+        in.type = RDR_CIN_BUYER_CHAT;
+        in.chat.intent = intent;
+        in.chat.channel = RDR_CHAN_IM;
+        in.chat.ref = "chat-evt-1";
+        in.chat.text = text;
+        return in;
+}
+
+static rdr_cadence_input_t simple(rdr_cadence_input_type_t type) {
+        rdr_cadence_input_t in;
+        memset(&in, 0, sizeof(in));
+        in.type = type;
+        return in;
+}
+
+static size_t count_kind(const sim_t *s, rdr_action_kind_t kind) {
+        size_t i, n = 0;
+        for (i = 0; i < s->log_cnt; i++)
+                n += s->log[i].kind == kind;
+        return n;
+}
+
+static size_t count_outreach(const sim_t *s) {
+        return count_kind(s, RDR_ACT_FIRST_CONTACT) +
+               count_kind(s, RDR_ACT_FOLLOW_UP) +
+               count_kind(s, RDR_ACT_INCENTIVE) + count_kind(s, RDR_ACT_NUDGE) +
+               count_kind(s, RDR_ACT_MODIFICATION_GUIDE);
+}
+
+static const rdr_cadence_action_t *find(const sim_t *s, const char *id) {
+        static const rdr_cadence_action_t none;
+        size_t i;
+        for (i = 0; i < s->log_cnt; i++)
+                if (!strcmp(s->log[i].action_id, id))
+                        return &s->log[i];
+        fail_msg("no action %s", id);
+        return &none;
+}
+
+/* Local wall-clock time of t in zone, as hour*60+minute. */
+static int local_min(const char *zone, int64_t t) {
+        rdr_localtm_t tm;
+        assert_int_equal(rdr_localtime_fields(zone, t, &tm), RDR_OK);
+        return tm.hour * 60 + tm.minute;
+}
+
+static void assert_daytime(const sim_t *s) {
+        size_t i;
+        for (i = 0; i < s->log_cnt; i++) {
+                int m;
+                if (s->log[i].channel == RDR_CHAN_STAFF ||
+                    s->log[i].channel == RDR_CHAN_PUBLIC_REPLY ||
+                    s->log[i].channel == RDR_CHAN_PLATFORM_APPEAL)
+                        continue;
+                m = local_min(s->c.zone, s->log[i].due_at_ms);
+                if (m < 9 * 60 || m >= 20 * 60)
+                        fail_msg("%s due at %02d:%02d local",
+                                 s->log[i].action_id, m / 60, m % 60);
+                assert_true(s->log[i].deadline_at_ms > s->log[i].due_at_ms);
+        }
+}
+
+/* ---- BEHAVIOR.md section 2 -------------------------------------------- */
+
+/* Taobao allows everything: reply, first contact, follow-up at +7d,
+ * incentive at +8d, seven daily nudges from +9d, then nothing more. */
+static void test_taobao_full_cadence(void **state) {
+        sim_t *s = sim_new();
+        int64_t t0 = utc(2026, 6, 1, 2, 0); /* 10:00 in Shanghai */
+        rdr_cadence_input_t in =
+            review("taobao", "tb-store", "Asia/Shanghai", "zh",
+                   RDR_REASON_PRODUCT_QUALITY, RDR_MAL_NONE, t0 - HOUR);
+        const rdr_cadence_action_t *a;
+        char id[64];
+        int i;
+        (void)state;
+        assert_int_equal(apply(s, &in, t0), RDR_CADENCE_APPLIED);
+        assert_true(s->out.has_case_event);
+        assert_int_equal(s->out.case_event, RDR_CASE_OPENED);
+        assert_int_equal(s->c.state, RDR_CASE_STATE_OUTREACH);
+        assert_int_equal(s->c.zone_source, RDR_ZONE_BUYER);
+        assert_false(s->out.zone_fallback);
+        assert_int_equal(s->log_cnt, 2);
+        /* The public reply at once, for the reason, in the buyer's
+         * language. */
+        a = find(s, "cs_test:reply:1");
+        assert_int_equal(a->kind, RDR_ACT_REPLY_PUBLIC);
+        assert_int_equal(a->channel, RDR_CHAN_PUBLIC_REPLY);
+        assert_string_equal(a->template_id, "zh/reply.public/product_quality");
+        assert_true(a->due_at_ms == t0);
+        assert_null(strstr(a->message, "ord-1"));
+        /* First contact by phone, due now (it is daytime), within 24 h. */
+        a = find(s, "cs_test:first_contact:1");
+        assert_int_equal(a->channel, RDR_CHAN_PHONE_TASK);
+        assert_string_equal(a->language, "zh");
+        assert_true(a->due_at_ms == t0);
+        assert_true(a->deadline_at_ms == t0 + DAY);
+        assert_non_null(strstr(a->message, "ord-1"));
+        assert_int_equal(s->timers_cnt, 2); /* case_ttl and follow_up */
+
+        run_until(s, t0 + 40 * DAY);
+        assert_int_equal(s->log_cnt, 2 + 1 + 1 + 7);
+        a = find(s, "cs_test:follow_up:1");
+        assert_true(a->due_at_ms == t0 + 7 * DAY);
+        a = find(s, "cs_test:incentive:1");
+        assert_true(a->due_at_ms == t0 + 8 * DAY);
+        assert_true(a->has_offer);
+        assert_int_equal(a->offer.type, RDR_OFFER_PARTIAL_REFUND);
+        assert_int_equal(a->offer.amount_minor, 300);
+        assert_string_equal(a->offer.currency, "USD");
+        assert_non_null(strstr(a->message, "3.00 USD"));
+        for (i = 1; i <= 7; i++) {
+                snprintf(id, sizeof(id), "cs_test:nudge:%d", i);
+                a = find(s, id);
+                assert_true(a->due_at_ms == t0 + (8 + i) * DAY);
+                assert_int_equal(a->channel, RDR_CHAN_IM);
+                assert_non_null(strstr(a->message, "温馨提示"));
+        }
+        assert_int_equal(count_kind(s, RDR_ACT_NUDGE), 7);
+        assert_int_equal(s->c.nudges, 7);
+        assert_int_equal(s->c.review_messages, 10);
+        assert_int_equal(s->blocked_cnt, 0);
+        /* After the last nudge: nothing more, until case_ttl closes it. */
+        assert_int_equal(s->c.state, RDR_CASE_STATE_CLOSED);
+        assert_int_equal(s->c.close_reason, RDR_CLOSE_EXPIRED);
+        assert_true(s->c.closed_at_ms == t0 + 30 * DAY);
+        assert_int_equal(s->timers_cnt, 0);
+        assert_daytime(s);
+        free(s);
+}
+
+/* Amazon: reply, the one permitted message, then the follow-up is blocked
+ * and the outreach stops for good. */
+static void test_amazon_one_message_then_stop(void **state) {
+        sim_t *s = sim_new();
+        int64_t t0 = utc(2026, 6, 1, 15, 0); /* 11:00 in New York */
+        rdr_cadence_input_t in =
+            review("amazon", "demo-amazon-us", "America/New_York", "en",
+                   RDR_REASON_PRODUCT_QUALITY, RDR_MAL_NONE, t0);
+        (void)state;
+        apply(s, &in, t0);
+        assert_int_equal(s->log_cnt, 2);
+        assert_int_equal(find(s, "cs_test:first_contact:1")->channel,
+                         RDR_CHAN_EMAIL);
+        run_until(s, t0 + 7 * DAY);
+        /* Blocked: recorded on the case and reported for the metric. */
+        assert_int_equal(s->c.state, RDR_CASE_STATE_WAITING);
+        assert_string_equal(s->c.stop_rule, "amazon.one_review_message");
+        assert_int_equal(s->c.blocked_cnt, 1);
+        assert_int_equal(s->c.blocked[0].step, RDR_STEP_FOLLOW_UP);
+        assert_string_equal(s->c.blocked[0].rule, "amazon.one_review_message");
+        assert_int_equal(s->out.blocked_cnt, 1);
+        assert_int_equal(s->out.has_case_event, 1);
+        assert_int_equal(s->out.case_event, RDR_CASE_STATE_CHANGED);
+        run_until(s, t0 + 40 * DAY);
+        assert_int_equal(s->log_cnt, 2); /* no incentive, no nudge */
+        assert_int_equal(count_kind(s, RDR_ACT_INCENTIVE), 0);
+        assert_int_equal(s->c.close_reason, RDR_CLOSE_EXPIRED);
+        /* A buyer who agrees later gets an agent, not a guide. */
+        free(s);
+}
+
+/* With on_policy_block: skip every later step is tried, and each one
+ * Amazon forbids is recorded with its rule. */
+static void test_amazon_blocked_rules_recorded(void **state) {
+        sim_t *s = sim_new();
+        int64_t t0 = utc(2026, 6, 1, 15, 0);
+        rdr_cadence_input_t in =
+            review("amazon", "skip-store", "America/New_York", "en",
+                   RDR_REASON_PRODUCT_QUALITY, RDR_MAL_NONE, t0);
+        int i;
+        (void)state;
+        apply(s, &in, t0);
+        run_until(s, t0 + 40 * DAY);
+        assert_int_equal(s->log_cnt, 2);
+        assert_int_equal(s->c.blocked_total, 9);
+        assert_int_equal(s->c.blocked_cnt, RDR_CASE_BLOCKED_MAX);
+        assert_int_equal(s->blocked_cnt, 9);
+        assert_string_equal(s->c.blocked[0].rule, "amazon.one_review_message");
+        assert_int_equal(s->c.blocked[1].step, RDR_STEP_INCENTIVE);
+        assert_string_equal(s->c.blocked[1].rule, "amazon.no_incentive");
+        for (i = 2; i < RDR_CASE_BLOCKED_MAX; i++) {
+                assert_int_equal(s->c.blocked[i].step, RDR_STEP_NUDGE);
+                assert_int_equal(s->c.blocked[i].attempt, i - 1);
+                assert_string_equal(s->c.blocked[i].rule,
+                                    "amazon.no_review_change_request");
+        }
+        free(s);
+}
+
+/* Amazon product review: a buyer who agrees gets an agent, but never a
+ * request to change the review. Seller feedback: once the problem is
+ * solved, the store may say how to update it. */
+static void test_amazon_agree(void **state) {
+        sim_t *s = sim_new();
+        int64_t t0 = utc(2026, 6, 1, 15, 0);
+        rdr_cadence_input_t in =
+            review("amazon", "demo-amazon-us", "America/New_York", "en",
+                   RDR_REASON_PRODUCT_QUALITY, RDR_MAL_NONE, t0);
+        rdr_cadence_input_t agree = chat(RDR_INTENT_AGREE, "ok I will");
+        (void)state;
+        apply(s, &in, t0);
+        apply(s, &agree, t0 + DAY);
+        assert_int_equal(s->out.actions_cnt, 1);
+        assert_int_equal(s->out.actions[0].kind, RDR_ACT_STAFF_REVIEW);
+        assert_int_equal(s->out.blocked_cnt, 1);
+        assert_string_equal(s->out.blocked[0].rule,
+                            "amazon.no_review_change_request");
+        assert_int_equal(s->c.state, RDR_CASE_STATE_PAUSED);
+        run_until(s, t0 + 40 * DAY);
+        assert_int_equal(count_kind(s, RDR_ACT_MODIFICATION_GUIDE), 0);
+        assert_int_equal(count_outreach(s), 1);
+        free(s);
+
+        s = sim_new();
+        in.review.review_kind = RDR_REVIEW_KIND_SELLER_FEEDBACK;
+        apply(s, &in, t0);
+        apply(s, &agree, t0 + DAY);
+        assert_int_equal(s->out.actions_cnt, 2);
+        assert_string_equal(s->out.actions[1].template_id,
+                            "en/outreach.modification_guide/amazon");
+        assert_int_equal(s->c.state, RDR_CASE_STATE_AWAITING_UPDATE);
+        free(s);
+}
+
+static void test_refusal_stops_everything(void **state) {
+        sim_t *s = sim_new();
+        int64_t t0 = utc(2026, 6, 1, 2, 0);
+        rdr_cadence_input_t in =
+            review("taobao", "tb-store", "Asia/Shanghai", "zh",
+                   RDR_REASON_LOGISTICS, RDR_MAL_NONE, t0);
+        rdr_cadence_input_t refuse =
+            chat(RDR_INTENT_REFUSE, "stop contacting me");
+        (void)state;
+        apply(s, &in, t0);
+        run_until(s, t0 + 7 * DAY + HOUR); /* the follow-up went out */
+        assert_int_equal(s->log_cnt, 3);
+        assert_int_equal(apply(s, &refuse, t0 + 7 * DAY + 2 * HOUR),
+                         RDR_CADENCE_APPLIED);
+        assert_int_equal(s->out.actions_cnt, 0);
+        assert_int_equal(s->c.state, RDR_CASE_STATE_CLOSED);
+        assert_int_equal(s->c.close_reason, RDR_CLOSE_REFUSED);
+        assert_int_equal(s->out.case_event, RDR_CASE_CLOSED);
+        run_until(s, t0 + 60 * DAY);
+        assert_int_equal(s->log_cnt, 3);
+        /* Whatever comes later is a no-op on a closed case. */
+        assert_int_equal(apply(s, &refuse, t0 + 9 * DAY), RDR_CADENCE_NOOP);
+        in = simple(RDR_CIN_RESUME);
+        assert_int_equal(apply(s, &in, t0 + 9 * DAY), RDR_CADENCE_NOOP);
+        free(s);
+}
+
+static void test_rating_raised_resolves(void **state) {
+        sim_t *s = sim_new();
+        int64_t t0 = utc(2026, 6, 1, 2, 0);
+        rdr_cadence_input_t in =
+            review("taobao", "tb-store", "Asia/Shanghai", "zh",
+                   RDR_REASON_PRODUCT_QUALITY, RDR_MAL_NONE, t0);
+        rdr_cadence_input_t up = simple(RDR_CIN_REVIEW_UPDATED);
+        (void)state;
+        apply(s, &in, t0);
+        run_until(s, t0 + 8 * DAY + HOUR); /* through the incentive */
+        assert_int_equal(s->log_cnt, 4);
+        up.rating = 3; /* better, still negative: the cadence goes on */
+        apply(s, &up, t0 + 8 * DAY + 2 * HOUR);
+        assert_int_equal(s->c.state, RDR_CASE_STATE_OUTREACH);
+        up.rating = 5;
+        apply(s, &up, t0 + 8 * DAY + 3 * HOUR);
+        assert_int_equal(s->c.state, RDR_CASE_STATE_RESOLVED);
+        assert_int_equal(s->c.close_reason, RDR_CLOSE_RATING_RAISED);
+        assert_int_equal(s->c.rating, 5);
+        run_until(s, t0 + 60 * DAY);
+        assert_int_equal(s->log_cnt, 4);
+        free(s);
+}
+
+static void test_removal_resolves(void **state) {
+        sim_t *s = sim_new();
+        int64_t t0 = utc(2026, 6, 1, 2, 0);
+        rdr_cadence_input_t in =
+            review("tmall", "tb-store", "Asia/Shanghai", "zh",
+                   RDR_REASON_SIZE_FIT, RDR_MAL_NONE, t0);
+        rdr_cadence_input_t rm = simple(RDR_CIN_REVIEW_REMOVED);
+        (void)state;
+        apply(s, &in, t0);
+        apply(s, &rm, t0 + 3 * DAY);
+        assert_int_equal(s->c.state, RDR_CASE_STATE_RESOLVED);
+        assert_int_equal(s->c.close_reason, RDR_CLOSE_REMOVED);
+        run_until(s, t0 + 60 * DAY);
+        assert_int_equal(s->log_cnt, 2);
+        free(s);
+}
+
+/* Older than case_ttl: closed, and a late timer sends nothing. */
+static void test_case_ttl(void **state) {
+        sim_t *s = sim_new();
+        int64_t t0 = utc(2026, 6, 1, 2, 0);
+        rdr_cadence_input_t in =
+            review("taobao", "tb-store", "Asia/Shanghai", "zh",
+                   RDR_REASON_PRODUCT_QUALITY, RDR_MAL_NONE, t0);
+        rdr_cadence_input_t t = simple(RDR_CIN_TIMER);
+        size_t i;
+        (void)state;
+        apply(s, &in, t0);
+        /* The timer service was down for a month: the follow-up timer
+         * arrives after case_ttl. */
+        for (i = 0; i < s->timers_cnt; i++)
+                if (s->timers[i].step == RDR_STEP_FOLLOW_UP)
+                        break;
+        assert_true(i < s->timers_cnt);
+        t.timer.step = RDR_STEP_FOLLOW_UP;
+        t.timer.attempt = 1;
+        t.timer.gen = s->timers[i].gen;
+        assert_int_equal(apply(s, &t, t0 + 31 * DAY), RDR_CADENCE_APPLIED);
+        assert_int_equal(s->out.actions_cnt, 0);
+        assert_int_equal(s->c.state, RDR_CASE_STATE_CLOSED);
+        assert_int_equal(s->c.close_reason, RDR_CLOSE_EXPIRED);
+        /* The case_ttl timer itself, now stale. */
+        run_until(s, t0 + 60 * DAY);
+        assert_int_equal(s->log_cnt, 2);
+        free(s);
+}
+
+/* An incentive above the agent's limit waits for a manager. */
+static void test_incentive_over_limit(void **state) {
+        sim_t *s = sim_new();
+        int64_t t0 = utc(2026, 6, 1, 2, 0);
+        rdr_cadence_input_t in =
+            review("taobao", "limit-store", "Asia/Shanghai", "en",
+                   RDR_REASON_PRODUCT_QUALITY, RDR_MAL_NONE, t0);
+        rdr_cadence_input_t ok = simple(RDR_CIN_OFFER_DECISION);
+        const rdr_cadence_action_t *a;
+        (void)state;
+        apply(s, &in, t0);
+        run_until(s, t0 + 8 * DAY + HOUR);
+        a = find(s, "cs_test:offer_approval:1");
+        assert_int_equal(a->kind, RDR_ACT_STAFF_REVIEW);
+        assert_int_equal(a->channel, RDR_CHAN_STAFF);
+        assert_true(a->deadline_at_ms == t0 + 8 * DAY + HOUR);
+        assert_non_null(strstr(a->message, "3.00 USD"));
+        assert_int_equal(count_kind(s, RDR_ACT_INCENTIVE), 0);
+        assert_int_equal(s->c.offer_pending, 1);
+        /* Approved: the incentive goes out with the offer; the nudges
+         * keep their days. */
+        ok.approved = 1;
+        apply(s, &ok, t0 + 8 * DAY + 3 * HOUR);
+        a = find(s, "cs_test:incentive:1");
+        assert_true(a->has_offer);
+        assert_int_equal(a->offer.amount_minor, 300);
+        assert_true(a->due_at_ms == t0 + 8 * DAY + 3 * HOUR);
+        assert_int_equal(s->c.offer_pending, 0);
+        run_until(s, t0 + 40 * DAY);
+        assert_int_equal(count_kind(s, RDR_ACT_NUDGE), 7);
+        assert_true(find(s, "cs_test:nudge:1")->due_at_ms == t0 + 9 * DAY);
+        /* A second decision changes nothing. */
+        assert_int_equal(apply(s, &ok, t0 + 41 * DAY), RDR_CADENCE_NOOP);
+        free(s);
+
+        /* Refused: no incentive, the cadence goes on. */
+        s = sim_new();
+        apply(s, &in, t0);
+        run_until(s, t0 + 8 * DAY + HOUR);
+        ok.approved = 0;
+        apply(s, &ok, t0 + 8 * DAY + 3 * HOUR);
+        run_until(s, t0 + 40 * DAY);
+        assert_int_equal(count_kind(s, RDR_ACT_INCENTIVE), 0);
+        assert_int_equal(count_kind(s, RDR_ACT_NUDGE), 7);
+        free(s);
+}
+
+/* The buyer agrees: the guide, a check 48 h later, one reminder. */
+static void test_agree_guide_check_reminder(void **state) {
+        sim_t *s = sim_new();
+        int64_t t0 = utc(2026, 6, 1, 2, 0);
+        int64_t t1 = t0 + DAY;
+        rdr_cadence_input_t in =
+            review("taobao", "tb-store", "Asia/Shanghai", "zh",
+                   RDR_REASON_PRODUCT_QUALITY, RDR_MAL_NONE, t0);
+        rdr_cadence_input_t agree = chat(RDR_INTENT_AGREE, "好的，我改一下");
+        rdr_cadence_input_t up = simple(RDR_CIN_REVIEW_UPDATED);
+        const rdr_cadence_action_t *a;
+        (void)state;
+        apply(s, &in, t0);
+        apply(s, &agree, t1);
+        assert_int_equal(s->out.actions_cnt, 2);
+        a = &s->out.actions[0];
+        assert_string_equal(a->action_id, "cs_test:buyer_reply:1");
+        assert_int_equal(a->kind, RDR_ACT_STAFF_REVIEW);
+        assert_true(a->deadline_at_ms == t1 + HOUR); /* reply_sla */
+        a = &s->out.actions[1];
+        assert_int_equal(a->kind, RDR_ACT_MODIFICATION_GUIDE);
+        assert_string_equal(a->template_id,
+                            "zh/outreach.modification_guide/taobao");
+        assert_int_equal(a->channel, RDR_CHAN_IM); /* where the buyer wrote */
+        assert_int_equal(s->c.state, RDR_CASE_STATE_AWAITING_UPDATE);
+        run_until(s, t0 + 29 * DAY);
+        /* Exactly one reminder, 48 h later; no cadence meanwhile. */
+        assert_int_equal(s->log_cnt, 5);
+        a = find(s, "cs_test:modification_reminder:1");
+        assert_true(a->due_at_ms == t1 + 48 * HOUR);
+        assert_string_equal(a->template_id,
+                            "zh/outreach.modification_guide/reminder");
+        assert_int_equal(count_kind(s, RDR_ACT_FOLLOW_UP), 0);
+        free(s);
+
+        /* The review changed before the check: no reminder. */
+        s = sim_new();
+        apply(s, &in, t0);
+        apply(s, &agree, t1);
+        up.rating = 3;
+        apply(s, &up, t1 + HOUR);
+        run_until(s, t0 + 29 * DAY);
+        assert_int_equal(s->log_cnt, 4);
+        assert_int_equal(s->c.state, RDR_CASE_STATE_AWAITING_UPDATE);
+        free(s);
+}
+
+/* Any other buyer message: an agent answers within reply_sla, the cadence
+ * pauses; the agent hands it back and the schedule moves by the pause. */
+static void test_buyer_message_pauses(void **state) {
+        sim_t *s = sim_new();
+        int64_t t0 = utc(2026, 6, 1, 2, 0);
+        rdr_cadence_input_t in =
+            review("taobao", "tb-store", "Asia/Shanghai", "en",
+                   RDR_REASON_PRODUCT_QUALITY, RDR_MAL_NONE, t0);
+        rdr_cadence_input_t q = chat(RDR_INTENT_QUESTION, "where is it?");
+        rdr_cadence_input_t resume = simple(RDR_CIN_RESUME);
+        (void)state;
+        apply(s, &in, t0);
+        apply(s, &q, t0 + 2 * DAY);
+        assert_int_equal(s->out.actions_cnt, 1);
+        assert_int_equal(s->out.actions[0].kind, RDR_ACT_STAFF_REVIEW);
+        assert_string_equal(s->out.actions[0].template_id,
+                            "en/staff.review/buyer_reply");
+        assert_int_equal(s->c.state, RDR_CASE_STATE_PAUSED);
+        assert_int_equal(s->out.case_event, RDR_CASE_STATE_CHANGED);
+        run_until(s, t0 + 10 * DAY); /* the follow-up timer is stale */
+        assert_int_equal(count_outreach(s), 1);
+        apply(s, &resume, t0 + 10 * DAY);
+        assert_int_equal(s->c.state, RDR_CASE_STATE_OUTREACH);
+        assert_true(s->c.shift_ms == 8 * DAY);
+        run_until(s, t0 + 15 * DAY + HOUR);
+        assert_true(find(s, "cs_test:follow_up:1")->due_at_ms ==
+                    t0 + 15 * DAY);
+        /* A second message makes a second staff review. */
+        apply(s, &q, t0 + 15 * DAY + 2 * HOUR);
+        assert_string_equal(s->out.actions[0].action_id,
+                            "cs_test:buyer_reply:2");
+        free(s);
+}
+
+/* Same snapshot, same input, same time: byte-identical results, so a
+ * replay publishes the same action_ids. Applied twice in a row, an input
+ * does nothing the second time. */
+static void test_replay_is_identical(void **state) {
+        static rdr_case_t n1, n2;
+        static rdr_cadence_out_t o1, o2;
+        sim_t *s = sim_new();
+        int64_t t0 = utc(2026, 6, 1, 2, 0);
+        rdr_cadence_input_t in =
+            review("taobao", "tb-store", "Asia/Shanghai", "zh",
+                   RDR_REASON_PRODUCT_QUALITY, RDR_MAL_NONE, t0);
+        rdr_cadence_input_t t = simple(RDR_CIN_TIMER);
+        rdr_cadence_input_t agree = chat(RDR_INTENT_AGREE, "ok");
+        (void)state;
+        /* The opening, from no case. */
+        assert_int_equal(rdr_cadence_apply(&conf, NULL, &in, t0, &n1, &o1),
+                         RDR_OK);
+        assert_int_equal(rdr_cadence_apply(&conf, NULL, &in, t0, &n2, &o2),
+                         RDR_OK);
+        assert_memory_equal(&n1, &n2, sizeof(n1));
+        assert_memory_equal(&o1, &o2, sizeof(o1));
+        apply(s, &in, t0);
+        assert_int_equal(apply(s, &in, t0 + 1), RDR_CADENCE_DUPLICATE);
+        /* A timer. */
+        t.timer.step = RDR_STEP_FOLLOW_UP;
+        t.timer.attempt = 1;
+        t.timer.gen = s->c.next_gen;
+        assert_int_equal(rdr_cadence_apply(&conf, &s->c, &t, t0 + 7 * DAY,
+                                           &n1, &o1),
+                         RDR_OK);
+        assert_int_equal(rdr_cadence_apply(&conf, &s->c, &t, t0 + 7 * DAY,
+                                           &n2, &o2),
+                         RDR_OK);
+        assert_memory_equal(&n1, &n2, sizeof(n1));
+        assert_memory_equal(&o1, &o2, sizeof(o1));
+        assert_string_equal(o1.actions[0].action_id, "cs_test:follow_up:1");
+        apply(s, &t, t0 + 7 * DAY);
+        assert_int_equal(apply(s, &t, t0 + 7 * DAY), RDR_CADENCE_STALE);
+        /* A chat message. */
+        assert_int_equal(rdr_cadence_apply(&conf, &s->c, &agree,
+                                           t0 + 7 * DAY + HOUR, &n1, &o1),
+                         RDR_OK);
+        assert_int_equal(rdr_cadence_apply(&conf, &s->c, &agree,
+                                           t0 + 7 * DAY + HOUR, &n2, &o2),
+                         RDR_OK);
+        assert_memory_equal(&n1, &n2, sizeof(n1));
+        assert_memory_equal(&o1, &o2, sizeof(o1));
+        /* next may be the case itself. */
+        memcpy(&n2, &s->c, sizeof(n2));
+        assert_int_equal(rdr_cadence_apply(&conf, &n2, &agree,
+                                           t0 + 7 * DAY + HOUR, &n2, &o2),
+                         RDR_OK);
+        assert_memory_equal(&n1, &n2, sizeof(n1));
+        free(s);
+}
+
+static void test_stale_timers(void **state) {
+        sim_t *s = sim_new();
+        int64_t t0 = utc(2026, 6, 1, 2, 0);
+        rdr_cadence_input_t in =
+            review("taobao", "tb-store", "Asia/Shanghai", "zh",
+                   RDR_REASON_PRODUCT_QUALITY, RDR_MAL_NONE, t0);
+        rdr_cadence_input_t t = simple(RDR_CIN_TIMER);
+        unsigned gen;
+        (void)state;
+        apply(s, &in, t0);
+        gen = s->c.next_gen;
+        t.timer.step = RDR_STEP_FOLLOW_UP;
+        t.timer.attempt = 1;
+        t.timer.gen = gen + 1; /* wrong generation */
+        assert_int_equal(apply(s, &t, t0 + 7 * DAY), RDR_CADENCE_STALE);
+        t.timer.gen = gen;
+        t.timer.attempt = 2; /* wrong attempt */
+        assert_int_equal(apply(s, &t, t0 + 7 * DAY), RDR_CADENCE_STALE);
+        t.timer.attempt = 1;
+        t.timer.step = RDR_STEP_NUDGE; /* a step not yet reached */
+        assert_int_equal(apply(s, &t, t0 + 7 * DAY), RDR_CADENCE_STALE);
+        t.timer.step = RDR_STEP_MOD_CHECK; /* never armed */
+        t.timer.gen = 0;
+        assert_int_equal(apply(s, &t, t0 + 7 * DAY), RDR_CADENCE_STALE);
+        t.timer.step = RDR_STEP_FOLLOW_UP; /* the right one */
+        t.timer.gen = gen;
+        assert_int_equal(apply(s, &t, t0 + 7 * DAY), RDR_CADENCE_APPLIED);
+        assert_int_equal(s->out.actions_cnt, 1);
+        /* The step the case has moved past. */
+        assert_int_equal(apply(s, &t, t0 + 7 * DAY + 1), RDR_CADENCE_STALE);
+        /* Inputs without a case. */
+        assert_int_equal(rdr_cadence_apply(&conf, NULL, &t, t0, &s->c,
+                                           &s->out),
+                         RDR_OK);
+        assert_int_equal(s->out.status, RDR_CADENCE_NO_CASE);
+        free(s);
+}
+
+/* ---- time zones ------------------------------------------------------- */
+
+/* New York, March 2026: the review at 08:30 EST; every message moves to
+ * 09:00 local, and stays at 09:00 local across the jump to EDT on March 8
+ * (14:00Z before, 13:00Z after). */
+static void test_new_york_march_dst(void **state) {
+        sim_t *s = sim_new();
+        int64_t t0 = utc(2026, 2, 27, 13, 30);
+        rdr_cadence_input_t in =
+            review("taobao", "tb-store", "America/New_York", "en",
+                   RDR_REASON_PRODUCT_QUALITY, RDR_MAL_NONE, t0);
+        char id[32];
+        int i;
+        (void)state;
+        apply(s, &in, t0);
+        assert_true(find(s, "cs_test:reply:1")->due_at_ms == t0);
+        assert_true(find(s, "cs_test:first_contact:1")->due_at_ms ==
+                    utc(2026, 2, 27, 14, 0));
+        run_until(s, t0 + 20 * DAY);
+        assert_true(find(s, "cs_test:follow_up:1")->due_at_ms ==
+                    utc(2026, 3, 6, 14, 0));
+        assert_true(find(s, "cs_test:incentive:1")->due_at_ms ==
+                    utc(2026, 3, 7, 14, 0));
+        assert_true(find(s, "cs_test:nudge:1")->due_at_ms ==
+                    utc(2026, 3, 8, 13, 0));
+        for (i = 1; i <= 7; i++) {
+                const rdr_cadence_action_t *a;
+                snprintf(id, sizeof(id), "cs_test:nudge:%d", i);
+                a = find(s, id);
+                assert_int_equal(local_min("America/New_York", a->due_at_ms),
+                                 9 * 60);
+                assert_true(a->due_at_ms == utc(2026, 3, 7 + i, 13, 0));
+                /* Never sent after 20:00 local. */
+                assert_true(a->deadline_at_ms == utc(2026, 3, 8 + i, 0, 0));
+        }
+        assert_daytime(s);
+        free(s);
+}
+
+/* New York, November 2026: a review at 10:00 EDT; the nudges stay at
+ * 10:00 local across the return to EST on November 1. */
+static void test_new_york_november_dst(void **state) {
+        sim_t *s = sim_new();
+        int64_t t0 = utc(2026, 10, 23, 14, 0);
+        rdr_cadence_input_t in =
+            review("ebay", "tb-store", "America/New_York", "en",
+                   RDR_REASON_LOGISTICS, RDR_MAL_NONE, t0);
+        (void)state;
+        in.review.review_kind = RDR_REVIEW_KIND_SELLER_FEEDBACK;
+        apply(s, &in, t0);
+        run_until(s, t0 + 8 * DAY + HOUR);
+        /* eBay: follow-up on Oct 30 (EDT), then no incentive: stop. */
+        assert_true(find(s, "cs_test:follow_up:1")->due_at_ms ==
+                    utc(2026, 10, 30, 14, 0));
+        assert_string_equal(s->c.stop_rule, "ebay.no_incentive");
+        free(s);
+
+        s = sim_new();
+        in = review("taobao", "tb-store", "America/New_York", "en",
+                    RDR_REASON_LOGISTICS, RDR_MAL_NONE, t0);
+        apply(s, &in, t0);
+        run_until(s, t0 + 20 * DAY);
+        assert_true(find(s, "cs_test:nudge:1")->due_at_ms ==
+                    utc(2026, 11, 1, 15, 0)); /* 10:00 EST */
+        assert_true(find(s, "cs_test:incentive:1")->due_at_ms ==
+                    utc(2026, 10, 31, 14, 0)); /* 10:00 EDT */
+        assert_int_equal(local_min("America/New_York",
+                                   find(s, "cs_test:nudge:7")->due_at_ms),
+                         10 * 60);
+        free(s);
+}
+
+/* Shanghai at night, with Taobao's quiet hours: the first contact waits
+ * for 09:00; the reply does not. */
+static void test_shanghai_night(void **state) {
+        sim_t *s = sim_new();
+        int64_t t0 = utc(2026, 6, 1, 14, 30); /* 22:30 CST */
+        rdr_cadence_input_t in =
+            review("taobao", "tb-store", "Asia/Shanghai", "zh",
+                   RDR_REASON_PRODUCT_QUALITY, RDR_MAL_NONE, t0);
+        const rdr_cadence_action_t *a;
+        (void)state;
+        apply(s, &in, t0);
+        assert_true(find(s, "cs_test:reply:1")->due_at_ms == t0);
+        a = find(s, "cs_test:first_contact:1");
+        assert_true(a->due_at_ms == utc(2026, 6, 2, 1, 0));
+        assert_true(a->deadline_at_ms == t0 + DAY);
+        run_until(s, t0 + 20 * DAY);
+        /* The schedule's 22:30 becomes 09:00 the next morning. */
+        assert_true(find(s, "cs_test:follow_up:1")->due_at_ms ==
+                    utc(2026, 6, 9, 1, 0));
+        assert_true(find(s, "cs_test:nudge:7")->due_at_ms ==
+                    utc(2026, 6, 17, 1, 0));
+        assert_daytime(s);
+        free(s);
+}
+
+/* No buyer zone, or an unknown one: the store's, reported. */
+static void test_zone_fallback(void **state) {
+        sim_t *s = sim_new();
+        int64_t t0 = utc(2026, 6, 1, 5, 0); /* 07:00 in Madrid */
+        rdr_cadence_input_t in =
+            review("aliexpress", "demo-tienda-es", NULL, "es",
+                   RDR_REASON_SIZE_FIT, RDR_MAL_NONE, t0);
+        (void)state;
+        apply(s, &in, t0);
+        assert_true(s->out.zone_fallback);
+        assert_int_equal(s->c.zone_source, RDR_ZONE_STORE);
+        assert_string_equal(s->c.zone, "Europe/Madrid");
+        assert_true(find(s, "cs_test:first_contact:1")->due_at_ms ==
+                    utc(2026, 6, 1, 7, 0));
+        assert_string_equal(find(s, "cs_test:first_contact:1")->template_id,
+                            "es/outreach.first_contact/default");
+        free(s);
+
+        /* An unknown buyer zone and a store without one of its own: the
+         * playbook's default store zone (UTC). */
+        s = sim_new();
+        in = review("aliexpress", "tb-store", "Mars/Olympus", "es",
+                    RDR_REASON_SIZE_FIT, RDR_MAL_NONE, t0);
+        apply(s, &in, t0);
+        assert_true(s->out.zone_fallback);
+        assert_int_equal(s->c.zone_source, RDR_ZONE_STORE);
+        assert_string_equal(s->c.zone, "UTC");
+        assert_true(find(s, "cs_test:first_contact:1")->due_at_ms ==
+                    utc(2026, 6, 1, 9, 0));
+        free(s);
+}
+
+/* ---- shipments (BEHAVIOR.md section 7) -------------------------------- */
+
+static void test_shipment_pause_at_open(void **state) {
+        sim_t *s = sim_new();
+        int64_t t0 = utc(2026, 6, 1, 2, 0);
+        rdr_cadence_input_t in =
+            review("taobao", "tb-store", "Asia/Shanghai", "zh",
+                   RDR_REASON_LOGISTICS, RDR_MAL_NONE, t0);
+        rdr_cadence_input_t delivered = simple(RDR_CIN_SHIPMENT_RESUME);
+        (void)state;
+        in.review.shipment_paused = 1;
+        apply(s, &in, t0);
+        assert_int_equal(s->log_cnt, 1); /* the reply only */
+        assert_true(s->c.ship_paused);
+        run_until(s, t0 + 5 * DAY);
+        assert_int_equal(s->log_cnt, 1);
+        /* Delivered on day 5: first contact now, the rest 5 days later
+         * than the original schedule. */
+        apply(s, &delivered, t0 + 5 * DAY);
+        assert_true(find(s, "cs_test:first_contact:1")->due_at_ms ==
+                    t0 + 5 * DAY);
+        assert_true(s->c.shift_ms == 5 * DAY);
+        run_until(s, t0 + 13 * DAY);
+        assert_true(find(s, "cs_test:follow_up:1")->due_at_ms ==
+                    t0 + 12 * DAY);
+        assert_true(find(s, "cs_test:incentive:1")->due_at_ms ==
+                    t0 + 13 * DAY);
+        /* Delivered twice: nothing. */
+        assert_int_equal(apply(s, &delivered, t0 + 13 * DAY),
+                         RDR_CADENCE_NOOP);
+        free(s);
+}
+
+static void test_shipment_pause_mid_cadence(void **state) {
+        sim_t *s = sim_new();
+        int64_t t0 = utc(2026, 6, 1, 2, 0);
+        rdr_cadence_input_t in =
+            review("taobao", "tb-store", "Asia/Shanghai", "zh",
+                   RDR_REASON_LOGISTICS, RDR_MAL_NONE, t0);
+        rdr_cadence_input_t pause = simple(RDR_CIN_SHIPMENT_PAUSE);
+        rdr_cadence_input_t delivered = simple(RDR_CIN_SHIPMENT_RESUME);
+        (void)state;
+        apply(s, &in, t0);
+        apply(s, &pause, t0 + 6 * DAY);
+        assert_int_equal(apply(s, &pause, t0 + 6 * DAY + 1), RDR_CADENCE_NOOP);
+        run_until(s, t0 + 10 * DAY); /* the follow-up timer fires: stale */
+        assert_int_equal(count_outreach(s), 1);
+        apply(s, &delivered, t0 + 10 * DAY);
+        run_until(s, t0 + 11 * DAY + HOUR);
+        assert_true(find(s, "cs_test:follow_up:1")->due_at_ms ==
+                    t0 + 11 * DAY);
+        free(s);
+}
+
+/* Section 7: a logistics review the carrier caused, on Amazon: the case
+ * says so, the appeal asks to strike it through, and customer service
+ * goes on. */
+static void test_carrier_at_fault_amazon(void **state) {
+        sim_t *s = sim_new();
+        int64_t t0 = utc(2026, 6, 1, 15, 0);
+        rdr_cadence_input_t in =
+            review("amazon", "demo-amazon-us", "America/New_York", "en",
+                   RDR_REASON_LOGISTICS, RDR_MAL_NONE, t0);
+        rdr_evidence_t ev = {"shipment", "trk-1",
+                             "carrier scan gap of 9 days, carrier at fault",
+                             0};
+        const rdr_cadence_action_t *a;
+        (void)state;
+        in.review.carrier_at_fault = 1;
+        in.review.evidence = &ev;
+        in.review.evidence_cnt = 1;
+        apply(s, &in, t0);
+        assert_int_equal(s->log_cnt, 3);
+        a = find(s, "cs_test:appeal:1");
+        assert_int_equal(a->kind, RDR_ACT_APPEAL_FILE);
+        assert_string_equal(a->template_id, "en/appeal.file/carrier_delay");
+        assert_true(a->deadline_at_ms == t0 + 90 * DAY);
+        assert_int_equal(a->evidence_cnt, 2);
+        assert_true(s->c.carrier_at_fault);
+        find(s, "cs_test:first_contact:1");
+        assert_int_equal(s->c.state, RDR_CASE_STATE_OUTREACH);
+        free(s);
+}
+
+/* ---- the malicious track (BEHAVIOR.md section 3) ---------------------- */
+
+static void test_extortion_appeal_with_evidence(void **state) {
+        sim_t *s = sim_new();
+        int64_t t0 = utc(2026, 6, 1, 2, 0);
+        int64_t posted = t0 - 2 * HOUR;
+        rdr_cadence_input_t in =
+            review("taobao", "demo-taobao-shop", "Asia/Shanghai", "zh",
+                   RDR_REASON_PRODUCT_QUALITY, RDR_MAL_EXTORTION, posted);
+        rdr_cadence_input_t demand =
+            chat(RDR_INTENT_EXTORTION, "给我退50元，不然不改差评");
+        rdr_cadence_input_t result = simple(RDR_CIN_APPEAL_RESULT);
+        const rdr_cadence_action_t *a;
+        rdr_action_msg_t am;
+        rdr_evidence_t ev[RDR_CASE_EVIDENCE_MAX];
+        (void)state;
+        apply(s, &in, t0);
+        assert_int_equal(s->c.state, RDR_CASE_STATE_MALICIOUS);
+        assert_int_equal(s->tagged, RDR_MAL_EXTORTION);
+        assert_int_equal(s->log_cnt, 1);
+        assert_string_equal(s->log[0].template_id, "zh/reply.public/malicious");
+        /* Taobao wants the chat record: wait for it, with a reminder at
+         * the window's end minus 5 days and the window's end armed. */
+        assert_int_equal(s->out.timers_cnt, 3);
+        assert_true(s->out.timers[1].step == RDR_STEP_APPEAL_EVIDENCE &&
+                    s->out.timers[1].fire_at_ms == posted + 25 * DAY);
+        assert_true(s->out.timers[2].step == RDR_STEP_APPEAL_END &&
+                    s->out.timers[2].fire_at_ms == posted + 30 * DAY);
+        demand.chat.sent_at_ms = t0 + 2 * DAY;
+        apply(s, &demand, t0 + 2 * DAY);
+        assert_int_equal(s->c.state, RDR_CASE_STATE_APPEALED);
+        a = find(s, "cs_test:appeal:1");
+        assert_int_equal(a->channel, RDR_CHAN_PLATFORM_APPEAL);
+        assert_string_equal(a->template_id, "zh/appeal.file/extortion");
+        assert_true(a->deadline_at_ms == posted + 30 * DAY);
+        assert_int_equal(a->evidence_cnt, 2);
+        rdr_cadence_action_msg(&s->c, a, ev, &am);
+        assert_int_equal(am.evidence_cnt, 2);
+        assert_string_equal(am.evidence[0].kind, "review");
+        assert_string_equal(am.evidence[1].kind, "chat");
+        assert_string_equal(am.evidence[1].text, "给我退50元，不然不改差评");
+        assert_true(am.evidence[1].at_ms == t0 + 2 * DAY);
+        run_until(s, t0 + 60 * DAY);
+        /* No outreach, no incentive, ever; no evidence reminder either. */
+        assert_int_equal(count_outreach(s), 0);
+        assert_int_equal(count_kind(s, RDR_ACT_STAFF_REVIEW), 0);
+        assert_int_equal(s->c.state, RDR_CASE_STATE_APPEALED);
+        result.outcome = RDR_OUTCOME_ACCEPTED;
+        apply(s, &result, t0 + 61 * DAY);
+        assert_int_equal(s->c.state, RDR_CASE_STATE_RESOLVED);
+        assert_int_equal(s->c.close_reason, RDR_CLOSE_APPEAL_ACCEPTED);
+        free(s);
+}
+
+static void test_extortion_missing_evidence(void **state) {
+        sim_t *s = sim_new();
+        int64_t t0 = utc(2026, 6, 1, 2, 0);
+        rdr_cadence_input_t in =
+            review("taobao", "demo-taobao-shop", "Asia/Shanghai", "zh",
+                   RDR_REASON_OTHER, RDR_MAL_EXTORTION, t0);
+        const rdr_cadence_action_t *a;
+        (void)state;
+        apply(s, &in, t0);
+        run_until(s, t0 + 25 * DAY);
+        a = find(s, "cs_test:appeal_evidence:1");
+        assert_int_equal(a->kind, RDR_ACT_STAFF_REVIEW);
+        assert_true(a->due_at_ms == t0 + 25 * DAY);
+        assert_true(a->deadline_at_ms == t0 + 30 * DAY);
+        assert_string_equal(a->template_id, "zh/staff.review/appeal_evidence");
+        assert_non_null(strstr(a->message, "chat"));
+        run_until(s, t0 + 60 * DAY);
+        assert_int_equal(s->c.state, RDR_CASE_STATE_CLOSED);
+        assert_int_equal(s->c.close_reason, RDR_CLOSE_APPEAL_EXPIRED);
+        assert_int_equal(count_kind(s, RDR_ACT_APPEAL_FILE), 0);
+        assert_int_equal(count_outreach(s), 0);
+        free(s);
+}
+
+static void test_professional_and_abusive(void **state) {
+        sim_t *s = sim_new();
+        int64_t t0 = utc(2026, 6, 1, 2, 0);
+        rdr_cadence_input_t in =
+            review("taobao", "tb-store", "Asia/Shanghai", "zh",
+                   RDR_REASON_PRODUCT_QUALITY, RDR_MAL_PROFESSIONAL, t0);
+        rdr_evidence_t profile = {"buyer_profile", "buyer-1",
+                                  "account 12 days old, 41 negative reviews",
+                                  0};
+        (void)state;
+        in.review.evidence = &profile;
+        in.review.evidence_cnt = 1;
+        apply(s, &in, t0);
+        assert_int_equal(s->c.state, RDR_CASE_STATE_APPEALED);
+        assert_int_equal(s->tagged, RDR_MAL_PROFESSIONAL);
+        assert_string_equal(find(s, "cs_test:appeal:1")->template_id,
+                            "en/appeal.file/professional");
+        free(s);
+
+        /* Abusive: delete the text; the reply stays polite; no tag. */
+        s = sim_new();
+        in = review("taobao", "tb-store", "Asia/Shanghai", "en",
+                    RDR_REASON_PRODUCT_QUALITY, RDR_MAL_ABUSIVE, t0);
+        apply(s, &in, t0);
+        assert_int_equal(s->tagged, RDR_MAL_NONE);
+        assert_string_equal(find(s, "cs_test:appeal:1")->template_id,
+                            "en/appeal.file/abusive");
+        assert_non_null(strstr(find(s, "cs_test:appeal:1")->message,
+                               "remove the offending text"));
+        assert_string_equal(find(s, "cs_test:reply:1")->template_id,
+                            "en/reply.public/malicious");
+        run_until(s, t0 + 60 * DAY);
+        assert_int_equal(count_outreach(s), 0);
+        free(s);
+}
+
+/* A legitimate case whose buyer turns to extortion in chat. */
+static void test_chat_turns_extortionate(void **state) {
+        sim_t *s = sim_new();
+        int64_t t0 = utc(2026, 6, 1, 2, 0);
+        rdr_cadence_input_t in =
+            review("taobao", "tb-store", "Asia/Shanghai", "zh",
+                   RDR_REASON_PRODUCT_QUALITY, RDR_MAL_NONE, t0);
+        rdr_cadence_input_t demand =
+            chat(RDR_INTENT_EXTORTION, "pay me 100 or the review stays");
+        (void)state;
+        apply(s, &in, t0);
+        run_until(s, t0 + 7 * DAY + HOUR);
+        apply(s, &demand, t0 + 7 * DAY + 2 * HOUR);
+        assert_int_equal(s->out.tag_buyer, RDR_MAL_EXTORTION);
+        /* Taobao's evidence (review + chat) is complete: appeal at once. */
+        assert_int_equal(s->c.state, RDR_CASE_STATE_APPEALED);
+        assert_int_equal(s->c.malicious, RDR_MAL_EXTORTION);
+        assert_int_equal(s->out.actions_cnt, 1);
+        assert_int_equal(s->out.actions[0].kind, RDR_ACT_APPEAL_FILE);
+        run_until(s, t0 + 60 * DAY);
+        assert_int_equal(count_outreach(s), 2); /* first contact, follow-up */
+        free(s);
+}
+
+/* Amazon hears no extortion appeal: blocked with the rule. */
+static void test_amazon_extortion_not_heard(void **state) {
+        sim_t *s = sim_new();
+        int64_t t0 = utc(2026, 6, 1, 15, 0);
+        rdr_cadence_input_t in =
+            review("amazon", "demo-amazon-us", "America/New_York", "en",
+                   RDR_REASON_OTHER, RDR_MAL_EXTORTION, t0);
+        rdr_cadence_input_t demand = chat(RDR_INTENT_EXTORTION, "pay me");
+        (void)state;
+        apply(s, &in, t0);
+        assert_int_equal(s->c.state, RDR_CASE_STATE_MALICIOUS);
+        assert_int_equal(s->out.blocked_cnt, 1);
+        assert_string_equal(s->out.blocked[0].rule, "amazon.appeal_grounds");
+        apply(s, &demand, t0 + DAY); /* more evidence, still not heard */
+        assert_int_equal(s->out.blocked_cnt, 0);
+        run_until(s, t0 + 60 * DAY);
+        assert_int_equal(count_outreach(s), 0);
+        assert_int_equal(s->c.close_reason, RDR_CLOSE_EXPIRED);
+        free(s);
+}
+
+/* ---- odds and ends ---------------------------------------------------- */
+
+static void test_not_a_case(void **state) {
+        sim_t *s = sim_new();
+        int64_t t0 = utc(2026, 6, 1, 2, 0);
+        rdr_cadence_input_t in =
+            review("taobao", "tb-store", "Asia/Shanghai", "zh",
+                   RDR_REASON_NONE, RDR_MAL_NONE, t0);
+        rdr_cadence_input_t up = simple(RDR_CIN_REVIEW_UPDATED);
+        (void)state;
+        in.review.sentiment = RDR_SENT_POSITIVE;
+        assert_int_equal(apply(s, &in, t0), RDR_CADENCE_NOOP);
+        up.rating = 5;
+        assert_int_equal(apply(s, &up, t0), RDR_CADENCE_NO_CASE);
+        /* Invalid inputs are errors, with the case untouched. */
+        in = review("myspace", "tb-store", NULL, "en", RDR_REASON_OTHER,
+                    RDR_MAL_NONE, t0);
+        assert_int_equal(rdr_cadence_apply(&conf, NULL, &in, t0, &s->c,
+                                           &s->out),
+                         RDR_ERR_INVALID);
+        assert_non_null(strstr(s->out.errstr, "myspace"));
+        assert_int_equal(s->c.version, 0);
+        in = review("taobao", "tb-store", NULL, "en", RDR_REASON_OTHER,
+                    RDR_MAL_NONE, t0);
+        in.review.review_id = "";
+        assert_int_equal(rdr_cadence_apply(&conf, NULL, &in, t0, &s->c,
+                                           &s->out),
+                         RDR_ERR_INVALID);
+        free(s);
+}
+
+static void test_case_fields(void **state) {
+        sim_t *s = sim_new();
+        int64_t t0 = utc(2026, 6, 1, 2, 0);
+        rdr_cadence_input_t in =
+            review("amazon", "skip-store", "America/New_York", "en",
+                   RDR_REASON_PRODUCT_QUALITY, RDR_MAL_NONE, t0);
+        char errstr[256];
+        rdr_case_t c;
+        (void)state;
+        apply(s, &in, t0);
+        run_until(s, t0 + 20 * DAY); /* blocks and evidence to serialise */
+        roundtrip(&s->c);
+        memcpy(&c, &s->c, sizeof(c));
+        /* Unknown fields (a newer writer) are ignored. */
+        assert_int_equal(rdr_case_set_field(&c, "future_field", "x", 1,
+                                            errstr, sizeof(errstr)),
+                         RDR_OK);
+        assert_memory_equal(&c, &s->c, sizeof(c));
+        assert_int_equal(rdr_case_set_field(&c, "state", "resolved", 8,
+                                            errstr, sizeof(errstr)),
+                         RDR_OK);
+        assert_int_equal(c.state, RDR_CASE_STATE_RESOLVED);
+        assert_int_equal(rdr_case_set_field(&c, "state", "dancing", 7, errstr,
+                                            sizeof(errstr)),
+                         RDR_ERR_INVALID);
+        assert_non_null(strstr(errstr, "'state'"));
+        assert_int_equal(rdr_case_set_field(&c, "rating", "9", 1, errstr,
+                                            sizeof(errstr)),
+                         RDR_ERR_INVALID);
+        assert_int_equal(rdr_case_set_field(&c, "blocked.99.rule", "x", 1,
+                                            errstr, sizeof(errstr)),
+                         RDR_ERR_INVALID);
+        assert_int_equal(rdr_case_set_field(&c, "blocked.1.rule", "x.y", 3,
+                                            errstr, sizeof(errstr)),
+                         RDR_OK);
+        assert_string_equal(c.blocked[1].rule, "x.y");
+        free(s);
+}
+
+static void test_timer_id_parse(void **state) {
+        rdr_cadence_timer_in_t t;
+        char id[64];
+        (void)state;
+        assert_int_equal(rdr_cadence_timer_parse("cs_ab:c:nudge:3:17", id,
+                                                 sizeof(id), &t),
+                         RDR_OK);
+        assert_string_equal(id, "cs_ab:c");
+        assert_int_equal(t.step, RDR_STEP_NUDGE);
+        assert_int_equal(t.attempt, 3);
+        assert_int_equal(t.gen, 17);
+        assert_int_equal(rdr_cadence_timer_parse("cs:dance:1:2", NULL, 0, &t),
+                         RDR_ERR_INVALID);
+        assert_int_equal(rdr_cadence_timer_parse("cs:nudge:1:0", NULL, 0, &t),
+                         RDR_ERR_INVALID);
+        assert_int_equal(rdr_cadence_timer_parse("nudge:1:2", NULL, 0, &t),
+                         RDR_ERR_INVALID);
+        assert_int_equal(rdr_cadence_timer_parse("cs:nudge:x:2", NULL, 0, &t),
+                         RDR_ERR_INVALID);
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+            cmocka_unit_test(test_taobao_full_cadence),
+            cmocka_unit_test(test_amazon_one_message_then_stop),
+            cmocka_unit_test(test_amazon_blocked_rules_recorded),
+            cmocka_unit_test(test_amazon_agree),
+            cmocka_unit_test(test_refusal_stops_everything),
+            cmocka_unit_test(test_rating_raised_resolves),
+            cmocka_unit_test(test_removal_resolves),
+            cmocka_unit_test(test_case_ttl),
+            cmocka_unit_test(test_incentive_over_limit),
+            cmocka_unit_test(test_agree_guide_check_reminder),
+            cmocka_unit_test(test_buyer_message_pauses),
+            cmocka_unit_test(test_replay_is_identical),
+            cmocka_unit_test(test_stale_timers),
+            cmocka_unit_test(test_new_york_march_dst),
+            cmocka_unit_test(test_new_york_november_dst),
+            cmocka_unit_test(test_shanghai_night),
+            cmocka_unit_test(test_zone_fallback),
+            cmocka_unit_test(test_shipment_pause_at_open),
+            cmocka_unit_test(test_shipment_pause_mid_cadence),
+            cmocka_unit_test(test_carrier_at_fault_amazon),
+            cmocka_unit_test(test_extortion_appeal_with_evidence),
+            cmocka_unit_test(test_extortion_missing_evidence),
+            cmocka_unit_test(test_professional_and_abusive),
+            cmocka_unit_test(test_chat_turns_extortionate),
+            cmocka_unit_test(test_amazon_extortion_not_heard),
+            cmocka_unit_test(test_not_a_case),
+            cmocka_unit_test(test_case_fields),
+            cmocka_unit_test(test_timer_id_parse),
+        };
+        return cmocka_run_group_tests(tests, setup, teardown);
+}

@@ -1,0 +1,1589 @@
+/* The case state machine. rdr_cadence_apply() copies the case, hands the
+ * input to one handler (on_*), and compares the result with the snapshot to
+ * decide whether anything changed. Handlers share a transition context
+ * (tx_t) and a few verbs: emit() renders and appends an action, arm()
+ * appends a timer with a fresh generation, blocked() records a step a rule
+ * forbade, run_step() carries out one step of the outreach cadence and
+ * schedules the next. Time arithmetic in the buyer's zone goes through
+ * localtime.h; nothing here reads a clock. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cadence.h"
+
+const char *const rdr_case_state_names[RDR_CASE_STATE__CNT] = {
+    "none",    "outreach",  "paused",   "awaiting_update", "waiting",
+    "malicious", "appealed", "resolved", "closed"};
+const char *const rdr_close_reason_names[RDR_CLOSE__CNT] = {
+    "none",    "refused",         "rating_raised",   "removed",
+    "expired", "appeal_accepted", "appeal_rejected", "appeal_window_closed"};
+const char *const rdr_step_names[RDR_STEP__CNT] = {
+    "none",
+    "reply",
+    "first_contact",
+    "follow_up",
+    "incentive",
+    "offer_approval",
+    "nudge",
+    "buyer_reply",
+    "modification_guide",
+    "modification_check",
+    "modification_reminder",
+    "appeal",
+    "appeal_evidence",
+    "appeal_window_end",
+    "case_ttl"};
+const char *const rdr_cadence_status_names[RDR_CADENCE_STATUS__CNT] = {
+    "applied", "noop", "duplicate", "stale", "no_case"};
+
+/* Enums are stored and parsed as int by the field table below. */
+_Static_assert(sizeof(rdr_case_state_t) == sizeof(int) &&
+                   sizeof(rdr_step_t) == sizeof(int) &&
+                   sizeof(rdr_reason_t) == sizeof(int),
+               "enums are int-sized");
+
+/* One transition in progress. */
+typedef struct tx_s {
+        const rdr_cadence_conf_t *conf;
+        const rdr_store_conf_t *sc;
+        const rdr_policy_t *pol;
+        rdr_case_t *c;
+        rdr_cadence_out_t *out;
+        int64_t now;
+        rdr_err_t err; /* sticky: the first error wins, later verbs no-op */
+} tx_t;
+
+/* Scratch text for the placeholders a case fills. */
+typedef struct vars_buf_s {
+        rdr_template_vars_t v;
+        char rating[8];
+        char offer[64];
+        char deadline[RDR_ZONE_MAX + 32];
+        char evidence[128];
+} vars_buf_t;
+
+/* Record the first error of the transition. Returns -1. */
+static int fail(tx_t *tx, rdr_err_t err, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+static int fail(tx_t *tx, rdr_err_t err, const char *fmt, ...) {
+        va_list ap;
+        if (!tx->err) {
+                tx->err = err;
+                va_start(ap, fmt);
+                vsnprintf(tx->out->errstr, sizeof(tx->out->errstr), fmt, ap);
+                va_end(ap);
+        }
+        return -1;
+}
+
+static int is_final(rdr_case_state_t s) {
+        return s == RDR_CASE_STATE_RESOLVED || s == RDR_CASE_STATE_CLOSED;
+}
+
+/* No outreach may go out any more: the case ended, went malicious, or a
+ * rule stopped the cadence (BEHAVIOR.md 2.6). */
+static int outreach_stopped(const rdr_case_t *c) {
+        return is_final(c->state) || c->state == RDR_CASE_STATE_MALICIOUS ||
+               c->state == RDR_CASE_STATE_APPEALED || c->stop_rule[0];
+}
+
+/* ---- time ------------------------------------------------------------- */
+
+static int64_t add_local(tx_t *tx, int64_t t, int64_t dur) {
+        int64_t r = t + dur;
+        if (!tx->err && rdr_localtime_add(tx->c->zone, t, dur, &r) != RDR_OK)
+                fail(tx, RDR_ERR_INVALID, "unknown time zone '%s'",
+                     tx->c->zone);
+        return r;
+}
+
+/* The buyer may be contacted at: inside daytime and outside the
+ * platform's quiet hours. */
+static size_t contact_windows(const tx_t *tx, rdr_window_t ws[2]) {
+        rdr_window_t quiet;
+        ws[0] = tx->sc->daytime;
+        if (rdr_policy_quiet_hours(tx->pol, &quiet)) {
+                ws[1] = rdr_window_invert(&quiet);
+                return 2;
+        }
+        return 1;
+}
+
+/* The first instant >= t when the buyer may be contacted. */
+static int64_t contact_at(tx_t *tx, int64_t t) {
+        rdr_window_t ws[2];
+        size_t n = contact_windows(tx, ws);
+        int64_t r = t;
+        rdr_err_t err;
+        if (tx->err)
+                return t;
+        err = rdr_localtime_next_in_windows(tx->c->zone, ws, n, t, &r);
+        if (err)
+                fail(tx, err == RDR_ERR_CONFIG ? RDR_ERR_CONFIG
+                                                : RDR_ERR_INVALID,
+                     "no contact time: daytime and the quiet hours of '%s' "
+                     "never overlap, or the zone is unknown",
+                     tx->c->platform);
+        return r;
+}
+
+/* The end of the contact window that holds due: a message carried out
+ * later would reach the buyer at night. */
+static int64_t contact_until(tx_t *tx, int64_t due) {
+        rdr_window_t ws[2], closed;
+        size_t n = contact_windows(tx, ws), i;
+        int64_t end = 0;
+        for (i = 0; i < n && !tx->err; i++) {
+                int64_t e;
+                closed = rdr_window_invert(&ws[i]);
+                if (rdr_localtime_next_in_window(tx->c->zone, &closed, due,
+                                                 &e) != RDR_OK) {
+                        fail(tx, RDR_ERR_INVALID, "unknown time zone '%s'",
+                             tx->c->zone);
+                        break;
+                }
+                if (!end || e < end)
+                        end = e;
+        }
+        return end;
+}
+
+static int expired(const tx_t *tx) {
+        return tx->now >= tx->c->opened_at_ms + tx->sc->case_ttl_ms;
+}
+
+/* ---- output verbs ----------------------------------------------------- */
+
+static void case_vars(const rdr_case_t *c, vars_buf_t *vb) {
+        memset(vb, 0, sizeof(*vb));
+        snprintf(vb->rating, sizeof(vb->rating), "%d", c->rating);
+        vb->v.v[RDR_PH_BUYER_NAME] = c->buyer_name;
+        vb->v.v[RDR_PH_ORDER_ID] = c->order_id;
+        vb->v.v[RDR_PH_PRODUCT_ID] = c->product_id;
+        vb->v.v[RDR_PH_REVIEW_ID] = c->review_id;
+        vb->v.v[RDR_PH_CASE_ID] = c->case_id;
+        vb->v.v[RDR_PH_PLATFORM] = c->platform;
+        vb->v.v[RDR_PH_REASON] = rdr_reason_names[c->reason];
+        vb->v.v[RDR_PH_RATING] = vb->rating;
+}
+
+/* Names of the evidence kinds in mask, ", "-separated. */
+static void evidence_names(unsigned mask, char *buf, size_t size) {
+        size_t len = 0;
+        int k;
+        buf[0] = '\0';
+        for (k = 0; k < RDR_EVIDENCE__CNT; k++) {
+                int n;
+                if (!(mask & RDR_EVIDENCE_BIT(k)))
+                        continue;
+                n = snprintf(buf + len, size - len, "%s%s", len ? ", " : "",
+                             rdr_evidence_kind_names[k]);
+                if (n < 0 || (size_t)n >= size - len)
+                        break;
+                len += (size_t)n;
+        }
+}
+
+static unsigned evidence_mask(const rdr_case_t *c) {
+        unsigned mask = 0;
+        int i;
+        for (i = 0; i < c->evidence_cnt; i++)
+                mask |= RDR_EVIDENCE_BIT(c->evidence[i].kind);
+        return mask;
+}
+
+/* Render and append an action. lang is the language wanted (the template
+ * may fall back). Returns the action, or NULL after an error. */
+static rdr_cadence_action_t *emit(tx_t *tx, rdr_step_t step, int attempt,
+                                  rdr_action_kind_t kind, const char *key,
+                                  const char *lang, rdr_channel_t channel,
+                                  int64_t due, int64_t deadline,
+                                  const rdr_template_vars_t *vars) {
+        rdr_cadence_out_t *out = tx->out;
+        rdr_cadence_action_t *a;
+        rdr_rendered_t info;
+        rdr_err_t err;
+        if (tx->err)
+                return NULL;
+        if (out->actions_cnt == RDR_CADENCE_ACTIONS_MAX) {
+                fail(tx, RDR_ERR_INTERNAL, "%s", "too many actions");
+                return NULL;
+        }
+        a = &out->actions[out->actions_cnt];
+        err = rdr_template_render(tx->conf->templates, kind, key, lang, vars,
+                                  a->message, sizeof(a->message), &info);
+        if (err) {
+                memset(a, 0, sizeof(*a));
+                fail(tx, RDR_ERR_CONFIG, "template for %s cannot render",
+                     rdr_action_kind_names[kind]);
+                return NULL;
+        }
+        snprintf(a->action_id, sizeof(a->action_id), "%s:%s:%d",
+                 tx->c->case_id, rdr_step_names[step], attempt);
+        a->kind = kind;
+        a->step = step;
+        a->attempt = attempt;
+        a->channel = channel;
+        memcpy(a->language, info.language, sizeof(a->language));
+        memcpy(a->template_id, info.template_id, sizeof(a->template_id));
+        a->due_at_ms = due;
+        a->deadline_at_ms = deadline;
+        a->created_at_ms = tx->now;
+        out->actions_cnt++;
+        return a;
+}
+
+/* Arm a timer for step; *slot takes its generation. */
+static void arm(tx_t *tx, rdr_step_t step, int attempt, int64_t fire_at,
+                unsigned *slot) {
+        rdr_cadence_out_t *out = tx->out;
+        rdr_cadence_timer_t *t;
+        if (tx->err)
+                return;
+        if (out->timers_cnt == RDR_CADENCE_TIMERS_MAX) {
+                fail(tx, RDR_ERR_INTERNAL, "%s", "too many timers");
+                return;
+        }
+        *slot = ++tx->c->timer_seq;
+        t = &out->timers[out->timers_cnt++];
+        t->step = step;
+        t->attempt = attempt;
+        t->gen = *slot;
+        t->fire_at_ms = fire_at;
+        snprintf(t->timer_id, sizeof(t->timer_id), "%s:%s:%d:%u",
+                 tx->c->case_id, rdr_step_names[step], attempt, *slot);
+}
+
+/* A step a rule forbids: not published; the case keeps the rule's name,
+ * the output reports it for the metric. */
+static void record_block(tx_t *tx, rdr_step_t step, int attempt,
+                         const char *rule) {
+        rdr_case_t *c = tx->c;
+        rdr_cadence_out_t *out = tx->out;
+        c->blocked_total++;
+        if (c->blocked_cnt < RDR_CASE_BLOCKED_MAX) {
+                rdr_case_block_t *b = &c->blocked[c->blocked_cnt++];
+                b->step = step;
+                b->attempt = attempt;
+                snprintf(b->rule, sizeof(b->rule), "%s", rule);
+                b->at_ms = tx->now;
+        }
+        if (out->blocked_cnt < RDR_CADENCE_BLOCKED_MAX) {
+                rdr_case_block_t *b = &out->blocked[out->blocked_cnt++];
+                b->step = step;
+                b->attempt = attempt;
+                snprintf(b->rule, sizeof(b->rule), "%s", rule);
+                b->at_ms = tx->now;
+        }
+}
+
+/* No further outreach, ever (BEHAVIOR.md 2.6). */
+static void stop_outreach(tx_t *tx, const char *rule) {
+        rdr_case_t *c = tx->c;
+        snprintf(c->stop_rule, sizeof(c->stop_rule), "%s", rule);
+        c->next_step = RDR_STEP_NONE;
+        c->next_attempt = 0;
+        c->next_at_ms = 0;
+        c->next_gen = 0;
+        c->modchk_gen = 0;
+        c->mod_check_held = 0;
+        c->offer_pending = 0;
+        if (c->state == RDR_CASE_STATE_OUTREACH)
+                c->state = RDR_CASE_STATE_WAITING;
+}
+
+/* A blocked outreach step. Returns 1 if the cadence stopped, 0 if it goes
+ * on (on_policy_block: skip). */
+static int blocked_outreach(tx_t *tx, rdr_step_t step, int attempt,
+                            const char *rule) {
+        record_block(tx, step, attempt, rule);
+        if (tx->sc->on_policy_block == RDR_ON_BLOCK_STOP) {
+                stop_outreach(tx, rule);
+                return 1;
+        }
+        return 0;
+}
+
+static void close_case(tx_t *tx, rdr_case_state_t state,
+                       rdr_close_reason_t why) {
+        rdr_case_t *c = tx->c;
+        c->state = state;
+        c->close_reason = why;
+        c->closed_at_ms = tx->now;
+        c->next_step = RDR_STEP_NONE;
+        c->next_attempt = 0;
+        c->next_at_ms = 0;
+        c->next_gen = c->modchk_gen = c->appev_gen = c->append_gen =
+            c->ttl_gen = 0;
+        c->offer_pending = 0;
+        c->mod_check_held = 0;
+        c->paused_at_ms = 0;
+}
+
+static void add_evidence(rdr_case_t *c, rdr_evidence_kind_t kind,
+                         const char *ref, const char *text, int64_t at) {
+        rdr_case_evidence_t *e;
+        if (c->evidence_cnt == RDR_CASE_EVIDENCE_MAX)
+                return;
+        e = &c->evidence[c->evidence_cnt++];
+        e->kind = kind;
+        rdr_utf8_copy(e->ref, sizeof(e->ref), ref ? ref : "");
+        rdr_utf8_copy(e->text, sizeof(e->text), text ? text : "");
+        e->at_ms = at;
+}
+
+static void add_evidence_in(rdr_case_t *c, const rdr_evidence_t *ev) {
+        int k = ev->kind ? rdr_enum_parse(rdr_evidence_kind_names,
+                                          RDR_EVIDENCE__CNT, ev->kind,
+                                          strlen(ev->kind))
+                         : -1;
+        add_evidence(c, k < 0 ? RDR_EVIDENCE_OTHER : (rdr_evidence_kind_t)k,
+                     ev->ref, ev->text, ev->at_ms);
+}
+
+static rdr_err_t check(tx_t *tx, rdr_action_kind_t kind, int has_offer,
+                       rdr_ground_t ground, int64_t at,
+                       rdr_policy_verdict_t *v) {
+        const rdr_case_t *c = tx->c;
+        rdr_policy_step_t step;
+        rdr_policy_ctx_t ctx;
+        rdr_err_t err;
+        memset(&step, 0, sizeof(step));
+        memset(&ctx, 0, sizeof(ctx));
+        step.kind = kind;
+        step.has_offer = has_offer;
+        step.ground = ground;
+        ctx.review_kind = c->review_kind;
+        ctx.review_at_ms = c->review_at_ms;
+        ctx.at_ms = at;
+        ctx.zone = c->zone;
+        ctx.review_messages_sent = c->review_messages;
+        ctx.modify_requests_sent = c->modify_requests;
+        ctx.problem_solved = c->agreed;
+        ctx.evidence = evidence_mask(c);
+        ctx.reply_channel = c->buyer_channel;
+        err = rdr_policy_check(tx->pol, &step, &ctx, v);
+        if (err != RDR_OK && err != RDR_ERR_BLOCKED)
+                fail(tx, err, "policy check failed for %s",
+                     rdr_action_kind_names[kind]);
+        return err;
+}
+
+/* A review-related message went out. */
+static void count_message(rdr_case_t *c, rdr_action_kind_t kind) {
+        c->review_messages++;
+        if (rdr_policy_kind_asks_modify(kind))
+                c->modify_requests++;
+        if (kind == RDR_ACT_NUDGE)
+                c->nudges++;
+}
+
+/* ---- staff reviews ---------------------------------------------------- */
+
+static void staff(tx_t *tx, rdr_step_t step, int attempt, const char *key,
+                  int64_t deadline, vars_buf_t *vb) {
+        char buf[RDR_ZONE_MAX + 32];
+        if (deadline && !vb->v.v[RDR_PH_DEADLINE]) {
+                rdr_localtime_format(tx->sc->timezone, deadline, buf,
+                                     sizeof(buf));
+                memcpy(vb->deadline, buf, sizeof(vb->deadline));
+                vb->v.v[RDR_PH_DEADLINE] = vb->deadline;
+        }
+        emit(tx, step, attempt, RDR_ACT_STAFF_REVIEW, key,
+             tx->sc->staff_language, RDR_CHAN_STAFF, tx->now, deadline,
+             &vb->v);
+}
+
+/* ---- the outreach cadence (BEHAVIOR.md 2) ----------------------------- */
+
+static rdr_action_kind_t step_kind(rdr_step_t step) {
+        switch (step) {
+        case RDR_STEP_FIRST_CONTACT:
+                return RDR_ACT_FIRST_CONTACT;
+        case RDR_STEP_FOLLOW_UP:
+                return RDR_ACT_FOLLOW_UP;
+        case RDR_STEP_INCENTIVE:
+                return RDR_ACT_INCENTIVE;
+        default:
+                return RDR_ACT_NUDGE;
+        }
+}
+
+/* When step is due by the schedule: T0 plus its offset (whole days in the
+ * buyer's calendar, so 09:00 stays 09:00 across daylight saving), moved by
+ * the pauses so far. */
+static int64_t step_base(tx_t *tx, rdr_step_t step, int attempt) {
+        const rdr_store_conf_t *sc = tx->sc;
+        int64_t t0 = tx->c->opened_at_ms, t;
+        switch (step) {
+        case RDR_STEP_FOLLOW_UP:
+                t = add_local(tx, t0, sc->follow_up_after_ms);
+                break;
+        case RDR_STEP_INCENTIVE:
+                t = add_local(tx, t0, sc->incentive_after_ms);
+                break;
+        case RDR_STEP_NUDGE:
+                t = add_local(tx, add_local(tx, t0, sc->nudge_from_ms),
+                              (int64_t)(attempt - 1) * sc->nudge_every_ms);
+                break;
+        default:
+                t = t0;
+                break;
+        }
+        return t + tx->c->shift_ms;
+}
+
+/* The step after (step, attempt); RDR_STEP_NONE when the cadence is done. */
+static rdr_step_t step_after(const tx_t *tx, rdr_step_t step, int attempt,
+                             int *next_attempt) {
+        *next_attempt = 1;
+        switch (step) {
+        case RDR_STEP_FIRST_CONTACT:
+                return RDR_STEP_FOLLOW_UP;
+        case RDR_STEP_FOLLOW_UP:
+                return RDR_STEP_INCENTIVE;
+        case RDR_STEP_INCENTIVE:
+                return tx->sc->max_nudges > 0 ? RDR_STEP_NUDGE
+                                              : RDR_STEP_NONE;
+        case RDR_STEP_NUDGE:
+                *next_attempt = attempt + 1;
+                return attempt < tx->sc->max_nudges ? RDR_STEP_NUDGE
+                                                    : RDR_STEP_NONE;
+        default:
+                return RDR_STEP_NONE;
+        }
+}
+
+/* Arm the timer of the pending step (c->next_step): at its time by the
+ * schedule, in the buyer's contact hours, never sooner after the previous
+ * message than the schedule spaces them, never past case_ttl. */
+static void arm_next(tx_t *tx, rdr_step_t prev, int prev_attempt) {
+        rdr_case_t *c = tx->c;
+        int64_t base = step_base(tx, c->next_step, c->next_attempt);
+        int64_t fire = base > tx->now ? base : tx->now;
+        if (prev != RDR_STEP_NONE && prev != RDR_STEP_FIRST_CONTACT &&
+            c->last_due_ms) {
+                int64_t gap = base - step_base(tx, prev, prev_attempt);
+                if (c->last_due_ms + gap > fire)
+                        fire = c->last_due_ms + gap;
+        }
+        fire = contact_at(tx, fire);
+        if (fire >= c->opened_at_ms + tx->sc->case_ttl_ms) {
+                c->next_step = RDR_STEP_NONE;
+                c->next_attempt = 0;
+                c->next_at_ms = 0;
+                c->state = RDR_CASE_STATE_WAITING;
+                return;
+        }
+        c->next_at_ms = fire;
+        arm(tx, c->next_step, c->next_attempt, fire, &c->next_gen);
+}
+
+static void schedule_after(tx_t *tx, rdr_step_t step, int attempt) {
+        rdr_case_t *c = tx->c;
+        c->next_step = step_after(tx, step, attempt, &c->next_attempt);
+        if (c->next_step == RDR_STEP_NONE) {
+                c->next_attempt = 0;
+                c->next_at_ms = 0;
+                if (c->state == RDR_CASE_STATE_OUTREACH)
+                        c->state = RDR_CASE_STATE_WAITING;
+                return;
+        }
+        if (c->state == RDR_CASE_STATE_OUTREACH && !c->ship_paused)
+                arm_next(tx, step, attempt);
+}
+
+/* Publish the incentive with the case's offer, due at the next contact
+ * time. Returns 1 if the cadence stopped. */
+static int publish_incentive(tx_t *tx, int64_t due) {
+        rdr_case_t *c = tx->c;
+        rdr_policy_verdict_t v;
+        rdr_cadence_action_t *a;
+        vars_buf_t vb;
+        if (check(tx, RDR_ACT_INCENTIVE, 1, RDR_GROUND_NONE, due, &v) ==
+            RDR_ERR_BLOCKED)
+                return blocked_outreach(tx, RDR_STEP_INCENTIVE, 1, v.rule);
+        case_vars(c, &vb);
+        rdr_offer_format(&c->offer, vb.offer, sizeof(vb.offer));
+        vb.v.v[RDR_PH_OFFER] = vb.offer;
+        a = emit(tx, RDR_STEP_INCENTIVE, 1, RDR_ACT_INCENTIVE,
+                 rdr_reason_names[c->reason], c->language, v.channel, due,
+                 contact_until(tx, due), &vb.v);
+        if (a) {
+                a->has_offer = 1;
+                a->offer = c->offer;
+                count_message(c, RDR_ACT_INCENTIVE);
+                c->last_due_ms = due;
+        }
+        c->offer_pending = 0;
+        return 0;
+}
+
+/* Carry out cadence step (step, attempt) now, then schedule the next. */
+static void run_step(tx_t *tx, rdr_step_t step, int attempt) {
+        rdr_case_t *c = tx->c;
+        rdr_action_kind_t kind = step_kind(step);
+        rdr_policy_verdict_t v;
+        rdr_cadence_action_t *a;
+        vars_buf_t vb;
+        int64_t base, due, deadline;
+        int has_offer = step == RDR_STEP_INCENTIVE;
+
+        c->next_gen = 0;
+        c->next_at_ms = 0;
+        if (expired(tx)) {
+                close_case(tx, RDR_CASE_STATE_CLOSED, RDR_CLOSE_EXPIRED);
+                return;
+        }
+        base = step_base(tx, step, attempt);
+        due = contact_at(tx, base > tx->now ? base : tx->now);
+        deadline = step == RDR_STEP_FIRST_CONTACT
+                       ? base + tx->sc->first_contact_within_ms
+                       : contact_until(tx, due);
+        if (deadline < due)
+                deadline = contact_until(tx, due);
+        if (has_offer)
+                c->offer = tx->sc->incentive[c->reason];
+        if (check(tx, kind, has_offer, RDR_GROUND_NONE, due, &v) ==
+            RDR_ERR_BLOCKED) {
+                if (!blocked_outreach(tx, step, attempt, v.rule))
+                        schedule_after(tx, step, attempt);
+                return;
+        }
+        if (tx->err)
+                return;
+        if (has_offer &&
+            rdr_offer_over_limit(&c->offer, &tx->sc->agent_offer_limit)) {
+                /* A manager approves first; RDR_CIN_OFFER_DECISION
+                 * publishes it. The cadence goes on meanwhile. */
+                case_vars(c, &vb);
+                rdr_offer_format(&c->offer, vb.offer, sizeof(vb.offer));
+                vb.v.v[RDR_PH_OFFER] = vb.offer;
+                c->offer_pending = 1;
+                staff(tx, RDR_STEP_OFFER_APPROVAL, 1, "offer_approval",
+                      tx->now + tx->sc->reply_sla_ms, &vb);
+                schedule_after(tx, step, attempt);
+                return;
+        }
+        if (has_offer) {
+                if (!publish_incentive(tx, due))
+                        schedule_after(tx, step, attempt);
+                return;
+        }
+        case_vars(c, &vb);
+        a = emit(tx, step, attempt, kind, rdr_reason_names[c->reason],
+                 c->language, v.channel, due, deadline, &vb.v);
+        if (!a)
+                return;
+        count_message(c, kind);
+        c->last_due_ms = due;
+        schedule_after(tx, step, attempt);
+}
+
+/* The cadence may run again (no pause left): move the schedule by the
+ * pause and carry on with the pending step. */
+static void resume_cadence(tx_t *tx) {
+        rdr_case_t *c = tx->c;
+        if (c->paused_at_ms) {
+                c->shift_ms += tx->now - c->paused_at_ms;
+                c->paused_at_ms = 0;
+        }
+        if (expired(tx)) {
+                close_case(tx, RDR_CASE_STATE_CLOSED, RDR_CLOSE_EXPIRED);
+                return;
+        }
+        if (c->next_step == RDR_STEP_FIRST_CONTACT)
+                run_step(tx, RDR_STEP_FIRST_CONTACT, 1);
+        else if (c->next_step != RDR_STEP_NONE)
+                arm_next(tx, RDR_STEP_NONE, 0);
+        else
+                c->state = RDR_CASE_STATE_WAITING;
+}
+
+/* Stop the clock of the cadence (a buyer's message, a late parcel). */
+static void pause_cadence(tx_t *tx) {
+        rdr_case_t *c = tx->c;
+        if (c->state == RDR_CASE_STATE_OUTREACH && !c->ship_paused &&
+            !c->paused_at_ms)
+                c->paused_at_ms = tx->now;
+        c->next_gen = 0;
+        c->next_at_ms = 0;
+}
+
+/* ---- modification guide (BEHAVIOR.md 2.7) ----------------------------- */
+
+static void send_guide(tx_t *tx, rdr_step_t step) {
+        rdr_case_t *c = tx->c;
+        rdr_policy_verdict_t v;
+        vars_buf_t vb;
+        int64_t due = contact_at(tx, tx->now);
+        const char *key =
+            step == RDR_STEP_MOD_REMINDER ? "reminder" : c->platform;
+        if (check(tx, RDR_ACT_MODIFICATION_GUIDE, 0, RDR_GROUND_NONE, due,
+                  &v) == RDR_ERR_BLOCKED) {
+                blocked_outreach(tx, step, 1, v.rule);
+                return;
+        }
+        case_vars(c, &vb);
+        if (!emit(tx, step, 1, RDR_ACT_MODIFICATION_GUIDE, key, c->language,
+                  v.channel, due, contact_until(tx, due), &vb.v))
+                return;
+        count_message(c, RDR_ACT_MODIFICATION_GUIDE);
+        if (step == RDR_STEP_MOD_REMINDER) {
+                c->mod_reminded = 1;
+                return;
+        }
+        arm(tx, RDR_STEP_MOD_CHECK, 1,
+            contact_at(tx, add_local(tx, tx->now,
+                                     tx->sc->modification_check_after_ms)),
+            &c->modchk_gen);
+}
+
+/* ---- appeals (BEHAVIOR.md 3 and 7) ------------------------------------ */
+
+static void file_appeal(tx_t *tx, rdr_ground_t ground,
+                        const rdr_policy_verdict_t *v) {
+        rdr_case_t *c = tx->c;
+        rdr_cadence_action_t *a;
+        vars_buf_t vb;
+        char deadline[RDR_ZONE_MAX + 32];
+        case_vars(c, &vb);
+        evidence_names(evidence_mask(c), vb.evidence, sizeof(vb.evidence));
+        vb.v.v[RDR_PH_EVIDENCE] = vb.evidence;
+        if (v->deadline_ms) {
+                rdr_localtime_format(tx->sc->timezone, v->deadline_ms,
+                                     deadline, sizeof(deadline));
+                memcpy(vb.deadline, deadline, sizeof(vb.deadline));
+                vb.v.v[RDR_PH_DEADLINE] = vb.deadline;
+        }
+        a = emit(tx, RDR_STEP_APPEAL, c->appeal_filed + 1, RDR_ACT_APPEAL_FILE,
+                 rdr_ground_names[ground], tx->sc->staff_language,
+                 v->channel, tx->now, v->deadline_ms, &vb.v);
+        if (!a)
+                return;
+        a->evidence_cnt = c->evidence_cnt;
+        c->appeal_filed++;
+        c->appeal_ground = ground;
+}
+
+/* The malicious track: file as soon as the evidence is complete; until
+ * then remind the staff at window - appeal_evidence_before and give up
+ * when the window closes. */
+static void try_appeal(tx_t *tx) {
+        rdr_case_t *c = tx->c;
+        rdr_ground_t ground = rdr_ground_of_malicious(c->malicious);
+        rdr_policy_verdict_t v;
+        int first = c->appeal_ground != ground;
+        rdr_err_t err = check(tx, RDR_ACT_APPEAL_FILE, 0, ground, tx->now, &v);
+        if (err == RDR_OK) {
+                file_appeal(tx, ground, &v);
+                c->appeal_deadline_ms = v.deadline_ms;
+                c->state = RDR_CASE_STATE_APPEALED;
+                c->appev_gen = c->append_gen = 0;
+                return;
+        }
+        if (err != RDR_ERR_BLOCKED)
+                return;
+        if (!v.missing_evidence) {
+                /* Not heard on this platform, or the window closed. */
+                if (first)
+                        record_block(tx, RDR_STEP_APPEAL,
+                                     c->appeal_filed + 1, v.rule);
+                c->appeal_ground = ground;
+                return;
+        }
+        if (!first)
+                return;
+        c->appeal_ground = ground;
+        c->appeal_deadline_ms = v.deadline_ms;
+        if (v.deadline_ms &&
+            v.deadline_ms - tx->sc->appeal_evidence_before_ms > tx->now) {
+                arm(tx, RDR_STEP_APPEAL_EVIDENCE, 1,
+                    v.deadline_ms - tx->sc->appeal_evidence_before_ms,
+                    &c->appev_gen);
+        } else {
+                vars_buf_t vb;
+                case_vars(c, &vb);
+                evidence_names(v.missing_evidence, vb.evidence,
+                               sizeof(vb.evidence));
+                vb.v.v[RDR_PH_EVIDENCE] = vb.evidence;
+                staff(tx, RDR_STEP_APPEAL_EVIDENCE, 1, "appeal_evidence",
+                      v.deadline_ms, &vb);
+        }
+        if (v.deadline_ms)
+                arm(tx, RDR_STEP_APPEAL_END, 1, v.deadline_ms, &c->append_gen);
+}
+
+/* Section 7: a logistics review the carrier caused, where the platform
+ * strikes such reviews through. */
+static void try_carrier_appeal(tx_t *tx) {
+        rdr_policy_verdict_t v;
+        if (!rdr_policy_ground(tx->pol, RDR_GROUND_CARRIER_DELAY, NULL, NULL))
+                return;
+        if (check(tx, RDR_ACT_APPEAL_FILE, 0, RDR_GROUND_CARRIER_DELAY,
+                  tx->now, &v) == RDR_OK)
+                file_appeal(tx, RDR_GROUND_CARRIER_DELAY, &v);
+}
+
+static void to_malicious(tx_t *tx, rdr_malicious_t mal) {
+        rdr_case_t *c = tx->c;
+        c->malicious = mal;
+        c->state = RDR_CASE_STATE_MALICIOUS;
+        c->next_step = RDR_STEP_NONE;
+        c->next_attempt = 0;
+        c->next_at_ms = 0;
+        c->next_gen = c->modchk_gen = 0;
+        c->offer_pending = 0;
+        c->mod_check_held = 0;
+        c->paused_at_ms = 0;
+        if (mal == RDR_MAL_EXTORTION || mal == RDR_MAL_PROFESSIONAL ||
+            mal == RDR_MAL_COMPETITOR)
+                tx->out->tag_buyer = mal;
+        try_appeal(tx);
+}
+
+/* ---- handlers --------------------------------------------------------- */
+
+static int copy_id(tx_t *tx, char *dst, size_t size, const char *src,
+                   const char *name, int required) {
+        size_t n = src ? strlen(src) : 0;
+        if (!n && required)
+                return fail(tx, RDR_ERR_INVALID, "review: '%s' is required",
+                            name);
+        if (n >= size)
+                return fail(tx, RDR_ERR_TOO_LARGE, "review: '%s' is too long",
+                            name);
+        memcpy(dst, src ? src : "", n + 1);
+        return 0;
+}
+
+static void on_open(tx_t *tx, const rdr_cadence_review_t *r) {
+        rdr_case_t *c = tx->c;
+        const char *zone;
+        rdr_policy_verdict_t v;
+        vars_buf_t vb;
+        size_t i;
+
+        if (r->sentiment != RDR_SENT_NEGATIVE)
+                return;
+        if ((unsigned)r->reason >= RDR_REASON__CNT ||
+            (unsigned)r->malicious >= RDR_MAL__CNT ||
+            (unsigned)r->review_kind >= RDR_REVIEW_KIND__CNT ||
+            r->rating < 0 || r->rating > 5) {
+                fail(tx, RDR_ERR_INVALID, "%s",
+                     "review: reason, malicious, kind or rating out of range");
+                return;
+        }
+        tx->pol = r->platform ? rdr_policy_set_get(tx->conf->policies,
+                                                   r->platform)
+                              : NULL;
+        if (!tx->pol) {
+                fail(tx, RDR_ERR_INVALID, "no policy for platform '%s'",
+                     r->platform ? r->platform : "");
+                return;
+        }
+        tx->sc = rdr_playbook_store(tx->conf->playbook, r->store_id);
+        memset(c, 0, sizeof(*c));
+        if (copy_id(tx, c->case_id, sizeof(c->case_id), r->case_id,
+                    "case_id", 1) ||
+            copy_id(tx, c->platform, sizeof(c->platform), r->platform,
+                    "platform", 1) ||
+            copy_id(tx, c->store_id, sizeof(c->store_id), r->store_id,
+                    "store_id", 1) ||
+            copy_id(tx, c->review_id, sizeof(c->review_id), r->review_id,
+                    "review_id", 1) ||
+            copy_id(tx, c->order_id, sizeof(c->order_id), r->order_id,
+                    "order_id", 0) ||
+            copy_id(tx, c->buyer_id, sizeof(c->buyer_id), r->buyer_id,
+                    "buyer_id", 0) ||
+            copy_id(tx, c->product_id, sizeof(c->product_id), r->product_id,
+                    "product_id", 0))
+                return;
+        rdr_utf8_copy(c->buyer_name, sizeof(c->buyer_name),
+                      r->buyer_name ? r->buyer_name : "");
+        rdr_utf8_copy(c->language, sizeof(c->language),
+                      r->language && *r->language ? r->language
+                                                  : tx->sc->language);
+        c->zone_source =
+            rdr_localtime_pick_zone(r->buyer_timezone, tx->sc->timezone, &zone);
+        snprintf(c->zone, sizeof(c->zone), "%s", zone);
+        tx->out->zone_fallback = c->zone_source != RDR_ZONE_BUYER;
+        c->review_kind = r->review_kind;
+        c->rating = r->rating;
+        c->reason = r->reason;
+        c->malicious = RDR_MAL_NONE;
+        c->carrier_at_fault = r->carrier_at_fault ? 1 : 0;
+        c->review_at_ms = r->review_at_ms ? r->review_at_ms : tx->now;
+        c->opened_at_ms = tx->now;
+        c->buyer_channel = -1;
+        c->appeal_outcome = -1;
+        c->state = RDR_CASE_STATE_OUTREACH;
+        add_evidence(c, RDR_EVIDENCE_REVIEW, c->review_id, r->text,
+                     c->review_at_ms);
+        for (i = 0; i < r->evidence_cnt; i++)
+                add_evidence_in(c, &r->evidence[i]);
+
+        arm(tx, RDR_STEP_TTL, 1, c->opened_at_ms + tx->sc->case_ttl_ms,
+            &c->ttl_gen);
+
+        /* 1. The public reply, at once, polite whatever the track. */
+        if (check(tx, RDR_ACT_REPLY_PUBLIC, 0, RDR_GROUND_NONE, tx->now,
+                  &v) == RDR_ERR_BLOCKED) {
+                record_block(tx, RDR_STEP_REPLY, 1, v.rule);
+        } else {
+                case_vars(c, &vb);
+                emit(tx, RDR_STEP_REPLY, 1, RDR_ACT_REPLY_PUBLIC,
+                     r->malicious != RDR_MAL_NONE
+                         ? "malicious"
+                         : rdr_reason_names[c->reason],
+                     c->language, v.channel, tx->now, 0, &vb.v);
+        }
+        if (r->malicious != RDR_MAL_NONE) {
+                to_malicious(tx, r->malicious);
+                return;
+        }
+        if (c->carrier_at_fault && c->reason == RDR_REASON_LOGISTICS)
+                try_carrier_appeal(tx);
+        c->next_step = RDR_STEP_FIRST_CONTACT;
+        c->next_attempt = 1;
+        if (r->shipment_paused) {
+                /* Section 7: the delay notice goes first; outreach waits
+                 * for delivery. */
+                c->ship_paused = 1;
+                c->paused_at_ms = tx->now;
+                return;
+        }
+        run_step(tx, RDR_STEP_FIRST_CONTACT, 1);
+}
+
+static void on_timer(tx_t *tx, const rdr_cadence_timer_in_t *t) {
+        rdr_case_t *c = tx->c;
+        rdr_cadence_out_t *out = tx->out;
+        if ((unsigned)t->step >= RDR_STEP__CNT) {
+                fail(tx, RDR_ERR_INVALID, "%s", "timer: unknown step");
+                return;
+        }
+        switch (t->step) {
+        case RDR_STEP_FOLLOW_UP:
+        case RDR_STEP_INCENTIVE:
+        case RDR_STEP_NUDGE:
+                if (!t->gen || t->gen != c->next_gen ||
+                    t->step != c->next_step ||
+                    t->attempt != c->next_attempt ||
+                    c->state != RDR_CASE_STATE_OUTREACH || c->ship_paused) {
+                        out->status = RDR_CADENCE_STALE;
+                        return;
+                }
+                run_step(tx, t->step, t->attempt);
+                return;
+        case RDR_STEP_MOD_CHECK:
+                if (!t->gen || t->gen != c->modchk_gen) {
+                        out->status = RDR_CADENCE_STALE;
+                        return;
+                }
+                c->modchk_gen = 0;
+                /* One reminder, only if the review did not change. */
+                if (c->state != RDR_CASE_STATE_AWAITING_UPDATE ||
+                    c->review_updated_at_ms > c->agreed_at_ms ||
+                    c->mod_reminded || outreach_stopped(c))
+                        return;
+                if (c->ship_paused) {
+                        c->mod_check_held = 1;
+                        return;
+                }
+                send_guide(tx, RDR_STEP_MOD_REMINDER);
+                return;
+        case RDR_STEP_APPEAL_EVIDENCE:
+                if (!t->gen || t->gen != c->appev_gen) {
+                        out->status = RDR_CADENCE_STALE;
+                        return;
+                }
+                c->appev_gen = 0;
+                if (c->state == RDR_CASE_STATE_MALICIOUS) {
+                        vars_buf_t vb;
+                        unsigned need = 0;
+                        rdr_policy_ground(tx->pol, c->appeal_ground, &need,
+                                          NULL);
+                        case_vars(c, &vb);
+                        evidence_names(need & ~evidence_mask(c), vb.evidence,
+                                       sizeof(vb.evidence));
+                        vb.v.v[RDR_PH_EVIDENCE] = vb.evidence;
+                        staff(tx, RDR_STEP_APPEAL_EVIDENCE, 1,
+                              "appeal_evidence", c->appeal_deadline_ms, &vb);
+                }
+                return;
+        case RDR_STEP_APPEAL_END:
+                if (!t->gen || t->gen != c->append_gen) {
+                        out->status = RDR_CADENCE_STALE;
+                        return;
+                }
+                c->append_gen = 0;
+                if (c->state == RDR_CASE_STATE_MALICIOUS)
+                        close_case(tx, RDR_CASE_STATE_CLOSED,
+                                   RDR_CLOSE_APPEAL_EXPIRED);
+                return;
+        case RDR_STEP_TTL:
+                if (!t->gen || t->gen != c->ttl_gen) {
+                        out->status = RDR_CADENCE_STALE;
+                        return;
+                }
+                c->ttl_gen = 0;
+                /* A filed appeal waits for the platform's answer; an
+                 * appeal window that closes with the case names it. */
+                if (c->state == RDR_CASE_STATE_MALICIOUS &&
+                    c->appeal_deadline_ms && tx->now >= c->appeal_deadline_ms)
+                        close_case(tx, RDR_CASE_STATE_CLOSED,
+                                   RDR_CLOSE_APPEAL_EXPIRED);
+                else if (c->state != RDR_CASE_STATE_APPEALED)
+                        close_case(tx, RDR_CASE_STATE_CLOSED,
+                                   RDR_CLOSE_EXPIRED);
+                return;
+        default:
+                out->status = RDR_CADENCE_STALE;
+                return;
+        }
+}
+
+static void on_chat(tx_t *tx, const rdr_cadence_chat_t *ch) {
+        rdr_case_t *c = tx->c;
+        vars_buf_t vb;
+        if ((unsigned)ch->intent >= RDR_INTENT__CNT ||
+            (unsigned)ch->channel >= RDR_CHAN__CNT) {
+                fail(tx, RDR_ERR_INVALID, "%s",
+                     "chat: intent or channel out of range");
+                return;
+        }
+        if (is_final(c->state))
+                return;
+        if (c->state == RDR_CASE_STATE_MALICIOUS ||
+            c->state == RDR_CASE_STATE_APPEALED) {
+                /* No negotiation; a new demand is more evidence. */
+                if (ch->intent != RDR_INTENT_EXTORTION)
+                        return;
+                add_evidence(c, RDR_EVIDENCE_CHAT, ch->ref, ch->text,
+                             ch->sent_at_ms);
+                if (c->state == RDR_CASE_STATE_MALICIOUS)
+                        try_appeal(tx);
+                return;
+        }
+        c->buyer_messages++;
+        c->buyer_channel = (int)ch->channel;
+        switch (ch->intent) {
+        case RDR_INTENT_EXTORTION:
+                add_evidence(c, RDR_EVIDENCE_CHAT, ch->ref, ch->text,
+                             ch->sent_at_ms);
+                to_malicious(tx, RDR_MAL_EXTORTION);
+                return;
+        case RDR_INTENT_REFUSE:
+                close_case(tx, RDR_CASE_STATE_CLOSED, RDR_CLOSE_REFUSED);
+                return;
+        default:
+                break;
+        }
+        /* Any other message: an agent answers within reply_sla, and the
+         * automatic cadence waits. */
+        case_vars(c, &vb);
+        staff(tx, RDR_STEP_BUYER_REPLY, c->buyer_messages, "buyer_reply",
+              tx->now + tx->sc->reply_sla_ms, &vb);
+        pause_cadence(tx);
+        if (c->state == RDR_CASE_STATE_OUTREACH)
+                c->state = RDR_CASE_STATE_PAUSED;
+        if (ch->intent != RDR_INTENT_AGREE || c->agreed)
+                return;
+        c->agreed = 1;
+        c->agreed_at_ms = tx->now;
+        if (c->stop_rule[0])
+                return;
+        send_guide(tx, RDR_STEP_MOD_GUIDE);
+        if (!c->stop_rule[0] && c->modchk_gen)
+                c->state = RDR_CASE_STATE_AWAITING_UPDATE;
+}
+
+static void on_review_updated(tx_t *tx, int rating) {
+        rdr_case_t *c = tx->c;
+        if (rating < 1 || rating > 5) {
+                fail(tx, RDR_ERR_INVALID, "%s", "review: rating out of range");
+                return;
+        }
+        if (is_final(c->state))
+                return;
+        c->rating = rating;
+        c->review_updated_at_ms = tx->now;
+        if (rating >= tx->sc->resolved_rating)
+                close_case(tx, RDR_CASE_STATE_RESOLVED,
+                           RDR_CLOSE_RATING_RAISED);
+}
+
+static void on_ship_resume(tx_t *tx) {
+        rdr_case_t *c = tx->c;
+        if (is_final(c->state) || !c->ship_paused)
+                return;
+        c->ship_paused = 0;
+        if (c->state == RDR_CASE_STATE_OUTREACH)
+                resume_cadence(tx);
+        if (c->mod_check_held && c->state == RDR_CASE_STATE_AWAITING_UPDATE &&
+            !outreach_stopped(c)) {
+                c->mod_check_held = 0;
+                if (c->review_updated_at_ms <= c->agreed_at_ms)
+                        send_guide(tx, RDR_STEP_MOD_REMINDER);
+        }
+        if (c->offer_pending == 2 && !outreach_stopped(c))
+                publish_incentive(tx, contact_at(tx, tx->now));
+}
+
+static void on_offer_decision(tx_t *tx, int approved) {
+        rdr_case_t *c = tx->c;
+        if (c->offer_pending != 1)
+                return;
+        c->offer_pending = 0;
+        if (!approved || outreach_stopped(c) ||
+            (c->state != RDR_CASE_STATE_OUTREACH &&
+             c->state != RDR_CASE_STATE_WAITING))
+                return;
+        if (c->ship_paused) {
+                c->offer_pending = 2; /* published on delivery */
+                return;
+        }
+        publish_incentive(tx, contact_at(tx, tx->now));
+}
+
+static void on_resume(tx_t *tx) {
+        rdr_case_t *c = tx->c;
+        if ((c->state != RDR_CASE_STATE_PAUSED &&
+             c->state != RDR_CASE_STATE_AWAITING_UPDATE) ||
+            c->stop_rule[0])
+                return;
+        c->modchk_gen = 0;
+        c->mod_check_held = 0;
+        c->state = RDR_CASE_STATE_OUTREACH;
+        if (!c->ship_paused)
+                resume_cadence(tx);
+}
+
+static void on_appeal_result(tx_t *tx, rdr_outcome_t outcome) {
+        rdr_case_t *c = tx->c;
+        if ((unsigned)outcome >= RDR_OUTCOME__CNT) {
+                fail(tx, RDR_ERR_INVALID, "%s", "appeal: outcome out of range");
+                return;
+        }
+        if (is_final(c->state) || !c->appeal_filed)
+                return;
+        c->appeal_outcome = (int)outcome;
+        if (outcome == RDR_OUTCOME_ACCEPTED)
+                close_case(tx, RDR_CASE_STATE_RESOLVED,
+                           RDR_CLOSE_APPEAL_ACCEPTED);
+        else if (c->state == RDR_CASE_STATE_APPEALED)
+                close_case(tx, RDR_CASE_STATE_CLOSED,
+                           RDR_CLOSE_APPEAL_REJECTED);
+}
+
+static void dispatch(tx_t *tx, const rdr_cadence_input_t *in) {
+        rdr_case_t *c = tx->c;
+        switch (in->type) {
+        case RDR_CIN_REVIEW_CLASSIFIED:
+                tx->out->status = RDR_CADENCE_DUPLICATE;
+                return;
+        case RDR_CIN_REVIEW_UPDATED:
+                on_review_updated(tx, in->rating);
+                return;
+        case RDR_CIN_REVIEW_REMOVED:
+                if (!is_final(c->state))
+                        close_case(tx, RDR_CASE_STATE_RESOLVED,
+                                   RDR_CLOSE_REMOVED);
+                return;
+        case RDR_CIN_TIMER:
+                on_timer(tx, &in->timer);
+                return;
+        case RDR_CIN_BUYER_CHAT:
+                on_chat(tx, &in->chat);
+                return;
+        case RDR_CIN_SHIPMENT_PAUSE:
+                if (is_final(c->state) || c->ship_paused)
+                        return;
+                pause_cadence(tx);
+                c->ship_paused = 1;
+                return;
+        case RDR_CIN_SHIPMENT_RESUME:
+                on_ship_resume(tx);
+                return;
+        case RDR_CIN_OFFER_DECISION:
+                on_offer_decision(tx, in->approved);
+                return;
+        case RDR_CIN_EVIDENCE:
+                if (is_final(c->state))
+                        return;
+                add_evidence_in(c, &in->evidence);
+                if (c->state == RDR_CASE_STATE_MALICIOUS)
+                        try_appeal(tx);
+                return;
+        case RDR_CIN_APPEAL_RESULT:
+                on_appeal_result(tx, in->outcome);
+                return;
+        case RDR_CIN_RESUME:
+                on_resume(tx);
+                return;
+        default:
+                fail(tx, RDR_ERR_INVALID, "%s", "unknown input type");
+                return;
+        }
+}
+
+rdr_err_t rdr_cadence_apply(const rdr_cadence_conf_t *conf,
+                            const rdr_case_t *cur,
+                            const rdr_cadence_input_t *in, int64_t now_ms,
+                            rdr_case_t *next, rdr_cadence_out_t *out) {
+        rdr_case_t before;
+        tx_t tx;
+
+        if (cur)
+                memcpy(&before, cur, sizeof(before));
+        else
+                memset(&before, 0, sizeof(before));
+        memset(out, 0, sizeof(*out));
+        out->status = RDR_CADENCE_NOOP;
+        out->prev_state = before.state;
+        memcpy(next, &before, sizeof(before));
+        memset(&tx, 0, sizeof(tx));
+        tx.conf = conf;
+        tx.c = next;
+        tx.out = out;
+        tx.now = now_ms;
+
+        if (before.version == 0) {
+                if (in->type == RDR_CIN_REVIEW_CLASSIFIED)
+                        on_open(&tx, &in->review);
+                else
+                        out->status = RDR_CADENCE_NO_CASE;
+        } else {
+                tx.pol = rdr_policy_set_get(conf->policies, before.platform);
+                tx.sc = rdr_playbook_store(conf->playbook, before.store_id);
+                if (!tx.pol || (unsigned)before.state >= RDR_CASE_STATE__CNT)
+                        fail(&tx, RDR_ERR_INVALID,
+                             "case of unknown platform '%s' or state",
+                             before.platform);
+                else
+                        dispatch(&tx, in);
+        }
+
+        if (tx.err || out->status != RDR_CADENCE_NOOP ||
+            !memcmp(&before, next, sizeof(before))) {
+                /* An error, or nothing to write: no effects at all. */
+                char errstr[sizeof(out->errstr)];
+                rdr_cadence_status_t status = out->status;
+                memcpy(errstr, out->errstr, sizeof(errstr));
+                memcpy(next, &before, sizeof(before));
+                memset(out, 0, sizeof(*out));
+                out->status = status;
+                out->prev_state = before.state;
+                memcpy(out->errstr, errstr, sizeof(errstr));
+                return tx.err;
+        }
+        out->status = RDR_CADENCE_APPLIED;
+        next->version = before.version + 1;
+        next->updated_at_ms = now_ms;
+        if (before.state == RDR_CASE_STATE_NONE) {
+                out->has_case_event = 1;
+                out->case_event = RDR_CASE_OPENED;
+        } else if (is_final(next->state) && !is_final(before.state)) {
+                out->has_case_event = 1;
+                out->case_event = RDR_CASE_CLOSED;
+        } else if (next->state != before.state) {
+                out->has_case_event = 1;
+                out->case_event = RDR_CASE_STATE_CHANGED;
+        }
+        return RDR_OK;
+}
+
+/* ---- messages --------------------------------------------------------- */
+
+void rdr_cadence_action_msg(const rdr_case_t *c,
+                            const rdr_cadence_action_t *a,
+                            rdr_evidence_t *ev, rdr_action_msg_t *am) {
+        int i;
+        memset(am, 0, sizeof(*am));
+        am->action_id = a->action_id;
+        am->kind = a->kind;
+        am->case_id = c->case_id;
+        am->platform = c->platform;
+        am->store_id = c->store_id;
+        am->buyer_id = c->buyer_id;
+        am->order_id = c->order_id;
+        am->review_id = c->review_id;
+        am->channel = a->channel;
+        am->language = a->language;
+        am->template_id = a->template_id;
+        am->message = a->message;
+        if (a->has_offer && (a->offer.type == RDR_OFFER_PARTIAL_REFUND ||
+                             a->offer.type == RDR_OFFER_COUPON)) {
+                am->has_offer = 1;
+                am->offer.amount_minor = a->offer.amount_minor;
+                memcpy(am->offer.currency, a->offer.currency,
+                       sizeof(am->offer.currency));
+        }
+        for (i = 0; i < a->evidence_cnt && i < c->evidence_cnt; i++) {
+                ev[i].kind = rdr_evidence_kind_names[c->evidence[i].kind];
+                ev[i].ref = c->evidence[i].ref;
+                ev[i].text = c->evidence[i].text;
+                ev[i].at_ms = c->evidence[i].at_ms;
+        }
+        am->evidence = i ? ev : NULL;
+        am->evidence_cnt = (size_t)i;
+        am->due_at_ms = a->due_at_ms;
+        am->deadline_at_ms = a->deadline_at_ms;
+        am->created_at_ms = a->created_at_ms;
+}
+
+static int parse_ll(const char *s, size_t len, long long min, long long max,
+                    long long *out) {
+        char buf[32], *end;
+        long long v;
+        if (!len || len >= sizeof(buf))
+                return -1;
+        memcpy(buf, s, len);
+        buf[len] = '\0';
+        errno = 0;
+        v = strtoll(buf, &end, 10);
+        if (errno || *end || v < min || v > max)
+                return -1;
+        *out = v;
+        return 0;
+}
+
+rdr_err_t rdr_cadence_timer_parse(const char *timer_id, char *case_id,
+                                  size_t size, rdr_cadence_timer_in_t *t) {
+        const char *p3 = strrchr(timer_id, ':'), *p2, *p1;
+        long long gen, attempt;
+        int step;
+        if (!p3 || p3 == timer_id)
+                return RDR_ERR_INVALID;
+        for (p2 = p3 - 1; p2 > timer_id && *p2 != ':'; p2--)
+                ;
+        for (p1 = p2 - 1; p1 > timer_id && *p1 != ':'; p1--)
+                ;
+        if (*p2 != ':' || *p1 != ':' || p1 == timer_id)
+                return RDR_ERR_INVALID;
+        if (parse_ll(p3 + 1, strlen(p3 + 1), 1, 0xffffffffLL, &gen) ||
+            parse_ll(p2 + 1, (size_t)(p3 - p2 - 1), 0, 1000000, &attempt))
+                return RDR_ERR_INVALID;
+        step = rdr_enum_parse(rdr_step_names, RDR_STEP__CNT, p1 + 1,
+                              (size_t)(p2 - p1 - 1));
+        if (step <= RDR_STEP_NONE)
+                return RDR_ERR_INVALID;
+        if (case_id) {
+                size_t n = (size_t)(p1 - timer_id);
+                if (n >= size)
+                        return RDR_ERR_INVALID;
+                memcpy(case_id, timer_id, n);
+                case_id[n] = '\0';
+        }
+        t->step = (rdr_step_t)step;
+        t->attempt = (int)attempt;
+        t->gen = (unsigned)gen;
+        return RDR_OK;
+}
+
+/* ---- the case as a hash ----------------------------------------------- */
+
+typedef enum ftype_e { F_STR, F_INT, F_UINT, F_LL, F_I64, F_ENUM } ftype_t;
+
+typedef struct field_s {
+        const char *name;
+        ftype_t type;
+        size_t off, size;          /* size: F_STR capacity */
+        const char *const *names;  /* F_ENUM */
+        int cnt;
+        long long min, max;        /* F_INT and F_LL */
+} field_t;
+
+#define CF(n, t, f) {n, t, offsetof(rdr_case_t, f), sizeof(((rdr_case_t *)0)->f), NULL, 0, 0, 0}
+#define CS(f) CF(#f, F_STR, f)
+#define CI(f, lo, hi) {#f, F_INT, offsetof(rdr_case_t, f), 0, NULL, 0, lo, hi}
+#define CU(f) CF(#f, F_UINT, f)
+#define CT(f) CF(#f, F_I64, f)
+#define CE(f, tbl, n) {#f, F_ENUM, offsetof(rdr_case_t, f), 0, tbl, n, 0, 0}
+
+static const field_t case_fields[] = {
+    {"version", F_LL, offsetof(rdr_case_t, version), 0, NULL, 0, 0,
+     0x7fffffffffffffffLL},
+    CE(state, rdr_case_state_names, RDR_CASE_STATE__CNT),
+    CE(close_reason, rdr_close_reason_names, RDR_CLOSE__CNT),
+    CS(stop_rule),
+    CS(case_id),
+    CS(platform),
+    CS(store_id),
+    CS(review_id),
+    CS(order_id),
+    CS(buyer_id),
+    CS(product_id),
+    CS(buyer_name),
+    CE(review_kind, rdr_review_kind_names, RDR_REVIEW_KIND__CNT),
+    CS(language),
+    CS(zone),
+    CE(zone_source, rdr_zone_source_names, RDR_ZONE__CNT),
+    CI(rating, 0, 5),
+    CE(reason, rdr_reason_names, RDR_REASON__CNT),
+    CE(malicious, rdr_malicious_names, RDR_MAL__CNT),
+    CI(carrier_at_fault, 0, 1),
+    CT(review_at_ms),
+    CT(opened_at_ms),
+    CT(updated_at_ms),
+    CT(closed_at_ms),
+    CT(review_updated_at_ms),
+    CE(next_step, rdr_step_names, RDR_STEP__CNT),
+    CI(next_attempt, 0, 1000000),
+    CT(next_at_ms),
+    CT(last_due_ms),
+    CT(shift_ms),
+    CT(paused_at_ms),
+    CI(ship_paused, 0, 1),
+    CI(review_messages, 0, 1000000),
+    CI(modify_requests, 0, 1000000),
+    CI(nudges, 0, 1000000),
+    CI(buyer_messages, 0, 1000000),
+    CI(buyer_channel, -1, RDR_CHAN__CNT - 1),
+    CI(agreed, 0, 1),
+    CT(agreed_at_ms),
+    CI(mod_reminded, 0, 1),
+    CI(mod_check_held, 0, 1),
+    CI(offer_pending, 0, 2),
+    {"offer.type", F_ENUM, offsetof(rdr_case_t, offer.type), 0,
+     rdr_offer_type_names, RDR_OFFER__CNT, 0, 0},
+    {"offer.amount_minor", F_LL, offsetof(rdr_case_t, offer.amount_minor), 0,
+     NULL, 0, 0, 1000000000000LL},
+    {"offer.currency", F_STR, offsetof(rdr_case_t, offer.currency),
+     RDR_CURRENCY_MAX, NULL, 0, 0, 0},
+    {"offer.percent", F_INT, offsetof(rdr_case_t, offer.percent), 0, NULL, 0,
+     0, 100},
+    CE(appeal_ground, rdr_ground_names, RDR_GROUND__CNT),
+    CI(appeal_filed, 0, 1000),
+    CT(appeal_deadline_ms),
+    CI(appeal_outcome, -1, RDR_OUTCOME__CNT - 1),
+    CU(timer_seq),
+    CU(next_gen),
+    CU(modchk_gen),
+    CU(appev_gen),
+    CU(append_gen),
+    CU(ttl_gen),
+    CI(blocked_total, 0, 0x7fffffff),
+    CI(blocked_cnt, 0, RDR_CASE_BLOCKED_MAX),
+    CI(evidence_cnt, 0, RDR_CASE_EVIDENCE_MAX),
+};
+
+#define BF(n, t, f, sz) {n, t, offsetof(rdr_case_block_t, f), sz, NULL, 0, 0, 0}
+static const field_t block_fields[] = {
+    {"step", F_ENUM, offsetof(rdr_case_block_t, step), 0, rdr_step_names,
+     RDR_STEP__CNT, 0, 0},
+    {"attempt", F_INT, offsetof(rdr_case_block_t, attempt), 0, NULL, 0, 0,
+     1000000},
+    BF("rule", F_STR, rule, RDR_RULE_MAX),
+    BF("at_ms", F_I64, at_ms, 0),
+};
+
+#define EF(n, t, f, sz) {n, t, offsetof(rdr_case_evidence_t, f), sz, NULL, 0, 0, 0}
+static const field_t evidence_fields[] = {
+    {"kind", F_ENUM, offsetof(rdr_case_evidence_t, kind), 0,
+     rdr_evidence_kind_names, RDR_EVIDENCE__CNT, 0, 0},
+    EF("ref", F_STR, ref, RDR_CASE_STR_MAX),
+    EF("text", F_STR, text, RDR_EVIDENCE_TEXT_MAX),
+    EF("at_ms", F_I64, at_ms, 0),
+};
+
+#define NFIELDS(t) (sizeof(t) / sizeof((t)[0]))
+
+/* Call cb for each field of table at base, names prefixed. */
+static int emit_fields(const field_t *tbl, size_t n, const void *base,
+                       const char *prefix, rdr_case_field_cb_t *cb,
+                       void *opaque) {
+        char name[64], num[32];
+        size_t i;
+        for (i = 0; i < n; i++) {
+                const field_t *f = &tbl[i];
+                const char *p = (const char *)base + f->off;
+                const char *val = num;
+                int iv;
+                unsigned uv;
+                long long llv;
+                int64_t i64;
+                snprintf(name, sizeof(name), "%s%s", prefix, f->name);
+                switch (f->type) {
+                case F_STR:
+                        val = p;
+                        break;
+                case F_INT:
+                        memcpy(&iv, p, sizeof(iv));
+                        snprintf(num, sizeof(num), "%d", iv);
+                        break;
+                case F_UINT:
+                        memcpy(&uv, p, sizeof(uv));
+                        snprintf(num, sizeof(num), "%u", uv);
+                        break;
+                case F_LL:
+                        memcpy(&llv, p, sizeof(llv));
+                        snprintf(num, sizeof(num), "%lld", llv);
+                        break;
+                case F_I64:
+                        memcpy(&i64, p, sizeof(i64));
+                        snprintf(num, sizeof(num), "%lld", (long long)i64);
+                        break;
+                case F_ENUM:
+                        memcpy(&iv, p, sizeof(iv));
+                        val = iv >= 0 && iv < f->cnt ? f->names[iv] : "";
+                        break;
+                }
+                if (cb(opaque, name, val, strlen(val)))
+                        return -1;
+        }
+        return 0;
+}
+
+rdr_err_t rdr_case_to_fields(const rdr_case_t *c, rdr_case_field_cb_t *cb,
+                             void *opaque) {
+        char prefix[32];
+        int i;
+        if (emit_fields(case_fields, NFIELDS(case_fields), c, "", cb, opaque))
+                return RDR_ERR_INTERNAL;
+        for (i = 0; i < c->blocked_cnt && i < RDR_CASE_BLOCKED_MAX; i++) {
+                snprintf(prefix, sizeof(prefix), "blocked.%d.", i);
+                if (emit_fields(block_fields, NFIELDS(block_fields),
+                                &c->blocked[i], prefix, cb, opaque))
+                        return RDR_ERR_INTERNAL;
+        }
+        for (i = 0; i < c->evidence_cnt && i < RDR_CASE_EVIDENCE_MAX; i++) {
+                snprintf(prefix, sizeof(prefix), "evidence.%d.", i);
+                if (emit_fields(evidence_fields, NFIELDS(evidence_fields),
+                                &c->evidence[i], prefix, cb, opaque))
+                        return RDR_ERR_INTERNAL;
+        }
+        return RDR_OK;
+}
+
+size_t rdr_case_field_count(const rdr_case_t *c) {
+        size_t nb = c->blocked_cnt > 0 ? (size_t)c->blocked_cnt : 0;
+        size_t ne = c->evidence_cnt > 0 ? (size_t)c->evidence_cnt : 0;
+        if (nb > RDR_CASE_BLOCKED_MAX)
+                nb = RDR_CASE_BLOCKED_MAX;
+        if (ne > RDR_CASE_EVIDENCE_MAX)
+                ne = RDR_CASE_EVIDENCE_MAX;
+        return NFIELDS(case_fields) + nb * NFIELDS(block_fields) +
+               ne * NFIELDS(evidence_fields);
+}
+
+static rdr_err_t set_one(const field_t *f, void *base, const char *field,
+                         const char *value, size_t len, char *errstr,
+                         size_t errstr_size) {
+        char *p = (char *)base + f->off;
+        long long v;
+        int e;
+        switch (f->type) {
+        case F_STR:
+                if (len >= f->size || memchr(value, '\0', len))
+                        goto bad;
+                memcpy(p, value, len);
+                memset(p + len, 0, f->size - len);
+                return RDR_OK;
+        case F_ENUM:
+                e = len ? rdr_enum_parse(f->names, f->cnt, value, len) : 0;
+                if (e < 0)
+                        goto bad;
+                memcpy(p, &e, sizeof(e));
+                return RDR_OK;
+        case F_INT:
+                if (parse_ll(value, len, f->min, f->max, &v))
+                        goto bad;
+                e = (int)v;
+                memcpy(p, &e, sizeof(e));
+                return RDR_OK;
+        case F_UINT: {
+                unsigned u;
+                if (parse_ll(value, len, 0, 0xffffffffLL, &v))
+                        goto bad;
+                u = (unsigned)v;
+                memcpy(p, &u, sizeof(u));
+                return RDR_OK;
+        }
+        case F_LL:
+                if (parse_ll(value, len, f->min, f->max, &v))
+                        goto bad;
+                memcpy(p, &v, sizeof(v));
+                return RDR_OK;
+        case F_I64: {
+                int64_t t;
+                if (parse_ll(value, len, -0x7fffffffffffffffLL,
+                             0x7fffffffffffffffLL, &v))
+                        goto bad;
+                t = v;
+                memcpy(p, &t, sizeof(t));
+                return RDR_OK;
+        }
+        }
+bad:
+        snprintf(errstr, errstr_size, "case field '%s': bad value '%.*s'",
+                 field, (int)(len > 40 ? 40 : len), value);
+        return RDR_ERR_INVALID;
+}
+
+static const field_t *find_field(const field_t *tbl, size_t n,
+                                 const char *name) {
+        size_t i;
+        for (i = 0; i < n; i++)
+                if (!strcmp(tbl[i].name, name))
+                        return &tbl[i];
+        return NULL;
+}
+
+rdr_err_t rdr_case_set_field(rdr_case_t *c, const char *field,
+                             const char *value, size_t len, char *errstr,
+                             size_t errstr_size) {
+        const field_t *f;
+        const char *rest;
+        char *end;
+        long idx;
+        int blocks = !strncmp(field, "blocked.", 8);
+        if (!blocks && strncmp(field, "evidence.", 9)) {
+                f = find_field(case_fields, NFIELDS(case_fields), field);
+                return f ? set_one(f, c, field, value, len, errstr,
+                                   errstr_size)
+                         : RDR_OK;
+        }
+        rest = field + (blocks ? 8 : 9);
+        errno = 0;
+        idx = strtol(rest, &end, 10);
+        if (errno || end == rest || *end != '.' || idx < 0 ||
+            idx >= (blocks ? RDR_CASE_BLOCKED_MAX : RDR_CASE_EVIDENCE_MAX)) {
+                snprintf(errstr, errstr_size, "case field '%s': bad index",
+                         field);
+                return RDR_ERR_INVALID;
+        }
+        if (blocks) {
+                f = find_field(block_fields, NFIELDS(block_fields), end + 1);
+                return f ? set_one(f, &c->blocked[idx], field, value, len,
+                                   errstr, errstr_size)
+                         : RDR_OK;
+        }
+        f = find_field(evidence_fields, NFIELDS(evidence_fields), end + 1);
+        return f ? set_one(f, &c->evidence[idx], field, value, len, errstr,
+                           errstr_size)
+                 : RDR_OK;
+}
+
+rdr_err_t rdr_case_from_fields(rdr_case_t *c, size_t n,
+                               const char *const *fields,
+                               const char *const *values, const size_t *lens,
+                               char *errstr, size_t errstr_size) {
+        size_t i;
+        memset(c, 0, sizeof(*c));
+        for (i = 0; i < n; i++) {
+                rdr_err_t err = rdr_case_set_field(c, fields[i], values[i],
+                                                   lens[i], errstr,
+                                                   errstr_size);
+                if (err)
+                        return err;
+        }
+        return RDR_OK;
+}
