@@ -60,6 +60,13 @@ static json_t *log_string(const char *s) {
 }
 
 static void log_emit(rdr_loglevel_t level, const char *event,
+                     const char *const *kv, const char *fmt, va_list ap)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 4, 0)))
+#endif
+    ;
+
+static void log_emit(rdr_loglevel_t level, const char *event,
                      const char *const *kv, const char *fmt, va_list ap) {
         char msg[2048], ts[96];
         struct timeval tv;
