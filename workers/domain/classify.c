@@ -147,7 +147,11 @@ typedef struct clause_s {
 static void clause_flush(const rdr_clf_conf_t *conf, clause_t *cl,
                          scores_t *sc) {
         size_t r;
-        if (cl->cues && cl->sentiment <= 0) {
+        if (!cl->cues) {
+                cl->sentiment = 0;
+                return; /* nothing to keep or to clear */
+        }
+        if (cl->sentiment <= 0) {
                 for (r = 0; r < RDR_REASON__CNT; r++) {
                         if (cl->reason[r] <= 0)
                                 continue;
@@ -175,7 +179,8 @@ static void score_pass(const rdr_classifier_t *clf, const rdr_clf_text_t *t,
         for (i = 0; i < RDR_REASON__CNT; i++)
                 sc->reason_first[i] = UINT32_MAX;
         memset(&cl, 0, sizeof(cl));
-        clause_flush(conf, &cl, sc); /* sets the first[] markers */
+        for (i = 0; i < RDR_REASON__CNT; i++)
+                cl.first[i] = UINT32_MAX;
         for (i = 0; i < t->occ_cnt; i++) {
                 const rdr_clf_occ_t *o = &t->occ[i];
                 const rdr_clf_node_t *nd = &clf->nodes[o->node];

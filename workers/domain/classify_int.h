@@ -14,6 +14,7 @@
 #define RDR_CLF_LANG_ANY 0xff  /* entry of lexicons/common.yaml */
 #define RDR_CLF_MAX_OCC 2048   /* matches kept per text; the rest is ignored */
 #define RDR_CLF_MAX_PHRASE 256 /* bytes of a normalized phrase */
+#define RDR_CLF_MAX_NODES 0xFFFFFFu /* trie nodes (keys fit 32 bits) */
 
 /* What a phrase tells. */
 typedef enum rdr_clf_kind_e {
@@ -101,12 +102,12 @@ struct rdr_classifier_s {
         int lang_zh;   /* index of "zh", or -1 */
         int lang_es;   /* index of "es", or -1: accents count for it */
         int lang_latin_fallback; /* index, or -1 */
-        /* Trie: node 0 is the root. Edges in an open-addressing table keyed
-         * by (node << 8 | byte) + 1. */
+        /* Trie: node 0 is the root. Edges in one open-addressing table of
+         * (child << 32 | key), key = (node << 8 | byte) + 1, so that a probe
+         * touches one cache line; 0 is an empty slot. */
         rdr_clf_node_t *nodes;
         size_t nodes_cnt;
-        uint64_t *edge_keys;
-        uint32_t *edge_vals;
+        uint64_t *edges;
         size_t edge_mask; /* table size - 1 (a power of two) */
         uint32_t root_child[256]; /* the root's edges, for speed */
         rdr_clf_entry_t *entries;

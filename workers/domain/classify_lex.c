@@ -304,45 +304,32 @@ typedef struct builder_s {
         size_t pend_cnt, pend_size;
 } builder_t;
 
-static int edges_put(rdr_classifier_t *clf, uint64_t key, uint32_t val) {
-        size_t h = (size_t)((key * 0x9E3779B97F4A7C15ull) >> 32) & clf->edge_mask;
-        while (clf->edge_keys[h]) {
-                if (clf->edge_keys[h] == key) {
-                        clf->edge_vals[h] = val;
-                        return 0;
-                }
+static void edges_put(rdr_classifier_t *clf, uint32_t key, uint32_t val) {
+        size_t h = (size_t)((key * 0x9E3779B1u) >> 8) & clf->edge_mask;
+        while (clf->edges[h] && (uint32_t)clf->edges[h] != key)
                 h = (h + 1) & clf->edge_mask;
-        }
-        clf->edge_keys[h] = key;
-        clf->edge_vals[h] = val;
-        return 1;
+        clf->edges[h] = ((uint64_t)val << 32) | key;
 }
 
 static int edges_grow(builder_t *b) {
         rdr_classifier_t *clf = b->clf;
         size_t old_size = clf->edge_mask + 1, i;
-        size_t new_size = old_size * 2;
-        uint64_t *ok = clf->edge_keys;
-        uint32_t *ov = clf->edge_vals;
-        uint64_t *nk = calloc(new_size, sizeof(*nk));
-        uint32_t *nv = calloc(new_size, sizeof(*nv));
-        if (!nk || !nv) {
-                free(nk);
-                free(nv);
+        uint64_t *old = clf->edges;
+        uint64_t *nw = calloc(old_size * 2, sizeof(*nw));
+        if (!nw)
                 return -1;
-        }
-        clf->edge_keys = nk;
-        clf->edge_vals = nv;
-        clf->edge_mask = new_size - 1;
+        clf->edges = nw;
+        clf->edge_mask = old_size * 2 - 1;
         for (i = 0; i < old_size; i++)
-                if (ok[i])
-                        edges_put(clf, ok[i], ov[i]);
-        free(ok);
-        free(ov);
+                if (old[i])
+                        edges_put(clf, (uint32_t)old[i],
+                                  (uint32_t)(old[i] >> 32));
+        free(old);
         return 0;
 }
 
-/* Inserts the normalized phrase; returns its terminal node, or 0 on ENOMEM. */
+/* Inserts the normalized phrase; returns its terminal node, or 0 when out
+ * of memory or of node numbers. */
 static uint32_t trie_insert(builder_t *b, const char *norm, size_t len) {
         rdr_classifier_t *clf = b->clf;
         uint32_t node = 0;
@@ -351,6 +338,8 @@ static uint32_t trie_insert(builder_t *b, const char *norm, size_t len) {
                 uint32_t child = rdr_clf_trie_child(clf, node,
                                                     (unsigned char)norm[i]);
                 if (!child) {
+                        if (clf->nodes_cnt >= RDR_CLF_MAX_NODES)
+                                return 0;
                         if (clf->nodes_cnt == b->nodes_size) {
                                 size_t ns = b->nodes_size * 2;
                                 rdr_clf_node_t *nn =
@@ -367,8 +356,7 @@ static uint32_t trie_insert(builder_t *b, const char *norm, size_t len) {
                         clf->nodes[child].ent_off = 0;
                         clf->nodes[child].ent_cnt = 0;
                         edges_put(clf,
-                                  (((uint64_t)node << 8) |
-                                   (unsigned char)norm[i]) + 1,
+                                  ((node << 8) | (unsigned char)norm[i]) + 1,
                                   child);
                         b->edges_cnt++;
                 }
@@ -459,7 +447,8 @@ static rdr_err_t add_phrase(builder_t *b, const rdr_yaml_t *node,
         tnode = trie_insert(b, norm, nl);
         if (!tnode)
                 return rdr_yaml_error(node, what, errstr, errstr_size,
-                                      "out of memory");
+                                      "out of memory, or more than %u trie "
+                                      "nodes", RDR_CLF_MAX_NODES);
         if (b->pend_cnt == b->pend_size) {
                 size_t ns = b->pend_size ? b->pend_size * 2 : 1024;
                 pend_t *np = realloc(b->pend, ns * sizeof(*np));
@@ -784,9 +773,8 @@ rdr_classifier_t *rdr_classifier_new(const char *configs_dir, char *errstr,
         b.clf = clf;
         b.nodes_size = 1024;
         clf->nodes = calloc(b.nodes_size, sizeof(*clf->nodes));
-        clf->edge_keys = calloc(2048, sizeof(*clf->edge_keys));
-        clf->edge_vals = calloc(2048, sizeof(*clf->edge_vals));
-        if (!clf->nodes || !clf->edge_keys || !clf->edge_vals) {
+        clf->edges = calloc(2048, sizeof(*clf->edges));
+        if (!clf->nodes || !clf->edges) {
                 snprintf(errstr, errstr_size, "out of memory");
                 goto err;
         }
@@ -840,8 +828,7 @@ void rdr_classifier_destroy(rdr_classifier_t *clf) {
         if (!clf)
                 return;
         free(clf->nodes);
-        free(clf->edge_keys);
-        free(clf->edge_vals);
+        free(clf->edges);
         free(clf->entries);
         free(clf);
 }

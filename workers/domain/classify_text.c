@@ -133,7 +133,7 @@ typedef struct norm_out_s {
 
 /* Appends bytes of one character of class cls; starts a new token (with a
  * space) unless it continues a word or a Han run. Returns -1 when full. */
-static int emit(norm_out_t *no, int cls, const char *bytes, size_t n) {
+static inline int emit(norm_out_t *no, int cls, const char *bytes, size_t n) {
         int joins = (cls == C_WORD && no->prev == C_WORD) ||
                     (cls == C_HAN && no->prev == C_HAN);
         if (no->len + n + 2 > no->cap)
@@ -390,13 +390,13 @@ size_t rdr_clf_phrase_normalize(const char *phrase, char *out, size_t out_size,
 
 uint32_t rdr_clf_trie_child(const rdr_classifier_t *clf, uint32_t node,
                             unsigned char byte) {
-        uint64_t key = (((uint64_t)node << 8) | byte) + 1;
-        size_t h = (size_t)((key * 0x9E3779B97F4A7C15ull) >> 32) & clf->edge_mask;
+        uint32_t key = ((node << 8) | byte) + 1;
+        size_t h = (size_t)((key * 0x9E3779B1u) >> 8) & clf->edge_mask;
         for (;;) {
-                uint64_t k = clf->edge_keys[h];
-                if (k == key)
-                        return clf->edge_vals[h];
-                if (!k)
+                uint64_t e = clf->edges[h];
+                if ((uint32_t)e == key)
+                        return (uint32_t)(e >> 32);
+                if (!e)
                         return 0;
                 h = (h + 1) & clf->edge_mask;
         }
