@@ -67,13 +67,13 @@ static int setup(void **state) {
         pb = rdr_playbook_load_file(path, errstr, sizeof(errstr));
         unlink(path);
         if (pb)
-                pols = rdr_policy_set_load_dir(
-                    RDR_SOURCE_DIR "/configs/platforms", errstr,
-                    sizeof(errstr));
+                pols =
+                    rdr_policy_set_load_dir(RDR_SOURCE_DIR "/configs/platforms",
+                                            errstr, sizeof(errstr));
         if (pols)
-                tpls = rdr_template_set_load_dir(
-                    RDR_SOURCE_DIR "/configs/templates", "en", errstr,
-                    sizeof(errstr));
+                tpls = rdr_template_set_load_dir(RDR_SOURCE_DIR
+                                                 "/configs/templates",
+                                                 "en", errstr, sizeof(errstr));
         if (!tpls) {
                 fprintf(stderr, "%s\n", errstr);
                 return -1;
@@ -187,10 +187,10 @@ static rdr_cadence_status_t apply(sim_t *s, const rdr_cadence_input_t *in,
                 rdr_cadence_timer_in_t t;
                 char case_id[RDR_CASE_ID_MAX];
                 assert_true(s->timers_cnt < SIM_TIMERS_MAX);
-                assert_int_equal(rdr_cadence_timer_parse(
-                                     out->timers[i].timer_id, case_id,
-                                     sizeof(case_id), &t),
-                                 RDR_OK);
+                assert_int_equal(
+                    rdr_cadence_timer_parse(out->timers[i].timer_id, case_id,
+                                            sizeof(case_id), &t),
+                    RDR_OK);
                 assert_string_equal(case_id, s->c.case_id);
                 assert_int_equal(t.step, out->timers[i].step);
                 assert_int_equal(t.gen, out->timers[i].gen);
@@ -209,8 +209,9 @@ static void run_until(sim_t *s, int64_t t_end) {
                 rdr_cadence_input_t in;
                 for (i = 0; i < s->timers_cnt; i++)
                         if (s->timers[i].fire_at_ms <= t_end &&
-                            (best == SIZE_MAX || s->timers[i].fire_at_ms <
-                                                     s->timers[best].fire_at_ms))
+                            (best == SIZE_MAX ||
+                             s->timers[i].fire_at_ms <
+                                 s->timers[best].fire_at_ms))
                                 best = i;
                 if (best == SIZE_MAX)
                         return;
@@ -697,8 +698,7 @@ static void test_buyer_message_pauses(void **state) {
         assert_int_equal(s->c.state, RDR_CASE_STATE_OUTREACH);
         assert_true(s->c.shift_ms == 8 * DAY);
         run_until(s, t0 + 15 * DAY + HOUR);
-        assert_true(find(s, "cs_test:follow_up:1")->due_at_ms ==
-                    t0 + 15 * DAY);
+        assert_true(find(s, "cs_test:follow_up:1")->due_at_ms == t0 + 15 * DAY);
         /* A second message makes a second staff review. */
         apply(s, &q, t0 + 15 * DAY + 2 * HOUR);
         assert_string_equal(s->out.actions[0].action_id,
@@ -733,12 +733,12 @@ static void test_replay_is_identical(void **state) {
         t.timer.step = RDR_STEP_FOLLOW_UP;
         t.timer.attempt = 1;
         t.timer.gen = s->c.next_gen;
-        assert_int_equal(rdr_cadence_apply(&conf, &s->c, &t, t0 + 7 * DAY,
-                                           &n1, &o1),
-                         RDR_OK);
-        assert_int_equal(rdr_cadence_apply(&conf, &s->c, &t, t0 + 7 * DAY,
-                                           &n2, &o2),
-                         RDR_OK);
+        assert_int_equal(
+            rdr_cadence_apply(&conf, &s->c, &t, t0 + 7 * DAY, &n1, &o1),
+            RDR_OK);
+        assert_int_equal(
+            rdr_cadence_apply(&conf, &s->c, &t, t0 + 7 * DAY, &n2, &o2),
+            RDR_OK);
         assert_memory_equal(&n1, &n2, sizeof(n1));
         assert_memory_equal(&o1, &o2, sizeof(o1));
         assert_string_equal(o1.actions[0].action_id, "cs_test:follow_up:1");
@@ -793,8 +793,7 @@ static void test_stale_timers(void **state) {
         /* The step the case has moved past. */
         assert_int_equal(apply(s, &t, t0 + 7 * DAY + 1), RDR_CADENCE_STALE);
         /* Inputs without a case. */
-        assert_int_equal(rdr_cadence_apply(&conf, NULL, &t, t0, &s->c,
-                                           &s->out),
+        assert_int_equal(rdr_cadence_apply(&conf, NULL, &t, t0, &s->c, &s->out),
                          RDR_OK);
         assert_int_equal(s->out.status, RDR_CADENCE_NO_CASE);
         free(s);
@@ -952,13 +951,10 @@ static void test_shipment_pause_at_open(void **state) {
                     t0 + 5 * DAY);
         assert_true(s->c.shift_ms == 5 * DAY);
         run_until(s, t0 + 13 * DAY);
-        assert_true(find(s, "cs_test:follow_up:1")->due_at_ms ==
-                    t0 + 12 * DAY);
-        assert_true(find(s, "cs_test:incentive:1")->due_at_ms ==
-                    t0 + 13 * DAY);
+        assert_true(find(s, "cs_test:follow_up:1")->due_at_ms == t0 + 12 * DAY);
+        assert_true(find(s, "cs_test:incentive:1")->due_at_ms == t0 + 13 * DAY);
         /* Delivered twice: nothing. */
-        assert_int_equal(apply(s, &delivered, t0 + 13 * DAY),
-                         RDR_CADENCE_NOOP);
+        assert_int_equal(apply(s, &delivered, t0 + 13 * DAY), RDR_CADENCE_NOOP);
         free(s);
 }
 
@@ -978,8 +974,7 @@ static void test_shipment_pause_mid_cadence(void **state) {
         assert_int_equal(count_outreach(s), 1);
         apply(s, &delivered, t0 + 10 * DAY);
         run_until(s, t0 + 11 * DAY + HOUR);
-        assert_true(find(s, "cs_test:follow_up:1")->due_at_ms ==
-                    t0 + 11 * DAY);
+        assert_true(find(s, "cs_test:follow_up:1")->due_at_ms == t0 + 11 * DAY);
         free(s);
 }
 
@@ -993,8 +988,7 @@ static void test_carrier_at_fault_amazon(void **state) {
             review("amazon", "demo-amazon-us", "America/New_York", "en",
                    RDR_REASON_LOGISTICS, RDR_MAL_NONE, t0);
         rdr_evidence_t ev = {"shipment", "trk-1",
-                             "carrier scan gap of 9 days, carrier at fault",
-                             0};
+                             "carrier scan gap of 9 days, carrier at fault", 0};
         const rdr_cadence_action_t *a;
         (void)state;
         in.review.carrier_at_fault = 1;
@@ -1178,8 +1172,8 @@ static void test_not_a_case(void **state) {
         sim_t *s = sim_new();
         int64_t t0 = utc(2026, 6, 1, 2, 0);
         rdr_cadence_input_t in =
-            review("taobao", "tb-store", "Asia/Shanghai", "zh",
-                   RDR_REASON_NONE, RDR_MAL_NONE, t0);
+            review("taobao", "tb-store", "Asia/Shanghai", "zh", RDR_REASON_NONE,
+                   RDR_MAL_NONE, t0);
         rdr_cadence_input_t up = simple(RDR_CIN_REVIEW_UPDATED);
         (void)state;
         in.review.sentiment = RDR_SENT_POSITIVE;
@@ -1189,17 +1183,17 @@ static void test_not_a_case(void **state) {
         /* Invalid inputs are errors, with the case untouched. */
         in = review("myspace", "tb-store", NULL, "en", RDR_REASON_OTHER,
                     RDR_MAL_NONE, t0);
-        assert_int_equal(rdr_cadence_apply(&conf, NULL, &in, t0, &s->c,
-                                           &s->out),
-                         RDR_ERR_INVALID);
+        assert_int_equal(
+            rdr_cadence_apply(&conf, NULL, &in, t0, &s->c, &s->out),
+            RDR_ERR_INVALID);
         assert_non_null(strstr(s->out.errstr, "myspace"));
         assert_int_equal(s->c.version, 0);
         in = review("taobao", "tb-store", NULL, "en", RDR_REASON_OTHER,
                     RDR_MAL_NONE, t0);
         in.review.review_id = "";
-        assert_int_equal(rdr_cadence_apply(&conf, NULL, &in, t0, &s->c,
-                                           &s->out),
-                         RDR_ERR_INVALID);
+        assert_int_equal(
+            rdr_cadence_apply(&conf, NULL, &in, t0, &s->c, &s->out),
+            RDR_ERR_INVALID);
         free(s);
 }
 
@@ -1217,21 +1211,21 @@ static void test_case_fields(void **state) {
         roundtrip(&s->c);
         memcpy(&c, &s->c, sizeof(c));
         /* Unknown fields (a newer writer) are ignored. */
-        assert_int_equal(rdr_case_set_field(&c, "future_field", "x", 1,
-                                            errstr, sizeof(errstr)),
+        assert_int_equal(rdr_case_set_field(&c, "future_field", "x", 1, errstr,
+                                            sizeof(errstr)),
                          RDR_OK);
         assert_memory_equal(&c, &s->c, sizeof(c));
-        assert_int_equal(rdr_case_set_field(&c, "state", "resolved", 8,
-                                            errstr, sizeof(errstr)),
+        assert_int_equal(rdr_case_set_field(&c, "state", "resolved", 8, errstr,
+                                            sizeof(errstr)),
                          RDR_OK);
         assert_int_equal(c.state, RDR_CASE_STATE_RESOLVED);
         assert_int_equal(rdr_case_set_field(&c, "state", "dancing", 7, errstr,
                                             sizeof(errstr)),
                          RDR_ERR_INVALID);
         assert_non_null(strstr(errstr, "'state'"));
-        assert_int_equal(rdr_case_set_field(&c, "rating", "9", 1, errstr,
-                                            sizeof(errstr)),
-                         RDR_ERR_INVALID);
+        assert_int_equal(
+            rdr_case_set_field(&c, "rating", "9", 1, errstr, sizeof(errstr)),
+            RDR_ERR_INVALID);
         assert_int_equal(rdr_case_set_field(&c, "blocked.99.rule", "x", 1,
                                             errstr, sizeof(errstr)),
                          RDR_ERR_INVALID);
@@ -1246,9 +1240,9 @@ static void test_timer_id_parse(void **state) {
         rdr_cadence_timer_in_t t;
         char id[64];
         (void)state;
-        assert_int_equal(rdr_cadence_timer_parse("cs_ab:c:nudge:3:17", id,
-                                                 sizeof(id), &t),
-                         RDR_OK);
+        assert_int_equal(
+            rdr_cadence_timer_parse("cs_ab:c:nudge:3:17", id, sizeof(id), &t),
+            RDR_OK);
         assert_string_equal(id, "cs_ab:c");
         assert_int_equal(t.step, RDR_STEP_NUDGE);
         assert_int_equal(t.attempt, 3);

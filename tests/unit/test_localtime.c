@@ -109,8 +109,7 @@ static void test_in_window_dst(void **state) {
                                                  &inside),
                          RDR_OK);
         assert_false(inside);
-        assert_int_equal(rdr_localtime_in_window("Mars/Base", &day, 0,
-                                                 &inside),
+        assert_int_equal(rdr_localtime_in_window("Mars/Base", &day, 0, &inside),
                          RDR_ERR_INVALID);
 }
 
@@ -143,9 +142,8 @@ static void test_next_in_window(void **state) {
                          RDR_OK);
         assert_true(t == utc(2026, 11, 1, 14, 0));
         /* Shanghai, 21:00 CST (UTC+8): 09:00 the next day. */
-        assert_int_equal(rdr_localtime_next_in_window("Asia/Shanghai", &day,
-                                                      utc(2026, 7, 1, 13, 0),
-                                                      &t),
+        assert_int_equal(rdr_localtime_next_in_window(
+                             "Asia/Shanghai", &day, utc(2026, 7, 1, 13, 0), &t),
                          RDR_OK);
         assert_true(t == utc(2026, 7, 2, 1, 0));
         /* Madrid on its March transition: 08:30 CEST -> 09:00 CEST. */
@@ -164,9 +162,8 @@ static void test_next_in_window(void **state) {
         assert_true(t == utc(2026, 3, 8, 7, 0));
         /* A wrapping window: 22:00-06:00, asked at 12:00 local. */
         day = win("22:00-06:00");
-        assert_int_equal(rdr_localtime_next_in_window("UTC", &day,
-                                                      utc(2026, 1, 1, 12, 0),
-                                                      &t),
+        assert_int_equal(rdr_localtime_next_in_window(
+                             "UTC", &day, utc(2026, 1, 1, 12, 0), &t),
                          RDR_OK);
         assert_true(t == utc(2026, 1, 1, 22, 0));
 }
@@ -186,9 +183,8 @@ static void test_next_in_windows(void **state) {
         assert_true(t == utc(2026, 7, 2, 1, 0)); /* 07:00 CST -> 09:00 */
         /* Narrower second window. */
         ws[1] = win("10:30-12:00");
-        assert_int_equal(rdr_localtime_next_in_windows("UTC", ws, 2,
-                                                       utc(2026, 7, 1, 12, 0),
-                                                       &t),
+        assert_int_equal(rdr_localtime_next_in_windows(
+                             "UTC", ws, 2, utc(2026, 7, 1, 12, 0), &t),
                          RDR_OK);
         assert_true(t == utc(2026, 7, 2, 10, 30));
         /* Windows that never overlap. */
@@ -206,14 +202,14 @@ static void test_add_days_keeps_wall_time(void **state) {
         (void)state;
         /* 09:00 EST + 1d = 09:00 EDT: 23 hours later. */
         assert_int_equal(rdr_localtime_add("America/New_York",
-                                           utc(2026, 3, 7, 14, 0),
-                                           86400000LL, &t),
+                                           utc(2026, 3, 7, 14, 0), 86400000LL,
+                                           &t),
                          RDR_OK);
         assert_true(t == utc(2026, 3, 8, 13, 0));
         /* 09:00 EDT + 1d = 09:00 EST: 25 hours later. */
         assert_int_equal(rdr_localtime_add("America/New_York",
-                                           utc(2026, 10, 31, 13, 0),
-                                           86400000LL, &t),
+                                           utc(2026, 10, 31, 13, 0), 86400000LL,
+                                           &t),
                          RDR_OK);
         assert_true(t == utc(2026, 11, 1, 14, 0));
         assert_int_equal(rdr_localtime_fields("America/New_York", t, &tm),
@@ -241,17 +237,16 @@ static void test_make_and_format(void **state) {
         int64_t t = 0;
         char buf[96];
         (void)state;
-        assert_int_equal(rdr_localtime_make("Europe/Madrid", 2026, 10, 25, 9,
-                                            0, &t),
-                         RDR_OK);
+        assert_int_equal(
+            rdr_localtime_make("Europe/Madrid", 2026, 10, 25, 9, 0, &t),
+            RDR_OK);
         assert_true(t == utc(2026, 10, 25, 8, 0)); /* CET, UTC+1 */
         assert_true(rdr_localtime_format("America/New_York",
                                          utc(2026, 3, 8, 13, 0), buf,
                                          sizeof(buf)) > 0);
         assert_string_equal(buf, "2026-03-08 09:00 America/New_York");
-        assert_int_equal(rdr_localtime_format("Nowhere/Land", 0, buf,
-                                              sizeof(buf)),
-                         0);
+        assert_int_equal(
+            rdr_localtime_format("Nowhere/Land", 0, buf, sizeof(buf)), 0);
 }
 
 int main(void) {

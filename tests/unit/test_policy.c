@@ -66,9 +66,9 @@ static const char *verdict(const char *platform, rdr_action_kind_t kind,
 }
 
 static void test_all_platforms_load(void **state) {
-        static const char *const names[] = {"taobao", "tmall", "aliexpress",
-                                            "amazon", "ebay",  "tiktok",
-                                            "shopify", "trustpilot"};
+        static const char *const names[] = {
+            "taobao", "tmall",  "aliexpress", "amazon",
+            "ebay",   "tiktok", "shopify",    "trustpilot"};
         size_t i;
         (void)state;
         assert_int_equal(rdr_policy_set_count(set), 8);
@@ -84,9 +84,9 @@ static void test_all_platforms_load(void **state) {
 /* Every kind on every platform gets an answer, and a blocked one names a
  * rule of that platform. */
 static void test_every_kind_answers(void **state) {
-        static const char *const names[] = {"taobao", "tmall", "aliexpress",
-                                            "amazon", "ebay",  "tiktok",
-                                            "shopify", "trustpilot"};
+        static const char *const names[] = {
+            "taobao", "tmall",  "aliexpress", "amazon",
+            "ebay",   "tiktok", "shopify",    "trustpilot"};
         size_t i;
         int k, offer;
         (void)state;
@@ -100,8 +100,8 @@ static void test_every_kind_answers(void **state) {
                                 rule = verdict(names[i], (rdr_action_kind_t)k,
                                                offer, &ctx, &v);
                                 if (rule)
-                                        assert_memory_equal(
-                                            rule, names[i], strlen(names[i]));
+                                        assert_memory_equal(rule, names[i],
+                                                            strlen(names[i]));
                         }
                 }
         }
@@ -224,9 +224,8 @@ static void test_taobao(void **state) {
         {
                 unsigned need = 0;
                 rdr_remedy_t remedy = RDR_REMEDY_REPORT;
-                assert_true(rdr_policy_ground(pol("taobao"),
-                                              RDR_GROUND_ABUSIVE, &need,
-                                              &remedy));
+                assert_true(rdr_policy_ground(pol("taobao"), RDR_GROUND_ABUSIVE,
+                                              &need, &remedy));
                 assert_int_equal(remedy, RDR_REMEDY_REMOVE_TEXT);
         }
 }
@@ -264,9 +263,9 @@ static void test_other_platforms(void **state) {
                 memset(&step, 0, sizeof(step));
                 step.kind = RDR_ACT_APPEAL_FILE;
                 step.ground = RDR_GROUND_ABUSIVE;
-                assert_int_equal(rdr_policy_check(pol("shopify"), &step, &ctx,
-                                                  &v),
-                                 RDR_ERR_BLOCKED);
+                assert_int_equal(
+                    rdr_policy_check(pol("shopify"), &step, &ctx, &v),
+                    RDR_ERR_BLOCKED);
                 assert_string_equal(v.rule, "shopify.no_platform_appeal");
         }
 }
@@ -337,8 +336,7 @@ static void test_policy_load_errors(void **state) {
                 fail_msg("%s", errstr);
         memset(&step, 0, sizeof(step));
         step.kind = RDR_ACT_REPLY_PUBLIC;
-        assert_int_equal(rdr_policy_check(p, &step, &ctx, &v),
-                         RDR_ERR_BLOCKED);
+        assert_int_equal(rdr_policy_check(p, &step, &ctx, &v), RDR_ERR_BLOCKED);
         assert_string_equal(v.rule, "acme.public");
         rdr_policy_destroy(p);
 
@@ -348,8 +346,7 @@ static void test_policy_load_errors(void **state) {
         expect_policy_error("{value: 3,", "{value: lots,",
                             ":9: key 'product_review."
                             "max_review_messages_per_order.value'");
-        expect_policy_error("source: \"test\"\n", "",
-                            "key 'source': missing");
+        expect_policy_error("source: \"test\"\n", "", "key 'source': missing");
         expect_policy_error("preference: [im]", "preference: [fax]",
                             "'fax' is not a buyer channel");
         expect_policy_error("grounds: {}", "grounds: {bribery: {}}",

@@ -62,7 +62,8 @@ static void test_lookup_and_fallback(void **state) {
                                              "product_quality", "en", &v, out,
                                              sizeof(out), &info),
                          RDR_OK);
-        assert_string_equal(info.template_id, "en/reply.public/product_quality");
+        assert_string_equal(info.template_id,
+                            "en/reply.public/product_quality");
         assert_string_equal(info.language, "en");
         assert_int_equal(info.len, strlen(out));
         /* A regional tag picks the language file. */
@@ -72,8 +73,8 @@ static void test_lookup_and_fallback(void **state) {
                          RDR_OK);
         assert_string_equal(info.template_id, "es/reply.public/logistics");
         assert_int_equal(rdr_template_render(ts, RDR_ACT_REPLY_PUBLIC,
-                                             "logistics", "zh_Hans_CN", &v,
-                                             out, sizeof(out), &info),
+                                             "logistics", "zh_Hans_CN", &v, out,
+                                             sizeof(out), &info),
                          RDR_OK);
         assert_string_equal(info.template_id, "zh/reply.public/logistics");
         /* A key the language lacks: its default, not English. */
@@ -91,8 +92,8 @@ static void test_lookup_and_fallback(void **state) {
         assert_string_equal(info.template_id,
                             "en/outreach.first_contact/wrong_item");
         assert_string_equal(info.language, "en");
-        assert_int_equal(rdr_template_render(ts, RDR_ACT_NUDGE, NULL, NULL,
-                                             &v, out, sizeof(out), &info),
+        assert_int_equal(rdr_template_render(ts, RDR_ACT_NUDGE, NULL, NULL, &v,
+                                             out, sizeof(out), &info),
                          RDR_OK);
         assert_string_equal(info.template_id, "en/outreach.nudge/default");
         assert_true(rdr_template_has_language(ts, "ES"));
@@ -139,10 +140,10 @@ static void test_placeholders(void **state) {
 static void test_every_template_renders(void **state) {
         static const char *const langs[] = {"en", "es", "zh"};
         static const char *const extra[] = {
-            "default",   "malicious",      "buyer_reply", "offer_approval",
-            "appeal_evidence", "reminder", "taobao",      "tmall",
-            "amazon",    "ebay",           "aliexpress",  "tiktok",
-            "shopify",   "trustpilot",     NULL};
+            "default",         "malicious",  "buyer_reply", "offer_approval",
+            "appeal_evidence", "reminder",   "taobao",      "tmall",
+            "amazon",          "ebay",       "aliexpress",  "tiktok",
+            "shopify",         "trustpilot", NULL};
         char out[RDR_MESSAGE_MAX];
         rdr_rendered_t info;
         rdr_template_vars_t v;
@@ -152,7 +153,8 @@ static void test_every_template_renders(void **state) {
         full_vars(&v);
         for (l = 0; l < 3; l++) {
                 for (k = 0; k < RDR_ACT__CNT; k++) {
-                        const char *keys[RDR_REASON__CNT + RDR_GROUND__CNT + 16];
+                        const char
+                            *keys[RDR_REASON__CNT + RDR_GROUND__CNT + 16];
                         size_t n = 0;
                         for (i = 0; i < RDR_REASON__CNT; i++)
                                 keys[n++] = rdr_reason_names[i];
@@ -162,8 +164,8 @@ static void test_every_template_renders(void **state) {
                                 keys[n++] = extra[i];
                         for (i = 0; i < n; i++) {
                                 rdr_err_t err = rdr_template_render(
-                                    ts, (rdr_action_kind_t)k, keys[i],
-                                    langs[l], &v, out, sizeof(out), &info);
+                                    ts, (rdr_action_kind_t)k, keys[i], langs[l],
+                                    &v, out, sizeof(out), &info);
                                 if (err)
                                         fail_msg("%s/%s/%s: %s", langs[l],
                                                  rdr_action_kind_names[k],
@@ -193,16 +195,16 @@ static void test_utf8_copy(void **state) {
 
 static void test_ph_allowed(void **state) {
         (void)state;
-        assert_false(rdr_template_ph_allowed(RDR_ACT_REPLY_PUBLIC,
-                                             RDR_PH_ORDER_ID));
-        assert_false(rdr_template_ph_allowed(RDR_ACT_REPLY_PUBLIC,
-                                             RDR_PH_BUYER_NAME));
-        assert_true(rdr_template_ph_allowed(RDR_ACT_REPLY_PUBLIC,
-                                            RDR_PH_PRODUCT_ID));
+        assert_false(
+            rdr_template_ph_allowed(RDR_ACT_REPLY_PUBLIC, RDR_PH_ORDER_ID));
+        assert_false(
+            rdr_template_ph_allowed(RDR_ACT_REPLY_PUBLIC, RDR_PH_BUYER_NAME));
+        assert_true(
+            rdr_template_ph_allowed(RDR_ACT_REPLY_PUBLIC, RDR_PH_PRODUCT_ID));
         assert_true(rdr_template_ph_allowed(RDR_ACT_INCENTIVE, RDR_PH_OFFER));
         assert_false(rdr_template_ph_allowed(RDR_ACT_NUDGE, RDR_PH_OFFER));
-        assert_true(rdr_template_ph_allowed(RDR_ACT_STAFF_REVIEW,
-                                            RDR_PH_EVIDENCE));
+        assert_true(
+            rdr_template_ph_allowed(RDR_ACT_STAFF_REVIEW, RDR_PH_EVIDENCE));
 }
 
 /* A template directory holding one en.yaml made of base with one

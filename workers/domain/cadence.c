@@ -15,27 +15,26 @@
 #include "cadence.h"
 
 const char *const rdr_case_state_names[RDR_CASE_STATE__CNT] = {
-    "none",    "outreach",  "paused",   "awaiting_update", "waiting",
+    "none",      "outreach", "paused",   "awaiting_update", "waiting",
     "malicious", "appealed", "resolved", "closed"};
 const char *const rdr_close_reason_names[RDR_CLOSE__CNT] = {
     "none",    "refused",         "rating_raised",   "removed",
     "expired", "appeal_accepted", "appeal_rejected", "appeal_window_closed"};
-const char *const rdr_step_names[RDR_STEP__CNT] = {
-    "none",
-    "reply",
-    "first_contact",
-    "follow_up",
-    "incentive",
-    "offer_approval",
-    "nudge",
-    "buyer_reply",
-    "modification_guide",
-    "modification_check",
-    "modification_reminder",
-    "appeal",
-    "appeal_evidence",
-    "appeal_window_end",
-    "case_ttl"};
+const char *const rdr_step_names[RDR_STEP__CNT] = {"none",
+                                                   "reply",
+                                                   "first_contact",
+                                                   "follow_up",
+                                                   "incentive",
+                                                   "offer_approval",
+                                                   "nudge",
+                                                   "buyer_reply",
+                                                   "modification_guide",
+                                                   "modification_check",
+                                                   "modification_reminder",
+                                                   "appeal",
+                                                   "appeal_evidence",
+                                                   "appeal_window_end",
+                                                   "case_ttl"};
 const char *const rdr_cadence_status_names[RDR_CADENCE_STATUS__CNT] = {
     "applied", "noop", "duplicate", "stale", "no_case"};
 
@@ -125,8 +124,8 @@ static int64_t contact_at(tx_t *tx, int64_t t) {
                 return t;
         err = rdr_localtime_next_in_windows(tx->c->zone, ws, n, t, &r);
         if (err)
-                fail(tx, err == RDR_ERR_CONFIG ? RDR_ERR_CONFIG
-                                                : RDR_ERR_INVALID,
+                fail(tx,
+                     err == RDR_ERR_CONFIG ? RDR_ERR_CONFIG : RDR_ERR_INVALID,
                      "no contact time: daytime and the quiet hours of '%s' "
                      "never overlap, or the zone is unknown",
                      tx->c->platform);
@@ -224,8 +223,8 @@ static rdr_cadence_action_t *emit(tx_t *tx, rdr_step_t step, int attempt,
                      rdr_action_kind_names[kind]);
                 return NULL;
         }
-        snprintf(a->action_id, sizeof(a->action_id), "%s:%s:%d",
-                 tx->c->case_id, rdr_step_names[step], attempt);
+        snprintf(a->action_id, sizeof(a->action_id), "%s:%s:%d", tx->c->case_id,
+                 rdr_step_names[step], attempt);
         a->kind = kind;
         a->step = step;
         a->attempt = attempt;
@@ -339,10 +338,10 @@ static void add_evidence(rdr_case_t *c, rdr_evidence_kind_t kind,
 }
 
 static void add_evidence_in(rdr_case_t *c, const rdr_evidence_t *ev) {
-        int k = ev->kind ? rdr_enum_parse(rdr_evidence_kind_names,
-                                          RDR_EVIDENCE__CNT, ev->kind,
-                                          strlen(ev->kind))
-                         : -1;
+        int k = ev->kind
+                    ? rdr_enum_parse(rdr_evidence_kind_names, RDR_EVIDENCE__CNT,
+                                     ev->kind, strlen(ev->kind))
+                    : -1;
         add_evidence(c, k < 0 ? RDR_EVIDENCE_OTHER : (rdr_evidence_kind_t)k,
                      ev->ref, ev->text, ev->at_ms);
 }
@@ -396,8 +395,7 @@ static void staff(tx_t *tx, rdr_step_t step, int attempt, const char *key,
                 vb->v.v[RDR_PH_DEADLINE] = vb->deadline;
         }
         emit(tx, step, attempt, RDR_ACT_STAFF_REVIEW, key,
-             tx->sc->staff_language, RDR_CHAN_STAFF, tx->now, deadline,
-             &vb->v);
+             tx->sc->staff_language, RDR_CHAN_STAFF, tx->now, deadline, &vb->v);
 }
 
 /* ---- the outreach cadence (BEHAVIOR.md 2) ----------------------------- */
@@ -449,8 +447,7 @@ static rdr_step_t step_after(const tx_t *tx, rdr_step_t step, int attempt,
         case RDR_STEP_FOLLOW_UP:
                 return RDR_STEP_INCENTIVE;
         case RDR_STEP_INCENTIVE:
-                return tx->sc->max_nudges > 0 ? RDR_STEP_NUDGE
-                                              : RDR_STEP_NONE;
+                return tx->sc->max_nudges > 0 ? RDR_STEP_NUDGE : RDR_STEP_NONE;
         case RDR_STEP_NUDGE:
                 *next_attempt = attempt + 1;
                 return attempt < tx->sc->max_nudges ? RDR_STEP_NUDGE
@@ -657,14 +654,14 @@ static void file_appeal(tx_t *tx, rdr_ground_t ground,
         evidence_names(evidence_mask(c), vb.evidence, sizeof(vb.evidence));
         vb.v.v[RDR_PH_EVIDENCE] = vb.evidence;
         if (v->deadline_ms) {
-                rdr_localtime_format(tx->sc->timezone, v->deadline_ms,
-                                     deadline, sizeof(deadline));
+                rdr_localtime_format(tx->sc->timezone, v->deadline_ms, deadline,
+                                     sizeof(deadline));
                 memcpy(vb.deadline, deadline, sizeof(vb.deadline));
                 vb.v.v[RDR_PH_DEADLINE] = vb.deadline;
         }
         a = emit(tx, RDR_STEP_APPEAL, c->appeal_filed + 1, RDR_ACT_APPEAL_FILE,
-                 rdr_ground_names[ground], tx->sc->staff_language,
-                 v->channel, tx->now, v->deadline_ms, &vb.v);
+                 rdr_ground_names[ground], tx->sc->staff_language, v->channel,
+                 tx->now, v->deadline_ms, &vb.v);
         if (!a)
                 return;
         a->evidence_cnt = c->evidence_cnt;
@@ -693,8 +690,8 @@ static void try_appeal(tx_t *tx) {
         if (!v.missing_evidence) {
                 /* Not heard on this platform, or the window closed. */
                 if (first)
-                        record_block(tx, RDR_STEP_APPEAL,
-                                     c->appeal_filed + 1, v.rule);
+                        record_block(tx, RDR_STEP_APPEAL, c->appeal_filed + 1,
+                                     v.rule);
                 c->appeal_ground = ground;
                 return;
         }
@@ -726,8 +723,8 @@ static void try_carrier_appeal(tx_t *tx) {
         rdr_policy_verdict_t v;
         if (!rdr_policy_ground(tx->pol, RDR_GROUND_CARRIER_DELAY, NULL, NULL))
                 return;
-        if (check(tx, RDR_ACT_APPEAL_FILE, 0, RDR_GROUND_CARRIER_DELAY,
-                  tx->now, &v) == RDR_OK)
+        if (check(tx, RDR_ACT_APPEAL_FILE, 0, RDR_GROUND_CARRIER_DELAY, tx->now,
+                  &v) == RDR_OK)
                 file_appeal(tx, RDR_GROUND_CARRIER_DELAY, &v);
 }
 
@@ -774,15 +771,15 @@ static void on_open(tx_t *tx, const rdr_cadence_review_t *r) {
                 return;
         if ((unsigned)r->reason >= RDR_REASON__CNT ||
             (unsigned)r->malicious >= RDR_MAL__CNT ||
-            (unsigned)r->review_kind >= RDR_REVIEW_KIND__CNT ||
-            r->rating < 0 || r->rating > 5) {
+            (unsigned)r->review_kind >= RDR_REVIEW_KIND__CNT || r->rating < 0 ||
+            r->rating > 5) {
                 fail(tx, RDR_ERR_INVALID, "%s",
                      "review: reason, malicious, kind or rating out of range");
                 return;
         }
-        tx->pol = r->platform ? rdr_policy_set_get(tx->conf->policies,
-                                                   r->platform)
-                              : NULL;
+        tx->pol = r->platform
+                      ? rdr_policy_set_get(tx->conf->policies, r->platform)
+                      : NULL;
         if (!tx->pol) {
                 fail(tx, RDR_ERR_INVALID, "no policy for platform '%s'",
                      r->platform ? r->platform : "");
@@ -790,8 +787,8 @@ static void on_open(tx_t *tx, const rdr_cadence_review_t *r) {
         }
         tx->sc = rdr_playbook_store(tx->conf->playbook, r->store_id);
         memset(c, 0, sizeof(*c));
-        if (copy_id(tx, c->case_id, sizeof(c->case_id), r->case_id,
-                    "case_id", 1) ||
+        if (copy_id(tx, c->case_id, sizeof(c->case_id), r->case_id, "case_id",
+                    1) ||
             copy_id(tx, c->platform, sizeof(c->platform), r->platform,
                     "platform", 1) ||
             copy_id(tx, c->store_id, sizeof(c->store_id), r->store_id,
@@ -833,15 +830,14 @@ static void on_open(tx_t *tx, const rdr_cadence_review_t *r) {
             &c->ttl_gen);
 
         /* 1. The public reply, at once, polite whatever the track. */
-        if (check(tx, RDR_ACT_REPLY_PUBLIC, 0, RDR_GROUND_NONE, tx->now,
-                  &v) == RDR_ERR_BLOCKED) {
+        if (check(tx, RDR_ACT_REPLY_PUBLIC, 0, RDR_GROUND_NONE, tx->now, &v) ==
+            RDR_ERR_BLOCKED) {
                 record_block(tx, RDR_STEP_REPLY, 1, v.rule);
         } else {
                 case_vars(c, &vb);
                 emit(tx, RDR_STEP_REPLY, 1, RDR_ACT_REPLY_PUBLIC,
-                     r->malicious != RDR_MAL_NONE
-                         ? "malicious"
-                         : rdr_reason_names[c->reason],
+                     r->malicious != RDR_MAL_NONE ? "malicious"
+                                                  : rdr_reason_names[c->reason],
                      c->language, v.channel, tx->now, 0, &vb.v);
         }
         if (r->malicious != RDR_MAL_NONE) {
@@ -874,8 +870,7 @@ static void on_timer(tx_t *tx, const rdr_cadence_timer_in_t *t) {
         case RDR_STEP_INCENTIVE:
         case RDR_STEP_NUDGE:
                 if (!t->gen || t->gen != c->next_gen ||
-                    t->step != c->next_step ||
-                    t->attempt != c->next_attempt ||
+                    t->step != c->next_step || t->attempt != c->next_attempt ||
                     c->state != RDR_CASE_STATE_OUTREACH || c->ship_paused) {
                         out->status = RDR_CADENCE_STALE;
                         return;
@@ -1202,8 +1197,7 @@ rdr_err_t rdr_cadence_apply(const rdr_cadence_conf_t *conf,
 
 /* ---- messages --------------------------------------------------------- */
 
-void rdr_cadence_action_msg(const rdr_case_t *c,
-                            const rdr_cadence_action_t *a,
+void rdr_cadence_action_msg(const rdr_case_t *c, const rdr_cadence_action_t *a,
                             rdr_evidence_t *ev, rdr_action_msg_t *am) {
         int i;
         memset(am, 0, sizeof(*am));
@@ -1295,18 +1289,24 @@ typedef enum ftype_e { F_STR, F_INT, F_UINT, F_LL, F_I64, F_ENUM } ftype_t;
 typedef struct field_s {
         const char *name;
         ftype_t type;
-        size_t off, size;          /* size: F_STR capacity */
-        const char *const *names;  /* F_ENUM */
+        size_t off, size;         /* size: F_STR capacity */
+        const char *const *names; /* F_ENUM */
         int cnt;
-        long long min, max;        /* F_INT and F_LL */
+        long long min, max; /* F_INT and F_LL */
 } field_t;
 
-#define CF(n, t, f) {n, t, offsetof(rdr_case_t, f), sizeof(((rdr_case_t *)0)->f), NULL, 0, 0, 0}
+#define CF(n, t, f)                                                            \
+        {                                                                      \
+                n, t, offsetof(rdr_case_t, f), sizeof(((rdr_case_t *)0)->f),   \
+                    NULL, 0, 0, 0                                              \
+        }
 #define CS(f) CF(#f, F_STR, f)
-#define CI(f, lo, hi) {#f, F_INT, offsetof(rdr_case_t, f), 0, NULL, 0, lo, hi}
+#define CI(f, lo, hi)                                                          \
+        { #f, F_INT, offsetof(rdr_case_t, f), 0, NULL, 0, lo, hi }
 #define CU(f) CF(#f, F_UINT, f)
 #define CT(f) CF(#f, F_I64, f)
-#define CE(f, tbl, n) {#f, F_ENUM, offsetof(rdr_case_t, f), 0, tbl, n, 0, 0}
+#define CE(f, tbl, n)                                                          \
+        { #f, F_ENUM, offsetof(rdr_case_t, f), 0, tbl, n, 0, 0 }
 
 static const field_t case_fields[] = {
     {"version", F_LL, offsetof(rdr_case_t, version), 0, NULL, 0, 0,
@@ -1358,8 +1358,8 @@ static const field_t case_fields[] = {
      NULL, 0, 0, 1000000000000LL},
     {"offer.currency", F_STR, offsetof(rdr_case_t, offer.currency),
      RDR_CURRENCY_MAX, NULL, 0, 0, 0},
-    {"offer.percent", F_INT, offsetof(rdr_case_t, offer.percent), 0, NULL, 0,
-     0, 100},
+    {"offer.percent", F_INT, offsetof(rdr_case_t, offer.percent), 0, NULL, 0, 0,
+     100},
     CE(appeal_ground, rdr_ground_names, RDR_GROUND__CNT),
     CI(appeal_filed, 0, 1000),
     CT(appeal_deadline_ms),
@@ -1375,7 +1375,8 @@ static const field_t case_fields[] = {
     CI(evidence_cnt, 0, RDR_CASE_EVIDENCE_MAX),
 };
 
-#define BF(n, t, f, sz) {n, t, offsetof(rdr_case_block_t, f), sz, NULL, 0, 0, 0}
+#define BF(n, t, f, sz)                                                        \
+        { n, t, offsetof(rdr_case_block_t, f), sz, NULL, 0, 0, 0 }
 static const field_t block_fields[] = {
     {"step", F_ENUM, offsetof(rdr_case_block_t, step), 0, rdr_step_names,
      RDR_STEP__CNT, 0, 0},
@@ -1385,7 +1386,8 @@ static const field_t block_fields[] = {
     BF("at_ms", F_I64, at_ms, 0),
 };
 
-#define EF(n, t, f, sz) {n, t, offsetof(rdr_case_evidence_t, f), sz, NULL, 0, 0, 0}
+#define EF(n, t, f, sz)                                                        \
+        { n, t, offsetof(rdr_case_evidence_t, f), sz, NULL, 0, 0, 0 }
 static const field_t evidence_fields[] = {
     {"kind", F_ENUM, offsetof(rdr_case_evidence_t, kind), 0,
      rdr_evidence_kind_names, RDR_EVIDENCE__CNT, 0, 0},
@@ -1547,8 +1549,7 @@ rdr_err_t rdr_case_set_field(rdr_case_t *c, const char *field,
         int blocks = !strncmp(field, "blocked.", 8);
         if (!blocks && strncmp(field, "evidence.", 9)) {
                 f = find_field(case_fields, NFIELDS(case_fields), field);
-                return f ? set_one(f, c, field, value, len, errstr,
-                                   errstr_size)
+                return f ? set_one(f, c, field, value, len, errstr, errstr_size)
                          : RDR_OK;
         }
         rest = field + (blocks ? 8 : 9);
@@ -1579,9 +1580,8 @@ rdr_err_t rdr_case_from_fields(rdr_case_t *c, size_t n,
         size_t i;
         memset(c, 0, sizeof(*c));
         for (i = 0; i < n; i++) {
-                rdr_err_t err = rdr_case_set_field(c, fields[i], values[i],
-                                                   lens[i], errstr,
-                                                   errstr_size);
+                rdr_err_t err = rdr_case_set_field(
+                    c, fields[i], values[i], lens[i], errstr, errstr_size);
                 if (err)
                         return err;
         }

@@ -44,8 +44,8 @@
 
 /* Sizes of the case's strings, NUL included. Longer inputs are refused
  * with RDR_ERR_TOO_LARGE. */
-#define RDR_CASE_ID_MAX 64     /* case_id (keys.h makes 35 bytes) */
-#define RDR_CASE_STR_MAX 257   /* store, review, order, buyer, product ids */
+#define RDR_CASE_ID_MAX 64   /* case_id (keys.h makes 35 bytes) */
+#define RDR_CASE_STR_MAX 257 /* store, review, order, buyer, product ids */
 #define RDR_BUYER_NAME_MAX 128
 #define RDR_CASE_EVIDENCE_MAX 8
 #define RDR_EVIDENCE_TEXT_MAX 512 /* quoted text is cut at a UTF-8 boundary */
@@ -64,9 +64,9 @@ typedef enum rdr_case_state_e {
                                   * cadence waits for RDR_CIN_RESUME */
         RDR_CASE_STATE_AWAITING_UPDATE, /* the buyer agreed to update the
                                          * review: the check is armed */
-        RDR_CASE_STATE_WAITING,  /* no more outreach (cadence done, or a
-                                  * rule stopped it: stop_rule); waits for
-                                  * the review to change or case_ttl */
+        RDR_CASE_STATE_WAITING,         /* no more outreach (cadence done,
+                                         * or stop_rule stopped it); waits
+                                         * for the review or case_ttl */
         RDR_CASE_STATE_MALICIOUS, /* malicious track, appeal not yet filed */
         RDR_CASE_STATE_APPEALED,  /* appeal filed, waiting for the result */
         RDR_CASE_STATE_RESOLVED,  /* final: rating raised, review removed or
@@ -81,13 +81,13 @@ extern const char *const rdr_case_state_names[RDR_CASE_STATE__CNT];
 
 typedef enum rdr_close_reason_e {
         RDR_CLOSE_NONE,
-        RDR_CLOSE_REFUSED,         /* the buyer refused or asked for no contact */
-        RDR_CLOSE_RATING_RAISED,   /* review updated to >= resolved_rating */
-        RDR_CLOSE_REMOVED,         /* review removed */
-        RDR_CLOSE_EXPIRED,         /* older than case_ttl */
+        RDR_CLOSE_REFUSED,       /* the buyer refused or asked for no contact */
+        RDR_CLOSE_RATING_RAISED, /* review updated to >= resolved_rating */
+        RDR_CLOSE_REMOVED,       /* review removed */
+        RDR_CLOSE_EXPIRED,       /* older than case_ttl */
         RDR_CLOSE_APPEAL_ACCEPTED,
         RDR_CLOSE_APPEAL_REJECTED,
-        RDR_CLOSE_APPEAL_EXPIRED,  /* the window closed without evidence */
+        RDR_CLOSE_APPEAL_EXPIRED, /* the window closed without evidence */
         RDR_CLOSE__CNT
 } rdr_close_reason_t;
 extern const char *const rdr_close_reason_names[RDR_CLOSE__CNT];
@@ -108,7 +108,8 @@ typedef enum rdr_step_e {
         RDR_STEP_MOD_REMINDER,    /* outreach.modification_guide "reminder" */
         RDR_STEP_APPEAL,          /* appeal.file */
         RDR_STEP_APPEAL_EVIDENCE, /* timer, then staff.review: evidence
-                                   * missing at window - appeal_evidence_before */
+                                   * missing at window - appeal_evidence_before
+                                   */
         RDR_STEP_APPEAL_END,      /* timer: the appeal window closes */
         RDR_STEP_TTL,             /* timer: case_ttl */
         RDR_STEP__CNT
@@ -122,8 +123,8 @@ extern const char *const rdr_step_names[RDR_STEP__CNT];
 /* One piece of evidence kept on the case for appeals. */
 typedef struct rdr_case_evidence_s {
         rdr_evidence_kind_t kind;
-        char ref[RDR_CASE_STR_MAX];        /* event or message id */
-        char text[RDR_EVIDENCE_TEXT_MAX];  /* quoted words or stated fact */
+        char ref[RDR_CASE_STR_MAX];       /* event or message id */
+        char text[RDR_EVIDENCE_TEXT_MAX]; /* quoted words or stated fact */
         int64_t at_ms;
 } rdr_case_evidence_t;
 
@@ -157,13 +158,13 @@ typedef struct rdr_case_s {
         int rating;
         rdr_reason_t reason;
         rdr_malicious_t malicious;
-        int carrier_at_fault;          /* section 7: the shipment record
-                                        * blames the carrier */
-        int64_t review_at_ms;          /* the review's created_at */
-        int64_t opened_at_ms;          /* T0 */
-        int64_t updated_at_ms;         /* last transition */
+        int carrier_at_fault;  /* section 7: the shipment record
+                                * blames the carrier */
+        int64_t review_at_ms;  /* the review's created_at */
+        int64_t opened_at_ms;  /* T0 */
+        int64_t updated_at_ms; /* last transition */
         int64_t closed_at_ms;
-        int64_t review_updated_at_ms;  /* last review.updated */
+        int64_t review_updated_at_ms; /* last review.updated */
 
         /* The outreach cadence. */
         rdr_step_t next_step; /* pending step, RDR_STEP_NONE when done */
@@ -180,10 +181,10 @@ typedef struct rdr_case_s {
         int buyer_channel;    /* rdr_channel_t of the last one, -1 if none */
         int agreed;           /* the buyer agreed to update the review */
         int64_t agreed_at_ms;
-        int mod_reminded;     /* the one reminder went out */
-        int mod_check_held;   /* the check fired during a shipment pause */
-        int offer_pending;    /* 1: awaiting approval; 2: approved, held */
-        rdr_offer_t offer;    /* the incentive's offer */
+        int mod_reminded;   /* the one reminder went out */
+        int mod_check_held; /* the check fired during a shipment pause */
+        int offer_pending;  /* 1: awaiting approval; 2: approved, held */
+        rdr_offer_t offer;  /* the incentive's offer */
 
         /* Appeals. */
         rdr_ground_t appeal_ground;
@@ -210,15 +211,15 @@ typedef enum rdr_cadence_input_type_e {
                                     * one opens the case */
         RDR_CIN_REVIEW_UPDATED,    /* review.updated with its new rating */
         RDR_CIN_REVIEW_REMOVED,
-        RDR_CIN_TIMER,             /* a timer armed by a transition is due */
-        RDR_CIN_BUYER_CHAT,        /* a buyer's message, with its intent */
-        RDR_CIN_SHIPMENT_PAUSE,    /* exception or missed estimate (sec. 7) */
-        RDR_CIN_SHIPMENT_RESUME,   /* shipment.delivered */
-        RDR_CIN_OFFER_DECISION,    /* a manager approved or refused an offer */
-        RDR_CIN_EVIDENCE,          /* evidence for the appeal (agent, worker) */
-        RDR_CIN_APPEAL_RESULT,     /* redress.appeal-results */
-        RDR_CIN_RESUME,            /* an agent hands the case back to the
-                                    * automatic cadence */
+        RDR_CIN_TIMER,           /* a timer armed by a transition is due */
+        RDR_CIN_BUYER_CHAT,      /* a buyer's message, with its intent */
+        RDR_CIN_SHIPMENT_PAUSE,  /* exception or missed estimate (sec. 7) */
+        RDR_CIN_SHIPMENT_RESUME, /* shipment.delivered */
+        RDR_CIN_OFFER_DECISION,  /* a manager approved or refused an offer */
+        RDR_CIN_EVIDENCE,        /* evidence for the appeal (agent, worker) */
+        RDR_CIN_APPEAL_RESULT,   /* redress.appeal-results */
+        RDR_CIN_RESUME,          /* an agent hands the case back to the
+                                  * automatic cadence */
         RDR_CIN__CNT
 } rdr_cadence_input_type_t;
 
@@ -233,13 +234,13 @@ typedef struct rdr_cadence_review_s {
         const char *buyer_timezone; /* NULL or unknown: the store's, else UTC */
         rdr_review_kind_t review_kind;
         int rating;
-        rdr_sentiment_t sentiment;  /* only negative opens a case */
+        rdr_sentiment_t sentiment; /* only negative opens a case */
         rdr_reason_t reason;
         rdr_malicious_t malicious;
-        int64_t review_at_ms;       /* created_at */
-        int shipment_paused;        /* the order's parcel is late or in
-                                     * exception: hold outreach */
-        int carrier_at_fault;       /* the shipment record blames the carrier */
+        int64_t review_at_ms; /* created_at */
+        int shipment_paused;  /* the order's parcel is late or in
+                               * exception: hold outreach */
+        int carrier_at_fault; /* the shipment record blames the carrier */
         const rdr_evidence_t *evidence; /* what the worker collected: chat
                                          * demands, profile, shipment */
         size_t evidence_cnt;
@@ -263,13 +264,13 @@ typedef struct rdr_cadence_timer_in_s {
 
 typedef struct rdr_cadence_input_s {
         rdr_cadence_input_type_t type;
-        rdr_cadence_review_t review; /* REVIEW_CLASSIFIED */
-        int rating;                  /* REVIEW_UPDATED */
+        rdr_cadence_review_t review;  /* REVIEW_CLASSIFIED */
+        int rating;                   /* REVIEW_UPDATED */
         rdr_cadence_timer_in_t timer; /* TIMER */
-        rdr_cadence_chat_t chat;     /* BUYER_CHAT */
-        int approved;                /* OFFER_DECISION */
-        rdr_evidence_t evidence;     /* EVIDENCE */
-        rdr_outcome_t outcome;       /* APPEAL_RESULT */
+        rdr_cadence_chat_t chat;      /* BUYER_CHAT */
+        int approved;                 /* OFFER_DECISION */
+        rdr_evidence_t evidence;      /* EVIDENCE */
+        rdr_outcome_t outcome;        /* APPEAL_RESULT */
 } rdr_cadence_input_t;
 
 /* ---- outputs ---------------------------------------------------------- */
@@ -283,7 +284,7 @@ typedef struct rdr_cadence_action_s {
         rdr_step_t step;
         int attempt;
         rdr_channel_t channel;
-        char language[RDR_LANG_MAX];  /* of message (fallback: en) */
+        char language[RDR_LANG_MAX]; /* of message (fallback: en) */
         char template_id[RDR_TEMPLATE_ID_MAX];
         char message[RDR_MESSAGE_MAX];
         int has_offer;
@@ -303,12 +304,12 @@ typedef struct rdr_cadence_timer_s {
 } rdr_cadence_timer_t;
 
 typedef enum rdr_cadence_status_e {
-        RDR_CADENCE_APPLIED, /* the case changed: CAS-write it, publish */
-        RDR_CADENCE_NOOP,    /* nothing to do (e.g. a positive review, an
-                              * event for a closed case) */
+        RDR_CADENCE_APPLIED,   /* the case changed: CAS-write it, publish */
+        RDR_CADENCE_NOOP,      /* nothing to do (e.g. a positive review, an
+                                * event for a closed case) */
         RDR_CADENCE_DUPLICATE, /* already applied (review.created again) */
-        RDR_CADENCE_STALE,   /* a timer the case has moved past */
-        RDR_CADENCE_NO_CASE, /* an input for a case that does not exist */
+        RDR_CADENCE_STALE,     /* a timer the case has moved past */
+        RDR_CADENCE_NO_CASE,   /* an input for a case that does not exist */
         RDR_CADENCE_STATUS__CNT
 } rdr_cadence_status_t;
 extern const char *const rdr_cadence_status_names[RDR_CADENCE_STATUS__CNT];
@@ -322,13 +323,13 @@ typedef struct rdr_cadence_out_s {
         rdr_cadence_action_t actions[RDR_CADENCE_ACTIONS_MAX];
         size_t timers_cnt;
         rdr_cadence_timer_t timers[RDR_CADENCE_TIMERS_MAX];
-        size_t blocked_cnt;         /* for the blocked-steps metric */
+        size_t blocked_cnt; /* for the blocked-steps metric */
         rdr_case_block_t blocked[RDR_CADENCE_BLOCKED_MAX];
-        rdr_malicious_t tag_buyer;  /* != none: tag the buyer fleet-wide */
-        int zone_fallback;          /* the buyer's zone was missing or
-                                     * unknown (case.zone_source says which
-                                     * zone replaced it) */
-        char errstr[256];           /* on error: one sentence */
+        rdr_malicious_t tag_buyer; /* != none: tag the buyer fleet-wide */
+        int zone_fallback;         /* the buyer's zone was missing or
+                                    * unknown (case.zone_source says which
+                                    * zone replaced it) */
+        char errstr[256];          /* on error: one sentence */
 } rdr_cadence_out_t;
 
 /* What a transition reads; all loaded once and shared. */
@@ -356,8 +357,7 @@ rdr_err_t rdr_cadence_apply(const rdr_cadence_conf_t *conf,
  *  Pointers go into c and a (which must outlive am); ev (room for
  *  RDR_CASE_EVIDENCE_MAX) receives the evidence objects. A discount in
  *  percent is not money: it is in the message, and has_offer is 0. */
-void rdr_cadence_action_msg(const rdr_case_t *c,
-                            const rdr_cadence_action_t *a,
+void rdr_cadence_action_msg(const rdr_case_t *c, const rdr_cadence_action_t *a,
                             rdr_evidence_t *ev, rdr_action_msg_t *am);
 
 /** Read back the case_id, step, attempt and gen of a timer_id. case_id

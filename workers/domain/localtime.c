@@ -36,8 +36,8 @@ int rdr_localtime_zone_valid(const char *zone) {
         UErrorCode status = U_ZERO_ERROR;
         if (zone_to_uchar(zone, id, RDR_ZONE_MAX) == -1)
                 return 0;
-        ucal_getCanonicalTimeZoneID(id, -1, canon, RDR_ZONE_MAX * 2,
-                                    &is_system, &status);
+        ucal_getCanonicalTimeZoneID(id, -1, canon, RDR_ZONE_MAX * 2, &is_system,
+                                    &status);
         return U_SUCCESS(status) && is_system;
 }
 

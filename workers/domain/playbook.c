@@ -44,16 +44,15 @@ rdr_err_t rdr_cfg_map(const rdr_yaml_t *node, const char *path,
                 for (j = 0; allowed[j] && !known; j++)
                         known = !strcmp(allowed[j], key);
                 if (!known)
-                        return rdr_yaml_error(rdr_yaml_at(node, i), key,
-                                              errstr, errstr_size,
+                        return rdr_yaml_error(rdr_yaml_at(node, i), key, errstr,
+                                              errstr_size,
                                               "unknown key under '%s'", path);
         }
         return RDR_OK;
 }
 
-rdr_err_t rdr_cfg_need(const rdr_yaml_t *map, const char *key,
-                       const char *path, rdr_yaml_t **out, char *errstr,
-                       size_t errstr_size) {
+rdr_err_t rdr_cfg_need(const rdr_yaml_t *map, const char *key, const char *path,
+                       rdr_yaml_t **out, char *errstr, size_t errstr_size) {
         *out = rdr_yaml_get(map, key);
         if (!*out)
                 return rdr_yaml_error(map, path, errstr, errstr_size,
@@ -74,8 +73,8 @@ rdr_err_t rdr_cfg_strcpy(const rdr_yaml_t *node, const char *path, char *out,
 
 rdr_err_t rdr_cfg_zone(const rdr_yaml_t *node, const char *path, char *out,
                        size_t size, char *errstr, size_t errstr_size) {
-        rdr_err_t err = rdr_cfg_strcpy(node, path, out, size, errstr,
-                                       errstr_size);
+        rdr_err_t err =
+            rdr_cfg_strcpy(node, path, out, size, errstr, errstr_size);
         if (err)
                 return err;
         if (!rdr_localtime_zone_valid(out))
@@ -87,8 +86,8 @@ rdr_err_t rdr_cfg_zone(const rdr_yaml_t *node, const char *path, char *out,
 rdr_err_t rdr_cfg_window(const rdr_yaml_t *node, const char *path,
                          rdr_window_t *out, char *errstr, size_t errstr_size) {
         const char *s;
-        rdr_err_t err = rdr_yaml_as_str(node, path, 32, &s, errstr,
-                                        errstr_size);
+        rdr_err_t err =
+            rdr_yaml_as_str(node, path, 32, &s, errstr, errstr_size);
         if (err)
                 return err;
         if (rdr_window_parse(s, out) == -1)
@@ -108,10 +107,9 @@ static int currency_valid(const char *c) {
 
 /* Digits after the decimal point of a currency's minor unit (ISO 4217). */
 static int currency_exponent(const char *c) {
-        static const char *const zero[] = {"BIF", "CLP", "DJF", "GNF", "ISK",
-                                           "JPY", "KMF", "KRW", "PYG", "RWF",
-                                           "UGX", "UYI", "VND", "VUV", "XAF",
-                                           "XOF", "XPF", NULL};
+        static const char *const zero[] = {
+            "BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG",
+            "RWF", "UGX", "UYI", "VND", "VUV", "XAF", "XOF", "XPF", NULL};
         static const char *const three[] = {"BHD", "IQD", "JOD", "KWD",
                                             "LYD", "OMR", "TND", NULL};
         size_t i;
@@ -135,8 +133,7 @@ size_t rdr_offer_format(const rdr_offer_t *offer, char *buf, size_t size) {
                 long long div = exp == 0 ? 1 : exp == 3 ? 1000 : 100;
                 long long a = offer->amount_minor;
                 if (exp == 0)
-                        n = snprintf(buf, size, "%lld %s", a,
-                                     offer->currency);
+                        n = snprintf(buf, size, "%lld %s", a, offer->currency);
                 else
                         n = snprintf(buf, size, "%lld.%0*lld %s", a / div, exp,
                                      a % div, offer->currency);
@@ -163,16 +160,14 @@ static rdr_err_t parse_money(const rdr_yaml_t *node, const char *path,
         char p[RDR_CFG_PATH_MAX];
         rdr_yaml_t *v;
         snprintf(p, sizeof(p), "%.120s.amount_minor", path);
-        if (rdr_cfg_need(node, "amount_minor", p, &v, errstr,
-                                errstr_size) ||
+        if (rdr_cfg_need(node, "amount_minor", p, &v, errstr, errstr_size) ||
             rdr_yaml_as_int(v, p, 0, 1000000000000LL, amount, errstr,
-                                   errstr_size))
+                            errstr_size))
                 return RDR_ERR_CONFIG;
         snprintf(p, sizeof(p), "%.120s.currency", path);
-        if (rdr_cfg_need(node, "currency", p, &v, errstr,
-                                errstr_size) ||
+        if (rdr_cfg_need(node, "currency", p, &v, errstr, errstr_size) ||
             rdr_cfg_strcpy(v, p, currency, RDR_CURRENCY_MAX, errstr,
-                                  errstr_size))
+                           errstr_size))
                 return RDR_ERR_CONFIG;
         if (!currency_valid(currency))
                 return rdr_yaml_error(v, p, errstr, errstr_size,
@@ -207,10 +202,8 @@ static rdr_err_t parse_offer(const rdr_yaml_t *node, const char *path,
         offer->type = (rdr_offer_type_t)t;
         if (offer->type == RDR_OFFER_DISCOUNT) {
                 snprintf(p, sizeof(p), "%.120s.percent", path);
-                if (rdr_cfg_need(node, "percent", p, &v, errstr,
-                                        errstr_size) ||
-                    rdr_yaml_as_int(v, p, 1, 100, &pct, errstr,
-                                           errstr_size))
+                if (rdr_cfg_need(node, "percent", p, &v, errstr, errstr_size) ||
+                    rdr_yaml_as_int(v, p, 1, 100, &pct, errstr, errstr_size))
                         return RDR_ERR_CONFIG;
                 offer->percent = (int)pct;
                 return RDR_OK;
@@ -261,8 +254,7 @@ static const pb_key_t pb_keys[] = {
      "First outreach.nudge at T0 + this"},
     {"nudge_every", PB_DURATION, PB_OFF(nudge_every_ms), 60000, 30 * PB_DAY,
      "Between nudges; whole days keep the buyer's local time across DST"},
-    {"max_nudges", PB_INT, PB_OFF(max_nudges), 0, 100,
-     "Most nudges per case"},
+    {"max_nudges", PB_INT, PB_OFF(max_nudges), 0, 100, "Most nudges per case"},
     {"daytime", PB_WINDOW, PB_OFF(daytime), 0, 0,
      "Buyer's local hours for outreach, HH:MM-HH:MM"},
     {"reply_sla", PB_DURATION, PB_OFF(reply_sla_ms), 60000, 7 * PB_DAY,
@@ -289,10 +281,10 @@ static const pb_key_t pb_keys[] = {
     {"rewards", PB_REWARDS, PB_OFF(reward_minor), 0, 0,
      "Reward owed to the agent per resolved case, per reason, in minor "
      "units of currency"},
-    {"stall_after", PB_DURATION, PB_OFF(stall_after_ms), 3600000,
-     60 * PB_DAY, "No scan for this long: the parcel is stalled"},
-    {"delay_notice_every", PB_DURATION, PB_OFF(delay_notice_every_ms),
-     3600000, 60 * PB_DAY, "At most one delay notice per shipment per this"},
+    {"stall_after", PB_DURATION, PB_OFF(stall_after_ms), 3600000, 60 * PB_DAY,
+     "No scan for this long: the parcel is stalled"},
+    {"delay_notice_every", PB_DURATION, PB_OFF(delay_notice_every_ms), 3600000,
+     60 * PB_DAY, "At most one delay notice per shipment per this"},
 };
 #define PB_KEYS_CNT (sizeof(pb_keys) / sizeof(pb_keys[0]))
 
@@ -305,12 +297,11 @@ static rdr_err_t parse_limit(const rdr_yaml_t *node, const char *path,
         rdr_yaml_t *v;
         long long pct;
         rdr_err_t err = rdr_cfg_map(node, path, keys, errstr, errstr_size);
-        if (err || parse_money(node, path, &lim->amount_minor,
-                                      lim->currency, errstr, errstr_size))
+        if (err || parse_money(node, path, &lim->amount_minor, lim->currency,
+                               errstr, errstr_size))
                 return RDR_ERR_CONFIG;
         snprintf(p, sizeof(p), "%.120s.percent", path);
-        if (rdr_cfg_need(node, "percent", p, &v, errstr,
-                                errstr_size) ||
+        if (rdr_cfg_need(node, "percent", p, &v, errstr, errstr_size) ||
             rdr_yaml_as_int(v, p, 0, 100, &pct, errstr, errstr_size))
                 return RDR_ERR_CONFIG;
         lim->percent = (int)pct;
@@ -351,7 +342,7 @@ static rdr_err_t parse_per_reason(const rdr_yaml_t *node, const char *path,
         snprintf(p, sizeof(p), "%.120s.default", path);
         for (r = 0; def && r < RDR_REASON__CNT; r++)
                 if (parse_reason_value(def, p, sc, rewards, r, errstr,
-                                              errstr_size))
+                                       errstr_size))
                         return RDR_ERR_CONFIG;
         for (i = 0; i < rdr_yaml_len(node); i++) {
                 const char *key = rdr_yaml_key(node, i);
@@ -361,8 +352,8 @@ static rdr_err_t parse_per_reason(const rdr_yaml_t *node, const char *path,
                         continue;
                 if (rewards && !strcmp(key, "currency")) {
                         if (rdr_cfg_strcpy(v, p, sc->reward_currency,
-                                                  RDR_CURRENCY_MAX, errstr,
-                                                  errstr_size))
+                                           RDR_CURRENCY_MAX, errstr,
+                                           errstr_size))
                                 return RDR_ERR_CONFIG;
                         if (!currency_valid(sc->reward_currency))
                                 return rdr_yaml_error(
@@ -376,7 +367,7 @@ static rdr_err_t parse_per_reason(const rdr_yaml_t *node, const char *path,
                         return rdr_yaml_error(v, p, errstr, errstr_size,
                                               "unknown reason '%s'", key);
                 if (parse_reason_value(v, p, sc, rewards, r, errstr,
-                                              errstr_size))
+                                       errstr_size))
                         return RDR_ERR_CONFIG;
         }
         return RDR_OK;
@@ -444,8 +435,8 @@ static rdr_err_t parse_key(const pb_key_t *k, const rdr_yaml_t *v,
 
 /* Apply the keys of map (defaults or one store) over sc. */
 static rdr_err_t parse_conf(const rdr_yaml_t *map, const char *path,
-                            rdr_store_conf_t *sc, int is_defaults,
-                            char *errstr, size_t errstr_size) {
+                            rdr_store_conf_t *sc, int is_defaults, char *errstr,
+                            size_t errstr_size) {
         const char *allowed[PB_KEYS_CNT + 1];
         char p[RDR_CFG_PATH_MAX];
         size_t i;
@@ -463,8 +454,8 @@ static rdr_err_t parse_conf(const rdr_yaml_t *map, const char *path,
                                                       errstr_size, "missing");
                         continue;
                 }
-                if (parse_key(&pb_keys[i], v, p, sc, is_defaults,
-                                     errstr, errstr_size))
+                if (parse_key(&pb_keys[i], v, p, sc, is_defaults, errstr,
+                              errstr_size))
                         return RDR_ERR_CONFIG;
         }
         /* The cadence runs in this order; a store's overrides must keep it. */
@@ -483,17 +474,16 @@ static rdr_err_t parse_conf(const rdr_yaml_t *map, const char *path,
 
 static rdr_err_t parse_windows(rdr_playbook_t *pb, const rdr_yaml_t *seq,
                                char *errstr, size_t errstr_size) {
-        static const char *const keys[] = {"carrier", "service_level",
-                                           "destination", "min", "max",
-                                           NULL};
+        static const char *const keys[] = {
+            "carrier", "service_level", "destination", "min", "max", NULL};
         char p[RDR_CFG_PATH_MAX];
         size_t i;
         if (rdr_yaml_type(seq) != RDR_YAML_SEQ)
                 return rdr_yaml_error(seq, "delivery_windows", errstr,
                                       errstr_size, "expected a list");
         pb->windows_cnt = rdr_yaml_len(seq);
-        pb->windows = calloc(pb->windows_cnt ? pb->windows_cnt : 1,
-                             sizeof(*pb->windows));
+        pb->windows =
+            calloc(pb->windows_cnt ? pb->windows_cnt : 1, sizeof(*pb->windows));
         if (!pb->windows)
                 return RDR_ERR_NOMEM;
         for (i = 0; i < pb->windows_cnt; i++) {
@@ -504,39 +494,34 @@ static rdr_err_t parse_windows(rdr_playbook_t *pb, const rdr_yaml_t *seq,
                 if (rdr_cfg_map(row, p, keys, errstr, errstr_size))
                         return RDR_ERR_CONFIG;
                 snprintf(p, sizeof(p), "delivery_windows[%zu].carrier", i);
-                if (rdr_cfg_need(row, "carrier", p, &v, errstr,
-                                        errstr_size) ||
-                    rdr_cfg_strcpy(v, p, w->carrier,
-                                          sizeof(w->carrier), errstr,
-                                          errstr_size))
+                if (rdr_cfg_need(row, "carrier", p, &v, errstr, errstr_size) ||
+                    rdr_cfg_strcpy(v, p, w->carrier, sizeof(w->carrier), errstr,
+                                   errstr_size))
                         return RDR_ERR_CONFIG;
                 snprintf(p, sizeof(p), "delivery_windows[%zu].service_level",
                          i);
                 if (rdr_cfg_need(row, "service_level", p, &v, errstr,
-                                        errstr_size) ||
+                                 errstr_size) ||
                     rdr_cfg_strcpy(v, p, w->service_level,
-                                          sizeof(w->service_level), errstr,
-                                          errstr_size))
+                                   sizeof(w->service_level), errstr,
+                                   errstr_size))
                         return RDR_ERR_CONFIG;
                 snprintf(p, sizeof(p), "delivery_windows[%zu].destination", i);
                 if (rdr_cfg_need(row, "destination", p, &v, errstr,
-                                        errstr_size) ||
-                    rdr_cfg_strcpy(v, p, w->destination,
-                                          sizeof(w->destination), errstr,
-                                          errstr_size))
+                                 errstr_size) ||
+                    rdr_cfg_strcpy(v, p, w->destination, sizeof(w->destination),
+                                   errstr, errstr_size))
                         return RDR_ERR_CONFIG;
                 snprintf(p, sizeof(p), "delivery_windows[%zu].min", i);
-                if (rdr_cfg_need(row, "min", p, &v, errstr,
-                                        errstr_size) ||
-                    rdr_yaml_as_duration_ms(v, p, 0, 365 * PB_DAY, &ll,
-                                                   errstr, errstr_size))
+                if (rdr_cfg_need(row, "min", p, &v, errstr, errstr_size) ||
+                    rdr_yaml_as_duration_ms(v, p, 0, 365 * PB_DAY, &ll, errstr,
+                                            errstr_size))
                         return RDR_ERR_CONFIG;
                 w->min_ms = ll;
                 snprintf(p, sizeof(p), "delivery_windows[%zu].max", i);
-                if (rdr_cfg_need(row, "max", p, &v, errstr,
-                                        errstr_size) ||
-                    rdr_yaml_as_duration_ms(v, p, 0, 365 * PB_DAY, &ll,
-                                                   errstr, errstr_size))
+                if (rdr_cfg_need(row, "max", p, &v, errstr, errstr_size) ||
+                    rdr_yaml_as_duration_ms(v, p, 0, 365 * PB_DAY, &ll, errstr,
+                                            errstr_size))
                         return RDR_ERR_CONFIG;
                 w->max_ms = ll;
                 if (w->max_ms < w->min_ms)
@@ -581,8 +566,8 @@ rdr_playbook_t *rdr_playbook_load_file(const char *path, char *errstr,
         if (stores) {
                 if (rdr_cfg_map(stores, "stores", NULL, errstr, errstr_size))
                         goto err;
-                pb->stores = calloc(rdr_yaml_len(stores) + 1,
-                                    sizeof(*pb->stores));
+                pb->stores =
+                    calloc(rdr_yaml_len(stores) + 1, sizeof(*pb->stores));
                 if (!pb->stores) {
                         snprintf(errstr, errstr_size, "%s: out of memory",
                                  path);

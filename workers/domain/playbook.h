@@ -75,7 +75,7 @@ typedef struct rdr_store_conf_s {
         int64_t nudge_from_ms;
         int64_t nudge_every_ms;
         int max_nudges;
-        rdr_window_t daytime;              /* buyer's local daytime */
+        rdr_window_t daytime; /* buyer's local daytime */
         int64_t reply_sla_ms;
         int64_t modification_check_after_ms;
         int64_t case_ttl_ms;
@@ -83,7 +83,7 @@ typedef struct rdr_store_conf_s {
         int resolved_rating;               /* a rating >= this resolves */
         rdr_on_block_t on_policy_block;
         rdr_offer_limit_t agent_offer_limit;
-        rdr_offer_t incentive[RDR_REASON__CNT]; /* per reason */
+        rdr_offer_t incentive[RDR_REASON__CNT];  /* per reason */
         long long reward_minor[RDR_REASON__CNT]; /* per resolved case */
         char reward_currency[RDR_CURRENCY_MAX];
         int64_t stall_after_ms;
@@ -132,9 +132,8 @@ rdr_err_t rdr_cfg_map(const rdr_yaml_t *node, const char *path,
                       const char *const *allowed, char *errstr,
                       size_t errstr_size);
 /** *out = map[key]; missing is an error reported at map's position. */
-rdr_err_t rdr_cfg_need(const rdr_yaml_t *map, const char *key,
-                       const char *path, rdr_yaml_t **out, char *errstr,
-                       size_t errstr_size);
+rdr_err_t rdr_cfg_need(const rdr_yaml_t *map, const char *key, const char *path,
+                       rdr_yaml_t **out, char *errstr, size_t errstr_size);
 /** Copy a string scalar of at most size - 1 bytes into out. */
 rdr_err_t rdr_cfg_strcpy(const rdr_yaml_t *node, const char *path, char *out,
                          size_t size, char *errstr, size_t errstr_size);

@@ -16,9 +16,8 @@ const char *const rdr_review_kind_names[RDR_REVIEW_KIND__CNT] = {
 const char *const rdr_evidence_kind_names[RDR_EVIDENCE__CNT] = {
     "review", "chat", "buyer_profile", "shipment", "order", "other"};
 const char *const rdr_ground_names[RDR_GROUND__CNT] = {
-    "none",         "extortion", "professional",
-    "competitor",   "abusive",   "carrier_delay",
-    "unrelated",    "product_review_in_feedback"};
+    "none",    "extortion",     "professional", "competitor",
+    "abusive", "carrier_delay", "unrelated",    "product_review_in_feedback"};
 const char *const rdr_remedy_names[RDR_REMEDY__CNT] = {
     "remove_review", "remove_text", "strike_through", "report"};
 
@@ -30,17 +29,16 @@ typedef struct rdr_rule_s {
 
 /* The rules that depend on the review kind. */
 typedef enum rs_e {
-        RS_ASK_MODIFY,   /* ASK_* */
+        RS_ASK_MODIFY,    /* ASK_* */
         RS_MODIFY_WINDOW, /* ms after the review; 0: none */
-        RS_MAX_MODIFY,   /* requests per order; -1: unlimited */
-        RS_INCENTIVES,   /* bool */
-        RS_MAX_MESSAGES, /* review-related messages per order; -1 */
+        RS_MAX_MODIFY,    /* requests per order; -1: unlimited */
+        RS_INCENTIVES,    /* bool */
+        RS_MAX_MESSAGES,  /* review-related messages per order; -1 */
         RS__CNT
 } rs_t;
 
 enum { ASK_NEVER, ASK_ALWAYS, ASK_AFTER_RESOLUTION };
-static const char *const ask_names[] = {"never", "always",
-                                        "after_resolution"};
+static const char *const ask_names[] = {"never", "always", "after_resolution"};
 
 typedef enum rs_type_e { RT_ASK, RT_DURATION, RT_COUNT, RT_BOOL } rs_type_t;
 
@@ -74,8 +72,8 @@ struct rdr_policy_s {
         int has_quiet;
         rdr_window_t quiet;
         rdr_rule_t quiet_rule;
-        rdr_rule_t appeal_window; /* ms; 0: none */
-        rdr_rule_t appeal_grounds; /* name only */
+        rdr_rule_t appeal_window;   /* ms; 0: none */
+        rdr_rule_t appeal_grounds;  /* name only */
         rdr_rule_t appeal_evidence; /* name only */
         struct {
                 int heard;
@@ -118,17 +116,16 @@ int rdr_policy_kind_asks_modify(rdr_action_kind_t kind) {
 /* ---- loading ---------------------------------------------------------- */
 
 /* The rule name of node: "<platform>.<something>". */
-static rdr_err_t parse_rule_key(const rdr_policy_t *pol,
-                                const rdr_yaml_t *map, const char *path,
-                                const char *key, rdr_rule_t *rule,
-                                char *errstr, size_t errstr_size) {
+static rdr_err_t parse_rule_key(const rdr_policy_t *pol, const rdr_yaml_t *map,
+                                const char *path, const char *key,
+                                rdr_rule_t *rule, char *errstr,
+                                size_t errstr_size) {
         char p[RDR_CFG_PATH_MAX];
         size_t plen = strlen(pol->platform);
         rdr_yaml_t *v;
         snprintf(p, sizeof(p), "%.120s.%.100s", path, key);
         if (rdr_cfg_need(map, key, p, &v, errstr, errstr_size) ||
-            rdr_cfg_strcpy(v, p, rule->name, RDR_RULE_MAX, errstr,
-                                  errstr_size))
+            rdr_cfg_strcpy(v, p, rule->name, RDR_RULE_MAX, errstr, errstr_size))
                 return RDR_ERR_CONFIG;
         if (strncmp(rule->name, pol->platform, plen) ||
             rule->name[plen] != '.' || !rule->name[plen + 1])
@@ -139,18 +136,16 @@ static rdr_err_t parse_rule_key(const rdr_policy_t *pol,
 }
 
 /* The `rule:` of map. */
-static rdr_err_t parse_rule_name(const rdr_policy_t *pol,
-                                 const rdr_yaml_t *map, const char *path,
-                                 rdr_rule_t *rule, char *errstr,
-                                 size_t errstr_size) {
+static rdr_err_t parse_rule_name(const rdr_policy_t *pol, const rdr_yaml_t *map,
+                                 const char *path, rdr_rule_t *rule,
+                                 char *errstr, size_t errstr_size) {
         return parse_rule_key(pol, map, path, "rule", rule, errstr,
                               errstr_size);
 }
 
 /* A count or "unlimited" (-1). */
 static rdr_err_t parse_count(const rdr_yaml_t *v, const char *path,
-                             long long *out, char *errstr,
-                             size_t errstr_size) {
+                             long long *out, char *errstr, size_t errstr_size) {
         const char *s = rdr_yaml_scalar(v);
         if (s && !strcmp(s, "unlimited")) {
                 *out = -1;
@@ -168,31 +163,28 @@ static rdr_err_t parse_opt_duration(const rdr_yaml_t *v, const char *path,
                 *out = 0;
                 return RDR_OK;
         }
-        return rdr_yaml_as_duration_ms(v, path, 60000, 3650LL * 86400000,
-                                       out, errstr, errstr_size);
+        return rdr_yaml_as_duration_ms(v, path, 60000, 3650LL * 86400000, out,
+                                       errstr, errstr_size);
 }
 
 /* A rule {value, rule, note} whose value is of type. */
 static rdr_err_t parse_rule(const rdr_policy_t *pol, const rdr_yaml_t *map,
-                            const char *path, rs_type_t type,
-                            rdr_rule_t *rule, char *errstr,
-                            size_t errstr_size) {
+                            const char *path, rs_type_t type, rdr_rule_t *rule,
+                            char *errstr, size_t errstr_size) {
         static const char *const keys[] = {"value", "rule", "note", NULL};
         char p[RDR_CFG_PATH_MAX];
         rdr_yaml_t *v;
         const char *s;
         int b, a;
         if (rdr_cfg_map(map, path, keys, errstr, errstr_size) ||
-            parse_rule_name(pol, map, path, rule, errstr,
-                                   errstr_size))
+            parse_rule_name(pol, map, path, rule, errstr, errstr_size))
                 return RDR_ERR_CONFIG;
         snprintf(p, sizeof(p), "%.120s.value", path);
         if (rdr_cfg_need(map, "value", p, &v, errstr, errstr_size))
                 return RDR_ERR_CONFIG;
         switch (type) {
         case RT_ASK:
-                if (rdr_yaml_as_str(v, p, 32, &s, errstr,
-                                           errstr_size))
+                if (rdr_yaml_as_str(v, p, 32, &s, errstr, errstr_size))
                         return RDR_ERR_CONFIG;
                 a = rdr_enum_parse(ask_names, 3, s, strlen(s));
                 if (a < 0)
@@ -239,9 +231,8 @@ static rdr_err_t parse_rule_set(rdr_policy_t *pol, const rdr_yaml_t *map,
                         pol->rs[kind][i] = pol->rs[RDR_REVIEW_KIND_PRODUCT][i];
                         continue;
                 }
-                if (parse_rule(pol, v, p, rs_keys[i].type,
-                                      &pol->rs[kind][i], errstr,
-                                      errstr_size))
+                if (parse_rule(pol, v, p, rs_keys[i].type, &pol->rs[kind][i],
+                               errstr, errstr_size))
                         return RDR_ERR_CONFIG;
         }
         return RDR_OK;
@@ -259,8 +250,8 @@ static rdr_err_t parse_channel_list(const rdr_yaml_t *seq, const char *path,
                 rdr_yaml_t *v = rdr_yaml_at(seq, i);
                 const char *s;
                 int c, j;
-                rdr_err_t err = rdr_yaml_as_str(v, path, 32, &s, errstr,
-                                                errstr_size);
+                rdr_err_t err =
+                    rdr_yaml_as_str(v, path, 32, &s, errstr, errstr_size);
                 if (err)
                         return err;
                 c = rdr_enum_parse(rdr_channel_names, RDR_CHAN__CNT, s,
@@ -292,12 +283,12 @@ static rdr_err_t parse_channels(rdr_policy_t *pol, const rdr_yaml_t *map,
         size_t i;
         char p[RDR_CFG_PATH_MAX];
         if (rdr_cfg_map(map, "channels", NULL, errstr, errstr_size) ||
-            parse_rule_name(pol, map, "channels", &pol->channels,
-                                   errstr, errstr_size) ||
-            rdr_cfg_need(map, "preference", "channels.preference", &v,
-                                errstr, errstr_size) ||
-            parse_channel_list(v, "channels.preference", def, &def_cnt,
-                                      errstr, errstr_size))
+            parse_rule_name(pol, map, "channels", &pol->channels, errstr,
+                            errstr_size) ||
+            rdr_cfg_need(map, "preference", "channels.preference", &v, errstr,
+                         errstr_size) ||
+            parse_channel_list(v, "channels.preference", def, &def_cnt, errstr,
+                               errstr_size))
                 return RDR_ERR_CONFIG;
         for (k = 0; k < RDR_ACT__CNT; k++) {
                 memcpy(pol->pref[k], def, sizeof(def));
@@ -310,28 +301,26 @@ static rdr_err_t parse_channels(rdr_policy_t *pol, const rdr_yaml_t *map,
                 if (!strcmp(key, "rule") || !strcmp(key, "preference"))
                         continue;
                 if (!strcmp(key, "public_reply")) {
-                        if (parse_rule(pol, v, p, RT_BOOL,
-                                              &pol->public_reply, errstr,
-                                              errstr_size))
+                        if (parse_rule(pol, v, p, RT_BOOL, &pol->public_reply,
+                                       errstr, errstr_size))
                                 return RDR_ERR_CONFIG;
                         continue;
                 }
                 k = rdr_enum_parse(rdr_action_kind_names, RDR_ACT__CNT, key,
                                    strlen(key));
-                if (k < 0 || !(k == RDR_ACT_FIRST_CONTACT ||
-                               k == RDR_ACT_FOLLOW_UP ||
-                               k == RDR_ACT_INCENTIVE || k == RDR_ACT_NUDGE ||
-                               k == RDR_ACT_MODIFICATION_GUIDE ||
-                               k == RDR_ACT_NOTICE_SHIPPED ||
-                               k == RDR_ACT_NOTICE_DELAY ||
-                               k == RDR_ACT_NOTICE_EXCEPTION))
+                if (k < 0 ||
+                    !(k == RDR_ACT_FIRST_CONTACT || k == RDR_ACT_FOLLOW_UP ||
+                      k == RDR_ACT_INCENTIVE || k == RDR_ACT_NUDGE ||
+                      k == RDR_ACT_MODIFICATION_GUIDE ||
+                      k == RDR_ACT_NOTICE_SHIPPED ||
+                      k == RDR_ACT_NOTICE_DELAY ||
+                      k == RDR_ACT_NOTICE_EXCEPTION))
                         return rdr_yaml_error(v, p, errstr, errstr_size,
                                               "expected rule, preference, "
                                               "public_reply or an outreach.* "
                                               "or notice.* kind");
-                if (parse_channel_list(v, p, pol->pref[k],
-                                              &pol->pref_cnt[k], errstr,
-                                              errstr_size))
+                if (parse_channel_list(v, p, pol->pref[k], &pol->pref_cnt[k],
+                                       errstr, errstr_size))
                         return RDR_ERR_CONFIG;
         }
         if (!pol->public_reply.name[0])
@@ -345,12 +334,11 @@ static rdr_err_t parse_quiet(rdr_policy_t *pol, const rdr_yaml_t *map,
         static const char *const keys[] = {"value", "rule", "note", NULL};
         rdr_yaml_t *v;
         const char *s;
-        if (rdr_cfg_map(map, "quiet_hours", keys, errstr,
-                               errstr_size) ||
-            parse_rule_name(pol, map, "quiet_hours", &pol->quiet_rule,
-                                   errstr, errstr_size) ||
+        if (rdr_cfg_map(map, "quiet_hours", keys, errstr, errstr_size) ||
+            parse_rule_name(pol, map, "quiet_hours", &pol->quiet_rule, errstr,
+                            errstr_size) ||
             rdr_cfg_need(map, "value", "quiet_hours.value", &v, errstr,
-                                errstr_size))
+                         errstr_size))
                 return RDR_ERR_CONFIG;
         s = rdr_yaml_scalar(v);
         if (s && !strcmp(s, "none"))
@@ -363,8 +351,7 @@ static rdr_err_t parse_quiet(rdr_policy_t *pol, const rdr_yaml_t *map,
 static rdr_err_t parse_ground(rdr_policy_t *pol, const rdr_yaml_t *map,
                               const char *path, rdr_ground_t g, char *errstr,
                               size_t errstr_size) {
-        static const char *const keys[] = {"evidence", "remedy", "note",
-                                           NULL};
+        static const char *const keys[] = {"evidence", "remedy", "note", NULL};
         char p[RDR_CFG_PATH_MAX];
         rdr_yaml_t *v;
         const char *s;
@@ -381,8 +368,7 @@ static rdr_err_t parse_ground(rdr_policy_t *pol, const rdr_yaml_t *map,
                                       "expected a list of evidence kinds");
         for (i = 0; i < rdr_yaml_len(v); i++) {
                 rdr_yaml_t *item = rdr_yaml_at(v, i);
-                if (rdr_yaml_as_str(item, p, 32, &s, errstr,
-                                           errstr_size))
+                if (rdr_yaml_as_str(item, p, 32, &s, errstr, errstr_size))
                         return RDR_ERR_CONFIG;
                 e = rdr_enum_parse(rdr_evidence_kind_names, RDR_EVIDENCE__CNT,
                                    s, strlen(s));
@@ -407,34 +393,30 @@ static rdr_err_t parse_ground(rdr_policy_t *pol, const rdr_yaml_t *map,
 /* appeal: {window: {value, rule}, rule, evidence_rule, grounds: {...}} */
 static rdr_err_t parse_appeal(rdr_policy_t *pol, const rdr_yaml_t *map,
                               char *errstr, size_t errstr_size) {
-        static const char *const keys[] = {"window", "rule", "evidence_rule",
+        static const char *const keys[] = {"window",  "rule", "evidence_rule",
                                            "grounds", "note", NULL};
         static const char *const wkeys[] = {"value", "rule", "note", NULL};
         rdr_yaml_t *v, *w, *grounds;
         char p[RDR_CFG_PATH_MAX];
         size_t i;
         if (rdr_cfg_map(map, "appeal", keys, errstr, errstr_size) ||
-            parse_rule_name(pol, map, "appeal", &pol->appeal_grounds,
-                                   errstr, errstr_size) ||
+            parse_rule_name(pol, map, "appeal", &pol->appeal_grounds, errstr,
+                            errstr_size) ||
             rdr_cfg_need(map, "window", "appeal.window", &w, errstr,
-                                errstr_size) ||
-            rdr_cfg_map(w, "appeal.window", wkeys, errstr,
-                               errstr_size) ||
-            parse_rule_name(pol, w, "appeal.window",
-                                   &pol->appeal_window, errstr,
-                                   errstr_size) ||
+                         errstr_size) ||
+            rdr_cfg_map(w, "appeal.window", wkeys, errstr, errstr_size) ||
+            parse_rule_name(pol, w, "appeal.window", &pol->appeal_window,
+                            errstr, errstr_size) ||
             rdr_cfg_need(w, "value", "appeal.window.value", &v, errstr,
-                                errstr_size) ||
+                         errstr_size) ||
             parse_opt_duration(v, "appeal.window.value",
-                                      &pol->appeal_window.value, errstr,
-                                      errstr_size) ||
+                               &pol->appeal_window.value, errstr,
+                               errstr_size) ||
             parse_rule_key(pol, map, "appeal", "evidence_rule",
-                                  &pol->appeal_evidence, errstr,
-                                  errstr_size) ||
-            rdr_cfg_need(map, "grounds", "appeal.grounds", &grounds,
-                                errstr, errstr_size) ||
-            rdr_cfg_map(grounds, "appeal.grounds", NULL, errstr,
-                               errstr_size))
+                           &pol->appeal_evidence, errstr, errstr_size) ||
+            rdr_cfg_need(map, "grounds", "appeal.grounds", &grounds, errstr,
+                         errstr_size) ||
+            rdr_cfg_map(grounds, "appeal.grounds", NULL, errstr, errstr_size))
                 return RDR_ERR_CONFIG;
         for (i = 0; i < rdr_yaml_len(grounds); i++) {
                 const char *key = rdr_yaml_key(grounds, i);
@@ -446,8 +428,7 @@ static rdr_err_t parse_appeal(rdr_policy_t *pol, const rdr_yaml_t *map,
                                               errstr, errstr_size,
                                               "unknown ground '%s'", key);
                 if (parse_ground(pol, rdr_yaml_at(grounds, i), p,
-                                        (rdr_ground_t)g, errstr,
-                                        errstr_size))
+                                 (rdr_ground_t)g, errstr, errstr_size))
                         return RDR_ERR_CONFIG;
         }
         return RDR_OK;
@@ -474,8 +455,9 @@ static char *dup_str(const rdr_yaml_t *map, const char *key, char *errstr,
 rdr_policy_t *rdr_policy_load_file(const char *path, char *errstr,
                                    size_t errstr_size) {
         static const char *const top[] = {
-            "platform", "source",      "as_of",    "product_review",
-            "seller_feedback", "channels", "quiet_hours", "appeal", NULL};
+            "platform",       "source",          "as_of",
+            "product_review", "seller_feedback", "channels",
+            "quiet_hours",    "appeal",          NULL};
         rdr_yaml_t *root, *v;
         rdr_policy_t *pol = NULL;
 
@@ -511,8 +493,7 @@ rdr_policy_t *rdr_policy_load_file(const char *path, char *errstr,
                         goto err;
         } else {
                 memcpy(pol->rs[RDR_REVIEW_KIND_SELLER_FEEDBACK],
-                       pol->rs[RDR_REVIEW_KIND_PRODUCT],
-                       sizeof(pol->rs[0]));
+                       pol->rs[RDR_REVIEW_KIND_PRODUCT], sizeof(pol->rs[0]));
         }
         if (rdr_cfg_need(root, "channels", "channels", &v, errstr,
                          errstr_size) ||
@@ -554,8 +535,7 @@ rdr_policy_set_t *rdr_policy_set_load_dir(const char *dir, char *errstr,
 
         n = scandir(dir, &names, yaml_name_filter, alphasort);
         if (n < 0) {
-                snprintf(errstr, errstr_size, "%s: cannot list directory",
-                         dir);
+                snprintf(errstr, errstr_size, "%s: cannot list directory", dir);
                 goto err;
         }
         set = calloc(1, sizeof(*set));
@@ -735,8 +715,8 @@ rdr_err_t rdr_policy_check(const rdr_policy_t *pol,
                              !ctx->problem_solved))
                                 return blocked(verdict, ask->name);
                         if (rs[RS_MODIFY_WINDOW].value &&
-                            ctx->at_ms >= ctx->review_at_ms +
-                                              rs[RS_MODIFY_WINDOW].value)
+                            ctx->at_ms >=
+                                ctx->review_at_ms + rs[RS_MODIFY_WINDOW].value)
                                 return blocked(verdict,
                                                rs[RS_MODIFY_WINDOW].name);
                         if (rs[RS_MAX_MODIFY].value >= 0 &&

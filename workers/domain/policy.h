@@ -48,9 +48,9 @@ typedef enum rdr_ground_e {
         RDR_GROUND_EXTORTION,
         RDR_GROUND_PROFESSIONAL,
         RDR_GROUND_COMPETITOR,
-        RDR_GROUND_ABUSIVE,         /* insults, obscenity, personal data */
-        RDR_GROUND_CARRIER_DELAY,   /* a delay the carrier caused */
-        RDR_GROUND_UNRELATED,       /* not about the order */
+        RDR_GROUND_ABUSIVE,       /* insults, obscenity, personal data */
+        RDR_GROUND_CARRIER_DELAY, /* a delay the carrier caused */
+        RDR_GROUND_UNRELATED,     /* not about the order */
         RDR_GROUND_PRODUCT_REVIEW_IN_FEEDBACK,
         RDR_GROUND__CNT
 } rdr_ground_t;
@@ -61,9 +61,9 @@ rdr_ground_t rdr_ground_of_malicious(rdr_malicious_t mal);
 /* What a platform does when an appeal is accepted. */
 typedef enum rdr_remedy_e {
         RDR_REMEDY_REMOVE_REVIEW,
-        RDR_REMEDY_REMOVE_TEXT,     /* the text goes, the rating stays */
-        RDR_REMEDY_STRIKE_THROUGH,  /* shown struck, not counted */
-        RDR_REMEDY_REPORT,          /* flagged for the platform's guidelines */
+        RDR_REMEDY_REMOVE_TEXT,    /* the text goes, the rating stays */
+        RDR_REMEDY_STRIKE_THROUGH, /* shown struck, not counted */
+        RDR_REMEDY_REPORT,         /* flagged for the platform's guidelines */
         RDR_REMEDY__CNT
 } rdr_remedy_t;
 extern const char *const rdr_remedy_names[RDR_REMEDY__CNT];
@@ -106,7 +106,7 @@ int rdr_policy_ground(const rdr_policy_t *pol, rdr_ground_t ground,
 /* One step the fleet is about to publish. */
 typedef struct rdr_policy_step_s {
         rdr_action_kind_t kind;
-        int has_offer;       /* an incentive (refund, discount, gift) rides on it */
+        int has_offer; /* an incentive (refund, discount, gift) rides on it */
         rdr_ground_t ground; /* appeal.file: the ground it is filed on */
 } rdr_policy_step_t;
 

@@ -11,15 +11,14 @@
 #include "template.h"
 
 const char *const rdr_ph_names[RDR_PH__CNT] = {
-    "buyer_name", "order_id",        "product_id",      "review_id",
-    "case_id",    "store_name",      "platform",        "reason",
-    "rating",     "offer",           "tracking_number", "carrier",
-    "delivery_window", "deadline",   "evidence"};
+    "buyer_name",      "order_id", "product_id",      "review_id", "case_id",
+    "store_name",      "platform", "reason",          "rating",    "offer",
+    "tracking_number", "carrier",  "delivery_window", "deadline",  "evidence"};
 
 #define PH(x) (1u << RDR_PH_##x)
 /* What buyers read in private: who they are, their order, the product. */
-#define PH_BUYER                                                             \
-        (PH(BUYER_NAME) | PH(ORDER_ID) | PH(PRODUCT_ID) | PH(STORE_NAME) |   \
+#define PH_BUYER                                                               \
+        (PH(BUYER_NAME) | PH(ORDER_ID) | PH(PRODUCT_ID) | PH(STORE_NAME) |     \
          PH(PLATFORM) | PH(REASON))
 
 static const unsigned ph_allowed[RDR_ACT__CNT] = {
@@ -164,8 +163,7 @@ static rdr_err_t check_text(const rdr_yaml_t *node, const char *path,
         size_t phs = 0;
         seg_t seg;
         int r;
-        for (r = next_segment(&p, &seg); r == 1;
-             r = next_segment(&p, &seg)) {
+        for (r = next_segment(&p, &seg); r == 1; r = next_segment(&p, &seg)) {
                 if (seg.lit)
                         continue;
                 if (!rdr_template_ph_allowed(kind, seg.ph))
@@ -247,8 +245,7 @@ static rdr_err_t load_lang(tpl_lang_t *tl, const char *path, char *errstr,
         }
         if (rdr_cfg_need(root, "templates", "templates", &templates, errstr,
                          errstr_size) ||
-            rdr_cfg_map(templates, "templates", kind_keys, errstr,
-                        errstr_size))
+            rdr_cfg_map(templates, "templates", kind_keys, errstr, errstr_size))
                 goto done;
         for (i = 0; i < rdr_yaml_len(templates); i++) {
                 rdr_yaml_t *kmap = rdr_yaml_at(templates, i);
@@ -343,8 +340,7 @@ rdr_template_set_t *rdr_template_set_load_dir(const char *dir,
 
         n = scandir(dir, &names, yaml_name_filter, alphasort);
         if (n < 0) {
-                snprintf(errstr, errstr_size, "%s: cannot list directory",
-                         dir);
+                snprintf(errstr, errstr_size, "%s: cannot list directory", dir);
                 goto err;
         }
         ts = calloc(1, sizeof(*ts));
@@ -374,8 +370,8 @@ rdr_template_set_t *rdr_template_set_load_dir(const char *dir,
         }
         if (!ts->fallback) {
                 snprintf(errstr, errstr_size,
-                         "%s: no templates for the fallback language '%s'",
-                         dir, fallback_lang);
+                         "%s: no templates for the fallback language '%s'", dir,
+                         fallback_lang);
                 goto err;
         }
         for (k = 0; k < RDR_ACT__CNT; k++) {
@@ -442,8 +438,8 @@ int rdr_template_has_language(const rdr_template_set_t *ts, const char *lang) {
         return lang_lookup(ts, lang) != NULL;
 }
 
-static rdr_err_t append(char *out, size_t out_size, size_t *len,
-                        const char *s, size_t n) {
+static rdr_err_t append(char *out, size_t out_size, size_t *len, const char *s,
+                        size_t n) {
         if (*len + n + 1 > out_size)
                 return RDR_ERR_TOO_LARGE;
         memcpy(out + *len, s, n);
@@ -454,9 +450,9 @@ static rdr_err_t append(char *out, size_t out_size, size_t *len,
 
 rdr_err_t rdr_template_render(const rdr_template_set_t *ts,
                               rdr_action_kind_t kind, const char *key,
-                              const char *lang,
-                              const rdr_template_vars_t *vars, char *out,
-                              size_t out_size, rdr_rendered_t *info) {
+                              const char *lang, const rdr_template_vars_t *vars,
+                              char *out, size_t out_size,
+                              rdr_rendered_t *info) {
         const tpl_lang_t *tl = lang_lookup(ts, lang), *tries[2];
         const char *text = NULL, *used_key = NULL, *p;
         size_t len = 0;

@@ -35,7 +35,7 @@ typedef enum rdr_ph_e {
         RDR_PH_PLATFORM,
         RDR_PH_REASON,
         RDR_PH_RATING,
-        RDR_PH_OFFER,           /* "3.00 USD", "5%" */
+        RDR_PH_OFFER, /* "3.00 USD", "5%" */
         RDR_PH_TRACKING_NUMBER,
         RDR_PH_CARRIER,
         RDR_PH_DELIVERY_WINDOW, /* the expected or new delivery estimate */
@@ -61,8 +61,7 @@ typedef struct rdr_template_set_s rdr_template_set_t;
  *  "file:line: key 'k': reason" in errstr. */
 rdr_template_set_t *rdr_template_set_load_dir(const char *dir,
                                               const char *fallback_lang,
-                                              char *errstr,
-                                              size_t errstr_size);
+                                              char *errstr, size_t errstr_size);
 void rdr_template_set_destroy(rdr_template_set_t *ts);
 
 /** 1 if the set has a file for lang's primary subtag ("es-MX" -> "es"). */
@@ -71,8 +70,8 @@ int rdr_template_has_language(const rdr_template_set_t *ts, const char *lang);
 /* What rdr_template_render() chose. */
 typedef struct rdr_rendered_s {
         char template_id[RDR_TEMPLATE_ID_MAX]; /* "es/outreach.nudge/default" */
-        char language[16]; /* the language of the text */
-        size_t len;        /* bytes of the message, NUL excluded */
+        char language[16];                     /* the language of the text */
+        size_t len; /* bytes of the message, NUL excluded */
 } rdr_rendered_t;
 
 /** Render the template for (kind, key) in lang into out (out_size >=
@@ -85,9 +84,8 @@ typedef struct rdr_rendered_s {
  *  every return when out_size > 0. */
 rdr_err_t rdr_template_render(const rdr_template_set_t *ts,
                               rdr_action_kind_t kind, const char *key,
-                              const char *lang,
-                              const rdr_template_vars_t *vars, char *out,
-                              size_t out_size, rdr_rendered_t *info);
+                              const char *lang, const rdr_template_vars_t *vars,
+                              char *out, size_t out_size, rdr_rendered_t *info);
 
 /** 1 if placeholder ph may appear in templates of kind. Public replies get
  *  no order or buyer data; offers only where an offer rides. */
