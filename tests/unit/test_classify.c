@@ -208,6 +208,8 @@ static void test_language(void **state) {
             {"Muy bueno! Great quality, lo recomiendo a todo el mundo.", "es"},
             {"", "und"},
             {"👍👍", "und"},
+            {"12345 !!", "und"},
+            {"4K tv", "en"},
         };
         rdr_classification_t out;
         rdr_chat_class_t chat;

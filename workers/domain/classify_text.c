@@ -128,6 +128,7 @@ typedef struct norm_out_s {
         int run;          /* length of the current same-letter run */
         size_t units;
         size_t han, latin_words, accents;
+        int word_counted; /* the current word has a letter (counted once) */
         int last_class;   /* class of the last token, for phrases */
 } norm_out_t;
 
@@ -144,8 +145,17 @@ static inline int emit(norm_out_t *no, int cls, const char *bytes, size_t n) {
         no->len += n;
         if (cls == C_HAN || !joins)
                 no->units++;
-        if (cls == C_WORD && !joins)
-                no->latin_words++;
+        if (cls == C_WORD) {
+                /* a word counts for detection once it has a letter: "12345"
+                 * tells no language */
+                if (!joins)
+                        no->word_counted = 0;
+                if (!no->word_counted &&
+                    !((unsigned char)bytes[0] >= '0' && bytes[0] <= '9')) {
+                        no->word_counted = 1;
+                        no->latin_words++;
+                }
+        }
         no->prev = cls;
         no->last_class = cls;
         return 0;
@@ -265,6 +275,10 @@ static void normalize_into(const char *text, size_t len, norm_out_t *no,
                                 break;
                         no->buf[no->len++] = (char)c;
                         no->last_cp = c;
+                        if (!no->word_counted) {
+                                no->word_counted = 1;
+                                no->latin_words++;
+                        }
                         i++;
                         continue;
                 }
