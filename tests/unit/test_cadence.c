@@ -395,6 +395,7 @@ static void test_amazon_one_message_then_stop(void **state) {
         rdr_cadence_input_t in =
             review("amazon", "demo-amazon-us", "America/New_York", "en",
                    RDR_REASON_PRODUCT_QUALITY, RDR_MAL_NONE, t0);
+        rdr_cadence_input_t agree;
         (void)state;
         apply(s, &in, t0);
         assert_int_equal(s->log_cnt, 2);
@@ -410,11 +411,18 @@ static void test_amazon_one_message_then_stop(void **state) {
         assert_int_equal(s->out.blocked_cnt, 1);
         assert_int_equal(s->out.has_case_event, 1);
         assert_int_equal(s->out.case_event, RDR_CASE_STATE_CHANGED);
+        /* A buyer who agrees now gets an agent, and no guide: no further
+         * outreach, ever. */
+        agree = chat(RDR_INTENT_AGREE, "fine, I'll update it");
+        apply(s, &agree, t0 + 8 * DAY);
+        assert_int_equal(s->out.actions_cnt, 1);
+        assert_int_equal(s->out.actions[0].kind, RDR_ACT_STAFF_REVIEW);
+        assert_int_equal(s->out.blocked_cnt, 0);
+        assert_int_equal(s->c.state, RDR_CASE_STATE_WAITING);
         run_until(s, t0 + 40 * DAY);
-        assert_int_equal(s->log_cnt, 2); /* no incentive, no nudge */
+        assert_int_equal(s->log_cnt, 3); /* no incentive, no nudge */
         assert_int_equal(count_kind(s, RDR_ACT_INCENTIVE), 0);
         assert_int_equal(s->c.close_reason, RDR_CLOSE_EXPIRED);
-        /* A buyer who agrees later gets an agent, not a guide. */
         free(s);
 }
 

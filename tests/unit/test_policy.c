@@ -486,6 +486,26 @@ static void test_playbook_errors(void **state) {
         free(shipped);
 }
 
+/* The tables that parse the files also document them. */
+static void test_docs(void **state) {
+        char buf[8192];
+        size_t n;
+        FILE *fp = tmpfile();
+        (void)state;
+        assert_non_null(fp);
+        rdr_playbook_doc(fp);
+        rdr_policy_doc(fp);
+        rewind(fp);
+        n = fread(buf, 1, sizeof(buf) - 1, fp);
+        buf[n] = '\0';
+        fclose(fp);
+        assert_non_null(strstr(buf, "| `follow_up_after` | duration | "
+                                    "0..365d | outreach.follow_up at T0 + "
+                                    "this |"));
+        assert_non_null(strstr(buf, "| `max_nudges` | integer | 0..100 |"));
+        assert_non_null(strstr(buf, "| `incentives_allowed` | true | false |"));
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
             cmocka_unit_test(test_all_platforms_load),
@@ -496,6 +516,7 @@ int main(void) {
             cmocka_unit_test(test_policy_load_errors),
             cmocka_unit_test(test_playbook_shipped),
             cmocka_unit_test(test_playbook_errors),
+            cmocka_unit_test(test_docs),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
 }

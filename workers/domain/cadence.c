@@ -1158,7 +1158,8 @@ rdr_err_t rdr_cadence_apply(const rdr_cadence_conf_t *conf,
         } else {
                 tx.pol = rdr_policy_set_get(conf->policies, before.platform);
                 tx.sc = rdr_playbook_store(conf->playbook, before.store_id);
-                if (!tx.pol || (unsigned)before.state >= RDR_CASE_STATE__CNT)
+                if (!tx.pol || before.state == RDR_CASE_STATE_NONE ||
+                    (unsigned)before.state >= RDR_CASE_STATE__CNT)
                         fail(&tx, RDR_ERR_INVALID,
                              "case of unknown platform '%s' or state",
                              before.platform);

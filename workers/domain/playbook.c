@@ -288,6 +288,50 @@ static const pb_key_t pb_keys[] = {
 };
 #define PB_KEYS_CNT (sizeof(pb_keys) / sizeof(pb_keys[0]))
 
+/* A duration for humans: "30d", "1h", "500ms". */
+static void fmt_duration(long long ms, char *buf, size_t size) {
+        static const struct {
+                long long ms;
+                const char *unit;
+        } units[] = {{PB_DAY, "d"}, {3600000, "h"}, {60000, "m"}, {1000, "s"}};
+        size_t i;
+        if (!ms) {
+                snprintf(buf, size, "0");
+                return;
+        }
+        for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+                if (ms % units[i].ms == 0) {
+                        snprintf(buf, size, "%lld%s", ms / units[i].ms,
+                                 units[i].unit);
+                        return;
+                }
+        }
+        snprintf(buf, size, "%lldms", ms);
+}
+
+void rdr_playbook_doc(void *fp) {
+        static const char *const types[] = {
+            "duration",       "integer",         "time zone",
+            "language tag",   "HH:MM-HH:MM",     "stop | skip",
+            "money + percent", "offer per reason", "amount per reason"};
+        char lo[32], hi[32];
+        size_t i;
+        fprintf(fp, "| key | type | range | meaning |\n|---|---|---|---|\n");
+        for (i = 0; i < PB_KEYS_CNT; i++) {
+                const pb_key_t *k = &pb_keys[i];
+                lo[0] = hi[0] = '\0';
+                if (k->type == PB_DURATION) {
+                        fmt_duration(k->min, lo, sizeof(lo));
+                        fmt_duration(k->max, hi, sizeof(hi));
+                } else if (k->type == PB_INT) {
+                        snprintf(lo, sizeof(lo), "%lld", k->min);
+                        snprintf(hi, sizeof(hi), "%lld", k->max);
+                }
+                fprintf(fp, "| `%s` | %s | %s%s%s | %s |\n", k->name,
+                        types[k->type], lo, lo[0] ? ".." : "", hi, k->doc);
+        }
+}
+
 static rdr_err_t parse_limit(const rdr_yaml_t *node, const char *path,
                              rdr_offer_limit_t *lim, char *errstr,
                              size_t errstr_size) {

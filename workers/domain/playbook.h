@@ -115,6 +115,10 @@ rdr_playbook_delivery_window(const rdr_playbook_t *pb, const char *carrier,
                              const char *service_level,
                              const char *destination);
 
+/** Write the settings table as Markdown (key, type, range, meaning) to fp
+ *  (a FILE *): the reference of configs/playbook.yaml. */
+void rdr_playbook_doc(void *fp);
+
 /** 1 if offer goes over limit and needs a manager's approval: more money,
  *  a bigger percentage, or money in another currency than the limit's. */
 int rdr_offer_over_limit(const rdr_offer_t *offer,

@@ -113,6 +113,28 @@ int rdr_policy_kind_asks_modify(rdr_action_kind_t kind) {
                kind == RDR_ACT_MODIFICATION_GUIDE;
 }
 
+void rdr_policy_doc(void *fp) {
+        static const char *const types[] = {
+            "never | always | after_resolution", "duration | none",
+            "integer | unlimited", "true | false"};
+        int i;
+        fprintf(fp, "Each rule is `{value, rule, note}`; `rule` names it "
+                    "(`<platform>.<name>`) when a step is blocked. Under "
+                    "`product_review:` (required) and `seller_feedback:` "
+                    "(defaults to product_review):\n\n"
+                    "| key | value | meaning |\n|---|---|---|\n");
+        for (i = 0; i < RS__CNT; i++)
+                fprintf(fp, "| `%s` | %s | %s |\n", rs_keys[i].key,
+                        types[rs_keys[i].type], rs_keys[i].doc);
+        fprintf(fp,
+                "\nAlso: `platform`, `source`, `as_of`; `channels: {rule, "
+                "preference: [...], public_reply: {value, rule}, <kind>: "
+                "[...]}` (buyer channels in preference order, per kind if "
+                "given); `quiet_hours: {value: HH:MM-HH:MM | none, rule}`; "
+                "`appeal: {rule, evidence_rule, window: {value, rule}, "
+                "grounds: {<ground>: {evidence: [...], remedy}}}`.\n");
+}
+
 /* ---- loading ---------------------------------------------------------- */
 
 /* The rule name of node: "<platform>.<something>". */

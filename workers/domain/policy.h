@@ -90,6 +90,9 @@ const rdr_policy_t *rdr_policy_set_get(const rdr_policy_set_t *set,
                                        const char *platform);
 size_t rdr_policy_set_count(const rdr_policy_set_t *set);
 
+/** Write the rules a platform file holds as Markdown to fp (a FILE *). */
+void rdr_policy_doc(void *fp);
+
 /** Accessors; strings are owned by the policy. */
 const char *rdr_policy_platform(const rdr_policy_t *pol);
 const char *rdr_policy_source(const rdr_policy_t *pol);
