@@ -90,19 +90,33 @@ static int64_t cal_ms_of_day(const UCalendar *cal, UErrorCode *status) {
                ucal_get(cal, UCAL_MILLISECOND, status);
 }
 
+/* "HH:MM" at s (exactly 5 characters) as minutes, or -1. */
+static int parse_hhmm(const char *s) {
+        int i;
+        for (i = 0; i < 5; i++)
+                if (i == 2 ? s[i] != ':' : (s[i] < '0' || s[i] > '9'))
+                        return -1;
+        if ((s[3] - '0') > 5)
+                return -1;
+        return ((s[0] - '0') * 10 + (s[1] - '0')) * 60 + (s[3] - '0') * 10 +
+               (s[4] - '0');
+}
+
 int rdr_window_parse(const char *s, rdr_window_t *w) {
-        int h1, m1, h2, m2, n = 0;
-        if (!s || sscanf(s, "%2d:%2d-%2d:%2d%n", &h1, &m1, &h2, &m2, &n) != 4 ||
-            s[n] != '\0' || n != 11)
+        int start, end;
+        if (!s || strlen(s) != 11 || s[5] != '-')
                 return -1;
-        if (h1 < 0 || h1 > 23 || m1 < 0 || m1 > 59 || h2 < 0 || h2 > 24 ||
-            m2 < 0 || m2 > 59 || (h2 == 24 && m2 != 0))
+        start = parse_hhmm(s);
+        end = parse_hhmm(s + 6);
+        if (start < 0 || start >= 1440 || end < 0 || end > 1440)
                 return -1;
-        w->start_min = h1 * 60 + m1;
-        w->end_min = h2 * 60 + m2;
-        if (w->end_min == 0) /* "20:00-00:00": until midnight */
-                w->end_min = 1440;
-        return w->start_min == w->end_min ? -1 : 0;
+        if (end == 0) /* "20:00-00:00": until midnight */
+                end = 1440;
+        if (start == end)
+                return -1;
+        w->start_min = start;
+        w->end_min = end;
+        return 0;
 }
 
 int rdr_window_contains(const rdr_window_t *w, int64_t ms_of_day) {
