@@ -1,0 +1,234 @@
+/* redress-bareconsumer: the Kafka baseline of tests/bench/run. A plain
+ * librdkafka group consumer (rd_kafka_consumer_poll, auto commit, as in
+ * librdkafka's examples/consumer.c) that reads messages and does nothing
+ * with them: no decoding, no Redis, no output. What it reaches per second
+ * on the dev broker is the ceiling any worker could reach on the same
+ * machine, so the benchmark prints every worker's rate as a ratio to it.
+ *
+ * With --lag it reads nothing and prints the group's lag instead: the sum,
+ * over every partition of the topics, of the high watermark minus the
+ * group's committed offset (a partition with no commit counts in full).
+ * The benchmark uses it to check that a worker group consumed everything.
+ *
+ *   redress-bareconsumer --topics T1,T2 --group G --count N [--timeout S]
+ *   redress-bareconsumer --lag --topics T1,T2 --group G
+ *
+ * Prints one JSON line: {"consumed":N,"seconds":S,"rate":R} (seconds from
+ * the first message to the last) or {"lag":L,"partitions":P}. */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <librdkafka/rdkafka.h>
+
+#define MAX_TOPICS 16
+
+static double mono_s(void) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int parse_long(const char *s, long lo, long hi, long *out) {
+        char *end;
+        long v;
+        errno = 0;
+        v = strtol(s, &end, 10);
+        if (errno || end == s || *end || v < lo || v > hi)
+                return -1;
+        *out = v;
+        return 0;
+}
+
+static rd_kafka_t *consumer_new(const char *bootstrap, const char *group) {
+        rd_kafka_conf_t *conf = rd_kafka_conf_new();
+        char errstr[512];
+        rd_kafka_t *rk;
+        const char *const props[][2] = {{"bootstrap.servers", bootstrap},
+                                        {"group.id", group},
+                                        {"auto.offset.reset", "earliest"},
+                                        {"enable.partition.eof", "false"},
+                                        {"client.id", "redress-bareconsumer"}};
+        size_t j;
+
+        for (j = 0; j < sizeof(props) / sizeof(props[0]); j++)
+                if (rd_kafka_conf_set(conf, props[j][0], props[j][1], errstr,
+                                      sizeof(errstr)) != RD_KAFKA_CONF_OK)
+                        goto err;
+        rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof(errstr));
+        if (!rk)
+                goto err;
+        return rk; /* rd_kafka_new owns conf now */
+err:
+        fprintf(stderr, "redress-bareconsumer: %s\n", errstr);
+        rd_kafka_conf_destroy(conf);
+        return NULL;
+}
+
+/* Sum of high watermark - committed offset over the topics' partitions. */
+static int print_lag(rd_kafka_t *rk, char **topics, int ntopics) {
+        rd_kafka_topic_partition_list_t *parts =
+            rd_kafka_topic_partition_list_new(64);
+        long long lag = 0;
+        int t, p, rc = 1;
+        rd_kafka_resp_err_t kerr;
+
+        for (t = 0; t < ntopics; t++) {
+                rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, topics[t], NULL);
+                const struct rd_kafka_metadata *md = NULL;
+
+                if (!rkt)
+                        goto done;
+                kerr = rd_kafka_metadata(rk, 0, rkt, &md, 10000);
+                if (kerr || md->topic_cnt != 1 || md->topics[0].err) {
+                        fprintf(stderr,
+                                "redress-bareconsumer: no metadata for %s\n",
+                                topics[t]);
+                        if (md)
+                                rd_kafka_metadata_destroy(md);
+                        rd_kafka_topic_destroy(rkt);
+                        goto done;
+                }
+                for (p = 0; p < md->topics[0].partition_cnt; p++)
+                        rd_kafka_topic_partition_list_add(parts, topics[t],
+                                                          p);
+                rd_kafka_metadata_destroy(md);
+                rd_kafka_topic_destroy(rkt);
+        }
+        kerr = rd_kafka_committed(rk, parts, 10000);
+        if (kerr) {
+                fprintf(stderr, "redress-bareconsumer: committed: %s\n",
+                        rd_kafka_err2str(kerr));
+                goto done;
+        }
+        for (p = 0; p < parts->cnt; p++) {
+                rd_kafka_topic_partition_t *tp = &parts->elems[p];
+                int64_t lo, hi;
+
+                kerr = rd_kafka_query_watermark_offsets(
+                    rk, tp->topic, tp->partition, &lo, &hi, 10000);
+                if (kerr) {
+                        fprintf(stderr,
+                                "redress-bareconsumer: watermarks: %s\n",
+                                rd_kafka_err2str(kerr));
+                        goto done;
+                }
+                if (tp->offset >= 0)
+                        lag += hi - tp->offset;
+                else
+                        lag += hi - lo;
+        }
+        printf("{\"lag\":%lld,\"partitions\":%d}\n", lag, parts->cnt);
+        rc = 0;
+done:
+        rd_kafka_topic_partition_list_destroy(parts);
+        return rc;
+}
+
+static int consume(rd_kafka_t *rk, char **topics, int ntopics, long count,
+                   long timeout_s) {
+        rd_kafka_topic_partition_list_t *subs =
+            rd_kafka_topic_partition_list_new(ntopics);
+        double first = 0, last = 0, start = mono_s(), idle_since = mono_s();
+        long n = 0;
+        unsigned long long bytes = 0;
+        rd_kafka_resp_err_t kerr;
+        int t;
+
+        for (t = 0; t < ntopics; t++)
+                rd_kafka_topic_partition_list_add(subs, topics[t],
+                                                  RD_KAFKA_PARTITION_UA);
+        rd_kafka_poll_set_consumer(rk);
+        kerr = rd_kafka_subscribe(rk, subs);
+        rd_kafka_topic_partition_list_destroy(subs);
+        if (kerr) {
+                fprintf(stderr, "redress-bareconsumer: subscribe: %s\n",
+                        rd_kafka_err2str(kerr));
+                return 1;
+        }
+        while (n < count) {
+                rd_kafka_message_t *rkm = rd_kafka_consumer_poll(rk, 100);
+                double now = mono_s();
+
+                if (!rkm) {
+                        /* Before the first message the group join counts
+                         * too; after it, only silence. */
+                        if (now - (n ? idle_since : start) > (double)timeout_s)
+                                break;
+                        continue;
+                }
+                if (!rkm->err) {
+                        if (!n)
+                                first = now;
+                        n++;
+                        bytes += rkm->len;
+                        last = idle_since = now;
+                }
+                rd_kafka_message_destroy(rkm);
+        }
+        printf("{\"consumed\":%ld,\"seconds\":%.3f,\"rate\":%.1f,"
+               "\"bytes\":%llu}\n",
+               n, last - first,
+               last > first ? (double)n / (last - first) : 0.0, bytes);
+        rd_kafka_consumer_close(rk);
+        return n >= count ? 0 : 1;
+}
+
+int main(int argc, char **argv) {
+        const char *bootstrap = getenv("REDRESS_KAFKA_BOOTSTRAP");
+        const char *group = "redress-bareconsumer";
+        char topic_buf[1024], *topics[MAX_TOPICS], *save = NULL, *tok, *p;
+        int ntopics = 0, lag = 0, i, rc;
+        long count = 0, timeout_s = 30;
+        rd_kafka_t *rk;
+
+        topic_buf[0] = '\0';
+        for (i = 1; i < argc; i++) {
+                const char *a = argv[i];
+                const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+                if (!strcmp(a, "--lag")) {
+                        lag = 1;
+                        continue;
+                }
+                if (!v)
+                        goto usage;
+                i++;
+                if (!strcmp(a, "--bootstrap"))
+                        bootstrap = v;
+                else if (!strcmp(a, "--group"))
+                        group = v;
+                else if (!strcmp(a, "--topics"))
+                        snprintf(topic_buf, sizeof(topic_buf), "%s", v);
+                else if (!strcmp(a, "--count")) {
+                        if (parse_long(v, 1, 1000000000L, &count))
+                                goto usage;
+                } else if (!strcmp(a, "--timeout")) {
+                        if (parse_long(v, 1, 3600, &timeout_s))
+                                goto usage;
+                } else
+                        goto usage;
+        }
+        for (p = topic_buf; ntopics < MAX_TOPICS &&
+                            (tok = strtok_r(p, ",", &save)) != NULL;
+             p = NULL)
+                topics[ntopics++] = tok;
+        if (!bootstrap || !ntopics || (!lag && !count))
+                goto usage;
+        rk = consumer_new(bootstrap, group);
+        if (!rk)
+                return 2;
+        rc = lag ? print_lag(rk, topics, ntopics)
+                 : consume(rk, topics, ntopics, count, timeout_s);
+        rd_kafka_destroy(rk);
+        return rc;
+usage:
+        fprintf(stderr,
+                "Usage: redress-bareconsumer --topics T1,T2 --group G "
+                "--count N [--timeout S] [--bootstrap B]\n"
+                "       redress-bareconsumer --lag --topics T1,T2 --group G "
+                "[--bootstrap B]\n");
+        return 2;
+}

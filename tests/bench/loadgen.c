@@ -1,0 +1,698 @@
+/* redress-loadgen: publishes a realistic mix of input events (reviews,
+ * chats, shipment scans) for the benchmarks in tests/bench/run. Texts
+ * come from the labelled corpus (the JSONL files of tests/data/classify:
+ * English, Spanish and Chinese reviews with buyer profiles, and chat
+ * messages); ids are
+ * unique per run (--run-id prefix) so that a run never hits the dedupe keys
+ * of another. Each event is built as an rdr_event_t and encoded with the
+ * workers' own encoders (JSON or protobuf), keyed as CONTRACT.md says
+ * (<store_id>/<order_id>, chats <store_id>/<buyer_id>), with a
+ * content-type header. It publishes at full speed or at --rate events/s,
+ * waits for every delivery report and prints one JSON line with what it
+ * published, how fast, and the most bytes and messages it put in one
+ * partition (the dev broker keeps only a few MB per partition).
+ *
+ *   redress-loadgen --count N [--rate R] [--mix reviews=60,chats=25,...]
+ *                   [--format json|protobuf|mixed] [--run-id ID]
+ *                   [--topic-prefix P] [--partitions-aware]
+ *                   [--bootstrap HOST:PORT] [--data DIR] [--seed S] */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+#include <librdkafka/rdkafka.h>
+
+#include "buf.h"
+#include "event.h"
+
+#define CT_JSON "application/json"
+#define CT_PROTOBUF "application/x-protobuf"
+#define MAX_PARTS 1024
+#define NKINDS 3 /* reviews, chats, shipments */
+#define NSTORES 64
+#define NBUYERS 20000
+#define NSHIP_OPEN 4096 /* shipments in flight (created, not delivered) */
+
+/* A review text of the corpus with what goes with it. */
+typedef struct rdr_lg_review_s {
+        char *text, *language;
+        int rating;
+        int has_buyer;
+        rdr_profile_t buyer;
+} rdr_lg_review_t;
+
+typedef struct rdr_lg_ship_s {
+        long order; /* order number; 0: free slot */
+        int scans;
+} rdr_lg_ship_t;
+
+typedef struct rdr_lg_s {
+        rd_kafka_t *rk;
+        const char *run_id;
+        char topics[NKINDS][256];
+        int nparts[NKINDS];
+        int partitions_aware;
+        int format; /* 0 json, 1 protobuf, 2 mixed */
+        int mix[NKINDS];
+        long count, rate;
+        uint64_t rng;
+
+        rdr_lg_review_t *reviews;
+        size_t nreviews;
+        char **chats;
+        size_t nchats;
+        rdr_lg_ship_t ships[NSHIP_OPEN];
+        long next_order;
+
+        long produced, delivered, failed;
+        long kind_delivered[NKINDS];
+        unsigned long long bytes;
+        unsigned long long part_bytes[NKINDS][MAX_PARTS];
+        long part_msgs[NKINDS][MAX_PARTS];
+
+        rdr_event_t ev;
+        rdr_buf_t val, key;
+        char s[8][160]; /* id strings of the event being built */
+} rdr_lg_t;
+
+static const char *const kind_names[NKINDS] = {"reviews", "chats",
+                                               "shipments"};
+static const char *const platforms[] = {"taobao",  "tmall",  "aliexpress",
+                                        "amazon",  "shopify", "ebay",
+                                        "tiktok"};
+static const char *const carriers[] = {"UPS", "DHL", "SF Express", "Cainiao",
+                                       "Correos", "USPS"};
+static const char *const countries[] = {"US", "ES", "CN", "GB", "MX", "DE"};
+
+static uint64_t lg_rand(rdr_lg_t *lg) {
+        /* xorshift64* */
+        lg->rng ^= lg->rng >> 12;
+        lg->rng ^= lg->rng << 25;
+        lg->rng ^= lg->rng >> 27;
+        return lg->rng * 2685821657736338717ULL;
+}
+
+static long lg_pick(rdr_lg_t *lg, long n) {
+        return (long)(lg_rand(lg) % (uint64_t)n);
+}
+
+static int64_t wall_ms(void) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static double mono_s(void) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int parse_long(const char *s, long lo, long hi, long *out) {
+        char *end;
+        long v;
+        errno = 0;
+        v = strtol(s, &end, 10);
+        if (errno || end == s || *end || v < lo || v > hi)
+                return -1;
+        *out = v;
+        return 0;
+}
+
+static const char *json_str(const json_t *obj, const char *name) {
+        const json_t *v = json_object_get(obj, name);
+        return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+static void profile_int(const json_t *b, const char *name, int *has,
+                        long long *v) {
+        const json_t *j = json_object_get(b, name);
+        if (json_is_integer(j)) {
+                *has = 1;
+                *v = json_integer_value(j);
+        }
+}
+
+/* Load one corpus file; reviews if is_review, else chat texts. Returns 0 or
+ * -1 (the reason on stderr). */
+static int load_corpus(rdr_lg_t *lg, const char *path, int is_review) {
+        FILE *fp = fopen(path, "r");
+        char *line = NULL;
+        size_t cap = 0;
+        ssize_t n;
+        json_t *root = NULL;
+
+        if (!fp) {
+                fprintf(stderr, "redress-loadgen: %s: %s\n", path,
+                        strerror(errno));
+                return -1;
+        }
+        while ((n = getline(&line, &cap, fp)) > 0) {
+                const char *text, *lang;
+                void *grown;
+
+                root = json_loadb(line, (size_t)n, 0, NULL);
+                text = root ? json_str(root, "text") : NULL;
+                lang = root ? json_str(root, "language") : NULL;
+                if (!text || !lang)
+                        goto next;
+                if (is_review) {
+                        rdr_lg_review_t *r;
+                        const json_t *b = json_object_get(root, "buyer");
+                        const json_t *rt = json_object_get(root, "rating");
+                        const char *c;
+
+                        grown = realloc(lg->reviews, (lg->nreviews + 1) *
+                                                         sizeof(*lg->reviews));
+                        if (!grown)
+                                goto oom;
+                        lg->reviews = grown;
+                        r = &lg->reviews[lg->nreviews];
+                        memset(r, 0, sizeof(*r));
+                        r->text = strdup(text);
+                        r->language = strdup(lang);
+                        if (!r->text || !r->language)
+                                goto oom;
+                        lg->nreviews++;
+                        r->rating = json_is_integer(rt)
+                                        ? (int)json_integer_value(rt)
+                                        : 3;
+                        if (r->rating < 1 || r->rating > 5)
+                                r->rating = 3;
+                        if (json_is_object(b)) {
+                                r->has_buyer = 1;
+                                profile_int(b, "account_level",
+                                            &r->buyer.has_account_level,
+                                            &r->buyer.account_level);
+                                profile_int(b, "account_age_days",
+                                            &r->buyer.has_account_age_days,
+                                            &r->buyer.account_age_days);
+                                profile_int(b, "reviews_total",
+                                            &r->buyer.has_reviews_total,
+                                            &r->buyer.reviews_total);
+                                profile_int(
+                                    b, "negative_reviews_total",
+                                    &r->buyer.has_negative_reviews_total,
+                                    &r->buyer.negative_reviews_total);
+                                c = json_str(b, "country");
+                                if (c && strlen(c) == 2)
+                                        memcpy(r->buyer.country, c, 3);
+                        }
+                } else {
+                        grown = realloc(lg->chats,
+                                        (lg->nchats + 1) * sizeof(char *));
+                        if (!grown)
+                                goto oom;
+                        lg->chats = grown;
+                        lg->chats[lg->nchats] = strdup(text);
+                        if (!lg->chats[lg->nchats])
+                                goto oom;
+                        lg->nchats++;
+                }
+        next:
+                json_decref(root);
+                root = NULL;
+        }
+        free(line);
+        fclose(fp);
+        return 0;
+oom:
+        json_decref(root);
+        free(line);
+        fclose(fp);
+        fprintf(stderr, "redress-loadgen: out of memory\n");
+        return -1;
+}
+
+/* Runs on the main thread (rd_kafka_poll/flush). */
+static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *rkm,
+                        void *opaque) {
+        rdr_lg_t *lg = opaque;
+        int kind = (int)(intptr_t)rkm->_private;
+
+        (void)rk;
+        if (rkm->err) {
+                if (!lg->failed)
+                        fprintf(stderr,
+                                "redress-loadgen: delivery failed: %s\n",
+                                rd_kafka_err2str(rkm->err));
+                lg->failed++;
+                return;
+        }
+        lg->delivered++;
+        lg->bytes += rkm->len;
+        if (kind >= 0 && kind < NKINDS)
+                lg->kind_delivered[kind]++;
+        if (kind >= 0 && kind < NKINDS && rkm->partition >= 0 &&
+            rkm->partition < MAX_PARTS) {
+                lg->part_bytes[kind][rkm->partition] += rkm->len;
+                lg->part_msgs[kind][rkm->partition]++;
+        }
+}
+
+static void fmt_id(rdr_lg_t *lg, int slot, const char *what, long n) {
+        snprintf(lg->s[slot], sizeof(lg->s[slot]), "%s-%s%ld", lg->run_id,
+                 what, n);
+}
+
+/* Build event number i of kind into lg->ev; *route is the number whose
+ * remainder picks the partition in --partitions-aware mode. */
+static void build_review(rdr_lg_t *lg, long i, long *route) {
+        rdr_review_t *r = &lg->ev.u.review;
+        const rdr_lg_review_t *src = &lg->reviews[lg_pick(lg, (long)lg->nreviews)];
+        long order = lg->next_order++;
+
+        memset(r, 0, sizeof(*r));
+        lg->ev.kind = RDR_INPUT_REVIEWS;
+        r->type = RDR_REVIEW_CREATED;
+        fmt_id(lg, 0, "ev", i);
+        fmt_id(lg, 1, "rv", order);
+        fmt_id(lg, 2, "o", order);
+        fmt_id(lg, 3, "b", lg_pick(lg, NBUYERS));
+        snprintf(lg->s[4], sizeof(lg->s[4]), "bench-store-%ld",
+                 lg_pick(lg, NSTORES));
+        snprintf(lg->s[5], sizeof(lg->s[5]), "sku-%ld", lg_pick(lg, 500));
+        r->event_id = lg->s[0];
+        r->review_id = lg->s[1];
+        r->order_id = lg->s[2];
+        r->buyer_id = lg->s[3];
+        r->store_id = lg->s[4];
+        r->product_id = lg->s[5];
+        r->platform = platforms[lg_pick(lg, (long)(sizeof(platforms) /
+                                                   sizeof(platforms[0])))];
+        r->rating = src->rating;
+        r->text = src->text;
+        r->text_len = strlen(src->text);
+        /* One in four leaves the language to the worker's detector. */
+        r->language = lg_pick(lg, 4) ? src->language : NULL;
+        r->created_at_ms = wall_ms();
+        r->has_buyer = src->has_buyer;
+        r->buyer = src->buyer;
+        *route = order;
+}
+
+static void build_chat(rdr_lg_t *lg, long i, long *route) {
+        rdr_chat_t *c = &lg->ev.u.chat;
+        long buyer = lg_pick(lg, NBUYERS);
+        const char *text = lg->chats[lg_pick(lg, (long)lg->nchats)];
+
+        memset(c, 0, sizeof(*c));
+        lg->ev.kind = RDR_INPUT_CHATS;
+        fmt_id(lg, 0, "ev", i);
+        fmt_id(lg, 1, "b", buyer);
+        snprintf(lg->s[2], sizeof(lg->s[2]), "bench-store-%ld",
+                 buyer % NSTORES);
+        fmt_id(lg, 3, "o", lg_pick(lg, lg->next_order + 1));
+        c->event_id = lg->s[0];
+        c->buyer_id = lg->s[1];
+        c->store_id = lg->s[2];
+        c->order_id = lg->s[3];
+        c->platform = platforms[buyer % (long)(sizeof(platforms) /
+                                                sizeof(platforms[0]))];
+        c->direction = lg_pick(lg, 5) ? RDR_DIR_BUYER : RDR_DIR_STORE;
+        c->channel = lg_pick(lg, 10) ? RDR_CHAN_IM : RDR_CHAN_EMAIL;
+        c->text = text;
+        c->text_len = strlen(text);
+        c->sent_at_ms = wall_ms();
+        *route = buyer;
+}
+
+/* Shipments follow their parcel: created, a few scans, then delivered (or
+ * one exception in ten). */
+static void build_shipment(rdr_lg_t *lg, long i, long *route) {
+        rdr_shipment_t *s = &lg->ev.u.shipment;
+        rdr_lg_ship_t *slot = &lg->ships[lg_pick(lg, NSHIP_OPEN)];
+        int64_t now = wall_ms();
+
+        memset(s, 0, sizeof(*s));
+        lg->ev.kind = RDR_INPUT_SHIPMENTS;
+        if (!slot->order) {
+                slot->order = lg->next_order++;
+                slot->scans = 0;
+                s->type = RDR_SHIP_CREATED;
+                memcpy(s->origin_country, countries[lg_pick(lg, 6)], 3);
+                memcpy(s->destination_country, countries[lg_pick(lg, 6)], 3);
+                s->service_level = lg_pick(lg, 3) ? "standard" : "express";
+                s->promised_by_ms = now + 86400000LL * (3 + lg_pick(lg, 10));
+        } else if (slot->scans < 3) {
+                slot->scans++;
+                s->type = RDR_SHIP_SCAN;
+                s->location = "Sorting center";
+        } else if (!lg_pick(lg, 10)) {
+                s->type = RDR_SHIP_EXCEPTION;
+                s->exception = (rdr_exception_t)(1 + lg_pick(lg, 6));
+                s->location = "Local depot";
+        } else {
+                s->type = RDR_SHIP_DELIVERED;
+        }
+        fmt_id(lg, 0, "ev", i);
+        fmt_id(lg, 1, "o", slot->order);
+        fmt_id(lg, 2, "b", slot->order % NBUYERS);
+        snprintf(lg->s[3], sizeof(lg->s[3]), "bench-store-%ld",
+                 slot->order % NSTORES);
+        fmt_id(lg, 4, "trk", slot->order);
+        s->event_id = lg->s[0];
+        s->order_id = lg->s[1];
+        s->buyer_id = lg->s[2];
+        s->store_id = lg->s[3];
+        s->tracking_number = lg->s[4];
+        s->platform = platforms[slot->order % (long)(sizeof(platforms) /
+                                                      sizeof(platforms[0]))];
+        s->carrier = carriers[slot->order % 6];
+        s->occurred_at_ms = now;
+        *route = slot->order;
+        if (s->type == RDR_SHIP_DELIVERED || s->type == RDR_SHIP_EXCEPTION)
+                slot->order = 0;
+}
+
+static int pick_kind(rdr_lg_t *lg) {
+        long total = lg->mix[0] + lg->mix[1] + lg->mix[2], r;
+        int k;
+
+        r = lg_pick(lg, total);
+        for (k = 0; k < NKINDS - 1; k++) {
+                if (r < lg->mix[k])
+                        return k;
+                r -= lg->mix[k];
+        }
+        return NKINDS - 1;
+}
+
+static int produce_one(rdr_lg_t *lg, long i) {
+        int kind = pick_kind(lg), pb;
+        long route = 0;
+        int32_t part = RD_KAFKA_PARTITION_UA;
+        const char *ct, *store, *second;
+        rd_kafka_resp_err_t kerr;
+        rdr_err_t err;
+
+        if (kind == 0)
+                build_review(lg, i, &route);
+        else if (kind == 1)
+                build_chat(lg, i, &route);
+        else
+                build_shipment(lg, i, &route);
+        pb = lg->format == 1 || (lg->format == 2 && (i & 1));
+        rdr_buf_reset(&lg->val);
+        err = pb ? rdr_event_encode_protobuf(&lg->ev, &lg->val)
+                 : rdr_event_encode_json(&lg->ev, &lg->val);
+        if (err) {
+                fprintf(stderr, "redress-loadgen: cannot encode: %s\n",
+                        rdr_err2str(err));
+                return -1;
+        }
+        if (kind == 0) {
+                store = lg->ev.u.review.store_id;
+                second = lg->ev.u.review.order_id;
+        } else if (kind == 1) {
+                store = lg->ev.u.chat.store_id;
+                second = lg->ev.u.chat.buyer_id;
+        } else {
+                store = lg->ev.u.shipment.store_id;
+                second = lg->ev.u.shipment.order_id;
+        }
+        rdr_buf_reset(&lg->key);
+        if (rdr_buf_appendf(&lg->key, "%s/%s", store, second))
+                return -1;
+        if (lg->partitions_aware && lg->nparts[kind] > 0)
+                part = (int32_t)(route % lg->nparts[kind]);
+        ct = pb ? CT_PROTOBUF : CT_JSON;
+        for (;;) {
+                kerr = rd_kafka_producev(
+                    lg->rk, RD_KAFKA_V_TOPIC(lg->topics[kind]),
+                    RD_KAFKA_V_PARTITION(part),
+                    RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                    RD_KAFKA_V_KEY(lg->key.data, lg->key.len),
+                    RD_KAFKA_V_VALUE(lg->val.data, lg->val.len),
+                    RD_KAFKA_V_HEADER("content-type", ct, -1),
+                    RD_KAFKA_V_OPAQUE((void *)(intptr_t)kind),
+                    RD_KAFKA_V_END);
+                if (kerr != RD_KAFKA_RESP_ERR__QUEUE_FULL)
+                        break;
+                rd_kafka_poll(lg->rk, 10);
+        }
+        if (kerr) {
+                fprintf(stderr, "redress-loadgen: cannot produce: %s\n",
+                        rd_kafka_err2str(kerr));
+                return -1;
+        }
+        lg->produced++;
+        return 0;
+}
+
+/* Partition counts of the topics in use (for --partitions-aware). */
+static int fetch_partitions(rdr_lg_t *lg) {
+        int k;
+
+        for (k = 0; k < NKINDS; k++) {
+                rd_kafka_topic_t *rkt;
+                const struct rd_kafka_metadata *md = NULL;
+                rd_kafka_resp_err_t kerr;
+
+                if (!lg->mix[k])
+                        continue;
+                rkt = rd_kafka_topic_new(lg->rk, lg->topics[k], NULL);
+                if (!rkt)
+                        return -1;
+                kerr = rd_kafka_metadata(lg->rk, 0, rkt, &md, 10000);
+                if (!kerr && md->topic_cnt == 1 && !md->topics[0].err)
+                        lg->nparts[k] = md->topics[0].partition_cnt;
+                if (md)
+                        rd_kafka_metadata_destroy(md);
+                rd_kafka_topic_destroy(rkt);
+                if (lg->nparts[k] <= 0) {
+                        fprintf(stderr,
+                                "redress-loadgen: no metadata for %s: %s\n",
+                                lg->topics[k],
+                                kerr ? rd_kafka_err2str(kerr)
+                                     : "unknown topic");
+                        return -1;
+                }
+        }
+        return 0;
+}
+
+static int parse_mix(rdr_lg_t *lg, const char *arg) {
+        char buf[256], *p, *save = NULL, *tok;
+        int k;
+
+        snprintf(buf, sizeof(buf), "%s", arg);
+        memset(lg->mix, 0, sizeof(lg->mix));
+        for (p = buf; (tok = strtok_r(p, ",", &save)) != NULL; p = NULL) {
+                char *eq = strchr(tok, '=');
+                long w = 1;
+                if (eq) {
+                        *eq = '\0';
+                        if (parse_long(eq + 1, 0, 1000000, &w))
+                                return -1;
+                }
+                for (k = 0; k < NKINDS; k++)
+                        if (!strcmp(tok, kind_names[k]))
+                                break;
+                if (k == NKINDS)
+                        return -1;
+                lg->mix[k] = (int)w;
+        }
+        return lg->mix[0] + lg->mix[1] + lg->mix[2] > 0 ? 0 : -1;
+}
+
+static rd_kafka_t *producer_new(rdr_lg_t *lg, const char *bootstrap) {
+        rd_kafka_conf_t *conf = rd_kafka_conf_new();
+        char errstr[512];
+        rd_kafka_t *rk;
+        static const char *const props[][2] = {
+            {"enable.idempotence", "true"},
+            {"linger.ms", "5"},
+            {"queue.buffering.max.messages", "500000"},
+            {"batch.num.messages", "10000"},
+            {"client.id", "redress-loadgen"}};
+        size_t j;
+
+        if (rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap, errstr,
+                              sizeof(errstr)) != RD_KAFKA_CONF_OK)
+                goto err;
+        for (j = 0; j < sizeof(props) / sizeof(props[0]); j++)
+                if (rd_kafka_conf_set(conf, props[j][0], props[j][1], errstr,
+                                      sizeof(errstr)) != RD_KAFKA_CONF_OK)
+                        goto err;
+        rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
+        rd_kafka_conf_set_opaque(conf, lg);
+        rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr));
+        if (!rk)
+                goto err;
+        return rk; /* rd_kafka_new owns conf now */
+err:
+        fprintf(stderr, "redress-loadgen: %s\n", errstr);
+        rd_kafka_conf_destroy(conf);
+        return NULL;
+}
+
+static void usage(FILE *fp) {
+        fprintf(fp,
+                "Usage: redress-loadgen --count N [options]\n"
+                "  --bootstrap HOST:PORT  brokers (default "
+                "$REDRESS_KAFKA_BOOTSTRAP)\n"
+                "  --count N              events to publish\n"
+                "  --rate R               events/s (default: full speed)\n"
+                "  --mix SPEC             e.g. reviews=60,chats=25,"
+                "shipments=15 (default) or reviews\n"
+                "  --format F             json, protobuf or mixed (half "
+                "each; default mixed)\n"
+                "  --run-id ID            prefix of every id (default: "
+                "lg<time>)\n"
+                "  --topic-prefix P       topics P.reviews, P.chats, "
+                "P.shipments (default redress)\n"
+                "  --partitions-aware     spread orders (buyers for chats) "
+                "evenly over the\n"
+                "                         partitions, an order's events "
+                "staying in one\n"
+                "  --data DIR             corpus directory (default "
+                "tests/data/classify)\n"
+                "  --seed S               random seed (default 1)\n");
+}
+
+int main(int argc, char **argv) {
+        static rdr_lg_t lgs;
+        rdr_lg_t *lg = &lgs;
+        const char *bootstrap = getenv("REDRESS_KAFKA_BOOTSTRAP");
+        const char *prefix = "redress", *data = RDR_SOURCE_DIR
+            "/tests/data/classify";
+        char run_id[64], path[1024];
+        double t0, t1;
+        long i, seed = 1;
+        int k, p, rc = 1;
+        unsigned long long max_bytes = 0;
+        long max_msgs = 0;
+
+        snprintf(run_id, sizeof(run_id), "lg%lld", (long long)wall_ms());
+        lg->run_id = run_id;
+        lg->format = 2;
+        lg->mix[0] = 60;
+        lg->mix[1] = 25;
+        lg->mix[2] = 15;
+        for (i = 1; i < argc; i++) {
+                const char *a = argv[i];
+                const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+                if (!strcmp(a, "--partitions-aware")) {
+                        lg->partitions_aware = 1;
+                        continue;
+                }
+                if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+                        usage(stdout);
+                        return 0;
+                }
+                if (!v)
+                        goto usage_err;
+                i++;
+                if (!strcmp(a, "--bootstrap")) {
+                        bootstrap = v;
+                } else if (!strcmp(a, "--count")) {
+                        if (parse_long(v, 1, 1000000000L, &lg->count))
+                                goto usage_err;
+                } else if (!strcmp(a, "--rate")) {
+                        if (parse_long(v, 0, 100000000L, &lg->rate))
+                                goto usage_err;
+                } else if (!strcmp(a, "--mix")) {
+                        if (parse_mix(lg, v))
+                                goto usage_err;
+                } else if (!strcmp(a, "--format")) {
+                        if (!strcmp(v, "json"))
+                                lg->format = 0;
+                        else if (!strcmp(v, "protobuf"))
+                                lg->format = 1;
+                        else if (!strcmp(v, "mixed"))
+                                lg->format = 2;
+                        else
+                                goto usage_err;
+                } else if (!strcmp(a, "--run-id")) {
+                        lg->run_id = v;
+                } else if (!strcmp(a, "--topic-prefix")) {
+                        prefix = v;
+                } else if (!strcmp(a, "--data")) {
+                        data = v;
+                } else if (!strcmp(a, "--seed")) {
+                        if (parse_long(v, 0, 1L << 30, &seed))
+                                goto usage_err;
+                } else {
+                        goto usage_err;
+                }
+        }
+        if (!lg->count || !bootstrap || !*bootstrap)
+                goto usage_err;
+        lg->rng = 0x9E3779B97F4A7C15ULL ^ (uint64_t)seed;
+        for (k = 0; k < NKINDS; k++)
+                snprintf(lg->topics[k], sizeof(lg->topics[k]), "%s.%s",
+                         prefix, kind_names[k]);
+        snprintf(path, sizeof(path), "%s/reviews.train.jsonl", data);
+        if (load_corpus(lg, path, 1))
+                goto done;
+        snprintf(path, sizeof(path), "%s/reviews.test.jsonl", data);
+        if (load_corpus(lg, path, 1))
+                goto done;
+        snprintf(path, sizeof(path), "%s/chats.train.jsonl", data);
+        if (load_corpus(lg, path, 0))
+                goto done;
+        if (!lg->nreviews || !lg->nchats) {
+                fprintf(stderr, "redress-loadgen: empty corpus in %s\n",
+                        data);
+                goto done;
+        }
+        lg->next_order = 1;
+        rdr_event_init(&lg->ev);
+        rdr_buf_init(&lg->val);
+        rdr_buf_init(&lg->key);
+        lg->rk = producer_new(lg, bootstrap);
+        if (!lg->rk)
+                goto done;
+        if (lg->partitions_aware && fetch_partitions(lg))
+                goto done;
+
+        t0 = mono_s();
+        for (i = 0; i < lg->count; i++) {
+                if (lg->rate > 0) {
+                        double due = t0 + (double)i / (double)lg->rate;
+                        double now = mono_s();
+                        while (now < due) {
+                                rd_kafka_poll(lg->rk,
+                                              (int)((due - now) * 1000.0));
+                                now = mono_s();
+                        }
+                }
+                if (produce_one(lg, i))
+                        goto done;
+                if ((i & 255) == 0)
+                        rd_kafka_poll(lg->rk, 0);
+        }
+        rd_kafka_flush(lg->rk, 120 * 1000);
+        t1 = mono_s();
+        for (k = 0; k < NKINDS; k++)
+                for (p = 0; p < MAX_PARTS; p++) {
+                        if (lg->part_bytes[k][p] > max_bytes)
+                                max_bytes = lg->part_bytes[k][p];
+                        if (lg->part_msgs[k][p] > max_msgs)
+                                max_msgs = lg->part_msgs[k][p];
+                }
+        printf("{\"published\":%ld,\"failed\":%ld,\"undelivered\":%d,"
+               "\"seconds\":%.3f,\"rate\":%.1f,\"bytes\":%llu,"
+               "\"max_partition_bytes\":%llu,\"max_partition_messages\":%ld,"
+               "\"reviews\":%ld,\"chats\":%ld,\"shipments\":%ld}\n",
+               lg->delivered, lg->failed, rd_kafka_outq_len(lg->rk), t1 - t0,
+               (double)lg->delivered / (t1 - t0 > 0 ? t1 - t0 : 1),
+               lg->bytes, max_bytes, max_msgs, lg->kind_delivered[0],
+               lg->kind_delivered[1], lg->kind_delivered[2]);
+        rc = lg->failed || lg->delivered != lg->count ? 1 : 0;
+done:
+        if (lg->rk)
+                rd_kafka_destroy(lg->rk);
+        rdr_event_free(&lg->ev);
+        rdr_buf_free(&lg->val);
+        rdr_buf_free(&lg->key);
+        return rc;
+usage_err:
+        usage(stderr);
+        return 2;
+}
