@@ -1,5 +1,6 @@
 /* See harness.h. Processes are started with fork/exec and always killed by
  * h_stop(), also when a test fails half-way (cmocka's teardown). */
+#define _GNU_SOURCE /* memmem */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -375,8 +376,8 @@ static char *dupn(const void *p, size_t n) {
         return d;
 }
 
-size_t h_read_topic(h_env_t *h, const char *topic, size_t want,
-                    int quiet_ms, int timeout_ms, h_msg_t **out) {
+size_t h_read_topic(h_env_t *h, const char *topic, const char *match,
+                    size_t want, int quiet_ms, int timeout_ms, h_msg_t **out) {
         static const char *const hnames[5] = {
             "redress-error", "redress-source-topic",
             "redress-source-partition", "redress-source-offset",
@@ -422,7 +423,10 @@ size_t h_read_topic(h_env_t *h, const char *topic, size_t want,
                 m = rd_kafka_consumer_poll(rk, 100);
                 if (!m)
                         continue;
-                if (!m->err) {
+                if (!m->err && match &&
+                    !memmem(m->payload, m->len, match, strlen(match))) {
+                        last = rdr_mono_ms();
+                } else if (!m->err) {
                         rd_kafka_headers_t *hdrs = NULL;
                         h_msg_t *x;
                         if (cnt == size) {

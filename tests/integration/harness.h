@@ -54,11 +54,12 @@ void h_produce(h_env_t *h, const char *topic, const char *key,
                const void *value, size_t len, const char *content_type);
 void h_flush(h_env_t *h);
 
-/** Read every message of topic from the beginning until want messages were
- *  read and then nothing new came for quiet_ms, or timeout_ms passed.
- *  Returns the count; *out is an array the caller frees with h_msgs_free. */
-size_t h_read_topic(h_env_t *h, const char *topic, size_t want,
-                    int quiet_ms, int timeout_ms, h_msg_t **out);
+/** Read every message of topic from the beginning whose value contains
+ *  match (NULL: all) until want of them were read and then nothing new came
+ *  for quiet_ms, or timeout_ms passed. Returns the count; *out is an array
+ *  the caller frees with h_msgs_free. */
+size_t h_read_topic(h_env_t *h, const char *topic, const char *match,
+                    size_t want, int quiet_ms, int timeout_ms, h_msg_t **out);
 void h_msgs_free(h_msg_t *msgs, size_t cnt);
 
 /** A review event as JSON (malloc'd). */

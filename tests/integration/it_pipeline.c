@@ -18,6 +18,8 @@
 
 static h_env_t env;
 
+#define CLASSIFIED "\"type\":\"case.classified\""
+
 static int setup(void **state) {
         (void)state;
         h_start(&env, 8);
@@ -75,7 +77,7 @@ static void test_json_and_protobuf_reviews_are_classified(void **state) {
                   "application/x-protobuf");
         h_flush(&env);
 
-        n = h_read_topic(&env, "redress.cases", 2, 1500, 30000, &msgs);
+        n = h_read_topic(&env, "redress.cases", CLASSIFIED, 2, 1500, 30000, &msgs);
         assert_int_equal(n, 2);
         memset(cms, 0, sizeof(cms));
         decode_cases(msgs, n, cms);
@@ -93,7 +95,7 @@ static void test_json_and_protobuf_reviews_are_classified(void **state) {
                         seen_json = 1;
                         assert_int_equal(cms[i].rating, 1);
                         assert_int_equal(cms[i].sentiment, RDR_SENT_NEGATIVE);
-                        assert_string_equal(cms[i].state, "open");
+                        assert_string_equal(cms[i].state, "outreach");
                         assert_string_equal(msgs[i].key, "store-a/order-1");
                 } else {
                         seen_pb = 1;
@@ -140,9 +142,9 @@ static void test_malformed_goes_to_dlq_and_partition_moves_on(void **state) {
         h_produce(&env, "redress.reviews", key, good2, strlen(good2), NULL);
         h_flush(&env);
 
-        nc = h_read_topic(&env, "redress.cases", 2, 1500, 30000, &cases);
+        nc = h_read_topic(&env, "redress.cases", CLASSIFIED, 2, 1500, 30000, &cases);
         assert_int_equal(nc, 2);
-        nd = h_read_topic(&env, "redress.dlq", 2, 500, 10000, &dlq);
+        nd = h_read_topic(&env, "redress.dlq", NULL, 2, 500, 10000, &dlq);
         assert_int_equal(nd, 2);
         /* Original bytes, unchanged, with the contract headers. */
         assert_int_equal(dlq[0].len, strlen(bad_json));
@@ -181,7 +183,7 @@ static void test_same_event_twice_has_one_effect(void **state) {
         h_produce(&env, "redress.reviews", "store-c/order-3", json,
                   strlen(json), "application/json");
         h_flush(&env);
-        n = h_read_topic(&env, "redress.cases", 1, 3000, 30000, &cases);
+        n = h_read_topic(&env, "redress.cases", CLASSIFIED, 1, 3000, 30000, &cases);
         assert_int_equal(n, 1);
         /* The case exists once, and the outbox was emptied after publish. */
         r = redisCommand(env.redis, "KEYS redress:{c:*}");
@@ -224,14 +226,14 @@ static void test_sigkill_mid_stream_loses_nothing(void **state) {
         }
         h_flush(&env);
         /* Kill it while it works through the backlog. */
-        n = h_read_topic(&env, "redress.cases", N / 4, 0, 30000, &cases);
+        n = h_read_topic(&env, "redress.cases", CLASSIFIED, N / 4, 0, 30000, &cases);
         h_msgs_free(cases, n);
         st = h_signal_wait(pid, SIGKILL, 5000);
         assert_true(WIFSIGNALED(st));
         h_worker(&env, "reviews",
                  (const char *const[]){"REDRESS_KAFKA_SESSION_TIMEOUT_MS=6000",
                                        NULL});
-        n = h_read_topic(&env, "redress.cases", N, 3000, 120000, &cases);
+        n = h_read_topic(&env, "redress.cases", CLASSIFIED, N, 3000, 120000, &cases);
         for (i = 0; i < n; i++) {
                 const char *p = strstr(cases[i].value, "\"review_id\":\"ev-k-");
                 size_t k;
@@ -276,7 +278,7 @@ static void test_sigterm_exits_zero_and_commits(void **state) {
                 free(json);
         }
         h_flush(&env);
-        n = h_read_topic(&env, "redress.cases", N, 1000, 60000, &cases);
+        n = h_read_topic(&env, "redress.cases", CLASSIFIED, N, 1000, 60000, &cases);
         assert_int_equal(n, N);
         h_msgs_free(cases, n);
         st = h_signal_wait(pid, SIGTERM, 10000);

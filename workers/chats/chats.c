@@ -1,13 +1,18 @@
 /* Chats: every buyer message is classified (agree, refuse, extortion,
  * question, thanks) and its intent recorded on the order, where the reviews
- * worker reads the chat history of the order; an extortion demand tags the
- * buyer fleet-wide. Store messages are recorded as seen and nothing more. */
+ * worker reads the chat history of the order (an extortion demand is kept
+ * as appeal evidence and tags the buyer fleet-wide). If the order (or,
+ * without an order, the buyer) has a case, the message is fed to it: the
+ * cadence pauses and an agent is asked to answer; agree, refuse and
+ * extortion move the case (casework.h). Store messages are recorded as seen
+ * and nothing more. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "batch.h"
 #include "chats.h"
+#include "casework.h"
 #include "classify.h"
 #include "keys.h"
 
@@ -16,7 +21,10 @@
 typedef struct chats_s {
         rdr_worker_t *w;
         rdr_classifier_t *clf;
+        rdr_casework_t *cw;
         rdr_events_t evs;
+        rdr_chat_class_t *cls; /* per message of the batch */
+        char (*case_ids)[RDR_CASE_ID_MAX];
         int64_t ttl_ms;
         rdr_metric_t *m_intents;
 } chats_t;
@@ -35,12 +43,22 @@ static rdr_err_t chats_init(rdr_worker_t *w, void **opaque, char *errstr,
                 free(ch);
                 return RDR_ERR_CONFIG;
         }
-        if (rdr_events_init(&ch->evs,
-                            (size_t)rdr_conf_int(conf, "consumer.batch_max"))) {
+        ch->cw = rdr_casework_new(w, errstr, errstr_size);
+        if (!ch->cw) {
                 rdr_classifier_destroy(ch->clf);
                 free(ch);
-                snprintf(errstr, errstr_size, "out of memory");
-                return RDR_ERR_NOMEM;
+                return RDR_ERR_CONFIG;
+        }
+        {
+                size_t n = (size_t)rdr_conf_int(conf, "consumer.batch_max");
+                ch->cls = calloc(n, sizeof(*ch->cls));
+                ch->case_ids = calloc(n, sizeof(*ch->case_ids));
+                if (!ch->cls || !ch->case_ids ||
+                    rdr_events_init(&ch->evs, n)) {
+                        *opaque = ch;
+                        snprintf(errstr, errstr_size, "out of memory");
+                        return RDR_ERR_NOMEM;
+                }
         }
         ch->ttl_ms = rdr_conf_int(conf, "dedupe.ttl");
         ch->m_intents = rdr_metrics_counter(rdr_worker_metrics(w),
@@ -56,16 +74,19 @@ static void chats_destroy(void *opaque) {
         if (!ch)
                 return;
         rdr_events_free(&ch->evs);
+        rdr_casework_destroy(ch->cw);
         rdr_classifier_destroy(ch->clf);
+        free(ch->cls);
+        free(ch->case_ids);
         free(ch);
 }
 
 static rdr_err_t apply_one(chats_t *ch, const rdr_msg_t *m,
-                           const rdr_chat_t *c) {
+                           const rdr_chat_t *c, const rdr_chat_class_t *ccp) {
         char tag[KEYSZ], k_seen[KEYSZ], k_outbox[KEYSZ], k_hash[KEYSZ],
             k_set[KEYSZ], now[24];
-        const char *fv[6], *members[1];
-        rdr_chat_class_t cc;
+        const char *fv[12], *members[1];
+        rdr_chat_class_t cc = *ccp;
         rdr_apply_t a;
         rdr_redis_t *redis = rdr_worker_redis(ch->w);
         int n;
@@ -95,7 +116,6 @@ static rdr_err_t apply_one(chats_t *ch, const rdr_msg_t *m,
         a.hash_key = k_hash;
         a.hash_fv = fv;
         if (c->direction == RDR_DIR_BUYER) {
-                rdr_classify_chat(ch->clf, c->text, c->text_len, NULL, &cc);
                 fv[0] = "last_buyer_message_at_ms";
                 fv[1] = now;
                 fv[2] = "last_buyer_intent";
@@ -110,6 +130,14 @@ static rdr_err_t apply_one(chats_t *ch, const rdr_msg_t *m,
                 rdr_metric_add(ch->m_intents, rdr_intent_names[cc.intent], 1);
                 if (cc.intent == RDR_INTENT_EXTORTION) {
                         char k_tags[KEYSZ];
+                        /* Kept as the appeal's evidence. */
+                        fv[6] = "extortion_ref";
+                        fv[7] = c->event_id;
+                        fv[8] = "extortion_text";
+                        fv[9] = c->text;
+                        fv[10] = "extortion_at_ms";
+                        fv[11] = now;
+                        a.hash_fv_cnt = 12;
                         if (rdr_key_buyer(k_tags, KEYSZ, c->platform,
                                           c->buyer_id, "tags") > 0)
                                 rdr_redis_cmdf(redis, "SADD %s extortion",
@@ -123,24 +151,109 @@ static rdr_err_t apply_one(chats_t *ch, const rdr_msg_t *m,
         return rdr_worker_apply(ch->w, &a);
 }
 
+/* The case a message belongs to: the order's, else the buyer's latest. */
+static void queue_case_lookup(chats_t *ch, const rdr_chat_t *c) {
+        char k[KEYSZ];
+        int n = c->order_id ? rdr_key_order(k, KEYSZ, c->platform,
+                                            c->store_id, c->order_id, NULL)
+                            : rdr_key_buyer(k, KEYSZ, c->platform,
+                                            c->buyer_id, NULL);
+        rdr_redis_cmdf(rdr_worker_redis(ch->w), n > 0 ? "HGET %s case_id"
+                                                      : "PING",
+                       k);
+}
+
+static rdr_err_t feed_case(chats_t *ch, const rdr_msg_t *m,
+                           const rdr_chat_t *c, const rdr_chat_class_t *cc,
+                           const char *case_id, const redisReply *hgetall,
+                           char *errstr, size_t errstr_size) {
+        rdr_cadence_input_t in;
+        const rdr_cadence_out_t *out;
+        rdr_case_t *cs;
+        rdr_err_t err = rdr_casework_get(ch->cw, case_id, hgetall, &cs,
+                                         errstr, errstr_size);
+        if (err)
+                return err;
+        memset(&in, 0, sizeof(in));
+        in.type = RDR_CIN_BUYER_CHAT;
+        in.chat.intent = cc->intent;
+        in.chat.channel = c->channel;
+        in.chat.ref = c->event_id;
+        in.chat.text = c->text;
+        in.chat.sent_at_ms = c->sent_at_ms;
+        return rdr_casework_apply(ch->cw, cs, case_id, &in, m->topic,
+                                  c->event_id, NULL, &out, errstr,
+                                  errstr_size);
+}
+
 static rdr_err_t chats_handle(void *opaque, rdr_msg_t *msgs, size_t cnt) {
         chats_t *ch = opaque;
-        size_t i;
+        rdr_redis_t *redis = rdr_worker_redis(ch->w);
+        size_t i, q = 0;
+        rdr_err_t err;
+        size_t *slot = calloc(cnt ? cnt : 1, sizeof(*slot));
+        if (!slot)
+                return RDR_ERR_NOMEM;
+        rdr_casework_begin(ch->cw);
         rdr_events_decode(&ch->evs, RDR_INPUT_CHATS, msgs, cnt);
+        /* Which case each buyer message belongs to. */
         for (i = 0; i < cnt; i++) {
-                rdr_err_t err;
+                const rdr_chat_t *c = &ch->evs.evs[i].u.chat;
+                ch->case_ids[i][0] = '\0';
                 if (msgs[i].err)
                         continue;
-                err = apply_one(ch, &msgs[i], &ch->evs.evs[i].u.chat);
+                if (c->direction == RDR_DIR_BUYER)
+                        rdr_classify_chat(ch->clf, c->text, c->text_len, NULL,
+                                          &ch->cls[i]);
+                queue_case_lookup(ch, c);
+        }
+        if ((err = rdr_redis_exec(redis)))
+                goto done;
+        for (i = 0, q = 0; i < cnt; i++) {
+                const redisReply *r;
+                if (msgs[i].err)
+                        continue;
+                r = rdr_redis_reply(redis, q++);
+                if (ch->evs.evs[i].u.chat.direction == RDR_DIR_BUYER && r &&
+                    r->type == REDIS_REPLY_STRING &&
+                    r->len < RDR_CASE_ID_MAX)
+                        snprintf(ch->case_ids[i], RDR_CASE_ID_MAX, "%s",
+                                 r->str);
+        }
+        /* Read those cases. */
+        rdr_redis_reset(redis);
+        for (i = 0, q = 0; i < cnt; i++)
+                if (!msgs[i].err && ch->case_ids[i][0]) {
+                        rdr_casework_queue_read(ch->cw, ch->case_ids[i]);
+                        slot[i] = q++;
+                }
+        if (q > 0 && (err = rdr_redis_exec(redis)))
+                goto done;
+        for (i = 0; i < cnt; i++) {
+                const rdr_chat_t *c = &ch->evs.evs[i].u.chat;
+                if (msgs[i].err)
+                        continue;
+                err = apply_one(ch, &msgs[i], c, &ch->cls[i]);
+                if (!err && ch->case_ids[i][0])
+                        err = feed_case(ch, &msgs[i], c, &ch->cls[i],
+                                        ch->case_ids[i],
+                                        rdr_redis_reply(redis, slot[i]),
+                                        msgs[i].errstr,
+                                        sizeof(msgs[i].errstr));
                 if (rdr_err_class(err) == RDR_ERRCLASS_PERMANENT) {
                         msgs[i].err = err;
-                        snprintf(msgs[i].errstr, sizeof(msgs[i].errstr),
-                                 "ids too long for a Redis key");
+                        if (!msgs[i].errstr[0])
+                                snprintf(msgs[i].errstr,
+                                         sizeof(msgs[i].errstr), "%s",
+                                         rdr_err2str(err));
                 } else if (err) {
-                        return err;
+                        goto done;
                 }
         }
-        return RDR_OK;
+        err = RDR_OK;
+done:
+        free(slot);
+        return err;
 }
 
 static const char *const chats_topics[] = {"topics.chats", NULL};

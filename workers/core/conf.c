@@ -60,6 +60,15 @@ const rdr_conf_prop_t rdr_conf_core_props[] = {
      "Longest drain on SIGTERM before exiting"},
     {"paths.configs", RDR_CONF_STR, "", 0, 0, NULL,
      "Directory of lexicons, platforms, templates; empty: beside this file"},
+    {"timers.shards", RDR_CONF_INT, "16", 1, 4096, NULL,
+     "Timer shards (hash-tagged key sets); the same in every worker"},
+    {"timers.lease", RDR_CONF_DURATION, "30s", 1000, 3600000, NULL,
+     "How long a claimed timer is held before another worker may re-fire "
+     "it"},
+    {"timers.claim_max", RDR_CONF_INT, "500", 1, 100000, NULL,
+     "Most timers claimed per shard per round"},
+    {"timers.idle_max", RDR_CONF_DURATION, "1s", 10, 60000, NULL,
+     "Longest sleep of the timer worker when nothing is due"},
     {"worker.instance", RDR_CONF_STR, "", 0, 0, NULL,
      "Instance id in logs and metrics; empty: host-pid"},
     {NULL, 0, NULL, 0, 0, NULL, NULL}};

@@ -22,15 +22,20 @@
 static const char rdr_apply_lua[] =
     "-- Apply one event's effects atomically, once per event id.\n"
     "-- KEYS: dedupe, outbox, hash, set. ARGV: ttl_ms, #hash strings,\n"
-    "-- #set members, #entries, hash f/v..., members..., entry id/value...\n"
+    "-- #set members, #entries, cas field, cas expected, hash f/v...,\n"
+    "-- members..., entry id/value...\n"
     "if redis.call('EXISTS', KEYS[1]) == 1 then\n"
     "  return {0, redis.call('HGETALL', KEYS[2])}\n"
+    "end\n"
+    "if ARGV[5] ~= '' then\n"
+    "  local cur = redis.call('HGET', KEYS[3], ARGV[5]) or ''\n"
+    "  if cur ~= ARGV[6] then return {2, cur} end\n"
     "end\n"
     "local ttl = ARGV[1]\n"
     "local nh, ns, ne = tonumber(ARGV[2]), tonumber(ARGV[3]), "
     "tonumber(ARGV[4])\n"
     "redis.call('SET', KEYS[1], '1', 'PX', ttl)\n"
-    "local i = 5\n"
+    "local i = 7\n"
     "if nh > 0 then redis.call('HSET', KEYS[3], unpack(ARGV, i, i + nh - 1)) "
     "end\n"
     "i = i + nh\n"
@@ -127,7 +132,8 @@ struct rdr_worker_s {
         rdr_metric_t *m_consumed, *m_dlq, *m_dup, *m_published,
             *m_batches, *m_retries, *m_latency, *m_batch_seconds, *m_up,
             *m_ready, *m_kafka_errors, *m_redis_rt, *m_redis_cmds,
-            *m_redis_reconnects, *m_offsets_refused, *m_rebalances;
+            *m_redis_reconnects, *m_offsets_refused, *m_rebalances,
+            *m_cas_conflicts;
         uint64_t last_rt, last_cmds, last_reconnects;
 };
 
@@ -258,7 +264,7 @@ rdr_err_t rdr_worker_publish_entry(rdr_worker_t *w, const char *outbox_key,
 }
 
 rdr_err_t rdr_worker_apply(rdr_worker_t *w, const rdr_apply_t *a) {
-        size_t n = 8 + a->hash_fv_cnt + a->set_members_cnt +
+        size_t n = 10 + a->hash_fv_cnt + a->set_members_cnt +
                    2 * a->entries_cnt;
         const char **argv = calloc(n, sizeof(*argv));
         size_t *lens = calloc(n, sizeof(*lens));
@@ -281,6 +287,8 @@ rdr_err_t rdr_worker_apply(rdr_worker_t *w, const rdr_apply_t *a) {
         argv[k++] = nh;
         argv[k++] = ns;
         argv[k++] = ne;
+        argv[k++] = a->cas_field ? a->cas_field : "";
+        argv[k++] = a->cas_field && a->cas_expected ? a->cas_expected : "";
         for (i = 0; i < k; i++)
                 lens[i] = strlen(argv[i]);
         if (a->hash_key)
@@ -354,6 +362,16 @@ static rdr_err_t collect_applies(rdr_worker_t *w) {
                                     ? r->str
                                     : "unexpected reply");
                         return RDR_ERR_REDIS;
+                }
+                if (r->element[0]->integer == 2) {
+                        /* Someone changed the state since it was read:
+                         * retry the batch; applied events replay as
+                         * duplicates, this one is decided again. */
+                        rdr_metric_add(w->m_cas_conflicts, NULL, 1);
+                        rdr_log(RDR_LOG_DEBUG, "apply.conflict",
+                                "%s changed concurrently: retrying",
+                                pa[i].outbox_key);
+                        return RDR_ERR_STATE;
                 }
                 if (r->element[0]->integer == 1) {
                         /* New: publish the entries it stored. */
@@ -715,6 +733,10 @@ static void metrics_define(rdr_worker_t *w) {
         w->m_offsets_refused = rdr_metrics_counter(
             m, "offsets_store_refused_total",
             "Offsets not stored because the partition was revoked", NULL);
+        w->m_cas_conflicts = rdr_metrics_counter(
+            m, "state_conflicts_total",
+            "State changed between read and write (the batch is retried)",
+            NULL);
         w->m_rebalances = rdr_metrics_counter(m, "rebalances_total",
                                               "Consumer group rebalances",
                                               "kind");

@@ -93,6 +93,12 @@ typedef struct rdr_apply_s {
         const char *outbox_key;
         int64_t ttl_ms;
         const char *hash_key;       /* may be NULL */
+        /* Compare-and-set: if cas_field is not NULL, the effects apply only
+         * if hash_key's cas_field still holds cas_expected ("" = absent);
+         * otherwise the batch is retried (RDR_ERR_STATE) and the handler
+         * decides again from fresh state. */
+        const char *cas_field;
+        const char *cas_expected;
         const char *const *hash_fv; /* field, value, ... */
         size_t hash_fv_cnt;         /* number of strings (2 per pair) */
         const char *set_key;        /* may be NULL */

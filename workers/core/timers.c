@@ -3,12 +3,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "timers.h"
 
 static const char claim_lua[] =
-    "-- KEYS: due, lease, gen. ARGV: now, lease_ms, limit.\n"
+    "-- KEYS: due, lease, gen. ARGV: now (the fleet's clock), lease_ms,\n"
+    "-- limit, wall (leases run on wall time, so a stopped test clock\n"
+    "-- does not stop them).\n"
     "local now = tonumber(ARGV[1])\n"
-    "local expired = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now, "
+    "local wall = tonumber(ARGV[4])\n"
+    "local expired = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', wall, "
     "'LIMIT', 0, 1000)\n"
     "for _, m in ipairs(expired) do\n"
     "  redis.call('ZREM', KEYS[2], m)\n"
@@ -20,18 +24,15 @@ static const char claim_lua[] =
     "for i = 1, #due, 2 do\n"
     "  local m = due[i]\n"
     "  redis.call('ZREM', KEYS[1], m)\n"
-    "  redis.call('ZADD', KEYS[2], now + tonumber(ARGV[2]), m)\n"
+    "  redis.call('ZADD', KEYS[2], wall + tonumber(ARGV[2]), m)\n"
     "  local g = redis.call('HINCRBY', KEYS[3], m, 1)\n"
     "  out[#out + 1] = m\n"
     "  out[#out + 1] = g\n"
     "  out[#out + 1] = due[i + 1]\n"
     "end\n"
     "local nxt = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')\n"
-    "local nl = redis.call('ZRANGE', KEYS[2], 0, 0, 'WITHSCORES')\n"
     "local n = -1\n"
     "if #nxt > 0 then n = tonumber(nxt[2]) end\n"
-    "if #nl > 0 and (n < 0 or tonumber(nl[2]) < n) then n = tonumber(nl[2]) "
-    "end\n"
     "return {tostring(n), out}\n";
 
 static const char complete_lua[] =
@@ -102,7 +103,7 @@ void rdr_timers_free_claimed(rdr_timer_t *timers, size_t cnt) {
 rdr_err_t rdr_timers_claim(rdr_timers_t *t, int64_t now_ms, int64_t lease_ms,
                            int limit, rdr_timer_t **out, size_t *cnt,
                            int64_t *next_due_ms) {
-        char keys[3][64], now[24], lease[24], lim[16];
+        char keys[3][64], now[24], lease[24], lim[16], wall[24];
         rdr_timer_t *res = NULL;
         size_t n = 0, size = 0;
         int s;
@@ -113,8 +114,9 @@ rdr_err_t rdr_timers_claim(rdr_timers_t *t, int64_t now_ms, int64_t lease_ms,
         snprintf(now, sizeof(now), "%lld", (long long)now_ms);
         snprintf(lease, sizeof(lease), "%lld", (long long)lease_ms);
         snprintf(lim, sizeof(lim), "%d", limit);
+        snprintf(wall, sizeof(wall), "%lld", (long long)rdr_wall_ms());
         for (s = 0; s < t->shards; s++) {
-                const char *argv[6];
+                const char *argv[7];
                 shard_keys(s, keys);
                 argv[0] = keys[0];
                 argv[1] = keys[1];
@@ -122,7 +124,8 @@ rdr_err_t rdr_timers_claim(rdr_timers_t *t, int64_t now_ms, int64_t lease_ms,
                 argv[3] = now;
                 argv[4] = lease;
                 argv[5] = lim;
-                rdr_redis_eval(t->redis, t->claim_script, 3, 6, argv, NULL);
+                argv[6] = wall;
+                rdr_redis_eval(t->redis, t->claim_script, 3, 7, argv, NULL);
         }
         if ((err = rdr_redis_exec(t->redis)))
                 return err;

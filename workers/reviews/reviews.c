@@ -1,28 +1,28 @@
-/* Reviews: decode each review, read what the fleet knows of the buyer and
- * the order (tags, chat intents, the case so far) in one pipelined round
- * trip, classify, and apply the case update with its case.classified
- * message in one script per event (dedupe, state, outbox). */
+/* Reviews: decode each review, read what the fleet knows (the buyer's
+ * fleet-wide tags, the order's chat intents, parcel record and extortion
+ * evidence, the case so far) in one pipelined round trip, classify, and
+ * drive the case through the cadence (casework.h): one compare-and-set
+ * script per event publishes case.classified, the case's own events, the
+ * actions (reply.public, outreach, appeal.file) and arms its timers. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "batch.h"
+#include "casework.h"
 #include "classify.h"
-#include "emit.h"
-#include "event.h"
 #include "keys.h"
 #include "log.h"
 #include "reviews.h"
 
 #define KEYSZ 1024
+#define READS 4 /* per event: tags, intents, order, case */
 
 typedef struct reviews_s {
         rdr_worker_t *w;
         rdr_classifier_t *clf;
+        rdr_casework_t *cw;
         rdr_events_t evs;
-        rdr_buf_t scratch;
-        int64_t ttl_ms;
-        const char *topic_cases;
         rdr_metric_t *m_classified, *m_cases_opened;
 } reviews_t;
 
@@ -36,20 +36,16 @@ static rdr_err_t reviews_init(rdr_worker_t *w, void **opaque, char *errstr,
         }
         rv->w = w;
         rv->clf = rdr_classifier_new(rdr_conf_dir(conf), errstr, errstr_size);
-        if (!rv->clf) {
-                free(rv);
-                return RDR_ERR_CONFIG;
-        }
+        if (!rv->clf)
+                goto err;
+        rv->cw = rdr_casework_new(w, errstr, errstr_size);
+        if (!rv->cw)
+                goto err;
         if (rdr_events_init(&rv->evs, (size_t)rdr_conf_int(
                                           conf, "consumer.batch_max"))) {
-                rdr_classifier_destroy(rv->clf);
-                free(rv);
                 snprintf(errstr, errstr_size, "out of memory");
-                return RDR_ERR_NOMEM;
+                goto err;
         }
-        rdr_buf_init(&rv->scratch);
-        rv->ttl_ms = rdr_conf_int(conf, "dedupe.ttl");
-        rv->topic_cases = rdr_conf_str(conf, "topics.cases");
         rv->m_classified = rdr_metrics_counter(
             rdr_worker_metrics(w), "reviews_classified_total",
             "Reviews classified, by sentiment, reason and malicious class",
@@ -59,6 +55,11 @@ static rdr_err_t reviews_init(rdr_worker_t *w, void **opaque, char *errstr,
             "Cases opened for negative reviews", "platform");
         *opaque = rv;
         return RDR_OK;
+err:
+        rdr_casework_destroy(rv->cw);
+        rdr_classifier_destroy(rv->clf);
+        free(rv);
+        return RDR_ERR_CONFIG;
 }
 
 static void reviews_destroy(void *opaque) {
@@ -66,7 +67,7 @@ static void reviews_destroy(void *opaque) {
         if (!rv)
                 return;
         rdr_events_free(&rv->evs);
-        rdr_buf_free(&rv->scratch);
+        rdr_casework_destroy(rv->cw);
         rdr_classifier_destroy(rv->clf);
         free(rv);
 }
@@ -74,15 +75,38 @@ static void reviews_destroy(void *opaque) {
 /* What the read phase learned about one review. */
 typedef struct context_s {
         unsigned tags;
-        rdr_intent_t intents[32];
+        rdr_intent_t intents[RDR_INTENT__CNT];
         size_t intents_cnt;
-        int prev_rating;
-        char prev_state[32];
-        char prev_language[8];
+        /* The order's record (shipments and chats workers write it). */
+        char parcel_status[32], exception[16], carrier[64];
+        int64_t promised_by_ms, delivered_at_ms, last_scan_ms;
+        char extortion_ref[160], extortion_text[512];
+        int64_t extortion_at_ms;
 } context_t;
 
-static void read_context(const redisReply *tags, const redisReply *chats,
-                         const redisReply *cs, context_t *ctx) {
+static const char *hget(const redisReply *h, const char *field) {
+        size_t i;
+        if (!h || h->type != REDIS_REPLY_ARRAY)
+                return NULL;
+        for (i = 0; i + 1 < h->elements; i += 2)
+                if (h->element[i]->str && !strcmp(h->element[i]->str, field))
+                        return h->element[i + 1]->str;
+        return NULL;
+}
+
+static void copy_field(char *dst, size_t size, const redisReply *h,
+                       const char *field) {
+        const char *v = hget(h, field);
+        snprintf(dst, size, "%s", v ? v : "");
+}
+
+static int64_t field_ms(const redisReply *h, const char *field) {
+        const char *v = hget(h, field);
+        return v ? strtoll(v, NULL, 10) : 0;
+}
+
+static void read_context(const redisReply *tags, const redisReply *intents,
+                         const redisReply *order, context_t *ctx) {
         size_t i;
         memset(ctx, 0, sizeof(*ctx));
         if (tags && tags->type == REDIS_REPLY_ARRAY)
@@ -97,10 +121,11 @@ static void read_context(const redisReply *tags, const redisReply *chats,
                         else if (!strcmp(t, "competitor"))
                                 ctx->tags |= RDR_TAG_COMPETITOR;
                 }
-        if (chats && chats->type == REDIS_REPLY_ARRAY)
-                for (i = 0; i < chats->elements && ctx->intents_cnt < 32;
+        if (intents && intents->type == REDIS_REPLY_ARRAY)
+                for (i = 0; i < intents->elements &&
+                            ctx->intents_cnt < RDR_INTENT__CNT;
                      i++) {
-                        const redisReply *e = chats->element[i];
+                        const redisReply *e = intents->element[i];
                         int in = e->str ? rdr_enum_parse(rdr_intent_names,
                                                          RDR_INTENT__CNT,
                                                          e->str, e->len)
@@ -109,57 +134,66 @@ static void read_context(const redisReply *tags, const redisReply *chats,
                                 ctx->intents[ctx->intents_cnt++] =
                                     (rdr_intent_t)in;
                 }
-        if (cs && cs->type == REDIS_REPLY_ARRAY && cs->elements == 3) {
-                if (cs->element[0]->str)
-                        ctx->prev_rating = (int)strtol(cs->element[0]->str,
-                                                       NULL, 10);
-                if (cs->element[1]->str)
-                        snprintf(ctx->prev_state, sizeof(ctx->prev_state),
-                                 "%s", cs->element[1]->str);
-                if (cs->element[2]->str)
-                        snprintf(ctx->prev_language,
-                                 sizeof(ctx->prev_language), "%s",
-                                 cs->element[2]->str);
-        }
+        copy_field(ctx->parcel_status, sizeof(ctx->parcel_status), order,
+                   "parcel_status");
+        copy_field(ctx->exception, sizeof(ctx->exception), order,
+                   "exception");
+        copy_field(ctx->carrier, sizeof(ctx->carrier), order, "carrier");
+        ctx->promised_by_ms = field_ms(order, "promised_by_ms");
+        ctx->delivered_at_ms = field_ms(order, "delivered_at_ms");
+        ctx->last_scan_ms = field_ms(order, "last_scan_at_ms");
+        copy_field(ctx->extortion_ref, sizeof(ctx->extortion_ref), order,
+                   "extortion_ref");
+        copy_field(ctx->extortion_text, sizeof(ctx->extortion_text), order,
+                   "extortion_text");
+        ctx->extortion_at_ms = field_ms(order, "extortion_at_ms");
 }
 
-/* The case's state after this review event. */
-static const char *next_state(const rdr_review_t *r,
-                              const rdr_classification_t *c,
-                              const context_t *ctx) {
-        if (r->type == RDR_REVIEW_REMOVED)
-                return ctx->prev_state[0] ? "resolved" : "closed";
-        if (c->malicious != RDR_MAL_NONE && c->negative)
-                return "malicious";
-        if (r->type == RDR_REVIEW_UPDATED && ctx->prev_state[0] &&
-            strcmp(ctx->prev_state, "closed") && r->rating >= 4)
-                return "resolved";
-        if (c->negative)
-                return "open";
-        return "closed";
+/* The parcel is late or in exception and not delivered (BEHAVIOR 7). */
+static int shipment_paused(const context_t *ctx, int64_t now) {
+        if (ctx->delivered_at_ms)
+                return 0;
+        return ctx->exception[0] ||
+               (ctx->promised_by_ms && now > ctx->promised_by_ms);
+}
+
+static int carrier_at_fault(const context_t *ctx) {
+        return !strcmp(ctx->exception, "lost") ||
+               !strcmp(ctx->exception, "damaged") ||
+               (ctx->promised_by_ms &&
+                (ctx->delivered_at_ms ? ctx->delivered_at_ms
+                                      : ctx->last_scan_ms) >
+                    ctx->promised_by_ms);
 }
 
 static rdr_err_t apply_one(reviews_t *rv, rdr_msg_t *m,
-                           const rdr_review_t *r, const context_t *ctx) {
+                           const rdr_review_t *r, const context_t *ctx,
+                           const redisReply *case_reply) {
         rdr_review_input_t in;
         rdr_clf_profile_t prof;
         rdr_classification_t c;
         rdr_case_msg_t cm;
-        char case_id[RDR_ID_LEN], ev_id[RDR_ID_LEN], k_case[KEYSZ],
-            k_outbox[KEYSZ], k_seen[KEYSZ], tag[RDR_ID_LEN + 4], key[600],
-            rating[8], now[24];
+        rdr_cadence_input_t ci;
+        rdr_evidence_t ev[4];
+        char case_id[RDR_ID_LEN], ev_id[RDR_ID_LEN], shipment_text[200],
+            profile_text[200], labels[128];
         const char *id_parts[] = {m->topic, r->event_id, "classified", NULL};
-        const char *state, *fv[32];
-        char *entry = NULL;
-        size_t entry_len = 0, nfv = 0;
-        rdr_apply_t a;
+        const rdr_cadence_out_t *out;
+        rdr_case_t *cs;
+        size_t nev = 0;
+        int64_t now = rdr_worker_now_ms(rv->w);
         rdr_err_t err;
-        char labels[128];
+
+        rdr_case_id(case_id, r->platform, r->store_id, r->review_id);
+        err = rdr_casework_get(rv->cw, case_id, case_reply, &cs, m->errstr,
+                               sizeof(m->errstr));
+        if (err)
+                return err;
 
         memset(&in, 0, sizeof(in));
         in.text = r->text;
         in.text_len = r->text_len;
-        in.rating = r->rating ? r->rating : ctx->prev_rating;
+        in.rating = r->rating ? r->rating : cs->rating;
         in.language = r->language;
         if (r->has_buyer) {
                 memset(&prof, 0, sizeof(prof));
@@ -184,21 +218,75 @@ static rdr_err_t apply_one(reviews_t *rv, rdr_msg_t *m,
                 c.reasons_cnt = 0;
                 c.malicious = RDR_MAL_NONE;
                 c.negative = 0;
-                if (ctx->prev_language[0])
-                        snprintf(c.language, sizeof(c.language), "%s",
-                                 ctx->prev_language);
+                if (cs->language[0])
+                        snprintf(c.language, sizeof(c.language), "%.7s",
+                                 cs->language);
         }
-        state = next_state(r, &c, ctx);
 
-        rdr_case_id(case_id, r->platform, r->store_id, r->review_id);
+        /* Evidence the fleet holds for an appeal. */
+        memset(ev, 0, sizeof(ev));
+        if (ctx->extortion_text[0]) {
+                ev[nev].kind = "chat";
+                ev[nev].ref = ctx->extortion_ref;
+                ev[nev].text = ctx->extortion_text;
+                ev[nev++].at_ms = ctx->extortion_at_ms;
+        }
+        if (ctx->parcel_status[0]) {
+                snprintf(shipment_text, sizeof(shipment_text),
+                         "carrier %s, status %s%s%s", ctx->carrier,
+                         ctx->parcel_status, ctx->exception[0] ? ", " : "",
+                         ctx->exception);
+                ev[nev].kind = "shipment";
+                ev[nev].ref = r->order_id;
+                ev[nev].text = shipment_text;
+                ev[nev++].at_ms = ctx->last_scan_ms;
+        }
+        if (r->has_buyer && c.malicious == RDR_MAL_PROFESSIONAL) {
+                snprintf(profile_text, sizeof(profile_text),
+                         "account level %lld, %lld days old, %lld negative of "
+                         "%lld reviews",
+                         r->buyer.account_level, r->buyer.account_age_days,
+                         r->buyer.negative_reviews_total,
+                         r->buyer.reviews_total);
+                ev[nev].kind = "buyer_profile";
+                ev[nev].ref = r->buyer_id;
+                ev[nev].text = profile_text;
+                ev[nev++].at_ms = r->created_at_ms;
+        }
+
+        memset(&ci, 0, sizeof(ci));
+        if (r->type == RDR_REVIEW_REMOVED) {
+                ci.type = RDR_CIN_REVIEW_REMOVED;
+        } else if (r->type == RDR_REVIEW_UPDATED && cs->version) {
+                ci.type = RDR_CIN_REVIEW_UPDATED;
+                ci.rating = r->rating;
+        } else {
+                ci.type = RDR_CIN_REVIEW_CLASSIFIED;
+                ci.review.case_id = case_id;
+                ci.review.platform = r->platform;
+                ci.review.store_id = r->store_id;
+                ci.review.review_id = r->review_id;
+                ci.review.order_id = r->order_id;
+                ci.review.buyer_id = r->buyer_id;
+                ci.review.product_id = r->product_id;
+                ci.review.text = r->text;
+                ci.review.language = c.language;
+                ci.review.buyer_timezone =
+                    r->has_buyer ? r->buyer.timezone : NULL;
+                ci.review.review_kind = RDR_REVIEW_KIND_PRODUCT;
+                ci.review.rating = r->rating;
+                ci.review.sentiment =
+                    c.negative ? RDR_SENT_NEGATIVE : c.sentiment;
+                ci.review.reason = c.reason;
+                ci.review.malicious = c.malicious;
+                ci.review.review_at_ms = r->created_at_ms;
+                ci.review.shipment_paused = shipment_paused(ctx, now);
+                ci.review.carrier_at_fault = carrier_at_fault(ctx);
+                ci.review.evidence = ev;
+                ci.review.evidence_cnt = nev;
+        }
+
         rdr_derive_id(ev_id, "ev_", id_parts);
-        snprintf(tag, sizeof(tag), "c:%s", case_id);
-        if (rdr_key_case(k_case, KEYSZ, case_id, NULL) < 0 ||
-            rdr_key_case(k_outbox, KEYSZ, case_id, "outbox") < 0 ||
-            rdr_key_seen(k_seen, KEYSZ, tag, m->topic, r->event_id) < 0)
-                return RDR_ERR_INVALID;
-        snprintf(key, sizeof(key), "%s/%s", r->store_id, r->order_id);
-
         memset(&cm, 0, sizeof(cm));
         cm.event_id = ev_id;
         cm.type = RDR_CASE_CLASSIFIED;
@@ -217,53 +305,27 @@ static rdr_err_t apply_one(reviews_t *rv, rdr_msg_t *m,
         cm.reasons_cnt = c.reasons_cnt;
         cm.malicious = c.malicious;
         cm.confidence = c.confidence;
-        cm.state = state;
-        cm.occurred_at_ms = rdr_worker_now_ms(rv->w);
-        err = rdr_emit_case(&cm, rdr_worker_protobuf(rv->w), rv->topic_cases,
-                            key, &rv->scratch, &entry, &entry_len);
+        cm.occurred_at_ms = now;
+
+        err = rdr_casework_apply(rv->cw, cs, case_id, &ci, m->topic,
+                                 r->event_id, &cm, &out, m->errstr,
+                                 sizeof(m->errstr));
         if (err)
                 return err;
 
-        snprintf(rating, sizeof(rating), "%d", cm.rating);
-        snprintf(now, sizeof(now), "%lld", (long long)cm.occurred_at_ms);
-#define FV(f, v)                                                               \
-        do {                                                                   \
-                fv[nfv++] = (f);                                               \
-                fv[nfv++] = (v);                                               \
-        } while (0)
-        FV("platform", r->platform);
-        FV("store_id", r->store_id);
-        FV("review_id", r->review_id);
-        FV("order_id", r->order_id);
-        FV("buyer_id", r->buyer_id);
-        FV("product_id", r->product_id);
-        FV("rating", rating);
-        FV("language", c.language);
-        FV("sentiment", rdr_sentiment_names[c.sentiment]);
-        FV("reason", rdr_reason_names[c.reason]);
-        FV("malicious", rdr_malicious_names[c.malicious]);
-        FV("state", state);
-        FV("updated_at_ms", now);
-#undef FV
-
-        memset(&a, 0, sizeof(a));
-        a.dedupe_key = k_seen;
-        a.outbox_key = k_outbox;
-        a.ttl_ms = rv->ttl_ms;
-        a.hash_key = k_case;
-        a.hash_fv = fv;
-        a.hash_fv_cnt = nfv;
-        a.entry_ids = (const char *const[]){ev_id};
-        a.entries = (const char *const *)&entry;
-        a.entry_lens = &entry_len;
-        a.entries_cnt = 1;
-        err = rdr_worker_apply(rv->w, &a);
-        free(entry);
-        if (err)
-                return err;
-
-        /* Known malicious reviewers are tagged fleet-wide (an idempotent
-         * SADD in the same pipeline). */
+        /* Index the case by order and buyer, for chats and shipments (an
+         * idempotent write in the same pipeline). */
+        if (cs->version) {
+                char k[KEYSZ];
+                if (rdr_key_order(k, KEYSZ, r->platform, r->store_id,
+                                  r->order_id, NULL) > 0)
+                        rdr_redis_cmdf(rdr_worker_redis(rv->w),
+                                       "HSET %s case_id %s", k, case_id);
+                if (rdr_key_buyer(k, KEYSZ, r->platform, r->buyer_id, NULL) >
+                    0)
+                        rdr_redis_cmdf(rdr_worker_redis(rv->w),
+                                       "HSET %s case_id %s", k, case_id);
+        }
         if (c.negative && (c.malicious == RDR_MAL_EXTORTION ||
                            c.malicious == RDR_MAL_PROFESSIONAL)) {
                 char k_tags[KEYSZ];
@@ -277,7 +339,8 @@ static rdr_err_t apply_one(reviews_t *rv, rdr_msg_t *m,
                  rdr_sentiment_names[c.sentiment], rdr_reason_names[c.reason],
                  rdr_malicious_names[c.malicious]);
         rdr_metric_add(rv->m_classified, labels, 1);
-        if (!strcmp(state, "open") && !ctx->prev_state[0])
+        if (out->status == RDR_CADENCE_APPLIED && out->has_case_event &&
+            out->case_event == RDR_CASE_OPENED)
                 rdr_metric_add(rv->m_cases_opened, r->platform, 1);
         return RDR_OK;
 }
@@ -292,6 +355,7 @@ static rdr_err_t reviews_handle(void *opaque, rdr_msg_t *msgs, size_t cnt) {
                 return RDR_ERR_NOMEM;
 
         /* Decode; queue the reads each valid review needs. */
+        rdr_casework_begin(rv->cw);
         rdr_events_decode(&rv->evs, RDR_INPUT_REVIEWS, msgs, cnt);
         for (i = 0; i < cnt; i++) {
                 const rdr_review_t *r;
@@ -305,10 +369,12 @@ static rdr_err_t reviews_handle(void *opaque, rdr_msg_t *msgs, size_t cnt) {
                 rdr_key_order(k, KEYSZ, r->platform, r->store_id, r->order_id,
                               "intents");
                 rdr_redis_cmdf(redis, "SMEMBERS %s", k);
+                rdr_key_order(k, KEYSZ, r->platform, r->store_id, r->order_id,
+                              NULL);
+                rdr_redis_cmdf(redis, "HGETALL %s", k);
                 rdr_case_id(case_id, r->platform, r->store_id, r->review_id);
-                rdr_key_case(k, KEYSZ, case_id, NULL);
-                rdr_redis_cmdf(redis, "HMGET %s rating state language", k);
-                q += 3;
+                rdr_casework_queue_read(rv->cw, case_id);
+                q += READS;
         }
         if ((err = rdr_redis_exec(redis)))
                 goto done;
@@ -322,12 +388,14 @@ static rdr_err_t reviews_handle(void *opaque, rdr_msg_t *msgs, size_t cnt) {
                 read_context(rdr_redis_reply(redis, first[i]),
                              rdr_redis_reply(redis, first[i] + 1),
                              rdr_redis_reply(redis, first[i] + 2), &ctx);
-                err = apply_one(rv, &msgs[i], &rv->evs.evs[i].u.review, &ctx);
+                err = apply_one(rv, &msgs[i], &rv->evs.evs[i].u.review, &ctx,
+                                rdr_redis_reply(redis, first[i] + 3));
                 if (rdr_err_class(err) == RDR_ERRCLASS_PERMANENT) {
                         msgs[i].err = err;
-                        snprintf(msgs[i].errstr, sizeof(msgs[i].errstr),
-                                 "cannot build the case message: %s",
-                                 rdr_err2str(err));
+                        if (!msgs[i].errstr[0])
+                                snprintf(msgs[i].errstr,
+                                         sizeof(msgs[i].errstr), "%s",
+                                         rdr_err2str(err));
                 } else if (err) {
                         goto done;
                 }

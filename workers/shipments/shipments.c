@@ -1,12 +1,15 @@
 /* Shipments: each tracking event updates the order's parcel record (carrier,
  * tracking number, status, last scan, promised date, exception), once per
  * event id. The reviews worker reads the record as context of a logistics
- * complaint. */
+ * complaint. If the order has a case, a parcel in exception or past its
+ * promised date pauses the case's outreach until delivery, and delivery
+ * resumes it (BEHAVIOR.md section 7). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "batch.h"
+#include "casework.h"
 #include "keys.h"
 #include "shipments.h"
 
@@ -15,6 +18,7 @@
 typedef struct shipments_s {
         rdr_worker_t *w;
         rdr_events_t evs;
+        rdr_casework_t *cw;
         int64_t ttl_ms;
         rdr_metric_t *m_events;
 } shipments_t;
@@ -30,6 +34,12 @@ static rdr_err_t shipments_init(rdr_worker_t *w, void **opaque, char *errstr,
                 return RDR_ERR_NOMEM;
         }
         sh->w = w;
+        sh->cw = rdr_casework_new(w, errstr, errstr_size);
+        if (!sh->cw) {
+                rdr_events_free(&sh->evs);
+                free(sh);
+                return RDR_ERR_CONFIG;
+        }
         sh->ttl_ms = rdr_conf_int(conf, "dedupe.ttl");
         sh->m_events = rdr_metrics_counter(rdr_worker_metrics(w),
                                            "shipment_events_total",
@@ -43,6 +53,7 @@ static void shipments_destroy(void *opaque) {
         if (!sh)
                 return;
         rdr_events_free(&sh->evs);
+        rdr_casework_destroy(sh->cw);
         free(sh);
 }
 
@@ -98,24 +109,125 @@ static rdr_err_t apply_one(shipments_t *sh, const rdr_msg_t *m,
         return rdr_worker_apply(sh->w, &a);
 }
 
+/* The pause or resume this event means for the order's case, or -1. */
+static int case_input(const rdr_shipment_t *s, const redisReply *order) {
+        int64_t promised = s->promised_by_ms;
+        size_t i;
+        if (s->type == RDR_SHIP_DELIVERED)
+                return RDR_CIN_SHIPMENT_RESUME;
+        if (s->type == RDR_SHIP_EXCEPTION)
+                return RDR_CIN_SHIPMENT_PAUSE;
+        for (i = 0; !promised && order && order->type == REDIS_REPLY_ARRAY &&
+                    i + 1 < order->elements;
+             i += 2)
+                if (!strcmp(order->element[i]->str, "promised_by_ms"))
+                        promised = strtoll(order->element[i + 1]->str, NULL,
+                                           10);
+        if (s->type == RDR_SHIP_SCAN && promised && s->occurred_at_ms > promised)
+                return RDR_CIN_SHIPMENT_PAUSE;
+        return -1;
+}
+
+static const char *order_case(const redisReply *order) {
+        size_t i;
+        for (i = 0; order && order->type == REDIS_REPLY_ARRAY &&
+                    i + 1 < order->elements;
+             i += 2)
+                if (!strcmp(order->element[i]->str, "case_id"))
+                        return order->element[i + 1]->str;
+        return NULL;
+}
+
 static rdr_err_t shipments_handle(void *opaque, rdr_msg_t *msgs, size_t cnt) {
         shipments_t *sh = opaque;
-        size_t i;
+        rdr_redis_t *redis = rdr_worker_redis(sh->w);
+        size_t i, q = 0, nc = 0;
+        size_t *first = calloc(cnt ? cnt : 1, sizeof(*first));
+        size_t *cslot = calloc(cnt ? cnt : 1, sizeof(*cslot));
+        char (*case_ids)[RDR_CASE_ID_MAX] =
+            calloc(cnt ? cnt : 1, sizeof(*case_ids));
+        int *cin = calloc(cnt ? cnt : 1, sizeof(*cin));
+        rdr_err_t err = RDR_ERR_NOMEM;
+        if (!first || !cslot || !case_ids || !cin)
+                goto done;
+        rdr_casework_begin(sh->cw);
         rdr_events_decode(&sh->evs, RDR_INPUT_SHIPMENTS, msgs, cnt);
+        /* Read each order's record (its case, its promised date). */
         for (i = 0; i < cnt; i++) {
-                rdr_err_t err;
+                const rdr_shipment_t *s = &sh->evs.evs[i].u.shipment;
+                char k[KEYSZ];
                 if (msgs[i].err)
                         continue;
-                err = apply_one(sh, &msgs[i], &sh->evs.evs[i].u.shipment);
+                first[i] = q++;
+                if (rdr_key_order(k, KEYSZ, s->platform, s->store_id,
+                                  s->order_id, NULL) > 0)
+                        rdr_redis_cmdf(redis, "HGETALL %s", k);
+                else
+                        rdr_redis_cmdf(redis, "PING");
+        }
+        if ((err = rdr_redis_exec(redis)))
+                goto done;
+        for (i = 0; i < cnt; i++) {
+                const redisReply *order;
+                const char *cid;
+                cin[i] = -1;
+                if (msgs[i].err)
+                        continue;
+                order = rdr_redis_reply(redis, first[i]);
+                cid = order_case(order);
+                cin[i] = case_input(&sh->evs.evs[i].u.shipment, order);
+                if (cid && cin[i] >= 0 && strlen(cid) < RDR_CASE_ID_MAX)
+                        snprintf(case_ids[i], RDR_CASE_ID_MAX, "%s", cid);
+                else
+                        cin[i] = -1;
+        }
+        rdr_redis_reset(redis);
+        for (i = 0; i < cnt; i++)
+                if (cin[i] >= 0) {
+                        rdr_casework_queue_read(sh->cw, case_ids[i]);
+                        cslot[i] = nc++;
+                }
+        if (nc > 0 && (err = rdr_redis_exec(redis)))
+                goto done;
+        for (i = 0; i < cnt; i++) {
+                const rdr_shipment_t *s = &sh->evs.evs[i].u.shipment;
+                if (msgs[i].err)
+                        continue;
+                err = apply_one(sh, &msgs[i], s);
+                if (!err && cin[i] >= 0) {
+                        rdr_cadence_input_t in;
+                        const rdr_cadence_out_t *out;
+                        rdr_case_t *cs;
+                        err = rdr_casework_get(
+                            sh->cw, case_ids[i],
+                            rdr_redis_reply(redis, cslot[i]), &cs,
+                            msgs[i].errstr, sizeof(msgs[i].errstr));
+                        if (!err) {
+                                memset(&in, 0, sizeof(in));
+                                in.type = (rdr_cadence_input_type_t)cin[i];
+                                err = rdr_casework_apply(
+                                    sh->cw, cs, case_ids[i], &in, msgs[i].topic,
+                                    s->event_id, NULL, &out, msgs[i].errstr,
+                                    sizeof(msgs[i].errstr));
+                        }
+                }
                 if (rdr_err_class(err) == RDR_ERRCLASS_PERMANENT) {
                         msgs[i].err = err;
-                        snprintf(msgs[i].errstr, sizeof(msgs[i].errstr),
-                                 "ids too long for a Redis key");
+                        if (!msgs[i].errstr[0])
+                                snprintf(msgs[i].errstr,
+                                         sizeof(msgs[i].errstr),
+                                         "ids too long for a Redis key");
                 } else if (err) {
-                        return err;
+                        goto done;
                 }
         }
-        return RDR_OK;
+        err = RDR_OK;
+done:
+        free(first);
+        free(cslot);
+        free(case_ids);
+        free(cin);
+        return err;
 }
 
 static const char *const shipments_topics[] = {"topics.shipments", NULL};

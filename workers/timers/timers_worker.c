@@ -7,22 +7,8 @@
 #include <string.h>
 
 #include "log.h"
+#include "casework.h"
 #include "timers_worker.h"
-
-static const rdr_conf_prop_t timers_props[] = {
-    {"timers.shards", RDR_CONF_INT, "16", 1, 4096, NULL,
-     "Timer shards (each a hash-tagged key set); the same in every worker"},
-    {"timers.lease", RDR_CONF_DURATION, "30s", 1000, 3600000, NULL,
-     "How long a claimed timer is held before another worker may re-fire "
-     "it"},
-    {"timers.claim_max", RDR_CONF_INT, "500", 1, 100000, NULL,
-     "Most timers claimed per shard per round"},
-    {"timers.idle_max", RDR_CONF_DURATION, "1s", 10, 60000, NULL,
-     "Longest sleep between claims when nothing is due"},
-    {NULL, 0, NULL, 0, 0, NULL, NULL}};
-
-/* Handlers by timer kind; the case cadence registers here. */
-static const rdr_timer_handler_t timer_handlers[] = {{NULL, NULL}};
 
 typedef struct timers_w_s {
         rdr_worker_t *w;
@@ -31,6 +17,7 @@ typedef struct timers_w_s {
         int claim_max;
         rdr_metric_t *m_fired, *m_lateness, *m_unknown, *m_pending;
         int64_t last_pending_ms;
+        rdr_casework_t *cw;
 } timers_w_t;
 
 static rdr_err_t timers_init(rdr_worker_t *w, void **opaque, char *errstr,
@@ -50,6 +37,12 @@ static rdr_err_t timers_init(rdr_worker_t *w, void **opaque, char *errstr,
                 free(tw);
                 snprintf(errstr, errstr_size, "out of memory");
                 return RDR_ERR_NOMEM;
+        }
+        tw->cw = rdr_casework_new(w, errstr, errstr_size);
+        if (!tw->cw) {
+                rdr_timers_destroy(tw->timers);
+                free(tw);
+                return RDR_ERR_CONFIG;
         }
         tw->lease_ms = rdr_conf_int(conf, "timers.lease");
         tw->idle_ms = rdr_conf_int(conf, "timers.idle_max");
@@ -76,15 +69,37 @@ static void timers_destroy(void *opaque) {
         if (!tw)
                 return;
         rdr_timers_destroy(tw->timers);
+        rdr_casework_destroy(tw->cw);
         free(tw);
 }
 
-static const rdr_timer_handler_t *handler_for(const rdr_timer_t *tm) {
-        const rdr_timer_handler_t *h;
-        for (h = timer_handlers; h->prefix; h++)
-                if (!strncmp(tm->member, h->prefix, strlen(h->prefix)))
-                        return h;
-        return NULL;
+/* A case timer ("<case_id>:<step>:<attempt>:<gen>"): feed it to the case
+ * as an RDR_CIN_TIMER input. The read of the case was queued by the tick;
+ * replay after a lost lease is harmless: the timer id is the dedupe key. */
+static rdr_err_t fire_case_timer(timers_w_t *tw, const rdr_timer_t *tm,
+                                 const char *case_id,
+                                 const rdr_cadence_timer_in_t *ti,
+                                 const redisReply *hgetall) {
+        rdr_cadence_input_t in;
+        const rdr_cadence_out_t *out;
+        rdr_case_t *c;
+        char errstr[256];
+        rdr_err_t err;
+        err = rdr_casework_get(tw->cw, case_id, hgetall, &c, errstr,
+                               sizeof(errstr));
+        if (!err) {
+                memset(&in, 0, sizeof(in));
+                in.type = RDR_CIN_TIMER;
+                in.timer = *ti;
+                err = rdr_casework_apply(tw->cw, c, case_id, &in, "timers",
+                                         tm->member, NULL, &out, errstr,
+                                         sizeof(errstr));
+        }
+        if (rdr_err_class(err) == RDR_ERRCLASS_PERMANENT)
+                rdr_log(RDR_LOG_ERROR, "timer.invalid",
+                        "timer %s cannot be applied: %s (completing it)",
+                        tm->member, errstr);
+        return err;
 }
 
 static rdr_err_t timers_tick(void *opaque, int64_t *next_ms) {
@@ -107,28 +122,42 @@ static rdr_err_t timers_tick(void *opaque, int64_t *next_ms) {
                                &claimed, &cnt, &next_due);
         if (err)
                 return err;
+        /* Read every case a timer belongs to in one round trip. */
+        rdr_casework_begin(tw->cw);
+        for (i = 0; i < cnt; i++) {
+                char case_id[RDR_CASE_ID_MAX];
+                rdr_cadence_timer_in_t ti;
+                if (rdr_cadence_timer_parse(claimed[i].member, case_id,
+                                            sizeof(case_id), &ti) == RDR_OK)
+                        rdr_casework_queue_read(tw->cw, case_id);
+                else
+                        rdr_redis_cmdf(rdr_worker_redis(tw->w), "PING");
+        }
+        if (cnt > 0 && (err = rdr_redis_exec(rdr_worker_redis(tw->w)))) {
+                rdr_timers_free_claimed(claimed, cnt);
+                return err;
+        }
         for (i = 0; i < cnt; i++) {
                 const rdr_timer_t *tm = &claimed[i];
-                const rdr_timer_handler_t *h = handler_for(tm);
-                char keys[3][64], gen[24];
+                char keys[3][64], gen[24], case_id[RDR_CASE_ID_MAX];
+                rdr_cadence_timer_in_t ti;
                 const char *argv[5];
                 size_t lens[5];
                 int script;
-                if (h) {
-                        err = h->fire(tw->w, tm);
-                        if (err) {
-                                rdr_log(RDR_LOG_WARN, "timer.fire_failed",
-                                        "%s: %s (fires again after its "
-                                        "lease)",
-                                        tm->member, rdr_err2str(err));
-                                if (rdr_err_class(err) !=
-                                    RDR_ERRCLASS_PERMANENT)
-                                        continue;
+                if (rdr_cadence_timer_parse(tm->member, case_id,
+                                            sizeof(case_id), &ti) == RDR_OK) {
+                        err = fire_case_timer(
+                            tw, tm, case_id, &ti,
+                            rdr_redis_reply(rdr_worker_redis(tw->w), i));
+                        if (err &&
+                            rdr_err_class(err) != RDR_ERRCLASS_PERMANENT) {
+                                rdr_timers_free_claimed(claimed, cnt);
+                                return err;
                         }
                 } else {
                         rdr_metric_add(tw->m_unknown, NULL, 1);
                         rdr_log(RDR_LOG_WARN, "timer.unknown",
-                                "no handler for timer %s: completing it",
+                                "timer %s is of no known kind: completing it",
                                 tm->member);
                 }
                 script = rdr_timers_complete_args(tw->timers, tm, keys, gen,
@@ -163,7 +192,6 @@ static rdr_err_t timers_tick(void *opaque, int64_t *next_ms) {
 const rdr_worker_def_t rdr_timers_worker = {
     .name = "timers",
     .topics = NULL,
-    .conf = timers_props,
     .init = timers_init,
     .tick = timers_tick,
     .destroy = timers_destroy,

@@ -1,0 +1,430 @@
+/* See casework.h. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "casework.h"
+#include "emit.h"
+#include "keys.h"
+#include "log.h"
+#include "outbox.h"
+#include "timers.h"
+
+#define KEYSZ 1024
+
+typedef struct slot_s {
+        char case_id[RDR_CASE_ID_MAX];
+        rdr_case_t c;
+} slot_t;
+
+struct rdr_casework_s {
+        rdr_worker_t *w;
+        rdr_playbook_t *playbook;
+        rdr_policy_set_t *policies;
+        rdr_template_set_t *templates;
+        rdr_cadence_conf_t conf;
+        slot_t *slots;
+        size_t slots_cnt, slots_size;
+        rdr_case_t next;
+        rdr_cadence_out_t out;
+        rdr_buf_t scratch;
+        int shards;
+        int64_t ttl_ms;
+        const char *topic_cases, *topic_actions;
+        rdr_metric_t *m_blocked, *m_actions, *m_transitions;
+};
+
+rdr_casework_t *rdr_casework_new(rdr_worker_t *w, char *errstr,
+                                 size_t errstr_size) {
+        const rdr_conf_t *conf = rdr_worker_conf(w);
+        const char *dir = rdr_conf_dir(conf);
+        char path[1024];
+        rdr_casework_t *cw = calloc(1, sizeof(*cw));
+        if (!cw)
+                goto nomem;
+        cw->w = w;
+        snprintf(path, sizeof(path), "%s/playbook.yaml", dir);
+        if (!(cw->playbook = rdr_playbook_load_file(path, errstr,
+                                                    errstr_size)))
+                goto err;
+        snprintf(path, sizeof(path), "%s/platforms", dir);
+        if (!(cw->policies = rdr_policy_set_load_dir(path, errstr,
+                                                     errstr_size)))
+                goto err;
+        snprintf(path, sizeof(path), "%s/templates", dir);
+        if (!(cw->templates = rdr_template_set_load_dir(path, "en", errstr,
+                                                        errstr_size)))
+                goto err;
+        cw->conf.playbook = cw->playbook;
+        cw->conf.policies = cw->policies;
+        cw->conf.templates = cw->templates;
+        cw->slots_size = (size_t)rdr_conf_int(conf, "consumer.batch_max");
+        if (cw->slots_size < 16)
+                cw->slots_size = 16;
+        cw->slots = calloc(cw->slots_size, sizeof(*cw->slots));
+        if (!cw->slots)
+                goto nomem;
+        rdr_buf_init(&cw->scratch);
+        cw->shards = (int)rdr_conf_int(conf, "timers.shards");
+        cw->ttl_ms = rdr_conf_int(conf, "dedupe.ttl");
+        cw->topic_cases = rdr_conf_str(conf, "topics.cases");
+        cw->topic_actions = rdr_conf_str(conf, "topics.actions");
+        cw->m_blocked = rdr_metrics_counter(
+            rdr_worker_metrics(w), "policy_blocked_total",
+            "Steps a platform rule forbade (not published, kept on the case)",
+            "rule");
+        cw->m_actions = rdr_metrics_counter(rdr_worker_metrics(w),
+                                            "actions_total",
+                                            "Actions decided, by kind", "kind");
+        cw->m_transitions = rdr_metrics_counter(
+            rdr_worker_metrics(w), "case_inputs_total",
+            "Inputs applied to cases, by outcome", "status");
+        return cw;
+nomem:
+        snprintf(errstr, errstr_size, "out of memory");
+err:
+        rdr_casework_destroy(cw);
+        return NULL;
+}
+
+void rdr_casework_destroy(rdr_casework_t *cw) {
+        if (!cw)
+                return;
+        rdr_playbook_destroy(cw->playbook);
+        rdr_policy_set_destroy(cw->policies);
+        rdr_template_set_destroy(cw->templates);
+        rdr_buf_free(&cw->scratch);
+        free(cw->slots);
+        free(cw);
+}
+
+const rdr_cadence_conf_t *rdr_casework_conf(const rdr_casework_t *cw) {
+        return &cw->conf;
+}
+
+void rdr_casework_begin(rdr_casework_t *cw) {
+        cw->slots_cnt = 0;
+}
+
+void rdr_casework_queue_read(rdr_casework_t *cw, const char *case_id) {
+        char k[KEYSZ];
+        if (rdr_key_case(k, KEYSZ, case_id, NULL) > 0)
+                rdr_redis_cmdf(rdr_worker_redis(cw->w), "HGETALL %s", k);
+        else
+                rdr_redis_cmdf(rdr_worker_redis(cw->w), "PING");
+}
+
+static slot_t *slot_find(rdr_casework_t *cw, const char *case_id) {
+        size_t i;
+        for (i = cw->slots_cnt; i > 0; i--)
+                if (!strcmp(cw->slots[i - 1].case_id, case_id))
+                        return &cw->slots[i - 1];
+        return NULL;
+}
+
+rdr_err_t rdr_casework_get(rdr_casework_t *cw, const char *case_id,
+                           const redisReply *hgetall, rdr_case_t **c,
+                           char *errstr, size_t errstr_size) {
+        slot_t *s = slot_find(cw, case_id);
+        size_t n, i;
+        const char **fields = NULL, **values = NULL;
+        size_t *lens = NULL;
+        rdr_err_t err;
+        if (s) {
+                *c = &s->c;
+                return RDR_OK;
+        }
+        if (cw->slots_cnt == cw->slots_size) {
+                /* More distinct cases than slots: the oldest ones are only
+                 * an optimisation; the CAS keeps it correct. */
+                cw->slots_cnt = 0;
+        }
+        s = &cw->slots[cw->slots_cnt];
+        snprintf(s->case_id, sizeof(s->case_id), "%s", case_id);
+        memset(&s->c, 0, sizeof(s->c));
+        n = hgetall && hgetall->type == REDIS_REPLY_ARRAY
+                ? hgetall->elements / 2
+                : 0;
+        if (n > 0) {
+                fields = calloc(n, sizeof(*fields));
+                values = calloc(n, sizeof(*values));
+                lens = calloc(n, sizeof(*lens));
+                if (!fields || !values || !lens) {
+                        free(fields);
+                        free(values);
+                        free(lens);
+                        return RDR_ERR_NOMEM;
+                }
+                for (i = 0; i < n; i++) {
+                        fields[i] = hgetall->element[2 * i]->str;
+                        values[i] = hgetall->element[2 * i + 1]->str;
+                        lens[i] = hgetall->element[2 * i + 1]->len;
+                }
+                err = rdr_case_from_fields(&s->c, n, fields, values, lens,
+                                           errstr, errstr_size);
+                free(fields);
+                free(values);
+                free(lens);
+                if (err)
+                        return err;
+        }
+        cw->slots_cnt++;
+        *c = &s->c;
+        return RDR_OK;
+}
+
+/* Collects the case's fields as argv pairs. */
+typedef struct fields_s {
+        const char **fv;
+        char **owned;
+        size_t cnt, size;
+} fields_t;
+
+static int field_cb(void *opaque, const char *field, const char *value,
+                    size_t len) {
+        fields_t *f = opaque;
+        char *fd, *vd;
+        if (f->cnt + 2 > f->size)
+                return 1;
+        fd = strdup(field);
+        vd = malloc(len + 1);
+        if (!fd || !vd) {
+                free(fd);
+                free(vd);
+                return 1;
+        }
+        memcpy(vd, value, len);
+        vd[len] = '\0';
+        f->owned[f->cnt] = fd;
+        f->fv[f->cnt++] = fd;
+        f->owned[f->cnt] = vd;
+        f->fv[f->cnt++] = vd;
+        return 0;
+}
+
+static void fields_free(fields_t *f) {
+        size_t i;
+        for (i = 0; i < f->cnt; i++)
+                free(f->owned[i]);
+        free(f->owned);
+        free((void *)f->fv);
+}
+
+typedef struct entries_s {
+        const char *ids[RDR_CADENCE_ACTIONS_MAX + RDR_CADENCE_TIMERS_MAX + 8];
+        char idbuf[RDR_CADENCE_ACTIONS_MAX + RDR_CADENCE_TIMERS_MAX + 8]
+                  [RDR_TIMER_ID_MAX + 8];
+        char *entries[RDR_CADENCE_ACTIONS_MAX + RDR_CADENCE_TIMERS_MAX + 8];
+        size_t lens[RDR_CADENCE_ACTIONS_MAX + RDR_CADENCE_TIMERS_MAX + 8];
+        size_t cnt;
+} entries_t;
+
+static void entries_free(entries_t *e, size_t keep_from) {
+        size_t i;
+        for (i = keep_from; i < e->cnt; i++)
+                free(e->entries[i]);
+}
+
+/* The redress.cases message of a transition. */
+static rdr_err_t case_event_entry(rdr_casework_t *cw, const rdr_case_t *c,
+                                  const rdr_cadence_out_t *out,
+                                  entries_t *e) {
+        rdr_case_msg_t cm;
+        char key[600], ver[24];
+        const char *parts[] = {c->case_id, "event", ver, NULL};
+        char *id = e->idbuf[e->cnt];
+        snprintf(ver, sizeof(ver), "%lld", c->version);
+        rdr_derive_id(id, "ev_", parts);
+        memset(&cm, 0, sizeof(cm));
+        cm.event_id = id;
+        cm.type = out->case_event;
+        cm.case_id = c->case_id;
+        cm.platform = c->platform;
+        cm.store_id = c->store_id;
+        cm.review_id = c->review_id;
+        cm.order_id = c->order_id;
+        cm.buyer_id = c->buyer_id;
+        cm.product_id = c->product_id;
+        cm.rating = c->rating >= 1 && c->rating <= 5 ? c->rating : 0;
+        cm.language = c->language;
+        cm.sentiment = c->rating >= 4 ? RDR_SENT_POSITIVE : RDR_SENT_NEGATIVE;
+        cm.reason = c->reason;
+        cm.reasons[0] = c->reason;
+        cm.reasons_cnt = 1;
+        cm.malicious = c->malicious;
+        cm.confidence = 1.0;
+        cm.state = rdr_case_state_names[c->state];
+        cm.occurred_at_ms = rdr_worker_now_ms(cw->w);
+        snprintf(key, sizeof(key), "%s/%s", c->store_id, c->order_id);
+        e->ids[e->cnt] = id;
+        if (rdr_emit_case(&cm, rdr_worker_protobuf(cw->w), cw->topic_cases,
+                          key, &cw->scratch, &e->entries[e->cnt],
+                          &e->lens[e->cnt]))
+                return RDR_ERR_INVALID;
+        e->cnt++;
+        return RDR_OK;
+}
+
+static rdr_err_t action_entry(rdr_casework_t *cw, const rdr_case_t *c,
+                              const rdr_cadence_action_t *a, entries_t *e) {
+        rdr_action_msg_t am;
+        rdr_evidence_t ev[RDR_CASE_EVIDENCE_MAX];
+        char key[600];
+        rdr_cadence_action_msg(c, a, ev, &am);
+        snprintf(key, sizeof(key), "%s/%s", c->store_id, c->order_id);
+        snprintf(e->idbuf[e->cnt], sizeof(e->idbuf[0]), "%s", a->action_id);
+        e->ids[e->cnt] = e->idbuf[e->cnt];
+        if (rdr_emit_action(&am, rdr_worker_protobuf(cw->w),
+                            cw->topic_actions, key, &cw->scratch,
+                            &e->entries[e->cnt], &e->lens[e->cnt]))
+                return RDR_ERR_INVALID;
+        e->cnt++;
+        rdr_metric_add(cw->m_actions, rdr_action_kind_names[a->kind], 1);
+        return RDR_OK;
+}
+
+static rdr_err_t timer_entry(rdr_casework_t *cw, const rdr_cadence_timer_t *t,
+                             entries_t *e) {
+        char zkey[64];
+        size_t len = strlen(t->timer_id);
+        rdr_timer_due_key(zkey, sizeof(zkey), t->timer_id, len, cw->shards);
+        snprintf(e->idbuf[e->cnt], sizeof(e->idbuf[0]), "timer:%s",
+                 t->timer_id);
+        e->ids[e->cnt] = e->idbuf[e->cnt];
+        if (rdr_entry_timer(zkey, (long long)t->fire_at_ms, t->timer_id, len,
+                            &e->entries[e->cnt], &e->lens[e->cnt]))
+                return RDR_ERR_NOMEM;
+        e->cnt++;
+        return RDR_OK;
+}
+
+rdr_err_t rdr_casework_apply(rdr_casework_t *cw, rdr_case_t *c,
+                             const char *case_id,
+                             const rdr_cadence_input_t *in, const char *topic,
+                             const char *event_id,
+                             rdr_case_msg_t *classified,
+                             const rdr_cadence_out_t **out, char *errstr,
+                             size_t errstr_size) {
+        char k_case[KEYSZ], k_outbox[KEYSZ], k_seen[KEYSZ], tag[128],
+            expected[24];
+        const char *ids[RDR_CADENCE_ACTIONS_MAX + RDR_CADENCE_TIMERS_MAX + 8];
+        const char *ents[RDR_CADENCE_ACTIONS_MAX + RDR_CADENCE_TIMERS_MAX + 8];
+        size_t lens[RDR_CADENCE_ACTIONS_MAX + RDR_CADENCE_TIMERS_MAX + 8];
+        entries_t e;
+        fields_t f;
+        rdr_apply_t a;
+        rdr_err_t err;
+        size_t i, n = 0;
+        int applied;
+
+        memset(&f, 0, sizeof(f));
+        e.cnt = 0;
+        err = rdr_cadence_apply(&cw->conf, c, in, rdr_worker_now_ms(cw->w),
+                                &cw->next, &cw->out);
+        *out = &cw->out;
+        if (err) {
+                snprintf(errstr, errstr_size, "%s", cw->out.errstr);
+                return err;
+        }
+        rdr_metric_add(cw->m_transitions,
+                       rdr_cadence_status_names[cw->out.status], 1);
+        applied = cw->out.status == RDR_CADENCE_APPLIED;
+        snprintf(tag, sizeof(tag), "c:%s", case_id);
+        if (rdr_key_case(k_case, KEYSZ, case_id, NULL) < 0 ||
+            rdr_key_case(k_outbox, KEYSZ, case_id, "outbox") < 0 ||
+            rdr_key_seen(k_seen, KEYSZ, tag, topic, event_id) < 0) {
+                snprintf(errstr, errstr_size, "ids too long for a Redis key");
+                return RDR_ERR_INVALID;
+        }
+        if (classified) {
+                char key[600];
+                const rdr_case_t *nx = applied ? &cw->next : c;
+                classified->state = nx->version
+                                        ? rdr_case_state_names[nx->state]
+                                        : "closed";
+                snprintf(key, sizeof(key), "%s/%s", classified->store_id,
+                         classified->order_id);
+                snprintf(e.idbuf[0], sizeof(e.idbuf[0]), "%s",
+                         classified->event_id);
+                e.ids[0] = e.idbuf[0];
+                if (rdr_emit_case(classified, rdr_worker_protobuf(cw->w),
+                                  cw->topic_cases, key, &cw->scratch,
+                                  &e.entries[0], &e.lens[0])) {
+                        err = RDR_ERR_INVALID;
+                        goto encode_err;
+                }
+                e.cnt = 1;
+        }
+        if (applied) {
+                const rdr_case_t *nx = &cw->next;
+                if (cw->out.has_case_event &&
+                    (err = case_event_entry(cw, nx, &cw->out, &e)))
+                        goto encode_err;
+                for (i = 0; i < cw->out.actions_cnt; i++)
+                        if ((err = action_entry(cw, nx, &cw->out.actions[i],
+                                                &e)))
+                                goto encode_err;
+                for (i = 0; i < cw->out.timers_cnt; i++)
+                        if ((err = timer_entry(cw, &cw->out.timers[i], &e)))
+                                goto done;
+                for (i = 0; i < cw->out.blocked_cnt; i++)
+                        rdr_metric_add(cw->m_blocked, cw->out.blocked[i].rule,
+                                       1);
+                f.size = 2 * rdr_case_field_count(nx) + 2;
+                f.fv = calloc(f.size, sizeof(*f.fv));
+                f.owned = calloc(f.size, sizeof(*f.owned));
+                if (!f.fv || !f.owned ||
+                    rdr_case_to_fields(nx, field_cb, &f)) {
+                        err = RDR_ERR_NOMEM;
+                        goto done;
+                }
+        }
+        for (i = 0; i < e.cnt; i++, n++) {
+                ids[n] = e.ids[i];
+                ents[n] = e.entries[i];
+                lens[n] = e.lens[i];
+        }
+        memset(&a, 0, sizeof(a));
+        a.dedupe_key = k_seen;
+        a.outbox_key = k_outbox;
+        a.ttl_ms = cw->ttl_ms;
+        a.hash_key = k_case;
+        if (applied) {
+                a.hash_fv = f.fv;
+                a.hash_fv_cnt = f.cnt;
+                /* Compare-and-set on the version this decision read. */
+                if (c->version)
+                        snprintf(expected, sizeof(expected), "%lld",
+                                 c->version);
+                else
+                        expected[0] = '\0';
+                a.cas_field = "version";
+                a.cas_expected = expected;
+        }
+        a.entry_ids = ids;
+        a.entries = ents;
+        a.entry_lens = lens;
+        a.entries_cnt = n;
+        err = rdr_worker_apply(cw->w, &a);
+        if (!err && applied) {
+                /* The next input of this case in the batch starts here. */
+                memcpy(c, &cw->next, sizeof(*c));
+                if (cw->out.tag_buyer != RDR_MAL_NONE) {
+                        char k_tags[KEYSZ];
+                        if (rdr_key_buyer(k_tags, KEYSZ, c->platform,
+                                          c->buyer_id, "tags") > 0)
+                                rdr_redis_cmdf(
+                                    rdr_worker_redis(cw->w), "SADD %s %s",
+                                    k_tags,
+                                    rdr_malicious_names[cw->out.tag_buyer]);
+                }
+        }
+        goto done;
+encode_err:
+        snprintf(errstr, errstr_size,
+                 "an output message of the case failed validation");
+done:
+        entries_free(&e, 0);
+        fields_free(&f);
+        return err;
+}

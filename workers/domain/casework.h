@@ -1,0 +1,58 @@
+/* Casework: how a worker drives a case through the cadence (cadence.h)
+ * against Redis. One home for what the reviews, chats, shipments and timer
+ * workers share: loading the playbook, platform policies and templates;
+ * reading cases in the batch's read pipeline; applying one input; and
+ * queueing the result as one compare-and-set script on the case hash
+ * (version check, every field, dedupe, the actions, the case event and the
+ * timers in the outbox). A case decided earlier in the same batch is used
+ * as the starting point of the next input for it, so several events of one
+ * case in a batch chain instead of conflicting. */
+#ifndef RDR_CASEWORK_H
+#define RDR_CASEWORK_H
+
+#include <stddef.h>
+
+#include "cadence.h"
+#include "run.h"
+
+typedef struct rdr_casework_s rdr_casework_t;
+
+/** Load configs_dir/playbook.yaml, platforms/ and templates/ (file, line
+ *  and key on error) for worker w, with room for the worker's batch. */
+rdr_casework_t *rdr_casework_new(rdr_worker_t *w, char *errstr,
+                                 size_t errstr_size);
+void rdr_casework_destroy(rdr_casework_t *cw);
+
+const rdr_cadence_conf_t *rdr_casework_conf(const rdr_casework_t *cw);
+
+/** Forget the cases of the previous batch. Call at the start of a batch. */
+void rdr_casework_begin(rdr_casework_t *cw);
+
+/** Queue HGETALL of the case hash in the worker's pipeline (the read
+ *  phase). */
+void rdr_casework_queue_read(rdr_casework_t *cw, const char *case_id);
+
+/** The case as this batch knows it: decided earlier in the batch, else
+ *  rebuilt from the HGETALL reply (NULL or empty: no case, version 0).
+ *  *c is owned by cw until the next rdr_casework_begin(). Returns
+ *  RDR_ERR_INVALID if the stored hash is unreadable (errstr says why). */
+rdr_err_t rdr_casework_get(rdr_casework_t *cw, const char *case_id,
+                           const redisReply *hgetall, rdr_case_t **c,
+                           char *errstr, size_t errstr_size);
+
+/** Apply input in to case c; if classified is not NULL, its state is set
+ *  to the case's state after the input ("closed" when there is no case)
+ *  and it is published first, atomically with the transition. (from rdr_casework_get(); updated in place on
+ *  success) and queue the effects, deduplicated on (topic, event_id).
+ *  *out (owned by cw, valid until the next call) tells what happened.
+ *  Returns RDR_OK, a permanent error to dead-letter the event (errstr), or
+ *  RDR_ERR_NOMEM. */
+rdr_err_t rdr_casework_apply(rdr_casework_t *cw, rdr_case_t *c,
+                             const char *case_id,
+                             const rdr_cadence_input_t *in, const char *topic,
+                             const char *event_id,
+                             rdr_case_msg_t *classified,
+                             const rdr_cadence_out_t **out, char *errstr,
+                             size_t errstr_size);
+
+#endif
