@@ -1,0 +1,891 @@
+#!/usr/bin/env python3
+"""The phases of tests/bench/run: started by it with one redis-server and
+one dev broker already up (their addresses and pids in the environment),
+this drives every measurement, prints the table and the targets, and writes
+out/results.json and the gnuplot data. Workers, the load generator, the
+bare consumer and the Python peer are child processes it starts and stops
+by pid. Figures come from the workers' /metrics, Redis INFO, /proc/<pid>
+and the tools' own JSON lines; nothing here asserts a timing: the exit code
+says only whether every phase ran and every published event was consumed.
+"""
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+ENV = os.environ
+BUILD = ENV["BENCH_BUILD"]
+BIN = os.path.join(BUILD, "bin")
+OUT = ENV["BENCH_OUT"]
+LOGS = os.path.join(OUT, "logs")
+BOOTSTRAP = ENV["BENCH_BOOTSTRAP"]
+RPORT = int(ENV["BENCH_REDIS_PORT"])
+RPID = int(ENV["BENCH_REDIS_PID"])
+BPID = int(ENV["BENCH_BROKER_PID"])
+EVENTS = int(ENV["BENCH_EVENTS"])
+TIMERS = int(ENV["BENCH_TIMERS"])
+SMALL = ENV.get("BENCH_SMALL") == "1"
+CONFIG = ENV.get("BENCH_CONFIG", os.path.join(TOP, "configs", "redress.yaml"))
+RUN_ID = ENV.get("BENCH_RUN_ID", "b%d" % int(time.time()))
+TIMER_SHARDS = 16
+TICK = os.sysconf("SC_CLK_TCK")
+NCPU = os.cpu_count() or 1
+
+problems = []  # functional failures: each makes the run exit 1
+
+
+def log(msg):
+    print("bench: " + msg, file=sys.stderr, flush=True)
+
+
+# ---- Redis (a minimal RESP client: the bench needs no extra module) ----
+
+class Redis:
+    def __init__(self, port):
+        self.s = socket.create_connection(("127.0.0.1", port))
+        self.f = self.s.makefile("rb")
+
+    @staticmethod
+    def encode(*args):
+        out = [b"*%d\r\n" % len(args)]
+        for a in args:
+            b = a if isinstance(a, bytes) else str(a).encode()
+            out.append(b"$%d\r\n%s\r\n" % (len(b), b))
+        return b"".join(out)
+
+    def read(self):
+        line = self.f.readline()
+        t, rest = line[:1], line[1:-2]
+        if t == b"+":
+            return rest.decode()
+        if t == b"-":
+            raise RuntimeError(rest.decode())
+        if t == b":":
+            return int(rest)
+        if t == b"$":
+            n = int(rest)
+            if n < 0:
+                return None
+            data = self.f.read(n + 2)[:-2]
+            return data.decode(errors="replace")
+        if t == b"*":
+            n = int(rest)
+            return None if n < 0 else [self.read() for _ in range(n)]
+        raise RuntimeError("bad reply %r" % line)
+
+    def call(self, *args):
+        self.s.sendall(self.encode(*args))
+        return self.read()
+
+    def pipeline(self, cmds):
+        self.s.sendall(b"".join(self.encode(*c) for c in cmds))
+        return [self.read() for _ in cmds]
+
+    def info(self, section):
+        res = {}
+        for line in self.call("INFO", section).splitlines():
+            if ":" in line and not line.startswith("#"):
+                k, v = line.split(":", 1)
+                res[k] = v
+        return res
+
+
+def commandstats(r):
+    calls = {}
+    for k, v in r.info("commandstats").items():
+        m = re.search(r"calls=(\d+)", v)
+        if m:
+            calls[k[len("cmdstat_"):]] = int(m.group(1))
+    return calls
+
+
+# ---- processes ----
+
+def cpu_seconds(pid):
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / TICK
+    except OSError:
+        return 0.0
+
+
+def peak_rss_mib(pid):
+    try:
+        with open("/proc/%d/status" % pid) as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024.0
+    except OSError:
+        pass
+    return 0.0
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+class Worker:
+    def __init__(self, name, tag, env):
+        self.name, self.tag = name, tag
+        self.log = os.path.join(LOGS, "%s.log" % tag)
+        e = dict(os.environ)
+        e.update(env)
+        # A port of our own: the timers worker logs only errors (every
+        # bench timer is of a kind no handler knows, a warning each).
+        self.port = free_port()
+        e["REDRESS_METRICS_LISTEN"] = "127.0.0.1:%d" % self.port
+        self.p = subprocess.Popen([os.path.join(BIN, "redress-" + name)],
+                                  stdout=open(self.log, "w"),
+                                  stderr=subprocess.STDOUT, env=e)
+
+    def metrics_port(self):
+        return self.port
+
+    def get(self, path):
+        port = self.metrics_port()
+        if not port:
+            return None
+        try:
+            with urllib.request.urlopen("http://127.0.0.1:%d%s" % (port, path),
+                                        timeout=5) as r:
+                return r.read().decode()
+        except Exception:
+            return None
+
+    def metrics(self):
+        return parse_metrics(self.get("/metrics") or "")
+
+    def log_text(self):
+        try:
+            with open(self.log) as f:
+                return f.read()
+        except OSError:
+            return ""
+
+    def stop(self):
+        if self.p.poll() is None:
+            self.p.send_signal(signal.SIGTERM)
+            try:
+                self.p.wait(15)
+            except subprocess.TimeoutExpired:
+                log("%s did not stop in 15 s: killing it" % self.tag)
+                self.p.kill()
+                self.p.wait()
+
+
+def parse_metrics(text):
+    """{name: [(labels dict, value)]}"""
+    res = {}
+    for line in text.splitlines():
+        if not line or line.startswith("#"):
+            continue
+        m = re.match(r"([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(.*)\})?\s+(\S+)$", line)
+        if not m:
+            continue
+        labels = dict(re.findall(r'(\w+)="([^"]*)"', m.group(3) or ""))
+        try:
+            v = float(m.group(4))
+        except ValueError:
+            continue
+        res.setdefault(m.group(1), []).append((labels, v))
+    return res
+
+
+def msum(ms, name, **match):
+    tot = 0.0
+    for m in ms:
+        for labels, v in m.get(name, []):
+            if all(labels.get(k) == v2 for k, v2 in match.items()):
+                tot += v
+    return tot
+
+
+def hist(ms, name):
+    """Summed cumulative buckets {le: count} of a histogram."""
+    b = {}
+    for m in ms:
+        for labels, v in m.get(name + "_bucket", []):
+            le = float("inf") if labels["le"] == "+Inf" else float(labels["le"])
+            b[le] = b.get(le, 0.0) + v
+    return b
+
+
+def hist_delta(after, before):
+    return {le: after[le] - before.get(le, 0.0) for le in after}
+
+
+def quantile(buckets, q):
+    """Prometheus-style histogram_quantile (linear within a bucket)."""
+    les = sorted(buckets)
+    if not les:
+        return None
+    total = buckets[les[-1]]
+    if total <= 0:
+        return None
+    rank = q * total
+    prev_le, prev_c = 0.0, 0.0
+    for le in les:
+        c = buckets[le]
+        if c >= rank:
+            if le == float("inf"):
+                return prev_le  # above the last finite bound
+            if c == prev_c:
+                return le
+            return prev_le + (le - prev_le) * (rank - prev_c) / (c - prev_c)
+        prev_le, prev_c = le, c
+    return les[-2] if len(les) > 1 else None
+
+
+def tool(args, timeout=600):
+    """Run a bench tool; its last stdout line is JSON."""
+    p = subprocess.run(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       text=True, timeout=timeout)
+    lines = [l for l in p.stdout.splitlines() if l.startswith("{")]
+    if p.returncode or not lines:
+        raise RuntimeError("%s failed (%d): %s" % (os.path.basename(args[0]),
+                                                     p.returncode,
+                                                     p.stderr.strip()[-500:]))
+    return json.loads(lines[-1])
+
+
+def loadgen_args(prefix, count, mix, fmt="mixed", rate=0, phase=""):
+    a = [os.path.join(BIN, "redress-loadgen"), "--bootstrap", BOOTSTRAP,
+         "--count", str(count), "--mix", mix, "--format", fmt,
+         "--topic-prefix", prefix, "--run-id", "%s-%s" % (RUN_ID, phase),
+         "--partitions-aware"]
+    if rate:
+        a += ["--rate", str(int(rate))]
+    return a
+
+
+def group_lag(group, topics):
+    return tool([os.path.join(BIN, "redress-bareconsumer"), "--lag",
+                 "--bootstrap", BOOTSTRAP, "--group", group,
+                 "--topics", ",".join(topics)])["lag"]
+
+
+# ---- phases ----
+
+def phase_bare(r):
+    """(1) a bare librdkafka consumer reading a backlog of the event mix."""
+    prefix = "bench.base"
+    lg = tool(loadgen_args(prefix, EVENTS, "reviews=60,chats=25,shipments=15",
+                           phase="base"))
+    topics = [prefix + t for t in (".reviews", ".chats", ".shipments")]
+    c0 = time.time()
+    res = tool([os.path.join(BIN, "redress-bareconsumer"), "--bootstrap",
+                BOOTSTRAP, "--group", "bench-bare-" + RUN_ID, "--topics",
+                ",".join(topics), "--count", str(lg["published"]),
+                "--timeout", "30"])
+    ok = res["consumed"] == lg["published"]
+    if not ok:
+        problems.append("bare consumer read %d of %d events" %
+                        (res["consumed"], lg["published"]))
+    log("bare consumer: %.0f events/s (%d of %d read, %.1f s with the group "
+        "join)" % (res["rate"], res["consumed"], lg["published"],
+                   time.time() - c0))
+    return {"events": lg["published"], "rate": res["rate"],
+            "consumed_all": ok, "loadgen_rate": lg["rate"],
+            "max_partition_bytes": lg["max_partition_bytes"],
+            "max_partition_messages": lg["max_partition_messages"]}
+
+
+def apply_script():
+    """The fleet's apply script, extracted from workers/core/run.c."""
+    src = open(os.path.join(TOP, "workers", "core", "run.c")).read()
+    m = re.search(r"static const char rdr_apply_lua\[\]\s*=\s*(.*?);\n", src,
+                  re.S)
+    if not m:
+        raise RuntimeError("rdr_apply_lua not found in workers/core/run.c")
+    lits = re.findall(r'"((?:[^"\\]|\\.)*)"', m.group(1))
+    return "".join(lits).encode().decode("unicode_escape")
+
+
+def phase_redis(r):
+    """(2) redis-benchmark: EVALSHA of the apply script, pipelined (-P 16),
+    with the arguments of one review: 4 case fields, 1 set member, 1 outbox
+    entry of ~600 bytes."""
+    lua = apply_script()
+    sha = r.call("SCRIPT", "LOAD", lua)
+    m = re.search(r"local i = (\d+)", lua)
+    fixed = int(m.group(1)) - 1 if m else 4
+    entry = "x" * 600
+    args = ["EVALSHA", sha, "4", "bench:dd:{c:__rand_int__}",
+            "bench:ob:{c:__rand_int__}", "bench:case:{c:__rand_int__}",
+            "bench:set:{c:__rand_int__}", "604800000", "8", "1", "1"]
+    args += [""] * (fixed - 4)
+    args += ["state", "opened", "reason", "logistics", "rating", "2",
+             "updated_ms", "1790000000000", "m1", "ev-__rand_int__", entry]
+    n = 50000 if SMALL else 300000
+    r.call("FLUSHALL")
+    mem0 = int(r.info("memory")["used_memory"])
+    p = subprocess.run(["redis-benchmark", "-h", "127.0.0.1", "-p", str(RPORT),
+                        "-n", str(n), "-P", "16", "-r", "100000000", "--csv"]
+                       + args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       text=True, timeout=600)
+    rows = [l for l in p.stdout.splitlines() if l.startswith('"EVALSHA')]
+    if p.returncode or not rows:
+        raise RuntimeError("redis-benchmark failed: " + p.stderr[-300:])
+    rps = float(rows[-1].split('","')[1])
+    errs = r.info("errorstats")
+    r.call("FLUSHALL")
+    log("redis apply script: %.0f EVALSHA/s (pipelined 16)" % rps)
+    return {"applies_per_s": rps, "requests": n, "pipeline": 16,
+            "script_from": "workers/core/run.c (rdr_apply_lua, at run time)",
+            "errors": errs, "memory_delta": None if mem0 is None else 0}
+
+
+def sample_procs(workers):
+    return {"workers": sum(cpu_seconds(w.p.pid) for w in workers),
+            "redis": cpu_seconds(RPID), "broker": cpu_seconds(BPID)}
+
+
+def wait_assigned(workers, timeout=60):
+    """Ready, assigned, and no rebalance for 2 s."""
+    deadline = time.time() + timeout
+    last_change, last_len = time.time(), -1
+    while time.time() < deadline:
+        for w in workers:
+            if w.p.poll() is not None:
+                raise RuntimeError("%s exited (%s): see %s" %
+                                   (w.tag, w.p.returncode, w.log))
+        texts = [w.log_text() for w in workers]
+        ready = all(w.get("/readyz") is not None and "kafka.assign" in t
+                    for w, t in zip(workers, texts))
+        n = sum(t.count("kafka.assign") + t.count("kafka.revoke")
+                for t in texts)
+        if n != last_len:
+            last_len, last_change = n, time.time()
+        if ready and time.time() - last_change >= 2.0:
+            return
+        time.sleep(0.2)
+    raise RuntimeError("workers not ready/assigned in %d s" % timeout)
+
+
+def worker_env(prefix, group, extra=None):
+    e = {"REDRESS_KAFKA_BOOTSTRAP": BOOTSTRAP,
+         "REDRESS_REDIS_URL": "redis://127.0.0.1:%d" % RPORT,
+         "REDRESS_CONFIG": CONFIG,
+         "REDRESS_CONSUMER_GROUP": group,
+         "REDRESS_TOPICS_REVIEWS": prefix + ".reviews",
+         "REDRESS_TOPICS_CHATS": prefix + ".chats",
+         "REDRESS_TOPICS_SHIPMENTS": prefix + ".shipments",
+         "REDRESS_TOPICS_APPEAL_RESULTS": prefix + ".appeal-results",
+         "REDRESS_KAFKA_AUTO_COMMIT_INTERVAL_MS": "500",
+         "REDRESS_LOG_LEVEL": "info"}
+    e.update(extra or {})
+    return e
+
+
+def phase_workers(r, label, names, mix, count, fmt="mixed", rate=0,
+                  instances=1, phase=None):
+    """(3)(4) start workers of names (instances each) on the phase's own
+    topics, publish count events while they consume, and measure."""
+    phase = phase or label
+    prefix = "bench." + phase
+    r.call("FLUSHALL")
+    r.call("CONFIG", "RESETSTAT")
+    workers = []
+    try:
+        for name in names:
+            for i in range(instances):
+                group = "bench-%s-%s-%s" % (RUN_ID, phase, name)
+                workers.append(Worker(name, "%s-%s-%d" % (phase, name, i),
+                                      worker_env(prefix, group)))
+        consumers = [w for w in workers if w.name != "timers"]
+        wait_assigned(consumers)
+        m0 = [w.metrics() for w in consumers]
+        cpu0, stats0 = sample_procs(consumers), commandstats(r)
+        h0 = hist(m0, "redress_event_latency_seconds")
+        done0 = msum(m0, "redress_event_latency_seconds_count")
+        t0 = time.time()
+        lgp = subprocess.Popen(loadgen_args(prefix, count, mix, fmt, rate,
+                                            phase),
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True)
+        deadline = t0 + max(120, count / 500.0)
+        t_done = None
+        while time.time() < deadline:
+            ms = [w.metrics() for w in consumers]
+            if msum(ms, "redress_event_latency_seconds_count") - done0 >= count:
+                t_done = time.time()
+                break
+            for w in consumers:
+                if w.p.poll() is not None:
+                    raise RuntimeError("%s exited: see %s" % (w.tag, w.log))
+            time.sleep(0.05)
+        lg_out, lg_err = lgp.communicate(timeout=120)
+        lg = json.loads([l for l in lg_out.splitlines() if l.startswith("{")][-1])
+        cpu1, stats1 = sample_procs(consumers), commandstats(r)
+        ms = [w.metrics() for w in consumers]
+        if t_done is None:
+            problems.append("%s: not every event was processed in time" % label)
+            t_done = time.time()
+        wall = t_done - t0
+        hd = hist_delta(hist(ms, "redress_event_latency_seconds"), h0)
+        consumed = (msum(ms, "redress_messages_consumed_total")
+                    - msum(m0, "redress_messages_consumed_total"))
+        dlq = (msum(ms, "redress_messages_dead_lettered_total")
+               - msum(m0, "redress_messages_dead_lettered_total"))
+        rt = (msum(ms, "redress_redis_roundtrips_total")
+              - msum(m0, "redress_redis_roundtrips_total"))
+        cmds = (msum(ms, "redress_redis_commands_total")
+                - msum(m0, "redress_redis_commands_total"))
+        cases = (msum(ms, "redress_messages_published_total",
+                      topic="redress.cases")
+                 - msum(m0, "redress_messages_published_total",
+                        topic="redress.cases"))
+        published = (msum(ms, "redress_messages_published_total")
+                     - msum(m0, "redress_messages_published_total"))
+        server_calls = sum(stats1.get(k, 0) - stats0.get(k, 0)
+                           for k in stats1 if k not in ("info", "config|resetstat"))
+        evalsha = stats1.get("evalsha", 0) - stats0.get("evalsha", 0)
+        # Every event consumed: the group's lag is 0 once offsets commit.
+        groups = sorted({"bench-%s-%s-%s" % (RUN_ID, phase, w.name)
+                         for w in consumers})
+        topics_of = {"reviews": [prefix + ".reviews"],
+                     "chats": [prefix + ".chats"],
+                     "shipments": [prefix + ".shipments"]}
+        lag = 0
+        for g in groups:
+            name = g.rsplit("-", 1)[1]
+            for _ in range(40):
+                lg_lag = group_lag(g, topics_of[name])
+                if lg_lag == 0:
+                    break
+                time.sleep(0.25)
+            lag += lg_lag
+        all_in = consumed == lg["published"] and lag == 0 and dlq == 0
+        if not all_in:
+            problems.append("%s: published %d, consumed %d, dead-lettered %d, "
+                            "group lag %d" % (label, lg["published"],
+                                              consumed, dlq, lag))
+        if "reviews" in names and cases < lg.get("reviews", 0):
+            problems.append("%s: %d reviews but %d case.classified" %
+                            (label, lg["reviews"], cases))
+        res = {
+            "label": label, "workers": names, "instances": instances,
+            "events": lg["published"], "format": fmt, "mix": mix,
+            "rate_target": rate or None,
+            "loadgen_rate": lg["rate"], "loadgen_seconds": lg["seconds"],
+            "seconds": wall, "rate": lg["published"] / wall,
+            "consumed": consumed, "dead_lettered": dlq, "group_lag": lag,
+            "every_event_consumed": all_in,
+            "outputs_published": published, "cases_published": cases,
+            "latency_p50_ms": none_ms(quantile(hd, 0.50)),
+            "latency_p99_ms": none_ms(quantile(hd, 0.99)),
+            "redis_roundtrips_per_event": rt / max(1, consumed),
+            "redis_commands_sent_per_event": cmds / max(1, consumed),
+            "redis_server_calls_per_event": server_calls / max(1, consumed),
+            "evalsha_per_event": evalsha / max(1, consumed),
+            "cpu_s_per_1000": (cpu1["workers"] - cpu0["workers"]) * 1000.0
+            / max(1, consumed),
+            "worker_cpu_s": cpu1["workers"] - cpu0["workers"],
+            "redis_cpu_s": cpu1["redis"] - cpu0["redis"],
+            "broker_cpu_s": cpu1["broker"] - cpu0["broker"],
+            "peak_rss_mib": {w.tag: peak_rss_mib(w.p.pid) for w in workers},
+        }
+        res["redis_cores"] = res["redis_cpu_s"] / wall
+        res["broker_cores"] = res["broker_cpu_s"] / wall
+        res["worker_cores"] = res["worker_cpu_s"] / wall
+        log("%s: %d events in %.2f s = %.0f events/s, p99 %s ms, %s" %
+            (label, lg["published"], wall, res["rate"],
+             fmt_num(res["latency_p99_ms"]),
+             "every event consumed" if all_in else "NOT every event consumed"))
+        return res
+    finally:
+        for w in workers:
+            w.stop()
+
+
+def none_ms(v):
+    return None if v is None else v * 1000.0
+
+
+def phase_peer(r, count):
+    """The same review handling without Redress: tests/bench/peer_reviews.py."""
+    prefix = "bench.peer"
+    r.call("FLUSHALL")
+    log_path = os.path.join(LOGS, "peer.log")
+    p = subprocess.Popen(
+        [sys.executable, os.path.join(TOP, "tests", "bench", "peer_reviews.py"),
+         "--bootstrap", BOOTSTRAP, "--redis-port", str(RPORT), "--topic",
+         prefix + ".reviews", "--group", "bench-%s-peer" % RUN_ID,
+         "--count", str(count)],
+        stdout=subprocess.PIPE, stderr=open(log_path, "w"), text=True)
+    try:
+        line = p.stdout.readline()
+        if "ready" not in line:
+            raise RuntimeError("peer did not start: see " + log_path)
+        cpu0 = cpu_seconds(p.pid)
+        t0 = time.time()
+        lg = tool(loadgen_args(prefix, count, "reviews", "json", phase="peer"))
+        out = p.stdout.readline()
+        cpu1 = cpu_seconds(p.pid)
+        t1 = time.time()
+        rss = peak_rss_mib(p.pid)
+        p.wait(30)
+        res = json.loads(out)
+        ok = res.get("processed") == lg["published"]
+        if not ok:
+            problems.append("peer processed %s of %d" %
+                            (res.get("processed"), lg["published"]))
+        wall = t1 - t0
+        out = {"events": lg["published"], "seconds": wall,
+               "rate": lg["published"] / wall,
+               "cpu_s_per_1000": (cpu1 - cpu0) * 1000.0 / lg["published"],
+               "peak_rss_mib": rss, "every_event_consumed": ok}
+        log("python peer: %.0f events/s, %.3f CPU s per 1000 events" %
+            (out["rate"], out["cpu_s_per_1000"]))
+        return out
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+
+
+def fnv_shard(member):
+    h = 2166136261
+    for c in member.encode():
+        h = ((h ^ c) * 16777619) & 0xFFFFFFFF
+    return h % TIMER_SHARDS
+
+
+def phase_timers(r, n):
+    """(5) n pending timers armed by pipelined ZADD over an hour of the test
+    clock; a due burst; lateness with the clock running at real pace."""
+    import random
+    rnd = random.Random(7)
+    r.call("FLUSHALL")
+    r.call("CONFIG", "RESETSTAT")
+    t0 = int(time.time() * 1000)
+    r.call("SET", "redress:clock:now_ms", str(t0))
+    mem0 = int(r.info("memory")["used_memory"])
+    dues = []
+    a0 = time.time()
+    chunk = []
+    for i in range(n):
+        member = "bench:%s:%d" % (RUN_ID, i)
+        due = t0 + 1000 + rnd.randrange(3600 * 1000)
+        dues.append(due)
+        chunk.append(("ZADD", "redress:{t:%d}:due" % fnv_shard(member), due,
+                      member))
+        if len(chunk) == 10000:
+            r.pipeline(chunk)
+            chunk = []
+    if chunk:
+        r.pipeline(chunk)
+    arm_s = time.time() - a0
+    mem1 = int(r.info("memory")["used_memory"])
+    per_timer = (mem1 - mem0) / n
+    log("timers: %d armed in %.1f s, %.0f bytes of Redis each" %
+        (n, arm_s, per_timer))
+    dues.sort()
+    w = Worker("timers", "timers-0", worker_env(
+        "bench.timers", "bench-timers", {
+            "REDRESS_CLOCK_SOURCE": "test",
+            "REDRESS_TIMERS_SHARDS": str(TIMER_SHARDS),
+            "REDRESS_LOG_LEVEL": "error"}))
+    try:
+        deadline = time.time() + 30
+        while w.get("/readyz") is None and time.time() < deadline:
+            time.sleep(0.1)
+        # A burst: move the clock 12 minutes on, a fifth of the timers due.
+        burst_to = t0 + 12 * 60 * 1000
+        burst_n = sum(1 for d in dues if d <= burst_to)
+        f0 = msum([w.metrics()], "redress_timers_fired_total")
+        cpu0 = cpu_seconds(w.p.pid)
+        b0 = time.time()
+        r.call("SET", "redress:clock:now_ms", str(burst_to))
+        samples = []
+        while time.time() - b0 < max(60, burst_n / 200.0):
+            fired = msum([w.metrics()], "redress_timers_fired_total") - f0
+            samples.append((time.time() - b0, fired))
+            if fired >= burst_n:
+                break
+            time.sleep(0.05)
+        burst_s = samples[-1][0]
+        fired = samples[-1][1]
+        cpu1 = cpu_seconds(w.p.pid)
+        if fired < burst_n:
+            problems.append("timers: %d of %d due timers fired" %
+                            (fired, burst_n))
+        log("timers: burst of %d fired in %.2f s = %.0f timers/s" %
+            (burst_n, burst_s, fired / max(burst_s, 1e-9)))
+        # Lateness: the clock runs at real pace from burst_to for a while.
+        h0 = hist([w.metrics()], "redress_timer_lateness_seconds")
+        f1 = msum([w.metrics()], "redress_timers_fired_total")
+        pace_s = 8.0 if SMALL else 20.0
+        p0 = time.time()
+        while time.time() - p0 < pace_s:
+            now = burst_to + int((time.time() - p0) * 1000)
+            r.call("SET", "redress:clock:now_ms", str(now))
+            time.sleep(0.002)
+        end_ms = burst_to + int(pace_s * 1000)
+        paced_n = sum(1 for d in dues if burst_to < d <= end_ms)
+        time.sleep(1.5)  # the last due ones fire (the clock stands still)
+        ms = [w.metrics()]
+        hd = hist_delta(hist(ms, "redress_timer_lateness_seconds"), h0)
+        paced_fired = msum(ms, "redress_timers_fired_total") - f1
+        res = {"pending": n, "arm_seconds": arm_s,
+               "arm_rate": n / arm_s if arm_s else None,
+               "redis_bytes_per_timer": per_timer,
+               "burst_due": burst_n, "burst_fired": fired,
+               "burst_seconds": burst_s,
+               "burst_rate": fired / max(burst_s, 1e-9),
+               "burst_cpu_s_per_1000": (cpu1 - cpu0) * 1000.0 / max(1, fired),
+               "paced_seconds": pace_s, "paced_due": paced_n,
+               "paced_fired": paced_fired,
+               "lateness_p50_ms": none_ms(quantile(hd, 0.50)),
+               "lateness_p99_ms": none_ms(quantile(hd, 0.99)),
+               "peak_rss_mib": peak_rss_mib(w.p.pid),
+               "fired_over_time": samples[:: max(1, len(samples) // 50)]}
+        log("timers: lateness p99 %s ms over %d timers at real pace" %
+            (fmt_num(res["lateness_p99_ms"]), paced_fired))
+        return res
+    finally:
+        w.stop()
+
+
+# ---- report ----
+
+def fmt_num(v, digits=1):
+    if v is None:
+        return "-"
+    if abs(v) >= 1000:
+        return "{:,.0f}".format(v)
+    return ("%%.%df" % digits) % v
+
+
+def saturation(res):
+    """Which resource ran out in a configuration (2 cores on this box)."""
+    if res["redis_cores"] >= 0.85:
+        return "Redis (%.2f cores)" % res["redis_cores"]
+    if res["broker_cores"] >= 0.85:
+        return "broker (%.2f cores)" % res["broker_cores"]
+    busy = res["redis_cores"] + res["broker_cores"] + res["worker_cores"]
+    if busy >= 0.8 * NCPU:
+        return "CPU (%.2f of %d cores busy)" % (busy, NCPU)
+    return "none (%.2f of %d cores busy)" % (busy, NCPU)
+
+
+def report(r):
+    bare = r["bare"]["rate"]
+    rows = []
+    hdr = ("configuration", "events", "events/s", "x bare", "p50 ms",
+           "p99 ms", "RT/event", "cmds/event", "CPU s/1k", "peak RSS MiB",
+           "all consumed")
+    for key in ("reviews", "chats", "shipments", "fleet", "reviews_x2",
+                "reviews_x4", "reviews_70"):
+        x = r.get(key)
+        if not x:
+            continue
+        rows.append((x["label"], str(x["events"]), fmt_num(x["rate"]),
+                     "%.2f" % (x["rate"] / bare), fmt_num(x["latency_p50_ms"]),
+                     fmt_num(x["latency_p99_ms"]),
+                     "%.3f" % x["redis_roundtrips_per_event"],
+                     "%.1f" % x["redis_server_calls_per_event"],
+                     "%.3f" % x["cpu_s_per_1000"],
+                     "%.1f" % max(x["peak_rss_mib"].values()),
+                     "yes" if x["every_event_consumed"] else "NO"))
+    p = r.get("peer")
+    if p:
+        rows.append(("python peer (reviews)", str(p["events"]),
+                     fmt_num(p["rate"]), "%.2f" % (p["rate"] / bare), "-", "-",
+                     "1.000", "1.0", "%.3f" % p["cpu_s_per_1000"],
+                     "%.1f" % p["peak_rss_mib"],
+                     "yes" if p["every_event_consumed"] else "NO"))
+    rows.insert(0, ("bare consumer (1)", str(r["bare"]["events"]),
+                    fmt_num(bare), "1.00", "-", "-", "-", "-", "-", "-",
+                    "yes" if r["bare"]["consumed_all"] else "NO"))
+    widths = [max(len(h), *(len(row[i]) for row in rows))
+              for i, h in enumerate(hdr)]
+    lines = ["  ".join(h.ljust(w) if i == 0 else h.rjust(w)
+                       for i, (h, w) in enumerate(zip(hdr, widths)))]
+    lines.append("  ".join("-" * w for w in widths))
+    for row in rows:
+        lines.append("  ".join(c.ljust(w) if i == 0 else c.rjust(w)
+                               for i, (c, w) in enumerate(zip(row, widths))))
+    out = ["", "Redress benchmark, run %s (%d cores, %s)" %
+           (RUN_ID, NCPU, "small" if SMALL else "full"), ""]
+    out += lines
+    rd = r["redis"]
+    out += ["",
+            "Redis baseline (2): apply script via redis-benchmark, EVALSHA "
+            "-P 16: %s applies/s" % fmt_num(rd["applies_per_s"])]
+    for key in ("reviews", "fleet"):
+        if key in r:
+            out.append("  %s: %.0f%% of the Redis apply ceiling; busy: Redis "
+                       "%.2f, broker %.2f, workers %.2f cores" % (
+                           r[key]["label"],
+                           100.0 * r[key]["rate"] / rd["applies_per_s"],
+                           r[key]["redis_cores"], r[key]["broker_cores"],
+                           r[key]["worker_cores"]))
+    out += ["", "Scaling (4), reviews worker instances in one group:"]
+    one = r["reviews"]["rate"]
+    for key, n in (("reviews", 1), ("reviews_x2", 2), ("reviews_x4", 4)):
+        x = r[key]
+        out.append("  %d: %s events/s = %.2fx one instance; saturated: %s" %
+                   (n, fmt_num(x["rate"]), x["rate"] / one, saturation(x)))
+    t = r["timers"]
+    out += ["", "Timers (5): %s pending, armed in %.1f s; %.0f bytes of Redis "
+            "per pending timer" % (fmt_num(t["pending"]), t["arm_seconds"],
+                                   t["redis_bytes_per_timer"]),
+            "  burst of %s due at once: %s timers/s; at real pace (%d fired "
+            "in %.0f s): lateness p50 %s ms, p99 %s ms" % (
+                fmt_num(t["burst_due"]), fmt_num(t["burst_rate"]),
+                t["paced_fired"], t["paced_seconds"],
+                fmt_num(t["lateness_p50_ms"]), fmt_num(t["lateness_p99_ms"]))]
+    # Targets.
+    tg = []
+    rv = r["reviews"]
+    ratio = rv["rate"] / bare
+    tg.append(("reviews end to end >= 50% of the bare consumer",
+               "%.0f%%" % (100 * ratio), ratio >= 0.5))
+    if p:
+        per_cpu = p["cpu_s_per_1000"] / rv["cpu_s_per_1000"]
+        tg.append(("reviews >= 10x the Python peer per CPU second",
+                   "%.1fx" % per_cpu, per_cpu >= 10))
+    tg.append(("<= 0.2 Redis round trips per event at full load",
+               "%.3f" % rv["redis_roundtrips_per_event"],
+               rv["redis_roundtrips_per_event"] <= 0.2))
+    l70 = r.get("reviews_70")
+    if l70:
+        tg.append(("p99 <= 50 ms at 70%% of max rate (%s events/s)" %
+                   fmt_num(l70["rate_target"]),
+                   "%s ms" % fmt_num(l70["latency_p99_ms"]),
+                   l70["latency_p99_ms"] is not None
+                   and l70["latency_p99_ms"] <= 50))
+    worst = max(((tag, v) for key in ("reviews", "chats", "shipments", "fleet",
+                                      "reviews_x2", "reviews_x4", "reviews_70")
+                 if key in r for tag, v in r[key]["peak_rss_mib"].items()),
+                key=lambda tv: tv[1])
+    worst = max([worst, ("timers", t["peak_rss_mib"])], key=lambda tv: tv[1])
+    tg.append(("peak RSS <= 64 MiB per worker",
+               "%.1f MiB (%s)" % (worst[1], worst[0]), worst[1] <= 64))
+    x2 = r["reviews_x2"]["rate"] / one
+    sat = saturation(r["reviews_x2"])
+    excused = sat.startswith("Redis") or sat.startswith("broker")
+    tg.append(("2 instances >= 1.7x one (until Redis or broker saturates)",
+               "%.2fx; saturated: %s" % (x2, sat),
+               True if excused else x2 >= 1.7))
+    out += ["", "Targets (benchmarks, not tests):"]
+    for name, val, ok in tg:
+        out.append("  %-58s %-34s %s" % (name, val, "ok" if ok else "MISSED"))
+    out += ["", "Checks: " + ("every published event was consumed in every "
+                              "phase (consumed == published, dead letters 0, "
+                              "group lag 0)" if not problems else
+                              "PROBLEMS: " + "; ".join(problems))]
+    r["targets"] = [{"target": n, "measured": v, "ok": ok} for n, v, ok in tg]
+    return "\n".join(out) + "\n"
+
+
+def write_plot(r):
+    dat = os.path.join(OUT, "bench.dat")
+    with open(dat, "w") as f:
+        f.write("# configuration events_per_s p50_ms p99_ms\n")
+        f.write('"bare consumer" %.1f 0 0\n' % r["bare"]["rate"])
+        for key in ("reviews", "chats", "shipments", "fleet", "reviews_x2",
+                    "reviews_x4", "reviews_70"):
+            x = r.get(key)
+            if x:
+                f.write('"%s" %.1f %.3f %.3f\n' % (
+                    x["label"], x["rate"], x["latency_p50_ms"] or 0,
+                    x["latency_p99_ms"] or 0))
+        if "peer" in r:
+            f.write('"python peer" %.1f 0 0\n' % r["peer"]["rate"])
+    gp = os.path.join(OUT, "bench.gp")
+    with open(gp, "w") as f:
+        f.write("""set terminal pngcairo size 1200,900 noenhanced
+set output '%s'
+set multiplot layout 2,1 title 'Redress benchmark, run %s'
+set style data histograms
+set style fill solid 0.8 border -1
+set boxwidth 0.8
+set xtics rotate by -25
+set grid ytics
+set ylabel 'events/s'
+set title 'Throughput per configuration (end to end)'
+plot '%s' using 2:xtic(1) notitle lc rgb '#3070b0'
+set title 'Latency, input Kafka timestamp to outputs acknowledged'
+set ylabel 'ms (log)'
+set logscale y
+set yrange [0.5:*]
+set style histogram clustered gap 1
+plot '%s' using ($3>0?$3:1/0):xtic(1) title 'p50' lc rgb '#60a060', \\
+     '' using ($4>0?$4:1/0) title 'p99' lc rgb '#c04040'
+unset multiplot
+""" % (os.path.join(OUT, "bench.png"), RUN_ID, dat, dat))
+    p = subprocess.run(["gnuplot", gp], stderr=subprocess.PIPE, text=True)
+    if p.returncode:
+        # pngcairo may be missing from gnuplot-nox: fall back to png.
+        txt = open(gp).read().replace("pngcairo", "png")
+        open(gp, "w").write(txt)
+        p = subprocess.run(["gnuplot", gp], stderr=subprocess.PIPE, text=True)
+    if p.returncode:
+        log("gnuplot failed: " + p.stderr.strip()[-300:])
+
+
+def main():
+    os.makedirs(LOGS, exist_ok=True)
+    r = Redis(RPORT)
+    n = EVENTS
+    res = {"run_id": RUN_ID, "cores": NCPU, "small": SMALL, "events": n,
+           "bootstrap": BOOTSTRAP, "started": time.strftime("%Y-%m-%dT%H:%M:%SZ",
+                                                             time.gmtime())}
+    t_start = time.time()
+    res["bare"] = phase_bare(r)
+    res["redis"] = phase_redis(r)
+    mixed = "reviews=60,chats=25,shipments=15"
+    res["reviews"] = phase_workers(r, "reviews", ["reviews"], "reviews", n,
+                                   fmt="json", phase="rev")
+    res["chats"] = phase_workers(r, "chats", ["chats"], "chats", n,
+                                 phase="chat")
+    res["shipments"] = phase_workers(r, "shipments", ["shipments"],
+                                     "shipments", n, phase="ship")
+    res["fleet"] = phase_workers(r, "fleet (4 workers, mix)",
+                                 ["reviews", "chats", "shipments", "timers"],
+                                 mixed, n, phase="fleet")
+    res["reviews_x2"] = phase_workers(r, "reviews x2", ["reviews"], "reviews",
+                                      n, fmt="json", instances=2, phase="x2")
+    res["reviews_x4"] = phase_workers(r, "reviews x4", ["reviews"], "reviews",
+                                      n, fmt="json", instances=4, phase="x4")
+    rate70 = 0.7 * res["reviews"]["rate"]
+    secs70 = 8 if SMALL else 20
+    res["reviews_70"] = phase_workers(
+        r, "reviews at 70% of max", ["reviews"], "reviews",
+        max(1000, int(rate70 * secs70)), fmt="json", rate=rate70, phase="r70")
+    res["peer"] = phase_peer(r, max(2000, n // 4))
+    res["timers"] = phase_timers(r, TIMERS)
+    res["seconds"] = time.time() - t_start
+    table = report(res)
+    res["problems"] = problems
+    with open(os.path.join(OUT, "results.json"), "w") as f:
+        json.dump(res, f, indent=2)
+    with open(os.path.join(OUT, "table.txt"), "w") as f:
+        f.write(table)
+    write_plot(res)
+    sys.stdout.write(table)
+    print("Wrote %s, %s and %s (%.0f s)" % (
+        os.path.join(OUT, "results.json"), os.path.join(OUT, "table.txt"),
+        os.path.join(OUT, "bench.png"), res["seconds"]))
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except Exception as e:  # a phase could not run: say which and why
+        log("FAILED: %s" % e)
+        sys.exit(1)
