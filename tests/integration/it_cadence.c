@@ -1,0 +1,323 @@
+/* The outreach cadence through the whole local fleet (reviews, chats,
+ * shipments and timer workers) on the shared test clock: the test moves
+ * redress:clock:now_ms and reads what the fleet published on
+ * redress.actions and redress.cases. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cmocka.h>
+
+#include "clock.h"
+#include "event.h"
+#include "harness.h"
+#include "keys.h"
+#include "outmsg.h"
+
+#define DAY (86400LL * 1000)
+
+static h_env_t env;
+static int64_t t0;
+
+static const char *const test_clock[] = {"REDRESS_CLOCK_SOURCE=test", NULL};
+
+static void set_clock(int64_t ms) {
+        redisReply *r = redisCommand(env.redis, "SET redress:clock:now_ms %lld",
+                                     (long long)ms);
+        freeReplyObject(r);
+}
+
+static int setup(void **state) {
+        int ok;
+        (void)state;
+        h_start(&env, 4);
+        /* 10:00 in Shanghai, 02:00 UTC. */
+        t0 = rdr_time_parse_rfc3339("2026-11-23T02:00:00Z", 20, &ok);
+        set_clock(t0);
+        h_worker(&env, "reviews", test_clock);
+        h_worker(&env, "chats", test_clock);
+        h_worker(&env, "shipments", test_clock);
+        h_worker(&env, "timers", test_clock);
+        return 0;
+}
+
+static int teardown(void **state) {
+        (void)state;
+        h_stop(&env);
+        return 0;
+}
+
+static long long count(const char *script) {
+        redisReply *r = redisCommand(env.redis, "EVAL %s 0", script);
+        long long v = r && r->type == REDIS_REPLY_INTEGER ? r->integer : -1;
+        if (r)
+                freeReplyObject(r);
+        return v;
+}
+
+/* Wait until nothing is due, leased or waiting in an outbox. */
+static void settle(int64_t now) {
+        char script[512];
+        int stable = 0, i;
+        snprintf(script, sizeof(script),
+                 "local n = 0 for s = 0, 15 do "
+                 "n = n + redis.call('ZCOUNT', 'redress:{t:'..s..'}:due', "
+                 "'-inf', %lld) + redis.call('ZCARD', "
+                 "'redress:{t:'..s..'}:lease') end "
+                 "n = n + #redis.call('KEYS', 'redress:{c:*}:outbox') "
+                 "return n",
+                 (long long)now);
+        for (i = 0; i < 300 && stable < 5; i++) {
+                struct timespec ts = {0, 100000000L};
+                stable = count(script) == 0 ? stable + 1 : 0;
+                nanosleep(&ts, NULL);
+        }
+        assert_true(stable >= 5);
+}
+
+static void advance_to(int64_t ms) {
+        set_clock(ms);
+        settle(ms);
+}
+
+static void publish_review(const char *platform, const char *type,
+                           const char *id, int rating, const char *text,
+                           const char *tz) {
+        char buf[2048], key[128];
+        snprintf(buf, sizeof(buf),
+                 "{\"event_id\":\"%s-%s\",\"type\":\"%s\",\"platform\":\"%s\","
+                 "\"store_id\":\"store-1\",\"review_id\":\"%s\","
+                 "\"order_id\":\"order-%s\",\"buyer_id\":\"buyer-%s\","
+                 "\"product_id\":\"sku-9\",\"rating\":%d,\"text\":\"%s\","
+                 "\"language\":\"%s\",\"created_at\":\"2026-11-23T02:00:00Z\","
+                 "\"buyer\":{\"timezone\":\"%s\",\"account_level\":5,"
+                 "\"account_age_days\":900,\"reviews_total\":40,"
+                 "\"negative_reviews_total\":1}}",
+                 id, type + 7, type, platform, id, id, id, rating, text,
+                 strncmp(platform, "taobao", 6) ? "en" : "zh", tz);
+        snprintf(key, sizeof(key), "store-1/order-%s", id);
+        h_produce(&env, "redress.reviews", key, buf, strlen(buf),
+                  "application/json");
+        h_flush(&env);
+}
+
+static void publish_chat(const char *platform, const char *id,
+                         const char *event_id, const char *text) {
+        char buf[1024], key[128];
+        snprintf(buf, sizeof(buf),
+                 "{\"event_id\":\"%s\",\"type\":\"chat.message\","
+                 "\"platform\":\"%s\",\"store_id\":\"store-1\","
+                 "\"buyer_id\":\"buyer-%s\",\"order_id\":\"order-%s\","
+                 "\"direction\":\"buyer\",\"channel\":\"im\",\"text\":\"%s\","
+                 "\"sent_at\":\"2026-11-23T03:00:00Z\"}",
+                 event_id, platform, id, id, text);
+        snprintf(key, sizeof(key), "store-1/buyer-%s", id);
+        h_produce(&env, "redress.chats", key, buf, strlen(buf),
+                  "application/json");
+        h_flush(&env);
+}
+
+/* The actions published for one case, in order. */
+typedef struct acts_s {
+        size_t cnt;
+        rdr_action_kind_t kind[64];
+        char id[64][128];
+        int64_t due[64];
+} acts_t;
+
+static void read_actions(const char *case_id, size_t want, acts_t *a) {
+        h_msg_t *msgs;
+        size_t n, i, j;
+        n = h_read_topic(&env, "redress.actions", case_id, want, 1500, 20000,
+                         &msgs);
+        memset(a, 0, sizeof(*a));
+        for (i = 0; i < n && a->cnt < 64; i++) {
+                rdr_action_msg_t am;
+                char errstr[256];
+                if (rdr_action_msg_from_json(&am, msgs[i].value, msgs[i].len,
+                                             errstr, sizeof(errstr)))
+                        fail_msg("bad action: %s", errstr);
+                /* The same action_id twice is one action in effect. */
+                for (j = 0; j < a->cnt; j++)
+                        if (!strcmp(a->id[j], am.action_id))
+                                break;
+                if (j == a->cnt) {
+                        a->kind[a->cnt] = am.kind;
+                        a->due[a->cnt] = am.due_at_ms;
+                        snprintf(a->id[a->cnt++], 128, "%s", am.action_id);
+                }
+                rdr_action_msg_clear(&am);
+        }
+        h_msgs_free(msgs, n);
+}
+
+static size_t count_kind(const acts_t *a, rdr_action_kind_t k) {
+        size_t i, n = 0;
+        for (i = 0; i < a->cnt; i++)
+                n += a->kind[i] == k;
+        return n;
+}
+
+static void case_of(const char *platform, const char *review,
+                    char out[RDR_ID_LEN]) {
+        rdr_case_id(out, platform, "store-1", review);
+}
+
+static void print_actions(const acts_t *a) {
+        size_t i;
+        for (i = 0; i < a->cnt; i++)
+                print_message("  %-28s %s\n", rdr_action_kind_names[a->kind[i]],
+                              a->id[i]);
+}
+
+static void test_taobao_full_cadence(void **state) {
+        char cid[RDR_ID_LEN];
+        acts_t a;
+        int d;
+        (void)state;
+        case_of("taobao", "rv-full", cid);
+        publish_review("taobao", "review.created", "rv-full", 1,
+                       "质量太差了，穿了两天就开线了", "Asia/Shanghai");
+        read_actions(cid, 2, &a);
+        assert_int_equal(a.cnt, 2);
+        assert_int_equal(count_kind(&a, RDR_ACT_REPLY_PUBLIC), 1);
+        assert_int_equal(count_kind(&a, RDR_ACT_FIRST_CONTACT), 1);
+
+        advance_to(t0 + 7 * DAY + 60000);
+        read_actions(cid, 3, &a);
+        assert_int_equal(count_kind(&a, RDR_ACT_FOLLOW_UP), 1);
+        assert_int_equal(count_kind(&a, RDR_ACT_INCENTIVE), 0);
+
+        advance_to(t0 + 8 * DAY + 60000);
+        read_actions(cid, 4, &a);
+        assert_int_equal(count_kind(&a, RDR_ACT_INCENTIVE), 1);
+        assert_int_equal(count_kind(&a, RDR_ACT_NUDGE), 0);
+
+        /* One nudge a day from day 9, up to max_nudges (7), then nothing. */
+        for (d = 9; d <= 18; d++) {
+                advance_to(t0 + d * DAY + 60000);
+                read_actions(cid, d <= 15 ? (size_t)(4 + d - 8) : 11, &a);
+                assert_int_equal(count_kind(&a, RDR_ACT_NUDGE),
+                                 d <= 15 ? d - 8 : 7);
+        }
+        print_actions(&a);
+        assert_int_equal(a.cnt, 11);
+        /* Nudges fall inside the buyer's daytime (09:00-20:00 Shanghai,
+         * 01:00-12:00 UTC). */
+        for (d = 0; d < (int)a.cnt; d++)
+                if (a.kind[d] == RDR_ACT_NUDGE) {
+                        int64_t utc_h = (a.due[d] / 3600000) % 24;
+                        assert_true(utc_h >= 1 && utc_h < 12);
+                }
+}
+
+static void test_refusal_stops_everything(void **state) {
+        char cid[RDR_ID_LEN];
+        acts_t a;
+        size_t before;
+        (void)state;
+        case_of("taobao", "rv-refuse", cid);
+        publish_review("taobao", "review.created", "rv-refuse", 1,
+                       "衣服有色差，和图片完全不一样", "Asia/Shanghai");
+        read_actions(cid, 2, &a);
+        assert_int_equal(count_kind(&a, RDR_ACT_FIRST_CONTACT), 1);
+        publish_chat("taobao", "rv-refuse", "chat-refuse-1",
+                     "别再联系我了，我不会改评价的");
+        settle(t0);
+        read_actions(cid, 2, &a);
+        before = a.cnt;
+        advance_to(t0 + 20 * DAY);
+        read_actions(cid, before, &a);
+        print_actions(&a);
+        assert_int_equal(a.cnt, before);
+        assert_int_equal(count_kind(&a, RDR_ACT_FOLLOW_UP), 0);
+        assert_int_equal(count_kind(&a, RDR_ACT_INCENTIVE), 0);
+        assert_int_equal(count_kind(&a, RDR_ACT_NUDGE), 0);
+        {
+                redisReply *r = redisCommand(
+                    env.redis, "HGET redress:{c:%s} state", cid);
+                assert_string_equal(r->str, "closed");
+                freeReplyObject(r);
+        }
+}
+
+static void test_rating_raised_resolves(void **state) {
+        char cid[RDR_ID_LEN];
+        acts_t a;
+        h_msg_t *msgs;
+        size_t n;
+        redisReply *r;
+        (void)state;
+        case_of("taobao", "rv-raise", cid);
+        publish_review("taobao", "review.created", "rv-raise", 2,
+                       "尺码偏小，穿不上", "Asia/Shanghai");
+        read_actions(cid, 2, &a);
+        publish_review("taobao", "review.updated", "rv-raise", 5,
+                       "客服很耐心，换了大一码，很满意", "Asia/Shanghai");
+        n = h_read_topic(&env, "redress.cases", "\"type\":\"case.closed\"", 1,
+                         500, 20000, &msgs);
+        assert_int_equal(n, 1);
+        assert_non_null(strstr(msgs[0].value, cid));
+        assert_non_null(strstr(msgs[0].value, "\"state\":\"resolved\""));
+        h_msgs_free(msgs, n);
+        advance_to(t0 + 10 * DAY);
+        read_actions(cid, 2, &a);
+        assert_int_equal(count_kind(&a, RDR_ACT_FOLLOW_UP), 0);
+        assert_int_equal(count_kind(&a, RDR_ACT_NUDGE), 0);
+        r = redisCommand(env.redis, "HGET redress:{c:%s} state", cid);
+        assert_string_equal(r->str, "resolved");
+        freeReplyObject(r);
+}
+
+static void test_amazon_never_asks_and_records_blocks(void **state) {
+        char cid[RDR_ID_LEN];
+        acts_t a;
+        redisReply *r;
+        size_t i;
+        int amazon_rules = 0;
+        (void)state;
+        case_of("amazon", "rv-amz", cid);
+        publish_review("amazon", "review.created", "rv-amz", 1,
+                       "The stitching came apart after two days. Poor quality.",
+                       "America/New_York");
+        read_actions(cid, 1, &a);
+        assert_int_equal(count_kind(&a, RDR_ACT_REPLY_PUBLIC), 1);
+        advance_to(t0 + 18 * DAY);
+        read_actions(cid, a.cnt, &a);
+        print_actions(&a);
+        assert_int_equal(count_kind(&a, RDR_ACT_INCENTIVE), 0);
+        assert_int_equal(count_kind(&a, RDR_ACT_MODIFICATION_GUIDE), 0);
+        assert_int_equal(count_kind(&a, RDR_ACT_NUDGE), 0);
+        /* At most one review-related message per order on Amazon. */
+        assert_true(count_kind(&a, RDR_ACT_FIRST_CONTACT) +
+                        count_kind(&a, RDR_ACT_FOLLOW_UP) <=
+                    1);
+        /* The blocked steps are on the case, with the rule's name. */
+        r = redisCommand(env.redis, "HGETALL redress:{c:%s}", cid);
+        for (i = 0; i + 1 < r->elements; i += 2)
+                if (strstr(r->element[i]->str, "blocked.") &&
+                    strstr(r->element[i]->str, ".rule") &&
+                    !strncmp(r->element[i + 1]->str, "amazon.", 7))
+                        amazon_rules++;
+        freeReplyObject(r);
+        assert_true(amazon_rules >= 1);
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+            cmocka_unit_test_setup_teardown(test_taobao_full_cadence, setup,
+                                            teardown),
+            cmocka_unit_test_setup_teardown(test_refusal_stops_everything,
+                                            setup, teardown),
+            cmocka_unit_test_setup_teardown(test_rating_raised_resolves, setup,
+                                            teardown),
+            cmocka_unit_test_setup_teardown(
+                test_amazon_never_asks_and_records_blocks, setup, teardown),
+        };
+        return cmocka_run_group_tests_name("integration: cadence", tests, NULL,
+                                           NULL);
+}
