@@ -1,0 +1,171 @@
+/* Timer faults with real cases: many cases' follow-ups due at once, fired
+ * by two racing timer workers, and by a timer worker killed with SIGKILL
+ * mid-burst and replaced. Every due action is published; none under two
+ * ids, and none twice in effect (counted by action_id). */
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#include <cmocka.h>
+
+#include "clock.h"
+#include "event.h"
+#include "harness.h"
+#include "outmsg.h"
+
+#define DAY (86400LL * 1000)
+
+static h_env_t env;
+static int64_t t0;
+
+static void set_clock(int64_t ms) {
+        redisReply *r = redisCommand(env.redis, "SET redress:clock:now_ms %lld",
+                                     (long long)ms);
+        freeReplyObject(r);
+}
+
+static int setup(void **state) {
+        int ok;
+        (void)state;
+        h_start(&env, 8);
+        t0 = rdr_time_parse_rfc3339("2026-11-23T02:00:00Z", 20, &ok);
+        set_clock(t0);
+        return 0;
+}
+
+static int teardown(void **state) {
+        (void)state;
+        h_stop(&env);
+        return 0;
+}
+
+/* n negative reviews on taobao (buyers in Shanghai): n cases, each with its
+ * follow-up armed for day 7. */
+static void open_cases(int n, const char *prefix) {
+        const char *const env_test[] = {"REDRESS_CLOCK_SOURCE=test", NULL};
+        h_msg_t *msgs;
+        size_t got;
+        int i;
+        pid_t rv;
+        for (i = 0; i < n; i++) {
+                char buf[1024], key[96];
+                snprintf(buf, sizeof(buf),
+                         "{\"event_id\":\"%s-%d\",\"type\":\"review.created\","
+                         "\"platform\":\"taobao\",\"store_id\":\"s\","
+                         "\"review_id\":\"%s-%d\",\"order_id\":\"o-%s-%d\","
+                         "\"buyer_id\":\"b-%d\",\"product_id\":\"p\","
+                         "\"rating\":1,\"language\":\"zh\","
+                         "\"text\":\"质量很差，用了一天就坏了\","
+                         "\"created_at\":\"2026-11-23T02:00:00Z\","
+                         "\"buyer\":{\"timezone\":\"Asia/Shanghai\"}}",
+                         prefix, i, prefix, i, prefix, i, i);
+                snprintf(key, sizeof(key), "s/o-%s-%d", prefix, i);
+                h_produce(&env, "redress.reviews", key, buf, strlen(buf),
+                          NULL);
+        }
+        h_flush(&env);
+        rv = h_worker(&env, "reviews", env_test);
+        got = h_read_topic(&env, "redress.actions",
+                           "\"outreach.first_contact\"", (size_t)n, 2000,
+                           120000, &msgs);
+        h_msgs_free(msgs, got);
+        assert_int_equal(got, n);
+        assert_int_not_equal(h_signal_wait(rv, SIGTERM, 10000), -1);
+}
+
+/* Count follow-ups: distinct action_ids and raw messages. */
+static void count_follow_ups(size_t want, size_t *distinct, size_t *raw) {
+        h_msg_t *msgs;
+        size_t n, i, j;
+        char **ids;
+        n = h_read_topic(&env, "redress.actions", "\"outreach.follow_up\"",
+                         want, 3000, 180000, &msgs);
+        ids = calloc(n ? n : 1, sizeof(*ids));
+        *distinct = 0;
+        for (i = 0; i < n; i++) {
+                rdr_action_msg_t am;
+                char errstr[256];
+                if (rdr_action_msg_from_json(&am, msgs[i].value, msgs[i].len,
+                                             errstr, sizeof(errstr)))
+                        fail_msg("bad action: %s", errstr);
+                for (j = 0; j < *distinct; j++)
+                        if (!strcmp(ids[j], am.action_id))
+                                break;
+                if (j == *distinct)
+                        ids[(*distinct)++] = strdup(am.action_id);
+                rdr_action_msg_clear(&am);
+        }
+        *raw = n;
+        for (j = 0; j < *distinct; j++)
+                free(ids[j]);
+        free(ids);
+        h_msgs_free(msgs, n);
+}
+
+static void test_two_timer_workers_race_over_10000_cases(void **state) {
+        const char *const env_test[] = {"REDRESS_CLOCK_SOURCE=test", NULL};
+        enum { N = 10000 };
+        pid_t a, b;
+        size_t distinct, raw;
+        (void)state;
+        open_cases(N, "race");
+        a = h_worker(&env, "timers", env_test);
+        b = h_worker(&env, "timers", env_test);
+        set_clock(t0 + 7 * DAY + 60000);
+        count_follow_ups(N, &distinct, &raw);
+        print_message("follow-ups: %zu distinct, %zu messages; fired by the "
+                      "workers: %.0f + %.0f\n",
+                      distinct, raw,
+                      h_metric(a, "redress_timers_fired_total"),
+                      h_metric(b, "redress_timers_fired_total"));
+        assert_int_equal(distinct, N);
+        assert_int_equal(raw, N);
+}
+
+static void test_timer_worker_killed_mid_burst(void **state) {
+        const char *const env_short[] = {"REDRESS_CLOCK_SOURCE=test",
+                                         "REDRESS_TIMERS_LEASE=2s",
+                                         "REDRESS_TIMERS_CLAIM_MAX=20", NULL};
+        enum { N = 2000 };
+        pid_t a;
+        size_t distinct, raw, got;
+        h_msg_t *msgs;
+        int st;
+        (void)state;
+        open_cases(N, "kill");
+        a = h_worker(&env, "timers", env_short);
+        set_clock(t0 + 7 * DAY + 60000);
+        /* Kill it once part of the burst is out: timers it claimed but did
+         * not complete come back when their lease expires. */
+        got = h_read_topic(&env, "redress.actions", "\"outreach.follow_up\"",
+                           N / 5, 0, 60000, &msgs);
+        h_msgs_free(msgs, got);
+        st = h_signal_wait(a, SIGKILL, 5000);
+        assert_true(WIFSIGNALED(st));
+        h_worker(&env, "timers", env_short);
+        count_follow_ups(N, &distinct, &raw);
+        print_message("follow-ups after SIGKILL: %zu distinct, %zu messages "
+                      "(%zu republished under the same action_id)\n",
+                      distinct, raw, raw - distinct);
+        assert_int_equal(distinct, N);
+        /* A repeat can only be an action the broker acknowledged just
+         * before the kill: at most one claim of the dead worker. */
+        assert_true(raw - distinct <= 20 * 16);
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+            cmocka_unit_test_setup_teardown(
+                test_two_timer_workers_race_over_10000_cases, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_timer_worker_killed_mid_burst,
+                                            setup, teardown),
+        };
+        return cmocka_run_group_tests_name("integration: timer faults", tests,
+                                           NULL, NULL);
+}
