@@ -307,6 +307,104 @@ static void test_amazon_never_asks_and_records_blocks(void **state) {
         assert_true(amazon_rules >= 1);
 }
 
+static void publish_shipment(const char *id, const char *type,
+                             const char *extra) {
+        char buf[1024], key[128];
+        snprintf(buf, sizeof(buf),
+                 "{\"event_id\":\"ship-%s-%s\",\"type\":\"%s\","
+                 "\"platform\":\"taobao\",\"store_id\":\"store-1\","
+                 "\"order_id\":\"order-%s\",\"buyer_id\":\"buyer-%s\","
+                 "\"carrier\":\"sf\",\"tracking_number\":\"SF1\","
+                 "\"origin_country\":\"CN\",\"destination_country\":\"CN\","
+                 "\"occurred_at\":\"2026-11-23T04:00:00Z\"%s}",
+                 id, type + 9, type, id, id, extra);
+        snprintf(key, sizeof(key), "store-1/order-%s", id);
+        h_produce(&env, "redress.shipments", key, buf, strlen(buf),
+                  "application/json");
+        h_flush(&env);
+}
+
+static void test_agree_guides_then_reminds_once(void **state) {
+        char cid[RDR_ID_LEN];
+        acts_t a;
+        (void)state;
+        case_of("taobao", "rv-agree", cid);
+        publish_review("taobao", "review.created", "rv-agree", 2,
+                       "袖子有点短，和描述的尺码不一样", "Asia/Shanghai");
+        read_actions(cid, 2, &a);
+        publish_chat("taobao", "rv-agree", "chat-agree-1",
+                     "好的，问题解决了，我去把评价改一下");
+        /* An agent is asked to answer, and the buyer gets the guide. */
+        read_actions(cid, 4, &a);
+        print_actions(&a);
+        assert_int_equal(count_kind(&a, RDR_ACT_STAFF_REVIEW), 1);
+        assert_int_equal(count_kind(&a, RDR_ACT_MODIFICATION_GUIDE), 1);
+        /* 48 h later the review is unchanged: one reminder, then no more. */
+        advance_to(t0 + 3 * DAY);
+        read_actions(cid, 5, &a);
+        assert_int_equal(count_kind(&a, RDR_ACT_MODIFICATION_GUIDE), 2);
+        advance_to(t0 + 12 * DAY);
+        read_actions(cid, 5, &a);
+        print_actions(&a);
+        assert_int_equal(count_kind(&a, RDR_ACT_MODIFICATION_GUIDE), 2);
+        assert_int_equal(count_kind(&a, RDR_ACT_FOLLOW_UP), 0);
+        assert_int_equal(count_kind(&a, RDR_ACT_NUDGE), 0);
+}
+
+static void test_extortion_chat_moves_case_to_appeal(void **state) {
+        char cid[RDR_ID_LEN];
+        acts_t a;
+        redisReply *r;
+        (void)state;
+        case_of("taobao", "rv-ext", cid);
+        publish_review("taobao", "review.created", "rv-ext", 1,
+                       "做工粗糙，线头很多", "Asia/Shanghai");
+        read_actions(cid, 2, &a);
+        publish_chat("taobao", "rv-ext", "chat-ext-1",
+                     "给我退款五十元，不然我就一直给差评，还要发到网上");
+        read_actions(cid, 3, &a);
+        advance_to(t0 + 20 * DAY);
+        read_actions(cid, a.cnt, &a);
+        print_actions(&a);
+        /* No negotiation: no incentive, no nudges; an appeal instead. */
+        assert_int_equal(count_kind(&a, RDR_ACT_INCENTIVE), 0);
+        assert_int_equal(count_kind(&a, RDR_ACT_NUDGE), 0);
+        assert_int_equal(count_kind(&a, RDR_ACT_APPEAL_FILE), 1);
+        r = redisCommand(env.redis, "HGET redress:{c:%s} malicious", cid);
+        assert_string_equal(r->str, "extortion");
+        freeReplyObject(r);
+        r = redisCommand(env.redis,
+                         "SISMEMBER redress:{b:taobao:buyer-rv-ext}:tags "
+                         "extortion");
+        assert_int_equal(r->integer, 1);
+        freeReplyObject(r);
+}
+
+static void test_shipment_exception_pauses_outreach(void **state) {
+        char cid[RDR_ID_LEN];
+        acts_t a;
+        (void)state;
+        case_of("taobao", "rv-ship", cid);
+        publish_review("taobao", "review.created", "rv-ship", 1,
+                       "等了十天还没到，物流太慢了", "Asia/Shanghai");
+        read_actions(cid, 2, &a);
+        publish_shipment("rv-ship", "shipment.exception",
+                         ",\"exception\":\"lost\"");
+        settle(t0);
+        advance_to(t0 + 8 * DAY + 60000);
+        read_actions(cid, a.cnt, &a);
+        print_actions(&a);
+        assert_int_equal(count_kind(&a, RDR_ACT_FOLLOW_UP), 0);
+        assert_int_equal(count_kind(&a, RDR_ACT_INCENTIVE), 0);
+        /* Delivery resumes the cadence. */
+        publish_shipment("rv-ship", "shipment.delivered", "");
+        settle(t0 + 8 * DAY + 60000);
+        advance_to(t0 + 16 * DAY);
+        read_actions(cid, a.cnt + 1, &a);
+        print_actions(&a);
+        assert_true(count_kind(&a, RDR_ACT_FOLLOW_UP) == 1);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
             cmocka_unit_test_setup_teardown(test_taobao_full_cadence, setup,
@@ -317,6 +415,12 @@ int main(void) {
                                             teardown),
             cmocka_unit_test_setup_teardown(
                 test_amazon_never_asks_and_records_blocks, setup, teardown),
+            cmocka_unit_test_setup_teardown(
+                test_agree_guides_then_reminds_once, setup, teardown),
+            cmocka_unit_test_setup_teardown(
+                test_extortion_chat_moves_case_to_appeal, setup, teardown),
+            cmocka_unit_test_setup_teardown(
+                test_shipment_exception_pauses_outreach, setup, teardown),
         };
         return cmocka_run_group_tests_name("integration: cadence", tests, NULL,
                                            NULL);
