@@ -149,25 +149,25 @@ static void test_conf_env_overrides(void **state) {
 
 static void test_conf_worker_table_and_set(void **state) {
         static const rdr_conf_prop_t extra[] = {
-            {"timers.shards", RDR_CONF_INT, "16", 1, 4096, NULL, "shards"},
+            {"widget.slots", RDR_CONF_INT, "16", 1, 4096, NULL, "slots"},
             {NULL, 0, NULL, 0, 0, NULL, NULL}};
         char errstr[512];
         rdr_conf_t *c;
         (void)state;
-        c = rdr_conf_new(write_conf("timers:\n  shards: 8\n"), extra, errstr,
+        c = rdr_conf_new(write_conf("widget:\n  slots: 8\n"), extra, errstr,
                          sizeof(errstr));
         assert_non_null(c);
-        assert_int_equal(rdr_conf_int(c, "timers.shards"), 8);
-        assert_int_equal(rdr_conf_set(c, "timers.shards", "0", errstr,
+        assert_int_equal(rdr_conf_int(c, "widget.slots"), 8);
+        assert_int_equal(rdr_conf_set(c, "widget.slots", "0", errstr,
                                       sizeof(errstr)),
                          RDR_ERR_CONFIG);
-        assert_int_equal(rdr_conf_set(c, "timers.shards", "32", errstr,
+        assert_int_equal(rdr_conf_set(c, "widget.slots", "32", errstr,
                                       sizeof(errstr)),
                          RDR_OK);
-        assert_int_equal(rdr_conf_int(c, "timers.shards"), 32);
+        assert_int_equal(rdr_conf_int(c, "widget.slots"), 32);
         rdr_conf_destroy(c);
         /* Without the worker's table the key is unknown. */
-        assert_null(rdr_conf_new(write_conf("timers:\n  shards: 8\n"), NULL,
+        assert_null(rdr_conf_new(write_conf("widget:\n  slots: 8\n"), NULL,
                                  errstr, sizeof(errstr)));
 }
 

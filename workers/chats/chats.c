@@ -81,7 +81,7 @@ static void chats_destroy(void *opaque) {
         free(ch);
 }
 
-static rdr_err_t apply_one(chats_t *ch, const rdr_msg_t *m,
+static rdr_err_t apply_one(chats_t *ch, rdr_msg_t *m,
                            const rdr_chat_t *c, const rdr_chat_class_t *ccp) {
         char tag[KEYSZ], k_seen[KEYSZ], k_outbox[KEYSZ], k_hash[KEYSZ],
             k_set[KEYSZ], now[24];
@@ -97,16 +97,16 @@ static rdr_err_t apply_one(chats_t *ch, const rdr_msg_t *m,
                         : rdr_key_buyer(k_hash, KEYSZ, c->platform,
                                         c->buyer_id, NULL);
         if (n < 0)
-                return RDR_ERR_INVALID;
+                return rdr_msg_fail(m, "ids too long for a Redis key");
         /* The hash tag is what sits between the braces. */
         snprintf(tag, sizeof(tag), "%.*s",
                  (int)(strchr(k_hash, '}') - strchr(k_hash, '{') - 1),
                  strchr(k_hash, '{') + 1);
         if (snprintf(k_outbox, KEYSZ, "%s:outbox", k_hash) >= KEYSZ ||
             snprintf(k_set, KEYSZ, "%s:intents", k_hash) >= KEYSZ)
-                return RDR_ERR_INVALID;
+                return rdr_msg_fail(m, "ids too long for a Redis key");
         if (rdr_key_seen(k_seen, KEYSZ, tag, m->topic, c->event_id) < 0)
-                return RDR_ERR_INVALID;
+                return rdr_msg_fail(m, "ids too long for a Redis key");
         snprintf(now, sizeof(now), "%lld", (long long)c->sent_at_ms);
 
         memset(&a, 0, sizeof(a));
@@ -240,15 +240,8 @@ static rdr_err_t chats_handle(void *opaque, rdr_msg_t *msgs, size_t cnt) {
                                         rdr_redis_reply(redis, slot[i]),
                                         msgs[i].errstr,
                                         sizeof(msgs[i].errstr));
-                if (rdr_err_class(err) == RDR_ERRCLASS_PERMANENT) {
-                        msgs[i].err = err;
-                        if (!msgs[i].errstr[0])
-                                snprintf(msgs[i].errstr,
-                                         sizeof(msgs[i].errstr), "%s",
-                                         rdr_err2str(err));
-                } else if (err) {
+                if ((err = rdr_msg_settle(&msgs[i], err)))
                         goto done;
-                }
         }
         err = RDR_OK;
 done:

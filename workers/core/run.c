@@ -162,6 +162,20 @@ int rdr_worker_protobuf(const rdr_worker_t *w) {
         return w->protobuf;
 }
 
+rdr_err_t rdr_msg_settle(rdr_msg_t *m, rdr_err_t err) {
+        if (rdr_err_class(err) != RDR_ERRCLASS_PERMANENT)
+                return err;
+        m->err = err;
+        if (!m->errstr[0])
+                snprintf(m->errstr, sizeof(m->errstr), "%s", rdr_err2str(err));
+        return RDR_OK;
+}
+
+rdr_err_t rdr_msg_fail(rdr_msg_t *m, const char *why) {
+        snprintf(m->errstr, sizeof(m->errstr), "%s", why);
+        return RDR_ERR_INVALID;
+}
+
 /* ---- Effects ---- */
 
 static void pub_free(rdr_pub_t *p) {

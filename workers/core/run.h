@@ -120,6 +120,14 @@ rdr_err_t rdr_worker_publish_entry(rdr_worker_t *w, const char *outbox_key,
                                    const char *id, size_t id_len,
                                    const char *entry, size_t entry_len);
 
+/** The outcome of handling one message: a permanent error marks m for the
+ *  dead-letter topic (keeping the errstr the handler wrote, else the
+ *  error's description) and returns RDR_OK; a retriable or fatal error is
+ *  returned for the handler to give up the batch with. */
+rdr_err_t rdr_msg_settle(rdr_msg_t *m, rdr_err_t err);
+/** Write why as m's dead-letter reason and return RDR_ERR_INVALID. */
+rdr_err_t rdr_msg_fail(rdr_msg_t *m, const char *why);
+
 /** Queue a script call to run with the acknowledgements, after this cycle's
  *  entries were published (e.g. completing a timer only once its effects
  *  left). Arguments are copied. */

@@ -390,15 +390,8 @@ static rdr_err_t reviews_handle(void *opaque, rdr_msg_t *msgs, size_t cnt) {
                              rdr_redis_reply(redis, first[i] + 2), &ctx);
                 err = apply_one(rv, &msgs[i], &rv->evs.evs[i].u.review, &ctx,
                                 rdr_redis_reply(redis, first[i] + 3));
-                if (rdr_err_class(err) == RDR_ERRCLASS_PERMANENT) {
-                        msgs[i].err = err;
-                        if (!msgs[i].errstr[0])
-                                snprintf(msgs[i].errstr,
-                                         sizeof(msgs[i].errstr), "%s",
-                                         rdr_err2str(err));
-                } else if (err) {
+                if ((err = rdr_msg_settle(&msgs[i], err)))
                         goto done;
-                }
         }
         err = RDR_OK;
 done:

@@ -57,7 +57,7 @@ static void shipments_destroy(void *opaque) {
         free(sh);
 }
 
-static rdr_err_t apply_one(shipments_t *sh, const rdr_msg_t *m,
+static rdr_err_t apply_one(shipments_t *sh, rdr_msg_t *m,
                            const rdr_shipment_t *s) {
         char tag[KEYSZ], k_seen[KEYSZ], k_outbox[KEYSZ], k_hash[KEYSZ],
             at[24], promised[24];
@@ -66,13 +66,13 @@ static rdr_err_t apply_one(shipments_t *sh, const rdr_msg_t *m,
         rdr_apply_t a;
         if (rdr_key_order(k_hash, KEYSZ, s->platform, s->store_id, s->order_id,
                           NULL) < 0)
-                return RDR_ERR_INVALID;
+                return rdr_msg_fail(m, "ids too long for a Redis key");
         snprintf(tag, sizeof(tag), "o:%s:%s:%s", s->platform, s->store_id,
                  s->order_id);
         if (snprintf(k_outbox, KEYSZ, "%s:outbox", k_hash) >= KEYSZ)
-                return RDR_ERR_INVALID;
+                return rdr_msg_fail(m, "ids too long for a Redis key");
         if (rdr_key_seen(k_seen, KEYSZ, tag, m->topic, s->event_id) < 0)
-                return RDR_ERR_INVALID;
+                return rdr_msg_fail(m, "ids too long for a Redis key");
         snprintf(at, sizeof(at), "%lld", (long long)s->occurred_at_ms);
         fv[n++] = "carrier";
         fv[n++] = s->carrier;
@@ -211,15 +211,8 @@ static rdr_err_t shipments_handle(void *opaque, rdr_msg_t *msgs, size_t cnt) {
                                     sizeof(msgs[i].errstr));
                         }
                 }
-                if (rdr_err_class(err) == RDR_ERRCLASS_PERMANENT) {
-                        msgs[i].err = err;
-                        if (!msgs[i].errstr[0])
-                                snprintf(msgs[i].errstr,
-                                         sizeof(msgs[i].errstr),
-                                         "ids too long for a Redis key");
-                } else if (err) {
+                if ((err = rdr_msg_settle(&msgs[i], err)))
                         goto done;
-                }
         }
         err = RDR_OK;
 done:
