@@ -30,9 +30,10 @@ static void on_signal(int sig) {
 }
 
 static const char *const default_topics[] = {
-    "redress.reviews", "redress.chats",   "redress.shipments",
-    "redress.appeal-results", "redress.cases", "redress.actions",
-    "redress.dlq", NULL};
+    "redress.reviews",   "redress.chats",
+    "redress.shipments", "redress.appeal-results",
+    "redress.cases",     "redress.actions",
+    "redress.dlq",       NULL};
 
 static void usage(FILE *fp) {
         fprintf(fp,
@@ -68,12 +69,15 @@ static void control_line(rd_kafka_mock_cluster_t *mc, char *line) {
         if (!cmd)
                 return;
         if (!strcmp(cmd, "down") && a)
-                err = rd_kafka_mock_broker_set_down(mc, (int32_t)parse_long(a, 0, 1000));
+                err = rd_kafka_mock_broker_set_down(
+                    mc, (int32_t)parse_long(a, 0, 1000));
         else if (!strcmp(cmd, "up") && a)
-                err = rd_kafka_mock_broker_set_up(mc, (int32_t)parse_long(a, 0, 1000));
+                err = rd_kafka_mock_broker_set_up(
+                    mc, (int32_t)parse_long(a, 0, 1000));
         else if (!strcmp(cmd, "rtt") && a && b)
-                err = rd_kafka_mock_broker_set_rtt(mc, (int32_t)parse_long(a, 0, 1000),
-                                                   (int)parse_long(b, 0, 600000));
+                err = rd_kafka_mock_broker_set_rtt(
+                    mc, (int32_t)parse_long(a, 0, 1000),
+                    (int)parse_long(b, 0, 600000));
         else if (!strcmp(cmd, "error") && a && b && c) {
                 long cnt = parse_long(c, 1, 100000), i;
                 rd_kafka_resp_err_t *errs;
@@ -83,7 +87,8 @@ static void control_line(rd_kafka_mock_cluster_t *mc, char *line) {
                 for (i = 0; i < cnt; i++)
                         errs[i] = (rd_kafka_resp_err_t)parse_long(b, -200, 200);
                 rd_kafka_mock_push_request_errors_array(
-                    mc, (int16_t)parse_long(a, 0, 100), (size_t)(cnt > 0 ? cnt : 0), errs);
+                    mc, (int16_t)parse_long(a, 0, 100),
+                    (size_t)(cnt > 0 ? cnt : 0), errs);
                 free(errs);
         } else {
                 fprintf(stderr,
@@ -155,7 +160,8 @@ int main(int argc, char **argv) {
         }
         for (i = 0; i < ntopics; i++) {
                 rd_kafka_resp_err_t err = rd_kafka_mock_topic_create(
-                    mc, topics[i], (int)partitions, (int)(brokers < 3 ? brokers : 3));
+                    mc, topics[i], (int)partitions,
+                    (int)(brokers < 3 ? brokers : 3));
                 if (err) {
                         fprintf(stderr, "redress-devbroker: topic %s: %s\n",
                                 topics[i], rd_kafka_err2str(err));
@@ -204,8 +210,8 @@ int main(int argc, char **argv) {
         sigaction(SIGINT, &sa, NULL);
         while (!stop_signal) {
                 if (cfd >= 0) {
-                        ssize_t r = read(cfd, cbuf + clen,
-                                         sizeof(cbuf) - 1 - clen);
+                        ssize_t r =
+                            read(cfd, cbuf + clen, sizeof(cbuf) - 1 - clen);
                         char *nl;
                         if (r > 0)
                                 clen += (size_t)r;

@@ -136,9 +136,8 @@ static rdr_input_kind_t kind_of_line(const rdr_publish_t *pub,
         return kind;
 }
 
-static rdr_err_t produce(rdr_publish_t *pub, const char *topic,
-                         const void *val, size_t len, char *errstr,
-                         size_t errstr_size) {
+static rdr_err_t produce(rdr_publish_t *pub, const char *topic, const void *val,
+                         size_t len, char *errstr, size_t errstr_size) {
         const char *ct = pub->protobuf ? CT_PROTOBUF : CT_JSON;
         rd_kafka_resp_err_t kerr;
 

@@ -77,8 +77,7 @@ static int is_protobuf(const rd_kafka_message_t *rkm) {
         if (!rd_kafka_message_headers(rkm, &hdrs) &&
             !rd_kafka_header_get_last(hdrs, "content-type", &val, &size) &&
             val) {
-                if (size >= 22 &&
-                    !strncmp(val, "application/x-protobuf", 22))
+                if (size >= 22 && !strncmp(val, "application/x-protobuf", 22))
                         return 1;
                 if (size >= 16 && !strncmp(val, "application/json", 16))
                         return 0;
@@ -113,11 +112,11 @@ static int take(rdr_show_t *sh, const rd_kafka_message_t *rkm) {
                 if (sh->cms_cnt == sh->cms_size &&
                     grow((void **)&sh->cms, &sh->cms_size, sizeof(cm)))
                         return 0;
-                err = pb ? rdr_case_msg_from_protobuf(&cm, rkm->payload,
-                                                      rkm->len, errstr,
-                                                      sizeof(errstr))
-                         : rdr_case_msg_from_json(&cm, rkm->payload, rkm->len,
-                                                  errstr, sizeof(errstr));
+                err =
+                    pb ? rdr_case_msg_from_protobuf(&cm, rkm->payload, rkm->len,
+                                                    errstr, sizeof(errstr))
+                       : rdr_case_msg_from_json(&cm, rkm->payload, rkm->len,
+                                                errstr, sizeof(errstr));
                 if (err)
                         goto bad;
                 sh->cms[sh->cms_cnt++] = cm;
@@ -131,9 +130,8 @@ static int take(rdr_show_t *sh, const rd_kafka_message_t *rkm) {
                 err = pb ? rdr_action_msg_from_protobuf(&am, rkm->payload,
                                                         rkm->len, errstr,
                                                         sizeof(errstr))
-                         : rdr_action_msg_from_json(&am, rkm->payload,
-                                                    rkm->len, errstr,
-                                                    sizeof(errstr));
+                         : rdr_action_msg_from_json(&am, rkm->payload, rkm->len,
+                                                    errstr, sizeof(errstr));
                 if (err)
                         goto bad;
                 sh->ams[sh->ams_cnt++] = am;
@@ -397,9 +395,8 @@ static void print_actions(rdr_show_t *sh) {
                                      : NULL);
                 row[2] = or_dash(am->language);
                 row[3] = fmt_time(am->due_at_ms);
-                row[4] = or_dash(am->case_id && *am->case_id
-                                     ? am->case_id
-                                     : am->shipment_id);
+                row[4] = or_dash(am->case_id && *am->case_id ? am->case_id
+                                                             : am->shipment_id);
                 row[5] = am->message && *am->message
                              ? clip(am->message, MESSAGE_CHARS)
                              : dup_str("-");
@@ -429,8 +426,8 @@ static rd_kafka_t *consumer_new(const char *bootstrap) {
                               sizeof(errstr)) != RD_KAFKA_CONF_OK ||
             rd_kafka_conf_set(conf, "enable.auto.commit", "false", errstr,
                               sizeof(errstr)) != RD_KAFKA_CONF_OK ||
-            rd_kafka_conf_set(conf, "enable.auto.offset.store", "false",
-                              errstr, sizeof(errstr)) != RD_KAFKA_CONF_OK ||
+            rd_kafka_conf_set(conf, "enable.auto.offset.store", "false", errstr,
+                              sizeof(errstr)) != RD_KAFKA_CONF_OK ||
             rd_kafka_conf_set(conf, "client.id", "redress-show", errstr,
                               sizeof(errstr)) != RD_KAFKA_CONF_OK)
                 goto err;

@@ -18,8 +18,8 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static const char *const rdr_fuzz_cts[3] = {
-    "application/json", "application/x-protobuf", NULL};
+static const char *const rdr_fuzz_cts[3] = {"application/json",
+                                            "application/x-protobuf", NULL};
 
 static void rdr_fuzz_check(int cond, const char *what, const char *errstr) {
         if (cond)
@@ -37,15 +37,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         if (!size)
                 return 0;
         errstr[0] = '\0';
-        err = rdr_event_decode(&ev, RDR_FUZZ_KIND, data + 1, size - 1,
-                               rdr_fuzz_cts[data[0] % 3], errstr,
-                               sizeof(errstr));
+        err =
+            rdr_event_decode(&ev, RDR_FUZZ_KIND, data + 1, size - 1,
+                             rdr_fuzz_cts[data[0] % 3], errstr, sizeof(errstr));
         /* Every refusal says why, in one sentence. */
-        rdr_fuzz_check(err == RDR_OK || errstr[0], "error without errstr",
-                       "");
+        rdr_fuzz_check(err == RDR_OK || errstr[0], "error without errstr", "");
         rdr_fuzz_check(err == RDR_OK || err == RDR_ERR_DECODE ||
-                           err == RDR_ERR_INVALID ||
-                           err == RDR_ERR_TOO_LARGE,
+                           err == RDR_ERR_INVALID || err == RDR_ERR_TOO_LARGE,
                        "unexpected error class", errstr);
         if (err)
                 return 0;
@@ -66,8 +64,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         err = rdr_event_decode(&again, RDR_FUZZ_KIND, buf.data, buf.len,
                                rdr_fuzz_cts[1], errstr, sizeof(errstr));
         rdr_fuzz_check(err == RDR_OK, "decode re-encoded protobuf", errstr);
-        rdr_fuzz_check(rdr_event_equal(&ev, &again), "protobuf round trip",
-                       "");
+        rdr_fuzz_check(rdr_event_equal(&ev, &again), "protobuf round trip", "");
         return 0;
 }
 

@@ -119,9 +119,10 @@ void h_start(h_env_t *h, int partitions) {
         snprintf(port, sizeof(port), "%d", h->redis_port);
         snprintf(log, sizeof(log), "%s/redis.log", h->dir);
         {
-                const char *argv[] = {"redis-server", "--port", port, "--bind",
-                                "127.0.0.1", "--save", "", "--appendonly",
-                                "no", "--dir", h->dir, NULL};
+                const char *argv[] = {
+                    "redis-server", "--port", port,   "--bind",
+                    "127.0.0.1",    "--save", "",     "--appendonly",
+                    "no",           "--dir",  h->dir, NULL};
                 h->redis_pid = spawn(log, argv, NULL);
         }
         snprintf(parts, sizeof(parts), "%d", partitions);
@@ -129,8 +130,11 @@ void h_start(h_env_t *h, int partitions) {
         snprintf(log, sizeof(log), "%s/devbroker.log", h->dir);
         {
                 const char *argv[] = {RDR_BIN_DIR "/redress-devbroker",
-                                "--partitions", parts, "--bootstrap-file",
-                                bsfile, NULL};
+                                      "--partitions",
+                                      parts,
+                                      "--bootstrap-file",
+                                      bsfile,
+                                      NULL};
                 h->broker_pid = spawn(log, argv, NULL);
         }
         for (i = 0; i < 200; i++) {
@@ -163,8 +167,8 @@ void h_start(h_env_t *h, int partitions) {
                           sizeof(errstr));
         rd_kafka_conf_set(kc, "linger.ms", "1", errstr, sizeof(errstr));
         rd_kafka_conf_set_dr_msg_cb(kc, dr_cb);
-        h->producer = rd_kafka_new(RD_KAFKA_PRODUCER, kc, errstr,
-                                   sizeof(errstr));
+        h->producer =
+            rd_kafka_new(RD_KAFKA_PRODUCER, kc, errstr, sizeof(errstr));
         if (!h->producer)
                 fail_msg("producer: %s", errstr);
 }
@@ -207,8 +211,8 @@ static int http_fetch(int port, const char *path, char *body, size_t size) {
         if (fd < 0)
                 return -1;
         if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
-                int len = snprintf(req, sizeof(req), "GET %s HTTP/1.0\r\n\r\n",
-                                   path);
+                int len =
+                    snprintf(req, sizeof(req), "GET %s HTTP/1.0\r\n\r\n", path);
                 if (write(fd, req, (size_t)len) == len) {
                         while (got + 1 < size &&
                                (n = read(fd, body + got, size - 1 - got)) > 0)
@@ -236,7 +240,8 @@ double h_metric(pid_t pid, const char *series) {
                 if (p != body && p[-1] != '\n')
                         continue;
                 sp = strchr(p, ' ');
-                if (sp && (p[strlen(series)] == '{' || p[strlen(series)] == ' '))
+                if (sp &&
+                    (p[strlen(series)] == '{' || p[strlen(series)] == ' '))
                         return strtod(sp + 1, NULL);
         }
         return 0;
@@ -255,8 +260,8 @@ static int http_get(int port, const char *path) {
         if (fd < 0)
                 return -1;
         if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
-                int len = snprintf(req, sizeof(req), "GET %s HTTP/1.0\r\n\r\n",
-                                   path);
+                int len =
+                    snprintf(req, sizeof(req), "GET %s HTTP/1.0\r\n\r\n", path);
                 if (write(fd, req, (size_t)len) == len &&
                     (n = read(fd, resp, sizeof(resp) - 1)) > 12) {
                         resp[n] = '\0';
@@ -344,8 +349,7 @@ void h_produce(h_env_t *h, const char *topic, const char *key,
         rd_kafka_resp_err_t err;
         if (content_type) {
                 hdrs = rd_kafka_headers_new(1);
-                rd_kafka_header_add(hdrs, "content-type", -1, content_type,
-                                    -1);
+                rd_kafka_header_add(hdrs, "content-type", -1, content_type, -1);
         }
         do {
                 err = rd_kafka_producev(
@@ -379,9 +383,8 @@ static char *dupn(const void *p, size_t n) {
 size_t h_read_topic(h_env_t *h, const char *topic, const char *match,
                     size_t want, int quiet_ms, int timeout_ms, h_msg_t **out) {
         static const char *const hnames[5] = {
-            "redress-error", "redress-source-topic",
-            "redress-source-partition", "redress-source-offset",
-            "redress-worker"};
+            "redress-error", "redress-source-topic", "redress-source-partition",
+            "redress-source-offset", "redress-worker"};
         rd_kafka_conf_t *kc = rd_kafka_conf_new();
         rd_kafka_t *rk;
         char errstr[512];

@@ -238,8 +238,8 @@ static void test_refusal_stops_everything(void **state) {
         assert_int_equal(count_kind(&a, RDR_ACT_INCENTIVE), 0);
         assert_int_equal(count_kind(&a, RDR_ACT_NUDGE), 0);
         {
-                redisReply *r = redisCommand(
-                    env.redis, "HGET redress:{c:%s} state", cid);
+                redisReply *r =
+                    redisCommand(env.redis, "HGET redress:{c:%s} state", cid);
                 assert_string_equal(r->str, "closed");
                 freeReplyObject(r);
         }
@@ -415,8 +415,8 @@ int main(void) {
                                             teardown),
             cmocka_unit_test_setup_teardown(
                 test_amazon_never_asks_and_records_blocks, setup, teardown),
-            cmocka_unit_test_setup_teardown(
-                test_agree_guides_then_reminds_once, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_agree_guides_then_reminds_once,
+                                            setup, teardown),
             cmocka_unit_test_setup_teardown(
                 test_extortion_chat_moves_case_to_appeal, setup, teardown),
             cmocka_unit_test_setup_teardown(

@@ -37,9 +37,9 @@ static void decode_cases(h_msg_t *msgs, size_t cnt, rdr_case_msg_t *out) {
         size_t i;
         for (i = 0; i < cnt; i++) {
                 char errstr[256];
-                rdr_err_t err = rdr_case_msg_from_json(
-                    &out[i], msgs[i].value, msgs[i].len, errstr,
-                    sizeof(errstr));
+                rdr_err_t err =
+                    rdr_case_msg_from_json(&out[i], msgs[i].value, msgs[i].len,
+                                           errstr, sizeof(errstr));
                 if (err)
                         fail_msg("case message %zu invalid: %s: %s", i, errstr,
                                  msgs[i].value);
@@ -47,12 +47,11 @@ static void decode_cases(h_msg_t *msgs, size_t cnt, rdr_case_msg_t *out) {
 }
 
 static void test_json_and_protobuf_reviews_are_classified(void **state) {
-        char *json = h_review_json("ev-json-1", "store-a", "order-1",
-                                   "review-1", 1,
-                                   "Arrived broken, the screen is cracked");
-        char *json2 = h_review_json("ev-pb-1", "store-a", "order-2",
-                                    "review-2", 5,
-                                    "Great phone, fast delivery");
+        char *json =
+            h_review_json("ev-json-1", "store-a", "order-1", "review-1", 1,
+                          "Arrived broken, the screen is cracked");
+        char *json2 = h_review_json("ev-pb-1", "store-a", "order-2", "review-2",
+                                    5, "Great phone, fast delivery");
         rdr_event_t ev;
         rdr_buf_t pb;
         char errstr[256];
@@ -77,15 +76,15 @@ static void test_json_and_protobuf_reviews_are_classified(void **state) {
                   "application/x-protobuf");
         h_flush(&env);
 
-        n = h_read_topic(&env, "redress.cases", CLASSIFIED, 2, 1500, 30000, &msgs);
+        n = h_read_topic(&env, "redress.cases", CLASSIFIED, 2, 1500, 30000,
+                         &msgs);
         assert_int_equal(n, 2);
         memset(cms, 0, sizeof(cms));
         decode_cases(msgs, n, cms);
         for (i = 0; i < n; i++) {
-                assert_string_equal(cms[i].type == RDR_CASE_CLASSIFIED
-                                        ? "classified"
-                                        : "other",
-                                    "classified");
+                assert_string_equal(
+                    cms[i].type == RDR_CASE_CLASSIFIED ? "classified" : "other",
+                    "classified");
                 assert_string_equal(cms[i].platform, "taobao");
                 assert_string_equal(cms[i].store_id, "store-a");
                 assert_non_null(cms[i].case_id);
@@ -116,10 +115,10 @@ static void test_json_and_protobuf_reviews_are_classified(void **state) {
 
 static void test_malformed_goes_to_dlq_and_partition_moves_on(void **state) {
         const char *key = "store-b/order-9";
-        char *good1 = h_review_json("ev-good-1", "store-b", "order-9", "r-1",
-                                    2, "too small, size runs tiny");
-        char *good2 = h_review_json("ev-good-2", "store-b", "order-9", "r-2",
-                                    4, "ok");
+        char *good1 = h_review_json("ev-good-1", "store-b", "order-9", "r-1", 2,
+                                    "too small, size runs tiny");
+        char *good2 =
+            h_review_json("ev-good-2", "store-b", "order-9", "r-2", 4, "ok");
         const char *bad_json = "{\"event_id\": \"x\", \"type\": ";
         const char *missing =
             "{\"event_id\":\"ev-missing\",\"type\":\"review.created\","
@@ -137,12 +136,12 @@ static void test_malformed_goes_to_dlq_and_partition_moves_on(void **state) {
                   "application/json");
         h_produce(&env, "redress.reviews", key, bad_json, strlen(bad_json),
                   "application/json");
-        h_produce(&env, "redress.reviews", key, missing, strlen(missing),
-                  NULL);
+        h_produce(&env, "redress.reviews", key, missing, strlen(missing), NULL);
         h_produce(&env, "redress.reviews", key, good2, strlen(good2), NULL);
         h_flush(&env);
 
-        nc = h_read_topic(&env, "redress.cases", CLASSIFIED, 2, 1500, 30000, &cases);
+        nc = h_read_topic(&env, "redress.cases", CLASSIFIED, 2, 1500, 30000,
+                          &cases);
         assert_int_equal(nc, 2);
         nd = h_read_topic(&env, "redress.dlq", NULL, 2, 500, 10000, &dlq);
         assert_int_equal(nd, 2);
@@ -183,7 +182,8 @@ static void test_same_event_twice_has_one_effect(void **state) {
         h_produce(&env, "redress.reviews", "store-c/order-3", json,
                   strlen(json), "application/json");
         h_flush(&env);
-        n = h_read_topic(&env, "redress.cases", CLASSIFIED, 1, 3000, 30000, &cases);
+        n = h_read_topic(&env, "redress.cases", CLASSIFIED, 1, 3000, 30000,
+                         &cases);
         assert_int_equal(n, 1);
         /* The case exists once, and the outbox was emptied after publish. */
         r = redisCommand(env.redis, "KEYS redress:{c:*}");
@@ -226,14 +226,16 @@ static void test_sigkill_mid_stream_loses_nothing(void **state) {
         }
         h_flush(&env);
         /* Kill it while it works through the backlog. */
-        n = h_read_topic(&env, "redress.cases", CLASSIFIED, N / 4, 0, 30000, &cases);
+        n = h_read_topic(&env, "redress.cases", CLASSIFIED, N / 4, 0, 30000,
+                         &cases);
         h_msgs_free(cases, n);
         st = h_signal_wait(pid, SIGKILL, 5000);
         assert_true(WIFSIGNALED(st));
         h_worker(&env, "reviews",
                  (const char *const[]){"REDRESS_KAFKA_SESSION_TIMEOUT_MS=6000",
                                        NULL});
-        n = h_read_topic(&env, "redress.cases", CLASSIFIED, N, 3000, 120000, &cases);
+        n = h_read_topic(&env, "redress.cases", CLASSIFIED, N, 3000, 120000,
+                         &cases);
         for (i = 0; i < n; i++) {
                 const char *p = strstr(cases[i].value, "\"review_id\":\"ev-k-");
                 size_t k;
@@ -278,7 +280,8 @@ static void test_sigterm_exits_zero_and_commits(void **state) {
                 free(json);
         }
         h_flush(&env);
-        n = h_read_topic(&env, "redress.cases", CLASSIFIED, N, 1000, 60000, &cases);
+        n = h_read_topic(&env, "redress.cases", CLASSIFIED, N, 1000, 60000,
+                         &cases);
         assert_int_equal(n, N);
         h_msgs_free(cases, n);
         st = h_signal_wait(pid, SIGTERM, 10000);
@@ -294,8 +297,7 @@ static void test_sigterm_exits_zero_and_commits(void **state) {
 int main(void) {
         const struct CMUnitTest tests[] = {
             cmocka_unit_test_setup_teardown(
-                test_json_and_protobuf_reviews_are_classified, setup,
-                teardown),
+                test_json_and_protobuf_reviews_are_classified, setup, teardown),
             cmocka_unit_test_setup_teardown(
                 test_malformed_goes_to_dlq_and_partition_moves_on, setup,
                 teardown),
@@ -303,9 +305,9 @@ int main(void) {
                 test_same_event_twice_has_one_effect, setup, teardown),
             cmocka_unit_test_setup_teardown(
                 test_sigkill_mid_stream_loses_nothing, setup, teardown),
-            cmocka_unit_test_setup_teardown(
-                test_sigterm_exits_zero_and_commits, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_sigterm_exits_zero_and_commits,
+                                            setup, teardown),
         };
-        return cmocka_run_group_tests_name("integration: pipeline", tests,
-                                           NULL, NULL);
+        return cmocka_run_group_tests_name("integration: pipeline", tests, NULL,
+                                           NULL);
 }

@@ -66,14 +66,13 @@ static void open_cases(int n, const char *prefix) {
                          "\"buyer\":{\"timezone\":\"Asia/Shanghai\"}}",
                          prefix, i, prefix, i, prefix, i, i);
                 snprintf(key, sizeof(key), "s/o-%s-%d", prefix, i);
-                h_produce(&env, "redress.reviews", key, buf, strlen(buf),
-                          NULL);
+                h_produce(&env, "redress.reviews", key, buf, strlen(buf), NULL);
         }
         h_flush(&env);
         rv = h_worker(&env, "reviews", env_test);
-        got = h_read_topic(&env, "redress.actions",
-                           "\"outreach.first_contact\"", (size_t)n, 2000,
-                           120000, &msgs);
+        got =
+            h_read_topic(&env, "redress.actions", "\"outreach.first_contact\"",
+                         (size_t)n, 2000, 120000, &msgs);
         h_msgs_free(msgs, got);
         assert_int_equal(got, n);
         assert_int_not_equal(h_signal_wait(rv, SIGTERM, 10000), -1);
@@ -121,8 +120,7 @@ static void test_two_timer_workers_race_over_10000_cases(void **state) {
         count_follow_ups(N, &distinct, &raw);
         print_message("follow-ups: %zu distinct, %zu messages; fired by the "
                       "workers: %.0f + %.0f\n",
-                      distinct, raw,
-                      h_metric(a, "redress_timers_fired_total"),
+                      distinct, raw, h_metric(a, "redress_timers_fired_total"),
                       h_metric(b, "redress_timers_fired_total"));
         assert_int_equal(distinct, N);
         assert_int_equal(raw, N);

@@ -56,11 +56,12 @@ static long long pending(void) {
         long long total = 0;
         int s;
         for (s = 0; s < SHARDS; s++) {
-                redisReply *r = redisCommand(
-                    env.redis, "EVAL \"return redis.call('ZCARD', KEYS[1]) + "
-                               "redis.call('ZCARD', KEYS[2])\" 2 "
-                               "redress:{t:%d}:due redress:{t:%d}:lease",
-                    s, s);
+                redisReply *r =
+                    redisCommand(env.redis,
+                                 "EVAL \"return redis.call('ZCARD', KEYS[1]) + "
+                                 "redis.call('ZCARD', KEYS[2])\" 2 "
+                                 "redress:{t:%d}:due redress:{t:%d}:lease",
+                                 s, s);
                 total += r->integer;
                 freeReplyObject(r);
         }
@@ -119,9 +120,8 @@ static void test_lease_expiry_refires_a_dead_workers_timer(void **state) {
                 rdr_timer_due_key(key, sizeof(key), member, strlen(member),
                                   SHARDS);
                 shard = (int)strtol(key + strlen("redress:{t:"), NULL, 10);
-                r = redisCommand(env.redis,
-                                 "ZADD redress:{t:%d}:lease %lld %s", shard,
-                                 now - 1, member);
+                r = redisCommand(env.redis, "ZADD redress:{t:%d}:lease %lld %s",
+                                 shard, now - 1, member);
                 freeReplyObject(r);
                 r = redisCommand(env.redis, "HSET redress:{t:%d}:gen %s 1",
                                  shard, member);

@@ -76,7 +76,12 @@ static void test_bad_input(void **state) {
         rdr_classification_t out;
         rdr_chat_class_t chat;
         size_t i;
-        const char *texts[] = {"", "   ", "😀😀😀", "👎", "!!!???...", "12345",
+        const char *texts[] = {"",
+                               "   ",
+                               "😀😀😀",
+                               "👎",
+                               "!!!???...",
+                               "12345",
                                "This product 质量很差 y es muy malo 😡",
                                invalid};
 
@@ -243,7 +248,8 @@ static void test_malicious(void **state) {
 
         /* extortion in the text, in three languages */
         review("Refund me $30 or I will leave 1 star reviews on all your "
-               "products.", 1, &out);
+               "products.",
+               1, &out);
         assert_int_equal(out.malicious, RDR_MAL_EXTORTION);
         review("Si me devuelven 20 euros cambio mi reseña a 5 estrellas.", 2,
                &out);
@@ -375,7 +381,8 @@ static void test_chat(void **state) {
             {"OK, I'll update my review tonight.", RDR_INTENT_AGREE},
             {"Please stop messaging me.", RDR_INTENT_REFUSE},
             {"I won't change my review.", RDR_INTENT_REFUSE},
-            {"Send me $20 and I'll change it to 5 stars.", RDR_INTENT_EXTORTION},
+            {"Send me $20 and I'll change it to 5 stars.",
+             RDR_INTENT_EXTORTION},
             {"I would gladly update my rating if you kindly refund me.",
              RDR_INTENT_EXTORTION},
             {"I'll think about it.", RDR_INTENT_QUESTION},
@@ -383,7 +390,8 @@ static void test_chat(void **state) {
             {"Thank you so much!", RDR_INTENT_THANKS},
             {"Vale, ya cambié la reseña.", RDR_INTENT_AGREE},
             {"No me vuelvan a contactar.", RDR_INTENT_REFUSE},
-            {"Si me devuelven 10 euros cambio la reseña.", RDR_INTENT_EXTORTION},
+            {"Si me devuelven 10 euros cambio la reseña.",
+             RDR_INTENT_EXTORTION},
             {"Lo voy a pensar.", RDR_INTENT_QUESTION},
             {"¡Muchas gracias!", RDR_INTENT_THANKS},
             {"好的，我去改评价", RDR_INTENT_AGREE},
@@ -476,8 +484,8 @@ static void test_config_errors(void **state) {
 
         expect_error("sentiment:\n  positive_above: lots\n", good_lexicon,
                      "classifier.yaml", 2, "sentiment.positive_above");
-        expect_error("sentiment:\n  rating_1: -2\n  rating_9: 1\n", good_lexicon,
-                     "classifier.yaml", 3, "sentiment.rating_9");
+        expect_error("sentiment:\n  rating_1: -2\n  rating_9: 1\n",
+                     good_lexicon, "classifier.yaml", 3, "sentiment.rating_9");
         expect_error("malicious:\n  professional:\n    max_account_level: -3\n",
                      good_lexicon, "classifier.yaml", 3,
                      "malicious.professional.max_account_level");
@@ -500,8 +508,8 @@ static void test_config_errors(void **state) {
                      1, "language");
 
         /* a missing directory, a YAML syntax error */
-        assert_null(rdr_classifier_new("/nonexistent-rdr", errstr,
-                                       sizeof(errstr)));
+        assert_null(
+            rdr_classifier_new("/nonexistent-rdr", errstr, sizeof(errstr)));
         assert_non_null(strstr(errstr, "/nonexistent-rdr/classifier.yaml"));
         assert_non_null(load_error(dir, sizeof(dir), "sentiment: [\n",
                                    good_lexicon, errstr, sizeof(errstr)));
@@ -548,9 +556,9 @@ static void test_eval_targets(void **state) {
                       "{\"text\": 3}\n",
                       fp);
                 fclose(fp);
-                assert_int_equal(rdr_clf_eval_reviews(ev, clf, path, errstr,
-                                                      sizeof(errstr)),
-                                 RDR_ERR_INVALID);
+                assert_int_equal(
+                    rdr_clf_eval_reviews(ev, clf, path, errstr, sizeof(errstr)),
+                    RDR_ERR_INVALID);
                 assert_non_null(strstr(errstr, ":2: "));
                 unlink(path);
         }

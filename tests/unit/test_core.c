@@ -23,7 +23,8 @@ static char path[256];
 
 static const char *write_conf(const char *text) {
         FILE *fp;
-        snprintf(path, sizeof(path), "/tmp/redress-conf-%d.yaml", (int)getpid());
+        snprintf(path, sizeof(path), "/tmp/redress-conf-%d.yaml",
+                 (int)getpid());
         fp = fopen(path, "w");
         assert_non_null(fp);
         fputs(text, fp);
@@ -108,9 +109,9 @@ static void test_conf_bad_files_name_file_line_key(void **state) {
         /* A kafka.* value librdkafka rejects names its origin too. */
         {
                 char errstr[512];
-                rdr_conf_t *c = rdr_conf_new(
-                    write_conf("kafka:\n  no.such.property: 1\n"), NULL,
-                    errstr, sizeof(errstr));
+                rdr_conf_t *c =
+                    rdr_conf_new(write_conf("kafka:\n  no.such.property: 1\n"),
+                                 NULL, errstr, sizeof(errstr));
                 rd_kafka_conf_t *kc = rd_kafka_conf_new();
                 assert_non_null(c);
                 assert_int_equal(
@@ -158,12 +159,12 @@ static void test_conf_worker_table_and_set(void **state) {
                          sizeof(errstr));
         assert_non_null(c);
         assert_int_equal(rdr_conf_int(c, "widget.slots"), 8);
-        assert_int_equal(rdr_conf_set(c, "widget.slots", "0", errstr,
-                                      sizeof(errstr)),
-                         RDR_ERR_CONFIG);
-        assert_int_equal(rdr_conf_set(c, "widget.slots", "32", errstr,
-                                      sizeof(errstr)),
-                         RDR_OK);
+        assert_int_equal(
+            rdr_conf_set(c, "widget.slots", "0", errstr, sizeof(errstr)),
+            RDR_ERR_CONFIG);
+        assert_int_equal(
+            rdr_conf_set(c, "widget.slots", "32", errstr, sizeof(errstr)),
+            RDR_OK);
         assert_int_equal(rdr_conf_int(c, "widget.slots"), 32);
         rdr_conf_destroy(c);
         /* Without the worker's table the key is unknown. */
@@ -199,8 +200,7 @@ static void test_clock(void **state) {
         assert_int_equal(rdr_clock_parse_ms("", 0, &v), -1);
         assert_int_equal(rdr_clock_parse_ms("12a", 3, &v), -1);
         assert_int_equal(rdr_clock_parse_ms("-5", 2, &v), -1);
-        assert_int_equal(rdr_clock_parse_ms("1234567890123456789", 19, &v),
-                         -1);
+        assert_int_equal(rdr_clock_parse_ms("1234567890123456789", 19, &v), -1);
         /* The test clock answers with the value of its last refresh. */
         clk = rdr_clock_new(RDR_CLOCK_TEST, NULL);
         assert_int_equal(rdr_clock_source(clk), RDR_CLOCK_TEST);
@@ -211,8 +211,8 @@ static void test_clock(void **state) {
 
 static void test_dlq_envelope(void **state) {
         rd_kafka_headers_t *h = rdr_dlq_headers(
-            "field 'rating': must be an integer 1..5, got 7",
-            "redress.reviews", 3, 1234567, "reviews", "application/json");
+            "field 'rating': must be an integer 1..5, got 7", "redress.reviews",
+            3, 1234567, "reviews", "application/json");
         const void *v;
         size_t n;
         (void)state;
@@ -308,8 +308,9 @@ static void test_metrics_render(void **state) {
                   "topic=\"redress.reviews\",err=\"RDR_ERR_\\\"Q\\\"\"} 2\n"));
         assert_non_null(strstr(text, "le=\"0.1\"} 1\n"));
         assert_non_null(strstr(text, "le=\"+Inf\"} 2\n"));
-        assert_non_null(strstr(text, "redress_lat_seconds_count{worker=\"reviews\","
-                                     "instance=\"host-1\"} 2\n"));
+        assert_non_null(strstr(text,
+                               "redress_lat_seconds_count{worker=\"reviews\","
+                               "instance=\"host-1\"} 2\n"));
         free(text);
         rdr_metrics_destroy(m);
 }

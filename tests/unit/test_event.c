@@ -216,14 +216,14 @@ static void test_missing_required_json(void **state) {
                         /* Absent, null and "" all count as missing. */
                         o = load((rdr_input_kind_t)k);
                         json_object_del(o, required[k][i]);
-                        expect_err(decode_obj(&ev, (rdr_input_kind_t)k, o,
-                                              CT_JSON),
-                                   RDR_ERR_INVALID, required[k][i]);
+                        expect_err(
+                            decode_obj(&ev, (rdr_input_kind_t)k, o, CT_JSON),
+                            RDR_ERR_INVALID, required[k][i]);
                         assert_non_null(strstr(errstr, "missing"));
                         json_object_set_new(o, required[k][i], json_null());
-                        expect_err(decode_obj(&ev, (rdr_input_kind_t)k, o,
-                                              CT_JSON),
-                                   RDR_ERR_INVALID, required[k][i]);
+                        expect_err(
+                            decode_obj(&ev, (rdr_input_kind_t)k, o, CT_JSON),
+                            RDR_ERR_INVALID, required[k][i]);
                         json_decref(o);
                 }
         rdr_event_free(&ev);
@@ -324,8 +324,7 @@ static void test_required_by_type(void **state) {
         o = load(RDR_INPUT_CHATS);
         json_object_del(o, "order_id");
         json_object_set_new(o, "text", json_string(""));
-        expect_err(decode_obj(&ev, RDR_INPUT_CHATS, o, CT_JSON), RDR_OK,
-                   NULL);
+        expect_err(decode_obj(&ev, RDR_INPUT_CHATS, o, CT_JSON), RDR_OK, NULL);
         assert_null(ev.u.chat.order_id);
         assert_string_equal(ev.u.chat.text, "");
         json_decref(o);
@@ -363,8 +362,7 @@ static const bad_value_t bad_values[] = {
     {RDR_INPUT_CHATS, "store_id", "false", RDR_ERR_INVALID, "store_id"},
     {RDR_INPUT_CHATS, "text", "123", RDR_ERR_INVALID, "text"},
     {RDR_INPUT_CHATS, "sent_at", "{}", RDR_ERR_INVALID, "sent_at"},
-    {RDR_INPUT_SHIPMENTS, "promised_by", "0", RDR_ERR_INVALID,
-     "promised_by"},
+    {RDR_INPUT_SHIPMENTS, "promised_by", "0", RDR_ERR_INVALID, "promised_by"},
     {RDR_INPUT_SHIPMENTS, "carrier", "[]", RDR_ERR_INVALID, "carrier"},
     {RDR_INPUT_APPEAL_RESULTS, "outcome", "1", RDR_ERR_INVALID, "outcome"},
     {RDR_INPUT_APPEAL_RESULTS, "reason", "[]", RDR_ERR_INVALID, "reason"},
@@ -402,18 +400,14 @@ static const bad_value_t bad_values[] = {
     {RDR_INPUT_SHIPMENTS, "origin_country", "\"U\"", RDR_ERR_INVALID,
      "origin_country"},
     /* Bad enums. */
-    {RDR_INPUT_REVIEWS, "type", "\"review.deleted\"", RDR_ERR_INVALID,
-     "type"},
+    {RDR_INPUT_REVIEWS, "type", "\"review.deleted\"", RDR_ERR_INVALID, "type"},
     {RDR_INPUT_REVIEWS, "type", "\"chat.message\"", RDR_ERR_INVALID, "type"},
-    {RDR_INPUT_REVIEWS, "type", "\"REVIEW.CREATED\"", RDR_ERR_INVALID,
-     "type"},
+    {RDR_INPUT_REVIEWS, "type", "\"REVIEW.CREATED\"", RDR_ERR_INVALID, "type"},
     {RDR_INPUT_CHATS, "direction", "\"bot\"", RDR_ERR_INVALID, "direction"},
-    {RDR_INPUT_CHATS, "channel", "\"phone_task\"", RDR_ERR_INVALID,
-     "channel"},
+    {RDR_INPUT_CHATS, "channel", "\"phone_task\"", RDR_ERR_INVALID, "channel"},
     {RDR_INPUT_CHATS, "channel", "\"public_reply\"", RDR_ERR_INVALID,
      "channel"},
-    {RDR_INPUT_SHIPMENTS, "type", "\"shipment.lost\"", RDR_ERR_INVALID,
-     "type"},
+    {RDR_INPUT_SHIPMENTS, "type", "\"shipment.lost\"", RDR_ERR_INVALID, "type"},
     {RDR_INPUT_SHIPMENTS, "exception", "\"stolen\"", RDR_ERR_INVALID,
      "exception"},
     {RDR_INPUT_APPEAL_RESULTS, "outcome", "\"maybe\"", RDR_ERR_INVALID,
@@ -449,8 +443,8 @@ static void test_bad_values_json(void **state) {
                         assert_true(n > 0 && (size_t)n < sizeof(buf));
                         errstr[0] = '\0';
                         expect_err(rdr_event_decode(&ev, b->kind, buf,
-                                                    (size_t)n, CT_JSON,
-                                                    errstr, sizeof(errstr)),
+                                                    (size_t)n, CT_JSON, errstr,
+                                                    sizeof(errstr)),
                                    b->want, b->named);
                         free(rest);
                         json_decref(o);
@@ -503,11 +497,11 @@ static void test_bad_values_protobuf(void **state) {
         m = base_pb(RDR_INPUT_REVIEWS);
         re = (Redress__V1__ReviewEvent *)m;
         re->rating = 6;
-        expect_err(decode_pb(&ev, RDR_INPUT_REVIEWS, m, CT_PB),
-                   RDR_ERR_INVALID, "rating");
+        expect_err(decode_pb(&ev, RDR_INPUT_REVIEWS, m, CT_PB), RDR_ERR_INVALID,
+                   "rating");
         re->rating = -3;
-        expect_err(decode_pb(&ev, RDR_INPUT_REVIEWS, m, CT_PB),
-                   RDR_ERR_INVALID, "rating");
+        expect_err(decode_pb(&ev, RDR_INPUT_REVIEWS, m, CT_PB), RDR_ERR_INVALID,
+                   "rating");
         re->rating = 2;
         /* A buyer profile with a negative counter that is present. */
         {
@@ -521,8 +515,8 @@ static void test_bad_values_protobuf(void **state) {
                            RDR_ERR_INVALID, "buyer.account_level");
                 /* Present and zero is a value, not absence. */
                 bp.account_level = 0;
-                expect_err(decode_pb(&ev, RDR_INPUT_REVIEWS, m, CT_PB),
-                           RDR_OK, NULL);
+                expect_err(decode_pb(&ev, RDR_INPUT_REVIEWS, m, CT_PB), RDR_OK,
+                           NULL);
                 assert_true(ev.u.review.buyer.has_account_level);
                 assert_int_equal(ev.u.review.buyer.account_level, 0);
                 assert_false(ev.u.review.buyer.has_reviews_total);
@@ -532,19 +526,19 @@ static void test_bad_values_protobuf(void **state) {
         old_ts = re->created_at;
         re->created_at = &ts;
         ts.seconds = -1;
-        expect_err(decode_pb(&ev, RDR_INPUT_REVIEWS, m, CT_PB),
-                   RDR_ERR_INVALID, "created_at");
+        expect_err(decode_pb(&ev, RDR_INPUT_REVIEWS, m, CT_PB), RDR_ERR_INVALID,
+                   "created_at");
         ts.seconds = 1763653330;
         ts.nanos = 1000000000;
-        expect_err(decode_pb(&ev, RDR_INPUT_REVIEWS, m, CT_PB),
-                   RDR_ERR_INVALID, "created_at");
+        expect_err(decode_pb(&ev, RDR_INPUT_REVIEWS, m, CT_PB), RDR_ERR_INVALID,
+                   "created_at");
         ts.nanos = -1;
-        expect_err(decode_pb(&ev, RDR_INPUT_REVIEWS, m, CT_PB),
-                   RDR_ERR_INVALID, "created_at");
+        expect_err(decode_pb(&ev, RDR_INPUT_REVIEWS, m, CT_PB), RDR_ERR_INVALID,
+                   "created_at");
         ts.seconds = INT64_MAX;
         ts.nanos = 0;
-        expect_err(decode_pb(&ev, RDR_INPUT_REVIEWS, m, CT_PB),
-                   RDR_ERR_INVALID, "created_at");
+        expect_err(decode_pb(&ev, RDR_INPUT_REVIEWS, m, CT_PB), RDR_ERR_INVALID,
+                   "created_at");
         ts.seconds = 1763653330;
         ts.nanos = 250999999;
         expect_err(decode_pb(&ev, RDR_INPUT_REVIEWS, m, CT_PB), RDR_OK, NULL);
@@ -576,8 +570,8 @@ static void test_kind_mismatch(void **state) {
 
 static void test_invalid_utf8_json(void **state) {
         static const char *const bad_seqs[] = {
-            "\xff", "\xc0\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xe4\xb8",
-            "\x80"};
+            "\xff",     "\xc0\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80",
+            "\xe4\xb8", "\x80"};
         rdr_event_t ev;
         char buf[2048];
         const char *fields[] = {"text", "store_id", "event_id"};
@@ -647,8 +641,8 @@ static void test_invalid_utf8_protobuf(void **state) {
         assert_non_null(re->buyer);
         old = re->buyer->timezone;
         re->buyer->timezone = (char *)(uintptr_t) "Europe/\xffMadrid";
-        expect_err(decode_pb(&ev, RDR_INPUT_REVIEWS, m, CT_PB),
-                   RDR_ERR_INVALID, "buyer.timezone");
+        expect_err(decode_pb(&ev, RDR_INPUT_REVIEWS, m, CT_PB), RDR_ERR_INVALID,
+                   "buyer.timezone");
         re->buyer->timezone = old;
         protobuf_c_message_free_unpacked(m, NULL);
         rdr_event_free(&ev);
@@ -810,8 +804,7 @@ static void test_empty_and_not_object(void **state) {
             {"", CT_PB, "empty", RDR_ERR_DECODE},
             {"  \n\t ", NULL, "empty", RDR_ERR_DECODE},
             {" \r\n", CT_JSON, "empty", RDR_ERR_DECODE},
-            {"[{\"type\":\"chat.message\"}]", CT_JSON, "array",
-             RDR_ERR_DECODE},
+            {"[{\"type\":\"chat.message\"}]", CT_JSON, "array", RDR_ERR_DECODE},
             /* Scalars at the top level are not JSON texts for jansson. */
             {"\"chat.message\"", CT_JSON, "JSON", RDR_ERR_DECODE},
             {"null", CT_JSON, "JSON", RDR_ERR_DECODE},
@@ -841,8 +834,8 @@ static void test_empty_and_not_object(void **state) {
                         print_error("case %zu: %s\n", i, errstr);
                 assert_non_null(strstr(errstr, cases[i].needle));
         }
-        expect_err(rdr_event_decode(&ev, RDR_INPUT_CHATS, NULL, 0, NULL,
-                                    errstr, sizeof(errstr)),
+        expect_err(rdr_event_decode(&ev, RDR_INPUT_CHATS, NULL, 0, NULL, errstr,
+                                    sizeof(errstr)),
                    RDR_ERR_DECODE, NULL);
         rdr_event_free(&ev);
 }
@@ -862,15 +855,14 @@ static void test_truncated_protobuf(void **state) {
         rdr_buf_init(&buf);
         for (k = 0; k < RDR_INPUT__CNT; k++) {
                 o = load((rdr_input_kind_t)k);
-                assert_int_equal(decode_obj(&ev, (rdr_input_kind_t)k, o,
-                                            CT_JSON),
-                                 RDR_OK);
+                assert_int_equal(
+                    decode_obj(&ev, (rdr_input_kind_t)k, o, CT_JSON), RDR_OK);
                 rdr_buf_reset(&buf);
                 assert_int_equal(rdr_event_encode_protobuf(&ev, &buf), RDR_OK);
                 for (n = 1; n < buf.len; n++) {
-                        err = rdr_event_decode(&ev, (rdr_input_kind_t)k,
-                                               buf.data, n, CT_PB, errstr,
-                                               sizeof(errstr));
+                        err =
+                            rdr_event_decode(&ev, (rdr_input_kind_t)k, buf.data,
+                                             n, CT_PB, errstr, sizeof(errstr));
                         assert_true(err == RDR_OK || err == RDR_ERR_DECODE ||
                                     err == RDR_ERR_INVALID);
                 }
@@ -902,9 +894,9 @@ static void check_round_trips(rdr_event_t *ev, rdr_input_kind_t kind,
                                     sizeof(errstr)),
                    RDR_OK, NULL);
         /* Sniffed JSON equals declared JSON. */
-        expect_err(rdr_event_decode(ev, kind, line, len, NULL, errstr,
-                                    sizeof(errstr)),
-                   RDR_OK, NULL);
+        expect_err(
+            rdr_event_decode(ev, kind, line, len, NULL, errstr, sizeof(errstr)),
+            RDR_OK, NULL);
         assert_true(rdr_event_equal(&a, ev));
         /* JSON -> protobuf -> decode: the same fields. */
         assert_int_equal(rdr_event_encode_protobuf(&a, &buf), RDR_OK);
@@ -1006,8 +998,8 @@ static void test_sniffing(void **state) {
                                     sizeof(errstr)),
                    RDR_OK, NULL);
         /* JSON declared as protobuf fails as protobuf. */
-        expect_err(rdr_event_decode(&ev, RDR_INPUT_CHATS, buf, (size_t)n,
-                                    CT_PB, errstr, sizeof(errstr)),
+        expect_err(rdr_event_decode(&ev, RDR_INPUT_CHATS, buf, (size_t)n, CT_PB,
+                                    errstr, sizeof(errstr)),
                    RDR_ERR_DECODE, NULL);
         rdr_event_free(&ev);
 }
@@ -1050,8 +1042,8 @@ static void test_time_parse(void **state) {
         (void)state;
         for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
                 ok = -1;
-                ms = rdr_time_parse_rfc3339(cases[i].s, strlen(cases[i].s),
-                                            &ok);
+                ms =
+                    rdr_time_parse_rfc3339(cases[i].s, strlen(cases[i].s), &ok);
                 if (ok != cases[i].ok || (ok && ms != cases[i].ms))
                         print_error("%s: ok %d ms %lld\n", cases[i].s, ok,
                                     (long long)ms);
@@ -1086,23 +1078,23 @@ static void test_event_times_with_offsets(void **state) {
         expect_err(decode_obj(&ev, RDR_INPUT_SHIPMENTS, o, CT_JSON), RDR_OK,
                    NULL);
         /* 2026-11-12T23:59:59-06:00 = 2026-11-13T05:59:59Z */
-        assert_int_equal(ev.u.shipment.promised_by_ms,
-                         rdr_time_parse_rfc3339("2026-11-13T05:59:59Z", 20,
-                                                &(int){0}));
+        assert_int_equal(
+            ev.u.shipment.promised_by_ms,
+            rdr_time_parse_rfc3339("2026-11-13T05:59:59Z", 20, &(int){0}));
         json_object_set_new(o, "occurred_at",
                             json_string("2026-11-09T15:00:00.5+01:00"));
         expect_err(decode_obj(&ev, RDR_INPUT_SHIPMENTS, o, CT_JSON), RDR_OK,
                    NULL);
-        assert_int_equal(ev.u.shipment.occurred_at_ms,
-                         rdr_time_parse_rfc3339("2026-11-09T14:00:00.500Z", 24,
-                                                &(int){0}));
+        assert_int_equal(
+            ev.u.shipment.occurred_at_ms,
+            rdr_time_parse_rfc3339("2026-11-09T14:00:00.500Z", 24, &(int){0}));
         json_decref(o);
         o = load(RDR_INPUT_APPEAL_RESULTS);
         expect_err(decode_obj(&ev, RDR_INPUT_APPEAL_RESULTS, o, CT_JSON),
                    RDR_OK, NULL);
-        assert_int_equal(ev.u.appeal.occurred_at_ms,
-                         rdr_time_parse_rfc3339("2026-11-25T02:00:00Z", 20,
-                                                &(int){0}));
+        assert_int_equal(
+            ev.u.appeal.occurred_at_ms,
+            rdr_time_parse_rfc3339("2026-11-25T02:00:00Z", 20, &(int){0}));
         json_decref(o);
         rdr_event_free(&ev);
 }
@@ -1135,9 +1127,9 @@ static void test_utf8_count(void **state) {
         size_t bad = 99;
 
         (void)state;
-        assert_int_equal(rdr_utf8_count("a\xc3\xa9\xe5\xa5\xbd\xf0\x9f\x98\x80",
-                                         10, NULL),
-                         4);
+        assert_int_equal(
+            rdr_utf8_count("a\xc3\xa9\xe5\xa5\xbd\xf0\x9f\x98\x80", 10, NULL),
+            4);
         assert_int_equal(rdr_utf8_count("ab\xff", 3, &bad), (size_t)-1);
         assert_int_equal(bad, 2);
         assert_int_equal(rdr_utf8_count("\xf0\x9f\x98", 3, &bad), (size_t)-1);

@@ -175,8 +175,8 @@ static void case_round_trip(const rdr_case_msg_t *cm) {
         rdr_case_msg_clear(&back);
         rdr_buf_reset(&buf);
         assert_int_equal(rdr_case_msg_encode_protobuf(cm, &buf), RDR_OK);
-        expect_err(rdr_case_msg_from_protobuf(&back, buf.data, buf.len,
-                                              errstr, sizeof(errstr)),
+        expect_err(rdr_case_msg_from_protobuf(&back, buf.data, buf.len, errstr,
+                                              sizeof(errstr)),
                    RDR_OK, NULL);
         case_eq(cm, &back);
         rdr_case_msg_clear(&back);
@@ -372,10 +372,9 @@ static void test_action_validation(void **state) {
         ACTION_BAD(memcpy(am.offer.currency, "usd", 4), "offer.currency");
         ACTION_BAD(memcpy(am.offer.currency, "US", 3), "offer.currency");
         ACTION_BAD(am.evidence = NULL, "evidence");
-        ACTION_BAD(am.evidence = no_kind; am.evidence_cnt = 1,
-                   "evidence.kind");
-        ACTION_BAD(am.evidence = bad_text; am.evidence_cnt = 1,
-                   "evidence.text");
+        ACTION_BAD(am.evidence = no_kind; am.evidence_cnt = 1, "evidence.kind");
+        ACTION_BAD(am.evidence = bad_text;
+                   am.evidence_cnt = 1, "evidence.text");
         ACTION_BAD(am.due_at_ms = 0, "due_at");
         ACTION_BAD(am.created_at_ms = 0, "created_at");
         ACTION_BAD(am.message = "broken \xe4\xb8", "message");
@@ -384,8 +383,8 @@ static void test_action_validation(void **state) {
         sample_action(&am);
         am.has_offer = 0;
         memcpy(am.offer.currency, "??", 3);
-        expect_err(rdr_action_msg_validate(&am, errstr, sizeof(errstr)),
-                   RDR_OK, NULL);
+        expect_err(rdr_action_msg_validate(&am, errstr, sizeof(errstr)), RDR_OK,
+                   NULL);
         rdr_buf_free(&buf);
 }
 
@@ -407,14 +406,19 @@ static void test_case_decode_errors(void **state) {
         static const struct {
                 const char *member, *value;
         } bad[] = {
-            {"sentiment", "\"furious\""}, {"reason", "\"weather\""},
+            {"sentiment", "\"furious\""},
+            {"reason", "\"weather\""},
             {"reasons", "[\"logistics\",\"weather\"]"},
             {"reasons", "\"logistics\""},
-            {"malicious", "\"evil\""},    {"type", "\"case.deleted\""},
-            {"confidence", "\"high\""},   {"confidence", "2"},
-            {"rating", "\"1\""},          {"rating", "9"},
+            {"malicious", "\"evil\""},
+            {"type", "\"case.deleted\""},
+            {"confidence", "\"high\""},
+            {"confidence", "2"},
+            {"rating", "\"1\""},
+            {"rating", "9"},
             {"occurred_at", "\"yesterday\""},
-            {"state", "7"},               {"case_id", "null"},
+            {"state", "7"},
+            {"case_id", "null"},
         };
         rdr_case_msg_t cm, back;
         rdr_buf_t buf;
@@ -425,8 +429,8 @@ static void test_case_decode_errors(void **state) {
         (void)state;
         for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
                 expect_err(rdr_case_msg_from_json(&back, cases[i].json,
-                                                  strlen(cases[i].json),
-                                                  errstr, sizeof(errstr)),
+                                                  strlen(cases[i].json), errstr,
+                                                  sizeof(errstr)),
                            cases[i].want, cases[i].field);
                 assert_null(back.priv_);
         }
@@ -436,9 +440,9 @@ static void test_case_decode_errors(void **state) {
         for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
                 o = json_loadb(buf.data, buf.len, 0, NULL);
                 assert_non_null(o);
-                json_object_set_new(o, bad[i].member,
-                                    json_loads(bad[i].value, JSON_DECODE_ANY,
-                                               NULL));
+                json_object_set_new(
+                    o, bad[i].member,
+                    json_loads(bad[i].value, JSON_DECODE_ANY, NULL));
                 s = json_dumps(o, JSON_COMPACT);
                 assert_non_null(s);
                 expect_err(rdr_case_msg_from_json(&back, s, strlen(s), errstr,
@@ -501,21 +505,21 @@ static void test_action_decode_errors(void **state) {
         for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
                 o = json_loadb(buf.data, buf.len, 0, NULL);
                 assert_non_null(o);
-                json_object_set_new(o, bad[i].member,
-                                    json_loads(bad[i].value, JSON_DECODE_ANY,
-                                               NULL));
+                json_object_set_new(
+                    o, bad[i].member,
+                    json_loads(bad[i].value, JSON_DECODE_ANY, NULL));
                 s = json_dumps(o, JSON_COMPACT);
                 assert_non_null(s);
-                expect_err(rdr_action_msg_from_json(&back, s, strlen(s),
-                                                    errstr, sizeof(errstr)),
+                expect_err(rdr_action_msg_from_json(&back, s, strlen(s), errstr,
+                                                    sizeof(errstr)),
                            RDR_ERR_INVALID, bad[i].named);
                 assert_null(back.priv_);
                 free(s);
                 json_decref(o);
         }
-        expect_err(rdr_action_msg_from_json(&back, "[1]", 3, errstr,
-                                            sizeof(errstr)),
-                   RDR_ERR_DECODE, NULL);
+        expect_err(
+            rdr_action_msg_from_json(&back, "[1]", 3, errstr, sizeof(errstr)),
+            RDR_ERR_DECODE, NULL);
         rdr_buf_reset(&buf);
         assert_int_equal(rdr_action_msg_encode_protobuf(&am, &buf), RDR_OK);
         for (i = 1; i < buf.len; i++) {

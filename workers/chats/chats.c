@@ -53,18 +53,16 @@ static rdr_err_t chats_init(rdr_worker_t *w, void **opaque, char *errstr,
                 size_t n = (size_t)rdr_conf_int(conf, "consumer.batch_max");
                 ch->cls = calloc(n, sizeof(*ch->cls));
                 ch->case_ids = calloc(n, sizeof(*ch->case_ids));
-                if (!ch->cls || !ch->case_ids ||
-                    rdr_events_init(&ch->evs, n)) {
+                if (!ch->cls || !ch->case_ids || rdr_events_init(&ch->evs, n)) {
                         *opaque = ch;
                         snprintf(errstr, errstr_size, "out of memory");
                         return RDR_ERR_NOMEM;
                 }
         }
         ch->ttl_ms = rdr_conf_int(conf, "dedupe.ttl");
-        ch->m_intents = rdr_metrics_counter(rdr_worker_metrics(w),
-                                            "chat_intents_total",
-                                            "Buyer messages by intent",
-                                            "intent");
+        ch->m_intents =
+            rdr_metrics_counter(rdr_worker_metrics(w), "chat_intents_total",
+                                "Buyer messages by intent", "intent");
         *opaque = ch;
         return RDR_OK;
 }
@@ -81,8 +79,8 @@ static void chats_destroy(void *opaque) {
         free(ch);
 }
 
-static rdr_err_t apply_one(chats_t *ch, rdr_msg_t *m,
-                           const rdr_chat_t *c, const rdr_chat_class_t *ccp) {
+static rdr_err_t apply_one(chats_t *ch, rdr_msg_t *m, const rdr_chat_t *c,
+                           const rdr_chat_class_t *ccp) {
         char tag[KEYSZ], k_seen[KEYSZ], k_outbox[KEYSZ], k_hash[KEYSZ],
             k_set[KEYSZ], now[24];
         const char *fv[12], *members[1];
@@ -92,10 +90,10 @@ static rdr_err_t apply_one(chats_t *ch, rdr_msg_t *m,
         int n;
 
         /* The order when the message names one, else the buyer. */
-        n = c->order_id ? rdr_key_order(k_hash, KEYSZ, c->platform,
-                                        c->store_id, c->order_id, NULL)
-                        : rdr_key_buyer(k_hash, KEYSZ, c->platform,
-                                        c->buyer_id, NULL);
+        n = c->order_id
+                ? rdr_key_order(k_hash, KEYSZ, c->platform, c->store_id,
+                                c->order_id, NULL)
+                : rdr_key_buyer(k_hash, KEYSZ, c->platform, c->buyer_id, NULL);
         if (n < 0)
                 return rdr_msg_fail(m, "ids too long for a Redis key");
         /* The hash tag is what sits between the braces. */
@@ -154,24 +152,23 @@ static rdr_err_t apply_one(chats_t *ch, rdr_msg_t *m,
 /* The case a message belongs to: the order's, else the buyer's latest. */
 static void queue_case_lookup(chats_t *ch, const rdr_chat_t *c) {
         char k[KEYSZ];
-        int n = c->order_id ? rdr_key_order(k, KEYSZ, c->platform,
-                                            c->store_id, c->order_id, NULL)
-                            : rdr_key_buyer(k, KEYSZ, c->platform,
-                                            c->buyer_id, NULL);
-        rdr_redis_cmdf(rdr_worker_redis(ch->w), n > 0 ? "HGET %s case_id"
-                                                      : "PING",
-                       k);
+        int n = c->order_id
+                    ? rdr_key_order(k, KEYSZ, c->platform, c->store_id,
+                                    c->order_id, NULL)
+                    : rdr_key_buyer(k, KEYSZ, c->platform, c->buyer_id, NULL);
+        rdr_redis_cmdf(rdr_worker_redis(ch->w),
+                       n > 0 ? "HGET %s case_id" : "PING", k);
 }
 
-static rdr_err_t feed_case(chats_t *ch, const rdr_msg_t *m,
-                           const rdr_chat_t *c, const rdr_chat_class_t *cc,
-                           const char *case_id, const redisReply *hgetall,
-                           char *errstr, size_t errstr_size) {
+static rdr_err_t feed_case(chats_t *ch, const rdr_msg_t *m, const rdr_chat_t *c,
+                           const rdr_chat_class_t *cc, const char *case_id,
+                           const redisReply *hgetall, char *errstr,
+                           size_t errstr_size) {
         rdr_cadence_input_t in;
         const rdr_cadence_out_t *out;
         rdr_case_t *cs;
-        rdr_err_t err = rdr_casework_get(ch->cw, case_id, hgetall, &cs,
-                                         errstr, errstr_size);
+        rdr_err_t err = rdr_casework_get(ch->cw, case_id, hgetall, &cs, errstr,
+                                         errstr_size);
         if (err)
                 return err;
         memset(&in, 0, sizeof(in));
@@ -182,8 +179,7 @@ static rdr_err_t feed_case(chats_t *ch, const rdr_msg_t *m,
         in.chat.text = c->text;
         in.chat.sent_at_ms = c->sent_at_ms;
         return rdr_casework_apply(ch->cw, cs, case_id, &in, m->topic,
-                                  c->event_id, NULL, &out, errstr,
-                                  errstr_size);
+                                  c->event_id, NULL, &out, errstr, errstr_size);
 }
 
 static rdr_err_t chats_handle(void *opaque, rdr_msg_t *msgs, size_t cnt) {
@@ -215,8 +211,7 @@ static rdr_err_t chats_handle(void *opaque, rdr_msg_t *msgs, size_t cnt) {
                         continue;
                 r = rdr_redis_reply(redis, q++);
                 if (ch->evs.evs[i].u.chat.direction == RDR_DIR_BUYER && r &&
-                    r->type == REDIS_REPLY_STRING &&
-                    r->len < RDR_CASE_ID_MAX)
+                    r->type == REDIS_REPLY_STRING && r->len < RDR_CASE_ID_MAX)
                         snprintf(ch->case_ids[i], RDR_CASE_ID_MAX, "%s",
                                  r->str);
         }
@@ -238,8 +233,7 @@ static rdr_err_t chats_handle(void *opaque, rdr_msg_t *msgs, size_t cnt) {
                         err = feed_case(ch, &msgs[i], c, &ch->cls[i],
                                         ch->case_ids[i],
                                         rdr_redis_reply(redis, slot[i]),
-                                        msgs[i].errstr,
-                                        sizeof(msgs[i].errstr));
+                                        msgs[i].errstr, sizeof(msgs[i].errstr));
                 if ((err = rdr_msg_settle(&msgs[i], err)))
                         goto done;
         }

@@ -125,8 +125,9 @@ static int validate(const rdr_conf_prop_t *p, const char *value, char *why,
                         return -1;
                 }
                 if (v < p->min || v > p->max) {
-                        snprintf(why, why_size, "%lld is out of range %lld..%lld",
-                                 v, p->min, p->max);
+                        snprintf(why, why_size,
+                                 "%lld is out of range %lld..%lld", v, p->min,
+                                 p->max);
                         return -1;
                 }
                 return 0;
@@ -170,8 +171,8 @@ static int validate(const rdr_conf_prop_t *p, const char *value, char *why,
         return -1;
 }
 
-static int set_val(rdr_conf_t *conf, const rdr_conf_prop_t *p,
-                   const char *name, const char *value, const char *origin) {
+static int set_val(rdr_conf_t *conf, const rdr_conf_prop_t *p, const char *name,
+                   const char *value, const char *origin) {
         rdr_confval_t *cv = find_val(conf, name);
         char *nv = strdup(value), *no = strdup(origin);
         if (!nv || !no) {
@@ -182,8 +183,7 @@ static int set_val(rdr_conf_t *conf, const rdr_conf_prop_t *p,
         if (!cv) {
                 if (conf->cnt == conf->size) {
                         size_t ns = conf->size ? conf->size * 2 : 64;
-                        rdr_confval_t *n =
-                            realloc(conf->vals, ns * sizeof(*n));
+                        rdr_confval_t *n = realloc(conf->vals, ns * sizeof(*n));
                         if (!n) {
                                 free(nv);
                                 free(no);
@@ -240,8 +240,8 @@ static rdr_err_t load_map(rdr_conf_t *conf, const rdr_yaml_t *map,
                          prefix[0] ? "." : "", key);
                 passthrough = !strncmp(name, "kafka.", 6);
                 if (rdr_yaml_type(v) == RDR_YAML_MAP) {
-                        rdr_err_t err = load_map(conf, v, name, errstr,
-                                                 errstr_size);
+                        rdr_err_t err =
+                            load_map(conf, v, name, errstr, errstr_size);
                         if (err)
                                 return err;
                         continue;
@@ -272,8 +272,9 @@ static void env_name(const char *prop, char *out, size_t size) {
         size_t i, o = 0;
         o += (size_t)snprintf(out, size, "REDRESS_");
         for (i = 0; prop[i] && o + 1 < size; i++)
-                out[o++] = prop[i] == '.' ? '_'
-                                          : (char)toupper((unsigned char)prop[i]);
+                out[o++] = prop[i] == '.'
+                               ? '_'
+                               : (char)toupper((unsigned char)prop[i]);
         out[o] = '\0';
 }
 
@@ -312,13 +313,13 @@ static rdr_err_t load_env(rdr_conf_t *conf, char *errstr, size_t errstr_size) {
                 if (!p && !strcmp(var, "REDRESS_KAFKA_BOOTSTRAP")) {
                         snprintf(name, sizeof(name), "kafka.bootstrap.servers");
                 } else if (!p && !strncmp(var, "REDRESS_KAFKA_", 14)) {
-                        size_t o = (size_t)snprintf(name, sizeof(name),
-                                                    "kafka.");
+                        size_t o =
+                            (size_t)snprintf(name, sizeof(name), "kafka.");
                         for (i = 14; var[i] && o + 1 < sizeof(name); i++)
-                                name[o++] = var[i] == '_'
-                                                ? '.'
-                                                : (char)tolower(
-                                                      (unsigned char)var[i]);
+                                name[o++] =
+                                    var[i] == '_'
+                                        ? '.'
+                                        : (char)tolower((unsigned char)var[i]);
                         name[o] = '\0';
                 } else if (!p) {
                         /* Other REDRESS_* variables belong to scripts. */
@@ -415,8 +416,9 @@ static const rdr_confval_t *must_find(const rdr_conf_t *conf,
                                       const char *name) {
         const rdr_confval_t *cv = find_val(conf, name);
         if (!cv || !cv->prop) {
-                fprintf(stderr, "redress: bug: configuration key '%s' is "
-                                "not in any table\n",
+                fprintf(stderr,
+                        "redress: bug: configuration key '%s' is "
+                        "not in any table\n",
                         name);
                 abort();
         }

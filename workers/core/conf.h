@@ -19,13 +19,13 @@ typedef enum rdr_conf_type_e {
         RDR_CONF_INT,
         RDR_CONF_DURATION, /* read as milliseconds */
         RDR_CONF_BOOL,
-        RDR_CONF_ENUM      /* one of the '|'-separated names in enums */
+        RDR_CONF_ENUM /* one of the '|'-separated names in enums */
 } rdr_conf_type_t;
 
 typedef struct rdr_conf_prop_s {
         const char *name;
         rdr_conf_type_t type;
-        const char *def;   /* default, as it would be written in the file */
+        const char *def;    /* default, as it would be written in the file */
         long long min, max; /* INT and DURATION (ms) ranges */
         const char *enums;
         const char *doc;

@@ -7,28 +7,28 @@
 
 typedef enum rdr_err_e {
         RDR_OK = 0,
-        RDR_ERR_INVALID,    /* permanent: an input failed validation */
-        RDR_ERR_DECODE,     /* permanent: an input could not be decoded */
-        RDR_ERR_TOO_LARGE,  /* permanent: an input exceeds a size limit */
-        RDR_ERR_DUPLICATE,  /* none: the event was seen before, no effect */
-        RDR_ERR_NOT_FOUND,  /* none: a looked-up thing does not exist */
-        RDR_ERR_BLOCKED,    /* none: a policy rule forbids the step */
-        RDR_ERR_REDIS,      /* retriable: Redis unreachable or failed */
-        RDR_ERR_KAFKA,      /* retriable: Kafka unreachable or failed */
-        RDR_ERR_TIMEOUT,    /* retriable: an operation timed out */
-        RDR_ERR_STATE,      /* retriable: lost lease or ownership (fencing) */
-        RDR_ERR_IO,         /* retriable: file or socket I/O failed */
-        RDR_ERR_CONFIG,     /* fatal: bad configuration */
-        RDR_ERR_NOMEM,      /* fatal: out of memory */
-        RDR_ERR_INTERNAL,   /* fatal: a bug */
+        RDR_ERR_INVALID,   /* permanent: an input failed validation */
+        RDR_ERR_DECODE,    /* permanent: an input could not be decoded */
+        RDR_ERR_TOO_LARGE, /* permanent: an input exceeds a size limit */
+        RDR_ERR_DUPLICATE, /* none: the event was seen before, no effect */
+        RDR_ERR_NOT_FOUND, /* none: a looked-up thing does not exist */
+        RDR_ERR_BLOCKED,   /* none: a policy rule forbids the step */
+        RDR_ERR_REDIS,     /* retriable: Redis unreachable or failed */
+        RDR_ERR_KAFKA,     /* retriable: Kafka unreachable or failed */
+        RDR_ERR_TIMEOUT,   /* retriable: an operation timed out */
+        RDR_ERR_STATE,     /* retriable: lost lease or ownership (fencing) */
+        RDR_ERR_IO,        /* retriable: file or socket I/O failed */
+        RDR_ERR_CONFIG,    /* fatal: bad configuration */
+        RDR_ERR_NOMEM,     /* fatal: out of memory */
+        RDR_ERR_INTERNAL,  /* fatal: a bug */
         RDR_ERR__CNT
 } rdr_err_t;
 
 typedef enum rdr_errclass_e {
-        RDR_ERRCLASS_NONE = 0,   /* not an error, or an expected outcome */
-        RDR_ERRCLASS_RETRIABLE,  /* try again later with backoff */
-        RDR_ERRCLASS_PERMANENT,  /* this input will never succeed: dead-letter */
-        RDR_ERRCLASS_FATAL       /* the worker cannot go on */
+        RDR_ERRCLASS_NONE = 0,  /* not an error, or an expected outcome */
+        RDR_ERRCLASS_RETRIABLE, /* try again later with backoff */
+        RDR_ERRCLASS_PERMANENT, /* this input will never succeed: dead-letter */
+        RDR_ERRCLASS_FATAL      /* the worker cannot go on */
 } rdr_errclass_t;
 
 /** A sentence describing err (static storage). */

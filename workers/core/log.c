@@ -15,8 +15,8 @@ static char rdr_log_worker[64] = "redress";
 static char rdr_log_instance[128] = "";
 static volatile int rdr_log_min = RDR_LOG_INFO;
 
-static const char *const rdr_log_names[RDR_LOG__CNT] = {"debug", "info",
-                                                        "warn", "error"};
+static const char *const rdr_log_names[RDR_LOG__CNT] = {"debug", "info", "warn",
+                                                        "error"};
 
 void rdr_log_init(const char *worker, const char *instance,
                   rdr_loglevel_t min_level) {
@@ -118,8 +118,8 @@ void rdr_log(rdr_loglevel_t level, const char *event, const char *fmt, ...) {
         va_end(ap);
 }
 
-void rdr_log_kv(rdr_loglevel_t level, const char *event,
-                const char *const *kv, const char *fmt, ...) {
+void rdr_log_kv(rdr_loglevel_t level, const char *event, const char *const *kv,
+                const char *fmt, ...) {
         va_list ap;
         va_start(ap, fmt);
         log_emit(level, event, kv, fmt, ap);

@@ -31,8 +31,8 @@ void rdr_log(rdr_loglevel_t level, const char *event, const char *fmt, ...)
 
 /** As rdr_log with extra string fields: kv is NULL-terminated pairs
  *  {"key", "value", ..., NULL}. */
-void rdr_log_kv(rdr_loglevel_t level, const char *event,
-                const char *const *kv, const char *fmt, ...)
+void rdr_log_kv(rdr_loglevel_t level, const char *event, const char *const *kv,
+                const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 4, 5)))
 #endif

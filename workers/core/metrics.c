@@ -138,9 +138,8 @@ void rdr_metrics_destroy(rdr_metrics_t *m) {
         free(m);
 }
 
-static rdr_metric_t *define(rdr_metrics_t *m, mt_type_t type,
-                            const char *name, const char *help,
-                            const char *labels) {
+static rdr_metric_t *define(rdr_metrics_t *m, mt_type_t type, const char *name,
+                            const char *help, const char *labels) {
         rdr_metric_t *mt = calloc(1, sizeof(*mt)), **n;
         size_t len = strlen(name) + 9;
         if (!mt)

@@ -107,8 +107,8 @@ static int parse_url(rdr_redis_t *rr, const char *url) {
         colon = memchr(hostp, ':', (size_t)(slash - hostp));
         rr->port = 6379;
         if (colon) {
-                if (parse_int(colon + 1, (size_t)(slash - colon - 1), 1,
-                              65535, &rr->port))
+                if (parse_int(colon + 1, (size_t)(slash - colon - 1), 1, 65535,
+                              &rr->port))
                         return -1;
         } else {
                 colon = slash;
@@ -187,8 +187,8 @@ void rdr_redis_destroy(rdr_redis_t *rr) {
 }
 
 int rdr_redis_script_add(rdr_redis_t *rr, const char *name, const char *lua) {
-        rdr_script_t *s = realloc(rr->scripts,
-                                  (size_t)(rr->scripts_cnt + 1) * sizeof(*s));
+        rdr_script_t *s =
+            realloc(rr->scripts, (size_t)(rr->scripts_cnt + 1) * sizeof(*s));
         if (!s)
                 return -1;
         rr->scripts = s;
@@ -225,8 +225,8 @@ static void disconnect(rdr_redis_t *rr, const char *why) {
 static int load_scripts(rdr_redis_t *rr) {
         int i;
         for (i = 0; i < rr->scripts_cnt; i++) {
-                redisReply *r = redisCommand(rr->c, "SCRIPT LOAD %s",
-                                             rr->scripts[i].lua);
+                redisReply *r =
+                    redisCommand(rr->c, "SCRIPT LOAD %s", rr->scripts[i].lua);
                 if (!r) {
                         disconnect(rr, rr->c && rr->c->errstr[0]
                                            ? rr->c->errstr
@@ -291,11 +291,10 @@ rdr_err_t rdr_redis_connect(rdr_redis_t *rr) {
             simple_cmd(rr, "AUTH",
                        rr->user ? redisCommand(rr->c, "AUTH %s %s", rr->user,
                                                rr->password)
-                                : redisCommand(rr->c, "AUTH %s",
-                                               rr->password)))
+                                : redisCommand(rr->c, "AUTH %s", rr->password)))
                 return RDR_ERR_REDIS;
-        if (rr->db && simple_cmd(rr, "SELECT",
-                                 redisCommand(rr->c, "SELECT %d", rr->db)))
+        if (rr->db &&
+            simple_cmd(rr, "SELECT", redisCommand(rr->c, "SELECT %d", rr->db)))
                 return RDR_ERR_REDIS;
         if (load_scripts(rr) == -1)
                 return RDR_ERR_REDIS;
@@ -477,8 +476,8 @@ rdr_err_t rdr_redis_exec(rdr_redis_t *rr) {
         if (rr->cmds_cnt == 0)
                 return RDR_OK;
         {
-                redisReply **n = realloc(rr->replies,
-                                         rr->cmds_cnt * sizeof(*n));
+                redisReply **n =
+                    realloc(rr->replies, rr->cmds_cnt * sizeof(*n));
                 if (!n)
                         return RDR_ERR_NOMEM;
                 rr->replies = n;
@@ -531,7 +530,6 @@ redisReply *rdr_redis_command(rdr_redis_t *rr, const char *fmt, ...) {
         rr->roundtrips++;
         rr->commands++;
         if (!r)
-                disconnect(rr, rr->c->errstr[0] ? rr->c->errstr
-                                                : "I/O error");
+                disconnect(rr, rr->c->errstr[0] ? rr->c->errstr : "I/O error");
         return r;
 }

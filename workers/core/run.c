@@ -129,11 +129,10 @@ struct rdr_worker_s {
         volatile int64_t heartbeat_ms;
         volatile int running;
 
-        rdr_metric_t *m_consumed, *m_dlq, *m_dup, *m_published,
-            *m_batches, *m_retries, *m_latency, *m_batch_seconds, *m_up,
-            *m_ready, *m_kafka_errors, *m_redis_rt, *m_redis_cmds,
-            *m_redis_reconnects, *m_offsets_refused, *m_rebalances,
-            *m_cas_conflicts;
+        rdr_metric_t *m_consumed, *m_dlq, *m_dup, *m_published, *m_batches,
+            *m_retries, *m_latency, *m_batch_seconds, *m_up, *m_ready,
+            *m_kafka_errors, *m_redis_rt, *m_redis_cmds, *m_redis_reconnects,
+            *m_offsets_refused, *m_rebalances, *m_cas_conflicts;
         uint64_t last_rt, last_cmds, last_reconnects;
 };
 
@@ -249,9 +248,8 @@ static char *memdup(const void *p, size_t n) {
         return d;
 }
 
-static rdr_err_t pub_fill(rdr_pub_t *p, const char *outbox_key,
-                          const char *id, size_t id_len, const char *entry,
-                          size_t entry_len) {
+static rdr_err_t pub_fill(rdr_pub_t *p, const char *outbox_key, const char *id,
+                          size_t id_len, const char *entry, size_t entry_len) {
         p->outbox_key = strdup(outbox_key);
         p->id = memdup(id, id_len);
         p->id_len = id_len;
@@ -278,8 +276,8 @@ rdr_err_t rdr_worker_publish_entry(rdr_worker_t *w, const char *outbox_key,
 }
 
 rdr_err_t rdr_worker_apply(rdr_worker_t *w, const rdr_apply_t *a) {
-        size_t n = 10 + a->hash_fv_cnt + a->set_members_cnt +
-                   2 * a->entries_cnt;
+        size_t n =
+            10 + a->hash_fv_cnt + a->set_members_cnt + 2 * a->entries_cnt;
         const char **argv = calloc(n, sizeof(*argv));
         size_t *lens = calloc(n, sizeof(*lens));
         char ttl[32], nh[32], ns[32], ne[32];
@@ -294,8 +292,7 @@ rdr_err_t rdr_worker_apply(rdr_worker_t *w, const rdr_apply_t *a) {
         argv[k++] = a->set_key ? a->set_key : a->outbox_key;
         snprintf(ttl, sizeof(ttl), "%lld", (long long)a->ttl_ms);
         snprintf(nh, sizeof(nh), "%zu", a->hash_key ? a->hash_fv_cnt : 0);
-        snprintf(ns, sizeof(ns), "%zu",
-                 a->set_key ? a->set_members_cnt : 0);
+        snprintf(ns, sizeof(ns), "%zu", a->set_key ? a->set_members_cnt : 0);
         snprintf(ne, sizeof(ne), "%zu", a->entries_cnt);
         argv[k++] = ttl;
         argv[k++] = nh;
@@ -366,8 +363,8 @@ static rdr_err_t collect_applies(rdr_worker_t *w) {
         rdr_pub_t *st = w->staged.p;
         size_t i, j;
         for (i = 0; i < w->applies.cnt; i++) {
-                const redisReply *r = rdr_redis_reply(w->redis,
-                                                      pa[i].reply_idx);
+                const redisReply *r =
+                    rdr_redis_reply(w->redis, pa[i].reply_idx);
                 if (!r || r->type == REDIS_REPLY_ERROR ||
                     r->type != REDIS_REPLY_ARRAY || r->elements < 1) {
                         rdr_log(RDR_LOG_ERROR, "redis.script_error",
@@ -394,15 +391,13 @@ static rdr_err_t collect_applies(rdr_worker_t *w) {
                                 if (!p)
                                         return RDR_ERR_NOMEM;
                                 *p = st[pa[i].pub_first + j];
-                                memset(&st[pa[i].pub_first + j], 0,
-                                       sizeof(*p));
+                                memset(&st[pa[i].pub_first + j], 0, sizeof(*p));
                         }
                         continue;
                 }
                 /* A replay: publish what is still pending. */
                 rdr_metric_add(w->m_dup, NULL, 1);
-                if (r->elements < 2 ||
-                    r->element[1]->type != REDIS_REPLY_ARRAY)
+                if (r->elements < 2 || r->element[1]->type != REDIS_REPLY_ARRAY)
                         continue;
                 for (j = 0; j + 1 < r->element[1]->elements; j += 2) {
                         const redisReply *id = r->element[1]->element[j];
@@ -454,7 +449,7 @@ static void error_cb(rd_kafka_t *rk, int err, const char *reason,
 static void log_cb(const rd_kafka_t *rk, int level, const char *fac,
                    const char *buf) {
         (void)rk;
-        rdr_log(level <= 3 ? RDR_LOG_ERROR
+        rdr_log(level <= 3   ? RDR_LOG_ERROR
                 : level <= 4 ? RDR_LOG_WARN
                 : level <= 6 ? RDR_LOG_INFO
                              : RDR_LOG_DEBUG,
@@ -491,16 +486,14 @@ static void drop_partitions(rdr_worker_t *w,
                             const rd_kafka_topic_partition_list_t *parts);
 
 static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
-                         rd_kafka_topic_partition_list_t *parts,
-                         void *opaque) {
+                         rd_kafka_topic_partition_list_t *parts, void *opaque) {
         rdr_worker_t *w = opaque;
         rd_kafka_error_t *error = NULL;
         rd_kafka_resp_err_t ret = RD_KAFKA_RESP_ERR_NO_ERROR;
         int i;
         rdr_metric_add(w->m_rebalances,
-                       err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS
-                           ? "assign"
-                           : "revoke",
+                       err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS ? "assign"
+                                                                   : "revoke",
                        1);
         for (i = 0; i < parts->cnt; i++)
                 rdr_log(RDR_LOG_INFO,
@@ -555,8 +548,7 @@ static rdr_err_t kafka_start(rdr_worker_t *w, char *errstr,
         if (!kc)
                 return RDR_ERR_CONFIG;
         rd_kafka_conf_set_dr_msg_cb(kc, dr_msg_cb);
-        if (kc_default(w, kc, "enable.idempotence", "true", why,
-                       sizeof(why)) ||
+        if (kc_default(w, kc, "enable.idempotence", "true", why, sizeof(why)) ||
             kc_default(w, kc, "linger.ms", "5", why, sizeof(why))) {
                 snprintf(errstr, errstr_size, "kafka producer: %s", why);
                 rd_kafka_conf_destroy(kc);
@@ -716,26 +708,24 @@ static void metrics_define(rdr_worker_t *w) {
         w->m_dup = rdr_metrics_counter(
             m, "events_duplicate_total",
             "Events already applied (replays): no second effect", NULL);
-        w->m_published = rdr_metrics_counter(
-            m, "messages_published_total",
-            "Messages acknowledged by the broker", "topic");
-        w->m_batches = rdr_metrics_counter(m, "batches_total",
-                                           "Batches completed", NULL);
+        w->m_published =
+            rdr_metrics_counter(m, "messages_published_total",
+                                "Messages acknowledged by the broker", "topic");
+        w->m_batches =
+            rdr_metrics_counter(m, "batches_total", "Batches completed", NULL);
         w->m_retries = rdr_metrics_counter(
-            m, "batch_retries_total",
-            "Batches retried after a retriable error", "error");
+            m, "batch_retries_total", "Batches retried after a retriable error",
+            "error");
         w->m_latency = rdr_metrics_histogram(
             m, "event_latency_seconds",
-            "From the input's Kafka timestamp to its outputs acknowledged",
-            lat, sizeof(lat) / sizeof(lat[0]));
+            "From the input's Kafka timestamp to its outputs acknowledged", lat,
+            sizeof(lat) / sizeof(lat[0]));
         w->m_batch_seconds = rdr_metrics_histogram(
             m, "batch_seconds", "Time to apply and publish one batch", lat,
             sizeof(lat) / sizeof(lat[0]));
-        w->m_up = rdr_metrics_gauge(m, "up",
-                                    "1 if the dependency is reachable",
+        w->m_up = rdr_metrics_gauge(m, "up", "1 if the dependency is reachable",
                                     "dependency");
-        w->m_ready = rdr_metrics_gauge(m, "ready", "1 if /readyz passes",
-                                       NULL);
+        w->m_ready = rdr_metrics_gauge(m, "ready", "1 if /readyz passes", NULL);
         w->m_kafka_errors = rdr_metrics_counter(
             m, "kafka_errors_total", "Errors reported by librdkafka", "code");
         w->m_redis_rt = rdr_metrics_counter(m, "redis_roundtrips_total",
@@ -751,9 +741,8 @@ static void metrics_define(rdr_worker_t *w) {
             m, "state_conflicts_total",
             "State changed between read and write (the batch is retried)",
             NULL);
-        w->m_rebalances = rdr_metrics_counter(m, "rebalances_total",
-                                              "Consumer group rebalances",
-                                              "kind");
+        w->m_rebalances = rdr_metrics_counter(
+            m, "rebalances_total", "Consumer group rebalances", "kind");
 }
 
 static void metrics_refresh(rdr_worker_t *w) {
@@ -796,12 +785,11 @@ static rdr_err_t produce_dlq(rdr_worker_t *w, const rdr_msg_t *m) {
                             w->def->name, m->content_type);
         rd_kafka_resp_err_t err;
         err = rd_kafka_producev(
-            w->producer,
-            RD_KAFKA_V_TOPIC(rdr_conf_str(w->conf, "topics.dlq")),
+            w->producer, RD_KAFKA_V_TOPIC(rdr_conf_str(w->conf, "topics.dlq")),
             RD_KAFKA_V_KEY(m->key, m->key ? m->key_len : 0),
             RD_KAFKA_V_VALUE((void *)m->value, m->len),
-            RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-            RD_KAFKA_V_HEADERS(h), RD_KAFKA_V_END);
+            RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_HEADERS(h),
+            RD_KAFKA_V_END);
         if (err) {
                 rd_kafka_headers_destroy(h);
                 return RDR_ERR_KAFKA;
@@ -821,8 +809,8 @@ static rdr_err_t produce_entry(rdr_worker_t *w, const rdr_entry_t *e) {
             RD_KAFKA_V_END);
         if (err) {
                 rd_kafka_headers_destroy(h);
-                rdr_log(RDR_LOG_WARN, "kafka.produce_error", "%s: %s",
-                        e->topic, rd_kafka_err2str(err));
+                rdr_log(RDR_LOG_WARN, "kafka.produce_error", "%s: %s", e->topic,
+                        rd_kafka_err2str(err));
                 return RDR_ERR_KAFKA;
         }
         return RDR_OK;
@@ -830,8 +818,7 @@ static rdr_err_t produce_entry(rdr_worker_t *w, const rdr_entry_t *e) {
 
 /* Publish every entry and dead letter of the batch and wait for the
  * broker; then delete the entries from their outboxes and arm timers. */
-static rdr_err_t publish_and_ack(rdr_worker_t *w, rdr_msg_t *msgs,
-                                 size_t cnt) {
+static rdr_err_t publish_and_ack(rdr_worker_t *w, rdr_msg_t *msgs, size_t cnt) {
         rdr_pub_t *pb = w->pubs.p;
         size_t i;
         int64_t timeout;
@@ -1000,13 +987,12 @@ static void observe_batch(rdr_worker_t *w, int64_t started) {
                         snprintf(labels, sizeof(labels), "%s\x1f%s", m->topic,
                                  rdr_err2name(m->err));
                         rdr_metric_add(w->m_dlq, labels, 1);
-                        rdr_log_kv(RDR_LOG_WARN, "event.dead_lettered",
-                                   (const char *const[]){
-                                       "topic", m->topic, "error",
-                                       rdr_err2name(m->err), NULL},
-                                   "%s [%d] @%lld: %s", m->topic,
-                                   (int)m->partition, (long long)m->offset,
-                                   m->errstr);
+                        rdr_log_kv(
+                            RDR_LOG_WARN, "event.dead_lettered",
+                            (const char *const[]){"topic", m->topic, "error",
+                                                  rdr_err2name(m->err), NULL},
+                            "%s [%d] @%lld: %s", m->topic, (int)m->partition,
+                            (long long)m->offset, m->errstr);
                 }
                 if (m->timestamp_ms > 0 && now >= m->timestamp_ms)
                         rdr_metric_observe(w->m_latency,
@@ -1020,8 +1006,7 @@ static void observe_batch(rdr_worker_t *w, int64_t started) {
 
 static void pause_all(rdr_worker_t *w, int pause) {
         rd_kafka_topic_partition_list_t *parts = NULL;
-        if (!w->consumer || rd_kafka_assignment(w->consumer, &parts) ||
-            !parts)
+        if (!w->consumer || rd_kafka_assignment(w->consumer, &parts) || !parts)
                 return;
         if (pause)
                 rd_kafka_pause_partitions(w->consumer, parts);
@@ -1070,15 +1055,15 @@ static void process_with_retry(rdr_worker_t *w) {
                 if (!err || w->batch_cnt == 0)
                         break;
                 if (rdr_err_class(err) == RDR_ERRCLASS_FATAL) {
-                        rdr_log(RDR_LOG_ERROR, "batch.fatal",
-                                "%s: stopping", rdr_err2str(err));
+                        rdr_log(RDR_LOG_ERROR, "batch.fatal", "%s: stopping",
+                                rdr_err2str(err));
                         rdr_stop_signal = SIGTERM;
                         break;
                 }
                 rdr_metric_add(w->m_retries, rdr_err2name(err), 1);
                 rdr_log(RDR_LOG_WARN, "batch.retry",
-                        "%s; retrying %zu messages in %d ms",
-                        rdr_err2str(err), w->batch_cnt, backoff);
+                        "%s; retrying %zu messages in %d ms", rdr_err2str(err),
+                        w->batch_cnt, backoff);
                 metrics_refresh(w);
                 if (!paused && w->consumer) {
                         pause_all(w, 1);
@@ -1165,8 +1150,7 @@ static void run_loop(rdr_worker_t *w) {
                         if (err) {
                                 rdr_metric_add(w->m_retries, rdr_err2name(err),
                                                1);
-                                if (rdr_err_class(err) ==
-                                    RDR_ERRCLASS_FATAL) {
+                                if (rdr_err_class(err) == RDR_ERRCLASS_FATAL) {
                                         rdr_log(RDR_LOG_ERROR, "tick.fatal",
                                                 "%s: stopping",
                                                 rdr_err2str(err));
@@ -1180,8 +1164,9 @@ static void run_loop(rdr_worker_t *w) {
                         int wait = 100;
                         if (w->def->tick) {
                                 int64_t left = next_tick - rdr_mono_ms();
-                                wait = left < 0 ? 0 : left > 100 ? 100
-                                                                 : (int)left;
+                                wait = left < 0     ? 0
+                                       : left > 100 ? 100
+                                                    : (int)left;
                         }
                         poll_batch(w, wait);
                         if (w->batch_cnt > 0)
@@ -1315,9 +1300,8 @@ int rdr_run(const rdr_worker_def_t *def, int argc, char **argv) {
                         }
                 }
         }
-        rdr_log_set_level(
-            (rdr_loglevel_t)rdr_log_level_parse(rdr_conf_str(w->conf,
-                                                             "log.level")));
+        rdr_log_set_level((rdr_loglevel_t)rdr_log_level_parse(
+            rdr_conf_str(w->conf, "log.level")));
         if (rdr_conf_str(w->conf, "worker.instance")[0]) {
                 snprintf(w->instance, sizeof(w->instance), "%s",
                          rdr_conf_str(w->conf, "worker.instance"));
@@ -1332,32 +1316,32 @@ int rdr_run(const rdr_worker_def_t *def, int argc, char **argv) {
                      (rdr_loglevel_t)rdr_log_level_parse(
                          rdr_conf_str(w->conf, "log.level")));
         srand((unsigned)(getpid() ^ (unsigned)rdr_wall_ms()));
-        w->protobuf = !strcmp(rdr_conf_str(w->conf, "output.format"),
-                              "protobuf");
+        w->protobuf =
+            !strcmp(rdr_conf_str(w->conf, "output.format"), "protobuf");
         w->batch_max = (size_t)rdr_conf_int(w->conf, "consumer.batch_max");
         w->batch_wait_ms = rdr_conf_int(w->conf, "consumer.batch_wait");
         w->rkmsgs = calloc(w->batch_max, sizeof(*w->rkmsgs));
         w->msgs = calloc(w->batch_max, sizeof(*w->msgs));
         w->metrics = rdr_metrics_new(def->name, w->instance);
-        w->redis = rdr_redis_new(
-            rdr_conf_str(w->conf, "redis.url"),
-            (int)rdr_conf_int(w->conf, "redis.connect_timeout"),
-            (int)rdr_conf_int(w->conf, "redis.command_timeout"),
-            (int)rdr_conf_int(w->conf, "redis.backoff_max"), errstr,
-            sizeof(errstr));
+        w->redis =
+            rdr_redis_new(rdr_conf_str(w->conf, "redis.url"),
+                          (int)rdr_conf_int(w->conf, "redis.connect_timeout"),
+                          (int)rdr_conf_int(w->conf, "redis.command_timeout"),
+                          (int)rdr_conf_int(w->conf, "redis.backoff_max"),
+                          errstr, sizeof(errstr));
         if (!w->rkmsgs || !w->msgs || !w->metrics || !w->redis) {
                 rdr_log(RDR_LOG_ERROR, "config.invalid", "redis.url: %s",
                         w->redis ? "out of memory" : errstr);
                 rc = 78;
                 goto done;
         }
-        w->apply_script = rdr_redis_script_add(w->redis, "apply",
-                                               rdr_apply_lua);
-        w->clock = rdr_clock_new(
-            !strcmp(rdr_conf_str(w->conf, "clock.source"), "test")
-                ? RDR_CLOCK_TEST
-                : RDR_CLOCK_SYSTEM,
-            w->redis);
+        w->apply_script =
+            rdr_redis_script_add(w->redis, "apply", rdr_apply_lua);
+        w->clock =
+            rdr_clock_new(!strcmp(rdr_conf_str(w->conf, "clock.source"), "test")
+                              ? RDR_CLOCK_TEST
+                              : RDR_CLOCK_SYSTEM,
+                          w->redis);
         metrics_define(w);
 
         /* The worker's own configuration and state. */
@@ -1373,8 +1357,8 @@ int rdr_run(const rdr_worker_def_t *def, int argc, char **argv) {
                 goto done;
         }
         if (check_only) {
-                rdr_log(RDR_LOG_INFO, "config.ok",
-                        "configuration %s is valid", rdr_conf_path(w->conf));
+                rdr_log(RDR_LOG_INFO, "config.ok", "configuration %s is valid",
+                        rdr_conf_path(w->conf));
                 goto done;
         }
 
@@ -1397,10 +1381,8 @@ int rdr_run(const rdr_worker_def_t *def, int argc, char **argv) {
                 char port[16];
                 snprintf(port, sizeof(port), "%d", rdr_http_port(w->http));
                 rdr_log_kv(RDR_LOG_INFO, "worker.started",
-                           (const char *const[]){"metrics_port", port,
-                                                 "config",
-                                                 rdr_conf_path(w->conf),
-                                                 NULL},
+                           (const char *const[]){"metrics_port", port, "config",
+                                                 rdr_conf_path(w->conf), NULL},
                            "redress-%s serving /metrics, /healthz and /readyz "
                            "on port %s",
                            def->name, port);

@@ -92,7 +92,7 @@ typedef struct rdr_apply_s {
         const char *dedupe_key;
         const char *outbox_key;
         int64_t ttl_ms;
-        const char *hash_key;       /* may be NULL */
+        const char *hash_key; /* may be NULL */
         /* Compare-and-set: if cas_field is not NULL, the effects apply only
          * if hash_key's cas_field still holds cas_expected ("" = absent);
          * otherwise the batch is retried (RDR_ERR_STATE) and the handler

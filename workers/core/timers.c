@@ -54,10 +54,9 @@ rdr_timers_t *rdr_timers_new(rdr_redis_t *redis, int shards) {
                 return NULL;
         t->redis = redis;
         t->shards = shards;
-        t->claim_script = rdr_redis_script_add(redis, "timer_claim",
-                                               claim_lua);
-        t->complete_script = rdr_redis_script_add(redis, "timer_complete",
-                                                  complete_lua);
+        t->claim_script = rdr_redis_script_add(redis, "timer_claim", claim_lua);
+        t->complete_script =
+            rdr_redis_script_add(redis, "timer_complete", complete_lua);
         if (t->claim_script < 0 || t->complete_script < 0) {
                 free(t);
                 return NULL;
@@ -169,8 +168,8 @@ rdr_err_t rdr_timers_claim(rdr_timers_t *t, int64_t now_ms, int64_t lease_ms,
                         tm->member[list->element[i]->len] = '\0';
                         tm->member_len = list->element[i]->len;
                         tm->gen = list->element[i + 1]->integer;
-                        tm->due_ms = strtoll(list->element[i + 2]->str, NULL,
-                                             10);
+                        tm->due_ms =
+                            strtoll(list->element[i + 2]->str, NULL, 10);
                         tm->shard = s;
                         n++;
                 }

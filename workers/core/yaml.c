@@ -68,14 +68,14 @@ static int node_push(rdr_yaml_t *parent, char *key, int key_line,
                         return -1;
                 parent->items = items;
                 if (parent->type == RDR_YAML_MAP) {
-                        char **keys = realloc(parent->keys,
-                                              nsize * sizeof(*keys));
+                        char **keys =
+                            realloc(parent->keys, nsize * sizeof(*keys));
                         int *lines;
                         if (!keys)
                                 return -1;
                         parent->keys = keys;
-                        lines = realloc(parent->key_lines,
-                                        nsize * sizeof(*lines));
+                        lines =
+                            realloc(parent->key_lines, nsize * sizeof(*lines));
                         if (!lines)
                                 return -1;
                         parent->key_lines = lines;
@@ -101,8 +101,7 @@ typedef struct parse_state_s {
 static rdr_yaml_t *parse_node(parse_state_t *ps, yaml_event_t *ev, int depth);
 
 static void parse_fail(parse_state_t *ps, int line, const char *msg) {
-        snprintf(ps->errstr, ps->errstr_size, "%s:%d: %s", ps->file, line,
-                 msg);
+        snprintf(ps->errstr, ps->errstr_size, "%s:%d: %s", ps->file, line, msg);
 }
 
 static int next_event(parse_state_t *ps, yaml_event_t *ev) {
@@ -355,9 +354,8 @@ rdr_yaml_t *rdr_yaml_get(const rdr_yaml_t *map, const char *key) {
         return NULL;
 }
 
-rdr_err_t rdr_yaml_error(const rdr_yaml_t *node, const char *what,
-                         char *errstr, size_t errstr_size, const char *fmt,
-                         ...) {
+rdr_err_t rdr_yaml_error(const rdr_yaml_t *node, const char *what, char *errstr,
+                         size_t errstr_size, const char *fmt, ...) {
         char msg[512];
         va_list ap;
         va_start(ap, fmt);
@@ -398,8 +396,8 @@ rdr_err_t rdr_yaml_as_int(const rdr_yaml_t *node, const char *what,
                                       node->scalar);
         if (v < min || v > max)
                 return rdr_yaml_error(node, what, errstr, errstr_size,
-                                      "%lld is out of range %lld..%lld", v,
-                                      min, max);
+                                      "%lld is out of range %lld..%lld", v, min,
+                                      max);
         *out = v;
         return RDR_OK;
 }
@@ -420,8 +418,7 @@ rdr_err_t rdr_yaml_as_double(const rdr_yaml_t *node, const char *what,
                                       node->scalar);
         if (v < min || v > max)
                 return rdr_yaml_error(node, what, errstr, errstr_size,
-                                      "%g is out of range %g..%g", v, min,
-                                      max);
+                                      "%g is out of range %g..%g", v, min, max);
         *out = v;
         return RDR_OK;
 }

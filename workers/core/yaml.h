@@ -16,7 +16,8 @@ typedef enum rdr_yaml_type_e {
 typedef struct rdr_yaml_s rdr_yaml_t;
 
 /** Parse a file. Returns the root node (free it with rdr_yaml_destroy()) or
- *  NULL with "file:line: reason" in errstr. An empty file yields an empty map. */
+ *  NULL with "file:line: reason" in errstr. An empty file yields an empty map.
+ */
 rdr_yaml_t *rdr_yaml_load_file(const char *path, char *errstr,
                                size_t errstr_size);
 /** Parse a buffer; name is used in positions (e.g. "<string>"). */
@@ -65,8 +66,8 @@ rdr_err_t rdr_yaml_as_str(const rdr_yaml_t *node, const char *what,
                           size_t errstr_size);
 /** Write "file:line: key 'what': reason" for node into errstr; returns
  *  RDR_ERR_CONFIG, for callers' own checks. */
-rdr_err_t rdr_yaml_error(const rdr_yaml_t *node, const char *what,
-                         char *errstr, size_t errstr_size, const char *fmt, ...)
+rdr_err_t rdr_yaml_error(const rdr_yaml_t *node, const char *what, char *errstr,
+                         size_t errstr_size, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 5, 6)))
 #endif

@@ -44,16 +44,15 @@ rdr_casework_t *rdr_casework_new(rdr_worker_t *w, char *errstr,
                 goto nomem;
         cw->w = w;
         snprintf(path, sizeof(path), "%s/playbook.yaml", dir);
-        if (!(cw->playbook = rdr_playbook_load_file(path, errstr,
-                                                    errstr_size)))
+        if (!(cw->playbook = rdr_playbook_load_file(path, errstr, errstr_size)))
                 goto err;
         snprintf(path, sizeof(path), "%s/platforms", dir);
-        if (!(cw->policies = rdr_policy_set_load_dir(path, errstr,
-                                                     errstr_size)))
+        if (!(cw->policies =
+                  rdr_policy_set_load_dir(path, errstr, errstr_size)))
                 goto err;
         snprintf(path, sizeof(path), "%s/templates", dir);
-        if (!(cw->templates = rdr_template_set_load_dir(path, "en", errstr,
-                                                        errstr_size)))
+        if (!(cw->templates =
+                  rdr_template_set_load_dir(path, "en", errstr, errstr_size)))
                 goto err;
         cw->conf.playbook = cw->playbook;
         cw->conf.policies = cw->policies;
@@ -73,9 +72,9 @@ rdr_casework_t *rdr_casework_new(rdr_worker_t *w, char *errstr,
             rdr_worker_metrics(w), "policy_blocked_total",
             "Steps a platform rule forbade (not published, kept on the case)",
             "rule");
-        cw->m_actions = rdr_metrics_counter(rdr_worker_metrics(w),
-                                            "actions_total",
-                                            "Actions decided, by kind", "kind");
+        cw->m_actions =
+            rdr_metrics_counter(rdr_worker_metrics(w), "actions_total",
+                                "Actions decided, by kind", "kind");
         cw->m_transitions = rdr_metrics_counter(
             rdr_worker_metrics(w), "case_inputs_total",
             "Inputs applied to cases, by outcome", "status");
@@ -227,8 +226,7 @@ static void entries_free(entries_t *e, size_t keep_from) {
 
 /* The redress.cases message of a transition. */
 static rdr_err_t case_event_entry(rdr_casework_t *cw, const rdr_case_t *c,
-                                  const rdr_cadence_out_t *out,
-                                  entries_t *e) {
+                                  const rdr_cadence_out_t *out, entries_t *e) {
         rdr_case_msg_t cm;
         char key[600], ver[24];
         const char *parts[] = {c->case_id, "event", ver, NULL};
@@ -257,9 +255,8 @@ static rdr_err_t case_event_entry(rdr_casework_t *cw, const rdr_case_t *c,
         cm.occurred_at_ms = rdr_worker_now_ms(cw->w);
         snprintf(key, sizeof(key), "%s/%s", c->store_id, c->order_id);
         e->ids[e->cnt] = id;
-        if (rdr_emit_case(&cm, rdr_worker_protobuf(cw->w), cw->topic_cases,
-                          key, &cw->scratch, &e->entries[e->cnt],
-                          &e->lens[e->cnt]))
+        if (rdr_emit_case(&cm, rdr_worker_protobuf(cw->w), cw->topic_cases, key,
+                          &cw->scratch, &e->entries[e->cnt], &e->lens[e->cnt]))
                 return RDR_ERR_INVALID;
         e->cnt++;
         return RDR_OK;
@@ -274,9 +271,9 @@ static rdr_err_t action_entry(rdr_casework_t *cw, const rdr_case_t *c,
         snprintf(key, sizeof(key), "%s/%s", c->store_id, c->order_id);
         snprintf(e->idbuf[e->cnt], sizeof(e->idbuf[0]), "%s", a->action_id);
         e->ids[e->cnt] = e->idbuf[e->cnt];
-        if (rdr_emit_action(&am, rdr_worker_protobuf(cw->w),
-                            cw->topic_actions, key, &cw->scratch,
-                            &e->entries[e->cnt], &e->lens[e->cnt]))
+        if (rdr_emit_action(&am, rdr_worker_protobuf(cw->w), cw->topic_actions,
+                            key, &cw->scratch, &e->entries[e->cnt],
+                            &e->lens[e->cnt]))
                 return RDR_ERR_INVALID;
         e->cnt++;
         rdr_metric_add(cw->m_actions, rdr_action_kind_names[a->kind], 1);
@@ -299,9 +296,8 @@ static rdr_err_t timer_entry(rdr_casework_t *cw, const rdr_cadence_timer_t *t,
 }
 
 rdr_err_t rdr_casework_apply(rdr_casework_t *cw, rdr_case_t *c,
-                             const char *case_id,
-                             const rdr_cadence_input_t *in, const char *topic,
-                             const char *event_id,
+                             const char *case_id, const rdr_cadence_input_t *in,
+                             const char *topic, const char *event_id,
                              rdr_case_msg_t *classified,
                              const rdr_cadence_out_t **out, char *errstr,
                              size_t errstr_size) {
@@ -339,9 +335,8 @@ rdr_err_t rdr_casework_apply(rdr_casework_t *cw, rdr_case_t *c,
         if (classified) {
                 char key[600];
                 const rdr_case_t *nx = applied ? &cw->next : c;
-                classified->state = nx->version
-                                        ? rdr_case_state_names[nx->state]
-                                        : "closed";
+                classified->state =
+                    nx->version ? rdr_case_state_names[nx->state] : "closed";
                 snprintf(key, sizeof(key), "%s/%s", classified->store_id,
                          classified->order_id);
                 snprintf(e.idbuf[0], sizeof(e.idbuf[0]), "%s",
@@ -361,8 +356,8 @@ rdr_err_t rdr_casework_apply(rdr_casework_t *cw, rdr_case_t *c,
                     (err = case_event_entry(cw, nx, &cw->out, &e)))
                         goto encode_err;
                 for (i = 0; i < cw->out.actions_cnt; i++)
-                        if ((err = action_entry(cw, nx, &cw->out.actions[i],
-                                                &e)))
+                        if ((err =
+                                 action_entry(cw, nx, &cw->out.actions[i], &e)))
                                 goto encode_err;
                 for (i = 0; i < cw->out.timers_cnt; i++)
                         if ((err = timer_entry(cw, &cw->out.timers[i], &e)))
@@ -373,8 +368,7 @@ rdr_err_t rdr_casework_apply(rdr_casework_t *cw, rdr_case_t *c,
                 f.size = 2 * rdr_case_field_count(nx) + 2;
                 f.fv = calloc(f.size, sizeof(*f.fv));
                 f.owned = calloc(f.size, sizeof(*f.owned));
-                if (!f.fv || !f.owned ||
-                    rdr_case_to_fields(nx, field_cb, &f)) {
+                if (!f.fv || !f.owned || rdr_case_to_fields(nx, field_cb, &f)) {
                         err = RDR_ERR_NOMEM;
                         goto done;
                 }

@@ -42,15 +42,14 @@ rdr_err_t rdr_casework_get(rdr_casework_t *cw, const char *case_id,
 
 /** Apply input in to case c; if classified is not NULL, its state is set
  *  to the case's state after the input ("closed" when there is no case)
- *  and it is published first, atomically with the transition. (from rdr_casework_get(); updated in place on
- *  success) and queue the effects, deduplicated on (topic, event_id).
- *  *out (owned by cw, valid until the next call) tells what happened.
- *  Returns RDR_OK, a permanent error to dead-letter the event (errstr), or
- *  RDR_ERR_NOMEM. */
+ *  and it is published first, atomically with the transition. (from
+ * rdr_casework_get(); updated in place on success) and queue the effects,
+ * deduplicated on (topic, event_id). *out (owned by cw, valid until the next
+ * call) tells what happened. Returns RDR_OK, a permanent error to dead-letter
+ * the event (errstr), or RDR_ERR_NOMEM. */
 rdr_err_t rdr_casework_apply(rdr_casework_t *cw, rdr_case_t *c,
-                             const char *case_id,
-                             const rdr_cadence_input_t *in, const char *topic,
-                             const char *event_id,
+                             const char *case_id, const rdr_cadence_input_t *in,
+                             const char *topic, const char *event_id,
                              rdr_case_msg_t *classified,
                              const rdr_cadence_out_t **out, char *errstr,
                              size_t errstr_size);

@@ -43,9 +43,11 @@ static int detect(const rdr_classifier_t *clf, const rdr_clf_text_t *t,
         for (i = 0; i < t->occ_cnt; i++) {
                 const rdr_clf_node_t *nd = &clf->nodes[t->occ[i].node];
                 for (j = 0; j < nd->ent_cnt; j++) {
-                        const rdr_clf_entry_t *e = &clf->entries[nd->ent_off + j];
+                        const rdr_clf_entry_t *e =
+                            &clf->entries[nd->ent_off + j];
                         if (e->lang == RDR_CLF_LANG_ANY ||
-                            (!t->occ[i].bound && !(e->flags & RDR_CLF_F_PREFIX)))
+                            (!t->occ[i].bound &&
+                             !(e->flags & RDR_CLF_F_PREFIX)))
                                 continue;
                         if (e->kind == RDR_CLF_K_DETECT)
                                 ev[e->lang] += e->weight;
@@ -81,8 +83,8 @@ static int detect(const rdr_classifier_t *clf, const rdr_clf_text_t *t,
 }
 
 static void lang_name(const rdr_classifier_t *clf, int lang, char out[8]) {
-        const char *s = lang >= 0 ? clf->langs[lang].name
-                                  : clf->conf.fallback_lang;
+        const char *s =
+            lang >= 0 ? clf->langs[lang].name : clf->conf.fallback_lang;
         size_t n = strlen(s);
         if (n > 7)
                 n = 7;
@@ -121,17 +123,36 @@ static int given_or_detect(const rdr_classifier_t *clf, const char *language,
 
 /* Phrases compete for text (longest wins) only with phrases of the same
  * channel: "thank you" as praise does not hide "thank" as thanks. */
-enum { CH_POLARITY, CH_INTENT, CH_EXTORTION, CH_DEMAND, CH_REVIEW_REF,
-       CH_CONDITION, CH_NITPICK, CH_INSULT, CH_PRIVATE, CH_PHONE_CUE, CH__CNT };
+enum {
+        CH_POLARITY,
+        CH_INTENT,
+        CH_EXTORTION,
+        CH_DEMAND,
+        CH_REVIEW_REF,
+        CH_CONDITION,
+        CH_NITPICK,
+        CH_INSULT,
+        CH_PRIVATE,
+        CH_PHONE_CUE,
+        CH__CNT
+};
 static const unsigned char kind_channel[RDR_CLF_K__CNT] = {
-    [RDR_CLF_K_DETECT] = CH_POLARITY,    [RDR_CLF_K_NEGATOR] = CH_POLARITY,
-    [RDR_CLF_K_BREAK] = CH_POLARITY,     [RDR_CLF_K_IGNORE] = CH_POLARITY,
-    [RDR_CLF_K_INTENSIFIER] = CH_POLARITY, [RDR_CLF_K_SENTIMENT] = CH_POLARITY,
-    [RDR_CLF_K_REASON] = CH_POLARITY,    [RDR_CLF_K_EXTORTION] = CH_EXTORTION,
-    [RDR_CLF_K_DEMAND] = CH_DEMAND,      [RDR_CLF_K_REVIEW_REF] = CH_REVIEW_REF,
-    [RDR_CLF_K_CONDITION] = CH_CONDITION, [RDR_CLF_K_NITPICK] = CH_NITPICK,
-    [RDR_CLF_K_INSULT] = CH_INSULT,      [RDR_CLF_K_PRIVATE] = CH_PRIVATE,
-    [RDR_CLF_K_PHONE_CUE] = CH_PHONE_CUE, [RDR_CLF_K_INTENT] = CH_INTENT,
+    [RDR_CLF_K_DETECT] = CH_POLARITY,
+    [RDR_CLF_K_NEGATOR] = CH_POLARITY,
+    [RDR_CLF_K_BREAK] = CH_POLARITY,
+    [RDR_CLF_K_IGNORE] = CH_POLARITY,
+    [RDR_CLF_K_INTENSIFIER] = CH_POLARITY,
+    [RDR_CLF_K_SENTIMENT] = CH_POLARITY,
+    [RDR_CLF_K_REASON] = CH_POLARITY,
+    [RDR_CLF_K_EXTORTION] = CH_EXTORTION,
+    [RDR_CLF_K_DEMAND] = CH_DEMAND,
+    [RDR_CLF_K_REVIEW_REF] = CH_REVIEW_REF,
+    [RDR_CLF_K_CONDITION] = CH_CONDITION,
+    [RDR_CLF_K_NITPICK] = CH_NITPICK,
+    [RDR_CLF_K_INSULT] = CH_INSULT,
+    [RDR_CLF_K_PRIVATE] = CH_PRIVATE,
+    [RDR_CLF_K_PHONE_CUE] = CH_PHONE_CUE,
+    [RDR_CLF_K_INTENT] = CH_INTENT,
 };
 
 /* The complaints of one clause (between breaks): a clause whose own
@@ -190,7 +211,8 @@ static void score_pass(const rdr_classifier_t *clf, const rdr_clf_text_t *t,
 
                 /* In which channels does the phrase count here? */
                 for (j = 0; j < nd->ent_cnt; j++) {
-                        const rdr_clf_entry_t *e = &clf->entries[nd->ent_off + j];
+                        const rdr_clf_entry_t *e =
+                            &clf->entries[nd->ent_off + j];
                         if (e->kind == RDR_CLF_K_DETECT)
                                 continue;
                         if (e->lang != RDR_CLF_LANG_ANY &&
@@ -225,7 +247,8 @@ static void score_pass(const rdr_classifier_t *clf, const rdr_clf_text_t *t,
                 negated = o->unit < neg_until;
 
                 for (j = 0; j < nd->ent_cnt; j++) {
-                        const rdr_clf_entry_t *e = &clf->entries[nd->ent_off + j];
+                        const rdr_clf_entry_t *e =
+                            &clf->entries[nd->ent_off + j];
                         double w = e->weight;
                         if (e->kind == RDR_CLF_K_DETECT ||
                             (e->lang != RDR_CLF_LANG_ANY &&
@@ -239,8 +262,8 @@ static void score_pass(const rdr_classifier_t *clf, const rdr_clf_text_t *t,
                         case RDR_CLF_K_NEGATOR: {
                                 long long scope = 3;
                                 if (e->lang != RDR_CLF_LANG_ANY)
-                                        scope = clf->langs[e->lang]
-                                                    .negation_scope;
+                                        scope =
+                                            clf->langs[e->lang].negation_scope;
                                 if (!negated)
                                         neg_until = end + (uint32_t)scope;
                                 else
@@ -348,7 +371,8 @@ static int profile_professional(const rdr_clf_conf_t *conf,
         int low, many;
         if (!p)
                 return 0;
-        low = (p->has_account_level && p->account_level <= conf->prof_max_level) ||
+        low = (p->has_account_level &&
+               p->account_level <= conf->prof_max_level) ||
               (p->has_account_age_days &&
                p->account_age_days <= conf->prof_max_age_days);
         many = p->has_negative_reviews_total &&
@@ -399,14 +423,15 @@ void rdr_classify_review(const rdr_classifier_t *clf,
 
         /* reasons, strongest first */
         for (i = 0; i < RDR_REASON__CNT; i++) {
-                if (i == RDR_REASON_NONE || sc.reason[i] < conf->reason_min_score)
+                if (i == RDR_REASON_NONE ||
+                    sc.reason[i] < conf->reason_min_score)
                         continue;
                 out->reasons[out->reasons_cnt++] = (rdr_reason_t)i;
         }
         for (i = 1; i < out->reasons_cnt; i++) {
                 rdr_reason_t r = out->reasons[i];
                 for (j = i; j > 0 && cmp_reason(&sc, (int)r,
-                                                 (int)out->reasons[j - 1]) < 0;
+                                                (int)out->reasons[j - 1]) < 0;
                      j--)
                         out->reasons[j] = out->reasons[j - 1];
                 out->reasons[j] = r;
@@ -419,8 +444,8 @@ void rdr_classify_review(const rdr_classifier_t *clf,
         }
         if (out->reasons_cnt) {
                 double top = sc.reason[out->reasons[0]];
-                double next = out->reasons_cnt > 1 ? sc.reason[out->reasons[1]]
-                                                   : 0;
+                double next =
+                    out->reasons_cnt > 1 ? sc.reason[out->reasons[1]] : 0;
                 out->reason = out->reasons[0];
                 conf_r = 0.5 + 0.5 * (top - next) / (top + next + 0.5);
         } else if (out->sentiment == RDR_SENT_NEGATIVE) {
@@ -460,8 +485,8 @@ void rdr_classify_review(const rdr_classifier_t *clf,
                               conf->abuse_phone_weight * (double)t.phones +
                               conf->abuse_email_weight * (double)t.emails;
                 if (sc.phone_cue > 0)
-                        priv += conf->abuse_phone_weight *
-                                (double)t.phones_plain;
+                        priv +=
+                            conf->abuse_phone_weight * (double)t.phones_plain;
                 cand[RDR_MAL_ABUSIVE] = sc.insult >= conf->abuse_min_insult ||
                                         priv >= conf->abuse_min_private;
         }

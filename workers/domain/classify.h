@@ -44,15 +44,16 @@ typedef struct rdr_clf_profile_s {
 /* Buyer tags shared across the fleet (any store's finding is known to all). */
 #define RDR_TAG_PROFESSIONAL 0x1u
 #define RDR_TAG_EXTORTION 0x2u
-#define RDR_TAG_COMPETITOR 0x4u /* the buyer is a peer store known to the fleet */
+#define RDR_TAG_COMPETITOR                                                     \
+        0x4u /* the buyer is a peer store known to the fleet */
 
 typedef struct rdr_review_input_s {
         const char *text; /* UTF-8, need not be NUL-terminated; may be NULL */
         size_t text_len;
-        int rating;                 /* 1..5, 0 unknown */
-        const char *language;       /* NULL: detect */
+        int rating;                       /* 1..5, 0 unknown */
+        const char *language;             /* NULL: detect */
         const rdr_clf_profile_t *profile; /* NULL if none */
-        unsigned buyer_tags;        /* RDR_TAG_* */
+        unsigned buyer_tags;              /* RDR_TAG_* */
         const rdr_intent_t *chat_intents; /* intents of the order's earlier
                                            * buyer chat messages */
         size_t chat_intents_cnt;

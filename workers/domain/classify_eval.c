@@ -11,11 +11,10 @@ enum { L_EN, L_ES, L_ZH, L_ALL, L__CNT };
 #define MAXC 11
 #define LANG_CLASSES 4 /* en, es, zh, other */
 
-static const char *const lang_names[LANG_CLASSES] = {"en", "es", "zh",
-                                                     "other"};
-static const char *const field_names[F__CNT] = {
-    "sentiment", "reason", "malicious", "language", "chat intent",
-    "chat language"};
+static const char *const lang_names[LANG_CLASSES] = {"en", "es", "zh", "other"};
+static const char *const field_names[F__CNT] = {"sentiment",   "reason",
+                                                "malicious",   "language",
+                                                "chat intent", "chat language"};
 
 struct rdr_clf_eval_s {
         unsigned cm[F__CNT][L__CNT][MAXC][MAXC];
@@ -27,21 +26,31 @@ struct rdr_clf_eval_s {
 
 static int field_classes(int f) {
         switch (f) {
-        case F_SENT: return RDR_SENT__CNT;
-        case F_REASON: return RDR_REASON__CNT;
-        case F_MAL: return RDR_MAL__CNT;
-        case F_INTENT: return RDR_INTENT__CNT;
-        default: return LANG_CLASSES;
+        case F_SENT:
+                return RDR_SENT__CNT;
+        case F_REASON:
+                return RDR_REASON__CNT;
+        case F_MAL:
+                return RDR_MAL__CNT;
+        case F_INTENT:
+                return RDR_INTENT__CNT;
+        default:
+                return LANG_CLASSES;
         }
 }
 
 static const char *class_name(int f, int c) {
         switch (f) {
-        case F_SENT: return rdr_sentiment_names[c];
-        case F_REASON: return rdr_reason_names[c];
-        case F_MAL: return rdr_malicious_names[c];
-        case F_INTENT: return rdr_intent_names[c];
-        default: return lang_names[c];
+        case F_SENT:
+                return rdr_sentiment_names[c];
+        case F_REASON:
+                return rdr_reason_names[c];
+        case F_MAL:
+                return rdr_malicious_names[c];
+        case F_INTENT:
+                return rdr_intent_names[c];
+        default:
+                return lang_names[c];
         }
 }
 
@@ -185,7 +194,8 @@ static int review_line(rdr_clf_eval_t *ev, const rdr_classifier_t *clf,
         for (i = 0; v && i < json_array_size(v); i++) {
                 const char *s = json_string_value(json_array_get(v, i));
                 if (!s) {
-                        snprintf(why, why_size, "'buyer_tags' item not a string");
+                        snprintf(why, why_size,
+                                 "'buyer_tags' item not a string");
                         return -1;
                 }
                 if (!strcmp(s, "professional"))
@@ -231,7 +241,8 @@ static int review_line(rdr_clf_eval_t *ev, const rdr_classifier_t *clf,
                 return -1;
         v = json_object_get(label, "reasons");
         if (!json_is_array(v)) {
-                snprintf(why, why_size, "'label.reasons' missing or not a list");
+                snprintf(why, why_size,
+                         "'label.reasons' missing or not a list");
                 return -1;
         }
         for (i = 0; i < json_array_size(v); i++) {
@@ -273,9 +284,9 @@ static int review_line(rdr_clf_eval_t *ev, const rdr_classifier_t *clf,
                         ev->set_fn[L_ALL]++;
                 }
         }
-        if (ev->trace && (sent != (int)out.sentiment ||
-                          reason != (int)out.reason ||
-                          mal != (int)out.malicious || plang != lang)) {
+        if (ev->trace &&
+            (sent != (int)out.sentiment || reason != (int)out.reason ||
+             mal != (int)out.malicious || plang != lang)) {
                 json_t *id = json_object_get(obj, "id");
                 fprintf(ev->trace,
                         "%s\t%s\tr%d\tsent %s/%s\treason %s/%s\tmal %s/%s\t"
@@ -358,9 +369,10 @@ static rdr_err_t eval_file(rdr_clf_eval_t *ev, const rdr_classifier_t *clf,
                         continue;
                 obj = json_loadb(line, (size_t)n, 0, &jerr);
                 if (!obj || !json_is_object(obj)) {
-                        snprintf(errstr, errstr_size, "%s:%zu: not a JSON "
-                                 "object: %s", path, lineno,
-                                 obj ? "" : jerr.text);
+                        snprintf(errstr, errstr_size,
+                                 "%s:%zu: not a JSON "
+                                 "object: %s",
+                                 path, lineno, obj ? "" : jerr.text);
                         json_decref(obj);
                         err = RDR_ERR_INVALID;
                         break;
@@ -482,12 +494,12 @@ static void print_cm(const rdr_clf_eval_t *ev, int f, int l, FILE *fp) {
 static const char *const slot_names[L__CNT] = {"en", "es", "zh", "all"};
 
 void rdr_clf_eval_print(const rdr_clf_eval_t *ev, FILE *fp) {
-        static const int mal_classes[3] = {RDR_MAL_EXTORTION,
-                                           RDR_MAL_PROFESSIONAL,
-                                           RDR_MAL_ABUSIVE};
+        static const int mal_classes[3] = {
+            RDR_MAL_EXTORTION, RDR_MAL_PROFESSIONAL, RDR_MAL_ABUSIVE};
         int f, l, i;
-        fprintf(fp, "items: reviews %zu (en %zu, es %zu, zh %zu), chats %zu "
-                    "(en %zu, es %zu, zh %zu)\n\n",
+        fprintf(fp,
+                "items: reviews %zu (en %zu, es %zu, zh %zu), chats %zu "
+                "(en %zu, es %zu, zh %zu)\n\n",
                 ev->reviews[L_ALL], ev->reviews[L_EN], ev->reviews[L_ES],
                 ev->reviews[L_ZH], ev->chats[L_ALL], ev->chats[L_EN],
                 ev->chats[L_ES], ev->chats[L_ZH]);
@@ -524,8 +536,9 @@ void rdr_clf_eval_print(const rdr_clf_eval_t *ev, FILE *fp) {
                         double p, r, f1;
                         unsigned sup;
                         prf(ev, F_MAL, l, mal_classes[i], &p, &r, &f1, &sup);
-                        fprintf(fp, "  %-13s %-4s P %6.3f  R %6.3f  F1 %6.3f  "
-                                    "n %u\n",
+                        fprintf(fp,
+                                "  %-13s %-4s P %6.3f  R %6.3f  F1 %6.3f  "
+                                "n %u\n",
                                 rdr_malicious_names[mal_classes[i]],
                                 slot_names[l], p, r, f1, sup);
                         if (l == L_ZH)
@@ -544,8 +557,9 @@ void rdr_clf_eval_print(const rdr_clf_eval_t *ev, FILE *fp) {
         for (f = 0; f < F__CNT; f++) {
                 for (l = L_ALL; l >= 0; l = l == L_ALL ? 0 : l + 1) {
                         if (cm_total(ev, f, l)) {
-                                fprintf(fp, "\nconfusion %s (%s), rows = "
-                                            "label\n",
+                                fprintf(fp,
+                                        "\nconfusion %s (%s), rows = "
+                                        "label\n",
                                         field_names[f], slot_names[l]);
                                 print_cm(ev, f, l, fp);
                         }
@@ -610,7 +624,8 @@ int rdr_clf_eval_print_targets(const rdr_clf_eval_t *ev, FILE *fp) {
         fprintf(fp, "\ntargets\n");
         for (i = 0; i < n; i++) {
                 if (t[i].value < 0) {
-                        fprintf(fp, "  %-28s   (not measured)   >= %.2f  SKIP\n",
+                        fprintf(fp,
+                                "  %-28s   (not measured)   >= %.2f  SKIP\n",
                                 t[i].name, t[i].min);
                         continue;
                 }

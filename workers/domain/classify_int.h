@@ -18,26 +18,27 @@
 
 /* What a phrase tells. */
 typedef enum rdr_clf_kind_e {
-        RDR_CLF_K_DETECT,    /* a function word of its language */
-        RDR_CLF_K_NEGATOR,   /* negates what follows within the scope */
-        RDR_CLF_K_BREAK,     /* ends a negation scope (punctuation, "but") */
-        RDR_CLF_K_IGNORE,    /* consumes text, tells nothing ("not only") */
+        RDR_CLF_K_DETECT,      /* a function word of its language */
+        RDR_CLF_K_NEGATOR,     /* negates what follows within the scope */
+        RDR_CLF_K_BREAK,       /* ends a negation scope (punctuation, "but") */
+        RDR_CLF_K_IGNORE,      /* consumes text, tells nothing ("not only") */
         RDR_CLF_K_INTENSIFIER, /* multiplies the next sentiment phrase */
-        RDR_CLF_K_SENTIMENT, /* signed weight */
-        RDR_CLF_K_REASON,    /* target: rdr_reason_t */
-        RDR_CLF_K_EXTORTION, /* money for the review, outright */
-        RDR_CLF_K_DEMAND,    /* a demand for compensation */
-        RDR_CLF_K_REVIEW_REF, /* mentions the review or rating itself */
-        RDR_CLF_K_CONDITION, /* "if", "unless", "otherwise" */
-        RDR_CLF_K_NITPICK,   /* nitpicking detail */
-        RDR_CLF_K_INSULT,    /* insults, foul language */
-        RDR_CLF_K_PRIVATE,   /* someone's private data is being published */
-        RDR_CLF_K_PHONE_CUE, /* a nearby number is a phone number */
-        RDR_CLF_K_INTENT,    /* target: rdr_intent_t */
+        RDR_CLF_K_SENTIMENT,   /* signed weight */
+        RDR_CLF_K_REASON,      /* target: rdr_reason_t */
+        RDR_CLF_K_EXTORTION,   /* money for the review, outright */
+        RDR_CLF_K_DEMAND,      /* a demand for compensation */
+        RDR_CLF_K_REVIEW_REF,  /* mentions the review or rating itself */
+        RDR_CLF_K_CONDITION,   /* "if", "unless", "otherwise" */
+        RDR_CLF_K_NITPICK,     /* nitpicking detail */
+        RDR_CLF_K_INSULT,      /* insults, foul language */
+        RDR_CLF_K_PRIVATE,     /* someone's private data is being published */
+        RDR_CLF_K_PHONE_CUE,   /* a nearby number is a phone number */
+        RDR_CLF_K_INTENT,      /* target: rdr_intent_t */
         RDR_CLF_K__CNT
 } rdr_clf_kind_t;
 
-#define RDR_CLF_F_PREFIX 0x1u /* phrase ended with '*': matches a word prefix */
+#define RDR_CLF_F_PREFIX 0x1u /* phrase ended with '*': matches a word prefix  \
+                               */
 
 typedef struct rdr_clf_entry_s {
         double weight;
@@ -99,8 +100,8 @@ struct rdr_classifier_s {
         rdr_clf_conf_t conf;
         rdr_clf_lang_t langs[RDR_CLF_MAX_LANGS];
         size_t langs_cnt;
-        int lang_zh;   /* index of "zh", or -1 */
-        int lang_es;   /* index of "es", or -1: accents count for it */
+        int lang_zh; /* index of "zh", or -1 */
+        int lang_es; /* index of "es", or -1: accents count for it */
         int lang_latin_fallback; /* index, or -1 */
         /* Trie: node 0 is the root. Edges in one open-addressing table of
          * (child << 32 | key), key = (node << 8 | byte) + 1, so that a probe
@@ -108,7 +109,7 @@ struct rdr_classifier_s {
         rdr_clf_node_t *nodes;
         size_t nodes_cnt;
         uint64_t *edges;
-        size_t edge_mask; /* table size - 1 (a power of two) */
+        size_t edge_mask;         /* table size - 1 (a power of two) */
         uint32_t root_child[256]; /* the root's edges, for speed */
         rdr_clf_entry_t *entries;
         size_t entries_cnt;
@@ -116,10 +117,10 @@ struct rdr_classifier_s {
 
 /* One phrase occurrence in a text. */
 typedef struct rdr_clf_occ_s {
-        uint32_t unit;   /* unit index where it starts */
-        uint32_t node;   /* trie node of the phrase's end */
-        uint32_t end;    /* byte offset in the normalized text after it */
-        uint8_t bound;   /* 1 if it ends at a word boundary */
+        uint32_t unit; /* unit index where it starts */
+        uint32_t node; /* trie node of the phrase's end */
+        uint32_t end;  /* byte offset in the normalized text after it */
+        uint8_t bound; /* 1 if it ends at a word boundary */
 } rdr_clf_occ_t;
 
 /* Everything a text becomes before scoring; lives on the caller's stack. */
@@ -128,11 +129,11 @@ typedef struct rdr_clf_text_s {
         size_t norm_len;
         rdr_clf_occ_t occ[RDR_CLF_MAX_OCC];
         size_t occ_cnt;
-        size_t han;        /* Han characters */
+        size_t han; /* Han characters */
         size_t latin_words;
-        size_t accents;    /* n tilde, acute vowels, inverted marks */
+        size_t accents; /* n tilde, acute vowels, inverted marks */
         size_t units;
-        size_t phones;     /* digit runs that look like phone numbers */
+        size_t phones;       /* digit runs that look like phone numbers */
         size_t phones_plain; /* long plain numbers: phones near a cue */
         size_t emails;
 } rdr_clf_text_t;

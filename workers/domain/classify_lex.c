@@ -15,8 +15,14 @@
 
 /* ---- classifier.yaml ---- */
 
-typedef enum conf_type_e { T_DOUBLE, T_INT, T_BOOL, T_LANG, T_MALLIST,
-                           T_INTENTLIST } conf_type_t;
+typedef enum conf_type_e {
+        T_DOUBLE,
+        T_INT,
+        T_BOOL,
+        T_LANG,
+        T_MALLIST,
+        T_INTENTLIST
+} conf_type_t;
 
 typedef struct conf_def_s {
         const char *name;
@@ -40,8 +46,9 @@ static const conf_def_t conf_defs[] = {
     {"language.lexicon_hit_weight", T_DOUBLE, OFF(lexicon_hit_weight), 0.3, 0,
      10, NULL, "evidence of a language per phrase of its lexicon found"},
     {"language.secondary_share", T_DOUBLE, OFF(secondary_share), 0.5, 0, 1,
-     NULL, "a second Latin language whose evidence reaches this share of the "
-           "first one's is matched too (mixed texts)"},
+     NULL,
+     "a second Latin language whose evidence reaches this share of the "
+     "first one's is matched too (mixed texts)"},
     {"sentiment.rating_1", T_DOUBLE, OFF(rating_prior[1]), -2.0, -10, 10, NULL,
      "sentiment prior of a 1-star rating"},
     {"sentiment.rating_2", T_DOUBLE, OFF(rating_prior[2]), -1.5, -10, 10, NULL,
@@ -71,11 +78,12 @@ static const conf_def_t conf_defs[] = {
      "malicious classes in order of precedence when several apply"},
     {"malicious.tags_need_negative", T_BOOL, OFF(tags_need_negative), 1, 0, 1,
      NULL, "fleet tags and earlier extortion chats mark only negative reviews"},
-    {"malicious.extortion.min_score", T_DOUBLE, OFF(ext_min_score), 1.0, 0,
-     100, NULL, "extortion weight (phrases + combination) that marks extortion"},
+    {"malicious.extortion.min_score", T_DOUBLE, OFF(ext_min_score), 1.0, 0, 100,
+     NULL, "extortion weight (phrases + combination) that marks extortion"},
     {"malicious.extortion.combo_weight", T_DOUBLE, OFF(ext_combo_weight), 1.0,
-     0, 100, NULL, "added when a demand, a mention of the review and a "
-                   "condition appear together"},
+     0, 100, NULL,
+     "added when a demand, a mention of the review and a "
+     "condition appear together"},
     {"malicious.professional.max_account_level", T_INT, OFF(prof_max_level), 2,
      0, 1000000, NULL, "an account at or below this level is low"},
     {"malicious.professional.max_account_age_days", T_INT,
@@ -87,8 +95,8 @@ static const conf_def_t conf_defs[] = {
     {"malicious.professional.min_negative_share", T_DOUBLE,
      OFF(prof_min_negative_share), 0.5, 0, 1, NULL,
      "or this share of all reviews (with at least 5 negative)"},
-    {"malicious.professional.min_nitpick", T_DOUBLE, OFF(prof_min_nitpick),
-     1.0, 0, 100, NULL, "nitpicking weight needed"},
+    {"malicious.professional.min_nitpick", T_DOUBLE, OFF(prof_min_nitpick), 1.0,
+     0, 100, NULL, "nitpicking weight needed"},
     {"malicious.professional.min_demand", T_DOUBLE, OFF(prof_min_demand), 1.0,
      0, 100, NULL, "compensation-demand weight needed"},
     {"malicious.abusive.min_insult", T_DOUBLE, OFF(abuse_min_insult), 2.0, 0,
@@ -101,8 +109,8 @@ static const conf_def_t conf_defs[] = {
      0, 100, NULL, "private-data weight of an e-mail address"},
     {"chat.min_score", T_DOUBLE, OFF(chat_min_score), 0.5, 0, 100, NULL,
      "weight an intent needs; below it a message is a question"},
-    {"chat.extortion_min_score", T_DOUBLE, OFF(chat_ext_min_score), 1.0, 0,
-     100, NULL, "extortion weight that makes a message extortion"},
+    {"chat.extortion_min_score", T_DOUBLE, OFF(chat_ext_min_score), 1.0, 0, 100,
+     NULL, "extortion weight that makes a message extortion"},
     {"chat.thanks_margin", T_DOUBLE, OFF(chat_thanks_margin), 0.5, 0, 100, NULL,
      "thanks wins over agree/question only by this margin"},
     {"chat.priority", T_INTENTLIST, 0, 0, 0, 0, NULL,
@@ -169,14 +177,15 @@ static rdr_err_t conf_enum_list(const rdr_yaml_t *node, const char *what,
                         return rdr_yaml_error(item, what, errstr, errstr_size,
                                               "expected a name");
                 v = rdr_enum_parse(names, names_cnt, s, strlen(s));
-                if (v < 0 || (names == rdr_malicious_names && v == RDR_MAL_NONE))
+                if (v < 0 ||
+                    (names == rdr_malicious_names && v == RDR_MAL_NONE))
                         return rdr_yaml_error(item, what, errstr, errstr_size,
                                               "unknown name '%.64s'", s);
                 for (j = 0; j < *cnt; j++)
                         if (out[j] == v)
-                                return rdr_yaml_error(item, what, errstr,
-                                                      errstr_size,
-                                                      "'%.64s' listed twice", s);
+                                return rdr_yaml_error(
+                                    item, what, errstr, errstr_size,
+                                    "'%.64s' listed twice", s);
                 if (*cnt >= out_max)
                         return rdr_yaml_error(item, what, errstr, errstr_size,
                                               "too many names");
@@ -205,9 +214,9 @@ static rdr_err_t conf_set(rdr_clf_conf_t *conf, const conf_def_t *d,
         }
         case T_INT: {
                 long long v;
-                err = rdr_yaml_as_int(node, d->name, (long long)d->min,
-                                      (long long)d->max, &v, errstr,
-                                      errstr_size);
+                err =
+                    rdr_yaml_as_int(node, d->name, (long long)d->min,
+                                    (long long)d->max, &v, errstr, errstr_size);
                 if (!err)
                         memcpy(p, &v, sizeof(v));
                 break;
@@ -221,11 +230,12 @@ static rdr_err_t conf_set(rdr_clf_conf_t *conf, const conf_def_t *d,
         }
         case T_LANG: {
                 const char *s;
-                err = rdr_yaml_as_str(node, d->name, 7, &s, errstr,
-                                      errstr_size);
+                err =
+                    rdr_yaml_as_str(node, d->name, 7, &s, errstr, errstr_size);
                 if (!err && !lang_name_ok(s))
-                        err = rdr_yaml_error(node, d->name, errstr, errstr_size,
-                                             "'%.16s' is not a language tag", s);
+                        err =
+                            rdr_yaml_error(node, d->name, errstr, errstr_size,
+                                           "'%.16s' is not a language tag", s);
                 if (!err)
                         snprintf(p, 8, "%s", s);
                 break;
@@ -335,8 +345,8 @@ static uint32_t trie_insert(builder_t *b, const char *norm, size_t len) {
         uint32_t node = 0;
         size_t i;
         for (i = 0; i < len; i++) {
-                uint32_t child = rdr_clf_trie_child(clf, node,
-                                                    (unsigned char)norm[i]);
+                uint32_t child =
+                    rdr_clf_trie_child(clf, node, (unsigned char)norm[i]);
                 if (!child) {
                         if (clf->nodes_cnt >= RDR_CLF_MAX_NODES)
                                 return 0;
@@ -383,13 +393,17 @@ static const group_def_t group_defs[] = {
     {"intensifiers", RDR_CLF_K_INTENSIFIER, 0, 1, 1.5},
     {"sentiment.positive", RDR_CLF_K_SENTIMENT, 0, 1, 1.0},
     {"sentiment.negative", RDR_CLF_K_SENTIMENT, 0, -1, 1.0},
-    {"reasons.product_quality", RDR_CLF_K_REASON, RDR_REASON_PRODUCT_QUALITY, 1, 1.0},
-    {"reasons.not_as_described", RDR_CLF_K_REASON, RDR_REASON_NOT_AS_DESCRIBED, 1, 1.0},
+    {"reasons.product_quality", RDR_CLF_K_REASON, RDR_REASON_PRODUCT_QUALITY, 1,
+     1.0},
+    {"reasons.not_as_described", RDR_CLF_K_REASON, RDR_REASON_NOT_AS_DESCRIBED,
+     1, 1.0},
     {"reasons.size_fit", RDR_CLF_K_REASON, RDR_REASON_SIZE_FIT, 1, 1.0},
     {"reasons.wrong_item", RDR_CLF_K_REASON, RDR_REASON_WRONG_ITEM, 1, 1.0},
     {"reasons.logistics", RDR_CLF_K_REASON, RDR_REASON_LOGISTICS, 1, 1.0},
-    {"reasons.packaging_damage", RDR_CLF_K_REASON, RDR_REASON_PACKAGING_DAMAGE, 1, 1.0},
-    {"reasons.customer_service", RDR_CLF_K_REASON, RDR_REASON_CUSTOMER_SERVICE, 1, 1.0},
+    {"reasons.packaging_damage", RDR_CLF_K_REASON, RDR_REASON_PACKAGING_DAMAGE,
+     1, 1.0},
+    {"reasons.customer_service", RDR_CLF_K_REASON, RDR_REASON_CUSTOMER_SERVICE,
+     1, 1.0},
     {"reasons.stock_out", RDR_CLF_K_REASON, RDR_REASON_STOCK_OUT, 1, 1.0},
     {"reasons.after_sales", RDR_CLF_K_REASON, RDR_REASON_AFTER_SALES, 1, 1.0},
     {"reasons.other", RDR_CLF_K_REASON, RDR_REASON_OTHER, 1, 1.0},
@@ -448,7 +462,8 @@ static rdr_err_t add_phrase(builder_t *b, const rdr_yaml_t *node,
         if (!tnode)
                 return rdr_yaml_error(node, what, errstr, errstr_size,
                                       "out of memory, or more than %u trie "
-                                      "nodes", RDR_CLF_MAX_NODES);
+                                      "nodes",
+                                      RDR_CLF_MAX_NODES);
         if (b->pend_cnt == b->pend_size) {
                 size_t ns = b->pend_size ? b->pend_size * 2 : 1024;
                 pend_t *np = realloc(b->pend, ns * sizeof(*np));
@@ -617,10 +632,9 @@ static rdr_err_t load_lexicon(builder_t *b, const char *path, char *errstr,
                 goto done;
         if (strcmp(lname, "any")) {
                 if (!lang_name_ok(lname)) {
-                        err = rdr_yaml_error(ln, "language", errstr,
-                                             errstr_size,
-                                             "'%s' is not a language tag",
-                                             lname);
+                        err =
+                            rdr_yaml_error(ln, "language", errstr, errstr_size,
+                                           "'%s' is not a language tag", lname);
                         goto done;
                 }
                 for (i = 0; i < clf->langs_cnt; i++) {
@@ -634,10 +648,9 @@ static rdr_err_t load_lexicon(builder_t *b, const char *path, char *errstr,
                         }
                 }
                 if (clf->langs_cnt == RDR_CLF_MAX_LANGS) {
-                        err = rdr_yaml_error(ln, "language", errstr,
-                                             errstr_size,
-                                             "more than %d languages",
-                                             RDR_CLF_MAX_LANGS);
+                        err = rdr_yaml_error(
+                            ln, "language", errstr, errstr_size,
+                            "more than %d languages", RDR_CLF_MAX_LANGS);
                         goto done;
                 }
                 lang = (int)clf->langs_cnt++;
@@ -675,8 +688,7 @@ static rdr_err_t load_lexicons(builder_t *b, const char *configs_dir,
         snprintf(dir, sizeof(dir), "%s/lexicons", configs_dir);
         d = opendir(dir);
         if (!d) {
-                snprintf(errstr, errstr_size, "%s: cannot open directory",
-                         dir);
+                snprintf(errstr, errstr_size, "%s: cannot open directory", dir);
                 return RDR_ERR_CONFIG;
         }
         for (;;) {
@@ -791,8 +803,8 @@ rdr_classifier_t *rdr_classifier_new(const char *configs_dir, char *errstr,
 
         /* Entries sorted by terminal node, in file order within a node. */
         qsort(b.pend, b.pend_cnt, sizeof(*b.pend), cmp_pend);
-        clf->entries = calloc(b.pend_cnt ? b.pend_cnt : 1,
-                              sizeof(*clf->entries));
+        clf->entries =
+            calloc(b.pend_cnt ? b.pend_cnt : 1, sizeof(*clf->entries));
         if (!clf->entries) {
                 snprintf(errstr, errstr_size, "out of memory");
                 goto err;

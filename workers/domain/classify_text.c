@@ -14,13 +14,12 @@ enum { C_SEP, C_WORD, C_HAN, C_PUNCT, C_EMOJI };
 
 /* Latin-1 Supplement and Latin Extended-A (U+00C0..U+017F) folded to an
  * ASCII letter; ' ' for the two signs (multiplication, division). */
-static const char fold_c0[] =
-    "aaaaaaaceeeeiiiidnooooo ouuuuyts"  /* C0..DF */
-    "aaaaaaaceeeeiiiidnooooo ouuuuyty"  /* E0..FF */
-    "aaaaaaccccccccddddeeeeeeeeeegggg"  /* 100..11F */
-    "gggghhhhiiiiiiiiiiiijjkkklllllll"  /* 120..13F */
-    "lllnnnnnnnnnoooooooorrrrrrssssss"  /* 140..15F */
-    "sssttttttuuuuuuuuuuuuwwyyyzzzzzs"; /* 160..17F */
+static const char fold_c0[] = "aaaaaaaceeeeiiiidnooooo ouuuuyts"  /* C0..DF */
+                              "aaaaaaaceeeeiiiidnooooo ouuuuyty"  /* E0..FF */
+                              "aaaaaaccccccccddddeeeeeeeeeegggg"  /* 100..11F */
+                              "gggghhhhiiiiiiiiiiiijjkkklllllll"  /* 120..13F */
+                              "lllnnnnnnnnnoooooooorrrrrrssssss"  /* 140..15F */
+                              "sssttttttuuuuuuuuuuuuwwyyyzzzzzs"; /* 160..17F */
 
 /* Decodes one UTF-8 character at s[0..len); returns its length, or 0 for an
  * invalid sequence (the caller skips one byte). */
@@ -50,7 +49,8 @@ static size_t utf8_decode(const unsigned char *s, size_t len, uint32_t *cp) {
                         return 0;
                 c = (c << 6) | (s[i] & 0x3F);
         }
-        if ((n == 3 && c < 0x800) || (n == 4 && (c < 0x10000 || c > 0x10FFFF)) ||
+        if ((n == 3 && c < 0x800) ||
+            (n == 4 && (c < 0x10000 || c > 0x10FFFF)) ||
             (c >= 0xD800 && c <= 0xDFFF))
                 return 0;
         *cp = c;
@@ -69,8 +69,10 @@ static int is_cjk_other(uint32_t c) {
 }
 
 static int is_emoji(uint32_t c) {
-        return (c >= 0x1F300 && c <= 0x1FAFF && !(c >= 0x1F3FB && c <= 0x1F3FF)) ||
-               (c >= 0x1F000 && c <= 0x1F2FF && !(c >= 0x1F1E6 && c <= 0x1F1FF)) ||
+        return (c >= 0x1F300 && c <= 0x1FAFF &&
+                !(c >= 0x1F3FB && c <= 0x1F3FF)) ||
+               (c >= 0x1F000 && c <= 0x1F2FF &&
+                !(c >= 0x1F1E6 && c <= 0x1F1FF)) ||
                (c >= 0x2600 && c <= 0x27BF) || (c >= 0x2B00 && c <= 0x2BFF);
 }
 
@@ -90,17 +92,35 @@ static int is_apostrophe(uint32_t c) {
 /* Punctuation kept, as its ASCII form, or 0. */
 static char punct_of(uint32_t c) {
         switch (c) {
-        case '.': case 0x3002: case 0xFF0E: case 0x2026: case 0xFF61:
+        case '.':
+        case 0x3002:
+        case 0xFF0E:
+        case 0x2026:
+        case 0xFF61:
                 return '.';
-        case ',': case 0xFF0C: case 0x3001: case 0xFF64:
+        case ',':
+        case 0xFF0C:
+        case 0x3001:
+        case 0xFF64:
                 return ',';
-        case '!': case 0xFF01: case 0x00A1:
+        case '!':
+        case 0xFF01:
+        case 0x00A1:
                 return '!';
-        case '?': case 0xFF1F: case 0x00BF:
+        case '?':
+        case 0xFF1F:
+        case 0x00BF:
                 return '?';
-        case ';': case ':': case 0xFF1B: case 0xFF1A:
+        case ';':
+        case ':':
+        case 0xFF1B:
+        case 0xFF1A:
                 return ';';
-        case '$': case 0x20AC: case 0x00A3: case 0x00A5: case 0xFFE5:
+        case '$':
+        case 0x20AC:
+        case 0x00A3:
+        case 0x00A5:
+        case 0xFFE5:
                 return '$';
         default:
                 return 0;
@@ -109,9 +129,20 @@ static char punct_of(uint32_t c) {
 
 static int is_spanish_mark(uint32_t c) {
         switch (c) {
-        case 0xF1: case 0xD1: case 0xE1: case 0xE9: case 0xED: case 0xF3:
-        case 0xFA: case 0xC1: case 0xC9: case 0xCD: case 0xD3: case 0xDA:
-        case 0xBF: case 0xA1:
+        case 0xF1:
+        case 0xD1:
+        case 0xE1:
+        case 0xE9:
+        case 0xED:
+        case 0xF3:
+        case 0xFA:
+        case 0xC1:
+        case 0xC9:
+        case 0xCD:
+        case 0xD3:
+        case 0xDA:
+        case 0xBF:
+        case 0xA1:
                 return 1;
         default:
                 return 0;
@@ -171,8 +202,8 @@ typedef struct phone_run_s {
 /* A run ended (before character c, or at the end when c is 0). */
 static void phone_run_end(phone_run_t *pr, uint32_t c, rdr_clf_text_t *t) {
         /* a letter right after the digits: a code such as LX123456789CN */
-        int letter_after = pr->last_digit && (c | 0x20) >= 'a' &&
-                           (c | 0x20) <= 'z';
+        int letter_after =
+            pr->last_digit && (c | 0x20) >= 'a' && (c | 0x20) <= 'z';
         pr->open = 0;
         if (pr->letter_before || letter_after || pr->digits < 9 ||
             pr->digits > 15)
@@ -213,8 +244,8 @@ static void phone_feed(phone_run_t *pr, const unsigned char *s, size_t i,
                 memset(pr, 0, sizeof(*pr));
                 pr->open = 1;
                 pr->plus = 1;
-        } else if (pr->open && (c == ' ' || c == '-' || c == '.' || c == '(' ||
-                                c == ')')) {
+        } else if (pr->open &&
+                   (c == ' ' || c == '-' || c == '.' || c == '(' || c == ')')) {
                 pr->group = 0;
                 pr->last_digit = 0;
         } else if (pr->open) {
@@ -226,8 +257,9 @@ static void phone_feed(phone_run_t *pr, const unsigned char *s, size_t i,
 static int email_at(const unsigned char *s, size_t len, size_t i) {
         size_t j = i + 1;
         int dot = 0;
-        if (i == 0 || !(((s[i - 1] | 0x20) >= 'a' && (s[i - 1] | 0x20) <= 'z') ||
-                        (s[i - 1] >= '0' && s[i - 1] <= '9')))
+        if (i == 0 ||
+            !(((s[i - 1] | 0x20) >= 'a' && (s[i - 1] | 0x20) <= 'z') ||
+              (s[i - 1] >= '0' && s[i - 1] <= '9')))
                 return 0;
         while (j < len && j < i + 64 &&
                (((s[j] | 0x20) >= 'a' && (s[j] | 0x20) <= 'z') ||
@@ -353,8 +385,8 @@ static void normalize_into(const char *text, size_t len, norm_out_t *no,
                         }
                         continue;
                 }
-                if (cls == C_WORD && chn == 1 && ch[0] >= 'a' &&
-                    ch[0] <= 'z' && no->prev == C_WORD &&
+                if (cls == C_WORD && chn == 1 && ch[0] >= 'a' && ch[0] <= 'z' &&
+                    no->prev == C_WORD &&
                     (uint32_t)(unsigned char)ch[0] == no->last_cp) {
                         if (++no->run >= 2)
                                 continue; /* "soooo" -> "soo" */

@@ -20,8 +20,7 @@ rdr_err_t rdr_emit_case(const rdr_case_msg_t *cm, int protobuf,
 
 rdr_err_t rdr_emit_action(const rdr_action_msg_t *am, int protobuf,
                           const char *topic, const char *key,
-                          rdr_buf_t *scratch, char **entry,
-                          size_t *entry_len) {
+                          rdr_buf_t *scratch, char **entry, size_t *entry_len) {
         rdr_err_t err;
         rdr_buf_reset(scratch);
         err = protobuf ? rdr_action_msg_encode_protobuf(am, scratch)

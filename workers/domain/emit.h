@@ -18,7 +18,6 @@ rdr_err_t rdr_emit_case(const rdr_case_msg_t *cm, int protobuf,
                         char **entry, size_t *entry_len);
 rdr_err_t rdr_emit_action(const rdr_action_msg_t *am, int protobuf,
                           const char *topic, const char *key,
-                          rdr_buf_t *scratch, char **entry,
-                          size_t *entry_len);
+                          rdr_buf_t *scratch, char **entry, size_t *entry_len);
 
 #endif

@@ -4,10 +4,17 @@
 
 const char *const rdr_sentiment_names[RDR_SENT__CNT] = {"negative", "neutral",
                                                         "positive"};
-const char *const rdr_reason_names[RDR_REASON__CNT] = {
-    "product_quality", "not_as_described", "size_fit",       "wrong_item",
-    "logistics",       "packaging_damage", "customer_service", "stock_out",
-    "after_sales",     "other",            "none"};
+const char *const rdr_reason_names[RDR_REASON__CNT] = {"product_quality",
+                                                       "not_as_described",
+                                                       "size_fit",
+                                                       "wrong_item",
+                                                       "logistics",
+                                                       "packaging_damage",
+                                                       "customer_service",
+                                                       "stock_out",
+                                                       "after_sales",
+                                                       "other",
+                                                       "none"};
 const char *const rdr_malicious_names[RDR_MAL__CNT] = {
     "none", "extortion", "professional", "competitor", "abusive"};
 const char *const rdr_intent_names[RDR_INTENT__CNT] = {
@@ -26,11 +33,11 @@ const char *const rdr_exception_names[RDR_EXC__CNT] = {
 const char *const rdr_outcome_names[RDR_OUTCOME__CNT] = {"accepted",
                                                          "rejected"};
 const char *const rdr_action_kind_names[RDR_ACT__CNT] = {
-    "reply.public",         "outreach.first_contact",
-    "outreach.follow_up",   "outreach.incentive",
-    "outreach.nudge",       "outreach.modification_guide",
-    "notice.shipped",       "notice.logistics_delay",
-    "notice.exception",     "appeal.file",
+    "reply.public",       "outreach.first_contact",
+    "outreach.follow_up", "outreach.incentive",
+    "outreach.nudge",     "outreach.modification_guide",
+    "notice.shipped",     "notice.logistics_delay",
+    "notice.exception",   "appeal.file",
     "staff.review"};
 
 int rdr_enum_parse(const char *const *table, int cnt, const char *name,

@@ -66,11 +66,11 @@ typedef enum rdr_channel_e {
         RDR_CHAN_EMAIL,
         RDR_CHAN_SITE_LETTER,
         RDR_CHAN_SMS,
-        RDR_CHAN_PHONE_NOTE,   /* input only: an agent's note of a call */
-        RDR_CHAN_PHONE_TASK,   /* output only */
-        RDR_CHAN_PUBLIC_REPLY, /* output only */
+        RDR_CHAN_PHONE_NOTE,      /* input only: an agent's note of a call */
+        RDR_CHAN_PHONE_TASK,      /* output only */
+        RDR_CHAN_PUBLIC_REPLY,    /* output only */
         RDR_CHAN_PLATFORM_APPEAL, /* output only */
-        RDR_CHAN_STAFF,        /* output only */
+        RDR_CHAN_STAFF,           /* output only */
         RDR_CHAN__CNT
 } rdr_channel_t;
 

@@ -92,7 +92,8 @@ typedef struct rdr_arena_chunk_s {
 } rdr_arena_chunk_t;
 
 #define CHUNK_HDR                                                              \
-        ((sizeof(rdr_arena_chunk_t) + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1))
+        ((sizeof(rdr_arena_chunk_t) + ARENA_ALIGN - 1) &                       \
+         ~(size_t)(ARENA_ALIGN - 1))
 
 static void arena_reset(rdr_arena_t *a) {
         rdr_arena_chunk_t *c, *next;
@@ -252,8 +253,7 @@ static int is_upper(int c) {
 
 /* A quoted excerpt of a (valid UTF-8) value for an error sentence: at most
  * 40 bytes cut on a character boundary, control characters as '?'. */
-static const char *excerpt(const char *s, size_t len, char *dst,
-                           size_t size) {
+static const char *excerpt(const char *s, size_t len, char *dst, size_t size) {
         size_t n = len, i;
 
         if (size < 48)
@@ -264,7 +264,8 @@ static const char *excerpt(const char *s, size_t len, char *dst,
                         n--;
         }
         for (i = 0; i < n; i++)
-                dst[i] = ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) ? '?' : s[i];
+                dst[i] =
+                    ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) ? '?' : s[i];
         if (n < len) {
                 memcpy(dst + n, "...", 3);
                 n += 3;
@@ -295,8 +296,9 @@ static int lang_ok(const char *s, size_t len) {
                         for (j = 0; j < n; j++)
                                 if (!is_alpha(s[j]))
                                         return 0;
-                        if (n == 1 && (i == len || (s[0] != 'x' && s[0] != 'X' &&
-                                                    s[0] != 'i' && s[0] != 'I')))
+                        if (n == 1 &&
+                            (i == len || (s[0] != 'x' && s[0] != 'X' &&
+                                          s[0] != 'i' && s[0] != 'I')))
                                 return 0;
                 }
                 k++;
@@ -441,8 +443,8 @@ size_t rdr_time_format_rfc3339(int64_t ms, char *dst, size_t size) {
         civil_from_days(days, &y, &m, &d);
         if (y < 0 || y > 9999)
                 return 0;
-        n = snprintf(dst, size, "%04d-%02u-%02uT%02d:%02d:%02d.%03dZ", (int)y, m,
-                     d, (int)(rem / 3600000), (int)(rem / 60000 % 60),
+        n = snprintf(dst, size, "%04d-%02u-%02uT%02d:%02d:%02d.%03dZ", (int)y,
+                     m, d, (int)(rem / 3600000), (int)(rem / 60000 % 60),
                      (int)(rem / 1000 % 60), (int)(rem % 1000));
         return n == RDR_TIME_RFC3339_SIZE - 1 ? (size_t)n : 0;
 }
@@ -469,12 +471,12 @@ typedef enum field_type_e {
 #define REQ(t) (1u << (t))
 
 typedef struct field_s {
-        const char *name;  /* JSON key and protobuf field name */
+        const char *name; /* JSON key and protobuf field name */
         field_type_t type;
-        unsigned required; /* bit t: required when the type index is t */
-        size_t off;        /* where the value goes; NO_OFF: nowhere */
-        size_t aux;        /* TEXT: its size_t length; INT, PROFILE: an int
-                            * presence flag; NO_OFF: none */
+        unsigned required;  /* bit t: required when the type index is t */
+        size_t off;         /* where the value goes; NO_OFF: nowhere */
+        size_t aux;         /* TEXT: its size_t length; INT, PROFILE: an int
+                             * presence flag; NO_OFF: none */
         long long min, max; /* INT: range; strings: max characters */
         int width;          /* INT: sizeof the stored integer */
         const char *const *names; /* TYPE, ENUM: wire names */
@@ -484,19 +486,27 @@ typedef struct field_s {
 } field_t;
 
 #define F_ID(st, m, req, mx)                                                   \
-        {.name = #m, .type = FT_ID, .required = (req),                         \
-         .off = offsetof(st, m), .aux = NO_OFF, .max = (mx)}
+        {                                                                      \
+                .name = #m, .type = FT_ID, .required = (req),                  \
+                .off = offsetof(st, m), .aux = NO_OFF, .max = (mx)             \
+        }
 #define F_ENUM(st, m, req, tab, cnt)                                           \
-        {.name = #m, .type = FT_ENUM, .required = (req),                       \
-         .off = offsetof(st, m), .aux = NO_OFF, .names = (tab),                \
-         .names_cnt = (cnt)}
+        {                                                                      \
+                .name = #m, .type = FT_ENUM, .required = (req),                \
+                .off = offsetof(st, m), .aux = NO_OFF, .names = (tab),         \
+                .names_cnt = (cnt)                                             \
+        }
 #define F_TIME(st, nm, m, req)                                                 \
-        {.name = nm, .type = FT_TIME, .required = (req),                       \
-         .off = offsetof(st, m), .aux = NO_OFF}
+        {                                                                      \
+                .name = nm, .type = FT_TIME, .required = (req),                \
+                .off = offsetof(st, m), .aux = NO_OFF                          \
+        }
 #define F_COUNTER(m, mx)                                                       \
-        {.name = #m, .type = FT_INT, .off = offsetof(rdr_profile_t, m),        \
-         .aux = offsetof(rdr_profile_t, has_##m), .min = 0, .max = (mx),       \
-         .width = (int)sizeof(long long)}
+        {                                                                      \
+                .name = #m, .type = FT_INT, .off = offsetof(rdr_profile_t, m), \
+                .aux = offsetof(rdr_profile_t, has_##m), .min = 0,             \
+                .max = (mx), .width = (int)sizeof(long long)                   \
+        }
 
 static const char *const chat_types[] = {"chat.message"};
 static const char *const appeal_types[] = {"appeal.result"};
@@ -506,41 +516,66 @@ static const field_t profile_fields[] = {
     F_COUNTER(account_age_days, 100000),
     F_COUNTER(reviews_total, 1000000000),
     F_COUNTER(negative_reviews_total, 1000000000),
-    {.name = "country", .type = FT_COUNTRY,
-     .off = offsetof(rdr_profile_t, country), .aux = NO_OFF},
-    {.name = "timezone", .type = FT_TZ,
-     .off = offsetof(rdr_profile_t, timezone), .aux = NO_OFF},
+    {.name = "country",
+     .type = FT_COUNTRY,
+     .off = offsetof(rdr_profile_t, country),
+     .aux = NO_OFF},
+    {.name = "timezone",
+     .type = FT_TZ,
+     .off = offsetof(rdr_profile_t, timezone),
+     .aux = NO_OFF},
 };
 
 static const field_t review_fields[] = {
     F_ID(rdr_review_t, event_id, REQ_ALL, RDR_EVENT_MAX_EVENT_ID),
-    {.name = "type", .type = FT_TYPE, .required = REQ_ALL,
-     .off = offsetof(rdr_review_t, type), .aux = NO_OFF,
-     .names = rdr_review_type_names, .names_cnt = RDR_REVIEW_TYPE__CNT},
+    {.name = "type",
+     .type = FT_TYPE,
+     .required = REQ_ALL,
+     .off = offsetof(rdr_review_t, type),
+     .aux = NO_OFF,
+     .names = rdr_review_type_names,
+     .names_cnt = RDR_REVIEW_TYPE__CNT},
     F_ID(rdr_review_t, platform, REQ_ALL, RDR_EVENT_MAX_ID),
     F_ID(rdr_review_t, store_id, REQ_ALL, RDR_EVENT_MAX_ID),
     F_ID(rdr_review_t, review_id, REQ_ALL, RDR_EVENT_MAX_ID),
     F_ID(rdr_review_t, order_id, REQ_ALL, RDR_EVENT_MAX_ID),
     F_ID(rdr_review_t, buyer_id, REQ_ALL, RDR_EVENT_MAX_ID),
     F_ID(rdr_review_t, product_id, REQ_ALL, RDR_EVENT_MAX_ID),
-    {.name = "rating", .type = FT_INT,
+    {.name = "rating",
+     .type = FT_INT,
      .required = REQ(RDR_REVIEW_CREATED) | REQ(RDR_REVIEW_UPDATED),
-     .off = offsetof(rdr_review_t, rating), .aux = NO_OFF, .min = 1,
-     .max = 5, .width = (int)sizeof(int)},
-    {.name = "text", .type = FT_TEXT, .off = offsetof(rdr_review_t, text),
-     .aux = offsetof(rdr_review_t, text_len), .max = RDR_EVENT_MAX_TEXT},
-    {.name = "language", .type = FT_LANG,
-     .off = offsetof(rdr_review_t, language), .aux = NO_OFF},
+     .off = offsetof(rdr_review_t, rating),
+     .aux = NO_OFF,
+     .min = 1,
+     .max = 5,
+     .width = (int)sizeof(int)},
+    {.name = "text",
+     .type = FT_TEXT,
+     .off = offsetof(rdr_review_t, text),
+     .aux = offsetof(rdr_review_t, text_len),
+     .max = RDR_EVENT_MAX_TEXT},
+    {.name = "language",
+     .type = FT_LANG,
+     .off = offsetof(rdr_review_t, language),
+     .aux = NO_OFF},
     F_TIME(rdr_review_t, "created_at", created_at_ms, REQ_ALL),
-    {.name = "buyer", .type = FT_PROFILE, .off = offsetof(rdr_review_t, buyer),
-     .aux = offsetof(rdr_review_t, has_buyer), .sub = profile_fields,
+    {.name = "buyer",
+     .type = FT_PROFILE,
+     .off = offsetof(rdr_review_t, buyer),
+     .aux = offsetof(rdr_review_t, has_buyer),
+     .sub = profile_fields,
      .sub_cnt = sizeof(profile_fields) / sizeof(profile_fields[0])},
 };
 
 static const field_t chat_fields[] = {
     F_ID(rdr_chat_t, event_id, REQ_ALL, RDR_EVENT_MAX_EVENT_ID),
-    {.name = "type", .type = FT_TYPE, .required = REQ_ALL, .off = NO_OFF,
-     .aux = NO_OFF, .names = chat_types, .names_cnt = 1},
+    {.name = "type",
+     .type = FT_TYPE,
+     .required = REQ_ALL,
+     .off = NO_OFF,
+     .aux = NO_OFF,
+     .names = chat_types,
+     .names_cnt = 1},
     F_ID(rdr_chat_t, platform, REQ_ALL, RDR_EVENT_MAX_ID),
     F_ID(rdr_chat_t, store_id, REQ_ALL, RDR_EVENT_MAX_ID),
     F_ID(rdr_chat_t, buyer_id, REQ_ALL, RDR_EVENT_MAX_ID),
@@ -549,17 +584,24 @@ static const field_t chat_fields[] = {
     /* Input channels are the first five; the rest are output-only. */
     F_ENUM(rdr_chat_t, channel, REQ_ALL, rdr_channel_names,
            RDR_CHAN_PHONE_NOTE + 1),
-    {.name = "text", .type = FT_TEXT, .required = REQ_ALL,
-     .off = offsetof(rdr_chat_t, text), .aux = offsetof(rdr_chat_t, text_len),
+    {.name = "text",
+     .type = FT_TEXT,
+     .required = REQ_ALL,
+     .off = offsetof(rdr_chat_t, text),
+     .aux = offsetof(rdr_chat_t, text_len),
      .max = RDR_EVENT_MAX_TEXT},
     F_TIME(rdr_chat_t, "sent_at", sent_at_ms, REQ_ALL),
 };
 
 static const field_t shipment_fields[] = {
     F_ID(rdr_shipment_t, event_id, REQ_ALL, RDR_EVENT_MAX_EVENT_ID),
-    {.name = "type", .type = FT_TYPE, .required = REQ_ALL,
-     .off = offsetof(rdr_shipment_t, type), .aux = NO_OFF,
-     .names = rdr_shipment_type_names, .names_cnt = RDR_SHIP_TYPE__CNT},
+    {.name = "type",
+     .type = FT_TYPE,
+     .required = REQ_ALL,
+     .off = offsetof(rdr_shipment_t, type),
+     .aux = NO_OFF,
+     .names = rdr_shipment_type_names,
+     .names_cnt = RDR_SHIP_TYPE__CNT},
     F_ID(rdr_shipment_t, platform, REQ_ALL, RDR_EVENT_MAX_ID),
     F_ID(rdr_shipment_t, store_id, REQ_ALL, RDR_EVENT_MAX_ID),
     F_ID(rdr_shipment_t, order_id, REQ_ALL, RDR_EVENT_MAX_ID),
@@ -567,12 +609,16 @@ static const field_t shipment_fields[] = {
     F_ID(rdr_shipment_t, carrier, REQ_ALL, RDR_EVENT_MAX_ID),
     F_ID(rdr_shipment_t, tracking_number, REQ_ALL, RDR_EVENT_MAX_ID),
     F_ID(rdr_shipment_t, service_level, 0, RDR_EVENT_MAX_ID),
-    {.name = "origin_country", .type = FT_COUNTRY,
+    {.name = "origin_country",
+     .type = FT_COUNTRY,
      .required = REQ(RDR_SHIP_CREATED),
-     .off = offsetof(rdr_shipment_t, origin_country), .aux = NO_OFF},
-    {.name = "destination_country", .type = FT_COUNTRY,
+     .off = offsetof(rdr_shipment_t, origin_country),
+     .aux = NO_OFF},
+    {.name = "destination_country",
+     .type = FT_COUNTRY,
      .required = REQ(RDR_SHIP_CREATED),
-     .off = offsetof(rdr_shipment_t, destination_country), .aux = NO_OFF},
+     .off = offsetof(rdr_shipment_t, destination_country),
+     .aux = NO_OFF},
     F_TIME(rdr_shipment_t, "promised_by", promised_by_ms, 0),
     F_ENUM(rdr_shipment_t, exception, REQ(RDR_SHIP_EXCEPTION),
            rdr_exception_names, RDR_EXC__CNT),
@@ -582,16 +628,24 @@ static const field_t shipment_fields[] = {
 
 static const field_t appeal_fields[] = {
     F_ID(rdr_appeal_result_t, event_id, REQ_ALL, RDR_EVENT_MAX_EVENT_ID),
-    {.name = "type", .type = FT_TYPE, .required = REQ_ALL, .off = NO_OFF,
-     .aux = NO_OFF, .names = appeal_types, .names_cnt = 1},
+    {.name = "type",
+     .type = FT_TYPE,
+     .required = REQ_ALL,
+     .off = NO_OFF,
+     .aux = NO_OFF,
+     .names = appeal_types,
+     .names_cnt = 1},
     F_ID(rdr_appeal_result_t, platform, REQ_ALL, RDR_EVENT_MAX_ID),
     F_ID(rdr_appeal_result_t, store_id, REQ_ALL, RDR_EVENT_MAX_ID),
     F_ID(rdr_appeal_result_t, case_id, REQ_ALL, RDR_EVENT_MAX_ID),
     F_ID(rdr_appeal_result_t, action_id, REQ_ALL, RDR_EVENT_MAX_ID),
     F_ENUM(rdr_appeal_result_t, outcome, REQ_ALL, rdr_outcome_names,
            RDR_OUTCOME__CNT),
-    {.name = "reason", .type = FT_TEXT, .off = offsetof(rdr_appeal_result_t, reason),
-     .aux = NO_OFF, .max = RDR_EVENT_MAX_TEXT},
+    {.name = "reason",
+     .type = FT_TEXT,
+     .off = offsetof(rdr_appeal_result_t, reason),
+     .aux = NO_OFF,
+     .max = RDR_EVENT_MAX_TEXT},
     F_TIME(rdr_appeal_result_t, "occurred_at", occurred_at_ms, REQ_ALL),
 };
 
@@ -601,7 +655,8 @@ typedef struct kind_s {
         const ProtobufCMessageDescriptor *pb;
 } kind_t;
 
-#define KIND(tab, desc) {tab, sizeof(tab) / sizeof(tab[0]), &desc}
+#define KIND(tab, desc)                                                        \
+        { tab, sizeof(tab) / sizeof(tab[0]), &desc }
 static const kind_t kinds[RDR_INPUT__CNT] = {
     KIND(review_fields, redress__v1__review_event__descriptor),
     KIND(chat_fields, redress__v1__chat_event__descriptor),
@@ -651,17 +706,17 @@ static void put_str(char *p, const char *s) {
  */
 
 typedef struct src_s {
-        const json_t *json;          /* a JSON object, or NULL */
-        const ProtobufCMessage *pb;  /* else a protobuf message */
+        const json_t *json;         /* a JSON object, or NULL */
+        const ProtobufCMessage *pb; /* else a protobuf message */
 } src_t;
 
 typedef struct raw_s {
         const char *s; /* string types */
         size_t len;
-        int in_arena;  /* s already lives in the event's arena */
-        long long i;   /* FT_INT */
-        int64_t ms;    /* FT_TIME */
-        src_t sub;     /* FT_PROFILE */
+        int in_arena; /* s already lives in the event's arena */
+        long long i;  /* FT_INT */
+        int64_t ms;   /* FT_TIME */
+        src_t sub;    /* FT_PROFILE */
 } raw_t;
 
 static const char *json_kind(const json_t *v) {
@@ -766,7 +821,8 @@ static rdr_err_t pb_get(const ProtobufCMessage *msg, const field_t *f,
         int64_t i64;
 
         *present = 0;
-        if (!fd || (is_string_type(f->type) && fd->type != PROTOBUF_C_TYPE_STRING))
+        if (!fd ||
+            (is_string_type(f->type) && fd->type != PROTOBUF_C_TYPE_STRING))
                 return fail(errstr, errstr_size, RDR_ERR_INTERNAL,
                             "field '%s%s': does not match the protobuf schema",
                             prefix, f->name);
@@ -774,7 +830,8 @@ static rdr_err_t pb_get(const ProtobufCMessage *msg, const field_t *f,
         switch (f->type) {
         case FT_INT:
                 if (fd->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) {
-                        memcpy(&qcase, (const char *)msg + fd->quantifier_offset,
+                        memcpy(&qcase,
+                               (const char *)msg + fd->quantifier_offset,
                                sizeof(qcase));
                         if (qcase != fd->id)
                                 return RDR_OK;
@@ -824,9 +881,9 @@ static rdr_err_t pb_get(const ProtobufCMessage *msg, const field_t *f,
         return RDR_OK;
 }
 
-static rdr_err_t src_get(const src_t *src, const field_t *f,
-                         const char *prefix, raw_t *raw, int *present,
-                         char *errstr, size_t errstr_size) {
+static rdr_err_t src_get(const src_t *src, const field_t *f, const char *prefix,
+                         raw_t *raw, int *present, char *errstr,
+                         size_t errstr_size) {
         memset(raw, 0, sizeof(*raw));
         if (src->json)
                 return json_get(src->json, f, prefix, raw, present, errstr,
@@ -915,7 +972,8 @@ static rdr_err_t store_string(rdr_arena_t *a, const field_t *f,
                                     "got %zu",
                                     prefix, f->name, f->max, nchars);
                 for (i = 0; i < raw->len; i++)
-                        if ((unsigned char)raw->s[i] < 0x20 || raw->s[i] == 0x7f)
+                        if ((unsigned char)raw->s[i] < 0x20 ||
+                            raw->s[i] == 0x7f)
                                 return fail(errstr, errstr_size,
                                             RDR_ERR_INVALID,
                                             "field '%s%s': must not contain "
@@ -1383,8 +1441,8 @@ rdr_err_t rdr_event_decode(rdr_event_t *ev, rdr_input_kind_t kind,
         if (sniffed)
                 fmt = p[i] == '{' ? FMT_JSON : FMT_PROTOBUF;
         if (fmt == FMT_JSON) {
-                root = json_loadb(p, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL,
-                                  &je);
+                root = json_loadb(p, len,
+                                  JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &je);
                 if (!root)
                         return json_fail(p, len, &je, errstr, errstr_size);
                 if (!json_is_object(root)) {
@@ -1443,7 +1501,8 @@ static int get_flag(const char *base, size_t off) {
 /* The wire name of an enum or type field, NULL if absent (exception "") or
  * out of range (*bad set). */
 static const char *enum_name(const field_t *f, const char *base, int *bad) {
-        int idx = f->off == NO_OFF ? 0 : (int)get_int(base + f->off, sizeof(int));
+        int idx =
+            f->off == NO_OFF ? 0 : (int)get_int(base + f->off, sizeof(int));
 
         if (idx < 0 || idx >= f->names_cnt) {
                 *bad = 1;
@@ -1454,8 +1513,7 @@ static const char *enum_name(const field_t *f, const char *base, int *bad) {
 
 /* A string field's value and length, NULL when absent or empty (except a
  * required text, which is always there). */
-static const char *str_value(const field_t *f, const char *base,
-                             size_t *len) {
+static const char *str_value(const field_t *f, const char *base, size_t *len) {
         const char *s;
 
         if (f->type == FT_COUNTRY) {
@@ -1501,7 +1559,8 @@ static rdr_err_t enc_json_fields(const field_t *fields, size_t cnt,
                 case FT_INT:
                         if (!get_flag(base, f->aux))
                                 break;
-                        if (f->aux == NO_OFF && !get_int(base + f->off, f->width))
+                        if (f->aux == NO_OFF &&
+                            !get_int(base + f->off, f->width))
                                 break;
                         v = json_integer(get_int(base + f->off, f->width));
                         break;
@@ -1631,8 +1690,10 @@ static rdr_err_t enc_pb_fields(const field_t *fields, size_t cnt,
                                 return RDR_ERR_INTERNAL;
                         ts = &sc->ts[sc->n_ts++];
                         google__protobuf__timestamp__init(ts);
-                        ts->seconds = ms >= 0 ? ms / 1000 : -((-ms + 999) / 1000);
-                        ts->nanos = (int32_t)(ms - ts->seconds * 1000) * 1000000;
+                        ts->seconds =
+                            ms >= 0 ? ms / 1000 : -((-ms + 999) / 1000);
+                        ts->nanos =
+                            (int32_t)(ms - ts->seconds * 1000) * 1000000;
                         memcpy(p, &ts, sizeof(ts));
                         break;
                 case FT_PROFILE:

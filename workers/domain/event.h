@@ -54,8 +54,8 @@ typedef struct rdr_profile_s {
         long long reviews_total; /* 0..1000000000 */
         int has_negative_reviews_total;
         long long negative_reviews_total; /* 0..1000000000 */
-        char country[3];      /* ISO 3166 alpha-2; "" if absent */
-        const char *timezone; /* IANA name; NULL if absent */
+        char country[3];                  /* ISO 3166 alpha-2; "" if absent */
+        const char *timezone;             /* IANA name; NULL if absent */
 } rdr_profile_t;
 
 /* In every event struct below, strings point into the event's arena
@@ -66,9 +66,9 @@ typedef struct rdr_review_s {
         rdr_review_type_t type;
         const char *event_id, *platform, *store_id, *review_id, *order_id,
             *buyer_id, *product_id;
-        int rating;       /* 1..5; 0 if absent (review.removed) */
-        const char *text; /* "" if absent */
-        size_t text_len;  /* bytes; 0 if absent */
+        int rating;           /* 1..5; 0 if absent (review.removed) */
+        const char *text;     /* "" if absent */
+        size_t text_len;      /* bytes; 0 if absent */
         const char *language; /* BCP 47; NULL if absent */
         int64_t created_at_ms;
         int has_buyer;
@@ -89,7 +89,7 @@ typedef struct rdr_shipment_s {
         rdr_shipment_type_t type;
         const char *event_id, *platform, *store_id, *order_id, *buyer_id,
             *carrier, *tracking_number;
-        const char *service_level; /* NULL if absent */
+        const char *service_level;   /* NULL if absent */
         char origin_country[3];      /* "" if absent (only created requires) */
         char destination_country[3]; /* "" if absent */
         int64_t promised_by_ms;      /* 0 if absent */
@@ -107,7 +107,7 @@ typedef struct rdr_appeal_result_s {
 
 /* Private: the arena behind an event's strings. */
 typedef struct rdr_arena_s {
-        char *base;  /* the main block */
+        char *base; /* the main block */
         size_t used, size;
         struct rdr_arena_chunk_s *extra; /* overflow blocks of this decode */
         size_t extra_size; /* their total size: the main block grows by it */

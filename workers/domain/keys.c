@@ -50,8 +50,7 @@ static int fit(int n, size_t size) {
         return n < 0 || (size_t)n >= size ? -1 : n;
 }
 
-int rdr_key_case(char *dst, size_t n, const char *case_id,
-                 const char *suffix) {
+int rdr_key_case(char *dst, size_t n, const char *case_id, const char *suffix) {
         return fit(snprintf(dst, n, "redress:{c:%s}%s%s", case_id,
                             suffix ? ":" : "", suffix ? suffix : ""),
                    n);
@@ -59,15 +58,15 @@ int rdr_key_case(char *dst, size_t n, const char *case_id,
 
 int rdr_key_seen(char *dst, size_t n, const char *tag, const char *topic,
                  const char *event_id) {
-        return fit(snprintf(dst, n, "redress:{%s}:seen:%s:%s", tag, topic,
-                            event_id),
-                   n);
+        return fit(
+            snprintf(dst, n, "redress:{%s}:seen:%s:%s", tag, topic, event_id),
+            n);
 }
 
 int rdr_key_buyer(char *dst, size_t n, const char *platform,
                   const char *buyer_id, const char *suffix) {
-        return fit(snprintf(dst, n, "redress:{b:%s:%s}%s%s", platform,
-                            buyer_id, suffix ? ":" : "", suffix ? suffix : ""),
+        return fit(snprintf(dst, n, "redress:{b:%s:%s}%s%s", platform, buyer_id,
+                            suffix ? ":" : "", suffix ? suffix : ""),
                    n);
 }
 

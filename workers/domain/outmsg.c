@@ -125,8 +125,8 @@ rdr_err_t rdr_case_msg_validate(const rdr_case_msg_t *cm, char *errstr,
                         errstr_size));
         CHECK(check_str("store_id", cm->store_id, 1, RDR_EVENT_MAX_ID, errstr,
                         errstr_size));
-        CHECK(check_str("review_id", cm->review_id, 1, RDR_EVENT_MAX_ID,
-                        errstr, errstr_size));
+        CHECK(check_str("review_id", cm->review_id, 1, RDR_EVENT_MAX_ID, errstr,
+                        errstr_size));
         CHECK(check_str("order_id", cm->order_id, 0, RDR_EVENT_MAX_ID, errstr,
                         errstr_size));
         CHECK(check_str("buyer_id", cm->buyer_id, 0, RDR_EVENT_MAX_ID, errstr,
@@ -138,10 +138,9 @@ rdr_err_t rdr_case_msg_validate(const rdr_case_msg_t *cm, char *errstr,
                             "field 'rating': must be an integer 1..5 (0 = "
                             "absent), got %d",
                             cm->rating);
-        CHECK(check_str("language", cm->language, 0, 64, errstr,
-                        errstr_size));
-        CHECK(check_enum("sentiment", (int)cm->sentiment, RDR_SENT__CNT,
-                         errstr, errstr_size));
+        CHECK(check_str("language", cm->language, 0, 64, errstr, errstr_size));
+        CHECK(check_enum("sentiment", (int)cm->sentiment, RDR_SENT__CNT, errstr,
+                         errstr_size));
         CHECK(check_enum("reason", (int)cm->reason, RDR_REASON__CNT, errstr,
                          errstr_size));
         if (cm->reasons_cnt > RDR_REASON__CNT)
@@ -151,8 +150,8 @@ rdr_err_t rdr_case_msg_validate(const rdr_case_msg_t *cm, char *errstr,
         for (i = 0; i < cm->reasons_cnt; i++)
                 CHECK(check_enum("reasons", (int)cm->reasons[i],
                                  RDR_REASON__CNT, errstr, errstr_size));
-        CHECK(check_enum("malicious", (int)cm->malicious, RDR_MAL__CNT,
-                         errstr, errstr_size));
+        CHECK(check_enum("malicious", (int)cm->malicious, RDR_MAL__CNT, errstr,
+                         errstr_size));
         if (!(cm->confidence >= 0.0 && cm->confidence <= 1.0))
                 return fail(errstr, errstr_size, RDR_ERR_INVALID,
                             "field 'confidence': must be a number 0..1, got "
@@ -170,8 +169,8 @@ rdr_err_t rdr_action_msg_validate(const rdr_action_msg_t *am, char *errstr,
         const char *c = am->offer.currency;
         size_t i;
 
-        CHECK(check_str("action_id", am->action_id, 1, RDR_EVENT_MAX_ID,
-                        errstr, errstr_size));
+        CHECK(check_str("action_id", am->action_id, 1, RDR_EVENT_MAX_ID, errstr,
+                        errstr_size));
         CHECK(check_enum("kind", (int)am->kind, RDR_ACT__CNT, errstr,
                          errstr_size));
         if (present(am->case_id) == present(am->shipment_id))
@@ -190,16 +189,15 @@ rdr_err_t rdr_action_msg_validate(const rdr_action_msg_t *am, char *errstr,
                         errstr_size));
         CHECK(check_str("order_id", am->order_id, 0, RDR_EVENT_MAX_ID, errstr,
                         errstr_size));
-        CHECK(check_str("review_id", am->review_id, 0, RDR_EVENT_MAX_ID,
-                        errstr, errstr_size));
+        CHECK(check_str("review_id", am->review_id, 0, RDR_EVENT_MAX_ID, errstr,
+                        errstr_size));
         CHECK(check_enum("channel", (int)am->channel, RDR_CHAN__CNT, errstr,
                          errstr_size));
         if (am->channel == RDR_CHAN_PHONE_NOTE)
                 return fail(errstr, errstr_size, RDR_ERR_INVALID,
                             "field 'channel': phone_note is an input channel; "
                             "an action uses phone_task");
-        CHECK(check_str("language", am->language, 0, 64, errstr,
-                        errstr_size));
+        CHECK(check_str("language", am->language, 0, 64, errstr, errstr_size));
         CHECK(check_str("template_id", am->template_id, 0, RDR_EVENT_MAX_ID,
                         errstr, errstr_size));
         CHECK(check_str("message", am->message, 0, RDR_EVENT_MAX_TEXT, errstr,
@@ -210,9 +208,9 @@ rdr_err_t rdr_action_msg_validate(const rdr_action_msg_t *am, char *errstr,
                                     "field 'offer.amount_minor': must be >= "
                                     "0, got %lld",
                                     am->offer.amount_minor);
-                if (strnlen(c, sizeof(am->offer.currency)) != 3 ||
-                    c[0] < 'A' || c[0] > 'Z' || c[1] < 'A' || c[1] > 'Z' ||
-                    c[2] < 'A' || c[2] > 'Z')
+                if (strnlen(c, sizeof(am->offer.currency)) != 3 || c[0] < 'A' ||
+                    c[0] > 'Z' || c[1] < 'A' || c[1] > 'Z' || c[2] < 'A' ||
+                    c[2] > 'Z')
                         return fail(errstr, errstr_size, RDR_ERR_INVALID,
                                     "field 'offer.currency': must be an ISO "
                                     "4217 code of three capital letters");
@@ -227,8 +225,8 @@ rdr_err_t rdr_action_msg_validate(const rdr_action_msg_t *am, char *errstr,
                                 errstr, errstr_size));
                 CHECK(check_str("evidence.ref", e->ref, 0, RDR_EVENT_MAX_ID,
                                 errstr, errstr_size));
-                CHECK(check_str("evidence.text", e->text, 0,
-                                RDR_EVENT_MAX_TEXT, errstr, errstr_size));
+                CHECK(check_str("evidence.text", e->text, 0, RDR_EVENT_MAX_TEXT,
+                                errstr, errstr_size));
                 CHECK(check_time("evidence.at", e->at_ms, 0, errstr,
                                  errstr_size));
         }
@@ -346,7 +344,8 @@ rdr_err_t rdr_action_msg_encode_json(const rdr_action_msg_t *am,
         bad |= jset_str(obj, "buyer_id", am->buyer_id);
         bad |= jset_str(obj, "order_id", am->order_id);
         bad |= jset_str(obj, "review_id", am->review_id);
-        bad |= jset(obj, "channel", json_string(rdr_channel_names[am->channel]));
+        bad |=
+            jset(obj, "channel", json_string(rdr_channel_names[am->channel]));
         bad |= jset_str(obj, "language", am->language);
         bad |= jset_str(obj, "template_id", am->template_id);
         bad |= jset_str(obj, "message", am->message);
@@ -573,9 +572,9 @@ static const json_t *j_get(jrd_t *r, const char *name,
         if (!v || json_is_null(v))
                 return NULL;
         if (!is(v)) {
-                r->err = fail(r->errstr, r->errstr_size, RDR_ERR_INVALID,
-                              "field '%s%s': must be %s", r->prefix, name,
-                              what);
+                r->err =
+                    fail(r->errstr, r->errstr_size, RDR_ERR_INVALID,
+                         "field '%s%s': must be %s", r->prefix, name, what);
                 return NULL;
         }
         return v;
@@ -686,8 +685,7 @@ static rdr_err_t parse_json(const void *buf, size_t len, json_t **root,
 }
 
 rdr_err_t rdr_case_msg_from_json(rdr_case_msg_t *cm, const void *buf,
-                                 size_t len, char *errstr,
-                                 size_t errstr_size) {
+                                 size_t len, char *errstr, size_t errstr_size) {
         outmsg_priv_t *priv = NULL;
         json_t *root = NULL;
         const json_t *arr, *v;
@@ -720,9 +718,8 @@ rdr_err_t rdr_case_msg_from_json(rdr_case_msg_t *cm, const void *buf,
                              rating);
         cm->rating = (int)(rating >= 0 && rating <= 5 ? rating : 0);
         cm->language = j_str(&r, "language");
-        cm->sentiment = (rdr_sentiment_t)j_enum(&r, "sentiment",
-                                                rdr_sentiment_names,
-                                                RDR_SENT__CNT);
+        cm->sentiment = (rdr_sentiment_t)j_enum(
+            &r, "sentiment", rdr_sentiment_names, RDR_SENT__CNT);
         cm->reason = (rdr_reason_t)j_enum(&r, "reason", rdr_reason_names,
                                           RDR_REASON__CNT);
         arr = j_get(&r, "reasons", is_array, "an array");
@@ -735,9 +732,8 @@ rdr_err_t rdr_case_msg_from_json(rdr_case_msg_t *cm, const void *buf,
                 cm->reasons[cm->reasons_cnt++] = (rdr_reason_t)name_to_enum(
                     &r, "reasons", json_string_value(json_array_get(arr, i)),
                     rdr_reason_names, RDR_REASON__CNT);
-        cm->malicious = (rdr_malicious_t)j_enum(&r, "malicious",
-                                                rdr_malicious_names,
-                                                RDR_MAL__CNT);
+        cm->malicious = (rdr_malicious_t)j_enum(
+            &r, "malicious", rdr_malicious_names, RDR_MAL__CNT);
         v = j_get(&r, "confidence", is_number, "a number");
         cm->confidence = v ? json_number_value(v) : 0.0;
         cm->state = j_str(&r, "state");

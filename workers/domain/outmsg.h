@@ -32,20 +32,20 @@ extern const char *const rdr_case_type_names[RDR_CASE_TYPE__CNT];
 typedef struct rdr_case_msg_s {
         const char *event_id; /* required; deterministic from the input */
         rdr_case_type_t type;
-        const char *case_id;  /* required */
+        const char *case_id;                         /* required */
         const char *platform, *store_id, *review_id; /* required */
         const char *order_id, *buyer_id, *product_id;
-        int rating;            /* 1..5; 0 = absent */
-        const char *language;  /* as given or as detected */
+        int rating;           /* 1..5; 0 = absent */
+        const char *language; /* as given or as detected */
         rdr_sentiment_t sentiment;
-        rdr_reason_t reason;   /* the main cause; RDR_REASON_NONE if none */
+        rdr_reason_t reason; /* the main cause; RDR_REASON_NONE if none */
         rdr_reason_t reasons[RDR_REASON__CNT]; /* every cause, main first */
         size_t reasons_cnt;
         rdr_malicious_t malicious;
-        double confidence;     /* 0..1 */
-        const char *state;     /* required: the case's state after this */
+        double confidence;      /* 0..1 */
+        const char *state;      /* required: the case's state after this */
         int64_t occurred_at_ms; /* required: the fleet's clock */
-        void *priv_;           /* private: what a decoder allocated */
+        void *priv_;            /* private: what a decoder allocated */
 } rdr_case_msg_t;
 
 /* Money: an integer count of the currency's minor unit. */
@@ -66,7 +66,7 @@ typedef struct rdr_evidence_s {
 typedef struct rdr_action_msg_s {
         const char *action_id; /* required; case/shipment id + step + attempt */
         rdr_action_kind_t kind;
-        const char *case_id;     /* exactly one of case_id and shipment_id */
+        const char *case_id; /* exactly one of case_id and shipment_id */
         const char *shipment_id;
         const char *platform, *store_id; /* required */
         const char *buyer_id, *order_id;

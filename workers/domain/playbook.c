@@ -311,8 +311,8 @@ static void fmt_duration(long long ms, char *buf, size_t size) {
 
 void rdr_playbook_doc(void *fp) {
         static const char *const types[] = {
-            "duration",       "integer",         "time zone",
-            "language tag",   "HH:MM-HH:MM",     "stop | skip",
+            "duration",        "integer",          "time zone",
+            "language tag",    "HH:MM-HH:MM",      "stop | skip",
             "money + percent", "offer per reason", "amount per reason"};
         char lo[32], hi[32];
         size_t i;

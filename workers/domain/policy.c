@@ -126,13 +126,12 @@ void rdr_policy_doc(void *fp) {
         for (i = 0; i < RS__CNT; i++)
                 fprintf(fp, "| `%s` | %s | %s |\n", rs_keys[i].key,
                         types[rs_keys[i].type], rs_keys[i].doc);
-        fprintf(fp,
-                "\nAlso: `platform`, `source`, `as_of`; `channels: {rule, "
-                "preference: [...], public_reply: {value, rule}, <kind>: "
-                "[...]}` (buyer channels in preference order, per kind if "
-                "given); `quiet_hours: {value: HH:MM-HH:MM | none, rule}`; "
-                "`appeal: {rule, evidence_rule, window: {value, rule}, "
-                "grounds: {<ground>: {evidence: [...], remedy}}}`.\n");
+        fprintf(fp, "\nAlso: `platform`, `source`, `as_of`; `channels: {rule, "
+                    "preference: [...], public_reply: {value, rule}, <kind>: "
+                    "[...]}` (buyer channels in preference order, per kind if "
+                    "given); `quiet_hours: {value: HH:MM-HH:MM | none, rule}`; "
+                    "`appeal: {rule, evidence_rule, window: {value, rule}, "
+                    "grounds: {<ground>: {evidence: [...], remedy}}}`.\n");
 }
 
 /* ---- loading ---------------------------------------------------------- */

@@ -44,8 +44,8 @@ static void classify_one(const rdr_classifier_t *clf, const char *text,
                rdr_malicious_names[out.malicious], out.confidence,
                out.negative);
         rdr_classify_chat(clf, text, strlen(text), NULL, &chat);
-        printf("chat:   language %s intent %s confidence %.2f\n",
-               chat.language, rdr_intent_names[chat.intent], chat.confidence);
+        printf("chat:   language %s intent %s confidence %.2f\n", chat.language,
+               rdr_intent_names[chat.intent], chat.confidence);
 }
 
 int main(int argc, char **argv) {
@@ -115,8 +115,8 @@ int main(int argc, char **argv) {
                 rdr_err_t err =
                     is_chat[i] ? rdr_clf_eval_chats(ev, clf, files[i], errstr,
                                                     sizeof(errstr))
-                               : rdr_clf_eval_reviews(ev, clf, files[i],
-                                                      errstr, sizeof(errstr));
+                               : rdr_clf_eval_reviews(ev, clf, files[i], errstr,
+                                                      sizeof(errstr));
                 if (err) {
                         fprintf(stderr, "redress-eval: %s\n", errstr);
                         goto err;

@@ -41,8 +41,8 @@ static rdr_err_t reviews_init(rdr_worker_t *w, void **opaque, char *errstr,
         rv->cw = rdr_casework_new(w, errstr, errstr_size);
         if (!rv->cw)
                 goto err;
-        if (rdr_events_init(&rv->evs, (size_t)rdr_conf_int(
-                                          conf, "consumer.batch_max"))) {
+        if (rdr_events_init(&rv->evs,
+                            (size_t)rdr_conf_int(conf, "consumer.batch_max"))) {
                 snprintf(errstr, errstr_size, "out of memory");
                 goto err;
         }
@@ -136,8 +136,7 @@ static void read_context(const redisReply *tags, const redisReply *intents,
                 }
         copy_field(ctx->parcel_status, sizeof(ctx->parcel_status), order,
                    "parcel_status");
-        copy_field(ctx->exception, sizeof(ctx->exception), order,
-                   "exception");
+        copy_field(ctx->exception, sizeof(ctx->exception), order, "exception");
         copy_field(ctx->carrier, sizeof(ctx->carrier), order, "carrier");
         ctx->promised_by_ms = field_ms(order, "promised_by_ms");
         ctx->delivered_at_ms = field_ms(order, "delivered_at_ms");
@@ -161,14 +160,13 @@ static int carrier_at_fault(const context_t *ctx) {
         return !strcmp(ctx->exception, "lost") ||
                !strcmp(ctx->exception, "damaged") ||
                (ctx->promised_by_ms &&
-                (ctx->delivered_at_ms ? ctx->delivered_at_ms
-                                      : ctx->last_scan_ms) >
-                    ctx->promised_by_ms);
+                (ctx->delivered_at_ms
+                     ? ctx->delivered_at_ms
+                     : ctx->last_scan_ms) > ctx->promised_by_ms);
 }
 
-static rdr_err_t apply_one(reviews_t *rv, rdr_msg_t *m,
-                           const rdr_review_t *r, const context_t *ctx,
-                           const redisReply *case_reply) {
+static rdr_err_t apply_one(reviews_t *rv, rdr_msg_t *m, const rdr_review_t *r,
+                           const context_t *ctx, const redisReply *case_reply) {
         rdr_review_input_t in;
         rdr_clf_profile_t prof;
         rdr_classification_t c;
@@ -307,9 +305,9 @@ static rdr_err_t apply_one(reviews_t *rv, rdr_msg_t *m,
         cm.confidence = c.confidence;
         cm.occurred_at_ms = now;
 
-        err = rdr_casework_apply(rv->cw, cs, case_id, &ci, m->topic,
-                                 r->event_id, &cm, &out, m->errstr,
-                                 sizeof(m->errstr));
+        err =
+            rdr_casework_apply(rv->cw, cs, case_id, &ci, m->topic, r->event_id,
+                               &cm, &out, m->errstr, sizeof(m->errstr));
         if (err)
                 return err;
 
@@ -321,8 +319,7 @@ static rdr_err_t apply_one(reviews_t *rv, rdr_msg_t *m,
                                   r->order_id, NULL) > 0)
                         rdr_redis_cmdf(rdr_worker_redis(rv->w),
                                        "HSET %s case_id %s", k, case_id);
-                if (rdr_key_buyer(k, KEYSZ, r->platform, r->buyer_id, NULL) >
-                    0)
+                if (rdr_key_buyer(k, KEYSZ, r->platform, r->buyer_id, NULL) > 0)
                         rdr_redis_cmdf(rdr_worker_redis(rv->w),
                                        "HSET %s case_id %s", k, case_id);
         }

@@ -41,9 +41,9 @@ static rdr_err_t shipments_init(rdr_worker_t *w, void **opaque, char *errstr,
                 return RDR_ERR_CONFIG;
         }
         sh->ttl_ms = rdr_conf_int(conf, "dedupe.ttl");
-        sh->m_events = rdr_metrics_counter(rdr_worker_metrics(w),
-                                           "shipment_events_total",
-                                           "Shipment events by type", "type");
+        sh->m_events =
+            rdr_metrics_counter(rdr_worker_metrics(w), "shipment_events_total",
+                                "Shipment events by type", "type");
         *opaque = sh;
         return RDR_OK;
 }
@@ -59,8 +59,8 @@ static void shipments_destroy(void *opaque) {
 
 static rdr_err_t apply_one(shipments_t *sh, rdr_msg_t *m,
                            const rdr_shipment_t *s) {
-        char tag[KEYSZ], k_seen[KEYSZ], k_outbox[KEYSZ], k_hash[KEYSZ],
-            at[24], promised[24];
+        char tag[KEYSZ], k_seen[KEYSZ], k_outbox[KEYSZ], k_hash[KEYSZ], at[24],
+            promised[24];
         const char *fv[20];
         size_t n = 0;
         rdr_apply_t a;
@@ -121,9 +121,10 @@ static int case_input(const rdr_shipment_t *s, const redisReply *order) {
                     i + 1 < order->elements;
              i += 2)
                 if (!strcmp(order->element[i]->str, "promised_by_ms"))
-                        promised = strtoll(order->element[i + 1]->str, NULL,
-                                           10);
-        if (s->type == RDR_SHIP_SCAN && promised && s->occurred_at_ms > promised)
+                        promised =
+                            strtoll(order->element[i + 1]->str, NULL, 10);
+        if (s->type == RDR_SHIP_SCAN && promised &&
+            s->occurred_at_ms > promised)
                 return RDR_CIN_SHIPMENT_PAUSE;
         return -1;
 }
@@ -144,7 +145,7 @@ static rdr_err_t shipments_handle(void *opaque, rdr_msg_t *msgs, size_t cnt) {
         size_t i, q = 0, nc = 0;
         size_t *first = calloc(cnt ? cnt : 1, sizeof(*first));
         size_t *cslot = calloc(cnt ? cnt : 1, sizeof(*cslot));
-        char (*case_ids)[RDR_CASE_ID_MAX] =
+        char(*case_ids)[RDR_CASE_ID_MAX] =
             calloc(cnt ? cnt : 1, sizeof(*case_ids));
         int *cin = calloc(cnt ? cnt : 1, sizeof(*cin));
         rdr_err_t err = RDR_ERR_NOMEM;
@@ -198,10 +199,10 @@ static rdr_err_t shipments_handle(void *opaque, rdr_msg_t *msgs, size_t cnt) {
                         rdr_cadence_input_t in;
                         const rdr_cadence_out_t *out;
                         rdr_case_t *cs;
-                        err = rdr_casework_get(
-                            sh->cw, case_ids[i],
-                            rdr_redis_reply(redis, cslot[i]), &cs,
-                            msgs[i].errstr, sizeof(msgs[i].errstr));
+                        err = rdr_casework_get(sh->cw, case_ids[i],
+                                               rdr_redis_reply(redis, cslot[i]),
+                                               &cs, msgs[i].errstr,
+                                               sizeof(msgs[i].errstr));
                         if (!err) {
                                 memset(&in, 0, sizeof(in));
                                 in.type = (rdr_cadence_input_type_t)cin[i];

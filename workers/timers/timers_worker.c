@@ -47,9 +47,8 @@ static rdr_err_t timers_init(rdr_worker_t *w, void **opaque, char *errstr,
         tw->lease_ms = rdr_conf_int(conf, "timers.lease");
         tw->idle_ms = rdr_conf_int(conf, "timers.idle_max");
         tw->claim_max = (int)rdr_conf_int(conf, "timers.claim_max");
-        tw->m_fired = rdr_metrics_counter(rdr_worker_metrics(w),
-                                          "timers_fired_total",
-                                          "Timers fired", NULL);
+        tw->m_fired = rdr_metrics_counter(
+            rdr_worker_metrics(w), "timers_fired_total", "Timers fired", NULL);
         tw->m_unknown = rdr_metrics_counter(
             rdr_worker_metrics(w), "timers_unknown_total",
             "Timers of a kind no handler knows (completed, logged)", NULL);
@@ -57,9 +56,9 @@ static rdr_err_t timers_init(rdr_worker_t *w, void **opaque, char *errstr,
             rdr_worker_metrics(w), "timer_lateness_seconds",
             "From a timer's due time to its firing", lat,
             sizeof(lat) / sizeof(lat[0]));
-        tw->m_pending = rdr_metrics_gauge(rdr_worker_metrics(w),
-                                          "timers_pending",
-                                          "Timers waiting or leased", "set");
+        tw->m_pending =
+            rdr_metrics_gauge(rdr_worker_metrics(w), "timers_pending",
+                              "Timers waiting or leased", "set");
         *opaque = tw;
         return RDR_OK;
 }
@@ -113,8 +112,7 @@ static rdr_err_t timers_tick(void *opaque, int64_t *next_ms) {
                 long long due, leased;
                 if (!rdr_timers_pending(tw->timers, &due, &leased)) {
                         rdr_metric_set(tw->m_pending, "due", (double)due);
-                        rdr_metric_set(tw->m_pending, "leased",
-                                       (double)leased);
+                        rdr_metric_set(tw->m_pending, "leased", (double)leased);
                 }
                 tw->last_pending_ms = rdr_mono_ms();
         }
@@ -170,8 +168,7 @@ static rdr_err_t timers_tick(void *opaque, int64_t *next_ms) {
                 rdr_metric_add(tw->m_fired, NULL, 1);
                 if (now >= tm->due_ms)
                         rdr_metric_observe(tw->m_lateness,
-                                           (double)(now - tm->due_ms) /
-                                               1000.0);
+                                           (double)(now - tm->due_ms) / 1000.0);
         }
         rdr_timers_free_claimed(claimed, cnt);
 
