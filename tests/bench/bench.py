@@ -496,6 +496,13 @@ def phase_workers(r, label, names, mix, count, fmt="mixed", rate=0,
             "broker_cpu_s": cpu1["broker"] - cpu0["broker"],
             "peak_rss_mib": {w.tag: peak_rss_mib(w.p.pid) for w in workers},
         }
+        nb = (msum(ms, "redress_batches_total")
+              - msum(m0, "redress_batches_total"))
+        bs = (msum(ms, "redress_batch_seconds_sum")
+              - msum(m0, "redress_batch_seconds_sum"))
+        res["batches"] = nb
+        res["events_per_batch"] = consumed / nb if nb else None
+        res["batch_ms_mean"] = 1000.0 * bs / nb if nb else None
         res["redis_cores"] = res["redis_cpu_s"] / wall
         res["broker_cores"] = res["broker_cpu_s"] / wall
         res["worker_cores"] = res["worker_cpu_s"] / wall
@@ -724,14 +731,17 @@ def report(r):
     out += ["",
             "Redis baseline (2): apply script via redis-benchmark, EVALSHA "
             "-P 16: %s applies/s" % fmt_num(rd["applies_per_s"])]
-    for key in ("reviews", "fleet"):
+    for key in ("reviews", "reviews_70", "fleet"):
         if key in r:
             out.append("  %s: %.0f%% of the Redis apply ceiling; busy: Redis "
-                       "%.2f, broker %.2f, workers %.2f cores" % (
+                       "%.2f, broker %.2f, workers %.2f cores; %s events "
+                       "per batch, %s ms per batch" % (
                            r[key]["label"],
                            100.0 * r[key]["rate"] / rd["applies_per_s"],
                            r[key]["redis_cores"], r[key]["broker_cores"],
-                           r[key]["worker_cores"]))
+                           r[key]["worker_cores"],
+                           fmt_num(r[key]["events_per_batch"], 0),
+                           fmt_num(r[key]["batch_ms_mean"])))
     out += ["", "Scaling (4), reviews worker instances in one group:"]
     one = r["reviews"]["rate"]
     for key, n in (("reviews", 1), ("reviews_x2", 2), ("reviews_x4", 4)):
