@@ -93,8 +93,7 @@ static int print_lag(rd_kafka_t *rk, char **topics, int ntopics) {
                         goto done;
                 }
                 for (p = 0; p < md->topics[0].partition_cnt; p++)
-                        rd_kafka_topic_partition_list_add(parts, topics[t],
-                                                          p);
+                        rd_kafka_topic_partition_list_add(parts, topics[t], p);
                 rd_kafka_metadata_destroy(md);
                 rd_kafka_topic_destroy(rkt);
         }
@@ -171,8 +170,8 @@ static int consume(rd_kafka_t *rk, char **topics, int ntopics, long count,
         }
         printf("{\"consumed\":%ld,\"seconds\":%.3f,\"rate\":%.1f,"
                "\"bytes\":%llu}\n",
-               n, last - first,
-               last > first ? (double)n / (last - first) : 0.0, bytes);
+               n, last - first, last > first ? (double)n / (last - first) : 0.0,
+               bytes);
         rd_kafka_consumer_close(rk);
         return n >= count ? 0 : 1;
 }
@@ -211,8 +210,8 @@ int main(int argc, char **argv) {
                 } else
                         goto usage;
         }
-        for (p = topic_buf; ntopics < MAX_TOPICS &&
-                            (tok = strtok_r(p, ",", &save)) != NULL;
+        for (p = topic_buf;
+             ntopics < MAX_TOPICS && (tok = strtok_r(p, ",", &save)) != NULL;
              p = NULL)
                 topics[ntopics++] = tok;
         if (!bootstrap || !ntopics || (!lag && !count))

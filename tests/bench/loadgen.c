@@ -79,13 +79,11 @@ typedef struct rdr_lg_s {
         char s[8][160]; /* id strings of the event being built */
 } rdr_lg_t;
 
-static const char *const kind_names[NKINDS] = {"reviews", "chats",
-                                               "shipments"};
-static const char *const platforms[] = {"taobao",  "tmall",  "aliexpress",
-                                        "amazon",  "shopify", "ebay",
-                                        "tiktok"};
-static const char *const carriers[] = {"UPS", "DHL", "SF Express", "Cainiao",
-                                       "Correos", "USPS"};
+static const char *const kind_names[NKINDS] = {"reviews", "chats", "shipments"};
+static const char *const platforms[] = {
+    "taobao", "tmall", "aliexpress", "amazon", "shopify", "ebay", "tiktok"};
+static const char *const carriers[] = {"UPS",     "DHL",     "SF Express",
+                                       "Cainiao", "Correos", "USPS"};
 static const char *const countries[] = {"US", "ES", "CN", "GB", "MX", "DE"};
 
 static uint64_t lg_rand(rdr_lg_t *lg) {
@@ -255,15 +253,16 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *rkm,
 }
 
 static void fmt_id(rdr_lg_t *lg, int slot, const char *what, long n) {
-        snprintf(lg->s[slot], sizeof(lg->s[slot]), "%s-%s%ld", lg->run_id,
-                 what, n);
+        snprintf(lg->s[slot], sizeof(lg->s[slot]), "%s-%s%ld", lg->run_id, what,
+                 n);
 }
 
 /* Build event number i of kind into lg->ev; *route is the number whose
  * remainder picks the partition in --partitions-aware mode. */
 static void build_review(rdr_lg_t *lg, long i, long *route) {
         rdr_review_t *r = &lg->ev.u.review;
-        const rdr_lg_review_t *src = &lg->reviews[lg_pick(lg, (long)lg->nreviews)];
+        const rdr_lg_review_t *src =
+            &lg->reviews[lg_pick(lg, (long)lg->nreviews)];
         long order = lg->next_order++;
 
         memset(r, 0, sizeof(*r));
@@ -282,8 +281,8 @@ static void build_review(rdr_lg_t *lg, long i, long *route) {
         r->buyer_id = lg->s[3];
         r->store_id = lg->s[4];
         r->product_id = lg->s[5];
-        r->platform = platforms[lg_pick(lg, (long)(sizeof(platforms) /
-                                                   sizeof(platforms[0])))];
+        r->platform = platforms[lg_pick(
+            lg, (long)(sizeof(platforms) / sizeof(platforms[0])))];
         r->rating = src->rating;
         r->text = src->text;
         r->text_len = strlen(src->text);
@@ -311,8 +310,8 @@ static void build_chat(rdr_lg_t *lg, long i, long *route) {
         c->buyer_id = lg->s[1];
         c->store_id = lg->s[2];
         c->order_id = lg->s[3];
-        c->platform = platforms[buyer % (long)(sizeof(platforms) /
-                                                sizeof(platforms[0]))];
+        c->platform =
+            platforms[buyer % (long)(sizeof(platforms) / sizeof(platforms[0]))];
         c->direction = lg_pick(lg, 5) ? RDR_DIR_BUYER : RDR_DIR_STORE;
         c->channel = lg_pick(lg, 10) ? RDR_CHAN_IM : RDR_CHAN_EMAIL;
         c->text = text;
@@ -361,7 +360,7 @@ static void build_shipment(rdr_lg_t *lg, long i, long *route) {
         s->store_id = lg->s[3];
         s->tracking_number = lg->s[4];
         s->platform = platforms[slot->order % (long)(sizeof(platforms) /
-                                                      sizeof(platforms[0]))];
+                                                     sizeof(platforms[0]))];
         s->carrier = carriers[slot->order % 6];
         s->occurred_at_ms = now;
         *route = slot->order;
@@ -429,8 +428,7 @@ static int produce_one(rdr_lg_t *lg, long i) {
                     RD_KAFKA_V_KEY(lg->key.data, lg->key.len),
                     RD_KAFKA_V_VALUE(lg->val.data, lg->val.len),
                     RD_KAFKA_V_HEADER("content-type", ct, -1),
-                    RD_KAFKA_V_OPAQUE((void *)(intptr_t)kind),
-                    RD_KAFKA_V_END);
+                    RD_KAFKA_V_OPAQUE((void *)(intptr_t)kind), RD_KAFKA_V_END);
                 if (kerr != RD_KAFKA_RESP_ERR__QUEUE_FULL)
                         break;
                 rd_kafka_poll(lg->rk, 10);
@@ -465,11 +463,10 @@ static int fetch_partitions(rdr_lg_t *lg) {
                         rd_kafka_metadata_destroy(md);
                 rd_kafka_topic_destroy(rkt);
                 if (lg->nparts[k] <= 0) {
-                        fprintf(stderr,
-                                "redress-loadgen: no metadata for %s: %s\n",
-                                lg->topics[k],
-                                kerr ? rd_kafka_err2str(kerr)
-                                     : "unknown topic");
+                        fprintf(
+                            stderr, "redress-loadgen: no metadata for %s: %s\n",
+                            lg->topics[k],
+                            kerr ? rd_kafka_err2str(kerr) : "unknown topic");
                         return -1;
                 }
         }
@@ -532,35 +529,34 @@ err:
 }
 
 static void usage(FILE *fp) {
-        fprintf(fp,
-                "Usage: redress-loadgen --count N [options]\n"
-                "  --bootstrap HOST:PORT  brokers (default "
-                "$REDRESS_KAFKA_BOOTSTRAP)\n"
-                "  --count N              events to publish\n"
-                "  --rate R               events/s (default: full speed)\n"
-                "  --mix SPEC             e.g. reviews=60,chats=25,"
-                "shipments=15 (default) or reviews\n"
-                "  --format F             json, protobuf or mixed (half "
-                "each; default mixed)\n"
-                "  --run-id ID            prefix of every id (default: "
-                "lg<time>)\n"
-                "  --topic-prefix P       topics P.reviews, P.chats, "
-                "P.shipments (default redress)\n"
-                "  --partitions-aware     spread orders (buyers for chats) "
-                "evenly over the\n"
-                "                         partitions, an order's events "
-                "staying in one\n"
-                "  --data DIR             corpus directory (default "
-                "tests/data/classify)\n"
-                "  --seed S               random seed (default 1)\n");
+        fprintf(fp, "Usage: redress-loadgen --count N [options]\n"
+                    "  --bootstrap HOST:PORT  brokers (default "
+                    "$REDRESS_KAFKA_BOOTSTRAP)\n"
+                    "  --count N              events to publish\n"
+                    "  --rate R               events/s (default: full speed)\n"
+                    "  --mix SPEC             e.g. reviews=60,chats=25,"
+                    "shipments=15 (default) or reviews\n"
+                    "  --format F             json, protobuf or mixed (half "
+                    "each; default mixed)\n"
+                    "  --run-id ID            prefix of every id (default: "
+                    "lg<time>)\n"
+                    "  --topic-prefix P       topics P.reviews, P.chats, "
+                    "P.shipments (default redress)\n"
+                    "  --partitions-aware     spread orders (buyers for chats) "
+                    "evenly over the\n"
+                    "                         partitions, an order's events "
+                    "staying in one\n"
+                    "  --data DIR             corpus directory (default "
+                    "tests/data/classify)\n"
+                    "  --seed S               random seed (default 1)\n");
 }
 
 int main(int argc, char **argv) {
         static rdr_lg_t lgs;
         rdr_lg_t *lg = &lgs;
         const char *bootstrap = getenv("REDRESS_KAFKA_BOOTSTRAP");
-        const char *prefix = "redress", *data = RDR_SOURCE_DIR
-            "/tests/data/classify";
+        const char *prefix = "redress",
+                   *data = RDR_SOURCE_DIR "/tests/data/classify";
         char run_id[64], path[1024];
         double t0, t1;
         long i, seed = 1;
@@ -625,8 +621,8 @@ int main(int argc, char **argv) {
                 goto usage_err;
         lg->rng = 0x9E3779B97F4A7C15ULL ^ (uint64_t)seed;
         for (k = 0; k < NKINDS; k++)
-                snprintf(lg->topics[k], sizeof(lg->topics[k]), "%s.%s",
-                         prefix, kind_names[k]);
+                snprintf(lg->topics[k], sizeof(lg->topics[k]), "%s.%s", prefix,
+                         kind_names[k]);
         snprintf(path, sizeof(path), "%s/reviews.train.jsonl", data);
         if (load_corpus(lg, path, 1))
                 goto done;
@@ -637,8 +633,7 @@ int main(int argc, char **argv) {
         if (load_corpus(lg, path, 0))
                 goto done;
         if (!lg->nreviews || !lg->nchats) {
-                fprintf(stderr, "redress-loadgen: empty corpus in %s\n",
-                        data);
+                fprintf(stderr, "redress-loadgen: empty corpus in %s\n", data);
                 goto done;
         }
         lg->next_order = 1;
@@ -681,8 +676,8 @@ int main(int argc, char **argv) {
                "\"max_partition_bytes\":%llu,\"max_partition_messages\":%ld,"
                "\"reviews\":%ld,\"chats\":%ld,\"shipments\":%ld}\n",
                lg->delivered, lg->failed, rd_kafka_outq_len(lg->rk), t1 - t0,
-               (double)lg->delivered / (t1 - t0 > 0 ? t1 - t0 : 1),
-               lg->bytes, max_bytes, max_msgs, lg->kind_delivered[0],
+               (double)lg->delivered / (t1 - t0 > 0 ? t1 - t0 : 1), lg->bytes,
+               max_bytes, max_msgs, lg->kind_delivered[0],
                lg->kind_delivered[1], lg->kind_delivered[2]);
         rc = lg->failed || lg->delivered != lg->count ? 1 : 0;
 done:
