@@ -846,6 +846,32 @@ static void test_new_york_march_dst(void **state) {
         free(s);
 }
 
+/* Every malicious class on every shipped platform, with no evidence beyond
+ * the review, renders its actions: platforms without an appeal window (eBay,
+ * Shopify, Trustpilot) once failed to render the evidence request. */
+static void test_malicious_on_every_platform_renders(void **state) {
+        static const char *const platforms[] = {
+            "taobao", "tmall",  "aliexpress", "amazon",
+            "ebay",   "tiktok", "shopify",    "trustpilot"};
+        static const rdr_malicious_t mals[] = {
+            RDR_MAL_EXTORTION, RDR_MAL_PROFESSIONAL, RDR_MAL_COMPETITOR,
+            RDR_MAL_ABUSIVE};
+        size_t p, m;
+        int64_t t0 = utc(2026, 11, 23, 2, 0);
+        (void)state;
+        for (p = 0; p < sizeof(platforms) / sizeof(platforms[0]); p++)
+                for (m = 0; m < sizeof(mals) / sizeof(mals[0]); m++) {
+                        sim_t *s = sim_new();
+                        rdr_cadence_input_t in = review(
+                            platforms[p], "tb-store", "Asia/Shanghai", "zh",
+                            RDR_REASON_PRODUCT_QUALITY, mals[m], t0);
+                        apply(s, &in, t0); /* fails the test on an error */
+                        run_until(s, t0 + 40 * DAY);
+                        assert_true(s->c.state != RDR_CASE_STATE_OUTREACH);
+                        free(s);
+                }
+}
+
 /* New York, November 2026: a review at 10:00 EDT; the nudges stay at
  * 10:00 local across the return to EST on November 1. */
 static void test_new_york_november_dst(void **state) {
@@ -1282,6 +1308,7 @@ int main(void) {
             cmocka_unit_test(test_stale_timers),
             cmocka_unit_test(test_new_york_march_dst),
             cmocka_unit_test(test_new_york_november_dst),
+            cmocka_unit_test(test_malicious_on_every_platform_renders),
             cmocka_unit_test(test_shanghai_night),
             cmocka_unit_test(test_zone_fallback),
             cmocka_unit_test(test_shipment_pause_at_open),

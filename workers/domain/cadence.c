@@ -219,8 +219,10 @@ static rdr_cadence_action_t *emit(tx_t *tx, rdr_step_t step, int attempt,
                                   a->message, sizeof(a->message), &info);
         if (err) {
                 memset(a, 0, sizeof(*a));
-                fail(tx, RDR_ERR_CONFIG, "template for %s cannot render",
-                     rdr_action_kind_names[kind]);
+                fail(tx, RDR_ERR_CONFIG,
+                     "template %s/%s (%s) cannot render: %s",
+                     rdr_action_kind_names[kind], key ? key : "default",
+                     lang ? lang : "-", rdr_err2str(err));
                 return NULL;
         }
         snprintf(a->action_id, sizeof(a->action_id), "%s:%s:%d", tx->c->case_id,
@@ -393,6 +395,9 @@ static void staff(tx_t *tx, rdr_step_t step, int attempt, const char *key,
                                      sizeof(buf));
                 memcpy(vb->deadline, buf, sizeof(vb->deadline));
                 vb->v.v[RDR_PH_DEADLINE] = vb->deadline;
+        } else if (!vb->v.v[RDR_PH_DEADLINE]) {
+                /* A platform without an appeal window (eBay, Shopify). */
+                vb->v.v[RDR_PH_DEADLINE] = "(no deadline)";
         }
         emit(tx, step, attempt, RDR_ACT_STAFF_REVIEW, key,
              tx->sc->staff_language, RDR_CHAN_STAFF, tx->now, deadline, &vb->v);

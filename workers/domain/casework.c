@@ -320,6 +320,14 @@ rdr_err_t rdr_casework_apply(rdr_casework_t *cw, rdr_case_t *c,
         *out = &cw->out;
         if (err) {
                 snprintf(errstr, errstr_size, "%s", cw->out.errstr);
+                if (err == RDR_ERR_CONFIG) {
+                        /* A template that cannot render this case: the
+                         * event is dead-lettered with the reason, the
+                         * worker goes on. */
+                        rdr_log(RDR_LOG_ERROR, "case.render_failed",
+                                "case %s: %s", case_id, cw->out.errstr);
+                        err = RDR_ERR_INVALID;
+                }
                 return err;
         }
         rdr_metric_add(cw->m_transitions,
