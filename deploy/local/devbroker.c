@@ -146,6 +146,8 @@ int main(int argc, char **argv) {
 
         conf = rd_kafka_conf_new();
         rd_kafka_conf_set(conf, "log_level", "3", errstr, sizeof(errstr));
+        rd_kafka_conf_set(conf, "socket.nagle.disable", "true", errstr,
+                          sizeof(errstr));
         rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr));
         if (!rk) {
                 fprintf(stderr, "redress-devbroker: %s\n", errstr);

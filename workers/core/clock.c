@@ -27,6 +27,12 @@ int64_t rdr_mono_ms(void) {
         return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+int64_t rdr_mono_us(void) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
 rdr_clock_t *rdr_clock_new(rdr_clock_source_t source,
                            struct rdr_redis_s *redis) {
         rdr_clock_t *clk = calloc(1, sizeof(*clk));

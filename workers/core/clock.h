@@ -40,5 +40,7 @@ int rdr_clock_parse_ms(const char *s, size_t len, int64_t *out);
 /** Wall-clock ms since the epoch, and a monotonic ms counter. */
 int64_t rdr_wall_ms(void);
 int64_t rdr_mono_ms(void);
+/** A monotonic microsecond counter (for timings). */
+int64_t rdr_mono_us(void);
 
 #endif

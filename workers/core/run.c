@@ -134,6 +134,7 @@ struct rdr_worker_s {
             *m_kafka_errors, *m_redis_rt, *m_redis_cmds, *m_redis_reconnects,
             *m_offsets_refused, *m_rebalances, *m_cas_conflicts;
         uint64_t last_rt, last_cmds, last_reconnects;
+        int64_t t_produced_us, t_flushed_us; /* timings of the last cycle */
 };
 
 static volatile sig_atomic_t rdr_stop_signal = 0;
@@ -838,6 +839,7 @@ static rdr_err_t publish_and_ack(rdr_worker_t *w, rdr_msg_t *msgs, size_t cnt) {
                 if (msgs[i].err && produce_dlq(w, &msgs[i]))
                         return RDR_ERR_KAFKA;
         timeout = rdr_conf_int(w->conf, "shutdown.timeout");
+        w->t_produced_us = rdr_mono_us();
         if (rd_kafka_flush(w->producer, (int)timeout) ||
             rd_kafka_outq_len(w->producer) > 0) {
                 rdr_log(RDR_LOG_WARN, "kafka.flush_timeout",
@@ -853,6 +855,7 @@ static rdr_err_t publish_and_ack(rdr_worker_t *w, rdr_msg_t *msgs, size_t cnt) {
                 return RDR_ERR_KAFKA;
         }
         w->kafka_up = 1;
+        w->t_flushed_us = rdr_mono_us();
         if (w->pubs.cnt == 0 && w->afters.cnt == 0)
                 return RDR_OK;
         for (i = 0; i < w->pubs.cnt; i++) {
@@ -952,12 +955,14 @@ static void fill_msg(rdr_worker_t *w, size_t i) {
 static rdr_err_t cycle_once(rdr_worker_t *w, int tick, int64_t *next_ms) {
         rdr_err_t err;
         size_t i;
+        int64_t t[5];
         effects_reset(w);
         if (rdr_redis_connect(w->redis))
                 return RDR_ERR_REDIS;
         if (rdr_clock_refresh(w->clock))
                 return RDR_ERR_REDIS;
         w->now_ms = rdr_clock_now_ms(w->clock);
+        t[0] = rdr_mono_us();
         if (tick) {
                 err = w->def->tick(w->opaque, next_ms);
         } else {
@@ -967,13 +972,25 @@ static rdr_err_t cycle_once(rdr_worker_t *w, int tick, int64_t *next_ms) {
         }
         if (err)
                 return err;
+        t[1] = rdr_mono_us();
         if ((err = rdr_redis_exec(w->redis)))
                 return err;
         if ((err = collect_applies(w)))
                 return err;
         rdr_redis_reset(w->redis);
+        t[2] = rdr_mono_us();
         if ((err = publish_and_ack(w, w->msgs, tick ? 0 : w->batch_cnt)))
                 return err;
+        t[3] = rdr_mono_us();
+        if (rdr_log_enabled(RDR_LOG_DEBUG) && (w->batch_cnt || w->pubs.cnt))
+                rdr_log(RDR_LOG_DEBUG, "batch.timing",
+                        "%zu messages, %zu published: handle %lld us, apply "
+                        "%lld us, produce %lld us, flush %lld us, ack %lld us",
+                        tick ? 0 : w->batch_cnt, w->pubs.cnt,
+                        (long long)(t[1] - t[0]), (long long)(t[2] - t[1]),
+                        (long long)(w->t_produced_us - t[2]),
+                        (long long)(w->t_flushed_us - w->t_produced_us),
+                        (long long)(t[3] - w->t_flushed_us));
         return RDR_OK;
 }
 

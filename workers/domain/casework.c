@@ -17,6 +17,86 @@ typedef struct slot_s {
         rdr_case_t c;
 } slot_t;
 
+/* A case's fields as "name\0value\0" pairs in one reusable buffer, so
+ * that serialising a case allocates nothing once the buffer has grown. */
+typedef struct fieldset_s {
+        rdr_buf_t buf;
+        size_t *off; /* 2 per field: name, value */
+        size_t cnt, size;
+        int oom;
+} fieldset_t;
+
+static int fieldset_cb(void *opaque, const char *field, const char *value,
+                       size_t len) {
+        fieldset_t *fs = opaque;
+        if (fs->cnt + 2 > fs->size) {
+                size_t ns = fs->size ? fs->size * 2 : 256;
+                size_t *n = realloc(fs->off, ns * sizeof(*n));
+                if (!n) {
+                        fs->oom = 1;
+                        return 1;
+                }
+                fs->off = n;
+                fs->size = ns;
+        }
+        fs->off[fs->cnt++] = fs->buf.len;
+        if (rdr_buf_append(&fs->buf, field, strlen(field) + 1)) {
+                fs->oom = 1;
+                return 1;
+        }
+        fs->off[fs->cnt++] = fs->buf.len;
+        if (rdr_buf_append(&fs->buf, value, len) ||
+            rdr_buf_append(&fs->buf, "", 1)) {
+                fs->oom = 1;
+                return 1;
+        }
+        return 0;
+}
+
+static rdr_err_t fieldset_fill(fieldset_t *fs, const rdr_case_t *c) {
+        rdr_buf_reset(&fs->buf);
+        fs->cnt = 0;
+        fs->oom = 0;
+        if (rdr_case_to_fields(c, fieldset_cb, fs) || fs->oom)
+                return RDR_ERR_NOMEM;
+        return RDR_OK;
+}
+
+static const char *fs_str(const fieldset_t *fs, size_t i) {
+        return fs->buf.data + fs->off[i];
+}
+
+static void fieldset_free(fieldset_t *fs) {
+        rdr_buf_free(&fs->buf);
+        free(fs->off);
+}
+
+/* The pairs of next that differ from cur (all of them when cur is empty),
+ * as argv for HSET, into fv (room for next->cnt strings). Fields come in the
+ * same order in both sets, so one forward scan finds each. */
+static size_t fieldset_diff(const fieldset_t *cur, const fieldset_t *next,
+                            const char **fv) {
+        size_t i, j = 0, n = 0;
+        for (i = 0; i + 1 < next->cnt; i += 2) {
+                const char *name = fs_str(next, i), *val = fs_str(next, i + 1);
+                size_t k, tries;
+                int same = 0;
+                for (k = j, tries = 0; tries * 2 < cur->cnt;
+                     tries++, k = (k + 2) % (cur->cnt ? cur->cnt : 1)) {
+                        if (!strcmp(fs_str(cur, k), name)) {
+                                same = !strcmp(fs_str(cur, k + 1), val);
+                                j = (k + 2) % cur->cnt;
+                                break;
+                        }
+                }
+                if (!same) {
+                        fv[n++] = name;
+                        fv[n++] = val;
+                }
+        }
+        return n;
+}
+
 struct rdr_casework_s {
         rdr_worker_t *w;
         rdr_playbook_t *playbook;
@@ -27,6 +107,9 @@ struct rdr_casework_s {
         size_t slots_cnt, slots_size;
         rdr_case_t next;
         rdr_cadence_out_t out;
+        fieldset_t fs_cur, fs_next;
+        const char **fv;
+        size_t fv_size;
         rdr_buf_t scratch;
         int shards;
         int64_t ttl_ms;
@@ -93,6 +176,9 @@ void rdr_casework_destroy(rdr_casework_t *cw) {
         rdr_policy_set_destroy(cw->policies);
         rdr_template_set_destroy(cw->templates);
         rdr_buf_free(&cw->scratch);
+        fieldset_free(&cw->fs_cur);
+        fieldset_free(&cw->fs_next);
+        free((void *)cw->fv);
         free(cw->slots);
         free(cw);
 }
@@ -170,43 +256,6 @@ rdr_err_t rdr_casework_get(rdr_casework_t *cw, const char *case_id,
         cw->slots_cnt++;
         *c = &s->c;
         return RDR_OK;
-}
-
-/* Collects the case's fields as argv pairs. */
-typedef struct fields_s {
-        const char **fv;
-        char **owned;
-        size_t cnt, size;
-} fields_t;
-
-static int field_cb(void *opaque, const char *field, const char *value,
-                    size_t len) {
-        fields_t *f = opaque;
-        char *fd, *vd;
-        if (f->cnt + 2 > f->size)
-                return 1;
-        fd = strdup(field);
-        vd = malloc(len + 1);
-        if (!fd || !vd) {
-                free(fd);
-                free(vd);
-                return 1;
-        }
-        memcpy(vd, value, len);
-        vd[len] = '\0';
-        f->owned[f->cnt] = fd;
-        f->fv[f->cnt++] = fd;
-        f->owned[f->cnt] = vd;
-        f->fv[f->cnt++] = vd;
-        return 0;
-}
-
-static void fields_free(fields_t *f) {
-        size_t i;
-        for (i = 0; i < f->cnt; i++)
-                free(f->owned[i]);
-        free(f->owned);
-        free((void *)f->fv);
 }
 
 typedef struct entries_s {
@@ -307,13 +356,12 @@ rdr_err_t rdr_casework_apply(rdr_casework_t *cw, rdr_case_t *c,
         const char *ents[RDR_CADENCE_ACTIONS_MAX + RDR_CADENCE_TIMERS_MAX + 8];
         size_t lens[RDR_CADENCE_ACTIONS_MAX + RDR_CADENCE_TIMERS_MAX + 8];
         entries_t e;
-        fields_t f;
+        size_t nfv = 0;
         rdr_apply_t a;
         rdr_err_t err;
         size_t i, n = 0;
         int applied;
 
-        memset(&f, 0, sizeof(f));
         e.cnt = 0;
         err = rdr_cadence_apply(&cw->conf, c, in, rdr_worker_now_ms(cw->w),
                                 &cw->next, &cw->out);
@@ -373,13 +421,25 @@ rdr_err_t rdr_casework_apply(rdr_casework_t *cw, rdr_case_t *c,
                 for (i = 0; i < cw->out.blocked_cnt; i++)
                         rdr_metric_add(cw->m_blocked, cw->out.blocked[i].rule,
                                        1);
-                f.size = 2 * rdr_case_field_count(nx) + 2;
-                f.fv = calloc(f.size, sizeof(*f.fv));
-                f.owned = calloc(f.size, sizeof(*f.owned));
-                if (!f.fv || !f.owned || rdr_case_to_fields(nx, field_cb, &f)) {
-                        err = RDR_ERR_NOMEM;
+                /* Write what changed: the case hash keeps the rest. */
+                if ((err = fieldset_fill(&cw->fs_next, nx)))
                         goto done;
+                /* A new case is compared with the empty case: fields at
+                 * their zero value need no writing (absent reads as zero). */
+                if ((err = fieldset_fill(&cw->fs_cur, c)))
+                        goto done;
+                if (cw->fv_size < cw->fs_next.cnt) {
+                        const char **nf = realloc((void *)cw->fv,
+                                                  cw->fs_next.cnt *
+                                                      sizeof(*nf));
+                        if (!nf) {
+                                err = RDR_ERR_NOMEM;
+                                goto done;
+                        }
+                        cw->fv = nf;
+                        cw->fv_size = cw->fs_next.cnt;
                 }
+                nfv = fieldset_diff(&cw->fs_cur, &cw->fs_next, cw->fv);
         }
         for (i = 0; i < e.cnt; i++, n++) {
                 ids[n] = e.ids[i];
@@ -392,8 +452,8 @@ rdr_err_t rdr_casework_apply(rdr_casework_t *cw, rdr_case_t *c,
         a.ttl_ms = cw->ttl_ms;
         a.hash_key = k_case;
         if (applied) {
-                a.hash_fv = f.fv;
-                a.hash_fv_cnt = f.cnt;
+                a.hash_fv = cw->fv;
+                a.hash_fv_cnt = nfv;
                 /* Compare-and-set on the version this decision read. */
                 if (c->version)
                         snprintf(expected, sizeof(expected), "%lld",
@@ -427,6 +487,5 @@ encode_err:
                  "an output message of the case failed validation");
 done:
         entries_free(&e, 0);
-        fields_free(&f);
         return err;
 }

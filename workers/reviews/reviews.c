@@ -373,7 +373,13 @@ static rdr_err_t reviews_handle(void *opaque, rdr_msg_t *msgs, size_t cnt) {
                 rdr_casework_queue_read(rv->cw, case_id);
                 q += READS;
         }
-        if ((err = rdr_redis_exec(redis)))
+        {
+                int64_t t0 = rdr_mono_us();
+                err = rdr_redis_exec(redis);
+                rdr_log(RDR_LOG_DEBUG, "reviews.read", "read phase %lld us",
+                        (long long)(rdr_mono_us() - t0));
+        }
+        if (err)
                 goto done;
 
         /* Decide and queue each event's effects. The read replies stay
