@@ -262,6 +262,21 @@ static void test_case_json_fields(void **state) {
         rdr_buf_free(&buf);
 }
 
+/* Strings that JSON must escape survive the writer: quotes, backslashes,
+ * control characters, and UTF-8 in three scripts. */
+static void test_json_escaping(void **state) {
+        rdr_action_msg_t am;
+        rdr_case_msg_t cm;
+        (void)state;
+        sample_action(&am);
+        am.message = "Say \"hi\"\\ then\nnew line\ttab \x01\x1f end: "
+                     "质量太差 ¿llegó? ok";
+        action_round_trip(&am);
+        sample_case(&cm);
+        cm.review_id = "rv \"quoted\" \\ back\\slash";
+        case_round_trip(&cm);
+}
+
 static void test_action_round_trip(void **state) {
         rdr_action_msg_t am;
         int k;
@@ -541,6 +556,7 @@ int main(void) {
             cmocka_unit_test(test_case_round_trip),
             cmocka_unit_test(test_case_json_fields),
             cmocka_unit_test(test_action_round_trip),
+            cmocka_unit_test(test_json_escaping),
             cmocka_unit_test(test_case_validation),
             cmocka_unit_test(test_action_validation),
             cmocka_unit_test(test_case_decode_errors),

@@ -241,145 +241,197 @@ rdr_err_t rdr_action_msg_validate(const rdr_action_msg_t *am, char *errstr,
  * JSON encoding.
  */
 
-/* Set key to a new value; a NULL value (failed allocation) is an error. */
-static int jset(json_t *obj, const char *key, json_t *v) {
-        return v ? json_object_set_new(obj, key, v) : -1;
+/* Output messages are written straight into the buffer: they are
+ * validated first (UTF-8, enums, ranges), so the writer only escapes. This
+ * is the hot path of every worker; building a jansson tree per message cost
+ * a fifth of a review's handling. */
+typedef struct jw_s {
+        rdr_buf_t *out;
+        int first;
+        int bad;
+} jw_t;
+
+static void jw_raw(jw_t *w, const char *s, size_t n) {
+        if (!w->bad && rdr_buf_append(w->out, s, n))
+                w->bad = 1;
 }
 
-static int jset_str(json_t *obj, const char *key, const char *s) {
-        return present(s) ? jset(obj, key, json_string(s)) : 0;
+/* A JSON string: quotes, backslashes and control characters escaped,
+ * UTF-8 kept as it is. */
+static void jw_string(jw_t *w, const char *s) {
+        static const char hex[] = "0123456789abcdef";
+        const char *run = s;
+        jw_raw(w, "\"", 1);
+        for (; *s; s++) {
+                unsigned char c = (unsigned char)*s;
+                char esc[6];
+                size_t n = 2;
+                if (c >= 0x20 && c != '"' && c != '\\')
+                        continue;
+                jw_raw(w, run, (size_t)(s - run));
+                esc[0] = '\\';
+                switch (c) {
+                case '"':
+                        esc[1] = '"';
+                        break;
+                case '\\':
+                        esc[1] = '\\';
+                        break;
+                case '\n':
+                        esc[1] = 'n';
+                        break;
+                case '\r':
+                        esc[1] = 'r';
+                        break;
+                case '\t':
+                        esc[1] = 't';
+                        break;
+                default:
+                        esc[1] = 'u';
+                        esc[2] = '0';
+                        esc[3] = '0';
+                        esc[4] = hex[c >> 4];
+                        esc[5] = hex[c & 15];
+                        n = 6;
+                }
+                jw_raw(w, esc, n);
+                run = s + 1;
+        }
+        jw_raw(w, run, (size_t)(s - run));
+        jw_raw(w, "\"", 1);
 }
 
-static int jset_time(json_t *obj, const char *key, int64_t ms) {
+static void jw_key(jw_t *w, const char *key) {
+        jw_raw(w, w->first ? "{\"" : ",\"", 2);
+        w->first = 0;
+        jw_raw(w, key, strlen(key));
+        jw_raw(w, "\":", 2);
+}
+
+static void jw_str(jw_t *w, const char *key, const char *s) {
+        if (!present(s))
+                return;
+        jw_key(w, key);
+        jw_string(w, s);
+}
+
+static void jw_int(jw_t *w, const char *key, long long v) {
+        char num[24];
+        int n = snprintf(num, sizeof(num), "%lld", v);
+        jw_key(w, key);
+        jw_raw(w, num, (size_t)n);
+}
+
+static void jw_time(jw_t *w, const char *key, int64_t ms) {
         char t[RDR_TIME_RFC3339_SIZE];
-
         if (!ms)
-                return 0;
-        if (!rdr_time_format_rfc3339(ms, t, sizeof(t)))
-                return -1;
-        return jset(obj, key, json_string(t));
+                return;
+        if (!rdr_time_format_rfc3339(ms, t, sizeof(t))) {
+                w->bad = 1;
+                return;
+        }
+        jw_key(w, key);
+        jw_string(w, t);
 }
 
-static rdr_err_t dump_json(json_t *obj, rdr_buf_t *out) {
-        size_t n = json_dumpb(obj, NULL, 0, JSON_FLAGS);
-        rdr_err_t err;
+static void jw_begin(jw_t *w, rdr_buf_t *out) {
+        w->out = out;
+        w->first = 1;
+        w->bad = 0;
+}
 
-        if (!n)
-                return RDR_ERR_NOMEM;
-        err = rdr_buf_reserve(out, n);
-        if (err)
-                return err;
-        json_dumpb(obj, out->data + out->len, n, JSON_FLAGS);
-        out->len += n;
-        out->data[out->len] = '\0';
-        return RDR_OK;
+static rdr_err_t jw_end(jw_t *w) {
+        jw_raw(w, w->first ? "{}" : "}", w->first ? 2 : 1);
+        return w->bad ? RDR_ERR_NOMEM : RDR_OK;
 }
 
 rdr_err_t rdr_case_msg_encode_json(const rdr_case_msg_t *cm, rdr_buf_t *out) {
-        json_t *obj = NULL, *arr;
+        jw_t w;
         size_t i;
-        int bad = 0;
-        rdr_err_t err;
-
-        err = rdr_case_msg_validate(cm, NULL, 0);
+        char num[32];
+        rdr_err_t err = rdr_case_msg_validate(cm, NULL, 0);
         if (err)
                 return err;
-        obj = json_object();
-        arr = json_array();
-        if (!obj || !arr) {
-                json_decref(arr);
-                err = RDR_ERR_NOMEM;
-                goto done;
-        }
-        for (i = 0; i < cm->reasons_cnt; i++)
-                bad |= json_array_append_new(
-                    arr, json_string(rdr_reason_names[cm->reasons[i]]));
-        bad |= jset_str(obj, "event_id", cm->event_id);
-        bad |= jset(obj, "type", json_string(rdr_case_type_names[cm->type]));
-        bad |= jset_str(obj, "case_id", cm->case_id);
-        bad |= jset_str(obj, "platform", cm->platform);
-        bad |= jset_str(obj, "store_id", cm->store_id);
-        bad |= jset_str(obj, "review_id", cm->review_id);
-        bad |= jset_str(obj, "order_id", cm->order_id);
-        bad |= jset_str(obj, "buyer_id", cm->buyer_id);
-        bad |= jset_str(obj, "product_id", cm->product_id);
+        jw_begin(&w, out);
+        jw_str(&w, "event_id", cm->event_id);
+        jw_str(&w, "type", rdr_case_type_names[cm->type]);
+        jw_str(&w, "case_id", cm->case_id);
+        jw_str(&w, "platform", cm->platform);
+        jw_str(&w, "store_id", cm->store_id);
+        jw_str(&w, "review_id", cm->review_id);
+        jw_str(&w, "order_id", cm->order_id);
+        jw_str(&w, "buyer_id", cm->buyer_id);
+        jw_str(&w, "product_id", cm->product_id);
         if (cm->rating)
-                bad |= jset(obj, "rating", json_integer(cm->rating));
-        bad |= jset_str(obj, "language", cm->language);
-        bad |= jset(obj, "sentiment",
-                    json_string(rdr_sentiment_names[cm->sentiment]));
-        bad |= jset(obj, "reason", json_string(rdr_reason_names[cm->reason]));
-        bad |= jset(obj, "reasons", arr);
-        bad |= jset(obj, "malicious",
-                    json_string(rdr_malicious_names[cm->malicious]));
-        bad |= jset(obj, "confidence", json_real(cm->confidence));
-        bad |= jset_str(obj, "state", cm->state);
-        bad |= jset_time(obj, "occurred_at", cm->occurred_at_ms);
-        err = bad ? RDR_ERR_NOMEM : dump_json(obj, out);
-done:
-        json_decref(obj);
-        return err;
+                jw_int(&w, "rating", cm->rating);
+        jw_str(&w, "language", cm->language);
+        jw_str(&w, "sentiment", rdr_sentiment_names[cm->sentiment]);
+        jw_str(&w, "reason", rdr_reason_names[cm->reason]);
+        jw_key(&w, "reasons");
+        jw_raw(&w, "[", 1);
+        for (i = 0; i < cm->reasons_cnt; i++) {
+                if (i)
+                        jw_raw(&w, ",", 1);
+                jw_string(&w, rdr_reason_names[cm->reasons[i]]);
+        }
+        jw_raw(&w, "]", 1);
+        jw_str(&w, "malicious", rdr_malicious_names[cm->malicious]);
+        jw_key(&w, "confidence");
+        jw_raw(&w, num,
+               (size_t)snprintf(num, sizeof(num), "%.6g", cm->confidence));
+        jw_str(&w, "state", cm->state);
+        jw_time(&w, "occurred_at", cm->occurred_at_ms);
+        return jw_end(&w);
 }
 
 rdr_err_t rdr_action_msg_encode_json(const rdr_action_msg_t *am,
                                      rdr_buf_t *out) {
-        const rdr_evidence_t *e;
-        json_t *obj = NULL, *arr = NULL, *ev, *money;
+        jw_t w;
         size_t i;
-        int bad = 0;
-        rdr_err_t err;
-
-        err = rdr_action_msg_validate(am, NULL, 0);
+        rdr_err_t err = rdr_action_msg_validate(am, NULL, 0);
         if (err)
                 return err;
-        obj = json_object();
-        if (!obj)
-                return RDR_ERR_NOMEM;
-        bad |= jset_str(obj, "action_id", am->action_id);
-        bad |= jset(obj, "kind", json_string(rdr_action_kind_names[am->kind]));
-        bad |= jset_str(obj, "case_id", am->case_id);
-        bad |= jset_str(obj, "shipment_id", am->shipment_id);
-        bad |= jset_str(obj, "platform", am->platform);
-        bad |= jset_str(obj, "store_id", am->store_id);
-        bad |= jset_str(obj, "buyer_id", am->buyer_id);
-        bad |= jset_str(obj, "order_id", am->order_id);
-        bad |= jset_str(obj, "review_id", am->review_id);
-        bad |=
-            jset(obj, "channel", json_string(rdr_channel_names[am->channel]));
-        bad |= jset_str(obj, "language", am->language);
-        bad |= jset_str(obj, "template_id", am->template_id);
-        bad |= jset_str(obj, "message", am->message);
+        jw_begin(&w, out);
+        jw_str(&w, "action_id", am->action_id);
+        jw_str(&w, "kind", rdr_action_kind_names[am->kind]);
+        jw_str(&w, "case_id", am->case_id);
+        jw_str(&w, "shipment_id", am->shipment_id);
+        jw_str(&w, "platform", am->platform);
+        jw_str(&w, "store_id", am->store_id);
+        jw_str(&w, "buyer_id", am->buyer_id);
+        jw_str(&w, "order_id", am->order_id);
+        jw_str(&w, "review_id", am->review_id);
+        jw_str(&w, "channel", rdr_channel_names[am->channel]);
+        jw_str(&w, "language", am->language);
+        jw_str(&w, "template_id", am->template_id);
+        jw_str(&w, "message", am->message);
         if (am->has_offer) {
-                money = json_object();
-                bad |= jset(obj, "offer", money);
-                if (money) {
-                        bad |= jset(money, "amount_minor",
-                                    json_integer(am->offer.amount_minor));
-                        bad |= jset(money, "currency",
-                                    json_string(am->offer.currency));
-                }
+                jw_key(&w, "offer");
+                w.first = 1;
+                jw_int(&w, "amount_minor", am->offer.amount_minor);
+                jw_str(&w, "currency", am->offer.currency);
+                jw_raw(&w, "}", 1);
         }
         if (am->evidence_cnt) {
-                arr = json_array();
-                bad |= jset(obj, "evidence", arr);
-                for (i = 0; arr && i < am->evidence_cnt; i++) {
-                        e = &am->evidence[i];
-                        ev = json_object();
-                        bad |= ev ? json_array_append_new(arr, ev) : -1;
-                        if (!ev)
-                                break;
-                        bad |= jset_str(ev, "kind", e->kind);
-                        bad |= jset_str(ev, "ref", e->ref);
-                        bad |= jset_str(ev, "text", e->text);
-                        bad |= jset_time(ev, "at", e->at_ms);
+                jw_key(&w, "evidence");
+                jw_raw(&w, "[", 1);
+                for (i = 0; i < am->evidence_cnt; i++) {
+                        const rdr_evidence_t *e = &am->evidence[i];
+                        if (i)
+                                jw_raw(&w, ",", 1);
+                        w.first = 1;
+                        jw_str(&w, "kind", e->kind);
+                        jw_str(&w, "ref", e->ref);
+                        jw_str(&w, "text", e->text);
+                        jw_time(&w, "at", e->at_ms);
+                        jw_raw(&w, "}", 1);
                 }
+                jw_raw(&w, "]", 1);
         }
-        bad |= jset_time(obj, "due_at", am->due_at_ms);
-        bad |= jset_time(obj, "deadline_at", am->deadline_at_ms);
-        bad |= jset_time(obj, "created_at", am->created_at_ms);
-        err = bad ? RDR_ERR_NOMEM : dump_json(obj, out);
-        json_decref(obj);
-        return err;
+        jw_time(&w, "due_at", am->due_at_ms);
+        jw_time(&w, "deadline_at", am->deadline_at_ms);
+        jw_time(&w, "created_at", am->created_at_ms);
+        return jw_end(&w);
 }
 
 /*
