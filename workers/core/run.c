@@ -591,6 +591,11 @@ static rdr_err_t kafka_start(rdr_worker_t *w, char *errstr,
         sz = sizeof(strategy);
         rd_kafka_conf_get(kc, "partition.assignment.strategy", strategy, &sz);
         w->cooperative = strstr(strategy, "cooperative") != NULL;
+        /* librdkafka pre-fetches up to 64 MiB per consumer by default; a
+         * worker needs a few batches in hand, not a backlog in memory. */
+        if (!rdr_conf_kafka_isset(w->conf, "queued.max.messages.kbytes"))
+                rd_kafka_conf_set(kc, "queued.max.messages.kbytes", "16384",
+                                  why, sizeof(why));
         if (!rdr_conf_kafka_isset(w->conf, "auto.offset.reset"))
                 rd_kafka_conf_set(kc, "auto.offset.reset", "earliest", why,
                                   sizeof(why));

@@ -1405,46 +1405,65 @@ static const field_t evidence_fields[] = {
 #define NFIELDS(t) (sizeof(t) / sizeof((t)[0]))
 
 /* Call cb for each field of table at base, names prefixed. */
+/* v in decimal into buf (room for 21 bytes); returns the start. The case
+ * is written on every transition: snprintf was most of the cost. */
+static const char *fmt_ll(char *buf, long long v) {
+        char *p = buf + 21;
+        unsigned long long u =
+            v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+        *--p = '\0';
+        do {
+                *--p = (char)('0' + u % 10);
+                u /= 10;
+        } while (u);
+        if (v < 0)
+                *--p = '-';
+        return p;
+}
+
 static int emit_fields(const field_t *tbl, size_t n, const void *base,
                        const char *prefix, rdr_case_field_cb_t *cb,
                        void *opaque) {
-        char name[64], num[32];
+        char name[64], num[24];
         size_t i;
         for (i = 0; i < n; i++) {
                 const field_t *f = &tbl[i];
                 const char *p = (const char *)base + f->off;
-                const char *val = num;
+                const char *val = num, *fname = f->name;
                 int iv;
                 unsigned uv;
                 long long llv;
                 int64_t i64;
-                snprintf(name, sizeof(name), "%s%s", prefix, f->name);
+                if (prefix[0]) {
+                        snprintf(name, sizeof(name), "%s%s", prefix, f->name);
+                        fname = name;
+                }
                 switch (f->type) {
                 case F_STR:
                         val = p;
                         break;
                 case F_INT:
                         memcpy(&iv, p, sizeof(iv));
-                        snprintf(num, sizeof(num), "%d", iv);
+                        val = fmt_ll(num, iv);
                         break;
                 case F_UINT:
                         memcpy(&uv, p, sizeof(uv));
-                        snprintf(num, sizeof(num), "%u", uv);
+                        val = fmt_ll(num, uv);
                         break;
                 case F_LL:
                         memcpy(&llv, p, sizeof(llv));
-                        snprintf(num, sizeof(num), "%lld", llv);
+                        val = fmt_ll(num, llv);
                         break;
                 case F_I64:
                         memcpy(&i64, p, sizeof(i64));
-                        snprintf(num, sizeof(num), "%lld", (long long)i64);
+                        val = fmt_ll(num, (long long)i64);
                         break;
                 case F_ENUM:
                         memcpy(&iv, p, sizeof(iv));
                         val = iv >= 0 && iv < f->cnt ? f->names[iv] : "";
                         break;
                 }
-                if (cb(opaque, name, val, strlen(val)))
+                if (cb(opaque, fname, val, strlen(val)))
                         return -1;
         }
         return 0;

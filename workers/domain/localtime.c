@@ -56,26 +56,52 @@ rdr_zone_source_t rdr_localtime_pick_zone(const char *buyer_zone,
         return RDR_ZONE_UTC;
 }
 
-/* Open a Gregorian calendar in zone at instant t_ms, resolving skipped wall
- * times forward. The caller closes it. Returns NULL for an unknown zone. */
+/* Calendars are costly to open (ICU loads the zone's rules), so each
+ * thread keeps the last few it used, one per zone, and reuses them: every
+ * function here sets the instant it works on before using one, and none
+ * holds two of the same zone at once. */
+#define CAL_CACHE 8
+static __thread struct {
+        char zone[RDR_ZONE_MAX];
+        UCalendar *cal;
+} cal_cache[CAL_CACHE];
+static __thread unsigned cal_cache_next;
+
+/* A Gregorian calendar in zone at instant t_ms, resolving skipped wall
+ * times forward. It belongs to the cache: do not close it. Returns NULL for
+ * an unknown zone. */
 static UCalendar *cal_open(const char *zone, int64_t t_ms) {
         UChar id[RDR_ZONE_MAX];
         UErrorCode status = U_ZERO_ERROR;
-        UCalendar *cal;
-        if (!rdr_localtime_zone_valid(zone) ||
-            zone_to_uchar(zone, id, RDR_ZONE_MAX) == -1)
-                return NULL;
-        cal = ucal_open(id, -1, "en_US_POSIX", UCAL_GREGORIAN, &status);
+        UCalendar *cal = NULL;
+        unsigned i;
+        for (i = 0; i < CAL_CACHE; i++)
+                if (cal_cache[i].cal && !strcmp(cal_cache[i].zone, zone)) {
+                        cal = cal_cache[i].cal;
+                        break;
+                }
+        if (!cal) {
+                if (!rdr_localtime_zone_valid(zone) ||
+                    zone_to_uchar(zone, id, RDR_ZONE_MAX) == -1)
+                        return NULL;
+                cal = ucal_open(id, -1, "en_US_POSIX", UCAL_GREGORIAN, &status);
+                if (U_FAILURE(status))
+                        return NULL;
+                ucal_setAttribute(cal, UCAL_SKIPPED_WALL_TIME,
+                                  UCAL_WALLTIME_NEXT_VALID);
+                ucal_setAttribute(cal, UCAL_REPEATED_WALL_TIME,
+                                  UCAL_WALLTIME_FIRST);
+                i = cal_cache_next++ % CAL_CACHE;
+                if (cal_cache[i].cal)
+                        ucal_close(cal_cache[i].cal);
+                snprintf(cal_cache[i].zone, sizeof(cal_cache[i].zone), "%s",
+                         zone);
+                cal_cache[i].cal = cal;
+        }
+        ucal_clear(cal);
+        ucal_setMillis(cal, (UDate)t_ms, &status);
         if (U_FAILURE(status))
                 return NULL;
-        ucal_setAttribute(cal, UCAL_SKIPPED_WALL_TIME,
-                          UCAL_WALLTIME_NEXT_VALID);
-        ucal_setAttribute(cal, UCAL_REPEATED_WALL_TIME, UCAL_WALLTIME_FIRST);
-        ucal_setMillis(cal, (UDate)t_ms, &status);
-        if (U_FAILURE(status)) {
-                ucal_close(cal);
-                return NULL;
-        }
         return cal;
 }
 
@@ -142,7 +168,6 @@ rdr_err_t rdr_localtime_in_window(const char *zone, const rdr_window_t *w,
         if (!cal)
                 return RDR_ERR_INVALID;
         tod = cal_ms_of_day(cal, &status);
-        ucal_close(cal);
         if (U_FAILURE(status))
                 return RDR_ERR_INVALID;
         *inside = rdr_window_contains(w, tod);
@@ -217,7 +242,6 @@ rdr_err_t rdr_localtime_next_in_windows(const char *zone,
         }
         err = RDR_ERR_CONFIG;
 done:
-        ucal_close(cal);
         return err;
 }
 
@@ -241,7 +265,6 @@ rdr_err_t rdr_localtime_add(const char *zone, int64_t t_ms, int64_t dur_ms,
                 return RDR_ERR_INVALID;
         ucal_add(cal, UCAL_DATE, (int32_t)(dur_ms / RDR_DAY_MS), &status);
         *out_ms = cal_millis(cal, &status);
-        ucal_close(cal);
         return U_FAILURE(status) ? RDR_ERR_INVALID : RDR_OK;
 }
 
@@ -260,7 +283,6 @@ rdr_err_t rdr_localtime_fields(const char *zone, int64_t t_ms,
         tm->ms = ucal_get(cal, UCAL_MILLISECOND, &status);
         tm->offset_ms = (int64_t)ucal_get(cal, UCAL_ZONE_OFFSET, &status) +
                         ucal_get(cal, UCAL_DST_OFFSET, &status);
-        ucal_close(cal);
         return U_FAILURE(status) ? RDR_ERR_INVALID : RDR_OK;
 }
 
@@ -274,7 +296,6 @@ rdr_err_t rdr_localtime_make(const char *zone, int year, int month, int day,
         ucal_setDateTime(cal, year, month - 1, day, hour, minute, 0, &status);
         ucal_set(cal, UCAL_MILLISECOND, 0);
         *out_ms = cal_millis(cal, &status);
-        ucal_close(cal);
         return U_FAILURE(status) ? RDR_ERR_INVALID : RDR_OK;
 }
 
