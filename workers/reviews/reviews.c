@@ -373,12 +373,7 @@ static rdr_err_t reviews_handle(void *opaque, rdr_msg_t *msgs, size_t cnt) {
                 rdr_casework_queue_read(rv->cw, case_id);
                 q += READS;
         }
-        {
-                int64_t t0 = rdr_mono_us();
-                err = rdr_redis_exec(redis);
-                rdr_log(RDR_LOG_DEBUG, "reviews.read", "read phase %lld us",
-                        (long long)(rdr_mono_us() - t0));
-        }
+        err = rdr_redis_exec(redis);
         if (err)
                 goto done;
 
