@@ -380,40 +380,49 @@ static char *dupn(const void *p, size_t n) {
         return d;
 }
 
+/* A consumer of the env's broker in group and the list of every partition
+ * of topic (offsets as given). Both are the caller's to destroy. */
+static rd_kafka_t *consumer_for(h_env_t *h, const char *group,
+                                const char *topic, int64_t offset,
+                                rd_kafka_topic_partition_list_t **parts) {
+        rd_kafka_conf_t *kc = rd_kafka_conf_new();
+        rd_kafka_t *rk;
+        rd_kafka_topic_t *rkt;
+        const struct rd_kafka_metadata *md;
+        char errstr[512];
+        int i;
+        rd_kafka_conf_set(kc, "bootstrap.servers", h->bootstrap, errstr,
+                          sizeof(errstr));
+        rd_kafka_conf_set(kc, "group.id", group, errstr, sizeof(errstr));
+        rd_kafka_conf_set(kc, "enable.auto.commit", "false", errstr,
+                          sizeof(errstr));
+        rk = rd_kafka_new(RD_KAFKA_CONSUMER, kc, errstr, sizeof(errstr));
+        if (!rk)
+                fail_msg("consumer: %s", errstr);
+        rkt = rd_kafka_topic_new(rk, topic, NULL);
+        if (rd_kafka_metadata(rk, 0, rkt, &md, 5000))
+                fail_msg("metadata of %s failed", topic);
+        rd_kafka_topic_destroy(rkt);
+        *parts = rd_kafka_topic_partition_list_new(64);
+        for (i = 0; i < md->topics[0].partition_cnt; i++)
+                rd_kafka_topic_partition_list_add(*parts, topic, i)->offset =
+                    offset;
+        rd_kafka_metadata_destroy(md);
+        return rk;
+}
+
 size_t h_read_topic(h_env_t *h, const char *topic, const char *match,
                     size_t want, int quiet_ms, int timeout_ms, h_msg_t **out) {
         static const char *const hnames[5] = {
             "redress-error", "redress-source-topic", "redress-source-partition",
             "redress-source-offset", "redress-worker"};
-        rd_kafka_conf_t *kc = rd_kafka_conf_new();
-        rd_kafka_t *rk;
-        char errstr[512];
-        const struct rd_kafka_metadata *md;
         rd_kafka_topic_partition_list_t *parts;
+        rd_kafka_t *rk = consumer_for(h, "redress-tests-reader", topic,
+                                      RD_KAFKA_OFFSET_BEGINNING, &parts);
         h_msg_t *msgs = NULL;
         size_t cnt = 0, size = 0;
         int64_t start = rdr_mono_ms(), last = start;
         int i;
-        rd_kafka_conf_set(kc, "bootstrap.servers", h->bootstrap, errstr,
-                          sizeof(errstr));
-        rd_kafka_conf_set(kc, "group.id", "redress-tests-reader", errstr,
-                          sizeof(errstr));
-        rd_kafka_conf_set(kc, "enable.auto.commit", "false", errstr,
-                          sizeof(errstr));
-        rk = rd_kafka_new(RD_KAFKA_CONSUMER, kc, errstr, sizeof(errstr));
-        if (!rk)
-                fail_msg("reader: %s", errstr);
-        {
-                rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, topic, NULL);
-                if (rd_kafka_metadata(rk, 0, rkt, &md, 5000))
-                        fail_msg("metadata of %s failed", topic);
-                rd_kafka_topic_destroy(rkt);
-        }
-        parts = rd_kafka_topic_partition_list_new(64);
-        for (i = 0; i < md->topics[0].partition_cnt; i++)
-                rd_kafka_topic_partition_list_add(parts, topic, i)->offset =
-                    RD_KAFKA_OFFSET_BEGINNING;
-        rd_kafka_metadata_destroy(md);
         rd_kafka_assign(rk, parts);
         rd_kafka_topic_partition_list_destroy(parts);
         for (;;) {
@@ -492,29 +501,11 @@ char *h_review_json(const char *event_id, const char *store, const char *order,
 
 void h_committed(h_env_t *h, const char *group, const char *topic,
                  int64_t *committed, int64_t *end) {
-        rd_kafka_conf_t *kc = rd_kafka_conf_new();
-        rd_kafka_t *rk;
-        char errstr[512];
-        const struct rd_kafka_metadata *md;
         rd_kafka_topic_partition_list_t *parts;
+        rd_kafka_t *rk =
+            consumer_for(h, group, topic, RD_KAFKA_OFFSET_INVALID, &parts);
         int i;
         *committed = *end = 0;
-        rd_kafka_conf_set(kc, "bootstrap.servers", h->bootstrap, errstr,
-                          sizeof(errstr));
-        rd_kafka_conf_set(kc, "group.id", group, errstr, sizeof(errstr));
-        rk = rd_kafka_new(RD_KAFKA_CONSUMER, kc, errstr, sizeof(errstr));
-        if (!rk)
-                fail_msg("committed: %s", errstr);
-        {
-                rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, topic, NULL);
-                if (rd_kafka_metadata(rk, 0, rkt, &md, 5000))
-                        fail_msg("metadata of %s failed", topic);
-                rd_kafka_topic_destroy(rkt);
-        }
-        parts = rd_kafka_topic_partition_list_new(64);
-        for (i = 0; i < md->topics[0].partition_cnt; i++)
-                rd_kafka_topic_partition_list_add(parts, topic, i);
-        rd_kafka_metadata_destroy(md);
         if (rd_kafka_committed(rk, parts, 5000))
                 fail_msg("committed offsets could not be read");
         for (i = 0; i < parts->cnt; i++) {
