@@ -429,9 +429,8 @@ rdr_err_t rdr_casework_apply(rdr_casework_t *cw, rdr_case_t *c,
                 if ((err = fieldset_fill(&cw->fs_cur, c)))
                         goto done;
                 if (cw->fv_size < cw->fs_next.cnt) {
-                        const char **nf = realloc((void *)cw->fv,
-                                                  cw->fs_next.cnt *
-                                                      sizeof(*nf));
+                        const char **nf = realloc(
+                            (void *)cw->fv, cw->fs_next.cnt * sizeof(*nf));
                         if (!nf) {
                                 err = RDR_ERR_NOMEM;
                                 goto done;

@@ -37,8 +37,8 @@ typedef enum rdr_clf_kind_e {
         RDR_CLF_K__CNT
 } rdr_clf_kind_t;
 
-#define RDR_CLF_F_PREFIX 0x1u /* phrase ended with '*': matches a word prefix  \
-                               */
+/* The phrase ended with '*': it matches a word prefix. */
+#define RDR_CLF_F_PREFIX 0x1u
 
 typedef struct rdr_clf_entry_s {
         double weight;
