@@ -106,16 +106,8 @@ static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *op) {
                         rd_kafka_err2str(m->err));
 }
 
-void h_start(h_env_t *h, int partitions) {
-        char port[16], parts[16], bsfile[300], log[300];
-        char errstr[512];
-        rd_kafka_conf_t *kc;
-        int i;
-        memset(h, 0, sizeof(*h));
-        snprintf(h->dir, sizeof(h->dir), "/tmp/redress-it-XXXXXX");
-        if (!mkdtemp(h->dir))
-                fail_msg("mkdtemp: %s", strerror(errno));
-        h->redis_port = free_port();
+static void start_redis(h_env_t *h) {
+        char port[16], log[300];
         snprintf(port, sizeof(port), "%d", h->redis_port);
         snprintf(log, sizeof(log), "%s/redis.log", h->dir);
         {
@@ -125,8 +117,56 @@ void h_start(h_env_t *h, int partitions) {
                     "no",           "--dir",  h->dir, NULL};
                 h->redis_pid = spawn(log, argv, NULL);
         }
+}
+
+void h_redis_stop(h_env_t *h) {
+        h_signal_wait(h->redis_pid, SIGKILL, 5000);
+        if (h->redis) {
+                redisFree(h->redis);
+                h->redis = NULL;
+        }
+}
+
+void h_redis_start(h_env_t *h) {
+        int i;
+        start_redis(h);
+        for (i = 0; i < 100 && !h->redis; i++) {
+                redisContext *c = redisConnect("127.0.0.1", h->redis_port);
+                struct timespec ts = {0, 50000000L};
+                if (c && !c->err) {
+                        h->redis = c;
+                        break;
+                }
+                if (c)
+                        redisFree(c);
+                nanosleep(&ts, NULL);
+        }
+        if (!h->redis)
+                fail_msg("redis did not restart");
+}
+
+void h_broker_control(h_env_t *h, const char *command) {
+        FILE *fp = fopen(h->control, "w");
+        if (!fp)
+                fail_msg("broker control %s: %s", h->control, strerror(errno));
+        fprintf(fp, "%s\n", command);
+        fclose(fp);
+}
+
+void h_start(h_env_t *h, int partitions) {
+        char parts[16], bsfile[300], log[300];
+        char errstr[512];
+        rd_kafka_conf_t *kc;
+        int i;
+        memset(h, 0, sizeof(*h));
+        snprintf(h->dir, sizeof(h->dir), "/tmp/redress-it-XXXXXX");
+        if (!mkdtemp(h->dir))
+                fail_msg("mkdtemp: %s", strerror(errno));
+        h->redis_port = free_port();
+        start_redis(h);
         snprintf(parts, sizeof(parts), "%d", partitions);
         snprintf(bsfile, sizeof(bsfile), "%s/bootstrap", h->dir);
+        snprintf(h->control, sizeof(h->control), "%s/broker.ctl", h->dir);
         snprintf(log, sizeof(log), "%s/devbroker.log", h->dir);
         {
                 const char *argv[] = {RDR_BIN_DIR "/redress-devbroker",
@@ -134,6 +174,8 @@ void h_start(h_env_t *h, int partitions) {
                                       parts,
                                       "--bootstrap-file",
                                       bsfile,
+                                      "--control",
+                                      h->control,
                                       NULL};
                 h->broker_pid = spawn(log, argv, NULL);
         }
@@ -226,7 +268,16 @@ static int http_fetch(int port, const char *path, char *body, size_t size) {
         return status;
 }
 
-double h_metric(pid_t pid, const char *series) {
+int h_ready(pid_t pid) {
+        char body[512];
+        int i, port = 0;
+        for (i = 0; i < nworker_ports; i++)
+                if (worker_ports[i].pid == pid)
+                        port = worker_ports[i].port;
+        return port ? http_fetch(port, "/readyz", body, sizeof(body)) : -1;
+}
+
+double h_metric_with(pid_t pid, const char *series, const char *label) {
         static char body[1 << 20];
         int i, port = 0;
         const char *p;
@@ -236,15 +287,24 @@ double h_metric(pid_t pid, const char *series) {
         if (!port || http_fetch(port, "/metrics", body, sizeof(body)) != 200)
                 return -1;
         for (p = body; (p = strstr(p, series)); p++) {
-                const char *sp;
+                const char *sp, *eol;
                 if (p != body && p[-1] != '\n')
                         continue;
+                if (p[strlen(series)] != '{' && p[strlen(series)] != ' ')
+                        continue;
+                eol = strchr(p, '\n');
                 sp = strchr(p, ' ');
-                if (sp &&
-                    (p[strlen(series)] == '{' || p[strlen(series)] == ' '))
-                        return strtod(sp + 1, NULL);
+                if (!sp || (eol && sp > eol))
+                        continue;
+                if (label && !memmem(p, (size_t)(sp - p), label, strlen(label)))
+                        continue;
+                return strtod(sp + 1, NULL);
         }
         return 0;
+}
+
+double h_metric(pid_t pid, const char *series) {
+        return h_metric_with(pid, series, NULL);
 }
 
 /* GET path on 127.0.0.1:port; returns the HTTP status or -1. */

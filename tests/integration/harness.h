@@ -16,6 +16,7 @@ typedef struct h_env_s {
         pid_t redis_pid, broker_pid;
         char bootstrap[256];
         char redis_url[64];
+        char control[300]; /* the dev broker's fault-injection FIFO */
         rd_kafka_t *producer;
         redisContext *redis;
 } h_env_t;
@@ -45,6 +46,17 @@ pid_t h_worker(h_env_t *h, const char *name, const char *const *env);
  *  "redress_timers_fired_total") of a worker started by h_worker; -1 if it
  *  cannot be read. */
 double h_metric(pid_t pid, const char *series);
+/** As h_metric, for the first series whose labels contain label (e.g.
+ *  "dependency=\"redis\""). */
+double h_metric_with(pid_t pid, const char *series, const char *label);
+/** The HTTP status of a worker's /readyz (200 ready, 503 not), -1 if it
+ *  does not answer. */
+int h_ready(pid_t pid);
+/** Kill Redis (its data is lost) / start it again on the same port. */
+void h_redis_stop(h_env_t *h);
+void h_redis_start(h_env_t *h);
+/** A fault-injection command for the dev broker ("down 1", "up 1"). */
+void h_broker_control(h_env_t *h, const char *command);
 /** Send sig and wait for the exit status (returns it as from waitpid, or
  *  -1 if it did not exit within timeout_ms). */
 int h_signal_wait(pid_t pid, int sig, int timeout_ms);

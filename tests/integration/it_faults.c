@@ -1,0 +1,133 @@
+/* Outages: a worker whose Redis or Kafka goes away keeps running, says so
+ * in /readyz and its metrics, retries with backoff, and finishes the work
+ * once the dependency is back, losing nothing. */
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cmocka.h>
+
+#include "clock.h"
+#include "harness.h"
+
+#define CLASSIFIED "\"type\":\"case.classified\""
+
+static h_env_t env;
+
+static int setup(void **state) {
+        (void)state;
+        h_start(&env, 4);
+        return 0;
+}
+
+static int teardown(void **state) {
+        (void)state;
+        h_stop(&env);
+        return 0;
+}
+
+static void sleep_ms(int ms) {
+        struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+        nanosleep(&ts, NULL);
+}
+
+/* Wait until pred(pid) holds; returns 1, or 0 after timeout_ms. */
+static int wait_ready(pid_t pid, int want, int timeout_ms) {
+        int64_t start = rdr_mono_ms();
+        while (rdr_mono_ms() - start < timeout_ms) {
+                if (h_ready(pid) == want)
+                        return 1;
+                sleep_ms(100);
+        }
+        return 0;
+}
+
+static void publish(int from, int to) {
+        int i;
+        for (i = from; i < to; i++) {
+                char id[32], key[64];
+                char *json;
+                snprintf(id, sizeof(id), "ev-f-%d", i);
+                snprintf(key, sizeof(key), "store-f/%s", id);
+                json = h_review_json(id, "store-f", id, id, 2,
+                                     "the parcel arrived late and dented");
+                h_produce(&env, "redress.reviews", key, json, strlen(json),
+                          NULL);
+                free(json);
+        }
+        h_flush(&env);
+}
+
+static void test_redis_outage_is_reported_and_survived(void **state) {
+        h_msg_t *msgs;
+        size_t n;
+        pid_t pid;
+        (void)state;
+        pid = h_worker(&env, "reviews", NULL);
+        publish(0, 50);
+        n = h_read_topic(&env, "redress.cases", CLASSIFIED, 50, 500, 30000,
+                         &msgs);
+        h_msgs_free(msgs, n);
+        assert_int_equal(n, 50);
+
+        h_redis_stop(&env);
+        publish(50, 100);
+        /* The batch fails, the worker retries and says it is not ready. */
+        assert_true(wait_ready(pid, 503, 20000));
+        assert_true(h_metric(pid, "redress_batch_retries_total") >= 1);
+        assert_true(h_metric_with(pid, "redress_up", "dependency=\"redis\"") ==
+                    0);
+
+        h_redis_start(&env);
+        assert_true(wait_ready(pid, 200, 30000));
+        assert_true(h_metric_with(pid, "redress_up", "dependency=\"redis\"") ==
+                    1);
+        n = h_read_topic(&env, "redress.cases", CLASSIFIED, 100, 1000, 60000,
+                         &msgs);
+        h_msgs_free(msgs, n);
+        assert_int_equal(n, 100);
+        /* The same process did it all. */
+        assert_int_equal(kill(pid, 0), 0);
+}
+
+static void test_kafka_outage_is_reported_and_survived(void **state) {
+        h_msg_t *msgs;
+        size_t n;
+        pid_t pid;
+        (void)state;
+        pid = h_worker(&env, "reviews", NULL);
+        publish(0, 20);
+        n = h_read_topic(&env, "redress.cases", CLASSIFIED, 20, 500, 30000,
+                         &msgs);
+        h_msgs_free(msgs, n);
+        assert_int_equal(n, 20);
+
+        h_broker_control(&env, "down 1");
+        assert_true(wait_ready(pid, 503, 30000));
+        assert_true(h_metric_with(pid, "redress_up", "dependency=\"kafka\"") ==
+                    0);
+        h_broker_control(&env, "up 1");
+        assert_true(wait_ready(pid, 200, 30000));
+        publish(20, 40);
+        n = h_read_topic(&env, "redress.cases", CLASSIFIED, 40, 1000, 60000,
+                         &msgs);
+        h_msgs_free(msgs, n);
+        assert_int_equal(n, 40);
+        assert_int_equal(kill(pid, 0), 0);
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+            cmocka_unit_test_setup_teardown(
+                test_redis_outage_is_reported_and_survived, setup, teardown),
+            cmocka_unit_test_setup_teardown(
+                test_kafka_outage_is_reported_and_survived, setup, teardown),
+        };
+        return cmocka_run_group_tests_name("integration: outages", tests, NULL,
+                                           NULL);
+}
