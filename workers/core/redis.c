@@ -204,16 +204,20 @@ int rdr_redis_script_add(rdr_redis_t *rr, const char *name, const char *lua) {
         return rr->scripts_cnt++;
 }
 
+/* Drop the connection and schedule the next attempt. why may point into
+ * the context being freed (its errstr): it is copied first. */
 static void disconnect(rdr_redis_t *rr, const char *why) {
+        char reason[sizeof(rr->errstr)];
         int jitter;
+        snprintf(reason, sizeof(reason), "%s", why);
         if (rr->c) {
                 redisFree(rr->c);
                 rr->c = NULL;
         }
         if (rr->up)
                 rdr_log(RDR_LOG_WARN, "redis.down", "Redis connection lost: %s",
-                        why);
-        snprintf(rr->errstr, sizeof(rr->errstr), "%s", why);
+                        reason);
+        memcpy(rr->errstr, reason, sizeof(reason));
         rr->up = 0;
         rr->backoff_ms = rr->backoff_ms ? rr->backoff_ms * 2 : 100;
         if (rr->backoff_ms > rr->backoff_max_ms)
