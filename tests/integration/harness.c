@@ -381,7 +381,7 @@ pid_t h_worker(h_env_t *h, const char *name, const char *const *env) {
         argv[0] = bin;
         argv[1] = NULL;
         pid = spawn(log, argv, envp);
-        for (i = 0; i < 400; i++) {
+        for (i = 0; i < 1200; i++) {
                 int st;
                 if (waitpid(pid, &st, WNOHANG) == pid) {
                         forget_child(pid);
@@ -399,7 +399,7 @@ pid_t h_worker(h_env_t *h, const char *name, const char *const *env) {
                 }
                 sleep_ms(50);
         }
-        fail_msg("worker %s not ready in 20 s (see %s)", name, log);
+        fail_msg("worker %s not ready in 60 s (see %s)", name, log);
         return -1;
 }
 

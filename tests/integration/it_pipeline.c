@@ -259,6 +259,56 @@ static void test_sigkill_mid_stream_loses_nothing(void **state) {
         free(seen);
 }
 
+/* A second worker joins mid-stream (a cooperative rebalance moves half the
+ * partitions): every input has its output, under one id each. */
+static void test_rebalance_mid_stream_loses_nothing(void **state) {
+        enum { N = 3000 };
+        char *seen = calloc(N, 1);
+        h_msg_t *cases;
+        size_t n, i, distinct = 0;
+        (void)state;
+        h_worker(&env, "reviews",
+                 (const char *const[]){"REDRESS_CONSUMER_BATCH_MAX=50",
+                                       "REDRESS_KAFKA_SESSION_TIMEOUT_MS=6000",
+                                       NULL});
+        for (i = 0; i < N; i++) {
+                char id[32], key[64];
+                char *json;
+                snprintf(id, sizeof(id), "ev-r-%zu", i);
+                snprintf(key, sizeof(key), "store-r/%s", id);
+                json = h_review_json(id, "store-r", id, id, 1,
+                                     "wrong colour, not what I ordered");
+                h_produce(&env, "redress.reviews", key, json, strlen(json),
+                          NULL);
+                free(json);
+        }
+        h_flush(&env);
+        n = h_read_topic(&env, "redress.cases", CLASSIFIED, N / 5, 0, 30000,
+                         &cases);
+        h_msgs_free(cases, n);
+        h_worker(&env, "reviews",
+                 (const char *const[]){"REDRESS_CONSUMER_BATCH_MAX=50",
+                                       "REDRESS_KAFKA_SESSION_TIMEOUT_MS=6000",
+                                       NULL});
+        n = h_read_topic(&env, "redress.cases", CLASSIFIED, N, 3000, 120000,
+                         &cases);
+        for (i = 0; i < n; i++) {
+                const char *p = strstr(cases[i].value, "\"review_id\":\"ev-r-");
+                size_t k;
+                assert_non_null(p);
+                k = (size_t)strtoul(p + 18, NULL, 10);
+                assert_true(k < N);
+                if (!seen[k]++)
+                        distinct++;
+        }
+        print_message("outputs after a rebalance: %zu distinct of %zu "
+                      "messages\n",
+                      distinct, n);
+        assert_int_equal(distinct, N);
+        h_msgs_free(cases, n);
+        free(seen);
+}
+
 static void test_sigterm_exits_zero_and_commits(void **state) {
         enum { N = 500 };
         h_msg_t *cases;
@@ -305,6 +355,8 @@ int main(void) {
                 test_same_event_twice_has_one_effect, setup, teardown),
             cmocka_unit_test_setup_teardown(
                 test_sigkill_mid_stream_loses_nothing, setup, teardown),
+            cmocka_unit_test_setup_teardown(
+                test_rebalance_mid_stream_loses_nothing, setup, teardown),
             cmocka_unit_test_setup_teardown(test_sigterm_exits_zero_and_commits,
                                             setup, teardown),
         };

@@ -516,8 +516,9 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                  * effect is idempotent. */
                 if (w->batch_cnt > 0 && process_pending(w) != RDR_OK)
                         drop_partitions(w, parts);
-                if (w->batch_cnt == 0)
-                        rd_kafka_commit(rk, NULL, 0);
+                /* Stored offsets only ever cover applied messages: commit
+                 * them now, while the revoked partitions are still ours. */
+                rd_kafka_commit(rk, NULL, 0);
                 if (w->cooperative)
                         error = rd_kafka_incremental_unassign(rk, parts);
                 else
