@@ -7,6 +7,8 @@
 #include <strings.h>
 #include <sys/time.h>
 #include <time.h>
+#include <errno.h>
+#include <unistd.h>
 
 #include "clock.h"
 #include "log.h"
@@ -18,10 +20,11 @@ typedef struct rdr_script_s {
         char sha[41];
 } rdr_script_t;
 
+/* A queued command: where its RESP form sits in the pipeline buffer. */
 typedef struct rdr_rcmd_s {
-        char *buf; /* formatted RESP command */
-        int len;
-        int script; /* -1, or the script id of an EVALSHA */
+        size_t off, len;
+        size_t sha_off; /* of the SHA in an EVALSHA */
+        int script;     /* -1, or the script id of an EVALSHA */
 } rdr_rcmd_t;
 
 struct rdr_redis_s {
@@ -41,6 +44,13 @@ struct rdr_redis_s {
         rdr_script_t *scripts;
         int scripts_cnt;
 
+        /* The pipeline: every queued command formatted back to back in
+         * pbuf (kept until the replies are read, to be resent after a
+         * reconnect); psent bytes of it already written on the current
+         * connection. */
+        char *pbuf;
+        size_t plen, pcap, psent;
+        int pfail; /* formatting ran out of memory */
         rdr_rcmd_t *cmds;
         size_t cmds_cnt, cmds_size;
         redisReply **replies;
@@ -154,14 +164,38 @@ static void free_replies(rdr_redis_t *rr) {
 }
 
 static void free_cmds(rdr_redis_t *rr) {
-        size_t i;
-        for (i = 0; i < rr->cmds_cnt; i++)
-                free(rr->cmds[i].buf);
         rr->cmds_cnt = 0;
+        rr->plen = rr->psent = 0;
+        rr->pfail = 0;
+}
+
+static void disconnect(rdr_redis_t *rr, const char *why);
+
+/* Commands sent early but never exec'd still have replies on their way:
+ * read them off, so that the next pipeline reads its own. */
+static void drain_sent(rdr_redis_t *rr) {
+        size_t i;
+        if (!rr->c || rr->psent == 0)
+                return;
+        for (i = 0; i < rr->cmds_cnt; i++) {
+                void *reply = NULL;
+                if (rr->cmds[i].off >= rr->psent)
+                        return;
+                if (rr->cmds[i].off + rr->cmds[i].len > rr->psent ||
+                    redisGetReply(rr->c, &reply) != REDIS_OK) {
+                        /* Half a command on the wire, or no answer: start
+                         * over on a new connection. */
+                        disconnect(rr, "pipeline abandoned");
+                        rr->next_attempt_ms = 0;
+                        return;
+                }
+                freeReplyObject(reply);
+        }
 }
 
 void rdr_redis_reset(rdr_redis_t *rr) {
         free_replies(rr);
+        drain_sent(rr);
         free_cmds(rr);
 }
 
@@ -171,6 +205,7 @@ void rdr_redis_destroy(rdr_redis_t *rr) {
                 return;
         rdr_redis_reset(rr);
         free(rr->cmds);
+        free(rr->pbuf);
         free(rr->replies);
         if (rr->c)
                 redisFree(rr->c);
@@ -214,6 +249,7 @@ static void disconnect(rdr_redis_t *rr, const char *why) {
                 redisFree(rr->c);
                 rr->c = NULL;
         }
+        rr->psent = 0; /* a new connection is sent everything again */
         if (rr->up)
                 rdr_log(RDR_LOG_WARN, "redis.down", "Redis connection lost: %s",
                         reason);
@@ -319,102 +355,192 @@ const char *rdr_redis_errstr(const rdr_redis_t *rr) {
         return rr->errstr;
 }
 
-static void queue(rdr_redis_t *rr, char *buf, int len, int script) {
-        if (len < 0 || !buf)
-                return; /* out of memory: the exec will see fewer replies */
+/* ---- Pipeline formatting (RESP, no printf) ---- */
+
+static int pbuf_reserve(rdr_redis_t *rr, size_t n) {
+        size_t cap;
+        char *nb;
+        if (rr->plen + n <= rr->pcap)
+                return 0;
+        cap = rr->pcap ? rr->pcap : 16384;
+        while (cap < rr->plen + n)
+                cap *= 2;
+        nb = realloc(rr->pbuf, cap);
+        if (!nb)
+                return -1;
+        rr->pbuf = nb;
+        rr->pcap = cap;
+        return 0;
+}
+
+/* Append "<c><n>\r\n"; room for it was reserved. */
+static void put_len(rdr_redis_t *rr, char c, size_t n) {
+        char tmp[24];
+        int k = 0;
+        char *p = rr->pbuf + rr->plen;
+        *p++ = c;
+        do {
+                tmp[k++] = (char)('0' + n % 10);
+                n /= 10;
+        } while (n);
+        while (k)
+                *p++ = tmp[--k];
+        *p++ = '\r';
+        *p++ = '\n';
+        rr->plen = (size_t)(p - rr->pbuf);
+}
+
+static void put_bulk(rdr_redis_t *rr, const char *s, size_t n) {
+        put_len(rr, '$', n);
+        memcpy(rr->pbuf + rr->plen, s, n);
+        rr->plen += n;
+        rr->pbuf[rr->plen++] = '\r';
+        rr->pbuf[rr->plen++] = '\n';
+}
+
+static rdr_rcmd_t *cmd_push(rdr_redis_t *rr) {
         if (rr->cmds_cnt == rr->cmds_size) {
                 size_t nsize = rr->cmds_size ? rr->cmds_size * 2 : 64;
                 rdr_rcmd_t *n = realloc(rr->cmds, nsize * sizeof(*n));
-                if (!n) {
-                        free(buf);
-                        return;
-                }
+                if (!n)
+                        return NULL;
                 rr->cmds = n;
                 rr->cmds_size = nsize;
         }
-        rr->cmds[rr->cmds_cnt].buf = buf;
-        rr->cmds[rr->cmds_cnt].len = len;
-        rr->cmds[rr->cmds_cnt].script = script;
+        return &rr->cmds[rr->cmds_cnt];
+}
+
+/* Format one command of head[0..nhead) then argv[0..argc) into the
+ * pipeline. A failure leaves the pipeline as it was and marks it failed:
+ * rdr_redis_exec() then reports out of memory. */
+static void format_cmd(rdr_redis_t *rr, int script, int nhead,
+                       const char *const *head, const size_t *headlen, int argc,
+                       const char *const *argv, const size_t *argvlen) {
+        size_t need = 32, start = rr->plen;
+        rdr_rcmd_t *c;
+        int i;
+        for (i = 0; i < nhead; i++)
+                need += headlen[i] + 32;
+        for (i = 0; i < argc; i++)
+                need += (argvlen ? argvlen[i] : strlen(argv[i])) + 32;
+        if (!(c = cmd_push(rr)) || pbuf_reserve(rr, need)) {
+                rr->pfail = 1;
+                return;
+        }
+        c->sha_off = 0;
+        put_len(rr, '*', (size_t)(nhead + argc));
+        for (i = 0; i < nhead; i++) {
+                if (script >= 0 && i == 1)
+                        c->sha_off = rr->plen + 5; /* after "$40\r\n" */
+                put_bulk(rr, head[i], headlen[i]);
+        }
+        for (i = 0; i < argc; i++)
+                put_bulk(rr, argv[i], argvlen ? argvlen[i] : strlen(argv[i]));
+        c->off = start;
+        c->len = rr->plen - start;
+        c->script = script;
         rr->cmds_cnt++;
 }
 
 void rdr_redis_cmd(rdr_redis_t *rr, int argc, const char **argv,
                    const size_t *argvlen) {
-        char *buf = NULL;
-        int len = redisFormatCommandArgv(&buf, argc, argv, argvlen);
-        queue(rr, buf, len, -1);
+        format_cmd(rr, -1, 0, NULL, NULL, argc, argv, argvlen);
 }
 
 void rdr_redis_cmdf(rdr_redis_t *rr, const char *fmt, ...) {
         char *buf = NULL;
         int len;
         va_list ap;
+        rdr_rcmd_t *c;
         va_start(ap, fmt);
         len = redisvFormatCommand(&buf, fmt, ap);
         va_end(ap);
-        queue(rr, buf, len, -1);
+        if (len < 0 || !(c = cmd_push(rr)) || pbuf_reserve(rr, (size_t)len)) {
+                free(buf);
+                rr->pfail = 1;
+                return;
+        }
+        memcpy(rr->pbuf + rr->plen, buf, (size_t)len);
+        free(buf);
+        c->off = rr->plen;
+        c->len = (size_t)len;
+        c->sha_off = 0;
+        c->script = -1;
+        rr->plen += (size_t)len;
+        rr->cmds_cnt++;
 }
 
-/* Format EVALSHA <sha> <nkeys> argv... */
-static int format_eval(rdr_redis_t *rr, int script, int nkeys, int argc,
-                       const char **argv, const size_t *argvlen, char **out) {
-        const char *sv[3 + 64];
-        size_t lv[3 + 64];
-        const char **av = sv;
-        size_t *al = lv;
-        char nk[16];
-        int i, len;
-        if (argc + 3 > (int)(sizeof(sv) / sizeof(sv[0]))) {
-                av = malloc((size_t)(argc + 3) * sizeof(*av));
-                al = malloc((size_t)(argc + 3) * sizeof(*al));
-                if (!av || !al) {
-                        free(av);
-                        free(al);
-                        return -1;
-                }
-        }
-        snprintf(nk, sizeof(nk), "%d", nkeys);
-        av[0] = "EVALSHA";
-        al[0] = 7;
-        av[1] = rr->scripts[script].sha;
-        al[1] = 40;
-        av[2] = nk;
-        al[2] = strlen(nk);
-        for (i = 0; i < argc; i++) {
-                av[3 + i] = argv[i];
-                al[3 + i] = argvlen ? argvlen[i] : strlen(argv[i]);
-        }
-        len = redisFormatCommandArgv(out, argc + 3, av, al);
-        if (av != sv) {
-                free(av);
-                free(al);
-        }
-        return len;
-}
-
+/* EVALSHA <sha> <nkeys> argv... The SHA is known once the scripts were
+ * loaded (it is the script's SHA1, the same on every server); until then
+ * a placeholder, patched before sending. */
 void rdr_redis_eval(rdr_redis_t *rr, int script, int nkeys, int argc,
                     const char **argv, const size_t *argvlen) {
-        char *buf = NULL;
-        int len;
+        char nk[16];
+        const char *head[3];
+        size_t headlen[3];
+        int n = 0;
         if (script < 0 || script >= rr->scripts_cnt)
                 return;
-        /* The SHA is filled in at (re)connect; format with a placeholder
-         * now and patch it before sending. */
-        len = format_eval(rr, script, nkeys, argc, argv, argvlen, &buf);
-        queue(rr, buf, len, script);
+        do {
+                nk[n++] = (char)('0' + nkeys % 10);
+                nkeys /= 10;
+        } while (nkeys && n < 15);
+        for (int i = 0; i < n / 2; i++) {
+                char t = nk[i];
+                nk[i] = nk[n - 1 - i];
+                nk[n - 1 - i] = t;
+        }
+        head[0] = "EVALSHA";
+        headlen[0] = 7;
+        head[1] = rr->scripts[script].sha[0]
+                      ? rr->scripts[script].sha
+                      : "0000000000000000000000000000000000000000";
+        headlen[1] = 40;
+        head[2] = nk;
+        headlen[2] = (size_t)n;
+        format_cmd(rr, script, 3, head, headlen, argc, argv, argvlen);
 }
 
 size_t rdr_redis_queued(const rdr_redis_t *rr) {
         return rr->cmds_cnt;
 }
 
-/* The SHA of an EVALSHA may have been formatted before the script was
- * loaded: patch it in place (it sits at a fixed offset). */
-static void patch_sha(rdr_redis_t *rr, rdr_rcmd_t *cmd) {
-        /* *N\r\n$7\r\nEVALSHA\r\n$40\r\n<sha> */
-        char *p = strstr(cmd->buf, "EVALSHA\r\n$40\r\n");
-        if (p)
-                memcpy(p + 14, rr->scripts[cmd->script].sha, 40);
+size_t rdr_redis_unsent(const rdr_redis_t *rr) {
+        return rr->plen - rr->psent;
+}
+
+/* Write pbuf[psent, plen) to the connection (the context's own output
+ * buffer stays empty: replies are read through hiredis). */
+static int send_pending(rdr_redis_t *rr) {
+        size_t i;
+        for (i = 0; i < rr->cmds_cnt; i++) {
+                rdr_rcmd_t *c = &rr->cmds[i];
+                if (c->script >= 0 && c->off + c->len > rr->psent)
+                        memcpy(rr->pbuf + c->sha_off,
+                               rr->scripts[c->script].sha, 40);
+        }
+        while (rr->psent < rr->plen) {
+                ssize_t n = write(rr->c->fd, rr->pbuf + rr->psent,
+                                  rr->plen - rr->psent);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n <= 0) {
+                        snprintf(rr->c->errstr, sizeof(rr->c->errstr), "%s",
+                                 n < 0 ? strerror(errno) : "write failed");
+                        return -1;
+                }
+                rr->psent += (size_t)n;
+        }
+        return 0;
+}
+
+void rdr_redis_send(rdr_redis_t *rr) {
+        if (rr->pfail || rr->plen == rr->psent || !rr->c)
+                return;
+        if (send_pending(rr)) {
+                disconnect(rr, rr->c->errstr[0] ? rr->c->errstr : "I/O error");
+                rr->next_attempt_ms = 0; /* exec reconnects and resends */
+        }
 }
 
 static int is_noscript(const redisReply *r) {
@@ -422,17 +548,12 @@ static int is_noscript(const redisReply *r) {
                !strncmp(r->str, "NOSCRIPT", 8);
 }
 
-/* One attempt: send everything, read every reply. -1 on transport error. */
+/* One attempt: send what is not sent yet, read every reply. -1 on
+ * transport error. */
 static int exec_once(rdr_redis_t *rr) {
         size_t i;
-        for (i = 0; i < rr->cmds_cnt; i++) {
-                if (rr->cmds[i].script >= 0)
-                        patch_sha(rr, &rr->cmds[i]);
-                if (redisAppendFormattedCommand(rr->c, rr->cmds[i].buf,
-                                                (size_t)rr->cmds[i].len) !=
-                    REDIS_OK)
-                        return -1;
-        }
+        if (send_pending(rr))
+                return -1;
         rr->roundtrips++;
         rr->commands += rr->cmds_cnt;
         for (i = 0; i < rr->cmds_cnt; i++) {
@@ -460,10 +581,11 @@ static int retry_noscript(rdr_redis_t *rr) {
                                 return -1;
                         reloaded = 1;
                 }
-                patch_sha(rr, &rr->cmds[i]);
-                if (redisAppendFormattedCommand(rr->c, rr->cmds[i].buf,
-                                                (size_t)rr->cmds[i].len) !=
-                        REDIS_OK ||
+                memcpy(rr->pbuf + rr->cmds[i].sha_off,
+                       rr->scripts[rr->cmds[i].script].sha, 40);
+                if (redisAppendFormattedCommand(rr->c,
+                                                rr->pbuf + rr->cmds[i].off,
+                                                rr->cmds[i].len) != REDIS_OK ||
                     redisGetReply(rr->c, &reply) != REDIS_OK)
                         return -1;
                 rr->roundtrips++;
@@ -477,6 +599,8 @@ static int retry_noscript(rdr_redis_t *rr) {
 rdr_err_t rdr_redis_exec(rdr_redis_t *rr) {
         int attempt;
         free_replies(rr);
+        if (rr->pfail)
+                return RDR_ERR_NOMEM;
         if (rr->cmds_cnt == 0)
                 return RDR_OK;
         {

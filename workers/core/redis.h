@@ -45,6 +45,13 @@ void rdr_redis_cmdf(rdr_redis_t *rr, const char *fmt, ...);
 void rdr_redis_eval(rdr_redis_t *rr, int script, int nkeys, int argc,
                     const char **argv, const size_t *argvlen);
 size_t rdr_redis_queued(const rdr_redis_t *rr);
+/** Bytes queued but not yet written to the server. */
+size_t rdr_redis_unsent(const rdr_redis_t *rr);
+/** Write what is queued now, without reading replies, so that the server
+ *  works on it while the caller prepares the rest; rdr_redis_exec() sends
+ *  the remainder and reads every reply. Errors surface at the exec (which
+ *  reconnects and resends the whole pipeline). */
+void rdr_redis_send(rdr_redis_t *rr);
 
 /** Send everything queued and read the replies. A broken connection is
  *  re-established once and the whole pipeline resent (callers queue only

@@ -48,6 +48,13 @@ static const char rdr_apply_lua[] =
     "end\n"
     "return {1}\n";
 
+/* Outbox entries deleted by one HDEL at most. */
+#define RDR_ACK_MAX_FIELDS 64
+
+/* Queued applies are written to Redis as soon as this many bytes are
+ * waiting, so that Redis runs them while the rest of the batch is decided. */
+#define RDR_APPLY_SEND_BYTES 32768
+
 /* An outbox entry to publish (or a timer to arm) and acknowledge. */
 typedef struct rdr_pub_s {
         char *outbox_key;
@@ -340,6 +347,8 @@ rdr_err_t rdr_worker_apply(rdr_worker_t *w, const rdr_apply_t *a) {
                 lens[k++] = a->entry_lens[i];
         }
         rdr_redis_eval(w->redis, w->apply_script, 4, (int)k, argv, lens);
+        if (rdr_redis_unsent(w->redis) >= RDR_APPLY_SEND_BYTES)
+                rdr_redis_send(w->redis);
         err = RDR_OK;
 done:
         free(argv);
@@ -874,13 +883,24 @@ static rdr_err_t publish_and_ack(rdr_worker_t *w, rdr_msg_t *msgs, size_t cnt) {
                                           e.member_len};
                         rdr_redis_cmd(w->redis, 4, argv, lens);
                 }
-                {
-                        const char *argv[3] = {"HDEL", pb[i].outbox_key,
-                                               pb[i].id};
-                        size_t lens[3] = {4, strlen(pb[i].outbox_key),
-                                          pb[i].id_len};
-                        rdr_redis_cmd(w->redis, 3, argv, lens);
-                }
+        }
+        /* One HDEL per outbox for the entries published from it (they sit
+         * next to each other: staged per apply). */
+        for (i = 0; i < w->pubs.cnt;) {
+                const char *argv[2 + RDR_ACK_MAX_FIELDS];
+                size_t lens[2 + RDR_ACK_MAX_FIELDS];
+                int n = 2;
+                argv[0] = "HDEL";
+                lens[0] = 4;
+                argv[1] = pb[i].outbox_key;
+                lens[1] = strlen(pb[i].outbox_key);
+                do {
+                        argv[n] = pb[i].id;
+                        lens[n++] = pb[i].id_len;
+                        i++;
+                } while (i < w->pubs.cnt && n < 2 + RDR_ACK_MAX_FIELDS &&
+                         !strcmp(pb[i].outbox_key, argv[1]));
+                rdr_redis_cmd(w->redis, n, argv, lens);
         }
         {
                 rdr_after_t *af = w->afters.p;

@@ -1,0 +1,173 @@
+/* The Redis client's pipelines against a real redis-server: binary-safe
+ * arguments, commands written early and abandoned, scripts flushed from
+ * the server, and pipelines of several megabytes. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "redis.h"
+#include "harness.h"
+
+static const char echo_lua[] = "return {KEYS[1], ARGV[1]}\n";
+
+static rdr_redis_t *client(h_env_t *h, int *script) {
+        char errstr[256];
+        rdr_redis_t *rr = rdr_redis_new(h->redis_url, 2000, 5000, 1000, errstr,
+                                        sizeof(errstr));
+        assert_non_null(rr);
+        *script = rdr_redis_script_add(rr, "echo", echo_lua);
+        assert_int_equal(rdr_redis_connect(rr), RDR_OK);
+        return rr;
+}
+
+/* Arguments with NUL bytes, CR LF and a length of 0 come back unchanged;
+ * replies are in the order of the commands. */
+static void binary_arguments(void **state) {
+        h_env_t *h = *state;
+        int script;
+        rdr_redis_t *rr = client(h, &script);
+        static const char val[] = "a\0b\r\nc$3\r\n*1";
+        const char *set[4] = {"HSET", "it:bin", "f", val};
+        size_t setl[4] = {4, 6, 1, sizeof(val) - 1};
+        const char *empty[4] = {"HSET", "it:bin", "e", ""};
+        const char *get[3] = {"HGET", "it:bin", "f"};
+        const char *gete[3] = {"HGET", "it:bin", "e"};
+        const redisReply *r;
+        rdr_redis_cmd(rr, 4, set, setl);
+        rdr_redis_cmd(rr, 4, empty, NULL);
+        rdr_redis_cmd(rr, 3, get, NULL);
+        rdr_redis_cmd(rr, 3, gete, NULL);
+        rdr_redis_cmdf(rr, "INCRBY it:n %d", 41);
+        assert_int_equal(rdr_redis_exec(rr), RDR_OK);
+        assert_int_equal(rdr_redis_replies(rr), 5);
+        r = rdr_redis_reply(rr, 2);
+        assert_int_equal(r->type, REDIS_REPLY_STRING);
+        assert_int_equal(r->len, sizeof(val) - 1);
+        assert_memory_equal(r->str, val, sizeof(val) - 1);
+        r = rdr_redis_reply(rr, 3);
+        assert_int_equal(r->type, REDIS_REPLY_STRING);
+        assert_int_equal(r->len, 0);
+        assert_int_equal(rdr_redis_reply(rr, 4)->integer, 41);
+        rdr_redis_reset(rr);
+        rdr_redis_destroy(rr);
+}
+
+/* Commands written early and then dropped (the batch failed before its
+ * exec) have run on the server, and their replies do not leak into the
+ * next pipeline. */
+static void sent_then_reset(void **state) {
+        h_env_t *h = *state;
+        int script, i;
+        rdr_redis_t *rr = client(h, &script);
+        char n[16];
+        for (i = 0; i < 100; i++) {
+                snprintf(n, sizeof(n), "%d", i);
+                rdr_redis_cmdf(rr, "RPUSH it:early %s", n);
+        }
+        rdr_redis_send(rr);
+        assert_int_equal(rdr_redis_unsent(rr), 0);
+        rdr_redis_cmdf(rr, "RPUSH it:early never");
+        rdr_redis_reset(rr);
+        rdr_redis_cmdf(rr, "LLEN it:early");
+        rdr_redis_cmdf(rr, "LINDEX it:early -1");
+        assert_int_equal(rdr_redis_exec(rr), RDR_OK);
+        assert_int_equal(rdr_redis_replies(rr), 2);
+        assert_int_equal(rdr_redis_reply(rr, 0)->integer, 100);
+        assert_string_equal(rdr_redis_reply(rr, 1)->str, "99");
+        rdr_redis_reset(rr);
+        rdr_redis_destroy(rr);
+}
+
+/* A pipeline of EVALSHA sent partly early, after the server lost its
+ * scripts: every call is answered, none twice. */
+static void scripts_flushed(void **state) {
+        h_env_t *h = *state;
+        int script, i;
+        rdr_redis_t *rr = client(h, &script);
+        redisReply *fl = redisCommand(h->redis, "SCRIPT FLUSH");
+        assert_non_null(fl);
+        freeReplyObject(fl);
+        for (i = 0; i < 10; i++) {
+                char arg[16];
+                const char *argv[2] = {"it:k", arg};
+                snprintf(arg, sizeof(arg), "v%d", i);
+                rdr_redis_eval(rr, script, 1, 2, argv, NULL);
+                if (i == 4)
+                        rdr_redis_send(rr);
+        }
+        assert_int_equal(rdr_redis_exec(rr), RDR_OK);
+        assert_int_equal(rdr_redis_replies(rr), 10);
+        for (i = 0; i < 10; i++) {
+                const redisReply *r = rdr_redis_reply(rr, (size_t)i);
+                char want[16];
+                snprintf(want, sizeof(want), "v%d", i);
+                assert_int_equal(r->type, REDIS_REPLY_ARRAY);
+                assert_string_equal(r->element[0]->str, "it:k");
+                assert_string_equal(r->element[1]->str, want);
+        }
+        rdr_redis_reset(rr);
+        rdr_redis_destroy(rr);
+}
+
+/* 8 MiB of arguments, written in pieces while queued, all stored. */
+static void large_pipeline(void **state) {
+        h_env_t *h = *state;
+        int script, i;
+        rdr_redis_t *rr = client(h, &script);
+        size_t len = 64 * 1024;
+        char *blob = malloc(len);
+        assert_non_null(blob);
+        for (size_t j = 0; j < len; j++)
+                blob[j] = (char)(j * 7);
+        for (i = 0; i < 128; i++) {
+                char key[32];
+                const char *argv[3] = {"SET", key, blob};
+                size_t lens[3] = {3, 0, len};
+                snprintf(key, sizeof(key), "it:big:%d", i);
+                lens[1] = strlen(key);
+                rdr_redis_cmd(rr, 3, argv, lens);
+                if (rdr_redis_unsent(rr) > 256 * 1024)
+                        rdr_redis_send(rr);
+        }
+        rdr_redis_cmdf(rr, "STRLEN it:big:127");
+        assert_int_equal(rdr_redis_exec(rr), RDR_OK);
+        assert_int_equal(rdr_redis_replies(rr), 129);
+        assert_int_equal(rdr_redis_reply(rr, 128)->integer, (long long)len);
+        rdr_redis_reset(rr);
+        {
+                redisReply *r = redisCommand(h->redis, "GET it:big:64");
+                assert_non_null(r);
+                assert_int_equal(r->len, len);
+                assert_memory_equal(r->str, blob, len);
+                freeReplyObject(r);
+        }
+        free(blob);
+        rdr_redis_destroy(rr);
+}
+
+static int setup(void **state) {
+        static h_env_t h;
+        h_start(&h, 1);
+        *state = &h;
+        return 0;
+}
+
+static int teardown(void **state) {
+        h_stop(*state);
+        return 0;
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+            cmocka_unit_test(binary_arguments),
+            cmocka_unit_test(sent_then_reset),
+            cmocka_unit_test(scripts_flushed),
+            cmocka_unit_test(large_pipeline),
+        };
+        return cmocka_run_group_tests(tests, setup, teardown);
+}
