@@ -138,8 +138,8 @@ static rdr_err_t apply_one(chats_t *ch, rdr_msg_t *m, const rdr_chat_t *c,
                         a.hash_fv_cnt = 12;
                         if (rdr_key_buyer(k_tags, KEYSZ, c->platform,
                                           c->buyer_id, "tags") > 0)
-                                rdr_redis_cmdf(redis, "SADD %s extortion",
-                                               k_tags);
+                                rdr_redis_cmdl(redis, "SADD", k_tags,
+                                               "extortion", NULL);
                 }
         } else {
                 fv[0] = "last_store_message_at_ms";

@@ -447,6 +447,19 @@ void rdr_redis_cmd(rdr_redis_t *rr, int argc, const char **argv,
         format_cmd(rr, -1, 0, NULL, NULL, argc, argv, argvlen);
 }
 
+void rdr_redis_cmdl(rdr_redis_t *rr, const char *arg0, ...) {
+        const char *argv[RDR_REDIS_CMDL_MAX];
+        int argc = 0;
+        const char *a;
+        va_list ap;
+        va_start(ap, arg0);
+        for (a = arg0; a && argc < RDR_REDIS_CMDL_MAX;
+             a = va_arg(ap, const char *))
+                argv[argc++] = a;
+        va_end(ap);
+        format_cmd(rr, -1, 0, NULL, NULL, argc, argv, NULL);
+}
+
 void rdr_redis_cmdf(rdr_redis_t *rr, const char *fmt, ...) {
         char *buf = NULL;
         int len;

@@ -40,6 +40,11 @@ const char *rdr_redis_errstr(const rdr_redis_t *rr);
 void rdr_redis_cmd(rdr_redis_t *rr, int argc, const char **argv,
                    const size_t *argvlen);
 void rdr_redis_cmdf(rdr_redis_t *rr, const char *fmt, ...);
+/** Queue a command of C strings, NULL-terminated (at most
+ *  RDR_REDIS_CMDL_MAX): rdr_redis_cmdl(rr, "HSET", key, "f", v, NULL).
+ *  Cheaper than rdr_redis_cmdf (no format string). */
+#define RDR_REDIS_CMDL_MAX 16
+void rdr_redis_cmdl(rdr_redis_t *rr, const char *arg0, ...);
 /** Queue EVALSHA of a registered script with nkeys keys then args: argv
  *  holds the keys followed by the arguments (argc entries in all). */
 void rdr_redis_eval(rdr_redis_t *rr, int script, int nkeys, int argc,

@@ -112,11 +112,23 @@ struct rdr_worker_s {
         int apply_script;
         int64_t now_ms;
 
-        /* The batch in hand. */
+        /* The batch in hand (room for batch_cap: a batch whose
+         * acknowledgement failed is retried together with the next). */
         rd_kafka_message_t **rkmsgs;
         rdr_msg_t *msgs;
-        size_t batch_cnt, batch_max;
+        size_t batch_cnt, batch_max, batch_cap;
         int64_t batch_wait_ms;
+
+        /* The batch in flight: applied and published, waiting for the
+         * broker's acknowledgement and its outbox deletes, which ride on
+         * the next batch's apply pipeline (one batch in flight at most;
+         * its offsets are stored once that pipeline succeeded). */
+        rd_kafka_message_t **fly_rkmsgs;
+        rdr_msg_t *fly_msgs;
+        size_t fly_cnt;
+        rdr_vec_t fly_pubs, fly_afters;
+        int64_t fly_started;
+        int fly_active;
 
         /* Effects of the batch. */
         rdr_vec_t applies; /* rdr_pending_apply_t */
@@ -141,7 +153,6 @@ struct rdr_worker_s {
             *m_kafka_errors, *m_redis_rt, *m_redis_cmds, *m_redis_reconnects,
             *m_offsets_refused, *m_rebalances, *m_cas_conflicts;
         uint64_t last_rt, last_cmds, last_reconnects;
-        int64_t t_produced_us, t_flushed_us; /* timings of the last cycle */
 };
 
 static volatile sig_atomic_t rdr_stop_signal = 0;
@@ -356,15 +367,23 @@ done:
         return err;
 }
 
-static int pub_seen(rdr_worker_t *w, const char *outbox_key, const char *id,
-                    size_t id_len) {
-        rdr_pub_t *pb = w->pubs.p;
+static int pub_in(const rdr_vec_t *v, const char *outbox_key, const char *id,
+                  size_t id_len) {
+        const rdr_pub_t *pb = v->p;
         size_t i;
-        for (i = 0; i < w->pubs.cnt; i++)
+        for (i = 0; i < v->cnt; i++)
                 if (pb[i].id_len == id_len && !memcmp(pb[i].id, id, id_len) &&
                     !strcmp(pb[i].outbox_key, outbox_key))
                         return 1;
         return 0;
+}
+
+/* Already being published: by this batch, or by the batch in flight (a
+ * replay of one of its events finds its entries not yet deleted). */
+static int pub_seen(rdr_worker_t *w, const char *outbox_key, const char *id,
+                    size_t id_len) {
+        return pub_in(&w->pubs, outbox_key, id, id_len) ||
+               (w->fly_active && pub_in(&w->fly_pubs, outbox_key, id, id_len));
 }
 
 /* Turn the replies of the apply scripts into the publication list. */
@@ -492,6 +511,7 @@ static int kc_default(const rdr_worker_t *w, rd_kafka_conf_t *kc,
 }
 
 static rdr_err_t process_pending(rdr_worker_t *w);
+static rdr_err_t settle_flight(rdr_worker_t *w, int once);
 static void drop_partitions(rdr_worker_t *w,
                             const rd_kafka_topic_partition_list_t *parts);
 
@@ -523,7 +543,10 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                  * be done now, forget the revoked partitions' messages: the
                  * next owner re-reads them from the last commit, and every
                  * effect is idempotent. */
-                if (w->batch_cnt > 0 && process_pending(w) != RDR_OK)
+                if (w->batch_cnt > 0)
+                        process_pending(w);
+                settle_flight(w, 1);
+                if (w->batch_cnt > 0)
                         drop_partitions(w, parts);
                 /* Stored offsets only ever cover applied messages: commit
                  * them now, while the revoked partitions are still ours. */
@@ -832,14 +855,14 @@ static rdr_err_t produce_entry(rdr_worker_t *w, const rdr_entry_t *e) {
         return RDR_OK;
 }
 
-/* Publish every entry and dead letter of the batch and wait for the
- * broker; then delete the entries from their outboxes and arm timers. */
-static rdr_err_t publish_and_ack(rdr_worker_t *w, rdr_msg_t *msgs, size_t cnt) {
-        rdr_pub_t *pb = w->pubs.p;
+/* Hand every entry of pubs and every dead letter of msgs to the producer
+ * (asynchronous; await_delivery() waits for the broker). */
+static rdr_err_t produce_all(rdr_worker_t *w, const rdr_vec_t *pubs,
+                             const rdr_msg_t *msgs, size_t cnt) {
+        const rdr_pub_t *pb = pubs->p;
         size_t i;
-        int64_t timeout;
         w->dr_failed = 0;
-        for (i = 0; i < w->pubs.cnt; i++) {
+        for (i = 0; i < pubs->cnt; i++) {
                 rdr_entry_t e;
                 if (rdr_entry_parse(pb[i].entry, pb[i].entry_len, &e)) {
                         rdr_log(RDR_LOG_ERROR, "outbox.corrupt",
@@ -853,8 +876,12 @@ static rdr_err_t publish_and_ack(rdr_worker_t *w, rdr_msg_t *msgs, size_t cnt) {
         for (i = 0; i < cnt; i++)
                 if (msgs[i].err && produce_dlq(w, &msgs[i]))
                         return RDR_ERR_KAFKA;
-        timeout = rdr_conf_int(w->conf, "shutdown.timeout");
-        w->t_produced_us = rdr_mono_us();
+        return RDR_OK;
+}
+
+/* Wait until the broker acknowledged everything produced. */
+static rdr_err_t await_delivery(rdr_worker_t *w) {
+        int64_t timeout = rdr_conf_int(w->conf, "shutdown.timeout");
         if (rd_kafka_flush(w->producer, (int)timeout) ||
             rd_kafka_outq_len(w->producer) > 0) {
                 rdr_log(RDR_LOG_WARN, "kafka.flush_timeout",
@@ -870,10 +897,17 @@ static rdr_err_t publish_and_ack(rdr_worker_t *w, rdr_msg_t *msgs, size_t cnt) {
                 return RDR_ERR_KAFKA;
         }
         w->kafka_up = 1;
-        w->t_flushed_us = rdr_mono_us();
-        if (w->pubs.cnt == 0 && w->afters.cnt == 0)
-                return RDR_OK;
-        for (i = 0; i < w->pubs.cnt; i++) {
+        return RDR_OK;
+}
+
+/* Queue the acknowledgement of published entries: arm their timers,
+ * delete them from their outboxes, run the scripts deferred to now. */
+static void queue_acks(rdr_worker_t *w, const rdr_vec_t *pubs,
+                       const rdr_vec_t *afters) {
+        const rdr_pub_t *pb = pubs->p;
+        const rdr_after_t *af = afters->p;
+        size_t i;
+        for (i = 0; i < pubs->cnt; i++) {
                 rdr_entry_t e;
                 if (!rdr_entry_parse(pb[i].entry, pb[i].entry_len, &e) &&
                     e.kind == RDR_ENTRY_TIMER) {
@@ -886,7 +920,7 @@ static rdr_err_t publish_and_ack(rdr_worker_t *w, rdr_msg_t *msgs, size_t cnt) {
         }
         /* One HDEL per outbox for the entries published from it (they sit
          * next to each other: staged per apply). */
-        for (i = 0; i < w->pubs.cnt;) {
+        for (i = 0; i < pubs->cnt;) {
                 const char *argv[2 + RDR_ACK_MAX_FIELDS];
                 size_t lens[2 + RDR_ACK_MAX_FIELDS];
                 int n = 2;
@@ -898,30 +932,39 @@ static rdr_err_t publish_and_ack(rdr_worker_t *w, rdr_msg_t *msgs, size_t cnt) {
                         argv[n] = pb[i].id;
                         lens[n++] = pb[i].id_len;
                         i++;
-                } while (i < w->pubs.cnt && n < 2 + RDR_ACK_MAX_FIELDS &&
+                } while (i < pubs->cnt && n < 2 + RDR_ACK_MAX_FIELDS &&
                          !strcmp(pb[i].outbox_key, argv[1]));
                 rdr_redis_cmd(w->redis, n, argv, lens);
         }
-        {
-                rdr_after_t *af = w->afters.p;
-                for (i = 0; i < w->afters.cnt; i++)
-                        rdr_redis_eval(w->redis, af[i].script, af[i].nkeys,
-                                       af[i].argc, (const char **)af[i].argv,
-                                       af[i].lens);
-        }
+        for (i = 0; i < afters->cnt; i++)
+                rdr_redis_eval(w->redis, af[i].script, af[i].nkeys, af[i].argc,
+                               (const char **)af[i].argv, af[i].lens);
+}
+
+/* Publish every entry and dead letter and wait for the broker; then
+ * acknowledge (one Redis round trip). The synchronous path of ticks. */
+static rdr_err_t publish_and_ack(rdr_worker_t *w, rdr_msg_t *msgs, size_t cnt) {
+        rdr_err_t err;
+        if ((err = produce_all(w, &w->pubs, msgs, cnt)) ||
+            (err = await_delivery(w)))
+                return err;
+        if (w->pubs.cnt == 0 && w->afters.cnt == 0)
+                return RDR_OK;
+        queue_acks(w, &w->pubs, &w->afters);
         return rdr_redis_exec(w->redis);
 }
 
-static void store_offsets(rdr_worker_t *w) {
+static void store_offsets(rdr_worker_t *w, rd_kafka_message_t **rkmsgs,
+                          size_t cnt) {
         rd_kafka_topic_partition_list_t *offs;
         rd_kafka_resp_err_t err;
         size_t i;
         int j;
-        if (!w->consumer || w->batch_cnt == 0)
+        if (!w->consumer || cnt == 0)
                 return;
-        offs = rd_kafka_topic_partition_list_new((int)w->batch_cnt);
-        for (i = 0; i < w->batch_cnt; i++) {
-                rd_kafka_message_t *rkm = w->rkmsgs[i];
+        offs = rd_kafka_topic_partition_list_new((int)cnt);
+        for (i = 0; i < cnt; i++) {
+                rd_kafka_message_t *rkm = rkmsgs[i];
                 rd_kafka_topic_partition_t *tp =
                     rd_kafka_topic_partition_list_find(
                         offs, rd_kafka_topic_name(rkm->rkt), rkm->partition);
@@ -951,10 +994,14 @@ static void store_offsets(rdr_worker_t *w) {
         rd_kafka_topic_partition_list_destroy(offs);
 }
 
-static void batch_release(rdr_worker_t *w) {
+static void release_msgs(rd_kafka_message_t **rkmsgs, size_t cnt) {
         size_t i;
-        for (i = 0; i < w->batch_cnt; i++)
-                rd_kafka_message_destroy(w->rkmsgs[i]);
+        for (i = 0; i < cnt; i++)
+                rd_kafka_message_destroy(rkmsgs[i]);
+}
+
+static void batch_release(rdr_worker_t *w) {
+        release_msgs(w->rkmsgs, w->batch_cnt);
         w->batch_cnt = 0;
 }
 
@@ -976,9 +1023,115 @@ static void fill_msg(rdr_worker_t *w, size_t i) {
         rdr_metric_add(w->m_consumed, m->topic, 1);
 }
 
-/* Run the batch in hand (or a tick's effects when cnt is 0) through the
- * whole cycle once. */
-static rdr_err_t cycle_once(rdr_worker_t *w, int tick, int64_t *next_ms) {
+/* ---- The batch in flight ---- */
+
+static void vec_free_pubs(rdr_vec_t *v) {
+        rdr_pub_t *pb = v->p;
+        size_t i;
+        for (i = 0; i < v->cnt; i++)
+                pub_free(&pb[i]);
+        v->cnt = 0;
+}
+
+static void vec_free_afters(rdr_vec_t *v) {
+        rdr_after_t *af = v->p;
+        size_t i;
+        for (i = 0; i < v->cnt; i++)
+                after_free(&af[i]);
+        v->cnt = 0;
+}
+
+static void swap_vec(rdr_vec_t *a, rdr_vec_t *b) {
+        rdr_vec_t t = *a;
+        *a = *b;
+        *b = t;
+}
+
+static void observe_batch(rdr_worker_t *w, const rdr_msg_t *msgs, size_t cnt,
+                          int64_t started);
+
+/* The batch in hand was applied and published: it becomes the batch in
+ * flight (its messages, outputs and deferred scripts move over). */
+static void fly_take(rdr_worker_t *w, int64_t started) {
+        rd_kafka_message_t **rk = w->fly_rkmsgs;
+        rdr_msg_t *m = w->fly_msgs;
+        w->fly_rkmsgs = w->rkmsgs;
+        w->fly_msgs = w->msgs;
+        w->fly_cnt = w->batch_cnt;
+        w->rkmsgs = rk;
+        w->msgs = m;
+        w->batch_cnt = 0;
+        swap_vec(&w->pubs, &w->fly_pubs);
+        swap_vec(&w->afters, &w->fly_afters);
+        w->fly_started = started;
+        w->fly_active = 1;
+}
+
+/* Its acknowledgement succeeded: store its offsets and let it go. */
+static void fly_complete(rdr_worker_t *w) {
+        observe_batch(w, w->fly_msgs, w->fly_cnt, w->fly_started);
+        store_offsets(w, w->fly_rkmsgs, w->fly_cnt);
+        release_msgs(w->fly_rkmsgs, w->fly_cnt);
+        w->fly_cnt = 0;
+        vec_free_pubs(&w->fly_pubs);
+        vec_free_afters(&w->fly_afters);
+        w->fly_active = 0;
+}
+
+/* Its acknowledgement failed: put its messages back in front of the batch
+ * in hand, to be retried with it (its events replay as duplicates and
+ * republish what their outboxes still hold). */
+static void fly_merge(rdr_worker_t *w) {
+        if (!w->fly_active)
+                return;
+        memmove(w->rkmsgs + w->fly_cnt, w->rkmsgs,
+                w->batch_cnt * sizeof(*w->rkmsgs));
+        memcpy(w->rkmsgs, w->fly_rkmsgs, w->fly_cnt * sizeof(*w->rkmsgs));
+        w->batch_cnt += w->fly_cnt;
+        w->fly_cnt = 0;
+        vec_free_pubs(&w->fly_pubs);
+        vec_free_afters(&w->fly_afters);
+        w->fly_active = 0;
+}
+
+/* Acknowledge the batch in flight on its own (nothing else queued). */
+static rdr_err_t fly_finish(rdr_worker_t *w) {
+        rdr_err_t err;
+        if (!w->fly_active)
+                return RDR_OK;
+        rdr_redis_reset(w->redis);
+        if ((err = rdr_redis_connect(w->redis)) || (err = await_delivery(w)))
+                return err;
+        queue_acks(w, &w->fly_pubs, &w->fly_afters);
+        err = rdr_redis_exec(w->redis);
+        rdr_redis_reset(w->redis);
+        if (err)
+                return err;
+        fly_complete(w);
+        return RDR_OK;
+}
+
+/* Run a tick's effects through the whole cycle at once. */
+static rdr_err_t tick_once(rdr_worker_t *w, int64_t *next_ms) {
+        rdr_err_t err;
+        effects_reset(w);
+        if (rdr_redis_connect(w->redis))
+                return RDR_ERR_REDIS;
+        if (rdr_clock_refresh(w->clock))
+                return RDR_ERR_REDIS;
+        w->now_ms = rdr_clock_now_ms(w->clock);
+        if ((err = w->def->tick(w->opaque, next_ms)) ||
+            (err = rdr_redis_exec(w->redis)) || (err = collect_applies(w)))
+                return err;
+        rdr_redis_reset(w->redis);
+        return publish_and_ack(w, w->msgs, 0);
+}
+
+/* Run the batch in hand through one cycle: decide and apply it; in the
+ * same Redis round trip, acknowledge the batch in flight (whose broker
+ * acknowledgement arrived meanwhile) and then store its offsets; publish
+ * this batch, which goes in flight. */
+static rdr_err_t cycle_once(rdr_worker_t *w, int64_t started) {
         rdr_err_t err;
         size_t i;
         int64_t t[5];
@@ -989,42 +1142,46 @@ static rdr_err_t cycle_once(rdr_worker_t *w, int tick, int64_t *next_ms) {
                 return RDR_ERR_REDIS;
         w->now_ms = rdr_clock_now_ms(w->clock);
         t[0] = rdr_mono_us();
-        if (tick) {
-                err = w->def->tick(w->opaque, next_ms);
-        } else {
-                for (i = 0; i < w->batch_cnt; i++)
-                        fill_msg(w, i);
-                err = w->def->handle(w->opaque, w->msgs, w->batch_cnt);
-        }
-        if (err)
+        for (i = 0; i < w->batch_cnt; i++)
+                fill_msg(w, i);
+        if ((err = w->def->handle(w->opaque, w->msgs, w->batch_cnt)))
                 return err;
         t[1] = rdr_mono_us();
+        if (w->fly_active) {
+                if ((err = await_delivery(w)))
+                        return err;
+                queue_acks(w, &w->fly_pubs, &w->fly_afters);
+        }
+        t[2] = rdr_mono_us();
         if ((err = rdr_redis_exec(w->redis)))
                 return err;
+        if (w->fly_active)
+                fly_complete(w);
         if ((err = collect_applies(w)))
                 return err;
         rdr_redis_reset(w->redis);
-        t[2] = rdr_mono_us();
-        if ((err = publish_and_ack(w, w->msgs, tick ? 0 : w->batch_cnt)))
-                return err;
         t[3] = rdr_mono_us();
-        if (rdr_log_enabled(RDR_LOG_DEBUG) && (w->batch_cnt || w->pubs.cnt))
+        if ((err = produce_all(w, &w->pubs, w->msgs, w->batch_cnt)))
+                return err;
+        t[4] = rdr_mono_us();
+        if (rdr_log_enabled(RDR_LOG_DEBUG))
                 rdr_log(RDR_LOG_DEBUG, "batch.timing",
-                        "%zu messages, %zu published: handle %lld us, apply "
-                        "%lld us, produce %lld us, flush %lld us, ack %lld us",
-                        tick ? 0 : w->batch_cnt, w->pubs.cnt,
-                        (long long)(t[1] - t[0]), (long long)(t[2] - t[1]),
-                        (long long)(w->t_produced_us - t[2]),
-                        (long long)(w->t_flushed_us - w->t_produced_us),
-                        (long long)(t[3] - w->t_flushed_us));
+                        "%zu messages, %zu published: handle %lld us, wait "
+                        "for the previous batch's acknowledgement %lld us, "
+                        "apply %lld us, produce %lld us",
+                        w->batch_cnt, w->pubs.cnt, (long long)(t[1] - t[0]),
+                        (long long)(t[2] - t[1]), (long long)(t[3] - t[2]),
+                        (long long)(t[4] - t[3]));
+        fly_take(w, started);
         return RDR_OK;
 }
 
-static void observe_batch(rdr_worker_t *w, int64_t started) {
+static void observe_batch(rdr_worker_t *w, const rdr_msg_t *msgs, size_t cnt,
+                          int64_t started) {
         int64_t now = rdr_wall_ms();
         size_t i;
-        for (i = 0; i < w->batch_cnt; i++) {
-                rdr_msg_t *m = &w->msgs[i];
+        for (i = 0; i < cnt; i++) {
+                const rdr_msg_t *m = &msgs[i];
                 if (m->err) {
                         char labels[300];
                         snprintf(labels, sizeof(labels), "%s\x1f%s", m->topic,
@@ -1058,20 +1215,35 @@ static void pause_all(rdr_worker_t *w, int pause) {
         rd_kafka_topic_partition_list_destroy(parts);
 }
 
-/* Process the batch in hand once; on success store its offsets and release
- * it. Called from the loop and from the revoke callback. */
+/* Process the batch in hand once; on success it is in flight. On failure
+ * the batch in flight, if it was not acknowledged, joins the batch in hand
+ * for the retry. Called from the loop and from the revoke callback. */
 static rdr_err_t process_pending(rdr_worker_t *w) {
-        int64_t started = rdr_mono_ms();
-        rdr_err_t err = cycle_once(w, 0, NULL);
-        if (err) {
-                effects_reset(w);
-                return err;
-        }
-        observe_batch(w, started);
-        store_offsets(w);
-        batch_release(w);
+        rdr_err_t err = cycle_once(w, rdr_mono_ms());
+        if (err)
+                fly_merge(w);
         effects_reset(w);
-        return RDR_OK;
+        return err;
+}
+
+static rdr_err_t process_with_retry(rdr_worker_t *w);
+
+/* Acknowledge the batch in flight now (before a tick, when idle, before
+ * partitions move, at shutdown). If that fails, its messages join the
+ * batch in hand and, unless once is set or we are stopping, are retried
+ * as the loop retries. Returns non-zero if the flight could not land. */
+static rdr_err_t settle_flight(rdr_worker_t *w, int once) {
+        rdr_err_t err = RDR_OK;
+        while (w->fly_active) {
+                if (!(err = fly_finish(w)))
+                        return RDR_OK;
+                fly_merge(w);
+                if (once || rdr_stop_signal)
+                        return err;
+                if ((err = process_with_retry(w)))
+                        return err;
+        }
+        return err;
 }
 
 static void drop_partitions(rdr_worker_t *w,
@@ -1090,10 +1262,11 @@ static void drop_partitions(rdr_worker_t *w,
 
 /* Retry the batch in hand until it succeeds or we are told to stop,
  * pausing the partitions meanwhile and serving rebalances. */
-static void process_with_retry(rdr_worker_t *w) {
+static rdr_err_t process_with_retry(rdr_worker_t *w) {
         int backoff = 100, paused = 0;
+        rdr_err_t err;
         for (;;) {
-                rdr_err_t err = process_pending(w);
+                err = process_pending(w);
                 w->heartbeat_ms = rdr_mono_ms();
                 if (!err || w->batch_cnt == 0)
                         break;
@@ -1117,7 +1290,7 @@ static void process_with_retry(rdr_worker_t *w) {
                          * returns no messages, but stash any stray one. */
                         rd_kafka_message_t *rkm =
                             rd_kafka_consumer_poll(w->consumer, backoff);
-                        if (rkm && !rkm->err && w->batch_cnt < w->batch_max)
+                        if (rkm && !rkm->err && w->batch_cnt < w->batch_cap)
                                 w->rkmsgs[w->batch_cnt++] = rkm;
                         else if (rkm)
                                 rd_kafka_message_destroy(rkm);
@@ -1140,6 +1313,7 @@ static void process_with_retry(rdr_worker_t *w) {
         }
         if (paused)
                 pause_all(w, 0);
+        return err;
 }
 
 /* Fill the batch: wait up to wait_ms for the first message, then up to
@@ -1188,7 +1362,9 @@ static void run_loop(rdr_worker_t *w) {
                         rdr_redis_connect(w->redis);
                 if (w->def->tick && now >= next_tick) {
                         int64_t next_ms = 1000;
-                        rdr_err_t err = cycle_once(w, 1, &next_ms);
+                        rdr_err_t err;
+                        settle_flight(w, 0);
+                        err = tick_once(w, &next_ms);
                         effects_reset(w);
                         if (err) {
                                 rdr_metric_add(w->m_retries, rdr_err2name(err),
@@ -1211,9 +1387,15 @@ static void run_loop(rdr_worker_t *w) {
                                        : left > 100 ? 100
                                                     : (int)left;
                         }
+                        /* Do not sit on a batch in flight: take what is
+                         * there, else acknowledge it. */
+                        if (w->fly_active)
+                                wait = 0;
                         poll_batch(w, wait);
                         if (w->batch_cnt > 0)
                                 process_with_retry(w);
+                        else if (w->fly_active)
+                                settle_flight(w, 0);
                 } else {
                         int64_t left = next_tick - rdr_mono_ms();
                         struct timespec ts;
@@ -1261,6 +1443,8 @@ static void watchdog(int sig) {
 static void worker_destroy(rdr_worker_t *w) {
         if (w->def->destroy && w->opaque)
                 w->def->destroy(w->opaque);
+        release_msgs(w->fly_rkmsgs, w->fly_cnt); /* before their consumer */
+        w->fly_cnt = 0;
         if (w->consumer)
                 rd_kafka_destroy(w->consumer);
         if (w->producer)
@@ -1271,6 +1455,12 @@ static void worker_destroy(rdr_worker_t *w) {
         free(w->staged.p);
         free(w->pubs.p);
         free(w->afters.p);
+        vec_free_pubs(&w->fly_pubs);
+        vec_free_afters(&w->fly_afters);
+        free(w->fly_pubs.p);
+        free(w->fly_afters.p);
+        free(w->fly_rkmsgs);
+        free(w->fly_msgs);
         rdr_clock_destroy(w->clock);
         rdr_redis_destroy(w->redis);
         rdr_metrics_destroy(w->metrics);
@@ -1293,6 +1483,8 @@ int rdr_run(const rdr_worker_def_t *def, int argc, char **argv) {
         w->staged.elem = sizeof(rdr_pub_t);
         w->pubs.elem = sizeof(rdr_pub_t);
         w->afters.elem = sizeof(rdr_after_t);
+        w->fly_pubs.elem = sizeof(rdr_pub_t);
+        w->fly_afters.elem = sizeof(rdr_after_t);
         rdr_log_init(def->name, NULL, RDR_LOG_INFO);
 
         for (i = 1; i < argc; i++) {
@@ -1363,8 +1555,11 @@ int rdr_run(const rdr_worker_def_t *def, int argc, char **argv) {
             !strcmp(rdr_conf_str(w->conf, "output.format"), "protobuf");
         w->batch_max = (size_t)rdr_conf_int(w->conf, "consumer.batch_max");
         w->batch_wait_ms = rdr_conf_int(w->conf, "consumer.batch_wait");
-        w->rkmsgs = calloc(w->batch_max, sizeof(*w->rkmsgs));
-        w->msgs = calloc(w->batch_max, sizeof(*w->msgs));
+        w->batch_cap = 2 * w->batch_max;
+        w->rkmsgs = calloc(w->batch_cap, sizeof(*w->rkmsgs));
+        w->msgs = calloc(w->batch_cap, sizeof(*w->msgs));
+        w->fly_rkmsgs = calloc(w->batch_cap, sizeof(*w->fly_rkmsgs));
+        w->fly_msgs = calloc(w->batch_cap, sizeof(*w->fly_msgs));
         w->metrics = rdr_metrics_new(def->name, w->instance);
         w->redis =
             rdr_redis_new(rdr_conf_str(w->conf, "redis.url"),
@@ -1372,7 +1567,8 @@ int rdr_run(const rdr_worker_def_t *def, int argc, char **argv) {
                           (int)rdr_conf_int(w->conf, "redis.command_timeout"),
                           (int)rdr_conf_int(w->conf, "redis.backoff_max"),
                           errstr, sizeof(errstr));
-        if (!w->rkmsgs || !w->msgs || !w->metrics || !w->redis) {
+        if (!w->rkmsgs || !w->msgs || !w->fly_rkmsgs || !w->fly_msgs ||
+            !w->metrics || !w->redis) {
                 rdr_log(RDR_LOG_ERROR, "config.invalid", "redis.url: %s",
                         w->redis ? "out of memory" : errstr);
                 rc = 78;
@@ -1446,6 +1642,7 @@ int rdr_run(const rdr_worker_def_t *def, int argc, char **argv) {
         if (w->consumer) {
                 if (w->batch_cnt > 0)
                         process_pending(w);
+                settle_flight(w, 1);
                 batch_release(w);
                 rd_kafka_commit(w->consumer, NULL, 0);
                 rd_kafka_consumer_close(w->consumer);

@@ -194,7 +194,7 @@ void rdr_casework_begin(rdr_casework_t *cw) {
 void rdr_casework_queue_read(rdr_casework_t *cw, const char *case_id) {
         char k[KEYSZ];
         if (rdr_key_case(k, KEYSZ, case_id, NULL) > 0)
-                rdr_redis_cmdf(rdr_worker_redis(cw->w), "HGETALL %s", k);
+                rdr_redis_cmdl(rdr_worker_redis(cw->w), "HGETALL", k, NULL);
         else
                 rdr_redis_cmdf(rdr_worker_redis(cw->w), "PING");
 }
@@ -474,10 +474,10 @@ rdr_err_t rdr_casework_apply(rdr_casework_t *cw, rdr_case_t *c,
                         char k_tags[KEYSZ];
                         if (rdr_key_buyer(k_tags, KEYSZ, c->platform,
                                           c->buyer_id, "tags") > 0)
-                                rdr_redis_cmdf(
-                                    rdr_worker_redis(cw->w), "SADD %s %s",
-                                    k_tags,
-                                    rdr_malicious_names[cw->out.tag_buyer]);
+                                rdr_redis_cmdl(
+                                    rdr_worker_redis(cw->w), "SADD", k_tags,
+                                    rdr_malicious_names[cw->out.tag_buyer],
+                                    NULL);
                 }
         }
         goto done;

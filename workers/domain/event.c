@@ -431,10 +431,20 @@ int64_t rdr_time_parse_rfc3339(const char *s, size_t len, int *ok) {
         return t;
 }
 
+/* v (< 10^width) as width decimal digits at p. */
+static char *put_digits(char *p, unsigned v, int width) {
+        int i;
+        for (i = width - 1; i >= 0; i--) {
+                p[i] = (char)('0' + v % 10);
+                v /= 10;
+        }
+        return p + width;
+}
+
 size_t rdr_time_format_rfc3339(int64_t ms, char *dst, size_t size) {
         int64_t days, y, rem;
         unsigned m, d;
-        int n;
+        char *p = dst;
 
         if (size < RDR_TIME_RFC3339_SIZE)
                 return 0;
@@ -443,10 +453,23 @@ size_t rdr_time_format_rfc3339(int64_t ms, char *dst, size_t size) {
         civil_from_days(days, &y, &m, &d);
         if (y < 0 || y > 9999)
                 return 0;
-        n = snprintf(dst, size, "%04d-%02u-%02uT%02d:%02d:%02d.%03dZ", (int)y,
-                     m, d, (int)(rem / 3600000), (int)(rem / 60000 % 60),
-                     (int)(rem / 1000 % 60), (int)(rem % 1000));
-        return n == RDR_TIME_RFC3339_SIZE - 1 ? (size_t)n : 0;
+        /* YYYY-MM-DDThh:mm:ss.mmmZ, written on every message: no printf. */
+        p = put_digits(p, (unsigned)y, 4);
+        *p++ = '-';
+        p = put_digits(p, m, 2);
+        *p++ = '-';
+        p = put_digits(p, d, 2);
+        *p++ = 'T';
+        p = put_digits(p, (unsigned)(rem / 3600000), 2);
+        *p++ = ':';
+        p = put_digits(p, (unsigned)(rem / 60000 % 60), 2);
+        *p++ = ':';
+        p = put_digits(p, (unsigned)(rem / 1000 % 60), 2);
+        *p++ = '.';
+        p = put_digits(p, (unsigned)(rem % 1000), 3);
+        *p++ = 'Z';
+        *p = '\0';
+        return (size_t)(p - dst);
 }
 
 /*

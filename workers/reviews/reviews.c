@@ -317,20 +317,19 @@ static rdr_err_t apply_one(reviews_t *rv, rdr_msg_t *m, const rdr_review_t *r,
                 char k[KEYSZ];
                 if (rdr_key_order(k, KEYSZ, r->platform, r->store_id,
                                   r->order_id, NULL) > 0)
-                        rdr_redis_cmdf(rdr_worker_redis(rv->w),
-                                       "HSET %s case_id %s", k, case_id);
+                        rdr_redis_cmdl(rdr_worker_redis(rv->w), "HSET", k,
+                                       "case_id", case_id, NULL);
                 if (rdr_key_buyer(k, KEYSZ, r->platform, r->buyer_id, NULL) > 0)
-                        rdr_redis_cmdf(rdr_worker_redis(rv->w),
-                                       "HSET %s case_id %s", k, case_id);
+                        rdr_redis_cmdl(rdr_worker_redis(rv->w), "HSET", k,
+                                       "case_id", case_id, NULL);
         }
         if (c.negative && (c.malicious == RDR_MAL_EXTORTION ||
                            c.malicious == RDR_MAL_PROFESSIONAL)) {
                 char k_tags[KEYSZ];
                 if (rdr_key_buyer(k_tags, KEYSZ, r->platform, r->buyer_id,
                                   "tags") > 0)
-                        rdr_redis_cmdf(rdr_worker_redis(rv->w), "SADD %s %s",
-                                       k_tags,
-                                       rdr_malicious_names[c.malicious]);
+                        rdr_redis_cmdl(rdr_worker_redis(rv->w), "SADD", k_tags,
+                                       rdr_malicious_names[c.malicious], NULL);
         }
         snprintf(labels, sizeof(labels), "%s\x1f%s\x1f%s",
                  rdr_sentiment_names[c.sentiment], rdr_reason_names[c.reason],
@@ -362,13 +361,13 @@ static rdr_err_t reviews_handle(void *opaque, rdr_msg_t *msgs, size_t cnt) {
                 r = &rv->evs.evs[i].u.review;
                 first[i] = q;
                 rdr_key_buyer(k, KEYSZ, r->platform, r->buyer_id, "tags");
-                rdr_redis_cmdf(redis, "SMEMBERS %s", k);
+                rdr_redis_cmdl(redis, "SMEMBERS", k, NULL);
                 rdr_key_order(k, KEYSZ, r->platform, r->store_id, r->order_id,
                               "intents");
-                rdr_redis_cmdf(redis, "SMEMBERS %s", k);
+                rdr_redis_cmdl(redis, "SMEMBERS", k, NULL);
                 rdr_key_order(k, KEYSZ, r->platform, r->store_id, r->order_id,
                               NULL);
-                rdr_redis_cmdf(redis, "HGETALL %s", k);
+                rdr_redis_cmdl(redis, "HGETALL", k, NULL);
                 rdr_case_id(case_id, r->platform, r->store_id, r->review_id);
                 rdr_casework_queue_read(rv->cw, case_id);
                 q += READS;

@@ -162,7 +162,7 @@ static rdr_err_t shipments_handle(void *opaque, rdr_msg_t *msgs, size_t cnt) {
                 first[i] = q++;
                 if (rdr_key_order(k, KEYSZ, s->platform, s->store_id,
                                   s->order_id, NULL) > 0)
-                        rdr_redis_cmdf(redis, "HGETALL %s", k);
+                        rdr_redis_cmdl(redis, "HGETALL", k, NULL);
                 else
                         rdr_redis_cmdf(redis, "PING");
         }
