@@ -1111,15 +1111,20 @@ static rdr_err_t fly_finish(rdr_worker_t *w) {
         return RDR_OK;
 }
 
+/* Start a cycle: no effects queued, Redis connected, the clock read. */
+static rdr_err_t cycle_begin(rdr_worker_t *w) {
+        effects_reset(w);
+        if (rdr_redis_connect(w->redis) || rdr_clock_refresh(w->clock))
+                return RDR_ERR_REDIS;
+        w->now_ms = rdr_clock_now_ms(w->clock);
+        return RDR_OK;
+}
+
 /* Run a tick's effects through the whole cycle at once. */
 static rdr_err_t tick_once(rdr_worker_t *w, int64_t *next_ms) {
         rdr_err_t err;
-        effects_reset(w);
-        if (rdr_redis_connect(w->redis))
-                return RDR_ERR_REDIS;
-        if (rdr_clock_refresh(w->clock))
-                return RDR_ERR_REDIS;
-        w->now_ms = rdr_clock_now_ms(w->clock);
+        if ((err = cycle_begin(w)))
+                return err;
         if ((err = w->def->tick(w->opaque, next_ms)) ||
             (err = rdr_redis_exec(w->redis)) || (err = collect_applies(w)))
                 return err;
@@ -1135,12 +1140,8 @@ static rdr_err_t cycle_once(rdr_worker_t *w, int64_t started) {
         rdr_err_t err;
         size_t i;
         int64_t t[5];
-        effects_reset(w);
-        if (rdr_redis_connect(w->redis))
-                return RDR_ERR_REDIS;
-        if (rdr_clock_refresh(w->clock))
-                return RDR_ERR_REDIS;
-        w->now_ms = rdr_clock_now_ms(w->clock);
+        if ((err = cycle_begin(w)))
+                return err;
         t[0] = rdr_mono_us();
         for (i = 0; i < w->batch_cnt; i++)
                 fill_msg(w, i);
