@@ -383,6 +383,9 @@ def worker_env(prefix, group, extra=None):
          "REDRESS_TOPICS_SHIPMENTS": prefix + ".shipments",
          "REDRESS_TOPICS_APPEAL_RESULTS": prefix + ".appeal-results",
          "REDRESS_KAFKA_AUTO_COMMIT_INTERVAL_MS": "500",
+         # The dev broker holds a fetch for the whole fetch.wait.max.ms
+         # even when data arrives (a real broker answers at once).
+         "REDRESS_KAFKA_FETCH_WAIT_MAX_MS": "10",
          "REDRESS_LOG_LEVEL": "info"}
     e.update(extra or {})
     return e

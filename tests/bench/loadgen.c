@@ -651,9 +651,18 @@ int main(int argc, char **argv) {
                 if (lg->rate > 0) {
                         double due = t0 + (double)i / (double)lg->rate;
                         double now = mono_s();
+                        /* Sleep (not spin) until the next one is due; at
+                         * high rates several become due per wake-up. */
                         while (now < due) {
-                                rd_kafka_poll(lg->rk,
-                                              (int)((due - now) * 1000.0));
+                                if (due - now >= 0.002) {
+                                        rd_kafka_poll(
+                                            lg->rk,
+                                            (int)((due - now) * 1000.0));
+                                } else {
+                                        struct timespec ts = {
+                                            0, (long)((due - now) * 1e9)};
+                                        nanosleep(&ts, NULL);
+                                }
                                 now = mono_s();
                         }
                 }

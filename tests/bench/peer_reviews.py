@@ -54,7 +54,9 @@ def main():
     r = redis.Redis(host="127.0.0.1", port=a.redis_port)
     c = Consumer({"bootstrap.servers": a.bootstrap, "group.id": a.group,
                   "auto.offset.reset": "earliest",
-                  "enable.auto.commit": False})
+                  "enable.auto.commit": False,
+                  # as the workers in the bench (see bench.py)
+                  "fetch.wait.max.ms": 10})
     p = Producer({"bootstrap.servers": a.bootstrap, "linger.ms": 5,
                   "enable.idempotence": True})
     said_ready = []

@@ -1328,11 +1328,14 @@ static void poll_batch(rdr_worker_t *w, int wait_ms) {
                         int64_t left = deadline - rdr_mono_ms();
                         if (left <= 0)
                                 break;
-                        timeout = (int)left;
+                        /* With a batch in flight take only what is there:
+                         * waiting for more would hold its acknowledgement
+                         * (and its events' latency) back. */
+                        timeout = w->fly_active ? 0 : (int)left;
                 }
                 rkm = rd_kafka_consumer_poll(w->consumer, timeout);
                 if (!rkm) {
-                        if (w->batch_cnt == 0)
+                        if (w->batch_cnt == 0 || w->fly_active)
                                 break;
                         continue;
                 }
