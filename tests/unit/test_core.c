@@ -289,6 +289,18 @@ static void test_ids_and_keys(void **state) {
         assert_true(rdr_key_case(k, sizeof(k), "cs_1", "outbox") > 0);
         assert_string_equal(k, "redress:{c:cs_1}:outbox");
         assert_int_equal(rdr_key_case(k, 8, "cs_1", "outbox"), -1);
+        /* Ids and keys name data already in Redis: they never change. */
+        rdr_case_id(a, "taobao", "s1", "r1");
+        assert_string_equal(a, "cs_b1d9907a576dab8729f4fffd328624c2");
+        assert_int_equal(
+            rdr_key_order(k, sizeof(k), "taobao", "s1", "o1", "intents"), 32);
+        assert_string_equal(k, "redress:{o:taobao:s1:o1}:intents");
+        rdr_key_buyer(k, sizeof(k), "taobao", "b1", NULL);
+        assert_string_equal(k, "redress:{b:taobao:b1}");
+        rdr_key_seen(k, sizeof(k), "c:cs_1", "redress.reviews", "ev1");
+        assert_string_equal(k, "redress:{c:cs_1}:seen:redress.reviews:ev1");
+        assert_int_equal(rdr_key_buyer(k, 21, "taobao", "b1", NULL), -1);
+        assert_int_equal(rdr_key_buyer(k, 22, "taobao", "b1", NULL), 21);
 }
 
 static void test_metrics_render(void **state) {

@@ -53,7 +53,7 @@ static const char rdr_apply_lua[] =
 
 /* Queued applies are written to Redis as soon as this many bytes are
  * waiting, so that Redis runs them while the rest of the batch is decided. */
-#define RDR_APPLY_SEND_BYTES 32768
+#define RDR_APPLY_SEND_BYTES 131072
 
 /* An outbox entry to publish (or a timer to arm) and acknowledge. */
 typedef struct rdr_pub_s {

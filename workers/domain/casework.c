@@ -105,6 +105,8 @@ struct rdr_casework_s {
         rdr_cadence_conf_t conf;
         slot_t *slots;
         size_t slots_cnt, slots_size;
+        uint32_t *index;   /* open addressing: slot + 1 by case id hash */
+        size_t index_size; /* a power of two >= 2 * slots_size */
         rdr_case_t next;
         rdr_cadence_out_t out;
         fieldset_t fs_cur, fs_next;
@@ -140,11 +142,15 @@ rdr_casework_t *rdr_casework_new(rdr_worker_t *w, char *errstr,
         cw->conf.playbook = cw->playbook;
         cw->conf.policies = cw->policies;
         cw->conf.templates = cw->templates;
-        cw->slots_size = (size_t)rdr_conf_int(conf, "consumer.batch_max");
+        /* A retried batch may hold two batches' messages. */
+        cw->slots_size = 2 * (size_t)rdr_conf_int(conf, "consumer.batch_max");
         if (cw->slots_size < 16)
                 cw->slots_size = 16;
         cw->slots = calloc(cw->slots_size, sizeof(*cw->slots));
-        if (!cw->slots)
+        for (cw->index_size = 32; cw->index_size < 2 * cw->slots_size;)
+                cw->index_size *= 2;
+        cw->index = calloc(cw->index_size, sizeof(*cw->index));
+        if (!cw->slots || !cw->index)
                 goto nomem;
         rdr_buf_init(&cw->scratch);
         cw->shards = (int)rdr_conf_int(conf, "timers.shards");
@@ -180,6 +186,7 @@ void rdr_casework_destroy(rdr_casework_t *cw) {
         fieldset_free(&cw->fs_next);
         free((void *)cw->fv);
         free(cw->slots);
+        free(cw->index);
         free(cw);
 }
 
@@ -187,8 +194,13 @@ const rdr_cadence_conf_t *rdr_casework_conf(const rdr_casework_t *cw) {
         return &cw->conf;
 }
 
-void rdr_casework_begin(rdr_casework_t *cw) {
+static void slots_clear(rdr_casework_t *cw) {
         cw->slots_cnt = 0;
+        memset(cw->index, 0, cw->index_size * sizeof(*cw->index));
+}
+
+void rdr_casework_begin(rdr_casework_t *cw) {
+        slots_clear(cw);
 }
 
 void rdr_casework_queue_read(rdr_casework_t *cw, const char *case_id) {
@@ -199,19 +211,34 @@ void rdr_casework_queue_read(rdr_casework_t *cw, const char *case_id) {
                 rdr_redis_cmdf(rdr_worker_redis(cw->w), "PING");
 }
 
-static slot_t *slot_find(rdr_casework_t *cw, const char *case_id) {
-        size_t i;
-        for (i = cw->slots_cnt; i > 0; i--)
-                if (!strcmp(cw->slots[i - 1].case_id, case_id))
-                        return &cw->slots[i - 1];
+static size_t slot_hash(const char *case_id) {
+        uint32_t h = 2166136261u;
+        for (; *case_id; case_id++)
+                h = (h ^ (unsigned char)*case_id) * 16777619u;
+        return h;
+}
+
+/* The slot of case_id in this batch, or NULL; *pos is where its index
+ * entry is or goes. */
+static slot_t *slot_find(rdr_casework_t *cw, const char *case_id, size_t *pos) {
+        size_t mask = cw->index_size - 1, i = slot_hash(case_id) & mask;
+        while (cw->index[i]) {
+                slot_t *s = &cw->slots[cw->index[i] - 1];
+                if (!strcmp(s->case_id, case_id)) {
+                        *pos = i;
+                        return s;
+                }
+                i = (i + 1) & mask;
+        }
+        *pos = i;
         return NULL;
 }
 
 rdr_err_t rdr_casework_get(rdr_casework_t *cw, const char *case_id,
                            const redisReply *hgetall, rdr_case_t **c,
                            char *errstr, size_t errstr_size) {
-        slot_t *s = slot_find(cw, case_id);
-        size_t n, i;
+        size_t n, i, pos;
+        slot_t *s = slot_find(cw, case_id, &pos);
         const char **fields = NULL, **values = NULL;
         size_t *lens = NULL;
         rdr_err_t err;
@@ -222,7 +249,8 @@ rdr_err_t rdr_casework_get(rdr_casework_t *cw, const char *case_id,
         if (cw->slots_cnt == cw->slots_size) {
                 /* More distinct cases than slots: the oldest ones are only
                  * an optimisation; the CAS keeps it correct. */
-                cw->slots_cnt = 0;
+                slots_clear(cw);
+                slot_find(cw, case_id, &pos);
         }
         s = &cw->slots[cw->slots_cnt];
         snprintf(s->case_id, sizeof(s->case_id), "%s", case_id);
@@ -253,7 +281,7 @@ rdr_err_t rdr_casework_get(rdr_casework_t *cw, const char *case_id,
                 if (err)
                         return err;
         }
-        cw->slots_cnt++;
+        cw->index[pos] = (uint32_t)++cw->slots_cnt;
         *c = &s->c;
         return RDR_OK;
 }

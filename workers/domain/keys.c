@@ -34,10 +34,20 @@ static void hash128(const char *const *parts, uint64_t *h1, uint64_t *h2) {
 
 void rdr_derive_id(char out[RDR_ID_LEN], const char *prefix,
                    const char *const *parts) {
-        uint64_t h1, h2;
-        hash128(parts, &h1, &h2);
-        snprintf(out, RDR_ID_LEN, "%.3s%016llx%016llx", prefix,
-                 (unsigned long long)h1, (unsigned long long)h2);
+        static const char hex[] = "0123456789abcdef";
+        uint64_t h[2];
+        size_t n = 0;
+        int k, b;
+        hash128(parts, &h[0], &h[1]);
+        /* "%.3s%016llx%016llx", without printf (ids are made per event). */
+        while (n < 3 && prefix[n]) {
+                out[n] = prefix[n];
+                n++;
+        }
+        for (k = 0; k < 2; k++)
+                for (b = 60; b >= 0; b -= 4)
+                        out[n++] = hex[(h[k] >> b) & 0xf];
+        out[n] = '\0';
 }
 
 void rdr_case_id(char out[RDR_ID_LEN], const char *platform,
@@ -46,35 +56,48 @@ void rdr_case_id(char out[RDR_ID_LEN], const char *platform,
         rdr_derive_id(out, "cs_", parts);
 }
 
-static int fit(int n, size_t size) {
-        return n < 0 || (size_t)n >= size ? -1 : n;
+/* Keys are made several times per event: concatenate the NULL-terminated
+ * pieces into dst (size n); the length, or -1 if they do not fit. */
+static int cat(char *dst, size_t n, const char *const *pieces) {
+        size_t len = 0, l;
+        for (; *pieces; pieces++) {
+                l = strlen(*pieces);
+                if (len + l >= n)
+                        return -1;
+                memcpy(dst + len, *pieces, l);
+                len += l;
+        }
+        dst[len] = '\0';
+        return (int)len;
 }
 
 int rdr_key_case(char *dst, size_t n, const char *case_id, const char *suffix) {
-        return fit(snprintf(dst, n, "redress:{c:%s}%s%s", case_id,
-                            suffix ? ":" : "", suffix ? suffix : ""),
-                   n);
+        return cat(dst, n,
+                   (const char *const[]){"redress:{c:", case_id, "}",
+                                         suffix ? ":" : "",
+                                         suffix ? suffix : "", NULL});
 }
 
 int rdr_key_seen(char *dst, size_t n, const char *tag, const char *topic,
                  const char *event_id) {
-        return fit(
-            snprintf(dst, n, "redress:{%s}:seen:%s:%s", tag, topic, event_id),
-            n);
+        return cat(dst, n,
+                   (const char *const[]){"redress:{", tag, "}:seen:", topic,
+                                         ":", event_id, NULL});
 }
 
 int rdr_key_buyer(char *dst, size_t n, const char *platform,
                   const char *buyer_id, const char *suffix) {
-        return fit(snprintf(dst, n, "redress:{b:%s:%s}%s%s", platform, buyer_id,
-                            suffix ? ":" : "", suffix ? suffix : ""),
-                   n);
+        return cat(dst, n,
+                   (const char *const[]){"redress:{b:", platform, ":", buyer_id,
+                                         "}", suffix ? ":" : "",
+                                         suffix ? suffix : "", NULL});
 }
 
 int rdr_key_order(char *dst, size_t n, const char *platform,
                   const char *store_id, const char *order_id,
                   const char *suffix) {
-        return fit(snprintf(dst, n, "redress:{o:%s:%s:%s}%s%s", platform,
-                            store_id, order_id, suffix ? ":" : "",
-                            suffix ? suffix : ""),
-                   n);
+        return cat(dst, n,
+                   (const char *const[]){"redress:{o:", platform, ":", store_id,
+                                         ":", order_id, "}", suffix ? ":" : "",
+                                         suffix ? suffix : "", NULL});
 }
