@@ -19,6 +19,7 @@
 #include <protobuf-c/protobuf-c.h>
 
 #include "event.h"
+#include "jsonv.h"
 #include "google/protobuf/timestamp.pb-c.h"
 #include "redress.pb-c.h"
 
@@ -729,7 +730,7 @@ static void put_str(char *p, const char *s) {
  */
 
 typedef struct src_s {
-        const json_t *json;         /* a JSON object, or NULL */
+        const rdr_jv_t *json;       /* a JSON object, or NULL */
         const ProtobufCMessage *pb; /* else a protobuf message */
 } src_t;
 
@@ -742,20 +743,20 @@ typedef struct raw_s {
         src_t sub;    /* FT_PROFILE */
 } raw_t;
 
-static const char *json_kind(const json_t *v) {
-        switch (json_typeof(v)) {
-        case JSON_OBJECT:
+static const char *json_kind(const rdr_jv_t *v) {
+        switch (v->type) {
+        case RDR_JV_OBJECT:
                 return "an object";
-        case JSON_ARRAY:
+        case RDR_JV_ARRAY:
                 return "an array";
-        case JSON_STRING:
+        case RDR_JV_STRING:
                 return "a string";
-        case JSON_INTEGER:
+        case RDR_JV_INT:
                 return "an integer";
-        case JSON_REAL:
+        case RDR_JV_REAL:
                 return "a number with a fraction";
-        case JSON_TRUE:
-        case JSON_FALSE:
+        case RDR_JV_TRUE:
+        case RDR_JV_FALSE:
                 return "a boolean";
         default:
                 return "null";
@@ -766,47 +767,44 @@ static int is_string_type(field_type_t t) {
         return t != FT_INT && t != FT_TIME && t != FT_PROFILE;
 }
 
-static rdr_err_t json_get(const json_t *obj, const field_t *f,
+static rdr_err_t json_get(const rdr_jv_t *obj, const field_t *f,
                           const char *prefix, raw_t *raw, int *present,
                           char *errstr, size_t errstr_size) {
-        const json_t *v = json_object_get(obj, f->name);
+        const rdr_jv_t *v = rdr_jv_get(obj, f->name);
         char ex[64];
         int ok;
 
         *present = 0;
-        if (!v || json_is_null(v))
+        if (!v || v->type == RDR_JV_NULL)
                 return RDR_OK;
         switch (f->type) {
         case FT_INT:
-                if (!json_is_integer(v))
+                if (v->type != RDR_JV_INT)
                         return fail(errstr, errstr_size, RDR_ERR_INVALID,
                                     "field '%s%s': must be an integer "
                                     "%lld..%lld, got %s",
                                     prefix, f->name, f->min, f->max,
                                     json_kind(v));
-                raw->i = json_integer_value(v);
+                raw->i = v->i;
                 break;
         case FT_TIME:
-                if (!json_is_string(v))
+                if (v->type != RDR_JV_STRING)
                         return fail(errstr, errstr_size, RDR_ERR_INVALID,
                                     "field '%s%s': must be an RFC 3339 time "
                                     "string, got %s",
                                     prefix, f->name, json_kind(v));
-                if (!json_string_length(v))
+                if (!v->len)
                         return RDR_OK;
-                raw->ms = rdr_time_parse_rfc3339(json_string_value(v),
-                                                 json_string_length(v), &ok);
+                raw->ms = rdr_time_parse_rfc3339(v->s, v->len, &ok);
                 if (!ok)
                         return fail(errstr, errstr_size, RDR_ERR_INVALID,
                                     "field '%s%s': must be an RFC 3339 time "
                                     "such as 2026-11-23T07:00:00Z, got '%s'",
                                     prefix, f->name,
-                                    excerpt(json_string_value(v),
-                                            json_string_length(v), ex,
-                                            sizeof(ex)));
+                                    excerpt(v->s, v->len, ex, sizeof(ex)));
                 break;
         case FT_PROFILE:
-                if (!json_is_object(v))
+                if (v->type != RDR_JV_OBJECT)
                         return fail(errstr, errstr_size, RDR_ERR_INVALID,
                                     "field '%s%s': must be an object, got %s",
                                     prefix, f->name, json_kind(v));
@@ -814,12 +812,12 @@ static rdr_err_t json_get(const json_t *obj, const field_t *f,
                 raw->sub.pb = NULL;
                 break;
         default:
-                if (!json_is_string(v))
+                if (v->type != RDR_JV_STRING)
                         return fail(errstr, errstr_size, RDR_ERR_INVALID,
                                     "field '%s%s': must be a string, got %s",
                                     prefix, f->name, json_kind(v));
-                raw->s = json_string_value(v);
-                raw->len = json_string_length(v);
+                raw->s = v->s;
+                raw->len = v->len;
                 raw->in_arena = 0;
                 /* "" is absent, as in proto3; only a text may be empty. */
                 if (!raw->len && f->type != FT_TEXT)
@@ -1284,42 +1282,32 @@ static void json_path_at(const char *buf, size_t len, size_t pos, char *out,
         out[n < size ? n : size - 1] = '\0';
 }
 
-static rdr_err_t json_fail(const char *buf, size_t len, const json_error_t *je,
-                           char *errstr, size_t errstr_size) {
-        char path[96], text[JSON_ERROR_TEXT_LENGTH];
-        size_t bad = 0, i;
+static rdr_err_t json_fail(const char *buf, size_t len,
+                           const rdr_jv_error_t *je, char *errstr,
+                           size_t errstr_size) {
+        char path[96];
 
-        switch (json_error_code(je)) {
-        case json_error_invalid_utf8:
-                if (rdr_utf8_count(buf, len, &bad) != (size_t)-1)
-                        bad = (size_t)je->position;
-                json_path_at(buf, len, bad, path, sizeof(path));
+        switch (je->code) {
+        case RDR_JV_EUTF8:
+                json_path_at(buf, len, je->pos, path, sizeof(path));
                 if (path[0])
                         return fail(errstr, errstr_size, RDR_ERR_INVALID,
                                     "field '%s': invalid UTF-8 at byte %zu",
-                                    path, bad);
+                                    path, je->pos);
                 return fail(errstr, errstr_size, RDR_ERR_INVALID,
-                            "message: invalid UTF-8 at byte %zu", bad);
-        case json_error_numeric_overflow:
-                json_path_at(buf, len, (size_t)je->position, path,
-                             sizeof(path));
+                            "message: invalid UTF-8 at byte %zu", je->pos);
+        case RDR_JV_EOVERFLOW:
+                json_path_at(buf, len, je->pos, path, sizeof(path));
                 return fail(errstr, errstr_size, RDR_ERR_INVALID,
                             "field '%s': number out of range", path);
-        case json_error_out_of_memory:
+        case RDR_JV_ENOMEM:
                 return fail(errstr, errstr_size, RDR_ERR_NOMEM,
                             "message: out of memory parsing JSON");
         default:
-                /* jansson quotes input near the error: keep it printable. */
-                for (i = 0; i < sizeof(text) - 1 && je->text[i]; i++)
-                        text[i] = ((unsigned char)je->text[i] < 0x20 ||
-                                   (unsigned char)je->text[i] >= 0x7f)
-                                      ? '?'
-                                      : je->text[i];
-                text[i] = '\0';
                 return fail(errstr, errstr_size, RDR_ERR_DECODE,
                             "message is not valid JSON: %s (line %d, column "
                             "%d)",
-                            text, je->line, je->column);
+                            je->text, je->line, je->column);
         }
 }
 
@@ -1429,8 +1417,8 @@ rdr_err_t rdr_event_decode(rdr_event_t *ev, rdr_input_kind_t kind,
         const kind_t *k;
         ProtobufCAllocator alloc;
         ProtobufCMessage *msg;
-        json_t *root = NULL;
-        json_error_t je;
+        const rdr_jv_t *root;
+        rdr_jv_error_t je;
         src_t src;
         size_t i;
         int fmt = FMT_SNIFF, sniffed;
@@ -1464,17 +1452,13 @@ rdr_err_t rdr_event_decode(rdr_event_t *ev, rdr_input_kind_t kind,
         if (sniffed)
                 fmt = p[i] == '{' ? FMT_JSON : FMT_PROTOBUF;
         if (fmt == FMT_JSON) {
-                root = json_loadb(p, len,
-                                  JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &je);
+                root = rdr_jv_parse(p, len, pb_alloc, &ev->arena, &je);
                 if (!root)
                         return json_fail(p, len, &je, errstr, errstr_size);
-                if (!json_is_object(root)) {
-                        err = fail(errstr, errstr_size, RDR_ERR_DECODE,
-                                   "message is %s, not a JSON object",
-                                   json_kind(root));
-                        json_decref(root);
-                        return err;
-                }
+                if (root->type != RDR_JV_OBJECT)
+                        return fail(errstr, errstr_size, RDR_ERR_DECODE,
+                                    "message is %s, not a JSON object",
+                                    json_kind(root));
                 src.json = root;
                 src.pb = NULL;
         } else {
@@ -1501,7 +1485,6 @@ rdr_err_t rdr_event_decode(rdr_event_t *ev, rdr_input_kind_t kind,
                 src.pb = msg;
         }
         err = decode_event(ev, k, &src, errstr, errstr_size);
-        json_decref(root);
         if (!err && ev->arena.oom)
                 err = fail(errstr, errstr_size, RDR_ERR_NOMEM,
                            "message: out of memory");

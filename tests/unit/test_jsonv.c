@@ -1,0 +1,213 @@
+/* The JSON reader of input events: what it accepts and how, what it
+ * refuses and where, checked against jansson on the same inputs. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+
+#include "jsonv.h"
+
+/* A bump allocator over one block, reset per test input. */
+static char pool[1 << 16];
+static size_t pool_used;
+
+static void *pool_alloc(void *ctx, size_t n) {
+        void *p;
+        (void)ctx;
+        n = (n + 15) & ~(size_t)15;
+        if (pool_used + n > sizeof(pool))
+                return NULL;
+        p = pool + pool_used;
+        pool_used += n;
+        return p;
+}
+
+static rdr_jv_t *parse(const char *s, size_t len, rdr_jv_error_t *err) {
+        pool_used = 0;
+        return rdr_jv_parse(s, len, pool_alloc, NULL, err);
+}
+
+static void test_values(void **state) {
+        static const char doc[] =
+            " {\"s\": \"plain\", \"e\": \"a\\\"b\\\\c\\/d\\n\\t\\u00e9\\u4e2d"
+            "\\ud83d\\ude00\", \"i\": -9223372036854775808, \"j\": "
+            "9223372036854775807, \"r\": -1.5e3, \"t\": true, \"f\": false, "
+            "\"n\": null, \"a\": [1, [], {}], \"o\": {\"k\": \"v\"}, "
+            "\"nul\": \"x\\u0000y\", \"\\u0041\": 0} \n";
+        rdr_jv_error_t err;
+        rdr_jv_t *root = parse(doc, sizeof(doc) - 1, &err);
+        const rdr_jv_t *v;
+        (void)state;
+        assert_non_null(root);
+        assert_int_equal(root->type, RDR_JV_OBJECT);
+        v = rdr_jv_get(root, "s");
+        assert_int_equal(v->type, RDR_JV_STRING);
+        assert_int_equal(v->len, 5);
+        assert_memory_equal(v->s, "plain", 5);
+        v = rdr_jv_get(root, "e");
+        assert_int_equal(v->len, strlen("a\"b\\c/d\n\t\xc3\xa9\xe4\xb8\xad"
+                                        "\xf0\x9f\x98\x80"));
+        assert_memory_equal(
+            v->s, "a\"b\\c/d\n\t\xc3\xa9\xe4\xb8\xad\xf0\x9f\x98\x80", v->len);
+        assert_int_equal(rdr_jv_get(root, "i")->i, INT64_MIN);
+        assert_int_equal(rdr_jv_get(root, "j")->i, INT64_MAX);
+        assert_int_equal(rdr_jv_get(root, "r")->type, RDR_JV_REAL);
+        assert_int_equal(rdr_jv_get(root, "t")->type, RDR_JV_TRUE);
+        assert_int_equal(rdr_jv_get(root, "f")->type, RDR_JV_FALSE);
+        assert_int_equal(rdr_jv_get(root, "n")->type, RDR_JV_NULL);
+        v = rdr_jv_get(root, "a");
+        assert_int_equal(v->type, RDR_JV_ARRAY);
+        assert_int_equal(v->child->i, 1);
+        assert_int_equal(v->child->next->type, RDR_JV_ARRAY);
+        assert_int_equal(v->child->next->next->type, RDR_JV_OBJECT);
+        assert_null(v->child->next->next->next);
+        v = rdr_jv_get(rdr_jv_get(root, "o"), "k");
+        assert_memory_equal(v->s, "v", 1);
+        v = rdr_jv_get(root, "nul");
+        assert_int_equal(v->len, 3);
+        assert_memory_equal(v->s, "x\0y", 3);
+        assert_non_null(rdr_jv_get(root, "A"));
+        assert_null(rdr_jv_get(root, "missing"));
+}
+
+/* Refusals: the kind of error and the byte it points at. */
+static void test_errors(void **state) {
+        static const struct {
+                const char *doc;
+                rdr_jv_err_t code;
+                size_t pos;
+        } cases[] = {
+            {"", RDR_JV_ESYNTAX, 0},
+            {"{\"a\": 1,}", RDR_JV_ESYNTAX, 8},
+            {"{\"a\": 1 \"b\": 2}", RDR_JV_ESYNTAX, 8},
+            {"{\"a\": 1, \"a\": 2}", RDR_JV_ESYNTAX, 9},
+            {"{\"a\": 01}", RDR_JV_ESYNTAX, 7},
+            {"{\"a\": 1.}", RDR_JV_ESYNTAX, 6},
+            {"{\"a\": -}", RDR_JV_ESYNTAX, 6},
+            {"{\"a\": tru}", RDR_JV_ESYNTAX, 6},
+            {"{\"a\": \"x} ", RDR_JV_ESYNTAX, 6},
+            {"{\"a\": \"\\x\"}", RDR_JV_ESYNTAX, 7},
+            {"{\"a\": \"\\ud800\"}", RDR_JV_ESYNTAX, 7},
+            {"{\"a\": \"\\udc00\"}", RDR_JV_ESYNTAX, 7},
+            {"{\"a\": \"\\u12g4\"}", RDR_JV_ESYNTAX, 7},
+            {"{\"a\": \"tab\there\"}", RDR_JV_ESYNTAX, 10},
+            {"{\"a\": 9223372036854775808}", RDR_JV_EOVERFLOW, 6},
+            {"{\"a\": -9223372036854775809}", RDR_JV_EOVERFLOW, 6},
+            {"{\"a\": 1e999}", RDR_JV_EOVERFLOW, 6},
+            {"{\"a\": \"\xc3\x28\"}", RDR_JV_EUTF8, 7},
+            {"{\"a\": \"\xed\xa0\x80\"}", RDR_JV_EUTF8, 7},
+            {"{\"a\": \"\xc0\xaf\"}", RDR_JV_EUTF8, 7},
+            {"{\"\xff\": 1}", RDR_JV_EUTF8, 2},
+            {"{} x", RDR_JV_ESYNTAX, 3},
+            {"{\"a\": [1 2]}", RDR_JV_ESYNTAX, 9},
+        };
+        size_t i;
+        (void)state;
+        for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                rdr_jv_error_t err;
+                rdr_jv_t *root =
+                    parse(cases[i].doc, strlen(cases[i].doc), &err);
+                if (root || err.code != cases[i].code ||
+                    err.pos != cases[i].pos)
+                        fail_msg("%s: got %s code %d at %zu (%s), want code "
+                                 "%d at %zu",
+                                 cases[i].doc, root ? "a tree" : "an error",
+                                 (int)err.code, err.pos, err.text,
+                                 (int)cases[i].code, cases[i].pos);
+                assert_true(err.text[0] != '\0');
+                assert_true(err.line >= 1 && err.column >= 1);
+        }
+}
+
+static void test_depth_and_memory(void **state) {
+        char deep[200];
+        rdr_jv_error_t err;
+        size_t i;
+        (void)state;
+        for (i = 0; i < 100; i++)
+                deep[i] = '[';
+        for (i = 0; i < 100; i++)
+                deep[100 + i] = ']';
+        assert_null(parse(deep, 200, &err));
+        assert_int_equal(err.code, RDR_JV_ESYNTAX);
+        assert_non_null(parse(deep + 40, 120, &err)); /* depth 60 */
+        /* The allocator saying no is an error, not a crash. */
+        pool_used = sizeof(pool);
+        assert_null(
+            rdr_jv_parse("{\"a\": [1, 2]}", 13, pool_alloc, NULL, &err));
+        assert_int_equal(err.code, RDR_JV_ENOMEM);
+}
+
+/* Line and column of an error, as a person reading the message counts. */
+static void test_position(void **state) {
+        static const char doc[] = "{\n  \"a\": 1,\n  \"b\": x\n}";
+        rdr_jv_error_t err;
+        (void)state;
+        assert_null(parse(doc, sizeof(doc) - 1, &err));
+        assert_int_equal(err.line, 3);
+        assert_int_equal(err.column, 8);
+        assert_non_null(strstr(err.text, "near 'x"));
+}
+
+/* Same verdict as jansson (duplicates refused, NUL allowed) on inputs
+ * around the edges of the grammar. */
+static void test_agrees_with_jansson(void **state) {
+        static const char *const docs[] = {
+            "{}",
+            "[]",
+            "{\"a\":{\"b\":[true,false,null,0,-0,0.5,1E+2,-1e-2]}}",
+            "{\"a\":\"\\u00\"}",
+            "{\"a\" : \"b\" , \"c\" : [ ] }",
+            "{\"a\":1}{",
+            "{\"a\":1,\"b\":{\"a\":2}}",
+            "{\"a\":\"\xe4\xb8\xad\xe6\x96\x87\"}",
+            "{\"a\":\"\xe4\xb8\"}",
+            "{\"a\":\"\xf4\x90\x80\x80\"}",
+            "{\"a\":\"\xf0\x9f\x98\x80\"}",
+            "{\"a\":1.0e}",
+            "{\"a\":+1}",
+            "{\"a\":.5}",
+            "{\"a\":\"\\uDBFF\\uDFFF\"}",
+            "{\"a\":\"\\\"\"}",
+            "\"top\"",
+            "  [ 1 , 2 ]  ",
+            "{\"a\":[}",
+            "{\"a\"}",
+            "{,}",
+            "nul",
+            "-",
+            "1 2",
+        };
+        size_t i;
+        (void)state;
+        for (i = 0; i < sizeof(docs) / sizeof(docs[0]); i++) {
+                rdr_jv_error_t err;
+                json_error_t je;
+                json_t *j = json_loadb(docs[i], strlen(docs[i]),
+                                       JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL |
+                                           JSON_DECODE_ANY,
+                                       &je);
+                rdr_jv_t *v = parse(docs[i], strlen(docs[i]), &err);
+                if (!j != !v)
+                        fail_msg("%s: jansson %s, rdr_jv %s (%s)", docs[i],
+                                 j ? "accepts" : "refuses",
+                                 v ? "accepts" : "refuses", err.text);
+                json_decref(j);
+        }
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+            cmocka_unit_test(test_values),
+            cmocka_unit_test(test_errors),
+            cmocka_unit_test(test_depth_and_memory),
+            cmocka_unit_test(test_position),
+            cmocka_unit_test(test_agrees_with_jansson),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
