@@ -563,6 +563,28 @@ char *h_review_json(const char *event_id, const char *store, const char *order,
         return buf;
 }
 
+void h_publish_reviews(h_env_t *h, const char *store, const char *prefix,
+                       size_t from, size_t to, int rating, const char *text,
+                       int pace_us) {
+        size_t i;
+        for (i = from; i < to; i++) {
+                char id[64], key[128];
+                char *json;
+                snprintf(id, sizeof(id), "%s-%zu", prefix, i);
+                snprintf(key, sizeof(key), "%s/%s", store, id);
+                json = h_review_json(id, store, id, id,
+                                     rating ? rating : (int)(i % 5) + 1, text);
+                h_produce(h, "redress.reviews", key, json, strlen(json), NULL);
+                free(json);
+                if (pace_us > 0) {
+                        struct timespec ts = {0, pace_us * 1000L};
+                        rd_kafka_poll(h->producer, 0);
+                        nanosleep(&ts, NULL);
+                }
+        }
+        h_flush(h);
+}
+
 void h_committed(h_env_t *h, const char *group, const char *topic,
                  int64_t *committed, int64_t *end) {
         rd_kafka_topic_partition_list_t *parts;

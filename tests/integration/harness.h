@@ -78,6 +78,13 @@ void h_msgs_free(h_msg_t *msgs, size_t cnt);
 char *h_review_json(const char *event_id, const char *store, const char *order,
                     const char *review, int rating, const char *text);
 
+/** Publish reviews <prefix>-<from> .. <prefix>-<to - 1> of store (that id
+ *  is the event, review and order id; keyed <store>/<id>) with rating (0:
+ *  1 to 5 in turn) and text, pace_us apart (0: at once), then flush. */
+void h_publish_reviews(h_env_t *h, const char *store, const char *prefix,
+                       size_t from, size_t to, int rating, const char *text,
+                       int pace_us);
+
 /** Sum of committed offsets of group on topic, and the sum of the high
  *  watermarks. */
 void h_committed(h_env_t *h, const char *group, const char *topic,

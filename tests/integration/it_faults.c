@@ -61,19 +61,8 @@ static int wait_metric(pid_t pid, const char *series, const char *label,
 }
 
 static void publish(int from, int to) {
-        int i;
-        for (i = from; i < to; i++) {
-                char id[32], key[64];
-                char *json;
-                snprintf(id, sizeof(id), "ev-f-%d", i);
-                snprintf(key, sizeof(key), "store-f/%s", id);
-                json = h_review_json(id, "store-f", id, id, 2,
-                                     "the parcel arrived late and dented");
-                h_produce(&env, "redress.reviews", key, json, strlen(json),
-                          NULL);
-                free(json);
-        }
-        h_flush(&env);
+        h_publish_reviews(&env, "store-f", "ev-f", (size_t)from, (size_t)to, 2,
+                          "the parcel arrived late and dented", 0);
 }
 
 static void test_redis_outage_is_reported_and_survived(void **state) {

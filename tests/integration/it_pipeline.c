@@ -1,6 +1,7 @@
 /* End-to-end tests of the reviews pipeline against a real redis-server and
  * the dev broker: JSON and protobuf inputs, dead letters, replays, a worker
  * killed mid-stream, and a clean SIGTERM. */
+#include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -212,19 +213,8 @@ static void test_sigkill_mid_stream_loses_nothing(void **state) {
                                              "REDRESS_KAFKA_SESSION_TIMEOUT_MS="
                                              "6000",
                                              NULL});
-        for (i = 0; i < N; i++) {
-                char id[32], order[32], key[64];
-                char *json;
-                snprintf(id, sizeof(id), "ev-k-%zu", i);
-                snprintf(order, sizeof(order), "o-%zu", i);
-                snprintf(key, sizeof(key), "store-k/%s", order);
-                json = h_review_json(id, "store-k", order, id, (int)(i % 5) + 1,
-                                     "the color is not as described");
-                h_produce(&env, "redress.reviews", key, json, strlen(json),
-                          NULL);
-                free(json);
-        }
-        h_flush(&env);
+        h_publish_reviews(&env, "store-k", "ev-k", 0, N, 0,
+                          "the color is not as described", 0);
         /* Kill it while it works through the backlog. */
         n = h_read_topic(&env, "redress.cases", CLASSIFIED, N / 4, 0, 30000,
                          &cases);
@@ -259,52 +249,74 @@ static void test_sigkill_mid_stream_loses_nothing(void **state) {
         free(seen);
 }
 
-/* A second worker joins mid-stream (a cooperative rebalance moves half the
- * partitions): every input has its output, under one id each. */
+#define REBALANCE_FIRST 1500
+#define REBALANCE_MAX 20000
+#define REBALANCE_TEXT "wrong colour, not what I ordered"
+static volatile int rebalance_joined;
+static volatile size_t rebalance_total, rebalance_at_join;
+
+/* Reviews one every 2 ms, in chunks of 50, until the second worker has
+ * joined and 500 more after that. */
+static void *publish_until_joined(void *arg) {
+        size_t i, after = 0;
+        (void)arg;
+        for (i = REBALANCE_FIRST; i < REBALANCE_MAX && after < 500; i += 50) {
+                h_publish_reviews(&env, "store-r", "ev-r", i, i + 50, 1,
+                                  REBALANCE_TEXT, 2000);
+                rebalance_total = i + 50;
+                if (rebalance_joined)
+                        after += 50;
+        }
+        return NULL;
+}
+
+/* A second worker joins mid-stream, while reviews are still arriving (a
+ * cooperative rebalance moves half the partitions): every input has its
+ * output, under one id each. */
 static void test_rebalance_mid_stream_loses_nothing(void **state) {
-        enum { N = 3000 };
-        char *seen = calloc(N, 1);
+        char *seen = calloc(REBALANCE_MAX, 1);
         h_msg_t *cases;
-        size_t n, i, distinct = 0;
+        size_t n, i, distinct = 0, total;
+        pthread_t pub;
         (void)state;
         h_worker(&env, "reviews",
                  (const char *const[]){"REDRESS_CONSUMER_BATCH_MAX=50",
                                        "REDRESS_KAFKA_SESSION_TIMEOUT_MS=6000",
                                        NULL});
-        for (i = 0; i < N; i++) {
-                char id[32], key[64];
-                char *json;
-                snprintf(id, sizeof(id), "ev-r-%zu", i);
-                snprintf(key, sizeof(key), "store-r/%s", id);
-                json = h_review_json(id, "store-r", id, id, 1,
-                                     "wrong colour, not what I ordered");
-                h_produce(&env, "redress.reviews", key, json, strlen(json),
-                          NULL);
-                free(json);
-        }
-        h_flush(&env);
-        n = h_read_topic(&env, "redress.cases", CLASSIFIED, N / 5, 0, 30000,
-                         &cases);
+        h_publish_reviews(&env, "store-r", "ev-r", 0, REBALANCE_FIRST, 1,
+                          REBALANCE_TEXT, 0);
+        n = h_read_topic(&env, "redress.cases", CLASSIFIED, REBALANCE_FIRST / 3,
+                         0, 30000, &cases);
         h_msgs_free(cases, n);
+        assert_int_equal(pthread_create(&pub, NULL, publish_until_joined, NULL),
+                         0);
         h_worker(&env, "reviews",
                  (const char *const[]){"REDRESS_CONSUMER_BATCH_MAX=50",
                                        "REDRESS_KAFKA_SESSION_TIMEOUT_MS=6000",
                                        NULL});
-        n = h_read_topic(&env, "redress.cases", CLASSIFIED, N, 3000, 120000,
+        rebalance_at_join = rebalance_total;
+        rebalance_joined = 1;
+        pthread_join(pub, NULL);
+        total = rebalance_total;
+        print_message("second worker assigned after %zu reviews were "
+                      "published, %zu in all\n",
+                      (size_t)rebalance_at_join, total);
+        assert_true(total > rebalance_at_join);
+        n = h_read_topic(&env, "redress.cases", CLASSIFIED, total, 3000, 120000,
                          &cases);
         for (i = 0; i < n; i++) {
                 const char *p = strstr(cases[i].value, "\"review_id\":\"ev-r-");
                 size_t k;
                 assert_non_null(p);
                 k = (size_t)strtoul(p + 18, NULL, 10);
-                assert_true(k < N);
+                assert_true(k < total);
                 if (!seen[k]++)
                         distinct++;
         }
         print_message("outputs after a rebalance: %zu distinct of %zu "
                       "messages\n",
                       distinct, n);
-        assert_int_equal(distinct, N);
+        assert_int_equal(distinct, total);
         h_msgs_free(cases, n);
         free(seen);
 }
@@ -312,24 +324,14 @@ static void test_rebalance_mid_stream_loses_nothing(void **state) {
 static void test_sigterm_exits_zero_and_commits(void **state) {
         enum { N = 500 };
         h_msg_t *cases;
-        size_t n, i;
+        size_t n;
         pid_t pid;
         int st;
         int64_t committed, end;
         (void)state;
         pid = h_worker(&env, "reviews", NULL);
-        for (i = 0; i < N; i++) {
-                char id[32], key[64];
-                char *json;
-                snprintf(id, sizeof(id), "ev-t-%zu", i);
-                snprintf(key, sizeof(key), "store-t/%s", id);
-                json = h_review_json(id, "store-t", id, id, 2,
-                                     "packaging was crushed");
-                h_produce(&env, "redress.reviews", key, json, strlen(json),
-                          NULL);
-                free(json);
-        }
-        h_flush(&env);
+        h_publish_reviews(&env, "store-t", "ev-t", 0, N, 2,
+                          "packaging was crushed", 0);
         n = h_read_topic(&env, "redress.cases", CLASSIFIED, N, 1000, 60000,
                          &cases);
         assert_int_equal(n, N);
