@@ -650,6 +650,17 @@ size_t rdr_redis_replies(const rdr_redis_t *rr) {
         return rr->replies_cnt;
 }
 
+const char *rdr_hash_get(const redisReply *hgetall, const char *field) {
+        size_t i;
+        if (!hgetall || hgetall->type != REDIS_REPLY_ARRAY)
+                return NULL;
+        for (i = 0; i + 1 < hgetall->elements; i += 2)
+                if (hgetall->element[i]->str &&
+                    !strcmp(hgetall->element[i]->str, field))
+                        return hgetall->element[i + 1]->str;
+        return NULL;
+}
+
 uint64_t rdr_redis_roundtrips(const rdr_redis_t *rr) {
         return rr->roundtrips;
 }

@@ -72,6 +72,9 @@ size_t rdr_redis_replies(const rdr_redis_t *rr);
 /** Drop queued commands and replies. */
 void rdr_redis_reset(rdr_redis_t *rr);
 
+/** The value of field in an HGETALL reply, or NULL. */
+const char *rdr_hash_get(const redisReply *hgetall, const char *field);
+
 /** Counters for metrics: round trips made, commands sent, reconnects. */
 uint64_t rdr_redis_roundtrips(const rdr_redis_t *rr);
 uint64_t rdr_redis_commands(const rdr_redis_t *rr);

@@ -84,24 +84,14 @@ typedef struct context_s {
         int64_t extortion_at_ms;
 } context_t;
 
-static const char *hget(const redisReply *h, const char *field) {
-        size_t i;
-        if (!h || h->type != REDIS_REPLY_ARRAY)
-                return NULL;
-        for (i = 0; i + 1 < h->elements; i += 2)
-                if (h->element[i]->str && !strcmp(h->element[i]->str, field))
-                        return h->element[i + 1]->str;
-        return NULL;
-}
-
 static void copy_field(char *dst, size_t size, const redisReply *h,
                        const char *field) {
-        const char *v = hget(h, field);
+        const char *v = rdr_hash_get(h, field);
         snprintf(dst, size, "%s", v ? v : "");
 }
 
 static int64_t field_ms(const redisReply *h, const char *field) {
-        const char *v = hget(h, field);
+        const char *v = rdr_hash_get(h, field);
         return v ? strtoll(v, NULL, 10) : 0;
 }
 

@@ -112,31 +112,17 @@ static rdr_err_t apply_one(shipments_t *sh, rdr_msg_t *m,
 /* The pause or resume this event means for the order's case, or -1. */
 static int case_input(const rdr_shipment_t *s, const redisReply *order) {
         int64_t promised = s->promised_by_ms;
-        size_t i;
+        const char *v;
         if (s->type == RDR_SHIP_DELIVERED)
                 return RDR_CIN_SHIPMENT_RESUME;
         if (s->type == RDR_SHIP_EXCEPTION)
                 return RDR_CIN_SHIPMENT_PAUSE;
-        for (i = 0; !promised && order && order->type == REDIS_REPLY_ARRAY &&
-                    i + 1 < order->elements;
-             i += 2)
-                if (!strcmp(order->element[i]->str, "promised_by_ms"))
-                        promised =
-                            strtoll(order->element[i + 1]->str, NULL, 10);
+        if (!promised && (v = rdr_hash_get(order, "promised_by_ms")))
+                promised = strtoll(v, NULL, 10);
         if (s->type == RDR_SHIP_SCAN && promised &&
             s->occurred_at_ms > promised)
                 return RDR_CIN_SHIPMENT_PAUSE;
         return -1;
-}
-
-static const char *order_case(const redisReply *order) {
-        size_t i;
-        for (i = 0; order && order->type == REDIS_REPLY_ARRAY &&
-                    i + 1 < order->elements;
-             i += 2)
-                if (!strcmp(order->element[i]->str, "case_id"))
-                        return order->element[i + 1]->str;
-        return NULL;
 }
 
 static rdr_err_t shipments_handle(void *opaque, rdr_msg_t *msgs, size_t cnt) {
@@ -175,7 +161,7 @@ static rdr_err_t shipments_handle(void *opaque, rdr_msg_t *msgs, size_t cnt) {
                 if (msgs[i].err)
                         continue;
                 order = rdr_redis_reply(redis, first[i]);
-                cid = order_case(order);
+                cid = rdr_hash_get(order, "case_id");
                 cin[i] = case_input(&sh->evs.evs[i].u.shipment, order);
                 if (cid && cin[i] >= 0 && strlen(cid) < RDR_CASE_ID_MAX)
                         snprintf(case_ids[i], RDR_CASE_ID_MAX, "%s", cid);
