@@ -386,6 +386,10 @@ def worker_env(prefix, group, extra=None):
          # The dev broker holds a fetch for the whole fetch.wait.max.ms
          # even when data arrives (a real broker answers at once).
          "REDRESS_KAFKA_FETCH_WAIT_MAX_MS": "10",
+         # The dev broker's group coordinator sometimes completes a
+         # cooperative rebalance only when a member's session times out
+         # (45 s by default): the integration tests use 6 s too.
+         "REDRESS_KAFKA_SESSION_TIMEOUT_MS": "6000",
          "REDRESS_LOG_LEVEL": "info"}
     e.update(extra or {})
     return e

@@ -109,6 +109,7 @@ struct rdr_worker_s {
         char instance[128];
         int protobuf;
         int cooperative;
+        int ever_assigned; /* the consumer received an assignment */
         int apply_script;
         int64_t now_ms;
 
@@ -533,6 +534,7 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                         "%s [%d]", parts->elems[i].topic,
                         (int)parts->elems[i].partition);
         if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+                w->ever_assigned = 1;
                 if (w->cooperative)
                         error = rd_kafka_incremental_assign(rk, parts);
                 else
@@ -1649,7 +1651,19 @@ int rdr_run(const rdr_worker_def_t *def, int argc, char **argv) {
                 settle_flight(w, 1);
                 batch_release(w);
                 rd_kafka_commit(w->consumer, NULL, 0);
-                rd_kafka_consumer_close(w->consumer);
+                if (w->ever_assigned || !w->cooperative) {
+                        rd_kafka_consumer_close(w->consumer);
+                } else {
+                        /* librdkafka before 2.3 aborts closing or destroying
+                         * a cooperative-sticky member that never had an
+                         * assignment (its assignor state is NULL, upstream
+                         * issue 4312). Nothing to commit: leave it to the
+                         * session timeout. */
+                        rdr_log(RDR_LOG_INFO, "kafka.leave_skipped",
+                                "no partitions were ever assigned: the group "
+                                "drops this member at its session timeout");
+                        w->consumer = NULL;
+                }
         }
         rd_kafka_flush(w->producer, 2000);
         rdr_log(RDR_LOG_INFO, "worker.stopped", "drained and committed");
