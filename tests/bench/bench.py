@@ -9,6 +9,7 @@ and the tools' own JSON lines; nothing here asserts a timing: the exit code
 says only whether every phase ran and every published event was consumed.
 """
 import json
+import resource
 import os
 import re
 import signal
@@ -417,6 +418,7 @@ def phase_workers(r, label, names, mix, count, fmt="mixed", rate=0,
         h0 = hist(m0, "redress_event_latency_seconds")
         done0 = msum(m0, "redress_event_latency_seconds_count")
         t0 = time.time()
+        ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
         lgp = subprocess.Popen(loadgen_args(prefix, count, mix, fmt, rate,
                                             phase),
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -433,6 +435,7 @@ def phase_workers(r, label, names, mix, count, fmt="mixed", rate=0,
                     raise RuntimeError("%s exited: see %s" % (w.tag, w.log))
             time.sleep(0.05)
         lg_out, lg_err = lgp.communicate(timeout=120)
+        ru1 = resource.getrusage(resource.RUSAGE_CHILDREN)
         lg = json.loads([l for l in lg_out.splitlines() if l.startswith("{")][-1])
         cpu1, stats1 = sample_procs(consumers), commandstats(r)
         ms = [w.metrics() for w in consumers]
@@ -501,6 +504,9 @@ def phase_workers(r, label, names, mix, count, fmt="mixed", rate=0,
             "worker_cpu_s": cpu1["workers"] - cpu0["workers"],
             "redis_cpu_s": cpu1["redis"] - cpu0["redis"],
             "broker_cpu_s": cpu1["broker"] - cpu0["broker"],
+            # the load generator shares the cores (reaped: RUSAGE_CHILDREN)
+            "loadgen_cpu_s": (ru1.ru_utime + ru1.ru_stime
+                              - ru0.ru_utime - ru0.ru_stime),
             "peak_rss_mib": {w.tag: peak_rss_mib(w.p.pid) for w in workers},
         }
         nb = (msum(ms, "redress_batches_total")
@@ -513,6 +519,7 @@ def phase_workers(r, label, names, mix, count, fmt="mixed", rate=0,
         res["redis_cores"] = res["redis_cpu_s"] / wall
         res["broker_cores"] = res["broker_cpu_s"] / wall
         res["worker_cores"] = res["worker_cpu_s"] / wall
+        res["loadgen_cores"] = res["loadgen_cpu_s"] / wall
         log("%s: %d events in %.2f s = %.0f events/s, p99 %s ms, %s" %
             (label, lg["published"], wall, res["rate"],
              fmt_num(res["latency_p99_ms"]),
@@ -688,10 +695,14 @@ def saturation(res):
         return "Redis (%.2f cores)" % res["redis_cores"]
     if res["broker_cores"] >= 0.85:
         return "broker (%.2f cores)" % res["broker_cores"]
-    busy = res["redis_cores"] + res["broker_cores"] + res["worker_cores"]
+    lg = res.get("loadgen_cores", 0.0)
+    busy = (res["redis_cores"] + res["broker_cores"] + res["worker_cores"] +
+            lg)
+    what = "%.2f of %d cores busy, %.2f of them the load generator" % (
+        busy, NCPU, lg)
     if busy >= 0.8 * NCPU:
-        return "CPU (%.2f of %d cores busy)" % (busy, NCPU)
-    return "none (%.2f of %d cores busy)" % (busy, NCPU)
+        return "CPU (%s)" % what
+    return "none (%s)" % what
 
 
 def report(r):
@@ -741,12 +752,15 @@ def report(r):
     for key in ("reviews", "reviews_70", "fleet"):
         if key in r:
             out.append("  %s: %.0f%% of the Redis apply ceiling; busy: Redis "
-                       "%.2f, broker %.2f, workers %.2f cores; %s events "
-                       "per batch, %s ms per batch" % (
+                       "%.2f, broker %.2f, workers %.2f, load generator "
+                       "%.2f cores; %s events per batch, %s ms per batch "
+                       "(two cycles: a batch stays in flight during the "
+                       "next)" % (
                            r[key]["label"],
                            100.0 * r[key]["rate"] / rd["applies_per_s"],
                            r[key]["redis_cores"], r[key]["broker_cores"],
                            r[key]["worker_cores"],
+                           r[key].get("loadgen_cores", 0.0),
                            fmt_num(r[key]["events_per_batch"], 0),
                            fmt_num(r[key]["batch_ms_mean"])))
     out += ["", "Scaling (4), reviews worker instances in one group:"]
