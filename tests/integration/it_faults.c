@@ -120,12 +120,61 @@ static void test_kafka_outage_is_reported_and_survived(void **state) {
         assert_int_equal(kill(pid, 0), 0);
 }
 
+/* The broker refuses the worker's first produce requests: the batch in
+ * flight is retried together with the next one (twice the batch size in
+ * hand). Every review gets its case.classified, repeats keep their id. */
+static void test_refused_publication_retries_the_batch_in_flight(void **state) {
+        enum { N = 400 };
+        char *seen = calloc(N, 1);
+        h_msg_t *msgs;
+        size_t n, i, distinct = 0, repeats = 0;
+        pid_t pid;
+        (void)state;
+        h_publish_reviews(&env, "store-p", "ev-p", 0, N, 0,
+                          "it broke after two days", 0);
+        /* Produce (API key 0) answered MESSAGE_TOO_LARGE (10), 3 times:
+         * a permanent error, so the deliveries fail. */
+        h_broker_control(&env, "error 0 10 3");
+        pid = h_worker(
+            &env, "reviews",
+            (const char *const[]){"REDRESS_CONSUMER_BATCH_MAX=20", NULL});
+        n = h_read_topic(&env, "redress.cases", CLASSIFIED, N, 2000, 60000,
+                         &msgs);
+        for (i = 0; i < n; i++) {
+                const char *p = strstr(msgs[i].value, "\"review_id\":\"ev-p-");
+                size_t k;
+                assert_non_null(p);
+                k = (size_t)strtoul(p + 18, NULL, 10);
+                assert_true(k < N);
+                if (seen[k]++)
+                        repeats++;
+                else
+                        distinct++;
+        }
+        print_message("%zu distinct, %zu published again under the same "
+                      "id, %.0f batch retries\n",
+                      distinct, repeats,
+                      h_metric_with(pid, "redress_batch_retries_total",
+                                    "error=\"RDR_ERR_KAFKA\""));
+        assert_int_equal(distinct, N);
+        assert_true(h_metric_with(pid, "redress_batch_retries_total",
+                                  "error=\"RDR_ERR_KAFKA\"") >= 1);
+        assert_true(h_metric(pid, "redress_events_duplicate_total") >= 1);
+        /* At most the failed batches, in flight and in hand, again. */
+        assert_true(repeats <= 3 * 40);
+        h_msgs_free(msgs, n);
+        free(seen);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
             cmocka_unit_test_setup_teardown(
                 test_redis_outage_is_reported_and_survived, setup, teardown),
             cmocka_unit_test_setup_teardown(
                 test_kafka_outage_is_reported_and_survived, setup, teardown),
+            cmocka_unit_test_setup_teardown(
+                test_refused_publication_retries_the_batch_in_flight, setup,
+                teardown),
         };
         return cmocka_run_group_tests_name("integration: outages", tests, NULL,
                                            NULL);

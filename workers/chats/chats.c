@@ -50,7 +50,7 @@ static rdr_err_t chats_init(rdr_worker_t *w, void **opaque, char *errstr,
                 return RDR_ERR_CONFIG;
         }
         {
-                size_t n = (size_t)rdr_conf_int(conf, "consumer.batch_max");
+                size_t n = rdr_worker_batch_cap(w);
                 ch->cls = calloc(n, sizeof(*ch->cls));
                 ch->case_ids = calloc(n, sizeof(*ch->case_ids));
                 if (!ch->cls || !ch->case_ids || rdr_events_init(&ch->evs, n)) {

@@ -177,6 +177,9 @@ const char *rdr_worker_name(const rdr_worker_t *w) {
 int64_t rdr_worker_now_ms(const rdr_worker_t *w) {
         return w->now_ms;
 }
+size_t rdr_worker_batch_cap(const rdr_worker_t *w) {
+        return w->batch_cap;
+}
 int rdr_worker_protobuf(const rdr_worker_t *w) {
         return w->protobuf;
 }

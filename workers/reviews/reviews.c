@@ -41,8 +41,7 @@ static rdr_err_t reviews_init(rdr_worker_t *w, void **opaque, char *errstr,
         rv->cw = rdr_casework_new(w, errstr, errstr_size);
         if (!rv->cw)
                 goto err;
-        if (rdr_events_init(&rv->evs,
-                            (size_t)rdr_conf_int(conf, "consumer.batch_max"))) {
+        if (rdr_events_init(&rv->evs, rdr_worker_batch_cap(w))) {
                 snprintf(errstr, errstr_size, "out of memory");
                 goto err;
         }

@@ -27,8 +27,7 @@ static rdr_err_t shipments_init(rdr_worker_t *w, void **opaque, char *errstr,
                                 size_t errstr_size) {
         shipments_t *sh = calloc(1, sizeof(*sh));
         const rdr_conf_t *conf = rdr_worker_conf(w);
-        if (!sh || rdr_events_init(&sh->evs, (size_t)rdr_conf_int(
-                                                 conf, "consumer.batch_max"))) {
+        if (!sh || rdr_events_init(&sh->evs, rdr_worker_batch_cap(w))) {
                 free(sh);
                 snprintf(errstr, errstr_size, "out of memory");
                 return RDR_ERR_NOMEM;
