@@ -585,6 +585,35 @@ void h_publish_reviews(h_env_t *h, const char *store, const char *prefix,
         h_flush(h);
 }
 
+size_t h_count_reviews(const h_msg_t *msgs, size_t n, const char *prefix,
+                       size_t total, size_t *repeats) {
+        char *seen = calloc(total ? total : 1, 1);
+        char needle[80];
+        size_t i, distinct = 0, nl;
+        if (!seen)
+                fail_msg("out of memory");
+        nl = (size_t)snprintf(needle, sizeof(needle), "\"review_id\":\"%s-",
+                              prefix);
+        *repeats = 0;
+        for (i = 0; i < n; i++) {
+                const char *p = strstr(msgs[i].value, needle);
+                size_t k;
+                if (!p)
+                        fail_msg("no review id %s-N in %s", prefix,
+                                 msgs[i].value);
+                k = (size_t)strtoul(p + nl, NULL, 10);
+                if (k >= total)
+                        fail_msg("review %s-%zu was never published", prefix,
+                                 k);
+                if (seen[k]++)
+                        (*repeats)++;
+                else
+                        distinct++;
+        }
+        free(seen);
+        return distinct;
+}
+
 void h_committed(h_env_t *h, const char *group, const char *topic,
                  int64_t *committed, int64_t *end) {
         rd_kafka_topic_partition_list_t *parts;

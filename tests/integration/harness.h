@@ -85,6 +85,12 @@ void h_publish_reviews(h_env_t *h, const char *store, const char *prefix,
                        size_t from, size_t to, int rating, const char *text,
                        int pace_us);
 
+/** Of msgs (case messages naming reviews <prefix>-0 .. <prefix>-<total -
+ *  1>), how many distinct reviews; *repeats the messages naming a review
+ *  already counted. Fails the test on a message naming no such review. */
+size_t h_count_reviews(const h_msg_t *msgs, size_t n, const char *prefix,
+                       size_t total, size_t *repeats);
+
 /** Sum of committed offsets of group on topic, and the sum of the high
  *  watermarks. */
 void h_committed(h_env_t *h, const char *group, const char *topic,

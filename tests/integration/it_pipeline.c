@@ -200,9 +200,8 @@ static void test_same_event_twice_has_one_effect(void **state) {
 /* Every input has its output after a SIGKILL mid-stream and a restart. */
 static void test_sigkill_mid_stream_loses_nothing(void **state) {
         enum { N = 3000 };
-        char *seen = calloc(N, 1);
         h_msg_t *cases;
-        size_t n, i, distinct = 0, extra = 0;
+        size_t n, distinct, extra;
         pid_t pid;
         int st;
         (void)state;
@@ -226,17 +225,7 @@ static void test_sigkill_mid_stream_loses_nothing(void **state) {
                                        NULL});
         n = h_read_topic(&env, "redress.cases", CLASSIFIED, N, 3000, 120000,
                          &cases);
-        for (i = 0; i < n; i++) {
-                const char *p = strstr(cases[i].value, "\"review_id\":\"ev-k-");
-                size_t k;
-                assert_non_null(p);
-                k = (size_t)strtoul(p + 18, NULL, 10);
-                assert_true(k < N);
-                if (seen[k]++)
-                        extra++;
-                else
-                        distinct++;
-        }
+        distinct = h_count_reviews(cases, n, "ev-k", N, &extra);
         /* Every input has its output; a message published just before the
          * kill may be published again under the same event_id (at most
          * one batch), never under a second id. */
@@ -246,7 +235,6 @@ static void test_sigkill_mid_stream_loses_nothing(void **state) {
                       distinct, extra);
         assert_true(extra <= 50);
         h_msgs_free(cases, n);
-        free(seen);
 }
 
 #define REBALANCE_FIRST 1500
@@ -274,9 +262,8 @@ static void *publish_until_joined(void *arg) {
  * cooperative rebalance moves half the partitions): every input has its
  * output, under one id each. */
 static void test_rebalance_mid_stream_loses_nothing(void **state) {
-        char *seen = calloc(REBALANCE_MAX, 1);
         h_msg_t *cases;
-        size_t n, i, distinct = 0, total;
+        size_t n, distinct, total, repeats;
         pthread_t pub;
         (void)state;
         h_worker(&env, "reviews",
@@ -304,21 +291,12 @@ static void test_rebalance_mid_stream_loses_nothing(void **state) {
         assert_true(total > rebalance_at_join);
         n = h_read_topic(&env, "redress.cases", CLASSIFIED, total, 3000, 120000,
                          &cases);
-        for (i = 0; i < n; i++) {
-                const char *p = strstr(cases[i].value, "\"review_id\":\"ev-r-");
-                size_t k;
-                assert_non_null(p);
-                k = (size_t)strtoul(p + 18, NULL, 10);
-                assert_true(k < total);
-                if (!seen[k]++)
-                        distinct++;
-        }
+        distinct = h_count_reviews(cases, n, "ev-r", total, &repeats);
         print_message("outputs after a rebalance: %zu distinct of %zu "
                       "messages\n",
                       distinct, n);
         assert_int_equal(distinct, total);
         h_msgs_free(cases, n);
-        free(seen);
 }
 
 static void test_sigterm_exits_zero_and_commits(void **state) {
