@@ -200,10 +200,10 @@ rdr_err_t rdr_msg_fail(rdr_msg_t *m, const char *why) {
 
 /* ---- Effects ---- */
 
+/* An entry's strings share one allocation, owned by outbox_key. */
 static void pub_free(rdr_pub_t *p) {
         free(p->outbox_key);
-        free(p->id);
-        free(p->entry);
+        p->outbox_key = p->id = p->entry = NULL;
 }
 
 static void after_free(rdr_after_t *a) {
@@ -262,26 +262,21 @@ static void effects_reset(rdr_worker_t *w) {
         rdr_redis_reset(w->redis);
 }
 
-static char *memdup(const void *p, size_t n) {
-        char *d = malloc(n + 1);
-        if (!d)
-                return NULL;
-        memcpy(d, p, n);
-        d[n] = '\0';
-        return d;
-}
-
 static rdr_err_t pub_fill(rdr_pub_t *p, const char *outbox_key, const char *id,
                           size_t id_len, const char *entry, size_t entry_len) {
-        p->outbox_key = strdup(outbox_key);
-        p->id = memdup(id, id_len);
-        p->id_len = id_len;
-        p->entry = memdup(entry, entry_len);
-        p->entry_len = entry_len;
-        if (!p->outbox_key || !p->id || !p->entry) {
-                pub_free(p);
+        size_t kl = strlen(outbox_key);
+        char *b = malloc(kl + 1 + id_len + 1 + entry_len + 1);
+        if (!b)
                 return RDR_ERR_NOMEM;
-        }
+        p->outbox_key = memcpy(b, outbox_key, kl + 1);
+        p->id = b + kl + 1;
+        memcpy(p->id, id, id_len);
+        p->id[id_len] = '\0';
+        p->id_len = id_len;
+        p->entry = p->id + id_len + 1;
+        memcpy(p->entry, entry, entry_len);
+        p->entry[entry_len] = '\0';
+        p->entry_len = entry_len;
         return RDR_OK;
 }
 
