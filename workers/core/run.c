@@ -1084,6 +1084,13 @@ static void fly_complete(rdr_worker_t *w) {
 static void fly_merge(rdr_worker_t *w) {
         if (!w->fly_active)
                 return;
+        if (w->fly_cnt + w->batch_cnt > w->batch_cap) {
+                /* run_loop never polls with a merged batch in flight. */
+                rdr_log(RDR_LOG_ERROR, "batch.internal",
+                        "%zu in flight + %zu in hand exceed %zu", w->fly_cnt,
+                        w->batch_cnt, w->batch_cap);
+                abort();
+        }
         memmove(w->rkmsgs + w->fly_cnt, w->rkmsgs,
                 w->batch_cnt * sizeof(*w->rkmsgs));
         memcpy(w->rkmsgs, w->fly_rkmsgs, w->fly_cnt * sizeof(*w->rkmsgs));
@@ -1391,6 +1398,12 @@ static void run_loop(rdr_worker_t *w) {
                                        : left > 100 ? 100
                                                     : (int)left;
                         }
+                        /* A batch in flight that was retried with the next
+                         * one lands on its own before more is read: a batch
+                         * in hand never exceeds 2 x batch_max (the room
+                         * handlers have, rdr_worker_batch_cap). */
+                        if (w->fly_active && w->fly_cnt > w->batch_max)
+                                settle_flight(w, 0);
                         /* Do not sit on a batch in flight: take what is
                          * there, else acknowledge it. */
                         if (w->fly_active)
