@@ -65,17 +65,21 @@ static void publish(int from, int to) {
                           "the parcel arrived late and dented", 0);
 }
 
-static void test_redis_outage_is_reported_and_survived(void **state) {
+/* Exactly want case.classified messages are there (within timeout_ms). */
+static void assert_classified(size_t want, int timeout_ms) {
         h_msg_t *msgs;
-        size_t n;
+        size_t n = h_read_topic(&env, "redress.cases", CLASSIFIED, want, 1000,
+                                timeout_ms, &msgs);
+        h_msgs_free(msgs, n);
+        assert_int_equal(n, want);
+}
+
+static void test_redis_outage_is_reported_and_survived(void **state) {
         pid_t pid;
         (void)state;
         pid = h_worker(&env, "reviews", NULL);
         publish(0, 50);
-        n = h_read_topic(&env, "redress.cases", CLASSIFIED, 50, 500, 30000,
-                         &msgs);
-        h_msgs_free(msgs, n);
-        assert_int_equal(n, 50);
+        assert_classified(50, 30000);
 
         h_redis_stop(&env);
         publish(50, 100);
@@ -87,25 +91,17 @@ static void test_redis_outage_is_reported_and_survived(void **state) {
         h_redis_start(&env);
         assert_true(wait_ready(pid, 200, 30000));
         assert_true(wait_metric(pid, "redress_up", "dependency=\"redis\"", 1));
-        n = h_read_topic(&env, "redress.cases", CLASSIFIED, 100, 1000, 60000,
-                         &msgs);
-        h_msgs_free(msgs, n);
-        assert_int_equal(n, 100);
+        assert_classified(100, 60000);
         /* The same process did it all. */
         assert_int_equal(kill(pid, 0), 0);
 }
 
 static void test_kafka_outage_is_reported_and_survived(void **state) {
-        h_msg_t *msgs;
-        size_t n;
         pid_t pid;
         (void)state;
         pid = h_worker(&env, "reviews", NULL);
         publish(0, 20);
-        n = h_read_topic(&env, "redress.cases", CLASSIFIED, 20, 500, 30000,
-                         &msgs);
-        h_msgs_free(msgs, n);
-        assert_int_equal(n, 20);
+        assert_classified(20, 30000);
 
         h_broker_control(&env, "down 1");
         assert_true(wait_ready(pid, 503, 30000));
@@ -113,10 +109,7 @@ static void test_kafka_outage_is_reported_and_survived(void **state) {
         h_broker_control(&env, "up 1");
         assert_true(wait_ready(pid, 200, 30000));
         publish(20, 40);
-        n = h_read_topic(&env, "redress.cases", CLASSIFIED, 40, 1000, 60000,
-                         &msgs);
-        h_msgs_free(msgs, n);
-        assert_int_equal(n, 40);
+        assert_classified(40, 60000);
         assert_int_equal(kill(pid, 0), 0);
 }
 

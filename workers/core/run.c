@@ -132,10 +132,12 @@ struct rdr_worker_s {
         int fly_active;
 
         /* Effects of the batch. */
-        rdr_vec_t applies; /* rdr_pending_apply_t */
-        rdr_vec_t staged;  /* rdr_pub_t: entries of queued applies */
-        rdr_vec_t pubs;    /* rdr_pub_t: to publish and ack */
-        rdr_vec_t afters;  /* rdr_after_t: scripts to run with the acks */
+        rdr_vec_t applies;       /* rdr_pending_apply_t */
+        rdr_vec_t staged;        /* rdr_pub_t: entries of queued applies */
+        rdr_vec_t pubs;          /* rdr_pub_t: to publish and ack */
+        rdr_vec_t afters;        /* rdr_after_t: scripts to run with the acks */
+        const char **apply_argv; /* rdr_worker_apply's arguments (reused) */
+        size_t *apply_lens, apply_size;
 
         /* Delivery state of the current flush (producer thread writes, the
          * loop reads after rd_kafka_flush/poll: serialised by librdkafka's
@@ -296,14 +298,26 @@ rdr_err_t rdr_worker_publish_entry(rdr_worker_t *w, const char *outbox_key,
 rdr_err_t rdr_worker_apply(rdr_worker_t *w, const rdr_apply_t *a) {
         size_t n =
             10 + a->hash_fv_cnt + a->set_members_cnt + 2 * a->entries_cnt;
-        const char **argv = calloc(n, sizeof(*argv));
-        size_t *lens = calloc(n, sizeof(*lens));
+        const char **argv;
+        size_t *lens;
         char ttl[32], nh[32], ns[32], ne[32];
         size_t i, k = 0;
         rdr_pending_apply_t *pa;
-        rdr_err_t err = RDR_ERR_NOMEM;
-        if (!argv || !lens)
-                goto done;
+        if (n > w->apply_size) {
+                const char **na =
+                    realloc(w->apply_argv, n * sizeof(*w->apply_argv));
+                size_t *nl;
+                if (!na)
+                        return RDR_ERR_NOMEM;
+                w->apply_argv = na;
+                nl = realloc(w->apply_lens, n * sizeof(*w->apply_lens));
+                if (!nl)
+                        return RDR_ERR_NOMEM;
+                w->apply_lens = nl;
+                w->apply_size = n;
+        }
+        argv = w->apply_argv;
+        lens = w->apply_lens;
         argv[k++] = a->dedupe_key;
         argv[k++] = a->outbox_key;
         argv[k++] = a->hash_key ? a->hash_key : a->outbox_key;
@@ -332,14 +346,14 @@ rdr_err_t rdr_worker_apply(rdr_worker_t *w, const rdr_apply_t *a) {
                 }
         pa = vec_push(&w->applies);
         if (!pa)
-                goto done;
+                return RDR_ERR_NOMEM;
         pa->reply_idx = rdr_redis_queued(w->redis);
         pa->pub_first = w->staged.cnt;
         pa->pub_cnt = 0;
         pa->outbox_key = strdup(a->outbox_key);
         if (!pa->outbox_key) {
                 w->applies.cnt--;
-                goto done;
+                return RDR_ERR_NOMEM;
         }
         for (i = 0; i < a->entries_cnt; i++) {
                 rdr_pub_t *p = vec_push(&w->staged);
@@ -348,7 +362,7 @@ rdr_err_t rdr_worker_apply(rdr_worker_t *w, const rdr_apply_t *a) {
                                    a->entry_lens[i])) {
                         if (p)
                                 w->staged.cnt--;
-                        goto done;
+                        return RDR_ERR_NOMEM;
                 }
                 pa->pub_cnt++;
                 argv[k] = a->entry_ids[i];
@@ -359,11 +373,7 @@ rdr_err_t rdr_worker_apply(rdr_worker_t *w, const rdr_apply_t *a) {
         rdr_redis_eval(w->redis, w->apply_script, 4, (int)k, argv, lens);
         if (rdr_redis_unsent(w->redis) >= RDR_APPLY_SEND_BYTES)
                 rdr_redis_send(w->redis);
-        err = RDR_OK;
-done:
-        free(argv);
-        free(lens);
-        return err;
+        return RDR_OK;
 }
 
 static int pub_in(const rdr_vec_t *v, const char *outbox_key, const char *id,
@@ -1474,6 +1484,8 @@ static void worker_destroy(rdr_worker_t *w) {
         free(w->afters.p);
         vec_free_pubs(&w->fly_pubs);
         vec_free_afters(&w->fly_afters);
+        free(w->apply_argv);
+        free(w->apply_lens);
         free(w->fly_pubs.p);
         free(w->fly_afters.p);
         free(w->fly_rkmsgs);
