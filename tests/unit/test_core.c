@@ -17,6 +17,7 @@
 #include "keys.h"
 #include "metrics.h"
 #include "outbox.h"
+#include "str.h"
 #include "yaml.h"
 
 static char path[256];
@@ -303,6 +304,42 @@ static void test_ids_and_keys(void **state) {
         assert_int_equal(rdr_key_buyer(k, 22, "taobao", "b1", NULL), 21);
 }
 
+/* The builders give what snprintf gives, truncation included. */
+static void test_str_builders_match_snprintf(void **state) {
+        static const long long ints[] = {0,
+                                         7,
+                                         -7,
+                                         10,
+                                         -10,
+                                         999,
+                                         123456789,
+                                         9223372036854775807LL,
+                                         -9223372036854775807LL - 1};
+        const char *const pieces[] = {"cs_1", ":", "reply", ":", "12", NULL};
+        char got[RDR_STR_INT_SIZE + 8], want[sizeof(got)];
+        size_t i, size;
+        (void)state;
+        for (i = 0; i < sizeof(ints) / sizeof(ints[0]); i++) {
+                size_t n = rdr_str_int(got, ints[i]);
+                snprintf(want, sizeof(want), "%lld", ints[i]);
+                assert_string_equal(got, want);
+                assert_int_equal(n, strlen(want));
+        }
+        for (size = 1; size <= 16; size++) {
+                size_t n = rdr_str_copy(got, size, "abcdefghij");
+                snprintf(want, size, "%s", "abcdefghij");
+                assert_string_equal(got, want);
+                assert_int_equal(n, strlen(want));
+                n = rdr_str_join(got, size, pieces);
+                snprintf(want, size, "%s%s%s%s%s", "cs_1", ":", "reply", ":",
+                         "12");
+                assert_string_equal(got, want);
+                assert_int_equal(n, strlen(want));
+        }
+        assert_int_equal(rdr_str_copy(got, sizeof(got), NULL), 0);
+        assert_string_equal(got, "");
+}
+
 static void test_metrics_render(void **state) {
         rdr_metrics_t *m = rdr_metrics_new("reviews", "host-1");
         rdr_metric_t *c = rdr_metrics_counter(m, "x_total", "X", "topic,err");
@@ -339,6 +376,7 @@ int main(void) {
             cmocka_unit_test(test_dlq_envelope),
             cmocka_unit_test(test_outbox_entries_round_trip),
             cmocka_unit_test(test_ids_and_keys),
+            cmocka_unit_test(test_str_builders_match_snprintf),
             cmocka_unit_test(test_metrics_render),
         };
         int rc = cmocka_run_group_tests_name("core", tests, NULL, NULL);

@@ -1135,6 +1135,21 @@ static void test_utf8_count(void **state) {
         assert_int_equal(rdr_utf8_count("\xf0\x9f\x98", 3, &bad), (size_t)-1);
         assert_int_equal(bad, 0);
         assert_int_equal(rdr_utf8_count("", 0, NULL), 0);
+        /* Longer text: whole ASCII words, then characters and errors past
+         * them, at the exact offset. */
+        assert_int_equal(rdr_utf8_count("seventeen bytes!!", 17, NULL), 17);
+        assert_int_equal(rdr_utf8_count("12345678\xc3\xa9"
+                                        "abcdefgh\xe5\xa5\xbd",
+                                        21, NULL),
+                         18);
+        assert_int_equal(rdr_utf8_count("123456789\xff"
+                                        "abcdefgh",
+                                        18, &bad),
+                         (size_t)-1);
+        assert_int_equal(bad, 9);
+        assert_int_equal(rdr_utf8_count("12345678abcdefg\xc3", 16, &bad),
+                         (size_t)-1);
+        assert_int_equal(bad, 15);
 }
 
 int main(void) {

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "outbox.h"
+#include "str.h"
 
 static rdr_err_t join(const char *const *parts, const size_t *lens, size_t n,
                       char **out, size_t *out_len) {
@@ -42,10 +43,9 @@ rdr_err_t rdr_entry_timer(const char *zset, long long score_ms,
         char score[32];
         const char *parts[4] = {"Z", zset, score, member};
         size_t lens[4];
-        snprintf(score, sizeof(score), "%lld", score_ms);
         lens[0] = 1;
         lens[1] = strlen(zset);
-        lens[2] = strlen(score);
+        lens[2] = rdr_str_int(score, score_ms);
         lens[3] = member_len;
         return join(parts, lens, 4, out, out_len);
 }

@@ -16,6 +16,7 @@
 #include "log.h"
 #include "outbox.h"
 #include "run.h"
+#include "str.h"
 
 #define RDR_MAX_RETRY_BACKOFF_MS 5000
 
@@ -322,10 +323,10 @@ rdr_err_t rdr_worker_apply(rdr_worker_t *w, const rdr_apply_t *a) {
         argv[k++] = a->outbox_key;
         argv[k++] = a->hash_key ? a->hash_key : a->outbox_key;
         argv[k++] = a->set_key ? a->set_key : a->outbox_key;
-        snprintf(ttl, sizeof(ttl), "%lld", (long long)a->ttl_ms);
-        snprintf(nh, sizeof(nh), "%zu", a->hash_key ? a->hash_fv_cnt : 0);
-        snprintf(ns, sizeof(ns), "%zu", a->set_key ? a->set_members_cnt : 0);
-        snprintf(ne, sizeof(ne), "%zu", a->entries_cnt);
+        rdr_str_int(ttl, (long long)a->ttl_ms);
+        rdr_str_int(nh, a->hash_key ? (long long)a->hash_fv_cnt : 0);
+        rdr_str_int(ns, a->set_key ? (long long)a->set_members_cnt : 0);
+        rdr_str_int(ne, (long long)a->entries_cnt);
         argv[k++] = ttl;
         argv[k++] = nh;
         argv[k++] = ns;
@@ -1202,8 +1203,10 @@ static void observe_batch(rdr_worker_t *w, const rdr_msg_t *msgs, size_t cnt,
                 const rdr_msg_t *m = &msgs[i];
                 if (m->err) {
                         char labels[300];
-                        snprintf(labels, sizeof(labels), "%s\x1f%s", m->topic,
-                                 rdr_err2name(m->err));
+                        rdr_str_join(labels, sizeof(labels),
+                                     (const char *const[]){m->topic, "\x1f",
+                                                           rdr_err2name(m->err),
+                                                           NULL});
                         rdr_metric_add(w->m_dlq, labels, 1);
                         rdr_log_kv(
                             RDR_LOG_WARN, "event.dead_lettered",

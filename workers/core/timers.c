@@ -5,6 +5,7 @@
 
 #include "clock.h"
 #include "timers.h"
+#include "str.h"
 
 static const char claim_lua[] =
     "-- KEYS: due, lease, gen. ARGV: now (the fleet's clock), lease_ms,\n"
@@ -82,8 +83,10 @@ static int shard_of(const char *member, size_t len, int shards) {
 
 int rdr_timer_due_key(char *dst, size_t n, const char *member, size_t len,
                       int shards) {
-        return snprintf(dst, n, "redress:{t:%d}:due",
-                        shard_of(member, len, shards));
+        char num[RDR_STR_INT_SIZE];
+        rdr_str_int(num, shard_of(member, len, shards));
+        return (int)rdr_str_join(
+            dst, n, (const char *const[]){"redress:{t:", num, "}:due", NULL});
 }
 
 static void shard_keys(int shard, char keys[3][64]) {

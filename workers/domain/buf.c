@@ -43,7 +43,7 @@ rdr_err_t rdr_buf_reserve(rdr_buf_t *buf, size_t extra) {
         return RDR_OK;
 }
 
-rdr_err_t rdr_buf_append(rdr_buf_t *buf, const void *data, size_t len) {
+rdr_err_t rdr_buf_append_grow(rdr_buf_t *buf, const void *data, size_t len) {
         rdr_err_t err = rdr_buf_reserve(buf, len);
 
         if (err)

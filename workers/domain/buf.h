@@ -7,6 +7,7 @@
 #define RDR_BUF_H
 
 #include <stddef.h>
+#include <string.h>
 #include "err.h"
 
 typedef struct rdr_buf_s {
@@ -23,8 +24,20 @@ void rdr_buf_reset(rdr_buf_t *buf);
 void rdr_buf_free(rdr_buf_t *buf);
 /** Make room for at least extra more bytes. Returns RDR_ERR_NOMEM. */
 rdr_err_t rdr_buf_reserve(rdr_buf_t *buf, size_t extra);
-/** Append len bytes of data. Returns RDR_ERR_NOMEM. */
-rdr_err_t rdr_buf_append(rdr_buf_t *buf, const void *data, size_t len);
+/** rdr_buf_append when the buffer must grow first. */
+rdr_err_t rdr_buf_append_grow(rdr_buf_t *buf, const void *data, size_t len);
+/** Append len bytes of data. Returns RDR_ERR_NOMEM. Inline: encoders
+ *  append a few bytes at a time, many times per message. */
+static inline rdr_err_t rdr_buf_append(rdr_buf_t *buf, const void *data,
+                                       size_t len) {
+        if (len >= buf->size - buf->len)
+                return rdr_buf_append_grow(buf, data, len);
+        if (len)
+                memcpy(buf->data + buf->len, data, len);
+        buf->len += len;
+        buf->data[buf->len] = '\0';
+        return RDR_OK;
+}
 /** Append printf-formatted text. Returns RDR_ERR_NOMEM, or RDR_ERR_INTERNAL
  *  on a bad format. */
 rdr_err_t rdr_buf_appendf(rdr_buf_t *buf, const char *fmt, ...)

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "cadence.h"
+#include "str.h"
 
 const char *const rdr_case_state_names[RDR_CASE_STATE__CNT] = {
     "none",      "outreach", "paused",   "awaiting_update", "waiting",
@@ -58,7 +59,7 @@ typedef struct tx_s {
 /* Scratch text for the placeholders a case fills. */
 typedef struct vars_buf_s {
         rdr_template_vars_t v;
-        char rating[8];
+        char rating[RDR_STR_INT_SIZE];
         char offer[64];
         char deadline[RDR_ZONE_MAX + 32];
         char evidence[128];
@@ -161,7 +162,7 @@ static int expired(const tx_t *tx) {
 
 static void case_vars(const rdr_case_t *c, vars_buf_t *vb) {
         memset(vb, 0, sizeof(*vb));
-        snprintf(vb->rating, sizeof(vb->rating), "%d", c->rating);
+        rdr_str_int(vb->rating, c->rating);
         vb->v.v[RDR_PH_BUYER_NAME] = c->buyer_name;
         vb->v.v[RDR_PH_ORDER_ID] = c->order_id;
         vb->v.v[RDR_PH_PRODUCT_ID] = c->product_id;
@@ -207,6 +208,7 @@ static rdr_cadence_action_t *emit(tx_t *tx, rdr_step_t step, int attempt,
         rdr_cadence_out_t *out = tx->out;
         rdr_cadence_action_t *a;
         rdr_rendered_t info;
+        char num[RDR_STR_INT_SIZE];
         rdr_err_t err;
         if (tx->err)
                 return NULL;
@@ -225,8 +227,11 @@ static rdr_cadence_action_t *emit(tx_t *tx, rdr_step_t step, int attempt,
                      lang ? lang : "-", rdr_err2str(err));
                 return NULL;
         }
-        snprintf(a->action_id, sizeof(a->action_id), "%s:%s:%d", tx->c->case_id,
-                 rdr_step_names[step], attempt);
+        rdr_str_int(num, attempt);
+        rdr_str_join(a->action_id, sizeof(a->action_id),
+                     (const char *const[]){tx->c->case_id, ":",
+                                           rdr_step_names[step], ":", num,
+                                           NULL});
         a->kind = kind;
         a->step = step;
         a->attempt = attempt;
@@ -245,6 +250,7 @@ static void arm(tx_t *tx, rdr_step_t step, int attempt, int64_t fire_at,
                 unsigned *slot) {
         rdr_cadence_out_t *out = tx->out;
         rdr_cadence_timer_t *t;
+        char num[RDR_STR_INT_SIZE], gen[RDR_STR_INT_SIZE];
         if (tx->err)
                 return;
         if (out->timers_cnt == RDR_CADENCE_TIMERS_MAX) {
@@ -257,8 +263,12 @@ static void arm(tx_t *tx, rdr_step_t step, int attempt, int64_t fire_at,
         t->attempt = attempt;
         t->gen = *slot;
         t->fire_at_ms = fire_at;
-        snprintf(t->timer_id, sizeof(t->timer_id), "%s:%s:%d:%u",
-                 tx->c->case_id, rdr_step_names[step], attempt, *slot);
+        rdr_str_int(num, attempt);
+        rdr_str_int(gen, *slot);
+        rdr_str_join(t->timer_id, sizeof(t->timer_id),
+                     (const char *const[]){tx->c->case_id, ":",
+                                           rdr_step_names[step], ":", num, ":",
+                                           gen, NULL});
 }
 
 /* A step a rule forbids: not published; the case keeps the rule's name,
@@ -272,14 +282,14 @@ static void record_block(tx_t *tx, rdr_step_t step, int attempt,
                 rdr_case_block_t *b = &c->blocked[c->blocked_cnt++];
                 b->step = step;
                 b->attempt = attempt;
-                snprintf(b->rule, sizeof(b->rule), "%s", rule);
+                rdr_str_copy(b->rule, sizeof(b->rule), rule);
                 b->at_ms = tx->now;
         }
         if (out->blocked_cnt < RDR_CADENCE_BLOCKED_MAX) {
                 rdr_case_block_t *b = &out->blocked[out->blocked_cnt++];
                 b->step = step;
                 b->attempt = attempt;
-                snprintf(b->rule, sizeof(b->rule), "%s", rule);
+                rdr_str_copy(b->rule, sizeof(b->rule), rule);
                 b->at_ms = tx->now;
         }
 }
@@ -287,7 +297,7 @@ static void record_block(tx_t *tx, rdr_step_t step, int attempt,
 /* No further outreach, ever (BEHAVIOR.md 2.6). */
 static void stop_outreach(tx_t *tx, const char *rule) {
         rdr_case_t *c = tx->c;
-        snprintf(c->stop_rule, sizeof(c->stop_rule), "%s", rule);
+        rdr_str_copy(c->stop_rule, sizeof(c->stop_rule), rule);
         c->next_step = RDR_STEP_NONE;
         c->next_attempt = 0;
         c->next_at_ms = 0;
@@ -814,7 +824,7 @@ static void on_open(tx_t *tx, const rdr_cadence_review_t *r) {
                                                   : tx->sc->language);
         c->zone_source =
             rdr_localtime_pick_zone(r->buyer_timezone, tx->sc->timezone, &zone);
-        snprintf(c->zone, sizeof(c->zone), "%s", zone);
+        rdr_str_copy(c->zone, sizeof(c->zone), zone);
         tx->out->zone_fallback = c->zone_source != RDR_ZONE_BUYER;
         c->review_kind = r->review_kind;
         c->rating = r->rating;
@@ -1404,28 +1414,13 @@ static const field_t evidence_fields[] = {
 
 #define NFIELDS(t) (sizeof(t) / sizeof((t)[0]))
 
-/* Call cb for each field of table at base, names prefixed. */
-/* v in decimal into buf (room for 21 bytes); returns the start. The case
- * is written on every transition: snprintf was most of the cost. */
-static const char *fmt_ll(char *buf, long long v) {
-        char *p = buf + 21;
-        unsigned long long u =
-            v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
-        *--p = '\0';
-        do {
-                *--p = (char)('0' + u % 10);
-                u /= 10;
-        } while (u);
-        if (v < 0)
-                *--p = '-';
-        return p;
-}
-
+/* Call cb for each field of table at base, names prefixed. The case is
+ * written on every transition: no printf here. */
 static int emit_fields(const field_t *tbl, size_t n, const void *base,
                        const char *prefix, rdr_case_field_cb_t *cb,
                        void *opaque) {
-        char name[64], num[24];
-        size_t i;
+        char name[64], num[RDR_STR_INT_SIZE];
+        size_t i, vlen;
         for (i = 0; i < n; i++) {
                 const field_t *f = &tbl[i];
                 const char *p = (const char *)base + f->off;
@@ -1435,35 +1430,42 @@ static int emit_fields(const field_t *tbl, size_t n, const void *base,
                 long long llv;
                 int64_t i64;
                 if (prefix[0]) {
-                        snprintf(name, sizeof(name), "%s%s", prefix, f->name);
+                        rdr_str_join(
+                            name, sizeof(name),
+                            (const char *const[]){prefix, f->name, NULL});
                         fname = name;
                 }
                 switch (f->type) {
                 case F_STR:
                         val = p;
+                        vlen = strlen(p);
                         break;
                 case F_INT:
                         memcpy(&iv, p, sizeof(iv));
-                        val = fmt_ll(num, iv);
+                        vlen = rdr_str_int(num, iv);
                         break;
                 case F_UINT:
                         memcpy(&uv, p, sizeof(uv));
-                        val = fmt_ll(num, uv);
+                        vlen = rdr_str_int(num, uv);
                         break;
                 case F_LL:
                         memcpy(&llv, p, sizeof(llv));
-                        val = fmt_ll(num, llv);
+                        vlen = rdr_str_int(num, llv);
                         break;
                 case F_I64:
                         memcpy(&i64, p, sizeof(i64));
-                        val = fmt_ll(num, (long long)i64);
+                        vlen = rdr_str_int(num, (long long)i64);
                         break;
                 case F_ENUM:
                         memcpy(&iv, p, sizeof(iv));
                         val = iv >= 0 && iv < f->cnt ? f->names[iv] : "";
+                        vlen = strlen(val);
                         break;
+                default:
+                        val = "";
+                        vlen = 0;
                 }
-                if (cb(opaque, fname, val, strlen(val)))
+                if (cb(opaque, fname, val, vlen))
                         return -1;
         }
         return 0;
@@ -1471,18 +1473,23 @@ static int emit_fields(const field_t *tbl, size_t n, const void *base,
 
 rdr_err_t rdr_case_to_fields(const rdr_case_t *c, rdr_case_field_cb_t *cb,
                              void *opaque) {
-        char prefix[32];
+        char prefix[32], num[RDR_STR_INT_SIZE];
         int i;
         if (emit_fields(case_fields, NFIELDS(case_fields), c, "", cb, opaque))
                 return RDR_ERR_INTERNAL;
         for (i = 0; i < c->blocked_cnt && i < RDR_CASE_BLOCKED_MAX; i++) {
-                snprintf(prefix, sizeof(prefix), "blocked.%d.", i);
+                rdr_str_int(num, i);
+                rdr_str_join(prefix, sizeof(prefix),
+                             (const char *const[]){"blocked.", num, ".", NULL});
                 if (emit_fields(block_fields, NFIELDS(block_fields),
                                 &c->blocked[i], prefix, cb, opaque))
                         return RDR_ERR_INTERNAL;
         }
         for (i = 0; i < c->evidence_cnt && i < RDR_CASE_EVIDENCE_MAX; i++) {
-                snprintf(prefix, sizeof(prefix), "evidence.%d.", i);
+                rdr_str_int(num, i);
+                rdr_str_join(
+                    prefix, sizeof(prefix),
+                    (const char *const[]){"evidence.", num, ".", NULL});
                 if (emit_fields(evidence_fields, NFIELDS(evidence_fields),
                                 &c->evidence[i], prefix, cb, opaque))
                         return RDR_ERR_INTERNAL;

@@ -8,6 +8,7 @@
 #include "keys.h"
 #include "log.h"
 #include "outbox.h"
+#include "str.h"
 #include "timers.h"
 
 #define KEYSZ 1024
@@ -253,7 +254,7 @@ rdr_err_t rdr_casework_get(rdr_casework_t *cw, const char *case_id,
                 slot_find(cw, case_id, &pos);
         }
         s = &cw->slots[cw->slots_cnt];
-        snprintf(s->case_id, sizeof(s->case_id), "%s", case_id);
+        rdr_str_copy(s->case_id, sizeof(s->case_id), case_id);
         memset(&s->c, 0, sizeof(s->c));
         n = hgetall && hgetall->type == REDIS_REPLY_ARRAY
                 ? hgetall->elements / 2
@@ -301,6 +302,14 @@ static void entries_free(entries_t *e, size_t keep_from) {
                 free(e->entries[i]);
 }
 
+/* The Kafka key of a case's messages: "<store_id>/<order_id>". */
+static void order_key(char *dst, size_t size, const char *store_id,
+                      const char *order_id) {
+        rdr_str_join(dst, size,
+                     (const char *const[]){store_id ? store_id : "", "/",
+                                           order_id ? order_id : "", NULL});
+}
+
 /* The redress.cases message of a transition. */
 static rdr_err_t case_event_entry(rdr_casework_t *cw, const rdr_case_t *c,
                                   const rdr_cadence_out_t *out, entries_t *e) {
@@ -308,7 +317,7 @@ static rdr_err_t case_event_entry(rdr_casework_t *cw, const rdr_case_t *c,
         char key[600], ver[24];
         const char *parts[] = {c->case_id, "event", ver, NULL};
         char *id = e->idbuf[e->cnt];
-        snprintf(ver, sizeof(ver), "%lld", c->version);
+        rdr_str_int(ver, c->version);
         rdr_derive_id(id, "ev_", parts);
         memset(&cm, 0, sizeof(cm));
         cm.event_id = id;
@@ -330,7 +339,7 @@ static rdr_err_t case_event_entry(rdr_casework_t *cw, const rdr_case_t *c,
         cm.confidence = 1.0;
         cm.state = rdr_case_state_names[c->state];
         cm.occurred_at_ms = rdr_worker_now_ms(cw->w);
-        snprintf(key, sizeof(key), "%s/%s", c->store_id, c->order_id);
+        order_key(key, sizeof(key), c->store_id, c->order_id);
         e->ids[e->cnt] = id;
         if (rdr_emit_case(&cm, rdr_worker_protobuf(cw->w), cw->topic_cases, key,
                           &cw->scratch, &e->entries[e->cnt], &e->lens[e->cnt]))
@@ -345,8 +354,8 @@ static rdr_err_t action_entry(rdr_casework_t *cw, const rdr_case_t *c,
         rdr_evidence_t ev[RDR_CASE_EVIDENCE_MAX];
         char key[600];
         rdr_cadence_action_msg(c, a, ev, &am);
-        snprintf(key, sizeof(key), "%s/%s", c->store_id, c->order_id);
-        snprintf(e->idbuf[e->cnt], sizeof(e->idbuf[0]), "%s", a->action_id);
+        order_key(key, sizeof(key), c->store_id, c->order_id);
+        rdr_str_copy(e->idbuf[e->cnt], sizeof(e->idbuf[0]), a->action_id);
         e->ids[e->cnt] = e->idbuf[e->cnt];
         if (rdr_emit_action(&am, rdr_worker_protobuf(cw->w), cw->topic_actions,
                             key, &cw->scratch, &e->entries[e->cnt],
@@ -362,8 +371,8 @@ static rdr_err_t timer_entry(rdr_casework_t *cw, const rdr_cadence_timer_t *t,
         char zkey[64];
         size_t len = strlen(t->timer_id);
         rdr_timer_due_key(zkey, sizeof(zkey), t->timer_id, len, cw->shards);
-        snprintf(e->idbuf[e->cnt], sizeof(e->idbuf[0]), "timer:%s",
-                 t->timer_id);
+        rdr_str_join(e->idbuf[e->cnt], sizeof(e->idbuf[0]),
+                     (const char *const[]){"timer:", t->timer_id, NULL});
         e->ids[e->cnt] = e->idbuf[e->cnt];
         if (rdr_entry_timer(zkey, (long long)t->fire_at_ms, t->timer_id, len,
                             &e->entries[e->cnt], &e->lens[e->cnt]))
@@ -409,7 +418,8 @@ rdr_err_t rdr_casework_apply(rdr_casework_t *cw, rdr_case_t *c,
         rdr_metric_add(cw->m_transitions,
                        rdr_cadence_status_names[cw->out.status], 1);
         applied = cw->out.status == RDR_CADENCE_APPLIED;
-        snprintf(tag, sizeof(tag), "c:%s", case_id);
+        rdr_str_join(tag, sizeof(tag),
+                     (const char *const[]){"c:", case_id, NULL});
         if (rdr_key_case(k_case, KEYSZ, case_id, NULL) < 0 ||
             rdr_key_case(k_outbox, KEYSZ, case_id, "outbox") < 0 ||
             rdr_key_seen(k_seen, KEYSZ, tag, topic, event_id) < 0) {
@@ -421,10 +431,10 @@ rdr_err_t rdr_casework_apply(rdr_casework_t *cw, rdr_case_t *c,
                 const rdr_case_t *nx = applied ? &cw->next : c;
                 classified->state =
                     nx->version ? rdr_case_state_names[nx->state] : "closed";
-                snprintf(key, sizeof(key), "%s/%s", classified->store_id,
-                         classified->order_id);
-                snprintf(e.idbuf[0], sizeof(e.idbuf[0]), "%s",
-                         classified->event_id);
+                order_key(key, sizeof(key), classified->store_id,
+                          classified->order_id);
+                rdr_str_copy(e.idbuf[0], sizeof(e.idbuf[0]),
+                             classified->event_id);
                 e.ids[0] = e.idbuf[0];
                 if (rdr_emit_case(classified, rdr_worker_protobuf(cw->w),
                                   cw->topic_cases, key, &cw->scratch,
@@ -483,8 +493,7 @@ rdr_err_t rdr_casework_apply(rdr_casework_t *cw, rdr_case_t *c,
                 a.hash_fv_cnt = nfv;
                 /* Compare-and-set on the version this decision read. */
                 if (c->version)
-                        snprintf(expected, sizeof(expected), "%lld",
-                                 c->version);
+                        rdr_str_int(expected, c->version);
                 else
                         expected[0] = '\0';
                 a.cas_field = "version";

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 #include <strings.h>
 
@@ -200,6 +201,16 @@ size_t rdr_utf8_count(const char *str, size_t len, size_t *bad) {
         unsigned c, cp, min;
 
         while (i < len) {
+                uint64_t w8;
+                /* ASCII eight bytes at a time: most text is. */
+                if (len - i >= 8) {
+                        memcpy(&w8, s + i, 8);
+                        if (!(w8 & 0x8080808080808080ULL)) {
+                                i += 8;
+                                n += 8;
+                                continue;
+                        }
+                }
                 c = s[i];
                 if (c < 0x80) {
                         i++;

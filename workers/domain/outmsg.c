@@ -16,6 +16,7 @@
 #include "event.h"
 #include "google/protobuf/timestamp.pb-c.h"
 #include "outmsg.h"
+#include "str.h"
 #include "redress.pb-c.h"
 
 const char *const rdr_case_type_names[RDR_CASE_TYPE__CNT] = {
@@ -316,10 +317,10 @@ static void jw_str(jw_t *w, const char *key, const char *s) {
 }
 
 static void jw_int(jw_t *w, const char *key, long long v) {
-        char num[24];
-        int n = snprintf(num, sizeof(num), "%lld", v);
+        char num[RDR_STR_INT_SIZE];
+        size_t n = rdr_str_int(num, v);
         jw_key(w, key);
-        jw_raw(w, num, (size_t)n);
+        jw_raw(w, num, n);
 }
 
 static void jw_time(jw_t *w, const char *key, int64_t ms) {

@@ -9,6 +9,7 @@
 
 #include "playbook.h"
 #include "template.h"
+#include "str.h"
 
 const char *const rdr_ph_names[RDR_PH__CNT] = {
     "buyer_name",      "order_id", "product_id",      "review_id", "case_id",
@@ -480,9 +481,11 @@ rdr_err_t rdr_template_render(const rdr_template_set_t *ts,
         }
         if (!text)
                 return RDR_ERR_NOT_FOUND;
-        snprintf(info->template_id, sizeof(info->template_id), "%s/%s/%s",
-                 tl->lang, rdr_action_kind_names[kind], used_key);
-        snprintf(info->language, sizeof(info->language), "%s", tl->lang);
+        rdr_str_join(info->template_id, sizeof(info->template_id),
+                     (const char *const[]){tl->lang, "/",
+                                           rdr_action_kind_names[kind], "/",
+                                           used_key, NULL});
+        rdr_str_copy(info->language, sizeof(info->language), tl->lang);
 
         p = text;
         while (!err && next_segment(&p, &seg) == 1) {

@@ -14,6 +14,7 @@
 #include "keys.h"
 #include "log.h"
 #include "reviews.h"
+#include "str.h"
 
 #define KEYSZ 1024
 #define READS 4 /* per event: tags, intents, order, case */
@@ -86,7 +87,7 @@ typedef struct context_s {
 static void copy_field(char *dst, size_t size, const redisReply *h,
                        const char *field) {
         const char *v = rdr_hash_get(h, field);
-        snprintf(dst, size, "%s", v ? v : "");
+        rdr_str_copy(dst, size, v);
 }
 
 static int64_t field_ms(const redisReply *h, const char *field) {
@@ -320,9 +321,11 @@ static rdr_err_t apply_one(reviews_t *rv, rdr_msg_t *m, const rdr_review_t *r,
                         rdr_redis_cmdl(rdr_worker_redis(rv->w), "SADD", k_tags,
                                        rdr_malicious_names[c.malicious], NULL);
         }
-        snprintf(labels, sizeof(labels), "%s\x1f%s\x1f%s",
-                 rdr_sentiment_names[c.sentiment], rdr_reason_names[c.reason],
-                 rdr_malicious_names[c.malicious]);
+        rdr_str_join(
+            labels, sizeof(labels),
+            (const char *const[]){rdr_sentiment_names[c.sentiment], "\x1f",
+                                  rdr_reason_names[c.reason], "\x1f",
+                                  rdr_malicious_names[c.malicious], NULL});
         rdr_metric_add(rv->m_classified, labels, 1);
         if (out->status == RDR_CADENCE_APPLIED && out->has_case_event &&
             out->case_event == RDR_CASE_OPENED)

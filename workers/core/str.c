@@ -1,0 +1,44 @@
+/* String builders without printf (see str.h). */
+#include <string.h>
+
+#include "str.h"
+
+size_t rdr_str_copy(char *dst, size_t size, const char *src) {
+        size_t n = src ? strlen(src) : 0;
+        if (n >= size)
+                n = size - 1;
+        memcpy(dst, src ? src : "", n);
+        dst[n] = '\0';
+        return n;
+}
+
+size_t rdr_str_join(char *dst, size_t size, const char *const *pieces) {
+        size_t len = 0;
+        for (; *pieces; pieces++) {
+                size_t n = strlen(*pieces);
+                if (n >= size - len)
+                        n = size - len - 1;
+                memcpy(dst + len, *pieces, n);
+                len += n;
+        }
+        dst[len] = '\0';
+        return len;
+}
+
+size_t rdr_str_int(char out[RDR_STR_INT_SIZE], long long v) {
+        char tmp[RDR_STR_INT_SIZE];
+        /* The magnitude as unsigned: -LLONG_MIN does not fit a long long. */
+        unsigned long long u =
+            v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+        size_t n = 0, len = 0;
+        do {
+                tmp[n++] = (char)('0' + u % 10);
+                u /= 10;
+        } while (u);
+        if (v < 0)
+                out[len++] = '-';
+        while (n)
+                out[len++] = tmp[--n];
+        out[len] = '\0';
+        return len;
+}

@@ -1,0 +1,22 @@
+/* Small string builders for the per-event paths. snprintf's "%s" and
+ * "%lld" go through the whole printf machinery; ids, keys, labels and
+ * numbers are made dozens of times per event, so these do the same with a
+ * copy. Truncation matches snprintf: dst (size > 0) always ends in a NUL
+ * and holds as much of the text as fits. */
+#ifndef RDR_STR_H
+#define RDR_STR_H
+
+#include <stddef.h>
+
+/* Room for any long long in decimal, with its sign and the NUL. */
+#define RDR_STR_INT_SIZE 21
+
+/** snprintf(dst, size, "%s", src): the length written. src NULL is "". */
+size_t rdr_str_copy(char *dst, size_t size, const char *src);
+/** snprintf(dst, size, "%s%s...") of the NULL-terminated pieces: the
+ *  length written. */
+size_t rdr_str_join(char *dst, size_t size, const char *const *pieces);
+/** snprintf(out, RDR_STR_INT_SIZE, "%lld", v): the length written. */
+size_t rdr_str_int(char out[RDR_STR_INT_SIZE], long long v);
+
+#endif
