@@ -67,6 +67,14 @@ static const char *fs_str(const fieldset_t *fs, size_t i) {
         return fs->buf.data + fs->off[i];
 }
 
+/* Whether string i of a equals string j of b, NULs included (each string
+ * ends where the next begins). */
+static int fs_eq(const fieldset_t *a, size_t i, const fieldset_t *b, size_t j) {
+        size_t la = (i + 1 < a->cnt ? a->off[i + 1] : a->buf.len) - a->off[i];
+        size_t lb = (j + 1 < b->cnt ? b->off[j + 1] : b->buf.len) - b->off[j];
+        return la == lb && !memcmp(fs_str(a, i), fs_str(b, j), la);
+}
+
 static void fieldset_free(fieldset_t *fs) {
         rdr_buf_free(&fs->buf);
         free(fs->off);
@@ -84,8 +92,8 @@ static size_t fieldset_diff(const fieldset_t *cur, const fieldset_t *next,
                 int same = 0;
                 for (k = j, tries = 0; tries * 2 < cur->cnt;
                      tries++, k = (k + 2) % (cur->cnt ? cur->cnt : 1)) {
-                        if (!strcmp(fs_str(cur, k), name)) {
-                                same = !strcmp(fs_str(cur, k + 1), val);
+                        if (fs_eq(cur, k, next, i)) {
+                                same = fs_eq(cur, k + 1, next, i + 1);
                                 j = (k + 2) % cur->cnt;
                                 break;
                         }
