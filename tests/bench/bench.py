@@ -520,6 +520,9 @@ def phase_workers(r, label, names, mix, count, fmt="mixed", rate=0,
         res["broker_cores"] = res["broker_cpu_s"] / wall
         res["worker_cores"] = res["worker_cpu_s"] / wall
         res["loadgen_cores"] = res["loadgen_cpu_s"] / wall
+        # Redis CPU (commands, Lua, its sockets) per event: sizes Redis.
+        res["redis_us_per_event"] = (1e6 * res["redis_cpu_s"] / consumed
+                                     if consumed else None)
         log("%s: %d events in %.2f s = %.0f events/s, p99 %s ms, %s" %
             (label, lg["published"], wall, res["rate"],
              fmt_num(res["latency_p99_ms"]),
@@ -751,18 +754,22 @@ def report(r):
             "-P 16: %s applies/s" % fmt_num(rd["applies_per_s"])]
     for key in ("reviews", "reviews_70", "fleet"):
         if key in r:
+            x = r[key]
             out.append("  %s: %.0f%% of the Redis apply ceiling; busy: Redis "
                        "%.2f, broker %.2f, workers %.2f, load generator "
                        "%.2f cores; %s events per batch, %s ms per batch "
                        "(two cycles: a batch stays in flight during the "
-                       "next)" % (
-                           r[key]["label"],
-                           100.0 * r[key]["rate"] / rd["applies_per_s"],
-                           r[key]["redis_cores"], r[key]["broker_cores"],
-                           r[key]["worker_cores"],
-                           r[key].get("loadgen_cores", 0.0),
-                           fmt_num(r[key]["events_per_batch"], 0),
-                           fmt_num(r[key]["batch_ms_mean"])))
+                       "next); Redis CPU %s us per event, i.e. one Redis "
+                       "core for ~%s events/s" % (
+                           x["label"],
+                           100.0 * x["rate"] / rd["applies_per_s"],
+                           x["redis_cores"], x["broker_cores"],
+                           x["worker_cores"], x.get("loadgen_cores", 0.0),
+                           fmt_num(x["events_per_batch"], 0),
+                           fmt_num(x["batch_ms_mean"]),
+                           fmt_num(x.get("redis_us_per_event"), 0),
+                           fmt_num(1e6 / x["redis_us_per_event"], 0)
+                           if x.get("redis_us_per_event") else "-"))
     out += ["", "Scaling (4), reviews worker instances in one group:"]
     one = r["reviews"]["rate"]
     for key, n in (("reviews", 1), ("reviews_x2", 2), ("reviews_x4", 4)):
