@@ -13,6 +13,7 @@
 #include "clock.h"
 #include "log.h"
 #include "redis.h"
+#include "str.h"
 
 typedef struct rdr_script_s {
         char *name;
@@ -375,16 +376,9 @@ static int pbuf_reserve(rdr_redis_t *rr, size_t n) {
 
 /* Append "<c><n>\r\n"; room for it was reserved. */
 static void put_len(rdr_redis_t *rr, char c, size_t n) {
-        char tmp[24];
-        int k = 0;
         char *p = rr->pbuf + rr->plen;
         *p++ = c;
-        do {
-                tmp[k++] = (char)('0' + n % 10);
-                n /= 10;
-        } while (n);
-        while (k)
-                *p++ = tmp[--k];
+        p += rdr_str_int(p, (long long)n);
         *p++ = '\r';
         *p++ = '\n';
         rr->plen = (size_t)(p - rr->pbuf);
@@ -488,21 +482,13 @@ void rdr_redis_cmdf(rdr_redis_t *rr, const char *fmt, ...) {
  * a placeholder, patched before sending. */
 void rdr_redis_eval(rdr_redis_t *rr, int script, int nkeys, int argc,
                     const char **argv, const size_t *argvlen) {
-        char nk[16];
+        char nk[RDR_STR_INT_SIZE];
         const char *head[3];
         size_t headlen[3];
-        int n = 0;
+        size_t n;
         if (script < 0 || script >= rr->scripts_cnt)
                 return;
-        do {
-                nk[n++] = (char)('0' + nkeys % 10);
-                nkeys /= 10;
-        } while (nkeys && n < 15);
-        for (int i = 0; i < n / 2; i++) {
-                char t = nk[i];
-                nk[i] = nk[n - 1 - i];
-                nk[n - 1 - i] = t;
-        }
+        n = rdr_str_int(nk, nkeys);
         head[0] = "EVALSHA";
         headlen[0] = 7;
         head[1] = rr->scripts[script].sha[0]
