@@ -117,6 +117,23 @@ def cpu_seconds(pid):
         return 0.0
 
 
+def runq_wait_seconds(pid):
+    """How long the process' threads were ready to run but waited for a CPU
+    (field 2 of /proc/PID/task/TID/schedstat, nanoseconds)."""
+    total = 0
+    try:
+        tids = os.listdir("/proc/%d/task" % pid)
+    except OSError:
+        return 0.0
+    for tid in tids:
+        try:
+            with open("/proc/%d/task/%s/schedstat" % (pid, tid)) as f:
+                total += int(f.read().split()[1])
+        except (OSError, IndexError, ValueError):
+            pass
+    return total / 1e9
+
+
 def peak_rss_mib(pid):
     try:
         with open("/proc/%d/status" % pid) as f:
@@ -349,7 +366,9 @@ def phase_redis(r):
 
 def sample_procs(workers):
     return {"workers": sum(cpu_seconds(w.p.pid) for w in workers),
-            "redis": cpu_seconds(RPID), "broker": cpu_seconds(BPID)}
+            "redis": cpu_seconds(RPID), "broker": cpu_seconds(BPID),
+            "workers_wait": sum(runq_wait_seconds(w.p.pid) for w in workers),
+            "redis_wait": runq_wait_seconds(RPID)}
 
 
 def wait_assigned(workers, timeout=60):
@@ -504,6 +523,10 @@ def phase_workers(r, label, names, mix, count, fmt="mixed", rate=0,
             "worker_cpu_s": cpu1["workers"] - cpu0["workers"],
             "redis_cpu_s": cpu1["redis"] - cpu0["redis"],
             "broker_cpu_s": cpu1["broker"] - cpu0["broker"],
+            # ready to run but no core free (CPU contention)
+            "redis_wait_s": max(0.0, cpu1["redis_wait"] - cpu0["redis_wait"]),
+            "worker_wait_s": max(0.0, cpu1["workers_wait"]
+                                 - cpu0["workers_wait"]),
             # the load generator shares the cores (reaped: RUSAGE_CHILDREN)
             "loadgen_cpu_s": (ru1.ru_utime + ru1.ru_stime
                               - ru0.ru_utime - ru0.ru_stime),
@@ -520,6 +543,8 @@ def phase_workers(r, label, names, mix, count, fmt="mixed", rate=0,
         res["broker_cores"] = res["broker_cpu_s"] / wall
         res["worker_cores"] = res["worker_cpu_s"] / wall
         res["loadgen_cores"] = res["loadgen_cpu_s"] / wall
+        res["redis_wait_share"] = res["redis_wait_s"] / wall
+        res["worker_wait_cores"] = res["worker_wait_s"] / wall
         # Redis CPU (commands, Lua, its sockets) per event: sizes Redis.
         res["redis_us_per_event"] = (1e6 * res["redis_cpu_s"] / consumed
                                      if consumed else None)
@@ -701,9 +726,13 @@ def saturation(res):
     lg = res.get("loadgen_cores", 0.0)
     busy = (res["redis_cores"] + res["broker_cores"] + res["worker_cores"] +
             lg)
-    what = "%.2f of %d cores busy, %.2f of them the load generator" % (
-        busy, NCPU, lg)
-    if busy >= 0.8 * NCPU:
+    rw = res.get("redis_wait_share", 0.0)
+    what = ("%.2f of %d cores busy, %.2f of them the load generator; Redis "
+            "waited for a free core %.0f%% of the time" % (
+                busy, NCPU, lg, 100.0 * rw))
+    # Redis is the fleet's shared stage: if it had to wait for a core a
+    # tenth of the time, the machine's CPU held the fleet back.
+    if busy >= 0.8 * NCPU or rw >= 0.1:
         return "CPU (%s)" % what
     return "none (%s)" % what
 
@@ -756,15 +785,18 @@ def report(r):
         if key in r:
             x = r[key]
             out.append("  %s: %.0f%% of the Redis apply ceiling; busy: Redis "
-                       "%.2f, broker %.2f, workers %.2f, load generator "
+                       "%.2f (and %.2f waiting for a core), broker %.2f, "
+                       "workers %.2f (and %.2f waiting), load generator "
                        "%.2f cores; %s events per batch, %s ms per batch "
                        "(two cycles: a batch stays in flight during the "
                        "next); Redis CPU %s us per event, i.e. one Redis "
                        "core for ~%s events/s" % (
                            x["label"],
                            100.0 * x["rate"] / rd["applies_per_s"],
-                           x["redis_cores"], x["broker_cores"],
-                           x["worker_cores"], x.get("loadgen_cores", 0.0),
+                           x["redis_cores"], x.get("redis_wait_share", 0.0),
+                           x["broker_cores"], x["worker_cores"],
+                           x.get("worker_wait_cores", 0.0),
+                           x.get("loadgen_cores", 0.0),
                            fmt_num(x["events_per_batch"], 0),
                            fmt_num(x["batch_ms_mean"]),
                            fmt_num(x.get("redis_us_per_event"), 0),
