@@ -5,16 +5,24 @@
  * on the dev broker is the ceiling any worker could reach on the same
  * machine, so the benchmark prints every worker's rate as a ratio to it.
  *
+ * With --latency it also times each message from its Kafka timestamp to
+ * its receipt (fetch.wait.max.ms 10, as the workers in the bench) and
+ * prints the quantiles: the broker path's own latency at a paced rate,
+ * the baseline of the workers' latency. It prints "assigned" on stderr
+ * once it has partitions, so that the publisher can start then.
+ *
  * With --lag it reads nothing and prints the group's lag instead: the sum,
  * over every partition of the topics, of the high watermark minus the
  * group's committed offset (a partition with no commit counts in full).
  * The benchmark uses it to check that a worker group consumed everything.
  *
  *   redress-bareconsumer --topics T1,T2 --group G --count N [--timeout S]
+ *                        [--latency]
  *   redress-bareconsumer --lag --topics T1,T2 --group G
  *
  * Prints one JSON line: {"consumed":N,"seconds":S,"rate":R} (seconds from
- * the first message to the last) or {"lag":L,"partitions":P}. */
+ * the first message to the last; with --latency also latency_p50_ms and
+ * latency_p99_ms) or {"lag":L,"partitions":P}. */
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -43,7 +51,32 @@ static int parse_long(const char *s, long lo, long hi, long *out) {
         return 0;
 }
 
-static rd_kafka_t *consumer_new(const char *bootstrap, const char *group) {
+static double wall_ms(void) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static int cmp_double(const void *a, const void *b) {
+        double x = *(const double *)a, y = *(const double *)b;
+        return x < y ? -1 : x > y;
+}
+
+/* Eager assignment, announced on stderr (--latency). */
+static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
+                         rd_kafka_topic_partition_list_t *parts, void *opaque) {
+        (void)opaque;
+        if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+                rd_kafka_assign(rk, parts);
+                fprintf(stderr, "assigned %d partitions\n", parts->cnt);
+                fflush(stderr);
+        } else {
+                rd_kafka_assign(rk, NULL);
+        }
+}
+
+static rd_kafka_t *consumer_new(const char *bootstrap, const char *group,
+                                int latency) {
         rd_kafka_conf_t *conf = rd_kafka_conf_new();
         char errstr[512];
         rd_kafka_t *rk;
@@ -58,6 +91,12 @@ static rd_kafka_t *consumer_new(const char *bootstrap, const char *group) {
                 if (rd_kafka_conf_set(conf, props[j][0], props[j][1], errstr,
                                       sizeof(errstr)) != RD_KAFKA_CONF_OK)
                         goto err;
+        if (latency) {
+                if (rd_kafka_conf_set(conf, "fetch.wait.max.ms", "10", errstr,
+                                      sizeof(errstr)) != RD_KAFKA_CONF_OK)
+                        goto err;
+                rd_kafka_conf_set_rebalance_cb(conf, rebalance_cb);
+        }
         rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof(errstr));
         if (!rk)
                 goto err;
@@ -128,7 +167,7 @@ done:
 }
 
 static int consume(rd_kafka_t *rk, char **topics, int ntopics, long count,
-                   long timeout_s) {
+                   long timeout_s, int latency) {
         rd_kafka_topic_partition_list_t *subs =
             rd_kafka_topic_partition_list_new(ntopics);
         double first = 0, last = 0, start = mono_s(), idle_since = mono_s();
@@ -136,6 +175,13 @@ static int consume(rd_kafka_t *rk, char **topics, int ntopics, long count,
         unsigned long long bytes = 0;
         rd_kafka_resp_err_t kerr;
         int t;
+        double *lat = NULL;
+        long nlat = 0;
+
+        if (latency && !(lat = malloc((size_t)count * sizeof(*lat)))) {
+                fprintf(stderr, "redress-bareconsumer: out of memory\n");
+                return 1;
+        }
 
         for (t = 0; t < ntopics; t++)
                 rd_kafka_topic_partition_list_add(subs, topics[t],
@@ -160,6 +206,12 @@ static int consume(rd_kafka_t *rk, char **topics, int ntopics, long count,
                         continue;
                 }
                 if (!rkm->err) {
+                        rd_kafka_timestamp_type_t tstype;
+                        int64_t ts =
+                            latency ? rd_kafka_message_timestamp(rkm, &tstype)
+                                    : -1;
+                        if (ts > 0)
+                                lat[nlat++] = wall_ms() - (double)ts;
                         if (!n)
                                 first = now;
                         n++;
@@ -169,9 +221,16 @@ static int consume(rd_kafka_t *rk, char **topics, int ntopics, long count,
                 rd_kafka_message_destroy(rkm);
         }
         printf("{\"consumed\":%ld,\"seconds\":%.3f,\"rate\":%.1f,"
-               "\"bytes\":%llu}\n",
+               "\"bytes\":%llu",
                n, last - first, last > first ? (double)n / (last - first) : 0.0,
                bytes);
+        if (nlat > 0) {
+                qsort(lat, (size_t)nlat, sizeof(*lat), cmp_double);
+                printf(",\"latency_p50_ms\":%.1f,\"latency_p99_ms\":%.1f",
+                       lat[(nlat - 1) / 2], lat[(nlat * 99 - 1) / 100]);
+        }
+        printf("}\n");
+        free(lat);
         rd_kafka_consumer_close(rk);
         return n >= count ? 0 : 1;
 }
@@ -180,7 +239,7 @@ int main(int argc, char **argv) {
         const char *bootstrap = getenv("REDRESS_KAFKA_BOOTSTRAP");
         const char *group = "redress-bareconsumer";
         char topic_buf[1024], *topics[MAX_TOPICS], *save = NULL, *tok, *p;
-        int ntopics = 0, lag = 0, i, rc;
+        int ntopics = 0, lag = 0, latency = 0, i, rc;
         long count = 0, timeout_s = 30;
         rd_kafka_t *rk;
 
@@ -190,6 +249,10 @@ int main(int argc, char **argv) {
                 const char *v = i + 1 < argc ? argv[i + 1] : NULL;
                 if (!strcmp(a, "--lag")) {
                         lag = 1;
+                        continue;
+                }
+                if (!strcmp(a, "--latency")) {
+                        latency = 1;
                         continue;
                 }
                 if (!v)
@@ -216,17 +279,17 @@ int main(int argc, char **argv) {
                 topics[ntopics++] = tok;
         if (!bootstrap || !ntopics || (!lag && !count))
                 goto usage;
-        rk = consumer_new(bootstrap, group);
+        rk = consumer_new(bootstrap, group, latency);
         if (!rk)
                 return 2;
         rc = lag ? print_lag(rk, topics, ntopics)
-                 : consume(rk, topics, ntopics, count, timeout_s);
+                 : consume(rk, topics, ntopics, count, timeout_s, latency);
         rd_kafka_destroy(rk);
         return rc;
 usage:
         fprintf(stderr,
                 "Usage: redress-bareconsumer --topics T1,T2 --group G "
-                "--count N [--timeout S] [--bootstrap B]\n"
+                "--count N [--timeout S] [--latency] [--bootstrap B]\n"
                 "       redress-bareconsumer --lag --topics T1,T2 --group G "
                 "[--bootstrap B]\n");
         return 2;
