@@ -336,6 +336,10 @@ static void test_str_builders_match_snprintf(void **state) {
                 assert_string_equal(got, want);
                 assert_int_equal(n, strlen(want));
         }
+        /* The fit-or-fail join (keys): whole, or -1. */
+        assert_int_equal(rdr_str_join_fit(got, 14, pieces), 13);
+        assert_string_equal(got, "cs_1:reply:12");
+        assert_int_equal(rdr_str_join_fit(got, 13, pieces), -1);
         assert_int_equal(rdr_str_copy(got, sizeof(got), NULL), 0);
         assert_string_equal(got, "");
 }

@@ -15,6 +15,7 @@
 #include "casework.h"
 #include "classify.h"
 #include "keys.h"
+#include "str.h"
 
 #define KEYSZ 1024
 
@@ -212,8 +213,7 @@ static rdr_err_t chats_handle(void *opaque, rdr_msg_t *msgs, size_t cnt) {
                 r = rdr_redis_reply(redis, q++);
                 if (ch->evs.evs[i].u.chat.direction == RDR_DIR_BUYER && r &&
                     r->type == REDIS_REPLY_STRING && r->len < RDR_CASE_ID_MAX)
-                        snprintf(ch->case_ids[i], RDR_CASE_ID_MAX, "%s",
-                                 r->str);
+                        rdr_str_copy(ch->case_ids[i], RDR_CASE_ID_MAX, r->str);
         }
         /* Read those cases. */
         rdr_redis_reset(redis);

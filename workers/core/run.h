@@ -78,11 +78,11 @@ rdr_metrics_t *rdr_worker_metrics(rdr_worker_t *w);
 const char *rdr_worker_name(const rdr_worker_t *w);
 /** The fleet clock's now (one instant per batch with the test clock). */
 int64_t rdr_worker_now_ms(const rdr_worker_t *w);
-/** 1 if published messages should be protobuf, 0 for JSON. */
 /** The most messages handle() is given at once: consumer.batch_max, twice
  *  over when a batch whose acknowledgement failed is retried with the
  *  next. Size per-batch state by this. */
 size_t rdr_worker_batch_cap(const rdr_worker_t *w);
+/** 1 if published messages should be protobuf, 0 for JSON. */
 int rdr_worker_protobuf(const rdr_worker_t *w);
 
 /** One event's atomic effect set, applied by the apply script:

@@ -12,17 +12,33 @@ size_t rdr_str_copy(char *dst, size_t size, const char *src) {
         return n;
 }
 
-size_t rdr_str_join(char *dst, size_t size, const char *const *pieces) {
+/* Join the pieces into dst, truncated to fit; *cut tells if it was. */
+static size_t join(char *dst, size_t size, const char *const *pieces,
+                   int *cut) {
         size_t len = 0;
+        *cut = 0;
         for (; *pieces; pieces++) {
                 size_t n = strlen(*pieces);
-                if (n >= size - len)
+                if (n >= size - len) {
                         n = size - len - 1;
+                        *cut = 1;
+                }
                 memcpy(dst + len, *pieces, n);
                 len += n;
         }
         dst[len] = '\0';
         return len;
+}
+
+size_t rdr_str_join(char *dst, size_t size, const char *const *pieces) {
+        int cut;
+        return join(dst, size, pieces, &cut);
+}
+
+int rdr_str_join_fit(char *dst, size_t size, const char *const *pieces) {
+        int cut;
+        size_t len = join(dst, size, pieces, &cut);
+        return cut ? -1 : (int)len;
 }
 
 size_t rdr_str_int(char out[RDR_STR_INT_SIZE], long long v) {

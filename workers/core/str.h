@@ -16,6 +16,9 @@ size_t rdr_str_copy(char *dst, size_t size, const char *src);
 /** snprintf(dst, size, "%s%s...") of the NULL-terminated pieces: the
  *  length written. */
 size_t rdr_str_join(char *dst, size_t size, const char *const *pieces);
+/** rdr_str_join for names that must not be cut (keys): the length, or -1
+ *  if the pieces do not fit in size. */
+int rdr_str_join_fit(char *dst, size_t size, const char *const *pieces);
 /** snprintf(out, RDR_STR_INT_SIZE, "%lld", v): the length written. */
 size_t rdr_str_int(char out[RDR_STR_INT_SIZE], long long v);
 

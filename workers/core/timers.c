@@ -85,7 +85,7 @@ int rdr_timer_due_key(char *dst, size_t n, const char *member, size_t len,
                       int shards) {
         char num[RDR_STR_INT_SIZE];
         rdr_str_int(num, shard_of(member, len, shards));
-        return (int)rdr_str_join(
+        return rdr_str_join_fit(
             dst, n, (const char *const[]){"redress:{t:", num, "}:due", NULL});
 }
 

@@ -39,7 +39,8 @@ rdr_timers_t *rdr_timers_new(rdr_redis_t *redis, int shards);
 void rdr_timers_destroy(rdr_timers_t *t);
 int rdr_timers_shards(const rdr_timers_t *t);
 
-/** The due-set key of the shard that member belongs to (written to dst). */
+/** The due-set key of the shard that member belongs to, written to dst:
+ *  its length, or -1 if it does not fit in n. */
 int rdr_timer_due_key(char *dst, size_t n, const char *member, size_t len,
                       int shards);
 

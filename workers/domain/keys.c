@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "keys.h"
+#include "str.h"
 
 static void hash128(const char *const *parts, uint64_t *h1, uint64_t *h2) {
         uint64_t a = 0xcbf29ce484222325ULL, b = 0x84222325cbf29ce4ULL;
@@ -56,48 +57,37 @@ void rdr_case_id(char out[RDR_ID_LEN], const char *platform,
         rdr_derive_id(out, "cs_", parts);
 }
 
-/* Keys are made several times per event: concatenate the NULL-terminated
- * pieces into dst (size n); the length, or -1 if they do not fit. */
-static int cat(char *dst, size_t n, const char *const *pieces) {
-        size_t len = 0, l;
-        for (; *pieces; pieces++) {
-                l = strlen(*pieces);
-                if (len + l >= n)
-                        return -1;
-                memcpy(dst + len, *pieces, l);
-                len += l;
-        }
-        dst[len] = '\0';
-        return (int)len;
-}
-
 int rdr_key_case(char *dst, size_t n, const char *case_id, const char *suffix) {
-        return cat(dst, n,
-                   (const char *const[]){"redress:{c:", case_id, "}",
-                                         suffix ? ":" : "",
-                                         suffix ? suffix : "", NULL});
+        return rdr_str_join_fit(dst, n,
+                                (const char *const[]){"redress:{c:", case_id,
+                                                      "}", suffix ? ":" : "",
+                                                      suffix ? suffix : "",
+                                                      NULL});
 }
 
 int rdr_key_seen(char *dst, size_t n, const char *tag, const char *topic,
                  const char *event_id) {
-        return cat(dst, n,
-                   (const char *const[]){"redress:{", tag, "}:seen:", topic,
-                                         ":", event_id, NULL});
+        return rdr_str_join_fit(dst, n,
+                                (const char *const[]){"redress:{", tag,
+                                                      "}:seen:", topic, ":",
+                                                      event_id, NULL});
 }
 
 int rdr_key_buyer(char *dst, size_t n, const char *platform,
                   const char *buyer_id, const char *suffix) {
-        return cat(dst, n,
-                   (const char *const[]){"redress:{b:", platform, ":", buyer_id,
-                                         "}", suffix ? ":" : "",
-                                         suffix ? suffix : "", NULL});
+        return rdr_str_join_fit(
+            dst, n,
+            (const char *const[]){"redress:{b:", platform, ":", buyer_id, "}",
+                                  suffix ? ":" : "", suffix ? suffix : "",
+                                  NULL});
 }
 
 int rdr_key_order(char *dst, size_t n, const char *platform,
                   const char *store_id, const char *order_id,
                   const char *suffix) {
-        return cat(dst, n,
-                   (const char *const[]){"redress:{o:", platform, ":", store_id,
-                                         ":", order_id, "}", suffix ? ":" : "",
-                                         suffix ? suffix : "", NULL});
+        return rdr_str_join_fit(
+            dst, n,
+            (const char *const[]){"redress:{o:", platform, ":", store_id, ":",
+                                  order_id, "}", suffix ? ":" : "",
+                                  suffix ? suffix : "", NULL});
 }

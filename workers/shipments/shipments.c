@@ -12,6 +12,7 @@
 #include "casework.h"
 #include "keys.h"
 #include "shipments.h"
+#include "str.h"
 
 #define KEYSZ 1024
 
@@ -163,7 +164,7 @@ static rdr_err_t shipments_handle(void *opaque, rdr_msg_t *msgs, size_t cnt) {
                 cid = rdr_hash_get(order, "case_id");
                 cin[i] = case_input(&sh->evs.evs[i].u.shipment, order);
                 if (cid && cin[i] >= 0 && strlen(cid) < RDR_CASE_ID_MAX)
-                        snprintf(case_ids[i], RDR_CASE_ID_MAX, "%s", cid);
+                        rdr_str_copy(case_ids[i], RDR_CASE_ID_MAX, cid);
                 else
                         cin[i] = -1;
         }
