@@ -370,19 +370,20 @@ def apply_script():
 
 def phase_redis(r):
     """(2) redis-benchmark: EVALSHA of the apply script, pipelined (-P 16),
-    with the arguments of one review: 4 case fields, 1 set member, 1 outbox
-    entry of ~600 bytes."""
+    with the arguments of a review that opens a case (storage.format
+    packed): the case's version and its ~1.4 KB document, one set member,
+    and the event's outbox bundle of ~3.5 KB (five messages, two timers)."""
     lua = apply_script()
     sha = r.call("SCRIPT", "LOAD", lua)
     m = re.search(r"local i = (\d+)", lua)
     fixed = int(m.group(1)) - 1 if m else 4
-    entry = "x" * 600
+    doc = "redress-case 1\n" + "x" * 1400
+    bundle = "B" + "x" * 3500
     args = ["EVALSHA", sha, "4", "bench:dd:{c:__rand_int__}",
             "bench:ob:{c:__rand_int__}", "bench:case:{c:__rand_int__}",
-            "bench:set:{c:__rand_int__}", "604800000", "8", "1", "1"]
+            "bench:set:{c:__rand_int__}", "604800000", "4", "1", "1"]
     args += [""] * (fixed - 4)
-    args += ["state", "opened", "reason", "logistics", "rating", "2",
-             "updated_ms", "1790000000000", "m1", "ev-__rand_int__", entry]
+    args += ["version", "1", "case", doc, "m1", "b:ev-__rand_int__", bundle]
     n = 50000 if SMALL else 300000
     r.call("FLUSHALL")
     mem0 = int(r.info("memory")["used_memory"])

@@ -20,6 +20,7 @@
 
 #include <cmocka.h>
 
+#include "cadence.h"
 #include "clock.h"
 #include "harness.h"
 
@@ -633,4 +634,59 @@ void h_committed(h_env_t *h, const char *group, const char *topic,
         }
         rd_kafka_topic_partition_list_destroy(parts);
         rd_kafka_destroy(rk);
+}
+
+typedef struct field_find_s {
+        const char *name;
+        char *out;
+        size_t size;
+} field_find_t;
+
+static int field_find_cb(void *opaque, const char *field, const char *value,
+                         size_t len) {
+        field_find_t *f = opaque;
+        if (strcmp(field, f->name))
+                return 0;
+        if (len >= f->size)
+                len = f->size - 1;
+        memcpy(f->out, value, len);
+        f->out[len] = '\0';
+        return 1;
+}
+
+const char *h_case_field(h_env_t *h, const char *case_id, const char *field,
+                         char *out, size_t size) {
+        redisReply *r =
+            redisCommand(h->redis, "HGETALL redress:{c:%s}", case_id);
+        const char *fields[512], *values[512];
+        size_t lens[512], i, n;
+        char errstr[256];
+        static rdr_case_t c; /* large: not on the test's stack */
+        field_find_t f = {field, out, size};
+        out[0] = '\0';
+        if (!r || r->type != REDIS_REPLY_ARRAY) {
+                if (r)
+                        freeReplyObject(r);
+                fail_msg("HGETALL of case %s failed", case_id);
+                return out;
+        }
+        n = r->elements / 2;
+        if (n > 512)
+                n = 512;
+        for (i = 0; i < n; i++) {
+                fields[i] = r->element[2 * i]->str;
+                values[i] = r->element[2 * i + 1]->str;
+                lens[i] = r->element[2 * i + 1]->len;
+        }
+        if (n > 0) {
+                if (rdr_case_from_hash(&c, n, fields, values, lens, NULL,
+                                       errstr, sizeof(errstr))) {
+                        freeReplyObject(r);
+                        fail_msg("case %s is unreadable: %s", case_id, errstr);
+                        return out;
+                }
+                rdr_case_to_fields(&c, field_find_cb, &f);
+        }
+        freeReplyObject(r);
+        return out;
 }

@@ -32,6 +32,12 @@ typedef struct h_msg_s {
         char content_type[64];
 } h_msg_t;
 
+/** The text of field of case case_id as the workers read the case hash
+ *  (either storage format, cadence.h), "" if the case or field is absent.
+ *  Returns out (size bytes). */
+const char *h_case_field(h_env_t *h, const char *case_id, const char *field,
+                         char *out, size_t size);
+
 /** Start Redis and the broker with partitions per topic. Aborts the test
  *  (fail()) if they do not come up. */
 void h_start(h_env_t *h, int partitions);

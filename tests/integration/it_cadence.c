@@ -101,13 +101,10 @@ static void settle(int64_t now) {
 static void wait_field(const char *cid, const char *field, const char *value) {
         int i;
         for (i = 0; i < 200; i++) {
-                redisReply *r = redisCommand(
-                    env.redis, "HGET redress:{c:%s} %s", cid, field);
-                int ok = r && r->type == REDIS_REPLY_STRING &&
-                         !strcmp(r->str, value);
+                char got[256];
+                int ok = !strcmp(
+                    h_case_field(&env, cid, field, got, sizeof(got)), value);
                 struct timespec ts = {0, 50000000L};
-                if (r)
-                        freeReplyObject(r);
                 if (ok)
                         return;
                 nanosleep(&ts, NULL);
@@ -275,10 +272,10 @@ static void test_refusal_stops_everything(void **state) {
         assert_int_equal(count_kind(&a, RDR_ACT_INCENTIVE), 0);
         assert_int_equal(count_kind(&a, RDR_ACT_NUDGE), 0);
         {
-                redisReply *r =
-                    redisCommand(env.redis, "HGET redress:{c:%s} state", cid);
-                assert_string_equal(r->str, "closed");
-                freeReplyObject(r);
+                char got[64];
+                assert_string_equal(
+                    h_case_field(&env, cid, "state", got, sizeof(got)),
+                    "closed");
         }
 }
 
@@ -287,7 +284,7 @@ static void test_rating_raised_resolves(void **state) {
         acts_t a;
         h_msg_t *msgs;
         size_t n, i, closed = 0;
-        redisReply *r;
+        char got[64];
         (void)state;
         case_of("taobao", "rv-raise", cid);
         publish_review("taobao", "review.created", "rv-raise", 2,
@@ -309,16 +306,15 @@ static void test_rating_raised_resolves(void **state) {
         read_actions(cid, 2, &a);
         assert_int_equal(count_kind(&a, RDR_ACT_FOLLOW_UP), 0);
         assert_int_equal(count_kind(&a, RDR_ACT_NUDGE), 0);
-        r = redisCommand(env.redis, "HGET redress:{c:%s} state", cid);
-        assert_string_equal(r->str, "resolved");
-        freeReplyObject(r);
+        assert_string_equal(h_case_field(&env, cid, "state", got, sizeof(got)),
+                            "resolved");
 }
 
 static void test_amazon_never_asks_and_records_blocks(void **state) {
         char cid[RDR_ID_LEN];
         acts_t a;
-        redisReply *r;
-        size_t i;
+        char got[64];
+        size_t i, n;
         int amazon_rules = 0;
         (void)state;
         case_of("amazon", "rv-amz", cid);
@@ -338,13 +334,15 @@ static void test_amazon_never_asks_and_records_blocks(void **state) {
                         count_kind(&a, RDR_ACT_FOLLOW_UP) <=
                     1);
         /* The blocked steps are on the case, with the rule's name. */
-        r = redisCommand(env.redis, "HGETALL redress:{c:%s}", cid);
-        for (i = 0; i + 1 < r->elements; i += 2)
-                if (strstr(r->element[i]->str, "blocked.") &&
-                    strstr(r->element[i]->str, ".rule") &&
-                    !strncmp(r->element[i + 1]->str, "amazon.", 7))
+        n = (size_t)atoi(
+            h_case_field(&env, cid, "blocked_cnt", got, sizeof(got)));
+        for (i = 0; i < n; i++) {
+                char name[64];
+                snprintf(name, sizeof(name), "blocked.%zu.rule", i);
+                if (!strncmp(h_case_field(&env, cid, name, got, sizeof(got)),
+                             "amazon.", 7))
                         amazon_rules++;
-        freeReplyObject(r);
+        }
         assert_true(amazon_rules >= 1);
 }
 
@@ -397,6 +395,7 @@ static void test_extortion_chat_moves_case_to_appeal(void **state) {
         char cid[RDR_ID_LEN];
         acts_t a;
         redisReply *r;
+        char got[64];
         (void)state;
         case_of("taobao", "rv-ext", cid);
         publish_review("taobao", "review.created", "rv-ext", 1,
@@ -413,9 +412,9 @@ static void test_extortion_chat_moves_case_to_appeal(void **state) {
         assert_int_equal(count_kind(&a, RDR_ACT_INCENTIVE), 0);
         assert_int_equal(count_kind(&a, RDR_ACT_NUDGE), 0);
         assert_int_equal(count_kind(&a, RDR_ACT_APPEAL_FILE), 1);
-        r = redisCommand(env.redis, "HGET redress:{c:%s} malicious", cid);
-        assert_string_equal(r->str, "extortion");
-        freeReplyObject(r);
+        assert_string_equal(
+            h_case_field(&env, cid, "malicious", got, sizeof(got)),
+            "extortion");
         r = redisCommand(env.redis,
                          "SISMEMBER redress:{b:taobao:buyer-rv-ext}:tags "
                          "extortion");

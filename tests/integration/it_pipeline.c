@@ -10,11 +10,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 
 #include <cmocka.h>
 
 #include "event.h"
 #include "harness.h"
+#include "keys.h"
+#include "outbox.h"
 #include "outmsg.h"
 
 static h_env_t env;
@@ -324,6 +327,199 @@ static void test_sigterm_exits_zero_and_commits(void **state) {
         assert_int_equal(committed, end);
 }
 
+/* A review event of the upgrade test's case, with rating. */
+static void publish_up(const char *event_id, const char *type, int rating) {
+        char json[1024];
+        snprintf(json, sizeof(json),
+                 "{\"event_id\":\"%s\",\"type\":\"%s\",\"platform\":"
+                 "\"taobao\",\"store_id\":\"store-u\",\"review_id\":\"r-up\","
+                 "\"order_id\":\"order-up\",\"buyer_id\":\"buyer-up\","
+                 "\"product_id\":\"sku-1\",\"rating\":%d,\"text\":\"the zipper "
+                 "broke on the first day\",\"created_at\":"
+                 "\"2026-11-20T10:00:00Z\"}",
+                 event_id, type, rating);
+        h_produce(&env, "redress.reviews", "store-u/order-up", json,
+                  strlen(json), "application/json");
+        h_flush(&env);
+}
+
+static void wait_case_field(const char *cid, const char *field,
+                            const char *value) {
+        char got[64];
+        int i;
+        for (i = 0; i < 300; i++) {
+                struct timespec ts = {0, 50000000L};
+                if (!strcmp(h_case_field(&env, cid, field, got, sizeof(got)),
+                            value))
+                        return;
+                nanosleep(&ts, NULL);
+        }
+        fail_msg("case %s: %s is '%s', never became '%s'", cid, field, got,
+                 value);
+}
+
+/* Whether the case hash has field, and its text in out. */
+static int hash_field(const char *cid, const char *field, char *out,
+                      size_t size) {
+        redisReply *r =
+            redisCommand(env.redis, "HGET redress:{c:%s} %s", cid, field);
+        int has = r && r->type == REDIS_REPLY_STRING;
+        snprintf(out, size, "%s", has ? r->str : "");
+        if (r)
+                freeReplyObject(r);
+        return has;
+}
+
+/* One step of the upgrade test: a worker with envs applies event (rating)
+ * to the case, which reaches version and state. Returns the worker. */
+static pid_t upgrade_step(const char *cid, const char *const *envs,
+                          const char *event, const char *type, int rating,
+                          const char *version, const char *state) {
+        char text[16];
+        pid_t pid = h_worker(&env, "reviews", envs);
+        publish_up(event, type, rating);
+        snprintf(text, sizeof(text), "%d", rating);
+        wait_case_field(cid, "version", version);
+        wait_case_field(cid, "rating", text);
+        wait_case_field(cid, "state", state);
+        return pid;
+}
+
+/* A fleet upgraded from a build that wrote a field per attribute (run
+ * with storage.format fields), switched to packed, and rolled back: each
+ * worker reads what the one before wrote, and the case goes on. */
+static void test_storage_formats_upgrade_and_rollback(void **state) {
+        /* Each step in a group of its own: no wait for a rebalance; it
+         * reads the earlier events again, which are replays. */
+        const char *fields1[] = {"REDRESS_STORAGE_FORMAT=fields",
+                                 "REDRESS_CONSUMER_GROUP=up-1", NULL};
+        const char *packed2[] = {"REDRESS_CONSUMER_GROUP=up-2", NULL};
+        const char *fields3[] = {"REDRESS_STORAGE_FORMAT=fields",
+                                 "REDRESS_CONSUMER_GROUP=up-3", NULL};
+        const char *packed4[] = {"REDRESS_CONSUMER_GROUP=up-4", NULL};
+        char cid[RDR_ID_LEN], got[256];
+        pid_t pid;
+        (void)state;
+        rdr_case_id(cid, "taobao", "store-u", "r-up");
+
+        pid = upgrade_step(cid, fields1, "ev-up-1", "review.created", 1, "1",
+                           "outreach");
+        assert_true(hash_field(cid, "state", got, sizeof(got)));
+        assert_string_equal(got, "outreach");
+        assert_false(hash_field(cid, "case", got, sizeof(got)));
+        assert_true(WIFEXITED(h_signal_wait(pid, SIGTERM, 10000)));
+
+        pid = upgrade_step(cid, packed2, "ev-up-2", "review.updated", 2, "2",
+                           "outreach");
+        assert_true(hash_field(cid, "case", got, sizeof(got)));
+        assert_int_equal(strncmp(got, "redress-case 1\nversion=1:2\n", 27), 0);
+        /* The fields of the first build stay behind, stale. */
+        assert_true(hash_field(cid, "rating", got, sizeof(got)));
+        assert_string_equal(got, "1");
+        assert_true(WIFEXITED(h_signal_wait(pid, SIGTERM, 10000)));
+
+        pid = upgrade_step(cid, fields3, "ev-up-3", "review.updated", 3, "3",
+                           "outreach");
+        /* Written whole as fields again; the document is stale. */
+        assert_true(hash_field(cid, "review_id", got, sizeof(got)));
+        assert_string_equal(got, "r-up");
+        assert_true(WIFEXITED(h_signal_wait(pid, SIGTERM, 10000)));
+
+        pid = upgrade_step(cid, packed4, "ev-up-4", "review.updated", 5, "4",
+                           "resolved");
+        assert_true(WIFEXITED(h_signal_wait(pid, SIGTERM, 10000)));
+}
+
+/* After a restart (here: a new group, which reads from the start), an
+ * event already applied and a new event of the same case arrive in one
+ * batch: the replay is not decided again, the new event is applied once.
+ * (Both used to be decided in a chain whose compare-and-set failed on
+ * every retry: the partition stalled.) */
+static void test_replay_and_new_event_of_a_case_in_one_batch(void **state) {
+        const char *g1[] = {"REDRESS_CONSUMER_GROUP=rp-1", NULL};
+        const char *g2[] = {"REDRESS_CONSUMER_GROUP=rp-2", NULL};
+        char cid[RDR_ID_LEN];
+        pid_t pid;
+        (void)state;
+        rdr_case_id(cid, "taobao", "store-u", "r-up");
+        pid = h_worker(&env, "reviews", g1);
+        publish_up("ev-rp-1", "review.created", 1);
+        wait_case_field(cid, "version", "1");
+        assert_true(WIFEXITED(h_signal_wait(pid, SIGTERM, 10000)));
+        publish_up("ev-rp-2", "review.updated", 2);
+        pid = h_worker(&env, "reviews", g2);
+        wait_case_field(cid, "rating", "2");
+        wait_case_field(cid, "version", "2");
+        /* ev-rp-1 was answered as the replay it is. */
+        assert_true(h_metric(pid, "redress_events_duplicate_total") >= 1);
+}
+
+/* A replayed event whose outbox still holds entries in either format (a
+ * field per entry, or an event's bundle) publishes them all, then empties
+ * the outbox. */
+static void test_replay_publishes_both_outbox_formats(void **state) {
+        char cid[RDR_ID_LEN], key[256], seen[512];
+        char *single, *inner, *bundle;
+        size_t single_len, inner_len, bundle_len;
+        const char *entries[1];
+        size_t lens[1];
+        const char *p1 = "{\"marker\":\"single-entry\"}";
+        const char *p2 = "{\"marker\":\"bundled-entry\"}";
+        h_msg_t *msgs;
+        size_t n, i;
+        int got1 = 0, got2 = 0;
+        redisReply *r;
+        (void)state;
+        rdr_case_id(cid, "taobao", "store-u", "r-up");
+        snprintf(key, sizeof(key), "redress:{c:%s}:outbox", cid);
+        snprintf(seen, sizeof(seen),
+                 "redress:{c:%s}:seen:redress.reviews:ev-replay", cid);
+        assert_int_equal(rdr_entry_kafka("redress.cases", "store-u/order-up",
+                                         16, "application/json", p1, strlen(p1),
+                                         &single, &single_len),
+                         RDR_OK);
+        assert_int_equal(rdr_entry_kafka("redress.cases", "store-u/order-up",
+                                         16, "application/json", p2, strlen(p2),
+                                         &inner, &inner_len),
+                         RDR_OK);
+        entries[0] = inner;
+        lens[0] = inner_len;
+        bundle_len = rdr_bundle_size(entries, lens, 1);
+        bundle = malloc(bundle_len);
+        rdr_bundle_write(bundle, entries, lens, 1);
+        r = redisCommand(env.redis, "HSET %s ev_single %b b:ev_bundle %b", key,
+                         single, single_len, bundle, bundle_len);
+        assert_int_equal(r->integer, 2);
+        freeReplyObject(r);
+        freeReplyObject(redisCommand(env.redis, "SET %s 1", seen));
+
+        h_worker(&env, "reviews", NULL);
+        publish_up("ev-replay", "review.created", 1);
+        n = h_read_topic(&env, "redress.cases", "\"marker\"", 2, 2000, 30000,
+                         &msgs);
+        for (i = 0; i < n; i++) {
+                got1 += strstr(msgs[i].value, "single-entry") != NULL;
+                got2 += strstr(msgs[i].value, "bundled-entry") != NULL;
+        }
+        assert_int_equal(got1, 1);
+        assert_int_equal(got2, 1);
+        h_msgs_free(msgs, n);
+        for (i = 0; i < 100; i++) {
+                struct timespec ts = {0, 50000000L};
+                long long left;
+                r = redisCommand(env.redis, "EXISTS %s", key);
+                left = r->integer;
+                freeReplyObject(r);
+                if (!left)
+                        break;
+                nanosleep(&ts, NULL);
+        }
+        assert_true(i < 100);
+        free(single);
+        free(inner);
+        free(bundle);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
             cmocka_unit_test_setup_teardown(
@@ -339,6 +535,13 @@ int main(void) {
                 test_rebalance_mid_stream_loses_nothing, setup, teardown),
             cmocka_unit_test_setup_teardown(test_sigterm_exits_zero_and_commits,
                                             setup, teardown),
+            cmocka_unit_test_setup_teardown(
+                test_storage_formats_upgrade_and_rollback, setup, teardown),
+            cmocka_unit_test_setup_teardown(
+                test_replay_publishes_both_outbox_formats, setup, teardown),
+            cmocka_unit_test_setup_teardown(
+                test_replay_and_new_event_of_a_case_in_one_batch, setup,
+                teardown),
         };
         return cmocka_run_group_tests_name("integration: pipeline", tests, NULL,
                                            NULL);

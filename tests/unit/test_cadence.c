@@ -150,9 +150,57 @@ static void roundtrip(const rdr_case_t *c) {
                                               (const char *const *)h.values,
                                               h.lens, errstr, sizeof(errstr)),
                          RDR_OK);
+        assert_memory_equal(&back, c, sizeof(back));
+        {
+                /* The document gives the same case, and wins over the
+                 * fields only while its version is the hash's. */
+                rdr_buf_t doc;
+                const char *f[3] = {"version", RDR_CASE_DOC_FIELD, NULL};
+                const char *v[2];
+                size_t l[2];
+                char ver[32];
+                int from_doc = -1;
+                rdr_buf_init(&doc);
+                assert_int_equal(rdr_case_to_doc(c, &doc), RDR_OK);
+                assert_int_equal(rdr_case_from_doc(&back, doc.data, doc.len,
+                                                   errstr, sizeof(errstr)),
+                                 RDR_OK);
+                assert_memory_equal(&back, c, sizeof(back));
+                snprintf(ver, sizeof(ver), "%lld", c->version);
+                v[0] = ver;
+                l[0] = strlen(ver);
+                v[1] = doc.data;
+                l[1] = doc.len;
+                assert_int_equal(rdr_case_from_hash(&back, 2, f, v, l,
+                                                    &from_doc, errstr,
+                                                    sizeof(errstr)),
+                                 RDR_OK);
+                assert_int_equal(from_doc, 1);
+                assert_memory_equal(&back, c, sizeof(back));
+                /* Fields written over the document at a later version. */
+                names[h.n] = RDR_CASE_DOC_FIELD;
+                h.values[h.n] = doc.data;
+                h.lens[h.n] = doc.len;
+                if (c->version > 0) {
+                        rdr_case_t older = *c;
+                        older.version = c->version - 1;
+                        older.rating = c->rating == 5 ? 1 : c->rating + 1;
+                        assert_int_equal(rdr_case_to_doc(&older, &doc), RDR_OK);
+                        h.values[h.n] = doc.data;
+                        h.lens[h.n] = doc.len;
+                        assert_int_equal(
+                            rdr_case_from_hash(&back, h.n + 1, names,
+                                               (const char *const *)h.values,
+                                               h.lens, &from_doc, errstr,
+                                               sizeof(errstr)),
+                            RDR_OK);
+                        assert_int_equal(from_doc, 0);
+                        assert_memory_equal(&back, c, sizeof(back));
+                }
+                rdr_buf_free(&doc);
+        }
         for (i = 0; i < h.n; i++)
                 free(h.values[i]);
-        assert_memory_equal(&back, c, sizeof(back));
 }
 
 static rdr_cadence_status_t apply(sim_t *s, const rdr_cadence_input_t *in,
@@ -428,6 +476,52 @@ static void test_amazon_one_message_then_stop(void **state) {
 
 /* With on_policy_block: skip every later step is tried, and each one
  * Amazon forbids is recorded with its rule. */
+/* The case document: any byte but NUL in a value, and a malformed
+ * document refused with where it breaks. */
+static void test_case_document(void **state) {
+        static rdr_case_t c, back;
+        rdr_buf_t doc;
+        char errstr[256];
+        static const char *const bad[] = {
+            "",
+            "redress-case 2\nversion=1:1\n",
+            "redress-case 1\nversion=1:1",
+            "redress-case 1\nversion=9:1\n",
+            "redress-case 1\n=1:1\n",
+            "redress-case 1\nversion=x:1\n",
+            "redress-case 1\nversion\n=1:1\n",
+            "redress-case 1\nversion=99999999999999999999999:1\n",
+            "redress-case 1\nrating=3:abc\n",
+        };
+        size_t i;
+        (void)state;
+        memset(&c, 0, sizeof(c));
+        c.version = 3;
+        c.rating = 2;
+        snprintf(c.case_id, sizeof(c.case_id), "cs_1");
+        c.evidence_cnt = 1;
+        snprintf(c.evidence[0].text, sizeof(c.evidence[0].text),
+                 "first line\nstate=6:closed\n=:%s", "\xe5\xb7\xae");
+        rdr_buf_init(&doc);
+        assert_int_equal(rdr_case_to_doc(&c, &doc), RDR_OK);
+        assert_int_equal(strncmp(doc.data, "redress-case 1\nversion=1:3\n", 27),
+                         0);
+        assert_int_equal(
+            rdr_case_from_doc(&back, doc.data, doc.len, errstr, sizeof(errstr)),
+            RDR_OK);
+        assert_memory_equal(&back, &c, sizeof(c));
+        for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+                errstr[0] = '\0';
+                assert_int_equal(rdr_case_from_doc(&back, bad[i],
+                                                   strlen(bad[i]), errstr,
+                                                   sizeof(errstr)),
+                                 RDR_ERR_INVALID);
+                assert_non_null(
+                    strstr(errstr, i == 8 ? "rating" : "case document"));
+        }
+        rdr_buf_free(&doc);
+}
+
 static void test_amazon_blocked_rules_recorded(void **state) {
         sim_t *s = sim_new();
         int64_t t0 = utc(2026, 6, 1, 15, 0);
@@ -1296,6 +1390,7 @@ int main(void) {
             cmocka_unit_test(test_taobao_full_cadence),
             cmocka_unit_test(test_amazon_one_message_then_stop),
             cmocka_unit_test(test_amazon_blocked_rules_recorded),
+            cmocka_unit_test(test_case_document),
             cmocka_unit_test(test_amazon_agree),
             cmocka_unit_test(test_refusal_stops_everything),
             cmocka_unit_test(test_rating_raised_resolves),

@@ -219,8 +219,11 @@ static rdr_err_t chats_handle(void *opaque, rdr_msg_t *msgs, size_t cnt) {
         rdr_redis_reset(redis);
         for (i = 0, q = 0; i < cnt; i++)
                 if (!msgs[i].err && ch->case_ids[i][0]) {
-                        rdr_casework_queue_read(ch->cw, ch->case_ids[i]);
-                        slot[i] = q++;
+                        rdr_casework_queue_read_event(
+                            ch->cw, ch->case_ids[i], msgs[i].topic,
+                            ch->evs.evs[i].u.chat.event_id);
+                        slot[i] = q;
+                        q += RDR_CASEWORK_EVENT_READS;
                 }
         if (q > 0 && (err = rdr_redis_exec(redis)))
                 goto done;
@@ -229,7 +232,11 @@ static rdr_err_t chats_handle(void *opaque, rdr_msg_t *msgs, size_t cnt) {
                 if (msgs[i].err)
                         continue;
                 err = apply_one(ch, &msgs[i], c, &ch->cls[i]);
-                if (!err && ch->case_ids[i][0])
+                if (!err && ch->case_ids[i][0] &&
+                    rdr_casework_seen(rdr_redis_reply(redis, slot[i] + 1)))
+                        err = rdr_casework_replay(ch->cw, ch->case_ids[i],
+                                                  msgs[i].topic, c->event_id);
+                else if (!err && ch->case_ids[i][0])
                         err = feed_case(ch, &msgs[i], c, &ch->cls[i],
                                         ch->case_ids[i],
                                         rdr_redis_reply(redis, slot[i]),

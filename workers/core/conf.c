@@ -50,6 +50,11 @@ const rdr_conf_prop_t rdr_conf_core_props[] = {
      "Encoding of published messages"},
     {"dedupe.ttl", RDR_CONF_DURATION, "7d", 60000, 365 * RDR_DAY_MS, NULL,
      "How long an event_id is remembered to suppress replays"},
+    {"storage.format", RDR_CONF_ENUM, "packed", 0, 0, "packed|fields",
+     "How cases and outbox entries are written in Redis: packed (a case as "
+     "one document, an event's outbox entries as one field: the cheapest "
+     "for Redis) or fields (a hash field each, what builds before packed "
+     "read); every worker reads both"},
     {"clock.source", RDR_CONF_ENUM, "system", 0, 0, "system|test",
      "system, or test: read time from the Redis key redress:clock:now_ms"},
     {"metrics.listen", RDR_CONF_STR, "127.0.0.1:0", 0, 0, NULL,

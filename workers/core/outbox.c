@@ -91,3 +91,49 @@ rdr_err_t rdr_entry_parse(const char *buf, size_t len, rdr_entry_t *e) {
         }
         return RDR_ERR_DECODE;
 }
+
+size_t rdr_bundle_size(const char *const *entries, const size_t *lens,
+                       size_t n) {
+        char num[RDR_STR_INT_SIZE];
+        size_t i, total = 2;
+        (void)entries;
+        for (i = 0; i < n; i++)
+                total += rdr_str_int(num, (long long)lens[i]) + 1 + lens[i];
+        return total;
+}
+
+void rdr_bundle_write(char *dst, const char *const *entries, const size_t *lens,
+                      size_t n) {
+        size_t i;
+        *dst++ = 'B';
+        *dst++ = '\0';
+        for (i = 0; i < n; i++) {
+                dst += rdr_str_int(dst, (long long)lens[i]) + 1;
+                memcpy(dst, entries[i], lens[i]);
+                dst += lens[i];
+        }
+}
+
+int rdr_bundle_is(const char *buf, size_t len) {
+        return len >= 2 && buf[0] == 'B' && buf[1] == '\0';
+}
+
+int rdr_bundle_next(const char *buf, size_t len, size_t *pos,
+                    const char **entry, size_t *entry_len) {
+        size_t p = *pos < 2 ? 2 : *pos, start, n = 0;
+        if (!rdr_bundle_is(buf, len))
+                return -1;
+        if (p >= len)
+                return 0;
+        for (start = p; p < len && buf[p] >= '0' && buf[p] <= '9'; p++) {
+                n = n * 10 + (size_t)(buf[p] - '0');
+                if (n > len)
+                        return -1;
+        }
+        if (p == start || p >= len || buf[p] != '\0' || len - p - 1 < n)
+                return -1;
+        *entry = buf + p + 1;
+        *entry_len = n;
+        *pos = p + 1 + n;
+        return 1;
+}

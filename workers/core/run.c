@@ -112,6 +112,7 @@ struct rdr_worker_s {
         int cooperative;
         int ever_assigned; /* the consumer received an assignment */
         int apply_script;
+        int packed; /* storage.format packed: an event's entries bundled */
         int64_t now_ms;
 
         /* The batch in hand (room for batch_cap: a batch whose
@@ -283,6 +284,27 @@ static rdr_err_t pub_fill(rdr_pub_t *p, const char *outbox_key, const char *id,
         return RDR_OK;
 }
 
+/* The bundle of a's entries as one pub, named "b:" + the first entry's id
+ * (deterministic: a replay names it the same). */
+static rdr_err_t pub_fill_bundle(rdr_pub_t *p, const rdr_apply_t *a) {
+        size_t kl = strlen(a->outbox_key), il = strlen(a->entry_ids[0]) + 2;
+        size_t bl = rdr_bundle_size(a->entries, a->entry_lens, a->entries_cnt);
+        char *b = malloc(kl + 1 + il + 1 + bl + 1);
+        if (!b)
+                return RDR_ERR_NOMEM;
+        p->outbox_key = memcpy(b, a->outbox_key, kl + 1);
+        p->id = b + kl + 1;
+        memcpy(p->id, "b:", 2);
+        memcpy(p->id + 2, a->entry_ids[0], il - 2);
+        p->id[il] = '\0';
+        p->id_len = il;
+        p->entry = p->id + il + 1;
+        rdr_bundle_write(p->entry, a->entries, a->entry_lens, a->entries_cnt);
+        p->entry[bl] = '\0';
+        p->entry_len = bl;
+        return RDR_OK;
+}
+
 rdr_err_t rdr_worker_publish_entry(rdr_worker_t *w, const char *outbox_key,
                                    const char *id, size_t id_len,
                                    const char *entry, size_t entry_len) {
@@ -302,7 +324,7 @@ rdr_err_t rdr_worker_apply(rdr_worker_t *w, const rdr_apply_t *a) {
         const char **argv;
         size_t *lens;
         char ttl[32], nh[32], ns[32], ne[32];
-        size_t i, k = 0;
+        size_t i, k = 0, ne_arg;
         rdr_pending_apply_t *pa;
         if (n > w->apply_size) {
                 const char **na =
@@ -330,6 +352,7 @@ rdr_err_t rdr_worker_apply(rdr_worker_t *w, const rdr_apply_t *a) {
         argv[k++] = ttl;
         argv[k++] = nh;
         argv[k++] = ns;
+        ne_arg = k;
         argv[k++] = ne;
         argv[k++] = a->cas_field ? a->cas_field : "";
         argv[k++] = a->cas_field && a->cas_expected ? a->cas_expected : "";
@@ -356,7 +379,22 @@ rdr_err_t rdr_worker_apply(rdr_worker_t *w, const rdr_apply_t *a) {
                 w->applies.cnt--;
                 return RDR_ERR_NOMEM;
         }
-        for (i = 0; i < a->entries_cnt; i++) {
+        if (w->packed && a->entries_cnt > 0) {
+                rdr_pub_t *p = vec_push(&w->staged);
+                if (!p || pub_fill_bundle(p, a)) {
+                        if (p)
+                                w->staged.cnt--;
+                        return RDR_ERR_NOMEM;
+                }
+                pa->pub_cnt++;
+                argv[ne_arg] = "1";
+                lens[ne_arg] = 1;
+                argv[k] = p->id;
+                lens[k++] = p->id_len;
+                argv[k] = p->entry;
+                lens[k++] = p->entry_len;
+        }
+        for (i = 0; !w->packed && i < a->entries_cnt; i++) {
                 rdr_pub_t *p = vec_push(&w->staged);
                 if (!p || pub_fill(p, a->outbox_key, a->entry_ids[i],
                                    strlen(a->entry_ids[i]), a->entries[i],
@@ -866,6 +904,46 @@ static rdr_err_t produce_entry(rdr_worker_t *w, const rdr_entry_t *e) {
         return RDR_OK;
 }
 
+/* The entries of a pub, one per call from *pos (0 first): the pub itself,
+ * or each entry of its bundle. Returns 0 past the last; an unreadable entry
+ * is skipped (logged if loud) and ends a bundle. */
+static int pub_entry(const rdr_pub_t *p, size_t *pos, rdr_entry_t *e,
+                     int loud) {
+        const char *buf = p->entry;
+        size_t len = p->entry_len;
+        if (rdr_bundle_is(p->entry, p->entry_len)) {
+                int r =
+                    rdr_bundle_next(p->entry, p->entry_len, pos, &buf, &len);
+                if (r == 0)
+                        return 0;
+                if (r < 0) {
+                        if (loud)
+                                rdr_log(RDR_LOG_ERROR, "outbox.corrupt",
+                                        "dropping the rest of unreadable "
+                                        "outbox bundle %s",
+                                        p->id);
+                        return 0;
+                }
+        } else if ((*pos)++ > 0) {
+                return 0;
+        }
+        if (rdr_entry_parse(buf, len, e)) {
+                if (loud)
+                        rdr_log(RDR_LOG_ERROR, "outbox.corrupt",
+                                "dropping unreadable outbox entry %s", p->id);
+                return pub_entry(p, pos, e, loud);
+        }
+        return 1;
+}
+
+static int pub_next(const rdr_pub_t *p, size_t *pos, rdr_entry_t *e) {
+        return pub_entry(p, pos, e, 1);
+}
+
+static int pub_next_quiet(const rdr_pub_t *p, size_t *pos, rdr_entry_t *e) {
+        return pub_entry(p, pos, e, 0);
+}
+
 /* Hand every entry of pubs and every dead letter of msgs to the producer
  * (asynchronous; await_delivery() waits for the broker). */
 static rdr_err_t produce_all(rdr_worker_t *w, const rdr_vec_t *pubs,
@@ -875,14 +953,10 @@ static rdr_err_t produce_all(rdr_worker_t *w, const rdr_vec_t *pubs,
         w->dr_failed = 0;
         for (i = 0; i < pubs->cnt; i++) {
                 rdr_entry_t e;
-                if (rdr_entry_parse(pb[i].entry, pb[i].entry_len, &e)) {
-                        rdr_log(RDR_LOG_ERROR, "outbox.corrupt",
-                                "dropping unreadable outbox entry %s",
-                                pb[i].id);
-                        continue;
-                }
-                if (e.kind == RDR_ENTRY_KAFKA && produce_entry(w, &e))
-                        return RDR_ERR_KAFKA;
+                size_t pos = 0;
+                while (pub_next(&pb[i], &pos, &e))
+                        if (e.kind == RDR_ENTRY_KAFKA && produce_entry(w, &e))
+                                return RDR_ERR_KAFKA;
         }
         for (i = 0; i < cnt; i++)
                 if (msgs[i].err && produce_dlq(w, &msgs[i]))
@@ -920,14 +994,16 @@ static void queue_acks(rdr_worker_t *w, const rdr_vec_t *pubs,
         size_t i;
         for (i = 0; i < pubs->cnt; i++) {
                 rdr_entry_t e;
-                if (!rdr_entry_parse(pb[i].entry, pb[i].entry_len, &e) &&
-                    e.kind == RDR_ENTRY_TIMER) {
-                        const char *argv[4] = {"ZADD", e.zset, e.score,
-                                               e.member};
-                        size_t lens[4] = {4, strlen(e.zset), strlen(e.score),
-                                          e.member_len};
-                        rdr_redis_cmd(w->redis, 4, argv, lens);
-                }
+                size_t pos = 0;
+                while (pub_next_quiet(&pb[i], &pos, &e))
+                        if (e.kind == RDR_ENTRY_TIMER) {
+                                const char *argv[4] = {"ZADD", e.zset, e.score,
+                                                       e.member};
+                                size_t lens[4] = {4, strlen(e.zset),
+                                                  strlen(e.score),
+                                                  e.member_len};
+                                rdr_redis_cmd(w->redis, 4, argv, lens);
+                        }
         }
         /* One HDEL per outbox for the entries published from it (they sit
          * next to each other: staged per apply). */
@@ -1608,6 +1684,7 @@ int rdr_run(const rdr_worker_def_t *def, int argc, char **argv) {
         }
         w->apply_script =
             rdr_redis_script_add(w->redis, "apply", rdr_apply_lua);
+        w->packed = !strcmp(rdr_conf_str(w->conf, "storage.format"), "packed");
         w->clock =
             rdr_clock_new(!strcmp(rdr_conf_str(w->conf, "clock.source"), "test")
                               ? RDR_CLOCK_TEST

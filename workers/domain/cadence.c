@@ -1619,3 +1619,109 @@ rdr_err_t rdr_case_from_fields(rdr_case_t *c, size_t n,
         }
         return RDR_OK;
 }
+
+/* ---- the case document ------------------------------------------------ */
+
+#define DOC_HEADER "redress-case 1\n"
+
+static int doc_field_cb(void *opaque, const char *field, const char *value,
+                        size_t len) {
+        rdr_buf_t *doc = opaque;
+        char num[RDR_STR_INT_SIZE];
+        size_t nl = rdr_str_int(num, (long long)len);
+        return rdr_buf_append(doc, field, strlen(field)) ||
+               rdr_buf_append(doc, "=", 1) || rdr_buf_append(doc, num, nl) ||
+               rdr_buf_append(doc, ":", 1) || rdr_buf_append(doc, value, len) ||
+               rdr_buf_append(doc, "\n", 1);
+}
+
+rdr_err_t rdr_case_to_doc(const rdr_case_t *c, rdr_buf_t *doc) {
+        rdr_buf_reset(doc);
+        if (rdr_buf_append(doc, DOC_HEADER, sizeof(DOC_HEADER) - 1) ||
+            rdr_case_to_fields(c, doc_field_cb, doc))
+                return RDR_ERR_NOMEM;
+        return RDR_OK;
+}
+
+static rdr_err_t doc_bad(const char *doc, const char *at, const char *why,
+                         char *errstr, size_t errstr_size) {
+        snprintf(errstr, errstr_size, "case document: %s at byte %zu", why,
+                 (size_t)(at - doc));
+        return RDR_ERR_INVALID;
+}
+
+rdr_err_t rdr_case_from_doc(rdr_case_t *c, const char *doc, size_t len,
+                            char *errstr, size_t errstr_size) {
+        const char *p = doc, *end = doc + len;
+        size_t hl = sizeof(DOC_HEADER) - 1;
+        memset(c, 0, sizeof(*c));
+        if (len < hl || memcmp(doc, DOC_HEADER, hl))
+                return doc_bad(doc, p, "not a version 1 document", errstr,
+                               errstr_size);
+        p += hl;
+        while (p < end) {
+                char name[64];
+                const char *eq = memchr(p, '=', (size_t)(end - p));
+                size_t nlen, vlen = 0;
+                rdr_err_t err;
+                if (!eq || eq == p || (size_t)(eq - p) >= sizeof(name) ||
+                    memchr(p, '\n', (size_t)(eq - p)))
+                        return doc_bad(doc, p, "expected <name>=", errstr,
+                                       errstr_size);
+                nlen = (size_t)(eq - p);
+                memcpy(name, p, nlen);
+                name[nlen] = '\0';
+                p = eq + 1;
+                if (p == end || *p < '0' || *p > '9')
+                        return doc_bad(doc, p, "expected a length", errstr,
+                                       errstr_size);
+                for (; p < end && *p >= '0' && *p <= '9'; p++) {
+                        vlen = vlen * 10 + (size_t)(*p - '0');
+                        if (vlen > len)
+                                return doc_bad(doc, p, "length too large",
+                                               errstr, errstr_size);
+                }
+                if (p == end || *p != ':' || (size_t)(end - p - 1) < vlen + 1 ||
+                    p[1 + vlen] != '\n')
+                        return doc_bad(doc, p, "value does not end its line",
+                                       errstr, errstr_size);
+                p++;
+                if ((err = rdr_case_set_field(c, name, p, vlen, errstr,
+                                              errstr_size)))
+                        return err;
+                p += vlen + 1;
+        }
+        return RDR_OK;
+}
+
+rdr_err_t rdr_case_from_hash(rdr_case_t *c, size_t n, const char *const *fields,
+                             const char *const *values, const size_t *lens,
+                             int *from_doc, char *errstr, size_t errstr_size) {
+        size_t i, doc = n, ver = n;
+        if (from_doc)
+                *from_doc = 0;
+        for (i = 0; i < n; i++) {
+                if (!strcmp(fields[i], RDR_CASE_DOC_FIELD))
+                        doc = i;
+                else if (!strcmp(fields[i], "version"))
+                        ver = i;
+        }
+        if (doc < n) {
+                char num[RDR_STR_INT_SIZE];
+                size_t nl;
+                rdr_err_t err = rdr_case_from_doc(c, values[doc], lens[doc],
+                                                  errstr, errstr_size);
+                if (err)
+                        return err;
+                nl = rdr_str_int(num, (long long)c->version);
+                if (ver < n && lens[ver] == nl &&
+                    !memcmp(values[ver], num, nl)) {
+                        if (from_doc)
+                                *from_doc = 1;
+                        return RDR_OK;
+                }
+                /* Stale: written over in the hash format since. */
+        }
+        return rdr_case_from_fields(c, n, fields, values, lens, errstr,
+                                    errstr_size);
+}

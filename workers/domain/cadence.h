@@ -8,13 +8,15 @@
  *
  * How a worker drives it (the contract with the Redis and Kafka code):
  *   1. Read the case hash redress:{c:ID} (keys.h) and rebuild the struct
- *      with rdr_case_from_fields(); an absent hash is a zeroed case
- *      (version 0).
+ *      with rdr_case_from_hash() (either storage format); an absent hash
+ *      is a zeroed case (version 0).
  *   2. rdr_cadence_apply(conf, &cur, &input, now_ms, &next, out).
  *   3. If out->status is RDR_CADENCE_APPLIED: in one Lua script, check that
  *      the stored version is still cur.version (else re-read and retry from
- *      1), HSET every pair of rdr_case_to_fields(&next) (the set of fields
- *      only grows, so no HDEL is needed), put the actions in the outbox and
+ *      1), HSET version and the document of rdr_case_to_doc(&next) (or,
+ *      in the hash format, every pair of rdr_case_to_fields(&next): the
+ *      set of fields only grows, so no HDEL is needed), put the actions in
+ *      the outbox and
  *      the timers in the timer set. Then publish the actions
  *      (rdr_cadence_action_msg() fills an rdr_action_msg_t), a
  *      redress.cases message if out->case_event says so, count
@@ -395,5 +397,38 @@ rdr_err_t rdr_case_from_fields(rdr_case_t *c, size_t n,
                                const char *const *fields,
                                const char *const *values, const size_t *lens,
                                char *errstr, size_t errstr_size);
+
+/* A case is stored in one of two formats in its hash (storage.format):
+ *   packed: two fields, "version" (the compare-and-set field) and "case",
+ *           the document of rdr_case_to_doc(): one line "redress-case 1",
+ *           then one line per field, "<name>=<length>:<value>" (length in
+ *           bytes, so a value may hold any byte but NUL). Two strings per
+ *           write instead of ~70, each of which Redis' Lua would copy,
+ *           intern and collect.
+ *   fields: one hash field per case field (the format of builds before the
+ *           document), still read, and written while a fleet is upgraded
+ *           from such a build.
+ * A document counts only while its own version equals the hash's
+ * "version": a later write in the fields format leaves a stale document
+ * behind, and a later document leaves stale fields behind. */
+
+/** The hash field that holds a case document. */
+#define RDR_CASE_DOC_FIELD "case"
+
+/** Write c's document into doc (reset first). Returns RDR_ERR_NOMEM. */
+rdr_err_t rdr_case_to_doc(const rdr_case_t *c, rdr_buf_t *doc);
+
+/** Zero c, then set it from a document of len bytes. Returns RDR_OK or
+ *  RDR_ERR_INVALID with where it is malformed in errstr. */
+rdr_err_t rdr_case_from_doc(rdr_case_t *c, const char *doc, size_t len,
+                            char *errstr, size_t errstr_size);
+
+/** Rebuild c from the n pairs of its hash (HGETALL order) in either
+ *  format: the document if there is one whose version is the hash's, else
+ *  the fields. *from_doc (may be NULL) says which. Returns as
+ *  rdr_case_set_field(). */
+rdr_err_t rdr_case_from_hash(rdr_case_t *c, size_t n, const char *const *fields,
+                             const char *const *values, const size_t *lens,
+                             int *from_doc, char *errstr, size_t errstr_size);
 
 #endif

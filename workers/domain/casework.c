@@ -16,6 +16,9 @@
 typedef struct slot_s {
         char case_id[RDR_CASE_ID_MAX];
         rdr_case_t c;
+        /* The hash's fields hold the case (not only a document): a write
+         * in the fields format needs only the fields that changed. */
+        int fields_whole;
 } slot_t;
 
 /* A case's fields as "name\0value\0" pairs in one reusable buffer, so
@@ -118,7 +121,10 @@ struct rdr_casework_s {
         size_t index_size; /* a power of two >= 2 * slots_size */
         rdr_case_t next;
         rdr_cadence_out_t out;
-        fieldset_t fs_cur, fs_next;
+        fieldset_t fs_cur, fs_next; /* storage.format fields */
+        rdr_buf_t doc;              /* storage.format packed */
+        int doc_format;
+        char version[RDR_STR_INT_SIZE];
         const char **fv;
         size_t fv_size;
         rdr_buf_t scratch;
@@ -162,6 +168,9 @@ rdr_casework_t *rdr_casework_new(rdr_worker_t *w, char *errstr,
         if (!cw->slots || !cw->index)
                 goto nomem;
         rdr_buf_init(&cw->scratch);
+        rdr_buf_init(&cw->doc);
+        cw->doc_format =
+            !strcmp(rdr_conf_str(conf, "storage.format"), "packed");
         cw->shards = (int)rdr_conf_int(conf, "timers.shards");
         cw->ttl_ms = rdr_conf_int(conf, "dedupe.ttl");
         cw->topic_cases = rdr_conf_str(conf, "topics.cases");
@@ -191,6 +200,7 @@ void rdr_casework_destroy(rdr_casework_t *cw) {
         rdr_policy_set_destroy(cw->policies);
         rdr_template_set_destroy(cw->templates);
         rdr_buf_free(&cw->scratch);
+        rdr_buf_free(&cw->doc);
         fieldset_free(&cw->fs_cur);
         fieldset_free(&cw->fs_next);
         free((void *)cw->fv);
@@ -218,6 +228,55 @@ void rdr_casework_queue_read(rdr_casework_t *cw, const char *case_id) {
                 rdr_redis_cmdl(rdr_worker_redis(cw->w), "HGETALL", k, NULL);
         else
                 rdr_redis_cmdf(rdr_worker_redis(cw->w), "PING");
+}
+
+/* The keys of one input of case_id: the case hash, its outbox and the
+ * event's dedupe key. Returns -1 if an id is too long for a key. */
+static int input_keys(const char *case_id, const char *topic,
+                      const char *event_id, char *k_case, char *k_outbox,
+                      char *k_seen) {
+        char tag[128];
+        rdr_str_join(tag, sizeof(tag),
+                     (const char *const[]){"c:", case_id, NULL});
+        if (rdr_key_case(k_case, KEYSZ, case_id, NULL) < 0 ||
+            rdr_key_case(k_outbox, KEYSZ, case_id, "outbox") < 0 ||
+            rdr_key_seen(k_seen, KEYSZ, tag, topic, event_id) < 0)
+                return -1;
+        return 0;
+}
+
+void rdr_casework_queue_read_event(rdr_casework_t *cw, const char *case_id,
+                                   const char *topic, const char *event_id) {
+        char k_case[KEYSZ], k_outbox[KEYSZ], k_seen[KEYSZ];
+        rdr_redis_t *redis = rdr_worker_redis(cw->w);
+        rdr_casework_queue_read(cw, case_id);
+        if (!input_keys(case_id, topic, event_id, k_case, k_outbox, k_seen))
+                rdr_redis_cmdl(redis, "EXISTS", k_seen, NULL);
+        else
+                rdr_redis_cmdf(redis, "PING");
+}
+
+int rdr_casework_seen(const redisReply *exists) {
+        return exists && exists->type == REDIS_REPLY_INTEGER &&
+               exists->integer == 1;
+}
+
+rdr_err_t rdr_casework_replay(rdr_casework_t *cw, const char *case_id,
+                              const char *topic, const char *event_id) {
+        char k_case[KEYSZ], k_outbox[KEYSZ], k_seen[KEYSZ];
+        rdr_apply_t a;
+        if (input_keys(case_id, topic, event_id, k_case, k_outbox, k_seen))
+                return RDR_ERR_INVALID;
+        memset(&a, 0, sizeof(a));
+        a.dedupe_key = k_seen;
+        a.outbox_key = k_outbox;
+        a.ttl_ms = cw->ttl_ms;
+        a.hash_key = k_case;
+        /* No stored version is "-1": if the event is not applied after
+         * all, nothing is written and the batch is decided again. */
+        a.cas_field = "version";
+        a.cas_expected = "-1";
+        return rdr_worker_apply(cw->w, &a);
 }
 
 static size_t slot_hash(const char *case_id) {
@@ -250,6 +309,7 @@ rdr_err_t rdr_casework_get(rdr_casework_t *cw, const char *case_id,
         slot_t *s = slot_find(cw, case_id, &pos);
         const char **fields = NULL, **values = NULL;
         size_t *lens = NULL;
+        int from_doc = 0;
         rdr_err_t err;
         if (s) {
                 *c = &s->c;
@@ -282,14 +342,15 @@ rdr_err_t rdr_casework_get(rdr_casework_t *cw, const char *case_id,
                         values[i] = hgetall->element[2 * i + 1]->str;
                         lens[i] = hgetall->element[2 * i + 1]->len;
                 }
-                err = rdr_case_from_fields(&s->c, n, fields, values, lens,
-                                           errstr, errstr_size);
+                err = rdr_case_from_hash(&s->c, n, fields, values, lens,
+                                         &from_doc, errstr, errstr_size);
                 free(fields);
                 free(values);
                 free(lens);
                 if (err)
                         return err;
         }
+        s->fields_whole = !from_doc;
         cw->index[pos] = (uint32_t)++cw->slots_cnt;
         *c = &s->c;
         return RDR_OK;
@@ -389,14 +450,66 @@ static rdr_err_t timer_entry(rdr_casework_t *cw, const rdr_cadence_timer_t *t,
         return RDR_OK;
 }
 
+/* The slot that c (from rdr_casework_get) lives in. */
+static slot_t *slot_of(rdr_casework_t *cw, const rdr_case_t *c) {
+        const char *p = (const char *)c, *base = (const char *)cw->slots;
+        if (p < base || p >= (const char *)(cw->slots + cw->slots_size))
+                return NULL;
+        return &cw->slots[(size_t)(p - base) / sizeof(slot_t)];
+}
+
+/* The hash pairs that store nx, the next state of c, into cw->fv (*nfv
+ * strings): its version and document; or, in the fields format, the fields
+ * that changed since c, all of them if the fields were not whole (a
+ * document had been written over them). */
+static rdr_err_t case_fields(rdr_casework_t *cw, const rdr_case_t *c,
+                             const rdr_case_t *nx, size_t *nfv) {
+        const slot_t *s = slot_of(cw, c);
+        size_t i, need;
+        if (cw->doc_format) {
+                if (rdr_case_to_doc(nx, &cw->doc))
+                        return RDR_ERR_NOMEM;
+                need = 4;
+        } else {
+                if (fieldset_fill(&cw->fs_next, nx))
+                        return RDR_ERR_NOMEM;
+                need = cw->fs_next.cnt;
+        }
+        if (cw->fv_size < need) {
+                const char **nf = realloc((void *)cw->fv, need * sizeof(*nf));
+                if (!nf)
+                        return RDR_ERR_NOMEM;
+                cw->fv = nf;
+                cw->fv_size = need;
+        }
+        if (cw->doc_format) {
+                rdr_str_int(cw->version, nx->version);
+                cw->fv[0] = "version";
+                cw->fv[1] = cw->version;
+                cw->fv[2] = RDR_CASE_DOC_FIELD;
+                cw->fv[3] = cw->doc.data;
+        } else if (s && s->fields_whole) {
+                /* A new case is compared with the empty case: fields at
+                 * their zero value need no writing (absent reads as
+                 * zero). */
+                if (fieldset_fill(&cw->fs_cur, c))
+                        return RDR_ERR_NOMEM;
+                need = fieldset_diff(&cw->fs_cur, &cw->fs_next, cw->fv);
+        } else {
+                for (i = 0; i < need; i++)
+                        cw->fv[i] = fs_str(&cw->fs_next, i);
+        }
+        *nfv = need;
+        return RDR_OK;
+}
+
 rdr_err_t rdr_casework_apply(rdr_casework_t *cw, rdr_case_t *c,
                              const char *case_id, const rdr_cadence_input_t *in,
                              const char *topic, const char *event_id,
                              rdr_case_msg_t *classified,
                              const rdr_cadence_out_t **out, char *errstr,
                              size_t errstr_size) {
-        char k_case[KEYSZ], k_outbox[KEYSZ], k_seen[KEYSZ], tag[128],
-            expected[24];
+        char k_case[KEYSZ], k_outbox[KEYSZ], k_seen[KEYSZ], expected[24];
         const char *ids[RDR_CADENCE_ACTIONS_MAX + RDR_CADENCE_TIMERS_MAX + 8];
         const char *ents[RDR_CADENCE_ACTIONS_MAX + RDR_CADENCE_TIMERS_MAX + 8];
         size_t lens[RDR_CADENCE_ACTIONS_MAX + RDR_CADENCE_TIMERS_MAX + 8];
@@ -426,11 +539,7 @@ rdr_err_t rdr_casework_apply(rdr_casework_t *cw, rdr_case_t *c,
         rdr_metric_add(cw->m_transitions,
                        rdr_cadence_status_names[cw->out.status], 1);
         applied = cw->out.status == RDR_CADENCE_APPLIED;
-        rdr_str_join(tag, sizeof(tag),
-                     (const char *const[]){"c:", case_id, NULL});
-        if (rdr_key_case(k_case, KEYSZ, case_id, NULL) < 0 ||
-            rdr_key_case(k_outbox, KEYSZ, case_id, "outbox") < 0 ||
-            rdr_key_seen(k_seen, KEYSZ, tag, topic, event_id) < 0) {
+        if (input_keys(case_id, topic, event_id, k_case, k_outbox, k_seen)) {
                 snprintf(errstr, errstr_size, "ids too long for a Redis key");
                 return RDR_ERR_INVALID;
         }
@@ -467,24 +576,8 @@ rdr_err_t rdr_casework_apply(rdr_casework_t *cw, rdr_case_t *c,
                 for (i = 0; i < cw->out.blocked_cnt; i++)
                         rdr_metric_add(cw->m_blocked, cw->out.blocked[i].rule,
                                        1);
-                /* Write what changed: the case hash keeps the rest. */
-                if ((err = fieldset_fill(&cw->fs_next, nx)))
+                if ((err = case_fields(cw, c, nx, &nfv)))
                         goto done;
-                /* A new case is compared with the empty case: fields at
-                 * their zero value need no writing (absent reads as zero). */
-                if ((err = fieldset_fill(&cw->fs_cur, c)))
-                        goto done;
-                if (cw->fv_size < cw->fs_next.cnt) {
-                        const char **nf = realloc(
-                            (void *)cw->fv, cw->fs_next.cnt * sizeof(*nf));
-                        if (!nf) {
-                                err = RDR_ERR_NOMEM;
-                                goto done;
-                        }
-                        cw->fv = nf;
-                        cw->fv_size = cw->fs_next.cnt;
-                }
-                nfv = fieldset_diff(&cw->fs_cur, &cw->fs_next, cw->fv);
         }
         for (i = 0; i < e.cnt; i++, n++) {
                 ids[n] = e.ids[i];
@@ -513,8 +606,11 @@ rdr_err_t rdr_casework_apply(rdr_casework_t *cw, rdr_case_t *c,
         a.entries_cnt = n;
         err = rdr_worker_apply(cw->w, &a);
         if (!err && applied) {
+                slot_t *s = slot_of(cw, c);
                 /* The next input of this case in the batch starts here. */
                 memcpy(c, &cw->next, sizeof(*c));
+                if (s)
+                        s->fields_whole = !cw->doc_format;
                 if (cw->out.tag_buyer != RDR_MAL_NONE) {
                         char k_tags[KEYSZ];
                         if (rdr_key_buyer(k_tags, KEYSZ, c->platform,

@@ -32,6 +32,27 @@ void rdr_casework_begin(rdr_casework_t *cw);
  *  phase). */
 void rdr_casework_queue_read(rdr_casework_t *cw, const char *case_id);
 
+/** For an event-driven input: queue HGETALL of the case hash and EXISTS of
+ *  the event's dedupe key (RDR_CASEWORK_EVENT_READS replies, in that
+ *  order). An event already applied (a replay after a restart or a
+ *  rebalance) must not be decided again: its decision would be chained
+ *  with the batch's next input of the case, whose compare-and-set would
+ *  then fail on every retry. Answer it with rdr_casework_replay(). */
+#define RDR_CASEWORK_EVENT_READS 2
+void rdr_casework_queue_read_event(rdr_casework_t *cw, const char *case_id,
+                                   const char *topic, const char *event_id);
+
+/** Whether the EXISTS reply of rdr_casework_queue_read_event() says the
+ *  event was applied already. */
+int rdr_casework_seen(const redisReply *exists);
+
+/** Queue the apply of an event already applied, with no decision: it
+ *  republishes what the case's outbox still holds. If its dedupe key is
+ *  gone by then, the script's compare-and-set fails on purpose and the
+ *  batch is retried (and decided). */
+rdr_err_t rdr_casework_replay(rdr_casework_t *cw, const char *case_id,
+                              const char *topic, const char *event_id);
+
 /** The case as this batch knows it: decided earlier in the batch, else
  *  rebuilt from the HGETALL reply (NULL or empty: no case, version 0).
  *  *c is owned by cw until the next rdr_casework_begin(). Returns

@@ -17,7 +17,9 @@
 #include "str.h"
 
 #define KEYSZ 1024
-#define READS 4 /* per event: tags, intents, order, case */
+/* Replies read per event: tags, intents, order, then the case and whether
+ * the event was applied (rdr_casework_queue_read_event). */
+#define READS (3 + RDR_CASEWORK_EVENT_READS)
 
 typedef struct reviews_s {
         rdr_worker_t *w;
@@ -361,7 +363,8 @@ static rdr_err_t reviews_handle(void *opaque, rdr_msg_t *msgs, size_t cnt) {
                               NULL);
                 rdr_redis_cmdl(redis, "HGETALL", k, NULL);
                 rdr_case_id(case_id, r->platform, r->store_id, r->review_id);
-                rdr_casework_queue_read(rv->cw, case_id);
+                rdr_casework_queue_read_event(rv->cw, case_id, msgs[i].topic,
+                                              r->event_id);
                 q += READS;
         }
         err = rdr_redis_exec(redis);
@@ -372,12 +375,23 @@ static rdr_err_t reviews_handle(void *opaque, rdr_msg_t *msgs, size_t cnt) {
          * valid until the loop executes the apply pipeline. */
         for (i = 0; i < cnt; i++) {
                 context_t ctx;
+                const rdr_review_t *r = &rv->evs.evs[i].u.review;
                 if (msgs[i].err)
                         continue;
+                if (rdr_casework_seen(rdr_redis_reply(redis, first[i] + 4))) {
+                        char case_id[RDR_ID_LEN];
+                        rdr_case_id(case_id, r->platform, r->store_id,
+                                    r->review_id);
+                        err = rdr_casework_replay(rv->cw, case_id,
+                                                  msgs[i].topic, r->event_id);
+                        if ((err = rdr_msg_settle(&msgs[i], err)))
+                                goto done;
+                        continue;
+                }
                 read_context(rdr_redis_reply(redis, first[i]),
                              rdr_redis_reply(redis, first[i] + 1),
                              rdr_redis_reply(redis, first[i] + 2), &ctx);
-                err = apply_one(rv, &msgs[i], &rv->evs.evs[i].u.review, &ctx,
+                err = apply_one(rv, &msgs[i], r, &ctx,
                                 rdr_redis_reply(redis, first[i] + 3));
                 if ((err = rdr_msg_settle(&msgs[i], err)))
                         goto done;
