@@ -679,8 +679,8 @@ static rdr_err_t kafka_start(rdr_worker_t *w, char *errstr,
          * reviews, one worker: the same rate as with 16 MiB, peak RSS
          * 44 MiB instead of 58). */
         if (!rdr_conf_kafka_isset(w->conf, "queued.max.messages.kbytes"))
-                rd_kafka_conf_set(kc, "queued.max.messages.kbytes", "8192",
-                                  why, sizeof(why));
+                rd_kafka_conf_set(kc, "queued.max.messages.kbytes", "8192", why,
+                                  sizeof(why));
         if (!rdr_conf_kafka_isset(w->conf, "auto.offset.reset"))
                 rd_kafka_conf_set(kc, "auto.offset.reset", "earliest", why,
                                   sizeof(why));
