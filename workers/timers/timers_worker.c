@@ -73,17 +73,22 @@ static void timers_destroy(void *opaque) {
 }
 
 /* A case timer ("<case_id>:<step>:<attempt>:<gen>"): feed it to the case
- * as an RDR_CIN_TIMER input. The read of the case was queued by the tick;
- * replay after a lost lease is harmless: the timer id is the dedupe key. */
+ * as an RDR_CIN_TIMER input. The reads of the case and of the timer's
+ * dedupe key were queued by the tick; a timer already applied (fired again
+ * after a lost lease) is answered as a replay, not decided again. */
 static rdr_err_t fire_case_timer(timers_w_t *tw, const rdr_timer_t *tm,
                                  const char *case_id,
                                  const rdr_cadence_timer_in_t *ti,
-                                 const redisReply *hgetall) {
+                                 const redisReply *hgetall,
+                                 const redisReply *seen) {
         rdr_cadence_input_t in;
         const rdr_cadence_out_t *out;
         rdr_case_t *c;
         char errstr[256];
         rdr_err_t err;
+        if (rdr_casework_seen(seen))
+                return rdr_casework_replay(tw->cw, case_id, "timers",
+                                           tm->member);
         err = rdr_casework_get(tw->cw, case_id, hgetall, &c, errstr,
                                sizeof(errstr));
         if (!err) {
@@ -125,11 +130,14 @@ static rdr_err_t timers_tick(void *opaque, int64_t *next_ms) {
         for (i = 0; i < cnt; i++) {
                 char case_id[RDR_CASE_ID_MAX];
                 rdr_cadence_timer_in_t ti;
+                int k;
                 if (rdr_cadence_timer_parse(claimed[i].member, case_id,
                                             sizeof(case_id), &ti) == RDR_OK)
-                        rdr_casework_queue_read(tw->cw, case_id);
+                        rdr_casework_queue_read_event(tw->cw, case_id, "timers",
+                                                      claimed[i].member);
                 else
-                        rdr_redis_cmdf(rdr_worker_redis(tw->w), "PING");
+                        for (k = 0; k < RDR_CASEWORK_EVENT_READS; k++)
+                                rdr_redis_cmdf(rdr_worker_redis(tw->w), "PING");
         }
         if (cnt > 0 && (err = rdr_redis_exec(rdr_worker_redis(tw->w)))) {
                 rdr_timers_free_claimed(claimed, cnt);
@@ -144,9 +152,11 @@ static rdr_err_t timers_tick(void *opaque, int64_t *next_ms) {
                 int script;
                 if (rdr_cadence_timer_parse(tm->member, case_id,
                                             sizeof(case_id), &ti) == RDR_OK) {
-                        err = fire_case_timer(
-                            tw, tm, case_id, &ti,
-                            rdr_redis_reply(rdr_worker_redis(tw->w), i));
+                        rdr_redis_t *redis = rdr_worker_redis(tw->w);
+                        size_t r = i * RDR_CASEWORK_EVENT_READS;
+                        err = fire_case_timer(tw, tm, case_id, &ti,
+                                              rdr_redis_reply(redis, r),
+                                              rdr_redis_reply(redis, r + 1));
                         if (err &&
                             rdr_err_class(err) != RDR_ERRCLASS_PERMANENT) {
                                 rdr_timers_free_claimed(claimed, cnt);
