@@ -416,6 +416,9 @@ static void test_storage_formats_upgrade_and_rollback(void **state) {
         /* The fields of the first build stay behind, stale. */
         assert_true(hash_field(cid, "rating", got, sizeof(got)));
         assert_string_equal(got, "1");
+        /* What an operator watches to know old-format cases are read. */
+        assert_true(h_metric_with(pid, "redress_cases_read_total",
+                                  "format=\"fields\"") >= 1);
         assert_true(WIFEXITED(h_signal_wait(pid, SIGTERM, 10000)));
 
         pid = upgrade_step(cid, fields3, "ev-up-3", "review.updated", 3, "3",
@@ -423,6 +426,8 @@ static void test_storage_formats_upgrade_and_rollback(void **state) {
         /* Written whole as fields again; the document is stale. */
         assert_true(hash_field(cid, "review_id", got, sizeof(got)));
         assert_string_equal(got, "r-up");
+        assert_true(h_metric_with(pid, "redress_cases_read_total",
+                                  "format=\"packed\"") >= 1);
         assert_true(WIFEXITED(h_signal_wait(pid, SIGTERM, 10000)));
 
         pid = upgrade_step(cid, packed4, "ev-up-4", "review.updated", 5, "4",

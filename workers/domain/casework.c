@@ -131,7 +131,7 @@ struct rdr_casework_s {
         int shards;
         int64_t ttl_ms;
         const char *topic_cases, *topic_actions;
-        rdr_metric_t *m_blocked, *m_actions, *m_transitions;
+        rdr_metric_t *m_blocked, *m_actions, *m_transitions, *m_read;
 };
 
 rdr_casework_t *rdr_casework_new(rdr_worker_t *w, char *errstr,
@@ -182,6 +182,11 @@ rdr_casework_t *rdr_casework_new(rdr_worker_t *w, char *errstr,
         cw->m_actions =
             rdr_metrics_counter(rdr_worker_metrics(w), "actions_total",
                                 "Actions decided, by kind", "kind");
+        cw->m_read = rdr_metrics_counter(
+            rdr_worker_metrics(w), "cases_read_total",
+            "Stored cases read, by storage format (fields: not yet written "
+            "as a document)",
+            "format");
         cw->m_transitions = rdr_metrics_counter(
             rdr_worker_metrics(w), "case_inputs_total",
             "Inputs applied to cases, by outcome", "status");
@@ -351,6 +356,8 @@ rdr_err_t rdr_casework_get(rdr_casework_t *cw, const char *case_id,
                         return err;
         }
         s->fields_whole = !from_doc;
+        if (n > 0)
+                rdr_metric_add(cw->m_read, from_doc ? "packed" : "fields", 1);
         cw->index[pos] = (uint32_t)++cw->slots_cnt;
         *c = &s->c;
         return RDR_OK;
