@@ -443,8 +443,11 @@ static void test_storage_formats_upgrade_and_rollback(void **state) {
 static void test_replay_and_new_event_of_a_case_in_one_batch(void **state) {
         const char *g1[] = {"REDRESS_CONSUMER_GROUP=rp-1", NULL};
         const char *g2[] = {"REDRESS_CONSUMER_GROUP=rp-2", NULL};
+        const char *g3[] = {"REDRESS_CONSUMER_GROUP=rp-3", NULL};
         char cid[RDR_ID_LEN];
+        redisReply *r;
         pid_t pid;
+        int i;
         (void)state;
         rdr_case_id(cid, "taobao", "store-u", "r-up");
         pid = h_worker(&env, "reviews", g1);
@@ -457,6 +460,29 @@ static void test_replay_and_new_event_of_a_case_in_one_batch(void **state) {
         wait_case_field(cid, "version", "2");
         /* ev-rp-1 was answered as the replay it is. */
         assert_true(h_metric(pid, "redress_events_duplicate_total") >= 1);
+        assert_true(WIFEXITED(h_signal_wait(pid, SIGTERM, 10000)));
+
+        /* As if a crash had cut a pipeline after the scripts: the order's
+         * index of its case, written beside them, is missing. Replays
+         * alone write it again. */
+        freeReplyObject(
+            redisCommand(env.redis, "DEL redress:{o:taobao:store-u:order-up}"));
+        pid = h_worker(&env, "reviews", g3);
+        for (i = 0; i < 200; i++) {
+                struct timespec ts = {0, 50000000L};
+                int ok;
+                r = redisCommand(
+                    env.redis,
+                    "HGET redress:{o:taobao:store-u:order-up} case_id");
+                ok = r->type == REDIS_REPLY_STRING && !strcmp(r->str, cid);
+                freeReplyObject(r);
+                if (ok)
+                        break;
+                nanosleep(&ts, NULL);
+        }
+        assert_true(i < 200);
+        assert_true(h_metric(pid, "redress_events_duplicate_total") >= 2);
+        wait_case_field(cid, "version", "2");
 }
 
 /* A replayed event whose outbox still holds entries in either format (a

@@ -234,8 +234,9 @@ static rdr_err_t chats_handle(void *opaque, rdr_msg_t *msgs, size_t cnt) {
                 err = apply_one(ch, &msgs[i], c, &ch->cls[i]);
                 if (!err && ch->case_ids[i][0] &&
                     rdr_casework_seen(rdr_redis_reply(redis, slot[i] + 1)))
-                        err = rdr_casework_replay(ch->cw, ch->case_ids[i],
-                                                  msgs[i].topic, c->event_id);
+                        err = rdr_casework_replay(
+                            ch->cw, ch->case_ids[i], msgs[i].topic, c->event_id,
+                            rdr_redis_reply(redis, slot[i]), NULL);
                 else if (!err && ch->case_ids[i][0])
                         err = feed_case(ch, &msgs[i], c, &ch->cls[i],
                                         ch->case_ids[i],

@@ -266,12 +266,38 @@ int rdr_casework_seen(const redisReply *exists) {
                exists->integer == 1;
 }
 
+/* Tag c's buyer fleet-wide as mal (none: nothing): an idempotent write
+ * beside the case's script. */
+static void tag_buyer(rdr_casework_t *cw, const rdr_case_t *c,
+                      rdr_malicious_t mal) {
+        char k_tags[KEYSZ];
+        if (mal != RDR_MAL_NONE &&
+            rdr_key_buyer(k_tags, KEYSZ, c->platform, c->buyer_id, "tags") > 0)
+                rdr_redis_cmdl(rdr_worker_redis(cw->w), "SADD", k_tags,
+                               rdr_malicious_names[mal], NULL);
+}
+
 rdr_err_t rdr_casework_replay(rdr_casework_t *cw, const char *case_id,
-                              const char *topic, const char *event_id) {
-        char k_case[KEYSZ], k_outbox[KEYSZ], k_seen[KEYSZ];
+                              const char *topic, const char *event_id,
+                              const redisReply *hgetall, rdr_case_t **c) {
+        char k_case[KEYSZ], k_outbox[KEYSZ], k_seen[KEYSZ], errstr[256];
+        rdr_case_t *cs = NULL;
         rdr_apply_t a;
+        if (c)
+                *c = NULL;
         if (input_keys(case_id, topic, event_id, k_case, k_outbox, k_seen))
                 return RDR_ERR_INVALID;
+        /* The buyer's tag is written beside the script: a crash may have
+         * cut it off, so write it again from the stored case. */
+        if (rdr_casework_get(cw, case_id, hgetall, &cs, errstr,
+                             sizeof(errstr)) == RDR_OK) {
+                if (cs->malicious == RDR_MAL_EXTORTION ||
+                    cs->malicious == RDR_MAL_PROFESSIONAL ||
+                    cs->malicious == RDR_MAL_COMPETITOR)
+                        tag_buyer(cw, cs, cs->malicious);
+                if (c)
+                        *c = cs;
+        }
         memset(&a, 0, sizeof(a));
         a.dedupe_key = k_seen;
         a.outbox_key = k_outbox;
@@ -618,15 +644,7 @@ rdr_err_t rdr_casework_apply(rdr_casework_t *cw, rdr_case_t *c,
                 memcpy(c, &cw->next, sizeof(*c));
                 if (s)
                         s->fields_whole = !cw->doc_format;
-                if (cw->out.tag_buyer != RDR_MAL_NONE) {
-                        char k_tags[KEYSZ];
-                        if (rdr_key_buyer(k_tags, KEYSZ, c->platform,
-                                          c->buyer_id, "tags") > 0)
-                                rdr_redis_cmdl(
-                                    rdr_worker_redis(cw->w), "SADD", k_tags,
-                                    rdr_malicious_names[cw->out.tag_buyer],
-                                    NULL);
-                }
+                tag_buyer(cw, c, cw->out.tag_buyer);
         }
         goto done;
 encode_err:

@@ -47,11 +47,15 @@ void rdr_casework_queue_read_event(rdr_casework_t *cw, const char *case_id,
 int rdr_casework_seen(const redisReply *exists);
 
 /** Queue the apply of an event already applied, with no decision: it
- *  republishes what the case's outbox still holds. If its dedupe key is
- *  gone by then, the script's compare-and-set fails on purpose and the
- *  batch is retried (and decided). */
+ *  republishes what the case's outbox still holds, and the buyer's tag
+ *  (written beside the script) is written again from the stored case
+ *  (hgetall, its read). If the dedupe key is gone by then, the script's
+ *  compare-and-set fails on purpose and the batch is retried (and
+ *  decided). *c (may be NULL) is the stored case, or NULL if unreadable;
+ *  owned by cw as with rdr_casework_get(). */
 rdr_err_t rdr_casework_replay(rdr_casework_t *cw, const char *case_id,
-                              const char *topic, const char *event_id);
+                              const char *topic, const char *event_id,
+                              const redisReply *hgetall, rdr_case_t **c);
 
 /** The case as this batch knows it: decided earlier in the batch, else
  *  rebuilt from the HGETALL reply (NULL or empty: no case, version 0).

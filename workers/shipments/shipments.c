@@ -186,8 +186,9 @@ static rdr_err_t shipments_handle(void *opaque, rdr_msg_t *msgs, size_t cnt) {
                 err = apply_one(sh, &msgs[i], s);
                 if (!err && cin[i] >= 0 &&
                     rdr_casework_seen(rdr_redis_reply(redis, cslot[i] + 1))) {
-                        err = rdr_casework_replay(sh->cw, case_ids[i],
-                                                  msgs[i].topic, s->event_id);
+                        err = rdr_casework_replay(
+                            sh->cw, case_ids[i], msgs[i].topic, s->event_id,
+                            rdr_redis_reply(redis, cslot[i]), NULL);
                 } else if (!err && cin[i] >= 0) {
                         rdr_cadence_input_t in;
                         const rdr_cadence_out_t *out;

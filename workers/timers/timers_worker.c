@@ -88,7 +88,7 @@ static rdr_err_t fire_case_timer(timers_w_t *tw, const rdr_timer_t *tm,
         rdr_err_t err;
         if (rdr_casework_seen(seen))
                 return rdr_casework_replay(tw->cw, case_id, "timers",
-                                           tm->member);
+                                           tm->member, hgetall, NULL);
         err = rdr_casework_get(tw->cw, case_id, hgetall, &c, errstr,
                                sizeof(errstr));
         if (!err) {
