@@ -343,31 +343,70 @@ static void publish_up(const char *event_id, const char *type, int rating) {
         h_flush(&env);
 }
 
-static void wait_case_field(const char *cid, const char *field,
-                            const char *value) {
-        char got[64];
-        int i;
-        for (i = 0; i < 300; i++) {
-                struct timespec ts = {0, 50000000L};
-                if (!strcmp(h_case_field(&env, cid, field, got, sizeof(got)),
-                            value))
-                        return;
-                nanosleep(&ts, NULL);
-        }
-        fail_msg("case %s: %s is '%s', never became '%s'", cid, field, got,
-                 value);
+/* Readers of a text in Redis for wait_text(): out (size bytes) holds it. */
+typedef const char *(reader_t)(const char *a, const char *b, char *out,
+                               size_t size);
+
+/* Field b of case a, as the workers read the case. */
+static const char *case_text(const char *cid, const char *field, char *out,
+                             size_t size) {
+        return h_case_field(&env, cid, field, out, size);
 }
 
-/* Whether the case hash has field, and its text in out. */
-static int hash_field(const char *cid, const char *field, char *out,
-                      size_t size) {
-        redisReply *r =
-            redisCommand(env.redis, "HGET redress:{c:%s} %s", cid, field);
+/* HGET key field: NULL if absent. */
+static const char *hget_text(const char *key, const char *field, char *out,
+                             size_t size) {
+        redisReply *r = redisCommand(env.redis, "HGET %s %s", key, field);
         int has = r && r->type == REDIS_REPLY_STRING;
         snprintf(out, size, "%s", has ? r->str : "");
         if (r)
                 freeReplyObject(r);
-        return has;
+        return has ? out : NULL;
+}
+
+/* EXISTS key: "0" or "1". */
+static const char *exists_text(const char *key, const char *unused, char *out,
+                               size_t size) {
+        redisReply *r = redisCommand(env.redis, "EXISTS %s", key);
+        (void)unused;
+        snprintf(out, size, "%lld", r ? r->integer : -1LL);
+        if (r)
+                freeReplyObject(r);
+        return out;
+}
+
+/* Wait up to 15 s until read(a, b) is value. */
+static void wait_text(reader_t *read, const char *a, const char *b,
+                      const char *value) {
+        char got[256];
+        const char *t = NULL;
+        int i;
+        for (i = 0; i < 300; i++) {
+                struct timespec ts = {0, 50000000L};
+                t = read(a, b, got, sizeof(got));
+                if (t && !strcmp(t, value))
+                        return;
+                nanosleep(&ts, NULL);
+        }
+        fail_msg("%s %s is '%s', never became '%s'", a, b ? b : "",
+                 t ? t : "(absent)", value);
+}
+
+/* The case hash's own field: absent if expected is NULL, else expected. */
+static void assert_hash_field(const char *cid, const char *field,
+                              const char *expected) {
+        char key[128], got[256];
+        const char *t;
+        snprintf(key, sizeof(key), "redress:{c:%s}", cid);
+        t = hget_text(key, field, got, sizeof(got));
+        if (!expected)
+                assert_null(t);
+        else
+                assert_string_equal(t ? t : "(absent)", expected);
+}
+
+static void stop_worker(pid_t pid) {
+        assert_true(WIFEXITED(h_signal_wait(pid, SIGTERM, 10000)));
 }
 
 /* One step of the upgrade test: a worker with envs applies event (rating)
@@ -379,9 +418,9 @@ static pid_t upgrade_step(const char *cid, const char *const *envs,
         pid_t pid = h_worker(&env, "reviews", envs);
         publish_up(event, type, rating);
         snprintf(text, sizeof(text), "%d", rating);
-        wait_case_field(cid, "version", version);
-        wait_case_field(cid, "rating", text);
-        wait_case_field(cid, "state", state);
+        wait_text(case_text, cid, "version", version);
+        wait_text(case_text, cid, "rating", text);
+        wait_text(case_text, cid, "state", state);
         return pid;
 }
 
@@ -404,63 +443,67 @@ static void test_storage_formats_upgrade_and_rollback(void **state) {
 
         pid = upgrade_step(cid, fields1, "ev-up-1", "review.created", 1, "1",
                            "outreach");
-        assert_true(hash_field(cid, "state", got, sizeof(got)));
-        assert_string_equal(got, "outreach");
-        assert_false(hash_field(cid, "case", got, sizeof(got)));
-        assert_true(WIFEXITED(h_signal_wait(pid, SIGTERM, 10000)));
+        assert_hash_field(cid, "state", "outreach");
+        assert_hash_field(cid, "case", NULL);
+        stop_worker(pid);
 
         pid = upgrade_step(cid, packed2, "ev-up-2", "review.updated", 2, "2",
                            "outreach");
-        assert_true(hash_field(cid, "case", got, sizeof(got)));
-        assert_int_equal(strncmp(got, "redress-case 1\nversion=1:2\n", 27), 0);
+        {
+                char key[128];
+                snprintf(key, sizeof(key), "redress:{c:%s}", cid);
+                assert_non_null(hget_text(key, "case", got, sizeof(got)));
+                assert_int_equal(
+                    strncmp(got, "redress-case 1\nversion=1:2\n", 27), 0);
+        }
         /* The fields of the first build stay behind, stale. */
-        assert_true(hash_field(cid, "rating", got, sizeof(got)));
-        assert_string_equal(got, "1");
+        assert_hash_field(cid, "rating", "1");
         /* What an operator watches to know old-format cases are read. */
         assert_true(h_metric_with(pid, "redress_cases_read_total",
                                   "format=\"fields\"") >= 1);
-        assert_true(WIFEXITED(h_signal_wait(pid, SIGTERM, 10000)));
+        stop_worker(pid);
 
         pid = upgrade_step(cid, fields3, "ev-up-3", "review.updated", 3, "3",
                            "outreach");
         /* Written whole as fields again; the document is stale. */
-        assert_true(hash_field(cid, "review_id", got, sizeof(got)));
-        assert_string_equal(got, "r-up");
+        assert_hash_field(cid, "review_id", "r-up");
         assert_true(h_metric_with(pid, "redress_cases_read_total",
                                   "format=\"packed\"") >= 1);
-        assert_true(WIFEXITED(h_signal_wait(pid, SIGTERM, 10000)));
+        stop_worker(pid);
 
         pid = upgrade_step(cid, packed4, "ev-up-4", "review.updated", 5, "4",
                            "resolved");
-        assert_true(WIFEXITED(h_signal_wait(pid, SIGTERM, 10000)));
+        stop_worker(pid);
 }
 
-/* After a restart (here: a new group, which reads from the start), an
- * event already applied and a new event of the same case arrive in one
- * batch: the replay is not decided again, the new event is applied once.
- * (Both used to be decided in a chain whose compare-and-set failed on
- * every retry: the partition stalled.) */
+/* After a restart (here: a new group, which reads from the start), updates
+ * already applied and a new update of the same case arrive in one batch:
+ * the replays are not decided again, the new update is applied once. (A
+ * replayed update used to be decided again, from the state it had made,
+ * and the new update chained on that decision, whose compare-and-set then
+ * failed on every retry: the partition stalled. A replayed review.created
+ * does not show it: the cadence itself answers it as a duplicate.) */
 static void test_replay_and_new_event_of_a_case_in_one_batch(void **state) {
         const char *g1[] = {"REDRESS_CONSUMER_GROUP=rp-1", NULL};
         const char *g2[] = {"REDRESS_CONSUMER_GROUP=rp-2", NULL};
         const char *g3[] = {"REDRESS_CONSUMER_GROUP=rp-3", NULL};
         char cid[RDR_ID_LEN];
-        redisReply *r;
         pid_t pid;
-        int i;
         (void)state;
         rdr_case_id(cid, "taobao", "store-u", "r-up");
         pid = h_worker(&env, "reviews", g1);
         publish_up("ev-rp-1", "review.created", 1);
-        wait_case_field(cid, "version", "1");
-        assert_true(WIFEXITED(h_signal_wait(pid, SIGTERM, 10000)));
+        wait_text(case_text, cid, "version", "1");
         publish_up("ev-rp-2", "review.updated", 2);
+        wait_text(case_text, cid, "version", "2");
+        stop_worker(pid);
+        publish_up("ev-rp-3", "review.updated", 3);
         pid = h_worker(&env, "reviews", g2);
-        wait_case_field(cid, "rating", "2");
-        wait_case_field(cid, "version", "2");
-        /* ev-rp-1 was answered as the replay it is. */
-        assert_true(h_metric(pid, "redress_events_duplicate_total") >= 1);
-        assert_true(WIFEXITED(h_signal_wait(pid, SIGTERM, 10000)));
+        wait_text(case_text, cid, "rating", "3");
+        wait_text(case_text, cid, "version", "3");
+        /* ev-rp-1 and ev-rp-2 were answered as the replays they are. */
+        assert_true(h_metric(pid, "redress_events_duplicate_total") >= 2);
+        stop_worker(pid);
 
         /* As if a crash had cut a pipeline after the scripts: the order's
          * index of its case, written beside them, is missing. Replays
@@ -468,21 +511,10 @@ static void test_replay_and_new_event_of_a_case_in_one_batch(void **state) {
         freeReplyObject(
             redisCommand(env.redis, "DEL redress:{o:taobao:store-u:order-up}"));
         pid = h_worker(&env, "reviews", g3);
-        for (i = 0; i < 200; i++) {
-                struct timespec ts = {0, 50000000L};
-                int ok;
-                r = redisCommand(
-                    env.redis,
-                    "HGET redress:{o:taobao:store-u:order-up} case_id");
-                ok = r->type == REDIS_REPLY_STRING && !strcmp(r->str, cid);
-                freeReplyObject(r);
-                if (ok)
-                        break;
-                nanosleep(&ts, NULL);
-        }
-        assert_true(i < 200);
-        assert_true(h_metric(pid, "redress_events_duplicate_total") >= 2);
-        wait_case_field(cid, "version", "2");
+        wait_text(hget_text, "redress:{o:taobao:store-u:order-up}", "case_id",
+                  cid);
+        assert_true(h_metric(pid, "redress_events_duplicate_total") >= 3);
+        wait_text(case_text, cid, "version", "3");
 }
 
 /* A replayed event whose outbox still holds entries in either format (a
@@ -515,7 +547,7 @@ static void test_replay_publishes_both_outbox_formats(void **state) {
                          RDR_OK);
         entries[0] = inner;
         lens[0] = inner_len;
-        bundle_len = rdr_bundle_size(entries, lens, 1);
+        bundle_len = rdr_bundle_size(lens, 1);
         bundle = malloc(bundle_len);
         rdr_bundle_write(bundle, entries, lens, 1);
         r = redisCommand(env.redis, "HSET %s ev_single %b b:ev_bundle %b", key,
@@ -535,17 +567,7 @@ static void test_replay_publishes_both_outbox_formats(void **state) {
         assert_int_equal(got1, 1);
         assert_int_equal(got2, 1);
         h_msgs_free(msgs, n);
-        for (i = 0; i < 100; i++) {
-                struct timespec ts = {0, 50000000L};
-                long long left;
-                r = redisCommand(env.redis, "EXISTS %s", key);
-                left = r->integer;
-                freeReplyObject(r);
-                if (!left)
-                        break;
-                nanosleep(&ts, NULL);
-        }
-        assert_true(i < 100);
+        wait_text(exists_text, key, NULL, "0");
         free(single);
         free(inner);
         free(bundle);

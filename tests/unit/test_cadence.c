@@ -178,14 +178,13 @@ static void roundtrip(const rdr_case_t *c) {
                 assert_int_equal(from_doc, 1);
                 assert_memory_equal(&back, c, sizeof(back));
                 /* Fields written over the document at a later version. */
-                names[h.n] = RDR_CASE_DOC_FIELD;
-                h.values[h.n] = doc.data;
-                h.lens[h.n] = doc.len;
                 if (c->version > 0) {
-                        rdr_case_t older = *c;
+                        static rdr_case_t older;
+                        older = *c;
                         older.version = c->version - 1;
                         older.rating = c->rating == 5 ? 1 : c->rating + 1;
                         assert_int_equal(rdr_case_to_doc(&older, &doc), RDR_OK);
+                        names[h.n] = RDR_CASE_DOC_FIELD;
                         h.values[h.n] = doc.data;
                         h.lens[h.n] = doc.len;
                         assert_int_equal(

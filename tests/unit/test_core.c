@@ -297,7 +297,7 @@ static void test_outbox_bundle_round_trip(void **state) {
         entries[1] = z;
         lens[0] = kl;
         lens[1] = zl;
-        bl = rdr_bundle_size(entries, lens, 2);
+        bl = rdr_bundle_size(lens, 2);
         b = malloc(bl);
         assert_non_null(b);
         rdr_bundle_write(b, entries, lens, 2);

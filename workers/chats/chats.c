@@ -163,8 +163,8 @@ static void queue_case_lookup(chats_t *ch, const rdr_chat_t *c) {
 
 static rdr_err_t feed_case(chats_t *ch, const rdr_msg_t *m, const rdr_chat_t *c,
                            const rdr_chat_class_t *cc, const char *case_id,
-                           const redisReply *hgetall, char *errstr,
-                           size_t errstr_size) {
+                           const redisReply *hgetall, const redisReply *seen,
+                           char *errstr, size_t errstr_size) {
         rdr_cadence_input_t in;
         const rdr_cadence_out_t *out;
         rdr_case_t *cs;
@@ -180,7 +180,8 @@ static rdr_err_t feed_case(chats_t *ch, const rdr_msg_t *m, const rdr_chat_t *c,
         in.chat.text = c->text;
         in.chat.sent_at_ms = c->sent_at_ms;
         return rdr_casework_apply(ch->cw, cs, case_id, &in, m->topic,
-                                  c->event_id, NULL, &out, errstr, errstr_size);
+                                  c->event_id, seen, NULL, &out, errstr,
+                                  errstr_size);
 }
 
 static rdr_err_t chats_handle(void *opaque, rdr_msg_t *msgs, size_t cnt) {
@@ -219,11 +220,11 @@ static rdr_err_t chats_handle(void *opaque, rdr_msg_t *msgs, size_t cnt) {
         rdr_redis_reset(redis);
         for (i = 0, q = 0; i < cnt; i++)
                 if (!msgs[i].err && ch->case_ids[i][0]) {
-                        rdr_casework_queue_read_event(
-                            ch->cw, ch->case_ids[i], msgs[i].topic,
-                            ch->evs.evs[i].u.chat.event_id);
+                        rdr_casework_queue_read(ch->cw, ch->case_ids[i],
+                                                msgs[i].topic,
+                                                ch->evs.evs[i].u.chat.event_id);
                         slot[i] = q;
-                        q += RDR_CASEWORK_EVENT_READS;
+                        q += RDR_CASEWORK_READS;
                 }
         if (q > 0 && (err = rdr_redis_exec(redis)))
                 goto done;
@@ -232,15 +233,11 @@ static rdr_err_t chats_handle(void *opaque, rdr_msg_t *msgs, size_t cnt) {
                 if (msgs[i].err)
                         continue;
                 err = apply_one(ch, &msgs[i], c, &ch->cls[i]);
-                if (!err && ch->case_ids[i][0] &&
-                    rdr_casework_seen(rdr_redis_reply(redis, slot[i] + 1)))
-                        err = rdr_casework_replay(
-                            ch->cw, ch->case_ids[i], msgs[i].topic, c->event_id,
-                            rdr_redis_reply(redis, slot[i]), NULL);
-                else if (!err && ch->case_ids[i][0])
+                if (!err && ch->case_ids[i][0])
                         err = feed_case(ch, &msgs[i], c, &ch->cls[i],
                                         ch->case_ids[i],
                                         rdr_redis_reply(redis, slot[i]),
+                                        rdr_redis_reply(redis, slot[i] + 1),
                                         msgs[i].errstr, sizeof(msgs[i].errstr));
                 if ((err = rdr_msg_settle(&msgs[i], err)))
                         goto done;

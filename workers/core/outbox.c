@@ -92,11 +92,9 @@ rdr_err_t rdr_entry_parse(const char *buf, size_t len, rdr_entry_t *e) {
         return RDR_ERR_DECODE;
 }
 
-size_t rdr_bundle_size(const char *const *entries, const size_t *lens,
-                       size_t n) {
+size_t rdr_bundle_size(const size_t *lens, size_t n) {
         char num[RDR_STR_INT_SIZE];
         size_t i, total = 2;
-        (void)entries;
         for (i = 0; i < n; i++)
                 total += rdr_str_int(num, (long long)lens[i]) + 1 + lens[i];
         return total;
@@ -120,20 +118,14 @@ int rdr_bundle_is(const char *buf, size_t len) {
 
 int rdr_bundle_next(const char *buf, size_t len, size_t *pos,
                     const char **entry, size_t *entry_len) {
-        size_t p = *pos < 2 ? 2 : *pos, start, n = 0;
+        size_t p = *pos < 2 ? 2 : *pos;
         if (!rdr_bundle_is(buf, len))
                 return -1;
         if (p >= len)
                 return 0;
-        for (start = p; p < len && buf[p] >= '0' && buf[p] <= '9'; p++) {
-                n = n * 10 + (size_t)(buf[p] - '0');
-                if (n > len)
-                        return -1;
-        }
-        if (p == start || p >= len || buf[p] != '\0' || len - p - 1 < n)
+        *entry = rdr_str_len_prefix(buf + p, buf + len, '\0', entry_len);
+        if (!*entry)
                 return -1;
-        *entry = buf + p + 1;
-        *entry_len = n;
-        *pos = p + 1 + n;
+        *pos = (size_t)(*entry - buf) + *entry_len;
         return 1;
 }

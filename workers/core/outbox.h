@@ -58,8 +58,7 @@ rdr_err_t rdr_entry_timer(const char *zset, long long score_ms,
 rdr_err_t rdr_entry_parse(const char *buf, size_t len, rdr_entry_t *e);
 
 /** Bytes of the bundle of n entries. */
-size_t rdr_bundle_size(const char *const *entries, const size_t *lens,
-                       size_t n);
+size_t rdr_bundle_size(const size_t *lens, size_t n);
 /** Write the bundle of n entries into dst (rdr_bundle_size() bytes). */
 void rdr_bundle_write(char *dst, const char *const *entries, const size_t *lens,
                       size_t n);

@@ -266,42 +266,44 @@ static void effects_reset(rdr_worker_t *w) {
         rdr_redis_reset(w->redis);
 }
 
-static rdr_err_t pub_fill(rdr_pub_t *p, const char *outbox_key, const char *id,
-                          size_t id_len, const char *entry, size_t entry_len) {
+/* Room for an entry to publish: outbox_key copied, id (id_len bytes) and
+ * entry (entry_len bytes) left for the caller to write, each followed by a
+ * NUL. Its strings share one allocation, owned by outbox_key. */
+static rdr_err_t pub_alloc(rdr_pub_t *p, const char *outbox_key, size_t id_len,
+                           size_t entry_len) {
         size_t kl = strlen(outbox_key);
         char *b = malloc(kl + 1 + id_len + 1 + entry_len + 1);
         if (!b)
                 return RDR_ERR_NOMEM;
         p->outbox_key = memcpy(b, outbox_key, kl + 1);
         p->id = b + kl + 1;
-        memcpy(p->id, id, id_len);
         p->id[id_len] = '\0';
         p->id_len = id_len;
         p->entry = p->id + id_len + 1;
-        memcpy(p->entry, entry, entry_len);
         p->entry[entry_len] = '\0';
         p->entry_len = entry_len;
+        return RDR_OK;
+}
+
+static rdr_err_t pub_fill(rdr_pub_t *p, const char *outbox_key, const char *id,
+                          size_t id_len, const char *entry, size_t entry_len) {
+        if (pub_alloc(p, outbox_key, id_len, entry_len))
+                return RDR_ERR_NOMEM;
+        memcpy(p->id, id, id_len);
+        memcpy(p->entry, entry, entry_len);
         return RDR_OK;
 }
 
 /* The bundle of a's entries as one pub, named "b:" + the first entry's id
  * (deterministic: a replay names it the same). */
 static rdr_err_t pub_fill_bundle(rdr_pub_t *p, const rdr_apply_t *a) {
-        size_t kl = strlen(a->outbox_key), il = strlen(a->entry_ids[0]) + 2;
-        size_t bl = rdr_bundle_size(a->entries, a->entry_lens, a->entries_cnt);
-        char *b = malloc(kl + 1 + il + 1 + bl + 1);
-        if (!b)
+        size_t il = strlen(a->entry_ids[0]);
+        if (pub_alloc(p, a->outbox_key, 2 + il,
+                      rdr_bundle_size(a->entry_lens, a->entries_cnt)))
                 return RDR_ERR_NOMEM;
-        p->outbox_key = memcpy(b, a->outbox_key, kl + 1);
-        p->id = b + kl + 1;
         memcpy(p->id, "b:", 2);
-        memcpy(p->id + 2, a->entry_ids[0], il - 2);
-        p->id[il] = '\0';
-        p->id_len = il;
-        p->entry = p->id + il + 1;
+        memcpy(p->id + 2, a->entry_ids[0], il);
         rdr_bundle_write(p->entry, a->entries, a->entry_lens, a->entries_cnt);
-        p->entry[bl] = '\0';
-        p->entry_len = bl;
         return RDR_OK;
 }
 
@@ -939,14 +941,6 @@ static int pub_entry(const rdr_pub_t *p, size_t *pos, rdr_entry_t *e,
         return 1;
 }
 
-static int pub_next(const rdr_pub_t *p, size_t *pos, rdr_entry_t *e) {
-        return pub_entry(p, pos, e, 1);
-}
-
-static int pub_next_quiet(const rdr_pub_t *p, size_t *pos, rdr_entry_t *e) {
-        return pub_entry(p, pos, e, 0);
-}
-
 /* Hand every entry of pubs and every dead letter of msgs to the producer
  * (asynchronous; await_delivery() waits for the broker). */
 static rdr_err_t produce_all(rdr_worker_t *w, const rdr_vec_t *pubs,
@@ -957,7 +951,7 @@ static rdr_err_t produce_all(rdr_worker_t *w, const rdr_vec_t *pubs,
         for (i = 0; i < pubs->cnt; i++) {
                 rdr_entry_t e;
                 size_t pos = 0;
-                while (pub_next(&pb[i], &pos, &e))
+                while (pub_entry(&pb[i], &pos, &e, 1))
                         if (e.kind == RDR_ENTRY_KAFKA && produce_entry(w, &e))
                                 return RDR_ERR_KAFKA;
         }
@@ -998,7 +992,7 @@ static void queue_acks(rdr_worker_t *w, const rdr_vec_t *pubs,
         for (i = 0; i < pubs->cnt; i++) {
                 rdr_entry_t e;
                 size_t pos = 0;
-                while (pub_next_quiet(&pb[i], &pos, &e))
+                while (pub_entry(&pb[i], &pos, &e, 0))
                         if (e.kind == RDR_ENTRY_TIMER) {
                                 const char *argv[4] = {"ZADD", e.zset, e.score,
                                                        e.member};

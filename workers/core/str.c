@@ -58,3 +58,18 @@ size_t rdr_str_int(char out[RDR_STR_INT_SIZE], long long v) {
         out[len] = '\0';
         return len;
 }
+
+const char *rdr_str_len_prefix(const char *p, const char *end, char sep,
+                               size_t *len) {
+        const char *start = p;
+        size_t n = 0;
+        for (; p < end && *p >= '0' && *p <= '9'; p++) {
+                n = n * 10 + (size_t)(*p - '0');
+                if (n > (size_t)(end - start))
+                        return NULL;
+        }
+        if (p == start || p >= end || *p != sep || (size_t)(end - p - 1) < n)
+                return NULL;
+        *len = n;
+        return p + 1;
+}

@@ -21,5 +21,10 @@ size_t rdr_str_join(char *dst, size_t size, const char *const *pieces);
 int rdr_str_join_fit(char *dst, size_t size, const char *const *pieces);
 /** snprintf(out, RDR_STR_INT_SIZE, "%lld", v): the length written. */
 size_t rdr_str_int(char out[RDR_STR_INT_SIZE], long long v);
+/** Read a length-prefixed value at p (before end): decimal digits, sep,
+ *  then *len bytes. Returns the value's first byte, or NULL if there is no
+ *  digit, no sep after them, or fewer than *len bytes left. */
+const char *rdr_str_len_prefix(const char *p, const char *end, char sep,
+                               size_t *len);
 
 #endif

@@ -743,6 +743,11 @@ static void try_carrier_appeal(tx_t *tx) {
                 file_appeal(tx, RDR_GROUND_CARRIER_DELAY, &v);
 }
 
+int rdr_malicious_tags_buyer(rdr_malicious_t mal) {
+        return mal == RDR_MAL_EXTORTION || mal == RDR_MAL_PROFESSIONAL ||
+               mal == RDR_MAL_COMPETITOR;
+}
+
 static void to_malicious(tx_t *tx, rdr_malicious_t mal) {
         rdr_case_t *c = tx->c;
         c->malicious = mal;
@@ -754,8 +759,7 @@ static void to_malicious(tx_t *tx, rdr_malicious_t mal) {
         c->offer_pending = 0;
         c->mod_check_held = 0;
         c->paused_at_ms = 0;
-        if (mal == RDR_MAL_EXTORTION || mal == RDR_MAL_PROFESSIONAL ||
-            mal == RDR_MAL_COMPETITOR)
+        if (rdr_malicious_tags_buyer(mal))
                 tx->out->tag_buyer = mal;
         try_appeal(tx);
 }
@@ -1662,7 +1666,7 @@ rdr_err_t rdr_case_from_doc(rdr_case_t *c, const char *doc, size_t len,
         while (p < end) {
                 char name[64];
                 const char *eq = memchr(p, '=', (size_t)(end - p));
-                size_t nlen, vlen = 0;
+                size_t nlen, vlen;
                 rdr_err_t err;
                 if (!eq || eq == p || (size_t)(eq - p) >= sizeof(name) ||
                     memchr(p, '\n', (size_t)(eq - p)))
@@ -1671,21 +1675,12 @@ rdr_err_t rdr_case_from_doc(rdr_case_t *c, const char *doc, size_t len,
                 nlen = (size_t)(eq - p);
                 memcpy(name, p, nlen);
                 name[nlen] = '\0';
-                p = eq + 1;
-                if (p == end || *p < '0' || *p > '9')
-                        return doc_bad(doc, p, "expected a length", errstr,
-                                       errstr_size);
-                for (; p < end && *p >= '0' && *p <= '9'; p++) {
-                        vlen = vlen * 10 + (size_t)(*p - '0');
-                        if (vlen > len)
-                                return doc_bad(doc, p, "length too large",
-                                               errstr, errstr_size);
-                }
-                if (p == end || *p != ':' || (size_t)(end - p - 1) < vlen + 1 ||
-                    p[1 + vlen] != '\n')
-                        return doc_bad(doc, p, "value does not end its line",
+                p = rdr_str_len_prefix(eq + 1, end, ':', &vlen);
+                if (!p || p + vlen == end || p[vlen] != '\n')
+                        return doc_bad(doc, eq + 1,
+                                       "expected <length>:<value> and a "
+                                       "line end",
                                        errstr, errstr_size);
-                p++;
                 if ((err = rdr_case_set_field(c, name, p, vlen, errstr,
                                               errstr_size)))
                         return err;

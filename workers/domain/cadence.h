@@ -362,6 +362,10 @@ rdr_err_t rdr_cadence_apply(const rdr_cadence_conf_t *conf,
 void rdr_cadence_action_msg(const rdr_case_t *c, const rdr_cadence_action_t *a,
                             rdr_evidence_t *ev, rdr_action_msg_t *am);
 
+/** Whether a case on the malicious track as mal tags its buyer fleet-wide
+ *  (out->tag_buyer). */
+int rdr_malicious_tags_buyer(rdr_malicious_t mal);
+
 /** Read back the case_id, step, attempt and gen of a timer_id. case_id
  *  (size bytes) may be NULL. Returns RDR_OK or RDR_ERR_INVALID. */
 rdr_err_t rdr_cadence_timer_parse(const char *timer_id, char *case_id,
@@ -403,7 +407,7 @@ rdr_err_t rdr_case_from_fields(rdr_case_t *c, size_t n,
  *           the document of rdr_case_to_doc(): one line "redress-case 1",
  *           then one line per field, "<name>=<length>:<value>" (length in
  *           bytes, so a value may hold any byte but NUL). Two strings per
- *           write instead of ~70, each of which Redis' Lua would copy,
+ *           write instead of ~64, each of which Redis' Lua would copy,
  *           intern and collect.
  *   fields: one hash field per case field (the format of builds before the
  *           document), still read, and written while a fleet is upgraded

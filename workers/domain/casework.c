@@ -227,43 +227,27 @@ void rdr_casework_begin(rdr_casework_t *cw) {
         slots_clear(cw);
 }
 
-void rdr_casework_queue_read(rdr_casework_t *cw, const char *case_id) {
-        char k[KEYSZ];
-        if (rdr_key_case(k, KEYSZ, case_id, NULL) > 0)
-                rdr_redis_cmdl(rdr_worker_redis(cw->w), "HGETALL", k, NULL);
-        else
-                rdr_redis_cmdf(rdr_worker_redis(cw->w), "PING");
-}
-
-/* The keys of one input of case_id: the case hash, its outbox and the
- * event's dedupe key. Returns -1 if an id is too long for a key. */
-static int input_keys(const char *case_id, const char *topic,
-                      const char *event_id, char *k_case, char *k_outbox,
-                      char *k_seen) {
+/* The dedupe key of an input of case_id. Returns -1 if too long. */
+static int seen_key(char *k_seen, const char *case_id, const char *topic,
+                    const char *event_id) {
         char tag[128];
         rdr_str_join(tag, sizeof(tag),
                      (const char *const[]){"c:", case_id, NULL});
-        if (rdr_key_case(k_case, KEYSZ, case_id, NULL) < 0 ||
-            rdr_key_case(k_outbox, KEYSZ, case_id, "outbox") < 0 ||
-            rdr_key_seen(k_seen, KEYSZ, tag, topic, event_id) < 0)
-                return -1;
-        return 0;
+        return rdr_key_seen(k_seen, KEYSZ, tag, topic, event_id) < 0 ? -1 : 0;
 }
 
-void rdr_casework_queue_read_event(rdr_casework_t *cw, const char *case_id,
-                                   const char *topic, const char *event_id) {
-        char k_case[KEYSZ], k_outbox[KEYSZ], k_seen[KEYSZ];
+void rdr_casework_queue_read(rdr_casework_t *cw, const char *case_id,
+                             const char *topic, const char *event_id) {
         rdr_redis_t *redis = rdr_worker_redis(cw->w);
-        rdr_casework_queue_read(cw, case_id);
-        if (!input_keys(case_id, topic, event_id, k_case, k_outbox, k_seen))
-                rdr_redis_cmdl(redis, "EXISTS", k_seen, NULL);
+        char k[KEYSZ];
+        if (rdr_key_case(k, KEYSZ, case_id, NULL) > 0)
+                rdr_redis_cmdl(redis, "HGETALL", k, NULL);
         else
                 rdr_redis_cmdf(redis, "PING");
-}
-
-int rdr_casework_seen(const redisReply *exists) {
-        return exists && exists->type == REDIS_REPLY_INTEGER &&
-               exists->integer == 1;
+        if (!seen_key(k, case_id, topic, event_id))
+                rdr_redis_cmdl(redis, "EXISTS", k, NULL);
+        else
+                rdr_redis_cmdf(redis, "PING");
 }
 
 /* Tag c's buyer fleet-wide as mal (none: nothing): an idempotent write
@@ -275,39 +259,6 @@ static void tag_buyer(rdr_casework_t *cw, const rdr_case_t *c,
             rdr_key_buyer(k_tags, KEYSZ, c->platform, c->buyer_id, "tags") > 0)
                 rdr_redis_cmdl(rdr_worker_redis(cw->w), "SADD", k_tags,
                                rdr_malicious_names[mal], NULL);
-}
-
-rdr_err_t rdr_casework_replay(rdr_casework_t *cw, const char *case_id,
-                              const char *topic, const char *event_id,
-                              const redisReply *hgetall, rdr_case_t **c) {
-        char k_case[KEYSZ], k_outbox[KEYSZ], k_seen[KEYSZ], errstr[256];
-        rdr_case_t *cs = NULL;
-        rdr_apply_t a;
-        if (c)
-                *c = NULL;
-        if (input_keys(case_id, topic, event_id, k_case, k_outbox, k_seen))
-                return RDR_ERR_INVALID;
-        /* The buyer's tag is written beside the script: a crash may have
-         * cut it off, so write it again from the stored case. */
-        if (rdr_casework_get(cw, case_id, hgetall, &cs, errstr,
-                             sizeof(errstr)) == RDR_OK) {
-                if (cs->malicious == RDR_MAL_EXTORTION ||
-                    cs->malicious == RDR_MAL_PROFESSIONAL ||
-                    cs->malicious == RDR_MAL_COMPETITOR)
-                        tag_buyer(cw, cs, cs->malicious);
-                if (c)
-                        *c = cs;
-        }
-        memset(&a, 0, sizeof(a));
-        a.dedupe_key = k_seen;
-        a.outbox_key = k_outbox;
-        a.ttl_ms = cw->ttl_ms;
-        a.hash_key = k_case;
-        /* No stored version is "-1": if the event is not applied after
-         * all, nothing is written and the batch is decided again. */
-        a.cas_field = "version";
-        a.cas_expected = "-1";
-        return rdr_worker_apply(cw->w, &a);
 }
 
 static size_t slot_hash(const char *case_id) {
@@ -483,21 +434,13 @@ static rdr_err_t timer_entry(rdr_casework_t *cw, const rdr_cadence_timer_t *t,
         return RDR_OK;
 }
 
-/* The slot that c (from rdr_casework_get) lives in. */
-static slot_t *slot_of(rdr_casework_t *cw, const rdr_case_t *c) {
-        const char *p = (const char *)c, *base = (const char *)cw->slots;
-        if (p < base || p >= (const char *)(cw->slots + cw->slots_size))
-                return NULL;
-        return &cw->slots[(size_t)(p - base) / sizeof(slot_t)];
-}
-
 /* The hash pairs that store nx, the next state of c, into cw->fv (*nfv
  * strings): its version and document; or, in the fields format, the fields
  * that changed since c, all of them if the fields were not whole (a
  * document had been written over them). */
-static rdr_err_t case_fields(rdr_casework_t *cw, const rdr_case_t *c,
-                             const rdr_case_t *nx, size_t *nfv) {
-        const slot_t *s = slot_of(cw, c);
+static rdr_err_t case_fields(rdr_casework_t *cw, const slot_t *s,
+                             const rdr_case_t *c, const rdr_case_t *nx,
+                             size_t *nfv) {
         size_t i, need;
         if (cw->doc_format) {
                 if (rdr_case_to_doc(nx, &cw->doc))
@@ -536,13 +479,40 @@ static rdr_err_t case_fields(rdr_casework_t *cw, const rdr_case_t *c,
         return RDR_OK;
 }
 
+/* An input already applied (see casework.h): the apply script with no
+ * decision, which finds the dedupe key and returns what the outbox still
+ * holds to publish. No stored version is "-1": if the key is gone after
+ * all, nothing is written and the batch is decided again. */
+static rdr_err_t replay(rdr_casework_t *cw, const rdr_case_t *c,
+                        const char *k_case, const char *k_outbox,
+                        const char *k_seen) {
+        rdr_apply_t a;
+        memset(&cw->out, 0, sizeof(cw->out));
+        cw->out.status = RDR_CADENCE_DUPLICATE;
+        rdr_metric_add(cw->m_transitions,
+                       rdr_cadence_status_names[cw->out.status], 1);
+        /* Written beside the script: a crash may have cut it off. */
+        if (rdr_malicious_tags_buyer(c->malicious))
+                tag_buyer(cw, c, c->malicious);
+        memset(&a, 0, sizeof(a));
+        a.dedupe_key = k_seen;
+        a.outbox_key = k_outbox;
+        a.ttl_ms = cw->ttl_ms;
+        a.hash_key = k_case;
+        a.cas_field = "version";
+        a.cas_expected = "-1";
+        return rdr_worker_apply(cw->w, &a);
+}
+
 rdr_err_t rdr_casework_apply(rdr_casework_t *cw, rdr_case_t *c,
                              const char *case_id, const rdr_cadence_input_t *in,
                              const char *topic, const char *event_id,
-                             rdr_case_msg_t *classified,
+                             const redisReply *seen, rdr_case_msg_t *classified,
                              const rdr_cadence_out_t **out, char *errstr,
                              size_t errstr_size) {
         char k_case[KEYSZ], k_outbox[KEYSZ], k_seen[KEYSZ], expected[24];
+        size_t pos;
+        slot_t *s = slot_find(cw, case_id, &pos);
         const char *ids[RDR_CADENCE_ACTIONS_MAX + RDR_CADENCE_TIMERS_MAX + 8];
         const char *ents[RDR_CADENCE_ACTIONS_MAX + RDR_CADENCE_TIMERS_MAX + 8];
         size_t lens[RDR_CADENCE_ACTIONS_MAX + RDR_CADENCE_TIMERS_MAX + 8];
@@ -554,9 +524,17 @@ rdr_err_t rdr_casework_apply(rdr_casework_t *cw, rdr_case_t *c,
         int applied;
 
         e.cnt = 0;
+        *out = &cw->out;
+        if (rdr_key_case(k_case, KEYSZ, case_id, NULL) < 0 ||
+            rdr_key_case(k_outbox, KEYSZ, case_id, "outbox") < 0 ||
+            seen_key(k_seen, case_id, topic, event_id)) {
+                snprintf(errstr, errstr_size, "ids too long for a Redis key");
+                return RDR_ERR_INVALID;
+        }
+        if (seen && seen->type == REDIS_REPLY_INTEGER && seen->integer == 1)
+                return replay(cw, c, k_case, k_outbox, k_seen);
         err = rdr_cadence_apply(&cw->conf, c, in, rdr_worker_now_ms(cw->w),
                                 &cw->next, &cw->out);
-        *out = &cw->out;
         if (err) {
                 snprintf(errstr, errstr_size, "%s", cw->out.errstr);
                 if (err == RDR_ERR_CONFIG) {
@@ -572,10 +550,6 @@ rdr_err_t rdr_casework_apply(rdr_casework_t *cw, rdr_case_t *c,
         rdr_metric_add(cw->m_transitions,
                        rdr_cadence_status_names[cw->out.status], 1);
         applied = cw->out.status == RDR_CADENCE_APPLIED;
-        if (input_keys(case_id, topic, event_id, k_case, k_outbox, k_seen)) {
-                snprintf(errstr, errstr_size, "ids too long for a Redis key");
-                return RDR_ERR_INVALID;
-        }
         if (classified) {
                 char key[600];
                 const rdr_case_t *nx = applied ? &cw->next : c;
@@ -609,7 +583,7 @@ rdr_err_t rdr_casework_apply(rdr_casework_t *cw, rdr_case_t *c,
                 for (i = 0; i < cw->out.blocked_cnt; i++)
                         rdr_metric_add(cw->m_blocked, cw->out.blocked[i].rule,
                                        1);
-                if ((err = case_fields(cw, c, nx, &nfv)))
+                if ((err = case_fields(cw, s, c, nx, &nfv)))
                         goto done;
         }
         for (i = 0; i < e.cnt; i++, n++) {
@@ -639,7 +613,6 @@ rdr_err_t rdr_casework_apply(rdr_casework_t *cw, rdr_case_t *c,
         a.entries_cnt = n;
         err = rdr_worker_apply(cw->w, &a);
         if (!err && applied) {
-                slot_t *s = slot_of(cw, c);
                 /* The next input of this case in the batch starts here. */
                 memcpy(c, &cw->next, sizeof(*c));
                 if (s)

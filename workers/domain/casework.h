@@ -28,34 +28,13 @@ const rdr_cadence_conf_t *rdr_casework_conf(const rdr_casework_t *cw);
 /** Forget the cases of the previous batch. Call at the start of a batch. */
 void rdr_casework_begin(rdr_casework_t *cw);
 
-/** Queue HGETALL of the case hash in the worker's pipeline (the read
- *  phase). */
-void rdr_casework_queue_read(rdr_casework_t *cw, const char *case_id);
-
-/** For an event-driven input: queue HGETALL of the case hash and EXISTS of
- *  the event's dedupe key (RDR_CASEWORK_EVENT_READS replies, in that
- *  order). An event already applied (a replay after a restart or a
- *  rebalance) must not be decided again: its decision would be chained
- *  with the batch's next input of the case, whose compare-and-set would
- *  then fail on every retry. Answer it with rdr_casework_replay(). */
-#define RDR_CASEWORK_EVENT_READS 2
-void rdr_casework_queue_read_event(rdr_casework_t *cw, const char *case_id,
-                                   const char *topic, const char *event_id);
-
-/** Whether the EXISTS reply of rdr_casework_queue_read_event() says the
- *  event was applied already. */
-int rdr_casework_seen(const redisReply *exists);
-
-/** Queue the apply of an event already applied, with no decision: it
- *  republishes what the case's outbox still holds, and the buyer's tag
- *  (written beside the script) is written again from the stored case
- *  (hgetall, its read). If the dedupe key is gone by then, the script's
- *  compare-and-set fails on purpose and the batch is retried (and
- *  decided). *c (may be NULL) is the stored case, or NULL if unreadable;
- *  owned by cw as with rdr_casework_get(). */
-rdr_err_t rdr_casework_replay(rdr_casework_t *cw, const char *case_id,
-                              const char *topic, const char *event_id,
-                              const redisReply *hgetall, rdr_case_t **c);
+/** Queue the reads of one input of case_id in the worker's pipeline (the
+ *  read phase): HGETALL of the case hash, then EXISTS of the input's
+ *  dedupe key (topic, event_id): RDR_CASEWORK_READS replies, in that order.
+ *  Hand the second to rdr_casework_apply(). */
+#define RDR_CASEWORK_READS 2
+void rdr_casework_queue_read(rdr_casework_t *cw, const char *case_id,
+                             const char *topic, const char *event_id);
 
 /** The case as this batch knows it: decided earlier in the batch, else
  *  rebuilt from the HGETALL reply (NULL or empty: no case, version 0).
@@ -65,17 +44,25 @@ rdr_err_t rdr_casework_get(rdr_casework_t *cw, const char *case_id,
                            const redisReply *hgetall, rdr_case_t **c,
                            char *errstr, size_t errstr_size);
 
-/** Apply input in to case c; if classified is not NULL, its state is set
- *  to the case's state after the input ("closed" when there is no case)
- *  and it is published first, atomically with the transition. (from
- * rdr_casework_get(); updated in place on success) and queue the effects,
- * deduplicated on (topic, event_id). *out (owned by cw, valid until the next
- * call) tells what happened. Returns RDR_OK, a permanent error to dead-letter
- * the event (errstr), or RDR_ERR_NOMEM. */
+/** Apply input in to case c (from rdr_casework_get(); updated in place on
+ *  success) and queue the effects, deduplicated on (topic, event_id). If
+ *  classified is not NULL, its state is set to the case's state after the
+ *  input ("closed" when there is no case) and it is published first,
+ *  atomically with the transition.
+ *  seen is the EXISTS reply queued by rdr_casework_queue_read(). An input
+ *  already applied (a replay after a restart, a rebalance or a lost timer
+ *  lease) is not decided again: its decision would be the starting point of
+ *  the batch's next input of the case, whose compare-and-set would then fail
+ *  on every retry. It only republishes what the case's outbox still holds
+ *  and writes the buyer's tag (beside the script) again; *out says
+ *  RDR_CADENCE_DUPLICATE.
+ *  *out (owned by cw, valid until the next call) tells what happened.
+ *  Returns RDR_OK, a permanent error to dead-letter the event (errstr), or
+ *  RDR_ERR_NOMEM. */
 rdr_err_t rdr_casework_apply(rdr_casework_t *cw, rdr_case_t *c,
                              const char *case_id, const rdr_cadence_input_t *in,
                              const char *topic, const char *event_id,
-                             rdr_case_msg_t *classified,
+                             const redisReply *seen, rdr_case_msg_t *classified,
                              const rdr_cadence_out_t **out, char *errstr,
                              size_t errstr_size);
 

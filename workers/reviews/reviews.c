@@ -18,8 +18,8 @@
 
 #define KEYSZ 1024
 /* Replies read per event: tags, intents, order, then the case and whether
- * the event was applied (rdr_casework_queue_read_event). */
-#define READS (3 + RDR_CASEWORK_EVENT_READS)
+ * the event was applied (rdr_casework_queue_read). */
+#define READS (3 + RDR_CASEWORK_READS)
 
 typedef struct reviews_s {
         rdr_worker_t *w;
@@ -157,50 +157,9 @@ static int carrier_at_fault(const context_t *ctx) {
                      : ctx->last_scan_ms) > ctx->promised_by_ms);
 }
 
-/* Index the case by order and buyer, for chats and shipments, and tag an
- * extorting or professional buyer fleet-wide: idempotent writes in the
- * same pipeline as the case's script, queued again by a replay in case a
- * crash cut the pipeline short after the script. */
-static void index_case(reviews_t *rv, const rdr_review_t *r,
-                       const char *case_id, long long version,
-                       rdr_malicious_t malicious) {
-        rdr_redis_t *redis = rdr_worker_redis(rv->w);
-        char k[KEYSZ];
-        if (version) {
-                if (rdr_key_order(k, KEYSZ, r->platform, r->store_id,
-                                  r->order_id, NULL) > 0)
-                        rdr_redis_cmdl(redis, "HSET", k, "case_id", case_id,
-                                       NULL);
-                if (rdr_key_buyer(k, KEYSZ, r->platform, r->buyer_id, NULL) > 0)
-                        rdr_redis_cmdl(redis, "HSET", k, "case_id", case_id,
-                                       NULL);
-        }
-        if ((malicious == RDR_MAL_EXTORTION ||
-             malicious == RDR_MAL_PROFESSIONAL) &&
-            rdr_key_buyer(k, KEYSZ, r->platform, r->buyer_id, "tags") > 0)
-                rdr_redis_cmdl(redis, "SADD", k, rdr_malicious_names[malicious],
-                               NULL);
-}
-
-/* An event already applied: republish what its case's outbox holds and
- * repeat the idempotent writes beside the script, from the stored case
- * (the buyer's tag: rdr_casework_replay). */
-static rdr_err_t replay_one(reviews_t *rv, rdr_msg_t *m, const rdr_review_t *r,
-                            const redisReply *case_reply) {
-        char case_id[RDR_ID_LEN];
-        rdr_case_t *cs;
-        rdr_err_t err;
-        rdr_case_id(case_id, r->platform, r->store_id, r->review_id);
-        if ((err = rdr_casework_replay(rv->cw, case_id, m->topic, r->event_id,
-                                       case_reply, &cs)))
-                return err;
-        if (cs)
-                index_case(rv, r, case_id, cs->version, RDR_MAL_NONE);
-        return RDR_OK;
-}
-
 static rdr_err_t apply_one(reviews_t *rv, rdr_msg_t *m, const rdr_review_t *r,
-                           const context_t *ctx, const redisReply *case_reply) {
+                           const context_t *ctx, const redisReply *case_reply,
+                           const redisReply *seen) {
         rdr_review_input_t in;
         rdr_clf_profile_t prof;
         rdr_classification_t c;
@@ -341,12 +300,31 @@ static rdr_err_t apply_one(reviews_t *rv, rdr_msg_t *m, const rdr_review_t *r,
 
         err =
             rdr_casework_apply(rv->cw, cs, case_id, &ci, m->topic, r->event_id,
-                               &cm, &out, m->errstr, sizeof(m->errstr));
+                               seen, &cm, &out, m->errstr, sizeof(m->errstr));
         if (err)
                 return err;
 
-        index_case(rv, r, case_id, cs->version,
-                   c.negative ? c.malicious : RDR_MAL_NONE);
+        /* Index the case by order and buyer, for chats and shipments (an
+         * idempotent write in the same pipeline, written again by a replay
+         * in case a crash cut the pipeline short after the script). */
+        if (cs->version) {
+                char k[KEYSZ];
+                if (rdr_key_order(k, KEYSZ, r->platform, r->store_id,
+                                  r->order_id, NULL) > 0)
+                        rdr_redis_cmdl(rdr_worker_redis(rv->w), "HSET", k,
+                                       "case_id", case_id, NULL);
+                if (rdr_key_buyer(k, KEYSZ, r->platform, r->buyer_id, NULL) > 0)
+                        rdr_redis_cmdl(rdr_worker_redis(rv->w), "HSET", k,
+                                       "case_id", case_id, NULL);
+        }
+        if (c.negative && (c.malicious == RDR_MAL_EXTORTION ||
+                           c.malicious == RDR_MAL_PROFESSIONAL)) {
+                char k_tags[KEYSZ];
+                if (rdr_key_buyer(k_tags, KEYSZ, r->platform, r->buyer_id,
+                                  "tags") > 0)
+                        rdr_redis_cmdl(rdr_worker_redis(rv->w), "SADD", k_tags,
+                                       rdr_malicious_names[c.malicious], NULL);
+        }
         rdr_str_join(
             labels, sizeof(labels),
             (const char *const[]){rdr_sentiment_names[c.sentiment], "\x1f",
@@ -387,8 +365,8 @@ static rdr_err_t reviews_handle(void *opaque, rdr_msg_t *msgs, size_t cnt) {
                               NULL);
                 rdr_redis_cmdl(redis, "HGETALL", k, NULL);
                 rdr_case_id(case_id, r->platform, r->store_id, r->review_id);
-                rdr_casework_queue_read_event(rv->cw, case_id, msgs[i].topic,
-                                              r->event_id);
+                rdr_casework_queue_read(rv->cw, case_id, msgs[i].topic,
+                                        r->event_id);
                 q += READS;
         }
         err = rdr_redis_exec(redis);
@@ -399,21 +377,14 @@ static rdr_err_t reviews_handle(void *opaque, rdr_msg_t *msgs, size_t cnt) {
          * valid until the loop executes the apply pipeline. */
         for (i = 0; i < cnt; i++) {
                 context_t ctx;
-                const rdr_review_t *r = &rv->evs.evs[i].u.review;
                 if (msgs[i].err)
                         continue;
-                if (rdr_casework_seen(rdr_redis_reply(redis, first[i] + 4))) {
-                        err = replay_one(rv, &msgs[i], r,
-                                         rdr_redis_reply(redis, first[i] + 3));
-                        if ((err = rdr_msg_settle(&msgs[i], err)))
-                                goto done;
-                        continue;
-                }
                 read_context(rdr_redis_reply(redis, first[i]),
                              rdr_redis_reply(redis, first[i] + 1),
                              rdr_redis_reply(redis, first[i] + 2), &ctx);
-                err = apply_one(rv, &msgs[i], r, &ctx,
-                                rdr_redis_reply(redis, first[i] + 3));
+                err = apply_one(rv, &msgs[i], &rv->evs.evs[i].u.review, &ctx,
+                                rdr_redis_reply(redis, first[i] + 3),
+                                rdr_redis_reply(redis, first[i] + 4));
                 if ((err = rdr_msg_settle(&msgs[i], err)))
                         goto done;
         }

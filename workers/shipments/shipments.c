@@ -171,11 +171,11 @@ static rdr_err_t shipments_handle(void *opaque, rdr_msg_t *msgs, size_t cnt) {
         rdr_redis_reset(redis);
         for (i = 0; i < cnt; i++)
                 if (cin[i] >= 0) {
-                        rdr_casework_queue_read_event(
+                        rdr_casework_queue_read(
                             sh->cw, case_ids[i], msgs[i].topic,
                             sh->evs.evs[i].u.shipment.event_id);
                         cslot[i] = nc;
-                        nc += RDR_CASEWORK_EVENT_READS;
+                        nc += RDR_CASEWORK_READS;
                 }
         if (nc > 0 && (err = rdr_redis_exec(redis)))
                 goto done;
@@ -184,12 +184,7 @@ static rdr_err_t shipments_handle(void *opaque, rdr_msg_t *msgs, size_t cnt) {
                 if (msgs[i].err)
                         continue;
                 err = apply_one(sh, &msgs[i], s);
-                if (!err && cin[i] >= 0 &&
-                    rdr_casework_seen(rdr_redis_reply(redis, cslot[i] + 1))) {
-                        err = rdr_casework_replay(
-                            sh->cw, case_ids[i], msgs[i].topic, s->event_id,
-                            rdr_redis_reply(redis, cslot[i]), NULL);
-                } else if (!err && cin[i] >= 0) {
+                if (!err && cin[i] >= 0) {
                         rdr_cadence_input_t in;
                         const rdr_cadence_out_t *out;
                         rdr_case_t *cs;
@@ -202,7 +197,9 @@ static rdr_err_t shipments_handle(void *opaque, rdr_msg_t *msgs, size_t cnt) {
                                 in.type = (rdr_cadence_input_type_t)cin[i];
                                 err = rdr_casework_apply(
                                     sh->cw, cs, case_ids[i], &in, msgs[i].topic,
-                                    s->event_id, NULL, &out, msgs[i].errstr,
+                                    s->event_id,
+                                    rdr_redis_reply(redis, cslot[i] + 1), NULL,
+                                    &out, msgs[i].errstr,
                                     sizeof(msgs[i].errstr));
                         }
                 }

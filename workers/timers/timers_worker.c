@@ -86,9 +86,6 @@ static rdr_err_t fire_case_timer(timers_w_t *tw, const rdr_timer_t *tm,
         rdr_case_t *c;
         char errstr[256];
         rdr_err_t err;
-        if (rdr_casework_seen(seen))
-                return rdr_casework_replay(tw->cw, case_id, "timers",
-                                           tm->member, hgetall, NULL);
         err = rdr_casework_get(tw->cw, case_id, hgetall, &c, errstr,
                                sizeof(errstr));
         if (!err) {
@@ -96,7 +93,7 @@ static rdr_err_t fire_case_timer(timers_w_t *tw, const rdr_timer_t *tm,
                 in.type = RDR_CIN_TIMER;
                 in.timer = *ti;
                 err = rdr_casework_apply(tw->cw, c, case_id, &in, "timers",
-                                         tm->member, NULL, &out, errstr,
+                                         tm->member, seen, NULL, &out, errstr,
                                          sizeof(errstr));
         }
         if (rdr_err_class(err) == RDR_ERRCLASS_PERMANENT)
@@ -133,10 +130,10 @@ static rdr_err_t timers_tick(void *opaque, int64_t *next_ms) {
                 int k;
                 if (rdr_cadence_timer_parse(claimed[i].member, case_id,
                                             sizeof(case_id), &ti) == RDR_OK)
-                        rdr_casework_queue_read_event(tw->cw, case_id, "timers",
-                                                      claimed[i].member);
+                        rdr_casework_queue_read(tw->cw, case_id, "timers",
+                                                claimed[i].member);
                 else
-                        for (k = 0; k < RDR_CASEWORK_EVENT_READS; k++)
+                        for (k = 0; k < RDR_CASEWORK_READS; k++)
                                 rdr_redis_cmdf(rdr_worker_redis(tw->w), "PING");
         }
         if (cnt > 0 && (err = rdr_redis_exec(rdr_worker_redis(tw->w)))) {
@@ -153,7 +150,7 @@ static rdr_err_t timers_tick(void *opaque, int64_t *next_ms) {
                 if (rdr_cadence_timer_parse(tm->member, case_id,
                                             sizeof(case_id), &ti) == RDR_OK) {
                         rdr_redis_t *redis = rdr_worker_redis(tw->w);
-                        size_t r = i * RDR_CASEWORK_EVENT_READS;
+                        size_t r = i * RDR_CASEWORK_READS;
                         err = fire_case_timer(tw, tm, case_id, &ti,
                                               rdr_redis_reply(redis, r),
                                               rdr_redis_reply(redis, r + 1));
