@@ -573,6 +573,51 @@ static void test_replay_publishes_both_outbox_formats(void **state) {
         free(bundle);
 }
 
+static int64_t wall_ms(void) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* consumer.batch_wait 0 means "no waiting", not "one message a batch": a
+ * backlog is taken in batches of what the consumer holds. Each event's
+ * latency lies between its publication and the moment it is read. */
+static void test_backlog_is_batched_without_batch_wait(void **state) {
+        enum { N = 400 };
+        h_msg_t *cases;
+        size_t n, extra;
+        double count = 0, sum, batches;
+        int64_t t0 = wall_ms(), t1;
+        pid_t pid;
+        int i;
+        (void)state;
+        h_publish_reviews(&env, "store-w", "ev-w", 0, N, 0,
+                          "the color is not as described", 0);
+        pid = h_worker(
+            &env, "reviews",
+            (const char *const[]){"REDRESS_CONSUMER_BATCH_WAIT=0ms", NULL});
+        n = h_read_topic(&env, "redress.cases", CLASSIFIED, N, 0, 60000,
+                         &cases);
+        assert_int_equal(h_count_reviews(cases, n, "ev-w", N, &extra), N);
+        h_msgs_free(cases, n);
+        /* A batch's latencies are observed once the next cycle has
+         * acknowledged it: shortly after its outputs can be read. */
+        for (i = 0; i < 100 && count < N; i++) {
+                struct timespec ts = {0, 50 * 1000000L};
+                count = h_metric(pid, "redress_event_latency_seconds_count");
+                if (count < N)
+                        nanosleep(&ts, NULL);
+        }
+        t1 = wall_ms();
+        assert_true(count == N);
+        batches = h_metric(pid, "redress_batches_total");
+        print_message("%d events in %.0f batches\n", N, batches);
+        assert_true(batches <= N / 10);
+        sum = h_metric(pid, "redress_event_latency_seconds_sum");
+        assert_true(sum > 0);
+        assert_true(sum <= count * (double)(t1 - t0) / 1000.0);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
             cmocka_unit_test_setup_teardown(
@@ -595,6 +640,8 @@ int main(void) {
             cmocka_unit_test_setup_teardown(
                 test_replay_and_new_event_of_a_case_in_one_batch, setup,
                 teardown),
+            cmocka_unit_test_setup_teardown(
+                test_backlog_is_batched_without_batch_wait, setup, teardown),
         };
         return cmocka_run_group_tests_name("integration: pipeline", tests, NULL,
                                            NULL);

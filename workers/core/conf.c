@@ -44,8 +44,11 @@ const rdr_conf_prop_t rdr_conf_core_props[] = {
      "Consumer group; empty: redress-<worker>"},
     {"consumer.batch_max", RDR_CONF_INT, "500", 1, 100000, NULL,
      "Most messages handled in one batch (one Redis pipeline)"},
-    {"consumer.batch_wait", RDR_CONF_DURATION, "20ms", 0, 10000, NULL,
-     "Longest wait to fill a batch once its first message arrived"},
+    {"consumer.batch_wait", RDR_CONF_DURATION, "2ms", 0, 10000, NULL,
+     "Longest wait for more messages once a batch's first arrived, when no "
+     "batch is in flight (under load the batch in flight paces batches); "
+     "what the consumer already holds is taken at once. Longer: fewer "
+     "round trips at low rates, more latency"},
     {"output.format", RDR_CONF_ENUM, "json", 0, 0, "json|protobuf",
      "Encoding of published messages"},
     {"dedupe.ttl", RDR_CONF_DURATION, "7d", 60000, 365 * RDR_DAY_MS, NULL,

@@ -1411,7 +1411,8 @@ static rdr_err_t process_with_retry(rdr_worker_t *w) {
 }
 
 /* Fill the batch: wait up to wait_ms for the first message, then up to
- * batch_wait for more. */
+ * batch_wait for more; what the consumer already holds is always taken
+ * (up to batch_max), so batch_wait 0 means "no waiting", not "one". */
 static void poll_batch(rdr_worker_t *w, int wait_ms) {
         int64_t deadline = 0;
         while (w->batch_cnt < w->batch_max && !rdr_stop_signal) {
@@ -1419,16 +1420,14 @@ static void poll_batch(rdr_worker_t *w, int wait_ms) {
                 rd_kafka_message_t *rkm;
                 if (w->batch_cnt > 0) {
                         int64_t left = deadline - rdr_mono_ms();
-                        if (left <= 0)
-                                break;
                         /* With a batch in flight take only what is there:
                          * waiting for more would hold its acknowledgement
                          * (and its events' latency) back. */
-                        timeout = w->fly_active ? 0 : (int)left;
+                        timeout = w->fly_active || left <= 0 ? 0 : (int)left;
                 }
                 rkm = rd_kafka_consumer_poll(w->consumer, timeout);
                 if (!rkm) {
-                        if (w->batch_cnt == 0 || w->fly_active)
+                        if (w->batch_cnt == 0 || timeout == 0)
                                 break;
                         continue;
                 }
