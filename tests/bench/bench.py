@@ -265,6 +265,10 @@ def quantile(buckets, q):
     return les[-2] if len(les) > 1 else None
 
 
+# Paced phases of the reviews worker below 70% of its max rate (percent;
+# `run` creates their topics, bench.r<percent>.*).
+LOAD_STEPS = (25, 50)
+PACED = tuple("reviews_%d" % p for p in LOAD_STEPS + (70,))
 # librdkafka's mock cluster keeps ~5 MiB of message sets per partition.
 MOCK_PARTITION_BYTES = 5 * 1024 * 1024
 
@@ -795,7 +799,7 @@ def report(r):
            "p99 ms", "RT/event", "cmds/event", "CPU s/1k", "peak RSS MiB",
            "all consumed")
     for key in ("reviews", "chats", "shipments", "fleet", "reviews_x2",
-                "reviews_x4", "reviews_70"):
+                "reviews_x4") + PACED:
         x = r.get(key)
         if not x:
             continue
@@ -839,7 +843,7 @@ def report(r):
     out += ["",
             "Redis baseline (2): apply script via redis-benchmark, EVALSHA "
             "-P 16: %s applies/s" % fmt_num(rd["applies_per_s"])]
-    for key in ("reviews", "reviews_70", "fleet"):
+    for key in ("reviews",) + PACED + ("fleet",):
         if key in r:
             x = r[key]
             out.append("  %s: %.0f%% of the Redis apply ceiling; busy: Redis "
@@ -899,7 +903,7 @@ def report(r):
                    l70["latency_p99_ms"] is not None
                    and l70["latency_p99_ms"] <= 50))
     worst = max(((tag, v) for key in ("reviews", "chats", "shipments", "fleet",
-                                      "reviews_x2", "reviews_x4", "reviews_70")
+                                      "reviews_x2", "reviews_x4") + PACED
                  if key in r for tag, v in r[key]["peak_rss_mib"].items()),
                 key=lambda tv: tv[1])
     worst = max([worst, ("timers", t["peak_rss_mib"])], key=lambda tv: tv[1])
@@ -928,7 +932,7 @@ def write_plot(r):
         f.write("# configuration events_per_s p50_ms p99_ms\n")
         f.write('"bare consumer" %.1f 0 0\n' % r["bare"]["rate"])
         for key in ("reviews", "chats", "shipments", "fleet", "reviews_x2",
-                    "reviews_x4", "reviews_70"):
+                    "reviews_x4") + PACED:
             x = r.get(key)
             if x:
                 f.write('"%s" %.1f %.3f %.3f\n' % (
@@ -996,8 +1000,16 @@ def main():
                                       n, fmt="json", instances=2, phase="x2")
     res["reviews_x4"] = phase_workers(r, "reviews x4", ["reviews"], "reviews",
                                       n, fmt="json", instances=4, phase="x4")
-    rate70 = 0.7 * res["reviews"]["rate"]
     secs70 = 8 if SMALL else 20
+    # The latency curve below the 70% point: where the worker is not short
+    # of CPU (a paced load costs the dev broker more than a burst).
+    for pct in LOAD_STEPS:
+        rate = pct / 100.0 * res["reviews"]["rate"]
+        res["reviews_%d" % pct] = phase_workers(
+            r, "reviews at %d%% of max" % pct, ["reviews"], "reviews",
+            max(500, int(rate * secs70 / 2)), fmt="json", rate=rate,
+            phase="r%d" % pct)
+    rate70 = 0.7 * res["reviews"]["rate"]
     res["reviews_70"] = phase_workers(
         r, "reviews at 70% of max", ["reviews"], "reviews",
         max(1000, int(rate70 * secs70)), fmt="json", rate=rate70, phase="r70")
