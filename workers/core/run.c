@@ -789,9 +789,12 @@ static int probe_ready(void *opaque, char *why, size_t why_size) {
 }
 
 static void metrics_define(rdr_worker_t *w) {
-        static const double lat[] = {0.001, 0.0025, 0.005, 0.01, 0.025,
-                                     0.05,  0.1,    0.25,  0.5,  1,
-                                     2.5,   5,      10,    30,   60};
+        /* Fine around tens to hundreds of ms, where a latency objective
+         * sits: histogram_quantile interpolates within a bucket. */
+        static const double lat[] = {0.001, 0.0025, 0.005, 0.0075, 0.01,  0.015,
+                                     0.02,  0.03,   0.04,  0.05,   0.075, 0.1,
+                                     0.15,  0.2,    0.25,  0.35,   0.5,   0.75,
+                                     1,     2.5,    5,     10,     30,    60};
         rdr_metrics_t *m = w->metrics;
         w->m_consumed = rdr_metrics_counter(m, "messages_consumed_total",
                                             "Input messages read", "topic");
