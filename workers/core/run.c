@@ -188,6 +188,10 @@ int rdr_worker_protobuf(const rdr_worker_t *w) {
         return w->protobuf;
 }
 
+int rdr_worker_packed(const rdr_worker_t *w) {
+        return w->packed;
+}
+
 rdr_err_t rdr_msg_settle(rdr_msg_t *m, rdr_err_t err) {
         if (rdr_err_class(err) != RDR_ERRCLASS_PERMANENT)
                 return err;
@@ -326,7 +330,9 @@ rdr_err_t rdr_worker_apply(rdr_worker_t *w, const rdr_apply_t *a) {
         const char **argv;
         size_t *lens;
         char ttl[32], nh[32], ns[32], ne[32];
-        size_t i, k = 0, ne_arg;
+        /* Outbox fields: one bundle of the entries (packed), or one each. */
+        size_t npub = w->packed ? a->entries_cnt > 0 : a->entries_cnt;
+        size_t i, k = 0;
         rdr_pending_apply_t *pa;
         if (n > w->apply_size) {
                 const char **na =
@@ -350,11 +356,10 @@ rdr_err_t rdr_worker_apply(rdr_worker_t *w, const rdr_apply_t *a) {
         rdr_str_int(ttl, (long long)a->ttl_ms);
         rdr_str_int(nh, a->hash_key ? (long long)a->hash_fv_cnt : 0);
         rdr_str_int(ns, a->set_key ? (long long)a->set_members_cnt : 0);
-        rdr_str_int(ne, (long long)a->entries_cnt);
+        rdr_str_int(ne, (long long)npub);
         argv[k++] = ttl;
         argv[k++] = nh;
         argv[k++] = ns;
-        ne_arg = k;
         argv[k++] = ne;
         argv[k++] = a->cas_field ? a->cas_field : "";
         argv[k++] = a->cas_field && a->cas_expected ? a->cas_expected : "";
@@ -381,35 +386,22 @@ rdr_err_t rdr_worker_apply(rdr_worker_t *w, const rdr_apply_t *a) {
                 w->applies.cnt--;
                 return RDR_ERR_NOMEM;
         }
-        if (w->packed && a->entries_cnt > 0) {
+        for (i = 0; i < npub; i++) {
                 rdr_pub_t *p = vec_push(&w->staged);
-                if (!p || pub_fill_bundle(p, a)) {
+                if (!p ||
+                    (w->packed ? pub_fill_bundle(p, a)
+                               : pub_fill(p, a->outbox_key, a->entry_ids[i],
+                                          strlen(a->entry_ids[i]),
+                                          a->entries[i], a->entry_lens[i]))) {
                         if (p)
                                 w->staged.cnt--;
                         return RDR_ERR_NOMEM;
                 }
                 pa->pub_cnt++;
-                argv[ne_arg] = "1";
-                lens[ne_arg] = 1;
                 argv[k] = p->id;
                 lens[k++] = p->id_len;
                 argv[k] = p->entry;
                 lens[k++] = p->entry_len;
-        }
-        for (i = 0; !w->packed && i < a->entries_cnt; i++) {
-                rdr_pub_t *p = vec_push(&w->staged);
-                if (!p || pub_fill(p, a->outbox_key, a->entry_ids[i],
-                                   strlen(a->entry_ids[i]), a->entries[i],
-                                   a->entry_lens[i])) {
-                        if (p)
-                                w->staged.cnt--;
-                        return RDR_ERR_NOMEM;
-                }
-                pa->pub_cnt++;
-                argv[k] = a->entry_ids[i];
-                lens[k++] = strlen(a->entry_ids[i]);
-                argv[k] = a->entries[i];
-                lens[k++] = a->entry_lens[i];
         }
         rdr_redis_eval(w->redis, w->apply_script, 4, (int)k, argv, lens);
         if (rdr_redis_unsent(w->redis) >= RDR_APPLY_SEND_BYTES)

@@ -84,6 +84,9 @@ int64_t rdr_worker_now_ms(const rdr_worker_t *w);
 size_t rdr_worker_batch_cap(const rdr_worker_t *w);
 /** 1 if published messages should be protobuf, 0 for JSON. */
 int rdr_worker_protobuf(const rdr_worker_t *w);
+/** 1 with storage.format packed (a case as one document, an event's outbox
+ *  entries as one bundle), 0 with fields. */
+int rdr_worker_packed(const rdr_worker_t *w);
 
 /** One event's atomic effect set, applied by the apply script:
  *  - if dedupe_key exists: nothing is changed; the entries still pending in

@@ -169,8 +169,7 @@ rdr_casework_t *rdr_casework_new(rdr_worker_t *w, char *errstr,
                 goto nomem;
         rdr_buf_init(&cw->scratch);
         rdr_buf_init(&cw->doc);
-        cw->doc_format =
-            !strcmp(rdr_conf_str(conf, "storage.format"), "packed");
+        cw->doc_format = rdr_worker_packed(w);
         cw->shards = (int)rdr_conf_int(conf, "timers.shards");
         cw->ttl_ms = rdr_conf_int(conf, "dedupe.ttl");
         cw->topic_cases = rdr_conf_str(conf, "topics.cases");
