@@ -308,6 +308,17 @@ double h_metric(pid_t pid, const char *series) {
         return h_metric_with(pid, series, NULL);
 }
 
+int h_wait_metric(pid_t pid, const char *series, const char *label,
+                  double want) {
+        int i;
+        for (i = 0; i < 100; i++) {
+                if (h_metric_with(pid, series, label) == want)
+                        return 1;
+                sleep_ms(100);
+        }
+        return 0;
+}
+
 /* GET path on 127.0.0.1:port; returns the HTTP status or -1. */
 static int http_get(int port, const char *path) {
         struct sockaddr_in sa;

@@ -55,6 +55,10 @@ double h_metric(pid_t pid, const char *series);
 /** As h_metric, for the first series whose labels contain label (e.g.
  *  "dependency=\"redis\""). */
 double h_metric_with(pid_t pid, const char *series, const char *label);
+/** Wait up to 10 s until h_metric_with() reads want (metrics refresh once
+ *  per loop turn of the worker). Returns 1, or 0 on timeout. */
+int h_wait_metric(pid_t pid, const char *series, const char *label,
+                  double want);
 /** The HTTP status of a worker's /readyz (200 ready, 503 not), -1 if it
  *  does not answer. */
 int h_ready(pid_t pid);

@@ -47,19 +47,6 @@ static int wait_ready(pid_t pid, int want, int timeout_ms) {
         return 0;
 }
 
-/* Wait until the labelled series holds want (metrics refresh once per loop
- * turn, a little after /readyz changes). */
-static int wait_metric(pid_t pid, const char *series, const char *label,
-                       double want) {
-        int i;
-        for (i = 0; i < 100; i++) {
-                if (h_metric_with(pid, series, label) == want)
-                        return 1;
-                sleep_ms(100);
-        }
-        return 0;
-}
-
 static void publish(int from, int to) {
         h_publish_reviews(&env, "store-f", "ev-f", (size_t)from, (size_t)to, 2,
                           "the parcel arrived late and dented", 0);
@@ -86,11 +73,13 @@ static void test_redis_outage_is_reported_and_survived(void **state) {
         /* The batch fails, the worker retries and says it is not ready. */
         assert_true(wait_ready(pid, 503, 20000));
         assert_true(h_metric(pid, "redress_batch_retries_total") >= 1);
-        assert_true(wait_metric(pid, "redress_up", "dependency=\"redis\"", 0));
+        assert_true(
+            h_wait_metric(pid, "redress_up", "dependency=\"redis\"", 0));
 
         h_redis_start(&env);
         assert_true(wait_ready(pid, 200, 30000));
-        assert_true(wait_metric(pid, "redress_up", "dependency=\"redis\"", 1));
+        assert_true(
+            h_wait_metric(pid, "redress_up", "dependency=\"redis\"", 1));
         assert_classified(100, 60000);
         /* The same process did it all. */
         assert_int_equal(kill(pid, 0), 0);
@@ -105,7 +94,8 @@ static void test_kafka_outage_is_reported_and_survived(void **state) {
 
         h_broker_control(&env, "down 1");
         assert_true(wait_ready(pid, 503, 30000));
-        assert_true(wait_metric(pid, "redress_up", "dependency=\"kafka\"", 0));
+        assert_true(
+            h_wait_metric(pid, "redress_up", "dependency=\"kafka\"", 0));
         h_broker_control(&env, "up 1");
         assert_true(wait_ready(pid, 200, 30000));
         publish(20, 40);
