@@ -269,6 +269,9 @@ def quantile(buckets, q):
 # `run` creates their topics, bench.r<percent>.*).
 LOAD_STEPS = (25, 50)
 PACED = tuple("reviews_%d" % p for p in LOAD_STEPS + (70,))
+# Every phase that runs workers, in the order the table prints them.
+WORKER_PHASES = ("reviews", "chats", "shipments", "fleet", "reviews_x2",
+                 "reviews_x4") + PACED
 # librdkafka's mock cluster keeps ~5 MiB of message sets per partition.
 MOCK_PARTITION_BYTES = 5 * 1024 * 1024
 
@@ -798,8 +801,7 @@ def report(r):
     hdr = ("configuration", "events", "events/s", "x bare", "p50 ms",
            "p99 ms", "RT/event", "cmds/event", "CPU s/1k", "peak RSS MiB",
            "all consumed")
-    for key in ("reviews", "chats", "shipments", "fleet", "reviews_x2",
-                "reviews_x4") + PACED:
+    for key in WORKER_PHASES:
         x = r.get(key)
         if not x:
             continue
@@ -910,8 +912,7 @@ def report(r):
                        fmt_num(b70.get("latency_p99_ms")), behind),
                    l70["latency_p99_ms"] is not None
                    and l70["latency_p99_ms"] <= 50))
-    worst = max(((tag, v) for key in ("reviews", "chats", "shipments", "fleet",
-                                      "reviews_x2", "reviews_x4") + PACED
+    worst = max(((tag, v) for key in WORKER_PHASES
                  if key in r for tag, v in r[key]["peak_rss_mib"].items()),
                 key=lambda tv: tv[1])
     worst = max([worst, ("timers", t["peak_rss_mib"])], key=lambda tv: tv[1])
@@ -939,8 +940,7 @@ def write_plot(r):
     with open(dat, "w") as f:
         f.write("# configuration events_per_s p50_ms p99_ms\n")
         f.write('"bare consumer" %.1f 0 0\n' % r["bare"]["rate"])
-        for key in ("reviews", "chats", "shipments", "fleet", "reviews_x2",
-                    "reviews_x4") + PACED:
+        for key in WORKER_PHASES:
             x = r.get(key)
             if x:
                 f.write('"%s" %.1f %.3f %.3f\n' % (

@@ -473,8 +473,6 @@ static void test_amazon_one_message_then_stop(void **state) {
         free(s);
 }
 
-/* With on_policy_block: skip every later step is tried, and each one
- * Amazon forbids is recorded with its rule. */
 /* The case document: any byte but NUL in a value, and a malformed
  * document refused with where it breaks. */
 static void test_case_document(void **state) {
@@ -521,6 +519,8 @@ static void test_case_document(void **state) {
         rdr_buf_free(&doc);
 }
 
+/* With on_policy_block: skip every later step is tried, and each one
+ * Amazon forbids is recorded with its rule. */
 static void test_amazon_blocked_rules_recorded(void **state) {
         sim_t *s = sim_new();
         int64_t t0 = utc(2026, 6, 1, 15, 0);
