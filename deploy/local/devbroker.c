@@ -38,13 +38,15 @@ static const char *const default_topics[] = {
 static void usage(FILE *fp) {
         fprintf(fp,
                 "Usage: redress-devbroker [--brokers N] [--partitions P] "
-                "[--topic NAME]... [--bootstrap-file FILE] [--control FIFO]\n"
+                "[--topic NAME[:P]]... [--bootstrap-file FILE] "
+                "[--control FIFO]\n"
                 "Starts a Kafka-protocol dev broker (librdkafka mock cluster) "
                 "on 127.0.0.1.\n"
                 "  --brokers N          brokers in the cluster (default 1)\n"
                 "  --partitions P       partitions per topic (default 16)\n"
-                "  --topic NAME         a topic to create (default: the "
-                "contract topics); repeatable\n"
+                "  --topic NAME[:P]     a topic to create, with P partitions "
+                "if given (default:\n"
+                "                       the contract topics); repeatable\n"
                 "  --bootstrap-file F   write the bootstrap servers to F\n"
                 "  --control FIFO       read fault-injection commands from "
                 "FIFO\n");
@@ -105,7 +107,8 @@ static void control_line(rd_kafka_mock_cluster_t *mc, char *line) {
 int main(int argc, char **argv) {
         long brokers = 1, partitions = 16;
         const char *topics[256];
-        int ntopics = 0, i, cfd = -1;
+        long topic_partitions[256]; /* 0: --partitions */
+        int ntopics = 0, own = 0, i, cfd = -1;
         const char *bootstrap_file = NULL, *control = NULL;
         rd_kafka_conf_t *conf;
         rd_kafka_t *rk;
@@ -122,7 +125,24 @@ int main(int argc, char **argv) {
                         partitions = parse_long(argv[++i], 1, 1024);
                 } else if (!strcmp(argv[i], "--topic") && i + 1 < argc &&
                            ntopics < 255) {
-                        topics[ntopics++] = argv[++i];
+                        /* NAME:P (a topic name has no ':') */
+                        char *colon = strchr(argv[++i], ':');
+                        topic_partitions[ntopics] = 0;
+                        if (colon) {
+                                *colon = '\0';
+                                topic_partitions[ntopics] =
+                                    parse_long(colon + 1, 1, 1024);
+                                if (topic_partitions[ntopics] < 1 ||
+                                    colon == argv[i]) {
+                                        fprintf(stderr,
+                                                "redress-devbroker: --topic "
+                                                "%s:%s: want NAME:PARTITIONS "
+                                                "(1-1024)\n",
+                                                argv[i], colon + 1);
+                                        return 2;
+                                }
+                        }
+                        topics[ntopics++] = argv[i];
                 } else if (!strcmp(argv[i], "--bootstrap-file") &&
                            i + 1 < argc) {
                         bootstrap_file = argv[++i];
@@ -141,8 +161,10 @@ int main(int argc, char **argv) {
                 return 2;
         }
         if (ntopics == 0)
-                for (; default_topics[ntopics]; ntopics++)
+                for (; default_topics[ntopics]; ntopics++) {
                         topics[ntopics] = default_topics[ntopics];
+                        topic_partitions[ntopics] = 0;
+                }
 
         conf = rd_kafka_conf_new();
         rd_kafka_conf_set(conf, "log_level", "3", errstr, sizeof(errstr));
@@ -161,8 +183,12 @@ int main(int argc, char **argv) {
                 return 1;
         }
         for (i = 0; i < ntopics; i++) {
-                rd_kafka_resp_err_t err = rd_kafka_mock_topic_create(
-                    mc, topics[i], (int)partitions,
+                rd_kafka_resp_err_t err;
+                own += topic_partitions[i] != 0;
+                err = rd_kafka_mock_topic_create(
+                    mc, topics[i],
+                    (int)(topic_partitions[i] ? topic_partitions[i]
+                                              : partitions),
                     (int)(brokers < 3 ? brokers : 3));
                 if (err) {
                         fprintf(stderr, "redress-devbroker: topic %s: %s\n",
@@ -202,9 +228,10 @@ int main(int argc, char **argv) {
         fflush(stdout);
         fprintf(stderr,
                 "{\"level\":\"info\",\"event\":\"devbroker.started\","
-                "\"msg\":\"%ld brokers, %d topics x %ld partitions\","
+                "\"msg\":\"%ld brokers, %d topics x %ld partitions "
+                "(%d with a count of their own)\","
                 "\"bootstrap\":\"%s\"}\n",
-                brokers, ntopics, partitions, bootstraps);
+                brokers, ntopics, partitions, own, bootstraps);
 
         memset(&sa, 0, sizeof(sa));
         sa.sa_handler = on_signal;
