@@ -989,13 +989,16 @@ set style fill solid 0.8 border -1
 set boxwidth 0.8
 set xtics rotate by -25
 set grid ytics
-set ylabel 'events/s'
+set ylabel 'events/s (log)'
 set title 'Throughput per configuration (end to end)'
-plot '%s' using 2:xtic(1) notitle lc rgb '#3070b0'
+set logscale y
+plot '%s' using 2:xtic(1) notitle lc rgb '#3070b0', \\
+     '' using 0:2:(sprintf('%%.0f', $2)) with labels offset 0,0.8 notitle
 set title 'Latency, input Kafka timestamp to outputs acknowledged'
 set ylabel 'ms (log)'
-set logscale y
 set yrange [0.5:*]
+set arrow from graph 0, first 50 to graph 1, first 50 nohead dt 2 lc rgb '#404040'
+set label 'p99 target: 50 ms' at graph 0.01, first 35 font ',9'
 set style histogram clustered gap 1
 plot '%s' using ($3>0?$3:1/0):xtic(1) title 'p50' lc rgb '#60a060', \\
      '' using ($4>0?$4:1/0) title 'p99' lc rgb '#c04040'
