@@ -32,6 +32,8 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include "kafka_env.h"
+
 #define MAX_TOPICS 16
 
 static double mono_s(void) {
@@ -97,6 +99,8 @@ static rd_kafka_t *consumer_new(const char *bootstrap, const char *group,
                         goto err;
                 rd_kafka_conf_set_rebalance_cb(conf, rebalance_cb);
         }
+        if (bench_kafka_env(conf, errstr, sizeof(errstr)))
+                goto err;
         rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof(errstr));
         if (!rk)
                 goto err;
@@ -230,6 +234,11 @@ static int consume(rd_kafka_t *rk, char **topics, int ntopics, long count,
                        lat[(nlat - 1) / 2], lat[(nlat * 99 - 1) / 100]);
         }
         printf("}\n");
+        if (n < count)
+                fprintf(stderr,
+                        "redress-bareconsumer: read %ld of %ld events, then "
+                        "nothing for %ld s\n",
+                        n, count, timeout_s);
         free(lat);
         rd_kafka_consumer_close(rk);
         return n >= count ? 0 : 1;

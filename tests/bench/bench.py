@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""The phases of tests/bench/run: started by it with one redis-server and
-one dev broker already up (their addresses and pids in the environment),
+"""The phases of tests/bench/run: started by it with a Redis and a Kafka
+already up (their addresses in the environment; their pids too when run
+started them: a redis-server and the dev broker),
 this drives every measurement, prints the table and the targets, and writes
 out/results.json and the gnuplot data. Workers, the load generator, the
 bare consumer and the Python peer are child processes it starts and stops
@@ -17,6 +18,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 
 TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -26,9 +28,13 @@ BIN = os.path.join(BUILD, "bin")
 OUT = ENV["BENCH_OUT"]
 LOGS = os.path.join(OUT, "logs")
 BOOTSTRAP = ENV["BENCH_BOOTSTRAP"]
-RPORT = int(ENV["BENCH_REDIS_PORT"])
-RPID = int(ENV["BENCH_REDIS_PID"])
-BPID = int(ENV["BENCH_BROKER_PID"])
+REDIS_URL = ENV["BENCH_REDIS_URL"]
+# 0: a Redis or Kafka the bench did not start (--redis-url, --bootstrap):
+# its CPU is read from INFO (Redis) or not at all (Kafka).
+RPID = int(ENV.get("BENCH_REDIS_PID") or 0)
+BPID = int(ENV.get("BENCH_BROKER_PID") or 0)
+DEV_BROKER = BPID != 0
+FLUSH_REDIS = ENV.get("BENCH_FLUSH_REDIS") == "1"
 EVENTS = int(ENV["BENCH_EVENTS"])
 TIMERS = int(ENV["BENCH_TIMERS"])
 SMALL = ENV.get("BENCH_SMALL") == "1"
@@ -51,10 +57,36 @@ def log(msg):
 
 # ---- Redis (a minimal RESP client: the bench needs no extra module) ----
 
+def redis_addr(url):
+    """host, port, user, password and db of a redis:// URL."""
+    u = urllib.parse.urlparse(url)
+    if u.scheme != "redis":
+        raise RuntimeError("--redis-url %s: want redis://[[user]:password@]"
+                           "host[:port][/db]" % redact(url))
+    return {"host": u.hostname or "127.0.0.1", "port": u.port or 6379,
+            "user": urllib.parse.unquote(u.username) if u.username else None,
+            "password": (urllib.parse.unquote(u.password) if u.password
+                         else None),
+            "db": int(u.path.strip("/") or 0)}
+
+
+def redact(url):
+    """The URL without its password, for logs and results.json."""
+    return re.sub(r"://([^:@/]*):[^@/]*@", r"://\1:***@", url)
+
+
+RADDR = None  # redis_addr(REDIS_URL), set by main()
+
+
 class Redis:
-    def __init__(self, port):
-        self.s = socket.create_connection(("127.0.0.1", port))
+    def __init__(self, addr):
+        self.s = socket.create_connection((addr["host"], addr["port"]))
         self.f = self.s.makefile("rb")
+        if addr["password"] is not None:
+            self.call(*(["AUTH"] + ([addr["user"]] if addr["user"] else [])
+                        + [addr["password"]]))
+        if addr["db"]:
+            self.call("SELECT", addr["db"])
 
     @staticmethod
     def encode(*args):
@@ -312,11 +344,11 @@ def group_lag(group, topics):
 
 def phase_bare(r):
     """(1) a bare librdkafka consumer reading a backlog of the event mix."""
-    prefix = "bench.base"
+    prefix = topic_prefix("base")
     lg = tool(loadgen_args(prefix, EVENTS, "reviews=60,chats=25,shipments=15",
                            phase="base"))
     topics = [prefix + t for t in (".reviews", ".chats", ".shipments")]
-    if lg["max_partition_bytes"] > 0.9 * MOCK_PARTITION_BYTES:
+    if DEV_BROKER and lg["max_partition_bytes"] > 0.9 * MOCK_PARTITION_BYTES:
         # The mock deletes a partition's oldest message sets past ~5 MB:
         # the backlog would not be there to read.
         raise RuntimeError(
@@ -346,7 +378,7 @@ def phase_bare_paced(rate, count):
     """The broker path's own latency at a paced rate: the bare consumer
     (fetch.wait.max.ms 10, as the workers) times each review from its Kafka
     timestamp to its receipt while the load generator publishes at rate."""
-    prefix = "bench.bare70"
+    prefix = topic_prefix("bare70")
     bc = subprocess.Popen(
         [os.path.join(BIN, "redress-bareconsumer"), "--bootstrap", BOOTSTRAP,
          "--group", "bench-bare70-" + RUN_ID, "--topics", prefix + ".reviews",
@@ -410,10 +442,16 @@ def phase_redis(r):
     args += [""] * (fixed - 4)
     args += ["version", "1", "case", doc, "m1", "b:ev-__rand_int__", bundle]
     n = 50000 if SMALL else 300000
-    r.call("FLUSHALL")
+    r.call("FLUSHDB")
     mem0 = int(r.info("memory")["used_memory"])
-    p = subprocess.run(["redis-benchmark", "-h", "127.0.0.1", "-p", str(RPORT),
-                        "-n", str(n), "-P", "16", "-r", "100000000", "--csv"]
+    auth = []
+    if RADDR["password"] is not None:
+        auth = (["--user", RADDR["user"]] if RADDR["user"] else []) + [
+            "-a", RADDR["password"]]
+    p = subprocess.run(["redis-benchmark", "-h", RADDR["host"], "-p",
+                        str(RADDR["port"]), "--dbnum", str(RADDR["db"])]
+                       + auth + ["-n", str(n), "-P", "16", "-r", "100000000",
+                                 "--csv"]
                        + args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                        text=True, timeout=600)
     rows = [l for l in p.stdout.splitlines() if l.startswith('"EVALSHA')]
@@ -421,18 +459,34 @@ def phase_redis(r):
         raise RuntimeError("redis-benchmark failed: " + p.stderr[-300:])
     rps = float(rows[-1].split('","')[1])
     errs = r.info("errorstats")
-    r.call("FLUSHALL")
+    r.call("FLUSHDB")
     log("redis apply script: %.0f EVALSHA/s (pipelined 16)" % rps)
     return {"applies_per_s": rps, "requests": n, "pipeline": 16,
             "script_from": "workers/core/run.c (rdr_apply_lua, at run time)",
             "errors": errs, "memory_delta": None if mem0 is None else 0}
 
 
-def sample_procs(workers):
+def redis_cpu_seconds(r):
+    """Redis' CPU: its process' when the bench started it, else what INFO
+    says (used_cpu_user + used_cpu_sys: a Redis elsewhere)."""
+    if RPID:
+        return cpu_seconds(RPID)
+    i = r.info("cpu")
+    return float(i["used_cpu_user"]) + float(i["used_cpu_sys"])
+
+
+def sample_procs(workers, r):
+    """CPU seconds (None: not measurable, a Kafka elsewhere; a Redis
+    elsewhere has no run-queue wait)."""
     return {"workers": sum(cpu_seconds(w.p.pid) for w in workers),
-            "redis": cpu_seconds(RPID), "broker": cpu_seconds(BPID),
+            "redis": redis_cpu_seconds(r),
+            "broker": cpu_seconds(BPID) if BPID else None,
             "workers_wait": sum(runq_wait_seconds(w.p.pid) for w in workers),
-            "redis_wait": runq_wait_seconds(RPID)}
+            "redis_wait": runq_wait_seconds(RPID) if RPID else None}
+
+
+def delta(after, before):
+    return None if after is None or before is None else after - before
 
 
 def wait_assigned(workers, timeout=60):
@@ -457,9 +511,93 @@ def wait_assigned(workers, timeout=60):
     raise RuntimeError("workers not ready/assigned in %d s" % timeout)
 
 
+def topic_prefix(phase):
+    """Every phase has its own input topics. On a Kafka the bench did not
+    start, the run id keeps them apart from an earlier run's."""
+    return ("bench.%s" % phase if DEV_BROKER else
+            "bench.%s.%s" % (RUN_ID, phase))
+
+
+# On a Kafka the bench did not start, the outputs go to topics of the run
+# (never to the contract's redress.cases, which a fleet may be using).
+OUTPUT_TOPICS = {} if DEV_BROKER else {
+    "REDRESS_TOPICS_" + t.upper(): "bench.%s.%s" % (RUN_ID, t)
+    for t in ("cases", "actions", "dlq")}
+CASES_TOPIC = OUTPUT_TOPICS.get("REDRESS_TOPICS_CASES", "redress.cases")
+# The dev broker holds a fetch for the whole fetch.wait.max.ms even when
+# data arrives (a real broker answers at once): the workers and the peer.
+DEV_KAFKA_ENV = {"REDRESS_KAFKA_FETCH_WAIT_MAX_MS": "10"} if DEV_BROKER else {}
+
+
+def bench_topics():
+    """(name, partitions) of every topic a run uses, for a Kafka the bench
+    did not start (tests/bench/run creates the dev broker's)."""
+    out = []
+    for phase in ("base", "rev", "chat", "ship", "fleet", "x2", "x4", "peer",
+                  "timers", "r25", "r50", "r70", "bare70"):
+        n = PACED_PARTITIONS if phase in ("r25", "r50", "r70", "bare70") \
+            else PARTITIONS
+        out += [("%s.%s" % (topic_prefix(phase), t), n)
+                for t in ("reviews", "chats", "shipments", "appeal-results")]
+    return out + [(t, PARTITIONS) for t in sorted(OUTPUT_TOPICS.values())]
+
+
+def kafka_admin():
+    from confluent_kafka.admin import AdminClient
+    from peer_reviews import kafka_env  # REDRESS_KAFKA_* as the workers
+    return AdminClient(dict(kafka_env(), **{"bootstrap.servers": BOOTSTRAP}))
+
+
+def create_topics():
+    """Create the run's topics that do not exist yet (an operator may have
+    created them: then pass the run id, --run-id); returns those created,
+    the only ones delete_topics() removes."""
+    from confluent_kafka.admin import NewTopic
+    topics = bench_topics()
+    listing = os.path.join(OUT, "topics.txt")
+    with open(listing, "w") as f:
+        f.writelines("%s %d\n" % tn for tn in topics)
+    admin = kafka_admin()  # alive until every future has its result
+    have = admin.list_topics(timeout=30).topics
+    missing = [(t, n) for t, n in topics if t not in have]
+    if missing:
+        futs = admin.create_topics(
+            [NewTopic(t, num_partitions=n, replication_factor=-1)
+             for t, n in missing], operation_timeout=30)
+        for t, f in futs.items():
+            try:
+                f.result(60)
+            except Exception as e:
+                raise RuntimeError(
+                    "cannot create topic %s on %s: %s. Or create the %d "
+                    "topics of %s (name and partitions) beforehand and run "
+                    "again with --run-id %s" % (
+                        t, BOOTSTRAP, str(e) or repr(e), len(topics),
+                        listing, RUN_ID))
+    log("topics bench.%s.* on %s: %d created, %d there already" %
+        (RUN_ID, BOOTSTRAP, len(missing), len(topics) - len(missing)))
+    return [t for t, _ in missing]
+
+
+def delete_topics(names):
+    if not names:
+        return
+    admin = kafka_admin()
+    futs = admin.delete_topics(names, operation_timeout=30)
+    failed = []
+    for t, f in futs.items():
+        try:
+            f.result(60)
+        except Exception as e:
+            failed.append("%s: %s" % (t, str(e) or repr(e)))
+    log("deleted %d of the %d topics the run created%s" % (
+        len(names) - len(failed), len(names),
+        "; not deleted: " + "; ".join(failed[:3]) if failed else ""))
+
+
 def worker_env(prefix, group, extra=None):
     e = {"REDRESS_KAFKA_BOOTSTRAP": BOOTSTRAP,
-         "REDRESS_REDIS_URL": "redis://127.0.0.1:%d" % RPORT,
+         "REDRESS_REDIS_URL": REDIS_URL,
          "REDRESS_CONFIG": CONFIG,
          "REDRESS_CONSUMER_GROUP": group,
          "REDRESS_TOPICS_REVIEWS": prefix + ".reviews",
@@ -467,14 +605,13 @@ def worker_env(prefix, group, extra=None):
          "REDRESS_TOPICS_SHIPMENTS": prefix + ".shipments",
          "REDRESS_TOPICS_APPEAL_RESULTS": prefix + ".appeal-results",
          "REDRESS_KAFKA_AUTO_COMMIT_INTERVAL_MS": "500",
-         # The dev broker holds a fetch for the whole fetch.wait.max.ms
-         # even when data arrives (a real broker answers at once).
-         "REDRESS_KAFKA_FETCH_WAIT_MAX_MS": "10",
          # The dev broker's group coordinator sometimes completes a
          # cooperative rebalance only when a member's session times out
          # (45 s by default): the integration tests use 6 s too.
          "REDRESS_KAFKA_SESSION_TIMEOUT_MS": "6000",
          "REDRESS_LOG_LEVEL": "info"}
+    e.update(DEV_KAFKA_ENV)
+    e.update(OUTPUT_TOPICS)
     e.update(extra or {})
     return e
 
@@ -484,8 +621,8 @@ def phase_workers(r, label, names, mix, count, fmt="mixed", rate=0,
     """(3)(4) start workers of names (instances each) on the phase's own
     topics, publish count events while they consume, and measure."""
     phase = phase or label
-    prefix = "bench." + phase
-    r.call("FLUSHALL")
+    prefix = topic_prefix(phase)
+    r.call("FLUSHDB")
     r.call("CONFIG", "RESETSTAT")
     workers = []
     try:
@@ -497,7 +634,7 @@ def phase_workers(r, label, names, mix, count, fmt="mixed", rate=0,
         consumers = [w for w in workers if w.name != "timers"]
         wait_assigned(consumers)
         m0 = [w.metrics() for w in consumers]
-        cpu0, stats0 = sample_procs(consumers), commandstats(r)
+        cpu0, stats0 = sample_procs(consumers, r), commandstats(r)
         h0 = hist(m0, "redress_event_latency_seconds")
         done0 = msum(m0, "redress_event_latency_seconds_count")
         t0 = time.time()
@@ -520,7 +657,7 @@ def phase_workers(r, label, names, mix, count, fmt="mixed", rate=0,
         lg_out, lg_err = lgp.communicate(timeout=120)
         ru1 = resource.getrusage(resource.RUSAGE_CHILDREN)
         lg = json.loads([l for l in lg_out.splitlines() if l.startswith("{")][-1])
-        cpu1, stats1 = sample_procs(consumers), commandstats(r)
+        cpu1, stats1 = sample_procs(consumers, r), commandstats(r)
         ms = [w.metrics() for w in consumers]
         if t_done is None:
             problems.append("%s: not every event was processed in time" % label)
@@ -536,9 +673,9 @@ def phase_workers(r, label, names, mix, count, fmt="mixed", rate=0,
         cmds = (msum(ms, "redress_redis_commands_total")
                 - msum(m0, "redress_redis_commands_total"))
         cases = (msum(ms, "redress_messages_published_total",
-                      topic="redress.cases")
+                      topic=CASES_TOPIC)
                  - msum(m0, "redress_messages_published_total",
-                        topic="redress.cases"))
+                        topic=CASES_TOPIC))
         published = (msum(ms, "redress_messages_published_total")
                      - msum(m0, "redress_messages_published_total"))
         server_calls = sum(stats1.get(k, 0) - stats0.get(k, 0)
@@ -588,9 +725,10 @@ def phase_workers(r, label, names, mix, count, fmt="mixed", rate=0,
             / max(1, consumed),
             "worker_cpu_s": cpu1["workers"] - cpu0["workers"],
             "redis_cpu_s": cpu1["redis"] - cpu0["redis"],
-            "broker_cpu_s": cpu1["broker"] - cpu0["broker"],
+            "broker_cpu_s": delta(cpu1["broker"], cpu0["broker"]),
             # ready to run but no core free (CPU contention)
-            "redis_wait_s": max(0.0, cpu1["redis_wait"] - cpu0["redis_wait"]),
+            "redis_wait_s": (None if cpu1["redis_wait"] is None else
+                             max(0.0, cpu1["redis_wait"] - cpu0["redis_wait"])),
             "worker_wait_s": max(0.0, cpu1["workers_wait"]
                                  - cpu0["workers_wait"]),
             # the load generator shares the cores (reaped: RUSAGE_CHILDREN)
@@ -606,10 +744,12 @@ def phase_workers(r, label, names, mix, count, fmt="mixed", rate=0,
         res["events_per_batch"] = consumed / nb if nb else None
         res["batch_ms_mean"] = 1000.0 * bs / nb if nb else None
         res["redis_cores"] = res["redis_cpu_s"] / wall
-        res["broker_cores"] = res["broker_cpu_s"] / wall
+        res["broker_cores"] = (None if res["broker_cpu_s"] is None
+                               else res["broker_cpu_s"] / wall)
         res["worker_cores"] = res["worker_cpu_s"] / wall
         res["loadgen_cores"] = res["loadgen_cpu_s"] / wall
-        res["redis_wait_share"] = res["redis_wait_s"] / wall
+        res["redis_wait_share"] = (None if res["redis_wait_s"] is None
+                                   else res["redis_wait_s"] / wall)
         res["worker_wait_cores"] = res["worker_wait_s"] / wall
         # Redis CPU (commands, Lua, its sockets) per event: sizes Redis.
         res["redis_us_per_event"] = (1e6 * res["redis_cpu_s"] / consumed
@@ -627,7 +767,7 @@ def phase_workers(r, label, names, mix, count, fmt="mixed", rate=0,
 def retention_note(lg):
     """Why events can go missing: a worker that falls more than the dev
     broker's retention behind reads past the deleted message sets."""
-    if lg["max_partition_bytes"] <= 0.9 * MOCK_PARTITION_BYTES:
+    if not DEV_BROKER or lg["max_partition_bytes"] <= 0.9 * MOCK_PARTITION_BYTES:
         return ""
     return (" (the phase put %.1f MB in one partition, over the dev broker's "
             "~%d MB: a worker that fell that far behind lost the oldest; use "
@@ -642,15 +782,17 @@ def none_ms(v):
 
 def phase_peer(r, count):
     """The same review handling without Redress: tests/bench/peer_reviews.py."""
-    prefix = "bench.peer"
-    r.call("FLUSHALL")
+    prefix = topic_prefix("peer")
+    r.call("FLUSHDB")
     log_path = os.path.join(LOGS, "peer.log")
     p = subprocess.Popen(
         [sys.executable, os.path.join(TOP, "tests", "bench", "peer_reviews.py"),
-         "--bootstrap", BOOTSTRAP, "--redis-port", str(RPORT), "--topic",
-         prefix + ".reviews", "--group", "bench-%s-peer" % RUN_ID,
-         "--count", str(count)],
-        stdout=subprocess.PIPE, stderr=open(log_path, "w"), text=True)
+         "--bootstrap", BOOTSTRAP, "--redis-url", REDIS_URL, "--topic",
+         prefix + ".reviews", "--out-topic",
+         CASES_TOPIC,
+         "--group", "bench-%s-peer" % RUN_ID, "--count", str(count)],
+        stdout=subprocess.PIPE, stderr=open(log_path, "w"), text=True,
+        env=dict(ENV, **DEV_KAFKA_ENV))
     try:
         line = p.stdout.readline()
         if "ready" not in line:
@@ -694,7 +836,7 @@ def phase_timers(r, n):
     clock; a due burst; lateness with the clock running at real pace."""
     import random
     rnd = random.Random(7)
-    r.call("FLUSHALL")
+    r.call("FLUSHDB")
     r.call("CONFIG", "RESETSTAT")
     t0 = int(time.time() * 1000)
     r.call("SET", "redress:clock:now_ms", str(t0))
@@ -720,7 +862,7 @@ def phase_timers(r, n):
         (n, arm_s, per_timer))
     dues.sort()
     w = Worker("timers", "timers-0", worker_env(
-        "bench.timers", "bench-timers", {
+        topic_prefix("timers"), "bench-timers-" + RUN_ID, {
             "REDRESS_CLOCK_SOURCE": "test",
             "REDRESS_TIMERS_SHARDS": str(TIMER_SHARDS),
             "REDRESS_LOG_LEVEL": "error"}))
@@ -799,18 +941,30 @@ def saturation(res):
     """Which resource ran out in a configuration (2 cores on this box)."""
     if res["redis_cores"] >= 0.85:
         return "Redis (%.2f cores)" % res["redis_cores"]
-    if res["broker_cores"] >= 0.85:
-        return "broker (%.2f cores)" % res["broker_cores"]
+    broker = res.get("broker_cores")
+    if broker is not None and broker >= 0.85:
+        return "broker (%.2f cores)" % broker
     lg = res.get("loadgen_cores", 0.0)
-    busy = (res["redis_cores"] + res["broker_cores"] + res["worker_cores"] +
-            lg)
-    rw = res.get("redis_wait_share", 0.0)
-    what = ("%.2f of %d cores busy, %.2f of them the load generator; Redis "
-            "waited for a free core %.0f%% of the time" % (
-                busy, NCPU, lg, 100.0 * rw))
+    rw = res.get("redis_wait_share")
+    if RPID and broker is not None:
+        busy = res["redis_cores"] + broker + res["worker_cores"] + lg
+        what = ("%.2f of %d cores busy, %.2f of them the load generator; "
+                "Redis waited for a free core %.0f%% of the time" % (
+                    busy, NCPU, lg, 100.0 * rw))
+    else:
+        # A Redis or Kafka given by URL: only what runs here counts.
+        busy = (res["worker_cores"] + lg + (res["redis_cores"] if RPID else 0)
+                + (broker or 0.0))
+        what = "%.2f of this machine's %d cores busy (workers, load " \
+            "generator%s%s)%s%s" % (
+                busy, NCPU, ", Redis" if RPID else "",
+                ", dev broker" if broker is not None else "",
+                "" if RPID else "; the given Redis %.2f cores" %
+                res["redis_cores"],
+                "; the given Kafka not measured" if broker is None else "")
     # Redis is the fleet's shared stage: if it had to wait for a core a
     # tenth of the time, the machine's CPU held the fleet back.
-    if busy >= 0.8 * NCPU or rw >= 0.1:
+    if busy >= 0.8 * NCPU or (rw or 0.0) >= 0.1:
         return "CPU (%s)" % what
     return "none (%s)" % what
 
@@ -861,13 +1015,22 @@ def report(r):
     out = ["", "Redress benchmark, run %s (%d cores, %s)" %
            (r.get("run_id", RUN_ID), r.get("cores", NCPU),
             "small" if r.get("small", SMALL) else "full"), ""]
+    if r.get("kafka_source", "dev").startswith("given") or \
+            r.get("redis_source", "started").startswith("given"):
+        out[-1:-1] = ["Kafka %s: %s; Redis %s: %s" % (
+            r["kafka_source"], r["bootstrap"], r["redis_source"],
+            r["redis_url"])]
     out += lines
     if r.get("paced_partitions", PARTITIONS) != r.get("partitions",
                                                       PARTITIONS):
         out += ["", "Topics of %d partitions; the rows at 25%%, 50%% and 70%% "
-                "of max (bare consumer included) on %d: the dev broker "
-                "answers a fetch with one message set per partition, found by "
-                "walking its log (README, \"Latency at 70%%\")" % (r["partitions"], r["paced_partitions"])]
+                "of max (bare consumer included) on %d%s" % (
+                    r["partitions"], r["paced_partitions"],
+                    ": the dev broker answers a fetch with one message set "
+                    "per partition, found by walking its log (README, "
+                    "\"Latency at 70%\")"
+                    if r.get("kafka_source", "dev").startswith("dev")
+                    else "")]
     rd = r["redis"]
     out += ["",
             "Redis baseline (2): apply script via redis-benchmark, EVALSHA "
@@ -875,8 +1038,10 @@ def report(r):
     for key in ("reviews",) + PACED + ("fleet",):
         if key in r:
             x = r[key]
+            rw = x.get("redis_wait_share")
+            broker = x.get("broker_cores")
             out.append("  %s: %.0f%% of the Redis apply ceiling; busy: Redis "
-                       "%.2f (and %.2f waiting for a core), broker %.2f, "
+                       "%.2f%s, broker %s, "
                        "workers %.2f (and %.2f waiting), load generator "
                        "%.2f cores; %s events per batch, %s ms per batch "
                        "(two cycles: a batch stays in flight during the "
@@ -884,8 +1049,11 @@ def report(r):
                        "core for ~%s events/s" % (
                            x["label"],
                            100.0 * x["rate"] / rd["applies_per_s"],
-                           x["redis_cores"], x.get("redis_wait_share", 0.0),
-                           x["broker_cores"], x["worker_cores"],
+                           x["redis_cores"],
+                           "" if rw is None else
+                           " (and %.2f waiting for a core)" % rw,
+                           "- (not measured: elsewhere)" if broker is None
+                           else "%.2f" % broker, x["worker_cores"],
                            x.get("worker_wait_cores", 0.0),
                            x.get("loadgen_cores", 0.0),
                            fmt_num(x["events_per_batch"], 0),
@@ -1015,14 +1183,51 @@ unset multiplot
 
 
 def main():
+    global RADDR
     os.makedirs(LOGS, exist_ok=True)
-    r = Redis(RPORT)
-    n = EVENTS
-    res = {"run_id": RUN_ID, "cores": NCPU, "small": SMALL, "events": n,
+    RADDR = redis_addr(REDIS_URL)
+    try:
+        r = Redis(RADDR)
+    except (OSError, RuntimeError) as e:
+        raise RuntimeError("Redis at %s: %s" % (redact(REDIS_URL), e))
+    if not RPID and r.call("DBSIZE") and not FLUSH_REDIS:
+        # Every phase starts with FLUSHDB.
+        raise RuntimeError(
+            "%s holds %d keys: the bench flushes its database between "
+            "phases; give it an empty one (another /db) or pass "
+            "--flush-redis" % (redact(REDIS_URL), r.call("DBSIZE")))
+    res = {"run_id": RUN_ID, "cores": NCPU, "small": SMALL, "events": EVENTS,
            "partitions": PARTITIONS, "paced_partitions": PACED_PARTITIONS,
-           "bootstrap": BOOTSTRAP, "started": time.strftime("%Y-%m-%dT%H:%M:%SZ",
-                                                             time.gmtime())}
+           "bootstrap": BOOTSTRAP,
+           "kafka_source": "dev broker (started by the bench)" if DEV_BROKER
+           else "given (--bootstrap)",
+           "redis_url": redact(REDIS_URL),
+           "redis_source": "started by the bench" if RPID
+           else "given (--redis-url)",
+           "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
     t_start = time.time()
+    created = [] if DEV_BROKER else create_topics()
+    try:
+        run_phases(r, res)
+    finally:
+        delete_topics(created)
+    res["seconds"] = time.time() - t_start
+    table = report(res)
+    res["problems"] = problems
+    with open(os.path.join(OUT, "results.json"), "w") as f:
+        json.dump(res, f, indent=2)
+    with open(os.path.join(OUT, "table.txt"), "w") as f:
+        f.write(table)
+    write_plot(res)
+    sys.stdout.write(table)
+    print("Wrote %s, %s and %s (%.0f s)" % (
+        os.path.join(OUT, "results.json"), os.path.join(OUT, "table.txt"),
+        os.path.join(OUT, "bench.png"), res["seconds"]))
+    return 1 if problems else 0
+
+
+def run_phases(r, res):
+    n = EVENTS
     res["bare"] = phase_bare(r)
     res["redis"] = phase_redis(r)
     mixed = "reviews=60,chats=25,shipments=15"
@@ -1056,19 +1261,6 @@ def main():
     res["bare_70"] = phase_bare_paced(rate70, max(1000, int(rate70 * secs70)))
     res["peer"] = phase_peer(r, max(2000, n // 4))
     res["timers"] = phase_timers(r, TIMERS)
-    res["seconds"] = time.time() - t_start
-    table = report(res)
-    res["problems"] = problems
-    with open(os.path.join(OUT, "results.json"), "w") as f:
-        json.dump(res, f, indent=2)
-    with open(os.path.join(OUT, "table.txt"), "w") as f:
-        f.write(table)
-    write_plot(res)
-    sys.stdout.write(table)
-    print("Wrote %s, %s and %s (%.0f s)" % (
-        os.path.join(OUT, "results.json"), os.path.join(OUT, "table.txt"),
-        os.path.join(OUT, "bench.png"), res["seconds"]))
-    return 1 if problems else 0
 
 
 if __name__ == "__main__":

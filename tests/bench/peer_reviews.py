@@ -12,6 +12,7 @@ line: {"processed": N, "seconds": S} (first message to last).
 """
 import argparse
 import json
+import os
 import sys
 import time
 
@@ -41,24 +42,36 @@ def classify(text, rating):
     return sentiment, reasons[0] if reasons else "none", malicious
 
 
+def kafka_env():
+    """librdkafka properties from REDRESS_KAFKA_<PROPERTY> (as the workers
+    and the bench's C tools read them), bootstrap excepted."""
+    return {k[len("REDRESS_KAFKA_"):].lower().replace("_", "."): v
+            for k, v in os.environ.items()
+            if k.startswith("REDRESS_KAFKA_") and k != "REDRESS_KAFKA_BOOTSTRAP"
+            and len(k) > len("REDRESS_KAFKA_")}
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--bootstrap", required=True)
-    ap.add_argument("--redis-port", type=int, default=6379)
+    ap.add_argument("--redis-url", default="redis://127.0.0.1:6379/0")
     ap.add_argument("--topic", default="redress.reviews")
     ap.add_argument("--out-topic", default="redress.cases")
     ap.add_argument("--group", default="peer-reviews")
     ap.add_argument("--count", type=int, required=True)
     a = ap.parse_args()
 
-    r = redis.Redis(host="127.0.0.1", port=a.redis_port)
-    c = Consumer({"bootstrap.servers": a.bootstrap, "group.id": a.group,
-                  "auto.offset.reset": "earliest",
-                  "enable.auto.commit": False,
-                  # as the workers in the bench (see bench.py)
-                  "fetch.wait.max.ms": 10})
-    p = Producer({"bootstrap.servers": a.bootstrap, "linger.ms": 5,
-                  "enable.idempotence": True})
+    r = redis.Redis.from_url(a.redis_url)
+    # The workers' Kafka settings in the bench (bench.py sets
+    # REDRESS_KAFKA_FETCH_WAIT_MAX_MS for the dev broker) apply here too.
+    env = kafka_env()
+    c = Consumer(dict({"bootstrap.servers": a.bootstrap, "group.id": a.group,
+                       "auto.offset.reset": "earliest",
+                       "enable.auto.commit": False}, **env))
+    p = Producer(dict({"bootstrap.servers": a.bootstrap, "linger.ms": 5,
+                       "enable.idempotence": True},
+                      **{k: v for k, v in env.items()
+                         if not k.startswith("fetch.")}))
     said_ready = []
 
     def on_assign(consumer, parts):
