@@ -23,24 +23,25 @@ import urllib.request
 
 TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 ENV = os.environ
-BUILD = ENV["BENCH_BUILD"]
+# Set by tests/bench/run before the phases (bench.py --topics needs none).
+BUILD = ENV.get("BENCH_BUILD", "")
 BIN = os.path.join(BUILD, "bin")
-OUT = ENV["BENCH_OUT"]
+OUT = ENV.get("BENCH_OUT", "")
 LOGS = os.path.join(OUT, "logs")
-BOOTSTRAP = ENV["BENCH_BOOTSTRAP"]
-REDIS_URL = ENV["BENCH_REDIS_URL"]
+BOOTSTRAP = ENV.get("BENCH_BOOTSTRAP", "")
+REDIS_URL = ENV.get("BENCH_REDIS_URL", "")
+# A Kafka given by --bootstrap instead of the dev broker run starts.
+DEV_BROKER = ENV.get("BENCH_KAFKA_GIVEN") != "1"
 # 0: a Redis or Kafka the bench did not start (--redis-url, --bootstrap):
 # its CPU is read from INFO (Redis) or not at all (Kafka).
 RPID = int(ENV.get("BENCH_REDIS_PID") or 0)
 BPID = int(ENV.get("BENCH_BROKER_PID") or 0)
-DEV_BROKER = BPID != 0
 FLUSH_REDIS = ENV.get("BENCH_FLUSH_REDIS") == "1"
-EVENTS = int(ENV["BENCH_EVENTS"])
-TIMERS = int(ENV["BENCH_TIMERS"])
+EVENTS = int(ENV.get("BENCH_EVENTS") or 0)
+TIMERS = int(ENV.get("BENCH_TIMERS") or 0)
 SMALL = ENV.get("BENCH_SMALL") == "1"
 PARTITIONS = int(ENV.get("BENCH_PARTITIONS", "32"))
-# The paced rows' topics (tests/bench/run creates them): see README,
-# "Latency at 70%".
+# The paced rows' topics have fewer: see README, "Latency at 70%".
 PACED_PARTITIONS = int(ENV.get("BENCH_PACED_PARTITIONS", "8"))
 CONFIG = ENV.get("BENCH_CONFIG", os.path.join(TOP, "configs", "redress.yaml"))
 RUN_ID = ENV.get("BENCH_RUN_ID", "b%d" % int(time.time()))
@@ -301,9 +302,15 @@ def quantile(buckets, q):
     return les[-2] if len(les) > 1 else None
 
 
-# Paced phases of the reviews worker below 70% of its max rate (percent;
-# `run` creates their topics, bench.r<percent>.*).
+# Paced phases of the reviews worker below 70% of its max rate (percent).
 LOAD_STEPS = (25, 50)
+# Every phase's topic name (bench.<name>.*), the paced ones last: the one
+# list of the run's topics (bench_topics(); tests/bench/run asks for it
+# with `bench.py --topics` to create the dev broker's).
+TOPIC_PHASES = ("base", "rev", "chat", "ship", "fleet", "x2", "x4", "peer",
+                "timers")
+PACED_TOPIC_PHASES = tuple("r%d" % p for p in LOAD_STEPS + (70,)) + (
+    "bare70",)
 PACED = tuple("reviews_%d" % p for p in LOAD_STEPS + (70,))
 # Every phase that runs workers, in the order the table prints them.
 WORKER_PHASES = ("reviews", "chats", "shipments", "fleet", "reviews_x2",
@@ -348,14 +355,11 @@ def phase_bare(r):
     lg = tool(loadgen_args(prefix, EVENTS, "reviews=60,chats=25,shipments=15",
                            phase="base"))
     topics = [prefix + t for t in (".reviews", ".chats", ".shipments")]
-    if DEV_BROKER and lg["max_partition_bytes"] > 0.9 * MOCK_PARTITION_BYTES:
-        # The mock deletes a partition's oldest message sets past ~5 MB:
-        # the backlog would not be there to read.
-        raise RuntimeError(
-            "the bare consumer's backlog puts %.1f MB in one partition, over "
-            "the dev broker's ~%d MB per partition: use more --partitions or "
-            "fewer --events" % (lg["max_partition_bytes"] / 1e6,
-                                MOCK_PARTITION_BYTES // (1024 * 1024)))
+    over = over_retention(lg)
+    if over:
+        # The backlog would not be there to read.
+        raise RuntimeError("the bare consumer's backlog %s: use more "
+                           "--partitions or fewer --events" % over)
     c0 = time.time()
     res = tool([os.path.join(BIN, "redress-bareconsumer"), "--bootstrap",
                 BOOTSTRAP, "--group", "bench-bare-" + RUN_ID, "--topics",
@@ -408,7 +412,7 @@ def phase_bare_paced(rate, count):
         (rate, fmt_num(res.get("latency_p50_ms")),
          fmt_num(res.get("latency_p99_ms"))))
     return {"events": lg["published"], "rate_target": rate,
-            "partitions": PACED_PARTITIONS,
+            "partitions": phase_partitions("bare70"),
             "rate": lg["rate"], "latency_p50_ms": res.get("latency_p50_ms"),
             "latency_p99_ms": res.get("latency_p99_ms"),
             "consumed_all": res.get("consumed") == lg["published"]}
@@ -443,7 +447,6 @@ def phase_redis(r):
     args += ["version", "1", "case", doc, "m1", "b:ev-__rand_int__", bundle]
     n = 50000 if SMALL else 300000
     r.call("FLUSHDB")
-    mem0 = int(r.info("memory")["used_memory"])
     auth = []
     if RADDR["password"] is not None:
         auth = (["--user", RADDR["user"]] if RADDR["user"] else []) + [
@@ -463,7 +466,7 @@ def phase_redis(r):
     log("redis apply script: %.0f EVALSHA/s (pipelined 16)" % rps)
     return {"applies_per_s": rps, "requests": n, "pipeline": 16,
             "script_from": "workers/core/run.c (rdr_apply_lua, at run time)",
-            "errors": errs, "memory_delta": None if mem0 is None else 0}
+            "errors": errs}
 
 
 def redis_cpu_seconds(r):
@@ -529,17 +532,21 @@ CASES_TOPIC = OUTPUT_TOPICS.get("REDRESS_TOPICS_CASES", "redress.cases")
 DEV_KAFKA_ENV = {"REDRESS_KAFKA_FETCH_WAIT_MAX_MS": "10"} if DEV_BROKER else {}
 
 
+def phase_partitions(phase):
+    return PACED_PARTITIONS if phase in PACED_TOPIC_PHASES else PARTITIONS
+
+
 def bench_topics():
-    """(name, partitions) of every topic a run uses, for a Kafka the bench
-    did not start (tests/bench/run creates the dev broker's)."""
-    out = []
-    for phase in ("base", "rev", "chat", "ship", "fleet", "x2", "x4", "peer",
-                  "timers", "r25", "r50", "r70", "bare70"):
-        n = PACED_PARTITIONS if phase in ("r25", "r50", "r70", "bare70") \
-            else PARTITIONS
-        out += [("%s.%s" % (topic_prefix(phase), t), n)
-                for t in ("reviews", "chats", "shipments", "appeal-results")]
-    return out + [(t, PARTITIONS) for t in sorted(OUTPUT_TOPICS.values())]
+    """(name, partitions) of every topic a run uses: the phases' inputs,
+    and the outputs (the contract's on the dev broker)."""
+    out = [("%s.%s" % (topic_prefix(phase), t), phase_partitions(phase))
+           for phase in TOPIC_PHASES + PACED_TOPIC_PHASES
+           for t in ("reviews", "chats", "shipments", "appeal-results")]
+    outputs = (sorted(OUTPUT_TOPICS.values()) if OUTPUT_TOPICS else
+               ["redress.%s" % t for t in ("reviews", "chats", "shipments",
+                                           "appeal-results", "cases",
+                                           "actions", "dlq")])
+    return out + [(t, PARTITIONS) for t in outputs]
 
 
 def kafka_admin():
@@ -617,7 +624,7 @@ def worker_env(prefix, group, extra=None):
 
 
 def phase_workers(r, label, names, mix, count, fmt="mixed", rate=0,
-                  instances=1, phase=None, partitions=PARTITIONS):
+                  instances=1, phase=None):
     """(3)(4) start workers of names (instances each) on the phase's own
     topics, publish count events while they consume, and measure."""
     phase = phase or label
@@ -707,7 +714,7 @@ def phase_workers(r, label, names, mix, count, fmt="mixed", rate=0,
                             (label, lg["reviews"], cases))
         res = {
             "label": label, "workers": names, "instances": instances,
-            "partitions": partitions,
+            "partitions": phase_partitions(phase),
             "events": lg["published"], "format": fmt, "mix": mix,
             "rate_target": rate or None,
             "loadgen_rate": lg["rate"], "loadgen_seconds": lg["seconds"],
@@ -764,16 +771,24 @@ def phase_workers(r, label, names, mix, count, fmt="mixed", rate=0,
             w.stop()
 
 
+def over_retention(lg):
+    """'' unless the load generator put more in one partition than the dev
+    broker keeps (it deletes a partition's oldest message sets past ~5
+    MB); then what it put, for a message."""
+    if not DEV_BROKER or lg["max_partition_bytes"] <= 0.9 * MOCK_PARTITION_BYTES:
+        return ""
+    return ("put %.1f MB in one partition, over the dev broker's ~%d MB" %
+            (lg["max_partition_bytes"] / 1e6,
+             MOCK_PARTITION_BYTES // (1024 * 1024)))
+
+
 def retention_note(lg):
     """Why events can go missing: a worker that falls more than the dev
     broker's retention behind reads past the deleted message sets."""
-    if not DEV_BROKER or lg["max_partition_bytes"] <= 0.9 * MOCK_PARTITION_BYTES:
-        return ""
-    return (" (the phase put %.1f MB in one partition, over the dev broker's "
-            "~%d MB: a worker that fell that far behind lost the oldest; use "
-            "more --partitions or --paced-partitions)" %
-            (lg["max_partition_bytes"] / 1e6,
-             MOCK_PARTITION_BYTES // (1024 * 1024)))
+    over = over_retention(lg)
+    return (" (the phase %s: a worker that fell that far behind lost the "
+            "oldest; use more --partitions or --paced-partitions)" % over
+            if over else "")
 
 
 def none_ms(v):
@@ -946,15 +961,14 @@ def saturation(res):
         return "broker (%.2f cores)" % broker
     lg = res.get("loadgen_cores", 0.0)
     rw = res.get("redis_wait_share")
+    # What runs on this machine: a Redis or Kafka given by URL does not.
+    busy = (res["worker_cores"] + lg + (res["redis_cores"] if RPID else 0.0)
+            + (broker or 0.0))
     if RPID and broker is not None:
-        busy = res["redis_cores"] + broker + res["worker_cores"] + lg
         what = ("%.2f of %d cores busy, %.2f of them the load generator; "
                 "Redis waited for a free core %.0f%% of the time" % (
                     busy, NCPU, lg, 100.0 * rw))
     else:
-        # A Redis or Kafka given by URL: only what runs here counts.
-        busy = (res["worker_cores"] + lg + (res["redis_cores"] if RPID else 0)
-                + (broker or 0.0))
         what = "%.2f of this machine's %d cores busy (workers, load " \
             "generator%s%s)%s%s" % (
                 busy, NCPU, ", Redis" if RPID else "",
@@ -1190,12 +1204,13 @@ def main():
         r = Redis(RADDR)
     except (OSError, RuntimeError) as e:
         raise RuntimeError("Redis at %s: %s" % (redact(REDIS_URL), e))
-    if not RPID and r.call("DBSIZE") and not FLUSH_REDIS:
+    keys = 0 if RPID or FLUSH_REDIS else r.call("DBSIZE")
+    if keys:
         # Every phase starts with FLUSHDB.
         raise RuntimeError(
             "%s holds %d keys: the bench flushes its database between "
             "phases; give it an empty one (another /db) or pass "
-            "--flush-redis" % (redact(REDIS_URL), r.call("DBSIZE")))
+            "--flush-redis" % (redact(REDIS_URL), keys))
     res = {"run_id": RUN_ID, "cores": NCPU, "small": SMALL, "events": EVENTS,
            "partitions": PARTITIONS, "paced_partitions": PACED_PARTITIONS,
            "bootstrap": BOOTSTRAP,
@@ -1252,18 +1267,21 @@ def run_phases(r, res):
         res["reviews_%d" % pct] = phase_workers(
             r, "reviews at %d%% of max" % pct, ["reviews"], "reviews",
             max(500, int(rate * secs70 / 2)), fmt="json", rate=rate,
-            phase="r%d" % pct, partitions=PACED_PARTITIONS)
+            phase="r%d" % pct)
     rate70 = 0.7 * res["reviews"]["rate"]
     res["reviews_70"] = phase_workers(
         r, "reviews at 70% of max", ["reviews"], "reviews",
-        max(1000, int(rate70 * secs70)), fmt="json", rate=rate70, phase="r70",
-        partitions=PACED_PARTITIONS)
+        max(1000, int(rate70 * secs70)), fmt="json", rate=rate70, phase="r70")
     res["bare_70"] = phase_bare_paced(rate70, max(1000, int(rate70 * secs70)))
     res["peer"] = phase_peer(r, max(2000, n // 4))
     res["timers"] = phase_timers(r, TIMERS)
 
 
 if __name__ == "__main__":
+    if sys.argv[1:] == ["--topics"]:
+        # NAME:PARTITIONS a line: the dev broker's --topic arguments.
+        print("\n".join("%s:%d" % tn for tn in bench_topics()))
+        sys.exit(0)
     try:
         sys.exit(main())
     except Exception as e:  # a phase could not run: say which and why

@@ -14,6 +14,7 @@
 
 #include <cmocka.h>
 
+#include "clock.h"
 #include "event.h"
 #include "harness.h"
 #include "keys.h"
@@ -573,12 +574,6 @@ static void test_replay_publishes_both_outbox_formats(void **state) {
         free(bundle);
 }
 
-static int64_t wall_ms(void) {
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* consumer.batch_wait 0 means "no waiting", not "one message a batch": a
  * backlog is taken in batches of what the consumer holds. Each event's
  * latency lies between its publication and the moment it is read. */
@@ -587,7 +582,7 @@ static void test_backlog_is_batched_without_batch_wait(void **state) {
         h_msg_t *cases;
         size_t n, extra;
         double sum, batches;
-        int64_t t0 = wall_ms(), t1;
+        int64_t t0 = rdr_wall_ms(), t1;
         pid_t pid;
         (void)state;
         h_publish_reviews(&env, "store-w", "ev-w", 0, N, 0,
@@ -603,7 +598,7 @@ static void test_backlog_is_batched_without_batch_wait(void **state) {
          * acknowledged it: shortly after its outputs can be read. */
         assert_true(
             h_wait_metric(pid, "redress_event_latency_seconds_count", NULL, N));
-        t1 = wall_ms();
+        t1 = rdr_wall_ms();
         batches = h_metric(pid, "redress_batches_total");
         print_message("%d events in %.0f batches\n", N, batches);
         assert_true(batches <= N / 10);
