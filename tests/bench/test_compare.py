@@ -111,7 +111,7 @@ class Compare(unittest.TestCase):
                 for f in (1.0, 1.02, 1.01, 0.3, 0.31, 0.32)]
         rc, out, _ = self.compare(*runs[:3], "--", *runs[3:])
         self.assertEqual(rc, 0)
-        self.assertTrue(self.row(out, "reviews at 70% of max", "p99 acked")
+        self.assertTrue(self.row(out, "reviews at 70% of max", "p99 ms")
                         .endswith("better"))
 
     def test_runs_not_alike_are_refused_unless_forced(self):
