@@ -328,6 +328,30 @@ static void test_sigterm_exits_zero_and_commits(void **state) {
         assert_int_equal(committed, end);
 }
 
+/* An operator can tell which build an instance runs: --version, and the
+ * same version and commit on /metrics. */
+static void test_worker_reports_its_build(void **state) {
+        char line[256], version[64], commit[128], label[160];
+        FILE *p;
+        pid_t pid;
+        (void)state;
+        p = popen(RDR_BIN_DIR "/redress-reviews --version", "r");
+        assert_non_null(p);
+        assert_non_null(fgets(line, sizeof(line), p));
+        assert_int_equal(pclose(p), 0);
+        /* "redress-reviews 0.1.0 (commit 0123abcd...)" */
+        assert_int_equal(sscanf(line, "redress-reviews %63s (commit %127[^)])",
+                                version, commit),
+                         2);
+        assert_true(strchr(version, '.') != NULL);
+        assert_true(strlen(commit) > 0);
+        pid = h_worker(&env, "reviews", NULL);
+        snprintf(label, sizeof(label), "commit=\"%s\"", commit);
+        assert_true(h_wait_metric(pid, "redress_build_info", label, 1));
+        snprintf(label, sizeof(label), "version=\"%s\"", version);
+        assert_true(h_metric_with(pid, "redress_build_info", label) == 1);
+}
+
 /* A review event of the upgrade test's case, with rating. */
 static void publish_up(const char *event_id, const char *type, int rating) {
         char json[1024];
@@ -621,6 +645,8 @@ int main(void) {
             cmocka_unit_test_setup_teardown(
                 test_rebalance_mid_stream_loses_nothing, setup, teardown),
             cmocka_unit_test_setup_teardown(test_sigterm_exits_zero_and_commits,
+                                            setup, teardown),
+            cmocka_unit_test_setup_teardown(test_worker_reports_its_build,
                                             setup, teardown),
             cmocka_unit_test_setup_teardown(
                 test_storage_formats_upgrade_and_rollback, setup, teardown),

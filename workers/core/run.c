@@ -17,6 +17,7 @@
 #include "outbox.h"
 #include "run.h"
 #include "str.h"
+#include "version.h"
 
 #define RDR_MAX_RETRY_BACKOFF_MS 5000
 
@@ -814,6 +815,16 @@ static void metrics_define(rdr_worker_t *w) {
         w->m_up = rdr_metrics_gauge(m, "up", "1 if the dependency is reachable",
                                     "dependency");
         w->m_ready = rdr_metrics_gauge(m, "ready", "1 if /readyz passes", NULL);
+        {
+                char labels[256];
+                rdr_metric_t *build = rdr_metrics_gauge(
+                    m, "build_info", "1, labelled with the build this is",
+                    "version,commit");
+                rdr_str_join(labels, sizeof(labels),
+                             (const char *const[]){rdr_version(), "\x1f",
+                                                   rdr_commit(), NULL});
+                rdr_metric_set(build, labels, 1);
+        }
         w->m_kafka_errors = rdr_metrics_counter(
             m, "kafka_errors_total", "Errors reported by librdkafka", "code");
         w->m_redis_rt = rdr_metrics_counter(m, "redis_roundtrips_total",
@@ -1514,7 +1525,7 @@ static void run_loop(rdr_worker_t *w) {
 static void usage(const rdr_worker_def_t *def, FILE *fp) {
         fprintf(fp,
                 "Usage: redress-%s [--config FILE] [--set KEY=VALUE]... "
-                "[--check-config] [--print-config-doc]\n"
+                "[--check-config] [--print-config-doc] [--version]\n"
                 "Runs the Redress %s worker until SIGTERM or SIGINT.\n"
                 "  --config FILE        configuration (default: "
                 "$REDRESS_CONFIG or the built-in configs/redress.yaml)\n"
@@ -1522,7 +1533,9 @@ static void usage(const rdr_worker_def_t *def, FILE *fp) {
                 "the environment)\n"
                 "  --check-config       load and validate everything, then "
                 "exit\n"
-                "  --print-config-doc   print the configuration reference\n",
+                "  --print-config-doc   print the configuration reference\n"
+                "  --version            print the version and the commit "
+                "built\n",
                 def->name, def->name);
 }
 
@@ -1593,6 +1606,10 @@ int rdr_run(const rdr_worker_def_t *def, int argc, char **argv) {
                         check_only = 1;
                 } else if (!strcmp(argv[i], "--print-config-doc")) {
                         rdr_conf_doc(def->conf, stdout);
+                        return 0;
+                } else if (!strcmp(argv[i], "--version")) {
+                        printf("redress-%s %s (commit %s)\n", def->name,
+                               rdr_version(), rdr_commit());
                         return 0;
                 } else if (!strcmp(argv[i], "--help") ||
                            !strcmp(argv[i], "-h")) {
@@ -1721,10 +1738,12 @@ int rdr_run(const rdr_worker_def_t *def, int argc, char **argv) {
                 snprintf(port, sizeof(port), "%d", rdr_http_port(w->http));
                 rdr_log_kv(RDR_LOG_INFO, "worker.started",
                            (const char *const[]){"metrics_port", port, "config",
-                                                 rdr_conf_path(w->conf), NULL},
-                           "redress-%s serving /metrics, /healthz and /readyz "
-                           "on port %s",
-                           def->name, port);
+                                                 rdr_conf_path(w->conf),
+                                                 "version", rdr_version(),
+                                                 "commit", rdr_commit(), NULL},
+                           "redress-%s %s serving /metrics, /healthz and "
+                           "/readyz on port %s",
+                           def->name, rdr_version(), port);
         }
         rdr_redis_connect(w->redis);
         kafka_probe(w);
