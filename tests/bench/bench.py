@@ -51,6 +51,8 @@ TICK = os.sysconf("SC_CLK_TCK")
 NCPU = os.cpu_count() or 1
 
 problems = []  # functional failures: each makes the run exit 1
+# The workers' build, from the first worker's redress_build_info.
+BUILD_INFO = {}
 
 
 def log(msg):
@@ -654,6 +656,10 @@ def phase_workers(r, label, names, mix, count, fmt="mixed", rate=0,
         consumers = [w for w in workers if w.name != "timers"]
         wait_assigned(consumers)
         m0 = [w.metrics() for w in consumers]
+        if not BUILD_INFO:
+            for labels, _ in m0[0].get("redress_build_info", []):
+                BUILD_INFO.update(version=labels.get("version"),
+                                  commit=labels.get("commit"))
         cpu0, stats0 = sample_procs(consumers, r), commandstats(r)
         h0 = hist(m0, "redress_event_latency_seconds")
         done0 = msum(m0, "redress_event_latency_seconds_count")
@@ -1042,6 +1048,15 @@ def report(r):
     out = ["", "Redress benchmark, run %s (%d cores, %s)" %
            (r.get("run_id", RUN_ID), r.get("cores", NCPU),
             "small" if r.get("small", SMALL) else "full"), ""]
+    b, e = r.get("build") or {}, r.get("environment") or {}
+    if b or e:
+        out[-1:-1] = ["Build %s, commit %s; Redis %s, librdkafka %s; %s, "
+                      "Linux %s" % (b.get("version") or "?",
+                                    b.get("commit") or "?",
+                                    e.get("redis_version") or "?",
+                                    e.get("librdkafka_version") or "?",
+                                    e.get("cpu_model") or "CPU ?",
+                                    e.get("kernel") or "?")]
     if r.get("kafka_source", "dev").startswith("given") or \
             r.get("redis_source", "started").startswith("given"):
         out[-1:-1] = ["Kafka %s: %s; Redis %s: %s" % (
@@ -1238,6 +1253,7 @@ def main():
            "redis_source": "started by the bench" if RPID
            else "given (--redis-url)",
            "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+    res["environment"] = environment(r)
     t_start = time.time()
     created = [] if DEV_BROKER else create_topics()
     try:
@@ -1245,6 +1261,7 @@ def main():
     finally:
         delete_topics(created)
     res["seconds"] = time.time() - t_start
+    res["build"] = dict(BUILD_INFO)
     table = report(res)
     res["problems"] = problems
     with open(os.path.join(OUT, "results.json"), "w") as f:
@@ -1257,6 +1274,29 @@ def main():
         os.path.join(OUT, "results.json"), os.path.join(OUT, "table.txt"),
         os.path.join(OUT, "bench.png"), res["seconds"]))
     return 1 if problems else 0
+
+
+def environment(r):
+    """What ran where: the machine, Redis, librdkafka (what the workers
+    were built against); None where it cannot be told."""
+    cpu = None
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    try:
+        rdkafka = subprocess.run(
+            ["pkg-config", "--modversion", "rdkafka"], stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL, text=True).stdout.strip() or None
+    except OSError:
+        rdkafka = None
+    return {"cpu_model": cpu, "kernel": os.uname().release,
+            "redis_version": r.info("server").get("redis_version"),
+            "librdkafka_version": rdkafka}
 
 
 def run_phases(r, res):

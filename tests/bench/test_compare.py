@@ -125,6 +125,21 @@ class Compare(unittest.TestCase):
         self.assertEqual(rc, 0)
         self.assertIn("Not alike (--force)", out)
 
+    def test_header_names_each_runs_build_and_other_cpus_are_not_alike(self):
+        before, after = copy.deepcopy(self.base), copy.deepcopy(self.base)
+        before["build"] = {"version": "0.1.0", "commit": "aaaa1111"}
+        after["build"] = {"version": "0.1.0", "commit": "bbbb2222"}
+        rc, out, _ = self.compare(before, after)
+        self.assertEqual(rc, 0)
+        self.assertIn("commit aaaa1111", out.splitlines()[0])
+        self.assertIn("-> %s" % after["run_id"], out.splitlines()[0])
+        self.assertIn("commit bbbb2222", out.splitlines()[0])
+        before["environment"] = {"cpu_model": "CPU A"}
+        after["environment"] = {"cpu_model": "CPU B"}
+        rc, _, err = self.compare(before, after)
+        self.assertEqual(rc, 2)
+        self.assertIn("CPU CPU A vs CPU B", err)
+
     def test_a_file_that_is_not_a_run_is_named(self):
         bad = os.path.join(self.dir.name, "table.txt")
         with open(bad, "w") as f:
