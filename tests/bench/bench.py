@@ -44,6 +44,8 @@ SMALL = ENV.get("BENCH_SMALL") == "1"
 PARTITIONS = int(ENV.get("BENCH_PARTITIONS", "32"))
 # The paced rows' topics have fewer: see README, "Latency at 70%".
 PACED_PARTITIONS = int(ENV.get("BENCH_PACED_PARTITIONS", "8"))
+# --max-rate: the paced rows' 100% instead of the reviews row's rate.
+MAX_RATE = float(ENV.get("BENCH_MAX_RATE") or 0)
 CONFIG = ENV.get("BENCH_CONFIG", os.path.join(TOP, "configs", "redress.yaml"))
 RUN_ID = ENV.get("BENCH_RUN_ID", "b%d" % int(time.time()))
 TIMER_SHARDS = 16
@@ -1073,6 +1075,11 @@ def report(r):
                     "\"Latency at 70%\")"
                     if r.get("kafka_source", "dev").startswith("dev")
                     else "")]
+    if r.get("paced_max_source", "").startswith("given"):
+        out += ["", "The rows at 25%%, 50%% and 70%% of max are paced at "
+                "those shares of %s reviews/s (--max-rate), not of the "
+                "reviews row's %s" % (fmt_num(r["paced_max_rate"]),
+                                      fmt_num(r["reviews"]["rate"]))]
     reads = r["bare"].get("reads")
     if reads and len(reads) > 1:
         out += ["", "Bare consumer (1): the median of %d reads of the same "
@@ -1146,8 +1153,11 @@ def report(r):
             behind = ("; the worker fell behind (%s of %s events/s end to "
                       "end): the p99 is its backlog" %
                       (fmt_num(l70["rate"]), fmt_num(l70["rate_target"])))
-        tg.append(("p99 <= 50 ms at 70%% of max rate (%s events/s, %d "
+        tg.append(("p99 <= 50 ms at 70%% of max rate (%s events/s%s, %d "
                    "partitions)" % (fmt_num(l70["rate_target"]),
+                                    " of --max-rate" if r.get(
+                                        "paced_max_source", "").startswith(
+                                        "given") else "",
                                     l70.get("partitions", PARTITIONS)),
                    "%s ms (the bare consumer: %s ms)%s" % (
                        fmt_num(l70["latency_p99_ms"]),
@@ -1318,15 +1328,18 @@ def run_phases(r, res):
     res["reviews_x4"] = phase_workers(r, "reviews x4", ["reviews"], "reviews",
                                       n, fmt="json", instances=4, phase="x4")
     secs70 = 8 if SMALL else 20
+    res["paced_max_rate"] = MAX_RATE or res["reviews"]["rate"]
+    res["paced_max_source"] = ("given (--max-rate)" if MAX_RATE
+                               else "the reviews row")
     # The latency curve below the 70% point: where the worker is not short
     # of CPU (a paced load costs the dev broker more than a burst).
     for pct in LOAD_STEPS:
-        rate = pct / 100.0 * res["reviews"]["rate"]
+        rate = pct / 100.0 * res["paced_max_rate"]
         res["reviews_%d" % pct] = phase_workers(
             r, "reviews at %d%% of max" % pct, ["reviews"], "reviews",
             max(500, int(rate * secs70 / 2)), fmt="json", rate=rate,
             phase="r%d" % pct)
-    rate70 = 0.7 * res["reviews"]["rate"]
+    rate70 = 0.7 * res["paced_max_rate"]
     res["reviews_70"] = phase_workers(
         r, "reviews at 70% of max", ["reviews"], "reviews",
         max(1000, int(rate70 * secs70)), fmt="json", rate=rate70, phase="r70")

@@ -140,6 +140,14 @@ class Compare(unittest.TestCase):
         self.assertEqual(rc, 2)
         self.assertIn("CPU CPU A vs CPU B", err)
 
+    def test_paced_rows_at_other_rates_are_pointed_out(self):
+        rc, out, _ = self.compare(self.base, self.base)
+        self.assertNotIn("paced rows ran at different rates", out)
+        other = scaled(self.base, 1.2, "reviews_70", "rate_target")
+        rc, out, _ = self.compare(self.base, other)
+        self.assertIn("The paced rows ran at different rates", out)
+        self.assertIn("--max-rate", out)
+
     def test_a_file_that_is_not_a_run_is_named(self):
         bad = os.path.join(self.dir.name, "table.txt")
         with open(bad, "w") as f:
