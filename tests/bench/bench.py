@@ -965,6 +965,11 @@ def phase_timers(r, n):
 
 # ---- report ----
 
+def paced_max_given(r):
+    """The paced rows ran at shares of --max-rate, not of the reviews row."""
+    return r.get("paced_max_source", "").startswith("given")
+
+
 def fmt_num(v, digits=1):
     if v is None:
         return "-"
@@ -1075,7 +1080,7 @@ def report(r):
                     "\"Latency at 70%\")"
                     if r.get("kafka_source", "dev").startswith("dev")
                     else "")]
-    if r.get("paced_max_source", "").startswith("given"):
+    if paced_max_given(r):
         out += ["", "The rows at 25%%, 50%% and 70%% of max are paced at "
                 "those shares of %s reviews/s (--max-rate), not of the "
                 "reviews row's %s" % (fmt_num(r["paced_max_rate"]),
@@ -1155,9 +1160,8 @@ def report(r):
                       (fmt_num(l70["rate"]), fmt_num(l70["rate_target"])))
         tg.append(("p99 <= 50 ms at 70%% of max rate (%s events/s%s, %d "
                    "partitions)" % (fmt_num(l70["rate_target"]),
-                                    " of --max-rate" if r.get(
-                                        "paced_max_source", "").startswith(
-                                        "given") else "",
+                                    " of --max-rate" if paced_max_given(r)
+                                    else "",
                                     l70.get("partitions", PARTITIONS)),
                    "%s ms (the bare consumer: %s ms)%s" % (
                        fmt_num(l70["latency_p99_ms"]),
