@@ -32,7 +32,7 @@
 
 #include <librdkafka/rdkafka.h>
 
-#include "kafka_env.h"
+#include "conf.h"
 
 #define MAX_TOPICS 16
 
@@ -99,7 +99,7 @@ static rd_kafka_t *consumer_new(const char *bootstrap, const char *group,
                         goto err;
                 rd_kafka_conf_set_rebalance_cb(conf, rebalance_cb);
         }
-        if (bench_kafka_env(conf, errstr, sizeof(errstr)))
+        if (rdr_conf_kafka_env_apply(conf, errstr, sizeof(errstr)))
                 goto err;
         rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof(errstr));
         if (!rk)

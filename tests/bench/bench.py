@@ -53,8 +53,6 @@ TICK = os.sysconf("SC_CLK_TCK")
 NCPU = os.cpu_count() or 1
 
 problems = []  # functional failures: each makes the run exit 1
-# The workers' build, from the first worker's redress_build_info.
-BUILD_INFO = {}
 
 
 def log(msg):
@@ -658,10 +656,6 @@ def phase_workers(r, label, names, mix, count, fmt="mixed", rate=0,
         consumers = [w for w in workers if w.name != "timers"]
         wait_assigned(consumers)
         m0 = [w.metrics() for w in consumers]
-        if not BUILD_INFO:
-            for labels, _ in m0[0].get("redress_build_info", []):
-                BUILD_INFO.update(version=labels.get("version"),
-                                  commit=labels.get("commit"))
         cpu0, stats0 = sample_procs(consumers, r), commandstats(r)
         h0 = hist(m0, "redress_event_latency_seconds")
         done0 = msum(m0, "redress_event_latency_seconds_count")
@@ -965,11 +959,6 @@ def phase_timers(r, n):
 
 # ---- report ----
 
-def paced_max_given(r):
-    """The paced rows ran at shares of --max-rate, not of the reviews row."""
-    return r.get("paced_max_source", "").startswith("given")
-
-
 def fmt_num(v, digits=1):
     if v is None:
         return "-"
@@ -1080,7 +1069,7 @@ def report(r):
                     "\"Latency at 70%\")"
                     if r.get("kafka_source", "dev").startswith("dev")
                     else "")]
-    if paced_max_given(r):
+    if r.get("paced_max_given"):
         out += ["", "The rows at 25%%, 50%% and 70%% of max are paced at "
                 "those shares of %s reviews/s (--max-rate), not of the "
                 "reviews row's %s" % (fmt_num(r["paced_max_rate"]),
@@ -1158,10 +1147,9 @@ def report(r):
             behind = ("; the worker fell behind (%s of %s events/s end to "
                       "end): the p99 is its backlog" %
                       (fmt_num(l70["rate"]), fmt_num(l70["rate_target"])))
+        of = " of --max-rate" if r.get("paced_max_given") else ""
         tg.append(("p99 <= 50 ms at 70%% of max rate (%s events/s%s, %d "
-                   "partitions)" % (fmt_num(l70["rate_target"]),
-                                    " of --max-rate" if paced_max_given(r)
-                                    else "",
+                   "partitions)" % (fmt_num(l70["rate_target"]), of,
                                     l70.get("partitions", PARTITIONS)),
                    "%s ms (the bare consumer: %s ms)%s" % (
                        fmt_num(l70["latency_p99_ms"]),
@@ -1267,6 +1255,7 @@ def main():
            "redis_source": "started by the bench" if RPID
            else "given (--redis-url)",
            "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+    res["build"] = build_info()
     res["environment"] = environment(r)
     t_start = time.time()
     created = [] if DEV_BROKER else create_topics()
@@ -1275,7 +1264,6 @@ def main():
     finally:
         delete_topics(created)
     res["seconds"] = time.time() - t_start
-    res["build"] = dict(BUILD_INFO)
     table = report(res)
     res["problems"] = problems
     with open(os.path.join(OUT, "results.json"), "w") as f:
@@ -1288,6 +1276,16 @@ def main():
         os.path.join(OUT, "results.json"), os.path.join(OUT, "table.txt"),
         os.path.join(OUT, "bench.png"), res["seconds"]))
     return 1 if problems else 0
+
+
+def build_info():
+    """The workers' version and commit, as `redress-reviews --version`
+    prints them ("redress-reviews 0.1.0 (commit 0123abcd4567)")."""
+    p = subprocess.run([os.path.join(BIN, "redress-reviews"), "--version"],
+                       stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                       text=True)
+    m = re.match(r"\S+ (\S+) \(commit ([^)]*)\)", p.stdout)
+    return {"version": m.group(1), "commit": m.group(2)} if m else {}
 
 
 def environment(r):
@@ -1333,8 +1331,7 @@ def run_phases(r, res):
                                       n, fmt="json", instances=4, phase="x4")
     secs70 = 8 if SMALL else 20
     res["paced_max_rate"] = MAX_RATE or res["reviews"]["rate"]
-    res["paced_max_source"] = ("given (--max-rate)" if MAX_RATE
-                               else "the reviews row")
+    res["paced_max_given"] = bool(MAX_RATE)  # else the reviews row's
     # The latency curve below the 70% point: where the worker is not short
     # of CPU (a paced load costs the dev broker more than a burst).
     for pct in LOAD_STEPS:

@@ -27,8 +27,8 @@
 #include <librdkafka/rdkafka.h>
 
 #include "buf.h"
+#include "conf.h"
 #include "event.h"
-#include "kafka_env.h"
 
 #define CT_JSON "application/json"
 #define CT_PROTOBUF "application/x-protobuf"
@@ -517,7 +517,7 @@ static rd_kafka_t *producer_new(rdr_lg_t *lg, const char *bootstrap) {
                 if (rd_kafka_conf_set(conf, props[j][0], props[j][1], errstr,
                                       sizeof(errstr)) != RD_KAFKA_CONF_OK)
                         goto err;
-        if (bench_kafka_env(conf, errstr, sizeof(errstr)))
+        if (rdr_conf_kafka_env_apply(conf, errstr, sizeof(errstr)))
                 goto err;
         rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
         rd_kafka_conf_set_opaque(conf, lg);

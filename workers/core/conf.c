@@ -288,6 +288,22 @@ static void env_name(const char *prop, char *out, size_t size) {
 
 extern char **environ;
 
+/* The librdkafka property of REDRESS_KAFKA_X_Y (var without its value):
+ * "x.y" in out. 0 if var is no such variable (REDRESS_KAFKA_BOOTSTRAP is
+ * bootstrap.servers, which callers treat on their own). */
+static int kafka_env_prop(const char *var, char *out, size_t size) {
+        static const char prefix[] = "REDRESS_KAFKA_";
+        size_t i, o = 0;
+        if (strncmp(var, prefix, sizeof(prefix) - 1) ||
+            !strcmp(var, "REDRESS_KAFKA_BOOTSTRAP") || size == 0)
+                return 0;
+        for (i = sizeof(prefix) - 1; var[i] && o + 1 < size; i++)
+                out[o++] =
+                    var[i] == '_' ? '.' : (char)tolower((unsigned char)var[i]);
+        out[o] = '\0';
+        return o > 0;
+}
+
 static rdr_err_t load_env(rdr_conf_t *conf, char *errstr, size_t errstr_size) {
         char **e;
         for (e = environ; *e; e++) {
@@ -320,15 +336,9 @@ static rdr_err_t load_env(rdr_conf_t *conf, char *errstr, size_t errstr_size) {
                 }
                 if (!p && !strcmp(var, "REDRESS_KAFKA_BOOTSTRAP")) {
                         snprintf(name, sizeof(name), "kafka.bootstrap.servers");
-                } else if (!p && !strncmp(var, "REDRESS_KAFKA_", 14)) {
-                        size_t o =
-                            (size_t)snprintf(name, sizeof(name), "kafka.");
-                        for (i = 14; var[i] && o + 1 < sizeof(name); i++)
-                                name[o++] =
-                                    var[i] == '_'
-                                        ? '.'
-                                        : (char)tolower((unsigned char)var[i]);
-                        name[o] = '\0';
+                } else if (!p &&
+                           kafka_env_prop(var, name + 6, sizeof(name) - 6)) {
+                        memcpy(name, "kafka.", 6);
                 } else if (!p) {
                         /* Other REDRESS_* variables belong to scripts. */
                         continue;
@@ -471,6 +481,29 @@ rdr_err_t rdr_conf_kafka_apply(const rdr_conf_t *conf, rd_kafka_conf_t *kconf,
                                       sizeof(why)) != RD_KAFKA_CONF_OK) {
                         snprintf(errstr, errstr_size, "%s: key '%s': %s",
                                  cv->origin, cv->name, why);
+                        return RDR_ERR_CONFIG;
+                }
+        }
+        return RDR_OK;
+}
+
+rdr_err_t rdr_conf_kafka_env_apply(rd_kafka_conf_t *kconf, char *errstr,
+                                   size_t errstr_size) {
+        char **e;
+        for (e = environ; *e; e++) {
+                const char *eq = strchr(*e, '=');
+                char var[256], prop[256], why[512];
+                size_t n = eq ? (size_t)(eq - *e) : 0;
+                if (!eq || n >= sizeof(var))
+                        continue;
+                memcpy(var, *e, n);
+                var[n] = '\0';
+                if (!kafka_env_prop(var, prop, sizeof(prop)))
+                        continue;
+                if (rd_kafka_conf_set(kconf, prop, eq + 1, why, sizeof(why)) !=
+                    RD_KAFKA_CONF_OK) {
+                        snprintf(errstr, errstr_size, "environment %s: %s", var,
+                                 why);
                         return RDR_ERR_CONFIG;
                 }
         }

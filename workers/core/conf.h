@@ -61,6 +61,13 @@ const char *rdr_conf_path(const rdr_conf_t *conf);
 rdr_err_t rdr_conf_kafka_apply(const rdr_conf_t *conf, rd_kafka_conf_t *kconf,
                                char *errstr, size_t errstr_size);
 
+/** Set on kconf every librdkafka property the environment gives as
+ *  REDRESS_KAFKA_<PROPERTY> (upper case, '_' for '.'; REDRESS_KAFKA_BOOTSTRAP
+ *  excepted), as a worker's configuration takes them: for tools without a
+ *  configuration file (the bench's load generator and bare consumer). */
+rdr_err_t rdr_conf_kafka_env_apply(rd_kafka_conf_t *kconf, char *errstr,
+                                   size_t errstr_size);
+
 /** 1 if kafka.<prop> was set by the file, the environment or --set. */
 int rdr_conf_kafka_isset(const rdr_conf_t *conf, const char *prop);
 
