@@ -76,6 +76,16 @@ class Compare(unittest.TestCase):
         self.assertIn("+25.0%", self.row(out, "reviews", "cmds/event"))
         self.assertIn("Worse beyond the noise: reviews cmds/event +25.0%", out)
 
+    def test_other_messages_per_event_are_different_work_not_worse(self):
+        after = scaled(self.base, 1.1, figure="outputs_published")
+        rc, out, _ = self.compare(self.base, after)
+        self.assertEqual(rc, 0)
+        self.assertTrue(self.row(out, "reviews", "out/event")
+                        .endswith("changed"))
+        self.assertIn("Different work (messages published per event): "
+                      "reviews out/event +10.0%", out)
+        self.assertIn("Worse beyond the noise: nothing", out)
+
     def test_one_run_a_side_gives_timed_figures_no_verdict(self):
         rc, out, _ = self.compare(self.base, scaled(self.base, 0.5))
         self.assertEqual(rc, 0)
