@@ -638,6 +638,49 @@ def worker_env(prefix, group, extra=None):
     return e
 
 
+# What Redress keeps in Redis, by the key names of workers/domain/keys.h and
+# workers/core/timers.h: (kind, pattern), first match wins.
+KEY_KINDS = (
+    ("dedupe", re.compile(r":seen:")),
+    ("outbox", re.compile(r"^redress:\{[cob]:[^}]*\}:outbox$")),
+    ("cases", re.compile(r"^redress:\{c:[^}]*\}$")),
+    ("orders", re.compile(r"^redress:\{o:[^}]*\}(:intents)?$")),
+    ("buyers", re.compile(r"^redress:\{b:[^}]*\}(:intents)?$")),
+    ("buyer tags", re.compile(r"^redress:\{b:[^}]*\}:tags$")),
+    ("timers", re.compile(r"^redress:\{t:\d+\}:(due|lease|gen)$")),
+)
+# Keys whose MEMORY USAGE is read per kind; the kind's bytes are their mean
+# times its keys.
+FOOTPRINT_SAMPLE = 500
+
+
+def redis_footprint(r):
+    """Keys and bytes (MEMORY USAGE, estimated from up to FOOTPRINT_SAMPLE
+    keys of a kind) per kind of key in the database."""
+    keys = {}
+    cursor = "0"
+    while True:
+        cursor, batch = r.call("SCAN", cursor, "COUNT", 2000)
+        for k in batch:
+            kind = next((n for n, rx in KEY_KINDS if rx.search(k)), "other")
+            keys.setdefault(kind, []).append(k)
+        if cursor == "0":
+            break
+    out = {}
+    for kind, ks in keys.items():
+        sample = ks[::max(1, len(ks) // FOOTPRINT_SAMPLE)][:FOOTPRINT_SAMPLE]
+        sizes = [x for x in r.pipeline([("MEMORY", "USAGE", k, "SAMPLES", 0)
+                                        for k in sample]) if x is not None]
+        ttls = r.pipeline([("PTTL", k) for k in sample])
+        out[kind] = {"keys": len(ks),
+                     "bytes": (sum(sizes) / len(sizes) * len(ks)
+                               if sizes else 0.0),
+                     # share of the sampled keys that have an expiry
+                     "expiring": (sum(1 for t in ttls if t >= 0) / len(ttls)
+                                  if ttls else 0.0)}
+    return out
+
+
 def phase_workers(r, label, names, mix, count, fmt="mixed", rate=0,
                   instances=1, phase=None):
     """(3)(4) start workers of names (instances each) on the phase's own
@@ -657,6 +700,7 @@ def phase_workers(r, label, names, mix, count, fmt="mixed", rate=0,
         wait_assigned(consumers)
         m0 = [w.metrics() for w in consumers]
         cpu0, stats0 = sample_procs(consumers, r), commandstats(r)
+        mem0 = int(r.info("memory")["used_memory"])
         h0 = hist(m0, "redress_event_latency_seconds")
         done0 = msum(m0, "redress_event_latency_seconds_count")
         t0 = time.time()
@@ -718,6 +762,11 @@ def phase_workers(r, label, names, mix, count, fmt="mixed", rate=0,
                     break
                 time.sleep(0.25)
             lag += lg_lag
+        # What the phase left in Redis once every event was applied and
+        # its outbox entries acknowledged (committed offsets follow both).
+        mem1 = int(r.info("memory")["used_memory"])
+        footprint = redis_footprint(r) if instances == 1 and not rate \
+            else None
         all_in = consumed == lg["published"] and lag == 0 and dlq == 0
         if not all_in:
             problems.append("%s: published %d, consumed %d, dead-lettered %d, "
@@ -757,6 +806,8 @@ def phase_workers(r, label, names, mix, count, fmt="mixed", rate=0,
             "loadgen_cpu_s": (ru1.ru_utime + ru1.ru_stime
                               - ru0.ru_utime - ru0.ru_stime),
             "peak_rss_mib": {w.tag: peak_rss_mib(w.p.pid) for w in workers},
+            "redis_bytes_per_event": (mem1 - mem0) / max(1, consumed),
+            "redis_keys": footprint,
         }
         nb = (msum(ms, "redress_batches_total")
               - msum(m0, "redress_batches_total"))
@@ -1118,6 +1169,35 @@ def report(r):
                            fmt_num(x.get("redis_us_per_event"), 0),
                            fmt_num(1e6 / x["redis_us_per_event"], 0)
                            if x.get("redis_us_per_event") else "-"))
+    mem = [x for x in (r.get(k) for k in WORKER_PHASES)
+           if x and x.get("redis_keys")]
+    if mem:
+        out += ["", "Redis memory, what a phase left per event once every "
+                "event was applied (used_memory; by kind of key, MEMORY USAGE "
+                "of up to %d keys a kind):" % FOOTPRINT_SAMPLE]
+        for x in mem:
+            kinds = sorted(x["redis_keys"].items(),
+                           key=lambda kv: -kv[1]["bytes"])
+            out.append("  %s: %s bytes per event; %s" % (
+                x["label"], fmt_num(x["redis_bytes_per_event"], 0),
+                ", ".join("%s %s (%s keys)" % (
+                    k, fmt_num(v["bytes"] / x["events"], 0),
+                    fmt_num(v["keys"], 0)) for k, v in kinds)
+                or "no keys"))
+        rv = r.get("reviews") or {}
+        if rv.get("redis_bytes_per_event") and rv.get("redis_keys"):
+            per = 1e6 / rv["events"] / 2**30
+            kk = rv["redis_keys"]
+            exp = sum(v["bytes"] * v.get("expiring", 0) for v in kk.values())
+            kept = sorted(k for k, v in kk.items()
+                          if v.get("expiring", 0) < 0.5 and k != "timers")
+            out.append("  1,000,000 reviews: ~%.1f GiB of Redis; keys with an "
+                       "expiry ~%.2f GiB of it, timers ~%.2f GiB (gone as "
+                       "they fire); no expiry on %s" % (
+                           rv["redis_bytes_per_event"] * 1e6 / 2**30,
+                           exp * per,
+                           kk.get("timers", {}).get("bytes", 0.0) * per,
+                           ", ".join(kept) or "none"))
     out += ["", "Scaling (4), reviews worker instances in one group:"]
     one = r["reviews"]["rate"]
     for key, n in (("reviews", 1), ("reviews_x2", 2), ("reviews_x4", 4)):

@@ -76,6 +76,14 @@ class Compare(unittest.TestCase):
         self.assertIn("+25.0%", self.row(out, "reviews", "cmds/event"))
         self.assertIn("Worse beyond the noise: reviews cmds/event +25.0%", out)
 
+    def test_more_redis_memory_per_event_is_worse_from_one_run(self):
+        after = scaled(self.base, 1.2, figure="redis_bytes_per_event")
+        rc, out, _ = self.compare(self.base, after)
+        self.assertEqual(rc, 1)
+        self.assertTrue(self.row(out, "reviews", "Redis bytes/event")
+                        .endswith("worse"))
+        self.assertIn("reviews Redis bytes/event +20.0%", out)
+
     def test_other_messages_per_event_are_different_work_not_worse(self):
         after = scaled(self.base, 1.1, figure="outputs_published")
         rc, out, _ = self.compare(self.base, after)

@@ -5,9 +5,16 @@
  *
  *   redress:{c:ID}                    hash: the case
  *   redress:{c:ID}:outbox             hash: effects not yet acknowledged
- *   redress:{c:ID}:seen:TOPIC:EVENT   string: an applied event (dedupe)
+ *   redress:{c:ID}:seen:TOPIC:EVENT   string: an applied event (dedupe,
+ *                                     expires after dedupe.ttl)
+ *   redress:{b:PLATFORM:BUYER}        hash: the buyer's latest case, chats
+ *                                     naming no order
  *   redress:{b:PLATFORM:BUYER}:tags   set: fleet-wide buyer tags
- *   redress:{o:PLATFORM:STORE:ORDER}  hash: the order (chat intents, parcel)
+ *   redress:{o:PLATFORM:STORE:ORDER}  hash: the order (its case, chat
+ *                                     intents, parcel)
+ *   {o:...} and {b:...} also have :intents (set of chat intents seen),
+ *   :outbox and :seen:TOPIC:EVENT keys like a case's.
+ * Only the dedupe and outbox keys expire; timers are in timers.h.
  */
 #ifndef RDR_KEYS_H
 #define RDR_KEYS_H
