@@ -406,9 +406,11 @@ rdr_err_t rdr_case_from_fields(rdr_case_t *c, size_t n,
  *   packed: two fields, "version" (the compare-and-set field) and "case",
  *           the document of rdr_case_to_doc(): one line "redress-case 1",
  *           then one line per field, "<name>=<length>:<value>" (length in
- *           bytes, so a value may hold any byte but NUL). Two strings per
- *           write instead of ~64, each of which Redis' Lua would copy,
- *           intern and collect.
+ *           bytes, so a value may hold any byte but NUL), except fields at
+ *           their zero value (0, "", an enum's first name): a reader
+ *           zeroes the case first, so documents that list them read the
+ *           same. Two strings per write instead of ~64, each of which
+ *           Redis' Lua would copy, intern and collect.
  *   fields: one hash field per case field (the format of builds before the
  *           document), still read, and written while a fleet is upgraded
  *           from such a build.
