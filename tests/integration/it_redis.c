@@ -1,6 +1,7 @@
 /* The Redis client's pipelines against a real redis-server: binary-safe
  * arguments, commands written early and abandoned, scripts flushed from
- * the server, and pipelines of several megabytes. */
+ * the server, and pipelines of several megabytes; and the workers' apply
+ * script: applied once, replayed, refused on a stale compare-and-set. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,6 +12,7 @@
 #include <cmocka.h>
 
 #include "redis.h"
+#include "run.h"
 #include "harness.h"
 
 static const char echo_lua[] = "return {KEYS[1], ARGV[1]}\n";
@@ -150,6 +152,96 @@ static void large_pipeline(void **state) {
         rdr_redis_destroy(rr);
 }
 
+/* One apply of the workers' script: event dedupe key, the case's version
+ * before (cas, "" = no case yet) and after, one outbox entry. */
+static const redisReply *apply_once(rdr_redis_t *rr, int script,
+                                    const char *seen, const char *cas,
+                                    const char *version, const char *entry) {
+        const char *argv[] = {seen,       "it:{c:1}:outbox",
+                              "it:{c:1}", "it:{c:1}:set",
+                              "60000",    "4",
+                              "1",        "1",
+                              "version",  cas,
+                              "version",  version,
+                              "case",     entry,
+                              entry,              /* the set member */
+                              entry,      entry}; /* outbox id, value */
+        rdr_redis_reset(rr);
+        rdr_redis_eval(rr, script, 4, (int)(sizeof(argv) / sizeof(argv[0])),
+                       argv, NULL);
+        assert_int_equal(rdr_redis_exec(rr), RDR_OK);
+        return rdr_redis_reply(rr, 0);
+}
+
+static long long redis_int(h_env_t *h, const char *fmt, const char *key) {
+        redisReply *r = redisCommand(h->redis, fmt, key);
+        long long v;
+        assert_non_null(r);
+        assert_int_equal(r->type, REDIS_REPLY_INTEGER);
+        v = r->integer;
+        freeReplyObject(r);
+        return v;
+}
+
+static void assert_hget(h_env_t *h, const char *key, const char *field,
+                        const char *want) {
+        redisReply *r = redisCommand(h->redis, "HGET %s %s", key, field);
+        assert_non_null(r);
+        if (want)
+                assert_string_equal(r->str ? r->str : "(nil)", want);
+        else
+                assert_int_equal(r->type, REDIS_REPLY_NIL);
+        freeReplyObject(r);
+}
+
+/* The apply script writes an event's effects once: applied, then a replay
+ * changes nothing and returns the pending entries, and an event decided on
+ * a version that moved on writes nothing at all (its dedupe key included:
+ * it is decided again) and says what the version is. */
+static void apply_script(void **state) {
+        h_env_t *h = *state;
+        char errstr[256];
+        rdr_redis_t *rr = rdr_redis_new(h->redis_url, 2000, 5000, 1000, errstr,
+                                        sizeof(errstr));
+        int script;
+        const redisReply *r;
+        assert_non_null(rr);
+        script = rdr_redis_script_add(rr, "apply", rdr_worker_apply_script());
+        assert_int_equal(rdr_redis_connect(rr), RDR_OK);
+
+        r = apply_once(rr, script, "it:{c:1}:seen:e1", "", "1", "b:e1");
+        assert_int_equal(r->type, REDIS_REPLY_ARRAY);
+        assert_int_equal(r->element[0]->integer, 1);
+        assert_hget(h, "it:{c:1}", "version", "1");
+        assert_hget(h, "it:{c:1}:outbox", "b:e1", "b:e1");
+        assert_true(redis_int(h, "PTTL %s", "it:{c:1}:seen:e1") > 0);
+        assert_true(redis_int(h, "PTTL %s", "it:{c:1}:outbox") > 0);
+
+        /* The same event again: a replay, with the entry still pending. */
+        r = apply_once(rr, script, "it:{c:1}:seen:e1", "", "1", "b:e1");
+        assert_int_equal(r->element[0]->integer, 0);
+        assert_int_equal(r->element[1]->elements, 2);
+        assert_string_equal(r->element[1]->element[0]->str, "b:e1");
+
+        /* Another event decided on no case (""), but the case is at 1. */
+        r = apply_once(rr, script, "it:{c:1}:seen:e2", "", "1", "b:e2");
+        assert_int_equal(r->element[0]->integer, 2);
+        assert_string_equal(r->element[1]->str, "1");
+        assert_int_equal(redis_int(h, "EXISTS %s", "it:{c:1}:seen:e2"), 0);
+        assert_hget(h, "it:{c:1}:outbox", "b:e2", NULL);
+        assert_hget(h, "it:{c:1}", "case", "b:e1");
+        assert_int_equal(redis_int(h, "SCARD %s", "it:{c:1}:set"), 1);
+
+        /* Decided again on version 1: applied. */
+        r = apply_once(rr, script, "it:{c:1}:seen:e2", "1", "2", "b:e2");
+        assert_int_equal(r->element[0]->integer, 1);
+        assert_hget(h, "it:{c:1}", "version", "2");
+        assert_hget(h, "it:{c:1}", "case", "b:e2");
+        assert_int_equal(redis_int(h, "SCARD %s", "it:{c:1}:set"), 2);
+        rdr_redis_reset(rr);
+        rdr_redis_destroy(rr);
+}
+
 static int setup(void **state) {
         static h_env_t h;
         h_start(&h, 1);
@@ -168,6 +260,7 @@ int main(void) {
             cmocka_unit_test(sent_then_reset),
             cmocka_unit_test(scripts_flushed),
             cmocka_unit_test(large_pipeline),
+            cmocka_unit_test(apply_script),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -50,6 +50,10 @@ static const char rdr_apply_lua[] =
     "end\n"
     "return {1}\n";
 
+const char *rdr_worker_apply_script(void) {
+        return rdr_apply_lua;
+}
+
 /* Outbox entries deleted by one HDEL at most. */
 #define RDR_ACK_MAX_FIELDS 64
 

@@ -121,6 +121,13 @@ typedef struct rdr_apply_s {
  *  entries after the pipeline succeeds. */
 rdr_err_t rdr_worker_apply(rdr_worker_t *w, const rdr_apply_t *a);
 
+/** The Lua source of the apply script (KEYS: dedupe, outbox, hash, set;
+ *  ARGV: ttl_ms, #hash strings, #set members, #entries, cas field, cas
+ *  expected, hash f/v..., members..., entry id/value...). It replies {1}
+ *  when applied, {0, outbox HGETALL} for a replay, {2, current} when the
+ *  cas field moved on (nothing written). For tests and tools. */
+const char *rdr_worker_apply_script(void);
+
 /** Queue an outbox entry stored by a worker's own script (e.g. a timer
  *  transition): publish it, then HDEL outbox_key id. Copied. */
 rdr_err_t rdr_worker_publish_entry(rdr_worker_t *w, const char *outbox_key,
