@@ -447,14 +447,15 @@ def apply_script():
 def phase_redis(r):
     """(2) redis-benchmark: EVALSHA of the apply script, pipelined (-P 16),
     with the arguments of a review that opens a case (storage.format
-    packed): the case's version and its ~1.4 KB document, one set member,
-    and the event's outbox bundle of ~3.5 KB (five messages, two timers)."""
+    packed): the case's version and its ~0.8 KB document, one set member,
+    and the event's outbox bundle of ~2.7 KB (four messages, two timers),
+    the sizes `redis-cli monitor` shows for the load generator's reviews."""
     lua = apply_script()
     sha = r.call("SCRIPT", "LOAD", lua)
     m = re.search(r"local i = (\d+)", lua)
     fixed = int(m.group(1)) - 1 if m else 4
-    doc = "x" * 1415  # no newline: redis-benchmark echoes it in its CSV
-    bundle = "B" + "x" * 3500
+    doc = "x" * 800  # no newline: redis-benchmark echoes it in its CSV
+    bundle = "B" + "x" * 2665
     args = ["EVALSHA", sha, "4", "bench:dd:{c:__rand_int__}",
             "bench:ob:{c:__rand_int__}", "bench:case:{c:__rand_int__}",
             "bench:set:{c:__rand_int__}", "604800000", "4", "1", "1"]
@@ -654,6 +655,36 @@ KEY_KINDS = (
 FOOTPRINT_SAMPLE = 500
 
 
+def redis_data_bytes_now(r):
+    ds = int(r.info("memory")["used_memory_dataset"])
+    st = r.call("MEMORY", "STATS")
+    db = "db.%s" % (RADDR["db"] or 0)
+    tables = 0
+    for k, v in zip(st[::2], st[1::2]):
+        if k == db and isinstance(v, list):
+            tables = sum(int(x) for n, x in zip(v[::2], v[1::2])
+                         if n.startswith("overhead.hashtable."))
+    return ds + tables
+
+
+def redis_data_bytes(r, settle_s=5.0):
+    """Bytes Redis' keys take: used_memory less what is not the keys'
+    (clients' buffers, scripts, startup), i.e. the dataset plus the key
+    tables of the database (MEMORY STATS), once two reads 0.2 s apart
+    agree: right after a load used_memory drifts by hundreds of KB as
+    buffers are released and a grown key table finishes its rehash (both
+    tables are counted meanwhile: 512 KB at 65,536 keys)."""
+    last = redis_data_bytes_now(r)
+    deadline = time.time() + settle_s
+    while time.time() < deadline:
+        time.sleep(0.2)
+        cur = redis_data_bytes_now(r)
+        if cur == last:
+            break
+        last = cur
+    return last
+
+
 def redis_footprint(r):
     """Keys and bytes (MEMORY USAGE, estimated from up to FOOTPRINT_SAMPLE
     keys of a kind) per kind of key in the database."""
@@ -700,7 +731,7 @@ def phase_workers(r, label, names, mix, count, fmt="mixed", rate=0,
         wait_assigned(consumers)
         m0 = [w.metrics() for w in consumers]
         cpu0, stats0 = sample_procs(consumers, r), commandstats(r)
-        mem0 = int(r.info("memory")["used_memory"])
+        mem0 = redis_data_bytes(r)
         h0 = hist(m0, "redress_event_latency_seconds")
         done0 = msum(m0, "redress_event_latency_seconds_count")
         t0 = time.time()
@@ -764,7 +795,7 @@ def phase_workers(r, label, names, mix, count, fmt="mixed", rate=0,
             lag += lg_lag
         # What the phase left in Redis once every event was applied and
         # its outbox entries acknowledged (committed offsets follow both).
-        mem1 = int(r.info("memory")["used_memory"])
+        mem1 = redis_data_bytes(r)
         footprint = redis_footprint(r) if instances == 1 and not rate \
             else None
         all_in = consumed == lg["published"] and lag == 0 and dlq == 0
@@ -1173,8 +1204,9 @@ def report(r):
            if x and x.get("redis_keys")]
     if mem:
         out += ["", "Redis memory, what a phase left per event once every "
-                "event was applied (used_memory; by kind of key, MEMORY USAGE "
-                "of up to %d keys a kind):" % FOOTPRINT_SAMPLE]
+                "event was applied (the dataset and its key tables; by kind "
+                "of key, MEMORY USAGE of up to %d keys a kind):" %
+                FOOTPRINT_SAMPLE]
         for x in mem:
             kinds = sorted(x["redis_keys"].items(),
                            key=lambda kv: -kv[1]["bytes"])
