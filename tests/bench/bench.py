@@ -700,9 +700,11 @@ def redis_footprint(r):
     out = {}
     for kind, ks in keys.items():
         sample = ks[::max(1, len(ks) // FOOTPRINT_SAMPLE)][:FOOTPRINT_SAMPLE]
-        sizes = [x for x in r.pipeline([("MEMORY", "USAGE", k, "SAMPLES", 0)
-                                        for k in sample]) if x is not None]
-        ttls = r.pipeline([("PTTL", k) for k in sample])
+        # One round trip a kind: each key's size, then its expiry.
+        replies = r.pipeline([c for k in sample for c in (
+            ("MEMORY", "USAGE", k, "SAMPLES", 0), ("PTTL", k))])
+        sizes = [x for x in replies[::2] if x is not None]
+        ttls = replies[1::2]
         out[kind] = {"keys": len(ks),
                      "bytes": (sum(sizes) / len(sizes) * len(ks)
                                if sizes else 0.0),
@@ -1081,11 +1083,11 @@ def saturation(res):
 
 
 def outputs_per_event(x):
-    """Messages a phase's workers published per input event ("-" for results
-    written before the count was kept)."""
+    """Messages a phase's workers published per input event (None for
+    results written before the count was kept)."""
     if "outputs_published" not in x or not x.get("events"):
-        return "-"
-    return "%.1f" % (x["outputs_published"] / x["events"])
+        return None
+    return x["outputs_published"] / x["events"]
 
 
 def report(r):
@@ -1103,7 +1105,7 @@ def report(r):
                      fmt_num(x["latency_p99_ms"]),
                      "%.3f" % x["redis_roundtrips_per_event"],
                      "%.1f" % x["redis_server_calls_per_event"],
-                     outputs_per_event(x),
+                     fmt_num(outputs_per_event(x)),
                      "%.3f" % x["cpu_s_per_1000"],
                      "%.1f" % max(x["peak_rss_mib"].values()),
                      "yes" if x["every_event_consumed"] else "NO"))
@@ -1256,8 +1258,8 @@ def report(r):
         per_review = outputs_per_event(rv)
         tg.append(("reviews >= 10x the Python peer per CPU second",
                    "%.1fx" % per_cpu + (
-                       "" if per_review == "-" else
-                       " (publishing %s messages per review to its 1)" %
+                       "" if per_review is None else
+                       " (publishing %.1f messages per review to its 1)" %
                        per_review), per_cpu >= 10))
     tg.append(("<= 0.2 Redis round trips per event at full load",
                "%.3f" % rv["redis_roundtrips_per_event"],

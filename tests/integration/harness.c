@@ -665,6 +665,30 @@ static int field_find_cb(void *opaque, const char *field, const char *value,
         return 1;
 }
 
+const char *h_hget(h_env_t *h, const char *key, const char *field, char *out,
+                   size_t size) {
+        redisReply *r = redisCommand(h->redis, "HGET %s %s", key, field);
+        int has = r && r->type == REDIS_REPLY_STRING;
+        snprintf(out, size, "%s", has ? r->str : "");
+        if (r)
+                freeReplyObject(r);
+        return has ? out : NULL;
+}
+
+long long h_redis_int(h_env_t *h, const char *cmd, const char *key) {
+        redisReply *r = redisCommand(h->redis, "%s %s", cmd, key);
+        long long v;
+        if (!r || r->type != REDIS_REPLY_INTEGER) {
+                if (r)
+                        freeReplyObject(r);
+                fail_msg("%s %s: no integer reply", cmd, key);
+                return -1;
+        }
+        v = r->integer;
+        freeReplyObject(r);
+        return v;
+}
+
 const char *h_case_field(h_env_t *h, const char *case_id, const char *field,
                          char *out, size_t size) {
         redisReply *r =

@@ -38,6 +38,14 @@ typedef struct h_msg_s {
 const char *h_case_field(h_env_t *h, const char *case_id, const char *field,
                          char *out, size_t size);
 
+/** HGET key field into out (size bytes): out, or NULL if absent. */
+const char *h_hget(h_env_t *h, const char *key, const char *field, char *out,
+                   size_t size);
+
+/** An integer reply of cmd (e.g. "EXISTS", "PTTL", "SCARD") on key; fails
+ *  the test on any other reply. */
+long long h_redis_int(h_env_t *h, const char *cmd, const char *key);
+
 /** Start Redis and the broker with partitions per topic. Aborts the test
  *  (fail()) if they do not come up. */
 void h_start(h_env_t *h, int partitions);

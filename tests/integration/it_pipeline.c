@@ -381,22 +381,14 @@ static const char *case_text(const char *cid, const char *field, char *out,
 /* HGET key field: NULL if absent. */
 static const char *hget_text(const char *key, const char *field, char *out,
                              size_t size) {
-        redisReply *r = redisCommand(env.redis, "HGET %s %s", key, field);
-        int has = r && r->type == REDIS_REPLY_STRING;
-        snprintf(out, size, "%s", has ? r->str : "");
-        if (r)
-                freeReplyObject(r);
-        return has ? out : NULL;
+        return h_hget(&env, key, field, out, size);
 }
 
 /* EXISTS key: "0" or "1". */
 static const char *exists_text(const char *key, const char *unused, char *out,
                                size_t size) {
-        redisReply *r = redisCommand(env.redis, "EXISTS %s", key);
         (void)unused;
-        snprintf(out, size, "%lld", r ? r->integer : -1LL);
-        if (r)
-                freeReplyObject(r);
+        snprintf(out, size, "%lld", h_redis_int(&env, "EXISTS", key));
         return out;
 }
 

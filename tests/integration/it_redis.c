@@ -173,25 +173,14 @@ static const redisReply *apply_once(rdr_redis_t *rr, int script,
         return rdr_redis_reply(rr, 0);
 }
 
-static long long redis_int(h_env_t *h, const char *fmt, const char *key) {
-        redisReply *r = redisCommand(h->redis, fmt, key);
-        long long v;
-        assert_non_null(r);
-        assert_int_equal(r->type, REDIS_REPLY_INTEGER);
-        v = r->integer;
-        freeReplyObject(r);
-        return v;
-}
-
 static void assert_hget(h_env_t *h, const char *key, const char *field,
                         const char *want) {
-        redisReply *r = redisCommand(h->redis, "HGET %s %s", key, field);
-        assert_non_null(r);
+        char got[256];
+        const char *t = h_hget(h, key, field, got, sizeof(got));
         if (want)
-                assert_string_equal(r->str ? r->str : "(nil)", want);
+                assert_string_equal(t ? t : "(nil)", want);
         else
-                assert_int_equal(r->type, REDIS_REPLY_NIL);
-        freeReplyObject(r);
+                assert_null(t);
 }
 
 /* The apply script writes an event's effects once: applied, then a replay
@@ -214,8 +203,8 @@ static void apply_script(void **state) {
         assert_int_equal(r->element[0]->integer, 1);
         assert_hget(h, "it:{c:1}", "version", "1");
         assert_hget(h, "it:{c:1}:outbox", "b:e1", "b:e1");
-        assert_true(redis_int(h, "PTTL %s", "it:{c:1}:seen:e1") > 0);
-        assert_true(redis_int(h, "PTTL %s", "it:{c:1}:outbox") > 0);
+        assert_true(h_redis_int(h, "PTTL", "it:{c:1}:seen:e1") > 0);
+        assert_true(h_redis_int(h, "PTTL", "it:{c:1}:outbox") > 0);
 
         /* The same event again: a replay, with the entry still pending. */
         r = apply_once(rr, script, "it:{c:1}:seen:e1", "", "1", "b:e1");
@@ -227,17 +216,17 @@ static void apply_script(void **state) {
         r = apply_once(rr, script, "it:{c:1}:seen:e2", "", "1", "b:e2");
         assert_int_equal(r->element[0]->integer, 2);
         assert_string_equal(r->element[1]->str, "1");
-        assert_int_equal(redis_int(h, "EXISTS %s", "it:{c:1}:seen:e2"), 0);
+        assert_int_equal(h_redis_int(h, "EXISTS", "it:{c:1}:seen:e2"), 0);
         assert_hget(h, "it:{c:1}:outbox", "b:e2", NULL);
         assert_hget(h, "it:{c:1}", "case", "b:e1");
-        assert_int_equal(redis_int(h, "SCARD %s", "it:{c:1}:set"), 1);
+        assert_int_equal(h_redis_int(h, "SCARD", "it:{c:1}:set"), 1);
 
         /* Decided again on version 1: applied. */
         r = apply_once(rr, script, "it:{c:1}:seen:e2", "1", "2", "b:e2");
         assert_int_equal(r->element[0]->integer, 1);
         assert_hget(h, "it:{c:1}", "version", "2");
         assert_hget(h, "it:{c:1}", "case", "b:e2");
-        assert_int_equal(redis_int(h, "SCARD %s", "it:{c:1}:set"), 2);
+        assert_int_equal(h_redis_int(h, "SCARD", "it:{c:1}:set"), 2);
         rdr_redis_reset(rr);
         rdr_redis_destroy(rr);
 }

@@ -1418,11 +1418,10 @@ static const field_t evidence_fields[] = {
 
 #define NFIELDS(t) (sizeof(t) / sizeof((t)[0]))
 
-/* Call cb for each field of table at base, names prefixed. The case is
- * written on every transition: no printf here. */
-/* Report the fields of tbl at base to cb; with skip_zero, not those at
- * their zero value (0, "", an enum's first name), which a reader that
- * starts from a zeroed case restores as they were. */
+/* Call cb for each field of tbl at base, names prefixed; with skip_zero,
+ * not for those at their zero value (0, "", an enum's first name), which
+ * a reader that starts from a zeroed case restores as they were. The case
+ * is written on every transition: no printf here. */
 static int emit_fields(const field_t *tbl, size_t n, const void *base,
                        const char *prefix, int skip_zero,
                        rdr_case_field_cb_t *cb, void *opaque) {
