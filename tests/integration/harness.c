@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -107,6 +108,36 @@ static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *op) {
                         rd_kafka_err2str(m->err));
 }
 
+/* A server on the port that is not the one this test started (another
+ * test's, when tests run in parallel and the port was taken meanwhile) is
+ * not used: its directory tells them apart. */
+static redisContext *connect_own_redis(const h_env_t *h) {
+        redisContext *c = redisConnect("127.0.0.1", h->redis_port);
+        redisReply *r;
+        char dir[PATH_MAX];
+        int ours;
+        if (!realpath(h->dir, dir))
+                fail_msg("%s: %s", h->dir, strerror(errno));
+        if (!c || c->err) {
+                if (c)
+                        redisFree(c);
+                return NULL;
+        }
+        r = redisCommand(c, "CONFIG GET dir");
+        ours = r && r->type == REDIS_REPLY_ARRAY && r->elements == 2 &&
+               r->element[1]->type == REDIS_REPLY_STRING &&
+               !strcmp(r->element[1]->str, dir);
+        if (r)
+                freeReplyObject(r);
+        if (!ours) {
+                redisFree(c);
+                fail_msg("port %d answers with a redis-server other than "
+                         "the one started in %s",
+                         h->redis_port, h->dir);
+        }
+        return c;
+}
+
 static void start_redis(h_env_t *h) {
         char port[16], log[300];
         snprintf(port, sizeof(port), "%d", h->redis_port);
@@ -132,14 +163,10 @@ void h_redis_start(h_env_t *h) {
         int i;
         start_redis(h);
         for (i = 0; i < 100 && !h->redis; i++) {
-                redisContext *c = redisConnect("127.0.0.1", h->redis_port);
                 struct timespec ts = {0, 50000000L};
-                if (c && !c->err) {
-                        h->redis = c;
+                h->redis = connect_own_redis(h);
+                if (h->redis)
                         break;
-                }
-                if (c)
-                        redisFree(c);
                 nanosleep(&ts, NULL);
         }
         if (!h->redis)
@@ -188,14 +215,8 @@ void h_start(h_env_t *h, int partitions) {
                                     '\0';
                         fclose(fp);
                 }
-                if (!h->redis) {
-                        redisContext *c =
-                            redisConnect("127.0.0.1", h->redis_port);
-                        if (c && !c->err)
-                                h->redis = c;
-                        else if (c)
-                                redisFree(c);
-                }
+                if (!h->redis)
+                        h->redis = connect_own_redis(h);
                 if (h->bootstrap[0] && h->redis)
                         break;
                 sleep_ms(50);
