@@ -31,6 +31,7 @@ static int nchildren;
 static struct {
         pid_t pid;
         int port;
+        char log[400];
 } worker_ports[MAX_CHILDREN];
 static int nworker_ports;
 
@@ -290,6 +291,25 @@ static int http_fetch(int port, const char *path, char *body, size_t size) {
         return status;
 }
 
+size_t h_log_lines(pid_t pid, const char *needle) {
+        char line[8192];
+        size_t cnt = 0;
+        FILE *fp = NULL;
+        int i;
+        for (i = 0; i < nworker_ports; i++)
+                if (worker_ports[i].pid == pid)
+                        fp = fopen(worker_ports[i].log, "r");
+        if (!fp)
+                fail_msg("no log for worker %d", (int)pid);
+        while (fgets(line, sizeof(line), fp))
+                if (strstr(line, needle)) {
+                        fprintf(stderr, "worker %d: %s", (int)pid, line);
+                        cnt++;
+                }
+        fclose(fp);
+        return cnt;
+}
+
 int h_ready(pid_t pid) {
         char body[512];
         int i, port = 0;
@@ -430,7 +450,10 @@ pid_t h_worker(h_env_t *h, const char *name, const char *const *env) {
                     (assigned || !strcmp(name, "timers"))) {
                         if (nworker_ports < MAX_CHILDREN) {
                                 worker_ports[nworker_ports].pid = pid;
-                                worker_ports[nworker_ports++].port = port;
+                                worker_ports[nworker_ports].port = port;
+                                snprintf(worker_ports[nworker_ports++].log,
+                                         sizeof(worker_ports[0].log), "%s",
+                                         log);
                         }
                         return pid;
                 }

@@ -54,8 +54,12 @@ void h_stop(h_env_t *h);
 /** Start a worker (e.g. "reviews") with the env's Redis and broker plus
  *  extra "KEY=VALUE" environment entries (NULL-terminated, may be NULL);
  *  returns once it answers /readyz and its consumer has partitions, or
- *  fails the test. Its log goes to <dir>/<name>.<pid>.log. */
+ *  fails the test. Its log goes to <dir>/<name>.<n>.log (the n-th worker
+ *  started). */
 pid_t h_worker(h_env_t *h, const char *name, const char *const *env);
+/** The lines of a worker's log (started by h_worker) that contain needle,
+ *  each also printed to stderr; 0 if none. */
+size_t h_log_lines(pid_t pid, const char *needle);
 /** The value of the first metric series named series (e.g.
  *  "redress_timers_fired_total") of a worker started by h_worker; -1 if it
  *  cannot be read. */

@@ -350,6 +350,10 @@ static void test_worker_reports_its_build(void **state) {
         assert_true(h_wait_metric(pid, "redress_build_info", label, 1));
         snprintf(label, sizeof(label), "version=\"%s\"", version);
         assert_true(h_metric_with(pid, "redress_build_info", label) == 1);
+        /* A clean start warns of nothing, though the kafka: settings (here
+         * fetch.wait.max.ms, a consumer property) go to the producer too. */
+        assert_int_equal(h_log_lines(pid, "\"level\":\"warn\""), 0);
+        assert_int_equal(h_log_lines(pid, "\"level\":\"error\""), 0);
 }
 
 /* A review event of the upgrade test's case, with rating. */

@@ -529,6 +529,13 @@ static void error_cb(rd_kafka_t *rk, int err, const char *reason,
 static void log_cb(const rd_kafka_t *rk, int level, const char *fac,
                    const char *buf) {
         (void)rk;
+        /* The kafka: settings go to the producer and the consumer alike,
+         * so librdkafka notes on every start that one of them ignores a
+         * property of the other (fetch.*, linger.ms): expected, not a
+         * warning. */
+        if (!strcmp(fac, "CONFWARN") &&
+            strstr(buf, " property and will be ignored by this "))
+                level = 7;
         rdr_log(level <= 3   ? RDR_LOG_ERROR
                 : level <= 4 ? RDR_LOG_WARN
                 : level <= 6 ? RDR_LOG_INFO
