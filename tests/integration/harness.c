@@ -182,6 +182,12 @@ void h_broker_control(h_env_t *h, const char *command) {
         fclose(fp);
 }
 
+void h_test_filter(void) {
+        const char *f = getenv("REDRESS_TEST_FILTER");
+        if (f && *f)
+                cmocka_set_test_filter(f);
+}
+
 void h_start(h_env_t *h, int partitions) {
         char parts[16], bsfile[300], log[300];
         char errstr[512];

@@ -51,6 +51,10 @@ long long h_redis_int(h_env_t *h, const char *cmd, const char *key);
 void h_start(h_env_t *h, int partitions);
 void h_stop(h_env_t *h);
 
+/** Run only the tests whose names match $REDRESS_TEST_FILTER (cmocka's
+ *  pattern: '*' any characters, '?' one), e.g.
+ *  REDRESS_TEST_FILTER='test_sig*' build-test/bin/it_pipeline. */
+void h_test_filter(void);
 /** Start a worker (e.g. "reviews") with the env's Redis and broker plus
  *  extra "KEY=VALUE" environment entries (NULL-terminated, may be NULL);
  *  returns once it answers /readyz and its consumer has partitions, or

@@ -464,6 +464,7 @@ int main(void) {
             cmocka_unit_test_setup_teardown(
                 test_shipment_exception_pauses_outreach, setup, teardown),
         };
+        h_test_filter();
         return cmocka_run_group_tests_name("integration: cadence", tests,
                                            group_setup, group_teardown);
 }

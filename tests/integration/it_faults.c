@@ -147,6 +147,7 @@ int main(void) {
                 test_refused_publication_retries_the_batch_in_flight, setup,
                 teardown),
         };
+        h_test_filter();
         return cmocka_run_group_tests_name("integration: outages", tests, NULL,
                                            NULL);
 }

@@ -654,6 +654,7 @@ int main(void) {
             cmocka_unit_test_setup_teardown(
                 test_backlog_is_batched_without_batch_wait, setup, teardown),
         };
+        h_test_filter();
         return cmocka_run_group_tests_name("integration: pipeline", tests, NULL,
                                            NULL);
 }

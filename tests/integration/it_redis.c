@@ -251,5 +251,6 @@ int main(void) {
             cmocka_unit_test(large_pipeline),
             cmocka_unit_test(apply_script),
         };
+        h_test_filter();
         return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -171,6 +171,7 @@ int main(void) {
             cmocka_unit_test_setup_teardown(test_timer_worker_killed_mid_burst,
                                             setup, teardown),
         };
+        h_test_filter();
         return cmocka_run_group_tests_name("integration: timer faults", tests,
                                            NULL, NULL);
 }

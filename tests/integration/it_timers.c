@@ -142,6 +142,7 @@ int main(void) {
                 test_lease_expiry_refires_a_dead_workers_timer, setup,
                 teardown),
         };
+        h_test_filter();
         return cmocka_run_group_tests_name("integration: timers", tests, NULL,
                                            NULL);
 }
