@@ -61,12 +61,17 @@ static void assert_classified(size_t want, int timeout_ms) {
         assert_int_equal(n, want);
 }
 
+#define REVIEWS_LAG "topic=\"redress.reviews\""
+
 static void test_redis_outage_is_reported_and_survived(void **state) {
         pid_t pid;
         (void)state;
-        pid = h_worker(&env, "reviews", NULL);
+        pid = h_worker(&env, "reviews",
+                       (const char *const[]){
+                           "REDRESS_KAFKA_STATISTICS_INTERVAL_MS=500", NULL});
         publish(0, 50);
         assert_classified(50, 30000);
+        assert_true(h_wait_metric(pid, "redress_consumer_lag", REVIEWS_LAG, 0));
 
         h_redis_stop(&env);
         publish(50, 100);
@@ -75,12 +80,16 @@ static void test_redis_outage_is_reported_and_survived(void **state) {
         assert_true(h_metric(pid, "redress_batch_retries_total") >= 1);
         assert_true(
             h_wait_metric(pid, "redress_up", "dependency=\"redis\"", 0));
+        /* What it has not applied shows as lag: the 50 new reviews. */
+        assert_true(
+            h_wait_metric(pid, "redress_consumer_lag", REVIEWS_LAG, 50));
 
         h_redis_start(&env);
         assert_true(wait_ready(pid, 200, 30000));
         assert_true(
             h_wait_metric(pid, "redress_up", "dependency=\"redis\"", 1));
         assert_classified(100, 60000);
+        assert_true(h_wait_metric(pid, "redress_consumer_lag", REVIEWS_LAG, 0));
         /* The same process did it all. */
         assert_int_equal(kill(pid, 0), 0);
 }

@@ -15,6 +15,7 @@
 #include "conf.h"
 #include "dlq.h"
 #include "keys.h"
+#include "lag.h"
 #include "metrics.h"
 #include "outbox.h"
 #include "str.h"
@@ -426,6 +427,56 @@ static void test_metrics_render(void **state) {
         rdr_metrics_destroy(m);
 }
 
+typedef struct {
+        char topics[4][64];
+        long long lags[4];
+        int n;
+} lags_t;
+
+static void lag_seen(const char *topic, long long lag, void *arg) {
+        lags_t *l = arg;
+        if (l->n < 4) {
+                snprintf(l->topics[l->n], sizeof(l->topics[0]), "%s", topic);
+                l->lags[l->n++] = lag;
+        }
+}
+
+/* The lag of a topic is the sum of its partitions' lags: the stored offset's
+ * when known, else the committed one's; unknown partitions and librdkafka's
+ * unassigned queue (-1) count nothing, and a topic with no partition known
+ * reports 0 (its series goes back to 0 once its partitions are revoked). */
+static void test_lag_from_statistics(void **state) {
+        static const char stats[] =
+            "{\"name\":\"rdkafka#consumer-2\",\"type\":\"consumer\","
+            "\"topics\":{\"redress.reviews\":{\"topic\":\"redress.reviews\","
+            "\"partitions\":{"
+            "\"0\":{\"partition\":0,\"consumer_lag\":10,"
+            "\"consumer_lag_stored\":4},"
+            "\"1\":{\"partition\":1,\"consumer_lag\":7,"
+            "\"consumer_lag_stored\":-1},"
+            "\"2\":{\"partition\":2,\"consumer_lag\":-1,"
+            "\"consumer_lag_stored\":-1},"
+            "\"-1\":{\"partition\":-1,\"consumer_lag\":99,"
+            "\"consumer_lag_stored\":99}}},"
+            "\"redress.chats\":{\"partitions\":{\"0\":{\"consumer_lag\":-1,"
+            "\"consumer_lag_stored\":-1}}}}}";
+        lags_t l;
+        (void)state;
+        memset(&l, 0, sizeof(l));
+        assert_int_equal(rdr_lag_from_stats(stats, strlen(stats), lag_seen, &l),
+                         2);
+        assert_int_equal(l.n, 2);
+        assert_string_equal(l.topics[0], "redress.reviews");
+        assert_int_equal(l.lags[0], 11);
+        assert_string_equal(l.topics[1], "redress.chats");
+        assert_int_equal(l.lags[1], 0);
+        memset(&l, 0, sizeof(l));
+        assert_int_equal(rdr_lag_from_stats("[]", 2, lag_seen, &l), -1);
+        assert_int_equal(rdr_lag_from_stats("{\"topics\":", 11, lag_seen, &l),
+                         -1);
+        assert_int_equal(l.n, 0);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
             cmocka_unit_test(test_conf_shipped_defaults_load),
@@ -441,6 +492,7 @@ int main(void) {
             cmocka_unit_test(test_ids_and_keys),
             cmocka_unit_test(test_str_builders_match_snprintf),
             cmocka_unit_test(test_metrics_render),
+            cmocka_unit_test(test_lag_from_statistics),
         };
         int rc = cmocka_run_group_tests_name("core", tests, NULL, NULL);
         unlink(path);

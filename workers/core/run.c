@@ -13,6 +13,7 @@
 
 #include "dlq.h"
 #include "http.h"
+#include "lag.h"
 #include "log.h"
 #include "outbox.h"
 #include "run.h"
@@ -165,7 +166,7 @@ struct rdr_worker_s {
         rdr_metric_t *m_consumed, *m_dlq, *m_dup, *m_published, *m_batches,
             *m_retries, *m_latency, *m_batch_seconds, *m_up, *m_ready,
             *m_kafka_errors, *m_redis_rt, *m_redis_cmds, *m_redis_reconnects,
-            *m_offsets_refused, *m_rebalances, *m_cas_conflicts;
+            *m_offsets_refused, *m_rebalances, *m_cas_conflicts, *m_lag;
         uint64_t last_rt, last_cmds, last_reconnects;
 };
 
@@ -543,6 +544,18 @@ static void log_cb(const rd_kafka_t *rk, int level, const char *fac,
                 "kafka.log", "%s: %s", fac, buf);
 }
 
+static void lag_set(const char *topic, long long lag, void *arg) {
+        rdr_worker_t *w = arg;
+        rdr_metric_set(w->m_lag, topic, (double)lag);
+}
+
+/* librdkafka's statistics, served by the consumer's poll: the lag. */
+static int stats_cb(rd_kafka_t *rk, char *json, size_t json_len, void *opaque) {
+        (void)rk;
+        rdr_lag_from_stats(json, json_len, lag_set, opaque);
+        return 0;
+}
+
 static rd_kafka_conf_t *kafka_conf(rdr_worker_t *w, char *errstr,
                                    size_t errstr_size) {
         rd_kafka_conf_t *kc = rd_kafka_conf_new();
@@ -694,6 +707,11 @@ static rdr_err_t kafka_start(rdr_worker_t *w, char *errstr,
         if (!rdr_conf_kafka_isset(w->conf, "auto.offset.reset"))
                 rd_kafka_conf_set(kc, "auto.offset.reset", "earliest", why,
                                   sizeof(why));
+        /* redress_consumer_lag every 5 s (0 turns it off). */
+        if (!rdr_conf_kafka_isset(w->conf, "statistics.interval.ms"))
+                rd_kafka_conf_set(kc, "statistics.interval.ms", "5000", why,
+                                  sizeof(why));
+        rd_kafka_conf_set_stats_cb(kc, stats_cb);
         rd_kafka_conf_set_rebalance_cb(kc, rebalance_cb);
         w->consumer = rd_kafka_new(RD_KAFKA_CONSUMER, kc, why, sizeof(why));
         if (!w->consumer) {
@@ -857,6 +875,11 @@ static void metrics_define(rdr_worker_t *w) {
             NULL);
         w->m_rebalances = rdr_metrics_counter(
             m, "rebalances_total", "Consumer group rebalances", "kind");
+        w->m_lag = rdr_metrics_gauge(
+            m, "consumer_lag",
+            "Messages of this instance's partitions not yet applied (high "
+            "watermark minus stored offset), per statistics.interval.ms",
+            "topic");
 }
 
 static void metrics_refresh(rdr_worker_t *w) {
