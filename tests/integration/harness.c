@@ -316,6 +316,17 @@ size_t h_log_lines(pid_t pid, const char *needle) {
         return cnt;
 }
 
+int h_metrics_text(pid_t pid, char *body, size_t size) {
+        int i;
+        for (i = 0; i < nworker_ports; i++)
+                if (worker_ports[i].pid == pid)
+                        return http_fetch(worker_ports[i].port, "/metrics",
+                                          body, size) == 200
+                                   ? 0
+                                   : -1;
+        return -1;
+}
+
 int h_ready(pid_t pid) {
         char body[512];
         int i, port = 0;

@@ -75,6 +75,9 @@ double h_metric_with(pid_t pid, const char *series, const char *label);
  *  per loop turn of the worker). Returns 1, or 0 on timeout. */
 int h_wait_metric(pid_t pid, const char *series, const char *label,
                   double want);
+/** The /metrics text of a worker started by h_worker into body (size
+ *  bytes, NUL-terminated); 0, or -1 if it does not answer. */
+int h_metrics_text(pid_t pid, char *body, size_t size);
 /** The HTTP status of a worker's /readyz (200 ready, 503 not), -1 if it
  *  does not answer. */
 int h_ready(pid_t pid);

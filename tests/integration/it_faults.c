@@ -146,10 +146,72 @@ static void test_refused_publication_retries_the_batch_in_flight(void **state) {
         h_msgs_free(msgs, n);
 }
 
+/* Whether text (a /metrics page) declares metric name: as itself, or as
+ * the _bucket, _sum or _count series of a histogram. */
+static int declares(const char *text, const char *name) {
+        static const char *const parts[] = {"_bucket", "_sum", "_count"};
+        char want[160], base[128];
+        size_t i, n = strlen(name);
+        snprintf(want, sizeof(want), "# TYPE %s ", name);
+        if (strstr(text, want))
+                return 1;
+        for (i = 0; i < 3; i++) {
+                size_t k = strlen(parts[i]);
+                if (n > k && n - k < sizeof(base) &&
+                    !strcmp(name + n - k, parts[i])) {
+                        snprintf(base, sizeof(base), "%.*s", (int)(n - k),
+                                 name);
+                        snprintf(want, sizeof(want), "# TYPE %s histogram",
+                                 base);
+                        if (strstr(text, want))
+                                return 1;
+                }
+        }
+        return 0;
+}
+
+/* The alerting rules shipped in deploy/prometheus name only series that
+ * the workers expose (a renamed metric would leave an alert that never
+ * fires). */
+static void test_alert_rules_name_exposed_series(void **state) {
+        static char rules[1 << 16], reviews[1 << 20], timers[1 << 20];
+        FILE *fp =
+            fopen(RDR_SOURCE_DIR "/deploy/prometheus/redress-alerts.yaml", "r");
+        size_t len, n, checked = 0;
+        const char *p;
+        pid_t rv, tm;
+        (void)state;
+        assert_non_null(fp);
+        len = fread(rules, 1, sizeof(rules) - 1, fp);
+        fclose(fp);
+        rules[len] = '\0';
+        rv = h_worker(&env, "reviews", NULL);
+        tm = h_worker(&env, "timers", NULL);
+        assert_int_equal(h_metrics_text(rv, reviews, sizeof(reviews)), 0);
+        assert_int_equal(h_metrics_text(tm, timers, sizeof(timers)), 0);
+        for (p = rules; (p = strstr(p, "redress_")); p += n) {
+                char name[128];
+                n = strspn(p, "abcdefghijklmnopqrstuvwxyz_");
+                if (p > rules &&
+                    (p[-1] == '_' || (p[-1] >= 'a' && p[-1] <= 'z')))
+                        continue;
+                snprintf(name, sizeof(name), "%.*s", (int)n, p);
+                if (!declares(reviews, name) && !declares(timers, name))
+                        fail_msg("%s, named in redress-alerts.yaml, is "
+                                 "exposed by no worker",
+                                 name);
+                checked++;
+        }
+        print_message("%zu series names checked\n", checked);
+        assert_true(checked >= 8);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
             cmocka_unit_test_setup_teardown(
                 test_redis_outage_is_reported_and_survived, setup, teardown),
+            cmocka_unit_test_setup_teardown(
+                test_alert_rules_name_exposed_series, setup, teardown),
             cmocka_unit_test_setup_teardown(
                 test_kafka_outage_is_reported_and_survived, setup, teardown),
             cmocka_unit_test_setup_teardown(
