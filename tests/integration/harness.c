@@ -28,14 +28,25 @@
 #define MAX_CHILDREN 32
 static pid_t children[MAX_CHILDREN];
 static int nchildren;
-static struct {
+/* The workers h_worker started: their metrics port and log. */
+typedef struct {
         pid_t pid;
         int port;
         char log[400];
-} worker_ports[MAX_CHILDREN];
-static int nworker_ports;
+} worker_t;
+static worker_t workers[MAX_CHILDREN];
+static int nworkers;
 
-static void sleep_ms(int ms) {
+/* The latest worker started with pid, or NULL. */
+static const worker_t *worker_of(pid_t pid) {
+        int i;
+        for (i = nworkers - 1; i >= 0; i--)
+                if (workers[i].pid == pid)
+                        return &workers[i];
+        return NULL;
+}
+
+void h_sleep_ms(int ms) {
         struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
         nanosleep(&ts, NULL);
 }
@@ -95,7 +106,7 @@ int h_signal_wait(pid_t pid, int sig, int timeout_ms) {
                         forget_child(pid);
                         return status;
                 }
-                sleep_ms(20);
+                h_sleep_ms(20);
                 waited += 20;
         }
         return -1;
@@ -164,11 +175,10 @@ void h_redis_start(h_env_t *h) {
         int i;
         start_redis(h);
         for (i = 0; i < 100 && !h->redis; i++) {
-                struct timespec ts = {0, 50000000L};
                 h->redis = connect_own_redis(h);
                 if (h->redis)
                         break;
-                nanosleep(&ts, NULL);
+                h_sleep_ms(50);
         }
         if (!h->redis)
                 fail_msg("redis did not restart");
@@ -226,7 +236,7 @@ void h_start(h_env_t *h, int partitions) {
                         h->redis = connect_own_redis(h);
                 if (h->bootstrap[0] && h->redis)
                         break;
-                sleep_ms(50);
+                h_sleep_ms(50);
         }
         if (!h->bootstrap[0] || !h->redis)
                 fail_msg("redis or the dev broker did not start (see %s)",
@@ -300,11 +310,8 @@ static int http_fetch(int port, const char *path, char *body, size_t size) {
 size_t h_log_lines(pid_t pid, const char *needle) {
         char line[8192];
         size_t cnt = 0;
-        FILE *fp = NULL;
-        int i;
-        for (i = 0; i < nworker_ports; i++)
-                if (worker_ports[i].pid == pid)
-                        fp = fopen(worker_ports[i].log, "r");
+        const worker_t *w = worker_of(pid);
+        FILE *fp = w ? fopen(w->log, "r") : NULL;
         if (!fp)
                 fail_msg("no log for worker %d", (int)pid);
         while (fgets(line, sizeof(line), fp))
@@ -317,33 +324,20 @@ size_t h_log_lines(pid_t pid, const char *needle) {
 }
 
 int h_metrics_text(pid_t pid, char *body, size_t size) {
-        int i;
-        for (i = 0; i < nworker_ports; i++)
-                if (worker_ports[i].pid == pid)
-                        return http_fetch(worker_ports[i].port, "/metrics",
-                                          body, size) == 200
-                                   ? 0
-                                   : -1;
-        return -1;
+        const worker_t *w = worker_of(pid);
+        return w && http_fetch(w->port, "/metrics", body, size) == 200 ? 0 : -1;
 }
 
 int h_ready(pid_t pid) {
         char body[512];
-        int i, port = 0;
-        for (i = 0; i < nworker_ports; i++)
-                if (worker_ports[i].pid == pid)
-                        port = worker_ports[i].port;
-        return port ? http_fetch(port, "/readyz", body, sizeof(body)) : -1;
+        const worker_t *w = worker_of(pid);
+        return w ? http_fetch(w->port, "/readyz", body, sizeof(body)) : -1;
 }
 
 double h_metric_with(pid_t pid, const char *series, const char *label) {
         static char body[1 << 20];
-        int i, port = 0;
         const char *p;
-        for (i = 0; i < nworker_ports; i++)
-                if (worker_ports[i].pid == pid)
-                        port = worker_ports[i].port;
-        if (!port || http_fetch(port, "/metrics", body, sizeof(body)) != 200)
+        if (h_metrics_text(pid, body, sizeof(body)))
                 return -1;
         for (p = body; (p = strstr(p, series)); p++) {
                 const char *sp, *eol;
@@ -372,7 +366,7 @@ int h_wait_metric(pid_t pid, const char *series, const char *label,
         for (i = 0; i < 100; i++) {
                 if (h_metric_with(pid, series, label) == want)
                         return 1;
-                sleep_ms(100);
+                h_sleep_ms(100);
         }
         return 0;
 }
@@ -465,16 +459,15 @@ pid_t h_worker(h_env_t *h, const char *name, const char *const *env) {
                 port = log_port(log, &assigned);
                 if (port && http_get(port, "/readyz") == 200 &&
                     (assigned || !strcmp(name, "timers"))) {
-                        if (nworker_ports < MAX_CHILDREN) {
-                                worker_ports[nworker_ports].pid = pid;
-                                worker_ports[nworker_ports].port = port;
-                                snprintf(worker_ports[nworker_ports++].log,
-                                         sizeof(worker_ports[0].log), "%s",
-                                         log);
+                        if (nworkers < MAX_CHILDREN) {
+                                worker_t *w = &workers[nworkers++];
+                                w->pid = pid;
+                                w->port = port;
+                                snprintf(w->log, sizeof(w->log), "%s", log);
                         }
                         return pid;
                 }
-                sleep_ms(50);
+                h_sleep_ms(50);
         }
         fail_msg("worker %s not ready in 60 s (see %s)", name, log);
         return -1;

@@ -46,6 +46,9 @@ const char *h_hget(h_env_t *h, const char *key, const char *field, char *out,
  *  the test on any other reply. */
 long long h_redis_int(h_env_t *h, const char *cmd, const char *key);
 
+/** Sleep ms milliseconds. */
+void h_sleep_ms(int ms);
+
 /** Start Redis and the broker with partitions per topic. Aborts the test
  *  (fail()) if they do not come up. */
 void h_start(h_env_t *h, int partitions);

@@ -89,9 +89,8 @@ static void settle(int64_t now) {
                  "return n",
                  (long long)now);
         for (i = 0; i < 600 && stable < 3; i++) {
-                struct timespec ts = {0, 100000000L};
                 stable = count(script) == 0 ? stable + 1 : 0;
-                nanosleep(&ts, NULL);
+                h_sleep_ms(100);
         }
         assert_true(stable >= 3);
 }
@@ -104,10 +103,9 @@ static void wait_field(const char *cid, const char *field, const char *value) {
                 char got[256];
                 int ok = !strcmp(
                     h_case_field(&env, cid, field, got, sizeof(got)), value);
-                struct timespec ts = {0, 50000000L};
                 if (ok)
                         return;
-                nanosleep(&ts, NULL);
+                h_sleep_ms(50);
         }
         fail_msg("case %s: %s never became %s", cid, field, value);
 }

@@ -31,18 +31,13 @@ static int teardown(void **state) {
         return 0;
 }
 
-static void sleep_ms(int ms) {
-        struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-        nanosleep(&ts, NULL);
-}
-
 /* Wait until pred(pid) holds; returns 1, or 0 after timeout_ms. */
 static int wait_ready(pid_t pid, int want, int timeout_ms) {
         int64_t start = rdr_mono_ms();
         while (rdr_mono_ms() - start < timeout_ms) {
                 if (h_ready(pid) == want)
                         return 1;
-                sleep_ms(100);
+                h_sleep_ms(100);
         }
         return 0;
 }
@@ -63,6 +58,20 @@ static void assert_classified(size_t want, int timeout_ms) {
 
 #define REVIEWS_LAG "topic=\"redress.reviews\""
 
+/* Whether the worker reports its lag yet (h_metric_with reads an absent
+ * series as 0), waiting up to 10 s for its statistics. */
+static int lag_reported(pid_t pid) {
+        static char text[1 << 20];
+        int i;
+        for (i = 0; i < 100; i++) {
+                if (!h_metrics_text(pid, text, sizeof(text)) &&
+                    strstr(text, "redress_consumer_lag{"))
+                        return 1;
+                h_sleep_ms(100);
+        }
+        return 0;
+}
+
 static void test_redis_outage_is_reported_and_survived(void **state) {
         pid_t pid;
         (void)state;
@@ -71,6 +80,7 @@ static void test_redis_outage_is_reported_and_survived(void **state) {
                            "REDRESS_KAFKA_STATISTICS_INTERVAL_MS=500", NULL});
         publish(0, 50);
         assert_classified(50, 30000);
+        assert_true(lag_reported(pid));
         assert_true(h_wait_metric(pid, "redress_consumer_lag", REVIEWS_LAG, 0));
 
         h_redis_stop(&env);

@@ -403,11 +403,10 @@ static void wait_text(reader_t *read, const char *a, const char *b,
         const char *t = NULL;
         int i;
         for (i = 0; i < 300; i++) {
-                struct timespec ts = {0, 50000000L};
                 t = read(a, b, got, sizeof(got));
                 if (t && !strcmp(t, value))
                         return;
-                nanosleep(&ts, NULL);
+                h_sleep_ms(50);
         }
         fail_msg("%s %s is '%s', never became '%s'", a, b ? b : "",
                  t ? t : "(absent)", value);

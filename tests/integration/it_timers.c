@@ -78,10 +78,7 @@ static void wait_fired(pid_t *pids, int npids, double want, int timeout_ms) {
                         sum += h_metric(pids[i], "redress_timers_fired_total");
                 if (sum >= want && pending() == 0)
                         break;
-                {
-                        struct timespec ts = {0, 100000000L};
-                        nanosleep(&ts, NULL);
-                }
+                h_sleep_ms(100);
         }
 }
 
@@ -94,10 +91,7 @@ static void test_two_workers_fire_each_timer_once(void **state) {
         pids[1] = h_worker(&env, "timers", NULL);
         wait_fired(pids, 2, 10000, 60000);
         /* A little longer: a double fire would show up now. */
-        {
-                struct timespec ts = {1, 0};
-                nanosleep(&ts, NULL);
-        }
+        h_sleep_ms(1000);
         a = h_metric(pids[0], "redress_timers_fired_total");
         b = h_metric(pids[1], "redress_timers_fired_total");
         print_message("worker 1 fired %.0f, worker 2 fired %.0f\n", a, b);
