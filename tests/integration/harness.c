@@ -432,6 +432,10 @@ pid_t h_worker(h_env_t *h, const char *name, const char *const *env) {
         snprintf(e_url, sizeof(e_url), "REDRESS_REDIS_URL=%s", h->redis_url);
         snprintf(e_conf, sizeof(e_conf),
                  "REDRESS_CONFIG=" RDR_SOURCE_DIR "/configs/redress.yaml");
+        /* The caller's entries first: getenv() takes the first of a name,
+         * so they override the defaults below. */
+        for (i = 0; env && env[i] && n < 32; i++)
+                envp[n++] = (char *)env[i];
         envp[n++] = e_bs;
         envp[n++] = e_url;
         envp[n++] = e_conf;
@@ -443,8 +447,6 @@ pid_t h_worker(h_env_t *h, const char *name, const char *const *env) {
         for (e = environ; *e && n < 480; e++)
                 if (strncmp(*e, "REDRESS_", 8))
                         envp[n++] = *e;
-        for (i = 0; env && env[i] && n < 510; i++)
-                envp[n++] = (char *)env[i];
         envp[n] = NULL;
         argv[0] = bin;
         argv[1] = NULL;
