@@ -244,6 +244,100 @@ static void test_dlq_envelope(void **state) {
         rd_kafka_headers_destroy(h);
 }
 
+/* A dead letter read back: the headers the workers wrote, the filters of
+ * redress-dlq, and its JSON line (bytes kept exactly, as text or base64). */
+static void test_dlq_entry_read_match_json(void **state) {
+        rd_kafka_headers_t *h =
+            rdr_dlq_headers("no policy for platform 'etsy'", "redress.reviews",
+                            3, 41, "reviews", "application/json");
+        rdr_dlq_filter_t f = {NULL, NULL, NULL, -1, -1};
+        rdr_dlq_entry_t e;
+        const unsigned char bin[] = {0x0a, 0x03, 0xff, 0x00, 0x10};
+        char *js;
+        (void)state;
+        memset(&e, 0, sizeof(e));
+        e.partition = 2;
+        e.offset = 7;
+        e.timestamp_ms = 1795417200123LL; /* 2026-11-23T07:00:00.123Z */
+        e.key = "store-1/order-1";
+        e.key_len = 15;
+        e.value = "{\"a\":\"\u00e9\"}";
+        e.len = strlen(e.value);
+        rdr_dlq_entry_headers(&e, h);
+        assert_string_equal(e.error, "no policy for platform 'etsy'");
+        assert_string_equal(e.source_topic, "redress.reviews");
+        assert_string_equal(e.worker, "reviews");
+        assert_string_equal(e.content_type, "application/json");
+        assert_int_equal(e.source_partition, 3);
+        assert_int_equal(e.source_offset, 41);
+
+        assert_true(rdr_dlq_match(&f, &e));
+        f.error = "no policy";
+        f.source_topic = "redress.reviews";
+        f.worker = "reviews";
+        f.since_ms = e.timestamp_ms;
+        f.until_ms = e.timestamp_ms + 1;
+        assert_true(rdr_dlq_match(&f, &e));
+        f.until_ms = e.timestamp_ms; /* until is exclusive */
+        assert_false(rdr_dlq_match(&f, &e));
+        f.until_ms = -1;
+        f.since_ms = e.timestamp_ms + 1;
+        assert_false(rdr_dlq_match(&f, &e));
+        f.since_ms = -1;
+        f.worker = "chats";
+        assert_false(rdr_dlq_match(&f, &e));
+        f.worker = NULL;
+        f.source_topic = "redress.chats";
+        assert_false(rdr_dlq_match(&f, &e));
+        f.source_topic = NULL;
+        f.error = "No policy"; /* case matters */
+        assert_false(rdr_dlq_match(&f, &e));
+
+        js = rdr_dlq_entry_json(&e);
+        assert_non_null(js);
+        assert_string_equal(
+            js, "{\"dlq_partition\":2,\"dlq_offset\":7,"
+                "\"time\":\"2026-11-23T07:00:00.123Z\","
+                "\"error\":\"no policy for platform 'etsy'\","
+                "\"worker\":\"reviews\",\"source_topic\":\"redress.reviews\","
+                "\"source_partition\":3,\"source_offset\":41,"
+                "\"content_type\":\"application/json\","
+                "\"key\":\"store-1/order-1\","
+                "\"value\":\"{\\\"a\\\":\\\"\u00e9\\\"}\"}");
+        free(js);
+        rd_kafka_headers_destroy(h);
+
+        /* Protobuf (or bytes that are not UTF-8): base64; no key: null;
+         * headers absent: "" and -1. */
+        h = rd_kafka_headers_new(1);
+        rd_kafka_header_add(h, "content-type", -1, "application/x-protobuf",
+                            -1);
+        e.key = NULL;
+        e.value = bin;
+        e.len = sizeof(bin);
+        e.timestamp_ms = -1;
+        rdr_dlq_entry_headers(&e, h);
+        assert_string_equal(e.error, "");
+        assert_int_equal(e.source_partition, -1);
+        assert_int_equal(e.source_offset, -1);
+        js = rdr_dlq_entry_json(&e);
+        assert_non_null(strstr(js, "\"time\":null"));
+        assert_non_null(strstr(js, "\"key\":null"));
+        assert_non_null(strstr(js, "\"value_base64\":\"CgP/ABA=\""));
+        free(js);
+        rd_kafka_headers_destroy(h);
+        rdr_dlq_entry_headers(&e, NULL);
+        e.value = "\xff\xfe";
+        e.len = 2;
+        js = rdr_dlq_entry_json(&e);
+        assert_non_null(strstr(js, "\"value_base64\":\"//4=\""));
+        free(js);
+        e.value = "ab";
+        js = rdr_dlq_entry_json(&e);
+        assert_non_null(strstr(js, "\"value\":\"ab\""));
+        free(js);
+}
+
 static void test_outbox_entries_round_trip(void **state) {
         char *buf;
         size_t len;
@@ -487,6 +581,7 @@ int main(void) {
             cmocka_unit_test(test_durations),
             cmocka_unit_test(test_clock),
             cmocka_unit_test(test_dlq_envelope),
+            cmocka_unit_test(test_dlq_entry_read_match_json),
             cmocka_unit_test(test_outbox_entries_round_trip),
             cmocka_unit_test(test_outbox_bundle_round_trip),
             cmocka_unit_test(test_ids_and_keys),

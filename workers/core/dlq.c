@@ -1,5 +1,11 @@
 /* See dlq.h. */
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
 
 #include "dlq.h"
 
@@ -20,4 +26,159 @@ rd_kafka_headers_t *rdr_dlq_headers(const char *error, const char *topic,
         if (content_type)
                 rd_kafka_header_add(h, "content-type", -1, content_type, -1);
         return h;
+}
+
+/* The last value of header name, NUL-terminated by librdkafka; "" if
+ * absent or empty. */
+static const char *header(const rd_kafka_headers_t *hdrs, const char *name) {
+        const void *v = NULL;
+        size_t n = 0;
+        if (!hdrs || rd_kafka_header_get_last(hdrs, name, &v, &n) || !v)
+                return "";
+        return v;
+}
+
+/* A non-negative decimal number, else -1. */
+static int64_t number(const char *s) {
+        char *end;
+        long long v;
+        if (*s < '0' || *s > '9')
+                return -1;
+        errno = 0;
+        v = strtoll(s, &end, 10);
+        return errno || *end ? -1 : (int64_t)v;
+}
+
+void rdr_dlq_entry_headers(rdr_dlq_entry_t *e, const rd_kafka_headers_t *hdrs) {
+        int64_t p;
+        e->error = header(hdrs, "redress-error");
+        e->source_topic = header(hdrs, "redress-source-topic");
+        e->worker = header(hdrs, "redress-worker");
+        e->content_type = header(hdrs, "content-type");
+        p = number(header(hdrs, "redress-source-partition"));
+        e->source_partition = p > INT32_MAX ? -1 : (int32_t)p;
+        e->source_offset = number(header(hdrs, "redress-source-offset"));
+}
+
+void rdr_dlq_entry_from_message(rdr_dlq_entry_t *e,
+                                const rd_kafka_message_t *rkm) {
+        rd_kafka_headers_t *hdrs = NULL;
+        rd_kafka_timestamp_type_t tstype;
+        memset(e, 0, sizeof(*e));
+        e->partition = rkm->partition;
+        e->offset = rkm->offset;
+        e->timestamp_ms = rd_kafka_message_timestamp(rkm, &tstype);
+        e->key = rkm->key;
+        e->key_len = rkm->key ? rkm->key_len : 0;
+        e->value = rkm->payload;
+        e->len = rkm->payload ? rkm->len : 0;
+        if (rd_kafka_message_headers(rkm, &hdrs))
+                hdrs = NULL;
+        rdr_dlq_entry_headers(e, hdrs);
+}
+
+int rdr_dlq_match(const rdr_dlq_filter_t *f, const rdr_dlq_entry_t *e) {
+        if (f->source_topic && strcmp(f->source_topic, e->source_topic))
+                return 0;
+        if (f->worker && strcmp(f->worker, e->worker))
+                return 0;
+        if (f->error && !strstr(e->error, f->error))
+                return 0;
+        if (f->since_ms >= 0 && e->timestamp_ms < f->since_ms)
+                return 0;
+        if (f->until_ms >= 0 && e->timestamp_ms >= f->until_ms)
+                return 0;
+        return 1;
+}
+
+/* Standard base64 (RFC 4648, padded) of n bytes; the caller frees it. */
+static char *base64(const unsigned char *p, size_t n) {
+        static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                  "abcdefghijklmnopqrstuvwxyz0123456789+/";
+        char *out = malloc(4 * ((n + 2) / 3) + 1), *o = out;
+        size_t i;
+        if (!out)
+                return NULL;
+        for (i = 0; i + 2 < n; i += 3) {
+                unsigned v =
+                    (unsigned)p[i] << 16 | (unsigned)p[i + 1] << 8 | p[i + 2];
+                *o++ = tab[v >> 18];
+                *o++ = tab[(v >> 12) & 63];
+                *o++ = tab[(v >> 6) & 63];
+                *o++ = tab[v & 63];
+        }
+        if (i < n) {
+                unsigned v = (unsigned)p[i] << 16;
+                if (i + 1 < n)
+                        v |= (unsigned)p[i + 1] << 8;
+                *o++ = tab[v >> 18];
+                *o++ = tab[(v >> 12) & 63];
+                *o++ = i + 1 < n ? tab[(v >> 6) & 63] : '=';
+                *o++ = '=';
+        }
+        *o = '\0';
+        return out;
+}
+
+/* obj[name] = the bytes as text, or base64 under name_b64 when they are
+ * not UTF-8 (or binary is set). Returns 0, -1 on out of memory. */
+static int put_bytes(json_t *obj, const char *name, const char *name_b64,
+                     const void *p, size_t n, int binary) {
+        json_t *s = binary ? NULL : json_stringn(p ? p : "", n);
+        char *b;
+        if (s)
+                return json_object_set_new(obj, name, s);
+        b = base64(p, n);
+        if (!b)
+                return -1;
+        s = json_string(b);
+        free(b);
+        return s ? json_object_set_new(obj, name_b64, s) : -1;
+}
+
+char *rdr_dlq_entry_json(const rdr_dlq_entry_t *e) {
+        json_t *o = json_object();
+        char when[40] = "";
+        char *out = NULL;
+        int bad = !o;
+        if (e->timestamp_ms >= 0) {
+                time_t secs = (time_t)(e->timestamp_ms / 1000);
+                struct tm tm;
+                size_t n =
+                    gmtime_r(&secs, &tm)
+                        ? strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm)
+                        : 0;
+                snprintf(when + n, sizeof(when) - n, ".%03dZ",
+                         (int)(e->timestamp_ms % 1000));
+        }
+        /* Header values come from the wire: kept as base64 if not UTF-8. */
+        bad = bad ||
+              json_object_set_new(o, "dlq_partition",
+                                  json_integer(e->partition)) ||
+              json_object_set_new(o, "dlq_offset", json_integer(e->offset)) ||
+              json_object_set_new(o, "time",
+                                  *when ? json_string(when) : json_null()) ||
+              put_bytes(o, "error", "error_base64", e->error, strlen(e->error),
+                        0) ||
+              put_bytes(o, "worker", "worker_base64", e->worker,
+                        strlen(e->worker), 0) ||
+              put_bytes(o, "source_topic", "source_topic_base64",
+                        e->source_topic, strlen(e->source_topic), 0) ||
+              json_object_set_new(o, "source_partition",
+                                  json_integer(e->source_partition)) ||
+              json_object_set_new(o, "source_offset",
+                                  json_integer(e->source_offset)) ||
+              put_bytes(o, "content_type", "content_type_base64",
+                        e->content_type, strlen(e->content_type), 0);
+        if (!bad && e->key)
+                bad = put_bytes(o, "key", "key_base64", e->key, e->key_len, 0);
+        else if (!bad)
+                bad = json_object_set_new(o, "key", json_null());
+        if (!bad)
+                bad = put_bytes(o, "value", "value_base64", e->value, e->len,
+                                strstr(e->content_type, "protobuf") != NULL);
+        if (!bad)
+                out = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        json_decref(o);
+        return out;
 }

@@ -1,10 +1,13 @@
 /* The dead-letter envelope of the contract: the original message bytes,
  * unchanged, with headers redress-error (a sentence), redress-source-topic,
- * redress-source-partition, redress-source-offset and redress-worker. */
+ * redress-source-partition, redress-source-offset and redress-worker. The
+ * workers write it (rdr_dlq_headers); redress-dlq reads it back to list and
+ * replay dead letters (rdr_dlq_entry_*). */
 #ifndef RDR_DLQ_H
 #define RDR_DLQ_H
 
 #include <librdkafka/rdkafka.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /** New headers for a dead letter (the caller owns them until handed to
@@ -14,5 +17,47 @@ rd_kafka_headers_t *rdr_dlq_headers(const char *error, const char *topic,
                                     int32_t partition, int64_t offset,
                                     const char *worker,
                                     const char *content_type);
+
+/* A dead letter read back. Every pointer is borrowed from the message and
+ * its headers (valid while they are); strings are NUL-terminated, "" when
+ * the header is absent. */
+typedef struct rdr_dlq_entry_s {
+        int32_t partition; /* of the dead-letter topic */
+        int64_t offset;
+        int64_t timestamp_ms; /* when it was dead-lettered; -1 unknown */
+        const char *key;      /* NULL: no key */
+        size_t key_len;
+        const void *value;
+        size_t len;
+        const char *error, *source_topic, *worker, *content_type;
+        int32_t source_partition; /* -1 when absent or not a number */
+        int64_t source_offset;    /* -1 when absent or not a number */
+} rdr_dlq_entry_t;
+
+/** Fill e's header fields from hdrs (may be NULL: all absent); the other
+ *  fields are the caller's. */
+void rdr_dlq_entry_headers(rdr_dlq_entry_t *e, const rd_kafka_headers_t *hdrs);
+
+/** Fill e from a consumed dead letter (borrowing from rkm). */
+void rdr_dlq_entry_from_message(rdr_dlq_entry_t *e,
+                                const rd_kafka_message_t *rkm);
+
+/* Which dead letters to take: every condition set must hold. */
+typedef struct rdr_dlq_filter_s {
+        const char *source_topic; /* NULL: any; else equal */
+        const char *worker;       /* NULL: any; else equal */
+        const char *error;        /* NULL: any; else a substring of it */
+        int64_t since_ms;         /* -1: any; else timestamp >= since_ms */
+        int64_t until_ms;         /* -1: any; else timestamp < until_ms */
+} rdr_dlq_filter_t;
+
+/** 1 if e passes every condition of f, else 0. */
+int rdr_dlq_match(const rdr_dlq_filter_t *f, const rdr_dlq_entry_t *e);
+
+/** e as one JSON object (no newline): where it sits in the dead-letter
+ *  topic, when, the reason and source, key, content_type and the message:
+ *  "value" as text when it is UTF-8 and not protobuf, else "value_base64".
+ *  Returns a string the caller frees with free(), NULL on out of memory. */
+char *rdr_dlq_entry_json(const rdr_dlq_entry_t *e);
 
 #endif

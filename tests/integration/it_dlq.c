@@ -1,0 +1,356 @@
+/* redress-dlq against the dev broker and a real reviews worker: dead
+ * letters are listed with their reason, source and bytes; once the cause is
+ * fixed (here: a platform policy added) `replay` publishes them again and
+ * the worker acts on them once, however many times they are replayed; and
+ * the tool's errors (brokers out of reach, a topic that does not exist, bad
+ * usage) are clear exit statuses. */
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+
+#include "harness.h"
+
+static h_env_t env;
+
+#define CLASSIFIED "\"type\":\"case.classified\""
+#define ETSY_KEY "store-e/order-e1"
+#define SESSION_6S "REDRESS_KAFKA_SESSION_TIMEOUT_MS=6000"
+
+static const char etsy_review[] =
+    "{\"event_id\":\"ev-etsy-1\",\"type\":\"review.created\","
+    "\"platform\":\"etsy\",\"store_id\":\"store-e\",\"review_id\":\"r-e1\","
+    "\"order_id\":\"order-e1\",\"buyer_id\":\"b-e1\",\"product_id\":\"p-1\","
+    "\"rating\":1,\"text\":\"broke after two days, terrible quality\","
+    "\"created_at\":\"2026-11-23T07:00:00Z\"}";
+static const char malformed[] = "{\"event_id\": \"ev-bad\", \"type\": ";
+
+static int setup(void **state) {
+        (void)state;
+        h_start(&env, 4);
+        return 0;
+}
+
+static int teardown(void **state) {
+        (void)state;
+        h_stop(&env);
+        return 0;
+}
+
+/* Run redress-dlq with args (shell words) against the env's broker. Returns
+ * the exit status; *out and *err (malloc'd, NUL-terminated) its stdout and
+ * stderr. */
+static int dlq(const char *args, char **out, char **err) {
+        char cmd[2048], errpath[300];
+        FILE *p, *fp;
+        size_t n = 0, size = 1 << 16;
+        int st;
+
+        snprintf(errpath, sizeof(errpath), "%s/dlq.err", env.dir);
+        snprintf(cmd, sizeof(cmd),
+                 "REDRESS_KAFKA_BOOTSTRAP='%s' %s/redress-dlq --timeout 10 %s "
+                 "2>'%s'",
+                 env.bootstrap, RDR_BIN_DIR, args, errpath);
+        *out = malloc(size);
+        assert_non_null(*out);
+        p = popen(cmd, "r");
+        assert_non_null(p);
+        while (n + 1 < size) {
+                size_t got = fread(*out + n, 1, size - 1 - n, p);
+                if (!got)
+                        break;
+                n += got;
+        }
+        (*out)[n] = '\0';
+        st = pclose(p);
+        *err = malloc(size);
+        assert_non_null(*err);
+        fp = fopen(errpath, "r");
+        assert_non_null(fp);
+        n = fread(*err, 1, size - 1, fp);
+        (*err)[n] = '\0';
+        fclose(fp);
+        print_message("redress-dlq %s -> %d\n%s%s", args, WEXITSTATUS(st), *out,
+                      *err);
+        return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static size_t count_lines(const char *s) {
+        size_t n = 0;
+        for (; *s; s++)
+                n += *s == '\n';
+        return n;
+}
+
+/* The configs/ tree copied into the test's directory; returns the path of
+ * its redress.yaml in path. */
+static void copy_configs(char *path, size_t size) {
+        char cmd[1024];
+        snprintf(cmd, sizeof(cmd), "cp -r '%s/configs' '%s/configs'",
+                 RDR_SOURCE_DIR, env.dir);
+        assert_int_equal(system(cmd), 0);
+        snprintf(path, size, "%s/configs/redress.yaml", env.dir);
+}
+
+/* A policy for etsy: Amazon's, its platform and rule names renamed. */
+static void add_etsy_policy(void) {
+        char cmd[1024];
+        snprintf(cmd, sizeof(cmd),
+                 "sed 's/^platform: amazon$/platform: etsy/; "
+                 "s/rule: amazon[.]/rule: etsy./' "
+                 "'%s/configs/platforms/amazon.yaml' "
+                 ">'%s/configs/platforms/etsy.yaml'",
+                 env.dir, env.dir);
+        assert_int_equal(system(cmd), 0);
+}
+
+/* Case messages of the etsy review and all actions, read from the start. */
+static void count_outputs(size_t *classified, size_t *actions) {
+        h_msg_t *msgs;
+        *classified = h_read_topic(&env, "redress.cases", "\"r-e1\"", 1, 1500,
+                                   10000, &msgs);
+        {
+                size_t i, n = 0;
+                for (i = 0; i < *classified; i++)
+                        n += strstr(msgs[i].value, CLASSIFIED) != NULL;
+                h_msgs_free(msgs, *classified);
+                *classified = n;
+        }
+        *actions = h_read_topic(&env, "redress.actions", "\"r-e1\"", 1, 1500,
+                                10000, &msgs);
+        h_msgs_free(msgs, *actions);
+}
+
+static void test_list_then_replay_once_the_cause_is_fixed(void **state) {
+        char config[512], env_config[600], *out, *err;
+        json_t *line;
+        json_error_t jerr;
+        h_msg_t *msgs;
+        size_t n, classified, actions, classified2, actions2;
+        const char *nl;
+        pid_t pid;
+        (void)state;
+
+        copy_configs(config, sizeof(config));
+        snprintf(env_config, sizeof(env_config), "REDRESS_CONFIG=%s", config);
+        /* A short session: the dev broker holds the join of the worker
+         * started again below for the group's session timeout (45 s by
+         * default) although this one left. */
+        pid = h_worker(&env, "reviews",
+                       (const char *const[]){env_config, SESSION_6S, NULL});
+        h_produce(&env, "redress.reviews", ETSY_KEY, etsy_review,
+                  strlen(etsy_review), "application/json");
+        h_produce(&env, "redress.reviews", "store-e/order-bad", malformed,
+                  strlen(malformed), "application/json");
+        h_flush(&env);
+        n = h_read_topic(&env, "redress.dlq", NULL, 2, 500, 20000, &msgs);
+        assert_int_equal(n, 2);
+        h_msgs_free(msgs, n);
+
+        /* list --json: one object per dead letter, the bytes as they came. */
+        assert_int_equal(dlq("list --json --error \"no policy\"", &out, &err),
+                         0);
+        assert_int_equal(count_lines(out), 1);
+        line = json_loads(out, 0, &jerr);
+        assert_non_null(line);
+        assert_string_equal(json_string_value(json_object_get(line, "error")),
+                            "no policy for platform 'etsy'");
+        assert_string_equal(
+            json_string_value(json_object_get(line, "source_topic")),
+            "redress.reviews");
+        assert_string_equal(json_string_value(json_object_get(line, "worker")),
+                            "reviews");
+        assert_string_equal(json_string_value(json_object_get(line, "key")),
+                            ETSY_KEY);
+        assert_string_equal(
+            json_string_value(json_object_get(line, "content_type")),
+            "application/json");
+        assert_string_equal(json_string_value(json_object_get(line, "value")),
+                            etsy_review);
+        assert_true(
+            json_integer_value(json_object_get(line, "source_offset")) >= 0);
+        json_decref(line);
+        assert_non_null(strstr(err, "2 read"));
+        assert_non_null(strstr(err, "1 matched"));
+        free(out);
+        free(err);
+
+        /* list (text): a header, then both, the malformed one's reason. */
+        assert_int_equal(dlq("list", &out, &err), 0);
+        assert_int_equal(count_lines(out), 3);
+        assert_non_null(strstr(out, "not valid JSON"));
+        nl = strstr(out, ETSY_KEY);
+        assert_non_null(nl);
+        free(out);
+        free(err);
+
+        /* A dry run publishes nothing. */
+        assert_int_equal(dlq("replay --dry-run --source-topic redress.reviews "
+                             "--error 'platform'",
+                             &out, &err),
+                         0);
+        assert_non_null(strstr(out, "would replay to redress.reviews"));
+        assert_non_null(strstr(err, "1 would be replayed"));
+        free(out);
+        free(err);
+        n = h_read_topic(&env, "redress.reviews", "ev-etsy-1", 1, 500, 5000,
+                         &msgs);
+        assert_int_equal(n, 1);
+        h_msgs_free(msgs, n);
+
+        /* The cause fixed: a policy for etsy, the worker restarted. */
+        assert_int_equal(h_signal_wait(pid, SIGTERM, 30000), 0);
+        add_etsy_policy();
+        pid = h_worker(&env, "reviews",
+                       (const char *const[]){env_config, SESSION_6S, NULL});
+        assert_int_equal(dlq("replay --error 'no policy'", &out, &err), 0);
+        assert_non_null(strstr(err, "1 replayed (redress.reviews 1)"));
+        free(out);
+        free(err);
+        n = h_read_topic(&env, "redress.cases", CLASSIFIED, 1, 1500, 30000,
+                         &msgs);
+        assert_int_equal(n, 1);
+        assert_non_null(strstr(msgs[0].value, "\"r-e1\""));
+        assert_non_null(strstr(msgs[0].value, "\"etsy\""));
+        h_msgs_free(msgs, n);
+        count_outputs(&classified, &actions);
+        assert_int_equal(classified, 1);
+        assert_true(actions >= 1);
+        /* The replayed copy kept its content type; nothing dead-lettered
+         * again. */
+        n = h_read_topic(&env, "redress.reviews", "ev-etsy-1", 2, 500, 5000,
+                         &msgs);
+        assert_int_equal(n, 2);
+        assert_string_equal(msgs[1].key, ETSY_KEY);
+        assert_string_equal(msgs[1].content_type, "application/json");
+        h_msgs_free(msgs, n);
+        n = h_read_topic(&env, "redress.dlq", NULL, 2, 1000, 5000, &msgs);
+        assert_int_equal(n, 2);
+        h_msgs_free(msgs, n);
+
+        /* Replayed again: published again, acted on once. */
+        assert_int_equal(dlq("replay --error 'no policy'", &out, &err), 0);
+        assert_non_null(strstr(err, "1 replayed"));
+        free(out);
+        free(err);
+        n = h_read_topic(&env, "redress.reviews", "ev-etsy-1", 3, 500, 5000,
+                         &msgs);
+        assert_int_equal(n, 3);
+        h_msgs_free(msgs, n);
+        /* The worker read it, as a duplicate. */
+        assert_true(
+            h_wait_metric(pid, "redress_events_duplicate_total", NULL, 1));
+        count_outputs(&classified2, &actions2);
+        assert_int_equal(classified2, 1);
+        assert_int_equal(actions2, actions);
+}
+
+static void test_replay_to_another_topic_and_limit(void **state) {
+        char *out, *err;
+        h_msg_t *msgs;
+        size_t n, i;
+        (void)state;
+        h_worker(&env, "reviews", NULL);
+        for (i = 0; i < 3; i++)
+                h_produce(&env, "redress.reviews", "store-x/order-x", malformed,
+                          strlen(malformed), NULL);
+        h_flush(&env);
+        n = h_read_topic(&env, "redress.dlq", NULL, 3, 500, 20000, &msgs);
+        assert_int_equal(n, 3);
+        h_msgs_free(msgs, n);
+        /* --to: to a topic of the operator's choosing instead of their
+         * source (one the dev broker has; no worker reads it here). */
+        assert_int_equal(
+            dlq("replay --to redress.chats --limit 2 --worker reviews", &out,
+                &err),
+            0);
+        /* Reading stops at the limit. */
+        assert_non_null(strstr(err, "2 matched, 2 replayed (redress.chats 2)"));
+        free(out);
+        free(err);
+        n = h_read_topic(&env, "redress.chats", "ev-bad", 2, 1000, 10000,
+                         &msgs);
+        assert_int_equal(n, 2);
+        for (i = 0; i < n; i++) {
+                assert_string_equal(msgs[i].key, "store-x/order-x");
+                assert_int_equal(msgs[i].len, strlen(malformed));
+                assert_memory_equal(msgs[i].value, malformed, msgs[i].len);
+                assert_string_equal(msgs[i].content_type, "");
+        }
+        h_msgs_free(msgs, n);
+        /* No filter matches: nothing done, not an error. */
+        assert_int_equal(dlq("replay --worker chats", &out, &err), 0);
+        assert_non_null(strstr(err, "0 matched, 0 replayed"));
+        free(out);
+        free(err);
+}
+
+static void test_errors_are_exit_statuses(void **state) {
+        char *out, *err, cmd[600];
+        int st;
+        (void)state;
+        /* Usage. */
+        assert_int_equal(dlq("", &out, &err), 2);
+        free(out);
+        free(err);
+        assert_int_equal(dlq("list --to x", &out, &err), 2);
+        assert_non_null(strstr(err, "--to"));
+        free(out);
+        free(err);
+        assert_int_equal(dlq("list --since yesterday", &out, &err), 2);
+        assert_non_null(strstr(err, "RFC 3339"));
+        free(out);
+        free(err);
+        /* A key the configuration does not have. */
+        assert_int_equal(dlq("list --set topics.nope=x", &out, &err), 78);
+        assert_non_null(strstr(err, "topics.nope"));
+        free(out);
+        free(err);
+        /* A topic nobody created: nothing was dead-lettered. */
+        assert_int_equal(dlq("list --set topics.dlq=nothing.here", &out, &err),
+                         0);
+        assert_non_null(strstr(err, "no topic nothing.here"));
+        free(out);
+        free(err);
+        /* Brokers out of reach: an error naming them, after --timeout. */
+        snprintf(cmd, sizeof(cmd),
+                 "REDRESS_KAFKA_BOOTSTRAP=127.0.0.1:1 %s/redress-dlq list "
+                 "--timeout 1 >/dev/null 2>'%s/unreach.err'",
+                 RDR_BIN_DIR, env.dir);
+        st = system(cmd);
+        assert_true(WIFEXITED(st));
+        assert_int_equal(WEXITSTATUS(st), 1);
+        {
+                char path[300], buf[1024] = "";
+                FILE *fp;
+                size_t n;
+                snprintf(path, sizeof(path), "%s/unreach.err", env.dir);
+                fp = fopen(path, "r");
+                assert_non_null(fp);
+                n = fread(buf, 1, sizeof(buf) - 1, fp);
+                buf[n] = '\0';
+                fclose(fp);
+                assert_non_null(strstr(buf, "127.0.0.1:1"));
+                assert_non_null(strstr(buf, "cannot read the brokers"));
+        }
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+            cmocka_unit_test_setup_teardown(
+                test_list_then_replay_once_the_cause_is_fixed, setup, teardown),
+            cmocka_unit_test_setup_teardown(
+                test_replay_to_another_topic_and_limit, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_errors_are_exit_statuses,
+                                            setup, teardown),
+        };
+        h_test_filter();
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,677 @@
+/* redress-dlq: lists and replays dead letters. The workers put every event
+ * they cannot read on the dead-letter topic (topics.dlq), unchanged, with
+ * the reason and where it came from (dlq.h). Once the cause is fixed (a
+ * platform policy added, a worker upgraded), `replay` publishes the
+ * matching dead letters again, as they came (key, bytes, content-type), to
+ * the topic each came from; the workers apply each event once (their
+ * dedupe), so a replay run twice produces nothing twice. Both commands read
+ * every partition from the beginning (or --since) to where it ended when
+ * the command started, with a plain consumer (no group, nothing
+ * committed): what dead-letters again during a replay is not read again.
+ * The configuration is the workers' (--config, REDRESS_* variables): the
+ * same brokers, kafka.* settings (TLS, SASL) and topic names. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <librdkafka/rdkafka.h>
+
+#include "clock.h"
+#include "conf.h"
+#include "dlq.h"
+#include "event.h"
+
+#define EXIT_USAGE 2
+#define EXIT_CONFIG 78
+#define MAX_DESTS 32
+
+typedef struct rdr_dlq_dest_s {
+        char *topic;
+        long cnt;
+} rdr_dlq_dest_t;
+
+typedef struct rdr_dlq_run_s {
+        /* Options. */
+        int replay, json, dry_run;
+        long limit;
+        int timeout_ms;
+        const char *to;
+        rdr_dlq_filter_t filter;
+
+        /* Kafka. */
+        rd_kafka_t *consumer, *producer;
+        const char *topic;
+        char bootstrap[256];
+        int32_t parts;
+        int64_t *end; /* per partition: the offset it ended at on start */
+        int *done;    /* per partition: read up to end */
+        int32_t left; /* partitions not done */
+
+        /* Counts. */
+        long read, matched, queued, no_source;
+        rdr_dlq_dest_t dests[MAX_DESTS];
+        size_t dest_cnt;
+        long delivered, failed; /* written by the delivery callback */
+        char first_error[256];
+} rdr_dlq_run_t;
+
+static void usage(FILE *fp) {
+        fprintf(fp,
+                "Usage: redress-dlq [--config FILE] [--set KEY=VALUE]... "
+                "list|replay [OPTIONS]\n"
+                "Reads the dead-letter topic (topics.dlq) from the beginning "
+                "to its end when\nstarted; nothing is committed.\n"
+                "  list                 one line per dead letter: where it "
+                "is, when, the worker,\n"
+                "                       its source topic/partition/offset, "
+                "key and reason\n"
+                "  replay               publish them again as they came (key, "
+                "bytes,\n"
+                "                       content-type) to their source topic; "
+                "the workers apply\n"
+                "                       an event once, so replaying twice "
+                "acts once\n"
+                "Which dead letters (every option given must hold):\n"
+                "  --source-topic T     dead-lettered from input topic T\n"
+                "  --worker W           by worker W (reviews, chats, "
+                "shipments)\n"
+                "  --error TEXT         whose reason contains TEXT\n"
+                "  --since TIME         dead-lettered at or after TIME (RFC "
+                "3339)\n"
+                "  --until TIME         dead-lettered before TIME\n"
+                "  --limit N            the first N of them\n"
+                "Output and actions:\n"
+                "  --json               list: one JSON object per line, with "
+                "the message\n"
+                "                       (value, or value_base64 if binary)\n"
+                "  --to TOPIC           replay: to TOPIC instead of each "
+                "one's source topic\n"
+                "  --dry-run            replay: print what would be "
+                "published, publish nothing\n"
+                "  --timeout S          give up when nothing arrives for S "
+                "seconds (default 30)\n"
+                "  --verbose            librdkafka's log on stderr\n"
+                "  --config FILE        the workers' configuration (default: "
+                "$REDRESS_CONFIG\n"
+                "                       or the built-in "
+                "configs/redress.yaml)\n"
+                "  --set KEY=VALUE      override one key, e.g. "
+                "topics.dlq=other.dlq\n"
+                "Exit status: 0 done (even with nothing matched), 1 the "
+                "brokers could not be\nread or a replayed message was not "
+                "delivered, 2 usage, 78 bad configuration.\n");
+}
+
+static int verbose;
+
+static void log_cb(const rd_kafka_t *rk, int level, const char *fac,
+                   const char *buf) {
+        (void)rk;
+        /* A broker that cannot be reached is reported once, by the command;
+         * librdkafka's own lines (every retry) on --verbose. */
+        if (verbose && level <= 6)
+                fprintf(stderr, "redress-dlq: kafka: %s: %s\n", fac, buf);
+}
+
+static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *rkm, void *opaque) {
+        rdr_dlq_run_t *r = opaque;
+        (void)rk;
+        if (!rkm->err) {
+                r->delivered++;
+                return;
+        }
+        if (!r->failed++)
+                snprintf(r->first_error, sizeof(r->first_error), "%s: %s",
+                         rd_kafka_topic_name(rkm->rkt),
+                         rd_kafka_err2str(rkm->err));
+}
+
+/* A client of the configuration's brokers and kafka.* settings. */
+static rd_kafka_t *client(const rdr_conf_t *conf, rd_kafka_type_t type,
+                          rdr_dlq_run_t *r, char *errstr, size_t size) {
+        rd_kafka_conf_t *kc = rd_kafka_conf_new();
+        rd_kafka_t *rk;
+        rd_kafka_conf_set_log_cb(kc, log_cb);
+        if (rdr_conf_kafka_apply(conf, kc, errstr, size))
+                goto err;
+        if (type == RD_KAFKA_CONSUMER) {
+                /* librdkafka's consumer wants a group.id even to assign
+                 * partitions: one of its own, never joined nor committed. */
+                char group[64];
+                snprintf(group, sizeof(group), "redress-dlq-%ld",
+                         (long)getpid());
+                if (rd_kafka_conf_set(kc, "group.id", group, errstr, size) ||
+                    rd_kafka_conf_set(kc, "enable.auto.commit", "false", errstr,
+                                      size) ||
+                    rd_kafka_conf_set(kc, "enable.auto.offset.store", "false",
+                                      errstr, size) ||
+                    rd_kafka_conf_set(kc, "enable.partition.eof", "true",
+                                      errstr, size) ||
+                    rd_kafka_conf_set(kc, "auto.offset.reset", "earliest",
+                                      errstr, size))
+                        goto err;
+        } else {
+                rd_kafka_conf_set_opaque(kc, r);
+                rd_kafka_conf_set_dr_msg_cb(kc, dr_cb);
+                if (!rdr_conf_kafka_isset(conf, "enable.idempotence") &&
+                    rd_kafka_conf_set(kc, "enable.idempotence", "true", errstr,
+                                      size))
+                        goto err;
+        }
+        rk = rd_kafka_new(type, kc, errstr, size);
+        if (rk && type == RD_KAFKA_CONSUMER)
+                rd_kafka_poll_set_consumer(rk);
+        if (rk)
+                return rk;
+err:
+        rd_kafka_conf_destroy(kc);
+        return NULL;
+}
+
+/* The brokers the consumer was given, for messages. */
+static const char *bootstrap(const rdr_dlq_run_t *r) {
+        return r->bootstrap[0] ? r->bootstrap : "?";
+}
+
+/* Partitions of the dead-letter topic and where each ends now; with
+ * --since, where each starts. Returns the partitions to read (the caller
+ * destroys it), or NULL with errstr set (an absent topic is no error:
+ * *absent). */
+static rd_kafka_topic_partition_list_t *plan(rdr_dlq_run_t *r, int *absent,
+                                             char *errstr, size_t size) {
+        const rd_kafka_metadata_t *md = NULL;
+        rd_kafka_topic_partition_list_t *want = NULL, *at = NULL;
+        rd_kafka_resp_err_t err;
+        int32_t i, n = -1;
+        int64_t deadline;
+        int t;
+
+        *absent = 0;
+        /* A broker not up yet answers at once with a transport error:
+         * retried until --timeout. */
+        deadline = rdr_mono_ms() + r->timeout_ms;
+        for (;;) {
+                int64_t left = deadline - rdr_mono_ms();
+                err = rd_kafka_metadata(r->consumer, 1, NULL, &md,
+                                        left > 0 ? (int)left : 1);
+                if (!err || left <= 0)
+                        break;
+                nanosleep(&(struct timespec){0, 500000000L}, NULL);
+        }
+        if (err) {
+                snprintf(errstr, size,
+                         "cannot read the brokers' metadata in %d s (%s): %s "
+                         "(--verbose shows librdkafka's log)",
+                         r->timeout_ms / 1000, bootstrap(r),
+                         rd_kafka_err2str(err));
+                return NULL;
+        }
+        for (t = 0; t < md->topic_cnt; t++)
+                if (!strcmp(md->topics[t].topic, r->topic))
+                        n = md->topics[t].partition_cnt;
+        rd_kafka_metadata_destroy(md);
+        if (n <= 0) {
+                *absent = 1;
+                return NULL;
+        }
+        r->parts = n;
+        r->end = calloc((size_t)n, sizeof(*r->end));
+        r->done = calloc((size_t)n, sizeof(*r->done));
+        want = rd_kafka_topic_partition_list_new(n);
+        if (r->filter.since_ms >= 0)
+                at = rd_kafka_topic_partition_list_new(n);
+        if (!r->end || !r->done || !want || (r->filter.since_ms >= 0 && !at))
+                goto oom;
+        for (i = 0; i < n; i++) {
+                int64_t lo, hi;
+                err = rd_kafka_query_watermark_offsets(r->consumer, r->topic, i,
+                                                       &lo, &hi, r->timeout_ms);
+                if (err) {
+                        snprintf(errstr, size, "%s [%d]: %s", r->topic, i,
+                                 rd_kafka_err2str(err));
+                        goto err;
+                }
+                r->end[i] = hi;
+                if (lo >= hi) {
+                        r->done[i] = 1;
+                        continue;
+                }
+                rd_kafka_topic_partition_list_add(want, r->topic, i)->offset =
+                    RD_KAFKA_OFFSET_BEGINNING;
+                if (at)
+                        rd_kafka_topic_partition_list_add(at, r->topic, i)
+                            ->offset = r->filter.since_ms;
+        }
+        if (at && at->cnt) {
+                /* The first offset at or after --since; -1: none (done). */
+                err =
+                    rd_kafka_offsets_for_times(r->consumer, at, r->timeout_ms);
+                if (err) {
+                        snprintf(errstr, size, "offsets for --since: %s",
+                                 rd_kafka_err2str(err));
+                        goto err;
+                }
+                for (t = 0; t < at->cnt; t++) {
+                        rd_kafka_topic_partition_t *a = &at->elems[t];
+                        if (a->err || a->offset < 0 ||
+                            a->offset >= r->end[a->partition]) {
+                                r->done[a->partition] = 1;
+                                rd_kafka_topic_partition_list_del(
+                                    want, r->topic, a->partition);
+                        } else
+                                rd_kafka_topic_partition_list_find(
+                                    want, r->topic, a->partition)
+                                    ->offset = a->offset;
+                }
+        }
+        for (i = 0; i < n; i++)
+                r->left += !r->done[i];
+        if (at)
+                rd_kafka_topic_partition_list_destroy(at);
+        return want;
+oom:
+        snprintf(errstr, size, "out of memory");
+err:
+        if (at)
+                rd_kafka_topic_partition_list_destroy(at);
+        if (want)
+                rd_kafka_topic_partition_list_destroy(want);
+        return NULL;
+}
+
+static void print_line(const rdr_dlq_entry_t *e, const char *prefix) {
+        char when[RDR_TIME_RFC3339_SIZE] = "-";
+        if (e->timestamp_ms >= 0)
+                rdr_time_format_rfc3339(e->timestamp_ms, when, sizeof(when));
+        printf("%s%d/%lld  %s  %s  %s/%d/%lld  %.*s  %s\n", prefix,
+               (int)e->partition, (long long)e->offset, when,
+               *e->worker ? e->worker : "-",
+               *e->source_topic ? e->source_topic : "-",
+               (int)e->source_partition, (long long)e->source_offset,
+               e->key ? (int)e->key_len : 1, e->key ? e->key : "-", e->error);
+}
+
+static void count_dest(rdr_dlq_run_t *r, const char *topic) {
+        size_t i;
+        for (i = 0; i < r->dest_cnt; i++)
+                if (!strcmp(r->dests[i].topic, topic)) {
+                        r->dests[i].cnt++;
+                        return;
+                }
+        if (r->dest_cnt < MAX_DESTS) {
+                r->dests[r->dest_cnt].topic = strdup(topic);
+                r->dests[r->dest_cnt].cnt = r->dests[r->dest_cnt].topic ? 1 : 0;
+                r->dest_cnt++;
+        }
+}
+
+/* Publish e again: its key, bytes and content-type, and where it was on
+ * the dead-letter topic (redress-replay-of). Returns 0, -1 on an error. */
+static int replay_one(rdr_dlq_run_t *r, const rdr_dlq_entry_t *e,
+                      const char *dest) {
+        rd_kafka_headers_t *h = rd_kafka_headers_new(2);
+        char of[300];
+        rd_kafka_resp_err_t err;
+
+        snprintf(of, sizeof(of), "%s/%d/%lld", r->topic, (int)e->partition,
+                 (long long)e->offset);
+        rd_kafka_header_add(h, "redress-replay-of", -1, of, -1);
+        if (*e->content_type)
+                rd_kafka_header_add(h, "content-type", -1, e->content_type, -1);
+        for (;;) {
+                err = rd_kafka_producev(
+                    r->producer, RD_KAFKA_V_TOPIC(dest),
+                    RD_KAFKA_V_KEY(e->key, e->key_len),
+                    RD_KAFKA_V_VALUE((void *)e->value, e->len),
+                    RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                    RD_KAFKA_V_HEADERS(h), RD_KAFKA_V_END);
+                if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL)
+                        break;
+                rd_kafka_poll(r->producer, 100);
+        }
+        if (err) {
+                rd_kafka_headers_destroy(h);
+                fprintf(stderr, "redress-dlq: replay of %s to %s: %s\n", of,
+                        dest, rd_kafka_err2str(err));
+                return -1;
+        }
+        r->queued++;
+        count_dest(r, dest);
+        rd_kafka_poll(r->producer, 0);
+        return 0;
+}
+
+/* One dead letter read: list it or replay it if it matches. Returns 0, -1
+ * on an error that stops the run. */
+static int take(rdr_dlq_run_t *r, const rd_kafka_message_t *rkm) {
+        rdr_dlq_entry_t e;
+        const char *dest;
+        rdr_dlq_entry_from_message(&e, rkm);
+        r->read++;
+        if (!rdr_dlq_match(&r->filter, &e))
+                return 0;
+        if (r->limit && r->matched >= r->limit)
+                return 0;
+        r->matched++;
+        if (!r->replay) {
+                if (r->json) {
+                        char *line = rdr_dlq_entry_json(&e);
+                        if (!line)
+                                return -1;
+                        puts(line);
+                        free(line);
+                } else
+                        print_line(&e, "");
+                return 0;
+        }
+        dest = r->to ? r->to : e.source_topic;
+        if (!*dest) {
+                r->no_source++;
+                fprintf(stderr,
+                        "redress-dlq: %d/%lld names no source topic: "
+                        "skipped (use --to)\n",
+                        (int)e.partition, (long long)e.offset);
+                return 0;
+        }
+        if (r->dry_run) {
+                char prefix[300];
+                snprintf(prefix, sizeof(prefix), "would replay to %s: ", dest);
+                print_line(&e, prefix);
+                r->queued++;
+                count_dest(r, dest);
+                return 0;
+        }
+        return replay_one(r, &e, dest);
+}
+
+/* Read every assigned partition up to its end. Returns 0, -1 on an error
+ * (printed). */
+static int read_all(rdr_dlq_run_t *r) {
+        int64_t last = rdr_mono_ms();
+        while (r->left > 0 && !(r->limit && r->matched >= r->limit)) {
+                rd_kafka_message_t *rkm =
+                    rd_kafka_consumer_poll(r->consumer, 200);
+                int32_t p;
+                if (r->producer)
+                        rd_kafka_poll(r->producer, 0);
+                if (!rkm) {
+                        if (rdr_mono_ms() - last > r->timeout_ms) {
+                                fprintf(stderr,
+                                        "redress-dlq: nothing arrived for %d "
+                                        "s with %d partitions of %s unread\n",
+                                        r->timeout_ms / 1000, (int)r->left,
+                                        r->topic);
+                                return -1;
+                        }
+                        continue;
+                }
+                last = rdr_mono_ms();
+                p = rkm->partition;
+                if (rkm->err && rkm->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+                        fprintf(stderr, "redress-dlq: %s\n",
+                                rd_kafka_message_errstr(rkm));
+                        rd_kafka_message_destroy(rkm);
+                        return -1;
+                }
+                if (p >= 0 && p < r->parts && !r->done[p]) {
+                        int at_end =
+                            rkm->err ? 1 : rkm->offset + 1 >= r->end[p];
+                        /* Later messages arrived after the start: not ours. */
+                        if (!rkm->err && rkm->offset < r->end[p] &&
+                            take(r, rkm)) {
+                                rd_kafka_message_destroy(rkm);
+                                return -1;
+                        }
+                        if (at_end) {
+                                r->done[p] = 1;
+                                r->left--;
+                        }
+                }
+                rd_kafka_message_destroy(rkm);
+        }
+        return 0;
+}
+
+static int parse_time(const char *opt, const char *s, int64_t *out) {
+        int ok = 0;
+        *out = rdr_time_parse_rfc3339(s, strlen(s), &ok);
+        if (!ok)
+                fprintf(stderr,
+                        "redress-dlq: %s: '%s' is not an RFC 3339 time "
+                        "(2026-11-23T07:00:00Z)\n",
+                        opt, s);
+        return ok ? 0 : -1;
+}
+
+static long parse_count(const char *opt, const char *s, long min) {
+        char *end;
+        long v;
+        errno = 0;
+        v = strtol(s, &end, 10);
+        if (errno || end == s || *end || v < min) {
+                fprintf(stderr,
+                        "redress-dlq: %s: '%s' is not a number >= %ld\n", opt,
+                        s, min);
+                return -1;
+        }
+        return v;
+}
+
+static void summary(const rdr_dlq_run_t *r) {
+        size_t i;
+        fprintf(stderr,
+                "redress-dlq: %s: %ld read (%d partitions), %ld matched",
+                r->topic, r->read, (int)r->parts, r->matched);
+        if (r->replay) {
+                fprintf(stderr,
+                        r->dry_run ? ", %ld would be replayed"
+                                   : ", %ld replayed",
+                        r->dry_run ? r->queued : r->delivered);
+                for (i = 0; i < r->dest_cnt; i++)
+                        fprintf(stderr, "%s%s %ld", i ? ", " : " (",
+                                r->dests[i].topic, r->dests[i].cnt);
+                if (r->dest_cnt)
+                        fputc(')', stderr);
+                if (r->no_source)
+                        fprintf(stderr, ", %ld without a source topic",
+                                r->no_source);
+                if (r->failed)
+                        fprintf(stderr, ", %ld NOT delivered (%s)", r->failed,
+                                r->first_error);
+        }
+        fputc('\n', stderr);
+}
+
+int main(int argc, char **argv) {
+        rdr_dlq_run_t r;
+        const char *config = NULL, *cmd = NULL, *why = NULL;
+        rdr_conf_t *conf = NULL;
+        rd_kafka_topic_partition_list_t *want = NULL;
+        char errstr[512];
+        int i, rc = EXIT_USAGE, absent = 0;
+        size_t d;
+
+        memset(&r, 0, sizeof(r));
+        r.filter.since_ms = r.filter.until_ms = -1;
+        r.timeout_ms = 30000;
+        /* --config first: --set applies to what it loads. */
+        for (i = 1; i + 1 < argc; i++)
+                if (!strcmp(argv[i], "--config"))
+                        config = argv[i + 1];
+        conf = rdr_conf_new(config, NULL, errstr, sizeof(errstr));
+        if (!conf) {
+                fprintf(stderr, "redress-dlq: %s\n", errstr);
+                return EXIT_CONFIG;
+        }
+        for (i = 1; i < argc; i++) {
+                const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+                int takes = 1;
+                if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+                        usage(stdout);
+                        rc = 0;
+                        goto done;
+                } else if (!strcmp(a, "list") || !strcmp(a, "replay")) {
+                        if (cmd) {
+                                why = "one command only";
+                                goto bad;
+                        }
+                        cmd = a;
+                        takes = 0;
+                } else if (!strcmp(a, "--json")) {
+                        r.json = 1;
+                        takes = 0;
+                } else if (!strcmp(a, "--verbose")) {
+                        verbose = 1;
+                        takes = 0;
+                } else if (!strcmp(a, "--dry-run")) {
+                        r.dry_run = 1;
+                        takes = 0;
+                } else if (!v) {
+                        why = "an option without its value, or unknown";
+                        goto bad;
+                } else if (!strcmp(a, "--config")) {
+                        /* loaded above */
+                } else if (!strcmp(a, "--set")) {
+                        char key[256];
+                        const char *eq = strchr(v, '=');
+                        if (!eq || (size_t)(eq - v) >= sizeof(key)) {
+                                why = "--set takes KEY=VALUE";
+                                goto bad;
+                        }
+                        memcpy(key, v, (size_t)(eq - v));
+                        key[eq - v] = '\0';
+                        if (rdr_conf_set(conf, key, eq + 1, errstr,
+                                         sizeof(errstr))) {
+                                fprintf(stderr, "redress-dlq: --set %s\n",
+                                        errstr);
+                                rc = EXIT_CONFIG;
+                                goto done;
+                        }
+                } else if (!strcmp(a, "--source-topic")) {
+                        r.filter.source_topic = v;
+                } else if (!strcmp(a, "--worker")) {
+                        r.filter.worker = v;
+                } else if (!strcmp(a, "--error")) {
+                        r.filter.error = v;
+                } else if (!strcmp(a, "--since")) {
+                        if (parse_time(a, v, &r.filter.since_ms))
+                                goto done;
+                } else if (!strcmp(a, "--until")) {
+                        if (parse_time(a, v, &r.filter.until_ms))
+                                goto done;
+                } else if (!strcmp(a, "--limit")) {
+                        if ((r.limit = parse_count(a, v, 1)) < 0)
+                                goto done;
+                } else if (!strcmp(a, "--timeout")) {
+                        long s = parse_count(a, v, 1);
+                        if (s < 0)
+                                goto done;
+                        if (s > 3600) {
+                                why = "--timeout: at most 3600 seconds";
+                                goto bad;
+                        }
+                        r.timeout_ms = (int)s * 1000;
+                } else if (!strcmp(a, "--to")) {
+                        r.to = v;
+                } else {
+                        why = "unknown option";
+                        goto bad;
+                }
+                i += takes;
+        }
+        if (!cmd) {
+                why = "list or replay?";
+                goto bad;
+        }
+        r.replay = !strcmp(cmd, "replay");
+        if (r.json && r.replay)
+                why = "--json is for list";
+        else if ((r.to || r.dry_run) && !r.replay)
+                why = "--to and --dry-run are for replay";
+        if (why)
+                goto bad;
+        r.topic = rdr_conf_str(conf, "topics.dlq");
+        {
+                rd_kafka_conf_t *kc = rd_kafka_conf_new();
+                size_t n = sizeof(r.bootstrap);
+                if (rdr_conf_kafka_apply(conf, kc, errstr, sizeof(errstr)) ||
+                    rd_kafka_conf_get(kc, "bootstrap.servers", r.bootstrap,
+                                      &n) != RD_KAFKA_CONF_OK)
+                        r.bootstrap[0] = '\0';
+                rd_kafka_conf_destroy(kc);
+        }
+
+        rc = 1;
+        r.consumer =
+            client(conf, RD_KAFKA_CONSUMER, &r, errstr, sizeof(errstr));
+        if (r.consumer && r.replay && !r.dry_run)
+                r.producer =
+                    client(conf, RD_KAFKA_PRODUCER, &r, errstr, sizeof(errstr));
+        if (!r.consumer || (r.replay && !r.dry_run && !r.producer)) {
+                fprintf(stderr, "redress-dlq: %s\n", errstr);
+                rc = EXIT_CONFIG;
+                goto done;
+        }
+        want = plan(&r, &absent, errstr, sizeof(errstr));
+        if (!want && !absent) {
+                fprintf(stderr, "redress-dlq: %s\n", errstr);
+                goto done;
+        }
+        if (absent) {
+                fprintf(stderr,
+                        "redress-dlq: no topic %s on the brokers: nothing was "
+                        "dead-lettered\n",
+                        r.topic);
+                rc = 0;
+                goto done;
+        }
+        if (!r.json && !r.replay)
+                printf("DLQ  TIME  WORKER  SOURCE  KEY  ERROR\n");
+        if (want->cnt) {
+                rd_kafka_resp_err_t err = rd_kafka_assign(r.consumer, want);
+                if (err) {
+                        fprintf(stderr, "redress-dlq: assign: %s\n",
+                                rd_kafka_err2str(err));
+                        goto done;
+                }
+        }
+        rc = read_all(&r) ? 1 : 0;
+        /* What was handed over is delivered (or reported) either way. */
+        if (r.producer && rd_kafka_flush(r.producer, r.timeout_ms) !=
+                              RD_KAFKA_RESP_ERR_NO_ERROR)
+                fprintf(stderr,
+                        "redress-dlq: %d messages still undelivered after %d "
+                        "s\n",
+                        rd_kafka_outq_len(r.producer), r.timeout_ms / 1000);
+        fflush(stdout);
+        if (r.producer && r.delivered != r.queued)
+                rc = 1;
+        summary(&r);
+        goto done;
+bad:
+        if (why && i < argc)
+                fprintf(stderr, "redress-dlq: %s: %s (--help)\n", argv[i], why);
+        else if (why)
+                fprintf(stderr, "redress-dlq: %s (--help)\n", why);
+        else
+                usage(stderr);
+        rc = EXIT_USAGE;
+done:
+        if (want)
+                rd_kafka_topic_partition_list_destroy(want);
+        if (r.consumer) {
+                rd_kafka_consumer_close(r.consumer);
+                rd_kafka_destroy(r.consumer);
+        }
+        if (r.producer)
+                rd_kafka_destroy(r.producer);
+        for (d = 0; d < r.dest_cnt; d++)
+                free(r.dests[d].topic);
+        free(r.end);
+        free(r.done);
+        rdr_conf_destroy(conf);
+        return rc;
+}
