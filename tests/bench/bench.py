@@ -157,6 +157,46 @@ def cpu_seconds(pid):
         return 0.0
 
 
+def thread_cpu_seconds(pid):
+    """CPU seconds of a process by thread: "loop" (the main thread:
+    Redress' event loop, or the Python peer's), "other" (threads of other
+    names: the HTTP server) and "kafka", the rest: librdkafka's threads
+    (rdk:*), counted from the process' total so that threads already gone
+    (the peer closes its clients before it reports) still count."""
+    out = {"loop": 0.0, "kafka": 0.0, "other": 0.0}
+    try:
+        tids = os.listdir("/proc/%d/task" % pid)
+    except OSError:
+        return out
+    for tid in tids:
+        try:
+            with open("/proc/%d/task/%s/stat" % (pid, tid)) as f:
+                text = f.read()
+        except OSError:
+            continue
+        comm = text[text.find("(") + 1:text.rfind(")")]
+        fields = text.rsplit(")", 1)[1].split()
+        role = ("loop" if int(tid) == pid else
+                "kafka" if comm.startswith("rdk:") else "other")
+        out[role] += (int(fields[11]) + int(fields[12])) / TICK
+    out["kafka"] = max(0.0, cpu_seconds(pid) - out["loop"] - out["other"])
+    return out
+
+
+def split_per_1000(after, before, events):
+    """thread_cpu_seconds() deltas per 1,000 events."""
+    return {k: max(0.0, after[k] - before[k]) * 1000.0 / max(1, events)
+            for k in after}
+
+
+def sum_threads(pids):
+    total = {"loop": 0.0, "kafka": 0.0, "other": 0.0}
+    for pid in pids:
+        for k, v in thread_cpu_seconds(pid).items():
+            total[k] += v
+    return total
+
+
 def runq_wait_seconds(pid):
     """How long the process' threads were ready to run but waited for a CPU
     (field 2 of /proc/PID/task/TID/schedstat, nanoseconds)."""
@@ -498,6 +538,7 @@ def sample_procs(workers, r):
     """CPU seconds (None: not measurable, a Kafka elsewhere; a Redis
     elsewhere has no run-queue wait)."""
     return {"workers": sum(cpu_seconds(w.p.pid) for w in workers),
+            "threads": sum_threads(w.p.pid for w in workers),
             "redis": redis_cpu_seconds(r),
             "broker": cpu_seconds(BPID) if BPID else None,
             "workers_wait": sum(runq_wait_seconds(w.p.pid) for w in workers),
@@ -828,6 +869,9 @@ def phase_workers(r, label, names, mix, count, fmt="mixed", rate=0,
             "cpu_s_per_1000": (cpu1["workers"] - cpu0["workers"]) * 1000.0
             / max(1, consumed),
             "worker_cpu_s": cpu1["workers"] - cpu0["workers"],
+            # by thread: the event loop, librdkafka's threads, the rest
+            "cpu_s_per_1000_threads": split_per_1000(
+                cpu1["threads"], cpu0["threads"], consumed),
             "redis_cpu_s": cpu1["redis"] - cpu0["redis"],
             "broker_cpu_s": delta(cpu1["broker"], cpu0["broker"]),
             # ready to run but no core free (CPU contention)
@@ -911,11 +955,11 @@ def phase_peer(r, count):
         line = p.stdout.readline()
         if "ready" not in line:
             raise RuntimeError("peer did not start: see " + log_path)
-        cpu0 = cpu_seconds(p.pid)
+        cpu0, th0 = cpu_seconds(p.pid), thread_cpu_seconds(p.pid)
         t0 = time.time()
         lg = tool(loadgen_args(prefix, count, "reviews", "json", phase="peer"))
         out = p.stdout.readline()
-        cpu1 = cpu_seconds(p.pid)
+        cpu1, th1 = cpu_seconds(p.pid), thread_cpu_seconds(p.pid)
         t1 = time.time()
         rss = peak_rss_mib(p.pid)
         p.wait(30)
@@ -928,6 +972,8 @@ def phase_peer(r, count):
         out = {"events": lg["published"], "seconds": wall,
                "rate": lg["published"] / wall,
                "cpu_s_per_1000": (cpu1 - cpu0) * 1000.0 / lg["published"],
+               "cpu_s_per_1000_threads": split_per_1000(th1, th0,
+                                                        lg["published"]),
                "peak_rss_mib": rss, "every_event_consumed": ok}
         log("python peer: %.0f events/s, %.3f CPU s per 1000 events" %
             (out["rate"], out["cpu_s_per_1000"]))
@@ -1202,6 +1248,15 @@ def report(r):
                            fmt_num(x.get("redis_us_per_event"), 0),
                            fmt_num(1e6 / x["redis_us_per_event"], 0)
                            if x.get("redis_us_per_event") else "-"))
+    th = r["reviews"].get("cpu_s_per_1000_threads")
+    pth = (r.get("peer") or {}).get("cpu_s_per_1000_threads")
+    if th:
+        out += ["", "CPU s per 1,000 reviews by thread (reviews row): "
+                "event loop %.3f (decode, classify, casework, Redis), "
+                "librdkafka %.3f (fetch, produce, acks), other %.3f" % (
+                    th["loop"], th["kafka"], th["other"]) + (
+                    "; Python peer: main %.3f, librdkafka %.3f" % (
+                        pth["loop"], pth["kafka"]) if pth else "")]
     mem = [x for x in (r.get(k) for k in WORKER_PHASES)
            if x and x.get("redis_keys")]
     if mem:
