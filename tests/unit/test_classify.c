@@ -397,6 +397,11 @@ static void test_chat(void **state) {
             {"好的，我去改评价", RDR_INTENT_AGREE},
             {"不改，别再联系我了", RDR_INTENT_REFUSE},
             {"返现20块我就改好评", RDR_INTENT_EXTORTION},
+            /* A refusal naming the refund and the review, with a lone
+             * "again" (再): no condition, no extortion. */
+            {"不用再联系我了，退款我也不要，评价我是不会改的。",
+             RDR_INTENT_REFUSE},
+            {"先退款再改评价", RDR_INTENT_EXTORTION},
             {"我考虑一下", RDR_INTENT_QUESTION},
             {"谢谢！", RDR_INTENT_THANKS},
             {"", RDR_INTENT_QUESTION},

@@ -361,7 +361,8 @@ static void score_pass(const rdr_classifier_t *clf, const rdr_clf_text_t *t,
  * demand, a mention of the review and a condition. */
 static double extortion_weight(const rdr_clf_conf_t *conf, const scores_t *sc) {
         double w = sc->extortion;
-        if (sc->demand > 0 && sc->review_ref > 0 && sc->condition > 0)
+        if (sc->demand > 0 && sc->review_ref > 0 &&
+            sc->condition >= conf->ext_combo_min_condition)
                 w += conf->ext_combo_weight;
         return w;
 }

@@ -84,6 +84,10 @@ static const conf_def_t conf_defs[] = {
      0, 100, NULL,
      "added when a demand, a mention of the review and a "
      "condition appear together"},
+    {"malicious.extortion.combo_min_condition", T_DOUBLE,
+     OFF(ext_combo_min_condition), 0.3, 0, 100, NULL,
+     "condition weight the combination needs (a lone \"again\" is not a "
+     "condition)"},
     {"malicious.professional.max_account_level", T_INT, OFF(prof_max_level), 2,
      0, 1000000, NULL, "an account at or below this level is low"},
     {"malicious.professional.max_account_age_days", T_INT,
