@@ -277,6 +277,34 @@ static void test_refusal_stops_everything(void **state) {
         }
 }
 
+/* The buyer's "no" was applied before the review (the chats worker got
+ * there first): the case opens closed, after the public reply only. */
+static void test_refusal_before_the_review(void **state) {
+        char cid[RDR_ID_LEN], key[256], got[64];
+        acts_t a;
+        int i;
+        (void)state;
+        case_of("taobao", "rv-refuse-early", cid);
+        publish_chat("taobao", "rv-refuse-early", "chat-refuse-early-1",
+                     "不用再联系我了，退款我也不要，评价我是不会改的。");
+        rdr_key_order(key, sizeof(key), "taobao", "store-1",
+                      "order-rv-refuse-early", "intents");
+        for (i = 0; i < 200 && !h_redis_int(&env, "SCARD", key); i++)
+                h_sleep_ms(50);
+        assert_int_equal(h_redis_int(&env, "SCARD", key), 1);
+        publish_review("taobao", "review.created", "rv-refuse-early", 1,
+                       "衣服起球很严重，洗了一次就变形了", "Asia/Shanghai");
+        wait_field(cid, "state", "closed");
+        assert_string_equal(
+            h_case_field(&env, cid, "close_reason", got, sizeof(got)),
+            "refused");
+        advance_to(t0 + 20 * DAY);
+        read_actions(cid, 1, &a);
+        print_actions(&a);
+        assert_int_equal(a.cnt, 1);
+        assert_int_equal(count_kind(&a, RDR_ACT_REPLY_PUBLIC), 1);
+}
+
 static void test_rating_raised_resolves(void **state) {
         char cid[RDR_ID_LEN];
         acts_t a;
@@ -450,6 +478,8 @@ int main(void) {
             cmocka_unit_test_setup_teardown(test_taobao_full_cadence, setup,
                                             teardown),
             cmocka_unit_test_setup_teardown(test_refusal_stops_everything,
+                                            setup, teardown),
+            cmocka_unit_test_setup_teardown(test_refusal_before_the_review,
                                             setup, teardown),
             cmocka_unit_test_setup_teardown(test_rating_raised_resolves, setup,
                                             teardown),

@@ -643,6 +643,26 @@ static void test_refusal_stops_everything(void **state) {
         free(s);
 }
 
+/* The buyer said no in a chat that was applied before the review: the
+ * public reply, then silence, as if the refusal had come after. */
+static void test_refusal_before_the_review(void **state) {
+        sim_t *s = sim_new();
+        int64_t t0 = utc(2026, 6, 1, 2, 0);
+        rdr_cadence_input_t in =
+            review("taobao", "tb-store", "Asia/Shanghai", "zh",
+                   RDR_REASON_PRODUCT_QUALITY, RDR_MAL_NONE, t0);
+        (void)state;
+        in.review.buyer_refused = 1;
+        assert_int_equal(apply(s, &in, t0), RDR_CADENCE_APPLIED);
+        assert_int_equal(s->log_cnt, 1); /* the reply only */
+        assert_int_equal(s->out.case_event, RDR_CASE_OPENED);
+        assert_int_equal(s->c.state, RDR_CASE_STATE_CLOSED);
+        assert_int_equal(s->c.close_reason, RDR_CLOSE_REFUSED);
+        run_until(s, t0 + 60 * DAY);
+        assert_int_equal(s->log_cnt, 1);
+        free(s);
+}
+
 static void test_rating_raised_resolves(void **state) {
         sim_t *s = sim_new();
         int64_t t0 = utc(2026, 6, 1, 2, 0);
@@ -1426,6 +1446,7 @@ int main(void) {
             cmocka_unit_test(test_case_document),
             cmocka_unit_test(test_amazon_agree),
             cmocka_unit_test(test_refusal_stops_everything),
+            cmocka_unit_test(test_refusal_before_the_review),
             cmocka_unit_test(test_rating_raised_resolves),
             cmocka_unit_test(test_removal_resolves),
             cmocka_unit_test(test_case_ttl),

@@ -863,6 +863,13 @@ static void on_open(tx_t *tx, const rdr_cadence_review_t *r) {
                 to_malicious(tx, r->malicious);
                 return;
         }
+        if (r->buyer_refused) {
+                /* The buyer already said no, before the review was read
+                 * (the chat came first): silence from the start, as if
+                 * the refusal had come after. */
+                close_case(tx, RDR_CASE_STATE_CLOSED, RDR_CLOSE_REFUSED);
+                return;
+        }
         if (c->carrier_at_fault && c->reason == RDR_REASON_LOGISTICS)
                 try_carrier_appeal(tx);
         c->next_step = RDR_STEP_FIRST_CONTACT;

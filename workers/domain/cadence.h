@@ -243,6 +243,8 @@ typedef struct rdr_cadence_review_s {
         int shipment_paused;  /* the order's parcel is late or in
                                * exception: hold outreach */
         int carrier_at_fault; /* the shipment record blames the carrier */
+        int buyer_refused;    /* the buyer said no (a chat of the order)
+                               * before the review: no outreach */
         const rdr_evidence_t *evidence; /* what the worker collected: chat
                                          * demands, profile, shipment */
         size_t evidence_cnt;

@@ -140,6 +140,19 @@ static void read_context(const redisReply *tags, const redisReply *intents,
         ctx->extortion_at_ms = field_ms(order, "extortion_at_ms");
 }
 
+/* A chat of the order refused contact and none agreed to talk (the
+ * intents are a set: when both were said, the order is unknown, and the
+ * cadence runs as it would have for the agreement). */
+static int buyer_refused(const context_t *ctx) {
+        size_t i;
+        int refused = 0, agreed = 0;
+        for (i = 0; i < ctx->intents_cnt; i++) {
+                refused |= ctx->intents[i] == RDR_INTENT_REFUSE;
+                agreed |= ctx->intents[i] == RDR_INTENT_AGREE;
+        }
+        return refused && !agreed;
+}
+
 /* The parcel is late or in exception and not delivered (BEHAVIOR 7). */
 static int shipment_paused(const context_t *ctx, int64_t now) {
         if (ctx->delivered_at_ms)
@@ -273,6 +286,7 @@ static rdr_err_t apply_one(reviews_t *rv, rdr_msg_t *m, const rdr_review_t *r,
                 ci.review.review_at_ms = r->created_at_ms;
                 ci.review.shipment_paused = shipment_paused(ctx, now);
                 ci.review.carrier_at_fault = carrier_at_fault(ctx);
+                ci.review.buyer_refused = buyer_refused(ctx);
                 ci.review.evidence = ev;
                 ci.review.evidence_cnt = nev;
         }
