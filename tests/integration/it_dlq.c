@@ -285,6 +285,47 @@ static void test_replay_to_another_topic_and_limit(void **state) {
                 assert_string_equal(msgs[i].content_type, "");
         }
         h_msgs_free(msgs, n);
+        /* Replayed to their source, where the worker dead-letters it again:
+         * the new dead letter names the one it was replayed from. */
+        assert_int_equal(dlq("replay --limit 1", &out, &err), 0);
+        assert_non_null(strstr(err, "1 replayed (redress.reviews 1)"));
+        free(out);
+        free(err);
+        n = h_read_topic(&env, "redress.dlq", NULL, 4, 1000, 20000, &msgs);
+        assert_int_equal(n, 4);
+        h_msgs_free(msgs, n);
+        assert_int_equal(dlq("list --json", &out, &err), 0);
+        {
+                json_t *o;
+                json_error_t jerr;
+                const char *line = out;
+                char first[64] = "";
+                size_t seen = 0, again = 0;
+                while (*line) {
+                        const char *nl2 = strchr(line, '\n');
+                        o = json_loadb(
+                            line, nl2 ? (size_t)(nl2 - line) : strlen(line), 0,
+                            &jerr);
+                        assert_non_null(o);
+                        if (json_is_string(json_object_get(o, "replay_of"))) {
+                                again++;
+                                snprintf(first, sizeof(first), "%s",
+                                         json_string_value(
+                                             json_object_get(o, "replay_of")));
+                        }
+                        json_decref(o);
+                        seen++;
+                        line = nl2 ? nl2 + 1 : line + strlen(line);
+                }
+                assert_int_equal(seen, 4);
+                /* Exactly one, naming the first of the three (one key: one
+                 * partition, offset 0). */
+                assert_int_equal(again, 1);
+                assert_int_equal(strncmp(first, "redress.dlq/", 12), 0);
+                assert_string_equal(strrchr(first, '/'), "/0");
+        }
+        free(out);
+        free(err);
         /* No filter matches: nothing done, not an error. */
         assert_int_equal(dlq("replay --worker chats", &out, &err), 0);
         assert_non_null(strstr(err, "0 matched, 0 replayed"));

@@ -301,7 +301,7 @@ static void test_dlq_entry_read_match_json(void **state) {
                 "\"error\":\"no policy for platform 'etsy'\","
                 "\"worker\":\"reviews\",\"source_topic\":\"redress.reviews\","
                 "\"source_partition\":3,\"source_offset\":41,"
-                "\"content_type\":\"application/json\","
+                "\"content_type\":\"application/json\",\"replay_of\":null,"
                 "\"key\":\"store-1/order-1\","
                 "\"value\":\"{\\\"a\\\":\\\"\u00e9\\\"}\"}");
         free(js);
@@ -324,6 +324,15 @@ static void test_dlq_entry_read_match_json(void **state) {
         assert_non_null(strstr(js, "\"time\":null"));
         assert_non_null(strstr(js, "\"key\":null"));
         assert_non_null(strstr(js, "\"value_base64\":\"CgP/ABA=\""));
+        free(js);
+        rd_kafka_headers_destroy(h);
+        /* Dead again after a replay. */
+        h = rd_kafka_headers_new(1);
+        rd_kafka_header_add(h, "redress-replay-of", -1, "redress.dlq/3/17", -1);
+        rdr_dlq_entry_headers(&e, h);
+        assert_string_equal(e.replay_of, "redress.dlq/3/17");
+        js = rdr_dlq_entry_json(&e);
+        assert_non_null(strstr(js, "\"replay_of\":\"redress.dlq/3/17\""));
         free(js);
         rd_kafka_headers_destroy(h);
         rdr_dlq_entry_headers(&e, NULL);

@@ -901,18 +901,24 @@ static void metrics_refresh(rdr_worker_t *w) {
 
 /* ---- The batch cycle ---- */
 
-static const char *header_str(const rd_kafka_message_t *rkm, const char *name,
-                              char *buf, size_t size) {
+/* A header's value as librdkafka holds it (NUL-terminated), or NULL. */
+static const char *header_ref(const rd_kafka_message_t *rkm, const char *name) {
         rd_kafka_headers_t *hdrs = NULL;
-        const void *val;
+        const void *val = NULL;
         size_t len;
         if (rd_kafka_message_headers(rkm, &hdrs) || !hdrs ||
-            rd_kafka_header_get_last(hdrs, name, &val, &len) || !val)
+            rd_kafka_header_get_last(hdrs, name, &val, &len))
                 return NULL;
-        if (len >= size)
-                len = size - 1;
-        memcpy(buf, val, len);
-        buf[len] = '\0';
+        return val;
+}
+
+/* The same, copied into buf (size bytes, truncated). */
+static const char *header_str(const rd_kafka_message_t *rkm, const char *name,
+                              char *buf, size_t size) {
+        const char *val = header_ref(rkm, name);
+        if (!val)
+                return NULL;
+        rdr_str_copy(buf, size, val);
         return buf;
 }
 
@@ -921,6 +927,10 @@ static rdr_err_t produce_dlq(rdr_worker_t *w, const rdr_msg_t *m) {
             rdr_dlq_headers(m->errstr, m->topic, m->partition, m->offset,
                             w->def->name, m->content_type);
         rd_kafka_resp_err_t err;
+        /* Dead again after a replay: which dead letter it was. */
+        if (m->replay_of)
+                rd_kafka_header_add(h, "redress-replay-of", -1, m->replay_of,
+                                    -1);
         err = rd_kafka_producev(
             w->producer, RD_KAFKA_V_TOPIC(rdr_conf_str(w->conf, "topics.dlq")),
             RD_KAFKA_V_KEY(m->key, m->key ? m->key_len : 0),
@@ -1147,6 +1157,7 @@ static void fill_msg(rdr_worker_t *w, size_t i) {
         m->len = rkm->len;
         m->content_type =
             header_str(rkm, "content-type", m->ctype_buf, sizeof(m->ctype_buf));
+        m->replay_of = header_ref(rkm, "redress-replay-of");
         m->timestamp_ms = rd_kafka_message_timestamp(rkm, &tstype);
         rdr_metric_add(w->m_consumed, m->topic, 1);
 }

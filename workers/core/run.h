@@ -39,6 +39,9 @@ typedef struct rdr_msg_s {
         const void *value;
         size_t len;
         const char *content_type; /* the content-type header, or NULL */
+        const char *replay_of;    /* redress-replay-of (a dead letter published
+                                   * again by redress-dlq), or NULL; borrowed
+                                   * from the message */
         int64_t timestamp_ms;     /* the Kafka message timestamp, or -1 */
         /* Set by the handler: a permanent error sends the message to the
          * dead-letter topic with errstr as the reason. */

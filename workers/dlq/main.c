@@ -286,12 +286,14 @@ static void print_line(const rdr_dlq_entry_t *e, const char *prefix) {
         char when[RDR_TIME_RFC3339_SIZE] = "-";
         if (e->timestamp_ms >= 0)
                 rdr_time_format_rfc3339(e->timestamp_ms, when, sizeof(when));
-        printf("%s%d/%lld  %s  %s  %s/%d/%lld  %.*s  %s\n", prefix,
+        printf("%s%d/%lld  %s  %s  %s/%d/%lld  %.*s  %s%s%s%s\n", prefix,
                (int)e->partition, (long long)e->offset, when,
                *e->worker ? e->worker : "-",
                *e->source_topic ? e->source_topic : "-",
                (int)e->source_partition, (long long)e->source_offset,
-               e->key ? (int)e->key_len : 1, e->key ? e->key : "-", e->error);
+               e->key ? (int)e->key_len : 1, e->key ? e->key : "-", e->error,
+               *e->replay_of ? " (again, replayed from " : "", e->replay_of,
+               *e->replay_of ? ")" : "");
 }
 
 static void count_dest(rdr_dlq_run_t *r, const char *topic) {
