@@ -175,10 +175,11 @@ def thread_cpu_seconds(pid):
         except OSError:
             continue
         comm = text[text.find("(") + 1:text.rfind(")")]
+        if int(tid) != pid and comm.startswith("rdk:"):
+            continue  # in "kafka" below
         fields = text.rsplit(")", 1)[1].split()
-        role = ("loop" if int(tid) == pid else
-                "kafka" if comm.startswith("rdk:") else "other")
-        out[role] += (int(fields[11]) + int(fields[12])) / TICK
+        out["loop" if int(tid) == pid else "other"] += (
+            int(fields[11]) + int(fields[12])) / TICK
     out["kafka"] = max(0.0, cpu_seconds(pid) - out["loop"] - out["other"])
     return out
 
@@ -537,8 +538,9 @@ def redis_cpu_seconds(r):
 def sample_procs(workers, r):
     """CPU seconds (None: not measurable, a Kafka elsewhere; a Redis
     elsewhere has no run-queue wait)."""
-    return {"workers": sum(cpu_seconds(w.p.pid) for w in workers),
-            "threads": sum_threads(w.p.pid for w in workers),
+    threads = sum_threads(w.p.pid for w in workers)
+    return {"workers": sum(threads.values()),
+            "threads": threads,
             "redis": redis_cpu_seconds(r),
             "broker": cpu_seconds(BPID) if BPID else None,
             "workers_wait": sum(runq_wait_seconds(w.p.pid) for w in workers),
@@ -955,11 +957,11 @@ def phase_peer(r, count):
         line = p.stdout.readline()
         if "ready" not in line:
             raise RuntimeError("peer did not start: see " + log_path)
-        cpu0, th0 = cpu_seconds(p.pid), thread_cpu_seconds(p.pid)
+        th0 = thread_cpu_seconds(p.pid)
         t0 = time.time()
         lg = tool(loadgen_args(prefix, count, "reviews", "json", phase="peer"))
         out = p.stdout.readline()
-        cpu1, th1 = cpu_seconds(p.pid), thread_cpu_seconds(p.pid)
+        th1 = thread_cpu_seconds(p.pid)
         t1 = time.time()
         rss = peak_rss_mib(p.pid)
         p.wait(30)
@@ -971,7 +973,8 @@ def phase_peer(r, count):
         wall = t1 - t0
         out = {"events": lg["published"], "seconds": wall,
                "rate": lg["published"] / wall,
-               "cpu_s_per_1000": (cpu1 - cpu0) * 1000.0 / lg["published"],
+               "cpu_s_per_1000": (sum(th1.values()) - sum(th0.values()))
+               * 1000.0 / lg["published"],
                "cpu_s_per_1000_threads": split_per_1000(th1, th0,
                                                         lg["published"]),
                "peak_rss_mib": rss, "every_event_consumed": ok}

@@ -28,14 +28,18 @@ rd_kafka_headers_t *rdr_dlq_headers(const char *error, const char *topic,
         return h;
 }
 
-/* The last value of header name, NUL-terminated by librdkafka; "" if
- * absent or empty. */
-static const char *header(const rd_kafka_headers_t *hdrs, const char *name) {
+const char *rdr_header_value(const rd_kafka_headers_t *hdrs, const char *name) {
         const void *v = NULL;
         size_t n = 0;
-        if (!hdrs || rd_kafka_header_get_last(hdrs, name, &v, &n) || !v)
-                return "";
+        if (!hdrs || rd_kafka_header_get_last(hdrs, name, &v, &n))
+                return NULL;
         return v;
+}
+
+/* The same, "" if absent. */
+static const char *header(const rd_kafka_headers_t *hdrs, const char *name) {
+        const char *v = rdr_header_value(hdrs, name);
+        return v ? v : "";
 }
 
 /* A non-negative decimal number, else -1. */

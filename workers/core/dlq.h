@@ -18,6 +18,11 @@ rd_kafka_headers_t *rdr_dlq_headers(const char *error, const char *topic,
                                     const char *worker,
                                     const char *content_type);
 
+/** The last value of header name in hdrs (NULL: none), NUL-terminated and
+ *  borrowed from them; NULL if absent. The run loop reads content-type and
+ *  redress-replay-of with it, redress-dlq the envelope. */
+const char *rdr_header_value(const rd_kafka_headers_t *hdrs, const char *name);
+
 /* A dead letter read back. Every pointer is borrowed from the message and
  * its headers (valid while they are); strings are NUL-terminated, "" when
  * the header is absent. */

@@ -901,25 +901,12 @@ static void metrics_refresh(rdr_worker_t *w) {
 
 /* ---- The batch cycle ---- */
 
-/* A header's value as librdkafka holds it (NUL-terminated), or NULL. */
+/* A header of rkm (NUL-terminated, borrowed from it), or NULL. */
 static const char *header_ref(const rd_kafka_message_t *rkm, const char *name) {
         rd_kafka_headers_t *hdrs = NULL;
-        const void *val = NULL;
-        size_t len;
-        if (rd_kafka_message_headers(rkm, &hdrs) || !hdrs ||
-            rd_kafka_header_get_last(hdrs, name, &val, &len))
+        if (rd_kafka_message_headers(rkm, &hdrs))
                 return NULL;
-        return val;
-}
-
-/* The same, copied into buf (size bytes, truncated). */
-static const char *header_str(const rd_kafka_message_t *rkm, const char *name,
-                              char *buf, size_t size) {
-        const char *val = header_ref(rkm, name);
-        if (!val)
-                return NULL;
-        rdr_str_copy(buf, size, val);
-        return buf;
+        return rdr_header_value(hdrs, name);
 }
 
 static rdr_err_t produce_dlq(rdr_worker_t *w, const rdr_msg_t *m) {
@@ -1155,8 +1142,7 @@ static void fill_msg(rdr_worker_t *w, size_t i) {
         m->key_len = rkm->key_len;
         m->value = rkm->payload ? rkm->payload : "";
         m->len = rkm->len;
-        m->content_type =
-            header_str(rkm, "content-type", m->ctype_buf, sizeof(m->ctype_buf));
+        m->content_type = header_ref(rkm, "content-type");
         m->replay_of = header_ref(rkm, "redress-replay-of");
         m->timestamp_ms = rd_kafka_message_timestamp(rkm, &tstype);
         rdr_metric_add(w->m_consumed, m->topic, 1);

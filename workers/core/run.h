@@ -38,16 +38,16 @@ typedef struct rdr_msg_s {
         size_t key_len;
         const void *value;
         size_t len;
-        const char *content_type; /* the content-type header, or NULL */
-        const char *replay_of;    /* redress-replay-of (a dead letter published
-                                   * again by redress-dlq), or NULL; borrowed
-                                   * from the message */
-        int64_t timestamp_ms;     /* the Kafka message timestamp, or -1 */
+        /* Headers, borrowed from the message (NULL: absent): content-type,
+         * and redress-replay-of (a dead letter published again by
+         * redress-dlq). */
+        const char *content_type;
+        const char *replay_of;
+        int64_t timestamp_ms; /* the Kafka message timestamp, or -1 */
         /* Set by the handler: a permanent error sends the message to the
          * dead-letter topic with errstr as the reason. */
         rdr_err_t err;
         char errstr[512];
-        char ctype_buf[64]; /* private: holds content_type */
 } rdr_msg_t;
 
 typedef struct rdr_worker_def_s {

@@ -44,7 +44,6 @@ typedef struct rdr_dlq_run_s {
         /* Kafka. */
         rd_kafka_t *consumer, *producer;
         const char *topic;
-        char bootstrap[256];
         int32_t parts;
         int64_t *end; /* per partition: the offset it ended at on start */
         int *done;    /* per partition: read up to end */
@@ -171,11 +170,6 @@ err:
         return NULL;
 }
 
-/* The brokers the consumer was given, for messages. */
-static const char *bootstrap(const rdr_dlq_run_t *r) {
-        return r->bootstrap[0] ? r->bootstrap : "?";
-}
-
 /* Partitions of the dead-letter topic and where each ends now; with
  * --since, where each starts. Returns the partitions to read (the caller
  * destroys it), or NULL with errstr set (an absent topic is no error:
@@ -202,11 +196,15 @@ static rd_kafka_topic_partition_list_t *plan(rdr_dlq_run_t *r, int *absent,
                 nanosleep(&(struct timespec){0, 500000000L}, NULL);
         }
         if (err) {
+                /* Name the brokers it was given. */
+                char brokers[256] = "?";
+                size_t len = sizeof(brokers);
+                rd_kafka_conf_get(rd_kafka_conf(r->consumer),
+                                  "bootstrap.servers", brokers, &len);
                 snprintf(errstr, size,
                          "cannot read the brokers' metadata in %d s (%s): %s "
                          "(--verbose shows librdkafka's log)",
-                         r->timeout_ms / 1000, bootstrap(r),
-                         rd_kafka_err2str(err));
+                         r->timeout_ms / 1000, brokers, rd_kafka_err2str(err));
                 return NULL;
         }
         for (t = 0; t < md->topic_cnt; t++)
@@ -596,15 +594,6 @@ int main(int argc, char **argv) {
         if (why)
                 goto bad;
         r.topic = rdr_conf_str(conf, "topics.dlq");
-        {
-                rd_kafka_conf_t *kc = rd_kafka_conf_new();
-                size_t n = sizeof(r.bootstrap);
-                if (rdr_conf_kafka_apply(conf, kc, errstr, sizeof(errstr)) ||
-                    rd_kafka_conf_get(kc, "bootstrap.servers", r.bootstrap,
-                                      &n) != RD_KAFKA_CONF_OK)
-                        r.bootstrap[0] = '\0';
-                rd_kafka_conf_destroy(kc);
-        }
 
         rc = 1;
         r.consumer =
