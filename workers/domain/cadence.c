@@ -8,6 +8,7 @@
  * localtime.h; nothing here reads a clock. */
 #include <errno.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -217,10 +218,10 @@ static rdr_cadence_action_t *emit(tx_t *tx, rdr_step_t step, int attempt,
                 return NULL;
         }
         a = &out->actions[out->actions_cnt];
+        memset(a, 0, offsetof(rdr_cadence_action_t, message));
         err = rdr_template_render(tx->conf->templates, kind, key, lang, vars,
                                   a->message, sizeof(a->message), &info);
         if (err) {
-                memset(a, 0, sizeof(*a));
                 fail(tx, RDR_ERR_CONFIG,
                      "template %s/%s (%s) cannot render: %s",
                      rdr_action_kind_names[kind], key ? key : "default",
@@ -1155,67 +1156,74 @@ static void dispatch(tx_t *tx, const rdr_cadence_input_t *in) {
         }
 }
 
+void rdr_cadence_out_reset(rdr_cadence_out_t *out) {
+        memset(out, 0, offsetof(rdr_cadence_out_t, actions));
+}
+
 rdr_err_t rdr_cadence_apply(const rdr_cadence_conf_t *conf,
                             const rdr_case_t *cur,
                             const rdr_cadence_input_t *in, int64_t now_ms,
                             rdr_case_t *next, rdr_cadence_out_t *out) {
-        rdr_case_t before;
+        static const rdr_case_t none;
+        rdr_case_t copy;
+        const rdr_case_t *before = cur ? cur : &none;
         tx_t tx;
 
-        if (cur)
-                memcpy(&before, cur, sizeof(before));
-        else
-                memset(&before, 0, sizeof(before));
-        memset(out, 0, sizeof(*out));
+        if (cur == next) {
+                /* next is written below: keep what cur was */
+                memcpy(&copy, cur, sizeof(copy));
+                before = &copy;
+        }
+        rdr_cadence_out_reset(out);
         out->status = RDR_CADENCE_NOOP;
-        out->prev_state = before.state;
-        memcpy(next, &before, sizeof(before));
+        out->prev_state = before->state;
+        memcpy(next, before, sizeof(*next));
         memset(&tx, 0, sizeof(tx));
         tx.conf = conf;
         tx.c = next;
         tx.out = out;
         tx.now = now_ms;
 
-        if (before.version == 0) {
+        if (before->version == 0) {
                 if (in->type == RDR_CIN_REVIEW_CLASSIFIED)
                         on_open(&tx, &in->review);
                 else
                         out->status = RDR_CADENCE_NO_CASE;
         } else {
-                tx.pol = rdr_policy_set_get(conf->policies, before.platform);
-                tx.sc = rdr_playbook_store(conf->playbook, before.store_id);
-                if (!tx.pol || before.state == RDR_CASE_STATE_NONE ||
-                    (unsigned)before.state >= RDR_CASE_STATE__CNT)
+                tx.pol = rdr_policy_set_get(conf->policies, before->platform);
+                tx.sc = rdr_playbook_store(conf->playbook, before->store_id);
+                if (!tx.pol || before->state == RDR_CASE_STATE_NONE ||
+                    (unsigned)before->state >= RDR_CASE_STATE__CNT)
                         fail(&tx, RDR_ERR_INVALID,
                              "case of unknown platform '%s' or state",
-                             before.platform);
+                             before->platform);
                 else
                         dispatch(&tx, in);
         }
 
         if (tx.err || out->status != RDR_CADENCE_NOOP ||
-            !memcmp(&before, next, sizeof(before))) {
+            !memcmp(before, next, sizeof(*next))) {
                 /* An error, or nothing to write: no effects at all. */
                 char errstr[sizeof(out->errstr)];
                 rdr_cadence_status_t status = out->status;
                 memcpy(errstr, out->errstr, sizeof(errstr));
-                memcpy(next, &before, sizeof(before));
-                memset(out, 0, sizeof(*out));
+                memcpy(next, before, sizeof(*next));
+                rdr_cadence_out_reset(out);
                 out->status = status;
-                out->prev_state = before.state;
+                out->prev_state = before->state;
                 memcpy(out->errstr, errstr, sizeof(errstr));
                 return tx.err;
         }
         out->status = RDR_CADENCE_APPLIED;
-        next->version = before.version + 1;
+        next->version = before->version + 1;
         next->updated_at_ms = now_ms;
-        if (before.state == RDR_CASE_STATE_NONE) {
+        if (before->state == RDR_CASE_STATE_NONE) {
                 out->has_case_event = 1;
                 out->case_event = RDR_CASE_OPENED;
-        } else if (is_final(next->state) && !is_final(before.state)) {
+        } else if (is_final(next->state) && !is_final(before->state)) {
                 out->has_case_event = 1;
                 out->case_event = RDR_CASE_CLOSED;
-        } else if (next->state != before.state) {
+        } else if (next->state != before->state) {
                 out->has_case_event = 1;
                 out->case_event = RDR_CASE_STATE_CHANGED;
         }

@@ -290,13 +290,13 @@ typedef struct rdr_cadence_action_s {
         rdr_channel_t channel;
         char language[RDR_LANG_MAX]; /* of message (fallback: en) */
         char template_id[RDR_TEMPLATE_ID_MAX];
-        char message[RDR_MESSAGE_MAX];
         int has_offer;
         rdr_offer_t offer;
         int64_t due_at_ms;      /* inside the buyer's daytime for outreach */
         int64_t deadline_at_ms; /* 0: none */
         int64_t created_at_ms;  /* now_ms */
         int evidence_cnt;       /* appeal.file: the case's first N items */
+        char message[RDR_MESSAGE_MAX]; /* last: see rdr_cadence_out_reset() */
 } rdr_cadence_action_t;
 
 typedef struct rdr_cadence_timer_s {
@@ -323,18 +323,22 @@ typedef struct rdr_cadence_out_s {
         int has_case_event;         /* publish a redress.cases message */
         rdr_case_type_t case_event; /* opened, state_changed or closed */
         rdr_case_state_t prev_state;
-        size_t actions_cnt;
-        rdr_cadence_action_t actions[RDR_CADENCE_ACTIONS_MAX];
-        size_t timers_cnt;
-        rdr_cadence_timer_t timers[RDR_CADENCE_TIMERS_MAX];
-        size_t blocked_cnt; /* for the blocked-steps metric */
-        rdr_case_block_t blocked[RDR_CADENCE_BLOCKED_MAX];
         rdr_malicious_t tag_buyer; /* != none: tag the buyer fleet-wide */
         int zone_fallback;         /* the buyer's zone was missing or
                                     * unknown (case.zone_source says which
                                     * zone replaced it) */
         char errstr[256];          /* on error: one sentence */
+        size_t actions_cnt, timers_cnt;
+        size_t blocked_cnt; /* for the blocked-steps metric */
+        /* The arrays come last: only their first *_cnt items are set. */
+        rdr_cadence_action_t actions[RDR_CADENCE_ACTIONS_MAX];
+        rdr_cadence_timer_t timers[RDR_CADENCE_TIMERS_MAX];
+        rdr_case_block_t blocked[RDR_CADENCE_BLOCKED_MAX];
 } rdr_cadence_out_t;
+
+/** Empty out: every field before the arrays zeroed (counts 0), the arrays
+ *  (~19 KB, mostly message buffers) left as they are. */
+void rdr_cadence_out_reset(rdr_cadence_out_t *out);
 
 /* What a transition reads; all loaded once and shared. */
 typedef struct rdr_cadence_conf_s {

@@ -486,7 +486,7 @@ static rdr_err_t replay(rdr_casework_t *cw, const rdr_case_t *c,
                         const char *k_case, const char *k_outbox,
                         const char *k_seen) {
         rdr_apply_t a;
-        memset(&cw->out, 0, sizeof(cw->out));
+        rdr_cadence_out_reset(&cw->out);
         cw->out.status = RDR_CADENCE_DUPLICATE;
         rdr_metric_add(cw->m_transitions,
                        rdr_cadence_status_names[cw->out.status], 1);
