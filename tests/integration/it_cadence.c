@@ -199,6 +199,16 @@ static void case_of(const char *platform, const char *review,
         rdr_case_id(out, platform, "store-1", review);
 }
 
+/* Redis' expiry of key, in days (-1: kept for ever, -2: no such key),
+ * against the configured retention (retention.*: real time, not the
+ * fleet's test clock). */
+static void assert_kept(const char *key, long long days) {
+        long long ms = h_redis_int(&env, "PTTL", key);
+        if (days < 0 ? ms != days
+                     : ms <= (days * DAY) - 600000 || ms > days * DAY)
+                fail_msg("%s: PTTL %lld ms, want %lld days", key, ms, days);
+}
+
 static void print_actions(const acts_t *a) {
         size_t i;
         for (i = 0; i < a->cnt; i++)
@@ -292,6 +302,12 @@ static void test_refusal_before_the_review(void **state) {
         for (i = 0; i < 200 && !h_redis_int(&env, "SCARD", key); i++)
                 h_sleep_ms(50);
         assert_int_equal(h_redis_int(&env, "SCARD", key), 1);
+        /* The order's record is kept retention.orders from its last
+         * event. */
+        assert_kept(key, 180);
+        rdr_key_order(key, sizeof(key), "taobao", "store-1",
+                      "order-rv-refuse-early", NULL);
+        assert_kept(key, 180);
         publish_review("taobao", "review.created", "rv-refuse-early", 1,
                        "衣服起球很严重，洗了一次就变形了", "Asia/Shanghai");
         wait_field(cid, "state", "closed");
@@ -306,7 +322,7 @@ static void test_refusal_before_the_review(void **state) {
 }
 
 static void test_rating_raised_resolves(void **state) {
-        char cid[RDR_ID_LEN];
+        char cid[RDR_ID_LEN], key[256];
         acts_t a;
         h_msg_t *msgs;
         size_t n, i, closed = 0;
@@ -316,6 +332,15 @@ static void test_rating_raised_resolves(void **state) {
         publish_review("taobao", "review.created", "rv-raise", 2,
                        "尺码偏小，穿不上", "Asia/Shanghai");
         read_actions(cid, 2, &a);
+        /* Open: kept for ever; its order and buyer records for
+         * retention.orders and retention.buyers. */
+        rdr_key_case(key, sizeof(key), cid, NULL);
+        assert_kept(key, -1);
+        rdr_key_order(key, sizeof(key), "taobao", "store-1", "order-rv-raise",
+                      NULL);
+        assert_kept(key, 180);
+        rdr_key_buyer(key, sizeof(key), "taobao", "buyer-rv-raise", NULL);
+        assert_kept(key, 365);
         publish_review("taobao", "review.updated", "rv-raise", 5,
                        "客服很耐心，换了大一码，很满意", "Asia/Shanghai");
         n = h_read_topic(&env, "redress.cases", cid, 4, 500, 20000, &msgs);
@@ -328,6 +353,10 @@ static void test_rating_raised_resolves(void **state) {
                         assert_non_null(
                             strstr(msgs[i].value, "\"state\":\"resolved\""));
         h_msgs_free(msgs, n);
+        /* Resolved (published after the write): kept
+         * retention.closed_cases from now. */
+        rdr_key_case(key, sizeof(key), cid, NULL);
+        assert_kept(key, 180);
         advance_to(t0 + 10 * DAY);
         read_actions(cid, 2, &a);
         assert_int_equal(count_kind(&a, RDR_ACT_FOLLOW_UP), 0);

@@ -153,24 +153,32 @@ static void large_pipeline(void **state) {
 }
 
 /* One apply of the workers' script: event dedupe key, the case's version
- * before (cas, "" = no case yet) and after, one outbox entry. */
-static const redisReply *apply_once(rdr_redis_t *rr, int script,
+ * before (cas, "" = no case yet) and after, the retention of the case and
+ * set (keep_ms), one outbox entry. */
+static const redisReply *apply_keep(rdr_redis_t *rr, int script,
                                     const char *seen, const char *cas,
-                                    const char *version, const char *entry) {
-        const char *argv[] = {seen,       "it:{c:1}:outbox",
-                              "it:{c:1}", "it:{c:1}:set",
-                              "60000",    "4",
-                              "1",        "1",
-                              "version",  cas,
-                              "version",  version,
-                              "case",     entry,
-                              entry,              /* the set member */
-                              entry,      entry}; /* outbox id, value */
+                                    const char *version, const char *keep,
+                                    const char *entry) {
+        const char *argv[] = {
+            /* KEYS: dedupe, outbox, hash, set */
+            seen, "it:{c:1}:outbox", "it:{c:1}", "it:{c:1}:set",
+            /* ttl_ms, #hash strings, #members, #entries */
+            "60000", "4", "1", "1",
+            /* cas field, cas expected, keep_ms */
+            "version", cas, keep,
+            /* the hash's pairs, the set member, the outbox id and value */
+            "version", version, "case", entry, entry, entry, entry};
         rdr_redis_reset(rr);
         rdr_redis_eval(rr, script, 4, (int)(sizeof(argv) / sizeof(argv[0])),
                        argv, NULL);
         assert_int_equal(rdr_redis_exec(rr), RDR_OK);
         return rdr_redis_reply(rr, 0);
+}
+
+static const redisReply *apply_once(rdr_redis_t *rr, int script,
+                                    const char *seen, const char *cas,
+                                    const char *version, const char *entry) {
+        return apply_keep(rr, script, seen, cas, version, "0", entry);
 }
 
 static void assert_hget(h_env_t *h, const char *key, const char *field,
@@ -227,6 +235,27 @@ static void apply_script(void **state) {
         assert_hget(h, "it:{c:1}", "version", "2");
         assert_hget(h, "it:{c:1}", "case", "b:e2");
         assert_int_equal(h_redis_int(h, "SCARD", "it:{c:1}:set"), 2);
+        /* Kept for ever so far. */
+        assert_int_equal(h_redis_int(h, "PTTL", "it:{c:1}"), -1);
+        assert_int_equal(h_redis_int(h, "PTTL", "it:{c:1}:set"), -1);
+
+        /* Written with a retention: the case and its set expire then. */
+        r = apply_keep(rr, script, "it:{c:1}:seen:e3", "2", "3", "86400000",
+                       "b:e3");
+        assert_int_equal(r->element[0]->integer, 1);
+        assert_in_range(h_redis_int(h, "PTTL", "it:{c:1}"), 86000000, 86400000);
+        assert_in_range(h_redis_int(h, "PTTL", "it:{c:1}:set"), 86000000,
+                        86400000);
+        /* Refused by the compare-and-set: the retention is not touched. */
+        r = apply_keep(rr, script, "it:{c:1}:seen:e4", "2", "3", "-1", "b:e4");
+        assert_int_equal(r->element[0]->integer, 2);
+        assert_true(h_redis_int(h, "PTTL", "it:{c:1}") > 0);
+        /* A write that keeps the case for ever again (the set's expiry is
+         * left). */
+        r = apply_keep(rr, script, "it:{c:1}:seen:e4", "3", "4", "-1", "b:e4");
+        assert_int_equal(r->element[0]->integer, 1);
+        assert_int_equal(h_redis_int(h, "PTTL", "it:{c:1}"), -1);
+        assert_true(h_redis_int(h, "PTTL", "it:{c:1}:set") > 0);
         rdr_redis_reset(rr);
         rdr_redis_destroy(rr);
 }

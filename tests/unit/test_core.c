@@ -59,12 +59,16 @@ static void test_conf_values_and_kafka_passthrough(void **state) {
                                     "redis:\n  url: redis://h:7000/2\n"
                                     "consumer:\n  batch_max: 42\n"
                                     "  batch_wait: 250ms\n"
+                                    "retention:\n  orders: 0\n"
                                     "kafka:\n  fetch.max.bytes: 1048576\n"),
                          NULL, errstr, sizeof(errstr));
         assert_non_null(c);
         assert_string_equal(rdr_conf_str(c, "redis.url"), "redis://h:7000/2");
         assert_int_equal(rdr_conf_int(c, "consumer.batch_max"), 42);
         assert_int_equal(rdr_conf_int(c, "consumer.batch_wait"), 250);
+        assert_int_equal(rdr_conf_int(c, "retention.orders"), 0);
+        assert_int_equal(rdr_conf_int(c, "retention.closed_cases"),
+                         180 * 86400000LL);
         assert_true(rdr_conf_kafka_isset(c, "fetch.max.bytes"));
         kc = rd_kafka_conf_new();
         assert_int_equal(rdr_conf_kafka_apply(c, kc, errstr, sizeof(errstr)),
@@ -88,6 +92,8 @@ static void test_conf_bad_files_name_file_line_key(void **state) {
              ":2: key 'consumer.batch_max': 0 is out of range"},
             {"dedupe:\n  ttl: 7 days\n", ":2: key 'dedupe.ttl': expected a "
                                          "duration"},
+            {"retention:\n  buyers: 3651d\n",
+             ":2: key 'retention.buyers': 3651d is out of range"},
             {"output:\n  format: xml\n",
              ":2: key 'output.format': expected one of json|protobuf"},
             {"redis:\n  uri: redis://x\n", ":2: key 'redis.uri': unknown key"},
@@ -183,6 +189,10 @@ static void test_durations(void **state) {
         assert_int_equal(v, 604800000LL);
         assert_int_equal(rdr_duration_parse("24h", &v), 0);
         assert_int_equal(v, 86400000LL);
+        assert_int_equal(rdr_duration_parse("0", &v), 0); /* no unit */
+        assert_int_equal(v, 0);
+        assert_int_equal(rdr_duration_parse("0d", &v), 0);
+        assert_int_equal(v, 0);
         assert_int_equal(rdr_duration_parse("7", &v), -1);
         assert_int_equal(rdr_duration_parse("-1s", &v), -1);
         assert_int_equal(rdr_duration_parse("1w", &v), -1);

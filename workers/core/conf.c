@@ -53,6 +53,19 @@ const rdr_conf_prop_t rdr_conf_core_props[] = {
      "Encoding of published messages"},
     {"dedupe.ttl", RDR_CONF_DURATION, "7d", 60000, 365 * RDR_DAY_MS, NULL,
      "How long an event_id is remembered to suppress replays"},
+    {"retention.closed_cases", RDR_CONF_DURATION, "180d", 0, 3650 * RDR_DAY_MS,
+     NULL,
+     "How long Redis keeps a case once it is resolved or closed (0: for "
+     "ever). An event of a case no longer kept is handled as if the case "
+     "never was: a review opens a new one"},
+    {"retention.orders", RDR_CONF_DURATION, "180d", 0, 3650 * RDR_DAY_MS, NULL,
+     "How long Redis keeps an order's record (its case, the buyer's chat "
+     "intents and extortion evidence, the parcel) after the order's last "
+     "event (0: for ever)"},
+    {"retention.buyers", RDR_CONF_DURATION, "365d", 0, 3650 * RDR_DAY_MS, NULL,
+     "How long Redis keeps a buyer's record (their latest case, chats "
+     "without an order) and fleet-wide tags (extortion, professional) "
+     "after the last write to it (0: for ever)"},
     {"storage.format", RDR_CONF_ENUM, "packed", 0, 0, "packed|fields",
      "How cases and outbox entries are written in Redis: packed (a case as "
      "one document, an event's outbox entries as one field: the cheapest "
@@ -142,8 +155,8 @@ static int validate(const rdr_conf_prop_t *p, const char *value, char *why,
         case RDR_CONF_DURATION:
                 if (rdr_duration_parse(value, &v) == -1) {
                         snprintf(why, why_size,
-                                 "expected a duration like 500ms, 30s, 5m, "
-                                 "24h or 7d, got '%.64s'",
+                                 "expected a duration like 0, 500ms, 30s, "
+                                 "5m, 24h or 7d, got '%.64s'",
                                  value);
                         return -1;
                 }

@@ -454,6 +454,14 @@ void rdr_redis_cmdl(rdr_redis_t *rr, const char *arg0, ...) {
         format_cmd(rr, -1, 0, NULL, NULL, argc, argv, NULL);
 }
 
+void rdr_redis_expire(rdr_redis_t *rr, const char *key, long long ms) {
+        char v[RDR_STR_INT_SIZE];
+        if (ms <= 0)
+                return;
+        rdr_str_int(v, ms);
+        rdr_redis_cmdl(rr, "PEXPIRE", key, v, NULL);
+}
+
 void rdr_redis_cmdf(rdr_redis_t *rr, const char *fmt, ...) {
         char *buf = NULL;
         int len;

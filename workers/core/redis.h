@@ -45,6 +45,8 @@ void rdr_redis_cmdf(rdr_redis_t *rr, const char *fmt, ...);
  *  Cheaper than rdr_redis_cmdf (no format string). */
 #define RDR_REDIS_CMDL_MAX 16
 void rdr_redis_cmdl(rdr_redis_t *rr, const char *arg0, ...);
+/** Queue PEXPIRE key ms, or nothing when ms <= 0 (kept for ever). */
+void rdr_redis_expire(rdr_redis_t *rr, const char *key, long long ms);
 /** Queue EVALSHA of a registered script with nkeys keys then args: argv
  *  holds the keys followed by the arguments (argc entries in all). */
 void rdr_redis_eval(rdr_redis_t *rr, int script, int nkeys, int argc,

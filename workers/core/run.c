@@ -25,7 +25,9 @@
 static const char rdr_apply_lua[] =
     "-- Apply one event's effects atomically, once per event id.\n"
     "-- KEYS: dedupe, outbox, hash, set. ARGV: ttl_ms, #hash strings,\n"
-    "-- #set members, #entries, cas field, cas expected, hash f/v...,\n"
+    "-- #set members, #entries, cas field, cas expected, keep_ms (> 0:\n"
+    "-- the hash and set written expire keep_ms from now, < 0: the hash\n"
+    "-- is kept for ever, 0: their expiry is left), hash f/v...,\n"
     "-- members..., entry id/value...\n"
     "-- The dedupe key is set first (one call, not EXISTS then SET) and\n"
     "-- taken back if the compare-and-set refuses: the script is atomic.\n"
@@ -42,11 +44,17 @@ static const char rdr_apply_lua[] =
     "end\n"
     "local nh, ns, ne = tonumber(ARGV[2]), tonumber(ARGV[3]), "
     "tonumber(ARGV[4])\n"
-    "local i = 7\n"
-    "if nh > 0 then redis.call('HSET', KEYS[3], unpack(ARGV, i, i + nh - 1)) "
+    "local keep = tonumber(ARGV[7]) or 0\n"
+    "local i = 8\n"
+    "if nh > 0 then\n"
+    "  redis.call('HSET', KEYS[3], unpack(ARGV, i, i + nh - 1))\n"
+    "  if keep > 0 then redis.call('PEXPIRE', KEYS[3], keep)\n"
+    "  elseif keep < 0 then redis.call('PERSIST', KEYS[3]) end\n"
     "end\n"
     "i = i + nh\n"
-    "if ns > 0 then redis.call('SADD', KEYS[4], unpack(ARGV, i, i + ns - 1)) "
+    "if ns > 0 then\n"
+    "  redis.call('SADD', KEYS[4], unpack(ARGV, i, i + ns - 1))\n"
+    "  if keep > 0 then redis.call('PEXPIRE', KEYS[4], keep) end\n"
     "end\n"
     "i = i + ns\n"
     "if ne > 0 then\n"
@@ -336,10 +344,10 @@ rdr_err_t rdr_worker_publish_entry(rdr_worker_t *w, const char *outbox_key,
 
 rdr_err_t rdr_worker_apply(rdr_worker_t *w, const rdr_apply_t *a) {
         size_t n =
-            10 + a->hash_fv_cnt + a->set_members_cnt + 2 * a->entries_cnt;
+            11 + a->hash_fv_cnt + a->set_members_cnt + 2 * a->entries_cnt;
         const char **argv;
         size_t *lens;
-        char ttl[32], nh[32], ns[32], ne[32];
+        char ttl[32], nh[32], ns[32], ne[32], keep[32];
         /* Outbox fields: one bundle of the entries (packed), or one each. */
         size_t npub = w->packed ? a->entries_cnt > 0 : a->entries_cnt;
         size_t i, k = 0;
@@ -373,6 +381,8 @@ rdr_err_t rdr_worker_apply(rdr_worker_t *w, const rdr_apply_t *a) {
         argv[k++] = ne;
         argv[k++] = a->cas_field ? a->cas_field : "";
         argv[k++] = a->cas_field && a->cas_expected ? a->cas_expected : "";
+        rdr_str_int(keep, (long long)a->keep_ms);
+        argv[k++] = keep;
         for (i = 0; i < k; i++)
                 lens[i] = strlen(argv[i]);
         if (a->hash_key)

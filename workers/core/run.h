@@ -114,6 +114,10 @@ typedef struct rdr_apply_s {
         const char *set_key;        /* may be NULL */
         const char *const *set_members;
         size_t set_members_cnt;
+        /* The retention of what is written to hash_key and set_key: > 0
+         * they expire keep_ms after this write, < 0 hash_key is kept for
+         * ever (PERSIST), 0 their expiry is left as it is. */
+        int64_t keep_ms;
         const char *const *entry_ids;
         const char *const *entries; /* outbox.h encoding */
         const size_t *entry_lens;
@@ -126,9 +130,10 @@ rdr_err_t rdr_worker_apply(rdr_worker_t *w, const rdr_apply_t *a);
 
 /** The Lua source of the apply script (KEYS: dedupe, outbox, hash, set;
  *  ARGV: ttl_ms, #hash strings, #set members, #entries, cas field, cas
- *  expected, hash f/v..., members..., entry id/value...). It replies {1}
- *  when applied, {0, outbox HGETALL} for a replay, {2, current} when the
- *  cas field moved on (nothing written). For tests and tools. */
+ *  expected, keep_ms, hash f/v..., members..., entry id/value...). It
+ *  replies {1} when applied, {0, outbox HGETALL} for a replay, {2,
+ *  current} when the cas field moved on (nothing written). For tests and
+ *  tools. */
 const char *rdr_worker_apply_script(void);
 
 /** Queue an outbox entry stored by a worker's own script (e.g. a timer

@@ -453,7 +453,9 @@ int rdr_duration_parse(const char *s, long long *out_ms) {
         v = strtoll(s, &end, 10);
         if (errno || end == s || v < 0)
                 return -1;
-        if (!strcmp(end, "ms"))
+        if (v == 0 && !*end)
+                mul = 1; /* 0 needs no unit */
+        else if (!strcmp(end, "ms"))
                 mul = 1;
         else if (!strcmp(end, "s"))
                 mul = 1000;

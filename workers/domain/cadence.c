@@ -87,6 +87,10 @@ static int is_final(rdr_case_state_t s) {
         return s == RDR_CASE_STATE_RESOLVED || s == RDR_CASE_STATE_CLOSED;
 }
 
+int rdr_case_state_final(rdr_case_state_t s) {
+        return is_final(s);
+}
+
 /* No outreach may go out any more: the case ended, went malicious, or a
  * rule stopped the cadence (BEHAVIOR.md 2.6). */
 static int outreach_stopped(const rdr_case_t *c) {

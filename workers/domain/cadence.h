@@ -81,6 +81,9 @@ typedef enum rdr_case_state_e {
  * "appealed", "resolved", "closed": the `state` of redress.cases. */
 extern const char *const rdr_case_state_names[RDR_CASE_STATE__CNT];
 
+/** Whether s ends a case (resolved or closed): nothing more is done. */
+int rdr_case_state_final(rdr_case_state_t s);
+
 typedef enum rdr_close_reason_e {
         RDR_CLOSE_NONE,
         RDR_CLOSE_REFUSED,       /* the buyer refused or asked for no contact */

@@ -130,6 +130,7 @@ struct rdr_casework_s {
         rdr_buf_t scratch;
         int shards;
         int64_t ttl_ms;
+        int64_t keep_closed_ms, keep_buyers_ms; /* retention.* (0: ever) */
         const char *topic_cases, *topic_actions;
         rdr_metric_t *m_blocked, *m_actions, *m_transitions, *m_read;
 };
@@ -172,6 +173,8 @@ rdr_casework_t *rdr_casework_new(rdr_worker_t *w, char *errstr,
         cw->doc_format = rdr_worker_packed(w);
         cw->shards = (int)rdr_conf_int(conf, "timers.shards");
         cw->ttl_ms = rdr_conf_int(conf, "dedupe.ttl");
+        cw->keep_closed_ms = rdr_conf_int(conf, "retention.closed_cases");
+        cw->keep_buyers_ms = rdr_conf_int(conf, "retention.buyers");
         cw->topic_cases = rdr_conf_str(conf, "topics.cases");
         cw->topic_actions = rdr_conf_str(conf, "topics.actions");
         cw->m_blocked = rdr_metrics_counter(
@@ -254,10 +257,23 @@ void rdr_casework_queue_read(rdr_casework_t *cw, const char *case_id,
 static void tag_buyer(rdr_casework_t *cw, const rdr_case_t *c,
                       rdr_malicious_t mal) {
         char k_tags[KEYSZ];
-        if (mal != RDR_MAL_NONE &&
-            rdr_key_buyer(k_tags, KEYSZ, c->platform, c->buyer_id, "tags") > 0)
-                rdr_redis_cmdl(rdr_worker_redis(cw->w), "SADD", k_tags,
-                               rdr_malicious_names[mal], NULL);
+        rdr_redis_t *redis = rdr_worker_redis(cw->w);
+        if (mal != RDR_MAL_NONE && rdr_key_buyer(k_tags, KEYSZ, c->platform,
+                                                 c->buyer_id, "tags") > 0) {
+                rdr_redis_cmdl(redis, "SADD", k_tags, rdr_malicious_names[mal],
+                               NULL);
+                rdr_redis_expire(redis, k_tags, cw->keep_buyers_ms);
+        }
+}
+
+/* The retention of a case written (rdr_apply_t.keep_ms): once it is
+ * resolved or closed, retention.closed_cases from this write; for ever
+ * while it is open, again if it was closed (0: the expiry as it is). */
+static int64_t case_keep(const rdr_casework_t *cw, const rdr_case_t *before,
+                         const rdr_case_t *after) {
+        if (rdr_case_state_final(after->state))
+                return cw->keep_closed_ms;
+        return before->version && rdr_case_state_final(before->state) ? -1 : 0;
 }
 
 static size_t slot_hash(const char *case_id) {
@@ -605,6 +621,7 @@ rdr_err_t rdr_casework_apply(rdr_casework_t *cw, rdr_case_t *c,
                         expected[0] = '\0';
                 a.cas_field = "version";
                 a.cas_expected = expected;
+                a.keep_ms = case_keep(cw, c, &cw->next);
         }
         a.entry_ids = ids;
         a.entries = ents;

@@ -26,6 +26,7 @@ typedef struct reviews_s {
         rdr_classifier_t *clf;
         rdr_casework_t *cw;
         rdr_events_t evs;
+        int64_t keep_orders_ms, keep_buyers_ms; /* retention.* (0: ever) */
         rdr_metric_t *m_classified, *m_cases_opened;
 } reviews_t;
 
@@ -38,6 +39,8 @@ static rdr_err_t reviews_init(rdr_worker_t *w, void **opaque, char *errstr,
                 return RDR_ERR_NOMEM;
         }
         rv->w = w;
+        rv->keep_orders_ms = rdr_conf_int(conf, "retention.orders");
+        rv->keep_buyers_ms = rdr_conf_int(conf, "retention.buyers");
         rv->clf = rdr_classifier_new(rdr_conf_dir(conf), errstr, errstr_size);
         if (!rv->clf)
                 goto err;
@@ -186,6 +189,7 @@ static rdr_err_t apply_one(reviews_t *rv, rdr_msg_t *m, const rdr_review_t *r,
         rdr_case_t *cs;
         size_t nev = 0;
         int64_t now = rdr_worker_now_ms(rv->w);
+        rdr_redis_t *redis = rdr_worker_redis(rv->w);
         rdr_err_t err;
 
         rdr_case_id(case_id, r->platform, r->store_id, r->review_id);
@@ -324,20 +328,27 @@ static rdr_err_t apply_one(reviews_t *rv, rdr_msg_t *m, const rdr_review_t *r,
         if (cs->version) {
                 char k[KEYSZ];
                 if (rdr_key_order(k, KEYSZ, r->platform, r->store_id,
-                                  r->order_id, NULL) > 0)
-                        rdr_redis_cmdl(rdr_worker_redis(rv->w), "HSET", k,
-                                       "case_id", case_id, NULL);
-                if (rdr_key_buyer(k, KEYSZ, r->platform, r->buyer_id, NULL) > 0)
-                        rdr_redis_cmdl(rdr_worker_redis(rv->w), "HSET", k,
-                                       "case_id", case_id, NULL);
+                                  r->order_id, NULL) > 0) {
+                        rdr_redis_cmdl(redis, "HSET", k, "case_id", case_id,
+                                       NULL);
+                        rdr_redis_expire(redis, k, rv->keep_orders_ms);
+                }
+                if (rdr_key_buyer(k, KEYSZ, r->platform, r->buyer_id, NULL) >
+                    0) {
+                        rdr_redis_cmdl(redis, "HSET", k, "case_id", case_id,
+                                       NULL);
+                        rdr_redis_expire(redis, k, rv->keep_buyers_ms);
+                }
         }
         if (c.negative && (c.malicious == RDR_MAL_EXTORTION ||
                            c.malicious == RDR_MAL_PROFESSIONAL)) {
                 char k_tags[KEYSZ];
                 if (rdr_key_buyer(k_tags, KEYSZ, r->platform, r->buyer_id,
-                                  "tags") > 0)
-                        rdr_redis_cmdl(rdr_worker_redis(rv->w), "SADD", k_tags,
+                                  "tags") > 0) {
+                        rdr_redis_cmdl(redis, "SADD", k_tags,
                                        rdr_malicious_names[c.malicious], NULL);
+                        rdr_redis_expire(redis, k_tags, rv->keep_buyers_ms);
+                }
         }
         rdr_str_join(
             labels, sizeof(labels),
