@@ -95,6 +95,13 @@ static int dlq(const char *args) {
         return dlq_at(env.bootstrap, args);
 }
 
+static size_t count_substr(const char *s, const char *sub) {
+        size_t n = 0;
+        for (s = strstr(s, sub); s; s = strstr(s + 1, sub))
+                n++;
+        return n;
+}
+
 static size_t count_lines(const char *s) {
         size_t n = 0;
         for (; *s; s++)
@@ -253,6 +260,19 @@ static void test_list_then_replay_once_the_cause_is_fixed(void **state) {
         assert_int_equal(actions2, actions);
 }
 
+/* replay, whose summary says summary, then the dead-letter topic holds
+ * total messages (the worker dead-letters what was replayed again). */
+static void replay_then_count(const char *summary, size_t total) {
+        h_msg_t *msgs;
+        size_t n;
+        assert_int_equal(dlq("replay"), 0);
+        if (!strstr(err, summary))
+                fail_msg("replay said '%s', not '%s'", err, summary);
+        n = h_read_topic(&env, "redress.dlq", NULL, total, 1000, 20000, &msgs);
+        h_msgs_free(msgs, n);
+        assert_int_equal(n, total);
+}
+
 static void test_replay_to_another_topic_and_limit(void **state) {
         h_msg_t *msgs;
         size_t n, i;
@@ -318,6 +338,26 @@ static void test_replay_to_another_topic_and_limit(void **state) {
                 assert_int_equal(strncmp(first, "redress.dlq/", 12), 0);
                 assert_string_equal(strrchr(first, '/'), "/0");
         }
+        /* The first was replayed and dead-lettered again: list says so,
+         * and replay skips it (its later dead letter stands for the
+         * event), unless asked. */
+        assert_int_equal(dlq("list"), 0);
+        assert_int_equal(
+            count_substr(out, "(replayed, dead-lettered again as redress.dlq/"),
+            1);
+        assert_int_equal(dlq("replay --dry-run"), 0);
+        assert_non_null(strstr(err, "4 matched, 3 would be replayed "
+                                    "(redress.reviews 3), 1 skipped: "));
+        assert_int_equal(count_substr(out, "skipped: "), 1);
+        assert_int_equal(dlq("replay --dry-run --include-replayed"), 0);
+        assert_non_null(strstr(err, "4 matched, 4 would be replayed"));
+        /* Replayed for real, twice, while the events still fail: each run
+         * replays each event once (3, then 3 again), rather than every
+         * dead letter so far (4, then 8). */
+        replay_then_count("3 replayed (redress.reviews 3), 1 skipped", 7);
+        replay_then_count("7 matched, 3 replayed (redress.reviews 3), 4 "
+                          "skipped",
+                          10);
         /* No filter matches: nothing done, not an error. */
         assert_int_equal(dlq("replay --worker chats"), 0);
         assert_non_null(strstr(err, "0 matched, 0 replayed"));

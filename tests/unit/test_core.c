@@ -312,9 +312,16 @@ static void test_dlq_entry_read_match_json(void **state) {
                 "\"worker\":\"reviews\",\"source_topic\":\"redress.reviews\","
                 "\"source_partition\":3,\"source_offset\":41,"
                 "\"content_type\":\"application/json\",\"replay_of\":null,"
-                "\"key\":\"store-1/order-1\","
+                "\"again_as\":null,\"key\":\"store-1/order-1\","
                 "\"value\":\"{\\\"a\\\":\\\"\u00e9\\\"}\"}");
         free(js);
+        /* What a reader found replayed from it and dead-lettered again. */
+        e.again_as = "redress.dlq/0/9";
+        js = rdr_dlq_entry_json(&e);
+        assert_non_null(js);
+        assert_non_null(strstr(js, ",\"again_as\":\"redress.dlq/0/9\","));
+        free(js);
+        e.again_as = "";
         rd_kafka_headers_destroy(h);
 
         /* Protobuf (or bytes that are not UTF-8): base64; no key: null;

@@ -60,6 +60,7 @@ void rdr_dlq_entry_headers(rdr_dlq_entry_t *e, const rd_kafka_headers_t *hdrs) {
         e->worker = header(hdrs, "redress-worker");
         e->content_type = header(hdrs, "content-type");
         e->replay_of = header(hdrs, "redress-replay-of");
+        e->again_as = "";
         p = number(header(hdrs, "redress-source-partition"));
         e->source_partition = p > INT32_MAX ? -1 : (int32_t)p;
         e->source_offset = number(header(hdrs, "redress-source-offset"));
@@ -141,6 +142,13 @@ static int put_bytes(json_t *obj, const char *name, const char *name_b64,
         return s ? json_object_set_new(obj, name_b64, s) : -1;
 }
 
+/* s as put_bytes does, or null when it is "". */
+static int put_or_null(json_t *o, const char *name, const char *name_b64,
+                       const char *s) {
+        return *s ? put_bytes(o, name, name_b64, s, strlen(s), 0)
+                  : json_object_set_new(o, name, json_null());
+}
+
 char *rdr_dlq_entry_json(const rdr_dlq_entry_t *e) {
         json_t *o = json_object();
         char when[40] = "";
@@ -157,28 +165,26 @@ char *rdr_dlq_entry_json(const rdr_dlq_entry_t *e) {
                          (int)(e->timestamp_ms % 1000));
         }
         /* Header values come from the wire: kept as base64 if not UTF-8. */
-        bad =
-            bad ||
-            json_object_set_new(o, "dlq_partition",
-                                json_integer(e->partition)) ||
-            json_object_set_new(o, "dlq_offset", json_integer(e->offset)) ||
-            json_object_set_new(o, "time",
-                                *when ? json_string(when) : json_null()) ||
-            put_bytes(o, "error", "error_base64", e->error, strlen(e->error),
-                      0) ||
-            put_bytes(o, "worker", "worker_base64", e->worker,
-                      strlen(e->worker), 0) ||
-            put_bytes(o, "source_topic", "source_topic_base64", e->source_topic,
-                      strlen(e->source_topic), 0) ||
-            json_object_set_new(o, "source_partition",
-                                json_integer(e->source_partition)) ||
-            json_object_set_new(o, "source_offset",
-                                json_integer(e->source_offset)) ||
-            put_bytes(o, "content_type", "content_type_base64", e->content_type,
-                      strlen(e->content_type), 0) ||
-            (*e->replay_of ? put_bytes(o, "replay_of", "replay_of_base64",
-                                       e->replay_of, strlen(e->replay_of), 0)
-                           : json_object_set_new(o, "replay_of", json_null()));
+        bad = bad ||
+              json_object_set_new(o, "dlq_partition",
+                                  json_integer(e->partition)) ||
+              json_object_set_new(o, "dlq_offset", json_integer(e->offset)) ||
+              json_object_set_new(o, "time",
+                                  *when ? json_string(when) : json_null()) ||
+              put_bytes(o, "error", "error_base64", e->error, strlen(e->error),
+                        0) ||
+              put_bytes(o, "worker", "worker_base64", e->worker,
+                        strlen(e->worker), 0) ||
+              put_bytes(o, "source_topic", "source_topic_base64",
+                        e->source_topic, strlen(e->source_topic), 0) ||
+              json_object_set_new(o, "source_partition",
+                                  json_integer(e->source_partition)) ||
+              json_object_set_new(o, "source_offset",
+                                  json_integer(e->source_offset)) ||
+              put_bytes(o, "content_type", "content_type_base64",
+                        e->content_type, strlen(e->content_type), 0) ||
+              put_or_null(o, "replay_of", "replay_of_base64", e->replay_of) ||
+              put_or_null(o, "again_as", "again_as_base64", e->again_as);
         if (!bad && e->key)
                 bad = put_bytes(o, "key", "key_base64", e->key, e->key_len, 0);
         else if (!bad)

@@ -37,6 +37,9 @@ typedef struct rdr_dlq_entry_s {
         const char *error, *source_topic, *worker, *content_type;
         const char *replay_of;    /* the dead letter this one was replayed from
                                    * ("TOPIC/PARTITION/OFFSET"), "" if none */
+        const char *again_as;     /* the reader's: a later dead letter replayed
+                                   * from this one ("TOPIC/PARTITION/OFFSET"),
+                                   * "" if none seen */
         int32_t source_partition; /* -1 when absent or not a number */
         int64_t source_offset;    /* -1 when absent or not a number */
 } rdr_dlq_entry_t;

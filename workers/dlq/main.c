@@ -8,6 +8,11 @@
  * every partition from the beginning (or --since) to where it ended when
  * the command started, with a plain consumer (no group, nothing
  * committed): what dead-letters again during a replay is not read again.
+ * They read that range twice: first only to find the dead letters that a
+ * later one names as replayed from (redress-replay-of), which `list`
+ * marks and `replay` skips (the later one is the event's dead letter
+ * now; replaying both would publish the event twice and, while it still
+ * fails, double its dead letters with every run).
  * The configuration is the workers' (--config, REDRESS_* variables): the
  * same brokers, kafka.* settings (TLS, SASL) and topic names. */
 #include <errno.h>
@@ -33,9 +38,15 @@ typedef struct rdr_dlq_dest_s {
         long cnt;
 } rdr_dlq_dest_t;
 
+/* A dead letter replayed and dead-lettered again: of names the first, as
+ * the later one ("TOPIC/PARTITION/OFFSET" both). */
+typedef struct rdr_dlq_again_s {
+        char *of, *as;
+} rdr_dlq_again_t;
+
 typedef struct rdr_dlq_run_s {
         /* Options. */
-        int replay, json, dry_run;
+        int replay, json, dry_run, include_replayed;
         long limit;
         int timeout_ms;
         const char *to;
@@ -49,8 +60,14 @@ typedef struct rdr_dlq_run_s {
         int *done;    /* per partition: read up to end */
         int32_t left; /* partitions not done */
 
+        /* The first pass: dead letters replayed and dead-lettered again,
+         * sorted by of. */
+        int collecting;
+        rdr_dlq_again_t *again;
+        size_t again_cnt, again_size;
+
         /* Counts. */
-        long read, matched, queued, no_source;
+        long read, matched, queued, no_source, skipped;
         rdr_dlq_dest_t dests[MAX_DESTS];
         size_t dest_cnt;
         long delivered, failed; /* written by the delivery callback */
@@ -90,6 +107,12 @@ static void usage(FILE *fp) {
                 "one's source topic\n"
                 "  --dry-run            replay: print what would be "
                 "published, publish nothing\n"
+                "  --include-replayed   replay: also the dead letters "
+                "replayed before and\n"
+                "                       dead-lettered again (skipped by "
+                "default: the later\n"
+                "                       dead letter stands for the "
+                "event)\n"
                 "  --timeout S          give up when nothing arrives for S "
                 "seconds (default 30)\n"
                 "  --verbose            librdkafka's log on stderr\n"
@@ -284,14 +307,16 @@ static void print_line(const rdr_dlq_entry_t *e, const char *prefix) {
         char when[RDR_TIME_RFC3339_SIZE] = "-";
         if (e->timestamp_ms >= 0)
                 rdr_time_format_rfc3339(e->timestamp_ms, when, sizeof(when));
-        printf("%s%d/%lld  %s  %s  %s/%d/%lld  %.*s  %s%s%s%s\n", prefix,
+        printf("%s%d/%lld  %s  %s  %s/%d/%lld  %.*s  %s%s%s%s%s%s%s\n", prefix,
                (int)e->partition, (long long)e->offset, when,
                *e->worker ? e->worker : "-",
                *e->source_topic ? e->source_topic : "-",
                (int)e->source_partition, (long long)e->source_offset,
                e->key ? (int)e->key_len : 1, e->key ? e->key : "-", e->error,
                *e->replay_of ? " (again, replayed from " : "", e->replay_of,
-               *e->replay_of ? ")" : "");
+               *e->replay_of ? ")" : "",
+               *e->again_as ? " (replayed, dead-lettered again as " : "",
+               e->again_as, *e->again_as ? ")" : "");
 }
 
 static void count_dest(rdr_dlq_run_t *r, const char *topic) {
@@ -344,18 +369,72 @@ static int replay_one(rdr_dlq_run_t *r, const rdr_dlq_entry_t *e,
         return 0;
 }
 
-/* One dead letter read: list it or replay it if it matches. Returns 0, -1
- * on an error that stops the run. */
+static int again_cmp(const void *a, const void *b) {
+        return strcmp(((const rdr_dlq_again_t *)a)->of,
+                      ((const rdr_dlq_again_t *)b)->of);
+}
+
+/* The first pass: remember that e was replayed from e->replay_of. Returns
+ * 0, -1 on out of memory. */
+static int again_add(rdr_dlq_run_t *r, const rdr_dlq_entry_t *e) {
+        char as[300];
+        rdr_dlq_again_t *a;
+        if (r->again_cnt == r->again_size) {
+                size_t ns = r->again_size ? 2 * r->again_size : 64;
+                rdr_dlq_again_t *na = realloc(r->again, ns * sizeof(*na));
+                if (!na)
+                        return -1;
+                r->again = na;
+                r->again_size = ns;
+        }
+        snprintf(as, sizeof(as), "%s/%d/%lld", r->topic, (int)e->partition,
+                 (long long)e->offset);
+        a = &r->again[r->again_cnt];
+        a->of = strdup(e->replay_of);
+        a->as = strdup(as);
+        if (!a->of || !a->as) {
+                free(a->of);
+                free(a->as);
+                return -1;
+        }
+        r->again_cnt++;
+        return 0;
+}
+
+/* The later dead letter replayed from e, "" if none was read. */
+static const char *again_as(const rdr_dlq_run_t *r, const rdr_dlq_entry_t *e) {
+        char of[300];
+        rdr_dlq_again_t key = {of, NULL};
+        const rdr_dlq_again_t *a;
+        if (!r->again_cnt)
+                return "";
+        snprintf(of, sizeof(of), "%s/%d/%lld", r->topic, (int)e->partition,
+                 (long long)e->offset);
+        a = bsearch(&key, r->again, r->again_cnt, sizeof(*r->again), again_cmp);
+        return a ? a->as : "";
+}
+
+/* One dead letter read: list it or replay it if it matches (in the first
+ * pass, note what it was replayed from). Returns 0, -1 on an error that
+ * stops the run. */
 static int take(rdr_dlq_run_t *r, const rd_kafka_message_t *rkm) {
         rdr_dlq_entry_t e;
         const char *dest;
         rdr_dlq_entry_from_message(&e, rkm);
+        if (r->collecting) {
+                if (*e.replay_of && again_add(r, &e)) {
+                        fprintf(stderr, "redress-dlq: out of memory\n");
+                        return -1;
+                }
+                return 0;
+        }
         r->read++;
         if (!rdr_dlq_match(&r->filter, &e))
                 return 0;
-        if (r->limit && r->matched >= r->limit)
+        if (r->limit && r->matched - r->skipped >= r->limit)
                 return 0;
         r->matched++;
+        e.again_as = again_as(r, &e);
         if (!r->replay) {
                 if (r->json) {
                         char *line = rdr_dlq_entry_json(&e);
@@ -365,6 +444,12 @@ static int take(rdr_dlq_run_t *r, const rd_kafka_message_t *rkm) {
                         free(line);
                 } else
                         print_line(&e, "");
+                return 0;
+        }
+        if (*e.again_as && !r->include_replayed) {
+                r->skipped++;
+                if (r->dry_run)
+                        print_line(&e, "skipped: ");
                 return 0;
         }
         dest = r->to ? r->to : e.source_topic;
@@ -391,7 +476,8 @@ static int take(rdr_dlq_run_t *r, const rd_kafka_message_t *rkm) {
  * (printed). */
 static int read_all(rdr_dlq_run_t *r) {
         int64_t last = rdr_mono_ms();
-        while (r->left > 0 && !(r->limit && r->matched >= r->limit)) {
+        while (r->left > 0 &&
+               !(r->limit && r->matched - r->skipped >= r->limit)) {
                 rd_kafka_message_t *rkm =
                     rd_kafka_consumer_poll(r->consumer, 200);
                 int32_t p;
@@ -475,6 +561,13 @@ static void summary(const rdr_dlq_run_t *r) {
                                 r->dests[i].topic, r->dests[i].cnt);
                 if (r->dest_cnt)
                         fputc(')', stderr);
+                if (r->skipped)
+                        fprintf(stderr,
+                                ", %ld skipped: replayed before and "
+                                "dead-lettered again, their later dead "
+                                "letters stand for them "
+                                "(--include-replayed)",
+                                r->skipped);
                 if (r->no_source)
                         fprintf(stderr, ", %ld without a source topic",
                                 r->no_source);
@@ -528,6 +621,9 @@ int main(int argc, char **argv) {
                         takes = 0;
                 } else if (!strcmp(a, "--dry-run")) {
                         r.dry_run = 1;
+                        takes = 0;
+                } else if (!strcmp(a, "--include-replayed")) {
+                        r.include_replayed = 1;
                         takes = 0;
                 } else if (!v) {
                         why = "an option without its value, or unknown";
@@ -589,8 +685,8 @@ int main(int argc, char **argv) {
         r.replay = !strcmp(cmd, "replay");
         if (r.json && r.replay)
                 why = "--json is for list";
-        else if ((r.to || r.dry_run) && !r.replay)
-                why = "--to and --dry-run are for replay";
+        else if ((r.to || r.dry_run || r.include_replayed) && !r.replay)
+                why = "--to, --dry-run and --include-replayed are for replay";
         if (why)
                 goto bad;
         r.topic = rdr_conf_str(conf, "topics.dlq");
@@ -621,15 +717,30 @@ int main(int argc, char **argv) {
         }
         if (!r.json && !r.replay)
                 printf("DLQ  TIME  WORKER  SOURCE  KEY  ERROR\n");
-        if (want->cnt) {
-                rd_kafka_resp_err_t err = rd_kafka_assign(r.consumer, want);
-                if (err) {
+        /* Twice over the same range: what was replayed and dead-lettered
+         * again, then the command. */
+        for (r.collecting = 1; r.collecting >= 0; r.collecting--) {
+                rd_kafka_resp_err_t err;
+                int32_t p;
+                for (p = 0, r.left = 0; p < r.parts; p++) {
+                        r.done[p] = !rd_kafka_topic_partition_list_find(
+                            want, r.topic, p);
+                        r.left += !r.done[p];
+                }
+                if (want->cnt && (err = rd_kafka_assign(r.consumer, want))) {
                         fprintf(stderr, "redress-dlq: assign: %s\n",
                                 rd_kafka_err2str(err));
                         goto done;
                 }
+                if (read_all(&r)) {
+                        rc = 1;
+                        break;
+                }
+                rc = 0;
+                if (r.collecting && r.again_cnt)
+                        qsort(r.again, r.again_cnt, sizeof(*r.again),
+                              again_cmp);
         }
-        rc = read_all(&r) ? 1 : 0;
         /* What was handed over is delivered (or reported) either way. */
         if (r.producer && rd_kafka_flush(r.producer, r.timeout_ms) !=
                               RD_KAFKA_RESP_ERR_NO_ERROR)
@@ -661,6 +772,11 @@ done:
                 rd_kafka_destroy(r.producer);
         for (d = 0; d < r.dest_cnt; d++)
                 free(r.dests[d].topic);
+        for (d = 0; d < r.again_cnt; d++) {
+                free(r.again[d].of);
+                free(r.again[d].as);
+        }
+        free(r.again);
         free(r.end);
         free(r.done);
         rdr_conf_destroy(conf);
