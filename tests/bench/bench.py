@@ -1289,7 +1289,10 @@ def report(r):
                            rv["redis_bytes_per_event"] * 1e6 / 2**30,
                            exp * per,
                            kk.get("timers", {}).get("bytes", 0.0) * per,
-                           ", ".join(kept) or "none"))
+                           ", ".join(
+                               k + " (open: kept until they close, then "
+                               "retention.closed_cases)" if k == "cases"
+                               else k for k in kept) or "none"))
     out += ["", "Scaling (4), reviews worker instances in one group:"]
     one = r["reviews"]["rate"]
     for key, n in (("reviews", 1), ("reviews_x2", 2), ("reviews_x4", 4)):
