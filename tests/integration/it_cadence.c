@@ -287,28 +287,25 @@ static void test_refusal_stops_everything(void **state) {
         }
 }
 
-/* The buyer's "no" was applied before the review (the chats worker got
- * there first): the case opens closed, after the public reply only. */
-static void test_refusal_before_the_review(void **state) {
-        char cid[RDR_ID_LEN], key[256], got[64];
-        acts_t a;
+/* Wait until the order of review holds want chat intents (the chats
+ * worker applied its messages). */
+static void wait_intents(const char *review, size_t want) {
+        char key[256], order[128];
         int i;
-        (void)state;
-        case_of("taobao", "rv-refuse-early", cid);
-        publish_chat("taobao", "rv-refuse-early", "chat-refuse-early-1",
-                     "不用再联系我了，退款我也不要，评价我是不会改的。");
-        rdr_key_order(key, sizeof(key), "taobao", "store-1",
-                      "order-rv-refuse-early", "intents");
-        for (i = 0; i < 200 && !h_redis_int(&env, "SCARD", key); i++)
+        snprintf(order, sizeof(order), "order-%s", review);
+        rdr_key_order(key, sizeof(key), "taobao", "store-1", order, "intents");
+        for (i = 0;
+             i < 200 && h_redis_int(&env, "SCARD", key) < (long long)want; i++)
                 h_sleep_ms(50);
-        assert_int_equal(h_redis_int(&env, "SCARD", key), 1);
-        /* The order's record is kept retention.orders from its last
-         * event. */
-        assert_kept(key, 180);
-        rdr_key_order(key, sizeof(key), "taobao", "store-1",
-                      "order-rv-refuse-early", NULL);
-        assert_kept(key, 180);
-        publish_review("taobao", "review.created", "rv-refuse-early", 1,
+        assert_int_equal(h_redis_int(&env, "SCARD", key), want);
+}
+
+/* A negative review of an order whose buyer already said no: its case
+ * opens closed (refused), with the public reply and nothing after it. */
+static void review_opens_closed_refused(const char *review, const char *cid) {
+        char got[64];
+        acts_t a;
+        publish_review("taobao", "review.created", review, 1,
                        "衣服起球很严重，洗了一次就变形了", "Asia/Shanghai");
         wait_field(cid, "state", "closed");
         assert_string_equal(
@@ -319,6 +316,41 @@ static void test_refusal_before_the_review(void **state) {
         print_actions(&a);
         assert_int_equal(a.cnt, 1);
         assert_int_equal(count_kind(&a, RDR_ACT_REPLY_PUBLIC), 1);
+}
+
+/* The buyer's "no" was applied before the review (the chats worker got
+ * there first): the case opens closed, after the public reply only. */
+static void test_refusal_before_the_review(void **state) {
+        char cid[RDR_ID_LEN], key[256];
+        (void)state;
+        case_of("taobao", "rv-refuse-early", cid);
+        publish_chat("taobao", "rv-refuse-early", "chat-refuse-early-1",
+                     "不用再联系我了，退款我也不要，评价我是不会改的。");
+        wait_intents("rv-refuse-early", 1);
+        /* The order's record is kept retention.orders from its last
+         * event. */
+        rdr_key_order(key, sizeof(key), "taobao", "store-1",
+                      "order-rv-refuse-early", "intents");
+        assert_kept(key, 180);
+        rdr_key_order(key, sizeof(key), "taobao", "store-1",
+                      "order-rv-refuse-early", NULL);
+        assert_kept(key, 180);
+        review_opens_closed_refused("rv-refuse-early", cid);
+}
+
+/* The buyer agreed, then said no, both before the review was read: the
+ * intents are a set, and a refusal wins as it does on a case (which a
+ * later agreement would find closed). */
+static void test_agreed_then_refused_before_the_review(void **state) {
+        char cid[RDR_ID_LEN];
+        (void)state;
+        case_of("taobao", "rv-agree-refuse", cid);
+        publish_chat("taobao", "rv-agree-refuse", "chat-agree-refuse-1",
+                     "好的，我会修改评价的");
+        publish_chat("taobao", "rv-agree-refuse", "chat-agree-refuse-2",
+                     "别再联系我了，我不会改评价的");
+        wait_intents("rv-agree-refuse", 2);
+        review_opens_closed_refused("rv-agree-refuse", cid);
 }
 
 static void test_rating_raised_resolves(void **state) {
@@ -510,6 +542,8 @@ int main(void) {
                                             setup, teardown),
             cmocka_unit_test_setup_teardown(test_refusal_before_the_review,
                                             setup, teardown),
+            cmocka_unit_test_setup_teardown(
+                test_agreed_then_refused_before_the_review, setup, teardown),
             cmocka_unit_test_setup_teardown(test_rating_raised_resolves, setup,
                                             teardown),
             cmocka_unit_test_setup_teardown(

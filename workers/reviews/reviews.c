@@ -143,17 +143,16 @@ static void read_context(const redisReply *tags, const redisReply *intents,
         ctx->extortion_at_ms = field_ms(order, "extortion_at_ms");
 }
 
-/* A chat of the order refused contact and none agreed to talk (the
- * intents are a set: when both were said, the order is unknown, and the
- * cadence runs as it would have for the agreement). */
+/* A chat of the order refused contact. An agreement beside it changes
+ * nothing, whichever came first (the intents are a set): with a case, a
+ * refusal closes it for good and a later agreement finds it closed
+ * (BEHAVIOR 2.6), so the same holds before the case is opened. */
 static int buyer_refused(const context_t *ctx) {
         size_t i;
-        int refused = 0, agreed = 0;
-        for (i = 0; i < ctx->intents_cnt; i++) {
-                refused |= ctx->intents[i] == RDR_INTENT_REFUSE;
-                agreed |= ctx->intents[i] == RDR_INTENT_AGREE;
-        }
-        return refused && !agreed;
+        for (i = 0; i < ctx->intents_cnt; i++)
+                if (ctx->intents[i] == RDR_INTENT_REFUSE)
+                        return 1;
+        return 0;
 }
 
 /* The parcel is late or in exception and not delivered (BEHAVIOR 7). */
