@@ -27,7 +27,7 @@ typedef struct chats_s {
         rdr_chat_class_t *cls; /* per message of the batch */
         char (*case_ids)[RDR_CASE_ID_MAX];
         int64_t ttl_ms;
-        int64_t keep_orders_ms, keep_buyers_ms; /* retention.* (0: ever) */
+        int64_t keep_orders_ms, keep_buyers_ms; /* retention.*, 0: for ever */
         rdr_metric_t *m_intents;
 } chats_t;
 

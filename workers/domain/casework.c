@@ -130,7 +130,7 @@ struct rdr_casework_s {
         rdr_buf_t scratch;
         int shards;
         int64_t ttl_ms;
-        int64_t keep_closed_ms, keep_buyers_ms; /* retention.* (0: ever) */
+        int64_t keep_closed_ms, keep_buyers_ms; /* retention.*, 0: for ever */
         const char *topic_cases, *topic_actions;
         rdr_metric_t *m_blocked, *m_actions, *m_transitions, *m_read;
 };

@@ -26,7 +26,7 @@ typedef struct reviews_s {
         rdr_classifier_t *clf;
         rdr_casework_t *cw;
         rdr_events_t evs;
-        int64_t keep_orders_ms, keep_buyers_ms; /* retention.* (0: ever) */
+        int64_t keep_orders_ms, keep_buyers_ms; /* retention.*, 0: for ever */
         rdr_metric_t *m_classified, *m_cases_opened;
 } reviews_t;
 
