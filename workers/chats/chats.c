@@ -27,7 +27,6 @@ typedef struct chats_s {
         rdr_chat_class_t *cls; /* per message of the batch */
         char (*case_ids)[RDR_CASE_ID_MAX];
         int64_t ttl_ms;
-        int64_t keep_orders_ms, keep_buyers_ms; /* retention.*, 0: for ever */
         rdr_metric_t *m_intents;
 } chats_t;
 
@@ -62,8 +61,6 @@ static rdr_err_t chats_init(rdr_worker_t *w, void **opaque, char *errstr,
                 }
         }
         ch->ttl_ms = rdr_conf_int(conf, "dedupe.ttl");
-        ch->keep_orders_ms = rdr_conf_int(conf, "retention.orders");
-        ch->keep_buyers_ms = rdr_conf_int(conf, "retention.buyers");
         ch->m_intents =
             rdr_metrics_counter(rdr_worker_metrics(w), "chat_intents_total",
                                 "Buyer messages by intent", "intent");
@@ -90,7 +87,7 @@ static rdr_err_t apply_one(chats_t *ch, rdr_msg_t *m, const rdr_chat_t *c,
         const char *fv[12], *members[1];
         rdr_chat_class_t cc = *ccp;
         rdr_apply_t a;
-        rdr_redis_t *redis = rdr_worker_redis(ch->w);
+        const rdr_retention_t *keep = rdr_casework_retention(ch->cw);
         int n;
 
         /* The order when the message names one, else the buyer. */
@@ -117,7 +114,7 @@ static rdr_err_t apply_one(chats_t *ch, rdr_msg_t *m, const rdr_chat_t *c,
         a.ttl_ms = ch->ttl_ms;
         a.hash_key = k_hash;
         a.hash_fv = fv;
-        a.keep_ms = c->order_id ? ch->keep_orders_ms : ch->keep_buyers_ms;
+        a.keep_ms = c->order_id ? keep->orders_ms : keep->buyers_ms;
         if (c->direction == RDR_DIR_BUYER) {
                 fv[0] = "last_buyer_message_at_ms";
                 fv[1] = now;
@@ -132,7 +129,6 @@ static rdr_err_t apply_one(chats_t *ch, rdr_msg_t *m, const rdr_chat_t *c,
                 a.set_members_cnt = 1;
                 rdr_metric_add(ch->m_intents, rdr_intent_names[cc.intent], 1);
                 if (cc.intent == RDR_INTENT_EXTORTION) {
-                        char k_tags[KEYSZ];
                         /* Kept as the appeal's evidence. */
                         fv[6] = "extortion_ref";
                         fv[7] = c->event_id;
@@ -141,13 +137,8 @@ static rdr_err_t apply_one(chats_t *ch, rdr_msg_t *m, const rdr_chat_t *c,
                         fv[10] = "extortion_at_ms";
                         fv[11] = now;
                         a.hash_fv_cnt = 12;
-                        if (rdr_key_buyer(k_tags, KEYSZ, c->platform,
-                                          c->buyer_id, "tags") > 0) {
-                                rdr_redis_cmdl(redis, "SADD", k_tags,
-                                               "extortion", NULL);
-                                rdr_redis_expire(redis, k_tags,
-                                                 ch->keep_buyers_ms);
-                        }
+                        rdr_casework_tag_buyer(ch->cw, c->platform, c->buyer_id,
+                                               RDR_MAL_EXTORTION);
                 }
         } else {
                 fv[0] = "last_store_message_at_ms";

@@ -333,16 +333,24 @@ static void count_dest(rdr_dlq_run_t *r, const char *topic) {
         }
 }
 
+/* Where e sits on the dead-letter topic, as redress-replay-of names it:
+ * "TOPIC/PARTITION/OFFSET". */
+#define DLQ_REF_SIZE 300
+static void dlq_ref(const rdr_dlq_run_t *r, const rdr_dlq_entry_t *e,
+                    char ref[DLQ_REF_SIZE]) {
+        snprintf(ref, DLQ_REF_SIZE, "%s/%d/%lld", r->topic, (int)e->partition,
+                 (long long)e->offset);
+}
+
 /* Publish e again: its key, bytes and content-type, and where it was on
  * the dead-letter topic (redress-replay-of). Returns 0, -1 on an error. */
 static int replay_one(rdr_dlq_run_t *r, const rdr_dlq_entry_t *e,
                       const char *dest) {
         rd_kafka_headers_t *h = rd_kafka_headers_new(2);
-        char of[300];
+        char of[DLQ_REF_SIZE];
         rd_kafka_resp_err_t err;
 
-        snprintf(of, sizeof(of), "%s/%d/%lld", r->topic, (int)e->partition,
-                 (long long)e->offset);
+        dlq_ref(r, e, of);
         rd_kafka_header_add(h, "redress-replay-of", -1, of, -1);
         if (*e->content_type)
                 rd_kafka_header_add(h, "content-type", -1, e->content_type, -1);
@@ -377,7 +385,7 @@ static int again_cmp(const void *a, const void *b) {
 /* The first pass: remember that e was replayed from e->replay_of. Returns
  * 0, -1 on out of memory. */
 static int again_add(rdr_dlq_run_t *r, const rdr_dlq_entry_t *e) {
-        char as[300];
+        char as[DLQ_REF_SIZE];
         rdr_dlq_again_t *a;
         if (r->again_cnt == r->again_size) {
                 size_t ns = r->again_size ? 2 * r->again_size : 64;
@@ -387,8 +395,7 @@ static int again_add(rdr_dlq_run_t *r, const rdr_dlq_entry_t *e) {
                 r->again = na;
                 r->again_size = ns;
         }
-        snprintf(as, sizeof(as), "%s/%d/%lld", r->topic, (int)e->partition,
-                 (long long)e->offset);
+        dlq_ref(r, e, as);
         a = &r->again[r->again_cnt];
         a->of = strdup(e->replay_of);
         a->as = strdup(as);
@@ -403,13 +410,12 @@ static int again_add(rdr_dlq_run_t *r, const rdr_dlq_entry_t *e) {
 
 /* The later dead letter replayed from e, "" if none was read. */
 static const char *again_as(const rdr_dlq_run_t *r, const rdr_dlq_entry_t *e) {
-        char of[300];
+        char of[DLQ_REF_SIZE];
         rdr_dlq_again_t key = {of, NULL};
         const rdr_dlq_again_t *a;
         if (!r->again_cnt)
                 return "";
-        snprintf(of, sizeof(of), "%s/%d/%lld", r->topic, (int)e->partition,
-                 (long long)e->offset);
+        dlq_ref(r, e, of);
         a = bsearch(&key, r->again, r->again_cnt, sizeof(*r->again), again_cmp);
         return a ? a->as : "";
 }

@@ -83,18 +83,15 @@ static int fail(tx_t *tx, rdr_err_t err, const char *fmt, ...) {
         return -1;
 }
 
-static int is_final(rdr_case_state_t s) {
-        return s == RDR_CASE_STATE_RESOLVED || s == RDR_CASE_STATE_CLOSED;
-}
-
 int rdr_case_state_final(rdr_case_state_t s) {
-        return is_final(s);
+        return s == RDR_CASE_STATE_RESOLVED || s == RDR_CASE_STATE_CLOSED;
 }
 
 /* No outreach may go out any more: the case ended, went malicious, or a
  * rule stopped the cadence (BEHAVIOR.md 2.6). */
 static int outreach_stopped(const rdr_case_t *c) {
-        return is_final(c->state) || c->state == RDR_CASE_STATE_MALICIOUS ||
+        return rdr_case_state_final(c->state) ||
+               c->state == RDR_CASE_STATE_MALICIOUS ||
                c->state == RDR_CASE_STATE_APPEALED || c->stop_rule[0];
 }
 
@@ -985,7 +982,7 @@ static void on_chat(tx_t *tx, const rdr_cadence_chat_t *ch) {
                      "chat: intent or channel out of range");
                 return;
         }
-        if (is_final(c->state))
+        if (rdr_case_state_final(c->state))
                 return;
         if (c->state == RDR_CASE_STATE_MALICIOUS ||
             c->state == RDR_CASE_STATE_APPEALED) {
@@ -1037,7 +1034,7 @@ static void on_review_updated(tx_t *tx, int rating) {
                 fail(tx, RDR_ERR_INVALID, "%s", "review: rating out of range");
                 return;
         }
-        if (is_final(c->state))
+        if (rdr_case_state_final(c->state))
                 return;
         c->rating = rating;
         c->review_updated_at_ms = tx->now;
@@ -1048,7 +1045,7 @@ static void on_review_updated(tx_t *tx, int rating) {
 
 static void on_ship_resume(tx_t *tx) {
         rdr_case_t *c = tx->c;
-        if (is_final(c->state) || !c->ship_paused)
+        if (rdr_case_state_final(c->state) || !c->ship_paused)
                 return;
         c->ship_paused = 0;
         if (c->state == RDR_CASE_STATE_OUTREACH)
@@ -1098,7 +1095,7 @@ static void on_appeal_result(tx_t *tx, rdr_outcome_t outcome) {
                 fail(tx, RDR_ERR_INVALID, "%s", "appeal: outcome out of range");
                 return;
         }
-        if (is_final(c->state) || !c->appeal_filed)
+        if (rdr_case_state_final(c->state) || !c->appeal_filed)
                 return;
         c->appeal_outcome = (int)outcome;
         if (outcome == RDR_OUTCOME_ACCEPTED)
@@ -1119,7 +1116,7 @@ static void dispatch(tx_t *tx, const rdr_cadence_input_t *in) {
                 on_review_updated(tx, in->rating);
                 return;
         case RDR_CIN_REVIEW_REMOVED:
-                if (!is_final(c->state))
+                if (!rdr_case_state_final(c->state))
                         close_case(tx, RDR_CASE_STATE_RESOLVED,
                                    RDR_CLOSE_REMOVED);
                 return;
@@ -1130,7 +1127,7 @@ static void dispatch(tx_t *tx, const rdr_cadence_input_t *in) {
                 on_chat(tx, &in->chat);
                 return;
         case RDR_CIN_SHIPMENT_PAUSE:
-                if (is_final(c->state) || c->ship_paused)
+                if (rdr_case_state_final(c->state) || c->ship_paused)
                         return;
                 pause_cadence(tx);
                 c->ship_paused = 1;
@@ -1142,7 +1139,7 @@ static void dispatch(tx_t *tx, const rdr_cadence_input_t *in) {
                 on_offer_decision(tx, in->approved);
                 return;
         case RDR_CIN_EVIDENCE:
-                if (is_final(c->state))
+                if (rdr_case_state_final(c->state))
                         return;
                 add_evidence_in(c, &in->evidence);
                 if (c->state == RDR_CASE_STATE_MALICIOUS)
@@ -1224,7 +1221,8 @@ rdr_err_t rdr_cadence_apply(const rdr_cadence_conf_t *conf,
         if (before->state == RDR_CASE_STATE_NONE) {
                 out->has_case_event = 1;
                 out->case_event = RDR_CASE_OPENED;
-        } else if (is_final(next->state) && !is_final(before->state)) {
+        } else if (rdr_case_state_final(next->state) &&
+                   !rdr_case_state_final(before->state)) {
                 out->has_case_event = 1;
                 out->case_event = RDR_CASE_CLOSED;
         } else if (next->state != before->state) {

@@ -130,7 +130,7 @@ struct rdr_casework_s {
         rdr_buf_t scratch;
         int shards;
         int64_t ttl_ms;
-        int64_t keep_closed_ms, keep_buyers_ms; /* retention.*, 0: for ever */
+        rdr_retention_t keep;
         const char *topic_cases, *topic_actions;
         rdr_metric_t *m_blocked, *m_actions, *m_transitions, *m_read;
 };
@@ -173,8 +173,9 @@ rdr_casework_t *rdr_casework_new(rdr_worker_t *w, char *errstr,
         cw->doc_format = rdr_worker_packed(w);
         cw->shards = (int)rdr_conf_int(conf, "timers.shards");
         cw->ttl_ms = rdr_conf_int(conf, "dedupe.ttl");
-        cw->keep_closed_ms = rdr_conf_int(conf, "retention.closed_cases");
-        cw->keep_buyers_ms = rdr_conf_int(conf, "retention.buyers");
+        cw->keep.closed_cases_ms = rdr_conf_int(conf, "retention.closed_cases");
+        cw->keep.orders_ms = rdr_conf_int(conf, "retention.orders");
+        cw->keep.buyers_ms = rdr_conf_int(conf, "retention.buyers");
         cw->topic_cases = rdr_conf_str(conf, "topics.cases");
         cw->topic_actions = rdr_conf_str(conf, "topics.actions");
         cw->m_blocked = rdr_metrics_counter(
@@ -252,17 +253,19 @@ void rdr_casework_queue_read(rdr_casework_t *cw, const char *case_id,
                 rdr_redis_cmdf(redis, "PING");
 }
 
-/* Tag c's buyer fleet-wide as mal (none: nothing): an idempotent write
- * beside the case's script. */
-static void tag_buyer(rdr_casework_t *cw, const rdr_case_t *c,
-                      rdr_malicious_t mal) {
+const rdr_retention_t *rdr_casework_retention(const rdr_casework_t *cw) {
+        return &cw->keep;
+}
+
+void rdr_casework_tag_buyer(rdr_casework_t *cw, const char *platform,
+                            const char *buyer_id, rdr_malicious_t mal) {
         char k_tags[KEYSZ];
         rdr_redis_t *redis = rdr_worker_redis(cw->w);
-        if (mal != RDR_MAL_NONE && rdr_key_buyer(k_tags, KEYSZ, c->platform,
-                                                 c->buyer_id, "tags") > 0) {
+        if (mal != RDR_MAL_NONE &&
+            rdr_key_buyer(k_tags, KEYSZ, platform, buyer_id, "tags") > 0) {
                 rdr_redis_cmdl(redis, "SADD", k_tags, rdr_malicious_names[mal],
                                NULL);
-                rdr_redis_expire(redis, k_tags, cw->keep_buyers_ms);
+                rdr_redis_expire(redis, k_tags, cw->keep.buyers_ms);
         }
 }
 
@@ -272,7 +275,7 @@ static void tag_buyer(rdr_casework_t *cw, const rdr_case_t *c,
 static int64_t case_keep(const rdr_casework_t *cw, const rdr_case_t *before,
                          const rdr_case_t *after) {
         if (rdr_case_state_final(after->state))
-                return cw->keep_closed_ms;
+                return cw->keep.closed_cases_ms;
         return before->version && rdr_case_state_final(before->state) ? -1 : 0;
 }
 
@@ -508,7 +511,8 @@ static rdr_err_t replay(rdr_casework_t *cw, const rdr_case_t *c,
                        rdr_cadence_status_names[cw->out.status], 1);
         /* Written beside the script: a crash may have cut it off. */
         if (rdr_malicious_tags_buyer(c->malicious))
-                tag_buyer(cw, c, c->malicious);
+                rdr_casework_tag_buyer(cw, c->platform, c->buyer_id,
+                                       c->malicious);
         memset(&a, 0, sizeof(a));
         a.dedupe_key = k_seen;
         a.outbox_key = k_outbox;
@@ -633,7 +637,8 @@ rdr_err_t rdr_casework_apply(rdr_casework_t *cw, rdr_case_t *c,
                 memcpy(c, &cw->next, sizeof(*c));
                 if (s)
                         s->fields_whole = !cw->doc_format;
-                tag_buyer(cw, c, cw->out.tag_buyer);
+                rdr_casework_tag_buyer(cw, c->platform, c->buyer_id,
+                                       cw->out.tag_buyer);
         }
         goto done;
 encode_err:

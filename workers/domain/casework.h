@@ -25,6 +25,18 @@ void rdr_casework_destroy(rdr_casework_t *cw);
 
 const rdr_cadence_conf_t *rdr_casework_conf(const rdr_casework_t *cw);
 
+/* How long Redis keeps what the fleet writes (retention.*, ms; 0: for
+ * ever), read once for every worker of the process. */
+typedef struct rdr_retention_s {
+        int64_t closed_cases_ms, orders_ms, buyers_ms;
+} rdr_retention_t;
+const rdr_retention_t *rdr_casework_retention(const rdr_casework_t *cw);
+
+/** Queue, beside the batch's scripts, the fleet-wide tag mal of a buyer
+ *  (none: nothing) and the tags' retention.buyers: idempotent writes. */
+void rdr_casework_tag_buyer(rdr_casework_t *cw, const char *platform,
+                            const char *buyer_id, rdr_malicious_t mal);
+
 /** Forget the cases of the previous batch. Call at the start of a batch. */
 void rdr_casework_begin(rdr_casework_t *cw);
 

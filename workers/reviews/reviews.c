@@ -26,7 +26,6 @@ typedef struct reviews_s {
         rdr_classifier_t *clf;
         rdr_casework_t *cw;
         rdr_events_t evs;
-        int64_t keep_orders_ms, keep_buyers_ms; /* retention.*, 0: for ever */
         rdr_metric_t *m_classified, *m_cases_opened;
 } reviews_t;
 
@@ -39,8 +38,6 @@ static rdr_err_t reviews_init(rdr_worker_t *w, void **opaque, char *errstr,
                 return RDR_ERR_NOMEM;
         }
         rv->w = w;
-        rv->keep_orders_ms = rdr_conf_int(conf, "retention.orders");
-        rv->keep_buyers_ms = rdr_conf_int(conf, "retention.buyers");
         rv->clf = rdr_classifier_new(rdr_conf_dir(conf), errstr, errstr_size);
         if (!rv->clf)
                 goto err;
@@ -170,6 +167,13 @@ static int carrier_at_fault(const context_t *ctx) {
                 (ctx->delivered_at_ms
                      ? ctx->delivered_at_ms
                      : ctx->last_scan_ms) > ctx->promised_by_ms);
+}
+
+/* Queue HSET key case_id and the record's retention. */
+static void index_case(rdr_redis_t *redis, const char *key, const char *case_id,
+                       int64_t keep_ms) {
+        rdr_redis_cmdl(redis, "HSET", key, "case_id", case_id, NULL);
+        rdr_redis_expire(redis, key, keep_ms);
 }
 
 static rdr_err_t apply_one(reviews_t *rv, rdr_msg_t *m, const rdr_review_t *r,
@@ -325,30 +329,18 @@ static rdr_err_t apply_one(reviews_t *rv, rdr_msg_t *m, const rdr_review_t *r,
          * idempotent write in the same pipeline, written again by a replay
          * in case a crash cut the pipeline short after the script). */
         if (cs->version) {
+                const rdr_retention_t *keep = rdr_casework_retention(rv->cw);
                 char k[KEYSZ];
                 if (rdr_key_order(k, KEYSZ, r->platform, r->store_id,
-                                  r->order_id, NULL) > 0) {
-                        rdr_redis_cmdl(redis, "HSET", k, "case_id", case_id,
-                                       NULL);
-                        rdr_redis_expire(redis, k, rv->keep_orders_ms);
-                }
-                if (rdr_key_buyer(k, KEYSZ, r->platform, r->buyer_id, NULL) >
-                    0) {
-                        rdr_redis_cmdl(redis, "HSET", k, "case_id", case_id,
-                                       NULL);
-                        rdr_redis_expire(redis, k, rv->keep_buyers_ms);
-                }
+                                  r->order_id, NULL) > 0)
+                        index_case(redis, k, case_id, keep->orders_ms);
+                if (rdr_key_buyer(k, KEYSZ, r->platform, r->buyer_id, NULL) > 0)
+                        index_case(redis, k, case_id, keep->buyers_ms);
         }
         if (c.negative && (c.malicious == RDR_MAL_EXTORTION ||
-                           c.malicious == RDR_MAL_PROFESSIONAL)) {
-                char k_tags[KEYSZ];
-                if (rdr_key_buyer(k_tags, KEYSZ, r->platform, r->buyer_id,
-                                  "tags") > 0) {
-                        rdr_redis_cmdl(redis, "SADD", k_tags,
-                                       rdr_malicious_names[c.malicious], NULL);
-                        rdr_redis_expire(redis, k_tags, rv->keep_buyers_ms);
-                }
-        }
+                           c.malicious == RDR_MAL_PROFESSIONAL))
+                rdr_casework_tag_buyer(rv->cw, r->platform, r->buyer_id,
+                                       c.malicious);
         rdr_str_join(
             labels, sizeof(labels),
             (const char *const[]){rdr_sentiment_names[c.sentiment], "\x1f",

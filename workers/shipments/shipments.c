@@ -21,7 +21,6 @@ typedef struct shipments_s {
         rdr_events_t evs;
         rdr_casework_t *cw;
         int64_t ttl_ms;
-        int64_t keep_orders_ms; /* retention.orders (0: for ever) */
         rdr_metric_t *m_events;
 } shipments_t;
 
@@ -42,7 +41,6 @@ static rdr_err_t shipments_init(rdr_worker_t *w, void **opaque, char *errstr,
                 return RDR_ERR_CONFIG;
         }
         sh->ttl_ms = rdr_conf_int(conf, "dedupe.ttl");
-        sh->keep_orders_ms = rdr_conf_int(conf, "retention.orders");
         sh->m_events =
             rdr_metrics_counter(rdr_worker_metrics(w), "shipment_events_total",
                                 "Shipment events by type", "type");
@@ -107,7 +105,7 @@ static rdr_err_t apply_one(shipments_t *sh, rdr_msg_t *m,
         a.hash_key = k_hash;
         a.hash_fv = fv;
         a.hash_fv_cnt = n;
-        a.keep_ms = sh->keep_orders_ms;
+        a.keep_ms = rdr_casework_retention(sh->cw)->orders_ms;
         rdr_metric_add(sh->m_events, rdr_shipment_type_names[s->type], 1);
         return rdr_worker_apply(sh->w, &a);
 }
