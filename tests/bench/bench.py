@@ -146,6 +146,16 @@ def commandstats(r):
     return calls
 
 
+def redis_io(r):
+    """What the Redis server has read and written (INFO stats): socket reads
+    (each round trip of a client costs at least one, a pipeline longer than
+    its 16 KB read buffer several), bytes in and bytes out."""
+    i = r.info("stats")
+    return [int(i.get(k, 0)) for k in ("total_reads_processed",
+                                       "total_net_input_bytes",
+                                       "total_net_output_bytes")]
+
+
 # ---- processes ----
 
 def cpu_seconds(pid):
@@ -779,6 +789,7 @@ def phase_workers(r, label, names, mix, count, fmt="mixed", rate=0,
         mem0 = redis_data_bytes(r)
         h0 = hist(m0, "redress_event_latency_seconds")
         done0 = msum(m0, "redress_event_latency_seconds_count")
+        io0 = redis_io(r)
         t0 = time.time()
         ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
         lgp = subprocess.Popen(loadgen_args(prefix, count, mix, fmt, rate,
@@ -796,6 +807,7 @@ def phase_workers(r, label, names, mix, count, fmt="mixed", rate=0,
                 if w.p.poll() is not None:
                     raise RuntimeError("%s exited: see %s" % (w.tag, w.log))
             time.sleep(0.05)
+        io1 = redis_io(r)
         lg_out, lg_err = lgp.communicate(timeout=120)
         ru1 = resource.getrusage(resource.RUSAGE_CHILDREN)
         lg = json.loads([l for l in lg_out.splitlines() if l.startswith("{")][-1])
@@ -865,6 +877,12 @@ def phase_workers(r, label, names, mix, count, fmt="mixed", rate=0,
             "latency_p50_ms": none_ms(quantile(hd, 0.50)),
             "latency_p99_ms": none_ms(quantile(hd, 0.99)),
             "redis_roundtrips_per_event": rt / max(1, consumed),
+            # Redis' network, from every client until the last event was
+            # applied (less the INFO call that read it): socket reads, bytes
+            # in (requests) and out (replies)
+            "redis_reads_per_event": (io1[0] - io0[0] - 1) / max(1, consumed),
+            "redis_in_bytes_per_event": (io1[1] - io0[1]) / max(1, consumed),
+            "redis_out_bytes_per_event": (io1[2] - io0[2]) / max(1, consumed),
             "redis_commands_sent_per_event": cmds / max(1, consumed),
             "redis_server_calls_per_event": server_calls / max(1, consumed),
             "evalsha_per_event": evalsha / max(1, consumed),
@@ -1131,6 +1149,16 @@ def saturation(res):
     return "none (%s)" % what
 
 
+def redis_io_note(x):
+    """Redis' network per event of a phase (older results.json lack it)."""
+    if x.get("redis_in_bytes_per_event") is None:
+        return ""
+    return ("; Redis network per event: %s bytes in (%.2f socket reads), "
+            "%s out" % (fmt_num(x["redis_in_bytes_per_event"], 0),
+                        x["redis_reads_per_event"],
+                        fmt_num(x["redis_out_bytes_per_event"], 0)))
+
+
 def outputs_per_event(x):
     """Messages a phase's workers published per input event (None for
     results written before the count was kept)."""
@@ -1236,7 +1264,7 @@ def report(r):
                        "%.2f cores; %s events per batch, %s ms per batch "
                        "(two cycles: a batch stays in flight during the "
                        "next); Redis CPU %s us per event, i.e. one Redis "
-                       "core for ~%s events/s" % (
+                       "core for ~%s events/s%s" % (
                            x["label"],
                            100.0 * x["rate"] / rd["applies_per_s"],
                            x["redis_cores"],
@@ -1250,7 +1278,8 @@ def report(r):
                            fmt_num(x["batch_ms_mean"]),
                            fmt_num(x.get("redis_us_per_event"), 0),
                            fmt_num(1e6 / x["redis_us_per_event"], 0)
-                           if x.get("redis_us_per_event") else "-"))
+                           if x.get("redis_us_per_event") else "-",
+                           redis_io_note(x)))
     th = r["reviews"].get("cpu_s_per_1000_threads")
     pth = (r.get("peer") or {}).get("cpu_s_per_1000_threads")
     if th:
