@@ -1437,6 +1437,13 @@ def report(r):
                               "group lag 0)" if not problems else
                               "PROBLEMS: " + "; ".join(problems))]
     r["targets"] = [{"target": n, "measured": v, "ok": ok} for n, v, ok in tg]
+    cap, first = capacity(r["reviews"])
+    r["capacity"] = {
+        "basis": "reviews row, CPU per review; a core each (projected)",
+        "reviews_instance_per_s": cap["worker"], "redis_per_s": cap["Redis"],
+        "broker_per_s": cap["broker"], "saturates_first": first,
+        "first_x_one_instance": (cap[first] / cap["worker"]
+                                 if first and cap["worker"] else None)}
     return "\n".join(out) + "\n"
 
 
