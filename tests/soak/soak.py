@@ -1,0 +1,367 @@
+#!/usr/bin/env python3
+"""The whole fleet under load while its workers are killed at random, then
+checks of what it published (tests/soak/run, tests/soak/README.md)."""
+import argparse
+import collections
+import json
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+import redis
+from confluent_kafka import Consumer
+
+TOP = os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(TOP, "tests", "bench"))
+from bench import free_port  # noqa: E402
+OUT = os.path.join(TOP, "tests", "soak", "out")
+WORKERS = ("reviews", "chats", "shipments", "timers")
+CONSUMERS = ("reviews", "chats", "shipments")
+CLOCK_KEY = "redress:clock:now_ms"
+DAY_MS = 86400000
+# Kinds a case gets at most once, whatever is replayed (BEHAVIOR.md 2, 3).
+ONCE_PER_CASE = ("reply.public", "outreach.first_contact", "appeal.file")
+# Where a case may rest once the clock has run past case_ttl: ended, or an
+# appeal waiting for the platform's answer (it has no timeout).
+AT_REST = ("resolved", "closed", "appealed")
+# timers.shards of the configuration the workers run with.
+SHARDS = int(os.environ.get("REDRESS_TIMERS_SHARDS", "16"))
+# The clock's 6-hour steps take at least this long (60 days: 60 s).
+STEP_S = 0.25
+
+
+def log(msg):
+    print("soak: " + msg, file=sys.stderr, flush=True)
+
+
+class Fleet:
+    def __init__(self, a):
+        self.a = a
+        self.rnd = random.Random(a.seed)
+        self.procs = []
+        self.workers = {}
+        self.kills = 0
+        self.restarts = collections.Counter()
+        self.next_kill = None
+
+    def spawn(self, name, args, env=None):
+        f = open(os.path.join(OUT, "logs", name + ".log"), "ab")
+        p = subprocess.Popen(args, stdout=f, stderr=f, env=env)
+        f.close()
+        self.procs.append(p)
+        return p
+
+    def up(self):
+        rport = free_port()
+        self.spawn("redis", ["redis-server", "--port", str(rport), "--bind",
+                             "127.0.0.1", "--save", "", "--appendonly", "no"])
+        bf = os.path.join(OUT, "bootstrap")
+        self.spawn("devbroker", [os.path.join(self.a.build, "bin",
+                                              "redress-devbroker"),
+                                 "--partitions", "8", "--bootstrap-file", bf])
+        self.r = redis.Redis(port=rport, decode_responses=True)
+        for _ in range(100):
+            try:
+                if os.path.exists(bf) and open(bf).read().strip() and \
+                        self.r.ping():
+                    break
+            except redis.ConnectionError:
+                pass
+            time.sleep(0.1)
+        self.boot = open(bf).read().strip()
+        self.now = int(time.time() * 1000)
+        self.r.set(CLOCK_KEY, self.now)
+        self.env = dict(
+            os.environ, REDRESS_KAFKA_BOOTSTRAP=self.boot,
+            REDRESS_REDIS_URL="redis://127.0.0.1:%d" % rport,
+            REDRESS_CLOCK_SOURCE="test", REDRESS_KAFKA_FETCH_WAIT_MAX_MS="10",
+            # A killed member's partitions move after 6 s, not 45; a killed
+            # timers worker's claims are fired again after 3 s.
+            REDRESS_KAFKA_SESSION_TIMEOUT_MS="6000",
+            REDRESS_KAFKA_HEARTBEAT_INTERVAL_MS="500",
+            REDRESS_TIMERS_LEASE="3s",
+            REDRESS_CONFIG=os.path.join(TOP, "configs", "redress.yaml"))
+        for w in WORKERS:
+            for i in range(self.a.instances):
+                self.start((w, i))
+        self.wait_assigned()
+
+    def start(self, slot):
+        self.workers[slot] = self.spawn(
+            "%s-%d" % slot, [os.path.join(self.a.build, "bin",
+                                          "redress-" + slot[0])], self.env)
+
+    def wait_assigned(self):
+        """Every consumer group has a member with partitions (its log)."""
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            ok = all(any('"event":"kafka.assign"' in open(os.path.join(
+                OUT, "logs", "%s-%d.log" % (w, i)), errors="replace").read()
+                for i in range(self.a.instances)) for w in CONSUMERS)
+            if ok:
+                return
+            time.sleep(0.2)
+        raise RuntimeError("the consumers got no partitions in 60 s "
+                           "(see %s/logs)" % OUT)
+
+    def tick(self):
+        """Kill one worker and start it again, when it is time."""
+        if self.a.no_kill:
+            return
+        if self.next_kill is None:
+            self.next_kill = time.time() + self.rnd.uniform(1, 4)
+        if time.time() < self.next_kill:
+            return
+        slot = self.rnd.choice(sorted(self.workers))
+        p = self.workers[slot]
+        if p.poll() is not None:
+            raise RuntimeError("%s-%d exited by itself (%s): see %s/logs" %
+                               (slot[0], slot[1], p.returncode, OUT))
+        p.send_signal(signal.SIGKILL)
+        p.wait()
+        self.kills += 1
+        self.restarts[slot[0]] += 1
+        time.sleep(self.rnd.uniform(0, 1.5))
+        self.start(slot)
+        self.next_kill = time.time() + self.rnd.uniform(1, 4)
+
+    def lag(self, w):
+        p = subprocess.run([os.path.join(self.a.build, "bin",
+                                         "redress-bareconsumer"), "--lag",
+                            "--bootstrap", self.boot, "--group",
+                            "redress-" + w, "--topics", "redress." + w],
+                           capture_output=True, text=True, timeout=60)
+        lines = [l for l in p.stdout.splitlines() if l.startswith("{")]
+        return json.loads(lines[-1])["lag"] if lines else None
+
+    def drain(self, kill=True):
+        """Until every consumer group has consumed everything (kills go on
+        meanwhile if kill)."""
+        deadline = time.time() + 300
+        while time.time() < deadline:
+            lags = {w: self.lag(w) for w in CONSUMERS}
+            if all(v == 0 for v in lags.values()):
+                return lags
+            if kill:
+                self.tick()
+            time.sleep(0.5)
+        return lags
+
+    def timers_busy(self, upto):
+        pipe = self.r.pipeline(transaction=False)
+        for sh in range(SHARDS):
+            pipe.zcount("redress:{t:%d}:due" % sh, "-inf", upto)
+            pipe.zcard("redress:{t:%d}:lease" % sh)
+        return sum(pipe.execute())
+
+    def run_clock(self):
+        """Ahead a day at a time, in 6 h steps; each step waits until the
+        timers due by then are fired and completed (a killed timers worker's
+        claims come back after their lease), so that no timer fires days
+        late because of the test's own pace."""
+        stuck = 0
+        for _ in range(self.a.days * 4):
+            self.now += DAY_MS // 4
+            self.r.set(CLOCK_KEY, self.now)
+            # At least STEP_S a step, so that kills land among the firings.
+            step_end = time.time() + STEP_S
+            deadline = time.time() + 60
+            while self.timers_busy(self.now) and time.time() < deadline:
+                self.tick()
+                time.sleep(0.05)
+            if self.timers_busy(self.now):
+                stuck += 1
+            while time.time() < step_end:
+                self.tick()
+                time.sleep(0.02)
+        return stuck
+
+    def down(self):
+        for p in self.procs:
+            if p.poll() is None:
+                p.terminate()
+        for p in self.procs:
+            try:
+                p.wait(15)
+            except subprocess.TimeoutExpired:
+                p.kill()
+
+
+def read_topic(boot, topic):
+    """Every message of topic from the start (a group of its own)."""
+    c = Consumer({"bootstrap.servers": boot, "auto.offset.reset": "earliest",
+                  "group.id": "soak-read-%s-%d" % (topic, time.time() * 1e6),
+                  "enable.auto.commit": False})
+    c.subscribe([topic])
+    msgs, idle = [], time.time()
+    while time.time() - idle < 8:
+        m = c.poll(0.5)
+        if m is None or m.error():
+            continue
+        msgs.append(m.value())
+        idle = time.time()
+    c.close()
+    return msgs
+
+
+def case_docs(r):
+    """Per case id: the fields of its document (either storage format)."""
+    cases = {}
+    for key in r.scan_iter("redress:{c:cs_*}", count=1000):
+        if not key.endswith("}"):
+            continue  # its outbox and dedupe keys
+        h = r.hgetall(key)
+        f = {}
+        if "case" in h:  # packed: "name=len:value" lines
+            for line in h["case"].splitlines()[1:]:
+                k, _, v = line.partition("=")
+                f[k] = v.split(":", 1)[-1]
+        else:
+            f = h
+        cases[key[len("redress:{c:"):-1]] = f
+    return cases
+
+
+def main():
+    ap = argparse.ArgumentParser(prog="tests/soak/run")
+    ap.add_argument("--events", type=int, default=10000)
+    ap.add_argument("--rate", type=int, default=800)
+    ap.add_argument("--days", type=int, default=60)
+    ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--instances", type=int, default=2)
+    ap.add_argument("--no-kill", action="store_true")
+    ap.add_argument("--build", required=True)
+    a = ap.parse_args()
+    if a.events < 1 or a.rate < 1 or a.days < 0 or a.instances < 1:
+        ap.error("--events, --rate and --instances want a positive number, "
+                 "--days 0 or more")
+    shutil.rmtree(OUT, ignore_errors=True)
+    os.makedirs(os.path.join(OUT, "logs"))
+    t0 = time.time()
+    f = Fleet(a)
+    try:
+        f.up()
+        log("fleet up (%d of each worker), publishing %d events at %d/s%s" %
+            (a.instances, a.events, a.rate,
+             "" if a.no_kill else ", a worker killed every 1-4 s"))
+        lg = subprocess.Popen(
+            [os.path.join(a.build, "bin", "redress-loadgen"), "--bootstrap",
+             f.boot, "--count", str(a.events), "--rate", str(a.rate),
+             "--partitions-aware", "--run-id", "soak%d" % a.seed, "--seed",
+             str(a.seed)], cwd=TOP, stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, text=True)
+        while lg.poll() is None:
+            f.tick()
+            time.sleep(0.05)
+        out, err = lg.communicate()
+        lines = [l for l in out.splitlines() if l.startswith("{")]
+        if lg.returncode or not lines:
+            raise RuntimeError("redress-loadgen failed: " + err[-500:])
+        published = json.loads(lines[-1])
+        lags = f.drain()
+        log("published %d (%d reviews), consumed: lags %s; %d kills so far" %
+            (published["published"], published["reviews"], lags, f.kills))
+        stuck = f.run_clock()
+        log("clock ran %d days; %d kills in all" % (a.days, f.kills))
+        lags = f.drain(kill=False)
+        time.sleep(2)  # the last outputs' acknowledgements
+        actions = read_topic(f.boot, "redress.actions")
+        case_msgs = read_topic(f.boot, "redress.cases")
+        dead = read_topic(f.boot, "redress.dlq")
+        cases = case_docs(f.r)
+        due_left = f.timers_busy(f.now)
+    finally:
+        f.down()
+
+    # What was published.
+    by_id = collections.defaultdict(set)
+    for v in actions:
+        by_id[json.loads(v)["action_id"]].add(v)
+    kinds, per_case = collections.Counter(), collections.defaultdict(
+        collections.Counter)
+    for aid, vals in by_id.items():
+        x = json.loads(next(iter(vals)))
+        kinds[x["kind"]] += 1
+        per_case[x.get("case_id") or x.get("shipment_id")][x["kind"]] += 1
+    classified = {json.loads(v).get("review_id") for v in case_msgs
+                  if json.loads(v).get("type") == "case.classified"}
+    states = collections.Counter(c.get("state", "?") for c in cases.values())
+
+    checks = []
+
+    def check(name, ok, detail):
+        checks.append({"check": name, "ok": bool(ok), "detail": detail})
+
+    check("every event consumed", all(v == 0 for v in lags.values()),
+          "group lag %s" % lags)
+    check("no dead letters", not dead, "%d dead letters" % len(dead))
+    check("every review classified once or more",
+          len(classified) == published["reviews"],
+          "%d reviews, case.classified for %d" % (published["reviews"],
+                                                   len(classified)))
+    diverged = sorted(aid for aid, vals in by_id.items() if len(vals) > 1)
+    check("an action_id always carries the same action", not diverged,
+          "%d action_ids with different payloads%s" % (
+              len(diverged), (": " + ", ".join(diverged[:5])) if diverged
+              else ""))
+    twice = sorted("%s %s x%d" % (c, k, n) for c, kc in per_case.items()
+                   for k, n in kc.items() if k in ONCE_PER_CASE and n > 1)
+    check("no second action of a once-per-case kind (%s)" %
+          ", ".join(ONCE_PER_CASE), not twice,
+          "%d%s" % (len(twice), (": " + "; ".join(twice[:5])) if twice
+                    else ""))
+    check("every timer due fired and completed", due_left == 0 and not stuck,
+          "%d due or leased at the end; %d clock steps waited 60 s in vain"
+          % (due_left, stuck))
+    if a.days >= 60:
+        restless = sorted(c for c, d in cases.items()
+                          if d.get("state") not in AT_REST)
+        check("after %d days every case ended or waits on an appeal" %
+              a.days, not restless,
+              "%d cases elsewhere%s" % (len(restless), (": " + ", ".join(
+                  "%s (%s)" % (c, cases[c].get("state"))
+                  for c in restless[:5])) if restless else ""))
+
+    summary = {
+        "events": published, "days": a.days, "seed": a.seed,
+        "instances": a.instances, "kills": f.kills,
+        "kills_by_worker": dict(f.restarts),
+        "actions_published": len(actions), "actions_distinct": len(by_id),
+        "actions_by_kind": dict(sorted(kinds.items())),
+        "case_messages": len(case_msgs), "cases_by_state": dict(
+            sorted(states.items())), "seconds": round(time.time() - t0, 1),
+        "checks": checks}
+    with open(os.path.join(OUT, "summary.json"), "w") as fp:
+        json.dump(summary, fp, indent=1)
+    with open(os.path.join(OUT, "cases.json"), "w") as fp:
+        json.dump({c: {"actions": dict(per_case.get(c, {})),
+                       "state": d.get("state"),
+                       "close_reason": d.get("close_reason"),
+                       "review_id": d.get("review_id")}
+                   for c, d in cases.items()}, fp, indent=0, sort_keys=True)
+
+    print("Redress soak: %d events (%d reviews) at %d/s, %d of each worker, "
+          "%d kills (%s), clock run %d days, %.0f s" % (
+              published["published"], published["reviews"], a.rate,
+              a.instances, f.kills, ", ".join(
+                  "%s %d" % kv for kv in sorted(f.restarts.items())) or "-",
+              a.days, time.time() - t0))
+    print("actions: %d published, %d distinct: %s" % (
+        len(actions), len(by_id), ", ".join(
+            "%s %d" % kv for kv in sorted(kinds.items()))))
+    print("cases: %s" % ", ".join("%s %d" % kv
+                                   for kv in sorted(states.items())))
+    for c in checks:
+        print("  %-4s %s: %s" % ("ok" if c["ok"] else "FAIL", c["check"],
+                                 c["detail"]))
+    print("wrote %s/summary.json, cases.json, logs/" % OUT)
+    return 0 if all(c["ok"] for c in checks) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
