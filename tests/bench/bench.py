@@ -1154,27 +1154,23 @@ def saturation(res):
 def capacity(x):
     """Events/s each stage of a phase would carry on a core of its own, from
     its CPU per event there: one worker instance, Redis, the dev broker
-    (None when not measured). CPU per event grows a little when cores are
-    shared, so these are floors, and a projection, not a measurement."""
+    (None when not measured); the shared stage (Redis or the broker) that
+    runs out first, and at what multiple of one instance's rate. CPU per
+    event grows a little when cores are shared, so these are floors, and a
+    projection, not a measurement."""
     n = x.get("consumed") or 0
-    cap = {"worker": (1000.0 / x["cpu_s_per_1000"]
-                      if x.get("cpu_s_per_1000") else None),
-           "Redis": (1e6 / x["redis_us_per_event"]
-                     if x.get("redis_us_per_event") else None),
-           "broker": (n / x["broker_cpu_s"]
-                      if x.get("broker_cpu_s") and n else None)}
-    shared = {k: v for k, v in cap.items() if k != "worker" and v}
-    first = min(shared, key=shared.get) if shared else None
-    return cap, first
-
-
-def capacity_note(x):
-    """Which shared stage saturates first with a core each, in words."""
-    cap, first = capacity(x)
-    if not first or not cap["worker"]:
-        return None
-    return "%s first, at %.2fx one instance" % (
-        first, cap[first] / cap["worker"])
+    worker = 1000.0 / x["cpu_s_per_1000"] if x.get("cpu_s_per_1000") else None
+    shared = {"Redis": (1e6 / x["redis_us_per_event"]
+                        if x.get("redis_us_per_event") else None),
+              "broker": (n / x["broker_cpu_s"]
+                         if x.get("broker_cpu_s") and n else None)}
+    known = {k: v for k, v in shared.items() if v}
+    first = min(known, key=known.get) if known else None
+    return {"basis": "reviews row, CPU per review; a core each (projected)",
+            "reviews_instance_per_s": worker, "redis_per_s": shared["Redis"],
+            "broker_per_s": shared["broker"], "saturates_first": first,
+            "first_x_one_instance": (known[first] / worker
+                                     if first and worker else None)}
 
 
 def redis_io_note(x):
@@ -1356,17 +1352,19 @@ def report(r):
         x = r[key]
         out.append("  %d: %s events/s = %.2fx one instance; saturated: %s" %
                    (n, fmt_num(x["rate"]), x["rate"] / one, saturation(x)))
-    cap, first = capacity(r["reviews"])
-    if first and cap["worker"]:
+    cap = r["capacity"] = capacity(r["reviews"])
+    first = cap["saturates_first"]
+    if cap["first_x_one_instance"] is not None:
         out.append("  With a core each (CPU per review of the reviews row): "
                    "a reviews instance ~%s/s, Redis ~%s/s, the %s ~%s/s; "
                    "%s saturates first, at %.2fx one instance's rate, and "
                    "more instances than that need more %s" % (
-                       fmt_num(cap["worker"], 0), fmt_num(cap["Redis"], 0),
+                       fmt_num(cap["reviews_instance_per_s"], 0),
+                       fmt_num(cap["redis_per_s"], 0),
                        "dev broker" if RPID else "broker",
-                       fmt_num(cap["broker"], 0) if cap["broker"] else
-                       "- (not measured)", first,
-                       cap[first] / cap["worker"],
+                       fmt_num(cap["broker_per_s"], 0)
+                       if cap["broker_per_s"] else "- (not measured)",
+                       first, cap["first_x_one_instance"],
                        "Redis (one server today)" if first == "Redis"
                        else "broker capacity"))
     t = r["timers"]
@@ -1423,11 +1421,11 @@ def report(r):
     x2 = r["reviews_x2"]["rate"] / one
     sat = saturation(r["reviews_x2"])
     excused = sat.startswith("Redis") or sat.startswith("broker")
-    proj = capacity_note(r["reviews"])
     tg.append(("2 instances >= 1.7x one (until Redis or broker saturates)",
                "%.2fx; saturated: %s%s" % (
-                   x2, sat, "" if not proj else
-                   "; with a core each, " + proj),
+                   x2, sat, "" if cap["first_x_one_instance"] is None else
+                   "; with a core each, %s first, at %.2fx one instance" % (
+                       first, cap["first_x_one_instance"])),
                True if excused else x2 >= 1.7))
     out += ["", "Targets (benchmarks, not tests):"]
     for name, val, ok in tg:
@@ -1437,13 +1435,6 @@ def report(r):
                               "group lag 0)" if not problems else
                               "PROBLEMS: " + "; ".join(problems))]
     r["targets"] = [{"target": n, "measured": v, "ok": ok} for n, v, ok in tg]
-    cap, first = capacity(r["reviews"])
-    r["capacity"] = {
-        "basis": "reviews row, CPU per review; a core each (projected)",
-        "reviews_instance_per_s": cap["worker"], "redis_per_s": cap["Redis"],
-        "broker_per_s": cap["broker"], "saturates_first": first,
-        "first_x_one_instance": (cap[first] / cap["worker"]
-                                 if first and cap["worker"] else None)}
     return "\n".join(out) + "\n"
 
 

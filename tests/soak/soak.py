@@ -18,7 +18,7 @@ from confluent_kafka import Consumer
 TOP = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(TOP, "tests", "bench"))
-from bench import free_port  # noqa: E402
+from bench import free_port, tool  # noqa: E402
 OUT = os.path.join(TOP, "tests", "soak", "out")
 WORKERS = ("reviews", "chats", "shipments", "timers")
 CONSUMERS = ("reviews", "chats", "shipments")
@@ -64,7 +64,7 @@ class Fleet:
         self.spawn("devbroker", [os.path.join(self.a.build, "bin",
                                               "redress-devbroker"),
                                  "--partitions", "8", "--bootstrap-file", bf])
-        self.r = redis.Redis(port=rport, decode_responses=True)
+        self.r = redis.Redis(port=rport)
         for _ in range(100):
             try:
                 if os.path.exists(bf) and open(bf).read().strip() and \
@@ -131,13 +131,10 @@ class Fleet:
         self.next_kill = time.time() + self.rnd.uniform(1, 4)
 
     def lag(self, w):
-        p = subprocess.run([os.path.join(self.a.build, "bin",
-                                         "redress-bareconsumer"), "--lag",
-                            "--bootstrap", self.boot, "--group",
-                            "redress-" + w, "--topics", "redress." + w],
-                           capture_output=True, text=True, timeout=60)
-        lines = [l for l in p.stdout.splitlines() if l.startswith("{")]
-        return json.loads(lines[-1])["lag"] if lines else None
+        return tool([os.path.join(self.a.build, "bin", "redress-bareconsumer"),
+                     "--lag", "--bootstrap", self.boot, "--group",
+                     "redress-" + w, "--topics", "redress." + w],
+                    timeout=60)["lag"]
 
     def drain(self, kill=True):
         """Until every consumer group has consumed everything (kills go on
@@ -171,11 +168,12 @@ class Fleet:
             # At least STEP_S a step, so that kills land among the firings.
             step_end = time.time() + STEP_S
             deadline = time.time() + 60
-            while self.timers_busy(self.now) and time.time() < deadline:
+            while self.timers_busy(self.now):
+                if time.time() >= deadline:
+                    stuck += 1
+                    break
                 self.tick()
                 time.sleep(0.05)
-            if self.timers_busy(self.now):
-                stuck += 1
             while time.time() < step_end:
                 self.tick()
                 time.sleep(0.02)
@@ -209,21 +207,31 @@ def read_topic(boot, topic):
     return msgs
 
 
+def packed_fields(doc):
+    """The fields of a packed case document: a header line, then
+    "name=LEN:VALUE\n" with LEN the value's bytes (a value may hold
+    newlines), as rdr_case_to_doc writes it."""
+    f, pos = {}, doc.index(b"\n") + 1
+    while pos < len(doc):
+        eq = doc.index(b"=", pos)
+        colon = doc.index(b":", eq)
+        n = int(doc[eq + 1:colon])
+        f[doc[pos:eq].decode()] = doc[colon + 1:colon + 1 + n].decode(
+            errors="replace")
+        pos = colon + 1 + n + 1
+    return f
+
+
 def case_docs(r):
-    """Per case id: the fields of its document (either storage format)."""
+    """Per case id: the fields of its case hash (either storage format)."""
     cases = {}
-    for key in r.scan_iter("redress:{c:cs_*}", count=1000):
-        if not key.endswith("}"):
+    for key in r.scan_iter(b"redress:{c:cs_*}", count=1000):
+        if not key.endswith(b"}"):
             continue  # its outbox and dedupe keys
         h = r.hgetall(key)
-        f = {}
-        if "case" in h:  # packed: "name=len:value" lines
-            for line in h["case"].splitlines()[1:]:
-                k, _, v = line.partition("=")
-                f[k] = v.split(":", 1)[-1]
-        else:
-            f = h
-        cases[key[len("redress:{c:"):-1]] = f
+        f = packed_fields(h[b"case"]) if b"case" in h else {
+            k.decode(): v.decode(errors="replace") for k, v in h.items()}
+        cases[key[len(b"redress:{c:"):-1].decode()] = f
     return cases
 
 
