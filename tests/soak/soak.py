@@ -48,6 +48,11 @@ class Fleet:
         self.kills = 0
         self.restarts = collections.Counter()
         self.next_kill = None
+        # Outages have a sequence of their own: --outages leaves the kills'
+        # instants and victims as they are without it.
+        self.ornd = random.Random(a.seed + 1)
+        self.next_outage = None
+        self.outages = collections.Counter()
 
     def spawn(self, name, args, env=None):
         f = open(os.path.join(OUT, "logs", name + ".log"), "ab")
@@ -58,12 +63,23 @@ class Fleet:
 
     def up(self):
         rport = free_port()
-        self.spawn("redis", ["redis-server", "--port", str(rport), "--bind",
-                             "127.0.0.1", "--save", "", "--appendonly", "no"])
+        self.redis_args = ["redis-server", "--port", str(rport), "--bind",
+                           "127.0.0.1", "--save", ""]
+        if self.a.outages:
+            # Killed and started again: what it acknowledged must survive,
+            # as on a production Redis that keeps the fleet's state.
+            os.makedirs(os.path.join(OUT, "redis"))
+            self.redis_args += ["--appendonly", "yes", "--appendfsync",
+                                "always", "--dir", os.path.join(OUT, "redis")]
+        else:
+            self.redis_args += ["--appendonly", "no"]
+        self.redis = self.spawn("redis", self.redis_args)
         bf = os.path.join(OUT, "bootstrap")
+        self.control = os.path.join(OUT, "control")
         self.spawn("devbroker", [os.path.join(self.a.build, "bin",
                                               "redress-devbroker"),
-                                 "--partitions", "8", "--bootstrap-file", bf])
+                                 "--partitions", "8", "--bootstrap-file", bf,
+                                 "--control", self.control])
         self.r = redis.Redis(port=rport)
         for _ in range(100):
             try:
@@ -110,7 +126,9 @@ class Fleet:
                            "(see %s/logs)" % OUT)
 
     def tick(self):
-        """Kill one worker and start it again, when it is time."""
+        """Kill one worker and start it again, or have Redis or the broker
+        fail for a while, when it is time."""
+        self.outage()
         if self.a.no_kill:
             return
         if self.next_kill is None:
@@ -129,6 +147,61 @@ class Fleet:
         time.sleep(self.rnd.uniform(0, 1.5))
         self.start(slot)
         self.next_kill = time.time() + self.rnd.uniform(1, 4)
+
+    def outage(self):
+        """With --outages, every 5-15 s one of: Redis SIGKILLed and started
+        again 0.5-3 s later on its append-only file; the broker answering
+        0.5-3 s late for 2-6 s; the broker refusing a burst of produce,
+        fetch or offset-commit requests with a retriable error; with
+        --no-kill, the broker down for 1-4 s (librdkafka's mock cluster
+        aborts, rdkafka_mock_cgrp.c `!member->resp`, when a connection drops
+        while a group member waits on its JoinGroup or SyncGroup answer,
+        which kills keep happening)."""
+        if not self.a.outages:
+            return
+        if self.next_outage is None:
+            self.next_outage = time.time() + self.ornd.uniform(5, 15)
+        if time.time() < self.next_outage:
+            return
+        kind = self.ornd.choice(("redis", "slow broker", "broker errors") +
+                                (("broker down",) if self.a.no_kill else ()))
+        if kind == "redis":
+            self.redis.send_signal(signal.SIGKILL)
+            self.redis.wait()
+            time.sleep(self.ornd.uniform(0.5, 3))
+            self.redis = self.spawn("redis", self.redis_args)
+            self.r.connection_pool.disconnect()
+            deadline = time.time() + 60
+            while True:
+                try:
+                    if self.r.ping():
+                        break
+                except (redis.ConnectionError, redis.BusyLoadingError):
+                    if time.time() > deadline:
+                        raise RuntimeError("redis did not come back in 60 s")
+                    time.sleep(0.05)
+        elif kind == "slow broker":
+            self.broker_control("rtt 1 %d" % self.ornd.randint(500, 3000))
+            time.sleep(self.ornd.uniform(2, 6))
+            self.broker_control("rtt 1 0")
+        elif kind == "broker down":
+            self.broker_control("down 1")
+            time.sleep(self.ornd.uniform(1, 4))
+            self.broker_control("up 1")
+        else:
+            # ApiKey and error code (Kafka protocol): NOT_LEADER_OR_FOLLOWER
+            # for Produce and Fetch, COORDINATOR_NOT_AVAILABLE for
+            # OffsetCommit: clients retry, commits may be lost (replays).
+            api, err = self.ornd.choice(((0, 6), (1, 6), (8, 15)))
+            self.broker_control("error %d %d %d" % (
+                api, err, self.ornd.randint(5, 50)))
+            kind += " (%s)" % {0: "produce", 1: "fetch", 8: "commit"}[api]
+        self.outages[kind] += 1
+        self.next_outage = time.time() + self.ornd.uniform(5, 15)
+
+    def broker_control(self, line):
+        with open(self.control, "w") as fifo:
+            fifo.write(line + "\n")
 
     def lag(self, w):
         return tool([os.path.join(self.a.build, "bin", "redress-bareconsumer"),
@@ -243,6 +316,7 @@ def main():
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--instances", type=int, default=2)
     ap.add_argument("--no-kill", action="store_true")
+    ap.add_argument("--outages", action="store_true")
     ap.add_argument("--build", required=True)
     a = ap.parse_args()
     if a.events < 1 or a.rate < 1 or a.days < 0 or a.instances < 1:
@@ -256,7 +330,9 @@ def main():
         f.up()
         log("fleet up (%d of each worker), publishing %d events at %d/s%s" %
             (a.instances, a.events, a.rate,
-             "" if a.no_kill else ", a worker killed every 1-4 s"))
+             ("" if a.no_kill else ", a worker killed every 1-4 s") +
+             (", Redis or the broker failing every 5-15 s" if a.outages
+              else "")))
         lg = subprocess.Popen(
             [os.path.join(a.build, "bin", "redress-loadgen"), "--bootstrap",
              f.boot, "--count", str(a.events), "--rate", str(a.rate),
@@ -339,6 +415,7 @@ def main():
         "events": published, "days": a.days, "seed": a.seed,
         "instances": a.instances, "kills": f.kills,
         "kills_by_worker": dict(f.restarts),
+        "outages": dict(sorted(f.outages.items())),
         "actions_published": len(actions), "actions_distinct": len(by_id),
         "actions_by_kind": dict(sorted(kinds.items())),
         "case_messages": len(case_msgs), "cases_by_state": dict(
@@ -359,6 +436,9 @@ def main():
               a.instances, f.kills, ", ".join(
                   "%s %d" % kv for kv in sorted(f.restarts.items())) or "-",
               a.days, time.time() - t0))
+    if a.outages:
+        print("outages: %s" % (", ".join(
+            "%s %d" % kv for kv in sorted(f.outages.items())) or "-"))
     print("actions: %d published, %d distinct: %s" % (
         len(actions), len(by_id), ", ".join(
             "%s %d" % kv for kv in sorted(kinds.items()))))
