@@ -155,10 +155,13 @@ static void start_redis(h_env_t *h) {
         snprintf(port, sizeof(port), "%d", h->redis_port);
         snprintf(log, sizeof(log), "%s/redis.log", h->dir);
         {
+                /* An append-only file, as the fleet's Redis should keep
+                 * (README "Redis for the fleet"): a restart keeps what it
+                 * acknowledged. */
                 const char *argv[] = {
                     "redis-server", "--port", port,   "--bind",
                     "127.0.0.1",    "--save", "",     "--appendonly",
-                    "no",           "--dir",  h->dir, NULL};
+                    "yes",          "--dir",  h->dir, NULL};
                 h->redis_pid = spawn(log, argv, NULL);
         }
 }

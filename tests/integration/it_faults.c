@@ -122,6 +122,50 @@ static void test_kafka_outage_is_reported_and_survived(void **state) {
         assert_int_equal(kill(pid, 0), 0);
 }
 
+static void redis_config_set(const char *name, const char *value) {
+        redisReply *r =
+            redisCommand(env.redis, "CONFIG SET %s %s", name, value);
+        assert_non_null(r);
+        assert_int_not_equal(r->type, REDIS_REPLY_ERROR);
+        freeReplyObject(r);
+}
+
+#define RISK "redress_redis_setting_at_risk"
+#define SETTINGS_LOG "\"event\":\"redis.settings\""
+
+/* A Redis that can lose the fleet's state is named in the log and the
+ * metrics: first one without an append-only file; then, on the
+ * connection after its settings change, the eviction policy is the risk
+ * and the append-only file no longer is. */
+static void test_redis_settings_that_lose_state_are_reported(void **state) {
+        pid_t pid;
+        (void)state;
+        redis_config_set("appendonly", "no");
+        pid = h_worker(&env, "reviews", NULL);
+        assert_true(h_wait_metric(pid, RISK, "setting=\"appendonly\"", 1));
+        assert_true(
+            h_wait_metric(pid, RISK, "setting=\"maxmemory-policy\"", 0));
+        assert_int_equal(h_log_lines(pid, SETTINGS_LOG), 1);
+        assert_int_equal(h_log_lines(pid, "set appendonly yes"), 1);
+
+        redis_config_set("maxmemory-policy", "allkeys-lru");
+        redis_config_set("appendonly", "yes");
+        /* The worker's connection goes; it reconnects for the next batch. */
+        {
+                redisReply *r = redisCommand(
+                    env.redis, "CLIENT KILL TYPE normal SKIPME yes");
+                assert_non_null(r);
+                freeReplyObject(r);
+        }
+        publish(0, 5);
+        assert_classified(5, 30000);
+        assert_true(
+            h_wait_metric(pid, RISK, "setting=\"maxmemory-policy\"", 1));
+        assert_true(h_wait_metric(pid, RISK, "setting=\"appendonly\"", 0));
+        assert_int_equal(h_log_lines(pid, "maxmemory-policy allkeys-lru"), 1);
+        assert_int_equal(h_log_lines(pid, SETTINGS_LOG), 2);
+}
+
 /* The broker refuses the worker's first produce requests: the batch in
  * flight is retried together with the next one (twice the batch size in
  * hand). Every review gets its case.classified, repeats keep their id. */
@@ -224,6 +268,9 @@ int main(void) {
                 test_alert_rules_name_exposed_series, setup, teardown),
             cmocka_unit_test_setup_teardown(
                 test_kafka_outage_is_reported_and_survived, setup, teardown),
+            cmocka_unit_test_setup_teardown(
+                test_redis_settings_that_lose_state_are_reported, setup,
+                teardown),
             cmocka_unit_test_setup_teardown(
                 test_refused_publication_retries_the_batch_in_flight, setup,
                 teardown),

@@ -58,6 +58,11 @@ struct rdr_redis_s {
         size_t replies_cnt;
 
         uint64_t roundtrips, commands, reconnects;
+
+        /* rdr_redis_check_settings: look at the server's eviction policy
+         * and persistence on every connect; the findings last logged. */
+        int check_settings;
+        unsigned settings_logged;
 };
 
 static char *dup_range(const char *s, size_t n) {
@@ -305,6 +310,75 @@ static int simple_cmd(rdr_redis_t *rr, const char *what, redisReply *r) {
         return -1;
 }
 
+void rdr_redis_check_settings(rdr_redis_t *rr, int on) {
+        rr->check_settings = on;
+}
+
+unsigned rdr_redis_settings_at_risk(const rdr_redis_t *rr) {
+        return rr->settings_logged;
+}
+
+/* The value of "name:" in an INFO reply (up to the line's end), copied to
+ * out; "" if the reply has no such line. */
+static void info_field(const redisReply *r, const char *name, char *out,
+                       size_t size) {
+        size_t n = strlen(name), len;
+        const char *p = r && r->type == REDIS_REPLY_STRING ? r->str : NULL;
+        out[0] = '\0';
+        for (; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
+                if (strncmp(p, name, n) || p[n] != ':')
+                        continue;
+                p += n + 1;
+                len = strcspn(p, "\r\n");
+                if (len >= size)
+                        len = size - 1;
+                memcpy(out, p, len);
+                out[len] = '\0';
+                return;
+        }
+}
+
+/* Warn of server settings that break what the fleet promises: an eviction
+ * policy other than noeviction drops cases, timers and dedupe keys when
+ * Redis is full, and a server without an append-only file forgets on a
+ * restart what it acknowledged since its last snapshot (a replayed event
+ * is then decided anew). Each finding is logged when it first appears on
+ * a connection, and again if it comes back after it was fixed. A server
+ * that refuses INFO (renamed away on some managed services) is not
+ * judged. */
+static void check_settings(rdr_redis_t *rr) {
+        redisReply *mem = redisCommand(rr->c, "INFO memory");
+        redisReply *per = redisCommand(rr->c, "INFO persistence");
+        char policy[64], aof[8];
+        unsigned found = 0, fresh;
+        info_field(mem, "maxmemory_policy", policy, sizeof(policy));
+        info_field(per, "aof_enabled", aof, sizeof(aof));
+        if (policy[0] && strcmp(policy, "noeviction"))
+                found |= RDR_REDIS_RISK_EVICTION;
+        if (!strcmp(aof, "0"))
+                found |= RDR_REDIS_RISK_NO_AOF;
+        fresh = found & ~rr->settings_logged;
+        if (fresh & RDR_REDIS_RISK_EVICTION)
+                rdr_log(RDR_LOG_WARN, "redis.settings",
+                        "Redis at %s:%d has maxmemory-policy %s: when full it "
+                        "evicts cases, timers and dedupe keys (lost work, "
+                        "actions sent twice); set maxmemory-policy noeviction",
+                        rr->unix_path ? rr->unix_path : rr->host, rr->port,
+                        policy);
+        if (fresh & RDR_REDIS_RISK_NO_AOF)
+                rdr_log(RDR_LOG_WARN, "redis.settings",
+                        "Redis at %s:%d keeps no append-only file: a restart "
+                        "loses the cases, timers and dedupe keys written since "
+                        "its last snapshot (events read again are decided "
+                        "anew); set appendonly yes",
+                        rr->unix_path ? rr->unix_path : rr->host, rr->port);
+        rr->settings_logged = found;
+        if (mem)
+                freeReplyObject(mem);
+        if (per)
+                freeReplyObject(per);
+}
+
 rdr_err_t rdr_redis_connect(rdr_redis_t *rr) {
         struct timeval ctv, tv;
         if (rr->c)
@@ -339,6 +413,8 @@ rdr_err_t rdr_redis_connect(rdr_redis_t *rr) {
                 return RDR_ERR_REDIS;
         if (load_scripts(rr) == -1)
                 return RDR_ERR_REDIS;
+        if (rr->check_settings)
+                check_settings(rr);
         if (rr->reconnects || !rr->up)
                 rdr_log(RDR_LOG_INFO, "redis.up", "connected to Redis at %s:%d",
                         rr->unix_path ? rr->unix_path : rr->host, rr->port);

@@ -27,6 +27,18 @@ void rdr_redis_destroy(rdr_redis_t *rr);
  *  before the first command. */
 int rdr_redis_script_add(rdr_redis_t *rr, const char *name, const char *lua);
 
+/** With on, every connect reads the server's maxmemory-policy and whether
+ *  it keeps an append-only file, and logs a warning (event
+ *  redis.settings) for one that can lose the fleet's state. Off by
+ *  default (command-line tools). */
+void rdr_redis_check_settings(rdr_redis_t *rr, int on);
+/* Settings that can lose the fleet's state: maxmemory-policy other than
+ * noeviction, appendonly no. */
+#define RDR_REDIS_RISK_EVICTION 1u
+#define RDR_REDIS_RISK_NO_AOF 2u
+/** The RDR_REDIS_RISK_* bits the last connect found. */
+unsigned rdr_redis_settings_at_risk(const rdr_redis_t *rr);
+
 /** Connect (and load scripts) unless connected. While a previous attempt's
  *  backoff has not elapsed, fails fast with RDR_ERR_REDIS. */
 rdr_err_t rdr_redis_connect(rdr_redis_t *rr);

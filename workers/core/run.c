@@ -173,8 +173,9 @@ struct rdr_worker_s {
 
         rdr_metric_t *m_consumed, *m_dlq, *m_dup, *m_published, *m_batches,
             *m_retries, *m_latency, *m_batch_seconds, *m_up, *m_ready,
-            *m_kafka_errors, *m_redis_rt, *m_redis_cmds, *m_redis_reconnects,
-            *m_offsets_refused, *m_rebalances, *m_cas_conflicts, *m_lag;
+            *m_redis_risk, *m_kafka_errors, *m_redis_rt, *m_redis_cmds,
+            *m_redis_reconnects, *m_offsets_refused, *m_rebalances,
+            *m_cas_conflicts, *m_lag;
         uint64_t last_rt, last_cmds, last_reconnects;
 };
 
@@ -858,6 +859,12 @@ static void metrics_define(rdr_worker_t *w) {
         w->m_up = rdr_metrics_gauge(m, "up", "1 if the dependency is reachable",
                                     "dependency");
         w->m_ready = rdr_metrics_gauge(m, "ready", "1 if /readyz passes", NULL);
+        w->m_redis_risk = rdr_metrics_gauge(
+            m, "redis_setting_at_risk",
+            "1 if a Redis setting can lose the fleet's state "
+            "(maxmemory-policy not noeviction, appendonly no), as found on "
+            "the last connect",
+            "setting");
         {
                 char labels[256];
                 rdr_metric_t *build = rdr_metrics_gauge(
@@ -905,6 +912,12 @@ static void metrics_refresh(rdr_worker_t *w) {
         w->last_cmds = cmds;
         w->last_reconnects = rc;
         rdr_metric_set(w->m_up, "redis", rdr_redis_is_up(w->redis));
+        rdr_metric_set(
+            w->m_redis_risk, "maxmemory-policy",
+            !!(rdr_redis_settings_at_risk(w->redis) & RDR_REDIS_RISK_EVICTION));
+        rdr_metric_set(
+            w->m_redis_risk, "appendonly",
+            !!(rdr_redis_settings_at_risk(w->redis) & RDR_REDIS_RISK_NO_AOF));
         rdr_metric_set(w->m_up, "kafka", w->kafka_up);
         rdr_metric_set(w->m_ready, NULL, probe_ready(w, why, sizeof(why)));
 }
@@ -1737,6 +1750,7 @@ int rdr_run(const rdr_worker_def_t *def, int argc, char **argv) {
         }
         w->apply_script =
             rdr_redis_script_add(w->redis, "apply", rdr_apply_lua);
+        rdr_redis_check_settings(w->redis, 1);
         w->packed = !strcmp(rdr_conf_str(w->conf, "storage.format"), "packed");
         w->clock =
             rdr_clock_new(!strcmp(rdr_conf_str(w->conf, "clock.source"), "test")
