@@ -363,14 +363,16 @@ LOAD_STEPS = (25, 50)
 # Every phase's topic name (bench.<name>.*), the paced ones last: the one
 # list of the run's topics (bench_topics(); tests/bench/run asks for it
 # with `bench.py --topics` to create the dev broker's).
-TOPIC_PHASES = ("base", "rev", "chat", "ship", "fleet", "x2", "x4", "peer",
-                "timers")
+# The append-only file's fsync policies measured (the reviews row again).
+AOF_FSYNC = ("everysec", "always")
+TOPIC_PHASES = ("base", "rev") + tuple("aof" + f for f in AOF_FSYNC) + (
+    "chat", "ship", "fleet", "x2", "x4", "peer", "timers")
 PACED_TOPIC_PHASES = tuple("r%d" % p for p in LOAD_STEPS + (70,)) + (
     "bare70",)
 PACED = tuple("reviews_%d" % p for p in LOAD_STEPS + (70,))
 # Every phase that runs workers, in the order the table prints them.
-WORKER_PHASES = ("reviews", "chats", "shipments", "fleet", "reviews_x2",
-                 "reviews_x4") + PACED
+WORKER_PHASES = ("reviews",) + tuple("reviews_aof_" + f for f in AOF_FSYNC) + (
+    "chats", "shipments", "fleet", "reviews_x2", "reviews_x4") + PACED
 # Reads of the bare consumer's backlog; (1) is their median.
 BARE_READS = 5
 # librdkafka's mock cluster keeps ~5 MiB of message sets per partition.
@@ -769,13 +771,33 @@ def redis_footprint(r):
     return out
 
 
+def redis_config(r, settings):
+    """CONFIG SET each (name, value) of settings on the bench's own Redis;
+    returns the values they replaced. Turning appendonly on starts a rewrite
+    of the (flushed) data set: wait until it is done."""
+    old = []
+    for name, value in settings:
+        old.append((name, r.call("CONFIG", "GET", name)[1]))
+        r.call("CONFIG", "SET", name, value)
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        info = r.info("persistence")
+        if info.get("aof_rewrite_in_progress") == "0" and \
+                info.get("aof_rewrite_scheduled") == "0":
+            break
+        time.sleep(0.05)
+    return old
+
+
 def phase_workers(r, label, names, mix, count, fmt="mixed", rate=0,
-                  instances=1, phase=None):
+                  instances=1, phase=None, settings=()):
     """(3)(4) start workers of names (instances each) on the phase's own
-    topics, publish count events while they consume, and measure."""
+    topics, publish count events while they consume, and measure. settings:
+    Redis CONFIG SET pairs for this phase only."""
     phase = phase or label
     prefix = topic_prefix(phase)
     r.call("FLUSHDB")
+    restore = redis_config(r, settings) if settings else ()
     r.call("CONFIG", "RESETSTAT")
     workers = []
     try:
@@ -934,6 +956,8 @@ def phase_workers(r, label, names, mix, count, fmt="mixed", rate=0,
     finally:
         for w in workers:
             w.stop()
+        if restore:
+            redis_config(r, restore)
 
 
 def over_retention(lg):
@@ -1277,7 +1301,8 @@ def report(r):
     out += ["",
             "Redis baseline (2): apply script via redis-benchmark, EVALSHA "
             "-P 16: %s applies/s" % fmt_num(rd["applies_per_s"])]
-    for key in ("reviews",) + PACED + ("fleet",):
+    aof = tuple("reviews_aof_" + f for f in AOF_FSYNC)
+    for key in ("reviews",) + aof + PACED + ("fleet",):
         if key in r:
             x = r[key]
             rw = x.get("redis_wait_share")
@@ -1304,6 +1329,23 @@ def report(r):
                            fmt_num(1e6 / x["redis_us_per_event"], 0)
                            if x.get("redis_us_per_event") else "-",
                            redis_io_note(x)))
+    base = r["reviews"]
+    parts = []
+    for f in AOF_FSYNC:
+        x = r.get("reviews_aof_" + f)
+        if x and x.get("redis_us_per_event") and \
+                base.get("redis_us_per_event"):
+            parts.append("appendfsync %s %s us (x%.2f), %s reviews/s (x%.2f)"
+                         % (f, fmt_num(x["redis_us_per_event"], 0),
+                            x["redis_us_per_event"]
+                            / base["redis_us_per_event"],
+                            fmt_num(x["rate"]), x["rate"] / base["rate"]))
+    if parts:
+        out += ["", "Redis with an append-only file (the reviews row again; "
+                "README \"Redis for the fleet\"): Redis CPU per review and "
+                "reviews/s against %s us and %s reviews/s without: %s" % (
+                    fmt_num(base["redis_us_per_event"], 0),
+                    fmt_num(base["rate"]), "; ".join(parts))]
     th = r["reviews"].get("cpu_s_per_1000_threads")
     pth = (r.get("peer") or {}).get("cpu_s_per_1000_threads")
     if th:
@@ -1353,12 +1395,18 @@ def report(r):
         out.append("  %d: %s events/s = %.2fx one instance; saturated: %s" %
                    (n, fmt_num(x["rate"]), x["rate"] / one, saturation(x)))
     cap = r["capacity"] = capacity(r["reviews"])
+    # Redis on an append-only file, from its rows (CPU per review).
+    cap["redis_per_s_aof"] = {
+        f: 1e6 / r["reviews_aof_" + f]["redis_us_per_event"]
+        for f in AOF_FSYNC
+        if (r.get("reviews_aof_" + f) or {}).get("redis_us_per_event")}
     first = cap["saturates_first"]
     if cap["first_x_one_instance"] is not None:
+        aof = cap["redis_per_s_aof"]
         out.append("  With a core each (CPU per review of the reviews row): "
                    "a reviews instance ~%s/s, Redis ~%s/s, the %s ~%s/s; "
                    "%s saturates first, at %.2fx one instance's rate, and "
-                   "more instances than that need more %s" % (
+                   "more instances than that need more %s%s" % (
                        fmt_num(cap["reviews_instance_per_s"], 0),
                        fmt_num(cap["redis_per_s"], 0),
                        "dev broker" if RPID else "broker",
@@ -1366,7 +1414,12 @@ def report(r):
                        if cap["broker_per_s"] else "- (not measured)",
                        first, cap["first_x_one_instance"],
                        "Redis (one server today)" if first == "Redis"
-                       else "broker capacity"))
+                       else "broker capacity",
+                       "; Redis on an append-only file: %s" % ", ".join(
+                           "~%s/s (appendfsync %s, %.2fx)" % (
+                               fmt_num(v, 0), f,
+                               v / cap["reviews_instance_per_s"])
+                           for f, v in aof.items()) if aof else ""))
     t = r["timers"]
     out += ["", "Timers (5): %s pending, armed in %.1f s; %.0f bytes of Redis "
             "per pending timer" % (fmt_num(t["pending"]), t["arm_seconds"],
@@ -1457,13 +1510,14 @@ def write_plot(r):
             f.write('"python peer" %.1f 0 0\n' % r["peer"]["rate"])
     gp = os.path.join(OUT, "bench.gp")
     with open(gp, "w") as f:
-        f.write("""set terminal pngcairo size 1200,900 noenhanced
+        f.write("""set terminal pngcairo size 1300,900 noenhanced
 set output '%s'
 set multiplot layout 2,1 title 'Redress benchmark, run %s'
 set style data histograms
 set style fill solid 0.8 border -1
 set boxwidth 0.8
 set xtics rotate by -25
+set rmargin 14
 set grid ytics
 set ylabel 'events/s (log)'
 set title 'Throughput per configuration (end to end)'
@@ -1577,6 +1631,15 @@ def run_phases(r, res):
     mixed = "reviews=60,chats=25,shipments=15"
     res["reviews"] = phase_workers(r, "reviews", ["reviews"], "reviews", n,
                                    fmt="json", phase="rev")
+    if RPID:
+        # What keeping what Redis acknowledged costs (README "Redis for the
+        # fleet"): the reviews row again, on an append-only file. Only on
+        # the bench's own Redis: a given one keeps its settings.
+        for fsync in AOF_FSYNC:
+            res["reviews_aof_" + fsync] = phase_workers(
+                r, "reviews, Redis AOF %s" % fsync, ["reviews"], "reviews",
+                n, fmt="json", phase="aof" + fsync,
+                settings=(("appendonly", "yes"), ("appendfsync", fsync)))
     res["chats"] = phase_workers(r, "chats", ["chats"], "chats", n,
                                  phase="chat")
     res["shipments"] = phase_workers(r, "shipments", ["shipments"],
