@@ -345,12 +345,20 @@ static void info_field(const redisReply *r, const char *name, char *out,
  * is then decided anew). Each finding is logged when it first appears on
  * a connection, and again if it comes back after it was fixed. A server
  * that refuses INFO (renamed away on some managed services) is not
- * judged. */
-static void check_settings(rdr_redis_t *rr) {
+ * judged. Returns -1 (disconnected) if the connection failed meanwhile. */
+static int check_settings(rdr_redis_t *rr) {
         redisReply *mem = redisCommand(rr->c, "INFO memory");
-        redisReply *per = redisCommand(rr->c, "INFO persistence");
+        redisReply *per = mem ? redisCommand(rr->c, "INFO persistence") : NULL;
         char policy[64], aof[8];
         unsigned found = 0, fresh;
+        if (!mem || !per) {
+                char why[256];
+                snprintf(why, sizeof(why), "INFO failed: %s", rr->c->errstr);
+                if (mem)
+                        freeReplyObject(mem);
+                disconnect(rr, why);
+                return -1;
+        }
         info_field(mem, "maxmemory_policy", policy, sizeof(policy));
         info_field(per, "aof_enabled", aof, sizeof(aof));
         if (policy[0] && strcmp(policy, "noeviction"))
@@ -373,10 +381,9 @@ static void check_settings(rdr_redis_t *rr) {
                         "anew); set appendonly yes",
                         rr->unix_path ? rr->unix_path : rr->host, rr->port);
         rr->settings_logged = found;
-        if (mem)
-                freeReplyObject(mem);
-        if (per)
-                freeReplyObject(per);
+        freeReplyObject(mem);
+        freeReplyObject(per);
+        return 0;
 }
 
 rdr_err_t rdr_redis_connect(rdr_redis_t *rr) {
@@ -413,8 +420,8 @@ rdr_err_t rdr_redis_connect(rdr_redis_t *rr) {
                 return RDR_ERR_REDIS;
         if (load_scripts(rr) == -1)
                 return RDR_ERR_REDIS;
-        if (rr->check_settings)
-                check_settings(rr);
+        if (rr->check_settings && check_settings(rr) == -1)
+                return RDR_ERR_REDIS;
         if (rr->reconnects || !rr->up)
                 rdr_log(RDR_LOG_INFO, "redis.up", "connected to Redis at %s:%d",
                         rr->unix_path ? rr->unix_path : rr->host, rr->port);
