@@ -363,15 +363,17 @@ LOAD_STEPS = (25, 50)
 # Every phase's topic name (bench.<name>.*), the paced ones last: the one
 # list of the run's topics (bench_topics(); tests/bench/run asks for it
 # with `bench.py --topics` to create the dev broker's).
-# The append-only file's fsync policies measured (the reviews row again).
+# The append-only file's fsync policies measured (the reviews row again),
+# and their phases' keys in results.json.
 AOF_FSYNC = ("everysec", "always")
+AOF_PHASES = tuple("reviews_aof_" + f for f in AOF_FSYNC)
 TOPIC_PHASES = ("base", "rev") + tuple("aof" + f for f in AOF_FSYNC) + (
     "chat", "ship", "fleet", "x2", "x4", "peer", "timers")
 PACED_TOPIC_PHASES = tuple("r%d" % p for p in LOAD_STEPS + (70,)) + (
     "bare70",)
 PACED = tuple("reviews_%d" % p for p in LOAD_STEPS + (70,))
 # Every phase that runs workers, in the order the table prints them.
-WORKER_PHASES = ("reviews",) + tuple("reviews_aof_" + f for f in AOF_FSYNC) + (
+WORKER_PHASES = ("reviews",) + AOF_PHASES + (
     "chats", "shipments", "fleet", "reviews_x2", "reviews_x4") + PACED
 # Reads of the bare consumer's backlog; (1) is their median.
 BARE_READS = 5
@@ -1175,17 +1177,23 @@ def saturation(res):
     return "none (%s)" % what
 
 
-def capacity(x):
+def redis_per_core(x):
+    """Events/s one Redis core sustains at a phase's Redis CPU per event."""
+    return 1e6 / x["redis_us_per_event"] if (x or {}).get(
+        "redis_us_per_event") else None
+
+
+def capacity(x, aof=None):
     """Events/s each stage of a phase would carry on a core of its own, from
     its CPU per event there: one worker instance, Redis, the dev broker
     (None when not measured); the shared stage (Redis or the broker) that
-    runs out first, and at what multiple of one instance's rate. CPU per
-    event grows a little when cores are shared, so these are floors, and a
-    projection, not a measurement."""
+    runs out first, and at what multiple of one instance's rate; and Redis'
+    rate from each of aof's rows (fsync policy -> the same phase on an
+    append-only file). CPU per event grows a little when cores are shared,
+    so these are floors, and a projection, not a measurement."""
     n = x.get("consumed") or 0
     worker = 1000.0 / x["cpu_s_per_1000"] if x.get("cpu_s_per_1000") else None
-    shared = {"Redis": (1e6 / x["redis_us_per_event"]
-                        if x.get("redis_us_per_event") else None),
+    shared = {"Redis": redis_per_core(x),
               "broker": (n / x["broker_cpu_s"]
                          if x.get("broker_cpu_s") and n else None)}
     known = {k: v for k, v in shared.items() if v}
@@ -1194,7 +1202,10 @@ def capacity(x):
             "reviews_instance_per_s": worker, "redis_per_s": shared["Redis"],
             "broker_per_s": shared["broker"], "saturates_first": first,
             "first_x_one_instance": (known[first] / worker
-                                     if first and worker else None)}
+                                     if first and worker else None),
+            "redis_per_s_aof": {f: redis_per_core(a)
+                                for f, a in (aof or {}).items()
+                                if redis_per_core(a)}}
 
 
 def redis_io_note(x):
@@ -1301,8 +1312,7 @@ def report(r):
     out += ["",
             "Redis baseline (2): apply script via redis-benchmark, EVALSHA "
             "-P 16: %s applies/s" % fmt_num(rd["applies_per_s"])]
-    aof = tuple("reviews_aof_" + f for f in AOF_FSYNC)
-    for key in ("reviews",) + aof + PACED + ("fleet",):
+    for key in ("reviews",) + AOF_PHASES + PACED + ("fleet",):
         if key in r:
             x = r[key]
             rw = x.get("redis_wait_share")
@@ -1326,13 +1336,13 @@ def report(r):
                            fmt_num(x["events_per_batch"], 0),
                            fmt_num(x["batch_ms_mean"]),
                            fmt_num(x.get("redis_us_per_event"), 0),
-                           fmt_num(1e6 / x["redis_us_per_event"], 0)
-                           if x.get("redis_us_per_event") else "-",
+                           fmt_num(redis_per_core(x), 0)
+                           if redis_per_core(x) else "-",
                            redis_io_note(x)))
     base = r["reviews"]
     parts = []
-    for f in AOF_FSYNC:
-        x = r.get("reviews_aof_" + f)
+    for f, key in zip(AOF_FSYNC, AOF_PHASES):
+        x = r.get(key)
         if x and x.get("redis_us_per_event") and \
                 base.get("redis_us_per_event"):
             parts.append("appendfsync %s %s us (x%.2f), %s reviews/s (x%.2f)"
@@ -1394,12 +1404,8 @@ def report(r):
         x = r[key]
         out.append("  %d: %s events/s = %.2fx one instance; saturated: %s" %
                    (n, fmt_num(x["rate"]), x["rate"] / one, saturation(x)))
-    cap = r["capacity"] = capacity(r["reviews"])
-    # Redis on an append-only file, from its rows (CPU per review).
-    cap["redis_per_s_aof"] = {
-        f: 1e6 / r["reviews_aof_" + f]["redis_us_per_event"]
-        for f in AOF_FSYNC
-        if (r.get("reviews_aof_" + f) or {}).get("redis_us_per_event")}
+    cap = r["capacity"] = capacity(r["reviews"], {
+        f: r.get(key) for f, key in zip(AOF_FSYNC, AOF_PHASES)})
     first = cap["saturates_first"]
     if cap["first_x_one_instance"] is not None:
         aof = cap["redis_per_s_aof"]
@@ -1635,8 +1641,8 @@ def run_phases(r, res):
         # What keeping what Redis acknowledged costs (README "Redis for the
         # fleet"): the reviews row again, on an append-only file. Only on
         # the bench's own Redis: a given one keeps its settings.
-        for fsync in AOF_FSYNC:
-            res["reviews_aof_" + fsync] = phase_workers(
+        for fsync, key in zip(AOF_FSYNC, AOF_PHASES):
+            res[key] = phase_workers(
                 r, "reviews, Redis AOF %s" % fsync, ["reviews"], "reviews",
                 n, fmt="json", phase="aof" + fsync,
                 settings=(("appendonly", "yes"), ("appendfsync", fsync)))

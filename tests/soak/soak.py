@@ -81,13 +81,10 @@ class Fleet:
                                  "--partitions", "8", "--bootstrap-file", bf,
                                  "--control", self.control])
         self.r = redis.Redis(port=rport)
+        self.wait_redis()
         for _ in range(100):
-            try:
-                if os.path.exists(bf) and open(bf).read().strip() and \
-                        self.r.ping():
-                    break
-            except redis.ConnectionError:
-                pass
+            if os.path.exists(bf) and open(bf).read().strip():
+                break
             time.sleep(0.1)
         self.boot = open(bf).read().strip()
         self.now = int(time.time() * 1000)
@@ -106,6 +103,19 @@ class Fleet:
             for i in range(self.a.instances):
                 self.start((w, i))
         self.wait_assigned()
+
+    def wait_redis(self):
+        """Until the Redis just started answers (loaded its file, if any)."""
+        deadline = time.time() + 60
+        while True:
+            try:
+                if self.r.ping():
+                    return
+            except (redis.ConnectionError, redis.BusyLoadingError):
+                if time.time() > deadline:
+                    raise RuntimeError("redis did not answer in 60 s "
+                                       "(see %s/logs/redis.log)" % OUT)
+                time.sleep(0.05)
 
     def start(self, slot):
         self.workers[slot] = self.spawn(
@@ -171,15 +181,7 @@ class Fleet:
             time.sleep(self.ornd.uniform(0.5, 3))
             self.redis = self.spawn("redis", self.redis_args)
             self.r.connection_pool.disconnect()
-            deadline = time.time() + 60
-            while True:
-                try:
-                    if self.r.ping():
-                        break
-                except (redis.ConnectionError, redis.BusyLoadingError):
-                    if time.time() > deadline:
-                        raise RuntimeError("redis did not come back in 60 s")
-                    time.sleep(0.05)
+            self.wait_redis()
         elif kind == "slow broker":
             self.broker_control("rtt 1 %d" % self.ornd.randint(500, 3000))
             time.sleep(self.ornd.uniform(2, 6))

@@ -60,9 +60,10 @@ struct rdr_redis_s {
         uint64_t roundtrips, commands, reconnects;
 
         /* rdr_redis_check_settings: look at the server's eviction policy
-         * and persistence on every connect; the findings last logged. */
+         * and persistence on every connect; RDR_REDIS_RISK_* found by the
+         * last look. */
         int check_settings;
-        unsigned settings_logged;
+        unsigned settings_risk;
 };
 
 static char *dup_range(const char *s, size_t n) {
@@ -315,7 +316,7 @@ void rdr_redis_check_settings(rdr_redis_t *rr, int on) {
 }
 
 unsigned rdr_redis_settings_at_risk(const rdr_redis_t *rr) {
-        return rr->settings_logged;
+        return rr->settings_risk;
 }
 
 /* The value of "name:" in an INFO reply (up to the line's end), copied to
@@ -365,7 +366,7 @@ static int check_settings(rdr_redis_t *rr) {
                 found |= RDR_REDIS_RISK_EVICTION;
         if (!strcmp(aof, "0"))
                 found |= RDR_REDIS_RISK_NO_AOF;
-        fresh = found & ~rr->settings_logged;
+        fresh = found & ~rr->settings_risk;
         if (fresh & RDR_REDIS_RISK_EVICTION)
                 rdr_log(RDR_LOG_WARN, "redis.settings",
                         "Redis at %s:%d has maxmemory-policy %s: when full it "
@@ -380,7 +381,7 @@ static int check_settings(rdr_redis_t *rr) {
                         "its last snapshot (events read again are decided "
                         "anew); set appendonly yes",
                         rr->unix_path ? rr->unix_path : rr->host, rr->port);
-        rr->settings_logged = found;
+        rr->settings_risk = found;
         freeReplyObject(mem);
         freeReplyObject(per);
         return 0;
