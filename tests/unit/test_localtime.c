@@ -141,6 +141,22 @@ static void test_next_in_window(void **state) {
                                                       &t),
                          RDR_OK);
         assert_true(t == utc(2026, 11, 1, 14, 0));
+        /* A window opening in the repeated hour of a fall-back, asked
+         * between its two occurrences: the second one (01:30 EST), not
+         * the first, already past (01:30 EDT), nor an error. */
+        {
+                rdr_window_t night = win("01:30-02:30");
+                int on;
+                for (on = 0; on < 2; on++) {
+                        rdr_localtime_spans(on);
+                        assert_int_equal(rdr_localtime_next_in_window(
+                                             "America/New_York", &night,
+                                             utc(2026, 11, 1, 6, 15), &t),
+                                         RDR_OK);
+                        assert_true(t == utc(2026, 11, 1, 6, 30));
+                }
+                rdr_localtime_spans(1);
+        }
         /* Shanghai, 21:00 CST (UTC+8): 09:00 the next day. */
         assert_int_equal(rdr_localtime_next_in_window(
                              "Asia/Shanghai", &day, utc(2026, 7, 1, 13, 0), &t),
@@ -249,6 +265,148 @@ static void test_make_and_format(void **state) {
             rdr_localtime_format("Nowhere/Land", 0, buf, sizeof(buf)), 0);
 }
 
+/* A small deterministic generator for the comparison below. */
+static uint64_t rnd_state = 0x9e3779b97f4a7c15ULL;
+static uint64_t rnd(uint64_t n) {
+        rnd_state = rnd_state * 6364136223846793005ULL + 1442695040888963407ULL;
+        return (rnd_state >> 33) % n;
+}
+
+/* The UTC offset of zone at t (ICU's calendar fields). */
+static int64_t offset_at(const char *zone, int64_t t) {
+        rdr_localtm_t tm;
+        assert_int_equal(rdr_localtime_fields(zone, t, &tm), RDR_OK);
+        return tm.offset_ms;
+}
+
+/* An instant within 36 hours of zone's first offset change after t0 (found
+ * a week at a time, then to the minute), or t0 if none in 2 years. */
+static int64_t near_transition(const char *zone, int64_t t0) {
+        int64_t lo = t0, hi, off = offset_at(zone, t0);
+        int weeks;
+        for (weeks = 0; weeks < 105; weeks++, lo += 7 * 86400000LL)
+                if (offset_at(zone, lo + 7 * 86400000LL) != off)
+                        break;
+        if (weeks == 105)
+                return t0;
+        hi = lo + 7 * 86400000LL;
+        while (hi - lo > 60000) {
+                int64_t mid = lo + (hi - lo) / 2 / 60000 * 60000;
+                if (mid == lo)
+                        break;
+                if (offset_at(zone, mid) == off)
+                        lo = mid;
+                else
+                        hi = mid;
+        }
+        return hi + ((int64_t)rnd(72 * 60) - 36 * 60) * 60000 +
+               (int64_t)rnd(4) * 15000;
+}
+
+/* Answers from the span of constant offset are ICU's answers: every
+ * function, in zones with daylight saving both ways, half-hour DST, a
+ * skipped day (Pacific/Apia, 2011), DST at midnight (America/Sao_Paulo),
+ * DST switched off and on for Ramadan (Africa/Casablanca), negative DST
+ * (Europe/Dublin), and none, at instants from 1970 to 2040, a quarter of
+ * them within 36 hours of an offset change and half in the months of
+ * changes. */
+static void test_spans_agree_with_icu(void **state) {
+        static const char *const zones[] = {"America/New_York",
+                                            "Europe/London",
+                                            "Australia/Lord_Howe",
+                                            "Pacific/Apia",
+                                            "America/Sao_Paulo",
+                                            "Asia/Tehran",
+                                            "Asia/Kolkata",
+                                            "America/Santiago",
+                                            "Africa/Casablanca",
+                                            "Europe/Dublin",
+                                            "UTC",
+                                            "Asia/Shanghai",
+                                            "America/St_Johns"};
+        static const char *const windows[] = {
+            "09:00-20:00", "22:00-08:00", "00:00-24:00", "00:00-01:00",
+            "02:00-03:00", "23:30-00:30", "01:30-02:30", "08:00-22:00"};
+        static const int months[] = {3, 4, 9, 10, 11, 12};
+        size_t z, i;
+        int checked = 0;
+        (void)state;
+        for (z = 0; z < sizeof(zones) / sizeof(zones[0]); z++) {
+                for (i = 0; i < 3000; i++) {
+                        rdr_window_t ws[2];
+                        int64_t t, a = 0, b = 0, days;
+                        int in_a = 0, in_b = 0;
+                        ws[0] = win(windows[rnd(8)]);
+                        ws[1] = win(windows[rnd(8)]);
+                        if (i % 4 == 0) /* anywhere in 1970-2040 */
+                                t = (int64_t)rnd(70ULL * 365 * 86400) * 1000 +
+                                    (int64_t)rnd(1000);
+                        else if (i % 4 == 1) /* a day or so from a change */
+                                t = near_transition(
+                                    zones[z], utc(1990 + (int)rnd(45),
+                                                  1 + (int)rnd(12), 1, 0, 0));
+                        else /* the months around transitions */
+                                t = utc(1990 + (int)rnd(45), months[rnd(6)],
+                                        1 + (int)rnd(28), (int)rnd(24),
+                                        (int)rnd(60)) +
+                                    (int64_t)rnd(60000);
+                        days = (int64_t)(1 + rnd(40)) * 86400000LL;
+
+                        rdr_localtime_spans(1);
+                        assert_int_equal(
+                            rdr_localtime_in_window(zones[z], &ws[0], t, &in_a),
+                            RDR_OK);
+                        rdr_localtime_spans(0);
+                        assert_int_equal(
+                            rdr_localtime_in_window(zones[z], &ws[0], t, &in_b),
+                            RDR_OK);
+                        assert_int_equal(in_a, in_b);
+
+                        rdr_localtime_spans(1);
+                        assert_int_equal(rdr_localtime_next_in_window(
+                                             zones[z], &ws[0], t, &a),
+                                         RDR_OK);
+                        rdr_localtime_spans(0);
+                        assert_int_equal(rdr_localtime_next_in_window(
+                                             zones[z], &ws[0], t, &b),
+                                         RDR_OK);
+                        if (a != b)
+                                fail_msg("%s %d-%d from %lld: %lld != %lld",
+                                         zones[z], ws[0].start_min,
+                                         ws[0].end_min, (long long)t,
+                                         (long long)a, (long long)b);
+
+                        rdr_localtime_spans(1);
+                        rdr_err_t ea = rdr_localtime_next_in_windows(
+                            zones[z], ws, 2, t, &a);
+                        rdr_localtime_spans(0);
+                        rdr_err_t eb = rdr_localtime_next_in_windows(
+                            zones[z], ws, 2, t, &b);
+                        assert_int_equal(ea, eb);
+                        if (ea == RDR_OK && a != b)
+                                fail_msg("%s two windows from %lld: %lld != "
+                                         "%lld",
+                                         zones[z], (long long)t, (long long)a,
+                                         (long long)b);
+
+                        rdr_localtime_spans(1);
+                        assert_int_equal(
+                            rdr_localtime_add(zones[z], t, days, &a), RDR_OK);
+                        rdr_localtime_spans(0);
+                        assert_int_equal(
+                            rdr_localtime_add(zones[z], t, days, &b), RDR_OK);
+                        if (a != b)
+                                fail_msg("%s %lld + %lld days: %lld != %lld",
+                                         zones[z], (long long)t,
+                                         (long long)(days / 86400000LL),
+                                         (long long)a, (long long)b);
+                        checked++;
+                }
+        }
+        rdr_localtime_spans(1);
+        assert_int_equal(checked, 13 * 3000);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
             cmocka_unit_test(test_zone_valid),
@@ -259,6 +417,7 @@ int main(void) {
             cmocka_unit_test(test_next_in_windows),
             cmocka_unit_test(test_add_days_keeps_wall_time),
             cmocka_unit_test(test_make_and_format),
+            cmocka_unit_test(test_spans_agree_with_icu),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,7 +1,10 @@
 /* Wall-clock windows and calendar-day arithmetic in IANA zones, on ICU's
- * ucal_* C API. Each call opens and closes its own UCalendar, which keeps the
- * functions free of shared state; a cadence transition makes a handful of
- * calls, so the cost of opening a calendar does not matter. */
+ * ucal_* C API. Each thread keeps a few calendars, one per zone, and beside
+ * each the span of time around the last instant asked about in which the
+ * zone's UTC offset stays the same (from one transition to the next): an
+ * instant inside it is local time by arithmetic, without ICU working out
+ * every calendar field; near a transition every answer comes from ICU. */
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -61,48 +64,114 @@ rdr_zone_source_t rdr_localtime_pick_zone(const char *buyer_zone,
  * function here sets the instant it works on before using one, and none
  * holds two of the same zone at once. */
 #define CAL_CACHE 8
-static __thread struct {
+typedef struct zone_cal_s {
         char zone[RDR_ZONE_MAX];
         UCalendar *cal;
-} cal_cache[CAL_CACHE];
+        /* [from, to): the zone's UTC offset is off all along (no transition
+         * inside); from > to while unknown. */
+        int64_t from, to, off;
+} zone_cal_t;
+static __thread zone_cal_t cal_cache[CAL_CACHE];
 static __thread unsigned cal_cache_next;
+static __thread int spans_on = 1;
 
-/* A Gregorian calendar in zone at instant t_ms, resolving skipped wall
- * times forward. It belongs to the cache: do not close it. Returns NULL for
- * an unknown zone. */
-static UCalendar *cal_open(const char *zone, int64_t t_ms) {
+void rdr_localtime_spans(int on) {
+        spans_on = on;
+}
+
+/* The cached calendar of zone, opened if need be. Gregorian, resolving
+ * skipped wall times forward and repeated ones to the first. Returns NULL
+ * for an unknown zone. */
+static zone_cal_t *zone_cal(const char *zone) {
         UChar id[RDR_ZONE_MAX];
         UErrorCode status = U_ZERO_ERROR;
-        UCalendar *cal = NULL;
+        UCalendar *cal;
+        zone_cal_t *zc;
         unsigned i;
         for (i = 0; i < CAL_CACHE; i++)
-                if (cal_cache[i].cal && !strcmp(cal_cache[i].zone, zone)) {
-                        cal = cal_cache[i].cal;
-                        break;
-                }
-        if (!cal) {
-                if (!rdr_localtime_zone_valid(zone) ||
-                    zone_to_uchar(zone, id, RDR_ZONE_MAX) == -1)
-                        return NULL;
-                cal = ucal_open(id, -1, "en_US_POSIX", UCAL_GREGORIAN, &status);
-                if (U_FAILURE(status))
-                        return NULL;
-                ucal_setAttribute(cal, UCAL_SKIPPED_WALL_TIME,
-                                  UCAL_WALLTIME_NEXT_VALID);
-                ucal_setAttribute(cal, UCAL_REPEATED_WALL_TIME,
-                                  UCAL_WALLTIME_FIRST);
-                i = cal_cache_next++ % CAL_CACHE;
-                if (cal_cache[i].cal)
-                        ucal_close(cal_cache[i].cal);
-                snprintf(cal_cache[i].zone, sizeof(cal_cache[i].zone), "%s",
-                         zone);
-                cal_cache[i].cal = cal;
-        }
-        ucal_clear(cal);
-        ucal_setMillis(cal, (UDate)t_ms, &status);
+                if (cal_cache[i].cal && !strcmp(cal_cache[i].zone, zone))
+                        return &cal_cache[i];
+        if (!rdr_localtime_zone_valid(zone) ||
+            zone_to_uchar(zone, id, RDR_ZONE_MAX) == -1)
+                return NULL;
+        cal = ucal_open(id, -1, "en_US_POSIX", UCAL_GREGORIAN, &status);
         if (U_FAILURE(status))
                 return NULL;
-        return cal;
+        ucal_setAttribute(cal, UCAL_SKIPPED_WALL_TIME,
+                          UCAL_WALLTIME_NEXT_VALID);
+        ucal_setAttribute(cal, UCAL_REPEATED_WALL_TIME, UCAL_WALLTIME_FIRST);
+        zc = &cal_cache[cal_cache_next++ % CAL_CACHE];
+        if (zc->cal)
+                ucal_close(zc->cal);
+        snprintf(zc->zone, sizeof(zc->zone), "%s", zone);
+        zc->cal = cal;
+        zc->from = 1;
+        zc->to = 0;
+        return zc;
+}
+
+/* The calendar of zc at instant t_ms. Returns NULL on an ICU error. */
+static UCalendar *cal_at(zone_cal_t *zc, int64_t t_ms) {
+        UErrorCode status = U_ZERO_ERROR;
+        ucal_clear(zc->cal);
+        ucal_setMillis(zc->cal, (UDate)t_ms, &status);
+        return U_FAILURE(status) ? NULL : zc->cal;
+}
+
+/* A Gregorian calendar in zone at instant t_ms. It belongs to the cache:
+ * do not close it. Returns NULL for an unknown zone. */
+static UCalendar *cal_open(const char *zone, int64_t t_ms) {
+        zone_cal_t *zc = zone_cal(zone);
+        return zc ? cal_at(zc, t_ms) : NULL;
+}
+
+/* How far from a transition wall-clock arithmetic in a span stays exact:
+ * further than any offset change (a day, when Samoa crossed the date line
+ * in 2011), so that no other span maps the same wall-clock time. */
+#define SPAN_MARGIN_MS (2 * RDR_DAY_MS)
+
+/* Make zc's span hold t_ms (asking ICU for the offset at t_ms and the
+ * transitions around it). Returns 0, or -1 when spans are off or ICU
+ * cannot tell (the caller then asks ICU directly). */
+static int span_hold(zone_cal_t *zc, int64_t t_ms) {
+        UErrorCode status = U_ZERO_ERROR;
+        UDate d;
+        UCalendar *cal;
+        if (!spans_on)
+                return -1;
+        if (zc->from <= t_ms && t_ms < zc->to)
+                return 0;
+        if (!(cal = cal_at(zc, t_ms)))
+                return -1;
+        zc->off = (int64_t)ucal_get(cal, UCAL_ZONE_OFFSET, &status) +
+                  ucal_get(cal, UCAL_DST_OFFSET, &status);
+        zc->from = ucal_getTimeZoneTransitionDate(
+                       cal, UCAL_TZ_TRANSITION_PREVIOUS_INCLUSIVE, &d, &status)
+                       ? (int64_t)d
+                       : INT64_MIN;
+        zc->to = ucal_getTimeZoneTransitionDate(cal, UCAL_TZ_TRANSITION_NEXT,
+                                                &d, &status)
+                     ? (int64_t)d
+                     : INT64_MAX;
+        if (U_FAILURE(status) || !(zc->from <= t_ms && t_ms < zc->to)) {
+                zc->from = 1;
+                zc->to = 0;
+                return -1;
+        }
+        return 0;
+}
+
+/* Local time of day of t_ms in zc's span (span_hold(zc, t_ms) == 0). */
+static int64_t span_ms_of_day(const zone_cal_t *zc, int64_t t_ms) {
+        int64_t tod = (t_ms + zc->off) % RDR_DAY_MS;
+        return tod < 0 ? tod + RDR_DAY_MS : tod;
+}
+
+/* Whether wall-clock arithmetic from zc's span gives the instant ICU would
+ * for c_ms: c_ms lies in the span, away from its ends. */
+static int span_exact(const zone_cal_t *zc, int64_t c_ms) {
+        return (zc->from == INT64_MIN || c_ms - SPAN_MARGIN_MS >= zc->from) &&
+               (zc->to == INT64_MAX || c_ms + SPAN_MARGIN_MS < zc->to);
 }
 
 static int64_t cal_millis(const UCalendar *cal, UErrorCode *status) {
@@ -163,9 +232,16 @@ rdr_window_t rdr_window_invert(const rdr_window_t *w) {
 rdr_err_t rdr_localtime_in_window(const char *zone, const rdr_window_t *w,
                                   int64_t t_ms, int *inside) {
         UErrorCode status = U_ZERO_ERROR;
-        UCalendar *cal = cal_open(zone, t_ms);
+        zone_cal_t *zc = zone_cal(zone);
+        UCalendar *cal;
         int64_t tod;
-        if (!cal)
+        if (!zc)
+                return RDR_ERR_INVALID;
+        if (!span_hold(zc, t_ms)) {
+                *inside = rdr_window_contains(w, span_ms_of_day(zc, t_ms));
+                return RDR_OK;
+        }
+        if (!(cal = cal_at(zc, t_ms)))
                 return RDR_ERR_INVALID;
         tod = cal_ms_of_day(cal, &status);
         if (U_FAILURE(status))
@@ -174,17 +250,45 @@ rdr_err_t rdr_localtime_in_window(const char *zone, const rdr_window_t *w,
         return RDR_OK;
 }
 
-/* First instant >= t inside w, on an open calendar. */
-static rdr_err_t next_in(UCalendar *cal, const rdr_window_t *w, int64_t t,
+/* The local time of day at cand and, if it is outside w, the next opening
+ * of w after it (*next), by arithmetic in zc's span when that is exact.
+ * Returns 1 if it did, 0 if ICU must answer. */
+static int span_next(zone_cal_t *zc, const rdr_window_t *w, int64_t cand,
+                     int *inside, int64_t *next) {
+        int64_t tod, day = 0;
+        if (span_hold(zc, cand))
+                return 0;
+        tod = span_ms_of_day(zc, cand);
+        if ((*inside = rdr_window_contains(w, tod)))
+                return 1;
+        if (w->start_min < w->end_min && tod >= (int64_t)w->end_min * 60000)
+                day = RDR_DAY_MS;
+        *next = cand - tod + day + (int64_t)w->start_min * 60000;
+        return span_exact(zc, *next);
+}
+
+/* First instant >= t inside w, in zone zc. */
+static rdr_err_t next_in(zone_cal_t *zc, const rdr_window_t *w, int64_t t,
                          int64_t *out) {
         UErrorCode status = U_ZERO_ERROR;
+        UCalendar *cal;
         int64_t tod, cand = t;
-        int tries;
+        int tries, inside;
         /* Usually one pass; a window starting inside a daylight-saving gap
          * resolves past its start and is checked again. */
         for (tries = 0; tries < 4; tries++) {
                 int wraps = w->start_min > w->end_min;
-                ucal_setMillis(cal, (UDate)cand, &status);
+                int64_t next;
+                if (span_next(zc, w, cand, &inside, &next)) {
+                        if (inside) {
+                                *out = cand;
+                                return RDR_OK;
+                        }
+                        cand = next;
+                        continue;
+                }
+                if (!(cal = cal_at(zc, cand)))
+                        return RDR_ERR_INVALID;
                 tod = cal_ms_of_day(cal, &status);
                 if (U_FAILURE(status))
                         return RDR_ERR_INVALID;
@@ -201,6 +305,17 @@ static rdr_err_t next_in(UCalendar *cal, const rdr_window_t *w, int64_t t,
                 ucal_set(cal, UCAL_SECOND, 0);
                 ucal_set(cal, UCAL_MILLISECOND, 0);
                 cand = cal_millis(cal, &status);
+                if (cand < t) {
+                        /* The opening is a repeated wall-clock time (the
+                         * hour after a fall-back) whose first occurrence
+                         * has passed: its second one is next. */
+                        ucal_setAttribute(cal, UCAL_REPEATED_WALL_TIME,
+                                          UCAL_WALLTIME_LAST);
+                        ucal_set(cal, UCAL_HOUR_OF_DAY, w->start_min / 60);
+                        cand = cal_millis(cal, &status);
+                        ucal_setAttribute(cal, UCAL_REPEATED_WALL_TIME,
+                                          UCAL_WALLTIME_FIRST);
+                }
                 if (U_FAILURE(status))
                         return RDR_ERR_INVALID;
                 if (cand < t) /* cannot happen; never go back in time */
@@ -212,14 +327,14 @@ static rdr_err_t next_in(UCalendar *cal, const rdr_window_t *w, int64_t t,
 rdr_err_t rdr_localtime_next_in_windows(const char *zone,
                                         const rdr_window_t *ws, size_t n,
                                         int64_t t_ms, int64_t *out_ms) {
-        UCalendar *cal;
+        zone_cal_t *zc;
         int64_t t = t_ms;
         rdr_err_t err = RDR_OK;
         int round;
         if (n == 0)
                 return RDR_ERR_INVALID;
-        cal = cal_open(zone, t_ms);
-        if (!cal)
+        zc = zone_cal(zone);
+        if (!zc)
                 return RDR_ERR_INVALID;
         /* Each window in turn moves t to its next opening; t only grows and
          * stops at the first instant inside all of them. Two windows that
@@ -228,7 +343,7 @@ rdr_err_t rdr_localtime_next_in_windows(const char *zone,
                 size_t i, moved = 0;
                 for (i = 0; i < n; i++) {
                         int64_t nt;
-                        err = next_in(cal, &ws[i], t, &nt);
+                        err = next_in(zc, &ws[i], t, &nt);
                         if (err)
                                 goto done;
                         if (nt != t)
@@ -253,6 +368,7 @@ rdr_err_t rdr_localtime_next_in_window(const char *zone, const rdr_window_t *w,
 rdr_err_t rdr_localtime_add(const char *zone, int64_t t_ms, int64_t dur_ms,
                             int64_t *out_ms) {
         UErrorCode status = U_ZERO_ERROR;
+        zone_cal_t *zc;
         UCalendar *cal;
         if (dur_ms % RDR_DAY_MS != 0 || dur_ms / RDR_DAY_MS > 100000) {
                 if (!rdr_localtime_zone_valid(zone))
@@ -260,8 +376,15 @@ rdr_err_t rdr_localtime_add(const char *zone, int64_t t_ms, int64_t dur_ms,
                 *out_ms = t_ms + dur_ms;
                 return RDR_OK;
         }
-        cal = cal_open(zone, t_ms);
-        if (!cal)
+        if (!(zc = zone_cal(zone)))
+                return RDR_ERR_INVALID;
+        /* Whole days within one span keep the offset, so the wall-clock
+         * time is kept by adding them as elapsed time. */
+        if (!span_hold(zc, t_ms) && span_exact(zc, t_ms + dur_ms)) {
+                *out_ms = t_ms + dur_ms;
+                return RDR_OK;
+        }
+        if (!(cal = cal_at(zc, t_ms)))
                 return RDR_ERR_INVALID;
         ucal_add(cal, UCAL_DATE, (int32_t)(dur_ms / RDR_DAY_MS), &status);
         *out_ms = cal_millis(cal, &status);

@@ -2,9 +2,9 @@
  * falls inside a daily window (09:00-20:00 in the buyer's zone), the next
  * instant that does, and adding calendar days that keep the wall-clock time
  * across daylight-saving changes. Built on ICU's ucal_* API and its tzdata,
- * never on TZ (process-global): every call opens its own calendar, so these
- * functions are pure and safe on any thread. Times are milliseconds since
- * the Unix epoch; zones are IANA names ("America/New_York"). */
+ * never on TZ (process-global): each thread keeps calendars of its own, so
+ * these functions are pure and safe on any thread. Times are milliseconds
+ * since the Unix epoch; zones are IANA names ("America/New_York"). */
 #ifndef RDR_LOCALTIME_H
 #define RDR_LOCALTIME_H
 
@@ -95,6 +95,12 @@ rdr_err_t rdr_localtime_fields(const char *zone, int64_t t_ms,
  *  one to its first occurrence). Returns RDR_OK or RDR_ERR_INVALID. */
 rdr_err_t rdr_localtime_make(const char *zone, int year, int month, int day,
                              int hour, int minute, int64_t *out_ms);
+
+/** Whether the calling thread's answers may come from the span of constant
+ *  UTC offset around the last instant asked (1, the default) or must all
+ *  come from ICU's calendar fields (0). The two give the same answers; 0
+ *  is for the tests that check so. */
+void rdr_localtime_spans(int on);
 
 /** Write "2026-03-08 09:00 America/New_York" to buf (NUL-terminated,
  *  truncated to size). Returns the length it needed, or 0 for an unknown
