@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/wait.h>
 #include <time.h>
 
@@ -537,20 +538,40 @@ static void test_replay_and_new_event_of_a_case_in_one_batch(void **state) {
         wait_text(case_text, cid, "version", "3");
 }
 
-/* A replayed event whose outbox still holds entries in either format (a
- * field per entry, or an event's bundle) publishes them all, then empties
- * the outbox. */
+/* The bundle of one Kafka entry for redress.cases holding payload
+ * (malloc'd into *out). */
+static void one_entry_bundle(const char *payload, char **out, size_t *len) {
+        char *entry;
+        size_t entry_len;
+        const char *entries[1];
+        assert_int_equal(rdr_entry_kafka("redress.cases", "store-u/order-up",
+                                         16, "application/json", payload,
+                                         strlen(payload), &entry, &entry_len),
+                         RDR_OK);
+        entries[0] = entry;
+        *len = rdr_bundle_size(&entry_len, 1);
+        *out = malloc(*len);
+        assert_non_null(*out);
+        rdr_bundle_write(*out, entries, &entry_len, 1);
+        free(entry);
+}
+
+/* A replayed event whose outbox still holds entries in any format (a
+ * field per entry, an event's bundle, a bundle compressed with
+ * storage.compression lz4) publishes them all, then empties the outbox:
+ * a worker reads every format whatever it writes. */
 static void test_replay_publishes_both_outbox_formats(void **state) {
         char cid[RDR_ID_LEN], key[256], seen[512];
-        char *single, *inner, *bundle;
-        size_t single_len, inner_len, bundle_len;
-        const char *entries[1];
-        size_t lens[1];
+        char *single, *bundle, *raw, *lz4;
+        size_t single_len, bundle_len, raw_len, lz4_len;
         const char *p1 = "{\"marker\":\"single-entry\"}";
         const char *p2 = "{\"marker\":\"bundled-entry\"}";
+        const char *p3 =
+            "{\"marker\":\"compressed-entry\",\"padding\":\"compressed "
+            "compressed compressed compressed compressed compressed\"}";
         h_msg_t *msgs;
         size_t n, i;
-        int got1 = 0, got2 = 0;
+        int got1 = 0, got2 = 0, got3 = 0;
         redisReply *r;
         (void)state;
         rdr_case_id(cid, "taobao", "store-u", "r-up");
@@ -561,36 +582,152 @@ static void test_replay_publishes_both_outbox_formats(void **state) {
                                          16, "application/json", p1, strlen(p1),
                                          &single, &single_len),
                          RDR_OK);
-        assert_int_equal(rdr_entry_kafka("redress.cases", "store-u/order-up",
-                                         16, "application/json", p2, strlen(p2),
-                                         &inner, &inner_len),
+        one_entry_bundle(p2, &bundle, &bundle_len);
+        one_entry_bundle(p3, &raw, &raw_len);
+        assert_int_equal(rdr_bundle_compress(raw, raw_len, &lz4, &lz4_len),
                          RDR_OK);
-        entries[0] = inner;
-        lens[0] = inner_len;
-        bundle_len = rdr_bundle_size(lens, 1);
-        bundle = malloc(bundle_len);
-        rdr_bundle_write(bundle, entries, lens, 1);
-        r = redisCommand(env.redis, "HSET %s ev_single %b b:ev_bundle %b", key,
-                         single, single_len, bundle, bundle_len);
-        assert_int_equal(r->integer, 2);
+        assert_non_null(lz4);
+        r = redisCommand(env.redis,
+                         "HSET %s ev_single %b b:ev_bundle %b b:ev_lz4 %b", key,
+                         single, single_len, bundle, bundle_len, lz4, lz4_len);
+        assert_int_equal(r->integer, 3);
         freeReplyObject(r);
         freeReplyObject(redisCommand(env.redis, "SET %s 1", seen));
 
         h_worker(&env, "reviews", NULL);
         publish_up("ev-replay", "review.created", 1);
-        n = h_read_topic(&env, "redress.cases", "\"marker\"", 2, 2000, 30000,
+        n = h_read_topic(&env, "redress.cases", "\"marker\"", 3, 2000, 30000,
                          &msgs);
         for (i = 0; i < n; i++) {
                 got1 += strstr(msgs[i].value, "single-entry") != NULL;
                 got2 += strstr(msgs[i].value, "bundled-entry") != NULL;
+                got3 += !strcmp(msgs[i].value, p3);
         }
         assert_int_equal(got1, 1);
         assert_int_equal(got2, 1);
+        assert_int_equal(got3, 1);
         h_msgs_free(msgs, n);
         wait_text(exists_text, key, NULL, "0");
         free(single);
-        free(inner);
         free(bundle);
+        free(raw);
+        free(lz4);
+}
+
+/* The next RESP command of an append-only file at *pos: its arguments
+ * (pointers into data) in args, their count returned; 0 at the end. */
+static int aof_next(const char *data, size_t len, size_t *pos,
+                    const char **args, size_t *lens, int max) {
+        int n = 0, i;
+        while (*pos < len && data[*pos] != '*') { /* annotations */
+                const char *nl = memchr(data + *pos, '\n', len - *pos);
+                *pos = nl ? (size_t)(nl - data) + 1 : len;
+        }
+        if (*pos >= len)
+                return 0;
+        n = atoi(data + *pos + 1);
+        *pos = (size_t)(strchr(data + *pos, '\n') - data) + 1;
+        for (i = 0; i < n; i++) {
+                size_t l = (size_t)atol(data + *pos + 1);
+                *pos = (size_t)(strchr(data + *pos, '\n') - data) + 1;
+                if (i < max) {
+                        args[i] = data + *pos;
+                        lens[i] = l;
+                }
+                *pos += l + 2;
+        }
+        return n;
+}
+
+/* With storage.compression lz4, what the outbox held was compressed (read
+ * back from Redis' append-only file, where every write of the test is),
+ * and every message a review published came out of it byte for byte. */
+static void test_lz4_outbox_holds_what_is_published(void **state) {
+        enum { N = 20 };
+        char path[512], *data;
+        h_msg_t *cases, *actions;
+        size_t nc, na, len, pos = 0, stored = 0, raw = 0, i;
+        int bundles = 0, entries = 0, matched = 0;
+        FILE *f;
+        (void)state;
+        h_publish_reviews(&env, "store-z", "ev-z", 0, N, 1,
+                          "the zipper broke on the first day", 0);
+        h_worker(
+            &env, "reviews",
+            (const char *const[]){"REDRESS_STORAGE_COMPRESSION=lz4", NULL});
+        nc = h_read_topic(&env, "redress.cases", "ev-z-", 2 * N, 2000, 30000,
+                          &cases);
+        /* reply.public each, and the first contacts due now (the others
+         * wait for the buyer's daytime, as timers) */
+        na = h_read_topic(&env, "redress.actions", NULL, N, 2000, 30000,
+                          &actions);
+        assert_int_equal(nc, 2 * N); /* classified, opened */
+        assert_true(na >= N && na <= 2 * N);
+
+        snprintf(path, sizeof(path),
+                 "%s/appendonlydir/appendonly.aof.1.incr.aof", env.dir);
+        f = fopen(path, "rb");
+        assert_non_null(f);
+        fseek(f, 0, SEEK_END);
+        len = (size_t)ftell(f);
+        rewind(f);
+        data = malloc(len + 1);
+        assert_non_null(data);
+        assert_int_equal(fread(data, 1, len, f), len);
+        data[len] = '\0';
+        fclose(f);
+        for (;;) {
+                const char *args[16];
+                size_t lens[16];
+                int n = aof_next(data, len, &pos, args, lens, 16), a;
+                if (!n)
+                        break;
+                if (n < 4 || lens[0] != 4 || strncasecmp(args[0], "HSET", 4) ||
+                    lens[1] < 7 || memcmp(args[1] + lens[1] - 7, ":outbox", 7))
+                        continue;
+                for (a = 3; a < n && a < 16; a += 2) {
+                        char *b;
+                        size_t bl, bp = 0, el;
+                        const char *e;
+                        assert_true(rdr_bundle_is_compressed(args[a], lens[a]));
+                        assert_int_equal(
+                            rdr_bundle_decompress(args[a], lens[a], &b, &bl),
+                            RDR_OK);
+                        bundles++;
+                        stored += lens[a];
+                        raw += bl;
+                        while (rdr_bundle_next(b, bl, &bp, &e, &el) == 1) {
+                                rdr_entry_t ent;
+                                assert_int_equal(rdr_entry_parse(e, el, &ent),
+                                                 RDR_OK);
+                                if (ent.kind != RDR_ENTRY_KAFKA)
+                                        continue;
+                                entries++;
+                                for (i = 0; i < nc + na; i++) {
+                                        const h_msg_t *m =
+                                            i < nc ? &cases[i]
+                                                   : &actions[i - nc];
+                                        if (m->len == ent.payload_len &&
+                                            !memcmp(m->value, ent.payload,
+                                                    m->len)) {
+                                                matched++;
+                                                break;
+                                        }
+                                }
+                        }
+                        free(b);
+                }
+        }
+        print_message("%d bundles: %zu bytes stored for %zu (%.0f%%)\n",
+                      bundles, stored, raw,
+                      100.0 * (double)stored / (double)raw);
+        assert_int_equal(bundles, N);
+        assert_int_equal(entries, (int)(nc + na));
+        assert_int_equal(matched, entries);
+        assert_true(stored < raw * 3 / 4);
+        free(data);
+        h_msgs_free(cases, nc);
+        h_msgs_free(actions, na);
 }
 
 /* consumer.batch_wait 0 means "no waiting", not "one message a batch": a
@@ -650,6 +787,8 @@ int main(void) {
             cmocka_unit_test_setup_teardown(
                 test_replay_and_new_event_of_a_case_in_one_batch, setup,
                 teardown),
+            cmocka_unit_test_setup_teardown(
+                test_lz4_outbox_holds_what_is_published, setup, teardown),
             cmocka_unit_test_setup_teardown(
                 test_backlog_is_batched_without_batch_wait, setup, teardown),
         };

@@ -454,6 +454,94 @@ static void test_outbox_bundle_round_trip(void **state) {
         free(z);
 }
 
+/* A bundle of JSON messages stored with storage.compression lz4 comes back
+ * byte for byte and smaller; one that would not shrink is left as it is;
+ * a damaged or lying compressed bundle is refused, not trusted. */
+static void test_outbox_bundle_compression(void **state) {
+        char json[2048], *k, *b, *c, *d, *bad;
+        const char *entries[3];
+        size_t lens[3], kl, bl, cl, dl, i;
+        (void)state;
+        /* A case.classified-like message, three times with other ids. */
+        snprintf(json, sizeof(json),
+                 "{\"event_id\":\"ev_556979b38797edb43ac0cc3c2f9eb230\","
+                 "\"type\":\"case.classified\",\"case_id\":"
+                 "\"cs_a5c4edeeae057ae16faecf73d722b2d9\",\"platform\":"
+                 "\"taobao\",\"store_id\":\"store-45\",\"review_id\":"
+                 "\"rv40\",\"order_id\":\"o40\",\"buyer_id\":\"b16852\","
+                 "\"rating\":2,\"language\":\"zh\",\"sentiment\":"
+                 "\"negative\",\"reason\":\"size_fit\",\"reasons\":"
+                 "[\"size_fit\"],\"malicious\":\"none\",\"confidence\":"
+                 "0.980726,\"occurred_at\":\"2026-12-03T03:57:08.501Z\"}");
+        assert_int_equal(rdr_entry_kafka("redress.cases", "store-45/o40", 12,
+                                         "application/json", json, strlen(json),
+                                         &k, &kl),
+                         RDR_OK);
+        for (i = 0; i < 3; i++) {
+                entries[i] = k;
+                lens[i] = kl;
+        }
+        bl = rdr_bundle_size(lens, 3);
+        b = malloc(bl);
+        assert_non_null(b);
+        rdr_bundle_write(b, entries, lens, 3);
+
+        assert_int_equal(rdr_bundle_compress(b, bl, &c, &cl), RDR_OK);
+        assert_non_null(c);
+        assert_true(cl < bl / 2);
+        assert_true(rdr_bundle_is_compressed(c, cl));
+        assert_false(rdr_bundle_is(c, cl));
+        assert_false(rdr_bundle_is_compressed(b, bl));
+        assert_int_equal(rdr_bundle_decompress(c, cl, &d, &dl), RDR_OK);
+        assert_int_equal(dl, bl);
+        assert_memory_equal(d, b, bl);
+        assert_int_equal(d[dl], '\0');
+        free(d);
+
+        /* Too short to shrink: stored as it is. */
+        assert_int_equal(rdr_bundle_compress("B\0"
+                                             "1\0x",
+                                             5, &d, &dl),
+                         RDR_OK);
+        assert_null(d);
+        assert_int_equal(dl, 0);
+
+        /* Cut short, a length that lies, no length, not a number, a length
+         * past any bundle, not a compressed bundle: refused. */
+        assert_int_equal(rdr_bundle_decompress(c, cl - 1, &d, &dl),
+                         RDR_ERR_DECODE);
+        assert_null(d);
+        bad = malloc(cl + 8);
+        assert_non_null(bad);
+        dl = 2 + strlen(c + 2) + 1; /* c's header: "L", its length */
+        i = (size_t)snprintf(bad, cl + 8, "L%c%zu", '\0', bl + 1) + 1;
+        memcpy(bad + i, c + dl, cl - dl);
+        assert_int_equal(rdr_bundle_decompress(bad, i + cl - dl, &d, &dl),
+                         RDR_ERR_DECODE);
+        assert_int_equal(rdr_bundle_decompress("L\0\0xyz", 6, &d, &dl),
+                         RDR_ERR_DECODE);
+        assert_int_equal(rdr_bundle_decompress("L\0"
+                                               "12a\0xyz",
+                                               9, &d, &dl),
+                         RDR_ERR_DECODE);
+        assert_int_equal(rdr_bundle_decompress("L\0"
+                                               "99999999999\0xyz",
+                                               17, &d, &dl),
+                         RDR_ERR_DECODE);
+        assert_int_equal(rdr_bundle_decompress(b, bl, &d, &dl), RDR_ERR_DECODE);
+        /* Well-formed LZ4 of something that is not a bundle. */
+        free(c);
+        assert_int_equal(rdr_bundle_compress(json, strlen(json), &c, &cl),
+                         RDR_OK);
+        assert_non_null(c);
+        assert_int_equal(rdr_bundle_decompress(c, cl, &d, &dl), RDR_ERR_DECODE);
+        assert_null(d);
+        free(c);
+        free(bad);
+        free(b);
+        free(k);
+}
+
 static void test_ids_and_keys(void **state) {
         char a[RDR_ID_LEN], b[RDR_ID_LEN], k[64];
         (void)state;
@@ -610,6 +698,7 @@ int main(void) {
             cmocka_unit_test(test_dlq_entry_read_match_json),
             cmocka_unit_test(test_outbox_entries_round_trip),
             cmocka_unit_test(test_outbox_bundle_round_trip),
+            cmocka_unit_test(test_outbox_bundle_compression),
             cmocka_unit_test(test_ids_and_keys),
             cmocka_unit_test(test_str_builders_match_snprintf),
             cmocka_unit_test(test_metrics_render),

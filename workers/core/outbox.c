@@ -1,7 +1,10 @@
 /* Encoding and parsing of outbox entries (see outbox.h). */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <lz4.h>
 
 #include "outbox.h"
 #include "str.h"
@@ -128,4 +131,80 @@ int rdr_bundle_next(const char *buf, size_t len, size_t *pos,
                 return -1;
         *pos = (size_t)(*entry - buf) + *entry_len;
         return 1;
+}
+
+/* The largest bundle a compressed one may claim to hold: far above any
+ * event's outputs, and below what a corrupt length could make us
+ * allocate. */
+#define BUNDLE_MAX ((size_t)64 << 20)
+
+int rdr_bundle_is_compressed(const char *buf, size_t len) {
+        return len >= 2 && buf[0] == 'L' && buf[1] == '\0';
+}
+
+rdr_err_t rdr_bundle_compress(const char *bundle, size_t len, char **out,
+                              size_t *out_len) {
+        char num[RDR_STR_INT_SIZE];
+        size_t nl, head;
+        int bound, n;
+        char *buf;
+        *out = NULL;
+        *out_len = 0;
+        if (len == 0 || len > BUNDLE_MAX)
+                return RDR_OK;
+        nl = rdr_str_int(num, (long long)len);
+        head = 2 + nl + 1;
+        bound = LZ4_compressBound((int)len);
+        if (bound <= 0)
+                return RDR_OK;
+        buf = malloc(head + (size_t)bound);
+        if (!buf)
+                return RDR_ERR_NOMEM;
+        buf[0] = 'L';
+        buf[1] = '\0';
+        memcpy(buf + 2, num, nl + 1);
+        n = LZ4_compress_default(bundle, buf + head, (int)len, bound);
+        if (n <= 0 || head + (size_t)n >= len) {
+                free(buf);
+                return RDR_OK;
+        }
+        *out = buf;
+        *out_len = head + (size_t)n;
+        return RDR_OK;
+}
+
+rdr_err_t rdr_bundle_decompress(const char *buf, size_t len, char **out,
+                                size_t *out_len) {
+        const char *p = buf + 2, *end = buf + len, *z;
+        unsigned long long raw = 0;
+        char *dst;
+        int n;
+        *out = NULL;
+        *out_len = 0;
+        if (!rdr_bundle_is_compressed(buf, len))
+                return RDR_ERR_DECODE;
+        z = memchr(p, '\0', (size_t)(end - p));
+        if (!z || z == p || z - p > 20)
+                return RDR_ERR_DECODE;
+        for (; p < z; p++) {
+                if (*p < '0' || *p > '9')
+                        return RDR_ERR_DECODE;
+                raw = raw * 10 + (unsigned long long)(*p - '0');
+                if (raw > BUNDLE_MAX)
+                        return RDR_ERR_DECODE;
+        }
+        if (raw == 0 || end - (z + 1) <= 0 || end - (z + 1) > INT32_MAX)
+                return RDR_ERR_DECODE;
+        dst = malloc((size_t)raw + 1);
+        if (!dst)
+                return RDR_ERR_NOMEM;
+        n = LZ4_decompress_safe(z + 1, dst, (int)(end - (z + 1)), (int)raw);
+        if (n < 0 || (size_t)n != raw || !rdr_bundle_is(dst, (size_t)n)) {
+                free(dst);
+                return RDR_ERR_DECODE;
+        }
+        dst[n] = '\0';
+        *out = dst;
+        *out_len = (size_t)n;
+        return RDR_OK;
 }

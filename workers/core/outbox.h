@@ -16,6 +16,12 @@
  *   "B" \0 (length \0 entry)...                       entries, in order
  * With storage.format fields (builds before bundles read only this), each
  * entry is a field of its own. Every worker reads both.
+ *
+ * With storage.compression lz4, a bundle is stored compressed (an LZ4
+ * block; JSON messages shrink to ~43%), unless that would not make it
+ * smaller:
+ *   "L" \0 bundle-length \0 LZ4 block of the bundle
+ * Every worker since reads it; builds before do not (see README).
  */
 #ifndef RDR_OUTBOX_H
 #define RDR_OUTBOX_H
@@ -69,5 +75,19 @@ int rdr_bundle_is(const char *buf, size_t len);
  *  or -1 if the bundle is malformed. */
 int rdr_bundle_next(const char *buf, size_t len, size_t *pos,
                     const char **entry, size_t *entry_len);
+
+/** Whether buf (len bytes) is a compressed bundle. */
+int rdr_bundle_is_compressed(const char *buf, size_t len);
+/** The stored form of bundle (len bytes) with storage.compression lz4:
+ *  *out (malloc'd; the caller frees it) is the compressed bundle, or NULL
+ *  when compressing would not make it smaller (store the bundle itself).
+ *  Returns RDR_ERR_NOMEM. */
+rdr_err_t rdr_bundle_compress(const char *bundle, size_t len, char **out,
+                              size_t *out_len);
+/** The bundle a compressed bundle holds, into *out (malloc'd, NUL-
+ *  terminated past *out_len; the caller frees it). Returns RDR_ERR_DECODE
+ *  if buf is not a well-formed compressed bundle, RDR_ERR_NOMEM. */
+rdr_err_t rdr_bundle_decompress(const char *buf, size_t len, char **out,
+                                size_t *out_len);
 
 #endif

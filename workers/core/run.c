@@ -81,6 +81,10 @@ typedef struct rdr_pub_s {
         size_t id_len;
         char *entry;
         size_t entry_len;
+        /* What the outbox stores when it is not entry itself (entry
+         * compressed, storage.compression lz4); malloc'd, or NULL. */
+        char *stored;
+        size_t stored_len;
 } rdr_pub_t;
 
 /* A queued apply: which replies of the pipeline belong to it, and its own
@@ -130,7 +134,8 @@ struct rdr_worker_s {
         int cooperative;
         int ever_assigned; /* the consumer received an assignment */
         int apply_script;
-        int packed; /* storage.format packed: an event's entries bundled */
+        int packed;   /* storage.format packed: an event's entries bundled */
+        int compress; /* storage.compression lz4: bundles stored compressed */
         int64_t now_ms;
 
         /* The batch in hand (room for batch_cap: a batch whose
@@ -227,10 +232,12 @@ rdr_err_t rdr_msg_fail(rdr_msg_t *m, const char *why) {
 
 /* ---- Effects ---- */
 
-/* An entry's strings share one allocation, owned by outbox_key. */
+/* An entry's strings share one allocation, owned by outbox_key; its
+ * stored form has its own. */
 static void pub_free(rdr_pub_t *p) {
         free(p->outbox_key);
-        p->outbox_key = p->id = p->entry = NULL;
+        free(p->stored);
+        p->outbox_key = p->id = p->entry = p->stored = NULL;
 }
 
 static void after_free(rdr_after_t *a) {
@@ -310,16 +317,36 @@ static rdr_err_t pub_alloc(rdr_pub_t *p, const char *outbox_key, size_t id_len,
 
 static rdr_err_t pub_fill(rdr_pub_t *p, const char *outbox_key, const char *id,
                           size_t id_len, const char *entry, size_t entry_len) {
-        if (pub_alloc(p, outbox_key, id_len, entry_len))
-                return RDR_ERR_NOMEM;
-        memcpy(p->id, id, id_len);
-        memcpy(p->entry, entry, entry_len);
-        return RDR_OK;
+        char *raw = NULL;
+        size_t raw_len = 0;
+        rdr_err_t err;
+        /* A compressed bundle read back from an outbox: publish what it
+         * holds. One that does not decompress is kept as it is, and
+         * reported as unreadable when published. */
+        if (rdr_bundle_is_compressed(entry, entry_len) &&
+            (err = rdr_bundle_decompress(entry, entry_len, &raw, &raw_len)) ==
+                RDR_ERR_NOMEM)
+                return err;
+        if (raw) {
+                entry = raw;
+                entry_len = raw_len;
+        }
+        err = pub_alloc(p, outbox_key, id_len, entry_len);
+        if (!err) {
+                memcpy(p->id, id, id_len);
+                memcpy(p->entry, entry, entry_len);
+                p->stored = NULL;
+                p->stored_len = 0;
+        }
+        free(raw);
+        return err;
 }
 
 /* The bundle of a's entries as one pub, named "b:" + the first entry's id
- * (deterministic: a replay names it the same). */
-static rdr_err_t pub_fill_bundle(rdr_pub_t *p, const rdr_apply_t *a) {
+ * (deterministic: a replay names it the same), stored compressed if
+ * compress and that makes it smaller. */
+static rdr_err_t pub_fill_bundle(rdr_pub_t *p, const rdr_apply_t *a,
+                                 int compress) {
         size_t il = strlen(a->entry_ids[0]);
         if (pub_alloc(p, a->outbox_key, 2 + il,
                       rdr_bundle_size(a->entry_lens, a->entries_cnt)))
@@ -327,6 +354,13 @@ static rdr_err_t pub_fill_bundle(rdr_pub_t *p, const rdr_apply_t *a) {
         memcpy(p->id, "b:", 2);
         memcpy(p->id + 2, a->entry_ids[0], il);
         rdr_bundle_write(p->entry, a->entries, a->entry_lens, a->entries_cnt);
+        p->stored = NULL;
+        p->stored_len = 0;
+        if (compress && rdr_bundle_compress(p->entry, p->entry_len, &p->stored,
+                                            &p->stored_len)) {
+                pub_free(p);
+                return RDR_ERR_NOMEM;
+        }
         return RDR_OK;
 }
 
@@ -410,7 +444,7 @@ rdr_err_t rdr_worker_apply(rdr_worker_t *w, const rdr_apply_t *a) {
         for (i = 0; i < npub; i++) {
                 rdr_pub_t *p = vec_push(&w->staged);
                 if (!p ||
-                    (w->packed ? pub_fill_bundle(p, a)
+                    (w->packed ? pub_fill_bundle(p, a, w->compress)
                                : pub_fill(p, a->outbox_key, a->entry_ids[i],
                                           strlen(a->entry_ids[i]),
                                           a->entries[i], a->entry_lens[i]))) {
@@ -421,8 +455,8 @@ rdr_err_t rdr_worker_apply(rdr_worker_t *w, const rdr_apply_t *a) {
                 pa->pub_cnt++;
                 argv[k] = p->id;
                 lens[k++] = p->id_len;
-                argv[k] = p->entry;
-                lens[k++] = p->entry_len;
+                argv[k] = p->stored ? p->stored : p->entry;
+                lens[k++] = p->stored ? p->stored_len : p->entry_len;
         }
         rdr_redis_eval(w->redis, w->apply_script, 4, (int)k, argv, lens);
         if (rdr_redis_unsent(w->redis) >= RDR_APPLY_SEND_BYTES)
@@ -1752,6 +1786,8 @@ int rdr_run(const rdr_worker_def_t *def, int argc, char **argv) {
             rdr_redis_script_add(w->redis, "apply", rdr_apply_lua);
         rdr_redis_check_settings(w->redis, 1);
         w->packed = !strcmp(rdr_conf_str(w->conf, "storage.format"), "packed");
+        w->compress =
+            !strcmp(rdr_conf_str(w->conf, "storage.compression"), "lz4");
         w->clock =
             rdr_clock_new(!strcmp(rdr_conf_str(w->conf, "clock.source"), "test")
                               ? RDR_CLOCK_TEST
