@@ -367,13 +367,18 @@ LOAD_STEPS = (25, 50)
 # and their phases' keys in results.json.
 AOF_FSYNC = ("everysec", "always")
 AOF_PHASES = tuple("reviews_aof_" + f for f in AOF_FSYNC)
+# The reviews row again with outbox bundles stored compressed
+# (storage.compression lz4), without and with the append-only file
+# (everysec): the phases' keys, and the worker setting they differ by.
+LZ4_PHASES = ("reviews_lz4", "reviews_aof_everysec_lz4")
+LZ4_ENV = {"REDRESS_STORAGE_COMPRESSION": "lz4"}
 TOPIC_PHASES = ("base", "rev") + tuple("aof" + f for f in AOF_FSYNC) + (
-    "chat", "ship", "fleet", "x2", "x4", "peer", "timers")
+    "lz4", "aoflz4", "chat", "ship", "fleet", "x2", "x4", "peer", "timers")
 PACED_TOPIC_PHASES = tuple("r%d" % p for p in LOAD_STEPS + (70,)) + (
     "bare70",)
 PACED = tuple("reviews_%d" % p for p in LOAD_STEPS + (70,))
 # Every phase that runs workers, in the order the table prints them.
-WORKER_PHASES = ("reviews",) + AOF_PHASES + (
+WORKER_PHASES = ("reviews",) + AOF_PHASES + LZ4_PHASES + (
     "chats", "shipments", "fleet", "reviews_x2", "reviews_x4") + PACED
 # Reads of the bare consumer's backlog; (1) is their median.
 BARE_READS = 5
@@ -792,10 +797,11 @@ def redis_config(r, settings):
 
 
 def phase_workers(r, label, names, mix, count, fmt="mixed", rate=0,
-                  instances=1, phase=None, settings=()):
+                  instances=1, phase=None, settings=(), env=None):
     """(3)(4) start workers of names (instances each) on the phase's own
     topics, publish count events while they consume, and measure. settings:
-    Redis CONFIG SET pairs for this phase only."""
+    Redis CONFIG SET pairs for this phase only; env: the workers' own
+    settings (REDRESS_*) for this phase."""
     phase = phase or label
     prefix = topic_prefix(phase)
     r.call("FLUSHDB")
@@ -807,7 +813,7 @@ def phase_workers(r, label, names, mix, count, fmt="mixed", rate=0,
             for i in range(instances):
                 group = "bench-%s-%s-%s" % (RUN_ID, phase, name)
                 workers.append(Worker(name, "%s-%s-%d" % (phase, name, i),
-                                      worker_env(prefix, group)))
+                                      worker_env(prefix, group, env)))
         consumers = [w for w in workers if w.name != "timers"]
         wait_assigned(consumers)
         m0 = [w.metrics() for w in consumers]
@@ -1312,7 +1318,7 @@ def report(r):
     out += ["",
             "Redis baseline (2): apply script via redis-benchmark, EVALSHA "
             "-P 16: %s applies/s" % fmt_num(rd["applies_per_s"])]
-    for key in ("reviews",) + AOF_PHASES + PACED + ("fleet",):
+    for key in ("reviews",) + AOF_PHASES + LZ4_PHASES + PACED + ("fleet",):
         if key in r:
             x = r[key]
             rw = x.get("redis_wait_share")
@@ -1350,6 +1356,28 @@ def report(r):
                             x["redis_us_per_event"]
                             / base["redis_us_per_event"],
                             fmt_num(x["rate"]), x["rate"] / base["rate"]))
+    lz4 = []
+    for key, ref, name in (("reviews_lz4", "reviews", "without the file"),
+                           ("reviews_aof_everysec_lz4", "reviews_aof_everysec",
+                            "with appendfsync everysec")):
+        x, y = r.get(key), r.get(ref)
+        if x and y and x.get("redis_us_per_event") and \
+                y.get("redis_us_per_event"):
+            lz4.append("%s %s us (x%.2f), %s reviews/s (x%.2f)%s" % (
+                name, fmt_num(x["redis_us_per_event"], 0),
+                x["redis_us_per_event"] / y["redis_us_per_event"],
+                fmt_num(x["rate"]), x["rate"] / y["rate"],
+                ", %s bytes in per review (x%.2f)" % (
+                    fmt_num(x["redis_in_bytes_per_event"], 0),
+                    x["redis_in_bytes_per_event"]
+                    / y["redis_in_bytes_per_event"])
+                if x.get("redis_in_bytes_per_event") and
+                y.get("redis_in_bytes_per_event") else ""))
+    if lz4:
+        out += ["", "Outbox bundles stored compressed (storage.compression "
+                "lz4; the reviews rows again): Redis CPU per review, "
+                "reviews/s and Redis' network, against the same rows with "
+                "none: %s" % "; ".join(lz4)]
     if parts:
         out += ["", "Redis with an append-only file (the reviews row again; "
                 "README \"Redis for the fleet\"): Redis CPU per review and "
@@ -1646,6 +1674,16 @@ def run_phases(r, res):
                 r, "reviews, Redis AOF %s" % fsync, ["reviews"], "reviews",
                 n, fmt="json", phase="aof" + fsync,
                 settings=(("appendonly", "yes"), ("appendfsync", fsync)))
+    # The same with the outbox compressed: what it saves Redis, on its
+    # own and with the file (README "Redis for the fleet").
+    res["reviews_lz4"] = phase_workers(
+        r, "reviews, outbox lz4", ["reviews"], "reviews", n, fmt="json",
+        phase="lz4", env=LZ4_ENV)
+    if RPID:
+        res["reviews_aof_everysec_lz4"] = phase_workers(
+            r, "reviews, outbox lz4, AOF everysec", ["reviews"], "reviews",
+            n, fmt="json", phase="aoflz4", env=LZ4_ENV,
+            settings=(("appendonly", "yes"), ("appendfsync", "everysec")))
     res["chats"] = phase_workers(r, "chats", ["chats"], "chats", n,
                                  phase="chat")
     res["shipments"] = phase_workers(r, "shipments", ["shipments"],
