@@ -648,13 +648,17 @@ static void test_lz4_outbox_holds_what_is_published(void **state) {
         h_msg_t *cases, *actions;
         size_t nc, na, len, pos = 0, stored = 0, raw = 0, i;
         int bundles = 0, entries = 0, matched = 0;
+        pid_t pid;
         FILE *f;
         (void)state;
         h_publish_reviews(&env, "store-z", "ev-z", 0, N, 1,
                           "the zipper broke on the first day", 0);
-        h_worker(
+        pid = h_worker(
             &env, "reviews",
             (const char *const[]){"REDRESS_STORAGE_COMPRESSION=lz4", NULL});
+        /* Which workers write compressed bundles: their start line says. */
+        assert_int_equal(h_log_lines(pid, "\"storage_compression\":\"lz4\""),
+                         1);
         nc = h_read_topic(&env, "redress.cases", "ev-z-", 2 * N, 2000, 30000,
                           &cases);
         /* reply.public each, and the first contacts due now (the others

@@ -1832,10 +1832,14 @@ int rdr_run(const rdr_worker_def_t *def, int argc, char **argv) {
                 char port[16];
                 snprintf(port, sizeof(port), "%d", rdr_http_port(w->http));
                 rdr_log_kv(RDR_LOG_INFO, "worker.started",
-                           (const char *const[]){"metrics_port", port, "config",
-                                                 rdr_conf_path(w->conf),
-                                                 "version", rdr_version(),
-                                                 "commit", rdr_commit(), NULL},
+                           (const char *const[]){
+                               "metrics_port", port, "config",
+                               rdr_conf_path(w->conf), "version", rdr_version(),
+                               "commit", rdr_commit(), "storage_format",
+                               rdr_conf_str(w->conf, "storage.format"),
+                               "storage_compression",
+                               rdr_conf_str(w->conf, "storage.compression"),
+                               NULL},
                            "redress-%s %s serving /metrics, /healthz and "
                            "/readyz on port %s",
                            def->name, rdr_version(), port);
