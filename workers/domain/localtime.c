@@ -33,10 +33,14 @@ static int zone_to_uchar(const char *zone, UChar *buf, size_t size) {
         return 0;
 }
 
+static int zone_cached(const char *zone);
+
 int rdr_localtime_zone_valid(const char *zone) {
         UChar id[RDR_ZONE_MAX], canon[RDR_ZONE_MAX * 2];
         UBool is_system = 0;
         UErrorCode status = U_ZERO_ERROR;
+        if (zone && zone_cached(zone))
+                return 1;
         if (zone_to_uchar(zone, id, RDR_ZONE_MAX) == -1)
                 return 0;
         ucal_getCanonicalTimeZoneID(id, -1, canon, RDR_ZONE_MAX * 2, &is_system,
@@ -77,6 +81,16 @@ static __thread int spans_on = 1;
 
 void rdr_localtime_spans(int on) {
         spans_on = on;
+}
+
+/* Whether this thread holds a calendar of zone (opened only for a valid
+ * zone). */
+static int zone_cached(const char *zone) {
+        unsigned i;
+        for (i = 0; i < CAL_CACHE; i++)
+                if (cal_cache[i].cal && !strcmp(cal_cache[i].zone, zone))
+                        return 1;
+        return 0;
 }
 
 /* The cached calendar of zone, opened if need be. Gregorian, resolving
