@@ -9,6 +9,9 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include <unicode/ucal.h>
+#include <unicode/uenum.h>
+
 #include "localtime.h"
 
 #define H (3600LL * 1000)
@@ -407,6 +410,44 @@ static void test_spans_agree_with_icu(void **state) {
         assert_int_equal(checked, 13 * 3000);
 }
 
+/* Every zone ICU knows, each thread keeping them all at once (a store's
+ * buyers are in many): the answers from spans are still ICU's. */
+static void test_every_zone_agrees_with_icu(void **state) {
+        UErrorCode status = U_ZERO_ERROR;
+        UEnumeration *ids = ucal_openTimeZones(&status);
+        rdr_window_t w = win("09:00-20:00");
+        const char *zone;
+        int32_t len;
+        int zones = 0, round;
+        (void)state;
+        assert_true(U_SUCCESS(status));
+        /* Twice over: the second round finds every zone's calendar kept. */
+        for (round = 0; round < 2; round++) {
+                uenum_reset(ids, &status);
+                while ((zone = uenum_next(ids, &len, &status)) != NULL) {
+                        int64_t t = utc(2026, 3 + 4 * round, 10, 7, 0), a, b;
+                        if (!rdr_localtime_zone_valid(zone))
+                                continue;
+                        rdr_localtime_spans(1);
+                        assert_int_equal(
+                            rdr_localtime_next_in_window(zone, &w, t, &a),
+                            RDR_OK);
+                        rdr_localtime_spans(0);
+                        assert_int_equal(
+                            rdr_localtime_next_in_window(zone, &w, t, &b),
+                            RDR_OK);
+                        if (a != b)
+                                fail_msg("%s: %lld != %lld", zone, (long long)a,
+                                         (long long)b);
+                        zones += round == 0;
+                }
+        }
+        rdr_localtime_spans(1);
+        uenum_close(ids);
+        print_message("%d zones\n", zones);
+        assert_true(zones > 400);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
             cmocka_unit_test(test_zone_valid),
@@ -418,6 +459,7 @@ int main(void) {
             cmocka_unit_test(test_add_days_keeps_wall_time),
             cmocka_unit_test(test_make_and_format),
             cmocka_unit_test(test_spans_agree_with_icu),
+            cmocka_unit_test(test_every_zone_agrees_with_icu),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

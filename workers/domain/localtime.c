@@ -6,6 +6,7 @@
  * every calendar field; near a transition every answer comes from ICU. */
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <unicode/ucal.h>
@@ -33,13 +34,14 @@ static int zone_to_uchar(const char *zone, UChar *buf, size_t size) {
         return 0;
 }
 
-static int zone_cached(const char *zone);
+typedef struct zone_cal_s zone_cal_t;
+static zone_cal_t *zone_find(const char *zone);
 
 int rdr_localtime_zone_valid(const char *zone) {
         UChar id[RDR_ZONE_MAX], canon[RDR_ZONE_MAX * 2];
         UBool is_system = 0;
         UErrorCode status = U_ZERO_ERROR;
-        if (zone && zone_cached(zone))
+        if (zone && zone_find(zone))
                 return 1;
         if (zone_to_uchar(zone, id, RDR_ZONE_MAX) == -1)
                 return 0;
@@ -63,34 +65,60 @@ rdr_zone_source_t rdr_localtime_pick_zone(const char *buyer_zone,
         return RDR_ZONE_UTC;
 }
 
-/* Calendars are costly to open (ICU loads the zone's rules), so each
- * thread keeps the last few it used, one per zone, and reuses them: every
- * function here sets the instant it works on before using one, and none
- * holds two of the same zone at once. */
-#define CAL_CACHE 8
-typedef struct zone_cal_s {
+/* Calendars are costly to open (ICU loads the zone's rules: ~7 us), so
+ * each thread keeps one per zone it has used, in a table found by the
+ * zone's name, and reuses it: every function here sets the instant it
+ * works on before using one, and none holds two of the same zone at once.
+ * Only valid zones are kept, and IANA has ~600 names (aliases included),
+ * so the table rarely fills; when it does, it starts over. */
+#define CAL_SLOTS 1024 /* a power of two */
+#define CAL_KEEP (CAL_SLOTS * 3 / 4)
+struct zone_cal_s {
         char zone[RDR_ZONE_MAX];
-        UCalendar *cal;
-        /* [from, to): the zone's UTC offset is off all along (no transition
-         * inside); from > to while unknown. */
+        UCalendar *cal; /* NULL: a free slot */
+        /* In [from, to) the zone's UTC offset is off throughout (no
+         * transition inside); from > to while unknown. */
         int64_t from, to, off;
-} zone_cal_t;
-static __thread zone_cal_t cal_cache[CAL_CACHE];
-static __thread unsigned cal_cache_next;
+};
+static __thread zone_cal_t *cal_table; /* CAL_SLOTS, allocated on first use */
+static __thread unsigned cal_count;
 static __thread int spans_on = 1;
 
 void rdr_localtime_spans(int on) {
         spans_on = on;
 }
 
-/* Whether this thread holds a calendar of zone (opened only for a valid
- * zone). */
-static int zone_cached(const char *zone) {
+/* The slot of zone in this thread's table: its calendar's, or the free
+ * one where it would go. NULL if the table cannot be allocated. */
+static zone_cal_t *zone_slot(const char *zone) {
+        uint32_t h = 2166136261u; /* FNV-1a */
+        const char *c;
+        if (!cal_table && !(cal_table = calloc(CAL_SLOTS, sizeof(*cal_table))))
+                return NULL;
+        for (c = zone; *c; c++)
+                h = (h ^ (unsigned char)*c) * 16777619u;
+        for (;; h++) {
+                zone_cal_t *zc = &cal_table[h & (CAL_SLOTS - 1)];
+                if (!zc->cal || !strcmp(zc->zone, zone))
+                        return zc;
+        }
+}
+
+/* This thread's calendar of zone, or NULL if it holds none (it opens
+ * them only for valid zones). */
+static zone_cal_t *zone_find(const char *zone) {
+        zone_cal_t *zc = zone_slot(zone);
+        return zc && zc->cal ? zc : NULL;
+}
+
+/* Close every calendar of the table (it is full). */
+static void zone_table_clear(void) {
         unsigned i;
-        for (i = 0; i < CAL_CACHE; i++)
-                if (cal_cache[i].cal && !strcmp(cal_cache[i].zone, zone))
-                        return 1;
-        return 0;
+        for (i = 0; i < CAL_SLOTS; i++)
+                if (cal_table[i].cal)
+                        ucal_close(cal_table[i].cal);
+        memset(cal_table, 0, CAL_SLOTS * sizeof(*cal_table));
+        cal_count = 0;
 }
 
 /* The cached calendar of zone, opened if need be. Gregorian, resolving
@@ -100,11 +128,9 @@ static zone_cal_t *zone_cal(const char *zone) {
         UChar id[RDR_ZONE_MAX];
         UErrorCode status = U_ZERO_ERROR;
         UCalendar *cal;
-        zone_cal_t *zc;
-        unsigned i;
-        for (i = 0; i < CAL_CACHE; i++)
-                if (cal_cache[i].cal && !strcmp(cal_cache[i].zone, zone))
-                        return &cal_cache[i];
+        zone_cal_t *zc = zone_find(zone);
+        if (zc)
+                return zc;
         if (!rdr_localtime_zone_valid(zone) ||
             zone_to_uchar(zone, id, RDR_ZONE_MAX) == -1)
                 return NULL;
@@ -114,13 +140,17 @@ static zone_cal_t *zone_cal(const char *zone) {
         ucal_setAttribute(cal, UCAL_SKIPPED_WALL_TIME,
                           UCAL_WALLTIME_NEXT_VALID);
         ucal_setAttribute(cal, UCAL_REPEATED_WALL_TIME, UCAL_WALLTIME_FIRST);
-        zc = &cal_cache[cal_cache_next++ % CAL_CACHE];
-        if (zc->cal)
-                ucal_close(zc->cal);
+        if (cal_count >= CAL_KEEP)
+                zone_table_clear();
+        if (!(zc = zone_slot(zone))) {
+                ucal_close(cal);
+                return NULL;
+        }
         snprintf(zc->zone, sizeof(zc->zone), "%s", zone);
         zc->cal = cal;
         zc->from = 1;
         zc->to = 0;
+        cal_count++;
         return zc;
 }
 
