@@ -2,10 +2,10 @@
  * chats, shipment scans) for the benchmarks in tests/bench/run. Texts
  * come from the labelled corpus (the JSONL files of tests/data/classify:
  * English, Spanish and Chinese reviews with buyer profiles, and chat
- * messages); ids are
- * unique per run (--run-id prefix) so that a run never hits the dedupe keys
- * of another. Each event is built as an rdr_event_t and encoded with the
- * workers' own encoders (JSON or protobuf), keyed as CONTRACT.md says
+ * messages); a buyer with a country gets one of its time zones (~25 in
+ * all); ids are unique per run (--run-id prefix) so that a run never hits the
+ * dedupe keys of another. Each event is built as an rdr_event_t and encoded
+ * with the workers' own encoders (JSON or protobuf), keyed as CONTRACT.md says
  * (<store_id>/<order_id>, chats <store_id>/<buyer_id>), with a
  * content-type header. It publishes at full speed or at --rate events/s,
  * waits for every delivery report and prints one JSON line with what it
@@ -83,6 +83,31 @@ typedef struct rdr_lg_s {
 static const char *const kind_names[NKINDS] = {"reviews", "chats", "shipments"};
 static const char *const platforms[] = {
     "taobao", "tmall", "aliexpress", "amazon", "shopify", "ebay", "tiktok"};
+/* A buyer's time zone, by the corpus buyer's country: one of the country's
+ * zones, picked per event, so that a run spreads over ~25 zones as a
+ * marketplace's buyers do (the cadence works in the buyer's zone). */
+static const struct {
+        const char *country;
+        const char *zones[5];
+} country_zones[] = {
+    {"CN", {"Asia/Shanghai", "Asia/Urumqi"}},
+    {"US",
+     {"America/New_York", "America/Chicago", "America/Denver",
+      "America/Los_Angeles", "Pacific/Honolulu"}},
+    {"CA",
+     {"America/Toronto", "America/Vancouver", "America/Winnipeg",
+      "America/Halifax", "America/St_Johns"}},
+    {"AU",
+     {"Australia/Sydney", "Australia/Perth", "Australia/Brisbane",
+      "Australia/Adelaide"}},
+    {"GB", {"Europe/London"}},
+    {"MX", {"America/Mexico_City", "America/Tijuana", "America/Cancun"}},
+    {"CL", {"America/Santiago", "Pacific/Easter"}},
+    {"AR", {"America/Argentina/Buenos_Aires"}},
+    {"ES", {"Europe/Madrid", "Atlantic/Canary"}},
+    {"CO", {"America/Bogota"}},
+};
+
 static const char *const carriers[] = {"UPS",     "DHL",     "SF Express",
                                        "Cainiao", "Correos", "USPS"};
 static const char *const countries[] = {"US", "ES", "CN", "GB", "MX", "DE"};
@@ -258,6 +283,20 @@ static void fmt_id(rdr_lg_t *lg, int slot, const char *what, long n) {
                  n);
 }
 
+/* A zone of the buyer's country (see country_zones), NULL if none is
+ * listed: the worker then uses the store's zone. */
+static const char *buyer_zone(rdr_lg_t *lg, const char *country) {
+        size_t i, n;
+        for (i = 0; i < sizeof(country_zones) / sizeof(country_zones[0]); i++) {
+                if (strcmp(country_zones[i].country, country))
+                        continue;
+                for (n = 0; n < 5 && country_zones[i].zones[n]; n++)
+                        ;
+                return country_zones[i].zones[lg_pick(lg, (long)n)];
+        }
+        return NULL;
+}
+
 /* Build event number i of kind into lg->ev; *route is the number whose
  * remainder picks the partition in --partitions-aware mode. */
 static void build_review(rdr_lg_t *lg, long i, long *route) {
@@ -292,6 +331,7 @@ static void build_review(rdr_lg_t *lg, long i, long *route) {
         r->created_at_ms = wall_ms();
         r->has_buyer = src->has_buyer;
         r->buyer = src->buyer;
+        r->buyer.timezone = buyer_zone(lg, src->buyer.country);
         *route = order;
 }
 
