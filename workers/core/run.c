@@ -154,6 +154,10 @@ struct rdr_worker_s {
         size_t fly_cnt;
         rdr_vec_t fly_pubs, fly_afters;
         int64_t fly_started;
+        /* Wall-clock ms when the batch in flight's outputs were all
+         * acknowledged by the broker (its last delivery report served; at
+         * fly_take when it published nothing); 0 while some are not. */
+        int64_t fly_acked_ms;
         int fly_active;
 
         /* Effects of the batch. */
@@ -169,6 +173,7 @@ struct rdr_worker_s {
          * callback dispatch on rd_kafka_poll/flush in this thread). */
         int dr_failed;
         char dr_err[256];
+        int64_t dr_last_ms; /* wall-clock ms of the last report served */
 
         /* Health, read by the HTTP thread. */
         volatile int kafka_up;
@@ -545,6 +550,7 @@ static void dr_msg_cb(rd_kafka_t *rk, const rd_kafka_message_t *rkm,
                       void *opaque) {
         rdr_worker_t *w = opaque;
         (void)rk;
+        w->dr_last_ms = rdr_wall_ms();
         if (rkm->err) {
                 w->dr_failed++;
                 snprintf(w->dr_err, sizeof(w->dr_err), "%s: %s",
@@ -885,8 +891,9 @@ static void metrics_define(rdr_worker_t *w) {
             "error");
         w->m_latency = rdr_metrics_histogram(
             m, "event_latency_seconds",
-            "From the input's Kafka timestamp to its outputs acknowledged", lat,
-            sizeof(lat) / sizeof(lat[0]));
+            "From the input's Kafka timestamp to its outputs acknowledged by "
+            "the broker (an input with none: to its effects applied)",
+            lat, sizeof(lat) / sizeof(lat[0]));
         w->m_batch_seconds = rdr_metrics_histogram(
             m, "batch_seconds", "Time to apply and publish one batch", lat,
             sizeof(lat) / sizeof(lat[0]));
@@ -1246,11 +1253,25 @@ static void fly_take(rdr_worker_t *w, int64_t started) {
         swap_vec(&w->pubs, &w->fly_pubs);
         swap_vec(&w->afters, &w->fly_afters);
         w->fly_started = started;
+        w->fly_acked_ms =
+            rd_kafka_outq_len(w->producer) == 0 ? rdr_wall_ms() : 0;
         w->fly_active = 1;
+}
+
+/* Serve the delivery reports that arrived: the batch in flight is
+ * acknowledged when its last one is (its events' latency ends there, not
+ * when the next cycle gets to it). */
+static void fly_poll(rdr_worker_t *w) {
+        if (!w->fly_active || w->fly_acked_ms)
+                return;
+        rd_kafka_poll(w->producer, 0);
+        if (rd_kafka_outq_len(w->producer) == 0)
+                w->fly_acked_ms = w->dr_last_ms;
 }
 
 /* Its acknowledgement succeeded: store its offsets and let it go. */
 static void fly_complete(rdr_worker_t *w) {
+        fly_poll(w);
         observe_batch(w, w->fly_msgs, w->fly_cnt, w->fly_started);
         store_offsets(w, w->fly_rkmsgs, w->fly_cnt);
         release_msgs(w->fly_rkmsgs, w->fly_cnt);
@@ -1331,6 +1352,7 @@ static rdr_err_t cycle_once(rdr_worker_t *w, int64_t started) {
         int64_t t[5];
         if ((err = cycle_begin(w)))
                 return err;
+        fly_poll(w);
         t[0] = rdr_mono_us();
         for (i = 0; i < w->batch_cnt; i++)
                 fill_msg(w, i);
@@ -1368,7 +1390,7 @@ static rdr_err_t cycle_once(rdr_worker_t *w, int64_t started) {
 
 static void observe_batch(rdr_worker_t *w, const rdr_msg_t *msgs, size_t cnt,
                           int64_t started) {
-        int64_t now = rdr_wall_ms();
+        int64_t now = w->fly_acked_ms ? w->fly_acked_ms : rdr_wall_ms();
         size_t i;
         for (i = 0; i < cnt; i++) {
                 const rdr_msg_t *m = &msgs[i];
