@@ -796,6 +796,11 @@ def redis_config(r, settings):
     return old
 
 
+def aof_settings(fsync):
+    """The CONFIG SET pairs of a phase on an append-only file."""
+    return (("appendonly", "yes"), ("appendfsync", fsync))
+
+
 def phase_workers(r, label, names, mix, count, fmt="mixed", rate=0,
                   instances=1, phase=None, settings=(), env=None):
     """(3)(4) start workers of names (instances each) on the phase's own
@@ -1673,7 +1678,7 @@ def run_phases(r, res):
             res[key] = phase_workers(
                 r, "reviews, Redis AOF %s" % fsync, ["reviews"], "reviews",
                 n, fmt="json", phase="aof" + fsync,
-                settings=(("appendonly", "yes"), ("appendfsync", fsync)))
+                settings=aof_settings(fsync))
     # The same with the outbox compressed: what it saves Redis, on its
     # own and with the file (README "Redis for the fleet").
     res["reviews_lz4"] = phase_workers(
@@ -1683,7 +1688,7 @@ def run_phases(r, res):
         res["reviews_aof_everysec_lz4"] = phase_workers(
             r, "reviews, outbox lz4, AOF everysec", ["reviews"], "reviews",
             n, fmt="json", phase="aoflz4", env=LZ4_ENV,
-            settings=(("appendonly", "yes"), ("appendfsync", "everysec")))
+            settings=aof_settings("everysec"))
     res["chats"] = phase_workers(r, "chats", ["chats"], "chats", n,
                                  phase="chat")
     res["shipments"] = phase_workers(r, "shipments", ["shipments"],

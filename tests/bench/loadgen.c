@@ -2,7 +2,7 @@
  * chats, shipment scans) for the benchmarks in tests/bench/run. Texts
  * come from the labelled corpus (the JSONL files of tests/data/classify:
  * English, Spanish and Chinese reviews with buyer profiles, and chat
- * messages); a buyer with a country gets one of its time zones (~25 in
+ * messages); a buyer with a country gets one of its time zones (26 in
  * all); ids are unique per run (--run-id prefix) so that a run never hits the
  * dedupe keys of another. Each event is built as an rdr_event_t and encoded
  * with the workers' own encoders (JSON or protobuf), keyed as CONTRACT.md says
@@ -84,7 +84,7 @@ static const char *const kind_names[NKINDS] = {"reviews", "chats", "shipments"};
 static const char *const platforms[] = {
     "taobao", "tmall", "aliexpress", "amazon", "shopify", "ebay", "tiktok"};
 /* A buyer's time zone, by the corpus buyer's country: one of the country's
- * zones, picked per event, so that a run spreads over ~25 zones as a
+ * zones, picked per event, so that a run spreads over 26 zones as a
  * marketplace's buyers do (the cadence works in the buyer's zone). */
 static const struct {
         const char *country;

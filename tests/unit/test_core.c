@@ -460,7 +460,7 @@ static void test_outbox_bundle_round_trip(void **state) {
 static void test_outbox_bundle_compression(void **state) {
         char json[2048], *k, *b, *c, *d, *bad;
         const char *entries[3];
-        size_t lens[3], kl, bl, cl, dl, i;
+        size_t lens[3], kl, bl, cl, dl, head, i;
         (void)state;
         /* A case.classified-like message, three times with other ids. */
         snprintf(json, sizeof(json),
@@ -513,10 +513,10 @@ static void test_outbox_bundle_compression(void **state) {
         assert_null(d);
         bad = malloc(cl + 8);
         assert_non_null(bad);
-        dl = 2 + strlen(c + 2) + 1; /* c's header: "L", its length */
+        head = 2 + strlen(c + 2) + 1; /* c's header: "L", its length */
         i = (size_t)snprintf(bad, cl + 8, "L%c%zu", '\0', bl + 1) + 1;
-        memcpy(bad + i, c + dl, cl - dl);
-        assert_int_equal(rdr_bundle_decompress(bad, i + cl - dl, &d, &dl),
+        memcpy(bad + i, c + head, cl - head);
+        assert_int_equal(rdr_bundle_decompress(bad, i + cl - head, &d, &dl),
                          RDR_ERR_DECODE);
         assert_int_equal(rdr_bundle_decompress("L\0\0xyz", 6, &d, &dl),
                          RDR_ERR_DECODE);

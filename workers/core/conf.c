@@ -73,10 +73,10 @@ const rdr_conf_prop_t rdr_conf_core_props[] = {
      "read); every worker reads both"},
     {"storage.compression", RDR_CONF_ENUM, "none", 0, 0, "none|lz4",
      "How an event's outbox bundle is stored (storage.format packed): lz4 "
-     "(compressed, ~43% of the bytes Redis takes in, copies into its "
-     "append-only file and hands the apply script) or none. Every worker "
-     "reads both; builds before lz4 read only none, so switch it on once "
-     "none of them runs"},
+     "(compressed to ~43% of its bytes: less for Redis to take in, hand "
+     "its apply script and copy into its append-only file) or none. Every "
+     "worker reads both; builds before lz4 read only none, so switch it on "
+     "once none of them runs"},
     {"clock.source", RDR_CONF_ENUM, "system", 0, 0, "system|test",
      "system, or test: read time from the Redis key redress:clock:now_ms"},
     {"metrics.listen", RDR_CONF_STR, "127.0.0.1:0", 0, 0, NULL,

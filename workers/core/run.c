@@ -154,10 +154,10 @@ struct rdr_worker_s {
         size_t fly_cnt;
         rdr_vec_t fly_pubs, fly_afters;
         int64_t fly_started;
-        /* Wall-clock ms when the batch in flight's outputs were all
-         * acknowledged by the broker (its last delivery report served; at
-         * fly_take when it published nothing); 0 while some are not. */
-        int64_t fly_acked_ms;
+        /* Wall-clock ms of fly_take when the batch in flight published
+         * nothing (its effects applied are its end); 0 when it did: its
+         * outputs' last delivery report (dr_last_ms) is. */
+        int64_t fly_quiet_ms;
         int fly_active;
 
         /* Effects of the batch. */
@@ -317,6 +317,8 @@ static rdr_err_t pub_alloc(rdr_pub_t *p, const char *outbox_key, size_t id_len,
         p->entry = p->id + id_len + 1;
         p->entry[entry_len] = '\0';
         p->entry_len = entry_len;
+        p->stored = NULL;
+        p->stored_len = 0;
         return RDR_OK;
 }
 
@@ -328,20 +330,19 @@ static rdr_err_t pub_fill(rdr_pub_t *p, const char *outbox_key, const char *id,
         /* A compressed bundle read back from an outbox: publish what it
          * holds. One that does not decompress is kept as it is, and
          * reported as unreadable when published. */
-        if (rdr_bundle_is_compressed(entry, entry_len) &&
-            (err = rdr_bundle_decompress(entry, entry_len, &raw, &raw_len)) ==
-                RDR_ERR_NOMEM)
-                return err;
-        if (raw) {
-                entry = raw;
-                entry_len = raw_len;
+        if (rdr_bundle_is_compressed(entry, entry_len)) {
+                err = rdr_bundle_decompress(entry, entry_len, &raw, &raw_len);
+                if (err == RDR_ERR_NOMEM)
+                        return err;
+                if (!err) {
+                        entry = raw;
+                        entry_len = raw_len;
+                }
         }
         err = pub_alloc(p, outbox_key, id_len, entry_len);
         if (!err) {
                 memcpy(p->id, id, id_len);
                 memcpy(p->entry, entry, entry_len);
-                p->stored = NULL;
-                p->stored_len = 0;
         }
         free(raw);
         return err;
@@ -359,8 +360,6 @@ static rdr_err_t pub_fill_bundle(rdr_pub_t *p, const rdr_apply_t *a,
         memcpy(p->id, "b:", 2);
         memcpy(p->id + 2, a->entry_ids[0], il);
         rdr_bundle_write(p->entry, a->entries, a->entry_lens, a->entries_cnt);
-        p->stored = NULL;
-        p->stored_len = 0;
         if (compress && rdr_bundle_compress(p->entry, p->entry_len, &p->stored,
                                             &p->stored_len)) {
                 pub_free(p);
@@ -1237,7 +1236,7 @@ static void swap_vec(rdr_vec_t *a, rdr_vec_t *b) {
 }
 
 static void observe_batch(rdr_worker_t *w, const rdr_msg_t *msgs, size_t cnt,
-                          int64_t started);
+                          int64_t started, int64_t done_ms);
 
 /* The batch in hand was applied and published: it becomes the batch in
  * flight (its messages, outputs and deferred scripts move over). */
@@ -1253,26 +1252,17 @@ static void fly_take(rdr_worker_t *w, int64_t started) {
         swap_vec(&w->pubs, &w->fly_pubs);
         swap_vec(&w->afters, &w->fly_afters);
         w->fly_started = started;
-        w->fly_acked_ms =
+        w->fly_quiet_ms =
             rd_kafka_outq_len(w->producer) == 0 ? rdr_wall_ms() : 0;
         w->fly_active = 1;
 }
 
-/* Serve the delivery reports that arrived: the batch in flight is
- * acknowledged when its last one is (its events' latency ends there, not
- * when the next cycle gets to it). */
-static void fly_poll(rdr_worker_t *w) {
-        if (!w->fly_active || w->fly_acked_ms)
-                return;
-        rd_kafka_poll(w->producer, 0);
-        if (rd_kafka_outq_len(w->producer) == 0)
-                w->fly_acked_ms = w->dr_last_ms;
-}
-
-/* Its acknowledgement succeeded: store its offsets and let it go. */
+/* Its acknowledgement succeeded (its delivery reports all served): store
+ * its offsets and let it go. Its events' latency ends when the broker
+ * acknowledged its outputs, not when this cycle got to it. */
 static void fly_complete(rdr_worker_t *w) {
-        fly_poll(w);
-        observe_batch(w, w->fly_msgs, w->fly_cnt, w->fly_started);
+        observe_batch(w, w->fly_msgs, w->fly_cnt, w->fly_started,
+                      w->fly_quiet_ms ? w->fly_quiet_ms : w->dr_last_ms);
         store_offsets(w, w->fly_rkmsgs, w->fly_cnt);
         release_msgs(w->fly_rkmsgs, w->fly_cnt);
         w->fly_cnt = 0;
@@ -1352,7 +1342,10 @@ static rdr_err_t cycle_once(rdr_worker_t *w, int64_t started) {
         int64_t t[5];
         if ((err = cycle_begin(w)))
                 return err;
-        fly_poll(w);
+        /* Serve the delivery reports of the batch in flight that arrived,
+         * so that they are timed now rather than after this batch. */
+        if (w->fly_active)
+                rd_kafka_poll(w->producer, 0);
         t[0] = rdr_mono_us();
         for (i = 0; i < w->batch_cnt; i++)
                 fill_msg(w, i);
@@ -1388,9 +1381,10 @@ static rdr_err_t cycle_once(rdr_worker_t *w, int64_t started) {
         return RDR_OK;
 }
 
+/* done_ms: the wall-clock ms the batch's events were done (outputs
+ * acknowledged, or effects applied). */
 static void observe_batch(rdr_worker_t *w, const rdr_msg_t *msgs, size_t cnt,
-                          int64_t started) {
-        int64_t now = w->fly_acked_ms ? w->fly_acked_ms : rdr_wall_ms();
+                          int64_t started, int64_t done_ms) {
         size_t i;
         for (i = 0; i < cnt; i++) {
                 const rdr_msg_t *m = &msgs[i];
@@ -1408,9 +1402,9 @@ static void observe_batch(rdr_worker_t *w, const rdr_msg_t *msgs, size_t cnt,
                             "%s [%d] @%lld: %s", m->topic, (int)m->partition,
                             (long long)m->offset, m->errstr);
                 }
-                if (m->timestamp_ms > 0 && now >= m->timestamp_ms)
+                if (m->timestamp_ms > 0 && done_ms >= m->timestamp_ms)
                         rdr_metric_observe(w->m_latency,
-                                           (double)(now - m->timestamp_ms) /
+                                           (double)(done_ms - m->timestamp_ms) /
                                                1000.0);
         }
         rdr_metric_observe(w->m_batch_seconds,

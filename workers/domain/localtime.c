@@ -282,14 +282,14 @@ rdr_err_t rdr_localtime_in_window(const char *zone, const rdr_window_t *w,
         if (!zc)
                 return RDR_ERR_INVALID;
         if (!span_hold(zc, t_ms)) {
-                *inside = rdr_window_contains(w, span_ms_of_day(zc, t_ms));
-                return RDR_OK;
+                tod = span_ms_of_day(zc, t_ms);
+        } else {
+                if (!(cal = cal_at(zc, t_ms)))
+                        return RDR_ERR_INVALID;
+                tod = cal_ms_of_day(cal, &status);
+                if (U_FAILURE(status))
+                        return RDR_ERR_INVALID;
         }
-        if (!(cal = cal_at(zc, t_ms)))
-                return RDR_ERR_INVALID;
-        tod = cal_ms_of_day(cal, &status);
-        if (U_FAILURE(status))
-                return RDR_ERR_INVALID;
         *inside = rdr_window_contains(w, tod);
         return RDR_OK;
 }
