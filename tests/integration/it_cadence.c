@@ -1,7 +1,7 @@
 /* The outreach cadence through the whole local fleet (reviews, chats,
  * shipments and timer workers) on the shared test clock: the test moves
  * redress:clock:now_ms and reads what the fleet published on
- * redress.actions and redress.cases. */
+ * redress.actions and redress.cases. The shipment notices too. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -17,6 +17,7 @@
 #include "harness.h"
 #include "keys.h"
 #include "outmsg.h"
+#include "parcel.h"
 
 #define DAY (86400LL * 1000)
 
@@ -85,7 +86,7 @@ static void settle(int64_t now) {
                  "n = n + redis.call('ZCOUNT', 'redress:{t:'..s..'}:due', "
                  "'-inf', %lld) + redis.call('ZCARD', "
                  "'redress:{t:'..s..'}:lease') end "
-                 "n = n + #redis.call('KEYS', 'redress:{c:*}:outbox') "
+                 "n = n + #redis.call('KEYS', 'redress:{[co]:*}:outbox') "
                  "return n",
                  (long long)now);
         for (i = 0; i < 600 && stable < 3; i++) {
@@ -161,11 +162,13 @@ typedef struct acts_s {
         int64_t due[64];
 } acts_t;
 
-static void read_actions(const char *case_id, size_t want, acts_t *a) {
+/* want: how many to wait for (timeout_ms at most). */
+static void read_actions_within(const char *case_id, size_t want,
+                                int timeout_ms, acts_t *a) {
         h_msg_t *msgs;
         size_t n, i, j;
-        n = h_read_topic(&env, "redress.actions", case_id, want, 400, 20000,
-                         &msgs);
+        n = h_read_topic(&env, "redress.actions", case_id, want, 400,
+                         timeout_ms, &msgs);
         memset(a, 0, sizeof(*a));
         for (i = 0; i < n && a->cnt < 64; i++) {
                 rdr_action_msg_t am;
@@ -186,6 +189,14 @@ static void read_actions(const char *case_id, size_t want, acts_t *a) {
         }
         h_msgs_free(msgs, n);
 }
+
+static void read_actions(const char *case_id, size_t want, acts_t *a) {
+        read_actions_within(case_id, want, 20000, a);
+}
+
+/* After settle(): what was published is on the topic; a read that expects
+ * nothing more need not wait long. */
+#define NOTHING_MORE_MS 3000
 
 static size_t count_kind(const acts_t *a, rdr_action_kind_t k) {
         size_t i, n = 0;
@@ -534,6 +545,88 @@ static void test_shipment_exception_pauses_outreach(void **state) {
         assert_true(count_kind(&a, RDR_ACT_FOLLOW_UP) == 1);
 }
 
+/* A parcel event of order "order-<id>" at `at` (RFC 3339 from ms). */
+static void publish_parcel(const char *id, const char *event_id,
+                           const char *type, int64_t at, const char *extra) {
+        char buf[1024], key[128], ts[RDR_TIME_RFC3339_SIZE];
+        rdr_time_format_rfc3339(at, ts, sizeof(ts));
+        snprintf(buf, sizeof(buf),
+                 "{\"event_id\":\"%s\",\"type\":\"%s\","
+                 "\"platform\":\"taobao\",\"store_id\":\"store-1\","
+                 "\"order_id\":\"order-%s\",\"buyer_id\":\"buyer-%s\","
+                 "\"carrier\":\"sf\",\"tracking_number\":\"SF7\","
+                 "\"service_level\":\"standard\","
+                 "\"origin_country\":\"CN\",\"destination_country\":\"CN\","
+                 "\"occurred_at\":\"%s\"%s}",
+                 event_id, type, id, id, ts, extra);
+        snprintf(key, sizeof(key), "store-1/order-%s", id);
+        h_produce(&env, "redress.shipments", key, buf, strlen(buf),
+                  "application/json");
+        h_flush(&env);
+}
+
+/* BEHAVIOR.md section 4 through the fleet: the shipped notice at once, a
+ * delay notice when the parcel stalls (the timer worker's check), the next
+ * one no sooner than delay_notice_every, nothing after delivery; a lost
+ * parcel gets its notice and a staff task. Replays publish no new
+ * action. */
+static void test_shipment_notices(void **state) {
+        char sid[RDR_ID_LEN], lost[RDR_ID_LEN];
+        acts_t a;
+        (void)state;
+        rdr_parcel_shipment_id(sid, "taobao", "store-1", "order-pn", "SF7");
+        publish_parcel("pn", "pn-created", "shipment.created", t0, "");
+        read_actions(sid, 1, &a);
+        assert_int_equal(a.cnt, 1);
+        assert_int_equal(a.kind[0], RDR_ACT_NOTICE_SHIPPED);
+        /* 09:00 UTC: the store's daytime (the clock reads 02:00). */
+        assert_int_equal(a.due[0], t0 + 7 * 3600 * 1000LL);
+        /* The same event again, and a scan: no new notice. */
+        publish_parcel("pn", "pn-created", "shipment.created", t0, "");
+        publish_parcel("pn", "pn-scan-1", "shipment.scan", t0 + DAY / 2, "");
+        advance_to(t0 + DAY);
+        read_actions_within(sid, 2, NOTHING_MORE_MS, &a);
+        assert_int_equal(a.cnt, 1);
+        /* No scan for stall_after (4d) from the last one. */
+        advance_to(t0 + 4 * DAY + DAY / 2 + 60000);
+        read_actions(sid, 2, &a);
+        print_actions(&a);
+        assert_int_equal(a.cnt, 2);
+        assert_int_equal(a.kind[1], RDR_ACT_NOTICE_DELAY);
+        assert_non_null(strstr(a.id[1], ":logistics_delay:1"));
+        /* delay_notice_every (3d): nothing sooner, one then. */
+        advance_to(t0 + 7 * DAY);
+        read_actions_within(sid, 3, NOTHING_MORE_MS, &a);
+        assert_int_equal(a.cnt, 2);
+        advance_to(t0 + 7 * DAY + DAY / 2 + 60000);
+        read_actions(sid, 3, &a);
+        assert_int_equal(a.cnt, 3);
+        assert_non_null(strstr(a.id[2], ":logistics_delay:2"));
+        /* Delivered: silence. */
+        publish_parcel("pn", "pn-delivered", "shipment.delivered", t0 + 8 * DAY,
+                       "");
+        advance_to(t0 + 20 * DAY);
+        read_actions_within(sid, 4, NOTHING_MORE_MS, &a);
+        print_actions(&a);
+        assert_int_equal(a.cnt, 3);
+        /* A lost parcel: the buyer is told, a person looks. */
+        rdr_parcel_shipment_id(lost, "taobao", "store-1", "order-pl", "SF7");
+        publish_parcel("pl", "pl-created", "shipment.created", t0 + 20 * DAY,
+                       "");
+        publish_parcel("pl", "pl-lost", "shipment.exception",
+                       t0 + 20 * DAY + 1000, ",\"exception\":\"lost\"");
+        read_actions(lost, 3, &a);
+        print_actions(&a);
+        assert_int_equal(a.cnt, 3);
+        assert_int_equal(count_kind(&a, RDR_ACT_NOTICE_SHIPPED), 1);
+        assert_int_equal(count_kind(&a, RDR_ACT_NOTICE_EXCEPTION), 1);
+        assert_int_equal(count_kind(&a, RDR_ACT_STAFF_REVIEW), 1);
+        /* No delay checks for a parcel in exception. */
+        advance_to(t0 + 30 * DAY);
+        read_actions_within(lost, 4, NOTHING_MORE_MS, &a);
+        assert_int_equal(a.cnt, 3);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
             cmocka_unit_test_setup_teardown(test_taobao_full_cadence, setup,
@@ -554,6 +647,8 @@ int main(void) {
                 test_extortion_chat_moves_case_to_appeal, setup, teardown),
             cmocka_unit_test_setup_teardown(
                 test_shipment_exception_pauses_outreach, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_shipment_notices, setup,
+                                            teardown),
         };
         h_test_filter();
         return cmocka_run_group_tests_name("integration: cadence", tests,

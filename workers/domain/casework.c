@@ -121,6 +121,9 @@ struct rdr_casework_s {
         size_t index_size; /* a power of two >= 2 * slots_size */
         rdr_case_t next;
         rdr_cadence_out_t out;
+        rdr_parcel_out_t parcel_out;
+        rdr_parcel_t parcel_next;
+        rdr_parcel_fv_t parcel_fv;
         fieldset_t fs_cur, fs_next; /* storage.format fields */
         rdr_buf_t doc;              /* storage.format packed */
         int doc_format;
@@ -133,6 +136,7 @@ struct rdr_casework_s {
         rdr_retention_t keep;
         const char *topic_cases, *topic_actions;
         rdr_metric_t *m_blocked, *m_actions, *m_transitions, *m_read;
+        rdr_metric_t *m_checks;
 };
 
 rdr_casework_t *rdr_casework_new(rdr_worker_t *w, char *errstr,
@@ -193,6 +197,11 @@ rdr_casework_t *rdr_casework_new(rdr_worker_t *w, char *errstr,
         cw->m_transitions = rdr_metrics_counter(
             rdr_worker_metrics(w), "case_inputs_total",
             "Inputs applied to cases, by outcome", "status");
+        cw->m_checks = rdr_metrics_counter(
+            rdr_worker_metrics(w), "parcel_checks_total",
+            "Parcel checks fired, by outcome (late: stalled or past the "
+            "estimate; stale: a later event moved the check on)",
+            "outcome");
         return cw;
 nomem:
         snprintf(errstr, errstr_size, "out of memory");
@@ -419,22 +428,28 @@ static rdr_err_t case_event_entry(rdr_casework_t *cw, const rdr_case_t *c,
         return RDR_OK;
 }
 
-static rdr_err_t action_entry(rdr_casework_t *cw, const rdr_case_t *c,
-                              const rdr_cadence_action_t *a, entries_t *e) {
-        rdr_action_msg_t am;
-        rdr_evidence_t ev[RDR_CASE_EVIDENCE_MAX];
+/* An action on redress.actions, keyed by its order, as an outbox entry. */
+static rdr_err_t push_action(rdr_casework_t *cw, const rdr_action_msg_t *am,
+                             entries_t *e) {
         char key[600];
-        rdr_cadence_action_msg(c, a, ev, &am);
-        order_key(key, sizeof(key), c->store_id, c->order_id);
-        rdr_str_copy(e->idbuf[e->cnt], sizeof(e->idbuf[0]), a->action_id);
+        order_key(key, sizeof(key), am->store_id, am->order_id);
+        rdr_str_copy(e->idbuf[e->cnt], sizeof(e->idbuf[0]), am->action_id);
         e->ids[e->cnt] = e->idbuf[e->cnt];
-        if (rdr_emit_action(&am, rdr_worker_protobuf(cw->w), cw->topic_actions,
+        if (rdr_emit_action(am, rdr_worker_protobuf(cw->w), cw->topic_actions,
                             key, &cw->scratch, &e->entries[e->cnt],
                             &e->lens[e->cnt]))
                 return RDR_ERR_INVALID;
         e->cnt++;
-        rdr_metric_add(cw->m_actions, rdr_action_kind_names[a->kind], 1);
+        rdr_metric_add(cw->m_actions, rdr_action_kind_names[am->kind], 1);
         return RDR_OK;
+}
+
+static rdr_err_t action_entry(rdr_casework_t *cw, const rdr_case_t *c,
+                              const rdr_cadence_action_t *a, entries_t *e) {
+        rdr_action_msg_t am;
+        rdr_evidence_t ev[RDR_CASE_EVIDENCE_MAX];
+        rdr_cadence_action_msg(c, a, ev, &am);
+        return push_action(cw, &am, e);
 }
 
 static rdr_err_t timer_entry(rdr_casework_t *cw, const rdr_cadence_timer_t *t,
@@ -644,6 +659,150 @@ rdr_err_t rdr_casework_apply(rdr_casework_t *cw, rdr_case_t *c,
 encode_err:
         snprintf(errstr, errstr_size,
                  "an output message of the case failed validation");
+done:
+        entries_free(&e, 0);
+        return err;
+}
+
+/* ---- Parcels ---- */
+
+static const char *reply_field(void *opaque, const char *field) {
+        return rdr_hash_get(opaque, field);
+}
+
+void rdr_casework_parcel_load(const redisReply *hgetall, rdr_parcel_t *p) {
+        rdr_parcel_load(p, reply_field, (void *)hgetall);
+}
+
+static rdr_err_t notice_entry(rdr_casework_t *cw, const rdr_parcel_t *p,
+                              const rdr_parcel_notice_t *n, entries_t *e) {
+        rdr_action_msg_t am;
+        memset(&am, 0, sizeof(am));
+        am.action_id = n->action_id;
+        am.kind = n->kind;
+        am.shipment_id = p->shipment_id;
+        am.platform = p->platform;
+        am.store_id = p->store_id;
+        am.buyer_id = p->buyer_id;
+        am.order_id = p->order_id;
+        am.channel = n->channel;
+        am.language = n->language;
+        am.template_id = n->template_id;
+        am.message = n->message;
+        am.due_at_ms = n->due_at_ms;
+        am.created_at_ms = rdr_worker_now_ms(cw->w);
+        return push_action(cw, &am, e);
+}
+
+static rdr_err_t check_entry(rdr_casework_t *cw, int64_t at_ms,
+                             const char *order_key, entries_t *e) {
+        char member[RDR_TIMER_ID_MAX + 8], zkey[64];
+        int len = rdr_parcel_timer(member, sizeof(member), at_ms, order_key);
+        if (len < 0)
+                return RDR_ERR_TOO_LARGE;
+        rdr_timer_due_key(zkey, sizeof(zkey), member, (size_t)len, cw->shards);
+        if (rdr_str_join_fit(e->idbuf[e->cnt], sizeof(e->idbuf[0]),
+                             (const char *const[]){"timer:", member, NULL}) < 0)
+                return RDR_ERR_TOO_LARGE;
+        e->ids[e->cnt] = e->idbuf[e->cnt];
+        if (rdr_entry_timer(zkey, (long long)at_ms, member, (size_t)len,
+                            &e->entries[e->cnt], &e->lens[e->cnt]))
+                return RDR_ERR_NOMEM;
+        e->cnt++;
+        return RDR_OK;
+}
+
+rdr_err_t rdr_casework_parcel(rdr_casework_t *cw, rdr_parcel_t *p,
+                              const char *order_key, const char *tag,
+                              const char *topic, const char *event_id, int seen,
+                              const rdr_shipment_t *ev, int64_t check_at_ms,
+                              const rdr_parcel_out_t **out, char *errstr,
+                              size_t errstr_size) {
+        rdr_parcel_out_t *po = &cw->parcel_out;
+        rdr_parcel_t *nx = &cw->parcel_next;
+        char k_seen[KEYSZ], k_outbox[KEYSZ], expected[RDR_STR_INT_SIZE];
+        entries_t e;
+        rdr_apply_t a;
+        rdr_err_t err;
+        size_t i;
+        *out = po;
+        e.cnt = 0;
+        if (rdr_key_seen(k_seen, KEYSZ, tag, topic, event_id) < 0 ||
+            rdr_str_join_fit(
+                k_outbox, KEYSZ,
+                (const char *const[]){order_key, ":outbox", NULL}) < 0) {
+                snprintf(errstr, errstr_size, "ids too long for a Redis key");
+                return RDR_ERR_TOO_LARGE;
+        }
+        memset(&a, 0, sizeof(a));
+        a.dedupe_key = k_seen;
+        a.outbox_key = k_outbox;
+        a.ttl_ms = cw->ttl_ms;
+        a.hash_key = order_key;
+        a.cas_field = "parcel_version";
+        if (seen) {
+                /* Applied before: what its outbox still holds goes out
+                 * again; a dedupe key gone meanwhile fails the version
+                 * ("-1") and the batch is decided again. */
+                memset(po, 0, offsetof(rdr_parcel_out_t, notices));
+                po->notices_cnt = 0;
+                po->arm_at_ms = 0;
+                po->status = RDR_PARCEL_STALE;
+                a.cas_expected = "-1";
+                return rdr_worker_apply(cw->w, &a);
+        }
+        err = rdr_parcel_decide(&cw->conf, p, ev, check_at_ms,
+                                rdr_worker_now_ms(cw->w), nx, po);
+        if (err) {
+                snprintf(errstr, errstr_size, "%s", po->errstr);
+                if (err == RDR_ERR_CONFIG)
+                        rdr_log(RDR_LOG_ERROR, "parcel.render_failed",
+                                "order %s: %s", order_key, po->errstr);
+                return rdr_err_class(err) == RDR_ERRCLASS_PERMANENT
+                           ? err
+                           : RDR_ERR_INVALID;
+        }
+        if (po->blocked_rule[0])
+                rdr_metric_add(cw->m_blocked, po->blocked_rule, 1);
+        if (!ev)
+                rdr_metric_add(cw->m_checks,
+                               po->status == RDR_PARCEL_STALE ? "stale"
+                               : po->late                     ? "late"
+                                                              : "on_time",
+                               1);
+        if (po->status != RDR_PARCEL_APPLIED)
+                return RDR_OK;
+        for (i = 0; i < (size_t)po->notices_cnt; i++)
+                if ((err = notice_entry(cw, nx, &po->notices[i], &e))) {
+                        snprintf(errstr, errstr_size,
+                                 "a notice of the parcel failed validation");
+                        goto done;
+                }
+        if (po->arm_at_ms &&
+            (err = check_entry(cw, po->arm_at_ms, order_key, &e))) {
+                snprintf(errstr, errstr_size, "%s",
+                         err == RDR_ERR_NOMEM ? "out of memory"
+                                              : "order key too long for a "
+                                                "timer");
+                goto done;
+        }
+        if (p->version)
+                rdr_str_int(expected, p->version);
+        else
+                expected[0] = '\0';
+        nx->version = p->version + 1;
+        rdr_parcel_fields(nx, &cw->parcel_fv);
+        a.cas_expected = expected;
+        a.hash_fv = cw->parcel_fv.fv;
+        a.hash_fv_cnt = cw->parcel_fv.cnt;
+        a.keep_ms = cw->keep.orders_ms;
+        a.entry_ids = e.ids;
+        a.entries = (const char *const *)e.entries;
+        a.entry_lens = e.lens;
+        a.entries_cnt = e.cnt;
+        err = rdr_worker_apply(cw->w, &a);
+        if (!err)
+                *p = *nx;
 done:
         entries_free(&e, 0);
         return err;

@@ -13,6 +13,7 @@
 #include <stddef.h>
 
 #include "cadence.h"
+#include "parcel.h"
 #include "run.h"
 
 typedef struct rdr_casework_s rdr_casework_t;
@@ -77,5 +78,28 @@ rdr_err_t rdr_casework_apply(rdr_casework_t *cw, rdr_case_t *c,
                              const redisReply *seen, rdr_case_msg_t *classified,
                              const rdr_cadence_out_t **out, char *errstr,
                              size_t errstr_size);
+
+/* ---- Parcels (parcel.h) ---- */
+
+/** The parcel record in the order's HGETALL reply (NULL or empty: none). */
+void rdr_casework_parcel_load(const redisReply *hgetall, rdr_parcel_t *p);
+
+/** Decide one input of the parcel *p of the order record order_key (whose
+ *  hash tag is tag): a shipment event ev, or with ev NULL the check due at
+ *  check_at_ms; and queue its effects as one apply deduplicated on (topic,
+ *  event_id), compare-and-set on the record's version: the record's
+ *  fields, the notices on redress.actions and the check's timer. seen says
+ *  the dedupe key existed when the record was read: an input already
+ *  applied is not decided again, it republishes what the outbox
+ *  holds. *p is updated in place when the input applied (the order's next
+ *  input in the batch starts there). *out (owned by cw, valid until the
+ *  next call) tells what happened; a stale or idle check queues nothing.
+ *  Returns RDR_OK, a permanent error (errstr says why) or RDR_ERR_NOMEM. */
+rdr_err_t rdr_casework_parcel(rdr_casework_t *cw, rdr_parcel_t *p,
+                              const char *order_key, const char *tag,
+                              const char *topic, const char *event_id, int seen,
+                              const rdr_shipment_t *ev, int64_t check_at_ms,
+                              const rdr_parcel_out_t **out, char *errstr,
+                              size_t errstr_size);
 
 #endif

@@ -282,9 +282,11 @@ static const pb_key_t pb_keys[] = {
      "Reward owed to the agent per resolved case, per reason, in minor "
      "units of currency"},
     {"stall_after", PB_DURATION, PB_OFF(stall_after_ms), 3600000, 60 * PB_DAY,
-     "No scan for this long: the parcel is stalled"},
+     "No scan for this long: the parcel is stalled (notice.logistics_delay)"},
     {"delay_notice_every", PB_DURATION, PB_OFF(delay_notice_every_ms), 3600000,
-     60 * PB_DAY, "At most one delay notice per shipment per this"},
+     60 * PB_DAY,
+     "At most one delay notice per shipment per this; a delay notice's new "
+     "estimate is at least this far ahead"},
 };
 #define PB_KEYS_CNT (sizeof(pb_keys) / sizeof(pb_keys[0]))
 

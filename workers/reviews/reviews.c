@@ -82,6 +82,7 @@ typedef struct context_s {
         /* The order's record (shipments and chats workers write it). */
         char parcel_status[32], exception[16], carrier[64];
         int64_t promised_by_ms, delivered_at_ms, last_scan_ms;
+        int64_t expected_max_ms; /* the estimate the buyer was told */
         char extortion_ref[160], extortion_text[512];
         int64_t extortion_at_ms;
 } context_t;
@@ -131,6 +132,7 @@ static void read_context(const redisReply *tags, const redisReply *intents,
         copy_field(ctx->exception, sizeof(ctx->exception), order, "exception");
         copy_field(ctx->carrier, sizeof(ctx->carrier), order, "carrier");
         ctx->promised_by_ms = field_ms(order, "promised_by_ms");
+        ctx->expected_max_ms = field_ms(order, "expected_max_ms");
         ctx->delivered_at_ms = field_ms(order, "delivered_at_ms");
         ctx->last_scan_ms = field_ms(order, "last_scan_at_ms");
         copy_field(ctx->extortion_ref, sizeof(ctx->extortion_ref), order,
@@ -154,10 +156,11 @@ static int buyer_refused(const context_t *ctx) {
 
 /* The parcel is late or in exception and not delivered (BEHAVIOR 7). */
 static int shipment_paused(const context_t *ctx, int64_t now) {
+        int64_t by =
+            ctx->promised_by_ms ? ctx->promised_by_ms : ctx->expected_max_ms;
         if (ctx->delivered_at_ms)
                 return 0;
-        return ctx->exception[0] ||
-               (ctx->promised_by_ms && now > ctx->promised_by_ms);
+        return ctx->exception[0] || (by && now > by);
 }
 
 static int carrier_at_fault(const context_t *ctx) {

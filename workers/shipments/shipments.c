@@ -1,9 +1,12 @@
 /* Shipments: each tracking event updates the order's parcel record (carrier,
- * tracking number, status, last scan, promised date, exception), once per
- * event id. The reviews worker reads the record as context of a logistics
- * complaint. If the order has a case, a parcel in exception or past its
- * promised date pauses the case's outreach until delivery, and delivery
- * resumes it (BEHAVIOR.md section 7). */
+ * tracking number, status, last scan, promised date, the estimate told,
+ * exception) and publishes the notices it calls for (parcel.h: shipped,
+ * exception; the timer worker runs the checks that find a late parcel),
+ * once per event id. The reviews worker reads the record as context of a
+ * logistics complaint. If the order has a case, a parcel in exception or
+ * past its promised date or estimate pauses the case's outreach until
+ * delivery, and delivery resumes it (BEHAVIOR.md sections 4 and 7). */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,73 +60,87 @@ static void shipments_destroy(void *opaque) {
         free(sh);
 }
 
-static rdr_err_t apply_one(shipments_t *sh, rdr_msg_t *m,
-                           const rdr_shipment_t *s) {
-        char tag[KEYSZ], k_seen[KEYSZ], k_outbox[KEYSZ], k_hash[KEYSZ], at[24],
-            promised[24];
-        const char *fv[20];
-        size_t n = 0;
-        rdr_apply_t a;
-        if (rdr_key_order(k_hash, KEYSZ, s->platform, s->store_id, s->order_id,
+/* The order's record and hash tag of s: 0, or -1 if the ids are too long
+ * for a Redis key. */
+static int order_keys(const rdr_shipment_t *s, char *k_order, char *tag) {
+        if (rdr_key_order(k_order, KEYSZ, s->platform, s->store_id, s->order_id,
                           NULL) < 0)
-                return rdr_msg_fail(m, "ids too long for a Redis key");
-        snprintf(tag, sizeof(tag), "o:%s:%s:%s", s->platform, s->store_id,
-                 s->order_id);
-        if (snprintf(k_outbox, KEYSZ, "%s:outbox", k_hash) >= KEYSZ)
-                return rdr_msg_fail(m, "ids too long for a Redis key");
-        if (rdr_key_seen(k_seen, KEYSZ, tag, m->topic, s->event_id) < 0)
-                return rdr_msg_fail(m, "ids too long for a Redis key");
-        snprintf(at, sizeof(at), "%lld", (long long)s->occurred_at_ms);
-        fv[n++] = "carrier";
-        fv[n++] = s->carrier;
-        fv[n++] = "tracking_number";
-        fv[n++] = s->tracking_number;
-        fv[n++] = "buyer_id";
-        fv[n++] = s->buyer_id;
-        fv[n++] = "parcel_status";
-        fv[n++] = rdr_shipment_type_names[s->type];
-        fv[n++] = "last_scan_at_ms";
-        fv[n++] = at;
-        if (s->promised_by_ms) {
-                snprintf(promised, sizeof(promised), "%lld",
-                         (long long)s->promised_by_ms);
-                fv[n++] = "promised_by_ms";
-                fv[n++] = promised;
-        }
-        if (s->exception != RDR_EXC_NONE) {
-                fv[n++] = "exception";
-                fv[n++] = rdr_exception_names[s->exception];
-        }
-        if (s->type == RDR_SHIP_DELIVERED) {
-                fv[n++] = "delivered_at_ms";
-                fv[n++] = at;
-        }
-        memset(&a, 0, sizeof(a));
-        a.dedupe_key = k_seen;
-        a.outbox_key = k_outbox;
-        a.ttl_ms = sh->ttl_ms;
-        a.hash_key = k_hash;
-        a.hash_fv = fv;
-        a.hash_fv_cnt = n;
-        a.keep_ms = rdr_casework_retention(sh->cw)->orders_ms;
-        rdr_metric_add(sh->m_events, rdr_shipment_type_names[s->type], 1);
-        return rdr_worker_apply(sh->w, &a);
+                return -1;
+        /* The tag inside the braces: the record, its outbox and its dedupe
+         * keys share one Redis Cluster slot. */
+        return rdr_str_join_fit(tag, KEYSZ,
+                                (const char *const[]){"o:", s->platform, ":",
+                                                      s->store_id, ":",
+                                                      s->order_id, NULL}) < 0
+                   ? -1
+                   : 0;
 }
 
-/* The pause or resume this event means for the order's case, or -1. */
-static int case_input(const rdr_shipment_t *s, const redisReply *order) {
+/* The pause or resume this event means for the order's case, or -1: an
+ * exception, or a scan past the promise or the estimate the buyer was
+ * told, pauses; delivery resumes (BEHAVIOR.md section 7). */
+static int case_input(const rdr_shipment_t *s, const rdr_parcel_t *p) {
         int64_t promised = s->promised_by_ms;
-        const char *v;
         if (s->type == RDR_SHIP_DELIVERED)
                 return RDR_CIN_SHIPMENT_RESUME;
         if (s->type == RDR_SHIP_EXCEPTION)
                 return RDR_CIN_SHIPMENT_PAUSE;
-        if (!promised && (v = rdr_hash_get(order, "promised_by_ms")))
-                promised = strtoll(v, NULL, 10);
+        if (!promised)
+                promised =
+                    p->promised_by_ms ? p->promised_by_ms : p->expected_max_ms;
         if (s->type == RDR_SHIP_SCAN && promised &&
             s->occurred_at_ms > promised)
                 return RDR_CIN_SHIPMENT_PAUSE;
         return -1;
+}
+
+/* The batch's parcels, one slot per order (an order's events chain: the
+ * second starts from the first's record). */
+typedef struct parcels_s {
+        rdr_parcel_t *p;
+        char (*key)[KEYSZ];
+        size_t cnt;
+        uint32_t *index; /* open addressing: slot + 1 by key hash */
+        size_t index_size;
+} parcels_t;
+
+static size_t key_hash(const char *s) {
+        uint32_t h = 2166136261u;
+        for (; *s; s++)
+                h = (h ^ (unsigned char)*s) * 16777619u;
+        return h;
+}
+
+/* The slot of key; *fresh = 1 if it is new. */
+static size_t parcel_slot(parcels_t *ps, const char *key, int *fresh) {
+        size_t mask = ps->index_size - 1, pos = key_hash(key) & mask;
+        *fresh = 0;
+        while (ps->index[pos]) {
+                size_t s = ps->index[pos] - 1;
+                if (!strcmp(ps->key[s], key))
+                        return s;
+                pos = (pos + 1) & mask;
+        }
+        rdr_str_copy(ps->key[ps->cnt], KEYSZ, key);
+        ps->index[pos] = (uint32_t)++ps->cnt;
+        *fresh = 1;
+        return ps->cnt - 1;
+}
+
+static void parcels_free(parcels_t *ps) {
+        free(ps->p);
+        free(ps->key);
+        free(ps->index);
+}
+
+static int parcels_init(parcels_t *ps, size_t cnt) {
+        memset(ps, 0, sizeof(*ps));
+        for (ps->index_size = 16; ps->index_size < 2 * cnt;)
+                ps->index_size *= 2;
+        ps->p = calloc(cnt ? cnt : 1, sizeof(*ps->p));
+        ps->key = calloc(cnt ? cnt : 1, sizeof(*ps->key));
+        ps->index = calloc(ps->index_size, sizeof(*ps->index));
+        return ps->p && ps->key && ps->index ? 0 : -1;
 }
 
 static rdr_err_t shipments_handle(void *opaque, rdr_msg_t *msgs, size_t cnt) {
@@ -132,46 +149,64 @@ static rdr_err_t shipments_handle(void *opaque, rdr_msg_t *msgs, size_t cnt) {
         size_t i, q = 0, nc = 0;
         size_t *first = calloc(cnt ? cnt : 1, sizeof(*first));
         size_t *cslot = calloc(cnt ? cnt : 1, sizeof(*cslot));
+        size_t *pslot = calloc(cnt ? cnt : 1, sizeof(*pslot));
         char(*case_ids)[RDR_CASE_ID_MAX] =
             calloc(cnt ? cnt : 1, sizeof(*case_ids));
         int *cin = calloc(cnt ? cnt : 1, sizeof(*cin));
+        int *seen = calloc(cnt ? cnt : 1, sizeof(*seen));
+        char tag[KEYSZ], k[KEYSZ], k_seen[KEYSZ];
+        parcels_t ps;
         rdr_err_t err = RDR_ERR_NOMEM;
-        if (!first || !cslot || !case_ids || !cin)
+        if (parcels_init(&ps, cnt) || !first || !cslot || !pslot || !case_ids ||
+            !cin || !seen)
                 goto done;
         rdr_casework_begin(sh->cw);
         rdr_events_decode(&sh->evs, RDR_INPUT_SHIPMENTS, msgs, cnt);
-        /* Read each order's record (its case, its promised date). */
+        /* Read each order's record and whether the event was applied. */
         for (i = 0; i < cnt; i++) {
                 const rdr_shipment_t *s = &sh->evs.evs[i].u.shipment;
-                char k[KEYSZ];
                 if (msgs[i].err)
                         continue;
-                first[i] = q++;
-                if (rdr_key_order(k, KEYSZ, s->platform, s->store_id,
-                                  s->order_id, NULL) > 0)
-                        rdr_redis_cmdl(redis, "HGETALL", k, NULL);
-                else
-                        rdr_redis_cmdf(redis, "PING");
+                if (order_keys(s, k, tag) ||
+                    rdr_key_seen(k_seen, KEYSZ, tag, msgs[i].topic,
+                                 s->event_id) < 0) {
+                        rdr_msg_fail(&msgs[i], "ids too long for a Redis key");
+                        continue;
+                }
+                first[i] = q;
+                q += 2;
+                rdr_redis_cmdl(redis, "HGETALL", k, NULL);
+                rdr_redis_cmdl(redis, "EXISTS", k_seen, NULL);
         }
-        if ((err = rdr_redis_exec(redis)))
+        if (q > 0 && (err = rdr_redis_exec(redis)))
                 goto done;
         for (i = 0; i < cnt; i++) {
-                const redisReply *order;
+                const rdr_shipment_t *s = &sh->evs.evs[i].u.shipment;
+                const redisReply *order, *ex;
                 const char *cid;
+                int fresh;
                 cin[i] = -1;
                 if (msgs[i].err)
                         continue;
                 order = rdr_redis_reply(redis, first[i]);
+                ex = rdr_redis_reply(redis, first[i] + 1);
+                seen[i] =
+                    ex && ex->type == REDIS_REPLY_INTEGER && ex->integer == 1;
+                order_keys(s, k, tag);
+                pslot[i] = parcel_slot(&ps, k, &fresh);
+                if (fresh)
+                        rdr_casework_parcel_load(order, &ps.p[pslot[i]]);
                 cid = rdr_hash_get(order, "case_id");
-                cin[i] = case_input(&sh->evs.evs[i].u.shipment, order);
+                cin[i] = case_input(s, &ps.p[pslot[i]]);
                 if (cid && cin[i] >= 0 && strlen(cid) < RDR_CASE_ID_MAX)
                         rdr_str_copy(case_ids[i], RDR_CASE_ID_MAX, cid);
                 else
                         cin[i] = -1;
         }
+        /* The records are read: the cases' reads reuse the pipeline. */
         rdr_redis_reset(redis);
         for (i = 0; i < cnt; i++)
-                if (cin[i] >= 0) {
+                if (cin[i] >= 0 && !msgs[i].err) {
                         rdr_casework_queue_read(
                             sh->cw, case_ids[i], msgs[i].topic,
                             sh->evs.evs[i].u.shipment.event_id);
@@ -180,39 +215,53 @@ static rdr_err_t shipments_handle(void *opaque, rdr_msg_t *msgs, size_t cnt) {
                 }
         if (nc > 0 && (err = rdr_redis_exec(redis)))
                 goto done;
+        /* The parcels first: a case paused by its parcel's event finds the
+         * notice published beside it (the delay notice goes first). */
         for (i = 0; i < cnt; i++) {
                 const rdr_shipment_t *s = &sh->evs.evs[i].u.shipment;
+                const rdr_parcel_out_t *po;
                 if (msgs[i].err)
                         continue;
-                err = apply_one(sh, &msgs[i], s);
-                if (!err && cin[i] >= 0) {
-                        rdr_cadence_input_t in;
-                        const rdr_cadence_out_t *out;
-                        rdr_case_t *cs;
-                        err = rdr_casework_get(sh->cw, case_ids[i],
-                                               rdr_redis_reply(redis, cslot[i]),
-                                               &cs, msgs[i].errstr,
-                                               sizeof(msgs[i].errstr));
-                        if (!err) {
-                                memset(&in, 0, sizeof(in));
-                                in.type = (rdr_cadence_input_type_t)cin[i];
-                                err = rdr_casework_apply(
-                                    sh->cw, cs, case_ids[i], &in, msgs[i].topic,
-                                    s->event_id,
-                                    rdr_redis_reply(redis, cslot[i] + 1), NULL,
-                                    &out, msgs[i].errstr,
-                                    sizeof(msgs[i].errstr));
-                        }
+                order_keys(s, k, tag);
+                err = rdr_casework_parcel(
+                    sh->cw, &ps.p[pslot[i]], k, tag, msgs[i].topic, s->event_id,
+                    seen[i], s, 0, &po, msgs[i].errstr, sizeof(msgs[i].errstr));
+                if ((err = rdr_msg_settle(&msgs[i], err)))
+                        goto done;
+                if (!msgs[i].err)
+                        rdr_metric_add(sh->m_events,
+                                       rdr_shipment_type_names[s->type], 1);
+        }
+        for (i = 0; i < cnt; i++) {
+                const rdr_shipment_t *s = &sh->evs.evs[i].u.shipment;
+                rdr_cadence_input_t in;
+                const rdr_cadence_out_t *out;
+                rdr_case_t *cs;
+                if (msgs[i].err || cin[i] < 0)
+                        continue;
+                err = rdr_casework_get(sh->cw, case_ids[i],
+                                       rdr_redis_reply(redis, cslot[i]), &cs,
+                                       msgs[i].errstr, sizeof(msgs[i].errstr));
+                if (!err) {
+                        memset(&in, 0, sizeof(in));
+                        in.type = (rdr_cadence_input_type_t)cin[i];
+                        err = rdr_casework_apply(
+                            sh->cw, cs, case_ids[i], &in, msgs[i].topic,
+                            s->event_id, rdr_redis_reply(redis, cslot[i] + 1),
+                            NULL, &out, msgs[i].errstr, sizeof(msgs[i].errstr));
                 }
                 if ((err = rdr_msg_settle(&msgs[i], err)))
                         goto done;
         }
         err = RDR_OK;
 done:
+        parcels_free(&ps);
         free(first);
         free(cslot);
+        free(pslot);
         free(case_ids);
         free(cin);
+        free(seen);
         return err;
 }
 

@@ -1,13 +1,15 @@
 /* Timer worker: sleep until the earliest due time (with jitter, so workers
  * do not poll in a herd), claim due timers from every shard in one
- * pipelined round trip, fire each through its handler, and complete it in
- * the acknowledgement pipeline, after its effects were published. */
+ * pipelined round trip, fire each through its handler (a case's cadence
+ * step, or a parcel's check for lateness), and complete it in the
+ * acknowledgement pipeline, after its effects were published. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "log.h"
 #include "casework.h"
+#include "keys.h"
 #include "timers_worker.h"
 
 typedef struct timers_w_s {
@@ -103,6 +105,46 @@ static rdr_err_t fire_case_timer(timers_w_t *tw, const rdr_timer_t *tm,
         return err;
 }
 
+/* The hash tag of a Redis key ("o:..." of "redress:{o:...}"): 0, or -1 if
+ * it has none or it does not fit in n. */
+static int key_tag(const char *key, char *dst, size_t n) {
+        const char *a = strchr(key, '{'), *b = a ? strchr(a, '}') : NULL;
+        if (!b || (size_t)(b - a - 1) >= n || b == a + 1)
+                return -1;
+        memcpy(dst, a + 1, (size_t)(b - a - 1));
+        dst[b - a - 1] = '\0';
+        return 0;
+}
+
+/* A parcel's check ("parcel:<due>:<order key>", parcel.h): is the parcel
+ * late? The reads of the order's record and of the timer's dedupe key
+ * were queued by the tick. */
+static rdr_err_t fire_parcel_timer(timers_w_t *tw, const rdr_timer_t *tm,
+                                   int64_t at_ms, const char *order_key,
+                                   const redisReply *hgetall,
+                                   const redisReply *seen) {
+        rdr_parcel_t p;
+        const rdr_parcel_out_t *out;
+        char tag[512], errstr[256];
+        rdr_err_t err;
+        if (key_tag(order_key, tag, sizeof(tag))) {
+                rdr_log(RDR_LOG_ERROR, "timer.invalid",
+                        "timer %s names no order record (completing it)",
+                        tm->member);
+                return RDR_ERR_INVALID;
+        }
+        rdr_casework_parcel_load(hgetall, &p);
+        err = rdr_casework_parcel(
+            tw->cw, &p, order_key, tag, "timers", tm->member,
+            seen && seen->type == REDIS_REPLY_INTEGER && seen->integer == 1,
+            NULL, at_ms, &out, errstr, sizeof(errstr));
+        if (rdr_err_class(err) == RDR_ERRCLASS_PERMANENT)
+                rdr_log(RDR_LOG_ERROR, "timer.invalid",
+                        "timer %s cannot be applied: %s (completing it)",
+                        tm->member, errstr);
+        return err;
+}
+
 static rdr_err_t timers_tick(void *opaque, int64_t *next_ms) {
         timers_w_t *tw = opaque;
         int64_t now = rdr_worker_now_ms(tw->w), next_due, wait;
@@ -122,14 +164,30 @@ static rdr_err_t timers_tick(void *opaque, int64_t *next_ms) {
                                &claimed, &cnt, &next_due);
         if (err)
                 return err;
-        /* Read every case a timer belongs to in one round trip. */
+        /* Read every case (parcel record) a timer belongs to in one round
+         * trip: RDR_CASEWORK_READS replies per timer. */
         rdr_casework_begin(tw->cw);
         for (i = 0; i < cnt; i++) {
                 char case_id[RDR_CASE_ID_MAX];
                 rdr_cadence_timer_in_t ti;
+                int64_t at;
+                const char *okey;
+                char tag[512], k_seen[1024];
                 int k;
-                if (rdr_cadence_timer_parse(claimed[i].member, case_id,
-                                            sizeof(case_id), &ti) == RDR_OK)
+                if (!rdr_parcel_timer_parse(claimed[i].member, &at, &okey)) {
+                        rdr_redis_t *redis = rdr_worker_redis(tw->w);
+                        if (!key_tag(okey, tag, sizeof(tag)) &&
+                            rdr_key_seen(k_seen, sizeof(k_seen), tag, "timers",
+                                         claimed[i].member) > 0) {
+                                rdr_redis_cmdl(redis, "HGETALL", okey, NULL);
+                                rdr_redis_cmdl(redis, "EXISTS", k_seen, NULL);
+                        } else {
+                                rdr_redis_cmdf(redis, "PING");
+                                rdr_redis_cmdf(redis, "PING");
+                        }
+                } else if (rdr_cadence_timer_parse(claimed[i].member, case_id,
+                                                   sizeof(case_id),
+                                                   &ti) == RDR_OK)
                         rdr_casework_queue_read(tw->cw, case_id, "timers",
                                                 claimed[i].member);
                 else
@@ -144,26 +202,32 @@ static rdr_err_t timers_tick(void *opaque, int64_t *next_ms) {
                 const rdr_timer_t *tm = &claimed[i];
                 char keys[3][64], gen[24], case_id[RDR_CASE_ID_MAX];
                 rdr_cadence_timer_in_t ti;
-                const char *argv[5];
+                rdr_redis_t *redis = rdr_worker_redis(tw->w);
+                size_t r = i * RDR_CASEWORK_READS;
+                const char *argv[5], *okey;
                 size_t lens[5];
+                int64_t at;
                 int script;
-                if (rdr_cadence_timer_parse(tm->member, case_id,
-                                            sizeof(case_id), &ti) == RDR_OK) {
-                        rdr_redis_t *redis = rdr_worker_redis(tw->w);
-                        size_t r = i * RDR_CASEWORK_READS;
+                err = RDR_OK;
+                if (!rdr_parcel_timer_parse(tm->member, &at, &okey))
+                        err = fire_parcel_timer(tw, tm, at, okey,
+                                                rdr_redis_reply(redis, r),
+                                                rdr_redis_reply(redis, r + 1));
+                else if (rdr_cadence_timer_parse(tm->member, case_id,
+                                                 sizeof(case_id),
+                                                 &ti) == RDR_OK)
                         err = fire_case_timer(tw, tm, case_id, &ti,
                                               rdr_redis_reply(redis, r),
                                               rdr_redis_reply(redis, r + 1));
-                        if (err &&
-                            rdr_err_class(err) != RDR_ERRCLASS_PERMANENT) {
-                                rdr_timers_free_claimed(claimed, cnt);
-                                return err;
-                        }
-                } else {
+                else {
                         rdr_metric_add(tw->m_unknown, NULL, 1);
                         rdr_log(RDR_LOG_WARN, "timer.unknown",
                                 "timer %s is of no known kind: completing it",
                                 tm->member);
+                }
+                if (err && rdr_err_class(err) != RDR_ERRCLASS_PERMANENT) {
+                        rdr_timers_free_claimed(claimed, cnt);
+                        return err;
                 }
                 script = rdr_timers_complete_args(tw->timers, tm, keys, gen,
                                                   argv, lens);

@@ -1,0 +1,449 @@
+/* Shipment notices (parcel.h), driven like the fleet drives them: a
+ * simulator keeps the order's record through its Redis-hash form at every
+ * step, arms the check the decision asks for and fires it when due. The
+ * notices of BEHAVIOR.md section 4 with the shipped configs/: shipped with
+ * the estimate, the delay notice once per delay_notice_every, exceptions,
+ * stale checks, new parcels, daytime and channels. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "parcel.h"
+
+#define MIN (60LL * 1000)
+#define HOUR (60 * MIN)
+#define DAY (24 * HOUR)
+
+static rdr_playbook_t *pb;
+static rdr_policy_set_t *pols;
+static rdr_template_set_t *tpls;
+static rdr_cadence_conf_t conf;
+
+/* 2026-03-02 10:00 UTC, a Monday: the store's zone (UTC) is in daytime. */
+#define T0 1772445600000LL
+
+static int setup(void **state) {
+        char errstr[512];
+        (void)state;
+        pb = rdr_playbook_load_file(RDR_SOURCE_DIR "/configs/playbook.yaml",
+                                    errstr, sizeof(errstr));
+        if (pb)
+                pols =
+                    rdr_policy_set_load_dir(RDR_SOURCE_DIR "/configs/platforms",
+                                            errstr, sizeof(errstr));
+        if (pols)
+                tpls = rdr_template_set_load_dir(RDR_SOURCE_DIR
+                                                 "/configs/templates",
+                                                 "en", errstr, sizeof(errstr));
+        if (!tpls) {
+                fprintf(stderr, "%s\n", errstr);
+                return -1;
+        }
+        conf.playbook = pb;
+        conf.policies = pols;
+        conf.templates = tpls;
+        return 0;
+}
+
+static int teardown(void **state) {
+        (void)state;
+        rdr_template_set_destroy(tpls);
+        rdr_policy_set_destroy(pols);
+        rdr_playbook_destroy(pb);
+        return 0;
+}
+
+/* ---- the simulator ---------------------------------------------------- */
+
+#define LOG_MAX 16
+
+typedef struct sim_s {
+        rdr_parcel_t p;
+        rdr_parcel_out_t out;
+        int64_t armed; /* the last check armed, 0: none */
+        rdr_parcel_notice_t log[LOG_MAX];
+        size_t log_cnt;
+} sim_t;
+
+typedef struct hash_s {
+        char f[RDR_PARCEL_FIELDS][32];
+        char v[RDR_PARCEL_FIELDS][RDR_PARCEL_STR_MAX];
+        size_t n;
+} hash_t;
+
+static const char *hash_get(void *opaque, const char *field) {
+        const hash_t *h = opaque;
+        size_t i;
+        for (i = 0; i < h->n; i++)
+                if (!strcmp(h->f[i], field))
+                        return h->v[i];
+        return NULL;
+}
+
+/* The record as Redis keeps it, and read back. */
+static void round_trip(rdr_parcel_t *p) {
+        static rdr_parcel_fv_t fv;
+        static hash_t h;
+        size_t i;
+        rdr_parcel_fields(p, &fv);
+        assert_int_equal(fv.cnt, 2 * RDR_PARCEL_FIELDS);
+        h.n = 0;
+        for (i = 0; i < fv.cnt; i += 2, h.n++) {
+                snprintf(h.f[h.n], sizeof(h.f[0]), "%s", fv.fv[i]);
+                snprintf(h.v[h.n], sizeof(h.v[0]), "%s", fv.fv[i + 1]);
+        }
+        rdr_parcel_load(p, hash_get, &h);
+}
+
+static void settle(sim_t *s) {
+        int i;
+        assert_int_equal(s->out.errstr[0], '\0');
+        for (i = 0; i < s->out.notices_cnt; i++) {
+                assert_true(s->log_cnt < LOG_MAX);
+                s->log[s->log_cnt++] = s->out.notices[i];
+        }
+        if (s->out.arm_at_ms)
+                s->armed = s->out.arm_at_ms;
+        round_trip(&s->p);
+}
+
+static rdr_shipment_t shipment(rdr_shipment_type_t type, const char *platform,
+                               const char *tracking, int64_t at) {
+        rdr_shipment_t ev;
+        memset(&ev, 0, sizeof(ev));
+        ev.type = type;
+        ev.event_id = "e";
+        ev.platform = platform;
+        ev.store_id = "s1";
+        ev.order_id = "o-77";
+        ev.buyer_id = "b1";
+        ev.carrier = "SF Express";
+        ev.tracking_number = tracking;
+        ev.service_level = "standard";
+        memcpy(ev.destination_country, "CN", 3);
+        ev.occurred_at_ms = at;
+        return ev;
+}
+
+static void event(sim_t *s, const rdr_shipment_t *ev, int64_t now) {
+        assert_int_equal(
+            rdr_parcel_decide(&conf, &s->p, ev, 0, now, &s->p, &s->out),
+            RDR_OK);
+        assert_int_equal(s->out.status, RDR_PARCEL_APPLIED);
+        settle(s);
+}
+
+/* Fire the check armed at `at` (now = at unless later). */
+static rdr_parcel_status_t fire(sim_t *s, int64_t at, int64_t now) {
+        rdr_err_t err =
+            rdr_parcel_decide(&conf, &s->p, NULL, at, now, &s->p, &s->out);
+        if (err)
+                fprintf(stderr, "check at %lld: %s\n", (long long)at,
+                        s->out.errstr);
+        assert_int_equal(err, RDR_OK);
+        settle(s);
+        return s->out.status;
+}
+
+static void created(sim_t *s, const char *platform) {
+        rdr_shipment_t ev = shipment(RDR_SHIP_CREATED, platform, "SF1001", T0);
+        memset(s, 0, sizeof(*s));
+        event(s, &ev, T0);
+}
+
+static size_t count_kind(const sim_t *s, rdr_action_kind_t kind) {
+        size_t i, n = 0;
+        for (i = 0; i < s->log_cnt; i++)
+                n += s->log[i].kind == kind;
+        return n;
+}
+
+/* ---- tests ------------------------------------------------------------ */
+
+static void test_shipped_notice_with_the_window(void **state) {
+        sim_t s;
+        char sid[RDR_ID_LEN], want[128];
+        (void)state;
+        created(&s, "taobao");
+        assert_int_equal(s.log_cnt, 1);
+        assert_int_equal(s.log[0].kind, RDR_ACT_NOTICE_SHIPPED);
+        rdr_parcel_shipment_id(sid, "taobao", "s1", "o-77", "SF1001");
+        assert_string_equal(s.p.shipment_id, sid);
+        snprintf(want, sizeof(want), "%s:shipped:1", sid);
+        assert_string_equal(s.log[0].action_id, want);
+        /* Taobao's notices go in writing (platforms/taobao.yaml). */
+        assert_int_equal(s.log[0].channel, RDR_CHAN_IM);
+        assert_int_equal(s.log[0].due_at_ms, T0);
+        assert_string_equal(s.log[0].template_id, "en/notice.shipped/default");
+        /* standard to CN: 2d-5d (playbook.yaml delivery_windows). */
+        assert_non_null(strstr(s.log[0].message,
+                               "SF1001. Expected delivery: 2026-03-04 "
+                               "\xe2\x80\x93 2026-03-07."));
+        assert_non_null(strstr(s.log[0].message, "order o-77"));
+        assert_int_equal(s.p.expected_max_ms, T0 + 5 * DAY);
+        /* The check: the estimate's end or a stall, whichever first. */
+        assert_int_equal(s.armed, T0 + 4 * DAY);
+}
+
+static void test_promise_is_the_estimate(void **state) {
+        sim_t s;
+        rdr_shipment_t ev = shipment(RDR_SHIP_CREATED, "amazon", "1Z9", T0);
+        (void)state;
+        memset(&s, 0, sizeof(s));
+        ev.promised_by_ms = T0 + 3 * DAY;
+        event(&s, &ev, T0);
+        assert_int_equal(s.log_cnt, 1);
+        assert_non_null(strstr(s.log[0].message, "Expected delivery: "
+                                                 "2026-03-05."));
+        assert_int_equal(s.log[0].channel, RDR_CHAN_EMAIL);
+        assert_int_equal(s.armed, T0 + 3 * DAY);
+}
+
+static void test_notice_waits_for_daytime(void **state) {
+        sim_t s;
+        int64_t night = T0 + 13 * HOUR; /* 23:00 UTC */
+        rdr_shipment_t ev = shipment(RDR_SHIP_CREATED, "taobao", "N1", night);
+        (void)state;
+        memset(&s, 0, sizeof(s));
+        event(&s, &ev, night);
+        assert_int_equal(s.log_cnt, 1);
+        /* 09:00 the next morning: daytime, and past Taobao's quiet hours. */
+        assert_int_equal(s.log[0].due_at_ms, T0 + DAY - HOUR);
+}
+
+static void test_stalled_parcel_one_delay_notice_per_period(void **state) {
+        sim_t s;
+        char want[128];
+        (void)state;
+        created(&s, "taobao");
+        /* A scan at +1d moves the stall check to +5d: the estimate ends
+         * then too. */
+        {
+                rdr_shipment_t sc =
+                    shipment(RDR_SHIP_SCAN, "taobao", "SF1001", T0 + DAY);
+                event(&s, &sc, T0 + DAY);
+                assert_int_equal(s.armed, T0 + 5 * DAY);
+                assert_int_equal(s.log_cnt, 1);
+        }
+        /* The check at +4d (armed before the scan) is stale. */
+        assert_int_equal(fire(&s, T0 + 4 * DAY, T0 + 4 * DAY),
+                         RDR_PARCEL_STALE);
+        assert_int_equal(s.log_cnt, 1);
+        /* +5d: no scan for 4 days and the estimate passed. */
+        assert_int_equal(fire(&s, T0 + 5 * DAY, T0 + 5 * DAY),
+                         RDR_PARCEL_APPLIED);
+        assert_int_equal(s.log_cnt, 2);
+        assert_int_equal(s.log[1].kind, RDR_ACT_NOTICE_DELAY);
+        snprintf(want, sizeof(want), "%s:logistics_delay:1", s.p.shipment_id);
+        assert_string_equal(s.log[1].action_id, want);
+        assert_true(s.out.late);
+        /* New estimate: delay_notice_every (3d) from now. */
+        assert_non_null(strstr(s.log[1].message, "New estimate: 2026-03-10."));
+        assert_int_equal(s.armed, T0 + 8 * DAY);
+        /* Still nothing at +8d: the second notice, no sooner. */
+        assert_int_equal(fire(&s, T0 + 8 * DAY, T0 + 8 * DAY),
+                         RDR_PARCEL_APPLIED);
+        assert_int_equal(count_kind(&s, RDR_ACT_NOTICE_DELAY), 2);
+        snprintf(want, sizeof(want), "%s:logistics_delay:2", s.p.shipment_id);
+        assert_string_equal(s.log[2].action_id, want);
+        assert_int_equal(s.armed, T0 + 11 * DAY);
+        /* Delivered: no more checks; the armed one is stale. */
+        {
+                rdr_shipment_t d = shipment(RDR_SHIP_DELIVERED, "taobao",
+                                            "SF1001", T0 + 9 * DAY);
+                event(&s, &d, T0 + 9 * DAY);
+                assert_int_equal(s.p.check_at_ms, 0);
+                assert_int_equal(s.p.delivered_at_ms, T0 + 9 * DAY);
+        }
+        assert_int_equal(fire(&s, T0 + 11 * DAY, T0 + 11 * DAY),
+                         RDR_PARCEL_STALE);
+        assert_int_equal(count_kind(&s, RDR_ACT_NOTICE_DELAY), 2);
+}
+
+static void test_scans_keep_a_parcel_on_time(void **state) {
+        sim_t s;
+        (void)state;
+        memset(&s, 0, sizeof(s));
+        {
+                rdr_shipment_t ev =
+                    shipment(RDR_SHIP_CREATED, "aliexpress", "LP1", T0);
+                ev.service_level = "economy"; /* 10d-30d */
+                event(&s, &ev, T0);
+        }
+        assert_int_equal(s.armed, T0 + 4 * DAY);
+        /* A scan every 3 days: the check moves on each time, and the one
+         * that fires finds a parcel that moves. */
+        {
+                int d;
+                for (d = 3; d <= 24; d += 3) {
+                        rdr_shipment_t sc = shipment(
+                            RDR_SHIP_SCAN, "aliexpress", "LP1", T0 + d * DAY);
+                        event(&s, &sc, T0 + d * DAY);
+                        assert_int_equal(s.armed, T0 + (d + 4) * DAY);
+                }
+        }
+        assert_int_equal(count_kind(&s, RDR_ACT_NOTICE_DELAY), 0);
+        /* Only a check armed by the last scan is live. */
+        assert_int_equal(fire(&s, T0 + 25 * DAY, T0 + 25 * DAY),
+                         RDR_PARCEL_STALE);
+        assert_int_equal(fire(&s, T0 + 28 * DAY, T0 + 28 * DAY),
+                         RDR_PARCEL_APPLIED);
+        assert_int_equal(count_kind(&s, RDR_ACT_NOTICE_DELAY), 1);
+        /* The estimate (day 30) had not passed: the new one is no
+         * earlier than delay_notice_every (3d) from now. */
+        assert_non_null(strstr(s.log[1].message, "New estimate: 2026-04-02."));
+}
+
+static void test_exception_notice_and_staff(void **state) {
+        sim_t s;
+        char want[128];
+        (void)state;
+        created(&s, "taobao");
+        {
+                rdr_shipment_t ex =
+                    shipment(RDR_SHIP_EXCEPTION, "taobao", "SF1001", T0 + DAY);
+                ex.exception = RDR_EXC_LOST;
+                event(&s, &ex, T0 + DAY);
+        }
+        assert_int_equal(s.log_cnt, 3);
+        assert_int_equal(s.log[1].kind, RDR_ACT_NOTICE_EXCEPTION);
+        assert_int_equal(s.log[1].channel, RDR_CHAN_IM);
+        snprintf(want, sizeof(want), "%s:exception:1", s.p.shipment_id);
+        assert_string_equal(s.log[1].action_id, want);
+        assert_int_equal(s.log[2].kind, RDR_ACT_STAFF_REVIEW);
+        assert_int_equal(s.log[2].channel, RDR_CHAN_STAFF);
+        assert_string_equal(s.log[2].template_id,
+                            "en/staff.review/parcel_exception");
+        assert_non_null(strstr(s.log[2].message, "is reported lost"));
+        /* No delay checks while the carrier works on it. */
+        assert_int_equal(s.p.check_at_ms, 0);
+        assert_int_equal(fire(&s, T0 + 4 * DAY, T0 + 4 * DAY),
+                         RDR_PARCEL_STALE);
+        /* Customs: the buyer hears, no staff task; a scan after it starts
+         * the checks again. */
+        {
+                rdr_shipment_t ex = shipment(RDR_SHIP_EXCEPTION, "taobao",
+                                             "SF1001", T0 + 2 * DAY);
+                rdr_shipment_t sc =
+                    shipment(RDR_SHIP_SCAN, "taobao", "SF1001", T0 + 3 * DAY);
+                ex.exception = RDR_EXC_CUSTOMS;
+                event(&s, &ex, T0 + 2 * DAY);
+                assert_int_equal(s.log_cnt, 4);
+                snprintf(want, sizeof(want), "%s:exception:2", s.p.shipment_id);
+                assert_string_equal(s.log[3].action_id, want);
+                event(&s, &sc, T0 + 3 * DAY);
+                assert_int_equal(s.armed, T0 + 5 * DAY);
+        }
+        assert_int_equal(count_kind(&s, RDR_ACT_STAFF_REVIEW), 1);
+}
+
+static void test_second_created_and_new_parcel(void **state) {
+        sim_t s;
+        char first[RDR_ID_LEN];
+        (void)state;
+        created(&s, "taobao");
+        memcpy(first, s.p.shipment_id, sizeof(first));
+        /* The same parcel created again (another event id): told once. */
+        {
+                rdr_shipment_t ev =
+                    shipment(RDR_SHIP_CREATED, "taobao", "SF1001", T0 + HOUR);
+                event(&s, &ev, T0 + HOUR);
+                assert_int_equal(s.log_cnt, 1);
+        }
+        /* A new tracking number on the order: a new parcel, told again. */
+        {
+                rdr_shipment_t ev =
+                    shipment(RDR_SHIP_CREATED, "taobao", "SF2002", T0 + DAY);
+                event(&s, &ev, T0 + DAY);
+                assert_int_equal(s.log_cnt, 2);
+                assert_string_not_equal(s.p.shipment_id, first);
+                assert_non_null(strstr(s.log[1].action_id, ":shipped:1"));
+                assert_string_equal(s.p.tracking_number, "SF2002");
+                assert_int_equal(s.armed, T0 + 5 * DAY);
+        }
+}
+
+/* A backlog read late: the record is kept, the buyer hears only what is
+ * true now. */
+static void test_old_events_tell_only_the_present(void **state) {
+        sim_t s;
+        int64_t now = T0 + 10 * DAY;
+        (void)state;
+        memset(&s, 0, sizeof(s));
+        {
+                rdr_shipment_t ev =
+                    shipment(RDR_SHIP_CREATED, "taobao", "OLD1", T0);
+                rdr_shipment_t ex =
+                    shipment(RDR_SHIP_EXCEPTION, "taobao", "OLD1", T0 + DAY);
+                ex.exception = RDR_EXC_CUSTOMS;
+                event(&s, &ev, now);
+                assert_int_equal(s.log_cnt, 0);
+                assert_int_equal(s.p.expected_max_ms, T0 + 5 * DAY);
+                /* Late already: the check is due at once. */
+                assert_int_equal(s.armed, now);
+                event(&s, &ex, now);
+                assert_int_equal(s.log_cnt, 0);
+                assert_int_equal(s.p.exceptions, 1);
+        }
+        {
+                rdr_shipment_t sc =
+                    shipment(RDR_SHIP_SCAN, "taobao", "OLD1", T0 + 2 * DAY);
+                event(&s, &sc, now);
+                assert_int_equal(s.armed, now);
+        }
+        assert_int_equal(fire(&s, now, now), RDR_PARCEL_APPLIED);
+        assert_int_equal(s.log_cnt, 1);
+        assert_int_equal(s.log[0].kind, RDR_ACT_NOTICE_DELAY);
+        assert_int_equal(s.armed, now + 3 * DAY);
+}
+
+static void test_unknown_platform_is_invalid(void **state) {
+        rdr_parcel_t p, nx;
+        rdr_parcel_out_t out;
+        rdr_shipment_t ev = shipment(RDR_SHIP_CREATED, "nowhere", "X", T0);
+        (void)state;
+        memset(&p, 0, sizeof(p));
+        assert_int_equal(rdr_parcel_decide(&conf, &p, &ev, 0, T0, &nx, &out),
+                         RDR_ERR_INVALID);
+        assert_non_null(strstr(out.errstr, "nowhere"));
+}
+
+static void test_timer_member(void **state) {
+        char m[256];
+        int64_t at;
+        const char *key;
+        (void)state;
+        assert_true(rdr_parcel_timer(m, sizeof(m), T0,
+                                     "redress:{o:taobao:s1:o-77}") > 0);
+        assert_string_equal(m,
+                            "parcel:1772445600000:redress:{o:taobao:s1:o-77}");
+        assert_int_equal(rdr_parcel_timer_parse(m, &at, &key), 0);
+        assert_int_equal(at, T0);
+        assert_string_equal(key, "redress:{o:taobao:s1:o-77}");
+        assert_int_equal(rdr_parcel_timer_parse("parcel:12:", &at, &key), -1);
+        assert_int_equal(rdr_parcel_timer_parse("parcel:x:k", &at, &key), -1);
+        assert_int_equal(
+            rdr_parcel_timer_parse("cs_1:first_contact:1:2", &at, &key), -1);
+        assert_int_equal(rdr_parcel_timer(m, 10, T0, "redress:{o:a:b:c}"), -1);
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+            cmocka_unit_test(test_shipped_notice_with_the_window),
+            cmocka_unit_test(test_promise_is_the_estimate),
+            cmocka_unit_test(test_notice_waits_for_daytime),
+            cmocka_unit_test(test_stalled_parcel_one_delay_notice_per_period),
+            cmocka_unit_test(test_scans_keep_a_parcel_on_time),
+            cmocka_unit_test(test_exception_notice_and_staff),
+            cmocka_unit_test(test_second_created_and_new_parcel),
+            cmocka_unit_test(test_old_events_tell_only_the_present),
+            cmocka_unit_test(test_unknown_platform_is_invalid),
+            cmocka_unit_test(test_timer_member),
+        };
+        return cmocka_run_group_tests(tests, setup, teardown);
+}

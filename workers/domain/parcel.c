@@ -1,0 +1,509 @@
+/* See parcel.h. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "keys.h"
+#include "localtime.h"
+#include "parcel.h"
+#include "policy.h"
+#include "str.h"
+#include "template.h"
+
+/* The template of staff.review for a lost or damaged parcel. */
+#define STAFF_KEY "parcel_exception"
+
+typedef struct ptx_s {
+        const rdr_cadence_conf_t *conf;
+        const rdr_store_conf_t *sc;
+        const rdr_policy_t *pol;
+        const char *zone; /* where the buyer's daytime is measured */
+        int64_t now;
+        rdr_parcel_t *p;
+        rdr_parcel_out_t *out;
+        rdr_err_t err;
+} ptx_t;
+
+static void fail(ptx_t *tx, rdr_err_t err, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+static void fail(ptx_t *tx, rdr_err_t err, const char *fmt, ...) {
+        va_list ap;
+        if (tx->err)
+                return;
+        tx->err = err;
+        va_start(ap, fmt);
+        vsnprintf(tx->out->errstr, sizeof(tx->out->errstr), fmt, ap);
+        va_end(ap);
+}
+
+void rdr_parcel_shipment_id(char out[RDR_ID_LEN], const char *platform,
+                            const char *store_id, const char *order_id,
+                            const char *tracking_number) {
+        rdr_derive_id(out, "sh_",
+                      (const char *const[]){platform, store_id, order_id,
+                                            tracking_number, NULL});
+}
+
+int64_t rdr_parcel_next_check(const rdr_store_conf_t *sc,
+                              const rdr_parcel_t *p) {
+        int64_t t;
+        if (!p->shipment_id[0] || !p->last_scan_at_ms ||
+            (p->has_status && (p->status == RDR_SHIP_DELIVERED ||
+                               p->status == RDR_SHIP_EXCEPTION)))
+                return 0;
+        t = p->last_scan_at_ms + sc->stall_after_ms;
+        if (p->expected_max_ms && p->expected_max_ms < t)
+                t = p->expected_max_ms;
+        if (p->delay_notice_at_ms &&
+            t < p->delay_notice_at_ms + sc->delay_notice_every_ms)
+                t = p->delay_notice_at_ms + sc->delay_notice_every_ms;
+        return t;
+}
+
+/* "2026-12-08" in the buyer's zone. */
+static void local_date(ptx_t *tx, int64_t t, char *buf, size_t size) {
+        rdr_localtm_t tm;
+        if (rdr_localtime_fields(tx->zone, t, &tm) != RDR_OK) {
+                fail(tx, RDR_ERR_INVALID, "unknown time zone '%s'", tx->zone);
+                buf[0] = '\0';
+                return;
+        }
+        snprintf(buf, size, "%04d-%02d-%02d", tm.year, tm.month, tm.day);
+}
+
+/* The estimate as the buyer reads it: "2026-12-08 – 2026-12-23", or one
+ * date when only the end is known (a promise, a new estimate). */
+static void window_text(ptx_t *tx, char *buf, size_t size) {
+        char a[32], b[32];
+        const rdr_parcel_t *p = tx->p;
+        local_date(tx, p->expected_max_ms, b, sizeof(b));
+        if (p->expected_min_ms) {
+                local_date(tx, p->expected_min_ms, a, sizeof(a));
+                if (strcmp(a, b)) {
+                        snprintf(buf, size, "%s \xe2\x80\x93 %s", a, b);
+                        return;
+                }
+        }
+        rdr_str_copy(buf, size, b);
+}
+
+/* The first moment at or after t the buyer may be contacted: the store's
+ * daytime, outside the platform's quiet hours. */
+static int64_t contact_at(ptx_t *tx, int64_t t) {
+        rdr_window_t ws[2], quiet;
+        size_t n = 1;
+        int64_t r = t;
+        ws[0] = tx->sc->daytime;
+        if (rdr_policy_quiet_hours(tx->pol, &quiet))
+                ws[n++] = rdr_window_invert(&quiet);
+        if (rdr_localtime_next_in_windows(tx->zone, ws, n, t, &r) != RDR_OK)
+                fail(tx, RDR_ERR_CONFIG,
+                     "no contact time: daytime and the quiet hours of '%s' "
+                     "never overlap, or the zone '%s' is unknown",
+                     tx->p->platform, tx->zone);
+        return r;
+}
+
+/* Render and append a notice "<shipment_id>:<step>:<n>" of kind. */
+static void notice(ptx_t *tx, const char *step, int n, rdr_action_kind_t kind,
+                   const char *key, const char *reason) {
+        rdr_parcel_out_t *out = tx->out;
+        const rdr_parcel_t *p = tx->p;
+        rdr_parcel_notice_t *a;
+        rdr_policy_step_t ps;
+        rdr_policy_ctx_t ctx;
+        rdr_policy_verdict_t v;
+        rdr_template_vars_t vars;
+        rdr_rendered_t info;
+        char num[RDR_STR_INT_SIZE], window[80] = "";
+        const char *lang = kind == RDR_ACT_STAFF_REVIEW ? tx->sc->staff_language
+                                                        : tx->sc->language;
+        int64_t due =
+            kind == RDR_ACT_STAFF_REVIEW ? tx->now : contact_at(tx, tx->now);
+        rdr_err_t err;
+        if (tx->err)
+                return;
+        if (out->notices_cnt == RDR_PARCEL_NOTICES_MAX) {
+                fail(tx, RDR_ERR_INTERNAL, "%s", "too many notices");
+                return;
+        }
+        memset(&ps, 0, sizeof(ps));
+        memset(&ctx, 0, sizeof(ctx));
+        ps.kind = kind;
+        ctx.at_ms = due;
+        ctx.zone = tx->zone;
+        ctx.reply_channel = -1;
+        err = rdr_policy_check(tx->pol, &ps, &ctx, &v);
+        if (err == RDR_ERR_BLOCKED) {
+                rdr_str_copy(out->blocked_rule, sizeof(out->blocked_rule),
+                             v.rule ? v.rule : "");
+                return;
+        }
+        if (err) {
+                fail(tx, err, "policy check failed for %s",
+                     rdr_action_kind_names[kind]);
+                return;
+        }
+        if (p->expected_max_ms)
+                window_text(tx, window, sizeof(window));
+        memset(&vars, 0, sizeof(vars));
+        vars.v[RDR_PH_ORDER_ID] = p->order_id;
+        vars.v[RDR_PH_PLATFORM] = p->platform;
+        vars.v[RDR_PH_CARRIER] = p->carrier;
+        vars.v[RDR_PH_TRACKING_NUMBER] = p->tracking_number;
+        vars.v[RDR_PH_DELIVERY_WINDOW] = window;
+        vars.v[RDR_PH_REASON] = reason;
+        a = &out->notices[out->notices_cnt];
+        memset(a, 0, offsetof(rdr_parcel_notice_t, message));
+        err = rdr_template_render(tx->conf->templates, kind, key, lang, &vars,
+                                  a->message, sizeof(a->message), &info);
+        if (err) {
+                fail(tx, RDR_ERR_CONFIG,
+                     "template %s/%s (%s) cannot render: %s",
+                     rdr_action_kind_names[kind], key ? key : "default", lang,
+                     rdr_err2str(err));
+                return;
+        }
+        rdr_str_int(num, n);
+        rdr_str_join(
+            a->action_id, sizeof(a->action_id),
+            (const char *const[]){p->shipment_id, ":", step, ":", num, NULL});
+        a->kind = kind;
+        a->channel = v.channel;
+        memcpy(a->language, info.language, sizeof(a->language));
+        memcpy(a->template_id, info.template_id, sizeof(a->template_id));
+        a->due_at_ms = due;
+        out->notices_cnt++;
+}
+
+/* A parcel the record does not know yet (a new tracking number on the
+ * order): it starts afresh; the order's other fields are not ours. */
+static void take_ids(rdr_parcel_t *p, const rdr_shipment_t *ev) {
+        char sid[RDR_ID_LEN];
+        rdr_parcel_shipment_id(sid, ev->platform, ev->store_id, ev->order_id,
+                               ev->tracking_number);
+        if (strcmp(sid, p->shipment_id)) {
+                memset(p, 0, sizeof(*p));
+                memcpy(p->shipment_id, sid, sizeof(sid));
+        }
+        rdr_str_copy(p->platform, sizeof(p->platform), ev->platform);
+        rdr_str_copy(p->store_id, sizeof(p->store_id), ev->store_id);
+        rdr_str_copy(p->order_id, sizeof(p->order_id), ev->order_id);
+        rdr_str_copy(p->buyer_id, sizeof(p->buyer_id), ev->buyer_id);
+        rdr_str_copy(p->carrier, sizeof(p->carrier), ev->carrier);
+        rdr_str_copy(p->tracking_number, sizeof(p->tracking_number),
+                     ev->tracking_number);
+}
+
+/* Notices tell the present: an event handled stall_after or more after it
+ * happened (a backlog, a topic read again from its start) updates the
+ * record and says nothing; the check, armed at once, tells the buyer if
+ * the parcel is late. */
+static int fresh(const ptx_t *tx, const rdr_shipment_t *ev) {
+        return tx->now - ev->occurred_at_ms < tx->sc->stall_after_ms;
+}
+
+static void on_created(ptx_t *tx, const rdr_shipment_t *ev) {
+        rdr_parcel_t *p = tx->p;
+        const rdr_delivery_window_t *w;
+        if (ev->promised_by_ms)
+                p->promised_by_ms = ev->promised_by_ms;
+        if (p->shipped_at_ms)
+                return; /* told already (another created of the parcel) */
+        p->shipped_at_ms = ev->occurred_at_ms;
+        if (ev->service_level)
+                rdr_str_copy(p->service_level, sizeof(p->service_level),
+                             ev->service_level);
+        memcpy(p->destination, ev->destination_country, sizeof(p->destination));
+        w = rdr_playbook_delivery_window(tx->conf->playbook, p->carrier,
+                                         ev->service_level,
+                                         ev->destination_country);
+        if (p->promised_by_ms) {
+                p->expected_min_ms = 0;
+                p->expected_max_ms = p->promised_by_ms;
+        } else if (w) {
+                p->expected_min_ms = p->shipped_at_ms + w->min_ms;
+                p->expected_max_ms = p->shipped_at_ms + w->max_ms;
+        }
+        if (fresh(tx, ev))
+                notice(tx, "shipped", 1, RDR_ACT_NOTICE_SHIPPED, NULL, NULL);
+}
+
+static void on_event(ptx_t *tx, const rdr_shipment_t *ev) {
+        rdr_parcel_t *p = tx->p;
+        take_ids(p, ev);
+        if (ev->occurred_at_ms > p->last_scan_at_ms)
+                p->last_scan_at_ms = ev->occurred_at_ms;
+        /* Nothing moves a delivered parcel back (a scan reported late). */
+        if (!(p->has_status && p->status == RDR_SHIP_DELIVERED)) {
+                p->has_status = 1;
+                p->status = ev->type;
+        }
+        switch (ev->type) {
+        case RDR_SHIP_CREATED:
+                on_created(tx, ev);
+                break;
+        case RDR_SHIP_SCAN:
+                if (ev->promised_by_ms)
+                        p->promised_by_ms = ev->promised_by_ms;
+                break;
+        case RDR_SHIP_EXCEPTION:
+                p->exception = ev->exception;
+                p->exceptions++;
+                if (!fresh(tx, ev))
+                        break;
+                notice(tx, "exception", p->exceptions, RDR_ACT_NOTICE_EXCEPTION,
+                       NULL, NULL);
+                if (ev->exception == RDR_EXC_LOST ||
+                    ev->exception == RDR_EXC_DAMAGED)
+                        notice(tx, "exception_staff", p->exceptions,
+                               RDR_ACT_STAFF_REVIEW, STAFF_KEY,
+                               rdr_exception_names[ev->exception]);
+                break;
+        case RDR_SHIP_DELIVERED:
+                p->delivered_at_ms = ev->occurred_at_ms;
+                break;
+        default:
+                fail(tx, RDR_ERR_INVALID, "shipment type %d", (int)ev->type);
+        }
+}
+
+/* The check came due: is the parcel late, and may the buyer hear so? */
+static void on_check(ptx_t *tx) {
+        rdr_parcel_t *p = tx->p;
+        const rdr_store_conf_t *sc = tx->sc;
+        int stalled = tx->now >= p->last_scan_at_ms + sc->stall_after_ms;
+        int overdue = p->expected_max_ms && tx->now >= p->expected_max_ms;
+        if (!stalled && !overdue)
+                return;
+        tx->out->late = 1;
+        if (p->delay_notice_at_ms &&
+            tx->now < p->delay_notice_at_ms + sc->delay_notice_every_ms)
+                return;
+        /* The new estimate: no earlier than the old one, and far enough
+         * that the buyer hears again only if it slips past it too. */
+        p->expected_min_ms = 0;
+        if (p->expected_max_ms < tx->now + sc->delay_notice_every_ms)
+                p->expected_max_ms = tx->now + sc->delay_notice_every_ms;
+        p->delay_notice_at_ms = tx->now;
+        p->delay_notices++;
+        notice(tx, "logistics_delay", p->delay_notices, RDR_ACT_NOTICE_DELAY,
+               NULL, NULL);
+}
+
+rdr_err_t rdr_parcel_decide(const rdr_cadence_conf_t *conf,
+                            const rdr_parcel_t *cur, const rdr_shipment_t *ev,
+                            int64_t check_at_ms, int64_t now_ms,
+                            rdr_parcel_t *next, rdr_parcel_out_t *out) {
+        rdr_parcel_t p = *cur;
+        ptx_t tx;
+        int64_t nc;
+        memset(out, 0, offsetof(rdr_parcel_out_t, notices));
+        out->notices_cnt = 0;
+        out->arm_at_ms = 0;
+        out->late = 0;
+        out->blocked_rule[0] = out->errstr[0] = '\0';
+        memset(&tx, 0, sizeof(tx));
+        tx.conf = conf;
+        tx.now = now_ms;
+        tx.p = &p;
+        tx.out = out;
+        if (!ev && (!check_at_ms || check_at_ms != p.check_at_ms ||
+                    !p.shipment_id[0])) {
+                out->status = RDR_PARCEL_STALE;
+                *next = *cur;
+                return RDR_OK;
+        }
+        tx.pol =
+            rdr_policy_set_get(conf->policies, ev ? ev->platform : p.platform);
+        tx.sc =
+            rdr_playbook_store(conf->playbook, ev ? ev->store_id : p.store_id);
+        if (!tx.pol) {
+                snprintf(out->errstr, sizeof(out->errstr),
+                         "no policy for platform '%.100s' in "
+                         "configs/platforms",
+                         ev ? ev->platform : p.platform);
+                *next = *cur;
+                return RDR_ERR_INVALID;
+        }
+        rdr_localtime_pick_zone(NULL, tx.sc->timezone, &tx.zone);
+        if (ev)
+                on_event(&tx, ev);
+        else
+                on_check(&tx);
+        nc = rdr_parcel_next_check(tx.sc, &p);
+        /* An event's check that is due already fires at once (a parcel
+         * late before its events were handled). A check never re-arms
+         * itself for now: it would find the same again. */
+        if (nc && nc < now_ms && ev)
+                nc = now_ms;
+        else if (nc && nc <= now_ms && !ev)
+                nc = now_ms + tx.sc->delay_notice_every_ms;
+        if (nc != p.check_at_ms) {
+                p.check_at_ms = nc;
+                out->arm_at_ms = nc;
+        }
+        if (tx.err) {
+                *next = *cur;
+                return tx.err;
+        }
+        out->status = ev || out->notices_cnt || out->arm_at_ms != 0 ||
+                              memcmp(&p, cur, sizeof(p))
+                          ? RDR_PARCEL_APPLIED
+                          : RDR_PARCEL_NOOP;
+        *next = p;
+        return RDR_OK;
+}
+
+/* ---- the record ------------------------------------------------------ */
+
+typedef enum { F_STR, F_MS, F_INT, F_STATUS, F_EXC } ftype_t;
+
+typedef struct field_s {
+        const char *name;
+        ftype_t type;
+        size_t off, size;
+} field_t;
+
+#define FS(name, m)                                                            \
+        {                                                                      \
+                name, F_STR, offsetof(rdr_parcel_t, m),                        \
+                    sizeof(((rdr_parcel_t *)0)->m)                             \
+        }
+#define FN(name, m, t)                                                         \
+        { name, t, offsetof(rdr_parcel_t, m), 0 }
+
+/* The names the shipments worker wrote before notices (carrier ...
+ * delivered_at_ms) are kept: the reviews worker reads them as context. */
+static const field_t fields[] = {
+    FS("shipment_id", shipment_id),
+    FS("platform", platform),
+    FS("store_id", store_id),
+    FS("order_id", order_id),
+    FS("carrier", carrier),
+    FS("tracking_number", tracking_number),
+    FS("buyer_id", buyer_id),
+    FS("service_level", service_level),
+    FS("destination_country", destination),
+    FN("parcel_status", status, F_STATUS),
+    FN("exception", exception, F_EXC),
+    FN("shipped_at_ms", shipped_at_ms, F_MS),
+    FN("last_scan_at_ms", last_scan_at_ms, F_MS),
+    FN("promised_by_ms", promised_by_ms, F_MS),
+    FN("delivered_at_ms", delivered_at_ms, F_MS),
+    FN("expected_min_ms", expected_min_ms, F_MS),
+    FN("expected_max_ms", expected_max_ms, F_MS),
+    FN("check_at_ms", check_at_ms, F_MS),
+    FN("delay_notice_at_ms", delay_notice_at_ms, F_MS),
+    FN("delay_notices", delay_notices, F_INT),
+    FN("exceptions", exceptions, F_INT),
+    FN("parcel_version", version, F_MS),
+};
+#define NFIELDS (sizeof(fields) / sizeof(fields[0]))
+_Static_assert(NFIELDS == RDR_PARCEL_FIELDS, "RDR_PARCEL_FIELDS");
+
+void rdr_parcel_fields(const rdr_parcel_t *p, rdr_parcel_fv_t *fv) {
+        size_t i;
+        fv->cnt = 0;
+        for (i = 0; i < NFIELDS; i++) {
+                const field_t *f = &fields[i];
+                const char *base = (const char *)p + f->off;
+                char *num = fv->num[i];
+                const char *v = num;
+                switch (f->type) {
+                case F_STR:
+                        v = base;
+                        break;
+                case F_MS:
+                        rdr_str_int(num, *(const int64_t *)(const void *)base);
+                        break;
+                case F_INT:
+                        rdr_str_int(num, *(const int *)(const void *)base);
+                        break;
+                case F_STATUS:
+                        v = p->has_status ? rdr_shipment_type_names[p->status]
+                                          : "";
+                        break;
+                case F_EXC:
+                        /* "" while there was none: readers test for it. */
+                        v = p->exception == RDR_EXC_NONE
+                                ? ""
+                                : rdr_exception_names[p->exception];
+                        break;
+                }
+                fv->fv[fv->cnt++] = f->name;
+                fv->fv[fv->cnt++] = v;
+        }
+}
+
+void rdr_parcel_load(rdr_parcel_t *p,
+                     const char *(*get)(void *opaque, const char *field),
+                     void *opaque) {
+        size_t i;
+        memset(p, 0, sizeof(*p));
+        for (i = 0; i < NFIELDS; i++) {
+                const field_t *f = &fields[i];
+                char *base = (char *)p + f->off;
+                const char *v = get(opaque, f->name);
+                int k;
+                if (!v || !*v)
+                        continue;
+                switch (f->type) {
+                case F_STR:
+                        rdr_str_copy(base, f->size, v);
+                        break;
+                case F_MS:
+                        *(int64_t *)(void *)base = strtoll(v, NULL, 10);
+                        break;
+                case F_INT:
+                        *(int *)(void *)base = (int)strtol(v, NULL, 10);
+                        break;
+                case F_STATUS:
+                        k = rdr_enum_parse(rdr_shipment_type_names,
+                                           RDR_SHIP_TYPE__CNT, v, strlen(v));
+                        if (k >= 0) {
+                                p->has_status = 1;
+                                p->status = (rdr_shipment_type_t)k;
+                        }
+                        break;
+                case F_EXC:
+                        k = rdr_enum_parse(rdr_exception_names, RDR_EXC__CNT, v,
+                                           strlen(v));
+                        if (k > 0)
+                                p->exception = (rdr_exception_t)k;
+                        break;
+                }
+        }
+}
+
+/* ---- the check's timer ------------------------------------------------ */
+
+#define TIMER_PREFIX "parcel:"
+
+int rdr_parcel_timer(char *dst, size_t n, int64_t at_ms,
+                     const char *order_key) {
+        char num[RDR_STR_INT_SIZE];
+        rdr_str_int(num, at_ms);
+        return rdr_str_join_fit(
+            dst, n,
+            (const char *const[]){TIMER_PREFIX, num, ":", order_key, NULL});
+}
+
+int rdr_parcel_timer_parse(const char *member, int64_t *at_ms,
+                           const char **order_key) {
+        const char *s = member + sizeof(TIMER_PREFIX) - 1;
+        char *end;
+        long long v;
+        if (strncmp(member, TIMER_PREFIX, sizeof(TIMER_PREFIX) - 1))
+                return -1;
+        v = strtoll(s, &end, 10);
+        if (end == s || *end != ':' || v <= 0 || !end[1])
+                return -1;
+        *at_ms = v;
+        *order_key = end + 1;
+        return 0;
+}

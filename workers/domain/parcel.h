@@ -1,0 +1,142 @@
+/* Shipment notices (BEHAVIOR.md section 4): what the fleet tells a buyer
+ * about a parcel before the buyer has to ask. rdr_parcel_decide() takes the
+ * order's parcel record and one input, a shipment event or the record's
+ * check coming due, and returns the next record, the notices to publish and
+ * the next check to arm:
+ *
+ *   shipment.created    notice.shipped with the expected delivery window
+ *                       (delivery_windows in playbook.yaml, or promised_by)
+ *   shipment.exception  notice.exception at once; staff.review too for a
+ *                       lost or damaged parcel
+ *   the check           no scan for stall_after, or the estimate passed
+ *                       without delivery: notice.logistics_delay with a new
+ *                       estimate, at most one per delay_notice_every
+ *
+ * The check is one durable timer per parcel, armed at the next moment the
+ * parcel could be late (its last scan plus stall_after, or the end of the
+ * estimate, whichever comes first). The record keeps the check's due time:
+ * a timer that no longer matches it (a scan moved the check on) is stale
+ * and does nothing. Notices go out in the buyer's daytime, outside the
+ * platform's quiet hours, on the channel the platform's policy picks for
+ * the kind; their action ids are "<shipment_id>:<step>:<n>", so a replayed
+ * event or a timer fired twice publishes the same ids again, never new
+ * ones. An event handled stall_after or more after it happened (a backlog
+ * read late) updates the record without a notice; its check, due at once,
+ * says whether the parcel is late. Pure: no clock, no Redis. */
+#ifndef RDR_PARCEL_H
+#define RDR_PARCEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cadence.h"
+#include "event.h"
+#include "keys.h"
+#include "str.h"
+
+#define RDR_PARCEL_STR_MAX 256
+#define RDR_PARCEL_NOTICES_MAX 2
+
+/* The order's parcel record (redress:{o:...} fields, see
+ * rdr_parcel_from_hash()). Strings are "" when unknown. */
+typedef struct rdr_parcel_s {
+        char shipment_id[RDR_ID_LEN]; /* "" before shipment.created */
+        char platform[RDR_PARCEL_STR_MAX], store_id[RDR_PARCEL_STR_MAX],
+            order_id[RDR_PARCEL_STR_MAX], buyer_id[RDR_PARCEL_STR_MAX],
+            carrier[RDR_PARCEL_STR_MAX], tracking_number[RDR_PARCEL_STR_MAX];
+        char service_level[64];
+        char destination[3];
+        int has_status;
+        rdr_shipment_type_t status; /* the last event's type */
+        rdr_exception_t exception;  /* the last exception */
+        int64_t shipped_at_ms, last_scan_at_ms, promised_by_ms, delivered_at_ms;
+        /* The estimate the buyer was last told (0: none). */
+        int64_t expected_min_ms, expected_max_ms;
+        int64_t check_at_ms;        /* the armed check's due time, 0: none */
+        int64_t delay_notice_at_ms; /* the last delay notice, 0: none */
+        int delay_notices, exceptions;
+        /* Bumped by every write: the compare-and-set between the shipments
+         * and timer workers (0: never written with it). */
+        int64_t version;
+} rdr_parcel_t;
+
+typedef struct rdr_parcel_notice_s {
+        char action_id[RDR_ACTION_ID_MAX];
+        rdr_action_kind_t kind;
+        rdr_channel_t channel;
+        char language[RDR_LANG_MAX];
+        char template_id[RDR_TEMPLATE_ID_MAX];
+        int64_t due_at_ms;
+        char message[RDR_MESSAGE_MAX];
+} rdr_parcel_notice_t;
+
+typedef enum rdr_parcel_status_e {
+        RDR_PARCEL_APPLIED, /* the record changed (see the rest of out) */
+        RDR_PARCEL_STALE,   /* a check that no longer matches: nothing */
+        RDR_PARCEL_NOOP     /* a check with nothing to do: nothing */
+} rdr_parcel_status_t;
+
+typedef struct rdr_parcel_out_s {
+        rdr_parcel_status_t status;
+        rdr_parcel_notice_t notices[RDR_PARCEL_NOTICES_MAX];
+        int notices_cnt;
+        /* A check to arm (next->check_at_ms, when it moved), 0: none. */
+        int64_t arm_at_ms;
+        /* The parcel is late (the estimate passed or it stalled): the
+         * order's review outreach pauses until delivery (section 7). */
+        int late;
+        /* A notice a policy rule kept back (its name), "" if none. */
+        char blocked_rule[64];
+        char errstr[256];
+} rdr_parcel_out_t;
+
+/** The shipment id of a parcel: derived from platform, store_id, order_id
+ *  and tracking_number. */
+void rdr_parcel_shipment_id(char out[RDR_ID_LEN], const char *platform,
+                            const char *store_id, const char *order_id,
+                            const char *tracking_number);
+
+/** Apply ev (a shipment event), or with ev NULL the check due at
+ *  check_at_ms, to the record cur at the fleet's time now_ms. next receives
+ *  the new record (it may be cur itself); out is overwritten. Returns
+ *  RDR_OK, RDR_ERR_INVALID (unknown platform or time zone: out->errstr) or
+ *  RDR_ERR_CONFIG (a template failed to render). */
+rdr_err_t rdr_parcel_decide(const rdr_cadence_conf_t *conf,
+                            const rdr_parcel_t *cur, const rdr_shipment_t *ev,
+                            int64_t check_at_ms, int64_t now_ms,
+                            rdr_parcel_t *next, rdr_parcel_out_t *out);
+
+/** The next check of p: when it could next be late, or 0 (delivered, in
+ *  exception, or nothing to measure against). */
+int64_t rdr_parcel_next_check(const rdr_store_conf_t *sc,
+                              const rdr_parcel_t *p);
+
+/* The record's fields as the order's hash stores them: every one, "" or
+ * "0" when unknown, so that a new parcel on the order overwrites the last
+ * one's. */
+#define RDR_PARCEL_FIELDS 22
+typedef struct rdr_parcel_fv_s {
+        const char *fv[2 * RDR_PARCEL_FIELDS]; /* field, value, ... */
+        size_t cnt;                            /* strings in fv */
+        char num[RDR_PARCEL_FIELDS][RDR_STR_INT_SIZE];
+} rdr_parcel_fv_t;
+
+/** Fill fv with the fields of p (values point into p and fv). */
+void rdr_parcel_fields(const rdr_parcel_t *p, rdr_parcel_fv_t *fv);
+
+/** Fill p from the record's fields: get(opaque, field) returns a value or
+ *  NULL. Fields of other writers are ignored. */
+void rdr_parcel_load(rdr_parcel_t *p,
+                     const char *(*get)(void *opaque, const char *field),
+                     void *opaque);
+
+/** The timer member of the check due at_ms of the order record
+ *  order_key: "parcel:<at_ms>:<order_key>". Returns its length, or -1 if it
+ *  does not fit in n. */
+int rdr_parcel_timer(char *dst, size_t n, int64_t at_ms, const char *order_key);
+/** Split a timer member made by rdr_parcel_timer(): 0 with *at_ms and
+ *  *order_key (pointing into member), -1 if it is not one. */
+int rdr_parcel_timer_parse(const char *member, int64_t *at_ms,
+                           const char **order_key);
+
+#endif
