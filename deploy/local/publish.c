@@ -18,6 +18,7 @@
 
 #include "buf.h"
 #include "event.h"
+#include "yaml.h"
 
 #define CT_JSON "application/json"
 #define CT_PROTOBUF "application/x-protobuf"
@@ -28,6 +29,7 @@ typedef struct rdr_publish_s {
         const char *topic;     /* NULL: the default topic of the kind */
         int protobuf;          /* --format protobuf */
         int raw;               /* --raw */
+        long long shift_ms;    /* --time-shift */
         long produced, delivered, failed, invalid;
         rdr_event_t ev;
         rdr_buf_t val, key;
@@ -48,7 +50,13 @@ static void usage(FILE *fp) {
                 "redress.reviews)\n"
                 "  --format json|protobuf value encoding (default json)\n"
                 "  --raw                  publish lines as they are, without "
-                "validation\n");
+                "validation\n"
+                "  --time-shift DURATION  move every time of every event "
+                "(created_at,\n"
+                "                         sent_at, occurred_at, promised_by) "
+                "by DURATION,\n"
+                "                         e.g. 16d or -2h: old samples made "
+                "recent\n");
 }
 
 /* Runs on the thread that calls rd_kafka_poll/flush (the main thread). */
@@ -164,6 +172,35 @@ static rdr_err_t produce(rdr_publish_t *pub, const char *topic, const void *val,
         return RDR_OK;
 }
 
+/* Move the event's times by pub->shift_ms (--time-shift). Returns 0, or
+ * -1 with errstr if one is not a time. */
+static int shift_times(const rdr_publish_t *pub, json_t *root, char *errstr,
+                       size_t errstr_size) {
+        static const char *const fields[] = {"created_at", "sent_at",
+                                             "occurred_at", "promised_by"};
+        size_t i;
+        for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+                json_t *v = json_object_get(root, fields[i]);
+                char out[RDR_TIME_RFC3339_SIZE];
+                int64_t ms;
+                int ok = 0;
+                if (!json_is_string(v))
+                        continue;
+                ms = rdr_time_parse_rfc3339(json_string_value(v),
+                                            json_string_length(v), &ok);
+                if (!ok) {
+                        snprintf(errstr, errstr_size,
+                                 "field '%s': not an RFC 3339 time, cannot "
+                                 "shift it",
+                                 fields[i]);
+                        return -1;
+                }
+                rdr_time_format_rfc3339(ms + pub->shift_ms, out, sizeof(out));
+                json_object_set_new(root, fields[i], json_string(out));
+        }
+        return 0;
+}
+
 /* One line (without its newline). Returns RDR_OK or an error with the
  * reason in errstr; blank lines are skipped. */
 static rdr_err_t publish_line(rdr_publish_t *pub, const char *line, size_t len,
@@ -171,6 +208,7 @@ static rdr_err_t publish_line(rdr_publish_t *pub, const char *line, size_t len,
         json_t *root = NULL;
         rdr_input_kind_t kind;
         const char *topic, *val = line;
+        char *shifted = NULL;
         size_t i, vlen = len;
         rdr_err_t err;
 
@@ -189,6 +227,20 @@ static rdr_err_t publish_line(rdr_publish_t *pub, const char *line, size_t len,
                                        CT_JSON, errstr, errstr_size);
                 if (err)
                         goto err;
+        }
+        if (root && pub->shift_ms) {
+                if (shift_times(pub, root, errstr, errstr_size)) {
+                        err = RDR_ERR_INVALID;
+                        goto err;
+                }
+                shifted = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER);
+                if (!shifted) {
+                        snprintf(errstr, errstr_size, "out of memory");
+                        err = RDR_ERR_NOMEM;
+                        goto err;
+                }
+                val = line = shifted;
+                vlen = len = strlen(shifted);
         }
         kind = kind_of_line(pub, root, errstr, errstr_size);
         if (kind == RDR_INPUT__CNT && !(pub->raw && pub->topic)) {
@@ -223,10 +275,10 @@ static rdr_err_t publish_line(rdr_publish_t *pub, const char *line, size_t len,
                         goto err;
                 }
         }
-        json_decref(root);
-        return produce(pub, topic, val, vlen, errstr, errstr_size);
+        err = produce(pub, topic, val, vlen, errstr, errstr_size);
 err:
         json_decref(root);
+        free(shifted);
         return err;
 }
 
@@ -322,6 +374,20 @@ int main(int argc, char **argv) {
                         }
                 } else if (!strcmp(argv[i], "--raw")) {
                         pub.raw = 1;
+                } else if (!strcmp(argv[i], "--time-shift") && i + 1 < argc) {
+                        const char *d = argv[++i];
+                        int neg = d[0] == '-';
+                        if (rdr_duration_parse(d + (neg || d[0] == '+'),
+                                               &pub.shift_ms)) {
+                                fprintf(stderr,
+                                        "redress-publish: --time-shift %s: "
+                                        "want a duration such as 16d, 2h or "
+                                        "-30m\n",
+                                        d);
+                                return 2;
+                        }
+                        if (neg)
+                                pub.shift_ms = -pub.shift_ms;
                 } else if (!strcmp(argv[i], "--help") ||
                            !strcmp(argv[i], "-h")) {
                         usage(stdout);
@@ -347,7 +413,8 @@ int main(int argc, char **argv) {
         for (i = 1; i < argc; i++) {
                 if (!strcmp(argv[i], "--bootstrap") ||
                     !strcmp(argv[i], "--kind") || !strcmp(argv[i], "--topic") ||
-                    !strcmp(argv[i], "--format")) {
+                    !strcmp(argv[i], "--format") ||
+                    !strcmp(argv[i], "--time-shift")) {
                         i++;
                         continue;
                 }
