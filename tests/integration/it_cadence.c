@@ -627,6 +627,40 @@ static void test_shipment_notices(void **state) {
         assert_int_equal(a.cnt, 3);
 }
 
+/* Section 7 from the other side: a parcel that stalls with no scan at all
+ * is found late by its check, which tells the buyer first and pauses the
+ * order's case; delivery resumes it. */
+static void test_stalled_parcel_pauses_outreach(void **state) {
+        char cid[RDR_ID_LEN], sid[RDR_ID_LEN];
+        acts_t a, n;
+        (void)state;
+        case_of("taobao", "rv-stall", cid);
+        rdr_parcel_shipment_id(sid, "taobao", "store-1", "order-rv-stall",
+                               "SF7");
+        publish_review("taobao", "review.created", "rv-stall", 2,
+                       "衣服有点小，和描述的不太一样", "Asia/Shanghai");
+        read_actions(cid, 2, &a);
+        publish_parcel("rv-stall", "rv-stall-created", "shipment.created", t0,
+                       "");
+        read_actions(sid, 1, &n);
+        advance_to(t0 + 4 * DAY + 60000);
+        read_actions(sid, 2, &n);
+        assert_int_equal(count_kind(&n, RDR_ACT_NOTICE_DELAY), 1);
+        wait_field(cid, "ship_paused", "1");
+        advance_to(t0 + 8 * DAY + 60000);
+        read_actions_within(cid, a.cnt + 1, NOTHING_MORE_MS, &a);
+        print_actions(&a);
+        assert_int_equal(count_kind(&a, RDR_ACT_FOLLOW_UP), 0);
+        assert_int_equal(count_kind(&a, RDR_ACT_INCENTIVE), 0);
+        publish_parcel("rv-stall", "rv-stall-delivered", "shipment.delivered",
+                       t0 + 8 * DAY + 120000, "");
+        wait_field(cid, "ship_paused", "0");
+        advance_to(t0 + 16 * DAY);
+        read_actions(cid, a.cnt + 1, &a);
+        print_actions(&a);
+        assert_int_equal(count_kind(&a, RDR_ACT_FOLLOW_UP), 1);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
             cmocka_unit_test_setup_teardown(test_taobao_full_cadence, setup,
@@ -649,6 +683,8 @@ int main(void) {
                 test_shipment_exception_pauses_outreach, setup, teardown),
             cmocka_unit_test_setup_teardown(test_shipment_notices, setup,
                                             teardown),
+            cmocka_unit_test_setup_teardown(test_stalled_parcel_pauses_outreach,
+                                            setup, teardown),
         };
         h_test_filter();
         return cmocka_run_group_tests_name("integration: cadence", tests,

@@ -265,6 +265,34 @@ static void test_stalled_parcel_one_delay_notice_per_period(void **state) {
         assert_int_equal(count_kind(&s, RDR_ACT_NOTICE_DELAY), 2);
 }
 
+/* A parcel that never arrives: max_delay_notices (3) apologies, then a
+ * person looks and the buyer hears no more. */
+static void test_delay_notices_end_with_a_person(void **state) {
+        sim_t s;
+        int fired = 0;
+        (void)state;
+        created(&s, "taobao");
+        while (s.p.check_at_ms && fired < 20) {
+                int64_t at = s.p.check_at_ms;
+                assert_int_equal(fire(&s, at, at), RDR_PARCEL_APPLIED);
+                fired++;
+        }
+        assert_int_equal(fired, 4);
+        assert_int_equal(count_kind(&s, RDR_ACT_NOTICE_DELAY), 3);
+        assert_int_equal(count_kind(&s, RDR_ACT_STAFF_REVIEW), 1);
+        assert_int_equal(s.log[s.log_cnt - 1].kind, RDR_ACT_STAFF_REVIEW);
+        assert_string_equal(s.log[s.log_cnt - 1].template_id,
+                            "en/staff.review/parcel_overdue");
+        assert_true(s.p.overdue);
+        /* A scan does not start the checks again. */
+        {
+                rdr_shipment_t sc =
+                    shipment(RDR_SHIP_SCAN, "taobao", "SF1001", T0 + 14 * DAY);
+                event(&s, &sc, T0 + 14 * DAY);
+                assert_int_equal(s.p.check_at_ms, 0);
+        }
+}
+
 static void test_scans_keep_a_parcel_on_time(void **state) {
         sim_t s;
         (void)state;
@@ -430,6 +458,15 @@ static void test_timer_member(void **state) {
         assert_int_equal(
             rdr_parcel_timer_parse("cs_1:first_contact:1:2", &at, &key), -1);
         assert_int_equal(rdr_parcel_timer(m, 10, T0, "redress:{o:a:b:c}"), -1);
+        /* The pause of a late parcel's case. */
+        assert_true(rdr_parcel_pause_timer(m, sizeof(m), T0, "cs_0a1b") > 0);
+        assert_string_equal(m, "parcel-pause:1772445600000:cs_0a1b");
+        assert_int_equal(rdr_parcel_pause_timer_parse(m, &key), 0);
+        assert_string_equal(key, "cs_0a1b");
+        assert_int_equal(rdr_parcel_timer_parse(m, &at, &key), -1);
+        assert_int_equal(rdr_parcel_pause_timer_parse(
+                             "parcel:1772445600000:redress:{o:a:b:c}", &key),
+                         -1);
 }
 
 int main(void) {
@@ -438,6 +475,7 @@ int main(void) {
             cmocka_unit_test(test_promise_is_the_estimate),
             cmocka_unit_test(test_notice_waits_for_daytime),
             cmocka_unit_test(test_stalled_parcel_one_delay_notice_per_period),
+            cmocka_unit_test(test_delay_notices_end_with_a_person),
             cmocka_unit_test(test_scans_keep_a_parcel_on_time),
             cmocka_unit_test(test_exception_notice_and_staff),
             cmocka_unit_test(test_second_created_and_new_parcel),

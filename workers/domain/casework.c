@@ -367,10 +367,14 @@ rdr_err_t rdr_casework_get(rdr_casework_t *cw, const char *case_id,
         return RDR_OK;
 }
 
+/* An entry id: an action id, or "timer:" and a timer member (a parcel's
+ * check names its order's key). */
+#define ENTRY_ID_MAX (KEYSZ + 64)
+
 typedef struct entries_s {
         const char *ids[RDR_CADENCE_ACTIONS_MAX + RDR_CADENCE_TIMERS_MAX + 8];
         char idbuf[RDR_CADENCE_ACTIONS_MAX + RDR_CADENCE_TIMERS_MAX + 8]
-                  [RDR_TIMER_ID_MAX + 8];
+                  [ENTRY_ID_MAX];
         char *entries[RDR_CADENCE_ACTIONS_MAX + RDR_CADENCE_TIMERS_MAX + 8];
         size_t lens[RDR_CADENCE_ACTIONS_MAX + RDR_CADENCE_TIMERS_MAX + 8];
         size_t cnt;
@@ -694,10 +698,10 @@ static rdr_err_t notice_entry(rdr_casework_t *cw, const rdr_parcel_t *p,
         return push_action(cw, &am, e);
 }
 
-static rdr_err_t check_entry(rdr_casework_t *cw, int64_t at_ms,
-                             const char *order_key, entries_t *e) {
-        char member[RDR_TIMER_ID_MAX + 8], zkey[64];
-        int len = rdr_parcel_timer(member, sizeof(member), at_ms, order_key);
+/* A timer member due at_ms, armed once the apply is durable. */
+static rdr_err_t timer_member_entry(rdr_casework_t *cw, const char *member,
+                                    int len, int64_t at_ms, entries_t *e) {
+        char zkey[64];
         if (len < 0)
                 return RDR_ERR_TOO_LARGE;
         rdr_timer_due_key(zkey, sizeof(zkey), member, (size_t)len, cw->shards);
@@ -714,7 +718,8 @@ static rdr_err_t check_entry(rdr_casework_t *cw, int64_t at_ms,
 
 rdr_err_t rdr_casework_parcel(rdr_casework_t *cw, rdr_parcel_t *p,
                               const char *order_key, const char *tag,
-                              const char *topic, const char *event_id, int seen,
+                              const char *case_id, const char *topic,
+                              const char *event_id, int seen,
                               const rdr_shipment_t *ev, int64_t check_at_ms,
                               const rdr_parcel_out_t **out, char *errstr,
                               size_t errstr_size) {
@@ -747,6 +752,8 @@ rdr_err_t rdr_casework_parcel(rdr_casework_t *cw, rdr_parcel_t *p,
                 memset(po, 0, offsetof(rdr_parcel_out_t, notices));
                 po->notices_cnt = 0;
                 po->arm_at_ms = 0;
+                po->late = 0;
+                po->blocked_rule[0] = po->errstr[0] = '\0';
                 po->status = RDR_PARCEL_STALE;
                 a.cas_expected = "-1";
                 return rdr_worker_apply(cw->w, &a);
@@ -778,13 +785,31 @@ rdr_err_t rdr_casework_parcel(rdr_casework_t *cw, rdr_parcel_t *p,
                                  "a notice of the parcel failed validation");
                         goto done;
                 }
-        if (po->arm_at_ms &&
-            (err = check_entry(cw, po->arm_at_ms, order_key, &e))) {
-                snprintf(errstr, errstr_size, "%s",
-                         err == RDR_ERR_NOMEM ? "out of memory"
-                                              : "order key too long for a "
-                                                "timer");
-                goto done;
+        if (po->arm_at_ms) {
+                char m[ENTRY_ID_MAX - 8], k[KEYSZ];
+                int len =
+                    rdr_parcel_timer(m, sizeof(m), po->arm_at_ms, order_key);
+                /* The check's own dedupe key names it again: an order
+                 * whose ids leave no room for that goes without checks
+                 * (its notices and record are kept). */
+                if (len < 0 || rdr_key_seen(k, KEYSZ, tag, "timers", m) < 0)
+                        rdr_log(RDR_LOG_WARN, "parcel.no_check",
+                                "order %.200s: ids too long for a check "
+                                "timer; no delay notices for this parcel",
+                                order_key);
+                else if ((err = timer_member_entry(cw, m, len, po->arm_at_ms,
+                                                   &e)))
+                        goto timer_err;
+        }
+        /* Newly late (a delay notice's turn): the order's case pauses
+         * its outreach, through a timer due now (section 7). */
+        if (case_id && *case_id && po->late &&
+            nx->delay_notice_at_ms != p->delay_notice_at_ms) {
+                char m[ENTRY_ID_MAX - 8];
+                int64_t now = rdr_worker_now_ms(cw->w);
+                int len = rdr_parcel_pause_timer(m, sizeof(m), now, case_id);
+                if ((err = timer_member_entry(cw, m, len, now, &e)))
+                        goto timer_err;
         }
         if (p->version)
                 rdr_str_int(expected, p->version);
@@ -803,6 +828,11 @@ rdr_err_t rdr_casework_parcel(rdr_casework_t *cw, rdr_parcel_t *p,
         err = rdr_worker_apply(cw->w, &a);
         if (!err)
                 *p = *nx;
+        goto done;
+timer_err:
+        snprintf(errstr, errstr_size, "%s",
+                 err == RDR_ERR_NOMEM ? "out of memory"
+                                      : "ids too long for a timer");
 done:
         entries_free(&e, 0);
         return err;

@@ -91,13 +91,17 @@ void rdr_casework_parcel_load(const redisReply *hgetall, rdr_parcel_t *p);
  *  fields, the notices on redress.actions and the check's timer. seen says
  *  the dedupe key existed when the record was read: an input already
  *  applied is not decided again, it republishes what the outbox
- *  holds. *p is updated in place when the input applied (the order's next
- *  input in the batch starts there). *out (owned by cw, valid until the
- *  next call) tells what happened; a stale or idle check queues nothing.
- *  Returns RDR_OK, a permanent error (errstr says why) or RDR_ERR_NOMEM. */
+ *  holds. A check that finds the parcel newly late also arms a
+ *  timer due now that pauses the order's case case_id (NULL: none; see
+ *  rdr_parcel_pause_timer()). *p is updated in place when the input applied
+ * (the order's next input in the batch starts there). *out (owned by cw, valid
+ * until the next call) tells what happened; a stale or idle check queues
+ * nothing. Returns RDR_OK, a permanent error (errstr says why) or
+ * RDR_ERR_NOMEM. */
 rdr_err_t rdr_casework_parcel(rdr_casework_t *cw, rdr_parcel_t *p,
                               const char *order_key, const char *tag,
-                              const char *topic, const char *event_id, int seen,
+                              const char *case_id, const char *topic,
+                              const char *event_id, int seen,
                               const rdr_shipment_t *ev, int64_t check_at_ms,
                               const rdr_parcel_out_t **out, char *errstr,
                               size_t errstr_size);

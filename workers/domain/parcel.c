@@ -11,8 +11,10 @@
 #include "str.h"
 #include "template.h"
 
-/* The template of staff.review for a lost or damaged parcel. */
+/* The templates of staff.review for a lost or damaged parcel, and for one
+ * late beyond max_delay_notices. */
 #define STAFF_KEY "parcel_exception"
+#define STAFF_OVERDUE_KEY "parcel_overdue"
 
 typedef struct ptx_s {
         const rdr_cadence_conf_t *conf;
@@ -51,7 +53,7 @@ void rdr_parcel_shipment_id(char out[RDR_ID_LEN], const char *platform,
 int64_t rdr_parcel_next_check(const rdr_store_conf_t *sc,
                               const rdr_parcel_t *p) {
         int64_t t;
-        if (!p->shipment_id[0] || !p->last_scan_at_ms ||
+        if (!p->shipment_id[0] || !p->last_scan_at_ms || p->overdue ||
             (p->has_status && (p->status == RDR_SHIP_DELIVERED ||
                                p->status == RDR_SHIP_EXCEPTION)))
                 return 0;
@@ -284,6 +286,15 @@ static void on_check(ptx_t *tx) {
         if (p->delay_notice_at_ms &&
             tx->now < p->delay_notice_at_ms + sc->delay_notice_every_ms)
                 return;
+        if (p->delay_notices >= sc->max_delay_notices) {
+                /* The buyer heard enough apologies: a person takes it
+                 * from here (the carrier, a replacement, a refund). */
+                p->overdue = 1;
+                p->delay_notice_at_ms = tx->now;
+                notice(tx, "overdue_staff", 1, RDR_ACT_STAFF_REVIEW,
+                       STAFF_OVERDUE_KEY, NULL);
+                return;
+        }
         /* The new estimate: no earlier than the old one, and far enough
          * that the buyer hears again only if it slips past it too. */
         p->expected_min_ms = 0;
@@ -401,6 +412,7 @@ static const field_t fields[] = {
     FN("delay_notice_at_ms", delay_notice_at_ms, F_MS),
     FN("delay_notices", delay_notices, F_INT),
     FN("exceptions", exceptions, F_INT),
+    FN("overdue", overdue, F_INT),
     FN("parcel_version", version, F_MS),
 };
 #define NFIELDS (sizeof(fields) / sizeof(fields[0]))
@@ -493,17 +505,41 @@ int rdr_parcel_timer(char *dst, size_t n, int64_t at_ms,
             (const char *const[]){TIMER_PREFIX, num, ":", order_key, NULL});
 }
 
-int rdr_parcel_timer_parse(const char *member, int64_t *at_ms,
-                           const char **order_key) {
-        const char *s = member + sizeof(TIMER_PREFIX) - 1;
+/* "<prefix><at_ms>:<rest>": 0 with *at_ms and *rest, or -1. */
+static int timer_split(const char *member, const char *prefix, size_t plen,
+                       int64_t *at_ms, const char **rest) {
+        const char *s = member + plen;
         char *end;
         long long v;
-        if (strncmp(member, TIMER_PREFIX, sizeof(TIMER_PREFIX) - 1))
+        if (strncmp(member, prefix, plen))
                 return -1;
         v = strtoll(s, &end, 10);
         if (end == s || *end != ':' || v <= 0 || !end[1])
                 return -1;
         *at_ms = v;
-        *order_key = end + 1;
+        *rest = end + 1;
         return 0;
+}
+
+int rdr_parcel_timer_parse(const char *member, int64_t *at_ms,
+                           const char **order_key) {
+        return timer_split(member, TIMER_PREFIX, sizeof(TIMER_PREFIX) - 1,
+                           at_ms, order_key);
+}
+
+#define PAUSE_PREFIX "parcel-pause:"
+
+int rdr_parcel_pause_timer(char *dst, size_t n, int64_t at_ms,
+                           const char *case_id) {
+        char num[RDR_STR_INT_SIZE];
+        rdr_str_int(num, at_ms);
+        return rdr_str_join_fit(
+            dst, n,
+            (const char *const[]){PAUSE_PREFIX, num, ":", case_id, NULL});
+}
+
+int rdr_parcel_pause_timer_parse(const char *member, const char **case_id) {
+        int64_t at;
+        return timer_split(member, PAUSE_PREFIX, sizeof(PAUSE_PREFIX) - 1, &at,
+                           case_id);
 }

@@ -10,19 +10,24 @@
  *                       lost or damaged parcel
  *   the check           no scan for stall_after, or the estimate passed
  *                       without delivery: notice.logistics_delay with a new
- *                       estimate, at most one per delay_notice_every
+ *                       estimate, at most one per delay_notice_every; late
+ *                       again after max_delay_notices: staff.review (the
+ *                       parcel is probably lost) and no more checks
  *
  * The check is one durable timer per parcel, armed at the next moment the
  * parcel could be late (its last scan plus stall_after, or the end of the
  * estimate, whichever comes first). The record keeps the check's due time:
  * a timer that no longer matches it (a scan moved the check on) is stale
- * and does nothing. Notices go out in the buyer's daytime, outside the
- * platform's quiet hours, on the channel the platform's policy picks for
- * the kind; their action ids are "<shipment_id>:<step>:<n>", so a replayed
- * event or a timer fired twice publishes the same ids again, never new
- * ones. An event handled stall_after or more after it happened (a backlog
- * read late) updates the record without a notice; its check, due at once,
- * says whether the parcel is late. Pure: no clock, no Redis. */
+ * and does nothing. A check that finds the parcel late pauses the order's
+ * review outreach too (section 7; casework arms the pause). Notices go out
+ * in the store's daytime (a shipment does not say the buyer's zone),
+ * outside the platform's quiet hours, on the channel the platform's policy
+ * picks for the kind; their action ids are "<shipment_id>:<step>:<n>", so
+ * a replayed event or a timer fired twice publishes the same ids again,
+ * never new ones. An event handled stall_after or more after it happened
+ * (a backlog read late) updates the record without a notice; its check,
+ * due at once, says whether the parcel is late. Pure: no clock, no
+ * Redis. */
 #ifndef RDR_PARCEL_H
 #define RDR_PARCEL_H
 
@@ -55,6 +60,9 @@ typedef struct rdr_parcel_s {
         int64_t check_at_ms;        /* the armed check's due time, 0: none */
         int64_t delay_notice_at_ms; /* the last delay notice, 0: none */
         int delay_notices, exceptions;
+        /* Late again after max_delay_notices: a person was asked to look;
+         * no more checks for the parcel. */
+        int overdue;
         /* Bumped by every write: the compare-and-set between the shipments
          * and timer workers (0: never written with it). */
         int64_t version;
@@ -114,7 +122,7 @@ int64_t rdr_parcel_next_check(const rdr_store_conf_t *sc,
 /* The record's fields as the order's hash stores them: every one, "" or
  * "0" when unknown, so that a new parcel on the order overwrites the last
  * one's. */
-#define RDR_PARCEL_FIELDS 22
+#define RDR_PARCEL_FIELDS 23
 typedef struct rdr_parcel_fv_s {
         const char *fv[2 * RDR_PARCEL_FIELDS]; /* field, value, ... */
         size_t cnt;                            /* strings in fv */
@@ -138,5 +146,15 @@ int rdr_parcel_timer(char *dst, size_t n, int64_t at_ms, const char *order_key);
  *  *order_key (pointing into member), -1 if it is not one. */
 int rdr_parcel_timer_parse(const char *member, int64_t *at_ms,
                            const char **order_key);
+
+/** The timer member that pauses case case_id for a late parcel, due at_ms
+ *  (armed by the check beside its delay notice: the timer worker feeds the
+ *  case RDR_CIN_SHIPMENT_PAUSE): "parcel-pause:<at_ms>:<case_id>". Returns
+ *  its length, or -1 if it does not fit in n. */
+int rdr_parcel_pause_timer(char *dst, size_t n, int64_t at_ms,
+                           const char *case_id);
+/** Split a member made by rdr_parcel_pause_timer(): 0 with *case_id
+ *  pointing into member, -1 if it is not one. */
+int rdr_parcel_pause_timer_parse(const char *member, const char **case_id);
 
 #endif

@@ -232,6 +232,9 @@ typedef struct pb_key_s {
         size_t off;
         long long min, max;
         const char *doc;
+        /* Optional in `defaults:` (keys added after stores had written
+         * their playbooks): a missing one keeps its built-in value. */
+        int optional;
 } pb_key_t;
 
 #define PB_DAY (86400LL * 1000)
@@ -287,6 +290,10 @@ static const pb_key_t pb_keys[] = {
      60 * PB_DAY,
      "At most one delay notice per shipment per this; a delay notice's new "
      "estimate is at least this far ahead"},
+    {"max_delay_notices", PB_INT, PB_OFF(max_delay_notices), 1, 100,
+     "Delay notices per shipment; the next time it is late, a staff.review "
+     "instead and no more checks (optional, default 3)",
+     1},
 };
 #define PB_KEYS_CNT (sizeof(pb_keys) / sizeof(pb_keys[0]))
 
@@ -495,7 +502,7 @@ static rdr_err_t parse_conf(const rdr_yaml_t *map, const char *path,
                 rdr_yaml_t *v = rdr_yaml_get(map, pb_keys[i].name);
                 snprintf(p, sizeof(p), "%.120s.%.100s", path, pb_keys[i].name);
                 if (!v) {
-                        if (is_defaults)
+                        if (is_defaults && !pb_keys[i].optional)
                                 return rdr_yaml_error(map, p, errstr,
                                                       errstr_size, "missing");
                         continue;
@@ -599,6 +606,8 @@ rdr_playbook_t *rdr_playbook_load_file(const char *path, char *errstr,
                 snprintf(errstr, errstr_size, "%s: out of memory", path);
                 goto err;
         }
+        /* The built-in values of the keys optional in `defaults:`. */
+        pb->defaults.max_delay_notices = 3;
         if (rdr_cfg_map(root, "(top)", top, errstr, errstr_size) ||
             rdr_cfg_need(root, "defaults", "defaults", &defaults, errstr,
                          errstr_size) ||

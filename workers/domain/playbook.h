@@ -88,6 +88,7 @@ typedef struct rdr_store_conf_s {
         char reward_currency[RDR_CURRENCY_MAX];
         int64_t stall_after_ms;
         int64_t delay_notice_every_ms;
+        int max_delay_notices;
 } rdr_store_conf_t;
 
 typedef struct rdr_playbook_s rdr_playbook_t;

@@ -223,9 +223,10 @@ static rdr_err_t shipments_handle(void *opaque, rdr_msg_t *msgs, size_t cnt) {
                 if (msgs[i].err)
                         continue;
                 order_keys(s, k, tag);
-                err = rdr_casework_parcel(
-                    sh->cw, &ps.p[pslot[i]], k, tag, msgs[i].topic, s->event_id,
-                    seen[i], s, 0, &po, msgs[i].errstr, sizeof(msgs[i].errstr));
+                err = rdr_casework_parcel(sh->cw, &ps.p[pslot[i]], k, tag, NULL,
+                                          msgs[i].topic, s->event_id, seen[i],
+                                          s, 0, &po, msgs[i].errstr,
+                                          sizeof(msgs[i].errstr));
                 if ((err = rdr_msg_settle(&msgs[i], err)))
                         goto done;
                 if (!msgs[i].err)

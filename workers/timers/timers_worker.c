@@ -74,30 +74,27 @@ static void timers_destroy(void *opaque) {
         free(tw);
 }
 
-/* A case timer ("<case_id>:<step>:<attempt>:<gen>"): feed it to the case
- * as an RDR_CIN_TIMER input. The reads of the case and of the timer's
- * dedupe key were queued by the tick; a timer already applied (fired again
- * after a lost lease) is answered as a replay, not decided again. */
-static rdr_err_t fire_case_timer(timers_w_t *tw, const rdr_timer_t *tm,
+/* Feed a timer's input to case case_id: a case timer
+ * ("<case_id>:<step>:<attempt>:<gen>") as RDR_CIN_TIMER, a late parcel's
+ * pause ("parcel-pause:<at>:<case_id>", armed by the parcel's check) as
+ * RDR_CIN_SHIPMENT_PAUSE. The reads of the case and of the timer's dedupe
+ * key were queued by the tick; a timer already applied (fired again after
+ * a lost lease) is answered as a replay, not decided again. */
+static rdr_err_t fire_case_input(timers_w_t *tw, const rdr_timer_t *tm,
                                  const char *case_id,
-                                 const rdr_cadence_timer_in_t *ti,
+                                 const rdr_cadence_input_t *in,
                                  const redisReply *hgetall,
                                  const redisReply *seen) {
-        rdr_cadence_input_t in;
         const rdr_cadence_out_t *out;
         rdr_case_t *c;
         char errstr[256];
         rdr_err_t err;
         err = rdr_casework_get(tw->cw, case_id, hgetall, &c, errstr,
                                sizeof(errstr));
-        if (!err) {
-                memset(&in, 0, sizeof(in));
-                in.type = RDR_CIN_TIMER;
-                in.timer = *ti;
-                err = rdr_casework_apply(tw->cw, c, case_id, &in, "timers",
+        if (!err)
+                err = rdr_casework_apply(tw->cw, c, case_id, in, "timers",
                                          tm->member, seen, NULL, &out, errstr,
                                          sizeof(errstr));
-        }
         if (rdr_err_class(err) == RDR_ERRCLASS_PERMANENT)
                 rdr_log(RDR_LOG_ERROR, "timer.invalid",
                         "timer %s cannot be applied: %s (completing it)",
@@ -125,7 +122,7 @@ static rdr_err_t fire_parcel_timer(timers_w_t *tw, const rdr_timer_t *tm,
                                    const redisReply *seen) {
         rdr_parcel_t p;
         const rdr_parcel_out_t *out;
-        char tag[512], errstr[256];
+        char tag[1024], errstr[256];
         rdr_err_t err;
         if (key_tag(order_key, tag, sizeof(tag))) {
                 rdr_log(RDR_LOG_ERROR, "timer.invalid",
@@ -135,7 +132,8 @@ static rdr_err_t fire_parcel_timer(timers_w_t *tw, const rdr_timer_t *tm,
         }
         rdr_casework_parcel_load(hgetall, &p);
         err = rdr_casework_parcel(
-            tw->cw, &p, order_key, tag, "timers", tm->member,
+            tw->cw, &p, order_key, tag, rdr_hash_get(hgetall, "case_id"),
+            "timers", tm->member,
             seen && seen->type == REDIS_REPLY_INTEGER && seen->integer == 1,
             NULL, at_ms, &out, errstr, sizeof(errstr));
         if (rdr_err_class(err) == RDR_ERRCLASS_PERMANENT)
@@ -172,7 +170,7 @@ static rdr_err_t timers_tick(void *opaque, int64_t *next_ms) {
                 rdr_cadence_timer_in_t ti;
                 int64_t at;
                 const char *okey;
-                char tag[512], k_seen[1024];
+                char tag[1024], k_seen[2048];
                 int k;
                 if (!rdr_parcel_timer_parse(claimed[i].member, &at, &okey)) {
                         rdr_redis_t *redis = rdr_worker_redis(tw->w);
@@ -185,6 +183,11 @@ static rdr_err_t timers_tick(void *opaque, int64_t *next_ms) {
                                 rdr_redis_cmdf(redis, "PING");
                                 rdr_redis_cmdf(redis, "PING");
                         }
+                } else if (!rdr_parcel_pause_timer_parse(claimed[i].member,
+                                                         &okey) &&
+                           strlen(okey) < RDR_CASE_ID_MAX) {
+                        rdr_casework_queue_read(tw->cw, okey, "timers",
+                                                claimed[i].member);
                 } else if (rdr_cadence_timer_parse(claimed[i].member, case_id,
                                                    sizeof(case_id),
                                                    &ti) == RDR_OK)
@@ -201,7 +204,7 @@ static rdr_err_t timers_tick(void *opaque, int64_t *next_ms) {
         for (i = 0; i < cnt; i++) {
                 const rdr_timer_t *tm = &claimed[i];
                 char keys[3][64], gen[24], case_id[RDR_CASE_ID_MAX];
-                rdr_cadence_timer_in_t ti;
+                rdr_cadence_input_t in;
                 rdr_redis_t *redis = rdr_worker_redis(tw->w);
                 size_t r = i * RDR_CASEWORK_READS;
                 const char *argv[5], *okey;
@@ -209,17 +212,25 @@ static rdr_err_t timers_tick(void *opaque, int64_t *next_ms) {
                 int64_t at;
                 int script;
                 err = RDR_OK;
+                memset(&in, 0, sizeof(in));
                 if (!rdr_parcel_timer_parse(tm->member, &at, &okey))
                         err = fire_parcel_timer(tw, tm, at, okey,
                                                 rdr_redis_reply(redis, r),
                                                 rdr_redis_reply(redis, r + 1));
-                else if (rdr_cadence_timer_parse(tm->member, case_id,
-                                                 sizeof(case_id),
-                                                 &ti) == RDR_OK)
-                        err = fire_case_timer(tw, tm, case_id, &ti,
+                else if (!rdr_parcel_pause_timer_parse(tm->member, &okey) &&
+                         strlen(okey) < RDR_CASE_ID_MAX) {
+                        in.type = RDR_CIN_SHIPMENT_PAUSE;
+                        err = fire_case_input(tw, tm, okey, &in,
                                               rdr_redis_reply(redis, r),
                                               rdr_redis_reply(redis, r + 1));
-                else {
+                } else if (rdr_cadence_timer_parse(tm->member, case_id,
+                                                   sizeof(case_id),
+                                                   &in.timer) == RDR_OK) {
+                        in.type = RDR_CIN_TIMER;
+                        err = fire_case_input(tw, tm, case_id, &in,
+                                              rdr_redis_reply(redis, r),
+                                              rdr_redis_reply(redis, r + 1));
+                } else {
                         rdr_metric_add(tw->m_unknown, NULL, 1);
                         rdr_log(RDR_LOG_WARN, "timer.unknown",
                                 "timer %s is of no known kind: completing it",
