@@ -29,6 +29,14 @@ ONCE_PER_CASE = ("reply.public", "outreach.first_contact", "appeal.file")
 # Where a case may rest once the clock has run past case_ttl: ended, or an
 # appeal waiting for the platform's answer (it has no timeout).
 AT_REST = ("resolved", "closed", "appealed")
+
+
+def max_delay_notices():
+    """configs/playbook.yaml's defaults.max_delay_notices (3 if absent)."""
+    import re
+    with open(os.path.join(TOP, "configs", "playbook.yaml")) as f:
+        m = re.search(r"^  max_delay_notices: *(\d+)", f.read(), re.M)
+    return int(m.group(1)) if m else 3
 # timers.shards of the configuration the workers run with.
 SHARDS = int(os.environ.get("REDRESS_TIMERS_SHARDS", "16"))
 # The clock's 6-hour steps take at least this long (60 days: 60 s).
@@ -400,6 +408,15 @@ def main():
     check("no second action of a once-per-case kind (%s)" %
           ", ".join(ONCE_PER_CASE), not twice,
           "%d%s" % (len(twice), (": " + "; ".join(twice[:5])) if twice
+                    else ""))
+    cap = max_delay_notices()
+    chatty = sorted("%s %s x%d" % (s, k, n) for s, kc in per_case.items()
+                    for k, n in kc.items()
+                    if (k == "notice.shipped" and n > 1) or
+                    (k == "notice.logistics_delay" and n > cap))
+    check("a shipment's buyer told once it shipped and at most %d delays"
+          % cap, not chatty,
+          "%d%s" % (len(chatty), (": " + "; ".join(chatty[:5])) if chatty
                     else ""))
     check("every timer due fired and completed", due_left == 0 and not stuck,
           "%d due or leased at the end; %d clock steps waited 60 s in vain"
