@@ -123,7 +123,7 @@ struct rdr_casework_s {
         rdr_cadence_out_t out;
         rdr_parcel_out_t parcel_out;
         rdr_parcel_t parcel_next;
-        rdr_parcel_fv_t parcel_fv;
+        rdr_parcel_fv_t parcel_fv, parcel_fv_cur;
         fieldset_t fs_cur, fs_next; /* storage.format fields */
         rdr_buf_t doc;              /* storage.format packed */
         int doc_format;
@@ -716,6 +716,27 @@ static rdr_err_t timer_member_entry(rdr_casework_t *cw, const char *member,
         return RDR_OK;
 }
 
+/* The record's fields to write into cw->parcel_fv: every one when this
+ * build never wrote the record (version 0: it may hold an older build's
+ * fields), else those that changed and the version. */
+static void parcel_changes(rdr_casework_t *cw, const rdr_parcel_t *cur,
+                           const rdr_parcel_t *nx) {
+        rdr_parcel_fv_t *fv = &cw->parcel_fv, *was = &cw->parcel_fv_cur;
+        size_t i, n = 0;
+        rdr_parcel_fields(nx, fv);
+        if (!cur->version)
+                return;
+        rdr_parcel_fields(cur, was);
+        for (i = 0; i < fv->cnt; i += 2) {
+                if (!strcmp(fv->fv[i + 1], was->fv[i + 1]) &&
+                    strcmp(fv->fv[i], "parcel_version"))
+                        continue;
+                fv->fv[n++] = fv->fv[i];
+                fv->fv[n++] = fv->fv[i + 1];
+        }
+        fv->cnt = n;
+}
+
 rdr_err_t rdr_casework_parcel(rdr_casework_t *cw, rdr_parcel_t *p,
                               const char *order_key, const char *tag,
                               const char *case_id, const char *topic,
@@ -816,7 +837,7 @@ rdr_err_t rdr_casework_parcel(rdr_casework_t *cw, rdr_parcel_t *p,
         else
                 expected[0] = '\0';
         nx->version = p->version + 1;
-        rdr_parcel_fields(nx, &cw->parcel_fv);
+        parcel_changes(cw, p, nx);
         a.cas_expected = expected;
         a.hash_fv = cw->parcel_fv.fv;
         a.hash_fv_cnt = cw->parcel_fv.cnt;
