@@ -196,7 +196,7 @@ static void read_actions(const char *case_id, size_t want, acts_t *a) {
 
 /* After settle(): what was published is on the topic; a read that expects
  * nothing more need not wait long. */
-#define NOTHING_MORE_MS 3000
+#define NOTHING_MORE_MS 1500
 
 static size_t count_kind(const acts_t *a, rdr_action_kind_t k) {
         size_t i, n = 0;
