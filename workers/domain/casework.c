@@ -770,11 +770,7 @@ rdr_err_t rdr_casework_parcel(rdr_casework_t *cw, rdr_parcel_t *p,
                 /* Applied before: what its outbox still holds goes out
                  * again; a dedupe key gone meanwhile fails the version
                  * ("-1") and the batch is decided again. */
-                memset(po, 0, offsetof(rdr_parcel_out_t, notices));
-                po->notices_cnt = 0;
-                po->arm_at_ms = 0;
-                po->late = 0;
-                po->blocked_rule[0] = po->errstr[0] = '\0';
+                rdr_parcel_out_reset(po);
                 po->status = RDR_PARCEL_STALE;
                 a.cas_expected = "-1";
                 return rdr_worker_apply(cw->w, &a);

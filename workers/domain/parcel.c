@@ -306,6 +306,15 @@ static void on_check(ptx_t *tx) {
                NULL, NULL);
 }
 
+void rdr_parcel_out_reset(rdr_parcel_out_t *out) {
+        /* Not the notices' messages: only the first notices_cnt count. */
+        memset(out, 0, offsetof(rdr_parcel_out_t, notices));
+        out->notices_cnt = 0;
+        out->arm_at_ms = 0;
+        out->late = 0;
+        out->blocked_rule[0] = out->errstr[0] = '\0';
+}
+
 rdr_err_t rdr_parcel_decide(const rdr_cadence_conf_t *conf,
                             const rdr_parcel_t *cur, const rdr_shipment_t *ev,
                             int64_t check_at_ms, int64_t now_ms,
@@ -313,11 +322,7 @@ rdr_err_t rdr_parcel_decide(const rdr_cadence_conf_t *conf,
         rdr_parcel_t p = *cur;
         ptx_t tx;
         int64_t nc;
-        memset(out, 0, offsetof(rdr_parcel_out_t, notices));
-        out->notices_cnt = 0;
-        out->arm_at_ms = 0;
-        out->late = 0;
-        out->blocked_rule[0] = out->errstr[0] = '\0';
+        rdr_parcel_out_reset(out);
         memset(&tx, 0, sizeof(tx));
         tx.conf = conf;
         tx.now = now_ms;

@@ -104,6 +104,9 @@ void rdr_parcel_shipment_id(char out[RDR_ID_LEN], const char *platform,
                             const char *store_id, const char *order_id,
                             const char *tracking_number);
 
+/** Empty out (status RDR_PARCEL_APPLIED, nothing to publish or arm). */
+void rdr_parcel_out_reset(rdr_parcel_out_t *out);
+
 /** Apply ev (a shipment event), or with ev NULL the check due at
  *  check_at_ms, to the record cur at the fleet's time now_ms. next receives
  *  the new record (it may be cur itself); out is overwritten. Returns
