@@ -646,6 +646,10 @@ static void test_stalled_parcel_pauses_outreach(void **state) {
         advance_to(t0 + 4 * DAY + 60000);
         read_actions(sid, 2, &n);
         assert_int_equal(count_kind(&n, RDR_ACT_NOTICE_DELAY), 1);
+        /* In the buyer's daytime (the review's Asia/Shanghai: 10:01 there),
+         * not the store's (UTC: 02:01, it would wait until 09:00). */
+        assert_int_equal(n.kind[1], RDR_ACT_NOTICE_DELAY);
+        assert_int_equal(n.due[1], t0 + 4 * DAY + 60000);
         wait_field(cid, "ship_paused", "1");
         advance_to(t0 + 8 * DAY + 60000);
         read_actions_within(cid, a.cnt + 1, NOTHING_MORE_MS, &a);

@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "parcel.h"
+#include "str.h"
 
 #define MIN (60LL * 1000)
 #define HOUR (60 * MIN)
@@ -71,8 +72,8 @@ typedef struct sim_s {
 } sim_t;
 
 typedef struct hash_s {
-        char f[RDR_PARCEL_FIELDS][32];
-        char v[RDR_PARCEL_FIELDS][RDR_PARCEL_STR_MAX];
+        char f[RDR_PARCEL_FIELDS + 2][32];
+        char v[RDR_PARCEL_FIELDS + 2][RDR_PARCEL_STR_MAX];
         size_t n;
 } hash_t;
 
@@ -85,7 +86,8 @@ static const char *hash_get(void *opaque, const char *field) {
         return NULL;
 }
 
-/* The record as Redis keeps it, and read back. */
+/* The record as Redis keeps it, and read back: what the parcel writes,
+ * beside what the reviews worker wrote of the buyer. */
 static void round_trip(rdr_parcel_t *p) {
         static rdr_parcel_fv_t fv;
         static hash_t h;
@@ -96,6 +98,17 @@ static void round_trip(rdr_parcel_t *p) {
         for (i = 0; i < fv.cnt; i += 2, h.n++) {
                 snprintf(h.f[h.n], sizeof(h.f[0]), "%s", fv.fv[i]);
                 snprintf(h.v[h.n], sizeof(h.v[0]), "%s", fv.fv[i + 1]);
+                /* Not the buyer's: those are other workers' fields. */
+                assert_string_not_equal(h.f[h.n], "buyer_language");
+                assert_string_not_equal(h.f[h.n], "buyer_zone");
+        }
+        if (p->buyer_language[0]) {
+                snprintf(h.f[h.n], sizeof(h.f[0]), "buyer_language");
+                snprintf(h.v[h.n++], sizeof(h.v[0]), "%s", p->buyer_language);
+        }
+        if (p->buyer_zone[0]) {
+                snprintf(h.f[h.n], sizeof(h.f[0]), "buyer_zone");
+                snprintf(h.v[h.n++], sizeof(h.v[0]), "%s", p->buyer_zone);
         }
         rdr_parcel_load(p, hash_get, &h);
 }
@@ -396,6 +409,57 @@ static void test_second_created_and_new_parcel(void **state) {
         }
 }
 
+/* The order's review told the buyer's language and zone: the delay notice
+ * speaks it, in the buyer's daytime; staff texts stay in staff_language. */
+static void test_notices_in_the_buyers_language_and_daytime(void **state) {
+        sim_t s;
+        rdr_shipment_t ev =
+            shipment(RDR_SHIP_CREATED, "aliexpress", "LP9", T0 - 5 * HOUR);
+        (void)state;
+        memset(&s, 0, sizeof(s));
+        event(&s, &ev, T0);
+        assert_string_equal(s.log[0].language, "en");
+        /* The review came: the reviews worker wrote these beside. */
+        rdr_str_copy(s.p.buyer_language, sizeof(s.p.buyer_language), "es");
+        rdr_str_copy(s.p.buyer_zone, sizeof(s.p.buyer_zone), "Europe/Madrid");
+        /* The check: 4 days after 05:00 UTC, 06:00 in Madrid, before its
+         * daytime. */
+        assert_int_equal(s.p.check_at_ms, T0 + 4 * DAY - 5 * HOUR);
+        assert_int_equal(fire(&s, s.p.check_at_ms, s.p.check_at_ms),
+                         RDR_PARCEL_APPLIED);
+        assert_int_equal(s.log[1].kind, RDR_ACT_NOTICE_DELAY);
+        assert_string_equal(s.log[1].language, "es");
+        assert_string_equal(s.log[1].template_id,
+                            "es/notice.logistics_delay/default");
+        /* 09:00 in Madrid (UTC+1 in March): 08:00 UTC. */
+        assert_int_equal(s.log[1].due_at_ms, T0 + 4 * DAY - 2 * HOUR);
+        /* A review before the parcel: its first notice speaks Spanish. */
+        {
+                sim_t s2;
+                rdr_shipment_t c2 =
+                    shipment(RDR_SHIP_CREATED, "aliexpress", "LP10", T0);
+                memset(&s2, 0, sizeof(s2));
+                rdr_str_copy(s2.p.buyer_language, sizeof(s2.p.buyer_language),
+                             "es");
+                rdr_str_copy(s2.p.buyer_zone, sizeof(s2.p.buyer_zone),
+                             "Europe/Madrid");
+                event(&s2, &c2, T0);
+                assert_int_equal(s2.log_cnt, 1);
+                assert_string_equal(s2.log[0].language, "es");
+                assert_int_equal(s2.log[0].due_at_ms, T0);
+        }
+        /* A chat that could not tell the language says "und": unknown. */
+        {
+                static hash_t h;
+                rdr_parcel_t p;
+                h.n = 1;
+                snprintf(h.f[0], sizeof(h.f[0]), "buyer_language");
+                snprintf(h.v[0], sizeof(h.v[0]), "und");
+                rdr_parcel_load(&p, hash_get, &h);
+                assert_string_equal(p.buyer_language, "");
+        }
+}
+
 /* A backlog read late: the record is kept, the buyer hears only what is
  * true now. */
 static void test_old_events_tell_only_the_present(void **state) {
@@ -479,6 +543,7 @@ int main(void) {
             cmocka_unit_test(test_scans_keep_a_parcel_on_time),
             cmocka_unit_test(test_exception_notice_and_staff),
             cmocka_unit_test(test_second_created_and_new_parcel),
+            cmocka_unit_test(test_notices_in_the_buyers_language_and_daytime),
             cmocka_unit_test(test_old_events_tell_only_the_present),
             cmocka_unit_test(test_unknown_platform_is_invalid),
             cmocka_unit_test(test_timer_member),

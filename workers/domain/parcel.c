@@ -123,6 +123,7 @@ static void notice(ptx_t *tx, const char *step, int n, rdr_action_kind_t kind,
         rdr_rendered_t info;
         char num[RDR_STR_INT_SIZE], window[80] = "";
         const char *lang = kind == RDR_ACT_STAFF_REVIEW ? tx->sc->staff_language
+                           : p->buyer_language[0]       ? p->buyer_language
                                                         : tx->sc->language;
         int64_t due =
             kind == RDR_ACT_STAFF_REVIEW ? tx->now : contact_at(tx, tx->now);
@@ -189,8 +190,17 @@ static void take_ids(rdr_parcel_t *p, const rdr_shipment_t *ev) {
         rdr_parcel_shipment_id(sid, ev->platform, ev->store_id, ev->order_id,
                                ev->tracking_number);
         if (strcmp(sid, p->shipment_id)) {
-                memset(p, 0, sizeof(*p));
-                memcpy(p->shipment_id, sid, sizeof(sid));
+                /* The buyer's language and zone are the order's (and the
+                 * time zone in use points at them): they stay. */
+                rdr_parcel_t fresh;
+                memset(&fresh, 0, sizeof(fresh));
+                memcpy(fresh.shipment_id, sid, sizeof(sid));
+                memcpy(fresh.buyer_language, p->buyer_language,
+                       sizeof(fresh.buyer_language));
+                memcpy(fresh.buyer_zone, p->buyer_zone,
+                       sizeof(fresh.buyer_zone));
+                fresh.version = p->version;
+                *p = fresh;
         }
         rdr_str_copy(p->platform, sizeof(p->platform), ev->platform);
         rdr_str_copy(p->store_id, sizeof(p->store_id), ev->store_id);
@@ -346,7 +356,7 @@ rdr_err_t rdr_parcel_decide(const rdr_cadence_conf_t *conf,
                 *next = *cur;
                 return RDR_ERR_INVALID;
         }
-        rdr_localtime_pick_zone(NULL, tx.sc->timezone, &tx.zone);
+        rdr_localtime_pick_zone(p.buyer_zone, tx.sc->timezone, &tx.zone);
         if (ev)
                 on_event(&tx, ev);
         else
@@ -460,8 +470,16 @@ void rdr_parcel_fields(const rdr_parcel_t *p, rdr_parcel_fv_t *fv) {
 void rdr_parcel_load(rdr_parcel_t *p,
                      const char *(*get)(void *opaque, const char *field),
                      void *opaque) {
+        const char *lang = get(opaque, "buyer_language"),
+                   *zone = get(opaque, "buyer_zone");
         size_t i;
         memset(p, 0, sizeof(*p));
+        /* Other workers' fields ("und": a language nobody detected). */
+        if (lang && strcmp(lang, "und"))
+                rdr_str_copy(p->buyer_language, sizeof(p->buyer_language),
+                             lang);
+        if (zone)
+                rdr_str_copy(p->buyer_zone, sizeof(p->buyer_zone), zone);
         for (i = 0; i < NFIELDS; i++) {
                 const field_t *f = &fields[i];
                 char *base = (char *)p + f->off;

@@ -20,14 +20,15 @@
  * a timer that no longer matches it (a scan moved the check on) is stale
  * and does nothing. A check that finds the parcel late pauses the order's
  * review outreach too (section 7; casework arms the pause). Notices go out
- * in the store's daytime (a shipment does not say the buyer's zone),
- * outside the platform's quiet hours, on the channel the platform's policy
- * picks for the kind; their action ids are "<shipment_id>:<step>:<n>", so
- * a replayed event or a timer fired twice publishes the same ids again,
- * never new ones. An event handled stall_after or more after it happened
- * (a backlog read late) updates the record without a notice; its check,
- * due at once, says whether the parcel is late. Pure: no clock, no
- * Redis. */
+ * in the buyer's daytime (the zone the order's review gave, else the
+ * store's), outside the platform's quiet hours, in the buyer's language
+ * (the order's review or chats, else the store's), on the channel the
+ * platform's policy picks for the kind; their action ids are
+ * "<shipment_id>:<step>:<n>", so a replayed event or a timer fired twice
+ * publishes the same ids again, never new ones. An event handled stall_after or
+ * more after it happened (a backlog read late) updates the record without a
+ * notice; its check, due at once, says whether the parcel is late. Pure: no
+ * clock, no Redis. */
 #ifndef RDR_PARCEL_H
 #define RDR_PARCEL_H
 
@@ -66,6 +67,9 @@ typedef struct rdr_parcel_s {
         /* Bumped by every write: the compare-and-set between the shipments
          * and timer workers (0: never written with it). */
         int64_t version;
+        /* What the order's review or chats told of the buyer (written by
+         * the reviews and chats workers, read here): "" when unknown. */
+        char buyer_language[RDR_LANG_MAX], buyer_zone[RDR_ZONE_MAX];
 } rdr_parcel_t;
 
 typedef struct rdr_parcel_notice_s {

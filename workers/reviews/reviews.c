@@ -179,6 +179,16 @@ static void index_case(rdr_redis_t *redis, const char *key, const char *case_id,
         rdr_redis_expire(redis, key, keep_ms);
 }
 
+/* The order's index also says the buyer's language and zone, for the
+ * parcel's notices (parcel.h). */
+static void index_order(rdr_redis_t *redis, const char *key,
+                        const char *case_id, const rdr_case_t *c,
+                        int64_t keep_ms) {
+        rdr_redis_cmdl(redis, "HSET", key, "case_id", case_id, "buyer_language",
+                       c->language, "buyer_zone", c->zone, NULL);
+        rdr_redis_expire(redis, key, keep_ms);
+}
+
 static rdr_err_t apply_one(reviews_t *rv, rdr_msg_t *m, const rdr_review_t *r,
                            const context_t *ctx, const redisReply *case_reply,
                            const redisReply *seen) {
@@ -336,7 +346,7 @@ static rdr_err_t apply_one(reviews_t *rv, rdr_msg_t *m, const rdr_review_t *r,
                 char k[KEYSZ];
                 if (rdr_key_order(k, KEYSZ, r->platform, r->store_id,
                                   r->order_id, NULL) > 0)
-                        index_case(redis, k, case_id, keep->orders_ms);
+                        index_order(redis, k, case_id, cs, keep->orders_ms);
                 if (rdr_key_buyer(k, KEYSZ, r->platform, r->buyer_id, NULL) > 0)
                         index_case(redis, k, case_id, keep->buyers_ms);
         }
