@@ -569,6 +569,18 @@ static void test_ids_and_keys(void **state) {
         assert_string_equal(k, "redress:{c:cs_1}:seen:redress.reviews:ev1");
         assert_int_equal(rdr_key_buyer(k, 21, "taobao", "b1", NULL), -1);
         assert_int_equal(rdr_key_buyer(k, 22, "taobao", "b1", NULL), 21);
+        /* The hash tag: what sits between the braces. */
+        assert_int_equal(
+            rdr_key_tag(a, sizeof(a), "redress:{o:taobao:s1:o1}:outbox"), 14);
+        assert_string_equal(a, "o:taobao:s1:o1");
+        assert_int_equal(rdr_key_tag(a, 14, "redress:{o:taobao:s1:o1}"), -1);
+        assert_int_equal(rdr_key_tag(a, sizeof(a), "redress:clock:now_ms"), -1);
+        assert_int_equal(rdr_key_tag(a, sizeof(a), "redress:{}:x"), -1);
+        /* A timer's shard is stored: the hash is FNV-1a, for ever (its
+         * published test vectors). */
+        assert_int_equal(rdr_str_hash("", 0), 0x811c9dc5u);
+        assert_int_equal(rdr_str_hash("a", 1), 0xe40c292cu);
+        assert_int_equal(rdr_str_hash("foobar", 6), 0xbf9cf968u);
 }
 
 /* The builders give what snprintf gives, truncation included. */

@@ -95,12 +95,8 @@ static rdr_err_t apply_one(chats_t *ch, rdr_msg_t *m, const rdr_chat_t *c,
                 ? rdr_key_order(k_hash, KEYSZ, c->platform, c->store_id,
                                 c->order_id, NULL)
                 : rdr_key_buyer(k_hash, KEYSZ, c->platform, c->buyer_id, NULL);
-        if (n < 0)
+        if (n < 0 || rdr_key_tag(tag, sizeof(tag), k_hash) < 0)
                 return rdr_msg_fail(m, "ids too long for a Redis key");
-        /* The hash tag is what sits between the braces. */
-        snprintf(tag, sizeof(tag), "%.*s",
-                 (int)(strchr(k_hash, '}') - strchr(k_hash, '{') - 1),
-                 strchr(k_hash, '{') + 1);
         if (snprintf(k_outbox, KEYSZ, "%s:outbox", k_hash) >= KEYSZ ||
             snprintf(k_set, KEYSZ, "%s:intents", k_hash) >= KEYSZ)
                 return rdr_msg_fail(m, "ids too long for a Redis key");

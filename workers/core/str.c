@@ -59,6 +59,14 @@ size_t rdr_str_int(char out[RDR_STR_INT_SIZE], long long v) {
         return len;
 }
 
+uint32_t rdr_str_hash(const char *s, size_t len) {
+        uint32_t h = 2166136261u;
+        size_t i;
+        for (i = 0; i < len; i++)
+                h = (h ^ (unsigned char)s[i]) * 16777619u;
+        return h;
+}
+
 const char *rdr_str_len_prefix(const char *p, const char *end, char sep,
                                size_t *len) {
         const char *start = p;

@@ -7,6 +7,7 @@
 #define RDR_STR_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /* Room for any long long in decimal, with its sign and the NUL. */
 #define RDR_STR_INT_SIZE 21
@@ -21,6 +22,9 @@ size_t rdr_str_join(char *dst, size_t size, const char *const *pieces);
 int rdr_str_join_fit(char *dst, size_t size, const char *const *pieces);
 /** snprintf(out, RDR_STR_INT_SIZE, "%lld", v): the length written. */
 size_t rdr_str_int(char out[RDR_STR_INT_SIZE], long long v);
+/** FNV-1a (32 bits) of len bytes of s: the fleet's hash for tables and
+ *  timer shards (a timer's shard is stored: the function must not change). */
+uint32_t rdr_str_hash(const char *s, size_t len);
 /** Read a length-prefixed value at p (before end): decimal digits, sep,
  *  then *len bytes. Returns the value's first byte, or NULL if there is no
  *  digit, no sep after them, or fewer than *len bytes left. */

@@ -74,11 +74,7 @@ int rdr_timers_shards(const rdr_timers_t *t) {
 }
 
 static int shard_of(const char *member, size_t len, int shards) {
-        uint32_t h = 2166136261u;
-        size_t i;
-        for (i = 0; i < len; i++)
-                h = (h ^ (unsigned char)member[i]) * 16777619u;
-        return (int)(h % (uint32_t)shards);
+        return (int)(rdr_str_hash(member, len) % (uint32_t)shards);
 }
 
 int rdr_timer_due_key(char *dst, size_t n, const char *member, size_t len,

@@ -109,6 +109,13 @@ static size_t fieldset_diff(const fieldset_t *cur, const fieldset_t *next,
         return n;
 }
 
+/* A parcel of the batch: the record (first: a parcel handed out is its
+ * slot) and its order's key (in pkeys). */
+typedef struct pslot_s {
+        rdr_parcel_t p;
+        size_t key_off;
+} pslot_t;
+
 struct rdr_casework_s {
         rdr_worker_t *w;
         rdr_playbook_t *playbook;
@@ -124,6 +131,11 @@ struct rdr_casework_s {
         rdr_parcel_out_t parcel_out;
         rdr_parcel_t parcel_next;
         rdr_parcel_fv_t parcel_fv, parcel_fv_cur;
+        /* The batch's parcels, like its cases (allocated at the first). */
+        pslot_t *pslots;
+        size_t pslots_cnt;
+        uint32_t *pindex;           /* index_size entries */
+        rdr_buf_t pkeys;            /* the order keys, NUL-terminated */
         fieldset_t fs_cur, fs_next; /* storage.format fields */
         rdr_buf_t doc;              /* storage.format packed */
         int doc_format;
@@ -173,6 +185,7 @@ rdr_casework_t *rdr_casework_new(rdr_worker_t *w, char *errstr,
         if (!cw->slots || !cw->index)
                 goto nomem;
         rdr_buf_init(&cw->scratch);
+        rdr_buf_init(&cw->pkeys);
         rdr_buf_init(&cw->doc);
         cw->doc_format = rdr_worker_packed(w);
         cw->shards = (int)rdr_conf_int(conf, "timers.shards");
@@ -217,6 +230,9 @@ void rdr_casework_destroy(rdr_casework_t *cw) {
         rdr_policy_set_destroy(cw->policies);
         rdr_template_set_destroy(cw->templates);
         rdr_buf_free(&cw->scratch);
+        rdr_buf_free(&cw->pkeys);
+        free(cw->pslots);
+        free(cw->pindex);
         rdr_buf_free(&cw->doc);
         fieldset_free(&cw->fs_cur);
         fieldset_free(&cw->fs_next);
@@ -235,8 +251,21 @@ static void slots_clear(rdr_casework_t *cw) {
         memset(cw->index, 0, cw->index_size * sizeof(*cw->index));
 }
 
+static void pslots_clear(rdr_casework_t *cw) {
+        cw->pslots_cnt = 0;
+        rdr_buf_reset(&cw->pkeys);
+        if (cw->pindex)
+                memset(cw->pindex, 0, cw->index_size * sizeof(*cw->pindex));
+}
+
 void rdr_casework_begin(rdr_casework_t *cw) {
         slots_clear(cw);
+        pslots_clear(cw);
+}
+
+int rdr_casework_seen(const redisReply *exists) {
+        return exists && exists->type == REDIS_REPLY_INTEGER &&
+               exists->integer == 1;
 }
 
 /* The dedupe key of an input of case_id. Returns -1 if too long. */
@@ -288,17 +317,11 @@ static int64_t case_keep(const rdr_casework_t *cw, const rdr_case_t *before,
         return before->version && rdr_case_state_final(before->state) ? -1 : 0;
 }
 
-static size_t slot_hash(const char *case_id) {
-        uint32_t h = 2166136261u;
-        for (; *case_id; case_id++)
-                h = (h ^ (unsigned char)*case_id) * 16777619u;
-        return h;
-}
-
 /* The slot of case_id in this batch, or NULL; *pos is where its index
  * entry is or goes. */
 static slot_t *slot_find(rdr_casework_t *cw, const char *case_id, size_t *pos) {
-        size_t mask = cw->index_size - 1, i = slot_hash(case_id) & mask;
+        size_t mask = cw->index_size - 1,
+               i = rdr_str_hash(case_id, strlen(case_id)) & mask;
         while (cw->index[i]) {
                 slot_t *s = &cw->slots[cw->index[i] - 1];
                 if (!strcmp(s->case_id, case_id)) {
@@ -520,10 +543,23 @@ static rdr_err_t case_fields(rdr_casework_t *cw, const slot_t *s,
  * decision, which finds the dedupe key and returns what the outbox still
  * holds to publish. No stored version is "-1": if the key is gone after
  * all, nothing is written and the batch is decided again. */
+static rdr_err_t apply_replay(rdr_casework_t *cw, const char *k_seen,
+                              const char *k_outbox, const char *k_hash,
+                              const char *cas_field) {
+        rdr_apply_t a;
+        memset(&a, 0, sizeof(a));
+        a.dedupe_key = k_seen;
+        a.outbox_key = k_outbox;
+        a.ttl_ms = cw->ttl_ms;
+        a.hash_key = k_hash;
+        a.cas_field = cas_field;
+        a.cas_expected = "-1";
+        return rdr_worker_apply(cw->w, &a);
+}
+
 static rdr_err_t replay(rdr_casework_t *cw, const rdr_case_t *c,
                         const char *k_case, const char *k_outbox,
                         const char *k_seen) {
-        rdr_apply_t a;
         rdr_cadence_out_reset(&cw->out);
         cw->out.status = RDR_CADENCE_DUPLICATE;
         rdr_metric_add(cw->m_transitions,
@@ -532,14 +568,7 @@ static rdr_err_t replay(rdr_casework_t *cw, const rdr_case_t *c,
         if (rdr_malicious_tags_buyer(c->malicious))
                 rdr_casework_tag_buyer(cw, c->platform, c->buyer_id,
                                        c->malicious);
-        memset(&a, 0, sizeof(a));
-        a.dedupe_key = k_seen;
-        a.outbox_key = k_outbox;
-        a.ttl_ms = cw->ttl_ms;
-        a.hash_key = k_case;
-        a.cas_field = "version";
-        a.cas_expected = "-1";
-        return rdr_worker_apply(cw->w, &a);
+        return apply_replay(cw, k_seen, k_outbox, k_case, "version");
 }
 
 rdr_err_t rdr_casework_apply(rdr_casework_t *cw, rdr_case_t *c,
@@ -569,7 +598,7 @@ rdr_err_t rdr_casework_apply(rdr_casework_t *cw, rdr_case_t *c,
                 snprintf(errstr, errstr_size, "ids too long for a Redis key");
                 return RDR_ERR_INVALID;
         }
-        if (seen && seen->type == REDIS_REPLY_INTEGER && seen->integer == 1)
+        if (rdr_casework_seen(seen))
                 return replay(cw, c, k_case, k_outbox, k_seen);
         err = rdr_cadence_apply(&cw->conf, c, in, rdr_worker_now_ms(cw->w),
                                 &cw->next, &cw->out);
@@ -674,8 +703,67 @@ static const char *reply_field(void *opaque, const char *field) {
         return rdr_hash_get(opaque, field);
 }
 
-void rdr_casework_parcel_load(const redisReply *hgetall, rdr_parcel_t *p) {
-        rdr_parcel_load(p, reply_field, (void *)hgetall);
+/* The parcel's order key and its hash tag (the record, its outbox and its
+ * dedupe keys share one Redis Cluster slot): 0, or -1 if too long. */
+static int parcel_keys(const char *order_key, const char *topic,
+                       const char *event_id, char *k_seen, char *k_outbox) {
+        char tag[KEYSZ];
+        if (rdr_key_tag(tag, sizeof(tag), order_key) < 0 ||
+            rdr_key_seen(k_seen, KEYSZ, tag, topic, event_id) < 0)
+                return -1;
+        return k_outbox && rdr_str_join_fit(k_outbox, KEYSZ,
+                                            (const char *const[]){
+                                                order_key, ":outbox", NULL}) < 0
+                   ? -1
+                   : 0;
+}
+
+void rdr_casework_queue_parcel_read(rdr_casework_t *cw, const char *order_key,
+                                    const char *topic, const char *event_id) {
+        rdr_redis_t *redis = rdr_worker_redis(cw->w);
+        char k_seen[KEYSZ];
+        if (!parcel_keys(order_key, topic, event_id, k_seen, NULL)) {
+                rdr_redis_cmdl(redis, "HGETALL", order_key, NULL);
+                rdr_redis_cmdl(redis, "EXISTS", k_seen, NULL);
+        } else {
+                rdr_redis_cmdf(redis, "PING");
+                rdr_redis_cmdf(redis, "PING");
+        }
+}
+
+static const char *pslot_key(const rdr_casework_t *cw, const pslot_t *s) {
+        return cw->pkeys.data + s->key_off;
+}
+
+rdr_parcel_t *rdr_casework_parcel_get(rdr_casework_t *cw, const char *order_key,
+                                      const redisReply *hgetall) {
+        size_t mask = cw->index_size - 1, i, len = strlen(order_key);
+        pslot_t *s;
+        if (!cw->pslots) {
+                cw->pslots = calloc(cw->slots_size, sizeof(*cw->pslots));
+                cw->pindex = calloc(cw->index_size, sizeof(*cw->pindex));
+                if (!cw->pslots || !cw->pindex)
+                        return NULL;
+        }
+        for (i = rdr_str_hash(order_key, len) & mask; cw->pindex[i];
+             i = (i + 1) & mask) {
+                s = &cw->pslots[cw->pindex[i] - 1];
+                if (!strcmp(pslot_key(cw, s), order_key))
+                        return &s->p;
+        }
+        if (cw->pslots_cnt == cw->slots_size) {
+                /* As for cases: the table only saves reads; the
+                 * compare-and-set keeps it correct. */
+                pslots_clear(cw);
+                return rdr_casework_parcel_get(cw, order_key, hgetall);
+        }
+        s = &cw->pslots[cw->pslots_cnt];
+        s->key_off = cw->pkeys.len;
+        if (rdr_buf_append(&cw->pkeys, order_key, len + 1))
+                return NULL;
+        rdr_parcel_load(&s->p, reply_field, (void *)hgetall);
+        cw->pindex[i] = (uint32_t)++cw->pslots_cnt;
+        return &s->p;
 }
 
 static rdr_err_t notice_entry(rdr_casework_t *cw, const rdr_parcel_t *p,
@@ -738,7 +826,6 @@ static void parcel_changes(rdr_casework_t *cw, const rdr_parcel_t *cur,
 }
 
 rdr_err_t rdr_casework_parcel(rdr_casework_t *cw, rdr_parcel_t *p,
-                              const char *order_key, const char *tag,
                               const char *case_id, const char *topic,
                               const char *event_id, int seen,
                               const rdr_shipment_t *ev, int64_t check_at_ms,
@@ -746,6 +833,7 @@ rdr_err_t rdr_casework_parcel(rdr_casework_t *cw, rdr_parcel_t *p,
                               size_t errstr_size) {
         rdr_parcel_out_t *po = &cw->parcel_out;
         rdr_parcel_t *nx = &cw->parcel_next;
+        const char *order_key = pslot_key(cw, (const pslot_t *)(void *)p);
         char k_seen[KEYSZ], k_outbox[KEYSZ], expected[RDR_STR_INT_SIZE];
         entries_t e;
         rdr_apply_t a;
@@ -753,27 +841,17 @@ rdr_err_t rdr_casework_parcel(rdr_casework_t *cw, rdr_parcel_t *p,
         size_t i;
         *out = po;
         e.cnt = 0;
-        if (rdr_key_seen(k_seen, KEYSZ, tag, topic, event_id) < 0 ||
-            rdr_str_join_fit(
-                k_outbox, KEYSZ,
-                (const char *const[]){order_key, ":outbox", NULL}) < 0) {
+        rdr_parcel_out_reset(po);
+        if (parcel_keys(order_key, topic, event_id, k_seen, k_outbox)) {
                 snprintf(errstr, errstr_size, "ids too long for a Redis key");
                 return RDR_ERR_TOO_LARGE;
         }
-        memset(&a, 0, sizeof(a));
-        a.dedupe_key = k_seen;
-        a.outbox_key = k_outbox;
-        a.ttl_ms = cw->ttl_ms;
-        a.hash_key = order_key;
-        a.cas_field = "parcel_version";
         if (seen) {
                 /* Applied before: what its outbox still holds goes out
-                 * again; a dedupe key gone meanwhile fails the version
-                 * ("-1") and the batch is decided again. */
-                rdr_parcel_out_reset(po);
+                 * again. */
                 po->status = RDR_PARCEL_STALE;
-                a.cas_expected = "-1";
-                return rdr_worker_apply(cw->w, &a);
+                return apply_replay(cw, k_seen, k_outbox, order_key,
+                                    "parcel_version");
         }
         err = rdr_parcel_decide(&cw->conf, p, ev, check_at_ms,
                                 rdr_worker_now_ms(cw->w), nx, po);
@@ -809,7 +887,7 @@ rdr_err_t rdr_casework_parcel(rdr_casework_t *cw, rdr_parcel_t *p,
                 /* The check's own dedupe key names it again: an order
                  * whose ids leave no room for that goes without checks
                  * (its notices and record are kept). */
-                if (len < 0 || rdr_key_seen(k, KEYSZ, tag, "timers", m) < 0)
+                if (len < 0 || parcel_keys(order_key, "timers", m, k, NULL))
                         rdr_log(RDR_LOG_WARN, "parcel.no_check",
                                 "order %.200s: ids too long for a check "
                                 "timer; no delay notices for this parcel",
@@ -834,6 +912,12 @@ rdr_err_t rdr_casework_parcel(rdr_casework_t *cw, rdr_parcel_t *p,
                 expected[0] = '\0';
         nx->version = p->version + 1;
         parcel_changes(cw, p, nx);
+        memset(&a, 0, sizeof(a));
+        a.dedupe_key = k_seen;
+        a.outbox_key = k_outbox;
+        a.ttl_ms = cw->ttl_ms;
+        a.hash_key = order_key;
+        a.cas_field = "parcel_version";
         a.cas_expected = expected;
         a.hash_fv = cw->parcel_fv.fv;
         a.hash_fv_cnt = cw->parcel_fv.cnt;

@@ -79,27 +79,40 @@ rdr_err_t rdr_casework_apply(rdr_casework_t *cw, rdr_case_t *c,
                              const rdr_cadence_out_t **out, char *errstr,
                              size_t errstr_size);
 
+/** 1 if the EXISTS reply of an input's dedupe key (the second read of
+ *  rdr_casework_queue_read() or _queue_parcel_read()) says it was applied
+ *  before. */
+int rdr_casework_seen(const redisReply *exists);
+
 /* ---- Parcels (parcel.h) ---- */
 
-/** The parcel record in the order's HGETALL reply (NULL or empty: none). */
-void rdr_casework_parcel_load(const redisReply *hgetall, rdr_parcel_t *p);
+/** Queue the reads of one input of the parcel record order_key
+ *  ("redress:{o:...}"): HGETALL of the record, then EXISTS of the input's
+ *  dedupe key (topic, event_id): RDR_CASEWORK_READS replies, in that order
+ *  (PINGs if the ids are too long: rdr_casework_parcel() says so). */
+void rdr_casework_queue_parcel_read(rdr_casework_t *cw, const char *order_key,
+                                    const char *topic, const char *event_id);
 
-/** Decide one input of the parcel *p of the order record order_key (whose
- *  hash tag is tag): a shipment event ev, or with ev NULL the check due at
- *  check_at_ms; and queue its effects as one apply deduplicated on (topic,
- *  event_id), compare-and-set on the record's version: the record's
- *  fields, the notices on redress.actions and the check's timer. seen says
- *  the dedupe key existed when the record was read: an input already
- *  applied is not decided again, it republishes what the outbox
- *  holds. A check that finds the parcel newly late also arms a
- *  timer due now that pauses the order's case case_id (NULL: none; see
- *  rdr_parcel_pause_timer()). *p is updated in place when the input applied
- * (the order's next input in the batch starts there). *out (owned by cw, valid
- * until the next call) tells what happened; a stale or idle check queues
- * nothing. Returns RDR_OK, a permanent error (errstr says why) or
- * RDR_ERR_NOMEM. */
+/** The parcel of order_key as this batch knows it: written earlier in the
+ *  batch, else read from the HGETALL reply (NULL or empty: none yet). Owned
+ *  by cw until the next rdr_casework_begin(); NULL if out of memory. */
+rdr_parcel_t *rdr_casework_parcel_get(rdr_casework_t *cw, const char *order_key,
+                                      const redisReply *hgetall);
+
+/** Decide one input of the parcel *p (from rdr_casework_parcel_get()): a
+ *  shipment event ev, or with ev NULL the check due at check_at_ms; and
+ *  queue its effects as one apply deduplicated on (topic, event_id),
+ *  compare-and-set on the record's version: the record's fields that
+ *  changed, the notices on redress.actions and the check's timer. seen
+ *  (rdr_casework_seen() of the read) says the input was applied before:
+ *  it is not decided again, it republishes what the outbox holds. A check
+ *  that finds the parcel newly late also arms a timer due now that pauses
+ *  the order's case case_id (NULL: none; see rdr_parcel_pause_timer()).
+ *  *p is updated in place when the input applied (the order's next input
+ *  in the batch starts there). *out (owned by cw, valid until the next
+ *  call) tells what happened; a stale or idle check queues nothing.
+ *  Returns RDR_OK, a permanent error (errstr says why) or RDR_ERR_NOMEM. */
 rdr_err_t rdr_casework_parcel(rdr_casework_t *cw, rdr_parcel_t *p,
-                              const char *order_key, const char *tag,
                               const char *case_id, const char *topic,
                               const char *event_id, int seen,
                               const rdr_shipment_t *ev, int64_t check_at_ms,

@@ -57,6 +57,16 @@ void rdr_case_id(char out[RDR_ID_LEN], const char *platform,
         rdr_derive_id(out, "cs_", parts);
 }
 
+int rdr_key_tag(char *dst, size_t n, const char *key) {
+        const char *a = strchr(key, '{'), *b = a ? strchr(a, '}') : NULL;
+        size_t len = b ? (size_t)(b - a - 1) : 0;
+        if (!b || !len || len >= n)
+                return -1;
+        memcpy(dst, a + 1, len);
+        dst[len] = '\0';
+        return (int)len;
+}
+
 int rdr_key_case(char *dst, size_t n, const char *case_id, const char *suffix) {
         return rdr_str_join_fit(dst, n,
                                 (const char *const[]){"redress:{c:", case_id,

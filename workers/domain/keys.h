@@ -31,6 +31,11 @@ void rdr_derive_id(char out[RDR_ID_LEN], const char *prefix,
 void rdr_case_id(char out[RDR_ID_LEN], const char *platform,
                  const char *store_id, const char *review_id);
 
+/** The hash tag of a Redis key (what sits between its braces: "o:a:b:c" of
+ *  "redress:{o:a:b:c}:outbox"), written to dst: its length, or -1 if the
+ *  key has none or it does not fit in n. */
+int rdr_key_tag(char *dst, size_t n, const char *key);
+
 /* Key builders: write the key into dst (size n), return its length or -1 if
  * it does not fit. */
 int rdr_key_case(char *dst, size_t n, const char *case_id,

@@ -13,6 +13,7 @@
 #include <unicode/utypes.h>
 
 #include "localtime.h"
+#include "str.h"
 
 #define RDR_DAY_MS (86400LL * 1000)
 
@@ -91,12 +92,9 @@ void rdr_localtime_spans(int on) {
 /* The slot of zone in this thread's table: its calendar's, or the free
  * one where it would go. NULL if the table cannot be allocated. */
 static zone_cal_t *zone_slot(const char *zone) {
-        uint32_t h = 2166136261u; /* FNV-1a */
-        const char *c;
+        uint32_t h = rdr_str_hash(zone, strlen(zone));
         if (!cal_table && !(cal_table = calloc(CAL_SLOTS, sizeof(*cal_table))))
                 return NULL;
-        for (c = zone; *c; c++)
-                h = (h ^ (unsigned char)*c) * 16777619u;
         for (;; h++) {
                 zone_cal_t *zc = &cal_table[h & (CAL_SLOTS - 1)];
                 if (!zc->cal || !strcmp(zc->zone, zone))

@@ -50,8 +50,13 @@ void rdr_parcel_shipment_id(char out[RDR_ID_LEN], const char *platform,
                                             tracking_number, NULL});
 }
 
-int64_t rdr_parcel_next_check(const rdr_store_conf_t *sc,
-                              const rdr_parcel_t *p) {
+int64_t rdr_parcel_late_after(int64_t promised_by_ms, int64_t expected_max_ms) {
+        return promised_by_ms ? promised_by_ms : expected_max_ms;
+}
+
+/* The next check of p: when it could next be late, or 0 (delivered, in
+ * exception, or nothing to measure against). */
+static int64_t next_check(const rdr_store_conf_t *sc, const rdr_parcel_t *p) {
         int64_t t;
         if (!p->shipment_id[0] || !p->last_scan_at_ms || p->overdue ||
             (p->has_status && (p->status == RDR_SHIP_DELIVERED ||
@@ -361,7 +366,7 @@ rdr_err_t rdr_parcel_decide(const rdr_cadence_conf_t *conf,
                 on_event(&tx, ev);
         else
                 on_check(&tx);
-        nc = rdr_parcel_next_check(tx.sc, &p);
+        nc = next_check(tx.sc, &p);
         /* An event's check that is due already fires at once (a parcel
          * late before its events were handled). A check never re-arms
          * itself for now: it would find the same again. */
@@ -518,14 +523,20 @@ void rdr_parcel_load(rdr_parcel_t *p,
 /* ---- the check's timer ------------------------------------------------ */
 
 #define TIMER_PREFIX "parcel:"
+#define PAUSE_PREFIX "parcel-pause:"
 
-int rdr_parcel_timer(char *dst, size_t n, int64_t at_ms,
-                     const char *order_key) {
+/* "<prefix><at_ms>:<rest>" into dst: its length, or -1 if it does not fit. */
+static int timer_join(char *dst, size_t n, const char *prefix, int64_t at_ms,
+                      const char *rest) {
         char num[RDR_STR_INT_SIZE];
         rdr_str_int(num, at_ms);
         return rdr_str_join_fit(
-            dst, n,
-            (const char *const[]){TIMER_PREFIX, num, ":", order_key, NULL});
+            dst, n, (const char *const[]){prefix, num, ":", rest, NULL});
+}
+
+int rdr_parcel_timer(char *dst, size_t n, int64_t at_ms,
+                     const char *order_key) {
+        return timer_join(dst, n, TIMER_PREFIX, at_ms, order_key);
 }
 
 /* "<prefix><at_ms>:<rest>": 0 with *at_ms and *rest, or -1. */
@@ -550,15 +561,9 @@ int rdr_parcel_timer_parse(const char *member, int64_t *at_ms,
                            at_ms, order_key);
 }
 
-#define PAUSE_PREFIX "parcel-pause:"
-
 int rdr_parcel_pause_timer(char *dst, size_t n, int64_t at_ms,
                            const char *case_id) {
-        char num[RDR_STR_INT_SIZE];
-        rdr_str_int(num, at_ms);
-        return rdr_str_join_fit(
-            dst, n,
-            (const char *const[]){PAUSE_PREFIX, num, ":", case_id, NULL});
+        return timer_join(dst, n, PAUSE_PREFIX, at_ms, case_id);
 }
 
 int rdr_parcel_pause_timer_parse(const char *member, const char **case_id) {

@@ -121,10 +121,11 @@ rdr_err_t rdr_parcel_decide(const rdr_cadence_conf_t *conf,
                             int64_t check_at_ms, int64_t now_ms,
                             rdr_parcel_t *next, rdr_parcel_out_t *out);
 
-/** The next check of p: when it could next be late, or 0 (delivered, in
- *  exception, or nothing to measure against). */
-int64_t rdr_parcel_next_check(const rdr_store_conf_t *sc,
-                              const rdr_parcel_t *p);
+/** The moment after which an undelivered parcel is late for the buyer:
+ *  the store's promise when it made one, else the estimate the buyer was
+ *  told (0: neither). The shipments and reviews workers pause outreach on
+ *  it (BEHAVIOR.md section 7). */
+int64_t rdr_parcel_late_after(int64_t promised_by_ms, int64_t expected_max_ms);
 
 /* The record's fields as the order's hash stores them: every one, "" or
  * "0" when unknown, so that a new parcel on the order overwrites the last

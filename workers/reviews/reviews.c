@@ -157,7 +157,7 @@ static int buyer_refused(const context_t *ctx) {
 /* The parcel is late or in exception and not delivered (BEHAVIOR 7). */
 static int shipment_paused(const context_t *ctx, int64_t now) {
         int64_t by =
-            ctx->promised_by_ms ? ctx->promised_by_ms : ctx->expected_max_ms;
+            rdr_parcel_late_after(ctx->promised_by_ms, ctx->expected_max_ms);
         if (ctx->delivered_at_ms)
                 return 0;
         return ctx->exception[0] || (by && now > by);

@@ -6,7 +6,6 @@
  * logistics complaint. If the order has a case, a parcel in exception or
  * past its promised date or estimate pauses the case's outreach until
  * delivery, and delivery resumes it (BEHAVIOR.md sections 4 and 7). */
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,18 +59,10 @@ static void shipments_destroy(void *opaque) {
         free(sh);
 }
 
-/* The order's record and hash tag of s: 0, or -1 if the ids are too long
- * for a Redis key. */
-static int order_keys(const rdr_shipment_t *s, char *k_order, char *tag) {
-        if (rdr_key_order(k_order, KEYSZ, s->platform, s->store_id, s->order_id,
-                          NULL) < 0)
-                return -1;
-        /* The tag inside the braces: the record, its outbox and its dedupe
-         * keys share one Redis Cluster slot. */
-        return rdr_str_join_fit(tag, KEYSZ,
-                                (const char *const[]){"o:", s->platform, ":",
-                                                      s->store_id, ":",
-                                                      s->order_id, NULL}) < 0
+/* The order's record key of s: 0, or -1 if the ids are too long. */
+static int order_key(const rdr_shipment_t *s, char *k_order) {
+        return rdr_key_order(k_order, KEYSZ, s->platform, s->store_id,
+                             s->order_id, NULL) < 0
                    ? -1
                    : 0;
 }
@@ -80,67 +71,16 @@ static int order_keys(const rdr_shipment_t *s, char *k_order, char *tag) {
  * exception, or a scan past the promise or the estimate the buyer was
  * told, pauses; delivery resumes (BEHAVIOR.md section 7). */
 static int case_input(const rdr_shipment_t *s, const rdr_parcel_t *p) {
-        int64_t promised = s->promised_by_ms;
+        int64_t by = rdr_parcel_late_after(
+            s->promised_by_ms ? s->promised_by_ms : p->promised_by_ms,
+            p->expected_max_ms);
         if (s->type == RDR_SHIP_DELIVERED)
                 return RDR_CIN_SHIPMENT_RESUME;
         if (s->type == RDR_SHIP_EXCEPTION)
                 return RDR_CIN_SHIPMENT_PAUSE;
-        if (!promised)
-                promised =
-                    p->promised_by_ms ? p->promised_by_ms : p->expected_max_ms;
-        if (s->type == RDR_SHIP_SCAN && promised &&
-            s->occurred_at_ms > promised)
+        if (s->type == RDR_SHIP_SCAN && by && s->occurred_at_ms > by)
                 return RDR_CIN_SHIPMENT_PAUSE;
         return -1;
-}
-
-/* The batch's parcels, one slot per order (an order's events chain: the
- * second starts from the first's record). */
-typedef struct parcels_s {
-        rdr_parcel_t *p;
-        char (*key)[KEYSZ];
-        size_t cnt;
-        uint32_t *index; /* open addressing: slot + 1 by key hash */
-        size_t index_size;
-} parcels_t;
-
-static size_t key_hash(const char *s) {
-        uint32_t h = 2166136261u;
-        for (; *s; s++)
-                h = (h ^ (unsigned char)*s) * 16777619u;
-        return h;
-}
-
-/* The slot of key; *fresh = 1 if it is new. */
-static size_t parcel_slot(parcels_t *ps, const char *key, int *fresh) {
-        size_t mask = ps->index_size - 1, pos = key_hash(key) & mask;
-        *fresh = 0;
-        while (ps->index[pos]) {
-                size_t s = ps->index[pos] - 1;
-                if (!strcmp(ps->key[s], key))
-                        return s;
-                pos = (pos + 1) & mask;
-        }
-        rdr_str_copy(ps->key[ps->cnt], KEYSZ, key);
-        ps->index[pos] = (uint32_t)++ps->cnt;
-        *fresh = 1;
-        return ps->cnt - 1;
-}
-
-static void parcels_free(parcels_t *ps) {
-        free(ps->p);
-        free(ps->key);
-        free(ps->index);
-}
-
-static int parcels_init(parcels_t *ps, size_t cnt) {
-        memset(ps, 0, sizeof(*ps));
-        for (ps->index_size = 16; ps->index_size < 2 * cnt;)
-                ps->index_size *= 2;
-        ps->p = calloc(cnt ? cnt : 1, sizeof(*ps->p));
-        ps->key = calloc(cnt ? cnt : 1, sizeof(*ps->key));
-        ps->index = calloc(ps->index_size, sizeof(*ps->index));
-        return ps->p && ps->key && ps->index ? 0 : -1;
 }
 
 static rdr_err_t shipments_handle(void *opaque, rdr_msg_t *msgs, size_t cnt) {
@@ -149,16 +89,14 @@ static rdr_err_t shipments_handle(void *opaque, rdr_msg_t *msgs, size_t cnt) {
         size_t i, q = 0, nc = 0;
         size_t *first = calloc(cnt ? cnt : 1, sizeof(*first));
         size_t *cslot = calloc(cnt ? cnt : 1, sizeof(*cslot));
-        size_t *pslot = calloc(cnt ? cnt : 1, sizeof(*pslot));
+        rdr_parcel_t **parcel = calloc(cnt ? cnt : 1, sizeof(*parcel));
         char(*case_ids)[RDR_CASE_ID_MAX] =
             calloc(cnt ? cnt : 1, sizeof(*case_ids));
         int *cin = calloc(cnt ? cnt : 1, sizeof(*cin));
         int *seen = calloc(cnt ? cnt : 1, sizeof(*seen));
-        char tag[KEYSZ], k[KEYSZ], k_seen[KEYSZ];
-        parcels_t ps;
+        char k[KEYSZ];
         rdr_err_t err = RDR_ERR_NOMEM;
-        if (parcels_init(&ps, cnt) || !first || !cslot || !pslot || !case_ids ||
-            !cin || !seen)
+        if (!first || !cslot || !parcel || !case_ids || !cin || !seen)
                 goto done;
         rdr_casework_begin(sh->cw);
         rdr_events_decode(&sh->evs, RDR_INPUT_SHIPMENTS, msgs, cnt);
@@ -167,37 +105,34 @@ static rdr_err_t shipments_handle(void *opaque, rdr_msg_t *msgs, size_t cnt) {
                 const rdr_shipment_t *s = &sh->evs.evs[i].u.shipment;
                 if (msgs[i].err)
                         continue;
-                if (order_keys(s, k, tag) ||
-                    rdr_key_seen(k_seen, KEYSZ, tag, msgs[i].topic,
-                                 s->event_id) < 0) {
+                if (order_key(s, k)) {
                         rdr_msg_fail(&msgs[i], "ids too long for a Redis key");
                         continue;
                 }
                 first[i] = q;
-                q += 2;
-                rdr_redis_cmdl(redis, "HGETALL", k, NULL);
-                rdr_redis_cmdl(redis, "EXISTS", k_seen, NULL);
+                q += RDR_CASEWORK_READS;
+                rdr_casework_queue_parcel_read(sh->cw, k, msgs[i].topic,
+                                               s->event_id);
         }
         if (q > 0 && (err = rdr_redis_exec(redis)))
                 goto done;
         for (i = 0; i < cnt; i++) {
                 const rdr_shipment_t *s = &sh->evs.evs[i].u.shipment;
-                const redisReply *order, *ex;
+                const redisReply *order;
                 const char *cid;
-                int fresh;
                 cin[i] = -1;
                 if (msgs[i].err)
                         continue;
                 order = rdr_redis_reply(redis, first[i]);
-                ex = rdr_redis_reply(redis, first[i] + 1);
                 seen[i] =
-                    ex && ex->type == REDIS_REPLY_INTEGER && ex->integer == 1;
-                order_keys(s, k, tag);
-                pslot[i] = parcel_slot(&ps, k, &fresh);
-                if (fresh)
-                        rdr_casework_parcel_load(order, &ps.p[pslot[i]]);
+                    rdr_casework_seen(rdr_redis_reply(redis, first[i] + 1));
+                order_key(s, k);
+                if (!(parcel[i] = rdr_casework_parcel_get(sh->cw, k, order))) {
+                        err = RDR_ERR_NOMEM;
+                        goto done;
+                }
                 cid = rdr_hash_get(order, "case_id");
-                cin[i] = case_input(s, &ps.p[pslot[i]]);
+                cin[i] = case_input(s, parcel[i]);
                 if (cid && cin[i] >= 0 && strlen(cid) < RDR_CASE_ID_MAX)
                         rdr_str_copy(case_ids[i], RDR_CASE_ID_MAX, cid);
                 else
@@ -222,11 +157,9 @@ static rdr_err_t shipments_handle(void *opaque, rdr_msg_t *msgs, size_t cnt) {
                 const rdr_parcel_out_t *po;
                 if (msgs[i].err)
                         continue;
-                order_keys(s, k, tag);
-                err = rdr_casework_parcel(sh->cw, &ps.p[pslot[i]], k, tag, NULL,
-                                          msgs[i].topic, s->event_id, seen[i],
-                                          s, 0, &po, msgs[i].errstr,
-                                          sizeof(msgs[i].errstr));
+                err = rdr_casework_parcel(
+                    sh->cw, parcel[i], NULL, msgs[i].topic, s->event_id,
+                    seen[i], s, 0, &po, msgs[i].errstr, sizeof(msgs[i].errstr));
                 if ((err = rdr_msg_settle(&msgs[i], err)))
                         goto done;
                 if (!msgs[i].err)
@@ -256,10 +189,9 @@ static rdr_err_t shipments_handle(void *opaque, rdr_msg_t *msgs, size_t cnt) {
         }
         err = RDR_OK;
 done:
-        parcels_free(&ps);
         free(first);
         free(cslot);
-        free(pslot);
+        free(parcel);
         free(case_ids);
         free(cin);
         free(seen);

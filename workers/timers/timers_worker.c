@@ -9,7 +9,6 @@
 
 #include "log.h"
 #include "casework.h"
-#include "keys.h"
 #include "timers_worker.h"
 
 typedef struct timers_w_s {
@@ -102,17 +101,6 @@ static rdr_err_t fire_case_input(timers_w_t *tw, const rdr_timer_t *tm,
         return err;
 }
 
-/* The hash tag of a Redis key ("o:..." of "redress:{o:...}"): 0, or -1 if
- * it has none or it does not fit in n. */
-static int key_tag(const char *key, char *dst, size_t n) {
-        const char *a = strchr(key, '{'), *b = a ? strchr(a, '}') : NULL;
-        if (!b || (size_t)(b - a - 1) >= n || b == a + 1)
-                return -1;
-        memcpy(dst, a + 1, (size_t)(b - a - 1));
-        dst[b - a - 1] = '\0';
-        return 0;
-}
-
 /* A parcel's check ("parcel:<due>:<order key>", parcel.h): is the parcel
  * late? The reads of the order's record and of the timer's dedupe key
  * were queued by the tick. */
@@ -120,22 +108,15 @@ static rdr_err_t fire_parcel_timer(timers_w_t *tw, const rdr_timer_t *tm,
                                    int64_t at_ms, const char *order_key,
                                    const redisReply *hgetall,
                                    const redisReply *seen) {
-        rdr_parcel_t p;
+        rdr_parcel_t *p = rdr_casework_parcel_get(tw->cw, order_key, hgetall);
         const rdr_parcel_out_t *out;
-        char tag[1024], errstr[256];
+        char errstr[256];
         rdr_err_t err;
-        if (key_tag(order_key, tag, sizeof(tag))) {
-                rdr_log(RDR_LOG_ERROR, "timer.invalid",
-                        "timer %s names no order record (completing it)",
-                        tm->member);
-                return RDR_ERR_INVALID;
-        }
-        rdr_casework_parcel_load(hgetall, &p);
-        err = rdr_casework_parcel(
-            tw->cw, &p, order_key, tag, rdr_hash_get(hgetall, "case_id"),
-            "timers", tm->member,
-            seen && seen->type == REDIS_REPLY_INTEGER && seen->integer == 1,
-            NULL, at_ms, &out, errstr, sizeof(errstr));
+        if (!p)
+                return RDR_ERR_NOMEM;
+        err = rdr_casework_parcel(tw->cw, p, rdr_hash_get(hgetall, "case_id"),
+                                  "timers", tm->member, rdr_casework_seen(seen),
+                                  NULL, at_ms, &out, errstr, sizeof(errstr));
         if (rdr_err_class(err) == RDR_ERRCLASS_PERMANENT)
                 rdr_log(RDR_LOG_ERROR, "timer.invalid",
                         "timer %s cannot be applied: %s (completing it)",
@@ -170,22 +151,13 @@ static rdr_err_t timers_tick(void *opaque, int64_t *next_ms) {
                 rdr_cadence_timer_in_t ti;
                 int64_t at;
                 const char *okey;
-                char tag[1024], k_seen[2048];
                 int k;
-                if (!rdr_parcel_timer_parse(claimed[i].member, &at, &okey)) {
-                        rdr_redis_t *redis = rdr_worker_redis(tw->w);
-                        if (!key_tag(okey, tag, sizeof(tag)) &&
-                            rdr_key_seen(k_seen, sizeof(k_seen), tag, "timers",
-                                         claimed[i].member) > 0) {
-                                rdr_redis_cmdl(redis, "HGETALL", okey, NULL);
-                                rdr_redis_cmdl(redis, "EXISTS", k_seen, NULL);
-                        } else {
-                                rdr_redis_cmdf(redis, "PING");
-                                rdr_redis_cmdf(redis, "PING");
-                        }
-                } else if (!rdr_parcel_pause_timer_parse(claimed[i].member,
-                                                         &okey) &&
-                           strlen(okey) < RDR_CASE_ID_MAX) {
+                if (!rdr_parcel_timer_parse(claimed[i].member, &at, &okey))
+                        rdr_casework_queue_parcel_read(tw->cw, okey, "timers",
+                                                       claimed[i].member);
+                else if (!rdr_parcel_pause_timer_parse(claimed[i].member,
+                                                       &okey) &&
+                         strlen(okey) < RDR_CASE_ID_MAX) {
                         rdr_casework_queue_read(tw->cw, okey, "timers",
                                                 claimed[i].member);
                 } else if (rdr_cadence_timer_parse(claimed[i].member, case_id,
