@@ -138,20 +138,28 @@ static void publish_review(const char *platform, const char *type,
         h_flush(&env);
 }
 
-static void publish_chat(const char *platform, const char *id,
-                         const char *event_id, const char *text) {
+/* A buyer's message in store store about order order-<order>, from
+ * buyer-<buyer>. */
+static void publish_chat_in(const char *platform, const char *store,
+                            const char *buyer, const char *order,
+                            const char *event_id, const char *text) {
         char buf[1024], key[128];
         snprintf(buf, sizeof(buf),
                  "{\"event_id\":\"%s\",\"type\":\"chat.message\","
-                 "\"platform\":\"%s\",\"store_id\":\"store-1\","
+                 "\"platform\":\"%s\",\"store_id\":\"%s\","
                  "\"buyer_id\":\"buyer-%s\",\"order_id\":\"order-%s\","
                  "\"direction\":\"buyer\",\"channel\":\"im\",\"text\":\"%s\","
                  "\"sent_at\":\"2026-11-23T03:00:00Z\"}",
-                 event_id, platform, id, id, text);
-        snprintf(key, sizeof(key), "store-1/buyer-%s", id);
+                 event_id, platform, store, buyer, order, text);
+        snprintf(key, sizeof(key), "%s/buyer-%s", store, buyer);
         h_produce(&env, "redress.chats", key, buf, strlen(buf),
                   "application/json");
         h_flush(&env);
+}
+
+static void publish_chat(const char *platform, const char *id,
+                         const char *event_id, const char *text) {
+        publish_chat_in(platform, "store-1", id, id, event_id, text);
 }
 
 /* The actions published for one case, in order. */
@@ -520,6 +528,55 @@ static void test_extortion_chat_moves_case_to_appeal(void **state) {
         freeReplyObject(r);
 }
 
+/* The buyer of an open, legitimate case demands money in another store
+ * of the fleet: the buyer is tagged, and this case's next step (the
+ * follow-up) sends nothing. The case moves to the malicious track with
+ * the tag as evidence; Taobao also wants the chat record, which this
+ * store does not hold, so an agent is asked for it before the window
+ * closes. */
+static void test_buyer_tagged_elsewhere_stops_outreach(void **state) {
+        char cid[RDR_ID_LEN], got[64];
+        acts_t a;
+        int i;
+        (void)state;
+        case_of("taobao", "rv-tagged", cid);
+        publish_review("taobao", "review.created", "rv-tagged", 1,
+                       "做工粗糙，线头很多", "Asia/Shanghai");
+        read_actions(cid, 2, &a);
+        assert_int_equal(count_kind(&a, RDR_ACT_FIRST_CONTACT), 1);
+        publish_chat_in("taobao", "store-2", "rv-tagged", "elsewhere",
+                        "chat-tagged-1",
+                        "给我退款五十元，不然我就一直给差评，还要发到网上");
+        for (i = 0; i < 200; i++) {
+                redisReply *r =
+                    redisCommand(env.redis, "SISMEMBER %s extortion",
+                                 "redress:{b:taobao:buyer-rv-tagged}:tags");
+                int tagged = r && r->type == REDIS_REPLY_INTEGER && r->integer;
+                if (r)
+                        freeReplyObject(r);
+                if (tagged)
+                        break;
+                h_sleep_ms(50);
+        }
+        assert_true(i < 200);
+        assert_string_equal(h_case_field(&env, cid, "state", got, sizeof(got)),
+                            "outreach");
+
+        advance_to(t0 + 7 * DAY + 60000);
+        wait_field(cid, "state", "malicious");
+        wait_field(cid, "malicious", "extortion");
+        advance_to(t0 + 26 * DAY);
+        read_actions(cid, 3, &a);
+        print_actions(&a);
+        assert_int_equal(a.cnt, 3);
+        assert_int_equal(count_kind(&a, RDR_ACT_FOLLOW_UP), 0);
+        assert_int_equal(count_kind(&a, RDR_ACT_INCENTIVE), 0);
+        assert_int_equal(count_kind(&a, RDR_ACT_NUDGE), 0);
+        assert_int_equal(count_kind(&a, RDR_ACT_APPEAL_FILE), 0);
+        assert_int_equal(count_kind(&a, RDR_ACT_STAFF_REVIEW), 1);
+        assert_non_null(strstr(a.id[2], ":appeal_evidence:1"));
+}
+
 static void test_shipment_exception_pauses_outreach(void **state) {
         char cid[RDR_ID_LEN];
         acts_t a;
@@ -683,6 +740,8 @@ int main(void) {
                                             setup, teardown),
             cmocka_unit_test_setup_teardown(
                 test_extortion_chat_moves_case_to_appeal, setup, teardown),
+            cmocka_unit_test_setup_teardown(
+                test_buyer_tagged_elsewhere_stops_outreach, setup, teardown),
             cmocka_unit_test_setup_teardown(
                 test_shipment_exception_pauses_outreach, setup, teardown),
             cmocka_unit_test_setup_teardown(test_shipment_notices, setup,

@@ -106,6 +106,7 @@ typedef struct sim_s {
         size_t log_cnt;
         size_t blocked_cnt; /* blocks reported by outputs */
         rdr_malicious_t tagged;
+        rdr_malicious_t buyer_tag; /* what the worker reads at a timer */
 } sim_t;
 
 static sim_t *sim_new(void) {
@@ -301,6 +302,7 @@ static void run_until(sim_t *s, int64_t t_end) {
                 in.timer.step = s->timers[best].step;
                 in.timer.attempt = s->timers[best].attempt;
                 in.timer.gen = s->timers[best].gen;
+                in.timer.buyer_tag = s->buyer_tag;
                 {
                         int64_t at = s->timers[best].fire_at_ms;
                         s->timers[best] = s->timers[--s->timers_cnt];
@@ -1326,6 +1328,99 @@ static void test_chat_turns_extortionate(void **state) {
         free(s);
 }
 
+/* A buyer tagged extortion in another store (or on another order) after
+ * this case opened: the next step sends nothing; the case moves to the
+ * malicious track with the tag as evidence. Taobao also wants the chat
+ * record, which this case does not have: the staff is asked for it. */
+static void test_buyer_tagged_since_extortion(void **state) {
+        sim_t *s = sim_new();
+        int64_t t0 = utc(2026, 6, 1, 2, 0);
+        rdr_cadence_input_t in =
+            review("taobao", "tb-store", "Asia/Shanghai", "zh",
+                   RDR_REASON_PRODUCT_QUALITY, RDR_MAL_NONE, t0);
+        const rdr_cadence_action_t *a;
+        rdr_action_msg_t am;
+        rdr_evidence_t ev[RDR_CASE_EVIDENCE_MAX];
+        (void)state;
+        apply(s, &in, t0);
+        run_until(s, t0 + 7 * DAY + HOUR);
+        assert_int_equal(count_kind(s, RDR_ACT_FOLLOW_UP), 1);
+        s->buyer_tag = RDR_MAL_EXTORTION;
+        run_until(s, t0 + 8 * DAY + HOUR);
+        assert_int_equal(s->c.state, RDR_CASE_STATE_MALICIOUS);
+        assert_int_equal(s->c.malicious, RDR_MAL_EXTORTION);
+        assert_int_equal(s->out.case_event, RDR_CASE_STATE_CHANGED);
+        assert_int_equal(s->c.evidence_cnt, 2);
+        assert_int_equal(s->c.evidence[1].kind, RDR_EVIDENCE_BUYER_PROFILE);
+        assert_string_equal(s->c.evidence[1].text,
+                            "buyer tagged extortion in the fleet");
+        assert_true(s->c.evidence[1].at_ms == t0 + 8 * DAY);
+        run_until(s, t0 + 60 * DAY);
+        /* No incentive, no nudge: first contact and follow-up only. */
+        assert_int_equal(count_kind(s, RDR_ACT_INCENTIVE), 0);
+        assert_int_equal(count_outreach(s), 2);
+        a = find(s, "cs_test:appeal_evidence:1");
+        assert_true(a->due_at_ms == t0 + 25 * DAY);
+        assert_non_null(strstr(a->message, "chat"));
+        assert_int_equal(count_kind(s, RDR_ACT_APPEAL_FILE), 0);
+        assert_int_equal(s->c.close_reason, RDR_CLOSE_APPEAL_EXPIRED);
+        free(s);
+
+        /* Tagged professional: Taobao's grounds need the review and the
+         * buyer's profile, which the tag is: the appeal goes at once. */
+        s = sim_new();
+        apply(s, &in, t0);
+        s->buyer_tag = RDR_MAL_PROFESSIONAL;
+        run_until(s, t0 + 7 * DAY + HOUR);
+        assert_int_equal(count_kind(s, RDR_ACT_FOLLOW_UP), 0);
+        assert_int_equal(s->c.state, RDR_CASE_STATE_APPEALED);
+        assert_int_equal(s->tagged, RDR_MAL_PROFESSIONAL);
+        a = find(s, "cs_test:appeal:1");
+        assert_string_equal(a->template_id, "en/appeal.file/professional");
+        rdr_cadence_action_msg(&s->c, a, ev, &am);
+        assert_int_equal(am.evidence_cnt, 2);
+        assert_string_equal(am.evidence[1].kind, "buyer_profile");
+        assert_string_equal(am.evidence[1].ref, "buyer-1");
+        run_until(s, t0 + 60 * DAY);
+        assert_int_equal(count_outreach(s), 1); /* the first contact */
+        free(s);
+}
+
+/* The buyer agreed to update the review, then was tagged a competitor
+ * elsewhere: the check sends no reminder, and the appeal (Taobao hears a
+ * peer's review on the review alone) goes at once. A tag read for a stale
+ * timer changes nothing. */
+static void test_buyer_tagged_since_agreeing(void **state) {
+        sim_t *s = sim_new();
+        int64_t t0 = utc(2026, 6, 1, 2, 0);
+        rdr_cadence_input_t in =
+            review("taobao", "tb-store", "Asia/Shanghai", "zh",
+                   RDR_REASON_PRODUCT_QUALITY, RDR_MAL_NONE, t0);
+        rdr_cadence_input_t agree = chat(RDR_INTENT_AGREE, "好的，我改一下");
+        rdr_cadence_input_t stale = simple(RDR_CIN_TIMER);
+        (void)state;
+        apply(s, &in, t0);
+        apply(s, &agree, t0 + DAY);
+        s->buyer_tag = RDR_MAL_COMPETITOR;
+        run_until(s, t0 + 29 * DAY);
+        assert_int_equal(count_kind(s, RDR_ACT_MODIFICATION_GUIDE), 1);
+        assert_int_equal(s->c.state, RDR_CASE_STATE_APPEALED);
+        assert_int_equal(s->c.malicious, RDR_MAL_COMPETITOR);
+        assert_string_equal(find(s, "cs_test:appeal:1")->template_id,
+                            "en/appeal.file/competitor");
+        free(s);
+
+        s = sim_new();
+        apply(s, &in, t0);
+        stale.timer.step = RDR_STEP_FOLLOW_UP;
+        stale.timer.attempt = 1;
+        stale.timer.gen = s->c.next_gen + 7;
+        stale.timer.buyer_tag = RDR_MAL_EXTORTION;
+        assert_int_equal(apply(s, &stale, t0 + 7 * DAY), RDR_CADENCE_STALE);
+        assert_int_equal(s->c.state, RDR_CASE_STATE_OUTREACH);
+        free(s);
+}
+
 /* Amazon hears no extortion appeal: blocked with the rule. */
 static void test_amazon_extortion_not_heard(void **state) {
         sim_t *s = sim_new();
@@ -1467,6 +1562,8 @@ int main(void) {
             cmocka_unit_test(test_extortion_missing_evidence),
             cmocka_unit_test(test_professional_and_abusive),
             cmocka_unit_test(test_chat_turns_extortionate),
+            cmocka_unit_test(test_buyer_tagged_since_extortion),
+            cmocka_unit_test(test_buyer_tagged_since_agreeing),
             cmocka_unit_test(test_amazon_extortion_not_heard),
             cmocka_unit_test(test_not_a_case),
             cmocka_unit_test(test_case_fields),

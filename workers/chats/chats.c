@@ -174,8 +174,8 @@ static rdr_err_t feed_case(chats_t *ch, const rdr_msg_t *m, const rdr_chat_t *c,
         in.chat.text = c->text;
         in.chat.sent_at_ms = c->sent_at_ms;
         return rdr_casework_apply(ch->cw, cs, case_id, &in, m->topic,
-                                  c->event_id, seen, NULL, &out, errstr,
-                                  errstr_size);
+                                  c->event_id, rdr_casework_seen(seen), NULL,
+                                  &out, errstr, errstr_size);
 }
 
 static rdr_err_t chats_handle(void *opaque, rdr_msg_t *msgs, size_t cnt) {

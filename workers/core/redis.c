@@ -724,6 +724,22 @@ const redisReply *rdr_redis_reply(const rdr_redis_t *rr, size_t i) {
         return i < rr->replies_cnt ? rr->replies[i] : NULL;
 }
 
+redisReply **rdr_redis_take_replies(rdr_redis_t *rr, size_t *cnt) {
+        redisReply **r = rr->replies;
+        *cnt = rr->replies_cnt;
+        rr->replies = NULL;
+        rr->replies_cnt = 0;
+        return r;
+}
+
+void rdr_redis_replies_free(redisReply **replies, size_t cnt) {
+        size_t i;
+        for (i = 0; i < cnt; i++)
+                if (replies[i])
+                        freeReplyObject(replies[i]);
+        free(replies);
+}
+
 size_t rdr_redis_replies(const rdr_redis_t *rr) {
         return rr->replies_cnt;
 }

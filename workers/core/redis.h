@@ -83,6 +83,11 @@ rdr_err_t rdr_redis_exec(rdr_redis_t *rr);
  *  exec or reset), or NULL. */
 const redisReply *rdr_redis_reply(const rdr_redis_t *rr, size_t i);
 size_t rdr_redis_replies(const rdr_redis_t *rr);
+/** Take the replies of the last exec out of the client, to read them past
+ *  the next exec: *cnt of them (the array may be NULL when 0). Free them
+ *  with rdr_redis_replies_free(). */
+redisReply **rdr_redis_take_replies(rdr_redis_t *rr, size_t *cnt);
+void rdr_redis_replies_free(redisReply **replies, size_t cnt);
 /** Drop queued commands and replies. */
 void rdr_redis_reset(rdr_redis_t *rr);
 

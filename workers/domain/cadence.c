@@ -745,6 +745,22 @@ static void try_carrier_appeal(tx_t *tx) {
                 file_appeal(tx, RDR_GROUND_CARRIER_DELAY, &v);
 }
 
+int rdr_cadence_wants_buyer_tag(const rdr_case_t *c,
+                                const rdr_cadence_timer_in_t *t) {
+        switch (t->step) {
+        case RDR_STEP_FOLLOW_UP:
+        case RDR_STEP_INCENTIVE:
+        case RDR_STEP_NUDGE:
+                return c->state == RDR_CASE_STATE_OUTREACH &&
+                       t->gen == c->next_gen && !c->ship_paused;
+        case RDR_STEP_MOD_CHECK:
+                return c->state == RDR_CASE_STATE_AWAITING_UPDATE &&
+                       t->gen == c->modchk_gen;
+        default:
+                return 0;
+        }
+}
+
 int rdr_malicious_tags_buyer(rdr_malicious_t mal) {
         return mal == RDR_MAL_EXTORTION || mal == RDR_MAL_PROFESSIONAL ||
                mal == RDR_MAL_COMPETITOR;
@@ -886,11 +902,28 @@ static void on_open(tx_t *tx, const rdr_cadence_review_t *r) {
         run_step(tx, RDR_STEP_FIRST_CONTACT, 1);
 }
 
+/* A buyer tagged fleet-wide since the case opened (another store, or
+ * another order's chat): no more outreach, and the case takes the
+ * malicious track with the tag as its evidence. Returns 1 if it did. */
+static int tagged_since(tx_t *tx, rdr_malicious_t tag) {
+        rdr_case_t *c = tx->c;
+        char text[64];
+        if (!rdr_malicious_tags_buyer(tag))
+                return 0;
+        snprintf(text, sizeof(text), "buyer tagged %s in the fleet",
+                 rdr_malicious_names[tag]);
+        add_evidence(c, RDR_EVIDENCE_BUYER_PROFILE, c->buyer_id, text, tx->now);
+        to_malicious(tx, tag);
+        return 1;
+}
+
 static void on_timer(tx_t *tx, const rdr_cadence_timer_in_t *t) {
         rdr_case_t *c = tx->c;
         rdr_cadence_out_t *out = tx->out;
-        if ((unsigned)t->step >= RDR_STEP__CNT) {
-                fail(tx, RDR_ERR_INVALID, "%s", "timer: unknown step");
+        if ((unsigned)t->step >= RDR_STEP__CNT ||
+            (unsigned)t->buyer_tag >= RDR_MAL__CNT) {
+                fail(tx, RDR_ERR_INVALID, "%s",
+                     "timer: unknown step or buyer tag");
                 return;
         }
         switch (t->step) {
@@ -903,6 +936,8 @@ static void on_timer(tx_t *tx, const rdr_cadence_timer_in_t *t) {
                         out->status = RDR_CADENCE_STALE;
                         return;
                 }
+                if (tagged_since(tx, t->buyer_tag))
+                        return;
                 run_step(tx, t->step, t->attempt);
                 return;
         case RDR_STEP_MOD_CHECK:
@@ -915,6 +950,8 @@ static void on_timer(tx_t *tx, const rdr_cadence_timer_in_t *t) {
                 if (c->state != RDR_CASE_STATE_AWAITING_UPDATE ||
                     c->review_updated_at_ms > c->agreed_at_ms ||
                     c->mod_reminded || outreach_stopped(c))
+                        return;
+                if (tagged_since(tx, t->buyer_tag))
                         return;
                 if (c->ship_paused) {
                         c->mod_check_held = 1;

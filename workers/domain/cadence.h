@@ -267,6 +267,13 @@ typedef struct rdr_cadence_timer_in_s {
         rdr_step_t step;
         int attempt;
         unsigned gen;
+        /* The buyer's fleet-wide tag (extortion, competitor or
+         * professional, rdr_casework_buyer_tag()), read by the worker
+         * before a step that writes to the buyer; RDR_MAL_NONE: none.
+         * A buyer tagged since the case opened gets no more outreach:
+         * the case moves to the malicious track, as the review would
+         * have been classified had the tag come first. */
+        rdr_malicious_t buyer_tag;
 } rdr_cadence_timer_in_t;
 
 typedef struct rdr_cadence_input_s {
@@ -370,6 +377,12 @@ rdr_err_t rdr_cadence_apply(const rdr_cadence_conf_t *conf,
  *  percent is not money: it is in the message, and has_offer is 0. */
 void rdr_cadence_action_msg(const rdr_case_t *c, const rdr_cadence_action_t *a,
                             rdr_evidence_t *ev, rdr_action_msg_t *am);
+
+/** Whether timer t of case c may write to the buyer (a cadence step, the
+ *  modification reminder), so that the worker reads the buyer's
+ *  fleet-wide tags into t->buyer_tag first. */
+int rdr_cadence_wants_buyer_tag(const rdr_case_t *c,
+                                const rdr_cadence_timer_in_t *t);
 
 /** Whether a case on the malicious track as mal tags its buyer fleet-wide
  *  (out->tag_buyer). */

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "casework.h"
+#include "classify.h"
 #include "emit.h"
 #include "keys.h"
 #include "log.h"
@@ -291,6 +292,45 @@ void rdr_casework_queue_read(rdr_casework_t *cw, const char *case_id,
                 rdr_redis_cmdf(redis, "PING");
 }
 
+void rdr_casework_queue_tags_read(rdr_casework_t *cw, const rdr_case_t *c) {
+        rdr_redis_t *redis = rdr_worker_redis(cw->w);
+        char k[KEYSZ];
+        if (rdr_key_buyer(k, KEYSZ, c->platform, c->buyer_id, "tags") > 0)
+                rdr_redis_cmdl(redis, "SMEMBERS", k, NULL);
+        else
+                rdr_redis_cmdf(redis, "PING");
+}
+
+unsigned rdr_buyer_tags(const redisReply *smembers) {
+        unsigned tags = 0;
+        size_t i;
+        if (!smembers || smembers->type != REDIS_REPLY_ARRAY)
+                return 0;
+        for (i = 0; i < smembers->elements; i++) {
+                const redisReply *e = smembers->element[i];
+                int mal = e->str ? rdr_enum_parse(rdr_malicious_names,
+                                                  RDR_MAL__CNT, e->str, e->len)
+                                 : -1;
+                if (mal == RDR_MAL_PROFESSIONAL)
+                        tags |= RDR_TAG_PROFESSIONAL;
+                else if (mal == RDR_MAL_EXTORTION)
+                        tags |= RDR_TAG_EXTORTION;
+                else if (mal == RDR_MAL_COMPETITOR)
+                        tags |= RDR_TAG_COMPETITOR;
+        }
+        return tags;
+}
+
+rdr_malicious_t rdr_buyer_tag_class(unsigned tags) {
+        if (tags & RDR_TAG_EXTORTION)
+                return RDR_MAL_EXTORTION;
+        if (tags & RDR_TAG_COMPETITOR)
+                return RDR_MAL_COMPETITOR;
+        if (tags & RDR_TAG_PROFESSIONAL)
+                return RDR_MAL_PROFESSIONAL;
+        return RDR_MAL_NONE;
+}
+
 const rdr_retention_t *rdr_casework_retention(const rdr_casework_t *cw) {
         return &cw->keep;
 }
@@ -573,8 +613,8 @@ static rdr_err_t replay(rdr_casework_t *cw, const rdr_case_t *c,
 
 rdr_err_t rdr_casework_apply(rdr_casework_t *cw, rdr_case_t *c,
                              const char *case_id, const rdr_cadence_input_t *in,
-                             const char *topic, const char *event_id,
-                             const redisReply *seen, rdr_case_msg_t *classified,
+                             const char *topic, const char *event_id, int seen,
+                             rdr_case_msg_t *classified,
                              const rdr_cadence_out_t **out, char *errstr,
                              size_t errstr_size) {
         char k_case[KEYSZ], k_outbox[KEYSZ], k_seen[KEYSZ], expected[24];
@@ -598,7 +638,7 @@ rdr_err_t rdr_casework_apply(rdr_casework_t *cw, rdr_case_t *c,
                 snprintf(errstr, errstr_size, "ids too long for a Redis key");
                 return RDR_ERR_INVALID;
         }
-        if (rdr_casework_seen(seen))
+        if (seen)
                 return replay(cw, c, k_case, k_outbox, k_seen);
         err = rdr_cadence_apply(&cw->conf, c, in, rdr_worker_now_ms(cw->w),
                                 &cw->next, &cw->out);

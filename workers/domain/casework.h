@@ -62,7 +62,8 @@ rdr_err_t rdr_casework_get(rdr_casework_t *cw, const char *case_id,
  *  classified is not NULL, its state is set to the case's state after the
  *  input ("closed" when there is no case) and it is published first,
  *  atomically with the transition.
- *  seen is the EXISTS reply queued by rdr_casework_queue_read(). An input
+ *  seen is rdr_casework_seen() of the EXISTS reply queued by
+ *  rdr_casework_queue_read(). An input
  *  already applied (a replay after a restart, a rebalance or a lost timer
  *  lease) is not decided again: its decision would be the starting point of
  *  the batch's next input of the case, whose compare-and-set would then fail
@@ -74,8 +75,8 @@ rdr_err_t rdr_casework_get(rdr_casework_t *cw, const char *case_id,
  *  RDR_ERR_NOMEM. */
 rdr_err_t rdr_casework_apply(rdr_casework_t *cw, rdr_case_t *c,
                              const char *case_id, const rdr_cadence_input_t *in,
-                             const char *topic, const char *event_id,
-                             const redisReply *seen, rdr_case_msg_t *classified,
+                             const char *topic, const char *event_id, int seen,
+                             rdr_case_msg_t *classified,
                              const rdr_cadence_out_t **out, char *errstr,
                              size_t errstr_size);
 
@@ -83,6 +84,20 @@ rdr_err_t rdr_casework_apply(rdr_casework_t *cw, rdr_case_t *c,
  *  rdr_casework_queue_read() or _queue_parcel_read()) says it was applied
  *  before. */
 int rdr_casework_seen(const redisReply *exists);
+
+/** Queue the read of the fleet-wide tags of case c's buyer (SMEMBERS of
+ *  redress:{b:PLATFORM:BUYER}:tags, a PING if the ids are too long): one
+ *  reply, for rdr_buyer_tags(). */
+void rdr_casework_queue_tags_read(rdr_casework_t *cw, const rdr_case_t *c);
+
+/** The RDR_TAG_* bits (classify.h) of the SMEMBERS reply of a buyer's
+ *  tags; 0 for anything else. */
+unsigned rdr_buyer_tags(const redisReply *smembers);
+
+/** The malicious class a buyer's tags give a case outside the classifier:
+ *  extortion, then competitor, then professional (classifier.yaml's
+ *  shipped priority); RDR_MAL_NONE if none. */
+rdr_malicious_t rdr_buyer_tag_class(unsigned tags);
 
 /* ---- Parcels (parcel.h) ---- */
 

@@ -102,18 +102,7 @@ static void read_context(const redisReply *tags, const redisReply *intents,
                          const redisReply *order, context_t *ctx) {
         size_t i;
         memset(ctx, 0, sizeof(*ctx));
-        if (tags && tags->type == REDIS_REPLY_ARRAY)
-                for (i = 0; i < tags->elements; i++) {
-                        const char *t = tags->element[i]->str;
-                        if (!t)
-                                continue;
-                        if (!strcmp(t, "professional"))
-                                ctx->tags |= RDR_TAG_PROFESSIONAL;
-                        else if (!strcmp(t, "extortion"))
-                                ctx->tags |= RDR_TAG_EXTORTION;
-                        else if (!strcmp(t, "competitor"))
-                                ctx->tags |= RDR_TAG_COMPETITOR;
-                }
+        ctx->tags = rdr_buyer_tags(tags);
         if (intents && intents->type == REDIS_REPLY_ARRAY)
                 for (i = 0; i < intents->elements &&
                             ctx->intents_cnt < RDR_INTENT__CNT;
@@ -332,9 +321,9 @@ static rdr_err_t apply_one(reviews_t *rv, rdr_msg_t *m, const rdr_review_t *r,
         cm.confidence = c.confidence;
         cm.occurred_at_ms = now;
 
-        err =
-            rdr_casework_apply(rv->cw, cs, case_id, &ci, m->topic, r->event_id,
-                               seen, &cm, &out, m->errstr, sizeof(m->errstr));
+        err = rdr_casework_apply(rv->cw, cs, case_id, &ci, m->topic,
+                                 r->event_id, rdr_casework_seen(seen), &cm,
+                                 &out, m->errstr, sizeof(m->errstr));
         if (err)
                 return err;
 

@@ -181,7 +181,9 @@ static rdr_err_t shipments_handle(void *opaque, rdr_msg_t *msgs, size_t cnt) {
                         in.type = (rdr_cadence_input_type_t)cin[i];
                         err = rdr_casework_apply(
                             sh->cw, cs, case_ids[i], &in, msgs[i].topic,
-                            s->event_id, rdr_redis_reply(redis, cslot[i] + 1),
+                            s->event_id,
+                            rdr_casework_seen(
+                                rdr_redis_reply(redis, cslot[i] + 1)),
                             NULL, &out, msgs[i].errstr, sizeof(msgs[i].errstr));
                 }
                 if ((err = rdr_msg_settle(&msgs[i], err)))

@@ -92,8 +92,8 @@ static rdr_err_t fire_case_input(timers_w_t *tw, const rdr_timer_t *tm,
                                sizeof(errstr));
         if (!err)
                 err = rdr_casework_apply(tw->cw, c, case_id, in, "timers",
-                                         tm->member, seen, NULL, &out, errstr,
-                                         sizeof(errstr));
+                                         tm->member, rdr_casework_seen(seen),
+                                         NULL, &out, errstr, sizeof(errstr));
         if (rdr_err_class(err) == RDR_ERRCLASS_PERMANENT)
                 rdr_log(RDR_LOG_ERROR, "timer.invalid",
                         "timer %s cannot be applied: %s (completing it)",
@@ -124,11 +124,50 @@ static rdr_err_t fire_parcel_timer(timers_w_t *tw, const rdr_timer_t *tm,
         return err;
 }
 
+/* Before a step that writes to the buyer, read the buyer's fleet-wide tags
+ * (a second round trip, only for such timers): a buyer tagged since the
+ * case opened gets no more outreach (cadence.h). reads are the kept
+ * replies of the cases' reads; tag[i] receives timer i's. */
+static rdr_err_t read_buyer_tags(timers_w_t *tw, const rdr_timer_t *claimed,
+                                 size_t cnt, redisReply **reads,
+                                 size_t reads_cnt, rdr_malicious_t *tag) {
+        rdr_redis_t *redis = rdr_worker_redis(tw->w);
+        size_t i, q = 0, *slot = calloc(cnt, sizeof(*slot));
+        rdr_err_t err = RDR_OK;
+        if (!slot)
+                return RDR_ERR_NOMEM;
+        for (i = 0; i < cnt; i++) {
+                char case_id[RDR_CASE_ID_MAX], errstr[256];
+                rdr_cadence_timer_in_t ti;
+                size_t r = i * RDR_CASEWORK_READS;
+                rdr_case_t *c;
+                tag[i] = RDR_MAL_NONE;
+                if (rdr_cadence_timer_parse(claimed[i].member, case_id,
+                                            sizeof(case_id), &ti) != RDR_OK ||
+                    r >= reads_cnt ||
+                    rdr_casework_get(tw->cw, case_id, reads[r], &c, errstr,
+                                     sizeof(errstr)) != RDR_OK ||
+                    !rdr_cadence_wants_buyer_tag(c, &ti))
+                        continue;
+                rdr_casework_queue_tags_read(tw->cw, c);
+                slot[i] = ++q;
+        }
+        if (q > 0 && !(err = rdr_redis_exec(redis)))
+                for (i = 0; i < cnt; i++)
+                        if (slot[i])
+                                tag[i] = rdr_buyer_tag_class(rdr_buyer_tags(
+                                    rdr_redis_reply(redis, slot[i] - 1)));
+        free(slot);
+        return err;
+}
+
 static rdr_err_t timers_tick(void *opaque, int64_t *next_ms) {
         timers_w_t *tw = opaque;
         int64_t now = rdr_worker_now_ms(tw->w), next_due, wait;
         rdr_timer_t *claimed = NULL;
-        size_t cnt = 0, i;
+        redisReply **reads = NULL;
+        rdr_malicious_t *tag = NULL;
+        size_t cnt = 0, reads_cnt = 0, i;
         rdr_err_t err;
 
         if (rdr_mono_ms() - tw->last_pending_ms > 10000) {
@@ -169,16 +208,27 @@ static rdr_err_t timers_tick(void *opaque, int64_t *next_ms) {
                         for (k = 0; k < RDR_CASEWORK_READS; k++)
                                 rdr_redis_cmdf(rdr_worker_redis(tw->w), "PING");
         }
-        if (cnt > 0 && (err = rdr_redis_exec(rdr_worker_redis(tw->w)))) {
-                rdr_timers_free_claimed(claimed, cnt);
-                return err;
+        if (cnt > 0) {
+                err = rdr_redis_exec(rdr_worker_redis(tw->w));
+                reads =
+                    rdr_redis_take_replies(rdr_worker_redis(tw->w), &reads_cnt);
+                tag = calloc(cnt, sizeof(*tag));
+                if (!err && !tag)
+                        err = RDR_ERR_NOMEM;
+                if (!err)
+                        err = read_buyer_tags(tw, claimed, cnt, reads,
+                                              reads_cnt, tag);
+                if (err)
+                        goto done;
         }
         for (i = 0; i < cnt; i++) {
                 const rdr_timer_t *tm = &claimed[i];
                 char keys[3][64], gen[24], case_id[RDR_CASE_ID_MAX];
                 rdr_cadence_input_t in;
-                rdr_redis_t *redis = rdr_worker_redis(tw->w);
                 size_t r = i * RDR_CASEWORK_READS;
+                const redisReply *hgetall = r < reads_cnt ? reads[r] : NULL,
+                                 *seen =
+                                     r + 1 < reads_cnt ? reads[r + 1] : NULL;
                 const char *argv[5], *okey;
                 size_t lens[5];
                 int64_t at;
@@ -186,45 +236,38 @@ static rdr_err_t timers_tick(void *opaque, int64_t *next_ms) {
                 err = RDR_OK;
                 memset(&in, 0, sizeof(in));
                 if (!rdr_parcel_timer_parse(tm->member, &at, &okey))
-                        err = fire_parcel_timer(tw, tm, at, okey,
-                                                rdr_redis_reply(redis, r),
-                                                rdr_redis_reply(redis, r + 1));
+                        err =
+                            fire_parcel_timer(tw, tm, at, okey, hgetall, seen);
                 else if (!rdr_parcel_pause_timer_parse(tm->member, &okey) &&
                          strlen(okey) < RDR_CASE_ID_MAX) {
                         in.type = RDR_CIN_SHIPMENT_PAUSE;
-                        err = fire_case_input(tw, tm, okey, &in,
-                                              rdr_redis_reply(redis, r),
-                                              rdr_redis_reply(redis, r + 1));
+                        err = fire_case_input(tw, tm, okey, &in, hgetall, seen);
                 } else if (rdr_cadence_timer_parse(tm->member, case_id,
                                                    sizeof(case_id),
                                                    &in.timer) == RDR_OK) {
                         in.type = RDR_CIN_TIMER;
-                        err = fire_case_input(tw, tm, case_id, &in,
-                                              rdr_redis_reply(redis, r),
-                                              rdr_redis_reply(redis, r + 1));
+                        in.timer.buyer_tag = tag[i];
+                        err = fire_case_input(tw, tm, case_id, &in, hgetall,
+                                              seen);
                 } else {
                         rdr_metric_add(tw->m_unknown, NULL, 1);
                         rdr_log(RDR_LOG_WARN, "timer.unknown",
                                 "timer %s is of no known kind: completing it",
                                 tm->member);
                 }
-                if (err && rdr_err_class(err) != RDR_ERRCLASS_PERMANENT) {
-                        rdr_timers_free_claimed(claimed, cnt);
-                        return err;
-                }
+                if (err && rdr_err_class(err) != RDR_ERRCLASS_PERMANENT)
+                        goto done;
                 script = rdr_timers_complete_args(tw->timers, tm, keys, gen,
                                                   argv, lens);
                 if ((err = rdr_worker_after_eval(tw->w, script, 3, 5, argv,
-                                                 lens))) {
-                        rdr_timers_free_claimed(claimed, cnt);
-                        return err;
-                }
+                                                 lens)))
+                        goto done;
                 rdr_metric_add(tw->m_fired, NULL, 1);
                 if (now >= tm->due_ms)
                         rdr_metric_observe(tw->m_lateness,
                                            (double)(now - tm->due_ms) / 1000.0);
         }
-        rdr_timers_free_claimed(claimed, cnt);
+        err = RDR_OK;
 
         /* A full claim means more may be due now; else sleep until the
          * earliest due time, capped, with up to 10% jitter. */
@@ -237,7 +280,11 @@ static rdr_err_t timers_tick(void *opaque, int64_t *next_ms) {
         if (wait > 10)
                 wait += rand() % (wait / 10 + 1);
         *next_ms = wait;
-        return RDR_OK;
+done:
+        rdr_timers_free_claimed(claimed, cnt);
+        rdr_redis_replies_free(reads, reads_cnt);
+        free(tag);
+        return err;
 }
 
 const rdr_worker_def_t rdr_timers_worker = {
