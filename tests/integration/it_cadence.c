@@ -577,6 +577,79 @@ static void test_buyer_tagged_elsewhere_stops_outreach(void **state) {
         assert_non_null(strstr(a.id[2], ":appeal_evidence:1"));
 }
 
+/* The platform's answer to an appeal, on redress.appeal-results. */
+static void publish_appeal_result(const char *event_id, const char *store,
+                                  const char *case_id, const char *action_id,
+                                  const char *outcome) {
+        char buf[1024], key[160];
+        snprintf(buf, sizeof(buf),
+                 "{\"event_id\":\"%s\",\"type\":\"appeal.result\","
+                 "\"platform\":\"taobao\",\"store_id\":\"%s\","
+                 "\"case_id\":\"%s\",\"action_id\":\"%s\","
+                 "\"outcome\":\"%s\",\"reason\":\"evidence accepted\","
+                 "\"occurred_at\":\"2026-11-23T03:00:00Z\"}",
+                 event_id, store, case_id, action_id, outcome);
+        snprintf(key, sizeof(key), "%s/%s", store, case_id);
+        h_produce(&env, "redress.appeal-results", key, buf, strlen(buf),
+                  "application/json");
+        h_flush(&env);
+}
+
+/* The platform accepts the appeal: the reviews worker, which also reads
+ * redress.appeal-results, resolves the case. An answer that names another
+ * store's case, or no appeal of the case, is a dead letter with the
+ * reason; the case does not move. */
+static void test_appeal_result_resolves_case(void **state) {
+        char cid[RDR_ID_LEN], action[RDR_ID_LEN + 16], got[64];
+        h_msg_t *msgs;
+        size_t n;
+        acts_t a;
+        (void)state;
+        case_of("taobao", "rv-answered", cid);
+        publish_review("taobao", "review.created", "rv-answered", 1,
+                       "做工粗糙，线头很多", "Asia/Shanghai");
+        read_actions(cid, 2, &a);
+        publish_chat("taobao", "rv-answered", "chat-answered-1",
+                     "给我退款五十元，不然我就一直给差评，还要发到网上");
+        wait_field(cid, "state", "appealed");
+        snprintf(action, sizeof(action), "%s:appeal:1", cid);
+
+        publish_appeal_result("appeal-res-bad-1", "store-9", cid, action,
+                              "accepted");
+        snprintf(got, sizeof(got), "%s:appeal:2", cid);
+        publish_appeal_result("appeal-res-bad-2", "store-1", cid, got,
+                              "accepted");
+        n = h_read_topic(&env, "redress.dlq", "appeal-res-bad-", 2, 400, 20000,
+                         &msgs);
+        assert_int_equal(n, 2);
+        assert_non_null(strstr(msgs[0].headers[0], "store-9"));
+        assert_non_null(strstr(msgs[1].headers[0], "is not an appeal.file"));
+        assert_string_equal(msgs[0].headers[1], "redress.appeal-results");
+        assert_string_equal(msgs[0].headers[4], "reviews");
+        h_msgs_free(msgs, n);
+        assert_string_equal(h_case_field(&env, cid, "state", got, sizeof(got)),
+                            "appealed");
+
+        publish_appeal_result("appeal-res-1", "store-1", cid, action,
+                              "accepted");
+        wait_field(cid, "state", "resolved");
+        wait_field(cid, "close_reason", "appeal_accepted");
+        n = h_read_topic(&env, "redress.cases", "\"resolved\"", 1, 400, 20000,
+                         &msgs);
+        assert_true(n >= 1);
+        assert_non_null(strstr(msgs[n - 1].value, cid));
+        h_msgs_free(msgs, n);
+        /* The same answer again changes nothing. */
+        publish_appeal_result("appeal-res-1", "store-1", cid, action,
+                              "accepted");
+        publish_appeal_result("appeal-res-2", "store-1", cid, action,
+                              "rejected");
+        advance_to(t0 + DAY);
+        assert_string_equal(
+            h_case_field(&env, cid, "close_reason", got, sizeof(got)),
+            "appeal_accepted");
+}
+
 static void test_shipment_exception_pauses_outreach(void **state) {
         char cid[RDR_ID_LEN];
         acts_t a;
@@ -742,6 +815,8 @@ int main(void) {
                 test_extortion_chat_moves_case_to_appeal, setup, teardown),
             cmocka_unit_test_setup_teardown(
                 test_buyer_tagged_elsewhere_stops_outreach, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_appeal_result_resolves_case,
+                                            setup, teardown),
             cmocka_unit_test_setup_teardown(
                 test_shipment_exception_pauses_outreach, setup, teardown),
             cmocka_unit_test_setup_teardown(test_shipment_notices, setup,

@@ -27,16 +27,27 @@ DAY_MS = 86400000
 # Kinds a case gets at most once, whatever is replayed (BEHAVIOR.md 2, 3).
 ONCE_PER_CASE = ("reply.public", "outreach.first_contact", "appeal.file")
 # Where a case may rest once the clock has run past case_ttl: ended, or an
-# appeal waiting for the platform's answer (it has no timeout).
-AT_REST = ("resolved", "closed", "appealed")
+# appeal filed less than appeal_close_after ago, waiting for the platform's
+# answer (no appeal.result is published here).
+AT_REST = ("resolved", "closed")
+
+
+def playbook_default(key, absent):
+    """configs/playbook.yaml's defaults.<key> as written (absent if not)."""
+    import re
+    with open(os.path.join(TOP, "configs", "playbook.yaml")) as f:
+        m = re.search(r"^  %s: *(\S+)" % key, f.read(), re.M)
+    return m.group(1) if m else absent
 
 
 def max_delay_notices():
-    """configs/playbook.yaml's defaults.max_delay_notices (3 if absent)."""
-    import re
-    with open(os.path.join(TOP, "configs", "playbook.yaml")) as f:
-        m = re.search(r"^  max_delay_notices: *(\d+)", f.read(), re.M)
-    return int(m.group(1)) if m else 3
+    return int(playbook_default("max_delay_notices", "3"))
+
+
+def appeal_close_after_ms():
+    v = playbook_default("appeal_close_after", "30d")
+    assert v.endswith("d"), "appeal_close_after in days: " + v
+    return int(v[:-1]) * DAY_MS
 # timers.shards of the configuration the workers run with.
 SHARDS = int(os.environ.get("REDRESS_TIMERS_SHARDS", "16"))
 # The clock's 6-hour steps take at least this long (60 days: 60 s).
@@ -369,6 +380,7 @@ def main():
         dead = read_topic(f.boot, "redress.dlq")
         cases = case_docs(f.r)
         due_left = f.timers_busy(f.now)
+        clock_end = f.now
     finally:
         f.down()
 
@@ -422,10 +434,15 @@ def main():
           "%d due or leased at the end; %d clock steps waited 60 s in vain"
           % (due_left, stuck))
     if a.days >= 60:
-        restless = sorted(c for c, d in cases.items()
-                          if d.get("state") not in AT_REST)
-        check("after %d days every case ended or waits on an appeal" %
-              a.days, not restless,
+        close_after = appeal_close_after_ms()
+        restless = sorted(
+            c for c, d in cases.items()
+            if d.get("state") not in AT_REST and not (
+                d.get("state") == "appealed" and
+                int(d.get("appeal_filed_at_ms", "0")) >
+                clock_end - close_after))
+        check("after %d days every case ended or waits on an appeal filed "
+              "less than appeal_close_after ago" % a.days, not restless,
               "%d cases elsewhere%s" % (len(restless), (": " + ", ".join(
                   "%s (%s)" % (c, cases[c].get("state"))
                   for c in restless[:5])) if restless else ""))

@@ -1232,15 +1232,98 @@ static void test_extortion_appeal_with_evidence(void **state) {
         assert_string_equal(am.evidence[1].kind, "chat");
         assert_string_equal(am.evidence[1].text, "给我退50元，不然不改差评");
         assert_true(am.evidence[1].at_ms == t0 + 2 * DAY);
-        run_until(s, t0 + 60 * DAY);
+        run_until(s, t0 + 15 * DAY);
         /* No outreach, no incentive, ever; no evidence reminder either. */
         assert_int_equal(count_outreach(s), 0);
         assert_int_equal(count_kind(s, RDR_ACT_STAFF_REVIEW), 0);
         assert_int_equal(s->c.state, RDR_CASE_STATE_APPEALED);
         result.outcome = RDR_OUTCOME_ACCEPTED;
-        apply(s, &result, t0 + 61 * DAY);
+        apply(s, &result, t0 + 15 * DAY);
         assert_int_equal(s->c.state, RDR_CASE_STATE_RESOLVED);
         assert_int_equal(s->c.close_reason, RDR_CLOSE_APPEAL_ACCEPTED);
+        /* The check for an unanswered appeal then fires stale. */
+        run_until(s, t0 + 60 * DAY);
+        assert_int_equal(count_kind(s, RDR_ACT_STAFF_REVIEW), 0);
+        assert_int_equal(s->c.state, RDR_CASE_STATE_RESOLVED);
+        free(s);
+}
+
+/* The platform never answers the appeal: appeal_answer_within (14 d)
+ * after filing an agent is asked to check it, and appeal_close_after
+ * (30 d) after filing the case closes, so that it is not kept open for
+ * ever. An acceptance that comes later still resolves it; a rejection
+ * only records the outcome. */
+static void test_appeal_unanswered(void **state) {
+        sim_t *s = sim_new();
+        int64_t t0 = utc(2026, 6, 1, 2, 0);
+        int64_t filed = t0 + 2 * DAY;
+        rdr_cadence_input_t in =
+            review("taobao", "demo-taobao-shop", "Asia/Shanghai", "zh",
+                   RDR_REASON_PRODUCT_QUALITY, RDR_MAL_EXTORTION, t0);
+        rdr_cadence_input_t demand =
+            chat(RDR_INTENT_EXTORTION, "给我退50元，不然不改差评");
+        rdr_cadence_input_t result = simple(RDR_CIN_APPEAL_RESULT);
+        const rdr_cadence_action_t *a;
+        (void)state;
+        apply(s, &in, t0);
+        apply(s, &demand, filed);
+        assert_int_equal(s->c.state, RDR_CASE_STATE_APPEALED);
+        run_until(s, filed + 14 * DAY - HOUR);
+        assert_int_equal(count_kind(s, RDR_ACT_STAFF_REVIEW), 0);
+        run_until(s, filed + 14 * DAY);
+        a = find(s, "cs_test:appeal_unanswered:1");
+        assert_int_equal(a->kind, RDR_ACT_STAFF_REVIEW);
+        assert_int_equal(a->channel, RDR_CHAN_STAFF);
+        /* In the staff's language (this store's: zh). */
+        assert_string_equal(a->template_id,
+                            "zh/staff.review/appeal_unanswered");
+        assert_true(a->due_at_ms == filed + 14 * DAY);
+        assert_true(a->deadline_at_ms == filed + 30 * DAY);
+        assert_non_null(strstr(a->message, "尚未答复"));
+        assert_int_equal(s->c.state, RDR_CASE_STATE_APPEALED);
+        run_until(s, filed + 30 * DAY);
+        assert_int_equal(s->c.state, RDR_CASE_STATE_CLOSED);
+        assert_int_equal(s->c.close_reason, RDR_CLOSE_EXPIRED);
+        assert_int_equal(s->out.case_event, RDR_CASE_CLOSED);
+        assert_int_equal(s->timers_cnt, 0);
+        assert_int_equal(count_kind(s, RDR_ACT_STAFF_REVIEW), 1);
+        assert_int_equal(count_outreach(s), 0);
+
+        /* The platform answers after all. */
+        result.outcome = RDR_OUTCOME_ACCEPTED;
+        assert_int_equal(apply(s, &result, filed + 40 * DAY),
+                         RDR_CADENCE_APPLIED);
+        assert_int_equal(s->c.state, RDR_CASE_STATE_RESOLVED);
+        assert_int_equal(s->c.close_reason, RDR_CLOSE_APPEAL_ACCEPTED);
+        assert_int_equal(s->out.case_event, RDR_CASE_STATE_CHANGED);
+        assert_int_equal(apply(s, &result, filed + 41 * DAY), RDR_CADENCE_NOOP);
+        free(s);
+
+        /* A late rejection: the case stays closed, with the outcome. */
+        s = sim_new();
+        apply(s, &in, t0);
+        apply(s, &demand, filed);
+        run_until(s, filed + 31 * DAY);
+        assert_int_equal(s->c.state, RDR_CASE_STATE_CLOSED);
+        result.outcome = RDR_OUTCOME_REJECTED;
+        apply(s, &result, filed + 40 * DAY);
+        assert_int_equal(s->c.state, RDR_CASE_STATE_CLOSED);
+        assert_int_equal(s->c.close_reason, RDR_CLOSE_APPEAL_REJECTED);
+        assert_false(s->out.has_case_event);
+        result.outcome = RDR_OUTCOME_ACCEPTED;
+        assert_int_equal(apply(s, &result, filed + 41 * DAY), RDR_CADENCE_NOOP);
+        free(s);
+
+        /* A case that expired on the legitimate track is not reopened by
+         * an answer to a carrier appeal: only an unanswered appeal is. */
+        s = sim_new();
+        in = review("taobao", "tb-store", "Asia/Shanghai", "zh",
+                    RDR_REASON_PRODUCT_QUALITY, RDR_MAL_NONE, t0);
+        apply(s, &in, t0);
+        run_until(s, t0 + 31 * DAY);
+        assert_int_equal(s->c.close_reason, RDR_CLOSE_EXPIRED);
+        result.outcome = RDR_OUTCOME_ACCEPTED;
+        assert_int_equal(apply(s, &result, t0 + 32 * DAY), RDR_CADENCE_NOOP);
         free(s);
 }
 
@@ -1559,6 +1642,7 @@ int main(void) {
             cmocka_unit_test(test_shipment_pause_mid_cadence),
             cmocka_unit_test(test_carrier_at_fault_amazon),
             cmocka_unit_test(test_extortion_appeal_with_evidence),
+            cmocka_unit_test(test_appeal_unanswered),
             cmocka_unit_test(test_extortion_missing_evidence),
             cmocka_unit_test(test_professional_and_abusive),
             cmocka_unit_test(test_chat_turns_extortionate),

@@ -382,6 +382,8 @@ static void test_playbook_shipped(void **state) {
         assert_true(d->modification_check_after_ms == 48 * 3600000LL);
         assert_true(d->case_ttl_ms == 30 * DAY);
         assert_true(d->appeal_evidence_before_ms == 5 * DAY);
+        assert_true(d->appeal_answer_within_ms == 14 * DAY);
+        assert_true(d->appeal_close_after_ms == 30 * DAY);
         assert_int_equal(d->on_policy_block, RDR_ON_BLOCK_STOP);
         assert_int_equal(d->incentive[RDR_REASON_PRODUCT_QUALITY].type,
                          RDR_OFFER_PARTIAL_REFUND);
@@ -468,6 +470,16 @@ static void test_playbook_errors(void **state) {
         assert_null(pb);
         assert_non_null(strstr(errstr, "key 'stores.broken'"));
         assert_non_null(strstr(errstr, "in order"));
+        /* Closing before the check would never ask anyone. */
+        snprintf(text, sizeof(text),
+                 "%s  hasty:\n    appeal_close_after: 10d\n", shipped);
+        path = tmpfile_with(text);
+        pb = rdr_playbook_load_file(path, errstr, sizeof(errstr));
+        unlink(path);
+        assert_null(pb);
+        assert_non_null(
+            strstr(errstr, "key 'stores.hasty.appeal_close_after'"));
+        assert_non_null(strstr(errstr, "longer than appeal_answer_within"));
         snprintf(text, sizeof(text), "%s  typo:\n    nudge_evry: 2d\n",
                  shipped);
         path = tmpfile_with(text);

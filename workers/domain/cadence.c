@@ -36,7 +36,8 @@ const char *const rdr_step_names[RDR_STEP__CNT] = {"none",
                                                    "appeal",
                                                    "appeal_evidence",
                                                    "appeal_window_end",
-                                                   "case_ttl"};
+                                                   "case_ttl",
+                                                   "appeal_unanswered"};
 const char *const rdr_cadence_status_names[RDR_CADENCE_STATUS__CNT] = {
     "applied", "noop", "duplicate", "stale", "no_case"};
 
@@ -333,7 +334,7 @@ static void close_case(tx_t *tx, rdr_case_state_t state,
         c->next_attempt = 0;
         c->next_at_ms = 0;
         c->next_gen = c->modchk_gen = c->appev_gen = c->append_gen =
-            c->ttl_gen = 0;
+            c->ttl_gen = c->unanswered_gen = 0;
         c->offer_pending = 0;
         c->mod_check_held = 0;
         c->paused_at_ms = 0;
@@ -700,6 +701,12 @@ static void try_appeal(tx_t *tx) {
                 c->appeal_deadline_ms = v.deadline_ms;
                 c->state = RDR_CASE_STATE_APPEALED;
                 c->appev_gen = c->append_gen = 0;
+                /* The platform may never answer: an agent is asked to
+                 * check, and later the case closes. */
+                c->appeal_filed_at_ms = tx->now;
+                arm(tx, RDR_STEP_APPEAL_UNANSWERED, 1,
+                    tx->now + tx->sc->appeal_answer_within_ms,
+                    &c->unanswered_gen);
                 return;
         }
         if (err != RDR_ERR_BLOCKED)
@@ -988,14 +995,37 @@ static void on_timer(tx_t *tx, const rdr_cadence_timer_in_t *t) {
                         close_case(tx, RDR_CASE_STATE_CLOSED,
                                    RDR_CLOSE_APPEAL_EXPIRED);
                 return;
+        case RDR_STEP_APPEAL_UNANSWERED:
+                if (!t->gen || t->gen != c->unanswered_gen) {
+                        out->status = RDR_CADENCE_STALE;
+                        return;
+                }
+                c->unanswered_gen = 0;
+                if (c->state != RDR_CASE_STATE_APPEALED)
+                        return;
+                if (t->attempt == 1) {
+                        int64_t close_at = c->appeal_filed_at_ms +
+                                           tx->sc->appeal_close_after_ms;
+                        vars_buf_t vb;
+                        case_vars(c, &vb);
+                        staff(tx, RDR_STEP_APPEAL_UNANSWERED, 1,
+                              "appeal_unanswered", close_at, &vb);
+                        arm(tx, RDR_STEP_APPEAL_UNANSWERED, 2,
+                            close_at > tx->now ? close_at : tx->now,
+                            &c->unanswered_gen);
+                        return;
+                }
+                close_case(tx, RDR_CASE_STATE_CLOSED, RDR_CLOSE_EXPIRED);
+                return;
         case RDR_STEP_TTL:
                 if (!t->gen || t->gen != c->ttl_gen) {
                         out->status = RDR_CADENCE_STALE;
                         return;
                 }
                 c->ttl_gen = 0;
-                /* A filed appeal waits for the platform's answer; an
-                 * appeal window that closes with the case names it. */
+                /* A filed appeal waits for the platform's answer (until
+                 * appeal_close_after); an appeal window that closes with
+                 * the case names it. */
                 if (c->state == RDR_CASE_STATE_MALICIOUS &&
                     c->appeal_deadline_ms && tx->now >= c->appeal_deadline_ms)
                         close_case(tx, RDR_CASE_STATE_CLOSED,
@@ -1132,8 +1162,22 @@ static void on_appeal_result(tx_t *tx, rdr_outcome_t outcome) {
                 fail(tx, RDR_ERR_INVALID, "%s", "appeal: outcome out of range");
                 return;
         }
-        if (rdr_case_state_final(c->state) || !c->appeal_filed)
+        if (!c->appeal_filed || c->state == RDR_CASE_STATE_RESOLVED)
                 return;
+        if (rdr_case_state_final(c->state)) {
+                /* Closed waiting for the answer (appeal_close_after): an
+                 * acceptance that comes later still resolves it. */
+                if (c->close_reason != RDR_CLOSE_EXPIRED ||
+                    !c->appeal_filed_at_ms || c->appeal_outcome >= 0)
+                        return;
+                c->appeal_outcome = (int)outcome;
+                if (outcome == RDR_OUTCOME_ACCEPTED)
+                        close_case(tx, RDR_CASE_STATE_RESOLVED,
+                                   RDR_CLOSE_APPEAL_ACCEPTED);
+                else
+                        c->close_reason = RDR_CLOSE_APPEAL_REJECTED;
+                return;
+        }
         c->appeal_outcome = (int)outcome;
         if (outcome == RDR_OUTCOME_ACCEPTED)
                 close_case(tx, RDR_CASE_STATE_RESOLVED,
@@ -1438,12 +1482,14 @@ static const field_t case_fields[] = {
     CI(appeal_filed, 0, 1000),
     CT(appeal_deadline_ms),
     CI(appeal_outcome, -1, RDR_OUTCOME__CNT - 1),
+    CT(appeal_filed_at_ms),
     CU(timer_seq),
     CU(next_gen),
     CU(modchk_gen),
     CU(appev_gen),
     CU(append_gen),
     CU(ttl_gen),
+    CU(unanswered_gen),
     CI(blocked_total, 0, 0x7fffffff),
     CI(blocked_cnt, 0, RDR_CASE_BLOCKED_MAX),
     CI(evidence_cnt, 0, RDR_CASE_EVIDENCE_MAX),

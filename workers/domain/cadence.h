@@ -117,12 +117,17 @@ typedef enum rdr_step_e {
                                    */
         RDR_STEP_APPEAL_END,      /* timer: the appeal window closes */
         RDR_STEP_TTL,             /* timer: case_ttl */
+        RDR_STEP_APPEAL_UNANSWERED, /* timer, then staff.review (attempt 1):
+                                     * no appeal.result after
+                                     * appeal_answer_within; attempt 2:
+                                     * the case closes (appeal_close_after)
+                                     */
         RDR_STEP__CNT
 } rdr_step_t;
 /* "none", "reply", "first_contact", "follow_up", "incentive",
  * "offer_approval", "nudge", "buyer_reply", "modification_guide",
  * "modification_check", "modification_reminder", "appeal",
- * "appeal_evidence", "appeal_window_end", "case_ttl". */
+ * "appeal_evidence", "appeal_window_end", "case_ttl", "appeal_unanswered". */
 extern const char *const rdr_step_names[RDR_STEP__CNT];
 
 /* One piece of evidence kept on the case for appeals. */
@@ -196,11 +201,13 @@ typedef struct rdr_case_s {
         int appeal_filed;
         int64_t appeal_deadline_ms; /* the window's end, 0 if none */
         int appeal_outcome;         /* -1 none, else rdr_outcome_t */
+        int64_t appeal_filed_at_ms; /* the last appeal.file (malicious) */
 
         /* Timers: one generation per slot, 0 = not armed. A timer is live
          * only while its slot holds the generation it was armed with. */
         unsigned timer_seq;
-        unsigned next_gen, modchk_gen, appev_gen, append_gen, ttl_gen;
+        unsigned next_gen, modchk_gen, appev_gen, append_gen, ttl_gen,
+            unanswered_gen;
 
         int blocked_total; /* all blocks, kept or not */
         int blocked_cnt;

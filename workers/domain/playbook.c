@@ -294,6 +294,16 @@ static const pb_key_t pb_keys[] = {
      "Delay notices per shipment; the next time it is late, a staff.review "
      "instead and no more checks (optional, default 3)",
      1},
+    {"appeal_answer_within", PB_DURATION, PB_OFF(appeal_answer_within_ms),
+     3600000, 365 * PB_DAY,
+     "No appeal.result this long after appeal.file: a staff.review asks an "
+     "agent to check the appeal with the platform (optional, default 14d)",
+     1},
+    {"appeal_close_after", PB_DURATION, PB_OFF(appeal_close_after_ms), 3600000,
+     3650 * PB_DAY,
+     "Still no appeal.result this long after appeal.file: the case closes "
+     "(expired); a later result still applies (optional, default 30d)",
+     1},
 };
 #define PB_KEYS_CNT (sizeof(pb_keys) / sizeof(pb_keys[0]))
 
@@ -522,6 +532,13 @@ static rdr_err_t parse_conf(const rdr_yaml_t *map, const char *path,
                                       "follow_up_after <= incentive_after <= "
                                       "nudge_from");
         }
+        if (sc->appeal_close_after_ms <= sc->appeal_answer_within_ms) {
+                const rdr_yaml_t *at = rdr_yaml_get(map, "appeal_close_after");
+                snprintf(p, sizeof(p), "%.200s.appeal_close_after", path);
+                return rdr_yaml_error(at ? at : map, p, errstr, errstr_size,
+                                      "must be longer than "
+                                      "appeal_answer_within");
+        }
         return RDR_OK;
 }
 
@@ -608,6 +625,8 @@ rdr_playbook_t *rdr_playbook_load_file(const char *path, char *errstr,
         }
         /* The built-in values of the keys optional in `defaults:`. */
         pb->defaults.max_delay_notices = 3;
+        pb->defaults.appeal_answer_within_ms = 14 * PB_DAY;
+        pb->defaults.appeal_close_after_ms = 30 * PB_DAY;
         if (rdr_cfg_map(root, "(top)", top, errstr, errstr_size) ||
             rdr_cfg_need(root, "defaults", "defaults", &defaults, errstr,
                          errstr_size) ||

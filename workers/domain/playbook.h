@@ -89,6 +89,8 @@ typedef struct rdr_store_conf_s {
         int64_t stall_after_ms;
         int64_t delay_notice_every_ms;
         int max_delay_notices;
+        int64_t appeal_answer_within_ms; /* after filing: staff.review */
+        int64_t appeal_close_after_ms;   /* after filing: the case closes */
 } rdr_store_conf_t;
 
 typedef struct rdr_playbook_s rdr_playbook_t;

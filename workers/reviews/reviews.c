@@ -3,7 +3,9 @@
  * evidence, the case so far) in one pipelined round trip, classify, and
  * drive the case through the cadence (casework.h): one compare-and-set
  * script per event publishes case.classified, the case's own events, the
- * actions (reply.public, outreach, appeal.file) and arms its timers. */
+ * actions (reply.public, outreach, appeal.file) and arms its timers.
+ * The platforms' answers to appeals (redress.appeal-results) come through
+ * here too: each resolves or closes its case. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,7 +28,8 @@ typedef struct reviews_s {
         rdr_classifier_t *clf;
         rdr_casework_t *cw;
         rdr_events_t evs;
-        rdr_metric_t *m_classified, *m_cases_opened;
+        const char *appeal_topic; /* topics.appeal_results */
+        rdr_metric_t *m_classified, *m_cases_opened, *m_appeal_results;
 } reviews_t;
 
 static rdr_err_t reviews_init(rdr_worker_t *w, void **opaque, char *errstr,
@@ -55,6 +58,11 @@ static rdr_err_t reviews_init(rdr_worker_t *w, void **opaque, char *errstr,
         rv->m_cases_opened = rdr_metrics_counter(
             rdr_worker_metrics(w), "cases_opened_total",
             "Cases opened for negative reviews", "platform");
+        rv->m_appeal_results = rdr_metrics_counter(
+            rdr_worker_metrics(w), "appeal_results_total",
+            "The platforms' answers to appeals, applied to their cases",
+            "platform,outcome");
+        rv->appeal_topic = rdr_conf_str(conf, "topics.appeal_results");
         *opaque = rv;
         return RDR_OK;
 err:
@@ -176,6 +184,10 @@ static void index_order(rdr_redis_t *redis, const char *key,
         rdr_redis_cmdl(redis, "HSET", key, "case_id", case_id, "buyer_language",
                        c->language, "buyer_zone", c->zone, NULL);
         rdr_redis_expire(redis, key, keep_ms);
+}
+
+static int is_appeal(const reviews_t *rv, const rdr_msg_t *m) {
+        return m->topic && !strcmp(m->topic, rv->appeal_topic);
 }
 
 static rdr_err_t apply_one(reviews_t *rv, rdr_msg_t *m, const rdr_review_t *r,
@@ -355,6 +367,69 @@ static rdr_err_t apply_one(reviews_t *rv, rdr_msg_t *m, const rdr_review_t *r,
         return RDR_OK;
 }
 
+/* The platform's answer to an appeal (redress.appeal-results): it must
+ * name a case the fleet holds, of its platform and store, and one of the
+ * case's appeal.file actions; then the case resolves (accepted) or closes
+ * (rejected). */
+static rdr_err_t apply_appeal(reviews_t *rv, rdr_msg_t *m,
+                              const rdr_appeal_result_t *ar,
+                              const redisReply *case_reply,
+                              const redisReply *seen) {
+        const rdr_cadence_out_t *out;
+        rdr_cadence_input_t in;
+        rdr_case_t *cs;
+        char prefix[RDR_CASE_ID_MAX + 16], *end;
+        size_t pl;
+        long n;
+        rdr_err_t err = rdr_casework_get(rv->cw, ar->case_id, case_reply, &cs,
+                                         m->errstr, sizeof(m->errstr));
+        if (err)
+                return err;
+        if (!cs->version) {
+                snprintf(m->errstr, sizeof(m->errstr),
+                         "appeal.result for case '%.64s', which the fleet "
+                         "does not hold",
+                         ar->case_id);
+                return RDR_ERR_INVALID;
+        }
+        if (strcmp(cs->platform, ar->platform) ||
+            strcmp(cs->store_id, ar->store_id)) {
+                snprintf(m->errstr, sizeof(m->errstr),
+                         "appeal.result names platform '%.32s' and store "
+                         "'%.64s'; case '%s' is of '%s' and '%.64s'",
+                         ar->platform, ar->store_id, cs->case_id, cs->platform,
+                         cs->store_id);
+                return RDR_ERR_INVALID;
+        }
+        pl = (size_t)snprintf(prefix, sizeof(prefix), "%s:%s:", cs->case_id,
+                              rdr_step_names[RDR_STEP_APPEAL]);
+        n = strncmp(ar->action_id, prefix, pl)
+                ? 0
+                : strtol(ar->action_id + pl, &end, 10);
+        if (n < 1 || n > cs->appeal_filed || *end) {
+                snprintf(m->errstr, sizeof(m->errstr),
+                         "action_id '%.128s' is not an appeal.file of case "
+                         "'%s' (%d filed)",
+                         ar->action_id, cs->case_id, cs->appeal_filed);
+                return RDR_ERR_INVALID;
+        }
+        memset(&in, 0, sizeof(in));
+        in.type = RDR_CIN_APPEAL_RESULT;
+        in.outcome = ar->outcome;
+        err = rdr_casework_apply(rv->cw, cs, ar->case_id, &in, m->topic,
+                                 ar->event_id, rdr_casework_seen(seen), NULL,
+                                 &out, m->errstr, sizeof(m->errstr));
+        if (!err && out->status == RDR_CADENCE_APPLIED) {
+                char labels[64];
+                rdr_str_join(labels, sizeof(labels),
+                             (const char *const[]){
+                                 cs->platform, "\x1f",
+                                 rdr_outcome_names[ar->outcome], NULL});
+                rdr_metric_add(rv->m_appeal_results, labels, 1);
+        }
+        return err;
+}
+
 static rdr_err_t reviews_handle(void *opaque, rdr_msg_t *msgs, size_t cnt) {
         reviews_t *rv = opaque;
         rdr_redis_t *redis = rdr_worker_redis(rv->w);
@@ -364,16 +439,39 @@ static rdr_err_t reviews_handle(void *opaque, rdr_msg_t *msgs, size_t cnt) {
         if (!first)
                 return RDR_ERR_NOMEM;
 
-        /* Decode; queue the reads each valid review needs. */
+        /* Decode; queue the reads each valid review needs (an appeal's
+         * answer: its case). */
         rdr_casework_begin(rv->cw);
-        rdr_events_decode(&rv->evs, RDR_INPUT_REVIEWS, msgs, cnt);
+        for (i = 0; i < cnt; i++) {
+                rdr_msg_t *m = &msgs[i];
+                m->err =
+                    rdr_event_decode(&rv->evs.evs[i],
+                                     is_appeal(rv, m) ? RDR_INPUT_APPEAL_RESULTS
+                                                      : RDR_INPUT_REVIEWS,
+                                     m->value, m->len, m->content_type,
+                                     m->errstr, sizeof(m->errstr));
+                if (!m->err &&
+                    rv->evs.evs[i].kind == RDR_INPUT_APPEAL_RESULTS &&
+                    strlen(rv->evs.evs[i].u.appeal.case_id) >= RDR_CASE_ID_MAX)
+                        m->err = rdr_msg_fail(
+                            m, "appeal.result: case_id is longer than any "
+                               "the fleet makes");
+        }
         for (i = 0; i < cnt; i++) {
                 const rdr_review_t *r;
                 char k[KEYSZ], case_id[RDR_ID_LEN];
                 if (msgs[i].err)
                         continue;
-                r = &rv->evs.evs[i].u.review;
                 first[i] = q;
+                if (rv->evs.evs[i].kind == RDR_INPUT_APPEAL_RESULTS) {
+                        const rdr_appeal_result_t *ar =
+                            &rv->evs.evs[i].u.appeal;
+                        rdr_casework_queue_read(rv->cw, ar->case_id,
+                                                msgs[i].topic, ar->event_id);
+                        q += RDR_CASEWORK_READS;
+                        continue;
+                }
+                r = &rv->evs.evs[i].u.review;
                 rdr_key_buyer(k, KEYSZ, r->platform, r->buyer_id, "tags");
                 rdr_redis_cmdl(redis, "SMEMBERS", k, NULL);
                 rdr_key_order(k, KEYSZ, r->platform, r->store_id, r->order_id,
@@ -397,6 +495,15 @@ static rdr_err_t reviews_handle(void *opaque, rdr_msg_t *msgs, size_t cnt) {
                 context_t ctx;
                 if (msgs[i].err)
                         continue;
+                if (rv->evs.evs[i].kind == RDR_INPUT_APPEAL_RESULTS) {
+                        err =
+                            apply_appeal(rv, &msgs[i], &rv->evs.evs[i].u.appeal,
+                                         rdr_redis_reply(redis, first[i]),
+                                         rdr_redis_reply(redis, first[i] + 1));
+                        if ((err = rdr_msg_settle(&msgs[i], err)))
+                                goto done;
+                        continue;
+                }
                 read_context(rdr_redis_reply(redis, first[i]),
                              rdr_redis_reply(redis, first[i] + 1),
                              rdr_redis_reply(redis, first[i] + 2), &ctx);
@@ -412,7 +519,9 @@ done:
         return err;
 }
 
-static const char *const reviews_topics[] = {"topics.reviews", NULL};
+/* Reviews, and the platforms' answers to the appeals filed against them. */
+static const char *const reviews_topics[] = {"topics.reviews",
+                                             "topics.appeal_results", NULL};
 
 const rdr_worker_def_t rdr_reviews_worker = {
     .name = "reviews",
