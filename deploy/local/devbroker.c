@@ -29,11 +29,15 @@ static void on_signal(int sig) {
         stop_signal = sig;
 }
 
-static const char *const default_topics[] = {
-    "redress.reviews",   "redress.chats",
-    "redress.shipments", "redress.appeal-results",
-    "redress.cases",     "redress.actions",
-    "redress.dlq",       NULL};
+static const char *const default_topics[] = {"redress.reviews",
+                                             "redress.chats",
+                                             "redress.shipments",
+                                             "redress.appeal-results",
+                                             "redress.staff-decisions",
+                                             "redress.cases",
+                                             "redress.actions",
+                                             "redress.dlq",
+                                             NULL};
 
 static void usage(FILE *fp) {
         fprintf(fp,

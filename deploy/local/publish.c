@@ -42,8 +42,9 @@ static void usage(FILE *fp) {
                 "files or stdin) to Kafka.\n"
                 "  --bootstrap HOST:PORT  brokers (default: "
                 "$REDRESS_KAFKA_BOOTSTRAP)\n"
-                "  --kind KIND            reviews, chats, shipments or "
-                "appeal-results\n"
+                "  --kind KIND            reviews, chats, shipments, "
+                "appeal-results or\n"
+                "                         staff-decisions\n"
                 "                         (default: from each event's "
                 "\"type\")\n"
                 "  --topic NAME           topic (default: the kind's, e.g. "
@@ -88,6 +89,7 @@ static const char *key_member(rdr_input_kind_t kind) {
         case RDR_INPUT_CHATS:
                 return "buyer_id";
         case RDR_INPUT_APPEAL_RESULTS:
+        case RDR_INPUT_STAFF_DECISIONS:
                 return "case_id";
         default:
                 return "order_id";
@@ -112,6 +114,8 @@ static rdr_err_t key_of_event(rdr_publish_t *pub, const rdr_event_t *ev) {
         case RDR_INPUT_SHIPMENTS:
                 return set_key(pub, ev->u.shipment.store_id,
                                ev->u.shipment.order_id);
+        case RDR_INPUT_STAFF_DECISIONS:
+                return set_key(pub, ev->u.staff.store_id, ev->u.staff.case_id);
         default:
                 return set_key(pub, ev->u.appeal.store_id,
                                ev->u.appeal.case_id);

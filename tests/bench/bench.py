@@ -621,10 +621,12 @@ def bench_topics():
     and the outputs (the contract's on the dev broker)."""
     out = [("%s.%s" % (topic_prefix(phase), t), phase_partitions(phase))
            for phase in TOPIC_PHASES + PACED_TOPIC_PHASES
-           for t in ("reviews", "chats", "shipments", "appeal-results")]
+           for t in ("reviews", "chats", "shipments", "appeal-results",
+                     "staff-decisions")]
     outputs = (sorted(OUTPUT_TOPICS.values()) if OUTPUT_TOPICS else
                ["redress.%s" % t for t in ("reviews", "chats", "shipments",
-                                           "appeal-results", "cases",
+                                           "appeal-results",
+                                           "staff-decisions", "cases",
                                            "actions", "dlq")])
     return out + [(t, PARTITIONS) for t in outputs]
 
@@ -691,6 +693,7 @@ def worker_env(prefix, group, extra=None):
          "REDRESS_TOPICS_CHATS": prefix + ".chats",
          "REDRESS_TOPICS_SHIPMENTS": prefix + ".shipments",
          "REDRESS_TOPICS_APPEAL_RESULTS": prefix + ".appeal-results",
+         "REDRESS_TOPICS_STAFF_DECISIONS": prefix + ".staff-decisions",
          "REDRESS_KAFKA_AUTO_COMMIT_INTERVAL_MS": "500",
          # The dev broker's group coordinator sometimes completes a
          # cooperative rebalance only when a member's session times out

@@ -622,8 +622,14 @@ static void test_appeal_result_resolves_case(void **state) {
         n = h_read_topic(&env, "redress.dlq", "appeal-res-bad-", 2, 400, 20000,
                          &msgs);
         assert_int_equal(n, 2);
+        /* Two keys, two partitions: in either order. */
+        if (!strstr(msgs[0].value, "appeal-res-bad-1")) {
+                h_msg_t t = msgs[0];
+                msgs[0] = msgs[1];
+                msgs[1] = t;
+        }
         assert_non_null(strstr(msgs[0].headers[0], "store-9"));
-        assert_non_null(strstr(msgs[1].headers[0], "is not an appeal.file"));
+        assert_non_null(strstr(msgs[1].headers[0], "names no appeal action"));
         assert_string_equal(msgs[0].headers[1], "redress.appeal-results");
         assert_string_equal(msgs[0].headers[4], "reviews");
         h_msgs_free(msgs, n);
@@ -634,10 +640,9 @@ static void test_appeal_result_resolves_case(void **state) {
                               "accepted");
         wait_field(cid, "state", "resolved");
         wait_field(cid, "close_reason", "appeal_accepted");
-        n = h_read_topic(&env, "redress.cases", "\"resolved\"", 1, 400, 20000,
-                         &msgs);
+        n = h_read_topic(&env, "redress.cases", cid, 4, 400, 20000, &msgs);
         assert_true(n >= 1);
-        assert_non_null(strstr(msgs[n - 1].value, cid));
+        assert_non_null(strstr(msgs[n - 1].value, "\"resolved\""));
         h_msgs_free(msgs, n);
         /* The same answer again changes nothing. */
         publish_appeal_result("appeal-res-1", "store-1", cid, action,
@@ -648,6 +653,101 @@ static void test_appeal_result_resolves_case(void **state) {
         assert_string_equal(
             h_case_field(&env, cid, "close_reason", got, sizeof(got)),
             "appeal_accepted");
+}
+
+/* A person's decision on a staff.review, on redress.staff-decisions. */
+static void publish_staff(const char *event_id, const char *type,
+                          const char *case_id, const char *action_id,
+                          const char *extra) {
+        char buf[1024], key[160];
+        snprintf(buf, sizeof(buf),
+                 "{\"event_id\":\"%s\",\"type\":\"%s\","
+                 "\"platform\":\"taobao\",\"store_id\":\"store-1\","
+                 "\"case_id\":\"%s\",\"action_id\":\"%s\","
+                 "\"agent_id\":\"agent-7\",%s"
+                 "\"occurred_at\":\"2026-11-23T03:00:00Z\"}",
+                 event_id, type, case_id, action_id, extra);
+        snprintf(key, sizeof(key), "store-1/%s", case_id);
+        h_produce(&env, "redress.staff-decisions", key, buf, strlen(buf),
+                  "application/json");
+        h_flush(&env);
+}
+
+/* The buyer asks a question: the cadence pauses and an agent is asked to
+ * answer. The agent hands the case back (staff.resume, naming that
+ * staff.review): the cadence runs again, its days moved by the pause.
+ * A hand-back naming no staff.review of the case is a dead letter. */
+static void test_staff_resume_hands_case_back(void **state) {
+        char cid[RDR_ID_LEN], action[RDR_ID_LEN + 32];
+        h_msg_t *msgs;
+        size_t n;
+        acts_t a;
+        (void)state;
+        case_of("taobao", "rv-resume", cid);
+        publish_review("taobao", "review.created", "rv-resume", 2,
+                       "袖子有点短，和描述的尺码不一样", "Asia/Shanghai");
+        read_actions(cid, 2, &a);
+        publish_chat("taobao", "rv-resume", "chat-resume-1",
+                     "请问这个尺码可以换吗？");
+        wait_field(cid, "state", "paused");
+        read_actions(cid, 3, &a);
+        assert_int_equal(count_kind(&a, RDR_ACT_STAFF_REVIEW), 1);
+        assert_non_null(strstr(a.id[2], ":buyer_reply:1"));
+
+        snprintf(action, sizeof(action), "%s:buyer_reply:2", cid);
+        publish_staff("staff-resume-bad", "staff.resume", cid, action, "");
+        n = h_read_topic(&env, "redress.dlq", "staff-resume-bad", 1, 400, 20000,
+                         &msgs);
+        assert_int_equal(n, 1);
+        assert_non_null(
+            strstr(msgs[0].headers[0], "names no buyer_reply action"));
+        h_msgs_free(msgs, n);
+
+        advance_to(t0 + 2 * DAY);
+        snprintf(action, sizeof(action), "%s:buyer_reply:1", cid);
+        publish_staff("staff-resume-1", "staff.resume", cid, action, "");
+        wait_field(cid, "state", "outreach");
+        /* Paused for 2 days: the follow-up comes at T0 + 9 d, not 7. */
+        advance_to(t0 + 8 * DAY + 60000);
+        read_actions_within(cid, 3, NOTHING_MORE_MS, &a);
+        assert_int_equal(count_kind(&a, RDR_ACT_FOLLOW_UP), 0);
+        advance_to(t0 + 9 * DAY + 60000);
+        read_actions(cid, 4, &a);
+        print_actions(&a);
+        assert_int_equal(count_kind(&a, RDR_ACT_FOLLOW_UP), 1);
+}
+
+/* The buyer tagged elsewhere: the appeal lacked the chat record, and the
+ * agent supplies it (staff.evidence): the appeal goes out at once, with
+ * it as evidence. */
+static void test_staff_evidence_files_appeal(void **state) {
+        char cid[RDR_ID_LEN], action[RDR_ID_LEN + 32];
+        h_msg_t *msgs;
+        size_t n;
+        acts_t a;
+        (void)state;
+        case_of("taobao", "rv-evidence", cid);
+        publish_review("taobao", "review.created", "rv-evidence", 1,
+                       "做工粗糙，线头很多", "Asia/Shanghai");
+        read_actions(cid, 2, &a);
+        publish_chat_in("taobao", "store-2", "rv-evidence", "elsewhere",
+                        "chat-evidence-1",
+                        "给我退款五十元，不然我就一直给差评，还要发到网上");
+        h_sleep_ms(1000);
+        advance_to(t0 + 7 * DAY + 60000);
+        wait_field(cid, "state", "malicious");
+
+        snprintf(action, sizeof(action), "%s:appeal_evidence:1", cid);
+        publish_staff("staff-evidence-1", "staff.evidence", cid, action,
+                      "\"evidence_kind\":\"chat\",\"evidence_ref\":"
+                      "\"im-4471\",\"evidence_text\":\"给钱就改好评\",");
+        wait_field(cid, "state", "appealed");
+        snprintf(action, sizeof(action), "\"%s:appeal:1\"", cid);
+        n = h_read_topic(&env, "redress.actions", action, 1, 400, 20000, &msgs);
+        assert_true(n >= 1);
+        assert_non_null(strstr(msgs[0].value, "给钱就改好评"));
+        assert_non_null(strstr(msgs[0].value, "im-4471"));
+        h_msgs_free(msgs, n);
 }
 
 static void test_shipment_exception_pauses_outreach(void **state) {
@@ -816,6 +916,10 @@ int main(void) {
             cmocka_unit_test_setup_teardown(
                 test_buyer_tagged_elsewhere_stops_outreach, setup, teardown),
             cmocka_unit_test_setup_teardown(test_appeal_result_resolves_case,
+                                            setup, teardown),
+            cmocka_unit_test_setup_teardown(test_staff_resume_hands_case_back,
+                                            setup, teardown),
+            cmocka_unit_test_setup_teardown(test_staff_evidence_files_appeal,
                                             setup, teardown),
             cmocka_unit_test_setup_teardown(
                 test_shipment_exception_pauses_outreach, setup, teardown),

@@ -48,6 +48,11 @@ static const char *const base_json[RDR_INPUT__CNT] = {
     "\"taobao\",\"store_id\":\"tb-hanfeng\",\"case_id\":\"case-1\","
     "\"action_id\":\"case-1/appeal/1\",\"outcome\":\"rejected\",\"reason\":"
     "\"insufficient evidence\",\"occurred_at\":\"2026-11-25T10:00:00+08:00\"}",
+    "{\"event_id\":\"ev-staff-1\",\"type\":\"staff.offer_decision\","
+    "\"platform\":\"taobao\",\"store_id\":\"tb-hanfeng\",\"case_id\":"
+    "\"case-1\",\"action_id\":\"case-1:offer_approval:1\",\"agent_id\":"
+    "\"agent-7\",\"decision\":\"approved\",\"occurred_at\":"
+    "\"2026-11-25T11:00:00+08:00\"}",
 };
 
 /* Required fields of each base event, NULL-terminated. */
@@ -61,13 +66,16 @@ static const char *const required[RDR_INPUT__CNT][16] = {
      "occurred_at", NULL},
     {"event_id", "type", "platform", "store_id", "case_id", "action_id",
      "outcome", "occurred_at", NULL},
+    {"event_id", "type", "platform", "store_id", "case_id", "action_id",
+     "decision", "occurred_at", NULL},
 };
 
 static const ProtobufCMessageDescriptor *const pb_desc[RDR_INPUT__CNT] = {
     &redress__v1__review_event__descriptor,
     &redress__v1__chat_event__descriptor,
     &redress__v1__shipment_event__descriptor,
-    &redress__v1__appeal_result_event__descriptor};
+    &redress__v1__appeal_result_event__descriptor,
+    &redress__v1__staff_decision_event__descriptor};
 
 static char errstr[1024];
 
@@ -414,6 +422,10 @@ static const bad_value_t bad_values[] = {
      "outcome"},
     {RDR_INPUT_APPEAL_RESULTS, "type", "\"appeal.file\"", RDR_ERR_INVALID,
      "type"},
+    {RDR_INPUT_STAFF_DECISIONS, "decision", "\"maybe\"", RDR_ERR_INVALID,
+     "decision"},
+    {RDR_INPUT_STAFF_DECISIONS, "type", "\"staff.approve\"", RDR_ERR_INVALID,
+     "type"},
 };
 
 static void test_bad_values_json(void **state) {
@@ -731,6 +743,47 @@ static void test_text_limits(void **state) {
 }
 
 /* A 10 MB text: rejected whole, in both encodings, without a crash. */
+/* What each type of staff decision requires: a decision for an offer,
+ * nothing more to hand a case back, the kind and text of evidence. */
+static void test_staff_decisions(void **state) {
+        rdr_event_t ev;
+        json_t *o;
+        (void)state;
+        rdr_event_init(&ev);
+        o = load(RDR_INPUT_STAFF_DECISIONS);
+        expect_err(decode_obj(&ev, RDR_INPUT_STAFF_DECISIONS, o, CT_JSON),
+                   RDR_OK, NULL);
+        assert_int_equal(ev.u.staff.type, RDR_STAFF_OFFER_DECISION);
+        assert_int_equal(ev.u.staff.decision, RDR_DECISION_APPROVED);
+        assert_string_equal(ev.u.staff.agent_id, "agent-7");
+        assert_null(ev.u.staff.evidence_text);
+
+        json_object_set_new(o, "type", json_string("staff.resume"));
+        json_object_del(o, "decision");
+        json_object_set_new(o, "action_id",
+                            json_string("case-1:buyer_reply:2"));
+        expect_err(decode_obj(&ev, RDR_INPUT_STAFF_DECISIONS, o, NULL), RDR_OK,
+                   NULL);
+        assert_int_equal(ev.u.staff.type, RDR_STAFF_RESUME);
+        assert_int_equal(ev.u.staff.decision, RDR_DECISION_NONE);
+
+        json_object_set_new(o, "type", json_string("staff.evidence"));
+        expect_err(decode_obj(&ev, RDR_INPUT_STAFF_DECISIONS, o, CT_JSON),
+                   RDR_ERR_INVALID, "evidence_kind");
+        json_object_set_new(o, "evidence_kind", json_string("chat"));
+        expect_err(decode_obj(&ev, RDR_INPUT_STAFF_DECISIONS, o, CT_JSON),
+                   RDR_ERR_INVALID, "evidence_text");
+        json_object_set_new(o, "evidence_text",
+                            json_string("给我退款五十元，不然一直差评"));
+        expect_err(decode_obj(&ev, RDR_INPUT_STAFF_DECISIONS, o, CT_JSON),
+                   RDR_OK, NULL);
+        assert_int_equal(ev.u.staff.type, RDR_STAFF_EVIDENCE);
+        assert_string_equal(ev.u.staff.evidence_kind, "chat");
+        assert_null(ev.u.staff.evidence_ref);
+        json_decref(o);
+        rdr_event_free(&ev);
+}
+
 static void test_ten_megabytes(void **state) {
         const size_t big = 10 * 1024 * 1024;
         ProtobufCMessage *m;
@@ -755,6 +808,8 @@ static void test_ten_megabytes(void **state) {
 
                 if (k == RDR_INPUT_SHIPMENTS)
                         field = "location";
+                if (k == RDR_INPUT_STAFF_DECISIONS)
+                        field = "evidence_text";
                 o = load((rdr_input_kind_t)k);
                 json_object_set_new(o, field, json_string(s));
                 expect_err(decode_obj(&ev, (rdr_input_kind_t)k, o, CT_JSON),
@@ -1165,6 +1220,7 @@ int main(void) {
             cmocka_unit_test(test_invalid_utf8_protobuf),
             cmocka_unit_test(test_nul_in_protobuf_string),
             cmocka_unit_test(test_text_limits),
+            cmocka_unit_test(test_staff_decisions),
             cmocka_unit_test(test_ten_megabytes),
             cmocka_unit_test(test_empty_and_not_object),
             cmocka_unit_test(test_truncated_protobuf),

@@ -34,6 +34,10 @@ const rdr_conf_prop_t rdr_conf_core_props[] = {
      "Input: parcel tracking"},
     {"topics.appeal_results", RDR_CONF_STR, "redress.appeal-results", 0, 0,
      NULL, "Input: platforms' answers to appeals"},
+    {"topics.staff_decisions", RDR_CONF_STR, "redress.staff-decisions", 0, 0,
+     NULL,
+     "Input: what a person decided on a staff.review (offer approvals, "
+     "cases handed back, appeal evidence)"},
     {"topics.cases", RDR_CONF_STR, "redress.cases", 0, 0, NULL,
      "Output: classifications and case transitions"},
     {"topics.actions", RDR_CONF_STR, "redress.actions", 0, 0, NULL,

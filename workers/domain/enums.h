@@ -99,6 +99,21 @@ typedef enum rdr_outcome_e {
         RDR_OUTCOME__CNT
 } rdr_outcome_t;
 
+/* redress.staff-decisions: what a person decided on a staff.review. */
+typedef enum rdr_staff_type_e {
+        RDR_STAFF_OFFER_DECISION, /* an offer over the agent's limit */
+        RDR_STAFF_RESUME,         /* hand the case back to the cadence */
+        RDR_STAFF_EVIDENCE,       /* evidence for the case's appeal */
+        RDR_STAFF_TYPE__CNT
+} rdr_staff_type_t;
+
+typedef enum rdr_decision_e {
+        RDR_DECISION_NONE, /* not an offer decision */
+        RDR_DECISION_APPROVED,
+        RDR_DECISION_REFUSED,
+        RDR_DECISION__CNT
+} rdr_decision_t;
+
 typedef enum rdr_action_kind_e {
         RDR_ACT_REPLY_PUBLIC,
         RDR_ACT_FIRST_CONTACT,
@@ -124,6 +139,9 @@ extern const char *const rdr_channel_names[RDR_CHAN__CNT];
 extern const char *const rdr_shipment_type_names[RDR_SHIP_TYPE__CNT];
 extern const char *const rdr_exception_names[RDR_EXC__CNT];
 extern const char *const rdr_outcome_names[RDR_OUTCOME__CNT];
+/* "staff.offer_decision", "staff.resume", "staff.evidence" */
+extern const char *const rdr_staff_type_names[RDR_STAFF_TYPE__CNT];
+extern const char *const rdr_decision_names[RDR_DECISION__CNT];
 extern const char *const rdr_action_kind_names[RDR_ACT__CNT];
 
 /** Index of name (len bytes, not necessarily NUL-terminated) in table of cnt

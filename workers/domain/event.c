@@ -31,12 +31,14 @@ _Static_assert(sizeof(rdr_channel_t) == sizeof(int), "enum size");
 _Static_assert(sizeof(rdr_shipment_type_t) == sizeof(int), "enum size");
 _Static_assert(sizeof(rdr_exception_t) == sizeof(int), "enum size");
 _Static_assert(sizeof(rdr_outcome_t) == sizeof(int), "enum size");
+_Static_assert(sizeof(rdr_staff_type_t) == sizeof(int), "enum size");
+_Static_assert(sizeof(rdr_decision_t) == sizeof(int), "enum size");
 
 const char *const rdr_input_kind_names[RDR_INPUT__CNT] = {
-    "reviews", "chats", "shipments", "appeal-results"};
+    "reviews", "chats", "shipments", "appeal-results", "staff-decisions"};
 const char *const rdr_input_kind_topics[RDR_INPUT__CNT] = {
     "redress.reviews", "redress.chats", "redress.shipments",
-    "redress.appeal-results"};
+    "redress.appeal-results", "redress.staff-decisions"};
 
 rdr_input_kind_t rdr_input_kind_of_type(const char *type, size_t len) {
         static const struct {
@@ -45,7 +47,8 @@ rdr_input_kind_t rdr_input_kind_of_type(const char *type, size_t len) {
         } prefixes[] = {{"review.", RDR_INPUT_REVIEWS},
                         {"chat.", RDR_INPUT_CHATS},
                         {"shipment.", RDR_INPUT_SHIPMENTS},
-                        {"appeal.", RDR_INPUT_APPEAL_RESULTS}};
+                        {"appeal.", RDR_INPUT_APPEAL_RESULTS},
+                        {"staff.", RDR_INPUT_STAFF_DECISIONS}};
         size_t i, n;
 
         for (i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
@@ -684,6 +687,34 @@ static const field_t appeal_fields[] = {
     F_TIME(rdr_appeal_result_t, "occurred_at", occurred_at_ms, REQ_ALL),
 };
 
+static const field_t staff_fields[] = {
+    F_ID(rdr_staff_decision_t, event_id, REQ_ALL, RDR_EVENT_MAX_EVENT_ID),
+    {.name = "type",
+     .type = FT_TYPE,
+     .required = REQ_ALL,
+     .off = offsetof(rdr_staff_decision_t, type),
+     .aux = NO_OFF,
+     .names = rdr_staff_type_names,
+     .names_cnt = RDR_STAFF_TYPE__CNT},
+    F_ID(rdr_staff_decision_t, platform, REQ_ALL, RDR_EVENT_MAX_ID),
+    F_ID(rdr_staff_decision_t, store_id, REQ_ALL, RDR_EVENT_MAX_ID),
+    F_ID(rdr_staff_decision_t, case_id, REQ_ALL, RDR_EVENT_MAX_ID),
+    F_ID(rdr_staff_decision_t, action_id, REQ_ALL, RDR_EVENT_MAX_ID),
+    F_ID(rdr_staff_decision_t, agent_id, 0, RDR_EVENT_MAX_ID),
+    F_ENUM(rdr_staff_decision_t, decision, REQ(RDR_STAFF_OFFER_DECISION),
+           rdr_decision_names, RDR_DECISION__CNT),
+    F_ID(rdr_staff_decision_t, evidence_kind, REQ(RDR_STAFF_EVIDENCE),
+         RDR_EVENT_MAX_ID),
+    F_ID(rdr_staff_decision_t, evidence_ref, 0, RDR_EVENT_MAX_ID),
+    {.name = "evidence_text",
+     .type = FT_TEXT,
+     .required = REQ(RDR_STAFF_EVIDENCE),
+     .off = offsetof(rdr_staff_decision_t, evidence_text),
+     .aux = NO_OFF,
+     .max = RDR_EVENT_MAX_TEXT},
+    F_TIME(rdr_staff_decision_t, "occurred_at", occurred_at_ms, REQ_ALL),
+};
+
 typedef struct kind_s {
         const field_t *fields;
         size_t cnt;
@@ -697,6 +728,7 @@ static const kind_t kinds[RDR_INPUT__CNT] = {
     KIND(chat_fields, redress__v1__chat_event__descriptor),
     KIND(shipment_fields, redress__v1__shipment_event__descriptor),
     KIND(appeal_fields, redress__v1__appeal_result_event__descriptor),
+    KIND(staff_fields, redress__v1__staff_decision_event__descriptor),
 };
 
 static void *event_base(const rdr_event_t *ev) {
@@ -1742,6 +1774,7 @@ rdr_err_t rdr_event_encode_protobuf(const rdr_event_t *ev, rdr_buf_t *out) {
                 Redress__V1__ChatEvent chat;
                 Redress__V1__ShipmentEvent shipment;
                 Redress__V1__AppealResultEvent appeal;
+                Redress__V1__StaffDecisionEvent staff;
         } m;
         pb_scratch_t sc;
         const kind_t *k;

@@ -29,19 +29,20 @@ typedef enum rdr_input_kind_e {
         RDR_INPUT_CHATS,
         RDR_INPUT_SHIPMENTS,
         RDR_INPUT_APPEAL_RESULTS,
+        RDR_INPUT_STAFF_DECISIONS,
         RDR_INPUT__CNT
 } rdr_input_kind_t;
 
 /* Names of the kinds as used on command lines: "reviews", "chats",
- * "shipments", "appeal-results". */
+ * "shipments", "appeal-results", "staff-decisions". */
 extern const char *const rdr_input_kind_names[RDR_INPUT__CNT];
 /* Default topic of each kind: "redress.reviews", ... */
 extern const char *const rdr_input_kind_topics[RDR_INPUT__CNT];
 
 /** The kind an event type belongs to by its prefix ("review.created" ->
  *  RDR_INPUT_REVIEWS, "chat." chats, "shipment." shipments, "appeal."
- *  appeal results), or RDR_INPUT__CNT if none. type need not be a valid
- *  type of the kind: the decoder checks that. */
+ *  appeal results, "staff." staff decisions), or RDR_INPUT__CNT if none. type
+ * need not be a valid type of the kind: the decoder checks that. */
 rdr_input_kind_t rdr_input_kind_of_type(const char *type, size_t len);
 
 /* The buyer's profile attached to a review; every field optional. */
@@ -105,6 +106,21 @@ typedef struct rdr_appeal_result_s {
         int64_t occurred_at_ms;
 } rdr_appeal_result_t;
 
+/* redress.staff-decisions (an addition to CONTRACT.md's inputs): a
+ * person's answer to a staff.review the fleet published, which action_id
+ * names. */
+typedef struct rdr_staff_decision_s {
+        rdr_staff_type_t type;
+        const char *event_id, *platform, *store_id, *case_id, *action_id;
+        const char *agent_id;      /* NULL if absent */
+        rdr_decision_t decision;   /* staff.offer_decision; else NONE */
+        const char *evidence_kind; /* staff.evidence: a name of
+                                    * rdr_evidence_kind_names (policy.h) */
+        const char *evidence_ref;  /* NULL if absent */
+        const char *evidence_text; /* staff.evidence; NULL otherwise */
+        int64_t occurred_at_ms;
+} rdr_staff_decision_t;
+
 /* Private: the arena behind an event's strings. */
 typedef struct rdr_arena_s {
         char *base; /* the main block */
@@ -121,6 +137,7 @@ typedef struct rdr_event_s {
                 rdr_chat_t chat;
                 rdr_shipment_t shipment;
                 rdr_appeal_result_t appeal;
+                rdr_staff_decision_t staff;
         } u;
         rdr_arena_t arena; /* private */
 } rdr_event_t;

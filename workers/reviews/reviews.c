@@ -4,8 +4,10 @@
  * drive the case through the cadence (casework.h): one compare-and-set
  * script per event publishes case.classified, the case's own events, the
  * actions (reply.public, outreach, appeal.file) and arms its timers.
- * The platforms' answers to appeals (redress.appeal-results) come through
- * here too: each resolves or closes its case. */
+ * The platforms' answers to appeals (redress.appeal-results) and people's
+ * decisions on staff.review actions (redress.staff-decisions) come through
+ * here too, each applied to its case. */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +17,7 @@
 #include "classify.h"
 #include "keys.h"
 #include "log.h"
+#include "policy.h"
 #include "reviews.h"
 #include "str.h"
 
@@ -29,7 +32,9 @@ typedef struct reviews_s {
         rdr_casework_t *cw;
         rdr_events_t evs;
         const char *appeal_topic; /* topics.appeal_results */
-        rdr_metric_t *m_classified, *m_cases_opened, *m_appeal_results;
+        const char *staff_topic;  /* topics.staff_decisions */
+        rdr_metric_t *m_classified, *m_cases_opened, *m_appeal_results,
+            *m_staff;
 } reviews_t;
 
 static rdr_err_t reviews_init(rdr_worker_t *w, void **opaque, char *errstr,
@@ -62,7 +67,12 @@ static rdr_err_t reviews_init(rdr_worker_t *w, void **opaque, char *errstr,
             rdr_worker_metrics(w), "appeal_results_total",
             "The platforms' answers to appeals, applied to their cases",
             "platform,outcome");
+        rv->m_staff = rdr_metrics_counter(
+            rdr_worker_metrics(w), "staff_decisions_total",
+            "Decisions on staff.review actions, applied to their cases",
+            "type");
         rv->appeal_topic = rdr_conf_str(conf, "topics.appeal_results");
+        rv->staff_topic = rdr_conf_str(conf, "topics.staff_decisions");
         *opaque = rv;
         return RDR_OK;
 err:
@@ -186,8 +196,26 @@ static void index_order(rdr_redis_t *redis, const char *key,
         rdr_redis_expire(redis, key, keep_ms);
 }
 
-static int is_appeal(const reviews_t *rv, const rdr_msg_t *m) {
-        return m->topic && !strcmp(m->topic, rv->appeal_topic);
+/* What a message is read as: its topic's kind. */
+static rdr_input_kind_t kind_of(const reviews_t *rv, const rdr_msg_t *m) {
+        if (m->topic && !strcmp(m->topic, rv->appeal_topic))
+                return RDR_INPUT_APPEAL_RESULTS;
+        if (m->topic && !strcmp(m->topic, rv->staff_topic))
+                return RDR_INPUT_STAFF_DECISIONS;
+        return RDR_INPUT_REVIEWS;
+}
+
+/* The case an answer (appeal result, staff decision) is about; NULL for a
+ * review. */
+static const char *answer_case(const rdr_event_t *ev) {
+        switch (ev->kind) {
+        case RDR_INPUT_APPEAL_RESULTS:
+                return ev->u.appeal.case_id;
+        case RDR_INPUT_STAFF_DECISIONS:
+                return ev->u.staff.case_id;
+        default:
+                return NULL;
+        }
 }
 
 static rdr_err_t apply_one(reviews_t *rv, rdr_msg_t *m, const rdr_review_t *r,
@@ -367,66 +395,159 @@ static rdr_err_t apply_one(reviews_t *rv, rdr_msg_t *m, const rdr_review_t *r,
         return RDR_OK;
 }
 
-/* The platform's answer to an appeal (redress.appeal-results): it must
- * name a case the fleet holds, of its platform and store, and one of the
- * case's appeal.file actions; then the case resolves (accepted) or closes
- * (rejected). */
-static rdr_err_t apply_appeal(reviews_t *rv, rdr_msg_t *m,
-                              const rdr_appeal_result_t *ar,
+/* An answer to one of a case's actions: the platform's to an appeal.file
+ * (redress.appeal-results), or a person's to a staff.review
+ * (redress.staff-decisions). */
+typedef struct answer_s {
+        const char *what; /* the event type, for dead-letter reasons */
+        const char *event_id, *platform, *store_id, *case_id, *action_id;
+        rdr_step_t step; /* of the action it must answer */
+} answer_t;
+
+/* Attempts of step the case has published so far (INT_MAX: not counted). */
+static int step_attempts(const rdr_case_t *cs, rdr_step_t step) {
+        switch (step) {
+        case RDR_STEP_APPEAL:
+                return cs->appeal_filed;
+        case RDR_STEP_BUYER_REPLY:
+                return cs->buyer_messages;
+        default:
+                return INT_MAX;
+        }
+}
+
+/* The answer must name a case the fleet holds, of its platform and store,
+ * and an action of the case of its step (<case_id>:<step>:<n>); then in
+ * is applied to the case. Anything else is a dead letter with the
+ * reason. */
+static rdr_err_t apply_answer(reviews_t *rv, rdr_msg_t *m, const answer_t *an,
                               const redisReply *case_reply,
-                              const redisReply *seen) {
-        const rdr_cadence_out_t *out;
-        rdr_cadence_input_t in;
+                              const redisReply *seen,
+                              const rdr_cadence_input_t *in,
+                              const rdr_cadence_out_t **out) {
         rdr_case_t *cs;
-        char prefix[RDR_CASE_ID_MAX + 16], *end;
+        char prefix[RDR_CASE_ID_MAX + 32], *end = NULL;
         size_t pl;
         long n;
-        rdr_err_t err = rdr_casework_get(rv->cw, ar->case_id, case_reply, &cs,
+        rdr_err_t err = rdr_casework_get(rv->cw, an->case_id, case_reply, &cs,
                                          m->errstr, sizeof(m->errstr));
         if (err)
                 return err;
         if (!cs->version) {
                 snprintf(m->errstr, sizeof(m->errstr),
-                         "appeal.result for case '%.64s', which the fleet "
-                         "does not hold",
-                         ar->case_id);
+                         "%s for case '%.64s', which the fleet does not hold",
+                         an->what, an->case_id);
                 return RDR_ERR_INVALID;
         }
-        if (strcmp(cs->platform, ar->platform) ||
-            strcmp(cs->store_id, ar->store_id)) {
+        if (strcmp(cs->platform, an->platform) ||
+            strcmp(cs->store_id, an->store_id)) {
                 snprintf(m->errstr, sizeof(m->errstr),
-                         "appeal.result names platform '%.32s' and store "
-                         "'%.64s'; case '%s' is of '%s' and '%.64s'",
-                         ar->platform, ar->store_id, cs->case_id, cs->platform,
-                         cs->store_id);
+                         "%s names platform '%.32s' and store '%.64s'; case "
+                         "'%s' is of '%s' and '%.64s'",
+                         an->what, an->platform, an->store_id, cs->case_id,
+                         cs->platform, cs->store_id);
                 return RDR_ERR_INVALID;
         }
         pl = (size_t)snprintf(prefix, sizeof(prefix), "%s:%s:", cs->case_id,
-                              rdr_step_names[RDR_STEP_APPEAL]);
-        n = strncmp(ar->action_id, prefix, pl)
+                              rdr_step_names[an->step]);
+        n = strncmp(an->action_id, prefix, pl)
                 ? 0
-                : strtol(ar->action_id + pl, &end, 10);
-        if (n < 1 || n > cs->appeal_filed || *end) {
+                : strtol(an->action_id + pl, &end, 10);
+        if (n < 1 || n > step_attempts(cs, an->step) || *end) {
                 snprintf(m->errstr, sizeof(m->errstr),
-                         "action_id '%.128s' is not an appeal.file of case "
-                         "'%s' (%d filed)",
-                         ar->action_id, cs->case_id, cs->appeal_filed);
+                         "%s: action_id '%.128s' names no %s action of case "
+                         "'%s'",
+                         an->what, an->action_id, rdr_step_names[an->step],
+                         cs->case_id);
                 return RDR_ERR_INVALID;
         }
+        return rdr_casework_apply(rv->cw, cs, an->case_id, in, m->topic,
+                                  an->event_id, rdr_casework_seen(seen), NULL,
+                                  out, m->errstr, sizeof(m->errstr));
+}
+
+/* accepted resolves the case, rejected closes it. */
+static rdr_err_t apply_appeal(reviews_t *rv, rdr_msg_t *m,
+                              const rdr_appeal_result_t *ar,
+                              const redisReply *case_reply,
+                              const redisReply *seen) {
+        answer_t an = {"appeal.result", ar->event_id, ar->platform,
+                       ar->store_id,    ar->case_id,  ar->action_id,
+                       RDR_STEP_APPEAL};
+        const rdr_cadence_out_t *out;
+        rdr_cadence_input_t in;
+        rdr_err_t err;
         memset(&in, 0, sizeof(in));
         in.type = RDR_CIN_APPEAL_RESULT;
         in.outcome = ar->outcome;
-        err = rdr_casework_apply(rv->cw, cs, ar->case_id, &in, m->topic,
-                                 ar->event_id, rdr_casework_seen(seen), NULL,
-                                 &out, m->errstr, sizeof(m->errstr));
+        err = apply_answer(rv, m, &an, case_reply, seen, &in, &out);
         if (!err && out->status == RDR_CADENCE_APPLIED) {
                 char labels[64];
                 rdr_str_join(labels, sizeof(labels),
                              (const char *const[]){
-                                 cs->platform, "\x1f",
+                                 ar->platform, "\x1f",
                                  rdr_outcome_names[ar->outcome], NULL});
                 rdr_metric_add(rv->m_appeal_results, labels, 1);
         }
+        return err;
+}
+
+/* staff.offer_decision answers the offer_approval staff.review (approved:
+ * the incentive goes out), staff.resume a buyer_reply one (the cadence
+ * runs again), staff.evidence an appeal_evidence one (the appeal is filed
+ * once the platform's grounds are met). */
+static rdr_err_t apply_staff(reviews_t *rv, rdr_msg_t *m,
+                             const rdr_staff_decision_t *sd,
+                             const redisReply *case_reply,
+                             const redisReply *seen) {
+        static const rdr_step_t answers[RDR_STAFF_TYPE__CNT] = {
+            RDR_STEP_OFFER_APPROVAL, RDR_STEP_BUYER_REPLY,
+            RDR_STEP_APPEAL_EVIDENCE};
+        answer_t an = {rdr_staff_type_names[sd->type],
+                       sd->event_id,
+                       sd->platform,
+                       sd->store_id,
+                       sd->case_id,
+                       sd->action_id,
+                       answers[sd->type]};
+        const rdr_cadence_out_t *out;
+        rdr_cadence_input_t in;
+        rdr_err_t err;
+        memset(&in, 0, sizeof(in));
+        switch (sd->type) {
+        case RDR_STAFF_OFFER_DECISION:
+                if (sd->decision == RDR_DECISION_NONE)
+                        return rdr_msg_fail(m, "staff.offer_decision: field "
+                                               "'decision' must be approved "
+                                               "or refused");
+                in.type = RDR_CIN_OFFER_DECISION;
+                in.approved = sd->decision == RDR_DECISION_APPROVED;
+                break;
+        case RDR_STAFF_RESUME:
+                in.type = RDR_CIN_RESUME;
+                break;
+        default:
+                if (rdr_enum_parse(rdr_evidence_kind_names, RDR_EVIDENCE__CNT,
+                                   sd->evidence_kind,
+                                   strlen(sd->evidence_kind)) < 0) {
+                        snprintf(m->errstr, sizeof(m->errstr),
+                                 "staff.evidence: field 'evidence_kind': "
+                                 "'%.32s' is not one of review, chat, "
+                                 "buyer_profile, shipment, order, other",
+                                 sd->evidence_kind);
+                        return RDR_ERR_INVALID;
+                }
+                in.type = RDR_CIN_EVIDENCE;
+                in.evidence.kind = sd->evidence_kind;
+                in.evidence.ref =
+                    sd->evidence_ref ? sd->evidence_ref : sd->event_id;
+                in.evidence.text = sd->evidence_text;
+                in.evidence.at_ms = sd->occurred_at_ms;
+                break;
+        }
+        err = apply_answer(rv, m, &an, case_reply, seen, &in, &out);
+        if (!err && out->status == RDR_CADENCE_APPLIED)
+                rdr_metric_add(rv->m_staff, rdr_staff_type_names[sd->type], 1);
         return err;
 }
 
@@ -444,18 +565,14 @@ static rdr_err_t reviews_handle(void *opaque, rdr_msg_t *msgs, size_t cnt) {
         rdr_casework_begin(rv->cw);
         for (i = 0; i < cnt; i++) {
                 rdr_msg_t *m = &msgs[i];
-                m->err =
-                    rdr_event_decode(&rv->evs.evs[i],
-                                     is_appeal(rv, m) ? RDR_INPUT_APPEAL_RESULTS
-                                                      : RDR_INPUT_REVIEWS,
-                                     m->value, m->len, m->content_type,
-                                     m->errstr, sizeof(m->errstr));
-                if (!m->err &&
-                    rv->evs.evs[i].kind == RDR_INPUT_APPEAL_RESULTS &&
-                    strlen(rv->evs.evs[i].u.appeal.case_id) >= RDR_CASE_ID_MAX)
-                        m->err = rdr_msg_fail(
-                            m, "appeal.result: case_id is longer than any "
-                               "the fleet makes");
+                const char *cid;
+                m->err = rdr_event_decode(&rv->evs.evs[i], kind_of(rv, m),
+                                          m->value, m->len, m->content_type,
+                                          m->errstr, sizeof(m->errstr));
+                cid = m->err ? NULL : answer_case(&rv->evs.evs[i]);
+                if (cid && strlen(cid) >= RDR_CASE_ID_MAX)
+                        m->err = rdr_msg_fail(m, "case_id is longer than any "
+                                                 "the fleet makes");
         }
         for (i = 0; i < cnt; i++) {
                 const rdr_review_t *r;
@@ -463,11 +580,13 @@ static rdr_err_t reviews_handle(void *opaque, rdr_msg_t *msgs, size_t cnt) {
                 if (msgs[i].err)
                         continue;
                 first[i] = q;
-                if (rv->evs.evs[i].kind == RDR_INPUT_APPEAL_RESULTS) {
-                        const rdr_appeal_result_t *ar =
-                            &rv->evs.evs[i].u.appeal;
-                        rdr_casework_queue_read(rv->cw, ar->case_id,
-                                                msgs[i].topic, ar->event_id);
+                if (answer_case(&rv->evs.evs[i])) {
+                        const rdr_event_t *ev = &rv->evs.evs[i];
+                        rdr_casework_queue_read(
+                            rv->cw, answer_case(ev), msgs[i].topic,
+                            ev->kind == RDR_INPUT_APPEAL_RESULTS
+                                ? ev->u.appeal.event_id
+                                : ev->u.staff.event_id);
                         q += RDR_CASEWORK_READS;
                         continue;
                 }
@@ -495,11 +614,16 @@ static rdr_err_t reviews_handle(void *opaque, rdr_msg_t *msgs, size_t cnt) {
                 context_t ctx;
                 if (msgs[i].err)
                         continue;
-                if (rv->evs.evs[i].kind == RDR_INPUT_APPEAL_RESULTS) {
-                        err =
-                            apply_appeal(rv, &msgs[i], &rv->evs.evs[i].u.appeal,
-                                         rdr_redis_reply(redis, first[i]),
-                                         rdr_redis_reply(redis, first[i] + 1));
+                if (answer_case(&rv->evs.evs[i])) {
+                        const rdr_event_t *ev = &rv->evs.evs[i];
+                        const redisReply *cr = rdr_redis_reply(redis, first[i]),
+                                         *seen = rdr_redis_reply(redis,
+                                                                 first[i] + 1);
+                        err = ev->kind == RDR_INPUT_APPEAL_RESULTS
+                                  ? apply_appeal(rv, &msgs[i], &ev->u.appeal,
+                                                 cr, seen)
+                                  : apply_staff(rv, &msgs[i], &ev->u.staff, cr,
+                                                seen);
                         if ((err = rdr_msg_settle(&msgs[i], err)))
                                 goto done;
                         continue;
@@ -519,9 +643,10 @@ done:
         return err;
 }
 
-/* Reviews, and the platforms' answers to the appeals filed against them. */
-static const char *const reviews_topics[] = {"topics.reviews",
-                                             "topics.appeal_results", NULL};
+/* Reviews, the platforms' answers to the appeals filed against them, and
+ * people's decisions on the staff.review actions of their cases. */
+static const char *const reviews_topics[] = {
+    "topics.reviews", "topics.appeal_results", "topics.staff_decisions", NULL};
 
 const rdr_worker_def_t rdr_reviews_worker = {
     .name = "reviews",
