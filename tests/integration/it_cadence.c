@@ -8,9 +8,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
 
 #include <cmocka.h>
+#include <jansson.h>
 
 #include "clock.h"
 #include "event.h"
@@ -750,6 +752,84 @@ static void test_staff_evidence_files_appeal(void **state) {
         h_msgs_free(msgs, n);
 }
 
+/* redress-report --json --store store-1 against the test's Redis and
+ * clock: the parsed object (the caller json_decref()s it). */
+static json_t *report(void) {
+        char cmd[1024];
+        json_error_t je;
+        json_t *o;
+        FILE *p;
+        snprintf(cmd, sizeof(cmd),
+                 "REDRESS_CONFIG=%s/configs/redress.yaml REDRESS_REDIS_URL=%s "
+                 "REDRESS_CLOCK_SOURCE=test %s/redress-report --json --store "
+                 "store-1 2>/dev/null",
+                 RDR_SOURCE_DIR, env.redis_url, RDR_BIN_DIR);
+        p = popen(cmd, "r");
+        assert_non_null(p);
+        o = json_loadf(p, 0, &je);
+        assert_int_equal(WEXITSTATUS(pclose(p)), 0);
+        if (!o)
+                fail_msg("redress-report --json: %s", je.text);
+        return o;
+}
+
+/* The row of array a whose string members match (NULL: any), or NULL. */
+static json_t *row(json_t *a, const char *k1, const char *v1, const char *k2,
+                   const char *v2) {
+        size_t i;
+        json_t *o;
+        json_array_foreach(a, i, o) {
+                const char *x = json_string_value(json_object_get(o, k1)),
+                           *y = json_string_value(json_object_get(o, k2));
+                if (x && y && !strcmp(x, v1) && !strcmp(y, v2))
+                        return o;
+        }
+        return NULL;
+}
+
+/* BEHAVIOR.md section 5 through redress-report: the agent who handed the
+ * case back is credited when the buyer then raises the rating, with the
+ * playbook's reward for the reason (the default: 20.00 CNY); the month's
+ * negative reviews count the product and reason. */
+static void test_report_credits_the_agent(void **state) {
+        char cid[RDR_ID_LEN], action[RDR_ID_LEN + 32];
+        json_t *o, *r;
+        acts_t a;
+        (void)state;
+        case_of("taobao", "rv-report", cid);
+        publish_review("taobao", "review.created", "rv-report", 2,
+                       "袖子有点短，和描述的尺码不一样", "Asia/Shanghai");
+        read_actions(cid, 2, &a);
+        publish_chat("taobao", "rv-report", "chat-report-1",
+                     "请问这个尺码可以换吗？");
+        wait_field(cid, "state", "paused");
+        snprintf(action, sizeof(action), "%s:buyer_reply:1", cid);
+        publish_staff("staff-report-1", "staff.resume", cid, action, "");
+        wait_field(cid, "agent_id", "agent-7");
+        publish_review("taobao", "review.updated", "rv-report", 5,
+                       "换了尺码，很合适", "Asia/Shanghai");
+        wait_field(cid, "state", "resolved");
+
+        o = report();
+        r = row(json_object_get(o, "agents"), "agent_id", "agent-7", "reason",
+                "size_fit");
+        assert_non_null(r);
+        assert_int_equal(json_integer_value(json_object_get(r, "cases")), 1);
+        assert_int_equal(json_integer_value(json_object_get(
+                             json_object_get(r, "reward"), "amount_minor")),
+                         2000);
+        assert_string_equal(json_string_value(json_object_get(
+                                json_object_get(r, "reward"), "currency")),
+                            "CNY");
+        r = row(json_object_get(o, "negative_by_product_reason"), "product_id",
+                "sku-9", "reason", "size_fit");
+        assert_non_null(r);
+        assert_true(json_integer_value(json_object_get(r, "cases")) >= 1);
+        assert_non_null(row(json_object_get(o, "month_cases"), "store_id",
+                            "store-1", "standing", "resolved"));
+        json_decref(o);
+}
+
 static void test_shipment_exception_pauses_outreach(void **state) {
         char cid[RDR_ID_LEN];
         acts_t a;
@@ -920,6 +1000,8 @@ int main(void) {
             cmocka_unit_test_setup_teardown(test_staff_resume_hands_case_back,
                                             setup, teardown),
             cmocka_unit_test_setup_teardown(test_staff_evidence_files_appeal,
+                                            setup, teardown),
+            cmocka_unit_test_setup_teardown(test_report_credits_the_agent,
                                             setup, teardown),
             cmocka_unit_test_setup_teardown(
                 test_shipment_exception_pauses_outreach, setup, teardown),

@@ -756,9 +756,11 @@ static void test_incentive_over_limit(void **state) {
         assert_int_equal(count_kind(s, RDR_ACT_INCENTIVE), 0);
         assert_int_equal(s->c.offer_pending, 1);
         /* Approved: the incentive goes out with the offer; the nudges
-         * keep their days. */
+         * keep their days. The approver is the case's agent. */
         ok.approved = 1;
+        ok.agent_id = "agent-7";
         apply(s, &ok, t0 + 8 * DAY + 3 * HOUR);
+        assert_string_equal(s->c.agent_id, "agent-7");
         a = find(s, "cs_test:incentive:1");
         assert_true(a->has_offer);
         assert_int_equal(a->offer.amount_minor, 300);
@@ -767,8 +769,10 @@ static void test_incentive_over_limit(void **state) {
         run_until(s, t0 + 40 * DAY);
         assert_int_equal(count_kind(s, RDR_ACT_NUDGE), 7);
         assert_true(find(s, "cs_test:nudge:1")->due_at_ms == t0 + 9 * DAY);
-        /* A second decision changes nothing. */
+        /* A second decision changes nothing, its agent included. */
+        ok.agent_id = "agent-9";
         assert_int_equal(apply(s, &ok, t0 + 41 * DAY), RDR_CADENCE_NOOP);
+        assert_string_equal(s->c.agent_id, "agent-7");
         free(s);
 
         /* Refused: no incentive, the cadence goes on. */

@@ -1298,6 +1298,11 @@ rdr_err_t rdr_cadence_apply(const rdr_cadence_conf_t *conf,
         }
         out->status = RDR_CADENCE_APPLIED;
         next->version = before->version + 1;
+        if (in->agent_id && *in->agent_id &&
+            (in->type == RDR_CIN_OFFER_DECISION ||
+             in->type == RDR_CIN_EVIDENCE || in->type == RDR_CIN_RESUME))
+                rdr_utf8_copy(next->agent_id, sizeof(next->agent_id),
+                              in->agent_id);
         next->updated_at_ms = now_ms;
         if (before->state == RDR_CASE_STATE_NONE) {
                 out->has_case_event = 1;
@@ -1440,6 +1445,7 @@ static const field_t case_fields[] = {
     CS(buyer_id),
     CS(product_id),
     CS(buyer_name),
+    CS(agent_id),
     CE(review_kind, rdr_review_kind_names, RDR_REVIEW_KIND__CNT),
     CS(language),
     CS(zone),

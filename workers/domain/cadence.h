@@ -161,6 +161,9 @@ typedef struct rdr_case_s {
             order_id[RDR_CASE_STR_MAX], buyer_id[RDR_CASE_STR_MAX],
             product_id[RDR_CASE_STR_MAX];
         char buyer_name[RDR_BUYER_NAME_MAX]; /* "" if unknown */
+        char agent_id[RDR_CASE_STR_MAX];     /* the last person whose
+                                              * decision moved the case;
+                                              * "" if none */
         rdr_review_kind_t review_kind;
         char language[RDR_LANG_MAX];   /* the buyer's */
         char zone[RDR_ZONE_MAX];       /* where "daytime" is measured */
@@ -292,6 +295,10 @@ typedef struct rdr_cadence_input_s {
         int approved;                 /* OFFER_DECISION */
         rdr_evidence_t evidence;      /* EVIDENCE */
         rdr_outcome_t outcome;        /* APPEAL_RESULT */
+        /* OFFER_DECISION, EVIDENCE, RESUME: the person who decided (NULL:
+         * unknown). A decision that changes the case records it as the
+         * case's agent_id. */
+        const char *agent_id;
 } rdr_cadence_input_t;
 
 /* ---- outputs ---------------------------------------------------------- */

@@ -514,6 +514,7 @@ static rdr_err_t apply_staff(reviews_t *rv, rdr_msg_t *m,
         rdr_cadence_input_t in;
         rdr_err_t err;
         memset(&in, 0, sizeof(in));
+        in.agent_id = sd->agent_id;
         switch (sd->type) {
         case RDR_STAFF_OFFER_DECISION:
                 if (sd->decision == RDR_DECISION_NONE)

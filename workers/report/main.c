@@ -1,0 +1,818 @@
+/* redress-report: what the stores look at (BEHAVIOR.md section 5), read
+ * from the fleet's Redis with the workers' configuration (--config,
+ * REDRESS_*): the month's negative reviews per product and reason and the
+ * products with the most; the month's cases resolved, closed and still
+ * open; per agent, the cases resolved in the month by reason and the
+ * reward owed (playbook `rewards`, per store); open cases by state; timers
+ * due in the next hour and day; appeals near their deadline; the week's
+ * abnormal shipments. It SCANs the case hashes and order records (each
+ * read once, in pipelined batches) and changes nothing. "Now" is the
+ * fleet's clock (the test clock when clock.source is test). Months and
+ * weeks are UTC. Exit status 0, 1 Redis unreachable, 2 usage, 78 bad
+ * configuration. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "cadence.h"
+#include "clock.h"
+#include "conf.h"
+#include "event.h"
+#include "parcel.h"
+#include "playbook.h"
+#include "redis.h"
+#include "str.h"
+
+#define EXIT_USAGE 2
+#define EXIT_CONFIG 78
+#define DAY_MS 86400000LL
+#define SCAN_BATCH 500
+#define LIST_MAX 100 /* appeals and shipments listed (all are counted) */
+
+/* A count per key ("a\x1fb\x1fc"): an open-addressing table. */
+typedef struct tally_s {
+        char **keys;
+        long long *cnt;
+        size_t size, used;
+} tally_t;
+
+static int tally_add(tally_t *t, const char *key, long long n) {
+        size_t i, mask;
+        if (2 * (t->used + 1) > t->size) {
+                tally_t g = {0};
+                g.size = t->size ? 2 * t->size : 256;
+                g.keys = calloc(g.size, sizeof(*g.keys));
+                g.cnt = calloc(g.size, sizeof(*g.cnt));
+                if (!g.keys || !g.cnt) {
+                        free(g.keys);
+                        free(g.cnt);
+                        return -1;
+                }
+                for (i = 0; i < t->size; i++) {
+                        size_t j;
+                        if (!t->keys[i])
+                                continue;
+                        for (j = rdr_str_hash(t->keys[i], strlen(t->keys[i])) &
+                                 (g.size - 1);
+                             g.keys[j]; j = (j + 1) & (g.size - 1))
+                                ;
+                        g.keys[j] = t->keys[i];
+                        g.cnt[j] = t->cnt[i];
+                }
+                g.used = t->used;
+                free(t->keys);
+                free(t->cnt);
+                *t = g;
+        }
+        mask = t->size - 1;
+        for (i = rdr_str_hash(key, strlen(key)) & mask; t->keys[i];
+             i = (i + 1) & mask)
+                if (!strcmp(t->keys[i], key)) {
+                        t->cnt[i] += n;
+                        return 0;
+                }
+        if (!(t->keys[i] = strdup(key)))
+                return -1;
+        t->cnt[i] = n;
+        t->used++;
+        return 0;
+}
+
+static void tally_free(tally_t *t) {
+        size_t i;
+        for (i = 0; i < t->size; i++)
+                free(t->keys[i]);
+        free(t->keys);
+        free(t->cnt);
+}
+
+/* The table's entries, largest count first, then by key. */
+typedef struct entry_s {
+        const char *key;
+        long long cnt;
+} entry_t;
+
+static int by_count(const void *a, const void *b) {
+        const entry_t *x = a, *y = b;
+        if (x->cnt != y->cnt)
+                return x->cnt < y->cnt ? 1 : -1;
+        return strcmp(x->key, y->key);
+}
+
+static int by_key(const void *a, const void *b) {
+        return strcmp(((const entry_t *)a)->key, ((const entry_t *)b)->key);
+}
+
+static entry_t *tally_sorted(const tally_t *t,
+                             int (*cmp)(const void *, const void *)) {
+        entry_t *e = calloc(t->used + 1, sizeof(*e));
+        size_t i, n = 0;
+        if (!e)
+                return NULL;
+        for (i = 0; i < t->size; i++)
+                if (t->keys[i]) {
+                        e[n].key = t->keys[i];
+                        e[n++].cnt = t->cnt[i];
+                }
+        qsort(e, n, sizeof(*e), cmp);
+        return e;
+}
+
+/* Split a copy of key (in buf) into n fields at \x1f ("" if missing). */
+static void split(const char *key, char *buf, size_t size, char **f, int n) {
+        char *p = buf;
+        int i;
+        rdr_str_copy(buf, size, key);
+        for (i = 0; i < n; i++) {
+                f[i] = p ? p : (char *)"";
+                p = p ? strchr(p, '\x1f') : NULL;
+                if (p)
+                        *p++ = '\0';
+        }
+}
+
+typedef struct listed_s {
+        int64_t at_ms; /* sort key: a deadline, or the last event */
+        char *line[7];
+} listed_t;
+
+typedef struct report_s {
+        /* Options. */
+        const char *store, *month_arg;
+        int json, top, appeal_days;
+        /* Context. */
+        rdr_redis_t *redis;
+        const rdr_playbook_t *pb;
+        int shards;
+        int64_t now, month_start, month_end, week_start;
+        char month[16];
+        /* What was read. */
+        long long cases, orders, unreadable;
+        tally_t by_product_reason, by_product, month_states, agents,
+            open_states;
+        listed_t *appeals, *shipments;
+        size_t appeals_cnt, shipments_cnt, appeals_total, shipments_total;
+        long long due_hour, due_day;
+} report_t;
+
+static char *join(const char *const *parts) {
+        char buf[1024];
+        rdr_str_join(buf, sizeof(buf), parts);
+        return strdup(buf);
+}
+
+static void list_add(listed_t **l, size_t *cnt, size_t *total, int64_t at,
+                     const char *const *cols, int ncols) {
+        listed_t *n;
+        int i;
+        (*total)++;
+        n = realloc(*l, (*cnt + 1) * sizeof(**l));
+        if (!n)
+                return;
+        *l = n;
+        memset(&n[*cnt], 0, sizeof(n[*cnt]));
+        n[*cnt].at_ms = at;
+        for (i = 0; i < ncols; i++)
+                n[*cnt].line[i] = strdup(cols[i] ? cols[i] : "");
+        (*cnt)++;
+}
+
+static int by_at(const void *a, const void *b) {
+        const listed_t *x = a, *y = b;
+        return x->at_ms < y->at_ms ? -1 : x->at_ms > y->at_ms;
+}
+
+static void list_free(listed_t *l, size_t cnt) {
+        size_t i;
+        int k;
+        for (i = 0; i < cnt; i++)
+                for (k = 0; k < 7; k++)
+                        free(l[i].line[k]);
+        free(l);
+}
+
+static void fmt_time(int64_t ms, char *buf) {
+        if (!ms || !rdr_time_format_rfc3339(ms, buf, RDR_TIME_RFC3339_SIZE))
+                strcpy(buf, "-");
+}
+
+/* One case: every section it belongs to. */
+static void take_case(report_t *r, const rdr_case_t *c) {
+        const char *reason = rdr_reason_names[c->reason];
+        int final = rdr_case_state_final(c->state);
+        r->cases++;
+        if (r->store && strcmp(r->store, c->store_id))
+                return;
+        if (c->opened_at_ms >= r->month_start &&
+            c->opened_at_ms < r->month_end) {
+                char *k = join((const char *const[]){
+                    c->store_id, "\x1f", c->product_id, "\x1f", reason, NULL});
+                char *p = join((const char *const[]){c->store_id, "\x1f",
+                                                     c->product_id, NULL});
+                char *s = join((const char *const[]){
+                    c->store_id, "\x1f",
+                    c->state == RDR_CASE_STATE_RESOLVED ? "resolved"
+                    : final                             ? "closed"
+                                                        : "open",
+                    NULL});
+                if (k && p && s) {
+                        tally_add(&r->by_product_reason, k, 1);
+                        tally_add(&r->by_product, p, 1);
+                        tally_add(&r->month_states, s, 1);
+                }
+                free(k);
+                free(p);
+                free(s);
+        }
+        if (c->state == RDR_CASE_STATE_RESOLVED &&
+            c->closed_at_ms >= r->month_start &&
+            c->closed_at_ms < r->month_end) {
+                char *k = join((const char *const[]){
+                    c->store_id, "\x1f", c->agent_id[0] ? c->agent_id : "-",
+                    "\x1f", reason, NULL});
+                if (k)
+                        tally_add(&r->agents, k, 1);
+                free(k);
+        }
+        if (!final) {
+                char *k = join((const char *const[]){
+                    c->store_id, "\x1f", rdr_case_state_names[c->state], NULL});
+                if (k)
+                        tally_add(&r->open_states, k, 1);
+                free(k);
+        }
+        /* An appeal not filed yet whose window closes soon. */
+        if (c->state == RDR_CASE_STATE_MALICIOUS && c->appeal_deadline_ms &&
+            c->appeal_deadline_ms >= r->now &&
+            c->appeal_deadline_ms < r->now + r->appeal_days * DAY_MS) {
+                char deadline[RDR_TIME_RFC3339_SIZE];
+                fmt_time(c->appeal_deadline_ms, deadline);
+                list_add(&r->appeals, &r->appeals_cnt, &r->appeals_total,
+                         c->appeal_deadline_ms,
+                         (const char *const[]){
+                             c->store_id, c->case_id, c->order_id,
+                             rdr_malicious_names[c->malicious], deadline},
+                         5);
+        }
+}
+
+static const char *reply_field(void *opaque, const char *field) {
+        return rdr_hash_get(opaque, field);
+}
+
+/* One order record: a parcel that went wrong this week. */
+static void take_order(report_t *r, const redisReply *h) {
+        rdr_parcel_t p;
+        char status[64], last[RDR_TIME_RFC3339_SIZE], notices[16];
+        int64_t at;
+        if (!rdr_hash_get(h, "shipment_id"))
+                return;
+        rdr_parcel_load(&p, reply_field, (void *)h);
+        r->orders++;
+        if (!p.shipment_id[0] || (r->store && strcmp(r->store, p.store_id)))
+                return;
+        at = p.last_scan_at_ms > p.delay_notice_at_ms ? p.last_scan_at_ms
+                                                      : p.delay_notice_at_ms;
+        if (p.has_status && p.status == RDR_SHIP_DELIVERED)
+                return;
+        if (p.exception != RDR_EXC_NONE)
+                snprintf(status, sizeof(status), "exception: %s",
+                         rdr_exception_names[p.exception]);
+        else if (p.overdue)
+                snprintf(status, sizeof(status), "overdue");
+        else if (p.delay_notices > 0)
+                snprintf(status, sizeof(status), "late");
+        else
+                return;
+        if (at < r->week_start)
+                return;
+        fmt_time(at, last);
+        snprintf(notices, sizeof(notices), "%d", p.delay_notices);
+        list_add(&r->shipments, &r->shipments_cnt, &r->shipments_total, at,
+                 (const char *const[]){p.store_id, p.order_id, p.carrier,
+                                       p.tracking_number, status, notices,
+                                       last},
+                 7);
+}
+
+/* SCAN keys matching pattern; HGETALL each batch in one round trip. */
+static int scan(report_t *r, const char *pattern, int cases) {
+        char cursor[32] = "0";
+        do {
+                redisReply *s =
+                    rdr_redis_command(r->redis, "SCAN %s MATCH %s COUNT %d",
+                                      cursor, pattern, SCAN_BATCH);
+                size_t i;
+                if (!s || s->type != REDIS_REPLY_ARRAY || s->elements != 2) {
+                        fprintf(stderr, "redress-report: SCAN failed: %s\n",
+                                s && s->type == REDIS_REPLY_ERROR
+                                    ? s->str
+                                    : rdr_redis_errstr(r->redis));
+                        if (s)
+                                freeReplyObject(s);
+                        return -1;
+                }
+                rdr_str_copy(cursor, sizeof(cursor), s->element[0]->str);
+                for (i = 0; i < s->element[1]->elements; i++)
+                        rdr_redis_cmdl(r->redis, "HGETALL",
+                                       s->element[1]->element[i]->str, NULL);
+                if (rdr_redis_exec(r->redis)) {
+                        freeReplyObject(s);
+                        fprintf(stderr, "redress-report: %s\n",
+                                rdr_redis_errstr(r->redis));
+                        return -1;
+                }
+                for (i = 0; i < rdr_redis_replies(r->redis); i++) {
+                        const redisReply *h = rdr_redis_reply(r->redis, i);
+                        if (!h || h->type != REDIS_REPLY_ARRAY || !h->elements)
+                                continue;
+                        if (cases) {
+                                static rdr_case_t c;
+                                const char *f[512], *v[512];
+                                size_t l[512], n = h->elements / 2, k;
+                                char errstr[256];
+                                if (n > 512)
+                                        n = 512;
+                                for (k = 0; k < n; k++) {
+                                        f[k] = h->element[2 * k]->str;
+                                        v[k] = h->element[2 * k + 1]->str;
+                                        l[k] = h->element[2 * k + 1]->len;
+                                }
+                                if (rdr_case_from_hash(&c, n, f, v, l, NULL,
+                                                       errstr,
+                                                       sizeof(errstr)) ||
+                                    !c.version)
+                                        r->unreadable++;
+                                else
+                                        take_case(r, &c);
+                        } else {
+                                take_order(r, h);
+                        }
+                }
+                rdr_redis_reset(r->redis);
+                freeReplyObject(s);
+        } while (strcmp(cursor, "0"));
+        return 0;
+}
+
+static void timers_due(report_t *r) {
+        int s;
+        for (s = 0; s < r->shards; s++) {
+                char k[64];
+                snprintf(k, sizeof(k), "redress:{t:%d}:due", s);
+                rdr_redis_cmdf(r->redis, "ZCOUNT %s %lld %lld", k,
+                               (long long)r->now,
+                               (long long)(r->now + 3600000));
+                rdr_redis_cmdf(r->redis, "ZCOUNT %s %lld %lld", k,
+                               (long long)r->now, (long long)(r->now + DAY_MS));
+        }
+        if (rdr_redis_exec(r->redis))
+                return;
+        for (s = 0; s < r->shards; s++) {
+                const redisReply *h = rdr_redis_reply(r->redis, 2 * s),
+                                 *d = rdr_redis_reply(r->redis, 2 * s + 1);
+                if (h && h->type == REDIS_REPLY_INTEGER)
+                        r->due_hour += h->integer;
+                if (d && d->type == REDIS_REPLY_INTEGER)
+                        r->due_day += d->integer;
+        }
+        rdr_redis_reset(r->redis);
+}
+
+/* The reward owed for cnt cases of reason in store, as text. */
+static void reward(const report_t *r, const char *store, const char *reason,
+                   long long cnt, long long *minor, const char **currency) {
+        const rdr_store_conf_t *sc = rdr_playbook_store(r->pb, store);
+        int k = rdr_enum_parse(rdr_reason_names, RDR_REASON__CNT, reason,
+                               strlen(reason));
+        *minor = k < 0 ? 0 : cnt * sc->reward_minor[k];
+        *currency = sc->reward_currency;
+}
+
+/* ---- output ------------------------------------------------------------ */
+
+static void money(long long minor, const char *currency, char *buf,
+                  size_t size) {
+        snprintf(buf, size, "%lld.%02lld %s", minor / 100, minor % 100,
+                 currency);
+}
+
+/* One table of the text report: a heading, then a row per key of t
+ * (fields of the given widths, then the count, and the reward owed when
+ * with_reward: the agents table, whose fields are store, agent, reason). */
+typedef struct table_s {
+        const tally_t *t;
+        int (*cmp)(const void *, const void *);
+        int n, limit, with_reward;
+        const char *cols[4];
+        int widths[3];
+} table_t;
+
+static int print_table(const report_t *r, const table_t *tb) {
+        entry_t *e = tally_sorted(tb->t, tb->cmp);
+        size_t i;
+        int k;
+        if (!e)
+                return -1;
+        printf(" ");
+        for (k = 0; k < tb->n; k++)
+                printf(" %-*s", tb->widths[k], tb->cols[k]);
+        if (tb->with_reward)
+                printf(" %-8s REWARD\n", tb->cols[tb->n]);
+        else
+                printf(" %s\n", tb->cols[tb->n]);
+        for (i = 0; i < tb->t->used && (tb->limit <= 0 || (int)i < tb->limit);
+             i++) {
+                char kb[1024], *f[3], m[64] = "-";
+                split(e[i].key, kb, sizeof(kb), f, tb->n);
+                printf(" ");
+                for (k = 0; k < tb->n; k++)
+                        printf(" %-*s", tb->widths[k], f[k]);
+                if (tb->with_reward && strcmp(f[1], "-")) {
+                        long long minor;
+                        const char *cur;
+                        reward(r, f[0], f[2], e[i].cnt, &minor, &cur);
+                        money(minor, cur, m, sizeof(m));
+                }
+                if (tb->with_reward)
+                        printf(" %-8lld %s\n", e[i].cnt, m);
+                else
+                        printf(" %lld\n", e[i].cnt);
+        }
+        free(e);
+        return 0;
+}
+
+static int print_text(report_t *r) {
+        const table_t tables[] = {
+            {&r->by_product_reason,
+             by_key,
+             3,
+             0,
+             0,
+             {"STORE", "PRODUCT", "REASON", "NEGATIVE"},
+             {24, 24, 18}},
+            {&r->by_product,
+             by_count,
+             2,
+             r->top,
+             0,
+             {"STORE", "PRODUCT", "NEGATIVE"},
+             {24, 24}},
+            {&r->month_states,
+             by_key,
+             2,
+             0,
+             0,
+             {"STORE", "STANDING", "CASES"},
+             {24, 10}},
+            {&r->agents,
+             by_key,
+             3,
+             0,
+             1,
+             {"STORE", "AGENT", "REASON", "RESOLVED"},
+             {24, 16, 18}},
+            {&r->open_states,
+             by_key,
+             2,
+             0,
+             0,
+             {"STORE", "STATE", "CASES"},
+             {24, 16}},
+        };
+        char heads[5][128];
+        size_t i;
+        char t[RDR_TIME_RFC3339_SIZE];
+        fmt_time(r->now, t);
+        printf("Redress report for %s (UTC), now %s, stores: %s\n", r->month, t,
+               r->store ? r->store : "all");
+        printf("%lld cases and %lld parcel records read", r->cases, r->orders);
+        if (r->unreadable)
+                printf(", %lld cases unreadable", r->unreadable);
+        printf("\n");
+        snprintf(heads[0], sizeof(heads[0]),
+                 "Negative reviews by product and reason (cases opened in %s)",
+                 r->month);
+        snprintf(heads[1], sizeof(heads[1]),
+                 "Products with the most negative reviews (top %d)", r->top);
+        snprintf(heads[2], sizeof(heads[2]),
+                 "Cases opened in %s, as they stand", r->month);
+        snprintf(heads[3], sizeof(heads[3]),
+                 "Per agent: cases resolved in %s and the reward owed",
+                 r->month);
+        snprintf(heads[4], sizeof(heads[4]), "Open cases by state");
+        for (i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
+                printf("\n%s\n", heads[i]);
+                if (print_table(r, &tables[i]))
+                        return -1;
+        }
+        printf("\nTimers due (all stores): %lld in the next hour, %lld in the "
+               "next day\n",
+               r->due_hour, r->due_day);
+        printf("\nAppeals near their deadline (not filed, window closing "
+               "within %d d): %zu\n",
+               r->appeal_days, r->appeals_total);
+        for (i = 0; i < r->appeals_cnt && i < LIST_MAX; i++)
+                printf("  %-24s %-36s %-20s %-12s closes %s\n",
+                       r->appeals[i].line[0], r->appeals[i].line[1],
+                       r->appeals[i].line[2], r->appeals[i].line[3],
+                       r->appeals[i].line[4]);
+        printf("\nAbnormal shipments of the week (exception, late or overdue, "
+               "not delivered): %zu\n",
+               r->shipments_total);
+        for (i = 0; i < r->shipments_cnt && i < LIST_MAX; i++)
+                printf("  %-24s %-20s %-12s %-20s %-20s notices %s, last %s\n",
+                       r->shipments[i].line[0], r->shipments[i].line[1],
+                       r->shipments[i].line[2], r->shipments[i].line[3],
+                       r->shipments[i].line[4], r->shipments[i].line[5],
+                       r->shipments[i].line[6]);
+        return 0;
+}
+
+/* The rows of table t, fields named by names, as a JSON array. */
+static json_t *rows(const tally_t *t, const char *const *names, int n,
+                    int (*cmp)(const void *, const void *), int limit,
+                    const report_t *r, int with_reward) {
+        json_t *a = json_array();
+        entry_t *e = tally_sorted(t, cmp);
+        size_t i;
+        if (!a || !e) {
+                free(e);
+                return a;
+        }
+        for (i = 0; i < t->used && (limit <= 0 || (int)i < limit); i++) {
+                char kb[1024], *f[4];
+                json_t *o = json_object();
+                int k;
+                if (!o)
+                        continue;
+                split(e[i].key, kb, sizeof(kb), f, n);
+                for (k = 0; k < n; k++)
+                        json_object_set_new(
+                            o, names[k],
+                            /* A case resolved with no agent's decision. */
+                            !strcmp(names[k], "agent_id") && !strcmp(f[k], "-")
+                                ? json_null()
+                                : json_string(f[k]));
+                json_object_set_new(o, "cases", json_integer(e[i].cnt));
+                if (with_reward && strcmp(f[1], "-")) {
+                        long long minor;
+                        const char *cur;
+                        reward(r, f[0], f[2], e[i].cnt, &minor, &cur);
+                        json_object_set_new(
+                            o, "reward",
+                            json_pack("{s:I,s:s}", "amount_minor",
+                                      (json_int_t)minor, "currency", cur));
+                }
+                json_array_append_new(a, o);
+        }
+        free(e);
+        return a;
+}
+
+static json_t *listed(const listed_t *l, size_t cnt, const char *const *names,
+                      int n) {
+        json_t *a = json_array();
+        size_t i;
+        int k;
+        for (i = 0; i < cnt && i < LIST_MAX; i++) {
+                json_t *o = json_object();
+                for (k = 0; k < n; k++)
+                        json_object_set_new(o, names[k],
+                                            json_string(l[i].line[k]));
+                json_array_append_new(a, o);
+        }
+        return a;
+}
+
+static int print_json(report_t *r) {
+        static const char *const pr[] = {"store_id", "product_id", "reason"};
+        static const char *const ms[] = {"store_id", "standing"};
+        static const char *const ag[] = {"store_id", "agent_id", "reason"};
+        static const char *const st[] = {"store_id", "state"};
+        static const char *const ap[] = {"store_id", "case_id", "order_id",
+                                         "malicious", "deadline_at"};
+        static const char *const sh[] = {
+            "store_id", "order_id",      "carrier", "tracking_number",
+            "status",   "delay_notices", "last_at"};
+        char t[RDR_TIME_RFC3339_SIZE];
+        json_t *o;
+        char *s;
+        fmt_time(r->now, t);
+        o = json_pack(
+            "{s:s,s:s,s:s?,s:I,s:I,s:I,s:o,s:o,s:o,s:o,s:o,s:{s:I,s:I},"
+            "s:{s:I,s:o},s:{s:I,s:o}}",
+            "month", r->month, "now", t, "store_id", r->store, "cases_read",
+            (json_int_t)r->cases, "parcels_read", (json_int_t)r->orders,
+            "cases_unreadable", (json_int_t)r->unreadable,
+            "negative_by_product_reason",
+            rows(&r->by_product_reason, pr, 3, by_key, 0, r, 0), "top_products",
+            rows(&r->by_product, pr, 2, by_count, r->top, r, 0), "month_cases",
+            rows(&r->month_states, ms, 2, by_key, 0, r, 0), "agents",
+            rows(&r->agents, ag, 3, by_key, 0, r, 1), "open_cases",
+            rows(&r->open_states, st, 2, by_key, 0, r, 0), "timers_due",
+            "next_hour", (json_int_t)r->due_hour, "next_day",
+            (json_int_t)r->due_day, "appeals_near_deadline", "count",
+            (json_int_t)r->appeals_total, "cases",
+            listed(r->appeals, r->appeals_cnt, ap, 5), "abnormal_shipments",
+            "count", (json_int_t)r->shipments_total, "parcels",
+            listed(r->shipments, r->shipments_cnt, sh, 7));
+        if (!o || !(s = json_dumps(o, JSON_INDENT(2)))) {
+                json_decref(o);
+                return -1;
+        }
+        puts(s);
+        free(s);
+        json_decref(o);
+        return 0;
+}
+
+/* ---- main -------------------------------------------------------------- */
+
+static int month_bounds(report_t *r) {
+        struct tm tm;
+        int y, m;
+        time_t t;
+        if (r->month_arg) {
+                char extra;
+                if (sscanf(r->month_arg, "%4d-%2d%c", &y, &m, &extra) != 2 ||
+                    m < 1 || m > 12 || y < 1970 || y > 9999)
+                        return -1;
+        } else {
+                t = (time_t)(r->now / 1000);
+                gmtime_r(&t, &tm);
+                y = tm.tm_year + 1900;
+                m = tm.tm_mon + 1;
+        }
+        snprintf(r->month, sizeof(r->month), "%04d-%02d", y % 10000, m % 100);
+        memset(&tm, 0, sizeof(tm));
+        tm.tm_year = y - 1900;
+        tm.tm_mon = m - 1;
+        tm.tm_mday = 1;
+        r->month_start = (int64_t)timegm(&tm) * 1000;
+        tm.tm_mon++;
+        r->month_end = (int64_t)timegm(&tm) * 1000;
+        return 0;
+}
+
+static void usage(FILE *fp) {
+        fprintf(fp,
+                "Usage: redress-report [--config FILE] [--set KEY=VALUE]... "
+                "[--store ID]\n"
+                "                      [--month YYYY-MM] [--top N] "
+                "[--appeal-days N] [--json]\n"
+                "What the stores look at (BEHAVIOR.md section 5), from the "
+                "fleet's Redis:\n"
+                "negative reviews per product and reason, the products with "
+                "the most,\n"
+                "the month's cases resolved, closed and open, per agent the "
+                "cases resolved\n"
+                "and the reward owed, open cases by state, timers due, "
+                "appeals near their\n"
+                "deadline and the week's abnormal shipments.\n"
+                "  --store ID         one store (default: all)\n"
+                "  --month YYYY-MM    the month (UTC; default: the fleet "
+                "clock's)\n"
+                "  --top N            products listed (default 10)\n"
+                "  --appeal-days N    appeals whose window closes within N "
+                "days (default 7)\n"
+                "  --json             one JSON object\n"
+                "Exit status: 0 done, 1 Redis unreachable, 2 usage, 78 bad "
+                "configuration.\n");
+}
+
+int main(int argc, char **argv) {
+        report_t r;
+        const char *config = NULL;
+        rdr_conf_t *conf;
+        rdr_playbook_t *pb = NULL;
+        rdr_clock_t *clk = NULL;
+        char errstr[512], path[1024];
+        int i, rc = 1;
+
+        memset(&r, 0, sizeof(r));
+        r.top = 10;
+        r.appeal_days = 7;
+        for (i = 1; i + 1 < argc; i++)
+                if (!strcmp(argv[i], "--config"))
+                        config = argv[i + 1];
+        conf = rdr_conf_new(config, NULL, errstr, sizeof(errstr));
+        if (!conf) {
+                fprintf(stderr, "redress-report: %s\n", errstr);
+                return EXIT_CONFIG;
+        }
+        for (i = 1; i < argc; i++) {
+                const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+                if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+                        usage(stdout);
+                        rdr_conf_destroy(conf);
+                        return 0;
+                }
+                if (!strcmp(a, "--json")) {
+                        r.json = 1;
+                        continue;
+                }
+                if (!v)
+                        goto bad;
+                i++;
+                if (!strcmp(a, "--config")) {
+                        /* loaded above */
+                } else if (!strcmp(a, "--set")) {
+                        char key[256];
+                        const char *eq = strchr(v, '=');
+                        if (!eq || (size_t)(eq - v) >= sizeof(key))
+                                goto bad;
+                        memcpy(key, v, (size_t)(eq - v));
+                        key[eq - v] = '\0';
+                        if (rdr_conf_set(conf, key, eq + 1, errstr,
+                                         sizeof(errstr))) {
+                                fprintf(stderr, "redress-report: --set %s\n",
+                                        errstr);
+                                rdr_conf_destroy(conf);
+                                return EXIT_CONFIG;
+                        }
+                } else if (!strcmp(a, "--store")) {
+                        r.store = v;
+                } else if (!strcmp(a, "--month")) {
+                        r.month_arg = v;
+                } else if (!strcmp(a, "--top") && atoi(v) > 0) {
+                        r.top = atoi(v);
+                } else if (!strcmp(a, "--appeal-days") && atoi(v) > 0 &&
+                           atoi(v) <= 365) {
+                        r.appeal_days = atoi(v);
+                } else {
+                        goto bad;
+                }
+        }
+        snprintf(path, sizeof(path), "%s/playbook.yaml", rdr_conf_dir(conf));
+        pb = rdr_playbook_load_file(path, errstr, sizeof(errstr));
+        if (!pb) {
+                fprintf(stderr, "redress-report: %s\n", errstr);
+                rdr_conf_destroy(conf);
+                return EXIT_CONFIG;
+        }
+        r.pb = pb;
+        r.shards = (int)rdr_conf_int(conf, "timers.shards");
+        r.redis =
+            rdr_redis_new(rdr_conf_str(conf, "redis.url"),
+                          (int)rdr_conf_int(conf, "redis.connect_timeout"),
+                          (int)rdr_conf_int(conf, "redis.command_timeout"),
+                          (int)rdr_conf_int(conf, "redis.backoff_max"), errstr,
+                          sizeof(errstr));
+        if (!r.redis) {
+                fprintf(stderr, "redress-report: %s\n", errstr);
+                rc = EXIT_CONFIG;
+                goto done;
+        }
+        if (rdr_redis_connect(r.redis)) {
+                fprintf(stderr, "redress-report: Redis: %s\n",
+                        rdr_redis_errstr(r.redis));
+                goto done;
+        }
+        clk = rdr_clock_new(strcmp(rdr_conf_str(conf, "clock.source"), "test")
+                                ? RDR_CLOCK_SYSTEM
+                                : RDR_CLOCK_TEST,
+                            r.redis);
+        if (!clk || rdr_clock_refresh(clk))
+                goto done;
+        r.now = rdr_clock_now_ms(clk);
+        r.week_start = r.now - 7 * DAY_MS;
+        if (month_bounds(&r)) {
+                fprintf(stderr,
+                        "redress-report: --month takes YYYY-MM, got "
+                        "'%s'\n",
+                        r.month_arg);
+                rc = EXIT_USAGE;
+                goto done;
+        }
+        if (scan(&r, "redress:{c:*}", 1) || scan(&r, "redress:{o:*}", 0))
+                goto done;
+        timers_due(&r);
+        if (r.appeals_cnt)
+                qsort(r.appeals, r.appeals_cnt, sizeof(*r.appeals), by_at);
+        if (r.shipments_cnt)
+                qsort(r.shipments, r.shipments_cnt, sizeof(*r.shipments),
+                      by_at);
+        rc = (r.json ? print_json(&r) : print_text(&r)) ? 1 : 0;
+done:
+        tally_free(&r.by_product_reason);
+        tally_free(&r.by_product);
+        tally_free(&r.month_states);
+        tally_free(&r.agents);
+        tally_free(&r.open_states);
+        list_free(r.appeals, r.appeals_cnt);
+        list_free(r.shipments, r.shipments_cnt);
+        rdr_clock_destroy(clk);
+        rdr_redis_destroy(r.redis);
+        rdr_playbook_destroy(pb);
+        rdr_conf_destroy(conf);
+        return rc;
+bad:
+        usage(stderr);
+        rdr_conf_destroy(conf);
+        return EXIT_USAGE;
+}
