@@ -118,6 +118,12 @@ static void advance_to(int64_t ms) {
         settle(ms);
 }
 
+/* Publish one JSON event to topic, keyed key, and flush. */
+static void publish_json(const char *topic, const char *key, const char *json) {
+        h_produce(&env, topic, key, json, strlen(json), "application/json");
+        h_flush(&env);
+}
+
 static void publish_review(const char *platform, const char *type,
                            const char *id, int rating, const char *text,
                            const char *tz) {
@@ -135,9 +141,7 @@ static void publish_review(const char *platform, const char *type,
                  id, type + 7, type, platform, id, id, id, rating, text,
                  strncmp(platform, "taobao", 6) ? "en" : "zh", at, tz);
         snprintf(key, sizeof(key), "store-1/order-%s", id);
-        h_produce(&env, "redress.reviews", key, buf, strlen(buf),
-                  "application/json");
-        h_flush(&env);
+        publish_json("redress.reviews", key, buf);
 }
 
 /* A buyer's message in store store about order order-<order>, from
@@ -154,9 +158,7 @@ static void publish_chat_in(const char *platform, const char *store,
                  "\"sent_at\":\"2026-11-23T03:00:00Z\"}",
                  event_id, platform, store, buyer, order, text);
         snprintf(key, sizeof(key), "%s/buyer-%s", store, buyer);
-        h_produce(&env, "redress.chats", key, buf, strlen(buf),
-                  "application/json");
-        h_flush(&env);
+        publish_json("redress.chats", key, buf);
 }
 
 static void publish_chat(const char *platform, const char *id,
@@ -466,9 +468,7 @@ static void publish_shipment(const char *id, const char *type,
                  "\"occurred_at\":\"2026-11-23T04:00:00Z\"%s}",
                  id, type + 9, type, id, id, extra);
         snprintf(key, sizeof(key), "store-1/order-%s", id);
-        h_produce(&env, "redress.shipments", key, buf, strlen(buf),
-                  "application/json");
-        h_flush(&env);
+        publish_json("redress.shipments", key, buf);
 }
 
 static void test_agree_guides_then_reminds_once(void **state) {
@@ -579,22 +579,34 @@ static void test_buyer_tagged_elsewhere_stops_outreach(void **state) {
         assert_non_null(strstr(a.id[2], ":appeal_evidence:1"));
 }
 
+/* An answer to one of a case's actions in store-1's taobao shop: type
+ * ("appeal.result", "staff.resume", ...) on topic, then extra members
+ * (each followed by a comma). */
+static void publish_answer(const char *topic, const char *event_id,
+                           const char *type, const char *store,
+                           const char *case_id, const char *action_id,
+                           const char *extra) {
+        char buf[1024], key[160];
+        snprintf(buf, sizeof(buf),
+                 "{\"event_id\":\"%s\",\"type\":\"%s\","
+                 "\"platform\":\"taobao\",\"store_id\":\"%s\","
+                 "\"case_id\":\"%s\",\"action_id\":\"%s\",%s"
+                 "\"occurred_at\":\"2026-11-23T03:00:00Z\"}",
+                 event_id, type, store, case_id, action_id, extra);
+        snprintf(key, sizeof(key), "%s/%s", store, case_id);
+        publish_json(topic, key, buf);
+}
+
 /* The platform's answer to an appeal, on redress.appeal-results. */
 static void publish_appeal_result(const char *event_id, const char *store,
                                   const char *case_id, const char *action_id,
                                   const char *outcome) {
-        char buf[1024], key[160];
-        snprintf(buf, sizeof(buf),
-                 "{\"event_id\":\"%s\",\"type\":\"appeal.result\","
-                 "\"platform\":\"taobao\",\"store_id\":\"%s\","
-                 "\"case_id\":\"%s\",\"action_id\":\"%s\","
-                 "\"outcome\":\"%s\",\"reason\":\"evidence accepted\","
-                 "\"occurred_at\":\"2026-11-23T03:00:00Z\"}",
-                 event_id, store, case_id, action_id, outcome);
-        snprintf(key, sizeof(key), "%s/%s", store, case_id);
-        h_produce(&env, "redress.appeal-results", key, buf, strlen(buf),
-                  "application/json");
-        h_flush(&env);
+        char extra[128];
+        snprintf(extra, sizeof(extra),
+                 "\"outcome\":\"%s\",\"reason\":\"evidence accepted\",",
+                 outcome);
+        publish_answer("redress.appeal-results", event_id, "appeal.result",
+                       store, case_id, action_id, extra);
 }
 
 /* The platform accepts the appeal: the reviews worker, which also reads
@@ -657,22 +669,16 @@ static void test_appeal_result_resolves_case(void **state) {
             "appeal_accepted");
 }
 
-/* A person's decision on a staff.review, on redress.staff-decisions. */
+/* A person's (agent-7's) decision on a staff.review, on
+ * redress.staff-decisions. */
 static void publish_staff(const char *event_id, const char *type,
                           const char *case_id, const char *action_id,
                           const char *extra) {
-        char buf[1024], key[160];
-        snprintf(buf, sizeof(buf),
-                 "{\"event_id\":\"%s\",\"type\":\"%s\","
-                 "\"platform\":\"taobao\",\"store_id\":\"store-1\","
-                 "\"case_id\":\"%s\",\"action_id\":\"%s\","
-                 "\"agent_id\":\"agent-7\",%s"
-                 "\"occurred_at\":\"2026-11-23T03:00:00Z\"}",
-                 event_id, type, case_id, action_id, extra);
-        snprintf(key, sizeof(key), "store-1/%s", case_id);
-        h_produce(&env, "redress.staff-decisions", key, buf, strlen(buf),
-                  "application/json");
-        h_flush(&env);
+        char members[512];
+        snprintf(members, sizeof(members), "\"agent_id\":\"agent-7\",%s",
+                 extra);
+        publish_answer("redress.staff-decisions", event_id, type, "store-1",
+                       case_id, action_id, members);
 }
 
 /* The buyer asks a question: the cadence pauses and an agent is asked to
@@ -870,9 +876,7 @@ static void publish_parcel(const char *id, const char *event_id,
                  "\"occurred_at\":\"%s\"%s}",
                  event_id, type, id, id, ts, extra);
         snprintf(key, sizeof(key), "store-1/order-%s", id);
-        h_produce(&env, "redress.shipments", key, buf, strlen(buf),
-                  "application/json");
-        h_flush(&env);
+        publish_json("redress.shipments", key, buf);
 }
 
 /* BEHAVIOR.md section 4 through the fleet: the shipped notice at once, a

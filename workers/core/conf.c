@@ -437,6 +437,19 @@ err:
         return NULL;
 }
 
+rdr_err_t rdr_conf_set_kv(rdr_conf_t *conf, const char *kv, char *errstr,
+                          size_t errstr_size) {
+        char key[256];
+        const char *eq = strchr(kv, '=');
+        if (!eq || (size_t)(eq - kv) >= sizeof(key)) {
+                snprintf(errstr, errstr_size, "%.200s: expected KEY=VALUE", kv);
+                return RDR_ERR_CONFIG;
+        }
+        memcpy(key, kv, (size_t)(eq - kv));
+        key[eq - kv] = '\0';
+        return rdr_conf_set(conf, key, eq + 1, errstr, errstr_size);
+}
+
 rdr_err_t rdr_conf_set(rdr_conf_t *conf, const char *name, const char *value,
                        char *errstr, size_t errstr_size) {
         const rdr_conf_prop_t *p = find_prop(conf, name);

@@ -45,6 +45,10 @@ void rdr_conf_destroy(rdr_conf_t *conf);
 rdr_err_t rdr_conf_set(rdr_conf_t *conf, const char *name, const char *value,
                        char *errstr, size_t errstr_size);
 
+/** rdr_conf_set() of a command line's "KEY=VALUE" (--set). */
+rdr_err_t rdr_conf_set_kv(rdr_conf_t *conf, const char *kv, char *errstr,
+                          size_t errstr_size);
+
 /** Typed getters; name must be in a table (else abort: a bug). */
 const char *rdr_conf_str(const rdr_conf_t *conf, const char *name);
 long long rdr_conf_int(const rdr_conf_t *conf, const char *name);

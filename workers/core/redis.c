@@ -755,6 +755,10 @@ const char *rdr_hash_get(const redisReply *hgetall, const char *field) {
         return NULL;
 }
 
+const char *rdr_hash_reader(void *hgetall, const char *field) {
+        return rdr_hash_get(hgetall, field);
+}
+
 uint64_t rdr_redis_roundtrips(const rdr_redis_t *rr) {
         return rr->roundtrips;
 }

@@ -93,6 +93,9 @@ void rdr_redis_reset(rdr_redis_t *rr);
 
 /** The value of field in an HGETALL reply, or NULL. */
 const char *rdr_hash_get(const redisReply *hgetall, const char *field);
+/** rdr_hash_get() as a field reader (opaque: the HGETALL reply), for
+ *  loaders that take one, e.g. rdr_parcel_load(). */
+const char *rdr_hash_reader(void *hgetall, const char *field);
 
 /** Counters for metrics: round trips made, commands sent, reconnects. */
 uint64_t rdr_redis_roundtrips(const rdr_redis_t *rr);

@@ -1739,24 +1739,12 @@ int rdr_run(const rdr_worker_def_t *def, int argc, char **argv) {
         for (i = 1; i < argc; i++) {
                 if (strcmp(argv[i], "--set") || i + 1 >= argc)
                         continue;
-                {
-                        char kv[1024], *eq;
-                        snprintf(kv, sizeof(kv), "%s", argv[++i]);
-                        eq = strchr(kv, '=');
-                        if (!eq) {
-                                rdr_log(RDR_LOG_ERROR, "config.invalid",
-                                        "--set %s: expected KEY=VALUE", kv);
-                                rc = 78;
-                                goto done;
-                        }
-                        *eq = '\0';
-                        if (rdr_conf_set(w->conf, kv, eq + 1, errstr,
-                                         sizeof(errstr))) {
-                                rdr_log(RDR_LOG_ERROR, "config.invalid",
-                                        "--set: %s", errstr);
-                                rc = 78;
-                                goto done;
-                        }
+                if (rdr_conf_set_kv(w->conf, argv[++i], errstr,
+                                    sizeof(errstr))) {
+                        rdr_log(RDR_LOG_ERROR, "config.invalid", "--set: %s",
+                                errstr);
+                        rc = 78;
+                        goto done;
                 }
         }
         rdr_log_set_level((rdr_loglevel_t)rdr_log_level_parse(

@@ -637,16 +637,11 @@ int main(int argc, char **argv) {
                 } else if (!strcmp(a, "--config")) {
                         /* loaded above */
                 } else if (!strcmp(a, "--set")) {
-                        char key[256];
-                        const char *eq = strchr(v, '=');
-                        if (!eq || (size_t)(eq - v) >= sizeof(key)) {
+                        if (!strchr(v, '=')) {
                                 why = "--set takes KEY=VALUE";
                                 goto bad;
                         }
-                        memcpy(key, v, (size_t)(eq - v));
-                        key[eq - v] = '\0';
-                        if (rdr_conf_set(conf, key, eq + 1, errstr,
-                                         sizeof(errstr))) {
+                        if (rdr_conf_set_kv(conf, v, errstr, sizeof(errstr))) {
                                 fprintf(stderr, "redress-dlq: --set %s\n",
                                         errstr);
                                 rc = EXIT_CONFIG;

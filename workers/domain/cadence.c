@@ -752,17 +752,25 @@ static void try_carrier_appeal(tx_t *tx) {
                 file_appeal(tx, RDR_GROUND_CARRIER_DELAY, &v);
 }
 
+/* Whether timer t is the cadence step case c waits for, and may run now
+ * (not stale, not held by a shipment pause). */
+static int cadence_step_due(const rdr_case_t *c,
+                            const rdr_cadence_timer_in_t *t) {
+        return t->gen && t->gen == c->next_gen && t->step == c->next_step &&
+               t->attempt == c->next_attempt &&
+               c->state == RDR_CASE_STATE_OUTREACH && !c->ship_paused;
+}
+
 int rdr_cadence_wants_buyer_tag(const rdr_case_t *c,
                                 const rdr_cadence_timer_in_t *t) {
         switch (t->step) {
         case RDR_STEP_FOLLOW_UP:
         case RDR_STEP_INCENTIVE:
         case RDR_STEP_NUDGE:
-                return c->state == RDR_CASE_STATE_OUTREACH &&
-                       t->gen == c->next_gen && !c->ship_paused;
+                return cadence_step_due(c, t);
         case RDR_STEP_MOD_CHECK:
-                return c->state == RDR_CASE_STATE_AWAITING_UPDATE &&
-                       t->gen == c->modchk_gen;
+                return t->gen && t->gen == c->modchk_gen &&
+                       c->state == RDR_CASE_STATE_AWAITING_UPDATE;
         default:
                 return 0;
         }
@@ -937,9 +945,7 @@ static void on_timer(tx_t *tx, const rdr_cadence_timer_in_t *t) {
         case RDR_STEP_FOLLOW_UP:
         case RDR_STEP_INCENTIVE:
         case RDR_STEP_NUDGE:
-                if (!t->gen || t->gen != c->next_gen ||
-                    t->step != c->next_step || t->attempt != c->next_attempt ||
-                    c->state != RDR_CASE_STATE_OUTREACH || c->ship_paused) {
+                if (!cadence_step_due(c, t)) {
                         out->status = RDR_CADENCE_STALE;
                         return;
                 }

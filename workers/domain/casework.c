@@ -374,14 +374,48 @@ static slot_t *slot_find(rdr_casework_t *cw, const char *case_id, size_t *pos) {
         return NULL;
 }
 
+rdr_err_t rdr_case_from_reply(rdr_case_t *c, const redisReply *hgetall,
+                              int *from_doc, char *errstr, size_t errstr_size) {
+        size_t n = hgetall && hgetall->type == REDIS_REPLY_ARRAY
+                       ? hgetall->elements / 2
+                       : 0,
+               i;
+        const char **fields, **values;
+        size_t *lens;
+        rdr_err_t err;
+        memset(c, 0, sizeof(*c));
+        if (from_doc)
+                *from_doc = 0;
+        if (!n)
+                return RDR_OK;
+        fields = calloc(n, sizeof(*fields));
+        values = calloc(n, sizeof(*values));
+        lens = calloc(n, sizeof(*lens));
+        if (!fields || !values || !lens) {
+                free(fields);
+                free(values);
+                free(lens);
+                return RDR_ERR_NOMEM;
+        }
+        for (i = 0; i < n; i++) {
+                fields[i] = hgetall->element[2 * i]->str;
+                values[i] = hgetall->element[2 * i + 1]->str;
+                lens[i] = hgetall->element[2 * i + 1]->len;
+        }
+        err = rdr_case_from_hash(c, n, fields, values, lens, from_doc, errstr,
+                                 errstr_size);
+        free(fields);
+        free(values);
+        free(lens);
+        return err;
+}
+
 rdr_err_t rdr_casework_get(rdr_casework_t *cw, const char *case_id,
                            const redisReply *hgetall, rdr_case_t **c,
                            char *errstr, size_t errstr_size) {
-        size_t n, i, pos;
+        size_t pos;
         slot_t *s = slot_find(cw, case_id, &pos);
-        const char **fields = NULL, **values = NULL;
-        size_t *lens = NULL;
-        int from_doc = 0;
+        int from_doc = 0, read;
         rdr_err_t err;
         if (s) {
                 *c = &s->c;
@@ -395,35 +429,14 @@ rdr_err_t rdr_casework_get(rdr_casework_t *cw, const char *case_id,
         }
         s = &cw->slots[cw->slots_cnt];
         rdr_str_copy(s->case_id, sizeof(s->case_id), case_id);
-        memset(&s->c, 0, sizeof(s->c));
-        n = hgetall && hgetall->type == REDIS_REPLY_ARRAY
-                ? hgetall->elements / 2
-                : 0;
-        if (n > 0) {
-                fields = calloc(n, sizeof(*fields));
-                values = calloc(n, sizeof(*values));
-                lens = calloc(n, sizeof(*lens));
-                if (!fields || !values || !lens) {
-                        free(fields);
-                        free(values);
-                        free(lens);
-                        return RDR_ERR_NOMEM;
-                }
-                for (i = 0; i < n; i++) {
-                        fields[i] = hgetall->element[2 * i]->str;
-                        values[i] = hgetall->element[2 * i + 1]->str;
-                        lens[i] = hgetall->element[2 * i + 1]->len;
-                }
-                err = rdr_case_from_hash(&s->c, n, fields, values, lens,
-                                         &from_doc, errstr, errstr_size);
-                free(fields);
-                free(values);
-                free(lens);
-                if (err)
-                        return err;
-        }
+        err =
+            rdr_case_from_reply(&s->c, hgetall, &from_doc, errstr, errstr_size);
+        if (err)
+                return err;
+        read = hgetall && hgetall->type == REDIS_REPLY_ARRAY &&
+               hgetall->elements >= 2;
         s->fields_whole = !from_doc;
-        if (n > 0)
+        if (read)
                 rdr_metric_add(cw->m_read, from_doc ? "packed" : "fields", 1);
         cw->index[pos] = (uint32_t)++cw->slots_cnt;
         *c = &s->c;
@@ -739,10 +752,6 @@ done:
 
 /* ---- Parcels ---- */
 
-static const char *reply_field(void *opaque, const char *field) {
-        return rdr_hash_get(opaque, field);
-}
-
 /* The parcel's order key and its hash tag (the record, its outbox and its
  * dedupe keys share one Redis Cluster slot): 0, or -1 if too long. */
 static int parcel_keys(const char *order_key, const char *topic,
@@ -801,7 +810,7 @@ rdr_parcel_t *rdr_casework_parcel_get(rdr_casework_t *cw, const char *order_key,
         s->key_off = cw->pkeys.len;
         if (rdr_buf_append(&cw->pkeys, order_key, len + 1))
                 return NULL;
-        rdr_parcel_load(&s->p, reply_field, (void *)hgetall);
+        rdr_parcel_load(&s->p, rdr_hash_reader, (void *)hgetall);
         cw->pindex[i] = (uint32_t)++cw->pslots_cnt;
         return &s->p;
 }

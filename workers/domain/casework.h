@@ -49,6 +49,13 @@ void rdr_casework_begin(rdr_casework_t *cw);
 void rdr_casework_queue_read(rdr_casework_t *cw, const char *case_id,
                              const char *topic, const char *event_id);
 
+/** The case in an HGETALL reply of its hash, in either storage format
+ *  (NULL or empty: no case, a zeroed struct). *from_doc (may be NULL) says
+ *  which format it was read from. Returns as rdr_case_from_hash(), or
+ *  RDR_ERR_NOMEM. */
+rdr_err_t rdr_case_from_reply(rdr_case_t *c, const redisReply *hgetall,
+                              int *from_doc, char *errstr, size_t errstr_size);
+
 /** The case as this batch knows it: decided earlier in the batch, else
  *  rebuilt from the HGETALL reply (NULL or empty: no case, version 0).
  *  *c is owned by cw until the next rdr_casework_begin(). Returns

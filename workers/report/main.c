@@ -18,6 +18,7 @@
 #include <jansson.h>
 
 #include "cadence.h"
+#include "casework.h"
 #include "clock.h"
 #include "conf.h"
 #include "event.h"
@@ -259,10 +260,6 @@ static void take_case(report_t *r, const rdr_case_t *c) {
         }
 }
 
-static const char *reply_field(void *opaque, const char *field) {
-        return rdr_hash_get(opaque, field);
-}
-
 /* One order record: a parcel that went wrong this week. */
 static void take_order(report_t *r, const redisReply *h) {
         rdr_parcel_t p;
@@ -270,7 +267,7 @@ static void take_order(report_t *r, const redisReply *h) {
         int64_t at;
         if (!rdr_hash_get(h, "shipment_id"))
                 return;
-        rdr_parcel_load(&p, reply_field, (void *)h);
+        rdr_parcel_load(&p, rdr_hash_reader, (void *)h);
         r->orders++;
         if (!p.shipment_id[0] || (r->store && strcmp(r->store, p.store_id)))
                 return;
@@ -331,19 +328,9 @@ static int scan(report_t *r, const char *pattern, int cases) {
                                 continue;
                         if (cases) {
                                 static rdr_case_t c;
-                                const char *f[512], *v[512];
-                                size_t l[512], n = h->elements / 2, k;
                                 char errstr[256];
-                                if (n > 512)
-                                        n = 512;
-                                for (k = 0; k < n; k++) {
-                                        f[k] = h->element[2 * k]->str;
-                                        v[k] = h->element[2 * k + 1]->str;
-                                        l[k] = h->element[2 * k + 1]->len;
-                                }
-                                if (rdr_case_from_hash(&c, n, f, v, l, NULL,
-                                                       errstr,
-                                                       sizeof(errstr)) ||
+                                if (rdr_case_from_reply(&c, h, NULL, errstr,
+                                                        sizeof(errstr)) ||
                                     !c.version)
                                         r->unreadable++;
                                 else
@@ -722,14 +709,9 @@ int main(int argc, char **argv) {
                 if (!strcmp(a, "--config")) {
                         /* loaded above */
                 } else if (!strcmp(a, "--set")) {
-                        char key[256];
-                        const char *eq = strchr(v, '=');
-                        if (!eq || (size_t)(eq - v) >= sizeof(key))
+                        if (!strchr(v, '='))
                                 goto bad;
-                        memcpy(key, v, (size_t)(eq - v));
-                        key[eq - v] = '\0';
-                        if (rdr_conf_set(conf, key, eq + 1, errstr,
-                                         sizeof(errstr))) {
+                        if (rdr_conf_set_kv(conf, v, errstr, sizeof(errstr))) {
                                 fprintf(stderr, "redress-report: --set %s\n",
                                         errstr);
                                 rdr_conf_destroy(conf);

@@ -205,17 +205,40 @@ static rdr_input_kind_t kind_of(const reviews_t *rv, const rdr_msg_t *m) {
         return RDR_INPUT_REVIEWS;
 }
 
-/* The case an answer (appeal result, staff decision) is about; NULL for a
- * review. */
-static const char *answer_case(const rdr_event_t *ev) {
-        switch (ev->kind) {
-        case RDR_INPUT_APPEAL_RESULTS:
-                return ev->u.appeal.case_id;
-        case RDR_INPUT_STAFF_DECISIONS:
-                return ev->u.staff.case_id;
-        default:
-                return NULL;
+/* An answer to one of a case's actions: the platform's to an appeal.file
+ * (redress.appeal-results), or a person's to a staff.review
+ * (redress.staff-decisions). */
+typedef struct answer_s {
+        const char *what; /* the event type, for dead-letter reasons */
+        const char *event_id, *platform, *store_id, *case_id, *action_id;
+        rdr_step_t step; /* of the action it must answer */
+} answer_t;
+
+/* The answer event ev is: 1 and *an filled, or 0 (a review). */
+static int answer_of(const rdr_event_t *ev, answer_t *an) {
+        /* What each type of staff decision answers. */
+        static const rdr_step_t staff_steps[RDR_STAFF_TYPE__CNT] = {
+            RDR_STEP_OFFER_APPROVAL, RDR_STEP_BUYER_REPLY,
+            RDR_STEP_APPEAL_EVIDENCE};
+        if (ev->kind == RDR_INPUT_APPEAL_RESULTS) {
+                const rdr_appeal_result_t *ar = &ev->u.appeal;
+                *an = (answer_t){"appeal.result", ar->event_id, ar->platform,
+                                 ar->store_id,    ar->case_id,  ar->action_id,
+                                 RDR_STEP_APPEAL};
+                return 1;
         }
+        if (ev->kind == RDR_INPUT_STAFF_DECISIONS) {
+                const rdr_staff_decision_t *sd = &ev->u.staff;
+                *an = (answer_t){rdr_staff_type_names[sd->type],
+                                 sd->event_id,
+                                 sd->platform,
+                                 sd->store_id,
+                                 sd->case_id,
+                                 sd->action_id,
+                                 staff_steps[sd->type]};
+                return 1;
+        }
+        return 0;
 }
 
 static rdr_err_t apply_one(reviews_t *rv, rdr_msg_t *m, const rdr_review_t *r,
@@ -395,15 +418,6 @@ static rdr_err_t apply_one(reviews_t *rv, rdr_msg_t *m, const rdr_review_t *r,
         return RDR_OK;
 }
 
-/* An answer to one of a case's actions: the platform's to an appeal.file
- * (redress.appeal-results), or a person's to a staff.review
- * (redress.staff-decisions). */
-typedef struct answer_s {
-        const char *what; /* the event type, for dead-letter reasons */
-        const char *event_id, *platform, *store_id, *case_id, *action_id;
-        rdr_step_t step; /* of the action it must answer */
-} answer_t;
-
 /* Attempts of step the case has published so far (INT_MAX: not counted). */
 static int step_attempts(const rdr_case_t *cs, rdr_step_t step) {
         switch (step) {
@@ -467,20 +481,17 @@ static rdr_err_t apply_answer(reviews_t *rv, rdr_msg_t *m, const answer_t *an,
 }
 
 /* accepted resolves the case, rejected closes it. */
-static rdr_err_t apply_appeal(reviews_t *rv, rdr_msg_t *m,
+static rdr_err_t apply_appeal(reviews_t *rv, rdr_msg_t *m, const answer_t *an,
                               const rdr_appeal_result_t *ar,
                               const redisReply *case_reply,
                               const redisReply *seen) {
-        answer_t an = {"appeal.result", ar->event_id, ar->platform,
-                       ar->store_id,    ar->case_id,  ar->action_id,
-                       RDR_STEP_APPEAL};
         const rdr_cadence_out_t *out;
         rdr_cadence_input_t in;
         rdr_err_t err;
         memset(&in, 0, sizeof(in));
         in.type = RDR_CIN_APPEAL_RESULT;
         in.outcome = ar->outcome;
-        err = apply_answer(rv, m, &an, case_reply, seen, &in, &out);
+        err = apply_answer(rv, m, an, case_reply, seen, &in, &out);
         if (!err && out->status == RDR_CADENCE_APPLIED) {
                 char labels[64];
                 rdr_str_join(labels, sizeof(labels),
@@ -496,20 +507,10 @@ static rdr_err_t apply_appeal(reviews_t *rv, rdr_msg_t *m,
  * the incentive goes out), staff.resume a buyer_reply one (the cadence
  * runs again), staff.evidence an appeal_evidence one (the appeal is filed
  * once the platform's grounds are met). */
-static rdr_err_t apply_staff(reviews_t *rv, rdr_msg_t *m,
+static rdr_err_t apply_staff(reviews_t *rv, rdr_msg_t *m, const answer_t *an,
                              const rdr_staff_decision_t *sd,
                              const redisReply *case_reply,
                              const redisReply *seen) {
-        static const rdr_step_t answers[RDR_STAFF_TYPE__CNT] = {
-            RDR_STEP_OFFER_APPROVAL, RDR_STEP_BUYER_REPLY,
-            RDR_STEP_APPEAL_EVIDENCE};
-        answer_t an = {rdr_staff_type_names[sd->type],
-                       sd->event_id,
-                       sd->platform,
-                       sd->store_id,
-                       sd->case_id,
-                       sd->action_id,
-                       answers[sd->type]};
         const rdr_cadence_out_t *out;
         rdr_cadence_input_t in;
         rdr_err_t err;
@@ -546,7 +547,7 @@ static rdr_err_t apply_staff(reviews_t *rv, rdr_msg_t *m,
                 in.evidence.at_ms = sd->occurred_at_ms;
                 break;
         }
-        err = apply_answer(rv, m, &an, case_reply, seen, &in, &out);
+        err = apply_answer(rv, m, an, case_reply, seen, &in, &out);
         if (!err && out->status == RDR_CADENCE_APPLIED)
                 rdr_metric_add(rv->m_staff, rdr_staff_type_names[sd->type], 1);
         return err;
@@ -566,28 +567,25 @@ static rdr_err_t reviews_handle(void *opaque, rdr_msg_t *msgs, size_t cnt) {
         rdr_casework_begin(rv->cw);
         for (i = 0; i < cnt; i++) {
                 rdr_msg_t *m = &msgs[i];
-                const char *cid;
+                answer_t an;
                 m->err = rdr_event_decode(&rv->evs.evs[i], kind_of(rv, m),
                                           m->value, m->len, m->content_type,
                                           m->errstr, sizeof(m->errstr));
-                cid = m->err ? NULL : answer_case(&rv->evs.evs[i]);
-                if (cid && strlen(cid) >= RDR_CASE_ID_MAX)
+                if (!m->err && answer_of(&rv->evs.evs[i], &an) &&
+                    strlen(an.case_id) >= RDR_CASE_ID_MAX)
                         m->err = rdr_msg_fail(m, "case_id is longer than any "
                                                  "the fleet makes");
         }
         for (i = 0; i < cnt; i++) {
                 const rdr_review_t *r;
                 char k[KEYSZ], case_id[RDR_ID_LEN];
+                answer_t an;
                 if (msgs[i].err)
                         continue;
                 first[i] = q;
-                if (answer_case(&rv->evs.evs[i])) {
-                        const rdr_event_t *ev = &rv->evs.evs[i];
-                        rdr_casework_queue_read(
-                            rv->cw, answer_case(ev), msgs[i].topic,
-                            ev->kind == RDR_INPUT_APPEAL_RESULTS
-                                ? ev->u.appeal.event_id
-                                : ev->u.staff.event_id);
+                if (answer_of(&rv->evs.evs[i], &an)) {
+                        rdr_casework_queue_read(rv->cw, an.case_id,
+                                                msgs[i].topic, an.event_id);
                         q += RDR_CASEWORK_READS;
                         continue;
                 }
@@ -612,19 +610,20 @@ static rdr_err_t reviews_handle(void *opaque, rdr_msg_t *msgs, size_t cnt) {
         /* Decide and queue each event's effects. The read replies stay
          * valid until the loop executes the apply pipeline. */
         for (i = 0; i < cnt; i++) {
+                const rdr_event_t *ev = &rv->evs.evs[i];
                 context_t ctx;
+                answer_t an;
                 if (msgs[i].err)
                         continue;
-                if (answer_case(&rv->evs.evs[i])) {
-                        const rdr_event_t *ev = &rv->evs.evs[i];
+                if (answer_of(ev, &an)) {
                         const redisReply *cr = rdr_redis_reply(redis, first[i]),
                                          *seen = rdr_redis_reply(redis,
                                                                  first[i] + 1);
                         err = ev->kind == RDR_INPUT_APPEAL_RESULTS
-                                  ? apply_appeal(rv, &msgs[i], &ev->u.appeal,
-                                                 cr, seen)
-                                  : apply_staff(rv, &msgs[i], &ev->u.staff, cr,
-                                                seen);
+                                  ? apply_appeal(rv, &msgs[i], &an,
+                                                 &ev->u.appeal, cr, seen)
+                                  : apply_staff(rv, &msgs[i], &an, &ev->u.staff,
+                                                cr, seen);
                         if ((err = rdr_msg_settle(&msgs[i], err)))
                                 goto done;
                         continue;

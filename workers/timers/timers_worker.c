@@ -11,6 +11,36 @@
 #include "casework.h"
 #include "timers_worker.h"
 
+/* What a claimed timer is, parsed once per tick. */
+typedef enum fire_kind_e {
+        FIRE_UNKNOWN,
+        FIRE_PARCEL, /* "parcel:<at>:<order key>": a parcel's check */
+        FIRE_PAUSE,  /* "parcel-pause:<at>:<case_id>": pause the case */
+        FIRE_CASE    /* "<case_id>:<step>:<attempt>:<gen>": a cadence step */
+} fire_kind_t;
+
+typedef struct fire_s {
+        fire_kind_t kind;
+        const char *key; /* PARCEL: the order key; PAUSE: the case id (both
+                          * inside the member) */
+        int64_t at_ms;   /* PARCEL: the check's due time */
+        char case_id[RDR_CASE_ID_MAX]; /* CASE */
+        rdr_cadence_timer_in_t timer;  /* CASE; buyer_tag read_buyer_tags */
+} fire_t;
+
+static void fire_parse(const rdr_timer_t *tm, fire_t *f) {
+        memset(f, 0, sizeof(*f));
+        if (!rdr_parcel_timer_parse(tm->member, &f->at_ms, &f->key))
+                f->kind = FIRE_PARCEL;
+        else if (!rdr_parcel_pause_timer_parse(tm->member, &f->key) &&
+                 strlen(f->key) < RDR_CASE_ID_MAX)
+                f->kind = FIRE_PAUSE;
+        else if (rdr_cadence_timer_parse(tm->member, f->case_id,
+                                         sizeof(f->case_id),
+                                         &f->timer) == RDR_OK)
+                f->kind = FIRE_CASE;
+}
+
 typedef struct timers_w_s {
         rdr_worker_t *w;
         rdr_timers_t *timers;
@@ -19,6 +49,9 @@ typedef struct timers_w_s {
         rdr_metric_t *m_fired, *m_lateness, *m_unknown, *m_pending;
         int64_t last_pending_ms;
         rdr_casework_t *cw;
+        fire_t *fires; /* the tick's claimed timers, parsed (claim_max per
+                        * shard at most; grown to the largest claim) */
+        size_t fires_size;
 } timers_w_t;
 
 static rdr_err_t timers_init(rdr_worker_t *w, void **opaque, char *errstr,
@@ -70,6 +103,7 @@ static void timers_destroy(void *opaque) {
                 return;
         rdr_timers_destroy(tw->timers);
         rdr_casework_destroy(tw->cw);
+        free(tw->fires);
         free(tw);
 }
 
@@ -125,29 +159,25 @@ static rdr_err_t fire_parcel_timer(timers_w_t *tw, const rdr_timer_t *tm,
 }
 
 /* Before a step that writes to the buyer, read the buyer's fleet-wide tags
- * (a second round trip, only for such timers): a buyer tagged since the
- * case opened gets no more outreach (cadence.h). reads are the kept
- * replies of the cases' reads; tag[i] receives timer i's. */
-static rdr_err_t read_buyer_tags(timers_w_t *tw, const rdr_timer_t *claimed,
-                                 size_t cnt, redisReply **reads,
-                                 size_t reads_cnt, rdr_malicious_t *tag) {
+ * (a second round trip, only for such timers) into the step's buyer_tag:
+ * a buyer tagged since the case opened gets no more outreach (cadence.h).
+ * reads are the kept replies of the cases' reads. */
+static rdr_err_t read_buyer_tags(timers_w_t *tw, size_t cnt, redisReply **reads,
+                                 size_t reads_cnt) {
         rdr_redis_t *redis = rdr_worker_redis(tw->w);
         size_t i, q = 0, *slot = calloc(cnt, sizeof(*slot));
         rdr_err_t err = RDR_OK;
         if (!slot)
                 return RDR_ERR_NOMEM;
         for (i = 0; i < cnt; i++) {
-                char case_id[RDR_CASE_ID_MAX], errstr[256];
-                rdr_cadence_timer_in_t ti;
+                fire_t *f = &tw->fires[i];
                 size_t r = i * RDR_CASEWORK_READS;
+                char errstr[256];
                 rdr_case_t *c;
-                tag[i] = RDR_MAL_NONE;
-                if (rdr_cadence_timer_parse(claimed[i].member, case_id,
-                                            sizeof(case_id), &ti) != RDR_OK ||
-                    r >= reads_cnt ||
-                    rdr_casework_get(tw->cw, case_id, reads[r], &c, errstr,
+                if (f->kind != FIRE_CASE || r >= reads_cnt ||
+                    rdr_casework_get(tw->cw, f->case_id, reads[r], &c, errstr,
                                      sizeof(errstr)) != RDR_OK ||
-                    !rdr_cadence_wants_buyer_tag(c, &ti))
+                    !rdr_cadence_wants_buyer_tag(c, &f->timer))
                         continue;
                 rdr_casework_queue_tags_read(tw->cw, c);
                 slot[i] = ++q;
@@ -155,8 +185,9 @@ static rdr_err_t read_buyer_tags(timers_w_t *tw, const rdr_timer_t *claimed,
         if (q > 0 && !(err = rdr_redis_exec(redis)))
                 for (i = 0; i < cnt; i++)
                         if (slot[i])
-                                tag[i] = rdr_buyer_tag_class(rdr_buyer_tags(
-                                    rdr_redis_reply(redis, slot[i] - 1)));
+                                tw->fires[i].timer.buyer_tag =
+                                    rdr_buyer_tag_class(rdr_buyer_tags(
+                                        rdr_redis_reply(redis, slot[i] - 1)));
         free(slot);
         return err;
 }
@@ -166,7 +197,6 @@ static rdr_err_t timers_tick(void *opaque, int64_t *next_ms) {
         int64_t now = rdr_worker_now_ms(tw->w), next_due, wait;
         rdr_timer_t *claimed = NULL;
         redisReply **reads = NULL;
-        rdr_malicious_t *tag = NULL;
         size_t cnt = 0, reads_cnt = 0, i;
         rdr_err_t err;
 
@@ -182,28 +212,30 @@ static rdr_err_t timers_tick(void *opaque, int64_t *next_ms) {
                                &claimed, &cnt, &next_due);
         if (err)
                 return err;
+        if (cnt > tw->fires_size) {
+                fire_t *n = realloc(tw->fires, cnt * sizeof(*n));
+                if (!n) {
+                        rdr_timers_free_claimed(claimed, cnt);
+                        return RDR_ERR_NOMEM;
+                }
+                tw->fires = n;
+                tw->fires_size = cnt;
+        }
         /* Read every case (parcel record) a timer belongs to in one round
          * trip: RDR_CASEWORK_READS replies per timer. */
         rdr_casework_begin(tw->cw);
         for (i = 0; i < cnt; i++) {
-                char case_id[RDR_CASE_ID_MAX];
-                rdr_cadence_timer_in_t ti;
-                int64_t at;
-                const char *okey;
+                fire_t *f = &tw->fires[i];
+                const char *member = claimed[i].member;
                 int k;
-                if (!rdr_parcel_timer_parse(claimed[i].member, &at, &okey))
-                        rdr_casework_queue_parcel_read(tw->cw, okey, "timers",
-                                                       claimed[i].member);
-                else if (!rdr_parcel_pause_timer_parse(claimed[i].member,
-                                                       &okey) &&
-                         strlen(okey) < RDR_CASE_ID_MAX) {
-                        rdr_casework_queue_read(tw->cw, okey, "timers",
-                                                claimed[i].member);
-                } else if (rdr_cadence_timer_parse(claimed[i].member, case_id,
-                                                   sizeof(case_id),
-                                                   &ti) == RDR_OK)
-                        rdr_casework_queue_read(tw->cw, case_id, "timers",
-                                                claimed[i].member);
+                fire_parse(&claimed[i], f);
+                if (f->kind == FIRE_PARCEL)
+                        rdr_casework_queue_parcel_read(tw->cw, f->key, "timers",
+                                                       member);
+                else if (f->kind != FIRE_UNKNOWN)
+                        rdr_casework_queue_read(
+                            tw->cw, f->kind == FIRE_PAUSE ? f->key : f->case_id,
+                            "timers", member);
                 else
                         for (k = 0; k < RDR_CASEWORK_READS; k++)
                                 rdr_redis_cmdf(rdr_worker_redis(tw->w), "PING");
@@ -212,42 +244,36 @@ static rdr_err_t timers_tick(void *opaque, int64_t *next_ms) {
                 err = rdr_redis_exec(rdr_worker_redis(tw->w));
                 reads =
                     rdr_redis_take_replies(rdr_worker_redis(tw->w), &reads_cnt);
-                tag = calloc(cnt, sizeof(*tag));
-                if (!err && !tag)
-                        err = RDR_ERR_NOMEM;
                 if (!err)
-                        err = read_buyer_tags(tw, claimed, cnt, reads,
-                                              reads_cnt, tag);
+                        err = read_buyer_tags(tw, cnt, reads, reads_cnt);
                 if (err)
                         goto done;
         }
         for (i = 0; i < cnt; i++) {
                 const rdr_timer_t *tm = &claimed[i];
-                char keys[3][64], gen[24], case_id[RDR_CASE_ID_MAX];
+                const fire_t *f = &tw->fires[i];
+                char keys[3][64], gen[24];
                 rdr_cadence_input_t in;
                 size_t r = i * RDR_CASEWORK_READS;
                 const redisReply *hgetall = r < reads_cnt ? reads[r] : NULL,
                                  *seen =
                                      r + 1 < reads_cnt ? reads[r + 1] : NULL;
-                const char *argv[5], *okey;
+                const char *argv[5];
                 size_t lens[5];
-                int64_t at;
                 int script;
                 err = RDR_OK;
                 memset(&in, 0, sizeof(in));
-                if (!rdr_parcel_timer_parse(tm->member, &at, &okey))
-                        err =
-                            fire_parcel_timer(tw, tm, at, okey, hgetall, seen);
-                else if (!rdr_parcel_pause_timer_parse(tm->member, &okey) &&
-                         strlen(okey) < RDR_CASE_ID_MAX) {
+                if (f->kind == FIRE_PARCEL) {
+                        err = fire_parcel_timer(tw, tm, f->at_ms, f->key,
+                                                hgetall, seen);
+                } else if (f->kind == FIRE_PAUSE) {
                         in.type = RDR_CIN_SHIPMENT_PAUSE;
-                        err = fire_case_input(tw, tm, okey, &in, hgetall, seen);
-                } else if (rdr_cadence_timer_parse(tm->member, case_id,
-                                                   sizeof(case_id),
-                                                   &in.timer) == RDR_OK) {
+                        err =
+                            fire_case_input(tw, tm, f->key, &in, hgetall, seen);
+                } else if (f->kind == FIRE_CASE) {
                         in.type = RDR_CIN_TIMER;
-                        in.timer.buyer_tag = tag[i];
-                        err = fire_case_input(tw, tm, case_id, &in, hgetall,
+                        in.timer = f->timer;
+                        err = fire_case_input(tw, tm, f->case_id, &in, hgetall,
                                               seen);
                 } else {
                         rdr_metric_add(tw->m_unknown, NULL, 1);
@@ -283,7 +309,6 @@ static rdr_err_t timers_tick(void *opaque, int64_t *next_ms) {
 done:
         rdr_timers_free_claimed(claimed, cnt);
         rdr_redis_replies_free(reads, reads_cnt);
-        free(tag);
         return err;
 }
 
