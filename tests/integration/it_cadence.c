@@ -530,6 +530,27 @@ static void test_extortion_chat_moves_case_to_appeal(void **state) {
         freeReplyObject(r);
 }
 
+/* Buyer buyer-<buyer> demands money in another store of the fleet
+ * (chat event_id): wait until the fleet has tagged them extortion. */
+static void tag_elsewhere(const char *buyer, const char *event_id) {
+        char key[128];
+        int i;
+        publish_chat_in("taobao", "store-2", buyer, "elsewhere", event_id,
+                        "给我退款五十元，不然我就一直给差评，还要发到网上");
+        snprintf(key, sizeof(key), "redress:{b:taobao:buyer-%s}:tags", buyer);
+        for (i = 0; i < 200; i++) {
+                redisReply *r =
+                    redisCommand(env.redis, "SISMEMBER %s extortion", key);
+                int tagged = r && r->type == REDIS_REPLY_INTEGER && r->integer;
+                if (r)
+                        freeReplyObject(r);
+                if (tagged)
+                        return;
+                h_sleep_ms(50);
+        }
+        fail_msg("buyer-%s was never tagged", buyer);
+}
+
 /* The buyer of an open, legitimate case demands money in another store
  * of the fleet: the buyer is tagged, and this case's next step (the
  * follow-up) sends nothing. The case moves to the malicious track with
@@ -539,28 +560,13 @@ static void test_extortion_chat_moves_case_to_appeal(void **state) {
 static void test_buyer_tagged_elsewhere_stops_outreach(void **state) {
         char cid[RDR_ID_LEN], got[64];
         acts_t a;
-        int i;
         (void)state;
         case_of("taobao", "rv-tagged", cid);
         publish_review("taobao", "review.created", "rv-tagged", 1,
                        "做工粗糙，线头很多", "Asia/Shanghai");
         read_actions(cid, 2, &a);
         assert_int_equal(count_kind(&a, RDR_ACT_FIRST_CONTACT), 1);
-        publish_chat_in("taobao", "store-2", "rv-tagged", "elsewhere",
-                        "chat-tagged-1",
-                        "给我退款五十元，不然我就一直给差评，还要发到网上");
-        for (i = 0; i < 200; i++) {
-                redisReply *r =
-                    redisCommand(env.redis, "SISMEMBER %s extortion",
-                                 "redress:{b:taobao:buyer-rv-tagged}:tags");
-                int tagged = r && r->type == REDIS_REPLY_INTEGER && r->integer;
-                if (r)
-                        freeReplyObject(r);
-                if (tagged)
-                        break;
-                h_sleep_ms(50);
-        }
-        assert_true(i < 200);
+        tag_elsewhere("rv-tagged", "chat-tagged-1");
         assert_string_equal(h_case_field(&env, cid, "state", got, sizeof(got)),
                             "outreach");
 
@@ -723,6 +729,64 @@ static void test_staff_resume_hands_case_back(void **state) {
         read_actions(cid, 4, &a);
         print_actions(&a);
         assert_int_equal(count_kind(&a, RDR_ACT_FOLLOW_UP), 1);
+}
+
+/* Three of the store's cases wait when their buyers are tagged in
+ * another store: one for a lost parcel's delivery, one for the buyer to
+ * write, one (the buyer asked a question) for the agent to hand it back.
+ * The delivery (the shipments worker), the buyer's message (chats) and
+ * the hand-back (reviews) each find the tag at once: the case takes the
+ * malicious track, no agent is asked to answer, and the buyer hears
+ * nothing more from the store. */
+static void test_buyer_tagged_elsewhere_other_paths(void **state) {
+        static const char *const ids[] = {"rv-tg-ship", "rv-tg-ask",
+                                          "rv-tg-back"};
+        char cid[3][RDR_ID_LEN], action[RDR_ID_LEN + 32];
+        acts_t a;
+        size_t i, before[3];
+        (void)state;
+        for (i = 0; i < 3; i++) {
+                case_of("taobao", ids[i], cid[i]);
+                publish_review("taobao", "review.created", ids[i], 2,
+                               i ? "袖子有点短，和描述的尺码不一样"
+                                 : "等了十天还没到，物流太慢了",
+                               "Asia/Shanghai");
+                read_actions(cid[i], 2, &a);
+        }
+        publish_shipment("rv-tg-ship", "shipment.exception",
+                         ",\"exception\":\"lost\"");
+        wait_field(cid[0], "ship_paused", "1");
+        publish_chat("taobao", "rv-tg-back", "chat-tg-back-1",
+                     "请问这个尺码可以换吗？");
+        wait_field(cid[2], "state", "paused");
+        for (i = 0; i < 3; i++) {
+                char ev[64];
+                snprintf(ev, sizeof(ev), "chat-tg-elsewhere-%zu", i);
+                tag_elsewhere(ids[i], ev);
+                read_actions_within(cid[i], 3, NOTHING_MORE_MS, &a);
+                before[i] = a.cnt;
+        }
+
+        publish_shipment("rv-tg-ship", "shipment.delivered", "");
+        publish_chat("taobao", "rv-tg-ask", "chat-tg-ask-1",
+                     "请问这个尺码可以换吗？");
+        snprintf(action, sizeof(action), "%s:buyer_reply:1", cid[2]);
+        publish_staff("staff-tg-back-1", "staff.resume", cid[2], action, "");
+        for (i = 0; i < 3; i++) {
+                wait_field(cid[i], "state", "malicious");
+                wait_field(cid[i], "malicious", "extortion");
+                read_actions_within(cid[i], before[i] + 1, NOTHING_MORE_MS, &a);
+                assert_int_equal(a.cnt, before[i]);
+        }
+        advance_to(t0 + 20 * DAY);
+        for (i = 0; i < 3; i++) {
+                read_actions_within(cid[i], before[i] + 1, NOTHING_MORE_MS, &a);
+                print_actions(&a);
+                assert_int_equal(count_kind(&a, RDR_ACT_FOLLOW_UP), 0);
+                assert_int_equal(count_kind(&a, RDR_ACT_INCENTIVE), 0);
+                assert_int_equal(count_kind(&a, RDR_ACT_NUDGE), 0);
+                assert_int_equal(a.cnt, before[i]);
+        }
 }
 
 /* The buyer tagged elsewhere: the appeal lacked the chat record, and the
@@ -999,6 +1063,8 @@ int main(void) {
                 test_extortion_chat_moves_case_to_appeal, setup, teardown),
             cmocka_unit_test_setup_teardown(
                 test_buyer_tagged_elsewhere_stops_outreach, setup, teardown),
+            cmocka_unit_test_setup_teardown(
+                test_buyer_tagged_elsewhere_other_paths, setup, teardown),
             cmocka_unit_test_setup_teardown(test_appeal_result_resolves_case,
                                             setup, teardown),
             cmocka_unit_test_setup_teardown(test_staff_resume_hands_case_back,

@@ -106,7 +106,8 @@ typedef struct sim_s {
         size_t log_cnt;
         size_t blocked_cnt; /* blocks reported by outputs */
         rdr_malicious_t tagged;
-        rdr_malicious_t buyer_tag; /* what the worker reads at a timer */
+        rdr_malicious_t buyer_tag; /* what the worker reads, when an input
+                                    * wants the buyer's tags */
 } sim_t;
 
 static sim_t *sim_new(void) {
@@ -237,12 +238,18 @@ static void roundtrip(const rdr_case_t *c) {
                 free(h.values[i]);
 }
 
-static rdr_cadence_status_t apply(sim_t *s, const rdr_cadence_input_t *in,
+/* Apply in at now, as a worker does: with the buyer's tags read first
+ * when the input wants them. */
+static rdr_cadence_status_t apply(sim_t *s, const rdr_cadence_input_t *given,
                                   int64_t now) {
         static rdr_case_t next;
         rdr_cadence_out_t *out = &s->out;
-        rdr_err_t err = rdr_cadence_apply(&conf, &s->c, in, now, &next, out);
+        rdr_cadence_input_t read = *given, *in = &read;
+        rdr_err_t err;
         size_t i;
+        if (rdr_cadence_wants_buyer_tag(&s->c, in))
+                read.buyer_tag = s->buyer_tag;
+        err = rdr_cadence_apply(&conf, &s->c, in, now, &next, out);
         if (err)
                 fail_msg("apply: %s: %s", rdr_err2str(err), out->errstr);
         if (out->status != RDR_CADENCE_APPLIED) {
@@ -302,7 +309,6 @@ static void run_until(sim_t *s, int64_t t_end) {
                 in.timer.step = s->timers[best].step;
                 in.timer.attempt = s->timers[best].attempt;
                 in.timer.gen = s->timers[best].gen;
-                in.timer.buyer_tag = s->buyer_tag;
                 {
                         int64_t at = s->timers[best].fire_at_ms;
                         s->timers[best] = s->timers[--s->timers_cnt];
@@ -1502,9 +1508,99 @@ static void test_buyer_tagged_since_agreeing(void **state) {
         stale.timer.step = RDR_STEP_FOLLOW_UP;
         stale.timer.attempt = 1;
         stale.timer.gen = s->c.next_gen + 7;
-        stale.timer.buyer_tag = RDR_MAL_EXTORTION;
+        stale.buyer_tag = RDR_MAL_EXTORTION;
         assert_int_equal(apply(s, &stale, t0 + 7 * DAY), RDR_CADENCE_STALE);
         assert_int_equal(s->c.state, RDR_CASE_STATE_OUTREACH);
+        free(s);
+}
+
+/* The other ways a case reaches the buyer, each for a buyer tagged
+ * competitor since the case opened: a delivery that would send the first
+ * contact, a manager approving the incentive, staff resuming a paused
+ * cadence, and the buyer's own message (no agent answers it, and a
+ * refusal does not end the case before its appeal). Each sends the buyer
+ * nothing and moves the case to the malicious track, whose appeal
+ * (Taobao hears a peer's review on the review alone) goes at once. */
+static void test_buyer_tagged_since_other_paths(void **state) {
+        sim_t *s;
+        int64_t t0 = utc(2026, 6, 1, 2, 0);
+        rdr_cadence_input_t in =
+            review("taobao", "tb-store", "Asia/Shanghai", "zh",
+                   RDR_REASON_LOGISTICS, RDR_MAL_NONE, t0);
+        rdr_cadence_input_t delivered = simple(RDR_CIN_SHIPMENT_RESUME);
+        rdr_cadence_input_t ok = simple(RDR_CIN_OFFER_DECISION);
+        rdr_cadence_input_t resume = simple(RDR_CIN_RESUME);
+        rdr_cadence_input_t q = chat(RDR_INTENT_QUESTION, "where is it?");
+        rdr_cadence_input_t no = chat(RDR_INTENT_REFUSE, "leave me alone");
+        const rdr_cadence_input_t *after[] = {&q, &no};
+        size_t i;
+        (void)state;
+
+        /* Delivered after a late parcel held the first contact. */
+        s = sim_new();
+        in.review.shipment_paused = 1;
+        apply(s, &in, t0);
+        s->buyer_tag = RDR_MAL_COMPETITOR;
+        apply(s, &delivered, t0 + 5 * DAY);
+        assert_int_equal(s->c.state, RDR_CASE_STATE_APPEALED);
+        assert_false(s->c.ship_paused);
+        assert_int_equal(s->c.malicious, RDR_MAL_COMPETITOR);
+        assert_string_equal(s->c.evidence[1].text,
+                            "buyer tagged competitor in the fleet");
+        run_until(s, t0 + 60 * DAY);
+        assert_int_equal(count_outreach(s), 0);
+        free(s);
+        in.review.shipment_paused = 0;
+
+        /* The manager approves the incentive over the limit. */
+        s = sim_new();
+        in.review.store_id = "limit-store";
+        apply(s, &in, t0);
+        run_until(s, t0 + 8 * DAY + HOUR);
+        assert_int_equal(s->c.offer_pending, 1);
+        s->buyer_tag = RDR_MAL_COMPETITOR;
+        ok.approved = 1;
+        apply(s, &ok, t0 + 8 * DAY + 3 * HOUR);
+        assert_int_equal(count_kind(s, RDR_ACT_INCENTIVE), 0);
+        assert_int_equal(s->c.offer_pending, 0);
+        assert_int_equal(s->c.state, RDR_CASE_STATE_APPEALED);
+        run_until(s, t0 + 60 * DAY);
+        assert_int_equal(count_outreach(s), 2); /* first contact, follow-up */
+        free(s);
+        in.review.store_id = "tb-store";
+
+        /* Staff resume a cadence the buyer's message paused. */
+        s = sim_new();
+        apply(s, &in, t0);
+        apply(s, &q, t0 + 2 * DAY);
+        assert_int_equal(s->c.state, RDR_CASE_STATE_PAUSED);
+        s->buyer_tag = RDR_MAL_COMPETITOR;
+        apply(s, &resume, t0 + 10 * DAY);
+        assert_int_equal(s->c.state, RDR_CASE_STATE_APPEALED);
+        run_until(s, t0 + 60 * DAY);
+        assert_int_equal(count_outreach(s), 1);
+        free(s);
+
+        /* The buyer writes: a question, or a refusal. */
+        for (i = 0; i < 2; i++) {
+                s = sim_new();
+                apply(s, &in, t0);
+                s->buyer_tag = RDR_MAL_COMPETITOR;
+                apply(s, after[i], t0 + 2 * DAY);
+                assert_int_equal(count_kind(s, RDR_ACT_STAFF_REVIEW), 0);
+                assert_int_equal(s->c.state, RDR_CASE_STATE_APPEALED);
+                assert_int_equal(s->c.malicious, RDR_MAL_COMPETITOR);
+                run_until(s, t0 + 60 * DAY);
+                assert_int_equal(count_outreach(s), 1);
+                free(s);
+        }
+
+        /* Not tagged: the same question is answered by an agent. */
+        s = sim_new();
+        apply(s, &in, t0);
+        apply(s, &q, t0 + 2 * DAY);
+        assert_int_equal(count_kind(s, RDR_ACT_STAFF_REVIEW), 1);
+        assert_int_equal(s->c.state, RDR_CASE_STATE_PAUSED);
         free(s);
 }
 
@@ -1652,6 +1748,7 @@ int main(void) {
             cmocka_unit_test(test_chat_turns_extortionate),
             cmocka_unit_test(test_buyer_tagged_since_extortion),
             cmocka_unit_test(test_buyer_tagged_since_agreeing),
+            cmocka_unit_test(test_buyer_tagged_since_other_paths),
             cmocka_unit_test(test_amazon_extortion_not_heard),
             cmocka_unit_test(test_not_a_case),
             cmocka_unit_test(test_case_fields),

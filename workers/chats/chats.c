@@ -158,7 +158,8 @@ static void queue_case_lookup(chats_t *ch, const rdr_chat_t *c) {
 static rdr_err_t feed_case(chats_t *ch, const rdr_msg_t *m, const rdr_chat_t *c,
                            const rdr_chat_class_t *cc, const char *case_id,
                            const redisReply *hgetall, const redisReply *seen,
-                           char *errstr, size_t errstr_size) {
+                           const redisReply *tags, char *errstr,
+                           size_t errstr_size) {
         rdr_cadence_input_t in;
         const rdr_cadence_out_t *out;
         rdr_case_t *cs;
@@ -173,6 +174,7 @@ static rdr_err_t feed_case(chats_t *ch, const rdr_msg_t *m, const rdr_chat_t *c,
         in.chat.ref = c->event_id;
         in.chat.text = c->text;
         in.chat.sent_at_ms = c->sent_at_ms;
+        in.buyer_tag = rdr_buyer_tag_class(rdr_buyer_tags(tags));
         return rdr_casework_apply(ch->cw, cs, case_id, &in, m->topic,
                                   c->event_id, rdr_casework_seen(seen), NULL,
                                   &out, errstr, errstr_size);
@@ -210,15 +212,18 @@ static rdr_err_t chats_handle(void *opaque, rdr_msg_t *msgs, size_t cnt) {
                     r->type == REDIS_REPLY_STRING && r->len < RDR_CASE_ID_MAX)
                         rdr_str_copy(ch->case_ids[i], RDR_CASE_ID_MAX, r->str);
         }
-        /* Read those cases. */
+        /* Read those cases, and the buyers' fleet-wide tags: a buyer
+         * tagged since a case opened hears no more from it (cadence.h). */
         rdr_redis_reset(redis);
         for (i = 0, q = 0; i < cnt; i++)
                 if (!msgs[i].err && ch->case_ids[i][0]) {
+                        const rdr_chat_t *c = &ch->evs.evs[i].u.chat;
                         rdr_casework_queue_read(ch->cw, ch->case_ids[i],
-                                                msgs[i].topic,
-                                                ch->evs.evs[i].u.chat.event_id);
+                                                msgs[i].topic, c->event_id);
+                        rdr_casework_queue_tags_read(ch->cw, c->platform,
+                                                     c->buyer_id);
                         slot[i] = q;
-                        q += RDR_CASEWORK_READS;
+                        q += RDR_CASEWORK_READS + 1;
                 }
         if (q > 0 && (err = rdr_redis_exec(redis)))
                 goto done;
@@ -232,6 +237,7 @@ static rdr_err_t chats_handle(void *opaque, rdr_msg_t *msgs, size_t cnt) {
                                         ch->case_ids[i],
                                         rdr_redis_reply(redis, slot[i]),
                                         rdr_redis_reply(redis, slot[i] + 1),
+                                        rdr_redis_reply(redis, slot[i] + 2),
                                         msgs[i].errstr, sizeof(msgs[i].errstr));
                 if ((err = rdr_msg_settle(&msgs[i], err)))
                         goto done;

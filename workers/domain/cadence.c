@@ -761,15 +761,37 @@ static int cadence_step_due(const rdr_case_t *c,
                c->state == RDR_CASE_STATE_OUTREACH && !c->ship_paused;
 }
 
+/* A live case off the malicious track: the buyer may still hear from
+ * the store. */
+static int buyer_track(const rdr_case_t *c) {
+        return c->state == RDR_CASE_STATE_OUTREACH ||
+               c->state == RDR_CASE_STATE_PAUSED ||
+               c->state == RDR_CASE_STATE_AWAITING_UPDATE ||
+               c->state == RDR_CASE_STATE_WAITING;
+}
+
 int rdr_cadence_wants_buyer_tag(const rdr_case_t *c,
-                                const rdr_cadence_timer_in_t *t) {
-        switch (t->step) {
-        case RDR_STEP_FOLLOW_UP:
-        case RDR_STEP_INCENTIVE:
-        case RDR_STEP_NUDGE:
-                return cadence_step_due(c, t);
-        case RDR_STEP_MOD_CHECK:
-                return t->gen && t->gen == c->modchk_gen &&
+                                const rdr_cadence_input_t *in) {
+        const rdr_cadence_timer_in_t *t = &in->timer;
+        if (!c->version || !buyer_track(c))
+                return 0;
+        switch (in->type) {
+        case RDR_CIN_TIMER:
+                if (t->step == RDR_STEP_MOD_CHECK)
+                        return t->gen && t->gen == c->modchk_gen &&
+                               c->state == RDR_CASE_STATE_AWAITING_UPDATE;
+                return (t->step == RDR_STEP_FOLLOW_UP ||
+                        t->step == RDR_STEP_INCENTIVE ||
+                        t->step == RDR_STEP_NUDGE) &&
+                       cadence_step_due(c, t);
+        case RDR_CIN_BUYER_CHAT:
+                return 1;
+        case RDR_CIN_SHIPMENT_RESUME:
+                return c->ship_paused;
+        case RDR_CIN_OFFER_DECISION:
+                return in->approved && c->offer_pending == 1;
+        case RDR_CIN_RESUME:
+                return c->state == RDR_CASE_STATE_PAUSED ||
                        c->state == RDR_CASE_STATE_AWAITING_UPDATE;
         default:
                 return 0;
@@ -923,7 +945,7 @@ static void on_open(tx_t *tx, const rdr_cadence_review_t *r) {
 static int tagged_since(tx_t *tx, rdr_malicious_t tag) {
         rdr_case_t *c = tx->c;
         char text[64];
-        if (!rdr_malicious_tags_buyer(tag))
+        if (!rdr_malicious_tags_buyer(tag) || !buyer_track(c))
                 return 0;
         snprintf(text, sizeof(text), "buyer tagged %s in the fleet",
                  rdr_malicious_names[tag]);
@@ -932,13 +954,12 @@ static int tagged_since(tx_t *tx, rdr_malicious_t tag) {
         return 1;
 }
 
-static void on_timer(tx_t *tx, const rdr_cadence_timer_in_t *t) {
+static void on_timer(tx_t *tx, const rdr_cadence_timer_in_t *t,
+                     rdr_malicious_t buyer_tag) {
         rdr_case_t *c = tx->c;
         rdr_cadence_out_t *out = tx->out;
-        if ((unsigned)t->step >= RDR_STEP__CNT ||
-            (unsigned)t->buyer_tag >= RDR_MAL__CNT) {
-                fail(tx, RDR_ERR_INVALID, "%s",
-                     "timer: unknown step or buyer tag");
+        if ((unsigned)t->step >= RDR_STEP__CNT) {
+                fail(tx, RDR_ERR_INVALID, "%s", "timer: unknown step");
                 return;
         }
         switch (t->step) {
@@ -949,7 +970,7 @@ static void on_timer(tx_t *tx, const rdr_cadence_timer_in_t *t) {
                         out->status = RDR_CADENCE_STALE;
                         return;
                 }
-                if (tagged_since(tx, t->buyer_tag))
+                if (tagged_since(tx, buyer_tag))
                         return;
                 run_step(tx, t->step, t->attempt);
                 return;
@@ -964,7 +985,7 @@ static void on_timer(tx_t *tx, const rdr_cadence_timer_in_t *t) {
                     c->review_updated_at_ms > c->agreed_at_ms ||
                     c->mod_reminded || outreach_stopped(c))
                         return;
-                if (tagged_since(tx, t->buyer_tag))
+                if (tagged_since(tx, buyer_tag))
                         return;
                 if (c->ship_paused) {
                         c->mod_check_held = 1;
@@ -1046,7 +1067,8 @@ static void on_timer(tx_t *tx, const rdr_cadence_timer_in_t *t) {
         }
 }
 
-static void on_chat(tx_t *tx, const rdr_cadence_chat_t *ch) {
+static void on_chat(tx_t *tx, const rdr_cadence_chat_t *ch,
+                    rdr_malicious_t buyer_tag) {
         rdr_case_t *c = tx->c;
         vars_buf_t vb;
         if ((unsigned)ch->intent >= RDR_INTENT__CNT ||
@@ -1070,17 +1092,19 @@ static void on_chat(tx_t *tx, const rdr_cadence_chat_t *ch) {
         }
         c->buyer_messages++;
         c->buyer_channel = (int)ch->channel;
-        switch (ch->intent) {
-        case RDR_INTENT_EXTORTION:
+        if (ch->intent == RDR_INTENT_EXTORTION) {
                 add_evidence(c, RDR_EVIDENCE_CHAT, ch->ref, ch->text,
                              ch->sent_at_ms);
                 to_malicious(tx, RDR_MAL_EXTORTION);
                 return;
-        case RDR_INTENT_REFUSE:
+        }
+        /* No agent answers a buyer tagged since, and a refusal does not
+         * end the case before its appeal. */
+        if (tagged_since(tx, buyer_tag))
+                return;
+        if (ch->intent == RDR_INTENT_REFUSE) {
                 close_case(tx, RDR_CASE_STATE_CLOSED, RDR_CLOSE_REFUSED);
                 return;
-        default:
-                break;
         }
         /* Any other message: an agent answers within reply_sla, and the
          * automatic cadence waits. */
@@ -1116,11 +1140,13 @@ static void on_review_updated(tx_t *tx, int rating) {
                            RDR_CLOSE_RATING_RAISED);
 }
 
-static void on_ship_resume(tx_t *tx) {
+static void on_ship_resume(tx_t *tx, rdr_malicious_t buyer_tag) {
         rdr_case_t *c = tx->c;
         if (rdr_case_state_final(c->state) || !c->ship_paused)
                 return;
         c->ship_paused = 0;
+        if (tagged_since(tx, buyer_tag))
+                return;
         if (c->state == RDR_CASE_STATE_OUTREACH)
                 resume_cadence(tx);
         if (c->mod_check_held && c->state == RDR_CASE_STATE_AWAITING_UPDATE &&
@@ -1133,14 +1159,16 @@ static void on_ship_resume(tx_t *tx) {
                 publish_incentive(tx, contact_at(tx, tx->now));
 }
 
-static void on_offer_decision(tx_t *tx, int approved) {
+static void on_offer_decision(tx_t *tx, int approved,
+                              rdr_malicious_t buyer_tag) {
         rdr_case_t *c = tx->c;
         if (c->offer_pending != 1)
                 return;
         c->offer_pending = 0;
         if (!approved || outreach_stopped(c) ||
             (c->state != RDR_CASE_STATE_OUTREACH &&
-             c->state != RDR_CASE_STATE_WAITING))
+             c->state != RDR_CASE_STATE_WAITING) ||
+            tagged_since(tx, buyer_tag))
                 return;
         if (c->ship_paused) {
                 c->offer_pending = 2; /* published on delivery */
@@ -1149,11 +1177,11 @@ static void on_offer_decision(tx_t *tx, int approved) {
         publish_incentive(tx, contact_at(tx, tx->now));
 }
 
-static void on_resume(tx_t *tx) {
+static void on_resume(tx_t *tx, rdr_malicious_t buyer_tag) {
         rdr_case_t *c = tx->c;
         if ((c->state != RDR_CASE_STATE_PAUSED &&
              c->state != RDR_CASE_STATE_AWAITING_UPDATE) ||
-            c->stop_rule[0])
+            c->stop_rule[0] || tagged_since(tx, buyer_tag))
                 return;
         c->modchk_gen = 0;
         c->mod_check_held = 0;
@@ -1195,6 +1223,10 @@ static void on_appeal_result(tx_t *tx, rdr_outcome_t outcome) {
 
 static void dispatch(tx_t *tx, const rdr_cadence_input_t *in) {
         rdr_case_t *c = tx->c;
+        if ((unsigned)in->buyer_tag >= RDR_MAL__CNT) {
+                fail(tx, RDR_ERR_INVALID, "%s", "buyer tag out of range");
+                return;
+        }
         switch (in->type) {
         case RDR_CIN_REVIEW_CLASSIFIED:
                 tx->out->status = RDR_CADENCE_DUPLICATE;
@@ -1208,10 +1240,10 @@ static void dispatch(tx_t *tx, const rdr_cadence_input_t *in) {
                                    RDR_CLOSE_REMOVED);
                 return;
         case RDR_CIN_TIMER:
-                on_timer(tx, &in->timer);
+                on_timer(tx, &in->timer, in->buyer_tag);
                 return;
         case RDR_CIN_BUYER_CHAT:
-                on_chat(tx, &in->chat);
+                on_chat(tx, &in->chat, in->buyer_tag);
                 return;
         case RDR_CIN_SHIPMENT_PAUSE:
                 if (rdr_case_state_final(c->state) || c->ship_paused)
@@ -1220,10 +1252,10 @@ static void dispatch(tx_t *tx, const rdr_cadence_input_t *in) {
                 c->ship_paused = 1;
                 return;
         case RDR_CIN_SHIPMENT_RESUME:
-                on_ship_resume(tx);
+                on_ship_resume(tx, in->buyer_tag);
                 return;
         case RDR_CIN_OFFER_DECISION:
-                on_offer_decision(tx, in->approved);
+                on_offer_decision(tx, in->approved, in->buyer_tag);
                 return;
         case RDR_CIN_EVIDENCE:
                 if (rdr_case_state_final(c->state))
@@ -1236,7 +1268,7 @@ static void dispatch(tx_t *tx, const rdr_cadence_input_t *in) {
                 on_appeal_result(tx, in->outcome);
                 return;
         case RDR_CIN_RESUME:
-                on_resume(tx);
+                on_resume(tx, in->buyer_tag);
                 return;
         default:
                 fail(tx, RDR_ERR_INVALID, "%s", "unknown input type");

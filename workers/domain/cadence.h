@@ -277,13 +277,6 @@ typedef struct rdr_cadence_timer_in_s {
         rdr_step_t step;
         int attempt;
         unsigned gen;
-        /* The buyer's fleet-wide tag (extortion, competitor or
-         * professional, rdr_casework_buyer_tag()), read by the worker
-         * before a step that writes to the buyer; RDR_MAL_NONE: none.
-         * A buyer tagged since the case opened gets no more outreach:
-         * the case moves to the malicious track, as the review would
-         * have been classified had the tag come first. */
-        rdr_malicious_t buyer_tag;
 } rdr_cadence_timer_in_t;
 
 typedef struct rdr_cadence_input_s {
@@ -299,6 +292,15 @@ typedef struct rdr_cadence_input_s {
          * unknown). A decision that changes the case records it as the
          * case's agent_id. */
         const char *agent_id;
+        /* TIMER, BUYER_CHAT, SHIPMENT_RESUME, OFFER_DECISION, RESUME: the
+         * buyer's fleet-wide tag (extortion, competitor or professional,
+         * rdr_buyer_tag_class()), read by the worker when
+         * rdr_cadence_wants_buyer_tag() says the input may lead the case
+         * to write to the buyer; RDR_MAL_NONE: none, or not read. A buyer
+         * tagged since the case opened gets no more outreach, incentive
+         * or answer: the case moves to the malicious track, as the review
+         * would have been classified had the tag come first. */
+        rdr_malicious_t buyer_tag;
 } rdr_cadence_input_t;
 
 /* ---- outputs ---------------------------------------------------------- */
@@ -392,11 +394,13 @@ rdr_err_t rdr_cadence_apply(const rdr_cadence_conf_t *conf,
 void rdr_cadence_action_msg(const rdr_case_t *c, const rdr_cadence_action_t *a,
                             rdr_evidence_t *ev, rdr_action_msg_t *am);
 
-/** Whether timer t of case c may write to the buyer (a cadence step, the
- *  modification reminder), so that the worker reads the buyer's
- *  fleet-wide tags into t->buyer_tag first. */
+/** Whether input in may lead case c to write to the buyer (a cadence
+ *  step, the modification guide or reminder, the incentive, an agent's
+ *  answer to the buyer's message), so that the worker reads the buyer's
+ *  fleet-wide tags into in->buyer_tag first. Only a live case off the
+ *  malicious track wants them; of the timers, only a step that is due. */
 int rdr_cadence_wants_buyer_tag(const rdr_case_t *c,
-                                const rdr_cadence_timer_in_t *t);
+                                const rdr_cadence_input_t *in);
 
 /** Whether a case on the malicious track as mal tags its buyer fleet-wide
  *  (out->tag_buyer). */

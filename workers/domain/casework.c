@@ -292,13 +292,45 @@ void rdr_casework_queue_read(rdr_casework_t *cw, const char *case_id,
                 rdr_redis_cmdf(redis, "PING");
 }
 
-void rdr_casework_queue_tags_read(rdr_casework_t *cw, const rdr_case_t *c) {
+void rdr_casework_queue_tags_read(rdr_casework_t *cw, const char *platform,
+                                  const char *buyer_id) {
         rdr_redis_t *redis = rdr_worker_redis(cw->w);
         char k[KEYSZ];
-        if (rdr_key_buyer(k, KEYSZ, c->platform, c->buyer_id, "tags") > 0)
+        if (platform && buyer_id && *buyer_id &&
+            rdr_key_buyer(k, KEYSZ, platform, buyer_id, "tags") > 0)
                 rdr_redis_cmdl(redis, "SMEMBERS", k, NULL);
         else
                 rdr_redis_cmdf(redis, "PING");
+}
+
+rdr_err_t rdr_casework_read_tags(rdr_casework_t *cw, rdr_tag_read_t *reads,
+                                 size_t cnt) {
+        rdr_redis_t *redis = rdr_worker_redis(cw->w);
+        size_t i, q = 0;
+        rdr_err_t err;
+        for (i = 0; i < cnt; i++) {
+                rdr_tag_read_t *t = &reads[i];
+                char errstr[256];
+                rdr_case_t *c;
+                t->slot = 0;
+                if (!t->case_id || !t->in ||
+                    rdr_casework_get(cw, t->case_id, t->case_reply, &c, errstr,
+                                     sizeof(errstr)) != RDR_OK ||
+                    !rdr_cadence_wants_buyer_tag(c, t->in))
+                        continue;
+                rdr_casework_queue_tags_read(cw, c->platform, c->buyer_id);
+                t->slot = ++q;
+        }
+        if (q == 0)
+                return RDR_OK;
+        if ((err = rdr_redis_exec(redis)))
+                return err;
+        for (i = 0; i < cnt; i++)
+                if (reads[i].slot)
+                        reads[i].in->buyer_tag =
+                            rdr_buyer_tag_class(rdr_buyer_tags(
+                                rdr_redis_reply(redis, reads[i].slot - 1)));
+        return RDR_OK;
 }
 
 unsigned rdr_buyer_tags(const redisReply *smembers) {

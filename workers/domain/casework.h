@@ -92,10 +92,29 @@ rdr_err_t rdr_casework_apply(rdr_casework_t *cw, rdr_case_t *c,
  *  before. */
 int rdr_casework_seen(const redisReply *exists);
 
-/** Queue the read of the fleet-wide tags of case c's buyer (SMEMBERS of
- *  redress:{b:PLATFORM:BUYER}:tags, a PING if the ids are too long): one
- *  reply, for rdr_buyer_tags(). */
-void rdr_casework_queue_tags_read(rdr_casework_t *cw, const rdr_case_t *c);
+/** Queue the read of the fleet-wide tags of buyer_id on platform
+ *  (SMEMBERS of redress:{b:PLATFORM:BUYER}:tags, a PING if the ids are
+ *  too long or missing): one reply, for rdr_buyer_tags(). */
+void rdr_casework_queue_tags_read(rdr_casework_t *cw, const char *platform,
+                                  const char *buyer_id);
+
+/* One input that may want its buyer's tags (rdr_casework_read_tags()). */
+typedef struct rdr_tag_read_s {
+        const char *case_id;          /* NULL: the input has no case */
+        const redisReply *case_reply; /* the HGETALL of its case's read */
+        rdr_cadence_input_t *in;      /* receives buyer_tag */
+        size_t slot;                  /* private */
+} rdr_tag_read_t;
+
+/** Before inputs that may write to the buyer, read the tags of their
+ *  cases' buyers into in->buyer_tag: one round trip for the cnt inputs,
+ *  made only if a case wants them (rdr_cadence_wants_buyer_tag(), which
+ *  staff decisions, a delivery after a pause and due cadence steps can
+ *  want, a handful of a batch). It runs the pipeline: the replies of the
+ *  reads must have been taken first (rdr_redis_take_replies()). Returns
+ *  RDR_OK, RDR_ERR_REDIS or RDR_ERR_NOMEM. */
+rdr_err_t rdr_casework_read_tags(rdr_casework_t *cw, rdr_tag_read_t *reads,
+                                 size_t cnt);
 
 /** The RDR_TAG_* bits (classify.h) of the SMEMBERS reply of a buyer's
  *  tags; 0 for anything else. */

@@ -31,6 +31,8 @@ typedef struct reviews_s {
         rdr_classifier_t *clf;
         rdr_casework_t *cw;
         rdr_events_t evs;
+        rdr_cadence_input_t *ins; /* an answer's input, per message */
+        rdr_tag_read_t *tags;     /* its buyer's tags, per message */
         const char *appeal_topic; /* topics.appeal_results */
         const char *staff_topic;  /* topics.staff_decisions */
         rdr_metric_t *m_classified, *m_cases_opened, *m_appeal_results,
@@ -52,7 +54,10 @@ static rdr_err_t reviews_init(rdr_worker_t *w, void **opaque, char *errstr,
         rv->cw = rdr_casework_new(w, errstr, errstr_size);
         if (!rv->cw)
                 goto err;
-        if (rdr_events_init(&rv->evs, rdr_worker_batch_cap(w))) {
+        rv->ins = calloc(rdr_worker_batch_cap(w), sizeof(*rv->ins));
+        rv->tags = calloc(rdr_worker_batch_cap(w), sizeof(*rv->tags));
+        if (!rv->ins || !rv->tags ||
+            rdr_events_init(&rv->evs, rdr_worker_batch_cap(w))) {
                 snprintf(errstr, errstr_size, "out of memory");
                 goto err;
         }
@@ -76,6 +81,9 @@ static rdr_err_t reviews_init(rdr_worker_t *w, void **opaque, char *errstr,
         *opaque = rv;
         return RDR_OK;
 err:
+        rdr_events_free(&rv->evs);
+        free(rv->ins);
+        free(rv->tags);
         rdr_casework_destroy(rv->cw);
         rdr_classifier_destroy(rv->clf);
         free(rv);
@@ -87,6 +95,8 @@ static void reviews_destroy(void *opaque) {
         if (!rv)
                 return;
         rdr_events_free(&rv->evs);
+        free(rv->ins);
+        free(rv->tags);
         rdr_casework_destroy(rv->cw);
         rdr_classifier_destroy(rv->clf);
         free(rv);
@@ -480,54 +490,33 @@ static rdr_err_t apply_answer(reviews_t *rv, rdr_msg_t *m, const answer_t *an,
                                   out, m->errstr, sizeof(m->errstr));
 }
 
-/* accepted resolves the case, rejected closes it. */
-static rdr_err_t apply_appeal(reviews_t *rv, rdr_msg_t *m, const answer_t *an,
-                              const rdr_appeal_result_t *ar,
-                              const redisReply *case_reply,
-                              const redisReply *seen) {
-        const rdr_cadence_out_t *out;
-        rdr_cadence_input_t in;
-        rdr_err_t err;
-        memset(&in, 0, sizeof(in));
-        in.type = RDR_CIN_APPEAL_RESULT;
-        in.outcome = ar->outcome;
-        err = apply_answer(rv, m, an, case_reply, seen, &in, &out);
-        if (!err && out->status == RDR_CADENCE_APPLIED) {
-                char labels[64];
-                rdr_str_join(labels, sizeof(labels),
-                             (const char *const[]){
-                                 ar->platform, "\x1f",
-                                 rdr_outcome_names[ar->outcome], NULL});
-                rdr_metric_add(rv->m_appeal_results, labels, 1);
+/* The case's input answer event ev is: an appeal's result (accepted
+ * resolves the case, rejected closes it), staff.offer_decision (approved:
+ * the incentive goes out), staff.resume (the cadence runs again) or
+ * staff.evidence (the appeal is filed once the platform's grounds are
+ * met). RDR_OK, or a dead letter's reason in m. */
+static rdr_err_t answer_input(const rdr_event_t *ev, rdr_msg_t *m,
+                              rdr_cadence_input_t *in) {
+        const rdr_staff_decision_t *sd = &ev->u.staff;
+        memset(in, 0, sizeof(*in));
+        if (ev->kind == RDR_INPUT_APPEAL_RESULTS) {
+                in->type = RDR_CIN_APPEAL_RESULT;
+                in->outcome = ev->u.appeal.outcome;
+                return RDR_OK;
         }
-        return err;
-}
-
-/* staff.offer_decision answers the offer_approval staff.review (approved:
- * the incentive goes out), staff.resume a buyer_reply one (the cadence
- * runs again), staff.evidence an appeal_evidence one (the appeal is filed
- * once the platform's grounds are met). */
-static rdr_err_t apply_staff(reviews_t *rv, rdr_msg_t *m, const answer_t *an,
-                             const rdr_staff_decision_t *sd,
-                             const redisReply *case_reply,
-                             const redisReply *seen) {
-        const rdr_cadence_out_t *out;
-        rdr_cadence_input_t in;
-        rdr_err_t err;
-        memset(&in, 0, sizeof(in));
-        in.agent_id = sd->agent_id;
+        in->agent_id = sd->agent_id;
         switch (sd->type) {
         case RDR_STAFF_OFFER_DECISION:
                 if (sd->decision == RDR_DECISION_NONE)
                         return rdr_msg_fail(m, "staff.offer_decision: field "
                                                "'decision' must be approved "
                                                "or refused");
-                in.type = RDR_CIN_OFFER_DECISION;
-                in.approved = sd->decision == RDR_DECISION_APPROVED;
-                break;
+                in->type = RDR_CIN_OFFER_DECISION;
+                in->approved = sd->decision == RDR_DECISION_APPROVED;
+                return RDR_OK;
         case RDR_STAFF_RESUME:
-                in.type = RDR_CIN_RESUME;
-                break;
+                in->type = RDR_CIN_RESUME;
+                return RDR_OK;
         default:
                 if (rdr_enum_parse(rdr_evidence_kind_names, RDR_EVIDENCE__CNT,
                                    sd->evidence_kind,
@@ -539,31 +528,55 @@ static rdr_err_t apply_staff(reviews_t *rv, rdr_msg_t *m, const answer_t *an,
                                  sd->evidence_kind);
                         return RDR_ERR_INVALID;
                 }
-                in.type = RDR_CIN_EVIDENCE;
-                in.evidence.kind = sd->evidence_kind;
-                in.evidence.ref =
+                in->type = RDR_CIN_EVIDENCE;
+                in->evidence.kind = sd->evidence_kind;
+                in->evidence.ref =
                     sd->evidence_ref ? sd->evidence_ref : sd->event_id;
-                in.evidence.text = sd->evidence_text;
-                in.evidence.at_ms = sd->occurred_at_ms;
-                break;
+                in->evidence.text = sd->evidence_text;
+                in->evidence.at_ms = sd->occurred_at_ms;
+                return RDR_OK;
         }
-        err = apply_answer(rv, m, an, case_reply, seen, &in, &out);
-        if (!err && out->status == RDR_CADENCE_APPLIED)
-                rdr_metric_add(rv->m_staff, rdr_staff_type_names[sd->type], 1);
-        return err;
+}
+
+/* Apply answer event ev (its input decided by answer_input()) and count
+ * it. */
+static rdr_err_t apply_answered(reviews_t *rv, rdr_msg_t *m,
+                                const rdr_event_t *ev, const answer_t *an,
+                                const rdr_cadence_input_t *in,
+                                const redisReply *case_reply,
+                                const redisReply *seen) {
+        const rdr_cadence_out_t *out;
+        rdr_err_t err = apply_answer(rv, m, an, case_reply, seen, in, &out);
+        if (err || out->status != RDR_CADENCE_APPLIED)
+                return err;
+        if (ev->kind == RDR_INPUT_APPEAL_RESULTS) {
+                char labels[64];
+                rdr_str_join(labels, sizeof(labels),
+                             (const char *const[]){
+                                 ev->u.appeal.platform, "\x1f",
+                                 rdr_outcome_names[ev->u.appeal.outcome],
+                                 NULL});
+                rdr_metric_add(rv->m_appeal_results, labels, 1);
+        } else {
+                rdr_metric_add(rv->m_staff,
+                               rdr_staff_type_names[ev->u.staff.type], 1);
+        }
+        return RDR_OK;
 }
 
 static rdr_err_t reviews_handle(void *opaque, rdr_msg_t *msgs, size_t cnt) {
         reviews_t *rv = opaque;
         rdr_redis_t *redis = rdr_worker_redis(rv->w);
-        size_t i, q = 0;
+        size_t i, q = 0, reads_cnt = 0;
         size_t *first = calloc(cnt ? cnt : 1, sizeof(*first));
+        redisReply **reads = NULL;
+        int answers = 0;
         rdr_err_t err;
         if (!first)
                 return RDR_ERR_NOMEM;
 
-        /* Decode; queue the reads each valid review needs (an appeal's
-         * answer: its case). */
+        /* Decode; queue the reads each valid review needs (an answer: its
+         * case). */
         rdr_casework_begin(rv->cw);
         for (i = 0; i < cnt; i++) {
                 rdr_msg_t *m = &msgs[i];
@@ -571,10 +584,13 @@ static rdr_err_t reviews_handle(void *opaque, rdr_msg_t *msgs, size_t cnt) {
                 m->err = rdr_event_decode(&rv->evs.evs[i], kind_of(rv, m),
                                           m->value, m->len, m->content_type,
                                           m->errstr, sizeof(m->errstr));
-                if (!m->err && answer_of(&rv->evs.evs[i], &an) &&
-                    strlen(an.case_id) >= RDR_CASE_ID_MAX)
+                if (m->err || !answer_of(&rv->evs.evs[i], &an))
+                        continue;
+                if (strlen(an.case_id) >= RDR_CASE_ID_MAX)
                         m->err = rdr_msg_fail(m, "case_id is longer than any "
                                                  "the fleet makes");
+                else
+                        m->err = answer_input(&rv->evs.evs[i], m, &rv->ins[i]);
         }
         for (i = 0; i < cnt; i++) {
                 const rdr_review_t *r;
@@ -587,6 +603,7 @@ static rdr_err_t reviews_handle(void *opaque, rdr_msg_t *msgs, size_t cnt) {
                         rdr_casework_queue_read(rv->cw, an.case_id,
                                                 msgs[i].topic, an.event_id);
                         q += RDR_CASEWORK_READS;
+                        answers = 1;
                         continue;
                 }
                 r = &rv->evs.evs[i].u.review;
@@ -606,40 +623,55 @@ static rdr_err_t reviews_handle(void *opaque, rdr_msg_t *msgs, size_t cnt) {
         err = rdr_redis_exec(redis);
         if (err)
                 goto done;
+        /* The replies stay valid until the batch ends. */
+        reads = rdr_redis_take_replies(redis, &reads_cnt);
+        if (reads_cnt < q) {
+                err = RDR_ERR_REDIS;
+                goto done;
+        }
 
-        /* Decide and queue each event's effects. The read replies stay
-         * valid until the loop executes the apply pipeline. */
+        /* An answer that may write to the buyer (an approved incentive, a
+         * resumed cadence) reads the buyer's fleet-wide tags first: the
+         * buyer is known once the case is read. */
+        if (answers) {
+                for (i = 0; i < cnt; i++) {
+                        answer_t an;
+                        int has =
+                            !msgs[i].err && answer_of(&rv->evs.evs[i], &an);
+                        rv->tags[i] = (rdr_tag_read_t){
+                            has ? an.case_id : NULL,
+                            has ? reads[first[i]] : NULL, &rv->ins[i], 0};
+                }
+                if ((err = rdr_casework_read_tags(rv->cw, rv->tags, cnt)))
+                        goto done;
+        }
+
+        /* Decide and queue each event's effects. */
         for (i = 0; i < cnt; i++) {
                 const rdr_event_t *ev = &rv->evs.evs[i];
+                const redisReply *const *rd = (const redisReply *const *)reads;
                 context_t ctx;
                 answer_t an;
                 if (msgs[i].err)
                         continue;
                 if (answer_of(ev, &an)) {
-                        const redisReply *cr = rdr_redis_reply(redis, first[i]),
-                                         *seen = rdr_redis_reply(redis,
-                                                                 first[i] + 1);
-                        err = ev->kind == RDR_INPUT_APPEAL_RESULTS
-                                  ? apply_appeal(rv, &msgs[i], &an,
-                                                 &ev->u.appeal, cr, seen)
-                                  : apply_staff(rv, &msgs[i], &an, &ev->u.staff,
-                                                cr, seen);
+                        err = apply_answered(rv, &msgs[i], ev, &an, &rv->ins[i],
+                                             rd[first[i]], rd[first[i] + 1]);
                         if ((err = rdr_msg_settle(&msgs[i], err)))
                                 goto done;
                         continue;
                 }
-                read_context(rdr_redis_reply(redis, first[i]),
-                             rdr_redis_reply(redis, first[i] + 1),
-                             rdr_redis_reply(redis, first[i] + 2), &ctx);
-                err = apply_one(rv, &msgs[i], &rv->evs.evs[i].u.review, &ctx,
-                                rdr_redis_reply(redis, first[i] + 3),
-                                rdr_redis_reply(redis, first[i] + 4));
+                read_context(rd[first[i]], rd[first[i] + 1], rd[first[i] + 2],
+                             &ctx);
+                err = apply_one(rv, &msgs[i], &ev->u.review, &ctx,
+                                rd[first[i] + 3], rd[first[i] + 4]);
                 if ((err = rdr_msg_settle(&msgs[i], err)))
                         goto done;
         }
         err = RDR_OK;
 done:
         free(first);
+        rdr_redis_replies_free(reads, reads_cnt);
         return err;
 }
 

@@ -94,9 +94,14 @@ static rdr_err_t shipments_handle(void *opaque, rdr_msg_t *msgs, size_t cnt) {
             calloc(cnt ? cnt : 1, sizeof(*case_ids));
         int *cin = calloc(cnt ? cnt : 1, sizeof(*cin));
         int *seen = calloc(cnt ? cnt : 1, sizeof(*seen));
+        rdr_cadence_input_t *ins = calloc(cnt ? cnt : 1, sizeof(*ins));
+        rdr_tag_read_t *tags = calloc(cnt ? cnt : 1, sizeof(*tags));
+        redisReply **reads = NULL;
+        size_t reads_cnt = 0;
         char k[KEYSZ];
         rdr_err_t err = RDR_ERR_NOMEM;
-        if (!first || !cslot || !parcel || !case_ids || !cin || !seen)
+        if (!first || !cslot || !parcel || !case_ids || !cin || !seen || !ins ||
+            !tags)
                 goto done;
         rdr_casework_begin(sh->cw);
         rdr_events_decode(&sh->evs, RDR_INPUT_SHIPMENTS, msgs, cnt);
@@ -148,8 +153,25 @@ static rdr_err_t shipments_handle(void *opaque, rdr_msg_t *msgs, size_t cnt) {
                         cslot[i] = nc;
                         nc += RDR_CASEWORK_READS;
                 }
-        if (nc > 0 && (err = rdr_redis_exec(redis)))
-                goto done;
+        if (nc > 0) {
+                if ((err = rdr_redis_exec(redis)))
+                        goto done;
+                reads = rdr_redis_take_replies(redis, &reads_cnt);
+                /* A delivery that resumes a paused case may write to the
+                 * buyer: their fleet-wide tags first. */
+                for (i = 0; i < cnt; i++) {
+                        int has = cin[i] >= 0 && !msgs[i].err;
+                        if (has)
+                                ins[i].type = (rdr_cadence_input_type_t)cin[i];
+                        tags[i] = (rdr_tag_read_t){has ? case_ids[i] : NULL,
+                                                   has && cslot[i] < reads_cnt
+                                                       ? reads[cslot[i]]
+                                                       : NULL,
+                                                   &ins[i], 0};
+                }
+                if ((err = rdr_casework_read_tags(sh->cw, tags, cnt)))
+                        goto done;
+        }
         /* The parcels first: a case paused by its parcel's event finds the
          * notice published beside it (the delay notice goes first). */
         for (i = 0; i < cnt; i++) {
@@ -168,24 +190,18 @@ static rdr_err_t shipments_handle(void *opaque, rdr_msg_t *msgs, size_t cnt) {
         }
         for (i = 0; i < cnt; i++) {
                 const rdr_shipment_t *s = &sh->evs.evs[i].u.shipment;
-                rdr_cadence_input_t in;
                 const rdr_cadence_out_t *out;
                 rdr_case_t *cs;
-                if (msgs[i].err || cin[i] < 0)
+                if (msgs[i].err || cin[i] < 0 || cslot[i] + 1 >= reads_cnt)
                         continue;
-                err = rdr_casework_get(sh->cw, case_ids[i],
-                                       rdr_redis_reply(redis, cslot[i]), &cs,
-                                       msgs[i].errstr, sizeof(msgs[i].errstr));
-                if (!err) {
-                        memset(&in, 0, sizeof(in));
-                        in.type = (rdr_cadence_input_type_t)cin[i];
+                err =
+                    rdr_casework_get(sh->cw, case_ids[i], reads[cslot[i]], &cs,
+                                     msgs[i].errstr, sizeof(msgs[i].errstr));
+                if (!err)
                         err = rdr_casework_apply(
-                            sh->cw, cs, case_ids[i], &in, msgs[i].topic,
-                            s->event_id,
-                            rdr_casework_seen(
-                                rdr_redis_reply(redis, cslot[i] + 1)),
+                            sh->cw, cs, case_ids[i], &ins[i], msgs[i].topic,
+                            s->event_id, rdr_casework_seen(reads[cslot[i] + 1]),
                             NULL, &out, msgs[i].errstr, sizeof(msgs[i].errstr));
-                }
                 if ((err = rdr_msg_settle(&msgs[i], err)))
                         goto done;
         }
@@ -197,6 +213,9 @@ done:
         free(case_ids);
         free(cin);
         free(seen);
+        free(ins);
+        free(tags);
+        rdr_redis_replies_free(reads, reads_cnt);
         return err;
 }
 

@@ -25,7 +25,8 @@ typedef struct fire_s {
                           * inside the member) */
         int64_t at_ms;   /* PARCEL: the check's due time */
         char case_id[RDR_CASE_ID_MAX]; /* CASE */
-        rdr_cadence_timer_in_t timer;  /* CASE; buyer_tag read_buyer_tags */
+        rdr_cadence_input_t in;        /* CASE: the timer, and the buyer's tag
+                                        * (rdr_casework_read_tags()) */
 } fire_t;
 
 static void fire_parse(const rdr_timer_t *tm, fire_t *f) {
@@ -37,8 +38,10 @@ static void fire_parse(const rdr_timer_t *tm, fire_t *f) {
                 f->kind = FIRE_PAUSE;
         else if (rdr_cadence_timer_parse(tm->member, f->case_id,
                                          sizeof(f->case_id),
-                                         &f->timer) == RDR_OK)
+                                         &f->in.timer) == RDR_OK) {
                 f->kind = FIRE_CASE;
+                f->in.type = RDR_CIN_TIMER;
+        }
 }
 
 typedef struct timers_w_s {
@@ -51,6 +54,7 @@ typedef struct timers_w_s {
         rdr_casework_t *cw;
         fire_t *fires; /* the tick's claimed timers, parsed (claim_max per
                         * shard at most; grown to the largest claim) */
+        rdr_tag_read_t *tag_reads; /* beside fires */
         size_t fires_size;
 } timers_w_t;
 
@@ -104,6 +108,7 @@ static void timers_destroy(void *opaque) {
         rdr_timers_destroy(tw->timers);
         rdr_casework_destroy(tw->cw);
         free(tw->fires);
+        free(tw->tag_reads);
         free(tw);
 }
 
@@ -158,40 +163,6 @@ static rdr_err_t fire_parcel_timer(timers_w_t *tw, const rdr_timer_t *tm,
         return err;
 }
 
-/* Before a step that writes to the buyer, read the buyer's fleet-wide tags
- * (a second round trip, only for such timers) into the step's buyer_tag:
- * a buyer tagged since the case opened gets no more outreach (cadence.h).
- * reads are the kept replies of the cases' reads. */
-static rdr_err_t read_buyer_tags(timers_w_t *tw, size_t cnt, redisReply **reads,
-                                 size_t reads_cnt) {
-        rdr_redis_t *redis = rdr_worker_redis(tw->w);
-        size_t i, q = 0, *slot = calloc(cnt, sizeof(*slot));
-        rdr_err_t err = RDR_OK;
-        if (!slot)
-                return RDR_ERR_NOMEM;
-        for (i = 0; i < cnt; i++) {
-                fire_t *f = &tw->fires[i];
-                size_t r = i * RDR_CASEWORK_READS;
-                char errstr[256];
-                rdr_case_t *c;
-                if (f->kind != FIRE_CASE || r >= reads_cnt ||
-                    rdr_casework_get(tw->cw, f->case_id, reads[r], &c, errstr,
-                                     sizeof(errstr)) != RDR_OK ||
-                    !rdr_cadence_wants_buyer_tag(c, &f->timer))
-                        continue;
-                rdr_casework_queue_tags_read(tw->cw, c);
-                slot[i] = ++q;
-        }
-        if (q > 0 && !(err = rdr_redis_exec(redis)))
-                for (i = 0; i < cnt; i++)
-                        if (slot[i])
-                                tw->fires[i].timer.buyer_tag =
-                                    rdr_buyer_tag_class(rdr_buyer_tags(
-                                        rdr_redis_reply(redis, slot[i] - 1)));
-        free(slot);
-        return err;
-}
-
 static rdr_err_t timers_tick(void *opaque, int64_t *next_ms) {
         timers_w_t *tw = opaque;
         int64_t now = rdr_worker_now_ms(tw->w), next_due, wait;
@@ -214,11 +185,16 @@ static rdr_err_t timers_tick(void *opaque, int64_t *next_ms) {
                 return err;
         if (cnt > tw->fires_size) {
                 fire_t *n = realloc(tw->fires, cnt * sizeof(*n));
-                if (!n) {
+                rdr_tag_read_t *t =
+                    n ? realloc(tw->tag_reads, cnt * sizeof(*t)) : NULL;
+                if (n)
+                        tw->fires = n;
+                if (t)
+                        tw->tag_reads = t;
+                if (!t) {
                         rdr_timers_free_claimed(claimed, cnt);
                         return RDR_ERR_NOMEM;
                 }
-                tw->fires = n;
                 tw->fires_size = cnt;
         }
         /* Read every case (parcel record) a timer belongs to in one round
@@ -244,8 +220,18 @@ static rdr_err_t timers_tick(void *opaque, int64_t *next_ms) {
                 err = rdr_redis_exec(rdr_worker_redis(tw->w));
                 reads =
                     rdr_redis_take_replies(rdr_worker_redis(tw->w), &reads_cnt);
+                /* Before a step that writes to the buyer, the buyer's
+                 * fleet-wide tags (a round trip only for such timers). */
+                for (i = 0; i < cnt; i++) {
+                        fire_t *f = &tw->fires[i];
+                        size_t r = i * RDR_CASEWORK_READS;
+                        tw->tag_reads[i] = (rdr_tag_read_t){
+                            f->kind == FIRE_CASE ? f->case_id : NULL,
+                            r < reads_cnt ? reads[r] : NULL, &f->in, 0};
+                }
                 if (!err)
-                        err = read_buyer_tags(tw, cnt, reads, reads_cnt);
+                        err =
+                            rdr_casework_read_tags(tw->cw, tw->tag_reads, cnt);
                 if (err)
                         goto done;
         }
@@ -271,10 +257,8 @@ static rdr_err_t timers_tick(void *opaque, int64_t *next_ms) {
                         err =
                             fire_case_input(tw, tm, f->key, &in, hgetall, seen);
                 } else if (f->kind == FIRE_CASE) {
-                        in.type = RDR_CIN_TIMER;
-                        in.timer = f->timer;
-                        err = fire_case_input(tw, tm, f->case_id, &in, hgetall,
-                                              seen);
+                        err = fire_case_input(tw, tm, f->case_id, &f->in,
+                                              hgetall, seen);
                 } else {
                         rdr_metric_add(tw->m_unknown, NULL, 1);
                         rdr_log(RDR_LOG_WARN, "timer.unknown",
