@@ -822,9 +822,9 @@ static void test_staff_evidence_files_appeal(void **state) {
         h_msgs_free(msgs, n);
 }
 
-/* redress-report --json --store store-1 against the test's Redis and
- * clock: the parsed object (the caller json_decref()s it). */
-static json_t *report(void) {
+/* redress-report --json --store store (and args) against the test's
+ * Redis and clock: the parsed object (the caller json_decref()s it). */
+static json_t *report_of(const char *store, const char *args) {
         char cmd[1024];
         json_error_t je;
         json_t *o;
@@ -832,8 +832,8 @@ static json_t *report(void) {
         snprintf(cmd, sizeof(cmd),
                  "REDRESS_CONFIG=%s/configs/redress.yaml REDRESS_REDIS_URL=%s "
                  "REDRESS_CLOCK_SOURCE=test %s/redress-report --json --store "
-                 "store-1 2>/dev/null",
-                 RDR_SOURCE_DIR, env.redis_url, RDR_BIN_DIR);
+                 "%s %s 2>/dev/null",
+                 RDR_SOURCE_DIR, env.redis_url, RDR_BIN_DIR, store, args);
         p = popen(cmd, "r");
         assert_non_null(p);
         o = json_loadf(p, 0, &je);
@@ -841,6 +841,10 @@ static json_t *report(void) {
         if (!o)
                 fail_msg("redress-report --json: %s", je.text);
         return o;
+}
+
+static json_t *report(void) {
+        return report_of("store-1", "");
 }
 
 /* The row of array a whose string members match (NULL: any), or NULL. */
@@ -897,6 +901,63 @@ static void test_report_credits_the_agent(void **state) {
         assert_true(json_integer_value(json_object_get(r, "cases")) >= 1);
         assert_non_null(row(json_object_get(o, "month_cases"), "store_id",
                             "store-1", "standing", "resolved"));
+        json_decref(o);
+}
+
+/* A store's month is its own: a review read at 01:00 on the 1st in
+ * Shanghai (17:00 UTC the day before) counts in the new month for
+ * demo-taobao-shop (playbook timezone Asia/Shanghai), not the old. */
+static void test_report_month_in_store_zone(void **state) {
+        char buf[1024], at[RDR_TIME_RFC3339_SIZE], args[64], cid[RDR_ID_LEN];
+        char old_m[8], new_m[8];
+        time_t t = (time_t)((t0 + DAY) / 1000);
+        struct tm tm;
+        int64_t open_at;
+        json_t *o, *r;
+        (void)state;
+        gmtime_r(&t, &tm);
+        tm.tm_mday = 1;
+        tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
+        tm.tm_mon++;
+        open_at = (int64_t)timegm(&tm) * 1000 - 7 * 3600 * 1000LL;
+        strftime(new_m, sizeof(new_m), "%Y-%m", &tm);
+        t = (time_t)(open_at / 1000);
+        gmtime_r(&t, &tm);
+        strftime(old_m, sizeof(old_m), "%Y-%m", &tm);
+        advance_to(open_at);
+        rdr_time_format_rfc3339(open_at, at, sizeof(at));
+        snprintf(buf, sizeof(buf),
+                 "{\"event_id\":\"rv-zone-created\",\"type\":"
+                 "\"review.created\",\"platform\":\"taobao\",\"store_id\":"
+                 "\"demo-taobao-shop\",\"review_id\":\"rv-zone\","
+                 "\"order_id\":\"order-rv-zone\",\"buyer_id\":"
+                 "\"buyer-rv-zone\",\"product_id\":\"sku-zone\","
+                 "\"rating\":1,\"text\":\"做工粗糙，线头很多\","
+                 "\"created_at\":\"%s\"}",
+                 at);
+        publish_json("redress.reviews", "demo-taobao-shop/order-rv-zone", buf);
+        rdr_case_id(cid, "taobao", "demo-taobao-shop", "rv-zone");
+        wait_field(cid, "state", "outreach");
+
+        snprintf(args, sizeof(args), "--month %s", new_m);
+        o = report_of("demo-taobao-shop", args);
+        assert_string_equal(json_string_value(json_object_get(o, "month")),
+                            new_m);
+        assert_string_equal(json_string_value(json_object_get(o, "month_zone")),
+                            "Asia/Shanghai");
+        r = row(json_object_get(o, "top_products"), "product_id", "sku-zone",
+                "store_id", "demo-taobao-shop");
+        assert_non_null(r);
+        json_decref(o);
+        snprintf(args, sizeof(args), "--month %s", old_m);
+        o = report_of("demo-taobao-shop", args);
+        assert_null(row(json_object_get(o, "top_products"), "product_id",
+                        "sku-zone", "store_id", "demo-taobao-shop"));
+        json_decref(o);
+        /* Without --month: the month "now" is in, in the store's zone. */
+        o = report_of("demo-taobao-shop", "");
+        assert_string_equal(json_string_value(json_object_get(o, "month")),
+                            new_m);
         json_decref(o);
 }
 
@@ -1070,6 +1131,8 @@ int main(void) {
             cmocka_unit_test_setup_teardown(test_staff_resume_hands_case_back,
                                             setup, teardown),
             cmocka_unit_test_setup_teardown(test_staff_evidence_files_appeal,
+                                            setup, teardown),
+            cmocka_unit_test_setup_teardown(test_report_month_in_store_zone,
                                             setup, teardown),
             cmocka_unit_test_setup_teardown(test_report_credits_the_agent,
                                             setup, teardown),

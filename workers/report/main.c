@@ -7,9 +7,10 @@
  * due in the next hour and day; appeals near their deadline; the week's
  * abnormal shipments. It SCANs the case hashes and order records (each
  * read once, in pipelined batches) and changes nothing. "Now" is the
- * fleet's clock (the test clock when clock.source is test). Months and
- * weeks are UTC. Exit status 0, 1 Redis unreachable, 2 usage, 78 bad
- * configuration. */
+ * fleet's clock (the test clock when clock.source is test). A month is
+ * each store's own, from midnight on the 1st in its time zone (playbook
+ * `timezone`); the week is the 7 days to now. Exit status 0, 1 Redis
+ * unreachable, 2 usage, 78 bad configuration. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,7 @@
 #include "clock.h"
 #include "conf.h"
 #include "event.h"
+#include "localtime.h"
 #include "parcel.h"
 #include "playbook.h"
 #include "redis.h"
@@ -148,8 +150,16 @@ typedef struct report_s {
         rdr_redis_t *redis;
         const rdr_playbook_t *pb;
         int shards;
-        int64_t now, month_start, month_end, week_start;
+        int64_t now, week_start;
+        int year, mon; /* the month */
         char month[16];
+        /* The month's bounds in each store's zone, as met (the stores the
+         * playbook does not name share its defaults). */
+        struct store_month_s {
+                const rdr_store_conf_t *sc;
+                int64_t start, end;
+        } * months;
+        size_t months_cnt;
         /* What was read. */
         long long cases, orders, unreadable;
         tally_t by_product_reason, by_product, month_states, agents,
@@ -200,6 +210,50 @@ static void fmt_time(int64_t ms, char *buf) {
                 strcpy(buf, "-");
 }
 
+/* The month's first instant in zone (UTC if zone is unknown). */
+static int64_t month_start(int year, int mon, const char *zone) {
+        struct tm tm;
+        int64_t ms;
+        if (mon > 12) {
+                year++;
+                mon = 1;
+        }
+        if (rdr_localtime_make(zone, year, mon, 1, 0, 0, &ms) == RDR_OK)
+                return ms;
+        memset(&tm, 0, sizeof(tm));
+        tm.tm_year = year - 1900;
+        tm.tm_mon = mon - 1;
+        tm.tm_mday = 1;
+        return (int64_t)timegm(&tm) * 1000;
+}
+
+/* Whether t is in the month of store_id, in the store's time zone. */
+static int in_month(report_t *r, const char *store_id, int64_t t) {
+        const rdr_store_conf_t *sc = rdr_playbook_store(r->pb, store_id);
+        struct store_month_s *m = NULL, *n;
+        size_t i;
+        for (i = 0; i < r->months_cnt && !m; i++)
+                if (r->months[i].sc == sc)
+                        m = &r->months[i];
+        if (!m) {
+                n = realloc(r->months, (r->months_cnt + 1) * sizeof(*n));
+                if (!n)
+                        return 0;
+                r->months = n;
+                m = &n[r->months_cnt++];
+                m->sc = sc;
+                m->start = month_start(r->year, r->mon, sc->timezone);
+                m->end = month_start(r->year, r->mon + 1, sc->timezone);
+        }
+        return t >= m->start && t < m->end;
+}
+
+/* The zone the month is in, as the report heads it. */
+static const char *month_zone(const report_t *r) {
+        return r->store ? rdr_playbook_store(r->pb, r->store)->timezone
+                        : "each store's time zone";
+}
+
 /* One case: every section it belongs to. */
 static void take_case(report_t *r, const rdr_case_t *c) {
         const char *reason = rdr_reason_names[c->reason];
@@ -207,8 +261,7 @@ static void take_case(report_t *r, const rdr_case_t *c) {
         r->cases++;
         if (r->store && strcmp(r->store, c->store_id))
                 return;
-        if (c->opened_at_ms >= r->month_start &&
-            c->opened_at_ms < r->month_end) {
+        if (in_month(r, c->store_id, c->opened_at_ms)) {
                 char *k = join((const char *const[]){
                     c->store_id, "\x1f", c->product_id, "\x1f", reason, NULL});
                 char *p = join((const char *const[]){c->store_id, "\x1f",
@@ -229,8 +282,7 @@ static void take_case(report_t *r, const rdr_case_t *c) {
                 free(s);
         }
         if (c->state == RDR_CASE_STATE_RESOLVED &&
-            c->closed_at_ms >= r->month_start &&
-            c->closed_at_ms < r->month_end) {
+            in_month(r, c->store_id, c->closed_at_ms)) {
                 char *k = join((const char *const[]){
                     c->store_id, "\x1f", c->agent_id[0] ? c->agent_id : "-",
                     "\x1f", reason, NULL});
@@ -475,7 +527,8 @@ static int print_text(report_t *r) {
         size_t i;
         char t[RDR_TIME_RFC3339_SIZE];
         fmt_time(r->now, t);
-        printf("Redress report for %s (UTC), now %s, stores: %s\n", r->month, t,
+        printf("Redress report for %s (%s%s), now %s, stores: %s\n", r->month,
+               r->store ? "in " : "", month_zone(r), t,
                r->store ? r->store : "all");
         printf("%lld cases and %lld parcel records read", r->cases, r->orders);
         if (r->unreadable)
@@ -591,12 +644,12 @@ static int print_json(report_t *r) {
         char *s;
         fmt_time(r->now, t);
         o = json_pack(
-            "{s:s,s:s,s:s?,s:I,s:I,s:I,s:o,s:o,s:o,s:o,s:o,s:{s:I,s:I},"
+            "{s:s,s:s?,s:s,s:s?,s:I,s:I,s:I,s:o,s:o,s:o,s:o,s:o,s:{s:I,s:I},"
             "s:{s:I,s:o},s:{s:I,s:o}}",
-            "month", r->month, "now", t, "store_id", r->store, "cases_read",
-            (json_int_t)r->cases, "parcels_read", (json_int_t)r->orders,
-            "cases_unreadable", (json_int_t)r->unreadable,
-            "negative_by_product_reason",
+            "month", r->month, "month_zone", r->store ? month_zone(r) : NULL,
+            "now", t, "store_id", r->store, "cases_read", (json_int_t)r->cases,
+            "parcels_read", (json_int_t)r->orders, "cases_unreadable",
+            (json_int_t)r->unreadable, "negative_by_product_reason",
             rows(&r->by_product_reason, pr, 3, by_key, 0, r, 0), "top_products",
             rows(&r->by_product, pr, 2, by_count, r->top, r, 0), "month_cases",
             rows(&r->month_states, ms, 2, by_key, 0, r, 0), "agents",
@@ -620,29 +673,35 @@ static int print_json(report_t *r) {
 
 /* ---- main -------------------------------------------------------------- */
 
-static int month_bounds(report_t *r) {
-        struct tm tm;
+/* The month: --month, else the one "now" is in, in the zone of --store
+ * (all stores: the playbook's default zone). Each store's bounds come
+ * from in_month(). */
+static int month_pick(report_t *r) {
         int y, m;
-        time_t t;
         if (r->month_arg) {
                 char extra;
                 if (sscanf(r->month_arg, "%4d-%2d%c", &y, &m, &extra) != 2 ||
                     m < 1 || m > 12 || y < 1970 || y > 9999)
                         return -1;
         } else {
-                t = (time_t)(r->now / 1000);
-                gmtime_r(&t, &tm);
-                y = tm.tm_year + 1900;
-                m = tm.tm_mon + 1;
+                const rdr_store_conf_t *sc =
+                    r->store ? rdr_playbook_store(r->pb, r->store)
+                             : rdr_playbook_defaults(r->pb);
+                rdr_localtm_t tm;
+                time_t t = (time_t)(r->now / 1000);
+                struct tm utc;
+                if (rdr_localtime_fields(sc->timezone, r->now, &tm) == RDR_OK) {
+                        y = tm.year;
+                        m = tm.month;
+                } else {
+                        gmtime_r(&t, &utc);
+                        y = utc.tm_year + 1900;
+                        m = utc.tm_mon + 1;
+                }
         }
+        r->year = y;
+        r->mon = m;
         snprintf(r->month, sizeof(r->month), "%04d-%02d", y % 10000, m % 100);
-        memset(&tm, 0, sizeof(tm));
-        tm.tm_year = y - 1900;
-        tm.tm_mon = m - 1;
-        tm.tm_mday = 1;
-        r->month_start = (int64_t)timegm(&tm) * 1000;
-        tm.tm_mon++;
-        r->month_end = (int64_t)timegm(&tm) * 1000;
         return 0;
 }
 
@@ -662,8 +721,9 @@ static void usage(FILE *fp) {
                 "appeals near their\n"
                 "deadline and the week's abnormal shipments.\n"
                 "  --store ID         one store (default: all)\n"
-                "  --month YYYY-MM    the month (UTC; default: the fleet "
-                "clock's)\n"
+                "  --month YYYY-MM    the month, in each store's time zone "
+                "(default: the\n"
+                "                     fleet clock's)\n"
                 "  --top N            products listed (default 10)\n"
                 "  --appeal-days N    appeals whose window closes within N "
                 "days (default 7)\n"
@@ -763,7 +823,7 @@ int main(int argc, char **argv) {
                 goto done;
         r.now = rdr_clock_now_ms(clk);
         r.week_start = r.now - 7 * DAY_MS;
-        if (month_bounds(&r)) {
+        if (month_pick(&r)) {
                 fprintf(stderr,
                         "redress-report: --month takes YYYY-MM, got "
                         "'%s'\n",
@@ -786,6 +846,7 @@ done:
         tally_free(&r.month_states);
         tally_free(&r.agents);
         tally_free(&r.open_states);
+        free(r.months);
         list_free(r.appeals, r.appeals_cnt);
         list_free(r.shipments, r.shipments_cnt);
         rdr_clock_destroy(clk);
