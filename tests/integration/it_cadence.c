@@ -809,6 +809,18 @@ static void test_staff_evidence_files_appeal(void **state) {
         advance_to(t0 + 7 * DAY + 60000);
         wait_field(cid, "state", "malicious");
 
+        /* There is one request for evidence: a second is a dead letter. */
+        snprintf(action, sizeof(action), "%s:appeal_evidence:2", cid);
+        publish_staff("staff-evidence-bad", "staff.evidence", cid, action,
+                      "\"evidence_kind\":\"chat\",\"evidence_text\":"
+                      "\"给钱就改好评\",");
+        n = h_read_topic(&env, "redress.dlq", "staff-evidence-bad", 1, 400,
+                         20000, &msgs);
+        assert_int_equal(n, 1);
+        assert_non_null(
+            strstr(msgs[0].headers[0], "names no appeal_evidence action"));
+        h_msgs_free(msgs, n);
+
         snprintf(action, sizeof(action), "%s:appeal_evidence:1", cid);
         publish_staff("staff-evidence-1", "staff.evidence", cid, action,
                       "\"evidence_kind\":\"chat\",\"evidence_ref\":"

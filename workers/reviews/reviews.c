@@ -7,7 +7,6 @@
  * The platforms' answers to appeals (redress.appeal-results) and people's
  * decisions on staff.review actions (redress.staff-decisions) come through
  * here too, each applied to its case. */
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -428,7 +427,10 @@ static rdr_err_t apply_one(reviews_t *rv, rdr_msg_t *m, const rdr_review_t *r,
         return RDR_OK;
 }
 
-/* Attempts of step the case has published so far (INT_MAX: not counted). */
+/* The highest attempt of step an answer may name: those the case has
+ * published (appeals, one staff.review per buyer message), or the one
+ * there ever is (the offer's approval, the request for an appeal's
+ * evidence, which an agent may answer before it is published). */
 static int step_attempts(const rdr_case_t *cs, rdr_step_t step) {
         switch (step) {
         case RDR_STEP_APPEAL:
@@ -436,7 +438,7 @@ static int step_attempts(const rdr_case_t *cs, rdr_step_t step) {
         case RDR_STEP_BUYER_REPLY:
                 return cs->buyer_messages;
         default:
-                return INT_MAX;
+                return 1;
         }
 }
 
