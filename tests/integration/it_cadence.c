@@ -834,25 +834,32 @@ static void test_staff_evidence_files_appeal(void **state) {
         h_msgs_free(msgs, n);
 }
 
-/* redress-report --json --store store (and args) against the test's
- * Redis and clock: the parsed object (the caller json_decref()s it). */
-static json_t *report_of(const char *store, const char *args) {
+/* redress-report --json args against the test's Redis and clock, which
+ * must exit with want: the parsed object (the caller json_decref()s it). */
+static json_t *run_report(const char *args, int want) {
         char cmd[1024];
         json_error_t je;
         json_t *o;
         FILE *p;
         snprintf(cmd, sizeof(cmd),
                  "REDRESS_CONFIG=%s/configs/redress.yaml REDRESS_REDIS_URL=%s "
-                 "REDRESS_CLOCK_SOURCE=test %s/redress-report --json --store "
-                 "%s %s 2>/dev/null",
-                 RDR_SOURCE_DIR, env.redis_url, RDR_BIN_DIR, store, args);
+                 "REDRESS_CLOCK_SOURCE=test %s/redress-report --json %s "
+                 "2>/dev/null",
+                 RDR_SOURCE_DIR, env.redis_url, RDR_BIN_DIR, args);
         p = popen(cmd, "r");
         assert_non_null(p);
         o = json_loadf(p, 0, &je);
-        assert_int_equal(WEXITSTATUS(pclose(p)), 0);
+        assert_int_equal(WEXITSTATUS(pclose(p)), want);
         if (!o)
-                fail_msg("redress-report --json: %s", je.text);
+                fail_msg("redress-report --json %s: %s", args, je.text);
         return o;
+}
+
+/* The monthly report of store (and args). */
+static json_t *report_of(const char *store, const char *args) {
+        char all[512];
+        snprintf(all, sizeof(all), "--store %s %s", store, args);
+        return run_report(all, 0);
 }
 
 static json_t *report(void) {
@@ -970,6 +977,60 @@ static void test_report_month_in_store_zone(void **state) {
         o = report_of("demo-taobao-shop", "");
         assert_string_equal(json_string_value(json_object_get(o, "month")),
                             new_m);
+        json_decref(o);
+}
+
+/* One case, whole: redress-report --case, and the same case by its review
+ * and by its order. It shows the case as it stands, its follow-up as the
+ * timer set holds it, the buyer's tags and the order's record; an unknown
+ * case exits 3. */
+static void test_report_one_case(void **state) {
+        char cid[RDR_ID_LEN], args[256], due[RDR_TIME_RFC3339_SIZE];
+        const char *const by[] = {
+            "--platform taobao --store store-1 --review rv-look",
+            "--platform taobao --store store-1 --order order-rv-look"};
+        json_t *o, *t;
+        acts_t a;
+        size_t i, follow = 0;
+        (void)state;
+        case_of("taobao", "rv-look", cid);
+        publish_review("taobao", "review.created", "rv-look", 1,
+                       "做工粗糙，线头很多", "Asia/Shanghai");
+        read_actions(cid, 2, &a);
+        tag_elsewhere("rv-look", "chat-look-1");
+
+        snprintf(args, sizeof(args), "--case %s", cid);
+        o = run_report(args, 0);
+        assert_string_equal(json_string_value(json_object_get(
+                                json_object_get(o, "case"), "state")),
+                            "outreach");
+        assert_string_equal(json_string_value(json_array_get(
+                                json_object_get(o, "buyer_tags"), 0)),
+                            "extortion");
+        rdr_time_format_rfc3339(t0 + 7 * DAY, due, sizeof(due));
+        json_array_foreach(json_object_get(o, "timers"), i, t) {
+                if (strcmp(json_string_value(json_object_get(t, "step")),
+                           "follow_up"))
+                        continue;
+                follow++;
+                assert_string_equal(
+                    json_string_value(json_object_get(t, "state")), "due");
+                assert_string_equal(json_string_value(json_object_get(t, "at")),
+                                    due);
+        }
+        assert_int_equal(follow, 1);
+        assert_string_equal(json_string_value(json_object_get(
+                                json_object_get(o, "order"), "case_id")),
+                            cid);
+        json_decref(o);
+        for (i = 0; i < 2; i++) {
+                o = run_report(by[i], 0);
+                assert_string_equal(
+                    json_string_value(json_object_get(o, "case_id")), cid);
+                json_decref(o);
+        }
+        o = run_report("--case cs_unknown", 3);
+        assert_true(json_is_null(json_object_get(o, "case")));
         json_decref(o);
 }
 
@@ -1146,6 +1207,8 @@ int main(void) {
                                             setup, teardown),
             cmocka_unit_test_setup_teardown(test_report_month_in_store_zone,
                                             setup, teardown),
+            cmocka_unit_test_setup_teardown(test_report_one_case, setup,
+                                            teardown),
             cmocka_unit_test_setup_teardown(test_report_credits_the_agent,
                                             setup, teardown),
             cmocka_unit_test_setup_teardown(

@@ -272,6 +272,24 @@ static rdr_cadence_status_t apply(sim_t *s, const rdr_cadence_input_t *given,
                 assert_true(s->log_cnt < SIM_LOG_MAX);
                 s->log[s->log_cnt++] = out->actions[i];
         }
+        /* Every timer armed and still live is one the case lists (what
+         * redress-report --case looks up in the timer set). */
+        {
+                rdr_cadence_timer_t live[8];
+                size_t n = rdr_cadence_live_timers(&s->c, live, 8), j, hits;
+                for (i = 0; i < out->timers_cnt; i++) {
+                        for (j = 0, hits = 0; j < n; j++)
+                                hits += live[j].gen == out->timers[i].gen &&
+                                        !strcmp(live[j].timer_id,
+                                                out->timers[i].timer_id);
+                        for (j = 0; j < n && live[j].gen != out->timers[i].gen;
+                             j++)
+                                ;
+                        if (j < n && hits != 1)
+                                fail_msg("timer %s is live, not listed",
+                                         out->timers[i].timer_id);
+                }
+        }
         for (i = 0; i < out->timers_cnt; i++) {
                 rdr_cadence_timer_in_t t;
                 char case_id[RDR_CASE_ID_MAX];

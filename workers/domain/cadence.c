@@ -249,11 +249,21 @@ static rdr_cadence_action_t *emit(tx_t *tx, rdr_step_t step, int attempt,
 }
 
 /* Arm a timer for step; *slot takes its generation. */
+/* "<case_id>:<step>:<attempt>:<gen>" into t->timer_id. */
+static void timer_id(rdr_cadence_timer_t *t, const char *case_id) {
+        char num[RDR_STR_INT_SIZE], gen[RDR_STR_INT_SIZE];
+        rdr_str_int(num, t->attempt);
+        rdr_str_int(gen, t->gen);
+        rdr_str_join(t->timer_id, sizeof(t->timer_id),
+                     (const char *const[]){case_id, ":",
+                                           rdr_step_names[t->step], ":", num,
+                                           ":", gen, NULL});
+}
+
 static void arm(tx_t *tx, rdr_step_t step, int attempt, int64_t fire_at,
                 unsigned *slot) {
         rdr_cadence_out_t *out = tx->out;
         rdr_cadence_timer_t *t;
-        char num[RDR_STR_INT_SIZE], gen[RDR_STR_INT_SIZE];
         if (tx->err)
                 return;
         if (out->timers_cnt == RDR_CADENCE_TIMERS_MAX) {
@@ -266,12 +276,7 @@ static void arm(tx_t *tx, rdr_step_t step, int attempt, int64_t fire_at,
         t->attempt = attempt;
         t->gen = *slot;
         t->fire_at_ms = fire_at;
-        rdr_str_int(num, attempt);
-        rdr_str_int(gen, *slot);
-        rdr_str_join(t->timer_id, sizeof(t->timer_id),
-                     (const char *const[]){tx->c->case_id, ":",
-                                           rdr_step_names[step], ":", num, ":",
-                                           gen, NULL});
+        timer_id(t, tx->c->case_id);
 }
 
 /* A step a rule forbids: not published; the case keeps the rule's name,
@@ -796,6 +801,36 @@ int rdr_cadence_wants_buyer_tag(const rdr_case_t *c,
         default:
                 return 0;
         }
+}
+
+size_t rdr_cadence_live_timers(const rdr_case_t *c, rdr_cadence_timer_t *out,
+                               size_t max) {
+        const struct {
+                unsigned gen;
+                rdr_step_t step;
+                int attempt;
+        } slots[] = {
+            {c->next_gen, c->next_step, c->next_attempt},
+            {c->ttl_gen, RDR_STEP_TTL, 1},
+            {c->modchk_gen, RDR_STEP_MOD_CHECK, 1},
+            {c->appev_gen, RDR_STEP_APPEAL_EVIDENCE, 1},
+            {c->append_gen, RDR_STEP_APPEAL_END, 1},
+            {c->unanswered_gen, RDR_STEP_APPEAL_UNANSWERED, 1},
+            {c->unanswered_gen, RDR_STEP_APPEAL_UNANSWERED, 2},
+        };
+        size_t i, n = 0;
+        for (i = 0; i < sizeof(slots) / sizeof(slots[0]) && n < max; i++) {
+                rdr_cadence_timer_t *t = &out[n];
+                if (!slots[i].gen || (unsigned)slots[i].step >= RDR_STEP__CNT)
+                        continue;
+                memset(t, 0, sizeof(*t));
+                t->step = slots[i].step;
+                t->attempt = slots[i].attempt;
+                t->gen = slots[i].gen;
+                timer_id(t, c->case_id);
+                n++;
+        }
+        return n;
 }
 
 int rdr_malicious_tags_buyer(rdr_malicious_t mal) {

@@ -402,6 +402,13 @@ void rdr_cadence_action_msg(const rdr_case_t *c, const rdr_cadence_action_t *a,
 int rdr_cadence_wants_buyer_tag(const rdr_case_t *c,
                                 const rdr_cadence_input_t *in);
 
+/** The timers case c holds armed, at most max (8 is enough), into out
+ *  (fire_at_ms 0: the timer set knows it): one per generation slot that
+ *  is set. An unanswered appeal's check may be its first or second
+ *  (attempt 1 or 2): both are listed. Returns how many. */
+size_t rdr_cadence_live_timers(const rdr_case_t *c, rdr_cadence_timer_t *out,
+                               size_t max);
+
 /** Whether a case on the malicious track as mal tags its buyer fleet-wide
  *  (out->tag_buyer). */
 int rdr_malicious_tags_buyer(rdr_malicious_t mal);

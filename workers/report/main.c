@@ -24,6 +24,7 @@
 #include "conf.h"
 #include "event.h"
 #include "localtime.h"
+#include "lookup.h"
 #include "parcel.h"
 #include "playbook.h"
 #include "redis.h"
@@ -728,12 +729,19 @@ static void usage(FILE *fp) {
                 "  --appeal-days N    appeals whose window closes within N "
                 "days (default 7)\n"
                 "  --json             one JSON object\n"
-                "Exit status: 0 done, 1 Redis unreachable, 2 usage, 78 bad "
-                "configuration.\n");
+                "One case, whole (its fields, timers, the buyer's tags, the "
+                "order's record):\n"
+                "  --case ID | --platform P --store S --review ID | "
+                "--platform P --store S --order ID\n"
+                "Exit status: 0 done, 1 Redis unreachable, 2 usage, 3 no such "
+                "case or order,\n"
+                "78 bad configuration.\n");
 }
 
 int main(int argc, char **argv) {
         report_t r;
+        lookup_t lq;
+        const char *platform = NULL;
         const char *config = NULL;
         rdr_conf_t *conf;
         rdr_playbook_t *pb = NULL;
@@ -742,6 +750,7 @@ int main(int argc, char **argv) {
         int i, rc = 1;
 
         memset(&r, 0, sizeof(r));
+        memset(&lq, 0, sizeof(lq));
         r.top = 10;
         r.appeal_days = 7;
         for (i = 1; i + 1 < argc; i++)
@@ -781,6 +790,14 @@ int main(int argc, char **argv) {
                         r.store = v;
                 } else if (!strcmp(a, "--month")) {
                         r.month_arg = v;
+                } else if (!strcmp(a, "--case")) {
+                        lq.case_id = v;
+                } else if (!strcmp(a, "--platform")) {
+                        platform = v;
+                } else if (!strcmp(a, "--review")) {
+                        lq.review_id = v;
+                } else if (!strcmp(a, "--order")) {
+                        lq.order_id = v;
                 } else if (!strcmp(a, "--top") && atoi(v) > 0) {
                         r.top = atoi(v);
                 } else if (!strcmp(a, "--appeal-days") && atoi(v) > 0 &&
@@ -790,6 +807,15 @@ int main(int argc, char **argv) {
                         goto bad;
                 }
         }
+        /* One case: --case ID, or --platform and --store with --review or
+         * --order. */
+        if (!!lq.case_id + !!lq.review_id + !!lq.order_id > 1 ||
+            ((lq.review_id || lq.order_id) && (!platform || !r.store)) ||
+            (platform && !lq.review_id && !lq.order_id))
+                goto bad;
+        lq.platform = platform;
+        lq.store_id = r.store;
+        lq.json = r.json;
         snprintf(path, sizeof(path), "%s/playbook.yaml", rdr_conf_dir(conf));
         pb = rdr_playbook_load_file(path, errstr, sizeof(errstr));
         if (!pb) {
@@ -822,6 +848,12 @@ int main(int argc, char **argv) {
         if (!clk || rdr_clock_refresh(clk))
                 goto done;
         r.now = rdr_clock_now_ms(clk);
+        if (lq.case_id || lq.review_id || lq.order_id) {
+                lq.shards = r.shards;
+                lq.now = r.now;
+                rc = lookup_run(r.redis, &lq);
+                goto done;
+        }
         r.week_start = r.now - 7 * DAY_MS;
         if (month_pick(&r)) {
                 fprintf(stderr,

@@ -1,0 +1,356 @@
+/* One case, whole: see lookup.h. Three round trips at most: the order's
+ * record (with --order), the case, then the buyer's tags, the case's
+ * timers and (without --order) the order's record together. The answer is
+ * built as one JSON object, printed as is (--json) or as text. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "cadence.h"
+#include "casework.h"
+#include "keys.h"
+#include "localtime.h"
+#include "lookup.h"
+#include "str.h"
+#include "timers.h"
+
+#define KEYSZ 1024
+#define EXIT_NOT_FOUND 3
+#define LIVE_MAX 8
+
+/* A field "..._ms" holding an instant (durations such as shift_ms are far
+ * smaller than any instant since 2001). */
+static int is_instant(const char *field, const char *value, int64_t *ms) {
+        size_t n = strlen(field);
+        char *end;
+        long long v;
+        if (n < 3 || strcmp(field + n - 3, "_ms"))
+                return 0;
+        v = strtoll(value, &end, 10);
+        if (*end || v < 1000000000000LL)
+                return 0;
+        *ms = v;
+        return 1;
+}
+
+static json_t *time_json(int64_t ms) {
+        char t[RDR_TIME_RFC3339_SIZE];
+        return rdr_time_format_rfc3339(ms, t, sizeof(t)) ? json_string(t)
+                                                         : json_null();
+}
+
+static int put_field(void *opaque, const char *field, const char *value,
+                     size_t len) {
+        if (!len || (len == 1 && value[0] == '0'))
+                return 0; /* unset */
+        return json_object_set_new(opaque, field,
+                                   json_stringn_nocheck(value, len));
+}
+
+/* The members of a SMEMBERS reply, as a sorted array. */
+static json_t *members(const redisReply *r) {
+        json_t *a = json_array();
+        size_t i;
+        if (r && r->type == REDIS_REPLY_ARRAY)
+                for (i = 0; i < r->elements; i++)
+                        if (r->element[i]->str)
+                                json_array_append_new(
+                                    a,
+                                    json_stringn_nocheck(r->element[i]->str,
+                                                         r->element[i]->len));
+        return a;
+}
+
+static json_t *hash_object(const redisReply *h) {
+        json_t *o;
+        size_t i;
+        if (!h || h->type != REDIS_REPLY_ARRAY || !h->elements)
+                return json_null();
+        o = json_object();
+        for (i = 0; i + 1 < h->elements; i += 2)
+                put_field(o, h->element[i]->str, h->element[i + 1]->str,
+                          h->element[i + 1]->len);
+        return o;
+}
+
+/* ZSCORE reply: the score, or -1. */
+static int64_t score(const redisReply *r) {
+        if (r && r->type == REDIS_REPLY_STRING && r->str)
+                return strtoll(r->str, NULL, 10);
+        return -1;
+}
+
+/* Queue the reads of the order's record: HGETALL, SMEMBERS of its chat
+ * intents. */
+static void queue_order(rdr_redis_t *redis, const char *key) {
+        char k[KEYSZ];
+        rdr_redis_cmdl(redis, "HGETALL", key, NULL);
+        snprintf(k, sizeof(k), "%s:intents", key);
+        rdr_redis_cmdl(redis, "SMEMBERS", k, NULL);
+}
+
+/* Each live timer of c as the timer set holds it: due (its time), leased
+ * (running: the lease's end) or missing. The unanswered appeal's check is
+ * listed under the attempt the set holds. */
+static json_t *timers_json(const rdr_cadence_timer_t *live, size_t n,
+                           const redisReply *const *replies) {
+        json_t *a = json_array();
+        size_t i;
+        for (i = 0; i < n; i++) {
+                int64_t due = score(replies[2 * i]),
+                        lease = score(replies[2 * i + 1]);
+                const char *state = due >= 0     ? "due"
+                                    : lease >= 0 ? "leased"
+                                                 : "missing";
+                /* The unanswered appeal's two candidates (same gen, next
+                 * to each other): the one the set holds, else the first. */
+                if (due < 0 && lease < 0 &&
+                    ((i > 0 && live[i - 1].gen == live[i].gen) ||
+                     (i + 1 < n && live[i + 1].gen == live[i].gen &&
+                      (score(replies[2 * i + 2]) >= 0 ||
+                       score(replies[2 * i + 3]) >= 0))))
+                        continue;
+                json_array_append_new(
+                    a, json_pack("{s:s,s:s,s:i,s:I,s:s,s:o}", "timer_id",
+                                 live[i].timer_id, "step",
+                                 rdr_step_names[live[i].step], "attempt",
+                                 live[i].attempt, "gen",
+                                 (json_int_t)live[i].gen, "state", state, "at",
+                                 due >= 0     ? time_json(due)
+                                 : lease >= 0 ? time_json(lease)
+                                              : json_null()));
+        }
+        return a;
+}
+
+/* Build the answer. Returns the exit status; *out is set on 0 and 3. */
+static int gather(rdr_redis_t *redis, const lookup_t *q, json_t **out) {
+        char cid[RDR_ID_LEN], k_order[KEYSZ] = "", k[KEYSZ];
+        static rdr_case_t c;
+        rdr_cadence_timer_t live[LIVE_MAX];
+        size_t n_live = 0, i;
+        json_t *o = json_object(), *order = json_null(),
+               *intents = json_array();
+        char errstr[256];
+        int have_order = 0;
+
+        cid[0] = '\0';
+        if (q->case_id) {
+                rdr_str_copy(cid, sizeof(cid), q->case_id);
+        } else if (q->review_id) {
+                rdr_case_id(cid, q->platform, q->store_id, q->review_id);
+        } else {
+                const char *v;
+                if (rdr_key_order(k_order, KEYSZ, q->platform, q->store_id,
+                                  q->order_id, NULL) < 0)
+                        goto too_long;
+                queue_order(redis, k_order);
+                if (rdr_redis_exec(redis))
+                        goto redis_down;
+                have_order = 1;
+                json_decref(order);
+                json_decref(intents);
+                order = hash_object(rdr_redis_reply(redis, 0));
+                intents = members(rdr_redis_reply(redis, 1));
+                v = rdr_hash_get(rdr_redis_reply(redis, 0), "case_id");
+                if (v)
+                        rdr_str_copy(cid, sizeof(cid), v);
+        }
+        json_object_set_new(o, "case_id",
+                            cid[0] ? json_string(cid) : json_null());
+        memset(&c, 0, sizeof(c));
+        if (cid[0]) {
+                if (rdr_key_case(k, KEYSZ, cid, NULL) < 0)
+                        goto too_long;
+                rdr_redis_cmdl(redis, "HGETALL", k, NULL);
+                if (rdr_redis_exec(redis))
+                        goto redis_down;
+                if (rdr_case_from_reply(&c, rdr_redis_reply(redis, 0), NULL,
+                                        errstr, sizeof(errstr))) {
+                        fprintf(stderr, "redress-report: case %s: %s\n", cid,
+                                errstr);
+                        json_decref(o);
+                        json_decref(order);
+                        json_decref(intents);
+                        return 1;
+                }
+        }
+        if (c.version) {
+                json_t *fields = json_object();
+                const redisReply *rp[2 * LIVE_MAX];
+                rdr_case_to_fields(&c, put_field, fields);
+                json_object_set_new(o, "case", fields);
+                /* The buyer's tags, each live timer (due set, lease set),
+                 * and the order's record. */
+                if (c.buyer_id[0] &&
+                    rdr_key_buyer(k, KEYSZ, c.platform, c.buyer_id, "tags") > 0)
+                        rdr_redis_cmdl(redis, "SMEMBERS", k, NULL);
+                else
+                        rdr_redis_cmdf(redis, "PING");
+                n_live = rdr_cadence_live_timers(&c, live, LIVE_MAX);
+                for (i = 0; i < n_live; i++) {
+                        char due[64], lease[64];
+                        int len = rdr_timer_due_key(
+                            due, sizeof(due), live[i].timer_id,
+                            strlen(live[i].timer_id), q->shards);
+                        if (len < 4)
+                                len = 4;
+                        snprintf(lease, sizeof(lease), "%.*s:lease", len - 4,
+                                 due);
+                        rdr_redis_cmdl(redis, "ZSCORE", due, live[i].timer_id,
+                                       NULL);
+                        rdr_redis_cmdl(redis, "ZSCORE", lease, live[i].timer_id,
+                                       NULL);
+                }
+                if (!have_order && c.order_id[0] &&
+                    rdr_key_order(k_order, KEYSZ, c.platform, c.store_id,
+                                  c.order_id, NULL) > 0) {
+                        queue_order(redis, k_order);
+                        have_order = 2;
+                }
+                if (rdr_redis_exec(redis))
+                        goto redis_down;
+                json_object_set_new(o, "buyer_tags",
+                                    members(rdr_redis_reply(redis, 0)));
+                for (i = 0; i < 2 * n_live; i++)
+                        rp[i] = rdr_redis_reply(redis, 1 + i);
+                json_object_set_new(o, "timers", timers_json(live, n_live, rp));
+                if (have_order == 2) {
+                        json_decref(order);
+                        json_decref(intents);
+                        order =
+                            hash_object(rdr_redis_reply(redis, 1 + 2 * n_live));
+                        intents =
+                            members(rdr_redis_reply(redis, 2 + 2 * n_live));
+                }
+        } else {
+                json_object_set_new(o, "case", json_null());
+        }
+        json_object_set_new(o, "order_key",
+                            k_order[0] ? json_string(k_order) : json_null());
+        json_object_set_new(o, "order", order);
+        json_object_set_new(o, "order_intents", intents);
+        json_object_set_new(o, "now", time_json(q->now));
+        *out = o;
+        return c.version || json_is_object(order) ? 0 : EXIT_NOT_FOUND;
+too_long:
+        fprintf(stderr, "redress-report: ids too long for a Redis key\n");
+        json_decref(o);
+        json_decref(order);
+        json_decref(intents);
+        *out = NULL;
+        return EXIT_NOT_FOUND;
+redis_down:
+        fprintf(stderr, "redress-report: Redis: %s\n", rdr_redis_errstr(redis));
+        json_decref(o);
+        json_decref(order);
+        json_decref(intents);
+        *out = NULL;
+        return 1;
+}
+
+/* "name  value", an instant also in zone. */
+static void print_row(const char *name, const char *value, const char *zone) {
+        char local[96] = "";
+        int64_t ms;
+        if (is_instant(name, value, &ms)) {
+                char t[RDR_TIME_RFC3339_SIZE];
+                if (rdr_time_format_rfc3339(ms, t, sizeof(t)))
+                        value = t;
+                rdr_localtime_format(zone, ms, local, sizeof(local));
+                printf("  %-28s %s  %s\n", name, value, local);
+                return;
+        }
+        printf("  %-28s %s\n", name, value);
+}
+
+static void print_object(const json_t *obj, const char *zone) {
+        const char *name;
+        json_t *v;
+        json_object_foreach((json_t *)obj, name, v) {
+                print_row(name, json_string_value(v), zone);
+        }
+}
+
+static void print_list(const char *head, const json_t *a) {
+        size_t i;
+        json_t *v;
+        printf("%s: ", head);
+        if (!json_array_size(a))
+                printf("none");
+        json_array_foreach(a, i, v) {
+                printf("%s%s", i ? ", " : "", json_string_value(v));
+        }
+        printf("\n");
+}
+
+static void print_text(const json_t *o) {
+        const json_t *cs = json_object_get(o, "case"),
+                     *order = json_object_get(o, "order");
+        const char *zone = json_string_value(
+            json_object_get(json_object_get(o, "case"), "zone"));
+        size_t i;
+        json_t *t;
+        if (json_is_object(cs)) {
+                printf("Case %s, now %s (times in UTC, then in %s)\n",
+                       json_string_value(json_object_get(o, "case_id")),
+                       json_string_value(json_object_get(o, "now")),
+                       zone ? zone : "UTC");
+                print_object(cs, zone ? zone : "UTC");
+                printf("\nTimers (as the timer set holds them)\n");
+                if (!json_array_size(json_object_get(o, "timers")))
+                        printf("  none\n");
+                json_array_foreach(json_object_get(o, "timers"), i, t) {
+                        const char *at =
+                            json_string_value(json_object_get(t, "at"));
+                        char local[96] = "";
+                        int ok;
+                        if (at)
+                                rdr_localtime_format(
+                                    zone ? zone : "UTC",
+                                    rdr_time_parse_rfc3339(at, strlen(at), &ok),
+                                    local, sizeof(local));
+                        printf(
+                            "  %s\n    %s%s%s  %s\n",
+                            json_string_value(json_object_get(t, "timer_id")),
+                            json_string_value(json_object_get(t, "state")),
+                            at ? " " : "", at ? at : "", local);
+                }
+                printf("\n");
+                print_list("Buyer's tags in the fleet",
+                           json_object_get(o, "buyer_tags"));
+        } else {
+                printf("No case%s%s, now %s\n",
+                       json_is_string(json_object_get(o, "case_id")) ? " " : "",
+                       json_is_string(json_object_get(o, "case_id"))
+                           ? json_string_value(json_object_get(o, "case_id"))
+                           : "",
+                       json_string_value(json_object_get(o, "now")));
+        }
+        if (json_is_object(order)) {
+                printf("\nOrder record %s\n",
+                       json_string_value(json_object_get(o, "order_key")));
+                print_object(order, zone ? zone : "UTC");
+                print_list("Chat intents of the order",
+                           json_object_get(o, "order_intents"));
+        }
+}
+
+int lookup_run(rdr_redis_t *redis, const lookup_t *q) {
+        json_t *o = NULL;
+        int rc = gather(redis, q, &o);
+        if (!o)
+                return rc;
+        if (q->json) {
+                char *s = json_dumps(o, JSON_INDENT(2));
+                if (s)
+                        puts(s);
+                free(s);
+        } else {
+                print_text(o);
+        }
+        json_decref(o);
+        return rc;
+}
