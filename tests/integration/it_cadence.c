@@ -1059,9 +1059,11 @@ static void test_shipment_exception_pauses_outreach(void **state) {
         assert_true(count_kind(&a, RDR_ACT_FOLLOW_UP) == 1);
 }
 
-/* A parcel event of order "order-<id>" at `at` (RFC 3339 from ms). */
-static void publish_parcel(const char *id, const char *event_id,
-                           const char *type, int64_t at, const char *extra) {
+/* A parcel event of order "order-<id>" of buyer "buyer-<buyer>" at `at`
+ * (RFC 3339 from ms). */
+static void publish_parcel_of(const char *id, const char *buyer,
+                              const char *event_id, const char *type,
+                              int64_t at, const char *extra) {
         char buf[1024], key[128], ts[RDR_TIME_RFC3339_SIZE];
         rdr_time_format_rfc3339(at, ts, sizeof(ts));
         snprintf(buf, sizeof(buf),
@@ -1072,9 +1074,66 @@ static void publish_parcel(const char *id, const char *event_id,
                  "\"service_level\":\"standard\","
                  "\"origin_country\":\"CN\",\"destination_country\":\"CN\","
                  "\"occurred_at\":\"%s\"%s}",
-                 event_id, type, id, id, ts, extra);
+                 event_id, type, id, buyer, ts, extra);
         snprintf(key, sizeof(key), "store-1/order-%s", id);
         publish_json("redress.shipments", key, buf);
+}
+
+/* The same, the order's buyer being "buyer-<id>". */
+static void publish_parcel(const char *id, const char *event_id,
+                           const char *type, int64_t at, const char *extra) {
+        publish_parcel_of(id, id, event_id, type, at, extra);
+}
+
+/* The language of the first action of id on redress.actions. */
+static void action_language(const char *id, char *out, size_t size) {
+        h_msg_t *msgs;
+        size_t n =
+            h_read_topic(&env, "redress.actions", id, 1, 400, 20000, &msgs);
+        json_t *o = n ? json_loadb(msgs[0].value, msgs[0].len, 0, NULL) : NULL;
+        assert_non_null(o);
+        rdr_str_copy(out, size,
+                     json_string_value(json_object_get(o, "language")));
+        json_decref(o);
+        h_msgs_free(msgs, n);
+}
+
+/* A buyer the fleet has met: the review of an earlier order came from
+ * Shanghai, in Chinese. The buyer's next order has no review or chat
+ * yet, and its notices still speak Chinese, in the buyer's daytime: the
+ * shipped notice at once (10:00 in Shanghai), not at the store's 09:00
+ * UTC, and the delay notice the timer worker's check sends later. A
+ * buyer the fleet has not met gets the store's (English, UTC). */
+static void test_shipment_notice_knows_the_buyer(void **state) {
+        char cid[RDR_ID_LEN], sid[RDR_ID_LEN], lang[16];
+        acts_t a;
+        (void)state;
+        case_of("taobao", "rv-known", cid);
+        publish_review("taobao", "review.created", "rv-known", 1,
+                       "做工粗糙，线头很多", "Asia/Shanghai");
+        read_actions(cid, 2, &a);
+
+        rdr_parcel_shipment_id(sid, "taobao", "store-1", "order-kn2", "SF7");
+        publish_parcel_of("kn2", "rv-known", "kn2-created", "shipment.created",
+                          t0, "");
+        read_actions(sid, 1, &a);
+        assert_int_equal(a.kind[0], RDR_ACT_NOTICE_SHIPPED);
+        assert_int_equal(a.due[0], t0);
+        action_language(sid, lang, sizeof(lang));
+        assert_string_equal(lang, "zh");
+        /* No scan for stall_after (4d): the check's delay notice, at
+         * 10:00 in Shanghai too. */
+        advance_to(t0 + 4 * DAY + 60000);
+        read_actions(sid, 2, &a);
+        assert_int_equal(a.kind[1], RDR_ACT_NOTICE_DELAY);
+        assert_int_equal(a.due[1], t0 + 4 * DAY + 60000);
+
+        rdr_parcel_shipment_id(sid, "taobao", "store-1", "order-kn3", "SF7");
+        publish_parcel("kn3", "kn3-created", "shipment.created", t0 + 4 * DAY,
+                       "");
+        read_actions(sid, 1, &a);
+        action_language(sid, lang, sizeof(lang));
+        assert_string_equal(lang, "en");
 }
 
 /* BEHAVIOR.md section 4 through the fleet: the shipped notice at once, a
@@ -1213,6 +1272,8 @@ int main(void) {
                                             setup, teardown),
             cmocka_unit_test_setup_teardown(
                 test_shipment_exception_pauses_outreach, setup, teardown),
+            cmocka_unit_test_setup_teardown(
+                test_shipment_notice_knows_the_buyer, setup, teardown),
             cmocka_unit_test_setup_teardown(test_shipment_notices, setup,
                                             teardown),
             cmocka_unit_test_setup_teardown(test_stalled_parcel_pauses_outreach,

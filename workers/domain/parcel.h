@@ -20,10 +20,11 @@
  * a timer that no longer matches it (a scan moved the check on) is stale
  * and does nothing. A check that finds the parcel late pauses the order's
  * review outreach too (section 7; casework arms the pause). Notices go out
- * in the buyer's daytime (the zone the order's review gave, else the
- * store's), outside the platform's quiet hours, in the buyer's language
- * (the order's review or chats, else the store's), on the channel the
- * platform's policy picks for the kind; their action ids are
+ * in the buyer's daytime (the zone the order's review gave, else the one
+ * the buyer's review of an earlier order gave, else the store's), outside
+ * the platform's quiet hours, in the buyer's language (the order's review
+ * or chats, else the buyer's earlier review, else the store's), on the
+ * channel the platform's policy picks for the kind; their action ids are
  * "<shipment_id>:<step>:<n>", so a replayed event or a timer fired twice
  * publishes the same ids again, never new ones. An event handled stall_after or
  * more after it happened (a backlog read late) updates the record without a

@@ -188,10 +188,19 @@ static int carrier_at_fault(const context_t *ctx) {
                      : ctx->last_scan_ms) > ctx->promised_by_ms);
 }
 
-/* Queue HSET key case_id and the record's retention. */
-static void index_case(rdr_redis_t *redis, const char *key, const char *case_id,
-                       int64_t keep_ms) {
-        rdr_redis_cmdl(redis, "HSET", key, "case_id", case_id, NULL);
+/* The buyer's record names the buyer's latest case, language and (when
+ * the review gave it) zone: the notices of the buyer's next orders use
+ * them before that order has a review or a chat (shipments.c). */
+static void index_buyer(rdr_redis_t *redis, const char *key,
+                        const char *case_id, const rdr_case_t *c,
+                        int64_t keep_ms) {
+        if (c->zone_source == RDR_ZONE_BUYER)
+                rdr_redis_cmdl(redis, "HSET", key, "case_id", case_id,
+                               "buyer_language", c->language, "buyer_zone",
+                               c->zone, NULL);
+        else
+                rdr_redis_cmdl(redis, "HSET", key, "case_id", case_id,
+                               "buyer_language", c->language, NULL);
         rdr_redis_expire(redis, key, keep_ms);
 }
 
@@ -409,7 +418,7 @@ static rdr_err_t apply_one(reviews_t *rv, rdr_msg_t *m, const rdr_review_t *r,
                                   r->order_id, NULL) > 0)
                         index_order(redis, k, case_id, cs, keep->orders_ms);
                 if (rdr_key_buyer(k, KEYSZ, r->platform, r->buyer_id, NULL) > 0)
-                        index_case(redis, k, case_id, keep->buyers_ms);
+                        index_buyer(redis, k, case_id, cs, keep->buyers_ms);
         }
         if (c.negative && (c.malicious == RDR_MAL_EXTORTION ||
                            c.malicious == RDR_MAL_PROFESSIONAL))

@@ -83,6 +83,45 @@ static int case_input(const rdr_shipment_t *s, const rdr_parcel_t *p) {
         return -1;
 }
 
+/* Before the order's review or chats tell of the buyer, the buyer's
+ * record may (the review of an earlier order, reviews.c): the language
+ * and zone of the notices. Returns what it filled in p: 1 the language,
+ * 2 the zone. */
+static int learn_buyer(rdr_parcel_t *p, const redisReply *hmget) {
+        const redisReply *l, *z;
+        int got = 0;
+        if (!hmget || hmget->type != REDIS_REPLY_ARRAY || hmget->elements != 2)
+                return 0;
+        l = hmget->element[0];
+        z = hmget->element[1];
+        if (!p->buyer_language[0] && l->type == REDIS_REPLY_STRING &&
+            l->len > 0 && l->len < sizeof(p->buyer_language) &&
+            strcmp(l->str, "und")) {
+                rdr_str_copy(p->buyer_language, sizeof(p->buyer_language),
+                             l->str);
+                got |= 1;
+        }
+        if (!p->buyer_zone[0] && z->type == REDIS_REPLY_STRING && z->len > 0 &&
+            z->len < sizeof(p->buyer_zone)) {
+                rdr_str_copy(p->buyer_zone, sizeof(p->buyer_zone), z->str);
+                got |= 2;
+        }
+        return got;
+}
+
+/* Keep what learn_buyer() found on the order's record, for its checks
+ * (the timer worker reads the record alone); a review or chat of the
+ * order that wrote first keeps its own. */
+static void keep_learned(rdr_redis_t *redis, const char *order_key,
+                         const rdr_parcel_t *p, int learned) {
+        if (learned & 1)
+                rdr_redis_cmdl(redis, "HSETNX", order_key, "buyer_language",
+                               p->buyer_language, NULL);
+        if (learned & 2)
+                rdr_redis_cmdl(redis, "HSETNX", order_key, "buyer_zone",
+                               p->buyer_zone, NULL);
+}
+
 static rdr_err_t shipments_handle(void *opaque, rdr_msg_t *msgs, size_t cnt) {
         shipments_t *sh = opaque;
         rdr_redis_t *redis = rdr_worker_redis(sh->w);
@@ -94,18 +133,20 @@ static rdr_err_t shipments_handle(void *opaque, rdr_msg_t *msgs, size_t cnt) {
             calloc(cnt ? cnt : 1, sizeof(*case_ids));
         int *cin = calloc(cnt ? cnt : 1, sizeof(*cin));
         int *seen = calloc(cnt ? cnt : 1, sizeof(*seen));
+        int *learned = calloc(cnt ? cnt : 1, sizeof(*learned));
         rdr_cadence_input_t *ins = calloc(cnt ? cnt : 1, sizeof(*ins));
         rdr_tag_read_t *tags = calloc(cnt ? cnt : 1, sizeof(*tags));
         redisReply **reads = NULL;
         size_t reads_cnt = 0;
         char k[KEYSZ];
         rdr_err_t err = RDR_ERR_NOMEM;
-        if (!first || !cslot || !parcel || !case_ids || !cin || !seen || !ins ||
-            !tags)
+        if (!first || !cslot || !parcel || !case_ids || !cin || !seen ||
+            !learned || !ins || !tags)
                 goto done;
         rdr_casework_begin(sh->cw);
         rdr_events_decode(&sh->evs, RDR_INPUT_SHIPMENTS, msgs, cnt);
-        /* Read each order's record and whether the event was applied. */
+        /* Read each order's record, whether the event was applied, and
+         * what the buyer's record says of the buyer. */
         for (i = 0; i < cnt; i++) {
                 const rdr_shipment_t *s = &sh->evs.evs[i].u.shipment;
                 if (msgs[i].err)
@@ -115,9 +156,15 @@ static rdr_err_t shipments_handle(void *opaque, rdr_msg_t *msgs, size_t cnt) {
                         continue;
                 }
                 first[i] = q;
-                q += RDR_CASEWORK_READS;
+                q += RDR_CASEWORK_READS + 1;
                 rdr_casework_queue_parcel_read(sh->cw, k, msgs[i].topic,
                                                s->event_id);
+                if (s->buyer_id && *s->buyer_id &&
+                    rdr_key_buyer(k, KEYSZ, s->platform, s->buyer_id, NULL) > 0)
+                        rdr_redis_cmdl(redis, "HMGET", k, "buyer_language",
+                                       "buyer_zone", NULL);
+                else
+                        rdr_redis_cmdf(redis, "PING");
         }
         if (q > 0 && (err = rdr_redis_exec(redis)))
                 goto done;
@@ -136,6 +183,8 @@ static rdr_err_t shipments_handle(void *opaque, rdr_msg_t *msgs, size_t cnt) {
                         err = RDR_ERR_NOMEM;
                         goto done;
                 }
+                learned[i] = learn_buyer(parcel[i],
+                                         rdr_redis_reply(redis, first[i] + 2));
                 cid = rdr_hash_get(order, "case_id");
                 cin[i] = case_input(s, parcel[i]);
                 if (cid && cin[i] >= 0 && strlen(cid) < RDR_CASE_ID_MAX)
@@ -182,6 +231,8 @@ static rdr_err_t shipments_handle(void *opaque, rdr_msg_t *msgs, size_t cnt) {
                 err = rdr_casework_parcel(
                     sh->cw, parcel[i], NULL, msgs[i].topic, s->event_id,
                     seen[i], s, 0, &po, msgs[i].errstr, sizeof(msgs[i].errstr));
+                if (!err && learned[i] && !order_key(s, k))
+                        keep_learned(redis, k, parcel[i], learned[i]);
                 if ((err = rdr_msg_settle(&msgs[i], err)))
                         goto done;
                 if (!msgs[i].err)
@@ -213,6 +264,7 @@ done:
         free(case_ids);
         free(cin);
         free(seen);
+        free(learned);
         free(ins);
         free(tags);
         rdr_redis_replies_free(reads, reads_cnt);
