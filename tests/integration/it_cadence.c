@@ -25,6 +25,7 @@
 
 static h_env_t env;
 static int64_t t0;
+static pid_t w_reviews, w_chats, w_shipments;
 
 static const char *const test_clock[] = {"REDRESS_CLOCK_SOURCE=test", NULL};
 
@@ -43,9 +44,9 @@ static int group_setup(void **state) {
         h_start(&env, 4);
         t0 = rdr_time_parse_rfc3339("2026-11-23T02:00:00Z", 20, &ok) - 60 * DAY;
         set_clock(t0 + 60 * DAY);
-        h_worker(&env, "reviews", test_clock);
-        h_worker(&env, "chats", test_clock);
-        h_worker(&env, "shipments", test_clock);
+        w_reviews = h_worker(&env, "reviews", test_clock);
+        w_chats = h_worker(&env, "chats", test_clock);
+        w_shipments = h_worker(&env, "shipments", test_clock);
         h_worker(&env, "timers", test_clock);
         return 0;
 }
@@ -528,6 +529,9 @@ static void test_extortion_chat_moves_case_to_appeal(void **state) {
                          "extortion");
         assert_int_equal(r->integer, 1);
         freeReplyObject(r);
+        assert_true(h_metric_with(w_chats, "redress_cases_malicious_total",
+                                  "malicious=\"extortion\",cause=\"chat\"") >=
+                    1);
 }
 
 /* Buyer buyer-<buyer> demands money in another store of the fleet
@@ -777,6 +781,20 @@ static void test_buyer_tagged_elsewhere_other_paths(void **state) {
                 wait_field(cid[i], "malicious", "extortion");
                 read_actions_within(cid[i], before[i] + 1, NOTHING_MORE_MS, &a);
                 assert_int_equal(a.cnt, before[i]);
+        }
+        /* Each worker counts the case it moved, and why (its metrics
+         * refresh once per loop turn). */
+        for (i = 0; i < 3; i++) {
+                const pid_t by[] = {w_shipments, w_chats, w_reviews};
+                int k;
+                for (k = 0;
+                     k < 100 &&
+                     h_metric_with(by[i], "redress_cases_malicious_total",
+                                   "malicious=\"extortion\",cause="
+                                   "\"fleet_tag\"") < 1;
+                     k++)
+                        h_sleep_ms(100);
+                assert_true(k < 100);
         }
         advance_to(t0 + 20 * DAY);
         for (i = 0; i < 3; i++) {

@@ -148,7 +148,8 @@ struct rdr_casework_s {
         int64_t ttl_ms;
         rdr_retention_t keep;
         const char *topic_cases, *topic_actions;
-        rdr_metric_t *m_blocked, *m_actions, *m_transitions, *m_read;
+        rdr_metric_t *m_blocked, *m_actions, *m_transitions, *m_read,
+            *m_malicious;
         rdr_metric_t *m_checks;
 };
 
@@ -208,6 +209,12 @@ rdr_casework_t *rdr_casework_new(rdr_worker_t *w, char *errstr,
             "Stored cases read, by storage format (fields: not yet written "
             "as a document)",
             "format");
+        cw->m_malicious = rdr_metrics_counter(
+            rdr_worker_metrics(w), "cases_malicious_total",
+            "Cases that took the malicious track, by class and cause (review: "
+            "its classification; chat: an extortion demand on the case; "
+            "fleet_tag: the buyer tagged elsewhere since the case opened)",
+            "malicious,cause");
         cw->m_transitions = rdr_metrics_counter(
             rdr_worker_metrics(w), "case_inputs_total",
             "Inputs applied to cases, by outcome", "status");
@@ -656,6 +663,31 @@ static rdr_err_t replay(rdr_casework_t *cw, const rdr_case_t *c,
         return apply_replay(cw, k_seen, k_outbox, k_case, "version");
 }
 
+static int malicious_track(const rdr_case_t *c) {
+        return c->version && (c->state == RDR_CASE_STATE_MALICIOUS ||
+                              c->state == RDR_CASE_STATE_APPEALED);
+}
+
+/* Count a case that input in put on the malicious track (was -> now). */
+static void count_malicious(rdr_casework_t *cw, const rdr_case_t *was,
+                            const rdr_case_t *now,
+                            const rdr_cadence_input_t *in) {
+        char labels[64];
+        const char *cause = "fleet_tag";
+        if (!malicious_track(now) || malicious_track(was) ||
+            (unsigned)now->malicious >= RDR_MAL__CNT)
+                return;
+        if (in->type == RDR_CIN_REVIEW_CLASSIFIED)
+                cause = "review";
+        else if (in->type == RDR_CIN_BUYER_CHAT &&
+                 in->chat.intent == RDR_INTENT_EXTORTION)
+                cause = "chat";
+        rdr_str_join(labels, sizeof(labels),
+                     (const char *const[]){rdr_malicious_names[now->malicious],
+                                           "\x1f", cause, NULL});
+        rdr_metric_add(cw->m_malicious, labels, 1);
+}
+
 rdr_err_t rdr_casework_apply(rdr_casework_t *cw, rdr_case_t *c,
                              const char *case_id, const rdr_cadence_input_t *in,
                              const char *topic, const char *event_id, int seen,
@@ -766,6 +798,7 @@ rdr_err_t rdr_casework_apply(rdr_casework_t *cw, rdr_case_t *c,
         a.entries_cnt = n;
         err = rdr_worker_apply(cw->w, &a);
         if (!err && applied) {
+                count_malicious(cw, c, &cw->next, in);
                 /* The next input of this case in the batch starts here. */
                 memcpy(c, &cw->next, sizeof(*c));
                 if (s)
