@@ -555,6 +555,59 @@ static void tag_elsewhere(const char *buyer, const char *event_id) {
         fail_msg("buyer-%s was never tagged", buyer);
 }
 
+/* A review from a peer seller's account (configs/peers.yaml lists
+ * tbb-rival-flagship on taobao): the competitor track at once. No
+ * outreach; Taobao hears a peer's review on the review alone, so the
+ * appeal goes out with the public reply; the account is tagged
+ * fleet-wide. */
+static void test_peer_seller_review(void **state) {
+        char buf[1024], at[RDR_TIME_RFC3339_SIZE], cid[RDR_ID_LEN];
+        acts_t a;
+        redisReply *r;
+        (void)state;
+        rdr_time_format_rfc3339(t0, at, sizeof(at));
+        snprintf(buf, sizeof(buf),
+                 "{\"event_id\":\"rv-peer-created\",\"type\":"
+                 "\"review.created\",\"platform\":\"taobao\",\"store_id\":"
+                 "\"store-1\",\"review_id\":\"rv-peer\",\"order_id\":"
+                 "\"order-rv-peer\",\"buyer_id\":\"tbb-rival-flagship\","
+                 "\"product_id\":\"sku-9\",\"rating\":1,\"text\":"
+                 "\"质量太差了，线头多，面料也很薄，不值这个价。\","
+                 "\"created_at\":\"%s\"}",
+                 at);
+        publish_json("redress.reviews", "store-1/order-rv-peer", buf);
+        case_of("taobao", "rv-peer", cid);
+        wait_field(cid, "malicious", "competitor");
+        wait_field(cid, "state", "appealed");
+        read_actions(cid, 2, &a);
+        print_actions(&a);
+        assert_int_equal(count_kind(&a, RDR_ACT_REPLY_PUBLIC), 1);
+        assert_int_equal(count_kind(&a, RDR_ACT_APPEAL_FILE), 1);
+        {
+                char id[RDR_ID_LEN + 16];
+                h_msg_t *msgs;
+                size_t n;
+                snprintf(id, sizeof(id), "\"%s:appeal:1\"", cid);
+                n = h_read_topic(&env, "redress.actions", id, 1, 400, 20000,
+                                 &msgs);
+                assert_true(n >= 1);
+                assert_non_null(
+                    strstr(msgs[0].value, "the account of a peer seller"));
+                h_msgs_free(msgs, n);
+        }
+        advance_to(t0 + 10 * DAY);
+        read_actions_within(cid, 3, NOTHING_MORE_MS, &a);
+        assert_int_equal(a.cnt, 2);
+        r = redisCommand(env.redis,
+                         "SISMEMBER redress:{b:taobao:tbb-rival-flagship}:tags "
+                         "competitor");
+        assert_int_equal(r->integer, 1);
+        freeReplyObject(r);
+        assert_true(
+            h_metric_with(w_reviews, "redress_cases_malicious_total",
+                          "malicious=\"competitor\",cause=\"review\"") >= 1);
+}
+
 /* The buyer of an open, legitimate case demands money in another store
  * of the fleet: the buyer is tagged, and this case's next step (the
  * follow-up) sends nothing. The case moves to the malicious track with
@@ -1272,6 +1325,8 @@ int main(void) {
                                             setup, teardown),
             cmocka_unit_test_setup_teardown(
                 test_extortion_chat_moves_case_to_appeal, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_peer_seller_review, setup,
+                                            teardown),
             cmocka_unit_test_setup_teardown(
                 test_buyer_tagged_elsewhere_stops_outreach, setup, teardown),
             cmocka_unit_test_setup_teardown(

@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "peers.h"
 #include "playbook.h"
 #include "policy.h"
 
@@ -518,6 +519,97 @@ static void test_docs(void **state) {
         assert_non_null(strstr(buf, "| `incentives_allowed` | true | false |"));
 }
 
+/* configs/peers.yaml: the peer sellers the fleet knows (peers.h). */
+
+#define PLATFORMS RDR_SOURCE_DIR "/configs/platforms"
+
+static void test_peers_shipped(void **state) {
+        char errstr[512];
+        rdr_peers_t *p =
+            rdr_peers_load_file(RDR_SOURCE_DIR "/configs/peers.yaml", PLATFORMS,
+                                errstr, sizeof(errstr));
+        (void)state;
+        if (!p)
+                fail_msg("%s", errstr);
+        assert_int_equal(rdr_peers_count(p), 1);
+        assert_true(rdr_peers_has(p, "taobao", "tbb-rival-flagship"));
+        assert_false(rdr_peers_has(p, "tmall", "tbb-rival-flagship"));
+        assert_false(rdr_peers_has(p, "taobao", "tbb-rival"));
+        assert_false(rdr_peers_has(p, "taobao", NULL));
+        rdr_peers_destroy(p);
+}
+
+/* Several platforms, many accounts: each found on its own platform. */
+static void test_peers_lookup(void **state) {
+        char errstr[512];
+        const char *path = tmpfile_with("peers:\n"
+                                        "  taobao: [z-shop, a-shop, m-shop]\n"
+                                        "  amazon:\n"
+                                        "    - A1B2C3\n"
+                                        "    - a-shop\n"
+                                        "  tmall: []\n");
+        rdr_peers_t *p =
+            rdr_peers_load_file(path, PLATFORMS, errstr, sizeof(errstr));
+        (void)state;
+        unlink(path);
+        if (!p)
+                fail_msg("%s", errstr);
+        assert_int_equal(rdr_peers_count(p), 5);
+        assert_true(rdr_peers_has(p, "taobao", "a-shop"));
+        assert_true(rdr_peers_has(p, "taobao", "m-shop"));
+        assert_true(rdr_peers_has(p, "taobao", "z-shop"));
+        assert_true(rdr_peers_has(p, "amazon", "a-shop"));
+        assert_true(rdr_peers_has(p, "amazon", "A1B2C3"));
+        assert_false(rdr_peers_has(p, "amazon", "m-shop"));
+        assert_false(rdr_peers_has(p, "tmall", "a-shop"));
+        rdr_peers_destroy(p);
+
+        /* No file, or no list: no peers. */
+        p = rdr_peers_load_file("/nonexistent/peers.yaml", PLATFORMS, errstr,
+                                sizeof(errstr));
+        assert_non_null(p);
+        assert_int_equal(rdr_peers_count(p), 0);
+        assert_false(rdr_peers_has(p, "taobao", "a-shop"));
+        rdr_peers_destroy(p);
+        path = tmpfile_with("peers:\n");
+        p = rdr_peers_load_file(path, PLATFORMS, errstr, sizeof(errstr));
+        unlink(path);
+        if (!p)
+                fail_msg("%s", errstr);
+        assert_int_equal(rdr_peers_count(p), 0);
+        rdr_peers_destroy(p);
+}
+
+/* A bad file stops the worker with file:line: key and the reason. */
+static void expect_peers_error(const char *text, const char *line_key,
+                               const char *want) {
+        char errstr[512];
+        const char *path = tmpfile_with(text);
+        rdr_peers_t *p =
+            rdr_peers_load_file(path, PLATFORMS, errstr, sizeof(errstr));
+        unlink(path);
+        if (p || !strstr(errstr, want) || !strstr(errstr, line_key) ||
+            !strstr(errstr, "/tmp/rdr_test_"))
+                fail_msg("expected '%s' and '%s', got '%s'", line_key, want,
+                         p ? "(loaded)" : errstr);
+}
+
+static void test_peers_errors(void **state) {
+        (void)state;
+        expect_peers_error("peers:\n  etsy: [x]\n", ":2: key 'peers.etsy'",
+                           "no policy for platform 'etsy'");
+        expect_peers_error("peers:\n  taobao:\n    - a\n    - b\n    - a\n",
+                           ":5: key 'peers.taobao'", "'a' is listed twice");
+        expect_peers_error("peers:\n  taobao: [\"\"]\n", "key 'peers.taobao'",
+                           "an empty buyer account");
+        expect_peers_error("peers:\n  taobao: shop-1\n",
+                           ":2: key 'peers.taobao'",
+                           "a list of buyer accounts");
+        expect_peers_error("peers: [a]\n", "key 'peers'", "a map of platform");
+        expect_peers_error("peer:\n  taobao: [a]\n", "key 'peer'",
+                           "unknown key");
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
             cmocka_unit_test(test_all_platforms_load),
@@ -529,6 +621,9 @@ int main(void) {
             cmocka_unit_test(test_playbook_shipped),
             cmocka_unit_test(test_playbook_errors),
             cmocka_unit_test(test_docs),
+            cmocka_unit_test(test_peers_shipped),
+            cmocka_unit_test(test_peers_lookup),
+            cmocka_unit_test(test_peers_errors),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
 }

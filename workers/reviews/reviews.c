@@ -16,6 +16,7 @@
 #include "classify.h"
 #include "keys.h"
 #include "log.h"
+#include "peers.h"
 #include "policy.h"
 #include "reviews.h"
 #include "str.h"
@@ -28,6 +29,7 @@
 typedef struct reviews_s {
         rdr_worker_t *w;
         rdr_classifier_t *clf;
+        rdr_peers_t *peers; /* configs/peers.yaml */
         rdr_casework_t *cw;
         rdr_events_t evs;
         rdr_cadence_input_t *ins; /* an answer's input, per message */
@@ -50,6 +52,17 @@ static rdr_err_t reviews_init(rdr_worker_t *w, void **opaque, char *errstr,
         rv->clf = rdr_classifier_new(rdr_conf_dir(conf), errstr, errstr_size);
         if (!rv->clf)
                 goto err;
+        {
+                char path[1024], platforms[1024];
+                snprintf(path, sizeof(path), "%s/peers.yaml",
+                         rdr_conf_dir(conf));
+                snprintf(platforms, sizeof(platforms), "%s/platforms",
+                         rdr_conf_dir(conf));
+                rv->peers =
+                    rdr_peers_load_file(path, platforms, errstr, errstr_size);
+                if (!rv->peers)
+                        goto err;
+        }
         rv->cw = rdr_casework_new(w, errstr, errstr_size);
         if (!rv->cw)
                 goto err;
@@ -80,6 +93,7 @@ static rdr_err_t reviews_init(rdr_worker_t *w, void **opaque, char *errstr,
         *opaque = rv;
         return RDR_OK;
 err:
+        rdr_peers_destroy(rv->peers);
         rdr_events_free(&rv->evs);
         free(rv->ins);
         free(rv->tags);
@@ -98,6 +112,7 @@ static void reviews_destroy(void *opaque) {
         free(rv->tags);
         rdr_casework_destroy(rv->cw);
         rdr_classifier_destroy(rv->clf);
+        rdr_peers_destroy(rv->peers);
         free(rv);
 }
 
@@ -274,6 +289,7 @@ static rdr_err_t apply_one(reviews_t *rv, rdr_msg_t *m, const rdr_review_t *r,
         const rdr_cadence_out_t *out;
         rdr_case_t *cs;
         size_t nev = 0;
+        int peer;
         int64_t now = rdr_worker_now_ms(rv->w);
         rdr_redis_t *redis = rdr_worker_redis(rv->w);
         rdr_err_t err;
@@ -302,7 +318,9 @@ static rdr_err_t apply_one(reviews_t *rv, rdr_msg_t *m, const rdr_review_t *r,
                 prof.negative_reviews_total = r->buyer.negative_reviews_total;
                 in.profile = &prof;
         }
-        in.buyer_tags = ctx->tags;
+        /* A peer seller's account counts as tagged competitor. */
+        peer = rdr_peers_has(rv->peers, r->platform, r->buyer_id);
+        in.buyer_tags = ctx->tags | (peer ? RDR_TAG_COMPETITOR : 0u);
         in.chat_intents = ctx->intents;
         in.chat_intents_cnt = ctx->intents_cnt;
         rdr_classify_review(rv->clf, &in, &c);
@@ -335,13 +353,27 @@ static rdr_err_t apply_one(reviews_t *rv, rdr_msg_t *m, const rdr_review_t *r,
                 ev[nev].text = shipment_text;
                 ev[nev++].at_ms = ctx->last_scan_ms;
         }
-        if (r->has_buyer && c.malicious == RDR_MAL_PROFESSIONAL) {
+        /* Who the buyer is: the profile of a professional, or what the
+         * fleet knows of the account. */
+        profile_text[0] = '\0';
+        if (r->has_buyer && c.malicious == RDR_MAL_PROFESSIONAL)
                 snprintf(profile_text, sizeof(profile_text),
                          "account level %lld, %lld days old, %lld negative of "
                          "%lld reviews",
                          r->buyer.account_level, r->buyer.account_age_days,
                          r->buyer.negative_reviews_total,
                          r->buyer.reviews_total);
+        else if (c.malicious == RDR_MAL_COMPETITOR && peer)
+                snprintf(profile_text, sizeof(profile_text),
+                         "the account of a peer seller (configs/peers.yaml)");
+        else if ((c.malicious == RDR_MAL_COMPETITOR &&
+                  (ctx->tags & RDR_TAG_COMPETITOR)) ||
+                 (c.malicious == RDR_MAL_PROFESSIONAL &&
+                  (ctx->tags & RDR_TAG_PROFESSIONAL)))
+                snprintf(profile_text, sizeof(profile_text),
+                         "buyer tagged %s in the fleet",
+                         rdr_malicious_names[c.malicious]);
+        if (profile_text[0]) {
                 ev[nev].kind = "buyer_profile";
                 ev[nev].ref = r->buyer_id;
                 ev[nev].text = profile_text;
