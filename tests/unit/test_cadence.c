@@ -42,7 +42,9 @@ static const char test_stores[] =
     "  skip-store:\n"
     "    on_policy_block: skip\n"
     "  limit-store:\n"
-    "    agent_offer_limit: {amount_minor: 100, currency: USD, percent: 10}\n";
+    "    agent_offer_limit: {amount_minor: 100, currency: USD, percent: 10}\n"
+    "  named-store:\n"
+    "    name: Acme Outfitters\n";
 
 static int setup(void **state) {
         static char text[16384];
@@ -1622,6 +1624,35 @@ static void test_buyer_tagged_since_other_paths(void **state) {
         free(s);
 }
 
+/* The store's name (playbook `name`) in what it sends; unset, the
+ * template's "our store" to the buyer, and the store_id in an appeal (the
+ * platform knows the store by it). */
+static void test_store_name(void **state) {
+        static const char *const stores[] = {"named-store", "tb-store"};
+        static const char *const to_buyer[] = {"this is Acme Outfitters",
+                                               "this is our store"};
+        static const char *const in_appeal[] = {"Store Acme Outfitters",
+                                                "Store tb-store"};
+        int64_t t0 = utc(2026, 6, 1, 2, 0);
+        size_t i;
+        (void)state;
+        for (i = 0; i < 2; i++) {
+                sim_t *s = sim_new();
+                rdr_cadence_input_t in =
+                    review("taobao", stores[i], "Asia/Shanghai", "en",
+                           RDR_REASON_PRODUCT_QUALITY, RDR_MAL_NONE, t0);
+                rdr_cadence_input_t demand =
+                    chat(RDR_INTENT_EXTORTION, "pay me or the review stays");
+                apply(s, &in, t0);
+                assert_non_null(strstr(
+                    find(s, "cs_test:first_contact:1")->message, to_buyer[i]));
+                apply(s, &demand, t0 + DAY);
+                assert_non_null(
+                    strstr(find(s, "cs_test:appeal:1")->message, in_appeal[i]));
+                free(s);
+        }
+}
+
 /* Amazon hears no extortion appeal: blocked with the rule. */
 static void test_amazon_extortion_not_heard(void **state) {
         sim_t *s = sim_new();
@@ -1767,6 +1798,7 @@ int main(void) {
             cmocka_unit_test(test_buyer_tagged_since_extortion),
             cmocka_unit_test(test_buyer_tagged_since_agreeing),
             cmocka_unit_test(test_buyer_tagged_since_other_paths),
+            cmocka_unit_test(test_store_name),
             cmocka_unit_test(test_amazon_extortion_not_heard),
             cmocka_unit_test(test_not_a_case),
             cmocka_unit_test(test_case_fields),

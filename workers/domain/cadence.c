@@ -211,6 +211,7 @@ static rdr_cadence_action_t *emit(tx_t *tx, rdr_step_t step, int attempt,
         rdr_cadence_out_t *out = tx->out;
         rdr_cadence_action_t *a;
         rdr_rendered_t info;
+        rdr_template_vars_t v = *vars;
         char num[RDR_STR_INT_SIZE];
         rdr_err_t err;
         if (tx->err)
@@ -219,9 +220,15 @@ static rdr_cadence_action_t *emit(tx_t *tx, rdr_step_t step, int attempt,
                 fail(tx, RDR_ERR_INTERNAL, "%s", "too many actions");
                 return NULL;
         }
+        /* The store's name (playbook `name`); unset, the template's
+         * default ("our store"), but a platform hears an appeal from the
+         * store it knows by id. */
+        v.v[RDR_PH_STORE_NAME] = tx->sc->name[0]               ? tx->sc->name
+                                 : kind == RDR_ACT_APPEAL_FILE ? tx->c->store_id
+                                                               : NULL;
         a = &out->actions[out->actions_cnt];
         memset(a, 0, offsetof(rdr_cadence_action_t, message));
-        err = rdr_template_render(tx->conf->templates, kind, key, lang, vars,
+        err = rdr_template_render(tx->conf->templates, kind, key, lang, &v,
                                   a->message, sizeof(a->message), &info);
         if (err) {
                 fail(tx, RDR_ERR_CONFIG,
@@ -248,7 +255,6 @@ static rdr_cadence_action_t *emit(tx_t *tx, rdr_step_t step, int attempt,
         return a;
 }
 
-/* Arm a timer for step; *slot takes its generation. */
 /* "<case_id>:<step>:<attempt>:<gen>" into t->timer_id. */
 static void timer_id(rdr_cadence_timer_t *t, const char *case_id) {
         char num[RDR_STR_INT_SIZE], gen[RDR_STR_INT_SIZE];
@@ -260,6 +266,7 @@ static void timer_id(rdr_cadence_timer_t *t, const char *case_id) {
                                            ":", gen, NULL});
 }
 
+/* Arm a timer for step; *slot takes its generation. */
 static void arm(tx_t *tx, rdr_step_t step, int attempt, int64_t fire_at,
                 unsigned *slot) {
         rdr_cadence_out_t *out = tx->out;

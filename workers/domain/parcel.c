@@ -165,6 +165,7 @@ static void notice(ptx_t *tx, const char *step, int n, rdr_action_kind_t kind,
         vars.v[RDR_PH_TRACKING_NUMBER] = p->tracking_number;
         vars.v[RDR_PH_DELIVERY_WINDOW] = window;
         vars.v[RDR_PH_REASON] = reason;
+        vars.v[RDR_PH_STORE_NAME] = tx->sc->name[0] ? tx->sc->name : NULL;
         a = &out->notices[out->notices_cnt];
         memset(a, 0, offsetof(rdr_parcel_notice_t, message));
         err = rdr_template_render(tx->conf->templates, kind, key, lang, &vars,

@@ -217,6 +217,7 @@ static rdr_err_t parse_offer(const rdr_yaml_t *node, const char *path,
 typedef enum pb_type_e {
         PB_DURATION, /* int64_t ms */
         PB_INT,      /* int */
+        PB_TEXT,     /* char[max] */
         PB_ZONE,     /* char[RDR_ZONE_MAX] */
         PB_LANG,     /* char[RDR_LANG_MAX] */
         PB_WINDOW,   /* rdr_window_t */
@@ -241,6 +242,10 @@ typedef struct pb_key_s {
 #define PB_OFF(f) offsetof(rdr_store_conf_t, f)
 
 static const pb_key_t pb_keys[] = {
+    {"name", PB_TEXT, PB_OFF(name), 0, RDR_STORE_NAME_MAX - 1,
+     "The store's name in messages and appeals (optional; unset: the "
+     "template's default, e.g. \"our store\", and the store_id in appeals)",
+     1},
     {"timezone", PB_ZONE, PB_OFF(timezone), 0, 0,
      "The store's IANA zone: daytime when the buyer's zone is unknown"},
     {"language", PB_LANG, PB_OFF(language), 0, 0,
@@ -330,9 +335,10 @@ static void fmt_duration(long long ms, char *buf, size_t size) {
 
 void rdr_playbook_doc(void *fp) {
         static const char *const types[] = {
-            "duration",        "integer",          "time zone",
-            "language tag",    "HH:MM-HH:MM",      "stop | skip",
-            "money + percent", "offer per reason", "amount per reason"};
+            "duration",         "integer",         "text",
+            "time zone",        "language tag",    "HH:MM-HH:MM",
+            "stop | skip",      "money + percent", "offer per reason",
+            "amount per reason"};
         char lo[32], hi[32];
         size_t i;
         fprintf(fp, "| key | type | range | meaning |\n|---|---|---|---|\n");
@@ -456,6 +462,10 @@ static rdr_err_t parse_key(const pb_key_t *k, const rdr_yaml_t *v,
                                       errstr_size);
                 if (!err)
                         memcpy(base, &(int){(int)ll}, sizeof(int));
+                break;
+        case PB_TEXT:
+                err = rdr_cfg_strcpy(v, path, base, (size_t)k->max + 1, errstr,
+                                     errstr_size);
                 break;
         case PB_ZONE:
                 err = rdr_cfg_zone(v, path, base, RDR_ZONE_MAX, errstr,

@@ -64,7 +64,12 @@ typedef struct rdr_delivery_window_s {
 
 /* The effective settings of one store: the defaults with that store's
  * overrides applied. */
+#define RDR_STORE_NAME_MAX 96
+
 typedef struct rdr_store_conf_s {
+        /* The store's name in messages ("" if unset: the template's
+         * default, e.g. "our store", and the store_id in appeals). */
+        char name[RDR_STORE_NAME_MAX];
         char timezone[RDR_ZONE_MAX];       /* store's zone, used when the
                                             * buyer's is unknown */
         char language[RDR_LANG_MAX];       /* buyer language when unknown */
