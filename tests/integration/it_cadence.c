@@ -125,24 +125,48 @@ static void publish_json(const char *topic, const char *key, const char *json) {
         h_flush(&env);
 }
 
+/* A review event of order order-<id>. NULL or 0 members take the
+ * defaults: store-1, buyer-<id>, sku-9, created at t0; with tz, the text
+ * says its language (en, zh on taobao) and the buyer's profile. */
+typedef struct review_ev_s {
+        const char *platform, *type, *id, *text, *tz;
+        int rating;
+        const char *store, *buyer, *product;
+        int64_t at;
+} review_ev_t;
+
+static void publish_review_ev(const review_ev_t *r) {
+        char buf[2048], key[160], at[RDR_TIME_RFC3339_SIZE], buyer[160],
+            extra[512] = "";
+        const char *store = r->store ? r->store : "store-1";
+        rdr_time_format_rfc3339(r->at ? r->at : t0, at, sizeof(at));
+        snprintf(buyer, sizeof(buyer), "%s%s", r->buyer ? "" : "buyer-",
+                 r->buyer ? r->buyer : r->id);
+        if (r->tz)
+                snprintf(extra, sizeof(extra),
+                         ",\"language\":\"%s\",\"buyer\":{\"timezone\":"
+                         "\"%s\",\"account_level\":5,\"account_age_days\":900,"
+                         "\"reviews_total\":40,\"negative_reviews_total\":1}",
+                         strncmp(r->platform, "taobao", 6) ? "en" : "zh",
+                         r->tz);
+        snprintf(buf, sizeof(buf),
+                 "{\"event_id\":\"%s-%s\",\"type\":\"%s\",\"platform\":\"%s\","
+                 "\"store_id\":\"%s\",\"review_id\":\"%s\","
+                 "\"order_id\":\"order-%s\",\"buyer_id\":\"%s\","
+                 "\"product_id\":\"%s\",\"rating\":%d,\"text\":\"%s\","
+                 "\"created_at\":\"%s\"%s}",
+                 r->id, r->type + 7, r->type, r->platform, store, r->id, r->id,
+                 buyer, r->product ? r->product : "sku-9", r->rating, r->text,
+                 at, extra);
+        snprintf(key, sizeof(key), "%s/order-%s", store, r->id);
+        publish_json("redress.reviews", key, buf);
+}
+
 static void publish_review(const char *platform, const char *type,
                            const char *id, int rating, const char *text,
                            const char *tz) {
-        char buf[2048], key[128], at[RDR_TIME_RFC3339_SIZE];
-        rdr_time_format_rfc3339(t0, at, sizeof(at));
-        snprintf(buf, sizeof(buf),
-                 "{\"event_id\":\"%s-%s\",\"type\":\"%s\",\"platform\":\"%s\","
-                 "\"store_id\":\"store-1\",\"review_id\":\"%s\","
-                 "\"order_id\":\"order-%s\",\"buyer_id\":\"buyer-%s\","
-                 "\"product_id\":\"sku-9\",\"rating\":%d,\"text\":\"%s\","
-                 "\"language\":\"%s\",\"created_at\":\"%s\","
-                 "\"buyer\":{\"timezone\":\"%s\",\"account_level\":5,"
-                 "\"account_age_days\":900,\"reviews_total\":40,"
-                 "\"negative_reviews_total\":1}}",
-                 id, type + 7, type, platform, id, id, id, rating, text,
-                 strncmp(platform, "taobao", 6) ? "en" : "zh", at, tz);
-        snprintf(key, sizeof(key), "store-1/order-%s", id);
-        publish_json("redress.reviews", key, buf);
+        publish_review_ev(&(review_ev_t){platform, type, id, text, tz, rating,
+                                         NULL, NULL, NULL, 0});
 }
 
 /* A buyer's message in store store about order order-<order>, from
@@ -205,6 +229,35 @@ static void read_actions_within(const char *case_id, size_t want,
 
 static void read_actions(const char *case_id, size_t want, acts_t *a) {
         read_actions_within(case_id, want, 20000, a);
+}
+
+/* The first message on redress.actions that mentions needle (an
+ * action_id in quotes, a shipment_id), as text; the caller frees it. */
+static char *action_text(const char *needle) {
+        h_msg_t *msgs;
+        size_t n =
+            h_read_topic(&env, "redress.actions", needle, 1, 400, 20000, &msgs);
+        char *text;
+        assert_true(n >= 1);
+        text = malloc(msgs[0].len + 1);
+        assert_non_null(text);
+        memcpy(text, msgs[0].value, msgs[0].len);
+        text[msgs[0].len] = '\0';
+        h_msgs_free(msgs, n);
+        return text;
+}
+
+/* The action action_id says each of texts (NULL-terminated). */
+static void assert_action_says(const char *action_id,
+                               const char *const *texts) {
+        char quoted[RDR_ACTION_ID_MAX + 2], *text;
+        snprintf(quoted, sizeof(quoted), "\"%s\"", action_id);
+        text = action_text(quoted);
+        for (; *texts; texts++)
+                if (!strstr(text, *texts))
+                        fail_msg("action %s does not say '%s': %s", action_id,
+                                 *texts, text);
+        free(text);
 }
 
 /* After settle(): what was published is on the topic; a read that expects
@@ -561,21 +614,14 @@ static void tag_elsewhere(const char *buyer, const char *event_id) {
  * appeal goes out with the public reply; the account is tagged
  * fleet-wide. */
 static void test_peer_seller_review(void **state) {
-        char buf[1024], at[RDR_TIME_RFC3339_SIZE], cid[RDR_ID_LEN];
+        char cid[RDR_ID_LEN], action[RDR_ID_LEN + 16];
         acts_t a;
         redisReply *r;
         (void)state;
-        rdr_time_format_rfc3339(t0, at, sizeof(at));
-        snprintf(buf, sizeof(buf),
-                 "{\"event_id\":\"rv-peer-created\",\"type\":"
-                 "\"review.created\",\"platform\":\"taobao\",\"store_id\":"
-                 "\"store-1\",\"review_id\":\"rv-peer\",\"order_id\":"
-                 "\"order-rv-peer\",\"buyer_id\":\"tbb-rival-flagship\","
-                 "\"product_id\":\"sku-9\",\"rating\":1,\"text\":"
-                 "\"质量太差了，线头多，面料也很薄，不值这个价。\","
-                 "\"created_at\":\"%s\"}",
-                 at);
-        publish_json("redress.reviews", "store-1/order-rv-peer", buf);
+        publish_review_ev(
+            &(review_ev_t){"taobao", "review.created", "rv-peer",
+                           "质量太差了，线头多，面料也很薄，不值这个价。", NULL,
+                           1, NULL, "tbb-rival-flagship", NULL, 0});
         case_of("taobao", "rv-peer", cid);
         wait_field(cid, "malicious", "competitor");
         wait_field(cid, "state", "appealed");
@@ -583,18 +629,9 @@ static void test_peer_seller_review(void **state) {
         print_actions(&a);
         assert_int_equal(count_kind(&a, RDR_ACT_REPLY_PUBLIC), 1);
         assert_int_equal(count_kind(&a, RDR_ACT_APPEAL_FILE), 1);
-        {
-                char id[RDR_ID_LEN + 16];
-                h_msg_t *msgs;
-                size_t n;
-                snprintf(id, sizeof(id), "\"%s:appeal:1\"", cid);
-                n = h_read_topic(&env, "redress.actions", id, 1, 400, 20000,
-                                 &msgs);
-                assert_true(n >= 1);
-                assert_non_null(
-                    strstr(msgs[0].value, "the account of a peer seller"));
-                h_msgs_free(msgs, n);
-        }
+        snprintf(action, sizeof(action), "%s:appeal:1", cid);
+        assert_action_says(action, (const char *const[]){
+                                       "the account of a peer seller", NULL});
         advance_to(t0 + 10 * DAY);
         read_actions_within(cid, 3, NOTHING_MORE_MS, &a);
         assert_int_equal(a.cnt, 2);
@@ -897,12 +934,9 @@ static void test_staff_evidence_files_appeal(void **state) {
                       "\"evidence_kind\":\"chat\",\"evidence_ref\":"
                       "\"im-4471\",\"evidence_text\":\"给钱就改好评\",");
         wait_field(cid, "state", "appealed");
-        snprintf(action, sizeof(action), "\"%s:appeal:1\"", cid);
-        n = h_read_topic(&env, "redress.actions", action, 1, 400, 20000, &msgs);
-        assert_true(n >= 1);
-        assert_non_null(strstr(msgs[0].value, "给钱就改好评"));
-        assert_non_null(strstr(msgs[0].value, "im-4471"));
-        h_msgs_free(msgs, n);
+        snprintf(action, sizeof(action), "%s:appeal:1", cid);
+        assert_action_says(
+            action, (const char *const[]){"给钱就改好评", "im-4471", NULL});
 }
 
 /* redress-report --json args against the test's Redis and clock, which
@@ -998,7 +1032,7 @@ static void test_report_credits_the_agent(void **state) {
  * Shanghai (17:00 UTC the day before) counts in the new month for
  * demo-taobao-shop (playbook timezone Asia/Shanghai), not the old. */
 static void test_report_month_in_store_zone(void **state) {
-        char buf[1024], at[RDR_TIME_RFC3339_SIZE], args[64], cid[RDR_ID_LEN];
+        char args[64], cid[RDR_ID_LEN];
         char old_m[8], new_m[8];
         time_t t = (time_t)((t0 + DAY) / 1000);
         struct tm tm;
@@ -1015,17 +1049,9 @@ static void test_report_month_in_store_zone(void **state) {
         gmtime_r(&t, &tm);
         strftime(old_m, sizeof(old_m), "%Y-%m", &tm);
         advance_to(open_at);
-        rdr_time_format_rfc3339(open_at, at, sizeof(at));
-        snprintf(buf, sizeof(buf),
-                 "{\"event_id\":\"rv-zone-created\",\"type\":"
-                 "\"review.created\",\"platform\":\"taobao\",\"store_id\":"
-                 "\"demo-taobao-shop\",\"review_id\":\"rv-zone\","
-                 "\"order_id\":\"order-rv-zone\",\"buyer_id\":"
-                 "\"buyer-rv-zone\",\"product_id\":\"sku-zone\","
-                 "\"rating\":1,\"text\":\"做工粗糙，线头很多\","
-                 "\"created_at\":\"%s\"}",
-                 at);
-        publish_json("redress.reviews", "demo-taobao-shop/order-rv-zone", buf);
+        publish_review_ev(&(review_ev_t){
+            "taobao", "review.created", "rv-zone", "做工粗糙，线头很多", NULL,
+            1, "demo-taobao-shop", NULL, "sku-zone", open_at});
         rdr_case_id(cid, "taobao", "demo-taobao-shop", "rv-zone");
         wait_field(cid, "state", "outreach");
 
@@ -1158,15 +1184,13 @@ static void publish_parcel(const char *id, const char *event_id,
 
 /* The language of the first action of id on redress.actions. */
 static void action_language(const char *id, char *out, size_t size) {
-        h_msg_t *msgs;
-        size_t n =
-            h_read_topic(&env, "redress.actions", id, 1, 400, 20000, &msgs);
-        json_t *o = n ? json_loadb(msgs[0].value, msgs[0].len, 0, NULL) : NULL;
+        char *text = action_text(id);
+        json_t *o = json_loads(text, 0, NULL);
+        free(text);
         assert_non_null(o);
         rdr_str_copy(out, size,
                      json_string_value(json_object_get(o, "language")));
         json_decref(o);
-        h_msgs_free(msgs, n);
 }
 
 /* A buyer the fleet has met: the review of an earlier order came from

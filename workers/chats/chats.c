@@ -220,8 +220,8 @@ static rdr_err_t chats_handle(void *opaque, rdr_msg_t *msgs, size_t cnt) {
                         const rdr_chat_t *c = &ch->evs.evs[i].u.chat;
                         rdr_casework_queue_read(ch->cw, ch->case_ids[i],
                                                 msgs[i].topic, c->event_id);
-                        rdr_casework_queue_tags_read(ch->cw, c->platform,
-                                                     c->buyer_id);
+                        rdr_buyer_tags_queue_read(redis, c->platform,
+                                                  c->buyer_id);
                         slot[i] = q;
                         q += RDR_CASEWORK_READS + 1;
                 }

@@ -91,6 +91,11 @@ static void shard_keys(int shard, char keys[3][64]) {
         snprintf(keys[2], 64, "redress:{t:%d}:gen", shard);
 }
 
+void rdr_timer_keys(const char *member, size_t len, int shards,
+                    char keys[3][64]) {
+        shard_keys(shard_of(member, len, shards), keys);
+}
+
 void rdr_timers_free_claimed(rdr_timer_t *timers, size_t cnt) {
         size_t i;
         for (i = 0; timers && i < cnt; i++)

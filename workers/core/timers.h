@@ -44,6 +44,12 @@ int rdr_timers_shards(const rdr_timers_t *t);
 int rdr_timer_due_key(char *dst, size_t n, const char *member, size_t len,
                       int shards);
 
+/** The due, lease and generation keys of the shard that member belongs
+ *  to (a timer is in the due set while waiting, in the lease set while a
+ *  worker fires it). */
+void rdr_timer_keys(const char *member, size_t len, int shards,
+                    char keys[3][64]);
+
 /** Claim up to limit due timers from every shard (one pipelined round trip)
  *  with a lease of lease_ms. *out is an array of *cnt timers the caller
  *  frees with rdr_timers_free_claimed(). *next_due_ms is the earliest due

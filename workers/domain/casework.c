@@ -299,9 +299,8 @@ void rdr_casework_queue_read(rdr_casework_t *cw, const char *case_id,
                 rdr_redis_cmdf(redis, "PING");
 }
 
-void rdr_casework_queue_tags_read(rdr_casework_t *cw, const char *platform,
-                                  const char *buyer_id) {
-        rdr_redis_t *redis = rdr_worker_redis(cw->w);
+void rdr_buyer_tags_queue_read(rdr_redis_t *redis, const char *platform,
+                               const char *buyer_id) {
         char k[KEYSZ];
         if (platform && buyer_id && *buyer_id &&
             rdr_key_buyer(k, KEYSZ, platform, buyer_id, "tags") > 0)
@@ -325,7 +324,7 @@ rdr_err_t rdr_casework_read_tags(rdr_casework_t *cw, rdr_tag_read_t *reads,
                                      sizeof(errstr)) != RDR_OK ||
                     !rdr_cadence_wants_buyer_tag(c, t->in))
                         continue;
-                rdr_casework_queue_tags_read(cw, c->platform, c->buyer_id);
+                rdr_buyer_tags_queue_read(redis, c->platform, c->buyer_id);
                 t->slot = ++q;
         }
         if (q == 0)

@@ -92,11 +92,11 @@ rdr_err_t rdr_casework_apply(rdr_casework_t *cw, rdr_case_t *c,
  *  before. */
 int rdr_casework_seen(const redisReply *exists);
 
-/** Queue the read of the fleet-wide tags of buyer_id on platform
- *  (SMEMBERS of redress:{b:PLATFORM:BUYER}:tags, a PING if the ids are
- *  too long or missing): one reply, for rdr_buyer_tags(). */
-void rdr_casework_queue_tags_read(rdr_casework_t *cw, const char *platform,
-                                  const char *buyer_id);
+/** Queue on redis the read of the fleet-wide tags of buyer_id on
+ *  platform (SMEMBERS of redress:{b:PLATFORM:BUYER}:tags, a PING if the
+ *  ids are too long or missing): one reply, for rdr_buyer_tags(). */
+void rdr_buyer_tags_queue_read(rdr_redis_t *redis, const char *platform,
+                               const char *buyer_id);
 
 /* One input that may want its buyer's tags (rdr_casework_read_tags()). */
 typedef struct rdr_tag_read_s {

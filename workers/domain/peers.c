@@ -22,8 +22,22 @@ typedef struct entry_s {
         const char *platform, *id;
 } entry_t;
 
-static int by_key(const void *a, const void *b) {
-        return strcmp(*(char *const *)a, *(char *const *)b);
+/* What rdr_peers_has() looks for, compared with a stored key in place
+ * (no key is built per lookup: it runs once per review). */
+typedef struct wanted_s {
+        const char *platform, *buyer_id;
+} wanted_t;
+
+static int by_wanted(const void *a, const void *b) {
+        const wanted_t *w = a;
+        const char *k = *(char *const *)b;
+        size_t lp = strlen(w->platform);
+        int d = strncmp(w->platform, k, lp);
+        if (d)
+                return d;
+        /* The platform's end against the separator, then the account. */
+        d = (unsigned char)'\x1f' - (unsigned char)k[lp];
+        return d ? d : strcmp(w->buyer_id, k + lp + 1);
 }
 
 static int by_entry(const void *a, const void *b) {
@@ -189,15 +203,13 @@ done:
 
 int rdr_peers_has(const rdr_peers_t *p, const char *platform,
                   const char *buyer_id) {
-        char *k;
-        int found;
+        wanted_t w;
         if (!p || !p->cnt || !platform || !buyer_id)
                 return 0;
-        if (!(k = peer_key(platform, buyer_id)))
-                return 0;
-        found = bsearch(&k, p->keys, p->cnt, sizeof(*p->keys), by_key) != NULL;
-        free(k);
-        return found;
+        w.platform = platform;
+        w.buyer_id = buyer_id;
+        return bsearch(&w, p->keys, p->cnt, sizeof(*p->keys), by_wanted) !=
+               NULL;
 }
 
 size_t rdr_peers_count(const rdr_peers_t *p) {

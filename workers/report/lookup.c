@@ -49,7 +49,7 @@ static int put_field(void *opaque, const char *field, const char *value,
                                    json_stringn_nocheck(value, len));
 }
 
-/* The members of a SMEMBERS reply, as a sorted array. */
+/* The members of a SMEMBERS reply, as an array. */
 static json_t *members(const redisReply *r) {
         json_t *a = json_array();
         size_t i;
@@ -92,51 +92,73 @@ static void queue_order(rdr_redis_t *redis, const char *key) {
 }
 
 /* Each live timer of c as the timer set holds it: due (its time), leased
- * (running: the lease's end) or missing. The unanswered appeal's check is
- * listed under the attempt the set holds. */
+ * (running: the lease's end) or missing. replies: ZSCORE in the due set,
+ * then in the lease set, per timer. */
 static json_t *timers_json(const rdr_cadence_timer_t *live, size_t n,
                            const redisReply *const *replies) {
+        int64_t due[LIVE_MAX], lease[LIVE_MAX];
         json_t *a = json_array();
-        size_t i;
+        size_t i, j;
         for (i = 0; i < n; i++) {
-                int64_t due = score(replies[2 * i]),
-                        lease = score(replies[2 * i + 1]);
-                const char *state = due >= 0     ? "due"
-                                    : lease >= 0 ? "leased"
-                                                 : "missing";
-                /* The unanswered appeal's two candidates (same gen, next
-                 * to each other): the one the set holds, else the first. */
-                if (due < 0 && lease < 0 &&
-                    ((i > 0 && live[i - 1].gen == live[i].gen) ||
-                     (i + 1 < n && live[i + 1].gen == live[i].gen &&
-                      (score(replies[2 * i + 2]) >= 0 ||
-                       score(replies[2 * i + 3]) >= 0))))
+                due[i] = score(replies[2 * i]);
+                lease[i] = score(replies[2 * i + 1]);
+        }
+        for (i = 0; i < n; i++) {
+                int64_t at = due[i] >= 0 ? due[i] : lease[i];
+                /* The unanswered appeal's two candidates share a gen:
+                 * list the one the set holds, else the first. */
+                for (j = 0; at < 0 && j < n; j++)
+                        if (j != i && live[j].gen == live[i].gen &&
+                            (j < i || due[j] >= 0 || lease[j] >= 0))
+                                break;
+                if (at < 0 && j < n)
                         continue;
                 json_array_append_new(
                     a, json_pack("{s:s,s:s,s:i,s:I,s:s,s:o}", "timer_id",
                                  live[i].timer_id, "step",
                                  rdr_step_names[live[i].step], "attempt",
                                  live[i].attempt, "gen",
-                                 (json_int_t)live[i].gen, "state", state, "at",
-                                 due >= 0     ? time_json(due)
-                                 : lease >= 0 ? time_json(lease)
-                                              : json_null()));
+                                 (json_int_t)live[i].gen, "state",
+                                 due[i] >= 0     ? "due"
+                                 : lease[i] >= 0 ? "leased"
+                                                 : "missing",
+                                 "at", at >= 0 ? time_json(at) : json_null()));
         }
         return a;
 }
 
-/* Build the answer. Returns the exit status; *out is set on 0 and 3. */
+/* Queue, for case c: its buyer's tags, then each live timer's ZSCORE in
+ * the due and the lease set of its shard. Returns how many timers. */
+static size_t queue_case_reads(rdr_redis_t *redis, const rdr_case_t *c,
+                               int shards, rdr_cadence_timer_t *live) {
+        size_t i, n = rdr_cadence_live_timers(c, live, LIVE_MAX);
+        rdr_buyer_tags_queue_read(redis, c->platform, c->buyer_id);
+        for (i = 0; i < n; i++) {
+                char keys[3][64];
+                rdr_timer_keys(live[i].timer_id, strlen(live[i].timer_id),
+                               shards, keys);
+                rdr_redis_cmdl(redis, "ZSCORE", keys[0], live[i].timer_id,
+                               NULL);
+                rdr_redis_cmdl(redis, "ZSCORE", keys[1], live[i].timer_id,
+                               NULL);
+        }
+        return n;
+}
+
+/* Build the answer into *out. Returns the exit status; *out is NULL on
+ * 1 (Redis, an unreadable case) and on ids too long. */
 static int gather(rdr_redis_t *redis, const lookup_t *q, json_t **out) {
-        char cid[RDR_ID_LEN], k_order[KEYSZ] = "", k[KEYSZ];
+        char cid[RDR_ID_LEN] = "", k_order[KEYSZ] = "", k[KEYSZ];
         static rdr_case_t c;
         rdr_cadence_timer_t live[LIVE_MAX];
-        size_t n_live = 0, i;
-        json_t *o = json_object(), *order = json_null(),
-               *intents = json_array();
+        const redisReply *rp[2 * LIVE_MAX];
+        size_t n_live, i, r_order = 0; /* reply of the order's read, +1 */
+        json_t *o = json_object();
         char errstr[256];
-        int have_order = 0;
+        int rc = 1;
 
-        cid[0] = '\0';
+        *out = NULL;
+        memset(&c, 0, sizeof(c));
         if (q->case_id) {
                 rdr_str_copy(cid, sizeof(cid), q->case_id);
         } else if (q->review_id) {
@@ -149,18 +171,16 @@ static int gather(rdr_redis_t *redis, const lookup_t *q, json_t **out) {
                 queue_order(redis, k_order);
                 if (rdr_redis_exec(redis))
                         goto redis_down;
-                have_order = 1;
-                json_decref(order);
-                json_decref(intents);
-                order = hash_object(rdr_redis_reply(redis, 0));
-                intents = members(rdr_redis_reply(redis, 1));
+                json_object_set_new(o, "order",
+                                    hash_object(rdr_redis_reply(redis, 0)));
+                json_object_set_new(o, "order_intents",
+                                    members(rdr_redis_reply(redis, 1)));
                 v = rdr_hash_get(rdr_redis_reply(redis, 0), "case_id");
                 if (v)
                         rdr_str_copy(cid, sizeof(cid), v);
         }
         json_object_set_new(o, "case_id",
                             cid[0] ? json_string(cid) : json_null());
-        memset(&c, 0, sizeof(c));
         if (cid[0]) {
                 if (rdr_key_case(k, KEYSZ, cid, NULL) < 0)
                         goto too_long;
@@ -171,44 +191,22 @@ static int gather(rdr_redis_t *redis, const lookup_t *q, json_t **out) {
                                         errstr, sizeof(errstr))) {
                         fprintf(stderr, "redress-report: case %s: %s\n", cid,
                                 errstr);
-                        json_decref(o);
-                        json_decref(order);
-                        json_decref(intents);
-                        return 1;
+                        goto fail;
                 }
         }
-        if (c.version) {
+        if (!c.version) {
+                json_object_set_new(o, "case", json_null());
+        } else {
                 json_t *fields = json_object();
-                const redisReply *rp[2 * LIVE_MAX];
                 rdr_case_to_fields(&c, put_field, fields);
                 json_object_set_new(o, "case", fields);
-                /* The buyer's tags, each live timer (due set, lease set),
-                 * and the order's record. */
-                if (c.buyer_id[0] &&
-                    rdr_key_buyer(k, KEYSZ, c.platform, c.buyer_id, "tags") > 0)
-                        rdr_redis_cmdl(redis, "SMEMBERS", k, NULL);
-                else
-                        rdr_redis_cmdf(redis, "PING");
-                n_live = rdr_cadence_live_timers(&c, live, LIVE_MAX);
-                for (i = 0; i < n_live; i++) {
-                        char due[64], lease[64];
-                        int len = rdr_timer_due_key(
-                            due, sizeof(due), live[i].timer_id,
-                            strlen(live[i].timer_id), q->shards);
-                        if (len < 4)
-                                len = 4;
-                        snprintf(lease, sizeof(lease), "%.*s:lease", len - 4,
-                                 due);
-                        rdr_redis_cmdl(redis, "ZSCORE", due, live[i].timer_id,
-                                       NULL);
-                        rdr_redis_cmdl(redis, "ZSCORE", lease, live[i].timer_id,
-                                       NULL);
-                }
-                if (!have_order && c.order_id[0] &&
+                n_live = queue_case_reads(redis, &c, q->shards, live);
+                /* The order's record, unless --order read it. */
+                if (!k_order[0] && c.order_id[0] &&
                     rdr_key_order(k_order, KEYSZ, c.platform, c.store_id,
                                   c.order_id, NULL) > 0) {
                         queue_order(redis, k_order);
-                        have_order = 2;
+                        r_order = 2 + 2 * n_live;
                 }
                 if (rdr_redis_exec(redis))
                         goto redis_down;
@@ -217,38 +215,35 @@ static int gather(rdr_redis_t *redis, const lookup_t *q, json_t **out) {
                 for (i = 0; i < 2 * n_live; i++)
                         rp[i] = rdr_redis_reply(redis, 1 + i);
                 json_object_set_new(o, "timers", timers_json(live, n_live, rp));
-                if (have_order == 2) {
-                        json_decref(order);
-                        json_decref(intents);
-                        order =
-                            hash_object(rdr_redis_reply(redis, 1 + 2 * n_live));
-                        intents =
-                            members(rdr_redis_reply(redis, 2 + 2 * n_live));
+                if (r_order) {
+                        json_object_set_new(
+                            o, "order",
+                            hash_object(rdr_redis_reply(redis, r_order - 1)));
+                        json_object_set_new(
+                            o, "order_intents",
+                            members(rdr_redis_reply(redis, r_order)));
                 }
-        } else {
-                json_object_set_new(o, "case", json_null());
+        }
+        if (!json_object_get(o, "order")) {
+                json_object_set_new(o, "order", json_null());
+                json_object_set_new(o, "order_intents", json_array());
         }
         json_object_set_new(o, "order_key",
                             k_order[0] ? json_string(k_order) : json_null());
-        json_object_set_new(o, "order", order);
-        json_object_set_new(o, "order_intents", intents);
         json_object_set_new(o, "now", time_json(q->now));
         *out = o;
-        return c.version || json_is_object(order) ? 0 : EXIT_NOT_FOUND;
+        return c.version || json_is_object(json_object_get(o, "order"))
+                   ? 0
+                   : EXIT_NOT_FOUND;
 too_long:
         fprintf(stderr, "redress-report: ids too long for a Redis key\n");
-        json_decref(o);
-        json_decref(order);
-        json_decref(intents);
-        *out = NULL;
-        return EXIT_NOT_FOUND;
+        rc = EXIT_NOT_FOUND;
+        goto fail;
 redis_down:
         fprintf(stderr, "redress-report: Redis: %s\n", rdr_redis_errstr(redis));
+fail:
         json_decref(o);
-        json_decref(order);
-        json_decref(intents);
-        *out = NULL;
-        return 1;
+        return rc;
 }
 
 /* "name  value", an instant also in zone. */
@@ -289,16 +284,16 @@ static void print_list(const char *head, const json_t *a) {
 static void print_text(const json_t *o) {
         const json_t *cs = json_object_get(o, "case"),
                      *order = json_object_get(o, "order");
-        const char *zone = json_string_value(
-            json_object_get(json_object_get(o, "case"), "zone"));
+        const char *zone = json_string_value(json_object_get(cs, "zone"));
         size_t i;
         json_t *t;
+        if (!zone)
+                zone = "UTC"; /* no case: the order's times in UTC */
         if (json_is_object(cs)) {
                 printf("Case %s, now %s (times in UTC, then in %s)\n",
                        json_string_value(json_object_get(o, "case_id")),
-                       json_string_value(json_object_get(o, "now")),
-                       zone ? zone : "UTC");
-                print_object(cs, zone ? zone : "UTC");
+                       json_string_value(json_object_get(o, "now")), zone);
+                print_object(cs, zone);
                 printf("\nTimers (as the timer set holds them)\n");
                 if (!json_array_size(json_object_get(o, "timers")))
                         printf("  none\n");
@@ -309,7 +304,7 @@ static void print_text(const json_t *o) {
                         int ok;
                         if (at)
                                 rdr_localtime_format(
-                                    zone ? zone : "UTC",
+                                    zone,
                                     rdr_time_parse_rfc3339(at, strlen(at), &ok),
                                     local, sizeof(local));
                         printf(
@@ -332,7 +327,7 @@ static void print_text(const json_t *o) {
         if (json_is_object(order)) {
                 printf("\nOrder record %s\n",
                        json_string_value(json_object_get(o, "order_key")));
-                print_object(order, zone ? zone : "UTC");
+                print_object(order, zone);
                 print_list("Chat intents of the order",
                            json_object_get(o, "order_intents"));
         }

@@ -14,7 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <jansson.h>
 
@@ -211,21 +210,15 @@ static void fmt_time(int64_t ms, char *buf) {
                 strcpy(buf, "-");
 }
 
-/* The month's first instant in zone (UTC if zone is unknown). */
+/* The month's first instant in zone (a playbook zone, checked at load). */
 static int64_t month_start(int year, int mon, const char *zone) {
-        struct tm tm;
-        int64_t ms;
+        int64_t ms = 0;
         if (mon > 12) {
                 year++;
                 mon = 1;
         }
-        if (rdr_localtime_make(zone, year, mon, 1, 0, 0, &ms) == RDR_OK)
-                return ms;
-        memset(&tm, 0, sizeof(tm));
-        tm.tm_year = year - 1900;
-        tm.tm_mon = mon - 1;
-        tm.tm_mday = 1;
-        return (int64_t)timegm(&tm) * 1000;
+        rdr_localtime_make(zone, year, mon, 1, 0, 0, &ms);
+        return ms;
 }
 
 /* Whether t is in the month of store_id, in the store's time zone. */
@@ -689,16 +682,11 @@ static int month_pick(report_t *r) {
                     r->store ? rdr_playbook_store(r->pb, r->store)
                              : rdr_playbook_defaults(r->pb);
                 rdr_localtm_t tm;
-                time_t t = (time_t)(r->now / 1000);
-                struct tm utc;
-                if (rdr_localtime_fields(sc->timezone, r->now, &tm) == RDR_OK) {
-                        y = tm.year;
-                        m = tm.month;
-                } else {
-                        gmtime_r(&t, &utc);
-                        y = utc.tm_year + 1900;
-                        m = utc.tm_mon + 1;
-                }
+                /* The playbook's zones are checked at load. */
+                if (rdr_localtime_fields(sc->timezone, r->now, &tm))
+                        rdr_localtime_fields("UTC", r->now, &tm);
+                y = tm.year;
+                m = tm.month;
         }
         r->year = y;
         r->mon = m;

@@ -650,8 +650,7 @@ static rdr_err_t reviews_handle(void *opaque, rdr_msg_t *msgs, size_t cnt) {
                         continue;
                 }
                 r = &rv->evs.evs[i].u.review;
-                rdr_key_buyer(k, KEYSZ, r->platform, r->buyer_id, "tags");
-                rdr_redis_cmdl(redis, "SMEMBERS", k, NULL);
+                rdr_buyer_tags_queue_read(redis, r->platform, r->buyer_id);
                 rdr_key_order(k, KEYSZ, r->platform, r->store_id, r->order_id,
                               "intents");
                 rdr_redis_cmdl(redis, "SMEMBERS", k, NULL);

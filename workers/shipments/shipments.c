@@ -205,7 +205,12 @@ static rdr_err_t shipments_handle(void *opaque, rdr_msg_t *msgs, size_t cnt) {
         if (nc > 0) {
                 if ((err = rdr_redis_exec(redis)))
                         goto done;
+                /* The replies stay valid until the batch ends. */
                 reads = rdr_redis_take_replies(redis, &reads_cnt);
+                if (reads_cnt < nc) {
+                        err = RDR_ERR_REDIS;
+                        goto done;
+                }
                 /* A delivery that resumes a paused case may write to the
                  * buyer: their fleet-wide tags first. */
                 for (i = 0; i < cnt; i++) {
@@ -213,9 +218,7 @@ static rdr_err_t shipments_handle(void *opaque, rdr_msg_t *msgs, size_t cnt) {
                         if (has)
                                 ins[i].type = (rdr_cadence_input_type_t)cin[i];
                         tags[i] = (rdr_tag_read_t){has ? case_ids[i] : NULL,
-                                                   has && cslot[i] < reads_cnt
-                                                       ? reads[cslot[i]]
-                                                       : NULL,
+                                                   has ? reads[cslot[i]] : NULL,
                                                    &ins[i], 0};
                 }
                 if ((err = rdr_casework_read_tags(sh->cw, tags, cnt)))
@@ -243,7 +246,7 @@ static rdr_err_t shipments_handle(void *opaque, rdr_msg_t *msgs, size_t cnt) {
                 const rdr_shipment_t *s = &sh->evs.evs[i].u.shipment;
                 const rdr_cadence_out_t *out;
                 rdr_case_t *cs;
-                if (msgs[i].err || cin[i] < 0 || cslot[i] + 1 >= reads_cnt)
+                if (msgs[i].err || cin[i] < 0)
                         continue;
                 err =
                     rdr_casework_get(sh->cw, case_ids[i], reads[cslot[i]], &cs,
