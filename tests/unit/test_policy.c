@@ -516,7 +516,8 @@ static void test_docs(void **state) {
                                     "0..365d | outreach.follow_up at T0 + "
                                     "this |"));
         assert_non_null(strstr(buf, "| `max_nudges` | integer | 0..100 |"));
-        assert_non_null(strstr(buf, "| `incentives_allowed` | true | false |"));
+        assert_non_null(
+            strstr(buf, "| `incentives_allowed` | true or false |"));
 }
 
 /* configs/peers.yaml: the peer sellers the fleet knows (peers.h). */

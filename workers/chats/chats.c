@@ -250,10 +250,16 @@ done:
 
 static const char *const chats_topics[] = {"topics.chats", NULL};
 
+static void chats_doc(void *fp) {
+        rdr_casework_doc(fp);
+        rdr_classifier_doc(fp);
+}
+
 const rdr_worker_def_t rdr_chats_worker = {
     .name = "chats",
     .topics = chats_topics,
     .init = chats_init,
     .handle = chats_handle,
     .destroy = chats_destroy,
+    .doc = chats_doc,
 };

@@ -555,10 +555,17 @@ int rdr_conf_kafka_isset(const rdr_conf_t *conf, const char *prop) {
 static void doc_table(const rdr_conf_prop_t *p, FILE *fp) {
         static const char *const types[] = {"string", "integer", "duration",
                                             "boolean", "enum"};
-        for (; p && p->name; p++)
-                fprintf(fp, "| `%s` | %s%s%s | `%s` | %s |\n", p->name,
-                        types[p->type], p->enums ? ": " : "",
-                        p->enums ? p->enums : "", p->def, p->doc);
+        const char *e;
+        for (; p && p->name; p++) {
+                fprintf(fp, "| `%s` | %s", p->name, types[p->type]);
+                /* "json|protobuf" as "json, protobuf": '|' ends a cell */
+                for (e = p->enums; e && *e; e++) {
+                        if (e == p->enums)
+                                fputs(": ", fp);
+                        fputs(*e == '|' ? ", " : (char[]){*e, '\0'}, fp);
+                }
+                fprintf(fp, " | `%s` | %s |\n", p->def, p->doc);
+        }
 }
 
 void rdr_conf_doc(const rdr_conf_prop_t *extra, void *fp) {

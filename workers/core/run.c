@@ -298,7 +298,8 @@ static void effects_reset(rdr_worker_t *w) {
         for (i = 0; i < w->pubs.cnt; i++)
                 pub_free(&pb[i]);
         w->applies.cnt = w->staged.cnt = w->pubs.cnt = 0;
-        rdr_redis_reset(w->redis);
+        if (w->redis) /* NULL: stopped by the configuration before Redis */
+                rdr_redis_reset(w->redis);
 }
 
 /* Room for an entry to publish: outbox_key copied, id (id_len bytes) and
@@ -561,10 +562,17 @@ static void dr_msg_cb(rd_kafka_t *rk, const rd_kafka_message_t *rkm,
         }
 }
 
+/* --check-config: set before any Kafka handle exists, read by their
+ * threads. Validation connects to nothing: only librdkafka's notes on the
+ * configuration itself are logged, not its attempts to reach a broker. */
+static int kafka_check_only;
+
 static void error_cb(rd_kafka_t *rk, int err, const char *reason,
                      void *opaque) {
         rdr_worker_t *w = opaque;
         (void)rk;
+        if (kafka_check_only)
+                return;
         rdr_metric_add(w->m_kafka_errors,
                        rd_kafka_err2name((rd_kafka_resp_err_t)err), 1);
         if (err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN)
@@ -580,6 +588,8 @@ static void error_cb(rd_kafka_t *rk, int err, const char *reason,
 static void log_cb(const rd_kafka_t *rk, int level, const char *fac,
                    const char *buf) {
         (void)rk;
+        if (kafka_check_only && strcmp(fac, "CONFWARN"))
+                return;
         /* The kafka: settings go to the producer and the consumer alike,
          * so librdkafka notes on every start that one of them ignores a
          * property of the other (fetch.*, linger.ms): expected, not a
@@ -770,6 +780,8 @@ static rdr_err_t kafka_start(rdr_worker_t *w, char *errstr,
                 return RDR_ERR_CONFIG;
         }
         rd_kafka_poll_set_consumer(w->consumer);
+        if (kafka_check_only)
+                return RDR_OK; /* configuration valid: no group to join */
         subs = rd_kafka_topic_partition_list_new(4);
         for (t = w->def->topics; *t; t++)
                 rd_kafka_topic_partition_list_add(
@@ -1713,7 +1725,10 @@ int rdr_run(const rdr_worker_def_t *def, int argc, char **argv) {
                 } else if (!strcmp(argv[i], "--check-config")) {
                         check_only = 1;
                 } else if (!strcmp(argv[i], "--print-config-doc")) {
+                        printf("## configs/redress.yaml\n\n");
                         rdr_conf_doc(def->conf, stdout);
+                        if (def->doc)
+                                def->doc(stdout);
                         return 0;
                 } else if (!strcmp(argv[i], "--version")) {
                         printf("redress-%s %s (commit %s)\n", def->name,
@@ -1806,6 +1821,7 @@ int rdr_run(const rdr_worker_def_t *def, int argc, char **argv) {
                 rc = rdr_err_class(err) == RDR_ERRCLASS_FATAL ? 78 : 1;
                 goto done;
         }
+        kafka_check_only = check_only;
         if ((err = kafka_start(w, errstr, sizeof(errstr)))) {
                 rdr_log(RDR_LOG_ERROR, "config.invalid", "%s", errstr);
                 rc = 78;

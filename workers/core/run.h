@@ -68,6 +68,10 @@ typedef struct rdr_worker_def_s {
          * does; set *next_ms to the delay wanted before the next tick. */
         rdr_err_t (*tick)(void *opaque, int64_t *next_ms);
         void (*destroy)(void *opaque); /* accepts NULL */
+        /* Optional: the reference of the worker's other configuration
+         * files (configs/playbook.yaml, ...), printed by
+         * --print-config-doc after the keys of redress.yaml. */
+        void (*doc)(void *fp);
 } rdr_worker_def_t;
 
 /** Run the worker until SIGTERM/SIGINT. Parses --config FILE, --set KEY=VAL

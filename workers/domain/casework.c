@@ -153,6 +153,21 @@ struct rdr_casework_s {
         rdr_metric_t *m_checks;
 };
 
+void rdr_casework_doc(void *fp) {
+        fprintf(fp, "\n## configs/playbook.yaml\n\nUnder `defaults:` every "
+                    "key not marked optional is required; a store under "
+                    "`stores: {<store_id>: {...}}` overrides any of them. "
+                    "Durations take a unit (ms, s, m, h, d).\n\n");
+        rdr_playbook_doc(fp);
+        fprintf(fp, "\n## configs/platforms/<platform>.yaml\n\nWhat a "
+                    "marketplace allows, one file per platform. ");
+        rdr_policy_doc(fp);
+        fprintf(fp, "\n## configs/templates/<language>.yaml\n\nMessage texts "
+                    "per action kind, then per reason, variant or platform, "
+                    "else `default`; placeholders and rules are in the "
+                    "header of configs/templates/en.yaml.\n");
+}
+
 rdr_casework_t *rdr_casework_new(rdr_worker_t *w, char *errstr,
                                  size_t errstr_size) {
         const rdr_conf_t *conf = rdr_worker_conf(w);

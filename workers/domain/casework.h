@@ -23,6 +23,9 @@ typedef struct rdr_casework_s rdr_casework_t;
 rdr_casework_t *rdr_casework_new(rdr_worker_t *w, char *errstr,
                                  size_t errstr_size);
 void rdr_casework_destroy(rdr_casework_t *cw);
+/** The reference of the files rdr_casework_new() reads, for
+ *  --print-config-doc (rdr_worker_def_t.doc). */
+void rdr_casework_doc(void *fp);
 
 const rdr_cadence_conf_t *rdr_casework_conf(const rdr_casework_t *cw);
 

@@ -28,6 +28,9 @@ rdr_classifier_t *rdr_classifier_new(const char *configs_dir, char *errstr,
                                      size_t errstr_size);
 /** Frees clf. Accepts NULL. */
 void rdr_classifier_destroy(rdr_classifier_t *clf);
+/** Where the files rdr_classifier_new() reads are described, for
+ *  --print-config-doc. */
+void rdr_classifier_doc(void *fp);
 
 /* The buyer profile fields of CONTRACT.md; has_* says whether each is known. */
 typedef struct rdr_clf_profile_s {

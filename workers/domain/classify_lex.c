@@ -750,6 +750,15 @@ static int lang_index(const rdr_classifier_t *clf, const char *name) {
         return -1;
 }
 
+void rdr_classifier_doc(void *fp) {
+        fprintf(fp, "\n## configs/classifier.yaml and configs/lexicons/"
+                    "<language>.yaml\n\nThe classifier's thresholds (every "
+                    "key optional, the shipped values are the defaults) and "
+                    "its phrases per language (common.yaml: every language); "
+                    "each file's header says its keys. Evaluate a change with "
+                    "`redress-eval`.\n");
+}
+
 rdr_classifier_t *rdr_classifier_new(const char *configs_dir, char *errstr,
                                      size_t errstr_size) {
         rdr_classifier_t *clf;

@@ -148,6 +148,15 @@ static int take_sorted(rdr_peers_t *p, entry_t *es, size_t cnt, char *errstr,
         return 0;
 }
 
+void rdr_peers_doc(void *fp) {
+        fprintf(fp, "\n## configs/peers.yaml\n\n`peers: {<platform>: "
+                    "[<buyer account>, ...]}`: the accounts of peer sellers. "
+                    "A negative review from one is a `competitor`'s "
+                    "(malicious track) and the account is tagged fleet-wide. "
+                    "The platform needs a file in platforms/; no file: no "
+                    "peers.\n");
+}
+
 rdr_peers_t *rdr_peers_load_file(const char *path, const char *platforms_dir,
                                  char *errstr, size_t errstr_size) {
         rdr_peers_t *p = calloc(1, sizeof(*p));

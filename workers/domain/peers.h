@@ -18,6 +18,8 @@ typedef struct rdr_peers_s rdr_peers_t;
 rdr_peers_t *rdr_peers_load_file(const char *path, const char *platforms_dir,
                                  char *errstr, size_t errstr_size);
 void rdr_peers_destroy(rdr_peers_t *p);
+/** The reference of peers.yaml, for --print-config-doc. */
+void rdr_peers_doc(void *fp);
 
 /** Whether buyer_id is a peer seller's account on platform. */
 int rdr_peers_has(const rdr_peers_t *p, const char *platform,

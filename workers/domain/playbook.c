@@ -337,7 +337,7 @@ void rdr_playbook_doc(void *fp) {
         static const char *const types[] = {
             "duration",         "integer",         "text",
             "time zone",        "language tag",    "HH:MM-HH:MM",
-            "stop | skip",      "money + percent", "offer per reason",
+            "stop or skip",     "money + percent", "offer per reason",
             "amount per reason"};
         char lo[32], hi[32];
         size_t i;

@@ -115,8 +115,8 @@ int rdr_policy_kind_asks_modify(rdr_action_kind_t kind) {
 
 void rdr_policy_doc(void *fp) {
         static const char *const types[] = {
-            "never | always | after_resolution", "duration | none",
-            "integer | unlimited", "true | false"};
+            "never, always or after_resolution", "duration or none",
+            "integer or unlimited", "true or false"};
         int i;
         fprintf(fp, "Each rule is `{value, rule, note}`; `rule` names it "
                     "(`<platform>.<name>`) when a step is blocked. Under "

@@ -722,10 +722,17 @@ done:
 static const char *const reviews_topics[] = {
     "topics.reviews", "topics.appeal_results", "topics.staff_decisions", NULL};
 
+static void reviews_doc(void *fp) {
+        rdr_casework_doc(fp);
+        rdr_classifier_doc(fp);
+        rdr_peers_doc(fp);
+}
+
 const rdr_worker_def_t rdr_reviews_worker = {
     .name = "reviews",
     .topics = reviews_topics,
     .init = reviews_init,
     .handle = reviews_handle,
     .destroy = reviews_destroy,
+    .doc = reviews_doc,
 };

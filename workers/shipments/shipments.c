@@ -282,4 +282,5 @@ const rdr_worker_def_t rdr_shipments_worker = {
     .init = shipments_init,
     .handle = shipments_handle,
     .destroy = shipments_destroy,
+    .doc = rdr_casework_doc,
 };

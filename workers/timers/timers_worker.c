@@ -302,4 +302,5 @@ const rdr_worker_def_t rdr_timers_worker = {
     .init = timers_init,
     .tick = timers_tick,
     .destroy = timers_destroy,
+    .doc = rdr_casework_doc,
 };

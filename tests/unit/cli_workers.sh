@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# What an operator sees of every worker's command line before it runs:
+# --version, --print-config-doc, --check-config (which connects to nothing)
+# and the exit codes of a bad configuration (78, with file, line and key)
+# and a bad argument (2). No servers.
+#   cli_workers.sh BIN_DIR SOURCE_DIR
+set -uo pipefail
+bin=$1
+src=$2
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+failed=0
+
+fail() {
+  echo "FAIL: $*" >&2
+  failed=1
+}
+
+has() { # file text what
+  grep -qF -- "$2" "$1" || fail "$3: no '$2' in: $(head -c 600 "$1")"
+}
+
+for w in reviews chats shipments timers; do
+  exe=$bin/redress-$w
+
+  "$exe" --version >"$tmp/out" 2>&1 || fail "$w --version: exit $?"
+  has "$tmp/out" "redress-$w " "$w --version"
+
+  "$exe" --print-config-doc >"$tmp/doc" 2>"$tmp/err" ||
+    fail "$w --print-config-doc: exit $?"
+  for text in "## configs/redress.yaml" "| \`consumer.batch_max\` | integer | \`500\` |" \
+    "| \`output.format\` | enum: json, protobuf | \`json\` |" \
+    "## configs/playbook.yaml" "| \`follow_up_after\` | duration | 0..365d |" \
+    "| \`on_policy_block\` | stop or skip |" \
+    "## configs/platforms/<platform>.yaml" "| \`incentives_allowed\` | true or false |" \
+    "## configs/templates/<language>.yaml"; do
+    has "$tmp/doc" "$text" "$w --print-config-doc"
+  done
+  # Every table row has as many cells as its header: no '|' inside a cell.
+  awk -F'|' '/^\| key /{n=NF} /^\|/ && NF!=n {print FILENAME": "$0; bad=1} END{exit bad}' \
+    "$tmp/doc" >"$tmp/rows" || fail "$w --print-config-doc: ragged rows: $(cat "$tmp/rows")"
+  case $w in
+    reviews) has "$tmp/doc" "## configs/peers.yaml" "$w --print-config-doc" ;&
+    chats) has "$tmp/doc" "## configs/classifier.yaml" "$w --print-config-doc" ;;
+  esac
+
+  # The shipped configuration is valid; checking it connects to no broker
+  # (nothing listens on port 1) and logs only its verdict.
+  "$exe" --check-config --set kafka.bootstrap.servers=127.0.0.1:1 \
+    --set redis.url=redis://127.0.0.1:1 >"$tmp/out" 2>"$tmp/err"
+  rc=$?
+  [ $rc -eq 0 ] || fail "$w --check-config: exit $rc: $(cat "$tmp/err")"
+  has "$tmp/err" '"event":"config.ok"' "$w --check-config"
+  if grep -v '"event":"config.ok"' "$tmp/err" | grep -q .; then
+    fail "$w --check-config logged more than its verdict: $(cat "$tmp/err")"
+  fi
+
+  # A bad value in playbook.yaml: exit 78, the file, the line and the key.
+  rm -rf "$tmp/cfg" && cp -r "$src/configs" "$tmp/cfg"
+  sed -i 's/^  follow_up_after: 7d/  follow_up_after: soon/' "$tmp/cfg/playbook.yaml"
+  line=$(grep -n '^  follow_up_after: soon' "$tmp/cfg/playbook.yaml" | cut -d: -f1)
+  [ -n "$line" ] || fail "the shipped playbook.yaml has no 'follow_up_after: 7d'"
+  "$exe" --config "$tmp/cfg/redress.yaml" --check-config >"$tmp/out" 2>"$tmp/err"
+  rc=$?
+  [ $rc -eq 78 ] || fail "$w bad playbook: exit $rc, not 78"
+  has "$tmp/err" "playbook.yaml:$line: key 'defaults.follow_up_after'" "$w bad playbook"
+  has "$tmp/err" '"event":"config.invalid"' "$w bad playbook"
+
+  # A bad value of redress.yaml given on the command line.
+  "$exe" --check-config --set consumer.batch_max=lots >"$tmp/out" 2>"$tmp/err"
+  rc=$?
+  [ $rc -eq 78 ] || fail "$w --set consumer.batch_max=lots: exit $rc, not 78"
+  has "$tmp/err" "key 'consumer.batch_max'" "$w --set consumer.batch_max=lots"
+
+  # A Redis URL that cannot be one.
+  "$exe" --check-config --set redis.url=bogus://x >"$tmp/out" 2>"$tmp/err"
+  rc=$?
+  [ $rc -eq 78 ] || fail "$w --set redis.url=bogus://x: exit $rc, not 78"
+  has "$tmp/err" "invalid Redis URL 'bogus://x'" "$w --set redis.url=bogus://x"
+
+  # An unknown argument: usage on stderr, exit 2.
+  "$exe" --frobnicate >"$tmp/out" 2>"$tmp/err"
+  rc=$?
+  [ $rc -eq 2 ] || fail "$w --frobnicate: exit $rc, not 2"
+  has "$tmp/err" "Usage: redress-$w" "$w --frobnicate"
+done
+
+[ $failed -eq 0 ] && echo "cli_workers: every worker's command line behaves"
+exit $failed
