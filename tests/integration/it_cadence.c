@@ -1296,22 +1296,30 @@ static void test_shipment_notices(void **state) {
 /* Section 7 from the other side: a parcel that stalls with no scan at all
  * is found late by its check, which tells the buyer first and pauses the
  * order's case; delivery resumes it. */
+/* Order order-<id>'s parcel ships at t0 and is not scanned again: at
+ * t0 + 4 days (stall_after) the buyer is told it is late. Its notices
+ * (shipped, delay) into n. */
+static void parcel_stalls(const char *id, acts_t *n) {
+        char sid[RDR_ID_LEN], order[64], event_id[64];
+        snprintf(order, sizeof(order), "order-%s", id);
+        snprintf(event_id, sizeof(event_id), "%s-created", id);
+        rdr_parcel_shipment_id(sid, "taobao", "store-1", order, "SF7");
+        publish_parcel(id, event_id, "shipment.created", t0, "");
+        read_actions(sid, 1, n);
+        advance_to(t0 + 4 * DAY + 60000);
+        read_actions(sid, 2, n);
+        assert_int_equal(count_kind(n, RDR_ACT_NOTICE_DELAY), 1);
+}
+
 static void test_stalled_parcel_pauses_outreach(void **state) {
-        char cid[RDR_ID_LEN], sid[RDR_ID_LEN];
+        char cid[RDR_ID_LEN];
         acts_t a, n;
         (void)state;
         case_of("taobao", "rv-stall", cid);
-        rdr_parcel_shipment_id(sid, "taobao", "store-1", "order-rv-stall",
-                               "SF7");
         publish_review("taobao", "review.created", "rv-stall", 2,
                        "衣服有点小，和描述的不太一样", "Asia/Shanghai");
         read_actions(cid, 2, &a);
-        publish_parcel("rv-stall", "rv-stall-created", "shipment.created", t0,
-                       "");
-        read_actions(sid, 1, &n);
-        advance_to(t0 + 4 * DAY + 60000);
-        read_actions(sid, 2, &n);
-        assert_int_equal(count_kind(&n, RDR_ACT_NOTICE_DELAY), 1);
+        parcel_stalls("rv-stall", &n);
         /* In the buyer's daytime (the review's Asia/Shanghai: 10:01 there),
          * not the store's (UTC: 02:01, it would wait until 09:00). */
         assert_int_equal(n.kind[1], RDR_ACT_NOTICE_DELAY);
@@ -1329,6 +1337,33 @@ static void test_stalled_parcel_pauses_outreach(void **state) {
         read_actions(cid, a.cnt + 1, &a);
         print_actions(&a);
         assert_int_equal(count_kind(&a, RDR_ACT_FOLLOW_UP), 1);
+}
+
+/* A review that comes after the buyer was told the parcel is late, while
+ * the estimate that notice gave is still ahead: the parcel is still late
+ * for the buyer, so the case opens paused and outreach waits for the
+ * delivery (BEHAVIOR.md section 7). */
+static void test_review_after_delay_notice_waits_for_delivery(void **state) {
+        char cid[RDR_ID_LEN];
+        int64_t at = t0 + 4 * DAY + 3600000;
+        acts_t a, n;
+        (void)state;
+        case_of("taobao", "rv-told", cid);
+        parcel_stalls("rv-told", &n);
+        advance_to(at);
+        publish_review_ev(&(review_ev_t){
+            "taobao", "review.created", "rv-told", "等了好久还没到，物流太慢了",
+            "Asia/Shanghai", 2, NULL, NULL, NULL, at});
+        wait_field(cid, "ship_paused", "1");
+        read_actions_within(cid, 2, NOTHING_MORE_MS, &a);
+        print_actions(&a);
+        assert_int_equal(count_kind(&a, RDR_ACT_FIRST_CONTACT), 0);
+        publish_parcel("rv-told", "rv-told-delivered", "shipment.delivered",
+                       at + 3600000, "");
+        wait_field(cid, "ship_paused", "0");
+        read_actions(cid, a.cnt + 1, &a);
+        print_actions(&a);
+        assert_int_equal(count_kind(&a, RDR_ACT_FIRST_CONTACT), 1);
 }
 
 int main(void) {
@@ -1375,6 +1410,9 @@ int main(void) {
                                             teardown),
             cmocka_unit_test_setup_teardown(test_stalled_parcel_pauses_outreach,
                                             setup, teardown),
+            cmocka_unit_test_setup_teardown(
+                test_review_after_delay_notice_waits_for_delivery, setup,
+                teardown),
         };
         h_test_filter();
         return cmocka_run_group_tests_name("integration: cadence", tests,

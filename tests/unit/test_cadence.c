@@ -496,6 +496,33 @@ static void test_taobao_full_cadence(void **state) {
         free(s);
 }
 
+/* The case speaks the buyer's language as given, with the store's
+ * fallback to English where it has no templates; a review whose language
+ * nobody could tell ("und": emoji only) speaks the store's. */
+static void test_case_language(void **state) {
+        static const struct {
+                const char *given, *kept, *template_lang;
+        } cases[] = {
+            {"und", "es", "es"}, {"fr", "fr", "en"}, {"es-MX", "es-MX", "es"}};
+        int64_t t0 = utc(2026, 6, 1, 9, 0); /* 11:00 in Madrid */
+        size_t i;
+        (void)state;
+        for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                sim_t *s = sim_new();
+                rdr_cadence_input_t in =
+                    review("aliexpress", "demo-tienda-es", NULL, cases[i].given,
+                           RDR_REASON_PRODUCT_QUALITY, RDR_MAL_NONE, t0 - HOUR);
+                const rdr_cadence_action_t *a;
+                assert_int_equal(apply(s, &in, t0), RDR_CADENCE_APPLIED);
+                assert_string_equal(s->c.language, cases[i].kept);
+                a = find(s, "cs_test:reply:1");
+                assert_string_equal(a->language, cases[i].template_lang);
+                assert_int_equal(
+                    strncmp(a->template_id, cases[i].template_lang, 2), 0);
+                free(s);
+        }
+}
+
 /* Amazon: reply, the one permitted message, then the follow-up is blocked
  * and the outreach stops for good. */
 static void test_amazon_one_message_then_stop(void **state) {
@@ -1768,6 +1795,7 @@ static void test_timer_id_parse(void **state) {
 int main(void) {
         const struct CMUnitTest tests[] = {
             cmocka_unit_test(test_taobao_full_cadence),
+            cmocka_unit_test(test_case_language),
             cmocka_unit_test(test_amazon_one_message_then_stop),
             cmocka_unit_test(test_amazon_blocked_rules_recorded),
             cmocka_unit_test(test_case_document),

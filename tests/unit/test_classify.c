@@ -234,7 +234,25 @@ static void test_language(void **state) {
                 in.language = "es-MX";
                 rdr_classify_review(clf, &in, &out);
                 assert_string_equal(out.language, "es-MX");
+                /* A language without a lexicon is still the buyer's: the
+                 * text is read with the lexicons detection finds. */
+                in.text = "It arrived broken, the screen is cracked";
+                in.text_len = strlen(in.text);
+                in.rating = 1;
+                in.language = "fr";
+                rdr_classify_review(clf, &in, &out);
+                assert_string_equal(out.language, "fr");
+                assert_int_equal(out.reason, RDR_REASON_PRODUCT_QUALITY);
+                /* Cut at a subtag, never inside one. */
+                in.language = "zh-Hant-TW-x-private";
+                rdr_classify_review(clf, &in, &out);
+                assert_string_equal(out.language, "zh-Hant-TW");
+                in.language = "pt-BR";
+                rdr_classify_review(clf, &in, &out);
+                assert_string_equal(out.language, "pt-BR");
         }
+        rdr_classify_chat(clf, "Merci", 5, "fr", &chat);
+        assert_string_equal(chat.language, "fr");
         rdr_classify_chat(clf, "Gracias!", 8, "es", &chat);
         assert_string_equal(chat.language, "es");
         assert_int_equal(chat.intent, RDR_INTENT_THANKS);

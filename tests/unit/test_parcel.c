@@ -258,6 +258,13 @@ static void test_stalled_parcel_one_delay_notice_per_period(void **state) {
         /* New estimate: delay_notice_every (3d) from now. */
         assert_non_null(strstr(s.log[1].message, "New estimate: 2026-03-10."));
         assert_int_equal(s.armed, T0 + 8 * DAY);
+        /* Before the notice the parcel was on time; after it, it is late
+         * for the buyer although the new estimate is ahead. */
+        assert_false(rdr_parcel_is_late(0, T0 + 5 * DAY, 0, T0 + 4 * DAY));
+        assert_true(rdr_parcel_is_late(0, T0 + 5 * DAY, 0, T0 + 6 * DAY));
+        assert_true(s.p.expected_max_ms > T0 + 6 * DAY);
+        assert_true(rdr_parcel_is_late(s.p.promised_by_ms, s.p.expected_max_ms,
+                                       s.p.delay_notice_at_ms, T0 + 6 * DAY));
         /* Still nothing at +8d: the second notice, no sooner. */
         assert_int_equal(fire(&s, T0 + 8 * DAY, T0 + 8 * DAY),
                          RDR_PARCEL_APPLIED);

@@ -92,16 +92,36 @@ static void lang_name(const rdr_classifier_t *clf, int lang, char out[8]) {
         out[n] = '\0';
 }
 
-/* The given language, if one of the lexicons; else detection. */
+/* tag into out, whole subtags only: "zh-Hant-TW-x-private" cut where a
+ * subtag would not fit, and without the singleton ("x") that lost what
+ * followed it, stays a valid tag ("zh-Hant-TW"). */
+static void copy_tag(char out[RDR_CLF_LANG_MAX], const char *tag) {
+        size_t n = strlen(tag), cut;
+        while (n >= RDR_CLF_LANG_MAX || (n > 2 && tag[n - 2] == '-')) {
+                for (cut = n < RDR_CLF_LANG_MAX ? n - 1 : RDR_CLF_LANG_MAX - 1;
+                     cut > 0 && tag[cut] != '-'; cut--)
+                        ;
+                n = cut;
+        }
+        memcpy(out, tag, n);
+        out[n] = '\0';
+}
+
+/* The language reported is the given one (CONTRACT.md: "as given or as
+ * detected"), else detection's. The lexicons scored are the given
+ * language's when it has one ("es-MX" is "es"), else detection's: a
+ * buyer who writes "fr" keeps "fr" (templates/fr.yaml, if the store adds
+ * one, speaks to them) while the text is read with the lexicons it
+ * matches. */
 static int given_or_detect(const rdr_classifier_t *clf, const char *language,
                            const rdr_clf_text_t *t, unsigned *active,
-                           char out[8]) {
+                           char out[RDR_CLF_LANG_MAX]) {
         int lang;
         size_t i;
         if (language && *language) {
+                copy_tag(out, language);
                 for (i = 0; i < clf->langs_cnt; i++) {
                         size_t n = strlen(clf->langs[i].name);
-                        /* "es-MX" is "es" */
                         if (!strncmp(language, clf->langs[i].name, n) &&
                             (language[n] == '\0' || language[n] == '-' ||
                              language[n] == '_')) {
@@ -109,10 +129,10 @@ static int given_or_detect(const rdr_classifier_t *clf, const char *language,
                                 *active = 1u << lang;
                                 if (clf->lang_zh >= 0 && t->han)
                                         *active |= 1u << clf->lang_zh;
-                                snprintf(out, 8, "%.7s", language);
                                 return lang;
                         }
                 }
+                return detect(clf, t, active);
         }
         lang = detect(clf, t, active);
         lang_name(clf, lang, out);

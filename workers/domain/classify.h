@@ -50,6 +50,10 @@ typedef struct rdr_clf_profile_s {
 #define RDR_TAG_COMPETITOR                                                     \
         0x4u /* the buyer is a peer store known to the fleet */
 
+/* A language tag as given (BCP 47, cut at a subtag that would not fit) or
+ * detected, NUL included. */
+#define RDR_CLF_LANG_MAX 16
+
 typedef struct rdr_review_input_s {
         const char *text; /* UTF-8, need not be NUL-terminated; may be NULL */
         size_t text_len;
@@ -63,7 +67,9 @@ typedef struct rdr_review_input_s {
 } rdr_review_input_t;
 
 typedef struct rdr_classification_s {
-        char language[8]; /* "en", "es", "zh", ..., "und" when no evidence */
+        /* As given ("fr", "es-MX"), else detected: "en", "es", "zh", ...,
+         * "und" when no evidence */
+        char language[RDR_CLF_LANG_MAX];
         rdr_sentiment_t sentiment;
         rdr_reason_t reason; /* main cause; RDR_REASON_NONE if no complaint */
         rdr_reason_t reasons[RDR_REASON__CNT]; /* every cause, main first */
@@ -83,7 +89,7 @@ void rdr_classify_review(const rdr_classifier_t *clf,
                          rdr_classification_t *out);
 
 typedef struct rdr_chat_class_s {
-        char language[8];
+        char language[RDR_CLF_LANG_MAX]; /* as rdr_classification_t's */
         rdr_intent_t intent; /* RDR_INTENT_QUESTION when nothing is decided */
         double confidence;
 } rdr_chat_class_t;

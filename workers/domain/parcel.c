@@ -54,6 +54,12 @@ int64_t rdr_parcel_late_after(int64_t promised_by_ms, int64_t expected_max_ms) {
         return promised_by_ms ? promised_by_ms : expected_max_ms;
 }
 
+int rdr_parcel_is_late(int64_t promised_by_ms, int64_t expected_max_ms,
+                       int64_t delay_notice_at_ms, int64_t at_ms) {
+        int64_t by = rdr_parcel_late_after(promised_by_ms, expected_max_ms);
+        return delay_notice_at_ms > 0 || (by && at_ms > by);
+}
+
 /* The next check of p: when it could next be late, or 0 (delivered, in
  * exception, or nothing to measure against). */
 static int64_t next_check(const rdr_store_conf_t *sc, const rdr_parcel_t *p) {

@@ -128,6 +128,14 @@ rdr_err_t rdr_parcel_decide(const rdr_cadence_conf_t *conf,
  *  it (BEHAVIOR.md section 7). */
 int64_t rdr_parcel_late_after(int64_t promised_by_ms, int64_t expected_max_ms);
 
+/** 1 if an undelivered parcel is late at at_ms: a delay notice went out
+ *  (delay_notice_at_ms: the buyer was told it is late, even where the
+ *  notice moved the estimate forward), or at_ms is past
+ *  rdr_parcel_late_after(). Outreach waits for delivery (BEHAVIOR.md
+ *  section 7). */
+int rdr_parcel_is_late(int64_t promised_by_ms, int64_t expected_max_ms,
+                       int64_t delay_notice_at_ms, int64_t at_ms);
+
 /* The record's fields as the order's hash stores them: every one, "" or
  * "0" when unknown, so that a new parcel on the order overwrites the last
  * one's. */

@@ -124,7 +124,8 @@ typedef struct context_s {
         /* The order's record (shipments and chats workers write it). */
         char parcel_status[32], exception[16], carrier[64];
         int64_t promised_by_ms, delivered_at_ms, last_scan_ms;
-        int64_t expected_max_ms; /* the estimate the buyer was told */
+        int64_t expected_max_ms;    /* the estimate the buyer was told */
+        int64_t delay_notice_at_ms; /* the last delay notice, or 0 */
         char extortion_ref[160], extortion_text[512];
         int64_t extortion_at_ms;
 } context_t;
@@ -165,6 +166,7 @@ static void read_context(const redisReply *tags, const redisReply *intents,
         ctx->promised_by_ms = field_ms(order, "promised_by_ms");
         ctx->expected_max_ms = field_ms(order, "expected_max_ms");
         ctx->delivered_at_ms = field_ms(order, "delivered_at_ms");
+        ctx->delay_notice_at_ms = field_ms(order, "delay_notice_at_ms");
         ctx->last_scan_ms = field_ms(order, "last_scan_at_ms");
         copy_field(ctx->extortion_ref, sizeof(ctx->extortion_ref), order,
                    "extortion_ref");
@@ -187,11 +189,11 @@ static int buyer_refused(const context_t *ctx) {
 
 /* The parcel is late or in exception and not delivered (BEHAVIOR 7). */
 static int shipment_paused(const context_t *ctx, int64_t now) {
-        int64_t by =
-            rdr_parcel_late_after(ctx->promised_by_ms, ctx->expected_max_ms);
         if (ctx->delivered_at_ms)
                 return 0;
-        return ctx->exception[0] || (by && now > by);
+        return ctx->exception[0] ||
+               rdr_parcel_is_late(ctx->promised_by_ms, ctx->expected_max_ms,
+                                  ctx->delay_notice_at_ms, now);
 }
 
 static int carrier_at_fault(const context_t *ctx) {
@@ -331,8 +333,8 @@ static rdr_err_t apply_one(reviews_t *rv, rdr_msg_t *m, const rdr_review_t *r,
                 c.malicious = RDR_MAL_NONE;
                 c.negative = 0;
                 if (cs->language[0])
-                        snprintf(c.language, sizeof(c.language), "%.7s",
-                                 cs->language);
+                        rdr_str_copy(c.language, sizeof(c.language),
+                                     cs->language);
         }
 
         /* Evidence the fleet holds for an appeal. */

@@ -68,17 +68,18 @@ static int order_key(const rdr_shipment_t *s, char *k_order) {
 }
 
 /* The pause or resume this event means for the order's case, or -1: an
- * exception, or a scan past the promise or the estimate the buyer was
- * told, pauses; delivery resumes (BEHAVIOR.md section 7). */
+ * exception, or a scan of a late parcel (past the promise or the estimate
+ * the buyer was told, or told of a delay), pauses; delivery resumes
+ * (BEHAVIOR.md section 7). */
 static int case_input(const rdr_shipment_t *s, const rdr_parcel_t *p) {
-        int64_t by = rdr_parcel_late_after(
-            s->promised_by_ms ? s->promised_by_ms : p->promised_by_ms,
-            p->expected_max_ms);
         if (s->type == RDR_SHIP_DELIVERED)
                 return RDR_CIN_SHIPMENT_RESUME;
         if (s->type == RDR_SHIP_EXCEPTION)
                 return RDR_CIN_SHIPMENT_PAUSE;
-        if (s->type == RDR_SHIP_SCAN && by && s->occurred_at_ms > by)
+        if (s->type == RDR_SHIP_SCAN &&
+            rdr_parcel_is_late(
+                s->promised_by_ms ? s->promised_by_ms : p->promised_by_ms,
+                p->expected_max_ms, p->delay_notice_at_ms, s->occurred_at_ms))
                 return RDR_CIN_SHIPMENT_PAUSE;
         return -1;
 }
