@@ -169,19 +169,22 @@ static void publish_review(const char *platform, const char *type,
                                          NULL, NULL, NULL, 0});
 }
 
-/* A buyer's message in store store about order order-<order>, from
- * buyer-<buyer>. */
+/* A buyer's message in store store about order order-<order> (NULL: no
+ * order), from buyer-<buyer>. */
 static void publish_chat_in(const char *platform, const char *store,
                             const char *buyer, const char *order,
                             const char *event_id, const char *text) {
-        char buf[1024], key[128];
+        char buf[1024], key[128], order_field[160] = "";
+        if (order)
+                snprintf(order_field, sizeof(order_field),
+                         "\"order_id\":\"order-%s\",", order);
         snprintf(buf, sizeof(buf),
                  "{\"event_id\":\"%s\",\"type\":\"chat.message\","
                  "\"platform\":\"%s\",\"store_id\":\"%s\","
-                 "\"buyer_id\":\"buyer-%s\",\"order_id\":\"order-%s\","
+                 "\"buyer_id\":\"buyer-%s\",%s"
                  "\"direction\":\"buyer\",\"channel\":\"im\",\"text\":\"%s\","
                  "\"sent_at\":\"2026-11-23T03:00:00Z\"}",
-                 event_id, platform, store, buyer, order, text);
+                 event_id, platform, store, buyer, order_field, text);
         snprintf(key, sizeof(key), "%s/buyer-%s", store, buyer);
         publish_json("redress.chats", key, buf);
 }
@@ -362,6 +365,52 @@ static void test_refusal_stops_everything(void **state) {
                     h_case_field(&env, cid, "state", got, sizeof(got)),
                     "closed");
         }
+}
+
+/* A message without an order, or about an order with no case, belongs to
+ * the buyer's case in the store it was sent to (BEHAVIOR.md 2.7: "on that
+ * order or store"), never to the buyer's case in another store. */
+static void test_chat_reaches_the_stores_case(void **state) {
+        char cid[RDR_ID_LEN], got[64];
+        acts_t a;
+        int i;
+        redisReply *r = NULL;
+        (void)state;
+        case_of("taobao", "rv-nostore", cid);
+        publish_review("taobao", "review.created", "rv-nostore", 1,
+                       "衣服有色差，和图片完全不一样", "Asia/Shanghai");
+        read_actions(cid, 2, &a);
+        /* "Don't contact me again" to store-2, where the buyer has no
+         * case: applied to the buyer's record, store-1's case untouched. */
+        publish_chat_in("taobao", "store-2", "rv-nostore", NULL,
+                        "chat-nostore-1", "别再联系我了，我不会改评价的");
+        for (i = 0; i < 200; i++, h_sleep_ms(50)) {
+                r = redisCommand(env.redis,
+                                 "HGET redress:{b:taobao:buyer-rv-nostore} "
+                                 "last_buyer_intent");
+                if (r && r->type == REDIS_REPLY_STRING)
+                        break;
+                freeReplyObject(r);
+                r = NULL;
+        }
+        if (!r)
+                fail_msg("the chats worker never applied chat-nostore-1");
+        assert_string_equal(r->str, "refuse");
+        freeReplyObject(r);
+        /* A case fed that message would be written by the same pipeline. */
+        h_sleep_ms(300);
+        assert_string_equal(h_case_field(&env, cid, "state", got, sizeof(got)),
+                            "outreach");
+        /* A question about another order of store-1: the case pauses for
+         * an agent's answer. */
+        publish_chat_in("taobao", "store-1", "rv-nostore", "rv-nostore-2",
+                        "chat-nostore-2", "请问什么时候发货？");
+        wait_field(cid, "state", "paused");
+        /* "Don't contact me again" to store-1 without an order: its case
+         * closes. */
+        publish_chat_in("taobao", "store-1", "rv-nostore", NULL,
+                        "chat-nostore-3", "别再联系我了，我不会改评价的");
+        wait_field(cid, "state", "closed");
 }
 
 /* Wait until the order of review holds want chat intents (the chats
@@ -1373,6 +1422,8 @@ int main(void) {
             cmocka_unit_test_setup_teardown(test_refusal_stops_everything,
                                             setup, teardown),
             cmocka_unit_test_setup_teardown(test_refusal_before_the_review,
+                                            setup, teardown),
+            cmocka_unit_test_setup_teardown(test_chat_reaches_the_stores_case,
                                             setup, teardown),
             cmocka_unit_test_setup_teardown(
                 test_agreed_then_refused_before_the_review, setup, teardown),

@@ -2,7 +2,8 @@
  * question, thanks) and its intent recorded on the order, where the reviews
  * worker reads the chat history of the order (an extortion demand is kept
  * as appeal evidence and tags the buyer fleet-wide). If the order (or,
- * without an order, the buyer) has a case, the message is fed to it: the
+ * without an order or a case of its own, the buyer in that store) has a
+ * case, the message is fed to it: the
  * cadence pauses and an agent is asked to answer; agree, refuse and
  * extortion move the case (casework.h). Store messages are recorded as seen
  * and nothing more. */
@@ -144,15 +145,43 @@ static rdr_err_t apply_one(chats_t *ch, rdr_msg_t *m, const rdr_chat_t *c,
         return rdr_worker_apply(ch->w, &a);
 }
 
-/* The case a message belongs to: the order's, else the buyer's latest. */
+/* The case a message belongs to (BEHAVIOR.md 2.7: "on that order or
+ * store"): its order's; else, or when the order has none, the buyer's
+ * latest in the message's store (case_id:<store_id> of the buyer's record;
+ * records written before it name only the latest in any store, case_id,
+ * which feed_case() takes only if it is that store's). Two replies per
+ * message. */
 static void queue_case_lookup(chats_t *ch, const rdr_chat_t *c) {
-        char k[KEYSZ];
-        int n = c->order_id
-                    ? rdr_key_order(k, KEYSZ, c->platform, c->store_id,
-                                    c->order_id, NULL)
-                    : rdr_key_buyer(k, KEYSZ, c->platform, c->buyer_id, NULL);
-        rdr_redis_cmdf(rdr_worker_redis(ch->w),
-                       n > 0 ? "HGET %s case_id" : "PING", k);
+        rdr_redis_t *redis = rdr_worker_redis(ch->w);
+        char k[KEYSZ], per_store[KEYSZ];
+        if (c->order_id && rdr_key_order(k, KEYSZ, c->platform, c->store_id,
+                                         c->order_id, NULL) > 0)
+                rdr_redis_cmdl(redis, "HGET", k, "case_id", NULL);
+        else
+                rdr_redis_cmdl(redis, "PING", NULL);
+        if (rdr_key_buyer(k, KEYSZ, c->platform, c->buyer_id, NULL) > 0 &&
+            snprintf(per_store, sizeof(per_store), "case_id:%s", c->store_id) <
+                (int)sizeof(per_store))
+                rdr_redis_cmdl(redis, "HMGET", k, per_store, "case_id", NULL);
+        else
+                rdr_redis_cmdl(redis, "PING", NULL);
+}
+
+/* The case id of queue_case_lookup()'s replies (order's, buyer's), or
+ * NULL. */
+static const redisReply *case_of_lookup(const redisReply *order,
+                                        const redisReply *buyer) {
+        const redisReply *r = order;
+        if (!r || r->type != REDIS_REPLY_STRING) {
+                r = buyer;
+                if (r && r->type == REDIS_REPLY_ARRAY && r->elements == 2)
+                        r = r->element[0]->type == REDIS_REPLY_STRING
+                                ? r->element[0]
+                                : r->element[1];
+        }
+        return r && r->type == REDIS_REPLY_STRING && r->len < RDR_CASE_ID_MAX
+                   ? r
+                   : NULL;
 }
 
 static rdr_err_t feed_case(chats_t *ch, const rdr_msg_t *m, const rdr_chat_t *c,
@@ -167,6 +196,10 @@ static rdr_err_t feed_case(chats_t *ch, const rdr_msg_t *m, const rdr_chat_t *c,
                                          errstr_size);
         if (err)
                 return err;
+        /* Another store's case (an older record's latest case): not this
+         * message's. */
+        if (strcmp(cs->store_id, c->store_id))
+                return RDR_OK;
         memset(&in, 0, sizeof(in));
         in.type = RDR_CIN_BUYER_CHAT;
         in.chat.intent = cc->intent;
@@ -196,20 +229,23 @@ static rdr_err_t chats_handle(void *opaque, rdr_msg_t *msgs, size_t cnt) {
                 ch->case_ids[i][0] = '\0';
                 if (msgs[i].err)
                         continue;
-                if (c->direction == RDR_DIR_BUYER)
-                        rdr_classify_chat(ch->clf, c->text, c->text_len, NULL,
-                                          &ch->cls[i]);
+                if (c->direction != RDR_DIR_BUYER)
+                        continue;
+                rdr_classify_chat(ch->clf, c->text, c->text_len, NULL,
+                                  &ch->cls[i]);
                 queue_case_lookup(ch, c);
         }
         if ((err = rdr_redis_exec(redis)))
                 goto done;
         for (i = 0, q = 0; i < cnt; i++) {
                 const redisReply *r;
-                if (msgs[i].err)
+                if (msgs[i].err ||
+                    ch->evs.evs[i].u.chat.direction != RDR_DIR_BUYER)
                         continue;
-                r = rdr_redis_reply(redis, q++);
-                if (ch->evs.evs[i].u.chat.direction == RDR_DIR_BUYER && r &&
-                    r->type == REDIS_REPLY_STRING && r->len < RDR_CASE_ID_MAX)
+                r = case_of_lookup(rdr_redis_reply(redis, q),
+                                   rdr_redis_reply(redis, q + 1));
+                q += 2;
+                if (r)
                         rdr_str_copy(ch->case_ids[i], RDR_CASE_ID_MAX, r->str);
         }
         /* Read those cases, and the buyers' fleet-wide tags: a buyer

@@ -205,19 +205,24 @@ static int carrier_at_fault(const context_t *ctx) {
                      : ctx->last_scan_ms) > ctx->promised_by_ms);
 }
 
-/* The buyer's record names the buyer's latest case, language and (when
- * the review gave it) zone: the notices of the buyer's next orders use
- * them before that order has a review or a chat (shipments.c). */
+/* The buyer's record names the buyer's latest case, in any store and
+ * per store (case_id:<store_id>: the case a chat without an order to that
+ * store belongs to, chats.c), language and (when the review gave it)
+ * zone: the notices of the buyer's next orders use them before that order
+ * has a review or a chat (shipments.c). */
 static void index_buyer(rdr_redis_t *redis, const char *key,
                         const char *case_id, const rdr_case_t *c,
                         int64_t keep_ms) {
+        char per_store[RDR_CASE_STR_MAX + 16];
+        snprintf(per_store, sizeof(per_store), "case_id:%s", c->store_id);
         if (c->zone_source == RDR_ZONE_BUYER)
                 rdr_redis_cmdl(redis, "HSET", key, "case_id", case_id,
-                               "buyer_language", c->language, "buyer_zone",
-                               c->zone, NULL);
+                               per_store, case_id, "buyer_language",
+                               c->language, "buyer_zone", c->zone, NULL);
         else
                 rdr_redis_cmdl(redis, "HSET", key, "case_id", case_id,
-                               "buyer_language", c->language, NULL);
+                               per_store, case_id, "buyer_language",
+                               c->language, NULL);
         rdr_redis_expire(redis, key, keep_ms);
 }
 
