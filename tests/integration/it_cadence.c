@@ -126,19 +126,22 @@ static void publish_json(const char *topic, const char *key, const char *json) {
 }
 
 /* A review event of order order-<id>. NULL or 0 members take the
- * defaults: store-1, buyer-<id>, sku-9, created at t0; with tz, the text
- * says its language (en, zh on taobao) and the buyer's profile. */
+ * defaults: store-1, buyer-<id>, sku-9, created at t0, order order-<id>;
+ * with tz, the text says its language (en, zh on taobao) and the buyer's
+ * profile. */
 typedef struct review_ev_s {
         const char *platform, *type, *id, *text, *tz;
         int rating;
         const char *store, *buyer, *product;
         int64_t at;
+        const char *order; /* order-<order> */
 } review_ev_t;
 
 static void publish_review_ev(const review_ev_t *r) {
         char buf[2048], key[160], at[RDR_TIME_RFC3339_SIZE], buyer[160],
             extra[512] = "";
         const char *store = r->store ? r->store : "store-1";
+        const char *order = r->order ? r->order : r->id;
         rdr_time_format_rfc3339(r->at ? r->at : t0, at, sizeof(at));
         snprintf(buyer, sizeof(buyer), "%s%s", r->buyer ? "" : "buyer-",
                  r->buyer ? r->buyer : r->id);
@@ -155,10 +158,10 @@ static void publish_review_ev(const review_ev_t *r) {
                  "\"order_id\":\"order-%s\",\"buyer_id\":\"%s\","
                  "\"product_id\":\"%s\",\"rating\":%d,\"text\":\"%s\","
                  "\"created_at\":\"%s\"%s}",
-                 r->id, r->type + 7, r->type, r->platform, store, r->id, r->id,
+                 r->id, r->type + 7, r->type, r->platform, store, r->id, order,
                  buyer, r->product ? r->product : "sku-9", r->rating, r->text,
                  at, extra);
-        snprintf(key, sizeof(key), "%s/order-%s", store, r->id);
+        snprintf(key, sizeof(key), "%s/order-%s", store, order);
         publish_json("redress.reviews", key, buf);
 }
 
@@ -335,6 +338,21 @@ static void test_taobao_full_cadence(void **state) {
                         int64_t utc_h = (a.due[d] / 3600000) % 24;
                         assert_true(utc_h >= 1 && utc_h < 12);
                 }
+        /* The order's ledger counts the case's 10 review-related messages
+         * (all but the public reply), most written by the timer worker:
+         * the order's next reviews count them against per-order limits. */
+        {
+                char key[256], field[128];
+                redisReply *r;
+                rdr_key_order(key, sizeof(key), "taobao", "store-1",
+                              "order-rv-full", NULL);
+                snprintf(field, sizeof(field), "review_messages:%s", cid);
+                r = redisCommand(env.redis, "HGET %s %s", key, field);
+                assert_non_null(r);
+                assert_int_equal(r->type, REDIS_REPLY_STRING);
+                assert_string_equal(r->str, "10");
+                freeReplyObject(r);
+        }
 }
 
 static void test_refusal_stops_everything(void **state) {
@@ -557,6 +575,43 @@ static void test_amazon_never_asks_and_records_blocks(void **state) {
                         amazon_rules++;
         }
         assert_true(amazon_rules >= 1);
+}
+
+/* Three negative reviews of one Amazon order (three products): the
+ * first two published together, the third once they are applied. Amazon
+ * allows one review-related message per order, not per review: the
+ * three cases send one between them. */
+static void test_amazon_limit_is_per_order(void **state) {
+        static const char *const ids[] = {"rv-amzo-a", "rv-amzo-b",
+                                          "rv-amzo-c"};
+        char cid[3][RDR_ID_LEN];
+        acts_t a;
+        int i, sent = 0;
+        (void)state;
+        for (i = 0; i < 3; i++) {
+                case_of("amazon", ids[i], cid[i]);
+                if (i == 2) { /* after the first two cases opened */
+                        wait_field(cid[0], "version", "1");
+                        wait_field(cid[1], "version", "1");
+                }
+                publish_review_ev(&(review_ev_t){
+                    "amazon", "review.created", ids[i],
+                    "The stitching came apart after two days. Poor quality.",
+                    "America/New_York", 1, NULL, "amzo",
+                    i == 0   ? "sku-1"
+                    : i == 1 ? "sku-2"
+                             : "sku-3",
+                    0, "amzo"});
+        }
+        advance_to(t0 + 18 * DAY);
+        for (i = 0; i < 3; i++) {
+                read_actions_within(cid[i], 4, NOTHING_MORE_MS, &a);
+                print_actions(&a);
+                assert_int_equal(count_kind(&a, RDR_ACT_REPLY_PUBLIC), 1);
+                sent += count_kind(&a, RDR_ACT_FIRST_CONTACT) +
+                        count_kind(&a, RDR_ACT_FOLLOW_UP);
+        }
+        assert_int_equal(sent, 1);
 }
 
 static void publish_shipment(const char *id, const char *type,
@@ -1431,6 +1486,8 @@ int main(void) {
                                             teardown),
             cmocka_unit_test_setup_teardown(
                 test_amazon_never_asks_and_records_blocks, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_amazon_limit_is_per_order,
+                                            setup, teardown),
             cmocka_unit_test_setup_teardown(test_agree_guides_then_reminds_once,
                                             setup, teardown),
             cmocka_unit_test_setup_teardown(

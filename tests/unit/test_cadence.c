@@ -523,14 +523,19 @@ static void test_case_language(void **state) {
         }
 }
 
+/* A product review on Amazon at 11:00 in New York. */
+#define AMAZON_T0 utc(2026, 6, 1, 15, 0)
+static rdr_cadence_input_t amazon_review(void) {
+        return review("amazon", "demo-amazon-us", "America/New_York", "en",
+                      RDR_REASON_PRODUCT_QUALITY, RDR_MAL_NONE, AMAZON_T0);
+}
+
 /* Amazon: reply, the one permitted message, then the follow-up is blocked
  * and the outreach stops for good. */
 static void test_amazon_one_message_then_stop(void **state) {
         sim_t *s = sim_new();
-        int64_t t0 = utc(2026, 6, 1, 15, 0); /* 11:00 in New York */
-        rdr_cadence_input_t in =
-            review("amazon", "demo-amazon-us", "America/New_York", "en",
-                   RDR_REASON_PRODUCT_QUALITY, RDR_MAL_NONE, t0);
+        int64_t t0 = AMAZON_T0;
+        rdr_cadence_input_t in = amazon_review();
         rdr_cadence_input_t agree;
         (void)state;
         apply(s, &in, t0);
@@ -559,6 +564,27 @@ static void test_amazon_one_message_then_stop(void **state) {
         assert_int_equal(s->log_cnt, 3); /* no incentive, no nudge */
         assert_int_equal(count_kind(s, RDR_ACT_INCENTIVE), 0);
         assert_int_equal(s->c.close_reason, RDR_CLOSE_EXPIRED);
+        free(s);
+}
+
+/* A second review of the same Amazon order (another product): the
+ * order's one permitted message went out with the first review's case,
+ * so this case sends none (the limit is per order), and says why. */
+static void test_amazon_limit_is_per_order(void **state) {
+        sim_t *s = sim_new();
+        int64_t t0 = AMAZON_T0;
+        rdr_cadence_input_t in = amazon_review();
+        (void)state;
+        in.review.order_review_messages = 1;
+        apply(s, &in, t0);
+        assert_int_equal(count_kind(s, RDR_ACT_REPLY_PUBLIC), 1);
+        assert_int_equal(count_kind(s, RDR_ACT_FIRST_CONTACT), 0);
+        assert_string_equal(s->c.stop_rule, "amazon.one_review_message");
+        assert_int_equal(s->c.blocked[0].step, RDR_STEP_FIRST_CONTACT);
+        assert_int_equal(s->c.order_messages_before, 1);
+        assert_int_equal(s->c.review_messages, 0);
+        run_until(s, t0 + 40 * DAY);
+        assert_int_equal(s->log_cnt, 1);
         free(s);
 }
 
@@ -1796,6 +1822,7 @@ int main(void) {
         const struct CMUnitTest tests[] = {
             cmocka_unit_test(test_taobao_full_cadence),
             cmocka_unit_test(test_case_language),
+            cmocka_unit_test(test_amazon_limit_is_per_order),
             cmocka_unit_test(test_amazon_one_message_then_stop),
             cmocka_unit_test(test_amazon_blocked_rules_recorded),
             cmocka_unit_test(test_case_document),

@@ -389,8 +389,9 @@ static rdr_err_t check(tx_t *tx, rdr_action_kind_t kind, int has_offer,
         ctx.review_at_ms = c->review_at_ms;
         ctx.at_ms = at;
         ctx.zone = c->zone;
-        ctx.review_messages_sent = c->review_messages;
-        ctx.modify_requests_sent = c->modify_requests;
+        ctx.review_messages_sent =
+            c->review_messages + c->order_messages_before;
+        ctx.modify_requests_sent = c->modify_requests + c->order_modify_before;
         ctx.problem_solved = c->agreed;
         ctx.evidence = evidence_mask(c);
         ctx.reply_channel = c->buyer_channel;
@@ -935,6 +936,10 @@ static void on_open(tx_t *tx, const rdr_cadence_review_t *r) {
         c->reason = r->reason;
         c->malicious = RDR_MAL_NONE;
         c->carrier_at_fault = r->carrier_at_fault ? 1 : 0;
+        c->order_messages_before =
+            r->order_review_messages > 0 ? r->order_review_messages : 0;
+        c->order_modify_before =
+            r->order_modify_requests > 0 ? r->order_modify_requests : 0;
         c->review_at_ms = r->review_at_ms ? r->review_at_ms : tx->now;
         c->opened_at_ms = tx->now;
         c->buyer_channel = -1;
@@ -1551,6 +1556,8 @@ static const field_t case_fields[] = {
     CI(ship_paused, 0, 1),
     CI(review_messages, 0, 1000000),
     CI(modify_requests, 0, 1000000),
+    CI(order_messages_before, 0, 1000000),
+    CI(order_modify_before, 0, 1000000),
     CI(nudges, 0, 1000000),
     CI(buyer_messages, 0, 1000000),
     CI(buyer_channel, -1, RDR_CHAN__CNT - 1),

@@ -189,10 +189,14 @@ typedef struct rdr_case_s {
         int ship_paused;      /* section 7: parcel late or in exception */
         int review_messages;  /* review-related outreach published */
         int modify_requests;  /* of which asked to reconsider the review */
-        int nudges;           /* nudges published */
-        int buyer_messages;   /* buyer chat messages on the case */
-        int buyer_channel;    /* rdr_channel_t of the last one, -1 if none */
-        int agreed;           /* the buyer agreed to update the review */
+        /* The same of the order's other cases when this one opened: a
+         * platform's limits per order count them too (two reviews of one
+         * order, one product each). */
+        int order_messages_before, order_modify_before;
+        int nudges;         /* nudges published */
+        int buyer_messages; /* buyer chat messages on the case */
+        int buyer_channel;  /* rdr_channel_t of the last one, -1 if none */
+        int agreed;         /* the buyer agreed to update the review */
         int64_t agreed_at_ms;
         int mod_reminded;   /* the one reminder went out */
         int mod_check_held; /* the check fired during a shipment pause */
@@ -258,6 +262,9 @@ typedef struct rdr_cadence_review_s {
         int carrier_at_fault; /* the shipment record blames the carrier */
         int buyer_refused;    /* the buyer said no (a chat of the order)
                                * before the review: no outreach */
+        /* Review-related messages (of which requests to modify a review)
+         * the order's other cases have sent: per-order limits. */
+        int order_review_messages, order_modify_requests;
         const rdr_evidence_t *evidence; /* what the worker collected: chat
                                          * demands, profile, shipment */
         size_t evidence_cnt;

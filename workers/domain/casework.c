@@ -523,6 +523,68 @@ static void order_key(char *dst, size_t size, const char *store_id,
                                            order_id ? order_id : "", NULL});
 }
 
+/* The order's ledger of review-related messages: what each of its cases
+ * has sent (review_messages:<case_id>, modify_requests:<case_id>), for
+ * the per-order limits of the order's next cases (casework.h). Absolute
+ * counts: written again by a replay, harmless. */
+static void order_ledger(rdr_casework_t *cw, const rdr_case_t *before,
+                         const rdr_case_t *after, const char *case_id) {
+        rdr_redis_t *redis = rdr_worker_redis(cw->w);
+        rdr_ledger_fv_t fv;
+        char k[KEYSZ];
+        if ((after->review_messages == before->review_messages &&
+             after->modify_requests == before->modify_requests) ||
+            !after->order_id[0] ||
+            rdr_key_order(k, KEYSZ, after->platform, after->store_id,
+                          after->order_id, NULL) < 0)
+                return;
+        rdr_order_ledger_fv(&fv, case_id, after);
+        rdr_redis_cmdl(redis, "HSET", k, fv.f_messages, fv.messages,
+                       fv.f_modify, fv.modify, NULL);
+        rdr_redis_expire(redis, k, cw->keep.orders_ms);
+}
+
+void rdr_order_ledger_fv(rdr_ledger_fv_t *fv, const char *case_id,
+                         const rdr_case_t *c) {
+        rdr_str_join(fv->f_messages, sizeof(fv->f_messages),
+                     (const char *const[]){RDR_LEDGER_MESSAGES, case_id, NULL});
+        rdr_str_join(fv->f_modify, sizeof(fv->f_modify),
+                     (const char *const[]){RDR_LEDGER_MODIFY, case_id, NULL});
+        rdr_str_int(fv->messages, c->review_messages);
+        rdr_str_int(fv->modify, c->modify_requests);
+}
+
+void rdr_order_ledger_sum(const redisReply *order, const char *case_id,
+                          int (*skip)(const char *case_id, void *arg),
+                          void *arg, int *messages, int *modify) {
+        size_t i, lm = strlen(RDR_LEDGER_MESSAGES),
+                  ld = strlen(RDR_LEDGER_MODIFY);
+        *messages = *modify = 0;
+        if (!order || order->type != REDIS_REPLY_ARRAY)
+                return;
+        for (i = 0; i + 1 < order->elements; i += 2) {
+                const redisReply *f = order->element[i],
+                                 *v = order->element[i + 1];
+                const char *cid;
+                int *sum;
+                if (f->type != REDIS_REPLY_STRING ||
+                    v->type != REDIS_REPLY_STRING)
+                        continue;
+                if (!strncmp(f->str, RDR_LEDGER_MESSAGES, lm)) {
+                        cid = f->str + lm;
+                        sum = messages;
+                } else if (!strncmp(f->str, RDR_LEDGER_MODIFY, ld)) {
+                        cid = f->str + ld;
+                        sum = modify;
+                } else {
+                        continue;
+                }
+                if (!strcmp(cid, case_id) || (skip && skip(cid, arg)))
+                        continue;
+                *sum += atoi(v->str);
+        }
+}
+
 /* The redress.cases message of a transition. */
 static rdr_err_t case_event_entry(rdr_casework_t *cw, const rdr_case_t *c,
                                   const rdr_cadence_out_t *out, entries_t *e) {
@@ -813,6 +875,12 @@ rdr_err_t rdr_casework_apply(rdr_casework_t *cw, rdr_case_t *c,
         err = rdr_worker_apply(cw->w, &a);
         if (!err && applied) {
                 count_malicious(cw, c, &cw->next, in);
+                /* The reviews worker writes a review's with the order's
+                 * index (reviews.c). */
+                if (in->type != RDR_CIN_REVIEW_CLASSIFIED &&
+                    in->type != RDR_CIN_REVIEW_UPDATED &&
+                    in->type != RDR_CIN_REVIEW_REMOVED)
+                        order_ledger(cw, c, &cw->next, case_id);
                 /* The next input of this case in the batch starts here. */
                 memcpy(c, &cw->next, sizeof(*c));
                 if (s)

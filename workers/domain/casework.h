@@ -23,6 +23,30 @@ typedef struct rdr_casework_s rdr_casework_t;
 rdr_casework_t *rdr_casework_new(rdr_worker_t *w, char *errstr,
                                  size_t errstr_size);
 void rdr_casework_destroy(rdr_casework_t *cw);
+
+/* Every transition that sends review-related messages records, on the
+ * order's record, the counts of its case (fields RDR_LEDGER_MESSAGES
+ * <case_id> and RDR_LEDGER_MODIFY <case_id>). A case that opens takes
+ * the sum of the order's other cases (rdr_cadence_review_t.
+ * order_review_messages): a platform's limits per order count every
+ * review of the order. Counted when the case opens: what an older case
+ * sends later does not move a newer one's count. */
+#define RDR_LEDGER_MESSAGES "review_messages:"
+#define RDR_LEDGER_MODIFY "modify_requests:"
+/** The ledger's fields and values of case c (case_id), for an HSET of the
+ *  order's record. */
+typedef struct rdr_ledger_fv_s {
+        char f_messages[RDR_CASE_ID_MAX + 24], messages[RDR_STR_INT_SIZE];
+        char f_modify[RDR_CASE_ID_MAX + 24], modify[RDR_STR_INT_SIZE];
+} rdr_ledger_fv_t;
+void rdr_order_ledger_fv(rdr_ledger_fv_t *fv, const char *case_id,
+                         const rdr_case_t *c);
+/** Sum the ledger of the order record order (HGETALL reply) over the cases
+ *  other than case_id and those skip() (may be NULL) says the caller
+ *  counts itself. */
+void rdr_order_ledger_sum(const redisReply *order, const char *case_id,
+                          int (*skip)(const char *case_id, void *arg),
+                          void *arg, int *messages, int *modify);
 /** The reference of the files rdr_casework_new() reads, for
  *  --print-config-doc (rdr_worker_def_t.doc). */
 void rdr_casework_doc(void *fp);

@@ -34,6 +34,16 @@ typedef struct reviews_s {
         rdr_events_t evs;
         rdr_cadence_input_t *ins; /* an answer's input, per message */
         rdr_tag_read_t *tags;     /* its buyer's tags, per message */
+        /* The order ledgers' counts of the cases this batch has written
+         * (casework.h): the batch's later cases of the same order read
+         * them here, the order records read before the batch being
+         * older. */
+        struct batch_ledger_s {
+                const rdr_review_t *order; /* its platform, store, order */
+                char case_id[RDR_CASE_ID_MAX];
+                int messages, modify;
+        } * ledger;
+        size_t ledger_cnt;
         const char *appeal_topic; /* topics.appeal_results */
         const char *staff_topic;  /* topics.staff_decisions */
         rdr_metric_t *m_classified, *m_cases_opened, *m_appeal_results,
@@ -68,7 +78,8 @@ static rdr_err_t reviews_init(rdr_worker_t *w, void **opaque, char *errstr,
                 goto err;
         rv->ins = calloc(rdr_worker_batch_cap(w), sizeof(*rv->ins));
         rv->tags = calloc(rdr_worker_batch_cap(w), sizeof(*rv->tags));
-        if (!rv->ins || !rv->tags ||
+        rv->ledger = calloc(rdr_worker_batch_cap(w), sizeof(*rv->ledger));
+        if (!rv->ins || !rv->tags || !rv->ledger ||
             rdr_events_init(&rv->evs, rdr_worker_batch_cap(w))) {
                 snprintf(errstr, errstr_size, "out of memory");
                 goto err;
@@ -97,6 +108,7 @@ err:
         rdr_events_free(&rv->evs);
         free(rv->ins);
         free(rv->tags);
+        free(rv->ledger);
         rdr_casework_destroy(rv->cw);
         rdr_classifier_destroy(rv->clf);
         free(rv);
@@ -110,6 +122,7 @@ static void reviews_destroy(void *opaque) {
         rdr_events_free(&rv->evs);
         free(rv->ins);
         free(rv->tags);
+        free(rv->ledger);
         rdr_casework_destroy(rv->cw);
         rdr_classifier_destroy(rv->clf);
         rdr_peers_destroy(rv->peers);
@@ -128,6 +141,7 @@ typedef struct context_s {
         int64_t delay_notice_at_ms; /* the last delay notice, or 0 */
         char extortion_ref[160], extortion_text[512];
         int64_t extortion_at_ms;
+        const redisReply *order; /* HGETALL: its ledger (casework.h) */
 } context_t;
 
 static void copy_field(char *dst, size_t size, const redisReply *h,
@@ -173,6 +187,7 @@ static void read_context(const redisReply *tags, const redisReply *intents,
         copy_field(ctx->extortion_text, sizeof(ctx->extortion_text), order,
                    "extortion_text");
         ctx->extortion_at_ms = field_ms(order, "extortion_at_ms");
+        ctx->order = order;
 }
 
 /* A chat of the order refused contact. An agreement beside it changes
@@ -227,12 +242,16 @@ static void index_buyer(rdr_redis_t *redis, const char *key,
 }
 
 /* The order's index also says the buyer's language and zone, for the
- * parcel's notices (parcel.h). */
+ * parcel's notices (parcel.h), and holds the order's ledger of review
+ * messages (casework.h). */
 static void index_order(rdr_redis_t *redis, const char *key,
                         const char *case_id, const rdr_case_t *c,
                         int64_t keep_ms) {
+        rdr_ledger_fv_t fv;
+        rdr_order_ledger_fv(&fv, case_id, c);
         rdr_redis_cmdl(redis, "HSET", key, "case_id", case_id, "buyer_language",
-                       c->language, "buyer_zone", c->zone, NULL);
+                       c->language, "buyer_zone", c->zone, fv.f_messages,
+                       fv.messages, fv.f_modify, fv.modify, NULL);
         rdr_redis_expire(redis, key, keep_ms);
 }
 
@@ -279,6 +298,69 @@ static int answer_of(const rdr_event_t *ev, answer_t *an) {
                 return 1;
         }
         return 0;
+}
+
+/* ---- the order's ledger of review messages (casework.h) ---- */
+
+static int same_order(const rdr_review_t *a, const rdr_review_t *b) {
+        return a == b || (!strcmp(a->order_id, b->order_id) &&
+                          !strcmp(a->store_id, b->store_id) &&
+                          !strcmp(a->platform, b->platform));
+}
+
+typedef struct ledger_scan_s {
+        const reviews_t *rv;
+        const rdr_review_t *order;
+} ledger_scan_t;
+
+/* 1 if this batch wrote case_id's counts for the order: counted from the
+ * batch, not from the record read before it. */
+static int ledger_in_batch(const char *case_id, void *arg) {
+        const ledger_scan_t *ls = arg;
+        size_t i;
+        for (i = 0; i < ls->rv->ledger_cnt; i++)
+                if (!strcmp(ls->rv->ledger[i].case_id, case_id) &&
+                    same_order(ls->rv->ledger[i].order, ls->order))
+                        return 1;
+        return 0;
+}
+
+/* What the cases of r's order other than case_id have sent. */
+static void order_sent(const reviews_t *rv, const redisReply *order,
+                       const rdr_review_t *r, const char *case_id,
+                       int *messages, int *modify) {
+        ledger_scan_t ls = {rv, r};
+        size_t i;
+        rdr_order_ledger_sum(order, case_id,
+                             rv->ledger_cnt ? ledger_in_batch : NULL, &ls,
+                             messages, modify);
+        for (i = 0; i < rv->ledger_cnt; i++)
+                if (strcmp(rv->ledger[i].case_id, case_id) &&
+                    same_order(rv->ledger[i].order, r)) {
+                        *messages += rv->ledger[i].messages;
+                        *modify += rv->ledger[i].modify;
+                }
+}
+
+/* Case c (case_id) of r's order was written in this batch. */
+static void ledger_note(reviews_t *rv, const rdr_review_t *r,
+                        const char *case_id, const rdr_case_t *c) {
+        size_t i;
+        for (i = 0; i < rv->ledger_cnt; i++)
+                if (!strcmp(rv->ledger[i].case_id, case_id) &&
+                    same_order(rv->ledger[i].order, r))
+                        break;
+        if (i == rv->ledger_cnt) {
+                if ((!c->review_messages && !c->modify_requests) ||
+                    rv->ledger_cnt == rdr_worker_batch_cap(rv->w))
+                        return;
+                rv->ledger_cnt++;
+                rv->ledger[i].order = r;
+                rdr_str_copy(rv->ledger[i].case_id,
+                             sizeof(rv->ledger[i].case_id), case_id);
+        }
+        rv->ledger[i].messages = c->review_messages;
+        rv->ledger[i].modify = c->modify_requests;
 }
 
 static rdr_err_t apply_one(reviews_t *rv, rdr_msg_t *m, const rdr_review_t *r,
@@ -416,6 +498,9 @@ static rdr_err_t apply_one(reviews_t *rv, rdr_msg_t *m, const rdr_review_t *r,
                 ci.review.shipment_paused = shipment_paused(ctx, now);
                 ci.review.carrier_at_fault = carrier_at_fault(ctx);
                 ci.review.buyer_refused = buyer_refused(ctx);
+                order_sent(rv, ctx->order, r, case_id,
+                           &ci.review.order_review_messages,
+                           &ci.review.order_modify_requests);
                 ci.review.evidence = ev;
                 ci.review.evidence_cnt = nev;
         }
@@ -447,15 +532,17 @@ static rdr_err_t apply_one(reviews_t *rv, rdr_msg_t *m, const rdr_review_t *r,
         if (err)
                 return err;
 
-        /* Index the case by order and buyer, for chats and shipments (an
-         * idempotent write in the same pipeline, written again by a replay
-         * in case a crash cut the pipeline short after the script). */
+        /* Index the case by order and buyer, for chats and shipments, with
+         * the order's ledger of its messages (an idempotent write in the
+         * same pipeline, written again by a replay in case a crash cut the
+         * pipeline short after the script). */
         if (cs->version) {
                 const rdr_retention_t *keep = rdr_casework_retention(rv->cw);
                 char k[KEYSZ];
                 if (rdr_key_order(k, KEYSZ, r->platform, r->store_id,
                                   r->order_id, NULL) > 0)
                         index_order(redis, k, case_id, cs, keep->orders_ms);
+                ledger_note(rv, r, case_id, cs);
                 if (rdr_key_buyer(k, KEYSZ, r->platform, r->buyer_id, NULL) > 0)
                         index_buyer(redis, k, case_id, cs, keep->buyers_ms);
         }
@@ -628,6 +715,7 @@ static rdr_err_t reviews_handle(void *opaque, rdr_msg_t *msgs, size_t cnt) {
         /* Decode; queue the reads each valid review needs (an answer: its
          * case). */
         rdr_casework_begin(rv->cw);
+        rv->ledger_cnt = 0;
         for (i = 0; i < cnt; i++) {
                 rdr_msg_t *m = &msgs[i];
                 answer_t an;
