@@ -62,10 +62,11 @@ static void test_json_and_protobuf_reviews_are_classified(void **state) {
         rdr_buf_t pb;
         char errstr[256];
         h_msg_t *msgs;
-        rdr_case_msg_t cms[2];
+        rdr_case_msg_t cms[2], opened, first;
         size_t n, i;
         int seen_json = 0, seen_pb = 0;
         (void)state;
+        memset(&first, 0, sizeof(first));
 
         rdr_event_init(&ev);
         rdr_buf_init(&pb);
@@ -98,6 +99,7 @@ static void test_json_and_protobuf_reviews_are_classified(void **state) {
                 assert_true(cms[i].confidence >= 0 && cms[i].confidence <= 1);
                 if (!strcmp(cms[i].review_id, "review-1")) {
                         seen_json = 1;
+                        first = cms[i];
                         assert_int_equal(cms[i].rating, 1);
                         assert_int_equal(cms[i].sentiment, RDR_SENT_NEGATIVE);
                         assert_string_equal(cms[i].state, "outreach");
@@ -112,6 +114,22 @@ static void test_json_and_protobuf_reviews_are_classified(void **state) {
                 rdr_case_msg_clear(&cms[i]);
         }
         assert_true(seen_json && seen_pb);
+        h_msgs_free(msgs, n);
+        /* case.opened carries the classification that opened the case:
+         * every reason, main first, and the confidence (3 decimals). */
+        n = h_read_topic(&env, "redress.cases", "\"type\":\"case.opened\"", 1,
+                         1500, 30000, &msgs);
+        assert_int_equal(n, 1);
+        decode_cases(msgs, 1, &opened);
+        assert_string_equal(opened.review_id, "review-1");
+        assert_int_equal(opened.reason, first.reason);
+        assert_int_equal(opened.reasons_cnt, first.reasons_cnt);
+        assert_true(first.reasons_cnt >= 1);
+        for (i = 0; i < first.reasons_cnt; i++)
+                assert_int_equal(opened.reasons[i], first.reasons[i]);
+        assert_true(opened.confidence > first.confidence - 0.0006 &&
+                    opened.confidence < first.confidence + 0.0006);
+        rdr_case_msg_clear(&opened);
         h_msgs_free(msgs, n);
         rdr_buf_free(&pb);
         rdr_event_free(&ev);

@@ -588,6 +588,49 @@ static void test_amazon_limit_is_per_order(void **state) {
         free(s);
 }
 
+/* The case keeps the classification that opened it, main reason first,
+ * for its redress.cases messages, through its document; a case written
+ * before it was kept reads as the main reason alone, confidence 1. */
+static void test_case_keeps_its_classification(void **state) {
+        static const rdr_reason_t found[] = {RDR_REASON_LOGISTICS,
+                                             RDR_REASON_PRODUCT_QUALITY,
+                                             RDR_REASON_PACKAGING_DAMAGE};
+        static rdr_case_t back;
+        sim_t *s = sim_new();
+        rdr_cadence_input_t in = review("taobao", "tb-store", "Asia/Shanghai",
+                                        "zh", RDR_REASON_PRODUCT_QUALITY,
+                                        RDR_MAL_NONE, utc(2026, 6, 1, 2, 0));
+        rdr_reason_t reasons[RDR_REASON__CNT];
+        double confidence;
+        char errstr[256];
+        rdr_buf_t doc;
+        (void)state;
+        in.review.reasons = found;
+        in.review.reasons_cnt = 3;
+        in.review.confidence = 0.8734;
+        apply(s, &in, utc(2026, 6, 1, 2, 0));
+        assert_string_equal(s->c.reasons,
+                            "product_quality,logistics,packaging_damage");
+        rdr_buf_init(&doc);
+        assert_int_equal(rdr_case_to_doc(&s->c, &doc), RDR_OK);
+        assert_int_equal(
+            rdr_case_from_doc(&back, doc.data, doc.len, errstr, sizeof(errstr)),
+            RDR_OK);
+        rdr_buf_free(&doc);
+        assert_int_equal(rdr_case_classification(&back, reasons, &confidence),
+                         3);
+        assert_int_equal(reasons[0], RDR_REASON_PRODUCT_QUALITY);
+        assert_int_equal(reasons[1], RDR_REASON_LOGISTICS);
+        assert_int_equal(reasons[2], RDR_REASON_PACKAGING_DAMAGE);
+        assert_true(confidence > 0.8725 && confidence < 0.8735);
+        back.reasons[0] = back.confidence[0] = '\0';
+        assert_int_equal(rdr_case_classification(&back, reasons, &confidence),
+                         1);
+        assert_int_equal(reasons[0], RDR_REASON_PRODUCT_QUALITY);
+        assert_true(confidence == 1.0);
+        free(s);
+}
+
 /* The case document: any byte but NUL in a value, and a malformed
  * document refused with where it breaks. */
 static void test_case_document(void **state) {
@@ -1823,6 +1866,7 @@ int main(void) {
             cmocka_unit_test(test_taobao_full_cadence),
             cmocka_unit_test(test_case_language),
             cmocka_unit_test(test_amazon_limit_is_per_order),
+            cmocka_unit_test(test_case_keeps_its_classification),
             cmocka_unit_test(test_amazon_one_message_then_stop),
             cmocka_unit_test(test_amazon_blocked_rules_recorded),
             cmocka_unit_test(test_case_document),

@@ -877,6 +877,54 @@ static int copy_id(tx_t *tx, char *dst, size_t size, const char *src,
         return 0;
 }
 
+/* The review's classification, for the case's messages: its reasons'
+ * names joined by ',', the main reason first, and the confidence. */
+static void keep_classification(rdr_case_t *c, const rdr_cadence_review_t *r) {
+        size_t i, n = 0;
+        c->reasons[0] = '\0';
+        for (i = 0; i <= r->reasons_cnt && r->reasons; i++) {
+                /* 0: the main reason; then the others, in order */
+                rdr_reason_t k = i ? r->reasons[i - 1] : r->reason;
+                const char *name;
+                size_t len;
+                if ((unsigned)k >= RDR_REASON__CNT || k == RDR_REASON_NONE ||
+                    (i && k == r->reason))
+                        continue;
+                name = rdr_reason_names[k];
+                len = strlen(name);
+                if (n + len + 2 > sizeof(c->reasons))
+                        break;
+                if (n)
+                        c->reasons[n++] = ',';
+                memcpy(c->reasons + n, name, len + 1);
+                n += len;
+        }
+        if (r->confidence >= 0)
+                snprintf(c->confidence, sizeof(c->confidence), "%.3f",
+                         r->confidence > 1 ? 1.0 : r->confidence);
+        else
+                c->confidence[0] = '\0';
+}
+
+size_t rdr_case_classification(const rdr_case_t *c,
+                               rdr_reason_t reasons[RDR_REASON__CNT],
+                               double *confidence) {
+        const char *p = c->reasons;
+        size_t n = 0;
+        while (*p && n < RDR_REASON__CNT) {
+                size_t len = strcspn(p, ",");
+                int r =
+                    rdr_enum_parse(rdr_reason_names, RDR_REASON__CNT, p, len);
+                if (r >= 0)
+                        reasons[n++] = (rdr_reason_t)r;
+                p += len + (p[len] == ',');
+        }
+        if (!n)
+                reasons[n++] = c->reason;
+        *confidence = c->confidence[0] ? strtod(c->confidence, NULL) : 1.0;
+        return n;
+}
+
 static void on_open(tx_t *tx, const rdr_cadence_review_t *r) {
         rdr_case_t *c = tx->c;
         const char *zone;
@@ -934,6 +982,7 @@ static void on_open(tx_t *tx, const rdr_cadence_review_t *r) {
         c->review_kind = r->review_kind;
         c->rating = r->rating;
         c->reason = r->reason;
+        keep_classification(c, r);
         c->malicious = RDR_MAL_NONE;
         c->carrier_at_fault = r->carrier_at_fault ? 1 : 0;
         c->order_messages_before =
@@ -1540,6 +1589,8 @@ static const field_t case_fields[] = {
     CE(zone_source, rdr_zone_source_names, RDR_ZONE__CNT),
     CI(rating, 0, 5),
     CE(reason, rdr_reason_names, RDR_REASON__CNT),
+    CS(reasons),
+    CS(confidence),
     CE(malicious, rdr_malicious_names, RDR_MAL__CNT),
     CI(carrier_at_fault, 0, 1),
     CT(review_at_ms),

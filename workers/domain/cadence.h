@@ -49,6 +49,7 @@
 #define RDR_CASE_ID_MAX 64   /* case_id (keys.h makes 35 bytes) */
 #define RDR_CASE_STR_MAX 257 /* store, review, order, buyer, product ids */
 #define RDR_BUYER_NAME_MAX 128
+#define RDR_CASE_REASONS_MAX 160 /* every reason's name, joined by ',' */
 #define RDR_CASE_EVIDENCE_MAX 8
 #define RDR_EVIDENCE_TEXT_MAX 512 /* quoted text is cut at a UTF-8 boundary */
 #define RDR_CASE_BLOCKED_MAX 8    /* further blocks are counted, not kept */
@@ -170,6 +171,12 @@ typedef struct rdr_case_s {
         rdr_zone_source_t zone_source; /* buyer, store or utc (fallbacks) */
         int rating;
         rdr_reason_t reason;
+        /* The classification that opened the case, for its redress.cases
+         * messages (rdr_case_classification()): every cause found, main
+         * first, as names joined by ',', and the classifier's confidence
+         * ("0.873"). "" in cases written before: the reason alone, 1. */
+        char reasons[RDR_CASE_REASONS_MAX];
+        char confidence[8];
         rdr_malicious_t malicious;
         int carrier_at_fault;  /* section 7: the shipment record
                                 * blames the carrier */
@@ -255,6 +262,10 @@ typedef struct rdr_cadence_review_s {
         int rating;
         rdr_sentiment_t sentiment; /* only negative opens a case */
         rdr_reason_t reason;
+        const rdr_reason_t *reasons; /* every cause, main first (NULL:
+                                      * the reason alone) */
+        size_t reasons_cnt;
+        double confidence; /* 0..1; < 0: unknown */
         rdr_malicious_t malicious;
         int64_t review_at_ms; /* created_at */
         int shipment_paused;  /* the order's parcel is late or in
@@ -477,6 +488,13 @@ rdr_err_t rdr_case_from_fields(rdr_case_t *c, size_t n,
 
 /** Write c's document into doc (reset first). Returns RDR_ERR_NOMEM. */
 rdr_err_t rdr_case_to_doc(const rdr_case_t *c, rdr_buf_t *doc);
+
+/** The classification c's redress.cases messages carry: every cause, main
+ *  first, into reasons (returns how many) and the confidence (cases
+ *  written before these were kept: the main reason alone, 1). */
+size_t rdr_case_classification(const rdr_case_t *c,
+                               rdr_reason_t reasons[RDR_REASON__CNT],
+                               double *confidence);
 
 /** Zero c, then set it from a document of len bytes. Returns RDR_OK or
  *  RDR_ERR_INVALID with where it is malformed in errstr. */

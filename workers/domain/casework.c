@@ -608,10 +608,8 @@ static rdr_err_t case_event_entry(rdr_casework_t *cw, const rdr_case_t *c,
         cm.language = c->language;
         cm.sentiment = c->rating >= 4 ? RDR_SENT_POSITIVE : RDR_SENT_NEGATIVE;
         cm.reason = c->reason;
-        cm.reasons[0] = c->reason;
-        cm.reasons_cnt = 1;
+        cm.reasons_cnt = rdr_case_classification(c, cm.reasons, &cm.confidence);
         cm.malicious = c->malicious;
-        cm.confidence = 1.0;
         cm.state = rdr_case_state_names[c->state];
         cm.occurred_at_ms = rdr_worker_now_ms(cw->w);
         order_key(key, sizeof(key), c->store_id, c->order_id);

@@ -493,6 +493,9 @@ static rdr_err_t apply_one(reviews_t *rv, rdr_msg_t *m, const rdr_review_t *r,
                 ci.review.sentiment =
                     c.negative ? RDR_SENT_NEGATIVE : c.sentiment;
                 ci.review.reason = c.reason;
+                ci.review.reasons = c.reasons;
+                ci.review.reasons_cnt = c.reasons_cnt;
+                ci.review.confidence = c.confidence;
                 ci.review.malicious = c.malicious;
                 ci.review.review_at_ms = r->created_at_ms;
                 ci.review.shipment_paused = shipment_paused(ctx, now);
