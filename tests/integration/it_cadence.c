@@ -1129,6 +1129,13 @@ static void test_report_credits_the_agent(void **state) {
         assert_true(json_integer_value(json_object_get(r, "cases")) >= 1);
         assert_non_null(row(json_object_get(o, "month_cases"), "store_id",
                             "store-1", "standing", "resolved"));
+        /* Resolved against open, per product (BEHAVIOR.md section 5). */
+        r = row(json_object_get(o, "month_cases_by_product"), "product_id",
+                "sku-9", "standing", "resolved");
+        assert_non_null(r);
+        assert_true(json_integer_value(json_object_get(r, "cases")) >= 1);
+        assert_string_equal(json_string_value(json_object_get(r, "store_id")),
+                            "store-1");
         json_decref(o);
 }
 

@@ -162,8 +162,8 @@ typedef struct report_s {
         size_t months_cnt;
         /* What was read. */
         long long cases, orders, unreadable;
-        tally_t by_product_reason, by_product, month_states, agents,
-            open_states;
+        tally_t by_product_reason, by_product, month_states, product_states,
+            agents, open_states;
         listed_t *appeals, *shipments;
         size_t appeals_cnt, shipments_cnt, appeals_total, shipments_total;
         long long due_hour, due_day;
@@ -260,20 +260,25 @@ static void take_case(report_t *r, const rdr_case_t *c) {
                     c->store_id, "\x1f", c->product_id, "\x1f", reason, NULL});
                 char *p = join((const char *const[]){c->store_id, "\x1f",
                                                      c->product_id, NULL});
-                char *s = join((const char *const[]){
-                    c->store_id, "\x1f",
-                    c->state == RDR_CASE_STATE_RESOLVED ? "resolved"
-                    : final                             ? "closed"
-                                                        : "open",
-                    NULL});
-                if (k && p && s) {
+                const char *standing = c->state == RDR_CASE_STATE_RESOLVED
+                                           ? "resolved"
+                                       : final ? "closed"
+                                               : "open";
+                char *s = join(
+                    (const char *const[]){c->store_id, "\x1f", standing, NULL});
+                char *ps = join((const char *const[]){c->store_id, "\x1f",
+                                                      c->product_id, "\x1f",
+                                                      standing, NULL});
+                if (k && p && s && ps) {
                         tally_add(&r->by_product_reason, k, 1);
                         tally_add(&r->by_product, p, 1);
                         tally_add(&r->month_states, s, 1);
+                        tally_add(&r->product_states, ps, 1);
                 }
                 free(k);
                 free(p);
                 free(s);
+                free(ps);
         }
         if (c->state == RDR_CASE_STATE_RESOLVED &&
             in_month(r, c->store_id, c->closed_at_ms)) {
@@ -502,6 +507,13 @@ static int print_text(report_t *r) {
              0,
              {"STORE", "STANDING", "CASES"},
              {24, 10}},
+            {&r->product_states,
+             by_key,
+             3,
+             0,
+             0,
+             {"STORE", "PRODUCT", "STANDING", "CASES"},
+             {24, 24, 10}},
             {&r->agents,
              by_key,
              3,
@@ -517,7 +529,7 @@ static int print_text(report_t *r) {
              {"STORE", "STATE", "CASES"},
              {24, 16}},
         };
-        char heads[5][128];
+        char heads[6][128];
         size_t i;
         char t[RDR_TIME_RFC3339_SIZE];
         fmt_time(r->now, t);
@@ -536,9 +548,12 @@ static int print_text(report_t *r) {
         snprintf(heads[2], sizeof(heads[2]),
                  "Cases opened in %s, as they stand", r->month);
         snprintf(heads[3], sizeof(heads[3]),
+                 "Per product: cases opened in %s, resolved and open",
+                 r->month);
+        snprintf(heads[4], sizeof(heads[4]),
                  "Per agent: cases resolved in %s and the reward owed",
                  r->month);
-        snprintf(heads[4], sizeof(heads[4]), "Open cases by state");
+        snprintf(heads[5], sizeof(heads[5]), "Open cases by state");
         for (i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
                 printf("\n%s\n", heads[i]);
                 if (print_table(r, &tables[i]))
@@ -626,6 +641,7 @@ static json_t *listed(const listed_t *l, size_t cnt, const char *const *names,
 static int print_json(report_t *r) {
         static const char *const pr[] = {"store_id", "product_id", "reason"};
         static const char *const ms[] = {"store_id", "standing"};
+        static const char *const ps[] = {"store_id", "product_id", "standing"};
         static const char *const ag[] = {"store_id", "agent_id", "reason"};
         static const char *const st[] = {"store_id", "state"};
         static const char *const ap[] = {"store_id", "case_id", "order_id",
@@ -638,15 +654,17 @@ static int print_json(report_t *r) {
         char *s;
         fmt_time(r->now, t);
         o = json_pack(
-            "{s:s,s:s?,s:s,s:s?,s:I,s:I,s:I,s:o,s:o,s:o,s:o,s:o,s:{s:I,s:I},"
-            "s:{s:I,s:o},s:{s:I,s:o}}",
+            "{s:s,s:s?,s:s,s:s?,s:I,s:I,s:I,s:o,s:o,s:o,s:o,s:o,s:o,"
+            "s:{s:I,s:I},s:{s:I,s:o},s:{s:I,s:o}}",
             "month", r->month, "month_zone", r->store ? month_zone(r) : NULL,
             "now", t, "store_id", r->store, "cases_read", (json_int_t)r->cases,
             "parcels_read", (json_int_t)r->orders, "cases_unreadable",
             (json_int_t)r->unreadable, "negative_by_product_reason",
             rows(&r->by_product_reason, pr, 3, by_key, 0, r, 0), "top_products",
             rows(&r->by_product, pr, 2, by_count, r->top, r, 0), "month_cases",
-            rows(&r->month_states, ms, 2, by_key, 0, r, 0), "agents",
+            rows(&r->month_states, ms, 2, by_key, 0, r, 0),
+            "month_cases_by_product",
+            rows(&r->product_states, ps, 3, by_key, 0, r, 0), "agents",
             rows(&r->agents, ag, 3, by_key, 0, r, 1), "open_cases",
             rows(&r->open_states, st, 2, by_key, 0, r, 0), "timers_due",
             "next_hour", (json_int_t)r->due_hour, "next_day",
@@ -864,6 +882,7 @@ done:
         tally_free(&r.by_product_reason);
         tally_free(&r.by_product);
         tally_free(&r.month_states);
+        tally_free(&r.product_states);
         tally_free(&r.agents);
         tally_free(&r.open_states);
         free(r.months);
