@@ -1043,6 +1043,43 @@ static void test_staff_evidence_files_appeal(void **state) {
             action, (const char *const[]){"给钱就改好评", "im-4471", NULL});
 }
 
+/* Two demands for money before the review: the review's appeal quotes
+ * both (the first and the latest of the order's demands), with the
+ * buyer's profile (BEHAVIOR.md 3: "the chat messages that demand money,
+ * the buyer profile"). */
+static void test_demands_before_the_review_are_evidence(void **state) {
+        char cid[RDR_ID_LEN], key[256], action[RDR_ID_LEN + 32];
+        int i, demands = 0;
+        (void)state;
+        case_of("taobao", "rv-demands", cid);
+        publish_chat("taobao", "rv-demands", "chat-demand-1",
+                     "给我退款五十元，不然我就给差评");
+        publish_chat("taobao", "rv-demands", "chat-demand-2",
+                     "不退钱就一直给差评，还要发到网上");
+        rdr_key_order(key, sizeof(key), "taobao", "store-1", "order-rv-demands",
+                      NULL);
+        for (i = 0; i < 200 && demands < 2; i++, h_sleep_ms(50)) {
+                redisReply *r = redisCommand(env.redis, "HKEYS %s", key);
+                size_t j;
+                demands = 0;
+                for (j = 0;
+                     r && r->type == REDIS_REPLY_ARRAY && j < r->elements; j++)
+                        demands +=
+                            !strncmp(r->element[j]->str, "extortion:", 10);
+                freeReplyObject(r);
+        }
+        assert_int_equal(demands, 2);
+        publish_review("taobao", "review.created", "rv-demands", 1,
+                       "质量很差，不推荐", "Asia/Shanghai");
+        wait_field(cid, "malicious", "extortion");
+        snprintf(action, sizeof(action), "%s:appeal:1", cid);
+        assert_action_says(action, (const char *const[]){
+                                       "chat-demand-1", "给我退款五十元",
+                                       "chat-demand-2", "不退钱就一直给差评",
+                                       "buyer tagged extortion in the fleet",
+                                       "account level 5, 900 days old", NULL});
+}
+
 /* redress-report --json args against the test's Redis and clock, which
  * must exit with want: the parsed object (the caller json_decref()s it). */
 static json_t *run_report(const char *args, int want) {
@@ -1511,6 +1548,8 @@ int main(void) {
                                             setup, teardown),
             cmocka_unit_test_setup_teardown(test_staff_evidence_files_appeal,
                                             setup, teardown),
+            cmocka_unit_test_setup_teardown(
+                test_demands_before_the_review_are_evidence, setup, teardown),
             cmocka_unit_test_setup_teardown(test_report_month_in_store_zone,
                                             setup, teardown),
             cmocka_unit_test_setup_teardown(test_report_one_case, setup,

@@ -84,8 +84,8 @@ static void chats_destroy(void *opaque) {
 static rdr_err_t apply_one(chats_t *ch, rdr_msg_t *m, const rdr_chat_t *c,
                            const rdr_chat_class_t *ccp) {
         char tag[KEYSZ], k_seen[KEYSZ], k_outbox[KEYSZ], k_hash[KEYSZ],
-            k_set[KEYSZ], now[24];
-        const char *fv[12], *members[1];
+            k_set[KEYSZ], now[24], f_demand[4 * RDR_EVENT_MAX_EVENT_ID + 48];
+        const char *fv[14], *members[1];
         rdr_chat_class_t cc = *ccp;
         rdr_apply_t a;
         const rdr_retention_t *keep = rdr_casework_retention(ch->cw);
@@ -133,7 +133,17 @@ static rdr_err_t apply_one(chats_t *ch, rdr_msg_t *m, const rdr_chat_t *c,
                         fv[9] = c->text;
                         fv[10] = "extortion_at_ms";
                         fv[11] = now;
-                        a.hash_fv_cnt = 12;
+                        /* Every demand, by time: the review's appeal
+                         * quotes the first and the latest (reviews.c). */
+                        if (snprintf(f_demand, sizeof(f_demand),
+                                     RDR_DEMAND_FIELD "%s:%s", now,
+                                     c->event_id) < (int)sizeof(f_demand)) {
+                                fv[12] = f_demand;
+                                fv[13] = c->text;
+                                a.hash_fv_cnt = 14;
+                        } else {
+                                a.hash_fv_cnt = 12;
+                        }
                         rdr_casework_tag_buyer(ch->cw, c->platform, c->buyer_id,
                                                RDR_MAL_EXTORTION);
                 }

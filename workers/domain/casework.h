@@ -31,6 +31,10 @@ void rdr_casework_destroy(rdr_casework_t *cw);
  * order_review_messages): a platform's limits per order count every
  * review of the order. Counted when the case opens: what an older case
  * sends later does not move a newer one's count. */
+/* An extortion demand of the order's chats, on the order's record before
+ * its review: field RDR_DEMAND_FIELD "<sent_at_ms>:<event_id>", the text
+ * as value. */
+#define RDR_DEMAND_FIELD "extortion:"
 #define RDR_LEDGER_MESSAGES "review_messages:"
 #define RDR_LEDGER_MODIFY "modify_requests:"
 /** The ledger's fields and values of case c (case_id), for an HSET of the

@@ -139,8 +139,12 @@ typedef struct context_s {
         int64_t promised_by_ms, delivered_at_ms, last_scan_ms;
         int64_t expected_max_ms;    /* the estimate the buyer was told */
         int64_t delay_notice_at_ms; /* the last delay notice, or 0 */
+        /* The order's demands before the review: the latest, and the
+         * first when there were more (chats.c, RDR_DEMAND_FIELD). */
         char extortion_ref[160], extortion_text[512];
         int64_t extortion_at_ms;
+        char first_demand_ref[160], first_demand_text[512];
+        int64_t first_demand_at_ms;
         const redisReply *order; /* HGETALL: its ledger (casework.h) */
 } context_t;
 
@@ -153,6 +157,51 @@ static void copy_field(char *dst, size_t size, const redisReply *h,
 static int64_t field_ms(const redisReply *h, const char *field) {
         const char *v = rdr_hash_get(h, field);
         return v ? strtoll(v, NULL, 10) : 0;
+}
+
+/* Demand i of the order's record (field RDR_DEMAND_FIELD "<at_ms>:<event_id>",
+ * value the text) into ref, text and *at. */
+static void copy_demand(const redisReply *order, size_t i, char ref[160],
+                        char text[512], int64_t *at) {
+        const char *f = order->element[i]->str + strlen(RDR_DEMAND_FIELD);
+        const char *id = strchr(f, ':');
+        rdr_str_copy(ref, 160, id ? id + 1 : "");
+        rdr_utf8_copy(text, 512, order->element[i + 1]->str);
+        *at = strtoll(f, NULL, 10);
+}
+
+/* The order's demands: the latest over the one the record names (builds
+ * before kept only that), and the first. */
+static void read_demands(const redisReply *order, context_t *ctx) {
+        size_t i, first = 0, latest = 0, lp = strlen(RDR_DEMAND_FIELD);
+        int64_t first_at = 0, latest_at = 0;
+        if (!order || order->type != REDIS_REPLY_ARRAY)
+                return;
+        for (i = 0; i + 1 < order->elements; i += 2) {
+                const redisReply *f = order->element[i];
+                int64_t at;
+                if (f->type != REDIS_REPLY_STRING ||
+                    order->element[i + 1]->type != REDIS_REPLY_STRING ||
+                    strncmp(f->str, RDR_DEMAND_FIELD, lp))
+                        continue;
+                at = strtoll(f->str + lp, NULL, 10);
+                /* Indices are kept + 1: 0 is none yet. */
+                if (!first || at < first_at) {
+                        first = i + 1;
+                        first_at = at;
+                }
+                if (!latest || at >= latest_at) {
+                        latest = i + 1;
+                        latest_at = at;
+                }
+        }
+        if (!first)
+                return;
+        copy_demand(order, latest - 1, ctx->extortion_ref, ctx->extortion_text,
+                    &ctx->extortion_at_ms);
+        if (first != latest)
+                copy_demand(order, first - 1, ctx->first_demand_ref,
+                            ctx->first_demand_text, &ctx->first_demand_at_ms);
 }
 
 static void read_context(const redisReply *tags, const redisReply *intents,
@@ -187,6 +236,7 @@ static void read_context(const redisReply *tags, const redisReply *intents,
         copy_field(ctx->extortion_text, sizeof(ctx->extortion_text), order,
                    "extortion_text");
         ctx->extortion_at_ms = field_ms(order, "extortion_at_ms");
+        read_demands(order, ctx);
         ctx->order = order;
 }
 
@@ -298,6 +348,58 @@ static int answer_of(const rdr_event_t *ev, answer_t *an) {
                 return 1;
         }
         return 0;
+}
+
+/* The buyer_profile evidence of a malicious review c: what the fleet knows
+ * of the account (a peer seller's, tagged in the fleet for the same
+ * class) and the profile the review gave; "" for any other review. */
+static void buyer_profile(const rdr_review_t *r, const rdr_classification_t *c,
+                          unsigned tags, int peer, char *out, size_t size) {
+        static const unsigned class_tag[RDR_MAL__CNT] = {
+            [RDR_MAL_PROFESSIONAL] = RDR_TAG_PROFESSIONAL,
+            [RDR_MAL_EXTORTION] = RDR_TAG_EXTORTION,
+            [RDR_MAL_COMPETITOR] = RDR_TAG_COMPETITOR};
+        const char *parts[8];
+        char tagged[64], facts[160];
+        size_t n = 0, f = 0;
+        out[0] = '\0';
+        if (c->malicious == RDR_MAL_NONE)
+                return;
+        if (c->malicious == RDR_MAL_COMPETITOR && peer)
+                parts[n++] =
+                    "the account of a peer seller (configs/peers.yaml)";
+        else if (tags & class_tag[c->malicious]) {
+                snprintf(tagged, sizeof(tagged), "buyer tagged %s in the fleet",
+                         rdr_malicious_names[c->malicious]);
+                parts[n++] = tagged;
+        }
+        /* The profile's facts the review gave, "account level 1, 12 days
+         * old, 38 negative of 40 reviews". */
+        facts[0] = '\0';
+        if (r->has_buyer && r->buyer.has_account_level)
+                f += (size_t)snprintf(facts + f, sizeof(facts) - f,
+                                      "account level %lld",
+                                      r->buyer.account_level);
+        if (r->has_buyer && r->buyer.has_account_age_days)
+                f += (size_t)snprintf(facts + f, sizeof(facts) - f,
+                                      "%s%lld days old", f ? ", " : "",
+                                      r->buyer.account_age_days);
+        if (r->has_buyer && r->buyer.has_reviews_total &&
+            r->buyer.has_negative_reviews_total)
+                snprintf(facts + f, sizeof(facts) - f,
+                         "%s%lld negative of %lld reviews", f ? ", " : "",
+                         r->buyer.negative_reviews_total,
+                         r->buyer.reviews_total);
+        else if (r->has_buyer && r->buyer.has_reviews_total)
+                snprintf(facts + f, sizeof(facts) - f, "%s%lld reviews",
+                         f ? ", " : "", r->buyer.reviews_total);
+        if (facts[0]) {
+                if (n)
+                        parts[n++] = "; ";
+                parts[n++] = facts;
+        }
+        parts[n] = NULL;
+        rdr_str_join(out, size, parts);
 }
 
 /* ---- the order's ledger of review messages (casework.h) ---- */
@@ -426,6 +528,12 @@ static rdr_err_t apply_one(reviews_t *rv, rdr_msg_t *m, const rdr_review_t *r,
 
         /* Evidence the fleet holds for an appeal. */
         memset(ev, 0, sizeof(ev));
+        if (ctx->first_demand_text[0]) {
+                ev[nev].kind = "chat";
+                ev[nev].ref = ctx->first_demand_ref;
+                ev[nev].text = ctx->first_demand_text;
+                ev[nev++].at_ms = ctx->first_demand_at_ms;
+        }
         if (ctx->extortion_text[0]) {
                 ev[nev].kind = "chat";
                 ev[nev].ref = ctx->extortion_ref;
@@ -442,26 +550,10 @@ static rdr_err_t apply_one(reviews_t *rv, rdr_msg_t *m, const rdr_review_t *r,
                 ev[nev].text = shipment_text;
                 ev[nev++].at_ms = ctx->last_scan_ms;
         }
-        /* Who the buyer is: the profile of a professional, or what the
-         * fleet knows of the account. */
-        profile_text[0] = '\0';
-        if (r->has_buyer && c.malicious == RDR_MAL_PROFESSIONAL)
-                snprintf(profile_text, sizeof(profile_text),
-                         "account level %lld, %lld days old, %lld negative of "
-                         "%lld reviews",
-                         r->buyer.account_level, r->buyer.account_age_days,
-                         r->buyer.negative_reviews_total,
-                         r->buyer.reviews_total);
-        else if (c.malicious == RDR_MAL_COMPETITOR && peer)
-                snprintf(profile_text, sizeof(profile_text),
-                         "the account of a peer seller (configs/peers.yaml)");
-        else if ((c.malicious == RDR_MAL_COMPETITOR &&
-                  (ctx->tags & RDR_TAG_COMPETITOR)) ||
-                 (c.malicious == RDR_MAL_PROFESSIONAL &&
-                  (ctx->tags & RDR_TAG_PROFESSIONAL)))
-                snprintf(profile_text, sizeof(profile_text),
-                         "buyer tagged %s in the fleet",
-                         rdr_malicious_names[c.malicious]);
+        /* Who the buyer is, for a malicious review (BEHAVIOR.md 3: "the
+         * buyer profile"). */
+        buyer_profile(r, &c, ctx->tags, peer, profile_text,
+                      sizeof(profile_text));
         if (profile_text[0]) {
                 ev[nev].kind = "buyer_profile";
                 ev[nev].ref = r->buyer_id;
