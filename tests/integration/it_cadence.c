@@ -134,7 +134,8 @@ typedef struct review_ev_s {
         int rating;
         const char *store, *buyer, *product;
         int64_t at;
-        const char *order; /* order-<order> */
+        const char *order;   /* order-<order> */
+        const char *country; /* without tz: the buyer's country alone */
 } review_ev_t;
 
 static void publish_review_ev(const review_ev_t *r) {
@@ -152,6 +153,9 @@ static void publish_review_ev(const review_ev_t *r) {
                          "\"reviews_total\":40,\"negative_reviews_total\":1}",
                          strncmp(r->platform, "taobao", 6) ? "en" : "zh",
                          r->tz);
+        else if (r->country)
+                snprintf(extra, sizeof(extra),
+                         ",\"buyer\":{\"country\":\"%s\"}", r->country);
         snprintf(buf, sizeof(buf),
                  "{\"event_id\":\"%s-%s\",\"type\":\"%s\",\"platform\":\"%s\","
                  "\"store_id\":\"%s\",\"review_id\":\"%s\","
@@ -575,6 +579,28 @@ static void test_amazon_never_asks_and_records_blocks(void **state) {
                         amazon_rules++;
         }
         assert_true(amazon_rules >= 1);
+}
+
+/* A review whose buyer gave a country and no time zone: the first contact
+ * waits for the daytime of the country's zone (playbook destinations: ES
+ * is Europe/Madrid; 02:00 UTC is 03:00 there, 09:00 is 08:00 UTC), not
+ * the store's (UTC: 09:00). */
+static void test_buyer_country_gives_the_daytime(void **state) {
+        char cid[RDR_ID_LEN];
+        acts_t a;
+        size_t i;
+        (void)state;
+        case_of("aliexpress", "rv-country", cid);
+        publish_review_ev(&(review_ev_t){"aliexpress", "review.created",
+                                         "rv-country",
+                                         "Llegó roto, muy mala calidad", NULL,
+                                         1, NULL, NULL, NULL, 0, NULL, "ES"});
+        read_actions(cid, 2, &a);
+        print_actions(&a);
+        for (i = 0; i < a.cnt; i++)
+                if (a.kind[i] == RDR_ACT_FIRST_CONTACT)
+                        assert_int_equal(a.due[i], t0 + 6 * 3600000LL);
+        assert_int_equal(count_kind(&a, RDR_ACT_FIRST_CONTACT), 1);
 }
 
 /* Three negative reviews of one Amazon order (three products): the
@@ -1305,10 +1331,10 @@ static void test_shipment_exception_pauses_outreach(void **state) {
 }
 
 /* A parcel event of order "order-<id>" of buyer "buyer-<buyer>" at `at`
- * (RFC 3339 from ms). */
-static void publish_parcel_of(const char *id, const char *buyer,
+ * (RFC 3339 from ms), to country dest. */
+static void publish_parcel_to(const char *id, const char *buyer,
                               const char *event_id, const char *type,
-                              int64_t at, const char *extra) {
+                              int64_t at, const char *dest, const char *extra) {
         char buf[1024], key[128], ts[RDR_TIME_RFC3339_SIZE];
         rdr_time_format_rfc3339(at, ts, sizeof(ts));
         snprintf(buf, sizeof(buf),
@@ -1317,11 +1343,20 @@ static void publish_parcel_of(const char *id, const char *buyer,
                  "\"order_id\":\"order-%s\",\"buyer_id\":\"buyer-%s\","
                  "\"carrier\":\"sf\",\"tracking_number\":\"SF7\","
                  "\"service_level\":\"standard\","
-                 "\"origin_country\":\"CN\",\"destination_country\":\"CN\","
+                 "\"origin_country\":\"CN\",\"destination_country\":\"%s\","
                  "\"occurred_at\":\"%s\"%s}",
-                 event_id, type, id, buyer, ts, extra);
+                 event_id, type, id, buyer, dest, ts, extra);
         snprintf(key, sizeof(key), "store-1/order-%s", id);
         publish_json("redress.shipments", key, buf);
+}
+
+/* The same, to New Zealand, which the playbook's destinations do not
+ * list: a buyer the fleet has not met has the store's zone (UTC) and
+ * language (English). */
+static void publish_parcel_of(const char *id, const char *buyer,
+                              const char *event_id, const char *type,
+                              int64_t at, const char *extra) {
+        publish_parcel_to(id, buyer, event_id, type, at, "NZ", extra);
 }
 
 /* The same, the order's buyer being "buyer-<id>". */
@@ -1371,12 +1406,44 @@ static void test_shipment_notice_knows_the_buyer(void **state) {
         assert_int_equal(a.kind[1], RDR_ACT_NOTICE_DELAY);
         assert_int_equal(a.due[1], t0 + 4 * DAY + 60000);
 
-        rdr_parcel_shipment_id(sid, "taobao", "store-1", "order-kn3", "SF7");
-        publish_parcel("kn3", "kn3-created", "shipment.created", t0 + 4 * DAY,
-                       "");
-        read_actions(sid, 1, &a);
-        action_language(sid, lang, sizeof(lang));
-        assert_string_equal(lang, "en");
+        /* Buyers the fleet has not met: their parcel's destination's
+         * language and daytime (playbook destinations: CN is zh in
+         * Asia/Shanghai, 10:01 there now: at once; ES es in Europe/Madrid,
+         * where it is night: 09:00 there); a destination the table does
+         * not list, the store's (English, 09:00 UTC). */
+        {
+                static const struct {
+                        const char *id, *dest, *lang, *zone;
+                } unmet[] = {{"kn3", "CN", "zh", NULL},
+                             {"kn4", "ES", "es", "Europe/Madrid"},
+                             {"kn5", "NZ", "en", "UTC"}};
+                int64_t now = t0 + 4 * DAY + 60000;
+                size_t i;
+                for (i = 0; i < sizeof(unmet) / sizeof(unmet[0]); i++) {
+                        char order[32], ev_id[32];
+                        rdr_localtm_t tm;
+                        snprintf(order, sizeof(order), "order-%s", unmet[i].id);
+                        snprintf(ev_id, sizeof(ev_id), "%s-created",
+                                 unmet[i].id);
+                        rdr_parcel_shipment_id(sid, "taobao", "store-1", order,
+                                               "SF7");
+                        publish_parcel_to(unmet[i].id, unmet[i].id, ev_id,
+                                          "shipment.created", t0 + 4 * DAY,
+                                          unmet[i].dest, "");
+                        read_actions(sid, 1, &a);
+                        action_language(sid, lang, sizeof(lang));
+                        assert_string_equal(lang, unmet[i].lang);
+                        if (!unmet[i].zone) {
+                                assert_int_equal(a.due[0], now);
+                                continue;
+                        }
+                        assert_true(a.due[0] > now && a.due[0] < now + DAY);
+                        assert_int_equal(
+                            rdr_localtime_fields(unmet[i].zone, a.due[0], &tm),
+                            RDR_OK);
+                        assert_int_equal(tm.hour * 60 + tm.minute, 9 * 60);
+                }
+        }
 }
 
 /* BEHAVIOR.md section 4 through the fleet: the shipped notice at once, a
@@ -1532,6 +1599,8 @@ int main(void) {
                 test_amazon_never_asks_and_records_blocks, setup, teardown),
             cmocka_unit_test_setup_teardown(test_amazon_limit_is_per_order,
                                             setup, teardown),
+            cmocka_unit_test_setup_teardown(
+                test_buyer_country_gives_the_daytime, setup, teardown),
             cmocka_unit_test_setup_teardown(test_agree_guides_then_reminds_once,
                                             setup, teardown),
             cmocka_unit_test_setup_teardown(

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "parcel.h"
@@ -20,7 +21,7 @@
 #define HOUR (60 * MIN)
 #define DAY (24 * HOUR)
 
-static rdr_playbook_t *pb;
+static rdr_playbook_t *pb, *pb_shipped;
 static rdr_policy_set_t *pols;
 static rdr_template_set_t *tpls;
 static rdr_cadence_conf_t conf;
@@ -28,11 +29,46 @@ static rdr_cadence_conf_t conf;
 /* 2026-03-02 10:00 UTC, a Monday: the store's zone (UTC) is in daytime. */
 #define T0 1772445600000LL
 
+/* The shipped playbook without its `destinations:` table (up to the next
+ * blank line): a buyer the fleet has not met gets the store's zone (UTC)
+ * and language (en). pb_shipped has it. */
+static rdr_playbook_t *load_without_destinations(char *errstr, size_t size) {
+        static char text[32768];
+        char path[64];
+        const char *at, *end;
+        size_t n;
+        rdr_playbook_t *p;
+        FILE *fp = fopen(RDR_SOURCE_DIR "/configs/playbook.yaml", "r");
+        int fd;
+        if (!fp)
+                return NULL;
+        n = fread(text, 1, sizeof(text) - 1, fp);
+        fclose(fp);
+        text[n] = '\0';
+        at = strstr(text, "\ndestinations:\n");
+        end = at ? strstr(at, "\n\n") : NULL;
+        if (!end)
+                return NULL;
+        memmove((char *)at + 1, end + 2, strlen(end + 2) + 1);
+        snprintf(path, sizeof(path), "/tmp/rdr_pb_XXXXXX");
+        fd = mkstemp(path);
+        fp = fd >= 0 ? fdopen(fd, "w") : NULL;
+        if (!fp)
+                return NULL;
+        fputs(text, fp);
+        fclose(fp);
+        p = rdr_playbook_load_file(path, errstr, size);
+        unlink(path);
+        return p;
+}
+
 static int setup(void **state) {
-        char errstr[512];
+        char errstr[512] = "no destinations: table in configs/playbook.yaml";
         (void)state;
-        pb = rdr_playbook_load_file(RDR_SOURCE_DIR "/configs/playbook.yaml",
-                                    errstr, sizeof(errstr));
+        pb_shipped = rdr_playbook_load_file(
+            RDR_SOURCE_DIR "/configs/playbook.yaml", errstr, sizeof(errstr));
+        pb = pb_shipped ? load_without_destinations(errstr, sizeof(errstr))
+                        : NULL;
         if (pb)
                 pols =
                     rdr_policy_set_load_dir(RDR_SOURCE_DIR "/configs/platforms",
@@ -56,6 +92,7 @@ static int teardown(void **state) {
         rdr_template_set_destroy(tpls);
         rdr_policy_set_destroy(pols);
         rdr_playbook_destroy(pb);
+        rdr_playbook_destroy(pb_shipped);
         return 0;
 }
 
@@ -467,6 +504,40 @@ static void test_notices_in_the_buyers_language_and_daytime(void **state) {
         }
 }
 
+/* A buyer the fleet has not met: the parcel's destination's zone and
+ * language (the shipped playbook's destinations: ES is es in
+ * Europe/Madrid); one the fleet knows keeps theirs. */
+static void test_destination_speaks_for_an_unmet_buyer(void **state) {
+        rdr_cadence_conf_t shipped = conf;
+        rdr_shipment_t ev =
+            shipment(RDR_SHIP_CREATED, "aliexpress", "LP11", T0 - 5 * HOUR);
+        rdr_parcel_t p;
+        rdr_parcel_out_t out;
+        (void)state;
+        shipped.playbook = pb_shipped;
+        memcpy(ev.destination_country, "ES", 3);
+        memset(&p, 0, sizeof(p));
+        /* 05:00 UTC is 06:00 in Madrid: the notice waits for 09:00 there
+         * (08:00 UTC in March), in Spanish. */
+        assert_int_equal(
+            rdr_parcel_decide(&shipped, &p, &ev, 0, T0 - 5 * HOUR, &p, &out),
+            RDR_OK);
+        assert_int_equal(out.notices_cnt, 1);
+        assert_string_equal(out.notices[0].language, "es");
+        assert_string_equal(out.notices[0].template_id,
+                            "es/notice.shipped/default");
+        assert_int_equal(out.notices[0].due_at_ms, T0 - 2 * HOUR);
+        /* The buyer's own language wins over the destination's. */
+        memset(&p, 0, sizeof(p));
+        rdr_str_copy(p.buyer_language, sizeof(p.buyer_language), "en");
+        ev.tracking_number = "LP12";
+        assert_int_equal(
+            rdr_parcel_decide(&shipped, &p, &ev, 0, T0 - 5 * HOUR, &p, &out),
+            RDR_OK);
+        assert_string_equal(out.notices[0].language, "en");
+        assert_int_equal(out.notices[0].due_at_ms, T0 - 2 * HOUR);
+}
+
 /* A backlog read late: the record is kept, the buyer hears only what is
  * true now. */
 static void test_old_events_tell_only_the_present(void **state) {
@@ -551,6 +622,7 @@ int main(void) {
             cmocka_unit_test(test_exception_notice_and_staff),
             cmocka_unit_test(test_second_created_and_new_parcel),
             cmocka_unit_test(test_notices_in_the_buyers_language_and_daytime),
+            cmocka_unit_test(test_destination_speaks_for_an_unmet_buyer),
             cmocka_unit_test(test_old_events_tell_only_the_present),
             cmocka_unit_test(test_unknown_platform_is_invalid),
             cmocka_unit_test(test_timer_member),

@@ -413,6 +413,15 @@ static void test_playbook_shipped(void **state) {
         assert_true(w->min_ms == 2 * DAY);
         w = rdr_playbook_delivery_window(pb, "dhl", NULL, "FR");
         assert_true(w->max_ms == 20 * DAY);
+        /* Destinations: a country's zone and language, none for one the
+         * table does not list. */
+        assert_string_equal(rdr_playbook_destination(pb, "ES")->timezone,
+                            "Europe/Madrid");
+        assert_string_equal(rdr_playbook_destination(pb, "BR")->language,
+                            "pt-BR");
+        assert_null(rdr_playbook_destination(pb, "NZ"));
+        assert_null(rdr_playbook_destination(pb, ""));
+        assert_null(rdr_playbook_destination(pb, NULL));
         /* Offers. */
         rdr_offer_format(&d->incentive[RDR_REASON_PRODUCT_QUALITY], buf,
                          sizeof(buf));
@@ -496,6 +505,40 @@ static void test_playbook_errors(void **state) {
         unlink(path);
         assert_null(pb);
         assert_non_null(strstr(errstr, "unknown time zone 'Mars/Base'"));
+        /* A bad row of destinations: the file, line and key. */
+        {
+                static const struct {
+                        const char *row, *want;
+                } bad[] = {
+                    {"  Spain: {timezone: Europe/Madrid, language: es}\n",
+                     "key 'destinations.Spain': a destination is an ISO 3166"},
+                    {"  NZ: {timezone: Middle/Earth, language: en}\n",
+                     "key 'destinations.NZ.timezone'"},
+                    {"  NZ: {timezone: Pacific/Auckland}\n",
+                     "key 'destinations.NZ.language': missing"},
+                    {"  ES: {timezone: Europe/Madrid, language: es}\n",
+                     "key 'ES' given twice"},
+                };
+                const char *at = strstr(shipped, "\ndestinations:\n");
+                size_t head;
+                assert_non_null(at);
+                head = (size_t)(at - shipped) + strlen("\ndestinations:\n");
+                for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+                        snprintf(text, sizeof(text), "%.*s%s%s", (int)head,
+                                 shipped, bad[i].row, shipped + head);
+                        path = tmpfile_with(text);
+                        pb = rdr_playbook_load_file(path, errstr,
+                                                    sizeof(errstr));
+                        unlink(path);
+                        assert_null(pb);
+                        if (!strstr(errstr, bad[i].want))
+                                fail_msg("%s: %s", bad[i].row, errstr);
+                        /* "<file>:<line>: key ..." */
+                        assert_int_equal(strncmp(errstr, path, strlen(path)),
+                                         0);
+                        assert_int_equal(errstr[strlen(path)], ':');
+                }
+        }
         free(shipped);
 }
 

@@ -159,6 +159,13 @@ void rdr_casework_doc(void *fp) {
                     "`stores: {<store_id>: {...}}` overrides any of them. "
                     "Durations take a unit (ms, s, m, h, d).\n\n");
         rdr_playbook_doc(fp);
+        fprintf(fp, "\nAlso, beside `defaults:` and `stores:`: "
+                    "`delivery_windows: [{carrier, service_level, "
+                    "destination, min, max}]` (the expected delivery, the "
+                    "most specific row wins; `*` matches any) and "
+                    "`destinations: {<country>: {timezone, language}}` (a "
+                    "buyer the fleet has not met: their parcel's "
+                    "destination's daytime and language).\n");
         fprintf(fp, "\n## configs/platforms/<platform>.yaml\n\nWhat a "
                     "marketplace allows, one file per platform. ");
         rdr_policy_doc(fp);

@@ -21,6 +21,7 @@ typedef struct ptx_s {
         const rdr_store_conf_t *sc;
         const rdr_policy_t *pol;
         const char *zone; /* where the buyer's daytime is measured */
+        const char *lang; /* the buyer's notices' language */
         int64_t now;
         rdr_parcel_t *p;
         rdr_parcel_out_t *out;
@@ -133,9 +134,8 @@ static void notice(ptx_t *tx, const char *step, int n, rdr_action_kind_t kind,
         rdr_template_vars_t vars;
         rdr_rendered_t info;
         char num[RDR_STR_INT_SIZE], window[80] = "";
-        const char *lang = kind == RDR_ACT_STAFF_REVIEW ? tx->sc->staff_language
-                           : p->buyer_language[0]       ? p->buyer_language
-                                                        : tx->sc->language;
+        const char *lang =
+            kind == RDR_ACT_STAFF_REVIEW ? tx->sc->staff_language : tx->lang;
         int64_t due =
             kind == RDR_ACT_STAFF_REVIEW ? tx->now : contact_at(tx, tx->now);
         rdr_err_t err;
@@ -342,6 +342,7 @@ rdr_err_t rdr_parcel_decide(const rdr_cadence_conf_t *conf,
                             int64_t check_at_ms, int64_t now_ms,
                             rdr_parcel_t *next, rdr_parcel_out_t *out) {
         rdr_parcel_t p = *cur;
+        const rdr_destination_t *dest;
         ptx_t tx;
         int64_t nc;
         rdr_parcel_out_reset(out);
@@ -368,7 +369,21 @@ rdr_err_t rdr_parcel_decide(const rdr_cadence_conf_t *conf,
                 *next = *cur;
                 return RDR_ERR_INVALID;
         }
-        rdr_localtime_pick_zone(p.buyer_zone, tx.sc->timezone, &tx.zone);
+        /* The buyer's zone and language as the fleet learned them (the
+         * order's review or chats, the buyer's earlier orders); else the
+         * parcel's destination's (playbook destinations); else the
+         * store's. */
+        dest = rdr_playbook_destination(conf->playbook,
+                                        ev && ev->destination_country[0]
+                                            ? ev->destination_country
+                                            : p.destination);
+        rdr_localtime_pick_zone(p.buyer_zone[0] ? p.buyer_zone
+                                : dest          ? dest->timezone
+                                                : NULL,
+                                tx.sc->timezone, &tx.zone);
+        tx.lang = p.buyer_language[0] ? p.buyer_language
+                  : dest              ? dest->language
+                                      : tx.sc->language;
         if (ev)
                 on_event(&tx, ev);
         else

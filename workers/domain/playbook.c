@@ -24,6 +24,8 @@ struct rdr_playbook_s {
         pb_store_t *stores; /* sorted by store_id */
         size_t stores_cnt;
         rdr_delivery_window_t *windows;
+        rdr_destination_t *destinations; /* by country */
+        size_t destinations_cnt;
         size_t windows_cnt;
 };
 
@@ -611,6 +613,65 @@ static rdr_err_t parse_windows(rdr_playbook_t *pb, const rdr_yaml_t *seq,
         return RDR_OK;
 }
 
+static int destination_cmp(const void *a, const void *b) {
+        return strcmp(((const rdr_destination_t *)a)->country,
+                      ((const rdr_destination_t *)b)->country);
+}
+
+/* destinations: {<country>: {timezone, language}} */
+static rdr_err_t parse_destinations(rdr_playbook_t *pb, const rdr_yaml_t *map,
+                                    char *errstr, size_t errstr_size) {
+        static const char *const keys[] = {"timezone", "language", NULL};
+        char p[RDR_CFG_PATH_MAX];
+        size_t i;
+        if (rdr_cfg_map(map, "destinations", NULL, errstr, errstr_size))
+                return RDR_ERR_CONFIG;
+        pb->destinations_cnt = rdr_yaml_len(map);
+        pb->destinations =
+            calloc(pb->destinations_cnt ? pb->destinations_cnt : 1,
+                   sizeof(*pb->destinations));
+        if (!pb->destinations)
+                return RDR_ERR_NOMEM;
+        for (i = 0; i < pb->destinations_cnt; i++) {
+                rdr_destination_t *d = &pb->destinations[i];
+                const char *country = rdr_yaml_key(map, i);
+                rdr_yaml_t *row = rdr_yaml_at(map, i), *v;
+                snprintf(p, sizeof(p), "destinations.%.60s", country);
+                if (strlen(country) != 2 || country[0] < 'A' ||
+                    country[0] > 'Z' || country[1] < 'A' || country[1] > 'Z')
+                        return rdr_yaml_error(row, p, errstr, errstr_size,
+                                              "a destination is an ISO 3166 "
+                                              "alpha-2 code such as ES");
+                memcpy(d->country, country, 3);
+                if (rdr_cfg_map(row, p, keys, errstr, errstr_size))
+                        return RDR_ERR_CONFIG;
+                snprintf(p, sizeof(p), "destinations.%s.timezone", country);
+                if (rdr_cfg_need(row, "timezone", p, &v, errstr, errstr_size) ||
+                    rdr_cfg_zone(v, p, d->timezone, sizeof(d->timezone), errstr,
+                                 errstr_size))
+                        return RDR_ERR_CONFIG;
+                snprintf(p, sizeof(p), "destinations.%s.language", country);
+                if (rdr_cfg_need(row, "language", p, &v, errstr, errstr_size) ||
+                    rdr_cfg_strcpy(v, p, d->language, sizeof(d->language),
+                                   errstr, errstr_size))
+                        return RDR_ERR_CONFIG;
+        }
+        /* A country given twice is refused by the YAML reader. */
+        qsort(pb->destinations, pb->destinations_cnt, sizeof(*pb->destinations),
+              destination_cmp);
+        return RDR_OK;
+}
+
+const rdr_destination_t *rdr_playbook_destination(const rdr_playbook_t *pb,
+                                                  const char *country) {
+        rdr_destination_t key;
+        if (!country || strlen(country) != 2 || !pb->destinations_cnt)
+                return NULL;
+        memcpy(key.country, country, 3);
+        return bsearch(&key, pb->destinations, pb->destinations_cnt,
+                       sizeof(*pb->destinations), destination_cmp);
+}
+
 static int store_cmp(const void *a, const void *b) {
         return strcmp(((const pb_store_t *)a)->store_id,
                       ((const pb_store_t *)b)->store_id);
@@ -618,9 +679,9 @@ static int store_cmp(const void *a, const void *b) {
 
 rdr_playbook_t *rdr_playbook_load_file(const char *path, char *errstr,
                                        size_t errstr_size) {
-        static const char *const top[] = {"defaults", "stores",
-                                          "delivery_windows", NULL};
-        rdr_yaml_t *root = NULL, *defaults, *stores, *windows;
+        static const char *const top[] = {
+            "defaults", "stores", "delivery_windows", "destinations", NULL};
+        rdr_yaml_t *root = NULL, *defaults, *stores, *windows, *destinations;
         rdr_playbook_t *pb = NULL;
         char p[RDR_CFG_PATH_MAX];
         size_t i;
@@ -645,6 +706,10 @@ rdr_playbook_t *rdr_playbook_load_file(const char *path, char *errstr,
                 goto err;
         windows = rdr_yaml_get(root, "delivery_windows");
         if (windows && parse_windows(pb, windows, errstr, errstr_size))
+                goto err;
+        destinations = rdr_yaml_get(root, "destinations");
+        if (destinations &&
+            parse_destinations(pb, destinations, errstr, errstr_size))
                 goto err;
         stores = rdr_yaml_get(root, "stores");
         if (stores) {
@@ -701,6 +766,7 @@ void rdr_playbook_destroy(rdr_playbook_t *pb) {
                 free(pb->stores[i].store_id);
         free(pb->stores);
         free(pb->windows);
+        free(pb->destinations);
         free(pb);
 }
 

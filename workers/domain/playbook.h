@@ -62,6 +62,15 @@ typedef struct rdr_delivery_window_s {
         int64_t min_ms, max_ms; /* after shipment.created */
 } rdr_delivery_window_t;
 
+/* Where a destination country's buyers live, for a buyer the fleet has
+ * not met yet (no review, no chat): the zone of their daytime and the
+ * language of their notices. */
+typedef struct rdr_destination_s {
+        char country[3]; /* ISO 3166 alpha-2 */
+        char timezone[RDR_ZONE_MAX];
+        char language[RDR_LANG_MAX];
+} rdr_destination_t;
+
 /* The effective settings of one store: the defaults with that store's
  * overrides applied. */
 #define RDR_STORE_NAME_MAX 96
@@ -122,6 +131,10 @@ const rdr_delivery_window_t *
 rdr_playbook_delivery_window(const rdr_playbook_t *pb, const char *carrier,
                              const char *service_level,
                              const char *destination);
+
+/** The row of `destinations:` for country (ISO 3166 alpha-2), or NULL. */
+const rdr_destination_t *rdr_playbook_destination(const rdr_playbook_t *pb,
+                                                  const char *country);
 
 /** Write the settings table as Markdown (key, type, range, meaning) to fp
  *  (a FILE *): the reference of configs/playbook.yaml. */

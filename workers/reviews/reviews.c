@@ -135,7 +135,7 @@ typedef struct context_s {
         rdr_intent_t intents[RDR_INTENT__CNT];
         size_t intents_cnt;
         /* The order's record (shipments and chats workers write it). */
-        char parcel_status[32], exception[16], carrier[64];
+        char parcel_status[32], exception[16], carrier[64], destination[3];
         int64_t promised_by_ms, delivered_at_ms, last_scan_ms;
         int64_t expected_max_ms;    /* the estimate the buyer was told */
         int64_t delay_notice_at_ms; /* the last delay notice, or 0 */
@@ -226,6 +226,8 @@ static void read_context(const redisReply *tags, const redisReply *intents,
                    "parcel_status");
         copy_field(ctx->exception, sizeof(ctx->exception), order, "exception");
         copy_field(ctx->carrier, sizeof(ctx->carrier), order, "carrier");
+        copy_field(ctx->destination, sizeof(ctx->destination), order,
+                   "destination_country");
         ctx->promised_by_ms = field_ms(order, "promised_by_ms");
         ctx->expected_max_ms = field_ms(order, "expected_max_ms");
         ctx->delivered_at_ms = field_ms(order, "delivered_at_ms");
@@ -348,6 +350,22 @@ static int answer_of(const rdr_event_t *ev, answer_t *an) {
                 return 1;
         }
         return 0;
+}
+
+/* Where the buyer's daytime is: the review's buyer.timezone; else the
+ * zone of the buyer's country, or of the order's parcel's destination
+ * (playbook destinations); else NULL, the store's. */
+static const char *buyer_zone(const reviews_t *rv, const rdr_review_t *r,
+                              const context_t *ctx) {
+        const rdr_playbook_t *pb = rdr_casework_conf(rv->cw)->playbook;
+        const rdr_destination_t *d = NULL;
+        if (r->has_buyer && r->buyer.timezone)
+                return r->buyer.timezone;
+        if (r->has_buyer && r->buyer.country[0])
+                d = rdr_playbook_destination(pb, r->buyer.country);
+        if (!d && ctx->destination[0])
+                d = rdr_playbook_destination(pb, ctx->destination);
+        return d ? d->timezone : NULL;
 }
 
 /* The buyer_profile evidence of a malicious review c: what the fleet knows
@@ -578,8 +596,7 @@ static rdr_err_t apply_one(reviews_t *rv, rdr_msg_t *m, const rdr_review_t *r,
                 ci.review.product_id = r->product_id;
                 ci.review.text = r->text;
                 ci.review.language = c.language;
-                ci.review.buyer_timezone =
-                    r->has_buyer ? r->buyer.timezone : NULL;
+                ci.review.buyer_timezone = buyer_zone(rv, r, ctx);
                 ci.review.review_kind = RDR_REVIEW_KIND_PRODUCT;
                 ci.review.rating = r->rating;
                 ci.review.sentiment =
