@@ -136,6 +136,7 @@ typedef struct review_ev_s {
         int64_t at;
         const char *order;   /* order-<order> */
         const char *country; /* without tz: the buyer's country alone */
+        const char *kind;    /* review_kind, or NULL */
 } review_ev_t;
 
 static void publish_review_ev(const review_ev_t *r) {
@@ -156,6 +157,9 @@ static void publish_review_ev(const review_ev_t *r) {
         else if (r->country)
                 snprintf(extra, sizeof(extra),
                          ",\"buyer\":{\"country\":\"%s\"}", r->country);
+        if (r->kind)
+                snprintf(extra + strlen(extra), sizeof(extra) - strlen(extra),
+                         ",\"review_kind\":\"%s\"", r->kind);
         snprintf(buf, sizeof(buf),
                  "{\"event_id\":\"%s-%s\",\"type\":\"%s\",\"platform\":\"%s\","
                  "\"store_id\":\"%s\",\"review_id\":\"%s\","
@@ -601,6 +605,33 @@ static void test_buyer_country_gives_the_daytime(void **state) {
                 if (a.kind[i] == RDR_ACT_FIRST_CONTACT)
                         assert_int_equal(a.due[i], t0 + 6 * 3600000LL);
         assert_int_equal(count_kind(&a, RDR_ACT_FIRST_CONTACT), 1);
+}
+
+/* Amazon seller feedback (review_kind, beyond contract v1) has its own
+ * rules (platforms/amazon.yaml seller_feedback): two messages where a
+ * product review gets one, and still no incentive. */
+static void test_amazon_seller_feedback(void **state) {
+        char cid[RDR_ID_LEN], got[32];
+        acts_t a;
+        int d;
+        (void)state;
+        case_of("amazon", "rv-feedback", cid);
+        publish_review_ev(&(review_ev_t){
+            "amazon", "review.created", "rv-feedback",
+            "Seller never answered my messages.", "America/New_York", 1, NULL,
+            NULL, NULL, 0, NULL, NULL, "seller_feedback"});
+        wait_field(cid, "review_kind", "seller_feedback");
+        for (d = 1; d <= 12; d++)
+                advance_to(t0 + d * DAY + 60000);
+        read_actions_within(cid, 4, NOTHING_MORE_MS, &a);
+        print_actions(&a);
+        assert_int_equal(count_kind(&a, RDR_ACT_FIRST_CONTACT), 1);
+        assert_int_equal(count_kind(&a, RDR_ACT_FOLLOW_UP), 1);
+        assert_int_equal(count_kind(&a, RDR_ACT_INCENTIVE), 0);
+        assert_int_equal(count_kind(&a, RDR_ACT_NUDGE), 0);
+        assert_string_equal(
+            h_case_field(&env, cid, "blocked.0.rule", got, sizeof(got)),
+            "amazon.no_incentive");
 }
 
 /* Three negative reviews of one Amazon order (three products): the
@@ -1599,6 +1630,8 @@ int main(void) {
                 test_amazon_never_asks_and_records_blocks, setup, teardown),
             cmocka_unit_test_setup_teardown(test_amazon_limit_is_per_order,
                                             setup, teardown),
+            cmocka_unit_test_setup_teardown(test_amazon_seller_feedback, setup,
+                                            teardown),
             cmocka_unit_test_setup_teardown(
                 test_buyer_country_gives_the_daytime, setup, teardown),
             cmocka_unit_test_setup_teardown(test_agree_guides_then_reminds_once,

@@ -17,6 +17,7 @@
 #include <jansson.h>
 
 #include "event.h"
+#include "policy.h"
 #include "redress.pb-c.h"
 
 #define CT_JSON "application/json"
@@ -31,7 +32,7 @@ static const char *const base_json[RDR_INPUT__CNT] = {
     "\",\"language\":\"en\",\"created_at\":\"2026-11-20T15:42:10Z\","
     "\"buyer\":{\"account_level\":3,\"account_age_days\":2190,"
     "\"reviews_total\":41,\"negative_reviews_total\":4,\"country\":\"US\","
-    "\"timezone\":\"America/Denver\"}}",
+    "\"timezone\":\"America/Denver\"},\"review_kind\":\"seller_feedback\"}",
     "{\"event_id\":\"ev-chat-1\",\"type\":\"chat.message\",\"platform\":"
     "\"aliexpress\",\"store_id\":\"ae-luna\",\"buyer_id\":\"b-2\","
     "\"order_id\":\"81200\",\"direction\":\"buyer\",\"channel\":\"im\","
@@ -203,6 +204,8 @@ static void test_base_events_decode(void **state) {
         assert_int_equal(ev.u.review.buyer.negative_reviews_total, 4);
         assert_string_equal(ev.u.review.buyer.country, "US");
         assert_string_equal(ev.u.review.buyer.timezone, "America/Denver");
+        assert_int_equal(ev.u.review.review_kind,
+                         RDR_REVIEW_KIND_SELLER_FEEDBACK);
         assert_int_equal(ev.u.review.text_len, strlen("Strap broke. ") + 9);
         json_decref(o);
         rdr_event_free(&ev);
@@ -357,6 +360,8 @@ static const bad_value_t bad_values[] = {
     {RDR_INPUT_REVIEWS, "type", "[\"review.created\"]", RDR_ERR_INVALID,
      "type"},
     {RDR_INPUT_REVIEWS, "rating", "\"2\"", RDR_ERR_INVALID, "rating"},
+    {RDR_INPUT_REVIEWS, "review_kind", "\"feedback\"", RDR_ERR_INVALID,
+     "review_kind"},
     {RDR_INPUT_REVIEWS, "rating", "2.5", RDR_ERR_INVALID, "rating"},
     {RDR_INPUT_REVIEWS, "rating", "true", RDR_ERR_INVALID, "rating"},
     {RDR_INPUT_REVIEWS, "text", "{}", RDR_ERR_INVALID, "text"},

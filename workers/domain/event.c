@@ -21,6 +21,7 @@
 
 #include "event.h"
 #include "jsonv.h"
+#include "policy.h"
 #include "google/protobuf/timestamp.pb-c.h"
 #include "redress.pb-c.h"
 
@@ -603,6 +604,8 @@ static const field_t review_fields[] = {
      .aux = offsetof(rdr_review_t, has_buyer),
      .sub = profile_fields,
      .sub_cnt = sizeof(profile_fields) / sizeof(profile_fields[0])},
+    F_ENUM(rdr_review_t, review_kind, 0, rdr_review_kind_names,
+           RDR_REVIEW_KIND__CNT),
 };
 
 static const field_t chat_fields[] = {

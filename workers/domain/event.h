@@ -74,6 +74,10 @@ typedef struct rdr_review_s {
         int64_t created_at_ms;
         int has_buyer;
         rdr_profile_t buyer;
+        /* rdr_review_kind_t: product_review (absent) or seller_feedback
+         * (a rating of the seller: Amazon's and eBay's own rules). An
+         * optional field of Redress beyond CONTRACT.md v1. */
+        int review_kind;
 } rdr_review_t;
 
 typedef struct rdr_chat_s {

@@ -597,7 +597,7 @@ static rdr_err_t apply_one(reviews_t *rv, rdr_msg_t *m, const rdr_review_t *r,
                 ci.review.text = r->text;
                 ci.review.language = c.language;
                 ci.review.buyer_timezone = buyer_zone(rv, r, ctx);
-                ci.review.review_kind = RDR_REVIEW_KIND_PRODUCT;
+                ci.review.review_kind = (rdr_review_kind_t)r->review_kind;
                 ci.review.rating = r->rating;
                 ci.review.sentiment =
                     c.negative ? RDR_SENT_NEGATIVE : c.sentiment;
