@@ -539,6 +539,8 @@ static void order_ledger(rdr_casework_t *cw, const rdr_case_t *before,
         rdr_redis_t *redis = rdr_worker_redis(cw->w);
         rdr_ledger_fv_t fv;
         char k[KEYSZ];
+        const char *argv[2 + 4] = {"HSET", k};
+        size_t i;
         if ((after->review_messages == before->review_messages &&
              after->modify_requests == before->modify_requests) ||
             !after->order_id[0] ||
@@ -546,8 +548,11 @@ static void order_ledger(rdr_casework_t *cw, const rdr_case_t *before,
                           after->order_id, NULL) < 0)
                 return;
         rdr_order_ledger_fv(&fv, case_id, after);
-        rdr_redis_cmdl(redis, "HSET", k, fv.f_messages, fv.messages,
-                       fv.f_modify, fv.modify, NULL);
+        if (!fv.cnt)
+                return;
+        for (i = 0; i < fv.cnt; i++)
+                argv[2 + i] = fv.fv[i];
+        rdr_redis_cmd(redis, (int)(2 + fv.cnt), argv, NULL);
         rdr_redis_expire(redis, k, cw->keep.orders_ms);
 }
 
@@ -559,6 +564,15 @@ void rdr_order_ledger_fv(rdr_ledger_fv_t *fv, const char *case_id,
                      (const char *const[]){RDR_LEDGER_MODIFY, case_id, NULL});
         rdr_str_int(fv->messages, c->review_messages);
         rdr_str_int(fv->modify, c->modify_requests);
+        fv->cnt = 0;
+        if (c->review_messages) {
+                fv->fv[fv->cnt++] = fv->f_messages;
+                fv->fv[fv->cnt++] = fv->messages;
+        }
+        if (c->modify_requests) {
+                fv->fv[fv->cnt++] = fv->f_modify;
+                fv->fv[fv->cnt++] = fv->modify;
+        }
 }
 
 void rdr_order_ledger_sum(const redisReply *order, const char *case_id,

@@ -38,8 +38,11 @@ void rdr_casework_destroy(rdr_casework_t *cw);
 #define RDR_LEDGER_MESSAGES "review_messages:"
 #define RDR_LEDGER_MODIFY "modify_requests:"
 /** The ledger's fields and values of case c (case_id), for an HSET of the
- *  order's record. */
+ *  order's record: fv[0..cnt) (a count of 0 is left out: absent reads as
+ *  0). */
 typedef struct rdr_ledger_fv_s {
+        const char *fv[4];
+        size_t cnt;
         char f_messages[RDR_CASE_ID_MAX + 24], messages[RDR_STR_INT_SIZE];
         char f_modify[RDR_CASE_ID_MAX + 24], modify[RDR_STR_INT_SIZE];
 } rdr_ledger_fv_t;

@@ -300,10 +300,20 @@ static void index_order(rdr_redis_t *redis, const char *key,
                         const char *case_id, const rdr_case_t *c,
                         int64_t keep_ms) {
         rdr_ledger_fv_t fv;
+        const char *argv[8 + 4];
+        size_t i;
         rdr_order_ledger_fv(&fv, case_id, c);
-        rdr_redis_cmdl(redis, "HSET", key, "case_id", case_id, "buyer_language",
-                       c->language, "buyer_zone", c->zone, fv.f_messages,
-                       fv.messages, fv.f_modify, fv.modify, NULL);
+        argv[0] = "HSET";
+        argv[1] = key;
+        argv[2] = "case_id";
+        argv[3] = case_id;
+        argv[4] = "buyer_language";
+        argv[5] = c->language;
+        argv[6] = "buyer_zone";
+        argv[7] = c->zone;
+        for (i = 0; i < fv.cnt; i++)
+                argv[8 + i] = fv.fv[i];
+        rdr_redis_cmd(redis, (int)(8 + fv.cnt), argv, NULL);
         rdr_redis_expire(redis, key, keep_ms);
 }
 
