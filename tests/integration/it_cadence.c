@@ -99,6 +99,27 @@ static void settle(int64_t now) {
         assert_true(stable >= 3);
 }
 
+/* Wait until field of the hash at key holds value. */
+static void wait_hget(const char *key, const char *field, const char *value) {
+        char got[256];
+        int i;
+        for (i = 0; i < 200; i++, h_sleep_ms(50)) {
+                const char *v = h_hget(&env, key, field, got, sizeof(got));
+                if (v && !strcmp(v, value))
+                        return;
+        }
+        fail_msg("%s: %s never became %s", key, field, value);
+}
+
+/* t is at hh:mm in zone: the daytime of the buyer who lives there. */
+static void assert_local_time(const char *zone, int64_t t, int hh, int mm) {
+        rdr_localtm_t tm;
+        assert_int_equal(rdr_localtime_fields(zone, t, &tm), RDR_OK);
+        if (tm.hour != hh || tm.minute != mm)
+                fail_msg("%lld is %02d:%02d in %s, not %02d:%02d", (long long)t,
+                         tm.hour, tm.minute, zone, hh, mm);
+}
+
 /* Wait until the case's hash field holds value: the worker that owns the
  * input has applied it. */
 static void wait_field(const char *cid, const char *field, const char *value) {
@@ -350,16 +371,12 @@ static void test_taobao_full_cadence(void **state) {
          * (all but the public reply), most written by the timer worker:
          * the order's next reviews count them against per-order limits. */
         {
-                char key[256], field[128];
-                redisReply *r;
+                char key[256], field[128], got[32];
                 rdr_key_order(key, sizeof(key), "taobao", "store-1",
                               "order-rv-full", NULL);
                 snprintf(field, sizeof(field), "review_messages:%s", cid);
-                r = redisCommand(env.redis, "HGET %s %s", key, field);
-                assert_non_null(r);
-                assert_int_equal(r->type, REDIS_REPLY_STRING);
-                assert_string_equal(r->str, "10");
-                freeReplyObject(r);
+                assert_non_null(h_hget(&env, key, field, got, sizeof(got)));
+                assert_string_equal(got, "10");
         }
 }
 
@@ -399,8 +416,6 @@ static void test_refusal_stops_everything(void **state) {
 static void test_chat_reaches_the_stores_case(void **state) {
         char cid[RDR_ID_LEN], got[64];
         acts_t a;
-        int i;
-        redisReply *r = NULL;
         (void)state;
         case_of("taobao", "rv-nostore", cid);
         publish_review("taobao", "review.created", "rv-nostore", 1,
@@ -410,19 +425,8 @@ static void test_chat_reaches_the_stores_case(void **state) {
          * case: applied to the buyer's record, store-1's case untouched. */
         publish_chat_in("taobao", "store-2", "rv-nostore", NULL,
                         "chat-nostore-1", "别再联系我了，我不会改评价的");
-        for (i = 0; i < 200; i++, h_sleep_ms(50)) {
-                r = redisCommand(env.redis,
-                                 "HGET redress:{b:taobao:buyer-rv-nostore} "
-                                 "last_buyer_intent");
-                if (r && r->type == REDIS_REPLY_STRING)
-                        break;
-                freeReplyObject(r);
-                r = NULL;
-        }
-        if (!r)
-                fail_msg("the chats worker never applied chat-nostore-1");
-        assert_string_equal(r->str, "refuse");
-        freeReplyObject(r);
+        wait_hget("redress:{b:taobao:buyer-rv-nostore}", "last_buyer_intent",
+                  "refuse");
         /* A case fed that message would be written by the same pipeline. */
         h_sleep_ms(300);
         assert_string_equal(h_case_field(&env, cid, "state", got, sizeof(got)),
@@ -605,11 +609,7 @@ static void test_buyer_country_gives_the_daytime(void **state) {
                 if (a.kind[i] == RDR_ACT_FIRST_CONTACT) {
                         /* 09:00 in Madrid, CET or CEST as t0 falls, the
                          * same day: before 09:00 UTC. */
-                        rdr_localtm_t tm;
-                        assert_int_equal(rdr_localtime_fields("Europe/Madrid",
-                                                              a.due[i], &tm),
-                                         RDR_OK);
-                        assert_int_equal(tm.hour * 60 + tm.minute, 9 * 60);
+                        assert_local_time("Europe/Madrid", a.due[i], 9, 0);
                         assert_true(a.due[i] > t0 &&
                                     a.due[i] < t0 + 7 * 3600000LL);
                 }
@@ -1461,7 +1461,6 @@ static void test_shipment_notice_knows_the_buyer(void **state) {
                 size_t i;
                 for (i = 0; i < sizeof(unmet) / sizeof(unmet[0]); i++) {
                         char order[32], ev_id[32];
-                        rdr_localtm_t tm;
                         snprintf(order, sizeof(order), "order-%s", unmet[i].id);
                         snprintf(ev_id, sizeof(ev_id), "%s-created",
                                  unmet[i].id);
@@ -1478,10 +1477,7 @@ static void test_shipment_notice_knows_the_buyer(void **state) {
                                 continue;
                         }
                         assert_true(a.due[0] > now && a.due[0] < now + DAY);
-                        assert_int_equal(
-                            rdr_localtime_fields(unmet[i].zone, a.due[0], &tm),
-                            RDR_OK);
-                        assert_int_equal(tm.hour * 60 + tm.minute, 9 * 60);
+                        assert_local_time(unmet[i].zone, a.due[0], 9, 0);
                 }
         }
 }

@@ -559,11 +559,13 @@ static void doc_table(const rdr_conf_prop_t *p, FILE *fp) {
         for (; p && p->name; p++) {
                 fprintf(fp, "| `%s` | %s", p->name, types[p->type]);
                 /* "json|protobuf" as "json, protobuf": '|' ends a cell */
-                for (e = p->enums; e && *e; e++) {
-                        if (e == p->enums)
-                                fputs(": ", fp);
-                        fputs(*e == '|' ? ", " : (char[]){*e, '\0'}, fp);
-                }
+                if (p->enums)
+                        fputs(": ", fp);
+                for (e = p->enums; e && *e; e++)
+                        if (*e == '|')
+                                fputs(", ", fp);
+                        else
+                                fputc(*e, fp);
                 fprintf(fp, " | `%s` | %s |\n", p->def, p->doc);
         }
 }

@@ -969,12 +969,10 @@ static void on_open(tx_t *tx, const rdr_cadence_review_t *r) {
                 return;
         rdr_utf8_copy(c->buyer_name, sizeof(c->buyer_name),
                       r->buyer_name ? r->buyer_name : "");
-        /* "und": detection found no language (emoji, digits): the
-         * store's. */
+        /* None given or detected (emoji, digits): the store's. */
         rdr_utf8_copy(c->language, sizeof(c->language),
-                      r->language && *r->language && strcmp(r->language, "und")
-                          ? r->language
-                          : tx->sc->language);
+                      rdr_lang_known(r->language) ? r->language
+                                                  : tx->sc->language);
         c->zone_source =
             rdr_localtime_pick_zone(r->buyer_timezone, tx->sc->timezone, &zone);
         rdr_str_copy(c->zone, sizeof(c->zone), zone);

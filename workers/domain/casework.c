@@ -547,9 +547,8 @@ static void order_ledger(rdr_casework_t *cw, const rdr_case_t *before,
             rdr_key_order(k, KEYSZ, after->platform, after->store_id,
                           after->order_id, NULL) < 0)
                 return;
-        rdr_order_ledger_fv(&fv, case_id, after);
-        if (!fv.cnt)
-                return;
+        rdr_order_ledger_fv(&fv, case_id,
+                            after); /* counts only grow: cnt > 0 */
         for (i = 0; i < fv.cnt; i++)
                 argv[2 + i] = fv.fv[i];
         rdr_redis_cmd(redis, (int)(2 + fv.cnt), argv, NULL);

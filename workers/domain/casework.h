@@ -24,17 +24,19 @@ rdr_casework_t *rdr_casework_new(rdr_worker_t *w, char *errstr,
                                  size_t errstr_size);
 void rdr_casework_destroy(rdr_casework_t *cw);
 
-/* Every transition that sends review-related messages records, on the
- * order's record, the counts of its case (fields RDR_LEDGER_MESSAGES
- * <case_id> and RDR_LEDGER_MODIFY <case_id>). A case that opens takes
- * the sum of the order's other cases (rdr_cadence_review_t.
- * order_review_messages): a platform's limits per order count every
- * review of the order. Counted when the case opens: what an older case
- * sends later does not move a newer one's count. */
 /* An extortion demand of the order's chats, on the order's record before
  * its review: field RDR_DEMAND_FIELD "<sent_at_ms>:<event_id>", the text
  * as value. */
 #define RDR_DEMAND_FIELD "extortion:"
+
+/* The order's ledger: every transition that sends review-related messages
+ * records, on the order's record, the counts of its case (fields
+ * RDR_LEDGER_MESSAGES <case_id> and RDR_LEDGER_MODIFY <case_id>; the
+ * reviews worker writes a review's with the order's index). A case that
+ * opens takes the sum of the order's other cases (rdr_cadence_review_t.
+ * order_review_messages): a platform's limits per order count every
+ * review of the order. Counted when the case opens: what an older case
+ * sends later does not move a newer one's count. */
 #define RDR_LEDGER_MESSAGES "review_messages:"
 #define RDR_LEDGER_MODIFY "modify_requests:"
 /** The ledger's fields and values of case c (case_id), for an HSET of the

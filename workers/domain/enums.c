@@ -54,3 +54,7 @@ int rdr_enum_parse(const char *const *table, int cnt, const char *name,
         }
         return -1;
 }
+
+int rdr_lang_known(const char *tag) {
+        return tag && *tag && strcmp(tag, "und");
+}

@@ -144,6 +144,10 @@ extern const char *const rdr_staff_type_names[RDR_STAFF_TYPE__CNT];
 extern const char *const rdr_decision_names[RDR_DECISION__CNT];
 extern const char *const rdr_action_kind_names[RDR_ACT__CNT];
 
+/** 1 if tag names a language: not NULL, not "" and not "und" (BCP 47's
+ *  undetermined, what the classifier reports for a text with no letters). */
+int rdr_lang_known(const char *tag);
+
 /** Index of name (len bytes, not necessarily NUL-terminated) in table of cnt
  *  names, or -1. */
 int rdr_enum_parse(const char *const *table, int cnt, const char *name,

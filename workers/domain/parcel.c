@@ -51,13 +51,9 @@ void rdr_parcel_shipment_id(char out[RDR_ID_LEN], const char *platform,
                                             tracking_number, NULL});
 }
 
-int64_t rdr_parcel_late_after(int64_t promised_by_ms, int64_t expected_max_ms) {
-        return promised_by_ms ? promised_by_ms : expected_max_ms;
-}
-
 int rdr_parcel_is_late(int64_t promised_by_ms, int64_t expected_max_ms,
                        int64_t delay_notice_at_ms, int64_t at_ms) {
-        int64_t by = rdr_parcel_late_after(promised_by_ms, expected_max_ms);
+        int64_t by = promised_by_ms ? promised_by_ms : expected_max_ms;
         return delay_notice_at_ms > 0 || (by && at_ms > by);
 }
 
@@ -502,7 +498,7 @@ void rdr_parcel_load(rdr_parcel_t *p,
         size_t i;
         memset(p, 0, sizeof(*p));
         /* Other workers' fields ("und": a language nobody detected). */
-        if (lang && strcmp(lang, "und"))
+        if (rdr_lang_known(lang))
                 rdr_str_copy(p->buyer_language, sizeof(p->buyer_language),
                              lang);
         if (zone)

@@ -21,9 +21,11 @@
  * and does nothing. A check that finds the parcel late pauses the order's
  * review outreach too (section 7; casework arms the pause). Notices go out
  * in the buyer's daytime (the zone the order's review gave, else the one
- * the buyer's review of an earlier order gave, else the store's), outside
- * the platform's quiet hours, in the buyer's language (the order's review
- * or chats, else the buyer's earlier review, else the store's), on the
+ * the buyer's review of an earlier order gave, else the parcel's
+ * destination's from the playbook's destinations, else the store's),
+ * outside the platform's quiet hours, in the buyer's language (the same
+ * order: the order's review or chats, the buyer's earlier review, the
+ * destination's, the store's), on the
  * channel the platform's policy picks for the kind; their action ids are
  * "<shipment_id>:<step>:<n>", so a replayed event or a timer fired twice
  * publishes the same ids again, never new ones. An event handled stall_after or
@@ -122,17 +124,12 @@ rdr_err_t rdr_parcel_decide(const rdr_cadence_conf_t *conf,
                             int64_t check_at_ms, int64_t now_ms,
                             rdr_parcel_t *next, rdr_parcel_out_t *out);
 
-/** The moment after which an undelivered parcel is late for the buyer:
- *  the store's promise when it made one, else the estimate the buyer was
- *  told (0: neither). The shipments and reviews workers pause outreach on
- *  it (BEHAVIOR.md section 7). */
-int64_t rdr_parcel_late_after(int64_t promised_by_ms, int64_t expected_max_ms);
-
 /** 1 if an undelivered parcel is late at at_ms: a delay notice went out
  *  (delay_notice_at_ms: the buyer was told it is late, even where the
- *  notice moved the estimate forward), or at_ms is past
- *  rdr_parcel_late_after(). Outreach waits for delivery (BEHAVIOR.md
- *  section 7). */
+ *  notice moved the estimate forward), or at_ms is past the store's
+ *  promise when it made one, else past the estimate the buyer was told.
+ *  The shipments and reviews workers pause outreach on it until delivery
+ *  (BEHAVIOR.md section 7). */
 int rdr_parcel_is_late(int64_t promised_by_ms, int64_t expected_max_ms,
                        int64_t delay_notice_at_ms, int64_t at_ms);
 

@@ -443,16 +443,22 @@ typedef struct ledger_scan_s {
         const rdr_review_t *order;
 } ledger_scan_t;
 
+/* The batch's entry of case_id of r's order: its index, or ledger_cnt. */
+static size_t ledger_find(const reviews_t *rv, const rdr_review_t *r,
+                          const char *case_id) {
+        size_t i;
+        for (i = 0; i < rv->ledger_cnt; i++)
+                if (!strcmp(rv->ledger[i].case_id, case_id) &&
+                    same_order(rv->ledger[i].order, r))
+                        break;
+        return i;
+}
+
 /* 1 if this batch wrote case_id's counts for the order: counted from the
  * batch, not from the record read before it. */
 static int ledger_in_batch(const char *case_id, void *arg) {
         const ledger_scan_t *ls = arg;
-        size_t i;
-        for (i = 0; i < ls->rv->ledger_cnt; i++)
-                if (!strcmp(ls->rv->ledger[i].case_id, case_id) &&
-                    same_order(ls->rv->ledger[i].order, ls->order))
-                        return 1;
-        return 0;
+        return ledger_find(ls->rv, ls->order, case_id) < ls->rv->ledger_cnt;
 }
 
 /* What the cases of r's order other than case_id have sent. */
@@ -475,11 +481,7 @@ static void order_sent(const reviews_t *rv, const redisReply *order,
 /* Case c (case_id) of r's order was written in this batch. */
 static void ledger_note(reviews_t *rv, const rdr_review_t *r,
                         const char *case_id, const rdr_case_t *c) {
-        size_t i;
-        for (i = 0; i < rv->ledger_cnt; i++)
-                if (!strcmp(rv->ledger[i].case_id, case_id) &&
-                    same_order(rv->ledger[i].order, r))
-                        break;
+        size_t i = ledger_find(rv, r, case_id);
         if (i == rv->ledger_cnt) {
                 if ((!c->review_messages && !c->modify_requests) ||
                     rv->ledger_cnt == rdr_worker_batch_cap(rv->w))

@@ -96,8 +96,7 @@ static int learn_buyer(rdr_parcel_t *p, const redisReply *hmget) {
         l = hmget->element[0];
         z = hmget->element[1];
         if (!p->buyer_language[0] && l->type == REDIS_REPLY_STRING &&
-            l->len > 0 && l->len < sizeof(p->buyer_language) &&
-            strcmp(l->str, "und")) {
+            l->len < sizeof(p->buyer_language) && rdr_lang_known(l->str)) {
                 rdr_str_copy(p->buyer_language, sizeof(p->buyer_language),
                              l->str);
                 got |= 1;
