@@ -518,7 +518,7 @@ static char *dupn(const void *p, size_t n) {
 /* A consumer of the env's broker in group and the list of every partition
  * of topic (offsets as given). Both are the caller's to destroy. */
 static rd_kafka_t *consumer_for(h_env_t *h, const char *group,
-                                const char *topic, int64_t offset,
+                                const char *topic, int64_t offset, int eof,
                                 rd_kafka_topic_partition_list_t **parts) {
         rd_kafka_conf_t *kc = rd_kafka_conf_new();
         rd_kafka_t *rk;
@@ -530,6 +530,12 @@ static rd_kafka_t *consumer_for(h_env_t *h, const char *group,
                           sizeof(errstr));
         rd_kafka_conf_set(kc, "group.id", group, errstr, sizeof(errstr));
         rd_kafka_conf_set(kc, "enable.auto.commit", "false", errstr,
+                          sizeof(errstr));
+        rd_kafka_conf_set(kc, "enable.partition.eof", eof ? "true" : "false",
+                          errstr, sizeof(errstr));
+        /* A fetch sent before every partition's start offset is known
+         * would otherwise wait up to 500 ms for data it does not ask for. */
+        rd_kafka_conf_set(kc, "fetch.wait.max.ms", "10", errstr,
                           sizeof(errstr));
         rk = rd_kafka_new(RD_KAFKA_CONSUMER, kc, errstr, sizeof(errstr));
         if (!rk)
@@ -552,26 +558,41 @@ size_t h_read_topic(h_env_t *h, const char *topic, const char *match,
             "redress-error", "redress-source-topic", "redress-source-partition",
             "redress-source-offset", "redress-worker"};
         rd_kafka_topic_partition_list_t *parts;
-        rd_kafka_t *rk = consumer_for(h, "redress-tests-reader", topic,
-                                      RD_KAFKA_OFFSET_BEGINNING, &parts);
+        int to_end = quiet_ms < 0;
+        rd_kafka_t *rk =
+            consumer_for(h, "redress-tests-reader", topic,
+                         RD_KAFKA_OFFSET_BEGINNING, to_end, &parts);
         h_msg_t *msgs = NULL;
         size_t cnt = 0, size = 0;
         int64_t start = rdr_mono_ms(), last = start;
-        int i;
+        int i, nparts = parts->cnt, at_end = 0;
+        char *ended = calloc((size_t)nparts + 1, 1);
         rd_kafka_assign(rk, parts);
         rd_kafka_topic_partition_list_destroy(parts);
         for (;;) {
                 int64_t now = rdr_mono_ms();
                 rd_kafka_message_t *m;
-                if (now - start > timeout_ms)
+                if (now - start > timeout_ms) {
+                        if (to_end)
+                                fail_msg("%s: read %d of %d partitions to "
+                                         "their end in %d ms",
+                                         topic, at_end, nparts, timeout_ms);
                         break;
-                if (cnt >= want && now - last > quiet_ms)
+                }
+                if (to_end ? at_end == nparts
+                           : cnt >= want && now - last > quiet_ms)
                         break;
                 m = rd_kafka_consumer_poll(rk, 100);
                 if (!m)
                         continue;
-                if (!m->err && match &&
-                    !memmem(m->payload, m->len, match, strlen(match))) {
+                if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+                        if (m->partition >= 0 && m->partition < nparts &&
+                            !ended[m->partition]) {
+                                ended[m->partition] = 1;
+                                at_end++;
+                        }
+                } else if (!m->err && match &&
+                           !memmem(m->payload, m->len, match, strlen(match))) {
                         last = rdr_mono_ms();
                 } else if (!m->err) {
                         rd_kafka_headers_t *hdrs = NULL;
@@ -605,6 +626,7 @@ size_t h_read_topic(h_env_t *h, const char *topic, const char *match,
                 }
                 rd_kafka_message_destroy(m);
         }
+        free(ended);
         rd_kafka_consumer_close(rk);
         rd_kafka_destroy(rk);
         *out = msgs;
@@ -689,7 +711,7 @@ void h_committed(h_env_t *h, const char *group, const char *topic,
                  int64_t *committed, int64_t *end) {
         rd_kafka_topic_partition_list_t *parts;
         rd_kafka_t *rk =
-            consumer_for(h, group, topic, RD_KAFKA_OFFSET_INVALID, &parts);
+            consumer_for(h, group, topic, RD_KAFKA_OFFSET_INVALID, 0, &parts);
         int i;
         *committed = *end = 0;
         if (rd_kafka_committed(rk, parts, 5000))

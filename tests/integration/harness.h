@@ -100,8 +100,10 @@ void h_flush(h_env_t *h);
 
 /** Read every message of topic from the beginning whose value contains
  *  match (NULL: all) until want of them were read and then nothing new came
- *  for quiet_ms, or timeout_ms passed. Returns the count; *out is an array
- *  the caller frees with h_msgs_free. */
+ *  for quiet_ms, or timeout_ms passed. With quiet_ms < 0, until every
+ *  partition was read to its end (want unused; the test fails if that
+ *  takes longer than timeout_ms). Returns the count; *out is an array the
+ *  caller frees with h_msgs_free. */
 size_t h_read_topic(h_env_t *h, const char *topic, const char *match,
                     size_t want, int quiet_ms, int timeout_ms, h_msg_t **out);
 void h_msgs_free(h_msg_t *msgs, size_t cnt);

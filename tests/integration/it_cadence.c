@@ -28,11 +28,19 @@ static int64_t t0;
 static pid_t w_reviews, w_chats, w_shipments;
 
 static const char *const test_clock[] = {"REDRESS_CLOCK_SOURCE=test", NULL};
+/* The timer worker sleeps until the next due time by the clock it reads,
+ * at most timers.idle_max: the test's clock jumps by days, so it looks
+ * again often. */
+static const char *const timers_env[] = {"REDRESS_CLOCK_SOURCE=test",
+                                         "REDRESS_TIMERS_IDLE_MAX=100ms", NULL};
+
+static int64_t clock_now; /* what redress:clock:now_ms holds */
 
 static void set_clock(int64_t ms) {
         redisReply *r = redisCommand(env.redis, "SET redress:clock:now_ms %lld",
                                      (long long)ms);
         freeReplyObject(r);
+        clock_now = ms;
 }
 
 /* One fleet for the whole group; each test starts 60 days after the
@@ -47,7 +55,7 @@ static int group_setup(void **state) {
         w_reviews = h_worker(&env, "reviews", test_clock);
         w_chats = h_worker(&env, "chats", test_clock);
         w_shipments = h_worker(&env, "shipments", test_clock);
-        h_worker(&env, "timers", test_clock);
+        h_worker(&env, "timers", timers_env);
         return 0;
 }
 
@@ -80,10 +88,54 @@ static long long count(const char *script) {
         return v;
 }
 
-/* Wait until nothing is due, leased or waiting in an outbox. */
+/* The events published since the last settle(), until their worker has
+ * applied them (their dedupe key exists). Events whose id says "-bad" are
+ * meant for the dead-letter topic and are not waited for. */
+static char pending[64][128];
+static size_t npending;
+
+static void note_published(const char *json) {
+        json_t *doc = json_loads(json, 0, NULL);
+        const char *id = json_string_value(json_object_get(doc, "event_id"));
+        assert_non_null(id);
+        if (!strstr(id, "-bad")) {
+                assert_true(npending < sizeof(pending) / sizeof(pending[0]));
+                snprintf(pending[npending++], sizeof(pending[0]), "%s", id);
+        }
+        json_decref(doc);
+}
+
+static void wait_applied(void) {
+        size_t k;
+        for (k = 0; k < npending; k++) {
+                int i;
+                for (i = 0; i < 400; i++, h_sleep_ms(25)) {
+                        redisReply *r =
+                            redisCommand(env.redis, "EVAL %s 0 %s",
+                                         "return #redis.call('KEYS', "
+                                         "'redress:*:seen:*:' .. ARGV[1])",
+                                         pending[k]);
+                        long long n = r && r->type == REDIS_REPLY_INTEGER
+                                          ? r->integer
+                                          : 0;
+                        if (r)
+                                freeReplyObject(r);
+                        if (n > 0)
+                                break;
+                }
+                if (i == 400)
+                        fail_msg("event %s was never applied", pending[k]);
+        }
+        npending = 0;
+}
+
+/* Wait until every event published has been applied and nothing is due,
+ * leased or waiting in an outbox: the fleet will publish nothing more
+ * until the clock moves or another event comes. */
 static void settle(int64_t now) {
         char script[512];
         int stable = 0, i;
+        wait_applied();
         snprintf(script, sizeof(script),
                  "local n = 0 for s = 0, 15 do "
                  "n = n + redis.call('ZCOUNT', 'redress:{t:'..s..'}:due', "
@@ -92,9 +144,9 @@ static void settle(int64_t now) {
                  "n = n + #redis.call('KEYS', 'redress:{[co]:*}:outbox') "
                  "return n",
                  (long long)now);
-        for (i = 0; i < 600 && stable < 3; i++) {
+        for (i = 0; i < 1200 && stable < 3; i++) {
                 stable = count(script) == 0 ? stable + 1 : 0;
-                h_sleep_ms(100);
+                h_sleep_ms(50);
         }
         assert_true(stable >= 3);
 }
@@ -142,6 +194,7 @@ static void advance_to(int64_t ms) {
 
 /* Publish one JSON event to topic, keyed key, and flush. */
 static void publish_json(const char *topic, const char *key, const char *json) {
+        note_published(json);
         h_produce(&env, topic, key, json, strlen(json), "application/json");
         h_flush(&env);
 }
@@ -235,12 +288,15 @@ typedef struct acts_s {
 } acts_t;
 
 /* want: how many to wait for (timeout_ms at most). */
-static void read_actions_within(const char *case_id, size_t want,
-                                int timeout_ms, acts_t *a) {
+/* The actions of case_id on redress.actions, each action_id once: until
+ * want were read and then nothing new came for quiet_ms, or with
+ * quiet_ms < 0 every one published so far. */
+static void read_actions_of(const char *case_id, size_t want, int quiet_ms,
+                            acts_t *a) {
         h_msg_t *msgs;
         size_t n, i, j;
-        n = h_read_topic(&env, "redress.actions", case_id, want, 400,
-                         timeout_ms, &msgs);
+        n = h_read_topic(&env, "redress.actions", case_id, want, quiet_ms,
+                         20000, &msgs);
         memset(a, 0, sizeof(*a));
         for (i = 0; i < n && a->cnt < 64; i++) {
                 rdr_action_msg_t am;
@@ -262,8 +318,16 @@ static void read_actions_within(const char *case_id, size_t want,
         h_msgs_free(msgs, n);
 }
 
+/* Wait for want actions of the case (more may still come). */
 static void read_actions(const char *case_id, size_t want, acts_t *a) {
-        read_actions_within(case_id, want, 20000, a);
+        read_actions_of(case_id, want, 200, a);
+}
+
+/* Every action of the case once the fleet has settled: what a check that
+ * nothing more came reads, without waiting for anything to not happen. */
+static void read_settled(const char *case_id, acts_t *a) {
+        settle(clock_now);
+        read_actions_of(case_id, 0, -1, a);
 }
 
 /* The first message on redress.actions that mentions needle (an
@@ -297,7 +361,6 @@ static void assert_action_says(const char *action_id,
 
 /* After settle(): what was published is on the topic; a read that expects
  * nothing more need not wait long. */
-#define NOTHING_MORE_MS 1500
 
 static size_t count_kind(const acts_t *a, rdr_action_kind_t k) {
         size_t i, n = 0;
@@ -632,7 +695,7 @@ static void test_amazon_seller_feedback(void **state) {
         wait_field(cid, "review_kind", "seller_feedback");
         for (d = 1; d <= 12; d++)
                 advance_to(t0 + d * DAY + 60000);
-        read_actions_within(cid, 4, NOTHING_MORE_MS, &a);
+        read_settled(cid, &a);
         print_actions(&a);
         assert_int_equal(count_kind(&a, RDR_ACT_FIRST_CONTACT), 1);
         assert_int_equal(count_kind(&a, RDR_ACT_FOLLOW_UP), 1);
@@ -671,7 +734,7 @@ static void test_amazon_limit_is_per_order(void **state) {
         }
         advance_to(t0 + 18 * DAY);
         for (i = 0; i < 3; i++) {
-                read_actions_within(cid[i], 4, NOTHING_MORE_MS, &a);
+                read_settled(cid[i], &a);
                 print_actions(&a);
                 assert_int_equal(count_kind(&a, RDR_ACT_REPLY_PUBLIC), 1);
                 sent += count_kind(&a, RDR_ACT_FIRST_CONTACT) +
@@ -803,7 +866,7 @@ static void test_peer_seller_review(void **state) {
         assert_action_says(action, (const char *const[]){
                                        "the account of a peer seller", NULL});
         advance_to(t0 + 10 * DAY);
-        read_actions_within(cid, 3, NOTHING_MORE_MS, &a);
+        read_settled(cid, &a);
         assert_int_equal(a.cnt, 2);
         r = redisCommand(env.redis,
                          "SISMEMBER redress:{b:taobao:tbb-rival-flagship}:tags "
@@ -987,7 +1050,7 @@ static void test_staff_resume_hands_case_back(void **state) {
         wait_field(cid, "state", "outreach");
         /* Paused for 2 days: the follow-up comes at T0 + 9 d, not 7. */
         advance_to(t0 + 8 * DAY + 60000);
-        read_actions_within(cid, 3, NOTHING_MORE_MS, &a);
+        read_settled(cid, &a);
         assert_int_equal(count_kind(&a, RDR_ACT_FOLLOW_UP), 0);
         advance_to(t0 + 9 * DAY + 60000);
         read_actions(cid, 4, &a);
@@ -1027,7 +1090,7 @@ static void test_buyer_tagged_elsewhere_other_paths(void **state) {
                 char ev[64];
                 snprintf(ev, sizeof(ev), "chat-tg-elsewhere-%zu", i);
                 tag_elsewhere(ids[i], ev);
-                read_actions_within(cid[i], 3, NOTHING_MORE_MS, &a);
+                read_settled(cid[i], &a);
                 before[i] = a.cnt;
         }
 
@@ -1039,7 +1102,7 @@ static void test_buyer_tagged_elsewhere_other_paths(void **state) {
         for (i = 0; i < 3; i++) {
                 wait_field(cid[i], "state", "malicious");
                 wait_field(cid[i], "malicious", "extortion");
-                read_actions_within(cid[i], before[i] + 1, NOTHING_MORE_MS, &a);
+                read_settled(cid[i], &a);
                 assert_int_equal(a.cnt, before[i]);
         }
         /* Each worker counts the case it moved, and why (its metrics
@@ -1058,7 +1121,7 @@ static void test_buyer_tagged_elsewhere_other_paths(void **state) {
         }
         advance_to(t0 + 20 * DAY);
         for (i = 0; i < 3; i++) {
-                read_actions_within(cid[i], before[i] + 1, NOTHING_MORE_MS, &a);
+                read_settled(cid[i], &a);
                 print_actions(&a);
                 assert_int_equal(count_kind(&a, RDR_ACT_FOLLOW_UP), 0);
                 assert_int_equal(count_kind(&a, RDR_ACT_INCENTIVE), 0);
@@ -1083,7 +1146,7 @@ static void test_staff_evidence_files_appeal(void **state) {
         publish_chat_in("taobao", "store-2", "rv-evidence", "elsewhere",
                         "chat-evidence-1",
                         "给我退款五十元，不然我就一直给差评，还要发到网上");
-        h_sleep_ms(1000);
+        /* advance_to() first waits for the chat to be applied. */
         advance_to(t0 + 7 * DAY + 60000);
         wait_field(cid, "state", "malicious");
 
@@ -1502,7 +1565,7 @@ static void test_shipment_notices(void **state) {
         publish_parcel("pn", "pn-created", "shipment.created", t0, "");
         publish_parcel("pn", "pn-scan-1", "shipment.scan", t0 + DAY / 2, "");
         advance_to(t0 + DAY);
-        read_actions_within(sid, 2, NOTHING_MORE_MS, &a);
+        read_settled(sid, &a);
         assert_int_equal(a.cnt, 1);
         /* No scan for stall_after (4d) from the last one. */
         advance_to(t0 + 4 * DAY + DAY / 2 + 60000);
@@ -1513,7 +1576,7 @@ static void test_shipment_notices(void **state) {
         assert_non_null(strstr(a.id[1], ":logistics_delay:1"));
         /* delay_notice_every (3d): nothing sooner, one then. */
         advance_to(t0 + 7 * DAY);
-        read_actions_within(sid, 3, NOTHING_MORE_MS, &a);
+        read_settled(sid, &a);
         assert_int_equal(a.cnt, 2);
         advance_to(t0 + 7 * DAY + DAY / 2 + 60000);
         read_actions(sid, 3, &a);
@@ -1523,7 +1586,7 @@ static void test_shipment_notices(void **state) {
         publish_parcel("pn", "pn-delivered", "shipment.delivered", t0 + 8 * DAY,
                        "");
         advance_to(t0 + 20 * DAY);
-        read_actions_within(sid, 4, NOTHING_MORE_MS, &a);
+        read_settled(sid, &a);
         print_actions(&a);
         assert_int_equal(a.cnt, 3);
         /* A lost parcel: the buyer is told, a person looks. */
@@ -1540,7 +1603,7 @@ static void test_shipment_notices(void **state) {
         assert_int_equal(count_kind(&a, RDR_ACT_STAFF_REVIEW), 1);
         /* No delay checks for a parcel in exception. */
         advance_to(t0 + 30 * DAY);
-        read_actions_within(lost, 4, NOTHING_MORE_MS, &a);
+        read_settled(lost, &a);
         assert_int_equal(a.cnt, 3);
 }
 
@@ -1577,7 +1640,7 @@ static void test_stalled_parcel_pauses_outreach(void **state) {
         assert_int_equal(n.due[1], t0 + 4 * DAY + 60000);
         wait_field(cid, "ship_paused", "1");
         advance_to(t0 + 8 * DAY + 60000);
-        read_actions_within(cid, a.cnt + 1, NOTHING_MORE_MS, &a);
+        read_settled(cid, &a);
         print_actions(&a);
         assert_int_equal(count_kind(&a, RDR_ACT_FOLLOW_UP), 0);
         assert_int_equal(count_kind(&a, RDR_ACT_INCENTIVE), 0);
@@ -1606,7 +1669,7 @@ static void test_review_after_delay_notice_waits_for_delivery(void **state) {
             "taobao", "review.created", "rv-told", "等了好久还没到，物流太慢了",
             "Asia/Shanghai", 2, NULL, NULL, NULL, at});
         wait_field(cid, "ship_paused", "1");
-        read_actions_within(cid, 2, NOTHING_MORE_MS, &a);
+        read_settled(cid, &a);
         print_actions(&a);
         assert_int_equal(count_kind(&a, RDR_ACT_FIRST_CONTACT), 0);
         publish_parcel("rv-told", "rv-told-delivered", "shipment.delivered",
