@@ -256,22 +256,36 @@ static void publish_review(const char *platform, const char *type,
 
 /* A buyer's message in store store about order order-<order> (NULL: no
  * order), from buyer-<buyer>. */
-static void publish_chat_in(const char *platform, const char *store,
+/* A buyer's chat to store, about order-<order> (NULL: none), sent at at
+ * (0: 2026-11-23T03:00:00Z, before every test's t0). */
+static void publish_chat_at(const char *platform, const char *store,
                             const char *buyer, const char *order,
-                            const char *event_id, const char *text) {
-        char buf[1024], key[128], order_field[160] = "";
+                            const char *event_id, const char *text,
+                            int64_t at) {
+        char buf[1024], key[128], order_field[160] = "",
+                                  sent[RDR_TIME_RFC3339_SIZE];
         if (order)
                 snprintf(order_field, sizeof(order_field),
                          "\"order_id\":\"order-%s\",", order);
+        if (at)
+                rdr_time_format_rfc3339(at, sent, sizeof(sent));
+        else
+                snprintf(sent, sizeof(sent), "2026-11-23T03:00:00Z");
         snprintf(buf, sizeof(buf),
                  "{\"event_id\":\"%s\",\"type\":\"chat.message\","
                  "\"platform\":\"%s\",\"store_id\":\"%s\","
                  "\"buyer_id\":\"buyer-%s\",%s"
                  "\"direction\":\"buyer\",\"channel\":\"im\",\"text\":\"%s\","
-                 "\"sent_at\":\"2026-11-23T03:00:00Z\"}",
-                 event_id, platform, store, buyer, order_field, text);
+                 "\"sent_at\":\"%s\"}",
+                 event_id, platform, store, buyer, order_field, text, sent);
         snprintf(key, sizeof(key), "%s/buyer-%s", store, buyer);
         publish_json("redress.chats", key, buf);
+}
+
+static void publish_chat_in(const char *platform, const char *store,
+                            const char *buyer, const char *order,
+                            const char *event_id, const char *text) {
+        publish_chat_at(platform, store, buyer, order, event_id, text, 0);
 }
 
 static void publish_chat(const char *platform, const char *id,
@@ -555,6 +569,40 @@ static void test_refusal_before_the_review(void **state) {
                       "order-rv-refuse-early", NULL);
         assert_kept(key, 180);
         review_opens_closed_refused("rv-refuse-early", cid);
+}
+
+/* "Don't contact me" to the store in a chat that named no order, read
+ * before the review: the buyer's case in that store opens closed. The
+ * same words to another store, or more than refusal_memory (30d) before
+ * the review, do not silence it. */
+static void test_refusal_to_the_store_before_the_review(void **state) {
+        static const char no[] = "别再联系我了，我不会改评价的";
+        char cid[RDR_ID_LEN], elsewhere[RDR_ID_LEN], long_ago[RDR_ID_LEN],
+            at[24];
+        acts_t a;
+        (void)state;
+        case_of("taobao", "rv-shh", cid);
+        case_of("taobao", "rv-shh-elsewhere", elsewhere);
+        case_of("taobao", "rv-shh-long-ago", long_ago);
+        publish_chat_at("taobao", "store-1", "rv-shh", NULL, "chat-shh-1", no,
+                        t0 - DAY);
+        publish_chat_at("taobao", "store-2", "rv-shh-elsewhere", NULL,
+                        "chat-shh-2", no, t0 - DAY);
+        publish_chat_at("taobao", "store-1", "rv-shh-long-ago", NULL,
+                        "chat-shh-3", no, t0 - 31 * DAY);
+        snprintf(at, sizeof(at), "%lld", (long long)(t0 - DAY));
+        wait_hget("redress:{b:taobao:buyer-rv-shh}", "refused_at_ms:store-1",
+                  at);
+        settle(t0);
+        publish_review("taobao", "review.created", "rv-shh-elsewhere", 1,
+                       "衣服起球很严重，洗了一次就变形了", "Asia/Shanghai");
+        publish_review("taobao", "review.created", "rv-shh-long-ago", 1,
+                       "衣服起球很严重，洗了一次就变形了", "Asia/Shanghai");
+        read_actions(elsewhere, 2, &a);
+        assert_int_equal(count_kind(&a, RDR_ACT_FIRST_CONTACT), 1);
+        read_actions(long_ago, 2, &a);
+        assert_int_equal(count_kind(&a, RDR_ACT_FIRST_CONTACT), 1);
+        review_opens_closed_refused("rv-shh", cid);
 }
 
 /* The buyer agreed, then said no, both before the review was read: the
@@ -1690,6 +1738,8 @@ int main(void) {
                                             setup, teardown),
             cmocka_unit_test_setup_teardown(test_chat_reaches_the_stores_case,
                                             setup, teardown),
+            cmocka_unit_test_setup_teardown(
+                test_refusal_to_the_store_before_the_review, setup, teardown),
             cmocka_unit_test_setup_teardown(
                 test_agreed_then_refused_before_the_review, setup, teardown),
             cmocka_unit_test_setup_teardown(test_rating_raised_resolves, setup,

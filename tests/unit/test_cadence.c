@@ -787,6 +787,38 @@ static void test_refusal_before_the_review(void **state) {
         free(s);
 }
 
+/* The buyer said no to the store in a chat that named no order
+ * (refused_at_ms:<store> of the buyer's record): a review written before
+ * it, or less than refusal_memory (30d) after it, opens silent; one
+ * written later gets the cadence. */
+static void test_refusal_to_the_store(void **state) {
+        static const struct {
+                int64_t refused_before; /* the review, after the refusal */
+                int silent;
+        } cases[] = {{29 * DAY, 1}, {30 * DAY, 1}, {-HOUR, 1}, {31 * DAY, 0}};
+        int64_t t0 = utc(2026, 6, 1, 2, 0);
+        size_t i;
+        (void)state;
+        for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                sim_t *s = sim_new();
+                rdr_cadence_input_t in =
+                    review("taobao", "tb-store", "Asia/Shanghai", "zh",
+                           RDR_REASON_PRODUCT_QUALITY, RDR_MAL_NONE, t0);
+                in.review.store_refused_at_ms = t0 - cases[i].refused_before;
+                assert_int_equal(apply(s, &in, t0 + HOUR), RDR_CADENCE_APPLIED);
+                run_until(s, t0 + 60 * DAY);
+                if (cases[i].silent) {
+                        assert_int_equal(s->log_cnt, 1); /* the reply */
+                        assert_int_equal(s->c.state, RDR_CASE_STATE_CLOSED);
+                        assert_int_equal(s->c.close_reason, RDR_CLOSE_REFUSED);
+                } else {
+                        assert_true(s->log_cnt > 1);
+                        assert_int_equal(s->log[1].kind, RDR_ACT_FIRST_CONTACT);
+                }
+                free(s);
+        }
+}
+
 static void test_rating_raised_resolves(void **state) {
         sim_t *s = sim_new();
         int64_t t0 = utc(2026, 6, 1, 2, 0);
@@ -1875,6 +1907,7 @@ int main(void) {
             cmocka_unit_test(test_refusal_before_the_review),
             cmocka_unit_test(test_rating_raised_resolves),
             cmocka_unit_test(test_removal_resolves),
+            cmocka_unit_test(test_refusal_to_the_store),
             cmocka_unit_test(test_case_ttl),
             cmocka_unit_test(test_incentive_over_limit),
             cmocka_unit_test(test_agree_guide_check_reminder),

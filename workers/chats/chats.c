@@ -84,7 +84,8 @@ static void chats_destroy(void *opaque) {
 static rdr_err_t apply_one(chats_t *ch, rdr_msg_t *m, const rdr_chat_t *c,
                            const rdr_chat_class_t *ccp) {
         char tag[KEYSZ], k_seen[KEYSZ], k_outbox[KEYSZ], k_hash[KEYSZ],
-            k_set[KEYSZ], now[24], f_demand[4 * RDR_EVENT_MAX_EVENT_ID + 48];
+            k_set[KEYSZ], now[24], f_demand[4 * RDR_EVENT_MAX_EVENT_ID + 48],
+            f_refused[KEYSZ];
         const char *fv[14], *members[1];
         rdr_chat_class_t cc = *ccp;
         rdr_apply_t a;
@@ -125,6 +126,18 @@ static rdr_err_t apply_one(chats_t *ch, rdr_msg_t *m, const rdr_chat_t *c,
                 a.set_members = members;
                 a.set_members_cnt = 1;
                 rdr_metric_add(ch->m_intents, rdr_intent_names[cc.intent], 1);
+                if (cc.intent == RDR_INTENT_REFUSE && !c->order_id) {
+                        /* Heard by the store's cases that open later
+                         * (reviews.c, playbook refusal_memory). */
+                        if (snprintf(f_refused, sizeof(f_refused),
+                                     RDR_KEY_REFUSED_AT "%s",
+                                     c->store_id) >= (int)sizeof(f_refused))
+                                return rdr_msg_fail(
+                                    m, "ids too long for a Redis key");
+                        fv[6] = f_refused;
+                        fv[7] = now;
+                        a.hash_fv_cnt = 8;
+                }
                 if (cc.intent == RDR_INTENT_EXTORTION) {
                         /* Kept as the appeal's evidence. */
                         fv[6] = "extortion_ref";

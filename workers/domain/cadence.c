@@ -1015,10 +1015,14 @@ static void on_open(tx_t *tx, const rdr_cadence_review_t *r) {
                 to_malicious(tx, r->malicious);
                 return;
         }
-        if (r->buyer_refused) {
+        if (r->buyer_refused ||
+            (r->store_refused_at_ms &&
+             r->store_refused_at_ms >=
+                 c->review_at_ms - tx->sc->refusal_memory_ms)) {
                 /* The buyer already said no, before the review was read
-                 * (the chat came first): silence from the start, as if
-                 * the refusal had come after. */
+                 * (the chat came first), about this order or to the store
+                 * lately or after writing the review: silence from the
+                 * start, as if the refusal had come after. */
                 close_case(tx, RDR_CASE_STATE_CLOSED, RDR_CLOSE_REFUSED);
                 return;
         }

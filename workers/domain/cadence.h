@@ -273,6 +273,10 @@ typedef struct rdr_cadence_review_s {
         int carrier_at_fault; /* the shipment record blames the carrier */
         int buyer_refused;    /* the buyer said no (a chat of the order)
                                * before the review: no outreach */
+        /* When the buyer last said no to the store in a chat that named no
+         * order (0: never): within refusal_memory of the review, no
+         * outreach either. */
+        int64_t store_refused_at_ms;
         /* Review-related messages (of which requests to modify a review)
          * the order's other cases have sent: per-order limits. */
         int order_review_messages, order_modify_requests;

@@ -8,7 +8,9 @@
  *   redress:{c:ID}:seen:TOPIC:EVENT   string: an applied event (dedupe,
  *                                     expires after dedupe.ttl)
  *   redress:{b:PLATFORM:BUYER}        hash: the buyer's latest case, chats
- *                                     naming no order
+ *                                     naming no order (refused_at_ms:STORE:
+ *                                     the latest refusal among them sent
+ *                                     to that store)
  *   redress:{b:PLATFORM:BUYER}:tags   set: fleet-wide buyer tags
  *   redress:{o:PLATFORM:STORE:ORDER}  hash: the order (its case, chat
  *                                     intents, parcel)
@@ -22,6 +24,10 @@
 #include <stddef.h>
 
 #define RDR_ID_LEN 36 /* "cs_" + 32 hex digits + NUL */
+
+/* The buyer record's field of a store: when the buyer last refused
+ * contact in a chat to it that named no order (ms). */
+#define RDR_KEY_REFUSED_AT "refused_at_ms:"
 
 /** A stable id from the NUL-separated parts: prefix + 32 hex digits of a
  *  128-bit hash. out has RDR_ID_LEN bytes. parts is NULL-terminated. */

@@ -311,6 +311,11 @@ static const pb_key_t pb_keys[] = {
      "Still no appeal.result this long after appeal.file: the case closes "
      "(expired); a later result still applies (optional, default 30d)",
      1},
+    {"refusal_memory", PB_DURATION, PB_OFF(refusal_memory_ms), 0, 3650 * PB_DAY,
+     "A buyer's refusal sent to the store without naming an order silences "
+     "the buyer's cases of reviews written before it or less than this "
+     "after it (0: only before; optional, default 30d)",
+     1},
 };
 #define PB_KEYS_CNT (sizeof(pb_keys) / sizeof(pb_keys[0]))
 
@@ -698,6 +703,7 @@ rdr_playbook_t *rdr_playbook_load_file(const char *path, char *errstr,
         pb->defaults.max_delay_notices = 3;
         pb->defaults.appeal_answer_within_ms = 14 * PB_DAY;
         pb->defaults.appeal_close_after_ms = 30 * PB_DAY;
+        pb->defaults.refusal_memory_ms = 30 * PB_DAY;
         if (rdr_cfg_map(root, "(top)", top, errstr, errstr_size) ||
             rdr_cfg_need(root, "defaults", "defaults", &defaults, errstr,
                          errstr_size) ||

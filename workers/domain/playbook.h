@@ -105,6 +105,10 @@ typedef struct rdr_store_conf_s {
         int max_delay_notices;
         int64_t appeal_answer_within_ms; /* after filing: staff.review */
         int64_t appeal_close_after_ms;   /* after filing: the case closes */
+        /* A buyer's "do not contact" to the store, without an order, is
+         * heard by the store's cases whose review was written less than
+         * this after it (or before it). */
+        int64_t refusal_memory_ms;
 } rdr_store_conf_t;
 
 typedef struct rdr_playbook_s rdr_playbook_t;

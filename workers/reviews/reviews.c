@@ -22,9 +22,10 @@
 #include "str.h"
 
 #define KEYSZ 1024
-/* Replies read per event: tags, intents, order, then the case and whether
- * the event was applied (rdr_casework_queue_read). */
-#define READS (3 + RDR_CASEWORK_READS)
+/* Replies read per event: tags, intents, order, the buyer's latest refusal
+ * to the store, then the case and whether the event was applied
+ * (rdr_casework_queue_read). */
+#define READS (4 + RDR_CASEWORK_READS)
 
 typedef struct reviews_s {
         rdr_worker_t *w;
@@ -146,6 +147,9 @@ typedef struct context_s {
         char first_demand_ref[160], first_demand_text[512];
         int64_t first_demand_at_ms;
         const redisReply *order; /* HGETALL: its ledger (casework.h) */
+        /* The buyer's latest refusal to the store in a chat that named no
+         * order (chats.c), or 0. */
+        int64_t store_refused_at_ms;
 } context_t;
 
 static void copy_field(char *dst, size_t size, const redisReply *h,
@@ -205,7 +209,8 @@ static void read_demands(const redisReply *order, context_t *ctx) {
 }
 
 static void read_context(const redisReply *tags, const redisReply *intents,
-                         const redisReply *order, context_t *ctx) {
+                         const redisReply *order, const redisReply *refused,
+                         context_t *ctx) {
         size_t i;
         memset(ctx, 0, sizeof(*ctx));
         ctx->tags = rdr_buyer_tags(tags);
@@ -240,6 +245,8 @@ static void read_context(const redisReply *tags, const redisReply *intents,
         ctx->extortion_at_ms = field_ms(order, "extortion_at_ms");
         read_demands(order, ctx);
         ctx->order = order;
+        if (refused && refused->type == REDIS_REPLY_STRING)
+                ctx->store_refused_at_ms = strtoll(refused->str, NULL, 10);
 }
 
 /* A chat of the order refused contact. An agreement beside it changes
@@ -622,6 +629,7 @@ static rdr_err_t apply_one(reviews_t *rv, rdr_msg_t *m, const rdr_review_t *r,
                 ci.review.shipment_paused = shipment_paused(ctx, now);
                 ci.review.carrier_at_fault = carrier_at_fault(ctx);
                 ci.review.buyer_refused = buyer_refused(ctx);
+                ci.review.store_refused_at_ms = ctx->store_refused_at_ms;
                 order_sent(rv, ctx->order, r, case_id,
                            &ci.review.order_review_messages,
                            &ci.review.order_modify_requests);
@@ -856,7 +864,7 @@ static rdr_err_t reviews_handle(void *opaque, rdr_msg_t *msgs, size_t cnt) {
         }
         for (i = 0; i < cnt; i++) {
                 const rdr_review_t *r;
-                char k[KEYSZ], case_id[RDR_ID_LEN];
+                char k[KEYSZ], field[KEYSZ], case_id[RDR_ID_LEN];
                 answer_t an;
                 if (msgs[i].err)
                         continue;
@@ -876,6 +884,14 @@ static rdr_err_t reviews_handle(void *opaque, rdr_msg_t *msgs, size_t cnt) {
                 rdr_key_order(k, KEYSZ, r->platform, r->store_id, r->order_id,
                               NULL);
                 rdr_redis_cmdl(redis, "HGETALL", k, NULL);
+                if (r->buyer_id && *r->buyer_id &&
+                    rdr_key_buyer(k, KEYSZ, r->platform, r->buyer_id, NULL) >
+                        0 &&
+                    snprintf(field, sizeof(field), RDR_KEY_REFUSED_AT "%s",
+                             r->store_id) < (int)sizeof(field))
+                        rdr_redis_cmdl(redis, "HGET", k, field, NULL);
+                else
+                        rdr_redis_cmdl(redis, "PING", NULL);
                 rdr_case_id(case_id, r->platform, r->store_id, r->review_id);
                 rdr_casework_queue_read(rv->cw, case_id, msgs[i].topic,
                                         r->event_id);
@@ -923,9 +939,9 @@ static rdr_err_t reviews_handle(void *opaque, rdr_msg_t *msgs, size_t cnt) {
                         continue;
                 }
                 read_context(rd[first[i]], rd[first[i] + 1], rd[first[i] + 2],
-                             &ctx);
+                             rd[first[i] + 3], &ctx);
                 err = apply_one(rv, &msgs[i], &ev->u.review, &ctx,
-                                rd[first[i] + 3], rd[first[i] + 4]);
+                                rd[first[i] + 4], rd[first[i] + 5]);
                 if ((err = rdr_msg_settle(&msgs[i], err)))
                         goto done;
         }
