@@ -567,6 +567,8 @@ size_t h_read_topic(h_env_t *h, const char *topic, const char *match,
         int64_t start = rdr_mono_ms(), last = start;
         int i, nparts = parts->cnt, at_end = 0;
         char *ended = calloc((size_t)nparts + 1, 1);
+        if (!ended)
+                fail_msg("out of memory");
         rd_kafka_assign(rk, parts);
         rd_kafka_topic_partition_list_destroy(parts);
         for (;;) {

@@ -254,10 +254,8 @@ static void publish_review(const char *platform, const char *type,
                                          NULL, NULL, NULL, 0});
 }
 
-/* A buyer's message in store store about order order-<order> (NULL: no
- * order), from buyer-<buyer>. */
-/* A buyer's chat to store, about order-<order> (NULL: none), sent at at
- * (0: 2026-11-23T03:00:00Z, before every test's t0). */
+/* A message from buyer-<buyer> to store about order-<order> (NULL: no
+ * order), sent at at (0: 2026-11-23T03:00:00Z, before every test's t0). */
 static void publish_chat_at(const char *platform, const char *store,
                             const char *buyer, const char *order,
                             const char *event_id, const char *text,
@@ -301,7 +299,6 @@ typedef struct acts_s {
         int64_t due[64];
 } acts_t;
 
-/* want: how many to wait for (timeout_ms at most). */
 /* The actions of case_id on redress.actions, each action_id once: until
  * want were read and then nothing new came for quiet_ms, or with
  * quiet_ms < 0 every one published so far. */
@@ -372,9 +369,6 @@ static void assert_action_says(const char *action_id,
                                  *texts, text);
         free(text);
 }
-
-/* After settle(): what was published is on the topic; a read that expects
- * nothing more need not wait long. */
 
 static size_t count_kind(const acts_t *a, rdr_action_kind_t k) {
         size_t i, n = 0;
