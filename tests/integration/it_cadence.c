@@ -1476,23 +1476,31 @@ static void test_shipment_exception_pauses_outreach(void **state) {
 }
 
 /* A parcel event of order "order-<id>" of buyer "buyer-<buyer>" at `at`
- * (RFC 3339 from ms), to country dest. */
-static void publish_parcel_to(const char *id, const char *buyer,
-                              const char *event_id, const char *type,
-                              int64_t at, const char *dest, const char *extra) {
+ * (RFC 3339 from ms), to country dest, tracking number tracking. */
+static void publish_tracked(const char *id, const char *buyer,
+                            const char *tracking, const char *event_id,
+                            const char *type, int64_t at, const char *dest,
+                            const char *extra) {
         char buf[1024], key[128], ts[RDR_TIME_RFC3339_SIZE];
         rdr_time_format_rfc3339(at, ts, sizeof(ts));
         snprintf(buf, sizeof(buf),
                  "{\"event_id\":\"%s\",\"type\":\"%s\","
                  "\"platform\":\"taobao\",\"store_id\":\"store-1\","
                  "\"order_id\":\"order-%s\",\"buyer_id\":\"buyer-%s\","
-                 "\"carrier\":\"sf\",\"tracking_number\":\"SF7\","
+                 "\"carrier\":\"sf\",\"tracking_number\":\"%s\","
                  "\"service_level\":\"standard\","
                  "\"origin_country\":\"CN\",\"destination_country\":\"%s\","
                  "\"occurred_at\":\"%s\"%s}",
-                 event_id, type, id, buyer, dest, ts, extra);
+                 event_id, type, id, buyer, tracking, dest, ts, extra);
         snprintf(key, sizeof(key), "store-1/order-%s", id);
         publish_json("redress.shipments", key, buf);
+}
+
+/* The same, tracking number SF7. */
+static void publish_parcel_to(const char *id, const char *buyer,
+                              const char *event_id, const char *type,
+                              int64_t at, const char *dest, const char *extra) {
+        publish_tracked(id, buyer, "SF7", event_id, type, at, dest, extra);
 }
 
 /* The same, to New Zealand, which the playbook's destinations do not
@@ -1722,6 +1730,87 @@ static void test_review_after_delay_notice_waits_for_delivery(void **state) {
         assert_int_equal(count_kind(&a, RDR_ACT_FIRST_CONTACT), 1);
 }
 
+/* A split shipment: order-<id> ships in two parcels, SF7 and SF8, each
+ * with its own notices and checks. SF8's events leave SF7's record
+ * alone: SF7 stalls and its buyer hears of it, and SF8's delivery does
+ * not resume the case SF7's lateness paused; SF7's does. */
+static void test_split_shipment(void **state) {
+        char cid[RDR_ID_LEN], cid2[RDR_ID_LEN], sf7[RDR_ID_LEN],
+            sf8[RDR_ID_LEN], got[16];
+        acts_t a, n7, n8;
+        json_t *o, *sh;
+        (void)state;
+        case_of("taobao", "rv-split", cid);
+        publish_review("taobao", "review.created", "rv-split", 2,
+                       "衣服有点小，和描述的不太一样", "Asia/Shanghai");
+        read_actions(cid, 2, &a);
+        rdr_parcel_shipment_id(sf7, "taobao", "store-1", "order-rv-split",
+                               "SF7");
+        rdr_parcel_shipment_id(sf8, "taobao", "store-1", "order-rv-split",
+                               "SF8");
+        publish_tracked("rv-split", "rv-split", "SF7", "split-7-created",
+                        "shipment.created", t0, "NZ", "");
+        publish_tracked("rv-split", "rv-split", "SF8", "split-8-created",
+                        "shipment.created", t0, "NZ", "");
+        publish_tracked("rv-split", "rv-split", "SF8", "split-8-scan",
+                        "shipment.scan", t0 + 3 * DAY, "NZ", "");
+        read_actions(sf7, 1, &n7);
+        read_actions(sf8, 1, &n8);
+        assert_int_equal(n7.kind[0], RDR_ACT_NOTICE_SHIPPED);
+        assert_int_equal(n8.kind[0], RDR_ACT_NOTICE_SHIPPED);
+        /* SF7 had no scan for stall_after (4d); SF8 had one a day ago. */
+        advance_to(t0 + 4 * DAY + 60000);
+        read_actions(sf7, 2, &n7);
+        print_actions(&n7);
+        assert_int_equal(n7.kind[1], RDR_ACT_NOTICE_DELAY);
+        wait_field(cid, "ship_paused", "1");
+        read_settled(sf8, &n8);
+        print_actions(&n8);
+        assert_int_equal(n8.cnt, 1);
+        /* SF8 arrives: SF7 is still late, the case stays paused. */
+        publish_tracked("rv-split", "rv-split", "SF8", "split-8-delivered",
+                        "shipment.delivered", t0 + 4 * DAY + 120000, "NZ", "");
+        read_settled(sf8, &n8);
+        assert_string_equal(
+            h_case_field(&env, cid, "ship_paused", got, sizeof(got)), "1");
+        publish_tracked("rv-split", "rv-split", "SF7", "split-7-delivered",
+                        "shipment.delivered", t0 + 5 * DAY, "NZ", "");
+        wait_field(cid, "ship_paused", "0");
+
+        /* A review after one parcel came and the other was lost: the case
+         * opens paused, whichever parcel the order shipped first. */
+        case_of("taobao", "rv-split2", cid2);
+        advance_to(t0 + 6 * DAY);
+        publish_tracked("rv-split2", "rv-split2", "SF7", "split2-7-created",
+                        "shipment.created", t0 + 5 * DAY, "NZ", "");
+        publish_tracked("rv-split2", "rv-split2", "SF8", "split2-8-created",
+                        "shipment.created", t0 + 5 * DAY, "NZ", "");
+        publish_tracked("rv-split2", "rv-split2", "SF8", "split2-8-lost",
+                        "shipment.exception", t0 + 5 * DAY + 3600000, "NZ",
+                        ",\"exception\":\"lost\"");
+        publish_tracked("rv-split2", "rv-split2", "SF7", "split2-7-delivered",
+                        "shipment.delivered", t0 + 5 * DAY + 7200000, "NZ", "");
+        settle(clock_now);
+        publish_review_ev(
+            &(review_ev_t){"taobao", "review.created", "rv-split2",
+                           "等了好久还没到，物流太慢了", "Asia/Shanghai", 1,
+                           NULL, NULL, NULL, t0 + 6 * DAY});
+        wait_field(cid2, "ship_paused", "1");
+        read_settled(cid2, &a);
+        print_actions(&a);
+        assert_int_equal(count_kind(&a, RDR_ACT_FIRST_CONTACT), 0);
+        /* The week's abnormal shipments: the lost parcel, not the one
+         * delivered beside it. */
+        o = report();
+        sh = json_object_get(json_object_get(o, "abnormal_shipments"),
+                             "parcels");
+        assert_non_null(
+            row(sh, "order_id", "order-rv-split2", "tracking_number", "SF8"));
+        assert_null(
+            row(sh, "order_id", "order-rv-split2", "tracking_number", "SF7"));
+        json_decref(o);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
             cmocka_unit_test_setup_teardown(test_taobao_full_cadence, setup,
@@ -1781,6 +1870,8 @@ int main(void) {
             cmocka_unit_test_setup_teardown(
                 test_review_after_delay_notice_waits_for_delivery, setup,
                 teardown),
+            cmocka_unit_test_setup_teardown(test_split_shipment, setup,
+                                            teardown),
         };
         h_test_filter();
         return cmocka_run_group_tests_name("integration: cadence", tests,

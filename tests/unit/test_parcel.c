@@ -108,9 +108,10 @@ typedef struct sim_s {
         size_t log_cnt;
 } sim_t;
 
+/* An order's hash: room for two parcels' fields and the buyer's. */
 typedef struct hash_s {
-        char f[RDR_PARCEL_FIELDS + 2][32];
-        char v[RDR_PARCEL_FIELDS + 2][RDR_PARCEL_STR_MAX];
+        char f[2 * RDR_PARCEL_FIELDS + 2][64];
+        char v[2 * RDR_PARCEL_FIELDS + 2][RDR_PARCEL_STR_MAX];
         size_t n;
 } hash_t;
 
@@ -129,7 +130,7 @@ static void round_trip(rdr_parcel_t *p) {
         static rdr_parcel_fv_t fv;
         static hash_t h;
         size_t i;
-        rdr_parcel_fields(p, &fv);
+        rdr_parcel_fields(p, "", &fv);
         assert_int_equal(fv.cnt, 2 * RDR_PARCEL_FIELDS);
         h.n = 0;
         for (i = 0; i < fv.cnt; i += 2, h.n++) {
@@ -147,7 +148,7 @@ static void round_trip(rdr_parcel_t *p) {
                 snprintf(h.f[h.n], sizeof(h.f[0]), "buyer_zone");
                 snprintf(h.v[h.n++], sizeof(h.v[0]), "%s", p->buyer_zone);
         }
-        rdr_parcel_load(p, hash_get, &h);
+        rdr_parcel_load(p, "", hash_get, &h);
 }
 
 static void settle(sim_t *s) {
@@ -499,7 +500,7 @@ static void test_notices_in_the_buyers_language_and_daytime(void **state) {
                 h.n = 1;
                 snprintf(h.f[0], sizeof(h.f[0]), "buyer_language");
                 snprintf(h.v[0], sizeof(h.v[0]), "und");
-                rdr_parcel_load(&p, hash_get, &h);
+                rdr_parcel_load(&p, "", hash_get, &h);
                 assert_string_equal(p.buyer_language, "");
         }
 }
@@ -611,6 +612,117 @@ static void test_timer_member(void **state) {
                          -1);
 }
 
+/* Write p's fields under prefix into h, as HSET would. */
+static void hash_put(hash_t *h, const rdr_parcel_t *p, const char *prefix) {
+        static rdr_parcel_fv_t fv;
+        size_t i;
+        rdr_parcel_fields(p, prefix, &fv);
+        assert_int_equal(fv.cnt, 2 * RDR_PARCEL_FIELDS);
+        for (i = 0; i < fv.cnt; i += 2, h->n++) {
+                assert_true(h->n < 2 * RDR_PARCEL_FIELDS + 2);
+                assert_true(strlen(fv.fv[i]) < sizeof(h->f[0]));
+                snprintf(h->f[h->n], sizeof(h->f[0]), "%s", fv.fv[i]);
+                snprintf(h->v[h->n], sizeof(h->v[0]), "%s", fv.fv[i + 1]);
+        }
+}
+
+/* A split shipment: the order's second tracking number is a parcel of
+ * its own beside the first, in the same hash under its prefix; its ref
+ * (and the timer member carrying it) names the order and the parcel. */
+static void test_split_shipment_records(void **state) {
+        static const char *order = "redress:{o:taobao:s1:o-77}";
+        static hash_t h;
+        char ref[RDR_PARCEL_REF_MAX], prefix[RDR_PARCEL_PREFIX_MAX];
+        char m[RDR_PARCEL_REF_MAX + 64];
+        const char *ok, *key;
+        rdr_parcel_t a, b, back;
+        int64_t at;
+        (void)state;
+        /* Refs. */
+        assert_int_equal(rdr_parcel_ref(ref, sizeof(ref), order, NULL),
+                         (int)strlen(order));
+        assert_string_equal(ref, order);
+        assert_int_equal(rdr_parcel_ref_split(ref, &ok, prefix), 0);
+        assert_string_equal(ok, order);
+        assert_string_equal(prefix, "");
+        assert_true(rdr_parcel_ref(ref, sizeof(ref), order, "SF:8") > 0);
+        assert_string_equal(ref, "4:SF:8:redress:{o:taobao:s1:o-77}");
+        assert_int_equal(rdr_parcel_ref_split(ref, &ok, prefix), 0);
+        assert_string_equal(ok, order);
+        assert_string_equal(prefix, "parcel:SF:8:");
+        assert_int_equal(rdr_parcel_ref(ref, 10, order, "SF8"), -1);
+        assert_int_equal(rdr_parcel_ref_split("", &ok, prefix), -1);
+        assert_int_equal(rdr_parcel_ref_split("5:SF8:x", &ok, prefix), -1);
+        assert_int_equal(rdr_parcel_ref_split("3:SF8:", &ok, prefix), -1);
+        assert_int_equal(rdr_parcel_ref_split("0::x", &ok, prefix), -1);
+        assert_int_equal(rdr_parcel_ref_split("3:SF8;x", &ok, prefix), -1);
+        /* The check's timer carries the ref whole. */
+        rdr_parcel_ref(ref, sizeof(ref), order, "SF:8");
+        assert_true(rdr_parcel_timer(m, sizeof(m), T0, ref) > 0);
+        assert_string_equal(
+            m, "parcel:1772445600000:4:SF:8:redress:{o:taobao:s1:o-77}");
+        assert_int_equal(rdr_parcel_timer_parse(m, &at, &key), 0);
+        assert_string_equal(key, ref);
+
+        /* Two parcels in one hash, each read back whole. */
+        memset(&a, 0, sizeof(a));
+        memset(&b, 0, sizeof(b));
+        rdr_parcel_shipment_id(a.shipment_id, "taobao", "s1", "o-77", "SF7");
+        rdr_parcel_shipment_id(b.shipment_id, "taobao", "s1", "o-77", "SF:8");
+        strcpy(a.tracking_number, "SF7");
+        strcpy(b.tracking_number, "SF:8");
+        a.has_status = b.has_status = 1;
+        a.status = RDR_SHIP_DELIVERED;
+        a.delivered_at_ms = T0;
+        b.status = RDR_SHIP_EXCEPTION;
+        b.exception = RDR_EXC_LOST;
+        b.last_scan_at_ms = T0 + 1;
+        a.version = 3;
+        b.version = 1;
+        h.n = 0;
+        hash_put(&h, &a, "");
+        hash_put(&h, &b, "parcel:SF:8:");
+        snprintf(h.f[h.n], sizeof(h.f[0]), "buyer_language");
+        snprintf(h.v[h.n++], sizeof(h.v[0]), "fr");
+        rdr_parcel_load(&back, "", hash_get, &h);
+        assert_string_equal(back.tracking_number, "SF7");
+        assert_int_equal(back.status, RDR_SHIP_DELIVERED);
+        assert_int_equal(back.exception, RDR_EXC_NONE);
+        assert_int_equal(back.version, 3);
+        assert_string_equal(back.buyer_language, "fr");
+        rdr_parcel_load(&back, "parcel:SF:8:", hash_get, &h);
+        assert_string_equal(back.shipment_id, b.shipment_id);
+        assert_string_equal(back.tracking_number, "SF:8");
+        assert_int_equal(back.status, RDR_SHIP_EXCEPTION);
+        assert_int_equal(back.exception, RDR_EXC_LOST);
+        assert_int_equal(back.last_scan_at_ms, T0 + 1);
+        assert_int_equal(back.version, 1);
+        /* The order's language is the further parcel's too. */
+        assert_string_equal(back.buyer_language, "fr");
+
+        /* Which fields name a further parcel. */
+        assert_true(
+            rdr_parcel_further("parcel:SF:8:tracking_number", 27, "SF:8", 4));
+        assert_false(
+            rdr_parcel_further("parcel:SF:8:tracking_number", 27, "SF:9", 4));
+        assert_false(rdr_parcel_further("parcel:SF:8:carrier", 19, "SF:8", 4));
+        assert_false(rdr_parcel_further("tracking_number", 15, "SF7", 3));
+
+        /* What holds the order's outreach: the lost parcel, not the
+         * delivered one; a late one; not one on time or unknown. */
+        assert_false(rdr_parcel_holds(&a, T0));
+        assert_true(rdr_parcel_holds(&b, T0));
+        b.exception = RDR_EXC_NONE;
+        b.status = RDR_SHIP_SCAN;
+        b.expected_max_ms = T0 + DAY;
+        assert_false(rdr_parcel_holds(&b, T0));
+        assert_true(rdr_parcel_holds(&b, T0 + 2 * DAY));
+        b.delivered_at_ms = T0 + 3 * DAY;
+        assert_false(rdr_parcel_holds(&b, T0 + 4 * DAY));
+        memset(&b, 0, sizeof(b));
+        assert_false(rdr_parcel_holds(&b, T0));
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
             cmocka_unit_test(test_shipped_notice_with_the_window),
@@ -626,6 +738,7 @@ int main(void) {
             cmocka_unit_test(test_old_events_tell_only_the_present),
             cmocka_unit_test(test_unknown_platform_is_invalid),
             cmocka_unit_test(test_timer_member),
+            cmocka_unit_test(test_split_shipment_records),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
 }

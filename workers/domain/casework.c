@@ -111,7 +111,7 @@ static size_t fieldset_diff(const fieldset_t *cur, const fieldset_t *next,
 }
 
 /* A parcel of the batch: the record (first: a parcel handed out is its
- * slot) and its order's key (in pkeys). */
+ * slot) and its ref (rdr_parcel_ref(), in pkeys). */
 typedef struct pslot_s {
         rdr_parcel_t p;
         size_t key_off;
@@ -136,7 +136,7 @@ struct rdr_casework_s {
         pslot_t *pslots;
         size_t pslots_cnt;
         uint32_t *pindex;           /* index_size entries */
-        rdr_buf_t pkeys;            /* the order keys, NUL-terminated */
+        rdr_buf_t pkeys;            /* the parcels' refs, NUL-terminated */
         fieldset_t fs_cur, fs_next; /* storage.format fields */
         rdr_buf_t doc;              /* storage.format packed */
         int doc_format;
@@ -917,28 +917,36 @@ done:
 
 /* ---- Parcels ---- */
 
-/* The parcel's order key and its hash tag (the record, its outbox and its
- * dedupe keys share one Redis Cluster slot): 0, or -1 if too long. */
-static int parcel_keys(const char *order_key, const char *topic,
-                       const char *event_id, char *k_seen, char *k_outbox) {
+/* The keys of parcel ref: its order's (the record), its dedupe key of
+ * (topic, event_id) and its outbox (they share the order's Redis Cluster
+ * slot), and its fields' prefix: 0, or -1 if too long or malformed. */
+typedef struct pkeys_s {
+        const char *order;
+        char seen[KEYSZ], outbox[KEYSZ];
+        char prefix[RDR_PARCEL_PREFIX_MAX];
+} pkeys_t;
+
+static int parcel_keys(const char *ref, const char *topic, const char *event_id,
+                       pkeys_t *k) {
         char tag[KEYSZ];
-        if (rdr_key_tag(tag, sizeof(tag), order_key) < 0 ||
-            rdr_key_seen(k_seen, KEYSZ, tag, topic, event_id) < 0)
+        if (rdr_parcel_ref_split(ref, &k->order, k->prefix) ||
+            rdr_key_tag(tag, sizeof(tag), k->order) < 0 ||
+            rdr_key_seen(k->seen, KEYSZ, tag, topic, event_id) < 0)
                 return -1;
-        return k_outbox && rdr_str_join_fit(k_outbox, KEYSZ,
-                                            (const char *const[]){
-                                                order_key, ":outbox", NULL}) < 0
+        return rdr_str_join_fit(
+                   k->outbox, KEYSZ,
+                   (const char *const[]){k->order, ":outbox", NULL}) < 0
                    ? -1
                    : 0;
 }
 
-void rdr_casework_queue_parcel_read(rdr_casework_t *cw, const char *order_key,
+void rdr_casework_queue_parcel_read(rdr_casework_t *cw, const char *ref,
                                     const char *topic, const char *event_id) {
         rdr_redis_t *redis = rdr_worker_redis(cw->w);
-        char k_seen[KEYSZ];
-        if (!parcel_keys(order_key, topic, event_id, k_seen, NULL)) {
-                rdr_redis_cmdl(redis, "HGETALL", order_key, NULL);
-                rdr_redis_cmdl(redis, "EXISTS", k_seen, NULL);
+        pkeys_t k;
+        if (!parcel_keys(ref, topic, event_id, &k)) {
+                rdr_redis_cmdl(redis, "HGETALL", k.order, NULL);
+                rdr_redis_cmdl(redis, "EXISTS", k.seen, NULL);
         } else {
                 rdr_redis_cmdf(redis, "PING");
                 rdr_redis_cmdf(redis, "PING");
@@ -949,35 +957,157 @@ static const char *pslot_key(const rdr_casework_t *cw, const pslot_t *s) {
         return cw->pkeys.data + s->key_off;
 }
 
-rdr_parcel_t *rdr_casework_parcel_get(rdr_casework_t *cw, const char *order_key,
-                                      const redisReply *hgetall) {
-        size_t mask = cw->index_size - 1, i, len = strlen(order_key);
-        pslot_t *s;
+/* The batch's parcel ref, or NULL; *at its index slot. */
+static pslot_t *pslot_find(rdr_casework_t *cw, const char *ref, size_t *at) {
+        size_t mask = cw->index_size - 1, i, len = strlen(ref);
+        for (i = rdr_str_hash(ref, len) & mask; cw->pindex[i];
+             i = (i + 1) & mask) {
+                pslot_t *s = &cw->pslots[cw->pindex[i] - 1];
+                if (!strcmp(pslot_key(cw, s), ref))
+                        return s;
+        }
+        *at = i;
+        return NULL;
+}
+
+static int pslots_ready(rdr_casework_t *cw) {
         if (!cw->pslots) {
                 cw->pslots = calloc(cw->slots_size, sizeof(*cw->pslots));
                 cw->pindex = calloc(cw->index_size, sizeof(*cw->pindex));
-                if (!cw->pslots || !cw->pindex)
-                        return NULL;
         }
-        for (i = rdr_str_hash(order_key, len) & mask; cw->pindex[i];
-             i = (i + 1) & mask) {
-                s = &cw->pslots[cw->pindex[i] - 1];
-                if (!strcmp(pslot_key(cw, s), order_key))
-                        return &s->p;
-        }
+        return cw->pslots && cw->pindex;
+}
+
+/* The fields of a parcel under its prefix in an order's HGETALL. */
+static void parcel_read(rdr_parcel_t *p, const char *ref,
+                        const redisReply *hgetall) {
+        char prefix[RDR_PARCEL_PREFIX_MAX];
+        const char *order_key;
+        if (rdr_parcel_ref_split(ref, &order_key, prefix))
+                memset(p, 0, sizeof(*p));
+        else
+                rdr_parcel_load(p, prefix, rdr_hash_reader, (void *)hgetall);
+}
+
+rdr_parcel_t *rdr_casework_parcel_get(rdr_casework_t *cw, const char *ref,
+                                      const redisReply *hgetall) {
+        size_t i = 0, len = strlen(ref);
+        pslot_t *s;
+        if (!pslots_ready(cw))
+                return NULL;
+        if ((s = pslot_find(cw, ref, &i)))
+                return &s->p;
         if (cw->pslots_cnt == cw->slots_size) {
                 /* As for cases: the table only saves reads; the
                  * compare-and-set keeps it correct. */
                 pslots_clear(cw);
-                return rdr_casework_parcel_get(cw, order_key, hgetall);
+                return rdr_casework_parcel_get(cw, ref, hgetall);
         }
         s = &cw->pslots[cw->pslots_cnt];
         s->key_off = cw->pkeys.len;
-        if (rdr_buf_append(&cw->pkeys, order_key, len + 1))
+        if (rdr_buf_append(&cw->pkeys, ref, len + 1))
                 return NULL;
-        rdr_parcel_load(&s->p, rdr_hash_reader, (void *)hgetall);
+        parcel_read(&s->p, ref, hgetall);
         cw->pindex[i] = (uint32_t)++cw->pslots_cnt;
         return &s->p;
+}
+
+int rdr_casework_parcel_ref(rdr_casework_t *cw, const char *order_key,
+                            const redisReply *hgetall, const char *tracking,
+                            char ref[RDR_PARCEL_REF_MAX]) {
+        const char *first;
+        pslot_t *s;
+        size_t at;
+        if (rdr_parcel_ref(ref, RDR_PARCEL_REF_MAX, order_key, NULL) < 0)
+                return -1;
+        if (!pslots_ready(cw))
+                return -2;
+        /* The order's first parcel as the batch knows it, else as read
+         * (no slot for it unless it is this one's: one per input). */
+        s = pslot_find(cw, ref, &at);
+        first =
+            s ? s->p.tracking_number : rdr_hash_get(hgetall, "tracking_number");
+        if (first && *first && strcmp(first, tracking))
+                return rdr_parcel_ref(ref, RDR_PARCEL_REF_MAX, order_key,
+                                      tracking) < 0
+                           ? -1
+                           : 0;
+        /* It is this one, or nobody's yet: claimed for this one (a second
+         * new parcel of the order in the batch goes further;
+         * rdr_parcel_decide() fills the record in). */
+        if (!s && !rdr_casework_parcel_get(cw, ref, hgetall))
+                return -2;
+        s = pslot_find(cw, ref, &at);
+        if (s && !s->p.tracking_number[0])
+                rdr_str_copy(s->p.tracking_number, sizeof(s->p.tracking_number),
+                             tracking);
+        return 0;
+}
+
+/* What the order's parcels say at at_ms: 1 if one other than except (the
+ * batch's state first, else the read's) holds its outreach. */
+int rdr_casework_order_held(rdr_casework_t *cw, const char *order_key,
+                            const redisReply *hgetall,
+                            const rdr_parcel_t *except, int64_t at_ms) {
+        char ref[RDR_PARCEL_REF_MAX];
+        const char *tracking;
+        size_t i, at, pos = 0;
+        if (!pslots_ready(cw))
+                return 0;
+        /* The parcels the batch holds (written or read). */
+        for (i = 0; i < cw->pslots_cnt; i++) {
+                const pslot_t *s = &cw->pslots[i];
+                const char *ok;
+                char prefix[RDR_PARCEL_PREFIX_MAX];
+                if (&s->p == except ||
+                    rdr_parcel_ref_split(pslot_key(cw, s), &ok, prefix) ||
+                    strcmp(ok, order_key))
+                        continue;
+                if (rdr_parcel_holds(&s->p, at_ms))
+                        return 1;
+        }
+        /* Those the read found and the batch did not touch. */
+        while (rdr_order_parcel_next(hgetall, &pos, &tracking)) {
+                rdr_parcel_t p;
+                if (rdr_parcel_ref(ref, sizeof(ref), order_key, tracking) < 0 ||
+                    pslot_find(cw, ref, &at))
+                        continue;
+                rdr_order_parcel_load(&p, hgetall, tracking);
+                if (rdr_parcel_holds(&p, at_ms))
+                        return 1;
+        }
+        return 0;
+}
+
+int rdr_order_parcel_next(const redisReply *hgetall, size_t *pos,
+                          const char **tracking) {
+        size_t i;
+        if (!hgetall || hgetall->type != REDIS_REPLY_ARRAY)
+                return 0;
+        for (i = *pos; i + 1 < hgetall->elements; i += 2) {
+                const redisReply *f = hgetall->element[i],
+                                 *v = hgetall->element[i + 1];
+                if (f->type != REDIS_REPLY_STRING ||
+                    v->type != REDIS_REPLY_STRING)
+                        continue;
+                if (!strcmp(f->str, "shipment_id") && v->len > 0)
+                        *tracking = NULL;
+                else if (rdr_parcel_further(f->str, f->len, v->str, v->len))
+                        *tracking = v->str;
+                else
+                        continue;
+                *pos = i + 2;
+                return 1;
+        }
+        *pos = i;
+        return 0;
+}
+
+void rdr_order_parcel_load(rdr_parcel_t *p, const redisReply *hgetall,
+                           const char *tracking) {
+        char prefix[RDR_PARCEL_PREFIX_MAX];
+        rdr_parcel_prefix(prefix, tracking);
+        rdr_parcel_load(p, prefix, rdr_hash_reader, (void *)hgetall);
 }
 
 static rdr_err_t notice_entry(rdr_casework_t *cw, const rdr_parcel_t *p,
@@ -1021,17 +1151,17 @@ static rdr_err_t timer_member_entry(rdr_casework_t *cw, const char *member,
 /* The record's fields to write into cw->parcel_fv: every one when this
  * build never wrote the record (version 0: it may hold an older build's
  * fields), else those that changed and the version. */
-static void parcel_changes(rdr_casework_t *cw, const rdr_parcel_t *cur,
-                           const rdr_parcel_t *nx) {
+static void parcel_changes(rdr_casework_t *cw, const char *prefix,
+                           const rdr_parcel_t *cur, const rdr_parcel_t *nx) {
         rdr_parcel_fv_t *fv = &cw->parcel_fv, *was = &cw->parcel_fv_cur;
-        size_t i, n = 0;
-        rdr_parcel_fields(nx, fv);
+        size_t i, n = 0, plen = strlen(prefix);
+        rdr_parcel_fields(nx, prefix, fv);
         if (!cur->version)
                 return;
-        rdr_parcel_fields(cur, was);
+        rdr_parcel_fields(cur, prefix, was);
         for (i = 0; i < fv->cnt; i += 2) {
                 if (!strcmp(fv->fv[i + 1], was->fv[i + 1]) &&
-                    strcmp(fv->fv[i], "parcel_version"))
+                    strcmp(fv->fv[i] + plen, "parcel_version"))
                         continue;
                 fv->fv[n++] = fv->fv[i];
                 fv->fv[n++] = fv->fv[i + 1];
@@ -1047,8 +1177,9 @@ rdr_err_t rdr_casework_parcel(rdr_casework_t *cw, rdr_parcel_t *p,
                               size_t errstr_size) {
         rdr_parcel_out_t *po = &cw->parcel_out;
         rdr_parcel_t *nx = &cw->parcel_next;
-        const char *order_key = pslot_key(cw, (const pslot_t *)(void *)p);
-        char k_seen[KEYSZ], k_outbox[KEYSZ], expected[RDR_STR_INT_SIZE];
+        const char *ref = pslot_key(cw, (const pslot_t *)(void *)p);
+        char expected[RDR_STR_INT_SIZE], cas[RDR_PARCEL_PREFIX_MAX + 32];
+        pkeys_t k;
         entries_t e;
         rdr_apply_t a;
         rdr_err_t err;
@@ -1056,16 +1187,17 @@ rdr_err_t rdr_casework_parcel(rdr_casework_t *cw, rdr_parcel_t *p,
         *out = po;
         e.cnt = 0;
         rdr_parcel_out_reset(po);
-        if (parcel_keys(order_key, topic, event_id, k_seen, k_outbox)) {
+        if (parcel_keys(ref, topic, event_id, &k)) {
                 snprintf(errstr, errstr_size, "ids too long for a Redis key");
                 return RDR_ERR_TOO_LARGE;
         }
+        rdr_str_join(cas, sizeof(cas),
+                     (const char *const[]){k.prefix, "parcel_version", NULL});
         if (seen) {
                 /* Applied before: what its outbox still holds goes out
                  * again. */
                 po->status = RDR_PARCEL_STALE;
-                return apply_replay(cw, k_seen, k_outbox, order_key,
-                                    "parcel_version");
+                return apply_replay(cw, k.seen, k.outbox, k.order, cas);
         }
         err = rdr_parcel_decide(&cw->conf, p, ev, check_at_ms,
                                 rdr_worker_now_ms(cw->w), nx, po);
@@ -1073,7 +1205,7 @@ rdr_err_t rdr_casework_parcel(rdr_casework_t *cw, rdr_parcel_t *p,
                 snprintf(errstr, errstr_size, "%s", po->errstr);
                 if (err == RDR_ERR_CONFIG)
                         rdr_log(RDR_LOG_ERROR, "parcel.render_failed",
-                                "order %s: %s", order_key, po->errstr);
+                                "parcel %s: %s", ref, po->errstr);
                 return rdr_err_class(err) == RDR_ERRCLASS_PERMANENT
                            ? err
                            : RDR_ERR_INVALID;
@@ -1095,17 +1227,17 @@ rdr_err_t rdr_casework_parcel(rdr_casework_t *cw, rdr_parcel_t *p,
                         goto done;
                 }
         if (po->arm_at_ms) {
-                char m[ENTRY_ID_MAX - 8], k[KEYSZ];
-                int len =
-                    rdr_parcel_timer(m, sizeof(m), po->arm_at_ms, order_key);
+                char m[ENTRY_ID_MAX - 8];
+                pkeys_t kt;
+                int len = rdr_parcel_timer(m, sizeof(m), po->arm_at_ms, ref);
                 /* The check's own dedupe key names it again: an order
                  * whose ids leave no room for that goes without checks
                  * (its notices and record are kept). */
-                if (len < 0 || parcel_keys(order_key, "timers", m, k, NULL))
+                if (len < 0 || parcel_keys(ref, "timers", m, &kt))
                         rdr_log(RDR_LOG_WARN, "parcel.no_check",
-                                "order %.200s: ids too long for a check "
+                                "parcel %.200s: ids too long for a check "
                                 "timer; no delay notices for this parcel",
-                                order_key);
+                                ref);
                 else if ((err = timer_member_entry(cw, m, len, po->arm_at_ms,
                                                    &e)))
                         goto timer_err;
@@ -1125,13 +1257,13 @@ rdr_err_t rdr_casework_parcel(rdr_casework_t *cw, rdr_parcel_t *p,
         else
                 expected[0] = '\0';
         nx->version = p->version + 1;
-        parcel_changes(cw, p, nx);
+        parcel_changes(cw, k.prefix, p, nx);
         memset(&a, 0, sizeof(a));
-        a.dedupe_key = k_seen;
-        a.outbox_key = k_outbox;
+        a.dedupe_key = k.seen;
+        a.outbox_key = k.outbox;
         a.ttl_ms = cw->ttl_ms;
-        a.hash_key = order_key;
-        a.cas_field = "parcel_version";
+        a.hash_key = k.order;
+        a.cas_field = cas;
         a.cas_expected = expected;
         a.hash_fv = cw->parcel_fv.fv;
         a.hash_fv_cnt = cw->parcel_fv.cnt;

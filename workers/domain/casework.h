@@ -163,18 +163,46 @@ rdr_malicious_t rdr_buyer_tag_class(unsigned tags);
 
 /* ---- Parcels (parcel.h) ---- */
 
-/** Queue the reads of one input of the parcel record order_key
- *  ("redress:{o:...}"): HGETALL of the record, then EXISTS of the input's
- *  dedupe key (topic, event_id): RDR_CASEWORK_READS replies, in that order
- *  (PINGs if the ids are too long: rdr_casework_parcel() says so). */
-void rdr_casework_queue_parcel_read(rdr_casework_t *cw, const char *order_key,
+/** Queue the reads of one input of the parcel ref (rdr_parcel_ref()):
+ *  HGETALL of its order's hash ("redress:{o:...}"), then EXISTS of the
+ *  input's dedupe key (topic, event_id): RDR_CASEWORK_READS replies, in
+ *  that order (PINGs if the ids are too long: rdr_casework_parcel() says
+ *  so). */
+void rdr_casework_queue_parcel_read(rdr_casework_t *cw, const char *ref,
                                     const char *topic, const char *event_id);
 
-/** The parcel of order_key as this batch knows it: written earlier in the
- *  batch, else read from the HGETALL reply (NULL or empty: none yet). Owned
- *  by cw until the next rdr_casework_begin(); NULL if out of memory. */
-rdr_parcel_t *rdr_casework_parcel_get(rdr_casework_t *cw, const char *order_key,
+/** The ref of the parcel with tracking number tracking of the order
+ *  order_key (its HGETALL: hgetall) into ref: the order's first parcel's
+ *  when it is that one or the order has none yet (then claimed for it in
+ *  this batch), else a further parcel's (a split shipment). Returns 0, -1
+ *  if the ids are too long, -2 if out of memory. */
+int rdr_casework_parcel_ref(rdr_casework_t *cw, const char *order_key,
+                            const redisReply *hgetall, const char *tracking,
+                            char ref[RDR_PARCEL_REF_MAX]);
+
+/** The parcel ref as this batch knows it: written earlier in the batch,
+ *  else read from its order's HGETALL reply (NULL or empty: none yet).
+ *  Owned by cw until the next rdr_casework_begin(); NULL if out of
+ *  memory. */
+rdr_parcel_t *rdr_casework_parcel_get(rdr_casework_t *cw, const char *ref,
                                       const redisReply *hgetall);
+
+/** 1 if a parcel of the order order_key other than except (as the batch
+ *  knows them, else as its HGETALL hgetall read them) holds the order's
+ *  outreach at at_ms (rdr_parcel_holds()), else 0. */
+int rdr_casework_order_held(rdr_casework_t *cw, const char *order_key,
+                            const redisReply *hgetall,
+                            const rdr_parcel_t *except, int64_t at_ms);
+
+/** Walk the parcels of an order's HGETALL reply: from *pos (0 at first),
+ *  1 with *tracking the next one's tracking number (NULL for the order's
+ *  first parcel, whose fields are unprefixed), 0 when there are no more. */
+int rdr_order_parcel_next(const redisReply *hgetall, size_t *pos,
+                          const char **tracking);
+/** Load the parcel tracking (as rdr_order_parcel_next() gave it) of an
+ *  order's HGETALL reply into p. */
+void rdr_order_parcel_load(rdr_parcel_t *p, const redisReply *hgetall,
+                           const char *tracking);
 
 /** Decide one input of the parcel *p (from rdr_casework_parcel_get()): a
  *  shipment event ev, or with ev NULL the check due at check_at_ms; and

@@ -13,7 +13,9 @@
  *                                     to that store)
  *   redress:{b:PLATFORM:BUYER}:tags   set: fleet-wide buyer tags
  *   redress:{o:PLATFORM:STORE:ORDER}  hash: the order (its case, chat
- *                                     intents, parcel)
+ *                                     intents, parcels: the first one's
+ *                                     fields plain, further ones'
+ *                                     prefixed parcel:TRACKING:, parcel.h)
  *   {o:...} and {b:...} also have :intents (set of chat intents seen),
  *   :outbox and :seen:TOPIC:EVENT keys like a case's.
  * Only the dedupe and outbox keys expire; timers are in timers.h.

@@ -57,6 +57,15 @@ int rdr_parcel_is_late(int64_t promised_by_ms, int64_t expected_max_ms,
         return delay_notice_at_ms > 0 || (by && at_ms > by);
 }
 
+int rdr_parcel_holds(const rdr_parcel_t *p, int64_t at_ms) {
+        if (!p->shipment_id[0] || p->delivered_at_ms ||
+            (p->has_status && p->status == RDR_SHIP_DELIVERED))
+                return 0;
+        return p->exception != RDR_EXC_NONE ||
+               rdr_parcel_is_late(p->promised_by_ms, p->expected_max_ms,
+                                  p->delay_notice_at_ms, at_ms);
+}
+
 /* The next check of p: when it could next be late, or 0 (delivered, in
  * exception, or nothing to measure against). */
 static int64_t next_check(const rdr_store_conf_t *sc, const rdr_parcel_t *p) {
@@ -191,8 +200,9 @@ static void notice(ptx_t *tx, const char *step, int n, rdr_action_kind_t kind,
         out->notices_cnt++;
 }
 
-/* A parcel the record does not know yet (a new tracking number on the
- * order): it starts afresh; the order's other fields are not ours. */
+/* A parcel the record does not know yet: it starts afresh (each tracking
+ * number of the order has its own record, rdr_parcel_ref(); this only
+ * fills in the first one's); the order's other fields are not ours. */
 static void take_ids(rdr_parcel_t *p, const rdr_shipment_t *ev) {
         char sid[RDR_ID_LEN];
         rdr_parcel_shipment_id(sid, ev->platform, ev->store_id, ev->order_id,
@@ -456,7 +466,8 @@ static const field_t fields[] = {
 #define NFIELDS (sizeof(fields) / sizeof(fields[0]))
 _Static_assert(NFIELDS == RDR_PARCEL_FIELDS, "RDR_PARCEL_FIELDS");
 
-void rdr_parcel_fields(const rdr_parcel_t *p, rdr_parcel_fv_t *fv) {
+void rdr_parcel_fields(const rdr_parcel_t *p, const char *prefix,
+                       rdr_parcel_fv_t *fv) {
         size_t i;
         fv->cnt = 0;
         for (i = 0; i < NFIELDS; i++) {
@@ -485,14 +496,22 @@ void rdr_parcel_fields(const rdr_parcel_t *p, rdr_parcel_fv_t *fv) {
                                 : rdr_exception_names[p->exception];
                         break;
                 }
-                fv->fv[fv->cnt++] = f->name;
+                if (*prefix) {
+                        rdr_str_join(
+                            fv->names[i], sizeof(fv->names[i]),
+                            (const char *const[]){prefix, f->name, NULL});
+                        fv->fv[fv->cnt++] = fv->names[i];
+                } else {
+                        fv->fv[fv->cnt++] = f->name;
+                }
                 fv->fv[fv->cnt++] = v;
         }
 }
 
-void rdr_parcel_load(rdr_parcel_t *p,
+void rdr_parcel_load(rdr_parcel_t *p, const char *prefix,
                      const char *(*get)(void *opaque, const char *field),
                      void *opaque) {
+        char name[RDR_PARCEL_PREFIX_MAX + 32];
         const char *lang = get(opaque, "buyer_language"),
                    *zone = get(opaque, "buyer_zone");
         size_t i;
@@ -506,8 +525,11 @@ void rdr_parcel_load(rdr_parcel_t *p,
         for (i = 0; i < NFIELDS; i++) {
                 const field_t *f = &fields[i];
                 char *base = (char *)p + f->off;
-                const char *v = get(opaque, f->name);
+                const char *v;
                 int k;
+                rdr_str_join(name, sizeof(name),
+                             (const char *const[]){prefix, f->name, NULL});
+                v = get(opaque, name);
                 if (!v || !*v)
                         continue;
                 switch (f->type) {
@@ -538,6 +560,62 @@ void rdr_parcel_load(rdr_parcel_t *p,
         }
 }
 
+/* ---- an order's parcels ---------------------------------------------- */
+
+#define FURTHER "parcel:"
+#define TRACKING_FIELD ":tracking_number"
+
+int rdr_parcel_ref(char *dst, size_t n, const char *order_key,
+                   const char *tracking) {
+        char len[RDR_STR_INT_SIZE];
+        if (!tracking)
+                return rdr_str_join_fit(dst, n,
+                                        (const char *const[]){order_key, NULL});
+        rdr_str_int(len, (int64_t)strlen(tracking));
+        return rdr_str_join_fit(
+            dst, n,
+            (const char *const[]){len, ":", tracking, ":", order_key, NULL});
+}
+
+int rdr_parcel_ref_split(const char *ref, const char **order_key,
+                         char prefix[RDR_PARCEL_PREFIX_MAX]) {
+        char *end;
+        unsigned long long len;
+        prefix[0] = '\0';
+        /* An order's key starts with a letter ("redress:{o:..."). */
+        if (*ref < '0' || *ref > '9') {
+                *order_key = ref;
+                return *ref ? 0 : -1;
+        }
+        len = strtoull(ref, &end, 10);
+        if (*end != ':' || len == 0 ||
+            len + sizeof(FURTHER) + 1 > RDR_PARCEL_PREFIX_MAX ||
+            strnlen(end + 1, len + 1) < len + 1 || end[1 + len] != ':' ||
+            !end[2 + len])
+                return -1;
+        memcpy(prefix, FURTHER, sizeof(FURTHER) - 1);
+        memcpy(prefix + sizeof(FURTHER) - 1, end + 1, len + 1);
+        prefix[sizeof(FURTHER) + len] = '\0';
+        *order_key = end + 2 + len;
+        return 0;
+}
+
+void rdr_parcel_prefix(char prefix[RDR_PARCEL_PREFIX_MAX],
+                       const char *tracking) {
+        rdr_str_join(prefix, RDR_PARCEL_PREFIX_MAX,
+                     (const char *const[]){tracking ? FURTHER : "",
+                                           tracking ? tracking : "",
+                                           tracking ? ":" : "", NULL});
+}
+
+int rdr_parcel_further(const char *field, size_t flen, const char *value,
+                       size_t vlen) {
+        size_t p = sizeof(FURTHER) - 1, t = sizeof(TRACKING_FIELD) - 1;
+        return vlen > 0 && flen == p + vlen + t && !memcmp(field, FURTHER, p) &&
+               !memcmp(field + p, value, vlen) &&
+               !memcmp(field + p + vlen, TRACKING_FIELD, t);
+}
+
 /* ---- the check's timer ------------------------------------------------ */
 
 #define TIMER_PREFIX "parcel:"
@@ -552,9 +630,8 @@ static int timer_join(char *dst, size_t n, const char *prefix, int64_t at_ms,
             dst, n, (const char *const[]){prefix, num, ":", rest, NULL});
 }
 
-int rdr_parcel_timer(char *dst, size_t n, int64_t at_ms,
-                     const char *order_key) {
-        return timer_join(dst, n, TIMER_PREFIX, at_ms, order_key);
+int rdr_parcel_timer(char *dst, size_t n, int64_t at_ms, const char *ref) {
+        return timer_join(dst, n, TIMER_PREFIX, at_ms, ref);
 }
 
 /* "<prefix><at_ms>:<rest>": 0 with *at_ms and *rest, or -1. */
@@ -574,9 +651,9 @@ static int timer_split(const char *member, const char *prefix, size_t plen,
 }
 
 int rdr_parcel_timer_parse(const char *member, int64_t *at_ms,
-                           const char **order_key) {
+                           const char **ref) {
         return timer_split(member, TIMER_PREFIX, sizeof(TIMER_PREFIX) - 1,
-                           at_ms, order_key);
+                           at_ms, ref);
 }
 
 int rdr_parcel_pause_timer(char *dst, size_t n, int64_t at_ms,

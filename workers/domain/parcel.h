@@ -1,8 +1,8 @@
 /* Shipment notices (BEHAVIOR.md section 4): what the fleet tells a buyer
- * about a parcel before the buyer has to ask. rdr_parcel_decide() takes the
- * order's parcel record and one input, a shipment event or the record's
- * check coming due, and returns the next record, the notices to publish and
- * the next check to arm:
+ * about a parcel before the buyer has to ask. rdr_parcel_decide() takes a
+ * parcel's record (one per tracking number of the order) and one input, a
+ * shipment event or the record's check coming due, and returns the next record,
+ * the notices to publish and the next check to arm:
  *
  *   shipment.created    notice.shipped with the expected delivery window
  *                       (delivery_windows in playbook.yaml, or promised_by)
@@ -46,8 +46,8 @@
 #define RDR_PARCEL_STR_MAX 256
 #define RDR_PARCEL_NOTICES_MAX 2
 
-/* The order's parcel record (redress:{o:...} fields, see
- * rdr_parcel_from_hash()). Strings are "" when unknown. */
+/* A parcel's record (fields of the order's hash redress:{o:...}, see
+ * rdr_parcel_ref() and rdr_parcel_load()). Strings are "" when unknown. */
 typedef struct rdr_parcel_s {
         char shipment_id[RDR_ID_LEN]; /* "" before shipment.created */
         char platform[RDR_PARCEL_STR_MAX], store_id[RDR_PARCEL_STR_MAX],
@@ -133,33 +133,72 @@ rdr_err_t rdr_parcel_decide(const rdr_cadence_conf_t *conf,
 int rdr_parcel_is_late(int64_t promised_by_ms, int64_t expected_max_ms,
                        int64_t delay_notice_at_ms, int64_t at_ms);
 
+/** 1 if p holds the order's review outreach at at_ms (BEHAVIOR.md
+ *  section 7): shipped, not delivered, and in exception or late
+ *  (rdr_parcel_is_late()). */
+int rdr_parcel_holds(const rdr_parcel_t *p, int64_t at_ms);
+
+/* An order's parcels (a split shipment has several: one per tracking
+ * number) keep their records in the order's hash. The order's first
+ * parcel has the plain field names (shipment_id ... parcel_version, as
+ * builds before split shipments wrote them); each further parcel the same
+ * names prefixed "parcel:<tracking_number>:". A parcel is named by its ref:
+ * the order's key for the first, "<n>:<tracking_number>:<order key>" for
+ * a further one (n: the tracking number's length in bytes). The check's
+ * timer member carries the ref. */
+#define RDR_PARCEL_REF_MAX 2048
+#define RDR_PARCEL_PREFIX_MAX 1100
+
+/** The ref of order_key's parcel tracking (NULL: the order's first)
+ *  into dst: its length, or -1 if it does not fit in n. */
+int rdr_parcel_ref(char *dst, size_t n, const char *order_key,
+                   const char *tracking);
+/** Split a ref: 0 with *order_key (pointing into ref) and the parcel's
+ *  field prefix ("" for the order's first) in prefix (RDR_PARCEL_PREFIX_MAX
+ *  bytes), -1 if ref is malformed. */
+int rdr_parcel_ref_split(const char *ref, const char **order_key,
+                         char prefix[RDR_PARCEL_PREFIX_MAX]);
+/** The field prefix of the order's parcel tracking (NULL: its first, "")
+ *  into prefix. */
+void rdr_parcel_prefix(char prefix[RDR_PARCEL_PREFIX_MAX],
+                       const char *tracking);
+/** 1 if the order hash's field (flen bytes) with value (vlen bytes) is
+ *  the tracking number of a further parcel ("parcel:<value>:
+ *  tracking_number"), else 0. */
+int rdr_parcel_further(const char *field, size_t flen, const char *value,
+                       size_t vlen);
+
 /* The record's fields as the order's hash stores them: every one, "" or
- * "0" when unknown, so that a new parcel on the order overwrites the last
- * one's. */
+ * "0" when unknown. */
 #define RDR_PARCEL_FIELDS 23
 typedef struct rdr_parcel_fv_s {
         const char *fv[2 * RDR_PARCEL_FIELDS]; /* field, value, ... */
         size_t cnt;                            /* strings in fv */
         char num[RDR_PARCEL_FIELDS][RDR_STR_INT_SIZE];
+        /* The prefixed names of a further parcel's fields. */
+        char names[RDR_PARCEL_FIELDS][RDR_PARCEL_PREFIX_MAX + 32];
 } rdr_parcel_fv_t;
 
-/** Fill fv with the fields of p (values point into p and fv). */
-void rdr_parcel_fields(const rdr_parcel_t *p, rdr_parcel_fv_t *fv);
+/** Fill fv with the fields of p, their names prefixed with prefix (""
+ *  for an order's first parcel; values point into p and fv). */
+void rdr_parcel_fields(const rdr_parcel_t *p, const char *prefix,
+                       rdr_parcel_fv_t *fv);
 
-/** Fill p from the record's fields: get(opaque, field) returns a value or
- *  NULL. Fields of other writers are ignored. */
-void rdr_parcel_load(rdr_parcel_t *p,
+/** Fill p from the order's fields under prefix (the buyer's language and
+ *  zone are the order's, without it): get(opaque, field) returns a value
+ *  or NULL. Fields of other writers are ignored. */
+void rdr_parcel_load(rdr_parcel_t *p, const char *prefix,
                      const char *(*get)(void *opaque, const char *field),
                      void *opaque);
 
-/** The timer member of the check due at_ms of the order record
- *  order_key: "parcel:<at_ms>:<order_key>". Returns its length, or -1 if it
- *  does not fit in n. */
-int rdr_parcel_timer(char *dst, size_t n, int64_t at_ms, const char *order_key);
+/** The timer member of the check due at_ms of the parcel ref (see
+ *  rdr_parcel_ref()): "parcel:<at_ms>:<ref>". Returns its length, or -1 if
+ *  it does not fit in n. */
+int rdr_parcel_timer(char *dst, size_t n, int64_t at_ms, const char *ref);
 /** Split a timer member made by rdr_parcel_timer(): 0 with *at_ms and
- *  *order_key (pointing into member), -1 if it is not one. */
+ *  *ref (pointing into member), -1 if it is not one. */
 int rdr_parcel_timer_parse(const char *member, int64_t *at_ms,
-                           const char **order_key);
+                           const char **ref);
 
 /** The timer member that pauses case case_id for a late parcel, due at_ms
  *  (armed by the check beside its delay notice: the timer worker feeds the

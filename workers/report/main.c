@@ -311,39 +311,46 @@ static void take_case(report_t *r, const rdr_case_t *c) {
         }
 }
 
-/* One order record: a parcel that went wrong this week. */
-static void take_order(report_t *r, const redisReply *h) {
-        rdr_parcel_t p;
+/* One parcel of an order: listed if it went wrong this week. */
+static void take_parcel(report_t *r, const rdr_parcel_t *p) {
         char status[64], last[RDR_TIME_RFC3339_SIZE], notices[16];
         int64_t at;
-        if (!rdr_hash_get(h, "shipment_id"))
-                return;
-        rdr_parcel_load(&p, rdr_hash_reader, (void *)h);
         r->orders++;
-        if (!p.shipment_id[0] || (r->store && strcmp(r->store, p.store_id)))
+        if (!p->shipment_id[0] || (r->store && strcmp(r->store, p->store_id)))
                 return;
-        at = p.last_scan_at_ms > p.delay_notice_at_ms ? p.last_scan_at_ms
-                                                      : p.delay_notice_at_ms;
-        if (p.has_status && p.status == RDR_SHIP_DELIVERED)
+        at = p->last_scan_at_ms > p->delay_notice_at_ms ? p->last_scan_at_ms
+                                                        : p->delay_notice_at_ms;
+        if (p->has_status && p->status == RDR_SHIP_DELIVERED)
                 return;
-        if (p.exception != RDR_EXC_NONE)
+        if (p->exception != RDR_EXC_NONE)
                 snprintf(status, sizeof(status), "exception: %s",
-                         rdr_exception_names[p.exception]);
-        else if (p.overdue)
+                         rdr_exception_names[p->exception]);
+        else if (p->overdue)
                 snprintf(status, sizeof(status), "overdue");
-        else if (p.delay_notices > 0)
+        else if (p->delay_notices > 0)
                 snprintf(status, sizeof(status), "late");
         else
                 return;
         if (at < r->week_start)
                 return;
         fmt_time(at, last);
-        snprintf(notices, sizeof(notices), "%d", p.delay_notices);
+        snprintf(notices, sizeof(notices), "%d", p->delay_notices);
         list_add(&r->shipments, &r->shipments_cnt, &r->shipments_total, at,
-                 (const char *const[]){p.store_id, p.order_id, p.carrier,
-                                       p.tracking_number, status, notices,
+                 (const char *const[]){p->store_id, p->order_id, p->carrier,
+                                       p->tracking_number, status, notices,
                                        last},
                  7);
+}
+
+/* One order record: each of its parcels (a split shipment has several). */
+static void take_order(report_t *r, const redisReply *h) {
+        const char *tracking;
+        size_t pos = 0;
+        while (rdr_order_parcel_next(h, &pos, &tracking)) {
+                rdr_parcel_t p;
+                rdr_order_parcel_load(&p, h, tracking);
+                take_parcel(r, &p);
+        }
 }
 
 /* SCAN keys matching pattern; HGETALL each batch in one round trip. */

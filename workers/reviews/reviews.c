@@ -135,11 +135,15 @@ typedef struct context_s {
         unsigned tags;
         rdr_intent_t intents[RDR_INTENT__CNT];
         size_t intents_cnt;
-        /* The order's record (shipments and chats workers write it). */
-        char parcel_status[32], exception[16], carrier[64], destination[3];
-        int64_t promised_by_ms, delivered_at_ms, last_scan_ms;
-        int64_t expected_max_ms;    /* the estimate the buyer was told */
-        int64_t delay_notice_at_ms; /* the last delay notice, or 0 */
+        /* The order's parcels (the shipments worker's; a split shipment
+         * has several): one holds outreach at the review (late or in
+         * exception, BEHAVIOR 7); one was lost, damaged or later than the
+         * store promised; the first one's destination; what they say, as
+         * evidence, and their last scan. */
+        int shipment_held, carrier_fault;
+        char destination[3];
+        char shipment_text[RDR_EVIDENCE_TEXT_MAX];
+        int64_t last_scan_ms;
         /* The order's demands before the review: the latest, and the
          * first when there were more (chats.c, RDR_DEMAND_FIELD). */
         char extortion_ref[160], extortion_text[512];
@@ -208,9 +212,58 @@ static void read_demands(const redisReply *order, context_t *ctx) {
                             ctx->first_demand_text, &ctx->first_demand_at_ms);
 }
 
+/* A parcel lost, damaged or later than the store promised. */
+static int carrier_at_fault(const rdr_parcel_t *p) {
+        return p->exception == RDR_EXC_LOST ||
+               p->exception == RDR_EXC_DAMAGED ||
+               (p->promised_by_ms &&
+                (p->delivered_at_ms ? p->delivered_at_ms : p->last_scan_at_ms) >
+                    p->promised_by_ms);
+}
+
+/* What the order's parcels say at now (see context_t). */
+static void read_parcels(const redisReply *order, int64_t now, context_t *ctx) {
+        const char *tracking;
+        size_t pos = 0, len = 0, cnt = 0, n = 0;
+        char one[RDR_EVIDENCE_TEXT_MAX];
+        rdr_parcel_t p;
+        while (rdr_order_parcel_next(order, &pos, &tracking))
+                cnt++;
+        for (pos = 0; rdr_order_parcel_next(order, &pos, &tracking);) {
+                rdr_order_parcel_load(&p, order, tracking);
+                if (!p.shipment_id[0])
+                        continue;
+                ctx->shipment_held |= rdr_parcel_holds(&p, now);
+                ctx->carrier_fault |= carrier_at_fault(&p);
+                if (!ctx->destination[0])
+                        memcpy(ctx->destination, p.destination,
+                               sizeof(ctx->destination));
+                if (p.last_scan_at_ms > ctx->last_scan_ms)
+                        ctx->last_scan_ms = p.last_scan_at_ms;
+                if (!p.has_status)
+                        continue;
+                /* One parcel as it always read; several each by its
+                 * tracking number. */
+                rdr_str_join(one, sizeof(one),
+                             (const char *const[]){
+                                 n ? "; " : "",
+                                 cnt > 1 ? p.tracking_number : "",
+                                 cnt > 1 ? ": " : "", "carrier ", p.carrier,
+                                 ", status ", rdr_shipment_type_names[p.status],
+                                 p.exception != RDR_EXC_NONE ? ", " : "",
+                                 p.exception != RDR_EXC_NONE
+                                     ? rdr_exception_names[p.exception]
+                                     : "",
+                                 NULL});
+                n++;
+                len += rdr_utf8_copy(ctx->shipment_text + len,
+                                     sizeof(ctx->shipment_text) - len, one);
+        }
+}
+
 static void read_context(const redisReply *tags, const redisReply *intents,
                          const redisReply *order, const redisReply *refused,
-                         context_t *ctx) {
+                         int64_t now, context_t *ctx) {
         size_t i;
         memset(ctx, 0, sizeof(*ctx));
         ctx->tags = rdr_buyer_tags(tags);
@@ -227,17 +280,7 @@ static void read_context(const redisReply *tags, const redisReply *intents,
                                 ctx->intents[ctx->intents_cnt++] =
                                     (rdr_intent_t)in;
                 }
-        copy_field(ctx->parcel_status, sizeof(ctx->parcel_status), order,
-                   "parcel_status");
-        copy_field(ctx->exception, sizeof(ctx->exception), order, "exception");
-        copy_field(ctx->carrier, sizeof(ctx->carrier), order, "carrier");
-        copy_field(ctx->destination, sizeof(ctx->destination), order,
-                   "destination_country");
-        ctx->promised_by_ms = field_ms(order, "promised_by_ms");
-        ctx->expected_max_ms = field_ms(order, "expected_max_ms");
-        ctx->delivered_at_ms = field_ms(order, "delivered_at_ms");
-        ctx->delay_notice_at_ms = field_ms(order, "delay_notice_at_ms");
-        ctx->last_scan_ms = field_ms(order, "last_scan_at_ms");
+        read_parcels(order, now, ctx);
         copy_field(ctx->extortion_ref, sizeof(ctx->extortion_ref), order,
                    "extortion_ref");
         copy_field(ctx->extortion_text, sizeof(ctx->extortion_text), order,
@@ -259,24 +302,6 @@ static int buyer_refused(const context_t *ctx) {
                 if (ctx->intents[i] == RDR_INTENT_REFUSE)
                         return 1;
         return 0;
-}
-
-/* The parcel is late or in exception and not delivered (BEHAVIOR 7). */
-static int shipment_paused(const context_t *ctx, int64_t now) {
-        if (ctx->delivered_at_ms)
-                return 0;
-        return ctx->exception[0] ||
-               rdr_parcel_is_late(ctx->promised_by_ms, ctx->expected_max_ms,
-                                  ctx->delay_notice_at_ms, now);
-}
-
-static int carrier_at_fault(const context_t *ctx) {
-        return !strcmp(ctx->exception, "lost") ||
-               !strcmp(ctx->exception, "damaged") ||
-               (ctx->promised_by_ms &&
-                (ctx->delivered_at_ms
-                     ? ctx->delivered_at_ms
-                     : ctx->last_scan_ms) > ctx->promised_by_ms);
 }
 
 /* The buyer's record names the buyer's latest case, in any store and
@@ -511,8 +536,8 @@ static rdr_err_t apply_one(reviews_t *rv, rdr_msg_t *m, const rdr_review_t *r,
         rdr_case_msg_t cm;
         rdr_cadence_input_t ci;
         rdr_evidence_t ev[4];
-        char case_id[RDR_ID_LEN], ev_id[RDR_ID_LEN], shipment_text[200],
-            profile_text[200], labels[128];
+        char case_id[RDR_ID_LEN], ev_id[RDR_ID_LEN], profile_text[200],
+            labels[128];
         const char *id_parts[] = {m->topic, r->event_id, "classified", NULL};
         const rdr_cadence_out_t *out;
         rdr_case_t *cs;
@@ -577,14 +602,10 @@ static rdr_err_t apply_one(reviews_t *rv, rdr_msg_t *m, const rdr_review_t *r,
                 ev[nev].text = ctx->extortion_text;
                 ev[nev++].at_ms = ctx->extortion_at_ms;
         }
-        if (ctx->parcel_status[0]) {
-                snprintf(shipment_text, sizeof(shipment_text),
-                         "carrier %s, status %s%s%s", ctx->carrier,
-                         ctx->parcel_status, ctx->exception[0] ? ", " : "",
-                         ctx->exception);
+        if (ctx->shipment_text[0]) {
                 ev[nev].kind = "shipment";
                 ev[nev].ref = r->order_id;
-                ev[nev].text = shipment_text;
+                ev[nev].text = ctx->shipment_text;
                 ev[nev++].at_ms = ctx->last_scan_ms;
         }
         /* Who the buyer is, for a malicious review (BEHAVIOR.md 3: "the
@@ -626,8 +647,8 @@ static rdr_err_t apply_one(reviews_t *rv, rdr_msg_t *m, const rdr_review_t *r,
                 ci.review.confidence = c.confidence;
                 ci.review.malicious = c.malicious;
                 ci.review.review_at_ms = r->created_at_ms;
-                ci.review.shipment_paused = shipment_paused(ctx, now);
-                ci.review.carrier_at_fault = carrier_at_fault(ctx);
+                ci.review.shipment_paused = ctx->shipment_held;
+                ci.review.carrier_at_fault = ctx->carrier_fault;
                 ci.review.buyer_refused = buyer_refused(ctx);
                 ci.review.store_refused_at_ms = ctx->store_refused_at_ms;
                 order_sent(rv, ctx->order, r, case_id,
@@ -939,7 +960,7 @@ static rdr_err_t reviews_handle(void *opaque, rdr_msg_t *msgs, size_t cnt) {
                         continue;
                 }
                 read_context(rd[first[i]], rd[first[i] + 1], rd[first[i] + 2],
-                             rd[first[i] + 3], &ctx);
+                             rd[first[i] + 3], rdr_worker_now_ms(rv->w), &ctx);
                 err = apply_one(rv, &msgs[i], &ev->u.review, &ctx,
                                 rd[first[i] + 4], rd[first[i] + 5]);
                 if ((err = rdr_msg_settle(&msgs[i], err)))

@@ -1,11 +1,13 @@
-/* Shipments: each tracking event updates the order's parcel record (carrier,
+/* Shipments: each tracking event updates its parcel's record (one per
+ * tracking number of the order: a split shipment has several; carrier,
  * tracking number, status, last scan, promised date, the estimate told,
  * exception) and publishes the notices it calls for (parcel.h: shipped,
  * exception; the timer worker runs the checks that find a late parcel),
  * once per event id. The reviews worker reads the record as context of a
  * logistics complaint. If the order has a case, a parcel in exception or
  * past its promised date or estimate pauses the case's outreach until
- * delivery, and delivery resumes it (BEHAVIOR.md sections 4 and 7). */
+ * delivery, and delivery resumes it once no other parcel of the order
+ * holds it (BEHAVIOR.md sections 4 and 7). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -125,28 +127,27 @@ static void keep_learned(rdr_redis_t *redis, const char *order_key,
 static rdr_err_t shipments_handle(void *opaque, rdr_msg_t *msgs, size_t cnt) {
         shipments_t *sh = opaque;
         rdr_redis_t *redis = rdr_worker_redis(sh->w);
-        size_t i, q = 0, nc = 0;
-        size_t *first = calloc(cnt ? cnt : 1, sizeof(*first));
-        size_t *cslot = calloc(cnt ? cnt : 1, sizeof(*cslot));
-        rdr_parcel_t **parcel = calloc(cnt ? cnt : 1, sizeof(*parcel));
-        char(*case_ids)[RDR_CASE_ID_MAX] =
-            calloc(cnt ? cnt : 1, sizeof(*case_ids));
-        int *cin = calloc(cnt ? cnt : 1, sizeof(*cin));
-        int *seen = calloc(cnt ? cnt : 1, sizeof(*seen));
-        int *learned = calloc(cnt ? cnt : 1, sizeof(*learned));
-        rdr_cadence_input_t *ins = calloc(cnt ? cnt : 1, sizeof(*ins));
-        rdr_tag_read_t *tags = calloc(cnt ? cnt : 1, sizeof(*tags));
-        redisReply **reads = NULL;
-        size_t reads_cnt = 0;
-        char k[KEYSZ];
+        size_t i, q = 0, nc = 0, n = cnt ? cnt : 1;
+        size_t *first = calloc(n, sizeof(*first));
+        size_t *cslot = calloc(n, sizeof(*cslot));
+        rdr_parcel_t **parcel = calloc(n, sizeof(*parcel));
+        char(*case_ids)[RDR_CASE_ID_MAX] = calloc(n, sizeof(*case_ids));
+        int *cin = calloc(n, sizeof(*cin));
+        int *seen = calloc(n, sizeof(*seen));
+        int *learned = calloc(n, sizeof(*learned));
+        rdr_cadence_input_t *ins = calloc(n, sizeof(*ins));
+        rdr_tag_read_t *tags = calloc(n, sizeof(*tags));
+        redisReply **recs = NULL, **reads = NULL;
+        size_t recs_cnt = 0, reads_cnt = 0;
+        char k[KEYSZ], ref[RDR_PARCEL_REF_MAX];
         rdr_err_t err = RDR_ERR_NOMEM;
         if (!first || !cslot || !parcel || !case_ids || !cin || !seen ||
             !learned || !ins || !tags)
                 goto done;
         rdr_casework_begin(sh->cw);
         rdr_events_decode(&sh->evs, RDR_INPUT_SHIPMENTS, msgs, cnt);
-        /* Read each order's record, whether the event was applied, and
-         * what the buyer's record says of the buyer. */
+        /* Read each order's record (its parcels), whether the event was
+         * applied, and what the buyer's record says of the buyer. */
         for (i = 0; i < cnt; i++) {
                 const rdr_shipment_t *s = &sh->evs.evs[i].u.shipment;
                 if (msgs[i].err)
@@ -168,23 +169,38 @@ static rdr_err_t shipments_handle(void *opaque, rdr_msg_t *msgs, size_t cnt) {
         }
         if (q > 0 && (err = rdr_redis_exec(redis)))
                 goto done;
+        /* The records stay readable until the batch ends (a delivery asks
+         * the order's other parcels below). */
+        recs = rdr_redis_take_replies(redis, &recs_cnt);
+        if (recs_cnt < q) {
+                err = RDR_ERR_REDIS;
+                goto done;
+        }
         for (i = 0; i < cnt; i++) {
                 const rdr_shipment_t *s = &sh->evs.evs[i].u.shipment;
                 const redisReply *order;
                 const char *cid;
+                int r;
                 cin[i] = -1;
                 if (msgs[i].err)
                         continue;
-                order = rdr_redis_reply(redis, first[i]);
-                seen[i] =
-                    rdr_casework_seen(rdr_redis_reply(redis, first[i] + 1));
+                order = recs[first[i]];
+                seen[i] = rdr_casework_seen(recs[first[i] + 1]);
                 order_key(s, k);
-                if (!(parcel[i] = rdr_casework_parcel_get(sh->cw, k, order))) {
+                /* Each tracking number of the order is a parcel of its
+                 * own (a split shipment). */
+                r = rdr_casework_parcel_ref(sh->cw, k, order,
+                                            s->tracking_number, ref);
+                if (r == -1) {
+                        rdr_msg_fail(&msgs[i], "ids too long for a Redis key");
+                        continue;
+                }
+                if (r || !(parcel[i] =
+                               rdr_casework_parcel_get(sh->cw, ref, order))) {
                         err = RDR_ERR_NOMEM;
                         goto done;
                 }
-                learned[i] = learn_buyer(parcel[i],
-                                         rdr_redis_reply(redis, first[i] + 2));
+                learned[i] = learn_buyer(parcel[i], recs[first[i] + 2]);
                 cid = rdr_hash_get(order, "case_id");
                 cin[i] = case_input(s, parcel[i]);
                 if (cid && cin[i] >= 0 && strlen(cid) < RDR_CASE_ID_MAX)
@@ -192,8 +208,6 @@ static rdr_err_t shipments_handle(void *opaque, rdr_msg_t *msgs, size_t cnt) {
                 else
                         cin[i] = -1;
         }
-        /* The records are read: the cases' reads reuse the pipeline. */
-        rdr_redis_reset(redis);
         for (i = 0; i < cnt; i++)
                 if (cin[i] >= 0 && !msgs[i].err) {
                         rdr_casework_queue_read(
@@ -248,6 +262,14 @@ static rdr_err_t shipments_handle(void *opaque, rdr_msg_t *msgs, size_t cnt) {
                 rdr_case_t *cs;
                 if (msgs[i].err || cin[i] < 0)
                         continue;
+                /* A delivery resumes the case only when no other parcel
+                 * of the order still holds it (late or in exception),
+                 * counting what this batch did to them. */
+                if (cin[i] == RDR_CIN_SHIPMENT_RESUME && !order_key(s, k) &&
+                    rdr_casework_order_held(sh->cw, k, recs[first[i]],
+                                            parcel[i],
+                                            rdr_worker_now_ms(sh->w)))
+                        continue;
                 err =
                     rdr_casework_get(sh->cw, case_ids[i], reads[cslot[i]], &cs,
                                      msgs[i].errstr, sizeof(msgs[i].errstr));
@@ -270,6 +292,7 @@ done:
         free(learned);
         free(ins);
         free(tags);
+        rdr_redis_replies_free(recs, recs_cnt);
         rdr_redis_replies_free(reads, reads_cnt);
         return err;
 }

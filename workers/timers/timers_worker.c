@@ -14,14 +14,14 @@
 /* What a claimed timer is, parsed once per tick. */
 typedef enum fire_kind_e {
         FIRE_UNKNOWN,
-        FIRE_PARCEL, /* "parcel:<at>:<order key>": a parcel's check */
+        FIRE_PARCEL, /* "parcel:<at>:<ref>": a parcel's check */
         FIRE_PAUSE,  /* "parcel-pause:<at>:<case_id>": pause the case */
         FIRE_CASE    /* "<case_id>:<step>:<attempt>:<gen>": a cadence step */
 } fire_kind_t;
 
 typedef struct fire_s {
         fire_kind_t kind;
-        const char *key; /* PARCEL: the order key; PAUSE: the case id (both
+        const char *key; /* PARCEL: the parcel's ref; PAUSE: the case id (both
                           * inside the member) */
         int64_t at_ms;   /* PARCEL: the check's due time */
         char case_id[RDR_CASE_ID_MAX]; /* CASE */
@@ -140,14 +140,14 @@ static rdr_err_t fire_case_input(timers_w_t *tw, const rdr_timer_t *tm,
         return err;
 }
 
-/* A parcel's check ("parcel:<due>:<order key>", parcel.h): is the parcel
- * late? The reads of the order's record and of the timer's dedupe key
- * were queued by the tick. */
+/* A parcel's check ("parcel:<due>:<ref>", parcel.h): is the parcel late?
+ * The reads of its order's record and of the timer's dedupe key were
+ * queued by the tick. */
 static rdr_err_t fire_parcel_timer(timers_w_t *tw, const rdr_timer_t *tm,
-                                   int64_t at_ms, const char *order_key,
+                                   int64_t at_ms, const char *ref,
                                    const redisReply *hgetall,
                                    const redisReply *seen) {
-        rdr_parcel_t *p = rdr_casework_parcel_get(tw->cw, order_key, hgetall);
+        rdr_parcel_t *p = rdr_casework_parcel_get(tw->cw, ref, hgetall);
         const rdr_parcel_out_t *out;
         char errstr[256];
         rdr_err_t err;
