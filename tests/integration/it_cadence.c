@@ -187,7 +187,11 @@ static void wait_field(const char *cid, const char *field, const char *value) {
         fail_msg("case %s: %s never became %s", cid, field, value);
 }
 
+/* Move the clock once every event published so far is applied at the
+ * old one (a buyer's chat, and the tag it writes, before the timer step
+ * the new time makes due), then wait for the fleet to settle. */
 static void advance_to(int64_t ms) {
+        wait_applied();
         set_clock(ms);
         settle(ms);
 }
