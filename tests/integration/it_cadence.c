@@ -1255,6 +1255,34 @@ static void test_demands_before_the_review_are_evidence(void **state) {
                                        "account level 5, 900 days old", NULL});
 }
 
+/* Demands sent to the store in chats that named no order: the buyer's
+ * review of an order there quotes the first and the latest as the
+ * appeal's evidence; a demand to another store is that store's. */
+static void test_demands_to_the_store_are_evidence(void **state) {
+        char cid[RDR_ID_LEN], action[RDR_ID_LEN + 32], quoted[128], *text;
+        (void)state;
+        case_of("taobao", "rv-sdem", cid);
+        publish_chat_at("taobao", "store-1", "rv-sdem", NULL, "chat-sdem-1",
+                        "给我退款五十元，不然我就给差评", t0 - 2 * 3600000);
+        publish_chat_at("taobao", "store-2", "rv-sdem", NULL, "chat-sdem-other",
+                        "给我退款五十元，不然我就给差评", t0 - 3600000);
+        publish_chat_at("taobao", "store-1", "rv-sdem", NULL, "chat-sdem-2",
+                        "不退钱就一直给差评，还要发到网上", t0 - 1800000);
+        settle(clock_now);
+        publish_review("taobao", "review.created", "rv-sdem", 1,
+                       "质量很差，不推荐", "Asia/Shanghai");
+        wait_field(cid, "malicious", "extortion");
+        snprintf(action, sizeof(action), "%s:appeal:1", cid);
+        assert_action_says(
+            action,
+            (const char *const[]){"chat-sdem-1", "给我退款五十元",
+                                  "chat-sdem-2", "不退钱就一直给差评", NULL});
+        snprintf(quoted, sizeof(quoted), "\"%s\"", action);
+        text = action_text(quoted);
+        assert_null(strstr(text, "chat-sdem-other"));
+        free(text);
+}
+
 /* redress-report --json args against the test's Redis and clock, which
  * must exit with want: the parsed object (the caller json_decref()s it). */
 static json_t *run_report(const char *args, int want) {
@@ -1857,6 +1885,8 @@ int main(void) {
                                             setup, teardown),
             cmocka_unit_test_setup_teardown(
                 test_demands_before_the_review_are_evidence, setup, teardown),
+            cmocka_unit_test_setup_teardown(
+                test_demands_to_the_store_are_evidence, setup, teardown),
             cmocka_unit_test_setup_teardown(test_report_month_in_store_zone,
                                             setup, teardown),
             cmocka_unit_test_setup_teardown(test_report_one_case, setup,

@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "batch.h"
 #include "chats.h"
 #include "casework.h"
@@ -81,12 +83,44 @@ static void chats_destroy(void *opaque) {
         free(ch);
 }
 
+/* A demand in a chat to the store that named no order: the buyer's next
+ * review there quotes it (keys.h RDR_KEY_DEMAND_FIRST, _LAST). The latest
+ * goes into the apply's fields (fv, *cnt; *json and f_last hold them until
+ * it is queued), the first beside it if the store has none yet (a replay
+ * writes it again, where a crash cut it off). Chats of a buyer to a store
+ * come in order (keyed <store_id>/<buyer_id>). Returns 0, -1 if the ids
+ * are too long, -2 if out of memory. */
+static int store_demand(chats_t *ch, const char *k_buyer, const rdr_chat_t *c,
+                        const char **fv, size_t *cnt, char **json,
+                        char f_last[KEYSZ]) {
+        char f_first[KEYSZ];
+        json_t *o;
+        if (snprintf(f_first, KEYSZ, RDR_KEY_DEMAND_FIRST "%s", c->store_id) >=
+                KEYSZ ||
+            snprintf(f_last, KEYSZ, RDR_KEY_DEMAND_LAST "%s", c->store_id) >=
+                KEYSZ)
+                return -1;
+        o = json_pack("{s:I,s:s,s:s%}", "at_ms", (json_int_t)c->sent_at_ms,
+                      "ref", c->event_id, "text", c->text, c->text_len);
+        *json = o ? json_dumps(o, JSON_COMPACT) : NULL;
+        json_decref(o);
+        if (!*json)
+                return -2;
+        rdr_redis_cmdl(rdr_worker_redis(ch->w), "HSETNX", k_buyer, f_first,
+                       *json, NULL);
+        fv[(*cnt)++] = f_last;
+        fv[(*cnt)++] = *json;
+        return 0;
+}
+
 static rdr_err_t apply_one(chats_t *ch, rdr_msg_t *m, const rdr_chat_t *c,
                            const rdr_chat_class_t *ccp) {
         char tag[KEYSZ], k_seen[KEYSZ], k_outbox[KEYSZ], k_hash[KEYSZ],
             k_set[KEYSZ], now[24], f_demand[4 * RDR_EVENT_MAX_EVENT_ID + 48],
-            f_refused[KEYSZ];
-        const char *fv[14], *members[1];
+            f_refused[KEYSZ], f_last[KEYSZ];
+        const char *fv[16], *members[1];
+        char *demand = NULL;
+        rdr_err_t err;
         rdr_chat_class_t cc = *ccp;
         rdr_apply_t a;
         const rdr_retention_t *keep = rdr_casework_retention(ch->cw);
@@ -159,13 +193,24 @@ static rdr_err_t apply_one(chats_t *ch, rdr_msg_t *m, const rdr_chat_t *c,
                         }
                         rdr_casework_tag_buyer(ch->cw, c->platform, c->buyer_id,
                                                RDR_MAL_EXTORTION);
+                        n = c->order_id
+                                ? 0
+                                : store_demand(ch, k_hash, c, fv,
+                                               &a.hash_fv_cnt, &demand, f_last);
+                        if (n == -2)
+                                return RDR_ERR_NOMEM;
+                        if (n)
+                                return rdr_msg_fail(
+                                    m, "ids too long for a Redis key");
                 }
         } else {
                 fv[0] = "last_store_message_at_ms";
                 fv[1] = now;
                 a.hash_fv_cnt = 2;
         }
-        return rdr_worker_apply(ch->w, &a);
+        err = rdr_worker_apply(ch->w, &a);
+        free(demand);
+        return err;
 }
 
 /* The case a message belongs to (BEHAVIOR.md 2.7: "on that order or

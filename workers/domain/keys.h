@@ -10,7 +10,9 @@
  *   redress:{b:PLATFORM:BUYER}        hash: the buyer's latest case, chats
  *                                     naming no order (refused_at_ms:STORE:
  *                                     the latest refusal among them sent
- *                                     to that store)
+ *                                     to that store; demand_first:STORE,
+ *                                     demand_last:STORE: the first and
+ *                                     latest extortion demand among them)
  *   redress:{b:PLATFORM:BUYER}:tags   set: fleet-wide buyer tags
  *   redress:{o:PLATFORM:STORE:ORDER}  hash: the order (its case, chat
  *                                     intents, parcels: the first one's
@@ -30,6 +32,12 @@
 /* The buyer record's field of a store: when the buyer last refused
  * contact in a chat to it that named no order (ms). */
 #define RDR_KEY_REFUSED_AT "refused_at_ms:"
+/* The buyer record's fields of a store: the first and the latest demand
+ * (extortion) in a chat to it that named no order, as JSON {"at_ms",
+ * "ref" (the chat's event id), "text"}: the evidence of the buyer's next
+ * review there (reviews.c). */
+#define RDR_KEY_DEMAND_FIRST "demand_first:"
+#define RDR_KEY_DEMAND_LAST "demand_last:"
 
 /** A stable id from the NUL-separated parts: prefix + 32 hex digits of a
  *  128-bit hash. out has RDR_ID_LEN bytes. parts is NULL-terminated. */

@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "batch.h"
 #include "casework.h"
 #include "classify.h"
@@ -261,8 +263,50 @@ static void read_parcels(const redisReply *order, int64_t now, context_t *ctx) {
         }
 }
 
+/* A demand quoted as ref, text, at. */
+static void demand_set(char ref[160], char text[512], int64_t *at,
+                       const char *r, const char *t, int64_t a) {
+        rdr_str_copy(ref, 160, r);
+        rdr_utf8_copy(text, 512, t);
+        *at = a;
+}
+
+/* A demand to the store in a chat that named no order (keys.h
+ * RDR_KEY_DEMAND_FIRST, _LAST), beside the order's: the evidence keeps
+ * the first and the latest of them all. */
+static void store_demand(const redisReply *v, context_t *ctx) {
+        json_t *o;
+        const char *ref, *text;
+        json_int_t at;
+        if (!v || v->type != REDIS_REPLY_STRING ||
+            !(o = json_loadb(v->str, v->len, 0, NULL)))
+                return;
+        if (json_unpack(o, "{s:I,s:s,s:s}", "at_ms", &at, "ref", &ref, "text",
+                        &text) ||
+            !strcmp(ref, ctx->extortion_ref) ||
+            !strcmp(ref, ctx->first_demand_ref)) {
+                json_decref(o);
+                return;
+        }
+        if (!ctx->extortion_text[0] || at >= ctx->extortion_at_ms) {
+                /* The latest; the one it replaces is the first if there
+                 * was none. */
+                if (ctx->extortion_text[0] && !ctx->first_demand_text[0])
+                        demand_set(ctx->first_demand_ref,
+                                   ctx->first_demand_text,
+                                   &ctx->first_demand_at_ms, ctx->extortion_ref,
+                                   ctx->extortion_text, ctx->extortion_at_ms);
+                demand_set(ctx->extortion_ref, ctx->extortion_text,
+                           &ctx->extortion_at_ms, ref, text, at);
+        } else if (!ctx->first_demand_text[0] || at < ctx->first_demand_at_ms) {
+                demand_set(ctx->first_demand_ref, ctx->first_demand_text,
+                           &ctx->first_demand_at_ms, ref, text, at);
+        }
+        json_decref(o);
+}
+
 static void read_context(const redisReply *tags, const redisReply *intents,
-                         const redisReply *order, const redisReply *refused,
+                         const redisReply *order, const redisReply *buyer,
                          int64_t now, context_t *ctx) {
         size_t i;
         memset(ctx, 0, sizeof(*ctx));
@@ -288,8 +332,15 @@ static void read_context(const redisReply *tags, const redisReply *intents,
         ctx->extortion_at_ms = field_ms(order, "extortion_at_ms");
         read_demands(order, ctx);
         ctx->order = order;
-        if (refused && refused->type == REDIS_REPLY_STRING)
-                ctx->store_refused_at_ms = strtoll(refused->str, NULL, 10);
+        /* The buyer's record: [refused_at_ms, demand_first,
+         * demand_last] of the store (chats naming no order). */
+        if (buyer && buyer->type == REDIS_REPLY_ARRAY && buyer->elements == 3) {
+                if (buyer->element[0]->type == REDIS_REPLY_STRING)
+                        ctx->store_refused_at_ms =
+                            strtoll(buyer->element[0]->str, NULL, 10);
+                for (i = 1; i < 3; i++)
+                        store_demand(buyer->element[i], ctx);
+        }
 }
 
 /* A chat of the order refused contact. An agreement beside it changes
@@ -885,7 +936,8 @@ static rdr_err_t reviews_handle(void *opaque, rdr_msg_t *msgs, size_t cnt) {
         }
         for (i = 0; i < cnt; i++) {
                 const rdr_review_t *r;
-                char k[KEYSZ], field[KEYSZ], case_id[RDR_ID_LEN];
+                char k[KEYSZ], field[KEYSZ], f_first[KEYSZ], f_last[KEYSZ],
+                    case_id[RDR_ID_LEN];
                 answer_t an;
                 if (msgs[i].err)
                         continue;
@@ -905,12 +957,20 @@ static rdr_err_t reviews_handle(void *opaque, rdr_msg_t *msgs, size_t cnt) {
                 rdr_key_order(k, KEYSZ, r->platform, r->store_id, r->order_id,
                               NULL);
                 rdr_redis_cmdl(redis, "HGETALL", k, NULL);
+                /* What the buyer said to the store in chats that named
+                 * no order: a refusal, demands. */
                 if (r->buyer_id && *r->buyer_id &&
                     rdr_key_buyer(k, KEYSZ, r->platform, r->buyer_id, NULL) >
                         0 &&
                     snprintf(field, sizeof(field), RDR_KEY_REFUSED_AT "%s",
-                             r->store_id) < (int)sizeof(field))
-                        rdr_redis_cmdl(redis, "HGET", k, field, NULL);
+                             r->store_id) < (int)sizeof(field) &&
+                    snprintf(f_first, sizeof(f_first),
+                             RDR_KEY_DEMAND_FIRST "%s",
+                             r->store_id) < (int)sizeof(f_first) &&
+                    snprintf(f_last, sizeof(f_last), RDR_KEY_DEMAND_LAST "%s",
+                             r->store_id) < (int)sizeof(f_last))
+                        rdr_redis_cmdl(redis, "HMGET", k, field, f_first,
+                                       f_last, NULL);
                 else
                         rdr_redis_cmdl(redis, "PING", NULL);
                 rdr_case_id(case_id, r->platform, r->store_id, r->review_id);
