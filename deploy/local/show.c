@@ -199,7 +199,7 @@ static int assign_all(rd_kafka_t *rk, int64_t deadline) {
  * Tables.
  */
 
-enum { CASE_COLS = 9, ACTION_COLS = 6, MAX_COLS = 9 };
+enum { CASE_COLS = 10, ACTION_COLS = 6, MAX_COLS = 10 };
 
 /* Display width in characters (code points; wide scripts are not
  * measured wider, so CJK text misaligns a little). */
@@ -329,10 +329,22 @@ static int cmp_action(const void *a, const void *b) {
         return c;
 }
 
+/* "case.classified" -> "classified": a case's messages follow each other
+ * in the table, each row says which one it is. */
+static const char *case_type(rdr_case_type_t type) {
+        const char *name, *dot;
+
+        if ((unsigned)type >= RDR_CASE_TYPE__CNT)
+                return NULL;
+        name = rdr_case_type_names[type];
+        dot = strchr(name, '.');
+        return dot ? dot + 1 : name;
+}
+
 static void print_cases(rdr_show_t *sh) {
         static const char *const head[CASE_COLS] = {
-            "STORE",  "REVIEW",    "LANG", "RATING", "SENTIMENT",
-            "REASON", "MALICIOUS", "CONF", "STATE"};
+            "STORE",     "REVIEW", "TYPE",      "LANG", "RATING",
+            "SENTIMENT", "REASON", "MALICIOUS", "CONF", "STATE"};
         size_t rows = sh->cms_cnt + 1, r, c;
         char **cells = calloc(rows * CASE_COLS, sizeof(*cells));
         char rating[16];
@@ -349,19 +361,20 @@ static void print_cases(rdr_show_t *sh) {
                 snprintf(rating, sizeof(rating), "%d", cm->rating);
                 row[0] = or_dash(cm->store_id);
                 row[1] = or_dash(cm->review_id);
-                row[2] = or_dash(cm->language);
-                row[3] = dup_str(cm->rating ? rating : "-");
-                row[4] = or_dash((unsigned)cm->sentiment < RDR_SENT__CNT
+                row[2] = or_dash(case_type(cm->type));
+                row[3] = or_dash(cm->language);
+                row[4] = dup_str(cm->rating ? rating : "-");
+                row[5] = or_dash((unsigned)cm->sentiment < RDR_SENT__CNT
                                      ? rdr_sentiment_names[cm->sentiment]
                                      : NULL);
-                row[5] = or_dash((unsigned)cm->reason < RDR_REASON__CNT
+                row[6] = or_dash((unsigned)cm->reason < RDR_REASON__CNT
                                      ? rdr_reason_names[cm->reason]
                                      : NULL);
-                row[6] = or_dash((unsigned)cm->malicious < RDR_MAL__CNT
+                row[7] = or_dash((unsigned)cm->malicious < RDR_MAL__CNT
                                      ? rdr_malicious_names[cm->malicious]
                                      : NULL);
-                row[7] = fmt_conf(cm->confidence);
-                row[8] = or_dash(cm->state);
+                row[8] = fmt_conf(cm->confidence);
+                row[9] = or_dash(cm->state);
         }
         for (r = 0; r < rows * CASE_COLS; r++)
                 if (!cells[r])
