@@ -181,6 +181,42 @@ static void test_negation(void **state) {
         assert_int_equal(out.sentiment, RDR_SENT_POSITIVE);
 }
 
+/* A positive review that names a topic in praise has no complaint; one
+ * that complains in passing keeps its reason (classifier.yaml,
+ * reasons.min_score_positive). */
+static void test_praise_is_no_complaint(void **state) {
+        static const struct {
+                const char *text;
+                rdr_reason_t reason;
+        } cases[] = {
+            {"面料很舒服，做工精细，物流也快，第二天就到了，好评！",
+             RDR_REASON_NONE},
+            {"Buena calidad para el precio y llegó muy bien embalado. La "
+             "funda es tal cual la foto. Recomendado.",
+             RDR_REASON_NONE},
+            {"Love it. Fast shipping too.", RDR_REASON_NONE},
+            {"Me encanta. El envío también rápido.", RDR_REASON_NONE},
+            {"Great product, but shipping was slow.", RDR_REASON_LOGISTICS},
+            {"Muy buena, aunque el envío tardó mucho.", RDR_REASON_LOGISTICS},
+            {"很好用，就是物流太慢了", RDR_REASON_LOGISTICS},
+        };
+        rdr_classification_t out;
+        size_t i;
+
+        for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                review(cases[i].text, 5, &out);
+                assert_sane(&out);
+                assert_int_equal(out.sentiment, RDR_SENT_POSITIVE);
+                if (out.reason != cases[i].reason)
+                        fail_msg("%s: reason %s, expected %s", cases[i].text,
+                                 rdr_reason_names[out.reason],
+                                 rdr_reason_names[cases[i].reason]);
+        }
+        /* the topic word alone still names the cause of a bad review */
+        review("物流也快", 1, &out);
+        assert_int_equal(out.reason, RDR_REASON_LOGISTICS);
+}
+
 static void test_case_accents_typos_emoji(void **state) {
         rdr_classification_t out;
         review("STOPPED WORKING after 2 days", 0, &out);
@@ -512,6 +548,8 @@ static void test_config_errors(void **state) {
         expect_error("malicious:\n  professional:\n    max_account_level: -3\n",
                      good_lexicon, "classifier.yaml", 3,
                      "malicious.professional.max_account_level");
+        expect_error("reasons:\n  min_score_positive: -1\n", good_lexicon,
+                     "classifier.yaml", 2, "reasons.min_score_positive");
         expect_error("malicious:\n  priority: [extortion, spam]\n",
                      good_lexicon, "classifier.yaml", 2, "malicious.priority");
         expect_error("chat:\n  priority: [agree]\n", good_lexicon,
@@ -592,6 +630,7 @@ int main(void) {
         const struct CMUnitTest tests[] = {
             cmocka_unit_test(test_bad_input),
             cmocka_unit_test(test_negation),
+            cmocka_unit_test(test_praise_is_no_complaint),
             cmocka_unit_test(test_case_accents_typos_emoji),
             cmocka_unit_test(test_language),
             cmocka_unit_test(test_malicious),

@@ -420,7 +420,7 @@ void rdr_classify_review(const rdr_classifier_t *clf,
         rdr_clf_text_t t;
         scores_t sc;
         unsigned active;
-        double total, prior = 0, margin, conf_s, conf_r = 0.7;
+        double total, prior = 0, margin, conf_s, conf_r = 0.7, min_reason;
         int rating = in->rating >= 1 && in->rating <= 5 ? in->rating : 0;
         int complaint, ext_chat = 0, cand[RDR_MAL__CNT];
         size_t i, j;
@@ -442,10 +442,14 @@ void rdr_classify_review(const rdr_classifier_t *clf,
         else
                 out->sentiment = RDR_SENT_NEUTRAL;
 
-        /* reasons, strongest first */
+        /* reasons, strongest first. In a positive review a topic named in
+         * passing or in praise ("物流也快", "tal cual la foto") is no
+         * complaint: a reason needs the weight of a complaint phrase. */
+        min_reason = out->sentiment == RDR_SENT_POSITIVE
+                         ? conf->reason_min_score_positive
+                         : conf->reason_min_score;
         for (i = 0; i < RDR_REASON__CNT; i++) {
-                if (i == RDR_REASON_NONE ||
-                    sc.reason[i] < conf->reason_min_score)
+                if (i == RDR_REASON_NONE || sc.reason[i] < min_reason)
                         continue;
                 out->reasons[out->reasons_cnt++] = (rdr_reason_t)i;
         }

@@ -75,6 +75,7 @@ typedef struct rdr_clf_conf_s {
         double negation_flip;
         double max_text_score;
         double reason_min_score;
+        double reason_min_score_positive; /* in a positive review */
         double ext_min_score;
         double ext_combo_weight;
         double ext_combo_min_condition;

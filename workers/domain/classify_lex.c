@@ -74,6 +74,10 @@ static const conf_def_t conf_defs[] = {
      NULL, "cap of the text's sentiment score in either direction"},
     {"reasons.min_score", T_DOUBLE, OFF(reason_min_score), 0.5, 0, 100, NULL,
      "weight of phrases a reason needs to be listed"},
+    {"reasons.min_score_positive", T_DOUBLE, OFF(reason_min_score_positive),
+     1.5, 0, 100, NULL,
+     "weight a reason needs in a positive review (a topic named in praise, "
+     "\"fast delivery\", is no complaint)"},
     {"malicious.priority", T_MALLIST, 0, 0, 0, 0, NULL,
      "malicious classes in order of precedence when several apply"},
     {"malicious.tags_need_negative", T_BOOL, OFF(tags_need_negative), 1, 0, 1,
