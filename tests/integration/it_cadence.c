@@ -789,6 +789,49 @@ static void test_amazon_limit_is_per_order(void **state) {
         assert_int_equal(sent, 1);
 }
 
+/* Two seller-feedback cases of one Amazon order (two messages allowed
+ * per order): the first opens and writes to the buyer, the second opens a
+ * day later and writes too. The first's follow-up a week on would be the
+ * order's third message: it counts what the second sent since it opened,
+ * and is not sent. */
+static void test_order_limit_counts_later_messages(void **state) {
+        static const char *const ids[] = {"rv-amzl-a", "rv-amzl-b"};
+        char cid[2][RDR_ID_LEN];
+        acts_t a;
+        int i, d, sent = 0;
+        (void)state;
+        for (i = 0; i < 2; i++) {
+                case_of("amazon", ids[i], cid[i]);
+                if (i == 1)
+                        advance_to(t0 + DAY);
+                publish_review_ev(&(review_ev_t){
+                    "amazon", "review.created", ids[i],
+                    "Seller never answered my messages.", "America/New_York", 1,
+                    NULL, "amzl", i ? "sku-2" : "sku-1", i ? t0 + DAY : 0,
+                    "amzl", NULL, "seller_feedback"});
+                wait_field(cid[i], "version", "1");
+        }
+        for (d = 2; d <= 12; d++)
+                advance_to(t0 + d * DAY + 60000);
+        for (i = 0; i < 2; i++) {
+                read_settled(cid[i], &a);
+                print_actions(&a);
+                assert_int_equal(count_kind(&a, RDR_ACT_FIRST_CONTACT), 1);
+                sent += count_kind(&a, RDR_ACT_FIRST_CONTACT) +
+                        count_kind(&a, RDR_ACT_FOLLOW_UP);
+        }
+        assert_int_equal(sent, 2);
+        /* the first case says why: the order's limit */
+        for (i = 0, d = 0; i < 8; i++) {
+                char f[32], got[64];
+                snprintf(f, sizeof(f), "blocked.%d.rule", i);
+                if (h_case_field(&env, cid[0], f, got, sizeof(got)) &&
+                    !strcmp(got, "amazon.seller_feedback_messages"))
+                        d = 1;
+        }
+        assert_true(d);
+}
+
 static void publish_shipment(const char *id, const char *type,
                              const char *extra) {
         char buf[1024], key[128];
@@ -1861,6 +1904,8 @@ int main(void) {
                                             teardown),
             cmocka_unit_test_setup_teardown(
                 test_amazon_never_asks_and_records_blocks, setup, teardown),
+            cmocka_unit_test_setup_teardown(
+                test_order_limit_counts_later_messages, setup, teardown),
             cmocka_unit_test_setup_teardown(test_amazon_limit_is_per_order,
                                             setup, teardown),
             cmocka_unit_test_setup_teardown(test_amazon_seller_feedback, setup,

@@ -252,14 +252,30 @@ static const redisReply *case_of_lookup(const redisReply *order,
                    : NULL;
 }
 
+/* Where the platform limits per order what a store sends about reviews,
+ * the message's order's record, for its ledger (casework.h); else a PING.
+ * One reply per message. */
+static void queue_ledger_read(chats_t *ch, const rdr_chat_t *c) {
+        rdr_redis_t *redis = rdr_worker_redis(ch->w);
+        char k[KEYSZ];
+        if (c->order_id &&
+            rdr_casework_limits_per_order(ch->cw, c->platform, -1) &&
+            rdr_key_order(k, KEYSZ, c->platform, c->store_id, c->order_id,
+                          NULL) > 0)
+                rdr_redis_cmdl(redis, "HGETALL", k, NULL);
+        else
+                rdr_redis_cmdl(redis, "PING", NULL);
+}
+
 static rdr_err_t feed_case(chats_t *ch, const rdr_msg_t *m, const rdr_chat_t *c,
                            const rdr_chat_class_t *cc, const char *case_id,
                            const redisReply *hgetall, const redisReply *seen,
-                           const redisReply *tags, char *errstr,
-                           size_t errstr_size) {
+                           const redisReply *tags, const redisReply *order,
+                           char *errstr, size_t errstr_size) {
         rdr_cadence_input_t in;
         const rdr_cadence_out_t *out;
         rdr_case_t *cs;
+        char k[KEYSZ];
         rdr_err_t err = rdr_casework_get(ch->cw, case_id, hgetall, &cs, errstr,
                                          errstr_size);
         if (err)
@@ -276,6 +292,9 @@ static rdr_err_t feed_case(chats_t *ch, const rdr_msg_t *m, const rdr_chat_t *c,
         in.chat.text = c->text;
         in.chat.sent_at_ms = c->sent_at_ms;
         in.buyer_tag = rdr_buyer_tag_class(rdr_buyer_tags(tags));
+        if (c->order_id && rdr_key_order(k, KEYSZ, c->platform, c->store_id,
+                                         c->order_id, NULL) > 0)
+                rdr_casework_load_ledger(ch->cw, k, order);
         return rdr_casework_apply(ch->cw, cs, case_id, &in, m->topic,
                                   c->event_id, rdr_casework_seen(seen), NULL,
                                   &out, errstr, errstr_size);
@@ -316,8 +335,9 @@ static rdr_err_t chats_handle(void *opaque, rdr_msg_t *msgs, size_t cnt) {
                 if (r)
                         rdr_str_copy(ch->case_ids[i], RDR_CASE_ID_MAX, r->str);
         }
-        /* Read those cases, and the buyers' fleet-wide tags: a buyer
-         * tagged since a case opened hears no more from it (cadence.h). */
+        /* Read those cases, the buyers' fleet-wide tags (a buyer tagged
+         * since a case opened hears no more from it, cadence.h) and, where
+         * the platform limits them, the orders' ledgers. */
         rdr_redis_reset(redis);
         for (i = 0, q = 0; i < cnt; i++)
                 if (!msgs[i].err && ch->case_ids[i][0]) {
@@ -326,8 +346,9 @@ static rdr_err_t chats_handle(void *opaque, rdr_msg_t *msgs, size_t cnt) {
                                                 msgs[i].topic, c->event_id);
                         rdr_buyer_tags_queue_read(redis, c->platform,
                                                   c->buyer_id);
+                        queue_ledger_read(ch, c);
                         slot[i] = q;
-                        q += RDR_CASEWORK_READS + 1;
+                        q += RDR_CASEWORK_READS + 2;
                 }
         if (q > 0 && (err = rdr_redis_exec(redis)))
                 goto done;
@@ -342,6 +363,7 @@ static rdr_err_t chats_handle(void *opaque, rdr_msg_t *msgs, size_t cnt) {
                                         rdr_redis_reply(redis, slot[i]),
                                         rdr_redis_reply(redis, slot[i] + 1),
                                         rdr_redis_reply(redis, slot[i] + 2),
+                                        rdr_redis_reply(redis, slot[i] + 3),
                                         msgs[i].errstr, sizeof(msgs[i].errstr));
                 if ((err = rdr_msg_settle(&msgs[i], err)))
                         goto done;

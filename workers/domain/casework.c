@@ -117,6 +117,22 @@ typedef struct pslot_s {
         size_t key_off;
 } pslot_t;
 
+/* One case's counts in its order's ledger, and an order the batch read
+ * (rdr_casework_load_ledger()). */
+typedef struct lcase_s {
+        char case_id[RDR_CASE_ID_MAX];
+        int messages, modify;
+} lcase_t;
+typedef struct lorder_s {
+        char *key;
+        lcase_t *cases;
+        size_t cnt;
+} lorder_t;
+
+static lorder_t *lorder_find(rdr_casework_t *cw, const char *key);
+static lcase_t *lcase_get(lorder_t *o, const char *case_id, int create);
+static void lorders_clear(rdr_casework_t *cw);
+
 struct rdr_casework_s {
         rdr_worker_t *w;
         rdr_playbook_t *playbook;
@@ -135,8 +151,10 @@ struct rdr_casework_s {
         /* The batch's parcels, like its cases (allocated at the first). */
         pslot_t *pslots;
         size_t pslots_cnt;
-        uint32_t *pindex;           /* index_size entries */
-        rdr_buf_t pkeys;            /* the parcels' refs, NUL-terminated */
+        uint32_t *pindex;  /* index_size entries */
+        rdr_buf_t pkeys;   /* the parcels' refs, NUL-terminated */
+        lorder_t *lorders; /* the batch's order ledgers */
+        size_t lorders_cnt, lorders_size;
         fieldset_t fs_cur, fs_next; /* storage.format fields */
         rdr_buf_t doc;              /* storage.format packed */
         int doc_format;
@@ -263,6 +281,8 @@ void rdr_casework_destroy(rdr_casework_t *cw) {
         rdr_buf_free(&cw->pkeys);
         free(cw->pslots);
         free(cw->pindex);
+        lorders_clear(cw);
+        free(cw->lorders);
         rdr_buf_free(&cw->doc);
         fieldset_free(&cw->fs_cur);
         fieldset_free(&cw->fs_next);
@@ -291,6 +311,7 @@ static void pslots_clear(rdr_casework_t *cw) {
 void rdr_casework_begin(rdr_casework_t *cw) {
         slots_clear(cw);
         pslots_clear(cw);
+        lorders_clear(cw);
 }
 
 int rdr_casework_seen(const redisReply *exists) {
@@ -331,16 +352,41 @@ void rdr_buyer_tags_queue_read(rdr_redis_t *redis, const char *platform,
                 rdr_redis_cmdf(redis, "PING");
 }
 
+/* The key of case c's order record into k (KEYSZ); -1 if it has none. */
+static int case_order_key(char *k, const rdr_case_t *c) {
+        return c->order_id[0] &&
+                       rdr_key_order(k, KEYSZ, c->platform, c->store_id,
+                                     c->order_id, NULL) > 0
+                   ? 0
+                   : -1;
+}
+
+int rdr_casework_limits_per_order(const rdr_casework_t *cw,
+                                  const char *platform, int kind) {
+        const rdr_policy_t *pol =
+            platform ? rdr_policy_set_get(cw->policies, platform) : NULL;
+        int k;
+        if (!pol)
+                return 0;
+        if (kind >= 0)
+                return rdr_policy_limits_per_order(pol,
+                                                   (rdr_review_kind_t)kind);
+        for (k = 0; k < RDR_REVIEW_KIND__CNT; k++)
+                if (rdr_policy_limits_per_order(pol, (rdr_review_kind_t)k))
+                        return 1;
+        return 0;
+}
+
 rdr_err_t rdr_casework_read_tags(rdr_casework_t *cw, rdr_tag_read_t *reads,
                                  size_t cnt) {
         rdr_redis_t *redis = rdr_worker_redis(cw->w);
         size_t i, q = 0;
         rdr_err_t err;
+        char k[KEYSZ], errstr[256];
+        rdr_case_t *c;
         for (i = 0; i < cnt; i++) {
                 rdr_tag_read_t *t = &reads[i];
-                char errstr[256];
-                rdr_case_t *c;
-                t->slot = 0;
+                t->slot = t->order_slot = 0;
                 if (!t->case_id || !t->in ||
                     rdr_casework_get(cw, t->case_id, t->case_reply, &c, errstr,
                                      sizeof(errstr)) != RDR_OK ||
@@ -348,16 +394,30 @@ rdr_err_t rdr_casework_read_tags(rdr_casework_t *cw, rdr_tag_read_t *reads,
                         continue;
                 rdr_buyer_tags_queue_read(redis, c->platform, c->buyer_id);
                 t->slot = ++q;
+                if (rdr_casework_limits_per_order(cw, c->platform,
+                                                  (int)c->review_kind) &&
+                    !case_order_key(k, c)) {
+                        rdr_redis_cmdl(redis, "HGETALL", k, NULL);
+                        t->order_slot = ++q;
+                }
         }
         if (q == 0)
                 return RDR_OK;
         if ((err = rdr_redis_exec(redis)))
                 return err;
-        for (i = 0; i < cnt; i++)
-                if (reads[i].slot)
-                        reads[i].in->buyer_tag =
-                            rdr_buyer_tag_class(rdr_buyer_tags(
-                                rdr_redis_reply(redis, reads[i].slot - 1)));
+        for (i = 0; i < cnt; i++) {
+                rdr_tag_read_t *t = &reads[i];
+                if (!t->slot)
+                        continue;
+                t->in->buyer_tag = rdr_buyer_tag_class(
+                    rdr_buyer_tags(rdr_redis_reply(redis, t->slot - 1)));
+                if (t->order_slot &&
+                    rdr_casework_get(cw, t->case_id, t->case_reply, &c, errstr,
+                                     sizeof(errstr)) == RDR_OK &&
+                    !case_order_key(k, c))
+                        rdr_casework_load_ledger(
+                            cw, k, rdr_redis_reply(redis, t->order_slot - 1));
+        }
         return RDR_OK;
 }
 
@@ -540,6 +600,8 @@ static void order_ledger(rdr_casework_t *cw, const rdr_case_t *before,
         rdr_ledger_fv_t fv;
         char k[KEYSZ];
         const char *argv[2 + 4] = {"HSET", k};
+        lorder_t *o;
+        lcase_t *lc;
         size_t i;
         if ((after->review_messages == before->review_messages &&
              after->modify_requests == before->modify_requests) ||
@@ -553,6 +615,10 @@ static void order_ledger(rdr_casework_t *cw, const rdr_case_t *before,
                 argv[2 + i] = fv.fv[i];
         rdr_redis_cmd(redis, (int)(2 + fv.cnt), argv, NULL);
         rdr_redis_expire(redis, k, cw->keep.orders_ms);
+        if ((o = lorder_find(cw, k)) && (lc = lcase_get(o, case_id, 1))) {
+                lc->messages = after->review_messages;
+                lc->modify = after->modify_requests;
+        }
 }
 
 void rdr_order_ledger_fv(rdr_ledger_fv_t *fv, const char *case_id,
@@ -574,35 +640,144 @@ void rdr_order_ledger_fv(rdr_ledger_fv_t *fv, const char *case_id,
         }
 }
 
-void rdr_order_ledger_sum(const redisReply *order, const char *case_id,
-                          int (*skip)(const char *case_id, void *arg),
-                          void *arg, int *messages, int *modify) {
+/* Call fn for every ledger field of the order record order (HGETALL
+ * reply): the case's id, 1 for a modify-request count (else the count of
+ * messages), the count. */
+static void ledger_each(const redisReply *order,
+                        void (*fn)(const char *case_id, int modify, int n,
+                                   void *arg),
+                        void *arg) {
         size_t i, lm = strlen(RDR_LEDGER_MESSAGES),
                   ld = strlen(RDR_LEDGER_MODIFY);
-        *messages = *modify = 0;
         if (!order || order->type != REDIS_REPLY_ARRAY)
                 return;
         for (i = 0; i + 1 < order->elements; i += 2) {
                 const redisReply *f = order->element[i],
                                  *v = order->element[i + 1];
-                const char *cid;
-                int *sum;
                 if (f->type != REDIS_REPLY_STRING ||
                     v->type != REDIS_REPLY_STRING)
                         continue;
-                if (!strncmp(f->str, RDR_LEDGER_MESSAGES, lm)) {
-                        cid = f->str + lm;
-                        sum = messages;
-                } else if (!strncmp(f->str, RDR_LEDGER_MODIFY, ld)) {
-                        cid = f->str + ld;
-                        sum = modify;
-                } else {
-                        continue;
-                }
-                if (!strcmp(cid, case_id) || (skip && skip(cid, arg)))
-                        continue;
-                *sum += atoi(v->str);
+                if (!strncmp(f->str, RDR_LEDGER_MESSAGES, lm))
+                        fn(f->str + lm, 0, atoi(v->str), arg);
+                else if (!strncmp(f->str, RDR_LEDGER_MODIFY, ld))
+                        fn(f->str + ld, 1, atoi(v->str), arg);
         }
+}
+
+typedef struct ledger_sum_s {
+        const char *case_id;
+        int (*skip)(const char *case_id, void *arg);
+        void *arg;
+        int *messages, *modify;
+} ledger_sum_t;
+
+static void ledger_add(const char *case_id, int modify, int n, void *arg) {
+        ledger_sum_t *ls = arg;
+        if (!strcmp(case_id, ls->case_id) ||
+            (ls->skip && ls->skip(case_id, ls->arg)))
+                return;
+        *(modify ? ls->modify : ls->messages) += n;
+}
+
+void rdr_order_ledger_sum(const redisReply *order, const char *case_id,
+                          int (*skip)(const char *case_id, void *arg),
+                          void *arg, int *messages, int *modify) {
+        ledger_sum_t ls = {case_id, skip, arg, messages, modify};
+        *messages = *modify = 0;
+        ledger_each(order, ledger_add, &ls);
+}
+
+/* ---- The batch's order ledgers ----
+ * What each case of an order read in this batch has sent (from its
+ * record, rdr_casework_load_ledger()), kept up to date as the batch's
+ * cases send: a case's step counts what the order's other cases sent
+ * since it opened, not only what they had sent when it did. */
+
+static lorder_t *lorder_find(rdr_casework_t *cw, const char *key) {
+        size_t i;
+        for (i = 0; i < cw->lorders_cnt; i++)
+                if (!strcmp(cw->lorders[i].key, key))
+                        return &cw->lorders[i];
+        return NULL;
+}
+
+static lcase_t *lcase_get(lorder_t *o, const char *case_id, int create) {
+        size_t i;
+        lcase_t *n;
+        for (i = 0; i < o->cnt; i++)
+                if (!strcmp(o->cases[i].case_id, case_id))
+                        return &o->cases[i];
+        if (!create || strlen(case_id) >= sizeof(o->cases[0].case_id))
+                return NULL;
+        if (!(n = realloc(o->cases, (o->cnt + 1) * sizeof(*n))))
+                return NULL;
+        o->cases = n;
+        n = &o->cases[o->cnt++];
+        memset(n, 0, sizeof(*n));
+        memcpy(n->case_id, case_id, strlen(case_id) + 1);
+        return n;
+}
+
+static void lorders_clear(rdr_casework_t *cw) {
+        size_t i;
+        for (i = 0; i < cw->lorders_cnt; i++) {
+                free(cw->lorders[i].key);
+                free(cw->lorders[i].cases);
+        }
+        cw->lorders_cnt = 0;
+}
+
+static void ledger_keep(const char *case_id, int modify, int n, void *arg) {
+        lcase_t *lc = lcase_get(arg, case_id, 1);
+        if (lc)
+                *(modify ? &lc->modify : &lc->messages) = n;
+}
+
+void rdr_casework_load_ledger(rdr_casework_t *cw, const char *order_key,
+                              const redisReply *order) {
+        lorder_t *o;
+        if (!order_key || !order || order->type != REDIS_REPLY_ARRAY ||
+            lorder_find(cw, order_key)) /* the batch's own is newer */
+                return;
+        if (cw->lorders_cnt == cw->lorders_size) {
+                size_t n = cw->lorders_size ? 2 * cw->lorders_size : 16;
+                lorder_t *g = realloc(cw->lorders, n * sizeof(*g));
+                if (!g)
+                        return; /* the counts taken at open stand */
+                cw->lorders = g;
+                cw->lorders_size = n;
+        }
+        o = &cw->lorders[cw->lorders_cnt];
+        memset(o, 0, sizeof(*o));
+        if (!(o->key = strdup(order_key)))
+                return;
+        cw->lorders_cnt++;
+        ledger_each(order, ledger_keep, o);
+}
+
+/* Before a step of case c (case_id): what its order's other cases have
+ * sent, if the batch read the order. Never below the count taken at open
+ * (a record that expired or was written before the ledger). */
+static void ledger_refresh(rdr_casework_t *cw, rdr_case_t *c,
+                           const char *case_id) {
+        char k[KEYSZ];
+        lorder_t *o;
+        int messages = 0, modify = 0;
+        size_t i;
+        if (!cw->lorders_cnt || !c->order_id[0] ||
+            rdr_key_order(k, KEYSZ, c->platform, c->store_id, c->order_id,
+                          NULL) < 0 ||
+            !(o = lorder_find(cw, k)))
+                return;
+        for (i = 0; i < o->cnt; i++)
+                if (strcmp(o->cases[i].case_id, case_id)) {
+                        messages += o->cases[i].messages;
+                        modify += o->cases[i].modify;
+                }
+        if (messages > c->order_messages_before)
+                c->order_messages_before = messages;
+        if (modify > c->order_modify_before)
+                c->order_modify_before = modify;
 }
 
 /* The redress.cases message of a transition. */
@@ -811,6 +986,7 @@ rdr_err_t rdr_casework_apply(rdr_casework_t *cw, rdr_case_t *c,
         }
         if (seen)
                 return replay(cw, c, k_case, k_outbox, k_seen);
+        ledger_refresh(cw, c, case_id);
         err = rdr_cadence_apply(&cw->conf, c, in, rdr_worker_now_ms(cw->w),
                                 &cw->next, &cw->out);
         if (err) {

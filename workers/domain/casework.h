@@ -35,8 +35,9 @@ void rdr_casework_destroy(rdr_casework_t *cw);
  * reviews worker writes a review's with the order's index). A case that
  * opens takes the sum of the order's other cases (rdr_cadence_review_t.
  * order_review_messages): a platform's limits per order count every
- * review of the order. Counted when the case opens: what an older case
- * sends later does not move a newer one's count. */
+ * review of the order. Counted again before each later step that may
+ * write to the buyer, when the worker read the order
+ * (rdr_casework_load_ledger()); never below the count taken at open. */
 #define RDR_LEDGER_MESSAGES "review_messages:"
 #define RDR_LEDGER_MODIFY "modify_requests:"
 /** The ledger's fields and values of case c (case_id), for an HSET of the
@@ -139,11 +140,13 @@ typedef struct rdr_tag_read_s {
         const char *case_id;          /* NULL: the input has no case */
         const redisReply *case_reply; /* the HGETALL of its case's read */
         rdr_cadence_input_t *in;      /* receives buyer_tag */
-        size_t slot;                  /* private */
+        size_t slot, order_slot;      /* private */
 } rdr_tag_read_t;
 
 /** Before inputs that may write to the buyer, read the tags of their
- *  cases' buyers into in->buyer_tag: one round trip for the cnt inputs,
+ *  cases' buyers into in->buyer_tag, and their orders' ledgers where the
+ *  platform limits them (rdr_casework_load_ledger(),
+ *  rdr_casework_limits_per_order()): one round trip for the cnt inputs,
  *  made only if a case wants them (rdr_cadence_wants_buyer_tag(), which
  *  staff decisions, a delivery after a pause and due cadence steps can
  *  want, a handful of a batch). It runs the pipeline: the replies of the
@@ -151,6 +154,20 @@ typedef struct rdr_tag_read_s {
  *  RDR_OK, RDR_ERR_REDIS or RDR_ERR_NOMEM. */
 rdr_err_t rdr_casework_read_tags(rdr_casework_t *cw, rdr_tag_read_t *reads,
                                  size_t cnt);
+
+/** 1 if platform's policy limits per order what review kind kind (-1:
+ *  any) of its cases may send (rdr_policy_limits_per_order()): only then
+ *  are the orders' ledgers worth reading before a step. */
+int rdr_casework_limits_per_order(const rdr_casework_t *cw,
+                                  const char *platform, int kind);
+
+/** Keep, for this batch, the ledger of the order record order_key (its
+ *  HGETALL: order): a step of one of its cases then counts what the
+ *  order's other cases have sent by now, as the batch's own steps add to
+ *  it, not only what they had sent when the case opened. The first read of
+ *  an order in a batch stands (the batch's writes follow it). */
+void rdr_casework_load_ledger(rdr_casework_t *cw, const char *order_key,
+                              const redisReply *order);
 
 /** The RDR_TAG_* bits (classify.h) of the SMEMBERS reply of a buyer's
  *  tags; 0 for anything else. */

@@ -622,6 +622,14 @@ size_t rdr_policy_set_count(const rdr_policy_set_t *set) {
         return set->cnt;
 }
 
+int rdr_policy_limits_per_order(const rdr_policy_t *pol,
+                                rdr_review_kind_t kind) {
+        if ((unsigned)kind >= RDR_REVIEW_KIND__CNT)
+                return 0;
+        return pol->rs[kind][RS_MAX_MODIFY].value >= 0 ||
+               pol->rs[kind][RS_MAX_MESSAGES].value >= 0;
+}
+
 const char *rdr_policy_platform(const rdr_policy_t *pol) {
         return pol->platform;
 }

@@ -97,6 +97,10 @@ void rdr_policy_doc(void *fp);
 const char *rdr_policy_platform(const rdr_policy_t *pol);
 const char *rdr_policy_source(const rdr_policy_t *pol);
 const char *rdr_policy_as_of(const rdr_policy_t *pol);
+/** 1 if the platform limits the review-related messages or the requests
+ *  to modify of an order (a count, not unlimited) for review kind. */
+int rdr_policy_limits_per_order(const rdr_policy_t *pol,
+                                rdr_review_kind_t kind);
 /** 1 and *quiet set if the platform has quiet hours (buyer's local time). */
 int rdr_policy_quiet_hours(const rdr_policy_t *pol, rdr_window_t *quiet);
 /** The appeal window after the review, in ms; 0 if the platform has none. */
