@@ -578,6 +578,47 @@ static void test_config_errors(void **state) {
         remove_dir(dir);
 }
 
+/* malicious.priority alone, for workers without a classifier: the
+ * shipped order, a store's own, and the same errors as the classifier's. */
+static void test_malicious_priority(void **state) {
+        rdr_malicious_t prio[RDR_MAL__CNT];
+        size_t cnt = 0;
+        char dir[64], errstr[512];
+        (void)state;
+
+        assert_int_equal(rdr_malicious_priority_load(RDR_SOURCE_DIR "/configs",
+                                                     prio, &cnt, errstr,
+                                                     sizeof(errstr)),
+                         RDR_OK);
+        assert_int_equal(cnt, 4);
+        assert_int_equal(prio[0], RDR_MAL_EXTORTION);
+        assert_int_equal(prio[1], RDR_MAL_COMPETITOR);
+        assert_int_equal(prio[2], RDR_MAL_PROFESSIONAL);
+        assert_int_equal(prio[3], RDR_MAL_ABUSIVE);
+
+        assert_null(load_error(dir, sizeof(dir),
+                               "malicious:\n  priority: [professional, "
+                               "extortion]\n",
+                               good_lexicon, errstr, sizeof(errstr)));
+        assert_int_equal(rdr_malicious_priority_load(dir, prio, &cnt, errstr,
+                                                     sizeof(errstr)),
+                         RDR_OK);
+        assert_int_equal(cnt, 2);
+        assert_int_equal(prio[0], RDR_MAL_PROFESSIONAL);
+        assert_int_equal(prio[1], RDR_MAL_EXTORTION);
+        remove_dir(dir);
+
+        assert_non_null(load_error(dir, sizeof(dir),
+                                   "reasons:\n  min_score: lots\n",
+                                   good_lexicon, errstr, sizeof(errstr)));
+        assert_int_equal(rdr_malicious_priority_load(dir, prio, &cnt, errstr,
+                                                     sizeof(errstr)),
+                         RDR_ERR_CONFIG);
+        assert_non_null(strstr(errstr, "classifier.yaml:2: key "
+                                       "'reasons.min_score'"));
+        remove_dir(dir);
+}
+
 /* The shipped configuration meets the targets on the held-out split. */
 static void test_eval_targets(void **state) {
         char errstr[512];
@@ -637,6 +678,7 @@ int main(void) {
             cmocka_unit_test(test_negative_flag),
             cmocka_unit_test(test_chat),
             cmocka_unit_test(test_config_errors),
+            cmocka_unit_test(test_malicious_priority),
             cmocka_unit_test(test_eval_targets),
         };
         return cmocka_run_group_tests(tests, setup, teardown);

@@ -291,7 +291,7 @@ static rdr_err_t feed_case(chats_t *ch, const rdr_msg_t *m, const rdr_chat_t *c,
         in.chat.ref = c->event_id;
         in.chat.text = c->text;
         in.chat.sent_at_ms = c->sent_at_ms;
-        in.buyer_tag = rdr_buyer_tag_class(rdr_buyer_tags(tags));
+        in.buyer_tag = rdr_casework_tag_class(ch->cw, rdr_buyer_tags(tags));
         if (c->order_id && rdr_key_order(k, KEYSZ, c->platform, c->store_id,
                                          c->order_id, NULL) > 0)
                 rdr_casework_load_ledger(ch->cw, k, order);

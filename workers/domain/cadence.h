@@ -316,7 +316,7 @@ typedef struct rdr_cadence_input_s {
         const char *agent_id;
         /* TIMER, BUYER_CHAT, SHIPMENT_RESUME, OFFER_DECISION, RESUME: the
          * buyer's fleet-wide tag (extortion, competitor or professional,
-         * rdr_buyer_tag_class()), read by the worker when
+         * rdr_casework_tag_class()), read by the worker when
          * rdr_cadence_wants_buyer_tag() says the input may lead the case
          * to write to the buyer; RDR_MAL_NONE: none, or not read. A buyer
          * tagged since the case opened gets no more outreach, incentive

@@ -151,8 +151,10 @@ struct rdr_casework_s {
         /* The batch's parcels, like its cases (allocated at the first). */
         pslot_t *pslots;
         size_t pslots_cnt;
-        uint32_t *pindex;  /* index_size entries */
-        rdr_buf_t pkeys;   /* the parcels' refs, NUL-terminated */
+        uint32_t *pindex; /* index_size entries */
+        rdr_buf_t pkeys;  /* the parcels' refs, NUL-terminated */
+        rdr_malicious_t mal_priority[RDR_MAL__CNT]; /* classifier.yaml */
+        size_t mal_priority_cnt;
         lorder_t *lorders; /* the batch's order ledgers */
         size_t lorders_cnt, lorders_size;
         fieldset_t fs_cur, fs_next; /* storage.format fields */
@@ -191,6 +193,12 @@ void rdr_casework_doc(void *fp) {
                     "per action kind, then per reason, variant or platform, "
                     "else `default`; placeholders and rules are in the "
                     "header of configs/templates/en.yaml.\n");
+        fprintf(fp, "\n## configs/classifier.yaml\n\nRead (and validated "
+                    "whole) by every worker that steps cases: "
+                    "`malicious.priority` also ranks a buyer's fleet tags "
+                    "(extortion, competitor, professional) when a buyer "
+                    "tagged since the case opened moves it to the "
+                    "malicious track.\n");
 }
 
 rdr_casework_t *rdr_casework_new(rdr_worker_t *w, char *errstr,
@@ -212,6 +220,10 @@ rdr_casework_t *rdr_casework_new(rdr_worker_t *w, char *errstr,
         snprintf(path, sizeof(path), "%s/templates", dir);
         if (!(cw->templates =
                   rdr_template_set_load_dir(path, "en", errstr, errstr_size)))
+                goto err;
+        if (rdr_malicious_priority_load(dir, cw->mal_priority,
+                                        &cw->mal_priority_cnt, errstr,
+                                        errstr_size))
                 goto err;
         cw->conf.playbook = cw->playbook;
         cw->conf.policies = cw->policies;
@@ -409,8 +421,8 @@ rdr_err_t rdr_casework_read_tags(rdr_casework_t *cw, rdr_tag_read_t *reads,
                 rdr_tag_read_t *t = &reads[i];
                 if (!t->slot)
                         continue;
-                t->in->buyer_tag = rdr_buyer_tag_class(
-                    rdr_buyer_tags(rdr_redis_reply(redis, t->slot - 1)));
+                t->in->buyer_tag = rdr_casework_tag_class(
+                    cw, rdr_buyer_tags(rdr_redis_reply(redis, t->slot - 1)));
                 if (t->order_slot &&
                     rdr_casework_get(cw, t->case_id, t->case_reply, &c, errstr,
                                      sizeof(errstr)) == RDR_OK &&
@@ -441,13 +453,17 @@ unsigned rdr_buyer_tags(const redisReply *smembers) {
         return tags;
 }
 
-rdr_malicious_t rdr_buyer_tag_class(unsigned tags) {
-        if (tags & RDR_TAG_EXTORTION)
-                return RDR_MAL_EXTORTION;
-        if (tags & RDR_TAG_COMPETITOR)
-                return RDR_MAL_COMPETITOR;
-        if (tags & RDR_TAG_PROFESSIONAL)
-                return RDR_MAL_PROFESSIONAL;
+rdr_malicious_t rdr_casework_tag_class(const rdr_casework_t *cw,
+                                       unsigned tags) {
+        size_t i;
+        for (i = 0; i < cw->mal_priority_cnt; i++) {
+                rdr_malicious_t m = cw->mal_priority[i];
+                if ((m == RDR_MAL_EXTORTION && (tags & RDR_TAG_EXTORTION)) ||
+                    (m == RDR_MAL_COMPETITOR && (tags & RDR_TAG_COMPETITOR)) ||
+                    (m == RDR_MAL_PROFESSIONAL &&
+                     (tags & RDR_TAG_PROFESSIONAL)))
+                        return m;
+        }
         return RDR_MAL_NONE;
 }
 

@@ -173,10 +173,11 @@ void rdr_casework_load_ledger(rdr_casework_t *cw, const char *order_key,
  *  tags; 0 for anything else. */
 unsigned rdr_buyer_tags(const redisReply *smembers);
 
-/** The malicious class a buyer's tags give a case outside the classifier:
- *  extortion, then competitor, then professional (classifier.yaml's
- *  shipped priority); RDR_MAL_NONE if none. */
-rdr_malicious_t rdr_buyer_tag_class(unsigned tags);
+/** The malicious class a buyer's tags (RDR_TAG_*) give a case outside
+ *  the classifier: the first of classifier.yaml's malicious.priority the
+ *  buyer is tagged with, as the classifier ranks them; RDR_MAL_NONE if
+ *  none. */
+rdr_malicious_t rdr_casework_tag_class(const rdr_casework_t *cw, unsigned tags);
 
 /* ---- Parcels (parcel.h) ---- */
 

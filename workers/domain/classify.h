@@ -13,6 +13,7 @@
 
 #include <stddef.h>
 #include "enums.h"
+#include "err.h"
 
 /** Texts longer than this many bytes are classified on their first
  *  RDR_CLF_MAX_TEXT bytes (the contract caps texts at 10000). */
@@ -28,6 +29,15 @@ rdr_classifier_t *rdr_classifier_new(const char *configs_dir, char *errstr,
                                      size_t errstr_size);
 /** Frees clf. Accepts NULL. */
 void rdr_classifier_destroy(rdr_classifier_t *clf);
+/** configs_dir/classifier.yaml's malicious.priority (the classes in order
+ *  of precedence, *cnt of them, at most RDR_MAL__CNT - 1), validated with
+ *  the whole file as rdr_classifier_new() does, for workers that rank a
+ *  buyer's fleet tags without a classifier. Returns RDR_OK,
+ *  RDR_ERR_CONFIG ("file:line: key 'x': reason" in errstr) or
+ *  RDR_ERR_NOMEM. */
+rdr_err_t rdr_malicious_priority_load(const char *configs_dir,
+                                      rdr_malicious_t *priority, size_t *cnt,
+                                      char *errstr, size_t errstr_size);
 /** Where the files rdr_classifier_new() reads are described, for
  *  --print-config-doc. */
 void rdr_classifier_doc(void *fp);

@@ -763,11 +763,56 @@ void rdr_classifier_doc(void *fp) {
                     "`redress-eval`.\n");
 }
 
+/* configs_dir/classifier.yaml into conf (defaults first), validated. */
+static rdr_err_t conf_load(rdr_clf_conf_t *conf, const char *configs_dir,
+                           char *errstr, size_t errstr_size) {
+        rdr_yaml_t *root;
+        char path[1100];
+        rdr_err_t err = RDR_ERR_CONFIG;
+
+        conf_defaults(conf);
+        snprintf(path, sizeof(path), "%s/classifier.yaml", configs_dir);
+        if (!(root = rdr_yaml_load_file(path, errstr, errstr_size)))
+                return RDR_ERR_CONFIG;
+        if (rdr_yaml_type(root) != RDR_YAML_MAP)
+                rdr_yaml_error(root, "(top)", errstr, errstr_size,
+                               "expected a mapping");
+        else if (conf_walk(conf, root, "", errstr, errstr_size) == RDR_OK) {
+                if (conf->negative_below >= conf->positive_above)
+                        rdr_yaml_error(
+                            root, "sentiment.negative_below", errstr,
+                            errstr_size,
+                            "must be below sentiment.positive_above");
+                else
+                        err = RDR_OK;
+        }
+        rdr_yaml_destroy(root);
+        return err;
+}
+
+rdr_err_t rdr_malicious_priority_load(const char *configs_dir,
+                                      rdr_malicious_t *priority, size_t *cnt,
+                                      char *errstr, size_t errstr_size) {
+        rdr_clf_conf_t *conf = malloc(sizeof(*conf));
+        rdr_err_t err;
+        size_t i;
+
+        if (!conf) {
+                snprintf(errstr, errstr_size, "out of memory");
+                return RDR_ERR_NOMEM;
+        }
+        if (!(err = conf_load(conf, configs_dir, errstr, errstr_size))) {
+                for (i = 0; i < conf->mal_priority_cnt; i++)
+                        priority[i] = (rdr_malicious_t)conf->mal_priority[i];
+                *cnt = conf->mal_priority_cnt;
+        }
+        free(conf);
+        return err;
+}
+
 rdr_classifier_t *rdr_classifier_new(const char *configs_dir, char *errstr,
                                      size_t errstr_size) {
         rdr_classifier_t *clf;
-        rdr_yaml_t *root = NULL;
-        char path[1100];
         builder_t b;
         size_t i;
 
@@ -777,27 +822,8 @@ rdr_classifier_t *rdr_classifier_new(const char *configs_dir, char *errstr,
                 snprintf(errstr, errstr_size, "out of memory");
                 return NULL;
         }
-        conf_defaults(&clf->conf);
-
-        snprintf(path, sizeof(path), "%s/classifier.yaml", configs_dir);
-        root = rdr_yaml_load_file(path, errstr, errstr_size);
-        if (!root)
+        if (conf_load(&clf->conf, configs_dir, errstr, errstr_size))
                 goto err;
-        if (rdr_yaml_type(root) != RDR_YAML_MAP) {
-                rdr_yaml_error(root, "(top)", errstr, errstr_size,
-                               "expected a mapping");
-                goto err;
-        }
-        if (conf_walk(&clf->conf, root, "", errstr, errstr_size))
-                goto err;
-        if (clf->conf.negative_below >= clf->conf.positive_above) {
-                rdr_yaml_error(root, "sentiment.negative_below", errstr,
-                               errstr_size,
-                               "must be below sentiment.positive_above");
-                goto err;
-        }
-        rdr_yaml_destroy(root);
-        root = NULL;
 
         b.clf = clf;
         b.nodes_size = 1024;
@@ -847,7 +873,6 @@ rdr_classifier_t *rdr_classifier_new(const char *configs_dir, char *errstr,
         return clf;
 
 err:
-        rdr_yaml_destroy(root);
         free(b.pend);
         rdr_classifier_destroy(clf);
         return NULL;
