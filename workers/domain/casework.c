@@ -616,8 +616,6 @@ static void order_ledger(rdr_casework_t *cw, const rdr_case_t *before,
         rdr_ledger_fv_t fv;
         char k[KEYSZ];
         const char *argv[2 + 4] = {"HSET", k};
-        lorder_t *o;
-        lcase_t *lc;
         size_t i;
         if ((after->review_messages == before->review_messages &&
              after->modify_requests == before->modify_requests) ||
@@ -631,10 +629,7 @@ static void order_ledger(rdr_casework_t *cw, const rdr_case_t *before,
                 argv[2 + i] = fv.fv[i];
         rdr_redis_cmd(redis, (int)(2 + fv.cnt), argv, NULL);
         rdr_redis_expire(redis, k, cw->keep.orders_ms);
-        if ((o = lorder_find(cw, k)) && (lc = lcase_get(o, case_id, 1))) {
-                lc->messages = after->review_messages;
-                lc->modify = after->modify_requests;
-        }
+        rdr_casework_note_ledger(cw, k, case_id, after);
 }
 
 void rdr_order_ledger_fv(rdr_ledger_fv_t *fv, const char *case_id,
@@ -654,53 +649,6 @@ void rdr_order_ledger_fv(rdr_ledger_fv_t *fv, const char *case_id,
                 fv->fv[fv->cnt++] = fv->f_modify;
                 fv->fv[fv->cnt++] = fv->modify;
         }
-}
-
-/* Call fn for every ledger field of the order record order (HGETALL
- * reply): the case's id, 1 for a modify-request count (else the count of
- * messages), the count. */
-static void ledger_each(const redisReply *order,
-                        void (*fn)(const char *case_id, int modify, int n,
-                                   void *arg),
-                        void *arg) {
-        size_t i, lm = strlen(RDR_LEDGER_MESSAGES),
-                  ld = strlen(RDR_LEDGER_MODIFY);
-        if (!order || order->type != REDIS_REPLY_ARRAY)
-                return;
-        for (i = 0; i + 1 < order->elements; i += 2) {
-                const redisReply *f = order->element[i],
-                                 *v = order->element[i + 1];
-                if (f->type != REDIS_REPLY_STRING ||
-                    v->type != REDIS_REPLY_STRING)
-                        continue;
-                if (!strncmp(f->str, RDR_LEDGER_MESSAGES, lm))
-                        fn(f->str + lm, 0, atoi(v->str), arg);
-                else if (!strncmp(f->str, RDR_LEDGER_MODIFY, ld))
-                        fn(f->str + ld, 1, atoi(v->str), arg);
-        }
-}
-
-typedef struct ledger_sum_s {
-        const char *case_id;
-        int (*skip)(const char *case_id, void *arg);
-        void *arg;
-        int *messages, *modify;
-} ledger_sum_t;
-
-static void ledger_add(const char *case_id, int modify, int n, void *arg) {
-        ledger_sum_t *ls = arg;
-        if (!strcmp(case_id, ls->case_id) ||
-            (ls->skip && ls->skip(case_id, ls->arg)))
-                return;
-        *(modify ? ls->modify : ls->messages) += n;
-}
-
-void rdr_order_ledger_sum(const redisReply *order, const char *case_id,
-                          int (*skip)(const char *case_id, void *arg),
-                          void *arg, int *messages, int *modify) {
-        ledger_sum_t ls = {case_id, skip, arg, messages, modify};
-        *messages = *modify = 0;
-        ledger_each(order, ledger_add, &ls);
 }
 
 /* ---- The batch's order ledgers ----
@@ -743,14 +691,10 @@ static void lorders_clear(rdr_casework_t *cw) {
         cw->lorders_cnt = 0;
 }
 
-static void ledger_keep(const char *case_id, int modify, int n, void *arg) {
-        lcase_t *lc = lcase_get(arg, case_id, 1);
-        if (lc)
-                *(modify ? &lc->modify : &lc->messages) = n;
-}
-
 void rdr_casework_load_ledger(rdr_casework_t *cw, const char *order_key,
                               const redisReply *order) {
+        size_t i, lm = strlen(RDR_LEDGER_MESSAGES),
+                  ld = strlen(RDR_LEDGER_MODIFY);
         lorder_t *o;
         if (!order_key || !order || order->type != REDIS_REPLY_ARRAY ||
             lorder_find(cw, order_key)) /* the batch's own is newer */
@@ -768,7 +712,48 @@ void rdr_casework_load_ledger(rdr_casework_t *cw, const char *order_key,
         if (!(o->key = strdup(order_key)))
                 return;
         cw->lorders_cnt++;
-        ledger_each(order, ledger_keep, o);
+        for (i = 0; i + 1 < order->elements; i += 2) {
+                const redisReply *f = order->element[i],
+                                 *v = order->element[i + 1];
+                int modify;
+                lcase_t *lc;
+                if (f->type != REDIS_REPLY_STRING ||
+                    v->type != REDIS_REPLY_STRING)
+                        continue;
+                if (!strncmp(f->str, RDR_LEDGER_MESSAGES, lm))
+                        modify = 0;
+                else if (!strncmp(f->str, RDR_LEDGER_MODIFY, ld))
+                        modify = 1;
+                else
+                        continue;
+                if ((lc = lcase_get(o, f->str + (modify ? ld : lm), 1)))
+                        *(modify ? &lc->modify : &lc->messages) = atoi(v->str);
+        }
+}
+
+int rdr_casework_order_sent(rdr_casework_t *cw, const char *order_key,
+                            const char *case_id, int *messages, int *modify) {
+        lorder_t *o = lorder_find(cw, order_key);
+        size_t i;
+        *messages = *modify = 0;
+        if (!o)
+                return 0;
+        for (i = 0; i < o->cnt; i++)
+                if (strcmp(o->cases[i].case_id, case_id)) {
+                        *messages += o->cases[i].messages;
+                        *modify += o->cases[i].modify;
+                }
+        return 1;
+}
+
+void rdr_casework_note_ledger(rdr_casework_t *cw, const char *order_key,
+                              const char *case_id, const rdr_case_t *c) {
+        lorder_t *o = lorder_find(cw, order_key);
+        lcase_t *lc = o ? lcase_get(o, case_id, 1) : NULL;
+        if (lc) {
+                lc->messages = c->review_messages;
+                lc->modify = c->modify_requests;
+        }
 }
 
 /* Before a step of case c (case_id): what its order's other cases have
@@ -777,19 +762,10 @@ void rdr_casework_load_ledger(rdr_casework_t *cw, const char *order_key,
 static void ledger_refresh(rdr_casework_t *cw, rdr_case_t *c,
                            const char *case_id) {
         char k[KEYSZ];
-        lorder_t *o;
-        int messages = 0, modify = 0;
-        size_t i;
-        if (!cw->lorders_cnt || !c->order_id[0] ||
-            rdr_key_order(k, KEYSZ, c->platform, c->store_id, c->order_id,
-                          NULL) < 0 ||
-            !(o = lorder_find(cw, k)))
+        int messages, modify;
+        if (!cw->lorders_cnt || case_order_key(k, c) ||
+            !rdr_casework_order_sent(cw, k, case_id, &messages, &modify))
                 return;
-        for (i = 0; i < o->cnt; i++)
-                if (strcmp(o->cases[i].case_id, case_id)) {
-                        messages += o->cases[i].messages;
-                        modify += o->cases[i].modify;
-                }
         if (messages > c->order_messages_before)
                 c->order_messages_before = messages;
         if (modify > c->order_modify_before)

@@ -51,12 +51,6 @@ typedef struct rdr_ledger_fv_s {
 } rdr_ledger_fv_t;
 void rdr_order_ledger_fv(rdr_ledger_fv_t *fv, const char *case_id,
                          const rdr_case_t *c);
-/** Sum the ledger of the order record order (HGETALL reply) over the cases
- *  other than case_id and those skip() (may be NULL) says the caller
- *  counts itself. */
-void rdr_order_ledger_sum(const redisReply *order, const char *case_id,
-                          int (*skip)(const char *case_id, void *arg),
-                          void *arg, int *messages, int *modify);
 /** The reference of the files rdr_casework_new() reads, for
  *  --print-config-doc (rdr_worker_def_t.doc). */
 void rdr_casework_doc(void *fp);
@@ -154,6 +148,17 @@ typedef struct rdr_tag_read_s {
  *  RDR_OK, RDR_ERR_REDIS or RDR_ERR_NOMEM. */
 rdr_err_t rdr_casework_read_tags(rdr_casework_t *cw, rdr_tag_read_t *reads,
                                  size_t cnt);
+
+/** What the cases of the order record order_key other than case_id have
+ *  sent (the batch's ledger of it, rdr_casework_load_ledger()): 1, or 0
+ *  (and 0 counts) if the batch did not read that order. */
+int rdr_casework_order_sent(rdr_casework_t *cw, const char *order_key,
+                            const char *case_id, int *messages, int *modify);
+/** Case c (case_id) of the order record order_key wrote its counts to the
+ *  order's ledger: the batch's later steps of the order's other cases
+ *  count them (if the batch read that order). */
+void rdr_casework_note_ledger(rdr_casework_t *cw, const char *order_key,
+                              const char *case_id, const rdr_case_t *c);
 
 /** 1 if platform's policy limits per order what review kind kind (-1:
  *  any) of its cases may send (rdr_policy_limits_per_order()): only then

@@ -37,16 +37,6 @@ typedef struct reviews_s {
         rdr_events_t evs;
         rdr_cadence_input_t *ins; /* an answer's input, per message */
         rdr_tag_read_t *tags;     /* its buyer's tags, per message */
-        /* The order ledgers' counts of the cases this batch has written
-         * (casework.h): the batch's later cases of the same order read
-         * them here, the order records read before the batch being
-         * older. */
-        struct batch_ledger_s {
-                const rdr_review_t *order; /* its platform, store, order */
-                char case_id[RDR_CASE_ID_MAX];
-                int messages, modify;
-        } * ledger;
-        size_t ledger_cnt;
         const char *appeal_topic; /* topics.appeal_results */
         const char *staff_topic;  /* topics.staff_decisions */
         rdr_metric_t *m_classified, *m_cases_opened, *m_appeal_results,
@@ -81,8 +71,7 @@ static rdr_err_t reviews_init(rdr_worker_t *w, void **opaque, char *errstr,
                 goto err;
         rv->ins = calloc(rdr_worker_batch_cap(w), sizeof(*rv->ins));
         rv->tags = calloc(rdr_worker_batch_cap(w), sizeof(*rv->tags));
-        rv->ledger = calloc(rdr_worker_batch_cap(w), sizeof(*rv->ledger));
-        if (!rv->ins || !rv->tags || !rv->ledger ||
+        if (!rv->ins || !rv->tags ||
             rdr_events_init(&rv->evs, rdr_worker_batch_cap(w))) {
                 snprintf(errstr, errstr_size, "out of memory");
                 goto err;
@@ -111,7 +100,6 @@ err:
         rdr_events_free(&rv->evs);
         free(rv->ins);
         free(rv->tags);
-        free(rv->ledger);
         rdr_casework_destroy(rv->cw);
         rdr_classifier_destroy(rv->clf);
         free(rv);
@@ -125,7 +113,6 @@ static void reviews_destroy(void *opaque) {
         rdr_events_free(&rv->evs);
         free(rv->ins);
         free(rv->tags);
-        free(rv->ledger);
         rdr_casework_destroy(rv->cw);
         rdr_classifier_destroy(rv->clf);
         rdr_peers_destroy(rv->peers);
@@ -513,71 +500,6 @@ static void buyer_profile(const rdr_review_t *r, const rdr_classification_t *c,
         rdr_str_join(out, size, parts);
 }
 
-/* ---- the order's ledger of review messages (casework.h) ---- */
-
-static int same_order(const rdr_review_t *a, const rdr_review_t *b) {
-        return a == b || (!strcmp(a->order_id, b->order_id) &&
-                          !strcmp(a->store_id, b->store_id) &&
-                          !strcmp(a->platform, b->platform));
-}
-
-typedef struct ledger_scan_s {
-        const reviews_t *rv;
-        const rdr_review_t *order;
-} ledger_scan_t;
-
-/* The batch's entry of case_id of r's order: its index, or ledger_cnt. */
-static size_t ledger_find(const reviews_t *rv, const rdr_review_t *r,
-                          const char *case_id) {
-        size_t i;
-        for (i = 0; i < rv->ledger_cnt; i++)
-                if (!strcmp(rv->ledger[i].case_id, case_id) &&
-                    same_order(rv->ledger[i].order, r))
-                        break;
-        return i;
-}
-
-/* 1 if this batch wrote case_id's counts for the order: counted from the
- * batch, not from the record read before it. */
-static int ledger_in_batch(const char *case_id, void *arg) {
-        const ledger_scan_t *ls = arg;
-        return ledger_find(ls->rv, ls->order, case_id) < ls->rv->ledger_cnt;
-}
-
-/* What the cases of r's order other than case_id have sent. */
-static void order_sent(const reviews_t *rv, const redisReply *order,
-                       const rdr_review_t *r, const char *case_id,
-                       int *messages, int *modify) {
-        ledger_scan_t ls = {rv, r};
-        size_t i;
-        rdr_order_ledger_sum(order, case_id,
-                             rv->ledger_cnt ? ledger_in_batch : NULL, &ls,
-                             messages, modify);
-        for (i = 0; i < rv->ledger_cnt; i++)
-                if (strcmp(rv->ledger[i].case_id, case_id) &&
-                    same_order(rv->ledger[i].order, r)) {
-                        *messages += rv->ledger[i].messages;
-                        *modify += rv->ledger[i].modify;
-                }
-}
-
-/* Case c (case_id) of r's order was written in this batch. */
-static void ledger_note(reviews_t *rv, const rdr_review_t *r,
-                        const char *case_id, const rdr_case_t *c) {
-        size_t i = ledger_find(rv, r, case_id);
-        if (i == rv->ledger_cnt) {
-                if ((!c->review_messages && !c->modify_requests) ||
-                    rv->ledger_cnt == rdr_worker_batch_cap(rv->w))
-                        return;
-                rv->ledger_cnt++;
-                rv->ledger[i].order = r;
-                rdr_str_copy(rv->ledger[i].case_id,
-                             sizeof(rv->ledger[i].case_id), case_id);
-        }
-        rv->ledger[i].messages = c->review_messages;
-        rv->ledger[i].modify = c->modify_requests;
-}
-
 static rdr_err_t apply_one(reviews_t *rv, rdr_msg_t *m, const rdr_review_t *r,
                            const context_t *ctx, const redisReply *case_reply,
                            const redisReply *seen) {
@@ -587,6 +509,8 @@ static rdr_err_t apply_one(reviews_t *rv, rdr_msg_t *m, const rdr_review_t *r,
         rdr_case_msg_t cm;
         rdr_cadence_input_t ci;
         rdr_evidence_t ev[4];
+        char k_order[KEYSZ];
+        int has_order;
         char case_id[RDR_ID_LEN], ev_id[RDR_ID_LEN], profile_text[200],
             labels[128];
         const char *id_parts[] = {m->topic, r->event_id, "classified", NULL};
@@ -670,6 +594,10 @@ static rdr_err_t apply_one(reviews_t *rv, rdr_msg_t *m, const rdr_review_t *r,
                 ev[nev++].at_ms = r->created_at_ms;
         }
 
+        has_order = rdr_key_order(k_order, KEYSZ, r->platform, r->store_id,
+                                  r->order_id, NULL) > 0;
+        if (has_order)
+                rdr_casework_load_ledger(rv->cw, k_order, ctx->order);
         memset(&ci, 0, sizeof(ci));
         if (r->type == RDR_REVIEW_REMOVED) {
                 ci.type = RDR_CIN_REVIEW_REMOVED;
@@ -702,9 +630,13 @@ static rdr_err_t apply_one(reviews_t *rv, rdr_msg_t *m, const rdr_review_t *r,
                 ci.review.carrier_at_fault = ctx->carrier_fault;
                 ci.review.buyer_refused = buyer_refused(ctx);
                 ci.review.store_refused_at_ms = ctx->store_refused_at_ms;
-                order_sent(rv, ctx->order, r, case_id,
-                           &ci.review.order_review_messages,
-                           &ci.review.order_modify_requests);
+                /* What the order's other cases sent: its record's ledger
+                 * as this batch left it (casework.h). */
+                if (has_order)
+                        rdr_casework_order_sent(
+                            rv->cw, k_order, case_id,
+                            &ci.review.order_review_messages,
+                            &ci.review.order_modify_requests);
                 ci.review.evidence = ev;
                 ci.review.evidence_cnt = nev;
         }
@@ -743,10 +675,11 @@ static rdr_err_t apply_one(reviews_t *rv, rdr_msg_t *m, const rdr_review_t *r,
         if (cs->version) {
                 const rdr_retention_t *keep = rdr_casework_retention(rv->cw);
                 char k[KEYSZ];
-                if (rdr_key_order(k, KEYSZ, r->platform, r->store_id,
-                                  r->order_id, NULL) > 0)
-                        index_order(redis, k, case_id, cs, keep->orders_ms);
-                ledger_note(rv, r, case_id, cs);
+                if (has_order) {
+                        index_order(redis, k_order, case_id, cs,
+                                    keep->orders_ms);
+                        rdr_casework_note_ledger(rv->cw, k_order, case_id, cs);
+                }
                 if (rdr_key_buyer(k, KEYSZ, r->platform, r->buyer_id, NULL) > 0)
                         index_buyer(redis, k, case_id, cs, keep->buyers_ms);
         }
@@ -919,7 +852,6 @@ static rdr_err_t reviews_handle(void *opaque, rdr_msg_t *msgs, size_t cnt) {
         /* Decode; queue the reads each valid review needs (an answer: its
          * case). */
         rdr_casework_begin(rv->cw);
-        rv->ledger_cnt = 0;
         for (i = 0; i < cnt; i++) {
                 rdr_msg_t *m = &msgs[i];
                 answer_t an;
