@@ -596,7 +596,9 @@ static rdr_err_t apply_one(reviews_t *rv, rdr_msg_t *m, const rdr_review_t *r,
 
         has_order = rdr_key_order(k_order, KEYSZ, r->platform, r->store_id,
                                   r->order_id, NULL) > 0;
-        if (has_order)
+        /* The order's ledger, where the platform limits what its cases
+         * send (casework.h): the batch's copy, kept as its cases send. */
+        if (has_order && rdr_casework_limits_per_order(rv->cw, r->platform, -1))
                 rdr_casework_load_ledger(rv->cw, k_order, ctx->order);
         memset(&ci, 0, sizeof(ci));
         if (r->type == RDR_REVIEW_REMOVED) {
