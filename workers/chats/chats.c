@@ -213,6 +213,15 @@ static rdr_err_t apply_one(chats_t *ch, rdr_msg_t *m, const rdr_chat_t *c,
         return err;
 }
 
+/* The key of the order record of the order c names into k (KEYSZ); -1 if
+ * it names none (or its ids are too long for a key). */
+static int order_key(const rdr_chat_t *c, char *k) {
+        return c->order_id && rdr_key_order(k, KEYSZ, c->platform, c->store_id,
+                                            c->order_id, NULL) > 0
+                   ? 0
+                   : -1;
+}
+
 /* The case a message belongs to (BEHAVIOR.md 2.7: "on that order or
  * store"): its order's; else, or when the order has none, the buyer's
  * latest in the message's store (case_id:<store_id> of the buyer's record;
@@ -222,8 +231,7 @@ static rdr_err_t apply_one(chats_t *ch, rdr_msg_t *m, const rdr_chat_t *c,
 static void queue_case_lookup(chats_t *ch, const rdr_chat_t *c) {
         rdr_redis_t *redis = rdr_worker_redis(ch->w);
         char k[KEYSZ], per_store[KEYSZ];
-        if (c->order_id && rdr_key_order(k, KEYSZ, c->platform, c->store_id,
-                                         c->order_id, NULL) > 0)
+        if (!order_key(c, k))
                 rdr_redis_cmdl(redis, "HGET", k, "case_id", NULL);
         else
                 rdr_redis_cmdl(redis, "PING", NULL);
@@ -258,10 +266,8 @@ static const redisReply *case_of_lookup(const redisReply *order,
 static void queue_ledger_read(chats_t *ch, const rdr_chat_t *c) {
         rdr_redis_t *redis = rdr_worker_redis(ch->w);
         char k[KEYSZ];
-        if (c->order_id &&
-            rdr_casework_limits_per_order(ch->cw, c->platform, -1) &&
-            rdr_key_order(k, KEYSZ, c->platform, c->store_id, c->order_id,
-                          NULL) > 0)
+        if (rdr_casework_limits_per_order(ch->cw, c->platform) &&
+            !order_key(c, k))
                 rdr_redis_cmdl(redis, "HGETALL", k, NULL);
         else
                 rdr_redis_cmdl(redis, "PING", NULL);
@@ -292,8 +298,7 @@ static rdr_err_t feed_case(chats_t *ch, const rdr_msg_t *m, const rdr_chat_t *c,
         in.chat.text = c->text;
         in.chat.sent_at_ms = c->sent_at_ms;
         in.buyer_tag = rdr_casework_tag_class(ch->cw, rdr_buyer_tags(tags));
-        if (c->order_id && rdr_key_order(k, KEYSZ, c->platform, c->store_id,
-                                         c->order_id, NULL) > 0)
+        if (!order_key(c, k)) /* a PING's reply loads nothing */
                 rdr_casework_load_ledger(ch->cw, k, order);
         return rdr_casework_apply(ch->cw, cs, case_id, &in, m->topic,
                                   c->event_id, rdr_casework_seen(seen), NULL,

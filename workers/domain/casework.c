@@ -374,16 +374,11 @@ static int case_order_key(char *k, const rdr_case_t *c) {
 }
 
 int rdr_casework_limits_per_order(const rdr_casework_t *cw,
-                                  const char *platform, int kind) {
+                                  const char *platform) {
         const rdr_policy_t *pol =
             platform ? rdr_policy_set_get(cw->policies, platform) : NULL;
         int k;
-        if (!pol)
-                return 0;
-        if (kind >= 0)
-                return rdr_policy_limits_per_order(pol,
-                                                   (rdr_review_kind_t)kind);
-        for (k = 0; k < RDR_REVIEW_KIND__CNT; k++)
+        for (k = 0; pol && k < RDR_REVIEW_KIND__CNT; k++)
                 if (rdr_policy_limits_per_order(pol, (rdr_review_kind_t)k))
                         return 1;
         return 0;
@@ -406,8 +401,7 @@ rdr_err_t rdr_casework_read_tags(rdr_casework_t *cw, rdr_tag_read_t *reads,
                         continue;
                 rdr_buyer_tags_queue_read(redis, c->platform, c->buyer_id);
                 t->slot = ++q;
-                if (rdr_casework_limits_per_order(cw, c->platform,
-                                                  (int)c->review_kind) &&
+                if (rdr_casework_limits_per_order(cw, c->platform) &&
                     !case_order_key(k, c)) {
                         rdr_redis_cmdl(redis, "HGETALL", k, NULL);
                         t->order_slot = ++q;
@@ -619,9 +613,7 @@ static void order_ledger(rdr_casework_t *cw, const rdr_case_t *before,
         size_t i;
         if ((after->review_messages == before->review_messages &&
              after->modify_requests == before->modify_requests) ||
-            !after->order_id[0] ||
-            rdr_key_order(k, KEYSZ, after->platform, after->store_id,
-                          after->order_id, NULL) < 0)
+            case_order_key(k, after))
                 return;
         rdr_order_ledger_fv(&fv, case_id,
                             after); /* counts only grow: cnt > 0 */

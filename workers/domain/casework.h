@@ -160,11 +160,12 @@ int rdr_casework_order_sent(rdr_casework_t *cw, const char *order_key,
 void rdr_casework_note_ledger(rdr_casework_t *cw, const char *order_key,
                               const char *case_id, const rdr_case_t *c);
 
-/** 1 if platform's policy limits per order what review kind kind (-1:
- *  any) of its cases may send (rdr_policy_limits_per_order()): only then
- *  are the orders' ledgers worth reading before a step. */
+/** 1 if platform's policy limits per order what some review kind of its
+ *  cases may send (rdr_policy_limits_per_order()): only then are its
+ *  orders' ledgers worth reading before a step. Any kind: a ledger sums
+ *  an order's cases of every kind, so a batch keeps it for all of them. */
 int rdr_casework_limits_per_order(const rdr_casework_t *cw,
-                                  const char *platform, int kind);
+                                  const char *platform);
 
 /** Keep, for this batch, the ledger of the order record order_key (its
  *  HGETALL: order): a step of one of its cases then counts what the

@@ -598,7 +598,7 @@ static rdr_err_t apply_one(reviews_t *rv, rdr_msg_t *m, const rdr_review_t *r,
                                   r->order_id, NULL) > 0;
         /* The order's ledger, where the platform limits what its cases
          * send (casework.h): the batch's copy, kept as its cases send. */
-        if (has_order && rdr_casework_limits_per_order(rv->cw, r->platform, -1))
+        if (has_order && rdr_casework_limits_per_order(rv->cw, r->platform))
                 rdr_casework_load_ledger(rv->cw, k_order, ctx->order);
         memset(&ci, 0, sizeof(ci));
         if (r->type == RDR_REVIEW_REMOVED) {
