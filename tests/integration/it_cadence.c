@@ -15,6 +15,7 @@
 #include <jansson.h>
 
 #include "clock.h"
+#include "casework.h"
 #include "event.h"
 #include "harness.h"
 #include "keys.h"
@@ -789,6 +790,19 @@ static void test_amazon_limit_is_per_order(void **state) {
         assert_int_equal(sent, 1);
 }
 
+/* Whether case cid records a step blocked by rule (blocked.<n>.rule). */
+static int blocked_by(const char *cid, const char *rule) {
+        int i;
+        for (i = 0; i < 8; i++) {
+                char f[32], got[64];
+                snprintf(f, sizeof(f), "blocked.%d.rule", i);
+                if (h_case_field(&env, cid, f, got, sizeof(got)) &&
+                    !strcmp(got, rule))
+                        return 1;
+        }
+        return 0;
+}
+
 /* Two seller-feedback cases of one Amazon order (two messages allowed
  * per order): the first opens and writes to the buyer, the second opens a
  * day later and writes too. The first's follow-up a week on would be the
@@ -822,14 +836,52 @@ static void test_order_limit_counts_later_messages(void **state) {
         }
         assert_int_equal(sent, 2);
         /* the first case says why: the order's limit */
-        for (i = 0, d = 0; i < 8; i++) {
-                char f[32], got[64];
-                snprintf(f, sizeof(f), "blocked.%d.rule", i);
-                if (h_case_field(&env, cid[0], f, got, sizeof(got)) &&
-                    !strcmp(got, "amazon.seller_feedback_messages"))
-                        d = 1;
+        assert_true(blocked_by(cid[0], "amazon.seller_feedback_messages"));
+}
+
+/* A buyer's message reaches its case through the order it names, or, when
+ * it names none, through the buyer's latest case in the store; either
+ * way the case's step counts what the other cases of its order have sent
+ * since it last stepped. An Amazon seller-feedback case (two messages
+ * allowed per order) has sent its first contact; another case of its
+ * order, stepped by another worker, has since sent one message (its
+ * ledger entry is written here as that worker writes it). The buyer then
+ * agrees to update the feedback: the guide would be the order's third
+ * message, and is not sent. */
+static void test_order_limit_counts_in_chats(void **state) {
+        int named;
+        (void)state;
+        for (named = 0; named < 2; named++) {
+                const char *id = named ? "rv-amzc-named" : "rv-amzc-none";
+                char cid[RDR_ID_LEN], key[256], order[64], event_id[64];
+                redisReply *r;
+                acts_t a;
+                case_of("amazon", id, cid);
+                publish_review_ev(&(review_ev_t){
+                    "amazon", "review.created", id,
+                    "Seller never answered my messages.", "America/New_York", 1,
+                    NULL, NULL, NULL, 0, NULL, NULL, "seller_feedback"});
+                wait_field(cid, "review_messages", "1");
+                snprintf(order, sizeof(order), "order-%s", id);
+                assert_true(rdr_key_order(key, sizeof(key), "amazon", "store-1",
+                                          order, NULL) > 0);
+                r = redisCommand(env.redis, "HSET %s %s%s 1", key,
+                                 RDR_LEDGER_MESSAGES, "cs_another");
+                assert_non_null(r);
+                freeReplyObject(r);
+                snprintf(event_id, sizeof(event_id), "chat-%s", id);
+                publish_chat_at("amazon", "store-1", id, named ? id : NULL,
+                                event_id,
+                                "Sure, I can change it to 5 stars now that "
+                                "it's fixed.",
+                                clock_now);
+                wait_field(cid, "agreed", "1");
+                read_settled(cid, &a);
+                print_actions(&a);
+                assert_int_equal(count_kind(&a, RDR_ACT_FIRST_CONTACT), 1);
+                assert_int_equal(count_kind(&a, RDR_ACT_MODIFICATION_GUIDE), 0);
+                assert_true(blocked_by(cid, "amazon.seller_feedback_messages"));
         }
-        assert_true(d);
 }
 
 static void publish_shipment(const char *id, const char *type,
@@ -1906,6 +1958,8 @@ int main(void) {
                 test_amazon_never_asks_and_records_blocks, setup, teardown),
             cmocka_unit_test_setup_teardown(
                 test_order_limit_counts_later_messages, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_order_limit_counts_in_chats,
+                                            setup, teardown),
             cmocka_unit_test_setup_teardown(test_amazon_limit_is_per_order,
                                             setup, teardown),
             cmocka_unit_test_setup_teardown(test_amazon_seller_feedback, setup,

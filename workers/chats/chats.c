@@ -276,12 +276,11 @@ static void queue_ledger_read(chats_t *ch, const rdr_chat_t *c) {
 static rdr_err_t feed_case(chats_t *ch, const rdr_msg_t *m, const rdr_chat_t *c,
                            const rdr_chat_class_t *cc, const char *case_id,
                            const redisReply *hgetall, const redisReply *seen,
-                           const redisReply *tags, const redisReply *order,
-                           char *errstr, size_t errstr_size) {
+                           const redisReply *tags, char *errstr,
+                           size_t errstr_size) {
         rdr_cadence_input_t in;
         const rdr_cadence_out_t *out;
         rdr_case_t *cs;
-        char k[KEYSZ];
         rdr_err_t err = rdr_casework_get(ch->cw, case_id, hgetall, &cs, errstr,
                                          errstr_size);
         if (err)
@@ -298,19 +297,61 @@ static rdr_err_t feed_case(chats_t *ch, const rdr_msg_t *m, const rdr_chat_t *c,
         in.chat.text = c->text;
         in.chat.sent_at_ms = c->sent_at_ms;
         in.buyer_tag = rdr_casework_tag_class(ch->cw, rdr_buyer_tags(tags));
-        if (!order_key(c, k)) /* a PING's reply loads nothing */
-                rdr_casework_load_ledger(ch->cw, k, order);
         return rdr_casework_apply(ch->cw, cs, case_id, &in, m->topic,
                                   c->event_id, rdr_casework_seen(seen), NULL,
                                   &out, errstr, errstr_size);
 }
 
+/* The ledgers of the orders of the batch's cases, where the platform
+ * limits per order: the one of the order a message names came with its
+ * case (queue_ledger_read()). A message that names no order, or one whose
+ * order has no case, reaches the buyer's latest case in the store, which
+ * may be of another order: that order is read now, in one more round trip
+ * made only for batches that hold such a message. more: cnt slots. */
+static rdr_err_t load_ledgers(chats_t *ch, const rdr_msg_t *msgs, size_t cnt,
+                              redisReply *const *reads, const size_t *slot,
+                              size_t *more) {
+        rdr_redis_t *redis = rdr_worker_redis(ch->w);
+        char k[KEYSZ], errstr[256];
+        size_t i, q = 0;
+        rdr_case_t *cs;
+        rdr_err_t err;
+        rdr_redis_reset(redis);
+        for (i = 0; i < cnt; i++) {
+                const rdr_chat_t *c = &ch->evs.evs[i].u.chat;
+                more[i] = 0;
+                if (msgs[i].err || !ch->case_ids[i][0])
+                        continue;
+                if (!order_key(c, k)) /* a PING's reply loads nothing */
+                        rdr_casework_load_ledger(ch->cw, k, reads[slot[i] + 3]);
+                if (rdr_casework_get(ch->cw, ch->case_ids[i], reads[slot[i]],
+                                     &cs, errstr, sizeof(errstr)) == RDR_OK &&
+                    !strcmp(cs->store_id, c->store_id) &&
+                    rdr_casework_queue_ledger_read(ch->cw, cs))
+                        more[i] = ++q;
+        }
+        if (q == 0)
+                return RDR_OK;
+        if ((err = rdr_redis_exec(redis)))
+                return err;
+        for (i = 0; i < cnt; i++)
+                if (more[i] &&
+                    rdr_casework_get(ch->cw, ch->case_ids[i], reads[slot[i]],
+                                     &cs, errstr, sizeof(errstr)) == RDR_OK)
+                        rdr_casework_load_case_ledger(
+                            ch->cw, cs, rdr_redis_reply(redis, more[i] - 1));
+        return RDR_OK;
+}
+
 static rdr_err_t chats_handle(void *opaque, rdr_msg_t *msgs, size_t cnt) {
         chats_t *ch = opaque;
         rdr_redis_t *redis = rdr_worker_redis(ch->w);
-        size_t i, q = 0;
+        size_t i, q = 0, reads_cnt = 0;
         rdr_err_t err;
-        size_t *slot = calloc(cnt ? cnt : 1, sizeof(*slot));
+        redisReply **reads = NULL;
+        /* Each message's first reply in the second round trip, then its
+         * slot in load_ledgers()'s. */
+        size_t *slot = calloc(cnt ? 2 * cnt : 1, sizeof(*slot));
         if (!slot)
                 return RDR_ERR_NOMEM;
         rdr_casework_begin(ch->cw);
@@ -355,8 +396,19 @@ static rdr_err_t chats_handle(void *opaque, rdr_msg_t *msgs, size_t cnt) {
                         slot[i] = q;
                         q += RDR_CASEWORK_READS + 2;
                 }
-        if (q > 0 && (err = rdr_redis_exec(redis)))
-                goto done;
+        if (q > 0) {
+                if ((err = rdr_redis_exec(redis)))
+                        goto done;
+                /* The replies stay valid until the batch ends. */
+                reads = rdr_redis_take_replies(redis, &reads_cnt);
+                if (reads_cnt < q) {
+                        err = RDR_ERR_REDIS;
+                        goto done;
+                }
+                if ((err =
+                         load_ledgers(ch, msgs, cnt, reads, slot, slot + cnt)))
+                        goto done;
+        }
         for (i = 0; i < cnt; i++) {
                 const rdr_chat_t *c = &ch->evs.evs[i].u.chat;
                 if (msgs[i].err)
@@ -364,17 +416,15 @@ static rdr_err_t chats_handle(void *opaque, rdr_msg_t *msgs, size_t cnt) {
                 err = apply_one(ch, &msgs[i], c, &ch->cls[i]);
                 if (!err && ch->case_ids[i][0])
                         err = feed_case(ch, &msgs[i], c, &ch->cls[i],
-                                        ch->case_ids[i],
-                                        rdr_redis_reply(redis, slot[i]),
-                                        rdr_redis_reply(redis, slot[i] + 1),
-                                        rdr_redis_reply(redis, slot[i] + 2),
-                                        rdr_redis_reply(redis, slot[i] + 3),
+                                        ch->case_ids[i], reads[slot[i]],
+                                        reads[slot[i] + 1], reads[slot[i] + 2],
                                         msgs[i].errstr, sizeof(msgs[i].errstr));
                 if ((err = rdr_msg_settle(&msgs[i], err)))
                         goto done;
         }
         err = RDR_OK;
 done:
+        rdr_redis_replies_free(reads, reads_cnt);
         free(slot);
         return err;
 }

@@ -389,7 +389,7 @@ rdr_err_t rdr_casework_read_tags(rdr_casework_t *cw, rdr_tag_read_t *reads,
         rdr_redis_t *redis = rdr_worker_redis(cw->w);
         size_t i, q = 0;
         rdr_err_t err;
-        char k[KEYSZ], errstr[256];
+        char errstr[256];
         rdr_case_t *c;
         for (i = 0; i < cnt; i++) {
                 rdr_tag_read_t *t = &reads[i];
@@ -401,11 +401,8 @@ rdr_err_t rdr_casework_read_tags(rdr_casework_t *cw, rdr_tag_read_t *reads,
                         continue;
                 rdr_buyer_tags_queue_read(redis, c->platform, c->buyer_id);
                 t->slot = ++q;
-                if (rdr_casework_limits_per_order(cw, c->platform) &&
-                    !case_order_key(k, c)) {
-                        rdr_redis_cmdl(redis, "HGETALL", k, NULL);
+                if (rdr_casework_queue_ledger_read(cw, c))
                         t->order_slot = ++q;
-                }
         }
         if (q == 0)
                 return RDR_OK;
@@ -419,10 +416,9 @@ rdr_err_t rdr_casework_read_tags(rdr_casework_t *cw, rdr_tag_read_t *reads,
                     cw, rdr_buyer_tags(rdr_redis_reply(redis, t->slot - 1)));
                 if (t->order_slot &&
                     rdr_casework_get(cw, t->case_id, t->case_reply, &c, errstr,
-                                     sizeof(errstr)) == RDR_OK &&
-                    !case_order_key(k, c))
-                        rdr_casework_load_ledger(
-                            cw, k, rdr_redis_reply(redis, t->order_slot - 1));
+                                     sizeof(errstr)) == RDR_OK)
+                        rdr_casework_load_case_ledger(
+                            cw, c, rdr_redis_reply(redis, t->order_slot - 1));
         }
         return RDR_OK;
 }
@@ -721,6 +717,22 @@ void rdr_casework_load_ledger(rdr_casework_t *cw, const char *order_key,
                 if ((lc = lcase_get(o, f->str + (modify ? ld : lm), 1)))
                         *(modify ? &lc->modify : &lc->messages) = atoi(v->str);
         }
+}
+
+int rdr_casework_queue_ledger_read(rdr_casework_t *cw, const rdr_case_t *c) {
+        char k[KEYSZ];
+        if (!rdr_casework_limits_per_order(cw, c->platform) ||
+            case_order_key(k, c) || lorder_find(cw, k))
+                return 0;
+        rdr_redis_cmdl(rdr_worker_redis(cw->w), "HGETALL", k, NULL);
+        return 1;
+}
+
+void rdr_casework_load_case_ledger(rdr_casework_t *cw, const rdr_case_t *c,
+                                   const redisReply *order) {
+        char k[KEYSZ];
+        if (!case_order_key(k, c))
+                rdr_casework_load_ledger(cw, k, order);
 }
 
 int rdr_casework_order_sent(rdr_casework_t *cw, const char *order_key,

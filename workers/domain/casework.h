@@ -175,6 +175,15 @@ int rdr_casework_limits_per_order(const rdr_casework_t *cw,
 void rdr_casework_load_ledger(rdr_casework_t *cw, const char *order_key,
                               const redisReply *order);
 
+/** Where case c's platform limits per order (above) and the batch holds
+ *  no ledger of c's order yet, queue a read of the order's record
+ *  (HGETALL) and return 1; else 0, and nothing is queued. Its reply goes
+ *  to rdr_casework_load_case_ledger(). */
+int rdr_casework_queue_ledger_read(rdr_casework_t *cw, const rdr_case_t *c);
+/** rdr_casework_load_ledger() of case c's order record. */
+void rdr_casework_load_case_ledger(rdr_casework_t *cw, const rdr_case_t *c,
+                                   const redisReply *order);
+
 /** The RDR_TAG_* bits (classify.h) of the SMEMBERS reply of a buyer's
  *  tags; 0 for anything else. */
 unsigned rdr_buyer_tags(const redisReply *smembers);
