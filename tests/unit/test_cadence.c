@@ -249,6 +249,7 @@ static rdr_cadence_status_t apply(sim_t *s, const rdr_cadence_input_t *given,
         rdr_cadence_input_t read = *given, *in = &read;
         rdr_err_t err;
         size_t i;
+        int may_write = rdr_cadence_may_write(&s->c, in);
         if (rdr_cadence_wants_buyer_tag(&s->c, in))
                 read.buyer_tag = s->buyer_tag;
         err = rdr_cadence_apply(&conf, &s->c, in, now, &next, out);
@@ -261,6 +262,13 @@ static rdr_cadence_status_t apply(sim_t *s, const rdr_cadence_input_t *given,
                 return out->status;
         }
         assert_true(next.version == s->c.version + 1);
+        /* A worker reads the order's ledger only where this says so (a
+         * review that opens the case brings its order's counts). */
+        if (s->c.version && next.review_messages > s->c.review_messages &&
+            !may_write)
+                fail_msg("input %d sent a message rdr_cadence_may_write() "
+                         "did not foresee",
+                         (int)in->type);
         roundtrip(&next);
         memcpy(&s->c, &next, sizeof(next));
         for (i = 0; i < out->actions_cnt; i++) {

@@ -260,13 +260,16 @@ static const redisReply *case_of_lookup(const redisReply *order,
                    : NULL;
 }
 
-/* Where the platform limits per order what a store sends about reviews,
- * the message's order's record, for its ledger (casework.h); else a PING.
- * One reply per message. */
-static void queue_ledger_read(chats_t *ch, const rdr_chat_t *c) {
+/* Where the platform limits per order what a store sends about reviews
+ * and the message may make its case write to the buyer (cadence.h), the
+ * message's order's record, for its ledger (casework.h); else a PING. One
+ * reply per message. */
+static void queue_ledger_read(chats_t *ch, const rdr_chat_t *c,
+                              const rdr_chat_class_t *cc) {
         rdr_redis_t *redis = rdr_worker_redis(ch->w);
         char k[KEYSZ];
-        if (rdr_casework_limits_per_order(ch->cw, c->platform) &&
+        if (rdr_cadence_chat_may_write(cc->intent) &&
+            rdr_casework_limits_per_order(ch->cw, c->platform) &&
             !order_key(c, k))
                 rdr_redis_cmdl(redis, "HGETALL", k, NULL);
         else
@@ -302,12 +305,13 @@ static rdr_err_t feed_case(chats_t *ch, const rdr_msg_t *m, const rdr_chat_t *c,
                                   &out, errstr, errstr_size);
 }
 
-/* The ledgers of the orders of the batch's cases, where the platform
- * limits per order: the one of the order a message names came with its
- * case (queue_ledger_read()). A message that names no order, or one whose
- * order has no case, reaches the buyer's latest case in the store, which
- * may be of another order: that order is read now, in one more round trip
- * made only for batches that hold such a message. more: cnt slots. */
+/* The ledgers of the orders of the batch's cases whose message may make
+ * them write to the buyer, where the platform limits per order: the one
+ * of the order a message names came with its case (queue_ledger_read()). A
+ * message that names no order, or one whose order has no case, reaches the
+ * buyer's latest case in the store, which may be of another order: that order
+ * is read now, in one more round trip made only for batches that hold such a
+ * message. more: cnt slots. */
 static rdr_err_t load_ledgers(chats_t *ch, const rdr_msg_t *msgs, size_t cnt,
                               redisReply *const *reads, const size_t *slot,
                               size_t *more) {
@@ -319,14 +323,19 @@ static rdr_err_t load_ledgers(chats_t *ch, const rdr_msg_t *msgs, size_t cnt,
         rdr_redis_reset(redis);
         for (i = 0; i < cnt; i++) {
                 const rdr_chat_t *c = &ch->evs.evs[i].u.chat;
+                rdr_cadence_input_t in;
                 more[i] = 0;
                 if (msgs[i].err || !ch->case_ids[i][0])
                         continue;
                 if (!order_key(c, k)) /* a PING's reply loads nothing */
                         rdr_casework_load_ledger(ch->cw, k, reads[slot[i] + 3]);
+                memset(&in, 0, sizeof(in));
+                in.type = RDR_CIN_BUYER_CHAT;
+                in.chat.intent = ch->cls[i].intent;
                 if (rdr_casework_get(ch->cw, ch->case_ids[i], reads[slot[i]],
                                      &cs, errstr, sizeof(errstr)) == RDR_OK &&
                     !strcmp(cs->store_id, c->store_id) &&
+                    rdr_cadence_may_write(cs, &in) &&
                     rdr_casework_queue_ledger_read(ch->cw, cs))
                         more[i] = ++q;
         }
@@ -392,7 +401,7 @@ static rdr_err_t chats_handle(void *opaque, rdr_msg_t *msgs, size_t cnt) {
                                                 msgs[i].topic, c->event_id);
                         rdr_buyer_tags_queue_read(redis, c->platform,
                                                   c->buyer_id);
-                        queue_ledger_read(ch, c);
+                        queue_ledger_read(ch, c, &ch->cls[i]);
                         slot[i] = q;
                         q += RDR_CASEWORK_READS + 2;
                 }

@@ -811,6 +811,20 @@ int rdr_cadence_wants_buyer_tag(const rdr_case_t *c,
         }
 }
 
+int rdr_cadence_chat_may_write(rdr_intent_t intent) {
+        return intent == RDR_INTENT_AGREE;
+}
+
+int rdr_cadence_may_write(const rdr_case_t *c, const rdr_cadence_input_t *in) {
+        if (!rdr_cadence_wants_buyer_tag(c, in))
+                return 0;
+        if (in->type != RDR_CIN_BUYER_CHAT)
+                return 1;
+        /* on_chat(): the guide of a first agreement */
+        return rdr_cadence_chat_may_write(in->chat.intent) && !c->agreed &&
+               !c->stop_rule[0];
+}
+
 size_t rdr_cadence_live_timers(const rdr_case_t *c, rdr_cadence_timer_t *out,
                                size_t max) {
         const struct {

@@ -424,6 +424,20 @@ void rdr_cadence_action_msg(const rdr_case_t *c, const rdr_cadence_action_t *a,
 int rdr_cadence_wants_buyer_tag(const rdr_case_t *c,
                                 const rdr_cadence_input_t *in);
 
+/** Whether a buyer's message of this intent may make its case write to
+ *  the buyer: an agreement, which sends the modification guide (BEHAVIOR.md
+ *  2.7). Any other message pauses the case and asks an agent. */
+int rdr_cadence_chat_may_write(rdr_intent_t intent);
+
+/** Whether input in may lead case c, a case that exists, to send a
+ *  message that a platform's limits per order count
+ *  (rdr_cadence_wants_buyer_tag(), and of a buyer's message only a first
+ *  agreement, rdr_cadence_chat_may_write(), on a case whose outreach has
+ *  not stopped): only then is the ledger of its order worth reading
+ *  (casework.h). A review that opens a case brings its order's counts
+ *  (rdr_cadence_review_t.order_review_messages). */
+int rdr_cadence_may_write(const rdr_case_t *c, const rdr_cadence_input_t *in);
+
 /** The timers case c holds armed, at most max (8 is enough), into out
  *  (fire_at_ms 0: the timer set knows it): one per generation slot that
  *  is set. An unanswered appeal's check may be its first or second
