@@ -29,6 +29,7 @@ typedef struct chats_s {
         rdr_events_t evs;
         rdr_chat_class_t *cls; /* per message of the batch */
         char (*case_ids)[RDR_CASE_ID_MAX];
+        unsigned char *via_order; /* its case is the one its order names */
         int64_t ttl_ms;
         rdr_metric_t *m_intents;
 } chats_t;
@@ -57,7 +58,9 @@ static rdr_err_t chats_init(rdr_worker_t *w, void **opaque, char *errstr,
                 size_t n = rdr_worker_batch_cap(w);
                 ch->cls = calloc(n, sizeof(*ch->cls));
                 ch->case_ids = calloc(n, sizeof(*ch->case_ids));
-                if (!ch->cls || !ch->case_ids || rdr_events_init(&ch->evs, n)) {
+                ch->via_order = calloc(n, sizeof(*ch->via_order));
+                if (!ch->cls || !ch->case_ids || !ch->via_order ||
+                    rdr_events_init(&ch->evs, n)) {
                         *opaque = ch;
                         snprintf(errstr, errstr_size, "out of memory");
                         return RDR_ERR_NOMEM;
@@ -80,6 +83,7 @@ static void chats_destroy(void *opaque) {
         rdr_classifier_destroy(ch->clf);
         free(ch->cls);
         free(ch->case_ids);
+        free(ch->via_order);
         free(ch);
 }
 
@@ -262,13 +266,13 @@ static const redisReply *case_of_lookup(const redisReply *order,
 
 /* Where the platform limits per order what a store sends about reviews
  * and the message may make its case write to the buyer (cadence.h), the
- * message's order's record, for its ledger (casework.h); else a PING. One
- * reply per message. */
+ * record of the order whose case the message reached through it, for its
+ * ledger (casework.h); else a PING. One reply per message. */
 static void queue_ledger_read(chats_t *ch, const rdr_chat_t *c,
-                              const rdr_chat_class_t *cc) {
+                              const rdr_chat_class_t *cc, int via_order) {
         rdr_redis_t *redis = rdr_worker_redis(ch->w);
         char k[KEYSZ];
-        if (rdr_cadence_chat_may_write(cc->intent) &&
+        if (via_order && rdr_cadence_chat_may_write(cc->intent) &&
             rdr_casework_limits_per_order(ch->cw, c->platform) &&
             !order_key(c, k))
                 rdr_redis_cmdl(redis, "HGETALL", k, NULL);
@@ -327,7 +331,7 @@ static rdr_err_t load_ledgers(chats_t *ch, const rdr_msg_t *msgs, size_t cnt,
                 more[i] = 0;
                 if (msgs[i].err || !ch->case_ids[i][0])
                         continue;
-                if (!order_key(c, k)) /* a PING's reply loads nothing */
+                if (ch->via_order[i] && !order_key(c, k))
                         rdr_casework_load_ledger(ch->cw, k, reads[slot[i] + 3]);
                 memset(&in, 0, sizeof(in));
                 in.type = RDR_CIN_BUYER_CHAT;
@@ -369,6 +373,7 @@ static rdr_err_t chats_handle(void *opaque, rdr_msg_t *msgs, size_t cnt) {
         for (i = 0; i < cnt; i++) {
                 const rdr_chat_t *c = &ch->evs.evs[i].u.chat;
                 ch->case_ids[i][0] = '\0';
+                ch->via_order[i] = 0;
                 if (msgs[i].err)
                         continue;
                 if (c->direction != RDR_DIR_BUYER)
@@ -386,9 +391,11 @@ static rdr_err_t chats_handle(void *opaque, rdr_msg_t *msgs, size_t cnt) {
                         continue;
                 r = case_of_lookup(rdr_redis_reply(redis, q),
                                    rdr_redis_reply(redis, q + 1));
-                q += 2;
-                if (r)
+                if (r) {
                         rdr_str_copy(ch->case_ids[i], RDR_CASE_ID_MAX, r->str);
+                        ch->via_order[i] = r == rdr_redis_reply(redis, q);
+                }
+                q += 2;
         }
         /* Read those cases, the buyers' fleet-wide tags (a buyer tagged
          * since a case opened hears no more from it, cadence.h) and, where
@@ -401,7 +408,7 @@ static rdr_err_t chats_handle(void *opaque, rdr_msg_t *msgs, size_t cnt) {
                                                 msgs[i].topic, c->event_id);
                         rdr_buyer_tags_queue_read(redis, c->platform,
                                                   c->buyer_id);
-                        queue_ledger_read(ch, c, &ch->cls[i]);
+                        queue_ledger_read(ch, c, &ch->cls[i], ch->via_order[i]);
                         slot[i] = q;
                         q += RDR_CASEWORK_READS + 2;
                 }
