@@ -683,18 +683,75 @@ static void test_lag_from_statistics(void **state) {
         lags_t l;
         (void)state;
         memset(&l, 0, sizeof(l));
-        assert_int_equal(rdr_lag_from_stats(stats, strlen(stats), lag_seen, &l),
-                         2);
+        assert_int_equal(
+            rdr_lag_from_stats(stats, strlen(stats), lag_seen, NULL, &l), 2);
         assert_int_equal(l.n, 2);
         assert_string_equal(l.topics[0], "redress.reviews");
         assert_int_equal(l.lags[0], 11);
         assert_string_equal(l.topics[1], "redress.chats");
         assert_int_equal(l.lags[1], 0);
         memset(&l, 0, sizeof(l));
-        assert_int_equal(rdr_lag_from_stats("[]", 2, lag_seen, &l), -1);
-        assert_int_equal(rdr_lag_from_stats("{\"topics\":", 11, lag_seen, &l),
-                         -1);
+        assert_int_equal(rdr_lag_from_stats("[]", 2, lag_seen, NULL, &l), -1);
+        assert_int_equal(
+            rdr_lag_from_stats("{\"topics\":", 11, lag_seen, NULL, &l), -1);
         assert_int_equal(l.n, 0);
+}
+
+/* The broker's high watermark of partition 0 of redress.reviews, asked
+ * while the consumer is paused (run.c); none of the others. */
+static long long paused_hi(const char *topic, int partition, void *arg) {
+        (void)arg;
+        return !strcmp(topic, "redress.reviews") && partition == 0 ? 160 : -1;
+}
+
+/* A paused consumer's statistics keep the watermark of its last fetch
+ * (hi_offset 100): a newer one from the broker counts from the stored
+ * offset (else the committed one), and an older or unknown one changes
+ * nothing. */
+static void test_lag_of_a_paused_consumer(void **state) {
+        static const char stats[] =
+            "{\"topics\":{\"redress.reviews\":{\"partitions\":{"
+            "\"0\":{\"hi_offset\":100,\"stored_offset\":50,"
+            "\"committed_offset\":40,\"consumer_lag\":60,"
+            "\"consumer_lag_stored\":50},"
+            "\"1\":{\"hi_offset\":100,\"stored_offset\":-1001,"
+            "\"committed_offset\":70,\"consumer_lag\":30,"
+            "\"consumer_lag_stored\":-1}}},"
+            "\"redress.chats\":{\"partitions\":{"
+            "\"0\":{\"hi_offset\":9,\"stored_offset\":9,"
+            "\"committed_offset\":9,\"consumer_lag\":0,"
+            "\"consumer_lag_stored\":0}}}}}";
+        static const char committed_only[] =
+            "{\"topics\":{\"redress.reviews\":{\"partitions\":{"
+            "\"0\":{\"hi_offset\":100,\"stored_offset\":-1001,"
+            "\"committed_offset\":70,\"consumer_lag\":30,"
+            "\"consumer_lag_stored\":-1}}}}}";
+        static const char not_consumed[] =
+            "{\"topics\":{\"redress.reviews\":{\"partitions\":{"
+            "\"0\":{\"hi_offset\":100,\"stored_offset\":-1001,"
+            "\"committed_offset\":-1001,\"consumer_lag\":-1,"
+            "\"consumer_lag_stored\":-1}}}}}";
+        lags_t l;
+        (void)state;
+        memset(&l, 0, sizeof(l));
+        assert_int_equal(
+            rdr_lag_from_stats(stats, strlen(stats), lag_seen, paused_hi, &l),
+            2);
+        assert_string_equal(l.topics[0], "redress.reviews");
+        assert_int_equal(l.lags[0], (160 - 50) + 30);
+        assert_int_equal(l.lags[1], 0);
+        memset(&l, 0, sizeof(l));
+        assert_int_equal(rdr_lag_from_stats(committed_only,
+                                            strlen(committed_only), lag_seen,
+                                            paused_hi, &l),
+                         1);
+        assert_int_equal(l.lags[0], 160 - 70);
+        /* A partition this instance does not consume (revoked) stays out. */
+        memset(&l, 0, sizeof(l));
+        assert_int_equal(rdr_lag_from_stats(not_consumed, strlen(not_consumed),
+                                            lag_seen, paused_hi, &l),
+                         1);
+        assert_int_equal(l.lags[0], 0);
 }
 
 int main(void) {
@@ -715,6 +772,7 @@ int main(void) {
             cmocka_unit_test(test_str_builders_match_snprintf),
             cmocka_unit_test(test_metrics_render),
             cmocka_unit_test(test_lag_from_statistics),
+            cmocka_unit_test(test_lag_of_a_paused_consumer),
         };
         int rc = cmocka_run_group_tests_name("core", tests, NULL, NULL);
         unlink(path);

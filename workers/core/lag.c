@@ -1,20 +1,33 @@
 /* See lag.h. librdkafka documents the statistics in STATISTICS.md. */
 #include <jansson.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "lag.h"
 
-static long long lag_of(json_t *partition) {
-        json_t *stored = json_object_get(partition, "consumer_lag_stored");
-        json_t *committed = json_object_get(partition, "consumer_lag");
-        if (json_is_integer(stored) && json_integer_value(stored) >= 0)
-                return json_integer_value(stored);
-        if (json_is_integer(committed) && json_integer_value(committed) >= 0)
-                return json_integer_value(committed);
-        return -1;
+/* An integer member of o, or -1. */
+static long long int_of(json_t *o, const char *name) {
+        json_t *v = json_object_get(o, name);
+        return json_is_integer(v) ? json_integer_value(v) : -1;
 }
 
-int rdr_lag_from_stats(const char *json, size_t len, rdr_lag_fn fn, void *arg) {
+/* The lag of a partition; fresh_hi: a newer high watermark, or -1. */
+static long long lag_of(json_t *partition, long long fresh_hi) {
+        long long stored = int_of(partition, "consumer_lag_stored"),
+                  committed = int_of(partition, "consumer_lag");
+        long long lag = stored >= 0 ? stored : committed;
+        if (lag >= 0 && fresh_hi > int_of(partition, "hi_offset")) {
+                long long from =
+                    int_of(partition,
+                           stored >= 0 ? "stored_offset" : "committed_offset");
+                if (from >= 0 && fresh_hi >= from)
+                        lag = fresh_hi - from;
+        }
+        return lag;
+}
+
+int rdr_lag_from_stats(const char *json, size_t len, rdr_lag_fn fn,
+                       rdr_lag_hi_fn hi, void *arg) {
         json_t *root = json_loadb(json, len, 0, NULL), *topics, *t;
         const char *name;
         int n = 0;
@@ -33,7 +46,7 @@ int rdr_lag_from_stats(const char *json, size_t len, rdr_lag_fn fn, void *arg) {
                          * given a partition. */
                         if (!strcmp(id, "-1"))
                                 continue;
-                        lag = lag_of(p);
+                        lag = lag_of(p, hi ? hi(name, atoi(id), arg) : -1);
                         if (lag > 0)
                                 sum += lag;
                 }

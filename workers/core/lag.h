@@ -10,12 +10,21 @@
  *  were revoked). */
 typedef void (*rdr_lag_fn)(const char *topic, long long lag, void *arg);
 
+/** A high watermark of a partition newer than the statistics' hi_offset,
+ *  or -1 if none is known. A paused consumer fetches nothing, and
+ *  librdkafka's statistics keep the watermark of its last fetch: a worker
+ *  that waits for Redis asks the broker itself (run.c). */
+typedef long long (*rdr_lag_hi_fn)(const char *topic, int partition, void *arg);
+
 /** Read the statistics JSON (len bytes). A partition's lag is its high
  *  watermark minus the offset stored after its effects were applied
  *  (consumer_lag_stored), else minus the committed one (consumer_lag);
  *  partitions with neither (not assigned, or not fetched yet) are left
- *  out. Returns the number of topics reported, -1 if json is not
- *  statistics. */
-int rdr_lag_from_stats(const char *json, size_t len, rdr_lag_fn fn, void *arg);
+ *  out. With hi (may be NULL), a newer watermark it gives replaces the
+ *  statistics' (stored_offset, else committed_offset, is subtracted from
+ *  it). Returns the number of topics reported, -1 if json is not
+ *  statistics. fn and hi get arg. */
+int rdr_lag_from_stats(const char *json, size_t len, rdr_lag_fn fn,
+                       rdr_lag_hi_fn hi, void *arg);
 
 #endif

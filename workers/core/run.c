@@ -175,6 +175,14 @@ struct rdr_worker_s {
         char dr_err[256];
         int64_t dr_last_ms; /* wall-clock ms of the last report served */
 
+        /* While a batch waits for Redis its partitions are paused, and
+         * librdkafka's statistics keep the high watermarks of the last
+         * fetch: the broker's, asked once per statistics interval
+         * (refresh_watermarks()), offset = high watermark. */
+        rd_kafka_topic_partition_list_t *fresh_hi;
+        int64_t fresh_hi_at;
+        int stats_interval_ms;
+
         /* Health, read by the HTTP thread. */
         volatile int kafka_up;
         volatile int topics_ok;
@@ -609,10 +617,30 @@ static void lag_set(const char *topic, long long lag, void *arg) {
         rdr_metric_set(w->m_lag, topic, (double)lag);
 }
 
+/* The broker's high watermark of a paused partition (w->fresh_hi), or
+ * -1. */
+static long long fresh_hi_of(const char *topic, int partition, void *arg) {
+        const rdr_worker_t *w = arg;
+        int i;
+        for (i = 0; w->fresh_hi && i < w->fresh_hi->cnt; i++) {
+                const rd_kafka_topic_partition_t *p = &w->fresh_hi->elems[i];
+                if (p->partition == partition && !strcmp(p->topic, topic))
+                        return p->offset;
+        }
+        return -1;
+}
+
+static void fresh_hi_clear(rdr_worker_t *w) {
+        if (w->fresh_hi)
+                rd_kafka_topic_partition_list_destroy(w->fresh_hi);
+        w->fresh_hi = NULL;
+        w->fresh_hi_at = 0;
+}
+
 /* librdkafka's statistics, served by the consumer's poll: the lag. */
 static int stats_cb(rd_kafka_t *rk, char *json, size_t json_len, void *opaque) {
         (void)rk;
-        rdr_lag_from_stats(json, json_len, lag_set, opaque);
+        rdr_lag_from_stats(json, json_len, lag_set, fresh_hi_of, opaque);
         return 0;
 }
 
@@ -771,6 +799,13 @@ static rdr_err_t kafka_start(rdr_worker_t *w, char *errstr,
         if (!rdr_conf_kafka_isset(w->conf, "statistics.interval.ms"))
                 rd_kafka_conf_set(kc, "statistics.interval.ms", "5000", why,
                                   sizeof(why));
+        {
+                char v[32];
+                size_t vsize = sizeof(v);
+                if (rd_kafka_conf_get(kc, "statistics.interval.ms", v,
+                                      &vsize) == RD_KAFKA_CONF_OK)
+                        w->stats_interval_ms = atoi(v);
+        }
         rd_kafka_conf_set_stats_cb(kc, stats_cb);
         rd_kafka_conf_set_rebalance_cb(kc, rebalance_cb);
         w->consumer = rd_kafka_new(RD_KAFKA_CONSUMER, kc, why, sizeof(why));
@@ -1424,6 +1459,34 @@ static void observe_batch(rdr_worker_t *w, const rdr_msg_t *msgs, size_t cnt,
         rdr_metric_add(w->m_batches, NULL, 1);
 }
 
+/* A paused consumer fetches nothing, so the lag it reports would stand
+ * still while events pile up: once per statistics interval, ask the
+ * broker for the high watermarks of the partitions this instance holds
+ * (stats_cb() uses them). Not while Kafka is down; the first partition
+ * the broker does not answer for ends the round. */
+static void refresh_watermarks(rdr_worker_t *w) {
+        rd_kafka_topic_partition_list_t *parts = NULL;
+        int64_t now = rdr_mono_ms();
+        int i;
+        if (!w->consumer || w->stats_interval_ms <= 0 || w->kafka_up == 0 ||
+            (w->fresh_hi_at && now - w->fresh_hi_at < w->stats_interval_ms))
+                return;
+        if (rd_kafka_assignment(w->consumer, &parts) || !parts)
+                return;
+        for (i = 0; i < parts->cnt; i++) {
+                rd_kafka_topic_partition_t *p = &parts->elems[i];
+                int64_t lo, hi;
+                p->offset = -1;
+                if (rd_kafka_query_watermark_offsets(
+                        w->consumer, p->topic, p->partition, &lo, &hi, 500))
+                        break;
+                p->offset = hi;
+        }
+        fresh_hi_clear(w);
+        w->fresh_hi = parts;
+        w->fresh_hi_at = now;
+}
+
 static void pause_all(rdr_worker_t *w, int pause) {
         rd_kafka_topic_partition_list_t *parts = NULL;
         if (!w->consumer || rd_kafka_assignment(w->consumer, &parts) || !parts)
@@ -1530,9 +1593,13 @@ static rdr_err_t process_with_retry(rdr_worker_t *w) {
                               : backoff * 2;
                 if (w->kafka_up == 0)
                         kafka_probe(w);
+                else if (paused)
+                        refresh_watermarks(w);
         }
-        if (paused)
+        if (paused) {
                 pause_all(w, 0);
+                fresh_hi_clear(w);
+        }
         return err;
 }
 
@@ -1675,6 +1742,7 @@ static void worker_destroy(rdr_worker_t *w) {
                 w->def->destroy(w->opaque);
         release_msgs(w->fly_rkmsgs, w->fly_cnt); /* before their consumer */
         w->fly_cnt = 0;
+        fresh_hi_clear(w);
         if (w->consumer)
                 rd_kafka_destroy(w->consumer);
         if (w->producer)
