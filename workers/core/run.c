@@ -1473,10 +1473,11 @@ static void refresh_watermarks(rdr_worker_t *w) {
                 return;
         if (rd_kafka_assignment(w->consumer, &parts) || !parts)
                 return;
+        for (i = 0; i < parts->cnt; i++)
+                parts->elems[i].offset = -1; /* unknown */
         for (i = 0; i < parts->cnt; i++) {
                 rd_kafka_topic_partition_t *p = &parts->elems[i];
                 int64_t lo, hi;
-                p->offset = -1;
                 if (rd_kafka_query_watermark_offsets(
                         w->consumer, p->topic, p->partition, &lo, &hi, 500))
                         break;
@@ -1593,8 +1594,7 @@ static rdr_err_t process_with_retry(rdr_worker_t *w) {
                               : backoff * 2;
                 if (w->kafka_up == 0)
                         kafka_probe(w);
-                else if (paused)
-                        refresh_watermarks(w);
+                refresh_watermarks(w);
         }
         if (paused) {
                 pause_all(w, 0);
