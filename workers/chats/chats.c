@@ -280,6 +280,30 @@ static void queue_ledger_read(chats_t *ch, const rdr_chat_t *c,
                 rdr_redis_cmdl(redis, "PING", NULL);
 }
 
+/* Message c's case (*cs, from its HGETALL) and what the message is to
+ * its cadence (*in, but the buyer's tag). *cs is NULL when the case is
+ * another store's (an older record's latest case): not this message's. */
+static rdr_err_t chat_case(chats_t *ch, const rdr_chat_t *c,
+                           const rdr_chat_class_t *cc, const char *case_id,
+                           const redisReply *hgetall, rdr_case_t **cs,
+                           rdr_cadence_input_t *in, char *errstr,
+                           size_t errstr_size) {
+        rdr_err_t err =
+            rdr_casework_get(ch->cw, case_id, hgetall, cs, errstr, errstr_size);
+        if (err)
+                return err;
+        if (strcmp((*cs)->store_id, c->store_id))
+                *cs = NULL;
+        memset(in, 0, sizeof(*in));
+        in->type = RDR_CIN_BUYER_CHAT;
+        in->chat.intent = cc->intent;
+        in->chat.channel = c->channel;
+        in->chat.ref = c->event_id;
+        in->chat.text = c->text;
+        in->chat.sent_at_ms = c->sent_at_ms;
+        return RDR_OK;
+}
+
 static rdr_err_t feed_case(chats_t *ch, const rdr_msg_t *m, const rdr_chat_t *c,
                            const rdr_chat_class_t *cc, const char *case_id,
                            const redisReply *hgetall, const redisReply *seen,
@@ -288,21 +312,10 @@ static rdr_err_t feed_case(chats_t *ch, const rdr_msg_t *m, const rdr_chat_t *c,
         rdr_cadence_input_t in;
         const rdr_cadence_out_t *out;
         rdr_case_t *cs;
-        rdr_err_t err = rdr_casework_get(ch->cw, case_id, hgetall, &cs, errstr,
-                                         errstr_size);
-        if (err)
+        rdr_err_t err = chat_case(ch, c, cc, case_id, hgetall, &cs, &in, errstr,
+                                  errstr_size);
+        if (err || !cs)
                 return err;
-        /* Another store's case (an older record's latest case): not this
-         * message's. */
-        if (strcmp(cs->store_id, c->store_id))
-                return RDR_OK;
-        memset(&in, 0, sizeof(in));
-        in.type = RDR_CIN_BUYER_CHAT;
-        in.chat.intent = cc->intent;
-        in.chat.channel = c->channel;
-        in.chat.ref = c->event_id;
-        in.chat.text = c->text;
-        in.chat.sent_at_ms = c->sent_at_ms;
         in.buyer_tag = rdr_casework_tag_class(ch->cw, rdr_buyer_tags(tags));
         return rdr_casework_apply(ch->cw, cs, case_id, &in, m->topic,
                                   c->event_id, rdr_casework_seen(seen), NULL,
@@ -324,7 +337,6 @@ static rdr_err_t load_ledgers(chats_t *ch, const rdr_msg_t *msgs, size_t cnt,
         size_t i, q = 0;
         rdr_case_t *cs;
         rdr_err_t err;
-        rdr_redis_reset(redis);
         for (i = 0; i < cnt; i++) {
                 const rdr_chat_t *c = &ch->evs.evs[i].u.chat;
                 rdr_cadence_input_t in;
@@ -333,13 +345,10 @@ static rdr_err_t load_ledgers(chats_t *ch, const rdr_msg_t *msgs, size_t cnt,
                         continue;
                 if (ch->via_order[i] && !order_key(c, k))
                         rdr_casework_load_ledger(ch->cw, k, reads[slot[i] + 3]);
-                memset(&in, 0, sizeof(in));
-                in.type = RDR_CIN_BUYER_CHAT;
-                in.chat.intent = ch->cls[i].intent;
-                if (rdr_casework_get(ch->cw, ch->case_ids[i], reads[slot[i]],
-                                     &cs, errstr, sizeof(errstr)) == RDR_OK &&
-                    !strcmp(cs->store_id, c->store_id) &&
-                    rdr_cadence_may_write(cs, &in) &&
+                if (chat_case(ch, c, &ch->cls[i], ch->case_ids[i],
+                              reads[slot[i]], &cs, &in, errstr,
+                              sizeof(errstr)) == RDR_OK &&
+                    cs && rdr_cadence_may_write(cs, &in) &&
                     rdr_casework_queue_ledger_read(ch->cw, cs))
                         more[i] = ++q;
         }
@@ -413,15 +422,9 @@ static rdr_err_t chats_handle(void *opaque, rdr_msg_t *msgs, size_t cnt) {
                         q += RDR_CASEWORK_READS + 2;
                 }
         if (q > 0) {
-                if ((err = rdr_redis_exec(redis)))
-                        goto done;
                 /* The replies stay valid until the batch ends. */
-                reads = rdr_redis_take_replies(redis, &reads_cnt);
-                if (reads_cnt < q) {
-                        err = RDR_ERR_REDIS;
-                        goto done;
-                }
-                if ((err =
+                if ((err = rdr_redis_exec_take(redis, q, &reads, &reads_cnt)) ||
+                    (err =
                          load_ledgers(ch, msgs, cnt, reads, slot, slot + cnt)))
                         goto done;
         }

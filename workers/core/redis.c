@@ -732,6 +732,17 @@ redisReply **rdr_redis_take_replies(rdr_redis_t *rr, size_t *cnt) {
         return r;
 }
 
+rdr_err_t rdr_redis_exec_take(rdr_redis_t *rr, size_t want,
+                              redisReply ***replies, size_t *cnt) {
+        rdr_err_t err = rdr_redis_exec(rr);
+        *replies = NULL;
+        *cnt = 0;
+        if (err)
+                return err;
+        *replies = rdr_redis_take_replies(rr, cnt);
+        return *cnt < want ? RDR_ERR_REDIS : RDR_OK;
+}
+
 void rdr_redis_replies_free(redisReply **replies, size_t cnt) {
         size_t i;
         for (i = 0; i < cnt; i++)

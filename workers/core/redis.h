@@ -87,6 +87,11 @@ size_t rdr_redis_replies(const rdr_redis_t *rr);
  *  the next exec: *cnt of them (the array may be NULL when 0). Free them
  *  with rdr_redis_replies_free(). */
 redisReply **rdr_redis_take_replies(rdr_redis_t *rr, size_t *cnt);
+/** rdr_redis_exec(), then rdr_redis_take_replies() into *replies and *cnt
+ *  (*replies NULL and *cnt 0 if exec failed): RDR_ERR_REDIS if fewer than
+ *  want replies came back. The caller frees what was taken either way. */
+rdr_err_t rdr_redis_exec_take(rdr_redis_t *rr, size_t want,
+                              redisReply ***replies, size_t *cnt);
 void rdr_redis_replies_free(redisReply **replies, size_t cnt);
 /** Drop queued commands and replies. */
 void rdr_redis_reset(rdr_redis_t *rr);

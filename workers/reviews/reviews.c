@@ -912,15 +912,9 @@ static rdr_err_t reviews_handle(void *opaque, rdr_msg_t *msgs, size_t cnt) {
                                         r->event_id);
                 q += READS;
         }
-        err = rdr_redis_exec(redis);
-        if (err)
-                goto done;
         /* The replies stay valid until the batch ends. */
-        reads = rdr_redis_take_replies(redis, &reads_cnt);
-        if (reads_cnt < q) {
-                err = RDR_ERR_REDIS;
+        if ((err = rdr_redis_exec_take(redis, q, &reads, &reads_cnt)))
                 goto done;
-        }
 
         /* An answer that may write to the buyer (an approved incentive, a
          * resumed cadence) reads the buyer's fleet-wide tags first: the

@@ -167,15 +167,10 @@ static rdr_err_t shipments_handle(void *opaque, rdr_msg_t *msgs, size_t cnt) {
                 else
                         rdr_redis_cmdf(redis, "PING");
         }
-        if (q > 0 && (err = rdr_redis_exec(redis)))
-                goto done;
         /* The records stay readable until the batch ends (a delivery asks
          * the order's other parcels below). */
-        recs = rdr_redis_take_replies(redis, &recs_cnt);
-        if (recs_cnt < q) {
-                err = RDR_ERR_REDIS;
+        if ((err = rdr_redis_exec_take(redis, q, &recs, &recs_cnt)))
                 goto done;
-        }
         for (i = 0; i < cnt; i++) {
                 const rdr_shipment_t *s = &sh->evs.evs[i].u.shipment;
                 const redisReply *order;
@@ -217,14 +212,9 @@ static rdr_err_t shipments_handle(void *opaque, rdr_msg_t *msgs, size_t cnt) {
                         nc += RDR_CASEWORK_READS;
                 }
         if (nc > 0) {
-                if ((err = rdr_redis_exec(redis)))
-                        goto done;
                 /* The replies stay valid until the batch ends. */
-                reads = rdr_redis_take_replies(redis, &reads_cnt);
-                if (reads_cnt < nc) {
-                        err = RDR_ERR_REDIS;
+                if ((err = rdr_redis_exec_take(redis, nc, &reads, &reads_cnt)))
                         goto done;
-                }
                 /* A delivery that resumes a paused case may write to the
                  * buyer: their fleet-wide tags first. */
                 for (i = 0; i < cnt; i++) {
