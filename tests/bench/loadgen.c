@@ -36,6 +36,7 @@
 #define NKINDS 3 /* reviews, chats, shipments */
 #define NSTORES 64
 #define NBUYERS 20000
+#define NRECENT 256
 #define NSHIP_OPEN 4096 /* shipments in flight (created, not delivered) */
 
 /* A review text of the corpus with what goes with it. */
@@ -68,6 +69,23 @@ typedef struct rdr_lg_s {
         size_t nchats;
         rdr_lg_ship_t ships[NSHIP_OPEN];
         long next_order;
+        /* --multi-item: the share (%) of reviews that rate another item of
+         * the previous review's order, and that review's order, buyer,
+         * store, platform and zone (items >= 1 once one was built). */
+        long multi_item;
+        struct {
+                long order, buyer, store, items;
+                const char *platform, *zone;
+                const rdr_lg_review_t *profile; /* its buyer's profile */
+        } last;
+        /* --chat-follow: the share (%) of chats sent by the buyer of a
+         * recent review, and the last NRECENT reviews' orders. */
+        long chat_follow;
+        struct {
+                long order, buyer, store;
+                const char *platform;
+        } recent[NRECENT];
+        long nrecent; /* reviews built so far */
 
         long produced, delivered, failed;
         long kind_delivered[NKINDS];
@@ -303,17 +321,29 @@ static void build_review(rdr_lg_t *lg, long i, long *route) {
         rdr_review_t *r = &lg->ev.u.review;
         const rdr_lg_review_t *src =
             &lg->reviews[lg_pick(lg, (long)lg->nreviews)];
-        long order = lg->next_order++;
+        /* Another item of the last order (picked only with --multi-item,
+         * so that runs without it draw the same events as before). */
+        int again = lg->multi_item && lg->last.items &&
+                    lg_pick(lg, 100) < lg->multi_item;
+        long order = again ? lg->last.order : lg->next_order++;
 
         memset(r, 0, sizeof(*r));
         lg->ev.kind = RDR_INPUT_REVIEWS;
         r->type = RDR_REVIEW_CREATED;
         fmt_id(lg, 0, "ev", i);
-        fmt_id(lg, 1, "rv", order);
         fmt_id(lg, 2, "o", order);
-        fmt_id(lg, 3, "b", lg_pick(lg, NBUYERS));
-        snprintf(lg->s[4], sizeof(lg->s[4]), "bench-store-%ld",
-                 lg_pick(lg, NSTORES));
+        if (again) {
+                snprintf(lg->s[1], sizeof(lg->s[1]), "%s-rv%ld-%ld", lg->run_id,
+                         order, ++lg->last.items);
+        } else {
+                fmt_id(lg, 1, "rv", order);
+                lg->last.order = order;
+                lg->last.items = 1;
+                lg->last.buyer = lg_pick(lg, NBUYERS);
+                lg->last.store = lg_pick(lg, NSTORES);
+        }
+        fmt_id(lg, 3, "b", lg->last.buyer);
+        snprintf(lg->s[4], sizeof(lg->s[4]), "bench-store-%ld", lg->last.store);
         snprintf(lg->s[5], sizeof(lg->s[5]), "sku-%ld", lg_pick(lg, 500));
         r->event_id = lg->s[0];
         r->review_id = lg->s[1];
@@ -321,38 +351,67 @@ static void build_review(rdr_lg_t *lg, long i, long *route) {
         r->buyer_id = lg->s[3];
         r->store_id = lg->s[4];
         r->product_id = lg->s[5];
-        r->platform = platforms[lg_pick(
-            lg, (long)(sizeof(platforms) / sizeof(platforms[0])))];
+        if (!again)
+                lg->last.platform = platforms[lg_pick(
+                    lg, (long)(sizeof(platforms) / sizeof(platforms[0])))];
+        r->platform = lg->last.platform;
         r->rating = src->rating;
         r->text = src->text;
         r->text_len = strlen(src->text);
         /* One in four leaves the language to the worker's detector. */
         r->language = lg_pick(lg, 4) ? src->language : NULL;
         r->created_at_ms = wall_ms();
-        r->has_buyer = src->has_buyer;
-        r->buyer = src->buyer;
-        r->buyer.timezone = buyer_zone(lg, src->buyer.country);
+        if (!again) {
+                lg->last.profile = src;
+                lg->last.zone = buyer_zone(lg, src->buyer.country);
+        }
+        r->has_buyer = lg->last.profile->has_buyer;
+        r->buyer = lg->last.profile->buyer;
+        r->buyer.timezone = lg->last.zone;
+        if (lg->chat_follow) {
+                long k = lg->nrecent++ % NRECENT;
+                lg->recent[k].order = order;
+                lg->recent[k].buyer = lg->last.buyer;
+                lg->recent[k].store = lg->last.store;
+                lg->recent[k].platform = lg->last.platform;
+        }
         *route = order;
 }
 
 static void build_chat(rdr_lg_t *lg, long i, long *route) {
         rdr_chat_t *c = &lg->ev.u.chat;
-        long buyer = lg_pick(lg, NBUYERS);
+        long buyer = lg_pick(lg, NBUYERS), store = buyer % NSTORES, order;
         const char *text = lg->chats[lg_pick(lg, (long)lg->nchats)];
+        const char *platform =
+            platforms[buyer % (long)(sizeof(platforms) / sizeof(platforms[0]))];
+        int named = 1;
 
+        /* The buyer of a recent review, about its order (or, one in four,
+         * naming none), picked only with --chat-follow; else a buyer and
+         * an order at random, which seldom meet a case. */
+        if (lg->chat_follow && lg->nrecent &&
+            lg_pick(lg, 100) < lg->chat_follow) {
+                long n = lg->nrecent < NRECENT ? lg->nrecent : NRECENT;
+                long k = lg_pick(lg, n);
+                buyer = lg->recent[k].buyer;
+                store = lg->recent[k].store;
+                platform = lg->recent[k].platform;
+                order = lg->recent[k].order;
+                named = lg_pick(lg, 4) != 0;
+        } else {
+                order = lg_pick(lg, lg->next_order + 1);
+        }
         memset(c, 0, sizeof(*c));
         lg->ev.kind = RDR_INPUT_CHATS;
         fmt_id(lg, 0, "ev", i);
         fmt_id(lg, 1, "b", buyer);
-        snprintf(lg->s[2], sizeof(lg->s[2]), "bench-store-%ld",
-                 buyer % NSTORES);
-        fmt_id(lg, 3, "o", lg_pick(lg, lg->next_order + 1));
+        snprintf(lg->s[2], sizeof(lg->s[2]), "bench-store-%ld", store);
+        fmt_id(lg, 3, "o", order);
         c->event_id = lg->s[0];
         c->buyer_id = lg->s[1];
         c->store_id = lg->s[2];
-        c->order_id = lg->s[3];
-        c->platform =
-            platforms[buyer % (long)(sizeof(platforms) / sizeof(platforms[0]))];
+        c->order_id = named ? lg->s[3] : NULL;
+        c->platform = platform;
         c->direction = lg_pick(lg, 5) ? RDR_DIR_BUYER : RDR_DIR_STORE;
         c->channel = lg_pick(lg, 10) ? RDR_CHAN_IM : RDR_CHAN_EMAIL;
         c->text = text;
@@ -591,7 +650,19 @@ static void usage(FILE *fp) {
                     "staying in one\n"
                     "  --data DIR             corpus directory (default "
                     "tests/data/classify)\n"
-                    "  --seed S               random seed (default 1)\n");
+                    "  --seed S               random seed (default 1)\n"
+                    "  --multi-item PCT       PCT%% of reviews rate another "
+                    "item of the previous\n"
+                    "                         review's order (same buyer, "
+                    "store, platform;\n"
+                    "                         default 0: one review per "
+                    "order)\n"
+                    "  --chat-follow PCT      PCT%% of chats come from the "
+                    "buyer of one of the\n"
+                    "                         last 256 reviews, about its "
+                    "order (one in four\n"
+                    "                         naming none; default 0: buyer "
+                    "and order at random)\n");
 }
 
 int main(int argc, char **argv) {
@@ -653,6 +724,12 @@ int main(int argc, char **argv) {
                         prefix = v;
                 } else if (!strcmp(a, "--data")) {
                         data = v;
+                } else if (!strcmp(a, "--multi-item")) {
+                        if (parse_long(v, 0, 100, &lg->multi_item))
+                                goto usage_err;
+                } else if (!strcmp(a, "--chat-follow")) {
+                        if (parse_long(v, 0, 100, &lg->chat_follow))
+                                goto usage_err;
                 } else if (!strcmp(a, "--seed")) {
                         if (parse_long(v, 0, 1L << 30, &seed))
                                 goto usage_err;

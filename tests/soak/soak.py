@@ -48,6 +48,40 @@ def appeal_close_after_ms():
     v = playbook_default("appeal_close_after", "30d")
     assert v.endswith("d"), "appeal_close_after in days: " + v
     return int(v[:-1]) * DAY_MS
+# Buyer-facing messages about a review, and those of them that ask to change
+# it: what a platform's per-order limits count (workers/domain/policy.c).
+REVIEW_MESSAGES = ("outreach.first_contact", "outreach.follow_up",
+                   "outreach.incentive", "outreach.nudge",
+                   "outreach.modification_guide")
+ASKS_MODIFY = ("outreach.incentive", "outreach.nudge",
+               "outreach.modification_guide")
+
+
+def order_limits():
+    """Per platform, the product-review limits per order of
+    configs/platforms/: {platform: (max review messages, max modify
+    requests)}, None where unlimited."""
+    import re
+    out = {}
+    pdir = os.path.join(TOP, "configs", "platforms")
+    for name in sorted(os.listdir(pdir)):
+        if not name.endswith(".yaml"):
+            continue
+        with open(os.path.join(pdir, name)) as f:
+            text = f.read()
+        m = re.search(r"^product_review:\n((?:[ #].*\n|\n)*)", text, re.M)
+        sect = m.group(1) if m else ""
+        lim = []
+        for key in ("max_review_messages_per_order",
+                    "max_modify_requests_per_order"):
+            v = re.search(r"^  %s:\s*(?:\{\s*)?value:\s*([\w]+)" % key, sect,
+                          re.M)
+            assert v, "%s: no %s under product_review" % (name, key)
+            lim.append(None if v.group(1) == "unlimited" else int(v.group(1)))
+        out[name[:-len(".yaml")]] = tuple(lim)
+    return out
+
+
 # timers.shards of the configuration the workers run with.
 SHARDS = int(os.environ.get("REDRESS_TIMERS_SHARDS", "16"))
 # The clock's 6-hour steps take at least this long (60 days: 60 s).
@@ -95,10 +129,11 @@ class Fleet:
         self.redis = self.spawn("redis", self.redis_args)
         bf = os.path.join(OUT, "bootstrap")
         self.control = os.path.join(OUT, "control")
-        self.spawn("devbroker", [os.path.join(self.a.build, "bin",
-                                              "redress-devbroker"),
-                                 "--partitions", "8", "--bootstrap-file", bf,
-                                 "--control", self.control])
+        self.broker = self.spawn(
+            "devbroker", [os.path.join(self.a.build, "bin",
+                                       "redress-devbroker"),
+                          "--partitions", "8", "--bootstrap-file", bf,
+                          "--control", self.control])
         self.r = redis.Redis(port=rport)
         self.wait_redis()
         for _ in range(100):
@@ -154,9 +189,24 @@ class Fleet:
         raise RuntimeError("the consumers got no partitions in 60 s "
                            "(see %s/logs)" % OUT)
 
+    def broker_alive(self):
+        """Raise if the dev broker has exited: nothing would be consumed
+        again, and every wait would run to its end."""
+        if self.broker.poll() is None:
+            return
+        with open(os.path.join(OUT, "logs", "devbroker.log"),
+                  errors="replace") as f:
+            last = (f.read().strip().splitlines() or ["(empty log)"])[-1]
+        raise RuntimeError(
+            "the dev broker exited (%s): %s (see %s/logs/devbroker.log; "
+            "librdkafka 2.0.2's mock cluster aborts on `!member->resp` when a "
+            "connection drops during a rebalance: rerun, or use another "
+            "--seed)" % (self.broker.returncode, last, OUT))
+
     def tick(self):
         """Kill one worker and start it again, or have Redis or the broker
         fail for a while, when it is time."""
+        self.broker_alive()
         self.outage()
         if self.a.no_kill:
             return
@@ -235,6 +285,7 @@ class Fleet:
         meanwhile if kill)."""
         deadline = time.time() + 300
         while time.time() < deadline:
+            self.broker_alive()
             lags = {w: self.lag(w) for w in CONSUMERS}
             if all(v == 0 for v in lags.values()):
                 return lags
@@ -329,6 +380,21 @@ def case_docs(r):
     return cases
 
 
+def rfc3339_ms(t):
+    """Milliseconds since the epoch of an RFC 3339 time of the contract."""
+    import datetime
+    return int(datetime.datetime.fromisoformat(
+        t.replace("Z", "+00:00")).timestamp() * 1000)
+
+
+def orders_with_cases(cases):
+    """{(platform, store_id, order_id): how many cases}."""
+    n = collections.Counter()
+    for d in cases.values():
+        n[(d.get("platform"), d.get("store_id"), d.get("order_id"))] += 1
+    return n
+
+
 def main():
     ap = argparse.ArgumentParser(prog="tests/soak/run")
     ap.add_argument("--events", type=int, default=10000)
@@ -336,6 +402,8 @@ def main():
     ap.add_argument("--days", type=int, default=60)
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--instances", type=int, default=2)
+    ap.add_argument("--multi-item", type=int, default=25)
+    ap.add_argument("--chat-follow", type=int, default=50)
     ap.add_argument("--no-kill", action="store_true")
     ap.add_argument("--outages", action="store_true")
     ap.add_argument("--build", required=True)
@@ -343,6 +411,8 @@ def main():
     if a.events < 1 or a.rate < 1 or a.days < 0 or a.instances < 1:
         ap.error("--events, --rate and --instances want a positive number, "
                  "--days 0 or more")
+    if not 0 <= a.multi_item <= 100 or not 0 <= a.chat_follow <= 100:
+        ap.error("--multi-item and --chat-follow want a share, 0 to 100")
     shutil.rmtree(OUT, ignore_errors=True)
     os.makedirs(os.path.join(OUT, "logs"))
     t0 = time.time()
@@ -358,8 +428,9 @@ def main():
             [os.path.join(a.build, "bin", "redress-loadgen"), "--bootstrap",
              f.boot, "--count", str(a.events), "--rate", str(a.rate),
              "--partitions-aware", "--run-id", "soak%d" % a.seed, "--seed",
-             str(a.seed)], cwd=TOP, stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE, text=True)
+             str(a.seed), "--multi-item", str(a.multi_item),
+             "--chat-follow", str(a.chat_follow)], cwd=TOP,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         while lg.poll() is None:
             f.tick()
             time.sleep(0.05)
@@ -430,6 +501,42 @@ def main():
           % cap, not chatty,
           "%d%s" % (len(chatty), (": " + "; ".join(chatty[:5])) if chatty
                     else ""))
+    # Per order (the soak's reviews rate products): the platform's limits
+    # count every case of the order, whichever worker took the step.
+    limits = order_limits()
+    per_order = collections.defaultdict(lambda: [0, 0])
+    for aid, vals in by_id.items():
+        x = json.loads(next(iter(vals)))
+        if x["kind"] in REVIEW_MESSAGES:
+            n = per_order[(x["platform"], x["store_id"], x["order_id"])]
+            n[0] += 1
+            n[1] += x["kind"] in ASKS_MODIFY
+    over = sorted(
+        "%s/%s/%s %s" % (o + (
+            "%d messages, %d asking to change the review" % tuple(n),))
+        for o, n in per_order.items()
+        if o[0] in limits and any(
+            lim is not None and got > lim
+            for got, lim in zip(n, limits[o[0]])))
+    multi = sum(1 for n in orders_with_cases(cases).values() if n > 1)
+    check("no order got more review messages than its platform allows "
+          "(%d orders with two cases or more)" % multi, not over,
+          "%d orders over%s" % (len(over), (": " + "; ".join(over[:5]))
+                                if over else ""))
+    # A refusal is final (BEHAVIOR.md 2.6): nothing reaches the buyer
+    # about the case after it, whatever fires or is replayed later.
+    closed_at = {c: int(d.get("closed_at_ms") or 0) for c, d in cases.items()
+                 if d.get("close_reason") == "refused"}
+    after_no = sorted(
+        "%s %s at %s" % (x["case_id"], x["kind"], x["created_at"])
+        for x in (json.loads(next(iter(v))) for v in by_id.values())
+        if x["kind"].startswith("outreach.") and
+        x.get("case_id") in closed_at and
+        rfc3339_ms(x["created_at"]) > closed_at[x["case_id"]])
+    check("no outreach after the buyer refused (%d cases closed so)" %
+          len(closed_at), not after_no,
+          "%d%s" % (len(after_no), (": " + "; ".join(after_no[:5]))
+                    if after_no else ""))
     check("every timer due fired and completed", due_left == 0 and not stuck,
           "%d due or leased at the end; %d clock steps waited 60 s in vain"
           % (due_left, stuck))
@@ -449,7 +556,9 @@ def main():
 
     summary = {
         "events": published, "days": a.days, "seed": a.seed,
-        "instances": a.instances, "kills": f.kills,
+        "instances": a.instances, "multi_item": a.multi_item,
+        "chat_follow": a.chat_follow,
+        "kills": f.kills,
         "kills_by_worker": dict(f.restarts),
         "outages": dict(sorted(f.outages.items())),
         "actions_published": len(actions), "actions_distinct": len(by_id),
@@ -488,4 +597,8 @@ def main():
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except RuntimeError as e:
+        print("soak: %s" % e, file=sys.stderr)
+        sys.exit(1)
