@@ -57,10 +57,10 @@ ASKS_MODIFY = ("outreach.incentive", "outreach.nudge",
                "outreach.modification_guide")
 
 
-def order_limits():
-    """Per platform, the product-review limits per order of
-    configs/platforms/: {platform: (max review messages, max modify
-    requests)}, None where unlimited."""
+def platform_rules():
+    """Per platform, the product-review rules of configs/platforms/ the
+    checks need: {platform: (max review messages per order, max modify
+    requests per order, incentives allowed)}, a limit None if unlimited."""
     import re
     out = {}
     pdir = os.path.join(TOP, "configs", "platforms")
@@ -71,14 +71,17 @@ def order_limits():
             text = f.read()
         m = re.search(r"^product_review:\n((?:[ #].*\n|\n)*)", text, re.M)
         sect = m.group(1) if m else ""
-        lim = []
+        vals = []
         for key in ("max_review_messages_per_order",
-                    "max_modify_requests_per_order"):
-            v = re.search(r"^  %s:\s*(?:\{\s*)?value:\s*([\w]+)" % key, sect,
+                    "max_modify_requests_per_order", "incentives_allowed"):
+            v = re.search(r"^  %s:\s*(?:\{\s*)?value:\s*(\w+)" % key, sect,
                           re.M)
             assert v, "%s: no %s under product_review" % (name, key)
-            lim.append(None if v.group(1) == "unlimited" else int(v.group(1)))
-        out[name[:-len(".yaml")]] = tuple(lim)
+            vals.append(v.group(1))
+        out[name[:-len(".yaml")]] = (
+            None if vals[0] == "unlimited" else int(vals[0]),
+            None if vals[1] == "unlimited" else int(vals[1]),
+            vals[2] == "true")
     return out
 
 
@@ -503,10 +506,11 @@ def main():
                     else ""))
     # Per order (the soak's reviews rate products): the platform's limits
     # count every case of the order, whichever worker took the step.
-    limits = order_limits()
+    rules = platform_rules()
+    limits = {p: r[:2] for p, r in rules.items()}
     per_order = collections.defaultdict(lambda: [0, 0])
-    for aid, vals in by_id.items():
-        x = json.loads(next(iter(vals)))
+    acts = [json.loads(next(iter(v))) for v in by_id.values()]
+    for x in acts:
         if x["kind"] in REVIEW_MESSAGES:
             n = per_order[(x["platform"], x["store_id"], x["order_id"])]
             n[0] += 1
@@ -529,7 +533,7 @@ def main():
                  if d.get("close_reason") == "refused"}
     after_no = sorted(
         "%s %s at %s" % (x["case_id"], x["kind"], x["created_at"])
-        for x in (json.loads(next(iter(v))) for v in by_id.values())
+        for x in acts
         if x["kind"].startswith("outreach.") and
         x.get("case_id") in closed_at and
         rfc3339_ms(x["created_at"]) > closed_at[x["case_id"]])
@@ -537,6 +541,29 @@ def main():
           len(closed_at), not after_no,
           "%d%s" % (len(after_no), (": " + "; ".join(after_no[:5]))
                     if after_no else ""))
+    # Where a platform allows no incentive, nothing is offered for a review.
+    offered = sorted(
+        "%s %s %s" % (x["platform"], x.get("case_id"), x["kind"])
+        for x in acts if x["kind"].startswith("outreach.") and
+        x["platform"] in rules and not rules[x["platform"]][2] and
+        (x["kind"] == "outreach.incentive" or "offer" in x))
+    check("no incentive where the platform allows none (%s)" % ", ".join(
+        p for p, r in sorted(rules.items()) if not r[2]), not offered,
+        "%d%s" % (len(offered), (": " + "; ".join(offered[:5])) if offered
+                  else ""))
+    # Extortion, professional, competitor: no outreach, ever (BEHAVIOR.md
+    # 3), whatever else the case met.
+    hostile = {m.get("case_id") for m in map(json.loads, case_msgs)
+               if m.get("type") == "case.classified" and m.get("malicious")
+               in ("extortion", "professional", "competitor")}
+    hostile.discard(None)
+    courted = sorted("%s %s" % (x["case_id"], x["kind"]) for x in acts
+                     if x["kind"].startswith("outreach.") and
+                     x.get("case_id") in hostile)
+    check("no outreach to a review classified extortion, professional or "
+          "competitor (%d cases)" % len(hostile), not courted,
+          "%d%s" % (len(courted), (": " + "; ".join(courted[:5])) if courted
+                    else ""))
     check("every timer due fired and completed", due_left == 0 and not stuck,
           "%d due or leased at the end; %d clock steps waited 60 s in vain"
           % (due_left, stuck))
