@@ -3,6 +3,7 @@
 checks of what it published (tests/soak/run, tests/soak/README.md)."""
 import argparse
 import collections
+import datetime
 import json
 import os
 import random
@@ -42,6 +43,34 @@ def playbook_default(key, absent):
 
 def max_delay_notices():
     return int(playbook_default("max_delay_notices", "3"))
+
+
+def window_min(spec):
+    """(start, end) minutes of the day of a window "HH:MM-HH:MM"."""
+    a, b = spec.strip('"').split("-")
+    return tuple(int(t[:2]) * 60 + int(t[3:5]) for t in (a, b))
+
+
+def in_window(w, minute):
+    """Whether minute of the day is inside window w (end excluded; a
+    window past midnight wraps)."""
+    a, b = w
+    return a <= minute < b if a <= b else minute >= a or minute < b
+
+
+def quiet_hours():
+    """{platform: (start, end) minutes} of configs/platforms/ quiet_hours
+    (none left out)."""
+    import re
+    out = {}
+    pdir = os.path.join(TOP, "configs", "platforms")
+    for name in sorted(os.listdir(pdir)):
+        with open(os.path.join(pdir, name)) as f:
+            m = re.search(r'^quiet_hours:\s*(?:\{\s*)?value:\s*"?([\d:]+-[\d:]+)',
+                          f.read(), re.M)
+        if m:
+            out[name[:-len(".yaml")]] = window_min(m.group(1))
+    return out
 
 
 def appeal_close_after_ms():
@@ -385,7 +414,6 @@ def case_docs(r):
 
 def rfc3339_ms(t):
     """Milliseconds since the epoch of an RFC 3339 time of the contract."""
-    import datetime
     return int(datetime.datetime.fromisoformat(
         t.replace("Z", "+00:00")).timestamp() * 1000)
 
@@ -564,6 +592,39 @@ def main():
           "competitor (%d cases)" % len(hostile), not courted,
           "%d%s" % (len(courted), (": " + "; ".join(courted[:5])) if courted
                     else ""))
+    # The buyer's daytime (BEHAVIOR.md 2.5; the playbook says for any
+    # outreach), outside the platform's quiet hours, in the case's zone;
+    # and at most max_nudges nudges a case.
+    import zoneinfo
+    day = window_min(playbook_default("daytime", '"09:00-20:00"'))
+    store_zone = playbook_default("timezone", "UTC")
+    quiet = quiet_hours()
+    max_nudges = int(playbook_default("max_nudges", "7"))
+    night = []
+    for x in acts:
+        if not x["kind"].startswith("outreach.") or "due_at" not in x:
+            continue
+        z = cases.get(x.get("case_id"), {}).get("zone") or store_zone
+        t = datetime.datetime.fromtimestamp(
+            rfc3339_ms(x["due_at"]) / 1000, zoneinfo.ZoneInfo(z))
+        minute = t.hour * 60 + t.minute
+        if not in_window(day, minute) or (
+                x["platform"] in quiet and
+                in_window(quiet[x["platform"]], minute)):
+            night.append("%s %s due %s %s" % (x["case_id"], x["kind"],
+                                               t.strftime("%H:%M"), z))
+    night.sort()
+    nudgy = sorted("%s x%d" % (c, kc["outreach.nudge"])
+                   for c, kc in per_case.items()
+                   if kc["outreach.nudge"] > max_nudges)
+    check("every outreach due in the buyer's daytime (%s, outside quiet "
+          "hours) and at most %d nudges a case" % (
+              playbook_default("daytime", "09:00-20:00").strip('"'),
+              max_nudges), not night and not nudgy,
+          "%d outside, %d cases over%s" % (
+              len(night), len(nudgy),
+              (": " + "; ".join((night + nudgy)[:5])) if night or nudgy
+              else ""))
     check("every timer due fired and completed", due_left == 0 and not stuck,
           "%d due or leased at the end; %d clock steps waited 60 s in vain"
           % (due_left, stuck))
