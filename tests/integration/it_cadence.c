@@ -1051,13 +1051,16 @@ static void publish_answer(const char *topic, const char *event_id,
                            const char *type, const char *store,
                            const char *case_id, const char *action_id,
                            const char *extra) {
-        char buf[1024], key[160];
+        char buf[1024], key[160], action[RDR_ID_LEN + 64] = "";
+        if (action_id) /* NULL: none (staff.appeal answers no action) */
+                snprintf(action, sizeof(action), "\"action_id\":\"%s\",",
+                         action_id);
         snprintf(buf, sizeof(buf),
                  "{\"event_id\":\"%s\",\"type\":\"%s\","
                  "\"platform\":\"taobao\",\"store_id\":\"%s\","
-                 "\"case_id\":\"%s\",\"action_id\":\"%s\",%s"
+                 "\"case_id\":\"%s\",%s%s"
                  "\"occurred_at\":\"2026-11-23T03:00:00Z\"}",
-                 event_id, type, store, case_id, action_id, extra);
+                 event_id, type, store, case_id, action, extra);
         snprintf(key, sizeof(key), "%s/%s", store, case_id);
         publish_json(topic, key, buf);
 }
@@ -1304,6 +1307,60 @@ static void test_staff_evidence_files_appeal(void **state) {
             action, (const char *const[]){"给钱就改好评", "im-4471", NULL});
 }
 
+/* An agent appeals a review the classifier took for a complaint
+ * (staff.appeal, on the agent's own initiative: no action answered). A
+ * ground that is none is a dead letter; a ground Taobao does not hear
+ * ("unrelated") is recorded as blocked and the cadence goes on; "abusive"
+ * puts the case on the appeal track, and the appeal goes out at once with
+ * the agent's words as evidence. No outreach after it. */
+static void test_staff_appeal_files_appeal(void **state) {
+        char cid[RDR_ID_LEN], action[RDR_ID_LEN + 32], got[64];
+        h_msg_t *msgs;
+        size_t n;
+        acts_t a;
+        (void)state;
+        case_of("taobao", "rv-staff-appeal", cid);
+        publish_review("taobao", "review.created", "rv-staff-appeal", 2,
+                       "质量一般，和描述的不太一样", "Asia/Shanghai");
+        read_actions(cid, 2, &a);
+
+        publish_staff("staff-appeal-bad", "staff.appeal", cid, NULL,
+                      "\"ground\":\"rude\",");
+        n = h_read_topic(&env, "redress.dlq", "staff-appeal-bad", 1, 400, 20000,
+                         &msgs);
+        assert_int_equal(n, 1);
+        assert_non_null(strstr(msgs[0].headers[0], "field 'ground'"));
+        h_msgs_free(msgs, n);
+
+        publish_staff("staff-appeal-1", "staff.appeal", cid, NULL,
+                      "\"ground\":\"unrelated\",");
+        settle(t0);
+        assert_int_equal(blocked_by(cid, "taobao.appeal_grounds"), 1);
+        assert_string_equal(h_case_field(&env, cid, "state", got, sizeof(got)),
+                            "outreach");
+
+        publish_staff("staff-appeal-2", "staff.appeal", cid, NULL,
+                      "\"ground\":\"abusive\",\"evidence_kind\":"
+                      "\"review\",\"evidence_ref\":\"img-2231\","
+                      "\"evidence_text\":\"The review's photo shows the "
+                      "courier's phone number.\",");
+        wait_field(cid, "state", "appealed");
+        assert_string_equal(
+            h_case_field(&env, cid, "staff_ground", got, sizeof(got)),
+            "abusive");
+        assert_string_equal(
+            h_case_field(&env, cid, "agent_id", got, sizeof(got)), "agent-7");
+        snprintf(action, sizeof(action), "%s:appeal:1", cid);
+        assert_action_says(
+            action, (const char *const[]){"courier's phone number", "img-2231",
+                                          "en/appeal.file/abusive", NULL});
+        advance_to(t0 + 10 * DAY);
+        read_settled(cid, &a);
+        assert_int_equal(count_kind(&a, RDR_ACT_FOLLOW_UP), 0);
+        assert_int_equal(count_kind(&a, RDR_ACT_INCENTIVE), 0);
+        assert_int_equal(count_kind(&a, RDR_ACT_APPEAL_FILE), 1);
+}
+
 /* Two demands for money before the review: the review's appeal quotes
  * both (the first and the latest of the order's demands), with the
  * buyer's profile (BEHAVIOR.md 3: "the chat messages that demand money,
@@ -1512,6 +1569,41 @@ static void test_report_month_in_store_zone(void **state) {
         assert_string_equal(json_string_value(json_object_get(o, "month")),
                             new_m);
         json_decref(o);
+}
+
+/* An agent's appeal that lacks evidence (Taobao wants the buyer's
+ * profile of a competitor): the case leaves the cadence and waits for it,
+ * and redress-report lists it among the appeals near their deadline with
+ * the agent's ground, the review having no malicious class. */
+static void test_staff_appeal_waits_for_evidence(void **state) {
+        char cid[RDR_ID_LEN], got[64];
+        json_t *r, *row_;
+        acts_t a;
+        (void)state;
+        case_of("taobao", "rv-staff-wait", cid);
+        publish_review("taobao", "review.created", "rv-staff-wait", 1,
+                       "质量一般，和描述的不太一样", "Asia/Shanghai");
+        read_actions(cid, 2, &a);
+        publish_staff("staff-wait-1", "staff.appeal", cid, NULL,
+                      "\"ground\":\"competitor\",");
+        wait_field(cid, "state", "malicious");
+        assert_string_equal(
+            h_case_field(&env, cid, "malicious", got, sizeof(got)), "none");
+        advance_to(t0 + 24 * DAY);
+        read_settled(cid, &a);
+        assert_int_equal(count_kind(&a, RDR_ACT_FOLLOW_UP), 0);
+        assert_int_equal(count_kind(&a, RDR_ACT_APPEAL_FILE), 0);
+        r = report();
+        row_ = row(json_object_get(json_object_get(r, "appeals_near_deadline"),
+                                   "cases"),
+                   "case_id", cid, "malicious", "competitor");
+        assert_non_null(row_);
+        json_decref(r);
+        /* At the window's end minus appeal_evidence_before (5 d), the
+         * agent is asked for the buyer's profile. */
+        advance_to(t0 + 26 * DAY);
+        read_settled(cid, &a);
+        assert_int_equal(count_kind(&a, RDR_ACT_STAFF_REVIEW), 1);
 }
 
 /* One case, whole: redress-report --case, and the same case by its review
@@ -1973,6 +2065,10 @@ int main(void) {
                                             setup, teardown),
             cmocka_unit_test_setup_teardown(test_staff_evidence_files_appeal,
                                             setup, teardown),
+            cmocka_unit_test_setup_teardown(test_staff_appeal_files_appeal,
+                                            setup, teardown),
+            cmocka_unit_test_setup_teardown(
+                test_staff_appeal_waits_for_evidence, setup, teardown),
             cmocka_unit_test_setup_teardown(
                 test_demands_before_the_review_are_evidence, setup, teardown),
             cmocka_unit_test_setup_teardown(

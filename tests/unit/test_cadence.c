@@ -1810,6 +1810,156 @@ static void test_amazon_extortion_not_heard(void **state) {
         free(s);
 }
 
+/* ---- an agent's appeal (staff.appeal) -------------------------------- */
+
+static rdr_cadence_input_t staff_appeal(rdr_ground_t ground, const char *kind,
+                                        const char *text, int64_t at) {
+        rdr_cadence_input_t in = simple(RDR_CIN_STAFF_APPEAL);
+        in.ground = ground;
+        in.agent_id = "agent-7";
+        if (kind) {
+                in.evidence.kind = kind;
+                in.evidence.ref = "sd-1";
+                in.evidence.text = text;
+                in.evidence.at_ms = at;
+        }
+        return in;
+}
+
+/* The evidence kinds of appeal action a, in order, joined by ','. */
+static const char *appeal_kinds(const sim_t *s, const rdr_cadence_action_t *a) {
+        static char kinds[256];
+        rdr_evidence_t ev[RDR_CASE_EVIDENCE_MAX];
+        rdr_action_msg_t am;
+        size_t i, n = 0;
+        rdr_cadence_action_msg(&s->c, a, ev, &am);
+        kinds[0] = '\0';
+        for (i = 0; i < am.evidence_cnt; i++)
+                n += (size_t)snprintf(kinds + n, sizeof(kinds) - n, "%s%s",
+                                      i ? "," : "", am.evidence[i].kind);
+        return kinds;
+}
+
+/* A review no classifier label calls malicious, that an agent finds
+ * unrelated to the order (AliExpress hears that ground with the review and
+ * the order as evidence): the outreach stops at once, and the appeal goes
+ * out when the order's evidence comes, before the window closes. */
+static void test_staff_appeal_unrelated(void **state) {
+        sim_t *s = sim_new();
+        int64_t t0 = utc(2026, 6, 1, 10, 0);
+        rdr_cadence_input_t in =
+            review("aliexpress", "demo-tienda-es", "Europe/Madrid", "es",
+                   RDR_REASON_PRODUCT_QUALITY, RDR_MAL_NONE, t0);
+        rdr_cadence_input_t ap =
+            staff_appeal(RDR_GROUND_UNRELATED, NULL, NULL, 0);
+        rdr_cadence_input_t ev = simple(RDR_CIN_EVIDENCE);
+        const rdr_cadence_action_t *a;
+        size_t sent;
+        (void)state;
+        apply(s, &in, t0);
+        run_until(s, t0 + 3 * DAY);
+        sent = count_outreach(s);
+        assert_int_equal(sent, 1); /* the first contact */
+        assert_int_equal(apply(s, &ap, t0 + 3 * DAY), RDR_CADENCE_APPLIED);
+        assert_int_equal(s->c.state, RDR_CASE_STATE_MALICIOUS);
+        assert_int_equal(s->c.malicious, RDR_MAL_NONE);
+        assert_int_equal(s->c.staff_ground, RDR_GROUND_UNRELATED);
+        assert_int_equal(s->c.appeal_filed, 0); /* no order evidence yet */
+        assert_string_equal(s->c.agent_id, "agent-7");
+        assert_true(s->c.appeal_deadline_ms == t0 + 30 * DAY);
+        assert_int_equal(s->c.next_step, RDR_STEP_NONE);
+        /* No follow-up at +7 d, no offer at +8 d. */
+        run_until(s, t0 + 10 * DAY);
+        assert_int_equal(count_outreach(s), sent);
+        ev.evidence.kind = "order";
+        ev.evidence.ref = "sd-2";
+        ev.evidence.text = "Order ord-1 holds a phone case; the review is "
+                           "about a laptop.";
+        ev.evidence.at_ms = t0 + 10 * DAY;
+        apply(s, &ev, t0 + 10 * DAY);
+        assert_int_equal(s->c.state, RDR_CASE_STATE_APPEALED);
+        a = find(s, "cs_test:appeal:1");
+        assert_int_equal(a->kind, RDR_ACT_APPEAL_FILE);
+        assert_int_equal(a->channel, RDR_CHAN_PLATFORM_APPEAL);
+        assert_true(a->deadline_at_ms == t0 + 30 * DAY);
+        assert_string_equal(appeal_kinds(s, a), "review,order");
+        run_until(s, t0 + 60 * DAY);
+        assert_int_equal(count_outreach(s), sent);
+        assert_int_equal(count_kind(s, RDR_ACT_APPEAL_FILE), 1);
+        free(s);
+}
+
+/* A ground the platform does not hear (Taobao: no "unrelated") is
+ * recorded as blocked and changes nothing else: the cadence goes on. So
+ * does an appeal after the window closed. */
+static void test_staff_appeal_not_heard(void **state) {
+        sim_t *s = sim_new();
+        int64_t t0 = utc(2026, 6, 1, 2, 0);
+        rdr_cadence_input_t in =
+            review("taobao", "demo-taobao-shop", "Asia/Shanghai", "zh",
+                   RDR_REASON_PRODUCT_QUALITY, RDR_MAL_NONE, t0);
+        rdr_cadence_input_t ap =
+            staff_appeal(RDR_GROUND_UNRELATED, NULL, NULL, 0);
+        rdr_cadence_input_t late = staff_appeal(RDR_GROUND_ABUSIVE, "review",
+                                                "phone number in the text", 0);
+        (void)state;
+        apply(s, &in, t0);
+        apply(s, &ap, t0 + DAY);
+        assert_int_equal(s->out.blocked_cnt, 1);
+        assert_string_equal(s->out.blocked[0].rule, "taobao.appeal_grounds");
+        assert_int_equal(s->c.state, RDR_CASE_STATE_OUTREACH);
+        assert_int_equal(s->c.staff_ground, RDR_GROUND_NONE);
+        run_until(s, t0 + 8 * DAY + HOUR);
+        assert_int_equal(count_kind(s, RDR_ACT_FOLLOW_UP), 1);
+        /* Abusive is heard on Taobao, but 30 days after the review the
+         * window has closed. */
+        apply(s, &late, t0 + 31 * DAY);
+        assert_int_equal(s->out.blocked_cnt, 1);
+        assert_string_equal(s->out.blocked[0].rule, "taobao.appeal_window");
+        assert_int_equal(count_kind(s, RDR_ACT_APPEAL_FILE), 0);
+        free(s);
+}
+
+/* A professional's review on Amazon, which does not hear that class
+ * (blocked, no appeal), holds personal data: the agent appeals it as
+ * abusive, the evidence in the same decision, and the appeal goes out at
+ * once. A second decision once filed keeps only its evidence; a case that
+ * ended takes none. */
+static void test_staff_appeal_other_ground(void **state) {
+        sim_t *s = sim_new();
+        int64_t t0 = utc(2026, 6, 1, 15, 0);
+        rdr_cadence_input_t in =
+            review("amazon", "demo-amazon-us", "America/New_York", "en",
+                   RDR_REASON_OTHER, RDR_MAL_PROFESSIONAL, t0);
+        rdr_cadence_input_t ap = staff_appeal(
+            RDR_GROUND_ABUSIVE, "review",
+            "The review gives the courier's phone number.", t0 + DAY);
+        rdr_cadence_input_t again = staff_appeal(
+            RDR_GROUND_UNRELATED, "other", "also about another seller", 0);
+        rdr_cadence_input_t result = simple(RDR_CIN_APPEAL_RESULT);
+        const rdr_cadence_action_t *a;
+        (void)state;
+        apply(s, &in, t0);
+        assert_int_equal(s->c.state, RDR_CASE_STATE_MALICIOUS);
+        assert_string_equal(s->out.blocked[0].rule, "amazon.appeal_grounds");
+        assert_int_equal(apply(s, &ap, t0 + DAY), RDR_CADENCE_APPLIED);
+        assert_int_equal(s->c.state, RDR_CASE_STATE_APPEALED);
+        assert_int_equal(s->c.appeal_ground, RDR_GROUND_ABUSIVE);
+        a = find(s, "cs_test:appeal:1");
+        assert_string_equal(a->template_id, "en/appeal.file/abusive");
+        assert_string_equal(appeal_kinds(s, a), "review,review");
+        apply(s, &again, t0 + 2 * DAY);
+        assert_int_equal(s->c.appeal_ground, RDR_GROUND_ABUSIVE);
+        assert_int_equal(s->c.evidence_cnt, 3);
+        assert_int_equal(count_kind(s, RDR_ACT_APPEAL_FILE), 1);
+        result.outcome = RDR_OUTCOME_ACCEPTED;
+        apply(s, &result, t0 + 10 * DAY);
+        assert_int_equal(s->c.state, RDR_CASE_STATE_RESOLVED);
+        assert_int_equal(apply(s, &again, t0 + 11 * DAY), RDR_CADENCE_NOOP);
+        assert_int_equal(count_outreach(s), 0);
+        free(s);
+}
+
 /* ---- odds and ends ---------------------------------------------------- */
 
 static void test_not_a_case(void **state) {
@@ -1940,6 +2090,9 @@ int main(void) {
             cmocka_unit_test(test_buyer_tagged_since_other_paths),
             cmocka_unit_test(test_store_name),
             cmocka_unit_test(test_amazon_extortion_not_heard),
+            cmocka_unit_test(test_staff_appeal_unrelated),
+            cmocka_unit_test(test_staff_appeal_not_heard),
+            cmocka_unit_test(test_staff_appeal_other_ground),
             cmocka_unit_test(test_not_a_case),
             cmocka_unit_test(test_case_fields),
             cmocka_unit_test(test_timer_id_parse),

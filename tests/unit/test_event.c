@@ -785,6 +785,41 @@ static void test_staff_decisions(void **state) {
         assert_int_equal(ev.u.staff.type, RDR_STAFF_EVIDENCE);
         assert_string_equal(ev.u.staff.evidence_kind, "chat");
         assert_null(ev.u.staff.evidence_ref);
+
+        /* staff.appeal: a ground; it answers no action, and its evidence
+         * is optional; the ground survives protobuf. */
+        json_object_set_new(o, "type", json_string("staff.appeal"));
+        json_object_del(o, "action_id");
+        json_object_del(o, "evidence_kind");
+        json_object_del(o, "evidence_text");
+        expect_err(decode_obj(&ev, RDR_INPUT_STAFF_DECISIONS, o, CT_JSON),
+                   RDR_ERR_INVALID, "ground");
+        json_object_set_new(o, "ground", json_string("unrelated"));
+        expect_err(decode_obj(&ev, RDR_INPUT_STAFF_DECISIONS, o, CT_JSON),
+                   RDR_OK, NULL);
+        assert_int_equal(ev.u.staff.type, RDR_STAFF_APPEAL);
+        assert_string_equal(ev.u.staff.ground, "unrelated");
+        assert_null(ev.u.staff.action_id);
+        assert_null(ev.u.staff.evidence_kind);
+        {
+                rdr_event_t back;
+                rdr_buf_t buf;
+                rdr_event_init(&back);
+                rdr_buf_init(&buf);
+                assert_int_equal(rdr_event_encode_protobuf(&ev, &buf), RDR_OK);
+                assert_int_equal(
+                    rdr_event_decode(&back, RDR_INPUT_STAFF_DECISIONS, buf.data,
+                                     buf.len, CT_PB, errstr, sizeof(errstr)),
+                    RDR_OK);
+                assert_int_equal(back.u.staff.type, RDR_STAFF_APPEAL);
+                assert_string_equal(back.u.staff.ground, "unrelated");
+                rdr_buf_free(&buf);
+                rdr_event_free(&back);
+        }
+        /* Another type needs its action still. */
+        json_object_set_new(o, "type", json_string("staff.resume"));
+        expect_err(decode_obj(&ev, RDR_INPUT_STAFF_DECISIONS, o, CT_JSON),
+                   RDR_ERR_INVALID, "action_id");
         json_decref(o);
         rdr_event_free(&ev);
 }

@@ -705,7 +705,9 @@ static void file_appeal(tx_t *tx, rdr_ground_t ground,
  * when the window closes. */
 static void try_appeal(tx_t *tx) {
         rdr_case_t *c = tx->c;
-        rdr_ground_t ground = rdr_ground_of_malicious(c->malicious);
+        rdr_ground_t ground = c->staff_ground != RDR_GROUND_NONE
+                                  ? c->staff_ground
+                                  : rdr_ground_of_malicious(c->malicious);
         rdr_policy_verdict_t v;
         int first = c->appeal_ground != ground;
         rdr_err_t err = check(tx, RDR_ACT_APPEAL_FILE, 0, ground, tx->now, &v);
@@ -860,9 +862,10 @@ int rdr_malicious_tags_buyer(rdr_malicious_t mal) {
                mal == RDR_MAL_COMPETITOR;
 }
 
-static void to_malicious(tx_t *tx, rdr_malicious_t mal) {
+/* The appeal track: no more outreach, the appeal filed as soon as its
+ * ground's evidence is there (try_appeal()). */
+static void to_appeal_track(tx_t *tx) {
         rdr_case_t *c = tx->c;
-        c->malicious = mal;
         c->state = RDR_CASE_STATE_MALICIOUS;
         c->next_step = RDR_STEP_NONE;
         c->next_attempt = 0;
@@ -871,9 +874,14 @@ static void to_malicious(tx_t *tx, rdr_malicious_t mal) {
         c->offer_pending = 0;
         c->mod_check_held = 0;
         c->paused_at_ms = 0;
+        try_appeal(tx);
+}
+
+static void to_malicious(tx_t *tx, rdr_malicious_t mal) {
+        tx->c->malicious = mal;
         if (rdr_malicious_tags_buyer(mal))
                 tx->out->tag_buyer = mal;
-        try_appeal(tx);
+        to_appeal_track(tx);
 }
 
 /* ---- handlers --------------------------------------------------------- */
@@ -1292,6 +1300,38 @@ static void on_offer_decision(tx_t *tx, int approved,
         publish_incentive(tx, contact_at(tx, tx->now));
 }
 
+/* An agent appeals the review on a ground of the platform's
+ * (staff.appeal), one no classifier label may reach (unrelated to the
+ * order) or another than the label's (a professional's review that also
+ * publishes personal data, where the platform hears only the latter).
+ * The case takes the appeal track as a malicious review does, with that
+ * ground; a ground the platform does not hear, or a closed window, is
+ * recorded as blocked and the case goes on as it was. A case that ended
+ * or filed its appeal keeps only the evidence. */
+static void on_staff_appeal(tx_t *tx, const rdr_cadence_input_t *in) {
+        rdr_case_t *c = tx->c;
+        rdr_policy_verdict_t v;
+        rdr_err_t err;
+        if (rdr_case_state_final(c->state))
+                return;
+        if (in->evidence.kind)
+                add_evidence_in(c, &in->evidence);
+        if (c->state == RDR_CASE_STATE_APPEALED)
+                return;
+        err = check(tx, RDR_ACT_APPEAL_FILE, 0, in->ground, tx->now, &v);
+        if (err != RDR_OK && err != RDR_ERR_BLOCKED)
+                return;
+        if (err == RDR_ERR_BLOCKED && !v.missing_evidence) {
+                record_block(tx, RDR_STEP_APPEAL, c->appeal_filed + 1, v.rule);
+                return;
+        }
+        c->staff_ground = in->ground;
+        if (c->state == RDR_CASE_STATE_MALICIOUS)
+                try_appeal(tx);
+        else
+                to_appeal_track(tx);
+}
+
 static void on_resume(tx_t *tx, rdr_malicious_t buyer_tag) {
         rdr_case_t *c = tx->c;
         if ((c->state != RDR_CASE_STATE_PAUSED &&
@@ -1385,6 +1425,9 @@ static void dispatch(tx_t *tx, const rdr_cadence_input_t *in) {
         case RDR_CIN_RESUME:
                 on_resume(tx, in->buyer_tag);
                 return;
+        case RDR_CIN_STAFF_APPEAL:
+                on_staff_appeal(tx, in);
+                return;
         default:
                 fail(tx, RDR_ERR_INVALID, "%s", "unknown input type");
                 return;
@@ -1453,7 +1496,8 @@ rdr_err_t rdr_cadence_apply(const rdr_cadence_conf_t *conf,
         next->version = before->version + 1;
         if (in->agent_id && *in->agent_id &&
             (in->type == RDR_CIN_OFFER_DECISION ||
-             in->type == RDR_CIN_EVIDENCE || in->type == RDR_CIN_RESUME))
+             in->type == RDR_CIN_EVIDENCE || in->type == RDR_CIN_RESUME ||
+             in->type == RDR_CIN_STAFF_APPEAL))
                 rdr_utf8_copy(next->agent_id, sizeof(next->agent_id),
                               in->agent_id);
         next->updated_at_ms = now_ms;
@@ -1642,6 +1686,7 @@ static const field_t case_fields[] = {
     {"offer.percent", F_INT, offsetof(rdr_case_t, offer.percent), 0, NULL, 0, 0,
      100},
     CE(appeal_ground, rdr_ground_names, RDR_GROUND__CNT),
+    CE(staff_ground, rdr_ground_names, RDR_GROUND__CNT),
     CI(appeal_filed, 0, 1000),
     CT(appeal_deadline_ms),
     CI(appeal_outcome, -1, RDR_OUTCOME__CNT - 1),

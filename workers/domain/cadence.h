@@ -212,6 +212,9 @@ typedef struct rdr_case_s {
 
         /* Appeals. */
         rdr_ground_t appeal_ground;
+        /* The ground an agent named (staff.appeal): the appeal's, over
+         * the malicious label's; NONE: the label's. */
+        rdr_ground_t staff_ground;
         int appeal_filed;
         int64_t appeal_deadline_ms; /* the window's end, 0 if none */
         int appeal_outcome;         /* -1 none, else rdr_outcome_t */
@@ -246,6 +249,8 @@ typedef enum rdr_cadence_input_type_e {
         RDR_CIN_APPEAL_RESULT,   /* redress.appeal-results */
         RDR_CIN_RESUME,          /* an agent hands the case back to the
                                   * automatic cadence */
+        RDR_CIN_STAFF_APPEAL,    /* an agent appeals the review on a ground
+                                  * of the platform's (staff.appeal) */
         RDR_CIN__CNT
 } rdr_cadence_input_type_t;
 
@@ -308,11 +313,13 @@ typedef struct rdr_cadence_input_s {
         rdr_cadence_timer_in_t timer; /* TIMER */
         rdr_cadence_chat_t chat;      /* BUYER_CHAT */
         int approved;                 /* OFFER_DECISION */
-        rdr_evidence_t evidence;      /* EVIDENCE */
+        rdr_evidence_t evidence;      /* EVIDENCE; STAFF_APPEAL (kind
+                                       * NULL: none) */
+        rdr_ground_t ground;          /* STAFF_APPEAL */
         rdr_outcome_t outcome;        /* APPEAL_RESULT */
-        /* OFFER_DECISION, EVIDENCE, RESUME: the person who decided (NULL:
-         * unknown). A decision that changes the case records it as the
-         * case's agent_id. */
+        /* OFFER_DECISION, EVIDENCE, RESUME, STAFF_APPEAL: the person who
+         * decided (NULL: unknown). A decision that changes the case records
+         * it as the case's agent_id. */
         const char *agent_id;
         /* TIMER, BUYER_CHAT, SHIPMENT_RESUME, OFFER_DECISION, RESUME: the
          * buyer's fleet-wide tag (extortion, competitor or professional,

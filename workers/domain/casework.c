@@ -265,7 +265,8 @@ rdr_casework_t *rdr_casework_new(rdr_worker_t *w, char *errstr,
             rdr_worker_metrics(w), "cases_malicious_total",
             "Cases that took the malicious track, by class and cause (review: "
             "its classification; chat: an extortion demand on the case; "
-            "fleet_tag: the buyer tagged elsewhere since the case opened)",
+            "fleet_tag: the buyer tagged elsewhere since the case opened; "
+            "staff: an agent's staff.appeal)",
             "malicious,cause");
         cw->m_transitions = rdr_metrics_counter(
             rdr_worker_metrics(w), "case_inputs_total",
@@ -947,6 +948,8 @@ static void count_malicious(rdr_casework_t *cw, const rdr_case_t *was,
         else if (in->type == RDR_CIN_BUYER_CHAT &&
                  in->chat.intent == RDR_INTENT_EXTORTION)
                 cause = "chat";
+        else if (in->type == RDR_CIN_STAFF_APPEAL)
+                cause = "staff";
         rdr_str_join(labels, sizeof(labels),
                      (const char *const[]){rdr_malicious_names[now->malicious],
                                            "\x1f", cause, NULL});

@@ -33,7 +33,7 @@ const char *const rdr_exception_names[RDR_EXC__CNT] = {
 const char *const rdr_outcome_names[RDR_OUTCOME__CNT] = {"accepted",
                                                          "rejected"};
 const char *const rdr_staff_type_names[RDR_STAFF_TYPE__CNT] = {
-    "staff.offer_decision", "staff.resume", "staff.evidence"};
+    "staff.offer_decision", "staff.resume", "staff.evidence", "staff.appeal"};
 const char *const rdr_decision_names[RDR_DECISION__CNT] = {"", "approved",
                                                            "refused"};
 const char *const rdr_action_kind_names[RDR_ACT__CNT] = {

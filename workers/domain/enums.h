@@ -104,6 +104,7 @@ typedef enum rdr_staff_type_e {
         RDR_STAFF_OFFER_DECISION, /* an offer over the agent's limit */
         RDR_STAFF_RESUME,         /* hand the case back to the cadence */
         RDR_STAFF_EVIDENCE,       /* evidence for the case's appeal */
+        RDR_STAFF_APPEAL,         /* appeal the review on a named ground */
         RDR_STAFF_TYPE__CNT
 } rdr_staff_type_t;
 
@@ -139,7 +140,7 @@ extern const char *const rdr_channel_names[RDR_CHAN__CNT];
 extern const char *const rdr_shipment_type_names[RDR_SHIP_TYPE__CNT];
 extern const char *const rdr_exception_names[RDR_EXC__CNT];
 extern const char *const rdr_outcome_names[RDR_OUTCOME__CNT];
-/* "staff.offer_decision", "staff.resume", "staff.evidence" */
+/* "staff.offer_decision", "staff.resume", "staff.evidence", "staff.appeal" */
 extern const char *const rdr_staff_type_names[RDR_STAFF_TYPE__CNT];
 extern const char *const rdr_decision_names[RDR_DECISION__CNT];
 extern const char *const rdr_action_kind_names[RDR_ACT__CNT];

@@ -702,7 +702,9 @@ static const field_t staff_fields[] = {
     F_ID(rdr_staff_decision_t, platform, REQ_ALL, RDR_EVENT_MAX_ID),
     F_ID(rdr_staff_decision_t, store_id, REQ_ALL, RDR_EVENT_MAX_ID),
     F_ID(rdr_staff_decision_t, case_id, REQ_ALL, RDR_EVENT_MAX_ID),
-    F_ID(rdr_staff_decision_t, action_id, REQ_ALL, RDR_EVENT_MAX_ID),
+    /* staff.appeal is an agent's own initiative: it answers no action. */
+    F_ID(rdr_staff_decision_t, action_id, REQ_ALL & ~REQ(RDR_STAFF_APPEAL),
+         RDR_EVENT_MAX_ID),
     F_ID(rdr_staff_decision_t, agent_id, 0, RDR_EVENT_MAX_ID),
     F_ENUM(rdr_staff_decision_t, decision, REQ(RDR_STAFF_OFFER_DECISION),
            rdr_decision_names, RDR_DECISION__CNT),
@@ -716,6 +718,7 @@ static const field_t staff_fields[] = {
      .aux = NO_OFF,
      .max = RDR_EVENT_MAX_TEXT},
     F_TIME(rdr_staff_decision_t, "occurred_at", occurred_at_ms, REQ_ALL),
+    F_ID(rdr_staff_decision_t, ground, REQ(RDR_STAFF_APPEAL), RDR_EVENT_MAX_ID),
 };
 
 typedef struct kind_s {

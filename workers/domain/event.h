@@ -122,6 +122,8 @@ typedef struct rdr_staff_decision_s {
                                     * rdr_evidence_kind_names (policy.h) */
         const char *evidence_ref;  /* NULL if absent */
         const char *evidence_text; /* staff.evidence; NULL otherwise */
+        const char *ground;        /* staff.appeal: a name of
+                                    * rdr_ground_names (policy.h) */
         int64_t occurred_at_ms;
 } rdr_staff_decision_t;
 

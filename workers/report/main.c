@@ -306,7 +306,12 @@ static void take_case(report_t *r, const rdr_case_t *c) {
                          c->appeal_deadline_ms,
                          (const char *const[]){
                              c->store_id, c->case_id, c->order_id,
-                             rdr_malicious_names[c->malicious], deadline},
+                             /* an agent's appeal: its ground */
+                             c->malicious == RDR_MAL_NONE &&
+                                     c->staff_ground != RDR_GROUND_NONE
+                                 ? rdr_ground_names[c->staff_ground]
+                                 : rdr_malicious_names[c->malicious],
+                             deadline},
                          5);
         }
 }

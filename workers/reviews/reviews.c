@@ -407,10 +407,11 @@ typedef struct answer_s {
 
 /* The answer event ev is: 1 and *an filled, or 0 (a review). */
 static int answer_of(const rdr_event_t *ev, answer_t *an) {
-        /* What each type of staff decision answers. */
+        /* What each type of staff decision answers (staff.appeal: none,
+         * an agent's own initiative). */
         static const rdr_step_t staff_steps[RDR_STAFF_TYPE__CNT] = {
             RDR_STEP_OFFER_APPROVAL, RDR_STEP_BUYER_REPLY,
-            RDR_STEP_APPEAL_EVIDENCE};
+            RDR_STEP_APPEAL_EVIDENCE, RDR_STEP_NONE};
         if (ev->kind == RDR_INPUT_APPEAL_RESULTS) {
                 const rdr_appeal_result_t *ar = &ev->u.appeal;
                 *an = (answer_t){"appeal.result", ar->event_id, ar->platform,
@@ -717,9 +718,9 @@ static int step_attempts(const rdr_case_t *cs, rdr_step_t step) {
 }
 
 /* The answer must name a case the fleet holds, of its platform and store,
- * and an action of the case of its step (<case_id>:<step>:<n>); then in
- * is applied to the case. Anything else is a dead letter with the
- * reason. */
+ * and an action of the case of its step (<case_id>:<step>:<n>; none for
+ * staff.appeal); then in is applied to the case. Anything else is a dead
+ * letter with the reason. */
 static rdr_err_t apply_answer(reviews_t *rv, rdr_msg_t *m, const answer_t *an,
                               const redisReply *case_reply,
                               const redisReply *seen,
@@ -748,6 +749,11 @@ static rdr_err_t apply_answer(reviews_t *rv, rdr_msg_t *m, const answer_t *an,
                          cs->platform, cs->store_id);
                 return RDR_ERR_INVALID;
         }
+        if (an->step == RDR_STEP_NONE)
+                return rdr_casework_apply(rv->cw, cs, an->case_id, in, m->topic,
+                                          an->event_id, rdr_casework_seen(seen),
+                                          NULL, out, m->errstr,
+                                          sizeof(m->errstr));
         pl = (size_t)snprintf(prefix, sizeof(prefix), "%s:%s:", cs->case_id,
                               rdr_step_names[an->step]);
         n = strncmp(an->action_id, prefix, pl)
@@ -766,11 +772,43 @@ static rdr_err_t apply_answer(reviews_t *rv, rdr_msg_t *m, const answer_t *an,
                                   out, m->errstr, sizeof(m->errstr));
 }
 
+/* The evidence a staff decision carries into in->evidence (staff.evidence
+ * always, staff.appeal optionally: evidence_kind and evidence_text
+ * together). RDR_OK, or a dead letter's reason in m. */
+static rdr_err_t staff_evidence(const rdr_staff_decision_t *sd, rdr_msg_t *m,
+                                rdr_cadence_input_t *in) {
+        const char *what = rdr_staff_type_names[sd->type];
+        if (!sd->evidence_kind && !sd->evidence_text)
+                return RDR_OK; /* staff.appeal without (the decoder
+                                  requires both of staff.evidence) */
+        if (!sd->evidence_kind || !sd->evidence_text) {
+                snprintf(m->errstr, sizeof(m->errstr),
+                         "%s: fields 'evidence_kind' and 'evidence_text' go "
+                         "together",
+                         what);
+                return RDR_ERR_INVALID;
+        }
+        if (rdr_enum_parse(rdr_evidence_kind_names, RDR_EVIDENCE__CNT,
+                           sd->evidence_kind, strlen(sd->evidence_kind)) < 0) {
+                snprintf(m->errstr, sizeof(m->errstr),
+                         "%s: field 'evidence_kind': '%.32s' is not one of "
+                         "review, chat, buyer_profile, shipment, order, other",
+                         what, sd->evidence_kind);
+                return RDR_ERR_INVALID;
+        }
+        in->evidence.kind = sd->evidence_kind;
+        in->evidence.ref = sd->evidence_ref ? sd->evidence_ref : sd->event_id;
+        in->evidence.text = sd->evidence_text;
+        in->evidence.at_ms = sd->occurred_at_ms;
+        return RDR_OK;
+}
+
 /* The case's input answer event ev is: an appeal's result (accepted
  * resolves the case, rejected closes it), staff.offer_decision (approved:
- * the incentive goes out), staff.resume (the cadence runs again) or
+ * the incentive goes out), staff.resume (the cadence runs again),
  * staff.evidence (the appeal is filed once the platform's grounds are
- * met). RDR_OK, or a dead letter's reason in m. */
+ * met) or staff.appeal (an agent puts the case on the appeal track on a
+ * ground of the platform's). RDR_OK, or a dead letter's reason in m. */
 static rdr_err_t answer_input(const rdr_event_t *ev, rdr_msg_t *m,
                               rdr_cadence_input_t *in) {
         const rdr_staff_decision_t *sd = &ev->u.staff;
@@ -793,24 +831,25 @@ static rdr_err_t answer_input(const rdr_event_t *ev, rdr_msg_t *m,
         case RDR_STAFF_RESUME:
                 in->type = RDR_CIN_RESUME;
                 return RDR_OK;
-        default:
-                if (rdr_enum_parse(rdr_evidence_kind_names, RDR_EVIDENCE__CNT,
-                                   sd->evidence_kind,
-                                   strlen(sd->evidence_kind)) < 0) {
+        case RDR_STAFF_APPEAL: {
+                int g = rdr_enum_parse(rdr_ground_names, RDR_GROUND__CNT,
+                                       sd->ground, strlen(sd->ground));
+                if (g <= (int)RDR_GROUND_NONE) {
                         snprintf(m->errstr, sizeof(m->errstr),
-                                 "staff.evidence: field 'evidence_kind': "
-                                 "'%.32s' is not one of review, chat, "
-                                 "buyer_profile, shipment, order, other",
-                                 sd->evidence_kind);
+                                 "staff.appeal: field 'ground': '%.32s' is "
+                                 "not one of extortion, professional, "
+                                 "competitor, abusive, carrier_delay, "
+                                 "unrelated, product_review_in_feedback",
+                                 sd->ground);
                         return RDR_ERR_INVALID;
                 }
+                in->type = RDR_CIN_STAFF_APPEAL;
+                in->ground = (rdr_ground_t)g;
+                return staff_evidence(sd, m, in);
+        }
+        default:
                 in->type = RDR_CIN_EVIDENCE;
-                in->evidence.kind = sd->evidence_kind;
-                in->evidence.ref =
-                    sd->evidence_ref ? sd->evidence_ref : sd->event_id;
-                in->evidence.text = sd->evidence_text;
-                in->evidence.at_ms = sd->occurred_at_ms;
-                return RDR_OK;
+                return staff_evidence(sd, m, in);
         }
 }
 
