@@ -7,11 +7,13 @@ import datetime
 import json
 import os
 import random
+import re
 import shutil
 import signal
 import subprocess
 import sys
 import time
+import zoneinfo
 
 import redis
 from confluent_kafka import Consumer
@@ -35,7 +37,6 @@ AT_REST = ("resolved", "closed")
 
 def playbook_default(key, absent):
     """configs/playbook.yaml's defaults.<key> as written (absent if not)."""
-    import re
     with open(os.path.join(TOP, "configs", "playbook.yaml")) as f:
         m = re.search(r"^  %s: *(\S+)" % key, f.read(), re.M)
     return m.group(1) if m else absent
@@ -58,25 +59,12 @@ def in_window(w, minute):
     return a <= minute < b if a <= b else minute >= a or minute < b
 
 
-def quiet_hours():
-    """{platform: (start, end) minutes} of configs/platforms/ quiet_hours
-    (none left out)."""
-    import re
-    out = {}
-    pdir = os.path.join(TOP, "configs", "platforms")
-    for name in sorted(os.listdir(pdir)):
-        with open(os.path.join(pdir, name)) as f:
-            m = re.search(r'^quiet_hours:\s*(?:\{\s*)?value:\s*"?([\d:]+-[\d:]+)',
-                          f.read(), re.M)
-        if m:
-            out[name[:-len(".yaml")]] = window_min(m.group(1))
-    return out
-
-
 def appeal_close_after_ms():
     v = playbook_default("appeal_close_after", "30d")
     assert v.endswith("d"), "appeal_close_after in days: " + v
     return int(v[:-1]) * DAY_MS
+
+
 # Buyer-facing messages about a review, and those of them that ask to change
 # it: what a platform's per-order limits count (workers/domain/policy.c).
 REVIEW_MESSAGES = ("outreach.first_contact", "outreach.follow_up",
@@ -87,10 +75,10 @@ ASKS_MODIFY = ("outreach.incentive", "outreach.nudge",
 
 
 def platform_rules():
-    """Per platform, the product-review rules of configs/platforms/ the
-    checks need: {platform: (max review messages per order, max modify
-    requests per order, incentives allowed)}, a limit None if unlimited."""
-    import re
+    """Per platform, what the checks need of configs/platforms/: {platform:
+    (max review messages per order, max modify requests per order,
+    incentives allowed, quiet hours)} for product reviews, a limit None if
+    unlimited, the quiet hours (start, end) minutes or None."""
     out = {}
     pdir = os.path.join(TOP, "configs", "platforms")
     for name in sorted(os.listdir(pdir)):
@@ -107,11 +95,19 @@ def platform_rules():
                           re.M)
             assert v, "%s: no %s under product_review" % (name, key)
             vals.append(v.group(1))
+        q = re.search(r'^quiet_hours:\s*(?:\{\s*)?value:\s*"?([\d:]+-[\d:]+)',
+                      text, re.M)
         out[name[:-len(".yaml")]] = (
             None if vals[0] == "unlimited" else int(vals[0]),
             None if vals[1] == "unlimited" else int(vals[1]),
-            vals[2] == "true")
+            vals[2] == "true", window_min(q.group(1)) if q else None)
     return out
+
+
+def listed(items, what=""):
+    """How many (what), and the first five: a check's detail."""
+    return "%d%s%s" % (len(items), " " + what if what else "",
+                       (": " + "; ".join(items[:5])) if items else "")
 
 
 # timers.shards of the configuration the workers run with.
@@ -521,8 +517,7 @@ def main():
                    for k, n in kc.items() if k in ONCE_PER_CASE and n > 1)
     check("no second action of a once-per-case kind (%s)" %
           ", ".join(ONCE_PER_CASE), not twice,
-          "%d%s" % (len(twice), (": " + "; ".join(twice[:5])) if twice
-                    else ""))
+          listed(twice))
     cap = max_delay_notices()
     chatty = sorted("%s %s x%d" % (s, k, n) for s, kc in per_case.items()
                     for k, n in kc.items()
@@ -530,8 +525,7 @@ def main():
                     (k == "notice.logistics_delay" and n > cap))
     check("a shipment's buyer told once it shipped and at most %d delays"
           % cap, not chatty,
-          "%d%s" % (len(chatty), (": " + "; ".join(chatty[:5])) if chatty
-                    else ""))
+          listed(chatty))
     # Per order (the soak's reviews rate products): the platform's limits
     # count every case of the order, whichever worker took the step.
     rules = platform_rules()
@@ -553,8 +547,7 @@ def main():
     multi = sum(1 for n in orders_with_cases(cases).values() if n > 1)
     check("no order got more review messages than its platform allows "
           "(%d orders with two cases or more)" % multi, not over,
-          "%d orders over%s" % (len(over), (": " + "; ".join(over[:5]))
-                                if over else ""))
+          listed(over, "orders over"))
     # A refusal is final (BEHAVIOR.md 2.6): nothing reaches the buyer
     # about the case after it, whatever fires or is replayed later.
     closed_at = {c: int(d.get("closed_at_ms") or 0) for c, d in cases.items()
@@ -567,8 +560,7 @@ def main():
         rfc3339_ms(x["created_at"]) > closed_at[x["case_id"]])
     check("no outreach after the buyer refused (%d cases closed so)" %
           len(closed_at), not after_no,
-          "%d%s" % (len(after_no), (": " + "; ".join(after_no[:5]))
-                    if after_no else ""))
+          listed(after_no))
     # Where a platform allows no incentive, nothing is offered for a review.
     offered = sorted(
         "%s %s %s" % (x["platform"], x.get("case_id"), x["kind"])
@@ -577,8 +569,7 @@ def main():
         (x["kind"] == "outreach.incentive" or "offer" in x))
     check("no incentive where the platform allows none (%s)" % ", ".join(
         p for p, r in sorted(rules.items()) if not r[2]), not offered,
-        "%d%s" % (len(offered), (": " + "; ".join(offered[:5])) if offered
-                  else ""))
+        listed(offered))
     # Extortion, professional, competitor: no outreach, ever (BEHAVIOR.md
     # 3), whatever else the case met.
     hostile = {m.get("case_id") for m in map(json.loads, case_msgs)
@@ -590,15 +581,12 @@ def main():
                      x.get("case_id") in hostile)
     check("no outreach to a review classified extortion, professional or "
           "competitor (%d cases)" % len(hostile), not courted,
-          "%d%s" % (len(courted), (": " + "; ".join(courted[:5])) if courted
-                    else ""))
+          listed(courted))
     # The buyer's daytime (BEHAVIOR.md 2.5; the playbook says for any
     # outreach), outside the platform's quiet hours, in the case's zone;
     # and at most max_nudges nudges a case.
-    import zoneinfo
     day = window_min(playbook_default("daytime", '"09:00-20:00"'))
     store_zone = playbook_default("timezone", "UTC")
-    quiet = quiet_hours()
     max_nudges = int(playbook_default("max_nudges", "7"))
     night = []
     for x in acts:
@@ -608,9 +596,9 @@ def main():
         t = datetime.datetime.fromtimestamp(
             rfc3339_ms(x["due_at"]) / 1000, zoneinfo.ZoneInfo(z))
         minute = t.hour * 60 + t.minute
-        if not in_window(day, minute) or (
-                x["platform"] in quiet and
-                in_window(quiet[x["platform"]], minute)):
+        quiet = rules.get(x["platform"], (None,) * 4)[3]
+        if not in_window(day, minute) or (quiet and in_window(quiet,
+                                                             minute)):
             night.append("%s %s due %s %s" % (x["case_id"], x["kind"],
                                                t.strftime("%H:%M"), z))
     night.sort()
@@ -621,10 +609,9 @@ def main():
           "hours) and at most %d nudges a case" % (
               playbook_default("daytime", "09:00-20:00").strip('"'),
               max_nudges), not night and not nudgy,
-          "%d outside, %d cases over%s" % (
-              len(night), len(nudgy),
-              (": " + "; ".join((night + nudgy)[:5])) if night or nudgy
-              else ""))
+          "%d cases over %d nudges, %s" % (len(nudgy), max_nudges,
+                                            listed(night + nudgy,
+                                                   "outside")))
     check("every timer due fired and completed", due_left == 0 and not stuck,
           "%d due or leased at the end; %d clock steps waited 60 s in vain"
           % (due_left, stuck))
