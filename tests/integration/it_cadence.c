@@ -1324,12 +1324,20 @@ static void test_staff_appeal_files_appeal(void **state) {
                        "质量一般，和描述的不太一样", "Asia/Shanghai");
         read_actions(cid, 2, &a);
 
-        publish_staff("staff-appeal-bad", "staff.appeal", cid, NULL,
+        publish_staff("staff-appeal-bad-1", "staff.appeal", cid, NULL,
                       "\"ground\":\"rude\",");
-        n = h_read_topic(&env, "redress.dlq", "staff-appeal-bad", 1, 400, 20000,
-                         &msgs);
-        assert_int_equal(n, 1);
+        publish_staff("staff-appeal-bad-2", "staff.appeal", cid, NULL,
+                      "\"ground\":\"abusive\",\"evidence_kind\":\"review\",");
+        n = h_read_topic(&env, "redress.dlq", "staff-appeal-bad-", 2, 400,
+                         20000, &msgs);
+        assert_int_equal(n, 2);
+        if (!strstr(msgs[0].value, "staff-appeal-bad-1")) {
+                h_msg_t t = msgs[0];
+                msgs[0] = msgs[1];
+                msgs[1] = t;
+        }
         assert_non_null(strstr(msgs[0].headers[0], "field 'ground'"));
+        assert_non_null(strstr(msgs[1].headers[0], "go together"));
         h_msgs_free(msgs, n);
 
         publish_staff("staff-appeal-1", "staff.appeal", cid, NULL,

@@ -749,17 +749,14 @@ static rdr_err_t apply_answer(reviews_t *rv, rdr_msg_t *m, const answer_t *an,
                          cs->platform, cs->store_id);
                 return RDR_ERR_INVALID;
         }
-        if (an->step == RDR_STEP_NONE)
-                return rdr_casework_apply(rv->cw, cs, an->case_id, in, m->topic,
-                                          an->event_id, rdr_casework_seen(seen),
-                                          NULL, out, m->errstr,
-                                          sizeof(m->errstr));
         pl = (size_t)snprintf(prefix, sizeof(prefix), "%s:%s:", cs->case_id,
                               rdr_step_names[an->step]);
-        n = strncmp(an->action_id, prefix, pl)
-                ? 0
-                : strtol(an->action_id + pl, &end, 10);
-        if (n < 1 || n > step_attempts(cs, an->step) || *end) {
+        n = 0;
+        if (an->step == RDR_STEP_NONE) /* staff.appeal answers no action */
+                n = 1;
+        else if (!strncmp(an->action_id, prefix, pl))
+                n = strtol(an->action_id + pl, &end, 10);
+        if (n < 1 || n > step_attempts(cs, an->step) || (end && *end)) {
                 snprintf(m->errstr, sizeof(m->errstr),
                          "%s: action_id '%.128s' names no %s action of case "
                          "'%s'",
