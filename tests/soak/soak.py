@@ -529,7 +529,6 @@ def main():
     # Per order (the soak's reviews rate products): the platform's limits
     # count every case of the order, whichever worker took the step.
     rules = platform_rules()
-    limits = {p: r[:2] for p, r in rules.items()}
     per_order = collections.defaultdict(lambda: [0, 0])
     acts = [json.loads(next(iter(v))) for v in by_id.values()]
     for x in acts:
@@ -541,9 +540,9 @@ def main():
         "%s/%s/%s %s" % (o + (
             "%d messages, %d asking to change the review" % tuple(n),))
         for o, n in per_order.items()
-        if o[0] in limits and any(
+        if o[0] in rules and any(
             lim is not None and got > lim
-            for got, lim in zip(n, limits[o[0]])))
+            for got, lim in zip(n, rules[o[0]][:2])))
     multi = sum(1 for n in orders_with_cases(cases).values() if n > 1)
     check("no order got more review messages than its platform allows "
           "(%d orders with two cases or more)" % multi, not over,
