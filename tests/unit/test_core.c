@@ -18,7 +18,9 @@
 #include "lag.h"
 #include "metrics.h"
 #include "outbox.h"
+#include "redis.h"
 #include "str.h"
+#include "timers.h"
 #include "yaml.h"
 
 static char path[256];
@@ -754,6 +756,106 @@ static void test_lag_of_a_paused_consumer(void **state) {
         assert_int_equal(l.lags[0], 0);
 }
 
+static int slot_of(const char *key) {
+        return rdr_redis_key_slot(key, strlen(key));
+}
+
+/* Redis Cluster's slots: the specification's examples, hash tags, the
+ * slot of a command in RESP, and the fleet's keys of one script sharing a
+ * slot. */
+static void test_redis_slots(void **state) {
+        static const char hset[] = "*4\r\n$4\r\nHSET\r\n$13\r\nredress:{c:1}"
+                                   "\r\n$1\r\nf\r\n$1\r\nv\r\n";
+        static const char eval[] = "*5\r\n$7\r\nEVALSHA\r\n$2\r\nab\r\n$1\r\n2"
+                                   "\r\n$7\r\nx:{c:1}\r\n$3\r\nnot\r\n";
+        static const char eval0[] =
+            "*3\r\n$7\r\nevalsha\r\n$2\r\nab\r\n$1\r\n0\r\n";
+        static const char ping[] = "*1\r\n$4\r\nPING\r\n";
+        static const char scan[] = "*2\r\n$4\r\nSCAN\r\n$1\r\n0\r\n";
+        char k1[256], k2[256], k3[256], t[3][64];
+        int i;
+        (void)state;
+        /* CRC16 of "123456789" is 0x31C3 (the specification's check). */
+        assert_int_equal(slot_of("123456789"), 0x31C3);
+        assert_int_equal(slot_of("foo"), 12182);
+        assert_int_equal(slot_of("{user1000}.following"),
+                         slot_of("{user1000}.followers"));
+        assert_int_equal(slot_of("{user1000}.following"), slot_of("user1000"));
+        /* An empty tag hashes the whole key; only the first tag counts. */
+        assert_int_not_equal(slot_of("foo{}{bar}"), slot_of("bar"));
+        assert_int_equal(slot_of("foo{{bar}}zap"), slot_of("{bar"));
+        assert_int_equal(slot_of("foo{bar}{zap}"), slot_of("bar"));
+
+        assert_int_equal(rdr_redis_cmd_slot(hset, sizeof(hset) - 1),
+                         slot_of("c:1"));
+        assert_int_equal(rdr_redis_cmd_slot(eval, sizeof(eval) - 1),
+                         slot_of("c:1"));
+        assert_int_equal(rdr_redis_cmd_slot(eval0, sizeof(eval0) - 1), -1);
+        assert_int_equal(rdr_redis_cmd_slot(ping, sizeof(ping) - 1), -1);
+        assert_int_equal(rdr_redis_cmd_slot(scan, sizeof(scan) - 1), -1);
+        /* Cut short: no slot, no read past the end. */
+        assert_int_equal(rdr_redis_cmd_slot(hset, 20), -1);
+
+        /* A case's hash, outbox and dedupe key; an order's; a buyer's. */
+        rdr_key_case(k1, sizeof(k1), "cs_0123", NULL);
+        rdr_key_case(k2, sizeof(k2), "cs_0123", "outbox");
+        rdr_key_seen(k3, sizeof(k3), "c:cs_0123", "redress.reviews", "ev-1");
+        assert_int_equal(slot_of(k1), slot_of(k2));
+        assert_int_equal(slot_of(k1), slot_of(k3));
+        rdr_key_order(k1, sizeof(k1), "taobao", "s-1", "o-1", NULL);
+        rdr_key_order(k2, sizeof(k2), "taobao", "s-1", "o-1", "intents");
+        assert_int_equal(slot_of(k1), slot_of(k2));
+        rdr_key_buyer(k1, sizeof(k1), "taobao", "b-1", NULL);
+        rdr_key_buyer(k2, sizeof(k2), "taobao", "b-1", "tags");
+        assert_int_equal(slot_of(k1), slot_of(k2));
+        /* A timer's due, lease and generation keys. */
+        for (i = 0; i < 50; i++) {
+                char m[32];
+                snprintf(m, sizeof(m), "case:cs_%d:follow_up:1", i);
+                rdr_timer_keys(m, strlen(m), 16, t);
+                assert_int_equal(slot_of(t[0]), slot_of(t[1]));
+                assert_int_equal(slot_of(t[0]), slot_of(t[2]));
+        }
+}
+
+/* Redis URLs: the cluster form takes seeds and no database. */
+static void test_redis_urls(void **state) {
+        static const char *const good[] = {
+            "redis://127.0.0.1:6379",
+            "redis://:pw@h/2",
+            "unix:///run/redis.sock?db=1",
+            "redis-cluster://10.0.0.1:7000",
+            "redis-cluster://user:pw@10.0.0.1:7000,10.0.0.2:7001,h3",
+            "redis-cluster://10.0.0.1:7000/0",
+            NULL};
+        static const char *const bad[] = {"redis-cluster://",
+                                          "redis-cluster://h:7000/2",
+                                          "redis-cluster://h:x",
+                                          "redis-cluster://h:7000,,",
+                                          "redis://h:70000",
+                                          "cluster://h",
+                                          NULL};
+        char errstr[256];
+        int i;
+        (void)state;
+        for (i = 0; good[i]; i++) {
+                rdr_redis_t *rr = rdr_redis_new(good[i], 100, 100, 100, errstr,
+                                                sizeof(errstr));
+                if (!rr)
+                        fail_msg("%s: %s", good[i], errstr);
+                assert_int_equal(rdr_redis_is_cluster(rr),
+                                 !strncmp(good[i], "redis-cluster", 13));
+                rdr_redis_destroy(rr);
+        }
+        for (i = 0; bad[i]; i++) {
+                rdr_redis_t *rr = rdr_redis_new(bad[i], 100, 100, 100, errstr,
+                                                sizeof(errstr));
+                if (rr)
+                        fail_msg("%s was taken", bad[i]);
+                assert_non_null(strstr(errstr, "redis-cluster://"));
+        }
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
             cmocka_unit_test(test_conf_shipped_defaults_load),
@@ -773,6 +875,8 @@ int main(void) {
             cmocka_unit_test(test_metrics_render),
             cmocka_unit_test(test_lag_from_statistics),
             cmocka_unit_test(test_lag_of_a_paused_consumer),
+            cmocka_unit_test(test_redis_slots),
+            cmocka_unit_test(test_redis_urls),
         };
         int rc = cmocka_run_group_tests_name("core", tests, NULL, NULL);
         unlink(path);

@@ -18,8 +18,9 @@
 
 const rdr_conf_prop_t rdr_conf_core_props[] = {
     {"redis.url", RDR_CONF_STR, "redis://127.0.0.1:6379", 0, 0, NULL,
-     "Redis to keep shared state in: redis://[:password@]host[:port][/db] "
-     "or unix:///path"},
+     "Redis to keep shared state in: redis://[:password@]host[:port][/db], "
+     "unix:///path, or Redis Cluster: "
+     "redis-cluster://[:password@]host[:port][,host[:port]...] (seeds)"},
     {"redis.connect_timeout", RDR_CONF_DURATION, "2s", 10, 60000, NULL,
      "Timeout of one connection attempt"},
     {"redis.command_timeout", RDR_CONF_DURATION, "5s", 10, 600000, NULL,

@@ -26,7 +26,20 @@ typedef struct rdr_rcmd_s {
         size_t off, len;
         size_t sha_off; /* of the SHA in an EVALSHA */
         int script;     /* -1, or the script id of an EVALSHA */
+        /* Redis Cluster: the slot of its key (-1: none), the master it is
+         * sent to, whether ASKING goes first (an ASK redirection), and
+         * whether a redirection has it sent again. */
+        int slot, node, ask, resend;
 } rdr_rcmd_t;
+
+/* A server of Redis Cluster: a seed of the URL, or a master of the map. */
+typedef struct rdr_node_s {
+        char *host;
+        int port;
+        redisContext *c;
+        int master; /* serves slots in the latest map */
+        int flush;  /* commands appended, not yet written */
+} rdr_node_t;
 
 struct rdr_redis_s {
         redisContext *c;
@@ -41,6 +54,7 @@ struct rdr_redis_s {
         int backoff_ms;
         int up;
         char errstr[256];
+        char fail[512]; /* the latest failure, for the disconnect it causes */
 
         rdr_script_t *scripts;
         int scripts_cnt;
@@ -64,6 +78,18 @@ struct rdr_redis_s {
          * last look. */
         int check_settings;
         unsigned settings_risk;
+
+        /* Redis Cluster (redis-cluster:// URL): the URL's seeds, the
+         * servers known (masters of the map, and those a redirection
+         * named), which one serves each slot (RDR_REDIS_SLOTS entries), and
+         * whether the map was read and is to be read again. */
+        int cluster;
+        rdr_node_t *seeds;
+        int seeds_cnt;
+        rdr_node_t *nodes;
+        int nodes_cnt;
+        int *slots;
+        int map_ok, map_stale;
 };
 
 static char *dup_range(const char *s, size_t n) {
@@ -89,8 +115,71 @@ static int parse_int(const char *s, size_t n, int min, int max, int *out) {
         return 0;
 }
 
+/* [[user]:password@] at p: kept in rr; returns where the host begins. */
+static const char *parse_auth(rdr_redis_t *rr, const char *p) {
+        const char *at = strrchr(p, '@');
+        if (!at)
+                return p;
+        {
+                const char *c = memchr(p, ':', (size_t)(at - p));
+                if (c) {
+                        if (c > p)
+                                rr->user = dup_range(p, (size_t)(c - p));
+                        rr->password = dup_range(c + 1, (size_t)(at - c - 1));
+                } else {
+                        rr->password = dup_range(p, (size_t)(at - p));
+                }
+        }
+        return at + 1;
+}
+
+/* host[:port] of s[0, n): *host malloc'd, *port (6379 if not given). */
+static int parse_hostport(const char *s, size_t n, char **host, int *port) {
+        const char *colon = n ? memchr(s, ':', n) : NULL;
+        *port = 6379;
+        if (colon) {
+                if (parse_int(colon + 1, (size_t)(s + n - colon - 1), 1, 65535,
+                              port))
+                        return -1;
+                n = (size_t)(colon - s);
+        }
+        if (n == 0 || !(*host = dup_range(s, n)))
+                return -1;
+        return 0;
+}
+
+/* redis-cluster://[[user]:password@]host[:port][,host[:port]...]: the
+ * seeds the map is first read from (any master or replica will do). */
+static int parse_cluster_url(rdr_redis_t *rr, const char *url) {
+        const char *p = parse_auth(rr, url + 16), *end;
+        size_t n = strcspn(p, "/");
+        if (p[n] && strcmp(p + n, "/") && strcmp(p + n, "/0"))
+                return -1; /* Redis Cluster has database 0 only */
+        rr->cluster = 1;
+        rr->slots = malloc(RDR_REDIS_SLOTS * sizeof(*rr->slots));
+        if (!rr->slots)
+                return -1;
+        for (end = p + n; p < end;) {
+                size_t len = strcspn(p, ",/");
+                rdr_node_t *sd = realloc(
+                    rr->seeds, (size_t)(rr->seeds_cnt + 1) * sizeof(*sd));
+                if (!sd)
+                        return -1;
+                rr->seeds = sd;
+                sd = &rr->seeds[rr->seeds_cnt];
+                memset(sd, 0, sizeof(*sd));
+                if (parse_hostport(p, len, &sd->host, &sd->port))
+                        return -1;
+                rr->seeds_cnt++;
+                p += len;
+                if (*p == ',')
+                        p++;
+        }
+        return rr->seeds_cnt ? 0 : -1;
+}
+
 static int parse_url(rdr_redis_t *rr, const char *url) {
-        const char *p, *at, *hostp, *slash, *colon;
+        const char *hostp, *slash;
         if (!strncmp(url, "unix://", 7)) {
                 const char *q = strchr(url + 7, '?');
                 rr->unix_path = dup_range(url + 7, q ? (size_t)(q - url - 7)
@@ -102,36 +191,16 @@ static int parse_url(rdr_redis_t *rr, const char *url) {
                         return -1;
                 return 0;
         }
+        if (!strncmp(url, "redis-cluster://", 16))
+                return parse_cluster_url(rr, url);
         if (strncmp(url, "redis://", 8))
                 return -1;
-        p = url + 8;
-        at = strrchr(p, '@');
-        hostp = p;
-        if (at) {
-                const char *c = memchr(p, ':', (size_t)(at - p));
-                if (c) {
-                        if (c > p)
-                                rr->user = dup_range(p, (size_t)(c - p));
-                        rr->password = dup_range(c + 1, (size_t)(at - c - 1));
-                } else {
-                        rr->password = dup_range(p, (size_t)(at - p));
-                }
-                hostp = at + 1;
-        }
+        hostp = parse_auth(rr, url + 8);
         slash = strchr(hostp, '/');
         if (!slash)
                 slash = hostp + strlen(hostp);
-        colon = memchr(hostp, ':', (size_t)(slash - hostp));
-        rr->port = 6379;
-        if (colon) {
-                if (parse_int(colon + 1, (size_t)(slash - colon - 1), 1, 65535,
-                              &rr->port))
-                        return -1;
-        } else {
-                colon = slash;
-        }
-        rr->host = dup_range(hostp, (size_t)(colon - hostp));
-        if (!rr->host || !rr->host[0])
+        if (parse_hostport(hostp, (size_t)(slash - hostp), &rr->host,
+                           &rr->port))
                 return -1;
         if (*slash && slash[1] &&
             parse_int(slash + 1, strlen(slash + 1), 0, 1 << 16, &rr->db))
@@ -150,8 +219,9 @@ rdr_redis_t *rdr_redis_new(const char *url, int connect_timeout_ms,
         if (parse_url(rr, url) == -1) {
                 snprintf(errstr, errstr_size,
                          "invalid Redis URL '%s': expected "
-                         "redis://[:password@]host[:port][/db] or "
-                         "unix:///path",
+                         "redis://[:password@]host[:port][/db], "
+                         "unix:///path or (Redis Cluster) "
+                         "redis-cluster://[:password@]host[:port][,...]",
                          url);
                 rdr_redis_destroy(rr);
                 return NULL;
@@ -206,6 +276,16 @@ void rdr_redis_reset(rdr_redis_t *rr) {
         free_cmds(rr);
 }
 
+static void nodes_free(rdr_node_t *nodes, int cnt) {
+        int i;
+        for (i = 0; i < cnt; i++) {
+                if (nodes[i].c)
+                        redisFree(nodes[i].c);
+                free(nodes[i].host);
+        }
+        free(nodes);
+}
+
 void rdr_redis_destroy(rdr_redis_t *rr) {
         int i;
         if (!rr)
@@ -221,6 +301,9 @@ void rdr_redis_destroy(rdr_redis_t *rr) {
                 free(rr->scripts[i].lua);
         }
         free(rr->scripts);
+        nodes_free(rr->seeds, rr->seeds_cnt);
+        nodes_free(rr->nodes, rr->nodes_cnt);
+        free(rr->slots);
         free(rr->host);
         free(rr->unix_path);
         free(rr->user);
@@ -246,16 +329,29 @@ int rdr_redis_script_add(rdr_redis_t *rr, const char *name, const char *lua) {
         return rr->scripts_cnt++;
 }
 
-/* Drop the connection and schedule the next attempt. why may point into
- * the context being freed (its errstr): it is copied first. */
+/* Record why the connection failed: the context's error, else what. */
+static void failed(rdr_redis_t *rr, const redisContext *c, const char *what) {
+        snprintf(rr->fail, sizeof(rr->fail), "%s",
+                 c && c->errstr[0] ? c->errstr : what);
+}
+
+/* Drop the connection (every connection, on Redis Cluster, and the map
+ * with them) and schedule the next attempt. why may point into a context
+ * being freed: it is copied first. */
 static void disconnect(rdr_redis_t *rr, const char *why) {
         char reason[sizeof(rr->errstr)];
-        int jitter;
+        int jitter, i;
         snprintf(reason, sizeof(reason), "%s", why);
         if (rr->c) {
                 redisFree(rr->c);
                 rr->c = NULL;
         }
+        for (i = 0; i < rr->nodes_cnt; i++)
+                if (rr->nodes[i].c) {
+                        redisFree(rr->nodes[i].c);
+                        rr->nodes[i].c = NULL;
+                }
+        rr->map_ok = 0;
         rr->psent = 0; /* a new connection is sent everything again */
         if (rr->up)
                 rdr_log(RDR_LOG_WARN, "redis.down", "Redis connection lost: %s",
@@ -269,25 +365,23 @@ static void disconnect(rdr_redis_t *rr, const char *why) {
         rr->next_attempt_ms = rdr_mono_ms() + rr->backoff_ms + jitter;
 }
 
-static int load_scripts(rdr_redis_t *rr) {
+/* Load every script on c (their SHAs are the same on every server).
+ * -1 with rr->fail set. */
+static int load_scripts(rdr_redis_t *rr, redisContext *c) {
         int i;
         for (i = 0; i < rr->scripts_cnt; i++) {
                 redisReply *r =
-                    redisCommand(rr->c, "SCRIPT LOAD %s", rr->scripts[i].lua);
+                    redisCommand(c, "SCRIPT LOAD %s", rr->scripts[i].lua);
                 if (!r) {
-                        disconnect(rr, rr->c && rr->c->errstr[0]
-                                           ? rr->c->errstr
-                                           : "SCRIPT LOAD failed");
+                        failed(rr, c, "SCRIPT LOAD failed");
                         return -1;
                 }
                 if (r->type != REDIS_REPLY_STRING || r->len != 40) {
-                        char why[200];
-                        snprintf(why, sizeof(why), "SCRIPT LOAD %s: %s",
-                                 rr->scripts[i].name,
+                        snprintf(rr->fail, sizeof(rr->fail),
+                                 "SCRIPT LOAD %s: %s", rr->scripts[i].name,
                                  r->type == REDIS_REPLY_ERROR ? r->str
                                                               : "bad reply");
                         freeReplyObject(r);
-                        disconnect(rr, why);
                         return -1;
                 }
                 memcpy(rr->scripts[i].sha, r->str, 40);
@@ -297,17 +391,18 @@ static int load_scripts(rdr_redis_t *rr) {
         return 0;
 }
 
-static int simple_cmd(rdr_redis_t *rr, const char *what, redisReply *r) {
-        char why[200];
+/* A command of the connection's set-up: 0 if it succeeded, else -1 with
+ * rr->fail set. */
+static int simple_cmd(rdr_redis_t *rr, redisContext *c, const char *what,
+                      redisReply *r) {
         if (r && r->type != REDIS_REPLY_ERROR) {
                 freeReplyObject(r);
                 return 0;
         }
-        snprintf(why, sizeof(why), "%s failed: %s", what,
-                 r ? r->str : rr->c->errstr);
+        snprintf(rr->fail, sizeof(rr->fail), "%s failed: %s", what,
+                 r ? r->str : c->errstr);
         if (r)
                 freeReplyObject(r);
-        disconnect(rr, why);
         return -1;
 }
 
@@ -346,89 +441,296 @@ static void info_field(const redisReply *r, const char *name, char *out,
  * is then decided anew). Each finding is logged when it first appears on
  * a connection, and again if it comes back after it was fixed. A server
  * that refuses INFO (renamed away on some managed services) is not
- * judged. Returns -1 (disconnected) if the connection failed meanwhile. */
-static int check_settings(rdr_redis_t *rr) {
-        redisReply *mem = redisCommand(rr->c, "INFO memory");
-        redisReply *per = mem ? redisCommand(rr->c, "INFO persistence") : NULL;
+ * judged. Adds what server at (host:port) has to *found; -1 (rr->fail
+ * set) if the connection failed meanwhile. */
+static int check_settings(rdr_redis_t *rr, redisContext *c, const char *at,
+                          unsigned *found) {
+        redisReply *mem = redisCommand(c, "INFO memory");
+        redisReply *per = mem ? redisCommand(c, "INFO persistence") : NULL;
         char policy[64], aof[8];
-        unsigned found = 0, fresh;
+        unsigned here = 0, fresh;
         if (!mem || !per) {
-                char why[256];
-                snprintf(why, sizeof(why), "INFO failed: %s", rr->c->errstr);
+                snprintf(rr->fail, sizeof(rr->fail), "INFO failed: %s",
+                         c->errstr);
                 if (mem)
                         freeReplyObject(mem);
-                disconnect(rr, why);
                 return -1;
         }
         info_field(mem, "maxmemory_policy", policy, sizeof(policy));
         info_field(per, "aof_enabled", aof, sizeof(aof));
         if (policy[0] && strcmp(policy, "noeviction"))
-                found |= RDR_REDIS_RISK_EVICTION;
+                here |= RDR_REDIS_RISK_EVICTION;
         if (!strcmp(aof, "0"))
-                found |= RDR_REDIS_RISK_NO_AOF;
-        fresh = found & ~rr->settings_risk;
+                here |= RDR_REDIS_RISK_NO_AOF;
+        fresh = here & ~rr->settings_risk;
         if (fresh & RDR_REDIS_RISK_EVICTION)
                 rdr_log(RDR_LOG_WARN, "redis.settings",
-                        "Redis at %s:%d has maxmemory-policy %s: when full it "
+                        "Redis at %s has maxmemory-policy %s: when full it "
                         "evicts cases, timers and dedupe keys (lost work, "
                         "actions sent twice); set maxmemory-policy noeviction",
-                        rr->unix_path ? rr->unix_path : rr->host, rr->port,
-                        policy);
+                        at, policy);
         if (fresh & RDR_REDIS_RISK_NO_AOF)
                 rdr_log(RDR_LOG_WARN, "redis.settings",
-                        "Redis at %s:%d keeps no append-only file: a restart "
+                        "Redis at %s keeps no append-only file: a restart "
                         "loses the cases, timers and dedupe keys written since "
                         "its last snapshot (events read again are decided "
                         "anew); set appendonly yes",
-                        rr->unix_path ? rr->unix_path : rr->host, rr->port);
-        rr->settings_risk = found;
+                        at);
+        *found |= here;
         freeReplyObject(mem);
         freeReplyObject(per);
         return 0;
 }
 
-rdr_err_t rdr_redis_connect(rdr_redis_t *rr) {
+/* A ready connection to host:port (a Unix socket when host is NULL):
+ * authenticated, its database selected, the scripts loaded and, unless
+ * risk is NULL, its settings looked at (added to *risk). NULL with
+ * rr->fail set. */
+static redisContext *open_ctx(rdr_redis_t *rr, const char *host, int port,
+                              unsigned *risk) {
         struct timeval ctv, tv;
+        char at[128];
+        redisContext *c;
+        ctv.tv_sec = rr->connect_timeout_ms / 1000;
+        ctv.tv_usec = (rr->connect_timeout_ms % 1000) * 1000;
+        snprintf(at, sizeof(at), "%.100s:%d", host ? host : rr->unix_path,
+                 port);
+        c = host ? redisConnectWithTimeout(host, port, ctv)
+                 : redisConnectUnixWithTimeout(rr->unix_path, ctv);
+        if (!c || c->err) {
+                snprintf(rr->fail, sizeof(rr->fail), "connect to %s: %s", at,
+                         c ? c->errstr : "out of memory");
+                goto err;
+        }
+        tv.tv_sec = rr->command_timeout_ms / 1000;
+        tv.tv_usec = (rr->command_timeout_ms % 1000) * 1000;
+        redisSetTimeout(c, tv);
+        if (rr->password &&
+            simple_cmd(
+                rr, c, "AUTH",
+                rr->user ? redisCommand(c, "AUTH %s %s", rr->user, rr->password)
+                         : redisCommand(c, "AUTH %s", rr->password)))
+                goto err;
+        if (rr->db &&
+            simple_cmd(rr, c, "SELECT", redisCommand(c, "SELECT %d", rr->db)))
+                goto err;
+        if (load_scripts(rr, c) == -1)
+                goto err;
+        if (risk && rr->check_settings && check_settings(rr, c, at, risk) == -1)
+                goto err;
+        return c;
+err:
+        if (c)
+                redisFree(c);
+        return NULL;
+}
+
+/* A connection (or a cluster's every master) is up. */
+static void connected(rdr_redis_t *rr, const char *what) {
+        if (rr->reconnects || !rr->up)
+                rdr_log(RDR_LOG_INFO, "redis.up", "connected to %s", what);
+        rr->reconnects++;
+        rr->up = 1;
+        rr->backoff_ms = 0;
+}
+
+/* ---- Redis Cluster: the slot map ---- */
+
+static int node_find(const rdr_redis_t *rr, const char *host, size_t hlen,
+                     int port) {
+        int i;
+        for (i = 0; i < rr->nodes_cnt; i++)
+                if (rr->nodes[i].port == port &&
+                    strlen(rr->nodes[i].host) == hlen &&
+                    !memcmp(rr->nodes[i].host, host, hlen))
+                        return i;
+        return -1;
+}
+
+/* The index of host:port among the known servers, added if new; -1 on out
+ * of memory. */
+static int node_get(rdr_redis_t *rr, const char *host, size_t hlen, int port) {
+        int i = node_find(rr, host, hlen, port);
+        rdr_node_t *n;
+        if (i >= 0)
+                return i;
+        n = realloc(rr->nodes, (size_t)(rr->nodes_cnt + 1) * sizeof(*n));
+        if (!n)
+                return -1;
+        rr->nodes = n;
+        n = &rr->nodes[rr->nodes_cnt];
+        memset(n, 0, sizeof(*n));
+        if (!(n->host = dup_range(host, hlen)))
+                return -1;
+        n->port = port;
+        return rr->nodes_cnt++;
+}
+
+/* Connect server i unless it is connected (adding what its settings
+ * risk to *risk, or to the client's when risk is NULL): 0, or -1 with
+ * rr->fail set. */
+static int node_ready(rdr_redis_t *rr, int i, unsigned *risk) {
+        unsigned found = 0;
+        rdr_node_t *n = &rr->nodes[i];
+        if (n->c)
+                return 0;
+        n->c = open_ctx(rr, n->host, n->port, &found);
+        if (risk)
+                *risk |= found;
+        else
+                rr->settings_risk |= found;
+        return n->c ? 0 : -1;
+}
+
+/* Read the map from c (a server at host): which master serves each slot.
+ * Every slot must be served. 0, or -1 with rr->fail set. */
+static int load_map(rdr_redis_t *rr, redisContext *c, const char *host) {
+        redisReply *r = redisCommand(c, "CLUSTER SLOTS");
+        size_t i, covered = 0;
+        int s;
+        if (!r) {
+                failed(rr, c, "CLUSTER SLOTS failed");
+                return -1;
+        }
+        if (r->type != REDIS_REPLY_ARRAY) {
+                snprintf(rr->fail, sizeof(rr->fail),
+                         "CLUSTER SLOTS of %s:%d: %s (a redis-cluster:// URL "
+                         "needs a server in cluster mode)",
+                         c->tcp.host ? c->tcp.host : host, c->tcp.port,
+                         r->type == REDIS_REPLY_ERROR ? r->str : "bad reply");
+                freeReplyObject(r);
+                return -1;
+        }
+        for (s = 0; s < RDR_REDIS_SLOTS; s++)
+                rr->slots[s] = -1;
+        for (s = 0; s < rr->nodes_cnt; s++)
+                rr->nodes[s].master = 0;
+        for (i = 0; i < r->elements; i++) {
+                const redisReply *e = r->element[i], *m;
+                const char *h;
+                size_t hlen;
+                int n;
+                long long from, to, k;
+                if (e->type != REDIS_REPLY_ARRAY || e->elements < 3 ||
+                    e->element[2]->type != REDIS_REPLY_ARRAY ||
+                    e->element[2]->elements < 2)
+                        continue;
+                m = e->element[2];
+                from = e->element[0]->integer;
+                to = e->element[1]->integer;
+                /* No address, or "?": the one this reply came from. */
+                h = m->element[0]->type == REDIS_REPLY_STRING &&
+                            m->element[0]->len &&
+                            strcmp(m->element[0]->str, "?")
+                        ? m->element[0]->str
+                        : host;
+                hlen = strlen(h);
+                n = node_get(rr, h, hlen, (int)m->element[1]->integer);
+                if (n < 0) {
+                        snprintf(rr->fail, sizeof(rr->fail), "out of memory");
+                        freeReplyObject(r);
+                        return -1;
+                }
+                rr->nodes[n].master = 1;
+                for (k = from; k <= to && k < RDR_REDIS_SLOTS; k++)
+                        if (k >= 0 && rr->slots[k] < 0) {
+                                rr->slots[k] = n;
+                                covered++;
+                        }
+        }
+        freeReplyObject(r);
+        if (covered < RDR_REDIS_SLOTS) {
+                snprintf(rr->fail, sizeof(rr->fail),
+                         "Redis Cluster serves %zu of %d slots (CLUSTER "
+                         "SLOTS of %s)",
+                         covered, RDR_REDIS_SLOTS, host);
+                return -1;
+        }
+        return 0;
+}
+
+/* Read the map again from a connected server, after a redirection: 0, or
+ * -1 (the map as it was). */
+static int refresh_map(rdr_redis_t *rr) {
+        int i;
+        for (i = 0; i < rr->nodes_cnt; i++)
+                if (rr->nodes[i].c && rr->nodes[i].master &&
+                    load_map(rr, rr->nodes[i].c, rr->nodes[i].host) == 0) {
+                        rr->map_stale = 0;
+                        return 0;
+                }
+        return -1;
+}
+
+/* Read the map (from the servers known, then the URL's seeds) and connect
+ * every master. */
+static rdr_err_t cluster_connect(rdr_redis_t *rr) {
+        char what[400];
+        int i, masters = 0, ok = 0;
+        unsigned risk = 0;
+        if (rr->map_ok) {
+                if (rr->map_stale && refresh_map(rr) == -1) {
+                        disconnect(rr, rr->fail);
+                        return RDR_ERR_REDIS;
+                }
+                return RDR_OK;
+        }
+        if (rdr_mono_ms() < rr->next_attempt_ms)
+                return RDR_ERR_REDIS;
+        for (i = 0; !ok && i < rr->nodes_cnt + rr->seeds_cnt; i++) {
+                rdr_node_t *n = i < rr->nodes_cnt
+                                    ? &rr->nodes[i]
+                                    : &rr->seeds[i - rr->nodes_cnt];
+                char host[256];
+                redisContext *c = open_ctx(rr, n->host, n->port, NULL);
+                if (!c)
+                        continue;
+                snprintf(host, sizeof(host), "%s", n->host);
+                ok = load_map(rr, c, host) == 0;
+                redisFree(c);
+        }
+        if (!ok) {
+                disconnect(rr, rr->fail);
+                return RDR_ERR_REDIS;
+        }
+        for (i = 0; i < rr->nodes_cnt; i++) {
+                if (!rr->nodes[i].master)
+                        continue;
+                masters++;
+                if (node_ready(rr, i, &risk) == -1) {
+                        disconnect(rr, rr->fail);
+                        return RDR_ERR_REDIS;
+                }
+        }
+        if (rr->check_settings)
+                rr->settings_risk = risk;
+        rr->map_ok = 1;
+        rr->map_stale = 0;
+        snprintf(what, sizeof(what), "Redis Cluster at %s:%d (%d masters)",
+                 rr->seeds[0].host, rr->seeds[0].port, masters);
+        connected(rr, what);
+        return RDR_OK;
+}
+
+rdr_err_t rdr_redis_connect(rdr_redis_t *rr) {
+        char what[300];
+        unsigned risk = 0;
+        if (rr->cluster)
+                return cluster_connect(rr);
         if (rr->c)
                 return RDR_OK;
         if (rdr_mono_ms() < rr->next_attempt_ms)
                 return RDR_ERR_REDIS;
-        ctv.tv_sec = rr->connect_timeout_ms / 1000;
-        ctv.tv_usec = (rr->connect_timeout_ms % 1000) * 1000;
-        if (rr->unix_path)
-                rr->c = redisConnectUnixWithTimeout(rr->unix_path, ctv);
-        else
-                rr->c = redisConnectWithTimeout(rr->host, rr->port, ctv);
-        if (!rr->c || rr->c->err) {
-                char why[256];
-                snprintf(why, sizeof(why), "connect to %s:%d: %s",
-                         rr->unix_path ? rr->unix_path : rr->host, rr->port,
-                         rr->c ? rr->c->errstr : "out of memory");
-                disconnect(rr, why);
+        rr->c = open_ctx(rr, rr->unix_path ? NULL : rr->host, rr->port, &risk);
+        if (!rr->c) {
+                disconnect(rr, rr->fail);
                 return RDR_ERR_REDIS;
         }
-        tv.tv_sec = rr->command_timeout_ms / 1000;
-        tv.tv_usec = (rr->command_timeout_ms % 1000) * 1000;
-        redisSetTimeout(rr->c, tv);
-        if (rr->password &&
-            simple_cmd(rr, "AUTH",
-                       rr->user ? redisCommand(rr->c, "AUTH %s %s", rr->user,
-                                               rr->password)
-                                : redisCommand(rr->c, "AUTH %s", rr->password)))
-                return RDR_ERR_REDIS;
-        if (rr->db &&
-            simple_cmd(rr, "SELECT", redisCommand(rr->c, "SELECT %d", rr->db)))
-                return RDR_ERR_REDIS;
-        if (load_scripts(rr) == -1)
-                return RDR_ERR_REDIS;
-        if (rr->check_settings && check_settings(rr) == -1)
-                return RDR_ERR_REDIS;
-        if (rr->reconnects || !rr->up)
-                rdr_log(RDR_LOG_INFO, "redis.up", "connected to Redis at %s:%d",
-                        rr->unix_path ? rr->unix_path : rr->host, rr->port);
-        rr->reconnects++;
-        rr->up = 1;
-        rr->backoff_ms = 0;
+        if (rr->check_settings)
+                rr->settings_risk = risk;
+        snprintf(what, sizeof(what), "Redis at %s:%d",
+                 rr->unix_path ? rr->unix_path : rr->host, rr->port);
+        connected(rr, what);
         return RDR_OK;
 }
 
@@ -517,6 +819,8 @@ static void format_cmd(rdr_redis_t *rr, int script, int nhead,
         c->off = start;
         c->len = rr->plen - start;
         c->script = script;
+        c->slot =
+            rr->cluster ? rdr_redis_cmd_slot(rr->pbuf + start, c->len) : -1;
         rr->cmds_cnt++;
 }
 
@@ -565,6 +869,8 @@ void rdr_redis_cmdf(rdr_redis_t *rr, const char *fmt, ...) {
         c->len = (size_t)len;
         c->sha_off = 0;
         c->script = -1;
+        c->slot =
+            rr->cluster ? rdr_redis_cmd_slot(rr->pbuf + c->off, c->len) : -1;
         rr->plen += (size_t)len;
         rr->cmds_cnt++;
 }
@@ -626,7 +932,9 @@ static int send_pending(rdr_redis_t *rr) {
 }
 
 void rdr_redis_send(rdr_redis_t *rr) {
-        if (rr->pfail || rr->plen == rr->psent || !rr->c)
+        /* On Redis Cluster the pipeline goes out split by master, at the
+         * exec. */
+        if (rr->pfail || rr->plen == rr->psent || !rr->c || rr->cluster)
                 return;
         if (send_pending(rr)) {
                 disconnect(rr, rr->c->errstr[0] ? rr->c->errstr : "I/O error");
@@ -643,14 +951,18 @@ static int is_noscript(const redisReply *r) {
  * transport error. */
 static int exec_once(rdr_redis_t *rr) {
         size_t i;
-        if (send_pending(rr))
+        if (send_pending(rr)) {
+                failed(rr, rr->c, "I/O error");
                 return -1;
+        }
         rr->roundtrips++;
         rr->commands += rr->cmds_cnt;
         for (i = 0; i < rr->cmds_cnt; i++) {
                 void *reply = NULL;
-                if (redisGetReply(rr->c, &reply) != REDIS_OK)
+                if (redisGetReply(rr->c, &reply) != REDIS_OK) {
+                        failed(rr, rr->c, "I/O error");
                         return -1;
+                }
                 rr->replies[rr->replies_cnt++] = reply;
         }
         return 0;
@@ -668,7 +980,7 @@ static int retry_noscript(rdr_redis_t *rr) {
                         rdr_log(RDR_LOG_WARN, "redis.noscript",
                                 "scripts missing on the server (flushed or "
                                 "failed over): reloading");
-                        if (load_scripts(rr) == -1)
+                        if (load_scripts(rr, rr->c) == -1)
                                 return -1;
                         reloaded = 1;
                 }
@@ -677,14 +989,193 @@ static int retry_noscript(rdr_redis_t *rr) {
                 if (redisAppendFormattedCommand(rr->c,
                                                 rr->pbuf + rr->cmds[i].off,
                                                 rr->cmds[i].len) != REDIS_OK ||
-                    redisGetReply(rr->c, &reply) != REDIS_OK)
+                    redisGetReply(rr->c, &reply) != REDIS_OK) {
+                        failed(rr, rr->c, "I/O error");
                         return -1;
+                }
                 rr->roundtrips++;
                 rr->commands++;
                 freeReplyObject(rr->replies[i]);
                 rr->replies[i] = reply;
         }
         return 0;
+}
+
+/* ---- Redis Cluster: pipelines split by master ---- */
+
+/* Where a MOVED or ASK reply sends its command: the server's index (added
+ * if new), or -1 if r is no such reply. *ask tells which. The address may
+ * lack its host ("MOVED 3999 :6381"): the replying server's, from. */
+static int redirection(rdr_redis_t *rr, const redisReply *r, int from,
+                       int *ask) {
+        const char *p, *addr, *colon;
+        int port, slot, n;
+        if (!r || r->type != REDIS_REPLY_ERROR)
+                return -1;
+        if (!strncmp(r->str, "MOVED ", 6))
+                *ask = 0;
+        else if (!strncmp(r->str, "ASK ", 4))
+                *ask = 1;
+        else
+                return -1;
+        p = r->str + (*ask ? 4 : 6);
+        slot = atoi(p);
+        if (!(addr = strchr(p, ' ')) || !(colon = strrchr(++addr, ':')) ||
+            parse_int(colon + 1, strlen(colon + 1), 1, 65535, &port))
+                return -1;
+        n = colon > addr ? node_get(rr, addr, (size_t)(colon - addr), port)
+                         : node_get(rr, rr->nodes[from].host,
+                                    strlen(rr->nodes[from].host), port);
+        if (n >= 0 && !*ask && slot >= 0 && slot < RDR_REDIS_SLOTS) {
+                /* The slot lives there now; the rest of the map is read
+                 * again before the next pipeline. */
+                rr->slots[slot] = n;
+                rr->map_stale = 1;
+        }
+        return n;
+}
+
+/* Append command c to its master's connection (ASKING first after an
+ * ASK): 0, or -1 with rr->fail set. */
+static int cluster_append(rdr_redis_t *rr, rdr_rcmd_t *c) {
+        rdr_node_t *n;
+        if (node_ready(rr, c->node, NULL) == -1)
+                return -1;
+        n = &rr->nodes[c->node];
+        if (c->script >= 0)
+                memcpy(rr->pbuf + c->sha_off, rr->scripts[c->script].sha, 40);
+        if ((c->ask && redisAppendCommand(n->c, "ASKING") != REDIS_OK) ||
+            redisAppendFormattedCommand(n->c, rr->pbuf + c->off, c->len) !=
+                REDIS_OK) {
+                failed(rr, n->c, "out of memory");
+                return -1;
+        }
+        n->flush = 1;
+        return 0;
+}
+
+/* Write what was appended to every master, so that they work at once. */
+static int cluster_flush(rdr_redis_t *rr) {
+        int i;
+        for (i = 0; i < rr->nodes_cnt; i++) {
+                rdr_node_t *n = &rr->nodes[i];
+                int done = 0;
+                if (!n->flush)
+                        continue;
+                n->flush = 0;
+                while (!done)
+                        if (redisBufferWrite(n->c, &done) != REDIS_OK) {
+                                failed(rr, n->c, "I/O error");
+                                return -1;
+                        }
+        }
+        return 0;
+}
+
+/* The reply of command c (after its ASKING's): 0, or -1 with rr->fail. */
+static int cluster_read(rdr_redis_t *rr, const rdr_rcmd_t *c,
+                        redisReply **out) {
+        redisContext *ctx = rr->nodes[c->node].c;
+        void *reply = NULL;
+        if (c->ask) {
+                if (redisGetReply(ctx, &reply) != REDIS_OK) {
+                        failed(rr, ctx, "I/O error");
+                        return -1;
+                }
+                freeReplyObject(reply);
+                reply = NULL;
+        }
+        if (redisGetReply(ctx, &reply) != REDIS_OK) {
+                failed(rr, ctx, "I/O error");
+                return -1;
+        }
+        *out = reply;
+        return 0;
+}
+
+/* Send the commands again that a redirection, TRYAGAIN (a slot moving)
+ * or NOSCRIPT (a server that lost its scripts) answered, up to 5 times. */
+static int cluster_redirect(rdr_redis_t *rr) {
+        int round;
+        for (round = 0; round < 5; round++) {
+                size_t i, again = 0;
+                int wait = 0;
+                for (i = 0; i < rr->cmds_cnt; i++) {
+                        rdr_rcmd_t *c = &rr->cmds[i];
+                        const redisReply *r = rr->replies[i];
+                        int to, ask;
+                        c->resend = 0;
+                        if (!r || r->type != REDIS_REPLY_ERROR)
+                                continue;
+                        if ((to = redirection(rr, r, c->node, &ask)) >= 0) {
+                                c->node = to;
+                                c->ask = ask;
+                        } else if (!strncmp(r->str, "TRYAGAIN", 8)) {
+                                wait = 1;
+                        } else if (is_noscript(r)) {
+                                if (load_scripts(rr, rr->nodes[c->node].c))
+                                        return -1;
+                        } else {
+                                continue;
+                        }
+                        c->resend = 1;
+                        again++;
+                }
+                if (!again)
+                        return 0;
+                if (wait) {
+                        struct timespec ts = {0, (10L << round) * 1000000L};
+                        nanosleep(&ts, NULL);
+                }
+                for (i = 0; i < rr->cmds_cnt; i++)
+                        if (rr->cmds[i].resend &&
+                            cluster_append(rr, &rr->cmds[i]))
+                                return -1;
+                if (cluster_flush(rr))
+                        return -1;
+                rr->roundtrips++;
+                rr->commands += again;
+                for (i = 0; i < rr->cmds_cnt; i++) {
+                        redisReply *reply;
+                        if (!rr->cmds[i].resend)
+                                continue;
+                        if (cluster_read(rr, &rr->cmds[i], &reply))
+                                return -1;
+                        freeReplyObject(rr->replies[i]);
+                        rr->replies[i] = reply;
+                        rr->cmds[i].ask = 0;
+                }
+        }
+        return 0;
+}
+
+/* A command without a key goes to the master of slot 0. */
+static int master_of(const rdr_redis_t *rr, int slot) {
+        return rr->slots[slot >= 0 ? slot : 0];
+}
+
+/* One attempt on Redis Cluster: each command to the master of its slot,
+ * every master's part written before any reply is read. */
+static int cluster_exec_once(rdr_redis_t *rr) {
+        size_t i;
+        for (i = 0; i < rr->cmds_cnt; i++) {
+                rdr_rcmd_t *c = &rr->cmds[i];
+                c->node = master_of(rr, c->slot);
+                c->ask = 0;
+                if (cluster_append(rr, c))
+                        return -1;
+        }
+        if (cluster_flush(rr))
+                return -1;
+        rr->roundtrips++;
+        rr->commands += rr->cmds_cnt;
+        for (i = 0; i < rr->cmds_cnt; i++)
+                if (cluster_read(rr, &rr->cmds[i],
+                                 &rr->replies[rr->replies_cnt++])) {
+                        rr->replies_cnt--;
+                        return -1;
+                }
+        return cluster_redirect(rr);
 }
 
 rdr_err_t rdr_redis_exec(rdr_redis_t *rr) {
@@ -702,15 +1193,18 @@ rdr_err_t rdr_redis_exec(rdr_redis_t *rr) {
                 rr->replies = n;
         }
         for (attempt = 0; attempt < 2; attempt++) {
+                int ok;
                 if (rdr_redis_connect(rr) != RDR_OK)
                         return RDR_ERR_REDIS;
-                if (exec_once(rr) == 0 && retry_noscript(rr) == 0) {
+                ok = rr->cluster
+                         ? cluster_exec_once(rr) == 0
+                         : exec_once(rr) == 0 && retry_noscript(rr) == 0;
+                if (ok) {
                         free_cmds(rr);
                         return RDR_OK;
                 }
                 free_replies(rr);
-                disconnect(rr, rr->c && rr->c->errstr[0] ? rr->c->errstr
-                                                         : "I/O error");
+                disconnect(rr, rr->fail);
                 /* Reconnect at once for the one retry: the server may have
                  * merely closed an idle connection. */
                 rr->next_attempt_ms = 0;
@@ -780,17 +1274,115 @@ uint64_t rdr_redis_reconnects(const rdr_redis_t *rr) {
         return rr->reconnects > 0 ? rr->reconnects - 1 : 0;
 }
 
+/* One command on Redis Cluster (formatted, len bytes), to node (-1: the
+ * master of its slot), following redirections unless node was given. */
+static redisReply *cluster_command(rdr_redis_t *rr, int node, const char *buf,
+                                   size_t len) {
+        rdr_rcmd_t c;
+        redisReply *r = NULL;
+        int tries;
+        memset(&c, 0, sizeof(c));
+        c.script = -1;
+        c.len = len;
+        c.node = node >= 0 ? node : master_of(rr, rdr_redis_cmd_slot(buf, len));
+        for (tries = 0; tries < 5; tries++) {
+                int to, ask;
+                rdr_node_t *n;
+                if (node_ready(rr, c.node, NULL) == -1)
+                        goto err;
+                n = &rr->nodes[c.node];
+                if ((c.ask && redisAppendCommand(n->c, "ASKING") != REDIS_OK) ||
+                    redisAppendFormattedCommand(n->c, buf, len) != REDIS_OK) {
+                        failed(rr, n->c, "out of memory");
+                        goto err;
+                }
+                rr->roundtrips++;
+                rr->commands++;
+                if (cluster_read(rr, &c, &r))
+                        goto err;
+                if (node >= 0 || (to = redirection(rr, r, c.node, &ask)) < 0)
+                        return r;
+                freeReplyObject(r);
+                r = NULL;
+                c.node = to;
+                c.ask = ask;
+        }
+        return r;
+err:
+        disconnect(rr, rr->fail);
+        return NULL;
+}
+
+static redisReply *command_v(rdr_redis_t *rr, int node, const char *fmt,
+                             va_list ap) {
+        redisReply *r;
+        char *buf = NULL;
+        int len;
+        if (rdr_redis_connect(rr) != RDR_OK)
+                return NULL;
+        if (!rr->cluster) {
+                r = redisvCommand(rr->c, fmt, ap);
+                rr->roundtrips++;
+                rr->commands++;
+                if (!r)
+                        disconnect(rr, rr->c->errstr[0] ? rr->c->errstr
+                                                        : "I/O error");
+                return r;
+        }
+        if ((len = redisvFormatCommand(&buf, fmt, ap)) < 0)
+                return NULL;
+        r = cluster_command(rr, node, buf, (size_t)len);
+        free(buf);
+        return r;
+}
+
 redisReply *rdr_redis_command(rdr_redis_t *rr, const char *fmt, ...) {
         va_list ap;
         redisReply *r;
-        if (rdr_redis_connect(rr) != RDR_OK)
-                return NULL;
         va_start(ap, fmt);
-        r = redisvCommand(rr->c, fmt, ap);
+        r = command_v(rr, -1, fmt, ap);
         va_end(ap);
-        rr->roundtrips++;
-        rr->commands++;
-        if (!r)
-                disconnect(rr, rr->c->errstr[0] ? rr->c->errstr : "I/O error");
+        return r;
+}
+
+int rdr_redis_is_cluster(const rdr_redis_t *rr) {
+        return rr->cluster;
+}
+
+/* The index among the known servers of master i (in the order the map
+ * names them), or -1. */
+static int nth_master(const rdr_redis_t *rr, size_t i) {
+        int k;
+        for (k = 0; k < rr->nodes_cnt; k++)
+                if (rr->nodes[k].master && i-- == 0)
+                        return k;
+        return -1;
+}
+
+size_t rdr_redis_nodes(rdr_redis_t *rr) {
+        size_t n = 0;
+        int k;
+        if (!rr->cluster)
+                return 1;
+        if (rdr_redis_connect(rr) != RDR_OK)
+                return 0;
+        for (k = 0; k < rr->nodes_cnt; k++)
+                n += rr->nodes[k].master != 0;
+        return n;
+}
+
+redisReply *rdr_redis_node_command(rdr_redis_t *rr, size_t node,
+                                   const char *fmt, ...) {
+        va_list ap;
+        redisReply *r;
+        int k = 0;
+        if (rr->cluster) {
+                if (rdr_redis_connect(rr) != RDR_OK ||
+                    (k = nth_master(rr, node)) < 0)
+                        return NULL;
+        }
+        va_start(ap, fmt);
+        r = command_v(rr, k, fmt, ap);
+        va_end(ap);
         return r;
 }

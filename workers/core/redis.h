@@ -2,7 +2,18 @@
  * pipelined batches. Connects lazily and reconnects with exponential backoff,
  * so a worker starts and reports itself unready while Redis is away instead
  * of dying. Lua scripts are registered once, loaded on every (re)connect,
- * called with EVALSHA and reloaded on NOSCRIPT. */
+ * called with EVALSHA and reloaded on NOSCRIPT.
+ *
+ * On Redis Cluster (a redis-cluster:// URL) the client reads which master
+ * serves each slot (CLUSTER SLOTS), keeps a connection to each, and splits
+ * a pipeline by the slot of each command's key: the parts go out at once
+ * and the replies come back in the order the commands were queued. A
+ * MOVED reply (a slot moved to another master) updates the map and sends
+ * the command there, an ASK reply (a slot being moved) sends ASKING and
+ * the command to the importing master, TRYAGAIN waits and sends it again;
+ * the whole map is read again before the next pipeline. Every key of one
+ * command (a script's keys) must share a slot: the fleet's keys carry hash
+ * tags for that (keys.h, timers.h). */
 #ifndef RDR_REDIS_H
 #define RDR_REDIS_H
 
@@ -108,7 +119,28 @@ uint64_t rdr_redis_commands(const rdr_redis_t *rr);
 uint64_t rdr_redis_reconnects(const rdr_redis_t *rr);
 
 /** A one-off command outside any pipeline (startup, tools). The reply is
- *  the caller's to free with freeReplyObject(); NULL on transport error. */
+ *  the caller's to free with freeReplyObject(); NULL on transport error.
+ *  On Redis Cluster it goes to the master of its key's slot (any master
+ *  for a command without a key). */
 redisReply *rdr_redis_command(rdr_redis_t *rr, const char *fmt, ...);
+
+/** 1 if the client talks to Redis Cluster (redis-cluster:// URL). */
+int rdr_redis_is_cluster(const rdr_redis_t *rr);
+/** The servers that hold data: 1 for one Redis, the masters for Redis
+ *  Cluster (0 if the client could not connect). Commands that see one
+ *  server's keys only (SCAN) go to each with rdr_redis_node_command(). */
+size_t rdr_redis_nodes(rdr_redis_t *rr);
+/** As rdr_redis_command(), on server node (< rdr_redis_nodes()). */
+redisReply *rdr_redis_node_command(rdr_redis_t *rr, size_t node,
+                                   const char *fmt, ...);
+
+/* Redis Cluster's hash slots. */
+#define RDR_REDIS_SLOTS 16384
+/** The slot of a key: CRC16 of its hash tag (what sits between the first
+ *  '{' and the next '}', if not empty) or of the whole key. */
+int rdr_redis_key_slot(const char *key, size_t len);
+/** The slot of a command in RESP (its first key; a script's first key),
+ *  or -1 for a command without a key (PING, SCAN, EVALSHA with 0 keys). */
+int rdr_redis_cmd_slot(const char *resp, size_t len);
 
 #endif
