@@ -25,6 +25,8 @@
 #include "clock.h"
 #include "harness.h"
 
+#define CLASSIFIED "\"type\":\"case.classified\""
+
 #define MAX_CHILDREN 32
 static pid_t children[MAX_CHILDREN];
 static int nchildren;
@@ -185,6 +187,132 @@ void h_redis_start(h_env_t *h) {
         }
         if (!h->redis)
                 fail_msg("redis did not restart");
+}
+
+static void start_cluster_node(h_env_t *h, h_cluster_t *cl, int i) {
+        char port[16], bus[16], dir[300], log[320];
+        snprintf(port, sizeof(port), "%d", cl->port[i]);
+        /* A bus port of its own: the default, port + 10000, is past 65535
+         * for many of the ports the kernel gives. */
+        snprintf(bus, sizeof(bus), "%d", cl->bus[i]);
+        snprintf(dir, sizeof(dir), "%s/cluster-%d", h->dir, i);
+        snprintf(log, sizeof(log), "%s/redis.log", dir);
+        if (mkdir(dir, 0755) && errno != EEXIST)
+                fail_msg("mkdir %s: %s", dir, strerror(errno));
+        {
+                const char *argv[] = {"redis-server",
+                                      "--port",
+                                      port,
+                                      "--bind",
+                                      "127.0.0.1",
+                                      "--save",
+                                      "",
+                                      "--appendonly",
+                                      "yes",
+                                      "--cluster-enabled",
+                                      "yes",
+                                      "--cluster-node-timeout",
+                                      "2000",
+                                      "--cluster-port",
+                                      bus,
+                                      "--dir",
+                                      dir,
+                                      NULL};
+                cl->pid[i] = spawn(log, argv, NULL);
+        }
+}
+
+redisContext *h_cluster_node(const h_cluster_t *cl, int i) {
+        struct timeval tv = {2, 0};
+        redisContext *c = redisConnectWithTimeout("127.0.0.1", cl->port[i], tv);
+        if (c && c->err) {
+                redisFree(c);
+                return NULL;
+        }
+        return c;
+}
+
+/* A command to master i that must not fail; its reply freed. */
+static void cluster_must(const h_cluster_t *cl, int i, const char *cmd) {
+        redisContext *c = h_cluster_node(cl, i);
+        redisReply *r = c ? redisCommand(c, cmd) : NULL;
+        if (!r || r->type == REDIS_REPLY_ERROR)
+                fail_msg("cluster node %d: %s: %s", i, cmd,
+                         r ? r->str : "no reply");
+        freeReplyObject(r);
+        redisFree(c);
+}
+
+/* Whether every master says cluster_state:ok and knows all n. */
+static int cluster_ok(const h_cluster_t *cl) {
+        int i, ok = 1;
+        char want[64];
+        snprintf(want, sizeof(want), "cluster_known_nodes:%d", cl->n);
+        for (i = 0; ok && i < cl->n; i++) {
+                redisContext *c = h_cluster_node(cl, i);
+                redisReply *r = c ? redisCommand(c, "CLUSTER INFO") : NULL;
+                ok = r && r->type == REDIS_REPLY_STRING &&
+                     strstr(r->str, "cluster_state:ok") && strstr(r->str, want);
+                if (r)
+                        freeReplyObject(r);
+                if (c)
+                        redisFree(c);
+        }
+        return ok;
+}
+
+static void cluster_wait_ok(const h_cluster_t *cl) {
+        int t;
+        for (t = 0; t < 400 && !cluster_ok(cl); t++)
+                h_sleep_ms(50);
+        if (!cluster_ok(cl))
+                fail_msg("the Redis Cluster did not reach cluster_state:ok");
+}
+
+void h_cluster_start(h_env_t *h, h_cluster_t *cl, int n) {
+        int i, t;
+        char cmd[128];
+        memset(cl, 0, sizeof(*cl));
+        if (n < 1 || n > H_CLUSTER_MAX)
+                fail_msg("h_cluster_start: %d masters", n);
+        cl->n = n;
+        for (i = 0; i < n; i++) {
+                cl->port[i] = free_port();
+                cl->bus[i] = free_port();
+                start_cluster_node(h, cl, i);
+        }
+        for (i = 0; i < n; i++) {
+                redisContext *c = NULL;
+                for (t = 0; t < 200 && !(c = h_cluster_node(cl, i)); t++)
+                        h_sleep_ms(25);
+                if (!c)
+                        fail_msg("cluster node %d did not start (see %s)", i,
+                                 h->dir);
+                redisFree(c);
+        }
+        for (i = 0; i < n; i++) {
+                snprintf(cmd, sizeof(cmd), "CLUSTER ADDSLOTSRANGE %d %d",
+                         i * 16384 / n, (i + 1) * 16384 / n - 1);
+                cluster_must(cl, i, cmd);
+                if (i > 0) {
+                        snprintf(cmd, sizeof(cmd),
+                                 "CLUSTER MEET 127.0.0.1 %d %d", cl->port[0],
+                                 cl->bus[0]);
+                        cluster_must(cl, i, cmd);
+                }
+        }
+        cluster_wait_ok(cl);
+        snprintf(cl->url, sizeof(cl->url), "redis-cluster://127.0.0.1:%d",
+                 cl->port[0]);
+}
+
+void h_cluster_node_stop(h_cluster_t *cl, int i) {
+        h_signal_wait(cl->pid[i], SIGKILL, 5000);
+}
+
+void h_cluster_node_start(h_env_t *h, h_cluster_t *cl, int i) {
+        start_cluster_node(h, cl, i);
+        cluster_wait_ok(cl);
 }
 
 void h_broker_control(h_env_t *h, const char *command) {
@@ -807,4 +935,43 @@ const char *h_case_field(h_env_t *h, const char *case_id, const char *field,
         }
         freeReplyObject(r);
         return out;
+}
+
+pid_t h_reviews_killed_midstream(h_env_t *h, const char *store,
+                                 const char *prefix, size_t n) {
+        h_msg_t *cases;
+        size_t got, distinct, extra;
+        pid_t pid;
+        int st;
+        /* A short session so that the group notices the killed member
+         * quickly. */
+        pid = h_worker(h, "reviews",
+                       (const char *const[]){"REDRESS_CONSUMER_BATCH_MAX=50",
+                                             "REDRESS_KAFKA_SESSION_TIMEOUT_MS="
+                                             "6000",
+                                             NULL});
+        h_publish_reviews(h, store, prefix, 0, n, 0,
+                          "the color is not as described", 0);
+        /* Kill it while it works through the backlog. */
+        got = h_read_topic(h, "redress.cases", CLASSIFIED, n / 4, 0, 30000,
+                           &cases);
+        h_msgs_free(cases, got);
+        st = h_signal_wait(pid, SIGKILL, 5000);
+        assert_true(WIFSIGNALED(st));
+        pid = h_worker(h, "reviews",
+                       (const char *const[]){
+                           "REDRESS_KAFKA_SESSION_TIMEOUT_MS=6000", NULL});
+        got = h_read_topic(h, "redress.cases", CLASSIFIED, n, 3000, 120000,
+                           &cases);
+        distinct = h_count_reviews(cases, got, prefix, n, &extra);
+        /* Every input has its output; a message published just before the
+         * kill may be published again under the same event_id (at most
+         * one batch), never under a second id. */
+        assert_int_equal(distinct, n);
+        print_message("outputs: %zu distinct, %zu republished under the "
+                      "same id\n",
+                      distinct, extra);
+        assert_true(extra <= 50);
+        h_msgs_free(cases, got);
+        return pid;
 }

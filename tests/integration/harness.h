@@ -87,6 +87,27 @@ int h_ready(pid_t pid);
 /** Kill Redis (its data is lost) / start it again on the same port. */
 void h_redis_stop(h_env_t *h);
 void h_redis_start(h_env_t *h);
+/* A Redis Cluster of its own: masters on free ports, each in a directory
+ * of its own under the env's. */
+#define H_CLUSTER_MAX 4
+typedef struct h_cluster_s {
+        int n;
+        int port[H_CLUSTER_MAX];
+        int bus[H_CLUSTER_MAX]; /* cluster bus ports */
+        pid_t pid[H_CLUSTER_MAX];
+        char url[64]; /* redis-cluster://127.0.0.1:<first port> */
+} h_cluster_t;
+/** Start n masters (append-only files, a node timeout of 2 s), join them
+ *  and split the slots evenly between them in order; returns once every
+ *  one says cluster_state:ok, or fails the test. */
+void h_cluster_start(h_env_t *h, h_cluster_t *cl, int n);
+/** A plain connection to master i (the caller redisFree()s it). */
+redisContext *h_cluster_node(const h_cluster_t *cl, int i);
+/** Kill master i (SIGKILL) / start it again on its port and directory;
+ *  the start returns once every master says cluster_state:ok. */
+void h_cluster_node_stop(h_cluster_t *cl, int i);
+void h_cluster_node_start(h_env_t *h, h_cluster_t *cl, int i);
+
 /** A fault-injection command for the dev broker ("down 1", "up 1"). */
 void h_broker_control(h_env_t *h, const char *command);
 /** Send sig and wait for the exit status (returns it as from waitpid, or
@@ -124,6 +145,15 @@ void h_publish_reviews(h_env_t *h, const char *store, const char *prefix,
  *  already counted. Fails the test on a message naming no such review. */
 size_t h_count_reviews(const h_msg_t *msgs, size_t n, const char *prefix,
                        size_t total, size_t *repeats);
+
+/** A reviews worker (batches of 50, a 6 s session) given n reviews
+ *  <prefix>-0 .. <prefix>-<n - 1> of store, killed (SIGKILL) once a quarter
+ *  were classified, and another started: checks that every review was
+ *  classified, under one event id (a message published just before the
+ *  kill may come again under the same id, at most a batch of them).
+ *  Returns the second worker. */
+pid_t h_reviews_killed_midstream(h_env_t *h, const char *store,
+                                 const char *prefix, size_t n);
 
 /** Sum of committed offsets of group on topic, and the sum of the high
  *  watermarks. */

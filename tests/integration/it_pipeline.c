@@ -222,42 +222,8 @@ static void test_same_event_twice_has_one_effect(void **state) {
 
 /* Every input has its output after a SIGKILL mid-stream and a restart. */
 static void test_sigkill_mid_stream_loses_nothing(void **state) {
-        enum { N = 3000 };
-        h_msg_t *cases;
-        size_t n, distinct, extra;
-        pid_t pid;
-        int st;
         (void)state;
-        /* A short session so that the group notices the killed member
-         * quickly. */
-        pid = h_worker(&env, "reviews",
-                       (const char *const[]){"REDRESS_CONSUMER_BATCH_MAX=50",
-                                             "REDRESS_KAFKA_SESSION_TIMEOUT_MS="
-                                             "6000",
-                                             NULL});
-        h_publish_reviews(&env, "store-k", "ev-k", 0, N, 0,
-                          "the color is not as described", 0);
-        /* Kill it while it works through the backlog. */
-        n = h_read_topic(&env, "redress.cases", CLASSIFIED, N / 4, 0, 30000,
-                         &cases);
-        h_msgs_free(cases, n);
-        st = h_signal_wait(pid, SIGKILL, 5000);
-        assert_true(WIFSIGNALED(st));
-        h_worker(&env, "reviews",
-                 (const char *const[]){"REDRESS_KAFKA_SESSION_TIMEOUT_MS=6000",
-                                       NULL});
-        n = h_read_topic(&env, "redress.cases", CLASSIFIED, N, 3000, 120000,
-                         &cases);
-        distinct = h_count_reviews(cases, n, "ev-k", N, &extra);
-        /* Every input has its output; a message published just before the
-         * kill may be published again under the same event_id (at most
-         * one batch), never under a second id. */
-        assert_int_equal(distinct, N);
-        print_message("outputs: %zu distinct, %zu republished under the "
-                      "same id\n",
-                      distinct, extra);
-        assert_true(extra <= 50);
-        h_msgs_free(cases, n);
+        h_reviews_killed_midstream(&env, "store-k", "ev-k", 3000);
 }
 
 #define REBALANCE_FIRST 1500

@@ -358,13 +358,14 @@ static void take_order(report_t *r, const redisReply *h) {
         }
 }
 
-/* SCAN keys matching pattern; HGETALL each batch in one round trip. */
-static int scan(report_t *r, const char *pattern, int cases) {
+/* SCAN the keys of one server (a master of Redis Cluster) matching
+ * pattern; HGETALL each batch in one round trip. */
+static int scan_node(report_t *r, size_t node, const char *pattern, int cases) {
         char cursor[32] = "0";
         do {
-                redisReply *s =
-                    rdr_redis_command(r->redis, "SCAN %s MATCH %s COUNT %d",
-                                      cursor, pattern, SCAN_BATCH);
+                redisReply *s = rdr_redis_node_command(
+                    r->redis, node, "SCAN %s MATCH %s COUNT %d", cursor,
+                    pattern, SCAN_BATCH);
                 size_t i;
                 if (!s || s->type != REDIS_REPLY_ARRAY || s->elements != 2) {
                         fprintf(stderr, "redress-report: SCAN failed: %s\n",
@@ -405,6 +406,20 @@ static int scan(report_t *r, const char *pattern, int cases) {
                 rdr_redis_reset(r->redis);
                 freeReplyObject(s);
         } while (strcmp(cursor, "0"));
+        return 0;
+}
+
+/* scan_node() on every server that holds data. */
+static int scan(report_t *r, const char *pattern, int cases) {
+        size_t i, n = rdr_redis_nodes(r->redis);
+        if (n == 0) {
+                fprintf(stderr, "redress-report: %s\n",
+                        rdr_redis_errstr(r->redis));
+                return -1;
+        }
+        for (i = 0; i < n; i++)
+                if (scan_node(r, i, pattern, cases))
+                        return -1;
         return 0;
 }
 

@@ -1,0 +1,400 @@
+/* Redis Cluster: the client against three real masters (redis-server in
+ * cluster mode, started by the harness) splits pipelines by master and
+ * gives the replies back in order, follows a slot moved while it was
+ * connected (MOVED) and one being moved (ASK), survives a master that goes
+ * away and comes back; and the reviews worker, killed mid-stream, and
+ * redress-report run on the cluster as on one Redis. */
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+
+#include "harness.h"
+#include "redis.h"
+
+#define CLASSIFIED "\"type\":\"case.classified\""
+
+static h_env_t env;
+static h_cluster_t cl;
+
+static const char echo_lua[] = "return {KEYS[1], ARGV[1]}\n";
+
+static int setup(void **state) {
+        (void)state;
+        h_start(&env, 4);
+        h_cluster_start(&env, &cl, 3);
+        return 0;
+}
+
+static int teardown(void **state) {
+        (void)state;
+        h_stop(&env);
+        return 0;
+}
+
+static rdr_redis_t *client(int *script) {
+        char errstr[256];
+        rdr_redis_t *rr =
+            rdr_redis_new(cl.url, 2000, 5000, 500, errstr, sizeof(errstr));
+        if (!rr)
+                fail_msg("%s", errstr);
+        *script = rdr_redis_script_add(rr, "echo", echo_lua);
+        assert_int_equal(rdr_redis_connect(rr), RDR_OK);
+        assert_true(rdr_redis_is_cluster(rr));
+        return rr;
+}
+
+/* The master (0 to 2) that serves slot: the harness splits the slots
+ * evenly, in order. */
+static int master_of(int slot) {
+        return slot * cl.n / RDR_REDIS_SLOTS;
+}
+
+/* The first key "it:{<prefix>-<i>}" whose slot master m serves. */
+static void key_on(char *key, size_t size, const char *prefix, int m) {
+        int i;
+        for (i = 0; i < 100000; i++) {
+                snprintf(key, size, "it:{%s-%d}", prefix, i);
+                if (master_of(rdr_redis_key_slot(key, strlen(key))) == m)
+                        return;
+        }
+        fail_msg("no key of %s on master %d", prefix, m);
+}
+
+/* A reply of master m to cmd (one string argument a, may be NULL); the
+ * caller frees it. */
+static redisReply *on_node(int m, const char *cmd, const char *a) {
+        redisContext *c = h_cluster_node(&cl, m);
+        redisReply *r;
+        assert_non_null(c);
+        r = a ? redisCommand(c, cmd, a) : redisCommand(c, cmd);
+        assert_non_null(r);
+        redisFree(c);
+        return r;
+}
+
+static long long node_int(int m, const char *cmd, const char *a) {
+        redisReply *r = on_node(m, cmd, a);
+        long long v;
+        if (r->type != REDIS_REPLY_INTEGER)
+                fail_msg("%s on master %d: %s", cmd, m,
+                         r->type == REDIS_REPLY_ERROR ? r->str
+                                                      : "not a number");
+        v = r->integer;
+        freeReplyObject(r);
+        return v;
+}
+
+/* 300 keys over every master, each written by HSET, read back by HGET and
+ * passed through a script, in one pipeline: replies in the order queued,
+ * each key stored on the master of its slot, and SCAN on each master
+ * (rdr_redis_nodes) sees them all once. */
+static void pipeline_split_by_master(void **state) {
+        enum { N = 300 };
+        int script, i, m, per[3] = {0, 0, 0};
+        rdr_redis_t *rr = client(&script);
+        size_t seen = 0, n;
+        uint64_t trips;
+        (void)state;
+        for (i = 0; i < N; i++) {
+                char key[32], val[32];
+                const char *argv[2] = {key, val};
+                snprintf(key, sizeof(key), "it:{p-%d}", i);
+                snprintf(val, sizeof(val), "v%d", i);
+                rdr_redis_cmdl(rr, "HSET", key, "f", val, NULL);
+                rdr_redis_cmdl(rr, "HGET", key, "f", NULL);
+                rdr_redis_eval(rr, script, 1, 2, argv, NULL);
+        }
+        rdr_redis_cmdl(rr, "PING", NULL);
+        trips = rdr_redis_roundtrips(rr);
+        assert_int_equal(rdr_redis_exec(rr), RDR_OK);
+        /* One round trip: every master's part went out before any reply
+         * was read. */
+        assert_int_equal(rdr_redis_roundtrips(rr) - trips, 1);
+        assert_int_equal(rdr_redis_replies(rr), 3 * N + 1);
+        for (i = 0; i < N; i++) {
+                char key[32], val[32];
+                const redisReply *get = rdr_redis_reply(rr, 3 * (size_t)i + 1),
+                                 *ev = rdr_redis_reply(rr, 3 * (size_t)i + 2);
+                snprintf(key, sizeof(key), "it:{p-%d}", i);
+                snprintf(val, sizeof(val), "v%d", i);
+                assert_int_equal(rdr_redis_reply(rr, 3 * (size_t)i)->integer,
+                                 1);
+                assert_string_equal(get->str, val);
+                assert_int_equal(ev->type, REDIS_REPLY_ARRAY);
+                assert_string_equal(ev->element[0]->str, key);
+                assert_string_equal(ev->element[1]->str, val);
+                m = master_of(rdr_redis_key_slot(key, strlen(key)));
+                assert_int_equal(node_int(m, "EXISTS %s", key), 1);
+                per[m]++;
+        }
+        assert_string_equal(rdr_redis_reply(rr, 3 * N)->str, "PONG");
+        print_message("keys per master: %d %d %d\n", per[0], per[1], per[2]);
+        for (m = 0; m < 3; m++)
+                assert_true(per[m] > 0);
+        assert_int_equal(rdr_redis_nodes(rr), 3);
+        for (n = 0; n < rdr_redis_nodes(rr); n++) {
+                char cursor[32] = "0";
+                do {
+                        redisReply *s = rdr_redis_node_command(
+                            rr, n, "SCAN %s MATCH it:{p-* COUNT 100", cursor);
+                        assert_non_null(s);
+                        assert_int_equal(s->type, REDIS_REPLY_ARRAY);
+                        snprintf(cursor, sizeof(cursor), "%s",
+                                 s->element[0]->str);
+                        seen += s->element[1]->elements;
+                        freeReplyObject(s);
+                } while (strcmp(cursor, "0"));
+        }
+        assert_int_equal(seen, N);
+        rdr_redis_reset(rr);
+        rdr_redis_destroy(rr);
+}
+
+static void node_id(int m, char *id, size_t size) {
+        redisReply *r = on_node(m, "CLUSTER MYID", NULL);
+        assert_int_equal(r->type, REDIS_REPLY_STRING);
+        snprintf(id, size, "%s", r->str);
+        freeReplyObject(r);
+}
+
+static void node_ok(int m, const char *fmt, ...) {
+        redisContext *c = h_cluster_node(&cl, m);
+        redisReply *r;
+        va_list ap;
+        assert_non_null(c);
+        va_start(ap, fmt);
+        r = redisvCommand(c, fmt, ap);
+        va_end(ap);
+        if (!r || r->type == REDIS_REPLY_ERROR)
+                fail_msg("master %d: %s: %s", m, fmt, r ? r->str : "no reply");
+        freeReplyObject(r);
+        redisFree(c);
+}
+
+/* Start moving slot from master a to b (IMPORTING, MIGRATING). */
+static void migrating(int slot, int a, int b, const char *ida,
+                      const char *idb) {
+        node_ok(b, "CLUSTER SETSLOT %d IMPORTING %s", slot, ida);
+        node_ok(a, "CLUSTER SETSLOT %d MIGRATING %s", slot, idb);
+}
+
+/* Move key from master a to b (the slot migrating). */
+static void migrate_key(int a, int b, const char *key) {
+        node_ok(a, "MIGRATE 127.0.0.1 %d %s 0 5000", cl.port[b], key);
+}
+
+/* The slot belongs to b now, on every master. */
+static void moved(int slot, const char *idb) {
+        int m;
+        for (m = 0; m < cl.n; m++)
+                node_ok(m, "CLUSTER SETSLOT %d NODE %s", slot, idb);
+}
+
+/* A slot moved from master 0 to master 1 after the client read the map
+ * (MOVED), and another being moved with one key already across (ASK):
+ * every command reaches its key, and a new key of the moving slot is
+ * written on the importing master. */
+static void follows_moved_and_ask(void **state) {
+        int script, slot, slot2;
+        char k1[32], k2[32], k3[32], id0[64], id1[64];
+        rdr_redis_t *rr = client(&script);
+        const redisReply *r;
+        redisReply *r0;
+        (void)state;
+        node_id(0, id0, sizeof(id0));
+        node_id(1, id1, sizeof(id1));
+        key_on(k1, sizeof(k1), "mv", 0);
+        slot = rdr_redis_key_slot(k1, strlen(k1));
+        rdr_redis_cmdl(rr, "SET", k1, "before", NULL);
+        assert_int_equal(rdr_redis_exec(rr), RDR_OK);
+        rdr_redis_reset(rr);
+
+        /* MOVED: the whole slot goes to master 1. */
+        migrating(slot, 0, 1, id0, id1);
+        migrate_key(0, 1, k1);
+        moved(slot, id1);
+        rdr_redis_cmdl(rr, "GET", k1, NULL);
+        rdr_redis_cmdl(rr, "SET", k1, "after", NULL);
+        rdr_redis_cmdl(rr, "GET", k1, NULL);
+        assert_int_equal(rdr_redis_exec(rr), RDR_OK);
+        assert_string_equal(rdr_redis_reply(rr, 0)->str, "before");
+        assert_string_equal(rdr_redis_reply(rr, 2)->str, "after");
+        rdr_redis_reset(rr);
+        assert_int_equal(node_int(1, "EXISTS %s", k1), 1);
+        r0 = on_node(0, "EXISTS %s", k1);
+        assert_int_equal(r0->type, REDIS_REPLY_ERROR);
+        assert_non_null(strstr(r0->str, "MOVED"));
+        freeReplyObject(r0);
+
+        /* ASK: a slot half moved. k2 is across, k3 is new. */
+        key_on(k2, sizeof(k2), "ask", 0);
+        slot2 = rdr_redis_key_slot(k2, strlen(k2));
+        snprintf(k3, sizeof(k3), "it:{%.*s}:new",
+                 (int)(strchr(k2, '}') - strchr(k2, '{') - 1),
+                 strchr(k2, '{') + 1);
+        assert_int_equal(rdr_redis_key_slot(k3, strlen(k3)), slot2);
+        rdr_redis_cmdl(rr, "SET", k2, "old home", NULL);
+        assert_int_equal(rdr_redis_exec(rr), RDR_OK);
+        rdr_redis_reset(rr);
+        migrating(slot2, 0, 1, id0, id1);
+        migrate_key(0, 1, k2);
+        rdr_redis_cmdl(rr, "GET", k2, NULL);
+        rdr_redis_cmdl(rr, "SET", k3, "fresh", NULL);
+        assert_int_equal(rdr_redis_exec(rr), RDR_OK);
+        r = rdr_redis_reply(rr, 0);
+        assert_int_equal(r->type, REDIS_REPLY_STRING);
+        assert_string_equal(r->str, "old home");
+        assert_int_equal(rdr_redis_reply(rr, 1)->type, REDIS_REPLY_STATUS);
+        rdr_redis_reset(rr);
+        moved(slot2, id1);
+        assert_int_equal(node_int(1, "EXISTS %s", k3), 1);
+        /* The map the client reads again names master 1 for both. */
+        rdr_redis_cmdl(rr, "GET", k3, NULL);
+        assert_int_equal(rdr_redis_exec(rr), RDR_OK);
+        assert_string_equal(rdr_redis_reply(rr, 0)->str, "fresh");
+        rdr_redis_reset(rr);
+        rdr_redis_destroy(rr);
+}
+
+/* A master killed: the pipeline fails with an error (no crash), the
+ * client reports itself down; once the master is back, the same pipeline
+ * goes through and what was written before is there. */
+static void master_down_and_back(void **state) {
+        int script, i;
+        char k[32];
+        rdr_redis_t *rr = client(&script);
+        rdr_err_t err = RDR_ERR_REDIS;
+        (void)state;
+        key_on(k, sizeof(k), "down", 2);
+        rdr_redis_cmdl(rr, "SET", k, "kept", NULL);
+        assert_int_equal(rdr_redis_exec(rr), RDR_OK);
+        rdr_redis_reset(rr);
+        h_cluster_node_stop(&cl, 2);
+        rdr_redis_cmdl(rr, "GET", k, NULL);
+        assert_int_equal(rdr_redis_exec(rr), RDR_ERR_REDIS);
+        assert_false(rdr_redis_is_up(rr));
+        print_message("while down: %s\n", rdr_redis_errstr(rr));
+        assert_true(strlen(rdr_redis_errstr(rr)) > 0);
+        h_cluster_node_start(&env, &cl, 2);
+        for (i = 0; i < 100 && err != RDR_OK; i++) {
+                err = rdr_redis_exec(rr);
+                if (err != RDR_OK)
+                        h_sleep_ms(100);
+        }
+        assert_int_equal(err, RDR_OK);
+        assert_true(rdr_redis_is_up(rr));
+        assert_string_equal(rdr_redis_reply(rr, 0)->str, "kept");
+        assert_true(rdr_redis_reconnects(rr) >= 1);
+        rdr_redis_reset(rr);
+        rdr_redis_destroy(rr);
+}
+
+/* The sum over the timer shards of their due sets, and how many masters
+ * hold at least one. */
+static long long timers_due(int *masters) {
+        long long sum = 0;
+        int s, m, on[3] = {0, 0, 0};
+        for (s = 0; s < 16; s++) {
+                char k[32];
+                snprintf(k, sizeof(k), "redress:{t:%d}:due", s);
+                m = master_of(rdr_redis_key_slot(k, strlen(k)));
+                {
+                        long long n = node_int(m, "ZCARD %s", k);
+                        sum += n;
+                        on[m] += n > 0;
+                }
+        }
+        *masters = (on[0] > 0) + (on[1] > 0) + (on[2] > 0);
+        return sum;
+}
+
+/* The case hashes (redress:{c:ID}) over every master, by SCAN of each. */
+static long long case_keys(void) {
+        long long sum = 0;
+        int m;
+        for (m = 0; m < cl.n; m++) {
+                redisContext *c = h_cluster_node(&cl, m);
+                char cursor[32] = "0";
+                assert_non_null(c);
+                do {
+                        redisReply *r = redisCommand(
+                            c, "SCAN %s MATCH redress:{c:*} COUNT 1000",
+                            cursor);
+                        assert_non_null(r);
+                        assert_int_equal(r->type, REDIS_REPLY_ARRAY);
+                        snprintf(cursor, sizeof(cursor), "%s",
+                                 r->element[0]->str);
+                        sum += (long long)r->element[1]->elements;
+                        freeReplyObject(r);
+                } while (strcmp(cursor, "0"));
+                redisFree(c);
+        }
+        return sum;
+}
+
+/* The reviews worker on the cluster, killed while it works through a
+ * backlog and started again: every review classified under one id, cases
+ * and timers on every master, and redress-report reads every case. */
+static void reviews_worker_on_cluster(void **state) {
+        enum { N = 600 };
+        pid_t pid;
+        int m, masters;
+        long long cases_held;
+        char cmd[1024];
+        json_error_t je;
+        json_t *o;
+        FILE *p;
+        (void)state;
+        snprintf(env.redis_url, sizeof(env.redis_url), "%s", cl.url);
+        pid = h_reviews_killed_midstream(&env, "store-c", "ev-c", N);
+        assert_int_equal(h_log_lines(pid, "\"level\":\"error\""), 0);
+        for (m = 0; m < 3; m++) {
+                long long keys = node_int(m, "DBSIZE", NULL);
+                print_message("master %d: %lld keys\n", m, keys);
+                assert_true(keys > N / 10);
+        }
+        assert_true(timers_due(&masters) > 0);
+        assert_true(masters >= 2);
+
+        snprintf(cmd, sizeof(cmd),
+                 "REDRESS_CONFIG=%s/configs/redress.yaml REDRESS_REDIS_URL=%s "
+                 "REDRESS_CLOCK_SOURCE=test %s/redress-report --json --store "
+                 "store-c 2>/dev/null",
+                 RDR_SOURCE_DIR, cl.url, RDR_BIN_DIR);
+        p = popen(cmd, "r");
+        assert_non_null(p);
+        o = json_loadf(p, 0, &je);
+        assert_int_equal(WEXITSTATUS(pclose(p)), 0);
+        if (!o)
+                fail_msg("redress-report --json: %s", je.text);
+        cases_held = case_keys();
+        print_message(
+            "cases: %lld held over the masters, %lld read by the "
+            "report\n",
+            cases_held,
+            (long long)json_integer_value(json_object_get(o, "cases_read")));
+        /* The reviews rated 4 and 5 open no case. */
+        assert_int_equal(cases_held, N * 3 / 5);
+        assert_int_equal(json_integer_value(json_object_get(o, "cases_read")),
+                         cases_held);
+        json_decref(o);
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+            cmocka_unit_test(pipeline_split_by_master),
+            cmocka_unit_test(follows_moved_and_ask),
+            cmocka_unit_test(master_down_and_back),
+            cmocka_unit_test(reviews_worker_on_cluster),
+        };
+        h_test_filter();
+        return cmocka_run_group_tests(tests, setup, teardown);
+}
