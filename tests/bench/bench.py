@@ -156,6 +156,98 @@ def redis_io(r):
                                        "total_net_output_bytes")]
 
 
+class Cluster:
+    """Redis Cluster masters the bench started, read as one Redis by the
+    phases: a command goes to every master (FLUSHDB, CONFIG RESETSTAT), INFO
+    sums their counters."""
+
+    def __init__(self, nodes, pids, url):
+        self.nodes, self.pids, self.url = nodes, pids, url
+
+    def call(self, *args):
+        return [n.call(*args) for n in self.nodes][0]
+
+    def info(self, section):
+        res = {}
+        for n in self.nodes:
+            for k, v in n.info(section).items():
+                m = re.search(r"calls=(\d+)", v)
+                if m:  # commandstats
+                    c = int(m.group(1)) + int(re.search(
+                        r"calls=(\d+)", res.get(k, "calls=0")).group(1))
+                    res[k] = "calls=%d" % c
+                elif re.fullmatch(r"-?\d+", v):
+                    res[k] = str(int(res.get(k, "0")) + int(v))
+                elif re.fullmatch(r"-?\d+\.\d+", v):
+                    res[k] = str(float(res.get(k, "0")) + float(v))
+                else:
+                    res.setdefault(k, v)
+        return res
+
+
+def start_cluster(n):
+    """n masters in cluster mode on free ports (no append-only file, as the
+    bench's own Redis), the slots split evenly: a Cluster once every one
+    says cluster_state:ok."""
+    nodes, pids, procs = [], [], []
+    ports = [(free_port(), free_port()) for _ in range(n)]
+    for i, (port, bus) in enumerate(ports):
+        d = os.path.join(LOGS, "cluster-%d" % i)
+        os.makedirs(d, exist_ok=True)
+        for f in ("nodes.conf", "dump.rdb"):
+            if os.path.exists(os.path.join(d, f)):
+                os.unlink(os.path.join(d, f))
+        procs.append(subprocess.Popen(
+            ["redis-server", "--port", str(port), "--bind", "127.0.0.1",
+             "--save", "", "--appendonly", "no", "--cluster-enabled", "yes",
+             "--cluster-port", str(bus), "--dir", d],
+            stdout=open(os.path.join(d, "redis.log"), "w"),
+            stderr=subprocess.STDOUT))
+    CLUSTER_PROCS.extend(procs)
+    deadline = time.time() + 30
+    for port, _ in ports:
+        while True:
+            try:
+                nodes.append(Redis({"host": "127.0.0.1", "port": port,
+                                    "user": None, "password": None,
+                                    "db": 0}))
+                break
+            except OSError:
+                if time.time() > deadline:
+                    raise RuntimeError("Redis Cluster node on %d did not "
+                                       "start" % port)
+                time.sleep(0.05)
+    for i, node in enumerate(nodes):
+        node.call("CLUSTER", "ADDSLOTSRANGE", i * 16384 // n,
+                  (i + 1) * 16384 // n - 1)
+        if i:
+            node.call("CLUSTER", "MEET", "127.0.0.1", ports[0][0],
+                      ports[0][1])
+    while not all("cluster_state:ok" in x.call("CLUSTER", "INFO") and
+                  "cluster_known_nodes:%d" % n in x.call("CLUSTER", "INFO")
+                  for x in nodes):
+        if time.time() > deadline:
+            raise RuntimeError("the Redis Cluster did not form")
+        time.sleep(0.1)
+    pids = [p.pid for p in procs]
+    return Cluster(nodes, pids, "redis-cluster://" + ",".join(
+        "127.0.0.1:%d" % port for port, _ in ports))
+
+
+CLUSTER_PROCS = []
+
+
+def stop_cluster():
+    for p in CLUSTER_PROCS:
+        p.terminate()
+    for p in CLUSTER_PROCS:
+        try:
+            p.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            p.kill()
+    del CLUSTER_PROCS[:]
+
+
 # ---- processes ----
 
 def cpu_seconds(pid):
@@ -372,14 +464,18 @@ AOF_PHASES = tuple("reviews_aof_" + f for f in AOF_FSYNC)
 # (everysec): the phases' keys, and the worker setting they differ by.
 LZ4_PHASES = ("reviews_lz4", "reviews_aof_everysec_lz4")
 LZ4_ENV = {"REDRESS_STORAGE_COMPRESSION": "lz4"}
+# The reviews row again on a Redis Cluster of CLUSTER_MASTERS masters the
+# bench starts (on the same cores): what splitting Redis costs per review.
+CLUSTER_MASTERS = 3
 TOPIC_PHASES = ("base", "rev") + tuple("aof" + f for f in AOF_FSYNC) + (
-    "lz4", "aoflz4", "chat", "ship", "fleet", "x2", "x4", "peer", "timers")
+    "lz4", "aoflz4", "clu", "chat", "ship", "fleet", "x2", "x4", "peer",
+    "timers")
 PACED_TOPIC_PHASES = tuple("r%d" % p for p in LOAD_STEPS + (70,)) + (
     "bare70",)
 PACED = tuple("reviews_%d" % p for p in LOAD_STEPS + (70,))
 # Every phase that runs workers, in the order the table prints them.
 WORKER_PHASES = ("reviews",) + AOF_PHASES + LZ4_PHASES + (
-    "chats", "shipments", "fleet", "reviews_x2", "reviews_x4") + PACED
+    "reviews_cluster", "chats", "shipments", "fleet", "reviews_x2", "reviews_x4") + PACED
 # Reads of the bare consumer's backlog; (1) is their median.
 BARE_READS = 5
 # librdkafka's mock cluster keeps ~5 MiB of message sets per partition.
@@ -550,6 +646,8 @@ def phase_redis(r):
 def redis_cpu_seconds(r):
     """Redis' CPU: its process' when the bench started it, else what INFO
     says (used_cpu_user + used_cpu_sys: a Redis elsewhere)."""
+    if isinstance(r, Cluster):
+        return sum(cpu_seconds(p) for p in r.pids)
     if RPID:
         return cpu_seconds(RPID)
     i = r.info("cpu")
@@ -565,7 +663,9 @@ def sample_procs(workers, r):
             "redis": redis_cpu_seconds(r),
             "broker": cpu_seconds(BPID) if BPID else None,
             "workers_wait": sum(runq_wait_seconds(w.p.pid) for w in workers),
-            "redis_wait": runq_wait_seconds(RPID, True) if RPID else None}
+            "redis_wait": (sum(runq_wait_seconds(p, True) for p in r.pids)
+                           if isinstance(r, Cluster) else
+                           runq_wait_seconds(RPID, True) if RPID else None)}
 
 
 def delta(after, before):
@@ -723,6 +823,8 @@ FOOTPRINT_SAMPLE = 500
 
 
 def redis_data_bytes_now(r):
+    if isinstance(r, Cluster):
+        return sum(redis_data_bytes_now(n) for n in r.nodes)
     ds = int(r.info("memory")["used_memory_dataset"])
     st = r.call("MEMORY", "STATS")
     db = "db.%s" % (RADDR["db"] or 0)
@@ -894,7 +996,7 @@ def phase_workers(r, label, names, mix, count, fmt="mixed", rate=0,
         # its outbox entries acknowledged (committed offsets follow both).
         mem1 = redis_data_bytes(r)
         footprint = redis_footprint(r) if instances == 1 and not rate \
-            else None
+            and not isinstance(r, Cluster) else None
         all_in = consumed == lg["published"] and lag == 0 and dlq == 0
         if not all_in:
             problems.append("%s: published %d, consumed %d, dead-lettered %d, "
@@ -1386,6 +1488,25 @@ def report(r):
                 "lz4; the reviews rows again): Redis CPU per review, "
                 "reviews/s and Redis' network, against the same rows with "
                 "none: %s" % "; ".join(lz4)]
+    cx = r.get("reviews_cluster")
+    if cx and cx.get("redis_us_per_event") and base.get("redis_us_per_event"):
+        per_core = redis_per_core(cx)
+        out += ["", "Redis Cluster (the reviews row again, on %d masters the "
+                "bench started on the same cores; README \"Redis Cluster\"): "
+                "%s reviews/s (x%.2f), Redis CPU %s us per review over all "
+                "the masters (x%.2f), %.3f round trips and %.1f commands per "
+                "review (%.3f and %.1f on one Redis); with a core per "
+                "master, Redis would carry ~%s reviews/s (%d x %s)" % (
+                    CLUSTER_MASTERS, fmt_num(cx["rate"]),
+                    cx["rate"] / base["rate"],
+                    fmt_num(cx["redis_us_per_event"], 0),
+                    cx["redis_us_per_event"] / base["redis_us_per_event"],
+                    cx["redis_roundtrips_per_event"],
+                    cx["redis_server_calls_per_event"],
+                    base["redis_roundtrips_per_event"],
+                    base["redis_server_calls_per_event"],
+                    fmt_num(CLUSTER_MASTERS * per_core, 0), CLUSTER_MASTERS,
+                    fmt_num(per_core, 0))]
     if parts:
         out += ["", "Redis with an append-only file (the reviews row again; "
                 "README \"Redis for the fleet\"): Redis CPU per review and "
@@ -1455,8 +1576,8 @@ def report(r):
                        fmt_num(cap["broker_per_s"], 0)
                        if cap["broker_per_s"] else "- (not measured)",
                        first, cap["first_x_one_instance"],
-                       "Redis (one server today)" if first == "Redis"
-                       else "broker capacity",
+                       "Redis (masters of a Redis Cluster: see its line)"
+                       if first == "Redis" else "broker capacity",
                        "; Redis on an append-only file: %s" % ", ".join(
                            "~%s/s (appendfsync %s, %.2fx)" % (
                                fmt_num(v, 0), f,
@@ -1692,6 +1813,17 @@ def run_phases(r, res):
             r, "reviews, outbox lz4, AOF everysec", ["reviews"], "reviews",
             n, fmt="json", phase="aoflz4", env=LZ4_ENV,
             settings=aof_settings("everysec"))
+    if RPID:
+        # Redis split over masters (README "Redis Cluster"): only where
+        # the bench starts its Redis, it starts the cluster's too.
+        try:
+            cl = start_cluster(CLUSTER_MASTERS)
+            res["reviews_cluster"] = phase_workers(
+                cl, "reviews, Redis Cluster (%d masters)" % CLUSTER_MASTERS,
+                ["reviews"], "reviews", n, fmt="json", phase="clu",
+                env={"REDRESS_REDIS_URL": cl.url})
+        finally:
+            stop_cluster()
     res["chats"] = phase_workers(r, "chats", ["chats"], "chats", n,
                                  phase="chat")
     res["shipments"] = phase_workers(r, "shipments", ["shipments"],
