@@ -243,14 +243,18 @@ static void cluster_must(const h_cluster_t *cl, int i, const char *cmd) {
         redisFree(c);
 }
 
-/* Whether every master says cluster_state:ok and knows all n. */
+/* Whether every server running says cluster_state:ok and knows them
+ * all. */
 static int cluster_ok(const h_cluster_t *cl) {
         int i, ok = 1;
         char want[64];
-        snprintf(want, sizeof(want), "cluster_known_nodes:%d", cl->n);
-        for (i = 0; ok && i < cl->n; i++) {
-                redisContext *c = h_cluster_node(cl, i);
+        snprintf(want, sizeof(want), "cluster_known_nodes:%d",
+                 cl->n + cl->replicas);
+        for (i = 0; ok && i < cl->n + cl->replicas; i++) {
+                redisContext *c = cl->pid[i] ? h_cluster_node(cl, i) : NULL;
                 redisReply *r = c ? redisCommand(c, "CLUSTER INFO") : NULL;
+                if (!cl->pid[i])
+                        continue;
                 ok = r && r->type == REDIS_REPLY_STRING &&
                      strstr(r->str, "cluster_state:ok") && strstr(r->str, want);
                 if (r)
@@ -261,7 +265,7 @@ static int cluster_ok(const h_cluster_t *cl) {
         return ok;
 }
 
-static void cluster_wait_ok(const h_cluster_t *cl) {
+void h_cluster_wait_ok(const h_cluster_t *cl) {
         int t;
         for (t = 0; t < 400 && !cluster_ok(cl); t++)
                 h_sleep_ms(50);
@@ -269,8 +273,70 @@ static void cluster_wait_ok(const h_cluster_t *cl) {
                 fail_msg("the Redis Cluster did not reach cluster_state:ok");
 }
 
+/* Wait until server i answers. */
+static void cluster_node_up(const h_env_t *h, const h_cluster_t *cl, int i) {
+        redisContext *c = NULL;
+        int t;
+        for (t = 0; t < 200 && !(c = h_cluster_node(cl, i)); t++)
+                h_sleep_ms(25);
+        if (!c)
+                fail_msg("cluster node %d did not start (see %s)", i, h->dir);
+        redisFree(c);
+}
+
+/* The text of a reply of server i to cmd ("" if none) into out. */
+static void cluster_text(const h_cluster_t *cl, int i, const char *cmd,
+                         char *out, size_t size) {
+        redisContext *c = h_cluster_node(cl, i);
+        redisReply *r = c ? redisCommand(c, cmd) : NULL;
+        snprintf(out, size, "%s",
+                 r && (r->type == REDIS_REPLY_STRING ||
+                       r->type == REDIS_REPLY_STATUS)
+                     ? r->str
+                     : "");
+        if (r)
+                freeReplyObject(r);
+        if (c)
+                redisFree(c);
+}
+
+int h_cluster_add_replica(h_env_t *h, h_cluster_t *cl, int m) {
+        int i = cl->n + cl->replicas, t;
+        char cmd[128], id[64], text[8192];
+        if (i >= H_CLUSTER_MAX)
+                fail_msg("h_cluster_add_replica: no room");
+        cl->port[i] = free_port();
+        cl->bus[i] = free_port();
+        start_cluster_node(h, cl, i);
+        cluster_node_up(h, cl, i);
+        cl->replicas++;
+        snprintf(cmd, sizeof(cmd), "CLUSTER MEET 127.0.0.1 %d %d", cl->port[0],
+                 cl->bus[0]);
+        cluster_must(cl, i, cmd);
+        cluster_text(cl, m, "CLUSTER MYID", id, sizeof(id));
+        /* It must know the master before it can follow it. */
+        for (t = 0; t < 200; t++) {
+                cluster_text(cl, i, "CLUSTER NODES", text, sizeof(text));
+                if (id[0] && strstr(text, id))
+                        break;
+                h_sleep_ms(50);
+        }
+        snprintf(cmd, sizeof(cmd), "CLUSTER REPLICATE %s", id);
+        cluster_must(cl, i, cmd);
+        for (t = 0; t < 400; t++) {
+                cluster_text(cl, i, "INFO replication", text, sizeof(text));
+                if (strstr(text, "master_link_status:up"))
+                        break;
+                h_sleep_ms(50);
+        }
+        if (!strstr(text, "master_link_status:up"))
+                fail_msg("the replica of master %d did not sync", m);
+        h_cluster_wait_ok(cl);
+        return i;
+}
+
 void h_cluster_start(h_env_t *h, h_cluster_t *cl, int n) {
-        int i, t;
+        int i;
         char cmd[128];
         memset(cl, 0, sizeof(*cl));
         if (n < 1 || n > H_CLUSTER_MAX)
@@ -281,15 +347,8 @@ void h_cluster_start(h_env_t *h, h_cluster_t *cl, int n) {
                 cl->bus[i] = free_port();
                 start_cluster_node(h, cl, i);
         }
-        for (i = 0; i < n; i++) {
-                redisContext *c = NULL;
-                for (t = 0; t < 200 && !(c = h_cluster_node(cl, i)); t++)
-                        h_sleep_ms(25);
-                if (!c)
-                        fail_msg("cluster node %d did not start (see %s)", i,
-                                 h->dir);
-                redisFree(c);
-        }
+        for (i = 0; i < n; i++)
+                cluster_node_up(h, cl, i);
         for (i = 0; i < n; i++) {
                 snprintf(cmd, sizeof(cmd), "CLUSTER ADDSLOTSRANGE %d %d",
                          i * 16384 / n, (i + 1) * 16384 / n - 1);
@@ -301,18 +360,19 @@ void h_cluster_start(h_env_t *h, h_cluster_t *cl, int n) {
                         cluster_must(cl, i, cmd);
                 }
         }
-        cluster_wait_ok(cl);
+        h_cluster_wait_ok(cl);
         snprintf(cl->url, sizeof(cl->url), "redis-cluster://127.0.0.1:%d",
                  cl->port[0]);
 }
 
 void h_cluster_node_stop(h_cluster_t *cl, int i) {
         h_signal_wait(cl->pid[i], SIGKILL, 5000);
+        cl->pid[i] = 0;
 }
 
 void h_cluster_node_start(h_env_t *h, h_cluster_t *cl, int i) {
         start_cluster_node(h, cl, i);
-        cluster_wait_ok(cl);
+        h_cluster_wait_ok(cl);
 }
 
 void h_broker_control(h_env_t *h, const char *command) {
@@ -491,15 +551,27 @@ double h_metric(pid_t pid, const char *series) {
         return h_metric_with(pid, series, NULL);
 }
 
-int h_wait_metric(pid_t pid, const char *series, const char *label,
-                  double want) {
+/* Up to 10 s until the series reads want (at_least: want or more). */
+static int wait_metric(pid_t pid, const char *series, const char *label,
+                       double want, int at_least) {
         int i;
         for (i = 0; i < 100; i++) {
-                if (h_metric_with(pid, series, label) == want)
+                double v = h_metric_with(pid, series, label);
+                if (v == want || (at_least && v > want))
                         return 1;
                 h_sleep_ms(100);
         }
         return 0;
+}
+
+int h_wait_metric(pid_t pid, const char *series, const char *label,
+                  double want) {
+        return wait_metric(pid, series, label, want, 0);
+}
+
+int h_wait_metric_at_least(pid_t pid, const char *series, const char *label,
+                           double want) {
+        return wait_metric(pid, series, label, want, 1);
 }
 
 /* GET path on 127.0.0.1:port; returns the HTTP status or -1. */

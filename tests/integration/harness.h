@@ -78,6 +78,9 @@ double h_metric_with(pid_t pid, const char *series, const char *label);
  *  per loop turn of the worker). Returns 1, or 0 on timeout. */
 int h_wait_metric(pid_t pid, const char *series, const char *label,
                   double want);
+/** As h_wait_metric(), until it reads want or more (counters). */
+int h_wait_metric_at_least(pid_t pid, const char *series, const char *label,
+                           double want);
 /** The /metrics text of a worker started by h_worker into body (size
  *  bytes, NUL-terminated); 0, or -1 if it does not answer. */
 int h_metrics_text(pid_t pid, char *body, size_t size);
@@ -87,26 +90,32 @@ int h_ready(pid_t pid);
 /** Kill Redis (its data is lost) / start it again on the same port. */
 void h_redis_stop(h_env_t *h);
 void h_redis_start(h_env_t *h);
-/* A Redis Cluster of its own: masters on free ports, each in a directory
- * of its own under the env's. */
-#define H_CLUSTER_MAX 4
+/* A Redis Cluster of its own: masters (0 .. n - 1) and replicas (n ..
+ * n + replicas - 1) on free ports, each in a directory of its own under
+ * the env's. */
+#define H_CLUSTER_MAX 6
 typedef struct h_cluster_s {
-        int n;
+        int n, replicas;
         int port[H_CLUSTER_MAX];
-        int bus[H_CLUSTER_MAX]; /* cluster bus ports */
-        pid_t pid[H_CLUSTER_MAX];
-        char url[64]; /* redis-cluster://127.0.0.1:<first port> */
+        int bus[H_CLUSTER_MAX];   /* cluster bus ports */
+        pid_t pid[H_CLUSTER_MAX]; /* 0: stopped */
+        char url[64];             /* redis-cluster://127.0.0.1:<first port> */
 } h_cluster_t;
 /** Start n masters (append-only files, a node timeout of 2 s), join them
  *  and split the slots evenly between them in order; returns once every
  *  one says cluster_state:ok, or fails the test. */
 void h_cluster_start(h_env_t *h, h_cluster_t *cl, int n);
-/** A plain connection to master i (the caller redisFree()s it). */
+/** Start a replica of master m: its index, once it has synced and every
+ *  server says cluster_state:ok. */
+int h_cluster_add_replica(h_env_t *h, h_cluster_t *cl, int m);
+/** A plain connection to server i (the caller redisFree()s it). */
 redisContext *h_cluster_node(const h_cluster_t *cl, int i);
-/** Kill master i (SIGKILL) / start it again on its port and directory;
- *  the start returns once every master says cluster_state:ok. */
+/** Kill server i (SIGKILL) / start it again on its port and directory;
+ *  the start returns once every server running says cluster_state:ok.
+ *  h_cluster_wait_ok() waits for that alone (e.g. a failover). */
 void h_cluster_node_stop(h_cluster_t *cl, int i);
 void h_cluster_node_start(h_env_t *h, h_cluster_t *cl, int i);
+void h_cluster_wait_ok(const h_cluster_t *cl);
 
 /** A fault-injection command for the dev broker ("down 1", "up 1"). */
 void h_broker_control(h_env_t *h, const char *command);

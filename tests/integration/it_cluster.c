@@ -2,7 +2,8 @@
  * cluster mode, started by the harness) splits pipelines by master and
  * gives the replies back in order, follows a slot moved while it was
  * connected (MOVED) and one being moved (ASK), survives a master that goes
- * away and comes back; and the reviews worker, killed mid-stream, and
+ * away and comes back, and a failover to a replica; and the reviews
+ * worker, killed mid-stream, and
  * redress-report run on the cluster as on one Redis. */
 #include <setjmp.h>
 #include <signal.h>
@@ -388,12 +389,59 @@ static void reviews_worker_on_cluster(void **state) {
         json_decref(o);
 }
 
+/* Master 0 killed with a replica in sync: the cluster promotes the
+ * replica, and the client, failing meanwhile, finds the new master in the
+ * map it reads again, with what was written before the kill. */
+static void failover_to_replica(void **state) {
+        int script, i, rep;
+        char k[32];
+        rdr_redis_t *rr = client(&script);
+        rdr_err_t err = RDR_ERR_REDIS;
+        redisReply *w, *role;
+        (void)state;
+        rep = h_cluster_add_replica(&env, &cl, 0);
+        key_on(k, sizeof(k), "fo", 0);
+        rdr_redis_cmdl(rr, "SET", k, "before the failover", NULL);
+        assert_int_equal(rdr_redis_exec(rr), RDR_OK);
+        rdr_redis_reset(rr);
+        /* The replica has it (WAIT goes to the master of slot 0: master
+         * 0, as the key). */
+        w = rdr_redis_command(rr, "WAIT 1 5000");
+        assert_non_null(w);
+        assert_int_equal(w->integer, 1);
+        freeReplyObject(w);
+        h_cluster_node_stop(&cl, 0);
+        rdr_redis_cmdl(rr, "GET", k, NULL);
+        for (i = 0; i < 300 && err != RDR_OK; i++) {
+                err = rdr_redis_exec(rr);
+                if (err != RDR_OK)
+                        h_sleep_ms(100);
+        }
+        assert_int_equal(err, RDR_OK);
+        assert_string_equal(rdr_redis_reply(rr, 0)->str, "before the failover");
+        rdr_redis_reset(rr);
+        role = on_node(rep, "ROLE", NULL);
+        assert_string_equal(role->element[0]->str, "master");
+        freeReplyObject(role);
+        /* Three masters again, the promoted replica among them. */
+        assert_int_equal(rdr_redis_nodes(rr), 3);
+        rdr_redis_cmdl(rr, "SET", k, "after the failover", NULL);
+        assert_int_equal(rdr_redis_exec(rr), RDR_OK);
+        rdr_redis_reset(rr);
+        w = on_node(rep, "GET %s", k);
+        assert_string_equal(w->str, "after the failover");
+        freeReplyObject(w);
+        rdr_redis_destroy(rr);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
             cmocka_unit_test(pipeline_split_by_master),
             cmocka_unit_test(follows_moved_and_ask),
             cmocka_unit_test(master_down_and_back),
             cmocka_unit_test(reviews_worker_on_cluster),
+            /* Last: master 0 is gone after it. */
+            cmocka_unit_test(failover_to_replica),
         };
         h_test_filter();
         return cmocka_run_group_tests(tests, setup, teardown);

@@ -772,6 +772,10 @@ static void test_redis_slots(void **state) {
             "*3\r\n$7\r\nevalsha\r\n$2\r\nab\r\n$1\r\n0\r\n";
         static const char ping[] = "*1\r\n$4\r\nPING\r\n";
         static const char scan[] = "*2\r\n$4\r\nSCAN\r\n$1\r\n0\r\n";
+        static const char wait[] = "*3\r\n$4\r\nWAIT\r\n$1\r\n1\r\n$1\r\n0\r\n";
+        static const char usage[] =
+            "*3\r\n$6\r\nMEMORY\r\n$5\r\nUSAGE\r\n$3\r\nfoo\r\n";
+        static const char stats[] = "*2\r\n$6\r\nMEMORY\r\n$5\r\nSTATS\r\n";
         char k1[256], k2[256], k3[256], t[3][64];
         int i;
         (void)state;
@@ -793,6 +797,10 @@ static void test_redis_slots(void **state) {
         assert_int_equal(rdr_redis_cmd_slot(eval0, sizeof(eval0) - 1), -1);
         assert_int_equal(rdr_redis_cmd_slot(ping, sizeof(ping) - 1), -1);
         assert_int_equal(rdr_redis_cmd_slot(scan, sizeof(scan) - 1), -1);
+        assert_int_equal(rdr_redis_cmd_slot(wait, sizeof(wait) - 1), -1);
+        assert_int_equal(rdr_redis_cmd_slot(usage, sizeof(usage) - 1),
+                         slot_of("foo"));
+        assert_int_equal(rdr_redis_cmd_slot(stats, sizeof(stats) - 1), -1);
         /* Cut short: no slot, no read past the end. */
         assert_int_equal(rdr_redis_cmd_slot(hset, 20), -1);
 

@@ -72,10 +72,14 @@ static int name_is(const char *s, size_t n, const char *name) {
 int rdr_redis_cmd_slot(const char *resp, size_t len) {
         /* Commands that name no key: served by any master. */
         static const char *const keyless[] = {
-            "PING",     "INFO",     "SCAN",   "SCRIPT",  "CLUSTER",
-            "TIME",     "DBSIZE",   "CONFIG", "CLIENT",  "ASKING",
-            "AUTH",     "SELECT",   "HELLO",  "COMMAND", "FLUSHDB",
-            "FLUSHALL", "READONLY", "ECHO",   NULL};
+            "PING",      "ECHO",     "INFO",         "TIME",
+            "ROLE",      "DBSIZE",   "SCAN",         "KEYS",
+            "RANDOMKEY", "WAIT",     "SCRIPT",       "FUNCTION",
+            "CLUSTER",   "CONFIG",   "CLIENT",       "COMMAND",
+            "ASKING",    "READONLY", "READWRITE",    "AUTH",
+            "HELLO",     "SELECT",   "FLUSHDB",      "FLUSHALL",
+            "SAVE",      "BGSAVE",   "BGREWRITEAOF", "LASTSAVE",
+            "SLOWLOG",   "LATENCY",  "PUBLISH",      NULL};
         const char *name, *key;
         size_t nlen, klen;
         int i, key_at = 1;
@@ -84,6 +88,15 @@ int rdr_redis_cmd_slot(const char *resp, size_t len) {
         for (i = 0; keyless[i]; i++)
                 if (name_is(name, nlen, keyless[i]))
                         return -1;
+        if (name_is(name, nlen, "MEMORY")) {
+                const char *sub;
+                size_t sl;
+                /* MEMORY USAGE key; MEMORY STATS and the rest name none. */
+                if (resp_arg(resp, len, 1, &sub, &sl) ||
+                    !name_is(sub, sl, "USAGE"))
+                        return -1;
+                key_at = 2;
+        }
         if (name_is(name, nlen, "EVALSHA") || name_is(name, nlen, "EVAL") ||
             name_is(name, nlen, "EVALSHA_RO") ||
             name_is(name, nlen, "EVAL_RO") || name_is(name, nlen, "FCALL")) {
