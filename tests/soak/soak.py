@@ -16,6 +16,7 @@ import time
 import zoneinfo
 
 import redis
+from redis.cluster import RedisCluster
 from confluent_kafka import Consumer
 
 TOP = os.path.dirname(os.path.dirname(os.path.dirname(
@@ -142,19 +143,44 @@ class Fleet:
         self.procs.append(p)
         return p
 
-    def up(self):
-        rport = free_port()
-        self.redis_args = ["redis-server", "--port", str(rport), "--bind",
-                           "127.0.0.1", "--save", ""]
+    def redis_node_args(self, i, port, bus):
+        """redis-server's arguments: with --outages an append-only file
+        (fsync always) that a restart reads back, as on a production Redis
+        that keeps the fleet's state; with --cluster, master i of the
+        cluster (bus: its cluster bus port)."""
+        args = ["redis-server", "--port", str(port), "--bind", "127.0.0.1",
+                "--save", ""]
+        d = os.path.join(OUT, "redis" if i is None else "redis-%d" % i)
+        os.makedirs(d, exist_ok=True)
         if self.a.outages:
-            # Killed and started again: what it acknowledged must survive,
-            # as on a production Redis that keeps the fleet's state.
-            os.makedirs(os.path.join(OUT, "redis"))
-            self.redis_args += ["--appendonly", "yes", "--appendfsync",
-                                "always", "--dir", os.path.join(OUT, "redis")]
+            args += ["--appendonly", "yes", "--appendfsync", "always"]
         else:
-            self.redis_args += ["--appendonly", "no"]
-        self.redis = self.spawn("redis", self.redis_args)
+            args += ["--appendonly", "no"]
+        if i is not None:
+            args += ["--cluster-enabled", "yes", "--cluster-port", str(bus)]
+        return args + ["--dir", d]
+
+    def up(self):
+        if self.a.cluster:
+            ports = [(free_port(), free_port())
+                     for _ in range(self.a.cluster)]
+            self.redis_args = [self.redis_node_args(i, p, b)
+                               for i, (p, b) in enumerate(ports)]
+            self.redis_nodes = [self.spawn("redis-%d" % i, args)
+                                for i, args in enumerate(self.redis_args)]
+            self.node_clients = [redis.Redis(port=p) for p, _ in ports]
+            self.form_cluster(ports)
+            self.wait_redis()
+            self.r = RedisCluster(host="127.0.0.1", port=ports[0][0])
+            url = "redis-cluster://" + ",".join(
+                "127.0.0.1:%d" % p for p, _ in ports)
+        else:
+            rport = free_port()
+            self.redis_args = [self.redis_node_args(None, rport, 0)]
+            self.redis_nodes = [self.spawn("redis", self.redis_args[0])]
+            self.node_clients = [redis.Redis(port=rport)]
+            self.r = self.node_clients[0]
+            url = "redis://127.0.0.1:%d" % rport
         bf = os.path.join(OUT, "bootstrap")
         self.control = os.path.join(OUT, "control")
         self.broker = self.spawn(
@@ -162,7 +188,6 @@ class Fleet:
                                        "redress-devbroker"),
                           "--partitions", "8", "--bootstrap-file", bf,
                           "--control", self.control])
-        self.r = redis.Redis(port=rport)
         self.wait_redis()
         for _ in range(100):
             if os.path.exists(bf) and open(bf).read().strip():
@@ -173,7 +198,7 @@ class Fleet:
         self.r.set(CLOCK_KEY, self.now)
         self.env = dict(
             os.environ, REDRESS_KAFKA_BOOTSTRAP=self.boot,
-            REDRESS_REDIS_URL="redis://127.0.0.1:%d" % rport,
+            REDRESS_REDIS_URL=url,
             REDRESS_CLOCK_SOURCE="test", REDRESS_KAFKA_FETCH_WAIT_MAX_MS="10",
             # A killed member's partitions move after 6 s, not 45; a killed
             # timers worker's claims are fired again after 3 s.
@@ -186,18 +211,57 @@ class Fleet:
                 self.start((w, i))
         self.wait_assigned()
 
-    def wait_redis(self):
-        """Until the Redis just started answers (loaded its file, if any)."""
+    def form_cluster(self, ports):
+        """The masters joined, the slots split evenly between them."""
+        n = len(ports)
+        for c in self.node_clients:
+            self.wait_answers(c)
+        for i, c in enumerate(self.node_clients):
+            c.execute_command("CLUSTER", "ADDSLOTSRANGE", i * 16384 // n,
+                              (i + 1) * 16384 // n - 1)
+            if i:
+                c.execute_command("CLUSTER", "MEET", "127.0.0.1",
+                                  ports[0][0], ports[0][1])
+
+    def wait_answers(self, c):
+        """Until a Redis server answers (loaded its file, if any)."""
         deadline = time.time() + 60
         while True:
             try:
-                if self.r.ping():
+                if c.ping():
                     return
             except (redis.ConnectionError, redis.BusyLoadingError):
                 if time.time() > deadline:
                     raise RuntimeError("redis did not answer in 60 s "
-                                       "(see %s/logs/redis.log)" % OUT)
+                                       "(see %s/logs/)" % OUT)
                 time.sleep(0.05)
+
+    def cluster_ok(self):
+        want = "cluster_known_nodes:%d" % self.a.cluster
+        try:
+            for c in self.node_clients:
+                info = c.execute_command("CLUSTER", "INFO")
+                if isinstance(info, bytes):
+                    info = info.decode()
+                if isinstance(info, dict):
+                    info = "\n".join("%s:%s" % kv for kv in info.items())
+                if "cluster_state:ok" not in info or want not in info:
+                    return False
+            return True
+        except (redis.ConnectionError, redis.BusyLoadingError):
+            return False
+
+    def wait_redis(self):
+        """Until every Redis server answers and, with --cluster, says
+        cluster_state:ok."""
+        for c in self.node_clients:
+            self.wait_answers(c)
+        deadline = time.time() + 60
+        while self.a.cluster and not self.cluster_ok():
+            if time.time() > deadline:
+                raise RuntimeError("the Redis Cluster is not ok after 60 s "
+                                   "(see %s/logs/)" % OUT)
+            time.sleep(0.1)
 
     def start(self, slot):
         self.workers[slot] = self.spawn(
@@ -273,12 +337,21 @@ class Fleet:
         kind = self.ornd.choice(("redis", "slow broker", "broker errors") +
                                 (("broker down",) if self.a.no_kill else ()))
         if kind == "redis":
-            self.redis.send_signal(signal.SIGKILL)
-            self.redis.wait()
+            # With --cluster, one of its masters (its slots fail meanwhile).
+            i = self.ornd.randrange(len(self.redis_nodes))
+            self.redis_nodes[i].send_signal(signal.SIGKILL)
+            self.redis_nodes[i].wait()
             time.sleep(self.ornd.uniform(0.5, 3))
-            self.redis = self.spawn("redis", self.redis_args)
-            self.r.connection_pool.disconnect()
+            self.redis_nodes[i] = self.spawn(
+                "redis-%d" % i if self.a.cluster else "redis",
+                self.redis_args[i])
+            for c in self.node_clients:
+                c.connection_pool.disconnect()
             self.wait_redis()
+            if self.a.cluster:
+                self.r.close()
+                self.r = RedisCluster(host="127.0.0.1", port=int(
+                    self.redis_args[0][2]))
         elif kind == "slow broker":
             self.broker_control("rtt 1 %d" % self.ornd.randint(500, 3000))
             time.sleep(self.ornd.uniform(2, 6))
@@ -323,7 +396,7 @@ class Fleet:
         return lags
 
     def timers_busy(self, upto):
-        pipe = self.r.pipeline(transaction=False)
+        pipe = self.r.pipeline()
         for sh in range(SHARDS):
             pipe.zcount("redress:{t:%d}:due" % sh, "-inf", upto)
             pipe.zcard("redress:{t:%d}:lease" % sh)
@@ -433,11 +506,14 @@ def main():
     ap.add_argument("--chat-follow", type=int, default=50)
     ap.add_argument("--no-kill", action="store_true")
     ap.add_argument("--outages", action="store_true")
+    ap.add_argument("--cluster", type=int, default=0)
     ap.add_argument("--build", required=True)
     a = ap.parse_args()
     if a.events < 1 or a.rate < 1 or a.days < 0 or a.instances < 1:
         ap.error("--events, --rate and --instances want a positive number, "
                  "--days 0 or more")
+    if a.cluster and not 2 <= a.cluster <= 8:
+        ap.error("--cluster wants 2 to 8 masters")
     if not 0 <= a.multi_item <= 100 or not 0 <= a.chat_follow <= 100:
         ap.error("--multi-item and --chat-follow want a share, 0 to 100")
     shutil.rmtree(OUT, ignore_errors=True)
@@ -446,8 +522,10 @@ def main():
     f = Fleet(a)
     try:
         f.up()
-        log("fleet up (%d of each worker), publishing %d events at %d/s%s" %
-            (a.instances, a.events, a.rate,
+        log("fleet up (%d of each worker%s), publishing %d events at "
+            "%d/s%s" %
+            (a.instances, ", a Redis Cluster of %d masters" % a.cluster
+             if a.cluster else "", a.events, a.rate,
              ("" if a.no_kill else ", a worker killed every 1-4 s") +
              (", Redis or the broker failing every 5-15 s" if a.outages
               else "")))
@@ -630,7 +708,8 @@ def main():
 
     summary = {
         "events": published, "days": a.days, "seed": a.seed,
-        "instances": a.instances, "multi_item": a.multi_item,
+        "instances": a.instances, "redis_cluster_masters": a.cluster,
+        "multi_item": a.multi_item,
         "chat_follow": a.chat_follow,
         "kills": f.kills,
         "kills_by_worker": dict(f.restarts),
