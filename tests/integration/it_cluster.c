@@ -229,6 +229,9 @@ static void follows_moved_and_ask(void **state) {
         assert_string_equal(rdr_redis_reply(rr, 0)->str, "before");
         assert_string_equal(rdr_redis_reply(rr, 2)->str, "after");
         rdr_redis_reset(rr);
+        /* Counted for redress_redis_redirections_total{kind}. */
+        assert_true(rdr_redis_redirections(rr, RDR_REDIS_MOVED) >= 1);
+        assert_int_equal(rdr_redis_redirections(rr, RDR_REDIS_ASK), 0);
         assert_int_equal(node_int(1, "EXISTS %s", k1), 1);
         r0 = on_node(0, "EXISTS %s", k1);
         assert_int_equal(r0->type, REDIS_REPLY_ERROR);
@@ -255,6 +258,7 @@ static void follows_moved_and_ask(void **state) {
         assert_string_equal(r->str, "old home");
         assert_int_equal(rdr_redis_reply(rr, 1)->type, REDIS_REPLY_STATUS);
         rdr_redis_reset(rr);
+        assert_int_equal(rdr_redis_redirections(rr, RDR_REDIS_ASK), 2);
         moved(slot2, id1);
         assert_int_equal(node_int(1, "EXISTS %s", k3), 1);
         /* The map the client reads again names master 1 for both. */
@@ -357,6 +361,7 @@ static void reviews_worker_on_cluster(void **state) {
         snprintf(env.redis_url, sizeof(env.redis_url), "%s", cl.url);
         pid = h_reviews_killed_midstream(&env, "store-c", "ev-c", N);
         assert_int_equal(h_log_lines(pid, "\"level\":\"error\""), 0);
+        assert_int_equal(h_metric(pid, "redress_redis_masters"), 3);
         for (m = 0; m < 3; m++) {
                 long long keys = node_int(m, "DBSIZE", NULL);
                 print_message("master %d: %lld keys\n", m, keys);

@@ -72,6 +72,8 @@ struct rdr_redis_s {
         size_t replies_cnt;
 
         uint64_t roundtrips, commands, reconnects;
+        uint64_t
+            redirected[3]; /* MOVED, ASK, TRYAGAIN (rdr_redis_redirect_t) */
 
         /* rdr_redis_check_settings: look at the server's eviction policy
          * and persistence on every connect; RDR_REDIS_RISK_* found by the
@@ -1018,6 +1020,7 @@ static int redirection(rdr_redis_t *rr, const redisReply *r, int from,
                 *ask = 1;
         else
                 return -1;
+        rr->redirected[*ask ? RDR_REDIS_ASK : RDR_REDIS_MOVED]++;
         p = r->str + (*ask ? 4 : 6);
         slot = atoi(p);
         if (!(addr = strchr(p, ' ')) || !(colon = strrchr(++addr, ':')) ||
@@ -1111,6 +1114,7 @@ static int cluster_redirect(rdr_redis_t *rr) {
                                 c->node = to;
                                 c->ask = ask;
                         } else if (!strncmp(r->str, "TRYAGAIN", 8)) {
+                                rr->redirected[RDR_REDIS_TRYAGAIN]++;
                                 wait = 1;
                         } else if (is_noscript(r)) {
                                 if (load_scripts(rr, rr->nodes[c->node].c))
@@ -1357,6 +1361,23 @@ static int nth_master(const rdr_redis_t *rr, size_t i) {
                 if (rr->nodes[k].master && i-- == 0)
                         return k;
         return -1;
+}
+
+uint64_t rdr_redis_redirections(const rdr_redis_t *rr,
+                                rdr_redis_redirect_t kind) {
+        return rr->redirected[kind];
+}
+
+size_t rdr_redis_masters(const rdr_redis_t *rr) {
+        size_t n = 0;
+        int k;
+        if (!rr->cluster)
+                return rr->up ? 1 : 0;
+        if (!rr->map_ok)
+                return 0;
+        for (k = 0; k < rr->nodes_cnt; k++)
+                n += rr->nodes[k].master != 0;
+        return n;
 }
 
 size_t rdr_redis_nodes(rdr_redis_t *rr) {

@@ -134,6 +134,18 @@ size_t rdr_redis_nodes(rdr_redis_t *rr);
 redisReply *rdr_redis_node_command(rdr_redis_t *rr, size_t node,
                                    const char *fmt, ...);
 
+/** The masters the client knows (Redis Cluster's map; 1 for one Redis
+ *  while connected), without connecting: 0 while down. */
+size_t rdr_redis_masters(const rdr_redis_t *rr);
+/* Redis Cluster's answers that sent a command again (metrics). */
+typedef enum {
+        RDR_REDIS_MOVED,   /* a slot moved: the map was out of date */
+        RDR_REDIS_ASK,     /* a slot being moved */
+        RDR_REDIS_TRYAGAIN /* a slot being moved, keys on both sides */
+} rdr_redis_redirect_t;
+uint64_t rdr_redis_redirections(const rdr_redis_t *rr,
+                                rdr_redis_redirect_t kind);
+
 /* Redis Cluster's hash slots. */
 #define RDR_REDIS_SLOTS 16384
 /** The slot of a key: CRC16 of its hash tag (what sits between the first

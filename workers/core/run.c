@@ -194,7 +194,8 @@ struct rdr_worker_s {
             *m_redis_risk, *m_kafka_errors, *m_redis_rt, *m_redis_cmds,
             *m_redis_reconnects, *m_offsets_refused, *m_rebalances,
             *m_cas_conflicts, *m_lag;
-        uint64_t last_rt, last_cmds, last_reconnects;
+        uint64_t last_rt, last_cmds, last_reconnects, last_redirected[3];
+        rdr_metric_t *m_redis_masters, *m_redis_redirected;
 };
 
 static volatile sig_atomic_t rdr_stop_signal = 0;
@@ -970,6 +971,17 @@ static void metrics_define(rdr_worker_t *w) {
                                               "Redis commands sent", NULL);
         w->m_redis_reconnects = rdr_metrics_counter(
             m, "redis_reconnects_total", "Redis reconnections", NULL);
+        w->m_redis_masters = rdr_metrics_gauge(
+            m, "redis_masters",
+            "Redis servers holding the fleet's state that the worker "
+            "talks to: 1, or the masters of Redis Cluster's map (0 while "
+            "down)",
+            NULL);
+        w->m_redis_redirected = rdr_metrics_counter(
+            m, "redis_redirections_total",
+            "Redis Cluster commands sent again: moved (the map was out of "
+            "date), ask and tryagain (a slot being moved)",
+            "kind");
         w->m_offsets_refused = rdr_metrics_counter(
             m, "offsets_store_refused_total",
             "Offsets not stored because the partition was revoked", NULL);
@@ -998,6 +1010,19 @@ static void metrics_refresh(rdr_worker_t *w) {
         w->last_rt = rt;
         w->last_cmds = cmds;
         w->last_reconnects = rc;
+        {
+                static const char *const kinds[] = {"moved", "ask", "tryagain"};
+                int k;
+                for (k = 0; k < 3; k++) {
+                        uint64_t n = rdr_redis_redirections(
+                            w->redis, (rdr_redis_redirect_t)k);
+                        rdr_metric_add(w->m_redis_redirected, kinds[k],
+                                       (double)(n - w->last_redirected[k]));
+                        w->last_redirected[k] = n;
+                }
+        }
+        rdr_metric_set(w->m_redis_masters, NULL,
+                       (double)rdr_redis_masters(w->redis));
         rdr_metric_set(w->m_up, "redis", rdr_redis_is_up(w->redis));
         rdr_metric_set(
             w->m_redis_risk, "maxmemory-policy",
