@@ -8,6 +8,7 @@
 #include <sys/time.h>
 #include <time.h>
 #include <errno.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "clock.h"
@@ -29,7 +30,7 @@ typedef struct rdr_rcmd_s {
         /* Redis Cluster: the slot of its key (-1: none), the master it is
          * sent to, whether ASKING goes first (an ASK redirection), and
          * whether a redirection has it sent again. */
-        int slot, node, ask, resend;
+        int slot, node, ask, resend, staged;
 } rdr_rcmd_t;
 
 /* A server of Redis Cluster: a seed of the URL, or a master of the map. */
@@ -92,6 +93,8 @@ struct rdr_redis_s {
         int nodes_cnt;
         int *slots;
         int map_ok, map_stale;
+        struct iovec *iov; /* a master's part of a pipeline, to write */
+        size_t iov_size;
 };
 
 static char *dup_range(const char *s, size_t n) {
@@ -306,6 +309,7 @@ void rdr_redis_destroy(rdr_redis_t *rr) {
         nodes_free(rr->seeds, rr->seeds_cnt);
         nodes_free(rr->nodes, rr->nodes_cnt);
         free(rr->slots);
+        free(rr->iov);
         free(rr->host);
         free(rr->unix_path);
         free(rr->user);
@@ -1038,40 +1042,86 @@ static int redirection(rdr_redis_t *rr, const redisReply *r, int from,
         return n;
 }
 
-/* Append command c to its master's connection (ASKING first after an
- * ASK): 0, or -1 with rr->fail set. */
+/* Stage command c for its master (connected if need be): 0, or -1 with
+ * rr->fail set. cluster_flush() writes what is staged. */
 static int cluster_append(rdr_redis_t *rr, rdr_rcmd_t *c) {
-        rdr_node_t *n;
         if (node_ready(rr, c->node, NULL) == -1)
                 return -1;
-        n = &rr->nodes[c->node];
         if (c->script >= 0)
                 memcpy(rr->pbuf + c->sha_off, rr->scripts[c->script].sha, 40);
-        if ((c->ask && redisAppendCommand(n->c, "ASKING") != REDIS_OK) ||
-            redisAppendFormattedCommand(n->c, rr->pbuf + c->off, c->len) !=
-                REDIS_OK) {
-                failed(rr, n->c, "out of memory");
-                return -1;
-        }
-        n->flush = 1;
+        c->staged = 1;
+        rr->nodes[c->node].flush = 1;
         return 0;
 }
 
-/* Write what was appended to every master, so that they work at once. */
+/* Buffers one writev() takes (POSIX's minimum for IOV_MAX is 16; Linux
+ * takes 1024). */
+#define RDR_IOV_MAX 1024
+
+/* Write iov[0, cnt) to fd whole (the socket is blocking). */
+static int write_iov(int fd, struct iovec *iov, int cnt) {
+        while (cnt > 0) {
+                ssize_t n =
+                    writev(fd, iov, cnt < RDR_IOV_MAX ? cnt : RDR_IOV_MAX);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n <= 0)
+                        return -1;
+                while (cnt > 0 && (size_t)n >= iov->iov_len) {
+                        n -= (ssize_t)iov->iov_len;
+                        iov++;
+                        cnt--;
+                }
+                if (cnt > 0) {
+                        iov->iov_base = (char *)iov->iov_base + n;
+                        iov->iov_len -= (size_t)n;
+                }
+        }
+        return 0;
+}
+
+/* Write what is staged to every master, each master's commands straight
+ * from the pipeline buffer in the order queued (ASKING before those an ASK
+ * sent), so that the masters work at once. */
 static int cluster_flush(rdr_redis_t *rr) {
+        static const char asking[] = "*1\r\n$6\r\nASKING\r\n";
+        size_t need = 2 * rr->cmds_cnt, k;
         int i;
+        if (need > rr->iov_size) {
+                struct iovec *v = realloc(rr->iov, need * sizeof(*v));
+                if (!v) {
+                        snprintf(rr->fail, sizeof(rr->fail), "out of memory");
+                        return -1;
+                }
+                rr->iov = v;
+                rr->iov_size = need;
+        }
         for (i = 0; i < rr->nodes_cnt; i++) {
                 rdr_node_t *n = &rr->nodes[i];
-                int done = 0;
+                int cnt = 0;
                 if (!n->flush)
                         continue;
                 n->flush = 0;
-                while (!done)
-                        if (redisBufferWrite(n->c, &done) != REDIS_OK) {
-                                failed(rr, n->c, "I/O error");
-                                return -1;
+                for (k = 0; k < rr->cmds_cnt; k++) {
+                        const rdr_rcmd_t *c = &rr->cmds[k];
+                        if (!c->staged || c->node != i)
+                                continue;
+                        if (c->ask) {
+                                rr->iov[cnt].iov_base = (char *)asking;
+                                rr->iov[cnt++].iov_len = sizeof(asking) - 1;
                         }
+                        rr->iov[cnt].iov_base = rr->pbuf + c->off;
+                        rr->iov[cnt++].iov_len = c->len;
+                }
+                if (write_iov(n->c->fd, rr->iov, cnt)) {
+                        snprintf(rr->fail, sizeof(rr->fail),
+                                 "write to %s:%d: %s", n->host, n->port,
+                                 strerror(errno));
+                        return -1;
+                }
         }
+        for (k = 0; k < rr->cmds_cnt; k++)
+                rr->cmds[k].staged = 0;
         return 0;
 }
 
