@@ -232,15 +232,38 @@ redisContext *h_cluster_node(const h_cluster_t *cl, int i) {
         return c;
 }
 
-/* A command to master i that must not fail; its reply freed. */
-static void cluster_must(const h_cluster_t *cl, int i, const char *cmd) {
+static redisReply *cluster_vcommand(const h_cluster_t *cl, int i,
+                                    const char *fmt, va_list ap) {
         redisContext *c = h_cluster_node(cl, i);
-        redisReply *r = c ? redisCommand(c, cmd) : NULL;
-        if (!r || r->type == REDIS_REPLY_ERROR)
-                fail_msg("cluster node %d: %s: %s", i, cmd,
-                         r ? r->str : "no reply");
-        freeReplyObject(r);
+        redisReply *r;
+        if (!c)
+                fail_msg("cluster node %d does not answer", i);
+        r = redisvCommand(c, fmt, ap);
+        if (!r)
+                fail_msg("cluster node %d: %s: %s", i, fmt, c->errstr);
         redisFree(c);
+        return r;
+}
+
+redisReply *h_cluster_command(const h_cluster_t *cl, int i, const char *fmt,
+                              ...) {
+        redisReply *r;
+        va_list ap;
+        va_start(ap, fmt);
+        r = cluster_vcommand(cl, i, fmt, ap);
+        va_end(ap);
+        return r;
+}
+
+void h_cluster_must(const h_cluster_t *cl, int i, const char *fmt, ...) {
+        redisReply *r;
+        va_list ap;
+        va_start(ap, fmt);
+        r = cluster_vcommand(cl, i, fmt, ap);
+        va_end(ap);
+        if (r->type == REDIS_REPLY_ERROR)
+                fail_msg("cluster node %d: %s: %s", i, fmt, r->str);
+        freeReplyObject(r);
 }
 
 /* Whether every server running says cluster_state:ok and knows them
@@ -284,25 +307,20 @@ static void cluster_node_up(const h_env_t *h, const h_cluster_t *cl, int i) {
         redisFree(c);
 }
 
-/* The text of a reply of server i to cmd ("" if none) into out. */
+/* The text of a reply of server i to cmd ("" if not text) into out. */
 static void cluster_text(const h_cluster_t *cl, int i, const char *cmd,
                          char *out, size_t size) {
-        redisContext *c = h_cluster_node(cl, i);
-        redisReply *r = c ? redisCommand(c, cmd) : NULL;
+        redisReply *r = h_cluster_command(cl, i, cmd);
         snprintf(out, size, "%s",
-                 r && (r->type == REDIS_REPLY_STRING ||
-                       r->type == REDIS_REPLY_STATUS)
+                 r->type == REDIS_REPLY_STRING || r->type == REDIS_REPLY_STATUS
                      ? r->str
                      : "");
-        if (r)
-                freeReplyObject(r);
-        if (c)
-                redisFree(c);
+        freeReplyObject(r);
 }
 
 int h_cluster_add_replica(h_env_t *h, h_cluster_t *cl, int m) {
         int i = cl->n + cl->replicas, t;
-        char cmd[128], id[64], text[8192];
+        char id[64], text[8192];
         if (i >= H_CLUSTER_MAX)
                 fail_msg("h_cluster_add_replica: no room");
         cl->port[i] = free_port();
@@ -310,9 +328,8 @@ int h_cluster_add_replica(h_env_t *h, h_cluster_t *cl, int m) {
         start_cluster_node(h, cl, i);
         cluster_node_up(h, cl, i);
         cl->replicas++;
-        snprintf(cmd, sizeof(cmd), "CLUSTER MEET 127.0.0.1 %d %d", cl->port[0],
-                 cl->bus[0]);
-        cluster_must(cl, i, cmd);
+        h_cluster_must(cl, i, "CLUSTER MEET 127.0.0.1 %d %d", cl->port[0],
+                       cl->bus[0]);
         cluster_text(cl, m, "CLUSTER MYID", id, sizeof(id));
         /* It must know the master before it can follow it. */
         for (t = 0; t < 200; t++) {
@@ -321,8 +338,7 @@ int h_cluster_add_replica(h_env_t *h, h_cluster_t *cl, int m) {
                         break;
                 h_sleep_ms(50);
         }
-        snprintf(cmd, sizeof(cmd), "CLUSTER REPLICATE %s", id);
-        cluster_must(cl, i, cmd);
+        h_cluster_must(cl, i, "CLUSTER REPLICATE %s", id);
         for (t = 0; t < 400; t++) {
                 cluster_text(cl, i, "INFO replication", text, sizeof(text));
                 if (strstr(text, "master_link_status:up"))
@@ -337,7 +353,6 @@ int h_cluster_add_replica(h_env_t *h, h_cluster_t *cl, int m) {
 
 void h_cluster_start(h_env_t *h, h_cluster_t *cl, int n) {
         int i;
-        char cmd[128];
         memset(cl, 0, sizeof(*cl));
         if (n < 1 || n > H_CLUSTER_MAX)
                 fail_msg("h_cluster_start: %d masters", n);
@@ -350,15 +365,11 @@ void h_cluster_start(h_env_t *h, h_cluster_t *cl, int n) {
         for (i = 0; i < n; i++)
                 cluster_node_up(h, cl, i);
         for (i = 0; i < n; i++) {
-                snprintf(cmd, sizeof(cmd), "CLUSTER ADDSLOTSRANGE %d %d",
-                         i * 16384 / n, (i + 1) * 16384 / n - 1);
-                cluster_must(cl, i, cmd);
-                if (i > 0) {
-                        snprintf(cmd, sizeof(cmd),
-                                 "CLUSTER MEET 127.0.0.1 %d %d", cl->port[0],
-                                 cl->bus[0]);
-                        cluster_must(cl, i, cmd);
-                }
+                h_cluster_must(cl, i, "CLUSTER ADDSLOTSRANGE %d %d",
+                               i * 16384 / n, (i + 1) * 16384 / n - 1);
+                if (i > 0)
+                        h_cluster_must(cl, i, "CLUSTER MEET 127.0.0.1 %d %d",
+                                       cl->port[0], cl->bus[0]);
         }
         h_cluster_wait_ok(cl);
         snprintf(cl->url, sizeof(cl->url), "redis-cluster://127.0.0.1:%d",

@@ -108,8 +108,15 @@ void h_cluster_start(h_env_t *h, h_cluster_t *cl, int n);
 /** Start a replica of master m: its index, once it has synced and every
  *  server says cluster_state:ok. */
 int h_cluster_add_replica(h_env_t *h, h_cluster_t *cl, int m);
-/** A plain connection to server i (the caller redisFree()s it). */
+/** A plain connection to server i (the caller redisFree()s it), or NULL
+ *  if it does not answer. */
 redisContext *h_cluster_node(const h_cluster_t *cl, int i);
+/** The reply of server i to a command (hiredis' format), which the caller
+ *  frees; fails the test if there is none. h_cluster_must() also fails it
+ *  on an error reply. */
+redisReply *h_cluster_command(const h_cluster_t *cl, int i, const char *fmt,
+                              ...);
+void h_cluster_must(const h_cluster_t *cl, int i, const char *fmt, ...);
 /** Kill server i (SIGKILL) / start it again on its port and directory;
  *  the start returns once every server running says cluster_state:ok.
  *  h_cluster_wait_ok() waits for that alone (e.g. a failover). */

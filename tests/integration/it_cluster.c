@@ -69,20 +69,10 @@ static void key_on(char *key, size_t size, const char *prefix, int m) {
         fail_msg("no key of %s on master %d", prefix, m);
 }
 
-/* A reply of master m to cmd (one string argument a, may be NULL); the
- * caller frees it. */
-static redisReply *on_node(int m, const char *cmd, const char *a) {
-        redisContext *c = h_cluster_node(&cl, m);
-        redisReply *r;
-        assert_non_null(c);
-        r = a ? redisCommand(c, cmd, a) : redisCommand(c, cmd);
-        assert_non_null(r);
-        redisFree(c);
-        return r;
-}
-
+/* The integer reply of master m to cmd with one argument a (NULL:
+ * none). */
 static long long node_int(int m, const char *cmd, const char *a) {
-        redisReply *r = on_node(m, cmd, a);
+        redisReply *r = h_cluster_command(&cl, m, cmd, a);
         long long v;
         if (r->type != REDIS_REPLY_INTEGER)
                 fail_msg("%s on master %d: %s", cmd, m,
@@ -160,43 +150,30 @@ static void pipeline_split_by_master(void **state) {
 }
 
 static void node_id(int m, char *id, size_t size) {
-        redisReply *r = on_node(m, "CLUSTER MYID", NULL);
+        redisReply *r = h_cluster_command(&cl, m, "CLUSTER MYID");
         assert_int_equal(r->type, REDIS_REPLY_STRING);
         snprintf(id, size, "%s", r->str);
         freeReplyObject(r);
 }
 
-static void node_ok(int m, const char *fmt, ...) {
-        redisContext *c = h_cluster_node(&cl, m);
-        redisReply *r;
-        va_list ap;
-        assert_non_null(c);
-        va_start(ap, fmt);
-        r = redisvCommand(c, fmt, ap);
-        va_end(ap);
-        if (!r || r->type == REDIS_REPLY_ERROR)
-                fail_msg("master %d: %s: %s", m, fmt, r ? r->str : "no reply");
-        freeReplyObject(r);
-        redisFree(c);
-}
-
 /* Start moving slot from master a to b (IMPORTING, MIGRATING). */
 static void migrating(int slot, int a, int b, const char *ida,
                       const char *idb) {
-        node_ok(b, "CLUSTER SETSLOT %d IMPORTING %s", slot, ida);
-        node_ok(a, "CLUSTER SETSLOT %d MIGRATING %s", slot, idb);
+        h_cluster_must(&cl, b, "CLUSTER SETSLOT %d IMPORTING %s", slot, ida);
+        h_cluster_must(&cl, a, "CLUSTER SETSLOT %d MIGRATING %s", slot, idb);
 }
 
 /* Move key from master a to b (the slot migrating). */
 static void migrate_key(int a, int b, const char *key) {
-        node_ok(a, "MIGRATE 127.0.0.1 %d %s 0 5000", cl.port[b], key);
+        h_cluster_must(&cl, a, "MIGRATE 127.0.0.1 %d %s 0 5000", cl.port[b],
+                       key);
 }
 
 /* The slot belongs to b now, on every master. */
 static void moved(int slot, const char *idb) {
         int m;
         for (m = 0; m < cl.n; m++)
-                node_ok(m, "CLUSTER SETSLOT %d NODE %s", slot, idb);
+                h_cluster_must(&cl, m, "CLUSTER SETSLOT %d NODE %s", slot, idb);
 }
 
 /* A slot moved from master 0 to master 1 after the client read the map
@@ -233,7 +210,7 @@ static void follows_moved_and_ask(void **state) {
         assert_true(rdr_redis_redirections(rr, RDR_REDIS_MOVED) >= 1);
         assert_int_equal(rdr_redis_redirections(rr, RDR_REDIS_ASK), 0);
         assert_int_equal(node_int(1, "EXISTS %s", k1), 1);
-        r0 = on_node(0, "EXISTS %s", k1);
+        r0 = h_cluster_command(&cl, 0, "EXISTS %s", k1);
         assert_int_equal(r0->type, REDIS_REPLY_ERROR);
         assert_non_null(strstr(r0->str, "MOVED"));
         freeReplyObject(r0);
@@ -425,7 +402,7 @@ static void failover_to_replica(void **state) {
         assert_int_equal(err, RDR_OK);
         assert_string_equal(rdr_redis_reply(rr, 0)->str, "before the failover");
         rdr_redis_reset(rr);
-        role = on_node(rep, "ROLE", NULL);
+        role = h_cluster_command(&cl, rep, "ROLE");
         assert_string_equal(role->element[0]->str, "master");
         freeReplyObject(role);
         /* Three masters again, the promoted replica among them. */
@@ -433,7 +410,7 @@ static void failover_to_replica(void **state) {
         rdr_redis_cmdl(rr, "SET", k, "after the failover", NULL);
         assert_int_equal(rdr_redis_exec(rr), RDR_OK);
         rdr_redis_reset(rr);
-        w = on_node(rep, "GET %s", k);
+        w = h_cluster_command(&cl, rep, "GET %s", k);
         assert_string_equal(w->str, "after the failover");
         freeReplyObject(w);
         rdr_redis_destroy(rr);

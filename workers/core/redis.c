@@ -73,8 +73,8 @@ struct rdr_redis_s {
         size_t replies_cnt;
 
         uint64_t roundtrips, commands, reconnects;
-        uint64_t
-            redirected[3]; /* MOVED, ASK, TRYAGAIN (rdr_redis_redirect_t) */
+        /* Redis Cluster's MOVED, ASK, TRYAGAIN (rdr_redis_redirect_t) */
+        uint64_t redirected[3];
 
         /* rdr_redis_check_settings: look at the server's eviction policy
          * and persistence on every connect; RDR_REDIS_RISK_* found by the
@@ -1431,15 +1431,9 @@ size_t rdr_redis_masters(const rdr_redis_t *rr) {
 }
 
 size_t rdr_redis_nodes(rdr_redis_t *rr) {
-        size_t n = 0;
-        int k;
         if (!rr->cluster)
                 return 1;
-        if (rdr_redis_connect(rr) != RDR_OK)
-                return 0;
-        for (k = 0; k < rr->nodes_cnt; k++)
-                n += rr->nodes[k].master != 0;
-        return n;
+        return rdr_redis_connect(rr) == RDR_OK ? rdr_redis_masters(rr) : 0;
 }
 
 redisReply *rdr_redis_node_command(rdr_redis_t *rr, size_t node,
