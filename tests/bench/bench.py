@@ -1324,6 +1324,25 @@ def capacity(x, aof=None):
                                 if redis_per_core(a)}}
 
 
+def cluster_capacity(cap, cx):
+    """With a core each and Redis Cluster's masters (CPU per review of its
+    row): Redis' rate, what saturates first after the instances (Redis or
+    the broker) and at what multiple of one instance, and what 2
+    instances would reach; None without the row."""
+    inst = cap.get("reviews_instance_per_s")
+    per_core = redis_per_core(cx)
+    if not inst or not per_core:
+        return None
+    shared = {"Redis Cluster": CLUSTER_MASTERS * per_core}
+    if cap.get("broker_per_s"):
+        shared["broker"] = cap["broker_per_s"]
+    first = min(shared, key=shared.get)
+    return {"masters": CLUSTER_MASTERS, "redis_per_s": shared["Redis Cluster"],
+            "saturates_first": first,
+            "first_x_one_instance": shared[first] / inst,
+            "two_instances_x": min(2.0, shared[first] / inst)}
+
+
 def redis_io_note(x):
     """Redis' network per event of a phase (older results.json lack it)."""
     if x.get("redis_in_bytes_per_event") is None:
@@ -1583,6 +1602,18 @@ def report(r):
                                fmt_num(v, 0), f,
                                v / cap["reviews_instance_per_s"])
                            for f, v in aof.items()) if aof else ""))
+    cc = r["capacity_cluster"] = cluster_capacity(
+        cap, r.get("reviews_cluster"))
+    if cc:
+        out.append("  With a core each and Redis on a Redis Cluster of %d "
+                   "masters (CPU per review of its row): Redis ~%s/s; the %s "
+                   "saturates first, at %.2fx one instance's rate, so 2 "
+                   "instances would reach %.2fx (a projection: this machine "
+                   "has no cores for it)" % (
+                       cc["masters"], fmt_num(cc["redis_per_s"], 0),
+                       "dev broker" if cc["saturates_first"] == "broker" and
+                       RPID else cc["saturates_first"],
+                       cc["first_x_one_instance"], cc["two_instances_x"]))
     t = r["timers"]
     out += ["", "Timers (5): %s pending, armed in %.1f s; %.0f bytes of Redis "
             "per pending timer" % (fmt_num(t["pending"]), t["arm_seconds"],
@@ -1641,7 +1672,10 @@ def report(r):
                "%.2fx; saturated: %s%s" % (
                    x2, sat, "" if cap["first_x_one_instance"] is None else
                    "; with a core each, %s first, at %.2fx one instance" % (
-                       first, cap["first_x_one_instance"])),
+                       first, cap["first_x_one_instance"])) + (
+                   "; on %d masters of a Redis Cluster, 2 instances %.2fx "
+                   "(projected)" % (cc["masters"], cc["two_instances_x"])
+                   if cc else ""),
                True if excused else x2 >= 1.7))
     out += ["", "Targets (benchmarks, not tests):"]
     for name, val, ok in tg:
