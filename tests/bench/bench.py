@@ -185,6 +185,24 @@ class Cluster:
         return res
 
 
+def form_cluster(call, ports):
+    """Join the servers at ports ((port, bus port) each) into one cluster,
+    the slots split evenly between them in order; call(i, *args) runs a
+    command on server i (the soak's clients are redis-py's)."""
+    n = len(ports)
+    for i in range(n):
+        call(i, "CLUSTER", "ADDSLOTSRANGE", i * 16384 // n,
+             (i + 1) * 16384 // n - 1)
+        if i:
+            call(i, "CLUSTER", "MEET", "127.0.0.1", ports[0][0], ports[0][1])
+
+
+def cluster_info_ok(info, n):
+    """Whether a CLUSTER INFO text says the cluster is ok with n servers."""
+    return ("cluster_state:ok" in info and
+            "cluster_known_nodes:%d" % n in info)
+
+
 def start_cluster(n):
     """n masters in cluster mode on free ports (no append-only file, as the
     bench's own Redis), the slots split evenly: a Cluster once every one
@@ -217,14 +235,8 @@ def start_cluster(n):
                     raise RuntimeError("Redis Cluster node on %d did not "
                                        "start" % port)
                 time.sleep(0.05)
-    for i, node in enumerate(nodes):
-        node.call("CLUSTER", "ADDSLOTSRANGE", i * 16384 // n,
-                  (i + 1) * 16384 // n - 1)
-        if i:
-            node.call("CLUSTER", "MEET", "127.0.0.1", ports[0][0],
-                      ports[0][1])
-    while not all("cluster_state:ok" in x.call("CLUSTER", "INFO") and
-                  "cluster_known_nodes:%d" % n in x.call("CLUSTER", "INFO")
+    form_cluster(lambda i, *a: nodes[i].call(*a), ports)
+    while not all(cluster_info_ok(x.call("CLUSTER", "INFO"), n)
                   for x in nodes):
         if time.time() > deadline:
             raise RuntimeError("the Redis Cluster did not form")

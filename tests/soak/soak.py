@@ -22,7 +22,7 @@ from confluent_kafka import Consumer
 TOP = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(TOP, "tests", "bench"))
-from bench import free_port, tool  # noqa: E402
+from bench import cluster_info_ok, form_cluster, free_port, tool  # noqa: E402
 OUT = os.path.join(TOP, "tests", "soak", "out")
 WORKERS = ("reviews", "chats", "shipments", "timers")
 CONSUMERS = ("reviews", "chats", "shipments")
@@ -169,7 +169,10 @@ class Fleet:
             self.redis_nodes = [self.spawn("redis-%d" % i, args)
                                 for i, args in enumerate(self.redis_args)]
             self.node_clients = [redis.Redis(port=p) for p, _ in ports]
-            self.form_cluster(ports)
+            for c in self.node_clients:
+                self.wait_answers(c)
+            form_cluster(lambda i, *a: self.node_clients[i].execute_command(
+                *a), ports)
             self.wait_redis()
             self.r = RedisCluster(host="127.0.0.1", port=ports[0][0])
             url = "redis-cluster://" + ",".join(
@@ -211,18 +214,6 @@ class Fleet:
                 self.start((w, i))
         self.wait_assigned()
 
-    def form_cluster(self, ports):
-        """The masters joined, the slots split evenly between them."""
-        n = len(ports)
-        for c in self.node_clients:
-            self.wait_answers(c)
-        for i, c in enumerate(self.node_clients):
-            c.execute_command("CLUSTER", "ADDSLOTSRANGE", i * 16384 // n,
-                              (i + 1) * 16384 // n - 1)
-            if i:
-                c.execute_command("CLUSTER", "MEET", "127.0.0.1",
-                                  ports[0][0], ports[0][1])
-
     def wait_answers(self, c):
         """Until a Redis server answers (loaded its file, if any)."""
         deadline = time.time() + 60
@@ -237,19 +228,21 @@ class Fleet:
                 time.sleep(0.05)
 
     def cluster_ok(self):
-        want = "cluster_known_nodes:%d" % self.a.cluster
         try:
-            for c in self.node_clients:
-                info = c.execute_command("CLUSTER", "INFO")
-                if isinstance(info, bytes):
-                    info = info.decode()
-                if isinstance(info, dict):
-                    info = "\n".join("%s:%s" % kv for kv in info.items())
-                if "cluster_state:ok" not in info or want not in info:
-                    return False
-            return True
+            return all(cluster_info_ok(self.info_text(c), self.a.cluster)
+                       for c in self.node_clients)
         except (redis.ConnectionError, redis.BusyLoadingError):
             return False
+
+    @staticmethod
+    def info_text(c):
+        """CLUSTER INFO as text (redis-py may parse it)."""
+        info = c.execute_command("CLUSTER", "INFO")
+        if isinstance(info, bytes):
+            return info.decode()
+        if isinstance(info, dict):
+            return "\n".join("%s:%s" % kv for kv in info.items())
+        return info
 
     def wait_redis(self):
         """Until every Redis server answers and, with --cluster, says

@@ -39,7 +39,6 @@ typedef struct rdr_node_s {
         int port;
         redisContext *c;
         int master; /* serves slots in the latest map */
-        int flush;  /* commands appended, not yet written */
 } rdr_node_t;
 
 struct rdr_redis_s {
@@ -1050,7 +1049,6 @@ static int cluster_append(rdr_redis_t *rr, rdr_rcmd_t *c) {
         if (c->script >= 0)
                 memcpy(rr->pbuf + c->sha_off, rr->scripts[c->script].sha, 40);
         c->staged = 1;
-        rr->nodes[c->node].flush = 1;
         return 0;
 }
 
@@ -1099,9 +1097,6 @@ static int cluster_flush(rdr_redis_t *rr) {
         for (i = 0; i < rr->nodes_cnt; i++) {
                 rdr_node_t *n = &rr->nodes[i];
                 int cnt = 0;
-                if (!n->flush)
-                        continue;
-                n->flush = 0;
                 for (k = 0; k < rr->cmds_cnt; k++) {
                         const rdr_rcmd_t *c = &rr->cmds[k];
                         if (!c->staged || c->node != i)
@@ -1113,7 +1108,7 @@ static int cluster_flush(rdr_redis_t *rr) {
                         rr->iov[cnt].iov_base = rr->pbuf + c->off;
                         rr->iov[cnt++].iov_len = c->len;
                 }
-                if (write_iov(n->c->fd, rr->iov, cnt)) {
+                if (cnt && write_iov(n->c->fd, rr->iov, cnt)) {
                         snprintf(rr->fail, sizeof(rr->fail),
                                  "write to %s:%d: %s", n->host, n->port,
                                  strerror(errno));
