@@ -246,6 +246,45 @@ static void follows_moved_and_ask(void **state) {
         rdr_redis_destroy(rr);
 }
 
+/* A command of two keys of a slot being moved, one key across and one
+ * not: Redis answers TRYAGAIN, and the client waits and sends it again
+ * (5 times, 10 to 160 ms apart) before it gives the caller the error;
+ * once the move is done, the same command reads both keys. */
+static void tryagain_while_keys_split(void **state) {
+        int script, slot;
+        char ka[32], kb[48], id0[64], id1[64];
+        rdr_redis_t *rr = client(&script);
+        const redisReply *r;
+        (void)state;
+        node_id(0, id0, sizeof(id0));
+        node_id(1, id1, sizeof(id1));
+        key_on(ka, sizeof(ka), "ta", 0);
+        snprintf(kb, sizeof(kb), "%s:b", ka);
+        slot = rdr_redis_key_slot(ka, strlen(ka));
+        rdr_redis_cmdl(rr, "MSET", ka, "a", kb, "b", NULL);
+        assert_int_equal(rdr_redis_exec(rr), RDR_OK);
+        rdr_redis_reset(rr);
+        migrating(slot, 0, 1, id0, id1);
+        migrate_key(0, 1, ka);
+        rdr_redis_cmdl(rr, "MGET", ka, kb, NULL);
+        assert_int_equal(rdr_redis_exec(rr), RDR_OK);
+        r = rdr_redis_reply(rr, 0);
+        assert_int_equal(r->type, REDIS_REPLY_ERROR);
+        assert_int_equal(strncmp(r->str, "TRYAGAIN", 8), 0);
+        assert_int_equal(rdr_redis_redirections(rr, RDR_REDIS_TRYAGAIN), 5);
+        rdr_redis_reset(rr);
+        migrate_key(0, 1, kb);
+        moved(slot, id1);
+        rdr_redis_cmdl(rr, "MGET", ka, kb, NULL);
+        assert_int_equal(rdr_redis_exec(rr), RDR_OK);
+        r = rdr_redis_reply(rr, 0);
+        assert_int_equal(r->type, REDIS_REPLY_ARRAY);
+        assert_string_equal(r->element[0]->str, "a");
+        assert_string_equal(r->element[1]->str, "b");
+        rdr_redis_reset(rr);
+        rdr_redis_destroy(rr);
+}
+
 /* A master killed: the pipeline fails with an error (no crash), the
  * client reports itself down; once the master is back, the same pipeline
  * goes through and what was written before is there. */
@@ -420,6 +459,7 @@ int main(void) {
         const struct CMUnitTest tests[] = {
             cmocka_unit_test(pipeline_split_by_master),
             cmocka_unit_test(follows_moved_and_ask),
+            cmocka_unit_test(tryagain_while_keys_split),
             cmocka_unit_test(master_down_and_back),
             cmocka_unit_test(reviews_worker_on_cluster),
             /* Last: master 0 is gone after it. */
