@@ -229,20 +229,11 @@ class Fleet:
 
     def cluster_ok(self):
         try:
-            return all(cluster_info_ok(self.info_text(c), self.a.cluster)
-                       for c in self.node_clients)
+            return all(cluster_info_ok(
+                c.execute_command("CLUSTER", "INFO").decode(), self.a.cluster)
+                for c in self.node_clients)
         except (redis.ConnectionError, redis.BusyLoadingError):
             return False
-
-    @staticmethod
-    def info_text(c):
-        """CLUSTER INFO as text (redis-py may parse it)."""
-        info = c.execute_command("CLUSTER", "INFO")
-        if isinstance(info, bytes):
-            return info.decode()
-        if isinstance(info, dict):
-            return "\n".join("%s:%s" % kv for kv in info.items())
-        return info
 
     def wait_redis(self):
         """Until every Redis server answers and, with --cluster, says
