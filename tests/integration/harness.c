@@ -189,6 +189,50 @@ void h_redis_start(h_env_t *h) {
                 fail_msg("redis did not restart");
 }
 
+pid_t h_redis_replica(h_env_t *h, int *port) {
+        char ports[16], master[16], dir[300], log[320], text[4096] = "";
+        redisContext *c = NULL;
+        pid_t pid;
+        int t;
+        *port = free_port();
+        snprintf(ports, sizeof(ports), "%d", *port);
+        snprintf(master, sizeof(master), "%d", h->redis_port);
+        snprintf(dir, sizeof(dir), "%s/replica-%d", h->dir, *port);
+        snprintf(log, sizeof(log), "%s/redis.log", dir);
+        if (mkdir(dir, 0755) && errno != EEXIST)
+                fail_msg("mkdir %s: %s", dir, strerror(errno));
+        {
+                const char *argv[] = {
+                    "redis-server", "--port",      ports,       "--bind",
+                    "127.0.0.1",    "--save",      "",          "--appendonly",
+                    "yes",          "--replicaof", "127.0.0.1", master,
+                    "--dir",        dir,           NULL};
+                pid = spawn(log, argv, NULL);
+        }
+        for (t = 0; t < 400 && !strstr(text, "master_link_status:up"); t++) {
+                redisReply *r = NULL;
+                if (!c || c->err) {
+                        if (c)
+                                redisFree(c);
+                        c = redisConnect("127.0.0.1", *port);
+                }
+                if (c && !c->err)
+                        r = redisCommand(c, "INFO replication");
+                snprintf(text, sizeof(text), "%s",
+                         r && r->type == REDIS_REPLY_STRING ? r->str : "");
+                if (r)
+                        freeReplyObject(r);
+                if (!strstr(text, "master_link_status:up"))
+                        h_sleep_ms(25);
+        }
+        if (c)
+                redisFree(c);
+        if (!strstr(text, "master_link_status:up"))
+                fail_msg("the replica on port %d did not sync (see %s)", *port,
+                         dir);
+        return pid;
+}
+
 static void start_cluster_node(h_env_t *h, h_cluster_t *cl, int i) {
         char port[16], bus[16], dir[300], log[320];
         snprintf(port, sizeof(port), "%d", cl->port[i]);

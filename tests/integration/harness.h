@@ -90,6 +90,9 @@ int h_ready(pid_t pid);
 /** Kill Redis (its data is lost) / start it again on the same port. */
 void h_redis_stop(h_env_t *h);
 void h_redis_start(h_env_t *h);
+/** Start a replica of the env's Redis on a free port (*port): its pid,
+ *  once it has synced. h_stop() stops it. */
+pid_t h_redis_replica(h_env_t *h, int *port);
 /* A Redis Cluster of its own: masters (0 .. n - 1) and replicas (n ..
  * n + replicas - 1) on free ports, each in a directory of its own under
  * the env's. */

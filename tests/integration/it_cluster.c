@@ -2,7 +2,8 @@
  * cluster mode, started by the harness) splits pipelines by master and
  * gives the replies back in order, follows a slot moved while it was
  * connected (MOVED) and one being moved (ASK), survives a master that goes
- * away and comes back, and a failover to a replica; and the reviews
+ * away and comes back, and a failover to a replica, waits for replicas
+ * (redis.wait_replicas) on each master it wrote to; and the reviews
  * worker, killed mid-stream, and
  * redress-report run on the cluster as on one Redis. */
 #include <setjmp.h>
@@ -415,6 +416,83 @@ static void reviews_worker_on_cluster(void **state) {
         json_decref(o);
 }
 
+/* redis.wait_replicas on Redis Cluster: a WAIT goes to each master a
+ * pipeline wrote to. Master 1 has a replica, masters 0 and 2 none (a risk
+ * the connect finds): writes to master 1 alone are on its replica when
+ * the exec returns; a pipeline that also writes to master 2 fails naming
+ * it, as one to master 1 does while its replica is frozen (SIGSTOP); once
+ * it answers again, the same pipeline goes through. */
+static void waits_on_each_master(void **state) {
+        char errstr[256], k[8][32], at[32];
+        rdr_redis_t *rr;
+        redisContext *rc;
+        redisReply *r;
+        rdr_err_t err = RDR_ERR_REDIS;
+        int rep, i;
+        (void)state;
+        rep = h_cluster_add_replica(&env, &cl, 1);
+        rr = rdr_redis_new(cl.url, 2000, 5000, 200, errstr, sizeof(errstr));
+        assert_non_null(rr);
+        rdr_redis_check_settings(rr, 1);
+        rdr_redis_wait_replicas(rr, 1, 300);
+        assert_int_equal(rdr_redis_connect(rr), RDR_OK);
+        assert_true(rdr_redis_settings_at_risk(rr) &
+                    RDR_REDIS_RISK_FEW_REPLICAS);
+
+        for (i = 0; i < 8; i++) {
+                char prefix[16];
+                snprintf(prefix, sizeof(prefix), "w%d", i);
+                key_on(k[i], sizeof(k[i]), prefix, 1);
+                rdr_redis_cmdl(rr, "SET", k[i], prefix, NULL);
+        }
+        assert_int_equal(rdr_redis_exec(rr), RDR_OK);
+        rdr_redis_reset(rr);
+        assert_int_equal(rdr_redis_wait_shortfalls(rr), 0);
+        rc = h_cluster_node(&cl, rep);
+        assert_non_null(rc);
+        r = redisCommand(rc, "READONLY");
+        freeReplyObject(r);
+        for (i = 0; i < 8; i++) {
+                r = redisCommand(rc, "EXISTS %s", k[i]);
+                assert_int_equal(r->integer, 1);
+                freeReplyObject(r);
+        }
+        redisFree(rc);
+
+        key_on(k[0], sizeof(k[0]), "w-none", 2);
+        rdr_redis_cmdl(rr, "SET", k[1], "again", NULL);
+        rdr_redis_cmdl(rr, "SET", k[0], "no replica", NULL);
+        assert_int_equal(rdr_redis_exec(rr), RDR_ERR_REDIS);
+        rdr_redis_reset(rr);
+        print_message("master 2: %s\n", rdr_redis_errstr(rr));
+        snprintf(at, sizeof(at), "127.0.0.1:%d", cl.port[2]);
+        assert_non_null(strstr(rdr_redis_errstr(rr), at));
+        assert_non_null(strstr(rdr_redis_errstr(rr), "0 of 1 replicas"));
+        assert_int_equal(rdr_redis_wait_shortfalls(rr), 1);
+        assert_false(rdr_redis_is_up(rr));
+
+        assert_int_equal(kill(cl.pid[rep], SIGSTOP), 0);
+        rdr_redis_cmdl(rr, "SET", k[1], "frozen", NULL);
+        for (i = 0; i < 50 && err != RDR_OK; i++) {
+                err = rdr_redis_exec(rr); /* fails fast while backing off */
+                if (err != RDR_OK && rdr_redis_wait_shortfalls(rr) >= 2)
+                        break;
+                h_sleep_ms(100);
+        }
+        assert_int_equal(err, RDR_ERR_REDIS);
+        snprintf(at, sizeof(at), "127.0.0.1:%d", cl.port[1]);
+        assert_non_null(strstr(rdr_redis_errstr(rr), at));
+        assert_int_equal(kill(cl.pid[rep], SIGCONT), 0);
+        for (i = 0; i < 100 && err != RDR_OK; i++) {
+                err = rdr_redis_exec(rr);
+                if (err != RDR_OK)
+                        h_sleep_ms(100);
+        }
+        assert_int_equal(err, RDR_OK);
+        rdr_redis_reset(rr);
+        rdr_redis_destroy(rr);
+}
+
 /* Master 0 killed with a replica in sync: the cluster promotes the
  * replica, and the client, failing meanwhile, finds the new master in the
  * map it reads again, with what was written before the kill. */
@@ -467,6 +545,7 @@ int main(void) {
             cmocka_unit_test(tryagain_while_keys_split),
             cmocka_unit_test(master_down_and_back),
             cmocka_unit_test(reviews_worker_on_cluster),
+            cmocka_unit_test(waits_on_each_master),
             /* Last: master 0 is gone after it. */
             cmocka_unit_test(failover_to_replica),
         };

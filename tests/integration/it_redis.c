@@ -1,8 +1,10 @@
 /* The Redis client's pipelines against a real redis-server: binary-safe
  * arguments, commands written early and abandoned, scripts flushed from
- * the server, and pipelines of several megabytes; and the workers' apply
- * script: applied once, replayed, refused on a stale compare-and-set. */
+ * the server, pipelines of several megabytes, and pipelines that wait for
+ * a replica; and the workers' apply script: applied once, replayed,
+ * refused on a stale compare-and-set. */
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -260,6 +262,93 @@ static void apply_script(void **state) {
         rdr_redis_destroy(rr);
 }
 
+/* GET key on the server at port (a replica), into out. */
+static const char *get_on(int port, const char *key, char *out, size_t size) {
+        redisContext *c = redisConnect("127.0.0.1", port);
+        redisReply *r;
+        assert_true(c && !c->err);
+        r = redisCommand(c, "GET %s", key);
+        assert_non_null(r);
+        snprintf(out, size, "%s", r->type == REDIS_REPLY_STRING ? r->str : "");
+        freeReplyObject(r);
+        redisFree(c);
+        return out;
+}
+
+/* rdr_redis_wait_replicas(1): what a pipeline wrote is on the replica
+ * when the exec returns, scripts sent again after NOSCRIPT included. With
+ * the replica frozen (SIGSTOP) the exec fails, naming the server and the
+ * count; the queue is kept and may grow, and goes through once the
+ * replica answers, every reply the caller's own. Last: it leaves the
+ * replica. */
+static void wait_for_a_replica(void **state) {
+        static const char set_lua[] =
+            "redis.call('SET', KEYS[1], ARGV[1]) return ARGV[1]\n";
+        h_env_t *h = *state;
+        char errstr[256], v[64], at[32];
+        int port, script, i;
+        pid_t replica = h_redis_replica(h, &port);
+        rdr_redis_t *rr = rdr_redis_new(h->redis_url, 2000, 5000, 100, errstr,
+                                        sizeof(errstr));
+        rdr_err_t err = RDR_ERR_REDIS;
+        assert_non_null(rr);
+        script = rdr_redis_script_add(rr, "set", set_lua);
+        rdr_redis_wait_replicas(rr, 1, 300);
+        assert_int_equal(rdr_redis_connect(rr), RDR_OK);
+        {
+                redisReply *fl = redisCommand(h->redis, "SCRIPT FLUSH");
+                assert_non_null(fl);
+                freeReplyObject(fl);
+        }
+        for (i = 0; i < 20; i++) {
+                char k[16], val[16];
+                const char *argv[2] = {k, val};
+                snprintf(k, sizeof(k), "it:w%d", i);
+                snprintf(val, sizeof(val), "v%d", i);
+                if (i % 2)
+                        rdr_redis_eval(rr, script, 1, 2, argv, NULL);
+                else
+                        rdr_redis_cmdl(rr, "SET", k, val, NULL);
+                if (i == 9)
+                        rdr_redis_send(rr);
+        }
+        assert_int_equal(rdr_redis_exec(rr), RDR_OK);
+        assert_int_equal(rdr_redis_replies(rr), 20);
+        assert_string_equal(rdr_redis_reply(rr, 19)->str, "v19");
+        rdr_redis_reset(rr);
+        for (i = 0; i < 20; i++) {
+                char k[16], want[16];
+                snprintf(k, sizeof(k), "it:w%d", i);
+                snprintf(want, sizeof(want), "v%d", i);
+                assert_string_equal(get_on(port, k, v, sizeof(v)), want);
+        }
+        assert_int_equal(rdr_redis_wait_shortfalls(rr), 0);
+
+        assert_int_equal(kill(replica, SIGSTOP), 0);
+        rdr_redis_cmdl(rr, "SET", "it:w-frozen", "1", NULL);
+        assert_int_equal(rdr_redis_exec(rr), RDR_ERR_REDIS);
+        print_message("frozen: %s\n", rdr_redis_errstr(rr));
+        snprintf(at, sizeof(at), "127.0.0.1:%d", h->redis_port);
+        assert_non_null(strstr(rdr_redis_errstr(rr), at));
+        assert_non_null(strstr(rdr_redis_errstr(rr), "0 of 1 replicas"));
+        assert_int_equal(rdr_redis_wait_shortfalls(rr), 1);
+        assert_false(rdr_redis_is_up(rr));
+        rdr_redis_cmdl(rr, "GET", "it:w3", NULL);
+        assert_int_equal(kill(replica, SIGCONT), 0);
+        for (i = 0; i < 100 && err != RDR_OK; i++) {
+                err = rdr_redis_exec(rr);
+                if (err != RDR_OK)
+                        h_sleep_ms(50);
+        }
+        assert_int_equal(err, RDR_OK);
+        assert_int_equal(rdr_redis_replies(rr), 2);
+        assert_string_equal(rdr_redis_reply(rr, 0)->str, "OK");
+        assert_string_equal(rdr_redis_reply(rr, 1)->str, "v3");
+        rdr_redis_reset(rr);
+        assert_string_equal(get_on(port, "it:w-frozen", v, sizeof(v)), "1");
+        rdr_redis_destroy(rr);
+}
+
 static int setup(void **state) {
         static h_env_t h;
         h_start(&h, 1);
@@ -279,6 +368,7 @@ int main(void) {
             cmocka_unit_test(scripts_flushed),
             cmocka_unit_test(large_pipeline),
             cmocka_unit_test(apply_script),
+            cmocka_unit_test(wait_for_a_replica),
         };
         h_test_filter();
         return cmocka_run_group_tests(tests, setup, teardown);

@@ -39,6 +39,7 @@ typedef struct rdr_node_s {
         int port;
         redisContext *c;
         int master; /* serves slots in the latest map */
+        int waits;  /* WAITs written to it whose replies are not read */
 } rdr_node_t;
 
 struct rdr_redis_s {
@@ -74,6 +75,16 @@ struct rdr_redis_s {
         uint64_t roundtrips, commands, reconnects;
         /* Redis Cluster's MOVED, ASK, TRYAGAIN (rdr_redis_redirect_t) */
         uint64_t redirected[3];
+
+        /* rdr_redis_wait_replicas: WAIT <replicas> <timeout> formatted
+         * (wait_cmd, wait_len), whether it ends pbuf now (one Redis), and
+         * the pipelines it failed (too few replicas answered, or an
+         * error); wait_short: the last exec failed so. */
+        int wait_replicas, wait_timeout_ms;
+        char wait_cmd[64];
+        size_t wait_len;
+        int wait_queued, wait_short;
+        uint64_t wait_shortfalls;
 
         /* rdr_redis_check_settings: look at the server's eviction policy
          * and persistence on every connect; RDR_REDIS_RISK_* found by the
@@ -248,6 +259,7 @@ static void free_cmds(rdr_redis_t *rr) {
         rr->cmds_cnt = 0;
         rr->plen = rr->psent = 0;
         rr->pfail = 0;
+        rr->wait_queued = 0;
 }
 
 static void disconnect(rdr_redis_t *rr, const char *why);
@@ -351,11 +363,13 @@ static void disconnect(rdr_redis_t *rr, const char *why) {
                 redisFree(rr->c);
                 rr->c = NULL;
         }
-        for (i = 0; i < rr->nodes_cnt; i++)
+        for (i = 0; i < rr->nodes_cnt; i++) {
                 if (rr->nodes[i].c) {
                         redisFree(rr->nodes[i].c);
                         rr->nodes[i].c = NULL;
                 }
+                rr->nodes[i].waits = 0;
+        }
         rr->map_ok = 0;
         rr->psent = 0; /* a new connection is sent everything again */
         if (rr->up)
@@ -419,6 +433,48 @@ unsigned rdr_redis_settings_at_risk(const rdr_redis_t *rr) {
         return rr->settings_risk;
 }
 
+void rdr_redis_wait_replicas(rdr_redis_t *rr, int replicas, int timeout_ms) {
+        char n[RDR_STR_INT_SIZE], t[RDR_STR_INT_SIZE];
+        size_t nl = rdr_str_int(n, replicas), tl = rdr_str_int(t, timeout_ms);
+        rr->wait_replicas = replicas > 0 ? replicas : 0;
+        rr->wait_timeout_ms = timeout_ms;
+        rr->wait_len = (size_t)snprintf(rr->wait_cmd, sizeof(rr->wait_cmd),
+                                        "*3\r\n$4\r\nWAIT\r\n$%zu\r\n%s\r\n"
+                                        "$%zu\r\n%s\r\n",
+                                        nl, n, tl, t);
+}
+
+uint64_t rdr_redis_wait_shortfalls(const rdr_redis_t *rr) {
+        return rr->wait_shortfalls;
+}
+
+/* The reply of a WAIT on server at: 0 if enough replicas acknowledged what
+ * the connection wrote before it, else -1 with rr->fail set (and the
+ * shortfall counted). Frees r. */
+static int wait_ok(rdr_redis_t *rr, redisReply *r, const char *at) {
+        int ok = r && r->type == REDIS_REPLY_INTEGER &&
+                 r->integer >= rr->wait_replicas;
+        if (!ok) {
+                if (r && r->type == REDIS_REPLY_INTEGER)
+                        snprintf(rr->fail, sizeof(rr->fail),
+                                 "WAIT on %s: %lld of %d replicas acknowledged "
+                                 "the pipeline within %d ms "
+                                 "(redis.wait_replicas)",
+                                 at, r->integer, rr->wait_replicas,
+                                 rr->wait_timeout_ms);
+                else
+                        snprintf(
+                            rr->fail, sizeof(rr->fail), "WAIT on %s: %s", at,
+                            r && r->type == REDIS_REPLY_ERROR ? r->str
+                                                              : "bad reply");
+                rr->wait_shortfalls++;
+                rr->wait_short = 1;
+        }
+        if (r)
+                freeReplyObject(r);
+        return ok ? 0 : -1;
+}
+
 /* The value of "name:" in an INFO reply (up to the line's end), copied to
  * out; "" if the reply has no such line. */
 static void info_field(const redisReply *r, const char *name, char *out,
@@ -452,21 +508,29 @@ static int check_settings(rdr_redis_t *rr, redisContext *c, const char *at,
                           unsigned *found) {
         redisReply *mem = redisCommand(c, "INFO memory");
         redisReply *per = mem ? redisCommand(c, "INFO persistence") : NULL;
-        char policy[64], aof[8];
+        redisReply *rep = per && rr->wait_replicas
+                              ? redisCommand(c, "INFO replication")
+                              : NULL;
+        char policy[64], aof[8], replicas[16];
         unsigned here = 0, fresh;
-        if (!mem || !per) {
+        if (!mem || !per || (rr->wait_replicas && !rep)) {
                 snprintf(rr->fail, sizeof(rr->fail), "INFO failed: %s",
                          c->errstr);
                 if (mem)
                         freeReplyObject(mem);
+                if (per)
+                        freeReplyObject(per);
                 return -1;
         }
         info_field(mem, "maxmemory_policy", policy, sizeof(policy));
         info_field(per, "aof_enabled", aof, sizeof(aof));
+        info_field(rep, "connected_slaves", replicas, sizeof(replicas));
         if (policy[0] && strcmp(policy, "noeviction"))
                 here |= RDR_REDIS_RISK_EVICTION;
         if (!strcmp(aof, "0"))
                 here |= RDR_REDIS_RISK_NO_AOF;
+        if (replicas[0] && atoi(replicas) < rr->wait_replicas)
+                here |= RDR_REDIS_RISK_FEW_REPLICAS;
         fresh = here & ~rr->settings_risk;
         if (fresh & RDR_REDIS_RISK_EVICTION)
                 rdr_log(RDR_LOG_WARN, "redis.settings",
@@ -481,9 +545,18 @@ static int check_settings(rdr_redis_t *rr, redisContext *c, const char *at,
                         "its last snapshot (events read again are decided "
                         "anew); set appendonly yes",
                         at);
+        if (fresh & RDR_REDIS_RISK_FEW_REPLICAS)
+                rdr_log(RDR_LOG_WARN, "redis.settings",
+                        "Redis at %s has %s replicas connected and "
+                        "redis.wait_replicas is %d: every pipeline waits "
+                        "redis.wait_timeout and fails until enough replicas "
+                        "are back",
+                        at, replicas, rr->wait_replicas);
         *found |= here;
         freeReplyObject(mem);
         freeReplyObject(per);
+        if (rep)
+                freeReplyObject(rep);
         return 0;
 }
 
@@ -952,10 +1025,60 @@ static int is_noscript(const redisReply *r) {
                !strncmp(r->str, "NOSCRIPT", 8);
 }
 
+/* host:port (or the socket's path) of one Redis, for messages. */
+static const char *server_at(const rdr_redis_t *rr, char *buf, size_t size) {
+        if (rr->host)
+                snprintf(buf, size, "%.100s:%d", rr->host, rr->port);
+        else
+                snprintf(buf, size, "%.100s", rr->unix_path);
+        return buf;
+}
+
+/* With rdr_redis_wait_replicas, end the pipeline with WAIT (once: a
+ * resend after a reconnect sends it again with the rest). -1 on out of
+ * memory. */
+static int queue_wait(rdr_redis_t *rr) {
+        if (!rr->wait_replicas || rr->wait_queued)
+                return 0;
+        if (pbuf_reserve(rr, rr->wait_len)) {
+                snprintf(rr->fail, sizeof(rr->fail), "out of memory");
+                return -1;
+        }
+        memcpy(rr->pbuf + rr->plen, rr->wait_cmd, rr->wait_len);
+        rr->plen += rr->wait_len;
+        rr->wait_queued = 1;
+        return 0;
+}
+
+/* Take the WAIT back off a pipeline that failed, so that what a caller
+ * queues next follows the batch's own commands. */
+static void unqueue_wait(rdr_redis_t *rr) {
+        if (!rr->wait_queued)
+                return;
+        rr->plen -= rr->wait_len;
+        if (rr->psent > rr->plen)
+                rr->psent = rr->plen;
+        rr->wait_queued = 0;
+}
+
+/* The reply of the WAIT that ends a pipeline on c: 0, or -1 with rr->fail
+ * set. */
+static int read_wait(rdr_redis_t *rr, redisContext *c, const char *at) {
+        void *reply = NULL;
+        if (redisGetReply(c, &reply) != REDIS_OK) {
+                failed(rr, c, "I/O error");
+                return -1;
+        }
+        return wait_ok(rr, reply, at);
+}
+
 /* One attempt: send what is not sent yet, read every reply. -1 on
- * transport error. */
+ * transport error, or when too few replicas acknowledged it. */
 static int exec_once(rdr_redis_t *rr) {
+        char at[128];
         size_t i;
+        if (queue_wait(rr))
+                return -1;
         if (send_pending(rr)) {
                 failed(rr, rr->c, "I/O error");
                 return -1;
@@ -970,6 +1093,9 @@ static int exec_once(rdr_redis_t *rr) {
                 }
                 rr->replies[rr->replies_cnt++] = reply;
         }
+        if (rr->wait_queued &&
+            read_wait(rr, rr->c, server_at(rr, at, sizeof(at))))
+                return -1;
         return 0;
 }
 
@@ -1002,6 +1128,14 @@ static int retry_noscript(rdr_redis_t *rr) {
                 rr->commands++;
                 freeReplyObject(rr->replies[i]);
                 rr->replies[i] = reply;
+        }
+        if (reloaded && rr->wait_replicas) {
+                /* What was sent again after the pipeline's WAIT. */
+                char at[128];
+                if (redisAppendFormattedCommand(rr->c, rr->wait_cmd,
+                                                rr->wait_len) != REDIS_OK)
+                        return -1;
+                return read_wait(rr, rr->c, server_at(rr, at, sizeof(at)));
         }
         return 0;
 }
@@ -1083,7 +1217,7 @@ static int write_iov(int fd, struct iovec *iov, int cnt) {
  * sent), so that the masters work at once. */
 static int cluster_flush(rdr_redis_t *rr) {
         static const char asking[] = "*1\r\n$6\r\nASKING\r\n";
-        size_t need = 2 * rr->cmds_cnt, k;
+        size_t need = 2 * rr->cmds_cnt + 1, k;
         int i;
         if (need > rr->iov_size) {
                 struct iovec *v = realloc(rr->iov, need * sizeof(*v));
@@ -1107,6 +1241,11 @@ static int cluster_flush(rdr_redis_t *rr) {
                         }
                         rr->iov[cnt].iov_base = rr->pbuf + c->off;
                         rr->iov[cnt++].iov_len = c->len;
+                }
+                if (cnt && rr->wait_replicas) {
+                        rr->iov[cnt].iov_base = rr->wait_cmd;
+                        rr->iov[cnt++].iov_len = rr->wait_len;
+                        n->waits++;
                 }
                 if (cnt && write_iov(n->c->fd, rr->iov, cnt)) {
                         snprintf(rr->fail, sizeof(rr->fail),
@@ -1138,6 +1277,21 @@ static int cluster_read(rdr_redis_t *rr, const rdr_rcmd_t *c,
                 return -1;
         }
         *out = reply;
+        return 0;
+}
+
+/* The replies of the WAITs cluster_flush() wrote, once the commands'
+ * were read: 0, or -1 with rr->fail set. */
+static int cluster_read_waits(rdr_redis_t *rr) {
+        int i;
+        for (i = 0; i < rr->nodes_cnt; i++) {
+                rdr_node_t *n = &rr->nodes[i];
+                char at[128];
+                snprintf(at, sizeof(at), "%.100s:%d", n->host, n->port);
+                for (; n->waits > 0; n->waits--)
+                        if (read_wait(rr, n->c, at))
+                                return -1;
+        }
         return 0;
 }
 
@@ -1194,6 +1348,8 @@ static int cluster_redirect(rdr_redis_t *rr) {
                         rr->replies[i] = reply;
                         rr->cmds[i].ask = 0;
                 }
+                if (cluster_read_waits(rr))
+                        return -1;
         }
         return 0;
 }
@@ -1224,6 +1380,8 @@ static int cluster_exec_once(rdr_redis_t *rr) {
                         rr->replies_cnt--;
                         return -1;
                 }
+        if (cluster_read_waits(rr))
+                return -1;
         return cluster_redirect(rr);
 }
 
@@ -1243,8 +1401,11 @@ rdr_err_t rdr_redis_exec(rdr_redis_t *rr) {
         }
         for (attempt = 0; attempt < 2; attempt++) {
                 int ok;
-                if (rdr_redis_connect(rr) != RDR_OK)
+                if (rdr_redis_connect(rr) != RDR_OK) {
+                        unqueue_wait(rr);
                         return RDR_ERR_REDIS;
+                }
+                rr->wait_short = 0;
                 ok = rr->cluster
                          ? cluster_exec_once(rr) == 0
                          : exec_once(rr) == 0 && retry_noscript(rr) == 0;
@@ -1254,11 +1415,17 @@ rdr_err_t rdr_redis_exec(rdr_redis_t *rr) {
                 }
                 free_replies(rr);
                 disconnect(rr, rr->fail);
+                /* Too few replicas: sending it again at once would wait
+                 * as long for the same answer. */
+                if (rr->wait_short)
+                        break;
                 /* Reconnect at once for the one retry: the server may have
                  * merely closed an idle connection. */
                 rr->next_attempt_ms = 0;
         }
-        /* Two failures in a row: leave the backoff in force. */
+        unqueue_wait(rr);
+        /* Two failures in a row, or too few replicas: leave the backoff in
+         * force. */
         rr->next_attempt_ms = rdr_mono_ms() + rr->backoff_ms;
         return RDR_ERR_REDIS;
 }

@@ -44,11 +44,25 @@ int rdr_redis_script_add(rdr_redis_t *rr, const char *name, const char *lua);
  *  default (command-line tools). */
 void rdr_redis_check_settings(rdr_redis_t *rr, int on);
 /* Settings that can lose the fleet's state: maxmemory-policy other than
- * noeviction, appendonly no. */
+ * noeviction, appendonly no; fewer replicas connected than
+ * rdr_redis_wait_replicas() asks for (looked at only then). */
 #define RDR_REDIS_RISK_EVICTION 1u
 #define RDR_REDIS_RISK_NO_AOF 2u
+#define RDR_REDIS_RISK_FEW_REPLICAS 4u
 /** The RDR_REDIS_RISK_* bits the last connect found. */
 unsigned rdr_redis_settings_at_risk(const rdr_redis_t *rr);
+
+/** With replicas > 0, every pipeline ends with WAIT replicas timeout_ms
+ *  (on Redis Cluster, on each master it was sent to): rdr_redis_exec()
+ *  succeeds only once that many replicas acknowledged every write of the
+ *  pipeline, so that a failover cannot lose what the caller then counts as
+ *  done. Too few within timeout_ms (or WAIT refused) fails the exec like a
+ *  lost Redis: RDR_ERR_REDIS, the connection dropped, backoff. timeout_ms
+ *  must be below the command timeout. 0 (the default) trusts the master
+ *  alone. Set before the first command. */
+void rdr_redis_wait_replicas(rdr_redis_t *rr, int replicas, int timeout_ms);
+/** Pipelines that failed for too few replicas (metrics). */
+uint64_t rdr_redis_wait_shortfalls(const rdr_redis_t *rr);
 
 /** Connect (and load scripts) unless connected. While a previous attempt's
  *  backoff has not elapsed, fails fast with RDR_ERR_REDIS. */
