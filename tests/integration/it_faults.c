@@ -171,6 +171,51 @@ static void test_redis_settings_that_lose_state_are_reported(void **state) {
         assert_int_equal(h_log_lines(pid, SETTINGS_LOG), 2);
 }
 
+#define WAIT_SHORT "redress_redis_wait_shortfalls_total"
+
+/* redis.wait_replicas 1: while the replica is frozen (SIGSTOP) no batch
+ * counts as done, however well the master takes it. The worker says it is
+ * not ready, names the replica's silence, publishes nothing of what came
+ * meanwhile and commits no offset; once the replica answers again,
+ * every review is classified once. */
+static void test_batches_wait_for_a_replica(void **state) {
+        pid_t pid, replica;
+        int port;
+        (void)state;
+        replica = h_redis_replica(&env, &port);
+        pid = h_worker(&env, "reviews",
+                       (const char *const[]){"REDRESS_REDIS_WAIT_REPLICAS=1",
+                                             "REDRESS_REDIS_WAIT_TIMEOUT=300ms",
+                                             NULL});
+        publish(0, 30);
+        assert_classified(30, 30000);
+        assert_true(h_wait_metric(pid, RISK, "setting=\"replicas\"", 0));
+        assert_int_equal(h_metric(pid, WAIT_SHORT), 0);
+
+        assert_int_equal(kill(replica, SIGSTOP), 0);
+        publish(30, 60);
+        assert_true(wait_ready(pid, 503, 20000));
+        assert_true(h_wait_metric_at_least(pid, WAIT_SHORT, NULL, 1));
+        assert_true(
+            h_wait_metric(pid, "redress_up", "dependency=\"redis\"", 0));
+        assert_true(h_log_lines(pid, "0 of 1 replicas acknowledged") >= 1);
+        /* Applied on the master perhaps, but not done: nothing published,
+         * no offset past the first 30 committed. */
+        assert_classified(30, 3000);
+        {
+                int64_t committed, end;
+                h_committed(&env, "redress-reviews", "redress.reviews",
+                            &committed, &end);
+                assert_int_equal(end, 60);
+                assert_true(committed <= 30);
+        }
+
+        assert_int_equal(kill(replica, SIGCONT), 0);
+        assert_true(wait_ready(pid, 200, 30000));
+        assert_classified(60, 60000);
+        assert_int_equal(kill(pid, 0), 0);
+}
+
 /* The broker refuses the worker's first produce requests: the batch in
  * flight is retried together with the next one (twice the batch size in
  * hand). Every review gets its case.classified, repeats keep their id. */
@@ -279,6 +324,8 @@ int main(void) {
             cmocka_unit_test_setup_teardown(
                 test_refused_publication_retries_the_batch_in_flight, setup,
                 teardown),
+            cmocka_unit_test_setup_teardown(test_batches_wait_for_a_replica,
+                                            setup, teardown),
         };
         h_test_filter();
         return cmocka_run_group_tests_name("integration: outages", tests, NULL,

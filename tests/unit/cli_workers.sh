@@ -78,6 +78,16 @@ for w in reviews chats shipments timers; do
   [ $rc -eq 78 ] || fail "$w --set redis.url=bogus://x: exit $rc, not 78"
   has "$tmp/err" "invalid Redis URL 'bogus://x'" "$w --set redis.url=bogus://x"
 
+  # A wait for replicas that outlasts the round trip's own timeout: both
+  # keys named, with where each came from.
+  REDRESS_REDIS_WAIT_TIMEOUT=5s "$exe" --check-config \
+    --set redis.wait_replicas=1 >"$tmp/out" 2>"$tmp/err"
+  rc=$?
+  [ $rc -eq 78 ] || fail "$w redis.wait_timeout 5s: exit $rc, not 78"
+  has "$tmp/err" "environment REDRESS_REDIS_WAIT_TIMEOUT: key 'redis.wait_timeout': 5000 ms must be shorter than redis.command_timeout (5000 ms, " \
+    "$w redis.wait_timeout 5s"
+  has "$tmp/err" "redress.yaml:" "$w redis.wait_timeout 5s"
+
   # An unknown argument: usage on stderr, exit 2.
   "$exe" --frobnicate >"$tmp/out" 2>"$tmp/err"
   rc=$?

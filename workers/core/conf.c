@@ -27,6 +27,16 @@ const rdr_conf_prop_t rdr_conf_core_props[] = {
      "Timeout of one pipeline round trip"},
     {"redis.backoff_max", RDR_CONF_DURATION, "10s", 100, 600000, NULL,
      "Longest wait between reconnection attempts (exponential, jittered)"},
+    {"redis.wait_replicas", RDR_CONF_INT, "0", 0, 16, NULL,
+     "Replicas (of each master, on Redis Cluster) that must hold a "
+     "pipeline's writes before its batch counts as done: each pipeline ends "
+     "with WAIT. 0 trusts the master alone, and a failover loses what its "
+     "replica had not received; 1 or more costs a replication delay per "
+     "round trip. Too few within redis.wait_timeout fails the batch like a "
+     "lost Redis (retried after backoff, no offset committed)"},
+    {"redis.wait_timeout", RDR_CONF_DURATION, "1s", 1, 600000, NULL,
+     "Longest wait for the replicas of redis.wait_replicas; below "
+     "redis.command_timeout"},
     {"topics.reviews", RDR_CONF_STR, "redress.reviews", 0, 0, NULL,
      "Input: buyers' reviews"},
     {"topics.chats", RDR_CONF_STR, "redress.chats", 0, 0, NULL,
@@ -482,6 +492,10 @@ static const rdr_confval_t *must_find(const rdr_conf_t *conf,
 
 const char *rdr_conf_str(const rdr_conf_t *conf, const char *name) {
         return must_find(conf, name)->value;
+}
+
+const char *rdr_conf_origin(const rdr_conf_t *conf, const char *name) {
+        return must_find(conf, name)->origin;
 }
 
 long long rdr_conf_int(const rdr_conf_t *conf, const char *name) {

@@ -52,6 +52,9 @@ rdr_err_t rdr_conf_set_kv(rdr_conf_t *conf, const char *kv, char *errstr,
 /** Typed getters; name must be in a table (else abort: a bug). */
 const char *rdr_conf_str(const rdr_conf_t *conf, const char *name);
 long long rdr_conf_int(const rdr_conf_t *conf, const char *name);
+/** Where a key's value came from: "file:line", "environment NAME",
+ *  "command line" or "default". */
+const char *rdr_conf_origin(const rdr_conf_t *conf, const char *name);
 int rdr_conf_bool(const rdr_conf_t *conf, const char *name);
 
 /** The directory holding the domain configs (lexicons, platforms,

@@ -194,8 +194,9 @@ struct rdr_worker_s {
             *m_redis_risk, *m_kafka_errors, *m_redis_rt, *m_redis_cmds,
             *m_redis_reconnects, *m_offsets_refused, *m_rebalances,
             *m_cas_conflicts, *m_lag;
-        uint64_t last_rt, last_cmds, last_reconnects, last_redirected[3];
-        rdr_metric_t *m_redis_masters, *m_redis_redirected;
+        uint64_t last_rt, last_cmds, last_reconnects, last_redirected[3],
+            last_wait_short;
+        rdr_metric_t *m_redis_masters, *m_redis_redirected, *m_redis_wait_short;
 };
 
 static volatile sig_atomic_t rdr_stop_signal = 0;
@@ -950,8 +951,8 @@ static void metrics_define(rdr_worker_t *w) {
         w->m_redis_risk = rdr_metrics_gauge(
             m, "redis_setting_at_risk",
             "1 if a Redis setting can lose the fleet's state "
-            "(maxmemory-policy not noeviction, appendonly no), as found on "
-            "the last connect",
+            "(maxmemory-policy not noeviction, appendonly no, replicas "
+            "fewer than redis.wait_replicas), as found on the last connect",
             "setting");
         {
                 char labels[256];
@@ -982,6 +983,11 @@ static void metrics_define(rdr_worker_t *w) {
             "Redis Cluster commands sent again: moved (the map was out of "
             "date), ask and tryagain (a slot being moved)",
             "kind");
+        w->m_redis_wait_short = rdr_metrics_counter(
+            m, "redis_wait_shortfalls_total",
+            "Pipelines that fewer replicas than redis.wait_replicas "
+            "acknowledged in time (the batch is retried)",
+            NULL);
         w->m_offsets_refused = rdr_metrics_counter(
             m, "offsets_store_refused_total",
             "Offsets not stored because the partition was revoked", NULL);
@@ -1021,6 +1027,12 @@ static void metrics_refresh(rdr_worker_t *w) {
                         w->last_redirected[k] = n;
                 }
         }
+        {
+                uint64_t n = rdr_redis_wait_shortfalls(w->redis);
+                rdr_metric_add(w->m_redis_wait_short, NULL,
+                               (double)(n - w->last_wait_short));
+                w->last_wait_short = n;
+        }
         rdr_metric_set(w->m_redis_masters, NULL,
                        (double)rdr_redis_masters(w->redis));
         rdr_metric_set(w->m_up, "redis", rdr_redis_is_up(w->redis));
@@ -1030,6 +1042,9 @@ static void metrics_refresh(rdr_worker_t *w) {
         rdr_metric_set(
             w->m_redis_risk, "appendonly",
             !!(rdr_redis_settings_at_risk(w->redis) & RDR_REDIS_RISK_NO_AOF));
+        rdr_metric_set(w->m_redis_risk, "replicas",
+                       !!(rdr_redis_settings_at_risk(w->redis) &
+                          RDR_REDIS_RISK_FEW_REPLICAS));
         rdr_metric_set(w->m_up, "kafka", w->kafka_up);
         rdr_metric_set(w->m_ready, NULL, probe_ready(w, why, sizeof(why)));
 }
@@ -1734,6 +1749,26 @@ static void run_loop(rdr_worker_t *w) {
 
 /* ---- Start and stop ---- */
 
+/* redis.wait_replicas and redis.wait_timeout into the client: -1 with
+ * the reason in errstr when the wait would outlast the round trip's
+ * timeout (the connection would time out first). */
+static int redis_wait_conf(const rdr_conf_t *conf, rdr_redis_t *redis,
+                           char *errstr, size_t errstr_size) {
+        long long replicas = rdr_conf_int(conf, "redis.wait_replicas"),
+                  wait = rdr_conf_int(conf, "redis.wait_timeout"),
+                  rt = rdr_conf_int(conf, "redis.command_timeout");
+        if (replicas > 0 && wait >= rt) {
+                snprintf(errstr, errstr_size,
+                         "%s: key 'redis.wait_timeout': %lld ms must be "
+                         "shorter than redis.command_timeout (%lld ms, %s)",
+                         rdr_conf_origin(conf, "redis.wait_timeout"), wait, rt,
+                         rdr_conf_origin(conf, "redis.command_timeout"));
+                return -1;
+        }
+        rdr_redis_wait_replicas(redis, (int)replicas, (int)wait);
+        return 0;
+}
+
 static void usage(const rdr_worker_def_t *def, FILE *fp) {
         fprintf(fp,
                 "Usage: redress-%s [--config FILE] [--set KEY=VALUE]... "
@@ -1891,6 +1926,11 @@ int rdr_run(const rdr_worker_def_t *def, int argc, char **argv) {
             !w->metrics || !w->redis) {
                 rdr_log(RDR_LOG_ERROR, "config.invalid", "redis.url: %s",
                         w->redis ? "out of memory" : errstr);
+                rc = 78;
+                goto done;
+        }
+        if (redis_wait_conf(w->conf, w->redis, errstr, sizeof(errstr))) {
+                rdr_log(RDR_LOG_ERROR, "config.invalid", "%s", errstr);
                 rc = 78;
                 goto done;
         }
