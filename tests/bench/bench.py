@@ -249,6 +249,34 @@ def start_cluster(n):
 CLUSTER_PROCS = []
 
 
+def start_replica():
+    """A replica of the bench's own Redis (no append-only file, as it),
+    once it has synced; stop_cluster() stops it with the rest."""
+    port = free_port()
+    d = os.path.join(LOGS, "replica")
+    os.makedirs(d, exist_ok=True)
+    if os.path.exists(os.path.join(d, "dump.rdb")):
+        os.unlink(os.path.join(d, "dump.rdb"))
+    CLUSTER_PROCS.append(subprocess.Popen(
+        ["redis-server", "--port", str(port), "--bind", "127.0.0.1",
+         "--save", "", "--appendonly", "no", "--dir", d,
+         "--replicaof", RADDR["host"], str(RADDR["port"])],
+        stdout=open(os.path.join(d, "redis.log"), "w"),
+        stderr=subprocess.STDOUT))
+    deadline, rep = time.time() + 30, None
+    while True:
+        try:
+            rep = rep or Redis({"host": "127.0.0.1", "port": port,
+                                "user": None, "password": None, "db": 0})
+            if "master_link_status:up" in rep.call("INFO", "replication"):
+                return CLUSTER_PROCS[-1].pid
+        except OSError:
+            pass
+        if time.time() > deadline:
+            raise RuntimeError("the replica on %d did not sync" % port)
+        time.sleep(0.05)
+
+
 def stop_cluster():
     for p in CLUSTER_PROCS:
         p.terminate()
@@ -476,18 +504,21 @@ AOF_PHASES = tuple("reviews_aof_" + f for f in AOF_FSYNC)
 # (everysec): the phases' keys, and the worker setting they differ by.
 LZ4_PHASES = ("reviews_lz4", "reviews_aof_everysec_lz4")
 LZ4_ENV = {"REDRESS_STORAGE_COMPRESSION": "lz4"}
+WAIT_ENV = {"REDRESS_REDIS_WAIT_REPLICAS": "1"}
 # The reviews row again on a Redis Cluster of CLUSTER_MASTERS masters the
 # bench starts (on the same cores): what splitting Redis costs per review.
 CLUSTER_MASTERS = 3
 TOPIC_PHASES = ("base", "rev") + tuple("aof" + f for f in AOF_FSYNC) + (
-    "lz4", "aoflz4", "clu", "chat", "ship", "fleet", "x2", "x4", "peer",
+    "lz4", "aoflz4", "clu", "wait", "chat", "ship", "fleet", "x2", "x4",
+    "peer",
     "timers")
 PACED_TOPIC_PHASES = tuple("r%d" % p for p in LOAD_STEPS + (70,)) + (
     "bare70",)
 PACED = tuple("reviews_%d" % p for p in LOAD_STEPS + (70,))
 # Every phase that runs workers, in the order the table prints them.
 WORKER_PHASES = ("reviews",) + AOF_PHASES + LZ4_PHASES + (
-    "reviews_cluster", "chats", "shipments", "fleet", "reviews_x2", "reviews_x4") + PACED
+    "reviews_cluster", "reviews_wait", "chats", "shipments", "fleet",
+    "reviews_x2", "reviews_x4") + PACED
 # Reads of the bare consumer's backlog; (1) is their median.
 BARE_READS = 5
 # librdkafka's mock cluster keeps ~5 MiB of message sets per partition.
@@ -1538,6 +1569,22 @@ def report(r):
                     base["redis_server_calls_per_event"],
                     fmt_num(CLUSTER_MASTERS * per_core, 0), CLUSTER_MASTERS,
                     fmt_num(per_core, 0))]
+    xw = r.get("reviews_wait")
+    if xw and xw.get("redis_us_per_event") and base.get("redis_us_per_event"):
+        out += ["", "Waiting for a replica (redis.wait_replicas 1: the "
+                "reviews row again, every pipeline ending with WAIT for a "
+                "replica of the bench's Redis on the same cores; README "
+                "\"Redis for the fleet\"): %s reviews/s (x%.2f), p99 %s ms "
+                "(%s), %.3f round trips per review (%.3f), Redis CPU %s us "
+                "per review (x%.2f), the replica's %s us" % (
+                    fmt_num(xw["rate"]), xw["rate"] / base["rate"],
+                    fmt_num(xw.get("latency_p99_ms")),
+                    fmt_num(base.get("latency_p99_ms")),
+                    xw["redis_roundtrips_per_event"],
+                    base["redis_roundtrips_per_event"],
+                    fmt_num(xw["redis_us_per_event"], 0),
+                    xw["redis_us_per_event"] / base["redis_us_per_event"],
+                    fmt_num(xw["replica_us_per_event"], 0))]
     if parts:
         out += ["", "Redis with an append-only file (the reviews row again; "
                 "README \"Redis for the fleet\"): Redis CPU per review and "
@@ -1868,6 +1915,18 @@ def run_phases(r, res):
                 cl, "reviews, Redis Cluster (%d masters)" % CLUSTER_MASTERS,
                 ["reviews"], "reviews", n, fmt="json", phase="clu",
                 env={"REDRESS_REDIS_URL": cl.url})
+        finally:
+            stop_cluster()
+        # What a batch waiting for a replica costs (redis.wait_replicas,
+        # README "Redis for the fleet"): the reviews row again, with one
+        # replica of the bench's Redis that every pipeline waits for.
+        try:
+            rpid = start_replica()
+            cpu0 = cpu_seconds(rpid)
+            x = res["reviews_wait"] = phase_workers(
+                r, "reviews, WAIT for 1 replica", ["reviews"], "reviews", n,
+                fmt="json", phase="wait", env=WAIT_ENV)
+            x["replica_us_per_event"] = (cpu_seconds(rpid) - cpu0) / n * 1e6
         finally:
             stop_cluster()
     res["chats"] = phase_workers(r, "chats", ["chats"], "chats", n,
