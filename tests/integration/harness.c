@@ -673,6 +673,16 @@ static int log_port(const char *log, int *assigned) {
         return port;
 }
 
+/* Whether env (NULL-terminated, may be NULL) sets the variable of the
+ * entry "NAME=value". */
+static int env_given(const char *const *env, const char *entry) {
+        size_t n = strcspn(entry, "=") + 1;
+        for (; env && *env; env++)
+                if (!strncmp(*env, entry, n))
+                        return 1;
+        return 0;
+}
+
 pid_t h_worker(h_env_t *h, const char *name, const char *const *env) {
         char bin[300], log[400], e_bs[300], e_url[100], e_conf[300];
         char e_fetch[] = "REDRESS_KAFKA_FETCH_WAIT_MAX_MS=10";
@@ -690,16 +700,20 @@ pid_t h_worker(h_env_t *h, const char *name, const char *const *env) {
         snprintf(e_url, sizeof(e_url), "REDRESS_REDIS_URL=%s", h->redis_url);
         snprintf(e_conf, sizeof(e_conf),
                  "REDRESS_CONFIG=" RDR_SOURCE_DIR "/configs/redress.yaml");
-        /* The caller's entries first: getenv() takes the first of a name,
-         * so they override the defaults below. */
+        /* The caller's entries, then the defaults it did not give (a
+         * variable given twice would be read twice, the last winning). */
         for (i = 0; env && env[i] && n < 32; i++)
                 envp[n++] = (char *)env[i];
-        envp[n++] = e_bs;
-        envp[n++] = e_url;
-        envp[n++] = e_conf;
+        if (!env_given(env, e_bs))
+                envp[n++] = e_bs;
+        if (!env_given(env, e_url))
+                envp[n++] = e_url;
+        if (!env_given(env, e_conf))
+                envp[n++] = e_conf;
         /* The dev broker holds a fetch for its whole wait even when data
          * arrives (a real broker answers at once): keep the wait short. */
-        envp[n++] = e_fetch;
+        if (!env_given(env, e_fetch))
+                envp[n++] = e_fetch;
         /* Keep the test's environment (PATH, sanitizer options) but none
          * of its REDRESS_* settings. */
         for (e = environ; *e && n < 480; e++)
