@@ -216,6 +216,74 @@ static void test_batches_wait_for_a_replica(void **state) {
         assert_int_equal(kill(pid, 0), 0);
 }
 
+/* A Redis command's integer reply summed over keys matching pattern
+ * (KEYS: a test's small data set). */
+static long long sum_over(const char *cmd, const char *pattern) {
+        redisReply *keys = redisCommand(env.redis, "KEYS %s", pattern);
+        long long sum = 0;
+        size_t i;
+        assert_non_null(keys);
+        for (i = 0; i < keys->elements; i++)
+                sum += h_redis_int(&env, cmd, keys->element[i]->str);
+        freeReplyObject(keys);
+        return sum;
+}
+
+/* ACL SETUSER of the user "arms" (password pw) with rules (several,
+ * space-separated: hiredis splits a format string at spaces). */
+static void acl(const char *rules) {
+        char cmd[256];
+        redisReply *r;
+        snprintf(cmd, sizeof(cmd), "ACL SETUSER arms on >pw ~* &* %s", rules);
+        r = redisCommand(env.redis, cmd);
+        assert_non_null(r);
+        if (r->type == REDIS_REPLY_ERROR)
+                fail_msg("%s: %s", cmd, r->str);
+        freeReplyObject(r);
+}
+
+/* Arming a timer fails (here: the worker's Redis user may not ZADD; in
+ * production a full Redis, or a Redis Cluster master lost mid-way): the
+ * entries that carry the timers stay in their outboxes and the batch is
+ * retried, so no case is left without its next step. Once ZADD is
+ * allowed, the timers are armed and the outboxes emptied. */
+static void test_failed_arms_keep_their_entries(void **state) {
+        char url[96];
+        pid_t pid;
+        int i;
+        (void)state;
+        acl("+@all -zadd");
+        snprintf(url, sizeof(url),
+                 "REDRESS_REDIS_URL=redis://arms:pw@127.0.0.1:%d",
+                 env.redis_port);
+        pid = h_worker(&env, "reviews", (const char *const[]){url, NULL});
+        publish(0, 10);
+        /* Published (that comes first, again at each retry: the same
+         * ids), but not acknowledged. */
+        {
+                h_msg_t *msgs;
+                size_t repeats,
+                    n = h_read_topic(&env, "redress.cases", CLASSIFIED, 10,
+                                     1000, 30000, &msgs);
+                assert_int_equal(h_count_reviews(msgs, n, "ev-f", 10, &repeats),
+                                 10);
+                h_msgs_free(msgs, n);
+        }
+        assert_true(h_wait_metric_at_least(pid, "redress_batch_retries_total",
+                                           NULL, 1));
+        assert_true(h_log_lines(pid, "\"event\":\"redis.arm_failed\"") >= 1);
+        assert_int_equal(sum_over("ZCARD", "redress:{t:*}:due"), 0);
+        assert_true(sum_over("HLEN", "redress:{c:*}:outbox") >= 10);
+
+        acl("+zadd");
+        for (i = 0; i < 100 && sum_over("HLEN", "redress:{c:*}:outbox"); i++)
+                h_sleep_ms(100);
+        assert_int_equal(sum_over("HLEN", "redress:{c:*}:outbox"), 0);
+        /* Every case's next step is armed: its follow-up (and its end). */
+        assert_true(sum_over("ZCARD", "redress:{t:*}:due") >= 10);
+        assert_int_equal(kill(pid, 0), 0);
+}
+
 /* The broker refuses the worker's first produce requests: the batch in
  * flight is retried together with the next one (twice the batch size in
  * hand). Every review gets its case.classified, repeats keep their id. */
@@ -325,6 +393,8 @@ int main(void) {
                 test_refused_publication_retries_the_batch_in_flight, setup,
                 teardown),
             cmocka_unit_test_setup_teardown(test_batches_wait_for_a_replica,
+                                            setup, teardown),
+            cmocka_unit_test_setup_teardown(test_failed_arms_keep_their_entries,
                                             setup, teardown),
         };
         h_test_filter();

@@ -1173,13 +1173,11 @@ static rdr_err_t await_delivery(rdr_worker_t *w) {
         return RDR_OK;
 }
 
-/* Queue the acknowledgement of published entries: arm their timers,
- * delete them from their outboxes, run the scripts deferred to now. */
-static void queue_acks(rdr_worker_t *w, const rdr_vec_t *pubs,
-                       const rdr_vec_t *afters) {
+/* Queue the arms of the timers that published entries carry: how many
+ * (ZADD each). */
+static size_t queue_arms(rdr_worker_t *w, const rdr_vec_t *pubs) {
         const rdr_pub_t *pb = pubs->p;
-        const rdr_after_t *af = afters->p;
-        size_t i;
+        size_t i, n = 0;
         for (i = 0; i < pubs->cnt; i++) {
                 rdr_entry_t e;
                 size_t pos = 0;
@@ -1191,8 +1189,24 @@ static void queue_acks(rdr_worker_t *w, const rdr_vec_t *pubs,
                                                   strlen(e.score),
                                                   e.member_len};
                                 rdr_redis_cmd(w->redis, 4, argv, lens);
+                                n++;
                         }
         }
+        return n;
+}
+
+/* Queue the rest of an acknowledgement: the published entries deleted
+ * from their outboxes, the scripts deferred to now run (a fired timer's
+ * completion). Only once their timers are armed (arms_ok): a timer whose
+ * arm failed (a Redis Cluster master lost mid-way, a full Redis) while
+ * the entry that carries it went would never fire, and its case would
+ * wait for ever; kept, the entry is published and armed again when its
+ * event replays. */
+static void queue_cleanup(rdr_worker_t *w, const rdr_vec_t *pubs,
+                          const rdr_vec_t *afters) {
+        const rdr_pub_t *pb = pubs->p;
+        const rdr_after_t *af = afters->p;
+        size_t i;
         /* One HDEL per outbox for the entries published from it (they sit
          * next to each other: staged per apply). */
         for (i = 0; i < pubs->cnt;) {
@@ -1216,8 +1230,42 @@ static void queue_acks(rdr_worker_t *w, const rdr_vec_t *pubs,
                                (const char **)af[i].argv, af[i].lens);
 }
 
+/* The replies [from, from + n) of the last exec, the arms: RDR_OK if none
+ * is an error, else RDR_ERR_REDIS (logged). */
+static rdr_err_t arms_ok(rdr_worker_t *w, size_t from, size_t n) {
+        size_t i;
+        for (i = from; i < from + n; i++) {
+                const redisReply *r = rdr_redis_reply(w->redis, i);
+                if (!r || r->type == REDIS_REPLY_ERROR) {
+                        rdr_log(RDR_LOG_WARN, "redis.arm_failed",
+                                "arming a timer failed: %s (its entry is "
+                                "kept; the batch is retried)",
+                                r ? r->str : "no reply");
+                        return RDR_ERR_REDIS;
+                }
+        }
+        return RDR_OK;
+}
+
+/* Acknowledge published entries, nothing else queued: the arms, then the
+ * cleanup once they are in; one round trip when they carry no timer. */
+static rdr_err_t ack_now(rdr_worker_t *w, const rdr_vec_t *pubs,
+                         const rdr_vec_t *afters) {
+        rdr_err_t err;
+        size_t arms = queue_arms(w, pubs);
+        if (arms) {
+                if (!(err = rdr_redis_exec(w->redis)))
+                        err = arms_ok(w, 0, arms);
+                rdr_redis_reset(w->redis);
+                if (err)
+                        return err;
+        }
+        queue_cleanup(w, pubs, afters);
+        return rdr_redis_exec(w->redis);
+}
+
 /* Publish every entry and dead letter and wait for the broker; then
- * acknowledge (one Redis round trip). The synchronous path of ticks. */
+ * acknowledge (ack_now). The synchronous path of ticks. */
 static rdr_err_t publish_and_ack(rdr_worker_t *w, rdr_msg_t *msgs, size_t cnt) {
         rdr_err_t err;
         if ((err = produce_all(w, &w->pubs, msgs, cnt)) ||
@@ -1225,8 +1273,7 @@ static rdr_err_t publish_and_ack(rdr_worker_t *w, rdr_msg_t *msgs, size_t cnt) {
                 return err;
         if (w->pubs.cnt == 0 && w->afters.cnt == 0)
                 return RDR_OK;
-        queue_acks(w, &w->pubs, &w->afters);
-        return rdr_redis_exec(w->redis);
+        return ack_now(w, &w->pubs, &w->afters);
 }
 
 static void store_offsets(rdr_worker_t *w, rd_kafka_message_t **rkmsgs,
@@ -1389,8 +1436,7 @@ static rdr_err_t fly_finish(rdr_worker_t *w) {
         rdr_redis_reset(w->redis);
         if ((err = rdr_redis_connect(w->redis)) || (err = await_delivery(w)))
                 return err;
-        queue_acks(w, &w->fly_pubs, &w->fly_afters);
-        err = rdr_redis_exec(w->redis);
+        err = ack_now(w, &w->fly_pubs, &w->fly_afters);
         rdr_redis_reset(w->redis);
         if (err)
                 return err;
@@ -1421,11 +1467,12 @@ static rdr_err_t tick_once(rdr_worker_t *w, int64_t *next_ms) {
 
 /* Run the batch in hand through one cycle: decide and apply it; in the
  * same Redis round trip, acknowledge the batch in flight (whose broker
- * acknowledgement arrived meanwhile) and then store its offsets; publish
- * this batch, which goes in flight. */
+ * acknowledgement arrived meanwhile: its timers armed; the cleanup,
+ * queue_cleanup, takes one more round trip when there were timers) and
+ * then store its offsets; publish this batch, which goes in flight. */
 static rdr_err_t cycle_once(rdr_worker_t *w, int64_t started) {
         rdr_err_t err;
-        size_t i;
+        size_t i, arms = 0, arms_from = 0;
         int64_t t[5];
         if ((err = cycle_begin(w)))
                 return err;
@@ -1442,16 +1489,31 @@ static rdr_err_t cycle_once(rdr_worker_t *w, int64_t started) {
         if (w->fly_active) {
                 if ((err = await_delivery(w)))
                         return err;
-                queue_acks(w, &w->fly_pubs, &w->fly_afters);
+                arms_from = rdr_redis_queued(w->redis);
+                arms = queue_arms(w, &w->fly_pubs);
+                if (!arms)
+                        queue_cleanup(w, &w->fly_pubs, &w->fly_afters);
         }
         t[2] = rdr_mono_us();
-        if ((err = rdr_redis_exec(w->redis)))
+        if ((err = rdr_redis_exec(w->redis)) ||
+            (err = arms_ok(w, arms_from, arms)))
                 return err;
-        if (w->fly_active)
+        if (w->fly_active && !arms)
                 fly_complete(w);
-        if ((err = collect_applies(w)))
-                return err;
+        err = collect_applies(w);
         rdr_redis_reset(w->redis);
+        if (w->fly_active) {
+                /* Its cleanup, now that its timers are armed. */
+                rdr_err_t cleanup;
+                queue_cleanup(w, &w->fly_pubs, &w->fly_afters);
+                cleanup = rdr_redis_exec(w->redis);
+                rdr_redis_reset(w->redis);
+                if (cleanup)
+                        return cleanup;
+                fly_complete(w);
+        }
+        if (err)
+                return err;
         t[3] = rdr_mono_us();
         if ((err = produce_all(w, &w->pubs, w->msgs, w->batch_cnt)))
                 return err;
@@ -1551,6 +1613,7 @@ static rdr_err_t process_pending(rdr_worker_t *w) {
 }
 
 static rdr_err_t process_with_retry(rdr_worker_t *w);
+static void backoff_wait(rdr_worker_t *w, int ms);
 
 /* Acknowledge the batch in flight now (before a tick, when idle, before
  * partitions move, at shutdown). If that fails, its messages join the
@@ -1558,12 +1621,24 @@ static rdr_err_t process_with_retry(rdr_worker_t *w);
  * as the loop retries. Returns non-zero if the flight could not land. */
 static rdr_err_t settle_flight(rdr_worker_t *w, int once) {
         rdr_err_t err = RDR_OK;
+        int backoff = 100;
         while (w->fly_active) {
                 if (!(err = fly_finish(w)))
                         return RDR_OK;
                 fly_merge(w);
                 if (once || rdr_stop_signal)
                         return err;
+                /* Its replay may well succeed where its acknowledgement
+                 * failed (a timer's arm refused, say): wait before each
+                 * round, as for any retry. */
+                rdr_metric_add(w->m_retries, rdr_err2name(err), 1);
+                rdr_log(RDR_LOG_WARN, "batch.retry",
+                        "%s acknowledging; retrying %zu messages in %d ms",
+                        rdr_err2str(err), w->batch_cnt, backoff);
+                backoff_wait(w, backoff);
+                backoff = backoff * 2 > RDR_MAX_RETRY_BACKOFF_MS
+                              ? RDR_MAX_RETRY_BACKOFF_MS
+                              : backoff * 2;
                 if ((err = process_with_retry(w)))
                         return err;
         }
@@ -1582,6 +1657,22 @@ static void drop_partitions(rdr_worker_t *w,
                         w->rkmsgs[o++] = rkm;
         }
         w->batch_cnt = o;
+}
+
+/* Wait ms before a retry, serving rebalances (a paused consumer returns
+ * no messages, but any stray one is stashed in the batch in hand). */
+static void backoff_wait(rdr_worker_t *w, int ms) {
+        if (w->consumer) {
+                rd_kafka_message_t *rkm =
+                    rd_kafka_consumer_poll(w->consumer, ms);
+                if (rkm && !rkm->err && w->batch_cnt < w->batch_cap)
+                        w->rkmsgs[w->batch_cnt++] = rkm;
+                else if (rkm)
+                        rd_kafka_message_destroy(rkm);
+        } else {
+                struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+                nanosleep(&ts, NULL);
+        }
 }
 
 /* Retry the batch in hand until it succeeds or we are told to stop,
@@ -1609,20 +1700,7 @@ static rdr_err_t process_with_retry(rdr_worker_t *w) {
                         pause_all(w, 1);
                         paused = 1;
                 }
-                if (w->consumer) {
-                        /* Serve rebalances while waiting; a paused consumer
-                         * returns no messages, but stash any stray one. */
-                        rd_kafka_message_t *rkm =
-                            rd_kafka_consumer_poll(w->consumer, backoff);
-                        if (rkm && !rkm->err && w->batch_cnt < w->batch_cap)
-                                w->rkmsgs[w->batch_cnt++] = rkm;
-                        else if (rkm)
-                                rd_kafka_message_destroy(rkm);
-                } else {
-                        struct timespec ts = {backoff / 1000,
-                                              (backoff % 1000) * 1000000L};
-                        nanosleep(&ts, NULL);
-                }
+                backoff_wait(w, backoff);
                 if (rdr_stop_signal && w->batch_cnt > 0) {
                         /* Stopping: the uncommitted batch is replayed by the
                          * next owner. */
