@@ -146,24 +146,28 @@ class Fleet:
     def redis_node_args(self, i, port, bus):
         """redis-server's arguments: with --outages an append-only file
         (fsync always) that a restart reads back, as on a production Redis
-        that keeps the fleet's state; with --cluster, master i of the
-        cluster (bus: its cluster bus port)."""
+        that keeps the fleet's state; with --cluster, server i of the
+        cluster (bus: its cluster bus port). With --failover no file at
+        all: what a killed master held lives on only in its replica."""
         args = ["redis-server", "--port", str(port), "--bind", "127.0.0.1",
                 "--save", ""]
         d = os.path.join(OUT, "redis" if i is None else "redis-%d" % i)
         os.makedirs(d, exist_ok=True)
-        if self.a.outages:
+        if self.a.outages and not self.a.failover:
             args += ["--appendonly", "yes", "--appendfsync", "always"]
         else:
             args += ["--appendonly", "no"]
         if i is not None:
             args += ["--cluster-enabled", "yes", "--cluster-port", str(bus)]
+        if self.a.failover:
+            args += ["--cluster-node-timeout", "2000"]
         return args + ["--dir", d]
 
     def up(self):
         if self.a.cluster:
-            ports = [(free_port(), free_port())
-                     for _ in range(self.a.cluster)]
+            # With --failover a replica for each master: servers n .. 2n-1.
+            ports = [(free_port(), free_port()) for _ in range(
+                self.a.cluster * (2 if self.a.failover else 1))]
             self.redis_args = [self.redis_node_args(i, p, b)
                                for i, (p, b) in enumerate(ports)]
             self.redis_nodes = [self.spawn("redis-%d" % i, args)
@@ -172,7 +176,9 @@ class Fleet:
             for c in self.node_clients:
                 self.wait_answers(c)
             form_cluster(lambda i, *a: self.node_clients[i].execute_command(
-                *a), ports)
+                *a), ports[:self.a.cluster])
+            for m in range(self.a.cluster if self.a.failover else 0):
+                self.add_replica(self.a.cluster + m, m, ports[0])
             self.wait_redis()
             self.r = RedisCluster(host="127.0.0.1", port=ports[0][0])
             url = "redis-cluster://" + ",".join(
@@ -198,7 +204,7 @@ class Fleet:
             time.sleep(0.1)
         self.boot = open(bf).read().strip()
         self.now = int(time.time() * 1000)
-        self.r.set(CLOCK_KEY, self.now)
+        self.set_clock()
         self.env = dict(
             os.environ, REDRESS_KAFKA_BOOTSTRAP=self.boot,
             REDRESS_REDIS_URL=url,
@@ -209,6 +215,9 @@ class Fleet:
             REDRESS_KAFKA_HEARTBEAT_INTERVAL_MS="500",
             REDRESS_TIMERS_LEASE="3s",
             REDRESS_CONFIG=os.path.join(TOP, "configs", "redress.yaml"))
+        if self.a.failover:
+            # A batch is done once a replica holds its writes.
+            self.env["REDRESS_REDIS_WAIT_REPLICAS"] = "1"
         for w in WORKERS:
             for i in range(self.a.instances):
                 self.start((w, i))
@@ -230,10 +239,90 @@ class Fleet:
     def cluster_ok(self):
         try:
             return all(cluster_info_ok(
-                c.execute_command("CLUSTER", "INFO").decode(), self.a.cluster)
-                for c in self.node_clients)
+                c.execute_command("CLUSTER", "INFO").decode(),
+                len(self.node_clients)) for c in self.node_clients)
         except (redis.ConnectionError, redis.BusyLoadingError):
             return False
+
+    def add_replica(self, i, m, first):
+        """Server i joins the cluster (first: a member's port and bus
+        port) as the replica of master m, once it is in sync."""
+        c, cm = self.node_clients[i], self.node_clients[m]
+        c.execute_command("CLUSTER", "MEET", "127.0.0.1", first[0], first[1])
+        mid = cm.execute_command("CLUSTER", "MYID").decode()
+        deadline = time.time() + 60
+        while mid not in c.execute_command("CLUSTER", "NODES").decode():
+            if time.time() > deadline:
+                raise RuntimeError("server %d does not know master %d" %
+                                   (i, m))
+            time.sleep(0.05)
+        c.execute_command("CLUSTER", "REPLICATE", mid)
+        self.wait_in_sync(i)
+
+    def wait_in_sync(self, i):
+        """Until server i is a replica whose link to its master is up."""
+        deadline = time.time() + 60
+        while True:
+            try:
+                info = self.node_clients[i].info("replication")
+                if info.get("role") == "slave" and \
+                        info.get("master_link_status") == "up":
+                    return
+            except (redis.ConnectionError, redis.BusyLoadingError):
+                pass
+            if time.time() > deadline:
+                raise RuntimeError("server %d did not sync as a replica "
+                                   "(see %s/logs/)" % (i, OUT))
+            time.sleep(0.05)
+
+    def set_clock(self):
+        self.r.set(CLOCK_KEY, self.now)
+        if self.a.failover:
+            # On the replica too: a failover must not turn the clock back.
+            node = self.r.get_node_from_key(CLOCK_KEY)
+            if self.r.execute_command("WAIT", 1, 5000,
+                                      target_nodes=node) < 1:
+                raise RuntimeError("the test clock's replica did not take "
+                                   "its move in 5 s (see %s/logs/)" % OUT)
+
+    def failover(self):
+        """SIGKILL a master whose replica is in sync: the cluster promotes
+        the replica (about 4 s with a 2 s node timeout). The killed server
+        comes back 0.5-3 s later with nothing (no file) and follows the new
+        master. False if no master has its replica in sync yet."""
+        masters = []
+        for i, c in enumerate(self.node_clients):
+            info = c.info("replication")
+            rep = info.get("slave0") or {}
+            if info.get("role") == "master" and rep.get("state") == "online":
+                masters.append((i, self.port_index(rep["port"])))
+        if not masters:
+            return False
+        i, promoted = self.ornd.choice(masters)
+        self.redis_nodes[i].send_signal(signal.SIGKILL)
+        self.redis_nodes[i].wait()
+        deadline = time.time() + 60
+        while True:
+            try:
+                if self.node_clients[promoted].info(
+                        "replication").get("role") == "master":
+                    break
+            except redis.ConnectionError:
+                pass
+            if time.time() > deadline:
+                raise RuntimeError("server %d was not promoted when master "
+                                   "%d was killed (see %s/logs/)" %
+                                   (promoted, i, OUT))
+            time.sleep(0.05)
+        time.sleep(self.ornd.uniform(0.5, 3))
+        self.redis_nodes[i] = self.spawn("redis-%d" % i, self.redis_args[i])
+        self.node_clients[i].connection_pool.disconnect()
+        self.wait_answers(self.node_clients[i])
+        self.wait_in_sync(i)
+        return True
+
+    def port_index(self, port):
+        return [int(x[2]) for x in self.redis_args].index(int(port))
 
     def wait_redis(self):
         """Until every Redis server answers and, with --cluster, says
@@ -320,7 +409,17 @@ class Fleet:
             return
         kind = self.ornd.choice(("redis", "slow broker", "broker errors") +
                                 (("broker down",) if self.a.no_kill else ()))
-        if kind == "redis":
+        if kind == "redis" and self.a.failover:
+            if not self.failover():
+                return
+            kind = "redis failover"
+            for c in self.node_clients:
+                c.connection_pool.disconnect()
+            self.wait_redis()
+            self.r.close()
+            self.r = RedisCluster(host="127.0.0.1", port=int(
+                self.redis_args[0][2]))
+        elif kind == "redis":
             # With --cluster, one of its masters (its slots fail meanwhile).
             i = self.ornd.randrange(len(self.redis_nodes))
             self.redis_nodes[i].send_signal(signal.SIGKILL)
@@ -394,7 +493,7 @@ class Fleet:
         stuck = 0
         for _ in range(self.a.days * 4):
             self.now += DAY_MS // 4
-            self.r.set(CLOCK_KEY, self.now)
+            self.set_clock()
             # At least STEP_S a step, so that kills land among the firings.
             step_end = time.time() + STEP_S
             deadline = time.time() + 60
@@ -491,6 +590,7 @@ def main():
     ap.add_argument("--no-kill", action="store_true")
     ap.add_argument("--outages", action="store_true")
     ap.add_argument("--cluster", type=int, default=0)
+    ap.add_argument("--failover", action="store_true")
     ap.add_argument("--build", required=True)
     a = ap.parse_args()
     if a.events < 1 or a.rate < 1 or a.days < 0 or a.instances < 1:
@@ -498,6 +598,8 @@ def main():
                  "--days 0 or more")
     if a.cluster and not 2 <= a.cluster <= 8:
         ap.error("--cluster wants 2 to 8 masters")
+    if a.failover and not (a.cluster and a.outages):
+        ap.error("--failover wants --cluster N and --outages")
     if not 0 <= a.multi_item <= 100 or not 0 <= a.chat_follow <= 100:
         ap.error("--multi-item and --chat-follow want a share, 0 to 100")
     shutil.rmtree(OUT, ignore_errors=True)
@@ -508,8 +610,10 @@ def main():
         f.up()
         log("fleet up (%d of each worker%s), publishing %d events at "
             "%d/s%s" %
-            (a.instances, ", a Redis Cluster of %d masters" % a.cluster
-             if a.cluster else "", a.events, a.rate,
+            (a.instances, ", a Redis Cluster of %d masters%s" % (
+                a.cluster, " with a replica each, batches waiting for it"
+                if a.failover else "") if a.cluster else "",
+             a.events, a.rate,
              ("" if a.no_kill else ", a worker killed every 1-4 s") +
              (", Redis or the broker failing every 5-15 s" if a.outages
               else "")))
@@ -693,6 +797,7 @@ def main():
     summary = {
         "events": published, "days": a.days, "seed": a.seed,
         "instances": a.instances, "redis_cluster_masters": a.cluster,
+        "failover": a.failover,
         "multi_item": a.multi_item,
         "chat_follow": a.chat_follow,
         "kills": f.kills,
