@@ -189,11 +189,37 @@ void h_redis_start(h_env_t *h) {
                 fail_msg("redis did not restart");
 }
 
-pid_t h_redis_replica(h_env_t *h, int *port) {
-        char ports[16], master[16], dir[300], log[320], text[4096] = "";
+/* Wait until the server on port is a replica whose link to its master is
+ * up (20 s), or fail the test naming what (see where). */
+static void wait_synced(int port, const char *what, const char *where) {
+        char text[4096] = "";
         redisContext *c = NULL;
-        pid_t pid;
         int t;
+        for (t = 0; t < 800 && !strstr(text, "master_link_status:up"); t++) {
+                redisReply *r = NULL;
+                if (!c || c->err) {
+                        if (c)
+                                redisFree(c);
+                        c = redisConnect("127.0.0.1", port);
+                }
+                if (c && !c->err)
+                        r = redisCommand(c, "INFO replication");
+                snprintf(text, sizeof(text), "%s",
+                         r && r->type == REDIS_REPLY_STRING ? r->str : "");
+                if (r)
+                        freeReplyObject(r);
+                if (!strstr(text, "master_link_status:up"))
+                        h_sleep_ms(25);
+        }
+        if (c)
+                redisFree(c);
+        if (!strstr(text, "master_link_status:up"))
+                fail_msg("%s did not sync (see %s)", what, where);
+}
+
+pid_t h_redis_replica(h_env_t *h, int *port) {
+        char ports[16], master[16], dir[300], log[320];
+        pid_t pid;
         *port = free_port();
         snprintf(ports, sizeof(ports), "%d", *port);
         snprintf(master, sizeof(master), "%d", h->redis_port);
@@ -209,27 +235,7 @@ pid_t h_redis_replica(h_env_t *h, int *port) {
                     "--dir",        dir,           NULL};
                 pid = spawn(log, argv, NULL);
         }
-        for (t = 0; t < 400 && !strstr(text, "master_link_status:up"); t++) {
-                redisReply *r = NULL;
-                if (!c || c->err) {
-                        if (c)
-                                redisFree(c);
-                        c = redisConnect("127.0.0.1", *port);
-                }
-                if (c && !c->err)
-                        r = redisCommand(c, "INFO replication");
-                snprintf(text, sizeof(text), "%s",
-                         r && r->type == REDIS_REPLY_STRING ? r->str : "");
-                if (r)
-                        freeReplyObject(r);
-                if (!strstr(text, "master_link_status:up"))
-                        h_sleep_ms(25);
-        }
-        if (c)
-                redisFree(c);
-        if (!strstr(text, "master_link_status:up"))
-                fail_msg("the replica on port %d did not sync (see %s)", *port,
-                         dir);
+        wait_synced(*port, "the replica of the test Redis", dir);
         return pid;
 }
 
@@ -383,14 +389,7 @@ int h_cluster_add_replica(h_env_t *h, h_cluster_t *cl, int m) {
                 h_sleep_ms(50);
         }
         h_cluster_must(cl, i, "CLUSTER REPLICATE %s", id);
-        for (t = 0; t < 400; t++) {
-                cluster_text(cl, i, "INFO replication", text, sizeof(text));
-                if (strstr(text, "master_link_status:up"))
-                        break;
-                h_sleep_ms(50);
-        }
-        if (!strstr(text, "master_link_status:up"))
-                fail_msg("the replica of master %d did not sync", m);
+        wait_synced(cl->port[i], "a replica of the cluster", h->dir);
         h_cluster_wait_ok(cl);
         return i;
 }

@@ -189,6 +189,12 @@ static void test_batches_wait_for_a_replica(void **state) {
                                              NULL});
         publish(0, 30);
         assert_classified(30, 30000);
+        {
+                /* The series is there (an absent one would read 0 too). */
+                static char text[1 << 20];
+                assert_int_equal(h_metrics_text(pid, text, sizeof(text)), 0);
+                assert_non_null(strstr(text, "setting=\"replicas\""));
+        }
         assert_true(h_wait_metric(pid, RISK, "setting=\"replicas\"", 0));
         assert_int_equal(h_metric(pid, WAIT_SHORT), 0);
 

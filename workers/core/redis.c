@@ -77,13 +77,11 @@ struct rdr_redis_s {
         uint64_t redirected[3];
 
         /* rdr_redis_wait_replicas: WAIT <replicas> <timeout> formatted
-         * (wait_cmd, wait_len), whether it ends pbuf now (one Redis), and
-         * the pipelines it failed (too few replicas answered, or an
-         * error); wait_short: the last exec failed so. */
+         * (wait_cmd, wait_len), and the pipelines it failed (too few
+         * replicas answered, or an error). */
         int wait_replicas, wait_timeout_ms;
         char wait_cmd[64];
         size_t wait_len;
-        int wait_queued, wait_short;
         uint64_t wait_shortfalls;
 
         /* rdr_redis_check_settings: look at the server's eviction policy
@@ -259,7 +257,6 @@ static void free_cmds(rdr_redis_t *rr) {
         rr->cmds_cnt = 0;
         rr->plen = rr->psent = 0;
         rr->pfail = 0;
-        rr->wait_queued = 0;
 }
 
 static void disconnect(rdr_redis_t *rr, const char *why);
@@ -468,7 +465,6 @@ static int wait_ok(rdr_redis_t *rr, redisReply *r, const char *at) {
                             r && r->type == REDIS_REPLY_ERROR ? r->str
                                                               : "bad reply");
                 rr->wait_shortfalls++;
-                rr->wait_short = 1;
         }
         if (r)
                 freeReplyObject(r);
@@ -984,6 +980,32 @@ size_t rdr_redis_unsent(const rdr_redis_t *rr) {
         return rr->plen - rr->psent;
 }
 
+/* Buffers one writev() takes (POSIX's minimum for IOV_MAX is 16; Linux
+ * takes 1024). */
+#define RDR_IOV_MAX 1024
+
+/* Write iov[0, cnt) to fd whole (the socket is blocking). */
+static int write_iov(int fd, struct iovec *iov, int cnt) {
+        while (cnt > 0) {
+                ssize_t n =
+                    writev(fd, iov, cnt < RDR_IOV_MAX ? cnt : RDR_IOV_MAX);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n <= 0)
+                        return -1;
+                while (cnt > 0 && (size_t)n >= iov->iov_len) {
+                        n -= (ssize_t)iov->iov_len;
+                        iov++;
+                        cnt--;
+                }
+                if (cnt > 0) {
+                        iov->iov_base = (char *)iov->iov_base + n;
+                        iov->iov_len -= (size_t)n;
+                }
+        }
+        return 0;
+}
+
 /* Write pbuf[psent, plen) to the connection (the context's own output
  * buffer stays empty: replies are read through hiredis). */
 static int send_pending(rdr_redis_t *rr) {
@@ -1034,33 +1056,6 @@ static const char *server_at(const rdr_redis_t *rr, char *buf, size_t size) {
         return buf;
 }
 
-/* With rdr_redis_wait_replicas, end the pipeline with WAIT (once: a
- * resend after a reconnect sends it again with the rest). -1 on out of
- * memory. */
-static int queue_wait(rdr_redis_t *rr) {
-        if (!rr->wait_replicas || rr->wait_queued)
-                return 0;
-        if (pbuf_reserve(rr, rr->wait_len)) {
-                snprintf(rr->fail, sizeof(rr->fail), "out of memory");
-                return -1;
-        }
-        memcpy(rr->pbuf + rr->plen, rr->wait_cmd, rr->wait_len);
-        rr->plen += rr->wait_len;
-        rr->wait_queued = 1;
-        return 0;
-}
-
-/* Take the WAIT back off a pipeline that failed, so that what a caller
- * queues next follows the batch's own commands. */
-static void unqueue_wait(rdr_redis_t *rr) {
-        if (!rr->wait_queued)
-                return;
-        rr->plen -= rr->wait_len;
-        if (rr->psent > rr->plen)
-                rr->psent = rr->plen;
-        rr->wait_queued = 0;
-}
-
 /* The reply of the WAIT that ends a pipeline on c: 0, or -1 with rr->fail
  * set. */
 static int read_wait(rdr_redis_t *rr, redisContext *c, const char *at) {
@@ -1075,11 +1070,13 @@ static int read_wait(rdr_redis_t *rr, redisContext *c, const char *at) {
 /* One attempt: send what is not sent yet, read every reply. -1 on
  * transport error, or when too few replicas acknowledged it. */
 static int exec_once(rdr_redis_t *rr) {
+        struct iovec wait = {rr->wait_cmd, rr->wait_len};
         char at[128];
         size_t i;
-        if (queue_wait(rr))
-                return -1;
-        if (send_pending(rr)) {
+        /* With rdr_redis_wait_replicas the pipeline ends with WAIT, written
+         * after it (it is not queued: a resend sends it again). */
+        if (send_pending(rr) ||
+            (rr->wait_replicas && write_iov(rr->c->fd, &wait, 1))) {
                 failed(rr, rr->c, "I/O error");
                 return -1;
         }
@@ -1093,7 +1090,7 @@ static int exec_once(rdr_redis_t *rr) {
                 }
                 rr->replies[rr->replies_cnt++] = reply;
         }
-        if (rr->wait_queued &&
+        if (rr->wait_replicas &&
             read_wait(rr, rr->c, server_at(rr, at, sizeof(at))))
                 return -1;
         return 0;
@@ -1186,32 +1183,6 @@ static int cluster_append(rdr_redis_t *rr, rdr_rcmd_t *c) {
         return 0;
 }
 
-/* Buffers one writev() takes (POSIX's minimum for IOV_MAX is 16; Linux
- * takes 1024). */
-#define RDR_IOV_MAX 1024
-
-/* Write iov[0, cnt) to fd whole (the socket is blocking). */
-static int write_iov(int fd, struct iovec *iov, int cnt) {
-        while (cnt > 0) {
-                ssize_t n =
-                    writev(fd, iov, cnt < RDR_IOV_MAX ? cnt : RDR_IOV_MAX);
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n <= 0)
-                        return -1;
-                while (cnt > 0 && (size_t)n >= iov->iov_len) {
-                        n -= (ssize_t)iov->iov_len;
-                        iov++;
-                        cnt--;
-                }
-                if (cnt > 0) {
-                        iov->iov_base = (char *)iov->iov_base + n;
-                        iov->iov_len -= (size_t)n;
-                }
-        }
-        return 0;
-}
-
 /* Write what is staged to every master, each master's commands straight
  * from the pipeline buffer in the order queued (ASKING before those an ASK
  * sent), so that the masters work at once. */
@@ -1287,6 +1258,8 @@ static int cluster_read_waits(rdr_redis_t *rr) {
         for (i = 0; i < rr->nodes_cnt; i++) {
                 rdr_node_t *n = &rr->nodes[i];
                 char at[128];
+                if (!n->waits)
+                        continue;
                 snprintf(at, sizeof(at), "%.100s:%d", n->host, n->port);
                 for (; n->waits > 0; n->waits--)
                         if (read_wait(rr, n->c, at))
@@ -1400,12 +1373,10 @@ rdr_err_t rdr_redis_exec(rdr_redis_t *rr) {
                 rr->replies = n;
         }
         for (attempt = 0; attempt < 2; attempt++) {
+                uint64_t shortfalls = rr->wait_shortfalls;
                 int ok;
-                if (rdr_redis_connect(rr) != RDR_OK) {
-                        unqueue_wait(rr);
+                if (rdr_redis_connect(rr) != RDR_OK)
                         return RDR_ERR_REDIS;
-                }
-                rr->wait_short = 0;
                 ok = rr->cluster
                          ? cluster_exec_once(rr) == 0
                          : exec_once(rr) == 0 && retry_noscript(rr) == 0;
@@ -1417,13 +1388,12 @@ rdr_err_t rdr_redis_exec(rdr_redis_t *rr) {
                 disconnect(rr, rr->fail);
                 /* Too few replicas: sending it again at once would wait
                  * as long for the same answer. */
-                if (rr->wait_short)
+                if (rr->wait_shortfalls != shortfalls)
                         break;
                 /* Reconnect at once for the one retry: the server may have
                  * merely closed an idle connection. */
                 rr->next_attempt_ms = 0;
         }
-        unqueue_wait(rr);
         /* Two failures in a row, or too few replicas: leave the backoff in
          * force. */
         rr->next_attempt_ms = rdr_mono_ms() + rr->backoff_ms;

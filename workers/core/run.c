@@ -1613,7 +1613,7 @@ static rdr_err_t process_pending(rdr_worker_t *w) {
 }
 
 static rdr_err_t process_with_retry(rdr_worker_t *w);
-static void backoff_wait(rdr_worker_t *w, int ms);
+static int backoff_wait(rdr_worker_t *w, int ms);
 
 /* Acknowledge the batch in flight now (before a tick, when idle, before
  * partitions move, at shutdown). If that fails, its messages join the
@@ -1635,10 +1635,7 @@ static rdr_err_t settle_flight(rdr_worker_t *w, int once) {
                 rdr_log(RDR_LOG_WARN, "batch.retry",
                         "%s acknowledging; retrying %zu messages in %d ms",
                         rdr_err2str(err), w->batch_cnt, backoff);
-                backoff_wait(w, backoff);
-                backoff = backoff * 2 > RDR_MAX_RETRY_BACKOFF_MS
-                              ? RDR_MAX_RETRY_BACKOFF_MS
-                              : backoff * 2;
+                backoff = backoff_wait(w, backoff);
                 if ((err = process_with_retry(w)))
                         return err;
         }
@@ -1660,8 +1657,9 @@ static void drop_partitions(rdr_worker_t *w,
 }
 
 /* Wait ms before a retry, serving rebalances (a paused consumer returns
- * no messages, but any stray one is stashed in the batch in hand). */
-static void backoff_wait(rdr_worker_t *w, int ms) {
+ * no messages, but any stray one is stashed in the batch in hand); returns
+ * the next wait (doubled, capped). */
+static int backoff_wait(rdr_worker_t *w, int ms) {
         if (w->consumer) {
                 rd_kafka_message_t *rkm =
                     rd_kafka_consumer_poll(w->consumer, ms);
@@ -1673,6 +1671,8 @@ static void backoff_wait(rdr_worker_t *w, int ms) {
                 struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
                 nanosleep(&ts, NULL);
         }
+        return ms * 2 > RDR_MAX_RETRY_BACKOFF_MS ? RDR_MAX_RETRY_BACKOFF_MS
+                                                 : ms * 2;
 }
 
 /* Retry the batch in hand until it succeeds or we are told to stop,
@@ -1700,16 +1700,13 @@ static rdr_err_t process_with_retry(rdr_worker_t *w) {
                         pause_all(w, 1);
                         paused = 1;
                 }
-                backoff_wait(w, backoff);
+                backoff = backoff_wait(w, backoff);
                 if (rdr_stop_signal && w->batch_cnt > 0) {
                         /* Stopping: the uncommitted batch is replayed by the
                          * next owner. */
                         batch_release(w);
                         break;
                 }
-                backoff = backoff * 2 > RDR_MAX_RETRY_BACKOFF_MS
-                              ? RDR_MAX_RETRY_BACKOFF_MS
-                              : backoff * 2;
                 if (w->kafka_up == 0)
                         kafka_probe(w);
                 refresh_watermarks(w);
