@@ -197,11 +197,16 @@ static void advance_to(int64_t ms) {
         settle(ms);
 }
 
+/* Set: publish_json leaves the flush to the caller, so that events go
+ * out together (and reach one batch). */
+static int defer_flush;
+
 /* Publish one JSON event to topic, keyed key, and flush. */
 static void publish_json(const char *topic, const char *key, const char *json) {
         note_published(json);
         h_produce(&env, topic, key, json, strlen(json), "application/json");
-        h_flush(&env);
+        if (!defer_flush)
+                h_flush(&env);
 }
 
 /* A review event of order order-<id>. NULL or 0 members take the
@@ -757,17 +762,69 @@ static void test_amazon_seller_feedback(void **state) {
             "amazon.no_incentive");
 }
 
+/* Twenty Amazon orders of two negative reviews each (two products),
+ * published at once: a batch reads the ledgers of many orders together. */
+enum { PAIRS = 20 };
+typedef struct pairs_s {
+        char cid[PAIRS][2][RDR_ID_LEN], id[PAIRS][2][32], order[PAIRS][16];
+} pairs_t;
+
+static void publish_order_pairs(pairs_t *p) {
+        int o, k;
+        defer_flush = 1;
+        for (o = 0; o < PAIRS; o++) {
+                snprintf(p->order[o], sizeof(p->order[o]), "amzm%d", o);
+                for (k = 0; k < 2; k++) {
+                        snprintf(p->id[o][k], sizeof(p->id[o][k]),
+                                 "rv-amzm-%d-%d", o, k);
+                        case_of("amazon", p->id[o][k], p->cid[o][k]);
+                        publish_review_ev(&(review_ev_t){
+                            "amazon", "review.created", p->id[o][k],
+                            "The stitching came apart after two days. Poor "
+                            "quality.",
+                            "America/New_York", 1, NULL, p->order[o],
+                            k ? "sku-2" : "sku-1", 0, p->order[o]});
+                }
+        }
+        defer_flush = 0;
+        h_flush(&env);
+}
+
+/* Every case of p replied once, and every order of p sent one
+ * review-related message between its two cases. */
+static void check_order_pairs(const pairs_t *p) {
+        acts_t a;
+        int o;
+        settle(clock_now);
+        for (o = 0; o < PAIRS; o++) {
+                char needle[64];
+                int sent, replies;
+                snprintf(needle, sizeof(needle), "\"order-%s\"", p->order[o]);
+                read_actions_of(needle, 0, -1, &a);
+                sent = (int)(count_kind(&a, RDR_ACT_FIRST_CONTACT) +
+                             count_kind(&a, RDR_ACT_FOLLOW_UP));
+                replies = (int)count_kind(&a, RDR_ACT_REPLY_PUBLIC);
+                if (replies != 2 || sent != 1)
+                        fail_msg("order %s: %d public replies (2 reviews), %d "
+                                 "review-related messages (the limit is 1)",
+                                 p->order[o], replies, sent);
+        }
+}
+
 /* Three negative reviews of one Amazon order (three products): the
  * first two published together, the third once they are applied. Amazon
  * allows one review-related message per order, not per review: the
- * three cases send one between them. */
+ * three cases send one between them. So do twenty orders of two
+ * reviews each, published at once before them. */
 static void test_amazon_limit_is_per_order(void **state) {
         static const char *const ids[] = {"rv-amzo-a", "rv-amzo-b",
                                           "rv-amzo-c"};
+        static pairs_t pairs;
         char cid[3][RDR_ID_LEN];
         acts_t a;
         int i, sent = 0;
         (void)state;
+        publish_order_pairs(&pairs);
         for (i = 0; i < 3; i++) {
                 case_of("amazon", ids[i], cid[i]);
                 if (i == 2) { /* after the first two cases opened */
@@ -792,6 +849,7 @@ static void test_amazon_limit_is_per_order(void **state) {
                         count_kind(&a, RDR_ACT_FOLLOW_UP);
         }
         assert_int_equal(sent, 1);
+        check_order_pairs(&pairs);
 }
 
 /* Two seller-feedback cases of one Amazon order (two messages allowed

@@ -157,6 +157,8 @@ struct rdr_casework_s {
         size_t mal_priority_cnt;
         lorder_t *lorders; /* the batch's order ledgers */
         size_t lorders_cnt, lorders_size;
+        uint32_t *lindex;   /* open addressing: lorder + 1 by key hash */
+        size_t lindex_size; /* 2 * lorders_size */
         fieldset_t fs_cur, fs_next; /* storage.format fields */
         rdr_buf_t doc;              /* storage.format packed */
         int doc_format;
@@ -296,6 +298,7 @@ void rdr_casework_destroy(rdr_casework_t *cw) {
         free(cw->pindex);
         lorders_clear(cw);
         free(cw->lorders);
+        free(cw->lindex);
         rdr_buf_free(&cw->doc);
         fieldset_free(&cw->fs_cur);
         fieldset_free(&cw->fs_next);
@@ -646,12 +649,46 @@ void rdr_order_ledger_fv(rdr_ledger_fv_t *fv, const char *case_id,
  * cases send: a case's step counts what the order's other cases sent
  * since it opened, not only what they had sent when it did. */
 
+/* The order of key, or NULL; *pos: its index entry, or the free one
+ * where it would go. A batch reads as many orders as it has cases, and
+ * every step of theirs looks its order up. */
+static lorder_t *lorder_at(const rdr_casework_t *cw, const char *key,
+                           size_t *pos) {
+        size_t mask = cw->lindex_size - 1,
+               i = rdr_str_hash(key, strlen(key)) & mask;
+        for (; cw->lindex[i]; i = (i + 1) & mask) {
+                lorder_t *o = &cw->lorders[cw->lindex[i] - 1];
+                if (!strcmp(o->key, key))
+                        break;
+        }
+        *pos = i;
+        return cw->lindex[i] ? &cw->lorders[cw->lindex[i] - 1] : NULL;
+}
+
 static lorder_t *lorder_find(rdr_casework_t *cw, const char *key) {
-        size_t i;
-        for (i = 0; i < cw->lorders_cnt; i++)
-                if (!strcmp(cw->lorders[i].key, key))
-                        return &cw->lorders[i];
-        return NULL;
+        size_t pos;
+        return cw->lorders_cnt ? lorder_at(cw, key, &pos) : NULL;
+}
+
+/* Room for one more order, its index grown with it. 0 if out of memory. */
+static int lorders_grow(rdr_casework_t *cw) {
+        size_t n = cw->lorders_size ? 2 * cw->lorders_size : 16, i, pos;
+        lorder_t *g = realloc(cw->lorders, n * sizeof(*g));
+        uint32_t *x;
+        if (!g)
+                return 0;
+        cw->lorders = g;
+        if (!(x = calloc(2 * n, sizeof(*x))))
+                return 0;
+        free(cw->lindex);
+        cw->lindex = x;
+        cw->lindex_size = 2 * n;
+        cw->lorders_size = n;
+        for (i = 0; i < cw->lorders_cnt; i++) {
+                lorder_at(cw, cw->lorders[i].key, &pos);
+                cw->lindex[pos] = (uint32_t)(i + 1);
+        }
+        return 1;
 }
 
 static lcase_t *lcase_get(lorder_t *o, const char *case_id, int create) {
@@ -677,6 +714,8 @@ static void lorders_clear(rdr_casework_t *cw) {
                 free(cw->lorders[i].key);
                 free(cw->lorders[i].cases);
         }
+        if (cw->lorders_cnt)
+                memset(cw->lindex, 0, cw->lindex_size * sizeof(*cw->lindex));
         cw->lorders_cnt = 0;
 }
 
@@ -685,22 +724,19 @@ void rdr_casework_load_ledger(rdr_casework_t *cw, const char *order_key,
         size_t i, lm = strlen(RDR_LEDGER_MESSAGES),
                   ld = strlen(RDR_LEDGER_MODIFY);
         lorder_t *o;
+        size_t pos;
         if (!order_key || !order || order->type != REDIS_REPLY_ARRAY ||
             lorder_find(cw, order_key)) /* the batch's own is newer */
                 return;
-        if (cw->lorders_cnt == cw->lorders_size) {
-                size_t n = cw->lorders_size ? 2 * cw->lorders_size : 16;
-                lorder_t *g = realloc(cw->lorders, n * sizeof(*g));
-                if (!g)
-                        return; /* the counts taken at open stand */
-                cw->lorders = g;
-                cw->lorders_size = n;
-        }
+        /* Out of memory: the counts taken at open stand. */
+        if (cw->lorders_cnt == cw->lorders_size && !lorders_grow(cw))
+                return;
         o = &cw->lorders[cw->lorders_cnt];
         memset(o, 0, sizeof(*o));
         if (!(o->key = strdup(order_key)))
                 return;
-        cw->lorders_cnt++;
+        lorder_at(cw, order_key, &pos);
+        cw->lindex[pos] = (uint32_t)++cw->lorders_cnt;
         for (i = 0; i + 1 < order->elements; i += 2) {
                 const redisReply *f = order->element[i],
                                  *v = order->element[i + 1];
