@@ -69,8 +69,9 @@ struct rdr_redis_s {
         int pfail; /* formatting ran out of memory */
         rdr_rcmd_t *cmds;
         size_t cmds_cnt, cmds_size;
+        /* Kept between pipelines, which alternate small and large. */
         redisReply **replies;
-        size_t replies_cnt;
+        size_t replies_cnt, replies_size;
 
         uint64_t roundtrips, commands, reconnects;
         /* Redis Cluster's MOVED, ASK, TRYAGAIN (rdr_redis_redirect_t) */
@@ -1365,12 +1366,13 @@ rdr_err_t rdr_redis_exec(rdr_redis_t *rr) {
                 return RDR_ERR_NOMEM;
         if (rr->cmds_cnt == 0)
                 return RDR_OK;
-        {
+        if (rr->cmds_cnt > rr->replies_size) {
                 redisReply **n =
                     realloc(rr->replies, rr->cmds_cnt * sizeof(*n));
                 if (!n)
                         return RDR_ERR_NOMEM;
                 rr->replies = n;
+                rr->replies_size = rr->cmds_cnt;
         }
         for (attempt = 0; attempt < 2; attempt++) {
                 uint64_t shortfalls = rr->wait_shortfalls;
@@ -1408,7 +1410,7 @@ redisReply **rdr_redis_take_replies(rdr_redis_t *rr, size_t *cnt) {
         redisReply **r = rr->replies;
         *cnt = rr->replies_cnt;
         rr->replies = NULL;
-        rr->replies_cnt = 0;
+        rr->replies_cnt = rr->replies_size = 0;
         return r;
 }
 
