@@ -585,6 +585,34 @@ static void test_ids_and_keys(void **state) {
         assert_int_equal(rdr_str_hash("foobar", 6), 0xbf9cf968u);
 }
 
+static const char *index_key(const void *keys, uint32_t n) {
+        return ((const char *const *)keys)[n];
+}
+
+/* An index finds every key put in it, a full probe sequence included,
+ * and gives the free entry for a key it does not hold. */
+static void test_str_index(void **state) {
+        static const char *const keys[] = {"o1", "o2", "o3", "o4",
+                                           "o5", "o6", "o7"};
+        uint32_t index[8] = {0};
+        size_t i, at;
+        (void)state;
+        for (i = 0; i < 7; i++) {
+                at = rdr_str_index_find(index, 8, keys[i], index_key, keys);
+                assert_int_equal(index[at], 0);
+                index[at] = (uint32_t)(i + 1);
+        }
+        for (i = 0; i < 7; i++) {
+                at = rdr_str_index_find(index, 8, keys[i], index_key, keys);
+                assert_int_equal(index[at], i + 1);
+        }
+        at = rdr_str_index_find(index, 8, "o8", index_key, keys);
+        assert_int_equal(index[at], 0);
+        for (i = 0; i < 8 && index[i]; i++)
+                ;
+        assert_int_equal(at, i); /* the one free entry */
+}
+
 /* The builders give what snprintf gives, truncation included. */
 static void test_str_builders_match_snprintf(void **state) {
         static const long long ints[] = {0,
@@ -880,6 +908,7 @@ int main(void) {
             cmocka_unit_test(test_outbox_bundle_compression),
             cmocka_unit_test(test_ids_and_keys),
             cmocka_unit_test(test_str_builders_match_snprintf),
+            cmocka_unit_test(test_str_index),
             cmocka_unit_test(test_metrics_render),
             cmocka_unit_test(test_lag_from_statistics),
             cmocka_unit_test(test_lag_of_a_paused_consumer),

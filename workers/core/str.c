@@ -67,6 +67,15 @@ uint32_t rdr_str_hash(const char *s, size_t len) {
         return h;
 }
 
+size_t rdr_str_index_find(const uint32_t *index, size_t size, const char *key,
+                          const char *(*key_of)(const void *ctx, uint32_t n),
+                          const void *ctx) {
+        size_t mask = size - 1, i = rdr_str_hash(key, strlen(key)) & mask;
+        while (index[i] && strcmp(key_of(ctx, index[i] - 1), key))
+                i = (i + 1) & mask;
+        return i;
+}
+
 const char *rdr_str_len_prefix(const char *p, const char *end, char sep,
                                size_t *len) {
         const char *start = p;

@@ -25,6 +25,13 @@ size_t rdr_str_int(char out[RDR_STR_INT_SIZE], long long v);
 /** FNV-1a (32 bits) of len bytes of s: the fleet's hash for tables and
  *  timer shards (a timer's shard is stored: the function must not change). */
 uint32_t rdr_str_hash(const char *s, size_t len);
+/** An index of records by string key, by open addressing: size entries (a
+ *  power of two, never full), each a record's number + 1, or 0 if free.
+ *  Returns the entry of key (key_of(ctx, n) is record n's key), or else
+ *  the free entry where it goes. */
+size_t rdr_str_index_find(const uint32_t *index, size_t size, const char *key,
+                          const char *(*key_of)(const void *ctx, uint32_t n),
+                          const void *ctx);
 /** Read a length-prefixed value at p (before end): decimal digits, sep,
  *  then *len bytes. Returns the value's first byte, or NULL if there is no
  *  digit, no sep after them, or fewer than *len bytes left. */

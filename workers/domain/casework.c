@@ -489,19 +489,14 @@ static int64_t case_keep(const rdr_casework_t *cw, const rdr_case_t *before,
 
 /* The slot of case_id in this batch, or NULL; *pos is where its index
  * entry is or goes. */
+static const char *slot_key(const void *cw, uint32_t n) {
+        return ((const rdr_casework_t *)cw)->slots[n].case_id;
+}
+
 static slot_t *slot_find(rdr_casework_t *cw, const char *case_id, size_t *pos) {
-        size_t mask = cw->index_size - 1,
-               i = rdr_str_hash(case_id, strlen(case_id)) & mask;
-        while (cw->index[i]) {
-                slot_t *s = &cw->slots[cw->index[i] - 1];
-                if (!strcmp(s->case_id, case_id)) {
-                        *pos = i;
-                        return s;
-                }
-                i = (i + 1) & mask;
-        }
-        *pos = i;
-        return NULL;
+        *pos = rdr_str_index_find(cw->index, cw->index_size, case_id, slot_key,
+                                  cw);
+        return cw->index[*pos] ? &cw->slots[cw->index[*pos] - 1] : NULL;
 }
 
 rdr_err_t rdr_case_from_reply(rdr_case_t *c, const redisReply *hgetall,
@@ -649,20 +644,18 @@ void rdr_order_ledger_fv(rdr_ledger_fv_t *fv, const char *case_id,
  * cases send: a case's step counts what the order's other cases sent
  * since it opened, not only what they had sent when it did. */
 
+static const char *lorder_key(const void *cw, uint32_t n) {
+        return ((const rdr_casework_t *)cw)->lorders[n].key;
+}
+
 /* The order of key, or NULL; *pos: its index entry, or the free one
  * where it would go. A batch reads as many orders as it has cases, and
  * every step of theirs looks its order up. */
 static lorder_t *lorder_at(const rdr_casework_t *cw, const char *key,
                            size_t *pos) {
-        size_t mask = cw->lindex_size - 1,
-               i = rdr_str_hash(key, strlen(key)) & mask;
-        for (; cw->lindex[i]; i = (i + 1) & mask) {
-                lorder_t *o = &cw->lorders[cw->lindex[i] - 1];
-                if (!strcmp(o->key, key))
-                        break;
-        }
-        *pos = i;
-        return cw->lindex[i] ? &cw->lorders[cw->lindex[i] - 1] : NULL;
+        *pos = rdr_str_index_find(cw->lindex, cw->lindex_size, key, lorder_key,
+                                  cw);
+        return cw->lindex[*pos] ? &cw->lorders[cw->lindex[*pos] - 1] : NULL;
 }
 
 static lorder_t *lorder_find(rdr_casework_t *cw, const char *key) {
@@ -1168,17 +1161,16 @@ static const char *pslot_key(const rdr_casework_t *cw, const pslot_t *s) {
         return cw->pkeys.data + s->key_off;
 }
 
-/* The batch's parcel ref, or NULL; *at its index slot. */
+static const char *pslot_index_key(const void *cw, uint32_t n) {
+        return pslot_key(cw, &((const rdr_casework_t *)cw)->pslots[n]);
+}
+
+/* The batch's parcel ref, or NULL; *at its index slot, or the free one
+ * where it would go. */
 static pslot_t *pslot_find(rdr_casework_t *cw, const char *ref, size_t *at) {
-        size_t mask = cw->index_size - 1, i, len = strlen(ref);
-        for (i = rdr_str_hash(ref, len) & mask; cw->pindex[i];
-             i = (i + 1) & mask) {
-                pslot_t *s = &cw->pslots[cw->pindex[i] - 1];
-                if (!strcmp(pslot_key(cw, s), ref))
-                        return s;
-        }
-        *at = i;
-        return NULL;
+        *at = rdr_str_index_find(cw->pindex, cw->index_size, ref,
+                                 pslot_index_key, cw);
+        return cw->pindex[*at] ? &cw->pslots[cw->pindex[*at] - 1] : NULL;
 }
 
 static int pslots_ready(rdr_casework_t *cw) {
