@@ -487,12 +487,12 @@ static int64_t case_keep(const rdr_casework_t *cw, const rdr_case_t *before,
         return before->version && rdr_case_state_final(before->state) ? -1 : 0;
 }
 
-/* The slot of case_id in this batch, or NULL; *pos is where its index
- * entry is or goes. */
 static const char *slot_key(const void *cw, uint32_t n) {
         return ((const rdr_casework_t *)cw)->slots[n].case_id;
 }
 
+/* The slot of case_id in this batch, or NULL; *pos is where its index
+ * entry is or goes. */
 static slot_t *slot_find(rdr_casework_t *cw, const char *case_id, size_t *pos) {
         *pos = rdr_str_index_find(cw->index, cw->index_size, case_id, slot_key,
                                   cw);
