@@ -157,8 +157,8 @@ struct rdr_casework_s {
         size_t mal_priority_cnt;
         lorder_t *lorders; /* the batch's order ledgers */
         size_t lorders_cnt, lorders_size;
-        uint32_t *lindex;   /* open addressing: lorder + 1 by key hash */
-        size_t lindex_size; /* 2 * lorders_size */
+        uint32_t *lindex; /* open addressing, 2 * lorders_size entries:
+                           * lorder + 1 by key hash */
         fieldset_t fs_cur, fs_next; /* storage.format fields */
         rdr_buf_t doc;              /* storage.format packed */
         int doc_format;
@@ -653,8 +653,8 @@ static const char *lorder_key(const void *cw, uint32_t n) {
  * every step of theirs looks its order up. */
 static lorder_t *lorder_at(const rdr_casework_t *cw, const char *key,
                            size_t *pos) {
-        *pos = rdr_str_index_find(cw->lindex, cw->lindex_size, key, lorder_key,
-                                  cw);
+        *pos = rdr_str_index_find(cw->lindex, 2 * cw->lorders_size, key,
+                                  lorder_key, cw);
         return cw->lindex[*pos] ? &cw->lorders[cw->lindex[*pos] - 1] : NULL;
 }
 
@@ -675,7 +675,6 @@ static int lorders_grow(rdr_casework_t *cw) {
                 return 0;
         free(cw->lindex);
         cw->lindex = x;
-        cw->lindex_size = 2 * n;
         cw->lorders_size = n;
         for (i = 0; i < cw->lorders_cnt; i++) {
                 lorder_at(cw, cw->lorders[i].key, &pos);
@@ -708,7 +707,8 @@ static void lorders_clear(rdr_casework_t *cw) {
                 free(cw->lorders[i].cases);
         }
         if (cw->lorders_cnt)
-                memset(cw->lindex, 0, cw->lindex_size * sizeof(*cw->lindex));
+                memset(cw->lindex, 0,
+                       2 * cw->lorders_size * sizeof(*cw->lindex));
         cw->lorders_cnt = 0;
 }
 
