@@ -791,6 +791,39 @@ static int slot_of(const char *key) {
 /* Redis Cluster's slots: the specification's examples, hash tags, the
  * slot of a command in RESP, and the fleet's keys of one script sharing a
  * slot. */
+/* A field reader over an HGETALL reply finds every field, in the order
+ * the hash holds them or in any other, and NULL for one it lacks. */
+static void test_hash_reader(void **state) {
+        static const char *const kv[] = {"a", "1", "b", "2", "c", "3", "d", ""};
+        redisReply e[8], h, *el[8];
+        rdr_hash_cursor_t hc;
+        size_t i;
+        (void)state;
+        memset(e, 0, sizeof(e));
+        for (i = 0; i < 8; i++) {
+                e[i].type = REDIS_REPLY_STRING;
+                e[i].str = (char *)kv[i];
+                e[i].len = strlen(kv[i]);
+                el[i] = &e[i];
+        }
+        memset(&h, 0, sizeof(h));
+        h.type = REDIS_REPLY_ARRAY;
+        h.elements = 8;
+        h.element = el;
+        hc = (rdr_hash_cursor_t){&h, 0};
+        assert_string_equal(rdr_hash_reader(&hc, "a"), "1");
+        assert_string_equal(rdr_hash_reader(&hc, "b"), "2");
+        assert_string_equal(rdr_hash_reader(&hc, "d"), "");
+        assert_string_equal(rdr_hash_reader(&hc, "a"), "1"); /* wraps */
+        assert_null(rdr_hash_reader(&hc, "x"));
+        assert_string_equal(rdr_hash_reader(&hc, "c"), "3");
+        assert_string_equal(rdr_hash_reader(&hc, "b"), "2");
+        assert_string_equal(rdr_hash_reader(&hc, "d"), "");
+        assert_null(rdr_hash_reader(&hc, "1")); /* values are not fields */
+        hc = (rdr_hash_cursor_t){NULL, 0};
+        assert_null(rdr_hash_reader(&hc, "a"));
+}
+
 static void test_redis_slots(void **state) {
         static const char hset[] = "*4\r\n$4\r\nHSET\r\n$13\r\nredress:{c:1}"
                                    "\r\n$1\r\nf\r\n$1\r\nv\r\n";
@@ -912,6 +945,7 @@ int main(void) {
             cmocka_unit_test(test_metrics_render),
             cmocka_unit_test(test_lag_from_statistics),
             cmocka_unit_test(test_lag_of_a_paused_consumer),
+            cmocka_unit_test(test_hash_reader),
             cmocka_unit_test(test_redis_slots),
             cmocka_unit_test(test_redis_urls),
         };

@@ -1448,8 +1448,22 @@ const char *rdr_hash_get(const redisReply *hgetall, const char *field) {
         return NULL;
 }
 
-const char *rdr_hash_reader(void *hgetall, const char *field) {
-        return rdr_hash_get(hgetall, field);
+const char *rdr_hash_reader(void *cursor, const char *field) {
+        rdr_hash_cursor_t *hc = cursor;
+        const redisReply *h = hc->hgetall;
+        size_t n, k;
+        if (!h || h->type != REDIS_REPLY_ARRAY)
+                return NULL;
+        n = h->elements / 2;
+        for (k = 0; k < n; k++) {
+                size_t i = (hc->pos + k) % n;
+                const redisReply *f = h->element[2 * i];
+                if (f->str && !strcmp(f->str, field)) {
+                        hc->pos = i + 1;
+                        return h->element[2 * i + 1]->str;
+                }
+        }
+        return NULL;
 }
 
 uint64_t rdr_redis_roundtrips(const rdr_redis_t *rr) {

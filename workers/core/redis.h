@@ -123,9 +123,17 @@ void rdr_redis_reset(rdr_redis_t *rr);
 
 /** The value of field in an HGETALL reply, or NULL. */
 const char *rdr_hash_get(const redisReply *hgetall, const char *field);
-/** rdr_hash_get() as a field reader (opaque: the HGETALL reply), for
- *  loaders that take one, e.g. rdr_parcel_load(). */
-const char *rdr_hash_reader(void *hgetall, const char *field);
+/** A field reader's place in an HGETALL reply, for loaders that take a
+ *  reader (rdr_hash_reader), e.g. rdr_parcel_load(). */
+typedef struct rdr_hash_cursor_s {
+        const redisReply *hgetall;
+        size_t pos; /* the pair after the last one found */
+} rdr_hash_cursor_t;
+/** rdr_hash_get() as a field reader (opaque: an rdr_hash_cursor_t). It
+ *  looks from the pair after the last one it found, around to it: fields
+ *  read in the order they were written (Redis keeps a small hash in that
+ *  order) cost one comparison each, not one per field of the hash. */
+const char *rdr_hash_reader(void *cursor, const char *field);
 
 /** Counters for metrics: round trips made, commands sent, reconnects. */
 uint64_t rdr_redis_roundtrips(const rdr_redis_t *rr);

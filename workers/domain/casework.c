@@ -1186,10 +1186,11 @@ static void parcel_read(rdr_parcel_t *p, const char *ref,
                         const redisReply *hgetall) {
         char prefix[RDR_PARCEL_PREFIX_MAX];
         const char *order_key;
+        rdr_hash_cursor_t hc = {hgetall, 0};
         if (rdr_parcel_ref_split(ref, &order_key, prefix))
                 memset(p, 0, sizeof(*p));
         else
-                rdr_parcel_load(p, prefix, rdr_hash_reader, (void *)hgetall);
+                rdr_parcel_load(p, prefix, rdr_hash_reader, &hc);
 }
 
 rdr_parcel_t *rdr_casework_parcel_get(rdr_casework_t *cw, const char *ref,
@@ -1309,8 +1310,9 @@ int rdr_order_parcel_next(const redisReply *hgetall, size_t *pos,
 void rdr_order_parcel_load(rdr_parcel_t *p, const redisReply *hgetall,
                            const char *tracking) {
         char prefix[RDR_PARCEL_PREFIX_MAX];
+        rdr_hash_cursor_t hc = {hgetall, 0};
         rdr_parcel_prefix(prefix, tracking);
-        rdr_parcel_load(p, prefix, rdr_hash_reader, (void *)hgetall);
+        rdr_parcel_load(p, prefix, rdr_hash_reader, &hc);
 }
 
 static rdr_err_t notice_entry(rdr_casework_t *cw, const rdr_parcel_t *p,
