@@ -1438,14 +1438,8 @@ size_t rdr_redis_replies(const rdr_redis_t *rr) {
 }
 
 const char *rdr_hash_get(const redisReply *hgetall, const char *field) {
-        size_t i;
-        if (!hgetall || hgetall->type != REDIS_REPLY_ARRAY)
-                return NULL;
-        for (i = 0; i + 1 < hgetall->elements; i += 2)
-                if (hgetall->element[i]->str &&
-                    !strcmp(hgetall->element[i]->str, field))
-                        return hgetall->element[i + 1]->str;
-        return NULL;
+        rdr_hash_cursor_t hc = {hgetall, 0};
+        return rdr_hash_reader(&hc, field);
 }
 
 const char *rdr_hash_reader(void *cursor, const char *field) {
