@@ -784,13 +784,6 @@ static void test_lag_of_a_paused_consumer(void **state) {
         assert_int_equal(l.lags[0], 0);
 }
 
-static int slot_of(const char *key) {
-        return rdr_redis_key_slot(key, strlen(key));
-}
-
-/* Redis Cluster's slots: the specification's examples, hash tags, the
- * slot of a command in RESP, and the fleet's keys of one script sharing a
- * slot. */
 /* A field reader over an HGETALL reply finds every field, in the order
  * the hash holds them or in any other, and NULL for one it lacks. */
 static void test_hash_reader(void **state) {
@@ -824,6 +817,13 @@ static void test_hash_reader(void **state) {
         assert_null(rdr_hash_reader(&hc, "a"));
 }
 
+static int slot_of(const char *key) {
+        return rdr_redis_key_slot(key, strlen(key));
+}
+
+/* Redis Cluster's slots: the specification's examples, hash tags, the
+ * slot of a command in RESP, and the fleet's keys of one script sharing a
+ * slot. */
 static void test_redis_slots(void **state) {
         static const char hset[] = "*4\r\n$4\r\nHSET\r\n$13\r\nredress:{c:1}"
                                    "\r\n$1\r\nf\r\n$1\r\nv\r\n";
