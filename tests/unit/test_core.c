@@ -634,6 +634,34 @@ static void test_str_builders_match_snprintf(void **state) {
                 assert_string_equal(got, want);
                 assert_int_equal(n, strlen(want));
         }
+        /* Every count of digits, at both ends, either sign; and a spread of
+         * values between. */
+        {
+                long long p = 1;
+                unsigned long long x = 12345;
+                int d, sign, k;
+                for (d = 1; d <= 18; d++, p *= 10)
+                        for (sign = -1; sign <= 1; sign += 2)
+                                for (k = -1; k <= 1; k++) {
+                                        long long v = sign * (p + k);
+                                        size_t n = rdr_str_int(got, v);
+                                        snprintf(want, sizeof(want), "%lld", v);
+                                        assert_string_equal(got, want);
+                                        assert_int_equal(n, strlen(want));
+                                }
+                for (k = 0; k < 1000; k++) {
+                        long long v;
+                        size_t n;
+                        x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+                        v = (long long)(x >> (1 + k % 60));
+                        if (k & 1)
+                                v = -v;
+                        n = rdr_str_int(got, v);
+                        snprintf(want, sizeof(want), "%lld", v);
+                        assert_string_equal(got, want);
+                        assert_int_equal(n, strlen(want));
+                }
+        }
         for (size = 1; size <= 16; size++) {
                 size_t n = rdr_str_copy(got, size, "abcdefghij");
                 snprintf(want, size, "%s", "abcdefghij");

@@ -2,6 +2,7 @@
  * encoded to JSON and protobuf and decoded back field for field, the
  * validation errors of the encoders (each naming its field), and decoders
  * fed broken or invalid messages. No servers. */
+#define _GNU_SOURCE /* memmem */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -275,6 +276,48 @@ static void test_json_escaping(void **state) {
         sample_case(&cm);
         cm.review_id = "rv \"quoted\" \\ back\\slash";
         case_round_trip(&cm);
+}
+
+/* The writer finds what to escape eight bytes at a time: each character
+ * that JSON must escape, at every place in a string around those eight
+ * bytes, comes back as it was; plain text (UTF-8, DEL) is written as it
+ * is. */
+static void test_json_escaping_at_every_offset(void **state) {
+        static const char specials[] = {'"',  '\\', '\n', '\r',
+                                        '\t', 0x01, 0x1f};
+        static const char *const escaped[] = {
+            "\\\"", "\\\\", "\\n", "\\r", "\\t", "\\u0001", "\\u001f"};
+        const char *plain = "ab\x7f\xc3\xa9 \xe8\xb4\xa8\xe9\x87\x8f ok";
+        char text[32];
+        rdr_action_msg_t am;
+        rdr_buf_t buf;
+        size_t k, pos, len;
+        (void)state;
+        rdr_buf_init(&buf);
+        for (k = 0; k < sizeof(specials); k++)
+                for (len = 1; len <= 20; len++)
+                        for (pos = 0; pos < len; pos++) {
+                                memset(text, 'x', len);
+                                text[len] = '\0';
+                                text[pos] = specials[k];
+                                sample_action(&am);
+                                am.message = text;
+                                action_round_trip(&am);
+                                rdr_buf_reset(&buf);
+                                assert_int_equal(
+                                    rdr_action_msg_encode_json(&am, &buf),
+                                    RDR_OK);
+                                assert_non_null(memmem(buf.data, buf.len,
+                                                       escaped[k],
+                                                       strlen(escaped[k])));
+                        }
+        sample_action(&am);
+        am.message = plain;
+        action_round_trip(&am);
+        rdr_buf_reset(&buf);
+        assert_int_equal(rdr_action_msg_encode_json(&am, &buf), RDR_OK);
+        assert_non_null(memmem(buf.data, buf.len, plain, strlen(plain)));
+        rdr_buf_free(&buf);
 }
 
 static void test_action_round_trip(void **state) {
@@ -557,6 +600,7 @@ int main(void) {
             cmocka_unit_test(test_case_json_fields),
             cmocka_unit_test(test_action_round_trip),
             cmocka_unit_test(test_json_escaping),
+            cmocka_unit_test(test_json_escaping_at_every_offset),
             cmocka_unit_test(test_case_validation),
             cmocka_unit_test(test_action_validation),
             cmocka_unit_test(test_case_decode_errors),

@@ -42,19 +42,34 @@ int rdr_str_join_fit(char *dst, size_t size, const char *const *pieces) {
 }
 
 size_t rdr_str_int(char out[RDR_STR_INT_SIZE], long long v) {
+        /* Two digits per division: "00" to "99". */
+        static const char pairs[201] =
+            "000102030405060708091011121314151617181920212223242526272829303132"
+            "33"
+            "343536373839404142434445464748495051525354555657585960616263646566"
+            "67"
+            "6869707172737475767778798081828384858687888990919293949596979899";
         char tmp[RDR_STR_INT_SIZE];
         /* The magnitude as unsigned: -LLONG_MIN does not fit a long long. */
         unsigned long long u =
             v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
-        size_t n = 0, len = 0;
-        do {
-                tmp[n++] = (char)('0' + u % 10);
-                u /= 10;
-        } while (u);
+        size_t n = sizeof(tmp), len = 0;
+        while (u >= 100) {
+                unsigned d = (unsigned)(u % 100) * 2;
+                u /= 100;
+                tmp[--n] = pairs[d + 1];
+                tmp[--n] = pairs[d];
+        }
+        if (u >= 10) {
+                tmp[--n] = pairs[u * 2 + 1];
+                tmp[--n] = pairs[u * 2];
+        } else {
+                tmp[--n] = (char)('0' + u);
+        }
         if (v < 0)
                 out[len++] = '-';
-        while (n)
-                out[len++] = tmp[--n];
+        memcpy(out + len, tmp + n, sizeof(tmp) - n);
+        len += sizeof(tmp) - n;
         out[len] = '\0';
         return len;
 }

@@ -6,6 +6,7 @@
  * protobuf-c message) alive behind priv_ and point the struct into it. */
 #include <math.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -257,19 +258,51 @@ static void jw_raw(jw_t *w, const char *s, size_t n) {
                 w->bad = 1;
 }
 
+/* Eight bytes at once: does any need escaping in a JSON string (below
+ * 0x20, '"' or '\\')? Each test is exact for "is there such a byte" (Bit
+ * Twiddling Hacks: hasless, haszero); jw_plain() then finds which. */
+#define JW_ONES 0x0101010101010101ULL
+#define JW_HIGH 0x8080808080808080ULL
+static int jw_escape8(uint64_t x) {
+        uint64_t q = x ^ (JW_ONES * '"'), b = x ^ (JW_ONES * '\\');
+        return ((((x - JW_ONES * 0x20) & ~x) | ((q - JW_ONES) & ~q) |
+                 ((b - JW_ONES) & ~b)) &
+                JW_HIGH) != 0;
+}
+
+/* How many of s's n bytes, from the first, go out as they are. */
+static size_t jw_plain(const char *s, size_t n) {
+        size_t i = 0;
+        for (; i + 8 <= n; i += 8) {
+                uint64_t x;
+                memcpy(&x, s + i, 8);
+                if (jw_escape8(x))
+                        break;
+        }
+        for (; i < n; i++) {
+                unsigned char c = (unsigned char)s[i];
+                if (c < 0x20 || c == '"' || c == '\\')
+                        break;
+        }
+        return i;
+}
+
 /* A JSON string: quotes, backslashes and control characters escaped,
- * UTF-8 kept as it is. */
+ * UTF-8 kept as it is. Text is mostly plain: runs of it are found eight
+ * bytes at a time and copied whole. */
 static void jw_string(jw_t *w, const char *s) {
         static const char hex[] = "0123456789abcdef";
-        const char *run = s;
+        size_t n = strlen(s);
         jw_raw(w, "\"", 1);
-        for (; *s; s++) {
-                unsigned char c = (unsigned char)*s;
+        for (;;) {
+                size_t run = jw_plain(s, n);
+                unsigned char c;
                 char esc[6];
-                size_t n = 2;
-                if (c >= 0x20 && c != '"' && c != '\\')
-                        continue;
-                jw_raw(w, run, (size_t)(s - run));
+                size_t len = 2;
+                jw_raw(w, s, run);
+                if (run == n)
+                        break;
+                c = (unsigned char)s[run];
                 esc[0] = '\\';
                 switch (c) {
                 case '"':
@@ -293,12 +326,12 @@ static void jw_string(jw_t *w, const char *s) {
                         esc[3] = '0';
                         esc[4] = hex[c >> 4];
                         esc[5] = hex[c & 15];
-                        n = 6;
+                        len = 6;
                 }
-                jw_raw(w, esc, n);
-                run = s + 1;
+                jw_raw(w, esc, len);
+                s += run + 1;
+                n -= run + 1;
         }
-        jw_raw(w, run, (size_t)(s - run));
         jw_raw(w, "\"", 1);
 }
 
