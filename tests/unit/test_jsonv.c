@@ -154,6 +154,77 @@ static void test_position(void **state) {
         assert_non_null(strstr(err.text, "near 'x"));
 }
 
+/* What ends or breaks a string (an escape, the closing quote, a control
+ * character, UTF-8 valid or not) is seen at every place of strings of 1 to
+ * 20 bytes, and an error is reported at its byte. Each document is a block
+ * of its own size, so that a read past its end shows under
+ * AddressSanitizer. */
+static void test_strings_at_every_offset(void **state) {
+        size_t len, pos;
+        (void)state;
+        for (len = 1; len <= 20; len++)
+                for (pos = 0; pos < len; pos++) {
+                        /* {"a":"xxx...x"} with the string's byte pos set */
+                        enum { HEAD = 6 };
+                        char *doc = malloc(HEAD + len + 2);
+                        char want[24];
+                        rdr_jv_error_t err;
+                        rdr_jv_t *root;
+                        const rdr_jv_t *v;
+                        size_t n = HEAD + len + 2, k;
+                        assert_non_null(doc);
+                        memcpy(doc, "{\"a\":\"", HEAD);
+                        memset(doc + HEAD, 'x', len);
+                        memcpy(doc + HEAD + len, "\"}", 2);
+                        for (k = 0; k < 5; k++) {
+                                static const char bytes[] = {'\t', '\xff',
+                                                             '\x80', '"'};
+                                memset(doc + HEAD, 'x', len);
+                                if (k < 4)
+                                        doc[HEAD + pos] = bytes[k];
+                                else /* an escape: \n in the text */
+                                        memcpy(doc + HEAD + pos, "\\n", 2);
+                                root = parse(doc, n, &err);
+                                if (k == 3) { /* the string ends at pos */
+                                        assert_null(root);
+                                        assert_int_equal(err.code,
+                                                         RDR_JV_ESYNTAX);
+                                        continue;
+                                }
+                                if (k < 3) {
+                                        assert_null(root);
+                                        assert_int_equal(err.code,
+                                                         k ? RDR_JV_EUTF8
+                                                           : RDR_JV_ESYNTAX);
+                                        assert_int_equal(err.pos, HEAD + pos);
+                                        continue;
+                                }
+                                if (pos + 1 == len) /* no room for \n */
+                                        continue;
+                                assert_non_null(root);
+                                v = rdr_jv_get(root, "a");
+                                memset(want, 'x', len - 1);
+                                want[pos] = '\n';
+                                assert_int_equal(v->len, len - 1);
+                                assert_memory_equal(v->s, want, len - 1);
+                        }
+                        /* Valid UTF-8 (é) at pos, and no closing quote. */
+                        memset(doc + HEAD, 'x', len);
+                        if (pos + 1 < len) {
+                                memcpy(doc + HEAD + pos, "\xc3\xa9", 2);
+                                root = parse(doc, n, &err);
+                                assert_non_null(root);
+                                v = rdr_jv_get(root, "a");
+                                assert_int_equal(v->len, len);
+                                assert_memory_equal(v->s, doc + HEAD, len);
+                        }
+                        assert_null(parse(doc, HEAD + len, &err));
+                        assert_int_equal(err.code, RDR_JV_ESYNTAX);
+                        assert_int_equal(err.pos, HEAD - 1);
+                        free(doc);
+                }
+}
+
 /* Same verdict as jansson (duplicates refused, NUL allowed) on inputs
  * around the edges of the grammar. */
 static void test_agrees_with_jansson(void **state) {
@@ -207,6 +278,7 @@ int main(void) {
             cmocka_unit_test(test_errors),
             cmocka_unit_test(test_depth_and_memory),
             cmocka_unit_test(test_position),
+            cmocka_unit_test(test_strings_at_every_offset),
             cmocka_unit_test(test_agrees_with_jansson),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
