@@ -320,6 +320,37 @@ static void test_json_escaping_at_every_offset(void **state) {
         rdr_buf_free(&buf);
 }
 
+/* A case message's confidence is written as "%.6g" writes it: every
+ * three-decimal value a case keeps (written from the integer), and others
+ * (through snprintf). */
+static void test_confidence_as_printf_writes_it(void **state) {
+        static const double others[] = {0.12345, 0.0005, 1e-7, 0.9999999,
+                                        0.3333333333};
+        rdr_case_msg_t cm;
+        rdr_buf_t buf;
+        char text[16], want[48];
+        size_t k;
+        (void)state;
+        rdr_buf_init(&buf);
+        for (k = 0; k < 1001 + sizeof(others) / sizeof(others[0]); k++) {
+                sample_case(&cm);
+                if (k <= 1000) {
+                        snprintf(text, sizeof(text), "%.3f", (double)k / 1000);
+                        cm.confidence = strtod(text, NULL);
+                } else {
+                        cm.confidence = others[k - 1001];
+                }
+                snprintf(want, sizeof(want), "\"confidence\":%.6g,",
+                         cm.confidence);
+                rdr_buf_reset(&buf);
+                assert_int_equal(rdr_case_msg_encode_json(&cm, &buf), RDR_OK);
+                if (!memmem(buf.data, buf.len, want, strlen(want)))
+                        fail_msg("confidence %.17g: want %s in %.*s",
+                                 cm.confidence, want, (int)buf.len, buf.data);
+        }
+        rdr_buf_free(&buf);
+}
+
 static void test_action_round_trip(void **state) {
         rdr_action_msg_t am;
         int k;
@@ -601,6 +632,7 @@ int main(void) {
             cmocka_unit_test(test_action_round_trip),
             cmocka_unit_test(test_json_escaping),
             cmocka_unit_test(test_json_escaping_at_every_offset),
+            cmocka_unit_test(test_confidence_as_printf_writes_it),
             cmocka_unit_test(test_case_validation),
             cmocka_unit_test(test_action_validation),
             cmocka_unit_test(test_case_decode_errors),

@@ -356,6 +356,33 @@ static void jw_int(jw_t *w, const char *key, long long v) {
         jw_raw(w, num, n);
 }
 
+/* A confidence as "%.6g" writes it. A case keeps its confidence to three
+ * decimals (cadence.c), so it is nearly always thousandths: written from
+ * the integer, as %.6g would (0, 0.5, 0.93, 0.125, 1), without printf's
+ * floating-point machinery; anything else goes to snprintf. */
+static size_t confidence_format(char *num, size_t size, double v) {
+        double t = v * 1000.0;
+        long k;
+        size_t n = 0;
+        int d;
+        if (!(t >= 0.0 && t <= 1000.0) || size < 6)
+                return (size_t)snprintf(num, size, "%.6g", v);
+        k = lround(t);
+        if (fabs(t - (double)k) > 1e-6)
+                return (size_t)snprintf(num, size, "%.6g", v);
+        num[n++] = (char)('0' + k / 1000);
+        k %= 1000;
+        if (k) {
+                num[n++] = '.';
+                for (d = 100; k; d /= 10) {
+                        num[n++] = (char)('0' + k / d);
+                        k %= d;
+                }
+        }
+        num[n] = '\0';
+        return n;
+}
+
 static void jw_time(jw_t *w, const char *key, int64_t ms) {
         char t[RDR_TIME_RFC3339_SIZE];
         if (!ms)
@@ -411,8 +438,7 @@ rdr_err_t rdr_case_msg_encode_json(const rdr_case_msg_t *cm, rdr_buf_t *out) {
         jw_raw(&w, "]", 1);
         jw_str(&w, "malicious", rdr_malicious_names[cm->malicious]);
         jw_key(&w, "confidence");
-        jw_raw(&w, num,
-               (size_t)snprintf(num, sizeof(num), "%.6g", cm->confidence));
+        jw_raw(&w, num, confidence_format(num, sizeof(num), cm->confidence));
         jw_str(&w, "state", cm->state);
         jw_time(&w, "occurred_at", cm->occurred_at_ms);
         return jw_end(&w);

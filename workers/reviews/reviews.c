@@ -351,7 +351,8 @@ static void index_buyer(rdr_redis_t *redis, const char *key,
                         const char *case_id, const rdr_case_t *c,
                         int64_t keep_ms) {
         char per_store[RDR_CASE_STR_MAX + 16];
-        snprintf(per_store, sizeof(per_store), "case_id:%s", c->store_id);
+        rdr_str_join(per_store, sizeof(per_store),
+                     (const char *const[]){"case_id:", c->store_id, NULL});
         if (c->zone_source == RDR_ZONE_BUYER)
                 rdr_redis_cmdl(redis, "HSET", key, "case_id", case_id,
                                per_store, case_id, "buyer_language",
@@ -932,13 +933,18 @@ static rdr_err_t reviews_handle(void *opaque, rdr_msg_t *msgs, size_t cnt) {
                 if (r->buyer_id && *r->buyer_id &&
                     rdr_key_buyer(k, KEYSZ, r->platform, r->buyer_id, NULL) >
                         0 &&
-                    snprintf(field, sizeof(field), RDR_KEY_REFUSED_AT "%s",
-                             r->store_id) < (int)sizeof(field) &&
-                    snprintf(f_first, sizeof(f_first),
-                             RDR_KEY_DEMAND_FIRST "%s",
-                             r->store_id) < (int)sizeof(f_first) &&
-                    snprintf(f_last, sizeof(f_last), RDR_KEY_DEMAND_LAST "%s",
-                             r->store_id) < (int)sizeof(f_last))
+                    rdr_str_join_fit(field, sizeof(field),
+                                     (const char *const[]){RDR_KEY_REFUSED_AT,
+                                                           r->store_id,
+                                                           NULL}) >= 0 &&
+                    rdr_str_join_fit(f_first, sizeof(f_first),
+                                     (const char *const[]){RDR_KEY_DEMAND_FIRST,
+                                                           r->store_id,
+                                                           NULL}) >= 0 &&
+                    rdr_str_join_fit(f_last, sizeof(f_last),
+                                     (const char *const[]){RDR_KEY_DEMAND_LAST,
+                                                           r->store_id,
+                                                           NULL}) >= 0)
                         rdr_redis_cmdl(redis, "HMGET", k, field, f_first,
                                        f_last, NULL);
                 else
