@@ -613,6 +613,34 @@ static void test_str_index(void **state) {
         assert_int_equal(at, i); /* the one free entry */
 }
 
+static void int_as_snprintf(long long v) {
+        char got[RDR_STR_INT_SIZE], want[RDR_STR_INT_SIZE];
+        size_t n = rdr_str_int(got, v);
+        snprintf(want, sizeof(want), "%lld", v);
+        assert_string_equal(got, want);
+        assert_int_equal(n, strlen(want));
+}
+
+/* rdr_str_int writes two digits at a time: every count of digits, at both
+ * ends, either sign, and a spread of values between. */
+static void test_str_int_every_length(void **state) {
+        long long p = 1;
+        unsigned long long x = 12345;
+        int d, k;
+        (void)state;
+        for (d = 1; d <= 18; d++, p *= 10)
+                for (k = -1; k <= 1; k++) {
+                        int_as_snprintf(p + k);
+                        int_as_snprintf(-(p + k));
+                }
+        for (k = 0; k < 1000; k++) {
+                long long v;
+                x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+                v = (long long)(x >> (1 + k % 60));
+                int_as_snprintf(k & 1 ? -v : v);
+        }
+}
+
 /* The builders give what snprintf gives, truncation included. */
 static void test_str_builders_match_snprintf(void **state) {
         static const long long ints[] = {0,
@@ -628,40 +656,8 @@ static void test_str_builders_match_snprintf(void **state) {
         char got[RDR_STR_INT_SIZE + 8], want[sizeof(got)];
         size_t i, size;
         (void)state;
-        for (i = 0; i < sizeof(ints) / sizeof(ints[0]); i++) {
-                size_t n = rdr_str_int(got, ints[i]);
-                snprintf(want, sizeof(want), "%lld", ints[i]);
-                assert_string_equal(got, want);
-                assert_int_equal(n, strlen(want));
-        }
-        /* Every count of digits, at both ends, either sign; and a spread of
-         * values between. */
-        {
-                long long p = 1;
-                unsigned long long x = 12345;
-                int d, sign, k;
-                for (d = 1; d <= 18; d++, p *= 10)
-                        for (sign = -1; sign <= 1; sign += 2)
-                                for (k = -1; k <= 1; k++) {
-                                        long long v = sign * (p + k);
-                                        size_t n = rdr_str_int(got, v);
-                                        snprintf(want, sizeof(want), "%lld", v);
-                                        assert_string_equal(got, want);
-                                        assert_int_equal(n, strlen(want));
-                                }
-                for (k = 0; k < 1000; k++) {
-                        long long v;
-                        size_t n;
-                        x = x * 6364136223846793005ULL + 1442695040888963407ULL;
-                        v = (long long)(x >> (1 + k % 60));
-                        if (k & 1)
-                                v = -v;
-                        n = rdr_str_int(got, v);
-                        snprintf(want, sizeof(want), "%lld", v);
-                        assert_string_equal(got, want);
-                        assert_int_equal(n, strlen(want));
-                }
-        }
+        for (i = 0; i < sizeof(ints) / sizeof(ints[0]); i++)
+                int_as_snprintf(ints[i]);
         for (size = 1; size <= 16; size++) {
                 size_t n = rdr_str_copy(got, size, "abcdefghij");
                 snprintf(want, size, "%s", "abcdefghij");
@@ -969,6 +965,7 @@ int main(void) {
             cmocka_unit_test(test_outbox_bundle_compression),
             cmocka_unit_test(test_ids_and_keys),
             cmocka_unit_test(test_str_builders_match_snprintf),
+            cmocka_unit_test(test_str_int_every_length),
             cmocka_unit_test(test_str_index),
             cmocka_unit_test(test_metrics_render),
             cmocka_unit_test(test_lag_from_statistics),
