@@ -977,6 +977,21 @@ size_t h_count_reviews(const h_msg_t *msgs, size_t n, const char *prefix,
         return distinct;
 }
 
+size_t h_read_handled(h_env_t *h, pid_t pid, size_t inputs, const char *topic,
+                      const char *match, int timeout_ms, h_msg_t **out) {
+        int64_t start = rdr_mono_ms();
+        double n;
+        while ((n = h_metric(pid, "redress_event_latency_seconds_count")) <
+               (double)inputs) {
+                if (rdr_mono_ms() - start > timeout_ms)
+                        fail_msg("worker %d handled %.0f of %zu inputs in %d "
+                                 "ms",
+                                 (int)pid, n, inputs, timeout_ms);
+                h_sleep_ms(50);
+        }
+        return h_read_topic(h, topic, match, 0, -1, timeout_ms, out);
+}
+
 void h_committed(h_env_t *h, const char *group, const char *topic,
                  int64_t *committed, int64_t *end) {
         rd_kafka_topic_partition_list_t *parts;

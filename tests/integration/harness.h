@@ -147,6 +147,15 @@ void h_flush(h_env_t *h);
 size_t h_read_topic(h_env_t *h, const char *topic, const char *match,
                     size_t want, int quiet_ms, int timeout_ms, h_msg_t **out);
 void h_msgs_free(h_msg_t *msgs, size_t cnt);
+/** Wait until worker pid has handled `inputs` input messages, then read
+ *  topic to its end (h_read_topic() with quiet_ms < 0). An input counts
+ *  once its batch is done: its outputs acknowledged by the broker, its
+ *  effects in Redis (redress_event_latency_seconds_count; dead letters
+ *  and replays count too). So nothing the worker publishes for them can
+ *  come after the read: a test that no second message comes needs no
+ *  quiet time. Fails the test past timeout_ms. */
+size_t h_read_handled(h_env_t *h, pid_t pid, size_t inputs, const char *topic,
+                      const char *match, int timeout_ms, h_msg_t **out);
 
 /** A review event as JSON (malloc'd). */
 char *h_review_json(const char *event_id, const char *store, const char *order,

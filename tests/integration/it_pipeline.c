@@ -65,6 +65,7 @@ static void test_json_and_protobuf_reviews_are_classified(void **state) {
         rdr_case_msg_t cms[2], opened, first;
         size_t n, i;
         int seen_json = 0, seen_pb = 0;
+        pid_t pid;
         (void)state;
         memset(&first, 0, sizeof(first));
 
@@ -76,15 +77,15 @@ static void test_json_and_protobuf_reviews_are_classified(void **state) {
                          RDR_OK);
         assert_int_equal(rdr_event_encode_protobuf(&ev, &pb), RDR_OK);
 
-        h_worker(&env, "reviews", NULL);
+        pid = h_worker(&env, "reviews", NULL);
         h_produce(&env, "redress.reviews", "store-a/order-1", json,
                   strlen(json), "application/json");
         h_produce(&env, "redress.reviews", "store-a/order-2", pb.data, pb.len,
                   "application/x-protobuf");
         h_flush(&env);
 
-        n = h_read_topic(&env, "redress.cases", CLASSIFIED, 2, 1500, 30000,
-                         &msgs);
+        n = h_read_handled(&env, pid, 2, "redress.cases", CLASSIFIED, 30000,
+                           &msgs);
         assert_int_equal(n, 2);
         memset(cms, 0, sizeof(cms));
         decode_cases(msgs, n, cms);
@@ -117,8 +118,8 @@ static void test_json_and_protobuf_reviews_are_classified(void **state) {
         h_msgs_free(msgs, n);
         /* case.opened carries the classification that opened the case:
          * every reason, main first, and the confidence (3 decimals). */
-        n = h_read_topic(&env, "redress.cases", "\"type\":\"case.opened\"", 1,
-                         1500, 30000, &msgs);
+        n = h_read_handled(&env, pid, 2, "redress.cases",
+                           "\"type\":\"case.opened\"", 30000, &msgs);
         assert_int_equal(n, 1);
         decode_cases(msgs, 1, &opened);
         assert_string_equal(opened.review_id, "review-1");
@@ -152,9 +153,10 @@ static void test_malformed_goes_to_dlq_and_partition_moves_on(void **state) {
             "\"created_at\":\"2026-11-20T10:00:00Z\"}";
         h_msg_t *dlq, *cases;
         size_t nd, nc, i;
+        pid_t pid;
         (void)state;
 
-        h_worker(&env, "reviews", NULL);
+        pid = h_worker(&env, "reviews", NULL);
         /* Same key: one partition, in this order. */
         h_produce(&env, "redress.reviews", key, good1, strlen(good1),
                   "application/json");
@@ -164,10 +166,10 @@ static void test_malformed_goes_to_dlq_and_partition_moves_on(void **state) {
         h_produce(&env, "redress.reviews", key, good2, strlen(good2), NULL);
         h_flush(&env);
 
-        nc = h_read_topic(&env, "redress.cases", CLASSIFIED, 2, 1500, 30000,
-                          &cases);
+        nc = h_read_handled(&env, pid, 4, "redress.cases", CLASSIFIED, 30000,
+                            &cases);
         assert_int_equal(nc, 2);
-        nd = h_read_topic(&env, "redress.dlq", NULL, 2, 500, 10000, &dlq);
+        nd = h_read_handled(&env, pid, 4, "redress.dlq", NULL, 30000, &dlq);
         assert_int_equal(nd, 2);
         /* Original bytes, unchanged, with the contract headers. */
         assert_int_equal(dlq[0].len, strlen(bad_json));
@@ -199,15 +201,16 @@ static void test_same_event_twice_has_one_effect(void **state) {
         h_msg_t *cases;
         size_t n;
         redisReply *r;
+        pid_t pid;
         (void)state;
-        h_worker(&env, "reviews", NULL);
+        pid = h_worker(&env, "reviews", NULL);
         h_produce(&env, "redress.reviews", "store-c/order-3", json,
                   strlen(json), "application/json");
         h_produce(&env, "redress.reviews", "store-c/order-3", json,
                   strlen(json), "application/json");
         h_flush(&env);
-        n = h_read_topic(&env, "redress.cases", CLASSIFIED, 1, 3000, 30000,
-                         &cases);
+        n = h_read_handled(&env, pid, 2, "redress.cases", CLASSIFIED, 30000,
+                           &cases);
         assert_int_equal(n, 1);
         /* The case exists once, and the outbox was emptied after publish. */
         r = redisCommand(env.redis, "KEYS redress:{c:*}");
@@ -299,8 +302,8 @@ static void test_sigterm_exits_zero_and_commits(void **state) {
         pid = h_worker(&env, "reviews", NULL);
         h_publish_reviews(&env, "store-t", "ev-t", 0, N, 2,
                           "packaging was crushed", 0);
-        n = h_read_topic(&env, "redress.cases", CLASSIFIED, N, 1000, 60000,
-                         &cases);
+        n = h_read_handled(&env, pid, N, "redress.cases", CLASSIFIED, 60000,
+                           &cases);
         assert_int_equal(n, N);
         h_msgs_free(cases, n);
         st = h_signal_wait(pid, SIGTERM, 10000);
@@ -560,6 +563,7 @@ static void test_replay_publishes_both_outbox_formats(void **state) {
         size_t n, i;
         int got1 = 0, got2 = 0, got3 = 0;
         redisReply *r;
+        pid_t pid;
         (void)state;
         rdr_case_id(cid, "taobao", "store-u", "r-up");
         snprintf(key, sizeof(key), "redress:{c:%s}:outbox", cid);
@@ -581,10 +585,10 @@ static void test_replay_publishes_both_outbox_formats(void **state) {
         freeReplyObject(r);
         freeReplyObject(redisCommand(env.redis, "SET %s 1", seen));
 
-        h_worker(&env, "reviews", NULL);
+        pid = h_worker(&env, "reviews", NULL);
         publish_up("ev-replay", "review.created", 1);
-        n = h_read_topic(&env, "redress.cases", "\"marker\"", 3, 2000, 30000,
-                         &msgs);
+        n = h_read_handled(&env, pid, 1, "redress.cases", "\"marker\"", 30000,
+                           &msgs);
         for (i = 0; i < n; i++) {
                 got1 += strstr(msgs[i].value, "single-entry") != NULL;
                 got2 += strstr(msgs[i].value, "bundled-entry") != NULL;
@@ -646,12 +650,12 @@ static void test_lz4_outbox_holds_what_is_published(void **state) {
         /* Which workers write compressed bundles: their start line says. */
         assert_int_equal(h_log_lines(pid, "\"storage_compression\":\"lz4\""),
                          1);
-        nc = h_read_topic(&env, "redress.cases", "ev-z-", 2 * N, 2000, 30000,
-                          &cases);
+        nc = h_read_handled(&env, pid, N, "redress.cases", "ev-z-", 30000,
+                            &cases);
         /* reply.public each, and the first contacts due now (the others
          * wait for the buyer's daytime, as timers) */
-        na = h_read_topic(&env, "redress.actions", NULL, N, 2000, 30000,
-                          &actions);
+        na = h_read_handled(&env, pid, N, "redress.actions", NULL, 30000,
+                            &actions);
         assert_int_equal(nc, 2 * N); /* classified, opened */
         assert_true(na >= N && na <= 2 * N);
 
