@@ -758,6 +758,33 @@ static long long paused_hi(const char *topic, int partition, void *arg) {
         return !strcmp(topic, "redress.reviews") && partition == 0 ? 160 : -1;
 }
 
+/* Broker connections up, from the statistics: a bootstrap address never
+ * connected (INIT) and a broker gone (DOWN) leave none, which librdkafka's
+ * own "all brokers down" does not report; its internal broker is not a
+ * connection. */
+static void test_brokers_up_from_statistics(void **state) {
+        static const char gone[] =
+            "{\"name\":\"rdkafka#consumer-2\",\"brokers\":{"
+            "\"127.0.0.1:9092/bootstrap\":{\"nodeid\":-1,"
+            "\"source\":\"configured\",\"state\":\"INIT\"},"
+            "\"127.0.0.1:9092/1\":{\"nodeid\":1,\"source\":\"learned\","
+            "\"state\":\"DOWN\"},"
+            "\"GroupCoordinator\":{\"nodeid\":1,\"source\":\"logical\","
+            "\"state\":\"CONNECT\"},"
+            "\":0/internal\":{\"nodeid\":-1,\"source\":\"internal\","
+            "\"state\":\"UP\"}}}";
+        static const char up[] =
+            "{\"brokers\":{\"a:9092/1\":{\"source\":\"learned\","
+            "\"state\":\"UP\"},\"GroupCoordinator\":{\"source\":"
+            "\"logical\",\"state\":\"UPDATE\"},\"b:9092/2\":{"
+            "\"source\":\"learned\",\"state\":\"TRY_CONNECT\"}}}";
+        (void)state;
+        assert_int_equal(rdr_stats_brokers_up(gone, strlen(gone)), 0);
+        assert_int_equal(rdr_stats_brokers_up(up, strlen(up)), 2);
+        assert_int_equal(rdr_stats_brokers_up("{\"topics\":{}}", 13), -1);
+        assert_int_equal(rdr_stats_brokers_up("{\"brokers\":", 11), -1);
+}
+
 /* A paused consumer's statistics keep the watermark of its last fetch
  * (hi_offset 100): a newer one from the broker counts from the stored
  * offset (else the committed one), and an older or unknown one changes
@@ -970,6 +997,7 @@ int main(void) {
             cmocka_unit_test(test_metrics_render),
             cmocka_unit_test(test_lag_from_statistics),
             cmocka_unit_test(test_lag_of_a_paused_consumer),
+            cmocka_unit_test(test_brokers_up_from_statistics),
             cmocka_unit_test(test_hash_reader),
             cmocka_unit_test(test_redis_slots),
             cmocka_unit_test(test_redis_urls),

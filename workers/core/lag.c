@@ -56,3 +56,26 @@ int rdr_lag_from_stats(const char *json, size_t len, rdr_lag_fn fn,
         json_decref(root);
         return n;
 }
+
+int rdr_stats_brokers_up(const char *json, size_t len) {
+        json_t *root = json_loadb(json, len, 0, NULL), *brokers, *b;
+        const char *name;
+        int up = 0;
+        brokers = json_object_get(root, "brokers");
+        if (!json_is_object(brokers)) {
+                json_decref(root);
+                return -1;
+        }
+        json_object_foreach(brokers, name, b) {
+                const char *state =
+                    json_string_value(json_object_get(b, "state"));
+                const char *source =
+                    json_string_value(json_object_get(b, "source"));
+                if (source && !strcmp(source, "internal"))
+                        continue;
+                if (state && (!strcmp(state, "UP") || !strcmp(state, "UPDATE")))
+                        up++;
+        }
+        json_decref(root);
+        return up;
+}

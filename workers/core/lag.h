@@ -1,5 +1,6 @@
 /* Consumer lag from librdkafka's statistics (statistics.interval.ms): per
- * topic, the messages of this instance's partitions not yet applied. */
+ * topic, the messages of this instance's partitions not yet applied; and
+ * whether any broker connection is up. */
 #ifndef RDR_LAG_H
 #define RDR_LAG_H
 
@@ -26,5 +27,16 @@ typedef long long (*rdr_lag_hi_fn)(const char *topic, int partition, void *arg);
  *  statistics. fn and hi get arg. */
 int rdr_lag_from_stats(const char *json, size_t len, rdr_lag_fn fn,
                        rdr_lag_hi_fn hi, void *arg);
+
+/** Of the brokers in the statistics JSON (len bytes), how many have a
+ *  connection up (state UP or UPDATE; librdkafka's internal broker is not
+ *  one); -1 if json is not statistics. librdkafka reports "all brokers
+ *  down" only once every broker it knows is down, and a broker it has not
+ *  needed yet (a bootstrap address, say) never connected and so is not
+ *  down: a consumer whose brokers all went away can go unreported. A
+ *  consumer in a group always holds a connection, to its coordinator at
+ *  least, so none up means Kafka is out of reach (run.c). Parses the JSON
+ *  on its own: once per statistics interval. */
+int rdr_stats_brokers_up(const char *json, size_t len);
 
 #endif

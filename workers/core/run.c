@@ -641,8 +641,18 @@ static void fresh_hi_clear(rdr_worker_t *w) {
 
 /* librdkafka's statistics, served by the consumer's poll: the lag. */
 static int stats_cb(rd_kafka_t *rk, char *json, size_t json_len, void *opaque) {
+        rdr_worker_t *w = opaque;
         (void)rk;
         rdr_lag_from_stats(json, json_len, lag_set, fresh_hi_of, opaque);
+        /* librdkafka's "all brokers down" misses a broker it never
+         * connected to (lag.h): no connection up at all is Kafka out of
+         * reach too. The probe of run_loop() tells when it is back. */
+        if (w->kafka_up && rdr_stats_brokers_up(json, json_len) == 0) {
+                w->kafka_up = 0;
+                rdr_log(RDR_LOG_ERROR, "kafka.unreachable",
+                        "no connection to a Kafka broker is up (librdkafka "
+                        "statistics)");
+        }
         return 0;
 }
 
