@@ -26,16 +26,26 @@ static long long lag_of(json_t *partition, long long fresh_hi) {
         return lag;
 }
 
+/* The statistics' object member name, *root the parsed JSON to free; or
+ * NULL (nothing to free) if json is not statistics. */
+static json_t *stats_object(const char *json, size_t len, const char *name,
+                            json_t **root) {
+        json_t *o;
+        *root = json_loadb(json, len, 0, NULL);
+        o = json_object_get(*root, name);
+        if (json_is_object(o))
+                return o;
+        json_decref(*root);
+        return NULL;
+}
+
 int rdr_lag_from_stats(const char *json, size_t len, rdr_lag_fn fn,
                        rdr_lag_hi_fn hi, void *arg) {
-        json_t *root = json_loadb(json, len, 0, NULL), *topics, *t;
+        json_t *root, *topics = stats_object(json, len, "topics", &root), *t;
         const char *name;
         int n = 0;
-        topics = json_object_get(root, "topics");
-        if (!json_is_object(topics)) {
-                json_decref(root);
+        if (!topics)
                 return -1;
-        }
         json_object_foreach(topics, name, t) {
                 json_t *parts = json_object_get(t, "partitions"), *p;
                 const char *id;
@@ -58,14 +68,11 @@ int rdr_lag_from_stats(const char *json, size_t len, rdr_lag_fn fn,
 }
 
 int rdr_stats_brokers_up(const char *json, size_t len) {
-        json_t *root = json_loadb(json, len, 0, NULL), *brokers, *b;
+        json_t *root, *brokers = stats_object(json, len, "brokers", &root), *b;
         const char *name;
         int up = 0;
-        brokers = json_object_get(root, "brokers");
-        if (!json_is_object(brokers)) {
-                json_decref(root);
+        if (!brokers)
                 return -1;
-        }
         json_object_foreach(brokers, name, b) {
                 const char *state =
                     json_string_value(json_object_get(b, "state"));
