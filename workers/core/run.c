@@ -639,7 +639,8 @@ static void fresh_hi_clear(rdr_worker_t *w) {
         w->fresh_hi_at = 0;
 }
 
-/* librdkafka's statistics, served by the consumer's poll: the lag. */
+/* librdkafka's statistics, served by the consumer's poll: the lag, and
+ * whether any broker connection is up. */
 static int stats_cb(rd_kafka_t *rk, char *json, size_t json_len, void *opaque) {
         rdr_worker_t *w = opaque;
         (void)rk;

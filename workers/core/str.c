@@ -44,11 +44,11 @@ int rdr_str_join_fit(char *dst, size_t size, const char *const *pieces) {
 size_t rdr_str_int(char out[RDR_STR_INT_SIZE], long long v) {
         /* Two digits per division: "00" to "99". */
         static const char pairs[201] =
-            "000102030405060708091011121314151617181920212223242526272829303132"
-            "33"
-            "343536373839404142434445464748495051525354555657585960616263646566"
-            "67"
-            "6869707172737475767778798081828384858687888990919293949596979899";
+            "0001020304050607080910111213141516171819"
+            "2021222324252627282930313233343536373839"
+            "4041424344454647484950515253545556575859"
+            "6061626364656667686970717273747576777879"
+            "8081828384858687888990919293949596979899";
         char tmp[RDR_STR_INT_SIZE];
         /* The magnitude as unsigned: -LLONG_MIN does not fit a long long. */
         unsigned long long u =
