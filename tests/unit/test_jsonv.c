@@ -156,9 +156,9 @@ static void test_position(void **state) {
 
 /* What ends or breaks a string (an escape, the closing quote, a control
  * character, UTF-8 valid or not) is seen at every place of strings of 1 to
- * 20 bytes, and an error is reported at its byte. Each document is a block
- * of its own size, so that a read past its end shows under
- * AddressSanitizer. */
+ * 20 bytes, and an error is reported at its byte. Each closed document is
+ * a block of its own size, so that a read past its end shows under
+ * AddressSanitizer; an unclosed one is the same block cut short. */
 static void test_strings_at_every_offset(void **state) {
         size_t len, pos;
         (void)state;
@@ -174,7 +174,6 @@ static void test_strings_at_every_offset(void **state) {
                         size_t n = HEAD + len + 2, k;
                         assert_non_null(doc);
                         memcpy(doc, "{\"a\":\"", HEAD);
-                        memset(doc + HEAD, 'x', len);
                         memcpy(doc + HEAD + len, "\"}", 2);
                         for (k = 0; k < 5; k++) {
                                 static const char bytes[] = {'\t', '\xff',
