@@ -11,12 +11,17 @@
  * from a FIFO it creates at PATH:
  *   down BROKER_ID | up BROKER_ID | rtt BROKER_ID MS
  *   error APIKEY ERRCODE COUNT   (push COUNT errors for requests of APIKEY) */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -27,6 +32,86 @@ static volatile sig_atomic_t stop_signal = 0;
 
 static void on_signal(int sig) {
         stop_signal = sig;
+}
+
+/* librdkafka 2.0.2's mock cluster can sleep through an operation that
+ * one of its calls (topic_create, broker_set_down, ...) queues just after
+ * its thread served the one before: the call returns only when the
+ * thread's poll times out, 1 s later (the 8 contract topics took 0.03 to
+ * 4 s to create). While a call is in flight, a helper thread connects to
+ * the cluster's listeners every 2 ms; a connection wakes the mock thread,
+ * which then serves its queue. */
+#define WAKE_MAX 16
+static struct {
+        pthread_mutex_t lock;
+        pthread_cond_t cond;
+        int calls; /* calls into the mock cluster in flight */
+        int stop;
+        int naddrs;
+        struct sockaddr_in addrs[WAKE_MAX];
+} waker = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0, 0, {{0}}};
+
+static void wake_mock_thread(void) {
+        int i;
+        for (i = 0; i < waker.naddrs; i++) {
+                int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+                if (fd < 0)
+                        return;
+                (void)connect(fd, (const struct sockaddr *)&waker.addrs[i],
+                              sizeof(waker.addrs[i]));
+                close(fd);
+        }
+}
+
+static void *waker_main(void *arg) {
+        (void)arg;
+        pthread_mutex_lock(&waker.lock);
+        while (!waker.stop) {
+                if (!waker.calls) {
+                        pthread_cond_wait(&waker.cond, &waker.lock);
+                        continue;
+                }
+                pthread_mutex_unlock(&waker.lock);
+                wake_mock_thread();
+                usleep(2000);
+                pthread_mutex_lock(&waker.lock);
+        }
+        pthread_mutex_unlock(&waker.lock);
+        return NULL;
+}
+
+/* The listeners of bootstraps ("127.0.0.1:P1,127.0.0.1:P2"). */
+static void waker_addresses(const char *bootstraps) {
+        const char *p = bootstraps;
+        while (p && *p && waker.naddrs < WAKE_MAX) {
+                const char *colon = strchr(p, ':'), *comma = strchr(p, ',');
+                char host[64];
+                struct sockaddr_in *a = &waker.addrs[waker.naddrs];
+                if (!colon || (comma && comma < colon) ||
+                    (size_t)(colon - p) >= sizeof(host))
+                        break;
+                memcpy(host, p, (size_t)(colon - p));
+                host[colon - p] = '\0';
+                memset(a, 0, sizeof(*a));
+                a->sin_family = AF_INET;
+                a->sin_port = htons((uint16_t)atoi(colon + 1));
+                if (inet_pton(AF_INET, host, &a->sin_addr) == 1)
+                        waker.naddrs++;
+                p = comma ? comma + 1 : NULL;
+        }
+}
+
+static void mock_call_begin(void) {
+        pthread_mutex_lock(&waker.lock);
+        waker.calls++;
+        pthread_cond_signal(&waker.cond);
+        pthread_mutex_unlock(&waker.lock);
+}
+
+static void mock_call_end(void) {
+        pthread_mutex_lock(&waker.lock);
+        waker.calls--;
+        pthread_mutex_unlock(&waker.lock);
 }
 
 static const char *const default_topics[] = {"redress.reviews",
@@ -66,37 +151,52 @@ static long parse_long(const char *s, long min, long max) {
         return v;
 }
 
-static void control_line(rd_kafka_mock_cluster_t *mc, char *line) {
-        char w[4][32];
-        int n = sscanf(line, "%31s %31s %31s %31s", w[0], w[1], w[2], w[3]);
-        const char *cmd = n >= 1 ? w[0] : NULL, *a = n >= 2 ? w[1] : NULL;
-        const char *b = n >= 3 ? w[2] : NULL, *c = n >= 4 ? w[3] : NULL;
-        rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR_NO_ERROR;
-        if (!cmd)
-                return;
+/* Applies one command; returns 0 if it is not one. */
+static int control_apply(rd_kafka_mock_cluster_t *mc, const char *cmd,
+                         const char *a, const char *b, const char *c,
+                         rd_kafka_resp_err_t *err) {
         if (!strcmp(cmd, "down") && a)
-                err = rd_kafka_mock_broker_set_down(
+                *err = rd_kafka_mock_broker_set_down(
                     mc, (int32_t)parse_long(a, 0, 1000));
         else if (!strcmp(cmd, "up") && a)
-                err = rd_kafka_mock_broker_set_up(
+                *err = rd_kafka_mock_broker_set_up(
                     mc, (int32_t)parse_long(a, 0, 1000));
         else if (!strcmp(cmd, "rtt") && a && b)
-                err = rd_kafka_mock_broker_set_rtt(
+                *err = rd_kafka_mock_broker_set_rtt(
                     mc, (int32_t)parse_long(a, 0, 1000),
                     (int)parse_long(b, 0, 600000));
         else if (!strcmp(cmd, "error") && a && b && c) {
                 long cnt = parse_long(c, 1, 100000), i;
                 rd_kafka_resp_err_t *errs;
                 errs = calloc((size_t)(cnt > 0 ? cnt : 1), sizeof(*errs));
-                if (!errs)
-                        return;
+                if (!errs) {
+                        *err = RD_KAFKA_RESP_ERR__FAIL; /* out of memory */
+                        return 1;
+                }
                 for (i = 0; i < cnt; i++)
                         errs[i] = (rd_kafka_resp_err_t)parse_long(b, -200, 200);
                 rd_kafka_mock_push_request_errors_array(
                     mc, (int16_t)parse_long(a, 0, 100),
                     (size_t)(cnt > 0 ? cnt : 0), errs);
                 free(errs);
-        } else {
+        } else
+                return 0;
+        return 1;
+}
+
+static void control_line(rd_kafka_mock_cluster_t *mc, char *line) {
+        char w[4][32];
+        int n = sscanf(line, "%31s %31s %31s %31s", w[0], w[1], w[2], w[3]);
+        const char *cmd = n >= 1 ? w[0] : NULL, *a = n >= 2 ? w[1] : NULL;
+        const char *b = n >= 3 ? w[2] : NULL, *c = n >= 4 ? w[3] : NULL;
+        rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR_NO_ERROR;
+        int known;
+        if (!cmd)
+                return;
+        mock_call_begin();
+        known = control_apply(mc, cmd, a, b, c, &err);
+        mock_call_end();
+        if (!known) {
                 fprintf(stderr,
                         "{\"level\":\"warn\",\"event\":\"devbroker.control\","
                         "\"msg\":\"unknown command\"}\n");
@@ -121,6 +221,7 @@ int main(int argc, char **argv) {
         size_t clen = 0;
         const char *bootstraps;
         struct sigaction sa;
+        pthread_t waker_thread;
 
         for (i = 1; i < argc; i++) {
                 if (!strcmp(argv[i], "--brokers") && i + 1 < argc) {
@@ -186,6 +287,15 @@ int main(int argc, char **argv) {
                 rd_kafka_destroy(rk);
                 return 1;
         }
+        bootstraps = rd_kafka_mock_cluster_bootstraps(mc);
+        waker_addresses(bootstraps);
+        if (pthread_create(&waker_thread, NULL, waker_main, NULL)) {
+                fprintf(stderr, "redress-devbroker: cannot start a thread\n");
+                rd_kafka_mock_cluster_destroy(mc);
+                rd_kafka_destroy(rk);
+                return 1;
+        }
+        mock_call_begin();
         for (i = 0; i < ntopics; i++) {
                 rd_kafka_resp_err_t err;
                 own += topic_partitions[i] != 0;
@@ -202,7 +312,7 @@ int main(int argc, char **argv) {
                         return 1;
                 }
         }
-        bootstraps = rd_kafka_mock_cluster_bootstraps(mc);
+        mock_call_end();
         if (bootstrap_file) {
                 char tmp[4096];
                 FILE *fp;
@@ -258,13 +368,23 @@ int main(int argc, char **argv) {
                         if (clen == sizeof(cbuf) - 1)
                                 clen = 0;
                 }
-                usleep(100000);
+                /* A command is read as soon as it is written. */
+                {
+                        struct pollfd pfd = {cfd, POLLIN, 0};
+                        (void)poll(&pfd, cfd >= 0 ? 1 : 0, 100);
+                }
         }
         if (cfd >= 0) {
                 close(cfd);
                 unlink(control);
         }
+        mock_call_begin();
         rd_kafka_mock_cluster_destroy(mc);
+        pthread_mutex_lock(&waker.lock);
+        waker.stop = 1;
+        pthread_cond_signal(&waker.cond);
+        pthread_mutex_unlock(&waker.lock);
+        pthread_join(waker_thread, NULL);
         rd_kafka_destroy(rk);
         return 0;
 }
