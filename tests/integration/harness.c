@@ -447,6 +447,7 @@ void h_start(h_env_t *h, int partitions) {
         char parts[16], bsfile[300], log[300];
         char errstr[512];
         rd_kafka_conf_t *kc;
+        const struct rd_kafka_metadata *md;
         int i;
         memset(h, 0, sizeof(*h));
         snprintf(h->dir, sizeof(h->dir), "/tmp/redress-it-XXXXXX");
@@ -497,6 +498,13 @@ void h_start(h_env_t *h, int partitions) {
             rd_kafka_new(RD_KAFKA_PRODUCER, kc, errstr, sizeof(errstr));
         if (!h->producer)
                 fail_msg("producer: %s", errstr);
+        /* Every topic's leader known before the first message: else the
+         * producer holds a message to a topic it has not seen until its
+         * next topic scan, up to 1 s later. */
+        if (rd_kafka_metadata(h->producer, 1, NULL, &md, 10000))
+                fail_msg("the dev broker's metadata did not come (see %s)",
+                         h->dir);
+        rd_kafka_metadata_destroy(md);
 }
 
 void h_stop(h_env_t *h) {
