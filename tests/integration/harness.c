@@ -53,19 +53,35 @@ void h_sleep_ms(int ms) {
         nanosleep(&ts, NULL);
 }
 
-static int free_port(void) {
+/* A port on 127.0.0.1 that *fd holds until it is closed. */
+static int bind_any_port(int *fd) {
         struct sockaddr_in sa;
         socklen_t sl = sizeof(sa);
-        int fd = socket(AF_INET, SOCK_STREAM, 0), port;
+        *fd = socket(AF_INET, SOCK_STREAM, 0);
         memset(&sa, 0, sizeof(sa));
         sa.sin_family = AF_INET;
         sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) ||
-            getsockname(fd, (struct sockaddr *)&sa, &sl))
+        if (*fd < 0 || bind(*fd, (struct sockaddr *)&sa, sizeof(sa)) ||
+            getsockname(*fd, (struct sockaddr *)&sa, &sl))
                 fail_msg("no free port: %s", strerror(errno));
-        port = ntohs(sa.sin_port);
+        return ntohs(sa.sin_port);
+}
+
+static int free_port(void) {
+        int fd, port = bind_any_port(&fd);
         close(fd);
         return port;
+}
+
+/* A cluster node's port and its bus port: the first is held while the
+ * second is chosen, since a port let go is free again and the kernel can
+ * hand it out twice in a row. */
+static void free_port_pair(int *port, int *bus) {
+        int fd1, fd2;
+        *port = bind_any_port(&fd1);
+        *bus = bind_any_port(&fd2);
+        close(fd1);
+        close(fd2);
 }
 
 static pid_t spawn(const char *log, const char *const argv[],
@@ -373,8 +389,7 @@ int h_cluster_add_replica(h_env_t *h, h_cluster_t *cl, int m) {
         char id[64], text[8192];
         if (i >= H_CLUSTER_MAX)
                 fail_msg("h_cluster_add_replica: no room");
-        cl->port[i] = free_port();
-        cl->bus[i] = free_port();
+        free_port_pair(&cl->port[i], &cl->bus[i]);
         start_cluster_node(h, cl, i);
         cluster_node_up(h, cl, i);
         cl->replicas++;
@@ -401,8 +416,7 @@ void h_cluster_start(h_env_t *h, h_cluster_t *cl, int n) {
                 fail_msg("h_cluster_start: %d masters", n);
         cl->n = n;
         for (i = 0; i < n; i++) {
-                cl->port[i] = free_port();
-                cl->bus[i] = free_port();
+                free_port_pair(&cl->port[i], &cl->bus[i]);
                 start_cluster_node(h, cl, i);
         }
         for (i = 0; i < n; i++)

@@ -22,7 +22,8 @@ from confluent_kafka import Consumer
 TOP = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(TOP, "tests", "bench"))
-from bench import cluster_info_ok, form_cluster, free_port, tool  # noqa: E402
+from bench import (cluster_info_ok, form_cluster, free_port,  # noqa: E402
+                   free_port_pairs, tool)
 OUT = os.path.join(TOP, "tests", "soak", "out")
 WORKERS = ("reviews", "chats", "shipments", "timers")
 CONSUMERS = ("reviews", "chats", "shipments")
@@ -166,8 +167,8 @@ class Fleet:
     def up(self):
         if self.a.cluster:
             # With --failover a replica for each master: servers n .. 2n-1.
-            ports = [(free_port(), free_port()) for _ in range(
-                self.a.cluster * (2 if self.a.failover else 1))]
+            ports = free_port_pairs(
+                self.a.cluster * (2 if self.a.failover else 1))
             self.redis_args = [self.redis_node_args(i, p, b)
                                for i, (p, b) in enumerate(ports)]
             self.redis_nodes = [self.spawn("redis-%d" % i, args)
