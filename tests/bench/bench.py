@@ -405,10 +405,17 @@ class Worker:
         # A port of our own: the timers worker logs only errors (every
         # bench timer is of a kind no handler knows, a warning each).
         self.port = free_port()
+        self.stopping = False
         e["REDRESS_METRICS_LISTEN"] = "127.0.0.1:%d" % self.port
         self.p = subprocess.Popen([os.path.join(BIN, "redress-" + name)],
                                   stdout=open(self.log, "w"),
                                   stderr=subprocess.STDOUT, env=e)
+
+    def signal_stop(self):
+        """SIGTERM once: the worker drains, commits and exits."""
+        if self.p.poll() is None and not self.stopping:
+            self.p.send_signal(signal.SIGTERM)
+            self.stopping = True
 
     def metrics_port(self):
         return self.port
@@ -435,8 +442,8 @@ class Worker:
             return ""
 
     def stop(self):
+        self.signal_stop()
         if self.p.poll() is None:
-            self.p.send_signal(signal.SIGTERM)
             try:
                 self.p.wait(15)
             except subprocess.TimeoutExpired:
@@ -733,24 +740,70 @@ def delta(after, before):
     return None if after is None or before is None else after - before
 
 
+def held_partitions(text):
+    """(topic, partition) a worker holds after the kafka.assign and
+    kafka.revoke lines of its log, a partition a line (cooperative: what
+    each rebalance adds or takes; eager: all of it); None while its last
+    line is still being written."""
+    held = set()
+    for line in text.splitlines():
+        if '"kafka.assign"' not in line and '"kafka.revoke"' not in line:
+            continue
+        try:
+            rec = json.loads(line)
+        except ValueError:
+            return None
+        m = re.fullmatch(r"(.+) \[(\d+)\]", rec.get("msg", ""))
+        if not m:
+            continue
+        tp = (m.group(1), int(m.group(2)))
+        if rec.get("event") == "kafka.assign":
+            held.add(tp)
+        else:
+            held.discard(tp)
+    return held
+
+
+def group_settled(helds):
+    """The members of one group hold every partition of the topics they
+    were given, each partition once, and each member some: no member waits
+    for a share, so no further rebalance is due."""
+    if any(not h for h in helds):
+        return False
+    union = set().union(*helds)
+    if sum(len(h) for h in helds) != len(union):
+        return False  # a partition in two members: mid-rebalance
+    for t in {t for t, _ in union}:
+        n = topic_partitions(t)  # 0: not a topic the bench knows
+        if n and {p for t2, p in union if t2 == t} != set(range(n)):
+            return False
+    return True
+
+
 def wait_assigned(workers, timeout=60):
-    """Ready, assigned, and no rebalance for 2 s."""
+    """Every worker ready (/readyz), and each group's partitions all held,
+    each by one member, the same on two reads in a row (a rebalance logs
+    its partitions within a millisecond). Nothing waits out a quiet
+    period: the dev broker already holds a new group's first join for
+    3 s."""
     deadline = time.time() + timeout
-    last_change, last_len = time.time(), -1
+    last = None
     while time.time() < deadline:
         for w in workers:
             if w.p.poll() is not None:
                 raise RuntimeError("%s exited (%s): see %s" %
                                    (w.tag, w.p.returncode, w.log))
-        texts = [w.log_text() for w in workers]
-        ready = all(w.get("/readyz") is not None and "kafka.assign" in t
-                    for w, t in zip(workers, texts))
-        n = sum(t.count("kafka.assign") + t.count("kafka.revoke")
-                for t in texts)
-        if n != last_len:
-            last_len, last_change = n, time.time()
-        if ready and time.time() - last_change >= 2.0:
+        helds = [held_partitions(w.log_text()) for w in workers]
+        ready = None not in helds and all(
+            w.get("/readyz") is not None for w in workers)
+        if ready:
+            groups = {}
+            for w, h in zip(workers, helds):
+                groups.setdefault(w.name, []).append(h)
+            ready = all(group_settled(g) for g in groups.values())
+        if ready and helds == last:
             return
+        last = helds if ready else None
         time.sleep(0.2)
     raise RuntimeError("workers not ready/assigned in %d s" % timeout)
 
@@ -775,6 +828,17 @@ DEV_KAFKA_ENV = {"REDRESS_KAFKA_FETCH_WAIT_MAX_MS": "10"} if DEV_BROKER else {}
 
 def phase_partitions(phase):
     return PACED_PARTITIONS if phase in PACED_TOPIC_PHASES else PARTITIONS
+
+
+# Partitions of each topic, where Kafka's differ from bench_topics() (an
+# operator's own topics): create_topics() reads them.
+TOPIC_PARTITIONS = {}
+
+
+def topic_partitions(topic):
+    if topic not in TOPIC_PARTITIONS:
+        TOPIC_PARTITIONS.update(dict(bench_topics()))
+    return TOPIC_PARTITIONS.get(topic, 0)
 
 
 def bench_topics():
@@ -809,6 +873,8 @@ def create_topics():
         f.writelines("%s %d\n" % tn for tn in topics)
     admin = kafka_admin()  # alive until every future has its result
     have = admin.list_topics(timeout=30).topics
+    TOPIC_PARTITIONS.update(dict(bench_topics()))
+    TOPIC_PARTITIONS.update({t: len(m.partitions) for t, m in have.items()})
     missing = [(t, n) for t, n in topics if t not in have]
     if missing:
         futs = admin.create_topics(
@@ -1133,6 +1199,10 @@ def phase_workers(r, label, names, mix, count, fmt="mixed", rate=0,
              "every event consumed" if all_in else "NOT every event consumed"))
         return res
     finally:
+        # All at once: a group's members leave together, not each into the
+        # rebalance the one before started.
+        for w in workers:
+            w.signal_stop()
         for w in workers:
             w.stop()
         if restore:
