@@ -830,14 +830,14 @@ def phase_partitions(phase):
     return PACED_PARTITIONS if phase in PACED_TOPIC_PHASES else PARTITIONS
 
 
-# Partitions of each topic, where Kafka's differ from bench_topics() (an
-# operator's own topics): create_topics() reads them.
+# Partitions of each topic: bench_topics()' counts, or Kafka's where an
+# operator created the topics beforehand (create_topics() reads them).
 TOPIC_PARTITIONS = {}
 
 
 def topic_partitions(topic):
-    if topic not in TOPIC_PARTITIONS:
-        TOPIC_PARTITIONS.update(dict(bench_topics()))
+    if not TOPIC_PARTITIONS:
+        TOPIC_PARTITIONS.update(bench_topics())
     return TOPIC_PARTITIONS.get(topic, 0)
 
 
@@ -873,7 +873,7 @@ def create_topics():
         f.writelines("%s %d\n" % tn for tn in topics)
     admin = kafka_admin()  # alive until every future has its result
     have = admin.list_topics(timeout=30).topics
-    TOPIC_PARTITIONS.update(dict(bench_topics()))
+    TOPIC_PARTITIONS.update(topics)
     TOPIC_PARTITIONS.update({t: len(m.partitions) for t, m in have.items()})
     missing = [(t, n) for t, n in topics if t not in have]
     if missing:

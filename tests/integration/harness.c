@@ -73,15 +73,17 @@ static int free_port(void) {
         return port;
 }
 
-/* A cluster node's port and its bus port: the first is held while the
- * second is chosen, since a port let go is free again and the kernel can
- * hand it out twice in a row. */
-static void free_port_pair(int *port, int *bus) {
-        int fd1, fd2;
-        *port = bind_any_port(&fd1);
-        *bus = bind_any_port(&fd2);
-        close(fd1);
-        close(fd2);
+/* n distinct free ports for a cluster's nodes and their buses, chosen
+ * before any node starts. Each is held until all are chosen: a port let go
+ * is free again, and the kernel can hand it out twice in a row. */
+static void free_ports(int *out, int n) {
+        int fds[2 * H_CLUSTER_MAX], i;
+        if (n > 2 * H_CLUSTER_MAX)
+                fail_msg("free_ports: %d ports", n);
+        for (i = 0; i < n; i++)
+                out[i] = bind_any_port(&fds[i]);
+        for (i = 0; i < n; i++)
+                close(fds[i]);
 }
 
 static pid_t spawn(const char *log, const char *const argv[],
@@ -389,7 +391,12 @@ int h_cluster_add_replica(h_env_t *h, h_cluster_t *cl, int m) {
         char id[64], text[8192];
         if (i >= H_CLUSTER_MAX)
                 fail_msg("h_cluster_add_replica: no room");
-        free_port_pair(&cl->port[i], &cl->bus[i]);
+        {
+                int ports[2];
+                free_ports(ports, 2);
+                cl->port[i] = ports[0];
+                cl->bus[i] = ports[1];
+        }
         start_cluster_node(h, cl, i);
         cluster_node_up(h, cl, i);
         cl->replicas++;
@@ -410,13 +417,15 @@ int h_cluster_add_replica(h_env_t *h, h_cluster_t *cl, int m) {
 }
 
 void h_cluster_start(h_env_t *h, h_cluster_t *cl, int n) {
-        int i;
+        int i, ports[2 * H_CLUSTER_MAX];
         memset(cl, 0, sizeof(*cl));
         if (n < 1 || n > H_CLUSTER_MAX)
                 fail_msg("h_cluster_start: %d masters", n);
         cl->n = n;
+        free_ports(ports, 2 * n);
         for (i = 0; i < n; i++) {
-                free_port_pair(&cl->port[i], &cl->bus[i]);
+                cl->port[i] = ports[2 * i];
+                cl->bus[i] = ports[2 * i + 1];
                 start_cluster_node(h, cl, i);
         }
         for (i = 0; i < n; i++)
