@@ -114,6 +114,14 @@ static void mock_call_end(void) {
         pthread_mutex_unlock(&waker.lock);
 }
 
+static void waker_stop(pthread_t thread) {
+        pthread_mutex_lock(&waker.lock);
+        waker.stop = 1;
+        pthread_cond_signal(&waker.cond);
+        pthread_mutex_unlock(&waker.lock);
+        pthread_join(thread, NULL);
+}
+
 static const char *const default_topics[] = {"redress.reviews",
                                              "redress.chats",
                                              "redress.shipments",
@@ -378,13 +386,10 @@ int main(int argc, char **argv) {
                 close(cfd);
                 unlink(control);
         }
+        /* The cluster's end is a call too, the helper's last. */
         mock_call_begin();
         rd_kafka_mock_cluster_destroy(mc);
-        pthread_mutex_lock(&waker.lock);
-        waker.stop = 1;
-        pthread_cond_signal(&waker.cond);
-        pthread_mutex_unlock(&waker.lock);
-        pthread_join(waker_thread, NULL);
+        waker_stop(waker_thread);
         rd_kafka_destroy(rk);
         return 0;
 }

@@ -67,15 +67,9 @@ static int bind_any_port(int *fd) {
         return ntohs(sa.sin_port);
 }
 
-static int free_port(void) {
-        int fd, port = bind_any_port(&fd);
-        close(fd);
-        return port;
-}
-
-/* n distinct free ports for a cluster's nodes and their buses, chosen
- * before any node starts. Each is held until all are chosen: a port let go
- * is free again, and the kernel can hand it out twice in a row. */
+/* n distinct free ports (a cluster's nodes and their buses are chosen
+ * before any node starts). Each is held until all are chosen: a port let
+ * go is free again, and the kernel can hand it out twice in a row. */
 static void free_ports(int *out, int n) {
         int fds[2 * H_CLUSTER_MAX], i;
         if (n > 2 * H_CLUSTER_MAX)
@@ -84,6 +78,12 @@ static void free_ports(int *out, int n) {
                 out[i] = bind_any_port(&fds[i]);
         for (i = 0; i < n; i++)
                 close(fds[i]);
+}
+
+static int free_port(void) {
+        int port;
+        free_ports(&port, 1);
+        return port;
 }
 
 static pid_t spawn(const char *log, const char *const argv[],
