@@ -101,6 +101,8 @@ static pid_t spawn(const char *log, const char *const argv[],
                         execve(argv[0], (char *const *)argv, envp);
                 else
                         execvp(argv[0], (char *const *)argv);
+                fprintf(stderr, "harness: cannot run %s: %s\n", argv[0],
+                        strerror(errno));
                 _exit(127);
         }
         if (pid > 0 && nchildren < MAX_CHILDREN)
@@ -142,12 +144,18 @@ static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *op) {
 
 /* A server on the port that is not the one this test started (another
  * test's, when tests run in parallel and the port was taken meanwhile) is
- * not used: its directory tells them apart. */
-static redisContext *connect_own_redis(const h_env_t *h) {
-        redisContext *c = redisConnect("127.0.0.1", h->redis_port);
+ * not used: its directory tells them apart. NULL if nothing answers yet,
+ * or if another server does (*foreign set). */
+static redisContext *connect_own_redis(const h_env_t *h, int *foreign) {
+        /* Not forever: what answers may be no Redis at all (another test's
+         * dev broker or metrics server). */
+        struct timeval tv = {2, 0};
+        redisContext *c =
+            redisConnectWithTimeout("127.0.0.1", h->redis_port, tv);
         redisReply *r;
         char dir[PATH_MAX];
         int ours;
+        *foreign = 0;
         if (!realpath(h->dir, dir))
                 fail_msg("%s: %s", h->dir, strerror(errno));
         if (!c || c->err) {
@@ -155,6 +163,7 @@ static redisContext *connect_own_redis(const h_env_t *h) {
                         redisFree(c);
                 return NULL;
         }
+        redisSetTimeout(c, tv);
         r = redisCommand(c, "CONFIG GET dir");
         ours = r && r->type == REDIS_REPLY_ARRAY && r->elements == 2 &&
                r->element[1]->type == REDIS_REPLY_STRING &&
@@ -163,10 +172,10 @@ static redisContext *connect_own_redis(const h_env_t *h) {
                 freeReplyObject(r);
         if (!ours) {
                 redisFree(c);
-                fail_msg("port %d answers with a redis-server other than "
-                         "the one started in %s",
-                         h->redis_port, h->dir);
+                *foreign = 1;
+                return NULL;
         }
+        redisSetTimeout(c, (struct timeval){0, 0}); /* the test's own */
         return c;
 }
 
@@ -186,6 +195,36 @@ static void start_redis(h_env_t *h) {
         }
 }
 
+/* Connects h->redis once the test's Redis answers. A port is chosen
+ * before the server binds it, and another process (another test's
+ * server) can bind it meanwhile: if the server exited, or another answers
+ * on the port, a new port is chosen and the server started again, up to
+ * 5 times in all. */
+static void redis_started(h_env_t *h, int *tries) {
+        int foreign, status;
+        h->redis = connect_own_redis(h, &foreign);
+        if (h->redis)
+                return;
+        if (!foreign && waitpid(h->redis_pid, &status, WNOHANG) != h->redis_pid)
+                return; /* not listening yet */
+        if (*tries >= 5)
+                fail_msg("redis-server did not start on any of %d ports "
+                         "(see %s/redis.log)",
+                         *tries, h->dir);
+        fprintf(stderr,
+                "harness: redis-server did not get port %d (%s); another "
+                "port\n",
+                h->redis_port,
+                foreign ? "another server answers" : "it exited");
+        if (foreign)
+                h_signal_wait(h->redis_pid, SIGKILL, 5000);
+        else
+                forget_child(h->redis_pid);
+        h->redis_port = free_port();
+        start_redis(h);
+        ++*tries;
+}
+
 void h_redis_stop(h_env_t *h) {
         h_signal_wait(h->redis_pid, SIGKILL, 5000);
         if (h->redis) {
@@ -198,9 +237,14 @@ void h_redis_start(h_env_t *h) {
         int i;
         start_redis(h);
         for (i = 0; i < 100 && !h->redis; i++) {
-                h->redis = connect_own_redis(h);
+                int foreign;
+                h->redis = connect_own_redis(h, &foreign);
                 if (h->redis)
                         break;
+                if (foreign)
+                        fail_msg("port %d answers with a redis-server other "
+                                 "than the one started in %s",
+                                 h->redis_port, h->dir);
                 h_sleep_ms(50);
         }
         if (!h->redis)
@@ -471,13 +515,14 @@ void h_start(h_env_t *h, int partitions) {
         char errstr[512];
         rd_kafka_conf_t *kc;
         const struct rd_kafka_metadata *md;
-        int i;
+        int i, redis_tries;
         memset(h, 0, sizeof(*h));
         snprintf(h->dir, sizeof(h->dir), "/tmp/redress-it-XXXXXX");
         if (!mkdtemp(h->dir))
                 fail_msg("mkdtemp: %s", strerror(errno));
         h->redis_port = free_port();
         start_redis(h);
+        redis_tries = 1;
         snprintf(parts, sizeof(parts), "%d", partitions);
         snprintf(bsfile, sizeof(bsfile), "%s/bootstrap", h->dir);
         snprintf(h->control, sizeof(h->control), "%s/broker.ctl", h->dir);
@@ -502,7 +547,7 @@ void h_start(h_env_t *h, int partitions) {
                         fclose(fp);
                 }
                 if (!h->redis)
-                        h->redis = connect_own_redis(h);
+                        redis_started(h, &redis_tries);
                 if (h->bootstrap[0] && h->redis)
                         break;
                 h_sleep_ms(50);
