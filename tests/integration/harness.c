@@ -142,22 +142,23 @@ static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *op) {
                         rd_kafka_err2str(m->err));
 }
 
-/* A server on the port that is not the one this test started (another
- * test's, when tests run in parallel and the port was taken meanwhile) is
- * not used: its directory tells them apart. NULL if nothing answers yet,
- * or if another server does (*foreign set). */
-static redisContext *connect_own_redis(const h_env_t *h, int *foreign) {
+/* The Redis on port that this test started with --dir server_dir. A
+ * server on the port that is not it (another test's, when tests run in
+ * parallel and the port was taken meanwhile) is not used: its directory
+ * tells them apart. NULL if nothing answers yet, or if another server
+ * does (*foreign set). */
+static redisContext *connect_own(int port, const char *server_dir,
+                                 int *foreign) {
         /* Not forever: what answers may be no Redis at all (another test's
          * dev broker or metrics server). */
         struct timeval tv = {2, 0};
-        redisContext *c =
-            redisConnectWithTimeout("127.0.0.1", h->redis_port, tv);
+        redisContext *c = redisConnectWithTimeout("127.0.0.1", port, tv);
         redisReply *r;
         char dir[PATH_MAX];
         int ours;
         *foreign = 0;
-        if (!realpath(h->dir, dir))
-                fail_msg("%s: %s", h->dir, strerror(errno));
+        if (!realpath(server_dir, dir))
+                fail_msg("%s: %s", server_dir, strerror(errno));
         if (!c || c->err) {
                 if (c)
                         redisFree(c);
@@ -179,50 +180,71 @@ static redisContext *connect_own_redis(const h_env_t *h, int *foreign) {
         return c;
 }
 
+/* Starts redis-server on port, its files and its log (redis.log) in dir,
+ * with the arguments of extra (NULL-terminated, or NULL) after. An
+ * append-only file, as the fleet's Redis should keep (README "Redis for
+ * the fleet"): a restart keeps what it acknowledged. */
+static pid_t spawn_redis(int port, const char *dir, const char *const *extra) {
+        char ports[16], log[320];
+        const char *argv[24] = {"redis-server", "--port", ports, "--bind",
+                                "127.0.0.1",    "--save", "",    "--appendonly",
+                                "yes",          "--dir",  dir};
+        int n = 11;
+        snprintf(ports, sizeof(ports), "%d", port);
+        snprintf(log, sizeof(log), "%s/redis.log", dir);
+        while (extra && *extra && n < 23)
+                argv[n++] = *extra++;
+        argv[n] = NULL;
+        return spawn(log, argv, NULL);
+}
+
 static void start_redis(h_env_t *h) {
-        char port[16], log[300];
-        snprintf(port, sizeof(port), "%d", h->redis_port);
-        snprintf(log, sizeof(log), "%s/redis.log", h->dir);
-        {
-                /* An append-only file, as the fleet's Redis should keep
-                 * (README "Redis for the fleet"): a restart keeps what it
-                 * acknowledged. */
-                const char *argv[] = {
-                    "redis-server", "--port", port,   "--bind",
-                    "127.0.0.1",    "--save", "",     "--appendonly",
-                    "yes",          "--dir",  h->dir, NULL};
-                h->redis_pid = spawn(log, argv, NULL);
+        h->redis_pid = spawn_redis(h->redis_port, h->dir, NULL);
+}
+
+/* Waits up to timeout_ms for the server this test started (pid, --dir
+ * dir) to answer on port: 1 once it does (*out, if not NULL: connected to
+ * it), 0 if it does not in time. A port is chosen before the server binds
+ * it, and another process (another test's server) can bind it meanwhile:
+ * -1 if another server answers on the port (the test's may still run),
+ * -2 if the test's exited (reaped). Then the caller starts it again on
+ * another port (port_taken()). */
+static int server_up(int port, const char *dir, pid_t pid, int timeout_ms,
+                     redisContext **out) {
+        int waited, foreign, status;
+        for (waited = 0;; waited += 25) {
+                redisContext *c = connect_own(port, dir, &foreign);
+                if (c) {
+                        if (out)
+                                *out = c;
+                        else
+                                redisFree(c);
+                        return 1;
+                }
+                if (foreign)
+                        return -1;
+                if (waitpid(pid, &status, WNOHANG) == pid) {
+                        forget_child(pid);
+                        return -2;
+                }
+                if (waited >= timeout_ms)
+                        return 0;
+                h_sleep_ms(25);
         }
 }
 
-/* Connects h->redis once the test's Redis answers. A port is chosen
- * before the server binds it, and another process (another test's
- * server) can bind it meanwhile: if the server exited, or another answers
- * on the port, a new port is chosen and the server started again, up to
- * 5 times in all. */
-static void redis_started(h_env_t *h, int *tries) {
-        int foreign, status;
-        h->redis = connect_own_redis(h, &foreign);
-        if (h->redis)
-                return;
-        if (!foreign && waitpid(h->redis_pid, &status, WNOHANG) != h->redis_pid)
-                return; /* not listening yet */
-        if (*tries >= 5)
-                fail_msg("redis-server did not start on any of %d ports "
-                         "(see %s/redis.log)",
-                         *tries, h->dir);
-        fprintf(stderr,
-                "harness: redis-server did not get port %d (%s); another "
-                "port\n",
-                h->redis_port,
-                foreign ? "another server answers" : "it exited");
-        if (foreign)
-                h_signal_wait(h->redis_pid, SIGKILL, 5000);
-        else
-                forget_child(h->redis_pid);
-        h->redis_port = free_port();
-        start_redis(h);
-        ++*tries;
+/* After server_up() said r < 1 of what (pid, port, log) at try tries:
+ * fails the test if it is the fifth try or the server never answered,
+ * else stops the server and says that it is started again. */
+static void port_taken(int r, int tries, const char *what, pid_t pid, int port,
+                       const char *log) {
+        if (r == 0 || tries >= 5)
+                fail_msg("%s did not start (port %d, try %d of 5; see %s)",
+                         what, port, tries, log);
+        fprintf(stderr, "harness: %s did not get port %d (%s); another port\n",
+                what, port, r == -1 ? "another server answers" : "it exited");
+        if (r == -1)
+                h_signal_wait(pid, SIGKILL, 5000);
 }
 
 void h_redis_stop(h_env_t *h) {
@@ -238,7 +260,7 @@ void h_redis_start(h_env_t *h) {
         start_redis(h);
         for (i = 0; i < 100 && !h->redis; i++) {
                 int foreign;
-                h->redis = connect_own_redis(h, &foreign);
+                h->redis = connect_own(h->redis_port, h->dir, &foreign);
                 if (h->redis)
                         break;
                 if (foreign)
@@ -280,58 +302,43 @@ static void wait_synced(int port, const char *what, const char *where) {
 }
 
 pid_t h_redis_replica(h_env_t *h, int *port) {
-        char ports[16], master[16], dir[300], log[320];
+        char master[16], dir[300], log[320];
         pid_t pid;
-        *port = free_port();
-        snprintf(ports, sizeof(ports), "%d", *port);
+        int tries, r;
         snprintf(master, sizeof(master), "%d", h->redis_port);
-        snprintf(dir, sizeof(dir), "%s/replica-%d", h->dir, *port);
-        snprintf(log, sizeof(log), "%s/redis.log", dir);
-        if (mkdir(dir, 0755) && errno != EEXIST)
-                fail_msg("mkdir %s: %s", dir, strerror(errno));
-        {
-                const char *argv[] = {
-                    "redis-server", "--port",      ports,       "--bind",
-                    "127.0.0.1",    "--save",      "",          "--appendonly",
-                    "yes",          "--replicaof", "127.0.0.1", master,
-                    "--dir",        dir,           NULL};
-                pid = spawn(log, argv, NULL);
+        for (tries = 1;; tries++) {
+                *port = free_port();
+                snprintf(dir, sizeof(dir), "%s/replica-%d", h->dir, *port);
+                snprintf(log, sizeof(log), "%s/redis.log", dir);
+                if (mkdir(dir, 0755) && errno != EEXIST)
+                        fail_msg("mkdir %s: %s", dir, strerror(errno));
+                pid =
+                    spawn_redis(*port, dir,
+                                (const char *const[]){
+                                    "--replicaof", "127.0.0.1", master, NULL});
+                r = server_up(*port, dir, pid, 10000, NULL);
+                if (r > 0)
+                        break;
+                port_taken(r, tries, "the replica of the test Redis", pid,
+                           *port, log);
         }
         wait_synced(*port, "the replica of the test Redis", dir);
         return pid;
 }
 
 static void start_cluster_node(h_env_t *h, h_cluster_t *cl, int i) {
-        char port[16], bus[16], dir[300], log[320];
-        snprintf(port, sizeof(port), "%d", cl->port[i]);
+        char bus[16], dir[300];
         /* A bus port of its own: the default, port + 10000, is past 65535
          * for many of the ports the kernel gives. */
         snprintf(bus, sizeof(bus), "%d", cl->bus[i]);
         snprintf(dir, sizeof(dir), "%s/cluster-%d", h->dir, i);
-        snprintf(log, sizeof(log), "%s/redis.log", dir);
         if (mkdir(dir, 0755) && errno != EEXIST)
                 fail_msg("mkdir %s: %s", dir, strerror(errno));
-        {
-                const char *argv[] = {"redis-server",
-                                      "--port",
-                                      port,
-                                      "--bind",
-                                      "127.0.0.1",
-                                      "--save",
-                                      "",
-                                      "--appendonly",
-                                      "yes",
-                                      "--cluster-enabled",
-                                      "yes",
-                                      "--cluster-node-timeout",
-                                      "2000",
-                                      "--cluster-port",
-                                      bus,
-                                      "--dir",
-                                      dir,
-                                      NULL};
-                cl->pid[i] = spawn(log, argv, NULL);
-        }
+        cl->pid[i] =
+            spawn_redis(cl->port[i], dir,
+                        (const char *const[]){"--cluster-enabled", "yes",
+                                              "--cluster-node-timeout", "2000",
+                                              "--cluster-port", bus, NULL});
 }
 
 redisContext *h_cluster_node(const h_cluster_t *cl, int i) {
@@ -408,15 +415,24 @@ void h_cluster_wait_ok(const h_cluster_t *cl) {
                 fail_msg("the Redis Cluster did not reach cluster_state:ok");
 }
 
-/* Wait until server i answers. */
-static void cluster_node_up(const h_env_t *h, const h_cluster_t *cl, int i) {
-        redisContext *c = NULL;
-        int t;
-        for (t = 0; t < 200 && !(c = h_cluster_node(cl, i)); t++)
-                h_sleep_ms(25);
-        if (!c)
-                fail_msg("cluster node %d did not start (see %s)", i, h->dir);
-        redisFree(c);
+/* Wait until server i, just started, answers; on other ports if its
+ * were taken (server_up()). */
+static void cluster_node_up(h_env_t *h, h_cluster_t *cl, int i) {
+        char dir[300], log[320], what[64];
+        int tries, r, ports[2];
+        for (tries = 1;; tries++) {
+                snprintf(dir, sizeof(dir), "%s/cluster-%d", h->dir, i);
+                r = server_up(cl->port[i], dir, cl->pid[i], 5000, NULL);
+                if (r > 0)
+                        return;
+                snprintf(log, sizeof(log), "%s/redis.log", dir);
+                snprintf(what, sizeof(what), "cluster node %d", i);
+                port_taken(r, tries, what, cl->pid[i], cl->port[i], log);
+                free_ports(ports, 2);
+                cl->port[i] = ports[0];
+                cl->bus[i] = ports[1];
+                start_cluster_node(h, cl, i);
+        }
 }
 
 /* The text of a reply of server i to cmd ("" if not text) into out. */
@@ -515,14 +531,14 @@ void h_start(h_env_t *h, int partitions) {
         char errstr[512];
         rd_kafka_conf_t *kc;
         const struct rd_kafka_metadata *md;
-        int i, redis_tries;
+        char rlog[320];
+        int i, tries, r;
         memset(h, 0, sizeof(*h));
         snprintf(h->dir, sizeof(h->dir), "/tmp/redress-it-XXXXXX");
         if (!mkdtemp(h->dir))
                 fail_msg("mkdtemp: %s", strerror(errno));
         h->redis_port = free_port();
         start_redis(h);
-        redis_tries = 1;
         snprintf(parts, sizeof(parts), "%d", partitions);
         snprintf(bsfile, sizeof(bsfile), "%s/bootstrap", h->dir);
         snprintf(h->control, sizeof(h->control), "%s/broker.ctl", h->dir);
@@ -538,6 +554,18 @@ void h_start(h_env_t *h, int partitions) {
                                       NULL};
                 h->broker_pid = spawn(log, argv, NULL);
         }
+        /* Redis while the dev broker starts */
+        snprintf(rlog, sizeof(rlog), "%s/redis.log", h->dir);
+        for (tries = 1;; tries++) {
+                r = server_up(h->redis_port, h->dir, h->redis_pid, 10000,
+                              &h->redis);
+                if (r > 0)
+                        break;
+                port_taken(r, tries, "the test's redis-server", h->redis_pid,
+                           h->redis_port, rlog);
+                h->redis_port = free_port();
+                start_redis(h);
+        }
         for (i = 0; i < 200; i++) {
                 FILE *fp = fopen(bsfile, "r");
                 if (fp) {
@@ -546,15 +574,12 @@ void h_start(h_env_t *h, int partitions) {
                                     '\0';
                         fclose(fp);
                 }
-                if (!h->redis)
-                        redis_started(h, &redis_tries);
-                if (h->bootstrap[0] && h->redis)
+                if (h->bootstrap[0])
                         break;
                 h_sleep_ms(50);
         }
-        if (!h->bootstrap[0] || !h->redis)
-                fail_msg("redis or the dev broker did not start (see %s)",
-                         h->dir);
+        if (!h->bootstrap[0])
+                fail_msg("the dev broker did not start (see %s)", log);
         snprintf(h->redis_url, sizeof(h->redis_url), "redis://127.0.0.1:%d",
                  h->redis_port);
         kc = rd_kafka_conf_new();
