@@ -256,21 +256,18 @@ void h_redis_stop(h_env_t *h) {
 }
 
 void h_redis_start(h_env_t *h) {
-        int i;
+        /* On its own port: the workers hold its URL. */
+        int r;
         start_redis(h);
-        for (i = 0; i < 100 && !h->redis; i++) {
-                int foreign;
-                h->redis = connect_own(h->redis_port, h->dir, &foreign);
-                if (h->redis)
-                        break;
-                if (foreign)
-                        fail_msg("port %d answers with a redis-server other "
-                                 "than the one started in %s",
-                                 h->redis_port, h->dir);
-                h_sleep_ms(50);
-        }
-        if (!h->redis)
-                fail_msg("redis did not restart");
+        r = server_up(h->redis_port, h->dir, h->redis_pid, 5000, &h->redis);
+        if (r < 1)
+                fail_msg("redis did not restart on port %d (%s; see "
+                         "%s/redis.log)",
+                         h->redis_port,
+                         r == -1   ? "another server answers"
+                         : r == -2 ? "it exited"
+                                   : "no answer in 5 s",
+                         h->dir);
 }
 
 /* Wait until the server on port is a replica whose link to its master is
