@@ -122,6 +122,17 @@ static void waker_stop(pthread_t thread) {
         pthread_join(thread, NULL);
 }
 
+/* The cluster's end is a call too, the helper's last; then the helper
+ * and the client that holds the cluster go. Returns rc. */
+static int cluster_end(rd_kafka_t *rk, rd_kafka_mock_cluster_t *mc,
+                       pthread_t waker_thread, int rc) {
+        mock_call_begin();
+        rd_kafka_mock_cluster_destroy(mc);
+        waker_stop(waker_thread);
+        rd_kafka_destroy(rk);
+        return rc;
+}
+
 static const char *const default_topics[] = {"redress.reviews",
                                              "redress.chats",
                                              "redress.shipments",
@@ -315,9 +326,7 @@ int main(int argc, char **argv) {
                 if (err) {
                         fprintf(stderr, "redress-devbroker: topic %s: %s\n",
                                 topics[i], rd_kafka_err2str(err));
-                        rd_kafka_mock_cluster_destroy(mc);
-                        rd_kafka_destroy(rk);
-                        return 1;
+                        return cluster_end(rk, mc, waker_thread, 1);
                 }
         }
         mock_call_end();
@@ -330,9 +339,7 @@ int main(int argc, char **argv) {
                     rename(tmp, bootstrap_file)) {
                         fprintf(stderr, "redress-devbroker: %s: %s\n",
                                 bootstrap_file, strerror(errno));
-                        rd_kafka_mock_cluster_destroy(mc);
-                        rd_kafka_destroy(rk);
-                        return 1;
+                        return cluster_end(rk, mc, waker_thread, 1);
                 }
         }
         if (control) {
@@ -341,9 +348,7 @@ int main(int argc, char **argv) {
                     (cfd = open(control, O_RDWR | O_NONBLOCK)) < 0) {
                         fprintf(stderr, "redress-devbroker: %s: %s\n", control,
                                 strerror(errno));
-                        rd_kafka_mock_cluster_destroy(mc);
-                        rd_kafka_destroy(rk);
-                        return 1;
+                        return cluster_end(rk, mc, waker_thread, 1);
                 }
         }
         printf("%s\n", bootstraps);
@@ -386,10 +391,5 @@ int main(int argc, char **argv) {
                 close(cfd);
                 unlink(control);
         }
-        /* The cluster's end is a call too, the helper's last. */
-        mock_call_begin();
-        rd_kafka_mock_cluster_destroy(mc);
-        waker_stop(waker_thread);
-        rd_kafka_destroy(rk);
-        return 0;
+        return cluster_end(rk, mc, waker_thread, 0);
 }

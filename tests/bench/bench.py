@@ -370,17 +370,26 @@ def peak_rss_mib(pid):
     return 0.0
 
 
+# Every port free_ports() gave in this run.
+GIVEN_PORTS = set()
+
+
 def free_ports(n):
-    """n distinct free ports. Each is held until all are chosen: a port
-    let go is free again, and the kernel can hand it out twice in a row
-    (2 sets of 6 in 2,000 had a repeat)."""
-    socks = []
+    """n distinct free ports, none given before in this run. Each is held
+    until all are chosen: a port let go is free again, and the kernel can
+    hand it out twice in a row (2 sets of 6 in 2,000 had a repeat), to the
+    next worker before the last one bound it."""
+    socks, ports = [], []
     try:
-        for _ in range(n):
+        while len(ports) < n:
             s = socket.socket()
             socks.append(s)
             s.bind(("127.0.0.1", 0))
-        return [s.getsockname()[1] for s in socks]
+            port = s.getsockname()[1]
+            if port not in GIVEN_PORTS:
+                ports.append(port)
+        GIVEN_PORTS.update(ports)
+        return ports
     finally:
         for s in socks:
             s.close()
