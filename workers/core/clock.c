@@ -77,14 +77,21 @@ rdr_err_t rdr_clock_refresh(rdr_clock_t *clk) {
         int64_t v;
         if (clk->source == RDR_CLOCK_SYSTEM)
                 return RDR_OK;
-        /* SET NX first: an absent key starts the shared clock at wall time,
-         * and whoever sets it first wins for the whole fleet. */
-        r = rdr_redis_command(clk->redis, "SET %s %lld NX", RDR_CLOCK_KEY,
-                              (long long)rdr_wall_ms());
-        if (!r)
-                return RDR_ERR_REDIS;
-        freeReplyObject(r);
+        /* A read each turn; an absent key starts the shared clock at wall
+         * time (SET NX: whoever sets it first wins for the whole fleet).
+         * No write while the clock runs: a Redis that holds writes (CLIENT
+         * PAUSE WRITE, a replica being promoted) does not stop the reads
+         * of a worker's loop. */
         r = rdr_redis_command(clk->redis, "GET %s", RDR_CLOCK_KEY);
+        if (r && r->type == REDIS_REPLY_NIL) {
+                freeReplyObject(r);
+                r = rdr_redis_command(clk->redis, "SET %s %lld NX",
+                                      RDR_CLOCK_KEY, (long long)rdr_wall_ms());
+                if (!r)
+                        return RDR_ERR_REDIS;
+                freeReplyObject(r);
+                r = rdr_redis_command(clk->redis, "GET %s", RDR_CLOCK_KEY);
+        }
         if (!r)
                 return RDR_ERR_REDIS;
         if (r->type == REDIS_REPLY_STRING &&
