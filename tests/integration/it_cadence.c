@@ -175,6 +175,20 @@ static void assert_local_time(const char *zone, int64_t t, int hh, int mm) {
 
 /* Wait until the case's hash field holds value: the worker that owns the
  * input has applied it. */
+/* Wait until a key matching pattern exists. */
+static void wait_key(const char *pattern) {
+        int i;
+        for (i = 0; i < 400; i++, h_sleep_ms(25)) {
+                redisReply *r = redisCommand(env.redis, "KEYS %s", pattern);
+                size_t n = r && r->type == REDIS_REPLY_ARRAY ? r->elements : 0;
+                if (r)
+                        freeReplyObject(r);
+                if (n > 0)
+                        return;
+        }
+        fail_msg("no key %s", pattern);
+}
+
 static void wait_field(const char *cid, const char *field, const char *value) {
         int i;
         for (i = 0; i < 200; i++) {
@@ -931,6 +945,75 @@ static void test_order_limit_counts_in_chats(void **state) {
                 assert_int_equal(count_kind(&a, RDR_ACT_MODIFICATION_GUIDE), 0);
                 assert_true(blocked_by(cid, "amazon.seller_feedback_messages"));
         }
+}
+
+/* Two workers step two cases of one order at the same instant. An Amazon
+ * seller-feedback order (two messages allowed) has sent one, case A's
+ * first contact. Then, while Redis holds every write (CLIENT PAUSE
+ * WRITE), the buyer agrees on A (the chats worker would send the guide)
+ * and a second feedback of the order comes (the reviews worker would
+ * send B's first contact): both workers read the order's ledger at one
+ * message and decide to send. Once writes resume, only one of the two
+ * goes out: the other would be the order's third message, and is decided
+ * again. */
+static void test_order_limit_holds_across_workers(void **state) {
+        static const char *const ids[] = {"rv-amzr-a", "rv-amzr-b"};
+        static const char applied[] = "status=\"applied\"";
+        char cid[2][RDR_ID_LEN];
+        double rv0, ch0;
+        redisReply *r;
+        acts_t a[2];
+        (void)state;
+        case_of("amazon", ids[0], cid[0]);
+        case_of("amazon", ids[1], cid[1]);
+        publish_review_ev(&(review_ev_t){
+            "amazon", "review.created", ids[0],
+            "Seller never answered my messages.", "America/New_York", 1, NULL,
+            "buyer-amzr", "sku-1", 0, "amzr", NULL, "seller_feedback"});
+        wait_field(cid[0], "review_messages", "1");
+        settle(clock_now);
+        rv0 = h_metric_with(w_reviews, "redress_case_inputs_total", applied);
+        ch0 = h_metric_with(w_chats, "redress_case_inputs_total", applied);
+
+        r = redisCommand(env.redis, "CLIENT PAUSE 20000 WRITE");
+        assert_true(r && r->type == REDIS_REPLY_STATUS);
+        freeReplyObject(r);
+        publish_chat_at("amazon", "store-1", "amzr", "amzr", "chat-amzr",
+                        "Sure, I can change it to 5 stars now that it's "
+                        "fixed.",
+                        clock_now);
+        publish_review_ev(&(review_ev_t){
+            "amazon", "review.created", ids[1],
+            "Seller never answered my messages.", "America/New_York", 1, NULL,
+            "buyer-amzr", "sku-2", clock_now, "amzr", NULL, "seller_feedback"});
+        /* Both decisions are made, and wait for Redis to take them. */
+        assert_true(h_wait_metric_at_least(w_chats, "redress_case_inputs_total",
+                                           applied, ch0 + 1));
+        assert_true(h_wait_metric_at_least(
+            w_reviews, "redress_case_inputs_total", applied, rv0 + 1));
+        r = redisCommand(env.redis, "CLIENT UNPAUSE");
+        assert_true(r && r->type == REDIS_REPLY_STATUS);
+        freeReplyObject(r);
+
+        /* Both applied to a case: the review to B, the chat to A, or to B
+         * when B opened first (a chat goes to its order's latest case). */
+        wait_key("redress:{c:*}:seen:redress.chats:chat-amzr");
+        wait_key("redress:{c:*}:seen:redress.reviews:rv-amzr-b-created");
+        read_settled(cid[0], &a[0]);
+        read_actions_of(cid[1], 0, -1, &a[1]);
+        print_actions(&a[0]);
+        print_actions(&a[1]);
+        assert_int_equal(count_kind(&a[0], RDR_ACT_FIRST_CONTACT), 1);
+        assert_int_equal(count_kind(&a[0], RDR_ACT_FIRST_CONTACT) +
+                             count_kind(&a[0], RDR_ACT_MODIFICATION_GUIDE) +
+                             count_kind(&a[1], RDR_ACT_FIRST_CONTACT) +
+                             count_kind(&a[1], RDR_ACT_MODIFICATION_GUIDE),
+                         2);
+        /* the one not sent says why */
+        assert_int_equal(
+            blocked_by(cid[0], "amazon.seller_feedback_messages") +
+                blocked_by(cid[1], "amazon.seller_feedback_messages"),
+            1);
 }
 
 static void publish_shipment(const char *id, const char *type,
@@ -2107,6 +2190,8 @@ int main(void) {
                 test_order_limit_counts_later_messages, setup, teardown),
             cmocka_unit_test_setup_teardown(test_order_limit_counts_in_chats,
                                             setup, teardown),
+            cmocka_unit_test_setup_teardown(
+                test_order_limit_holds_across_workers, setup, teardown),
             cmocka_unit_test_setup_teardown(test_amazon_limit_is_per_order,
                                             setup, teardown),
             cmocka_unit_test_setup_teardown(test_amazon_seller_feedback, setup,

@@ -19,14 +19,20 @@
 
 static const char echo_lua[] = "return {KEYS[1], ARGV[1]}\n";
 
-static rdr_redis_t *client(h_env_t *h, int *script) {
+/* A client of the test's Redis with the script lua as *script. */
+static rdr_redis_t *script_client(h_env_t *h, const char *name, const char *lua,
+                                  int *script) {
         char errstr[256];
         rdr_redis_t *rr = rdr_redis_new(h->redis_url, 2000, 5000, 1000, errstr,
                                         sizeof(errstr));
         assert_non_null(rr);
-        *script = rdr_redis_script_add(rr, "echo", echo_lua);
+        *script = rdr_redis_script_add(rr, name, lua);
         assert_int_equal(rdr_redis_connect(rr), RDR_OK);
         return rr;
+}
+
+static rdr_redis_t *client(h_env_t *h, int *script) {
+        return script_client(h, "echo", echo_lua, script);
 }
 
 /* Arguments with NUL bytes, CR LF and a length of 0 come back unchanged;
@@ -193,20 +199,19 @@ static void assert_hget(h_env_t *h, const char *key, const char *field,
                 assert_null(t);
 }
 
+static rdr_redis_t *apply_client(h_env_t *h, int *script) {
+        return script_client(h, "apply", rdr_worker_apply_script(), script);
+}
+
 /* The apply script writes an event's effects once: applied, then a replay
  * changes nothing and returns the pending entries, and an event decided on
  * a version that moved on writes nothing at all (its dedupe key included:
  * it is decided again) and says what the version is. */
 static void apply_script(void **state) {
         h_env_t *h = *state;
-        char errstr[256];
-        rdr_redis_t *rr = rdr_redis_new(h->redis_url, 2000, 5000, 1000, errstr,
-                                        sizeof(errstr));
         int script;
+        rdr_redis_t *rr = apply_client(h, &script);
         const redisReply *r;
-        assert_non_null(rr);
-        script = rdr_redis_script_add(rr, "apply", rdr_worker_apply_script());
-        assert_int_equal(rdr_redis_connect(rr), RDR_OK);
 
         r = apply_once(rr, script, "it:{c:1}:seen:e1", "", "1", "b:e1");
         assert_int_equal(r->type, REDIS_REPLY_ARRAY);
@@ -258,6 +263,88 @@ static void apply_script(void **state) {
         assert_int_equal(r->element[0]->integer, 1);
         assert_int_equal(h_redis_int(h, "PTTL", "it:{c:1}"), -1);
         assert_true(h_redis_int(h, "PTTL", "it:{c:1}:set") > 0);
+        rdr_redis_reset(rr);
+        rdr_redis_destroy(rr);
+}
+
+/* An apply guarded by counts kept in another hash (an order's per-order
+ * limits: fields sent:<case> and asked:<case> of it:{o:1}): cnt counters
+ * from prefix/maxes, own fields sent:me and asked:me; then sent:me set to
+ * mine. */
+static const redisReply *apply_guarded(rdr_redis_t *rr, int script,
+                                       const char *seen, const char *cas,
+                                       const char *version, const char *max1,
+                                       const char *max2, const char *mine) {
+        const char *argv[] = {
+            /* KEYS: dedupe, outbox, hash, set, guard */
+            seen, "it:{c:2}:outbox", "it:{c:2}", "it:{c:2}:set", "it:{o:1}",
+            /* ttl_ms, #hash strings, #members, #entries, cas, keep_ms */
+            "60000", "4", "1", "1", "version", cas, "0",
+            /* the hash's pairs, the set member, the outbox id and value */
+            "version", version, "case", seen, seen, seen, seen,
+            /* 2 counters: prefix, own field, max; keep_ms; pairs */
+            "2", "sent:", "sent:me", max1, "asked:", "asked:me", max2,
+            "86400000", "sent:me", mine};
+        rdr_redis_reset(rr);
+        rdr_redis_eval(rr, script, 5, (int)(sizeof(argv) / sizeof(argv[0])),
+                       argv, NULL);
+        assert_int_equal(rdr_redis_exec(rr), RDR_OK);
+        return rdr_redis_reply(rr, 0);
+}
+
+/* The guard: the effects apply only while the other cases' counts (own
+ * field and other fields left out) are within the maxima the step was
+ * decided on; refused, nothing is written (dedupe key, case, counts); a
+ * replay does not look at the counts. */
+static void apply_script_guard(void **state) {
+        h_env_t *h = *state;
+        int script;
+        rdr_redis_t *rr = apply_client(h, &script);
+        const redisReply *r;
+        redisReply *set;
+        set =
+            redisCommand(h->redis, "HSET it:{o:1} sent:a 1 sent:b 1 sent:me 3 "
+                                   "asked:a 1 case_id a");
+        assert_non_null(set);
+        freeReplyObject(set);
+
+        /* The other cases sent 2, the step was decided on 1: refused. */
+        r = apply_guarded(rr, script, "it:{c:2}:seen:e1", "", "1", "1", "1",
+                          "4");
+        assert_int_equal(r->element[0]->integer, 3);
+        assert_string_equal(r->element[1]->str, "sent:");
+        assert_int_equal(r->element[2]->integer, 2);
+        assert_int_equal(h_redis_int(h, "EXISTS", "it:{c:2}:seen:e1"), 0);
+        assert_int_equal(h_redis_int(h, "EXISTS", "it:{c:2}"), 0);
+        assert_int_equal(h_redis_int(h, "EXISTS", "it:{c:2}:outbox"), 0);
+        assert_hget(h, "it:{o:1}", "sent:me", "3");
+        /* The second counter over its max: refused too. */
+        r = apply_guarded(rr, script, "it:{c:2}:seen:e1", "", "1", "2", "0",
+                          "4");
+        assert_int_equal(r->element[0]->integer, 3);
+        assert_string_equal(r->element[1]->str, "asked:");
+        assert_hget(h, "it:{o:1}", "sent:me", "3");
+
+        /* Decided on what the others sent: applied, counts written. */
+        r = apply_guarded(rr, script, "it:{c:2}:seen:e1", "", "1", "2", "1",
+                          "4");
+        assert_int_equal(r->element[0]->integer, 1);
+        assert_hget(h, "it:{c:2}", "version", "1");
+        assert_hget(h, "it:{o:1}", "sent:me", "4");
+        assert_hget(h, "it:{o:1}", "case_id", "a");
+        assert_in_range(h_redis_int(h, "PTTL", "it:{o:1}"), 86000000, 86400000);
+
+        /* A replay changes nothing, whatever the counts say now. */
+        r = apply_guarded(rr, script, "it:{c:2}:seen:e1", "", "1", "0", "0",
+                          "9");
+        assert_int_equal(r->element[0]->integer, 0);
+        assert_hget(h, "it:{o:1}", "sent:me", "4");
+        /* The compare-and-set is checked first: a version that moved on
+         * answers 2 even where the counts would refuse. */
+        r = apply_guarded(rr, script, "it:{c:2}:seen:e2", "", "1", "0", "0",
+                          "9");
+        assert_int_equal(r->element[0]->integer, 2);
+        assert_hget(h, "it:{o:1}", "sent:me", "4");
         rdr_redis_reset(rr);
         rdr_redis_destroy(rr);
 }
@@ -368,6 +455,7 @@ int main(void) {
             cmocka_unit_test(scripts_flushed),
             cmocka_unit_test(large_pipeline),
             cmocka_unit_test(apply_script),
+            cmocka_unit_test(apply_script_guard),
             cmocka_unit_test(wait_for_a_replica),
         };
         h_test_filter();

@@ -28,9 +28,11 @@ static const char rdr_apply_lua[] =
     "-- #set members, #entries, cas field, cas expected, keep_ms (> 0:\n"
     "-- the hash and set written expire keep_ms from now, < 0: the hash\n"
     "-- is kept for ever, 0: their expiry is left), hash f/v...,\n"
-    "-- members..., entry id/value...\n"
+    "-- members..., entry id/value...; with a guard (KEYS[5], run.h):\n"
+    "-- #counters, (prefix, own field, max)..., keep_ms, f/v...\n"
     "-- The dedupe key is set first (one call, not EXISTS then SET) and\n"
-    "-- taken back if the compare-and-set refuses: the script is atomic.\n"
+    "-- taken back if the compare-and-set or the guard refuses: the\n"
+    "-- script is atomic.\n"
     "local ttl = ARGV[1]\n"
     "if not redis.call('SET', KEYS[1], '1', 'NX', 'PX', ttl) then\n"
     "  return {0, redis.call('HGETALL', KEYS[2])}\n"
@@ -44,6 +46,25 @@ static const char rdr_apply_lua[] =
     "end\n"
     "local nh, ns, ne = tonumber(ARGV[2]), tonumber(ARGV[3]), "
     "tonumber(ARGV[4])\n"
+    "-- The guard (KEYS[5]): sums of counters kept in another hash.\n"
+    "local g = 8 + nh + ns + 2 * ne\n"
+    "if KEYS[5] then\n"
+    "  local f = redis.call('HGETALL', KEYS[5])\n"
+    "  for c = 0, tonumber(ARGV[g]) - 1 do\n"
+    "    local pre, own = ARGV[g + 1 + 3 * c], ARGV[g + 2 + 3 * c]\n"
+    "    local sum = 0\n"
+    "    for j = 1, #f, 2 do\n"
+    "      if f[j] ~= own and string.sub(f[j], 1, #pre) == pre then\n"
+    "        sum = sum + (tonumber(f[j + 1]) or 0)\n"
+    "      end\n"
+    "    end\n"
+    "    if sum > tonumber(ARGV[g + 3 + 3 * c]) then\n"
+    "      redis.call('DEL', KEYS[1])\n"
+    "      return {3, pre, sum}\n"
+    "    end\n"
+    "  end\n"
+    "  g = g + 1 + 3 * tonumber(ARGV[g])\n"
+    "end\n"
     "local keep = tonumber(ARGV[7]) or 0\n"
     "local i = 8\n"
     "if nh > 0 then\n"
@@ -60,6 +81,11 @@ static const char rdr_apply_lua[] =
     "if ne > 0 then\n"
     "  redis.call('HSET', KEYS[2], unpack(ARGV, i, i + 2 * ne - 1))\n"
     "  redis.call('PEXPIRE', KEYS[2], ttl)\n"
+    "end\n"
+    "if KEYS[5] and #ARGV > g then\n"
+    "  redis.call('HSET', KEYS[5], unpack(ARGV, g + 1, #ARGV))\n"
+    "  if tonumber(ARGV[g]) > 0 then redis.call('PEXPIRE', KEYS[5], ARGV[g]) "
+    "end\n"
     "end\n"
     "return {1}\n";
 
@@ -393,11 +419,16 @@ rdr_err_t rdr_worker_publish_entry(rdr_worker_t *w, const char *outbox_key,
 }
 
 rdr_err_t rdr_worker_apply(rdr_worker_t *w, const rdr_apply_t *a) {
-        size_t n =
-            11 + a->hash_fv_cnt + a->set_members_cnt + 2 * a->entries_cnt;
+        size_t guards = !a->guard_key                     ? 0
+                        : a->guard_cnt > RDR_APPLY_GUARDS ? RDR_APPLY_GUARDS
+                                                          : a->guard_cnt;
+        size_t n = 11 + a->hash_fv_cnt + a->set_members_cnt +
+                   2 * a->entries_cnt +
+                   (a->guard_key ? 3 + 3 * guards + a->guard_fv_cnt : 0);
         const char **argv;
         size_t *lens;
-        char ttl[32], nh[32], ns[32], ne[32], keep[32];
+        char ttl[32], nh[32], ns[32], ne[32], keep[32], gcnt[32], gkeep[32],
+            gmax[RDR_APPLY_GUARDS][32];
         /* Outbox fields: one bundle of the entries (packed), or one each. */
         size_t npub = w->packed ? a->entries_cnt > 0 : a->entries_cnt;
         size_t i, k = 0;
@@ -421,6 +452,8 @@ rdr_err_t rdr_worker_apply(rdr_worker_t *w, const rdr_apply_t *a) {
         argv[k++] = a->outbox_key;
         argv[k++] = a->hash_key ? a->hash_key : a->outbox_key;
         argv[k++] = a->set_key ? a->set_key : a->outbox_key;
+        if (a->guard_key)
+                argv[k++] = a->guard_key;
         rdr_str_int(ttl, (long long)a->ttl_ms);
         rdr_str_int(nh, a->hash_key ? (long long)a->hash_fv_cnt : 0);
         rdr_str_int(ns, a->set_key ? (long long)a->set_members_cnt : 0);
@@ -473,7 +506,25 @@ rdr_err_t rdr_worker_apply(rdr_worker_t *w, const rdr_apply_t *a) {
                 argv[k] = p->stored ? p->stored : p->entry;
                 lens[k++] = p->stored ? p->stored_len : p->entry_len;
         }
-        rdr_redis_eval(w->redis, w->apply_script, 4, (int)k, argv, lens);
+        if (a->guard_key) {
+                size_t from = k;
+                rdr_str_int(gcnt, (long long)guards);
+                argv[k++] = gcnt;
+                for (i = 0; i < guards; i++) {
+                        rdr_str_int(gmax[i], a->guard_max[i]);
+                        argv[k++] = a->guard_prefix[i];
+                        argv[k++] = a->guard_own[i];
+                        argv[k++] = gmax[i];
+                }
+                rdr_str_int(gkeep, (long long)a->guard_keep_ms);
+                argv[k++] = gkeep;
+                for (i = 0; i < a->guard_fv_cnt; i++)
+                        argv[k++] = a->guard_fv[i];
+                for (i = from; i < k; i++)
+                        lens[i] = strlen(argv[i]);
+        }
+        rdr_redis_eval(w->redis, w->apply_script, a->guard_key ? 5 : 4, (int)k,
+                       argv, lens);
         if (rdr_redis_unsent(w->redis) >= RDR_APPLY_SEND_BYTES)
                 rdr_redis_send(w->redis);
         return RDR_OK;
@@ -523,6 +574,21 @@ static rdr_err_t collect_applies(rdr_worker_t *w) {
                         rdr_log(RDR_LOG_DEBUG, "apply.conflict",
                                 "%s changed concurrently: retrying",
                                 pa[i].outbox_key);
+                        return RDR_ERR_STATE;
+                }
+                if (r->element[0]->integer == 3) {
+                        /* Another hash sharing the guarded counts sent
+                         * since they were read (an order's other case,
+                         * stepped by another worker): decide again. */
+                        int named = r->elements > 2 &&
+                                    r->element[1]->type == REDIS_REPLY_STRING;
+                        rdr_metric_add(w->m_cas_conflicts, NULL, 1);
+                        rdr_log(RDR_LOG_DEBUG, "apply.guard_moved",
+                                "%s: the shared counts moved on (%s %lld): "
+                                "retrying",
+                                pa[i].outbox_key,
+                                named ? r->element[1]->str : "?",
+                                named ? r->element[2]->integer : 0);
                         return RDR_ERR_STATE;
                 }
                 if (r->element[0]->integer == 1) {

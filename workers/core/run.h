@@ -101,7 +101,8 @@ int rdr_worker_packed(const rdr_worker_t *w);
  *  - else: dedupe_key is set for ttl_ms, hash_fv pairs are written to
  *    hash_key, set_members are added to set_key, and the entries are stored
  *    in outbox_key under their ids and published.
- *  All keys must share one hash slot ({...} tag). Everything is copied. */
+ *  All keys but guard_key must share one hash slot ({...} tag).
+ *  Everything is copied. */
 typedef struct rdr_apply_s {
         const char *dedupe_key;
         const char *outbox_key;
@@ -126,18 +127,39 @@ typedef struct rdr_apply_s {
         const char *const *entries; /* outbox.h encoding */
         const size_t *entry_lens;
         size_t entries_cnt;
+        /* A guard on counts that several hashes share, kept in another
+         * hash (an order's per-order limits: casework.h). Not on Redis
+         * Cluster, where guard_key may live on another master. If
+         * guard_key is not NULL, the effects apply only if for each of the
+         * guard_cnt counters the sum of guard_key's fields that start with
+         * guard_prefix[i], other than guard_own[i], is at most
+         * guard_max[i]; otherwise nothing is written and the batch is
+         * retried (RDR_ERR_STATE), as after a failed compare-and-set.
+         * When they apply, the guard_fv pairs are written to guard_key in
+         * the same script, and guard_key expires guard_keep_ms later (> 0;
+         * else its expiry is left). */
+        const char *guard_key;
+        size_t guard_cnt; /* at most RDR_APPLY_GUARDS */
+        const char *guard_prefix[2], *guard_own[2];
+        long long guard_max[2];
+        const char *const *guard_fv;
+        size_t guard_fv_cnt; /* number of strings (2 per pair) */
+        int64_t guard_keep_ms;
 } rdr_apply_t;
+#define RDR_APPLY_GUARDS 2
 
 /** Queue a's script in this batch's pipeline. The loop publishes its
  *  entries after the pipeline succeeds. */
 rdr_err_t rdr_worker_apply(rdr_worker_t *w, const rdr_apply_t *a);
 
-/** The Lua source of the apply script (KEYS: dedupe, outbox, hash, set;
- *  ARGV: ttl_ms, #hash strings, #set members, #entries, cas field, cas
- *  expected, keep_ms, hash f/v..., members..., entry id/value...). It
- *  replies {1} when applied, {0, outbox HGETALL} for a replay, {2,
- *  current} when the cas field moved on (nothing written). For tests and
- *  tools. */
+/** The Lua source of the apply script (KEYS: dedupe, outbox, hash, set
+ *  [, guard]; ARGV: ttl_ms, #hash strings, #set members, #entries, cas
+ *  field, cas expected, keep_ms, hash f/v..., members..., entry
+ *  id/value... [, #counters, (prefix, own field, max)..., guard keep_ms,
+ *  guard f/v...]). It replies {1} when applied, {0, outbox HGETALL} for a
+ *  replay, {2, current} when the cas field moved on and {3, counter's
+ *  prefix, sum} when a guarded sum is over its max (nothing written). For
+ *  tests and tools. */
 const char *rdr_worker_apply_script(void);
 
 /** Queue an outbox entry stored by a worker's own script (e.g. a timer

@@ -157,6 +157,9 @@ struct rdr_casework_s {
         size_t mal_priority_cnt;
         lorder_t *lorders; /* the batch's order ledgers */
         size_t lorders_cnt, lorders_size;
+        /* The last apply wrote its case's counts to the order's ledger in
+         * its script, guarded (ledger_guard()). */
+        int ledger_guarded;
         uint32_t *lindex; /* open addressing, 2 * lorders_size entries:
                            * lorder + 1 by key hash */
         fieldset_t fs_cur, fs_next; /* storage.format fields */
@@ -598,7 +601,8 @@ static void order_key(char *dst, size_t size, const char *store_id,
 /* The order's ledger of review-related messages: what each of its cases
  * has sent (review_messages:<case_id>, modify_requests:<case_id>), for
  * the per-order limits of the order's next cases (casework.h). Absolute
- * counts: written again by a replay, harmless. */
+ * counts: written again by a replay, harmless. Written beside the apply
+ * when its script did not (ledger_guard()). */
 static void order_ledger(rdr_casework_t *cw, const rdr_case_t *before,
                          const rdr_case_t *after, const char *case_id) {
         rdr_redis_t *redis = rdr_worker_redis(cw->w);
@@ -610,6 +614,10 @@ static void order_ledger(rdr_casework_t *cw, const rdr_case_t *before,
              after->modify_requests == before->modify_requests) ||
             case_order_key(k, after))
                 return;
+        if (cw->ledger_guarded) {
+                rdr_casework_note_ledger(cw, k, case_id, after);
+                return;
+        }
         rdr_order_ledger_fv(&fv, case_id,
                             after); /* counts only grow: cnt > 0 */
         for (i = 0; i < fv.cnt; i++)
@@ -788,6 +796,45 @@ void rdr_casework_note_ledger(rdr_casework_t *cw, const char *order_key,
                 lc->messages = c->review_messages;
                 lc->modify = c->modify_requests;
         }
+}
+
+/* A step of case c (case_id) to after that sends review-related
+ * messages where the platform limits them per order, decided on the
+ * order's ledger as this batch read it: the apply writes the case's new
+ * counts to the ledger in its own script, and only if the order's other
+ * cases have not sent more since (after->order_*_before, what the step
+ * counted). Otherwise nothing is written and the batch decides again on
+ * the fresh ledger: two workers stepping two cases of one order at the
+ * same instant cannot both send the order's last permitted message. On
+ * Redis Cluster the order's record may be on another master than the
+ * case: the ledger is written beside the apply, as before the guard. The
+ * guard's strings live in fv and k. Returns 1 if a is guarded. */
+static int ledger_guard(rdr_casework_t *cw, const rdr_case_t *c,
+                        const rdr_case_t *after, const char *case_id,
+                        rdr_apply_t *a, rdr_ledger_fv_t *fv, char *k) {
+        if ((after->review_messages <= c->review_messages &&
+             after->modify_requests <= c->modify_requests) ||
+            rdr_redis_is_cluster(rdr_worker_redis(cw->w)) ||
+            !rdr_casework_limits_per_order(cw, after->platform) ||
+            case_order_key(k, after) || !lorder_find(cw, k))
+                return 0;
+        rdr_order_ledger_fv(fv, case_id, after);
+        a->guard_key = k;
+        a->guard_cnt = 2;
+        a->guard_prefix[0] = RDR_LEDGER_MESSAGES;
+        a->guard_own[0] = fv->f_messages;
+        a->guard_max[0] = after->order_messages_before;
+        a->guard_prefix[1] = RDR_LEDGER_MODIFY;
+        a->guard_own[1] = fv->f_modify;
+        a->guard_max[1] = after->order_modify_before;
+        a->guard_fv = fv->fv;
+        a->guard_fv_cnt = fv->cnt;
+        a->guard_keep_ms = cw->keep.orders_ms;
+        return 1;
+}
+
+int rdr_casework_ledger_guarded(const rdr_casework_t *cw) {
+        return cw->ledger_guarded;
 }
 
 /* Before a step of case c (case_id): what its order's other cases have
@@ -991,7 +1038,9 @@ rdr_err_t rdr_casework_apply(rdr_casework_t *cw, rdr_case_t *c,
                              rdr_case_msg_t *classified,
                              const rdr_cadence_out_t **out, char *errstr,
                              size_t errstr_size) {
-        char k_case[KEYSZ], k_outbox[KEYSZ], k_seen[KEYSZ], expected[24];
+        char k_case[KEYSZ], k_outbox[KEYSZ], k_seen[KEYSZ], k_order[KEYSZ],
+            expected[24];
+        rdr_ledger_fv_t ledger;
         size_t pos;
         slot_t *s = slot_find(cw, case_id, &pos);
         const char *ids[RDR_CADENCE_ACTIONS_MAX + RDR_CADENCE_TIMERS_MAX + 8];
@@ -1006,6 +1055,7 @@ rdr_err_t rdr_casework_apply(rdr_casework_t *cw, rdr_case_t *c,
 
         e.cnt = 0;
         *out = &cw->out;
+        cw->ledger_guarded = 0;
         if (rdr_key_case(k_case, KEYSZ, case_id, NULL) < 0 ||
             rdr_key_case(k_outbox, KEYSZ, case_id, "outbox") < 0 ||
             seen_key(k_seen, case_id, topic, event_id)) {
@@ -1089,6 +1139,8 @@ rdr_err_t rdr_casework_apply(rdr_casework_t *cw, rdr_case_t *c,
                 a.cas_field = "version";
                 a.cas_expected = expected;
                 a.keep_ms = case_keep(cw, c, &cw->next);
+                cw->ledger_guarded = ledger_guard(cw, c, &cw->next, case_id, &a,
+                                                  &ledger, k_order);
         }
         a.entry_ids = ids;
         a.entries = ents;

@@ -160,6 +160,14 @@ int rdr_casework_order_sent(rdr_casework_t *cw, const char *order_key,
 void rdr_casework_note_ledger(rdr_casework_t *cw, const char *order_key,
                               const char *case_id, const rdr_case_t *c);
 
+/** 1 if the last rdr_casework_apply() wrote its case's counts to the
+ *  order's ledger in its own script, guarded: the ledger is then not to be
+ *  written beside it (a refused apply must leave it as it was). Where the
+ *  platform limits per order, the batch read the order's ledger and Redis
+ *  is not a cluster, a step that sends applies only if the order's other
+ *  cases have not sent more since: else the batch decides again. */
+int rdr_casework_ledger_guarded(const rdr_casework_t *cw);
+
 /** 1 if platform's policy limits per order what some review kind of its
  *  cases may send (rdr_policy_limits_per_order()): only then are its
  *  orders' ledgers worth reading before a step. Any kind: a ledger sums

@@ -366,14 +366,16 @@ static void index_buyer(rdr_redis_t *redis, const char *key,
 
 /* The order's index also says the buyer's language and zone, for the
  * parcel's notices (parcel.h), and holds the order's ledger of review
- * messages (casework.h). */
+ * messages (casework.h), unless the case's apply wrote it (ledger 0). */
 static void index_order(rdr_redis_t *redis, const char *key,
                         const char *case_id, const rdr_case_t *c,
-                        int64_t keep_ms) {
+                        int64_t keep_ms, int ledger) {
         rdr_ledger_fv_t fv;
         const char *argv[8 + 4];
         size_t i;
         rdr_order_ledger_fv(&fv, case_id, c);
+        if (!ledger)
+                fv.cnt = 0;
         argv[0] = "HSET";
         argv[1] = key;
         argv[2] = "case_id";
@@ -681,7 +683,8 @@ static rdr_err_t apply_one(reviews_t *rv, rdr_msg_t *m, const rdr_review_t *r,
                 char k[KEYSZ];
                 if (has_order) {
                         index_order(redis, k_order, case_id, cs,
-                                    keep->orders_ms);
+                                    keep->orders_ms,
+                                    !rdr_casework_ledger_guarded(rv->cw));
                         rdr_casework_note_ledger(rv->cw, k_order, case_id, cs);
                 }
                 if (rdr_key_buyer(k, KEYSZ, r->platform, r->buyer_id, NULL) > 0)
