@@ -95,6 +95,9 @@ int rdr_worker_protobuf(const rdr_worker_t *w);
  *  entries as one bundle), 0 with fields. */
 int rdr_worker_packed(const rdr_worker_t *w);
 
+/* The counters of rdr_apply_t's guard, at most. */
+#define RDR_APPLY_GUARDS 2
+
 /** One event's atomic effect set, applied by the apply script:
  *  - if dedupe_key exists: nothing is changed; the entries still pending in
  *    outbox_key are published again (a replay);
@@ -140,13 +143,13 @@ typedef struct rdr_apply_s {
          * else its expiry is left). */
         const char *guard_key;
         size_t guard_cnt; /* at most RDR_APPLY_GUARDS */
-        const char *guard_prefix[2], *guard_own[2];
-        long long guard_max[2];
+        const char *guard_prefix[RDR_APPLY_GUARDS],
+            *guard_own[RDR_APPLY_GUARDS];
+        long long guard_max[RDR_APPLY_GUARDS];
         const char *const *guard_fv;
         size_t guard_fv_cnt; /* number of strings (2 per pair) */
         int64_t guard_keep_ms;
 } rdr_apply_t;
-#define RDR_APPLY_GUARDS 2
 
 /** Queue a's script in this batch's pipeline. The loop publishes its
  *  entries after the pipeline succeeds. */
