@@ -106,26 +106,32 @@ static void note_published(const char *json) {
         json_decref(doc);
 }
 
+/* Wait up to 10 s until a key matching pattern exists; else fail, saying
+ * what did not happen. */
+static void wait_key(const char *pattern, const char *what) {
+        int i;
+        for (i = 0; i < 400; i++, h_sleep_ms(25)) {
+                redisReply *r = redisCommand(env.redis, "KEYS %s", pattern);
+                size_t n = r && r->type == REDIS_REPLY_ARRAY ? r->elements : 0;
+                if (r)
+                        freeReplyObject(r);
+                if (n > 0)
+                        return;
+        }
+        fail_msg("%s (no key %s)", what, pattern);
+}
+
 static void wait_applied(void) {
         size_t k;
         for (k = 0; k < npending; k++) {
-                int i;
-                for (i = 0; i < 400; i++, h_sleep_ms(25)) {
-                        redisReply *r =
-                            redisCommand(env.redis, "EVAL %s 0 %s",
-                                         "return #redis.call('KEYS', "
-                                         "'redress:*:seen:*:' .. ARGV[1])",
-                                         pending[k]);
-                        long long n = r && r->type == REDIS_REPLY_INTEGER
-                                          ? r->integer
-                                          : 0;
-                        if (r)
-                                freeReplyObject(r);
-                        if (n > 0)
-                                break;
-                }
-                if (i == 400)
-                        fail_msg("event %s was never applied", pending[k]);
+                const int len = (int)sizeof(pending[0]) - 1;
+                char pattern[sizeof(pending[0]) + 32],
+                    what[sizeof(pending[0]) + 32];
+                snprintf(pattern, sizeof(pattern), "redress:*:seen:*:%.*s", len,
+                         pending[k]);
+                snprintf(what, sizeof(what), "event %.*s was never applied",
+                         len, pending[k]);
+                wait_key(pattern, what);
         }
         npending = 0;
 }
@@ -175,20 +181,6 @@ static void assert_local_time(const char *zone, int64_t t, int hh, int mm) {
 
 /* Wait until the case's hash field holds value: the worker that owns the
  * input has applied it. */
-/* Wait until a key matching pattern exists. */
-static void wait_key(const char *pattern) {
-        int i;
-        for (i = 0; i < 400; i++, h_sleep_ms(25)) {
-                redisReply *r = redisCommand(env.redis, "KEYS %s", pattern);
-                size_t n = r && r->type == REDIS_REPLY_ARRAY ? r->elements : 0;
-                if (r)
-                        freeReplyObject(r);
-                if (n > 0)
-                        return;
-        }
-        fail_msg("no key %s", pattern);
-}
-
 static void wait_field(const char *cid, const char *field, const char *value) {
         int i;
         for (i = 0; i < 200; i++) {
@@ -1001,8 +993,10 @@ static void test_order_limit_holds_across_workers(void **state) {
 
         /* Both applied to a case: the review to B, the chat to A, or to B
          * when B opened first (a chat goes to its order's latest case). */
-        wait_key("redress:{c:*}:seen:redress.chats:chat-amzr");
-        wait_key("redress:{c:*}:seen:redress.reviews:rv-amzr-b-created");
+        wait_key("redress:{c:*}:seen:redress.chats:chat-amzr",
+                 "the chat never reached a case");
+        wait_key("redress:{c:*}:seen:redress.reviews:rv-amzr-b-created",
+                 "the second review never reached its case");
         read_settled(cid[0], &a[0]);
         read_actions_of(cid[1], 0, -1, &a[1]);
         print_actions(&a[0]);
