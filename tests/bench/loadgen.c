@@ -15,7 +15,9 @@
  *   redress-loadgen --count N [--rate R] [--mix reviews=60,chats=25,...]
  *                   [--format json|protobuf|mixed] [--run-id ID]
  *                   [--topic-prefix P] [--partitions-aware]
- *                   [--bootstrap HOST:PORT] [--data DIR] [--seed S] */
+ *                   [--bootstrap HOST:PORT] [--data DIR] [--seed S]
+ *                   [--multi-item PCT] [--chat-follow PCT]
+ *                   [--seller-feedback PCT] */
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -29,6 +31,7 @@
 #include "buf.h"
 #include "conf.h"
 #include "event.h"
+#include "policy.h"
 
 #define CT_JSON "application/json"
 #define CT_PROTOBUF "application/x-protobuf"
@@ -81,6 +84,11 @@ typedef struct rdr_lg_s {
         /* --chat-follow: the share (%) of chats sent by the buyer of a
          * recent review, and the last NRECENT reviews' orders. */
         long chat_follow;
+        /* --seller-feedback: the share (%) of the orders opened on Amazon
+         * or eBay whose first review rates the seller, not the product
+         * (the order's other reviews rate its other items), and how many
+         * such reviews were built. */
+        long seller_feedback, nseller_feedback;
         struct {
                 long order, buyer, store;
                 const char *platform;
@@ -355,6 +363,13 @@ static void build_review(rdr_lg_t *lg, long i, long *route) {
                 lg->last.platform = platforms[lg_pick(
                     lg, (long)(sizeof(platforms) / sizeof(platforms[0])))];
         r->platform = lg->last.platform;
+        /* Drawn only with --seller-feedback, as --multi-item above. */
+        if (!again && lg->seller_feedback &&
+            (!strcmp(r->platform, "amazon") || !strcmp(r->platform, "ebay")) &&
+            lg_pick(lg, 100) < lg->seller_feedback) {
+                r->review_kind = RDR_REVIEW_KIND_SELLER_FEEDBACK;
+                lg->nseller_feedback++;
+        }
         r->rating = src->rating;
         r->text = src->text;
         r->text_len = strlen(src->text);
@@ -662,7 +677,13 @@ static void usage(FILE *fp) {
                     "                         last 256 reviews, about its "
                     "order (one in four\n"
                     "                         naming none; default 0: buyer "
-                    "and order at random)\n");
+                    "and order at random)\n"
+                    "  --seller-feedback PCT  PCT%% of the orders on Amazon "
+                    "and eBay open with a\n"
+                    "                         seller feedback (review_kind "
+                    "seller_feedback;\n"
+                    "                         default 0: product reviews "
+                    "only)\n");
 }
 
 int main(int argc, char **argv) {
@@ -729,6 +750,9 @@ int main(int argc, char **argv) {
                                 goto usage_err;
                 } else if (!strcmp(a, "--chat-follow")) {
                         if (parse_long(v, 0, 100, &lg->chat_follow))
+                                goto usage_err;
+                } else if (!strcmp(a, "--seller-feedback")) {
+                        if (parse_long(v, 0, 100, &lg->seller_feedback))
                                 goto usage_err;
                 } else if (!strcmp(a, "--seed")) {
                         if (parse_long(v, 0, 1L << 30, &seed))
@@ -803,11 +827,13 @@ int main(int argc, char **argv) {
         printf("{\"published\":%ld,\"failed\":%ld,\"undelivered\":%d,"
                "\"seconds\":%.3f,\"rate\":%.1f,\"bytes\":%llu,"
                "\"max_partition_bytes\":%llu,\"max_partition_messages\":%ld,"
-               "\"reviews\":%ld,\"chats\":%ld,\"shipments\":%ld}\n",
+               "\"reviews\":%ld,\"chats\":%ld,\"shipments\":%ld,"
+               "\"seller_feedback\":%ld}\n",
                lg->delivered, lg->failed, rd_kafka_outq_len(lg->rk), t1 - t0,
                (double)lg->delivered / (t1 - t0 > 0 ? t1 - t0 : 1), lg->bytes,
                max_bytes, max_msgs, lg->kind_delivered[0],
-               lg->kind_delivered[1], lg->kind_delivered[2]);
+               lg->kind_delivered[1], lg->kind_delivered[2],
+               lg->nseller_feedback);
         rc = lg->failed || lg->delivered != lg->count ? 1 : 0;
 done:
         if (lg->rk)

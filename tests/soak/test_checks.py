@@ -1,0 +1,142 @@
+#!/usr/bin/env python3
+"""The soak's checks of platform limits (tests/soak/soak.py: orders_over,
+asked_out_of_turn) on orders made up here: what they let through and what
+they report, on the shipped configs/platforms/. No fleet is started.
+
+    tests/soak/test_checks.py
+"""
+import os
+import sys
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import soak  # noqa: E402
+
+
+def sent(order, case, *kinds, platform="amazon",
+         at="2026-12-01T10:00:00.000Z"):
+    """The actions case (of order) published, one per kind, created at."""
+    return [{"kind": k, "platform": platform, "store_id": "s-1",
+             "order_id": order, "case_id": case, "created_at": at}
+            for k in kinds]
+
+
+class PlatformRules(unittest.TestCase):
+    def setUp(self):
+        self.rules = soak.platform_rules()
+
+    def test_amazon_seller_feedback_has_its_own_limits(self):
+        kinds = self.rules["amazon"][0]
+        self.assertEqual(kinds["product_review"], (1, 0, False, "never"))
+        self.assertEqual(kinds["seller_feedback"],
+                         (2, 1, False, "after_resolution"))
+
+    def test_seller_feedback_defaults_to_product_review(self):
+        for platform, (kinds, _) in self.rules.items():
+            if platform != "amazon":
+                self.assertEqual(kinds["seller_feedback"],
+                                 kinds["product_review"], platform)
+
+
+class OrdersOver(unittest.TestCase):
+    KIND = {"cs-p": "product_review", "cs-p2": "product_review",
+            "cs-f": "seller_feedback"}
+
+    def over(self, *acts):
+        flat = [a for group in acts for a in group]
+        return soak.orders_over(flat, lambda c: self.KIND.get(
+            c, "product_review"), soak.platform_rules())
+
+    def test_within_each_kinds_limits(self):
+        self.assertEqual(self.over(
+            sent("o-1", "cs-p", "outreach.first_contact"),
+            sent("o-2", "cs-f", "outreach.first_contact",
+                 "outreach.modification_guide")), [])
+
+    def test_a_product_review_past_amazons_one_message(self):
+        over = self.over(sent("o-1", "cs-p", "outreach.first_contact",
+                              "outreach.follow_up"))
+        self.assertEqual(len(over), 1)
+        self.assertIn("amazon/s-1/o-1", over[0])
+        self.assertIn("product_review: 2 messages", over[0])
+
+    def test_two_product_reviews_of_one_order_count_together(self):
+        self.assertEqual(len(self.over(
+            sent("o-1", "cs-p", "outreach.first_contact"),
+            sent("o-1", "cs-p2", "outreach.first_contact"))), 1)
+
+    def test_seller_feedback_past_its_limits(self):
+        self.assertEqual(len(self.over(sent(
+            "o-1", "cs-f", "outreach.first_contact", "outreach.follow_up",
+            "outreach.nudge"))), 1)
+        self.assertEqual(len(self.over(sent(
+            "o-1", "cs-f", "outreach.modification_guide",
+            "outreach.modification_guide"))), 1)
+
+    def test_an_order_within_the_largest_limits_of_its_kinds(self):
+        # The product review's message first, then the feedback's: the
+        # feedback's step counted 1 of its 2.
+        self.assertEqual(self.over(
+            sent("o-1", "cs-p", "outreach.first_contact"),
+            sent("o-1", "cs-f", "outreach.modification_guide")), [])
+        # Three in all: whichever came last counted 2 of its kind's 2.
+        over = self.over(
+            sent("o-1", "cs-p", "outreach.first_contact"),
+            sent("o-1", "cs-f", "outreach.first_contact",
+                 "outreach.follow_up"))
+        self.assertEqual(len(over), 1)
+        self.assertIn("seller_feedback: 2 messages", over[0])
+
+    def test_an_incentive_asks_to_change_the_review(self):
+        self.assertEqual(len(self.over(sent(
+            "o-1", "cs-p", "outreach.incentive"))), 1)
+
+    def test_unlimited_and_unknown_platforms(self):
+        self.assertEqual(self.over(
+            sent("o-1", "cs-p", *(["outreach.nudge"] * 9),
+                 platform="aliexpress"),
+            sent("o-3", "cs-p", *(["outreach.nudge"] * 9), platform="x"),
+            sent("o-2", "cs-p", "reply.public", "appeal.file",
+                 "staff.review")), [])
+
+
+class AskedOutOfTurn(unittest.TestCase):
+    AGREED = soak.rfc3339_ms("2026-12-01T09:00:00.000Z")
+
+    def asked(self, cases, *acts):
+        flat = [a for group in acts for a in group]
+        return soak.asked_out_of_turn(flat, lambda c: cases.get(c, {}),
+                                      soak.platform_rules())
+
+    def test_seller_feedback_once_the_buyer_agreed(self):
+        cases = {"cs-f": {"review_kind": "seller_feedback", "agreed": "1",
+                          "agreed_at_ms": str(self.AGREED)}}
+        self.assertEqual(self.asked(cases, sent(
+            "o-1", "cs-f", "outreach.modification_guide")), [])
+        early = self.asked(cases, sent(
+            "o-1", "cs-f", "outreach.modification_guide",
+            at="2026-12-01T08:59:59.999Z"))
+        self.assertEqual(len(early), 1)
+        self.assertIn("after_resolution, agreed at", early[0])
+
+    def test_seller_feedback_before_any_agreement(self):
+        cases = {"cs-f": {"review_kind": "seller_feedback"}}
+        early = self.asked(cases, sent("o-1", "cs-f", "outreach.nudge"))
+        self.assertEqual(len(early), 1)
+        self.assertIn("never agreed", early[0])
+
+    def test_never_an_amazon_product_review(self):
+        cases = {"cs-p": {"agreed": "1", "agreed_at_ms": str(self.AGREED)}}
+        early = self.asked(cases, sent("o-1", "cs-p", "outreach.incentive"))
+        self.assertEqual(len(early), 1)
+        self.assertIn("amazon product_review cs-p", early[0])
+
+    def test_where_asking_is_allowed_or_not_an_ask(self):
+        self.assertEqual(self.asked(
+            {}, sent("o-1", "cs-p", "outreach.nudge", platform="ebay"),
+            sent("o-2", "cs-p", "outreach.first_contact",
+                 "outreach.follow_up")), [])
+
+
+if __name__ == "__main__":
+    unittest.main()
