@@ -76,11 +76,19 @@ ASKS_MODIFY = ("outreach.incentive", "outreach.nudge",
                "outreach.modification_guide")
 
 
+KINDS = ("product_review", "seller_feedback")
+RULE_KEYS = ("max_review_messages_per_order", "max_modify_requests_per_order",
+             "incentives_allowed", "may_ask_modify_review")
+
+
 def platform_rules():
     """Per platform, what the checks need of configs/platforms/: {platform:
-    (max review messages per order, max modify requests per order,
-    incentives allowed, quiet hours)} for product reviews, a limit None if
-    unlimited, the quiet hours (start, end) minutes or None."""
+    ({kind: (max review messages per order, max modify requests per
+    order, incentives allowed, may ask to modify the review: never, always
+    or after_resolution)}, quiet hours)} for each review kind of
+    KINDS (seller_feedback's keys default to product_review's, as the
+    workers read them), a limit None if unlimited, the quiet hours (start,
+    end) minutes or None."""
     out = {}
     pdir = os.path.join(TOP, "configs", "platforms")
     for name in sorted(os.listdir(pdir)):
@@ -88,22 +96,88 @@ def platform_rules():
             continue
         with open(os.path.join(pdir, name)) as f:
             text = f.read()
-        m = re.search(r"^product_review:\n((?:[ #].*\n|\n)*)", text, re.M)
-        sect = m.group(1) if m else ""
-        vals = []
-        for key in ("max_review_messages_per_order",
-                    "max_modify_requests_per_order", "incentives_allowed"):
-            v = re.search(r"^  %s:\s*(?:\{\s*)?value:\s*(\w+)" % key, sect,
-                          re.M)
-            assert v, "%s: no %s under product_review" % (name, key)
-            vals.append(v.group(1))
+        kinds = {}
+        for kind in KINDS:
+            m = re.search(r"^%s:\n((?:[ #].*\n|\n)*)" % kind, text, re.M)
+            assert m or kind != "product_review", \
+                "%s: no product_review" % name
+            sect = m.group(1) if m else ""
+            vals = []
+            for i, key in enumerate(RULE_KEYS):
+                v = re.search(r"^  %s:\s*(?:\{\s*)?value:\s*(\w+)" % key,
+                              sect, re.M)
+                if not v and kind != "product_review":
+                    vals.append(kinds["product_review"][i])
+                    continue
+                assert v, "%s: no %s under %s" % (name, key, kind)
+                v = v.group(1)
+                vals.append(v == "true" if i == 2 else v if i == 3 else
+                            None if v == "unlimited" else int(v))
+            kinds[kind] = tuple(vals)
         q = re.search(r'^quiet_hours:\s*(?:\{\s*)?value:\s*"?([\d:]+-[\d:]+)',
                       text, re.M)
-        out[name[:-len(".yaml")]] = (
-            None if vals[0] == "unlimited" else int(vals[0]),
-            None if vals[1] == "unlimited" else int(vals[1]),
-            vals[2] == "true", window_min(q.group(1)) if q else None)
+        out[name[:-len(".yaml")]] = (kinds,
+                                     window_min(q.group(1)) if q else None)
     return out
+
+
+def orders_over(acts, kind_of, rules):
+    """The orders whose review messages broke their platform's per-order
+    limits, one line each. A case's step counts what every case of its
+    order sent (README, "A limit per order"), under the limits of the
+    case's kind (kind_of(case_id)): so each kind's messages stay within its
+    own limits, and all of the order's within the largest limits of the
+    kinds that sent."""
+    per_order = collections.defaultdict(
+        lambda: collections.defaultdict(lambda: [0, 0]))
+    for x in acts:
+        if x["kind"] in REVIEW_MESSAGES:
+            n = per_order[(x["platform"], x["store_id"], x["order_id"])][
+                kind_of(x.get("case_id"))]
+            n[0] += 1
+            n[1] += x["kind"] in ASKS_MODIFY
+    over = []
+    for o, by_kind in per_order.items():
+        if o[0] not in rules:
+            continue
+        lims = {k: rules[o[0]][0][k][:2] for k in by_kind}
+        total = [sum(n[i] for n in by_kind.values()) for i in (0, 1)]
+        top = [None if any(l[i] is None for l in lims.values()) else
+               max(l[i] for l in lims.values()) for i in (0, 1)]
+        bad = any(lim is not None and got > lim
+                  for k, n in by_kind.items() for got, lim in zip(n, lims[k]))
+        bad = bad or any(lim is not None and got > lim
+                         for got, lim in zip(total, top))
+        if bad:
+            over.append("%s/%s/%s %s" % (o + ("; ".join(
+                "%s: %d messages, %d asking to change the review" % (
+                    k, n[0], n[1]) for k, n in sorted(by_kind.items())),)))
+    return sorted(over)
+
+
+def asked_out_of_turn(acts, case_of, rules):
+    """The messages asking to change a review (ASKS_MODIFY) that the
+    platform forbids for the case's kind of review (may_ask_modify_review
+    never), or allows only once the buyer's problem is solved
+    (after_resolution: the buyer agreed, the case's agreed_at_ms, at or
+    before the message was created), one line each. case_of(case_id):
+    the case's record."""
+    out = []
+    for x in acts:
+        if x["kind"] not in ASKS_MODIFY or x["platform"] not in rules:
+            continue
+        c = case_of(x.get("case_id"))
+        kind = c.get("review_kind") or "product_review"
+        ask = rules[x["platform"]][0][kind][3]
+        agreed = int(c.get("agreed_at_ms") or 0) if c.get("agreed") in (
+            "1", 1) else 0
+        if ask == "never" or (ask == "after_resolution" and not (
+                agreed and agreed <= rfc3339_ms(x["created_at"]))):
+            out.append("%s %s %s %s at %s (%s%s)" % (
+                x["platform"], kind, x.get("case_id"), x["kind"],
+                x["created_at"], ask, "" if ask == "never" else
+                ", agreed at %d ms" % agreed if agreed else ", never agreed"))
+    return sorted(out)
 
 
 def listed(items, what=""):
@@ -588,6 +662,7 @@ def main():
     ap.add_argument("--instances", type=int, default=2)
     ap.add_argument("--multi-item", type=int, default=25)
     ap.add_argument("--chat-follow", type=int, default=50)
+    ap.add_argument("--seller-feedback", type=int, default=20)
     ap.add_argument("--no-kill", action="store_true")
     ap.add_argument("--outages", action="store_true")
     ap.add_argument("--cluster", type=int, default=0)
@@ -601,8 +676,10 @@ def main():
         ap.error("--cluster wants 2 to 8 masters")
     if a.failover and not (a.cluster and a.outages):
         ap.error("--failover wants --cluster N and --outages")
-    if not 0 <= a.multi_item <= 100 or not 0 <= a.chat_follow <= 100:
-        ap.error("--multi-item and --chat-follow want a share, 0 to 100")
+    if not all(0 <= v <= 100 for v in (a.multi_item, a.chat_follow,
+                                         a.seller_feedback)):
+        ap.error("--multi-item, --chat-follow and --seller-feedback want a "
+                 "share, 0 to 100")
     shutil.rmtree(OUT, ignore_errors=True)
     os.makedirs(os.path.join(OUT, "logs"))
     t0 = time.time()
@@ -623,7 +700,8 @@ def main():
              f.boot, "--count", str(a.events), "--rate", str(a.rate),
              "--partitions-aware", "--run-id", "soak%d" % a.seed, "--seed",
              str(a.seed), "--multi-item", str(a.multi_item),
-             "--chat-follow", str(a.chat_follow)], cwd=TOP,
+             "--chat-follow", str(a.chat_follow), "--seller-feedback",
+             str(a.seller_feedback)], cwd=TOP,
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         while lg.poll() is None:
             f.tick()
@@ -693,27 +771,32 @@ def main():
     check("a shipment's buyer told once it shipped and at most %d delays"
           % cap, not chatty,
           listed(chatty))
-    # Per order (the soak's reviews rate products): the platform's limits
-    # count every case of the order, whichever worker took the step.
+    # Per order: the platform's limits count every case of the order,
+    # whichever worker took the step, each case under its kind's limits.
     rules = platform_rules()
-    per_order = collections.defaultdict(lambda: [0, 0])
     acts = [json.loads(next(iter(v))) for v in by_id.values()]
-    for x in acts:
-        if x["kind"] in REVIEW_MESSAGES:
-            n = per_order[(x["platform"], x["store_id"], x["order_id"])]
-            n[0] += 1
-            n[1] += x["kind"] in ASKS_MODIFY
-    over = sorted(
-        "%s/%s/%s %s" % (o + (
-            "%d messages, %d asking to change the review" % tuple(n),))
-        for o, n in per_order.items()
-        if o[0] in rules and any(
-            lim is not None and got > lim
-            for got, lim in zip(n, rules[o[0]][:2])))
+
+    def kind_of(c):
+        """A case's review kind (absent from its record: a product's)."""
+        return cases.get(c, {}).get("review_kind") or "product_review"
+    over = orders_over(acts, kind_of, rules)
     multi = sum(1 for n in orders_with_cases(cases).values() if n > 1)
+    feedback = sum(1 for d in cases.values()
+                   if d.get("review_kind") == "seller_feedback")
     check("no order got more review messages than its platform allows "
-          "(%d orders with two cases or more)" % multi, not over,
+          "(%d orders with two cases or more, %d seller-feedback cases)" % (
+              multi, feedback), not over,
           listed(over, "orders over"))
+    # Asked to change a review only where and when the platform allows it
+    # (Amazon: never a product review; a seller feedback once the buyer's
+    # problem is solved).
+    early = asked_out_of_turn(acts, lambda c: cases.get(c, {}), rules)
+    asks = [x for x in acts if x["kind"] in ASKS_MODIFY]
+    solved = sum(1 for x in asks if x["platform"] in rules and rules[
+        x["platform"]][0][kind_of(x.get("case_id"))][3] == "after_resolution")
+    check("asked to change a review only where and when the platform "
+          "allows (%d asks, %d of them once the buyer's problem was solved)"
+          % (len(asks), solved), not early, listed(early))
     # A refusal is final (BEHAVIOR.md 2.6): nothing reaches the buyer
     # about the case after it, whatever fires or is replayed later.
     closed_at = {c: int(d.get("closed_at_ms") or 0) for c, d in cases.items()
@@ -727,14 +810,19 @@ def main():
     check("no outreach after the buyer refused (%d cases closed so)" %
           len(closed_at), not after_no,
           listed(after_no))
-    # Where a platform allows no incentive, nothing is offered for a review.
+    # Where a platform allows no incentive for a kind of review, nothing
+    # is offered for one.
     offered = sorted(
         "%s %s %s" % (x["platform"], x.get("case_id"), x["kind"])
         for x in acts if x["kind"].startswith("outreach.") and
-        x["platform"] in rules and not rules[x["platform"]][2] and
+        x["platform"] in rules and
+        not rules[x["platform"]][0][kind_of(x.get("case_id"))][2] and
         (x["kind"] == "outreach.incentive" or "offer" in x))
+    none = {p: [k for k in KINDS if not r[0][k][2]]
+            for p, r in sorted(rules.items())}
     check("no incentive where the platform allows none (%s)" % ", ".join(
-        p for p, r in sorted(rules.items()) if not r[2]), not offered,
+        p if len(ks) == len(KINDS) else "%s %s" % (p, " ".join(ks))
+        for p, ks in none.items() if ks), not offered,
         listed(offered))
     # Extortion, professional, competitor: no outreach, ever (BEHAVIOR.md
     # 3), whatever else the case met.
@@ -762,7 +850,7 @@ def main():
         t = datetime.datetime.fromtimestamp(
             rfc3339_ms(x["due_at"]) / 1000, zoneinfo.ZoneInfo(z))
         minute = t.hour * 60 + t.minute
-        quiet = rules.get(x["platform"], (None,) * 4)[3]
+        quiet = rules.get(x["platform"], (None, None))[1]
         if not in_window(day, minute) or (quiet and in_window(quiet,
                                                              minute)):
             night.append("%s %s due %s %s" % (x["case_id"], x["kind"],
@@ -801,6 +889,7 @@ def main():
         "failover": a.failover,
         "multi_item": a.multi_item,
         "chat_follow": a.chat_follow,
+        "seller_feedback": a.seller_feedback,
         "kills": f.kills,
         "kills_by_worker": dict(f.restarts),
         "outages": dict(sorted(f.outages.items())),
