@@ -23,6 +23,7 @@
 #include "parcel.h"
 
 #define DAY (86400LL * 1000)
+#define HOUR (3600LL * 1000)
 
 static h_env_t env;
 static int64_t t0;
@@ -528,6 +529,45 @@ static void test_chat_reaches_the_stores_case(void **state) {
         publish_chat_in("taobao", "store-1", "rv-nostore", NULL,
                         "chat-nostore-3", "别再联系我了，我不会改评价的");
         wait_field(cid, "state", "closed");
+}
+
+/* A buyer with two cases in store-1 (two orders) says "don't contact me"
+ * in a chat that names no order: it reaches the latest case, which closes
+ * at once; the older one sends nothing more either, and closes as
+ * refused when its follow-up falls due (the timers worker reads the
+ * buyer's refusal with the buyer's tags). */
+static void test_refusal_to_the_store_reaches_every_case(void **state) {
+        char older[RDR_ID_LEN], latest[RDR_ID_LEN], got[64];
+        acts_t a;
+        size_t i;
+        const char *ids[2] = {"rv-two-1", "rv-two-2"};
+        (void)state;
+        case_of("taobao", ids[0], older);
+        case_of("taobao", ids[1], latest);
+        for (i = 0; i < 2; i++) {
+                publish_review_ev(
+                    &(review_ev_t){"taobao", "review.created", ids[i],
+                                   "衣服有色差，和图片完全不一样",
+                                   "Asia/Shanghai", 1, NULL, "buyer-two", NULL,
+                                   t0 + (int64_t)i * HOUR, NULL, NULL, NULL});
+                read_actions(i ? latest : older, 2, &a);
+                assert_int_equal(count_kind(&a, RDR_ACT_FIRST_CONTACT), 1);
+        }
+        publish_chat_in("taobao", "store-1", "two", NULL, "chat-two-1",
+                        "别再联系我了，我不会改评价的");
+        wait_field(latest, "state", "closed");
+        assert_string_equal(
+            h_case_field(&env, older, "state", got, sizeof(got)), "outreach");
+        advance_to(t0 + 20 * DAY);
+        wait_field(older, "state", "closed");
+        assert_string_equal(
+            h_case_field(&env, older, "close_reason", got, sizeof(got)),
+            "refused");
+        for (i = 0; i < 2; i++) {
+                read_actions(i ? latest : older, 2, &a);
+                print_actions(&a);
+                assert_int_equal(a.cnt, 2); /* the reply, the first contact */
+        }
 }
 
 /* Wait until the order of review holds want chat intents (the chats
@@ -2174,6 +2214,8 @@ int main(void) {
                                             setup, teardown),
             cmocka_unit_test_setup_teardown(test_refusal_before_the_review,
                                             setup, teardown),
+            cmocka_unit_test_setup_teardown(
+                test_refusal_to_the_store_reaches_every_case, setup, teardown),
             cmocka_unit_test_setup_teardown(test_chat_reaches_the_stores_case,
                                             setup, teardown),
             cmocka_unit_test_setup_teardown(

@@ -108,8 +108,9 @@ typedef struct sim_s {
         size_t log_cnt;
         size_t blocked_cnt; /* blocks reported by outputs */
         rdr_malicious_t tagged;
-        rdr_malicious_t buyer_tag; /* what the worker reads, when an input
-                                    * wants the buyer's tags */
+        rdr_malicious_t buyer_tag;   /* what the worker reads, when an input
+                                      * wants the buyer's tags */
+        int64_t store_refused_at_ms; /* read with them, but for chats */
 } sim_t;
 
 static sim_t *sim_new(void) {
@@ -250,8 +251,11 @@ static rdr_cadence_status_t apply(sim_t *s, const rdr_cadence_input_t *given,
         rdr_err_t err;
         size_t i;
         int may_write = rdr_cadence_may_write(&s->c, in);
-        if (rdr_cadence_wants_buyer_tag(&s->c, in))
+        if (rdr_cadence_wants_buyer_tag(&s->c, in)) {
                 read.buyer_tag = s->buyer_tag;
+                if (in->type != RDR_CIN_BUYER_CHAT)
+                        read.store_refused_at_ms = s->store_refused_at_ms;
+        }
         err = rdr_cadence_apply(&conf, &s->c, in, now, &next, out);
         if (err)
                 fail_msg("apply: %s: %s", rdr_err2str(err), out->errstr);
@@ -825,6 +829,143 @@ static void test_refusal_to_the_store(void **state) {
                 }
                 free(s);
         }
+}
+
+/* The ways a case reaches the buyer other than its cadence's timers,
+ * the worker reading the buyer's tags and refusal before each. */
+typedef enum path_e {
+        PATH_DELIVERY, /* a delivery releases the first contact a late
+                        * parcel held */
+        PATH_APPROVAL, /* a manager approves the incentive over the
+                        * limit */
+        PATH_RESUME,   /* staff resume a cadence the buyer's question
+                        * paused */
+        PATH__CNT
+} path_t;
+
+/* A Taobao logistics case opened at t0, brought to where *next, applied
+ * at *at, reaches the buyer by path. */
+static sim_t *before_path(path_t path, int64_t t0, rdr_cadence_input_t *next,
+                          int64_t *at) {
+        sim_t *s = sim_new();
+        rdr_cadence_input_t in = review(
+            "taobao", path == PATH_APPROVAL ? "limit-store" : "tb-store",
+            "Asia/Shanghai", "zh", RDR_REASON_LOGISTICS, RDR_MAL_NONE, t0);
+        rdr_cadence_input_t q = chat(RDR_INTENT_QUESTION, "where is it?");
+        in.review.shipment_paused = path == PATH_DELIVERY;
+        apply(s, &in, t0);
+        switch (path) {
+        case PATH_DELIVERY:
+                *next = simple(RDR_CIN_SHIPMENT_RESUME);
+                *at = t0 + 5 * DAY;
+                break;
+        case PATH_APPROVAL:
+                run_until(s, t0 + 8 * DAY + HOUR);
+                assert_int_equal(s->c.offer_pending, 1);
+                *next = simple(RDR_CIN_OFFER_DECISION);
+                next->approved = 1;
+                *at = t0 + 8 * DAY + 3 * HOUR;
+                break;
+        default:
+                apply(s, &q, t0 + 2 * DAY);
+                assert_int_equal(count_kind(s, RDR_ACT_STAFF_REVIEW), 1);
+                assert_int_equal(s->c.state, RDR_CASE_STATE_PAUSED);
+                *next = simple(RDR_CIN_RESUME);
+                *at = t0 + 10 * DAY;
+                break;
+        }
+        return s;
+}
+
+/* The outreach a case of before_path() got by t0 + 60 days once stopped
+ * on its path: none, the first contact and follow-up before the offer,
+ * the first contact before the question. */
+static const size_t path_outreach[PATH__CNT] = {0, 2, 1};
+
+/* The buyer said no to the store, in a chat that named no order and
+ * reached another of their cases there, after this case opened: its next
+ * step that would reach the buyer (here the follow-up) sends nothing and
+ * closes it as refused. The same on each other path to the buyer
+ * (before_path()); a question the buyer asks after the refusal is still
+ * answered by an agent (the chat is the buyer's own word). */
+static void test_refusal_to_the_store_since(void **state) {
+        sim_t *s;
+        int64_t t0 = utc(2026, 6, 1, 2, 0), at;
+        rdr_cadence_input_t in =
+            review("taobao", "tb-store", "Asia/Shanghai", "zh",
+                   RDR_REASON_LOGISTICS, RDR_MAL_NONE, t0);
+        rdr_cadence_input_t next;
+        int path;
+        (void)state;
+
+        s = sim_new();
+        apply(s, &in, t0);
+        run_until(s, t0 + 2 * DAY);
+        assert_int_equal(count_outreach(s), 1); /* the first contact */
+        s->store_refused_at_ms = t0 + 3 * DAY;
+        run_until(s, t0 + 60 * DAY);
+        assert_int_equal(count_outreach(s), 1);
+        assert_int_equal(s->c.state, RDR_CASE_STATE_CLOSED);
+        assert_int_equal(s->c.close_reason, RDR_CLOSE_REFUSED);
+        assert_true(s->c.closed_at_ms == t0 + 7 * DAY);
+        free(s);
+
+        for (path = 0; path < PATH__CNT; path++) {
+                s = before_path((path_t)path, t0, &next, &at);
+                s->store_refused_at_ms = t0 + HOUR;
+                assert_int_equal(apply(s, &next, at), RDR_CADENCE_APPLIED);
+                assert_int_equal(s->out.case_event, RDR_CASE_CLOSED);
+                assert_int_equal(s->c.close_reason, RDR_CLOSE_REFUSED);
+                assert_int_equal(s->c.offer_pending, 0);
+                run_until(s, t0 + 60 * DAY);
+                assert_int_equal(count_kind(s, RDR_ACT_INCENTIVE), 0);
+                assert_int_equal(count_outreach(s), path_outreach[path]);
+                free(s);
+        }
+}
+
+/* What a refusal to the store does not stop: one older than
+ * refusal_memory before the review (the case opened with the cadence, and
+ * the follow-up goes out); one the buyer took back on this case by
+ * agreeing to update the review later (the reminder goes out); and a
+ * buyer tagged since, whose case takes the malicious track (its appeal)
+ * rather than closing. */
+static void test_refusal_to_the_store_not_since(void **state) {
+        sim_t *s;
+        int64_t t0 = utc(2026, 6, 1, 2, 0);
+        rdr_cadence_input_t in =
+            review("taobao", "tb-store", "Asia/Shanghai", "zh",
+                   RDR_REASON_PRODUCT_QUALITY, RDR_MAL_NONE, t0);
+        rdr_cadence_input_t agree = chat(RDR_INTENT_AGREE, "好的，我改一下");
+        (void)state;
+
+        s = sim_new();
+        in.review.store_refused_at_ms = t0 - 31 * DAY;
+        apply(s, &in, t0);
+        s->store_refused_at_ms = t0 - 31 * DAY;
+        run_until(s, t0 + 7 * DAY + HOUR);
+        assert_int_equal(count_kind(s, RDR_ACT_FOLLOW_UP), 1);
+        assert_int_equal(s->c.state, RDR_CASE_STATE_OUTREACH);
+        free(s);
+        in.review.store_refused_at_ms = 0;
+
+        s = sim_new();
+        apply(s, &in, t0);
+        s->store_refused_at_ms = t0 + HOUR;
+        apply(s, &agree, t0 + DAY);
+        run_until(s, t0 + 29 * DAY);
+        assert_int_equal(count_kind(s, RDR_ACT_MODIFICATION_GUIDE), 2);
+        assert_int_equal(s->c.state, RDR_CASE_STATE_AWAITING_UPDATE);
+        free(s);
+
+        s = sim_new();
+        apply(s, &in, t0);
+        s->store_refused_at_ms = t0 + DAY;
+        s->buyer_tag = RDR_MAL_COMPETITOR;
+        run_until(s, t0 + 7 * DAY + HOUR);
+        assert_int_equal(s->c.state, RDR_CASE_STATE_APPEALED);
+        assert_int_equal(s->c.malicious, RDR_MAL_COMPETITOR);
+        free(s);
 }
 
 static void test_rating_raised_resolves(void **state) {
@@ -1670,72 +1811,42 @@ static void test_buyer_tagged_since_agreeing(void **state) {
         free(s);
 }
 
-/* The other ways a case reaches the buyer, each for a buyer tagged
- * competitor since the case opened: a delivery that would send the first
- * contact, a manager approving the incentive, staff resuming a paused
- * cadence, and the buyer's own message (no agent answers it, and a
- * refusal does not end the case before its appeal). Each sends the buyer
- * nothing and moves the case to the malicious track, whose appeal
- * (Taobao hears a peer's review on the review alone) goes at once. */
+/* The other ways a case reaches the buyer (before_path()), each for a
+ * buyer tagged competitor since the case opened, and the buyer's own
+ * message (no agent answers it, and a refusal does not end the case
+ * before its appeal). Each sends the buyer nothing and moves the case to
+ * the malicious track, whose appeal (Taobao hears a peer's review on the
+ * review alone) goes at once. */
 static void test_buyer_tagged_since_other_paths(void **state) {
         sim_t *s;
-        int64_t t0 = utc(2026, 6, 1, 2, 0);
+        int64_t t0 = utc(2026, 6, 1, 2, 0), at;
         rdr_cadence_input_t in =
             review("taobao", "tb-store", "Asia/Shanghai", "zh",
                    RDR_REASON_LOGISTICS, RDR_MAL_NONE, t0);
-        rdr_cadence_input_t delivered = simple(RDR_CIN_SHIPMENT_RESUME);
-        rdr_cadence_input_t ok = simple(RDR_CIN_OFFER_DECISION);
-        rdr_cadence_input_t resume = simple(RDR_CIN_RESUME);
+        rdr_cadence_input_t next;
         rdr_cadence_input_t q = chat(RDR_INTENT_QUESTION, "where is it?");
         rdr_cadence_input_t no = chat(RDR_INTENT_REFUSE, "leave me alone");
         const rdr_cadence_input_t *after[] = {&q, &no};
         size_t i;
+        int path;
         (void)state;
 
-        /* Delivered after a late parcel held the first contact. */
-        s = sim_new();
-        in.review.shipment_paused = 1;
-        apply(s, &in, t0);
-        s->buyer_tag = RDR_MAL_COMPETITOR;
-        apply(s, &delivered, t0 + 5 * DAY);
-        assert_int_equal(s->c.state, RDR_CASE_STATE_APPEALED);
-        assert_false(s->c.ship_paused);
-        assert_int_equal(s->c.malicious, RDR_MAL_COMPETITOR);
-        assert_string_equal(s->c.evidence[1].text,
-                            "buyer tagged competitor in the fleet");
-        run_until(s, t0 + 60 * DAY);
-        assert_int_equal(count_outreach(s), 0);
-        free(s);
-        in.review.shipment_paused = 0;
-
-        /* The manager approves the incentive over the limit. */
-        s = sim_new();
-        in.review.store_id = "limit-store";
-        apply(s, &in, t0);
-        run_until(s, t0 + 8 * DAY + HOUR);
-        assert_int_equal(s->c.offer_pending, 1);
-        s->buyer_tag = RDR_MAL_COMPETITOR;
-        ok.approved = 1;
-        apply(s, &ok, t0 + 8 * DAY + 3 * HOUR);
-        assert_int_equal(count_kind(s, RDR_ACT_INCENTIVE), 0);
-        assert_int_equal(s->c.offer_pending, 0);
-        assert_int_equal(s->c.state, RDR_CASE_STATE_APPEALED);
-        run_until(s, t0 + 60 * DAY);
-        assert_int_equal(count_outreach(s), 2); /* first contact, follow-up */
-        free(s);
-        in.review.store_id = "tb-store";
-
-        /* Staff resume a cadence the buyer's message paused. */
-        s = sim_new();
-        apply(s, &in, t0);
-        apply(s, &q, t0 + 2 * DAY);
-        assert_int_equal(s->c.state, RDR_CASE_STATE_PAUSED);
-        s->buyer_tag = RDR_MAL_COMPETITOR;
-        apply(s, &resume, t0 + 10 * DAY);
-        assert_int_equal(s->c.state, RDR_CASE_STATE_APPEALED);
-        run_until(s, t0 + 60 * DAY);
-        assert_int_equal(count_outreach(s), 1);
-        free(s);
+        for (path = 0; path < PATH__CNT; path++) {
+                s = before_path((path_t)path, t0, &next, &at);
+                s->buyer_tag = RDR_MAL_COMPETITOR;
+                apply(s, &next, at);
+                assert_int_equal(s->c.state, RDR_CASE_STATE_APPEALED);
+                assert_int_equal(s->c.malicious, RDR_MAL_COMPETITOR);
+                assert_int_equal(s->c.offer_pending, 0);
+                assert_string_equal(s->c.evidence[1].text,
+                                    "buyer tagged competitor in the fleet");
+                if (path == PATH_DELIVERY)
+                        assert_false(s->c.ship_paused);
+                run_until(s, t0 + 60 * DAY);
+                assert_int_equal(count_kind(s, RDR_ACT_INCENTIVE), 0);
+                assert_int_equal(count_outreach(s), path_outreach[path]);
+                free(s);
+        }
 
         /* The buyer writes: a question, or a refusal. */
         for (i = 0; i < 2; i++) {
@@ -2066,6 +2177,8 @@ int main(void) {
             cmocka_unit_test(test_rating_raised_resolves),
             cmocka_unit_test(test_removal_resolves),
             cmocka_unit_test(test_refusal_to_the_store),
+            cmocka_unit_test(test_refusal_to_the_store_since),
+            cmocka_unit_test(test_refusal_to_the_store_not_since),
             cmocka_unit_test(test_case_ttl),
             cmocka_unit_test(test_incentive_over_limit),
             cmocka_unit_test(test_agree_guide_check_reminder),

@@ -1077,6 +1077,26 @@ static int tagged_since(tx_t *tx, rdr_malicious_t tag) {
         return 1;
 }
 
+/* The buyer told the case's store not to contact them, in a chat that
+ * named no order, since the case opened (or before, within
+ * refusal_memory of the review, as on_open() reads it), and has not
+ * agreed on this case since: the case closes as refused before a step
+ * that would reach the buyer (rdr_cadence_input_t store_refused_at_ms).
+ * A buyer tagged since takes the malicious track instead. Returns 1 if
+ * it closed. */
+static int refused_since(tx_t *tx, const rdr_cadence_input_t *in) {
+        rdr_case_t *c = tx->c;
+        int64_t at = in->store_refused_at_ms;
+        if (!at || in->type == RDR_CIN_BUYER_CHAT ||
+            rdr_malicious_tags_buyer(in->buyer_tag) ||
+            !rdr_cadence_wants_buyer_tag(c, in) ||
+            at < c->review_at_ms - tx->sc->refusal_memory_ms ||
+            (c->agreed && at <= c->agreed_at_ms))
+                return 0;
+        close_case(tx, RDR_CASE_STATE_CLOSED, RDR_CLOSE_REFUSED);
+        return 1;
+}
+
 static void on_timer(tx_t *tx, const rdr_cadence_timer_in_t *t,
                      rdr_malicious_t buyer_tag) {
         rdr_case_t *c = tx->c;
@@ -1382,6 +1402,8 @@ static void dispatch(tx_t *tx, const rdr_cadence_input_t *in) {
                 fail(tx, RDR_ERR_INVALID, "%s", "buyer tag out of range");
                 return;
         }
+        if (refused_since(tx, in))
+                return;
         switch (in->type) {
         case RDR_CIN_REVIEW_CLASSIFIED:
                 tx->out->status = RDR_CADENCE_DUPLICATE;

@@ -330,6 +330,17 @@ typedef struct rdr_cadence_input_s {
          * or answer: the case moves to the malicious track, as the review
          * would have been classified had the tag come first. */
         rdr_malicious_t buyer_tag;
+        /* Read with buyer_tag, but for BUYER_CHAT (the buyer's own
+         * message is their latest word): when the buyer last told the
+         * case's store, in a chat naming no order, not to contact them
+         * (the buyer's record, refused_at_ms:<store_id>); 0: never, or
+         * not read. Such a refusal closes the buyer's latest case in the
+         * store at once (chats); any other open case of the buyer there
+         * closes as refused at its next step that would reach the buyer,
+         * as it would have opened had the refusal come first (the
+         * playbook's refusal_memory), unless the buyer agreed on it after
+         * the refusal. */
+        int64_t store_refused_at_ms;
 } rdr_cadence_input_t;
 
 /* ---- outputs ---------------------------------------------------------- */
