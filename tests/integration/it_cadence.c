@@ -553,8 +553,8 @@ static void test_refusal_to_the_store_reaches_every_case(void **state) {
                 read_actions(i ? latest : older, 2, &a);
                 assert_int_equal(count_kind(&a, RDR_ACT_FIRST_CONTACT), 1);
         }
-        publish_chat_in("taobao", "store-1", "two", NULL, "chat-two-1",
-                        "别再联系我了，我不会改评价的");
+        publish_chat_at("taobao", "store-1", "two", NULL, "chat-two-1",
+                        "别再联系我了，我不会改评价的", t0 + 2 * HOUR);
         wait_field(latest, "state", "closed");
         assert_string_equal(
             h_case_field(&env, older, "state", got, sizeof(got)), "outreach");
