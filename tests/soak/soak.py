@@ -67,6 +67,12 @@ def appeal_close_after_ms():
     return int(v[:-1]) * DAY_MS
 
 
+def refusal_memory_ms():
+    v = playbook_default("refusal_memory", "30d")
+    assert v.endswith("d"), "refusal_memory in days: " + v
+    return int(v[:-1]) * DAY_MS
+
+
 # Buyer-facing messages about a review, and those of them that ask to change
 # it: what a platform's per-order limits count (workers/domain/policy.c).
 REVIEW_MESSAGES = ("outreach.first_contact", "outreach.follow_up",
@@ -178,6 +184,49 @@ def asked_out_of_turn(acts, case_of, rules):
                 x["created_at"], ask, "" if ask == "never" else
                 ", agreed at %d ms" % agreed if agreed else ", never agreed"))
     return sorted(out)
+
+
+def after_store_refusal(acts, cases, refusals, memory_ms):
+    """The outreach created after its buyer told the case's store, in a
+    chat naming no order, not to contact them (refusals: {(platform,
+    buyer_id, store_id): refused_at_ms}), one line each, and how many
+    cases such a refusal reached. A refusal reaches every case of the
+    buyer in the store whose review came less than memory_ms after it (or
+    before it), unless the buyer agreed on the case after it (README, "A
+    refusal in a chat that names no order")."""
+    reached, out = set(), []
+    for x in acts:
+        c = x.get("case_id")
+        d = cases.get(c)
+        if not d:
+            continue
+        at = refusals.get((d.get("platform"), d.get("buyer_id"),
+                           d.get("store_id")))
+        if not at or at < int(d.get("review_at_ms") or 0) - memory_ms or (
+                d.get("agreed") == "1" and
+                int(d.get("agreed_at_ms") or 0) > at):
+            continue
+        reached.add(c)
+        if (x["kind"].startswith("outreach.") and
+                rfc3339_ms(x["created_at"]) > at):
+            out.append("%s %s at %s, refused %d" % (
+                c, x["kind"], x["created_at"], at))
+    return sorted(out), len(reached)
+
+
+def store_refusals(r):
+    """{(platform, buyer_id, store_id): refused_at_ms} of the buyers'
+    records (refused_at_ms:<store_id>, written by the chats workers)."""
+    out = {}
+    for key in r.scan_iter(b"redress:{b:*}", count=1000):
+        if not key.endswith(b"}"):
+            continue  # its tags, outbox and other keys
+        platform, buyer = key[len(b"redress:{b:"):-1].decode().split(":", 1)
+        for f, v in r.hgetall(key).items():
+            if f.startswith(b"refused_at_ms:"):
+                out[(platform, buyer, f[len(b"refused_at_ms:"):].decode())] \
+                    = int(v)
+    return out
 
 
 def listed(items, what=""):
@@ -722,6 +771,7 @@ def main():
         case_msgs = read_topic(f.boot, "redress.cases")
         dead = read_topic(f.boot, "redress.dlq")
         cases = case_docs(f.r)
+        refusals = store_refusals(f.r)
         due_left = f.timers_busy(f.now)
         clock_end = f.now
     finally:
@@ -810,6 +860,13 @@ def main():
     check("no outreach after the buyer refused (%d cases closed so)" %
           len(closed_at), not after_no,
           listed(after_no))
+    # "Don't contact me" to the store (a chat naming no order) reaches
+    # every case of the buyer there, not only the one the chat reached.
+    told, reached = after_store_refusal(acts, cases, refusals,
+                                        refusal_memory_ms())
+    check("no outreach after the buyer refused the store (%d refusals, "
+          "%d cases they reach)" % (len(refusals), reached), not told,
+          listed(told))
     # Where a platform allows no incentive for a kind of review, nothing
     # is offered for one.
     offered = sorted(

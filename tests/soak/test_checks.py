@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-"""The soak's checks of platform limits (tests/soak/soak.py: orders_over,
-asked_out_of_turn) on orders made up here: what they let through and what
-they report, on the shipped configs/platforms/. No fleet is started.
+"""The soak's checks of platform limits and refusals (tests/soak/soak.py:
+orders_over, asked_out_of_turn, after_store_refusal) on orders made up
+here: what they let through and what they report, on the shipped
+configs/platforms/. No fleet is started.
 
     tests/soak/test_checks.py
 """
@@ -136,6 +137,62 @@ class AskedOutOfTurn(unittest.TestCase):
             {}, sent("o-1", "cs-p", "outreach.nudge", platform="ebay"),
             sent("o-2", "cs-p", "outreach.first_contact",
                  "outreach.follow_up")), [])
+
+
+class AfterStoreRefusal(unittest.TestCase):
+    REFUSED = soak.rfc3339_ms("2026-12-01T09:00:00.000Z")
+    MEMORY = 30 * soak.DAY_MS
+
+    def case(self, review_at, **more):
+        d = {"platform": "amazon", "buyer_id": "b-1", "store_id": "s-1",
+             "review_at_ms": str(review_at)}
+        d.update(more)
+        return d
+
+    def told(self, cases, *acts, refusals=None):
+        flat = [a for group in acts for a in group]
+        return soak.after_store_refusal(
+            flat, cases, {("amazon", "b-1", "s-1"): self.REFUSED}
+            if refusals is None else refusals, self.MEMORY)
+
+    def test_every_case_of_the_buyer_in_the_store(self):
+        cases = {"cs-1": self.case(self.REFUSED - soak.DAY_MS),
+                 "cs-2": self.case(self.REFUSED - 2 * soak.DAY_MS)}
+        told, reached = self.told(
+            cases, sent("o-1", "cs-1", "outreach.first_contact",
+                        at="2026-12-01T08:00:00.000Z"),
+            sent("o-2", "cs-2", "outreach.follow_up",
+                 at="2026-12-08T09:00:00.000Z"))
+        self.assertEqual(reached, 2)
+        self.assertEqual(len(told), 1)
+        self.assertIn("cs-2 outreach.follow_up", told[0])
+
+    def test_what_the_refusal_does_not_reach(self):
+        late = "2026-12-20T09:00:00.000Z"
+        cases = {
+            # the review came over refusal_memory after the refusal
+            "cs-1": self.case(self.REFUSED + 31 * soak.DAY_MS),
+            # the buyer agreed on this case after refusing the store
+            "cs-2": self.case(self.REFUSED - soak.DAY_MS, agreed="1",
+                              agreed_at_ms=str(self.REFUSED + 1)),
+            # another store's case, and another platform's
+            "cs-3": self.case(self.REFUSED, store_id="s-2"),
+            "cs-4": self.case(self.REFUSED, platform="ebay")}
+        told, reached = self.told(cases, *(
+            sent("o-%d" % i, "cs-%d" % i, "outreach.nudge", at=late)
+            for i in range(1, 5)))
+        self.assertEqual((told, reached), ([], 0))
+        told, reached = self.told(
+            cases, sent("o-1", "cs-2", "outreach.nudge", at=late),
+            refusals={})
+        self.assertEqual((told, reached), ([], 0))
+
+    def test_replies_and_appeals_are_not_outreach(self):
+        cases = {"cs-1": self.case(self.REFUSED)}
+        told, reached = self.told(cases, sent(
+            "o-1", "cs-1", "reply.public", "appeal.file", "staff.review",
+            at="2026-12-20T09:00:00.000Z"))
+        self.assertEqual((told, reached), ([], 1))
 
 
 if __name__ == "__main__":
