@@ -445,9 +445,7 @@ rdr_err_t rdr_casework_read_tags(rdr_casework_t *cw, rdr_tag_read_t *reads,
                 t->in->buyer_tag = rdr_casework_tag_class(
                     cw, rdr_buyer_tags(rdr_redis_reply(redis, t->slot - 1)));
                 t->in->store_refused_at_ms =
-                    t->in->type == RDR_CIN_BUYER_CHAT
-                        ? 0
-                        : reply_ms(rdr_redis_reply(redis, t->slot));
+                    reply_ms(rdr_redis_reply(redis, t->slot));
                 if (t->order_slot &&
                     rdr_casework_get(cw, t->case_id, t->case_reply, &c, errstr,
                                      sizeof(errstr)) == RDR_OK)
