@@ -1818,6 +1818,7 @@ static void test_report_one_case(void **state) {
         assert_string_equal(json_string_value(json_array_get(
                                 json_object_get(o, "buyer_tags"), 0)),
                             "extortion");
+        assert_true(json_is_null(json_object_get(o, "buyer_refused_store_at")));
         rdr_time_format_rfc3339(t0 + 7 * DAY, due, sizeof(due));
         json_array_foreach(json_object_get(o, "timers"), i, t) {
                 if (strcmp(json_string_value(json_object_get(t, "step")),
@@ -1842,6 +1843,20 @@ static void test_report_one_case(void **state) {
         }
         o = run_report("--case cs_unknown", 3);
         assert_true(json_is_null(json_object_get(o, "case")));
+        json_decref(o);
+
+        /* "Don't contact me" to the store: the report says when. */
+        publish_chat_at("taobao", "store-1", "rv-look", NULL, "chat-look-2",
+                        "别再联系我了，我不会改评价的", t0 + 2 * HOUR);
+        snprintf(args, sizeof(args), "%lld", (long long)(t0 + 2 * HOUR));
+        wait_hget("redress:{b:taobao:buyer-rv-look}", "refused_at_ms:store-1",
+                  args);
+        rdr_time_format_rfc3339(t0 + 2 * HOUR, due, sizeof(due));
+        snprintf(args, sizeof(args), "--case %s", cid);
+        o = run_report(args, 0);
+        assert_string_equal(
+            json_string_value(json_object_get(o, "buyer_refused_store_at")),
+            due);
         json_decref(o);
 }
 

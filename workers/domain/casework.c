@@ -391,10 +391,7 @@ int rdr_casework_limits_per_order(const rdr_casework_t *cw,
         return 0;
 }
 
-/* Queue on redis the read of when case c's buyer last told its store, in
- * a chat naming no order, not to contact them (the buyer's record,
- * refused_at_ms:<store_id>; chats.c): one reply, for reply_ms(). */
-static void refusal_queue_read(rdr_redis_t *redis, const rdr_case_t *c) {
+void rdr_buyer_refusal_queue_read(rdr_redis_t *redis, const rdr_case_t *c) {
         char k[KEYSZ], f[KEYSZ];
         if (c->buyer_id[0] &&
             rdr_key_buyer(k, KEYSZ, c->platform, c->buyer_id, NULL) > 0 &&
@@ -406,10 +403,10 @@ static void refusal_queue_read(rdr_redis_t *redis, const rdr_case_t *c) {
                 rdr_redis_cmdf(redis, "PING");
 }
 
-/* Milliseconds of a decimal string reply; 0 if none. */
-static int64_t reply_ms(const redisReply *r) {
-        return r && r->type == REDIS_REPLY_STRING ? strtoll(r->str, NULL, 10)
-                                                  : 0;
+int64_t rdr_buyer_refused_at(const redisReply *hget) {
+        return hget && hget->type == REDIS_REPLY_STRING
+                   ? strtoll(hget->str, NULL, 10)
+                   : 0;
 }
 
 rdr_err_t rdr_casework_read_tags(rdr_casework_t *cw, rdr_tag_read_t *reads,
@@ -428,7 +425,7 @@ rdr_err_t rdr_casework_read_tags(rdr_casework_t *cw, rdr_tag_read_t *reads,
                     !rdr_cadence_wants_buyer_tag(c, t->in))
                         continue;
                 rdr_buyer_tags_queue_read(redis, c->platform, c->buyer_id);
-                refusal_queue_read(redis, c);
+                rdr_buyer_refusal_queue_read(redis, c);
                 q += 2;
                 t->slot = q - 1;
                 if (rdr_casework_queue_ledger_read(cw, c))
@@ -445,7 +442,7 @@ rdr_err_t rdr_casework_read_tags(rdr_casework_t *cw, rdr_tag_read_t *reads,
                 t->in->buyer_tag = rdr_casework_tag_class(
                     cw, rdr_buyer_tags(rdr_redis_reply(redis, t->slot - 1)));
                 t->in->store_refused_at_ms =
-                    reply_ms(rdr_redis_reply(redis, t->slot));
+                    rdr_buyer_refused_at(rdr_redis_reply(redis, t->slot));
                 if (t->order_slot &&
                     rdr_casework_get(cw, t->case_id, t->case_reply, &c, errstr,
                                      sizeof(errstr)) == RDR_OK)

@@ -129,6 +129,15 @@ int rdr_casework_seen(const redisReply *exists);
 void rdr_buyer_tags_queue_read(rdr_redis_t *redis, const char *platform,
                                const char *buyer_id);
 
+/** Queue on redis the read of when case c's buyer last told the case's
+ *  store, in a chat naming no order, not to contact them (HGET of the
+ *  buyer's record, refused_at_ms:<store_id>, written by chats; a PING if
+ *  the ids are too long or missing): one reply, for
+ *  rdr_buyer_refused_at(). */
+void rdr_buyer_refusal_queue_read(rdr_redis_t *redis, const rdr_case_t *c);
+/** The instant (ms) of that reply; 0 if none. */
+int64_t rdr_buyer_refused_at(const redisReply *hget);
+
 /* One input that may want its buyer's tags (rdr_casework_read_tags()). */
 typedef struct rdr_tag_read_s {
         const char *case_id;          /* NULL: the input has no case */

@@ -1,6 +1,7 @@
 /* One case, whole: see lookup.h. Three round trips at most: the order's
- * record (with --order), the case, then the buyer's tags, the case's
- * timers and (without --order) the order's record together. The answer is
+ * record (with --order), the case, then the buyer's tags and refusal of
+ * the store, the case's timers and (without --order) the order's record
+ * together. The answer is
  * built as one JSON object, printed as is (--json) or as text. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -127,12 +128,14 @@ static json_t *timers_json(const rdr_cadence_timer_t *live, size_t n,
         return a;
 }
 
-/* Queue, for case c: its buyer's tags, then each live timer's ZSCORE in
- * the due and the lease set of its shard. Returns how many timers. */
+/* Queue, for case c: its buyer's tags and refusal of its store, then
+ * each live timer's ZSCORE in the due and the lease set of its shard.
+ * Returns how many timers. */
 static size_t queue_case_reads(rdr_redis_t *redis, const rdr_case_t *c,
                                int shards, rdr_cadence_timer_t *live) {
         size_t i, n = rdr_cadence_live_timers(c, live, LIVE_MAX);
         rdr_buyer_tags_queue_read(redis, c->platform, c->buyer_id);
+        rdr_buyer_refusal_queue_read(redis, c);
         for (i = 0; i < n; i++) {
                 char keys[3][64];
                 rdr_timer_keys(live[i].timer_id, strlen(live[i].timer_id),
@@ -206,14 +209,20 @@ static int gather(rdr_redis_t *redis, const lookup_t *q, json_t **out) {
                     rdr_key_order(k_order, KEYSZ, c.platform, c.store_id,
                                   c.order_id, NULL) > 0) {
                         queue_order(redis, k_order);
-                        r_order = 2 + 2 * n_live;
+                        r_order = 3 + 2 * n_live;
                 }
                 if (rdr_redis_exec(redis))
                         goto redis_down;
                 json_object_set_new(o, "buyer_tags",
                                     members(rdr_redis_reply(redis, 0)));
+                {
+                        int64_t at =
+                            rdr_buyer_refused_at(rdr_redis_reply(redis, 1));
+                        json_object_set_new(o, "buyer_refused_store_at",
+                                            at ? time_json(at) : json_null());
+                }
                 for (i = 0; i < 2 * n_live; i++)
-                        rp[i] = rdr_redis_reply(redis, 1 + i);
+                        rp[i] = rdr_redis_reply(redis, 2 + i);
                 json_object_set_new(o, "timers", timers_json(live, n_live, rp));
                 if (r_order) {
                         json_object_set_new(
@@ -281,6 +290,22 @@ static void print_list(const char *head, const json_t *a) {
         printf("\n");
 }
 
+/* When the buyer last told the case's store not to contact them, in a
+ * chat naming no order (RFC 3339, NULL if never), also in zone: the
+ * buyer's other cases there close as refused at their next step toward
+ * the buyer. */
+static void print_refusal(const char *at, const char *zone) {
+        char local[96] = "";
+        int ok;
+        if (at)
+                rdr_localtime_format(
+                    zone, rdr_time_parse_rfc3339(at, strlen(at), &ok), local,
+                    sizeof(local));
+        printf("Buyer told the store not to contact them (a chat naming no "
+               "order): %s%s%s\n",
+               at ? at : "never", at ? "  " : "", local);
+}
+
 static void print_text(const json_t *o) {
         const json_t *cs = json_object_get(o, "case"),
                      *order = json_object_get(o, "order");
@@ -316,6 +341,9 @@ static void print_text(const json_t *o) {
                 printf("\n");
                 print_list("Buyer's tags in the fleet",
                            json_object_get(o, "buyer_tags"));
+                print_refusal(json_string_value(
+                                  json_object_get(o, "buyer_refused_store_at")),
+                              zone);
         } else {
                 printf("No case%s%s, now %s\n",
                        json_is_string(json_object_get(o, "case_id")) ? " " : "",
