@@ -1796,7 +1796,8 @@ static void test_staff_appeal_waits_for_evidence(void **state) {
  * timer set holds it, the buyer's tags and the order's record; an unknown
  * case exits 3. */
 static void test_report_one_case(void **state) {
-        char cid[RDR_ID_LEN], args[256], due[RDR_TIME_RFC3339_SIZE];
+        char cid[RDR_ID_LEN], args[256], due[RDR_TIME_RFC3339_SIZE],
+            refused_ms[24], refused_at[RDR_TIME_RFC3339_SIZE];
         const char *const by[] = {
             "--platform taobao --store store-1 --review rv-look",
             "--platform taobao --store store-1 --order order-rv-look"};
@@ -1848,15 +1849,16 @@ static void test_report_one_case(void **state) {
         /* "Don't contact me" to the store: the report says when. */
         publish_chat_at("taobao", "store-1", "rv-look", NULL, "chat-look-2",
                         "别再联系我了，我不会改评价的", t0 + 2 * HOUR);
-        snprintf(args, sizeof(args), "%lld", (long long)(t0 + 2 * HOUR));
+        snprintf(refused_ms, sizeof(refused_ms), "%lld",
+                 (long long)(t0 + 2 * HOUR));
         wait_hget("redress:{b:taobao:buyer-rv-look}", "refused_at_ms:store-1",
-                  args);
-        rdr_time_format_rfc3339(t0 + 2 * HOUR, due, sizeof(due));
+                  refused_ms);
+        rdr_time_format_rfc3339(t0 + 2 * HOUR, refused_at, sizeof(refused_at));
         snprintf(args, sizeof(args), "--case %s", cid);
         o = run_report(args, 0);
         assert_string_equal(
             json_string_value(json_object_get(o, "buyer_refused_store_at")),
-            due);
+            refused_at);
         json_decref(o);
 }
 
