@@ -85,16 +85,29 @@ ASKS_MODIFY = ("outreach.incentive", "outreach.nudge",
 KINDS = ("product_review", "seller_feedback")
 RULE_KEYS = ("max_review_messages_per_order", "max_modify_requests_per_order",
              "incentives_allowed", "may_ask_modify_review")
+# A platform's rules for one kind of review: messages and modify (per-order
+# limits, None if unlimited), incentives (allowed), ask (may_ask_modify_review:
+# never, always or after_resolution); and a platform's: kinds ({kind:
+# KindRules}) and quiet (its quiet hours, (start, end) minutes, or None).
+KindRules = collections.namedtuple("KindRules",
+                                   "messages modify incentives ask")
+Rules = collections.namedtuple("Rules", "kinds quiet")
+
+
+def case_kind(d):
+    """A case record's review kind (absent: a product's)."""
+    return d.get("review_kind") or "product_review"
+
+
+def agreed_at(d):
+    """When the buyer agreed on a case (its record), 0 if never."""
+    return int(d.get("agreed_at_ms") or 0) if d.get("agreed") == "1" else 0
 
 
 def platform_rules():
     """Per platform, what the checks need of configs/platforms/: {platform:
-    ({kind: (max review messages per order, max modify requests per
-    order, incentives allowed, may ask to modify the review: never, always
-    or after_resolution)}, quiet hours)} for each review kind of
-    KINDS (seller_feedback's keys default to product_review's, as the
-    workers read them), a limit None if unlimited, the quiet hours (start,
-    end) minutes or None."""
+    Rules}, with KindRules for each review kind of KINDS (seller_feedback's
+    keys default to product_review's, as the workers read them)."""
     out = {}
     pdir = os.path.join(TOP, "configs", "platforms")
     for name in sorted(os.listdir(pdir)):
@@ -119,34 +132,35 @@ def platform_rules():
                 v = v.group(1)
                 vals.append(v == "true" if i == 2 else v if i == 3 else
                             None if v == "unlimited" else int(v))
-            kinds[kind] = tuple(vals)
+            kinds[kind] = KindRules(*vals)
         q = re.search(r'^quiet_hours:\s*(?:\{\s*)?value:\s*"?([\d:]+-[\d:]+)',
                       text, re.M)
-        out[name[:-len(".yaml")]] = (kinds,
-                                     window_min(q.group(1)) if q else None)
+        out[name[:-len(".yaml")]] = Rules(
+            kinds, window_min(q.group(1)) if q else None)
     return out
 
 
-def orders_over(acts, kind_of, rules):
+def orders_over(acts, cases, rules):
     """The orders whose review messages broke their platform's per-order
     limits, one line each. A case's step counts what every case of its
     order sent (README, "A limit per order"), under the limits of the
-    case's kind (kind_of(case_id)): so each kind's messages stay within its
-    own limits, and all of the order's within the largest limits of the
-    kinds that sent."""
+    case's kind (cases: {case_id: record}): so each kind's messages stay
+    within its own limits, and all of the order's within the largest
+    limits of the kinds that sent."""
     per_order = collections.defaultdict(
         lambda: collections.defaultdict(lambda: [0, 0]))
     for x in acts:
         if x["kind"] in REVIEW_MESSAGES:
             n = per_order[(x["platform"], x["store_id"], x["order_id"])][
-                kind_of(x.get("case_id"))]
+                case_kind(cases.get(x.get("case_id"), {}))]
             n[0] += 1
             n[1] += x["kind"] in ASKS_MODIFY
     over = []
     for o, by_kind in per_order.items():
         if o[0] not in rules:
             continue
-        lims = {k: rules[o[0]][0][k][:2] for k in by_kind}
+        lims = {k: (rules[o[0]].kinds[k].messages,
+                    rules[o[0]].kinds[k].modify) for k in by_kind}
         total = [sum(n[i] for n in by_kind.values()) for i in (0, 1)]
         top = [None if any(l[i] is None for l in lims.values()) else
                max(l[i] for l in lims.values()) for i in (0, 1)]
@@ -161,22 +175,21 @@ def orders_over(acts, kind_of, rules):
     return sorted(over)
 
 
-def asked_out_of_turn(acts, case_of, rules):
+def asked_out_of_turn(acts, cases, rules):
     """The messages asking to change a review (ASKS_MODIFY) that the
     platform forbids for the case's kind of review (may_ask_modify_review
     never), or allows only once the buyer's problem is solved
     (after_resolution: the buyer agreed, the case's agreed_at_ms, at or
-    before the message was created), one line each. case_of(case_id):
-    the case's record."""
+    before the message was created), one line each. cases: {case_id:
+    record}."""
     out = []
     for x in acts:
         if x["kind"] not in ASKS_MODIFY or x["platform"] not in rules:
             continue
-        c = case_of(x.get("case_id"))
-        kind = c.get("review_kind") or "product_review"
-        ask = rules[x["platform"]][0][kind][3]
-        agreed = int(c.get("agreed_at_ms") or 0) if c.get("agreed") in (
-            "1", 1) else 0
+        c = cases.get(x.get("case_id"), {})
+        kind = case_kind(c)
+        ask = rules[x["platform"]].kinds[kind].ask
+        agreed = agreed_at(c)
         if ask == "never" or (ask == "after_resolution" and not (
                 agreed and agreed <= rfc3339_ms(x["created_at"]))):
             out.append("%s %s %s %s at %s (%s%s)" % (
@@ -202,9 +215,8 @@ def after_store_refusal(acts, cases, refusals, memory_ms):
             continue
         at = refusals.get((d.get("platform"), d.get("buyer_id"),
                            d.get("store_id")))
-        if not at or at < int(d.get("review_at_ms") or 0) - memory_ms or (
-                d.get("agreed") == "1" and
-                int(d.get("agreed_at_ms") or 0) > at):
+        if not at or at < int(d.get("review_at_ms") or 0) - memory_ms or \
+                agreed_at(d) > at:
             continue
         reached.add(c)
         if (x["kind"].startswith("outreach.") and
@@ -826,10 +838,11 @@ def main():
     rules = platform_rules()
     acts = [json.loads(next(iter(v))) for v in by_id.values()]
 
-    def kind_of(c):
-        """A case's review kind (absent from its record: a product's)."""
-        return cases.get(c, {}).get("review_kind") or "product_review"
-    over = orders_over(acts, kind_of, rules)
+    def kind_rules(x):
+        """The rules of action x's platform for its case's kind."""
+        return rules[x["platform"]].kinds[case_kind(
+            cases.get(x.get("case_id"), {}))]
+    over = orders_over(acts, cases, rules)
     multi = sum(1 for n in orders_with_cases(cases).values() if n > 1)
     feedback = sum(1 for d in cases.values()
                    if d.get("review_kind") == "seller_feedback")
@@ -840,10 +853,10 @@ def main():
     # Asked to change a review only where and when the platform allows it
     # (Amazon: never a product review; a seller feedback once the buyer's
     # problem is solved).
-    early = asked_out_of_turn(acts, lambda c: cases.get(c, {}), rules)
+    early = asked_out_of_turn(acts, cases, rules)
     asks = [x for x in acts if x["kind"] in ASKS_MODIFY]
-    solved = sum(1 for x in asks if x["platform"] in rules and rules[
-        x["platform"]][0][kind_of(x.get("case_id"))][3] == "after_resolution")
+    solved = sum(1 for x in asks if x["platform"] in rules and
+                 kind_rules(x).ask == "after_resolution")
     check("asked to change a review only where and when the platform "
           "allows (%d asks, %d of them once the buyer's problem was solved)"
           % (len(asks), solved), not early, listed(early))
@@ -872,10 +885,9 @@ def main():
     offered = sorted(
         "%s %s %s" % (x["platform"], x.get("case_id"), x["kind"])
         for x in acts if x["kind"].startswith("outreach.") and
-        x["platform"] in rules and
-        not rules[x["platform"]][0][kind_of(x.get("case_id"))][2] and
+        x["platform"] in rules and not kind_rules(x).incentives and
         (x["kind"] == "outreach.incentive" or "offer" in x))
-    none = {p: [k for k in KINDS if not r[0][k][2]]
+    none = {p: [k for k in KINDS if not r.kinds[k].incentives]
             for p, r in sorted(rules.items())}
     check("no incentive where the platform allows none (%s)" % ", ".join(
         p if len(ks) == len(KINDS) else "%s %s" % (p, " ".join(ks))
@@ -907,7 +919,8 @@ def main():
         t = datetime.datetime.fromtimestamp(
             rfc3339_ms(x["due_at"]) / 1000, zoneinfo.ZoneInfo(z))
         minute = t.hour * 60 + t.minute
-        quiet = rules.get(x["platform"], (None, None))[1]
+        quiet = rules[x["platform"]].quiet if x["platform"] in rules \
+            else None
         if not in_window(day, minute) or (quiet and in_window(quiet,
                                                              minute)):
             night.append("%s %s due %s %s" % (x["case_id"], x["kind"],

@@ -27,7 +27,7 @@ class PlatformRules(unittest.TestCase):
         self.rules = soak.platform_rules()
 
     def test_amazon_seller_feedback_has_its_own_limits(self):
-        kinds = self.rules["amazon"][0]
+        kinds = self.rules["amazon"].kinds
         self.assertEqual(kinds["product_review"], (1, 0, False, "never"))
         self.assertEqual(kinds["seller_feedback"],
                          (2, 1, False, "after_resolution"))
@@ -40,13 +40,13 @@ class PlatformRules(unittest.TestCase):
 
 
 class OrdersOver(unittest.TestCase):
-    KIND = {"cs-p": "product_review", "cs-p2": "product_review",
-            "cs-f": "seller_feedback"}
+    # The cases' records: a product review's names no kind.
+    CASES = {"cs-p": {}, "cs-p2": {"review_kind": "product_review"},
+             "cs-f": {"review_kind": "seller_feedback"}}
 
     def over(self, *acts):
         flat = [a for group in acts for a in group]
-        return soak.orders_over(flat, lambda c: self.KIND.get(
-            c, "product_review"), soak.platform_rules())
+        return soak.orders_over(flat, self.CASES, soak.platform_rules())
 
     def test_within_each_kinds_limits(self):
         self.assertEqual(self.over(
@@ -106,8 +106,7 @@ class AskedOutOfTurn(unittest.TestCase):
 
     def asked(self, cases, *acts):
         flat = [a for group in acts for a in group]
-        return soak.asked_out_of_turn(flat, lambda c: cases.get(c, {}),
-                                      soak.platform_rules())
+        return soak.asked_out_of_turn(flat, cases, soak.platform_rules())
 
     def test_seller_feedback_once_the_buyer_agreed(self):
         cases = {"cs-f": {"review_kind": "seller_feedback", "agreed": "1",
