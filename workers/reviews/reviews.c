@@ -322,9 +322,8 @@ static void read_context(const redisReply *tags, const redisReply *intents,
         /* The buyer's record: [refused_at_ms, demand_first,
          * demand_last] of the store (chats naming no order). */
         if (buyer && buyer->type == REDIS_REPLY_ARRAY && buyer->elements == 3) {
-                if (buyer->element[0]->type == REDIS_REPLY_STRING)
-                        ctx->store_refused_at_ms =
-                            strtoll(buyer->element[0]->str, NULL, 10);
+                ctx->store_refused_at_ms =
+                    rdr_buyer_refused_at(buyer->element[0]);
                 for (i = 1; i < 3; i++)
                         store_demand(buyer->element[i], ctx);
         }
