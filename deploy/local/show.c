@@ -3,9 +3,10 @@
  * consumer (every partition assigned, no group, nothing committed), decodes
  * each message by its content-type header with the contract decoders of
  * outmsg.h, and stops once --expect-cases case.classified messages were
- * seen and nothing new arrived for two seconds, or at --timeout. It then
- * prints two aligned tables, CASES and ACTIONS, and a count line; the exit
- * status says whether the expected count was reached. */
+ * seen, each case named by --expect-state is in the state named (its
+ * latest message says so), and nothing new arrived for two seconds; or at
+ * --timeout. It then prints two aligned tables, CASES and ACTIONS, and a
+ * count line; the exit status says whether all that was seen. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +23,13 @@
 #define TOPIC_ACTIONS "redress.actions"
 #define IDLE_MS 2000
 #define MESSAGE_CHARS 60
+#define EXPECT_STATES_MAX 64
+
+/* --expect-state CASE_ID=STATE: the state the case must reach. */
+typedef struct rdr_show_expect_s {
+        const char *case_id, *state;
+        const char *seen; /* the state of its latest message, NULL if none */
+} rdr_show_expect_t;
 
 typedef struct rdr_show_s {
         rdr_case_msg_t *cms;
@@ -29,12 +37,16 @@ typedef struct rdr_show_s {
         rdr_action_msg_t *ams;
         size_t ams_cnt, ams_size;
         long classified, undecodable;
+        rdr_show_expect_t states[EXPECT_STATES_MAX];
+        size_t states_cnt;
 } rdr_show_t;
 
 static void usage(FILE *fp) {
         fprintf(fp,
                 "Usage: redress-show [--bootstrap HOST:PORT] [--expect-cases "
-                "N] [--timeout S]\n"
+                "N]\n"
+                "                    [--expect-state CASE_ID=STATE]... "
+                "[--timeout S]\n"
                 "Reads redress.cases and redress.actions from the beginning "
                 "and prints them.\n"
                 "  --bootstrap HOST:PORT  brokers (default: "
@@ -43,9 +55,15 @@ static void usage(FILE *fp) {
                 "messages were seen\n"
                 "                         and nothing new came for 2 s "
                 "(default 0)\n"
+                "  --expect-state CASE_ID=STATE\n"
+                "                         and the latest message of case "
+                "CASE_ID says STATE\n"
+                "                         (e.g. resolved; repeatable, up to "
+                "%d)\n"
                 "  --timeout S            give up after S seconds (default "
                 "30)\n"
-                "Exit status 0 if N classified cases were seen, else 1.\n");
+                "Exit status 0 if all that was seen, else 1 (2: usage).\n",
+                EXPECT_STATES_MAX);
 }
 
 static int64_t now_ms(void) {
@@ -98,6 +116,41 @@ static int grow(void **arr, size_t *size, size_t elem) {
         return 0;
 }
 
+/* A case's messages share its partition, so the latest read is its
+ * latest state. */
+static void note_state(rdr_show_t *sh, const rdr_case_msg_t *cm) {
+        size_t i;
+
+        for (i = 0; i < sh->states_cnt; i++)
+                if (!strcmp(sh->states[i].case_id, cm->case_id))
+                        sh->states[i].seen = cm->state;
+}
+
+/* 1 once every --expect-state holds. */
+static int states_reached(const rdr_show_t *sh) {
+        size_t i;
+
+        for (i = 0; i < sh->states_cnt; i++)
+                if (!sh->states[i].seen ||
+                    strcmp(sh->states[i].seen, sh->states[i].state))
+                        return 0;
+        return 1;
+}
+
+/* --expect-state's CASE_ID=STATE into sh; -1 if malformed or too many. */
+static int add_expect_state(rdr_show_t *sh, char *arg) {
+        char *eq = strchr(arg, '=');
+
+        if (!eq || eq == arg || !eq[1] || sh->states_cnt == EXPECT_STATES_MAX)
+                return -1;
+        *eq = '\0';
+        sh->states[sh->states_cnt].case_id = arg;
+        sh->states[sh->states_cnt].state = eq + 1;
+        sh->states[sh->states_cnt].seen = NULL;
+        sh->states_cnt++;
+        return 0;
+}
+
 /* Decode one message into the tables. Returns 1 if it was a
  * case.classified message, else 0. */
 static int take(rdr_show_t *sh, const rd_kafka_message_t *rkm) {
@@ -120,6 +173,7 @@ static int take(rdr_show_t *sh, const rd_kafka_message_t *rkm) {
                 if (err)
                         goto bad;
                 sh->cms[sh->cms_cnt++] = cm;
+                note_state(sh, &cm);
                 return cm.type == RDR_CASE_CLASSIFIED;
         } else {
                 rdr_action_msg_t am;
@@ -464,7 +518,7 @@ int main(int argc, char **argv) {
         rd_kafka_resp_err_t last_err = RD_KAFKA_RESP_ERR_NO_ERROR;
         int64_t deadline, last_new;
         size_t i;
-        int i_arg;
+        int i_arg, done;
 
         memset(&sh, 0, sizeof(sh));
         for (i_arg = 1; i_arg < argc; i_arg++) {
@@ -474,6 +528,12 @@ int main(int argc, char **argv) {
                            i_arg + 1 < argc) {
                         expect = parse_long(argv[++i_arg], 0, 100000000);
                         if (expect < 0) {
+                                usage(stderr);
+                                return 2;
+                        }
+                } else if (!strcmp(argv[i_arg], "--expect-state") &&
+                           i_arg + 1 < argc) {
+                        if (add_expect_state(&sh, argv[++i_arg])) {
                                 usage(stderr);
                                 return 2;
                         }
@@ -509,7 +569,8 @@ int main(int argc, char **argv) {
 
                 if (now >= deadline)
                         break;
-                if (sh.classified >= expect && now - last_new >= IDLE_MS)
+                if (sh.classified >= expect && states_reached(&sh) &&
+                    now - last_new >= IDLE_MS)
                         break;
                 rkm = rd_kafka_consumer_poll(rk, 200);
                 if (!rkm)
@@ -539,6 +600,17 @@ int main(int argc, char **argv) {
         if (sh.undecodable)
                 printf(", %ld undecodable", sh.undecodable);
         printf("\n");
+        done = sh.classified >= expect && states_reached(&sh);
+        for (i = 0; i < sh.states_cnt; i++)
+                if (!sh.states[i].seen ||
+                    strcmp(sh.states[i].seen, sh.states[i].state))
+                        fprintf(stderr,
+                                "redress-show: case %s is %s, not %s as "
+                                "expected\n",
+                                sh.states[i].case_id,
+                                sh.states[i].seen ? sh.states[i].seen
+                                                  : "not seen",
+                                sh.states[i].state);
 
         for (i = 0; i < sh.cms_cnt; i++)
                 rdr_case_msg_clear(&sh.cms[i]);
@@ -546,5 +618,5 @@ int main(int argc, char **argv) {
                 rdr_action_msg_clear(&sh.ams[i]);
         free(sh.cms);
         free(sh.ams);
-        return sh.classified >= expect ? 0 : 1;
+        return done ? 0 : 1;
 }
