@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# it_demo: the README's first command, `deploy/local/fleet demo`, on a
+# fleet of its own (real redis-server, the dev broker, one process of every
+# worker, all from BUILD_DIR). It must end as the samples lead to (the
+# demo's own --expect-state checks: an appeal accepted, one rejected, an
+# agent's appeal filed), with an appeal.file for each of the three cases,
+# no dead letter, every process still up and, under the sanitizers, no
+# report in the workers' logs. A second demo on the same fleet publishes
+# every sample again and must change nothing: each event applied once.
+#
+#   tests/integration/it_demo.sh BUILD_DIR
+set -euo pipefail
+top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+[ $# -eq 1 ] || { echo "usage: $0 BUILD_DIR" >&2; exit 2; }
+export REDRESS_BUILD_DIR
+REDRESS_BUILD_DIR=$(cd "$1" && pwd)
+export REDRESS_FLEET_DIR
+REDRESS_FLEET_DIR=$(mktemp -d /tmp/redress-it-demo.XXXXXX)
+fleet="$top/deploy/local/fleet"
+failed=0
+
+fail() { echo "it_demo: FAIL: $*" >&2; failed=1; }
+finish() {
+  "$fleet" down >/dev/null 2>&1 || true
+  if [ "$failed" -ne 0 ] || [ -n "${REDRESS_KEEP_TEST_DIRS:-}" ]; then
+    echo "it_demo: the fleet's logs are in $REDRESS_FLEET_DIR/logs" >&2
+  else
+    rm -rf "$REDRESS_FLEET_DIR"
+  fi
+}
+trap finish EXIT
+
+out="$REDRESS_FLEET_DIR/demo.out"
+if ! "$fleet" demo >"$out" 2>"$REDRESS_FLEET_DIR/demo.err"; then
+  cat "$out" "$REDRESS_FLEET_DIR/demo.err" >&2
+  fail "fleet demo exited non-zero"
+  exit 1
+fi
+cat "$out"
+summary=$(tail -n 1 "$out")
+n=$(grep -c . "$top/tests/data/samples/reviews.jsonl")
+case $summary in
+  *"($n case.classified, $n expected)"*) ;;
+  *) fail "expected $n case.classified: $summary" ;;
+esac
+for c in cs_a6b9e3b8eb6bbebe77f070a60d703f2a cs_a928577e96b64fc33a3116ae7900245d \
+  cs_1402eb620d491f3a1815dd6ff44c8fe2; do
+  [ "$(grep -c "appeal.file .* $c " "$out")" -eq 1 ] || fail "not one appeal.file for $c"
+done
+
+dlq=$("$fleet" dlq list 2>/dev/null | tail -n +2)
+[ -z "$dlq" ] || fail "dead letters: $dlq"
+
+# Again: every sample and answer published a second time.
+again="$REDRESS_FLEET_DIR/demo-again.out"
+if ! "$fleet" demo >"$again" 2>>"$REDRESS_FLEET_DIR/demo.err"; then
+  fail "the second fleet demo exited non-zero"
+elif [ "$(tail -n 1 "$again")" != "$summary" ]; then
+  fail "the second demo changed what the fleet published: $(tail -n 1 "$again"), was: $summary"
+fi
+
+"$fleet" status >"$REDRESS_FLEET_DIR/status.out" 2>&1 ||
+  fail "a process of the fleet is down: $(cat "$REDRESS_FLEET_DIR/status.out")"
+"$fleet" down >/dev/null 2>&1
+if grep -l -E 'AddressSanitizer|LeakSanitizer|runtime error:' "$REDRESS_FLEET_DIR"/logs/*.log 2>/dev/null; then
+  fail "a sanitizer reported (the logs above)"
+fi
+[ "$failed" -eq 0 ] && echo "it_demo: passed" >&2
+exit "$failed"
