@@ -4,9 +4,10 @@
  * each message by its content-type header with the contract decoders of
  * outmsg.h, and stops once --expect-cases case.classified messages were
  * seen, each case named by --expect-state is in the state named (its
- * latest message says so), and nothing new arrived for two seconds; or at
- * --timeout. It then prints two aligned tables, CASES and ACTIONS, and a
- * count line; the exit status says whether all that was seen. */
+ * latest message says so), each action named by --expect-action was
+ * published, and nothing new arrived for two seconds; or at --timeout.
+ * It then prints two aligned tables, CASES and ACTIONS, and a count line;
+ * the exit status says whether all that was seen. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,12 +24,15 @@
 #define TOPIC_ACTIONS "redress.actions"
 #define IDLE_MS 2000
 #define MESSAGE_CHARS 60
-#define EXPECT_STATES_MAX 64
+#define EXPECTS_MAX 64
 
-/* --expect-state CASE_ID=STATE: the state the case must reach. */
+/* --expect-state CASE_ID=STATE: the state the case must reach; or
+ * --expect-action ACTION_ID: an action that must be published. */
 typedef struct rdr_show_expect_s {
-        const char *case_id, *state;
-        const char *seen; /* the state of its latest message, NULL if none */
+        const char *id;    /* a case id, or an action id */
+        const char *state; /* the case's state; NULL: an action */
+        const char *seen;  /* the case's latest state, or the action's
+                            * kind; NULL: no message of it yet */
 } rdr_show_expect_t;
 
 typedef struct rdr_show_s {
@@ -37,8 +41,8 @@ typedef struct rdr_show_s {
         rdr_action_msg_t *ams;
         size_t ams_cnt, ams_size;
         long classified, undecodable;
-        rdr_show_expect_t states[EXPECT_STATES_MAX];
-        size_t states_cnt;
+        rdr_show_expect_t expects[EXPECTS_MAX];
+        size_t expects_cnt;
 } rdr_show_t;
 
 static void usage(FILE *fp) {
@@ -46,7 +50,8 @@ static void usage(FILE *fp) {
                 "Usage: redress-show [--bootstrap HOST:PORT] [--expect-cases "
                 "N]\n"
                 "                    [--expect-state CASE_ID=STATE]... "
-                "[--timeout S]\n"
+                "[--expect-action ACTION_ID]...\n"
+                "                    [--timeout S]\n"
                 "Reads redress.cases and redress.actions from the beginning "
                 "and prints them.\n"
                 "  --bootstrap HOST:PORT  brokers (default: "
@@ -58,12 +63,16 @@ static void usage(FILE *fp) {
                 "  --expect-state CASE_ID=STATE\n"
                 "                         and the latest message of case "
                 "CASE_ID says STATE\n"
-                "                         (e.g. resolved; repeatable, up to "
-                "%d)\n"
+                "                         (e.g. resolved; repeatable)\n"
+                "  --expect-action ACTION_ID\n"
+                "                         and an action of that action_id "
+                "was published\n"
+                "                         (repeatable; %d expectations at "
+                "most)\n"
                 "  --timeout S            give up after S seconds (default "
                 "30)\n"
                 "Exit status 0 if all that was seen, else 1 (2: usage).\n",
-                EXPECT_STATES_MAX);
+                EXPECTS_MAX);
 }
 
 static int64_t now_ms(void) {
@@ -118,36 +127,59 @@ static int grow(void **arr, size_t *size, size_t elem) {
 
 /* A case's messages share its partition, so the latest read is its
  * latest state. */
-static void note_state(rdr_show_t *sh, const rdr_case_msg_t *cm) {
+static void note_case(rdr_show_t *sh, const rdr_case_msg_t *cm) {
         size_t i;
 
-        for (i = 0; i < sh->states_cnt; i++)
-                if (!strcmp(sh->states[i].case_id, cm->case_id))
-                        sh->states[i].seen = cm->state;
+        for (i = 0; i < sh->expects_cnt; i++)
+                if (sh->expects[i].state &&
+                    !strcmp(sh->expects[i].id, cm->case_id))
+                        sh->expects[i].seen = cm->state;
 }
 
-/* 1 once every --expect-state holds. */
-static int states_reached(const rdr_show_t *sh) {
+static void note_action(rdr_show_t *sh, const rdr_action_msg_t *am) {
         size_t i;
 
-        for (i = 0; i < sh->states_cnt; i++)
-                if (!sh->states[i].seen ||
-                    strcmp(sh->states[i].seen, sh->states[i].state))
+        for (i = 0; i < sh->expects_cnt; i++)
+                if (!sh->expects[i].state &&
+                    !strcmp(sh->expects[i].id, am->action_id))
+                        sh->expects[i].seen =
+                            (unsigned)am->kind < RDR_ACT__CNT
+                                ? rdr_action_kind_names[am->kind]
+                                : "?";
+}
+
+static int expect_met(const rdr_show_expect_t *e) {
+        return e->seen && (!e->state || !strcmp(e->seen, e->state));
+}
+
+/* 1 once every --expect-state and --expect-action holds. */
+static int expects_met(const rdr_show_t *sh) {
+        size_t i;
+
+        for (i = 0; i < sh->expects_cnt; i++)
+                if (!expect_met(&sh->expects[i]))
                         return 0;
         return 1;
 }
 
-/* --expect-state's CASE_ID=STATE into sh; -1 if malformed or too many. */
-static int add_expect_state(rdr_show_t *sh, char *arg) {
+/* An --expect-state CASE_ID=STATE (state 1) or --expect-action ACTION_ID
+ * into sh; -1 if malformed or too many. */
+static int add_expect(rdr_show_t *sh, char *arg, int state) {
+        rdr_show_expect_t *e = &sh->expects[sh->expects_cnt];
         char *eq = strchr(arg, '=');
 
-        if (!eq || eq == arg || !eq[1] || sh->states_cnt == EXPECT_STATES_MAX)
+        if (sh->expects_cnt == EXPECTS_MAX || !*arg)
                 return -1;
-        *eq = '\0';
-        sh->states[sh->states_cnt].case_id = arg;
-        sh->states[sh->states_cnt].state = eq + 1;
-        sh->states[sh->states_cnt].seen = NULL;
-        sh->states_cnt++;
+        e->id = arg;
+        e->state = NULL;
+        e->seen = NULL;
+        if (state) {
+                if (!eq || eq == arg || !eq[1])
+                        return -1;
+                *eq = '\0';
+                e->state = eq + 1;
+        }
+        sh->expects_cnt++;
         return 0;
 }
 
@@ -173,7 +205,7 @@ static int take(rdr_show_t *sh, const rd_kafka_message_t *rkm) {
                 if (err)
                         goto bad;
                 sh->cms[sh->cms_cnt++] = cm;
-                note_state(sh, &cm);
+                note_case(sh, &cm);
                 return cm.type == RDR_CASE_CLASSIFIED;
         } else {
                 rdr_action_msg_t am;
@@ -189,6 +221,7 @@ static int take(rdr_show_t *sh, const rd_kafka_message_t *rkm) {
                 if (err)
                         goto bad;
                 sh->ams[sh->ams_cnt++] = am;
+                note_action(sh, &am);
                 return 0;
         }
 bad:
@@ -533,7 +566,13 @@ int main(int argc, char **argv) {
                         }
                 } else if (!strcmp(argv[i_arg], "--expect-state") &&
                            i_arg + 1 < argc) {
-                        if (add_expect_state(&sh, argv[++i_arg])) {
+                        if (add_expect(&sh, argv[++i_arg], 1)) {
+                                usage(stderr);
+                                return 2;
+                        }
+                } else if (!strcmp(argv[i_arg], "--expect-action") &&
+                           i_arg + 1 < argc) {
+                        if (add_expect(&sh, argv[++i_arg], 0)) {
                                 usage(stderr);
                                 return 2;
                         }
@@ -569,7 +608,7 @@ int main(int argc, char **argv) {
 
                 if (now >= deadline)
                         break;
-                if (sh.classified >= expect && states_reached(&sh) &&
+                if (sh.classified >= expect && expects_met(&sh) &&
                     now - last_new >= IDLE_MS)
                         break;
                 rkm = rd_kafka_consumer_poll(rk, 200);
@@ -600,17 +639,23 @@ int main(int argc, char **argv) {
         if (sh.undecodable)
                 printf(", %ld undecodable", sh.undecodable);
         printf("\n");
-        done = sh.classified >= expect && states_reached(&sh);
-        for (i = 0; i < sh.states_cnt; i++)
-                if (!sh.states[i].seen ||
-                    strcmp(sh.states[i].seen, sh.states[i].state))
+        done = sh.classified >= expect && expects_met(&sh);
+        for (i = 0; i < sh.expects_cnt; i++) {
+                const rdr_show_expect_t *e = &sh.expects[i];
+
+                if (expect_met(e))
+                        continue;
+                if (e->state)
                         fprintf(stderr,
                                 "redress-show: case %s is %s, not %s as "
                                 "expected\n",
-                                sh.states[i].case_id,
-                                sh.states[i].seen ? sh.states[i].seen
-                                                  : "not seen",
-                                sh.states[i].state);
+                                e->id, e->seen ? e->seen : "not seen",
+                                e->state);
+                else
+                        fprintf(stderr,
+                                "redress-show: no action %s was published\n",
+                                e->id);
+        }
 
         for (i = 0; i < sh.cms_cnt; i++)
                 rdr_case_msg_clear(&sh.cms[i]);
