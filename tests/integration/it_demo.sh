@@ -2,10 +2,11 @@
 # it_demo: the README's first command, `deploy/local/fleet demo`, on a
 # fleet of its own (real redis-server, the dev broker, one process of every
 # worker, all from BUILD_DIR). It must end as the samples lead to (the
-# demo's own --expect-state checks: an appeal accepted, one rejected, an
-# agent's appeal filed), with an appeal.file for each of the three cases,
-# no dead letter, every process still up and, under the sanitizers, no
-# report in the workers' logs. A second demo on the same fleet publishes
+# demo's own --expect-state checks: an appeal accepted, one rejected, a
+# case resumed by an agent after the buyer's question, an agent's appeal
+# filed), with an appeal.file for each of the three appealed cases, one
+# staff.review of the question, no dead letter, every process still up
+# and, under the sanitizers, no report in the workers' logs. A second demo on the same fleet publishes
 # every sample again and must change nothing: each event applied once.
 #
 #   tests/integration/it_demo.sh BUILD_DIR
@@ -47,6 +48,9 @@ for c in cs_a6b9e3b8eb6bbebe77f070a60d703f2a cs_a928577e96b64fc33a3116ae7900245d
   cs_1402eb620d491f3a1815dd6ff44c8fe2; do
   [ "$(grep -c "appeal.file .* $c " "$out")" -eq 1 ] || fail "not one appeal.file for $c"
 done
+
+[ "$(grep -c "staff.review .* cs_878afe60341b4233ad933239ec867e8b " "$out")" -eq 1 ] ||
+  fail "not one staff.review of the buyer's question"
 
 dlq=$("$fleet" dlq list 2>/dev/null | tail -n +2)
 [ -z "$dlq" ] || fail "dead letters: $dlq"

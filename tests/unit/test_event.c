@@ -1059,6 +1059,7 @@ static void test_samples_round_trip(void **state) {
         round_trip_file("reviews.jsonl");
         round_trip_file("chats.jsonl");
         round_trip_file("shipments.jsonl");
+        round_trip_file("chats-later.jsonl");
         round_trip_file("appeal-results.jsonl");
         round_trip_file("staff-decisions.jsonl");
 }
