@@ -5,7 +5,8 @@
  * outmsg.h, and stops once --expect-cases case.classified messages were
  * seen, each case named by --expect-state is in the state named (its
  * latest message says so), each action named by --expect-action was
- * published, and nothing new arrived for two seconds; or at --timeout.
+ * published, and nothing new arrived for --idle (two seconds); or at
+ * --timeout.
  * It then prints two aligned tables, CASES and ACTIONS, and a count line;
  * the exit status says whether all that was seen. */
 #include <errno.h>
@@ -22,7 +23,6 @@
 
 #define TOPIC_CASES "redress.cases"
 #define TOPIC_ACTIONS "redress.actions"
-#define IDLE_MS 2000
 #define MESSAGE_CHARS 60
 #define EXPECTS_MAX 64
 
@@ -51,14 +51,14 @@ static void usage(FILE *fp) {
                 "N]\n"
                 "                    [--expect-state CASE_ID=STATE]... "
                 "[--expect-action ACTION_ID]...\n"
-                "                    [--timeout S]\n"
+                "                    [--idle MS] [--timeout S]\n"
                 "Reads redress.cases and redress.actions from the beginning "
                 "and prints them.\n"
                 "  --bootstrap HOST:PORT  brokers (default: "
                 "$REDRESS_KAFKA_BOOTSTRAP)\n"
                 "  --expect-cases N       stop once N case.classified "
                 "messages were seen\n"
-                "                         and nothing new came for 2 s "
+                "                         and nothing new came for --idle "
                 "(default 0)\n"
                 "  --expect-state CASE_ID=STATE\n"
                 "                         and the latest message of case "
@@ -69,6 +69,10 @@ static void usage(FILE *fp) {
                 "was published\n"
                 "                         (repeatable; %d expectations at "
                 "most)\n"
+                "  --idle MS              the quiet that ends the wait "
+                "(default 2000; 0:\n"
+                "                         stop as soon as all the above "
+                "was seen)\n"
                 "  --timeout S            give up after S seconds (default "
                 "30)\n"
                 "Exit status 0 if all that was seen, else 1 (2: usage).\n",
@@ -286,7 +290,7 @@ static int assign_all(rd_kafka_t *rk, int64_t deadline) {
  * Tables.
  */
 
-enum { CASE_COLS = 10, ACTION_COLS = 6, MAX_COLS = 10 };
+enum { CASE_COLS = 10, ACTION_COLS = 7, MAX_COLS = 10 };
 
 /* Display width in characters (code points; wide scripts are not
  * measured wider, so CJK text misaligns a little). */
@@ -474,7 +478,8 @@ static void print_cases(rdr_show_t *sh) {
 
 static void print_actions(rdr_show_t *sh) {
         static const char *const head[ACTION_COLS] = {
-            "KIND", "CHANNEL", "LANG", "DUE_AT", "CASE/SHIPMENT", "MESSAGE"};
+            "KIND",   "CHANNEL",       "LANG",   "DUE_AT",
+            "REVIEW", "CASE/SHIPMENT", "MESSAGE"};
         size_t rows = sh->ams_cnt + 1, r, c;
         char **cells = calloc(rows * ACTION_COLS, sizeof(*cells));
 
@@ -495,9 +500,11 @@ static void print_actions(rdr_show_t *sh) {
                                      : NULL);
                 row[2] = or_dash(am->language);
                 row[3] = fmt_time(am->due_at_ms);
-                row[4] = or_dash(am->case_id && *am->case_id ? am->case_id
+                /* The review links an action to its rows of CASES. */
+                row[4] = or_dash(am->review_id);
+                row[5] = or_dash(am->case_id && *am->case_id ? am->case_id
                                                              : am->shipment_id);
-                row[5] = am->message && *am->message
+                row[6] = am->message && *am->message
                              ? clip(am->message, MESSAGE_CHARS)
                              : dup_str("-");
         }
@@ -544,7 +551,7 @@ err:
 
 int main(int argc, char **argv) {
         const char *bootstrap = getenv("REDRESS_KAFKA_BOOTSTRAP");
-        long expect = 0, timeout_s = 30;
+        long expect = 0, timeout_s = 30, idle_ms = 2000;
         rd_kafka_message_t *rkm;
         rdr_show_t sh;
         rd_kafka_t *rk;
@@ -573,6 +580,12 @@ int main(int argc, char **argv) {
                 } else if (!strcmp(argv[i_arg], "--expect-action") &&
                            i_arg + 1 < argc) {
                         if (add_expect(&sh, argv[++i_arg], 0)) {
+                                usage(stderr);
+                                return 2;
+                        }
+                } else if (!strcmp(argv[i_arg], "--idle") && i_arg + 1 < argc) {
+                        idle_ms = parse_long(argv[++i_arg], 0, 600000);
+                        if (idle_ms < 0) {
                                 usage(stderr);
                                 return 2;
                         }
@@ -609,7 +622,7 @@ int main(int argc, char **argv) {
                 if (now >= deadline)
                         break;
                 if (sh.classified >= expect && expects_met(&sh) &&
-                    now - last_new >= IDLE_MS)
+                    now - last_new >= idle_ms)
                         break;
                 rkm = rd_kafka_consumer_poll(rk, 200);
                 if (!rkm)
