@@ -444,7 +444,8 @@ static void print_cases(rdr_show_t *sh) {
                 return;
         for (c = 0; c < CASE_COLS; c++)
                 cells[c] = dup_str(head[c]);
-        qsort(sh->cms, sh->cms_cnt, sizeof(*sh->cms), cmp_case);
+        if (sh->cms_cnt)
+                qsort(sh->cms, sh->cms_cnt, sizeof(*sh->cms), cmp_case);
         for (r = 1; r < rows; r++) {
                 const rdr_case_msg_t *cm = &sh->cms[r - 1];
                 char **row = &cells[r * CASE_COLS];
@@ -487,7 +488,8 @@ static void print_actions(rdr_show_t *sh) {
                 return;
         for (c = 0; c < ACTION_COLS; c++)
                 cells[c] = dup_str(head[c]);
-        qsort(sh->ams, sh->ams_cnt, sizeof(*sh->ams), cmp_action);
+        if (sh->ams_cnt) /* qsort() takes no NULL, even for none */
+                qsort(sh->ams, sh->ams_cnt, sizeof(*sh->ams), cmp_action);
         for (r = 1; r < rows; r++) {
                 const rdr_action_msg_t *am = &sh->ams[r - 1];
                 char **row = &cells[r * ACTION_COLS];
