@@ -6,9 +6,8 @@
  * seen, each case named by --expect-state is in the state named (its
  * latest message says so), each action named by --expect-action was
  * published, and nothing new arrived for --idle (two seconds); or at
- * --timeout.
- * It then prints two aligned tables, CASES and ACTIONS, and a count line;
- * the exit status says whether all that was seen. */
+ * --timeout. It then prints two aligned tables, CASES and ACTIONS, and a
+ * count line; the exit status says whether all that was seen. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,8 +30,8 @@
 typedef struct rdr_show_expect_s {
         const char *id;    /* a case id, or an action id */
         const char *state; /* the case's state; NULL: an action */
-        const char *seen;  /* the case's latest state, or the action's
-                            * kind; NULL: no message of it yet */
+        const char *seen;  /* the case's latest state, or "published";
+                            * NULL: no message of it yet */
 } rdr_show_expect_t;
 
 typedef struct rdr_show_s {
@@ -146,10 +145,7 @@ static void note_action(rdr_show_t *sh, const rdr_action_msg_t *am) {
         for (i = 0; i < sh->expects_cnt; i++)
                 if (!sh->expects[i].state &&
                     !strcmp(sh->expects[i].id, am->action_id))
-                        sh->expects[i].seen =
-                            (unsigned)am->kind < RDR_ACT__CNT
-                                ? rdr_action_kind_names[am->kind]
-                                : "?";
+                        sh->expects[i].seen = "published";
 }
 
 static int expect_met(const rdr_show_expect_t *e) {
