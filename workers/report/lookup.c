@@ -290,20 +290,28 @@ static void print_list(const char *head, const json_t *a) {
         printf("\n");
 }
 
+/* The instant at (RFC 3339, or NULL) in zone, into local ("" if NULL). */
+static const char *local_of(const char *at, const char *zone, char *local,
+                            size_t size) {
+        int ok;
+        local[0] = '\0';
+        if (at)
+                rdr_localtime_format(
+                    zone, rdr_time_parse_rfc3339(at, strlen(at), &ok), local,
+                    size);
+        return local;
+}
+
 /* When the buyer last told the case's store not to contact them, in a
  * chat naming no order (RFC 3339, NULL if never), also in zone: the
  * buyer's other cases there close as refused at their next step toward
  * the buyer. */
 static void print_refusal(const char *at, const char *zone) {
-        char local[96] = "";
-        int ok;
-        if (at)
-                rdr_localtime_format(
-                    zone, rdr_time_parse_rfc3339(at, strlen(at), &ok), local,
-                    sizeof(local));
+        char local[96];
         printf("Buyer told the store not to contact them (a chat naming no "
                "order): %s%s%s\n",
-               at ? at : "never", at ? "  " : "", local);
+               at ? at : "never", at ? "  " : "",
+               local_of(at, zone, local, sizeof(local)));
 }
 
 static void print_text(const json_t *o) {
@@ -325,18 +333,13 @@ static void print_text(const json_t *o) {
                 json_array_foreach(json_object_get(o, "timers"), i, t) {
                         const char *at =
                             json_string_value(json_object_get(t, "at"));
-                        char local[96] = "";
-                        int ok;
-                        if (at)
-                                rdr_localtime_format(
-                                    zone,
-                                    rdr_time_parse_rfc3339(at, strlen(at), &ok),
-                                    local, sizeof(local));
+                        char local[96];
                         printf(
                             "  %s\n    %s%s%s  %s\n",
                             json_string_value(json_object_get(t, "timer_id")),
                             json_string_value(json_object_get(t, "state")),
-                            at ? " " : "", at ? at : "", local);
+                            at ? " " : "", at ? at : "",
+                            local_of(at, zone, local, sizeof(local)));
                 }
                 printf("\n");
                 print_list("Buyer's tags in the fleet",
