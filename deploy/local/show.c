@@ -74,7 +74,9 @@ static void usage(FILE *fp) {
                 "was seen)\n"
                 "  --timeout S            give up after S seconds (default "
                 "30)\n"
-                "Exit status 0 if all that was seen, else 1 (2: usage).\n",
+                "Exit status 0 if all that was seen, else 1 (also when the "
+                "brokers or\n"
+                "the topics could not be reached by --timeout; 2: usage).\n",
                 EXPECTS_MAX);
 }
 
@@ -233,18 +235,24 @@ bad:
 }
 
 /* Assign every partition of both topics from the beginning. Retries until
- * the topics exist or deadline. */
+ * the topics exist or deadline; each metadata request waits no longer than
+ * what is left of it, so --timeout holds while the brokers are down. */
 static int assign_all(rd_kafka_t *rk, int64_t deadline) {
         static const char *const topics[] = {TOPIC_CASES, TOPIC_ACTIONS};
         const rd_kafka_metadata_t *md = NULL;
         rd_kafka_topic_partition_list_t *parts;
-        rd_kafka_resp_err_t kerr;
+        rd_kafka_resp_err_t kerr = RD_KAFKA_RESP_ERR_NO_ERROR;
         int t, i, p, found;
 
         for (;;) {
+                int64_t left = deadline - now_ms();
+
                 parts = rd_kafka_topic_partition_list_new(32);
                 found = 0;
-                kerr = rd_kafka_metadata(rk, 1, NULL, &md, 5000);
+                kerr = rd_kafka_metadata(rk, 1, NULL, &md,
+                                         (int)(left > 5000  ? 5000
+                                               : left < 100 ? 100
+                                                            : left));
                 for (i = 0; !kerr && i < md->topic_cnt; i++) {
                         const rd_kafka_metadata_topic_t *mt = &md->topics[i];
 
@@ -267,9 +275,16 @@ static int assign_all(rd_kafka_t *rk, int64_t deadline) {
                 if (found == 3 || now_ms() >= deadline)
                         break;
                 rd_kafka_topic_partition_list_destroy(parts);
-                rd_kafka_poll(rk, 500);
+                left = deadline - now_ms();
+                rd_kafka_poll(rk, (int)(left > 500 ? 500
+                                        : left < 0 ? 0
+                                                   : left));
         }
-        if (found != 3)
+        if (kerr)
+                fprintf(stderr,
+                        "redress-show: no metadata from the brokers: %s\n",
+                        rd_kafka_err2str(kerr));
+        else if (found != 3)
                 fprintf(stderr, "redress-show: topic %s not found\n",
                         found & 1 ? TOPIC_ACTIONS : TOPIC_CASES);
         if (parts->cnt) {
@@ -556,7 +571,7 @@ int main(int argc, char **argv) {
         rd_kafka_resp_err_t last_err = RD_KAFKA_RESP_ERR_NO_ERROR;
         int64_t deadline, last_new;
         size_t i;
-        int i_arg, done;
+        int i_arg, done, readable;
 
         memset(&sh, 0, sizeof(sh));
         for (i_arg = 1; i_arg < argc; i_arg++) {
@@ -612,7 +627,7 @@ int main(int argc, char **argv) {
         if (!rk)
                 return 2;
         deadline = now_ms() + timeout_s * 1000;
-        assign_all(rk, deadline);
+        readable = assign_all(rk, deadline) == 0;
         last_new = now_ms();
         for (;;) {
                 int64_t now = now_ms();
@@ -650,7 +665,7 @@ int main(int argc, char **argv) {
         if (sh.undecodable)
                 printf(", %ld undecodable", sh.undecodable);
         printf("\n");
-        done = sh.classified >= expect && expects_met(&sh);
+        done = readable && sh.classified >= expect && expects_met(&sh);
         for (i = 0; i < sh.expects_cnt; i++) {
                 const rdr_show_expect_t *e = &sh.expects[i];
 

@@ -9,7 +9,8 @@
 # still up and, under the sanitizers, no report in the workers' logs. A
 # second demo on the same fleet publishes every sample again and must
 # change nothing: each event applied once. The demo names the cases; here
-# they are counted from its ACTIONS table.
+# they are counted from its ACTIONS table. Once the fleet is down,
+# redress-show must fail, saying the brokers are gone.
 #
 #   tests/integration/it_demo.sh BUILD_DIR
 set -euo pipefail
@@ -67,7 +68,16 @@ fi
 
 "$fleet" status >"$REDRESS_FLEET_DIR/status.out" 2>&1 ||
   fail "a process of the fleet is down: $(cat "$REDRESS_FLEET_DIR/status.out")"
+bootstrap=$(cat "$REDRESS_FLEET_DIR/bootstrap")
 "$fleet" down >/dev/null 2>&1
+# With the brokers gone, redress-show gives up at its --timeout and says
+# why, with a non-zero status instead of empty tables and success.
+if "$REDRESS_BUILD_DIR/bin/redress-show" --bootstrap "$bootstrap" --timeout 2 \
+  >"$REDRESS_FLEET_DIR/show-down.out" 2>&1; then
+  fail "redress-show exited 0 with the brokers down"
+elif ! grep -q 'redress-show: no metadata from the brokers' "$REDRESS_FLEET_DIR/show-down.out"; then
+  fail "redress-show did not say the brokers could not be reached: $(tail -n 3 "$REDRESS_FLEET_DIR/show-down.out")"
+fi
 if grep -l -E 'AddressSanitizer|LeakSanitizer|runtime error:' "$REDRESS_FLEET_DIR"/logs/*.log 2>/dev/null; then
   fail "a sanitizer reported (the logs above)"
 fi
