@@ -50,7 +50,7 @@ static void usage(FILE *fp) {
                 "N]\n"
                 "                    [--expect-state CASE_ID=STATE]... "
                 "[--expect-action ACTION_ID]...\n"
-                "                    [--idle MS] [--timeout S]\n"
+                "                    [--idle MS] [--timeout S] [--eof]\n"
                 "Reads redress.cases and redress.actions from the beginning "
                 "and prints them.\n"
                 "  --bootstrap HOST:PORT  brokers (default: "
@@ -74,6 +74,10 @@ static void usage(FILE *fp) {
                 "was seen)\n"
                 "  --timeout S            give up after S seconds (default "
                 "30)\n"
+                "  --eof                  or stop at the topics' end as they "
+                "are now (every\n"
+                "                         partition read to its end), "
+                "whatever was seen\n"
                 "Exit status 0 if all that was seen, else 1 (also when the "
                 "brokers or\n"
                 "the topics could not be reached by --timeout; 2: usage).\n",
@@ -236,8 +240,10 @@ bad:
 
 /* Assign every partition of both topics from the beginning. Retries until
  * the topics exist or deadline; each metadata request waits no longer than
- * what is left of it, so --timeout holds while the brokers are down. */
-static int assign_all(rd_kafka_t *rk, int64_t deadline) {
+ * what is left of it, so --timeout holds while the brokers are down. The
+ * partitions assigned go to *assigned (the caller's to destroy). */
+static int assign_all(rd_kafka_t *rk, int64_t deadline,
+                      rd_kafka_topic_partition_list_t **assigned) {
         static const char *const topics[] = {TOPIC_CASES, TOPIC_ACTIONS};
         const rd_kafka_metadata_t *md = NULL;
         rd_kafka_topic_partition_list_t *parts;
@@ -293,8 +299,26 @@ static int assign_all(rd_kafka_t *rk, int64_t deadline) {
                         fprintf(stderr, "redress-show: assign: %s\n",
                                 rd_kafka_err2str(kerr));
         }
-        rd_kafka_topic_partition_list_destroy(parts);
+        *assigned = parts;
         return found == 3 ? 0 : -1;
+}
+
+/* --eof: +1 if the message says its partition was read to its end (once
+ * per partition, marked in the assigned list's opaque), -1 if a message
+ * came after that, else 0. */
+static int at_end_moved(rd_kafka_topic_partition_list_t *parts,
+                        const rd_kafka_message_t *rkm) {
+        rd_kafka_topic_partition_t *tp;
+        int end = rkm->err == RD_KAFKA_RESP_ERR__PARTITION_EOF;
+
+        if (!rkm->rkt || (rkm->err && !end))
+                return 0;
+        tp = rd_kafka_topic_partition_list_find(
+            parts, rd_kafka_topic_name(rkm->rkt), rkm->partition);
+        if (!tp || !tp->opaque == !end)
+                return 0;
+        tp->opaque = end ? (void *)tp : NULL;
+        return end ? 1 : -1;
 }
 
 /*
@@ -530,7 +554,7 @@ static void print_actions(rdr_show_t *sh) {
         free(cells);
 }
 
-static rd_kafka_t *consumer_new(const char *bootstrap) {
+static rd_kafka_t *consumer_new(const char *bootstrap, int eof) {
         rd_kafka_conf_t *conf = rd_kafka_conf_new();
         char errstr[512], group[64];
         rd_kafka_t *rk;
@@ -549,6 +573,9 @@ static rd_kafka_t *consumer_new(const char *bootstrap) {
             rd_kafka_conf_set(conf, "enable.auto.offset.store", "false", errstr,
                               sizeof(errstr)) != RD_KAFKA_CONF_OK ||
             rd_kafka_conf_set(conf, "client.id", "redress-show", errstr,
+                              sizeof(errstr)) != RD_KAFKA_CONF_OK ||
+            rd_kafka_conf_set(conf, "enable.partition.eof",
+                              eof ? "true" : "false", errstr,
                               sizeof(errstr)) != RD_KAFKA_CONF_OK)
                 goto err;
         rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof(errstr));
@@ -565,13 +592,14 @@ err:
 int main(int argc, char **argv) {
         const char *bootstrap = getenv("REDRESS_KAFKA_BOOTSTRAP");
         long expect = 0, timeout_s = 30, idle_ms = 2000;
+        rd_kafka_topic_partition_list_t *parts = NULL;
         rd_kafka_message_t *rkm;
         rdr_show_t sh;
         rd_kafka_t *rk;
         rd_kafka_resp_err_t last_err = RD_KAFKA_RESP_ERR_NO_ERROR;
         int64_t deadline, last_new;
         size_t i;
-        int i_arg, done, readable;
+        int i_arg, done, readable, eof = 0, at_end = 0;
 
         memset(&sh, 0, sizeof(sh));
         for (i_arg = 1; i_arg < argc; i_arg++) {
@@ -609,6 +637,8 @@ int main(int argc, char **argv) {
                                 usage(stderr);
                                 return 2;
                         }
+                } else if (!strcmp(argv[i_arg], "--eof")) {
+                        eof = 1;
                 } else if (!strcmp(argv[i_arg], "--help") ||
                            !strcmp(argv[i_arg], "-h")) {
                         usage(stdout);
@@ -623,11 +653,11 @@ int main(int argc, char **argv) {
                                 "REDRESS_KAFKA_BOOTSTRAP is not set\n");
                 return 2;
         }
-        rk = consumer_new(bootstrap);
+        rk = consumer_new(bootstrap, eof);
         if (!rk)
                 return 2;
         deadline = now_ms() + timeout_s * 1000;
-        readable = assign_all(rk, deadline) == 0;
+        readable = assign_all(rk, deadline, &parts) == 0;
         last_new = now_ms();
         for (;;) {
                 int64_t now = now_ms();
@@ -637,9 +667,12 @@ int main(int argc, char **argv) {
                 if (sh.classified >= expect && expects_met(&sh) &&
                     now - last_new >= idle_ms)
                         break;
+                if (eof && parts->cnt && at_end == parts->cnt)
+                        break;
                 rkm = rd_kafka_consumer_poll(rk, 200);
                 if (!rkm)
                         continue;
+                at_end += at_end_moved(parts, rkm);
                 if (rkm->err) {
                         /* Each distinct error once: a broker that is down
                          * repeats itself every poll. */
@@ -656,6 +689,7 @@ int main(int argc, char **argv) {
         }
         rd_kafka_consumer_close(rk);
         rd_kafka_destroy(rk);
+        rd_kafka_topic_partition_list_destroy(parts);
 
         print_cases(&sh);
         print_actions(&sh);
