@@ -1,16 +1,21 @@
 #!/usr/bin/env bash
-# it_demo: the README's first command, `deploy/local/fleet demo`, on a
-# fleet of its own (real redis-server, the dev broker, one process of every
-# worker, all from BUILD_DIR). It must end as the samples lead to (the
-# demo's own --expect-state checks: an appeal accepted, one rejected, a
-# case resumed by an agent after the buyer's question, an agent's appeal
-# filed), with one appeal.file for each of the three appealed cases, one
-# staff.review of a case (the question), no dead letter, every process
-# still up and, under the sanitizers, no report in the workers' logs. A
-# second demo on the same fleet publishes every sample again and must
-# change nothing: each event applied once. The demo names the cases; here
-# they are counted from its ACTIONS table. Once the fleet is down,
-# redress-show must fail, saying the brokers are gone.
+# it_demo: the README's first command, `deploy/local/fleet demo`, with the
+# days after it (`--days 12`, on the test clock), on a fleet of its own
+# (real redis-server, the dev broker, one process of every worker, all
+# from BUILD_DIR). It must end as the samples lead to (the demo's own
+# --expect-state and --expect-action checks: an appeal accepted, one
+# rejected, a case resumed by an agent after the buyer's question, an
+# agent's appeal filed, the resumed case's coupon sent once a manager
+# approved it, a case closed by its buyer's no), with one appeal.file for
+# each of the three appealed cases, two staff.review of one case (the
+# question, the coupon over the limit), an incentive for each of the two
+# cases in outreach that long, one nudge before the buyer said no and
+# none after, no dead letter, every process still up and, under the
+# sanitizers, no report in the workers' logs. A second demo (without
+# --days) on the same fleet publishes every sample again and must change
+# nothing: each event applied once. The demo names the cases; here they
+# are counted from its ACTIONS table. Once the fleet is down, redress-show
+# must fail, saying the brokers are gone.
 #
 #   tests/integration/it_demo.sh BUILD_DIR
 set -euo pipefail
@@ -35,7 +40,7 @@ finish() {
 trap finish EXIT
 
 out="$REDRESS_FLEET_DIR/demo.out"
-if ! "$fleet" demo >"$out" 2>"$REDRESS_FLEET_DIR/demo.err"; then
+if ! "$fleet" demo --days 12 >"$out" 2>"$REDRESS_FLEET_DIR/demo.err"; then
   cat "$out" "$REDRESS_FLEET_DIR/demo.err" >&2
   fail "fleet demo exited non-zero"
   exit 1
@@ -47,13 +52,22 @@ case $summary in
   *"($n case.classified, $n expected)"*) ;;
   *) fail "expected $n case.classified: $summary" ;;
 esac
-# The case of each action of kind $1, a line each (ACTIONS: KIND CHANNEL
-# LANG DUE_AT REVIEW CASE/SHIPMENT MESSAGE).
-cases_of() { awk -v k="$1" '$1 == k && $6 ~ /^cs_/ { print $6 }' "$out"; }
-appealed=$(cases_of appeal.file)
+# The review of each action of kind $1 on a case, a line each (ACTIONS:
+# KIND CHANNEL LANG DUE_AT REVIEW CASE/SHIPMENT MESSAGE).
+reviews_of() { awk -v k="$1" '$1 == k && $6 ~ /^cs_/ { print $5 }' "$out"; }
+appealed=$(reviews_of appeal.file)
 [ "$(grep -c . <<<"$appealed")" -eq 3 ] && [ "$(sort -u <<<"$appealed" | grep -c .)" -eq 3 ] ||
   fail "not one appeal.file for each of 3 cases: $(tr '\n' ' ' <<<"$appealed")"
-[ "$(cases_of staff.review | grep -c .)" -eq 1 ] || fail "not one staff.review of a case (the question)"
+staff=$(reviews_of staff.review | sort | uniq -c | awk '{ print $1, $2 }')
+[ "$staff" = "2 rv-ta-013" ] ||
+  fail "not two staff.review of the paused case (the question, the coupon): $(tr '\n' ' ' <<<"$staff")"
+incentives=$(reviews_of outreach.incentive | sort | tr '\n' ' ')
+[ "$incentives" = "rv-ta-011 rv-ta-013 " ] ||
+  fail "not one outreach.incentive for each case still in outreach after 8 days: $incentives"
+[ "$(reviews_of outreach.nudge | grep -c '^rv-ta-011$')" -eq 1 ] ||
+  fail "not exactly one nudge to the buyer who said no after it"
+grep -q 'the buyer of rv-ta-011 says no' "$REDRESS_FLEET_DIR/demo.err" ||
+  fail "the demo's days did not come to the buyer's no"
 
 dlq=$("$fleet" dlq list 2>/dev/null | tail -n +2)
 [ -z "$dlq" ] || fail "dead letters: $dlq"

@@ -1062,6 +1062,8 @@ static void test_samples_round_trip(void **state) {
         round_trip_file("chats-later.jsonl");
         round_trip_file("appeal-results.jsonl");
         round_trip_file("staff-decisions.jsonl");
+        round_trip_file("days-offer-approval.jsonl");
+        round_trip_file("days-refusal.jsonl");
 }
 
 static void test_base_events_round_trip(void **state) {
