@@ -1039,6 +1039,53 @@ static void test_case_ttl(void **state) {
         free(s);
 }
 
+/* The incentive's text names the gesture (a refund, a coupon, money off
+ * the next order): its template is the offer type's, in the buyer's
+ * language. The default playbook: product_quality a 3.00 USD refund,
+ * logistics a 3.00 USD coupon, size_fit 5% off. */
+static void test_incentive_names_gesture(void **state) {
+        static const struct {
+                const char *lang;
+                rdr_reason_t reason;
+                const char *template_id, *text;
+        } cases[] = {
+            {"en", RDR_REASON_PRODUCT_QUALITY,
+             "en/outreach.incentive/partial_refund",
+             "refund you 3.00 USD of what you paid"},
+            {"en", RDR_REASON_LOGISTICS, "en/outreach.incentive/coupon",
+             "a 3.00 USD coupon for your next order"},
+            {"en", RDR_REASON_SIZE_FIT, "en/outreach.incentive/discount",
+             "5% off your next order"},
+            {"zh", RDR_REASON_PRODUCT_QUALITY,
+             "zh/outreach.incentive/partial_refund", "退还3.00 USD的货款"},
+            {"zh", RDR_REASON_LOGISTICS, "zh/outreach.incentive/coupon",
+             "一张3.00 USD的优惠券"},
+            {"es", RDR_REASON_SIZE_FIT, "es/outreach.incentive/discount",
+             "un 5% de descuento en su próximo pedido"},
+        };
+        size_t i;
+        (void)state;
+        for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                sim_t *s = sim_new();
+                int64_t t0 = utc(2026, 6, 1, 2, 0);
+                rdr_cadence_input_t in =
+                    review("taobao", "tb-store", "Asia/Shanghai", cases[i].lang,
+                           cases[i].reason, RDR_MAL_NONE, t0);
+                const rdr_cadence_action_t *a;
+
+                apply(s, &in, t0);
+                run_until(s, t0 + 8 * DAY + HOUR);
+                a = find(s, "cs_test:incentive:1");
+                assert_string_equal(a->template_id, cases[i].template_id);
+                assert_string_equal(a->language, cases[i].lang);
+                if (!strstr(a->message, cases[i].text))
+                        fail_msg("%s: \"%s\" not in \"%s\"",
+                                 cases[i].template_id, cases[i].text,
+                                 a->message);
+                free(s);
+        }
+}
+
 /* An incentive above the agent's limit waits for a manager. */
 static void test_incentive_over_limit(void **state) {
         sim_t *s = sim_new();
@@ -2180,6 +2227,7 @@ int main(void) {
             cmocka_unit_test(test_refusal_to_the_store_since),
             cmocka_unit_test(test_refusal_to_the_store_not_since),
             cmocka_unit_test(test_case_ttl),
+            cmocka_unit_test(test_incentive_names_gesture),
             cmocka_unit_test(test_incentive_over_limit),
             cmocka_unit_test(test_agree_guide_check_reminder),
             cmocka_unit_test(test_buyer_message_pauses),

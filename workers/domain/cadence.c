@@ -540,9 +540,10 @@ static int publish_incentive(tx_t *tx, int64_t due) {
         case_vars(c, &vb);
         rdr_offer_format(&c->offer, vb.offer, sizeof(vb.offer));
         vb.v.v[RDR_PH_OFFER] = vb.offer;
+        /* The text names the gesture: keyed by the offer's type. */
         a = emit(tx, RDR_STEP_INCENTIVE, 1, RDR_ACT_INCENTIVE,
-                 rdr_reason_names[c->reason], c->language, v.channel, due,
-                 contact_until(tx, due), &vb.v);
+                 rdr_offer_type_names[c->offer.type], c->language, v.channel,
+                 due, contact_until(tx, due), &vb.v);
         if (a) {
                 a->has_offer = 1;
                 a->offer = c->offer;
