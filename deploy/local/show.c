@@ -4,7 +4,7 @@
  * each message by its content-type header with the contract decoders of
  * outmsg.h, and stops once --expect-cases case.classified messages were
  * seen, each case named by --expect-state is in the state named (its
- * latest message says so), each action named by --expect-action was
+ * latest decision's message says so), each action named by --expect-action was
  * published, and nothing new arrived for --idle (two seconds); or at
  * --timeout. It then prints two aligned tables, CASES and ACTIONS, and a
  * count line; the exit status says whether all that was seen. */
@@ -32,6 +32,7 @@ typedef struct rdr_show_expect_s {
         const char *state; /* the case's state; NULL: an action */
         const char *seen;  /* the case's latest state, or "published";
                             * NULL: no message of it yet */
+        int64_t seen_at;   /* the occurred_at of the state seen */
 } rdr_show_expect_t;
 
 typedef struct rdr_show_s {
@@ -60,9 +61,10 @@ static void usage(FILE *fp) {
                 "                         and nothing new came for --idle "
                 "(default 0)\n"
                 "  --expect-state CASE_ID=STATE\n"
-                "                         and the latest message of case "
-                "CASE_ID says STATE\n"
-                "                         (e.g. resolved; repeatable)\n"
+                "                         and the message of case CASE_ID's "
+                "latest decision\n"
+                "                         (occurred_at) says STATE (e.g. "
+                "resolved; repeatable)\n"
                 "  --expect-action ACTION_ID\n"
                 "                         and an action of that action_id "
                 "was published\n"
@@ -134,15 +136,23 @@ static int grow(void **arr, size_t *size, size_t elem) {
         return 0;
 }
 
-/* A case's messages share its partition, so the latest read is its
- * latest state. */
+/* The case's latest state: of its latest decision (occurred_at), and of
+ * decisions at the same instant the one read last (a case's messages
+ * share its partition). A message published again (a worker stopped
+ * between publishing and acknowledging) comes after later ones, but
+ * keeps the time of its decision, so it does not read as the latest. */
 static void note_case(rdr_show_t *sh, const rdr_case_msg_t *cm) {
         size_t i;
 
-        for (i = 0; i < sh->expects_cnt; i++)
-                if (sh->expects[i].state &&
-                    !strcmp(sh->expects[i].id, cm->case_id))
-                        sh->expects[i].seen = cm->state;
+        for (i = 0; i < sh->expects_cnt; i++) {
+                rdr_show_expect_t *e = &sh->expects[i];
+
+                if (!e->state || strcmp(e->id, cm->case_id) ||
+                    (e->seen && cm->occurred_at_ms < e->seen_at))
+                        continue;
+                e->seen = cm->state;
+                e->seen_at = cm->occurred_at_ms;
+        }
 }
 
 static void note_action(rdr_show_t *sh, const rdr_action_msg_t *am) {
