@@ -4,8 +4,9 @@
  * each message by its content-type header with the contract decoders of
  * outmsg.h, and stops once --expect-cases case.classified messages were
  * seen, each case named by --expect-state is in the state named (its
- * latest decision's message says so), each action named by --expect-action was
- * published, and nothing new arrived for --idle (two seconds); or at
+ * latest decision's message says so), each action named by
+ * --expect-action was published, and nothing new arrived for --idle (two
+ * seconds); or at --eof, every partition read to its end; or at
  * --timeout. It then prints two aligned tables, CASES and ACTIONS, and a
  * count line; the exit status says whether all that was seen. */
 #include <errno.h>
