@@ -259,6 +259,51 @@ static void expect_error(const char *from, const char *to, const char *want) {
         rdr_template_set_destroy(set);
 }
 
+/* Several keys, most specific first: the first the language has wins,
+ * then "default" (the incentive looks for the offer's type, then the
+ * reason). */
+static void test_key_chain(void **state) {
+        static const struct {
+                const char *keys, *text, *template_id;
+        } cases[] = {
+            {"coupon,logistics", "A coupon: 3.00 USD.",
+             "en/outreach.incentive/coupon"},
+            {"discount,logistics", "Sorry for the wait: 3.00 USD.",
+             "en/outreach.incentive/logistics"},
+            {"discount,size_fit", "Have 3.00 USD.",
+             "en/outreach.incentive/default"},
+            {",coupon", "A coupon: 3.00 USD.", "en/outreach.incentive/coupon"},
+            {"coupon", "A coupon: 3.00 USD.", "en/outreach.incentive/coupon"},
+            {NULL, "Have 3.00 USD.", "en/outreach.incentive/default"},
+        };
+        char errstr[512], out[256];
+        rdr_rendered_t info;
+        rdr_template_vars_t v;
+        rdr_template_set_t *set;
+        size_t i;
+        (void)state;
+        set =
+            load_variant("  outreach.incentive: {default: \"Have {offer}.\"}\n",
+                         "  outreach.incentive:\n"
+                         "    default: \"Have {offer}.\"\n"
+                         "    logistics: \"Sorry for the wait: {offer}.\"\n"
+                         "    coupon: \"A coupon: {offer}.\"\n",
+                         errstr, sizeof(errstr));
+        if (!set)
+                fail_msg("%s", errstr);
+        memset(&v, 0, sizeof(v));
+        v.v[RDR_PH_OFFER] = "3.00 USD";
+        for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                assert_int_equal(rdr_template_render(set, RDR_ACT_INCENTIVE,
+                                                     cases[i].keys, "en", &v,
+                                                     out, sizeof(out), &info),
+                                 RDR_OK);
+                assert_string_equal(out, cases[i].text);
+                assert_string_equal(info.template_id, cases[i].template_id);
+        }
+        rdr_template_set_destroy(set);
+}
+
 static void test_load_errors(void **state) {
         char errstr[512], out[256];
         rdr_rendered_t info;
@@ -332,6 +377,7 @@ int main(void) {
             cmocka_unit_test(test_every_template_renders),
             cmocka_unit_test(test_utf8_copy),
             cmocka_unit_test(test_ph_allowed),
+            cmocka_unit_test(test_key_chain),
             cmocka_unit_test(test_load_errors),
             cmocka_unit_test(test_too_long_refused),
         };

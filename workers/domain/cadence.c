@@ -534,16 +534,21 @@ static int publish_incentive(tx_t *tx, int64_t due) {
         rdr_policy_verdict_t v;
         rdr_cadence_action_t *a;
         vars_buf_t vb;
+        char keys[2 * RDR_TEMPLATE_KEY_MAX];
         if (check(tx, RDR_ACT_INCENTIVE, 1, RDR_GROUND_NONE, due, &v) ==
             RDR_ERR_BLOCKED)
                 return blocked_outreach(tx, RDR_STEP_INCENTIVE, 1, v.rule);
         case_vars(c, &vb);
         rdr_offer_format(&c->offer, vb.offer, sizeof(vb.offer));
         vb.v.v[RDR_PH_OFFER] = vb.offer;
-        /* The text names the gesture: keyed by the offer's type. */
-        a = emit(tx, RDR_STEP_INCENTIVE, 1, RDR_ACT_INCENTIVE,
-                 rdr_offer_type_names[c->offer.type], c->language, v.channel,
-                 due, contact_until(tx, due), &vb.v);
+        /* The text names the gesture: the offer type's template, else the
+         * reason's (a store's own wording), else the default. */
+        rdr_str_join(keys, sizeof(keys),
+                     (const char *const[]){rdr_offer_type_names[c->offer.type],
+                                           ",", rdr_reason_names[c->reason],
+                                           NULL});
+        a = emit(tx, RDR_STEP_INCENTIVE, 1, RDR_ACT_INCENTIVE, keys,
+                 c->language, v.channel, due, contact_until(tx, due), &vb.v);
         if (a) {
                 a->has_offer = 1;
                 a->offer = c->offer;

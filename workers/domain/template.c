@@ -314,13 +314,37 @@ static void free_lang(tpl_lang_t *tl) {
 }
 
 static const char *find(const tpl_lang_t *tl, rdr_action_kind_t kind,
-                        const char *key) {
+                        const char *key, size_t len) {
         size_t i;
         for (i = 0; i < tl->cnt; i++)
                 if (tl->entries[i].kind == kind &&
-                    !strcmp(tl->entries[i].key, key))
+                    !strncmp(tl->entries[i].key, key, len) &&
+                    !tl->entries[i].key[len])
                         return tl->entries[i].text;
         return NULL;
+}
+
+/* The first of keys ("a,b": most specific first) that tl has for kind,
+ * else its "default"; *used is the key found. */
+static const char *find_keys(const tpl_lang_t *tl, rdr_action_kind_t kind,
+                             const char *keys,
+                             char used[RDR_TEMPLATE_KEY_MAX]) {
+        const char *k = keys, *text;
+        size_t len;
+        for (;;) {
+                len = strcspn(k, ",");
+                if (len && len < RDR_TEMPLATE_KEY_MAX &&
+                    (text = find(tl, kind, k, len))) {
+                        memcpy(used, k, len);
+                        used[len] = '\0';
+                        return text;
+                }
+                if (!k[len])
+                        break;
+                k += len + 1;
+        }
+        rdr_str_copy(used, RDR_TEMPLATE_KEY_MAX, "default");
+        return find(tl, kind, "default", 7);
 }
 
 static int yaml_name_filter(const struct dirent *d) {
@@ -376,7 +400,7 @@ rdr_template_set_t *rdr_template_set_load_dir(const char *dir,
                 goto err;
         }
         for (k = 0; k < RDR_ACT__CNT; k++) {
-                if (!find(ts->fallback, (rdr_action_kind_t)k, "default")) {
+                if (!find(ts->fallback, (rdr_action_kind_t)k, "default", 7)) {
                         snprintf(errstr, errstr_size,
                                  "%s/%s.yaml: key 'templates.%s.default': "
                                  "missing (the fallback language needs a "
@@ -455,7 +479,8 @@ rdr_err_t rdr_template_render(const rdr_template_set_t *ts,
                               char *out, size_t out_size,
                               rdr_rendered_t *info) {
         const tpl_lang_t *tl = lang_lookup(ts, lang), *tries[2];
-        const char *text = NULL, *used_key = NULL, *p;
+        const char *text = NULL, *p;
+        char used_key[RDR_TEMPLATE_KEY_MAX];
         size_t len = 0;
         int t;
         seg_t seg;
@@ -472,12 +497,7 @@ rdr_err_t rdr_template_render(const rdr_template_set_t *ts,
         tries[1] = ts->fallback;
         for (t = 0; t < 2 && !text; t++) {
                 tl = tries[t];
-                used_key = key;
-                text = find(tl, kind, key);
-                if (!text) {
-                        used_key = "default";
-                        text = find(tl, kind, used_key);
-                }
+                text = find_keys(tl, kind, key, used_key);
         }
         if (!text)
                 return RDR_ERR_NOT_FOUND;

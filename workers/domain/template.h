@@ -75,9 +75,11 @@ typedef struct rdr_rendered_s {
 } rdr_rendered_t;
 
 /** Render the template for (kind, key) in lang into out (out_size >=
- *  RDR_MESSAGE_MAX always suffices). Lookup: key in lang, "default" in
- *  lang, key in the fallback language, "default" there. key may be NULL
- *  ("default"), lang NULL or unknown (fallback). Returns RDR_OK,
+ *  RDR_MESSAGE_MAX always suffices). key may name several keys, most
+ *  specific first, separated by ',' ("coupon,logistics"). Lookup: the
+ *  keys in lang, "default" in lang, the keys in the fallback language,
+ *  "default" there. key may be NULL ("default"), lang NULL or unknown
+ *  (fallback). Returns RDR_OK,
  *  RDR_ERR_INVALID (a placeholder with neither value nor default),
  *  RDR_ERR_TOO_LARGE (out_size too small) or RDR_ERR_NOT_FOUND (kind has
  *  no template: not after a successful load). out is NUL-terminated on
