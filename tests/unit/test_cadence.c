@@ -1102,7 +1102,10 @@ static void test_incentive_over_limit(void **state) {
         assert_int_equal(a->kind, RDR_ACT_STAFF_REVIEW);
         assert_int_equal(a->channel, RDR_CHAN_STAFF);
         assert_true(a->deadline_at_ms == t0 + 8 * DAY + HOUR);
-        assert_non_null(strstr(a->message, "3.00 USD"));
+        /* The request names the gesture. */
+        assert_string_equal(a->template_id,
+                            "en/staff.review/offer_approval_partial_refund");
+        assert_non_null(strstr(a->message, "a partial refund of 3.00 USD"));
         assert_int_equal(count_kind(s, RDR_ACT_INCENTIVE), 0);
         assert_int_equal(s->c.offer_pending, 1);
         /* Approved: the incentive goes out with the offer; the nudges

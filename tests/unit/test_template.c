@@ -139,11 +139,27 @@ static void test_placeholders(void **state) {
  * the public ones show nothing of the buyer or the order. */
 static void test_every_template_renders(void **state) {
         static const char *const langs[] = {"en", "es", "zh"};
-        static const char *const extra[] = {
-            "default",         "malicious",  "buyer_reply", "offer_approval",
-            "appeal_evidence", "reminder",   "taobao",      "tmall",
-            "amazon",          "ebay",       "aliexpress",  "tiktok",
-            "shopify",         "trustpilot", NULL};
+        static const char *const extra[] = {"default",
+                                            "malicious",
+                                            "buyer_reply",
+                                            "offer_approval",
+                                            "appeal_evidence",
+                                            "reminder",
+                                            "taobao",
+                                            "tmall",
+                                            "amazon",
+                                            "ebay",
+                                            "aliexpress",
+                                            "tiktok",
+                                            "shopify",
+                                            "trustpilot",
+                                            "partial_refund",
+                                            "coupon",
+                                            "discount",
+                                            "offer_approval_partial_refund",
+                                            "offer_approval_coupon",
+                                            "offer_approval_discount",
+                                            NULL};
         char out[RDR_MESSAGE_MAX];
         rdr_rendered_t info;
         rdr_template_vars_t v;
@@ -154,7 +170,7 @@ static void test_every_template_renders(void **state) {
         for (l = 0; l < 3; l++) {
                 for (k = 0; k < RDR_ACT__CNT; k++) {
                         const char
-                            *keys[RDR_REASON__CNT + RDR_GROUND__CNT + 16];
+                            *keys[RDR_REASON__CNT + RDR_GROUND__CNT + 32];
                         size_t n = 0;
                         for (i = 0; i < RDR_REASON__CNT; i++)
                                 keys[n++] = rdr_reason_names[i];

@@ -566,6 +566,7 @@ static void run_step(tx_t *tx, rdr_step_t step, int attempt) {
         rdr_policy_verdict_t v;
         rdr_cadence_action_t *a;
         vars_buf_t vb;
+        char keys[2 * RDR_TEMPLATE_KEY_MAX];
         int64_t base, due, deadline;
         int has_offer = step == RDR_STEP_INCENTIVE;
 
@@ -600,7 +601,13 @@ static void run_step(tx_t *tx, rdr_step_t step, int attempt) {
                 rdr_offer_format(&c->offer, vb.offer, sizeof(vb.offer));
                 vb.v.v[RDR_PH_OFFER] = vb.offer;
                 c->offer_pending = 1;
-                staff(tx, RDR_STEP_OFFER_APPROVAL, 1, "offer_approval",
+                /* Named by the gesture, as the incentive is. */
+                rdr_str_join(
+                    keys, sizeof(keys),
+                    (const char *const[]){"offer_approval_",
+                                          rdr_offer_type_names[c->offer.type],
+                                          ",offer_approval", NULL});
+                staff(tx, RDR_STEP_OFFER_APPROVAL, 1, keys,
                       tx->now + tx->sc->reply_sla_ms, &vb);
                 schedule_after(tx, step, attempt);
                 return;
