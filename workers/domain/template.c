@@ -313,6 +313,8 @@ static void free_lang(tpl_lang_t *tl) {
         free(tl->entries);
 }
 
+#define DEFAULT_KEY "default"
+
 static const char *find(const tpl_lang_t *tl, rdr_action_kind_t kind,
                         const char *key, size_t len) {
         size_t i;
@@ -343,8 +345,8 @@ static const char *find_keys(const tpl_lang_t *tl, rdr_action_kind_t kind,
                         break;
                 k += len + 1;
         }
-        rdr_str_copy(used, RDR_TEMPLATE_KEY_MAX, "default");
-        return find(tl, kind, "default", 7);
+        rdr_str_copy(used, RDR_TEMPLATE_KEY_MAX, DEFAULT_KEY);
+        return find(tl, kind, DEFAULT_KEY, sizeof(DEFAULT_KEY) - 1);
 }
 
 static int yaml_name_filter(const struct dirent *d) {
@@ -400,7 +402,8 @@ rdr_template_set_t *rdr_template_set_load_dir(const char *dir,
                 goto err;
         }
         for (k = 0; k < RDR_ACT__CNT; k++) {
-                if (!find(ts->fallback, (rdr_action_kind_t)k, "default", 7)) {
+                if (!find(ts->fallback, (rdr_action_kind_t)k, DEFAULT_KEY,
+                          sizeof(DEFAULT_KEY) - 1)) {
                         snprintf(errstr, errstr_size,
                                  "%s/%s.yaml: key 'templates.%s.default': "
                                  "missing (the fallback language needs a "
