@@ -531,6 +531,29 @@ static void test_chat_reaches_the_stores_case(void **state) {
         wait_field(cid, "state", "closed");
 }
 
+/* Two negative reviews of buyer-<buyer> in store-1, of orders
+ * order-<id>-1 and order-<id>-2, an hour apart from t0: their cases
+ * (older, latest) open and reach the buyer (the reply, the first
+ * contact). */
+static void open_two_cases(const char *id, const char *buyer, const char *text,
+                           int rating, char older[RDR_ID_LEN],
+                           char latest[RDR_ID_LEN]) {
+        char ids[2][64], who[64];
+        acts_t a;
+        size_t i;
+        snprintf(who, sizeof(who), "buyer-%s", buyer);
+        for (i = 0; i < 2; i++) {
+                snprintf(ids[i], sizeof(ids[i]), "%s-%zu", id, i + 1);
+                case_of("taobao", ids[i], i ? latest : older);
+                publish_review_ev(
+                    &(review_ev_t){"taobao", "review.created", ids[i], text,
+                                   "Asia/Shanghai", rating, NULL, who, NULL,
+                                   t0 + (int64_t)i * HOUR, NULL, NULL, NULL});
+                read_actions(i ? latest : older, 2, &a);
+                assert_int_equal(count_kind(&a, RDR_ACT_FIRST_CONTACT), 1);
+        }
+}
+
 /* A buyer with two cases in store-1 (two orders) says "don't contact me"
  * in a chat that names no order: it reaches the latest case, which closes
  * at once; the older one sends nothing more either, and closes as
@@ -540,19 +563,9 @@ static void test_refusal_to_the_store_reaches_every_case(void **state) {
         char older[RDR_ID_LEN], latest[RDR_ID_LEN], got[64];
         acts_t a;
         size_t i;
-        const char *ids[2] = {"rv-two-1", "rv-two-2"};
         (void)state;
-        case_of("taobao", ids[0], older);
-        case_of("taobao", ids[1], latest);
-        for (i = 0; i < 2; i++) {
-                publish_review_ev(
-                    &(review_ev_t){"taobao", "review.created", ids[i],
-                                   "衣服有色差，和图片完全不一样",
-                                   "Asia/Shanghai", 1, NULL, "buyer-two", NULL,
-                                   t0 + (int64_t)i * HOUR, NULL, NULL, NULL});
-                read_actions(i ? latest : older, 2, &a);
-                assert_int_equal(count_kind(&a, RDR_ACT_FIRST_CONTACT), 1);
-        }
+        open_two_cases("rv-two", "two", "衣服有色差，和图片完全不一样", 1,
+                       older, latest);
         publish_chat_at("taobao", "store-1", "two", NULL, "chat-two-1",
                         "别再联系我了，我不会改评价的", t0 + 2 * HOUR);
         wait_field(latest, "state", "closed");
@@ -568,6 +581,43 @@ static void test_refusal_to_the_store_reaches_every_case(void **state) {
                 print_actions(&a);
                 assert_int_equal(a.cnt, 2); /* the reply, the first contact */
         }
+}
+
+/* The buyer agreed on their older case, and an hour later told the store
+ * not to contact them; the fleet read the agreement hours after it was
+ * written (a backlog). The refusal came after the agreement as the buyer
+ * wrote them, so it reaches the older case too: no reminder, and the
+ * case closes as refused at the reminder's time. */
+static void test_refusal_after_an_agreement_read_late(void **state) {
+        char older[RDR_ID_LEN], latest[RDR_ID_LEN], got[64], want[32];
+        acts_t a;
+        (void)state;
+        open_two_cases("rv-late", "late", "袖子有点短，和描述的尺码不一样", 2,
+                       older, latest);
+        advance_to(t0 + 6 * HOUR);
+        publish_chat_at("taobao", "store-1", "late", "rv-late-1", "chat-late-1",
+                        "好的，问题解决了，我去把评价改一下", t0 + 2 * HOUR);
+        wait_field(older, "state", "awaiting_update");
+        snprintf(want, sizeof(want), "%lld", (long long)(t0 + 2 * HOUR));
+        assert_string_equal(
+            h_case_field(&env, older, "agreed_sent_at_ms", got, sizeof(got)),
+            want);
+        snprintf(want, sizeof(want), "%lld", (long long)(t0 + 6 * HOUR));
+        assert_string_equal(
+            h_case_field(&env, older, "agreed_at_ms", got, sizeof(got)), want);
+        publish_chat_at("taobao", "store-1", "late", NULL, "chat-late-2",
+                        "别再联系我了，我不会改评价的", t0 + 3 * HOUR);
+        wait_field(latest, "state", "closed");
+        advance_to(t0 + 12 * DAY);
+        wait_field(older, "state", "closed");
+        assert_string_equal(
+            h_case_field(&env, older, "close_reason", got, sizeof(got)),
+            "refused");
+        read_actions(older, 4, &a);
+        print_actions(&a);
+        assert_int_equal(count_kind(&a, RDR_ACT_MODIFICATION_GUIDE), 1);
+        assert_int_equal(count_kind(&a, RDR_ACT_FOLLOW_UP), 0);
+        assert_int_equal(count_kind(&a, RDR_ACT_NUDGE), 0);
 }
 
 /* Wait until the order of review holds want chat intents (the chats
@@ -2233,6 +2283,8 @@ int main(void) {
                                             setup, teardown),
             cmocka_unit_test_setup_teardown(
                 test_refusal_to_the_store_reaches_every_case, setup, teardown),
+            cmocka_unit_test_setup_teardown(
+                test_refusal_after_an_agreement_read_late, setup, teardown),
             cmocka_unit_test_setup_teardown(test_chat_reaches_the_stores_case,
                                             setup, teardown),
             cmocka_unit_test_setup_teardown(

@@ -100,8 +100,17 @@ def case_kind(d):
 
 
 def agreed_at(d):
-    """When the buyer agreed on a case (its record), 0 if never."""
+    """When the fleet applied the buyer's agreement on a case (its
+    record), 0 if never."""
     return int(d.get("agreed_at_ms") or 0) if d.get("agreed") == "1" else 0
+
+
+def agreed_sent_at(d):
+    """When the buyer wrote their agreement on a case (its record's
+    agreed_sent_at_ms, else agreed_at_ms), 0 if never."""
+    if d.get("agreed") != "1":
+        return 0
+    return int(d.get("agreed_sent_at_ms") or d.get("agreed_at_ms") or 0)
 
 
 def platform_rules():
@@ -205,8 +214,9 @@ def after_store_refusal(acts, cases, refusals, memory_ms):
     buyer_id, store_id): refused_at_ms}), one line each, and how many
     cases such a refusal reached. A refusal reaches every case of the
     buyer in the store whose review came less than memory_ms after it (or
-    before it), unless the buyer agreed on the case after it (README, "A
-    refusal in a chat that names no order")."""
+    before it), unless the buyer agreed on the case after it, by when the
+    buyer wrote each (README, "A refusal in a chat that names no
+    order")."""
     reached, out = set(), []
     for x in acts:
         c = x.get("case_id")
@@ -216,7 +226,7 @@ def after_store_refusal(acts, cases, refusals, memory_ms):
         at = refusals.get((d.get("platform"), d.get("buyer_id"),
                            d.get("store_id")))
         if not at or at < int(d.get("review_at_ms") or 0) - memory_ms or \
-                agreed_at(d) > at:
+                agreed_sent_at(d) > at:
             continue
         reached.add(c)
         if (x["kind"].startswith("outreach.") and

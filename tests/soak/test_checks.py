@@ -186,6 +186,19 @@ class AfterStoreRefusal(unittest.TestCase):
             refusals={})
         self.assertEqual((told, reached), ([], 0))
 
+    def test_an_agreement_written_before_the_refusal(self):
+        # applied after the refusal (the fleet read it late), written
+        # before it: the refusal still reaches the case
+        late = "2026-12-20T09:00:00.000Z"
+        cases = {"cs-1": self.case(self.REFUSED - soak.DAY_MS, agreed="1",
+                                   agreed_at_ms=str(self.REFUSED + 1000),
+                                   agreed_sent_at_ms=str(self.REFUSED - 1))}
+        told, reached = self.told(
+            cases, sent("o-1", "cs-1", "outreach.nudge", at=late))
+        self.assertEqual(reached, 1)
+        self.assertEqual(len(told), 1)
+        self.assertIn("cs-1 outreach.nudge", told[0])
+
     def test_replies_and_appeals_are_not_outreach(self):
         cases = {"cs-1": self.case(self.REFUSED)}
         told, reached = self.told(cases, sent(

@@ -968,6 +968,73 @@ static void test_refusal_to_the_store_not_since(void **state) {
         free(s);
 }
 
+/* A refusal to the store written after the buyer agreed on this case
+ * still stops it when the fleet read the agreement late (a backlog, an
+ * outage): the two are weighed by when the buyer wrote them, not by when
+ * the fleet applied the agreement. An agreement stamped after the fleet
+ * read it (a skewed clock) counts as written when read. */
+static void test_refusal_after_an_agreement_read_late(void **state) {
+        sim_t *s;
+        int64_t t0 = utc(2026, 6, 1, 2, 0);
+        rdr_cadence_input_t in =
+            review("taobao", "tb-store", "Asia/Shanghai", "zh",
+                   RDR_REASON_PRODUCT_QUALITY, RDR_MAL_NONE, t0);
+        rdr_cadence_input_t agree = chat(RDR_INTENT_AGREE, "好的，我改一下");
+        struct {
+                int64_t sent, read, refused;
+                int closed;
+        } cases[] = {
+            /* written at day 1, read 6 h later; refused 1 h after writing */
+            {t0 + DAY, t0 + DAY + 6 * HOUR, t0 + DAY + HOUR, 1},
+            /* the same refusal, an hour before the agreement was written */
+            {t0 + DAY + 2 * HOUR, t0 + DAY + 6 * HOUR, t0 + DAY + HOUR, 0},
+            /* stamped 4 h after it was read: weighed as read */
+            {t0 + DAY + 10 * HOUR, t0 + DAY + 6 * HOUR, t0 + DAY + 8 * HOUR, 1},
+        };
+        size_t i;
+        (void)state;
+
+        for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                s = sim_new();
+                apply(s, &in, t0);
+                agree.chat.sent_at_ms = cases[i].sent;
+                apply(s, &agree, cases[i].read);
+                assert_true(s->c.agreed_at_ms == cases[i].read);
+                assert_true(s->c.agreed_sent_at_ms ==
+                            (cases[i].sent < cases[i].read ? cases[i].sent
+                                                           : cases[i].read));
+                s->store_refused_at_ms = cases[i].refused;
+                run_until(s, t0 + 29 * DAY);
+                if (cases[i].closed) {
+                        /* the guide went out with the agreement; the
+                         * reminder does not */
+                        assert_int_equal(
+                            count_kind(s, RDR_ACT_MODIFICATION_GUIDE), 1);
+                        assert_int_equal(s->c.state, RDR_CASE_STATE_CLOSED);
+                        assert_int_equal(s->c.close_reason, RDR_CLOSE_REFUSED);
+                } else {
+                        assert_int_equal(
+                            count_kind(s, RDR_ACT_MODIFICATION_GUIDE), 2);
+                        assert_int_equal(s->c.state,
+                                         RDR_CASE_STATE_AWAITING_UPDATE);
+                }
+                free(s);
+        }
+
+        /* A case stored before the fleet kept when the buyer wrote it: the
+         * agreement counts from when it was applied, as it did then. */
+        s = sim_new();
+        apply(s, &in, t0);
+        agree.chat.sent_at_ms = cases[0].sent;
+        apply(s, &agree, cases[0].read);
+        s->c.agreed_sent_at_ms = 0;
+        s->store_refused_at_ms = cases[0].refused;
+        run_until(s, t0 + 29 * DAY);
+        assert_int_equal(count_kind(s, RDR_ACT_MODIFICATION_GUIDE), 2);
+        assert_int_equal(s->c.state, RDR_CASE_STATE_AWAITING_UPDATE);
+        free(s);
+}
+
 static void test_rating_raised_resolves(void **state) {
         sim_t *s = sim_new();
         int64_t t0 = utc(2026, 6, 1, 2, 0);
@@ -2229,6 +2296,7 @@ int main(void) {
             cmocka_unit_test(test_refusal_to_the_store),
             cmocka_unit_test(test_refusal_to_the_store_since),
             cmocka_unit_test(test_refusal_to_the_store_not_since),
+            cmocka_unit_test(test_refusal_after_an_agreement_read_late),
             cmocka_unit_test(test_case_ttl),
             cmocka_unit_test(test_incentive_names_gesture),
             cmocka_unit_test(test_incentive_over_limit),

@@ -1093,7 +1093,8 @@ static int tagged_since(tx_t *tx, rdr_malicious_t tag) {
 /* The buyer told the case's store not to contact them, in a chat that
  * named no order, since the case opened (or before, within
  * refusal_memory of the review, as on_open() reads it), and has not
- * agreed on this case since: the case closes as refused before a step
+ * agreed on this case since (both by when the buyer wrote them, however
+ * late the fleet read either): the case closes as refused before a step
  * that would reach the buyer (rdr_cadence_input_t store_refused_at_ms).
  * A buyer tagged since takes the malicious track instead. Returns 1 if
  * it closed. */
@@ -1104,7 +1105,8 @@ static int refused_since(tx_t *tx, const rdr_cadence_input_t *in) {
             rdr_malicious_tags_buyer(in->buyer_tag) ||
             !rdr_cadence_wants_buyer_tag(c, in) ||
             at < c->review_at_ms - tx->sc->refusal_memory_ms ||
-            (c->agreed && at <= c->agreed_at_ms))
+            (c->agreed && at <= (c->agreed_sent_at_ms ? c->agreed_sent_at_ms
+                                                      : c->agreed_at_ms)))
                 return 0;
         close_case(tx, RDR_CASE_STATE_CLOSED, RDR_CLOSE_REFUSED);
         return 1;
@@ -1274,6 +1276,9 @@ static void on_chat(tx_t *tx, const rdr_cadence_chat_t *ch,
                 return;
         c->agreed = 1;
         c->agreed_at_ms = tx->now;
+        c->agreed_sent_at_ms = ch->sent_at_ms > 0 && ch->sent_at_ms < tx->now
+                                   ? ch->sent_at_ms
+                                   : tx->now;
         if (c->stop_rule[0])
                 return;
         send_guide(tx, RDR_STEP_MOD_GUIDE);
@@ -1709,6 +1714,7 @@ static const field_t case_fields[] = {
     CI(buyer_channel, -1, RDR_CHAN__CNT - 1),
     CI(agreed, 0, 1),
     CT(agreed_at_ms),
+    CT(agreed_sent_at_ms),
     CI(mod_reminded, 0, 1),
     CI(mod_check_held, 0, 1),
     CI(offer_pending, 0, 2),

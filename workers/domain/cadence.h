@@ -204,7 +204,12 @@ typedef struct rdr_case_s {
         int buyer_messages; /* buyer chat messages on the case */
         int buyer_channel;  /* rdr_channel_t of the last one, -1 if none */
         int agreed;         /* the buyer agreed to update the review */
+        /* When the fleet applied the agreement (its clock), and when the
+         * buyer wrote it: the chat's sent_at, no later than agreed_at_ms
+         * (0 in a case stored before it was kept). A refusal to the store
+         * is weighed against the latter, as its own sent_at is. */
         int64_t agreed_at_ms;
+        int64_t agreed_sent_at_ms;
         int mod_reminded;   /* the one reminder went out */
         int mod_check_held; /* the check fired during a shipment pause */
         int offer_pending;  /* 1: awaiting approval; 2: approved, held */
@@ -339,7 +344,7 @@ typedef struct rdr_cadence_input_s {
          * closes as refused at its next step that would reach the buyer,
          * as it would have opened had the refusal come first (the
          * playbook's refusal_memory), unless the buyer agreed on it after
-         * the refusal. */
+         * the refusal (the agreement's sent_at against the refusal's). */
         int64_t store_refused_at_ms;
 } rdr_cadence_input_t;
 
