@@ -204,6 +204,14 @@ static void advance_to(int64_t ms) {
         settle(ms);
 }
 
+/* Move the clock to New York's daytime of t0's day (16:00 UTC: 11:00 or
+ * 12:00 there), so that a case of a buyer there opens with its first
+ * contact at once, as an Amazon test of the order's limits wants it
+ * (out of the buyer's hours, the first contact waits for a timer). */
+static void new_york_daytime(void) {
+        advance_to(t0 + 14 * HOUR);
+}
+
 /* Set: publish_json leaves the flush to the caller, so that events go
  * out together (and reach one batch). */
 static int defer_flush;
@@ -620,6 +628,81 @@ static void test_refusal_after_an_agreement_read_late(void **state) {
         assert_int_equal(count_kind(&a, RDR_ACT_NUDGE), 0);
 }
 
+/* Two reviews of one buyer at night in Shanghai (22:30 and 22:40): each
+ * case sends its public reply and holds its first contact for 09:00.
+ * At 23:00 the buyer tells the store not to contact them: the latest case
+ * closes at once, and the older one's first contact, when its timer
+ * fires in the morning, closes it as refused instead. The buyer hears
+ * nothing but the replies. */
+static void test_night_review_then_no(void **state) {
+        char cid[2][RDR_ID_LEN], got[64];
+        const char *ids[2] = {"rv-night-1", "rv-night-2"};
+        acts_t a;
+        size_t i;
+        (void)state;
+        for (i = 0; i < 2; i++) {
+                int64_t at = t0 + 12 * HOUR + (int64_t)(3 + i) * 10 * 60000;
+                case_of("taobao", ids[i], cid[i]);
+                advance_to(at);
+                publish_review_ev(&(review_ev_t){
+                    "taobao", "review.created", ids[i],
+                    "衣服有色差，和图片完全不一样", "Asia/Shanghai", 1, NULL,
+                    "buyer-night", NULL, at, NULL, NULL, NULL});
+                wait_field(cid[i], "next_step", "first_contact");
+        }
+        advance_to(t0 + 13 * HOUR);
+        publish_chat_at("taobao", "store-1", "night", NULL, "chat-night-1",
+                        "别再联系我了，我不会改评价的", clock_now);
+        wait_field(cid[1], "state", "closed");
+        assert_string_equal(
+            h_case_field(&env, cid[0], "state", got, sizeof(got)), "outreach");
+        advance_to(t0 + DAY + 2 * HOUR); /* 12:00 the next day */
+        wait_field(cid[0], "state", "closed");
+        assert_string_equal(
+            h_case_field(&env, cid[0], "close_reason", got, sizeof(got)),
+            "refused");
+        advance_to(t0 + 20 * DAY);
+        for (i = 0; i < 2; i++) {
+                read_settled(cid[i], &a);
+                print_actions(&a);
+                assert_int_equal(a.cnt, 1);
+                assert_int_equal(count_kind(&a, RDR_ACT_REPLY_PUBLIC), 1);
+        }
+}
+
+/* The buyer said no about the order in a chat the chats worker applied
+ * while the case was opening, so that neither saw the other: the order's
+ * intents hold the refusal (written here as that worker writes it), the
+ * case does not. The timers worker reads the order's intents before the
+ * first contact it held for the morning: the case closes as refused and
+ * the buyer hears nothing but the reply. */
+static void test_order_refusal_the_case_missed(void **state) {
+        char cid[RDR_ID_LEN], key[256], got[64];
+        redisReply *r;
+        acts_t a;
+        (void)state;
+        case_of("taobao", "rv-missed", cid);
+        advance_to(t0 + 12 * HOUR + 30 * 60000); /* 22:30 in Shanghai */
+        publish_review_ev(&(review_ev_t){
+            "taobao", "review.created", "rv-missed", "衣服起球很严重",
+            "Asia/Shanghai", 1, NULL, NULL, NULL, clock_now, NULL, NULL, NULL});
+        wait_field(cid, "next_step", "first_contact");
+        assert_true(rdr_key_order(key, sizeof(key), "taobao", "store-1",
+                                  "order-rv-missed", "intents") > 0);
+        r = redisCommand(env.redis, "SADD %s refuse", key);
+        assert_non_null(r);
+        freeReplyObject(r);
+        advance_to(t0 + DAY + 2 * HOUR); /* 12:00 the next day */
+        wait_field(cid, "state", "closed");
+        assert_string_equal(
+            h_case_field(&env, cid, "close_reason", got, sizeof(got)),
+            "refused");
+        read_settled(cid, &a);
+        print_actions(&a);
+        assert_int_equal(a.cnt, 1);
+        assert_int_equal(count_kind(&a, RDR_ACT_REPLY_PUBLIC), 1);
+}
+
 /* Wait until the order of review holds want chat intents (the chats
  * worker applied its messages). */
 static void wait_intents(const char *review, size_t want) {
@@ -785,6 +868,7 @@ static void test_amazon_never_asks_and_records_blocks(void **state) {
         acts_t a;
         (void)state;
         case_of("amazon", "rv-amz", cid);
+        new_york_daytime();
         publish_review("amazon", "review.created", "rv-amz", 1,
                        "The stitching came apart after two days. Poor quality.",
                        "America/New_York");
@@ -807,10 +891,12 @@ static void test_amazon_never_asks_and_records_blocks(void **state) {
 /* A review whose buyer gave a country and no time zone: the first contact
  * waits for the daytime of the country's zone (playbook destinations: ES
  * is Europe/Madrid; t0, 02:00 UTC, is night there, and 09:00 there comes
- * before 09:00 UTC), not the store's (UTC: 09:00). */
+ * before 09:00 UTC), not the store's (UTC: 09:00). It is published then,
+ * not before: at night the case holds it on a timer. */
 static void test_buyer_country_gives_the_daytime(void **state) {
-        char cid[RDR_ID_LEN];
+        char cid[RDR_ID_LEN], got[32];
         acts_t a;
+        int64_t at;
         size_t i;
         (void)state;
         case_of("aliexpress", "rv-country", cid);
@@ -818,17 +904,23 @@ static void test_buyer_country_gives_the_daytime(void **state) {
                                          "rv-country",
                                          "Llegó roto, muy mala calidad", NULL,
                                          1, NULL, NULL, NULL, 0, NULL, "ES"});
+        wait_field(cid, "next_step", "first_contact");
+        at = atoll(h_case_field(&env, cid, "next_at_ms", got, sizeof(got)));
+        /* 09:00 in Madrid, CET or CEST as t0 falls, the same day: before
+         * 09:00 UTC. */
+        assert_local_time("Europe/Madrid", at, 9, 0);
+        assert_true(at > t0 && at < t0 + 7 * HOUR);
+        advance_to(at - 60000);
+        read_actions_of(cid, 0, -1, &a);
+        assert_int_equal(count_kind(&a, RDR_ACT_REPLY_PUBLIC), 1);
+        assert_int_equal(count_kind(&a, RDR_ACT_FIRST_CONTACT), 0);
+        advance_to(at);
         read_actions(cid, 2, &a);
         print_actions(&a);
-        for (i = 0; i < a.cnt; i++)
-                if (a.kind[i] == RDR_ACT_FIRST_CONTACT) {
-                        /* 09:00 in Madrid, CET or CEST as t0 falls, the
-                         * same day: before 09:00 UTC. */
-                        assert_local_time("Europe/Madrid", a.due[i], 9, 0);
-                        assert_true(a.due[i] > t0 &&
-                                    a.due[i] < t0 + 7 * 3600000LL);
-                }
         assert_int_equal(count_kind(&a, RDR_ACT_FIRST_CONTACT), 1);
+        for (i = 0; i < a.cnt; i++)
+                if (a.kind[i] == RDR_ACT_FIRST_CONTACT)
+                        assert_true(a.due[i] == at);
 }
 
 /* Amazon seller feedback (review_kind, beyond contract v1) has its own
@@ -840,6 +932,7 @@ static void test_amazon_seller_feedback(void **state) {
         int d;
         (void)state;
         case_of("amazon", "rv-feedback", cid);
+        new_york_daytime();
         publish_review_ev(&(review_ev_t){
             "amazon", "review.created", "rv-feedback",
             "Seller never answered my messages.", "America/New_York", 1, NULL,
@@ -920,6 +1013,7 @@ static void test_amazon_limit_is_per_order(void **state) {
         acts_t a;
         int i, sent = 0;
         (void)state;
+        new_york_daytime();
         publish_order_pairs(&pairs);
         for (i = 0; i < 3; i++) {
                 case_of("amazon", ids[i], cid[i]);
@@ -961,8 +1055,10 @@ static void test_order_limit_counts_later_messages(void **state) {
         (void)state;
         for (i = 0; i < 2; i++) {
                 case_of("amazon", ids[i], cid[i]);
-                if (i == 1)
-                        advance_to(t0 + DAY);
+                if (i == 0)
+                        new_york_daytime();
+                else
+                        advance_to(t0 + DAY + 14 * HOUR);
                 publish_review_ev(&(review_ev_t){
                     "amazon", "review.created", ids[i],
                     "Seller never answered my messages.", "America/New_York", 1,
@@ -1002,6 +1098,8 @@ static void test_order_limit_counts_in_chats(void **state) {
                 redisReply *r;
                 acts_t a;
                 case_of("amazon", id, cid);
+                if (!named)
+                        new_york_daytime();
                 publish_review_ev(&(review_ev_t){
                     "amazon", "review.created", id,
                     "Seller never answered my messages.", "America/New_York", 1,
@@ -1049,6 +1147,7 @@ static void test_order_limit_holds_across_workers(void **state) {
         (void)state;
         case_of("amazon", ids[0], cid[0]);
         case_of("amazon", ids[1], cid[1]);
+        new_york_daytime();
         publish_review_ev(&(review_ev_t){
             "amazon", "review.created", ids[0],
             "Seller never answered my messages.", "America/New_York", 1, NULL,
@@ -2285,6 +2384,10 @@ int main(void) {
                 test_refusal_to_the_store_reaches_every_case, setup, teardown),
             cmocka_unit_test_setup_teardown(
                 test_refusal_after_an_agreement_read_late, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_night_review_then_no, setup,
+                                            teardown),
+            cmocka_unit_test_setup_teardown(test_order_refusal_the_case_missed,
+                                            setup, teardown),
             cmocka_unit_test_setup_teardown(test_chat_reaches_the_stores_case,
                                             setup, teardown),
             cmocka_unit_test_setup_teardown(

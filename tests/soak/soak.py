@@ -236,6 +236,25 @@ def after_store_refusal(acts, cases, refusals, memory_ms):
     return sorted(out), len(reached)
 
 
+def published_ahead(acts, cases):
+    """The first contacts published, when their case opened, before they
+    were due, one line each. Out of the buyer's hours a case holds its
+    first contact on a timer (README, "Outside the buyer's hours"), so
+    that a no before then stops it. (A timer that fires late, as the
+    soak's 6-hour clock steps make most, publishes it due the next
+    morning, as any step's: not this check's.)"""
+    out = []
+    for x in acts:
+        if x["kind"] != "outreach.first_contact":
+            continue
+        opened = int(cases.get(x.get("case_id"), {}).get("opened_at_ms") or 0)
+        at = rfc3339_ms(x["created_at"])
+        if at <= opened and at < rfc3339_ms(x["due_at"]):
+            out.append("%s due %s, published %s" % (
+                x.get("case_id"), x["due_at"], x["created_at"]))
+    return sorted(out)
+
+
 def store_refusals(r):
     """{(platform, buyer_id, store_id): refused_at_ms} of the buyers'
     records (refused_at_ms:<store_id>, written by the chats workers)."""
@@ -890,6 +909,12 @@ def main():
     check("no outreach after the buyer refused the store (%d refusals, "
           "%d cases they reach)" % (len(refusals), reached), not told,
           listed(told))
+    # A first contact out of the buyer's hours waits for them: not
+    # published with its case's opening, so that a no in between stops it.
+    firsts = sum(1 for x in acts if x["kind"] == "outreach.first_contact")
+    ahead = published_ahead(acts, cases)
+    check("no first contact published ahead with its case's opening (%d "
+          "first contacts)" % firsts, not ahead, listed(ahead))
     # Where a platform allows no incentive for a kind of review, nothing
     # is offered for one.
     offered = sorted(

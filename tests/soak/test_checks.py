@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """The soak's checks of platform limits and refusals (tests/soak/soak.py:
-orders_over, asked_out_of_turn, after_store_refusal) on orders made up
-here: what they let through and what they report, on the shipped
-configs/platforms/. No fleet is started.
+orders_over, asked_out_of_turn, after_store_refusal, published_ahead) on
+orders made up here: what they let through and what they report, on the
+shipped configs/platforms/. No fleet is started.
 
     tests/soak/test_checks.py
 """
@@ -206,6 +206,28 @@ class AfterStoreRefusal(unittest.TestCase):
             at="2026-12-20T09:00:00.000Z"))
         self.assertEqual((told, reached), ([], 1))
 
+
+class PublishedAhead(unittest.TestCase):
+    OPENED = "2026-12-01T09:00:00.000Z"
+
+    def ahead(self, created, due, kind="outreach.first_contact"):
+        acts = sent("o-1", "cs-1", kind, at=created)
+        acts[0]["due_at"] = due
+        cases = {"cs-1": {"opened_at_ms": str(soak.rfc3339_ms(self.OPENED))}}
+        return soak.published_ahead(acts, cases)
+
+    def test_published_with_the_opening_only_when_due(self):
+        self.assertEqual(self.ahead(self.OPENED, self.OPENED), [])
+        ahead = self.ahead(self.OPENED, "2026-12-01T09:00:00.001Z")
+        self.assertEqual(len(ahead), 1)
+        self.assertIn("cs-1 due 2026-12-01T09:00:00.001Z", ahead[0])
+
+    def test_a_late_timer_or_another_step_is_not_this_checks(self):
+        # its timer fired at night, a day on: due the next morning
+        self.assertEqual(self.ahead("2026-12-02T15:00:00.000Z",
+                                    "2026-12-03T01:00:00.000Z"), [])
+        self.assertEqual(self.ahead(self.OPENED, "2026-12-02T09:00:00.000Z",
+                                    "outreach.follow_up"), [])
 
 if __name__ == "__main__":
     unittest.main()

@@ -111,6 +111,7 @@ typedef struct sim_s {
         rdr_malicious_t buyer_tag;   /* what the worker reads, when an input
                                       * wants the buyer's tags */
         int64_t store_refused_at_ms; /* read with them, but for chats */
+        int order_refused;           /* the same */
 } sim_t;
 
 static sim_t *sim_new(void) {
@@ -253,8 +254,10 @@ static rdr_cadence_status_t apply(sim_t *s, const rdr_cadence_input_t *given,
         int may_write = rdr_cadence_may_write(&s->c, in);
         if (rdr_cadence_wants_buyer_tag(&s->c, in)) {
                 read.buyer_tag = s->buyer_tag;
-                if (in->type != RDR_CIN_BUYER_CHAT)
+                if (in->type != RDR_CIN_BUYER_CHAT) {
                         read.store_refused_at_ms = s->store_refused_at_ms;
+                        read.order_refused = s->order_refused;
+                }
         }
         err = rdr_cadence_apply(&conf, &s->c, in, now, &next, out);
         if (err)
@@ -283,6 +286,15 @@ static rdr_cadence_status_t apply(sim_t *s, const rdr_cadence_input_t *given,
                 if (rdr_action_msg_validate(&am, errstr, sizeof(errstr)))
                         fail_msg("action %s: %s", out->actions[i].action_id,
                                  errstr);
+                /* Published when due, never ahead (but by its own timer
+                 * fired late): a buyer's no in between must be able to
+                 * stop it. */
+                if (out->actions[i].kind == RDR_ACT_FIRST_CONTACT &&
+                    given->type != RDR_CIN_TIMER &&
+                    out->actions[i].due_at_ms > now)
+                        fail_msg("%s published %lld ms before it is due",
+                                 out->actions[i].action_id,
+                                 (long long)(out->actions[i].due_at_ms - now));
                 assert_true(s->log_cnt < SIM_LOG_MAX);
                 s->log[s->log_cnt++] = out->actions[i];
         }
@@ -347,6 +359,23 @@ static void run_until(sim_t *s, int64_t t_end) {
                         apply(s, &in, at);
                 }
         }
+}
+
+/* Fire the armed timer of step (attempt 1) at at, late or early, as the
+ * timers worker would after an outage; it stays in the sim's list. */
+static rdr_cadence_status_t fire_at(sim_t *s, rdr_step_t step, int64_t at) {
+        rdr_cadence_input_t in;
+        size_t i;
+        for (i = 0; i < s->timers_cnt; i++)
+                if (s->timers[i].step == step)
+                        break;
+        assert_true(i < s->timers_cnt);
+        memset(&in, 0, sizeof(in));
+        in.type = RDR_CIN_TIMER;
+        in.timer.step = step;
+        in.timer.attempt = 1;
+        in.timer.gen = s->timers[i].gen;
+        return apply(s, &in, at);
 }
 
 static rdr_cadence_input_t review(const char *platform, const char *store,
@@ -924,6 +953,33 @@ static void test_refusal_to_the_store_since(void **state) {
         }
 }
 
+/* The buyer said no about the order in a chat the case did not hear
+ * (applied while the case was opening, or it reached another case of the
+ * order): the worker reads the order's intents before each step toward
+ * the buyer, and the case closes as refused there, by day (after its
+ * first contact) or at night (its first contact held, never sent). */
+static void test_order_refusal_the_case_missed(void **state) {
+        int night;
+        (void)state;
+        for (night = 0; night < 2; night++) {
+                int64_t t0 = utc(2026, 6, 1, night ? 14 : 2, 30);
+                rdr_cadence_input_t in =
+                    review("taobao", "tb-store", "Asia/Shanghai", "zh",
+                           RDR_REASON_PRODUCT_QUALITY, RDR_MAL_NONE, t0);
+                sim_t *s = sim_new();
+                apply(s, &in, t0);
+                assert_int_equal(count_outreach(s), night ? 0 : 1);
+                s->order_refused = 1;
+                run_until(s, t0 + 40 * DAY);
+                assert_int_equal(count_outreach(s), night ? 0 : 1);
+                assert_int_equal(s->c.state, RDR_CASE_STATE_CLOSED);
+                assert_int_equal(s->c.close_reason, RDR_CLOSE_REFUSED);
+                assert_true(s->c.closed_at_ms ==
+                            (night ? utc(2026, 6, 2, 1, 0) : t0 + 7 * DAY));
+                free(s);
+        }
+}
+
 /* What a refusal to the store does not stop: one older than
  * refusal_memory before the review (the case opened with the cadence, and
  * the follow-up goes out); one the buyer took back on this case by
@@ -1083,20 +1139,12 @@ static void test_case_ttl(void **state) {
         rdr_cadence_input_t in =
             review("taobao", "tb-store", "Asia/Shanghai", "zh",
                    RDR_REASON_PRODUCT_QUALITY, RDR_MAL_NONE, t0);
-        rdr_cadence_input_t t = simple(RDR_CIN_TIMER);
-        size_t i;
         (void)state;
         apply(s, &in, t0);
         /* The timer service was down for a month: the follow-up timer
          * arrives after case_ttl. */
-        for (i = 0; i < s->timers_cnt; i++)
-                if (s->timers[i].step == RDR_STEP_FOLLOW_UP)
-                        break;
-        assert_true(i < s->timers_cnt);
-        t.timer.step = RDR_STEP_FOLLOW_UP;
-        t.timer.attempt = 1;
-        t.timer.gen = s->timers[i].gen;
-        assert_int_equal(apply(s, &t, t0 + 31 * DAY), RDR_CADENCE_APPLIED);
+        assert_int_equal(fire_at(s, RDR_STEP_FOLLOW_UP, t0 + 31 * DAY),
+                         RDR_CADENCE_APPLIED);
         assert_int_equal(s->out.actions_cnt, 0);
         assert_int_equal(s->c.state, RDR_CASE_STATE_CLOSED);
         assert_int_equal(s->c.close_reason, RDR_CLOSE_EXPIRED);
@@ -1396,9 +1444,10 @@ static void test_new_york_march_dst(void **state) {
         (void)state;
         apply(s, &in, t0);
         assert_true(find(s, "cs_test:reply:1")->due_at_ms == t0);
+        assert_int_equal(count_kind(s, RDR_ACT_FIRST_CONTACT), 0);
+        run_until(s, t0 + 20 * DAY);
         assert_true(find(s, "cs_test:first_contact:1")->due_at_ms ==
                     utc(2026, 2, 27, 14, 0));
-        run_until(s, t0 + 20 * DAY);
         assert_true(find(s, "cs_test:follow_up:1")->due_at_ms ==
                     utc(2026, 3, 6, 14, 0));
         assert_true(find(s, "cs_test:incentive:1")->due_at_ms ==
@@ -1479,7 +1528,7 @@ static void test_new_york_november_dst(void **state) {
 }
 
 /* Shanghai at night, with Taobao's quiet hours: the first contact waits
- * for 09:00; the reply does not. */
+ * for 09:00 (its timer publishes it then); the reply does not. */
 static void test_shanghai_night(void **state) {
         sim_t *s = sim_new();
         int64_t t0 = utc(2026, 6, 1, 14, 30); /* 22:30 CST */
@@ -1490,6 +1539,10 @@ static void test_shanghai_night(void **state) {
         (void)state;
         apply(s, &in, t0);
         assert_true(find(s, "cs_test:reply:1")->due_at_ms == t0);
+        assert_int_equal(s->log_cnt, 1);
+        assert_int_equal(s->c.next_step, RDR_STEP_FIRST_CONTACT);
+        assert_true(s->c.next_at_ms == utc(2026, 6, 2, 1, 0));
+        run_until(s, utc(2026, 6, 2, 1, 0));
         a = find(s, "cs_test:first_contact:1");
         assert_true(a->due_at_ms == utc(2026, 6, 2, 1, 0));
         assert_true(a->deadline_at_ms == t0 + DAY);
@@ -1501,6 +1554,65 @@ static void test_shanghai_night(void **state) {
                     utc(2026, 6, 17, 1, 0));
         assert_daytime(s);
         free(s);
+
+        /* Its timer fired late, at night again (the timers were down
+         * for a day): published then, due the next morning, as any
+         * step's; not held once more. */
+        s = sim_new();
+        apply(s, &in, t0);
+        assert_int_equal(fire_at(s, RDR_STEP_FIRST_CONTACT, t0 + DAY),
+                         RDR_CADENCE_APPLIED);
+        a = find(s, "cs_test:first_contact:1");
+        assert_true(a->due_at_ms == utc(2026, 6, 3, 1, 0));
+        assert_int_equal(s->c.next_step, RDR_STEP_FOLLOW_UP);
+        free(s);
+}
+
+/* A review at night, and before the morning the buyer says no (to the
+ * store, or on the order), or is tagged elsewhere, or raises the rating:
+ * the first contact, held for the buyer's daytime, never goes out. */
+static void test_first_contact_held_till_day(void **state) {
+        int64_t t0 = utc(2026, 6, 1, 14, 30); /* 22:30 CST */
+        int64_t morning = utc(2026, 6, 2, 1, 0);
+        rdr_cadence_input_t in =
+            review("taobao", "tb-store", "Asia/Shanghai", "zh",
+                   RDR_REASON_PRODUCT_QUALITY, RDR_MAL_NONE, t0);
+        rdr_cadence_input_t no = chat(RDR_INTENT_REFUSE, "别再联系我了");
+        rdr_cadence_input_t up = simple(RDR_CIN_REVIEW_UPDATED);
+        int how;
+        (void)state;
+        for (how = 0; how < 4; how++) {
+                sim_t *s = sim_new();
+                apply(s, &in, t0);
+                switch (how) {
+                case 0: /* to the store, in a chat naming no order */
+                        s->store_refused_at_ms = t0 + HOUR;
+                        break;
+                case 1: /* on the order */
+                        apply(s, &no, t0 + HOUR);
+                        break;
+                case 2: /* tagged in another store */
+                        s->buyer_tag = RDR_MAL_EXTORTION;
+                        break;
+                default:
+                        up.rating = 5;
+                        apply(s, &up, t0 + HOUR);
+                        break;
+                }
+                run_until(s, morning + 20 * DAY);
+                assert_int_equal(count_outreach(s), 0);
+                if (how < 2) {
+                        assert_int_equal(s->c.state, RDR_CASE_STATE_CLOSED);
+                        assert_int_equal(s->c.close_reason, RDR_CLOSE_REFUSED);
+                        assert_true(s->c.closed_at_ms ==
+                                    (how ? t0 + HOUR : morning));
+                } else if (how == 2) {
+                        assert_int_equal(s->c.malicious, RDR_MAL_EXTORTION);
+                } else {
+                        assert_int_equal(s->c.state, RDR_CASE_STATE_RESOLVED);
+                }
+                free(s);
+        }
 }
 
 /* No buyer zone, or an unknown one: the store's, reported. */
@@ -1515,6 +1627,7 @@ static void test_zone_fallback(void **state) {
         assert_true(s->out.zone_fallback);
         assert_int_equal(s->c.zone_source, RDR_ZONE_STORE);
         assert_string_equal(s->c.zone, "Europe/Madrid");
+        run_until(s, utc(2026, 6, 1, 7, 0));
         assert_true(find(s, "cs_test:first_contact:1")->due_at_ms ==
                     utc(2026, 6, 1, 7, 0));
         assert_string_equal(find(s, "cs_test:first_contact:1")->template_id,
@@ -1530,6 +1643,7 @@ static void test_zone_fallback(void **state) {
         assert_true(s->out.zone_fallback);
         assert_int_equal(s->c.zone_source, RDR_ZONE_STORE);
         assert_string_equal(s->c.zone, "UTC");
+        run_until(s, utc(2026, 6, 1, 9, 0));
         assert_true(find(s, "cs_test:first_contact:1")->due_at_ms ==
                     utc(2026, 6, 1, 9, 0));
         free(s);
@@ -2296,6 +2410,7 @@ int main(void) {
             cmocka_unit_test(test_refusal_to_the_store),
             cmocka_unit_test(test_refusal_to_the_store_since),
             cmocka_unit_test(test_refusal_to_the_store_not_since),
+            cmocka_unit_test(test_order_refusal_the_case_missed),
             cmocka_unit_test(test_refusal_after_an_agreement_read_late),
             cmocka_unit_test(test_case_ttl),
             cmocka_unit_test(test_incentive_names_gesture),
@@ -2308,6 +2423,7 @@ int main(void) {
             cmocka_unit_test(test_new_york_november_dst),
             cmocka_unit_test(test_malicious_on_every_platform_renders),
             cmocka_unit_test(test_shanghai_night),
+            cmocka_unit_test(test_first_contact_held_till_day),
             cmocka_unit_test(test_zone_fallback),
             cmocka_unit_test(test_shipment_pause_at_open),
             cmocka_unit_test(test_shipment_pause_mid_cadence),

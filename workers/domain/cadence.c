@@ -56,6 +56,7 @@ typedef struct tx_s {
         rdr_cadence_out_t *out;
         int64_t now;
         rdr_err_t err; /* sticky: the first error wins, later verbs no-op */
+        int timer;     /* the input is the step's own timer */
 } tx_t;
 
 /* Scratch text for the placeholders a case fills. */
@@ -593,6 +594,19 @@ static void run_step(tx_t *tx, rdr_step_t step, int attempt) {
         }
         if (tx->err)
                 return;
+        if (step == RDR_STEP_FIRST_CONTACT && due > tx->now && !tx->timer) {
+                /* Out of the buyer's hours: published when due, not
+                 * before, so that a buyer who says no meanwhile (or is
+                 * tagged, or whose case ends) hears nothing. The timer
+                 * reads the buyer's word and decides anew; one that
+                 * fired late, out of the buyer's hours again, publishes
+                 * it due the next morning, as any step's. */
+                c->next_step = step;
+                c->next_attempt = attempt;
+                c->next_at_ms = due;
+                arm(tx, step, attempt, due, &c->next_gen);
+                return;
+        }
         if (has_offer &&
             rdr_offer_over_limit(&c->offer, &tx->sc->agent_offer_limit)) {
                 /* A manager approves first; RDR_CIN_OFFER_DECISION
@@ -808,7 +822,8 @@ int rdr_cadence_wants_buyer_tag(const rdr_case_t *c,
                 if (t->step == RDR_STEP_MOD_CHECK)
                         return t->gen && t->gen == c->modchk_gen &&
                                c->state == RDR_CASE_STATE_AWAITING_UPDATE;
-                return (t->step == RDR_STEP_FOLLOW_UP ||
+                return (t->step == RDR_STEP_FIRST_CONTACT ||
+                        t->step == RDR_STEP_FOLLOW_UP ||
                         t->step == RDR_STEP_INCENTIVE ||
                         t->step == RDR_STEP_NUDGE) &&
                        cadence_step_due(c, t);
@@ -1090,21 +1105,28 @@ static int tagged_since(tx_t *tx, rdr_malicious_t tag) {
         return 1;
 }
 
-/* The buyer told the case's store not to contact them, in a chat that
- * named no order, since the case opened (or before, within
- * refusal_memory of the review, as on_open() reads it), and has not
- * agreed on this case since (both by when the buyer wrote them, however
- * late the fleet read either): the case closes as refused before a step
- * that would reach the buyer (rdr_cadence_input_t store_refused_at_ms).
- * A buyer tagged since takes the malicious track instead. Returns 1 if
- * it closed. */
+/* Before a step that would reach the buyer, the case closes as refused
+ * when the buyer said no about its order in a chat the case never heard
+ * (one applied while the case was opening, or that reached another case
+ * of the order: rdr_cadence_input_t order_refused), or told the case's
+ * store not to contact them, in a chat that named no order, since the
+ * case opened (or before, within refusal_memory of the review, as
+ * on_open() reads it), and has not agreed on this case since (both by
+ * when the buyer wrote them, however late the fleet read either;
+ * store_refused_at_ms). A buyer tagged since takes the malicious track
+ * instead. Returns 1 if it closed. */
 static int refused_since(tx_t *tx, const rdr_cadence_input_t *in) {
         rdr_case_t *c = tx->c;
         int64_t at = in->store_refused_at_ms;
-        if (!at || in->type == RDR_CIN_BUYER_CHAT ||
+        if (in->type == RDR_CIN_BUYER_CHAT ||
             rdr_malicious_tags_buyer(in->buyer_tag) ||
-            !rdr_cadence_wants_buyer_tag(c, in) ||
-            at < c->review_at_ms - tx->sc->refusal_memory_ms ||
+            !rdr_cadence_wants_buyer_tag(c, in))
+                return 0;
+        if (in->order_refused) {
+                close_case(tx, RDR_CASE_STATE_CLOSED, RDR_CLOSE_REFUSED);
+                return 1;
+        }
+        if (!at || at < c->review_at_ms - tx->sc->refusal_memory_ms ||
             (c->agreed && at <= (c->agreed_sent_at_ms ? c->agreed_sent_at_ms
                                                       : c->agreed_at_ms)))
                 return 0;
@@ -1121,6 +1143,7 @@ static void on_timer(tx_t *tx, const rdr_cadence_timer_in_t *t,
                 return;
         }
         switch (t->step) {
+        case RDR_STEP_FIRST_CONTACT:
         case RDR_STEP_FOLLOW_UP:
         case RDR_STEP_INCENTIVE:
         case RDR_STEP_NUDGE:
@@ -1130,6 +1153,7 @@ static void on_timer(tx_t *tx, const rdr_cadence_timer_in_t *t,
                 }
                 if (tagged_since(tx, buyer_tag))
                         return;
+                tx->timer = 1;
                 run_step(tx, t->step, t->attempt);
                 return;
         case RDR_STEP_MOD_CHECK:

@@ -102,7 +102,8 @@ extern const char *const rdr_close_reason_names[RDR_CLOSE__CNT];
 typedef enum rdr_step_e {
         RDR_STEP_NONE,
         RDR_STEP_REPLY,           /* reply.public */
-        RDR_STEP_FIRST_CONTACT,   /* outreach.first_contact */
+        RDR_STEP_FIRST_CONTACT,   /* outreach.first_contact; a timer when
+                                   * out of the buyer's hours */
         RDR_STEP_FOLLOW_UP,       /* outreach.follow_up; timer */
         RDR_STEP_INCENTIVE,       /* outreach.incentive; timer */
         RDR_STEP_OFFER_APPROVAL,  /* staff.review: offer over the agent limit */
@@ -346,6 +347,12 @@ typedef struct rdr_cadence_input_s {
          * playbook's refusal_memory), unless the buyer agreed on it after
          * the refusal (the agreement's sent_at against the refusal's). */
         int64_t store_refused_at_ms;
+        /* Read with it: a chat of the case's order refused contact (the
+         * order's intents). The case closes as refused before its next
+         * step toward the buyer: a refusal it did not hear (applied while
+         * the case was opening, or reaching another case of the order)
+         * still silences it. */
+        int order_refused;
 } rdr_cadence_input_t;
 
 /* ---- outputs ---------------------------------------------------------- */

@@ -403,6 +403,18 @@ void rdr_buyer_refusal_queue_read(rdr_redis_t *redis, const rdr_case_t *c) {
                 rdr_redis_cmdf(redis, "PING");
 }
 
+/* Whether a chat of case c's order refused contact (the order's intents,
+ * as the chats worker keeps them): SISMEMBER, or PING without an order. */
+static void order_refusal_queue_read(rdr_redis_t *redis, const rdr_case_t *c) {
+        char k[KEYSZ];
+        if (c->order_id[0] && rdr_key_order(k, KEYSZ, c->platform, c->store_id,
+                                            c->order_id, "intents") > 0)
+                rdr_redis_cmdl(redis, "SISMEMBER", k,
+                               rdr_intent_names[RDR_INTENT_REFUSE], NULL);
+        else
+                rdr_redis_cmdf(redis, "PING");
+}
+
 int64_t rdr_buyer_refused_at(const redisReply *hget) {
         return hget && hget->type == REDIS_REPLY_STRING
                    ? strtoll(hget->str, NULL, 10)
@@ -416,6 +428,7 @@ rdr_err_t rdr_casework_read_tags(rdr_casework_t *cw, rdr_tag_read_t *reads,
         rdr_err_t err;
         char errstr[256];
         rdr_case_t *c;
+        const redisReply *r;
         for (i = 0; i < cnt; i++) {
                 rdr_tag_read_t *t = &reads[i];
                 t->slot = t->order_slot = 0;
@@ -426,8 +439,9 @@ rdr_err_t rdr_casework_read_tags(rdr_casework_t *cw, rdr_tag_read_t *reads,
                         continue;
                 rdr_buyer_tags_queue_read(redis, c->platform, c->buyer_id);
                 rdr_buyer_refusal_queue_read(redis, c);
-                q += 2;
-                t->slot = q - 1;
+                order_refusal_queue_read(redis, c);
+                q += 3;
+                t->slot = q - 2;
                 if (rdr_casework_queue_ledger_read(cw, c))
                         t->order_slot = ++q;
         }
@@ -443,6 +457,9 @@ rdr_err_t rdr_casework_read_tags(rdr_casework_t *cw, rdr_tag_read_t *reads,
                     cw, rdr_buyer_tags(rdr_redis_reply(redis, t->slot - 1)));
                 t->in->store_refused_at_ms =
                     rdr_buyer_refused_at(rdr_redis_reply(redis, t->slot));
+                r = rdr_redis_reply(redis, t->slot + 1);
+                t->in->order_refused =
+                    r && r->type == REDIS_REPLY_INTEGER && r->integer == 1;
                 if (t->order_slot &&
                     rdr_casework_get(cw, t->case_id, t->case_reply, &c, errstr,
                                      sizeof(errstr)) == RDR_OK)
