@@ -1092,14 +1092,13 @@ static void test_order_limit_counts_later_messages(void **state) {
 static void test_order_limit_counts_in_chats(void **state) {
         int named;
         (void)state;
+        new_york_daytime();
         for (named = 0; named < 2; named++) {
                 const char *id = named ? "rv-amzc-named" : "rv-amzc-none";
                 char cid[RDR_ID_LEN], key[256], order[64], event_id[64];
                 redisReply *r;
                 acts_t a;
                 case_of("amazon", id, cid);
-                if (!named)
-                        new_york_daytime();
                 publish_review_ev(&(review_ev_t){
                     "amazon", "review.created", id,
                     "Seller never answered my messages.", "America/New_York", 1,
