@@ -195,6 +195,12 @@ static void wait_field(const char *cid, const char *field, const char *value) {
         fail_msg("case %s: %s never became %s", cid, field, value);
 }
 
+/* Wait until case cid has closed as the buyer's refusal closes it. */
+static void wait_refused(const char *cid) {
+        wait_field(cid, "state", "closed");
+        wait_field(cid, "close_reason", "refused");
+}
+
 /* Move the clock once every event published so far is applied at the
  * old one (a buyer's chat, and the tag it writes, before the timer step
  * the new time makes due), then wait for the fleet to settle. */
@@ -580,10 +586,7 @@ static void test_refusal_to_the_store_reaches_every_case(void **state) {
         assert_string_equal(
             h_case_field(&env, older, "state", got, sizeof(got)), "outreach");
         advance_to(t0 + 20 * DAY);
-        wait_field(older, "state", "closed");
-        assert_string_equal(
-            h_case_field(&env, older, "close_reason", got, sizeof(got)),
-            "refused");
+        wait_refused(older);
         for (i = 0; i < 2; i++) {
                 read_actions(i ? latest : older, 2, &a);
                 print_actions(&a);
@@ -617,15 +620,26 @@ static void test_refusal_after_an_agreement_read_late(void **state) {
                         "别再联系我了，我不会改评价的", t0 + 3 * HOUR);
         wait_field(latest, "state", "closed");
         advance_to(t0 + 12 * DAY);
-        wait_field(older, "state", "closed");
-        assert_string_equal(
-            h_case_field(&env, older, "close_reason", got, sizeof(got)),
-            "refused");
+        wait_refused(older);
         read_actions(older, 4, &a);
         print_actions(&a);
         assert_int_equal(count_kind(&a, RDR_ACT_MODIFICATION_GUIDE), 1);
         assert_int_equal(count_kind(&a, RDR_ACT_FOLLOW_UP), 0);
         assert_int_equal(count_kind(&a, RDR_ACT_NUDGE), 0);
+}
+
+/* A negative Taobao review <id> by buyer (NULL: buyer-<id>), at
+ * minutes past 22:00 in Shanghai (the clock moved there): its case
+ * replies and holds its first contact for the morning (cid). */
+static void open_at_night(const char *id, const char *buyer, int minutes,
+                          char cid[RDR_ID_LEN]) {
+        int64_t at = t0 + 12 * HOUR + (int64_t)minutes * 60000;
+        case_of("taobao", id, cid);
+        advance_to(at);
+        publish_review_ev(&(review_ev_t){
+            "taobao", "review.created", id, "衣服有色差，和图片完全不一样",
+            "Asia/Shanghai", 1, NULL, buyer, NULL, at, NULL, NULL, NULL});
+        wait_field(cid, "next_step", "first_contact");
 }
 
 /* Two reviews of one buyer at night in Shanghai (22:30 and 22:40): each
@@ -640,16 +654,8 @@ static void test_night_review_then_no(void **state) {
         acts_t a;
         size_t i;
         (void)state;
-        for (i = 0; i < 2; i++) {
-                int64_t at = t0 + 12 * HOUR + (int64_t)(3 + i) * 10 * 60000;
-                case_of("taobao", ids[i], cid[i]);
-                advance_to(at);
-                publish_review_ev(&(review_ev_t){
-                    "taobao", "review.created", ids[i],
-                    "衣服有色差，和图片完全不一样", "Asia/Shanghai", 1, NULL,
-                    "buyer-night", NULL, at, NULL, NULL, NULL});
-                wait_field(cid[i], "next_step", "first_contact");
-        }
+        for (i = 0; i < 2; i++)
+                open_at_night(ids[i], "buyer-night", 30 + 10 * (int)i, cid[i]);
         advance_to(t0 + 13 * HOUR);
         publish_chat_at("taobao", "store-1", "night", NULL, "chat-night-1",
                         "别再联系我了，我不会改评价的", clock_now);
@@ -657,10 +663,7 @@ static void test_night_review_then_no(void **state) {
         assert_string_equal(
             h_case_field(&env, cid[0], "state", got, sizeof(got)), "outreach");
         advance_to(t0 + DAY + 2 * HOUR); /* 12:00 the next day */
-        wait_field(cid[0], "state", "closed");
-        assert_string_equal(
-            h_case_field(&env, cid[0], "close_reason", got, sizeof(got)),
-            "refused");
+        wait_refused(cid[0]);
         advance_to(t0 + 20 * DAY);
         for (i = 0; i < 2; i++) {
                 read_settled(cid[i], &a);
@@ -677,26 +680,18 @@ static void test_night_review_then_no(void **state) {
  * first contact it held for the morning: the case closes as refused and
  * the buyer hears nothing but the reply. */
 static void test_order_refusal_the_case_missed(void **state) {
-        char cid[RDR_ID_LEN], key[256], got[64];
+        char cid[RDR_ID_LEN], key[256];
         redisReply *r;
         acts_t a;
         (void)state;
-        case_of("taobao", "rv-missed", cid);
-        advance_to(t0 + 12 * HOUR + 30 * 60000); /* 22:30 in Shanghai */
-        publish_review_ev(&(review_ev_t){
-            "taobao", "review.created", "rv-missed", "衣服起球很严重",
-            "Asia/Shanghai", 1, NULL, NULL, NULL, clock_now, NULL, NULL, NULL});
-        wait_field(cid, "next_step", "first_contact");
+        open_at_night("rv-missed", NULL, 30, cid);
         assert_true(rdr_key_order(key, sizeof(key), "taobao", "store-1",
                                   "order-rv-missed", "intents") > 0);
         r = redisCommand(env.redis, "SADD %s refuse", key);
         assert_non_null(r);
         freeReplyObject(r);
         advance_to(t0 + DAY + 2 * HOUR); /* 12:00 the next day */
-        wait_field(cid, "state", "closed");
-        assert_string_equal(
-            h_case_field(&env, cid, "close_reason", got, sizeof(got)),
-            "refused");
+        wait_refused(cid);
         read_settled(cid, &a);
         print_actions(&a);
         assert_int_equal(a.cnt, 1);
@@ -719,14 +714,10 @@ static void wait_intents(const char *review, size_t want) {
 /* A negative review of an order whose buyer already said no: its case
  * opens closed (refused), with the public reply and nothing after it. */
 static void review_opens_closed_refused(const char *review, const char *cid) {
-        char got[64];
         acts_t a;
         publish_review("taobao", "review.created", review, 1,
                        "衣服起球很严重，洗了一次就变形了", "Asia/Shanghai");
-        wait_field(cid, "state", "closed");
-        assert_string_equal(
-            h_case_field(&env, cid, "close_reason", got, sizeof(got)),
-            "refused");
+        wait_refused(cid);
         advance_to(t0 + 20 * DAY);
         read_actions(cid, 1, &a);
         print_actions(&a);

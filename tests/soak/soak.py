@@ -107,10 +107,9 @@ def agreed_at(d):
 
 def agreed_sent_at(d):
     """When the buyer wrote their agreement on a case (its record's
-    agreed_sent_at_ms, else agreed_at_ms), 0 if never."""
-    if d.get("agreed") != "1":
-        return 0
-    return int(d.get("agreed_sent_at_ms") or d.get("agreed_at_ms") or 0)
+    agreed_sent_at_ms, else agreed_at()), 0 if never."""
+    return (int(d.get("agreed_sent_at_ms") or 0) or agreed_at(d)) \
+        if d.get("agreed") == "1" else 0
 
 
 def platform_rules():
