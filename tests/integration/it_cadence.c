@@ -698,6 +698,57 @@ static void test_order_refusal_the_case_missed(void **state) {
         assert_int_equal(count_kind(&a, RDR_ACT_REPLY_PUBLIC), 1);
 }
 
+/* Two buyers agree at 22:30 in Shanghai (the clock moved there) to
+ * update their reviews: each case asks an agent to answer and holds its
+ * guide for 09:00. At 23:00 one of them says no on the order: that case
+ * closes, and its guide never goes out. The other's goes out at 09:00,
+ * not a minute before, due then. */
+static void test_night_agreement_then_no(void **state) {
+        static const char *const ids[2] = {"rv-nightok-1", "rv-nightok-2"};
+        char cid[2][RDR_ID_LEN], ev[64];
+        int64_t nine = t0 + DAY - HOUR; /* 09:00 CST, the next day */
+        acts_t a;
+        size_t i;
+        (void)state;
+        for (i = 0; i < 2; i++) {
+                case_of("taobao", ids[i], cid[i]);
+                publish_review("taobao", "review.created", ids[i], 2,
+                               "袖子有点短，和描述的尺码不一样",
+                               "Asia/Shanghai");
+                read_actions(cid[i], 2, &a); /* the reply, the first contact */
+        }
+        advance_to(t0 + 12 * HOUR + 30 * 60000);
+        for (i = 0; i < 2; i++) {
+                snprintf(ev, sizeof(ev), "chat-%s", ids[i]);
+                publish_chat_at("taobao", "store-1", ids[i], ids[i], ev,
+                                "好的，问题解决了，我去把评价改一下",
+                                clock_now);
+                wait_field(cid[i], "held_step", "modification_guide");
+                wait_field(cid[i], "state", "awaiting_update");
+        }
+        advance_to(t0 + 13 * HOUR);
+        publish_chat_at("taobao", "store-1", ids[1], ids[1], "chat-nightok-no",
+                        "别再联系我了，我不会改评价的", clock_now);
+        wait_refused(cid[1]);
+        advance_to(nine - 60000);
+        read_actions_of(cid[0], 0, -1, &a);
+        assert_int_equal(count_kind(&a, RDR_ACT_STAFF_REVIEW), 1);
+        assert_int_equal(count_kind(&a, RDR_ACT_MODIFICATION_GUIDE), 0);
+        advance_to(nine);
+        read_actions(cid[0], 4, &a);
+        print_actions(&a);
+        assert_int_equal(count_kind(&a, RDR_ACT_MODIFICATION_GUIDE), 1);
+        for (i = 0; i < a.cnt; i++)
+                if (a.kind[i] == RDR_ACT_MODIFICATION_GUIDE)
+                        assert_true(a.due[i] == nine);
+        advance_to(t0 + 20 * DAY);
+        read_settled(cid[1], &a);
+        print_actions(&a);
+        assert_int_equal(a.cnt, 3); /* the reply, the first contact, the
+                                     * agent's task */
+        assert_int_equal(count_kind(&a, RDR_ACT_MODIFICATION_GUIDE), 0);
+}
+
 /* Wait until the order of review holds want chat intents (the chats
  * worker applied its messages). */
 static void wait_intents(const char *review, size_t want) {
@@ -2375,6 +2426,8 @@ int main(void) {
             cmocka_unit_test_setup_teardown(
                 test_refusal_after_an_agreement_read_late, setup, teardown),
             cmocka_unit_test_setup_teardown(test_night_review_then_no, setup,
+                                            teardown),
+            cmocka_unit_test_setup_teardown(test_night_agreement_then_no, setup,
                                             teardown),
             cmocka_unit_test_setup_teardown(test_order_refusal_the_case_missed,
                                             setup, teardown),

@@ -236,19 +236,24 @@ def after_store_refusal(acts, cases, refusals, memory_ms):
 
 
 def published_ahead(acts, cases):
-    """The first contacts published, when their case opened, before they
-    were due, one line each. Out of the buyer's hours a case holds its
-    first contact on a timer (README, "Outside the buyer's hours"), so
-    that a no before then stops it. (A timer that fires late, as the
+    """The first contacts published when their case opened, and the
+    modification guides published when the buyer's agreement was applied,
+    before they were due, one line each. Out of the buyer's hours a case
+    holds such a message on a timer (README, "Outside the buyer's hours"),
+    so that a no before then stops it. (A timer that fires late, as the
     soak's 6-hour clock steps make most, publishes it due the next
-    morning, as any step's: not this check's.)"""
+    morning, as any step's: not this check's. Nor is an incentive a
+    manager approved at night, held as well: the soak approves none.)"""
     out = []
+    since = {"outreach.first_contact":
+             lambda c: int(c.get("opened_at_ms") or 0),
+             "outreach.modification_guide": agreed_at}
     for x in acts:
-        if x["kind"] != "outreach.first_contact":
+        if x["kind"] not in since:
             continue
-        opened = int(cases.get(x.get("case_id"), {}).get("opened_at_ms") or 0)
+        applied = since[x["kind"]](cases.get(x.get("case_id"), {}))
         at = rfc3339_ms(x["created_at"])
-        if at <= opened and at < rfc3339_ms(x["due_at"]):
+        if at <= applied and at < rfc3339_ms(x["due_at"]):
             out.append("%s due %s, published %s" % (
                 x.get("case_id"), x["due_at"], x["created_at"]))
     return sorted(out)
@@ -908,12 +913,16 @@ def main():
     check("no outreach after the buyer refused the store (%d refusals, "
           "%d cases they reach)" % (len(refusals), reached), not told,
           listed(told))
-    # A first contact out of the buyer's hours waits for them: not
-    # published with its case's opening, so that a no in between stops it.
+    # A first contact or a guide out of the buyer's hours waits for them:
+    # not published with its case's opening or the agreement, so that a
+    # no in between stops it.
     firsts = sum(1 for x in acts if x["kind"] == "outreach.first_contact")
+    guides = sum(1 for x in acts
+                 if x["kind"] == "outreach.modification_guide")
     ahead = published_ahead(acts, cases)
-    check("no first contact published ahead with its case's opening (%d "
-          "first contacts)" % firsts, not ahead, listed(ahead))
+    check("no first contact or guide published ahead with its case's "
+          "opening or agreement (%d first contacts, %d guides and "
+          "reminders)" % (firsts, guides), not ahead, listed(ahead))
     # Where a platform allows no incentive for a kind of review, nothing
     # is offered for one.
     offered = sorted(

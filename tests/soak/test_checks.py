@@ -209,11 +209,14 @@ class AfterStoreRefusal(unittest.TestCase):
 
 class PublishedAhead(unittest.TestCase):
     OPENED = "2026-12-01T09:00:00.000Z"
+    AGREED = "2026-12-02T14:30:00.000Z"  # 22:30 in Shanghai
 
     def ahead(self, created, due, kind="outreach.first_contact"):
         acts = sent("o-1", "cs-1", kind, at=created)
         acts[0]["due_at"] = due
-        cases = {"cs-1": {"opened_at_ms": str(soak.rfc3339_ms(self.OPENED))}}
+        cases = {"cs-1": {"opened_at_ms": str(soak.rfc3339_ms(self.OPENED)),
+                          "agreed": "1",
+                          "agreed_at_ms": str(soak.rfc3339_ms(self.AGREED))}}
         return soak.published_ahead(acts, cases)
 
     def test_published_with_the_opening_only_when_due(self):
@@ -228,6 +231,18 @@ class PublishedAhead(unittest.TestCase):
                                     "2026-12-03T01:00:00.000Z"), [])
         self.assertEqual(self.ahead(self.OPENED, "2026-12-02T09:00:00.000Z",
                                     "outreach.follow_up"), [])
+
+    def test_a_guide_published_with_the_agreement_only_when_due(self):
+        guide = "outreach.modification_guide"
+        self.assertEqual(self.ahead(self.AGREED, self.AGREED, guide), [])
+        ahead = self.ahead(self.AGREED, "2026-12-03T01:00:00.000Z", guide)
+        self.assertEqual(len(ahead), 1)
+        self.assertIn("cs-1 due 2026-12-03T01:00:00.000Z", ahead[0])
+        # by its timer, the next morning; or the reminder, days later
+        self.assertEqual(self.ahead("2026-12-03T01:00:00.000Z",
+                                    "2026-12-03T01:00:00.000Z", guide), [])
+        self.assertEqual(self.ahead("2026-12-04T15:00:00.000Z",
+                                    "2026-12-05T01:00:00.000Z", guide), [])
 
 if __name__ == "__main__":
     unittest.main()

@@ -289,7 +289,7 @@ static rdr_cadence_status_t apply(sim_t *s, const rdr_cadence_input_t *given,
                 /* Published when due, never ahead (but by its own timer
                  * fired late): a buyer's no in between must be able to
                  * stop it. */
-                if (out->actions[i].kind == RDR_ACT_FIRST_CONTACT &&
+                if (rdr_policy_kind_is_review_message(out->actions[i].kind) &&
                     given->type != RDR_CIN_TIMER &&
                     out->actions[i].due_at_ms > now)
                         fail_msg("%s published %lld ms before it is due",
@@ -1612,6 +1612,209 @@ static void test_first_contact_held_till_day(void **state) {
         }
 }
 
+/* The buyer agrees at night: the guide waits for their morning, then the
+ * check and the reminder follow from it. A no (to the store, on the
+ * order, or one that reached another case of the order), a tag or a
+ * changed review before the morning means no guide. A held guide whose
+ * timer fires late, at night again, goes out due the next morning. */
+static void test_guide_held_till_day(void **state) {
+        int64_t t0 = utc(2026, 6, 1, 2, 0);      /* 10:00 CST */
+        int64_t night = utc(2026, 6, 2, 14, 30); /* 22:30 CST */
+        int64_t morning = utc(2026, 6, 3, 1, 0); /* 09:00 CST */
+        rdr_cadence_input_t in =
+            review("taobao", "tb-store", "Asia/Shanghai", "zh",
+                   RDR_REASON_PRODUCT_QUALITY, RDR_MAL_NONE, t0);
+        rdr_cadence_input_t agree = chat(RDR_INTENT_AGREE, "好的，我改一下");
+        rdr_cadence_input_t no = chat(RDR_INTENT_REFUSE, "别再联系我了");
+        rdr_cadence_input_t up = simple(RDR_CIN_REVIEW_UPDATED);
+        sim_t *s = sim_new();
+        int how;
+        (void)state;
+        apply(s, &in, t0);
+        apply(s, &agree, night);
+        assert_int_equal(s->out.actions_cnt, 1); /* the agent's task */
+        assert_int_equal(s->out.actions[0].kind, RDR_ACT_STAFF_REVIEW);
+        assert_int_equal(s->c.state, RDR_CASE_STATE_AWAITING_UPDATE);
+        run_until(s, morning);
+        assert_true(find(s, "cs_test:modification_guide:1")->due_at_ms ==
+                    morning);
+        run_until(s, t0 + 29 * DAY);
+        assert_true(find(s, "cs_test:modification_reminder:1")->due_at_ms ==
+                    morning + 48 * HOUR);
+        assert_int_equal(count_kind(s, RDR_ACT_MODIFICATION_GUIDE), 2);
+        assert_int_equal(count_outreach(s), 3);
+        assert_daytime(s);
+        free(s);
+
+        s = sim_new();
+        apply(s, &in, t0);
+        apply(s, &agree, night);
+        assert_int_equal(fire_at(s, RDR_STEP_MOD_GUIDE, night + DAY),
+                         RDR_CADENCE_APPLIED);
+        assert_true(find(s, "cs_test:modification_guide:1")->due_at_ms ==
+                    morning + DAY);
+        free(s);
+
+        for (how = 0; how < 5; how++) {
+                s = sim_new();
+                apply(s, &in, t0);
+                apply(s, &agree, night);
+                switch (how) {
+                case 0: /* to the store, after agreeing */
+                        s->store_refused_at_ms = night + HOUR;
+                        break;
+                case 1: /* on the order */
+                        apply(s, &no, night + HOUR);
+                        break;
+                case 2: /* a no that reached another case of the order */
+                        s->order_refused = 1;
+                        break;
+                case 3: /* tagged in another store */
+                        s->buyer_tag = RDR_MAL_EXTORTION;
+                        break;
+                default: /* changed, not raised enough to resolve */
+                        up.rating = 3;
+                        apply(s, &up, night + HOUR);
+                        break;
+                }
+                run_until(s, t0 + 29 * DAY);
+                assert_int_equal(count_kind(s, RDR_ACT_MODIFICATION_GUIDE), 0);
+                assert_int_equal(count_outreach(s), 1); /* the first contact */
+                if (how < 3) {
+                        assert_int_equal(s->c.state, RDR_CASE_STATE_CLOSED);
+                        assert_int_equal(s->c.close_reason, RDR_CLOSE_REFUSED);
+                } else if (how == 3) {
+                        assert_int_equal(s->c.malicious, RDR_MAL_EXTORTION);
+                } else {
+                        assert_int_equal(s->c.state,
+                                         RDR_CASE_STATE_AWAITING_UPDATE);
+                }
+                free(s);
+        }
+}
+
+/* A manager approves the offer at night: the incentive waits for the
+ * buyer's morning, with its offer. Before then a no stops it, and an
+ * agreement makes it moot (the guide goes out instead); a question hands
+ * the case to an agent, and the incentive goes out when the agent hands
+ * it back. Approved while the parcel is late, it waits for delivery, and
+ * a delivery at night holds it till the morning too. */
+static void test_incentive_held_till_day(void **state) {
+        int64_t t0 = utc(2026, 6, 1, 2, 0);
+        int64_t night = utc(2026, 6, 9, 14, 30);  /* 22:30 CST, day 8 */
+        int64_t morning = utc(2026, 6, 10, 1, 0); /* 09:00 CST */
+        rdr_cadence_input_t in =
+            review("taobao", "limit-store", "Asia/Shanghai", "en",
+                   RDR_REASON_PRODUCT_QUALITY, RDR_MAL_NONE, t0);
+        rdr_cadence_input_t ok = simple(RDR_CIN_OFFER_DECISION);
+        rdr_cadence_input_t no = chat(RDR_INTENT_REFUSE, "stop writing to me");
+        rdr_cadence_input_t agree = chat(RDR_INTENT_AGREE, "ok, I'll edit it");
+        rdr_cadence_input_t question = chat(RDR_INTENT_QUESTION, "is it real?");
+        rdr_cadence_input_t resume = simple(RDR_CIN_RESUME);
+        rdr_cadence_input_t pause = simple(RDR_CIN_SHIPMENT_PAUSE);
+        rdr_cadence_input_t delivered = simple(RDR_CIN_SHIPMENT_RESUME);
+        const rdr_cadence_action_t *a;
+        sim_t *s = sim_new();
+        int how;
+        (void)state;
+        ok.approved = 1;
+        apply(s, &in, t0);
+        run_until(s, night);
+        assert_int_equal(s->c.offer_pending, 1);
+        apply(s, &ok, night);
+        assert_int_equal(s->out.actions_cnt, 0);
+        assert_int_equal(s->c.offer_pending, 0);
+        run_until(s, morning);
+        a = find(s, "cs_test:incentive:1");
+        assert_true(a->due_at_ms == morning);
+        assert_true(a->has_offer);
+        assert_int_equal(a->offer.amount_minor, 300);
+        run_until(s, t0 + 40 * DAY);
+        assert_int_equal(count_kind(s, RDR_ACT_NUDGE), 7);
+        assert_daytime(s);
+        free(s);
+
+        s = sim_new();
+        apply(s, &in, t0);
+        run_until(s, night);
+        apply(s, &ok, night);
+        apply(s, &question, night + HOUR);
+        run_until(s, morning + 3 * HOUR);
+        assert_int_equal(count_kind(s, RDR_ACT_INCENTIVE), 0);
+        assert_int_equal(s->c.offer_pending, 2);
+        apply(s, &resume, morning + 3 * HOUR);
+        assert_true(find(s, "cs_test:incentive:1")->due_at_ms ==
+                    morning + 3 * HOUR);
+        assert_int_equal(s->c.offer_pending, 0);
+        free(s);
+
+        for (how = 0; how < 2; how++) {
+                s = sim_new();
+                apply(s, &in, t0);
+                run_until(s, night);
+                apply(s, &ok, night);
+                apply(s, how ? &agree : &no, night + HOUR);
+                run_until(s, t0 + 40 * DAY);
+                assert_int_equal(count_kind(s, RDR_ACT_INCENTIVE), 0);
+                /* agreed: the guide and its reminder */
+                assert_int_equal(count_kind(s, RDR_ACT_MODIFICATION_GUIDE),
+                                 2 * how);
+                free(s);
+        }
+
+        s = sim_new();
+        apply(s, &in, t0);
+        run_until(s, night - HOUR);
+        apply(s, &pause, night - HOUR);
+        apply(s, &ok, night);
+        assert_int_equal(s->c.offer_pending, 2);
+        apply(s, &delivered, night + DAY);
+        assert_int_equal(count_kind(s, RDR_ACT_INCENTIVE), 0);
+        run_until(s, morning + DAY);
+        assert_true(find(s, "cs_test:incentive:1")->due_at_ms == morning + DAY);
+        free(s);
+}
+
+/* The reminder that waited for a late parcel, delivered at night: it
+ * waits for the buyer's morning, and a no before then stops it. */
+static void test_reminder_held_till_day(void **state) {
+        int64_t t0 = utc(2026, 6, 1, 2, 0);
+        int64_t t1 = t0 + DAY;                   /* agreed, 10:00 CST */
+        int64_t night = utc(2026, 6, 5, 14, 30); /* delivered, 22:30 */
+        int64_t morning = utc(2026, 6, 6, 1, 0);
+        rdr_cadence_input_t in =
+            review("taobao", "tb-store", "Asia/Shanghai", "zh",
+                   RDR_REASON_PRODUCT_QUALITY, RDR_MAL_NONE, t0);
+        rdr_cadence_input_t agree = chat(RDR_INTENT_AGREE, "好的，我改一下");
+        rdr_cadence_input_t no = chat(RDR_INTENT_REFUSE, "别再联系我了");
+        rdr_cadence_input_t pause = simple(RDR_CIN_SHIPMENT_PAUSE);
+        rdr_cadence_input_t delivered = simple(RDR_CIN_SHIPMENT_RESUME);
+        int how;
+        (void)state;
+        for (how = 0; how < 2; how++) {
+                sim_t *s = sim_new();
+                apply(s, &in, t0);
+                apply(s, &agree, t1);
+                apply(s, &pause, t1 + HOUR);
+                run_until(s, t1 + 3 * DAY); /* the check: held */
+                assert_int_equal(s->c.mod_check_held, 1);
+                apply(s, &delivered, night);
+                assert_int_equal(s->out.actions_cnt, 0);
+                if (how)
+                        apply(s, &no, night + HOUR);
+                run_until(s, t0 + 29 * DAY);
+                if (how) {
+                        assert_int_equal(
+                            count_kind(s, RDR_ACT_MODIFICATION_GUIDE), 1);
+                        assert_int_equal(s->c.close_reason, RDR_CLOSE_REFUSED);
+                } else {
+                        assert_true(find(s, "cs_test:modification_reminder:1")
+                                        ->due_at_ms == morning);
+                }
+                free(s);
+        }
+}
+
 /* No buyer zone, or an unknown one: the store's, reported. */
 static void test_zone_fallback(void **state) {
         sim_t *s = sim_new();
@@ -2421,6 +2624,9 @@ int main(void) {
             cmocka_unit_test(test_malicious_on_every_platform_renders),
             cmocka_unit_test(test_shanghai_night),
             cmocka_unit_test(test_first_contact_held_till_day),
+            cmocka_unit_test(test_guide_held_till_day),
+            cmocka_unit_test(test_incentive_held_till_day),
+            cmocka_unit_test(test_reminder_held_till_day),
             cmocka_unit_test(test_zone_fallback),
             cmocka_unit_test(test_shipment_pause_at_open),
             cmocka_unit_test(test_shipment_pause_mid_cadence),

@@ -56,7 +56,8 @@ typedef struct tx_s {
         rdr_cadence_out_t *out;
         int64_t now;
         rdr_err_t err; /* sticky: the first error wins, later verbs no-op */
-        int timer;     /* the input is the step's own timer */
+        int timer;     /* the input is a timer: what it brings goes out,
+                        * held no more (hold_till_due()) */
 } tx_t;
 
 /* Scratch text for the placeholders a case fills. */
@@ -319,6 +320,8 @@ static void stop_outreach(tx_t *tx, const char *rule) {
         c->next_at_ms = 0;
         c->next_gen = 0;
         c->modchk_gen = 0;
+        c->held_gen = 0;
+        c->held_step = RDR_STEP_NONE;
         c->mod_check_held = 0;
         c->offer_pending = 0;
         if (c->state == RDR_CASE_STATE_OUTREACH)
@@ -347,7 +350,8 @@ static void close_case(tx_t *tx, rdr_case_state_t state,
         c->next_attempt = 0;
         c->next_at_ms = 0;
         c->next_gen = c->modchk_gen = c->appev_gen = c->append_gen =
-            c->ttl_gen = c->unanswered_gen = 0;
+            c->ttl_gen = c->unanswered_gen = c->held_gen = 0;
+        c->held_step = RDR_STEP_NONE;
         c->offer_pending = 0;
         c->mod_check_held = 0;
         c->paused_at_ms = 0;
@@ -528,8 +532,22 @@ static void schedule_after(tx_t *tx, rdr_step_t step, int attempt) {
                 arm_next(tx, step, attempt);
 }
 
+/* A message toward the buyer, due later (out of their hours), that no
+ * timer of its own brings: it waits on the held timer, so that a buyer
+ * who says no meanwhile (or is tagged, or whose case ends) hears
+ * nothing; on_held() decides anew when it fires. One that fired late
+ * goes out, due the next morning, as any step's. Returns 1 if held. */
+static int hold_till_due(tx_t *tx, rdr_step_t step, int64_t due) {
+        if (due <= tx->now || tx->timer)
+                return 0;
+        tx->c->held_step = step;
+        arm(tx, step, 1, due, &tx->c->held_gen);
+        return 1;
+}
+
 /* Publish the incentive with the case's offer, due at the next contact
- * time. Returns 1 if the cadence stopped. */
+ * time (held till then: hold_till_due()). Returns 1 if the cadence
+ * stopped. */
 static int publish_incentive(tx_t *tx, int64_t due) {
         rdr_case_t *c = tx->c;
         rdr_policy_verdict_t v;
@@ -539,6 +557,12 @@ static int publish_incentive(tx_t *tx, int64_t due) {
         if (check(tx, RDR_ACT_INCENTIVE, 1, RDR_GROUND_NONE, due, &v) ==
             RDR_ERR_BLOCKED)
                 return blocked_outreach(tx, RDR_STEP_INCENTIVE, 1, v.rule);
+        if (tx->err)
+                return 0;
+        if (hold_till_due(tx, RDR_STEP_INCENTIVE, due)) {
+                c->offer_pending = 0;
+                return 0;
+        }
         case_vars(c, &vb);
         rdr_offer_format(&c->offer, vb.offer, sizeof(vb.offer));
         vb.v.v[RDR_PH_OFFER] = vb.offer;
@@ -685,6 +709,8 @@ static void send_guide(tx_t *tx, rdr_step_t step) {
                 blocked_outreach(tx, step, 1, v.rule);
                 return;
         }
+        if (tx->err || hold_till_due(tx, step, due))
+                return;
         case_vars(c, &vb);
         if (!emit(tx, step, 1, RDR_ACT_MODIFICATION_GUIDE, key, c->language,
                   v.channel, due, contact_until(tx, due), &vb.v))
@@ -803,6 +829,11 @@ static int cadence_step_due(const rdr_case_t *c,
                c->state == RDR_CASE_STATE_OUTREACH && !c->ship_paused;
 }
 
+/* Whether timer t is case c's held message (hold_till_due()). */
+static int held_due(const rdr_case_t *c, const rdr_cadence_timer_in_t *t) {
+        return t->gen && t->gen == c->held_gen && t->step == c->held_step;
+}
+
 /* A live case off the malicious track: the buyer may still hear from
  * the store. */
 static int buyer_track(const rdr_case_t *c) {
@@ -819,6 +850,8 @@ int rdr_cadence_wants_buyer_tag(const rdr_case_t *c,
                 return 0;
         switch (in->type) {
         case RDR_CIN_TIMER:
+                if (held_due(c, t))
+                        return 1;
                 if (t->step == RDR_STEP_MOD_CHECK)
                         return t->gen && t->gen == c->modchk_gen &&
                                c->state == RDR_CASE_STATE_AWAITING_UPDATE;
@@ -869,6 +902,7 @@ size_t rdr_cadence_live_timers(const rdr_case_t *c, rdr_cadence_timer_t *out,
             {c->append_gen, RDR_STEP_APPEAL_END, 1},
             {c->unanswered_gen, RDR_STEP_APPEAL_UNANSWERED, 1},
             {c->unanswered_gen, RDR_STEP_APPEAL_UNANSWERED, 2},
+            {c->held_gen, c->held_step, 1},
         };
         size_t i, n = 0;
         for (i = 0; i < sizeof(slots) / sizeof(slots[0]) && n < max; i++) {
@@ -898,7 +932,8 @@ static void to_appeal_track(tx_t *tx) {
         c->next_step = RDR_STEP_NONE;
         c->next_attempt = 0;
         c->next_at_ms = 0;
-        c->next_gen = c->modchk_gen = 0;
+        c->next_gen = c->modchk_gen = c->held_gen = 0;
+        c->held_step = RDR_STEP_NONE;
         c->offer_pending = 0;
         c->mod_check_held = 0;
         c->paused_at_ms = 0;
@@ -1134,12 +1169,58 @@ static int refused_since(tx_t *tx, const rdr_cadence_input_t *in) {
         return 1;
 }
 
+/* A manager's approved offer: the incentive goes out now (held till the
+ * buyer's day: publish_incentive()), or waits (offer_pending 2) while
+ * the parcel is late or an agent has the case (the buyer wrote), for the
+ * delivery or the hand-back. Dropped once the buyer agreed or outreach
+ * stopped. */
+static void approved_offer(tx_t *tx) {
+        rdr_case_t *c = tx->c;
+        c->offer_pending = 0;
+        if (outreach_stopped(c) || c->state == RDR_CASE_STATE_AWAITING_UPDATE)
+                return;
+        if (c->ship_paused || c->state == RDR_CASE_STATE_PAUSED)
+                c->offer_pending = 2;
+        else
+                publish_incentive(tx, contact_at(tx, tx->now));
+}
+
+/* The held message is due (hold_till_due()): it goes out unless what
+ * would have stopped it then came meanwhile. */
+static void on_held(tx_t *tx, rdr_malicious_t buyer_tag) {
+        rdr_case_t *c = tx->c;
+        rdr_step_t step = c->held_step;
+        c->held_gen = 0;
+        c->held_step = RDR_STEP_NONE;
+        if (outreach_stopped(c) || tagged_since(tx, buyer_tag))
+                return;
+        if (step == RDR_STEP_INCENTIVE) {
+                approved_offer(tx);
+                return;
+        }
+        /* The guide, or its reminder: while the buyer has not changed the
+         * review since agreeing. */
+        if (c->state != RDR_CASE_STATE_AWAITING_UPDATE ||
+            c->review_updated_at_ms > c->agreed_at_ms ||
+            (step == RDR_STEP_MOD_REMINDER && c->mod_reminded))
+                return;
+        if (step == RDR_STEP_MOD_REMINDER && c->ship_paused)
+                c->mod_check_held = 1;
+        else
+                send_guide(tx, step);
+}
+
 static void on_timer(tx_t *tx, const rdr_cadence_timer_in_t *t,
                      rdr_malicious_t buyer_tag) {
         rdr_case_t *c = tx->c;
         rdr_cadence_out_t *out = tx->out;
         if ((unsigned)t->step >= RDR_STEP__CNT) {
                 fail(tx, RDR_ERR_INVALID, "%s", "timer: unknown step");
+                return;
+        }
+        tx->timer = 1;
+        if (held_due(c, t)) {
+                on_held(tx, buyer_tag);
                 return;
         }
         switch (t->step) {
@@ -1153,7 +1234,6 @@ static void on_timer(tx_t *tx, const rdr_cadence_timer_in_t *t,
                 }
                 if (tagged_since(tx, buyer_tag))
                         return;
-                tx->timer = 1;
                 run_step(tx, t->step, t->attempt);
                 return;
         case RDR_STEP_MOD_CHECK:
@@ -1306,7 +1386,8 @@ static void on_chat(tx_t *tx, const rdr_cadence_chat_t *ch,
         if (c->stop_rule[0])
                 return;
         send_guide(tx, RDR_STEP_MOD_GUIDE);
-        if (!c->stop_rule[0] && c->modchk_gen)
+        if (!c->stop_rule[0] &&
+            (c->modchk_gen || c->held_step == RDR_STEP_MOD_GUIDE))
                 c->state = RDR_CASE_STATE_AWAITING_UPDATE;
 }
 
@@ -1340,8 +1421,8 @@ static void on_ship_resume(tx_t *tx, rdr_malicious_t buyer_tag) {
                 if (c->review_updated_at_ms <= c->agreed_at_ms)
                         send_guide(tx, RDR_STEP_MOD_REMINDER);
         }
-        if (c->offer_pending == 2 && !outreach_stopped(c))
-                publish_incentive(tx, contact_at(tx, tx->now));
+        if (c->offer_pending == 2)
+                approved_offer(tx);
 }
 
 static void on_offer_decision(tx_t *tx, int approved,
@@ -1350,16 +1431,8 @@ static void on_offer_decision(tx_t *tx, int approved,
         if (c->offer_pending != 1)
                 return;
         c->offer_pending = 0;
-        if (!approved || outreach_stopped(c) ||
-            (c->state != RDR_CASE_STATE_OUTREACH &&
-             c->state != RDR_CASE_STATE_WAITING) ||
-            tagged_since(tx, buyer_tag))
-                return;
-        if (c->ship_paused) {
-                c->offer_pending = 2; /* published on delivery */
-                return;
-        }
-        publish_incentive(tx, contact_at(tx, tx->now));
+        if (approved && !tagged_since(tx, buyer_tag))
+                approved_offer(tx);
 }
 
 /* An agent appeals the review on a ground of the platform's
@@ -1402,9 +1475,15 @@ static void on_resume(tx_t *tx, rdr_malicious_t buyer_tag) {
                 return;
         c->modchk_gen = 0;
         c->mod_check_held = 0;
+        if (c->held_step != RDR_STEP_INCENTIVE) { /* a guide or reminder */
+                c->held_gen = 0;
+                c->held_step = RDR_STEP_NONE;
+        }
         c->state = RDR_CASE_STATE_OUTREACH;
         if (!c->ship_paused)
                 resume_cadence(tx);
+        if (c->offer_pending == 2)
+                approved_offer(tx);
 }
 
 static void on_appeal_result(tx_t *tx, rdr_outcome_t outcome) {
@@ -1763,6 +1842,8 @@ static const field_t case_fields[] = {
     CU(append_gen),
     CU(ttl_gen),
     CU(unanswered_gen),
+    CE(held_step, rdr_step_names, RDR_STEP__CNT),
+    CU(held_gen),
     CI(blocked_total, 0, 0x7fffffff),
     CI(blocked_cnt, 0, RDR_CASE_BLOCKED_MAX),
     CI(evidence_cnt, 0, RDR_CASE_EVIDENCE_MAX),

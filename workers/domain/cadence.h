@@ -105,14 +105,17 @@ typedef enum rdr_step_e {
         RDR_STEP_FIRST_CONTACT,   /* outreach.first_contact; a timer when
                                    * out of the buyer's hours */
         RDR_STEP_FOLLOW_UP,       /* outreach.follow_up; timer */
-        RDR_STEP_INCENTIVE,       /* outreach.incentive; timer */
+        RDR_STEP_INCENTIVE,       /* outreach.incentive; timer (and the
+                                   * held timer of an approved offer) */
         RDR_STEP_OFFER_APPROVAL,  /* staff.review: offer over the agent limit */
         RDR_STEP_NUDGE,           /* outreach.nudge, attempt 1..max; timer */
         RDR_STEP_BUYER_REPLY,     /* staff.review: answer the buyer; attempt
                                    * = the buyer's message count */
-        RDR_STEP_MOD_GUIDE,       /* outreach.modification_guide */
+        RDR_STEP_MOD_GUIDE,       /* outreach.modification_guide; a timer
+                                   * when out of the buyer's hours */
         RDR_STEP_MOD_CHECK,       /* timer: review unchanged after agreeing? */
-        RDR_STEP_MOD_REMINDER,    /* outreach.modification_guide "reminder" */
+        RDR_STEP_MOD_REMINDER,    /* outreach.modification_guide "reminder";
+                                   * a timer when out of the buyer's hours */
         RDR_STEP_APPEAL,          /* appeal.file */
         RDR_STEP_APPEAL_EVIDENCE, /* timer, then staff.review: evidence
                                    * missing at window - appeal_evidence_before
@@ -213,8 +216,16 @@ typedef struct rdr_case_s {
         int64_t agreed_sent_at_ms;
         int mod_reminded;   /* the one reminder went out */
         int mod_check_held; /* the check fired during a shipment pause */
-        int offer_pending;  /* 1: awaiting approval; 2: approved, held */
+        int offer_pending;  /* 1: awaiting approval; 2: approved,
+                             * waiting for the parcel's delivery or the
+                             * agent's hand-back */
         rdr_offer_t offer;  /* the incentive's offer */
+        /* A message toward the buyer that came out of their hours, on no
+         * timer of its own (the guide of an agreement, the reminder or the
+         * approved incentive on delivery, the incentive on approval): it
+         * waits on the held timer until due, then goes out only if the
+         * buyer has not said no meanwhile. RDR_STEP_NONE: none. */
+        rdr_step_t held_step;
 
         /* Appeals. */
         rdr_ground_t appeal_ground;
@@ -230,7 +241,7 @@ typedef struct rdr_case_s {
          * only while its slot holds the generation it was armed with. */
         unsigned timer_seq;
         unsigned next_gen, modchk_gen, appev_gen, append_gen, ttl_gen,
-            unanswered_gen;
+            unanswered_gen, held_gen;
 
         int blocked_total; /* all blocks, kept or not */
         int blocked_cnt;
