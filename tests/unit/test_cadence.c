@@ -286,9 +286,9 @@ static rdr_cadence_status_t apply(sim_t *s, const rdr_cadence_input_t *given,
                 if (rdr_action_msg_validate(&am, errstr, sizeof(errstr)))
                         fail_msg("action %s: %s", out->actions[i].action_id,
                                  errstr);
-                /* Published when due, never ahead (but by its own timer
-                 * fired late): a buyer's no in between must be able to
-                 * stop it. */
+                /* A message to the buyer about the review: published
+                 * when due, never ahead (but by a timer fired late), so
+                 * that a buyer's no in between can stop it. */
                 if (rdr_policy_kind_is_review_message(out->actions[i].kind) &&
                     given->type != RDR_CIN_TIMER &&
                     out->actions[i].due_at_ms > now)

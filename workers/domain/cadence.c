@@ -557,8 +557,6 @@ static int publish_incentive(tx_t *tx, int64_t due) {
         if (check(tx, RDR_ACT_INCENTIVE, 1, RDR_GROUND_NONE, due, &v) ==
             RDR_ERR_BLOCKED)
                 return blocked_outreach(tx, RDR_STEP_INCENTIVE, 1, v.rule);
-        if (tx->err)
-                return 0;
         if (hold_till_due(tx, RDR_STEP_INCENTIVE, due)) {
                 c->offer_pending = 0;
                 return 0;
@@ -709,7 +707,7 @@ static void send_guide(tx_t *tx, rdr_step_t step) {
                 blocked_outreach(tx, step, 1, v.rule);
                 return;
         }
-        if (tx->err || hold_till_due(tx, step, due))
+        if (hold_till_due(tx, step, due))
                 return;
         case_vars(c, &vb);
         if (!emit(tx, step, 1, RDR_ACT_MODIFICATION_GUIDE, key, c->language,
