@@ -965,6 +965,29 @@ static void test_buyer_country_gives_the_daytime(void **state) {
                         assert_true(a.due[i] == at);
 }
 
+/* A review that tells no zone, of an order with no parcel and a buyer
+ * of no known country: the case takes the store's (store-1 has none of
+ * its own: the playbook's default, UTC), says so, and the reviews worker
+ * counts it, for the operator who wonders why a buyer heard from the
+ * store at night. */
+static void test_no_zone_is_counted(void **state) {
+        static const char series[] = "redress_cases_zone_fallback_total";
+        char cid[RDR_ID_LEN], got[32];
+        double before = h_metric_with(w_reviews, series, "source=\"store\"");
+        (void)state;
+        case_of("aliexpress", "rv-no-zone", cid);
+        publish_review_ev(&(review_ev_t){"aliexpress", "review.created",
+                                         "rv-no-zone",
+                                         "Llegó roto, muy mala calidad", NULL,
+                                         1, NULL, NULL, NULL, 0, NULL, NULL});
+        wait_field(cid, "zone_source", "store");
+        assert_string_equal(h_case_field(&env, cid, "zone", got, sizeof(got)),
+                            "UTC");
+        assert_true(h_wait_metric_at_least(w_reviews, series,
+                                           "source=\"store\"",
+                                           (before > 0 ? before : 0) + 1));
+}
+
 /* Amazon seller feedback (review_kind, beyond contract v1) has its own
  * rules (platforms/amazon.yaml seller_feedback): two messages where a
  * product review gets one, and still no incentive. */
@@ -2453,6 +2476,8 @@ int main(void) {
                                             teardown),
             cmocka_unit_test_setup_teardown(
                 test_buyer_country_gives_the_daytime, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_no_zone_is_counted, setup,
+                                            teardown),
             cmocka_unit_test_setup_teardown(test_agree_guides_then_reminds_once,
                                             setup, teardown),
             cmocka_unit_test_setup_teardown(

@@ -175,7 +175,7 @@ struct rdr_casework_s {
         const char *topic_cases, *topic_actions;
         rdr_metric_t *m_blocked, *m_actions, *m_transitions, *m_read,
             *m_malicious;
-        rdr_metric_t *m_checks;
+        rdr_metric_t *m_checks, *m_zone;
 };
 
 void rdr_casework_doc(void *fp) {
@@ -276,6 +276,13 @@ rdr_casework_t *rdr_casework_new(rdr_worker_t *w, char *errstr,
         cw->m_transitions = rdr_metrics_counter(
             rdr_worker_metrics(w), "case_inputs_total",
             "Inputs applied to cases, by outcome", "status");
+        cw->m_zone = rdr_metrics_counter(
+            rdr_worker_metrics(w), "cases_zone_fallback_total",
+            "Cases opened without the buyer's zone (none given, none from the "
+            "country or the parcel's destination, or unknown), by the zone "
+            "used instead (store: the store's timezone; utc: the store has "
+            "none valid)",
+            "source");
         cw->m_checks = rdr_metrics_counter(
             rdr_worker_metrics(w), "parcel_checks_total",
             "Parcel checks fired, by outcome (late: stalled or past the "
@@ -1188,6 +1195,11 @@ rdr_err_t rdr_casework_apply(rdr_casework_t *cw, rdr_case_t *c,
         err = rdr_worker_apply(cw->w, &a);
         if (!err && applied) {
                 count_malicious(cw, c, &cw->next, in);
+                if (cw->out.zone_fallback &&
+                    (unsigned)cw->next.zone_source < RDR_ZONE__CNT)
+                        rdr_metric_add(
+                            cw->m_zone,
+                            rdr_zone_source_names[cw->next.zone_source], 1);
                 /* The reviews worker writes a review's with the order's
                  * index (reviews.c). */
                 if (in->type != RDR_CIN_REVIEW_CLASSIFIED &&
