@@ -57,7 +57,7 @@ typedef struct tx_s {
         int64_t now;
         rdr_err_t err; /* sticky: the first error wins, later verbs no-op */
         int timer;     /* the input is a timer: what it brings goes out,
-                        * held no more (hold_till_due()) */
+                        * held no more (must_wait()) */
 } tx_t;
 
 /* Scratch text for the placeholders a case fills. */
@@ -311,6 +311,12 @@ static void record_block(tx_t *tx, rdr_step_t step, int attempt,
         }
 }
 
+/* The held message (hold_till_due()), if any, will not go out. */
+static void drop_held(rdr_case_t *c) {
+        c->held_gen = 0;
+        c->held_step = RDR_STEP_NONE;
+}
+
 /* No further outreach, ever (BEHAVIOR.md 2.6). */
 static void stop_outreach(tx_t *tx, const char *rule) {
         rdr_case_t *c = tx->c;
@@ -320,8 +326,7 @@ static void stop_outreach(tx_t *tx, const char *rule) {
         c->next_at_ms = 0;
         c->next_gen = 0;
         c->modchk_gen = 0;
-        c->held_gen = 0;
-        c->held_step = RDR_STEP_NONE;
+        drop_held(c);
         c->mod_check_held = 0;
         c->offer_pending = 0;
         if (c->state == RDR_CASE_STATE_OUTREACH)
@@ -350,8 +355,8 @@ static void close_case(tx_t *tx, rdr_case_state_t state,
         c->next_attempt = 0;
         c->next_at_ms = 0;
         c->next_gen = c->modchk_gen = c->appev_gen = c->append_gen =
-            c->ttl_gen = c->unanswered_gen = c->held_gen = 0;
-        c->held_step = RDR_STEP_NONE;
+            c->ttl_gen = c->unanswered_gen = 0;
+        drop_held(c);
         c->offer_pending = 0;
         c->mod_check_held = 0;
         c->paused_at_ms = 0;
@@ -532,13 +537,19 @@ static void schedule_after(tx_t *tx, rdr_step_t step, int attempt) {
                 arm_next(tx, step, attempt);
 }
 
-/* A message toward the buyer, due later (out of their hours), that no
- * timer of its own brings: it waits on the held timer, so that a buyer
- * who says no meanwhile (or is tagged, or whose case ends) hears
- * nothing; on_held() decides anew when it fires. One that fired late
- * goes out, due the next morning, as any step's. Returns 1 if held. */
+/* A message toward the buyer due later (out of their hours) waits for a
+ * timer, so that a buyer who says no meanwhile (or is tagged, or whose
+ * case ends) hears nothing: the timer reads the buyer's word and decides
+ * anew. One a timer brings goes out, due when it is due: a timer that
+ * fired late, out of the buyer's hours again, does not hold it again. */
+static int must_wait(const tx_t *tx, int64_t due) {
+        return due > tx->now && !tx->timer;
+}
+
+/* A message that must wait and that no step timer brings: it waits on
+ * the held timer (on_held()). Returns 1 if held. */
 static int hold_till_due(tx_t *tx, rdr_step_t step, int64_t due) {
-        if (due <= tx->now || tx->timer)
+        if (!must_wait(tx, due))
                 return 0;
         tx->c->held_step = step;
         arm(tx, step, 1, due, &tx->c->held_gen);
@@ -616,13 +627,8 @@ static void run_step(tx_t *tx, rdr_step_t step, int attempt) {
         }
         if (tx->err)
                 return;
-        if (step == RDR_STEP_FIRST_CONTACT && due > tx->now && !tx->timer) {
-                /* Out of the buyer's hours: published when due, not
-                 * before, so that a buyer who says no meanwhile (or is
-                 * tagged, or whose case ends) hears nothing. The timer
-                 * reads the buyer's word and decides anew; one that
-                 * fired late, out of the buyer's hours again, publishes
-                 * it due the next morning, as any step's. */
+        if (step == RDR_STEP_FIRST_CONTACT && must_wait(tx, due)) {
+                /* On its own step's timer, as the later steps are. */
                 c->next_step = step;
                 c->next_attempt = attempt;
                 c->next_at_ms = due;
@@ -722,6 +728,23 @@ static void send_guide(tx_t *tx, rdr_step_t step) {
             contact_at(tx, add_local(tx, tx->now,
                                      tx->sc->modification_check_after_ms)),
             &c->modchk_gen);
+}
+
+/* The guide, or its one reminder, may still go out: the case awaits the
+ * buyer's update, and the review has not changed since the agreement. */
+static int guide_wanted(const rdr_case_t *c, rdr_step_t step) {
+        return c->state == RDR_CASE_STATE_AWAITING_UPDATE &&
+               !outreach_stopped(c) &&
+               c->review_updated_at_ms <= c->agreed_at_ms &&
+               !(step == RDR_STEP_MOD_REMINDER && c->mod_reminded);
+}
+
+/* The reminder now, or at the parcel's delivery while it is late. */
+static void remind(tx_t *tx) {
+        if (tx->c->ship_paused)
+                tx->c->mod_check_held = 1;
+        else
+                send_guide(tx, RDR_STEP_MOD_REMINDER);
 }
 
 /* ---- appeals (BEHAVIOR.md 3 and 7) ------------------------------------ */
@@ -930,8 +953,8 @@ static void to_appeal_track(tx_t *tx) {
         c->next_step = RDR_STEP_NONE;
         c->next_attempt = 0;
         c->next_at_ms = 0;
-        c->next_gen = c->modchk_gen = c->held_gen = 0;
-        c->held_step = RDR_STEP_NONE;
+        c->next_gen = c->modchk_gen = 0;
+        drop_held(c);
         c->offer_pending = 0;
         c->mod_check_held = 0;
         c->paused_at_ms = 0;
@@ -1188,22 +1211,17 @@ static void approved_offer(tx_t *tx) {
 static void on_held(tx_t *tx, rdr_malicious_t buyer_tag) {
         rdr_case_t *c = tx->c;
         rdr_step_t step = c->held_step;
-        c->held_gen = 0;
-        c->held_step = RDR_STEP_NONE;
+        drop_held(c);
         if (outreach_stopped(c) || tagged_since(tx, buyer_tag))
                 return;
         if (step == RDR_STEP_INCENTIVE) {
                 approved_offer(tx);
                 return;
         }
-        /* The guide, or its reminder: while the buyer has not changed the
-         * review since agreeing. */
-        if (c->state != RDR_CASE_STATE_AWAITING_UPDATE ||
-            c->review_updated_at_ms > c->agreed_at_ms ||
-            (step == RDR_STEP_MOD_REMINDER && c->mod_reminded))
+        if (!guide_wanted(c, step))
                 return;
-        if (step == RDR_STEP_MOD_REMINDER && c->ship_paused)
-                c->mod_check_held = 1;
+        if (step == RDR_STEP_MOD_REMINDER)
+                remind(tx);
         else
                 send_guide(tx, step);
 }
@@ -1241,17 +1259,9 @@ static void on_timer(tx_t *tx, const rdr_cadence_timer_in_t *t,
                 }
                 c->modchk_gen = 0;
                 /* One reminder, only if the review did not change. */
-                if (c->state != RDR_CASE_STATE_AWAITING_UPDATE ||
-                    c->review_updated_at_ms > c->agreed_at_ms ||
-                    c->mod_reminded || outreach_stopped(c))
-                        return;
-                if (tagged_since(tx, buyer_tag))
-                        return;
-                if (c->ship_paused) {
-                        c->mod_check_held = 1;
-                        return;
-                }
-                send_guide(tx, RDR_STEP_MOD_REMINDER);
+                if (guide_wanted(c, RDR_STEP_MOD_REMINDER) &&
+                    !tagged_since(tx, buyer_tag))
+                        remind(tx);
                 return;
         case RDR_STEP_APPEAL_EVIDENCE:
                 if (!t->gen || t->gen != c->appev_gen) {
@@ -1416,7 +1426,7 @@ static void on_ship_resume(tx_t *tx, rdr_malicious_t buyer_tag) {
         if (c->mod_check_held && c->state == RDR_CASE_STATE_AWAITING_UPDATE &&
             !outreach_stopped(c)) {
                 c->mod_check_held = 0;
-                if (c->review_updated_at_ms <= c->agreed_at_ms)
+                if (guide_wanted(c, RDR_STEP_MOD_REMINDER))
                         send_guide(tx, RDR_STEP_MOD_REMINDER);
         }
         if (c->offer_pending == 2)
@@ -1473,10 +1483,8 @@ static void on_resume(tx_t *tx, rdr_malicious_t buyer_tag) {
                 return;
         c->modchk_gen = 0;
         c->mod_check_held = 0;
-        if (c->held_step != RDR_STEP_INCENTIVE) { /* a guide or reminder */
-                c->held_gen = 0;
-                c->held_step = RDR_STEP_NONE;
-        }
+        if (c->held_step != RDR_STEP_INCENTIVE) /* a guide or reminder */
+                drop_held(c);
         c->state = RDR_CASE_STATE_OUTREACH;
         if (!c->ship_paused)
                 resume_cadence(tx);
