@@ -2220,6 +2220,53 @@ static void test_shipment_notice_knows_the_buyer(void **state) {
         }
 }
 
+/* A review that did not say where the buyer lives, read before its
+ * order's parcel: the case stands in with the store's zone (UTC, where it
+ * is 02:00), and the first contact waits for 09:00 UTC. The parcel then
+ * goes to China: the case takes Shanghai's zone (10:00 there) and the
+ * first contact goes at once; the order's record keeps the zone, so the
+ * parcel's next events leave the case alone. */
+static void test_parcel_tells_the_zone(void **state) {
+        static const char series[] = "redress_cases_zone_learned_total";
+        char cid[RDR_ID_LEN], got[64], version[24], k[256];
+        double before = h_metric(w_shipments, series);
+        acts_t a;
+        (void)state;
+        before = before > 0 ? before : 0;
+        case_of("taobao", "rv-zone-late", cid);
+        publish_review_ev(&(review_ev_t){"taobao", "review.created",
+                                         "rv-zone-late", "做工粗糙，线头很多",
+                                         NULL, 1});
+        wait_field(cid, "zone_source", "store");
+        read_settled(cid, &a);
+        assert_int_equal(count_kind(&a, RDR_ACT_FIRST_CONTACT), 0);
+        assert_true(rdr_key_order(k, sizeof(k), "taobao", "store-1",
+                                  "order-rv-zone-late", NULL) > 0);
+        assert_null(h_hget(&env, k, "buyer_zone", got, sizeof(got)));
+
+        publish_parcel_to("rv-zone-late", "rv-zone-late", "zl-created",
+                          "shipment.created", t0, "CN", "");
+        wait_field(cid, "zone", "Asia/Shanghai");
+        assert_string_equal(
+            h_case_field(&env, cid, "zone_source", got, sizeof(got)), "buyer");
+        read_actions(cid, 2, &a);
+        assert_int_equal(count_kind(&a, RDR_ACT_FIRST_CONTACT), 1);
+        assert_int_equal(a.due[1], t0);
+        assert_string_equal(h_hget(&env, k, "buyer_zone", got, sizeof(got)),
+                            "Asia/Shanghai");
+        assert_true(h_wait_metric(w_shipments, series, NULL, before + 1));
+
+        h_case_field(&env, cid, "version", version, sizeof(version));
+        publish_parcel_to("rv-zone-late", "rv-zone-late", "zl-scan",
+                          "shipment.scan", t0 + HOUR, "CN", "");
+        advance_to(t0 + 2 * HOUR);
+        assert_string_equal(
+            h_case_field(&env, cid, "version", got, sizeof(got)), version);
+        assert_true(h_metric(w_shipments, series) == before + 1);
+        read_settled(cid, &a);
+        assert_int_equal(count_kind(&a, RDR_ACT_FIRST_CONTACT), 1);
+}
+
 /* BEHAVIOR.md section 4 through the fleet: the shipped notice at once, a
  * delay notice when the parcel stalls (the timer worker's check), the next
  * one no sooner than delay_notice_every, nothing after delivery; a lost
@@ -2512,6 +2559,8 @@ int main(void) {
                 test_shipment_exception_pauses_outreach, setup, teardown),
             cmocka_unit_test_setup_teardown(
                 test_shipment_notice_knows_the_buyer, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_parcel_tells_the_zone, setup,
+                                            teardown),
             cmocka_unit_test_setup_teardown(test_shipment_notices, setup,
                                             teardown),
             cmocka_unit_test_setup_teardown(test_stalled_parcel_pauses_outreach,

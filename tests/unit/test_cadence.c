@@ -1849,6 +1849,168 @@ static void test_zone_fallback(void **state) {
         free(s);
 }
 
+/* The input that tells a case the buyer's zone, as the shipments worker
+ * sends it for the order's parcel. */
+static rdr_cadence_input_t zone_in(rdr_cadence_input_type_t type,
+                                   const char *zone) {
+        rdr_cadence_input_t in = simple(type);
+        in.buyer_zone = zone;
+        return in;
+}
+
+/* Each message of the log from index from on is due in the buyer's
+ * daytime, in the zone the case has now. */
+static void assert_daytime_from(const sim_t *s, size_t from) {
+        size_t i;
+        for (i = from; i < s->log_cnt; i++) {
+                int m;
+                if (!rdr_policy_kind_is_review_message(s->log[i].kind))
+                        continue;
+                m = local_min(s->c.zone, s->log[i].due_at_ms);
+                if (m < 9 * 60 || m >= 20 * 60)
+                        fail_msg("%s due at %02d:%02d local",
+                                 s->log[i].action_id, m / 60, m % 60);
+        }
+}
+
+/* A review without the buyer's zone, then the order's parcel tells it:
+ * the waiting first contact moves into the buyer's daytime (here, at
+ * once: afternoon in Shanghai, morning not yet in Madrid), the rest of
+ * the cadence runs in the buyer's zone, and a second zone changes
+ * nothing. */
+static void test_zone_learned_first_contact(void **state) {
+        sim_t *s = sim_new();
+        int64_t t0 = utc(2026, 6, 1, 5, 0); /* 07:00 Madrid, 13:00 CST */
+        rdr_cadence_input_t in =
+            review("aliexpress", "demo-tienda-es", NULL, "es",
+                   RDR_REASON_SIZE_FIT, RDR_MAL_NONE, t0);
+        rdr_cadence_input_t shanghai =
+            zone_in(RDR_CIN_BUYER_ZONE, "Asia/Shanghai");
+        rdr_cadence_input_t la =
+            zone_in(RDR_CIN_BUYER_ZONE, "America/Los_Angeles");
+        rdr_cadence_input_t bogus = zone_in(RDR_CIN_BUYER_ZONE, "Mars/Olympus");
+        (void)state;
+        apply(s, &in, t0);
+        assert_true(s->c.next_at_ms == utc(2026, 6, 1, 7, 0));
+        /* Unknown or absent: nothing. */
+        assert_int_equal(apply(s, &bogus, t0 + MIN), RDR_CADENCE_NOOP);
+        bogus.buyer_zone = NULL;
+        assert_int_equal(apply(s, &bogus, t0 + MIN), RDR_CADENCE_NOOP);
+        assert_int_equal(apply(s, &shanghai, t0 + 30 * MIN),
+                         RDR_CADENCE_APPLIED);
+        assert_true(s->out.zone_learned);
+        assert_int_equal(s->out.actions_cnt, 0);
+        assert_string_equal(s->c.zone, "Asia/Shanghai");
+        assert_int_equal(s->c.zone_source, RDR_ZONE_BUYER);
+        assert_true(s->c.next_at_ms == t0 + 30 * MIN);
+        assert_int_equal(apply(s, &la, t0 + HOUR), RDR_CADENCE_NOOP);
+        run_until(s, t0 + 40 * DAY);
+        /* The timer armed in Madrid's zone fired stale: one of each. */
+        assert_true(find(s, "cs_test:first_contact:1")->due_at_ms ==
+                    t0 + 30 * MIN);
+        assert_int_equal(count_kind(s, RDR_ACT_FIRST_CONTACT), 1);
+        /* 13:00 in Shanghai; AliExpress forbids the incentive after it. */
+        assert_true(find(s, "cs_test:follow_up:1")->due_at_ms == t0 + 7 * DAY);
+        assert_int_equal(count_outreach(s), 2);
+        assert_daytime(s);
+        free(s);
+
+        /* A buyer zone from the review: the parcel's changes nothing. */
+        s = sim_new();
+        in.review.buyer_timezone = "Europe/Madrid";
+        apply(s, &in, t0);
+        assert_int_equal(apply(s, &shanghai, t0 + 30 * MIN), RDR_CADENCE_NOOP);
+        assert_string_equal(s->c.zone, "Europe/Madrid");
+        free(s);
+}
+
+/* The first contact went out in the store's daytime (the buyer's night:
+ * nothing to be done); the zone the parcel tells then moves the later
+ * steps that would reach the buyer at night to their morning, and leaves
+ * those inside their hours. A case closed meanwhile takes nothing. */
+static void test_zone_learned_later_steps(void **state) {
+        sim_t *s = sim_new();
+        int64_t t0 = utc(2026, 6, 1, 13, 0); /* 15:00 Madrid, 06:00 PDT */
+        size_t first;
+        rdr_cadence_input_t in =
+            review("aliexpress", "demo-tienda-es", NULL, "es",
+                   RDR_REASON_SIZE_FIT, RDR_MAL_NONE, t0);
+        rdr_cadence_input_t la =
+            zone_in(RDR_CIN_BUYER_ZONE, "America/Los_Angeles");
+        rdr_cadence_input_t no = chat(RDR_INTENT_REFUSE, "no me escribas más");
+        (void)state;
+        apply(s, &in, t0);
+        assert_true(find(s, "cs_test:first_contact:1")->due_at_ms == t0);
+        first = s->log_cnt;
+        assert_int_equal(apply(s, &la, t0 + HOUR), RDR_CADENCE_APPLIED);
+        /* 06:00 in Los Angeles on day 7: 09:00 instead. */
+        assert_true(s->c.next_at_ms == utc(2026, 6, 8, 16, 0));
+        run_until(s, t0 + 40 * DAY);
+        assert_true(find(s, "cs_test:follow_up:1")->due_at_ms ==
+                    utc(2026, 6, 8, 16, 0));
+        assert_int_equal(count_kind(s, RDR_ACT_FOLLOW_UP), 1);
+        assert_daytime_from(s, first);
+        free(s);
+
+        s = sim_new();
+        apply(s, &in, t0);
+        apply(s, &no, t0 + HOUR);
+        assert_int_equal(s->c.state, RDR_CASE_STATE_CLOSED);
+        assert_int_equal(apply(s, &la, t0 + 2 * HOUR), RDR_CADENCE_NOOP);
+        free(s);
+}
+
+/* The buyer agrees at night in the store's zone, and the guide waits for
+ * Madrid's morning; the parcel then says the buyer is in Shanghai, where
+ * morning comes six hours sooner: the guide goes then, once. A parcel
+ * late at the same time pauses the cadence and still tells the zone; the
+ * delivery resumes it in the buyer's daytime. */
+static void test_zone_learned_held_and_paused(void **state) {
+        sim_t *s = sim_new();
+        int64_t t0 = utc(2026, 6, 1, 8, 0);      /* 10:00 Madrid */
+        int64_t night = utc(2026, 6, 2, 21, 0);  /* 23:00 Madrid */
+        int64_t morning = utc(2026, 6, 3, 1, 0); /* 09:00 CST */
+        rdr_cadence_input_t in =
+            review("aliexpress", "demo-tienda-es", NULL, "es",
+                   RDR_REASON_SIZE_FIT, RDR_MAL_NONE, t0);
+        rdr_cadence_input_t agree = chat(RDR_INTENT_AGREE, "vale, la cambio");
+        rdr_cadence_input_t shanghai =
+            zone_in(RDR_CIN_BUYER_ZONE, "Asia/Shanghai");
+        rdr_cadence_input_t pause =
+            zone_in(RDR_CIN_SHIPMENT_PAUSE, "Asia/Shanghai");
+        rdr_cadence_input_t delivered = simple(RDR_CIN_SHIPMENT_RESUME);
+        (void)state;
+        apply(s, &in, t0);
+        apply(s, &agree, night);
+        assert_int_equal(s->c.held_step, RDR_STEP_MOD_GUIDE);
+        assert_int_equal(apply(s, &shanghai, night + 30 * MIN),
+                         RDR_CADENCE_APPLIED);
+        assert_int_equal(s->out.timers_cnt, 1);
+        assert_true(s->out.timers[0].fire_at_ms == morning);
+        run_until(s, utc(2026, 6, 3, 12, 0));
+        assert_true(find(s, "cs_test:modification_guide:1")->due_at_ms ==
+                    morning);
+        assert_int_equal(count_kind(s, RDR_ACT_MODIFICATION_GUIDE), 1);
+        free(s);
+
+        s = sim_new();
+        t0 = utc(2026, 6, 1, 5, 0); /* 07:00 Madrid: first contact waits */
+        in.review.review_at_ms = t0;
+        apply(s, &in, t0);
+        assert_int_equal(apply(s, &pause, t0 + 30 * MIN), RDR_CADENCE_APPLIED);
+        assert_true(s->c.ship_paused);
+        assert_true(s->out.zone_learned);
+        assert_int_equal(s->out.timers_cnt, 0);
+        assert_string_equal(s->c.zone, "Asia/Shanghai");
+        /* Delivered at 22:00 in Shanghai: the first contact at 09:00. */
+        apply(s, &delivered, utc(2026, 6, 3, 14, 0));
+        run_until(s, utc(2026, 6, 4, 12, 0));
+        assert_true(find(s, "cs_test:first_contact:1")->due_at_ms ==
+                    utc(2026, 6, 4, 1, 0));
+        assert_daytime(s);
+        free(s);
+}
+
 /* ---- shipments (BEHAVIOR.md section 7) -------------------------------- */
 
 static void test_shipment_pause_at_open(void **state) {
@@ -2628,6 +2790,9 @@ int main(void) {
             cmocka_unit_test(test_incentive_held_till_day),
             cmocka_unit_test(test_reminder_held_till_day),
             cmocka_unit_test(test_zone_fallback),
+            cmocka_unit_test(test_zone_learned_first_contact),
+            cmocka_unit_test(test_zone_learned_later_steps),
+            cmocka_unit_test(test_zone_learned_held_and_paused),
             cmocka_unit_test(test_shipment_pause_at_open),
             cmocka_unit_test(test_shipment_pause_mid_cadence),
             cmocka_unit_test(test_carrier_at_fault_amazon),

@@ -498,6 +498,22 @@ static rdr_step_t step_after(const tx_t *tx, rdr_step_t step, int attempt,
         }
 }
 
+/* Arm the pending step's timer at the first contact time from fire on;
+ * none past case_ttl (the cadence is done). */
+static void arm_from(tx_t *tx, int64_t fire) {
+        rdr_case_t *c = tx->c;
+        fire = contact_at(tx, fire);
+        if (fire >= c->opened_at_ms + tx->sc->case_ttl_ms) {
+                c->next_step = RDR_STEP_NONE;
+                c->next_attempt = 0;
+                c->next_at_ms = 0;
+                c->state = RDR_CASE_STATE_WAITING;
+                return;
+        }
+        c->next_at_ms = fire;
+        arm(tx, c->next_step, c->next_attempt, fire, &c->next_gen);
+}
+
 /* Arm the timer of the pending step (c->next_step): at its time by the
  * schedule, in the buyer's contact hours, never sooner after the previous
  * message than the schedule spaces them, never past case_ttl. */
@@ -511,16 +527,7 @@ static void arm_next(tx_t *tx, rdr_step_t prev, int prev_attempt) {
                 if (c->last_due_ms + gap > fire)
                         fire = c->last_due_ms + gap;
         }
-        fire = contact_at(tx, fire);
-        if (fire >= c->opened_at_ms + tx->sc->case_ttl_ms) {
-                c->next_step = RDR_STEP_NONE;
-                c->next_attempt = 0;
-                c->next_at_ms = 0;
-                c->state = RDR_CASE_STATE_WAITING;
-                return;
-        }
-        c->next_at_ms = fire;
-        arm(tx, c->next_step, c->next_attempt, fire, &c->next_gen);
+        arm_from(tx, fire);
 }
 
 static void schedule_after(tx_t *tx, rdr_step_t step, int attempt) {
@@ -687,6 +694,32 @@ static void resume_cadence(tx_t *tx) {
                 arm_next(tx, RDR_STEP_NONE, 0);
         else
                 c->state = RDR_CASE_STATE_WAITING;
+}
+
+/* The order's parcel tells where the buyer lives, and the case's review
+ * did not (the store's zone, or UTC, stood in): the case takes the zone,
+ * and what waits for the buyer's daytime moves into it. A first contact
+ * still waiting goes at the buyer's first daytime from its schedule; the
+ * held message at the buyer's first daytime from now; a later step keeps
+ * its time if that falls in the buyer's hours, else moves to their next
+ * morning (never sooner: the schedule's spacing stays). */
+static void learn_zone(tx_t *tx, const char *zone) {
+        rdr_case_t *c = tx->c;
+        if (!zone || c->zone_source == RDR_ZONE_BUYER ||
+            rdr_case_state_final(c->state) || strlen(zone) >= sizeof(c->zone) ||
+            !rdr_localtime_zone_valid(zone))
+                return;
+        rdr_str_copy(c->zone, sizeof(c->zone), zone);
+        c->zone_source = RDR_ZONE_BUYER;
+        tx->out->zone_learned = 1;
+        if (c->held_gen)
+                arm(tx, c->held_step, 1, contact_at(tx, tx->now), &c->held_gen);
+        if (!c->next_gen || c->next_step == RDR_STEP_NONE)
+                return;
+        if (c->next_step == RDR_STEP_FIRST_CONTACT)
+                arm_next(tx, RDR_STEP_NONE, 0);
+        else if (contact_at(tx, c->next_at_ms) != c->next_at_ms)
+                arm_from(tx, c->next_at_ms);
 }
 
 /* Stop the clock of the cadence (a buyer's message, a late parcel). */
@@ -1550,13 +1583,18 @@ static void dispatch(tx_t *tx, const rdr_cadence_input_t *in) {
                 on_chat(tx, &in->chat, in->buyer_tag);
                 return;
         case RDR_CIN_SHIPMENT_PAUSE:
-                if (rdr_case_state_final(c->state) || c->ship_paused)
-                        return;
-                pause_cadence(tx);
-                c->ship_paused = 1;
+                if (!rdr_case_state_final(c->state) && !c->ship_paused) {
+                        pause_cadence(tx);
+                        c->ship_paused = 1;
+                }
+                learn_zone(tx, in->buyer_zone);
                 return;
         case RDR_CIN_SHIPMENT_RESUME:
+                learn_zone(tx, in->buyer_zone);
                 on_ship_resume(tx, in->buyer_tag);
+                return;
+        case RDR_CIN_BUYER_ZONE:
+                learn_zone(tx, in->buyer_zone);
                 return;
         case RDR_CIN_OFFER_DECISION:
                 on_offer_decision(tx, in->approved, in->buyer_tag);

@@ -268,6 +268,8 @@ typedef enum rdr_cadence_input_type_e {
                                   * automatic cadence */
         RDR_CIN_STAFF_APPEAL,    /* an agent appeals the review on a ground
                                   * of the platform's (staff.appeal) */
+        RDR_CIN_BUYER_ZONE,      /* the order's parcel tells where the buyer
+                                  * lives (buyer_zone), nothing else */
         RDR_CIN__CNT
 } rdr_cadence_input_type_t;
 
@@ -364,6 +366,12 @@ typedef struct rdr_cadence_input_s {
          * the case was opening, or reaching another case of the order)
          * still silences it. */
         int order_refused;
+        /* BUYER_ZONE, SHIPMENT_PAUSE, SHIPMENT_RESUME: the buyer's zone as
+         * the order's parcel tells it (the buyer's record, else the
+         * destination's; NULL: nothing learned). A case whose review gave
+         * none (case.zone_source store or utc) takes it, and its waiting
+         * messages move into the buyer's daytime (learn_zone()). */
+        const char *buyer_zone;
 } rdr_cadence_input_t;
 
 /* ---- outputs ---------------------------------------------------------- */
@@ -416,6 +424,8 @@ typedef struct rdr_cadence_out_s {
         int zone_fallback;         /* the buyer's zone was missing or
                                     * unknown (case.zone_source says which
                                     * zone replaced it) */
+        int zone_learned;          /* a fallback case took the zone the
+                                    * input's buyer_zone told */
         char errstr[256];          /* on error: one sentence */
         size_t actions_cnt, timers_cnt;
         size_t blocked_cnt; /* for the blocked-steps metric */

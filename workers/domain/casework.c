@@ -175,7 +175,7 @@ struct rdr_casework_s {
         const char *topic_cases, *topic_actions;
         rdr_metric_t *m_blocked, *m_actions, *m_transitions, *m_read,
             *m_malicious;
-        rdr_metric_t *m_checks, *m_zone;
+        rdr_metric_t *m_checks, *m_zone, *m_zone_learned;
 };
 
 void rdr_casework_doc(void *fp) {
@@ -283,6 +283,11 @@ rdr_casework_t *rdr_casework_new(rdr_worker_t *w, char *errstr,
             "used instead (store: the store's timezone; utc: the store has "
             "none valid)",
             "source");
+        cw->m_zone_learned = rdr_metrics_counter(
+            rdr_worker_metrics(w), "cases_zone_learned_total",
+            "Cases opened without the buyer's zone that took it later from "
+            "the order's parcel (the buyer's record, else the destination's)",
+            NULL);
         cw->m_checks = rdr_metrics_counter(
             rdr_worker_metrics(w), "parcel_checks_total",
             "Parcel checks fired, by outcome (late: stalled or past the "
@@ -1200,6 +1205,8 @@ rdr_err_t rdr_casework_apply(rdr_casework_t *cw, rdr_case_t *c,
                         rdr_metric_add(
                             cw->m_zone,
                             rdr_zone_source_names[cw->next.zone_source], 1);
+                if (cw->out.zone_learned)
+                        rdr_metric_add(cw->m_zone_learned, NULL, 1);
                 /* The reviews worker writes a review's with the order's
                  * index (reviews.c). */
                 if (in->type != RDR_CIN_REVIEW_CLASSIFIED &&

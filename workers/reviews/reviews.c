@@ -363,15 +363,17 @@ static void index_buyer(rdr_redis_t *redis, const char *key,
         rdr_redis_expire(redis, key, keep_ms);
 }
 
-/* The order's index also says the buyer's language and zone, for the
- * parcel's notices (parcel.h), and holds the order's ledger of review
- * messages (casework.h), unless the case's apply wrote it (ledger 0). */
+/* The order's index also says the buyer's language and (when the review
+ * gave it) zone, for the parcel's notices (parcel.h); without it, the
+ * order's next parcel event tells the case the zone it learns
+ * (shipments.c). It holds the order's ledger of review messages
+ * (casework.h), unless the case's apply wrote it (ledger 0). */
 static void index_order(rdr_redis_t *redis, const char *key,
                         const char *case_id, const rdr_case_t *c,
                         int64_t keep_ms, int ledger) {
         rdr_ledger_fv_t fv;
         const char *argv[8 + 4];
-        size_t i;
+        size_t i, n = 6;
         rdr_order_ledger_fv(&fv, case_id, c);
         if (!ledger)
                 fv.cnt = 0;
@@ -381,11 +383,13 @@ static void index_order(rdr_redis_t *redis, const char *key,
         argv[3] = case_id;
         argv[4] = "buyer_language";
         argv[5] = c->language;
-        argv[6] = "buyer_zone";
-        argv[7] = c->zone;
+        if (c->zone_source == RDR_ZONE_BUYER) {
+                argv[n++] = "buyer_zone";
+                argv[n++] = c->zone;
+        }
         for (i = 0; i < fv.cnt; i++)
-                argv[8 + i] = fv.fv[i];
-        rdr_redis_cmd(redis, (int)(8 + fv.cnt), argv, NULL);
+                argv[n++] = fv.fv[i];
+        rdr_redis_cmd(redis, (int)n, argv, NULL);
         rdr_redis_expire(redis, key, keep_ms);
 }
 

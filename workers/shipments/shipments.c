@@ -7,7 +7,9 @@
  * logistics complaint. If the order has a case, a parcel in exception or
  * past its promised date or estimate pauses the case's outreach until
  * delivery, and delivery resumes it once no other parcel of the order
- * holds it (BEHAVIOR.md sections 4 and 7). */
+ * holds it (BEHAVIOR.md sections 4 and 7). A case whose review did not
+ * tell the buyer's zone (the store's stood in) learns it from the order's
+ * first parcel event: the buyer's record's, else the destination's. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -124,6 +126,31 @@ static void keep_learned(rdr_redis_t *redis, const char *order_key,
                                p->buyer_zone, NULL);
 }
 
+/* The zone a case of the order should learn from event s of parcel p,
+ * into zone: the buyer's record's (learn_buyer()), else the zone of the
+ * destination (playbook destinations). 0 if none, or if the order's record
+ * has one already (the order's review gave it, or a parcel event told the
+ * case before). */
+static int zone_to_tell(const shipments_t *sh, const rdr_shipment_t *s,
+                        const rdr_parcel_t *p, const redisReply *order,
+                        char zone[RDR_ZONE_MAX]) {
+        const rdr_destination_t *d;
+        if (rdr_hash_get(order, "buyer_zone"))
+                return 0;
+        if (p->buyer_zone[0]) {
+                rdr_str_copy(zone, RDR_ZONE_MAX, p->buyer_zone);
+                return 1;
+        }
+        d = rdr_playbook_destination(rdr_casework_conf(sh->cw)->playbook,
+                                     s->destination_country[0]
+                                         ? s->destination_country
+                                         : p->destination);
+        if (!d || !d->timezone[0])
+                return 0;
+        rdr_str_copy(zone, RDR_ZONE_MAX, d->timezone);
+        return 1;
+}
+
 static rdr_err_t shipments_handle(void *opaque, rdr_msg_t *msgs, size_t cnt) {
         shipments_t *sh = opaque;
         rdr_redis_t *redis = rdr_worker_redis(sh->w);
@@ -135,6 +162,7 @@ static rdr_err_t shipments_handle(void *opaque, rdr_msg_t *msgs, size_t cnt) {
         int *cin = calloc(n, sizeof(*cin));
         int *seen = calloc(n, sizeof(*seen));
         int *learned = calloc(n, sizeof(*learned));
+        char(*zones)[RDR_ZONE_MAX] = calloc(n, sizeof(*zones));
         rdr_cadence_input_t *ins = calloc(n, sizeof(*ins));
         rdr_tag_read_t *tags = calloc(n, sizeof(*tags));
         redisReply **recs = NULL, **reads = NULL;
@@ -142,7 +170,7 @@ static rdr_err_t shipments_handle(void *opaque, rdr_msg_t *msgs, size_t cnt) {
         char k[KEYSZ], ref[RDR_PARCEL_REF_MAX];
         rdr_err_t err = RDR_ERR_NOMEM;
         if (!first || !cslot || !parcel || !case_ids || !cin || !seen ||
-            !learned || !ins || !tags)
+            !learned || !zones || !ins || !tags)
                 goto done;
         rdr_casework_begin(sh->cw);
         rdr_events_decode(&sh->evs, RDR_INPUT_SHIPMENTS, msgs, cnt);
@@ -198,6 +226,9 @@ static rdr_err_t shipments_handle(void *opaque, rdr_msg_t *msgs, size_t cnt) {
                 learned[i] = learn_buyer(parcel[i], recs[first[i] + 2]);
                 cid = rdr_hash_get(order, "case_id");
                 cin[i] = case_input(s, parcel[i]);
+                if (cid && zone_to_tell(sh, s, parcel[i], order, zones[i]) &&
+                    cin[i] < 0)
+                        cin[i] = RDR_CIN_BUYER_ZONE;
                 if (cid && cin[i] >= 0 && strlen(cid) < RDR_CASE_ID_MAX)
                         rdr_str_copy(case_ids[i], RDR_CASE_ID_MAX, cid);
                 else
@@ -219,8 +250,11 @@ static rdr_err_t shipments_handle(void *opaque, rdr_msg_t *msgs, size_t cnt) {
                  * buyer: their fleet-wide tags first. */
                 for (i = 0; i < cnt; i++) {
                         int has = cin[i] >= 0 && !msgs[i].err;
-                        if (has)
+                        if (has) {
                                 ins[i].type = (rdr_cadence_input_type_t)cin[i];
+                                ins[i].buyer_zone =
+                                    zones[i][0] ? zones[i] : NULL;
+                        }
                         tags[i] = (rdr_tag_read_t){has ? case_ids[i] : NULL,
                                                    has ? reads[cslot[i]] : NULL,
                                                    &ins[i], 0};
@@ -254,12 +288,16 @@ static rdr_err_t shipments_handle(void *opaque, rdr_msg_t *msgs, size_t cnt) {
                         continue;
                 /* A delivery resumes the case only when no other parcel
                  * of the order still holds it (late or in exception),
-                 * counting what this batch did to them. */
+                 * counting what this batch did to them; the zone it
+                 * tells is news all the same. */
                 if (cin[i] == RDR_CIN_SHIPMENT_RESUME && !order_key(s, k) &&
                     rdr_casework_order_held(sh->cw, k, recs[first[i]],
                                             parcel[i],
-                                            rdr_worker_now_ms(sh->w)))
-                        continue;
+                                            rdr_worker_now_ms(sh->w))) {
+                        if (!ins[i].buyer_zone)
+                                continue;
+                        ins[i].type = RDR_CIN_BUYER_ZONE;
+                }
                 err =
                     rdr_casework_get(sh->cw, case_ids[i], reads[cslot[i]], &cs,
                                      msgs[i].errstr, sizeof(msgs[i].errstr));
@@ -268,6 +306,11 @@ static rdr_err_t shipments_handle(void *opaque, rdr_msg_t *msgs, size_t cnt) {
                             sh->cw, cs, case_ids[i], &ins[i], msgs[i].topic,
                             s->event_id, rdr_casework_seen(reads[cslot[i] + 1]),
                             NULL, &out, msgs[i].errstr, sizeof(msgs[i].errstr));
+                /* Told once: the order's record keeps the zone (the
+                 * parcel's notices use the same). */
+                if (!err && ins[i].buyer_zone && !order_key(s, k))
+                        rdr_redis_cmdl(redis, "HSETNX", k, "buyer_zone",
+                                       ins[i].buyer_zone, NULL);
                 if ((err = rdr_msg_settle(&msgs[i], err)))
                         goto done;
         }
@@ -280,6 +323,7 @@ done:
         free(cin);
         free(seen);
         free(learned);
+        free(zones);
         free(ins);
         free(tags);
         rdr_redis_replies_free(recs, recs_cnt);
