@@ -2267,6 +2267,37 @@ static void test_parcel_tells_the_zone(void **state) {
         assert_int_equal(count_kind(&a, RDR_ACT_FIRST_CONTACT), 1);
 }
 
+/* A buyer whose earlier review said where they live (New York) writes
+ * another, on a new order, without the zone and before its parcel: the
+ * case takes the zone the fleet knows of the buyer, not the store's. */
+static void test_review_knows_the_buyer_zone(void **state) {
+        char cid[RDR_ID_LEN], got[64];
+        int64_t at;
+        acts_t a;
+        (void)state;
+        case_of("taobao", "rv-zone-first", cid);
+        publish_review_ev(&(review_ev_t){
+            "taobao", "review.created", "rv-zone-first", "做工粗糙，线头很多",
+            "America/New_York", 1, NULL, "zone-buyer"});
+        wait_field(cid, "zone_source", "buyer");
+        case_of("taobao", "rv-zone-again", cid);
+        publish_review_ev(&(review_ev_t){"taobao", "review.created",
+                                         "rv-zone-again", "颜色和图片不一样",
+                                         NULL, 2, NULL, "zone-buyer"});
+        wait_field(cid, "zone_source", "buyer");
+        assert_string_equal(h_case_field(&env, cid, "zone", got, sizeof(got)),
+                            "America/New_York");
+        /* 21:00 or 22:00 in New York: the first contact waits for 09:00
+         * there, not the store's (UTC). */
+        wait_field(cid, "next_step", "first_contact");
+        at = atoll(h_case_field(&env, cid, "next_at_ms", got, sizeof(got)));
+        assert_local_time("America/New_York", at, 9, 0);
+        advance_to(at);
+        read_actions(cid, 2, &a);
+        assert_int_equal(count_kind(&a, RDR_ACT_FIRST_CONTACT), 1);
+        assert_true(a.due[1] == at);
+}
+
 /* BEHAVIOR.md section 4 through the fleet: the shipped notice at once, a
  * delay notice when the parcel stalls (the timer worker's check), the next
  * one no sooner than delay_notice_every, nothing after delivery; a lost
@@ -2561,6 +2592,8 @@ int main(void) {
                 test_shipment_notice_knows_the_buyer, setup, teardown),
             cmocka_unit_test_setup_teardown(test_parcel_tells_the_zone, setup,
                                             teardown),
+            cmocka_unit_test_setup_teardown(test_review_knows_the_buyer_zone,
+                                            setup, teardown),
             cmocka_unit_test_setup_teardown(test_shipment_notices, setup,
                                             teardown),
             cmocka_unit_test_setup_teardown(test_stalled_parcel_pauses_outreach,

@@ -143,6 +143,9 @@ typedef struct context_s {
         /* The buyer's latest refusal to the store in a chat that named no
          * order (chats.c), or 0. */
         int64_t store_refused_at_ms;
+        /* The buyer's zone as an earlier review told it (index_buyer()),
+         * "" when unknown. */
+        char known_zone[RDR_ZONE_MAX];
 } context_t;
 
 static void copy_field(char *dst, size_t size, const redisReply *h,
@@ -320,12 +323,16 @@ static void read_context(const redisReply *tags, const redisReply *intents,
         read_demands(order, ctx);
         ctx->order = order;
         /* The buyer's record: [refused_at_ms, demand_first,
-         * demand_last] of the store (chats naming no order). */
-        if (buyer && buyer->type == REDIS_REPLY_ARRAY && buyer->elements == 3) {
+         * demand_last] of the store (chats naming no order), buyer_zone. */
+        if (buyer && buyer->type == REDIS_REPLY_ARRAY && buyer->elements == 4) {
+                const redisReply *z = buyer->element[3];
                 ctx->store_refused_at_ms =
                     rdr_buyer_refused_at(buyer->element[0]);
                 for (i = 1; i < 3; i++)
                         store_demand(buyer->element[i], ctx);
+                if (z->type == REDIS_REPLY_STRING && z->len < RDR_ZONE_MAX)
+                        rdr_str_copy(ctx->known_zone, sizeof(ctx->known_zone),
+                                     z->str);
         }
 }
 
@@ -440,8 +447,9 @@ static int answer_of(const rdr_event_t *ev, answer_t *an) {
 }
 
 /* Where the buyer's daytime is: the review's buyer.timezone; else the
- * zone of the buyer's country, or of the order's parcel's destination
- * (playbook destinations); else NULL, the store's. */
+ * zone of the buyer's country (playbook destinations); else the zone an
+ * earlier review of the buyer gave; else the zone of the order's parcel's
+ * destination; else NULL, the store's. */
 static const char *buyer_zone(const reviews_t *rv, const rdr_review_t *r,
                               const context_t *ctx) {
         const rdr_playbook_t *pb = rdr_casework_conf(rv->cw)->playbook;
@@ -450,7 +458,11 @@ static const char *buyer_zone(const reviews_t *rv, const rdr_review_t *r,
                 return r->buyer.timezone;
         if (r->has_buyer && r->buyer.country[0])
                 d = rdr_playbook_destination(pb, r->buyer.country);
-        if (!d && ctx->destination[0])
+        if (d)
+                return d->timezone;
+        if (ctx->known_zone[0] && rdr_localtime_zone_valid(ctx->known_zone))
+                return ctx->known_zone;
+        if (ctx->destination[0])
                 d = rdr_playbook_destination(pb, ctx->destination);
         return d ? d->timezone : NULL;
 }
@@ -952,7 +964,7 @@ static rdr_err_t reviews_handle(void *opaque, rdr_msg_t *msgs, size_t cnt) {
                                                            r->store_id,
                                                            NULL}) >= 0)
                         rdr_redis_cmdl(redis, "HMGET", k, field, f_first,
-                                       f_last, NULL);
+                                       f_last, "buyer_zone", NULL);
                 else
                         rdr_redis_cmdl(redis, "PING", NULL);
                 rdr_case_id(case_id, r->platform, r->store_id, r->review_id);
