@@ -343,6 +343,18 @@ void rdr_parcel_out_reset(rdr_parcel_out_t *out) {
         out->blocked_rule[0] = out->errstr[0] = '\0';
 }
 
+const char *rdr_parcel_buyer_zone(const rdr_playbook_t *pb,
+                                  const rdr_parcel_t *p,
+                                  const rdr_shipment_t *ev,
+                                  const rdr_destination_t **dest) {
+        *dest = rdr_playbook_destination(pb, ev && ev->destination_country[0]
+                                                 ? ev->destination_country
+                                                 : p->destination);
+        if (p->buyer_zone[0])
+                return p->buyer_zone;
+        return *dest ? (*dest)->timezone : NULL;
+}
+
 rdr_err_t rdr_parcel_decide(const rdr_cadence_conf_t *conf,
                             const rdr_parcel_t *cur, const rdr_shipment_t *ev,
                             int64_t check_at_ms, int64_t now_ms,
@@ -379,14 +391,9 @@ rdr_err_t rdr_parcel_decide(const rdr_cadence_conf_t *conf,
          * order's review or chats, the buyer's earlier orders); else the
          * parcel's destination's (playbook destinations); else the
          * store's. */
-        dest = rdr_playbook_destination(conf->playbook,
-                                        ev && ev->destination_country[0]
-                                            ? ev->destination_country
-                                            : p.destination);
-        rdr_localtime_pick_zone(p.buyer_zone[0] ? p.buyer_zone
-                                : dest          ? dest->timezone
-                                                : NULL,
-                                tx.sc->timezone, &tx.zone);
+        rdr_localtime_pick_zone(
+            rdr_parcel_buyer_zone(conf->playbook, &p, ev, &dest),
+            tx.sc->timezone, &tx.zone);
         tx.lang = p.buyer_language[0] ? p.buyer_language
                   : dest              ? dest->language
                                       : tx.sc->language;

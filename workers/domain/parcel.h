@@ -124,6 +124,16 @@ rdr_err_t rdr_parcel_decide(const rdr_cadence_conf_t *conf,
                             int64_t check_at_ms, int64_t now_ms,
                             rdr_parcel_t *next, rdr_parcel_out_t *out);
 
+/** Where the buyer of parcel p lives as the fleet knows it: the zone the
+ *  order's review or chats, or the buyer's earlier review, gave
+ *  (p->buyer_zone); else the zone of the parcel's destination (ev's when
+ *  it names one, else the record's; playbook destinations), in *dest too
+ *  (NULL if unlisted). NULL when neither is known. */
+const char *rdr_parcel_buyer_zone(const rdr_playbook_t *pb,
+                                  const rdr_parcel_t *p,
+                                  const rdr_shipment_t *ev,
+                                  const rdr_destination_t **dest);
+
 /** 1 if an undelivered parcel is late at at_ms: a delay notice went out
  *  (delay_notice_at_ms: the buyer was told it is late, even where the
  *  notice moved the estimate forward), or at_ms is past the store's

@@ -135,19 +135,14 @@ static int zone_to_tell(const shipments_t *sh, const rdr_shipment_t *s,
                         const rdr_parcel_t *p, const redisReply *order,
                         char zone[RDR_ZONE_MAX]) {
         const rdr_destination_t *d;
+        const char *z;
         if (rdr_hash_get(order, "buyer_zone"))
                 return 0;
-        if (p->buyer_zone[0]) {
-                rdr_str_copy(zone, RDR_ZONE_MAX, p->buyer_zone);
-                return 1;
-        }
-        d = rdr_playbook_destination(rdr_casework_conf(sh->cw)->playbook,
-                                     s->destination_country[0]
-                                         ? s->destination_country
-                                         : p->destination);
-        if (!d || !d->timezone[0])
+        z = rdr_parcel_buyer_zone(rdr_casework_conf(sh->cw)->playbook, p, s,
+                                  &d);
+        if (!z || !*z)
                 return 0;
-        rdr_str_copy(zone, RDR_ZONE_MAX, d->timezone);
+        rdr_str_copy(zone, RDR_ZONE_MAX, z);
         return 1;
 }
 
