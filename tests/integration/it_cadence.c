@@ -2433,6 +2433,93 @@ static void test_review_after_delay_notice_waits_for_delivery(void **state) {
         assert_int_equal(count_kind(&a, RDR_ACT_FIRST_CONTACT), 1);
 }
 
+/* Two reviews of order order-<id> (two products, one buyer) at `at`,
+ * from Shanghai: their cases into cid. */
+static void two_reviews(const char *id, int64_t at, char cid[2][RDR_ID_LEN]) {
+        char rv[64];
+        int k;
+        for (k = 0; k < 2; k++) {
+                snprintf(rv, sizeof(rv), "rv-%s-%d", id, k + 1);
+                case_of("taobao", rv, cid[k]);
+                publish_review_ev(&(review_ev_t){
+                    "taobao", "review.created", rv,
+                    "等了好久还没到，物流太慢了", "Asia/Shanghai", 1, NULL, id,
+                    k ? "sku-2" : "sku-1", at, id});
+        }
+}
+
+/* How many actions of kind each case of cid has, once the fleet settled,
+ * is want. */
+static void assert_each(char cid[2][RDR_ID_LEN], rdr_action_kind_t kind,
+                        size_t want) {
+        acts_t a;
+        int k;
+        for (k = 0; k < 2; k++) {
+                read_settled(cid[k], &a);
+                if (count_kind(&a, kind) != want)
+                        fail_msg("case %s: %zu %s, want %zu", cid[k],
+                                 count_kind(&a, kind),
+                                 rdr_action_kind_names[kind], want);
+        }
+}
+
+/* Section 7 holds the outreach of the whole order. Three orders of two
+ * reviews each (two products): one parcel lost (the shipments worker
+ * pauses), one found stalled (the timer worker's check pauses), one
+ * reviewed after the buyer was told it is late (both cases open paused).
+ * Every case pauses, and every case resumes on its parcel's delivery. */
+static void test_parcel_holds_every_case_of_the_order(void **state) {
+        char lost[2][RDR_ID_LEN], stall[2][RDR_ID_LEN], told[2][RDR_ID_LEN];
+        int k;
+        (void)state;
+        two_reviews("two-lost", t0, lost);
+        two_reviews("two-stall", t0, stall);
+        /* Indexed on their order before its parcel's events (a review and
+         * a parcel event of one order read at the same instant may each
+         * miss the other). */
+        for (k = 0; k < 2; k++) {
+                wait_field(lost[k], "state", "outreach");
+                wait_field(stall[k], "state", "outreach");
+        }
+        publish_parcel("two-lost", "two-lost-created", "shipment.created", t0,
+                       "");
+        publish_parcel("two-stall", "two-stall-created", "shipment.created", t0,
+                       "");
+        publish_parcel("two-told", "two-told-created", "shipment.created", t0,
+                       "");
+        publish_parcel("two-lost", "two-lost-exception", "shipment.exception",
+                       t0 + HOUR, ",\"exception\":\"lost\"");
+        for (k = 0; k < 2; k++)
+                wait_field(lost[k], "ship_paused", "1");
+        /* No scan for stall_after (4 d): late. */
+        advance_to(t0 + 4 * DAY + 60000);
+        for (k = 0; k < 2; k++)
+                wait_field(stall[k], "ship_paused", "1");
+        advance_to(t0 + 4 * DAY + HOUR);
+        two_reviews("two-told", t0 + 4 * DAY + HOUR, told);
+        for (k = 0; k < 2; k++)
+                wait_field(told[k], "ship_paused", "1");
+        advance_to(t0 + 8 * DAY + 60000);
+        assert_each(lost, RDR_ACT_FOLLOW_UP, 0);
+        assert_each(stall, RDR_ACT_FOLLOW_UP, 0);
+        assert_each(told, RDR_ACT_FIRST_CONTACT, 0);
+        publish_parcel("two-lost", "two-lost-delivered", "shipment.delivered",
+                       t0 + 8 * DAY + 60000, "");
+        publish_parcel("two-stall", "two-stall-delivered", "shipment.delivered",
+                       t0 + 8 * DAY + 60000, "");
+        publish_parcel("two-told", "two-told-delivered", "shipment.delivered",
+                       t0 + 8 * DAY + 60000, "");
+        for (k = 0; k < 2; k++) {
+                wait_field(lost[k], "ship_paused", "0");
+                wait_field(stall[k], "ship_paused", "0");
+                wait_field(told[k], "ship_paused", "0");
+        }
+        assert_each(told, RDR_ACT_FIRST_CONTACT, 1);
+        advance_to(t0 + 16 * DAY);
+        assert_each(lost, RDR_ACT_FOLLOW_UP, 1);
+        assert_each(stall, RDR_ACT_FOLLOW_UP, 1);
+}
+
 /* A split shipment: order-<id> ships in two parcels, SF7 and SF8, each
  * with its own notices and checks. SF8's events leave SF7's record
  * alone: SF7 stalls and its buyer hears of it, and SF8's delivery does
@@ -2594,6 +2681,8 @@ int main(void) {
                                             teardown),
             cmocka_unit_test_setup_teardown(test_review_knows_the_buyer_zone,
                                             setup, teardown),
+            cmocka_unit_test_setup_teardown(
+                test_parcel_holds_every_case_of_the_order, setup, teardown),
             cmocka_unit_test_setup_teardown(test_shipment_notices, setup,
                                             teardown),
             cmocka_unit_test_setup_teardown(test_stalled_parcel_pauses_outreach,

@@ -339,6 +339,32 @@ static void pslots_clear(rdr_casework_t *cw) {
                 memset(cw->pindex, 0, cw->index_size * sizeof(*cw->pindex));
 }
 
+size_t rdr_order_cases(const redisReply *order,
+                       const char *ids[RDR_ORDER_CASES_MAX]) {
+        const size_t plen = sizeof(RDR_ORDER_CASE) - 1;
+        const char *latest = rdr_hash_get(order, "case_id");
+        size_t n = 0, i, j;
+        if (latest && strlen(latest) < RDR_CASE_ID_MAX)
+                ids[n++] = latest;
+        if (!order || order->type != REDIS_REPLY_ARRAY)
+                return n;
+        for (i = 0; i + 1 < order->elements && n < RDR_ORDER_CASES_MAX;
+             i += 2) {
+                const redisReply *f = order->element[i];
+                const char *id;
+                if (!f->str || f->len <= plen ||
+                    memcmp(f->str, RDR_ORDER_CASE, plen) ||
+                    f->len - plen >= RDR_CASE_ID_MAX)
+                        continue;
+                id = f->str + plen;
+                for (j = 0; j < n && strcmp(ids[j], id); j++)
+                        ;
+                if (j == n)
+                        ids[n++] = id;
+        }
+        return n;
+}
+
 void rdr_casework_begin(rdr_casework_t *cw) {
         slots_clear(cw);
         pslots_clear(cw);
@@ -626,12 +652,16 @@ rdr_err_t rdr_casework_get(rdr_casework_t *cw, const char *case_id,
  * check names its order's key). */
 #define ENTRY_ID_MAX (KEYSZ + 64)
 
+/* Room for a transition's actions and timers, and for a parcel's
+ * notices, its check and a pause timer per case of its order. */
+#define ENTRIES_MAX                                                            \
+        (RDR_CADENCE_ACTIONS_MAX + RDR_CADENCE_TIMERS_MAX + 8 +                \
+         RDR_ORDER_CASES_MAX)
 typedef struct entries_s {
-        const char *ids[RDR_CADENCE_ACTIONS_MAX + RDR_CADENCE_TIMERS_MAX + 8];
-        char idbuf[RDR_CADENCE_ACTIONS_MAX + RDR_CADENCE_TIMERS_MAX + 8]
-                  [ENTRY_ID_MAX];
-        char *entries[RDR_CADENCE_ACTIONS_MAX + RDR_CADENCE_TIMERS_MAX + 8];
-        size_t lens[RDR_CADENCE_ACTIONS_MAX + RDR_CADENCE_TIMERS_MAX + 8];
+        const char *ids[ENTRIES_MAX];
+        char idbuf[ENTRIES_MAX][ENTRY_ID_MAX];
+        char *entries[ENTRIES_MAX];
+        size_t lens[ENTRIES_MAX];
         size_t cnt;
 } entries_t;
 
@@ -1485,7 +1515,7 @@ static void parcel_changes(rdr_casework_t *cw, const char *prefix,
 }
 
 rdr_err_t rdr_casework_parcel(rdr_casework_t *cw, rdr_parcel_t *p,
-                              const char *case_id, const char *topic,
+                              const redisReply *cases_of, const char *topic,
                               const char *event_id, int seen,
                               const rdr_shipment_t *ev, int64_t check_at_ms,
                               const rdr_parcel_out_t **out, char *errstr,
@@ -1557,15 +1587,20 @@ rdr_err_t rdr_casework_parcel(rdr_casework_t *cw, rdr_parcel_t *p,
                                                    &e)))
                         goto timer_err;
         }
-        /* Newly late (a delay notice's turn): the order's case pauses
-         * its outreach, through a timer due now (section 7). */
-        if (case_id && *case_id && po->late &&
+        /* Newly late (a delay notice's turn): each case of the order
+         * pauses its outreach, through a timer due now (section 7). */
+        if (cases_of && po->late &&
             nx->delay_notice_at_ms != p->delay_notice_at_ms) {
-                char m[ENTRY_ID_MAX - 8];
+                const char *ids[RDR_ORDER_CASES_MAX];
+                size_t n = rdr_order_cases(cases_of, ids);
                 int64_t now = rdr_worker_now_ms(cw->w);
-                int len = rdr_parcel_pause_timer(m, sizeof(m), now, case_id);
-                if ((err = timer_member_entry(cw, m, len, now, &e)))
-                        goto timer_err;
+                for (i = 0; i < n; i++) {
+                        char m[ENTRY_ID_MAX - 8];
+                        int len =
+                            rdr_parcel_pause_timer(m, sizeof(m), now, ids[i]);
+                        if ((err = timer_member_entry(cw, m, len, now, &e)))
+                                goto timer_err;
+                }
         }
         if (p->version)
                 rdr_str_int(expected, p->version);

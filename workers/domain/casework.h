@@ -51,6 +51,19 @@ typedef struct rdr_ledger_fv_s {
 } rdr_ledger_fv_t;
 void rdr_order_ledger_fv(rdr_ledger_fv_t *fv, const char *case_id,
                          const rdr_case_t *c);
+/* The order's cases: its record names the latest (field case_id) and
+ * each case of the order (field RDR_ORDER_CASE <case_id>), both written
+ * with the order's index by the reviews worker (a record written before
+ * the second named the latest alone). What holds the order's outreach
+ * (its parcel late or in exception, BEHAVIOR.md section 7) reaches each
+ * of them. */
+#define RDR_ORDER_CASE "case:"
+#define RDR_ORDER_CASES_MAX 16
+/** The cases order (an HGETALL of the order's record) names, the latest
+ *  first, each once, into ids (pointers into the reply; ids too long for
+ *  a case left out): how many, at most RDR_ORDER_CASES_MAX. */
+size_t rdr_order_cases(const redisReply *order,
+                       const char *ids[RDR_ORDER_CASES_MAX]);
 /** The reference of the files rdr_casework_new() reads, for
  *  --print-config-doc (rdr_worker_def_t.doc). */
 void rdr_casework_doc(void *fp);
@@ -266,14 +279,15 @@ void rdr_order_parcel_load(rdr_parcel_t *p, const redisReply *hgetall,
  *  changed, the notices on redress.actions and the check's timer. seen
  *  (rdr_casework_seen() of the read) says the input was applied before:
  *  it is not decided again, it republishes what the outbox holds. A check
- *  that finds the parcel newly late also arms a timer due now that pauses
- *  the order's case case_id (NULL: none; see rdr_parcel_pause_timer()).
+ *  that finds the parcel newly late also arms, for each case the order's
+ *  record cases_of names (rdr_order_cases(); NULL: none), a timer due now
+ *  that pauses it (rdr_parcel_pause_timer()).
  *  *p is updated in place when the input applied (the order's next input
  *  in the batch starts there). *out (owned by cw, valid until the next
  *  call) tells what happened; a stale or idle check queues nothing.
  *  Returns RDR_OK, a permanent error (errstr says why) or RDR_ERR_NOMEM. */
 rdr_err_t rdr_casework_parcel(rdr_casework_t *cw, rdr_parcel_t *p,
-                              const char *case_id, const char *topic,
+                              const redisReply *cases_of, const char *topic,
                               const char *event_id, int seen,
                               const rdr_shipment_t *ev, int64_t check_at_ms,
                               const rdr_parcel_out_t **out, char *errstr,

@@ -370,26 +370,33 @@ static void index_buyer(rdr_redis_t *redis, const char *key,
         rdr_redis_expire(redis, key, keep_ms);
 }
 
-/* The order's index also says the buyer's language and (when the review
- * gave it) zone, for the parcel's notices (parcel.h); without it, the
- * order's next parcel event tells the case the zone it learns
- * (shipments.c). It holds the order's ledger of review messages
- * (casework.h), unless the case's apply wrote it (ledger 0). */
+/* The order's index names its latest case and lists each of its cases
+ * (casework.h RDR_ORDER_CASE: what holds the order's outreach reaches
+ * them all). It also says the buyer's language and (when the review gave
+ * it) zone, for the parcel's notices (parcel.h); without it, the order's
+ * next parcel event tells the cases the zone it learns (shipments.c). It
+ * holds the order's ledger of review messages (casework.h), unless the
+ * case's apply wrote it (ledger 0). */
 static void index_order(rdr_redis_t *redis, const char *key,
                         const char *case_id, const rdr_case_t *c,
                         int64_t keep_ms, int ledger) {
         rdr_ledger_fv_t fv;
-        const char *argv[8 + 4];
-        size_t i, n = 6;
+        const char *argv[10 + 4];
+        char listed[RDR_CASE_ID_MAX + sizeof(RDR_ORDER_CASE)];
+        size_t i, n = 8;
         rdr_order_ledger_fv(&fv, case_id, c);
         if (!ledger)
                 fv.cnt = 0;
+        rdr_str_join(listed, sizeof(listed),
+                     (const char *const[]){RDR_ORDER_CASE, case_id, NULL});
         argv[0] = "HSET";
         argv[1] = key;
         argv[2] = "case_id";
         argv[3] = case_id;
-        argv[4] = "buyer_language";
-        argv[5] = c->language;
+        argv[4] = listed;
+        argv[5] = "1";
+        argv[6] = "buyer_language";
+        argv[7] = c->language;
         if (c->zone_source == RDR_ZONE_BUYER) {
                 argv[n++] = "buyer_zone";
                 argv[n++] = c->zone;

@@ -149,23 +149,25 @@ static int zone_to_tell(const shipments_t *sh, const rdr_shipment_t *s,
 static rdr_err_t shipments_handle(void *opaque, rdr_msg_t *msgs, size_t cnt) {
         shipments_t *sh = opaque;
         rdr_redis_t *redis = rdr_worker_redis(sh->w);
-        size_t i, q = 0, nc = 0, n = cnt ? cnt : 1;
+        size_t i, j, q = 0, nj = 0, n = cnt ? cnt : 1;
         size_t *first = calloc(n, sizeof(*first));
-        size_t *cslot = calloc(n, sizeof(*cslot));
+        size_t *jfirst = calloc(n + 1, sizeof(*jfirst));
         rdr_parcel_t **parcel = calloc(n, sizeof(*parcel));
-        char(*case_ids)[RDR_CASE_ID_MAX] = calloc(n, sizeof(*case_ids));
         int *cin = calloc(n, sizeof(*cin));
         int *seen = calloc(n, sizeof(*seen));
         int *learned = calloc(n, sizeof(*learned));
         char(*zones)[RDR_ZONE_MAX] = calloc(n, sizeof(*zones));
-        rdr_cadence_input_t *ins = calloc(n, sizeof(*ins));
-        rdr_tag_read_t *tags = calloc(n, sizeof(*tags));
+        /* The cases each event reaches (every case of its order):
+         * jobs jfirst[i] .. jfirst[i + 1] of event i. */
+        const char **job_case = NULL;
+        rdr_cadence_input_t *ins = NULL;
+        rdr_tag_read_t *tags = NULL;
         redisReply **recs = NULL, **reads = NULL;
         size_t recs_cnt = 0, reads_cnt = 0;
+        const char *ids[RDR_ORDER_CASES_MAX];
         char k[KEYSZ], ref[RDR_PARCEL_REF_MAX];
         rdr_err_t err = RDR_ERR_NOMEM;
-        if (!first || !cslot || !parcel || !case_ids || !cin || !seen ||
-            !learned || !zones || !ins || !tags)
+        if (!first || !jfirst || !parcel || !cin || !seen || !learned || !zones)
                 goto done;
         rdr_casework_begin(sh->cw);
         rdr_events_decode(&sh->evs, RDR_INPUT_SHIPMENTS, msgs, cnt);
@@ -197,7 +199,6 @@ static rdr_err_t shipments_handle(void *opaque, rdr_msg_t *msgs, size_t cnt) {
         for (i = 0; i < cnt; i++) {
                 const rdr_shipment_t *s = &sh->evs.evs[i].u.shipment;
                 const redisReply *order;
-                const char *cid;
                 int r;
                 cin[i] = -1;
                 if (msgs[i].err)
@@ -219,42 +220,49 @@ static rdr_err_t shipments_handle(void *opaque, rdr_msg_t *msgs, size_t cnt) {
                         goto done;
                 }
                 learned[i] = learn_buyer(parcel[i], recs[first[i] + 2]);
-                cid = rdr_hash_get(order, "case_id");
                 cin[i] = case_input(s, parcel[i]);
-                if (cid && zone_to_tell(sh, s, parcel[i], order, zones[i]) &&
+                if (rdr_hash_get(order, "case_id") &&
+                    zone_to_tell(sh, s, parcel[i], order, zones[i]) &&
                     cin[i] < 0)
                         cin[i] = RDR_CIN_BUYER_ZONE;
-                if (cid && cin[i] >= 0 && strlen(cid) < RDR_CASE_ID_MAX)
-                        rdr_str_copy(case_ids[i], RDR_CASE_ID_MAX, cid);
-                else
-                        cin[i] = -1;
+                if (cin[i] >= 0)
+                        nj += rdr_order_cases(order, ids);
         }
-        for (i = 0; i < cnt; i++)
-                if (cin[i] >= 0 && !msgs[i].err) {
-                        rdr_casework_queue_read(
-                            sh->cw, case_ids[i], msgs[i].topic,
-                            sh->evs.evs[i].u.shipment.event_id);
-                        cslot[i] = nc;
-                        nc += RDR_CASEWORK_READS;
+        job_case = calloc(nj ? nj : 1, sizeof(*job_case));
+        ins = calloc(nj ? nj : 1, sizeof(*ins));
+        tags = calloc(nj ? nj : 1, sizeof(*tags));
+        if (!job_case || !ins || !tags) {
+                err = RDR_ERR_NOMEM;
+                goto done;
+        }
+        /* Read each case the events reach. */
+        for (i = 0, nj = 0; i < cnt; i++) {
+                const rdr_shipment_t *s = &sh->evs.evs[i].u.shipment;
+                size_t nc = 0;
+                jfirst[i] = nj;
+                if (!msgs[i].err && cin[i] >= 0)
+                        nc = rdr_order_cases(recs[first[i]], ids);
+                for (j = 0; j < nc; j++, nj++) {
+                        job_case[nj] = ids[j];
+                        ins[nj].type = (rdr_cadence_input_type_t)cin[i];
+                        ins[nj].buyer_zone = zones[i][0] ? zones[i] : NULL;
+                        rdr_casework_queue_read(sh->cw, ids[j], msgs[i].topic,
+                                                s->event_id);
                 }
-        if (nc > 0) {
+        }
+        jfirst[cnt] = nj;
+        if (nj > 0) {
                 /* The replies stay valid until the batch ends. */
-                if ((err = rdr_redis_exec_take(redis, nc, &reads, &reads_cnt)))
+                if ((err = rdr_redis_exec_take(redis, nj * RDR_CASEWORK_READS,
+                                               &reads, &reads_cnt)))
                         goto done;
                 /* A delivery that resumes a paused case may write to the
                  * buyer: their fleet-wide tags first. */
-                for (i = 0; i < cnt; i++) {
-                        int has = cin[i] >= 0 && !msgs[i].err;
-                        if (has) {
-                                ins[i].type = (rdr_cadence_input_type_t)cin[i];
-                                ins[i].buyer_zone =
-                                    zones[i][0] ? zones[i] : NULL;
-                        }
-                        tags[i] = (rdr_tag_read_t){has ? case_ids[i] : NULL,
-                                                   has ? reads[cslot[i]] : NULL,
-                                                   &ins[i], 0};
-                }
-                if ((err = rdr_casework_read_tags(sh->cw, tags, cnt)))
+                for (j = 0; j < nj; j++)
+                        tags[j] = (rdr_tag_read_t){
+                            job_case[j], reads[j * RDR_CASEWORK_READS], &ins[j],
+                            0};
+                if ((err = rdr_casework_read_tags(sh->cw, tags, nj)))
                         goto done;
         }
         /* The parcels first: a case paused by its parcel's event finds the
@@ -277,48 +285,54 @@ static rdr_err_t shipments_handle(void *opaque, rdr_msg_t *msgs, size_t cnt) {
         }
         for (i = 0; i < cnt; i++) {
                 const rdr_shipment_t *s = &sh->evs.evs[i].u.shipment;
-                const rdr_cadence_out_t *out;
-                rdr_case_t *cs;
-                if (msgs[i].err || cin[i] < 0)
+                int held;
+                if (msgs[i].err || jfirst[i] == jfirst[i + 1] ||
+                    order_key(s, k))
                         continue;
-                /* A delivery resumes the case only when no other parcel
-                 * of the order still holds it (late or in exception),
+                /* A delivery resumes the cases only when no other parcel
+                 * of the order still holds them (late or in exception),
                  * counting what this batch did to them; the zone it
                  * tells is news all the same. */
-                if (cin[i] == RDR_CIN_SHIPMENT_RESUME && !order_key(s, k) &&
-                    rdr_casework_order_held(sh->cw, k, recs[first[i]],
-                                            parcel[i],
-                                            rdr_worker_now_ms(sh->w))) {
-                        if (!ins[i].buyer_zone)
-                                continue;
-                        ins[i].type = RDR_CIN_BUYER_ZONE;
+                held = cin[i] == RDR_CIN_SHIPMENT_RESUME &&
+                       rdr_casework_order_held(sh->cw, k, recs[first[i]],
+                                               parcel[i],
+                                               rdr_worker_now_ms(sh->w));
+                if (held && !zones[i][0])
+                        continue;
+                for (j = jfirst[i]; j < jfirst[i + 1] && !msgs[i].err; j++) {
+                        redisReply *const *rd = &reads[j * RDR_CASEWORK_READS];
+                        const rdr_cadence_out_t *out;
+                        rdr_case_t *cs;
+                        if (held)
+                                ins[j].type = RDR_CIN_BUYER_ZONE;
+                        err = rdr_casework_get(sh->cw, job_case[j], rd[0], &cs,
+                                               msgs[i].errstr,
+                                               sizeof(msgs[i].errstr));
+                        if (!err)
+                                err = rdr_casework_apply(
+                                    sh->cw, cs, job_case[j], &ins[j],
+                                    msgs[i].topic, s->event_id,
+                                    rdr_casework_seen(rd[1]), NULL, &out,
+                                    msgs[i].errstr, sizeof(msgs[i].errstr));
+                        if ((err = rdr_msg_settle(&msgs[i], err)))
+                                goto done;
                 }
-                err =
-                    rdr_casework_get(sh->cw, case_ids[i], reads[cslot[i]], &cs,
-                                     msgs[i].errstr, sizeof(msgs[i].errstr));
-                if (!err)
-                        err = rdr_casework_apply(
-                            sh->cw, cs, case_ids[i], &ins[i], msgs[i].topic,
-                            s->event_id, rdr_casework_seen(reads[cslot[i] + 1]),
-                            NULL, &out, msgs[i].errstr, sizeof(msgs[i].errstr));
                 /* Told once: the order's record keeps the zone (the
                  * parcel's notices use the same). */
-                if (!err && ins[i].buyer_zone && !order_key(s, k))
+                if (!msgs[i].err && zones[i][0])
                         rdr_redis_cmdl(redis, "HSETNX", k, "buyer_zone",
-                                       ins[i].buyer_zone, NULL);
-                if ((err = rdr_msg_settle(&msgs[i], err)))
-                        goto done;
+                                       zones[i], NULL);
         }
         err = RDR_OK;
 done:
         free(first);
-        free(cslot);
+        free(jfirst);
         free(parcel);
-        free(case_ids);
         free(cin);
         free(seen);
         free(learned);
         free(zones);
+        free(job_case);
         free(ins);
         free(tags);
         rdr_redis_replies_free(recs, recs_cnt);

@@ -153,9 +153,9 @@ static rdr_err_t fire_parcel_timer(timers_w_t *tw, const rdr_timer_t *tm,
         rdr_err_t err;
         if (!p)
                 return RDR_ERR_NOMEM;
-        err = rdr_casework_parcel(tw->cw, p, rdr_hash_get(hgetall, "case_id"),
-                                  "timers", tm->member, rdr_casework_seen(seen),
-                                  NULL, at_ms, &out, errstr, sizeof(errstr));
+        err = rdr_casework_parcel(tw->cw, p, hgetall, "timers", tm->member,
+                                  rdr_casework_seen(seen), NULL, at_ms, &out,
+                                  errstr, sizeof(errstr));
         if (rdr_err_class(err) == RDR_ERRCLASS_PERMANENT)
                 rdr_log(RDR_LOG_ERROR, "timer.invalid",
                         "timer %s cannot be applied: %s (completing it)",
