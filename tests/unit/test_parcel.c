@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "casework.h"
 #include "parcel.h"
 #include "str.h"
 
@@ -723,6 +724,72 @@ static void test_split_shipment_records(void **state) {
         assert_false(rdr_parcel_holds(&b, T0));
 }
 
+/* The cases an order's record names (casework.h RDR_ORDER_CASE): the
+ * latest first, each once, other fields and ids too long left out, at
+ * most RDR_ORDER_CASES_MAX; a record written before the list, its latest
+ * alone; none without a case. */
+static void test_order_cases(void **state) {
+        enum { N = 2 * (RDR_ORDER_CASES_MAX + 8) };
+        static char names[N / 2][RDR_CASE_ID_MAX + 16];
+        static char long_id[RDR_CASE_ID_MAX + 8];
+        redisReply e[N], h, *el[N];
+        const char *ids[RDR_ORDER_CASES_MAX];
+        const char *kv[N];
+        size_t i, n = 0;
+        (void)state;
+        memset(long_id, 'x', sizeof(long_id) - 1);
+        kv[n++] = "parcel_version";
+        kv[n++] = "3";
+        kv[n++] = "case_id";
+        kv[n++] = "cs_b";
+        kv[n++] = "review_messages:cs_a";
+        kv[n++] = "2";
+        kv[n++] = "case:cs_a";
+        kv[n++] = "1";
+        kv[n++] = "case:cs_b";
+        kv[n++] = "1";
+        snprintf(names[0], sizeof(names[0]), "case:%s", long_id);
+        kv[n++] = names[0];
+        kv[n++] = "1";
+        memset(e, 0, sizeof(e));
+        memset(&h, 0, sizeof(h));
+        h.type = REDIS_REPLY_ARRAY;
+        h.element = el;
+        for (i = 0; i < N; i++)
+                el[i] = &e[i];
+#define SET_HASH(cnt)                                                          \
+        do {                                                                   \
+                for (i = 0; i < (cnt); i++) {                                  \
+                        e[i].type = REDIS_REPLY_STRING;                        \
+                        e[i].str = (char *)kv[i];                              \
+                        e[i].len = strlen(kv[i]);                              \
+                }                                                              \
+                h.elements = (cnt);                                            \
+        } while (0)
+        SET_HASH(n);
+        assert_int_equal(rdr_order_cases(&h, ids), 2);
+        assert_string_equal(ids[0], "cs_b");
+        assert_string_equal(ids[1], "cs_a");
+        /* Before the list: the latest alone. */
+        SET_HASH(6);
+        assert_int_equal(rdr_order_cases(&h, ids), 1);
+        assert_string_equal(ids[0], "cs_b");
+        /* No case. */
+        SET_HASH(2);
+        assert_int_equal(rdr_order_cases(&h, ids), 0);
+        assert_int_equal(rdr_order_cases(NULL, ids), 0);
+        /* More than the limit. */
+        for (i = 0, n = 0; i < RDR_ORDER_CASES_MAX + 4; i++) {
+                snprintf(names[i], sizeof(names[i]), "case:cs_%zu", i);
+                kv[n++] = names[i];
+                kv[n++] = "1";
+        }
+        SET_HASH(n);
+#undef SET_HASH
+        assert_int_equal(rdr_order_cases(&h, ids), RDR_ORDER_CASES_MAX);
+        assert_string_equal(ids[RDR_ORDER_CASES_MAX - 1], "cs_15");
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
             cmocka_unit_test(test_shipped_notice_with_the_window),
@@ -739,6 +806,7 @@ int main(void) {
             cmocka_unit_test(test_unknown_platform_is_invalid),
             cmocka_unit_test(test_timer_member),
             cmocka_unit_test(test_split_shipment_records),
+            cmocka_unit_test(test_order_cases),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
 }
