@@ -2249,6 +2249,8 @@ static void test_parcel_tells_the_zone(void **state) {
         wait_field(cid, "zone", "Asia/Shanghai");
         assert_string_equal(
             h_case_field(&env, cid, "zone_source", got, sizeof(got)), "buyer");
+        assert_true(atoll(h_case_field(&env, cid, "zone_learned_at_ms", got,
+                                       sizeof(got))) == t0);
         read_actions(cid, 2, &a);
         assert_int_equal(count_kind(&a, RDR_ACT_FIRST_CONTACT), 1);
         assert_int_equal(a.due[1], t0);

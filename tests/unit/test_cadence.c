@@ -1893,6 +1893,7 @@ static void test_zone_learned_first_contact(void **state) {
         assert_int_equal(s->out.actions_cnt, 0);
         assert_string_equal(s->c.zone, "Asia/Shanghai");
         assert_int_equal(s->c.zone_source, RDR_ZONE_BUYER);
+        assert_true(s->c.zone_learned_at_ms == t0 + 30 * MIN);
         assert_true(s->c.next_at_ms == t0 + 30 * MIN);
         assert_int_equal(apply(s, &la, t0 + HOUR), RDR_CADENCE_NOOP);
         run_until(s, t0 + 40 * DAY);
@@ -1912,6 +1913,7 @@ static void test_zone_learned_first_contact(void **state) {
         apply(s, &in, t0);
         assert_int_equal(apply(s, &shanghai, t0 + 30 * MIN), RDR_CADENCE_NOOP);
         assert_string_equal(s->c.zone, "Europe/Madrid");
+        assert_true(s->c.zone_learned_at_ms == 0);
         free(s);
 }
 

@@ -711,6 +711,7 @@ static void learn_zone(tx_t *tx, const char *zone) {
                 return;
         rdr_str_copy(c->zone, sizeof(c->zone), zone);
         c->zone_source = RDR_ZONE_BUYER;
+        c->zone_learned_at_ms = tx->now;
         tx->out->zone_learned = 1;
         if (c->held_gen)
                 arm(tx, c->held_step, 1, contact_at(tx, tx->now), &c->held_gen);
@@ -1834,6 +1835,7 @@ static const field_t case_fields[] = {
     CS(language),
     CS(zone),
     CE(zone_source, rdr_zone_source_names, RDR_ZONE__CNT),
+    CT(zone_learned_at_ms),
     CI(rating, 0, 5),
     CE(reason, rdr_reason_names, RDR_REASON__CNT),
     CS(reasons),

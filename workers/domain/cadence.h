@@ -173,6 +173,10 @@ typedef struct rdr_case_s {
         char language[RDR_LANG_MAX];   /* the buyer's */
         char zone[RDR_ZONE_MAX];       /* where "daytime" is measured */
         rdr_zone_source_t zone_source; /* buyer, store or utc (fallbacks) */
+        /* When the order's parcel told the buyer's zone the review did not
+         * (learn_zone()); 0: the review gave it, or nothing told it. What
+         * went out before it kept the zone that stood in. */
+        int64_t zone_learned_at_ms;
         int rating;
         rdr_reason_t reason;
         /* The classification that opened the case, for its redress.cases
