@@ -712,7 +712,6 @@ static void learn_zone(tx_t *tx, const char *zone) {
         rdr_str_copy(c->zone, sizeof(c->zone), zone);
         c->zone_source = RDR_ZONE_BUYER;
         c->zone_learned_at_ms = tx->now;
-        tx->out->zone_learned = 1;
         if (c->held_gen)
                 arm(tx, c->held_step, 1, contact_at(tx, tx->now), &c->held_gen);
         if (!c->next_gen || c->next_step == RDR_STEP_NONE)

@@ -428,8 +428,6 @@ typedef struct rdr_cadence_out_s {
         int zone_fallback;         /* the buyer's zone was missing or
                                     * unknown (case.zone_source says which
                                     * zone replaced it) */
-        int zone_learned;          /* a fallback case took the zone the
-                                    * input's buyer_zone told */
         char errstr[256];          /* on error: one sentence */
         size_t actions_cnt, timers_cnt;
         size_t blocked_cnt; /* for the blocked-steps metric */

@@ -1235,7 +1235,9 @@ rdr_err_t rdr_casework_apply(rdr_casework_t *cw, rdr_case_t *c,
                         rdr_metric_add(
                             cw->m_zone,
                             rdr_zone_source_names[cw->next.zone_source], 1);
-                if (cw->out.zone_learned)
+                /* The parcel told a case that lacked it the buyer's
+                 * zone (learn_zone()). */
+                if (!c->zone_learned_at_ms && cw->next.zone_learned_at_ms)
                         rdr_metric_add(cw->m_zone_learned, NULL, 1);
                 /* The reviews worker writes a review's with the order's
                  * index (reviews.c). */
