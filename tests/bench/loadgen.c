@@ -17,7 +17,7 @@
  *                   [--topic-prefix P] [--partitions-aware]
  *                   [--bootstrap HOST:PORT] [--data DIR] [--seed S]
  *                   [--multi-item PCT] [--chat-follow PCT]
- *                   [--seller-feedback PCT] */
+ *                   [--seller-feedback PCT] [--ship-reviewed PCT] */
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -53,6 +53,11 @@ typedef struct rdr_lg_review_s {
 typedef struct rdr_lg_ship_s {
         long order; /* order number; 0: free slot */
         int scans;
+        /* Its buyer, store, platform and tracking number; reviewed: it
+         * ships a reviewed order (--ship-reviewed). */
+        long buyer, store, tracking;
+        const char *platform;
+        int reviewed;
 } rdr_lg_ship_t;
 
 typedef struct rdr_lg_s {
@@ -89,9 +94,14 @@ typedef struct rdr_lg_s {
          * (the order's other reviews rate its other items), and how many
          * such reviews were built. */
         long seller_feedback, nseller_feedback;
+        /* --ship-reviewed: the share (%) of new parcels that ship the
+         * order of one of the last NRECENT reviews (its buyer, store and
+         * platform, to the buyer's country), and how many did. */
+        long ship_reviewed, nship_reviewed;
         struct {
                 long order, buyer, store;
                 const char *platform;
+                const char *country; /* the buyer's; "" if none */
         } recent[NRECENT];
         long nrecent; /* reviews built so far */
 
@@ -383,12 +393,13 @@ static void build_review(rdr_lg_t *lg, long i, long *route) {
         r->has_buyer = lg->last.profile->has_buyer;
         r->buyer = lg->last.profile->buyer;
         r->buyer.timezone = lg->last.zone;
-        if (lg->chat_follow) {
+        if (lg->chat_follow || lg->ship_reviewed) {
                 long k = lg->nrecent++ % NRECENT;
                 lg->recent[k].order = order;
                 lg->recent[k].buyer = lg->last.buyer;
                 lg->recent[k].store = lg->last.store;
                 lg->recent[k].platform = lg->last.platform;
+                lg->recent[k].country = lg->last.profile->buyer.country;
         }
         *route = order;
 }
@@ -435,8 +446,44 @@ static void build_chat(rdr_lg_t *lg, long i, long *route) {
         *route = buyer;
 }
 
+/* A new parcel in slot: of a recent review's order (one in
+ * --ship-reviewed; drawn only with it, so that runs without it draw the
+ * same events as before), else of a new order. A reviewed order may be
+ * picked again: a second parcel, as a split shipment has. */
+static void new_parcel(rdr_lg_t *lg, rdr_lg_ship_t *slot, long i,
+                       rdr_shipment_t *s) {
+        long k;
+        memcpy(s->origin_country, countries[lg_pick(lg, 6)], 3);
+        if (lg->ship_reviewed && lg->nrecent &&
+            lg_pick(lg, 100) < lg->ship_reviewed) {
+                k = lg_pick(lg, lg->nrecent < NRECENT ? lg->nrecent : NRECENT);
+                slot->order = lg->recent[k].order;
+                slot->buyer = lg->recent[k].buyer;
+                slot->store = lg->recent[k].store;
+                slot->platform = lg->recent[k].platform;
+                slot->tracking = i; /* a parcel's own: trk<order>-<i> */
+                slot->reviewed = 1;
+                memcpy(s->destination_country,
+                       lg->recent[k].country[0] ? lg->recent[k].country
+                                                : countries[lg_pick(lg, 6)],
+                       3);
+                lg->nship_reviewed++;
+                return;
+        }
+        slot->order = slot->tracking = lg->next_order++;
+        slot->buyer = slot->order % NBUYERS;
+        slot->store = slot->order % NSTORES;
+        slot->platform = platforms[slot->order % (long)(sizeof(platforms) /
+                                                        sizeof(platforms[0]))];
+        slot->reviewed = 0;
+        memcpy(s->destination_country, countries[lg_pick(lg, 6)], 3);
+}
+
 /* Shipments follow their parcel: created, a few scans, then delivered (or
- * one exception in ten). */
+ * one exception in ten; a reviewed order's parcel is delivered instead:
+ * an exception read at the instant its order's review is may miss the
+ * case, README "Left alone", and the soak checks each late parcel's
+ * pause). */
 static void build_shipment(rdr_lg_t *lg, long i, long *route) {
         rdr_shipment_t *s = &lg->ev.u.shipment;
         rdr_lg_ship_t *slot = &lg->ships[lg_pick(lg, NSHIP_OPEN)];
@@ -445,18 +492,16 @@ static void build_shipment(rdr_lg_t *lg, long i, long *route) {
         memset(s, 0, sizeof(*s));
         lg->ev.kind = RDR_INPUT_SHIPMENTS;
         if (!slot->order) {
-                slot->order = lg->next_order++;
+                new_parcel(lg, slot, i, s);
                 slot->scans = 0;
                 s->type = RDR_SHIP_CREATED;
-                memcpy(s->origin_country, countries[lg_pick(lg, 6)], 3);
-                memcpy(s->destination_country, countries[lg_pick(lg, 6)], 3);
                 s->service_level = lg_pick(lg, 3) ? "standard" : "express";
                 s->promised_by_ms = now + 86400000LL * (3 + lg_pick(lg, 10));
         } else if (slot->scans < 3) {
                 slot->scans++;
                 s->type = RDR_SHIP_SCAN;
                 s->location = "Sorting center";
-        } else if (!lg_pick(lg, 10)) {
+        } else if (!lg_pick(lg, 10) && !slot->reviewed) {
                 s->type = RDR_SHIP_EXCEPTION;
                 s->exception = (rdr_exception_t)(1 + lg_pick(lg, 6));
                 s->location = "Local depot";
@@ -465,17 +510,19 @@ static void build_shipment(rdr_lg_t *lg, long i, long *route) {
         }
         fmt_id(lg, 0, "ev", i);
         fmt_id(lg, 1, "o", slot->order);
-        fmt_id(lg, 2, "b", slot->order % NBUYERS);
-        snprintf(lg->s[3], sizeof(lg->s[3]), "bench-store-%ld",
-                 slot->order % NSTORES);
-        fmt_id(lg, 4, "trk", slot->order);
+        fmt_id(lg, 2, "b", slot->buyer);
+        snprintf(lg->s[3], sizeof(lg->s[3]), "bench-store-%ld", slot->store);
+        if (slot->reviewed)
+                snprintf(lg->s[4], sizeof(lg->s[4]), "%s-trk%ld-%ld",
+                         lg->run_id, slot->order, slot->tracking);
+        else
+                fmt_id(lg, 4, "trk", slot->tracking);
         s->event_id = lg->s[0];
         s->order_id = lg->s[1];
         s->buyer_id = lg->s[2];
         s->store_id = lg->s[3];
         s->tracking_number = lg->s[4];
-        s->platform = platforms[slot->order % (long)(sizeof(platforms) /
-                                                     sizeof(platforms[0]))];
+        s->platform = slot->platform;
         s->carrier = carriers[slot->order % 6];
         s->occurred_at_ms = now;
         *route = slot->order;
@@ -683,7 +730,13 @@ static void usage(FILE *fp) {
                     "                         seller feedback (review_kind "
                     "seller_feedback;\n"
                     "                         default 0: product reviews "
-                    "only)\n");
+                    "only)\n"
+                    "  --ship-reviewed PCT    PCT%% of new parcels ship the "
+                    "order of one of the\n"
+                    "                         last 256 reviews, to its "
+                    "buyer's country (default\n"
+                    "                         0: parcels of orders of their "
+                    "own)\n");
 }
 
 int main(int argc, char **argv) {
@@ -753,6 +806,9 @@ int main(int argc, char **argv) {
                                 goto usage_err;
                 } else if (!strcmp(a, "--seller-feedback")) {
                         if (parse_long(v, 0, 100, &lg->seller_feedback))
+                                goto usage_err;
+                } else if (!strcmp(a, "--ship-reviewed")) {
+                        if (parse_long(v, 0, 100, &lg->ship_reviewed))
                                 goto usage_err;
                 } else if (!strcmp(a, "--seed")) {
                         if (parse_long(v, 0, 1L << 30, &seed))
@@ -828,12 +884,12 @@ int main(int argc, char **argv) {
                "\"seconds\":%.3f,\"rate\":%.1f,\"bytes\":%llu,"
                "\"max_partition_bytes\":%llu,\"max_partition_messages\":%ld,"
                "\"reviews\":%ld,\"chats\":%ld,\"shipments\":%ld,"
-               "\"seller_feedback\":%ld}\n",
+               "\"seller_feedback\":%ld,\"ship_reviewed\":%ld}\n",
                lg->delivered, lg->failed, rd_kafka_outq_len(lg->rk), t1 - t0,
                (double)lg->delivered / (t1 - t0 > 0 ? t1 - t0 : 1), lg->bytes,
                max_bytes, max_msgs, lg->kind_delivered[0],
                lg->kind_delivered[1], lg->kind_delivered[2],
-               lg->nseller_feedback);
+               lg->nseller_feedback, lg->nship_reviewed);
         rc = lg->failed || lg->delivered != lg->count ? 1 : 0;
 done:
         if (lg->rk)
