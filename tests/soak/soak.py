@@ -259,6 +259,80 @@ def published_ahead(acts, cases):
     return sorted(out)
 
 
+# The cadence's steps toward the buyer that a late parcel holds until
+# delivery (README, section 7: the order's review outreach pauses). The
+# guide that answers the buyer's agreement is an answer: not held.
+HELD_BY_PARCEL = ("first_contact", "follow_up", "incentive", "nudge",
+                  "modification_reminder")
+
+
+def late_orders(acts):
+    """{(platform, store_id, order_id): when a parcel of the order was
+    first found late (ms, the created_at of its first
+    notice.logistics_delay)}."""
+    late = {}
+    for x in acts:
+        if x["kind"] == "notice.logistics_delay":
+            k = (x["platform"], x["store_id"], x["order_id"])
+            at = rfc3339_ms(x["created_at"])
+            late[k] = min(late.get(k, at), at)
+    return late
+
+
+def held_by_late_parcel(acts, cases):
+    """A late parcel pauses every case of its order (README, section 7;
+    the soak delivers no parcel after it is late, so none resumes).
+    Returns (steps toward the buyer published after the pause, one line
+    each; cases open at the pause whose record is not paused by the
+    parcel; how many cases were open at a pause)."""
+    late = late_orders(acts)
+    told = []
+    for x in acts:
+        k = (x["platform"], x["store_id"], x.get("order_id"))
+        if not x["kind"].startswith("outreach.") or k not in late:
+            continue
+        step = x["action_id"].rsplit(":", 2)[1]
+        if step in HELD_BY_PARCEL and rfc3339_ms(x["created_at"]) > late[k]:
+            told.append("%s %s at %s, parcel late at %d" % (
+                x.get("case_id"), step, x["created_at"], late[k]))
+    unpaused, n = [], 0
+    for c, d in cases.items():
+        k = (d.get("platform"), d.get("store_id"), d.get("order_id"))
+        closed = int(d.get("closed_at_ms") or 0)
+        if k not in late or (closed and closed <= late[k]):
+            continue
+        n += 1
+        if d.get("ship_paused") != "1":
+            unpaused.append("%s (%s) not paused" % (c, d.get("state")))
+    return sorted(told), sorted(unpaused), n
+
+
+def outside_daytime(acts, cases, rules, day, store_zone):
+    """Outreach due outside the buyer's daytime (window day) or inside
+    the platform's quiet hours, in the case's zone, one line each. A
+    message published before a parcel told the case its buyer's zone
+    (zone_learned_at_ms) kept to the zone that stood in, the store's."""
+    night = []
+    for x in acts:
+        if not x["kind"].startswith("outreach.") or "due_at" not in x:
+            continue
+        d = cases.get(x.get("case_id"), {})
+        z = d.get("zone") or store_zone
+        learned = int(d.get("zone_learned_at_ms") or 0)
+        if learned and rfc3339_ms(x["created_at"]) < learned:
+            z = store_zone
+        t = datetime.datetime.fromtimestamp(
+            rfc3339_ms(x["due_at"]) / 1000, zoneinfo.ZoneInfo(z))
+        minute = t.hour * 60 + t.minute
+        quiet = rules[x["platform"]].quiet if x["platform"] in rules \
+            else None
+        if not in_window(day, minute) or (quiet and in_window(quiet,
+                                                             minute)):
+            night.append("%s %s due %s %s" % (x["case_id"], x["kind"],
+                                               t.strftime("%H:%M"), z))
+    return sorted(night)
+
+
 def store_refusals(r):
     """{(platform, buyer_id, store_id): refused_at_ms} of the buyers'
     records (refused_at_ms:<store_id>, written by the chats workers)."""
@@ -757,6 +831,7 @@ def main():
     ap.add_argument("--multi-item", type=int, default=25)
     ap.add_argument("--chat-follow", type=int, default=50)
     ap.add_argument("--seller-feedback", type=int, default=20)
+    ap.add_argument("--ship-reviewed", type=int, default=30)
     ap.add_argument("--no-kill", action="store_true")
     ap.add_argument("--outages", action="store_true")
     ap.add_argument("--cluster", type=int, default=0)
@@ -771,9 +846,10 @@ def main():
     if a.failover and not (a.cluster and a.outages):
         ap.error("--failover wants --cluster N and --outages")
     if not all(0 <= v <= 100 for v in (a.multi_item, a.chat_follow,
-                                         a.seller_feedback)):
-        ap.error("--multi-item, --chat-follow and --seller-feedback want a "
-                 "share, 0 to 100")
+                                         a.seller_feedback,
+                                         a.ship_reviewed)):
+        ap.error("--multi-item, --chat-follow, --seller-feedback and "
+                 "--ship-reviewed want a share, 0 to 100")
     shutil.rmtree(OUT, ignore_errors=True)
     os.makedirs(os.path.join(OUT, "logs"))
     t0 = time.time()
@@ -795,7 +871,8 @@ def main():
              "--partitions-aware", "--run-id", "soak%d" % a.seed, "--seed",
              str(a.seed), "--multi-item", str(a.multi_item),
              "--chat-follow", str(a.chat_follow), "--seller-feedback",
-             str(a.seller_feedback)], cwd=TOP,
+             str(a.seller_feedback), "--ship-reviewed",
+             str(a.ship_reviewed)], cwd=TOP,
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         while lg.poll() is None:
             f.tick()
@@ -954,31 +1031,30 @@ def main():
     day = window_min(playbook_default("daytime", '"09:00-20:00"'))
     store_zone = playbook_default("timezone", "UTC")
     max_nudges = int(playbook_default("max_nudges", "7"))
-    night = []
-    for x in acts:
-        if not x["kind"].startswith("outreach.") or "due_at" not in x:
-            continue
-        z = cases.get(x.get("case_id"), {}).get("zone") or store_zone
-        t = datetime.datetime.fromtimestamp(
-            rfc3339_ms(x["due_at"]) / 1000, zoneinfo.ZoneInfo(z))
-        minute = t.hour * 60 + t.minute
-        quiet = rules[x["platform"]].quiet if x["platform"] in rules \
-            else None
-        if not in_window(day, minute) or (quiet and in_window(quiet,
-                                                             minute)):
-            night.append("%s %s due %s %s" % (x["case_id"], x["kind"],
-                                               t.strftime("%H:%M"), z))
-    night.sort()
+    night = outside_daytime(acts, cases, rules, day, store_zone)
+    learned = sum(1 for d in cases.values()
+                  if int(d.get("zone_learned_at_ms") or 0))
     nudgy = sorted("%s x%d" % (c, kc["outreach.nudge"])
                    for c, kc in per_case.items()
                    if kc["outreach.nudge"] > max_nudges)
     check("every outreach due in the buyer's daytime (%s, outside quiet "
-          "hours) and at most %d nudges a case" % (
+          "hours; %d cases learned the buyer's zone from a parcel) and at "
+          "most %d nudges a case" % (
               playbook_default("daytime", "09:00-20:00").strip('"'),
-              max_nudges), not night and not nudgy,
+              learned, max_nudges), not night and not nudgy,
           "%d cases over %d nudges, %s" % (len(nudgy), max_nudges,
                                             listed(night + nudgy,
                                                    "outside")))
+    # A late parcel holds every case of its order (README, section 7).
+    told, unpaused, held = held_by_late_parcel(acts, cases)
+    check("a late parcel holds its order's outreach: every case of the "
+          "order paused, no step toward the buyer after (%d cases of %d "
+          "late orders with a case, %d parcels of reviewed orders)" % (
+              held, len(set(orders_with_cases(cases)) &
+                        set(late_orders(acts))),
+              published.get("ship_reviewed", 0)),
+          (held or not a.ship_reviewed) and not told and not unpaused,
+          listed(told + unpaused))
     check("every timer due fired and completed", due_left == 0 and not stuck,
           "%d due or leased at the end; %d clock steps waited 60 s in vain"
           % (due_left, stuck))
@@ -1003,6 +1079,7 @@ def main():
         "multi_item": a.multi_item,
         "chat_follow": a.chat_follow,
         "seller_feedback": a.seller_feedback,
+        "ship_reviewed": a.ship_reviewed,
         "kills": f.kills,
         "kills_by_worker": dict(f.restarts),
         "outages": dict(sorted(f.outages.items())),

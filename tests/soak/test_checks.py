@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
-"""The soak's checks of platform limits and refusals (tests/soak/soak.py:
-orders_over, asked_out_of_turn, after_store_refusal, published_ahead) on
-orders made up here: what they let through and what they report, on the
-shipped configs/platforms/. No fleet is started.
+"""The soak's checks of platform limits, refusals, late parcels and the
+buyer's daytime (tests/soak/soak.py: orders_over, asked_out_of_turn,
+after_store_refusal, published_ahead, held_by_late_parcel,
+outside_daytime) on orders made up here: what they let through and what
+they report, on the shipped configs/platforms/. No fleet is started.
 
     tests/soak/test_checks.py
 """
@@ -243,6 +244,110 @@ class PublishedAhead(unittest.TestCase):
                                     "2026-12-03T01:00:00.000Z", guide), [])
         self.assertEqual(self.ahead("2026-12-04T15:00:00.000Z",
                                     "2026-12-05T01:00:00.000Z", guide), [])
+
+
+def step(order, case, kind, name, at, due=None):
+    """One action of case (of order) for a step of the cadence."""
+    x = sent(order, case, kind, at=at)[0]
+    x["action_id"] = "%s:%s:1" % (case, name)
+    if due:
+        x["due_at"] = due
+    return x
+
+
+class HeldByLateParcel(unittest.TestCase):
+    LATE = "2026-12-05T06:00:00.000Z"
+
+    def notice(self, order, at=LATE):
+        x = sent(order, None, "notice.logistics_delay", at=at)[0]
+        del x["case_id"]
+        x["shipment_id"] = "sh_" + order
+        x["action_id"] = "sh_%s:delay:1" % order
+        return x
+
+    def case(self, order, **more):
+        d = {"platform": "amazon", "store_id": "s-1", "order_id": order,
+             "state": "outreach", "ship_paused": "1"}
+        d.update(more)
+        return d
+
+    def test_every_case_of_the_order_paused_and_quiet(self):
+        cases = {"cs-1": self.case("o-1"), "cs-2": self.case("o-1"),
+                 "cs-3": self.case("o-2", ship_paused="0")}
+        told, unpaused, n = soak.held_by_late_parcel([
+            self.notice("o-1"),
+            step("o-1", "cs-1", "outreach.first_contact", "first_contact",
+                 "2026-12-01T10:00:00.000Z"),
+            # the guide answers the buyer's agreement: not held
+            step("o-1", "cs-2", "outreach.modification_guide",
+                 "modification_guide", "2026-12-06T10:00:00.000Z"),
+            # another order's case, its parcel on time
+            step("o-2", "cs-3", "outreach.follow_up", "follow_up",
+                 "2026-12-08T10:00:00.000Z")], cases)
+        self.assertEqual((told, unpaused, n), ([], [], 2))
+
+    def test_a_step_after_the_parcel_was_late(self):
+        cases = {"cs-1": self.case("o-1"), "cs-2": self.case("o-1")}
+        late_again = self.notice("o-1", at="2026-12-08T06:00:00.000Z")
+        for name, kind in (("follow_up", "outreach.follow_up"),
+                           ("nudge", "outreach.nudge"),
+                           ("modification_reminder",
+                            "outreach.modification_guide")):
+            told, _, _ = soak.held_by_late_parcel([
+                late_again, self.notice("o-1"),
+                step("o-1", "cs-2", kind, name, "2026-12-05T12:00:00.000Z")],
+                cases)
+            self.assertEqual(len(told), 1, name)
+            self.assertIn("cs-2 %s at 2026-12-05T12:00" % name, told[0])
+        # in the same clock step as the notice: either may come first
+        told, _, _ = soak.held_by_late_parcel([self.notice("o-1"), step(
+            "o-1", "cs-1", "outreach.follow_up", "follow_up", self.LATE)],
+            cases)
+        self.assertEqual(told, [])
+
+    def test_a_case_of_the_order_left_unpaused(self):
+        late = soak.rfc3339_ms(self.LATE)
+        cases = {"cs-1": self.case("o-1"),
+                 "cs-2": self.case("o-1", ship_paused="0"),
+                 # it ended before the parcel was late: nothing to pause
+                 "cs-3": self.case("o-1", ship_paused="0", state="closed",
+                                   closed_at_ms=str(late - 1)),
+                 # it ended after: the pause reached it first
+                 "cs-4": self.case("o-1", state="closed",
+                                   closed_at_ms=str(late + 1))}
+        told, unpaused, n = soak.held_by_late_parcel([self.notice("o-1")],
+                                                     cases)
+        self.assertEqual((told, n), ([], 3))
+        self.assertEqual(unpaused, ["cs-2 (outreach) not paused"])
+
+
+class OutsideDaytime(unittest.TestCase):
+    DAY = (9 * 60, 20 * 60)
+
+    def night(self, x, **case):
+        rules = soak.platform_rules()
+        return soak.outside_daytime([x], {"cs-1": case}, rules, self.DAY,
+                                    "Asia/Shanghai")
+
+    def test_in_the_cases_zone(self):
+        # 02:00 UTC: 10:00 in Shanghai, 21:00 in New York (the day before)
+        x = step("o-1", "cs-1", "outreach.follow_up", "follow_up",
+                 "2026-12-08T02:00:00.000Z", due="2026-12-08T02:00:00.000Z")
+        self.assertEqual(self.night(x), [])
+        night = self.night(x, zone="America/New_York")
+        self.assertEqual(len(night), 1)
+        self.assertIn("due 21:00 America/New_York", night[0])
+
+    def test_before_the_parcel_told_the_zone_the_stores(self):
+        learned = str(soak.rfc3339_ms("2026-12-01T03:00:00.000Z"))
+        first = step("o-1", "cs-1", "outreach.first_contact",
+                     "first_contact", "2026-12-01T02:00:00.000Z",
+                     due="2026-12-01T02:00:00.000Z")
+        self.assertEqual(self.night(first, zone="America/New_York",
+                                    zone_learned_at_ms=learned), [])
+        after = dict(first, created_at="2026-12-01T03:00:00.000Z")
+        self.assertEqual(len(self.night(after, zone="America/New_York",
+                                        zone_learned_at_ms=learned)), 1)
 
 if __name__ == "__main__":
     unittest.main()
