@@ -307,6 +307,54 @@ def held_by_late_parcel(acts, cases):
     return sorted(told), sorted(unpaused), n
 
 
+def with_agent(case_msgs):
+    """{case_id: [(from_ms, to_ms or None)]}: the spans in which a case
+    was paused because the buyer wrote and an agent answers (state
+    "paused", from the case message that put it there to the next in
+    another state; None: to the end), from its messages on
+    redress.cases in the order read (a case's are in one partition)."""
+    seq = collections.defaultdict(list)
+    for i, m in enumerate(case_msgs):
+        m = json.loads(m)
+        if m.get("type") != "case.classified" and m.get("case_id") and \
+                "state" in m:
+            seq[m["case_id"]].append((rfc3339_ms(m["occurred_at"]), i,
+                                      m["state"]))
+    spans = {}
+    for c, msgs in seq.items():
+        out, start = [], None
+        for at, _, state in sorted(msgs):
+            if state == "paused" and start is None:
+                start = at
+            elif state != "paused" and start is not None:
+                out.append((start, at))
+                start = None
+        if start is not None:
+            out.append((start, None))
+        if out:
+            spans[c] = out
+    return spans
+
+
+def told_while_with_agent(acts, spans):
+    """Outreach created inside a span of with_agent() (strictly: what
+    the decision that paused or resumed the case sent is not), one line
+    each. BEHAVIOR.md 2.7: the automatic cadence pauses while an agent
+    answers the buyer; the agreement's guide comes with the case's move
+    to awaiting_update."""
+    out = []
+    for x in acts:
+        c = x.get("case_id")
+        if not x["kind"].startswith("outreach.") or c not in spans:
+            continue
+        at = rfc3339_ms(x["created_at"])
+        for a, b in spans[c]:
+            if a < at and (b is None or at < b):
+                out.append("%s %s at %s, paused at %d" % (
+                    c, x["kind"], x["created_at"], a))
+    return sorted(out)
+
+
 def outside_daytime(acts, cases, rules, day, store_zone):
     """Outreach due outside the buyer's daytime (window day) or inside
     the platform's quiet hours, in the case's zone, one line each. A
@@ -1045,6 +1093,12 @@ def main():
           "%d cases over %d nudges, %s" % (len(nudgy), max_nudges,
                                             listed(night + nudgy,
                                                    "outside")))
+    # While an agent answers the buyer, the cadence waits (BEHAVIOR.md
+    # 2.7; the soak hands no case back).
+    spans = with_agent(case_msgs)
+    told = told_while_with_agent(acts, spans)
+    check("no outreach while the buyer's message waits for an agent (%d "
+          "cases paused so)" % len(spans), not told, listed(told))
     # A late parcel holds every case of its order (README, section 7).
     told, unpaused, held = held_by_late_parcel(acts, cases)
     check("a late parcel holds its order's outreach: every case of the "

@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
-"""The soak's checks of platform limits, refusals, late parcels and the
-buyer's daytime (tests/soak/soak.py: orders_over, asked_out_of_turn,
-after_store_refusal, published_ahead, held_by_late_parcel,
-outside_daytime) on orders made up here: what they let through and what
-they report, on the shipped configs/platforms/. No fleet is started.
+"""The soak's checks of platform limits, refusals, agents' pauses, late
+parcels and the buyer's daytime (tests/soak/soak.py: orders_over,
+asked_out_of_turn, after_store_refusal, published_ahead, with_agent,
+told_while_with_agent, held_by_late_parcel, outside_daytime) on orders
+made up here: what they let through and what they report, on the shipped
+configs/platforms/. No fleet is started.
 
     tests/soak/test_checks.py
 """
+import json
 import os
 import sys
 import unittest
@@ -348,6 +350,54 @@ class OutsideDaytime(unittest.TestCase):
         after = dict(first, created_at="2026-12-01T03:00:00.000Z")
         self.assertEqual(len(self.night(after, zone="America/New_York",
                                         zone_learned_at_ms=learned)), 1)
+
+
+class ToldWhileWithAgent(unittest.TestCase):
+    def msg(self, case, kind, state, at):
+        return json.dumps({"type": kind, "case_id": case, "state": state,
+                           "occurred_at": at}).encode()
+
+    def test_spans_from_the_cases_messages(self):
+        t = "2026-12-01T10:00:00.000Z"
+        msgs = [self.msg("cs-1", "case.classified", "none", t),
+                self.msg("cs-1", "case.opened", "outreach", t),
+                self.msg("cs-1", "case.state_changed", "paused", t),
+                self.msg("cs-2", "case.opened", "paused", t),
+                self.msg("cs-1", "case.state_changed", "outreach",
+                         "2026-12-03T10:00:00.000Z"),
+                self.msg("cs-2", "case.closed", "closed",
+                         "2026-12-31T10:00:00.000Z"),
+                self.msg("cs-3", "case.opened", "outreach", t)]
+        ms = soak.rfc3339_ms
+        self.assertEqual(soak.with_agent(msgs), {
+            "cs-1": [(ms(t), ms("2026-12-03T10:00:00.000Z"))],
+            "cs-2": [(ms(t), ms("2026-12-31T10:00:00.000Z"))]})
+        again = msgs + [self.msg("cs-1", "case.state_changed", "paused",
+                                 "2026-12-05T10:00:00.000Z")]
+        self.assertEqual(soak.with_agent(again)["cs-1"][1],
+                         (ms("2026-12-05T10:00:00.000Z"), None))
+
+    def test_outreach_inside_a_span(self):
+        ms = soak.rfc3339_ms
+        spans = {"cs-1": [(ms("2026-12-01T10:00:00.000Z"),
+                           ms("2026-12-03T10:00:00.000Z"))]}
+        # with the decisions that paused and resumed it, and after
+        self.assertEqual(soak.told_while_with_agent(
+            sent("o-1", "cs-1", "outreach.first_contact",
+                 at="2026-12-01T10:00:00.000Z") +
+            sent("o-1", "cs-1", "outreach.follow_up",
+                 at="2026-12-03T10:00:00.000Z") +
+            sent("o-1", "cs-1", "outreach.nudge",
+                 at="2026-12-04T10:00:00.000Z") +
+            sent("o-1", "cs-1", "staff.review",
+                 at="2026-12-02T10:00:00.000Z") +
+            sent("o-2", "cs-2", "outreach.nudge",
+                 at="2026-12-02T10:00:00.000Z"), spans), [])
+        told = soak.told_while_with_agent(sent(
+            "o-1", "cs-1", "outreach.follow_up",
+            at="2026-12-02T10:00:00.000Z"), spans)
+        self.assertEqual(len(told), 1)
+        self.assertIn("cs-1 outreach.follow_up at 2026-12-02", told[0])
 
 if __name__ == "__main__":
     unittest.main()
