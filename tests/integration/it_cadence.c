@@ -1592,6 +1592,83 @@ static void test_staff_resume_hands_case_back(void **state) {
         assert_int_equal(count_kind(&a, RDR_ACT_FOLLOW_UP), 1);
 }
 
+/* An offer over the agent's limit (tb-hanfeng-apparel's coupon for a
+ * late parcel, 30.00 CNY; its agents may offer 20.00): at T0 + 8 d a
+ * staff.review asks a manager instead of the outreach.incentive, and the
+ * cadence goes on meanwhile. The manager approves one case's offer (the
+ * incentive goes out, with the coupon; the approval sent again is heard
+ * once) and refuses the other's (nothing is offered; the nudges go on). */
+static void test_manager_approves_the_offer(void **state) {
+        static const char store[] = "tb-hanfeng-apparel";
+        static const char *const ids[] = {"rv-offer-yes", "rv-offer-no"};
+        static const char *const decisions[] = {
+            "\"agent_id\":\"manager-2\",\"decision\":\"approved\",",
+            "\"agent_id\":\"manager-2\",\"decision\":\"refused\","};
+        char cid[2][RDR_ID_LEN], action[sizeof(cid) + 32], ev[32], key[128],
+            order[256], got[32];
+        acts_t a;
+        int i;
+        (void)state;
+        for (i = 0; i < 2; i++) {
+                rdr_case_id(cid[i], "taobao", store, ids[i]);
+                publish_review_ev(&(review_ev_t){
+                    "taobao", "review.created", ids[i],
+                    "等了十天还没到，物流太慢了", "Asia/Shanghai", 2, store});
+        }
+        for (i = 0; i < 2; i++)
+                read_actions(cid[i], 2, &a);
+        advance_to(t0 + 7 * DAY + 60000);
+        for (i = 0; i < 2; i++)
+                read_actions(cid[i], 3, &a);
+        advance_to(t0 + 8 * DAY + 60000);
+        for (i = 0; i < 2; i++) {
+                read_actions(cid[i], 4, &a);
+                print_actions(&a);
+                assert_int_equal(count_kind(&a, RDR_ACT_FOLLOW_UP), 1);
+                assert_int_equal(count_kind(&a, RDR_ACT_STAFF_REVIEW), 1);
+                assert_int_equal(count_kind(&a, RDR_ACT_INCENTIVE), 0);
+                snprintf(action, sizeof(action), "%s:offer_approval:1", cid[i]);
+                assert_action_says(
+                    action, (const char *const[]){"30.00 CNY", "staff", NULL});
+        }
+
+        advance_to(t0 + 8 * DAY + 2 * HOUR);
+        for (i = 0; i < 2; i++) {
+                snprintf(action, sizeof(action), "%s:offer_approval:1", cid[i]);
+                snprintf(ev, sizeof(ev), "offer-decision-%d", i);
+                publish_answer("redress.staff-decisions", ev,
+                               "staff.offer_decision", store, cid[i], action,
+                               decisions[i]);
+        }
+        read_actions(cid[0], 5, &a);
+        assert_int_equal(count_kind(&a, RDR_ACT_INCENTIVE), 1);
+        snprintf(action, sizeof(action), "%s:incentive:1", cid[0]);
+        assert_action_says(action,
+                           (const char *const[]){"\"amount_minor\":3000",
+                                                 "\"currency\":\"CNY\"", NULL});
+        snprintf(action, sizeof(action), "%s:offer_approval:1", cid[0]);
+        publish_answer("redress.staff-decisions", "offer-decision-again",
+                       "staff.offer_decision", store, cid[0], action,
+                       decisions[0]);
+
+        advance_to(t0 + 9 * DAY + 60000);
+        for (i = 0; i < 2; i++) {
+                read_settled(cid[i], &a);
+                print_actions(&a);
+                assert_int_equal(count_kind(&a, RDR_ACT_INCENTIVE), i ? 0 : 1);
+                assert_int_equal(count_kind(&a, RDR_ACT_NUDGE), 1);
+                assert_int_equal(count_kind(&a, RDR_ACT_STAFF_REVIEW), 1);
+                /* The order's ledger: the first contact, follow-up, nudge
+                 * and the one incentive (the approval heard twice would
+                 * have counted a second). */
+                snprintf(key, sizeof(key), "order-%s", ids[i]);
+                rdr_key_order(order, sizeof(order), "taobao", store, key, NULL);
+                snprintf(key, sizeof(key), "review_messages:%s", cid[i]);
+                assert_non_null(h_hget(&env, order, key, got, sizeof(got)));
+                assert_string_equal(got, i ? "3" : "4");
+        }
+}
+
 /* Three of the store's cases wait when their buyers are tagged in
  * another store: one for a lost parcel's delivery, one for the buyer to
  * write, one (the buyer asked a question) for the agent to hand it back.
@@ -2658,6 +2735,8 @@ int main(void) {
             cmocka_unit_test_setup_teardown(test_appeal_result_resolves_case,
                                             setup, teardown),
             cmocka_unit_test_setup_teardown(test_staff_resume_hands_case_back,
+                                            setup, teardown),
+            cmocka_unit_test_setup_teardown(test_manager_approves_the_offer,
                                             setup, teardown),
             cmocka_unit_test_setup_teardown(test_staff_evidence_files_appeal,
                                             setup, teardown),
