@@ -756,7 +756,8 @@ static void test_amazon_blocked_rules_recorded(void **state) {
 }
 
 /* Amazon product review: a buyer who agrees gets an agent, but never a
- * request to change the review. Seller feedback: once the problem is
+ * request to change the review; the agent's hand-back leaves the case
+ * waiting, its outreach stopped. Seller feedback: once the problem is
  * solved, the store may say how to update it. */
 static void test_amazon_agree(void **state) {
         sim_t *s = sim_new();
@@ -765,6 +766,7 @@ static void test_amazon_agree(void **state) {
             review("amazon", "demo-amazon-us", "America/New_York", "en",
                    RDR_REASON_PRODUCT_QUALITY, RDR_MAL_NONE, t0);
         rdr_cadence_input_t agree = chat(RDR_INTENT_AGREE, "ok I will");
+        rdr_cadence_input_t resume = simple(RDR_CIN_RESUME);
         (void)state;
         apply(s, &in, t0);
         apply(s, &agree, t0 + DAY);
@@ -774,9 +776,17 @@ static void test_amazon_agree(void **state) {
         assert_string_equal(s->out.blocked[0].rule,
                             "amazon.no_review_change_request");
         assert_int_equal(s->c.state, RDR_CASE_STATE_PAUSED);
+        /* The agent answers and hands the case back: it no longer waits
+         * for an agent, and sends nothing more (the rule stopped it). */
+        assert_int_equal(apply(s, &resume, t0 + 2 * DAY), RDR_CADENCE_APPLIED);
+        assert_int_equal(s->c.state, RDR_CASE_STATE_WAITING);
+        assert_int_equal(s->out.case_event, RDR_CASE_STATE_CHANGED);
+        assert_int_equal(s->out.actions_cnt, 0);
+        assert_int_equal(apply(s, &resume, t0 + 3 * DAY), RDR_CADENCE_NOOP);
         run_until(s, t0 + 40 * DAY);
         assert_int_equal(count_kind(s, RDR_ACT_MODIFICATION_GUIDE), 0);
         assert_int_equal(count_outreach(s), 1);
+        assert_int_equal(s->c.close_reason, RDR_CLOSE_EXPIRED);
         free(s);
 
         s = sim_new();

@@ -1510,9 +1510,20 @@ static void on_staff_appeal(tx_t *tx, const rdr_cadence_input_t *in) {
 
 static void on_resume(tx_t *tx, rdr_malicious_t buyer_tag) {
         rdr_case_t *c = tx->c;
-        if ((c->state != RDR_CASE_STATE_PAUSED &&
-             c->state != RDR_CASE_STATE_AWAITING_UPDATE) ||
-            c->stop_rule[0] || tagged_since(tx, buyer_tag))
+        if (c->state != RDR_CASE_STATE_PAUSED &&
+            c->state != RDR_CASE_STATE_AWAITING_UPDATE)
+                return;
+        if (c->stop_rule[0]) {
+                /* A platform's rule stopped the outreach (an agreement
+                 * whose guide it forbids): the agent is done with the
+                 * buyer's message, and the case waits, as one stopped
+                 * without it does (for the review's update, or case_ttl),
+                 * not for an agent. */
+                if (c->state == RDR_CASE_STATE_PAUSED)
+                        c->state = RDR_CASE_STATE_WAITING;
+                return;
+        }
+        if (tagged_since(tx, buyer_tag))
                 return;
         c->modchk_gen = 0;
         c->mod_check_held = 0;
