@@ -17,7 +17,7 @@ import zoneinfo
 
 import redis
 from redis.cluster import RedisCluster
-from confluent_kafka import Consumer
+from confluent_kafka import Consumer, Producer
 
 TOP = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
@@ -355,6 +355,24 @@ def told_while_with_agent(acts, spans):
     return sorted(out)
 
 
+def handed_back_stuck(handbacks, spans, within_ms=DAY_MS):
+    """The hand-backs (case_id, when) of cases paused then whose pause
+    did not end within within_ms, one line each, and how many found their
+    case paused. The agent's staff.resume gives the case back to the
+    cadence (README "Staff decisions"): ignored, the case would wait
+    until case_ttl."""
+    out, n = [], 0
+    for c, at in handbacks:
+        for a, b in spans.get(c, []):
+            # (a pause that ended at the instant: most likely by it)
+            if a <= at and (b is None or b >= at):
+                n += 1
+                if b is None or b - at > within_ms:
+                    out.append("%s handed back at %d, paused till %s" % (
+                        c, at, b))
+    return sorted(out), n
+
+
 def outside_daytime(acts, cases, rules, day, store_zone):
     """Outreach due outside the buyer's daytime (window day) or inside
     the platform's quiet hours, in the case's zone, one line each. A
@@ -426,6 +444,11 @@ class Fleet:
         self.ornd = random.Random(a.seed + 1)
         self.next_outage = None
         self.outages = collections.Counter()
+        # The agents' hand-backs: a sequence of their own too, and each
+        # (case_id, the fleet's clock when it was published).
+        self.drnd = random.Random(a.seed + 2)
+        self.handbacks = []
+        self.asked = set()
 
     def spawn(self, name, args, env=None):
         f = open(os.path.join(OUT, "logs", name + ".log"), "ab")
@@ -750,9 +773,11 @@ class Fleet:
             fifo.write(line + "\n")
 
     def lag(self, w):
+        topics = "redress." + w + (",redress.staff-decisions"
+                                   if w == "reviews" else "")
         return tool([os.path.join(self.a.build, "bin", "redress-bareconsumer"),
                      "--lag", "--bootstrap", self.boot, "--group",
-                     "redress-" + w, "--topics", "redress." + w],
+                     "redress-" + w, "--topics", topics],
                     timeout=60)["lag"]
 
     def drain(self, kill=True):
@@ -776,11 +801,62 @@ class Fleet:
             pipe.zcard("redress:{t:%d}:lease" % sh)
         return sum(pipe.execute())
 
+    def hand_back(self, watch, out):
+        """The agents: each staff.review asking one to answer the buyer
+        (<case_id>:buyer_reply:<n>) published since the last call is
+        handed back (staff.resume) with --hand-back's odds, decided now,
+        at the fleet's clock (README "Staff decisions"). Returns how many
+        were."""
+        at = datetime.datetime.fromtimestamp(
+            self.now / 1000, datetime.timezone.utc).strftime(
+                "%Y-%m-%dT%H:%M:%S.") + "%03dZ" % (self.now % 1000)
+        n = len(self.handbacks)
+        while True:
+            m = watch.poll(0.2)
+            if m is None:
+                break
+            if m.error():
+                continue
+            x = json.loads(m.value())
+            aid = x.get("action_id", "")
+            if x.get("kind") != "staff.review" or \
+                    ":buyer_reply:" not in aid or aid in self.asked:
+                continue
+            self.asked.add(aid)
+            if self.drnd.random() * 100 >= self.a.hand_back:
+                continue
+            c = x["case_id"]
+            out.produce("redress.staff-decisions", key="%s/%s" % (
+                x["store_id"], c), value=json.dumps({
+                    "event_id": "soak-resume-" + aid, "type": "staff.resume",
+                    "platform": x["platform"], "store_id": x["store_id"],
+                    "case_id": c, "action_id": aid, "agent_id": "soak-agent",
+                    "occurred_at": at}),
+                headers=[("content-type", b"application/json")])
+            self.handbacks.append((c, self.now))
+        if out.flush(60):
+            raise RuntimeError("staff decisions not delivered in 60 s")
+        return len(self.handbacks) - n
+
     def run_clock(self):
         """Ahead a day at a time, in 6 h steps; each step waits until the
         timers due by then are fired and completed (a killed timers worker's
         claims come back after their lease), so that no timer fires days
-        late because of the test's own pace."""
+        late because of the test's own pace. At each step the agents hand
+        cases back (hand_back())."""
+        watch = Consumer({"bootstrap.servers": self.boot,
+                          "auto.offset.reset": "earliest",
+                          "group.id": "soak-agents-%d" % (time.time() * 1e6),
+                          "enable.auto.commit": False})
+        watch.subscribe(["redress.actions"])
+        out = Producer({"bootstrap.servers": self.boot,
+                        "enable.idempotence": True})
+        try:
+            return self.steps(watch, out)
+        finally:
+            watch.close()
+
+    def steps(self, watch, out):
         stuck = 0
         for _ in range(self.a.days * 4):
             self.now += DAY_MS // 4
@@ -794,6 +870,13 @@ class Fleet:
                     break
                 self.tick()
                 time.sleep(0.05)
+            if self.a.hand_back and self.hand_back(watch, out):
+                # Read before the clock moves on, as the events were
+                # before it started (kills go on).
+                deadline = time.time() + 120
+                while self.lag("reviews") and time.time() < deadline:
+                    self.tick()
+                    time.sleep(0.2)
             while time.time() < step_end:
                 self.tick()
                 time.sleep(0.02)
@@ -880,6 +963,7 @@ def main():
     ap.add_argument("--chat-follow", type=int, default=50)
     ap.add_argument("--seller-feedback", type=int, default=20)
     ap.add_argument("--ship-reviewed", type=int, default=30)
+    ap.add_argument("--hand-back", type=int, default=50)
     ap.add_argument("--no-kill", action="store_true")
     ap.add_argument("--outages", action="store_true")
     ap.add_argument("--cluster", type=int, default=0)
@@ -895,9 +979,9 @@ def main():
         ap.error("--failover wants --cluster N and --outages")
     if not all(0 <= v <= 100 for v in (a.multi_item, a.chat_follow,
                                          a.seller_feedback,
-                                         a.ship_reviewed)):
-        ap.error("--multi-item, --chat-follow, --seller-feedback and "
-                 "--ship-reviewed want a share, 0 to 100")
+                                         a.ship_reviewed, a.hand_back)):
+        ap.error("--multi-item, --chat-follow, --seller-feedback, "
+                 "--ship-reviewed and --hand-back want a share, 0 to 100")
     shutil.rmtree(OUT, ignore_errors=True)
     os.makedirs(os.path.join(OUT, "logs"))
     t0 = time.time()
@@ -942,6 +1026,7 @@ def main():
         dead = read_topic(f.boot, "redress.dlq")
         cases = case_docs(f.r)
         refusals = store_refusals(f.r)
+        handbacks = f.handbacks
         due_left = f.timers_busy(f.now)
         clock_end = f.now
     finally:
@@ -1099,6 +1184,10 @@ def main():
     told = told_while_with_agent(acts, spans)
     check("no outreach while the buyer's message waits for an agent (%d "
           "cases paused so)" % len(spans), not told, listed(told))
+    stuck_back, back = handed_back_stuck(handbacks, spans)
+    check("a case an agent handed back leaves its pause within a day (%d "
+          "hand-backs, %d of paused cases)" % (len(handbacks), back),
+          (back or not a.hand_back) and not stuck_back, listed(stuck_back))
     # A late parcel holds every case of its order (README, section 7).
     told, unpaused, held = held_by_late_parcel(acts, cases)
     check("a late parcel holds its order's outreach: every case of the "
@@ -1134,6 +1223,7 @@ def main():
         "chat_follow": a.chat_follow,
         "seller_feedback": a.seller_feedback,
         "ship_reviewed": a.ship_reviewed,
+        "hand_back": a.hand_back, "handbacks": len(handbacks),
         "kills": f.kills,
         "kills_by_worker": dict(f.restarts),
         "outages": dict(sorted(f.outages.items())),

@@ -2,9 +2,9 @@
 """The soak's checks of platform limits, refusals, agents' pauses, late
 parcels and the buyer's daytime (tests/soak/soak.py: orders_over,
 asked_out_of_turn, after_store_refusal, published_ahead, with_agent,
-told_while_with_agent, held_by_late_parcel, outside_daytime) on orders
-made up here: what they let through and what they report, on the shipped
-configs/platforms/. No fleet is started.
+told_while_with_agent, handed_back_stuck, held_by_late_parcel,
+outside_daytime) on orders made up here: what they let through and what
+they report, on the shipped configs/platforms/. No fleet is started.
 
     tests/soak/test_checks.py
 """
@@ -398,6 +398,24 @@ class ToldWhileWithAgent(unittest.TestCase):
             at="2026-12-02T10:00:00.000Z"), spans)
         self.assertEqual(len(told), 1)
         self.assertIn("cs-1 outreach.follow_up at 2026-12-02", told[0])
+
+
+class HandedBackStuck(unittest.TestCase):
+    def test_a_hand_back_ends_the_pause_it_finds(self):
+        day = soak.DAY_MS
+        spans = {"cs-1": [(0, 6 * 3600 * 1000)],      # resumed at once
+                 "cs-2": [(0, 30 * day)],             # waited for case_ttl
+                 "cs-3": [(0, None)],                 # still paused
+                 "cs-4": [(0, day)]}                  # resumed before it
+        hb = [("cs-1", 6 * 3600 * 1000), ("cs-2", 6 * 3600 * 1000),
+              ("cs-3", 6 * 3600 * 1000), ("cs-4", 2 * day),
+              ("cs-5", 6 * 3600 * 1000)]             # never paused
+        stuck, n = soak.handed_back_stuck(hb, spans)
+        self.assertEqual(n, 3)
+        self.assertEqual(len(stuck), 2)
+        self.assertIn("cs-2 handed back at 21600000, paused till %d" %
+                      (30 * day), stuck[0])
+        self.assertIn("cs-3 handed back", stuck[1])
 
 if __name__ == "__main__":
     unittest.main()
