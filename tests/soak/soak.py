@@ -17,7 +17,8 @@ import zoneinfo
 
 import redis
 from redis.cluster import RedisCluster
-from confluent_kafka import Consumer, Producer
+from confluent_kafka import (OFFSET_BEGINNING, Consumer, Producer,
+                             TopicPartition)
 
 TOP = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
@@ -373,6 +374,32 @@ def handed_back_stuck(handbacks, spans, within_ms=DAY_MS):
     return sorted(out), n
 
 
+def paid_against_decisions(acts, offers):
+    """An offer over the agent's limit goes out only once a manager
+    approved it (README "Staff decisions"). Returns (the incentives of
+    cases whose offer was refused, not decided, or approved later than
+    the incentive was created, one line each; how many incentives
+    followed an approval). offers: (case_id, decision, when)."""
+    decided = {c: (d, at) for c, d, at in offers}
+    asked = {x.get("case_id") for x in acts if x["kind"] == "staff.review"
+             and ":offer_approval:" in x.get("action_id", "")}
+    out, paid = [], 0
+    for x in acts:
+        c = x.get("case_id")
+        if x["kind"] != "outreach.incentive" or c not in asked:
+            continue
+        d, at = decided.get(c, (None, 0))
+        if d != "approved":
+            out.append("%s incentive at %s, offer %s" % (
+                c, x["created_at"], d or "not decided"))
+        elif rfc3339_ms(x["created_at"]) < at:
+            out.append("%s incentive at %s, approved at %d" % (
+                c, x["created_at"], at))
+        else:
+            paid += 1
+    return sorted(out), paid
+
+
 def outside_daytime(acts, cases, rules, day, store_zone):
     """Outreach due outside the buyer's daytime (window day) or inside
     the platform's quiet hours, in the case's zone, one line each. A
@@ -444,10 +471,11 @@ class Fleet:
         self.ornd = random.Random(a.seed + 1)
         self.next_outage = None
         self.outages = collections.Counter()
-        # The agents' hand-backs: a sequence of their own too, and each
-        # (case_id, the fleet's clock when it was published).
+        # The staff's decisions: a sequence of their own too; each
+        # hand-back (case_id, the fleet's clock when it was published).
         self.drnd = random.Random(a.seed + 2)
         self.handbacks = []
+        self.offers = []  # (case_id, approved or refused, when)
         self.asked = set()
 
     def spawn(self, name, args, env=None):
@@ -517,7 +545,7 @@ class Fleet:
                 break
             time.sleep(0.1)
         self.boot = open(bf).read().strip()
-        self.now = int(time.time() * 1000)
+        self.now = self.start_ms = int(time.time() * 1000)
         self.set_clock()
         self.env = dict(
             os.environ, REDRESS_KAFKA_BOOTSTRAP=self.boot,
@@ -528,7 +556,7 @@ class Fleet:
             REDRESS_KAFKA_SESSION_TIMEOUT_MS="6000",
             REDRESS_KAFKA_HEARTBEAT_INTERVAL_MS="500",
             REDRESS_TIMERS_LEASE="3s",
-            REDRESS_CONFIG=os.path.join(TOP, "configs", "redress.yaml"))
+            REDRESS_CONFIG=self.configs())
         if self.a.failover:
             # A batch is done once a replica holds its writes.
             self.env["REDRESS_REDIS_WAIT_REPLICAS"] = "1"
@@ -536,6 +564,27 @@ class Fleet:
             for i in range(self.a.instances):
                 self.start((w, i))
         self.wait_assigned()
+
+    def configs(self):
+        """The shipped configs/, but with --agent-limit: the agents' limit
+        on an offer (playbook defaults.agent_offer_limit, USD minor
+        units) set to it, so that offers go to a manager first. Returns
+        its redress.yaml."""
+        d = os.path.join(OUT, "configs")
+        shutil.copytree(os.path.join(TOP, "configs"), d)
+        if self.a.agent_limit:
+            p = os.path.join(d, "playbook.yaml")
+            with open(p) as f:
+                text, n = re.subn(
+                    r"^(  agent_offer_limit: \{amount_minor: )\d+(, "
+                    r"currency: USD)", r"\g<1>%d\g<2>" % self.a.agent_limit,
+                    f.read(), flags=re.M)
+            if n != 1:
+                raise RuntimeError("configs/playbook.yaml: no defaults "
+                                   "agent_offer_limit in USD to lower")
+            with open(p, "w") as f:
+                f.write(text)
+        return os.path.join(d, "redress.yaml")
 
     def wait_answers(self, c):
         """Until a Redis server answers (loaded its file, if any)."""
@@ -801,16 +850,18 @@ class Fleet:
             pipe.zcard("redress:{t:%d}:lease" % sh)
         return sum(pipe.execute())
 
-    def hand_back(self, watch, out):
-        """The agents: each staff.review asking one to answer the buyer
-        (<case_id>:buyer_reply:<n>) published since the last call is
-        handed back (staff.resume) with --hand-back's odds, decided now,
-        at the fleet's clock (README "Staff decisions"). Returns how many
-        were."""
+    def decide(self, watch, out):
+        """The staff: each staff.review published since the last call
+        that asks an agent to answer the buyer (<case_id>:buyer_reply:<n>)
+        is handed back (staff.resume) with --hand-back's odds; each that
+        asks a manager to approve an offer over the agent's limit
+        (<case_id>:offer_approval:1) is approved with --approve's, else
+        refused (staff.offer_decision). Decided now, at the fleet's clock
+        (README "Staff decisions"). Returns how many decisions."""
         at = datetime.datetime.fromtimestamp(
             self.now / 1000, datetime.timezone.utc).strftime(
                 "%Y-%m-%dT%H:%M:%S.") + "%03dZ" % (self.now % 1000)
-        n = len(self.handbacks)
+        n = 0
         while True:
             m = watch.poll(0.2)
             if m is None:
@@ -819,36 +870,48 @@ class Fleet:
                 continue
             x = json.loads(m.value())
             aid = x.get("action_id", "")
-            if x.get("kind") != "staff.review" or \
-                    ":buyer_reply:" not in aid or aid in self.asked:
+            c = x.get("case_id")  # a parcel's staff.review names none
+            if x.get("kind") != "staff.review" or not c or aid in self.asked:
                 continue
             self.asked.add(aid)
-            if self.drnd.random() * 100 >= self.a.hand_back:
+            d = {"event_id": "soak-decision-" + aid, "platform": x["platform"],
+                 "store_id": x["store_id"], "case_id": c, "action_id": aid,
+                 "agent_id": "soak-agent", "occurred_at": at}
+            if ":buyer_reply:" in aid:
+                if self.drnd.random() * 100 >= self.a.hand_back:
+                    continue
+                d["type"] = "staff.resume"
+                self.handbacks.append((c, self.now))
+            elif ":offer_approval:" in aid:
+                d["type"] = "staff.offer_decision"
+                d["decision"] = "approved" if (
+                    self.drnd.random() * 100 < self.a.approve) else "refused"
+                self.offers.append((c, d["decision"], self.now))
+            else:
                 continue
-            c = x["case_id"]
             out.produce("redress.staff-decisions", key="%s/%s" % (
-                x["store_id"], c), value=json.dumps({
-                    "event_id": "soak-resume-" + aid, "type": "staff.resume",
-                    "platform": x["platform"], "store_id": x["store_id"],
-                    "case_id": c, "action_id": aid, "agent_id": "soak-agent",
-                    "occurred_at": at}),
+                x["store_id"], c), value=json.dumps(d),
                 headers=[("content-type", b"application/json")])
-            self.handbacks.append((c, self.now))
+            n += 1
         if out.flush(60):
             raise RuntimeError("staff decisions not delivered in 60 s")
-        return len(self.handbacks) - n
+        return n
 
     def run_clock(self):
         """Ahead a day at a time, in 6 h steps; each step waits until the
         timers due by then are fired and completed (a killed timers worker's
         claims come back after their lease), so that no timer fires days
-        late because of the test's own pace. At each step the agents hand
-        cases back (hand_back())."""
+        late because of the test's own pace. At each step the staff
+        decide (decide())."""
         watch = Consumer({"bootstrap.servers": self.boot,
-                          "auto.offset.reset": "earliest",
-                          "group.id": "soak-agents-%d" % (time.time() * 1e6),
+                          "group.id": "soak-staff-%d" % (time.time() * 1e6),
                           "enable.auto.commit": False})
-        watch.subscribe(["redress.actions"])
+        # Assigned, not subscribed: the dev broker holds a new group's
+        # first join for 3 s.
+        parts = watch.list_topics("redress.actions", timeout=30).topics[
+            "redress.actions"].partitions
+        watch.assign([TopicPartition("redress.actions", p, OFFSET_BEGINNING)
+                      for p in parts])
         out = Producer({"bootstrap.servers": self.boot,
                         "enable.idempotence": True})
         try:
@@ -870,13 +933,16 @@ class Fleet:
                     break
                 self.tick()
                 time.sleep(0.05)
-            if self.a.hand_back and self.hand_back(watch, out):
+            n = self.decide(watch, out)
+            if n:
                 # Read before the clock moves on, as the events were
                 # before it started (kills go on).
-                deadline = time.time() + 120
-                while self.lag("reviews") and time.time() < deadline:
+                t = time.time()
+                while self.lag("reviews") and time.time() < t + 120:
                     self.tick()
                     time.sleep(0.2)
+                log("day %.2f: %d staff decisions, read in %.1f s" % (
+                    (self.now - self.start_ms) / DAY_MS, n, time.time() - t))
             while time.time() < step_end:
                 self.tick()
                 time.sleep(0.02)
@@ -964,6 +1030,8 @@ def main():
     ap.add_argument("--seller-feedback", type=int, default=20)
     ap.add_argument("--ship-reviewed", type=int, default=30)
     ap.add_argument("--hand-back", type=int, default=50)
+    ap.add_argument("--approve", type=int, default=50)
+    ap.add_argument("--agent-limit", type=int, default=250)
     ap.add_argument("--no-kill", action="store_true")
     ap.add_argument("--outages", action="store_true")
     ap.add_argument("--cluster", type=int, default=0)
@@ -979,9 +1047,13 @@ def main():
         ap.error("--failover wants --cluster N and --outages")
     if not all(0 <= v <= 100 for v in (a.multi_item, a.chat_follow,
                                          a.seller_feedback,
-                                         a.ship_reviewed, a.hand_back)):
+                                         a.ship_reviewed, a.hand_back,
+                                         a.approve)):
         ap.error("--multi-item, --chat-follow, --seller-feedback, "
-                 "--ship-reviewed and --hand-back want a share, 0 to 100")
+                 "--ship-reviewed, --hand-back and --approve want a share, "
+                 "0 to 100")
+    if a.agent_limit < 0:
+        ap.error("--agent-limit wants 0 (the playbook's) or more")
     shutil.rmtree(OUT, ignore_errors=True)
     os.makedirs(os.path.join(OUT, "logs"))
     t0 = time.time()
@@ -1026,7 +1098,7 @@ def main():
         dead = read_topic(f.boot, "redress.dlq")
         cases = case_docs(f.r)
         refusals = store_refusals(f.r)
-        handbacks = f.handbacks
+        handbacks, offers = f.handbacks, f.offers
         due_left = f.timers_busy(f.now)
         clock_end = f.now
     finally:
@@ -1188,6 +1260,13 @@ def main():
     check("a case an agent handed back leaves its pause within a day (%d "
           "hand-backs, %d of paused cases)" % (len(handbacks), back),
           (back or not a.hand_back) and not stuck_back, listed(stuck_back))
+    # An offer over the agent's limit waits for a manager's approval.
+    unpaid, paid = paid_against_decisions(acts, offers)
+    approved = sum(1 for _, d, _ in offers if d == "approved")
+    check("an offer over the agent's limit goes out only once a manager "
+          "approved it (%d decisions, %d approved, %d incentives after "
+          "one)" % (len(offers), approved, paid),
+          (paid or not approved) and not unpaid, listed(unpaid))
     # A late parcel holds every case of its order (README, section 7).
     told, unpaused, held = held_by_late_parcel(acts, cases)
     check("a late parcel holds its order's outreach: every case of the "
@@ -1224,6 +1303,8 @@ def main():
         "seller_feedback": a.seller_feedback,
         "ship_reviewed": a.ship_reviewed,
         "hand_back": a.hand_back, "handbacks": len(handbacks),
+        "approve": a.approve, "agent_limit": a.agent_limit,
+        "offer_decisions": len(offers),
         "kills": f.kills,
         "kills_by_worker": dict(f.restarts),
         "outages": dict(sorted(f.outages.items())),

@@ -2,8 +2,8 @@
 """The soak's checks of platform limits, refusals, agents' pauses, late
 parcels and the buyer's daytime (tests/soak/soak.py: orders_over,
 asked_out_of_turn, after_store_refusal, published_ahead, with_agent,
-told_while_with_agent, handed_back_stuck, held_by_late_parcel,
-outside_daytime) on orders made up here: what they let through and what
+told_while_with_agent, handed_back_stuck, paid_against_decisions,
+held_by_late_parcel, outside_daytime) on orders made up here: what they let through and what
 they report, on the shipped configs/platforms/. No fleet is started.
 
     tests/soak/test_checks.py
@@ -416,6 +416,39 @@ class HandedBackStuck(unittest.TestCase):
         self.assertIn("cs-2 handed back at 21600000, paused till %d" %
                       (30 * day), stuck[0])
         self.assertIn("cs-3 handed back", stuck[1])
+
+
+class PaidAgainstDecisions(unittest.TestCase):
+    def test_an_offer_goes_out_only_once_approved(self):
+        approved_at = soak.rfc3339_ms("2026-12-09T12:00:00.000Z")
+        asks = [step("o-%d" % i, "cs-%d" % i, "staff.review",
+                     "offer_approval", "2026-12-09T06:00:00.000Z")
+                for i in range(1, 5)]
+        offers = [("cs-1", "approved", approved_at),
+                  ("cs-2", "refused", approved_at),
+                  ("cs-3", "approved", approved_at)]
+        paid = [step("o-1", "cs-1", "outreach.incentive", "incentive",
+                     "2026-12-09T12:00:00.000Z"),
+                # under the agent's limit: no manager asked
+                step("o-5", "cs-5", "outreach.incentive", "incentive",
+                     "2026-12-09T06:00:00.000Z")]
+        self.assertEqual(soak.paid_against_decisions(asks + paid, offers),
+                         ([], 1))
+        wrong = [step("o-2", "cs-2", "outreach.incentive", "incentive",
+                      "2026-12-10T12:00:00.000Z"),
+                 step("o-3", "cs-3", "outreach.incentive", "incentive",
+                      "2026-12-09T06:00:00.000Z"),
+                 step("o-4", "cs-4", "outreach.incentive", "incentive",
+                      "2026-12-10T12:00:00.000Z")]
+        out, n = soak.paid_against_decisions(asks + wrong, offers)
+        self.assertEqual(n, 0)
+        self.assertEqual(len(out), 3)
+        self.assertIn("cs-2 incentive at 2026-12-10T12:00:00.000Z, offer "
+                      "refused", out[0])
+        self.assertIn("cs-3 incentive at 2026-12-09T06:00:00.000Z, "
+                      "approved at", out[1])
+        self.assertIn("cs-4 incentive at 2026-12-10T12:00:00.000Z, offer "
+                      "not decided", out[2])
 
 if __name__ == "__main__":
     unittest.main()
