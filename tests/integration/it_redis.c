@@ -1,8 +1,9 @@
 /* The Redis client's pipelines against a real redis-server: binary-safe
  * arguments, commands written early and abandoned, scripts flushed from
  * the server, pipelines of several megabytes, and pipelines that wait for
- * a replica; and the workers' apply script: applied once, replayed,
- * refused on a stale compare-and-set. */
+ * a replica, and a server that answers but cannot serve; and the
+ * workers' apply script: applied once, replayed, refused on a stale
+ * compare-and-set. */
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -436,6 +437,57 @@ static void wait_for_a_replica(void **state) {
         rdr_redis_destroy(rr);
 }
 
+/* A server that answers but cannot serve (here a script past its time
+ * limit, BUSY; LOADING after a restart and CLUSTERDOWN go the same way):
+ * the pipeline fails as a lost connection does, rather than hand the
+ * error replies back as answers (a case read so would look absent). Once
+ * the server serves again, the same pipeline goes through. */
+static void server_that_cannot_serve(void **state) {
+        h_env_t *h = *state;
+        int script, done = 0, i;
+        rdr_redis_t *rr = client(h, &script);
+        redisContext *spin;
+        redisReply *r;
+        rdr_err_t err = RDR_ERR_REDIS;
+        r = redisCommand(h->redis, "SET it:busy here");
+        freeReplyObject(r);
+        r = redisCommand(h->redis, "CONFIG SET busy-reply-threshold 50");
+        assert_non_null(r);
+        assert_int_equal(r->type, REDIS_REPLY_STATUS);
+        freeReplyObject(r);
+        spin = redisConnect("127.0.0.1", h->redis_port);
+        assert_true(spin && !spin->err);
+        redisAppendCommand(spin, "EVAL %s 0", "while true do end");
+        while (!done)
+                assert_int_equal(redisBufferWrite(spin, &done), REDIS_OK);
+        h_sleep_ms(300);
+
+        rdr_redis_cmdl(rr, "GET", "it:busy", NULL);
+        assert_int_equal(rdr_redis_exec(rr), RDR_ERR_REDIS);
+        print_message("busy: %s\n", rdr_redis_errstr(rr));
+        /* (the reconnect that retried it met the same: SCRIPT LOAD) */
+        assert_non_null(strstr(rdr_redis_errstr(rr), "BUSY"));
+        assert_false(rdr_redis_is_up(rr));
+
+        r = redisCommand(h->redis, "SCRIPT KILL");
+        assert_non_null(r);
+        freeReplyObject(r);
+        for (i = 0; i < 100 && err != RDR_OK; i++) {
+                err = rdr_redis_exec(rr);
+                if (err != RDR_OK)
+                        h_sleep_ms(50);
+        }
+        assert_int_equal(err, RDR_OK);
+        assert_true(rdr_redis_is_up(rr));
+        assert_int_equal(rdr_redis_replies(rr), 1);
+        assert_string_equal(rdr_redis_reply(rr, 0)->str, "here");
+        rdr_redis_reset(rr);
+        r = redisCommand(h->redis, "CONFIG SET busy-reply-threshold 5000");
+        freeReplyObject(r);
+        redisFree(spin);
+        rdr_redis_destroy(rr);
+}
+
 static int setup(void **state) {
         static h_env_t h;
         h_start(&h, 1);
@@ -457,6 +509,7 @@ int main(void) {
             cmocka_unit_test(apply_script),
             cmocka_unit_test(apply_script_guard),
             cmocka_unit_test(wait_for_a_replica),
+            cmocka_unit_test(server_that_cannot_serve),
         };
         h_test_filter();
         return cmocka_run_group_tests(tests, setup, teardown);

@@ -1359,6 +1359,28 @@ static int cluster_exec_once(rdr_redis_t *rr) {
         return cluster_redirect(rr);
 }
 
+/* The first reply saying that the server cannot serve now, or NULL: a
+ * restarted Redis still loading its file, a Redis Cluster with slots no
+ * master serves, a master short of replicas, a script running past its
+ * limit. Such a reply is no answer to the command (a case read so is not
+ * an absent case): the pipeline fails as a lost connection does, and the
+ * batch is tried again after the backoff. */
+static const char *unavailable(const rdr_redis_t *rr) {
+        static const char *const says[] = {
+            "LOADING ", "CLUSTERDOWN ", "MASTERDOWN ", "TRYAGAIN ",
+            "BUSY ",    "NOREPLICAS ",  "READONLY ",   NULL};
+        size_t i, k;
+        for (i = 0; i < rr->replies_cnt; i++) {
+                const redisReply *r = rr->replies[i];
+                if (!r || r->type != REDIS_REPLY_ERROR || !r->str)
+                        continue;
+                for (k = 0; says[k]; k++)
+                        if (!strncmp(r->str, says[k], strlen(says[k])))
+                                return r->str;
+        }
+        return NULL;
+}
+
 rdr_err_t rdr_redis_exec(rdr_redis_t *rr) {
         int attempt;
         free_replies(rr);
@@ -1376,12 +1398,18 @@ rdr_err_t rdr_redis_exec(rdr_redis_t *rr) {
         }
         for (attempt = 0; attempt < 2; attempt++) {
                 uint64_t shortfalls = rr->wait_shortfalls;
+                const char *busy;
                 int ok;
                 if (rdr_redis_connect(rr) != RDR_OK)
                         return RDR_ERR_REDIS;
                 ok = rr->cluster
                          ? cluster_exec_once(rr) == 0
                          : exec_once(rr) == 0 && retry_noscript(rr) == 0;
+                if (ok && (busy = unavailable(rr))) {
+                        snprintf(rr->fail, sizeof(rr->fail),
+                                 "Redis cannot serve now: %.400s", busy);
+                        ok = 0;
+                }
                 if (ok) {
                         free_cmds(rr);
                         return RDR_OK;
