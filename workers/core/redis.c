@@ -1359,25 +1359,31 @@ static int cluster_exec_once(rdr_redis_t *rr) {
         return cluster_redirect(rr);
 }
 
-/* The first reply saying that the server cannot serve now, or NULL: a
- * restarted Redis still loading its file, a Redis Cluster with slots no
- * master serves, a master short of replicas, a script running past its
- * limit. Such a reply is no answer to the command (a case read so is not
- * an absent case): the pipeline fails as a lost connection does, and the
+/* Whether r says that the server cannot serve now: a restarted Redis
+ * still loading its file, a Redis Cluster with slots no master serves, a
+ * master short of replicas, a script running past its limit. Such a reply
+ * is no answer to the command (a case read so is not an absent case):
+ * the pipeline, or the command, fails as a lost connection does, and the
  * batch is tried again after the backoff. */
-static const char *unavailable(const rdr_redis_t *rr) {
+static int cannot_serve(const redisReply *r) {
         static const char *const says[] = {
             "LOADING ", "CLUSTERDOWN ", "MASTERDOWN ", "TRYAGAIN ",
             "BUSY ",    "NOREPLICAS ",  "READONLY ",   NULL};
-        size_t i, k;
-        for (i = 0; i < rr->replies_cnt; i++) {
-                const redisReply *r = rr->replies[i];
-                if (!r || r->type != REDIS_REPLY_ERROR || !r->str)
-                        continue;
-                for (k = 0; says[k]; k++)
-                        if (!strncmp(r->str, says[k], strlen(says[k])))
-                                return r->str;
-        }
+        size_t k;
+        if (!r || r->type != REDIS_REPLY_ERROR || !r->str)
+                return 0;
+        for (k = 0; says[k]; k++)
+                if (!strncmp(r->str, says[k], strlen(says[k])))
+                        return 1;
+        return 0;
+}
+
+/* The first reply of the pipeline that cannot_serve(), or NULL. */
+static const char *unavailable(const rdr_redis_t *rr) {
+        size_t i;
+        for (i = 0; i < rr->replies_cnt; i++)
+                if (cannot_serve(rr->replies[i]))
+                        return rr->replies[i]->str;
         return NULL;
 }
 
@@ -1537,6 +1543,17 @@ err:
         return NULL;
 }
 
+/* A reply that cannot_serve() drops the connection as if lost: NULL. */
+static redisReply *served(rdr_redis_t *rr, redisReply *r) {
+        if (!cannot_serve(r))
+                return r;
+        snprintf(rr->fail, sizeof(rr->fail), "Redis cannot serve now: %.400s",
+                 r->str);
+        freeReplyObject(r);
+        disconnect(rr, rr->fail);
+        return NULL;
+}
+
 static redisReply *command_v(rdr_redis_t *rr, int node, const char *fmt,
                              va_list ap) {
         redisReply *r;
@@ -1551,13 +1568,13 @@ static redisReply *command_v(rdr_redis_t *rr, int node, const char *fmt,
                 if (!r)
                         disconnect(rr, rr->c->errstr[0] ? rr->c->errstr
                                                         : "I/O error");
-                return r;
+                return served(rr, r);
         }
         if ((len = redisvFormatCommand(&buf, fmt, ap)) < 0)
                 return NULL;
         r = cluster_command(rr, node, buf, (size_t)len);
         free(buf);
-        return r;
+        return served(rr, r);
 }
 
 redisReply *rdr_redis_command(rdr_redis_t *rr, const char *fmt, ...) {

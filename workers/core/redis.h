@@ -141,7 +141,9 @@ uint64_t rdr_redis_commands(const rdr_redis_t *rr);
 uint64_t rdr_redis_reconnects(const rdr_redis_t *rr);
 
 /** A one-off command outside any pipeline (startup, tools). The reply is
- *  the caller's to free with freeReplyObject(); NULL on transport error.
+ *  the caller's to free with freeReplyObject(); NULL on transport error,
+ *  or when the server cannot serve now (LOADING, CLUSTERDOWN, BUSY, ...:
+ *  the connection is dropped as if lost, as rdr_redis_exec() does).
  *  On Redis Cluster it goes to the master of its key's slot (any master
  *  for a command without a key). */
 redisReply *rdr_redis_command(rdr_redis_t *rr, const char *fmt, ...);
