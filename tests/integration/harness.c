@@ -1228,3 +1228,14 @@ pid_t h_reviews_killed_midstream(h_env_t *h, const char *store,
         h_msgs_free(cases, got);
         return pid;
 }
+
+rdr_err_t h_exec_until_ok(rdr_redis_t *rr, int tries, int sleep_ms) {
+        rdr_err_t err = RDR_ERR_REDIS;
+        int i;
+        for (i = 0; i < tries && err != RDR_OK; i++) {
+                err = rdr_redis_exec(rr);
+                if (err != RDR_OK)
+                        h_sleep_ms(sleep_ms);
+        }
+        return err;
+}

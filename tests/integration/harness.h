@@ -10,6 +10,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "redis.h"
+
 typedef struct h_env_s {
         char dir[256];
         int redis_port;
@@ -48,6 +50,11 @@ long long h_redis_int(h_env_t *h, const char *cmd, const char *key);
 
 /** Sleep ms milliseconds. */
 void h_sleep_ms(int ms);
+
+/* rdr_redis_exec(rr) until it goes through (a client back from its
+ * backoff, a server serving again), at most tries times, sleep_ms apart
+ * after each failure; its last result. */
+rdr_err_t h_exec_until_ok(rdr_redis_t *rr, int tries, int sleep_ms);
 
 /** Start Redis and the broker with partitions per topic. Aborts the test
  *  (fail()) if they do not come up. */

@@ -254,7 +254,7 @@ static void follows_moved_and_ask(void **state) {
  * after the backoff: once the move is done, the same command reads both
  * keys. */
 static void tryagain_while_keys_split(void **state) {
-        int script, slot, i;
+        int script, slot;
         char ka[32], kb[48], id0[64], id1[64];
         rdr_redis_t *rr = client(&script);
         const redisReply *r;
@@ -278,11 +278,7 @@ static void tryagain_while_keys_split(void **state) {
         assert_int_equal(rdr_redis_redirections(rr, RDR_REDIS_TRYAGAIN), 10);
         migrate_key(0, 1, kb);
         moved(slot, id1);
-        for (i = 0; i < 100 && err != RDR_OK; i++) {
-                err = rdr_redis_exec(rr);
-                if (err != RDR_OK)
-                        h_sleep_ms(50);
-        }
+        err = h_exec_until_ok(rr, 100, 50);
         assert_int_equal(err, RDR_OK);
         r = rdr_redis_reply(rr, 0);
         assert_int_equal(r->type, REDIS_REPLY_ARRAY);
@@ -296,7 +292,7 @@ static void tryagain_while_keys_split(void **state) {
  * client reports itself down; once the master is back, the same pipeline
  * goes through and what was written before is there. */
 static void master_down_and_back(void **state) {
-        int script, i;
+        int script;
         char k[32];
         rdr_redis_t *rr = client(&script);
         rdr_err_t err = RDR_ERR_REDIS;
@@ -317,11 +313,7 @@ static void master_down_and_back(void **state) {
                 assert_non_null(strstr(rdr_redis_errstr(rr), at));
         }
         h_cluster_node_start(&env, &cl, 2);
-        for (i = 0; i < 100 && err != RDR_OK; i++) {
-                err = rdr_redis_exec(rr);
-                if (err != RDR_OK)
-                        h_sleep_ms(100);
-        }
+        err = h_exec_until_ok(rr, 100, 100);
         assert_int_equal(err, RDR_OK);
         assert_true(rdr_redis_is_up(rr));
         assert_string_equal(rdr_redis_reply(rr, 0)->str, "kept");
@@ -489,11 +481,7 @@ static void waits_on_each_master(void **state) {
         snprintf(at, sizeof(at), "127.0.0.1:%d", cl.port[1]);
         assert_non_null(strstr(rdr_redis_errstr(rr), at));
         assert_int_equal(kill(cl.pid[rep], SIGCONT), 0);
-        for (i = 0; i < 100 && err != RDR_OK; i++) {
-                err = rdr_redis_exec(rr);
-                if (err != RDR_OK)
-                        h_sleep_ms(100);
-        }
+        err = h_exec_until_ok(rr, 100, 100);
         assert_int_equal(err, RDR_OK);
         rdr_redis_reset(rr);
         rdr_redis_destroy(rr);
@@ -503,7 +491,7 @@ static void waits_on_each_master(void **state) {
  * replica, and the client, failing meanwhile, finds the new master in the
  * map it reads again, with what was written before the kill. */
 static void failover_to_replica(void **state) {
-        int script, i, rep;
+        int script, rep;
         char k[32];
         rdr_redis_t *rr = client(&script);
         rdr_err_t err = RDR_ERR_REDIS;
@@ -522,11 +510,7 @@ static void failover_to_replica(void **state) {
         freeReplyObject(w);
         h_cluster_node_stop(&cl, 0);
         rdr_redis_cmdl(rr, "GET", k, NULL);
-        for (i = 0; i < 300 && err != RDR_OK; i++) {
-                err = rdr_redis_exec(rr);
-                if (err != RDR_OK)
-                        h_sleep_ms(100);
-        }
+        err = h_exec_until_ok(rr, 300, 100);
         if (err != RDR_OK)
                 print_message("still down: %s\n", rdr_redis_errstr(rr));
         assert_int_equal(err, RDR_OK);

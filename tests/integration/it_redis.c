@@ -423,11 +423,7 @@ static void wait_for_a_replica(void **state) {
         assert_false(rdr_redis_is_up(rr));
         rdr_redis_cmdl(rr, "GET", "it:w3", NULL);
         assert_int_equal(kill(replica, SIGCONT), 0);
-        for (i = 0; i < 100 && err != RDR_OK; i++) {
-                err = rdr_redis_exec(rr);
-                if (err != RDR_OK)
-                        h_sleep_ms(50);
-        }
+        err = h_exec_until_ok(rr, 100, 50);
         assert_int_equal(err, RDR_OK);
         assert_int_equal(rdr_redis_replies(rr), 2);
         assert_string_equal(rdr_redis_reply(rr, 0)->str, "OK");
@@ -444,7 +440,7 @@ static void wait_for_a_replica(void **state) {
  * the server serves again, the same pipeline goes through. */
 static void server_that_cannot_serve(void **state) {
         h_env_t *h = *state;
-        int script, done = 0, i;
+        int script, done = 0;
         rdr_redis_t *rr = client(h, &script);
         redisContext *spin;
         redisReply *r;
@@ -472,11 +468,7 @@ static void server_that_cannot_serve(void **state) {
         r = redisCommand(h->redis, "SCRIPT KILL");
         assert_non_null(r);
         freeReplyObject(r);
-        for (i = 0; i < 100 && err != RDR_OK; i++) {
-                err = rdr_redis_exec(rr);
-                if (err != RDR_OK)
-                        h_sleep_ms(50);
-        }
+        err = h_exec_until_ok(rr, 100, 50);
         assert_int_equal(err, RDR_OK);
         assert_true(rdr_redis_is_up(rr));
         assert_int_equal(rdr_redis_replies(rr), 1);
