@@ -1378,6 +1378,12 @@ static int cannot_serve(const redisReply *r) {
         return 0;
 }
 
+/* Record in rr->fail that the server answered why, and cannot serve. */
+static void note_unserved(rdr_redis_t *rr, const char *why) {
+        snprintf(rr->fail, sizeof(rr->fail), "Redis cannot serve now: %.400s",
+                 why);
+}
+
 /* The first reply of the pipeline that cannot_serve(), or NULL. */
 static const char *unavailable(const rdr_redis_t *rr) {
         size_t i;
@@ -1412,8 +1418,7 @@ rdr_err_t rdr_redis_exec(rdr_redis_t *rr) {
                          ? cluster_exec_once(rr) == 0
                          : exec_once(rr) == 0 && retry_noscript(rr) == 0;
                 if (ok && (busy = unavailable(rr))) {
-                        snprintf(rr->fail, sizeof(rr->fail),
-                                 "Redis cannot serve now: %.400s", busy);
+                        note_unserved(rr, busy);
                         ok = 0;
                 }
                 if (ok) {
@@ -1547,8 +1552,7 @@ err:
 static redisReply *served(rdr_redis_t *rr, redisReply *r) {
         if (!cannot_serve(r))
                 return r;
-        snprintf(rr->fail, sizeof(rr->fail), "Redis cannot serve now: %.400s",
-                 r->str);
+        note_unserved(rr, r->str);
         freeReplyObject(r);
         disconnect(rr, rr->fail);
         return NULL;
