@@ -2043,6 +2043,38 @@ static void test_shipment_pause_at_open(void **state) {
         free(s);
 }
 
+/* A review that opens its case while the order's parcel holds the
+ * outreach marks the case on every track, as the parcel's pause marks a
+ * case opened before it: a malicious case says ship_paused all the same
+ * (and so does one the buyer's refusal closed at once), and none sends
+ * outreach. */
+static void test_shipment_pause_at_open_any_track(void **state) {
+        int64_t t0 = utc(2026, 6, 1, 2, 0);
+        int k;
+        (void)state;
+        for (k = 0; k < 3; k++) {
+                sim_t *s = sim_new(), *later = sim_new();
+                rdr_cadence_input_t in =
+                    review("taobao", "tb-store", "Asia/Shanghai", "zh",
+                           RDR_REASON_LOGISTICS,
+                           k == 0 ? RDR_MAL_EXTORTION : RDR_MAL_NONE, t0);
+                rdr_cadence_input_t pause = simple(RDR_CIN_SHIPMENT_PAUSE);
+                in.review.buyer_refused = k == 1;
+                /* The parcel's pause after the opening: the same record. */
+                apply(later, &in, t0);
+                apply(later, &pause, t0);
+                in.review.shipment_paused = 1;
+                apply(s, &in, t0);
+                assert_true(s->c.ship_paused);
+                assert_int_equal(s->c.state, later->c.state);
+                assert_int_equal(count_outreach(s), 0);
+                /* (a closed case takes no pause: nothing to hold) */
+                assert_int_equal(later->c.ship_paused, k != 1);
+                free(s);
+                free(later);
+        }
+}
+
 static void test_shipment_pause_mid_cadence(void **state) {
         sim_t *s = sim_new();
         int64_t t0 = utc(2026, 6, 1, 2, 0);
@@ -2796,6 +2828,7 @@ int main(void) {
             cmocka_unit_test(test_zone_learned_later_steps),
             cmocka_unit_test(test_zone_learned_held_and_paused),
             cmocka_unit_test(test_shipment_pause_at_open),
+            cmocka_unit_test(test_shipment_pause_at_open_any_track),
             cmocka_unit_test(test_shipment_pause_mid_cadence),
             cmocka_unit_test(test_carrier_at_fault_amazon),
             cmocka_unit_test(test_extortion_appeal_with_evidence),

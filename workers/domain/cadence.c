@@ -1150,6 +1150,12 @@ static void on_open(tx_t *tx, const rdr_cadence_review_t *r) {
                                                   : rdr_reason_names[c->reason],
                      c->language, v.channel, tx->now, 0, &vb.v);
         }
+        /* Section 7: a parcel that holds the order's outreach marks the
+         * case whatever its track, as its pause marks every case of the
+         * order open then: the record says the same whether the review
+         * or the parcel's event came first. */
+        if (r->shipment_paused)
+                c->ship_paused = 1;
         if (r->malicious != RDR_MAL_NONE) {
                 to_malicious(tx, r->malicious);
                 return;
@@ -1169,10 +1175,9 @@ static void on_open(tx_t *tx, const rdr_cadence_review_t *r) {
                 try_carrier_appeal(tx);
         c->next_step = RDR_STEP_FIRST_CONTACT;
         c->next_attempt = 1;
-        if (r->shipment_paused) {
-                /* Section 7: the delay notice goes first; outreach waits
-                 * for delivery. */
-                c->ship_paused = 1;
+        if (c->ship_paused) {
+                /* The delay notice goes first; outreach waits for
+                 * delivery. */
                 c->paused_at_ms = tx->now;
                 return;
         }
