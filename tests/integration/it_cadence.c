@@ -2177,6 +2177,93 @@ static void test_shipment_exception_pauses_outreach(void **state) {
         assert_true(count_kind(&a, RDR_ACT_FOLLOW_UP) == 1);
 }
 
+/* The conflicts the reviews and shipments workers have met (an apply
+ * refused and its batch decided again). */
+static double conflicts(void) {
+        return h_metric(w_reviews, "redress_state_conflicts_total") +
+               h_metric(w_shipments, "redress_state_conflicts_total");
+}
+
+/* A review and its order's parcel exception read at the same instant:
+ * Redis holds both workers' writes until each has decided without the
+ * other, the review's first (the parcel's if parcel_first), and lets
+ * them write in that order. The one applied second is refused, reads the
+ * other and decides again: the case ends paused by the parcel whichever
+ * came first (no first contact if the parcel did), and its cadence waits
+ * for the delivery. */
+static void review_and_parcel_at_once(const char *id, int parcel_first) {
+        static const char applied[] = "status=\"applied\"",
+                          exception[] = "type=\"shipment.exception\"";
+        char cid[RDR_ID_LEN];
+        double rv0, sh0, c0;
+        int decided, i, k;
+        redisReply *r;
+        acts_t a;
+        case_of("taobao", id, cid);
+        settle(clock_now);
+        rv0 = h_metric_with(w_reviews, "redress_case_inputs_total", applied);
+        sh0 = h_metric_with(w_shipments, "redress_shipment_events_total",
+                            exception);
+        c0 = conflicts();
+
+        r = redisCommand(env.redis, "CLIENT PAUSE 20000 WRITE");
+        assert_true(r && r->type == REDIS_REPLY_STATUS);
+        freeReplyObject(r);
+        /* One decided, then the other: Redis keeps their writes in that
+         * order. Writes resume before any check (the next tests'). */
+        for (k = 0, decided = 1; k < 2; k++)
+                if (k == !parcel_first) {
+                        publish_shipment(id, "shipment.exception",
+                                         ",\"exception\":\"lost\"");
+                        decided =
+                            decided &&
+                            h_wait_metric_at_least(
+                                w_shipments, "redress_shipment_events_total",
+                                exception, sh0 + 1);
+                } else {
+                        publish_review("taobao", "review.created", id, 1,
+                                       "等了十天还没到，物流太慢了",
+                                       "Asia/Shanghai");
+                        decided = decided &&
+                                  h_wait_metric_at_least(
+                                      w_reviews, "redress_case_inputs_total",
+                                      applied, rv0 + 1);
+                }
+        r = redisCommand(env.redis, "CLIENT UNPAUSE");
+        assert_true(r && r->type == REDIS_REPLY_STATUS);
+        freeReplyObject(r);
+        assert_true(decided);
+
+        wait_field(cid, "ship_paused", "1");
+        for (i = 0; i < 200 && conflicts() <= c0; i++)
+                h_sleep_ms(50);
+        assert_true(conflicts() > c0);
+        advance_to(t0 + 8 * DAY + 60000);
+        read_settled(cid, &a);
+        print_actions(&a);
+        /* The review first: its first contact went out before the pause. */
+        assert_int_equal(count_kind(&a, RDR_ACT_FIRST_CONTACT), !parcel_first);
+        assert_int_equal(count_kind(&a, RDR_ACT_FOLLOW_UP), 0);
+        assert_int_equal(count_kind(&a, RDR_ACT_INCENTIVE), 0);
+        publish_shipment(id, "shipment.delivered", "");
+        wait_field(cid, "ship_paused", "0");
+        advance_to(t0 + 16 * DAY);
+        read_settled(cid, &a);
+        print_actions(&a);
+        assert_int_equal(count_kind(&a, RDR_ACT_FIRST_CONTACT), 1);
+        assert_int_equal(count_kind(&a, RDR_ACT_FOLLOW_UP), 1);
+}
+
+static void test_review_and_parcel_read_at_once(void **state) {
+        (void)state;
+        review_and_parcel_at_once("rv-once", 0);
+}
+
+static void test_parcel_and_review_read_at_once(void **state) {
+        (void)state;
+        review_and_parcel_at_once("rv-once-p", 1);
+}
+
 /* A parcel event of order "order-<id>" of buyer "buyer-<buyer>" at `at`
  * (RFC 3339 from ms), to country dest, tracking number tracking. */
 static void publish_tracked(const char *id, const char *buyer,
@@ -2756,6 +2843,10 @@ int main(void) {
                                             setup, teardown),
             cmocka_unit_test_setup_teardown(
                 test_shipment_exception_pauses_outreach, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_review_and_parcel_read_at_once,
+                                            setup, teardown),
+            cmocka_unit_test_setup_teardown(test_parcel_and_review_read_at_once,
+                                            setup, teardown),
             cmocka_unit_test_setup_teardown(
                 test_shipment_notice_knows_the_buyer, setup, teardown),
             cmocka_unit_test_setup_teardown(test_parcel_tells_the_zone, setup,

@@ -350,6 +350,84 @@ static void apply_script_guard(void **state) {
         rdr_redis_destroy(rr);
 }
 
+/* The sums a worker reads off an HGETALL (rdr_hash_prefix_sum()) are the
+ * sums the script's guard takes: a guard at the read's sum applies, and
+ * refuses once a field under the prefix moved on (an order's parcels'
+ * write counters, its listed cases; other fields, values that are not
+ * numbers and the field own left out). */
+static void apply_script_guard_sums_as_read(void **state) {
+        h_env_t *h = *state;
+        int script;
+        rdr_redis_t *rr = apply_client(h, &script);
+        const redisReply *r;
+        redisReply *set, *all;
+        long long writes, cases;
+        int k;
+        set = redisCommand(h->redis,
+                           "HSET it:{o:3} parcel_writes: 2 "
+                           "parcel_writes:parcel:SF8: 3 parcel_version 2 "
+                           "case:a 1 case:b 1 case_id a case:x yes");
+        assert_non_null(set);
+        freeReplyObject(set);
+        all = redisCommand(h->redis, "HGETALL it:{o:3}");
+        assert_true(all && all->type == REDIS_REPLY_ARRAY);
+        writes = rdr_hash_prefix_sum(all, "parcel_writes:", NULL);
+        cases = rdr_hash_prefix_sum(all, "case:", NULL);
+        assert_int_equal(writes, 5);
+        assert_int_equal(cases, 2);
+        assert_int_equal(rdr_hash_prefix_sum(all, "case:", "case:b"), 1);
+        freeReplyObject(all);
+
+        for (k = 0; k < 3; k++) {
+                char seen[32], max_w[24], max_c[24];
+                const char *argv[] = {seen,       "it:{o:3}:outbox",
+                                      "it:{o:3}", "it:{o:3}:set",
+                                      "it:{o:3}", "60000",
+                                      "2",        "0",
+                                      "0",        "",
+                                      "",         "0",
+                                      "f",        "v",
+                                      "2",        "parcel_writes:",
+                                      "",         max_w,
+                                      "case:",    "",
+                                      max_c,      "0"};
+                snprintf(seen, sizeof(seen), "it:{o:3}:seen:%d", k);
+                snprintf(max_w, sizeof(max_w), "%lld", writes);
+                snprintf(max_c, sizeof(max_c), "%lld", cases);
+                if (k == 1) {
+                        /* a parcel written since the read */
+                        set = redisCommand(h->redis,
+                                           "HSET it:{o:3} "
+                                           "parcel_writes:parcel:SF8: 4");
+                        freeReplyObject(set);
+                }
+                if (k == 2) {
+                        /* read again; a case listed since */
+                        snprintf(max_w, sizeof(max_w), "%lld", writes + 1);
+                        set = redisCommand(h->redis, "HSET it:{o:3} case:c 1");
+                        freeReplyObject(set);
+                }
+                rdr_redis_reset(rr);
+                rdr_redis_eval(rr, script, 5,
+                               (int)(sizeof(argv) / sizeof(argv[0])), argv,
+                               NULL);
+                assert_int_equal(rdr_redis_exec(rr), RDR_OK);
+                r = rdr_redis_reply(rr, 0);
+                if (k == 0) {
+                        assert_int_equal(r->element[0]->integer, 1);
+                        continue;
+                }
+                assert_int_equal(r->element[0]->integer, 3);
+                assert_string_equal(r->element[1]->str,
+                                    k == 1 ? "parcel_writes:" : "case:");
+                assert_int_equal(r->element[2]->integer,
+                                 k == 1 ? writes + 1 : cases + 1);
+                assert_int_equal(h_redis_int(h, "EXISTS", seen), 0);
+        }
+        rdr_redis_reset(rr);
+        rdr_redis_destroy(rr);
+}
+
 /* GET key on the server at port (a replica), into out. */
 static const char *get_on(int port, const char *key, char *out, size_t size) {
         redisContext *c = redisConnect("127.0.0.1", port);
@@ -500,6 +578,7 @@ int main(void) {
             cmocka_unit_test(large_pipeline),
             cmocka_unit_test(apply_script),
             cmocka_unit_test(apply_script_guard),
+            cmocka_unit_test(apply_script_guard_sums_as_read),
             cmocka_unit_test(wait_for_a_replica),
             cmocka_unit_test(server_that_cannot_serve),
         };

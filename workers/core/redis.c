@@ -1481,6 +1481,27 @@ const char *rdr_hash_get(const redisReply *hgetall, const char *field) {
         return rdr_hash_reader(&hc, field);
 }
 
+long long rdr_hash_prefix_sum(const redisReply *hgetall, const char *prefix,
+                              const char *own) {
+        size_t i, plen = strlen(prefix);
+        long long sum = 0;
+        if (!hgetall || hgetall->type != REDIS_REPLY_ARRAY)
+                return 0;
+        for (i = 0; i + 1 < hgetall->elements; i += 2) {
+                const redisReply *f = hgetall->element[i],
+                                 *v = hgetall->element[i + 1];
+                char *end;
+                long long n;
+                if (!f->str || f->len < plen || memcmp(f->str, prefix, plen) ||
+                    (own && !strcmp(f->str, own)) || !v->str)
+                        continue;
+                n = strtoll(v->str, &end, 10);
+                if (end != v->str && !*end)
+                        sum += n;
+        }
+        return sum;
+}
+
 const char *rdr_hash_reader(void *cursor, const char *field) {
         rdr_hash_cursor_t *hc = cursor;
         const redisReply *h = hc->hgetall;

@@ -123,6 +123,11 @@ void rdr_redis_reset(rdr_redis_t *rr);
 
 /** The value of field in an HGETALL reply, or NULL. */
 const char *rdr_hash_get(const redisReply *hgetall, const char *field);
+/** The sum of the values of an HGETALL reply's fields whose names start
+ *  with prefix, the field own aside (NULL: none), as the apply script's
+ *  guard sums them (run.h): a value that is not a whole number counts 0. */
+long long rdr_hash_prefix_sum(const redisReply *hgetall, const char *prefix,
+                              const char *own);
 /** A field reader's place in an HGETALL reply, for loaders that take a
  *  reader (rdr_hash_reader), e.g. rdr_parcel_load(). */
 typedef struct rdr_hash_cursor_s {

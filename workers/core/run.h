@@ -96,7 +96,7 @@ int rdr_worker_protobuf(const rdr_worker_t *w);
 int rdr_worker_packed(const rdr_worker_t *w);
 
 /* The counters of rdr_apply_t's guard, at most. */
-#define RDR_APPLY_GUARDS 2
+#define RDR_APPLY_GUARDS 3
 
 /** One event's atomic effect set, applied by the apply script:
  *  - if dedupe_key exists: nothing is changed; the entries still pending in
@@ -131,8 +131,9 @@ typedef struct rdr_apply_s {
         const size_t *entry_lens;
         size_t entries_cnt;
         /* A guard on counts that several hashes share, kept in another
-         * hash (an order's per-order limits: casework.h). Not on Redis
-         * Cluster, where guard_key may live on another master. If
+         * hash (an order's per-order limits, its cases and parcels:
+         * casework.h), or in hash_key itself. On Redis Cluster only in
+         * the other keys' hash slot. If
          * guard_key is not NULL, the effects apply only if for each of the
          * guard_cnt counters the sum of guard_key's fields that start with
          * guard_prefix[i], other than guard_own[i], is at most

@@ -160,6 +160,12 @@ struct rdr_casework_s {
         /* The last apply wrote its case's counts to the order's ledger in
          * its script, guarded (ledger_guard()). */
         int ledger_guarded;
+        /* The next apply's opening guard (rdr_casework_guard_opening()):
+         * the order's record and the sum of its parcels' write counters as
+         * the batch read them. */
+        int open_guard;
+        long long open_writes;
+        char open_key[KEYSZ];
         uint32_t *lindex; /* open addressing, 2 * lorders_size entries:
                            * lorder + 1 by key hash */
         fieldset_t fs_cur, fs_next; /* storage.format fields */
@@ -914,6 +920,51 @@ static int ledger_guard(rdr_casework_t *cw, const rdr_case_t *c,
         return 1;
 }
 
+void rdr_casework_guard_opening(rdr_casework_t *cw, const char *order_key,
+                                const redisReply *order) {
+        cw->open_guard = order && order->type == REDIS_REPLY_ARRAY &&
+                         !rdr_redis_is_cluster(rdr_worker_redis(cw->w)) &&
+                         strlen(order_key) < sizeof(cw->open_key);
+        if (!cw->open_guard)
+                return;
+        rdr_str_copy(cw->open_key, sizeof(cw->open_key), order_key);
+        cw->open_writes =
+            rdr_hash_prefix_sum(order, RDR_ORDER_PARCEL_WRITES, NULL);
+}
+
+/* The strings of an opening's guard: the ledger's pairs, if a has them,
+ * and the case's listing on the order's record. */
+typedef struct open_fv_s {
+        const char *fv[6];
+        char listed[RDR_CASE_ID_MAX + sizeof(RDR_ORDER_CASE)];
+} open_fv_t;
+
+/* The apply a that opens case case_id lists it on its order's record and
+ * applies only if the order's parcels were not written since the batch
+ * read them (rdr_casework_guard_opening()); beside the ledger's guard if
+ * a has it (the same record). */
+static void opening_guard(rdr_casework_t *cw, const char *case_id,
+                          rdr_apply_t *a, open_fv_t *g) {
+        size_t i, n = 0;
+        if (!a->guard_key) {
+                a->guard_key = cw->open_key;
+                a->guard_cnt = 0;
+                a->guard_keep_ms = cw->keep.orders_ms;
+        }
+        for (i = 0; i < a->guard_fv_cnt && n < 4; i++)
+                g->fv[n++] = a->guard_fv[i];
+        rdr_str_join(g->listed, sizeof(g->listed),
+                     (const char *const[]){RDR_ORDER_CASE, case_id, NULL});
+        g->fv[n++] = g->listed;
+        g->fv[n++] = "1";
+        a->guard_fv = g->fv;
+        a->guard_fv_cnt = n;
+        i = a->guard_cnt++;
+        a->guard_prefix[i] = RDR_ORDER_PARCEL_WRITES;
+        a->guard_own[i] = "";
+        a->guard_max[i] = cw->open_writes;
+}
+
 int rdr_casework_ledger_guarded(const rdr_casework_t *cw) {
         return cw->ledger_guarded;
 }
@@ -1122,6 +1173,7 @@ rdr_err_t rdr_casework_apply(rdr_casework_t *cw, rdr_case_t *c,
         char k_case[KEYSZ], k_outbox[KEYSZ], k_seen[KEYSZ], k_order[KEYSZ],
             expected[24];
         rdr_ledger_fv_t ledger;
+        open_fv_t opening;
         size_t pos;
         slot_t *s = slot_find(cw, case_id, &pos);
         const char *ids[RDR_CADENCE_ACTIONS_MAX + RDR_CADENCE_TIMERS_MAX + 8];
@@ -1132,11 +1184,12 @@ rdr_err_t rdr_casework_apply(rdr_casework_t *cw, rdr_case_t *c,
         rdr_apply_t a;
         rdr_err_t err;
         size_t i, n = 0;
-        int applied;
+        int applied, open_guard = cw->open_guard;
 
         e.cnt = 0;
         *out = &cw->out;
         cw->ledger_guarded = 0;
+        cw->open_guard = 0;
         if (rdr_key_case(k_case, KEYSZ, case_id, NULL) < 0 ||
             rdr_key_case(k_outbox, KEYSZ, case_id, "outbox") < 0 ||
             seen_key(k_seen, case_id, topic, event_id)) {
@@ -1222,6 +1275,8 @@ rdr_err_t rdr_casework_apply(rdr_casework_t *cw, rdr_case_t *c,
                 a.keep_ms = case_keep(cw, c, &cw->next);
                 cw->ledger_guarded = ledger_guard(cw, c, &cw->next, case_id, &a,
                                                   &ledger, k_order);
+                if (open_guard && !c->version && cw->next.version)
+                        opening_guard(cw, case_id, &a, &opening);
         }
         a.entry_ids = ids;
         a.entries = ents;
@@ -1526,6 +1581,10 @@ rdr_err_t rdr_casework_parcel(rdr_casework_t *cw, rdr_parcel_t *p,
         rdr_parcel_t *nx = &cw->parcel_next;
         const char *ref = pslot_key(cw, (const pslot_t *)(void *)p);
         char expected[RDR_STR_INT_SIZE], cas[RDR_PARCEL_PREFIX_MAX + 32];
+        char f_writes[sizeof(RDR_ORDER_PARCEL_WRITES) + RDR_PARCEL_PREFIX_MAX],
+            writes[RDR_STR_INT_SIZE];
+        const char *fv[2 * RDR_PARCEL_FIELDS + 2];
+        size_t nfv;
         pkeys_t k;
         entries_t e;
         rdr_apply_t a;
@@ -1591,7 +1650,7 @@ rdr_err_t rdr_casework_parcel(rdr_casework_t *cw, rdr_parcel_t *p,
         }
         /* Newly late (a delay notice's turn): each case of the order
          * pauses its outreach, through a timer due now (section 7). */
-        if (cases_of && po->late &&
+        if (!ev && cases_of && po->late &&
             nx->delay_notice_at_ms != p->delay_notice_at_ms) {
                 const char *ids[RDR_ORDER_CASES_MAX];
                 size_t n = rdr_order_cases(cases_of, ids);
@@ -1610,6 +1669,15 @@ rdr_err_t rdr_casework_parcel(rdr_casework_t *cw, rdr_parcel_t *p,
                 expected[0] = '\0';
         nx->version = p->version + 1;
         parcel_changes(cw, k.prefix, p, nx);
+        /* The parcel's write counter: the version it writes. */
+        nfv = cw->parcel_fv.cnt;
+        memcpy(fv, cw->parcel_fv.fv, nfv * sizeof(*fv));
+        rdr_str_join(
+            f_writes, sizeof(f_writes),
+            (const char *const[]){RDR_ORDER_PARCEL_WRITES, k.prefix, NULL});
+        rdr_str_int(writes, nx->version);
+        fv[nfv++] = f_writes;
+        fv[nfv++] = writes;
         memset(&a, 0, sizeof(a));
         a.dedupe_key = k.seen;
         a.outbox_key = k.outbox;
@@ -1617,9 +1685,18 @@ rdr_err_t rdr_casework_parcel(rdr_casework_t *cw, rdr_parcel_t *p,
         a.hash_key = k.order;
         a.cas_field = cas;
         a.cas_expected = expected;
-        a.hash_fv = cw->parcel_fv.fv;
-        a.hash_fv_cnt = cw->parcel_fv.cnt;
+        a.hash_fv = fv;
+        a.hash_fv_cnt = nfv;
         a.keep_ms = cw->keep.orders_ms;
+        if (cases_of) {
+                /* No case listed on the order since cases_of was read. */
+                a.guard_key = k.order;
+                a.guard_cnt = 1;
+                a.guard_prefix[0] = RDR_ORDER_CASE;
+                a.guard_own[0] = "";
+                a.guard_max[0] =
+                    rdr_hash_prefix_sum(cases_of, RDR_ORDER_CASE, NULL);
+        }
         a.entry_ids = e.ids;
         a.entries = (const char *const *)e.entries;
         a.entry_lens = e.lens;

@@ -59,6 +59,11 @@ void rdr_order_ledger_fv(rdr_ledger_fv_t *fv, const char *case_id,
  * of them. */
 #define RDR_ORDER_CASE "case:"
 #define RDR_ORDER_CASES_MAX 16
+/* Each parcel's write counter on the order's record: the field
+ * RDR_ORDER_PARCEL_WRITES <the parcel's field prefix> (parcel.h; "" for
+ * the order's first parcel) holds its record's version, written with it.
+ * Their sum moves on whenever a parcel of the order is written. */
+#define RDR_ORDER_PARCEL_WRITES "parcel_writes:"
 /** The cases order (an HGETALL of the order's record) names, the latest
  *  first, each once, into ids (pointers into the reply; ids too long for
  *  a case left out): how many, at most RDR_ORDER_CASES_MAX. */
@@ -130,6 +135,24 @@ rdr_err_t rdr_casework_apply(rdr_casework_t *cw, rdr_case_t *c,
                              rdr_case_msg_t *classified,
                              const rdr_cadence_out_t **out, char *errstr,
                              size_t errstr_size);
+
+/** A review and a parcel event of one order, read at the same instant,
+ *  must not each miss the other (a case opened unpaused beside a parcel
+ *  that holds it, a pause or a resumption that reaches no case). Before
+ *  rdr_casework_apply() of a review's input to its case, the reviews
+ *  worker gives the order's record key order_key and the record as the
+ *  batch read it (HGETALL: order). If that apply opens the case, it lists
+ *  the case on the record in its own script (RDR_ORDER_CASE) and applies
+ *  only if no parcel of the order was written since the read
+ *  (RDR_ORDER_PARCEL_WRITES); else nothing is written and the batch
+ *  decides again on what the parcel now says. The parcels' writes are
+ *  guarded the other way (rdr_casework_parcel()): of the two, the one
+ *  applied second reads the other. Not on Redis Cluster, where the case
+ *  and the order's record live on different masters: there the parcel's
+ *  guard alone stands, and the case is listed beside its script. For the
+ *  next rdr_casework_apply() only. */
+void rdr_casework_guard_opening(rdr_casework_t *cw, const char *order_key,
+                                const redisReply *order);
 
 /** 1 if the EXISTS reply of an input's dedupe key (the second read of
  *  rdr_casework_queue_read() or _queue_parcel_read()) says it was applied
@@ -281,7 +304,12 @@ void rdr_order_parcel_load(rdr_parcel_t *p, const redisReply *hgetall,
  *  it is not decided again, it republishes what the outbox holds. A check
  *  that finds the parcel newly late also arms, for each case the order's
  *  record cases_of names (rdr_order_cases(); NULL: none), a timer due now
- *  that pauses it (rdr_parcel_pause_timer()).
+ *  that pauses it (rdr_parcel_pause_timer()); for a shipment event the
+ *  caller reaches the cases. With cases_of, the apply applies only if no
+ *  case was listed on the order's record since cases_of was read
+ *  (RDR_ORDER_CASE, rdr_casework_guard_opening()); else nothing is
+ *  written and the batch decides again, the new case read. Every apply
+ *  writes the parcel's write counter (RDR_ORDER_PARCEL_WRITES).
  *  *p is updated in place when the input applied (the order's next input
  *  in the batch starts there). *out (owned by cw, valid until the next
  *  call) tells what happened; a stale or idle check queues nothing.

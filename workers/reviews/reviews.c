@@ -690,6 +690,10 @@ static rdr_err_t apply_one(reviews_t *rv, rdr_msg_t *m, const rdr_review_t *r,
         cm.confidence = c.confidence;
         cm.occurred_at_ms = now;
 
+        /* The case opens on what the order's parcels said when read: not
+         * if one was written since (casework.h). */
+        if (has_order && ci.type == RDR_CIN_REVIEW_CLASSIFIED)
+                rdr_casework_guard_opening(rv->cw, k_order, ctx->order);
         err = rdr_casework_apply(rv->cw, cs, case_id, &ci, m->topic,
                                  r->event_id, rdr_casework_seen(seen), &cm,
                                  &out, m->errstr, sizeof(m->errstr));

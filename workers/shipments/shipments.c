@@ -272,9 +272,12 @@ static rdr_err_t shipments_handle(void *opaque, rdr_msg_t *msgs, size_t cnt) {
                 const rdr_parcel_out_t *po;
                 if (msgs[i].err)
                         continue;
-                err = rdr_casework_parcel(
-                    sh->cw, parcel[i], NULL, msgs[i].topic, s->event_id,
-                    seen[i], s, 0, &po, msgs[i].errstr, sizeof(msgs[i].errstr));
+                /* Applied only if no case was listed on the order since
+                 * the read: the event reaches every case it read. */
+                err = rdr_casework_parcel(sh->cw, parcel[i], recs[first[i]],
+                                          msgs[i].topic, s->event_id, seen[i],
+                                          s, 0, &po, msgs[i].errstr,
+                                          sizeof(msgs[i].errstr));
                 if (!err && learned[i] && !order_key(s, k))
                         keep_learned(redis, k, parcel[i], learned[i]);
                 if ((err = rdr_msg_settle(&msgs[i], err)))
