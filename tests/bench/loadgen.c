@@ -17,7 +17,8 @@
  *                   [--topic-prefix P] [--partitions-aware]
  *                   [--bootstrap HOST:PORT] [--data DIR] [--seed S]
  *                   [--multi-item PCT] [--chat-follow PCT]
- *                   [--seller-feedback PCT] [--ship-reviewed PCT] */
+ *                   [--seller-feedback PCT] [--ship-reviewed PCT]
+ *                   [--reviewed-exceptions PCT] */
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -98,6 +99,12 @@ typedef struct rdr_lg_s {
          * order of one of the last NRECENT reviews (its buyer, store and
          * platform, to the buyer's country), and how many did. */
         long ship_reviewed, nship_reviewed;
+        /* --reviewed-exceptions: the share (%) of those parcels whose
+         * next event, the next shipment event published, is an exception
+         * (the parcel's end), and how many were; the parcel waiting for
+         * it, or NULL. */
+        long reviewed_exceptions, nreviewed_exceptions;
+        rdr_lg_ship_t *exception_next;
         struct {
                 long order, buyer, store;
                 const char *platform;
@@ -468,6 +475,9 @@ static void new_parcel(rdr_lg_t *lg, rdr_lg_ship_t *slot, long i,
                                                 : countries[lg_pick(lg, 6)],
                        3);
                 lg->nship_reviewed++;
+                if (lg->reviewed_exceptions &&
+                    lg_pick(lg, 100) < lg->reviewed_exceptions)
+                        lg->exception_next = slot;
                 return;
         }
         slot->order = slot->tracking = lg->next_order++;
@@ -480,18 +490,23 @@ static void new_parcel(rdr_lg_t *lg, rdr_lg_ship_t *slot, long i,
 }
 
 /* Shipments follow their parcel: created, a few scans, then delivered (or
- * one exception in ten; a reviewed order's parcel is delivered instead:
- * an exception read at the instant its order's review is may miss the
- * case, README "Left alone", and the soak checks each late parcel's
- * pause). */
+ * one exception in ten). A reviewed order's parcel in --reviewed-exceptions
+ * gets its exception next, soon after its order's review: the two meet in
+ * the workers. */
 static void build_shipment(rdr_lg_t *lg, long i, long *route) {
         rdr_shipment_t *s = &lg->ev.u.shipment;
-        rdr_lg_ship_t *slot = &lg->ships[lg_pick(lg, NSHIP_OPEN)];
+        rdr_lg_ship_t *slot = lg->exception_next;
         int64_t now = wall_ms();
 
         memset(s, 0, sizeof(*s));
         lg->ev.kind = RDR_INPUT_SHIPMENTS;
-        if (!slot->order) {
+        if (slot) {
+                lg->exception_next = NULL;
+                lg->nreviewed_exceptions++;
+                s->type = RDR_SHIP_EXCEPTION;
+                s->exception = (rdr_exception_t)(1 + lg_pick(lg, 6));
+                s->location = "Local depot";
+        } else if (!(slot = &lg->ships[lg_pick(lg, NSHIP_OPEN)])->order) {
                 new_parcel(lg, slot, i, s);
                 slot->scans = 0;
                 s->type = RDR_SHIP_CREATED;
@@ -736,7 +751,13 @@ static void usage(FILE *fp) {
                     "                         last 256 reviews, to its "
                     "buyer's country (default\n"
                     "                         0: parcels of orders of their "
-                    "own)\n");
+                    "own)\n"
+                    "  --reviewed-exceptions PCT\n"
+                    "                         PCT%% of those parcels end in "
+                    "an exception, the\n"
+                    "                         next shipment event after "
+                    "their creation\n"
+                    "                         (default 0)\n");
 }
 
 int main(int argc, char **argv) {
@@ -809,6 +830,9 @@ int main(int argc, char **argv) {
                                 goto usage_err;
                 } else if (!strcmp(a, "--ship-reviewed")) {
                         if (parse_long(v, 0, 100, &lg->ship_reviewed))
+                                goto usage_err;
+                } else if (!strcmp(a, "--reviewed-exceptions")) {
+                        if (parse_long(v, 0, 100, &lg->reviewed_exceptions))
                                 goto usage_err;
                 } else if (!strcmp(a, "--seed")) {
                         if (parse_long(v, 0, 1L << 30, &seed))
@@ -884,12 +908,14 @@ int main(int argc, char **argv) {
                "\"seconds\":%.3f,\"rate\":%.1f,\"bytes\":%llu,"
                "\"max_partition_bytes\":%llu,\"max_partition_messages\":%ld,"
                "\"reviews\":%ld,\"chats\":%ld,\"shipments\":%ld,"
-               "\"seller_feedback\":%ld,\"ship_reviewed\":%ld}\n",
+               "\"seller_feedback\":%ld,\"ship_reviewed\":%ld,"
+               "\"reviewed_exceptions\":%ld}\n",
                lg->delivered, lg->failed, rd_kafka_outq_len(lg->rk), t1 - t0,
                (double)lg->delivered / (t1 - t0 > 0 ? t1 - t0 : 1), lg->bytes,
                max_bytes, max_msgs, lg->kind_delivered[0],
                lg->kind_delivered[1], lg->kind_delivered[2],
-               lg->nseller_feedback, lg->nship_reviewed);
+               lg->nseller_feedback, lg->nship_reviewed,
+               lg->nreviewed_exceptions);
         rc = lg->failed || lg->delivered != lg->count ? 1 : 0;
 done:
         if (lg->rk)

@@ -2640,9 +2640,8 @@ static void test_parcel_holds_every_case_of_the_order(void **state) {
         (void)state;
         two_reviews("two-lost", t0, lost);
         two_reviews("two-stall", t0, stall);
-        /* Indexed on their order before its parcel's events (a review and
-         * a parcel event of one order read at the same instant may each
-         * miss the other). */
+        /* Open on the outreach track before their parcel's events (the
+         * cases of two-told open after one). */
         for (k = 0; k < 2; k++) {
                 wait_field(lost[k], "state", "outreach");
                 wait_field(stall[k], "state", "outreach");

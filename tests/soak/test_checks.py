@@ -307,6 +307,22 @@ class HeldByLateParcel(unittest.TestCase):
             cases)
         self.assertEqual(told, [])
 
+    def test_a_parcel_in_exception_holds_too(self):
+        cases = {"cs-1": self.case("o-1", ship_paused="0")}
+        x = self.notice("o-1")
+        x["kind"] = "notice.exception"
+        x["action_id"] = "sh_o-1:exception:1"
+        told, unpaused, n = soak.held_by_late_parcel([x, step(
+            "o-1", "cs-1", "outreach.first_contact", "first_contact",
+            "2026-12-05T12:00:00.000Z")], cases)
+        self.assertEqual(n, 1)
+        self.assertEqual(len(told), 1)
+        self.assertIn("cs-1 first_contact", told[0])
+        self.assertEqual(unpaused, ["cs-1 (outreach) not paused"])
+        # the order's other notices hold nothing
+        x["kind"] = "notice.shipped"
+        self.assertEqual(soak.held_by_late_parcel([x], cases), ([], [], 0))
+
     def test_a_case_of_the_order_left_unpaused(self):
         late = soak.rfc3339_ms(self.LATE)
         cases = {"cs-1": self.case("o-1"),
