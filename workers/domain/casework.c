@@ -162,8 +162,8 @@ struct rdr_casework_s {
         int ledger_guarded;
         /* The next apply's opening guard (rdr_casework_guard_opening()):
          * the order's record and the sum of its parcels' write counters as
-         * the batch read them. */
-        int open_guard;
+         * the batch read them; the last apply was guarded so. */
+        int open_guard, open_guarded;
         long long open_writes;
         char open_key[KEYSZ];
         uint32_t *lindex; /* open addressing, 2 * lorders_size entries:
@@ -733,6 +733,27 @@ void rdr_order_ledger_fv(rdr_ledger_fv_t *fv, const char *case_id,
         }
 }
 
+void rdr_order_index_fv(rdr_order_index_fv_t *fv, const char *case_id,
+                        const rdr_case_t *c, int ledger) {
+        size_t i, n = 0;
+        rdr_str_join(fv->listed, sizeof(fv->listed),
+                     (const char *const[]){RDR_ORDER_CASE, case_id, NULL});
+        fv->fv[n++] = "case_id";
+        fv->fv[n++] = case_id;
+        fv->fv[n++] = fv->listed;
+        fv->fv[n++] = "1";
+        fv->fv[n++] = "buyer_language";
+        fv->fv[n++] = c->language;
+        if (c->zone_source == RDR_ZONE_BUYER) {
+                fv->fv[n++] = "buyer_zone";
+                fv->fv[n++] = c->zone;
+        }
+        rdr_order_ledger_fv(&fv->ledger, case_id, c);
+        for (i = 0; ledger && i < fv->ledger.cnt; i++)
+                fv->fv[n++] = fv->ledger.fv[i];
+        fv->cnt = n;
+}
+
 /* ---- The batch's order ledgers ----
  * What each case of an order read in this batch has sent (from its
  * record, rdr_casework_load_ledger()), kept up to date as the batch's
@@ -932,33 +953,31 @@ void rdr_casework_guard_opening(rdr_casework_t *cw, const char *order_key,
             rdr_hash_prefix_sum(order, RDR_ORDER_PARCEL_WRITES, NULL);
 }
 
-/* The strings of an opening's guard: the ledger's pairs, if a has them,
- * and the case's listing on the order's record. */
-typedef struct open_fv_s {
-        const char *fv[6];
-        char listed[RDR_CASE_ID_MAX + sizeof(RDR_ORDER_CASE)];
-} open_fv_t;
+int rdr_casework_opening_guarded(const rdr_casework_t *cw) {
+        return cw->open_guarded;
+}
 
-/* The apply a that opens case case_id lists it on its order's record and
- * applies only if the order's parcels were not written since the batch
- * read them (rdr_casework_guard_opening()); beside the ledger's guard if
- * a has it (the same record). */
+/* The apply a that opens case case_id (its record after: c) writes the
+ * order's index in its script and applies only if the order's parcels
+ * were not written since the batch read them
+ * (rdr_casework_guard_opening()); beside the ledger's guard if a has it
+ * (the same record: its pairs are the index's ledger). */
 static void opening_guard(rdr_casework_t *cw, const char *case_id,
-                          rdr_apply_t *a, open_fv_t *g) {
-        size_t i, n = 0;
+                          const rdr_case_t *c, rdr_apply_t *a,
+                          rdr_order_index_fv_t *g) {
+        size_t i;
+        rdr_order_index_fv(g, case_id, c, !a->guard_key);
         if (!a->guard_key) {
                 a->guard_key = cw->open_key;
                 a->guard_cnt = 0;
                 a->guard_keep_ms = cw->keep.orders_ms;
         }
-        for (i = 0; i < a->guard_fv_cnt && n < 4; i++)
-                g->fv[n++] = a->guard_fv[i];
-        rdr_str_join(g->listed, sizeof(g->listed),
-                     (const char *const[]){RDR_ORDER_CASE, case_id, NULL});
-        g->fv[n++] = g->listed;
-        g->fv[n++] = "1";
+        for (i = 0;
+             i < a->guard_fv_cnt && g->cnt < sizeof(g->fv) / sizeof(*g->fv);
+             i++)
+                g->fv[g->cnt++] = a->guard_fv[i];
         a->guard_fv = g->fv;
-        a->guard_fv_cnt = n;
+        a->guard_fv_cnt = g->cnt;
         i = a->guard_cnt++;
         a->guard_prefix[i] = RDR_ORDER_PARCEL_WRITES;
         a->guard_own[i] = "";
@@ -1173,7 +1192,7 @@ rdr_err_t rdr_casework_apply(rdr_casework_t *cw, rdr_case_t *c,
         char k_case[KEYSZ], k_outbox[KEYSZ], k_seen[KEYSZ], k_order[KEYSZ],
             expected[24];
         rdr_ledger_fv_t ledger;
-        open_fv_t opening;
+        rdr_order_index_fv_t opening;
         size_t pos;
         slot_t *s = slot_find(cw, case_id, &pos);
         const char *ids[RDR_CADENCE_ACTIONS_MAX + RDR_CADENCE_TIMERS_MAX + 8];
@@ -1190,6 +1209,7 @@ rdr_err_t rdr_casework_apply(rdr_casework_t *cw, rdr_case_t *c,
         *out = &cw->out;
         cw->ledger_guarded = 0;
         cw->open_guard = 0;
+        cw->open_guarded = 0;
         if (rdr_key_case(k_case, KEYSZ, case_id, NULL) < 0 ||
             rdr_key_case(k_outbox, KEYSZ, case_id, "outbox") < 0 ||
             seen_key(k_seen, case_id, topic, event_id)) {
@@ -1275,8 +1295,10 @@ rdr_err_t rdr_casework_apply(rdr_casework_t *cw, rdr_case_t *c,
                 a.keep_ms = case_keep(cw, c, &cw->next);
                 cw->ledger_guarded = ledger_guard(cw, c, &cw->next, case_id, &a,
                                                   &ledger, k_order);
-                if (open_guard && !c->version && cw->next.version)
-                        opening_guard(cw, case_id, &a, &opening);
+                if (open_guard && !c->version && cw->next.version) {
+                        opening_guard(cw, case_id, &cw->next, &a, &opening);
+                        cw->open_guarded = 1;
+                }
         }
         a.entry_ids = ids;
         a.entries = ents;

@@ -51,6 +51,19 @@ typedef struct rdr_ledger_fv_s {
 } rdr_ledger_fv_t;
 void rdr_order_ledger_fv(rdr_ledger_fv_t *fv, const char *case_id,
                          const rdr_case_t *c);
+/* What a review's case writes on its order's record, the order's index
+ * (reviews.c): the latest case (case_id), the case listed
+ * (RDR_ORDER_CASE <case_id> 1), the buyer's language and, when the review
+ * gave it, zone (for the parcel's notices), and with ledger the case's
+ * counts in the order's ledger. */
+typedef struct rdr_order_index_fv_s {
+        const char *fv[8 + 4];
+        size_t cnt; /* strings in fv */
+        char listed[RDR_CASE_ID_MAX + sizeof("case:")];
+        rdr_ledger_fv_t ledger;
+} rdr_order_index_fv_t;
+void rdr_order_index_fv(rdr_order_index_fv_t *fv, const char *case_id,
+                        const rdr_case_t *c, int ledger);
 /* The order's cases: its record names the latest (field case_id) and
  * each case of the order (field RDR_ORDER_CASE <case_id>), both written
  * with the order's index by the reviews worker (a record written before
@@ -141,11 +154,12 @@ rdr_err_t rdr_casework_apply(rdr_casework_t *cw, rdr_case_t *c,
  *  that holds it, a pause or a resumption that reaches no case). Before
  *  rdr_casework_apply() of a review's input to its case, the reviews
  *  worker gives the order's record key order_key and the record as the
- *  batch read it (HGETALL: order). If that apply opens the case, it lists
- *  the case on the record in its own script (RDR_ORDER_CASE) and applies
- *  only if no parcel of the order was written since the read
- *  (RDR_ORDER_PARCEL_WRITES); else nothing is written and the batch
- *  decides again on what the parcel now says. The parcels' writes are
+ *  batch read it (HGETALL: order). If that apply opens the case, it
+ *  writes the order's index (rdr_order_index_fv(): the case listed) in
+ *  its own script, and applies only if no parcel of the order was written
+ *  since the read (RDR_ORDER_PARCEL_WRITES); else nothing is written and
+ *  the batch decides again on what the parcel now says
+ *  (rdr_casework_opening_guarded() says it did). The parcels' writes are
  *  guarded the other way (rdr_casework_parcel()): of the two, the one
  *  applied second reads the other. Not on Redis Cluster, where the case
  *  and the order's record live on different masters: there the parcel's
@@ -153,6 +167,10 @@ rdr_err_t rdr_casework_apply(rdr_casework_t *cw, rdr_case_t *c,
  *  next rdr_casework_apply() only. */
 void rdr_casework_guard_opening(rdr_casework_t *cw, const char *order_key,
                                 const redisReply *order);
+/** 1 if the last rdr_casework_apply() wrote its order's index in its own
+ *  script (rdr_casework_guard_opening()): it is not to be written beside
+ *  it. */
+int rdr_casework_opening_guarded(const rdr_casework_t *cw);
 
 /** 1 if the EXISTS reply of an input's dedupe key (the second read of
  *  rdr_casework_queue_read() or _queue_parcel_read()) says it was applied

@@ -380,30 +380,15 @@ static void index_buyer(rdr_redis_t *redis, const char *key,
 static void index_order(rdr_redis_t *redis, const char *key,
                         const char *case_id, const rdr_case_t *c,
                         int64_t keep_ms, int ledger) {
-        rdr_ledger_fv_t fv;
-        const char *argv[10 + 4];
-        char listed[RDR_CASE_ID_MAX + sizeof(RDR_ORDER_CASE)];
-        size_t i, n = 8;
-        rdr_order_ledger_fv(&fv, case_id, c);
-        if (!ledger)
-                fv.cnt = 0;
-        rdr_str_join(listed, sizeof(listed),
-                     (const char *const[]){RDR_ORDER_CASE, case_id, NULL});
+        rdr_order_index_fv_t fv;
+        const char *argv[2 + sizeof(fv.fv) / sizeof(*fv.fv)];
+        size_t i;
+        rdr_order_index_fv(&fv, case_id, c, ledger);
         argv[0] = "HSET";
         argv[1] = key;
-        argv[2] = "case_id";
-        argv[3] = case_id;
-        argv[4] = listed;
-        argv[5] = "1";
-        argv[6] = "buyer_language";
-        argv[7] = c->language;
-        if (c->zone_source == RDR_ZONE_BUYER) {
-                argv[n++] = "buyer_zone";
-                argv[n++] = c->zone;
-        }
         for (i = 0; i < fv.cnt; i++)
-                argv[n++] = fv.fv[i];
-        rdr_redis_cmd(redis, (int)n, argv, NULL);
+                argv[2 + i] = fv.fv[i];
+        rdr_redis_cmd(redis, (int)(2 + fv.cnt), argv, NULL);
         rdr_redis_expire(redis, key, keep_ms);
 }
 
@@ -703,12 +688,15 @@ static rdr_err_t apply_one(reviews_t *rv, rdr_msg_t *m, const rdr_review_t *r,
         /* Index the case by order and buyer, for chats and shipments, with
          * the order's ledger of its messages (an idempotent write in the
          * same pipeline, written again by a replay in case a crash cut the
-         * pipeline short after the script). */
+         * pipeline short after the script; the opening's script wrote the
+         * order's). */
         if (cs->version) {
                 const rdr_retention_t *keep = rdr_casework_retention(rv->cw);
                 char k[KEYSZ];
                 if (has_order) {
-                        index_order(redis, k_order, case_id, cs,
+                        if (!rdr_casework_opening_guarded(rv->cw))
+                                index_order(
+                                    redis, k_order, case_id, cs,
                                     keep->orders_ms,
                                     !rdr_casework_ledger_guarded(rv->cw));
                         rdr_casework_note_ledger(rv->cw, k_order, case_id, cs);
