@@ -1607,6 +1607,7 @@ rdr_err_t rdr_casework_parcel(rdr_casework_t *cw, rdr_parcel_t *p,
             writes[RDR_STR_INT_SIZE];
         const char *fv[2 * RDR_PARCEL_FIELDS + 2];
         size_t nfv;
+        int newly_late;
         pkeys_t k;
         entries_t e;
         rdr_apply_t a;
@@ -1672,8 +1673,9 @@ rdr_err_t rdr_casework_parcel(rdr_casework_t *cw, rdr_parcel_t *p,
         }
         /* Newly late (a delay notice's turn): each case of the order
          * pauses its outreach, through a timer due now (section 7). */
-        if (!ev && cases_of && po->late &&
-            nx->delay_notice_at_ms != p->delay_notice_at_ms) {
+        newly_late =
+            !ev && po->late && nx->delay_notice_at_ms != p->delay_notice_at_ms;
+        if (cases_of && newly_late) {
                 const char *ids[RDR_ORDER_CASES_MAX];
                 size_t n = rdr_order_cases(cases_of, ids);
                 int64_t now = rdr_worker_now_ms(cw->w);
@@ -1710,7 +1712,7 @@ rdr_err_t rdr_casework_parcel(rdr_casework_t *cw, rdr_parcel_t *p,
         a.hash_fv = fv;
         a.hash_fv_cnt = nfv;
         a.keep_ms = cw->keep.orders_ms;
-        if (cases_of) {
+        if (cases_of && (ev || newly_late)) {
                 /* No case listed on the order since cases_of was read. */
                 a.guard_key = k.order;
                 a.guard_cnt = 1;

@@ -323,10 +323,13 @@ void rdr_order_parcel_load(rdr_parcel_t *p, const redisReply *hgetall,
  *  that finds the parcel newly late also arms, for each case the order's
  *  record cases_of names (rdr_order_cases(); NULL: none), a timer due now
  *  that pauses it (rdr_parcel_pause_timer()); for a shipment event the
- *  caller reaches the cases. With cases_of, the apply applies only if no
- *  case was listed on the order's record since cases_of was read
+ *  caller reaches the cases. With cases_of, a shipment event's apply, or
+ *  a check's that finds the parcel newly late, applies only if no case
+ *  was listed on the order's record since cases_of was read
  *  (RDR_ORDER_CASE, rdr_casework_guard_opening()); else nothing is
- *  written and the batch decides again, the new case read. Every apply
+ *  written and the batch decides again, the new case read (the shipments
+ *  worker gives cases_of for the events that pause or resume the order's
+ *  cases). Every apply
  *  writes the parcel's write counter (RDR_ORDER_PARCEL_WRITES).
  *  *p is updated in place when the input applied (the order's next input
  *  in the batch starts there). *out (owned by cw, valid until the next

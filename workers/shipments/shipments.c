@@ -270,14 +270,18 @@ static rdr_err_t shipments_handle(void *opaque, rdr_msg_t *msgs, size_t cnt) {
         for (i = 0; i < cnt; i++) {
                 const rdr_shipment_t *s = &sh->evs.evs[i].u.shipment;
                 const rdr_parcel_out_t *po;
+                int reaches;
                 if (msgs[i].err)
                         continue;
-                /* Applied only if no case was listed on the order since
-                 * the read: the event reaches every case it read. */
-                err = rdr_casework_parcel(sh->cw, parcel[i], recs[first[i]],
-                                          msgs[i].topic, s->event_id, seen[i],
-                                          s, 0, &po, msgs[i].errstr,
-                                          sizeof(msgs[i].errstr));
+                /* An event that pauses or resumes the order's cases
+                 * applies only if no case was listed on the order since
+                 * the read: it reaches every case it read. */
+                reaches = cin[i] == RDR_CIN_SHIPMENT_PAUSE ||
+                          cin[i] == RDR_CIN_SHIPMENT_RESUME;
+                err = rdr_casework_parcel(
+                    sh->cw, parcel[i], reaches ? recs[first[i]] : NULL,
+                    msgs[i].topic, s->event_id, seen[i], s, 0, &po,
+                    msgs[i].errstr, sizeof(msgs[i].errstr));
                 if (!err && learned[i] && !order_key(s, k))
                         keep_learned(redis, k, parcel[i], learned[i]);
                 if ((err = rdr_msg_settle(&msgs[i], err)))
