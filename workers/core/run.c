@@ -29,7 +29,7 @@ static const char rdr_apply_lua[] =
     "-- the hash and set written expire keep_ms from now, < 0: the hash\n"
     "-- is kept for ever, 0: their expiry is left), hash f/v...,\n"
     "-- members..., entry id/value...; with a guard (KEYS[5], run.h):\n"
-    "-- #counters, (prefix, own field, max)..., keep_ms, f/v...\n"
+    "-- #counters, (pattern, own field, max)..., keep_ms, f/v...\n"
     "-- The dedupe key is set first (one call, not EXISTS then SET) and\n"
     "-- taken back if the compare-and-set or the guard refuses: the\n"
     "-- script is atomic.\n"
@@ -47,29 +47,30 @@ static const char rdr_apply_lua[] =
     "local nh, ns, ne = tonumber(ARGV[2]), tonumber(ARGV[3]), "
     "tonumber(ARGV[4])\n"
     "-- The guard (KEYS[5]): sums of counters kept in another hash,\n"
-    "-- the fields under each prefix (HSCAN MATCH: only those reach the\n"
-    "-- script; a field a large hash's scan gives twice counts once).\n"
+    "-- the fields a pattern matches (HSCAN MATCH <prefix>*: only those\n"
+    "-- reach the script; past one call, a large hash's scan may give a\n"
+    "-- field twice: it counts once).\n"
     "local g = 8 + nh + ns + 2 * ne\n"
     "if KEYS[5] then\n"
     "  for c = 0, tonumber(ARGV[g]) - 1 do\n"
-    "    local pre, own = ARGV[g + 1 + 3 * c], ARGV[g + 2 + 3 * c]\n"
-    "    local pat = string.gsub(pre, '([%*%?%[%]\\\\])', '\\\\%1') .. '*'\n"
-    "    local sum, cur, seen = 0, '0', {}\n"
+    "    local pat, own = ARGV[g + 1 + 3 * c], ARGV[g + 2 + 3 * c]\n"
+    "    local sum, cur, seen = 0, '0', nil\n"
     "    repeat\n"
     "      local r = redis.call('HSCAN', KEYS[5], cur, 'MATCH', pat,\n"
     "                           'COUNT', 1000)\n"
-    "      cur = r[1]\n"
     "      local f = r[2]\n"
+    "      if seen or r[1] ~= '0' then seen = seen or {} end\n"
+    "      cur = r[1]\n"
     "      for j = 1, #f, 2 do\n"
-    "        if f[j] ~= own and not seen[f[j]] then\n"
-    "          seen[f[j]] = true\n"
+    "        if f[j] ~= own and not (seen and seen[f[j]]) then\n"
+    "          if seen then seen[f[j]] = true end\n"
     "          sum = sum + (tonumber(f[j + 1]) or 0)\n"
     "        end\n"
     "      end\n"
     "    until cur == '0'\n"
     "    if sum > tonumber(ARGV[g + 3 + 3 * c]) then\n"
     "      redis.call('DEL', KEYS[1])\n"
-    "      return {3, pre, sum}\n"
+    "      return {3, pat, sum}\n"
     "    end\n"
     "  end\n"
     "  g = g + 1 + 3 * tonumber(ARGV[g])\n"
@@ -427,6 +428,27 @@ rdr_err_t rdr_worker_publish_entry(rdr_worker_t *w, const char *outbox_key,
         return RDR_OK;
 }
 
+/* The HSCAN pattern of a guard's prefix into pat (size bytes): the
+ * prefix, its glob characters escaped, then "*". -1 if it does not fit. */
+static int guard_pattern(char *pat, size_t size, const char *prefix) {
+        size_t n = 0;
+        for (; *prefix; prefix++) {
+                if (strchr("*?[]\\", *prefix)) {
+                        if (n + 1 >= size)
+                                return -1;
+                        pat[n++] = '\\';
+                }
+                if (n + 1 >= size)
+                        return -1;
+                pat[n++] = *prefix;
+        }
+        if (n + 2 > size)
+                return -1;
+        pat[n++] = '*';
+        pat[n] = '\0';
+        return 0;
+}
+
 rdr_err_t rdr_worker_apply(rdr_worker_t *w, const rdr_apply_t *a) {
         size_t guards = !a->guard_key                     ? 0
                         : a->guard_cnt > RDR_APPLY_GUARDS ? RDR_APPLY_GUARDS
@@ -437,11 +459,14 @@ rdr_err_t rdr_worker_apply(rdr_worker_t *w, const rdr_apply_t *a) {
         const char **argv;
         size_t *lens;
         char ttl[32], nh[32], ns[32], ne[32], keep[32], gcnt[32], gkeep[32],
-            gmax[RDR_APPLY_GUARDS][32];
+            gmax[RDR_APPLY_GUARDS][32], gpat[RDR_APPLY_GUARDS][128];
         /* Outbox fields: one bundle of the entries (packed), or one each. */
         size_t npub = w->packed ? a->entries_cnt > 0 : a->entries_cnt;
         size_t i, k = 0;
         rdr_pending_apply_t *pa;
+        for (i = 0; i < guards; i++)
+                if (guard_pattern(gpat[i], sizeof(gpat[i]), a->guard_prefix[i]))
+                        return RDR_ERR_TOO_LARGE;
         if (n > w->apply_size) {
                 const char **na =
                     realloc(w->apply_argv, n * sizeof(*w->apply_argv));
@@ -521,7 +546,7 @@ rdr_err_t rdr_worker_apply(rdr_worker_t *w, const rdr_apply_t *a) {
                 argv[k++] = gcnt;
                 for (i = 0; i < guards; i++) {
                         rdr_str_int(gmax[i], a->guard_max[i]);
-                        argv[k++] = a->guard_prefix[i];
+                        argv[k++] = gpat[i];
                         argv[k++] = a->guard_own[i];
                         argv[k++] = gmax[i];
                 }

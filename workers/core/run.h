@@ -159,11 +159,12 @@ rdr_err_t rdr_worker_apply(rdr_worker_t *w, const rdr_apply_t *a);
 /** The Lua source of the apply script (KEYS: dedupe, outbox, hash, set
  *  [, guard]; ARGV: ttl_ms, #hash strings, #set members, #entries, cas
  *  field, cas expected, keep_ms, hash f/v..., members..., entry
- *  id/value... [, #counters, (prefix, own field, max)..., guard keep_ms,
+ *  id/value... [, #counters, (pattern, own field, max)..., guard keep_ms,
  *  guard f/v...]). It replies {1} when applied, {0, outbox HGETALL} for a
  *  replay, {2, current} when the cas field moved on and {3, counter's
- *  prefix, sum} when a guarded sum is over its max (nothing written). For
- *  tests and tools. */
+ *  pattern, sum} when a guarded sum is over its max (nothing written). A
+ *  counter's pattern is its prefix as HSCAN MATCH takes it (glob
+ *  characters escaped, then "*"). For tests and tools. */
 const char *rdr_worker_apply_script(void);
 
 /** Queue an outbox entry stored by a worker's own script (e.g. a timer
