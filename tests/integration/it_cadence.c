@@ -2264,6 +2264,54 @@ static void test_parcel_and_review_read_at_once(void **state) {
         review_and_parcel_at_once("rv-once-p", 1);
 }
 
+/* The delivery's side: a lost parcel has held the order's outreach; its
+ * order's review and the delivery are read at the same instant, the
+ * review decided first (it opens its case paused) and the delivery next
+ * (it reads no case). The delivery is refused, reads the case and
+ * resumes it: the first contact goes out. */
+static void test_review_and_delivery_read_at_once(void **state) {
+        static const char applied[] = "status=\"applied\"",
+                          delivered[] = "type=\"shipment.delivered\"";
+        char cid[RDR_ID_LEN];
+        double rv0, sh0, c0;
+        int decided, i;
+        redisReply *r;
+        acts_t a;
+        (void)state;
+        case_of("taobao", "rv-once-d", cid);
+        publish_shipment("rv-once-d", "shipment.exception",
+                         ",\"exception\":\"lost\"");
+        settle(clock_now);
+        rv0 = h_metric_with(w_reviews, "redress_case_inputs_total", applied);
+        sh0 = h_metric_with(w_shipments, "redress_shipment_events_total",
+                            delivered);
+        c0 = conflicts();
+        r = redisCommand(env.redis, "CLIENT PAUSE 20000 WRITE");
+        assert_true(r && r->type == REDIS_REPLY_STATUS);
+        freeReplyObject(r);
+        publish_review("taobao", "review.created", "rv-once-d", 1,
+                       "等了十天还没到，物流太慢了", "Asia/Shanghai");
+        decided = h_wait_metric_at_least(w_reviews, "redress_case_inputs_total",
+                                         applied, rv0 + 1);
+        publish_shipment("rv-once-d", "shipment.delivered", "");
+        decided = decided && h_wait_metric_at_least(
+                                 w_shipments, "redress_shipment_events_total",
+                                 delivered, sh0 + 1);
+        r = redisCommand(env.redis, "CLIENT UNPAUSE");
+        assert_true(r && r->type == REDIS_REPLY_STATUS);
+        freeReplyObject(r);
+        assert_true(decided);
+        wait_field(cid, "state", "outreach");
+        wait_field(cid, "ship_paused", "0");
+        for (i = 0; i < 200 && conflicts() <= c0; i++)
+                h_sleep_ms(50);
+        assert_true(conflicts() > c0);
+        settle(clock_now);
+        read_settled(cid, &a);
+        print_actions(&a);
+        assert_int_equal(count_kind(&a, RDR_ACT_FIRST_CONTACT), 1);
+}
+
 /* A parcel event of order "order-<id>" of buyer "buyer-<buyer>" at `at`
  * (RFC 3339 from ms), to country dest, tracking number tracking. */
 static void publish_tracked(const char *id, const char *buyer,
@@ -2846,6 +2894,8 @@ int main(void) {
                                             setup, teardown),
             cmocka_unit_test_setup_teardown(test_parcel_and_review_read_at_once,
                                             setup, teardown),
+            cmocka_unit_test_setup_teardown(
+                test_review_and_delivery_read_at_once, setup, teardown),
             cmocka_unit_test_setup_teardown(
                 test_shipment_notice_knows_the_buyer, setup, teardown),
             cmocka_unit_test_setup_teardown(test_parcel_tells_the_zone, setup,

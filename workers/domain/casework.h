@@ -328,8 +328,8 @@ void rdr_order_parcel_load(rdr_parcel_t *p, const redisReply *hgetall,
  *  was listed on the order's record since cases_of was read
  *  (RDR_ORDER_CASE, rdr_casework_guard_opening()); else nothing is
  *  written and the batch decides again, the new case read (the shipments
- *  worker gives cases_of for the events that pause or resume the order's
- *  cases). Every apply
+ *  worker gives cases_of for the events that pause the order's cases or
+ *  resume them from the parcel's hold). Every apply
  *  writes the parcel's write counter (RDR_ORDER_PARCEL_WRITES).
  *  *p is updated in place when the input applied (the order's next input
  *  in the batch starts there). *out (owned by cw, valid until the next

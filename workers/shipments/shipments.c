@@ -273,11 +273,15 @@ static rdr_err_t shipments_handle(void *opaque, rdr_msg_t *msgs, size_t cnt) {
                 int reaches;
                 if (msgs[i].err)
                         continue;
-                /* An event that pauses or resumes the order's cases
-                 * applies only if no case was listed on the order since
-                 * the read: it reaches every case it read. */
-                reaches = cin[i] == RDR_CIN_SHIPMENT_PAUSE ||
-                          cin[i] == RDR_CIN_SHIPMENT_RESUME;
+                /* An event that pauses the order's cases, or resumes
+                 * them from this parcel's hold, applies only if no case
+                 * was listed on the order since the read: it reaches every
+                 * case it read. (A case opened beside a parcel that did not
+                 * hold it has nothing to resume.) */
+                reaches =
+                    cin[i] == RDR_CIN_SHIPMENT_PAUSE ||
+                    (cin[i] == RDR_CIN_SHIPMENT_RESUME &&
+                     rdr_parcel_holds(parcel[i], rdr_worker_now_ms(sh->w)));
                 err = rdr_casework_parcel(
                     sh->cw, parcel[i], reaches ? recs[first[i]] : NULL,
                     msgs[i].topic, s->event_id, seen[i], s, 0, &po,
