@@ -1191,6 +1191,16 @@ static void test_order_limit_counts_in_chats(void **state) {
         }
 }
 
+/* Redis holds every client's writes (up to 20 s) while reads go on, or
+ * lets them through: the workers decide on what they read and wait to
+ * write. */
+static void hold_writes(int hold) {
+        redisReply *r = redisCommand(
+            env.redis, hold ? "CLIENT PAUSE 20000 WRITE" : "CLIENT UNPAUSE");
+        assert_true(r && r->type == REDIS_REPLY_STATUS);
+        freeReplyObject(r);
+}
+
 /* Two workers step two cases of one order at the same instant. An Amazon
  * seller-feedback order (two messages allowed) has sent one, case A's
  * first contact. Then, while Redis holds every write (CLIENT PAUSE
@@ -1206,7 +1216,6 @@ static void test_order_limit_holds_across_workers(void **state) {
         char cid[2][RDR_ID_LEN];
         double rv0, ch0;
         int decided;
-        redisReply *r;
         acts_t a[2];
         (void)state;
         case_of("amazon", ids[0], cid[0]);
@@ -1221,9 +1230,7 @@ static void test_order_limit_holds_across_workers(void **state) {
         rv0 = h_metric_with(w_reviews, "redress_case_inputs_total", applied);
         ch0 = h_metric_with(w_chats, "redress_case_inputs_total", applied);
 
-        r = redisCommand(env.redis, "CLIENT PAUSE 20000 WRITE");
-        assert_true(r && r->type == REDIS_REPLY_STATUS);
-        freeReplyObject(r);
+        hold_writes(1);
         publish_chat_at("amazon", "store-1", "amzr", "amzr", "chat-amzr",
                         "Sure, I can change it to 5 stars now that it's "
                         "fixed.",
@@ -1239,9 +1246,7 @@ static void test_order_limit_holds_across_workers(void **state) {
                                          applied, ch0 + 1) &&
                   h_wait_metric_at_least(w_reviews, "redress_case_inputs_total",
                                          applied, rv0 + 1);
-        r = redisCommand(env.redis, "CLIENT UNPAUSE");
-        assert_true(r && r->type == REDIS_REPLY_STATUS);
-        freeReplyObject(r);
+        hold_writes(0);
         assert_true(decided);
 
         /* Both applied to a case: the review to B, the chat to A, or to B
@@ -2184,6 +2189,22 @@ static double conflicts(void) {
                h_metric(w_shipments, "redress_state_conflicts_total");
 }
 
+/* Once the fleet has settled: the reviews the reviews worker applied,
+ * the shipment events of kind ship (a type="..." label) the shipments
+ * worker read, and the conflicts, before what a test publishes next. */
+typedef struct counts_s {
+        double applied, shipped, conflicts;
+} counts_t;
+
+static void counts_before(const char *ship, counts_t *c) {
+        settle(clock_now);
+        c->applied = h_metric_with(w_reviews, "redress_case_inputs_total",
+                                   "status=\"applied\"");
+        c->shipped =
+            h_metric_with(w_shipments, "redress_shipment_events_total", ship);
+        c->conflicts = conflicts();
+}
+
 /* A review and its order's parcel exception read at the same instant:
  * Redis holds both workers' writes until each has decided without the
  * other, the review's first (the parcel's if parcel_first), and lets
@@ -2195,20 +2216,13 @@ static void review_and_parcel_at_once(const char *id, int parcel_first) {
         static const char applied[] = "status=\"applied\"",
                           exception[] = "type=\"shipment.exception\"";
         char cid[RDR_ID_LEN];
-        double rv0, sh0, c0;
+        counts_t b;
         int decided, i, k;
-        redisReply *r;
         acts_t a;
         case_of("taobao", id, cid);
-        settle(clock_now);
-        rv0 = h_metric_with(w_reviews, "redress_case_inputs_total", applied);
-        sh0 = h_metric_with(w_shipments, "redress_shipment_events_total",
-                            exception);
-        c0 = conflicts();
+        counts_before(exception, &b);
 
-        r = redisCommand(env.redis, "CLIENT PAUSE 20000 WRITE");
-        assert_true(r && r->type == REDIS_REPLY_STATUS);
-        freeReplyObject(r);
+        hold_writes(1);
         /* One decided, then the other: Redis keeps their writes in that
          * order. Writes resume before any check (the next tests'). */
         for (k = 0, decided = 1; k < 2; k++)
@@ -2219,7 +2233,7 @@ static void review_and_parcel_at_once(const char *id, int parcel_first) {
                             decided &&
                             h_wait_metric_at_least(
                                 w_shipments, "redress_shipment_events_total",
-                                exception, sh0 + 1);
+                                exception, b.shipped + 1);
                 } else {
                         publish_review("taobao", "review.created", id, 1,
                                        "等了十天还没到，物流太慢了",
@@ -2227,17 +2241,15 @@ static void review_and_parcel_at_once(const char *id, int parcel_first) {
                         decided = decided &&
                                   h_wait_metric_at_least(
                                       w_reviews, "redress_case_inputs_total",
-                                      applied, rv0 + 1);
+                                      applied, b.applied + 1);
                 }
-        r = redisCommand(env.redis, "CLIENT UNPAUSE");
-        assert_true(r && r->type == REDIS_REPLY_STATUS);
-        freeReplyObject(r);
+        hold_writes(0);
         assert_true(decided);
 
         wait_field(cid, "ship_paused", "1");
-        for (i = 0; i < 200 && conflicts() <= c0; i++)
+        for (i = 0; i < 200 && conflicts() <= b.conflicts; i++)
                 h_sleep_ms(50);
-        assert_true(conflicts() > c0);
+        assert_true(conflicts() > b.conflicts);
         advance_to(t0 + 8 * DAY + 60000);
         read_settled(cid, &a);
         print_actions(&a);
@@ -2273,39 +2285,30 @@ static void test_review_and_delivery_read_at_once(void **state) {
         static const char applied[] = "status=\"applied\"",
                           delivered[] = "type=\"shipment.delivered\"";
         char cid[RDR_ID_LEN];
-        double rv0, sh0, c0;
+        counts_t b;
         int decided, i;
-        redisReply *r;
         acts_t a;
         (void)state;
         case_of("taobao", "rv-once-d", cid);
         publish_shipment("rv-once-d", "shipment.exception",
                          ",\"exception\":\"lost\"");
-        settle(clock_now);
-        rv0 = h_metric_with(w_reviews, "redress_case_inputs_total", applied);
-        sh0 = h_metric_with(w_shipments, "redress_shipment_events_total",
-                            delivered);
-        c0 = conflicts();
-        r = redisCommand(env.redis, "CLIENT PAUSE 20000 WRITE");
-        assert_true(r && r->type == REDIS_REPLY_STATUS);
-        freeReplyObject(r);
+        counts_before(delivered, &b);
+        hold_writes(1);
         publish_review("taobao", "review.created", "rv-once-d", 1,
                        "等了十天还没到，物流太慢了", "Asia/Shanghai");
         decided = h_wait_metric_at_least(w_reviews, "redress_case_inputs_total",
-                                         applied, rv0 + 1);
+                                         applied, b.applied + 1);
         publish_shipment("rv-once-d", "shipment.delivered", "");
         decided = decided && h_wait_metric_at_least(
                                  w_shipments, "redress_shipment_events_total",
-                                 delivered, sh0 + 1);
-        r = redisCommand(env.redis, "CLIENT UNPAUSE");
-        assert_true(r && r->type == REDIS_REPLY_STATUS);
-        freeReplyObject(r);
+                                 delivered, b.shipped + 1);
+        hold_writes(0);
         assert_true(decided);
         wait_field(cid, "state", "outreach");
         wait_field(cid, "ship_paused", "0");
-        for (i = 0; i < 200 && conflicts() <= c0; i++)
+        for (i = 0; i < 200 && conflicts() <= b.conflicts; i++)
                 h_sleep_ms(50);
-        assert_true(conflicts() > c0);
+        assert_true(conflicts() > b.conflicts);
         settle(clock_now);
         read_settled(cid, &a);
         print_actions(&a);
