@@ -59,7 +59,7 @@ static const char rdr_apply_lua[] =
     "      local r = redis.call('HSCAN', KEYS[5], cur, 'MATCH', pat,\n"
     "                           'COUNT', 1000)\n"
     "      local f = r[2]\n"
-    "      if seen or r[1] ~= '0' then seen = seen or {} end\n"
+    "      if r[1] ~= '0' then seen = seen or {} end\n"
     "      cur = r[1]\n"
     "      for j = 1, #f, 2 do\n"
     "        if f[j] ~= own and not (seen and seen[f[j]]) then\n"

@@ -51,19 +51,6 @@ typedef struct rdr_ledger_fv_s {
 } rdr_ledger_fv_t;
 void rdr_order_ledger_fv(rdr_ledger_fv_t *fv, const char *case_id,
                          const rdr_case_t *c);
-/* What a review's case writes on its order's record, the order's index
- * (reviews.c): the latest case (case_id), the case listed
- * (RDR_ORDER_CASE <case_id> 1), the buyer's language and, when the review
- * gave it, zone (for the parcel's notices), and with ledger the case's
- * counts in the order's ledger. */
-typedef struct rdr_order_index_fv_s {
-        const char *fv[8 + 4];
-        size_t cnt; /* strings in fv */
-        char listed[RDR_CASE_ID_MAX + sizeof("case:")];
-        rdr_ledger_fv_t ledger;
-} rdr_order_index_fv_t;
-void rdr_order_index_fv(rdr_order_index_fv_t *fv, const char *case_id,
-                        const rdr_case_t *c, int ledger);
 /* The order's cases: its record names the latest (field case_id) and
  * each case of the order (field RDR_ORDER_CASE <case_id>), both written
  * with the order's index by the reviews worker (a record written before
@@ -77,6 +64,19 @@ void rdr_order_index_fv(rdr_order_index_fv_t *fv, const char *case_id,
  * the order's first parcel) holds its record's version, written with it.
  * Their sum moves on whenever a parcel of the order is written. */
 #define RDR_ORDER_PARCEL_WRITES "parcel_writes:"
+/* What a review's case writes on its order's record, the order's index
+ * (reviews.c): the latest case (case_id), the case listed
+ * (RDR_ORDER_CASE <case_id> 1), the buyer's language and, when the review
+ * gave it, zone (for the parcel's notices), and with ledger the case's
+ * counts in the order's ledger. */
+typedef struct rdr_order_index_fv_s {
+        const char *fv[8 + 4];
+        size_t cnt; /* strings in fv */
+        char listed[RDR_CASE_ID_MAX + sizeof(RDR_ORDER_CASE)];
+        rdr_ledger_fv_t ledger;
+} rdr_order_index_fv_t;
+void rdr_order_index_fv(rdr_order_index_fv_t *fv, const char *case_id,
+                        const rdr_case_t *c, int ledger);
 /** The cases order (an HGETALL of the order's record) names, the latest
  *  first, each once, into ids (pointers into the reply; ids too long for
  *  a case left out): how many, at most RDR_ORDER_CASES_MAX. */
