@@ -428,6 +428,74 @@ static void apply_script_guard_sums_as_read(void **state) {
         rdr_redis_destroy(rr);
 }
 
+/* A guard hash too large for one HSCAN call (an order record of
+ * thousands of fields): the script's scan goes on to the end and sums each
+ * matching field once, as rdr_hash_prefix_sum() sums the HGETALL, so a
+ * guard at the read's sum applies and one below it refuses. */
+static void apply_script_guard_scans_a_large_hash(void **state) {
+        h_env_t *h = *state;
+        int script, k;
+        rdr_redis_t *rr = apply_client(h, &script);
+        const redisReply *r;
+        redisReply *set, *scan, *all;
+        long long cases;
+        /* 3,000 fields under case:, 5,000 others, in one pipeline. */
+        for (k = 0; k < 8000; k++)
+                assert_int_equal(
+                    redisAppendCommand(h->redis,
+                                       k < 3000 ? "HSET it:{o:4} case:%d 1"
+                                                : "HSET it:{o:4} f%d x",
+                                       k),
+                    REDIS_OK);
+        for (k = 0; k < 8000; k++) {
+                assert_int_equal(redisGetReply(h->redis, (void **)&set),
+                                 REDIS_OK);
+                freeReplyObject(set);
+        }
+        /* The premise: one call of the script's does not see it all. */
+        scan =
+            redisCommand(h->redis, "HSCAN it:{o:4} 0 MATCH case:* COUNT 1000");
+        assert_true(scan && scan->type == REDIS_REPLY_ARRAY);
+        assert_string_not_equal(scan->element[0]->str, "0");
+        assert_true(scan->element[1]->elements < 2 * 3000);
+        freeReplyObject(scan);
+        all = redisCommand(h->redis, "HGETALL it:{o:4}");
+        assert_true(all && all->type == REDIS_REPLY_ARRAY);
+        cases = rdr_hash_prefix_sum(all, "case:", "case:7");
+        assert_int_equal(cases, 2999);
+        freeReplyObject(all);
+
+        for (k = 0; k < 2; k++) {
+                char seen[32], max_c[24];
+                const char *argv[] = {seen,       "it:{o:4}:outbox",
+                                      "it:{o:4}", "it:{o:4}:set",
+                                      "it:{o:4}", "60000",
+                                      "2",        "0",
+                                      "0",        "",
+                                      "",         "0",
+                                      "f",        "v",
+                                      "1",        "case:*",
+                                      "case:7",   max_c,
+                                      "0"};
+                snprintf(seen, sizeof(seen), "it:{o:4}:seen:%d", k);
+                /* below the sum first (refused), then at it (applied) */
+                snprintf(max_c, sizeof(max_c), "%lld", cases - 1 + k);
+                rdr_redis_reset(rr);
+                rdr_redis_eval(rr, script, 5,
+                               (int)(sizeof(argv) / sizeof(argv[0])), argv,
+                               NULL);
+                assert_int_equal(rdr_redis_exec(rr), RDR_OK);
+                r = rdr_redis_reply(rr, 0);
+                assert_int_equal(r->element[0]->integer, k ? 1 : 3);
+                if (!k)
+                        assert_int_equal(r->element[2]->integer, cases);
+                assert_int_equal(h_redis_int(h, "EXISTS", seen), k);
+        }
+        assert_hget(h, "it:{o:4}", "f", "v");
+        rdr_redis_reset(rr);
+        rdr_redis_destroy(rr);
+}
+
 /* GET key on the server at port (a replica), into out. */
 static const char *get_on(int port, const char *key, char *out, size_t size) {
         redisContext *c = redisConnect("127.0.0.1", port);
@@ -579,6 +647,7 @@ int main(void) {
             cmocka_unit_test(apply_script),
             cmocka_unit_test(apply_script_guard),
             cmocka_unit_test(apply_script_guard_sums_as_read),
+            cmocka_unit_test(apply_script_guard_scans_a_large_hash),
             cmocka_unit_test(wait_for_a_replica),
             cmocka_unit_test(server_that_cannot_serve),
         };
