@@ -163,7 +163,8 @@ static void large_pipeline(void **state) {
 
 /* One apply of the workers' script: event dedupe key, the case's version
  * before (cas, "" = no case yet) and after, the retention of the case and
- * set (keep_ms), one outbox entry. */
+ * set (keep_ms), one outbox entry; the case's field writes counts the
+ * applies. */
 static const redisReply *apply_keep(rdr_redis_t *rr, int script,
                                     const char *seen, const char *cas,
                                     const char *version, const char *keep,
@@ -173,8 +174,8 @@ static const redisReply *apply_keep(rdr_redis_t *rr, int script,
             seen, "it:{c:1}:outbox", "it:{c:1}", "it:{c:1}:set",
             /* ttl_ms, #hash strings, #members, #entries */
             "60000", "4", "1", "1",
-            /* cas field, cas expected, keep_ms */
-            "version", cas, keep,
+            /* cas field, cas expected, keep_ms, the count of writes */
+            "version", cas, keep, "writes",
             /* the hash's pairs, the set member, the outbox id and value */
             "version", version, "case", entry, entry, entry, entry};
         rdr_redis_reset(rr);
@@ -218,6 +219,7 @@ static void apply_script(void **state) {
         assert_int_equal(r->type, REDIS_REPLY_ARRAY);
         assert_int_equal(r->element[0]->integer, 1);
         assert_hget(h, "it:{c:1}", "version", "1");
+        assert_hget(h, "it:{c:1}", "writes", "1");
         assert_hget(h, "it:{c:1}:outbox", "b:e1", "b:e1");
         assert_true(h_redis_int(h, "PTTL", "it:{c:1}:seen:e1") > 0);
         assert_true(h_redis_int(h, "PTTL", "it:{c:1}:outbox") > 0);
@@ -235,12 +237,15 @@ static void apply_script(void **state) {
         assert_int_equal(h_redis_int(h, "EXISTS", "it:{c:1}:seen:e2"), 0);
         assert_hget(h, "it:{c:1}:outbox", "b:e2", NULL);
         assert_hget(h, "it:{c:1}", "case", "b:e1");
+        /* Neither the replay nor the refused write counted. */
+        assert_hget(h, "it:{c:1}", "writes", "1");
         assert_int_equal(h_redis_int(h, "SCARD", "it:{c:1}:set"), 1);
 
         /* Decided again on version 1: applied. */
         r = apply_once(rr, script, "it:{c:1}:seen:e2", "1", "2", "b:e2");
         assert_int_equal(r->element[0]->integer, 1);
         assert_hget(h, "it:{c:1}", "version", "2");
+        assert_hget(h, "it:{c:1}", "writes", "2");
         assert_hget(h, "it:{c:1}", "case", "b:e2");
         assert_int_equal(h_redis_int(h, "SCARD", "it:{c:1}:set"), 2);
         /* Kept for ever so far. */
@@ -280,7 +285,7 @@ static const redisReply *apply_guarded(rdr_redis_t *rr, int script,
             /* KEYS: dedupe, outbox, hash, set, guard */
             seen, "it:{c:2}:outbox", "it:{c:2}", "it:{c:2}:set", "it:{o:1}",
             /* ttl_ms, #hash strings, #members, #entries, cas, keep_ms */
-            "60000", "4", "1", "1", "version", cas, "0",
+            "60000", "4", "1", "1", "version", cas, "0", "",
             /* the hash's pairs, the set member, the outbox id and value */
             "version", version, "case", seen, seen, seen, seen,
             /* 2 counters: prefix, own field, max; keep_ms; pairs */
@@ -380,17 +385,29 @@ static void apply_script_guard_sums_as_read(void **state) {
 
         for (k = 0; k < 3; k++) {
                 char seen[32], max_w[24], max_c[24];
-                const char *argv[] = {seen,       "it:{o:3}:outbox",
-                                      "it:{o:3}", "it:{o:3}:set",
-                                      "it:{o:3}", "60000",
-                                      "2",        "0",
-                                      "0",        "",
-                                      "",         "0",
-                                      "f",        "v",
-                                      "2",        "parcel_writes:*",
-                                      "",         max_w,
-                                      "case:*",   "",
-                                      max_c,      "0"};
+                const char *argv[] = {seen,
+                                      "it:{o:3}:outbox",
+                                      "it:{o:3}",
+                                      "it:{o:3}:set",
+                                      "it:{o:3}",
+                                      "60000",
+                                      "2",
+                                      "0",
+                                      "0",
+                                      "",
+                                      "",
+                                      "0",
+                                      "",
+                                      "f",
+                                      "v",
+                                      "2",
+                                      "parcel_writes:*",
+                                      "",
+                                      max_w,
+                                      "case:*",
+                                      "",
+                                      max_c,
+                                      "0"};
                 snprintf(seen, sizeof(seen), "it:{o:3}:seen:%d", k);
                 snprintf(max_w, sizeof(max_w), "%lld", writes);
                 snprintf(max_c, sizeof(max_c), "%lld", cases);
@@ -473,10 +490,10 @@ static void apply_script_guard_scans_a_large_hash(void **state) {
                                       "2",        "0",
                                       "0",        "",
                                       "",         "0",
-                                      "f",        "v",
-                                      "1",        "case:*",
-                                      "case:7",   max_c,
-                                      "0"};
+                                      "",         "f",
+                                      "v",        "1",
+                                      "case:*",   "case:7",
+                                      max_c,      "0"};
                 snprintf(seen, sizeof(seen), "it:{o:4}:seen:%d", k);
                 /* below the sum first (refused), then at it (applied) */
                 snprintf(max_c, sizeof(max_c), "%lld", cases - 1 + k);

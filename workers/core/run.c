@@ -27,7 +27,8 @@ static const char rdr_apply_lua[] =
     "-- KEYS: dedupe, outbox, hash, set. ARGV: ttl_ms, #hash strings,\n"
     "-- #set members, #entries, cas field, cas expected, keep_ms (> 0:\n"
     "-- the hash and set written expire keep_ms from now, < 0: the hash\n"
-    "-- is kept for ever, 0: their expiry is left), hash f/v...,\n"
+    "-- is kept for ever, 0: their expiry is left), a field of the hash\n"
+    "-- to add 1 to ('': none), hash f/v...,\n"
     "-- members..., entry id/value...; with a guard (KEYS[5], run.h):\n"
     "-- #counters, (pattern, own field, max)..., keep_ms, f/v...\n"
     "-- The dedupe key is set first (one call, not EXISTS then SET) and\n"
@@ -50,7 +51,7 @@ static const char rdr_apply_lua[] =
     "-- the fields a pattern matches (HSCAN MATCH <prefix>*: only those\n"
     "-- reach the script; past one call, a large hash's scan may give a\n"
     "-- field twice: it counts once).\n"
-    "local g = 8 + nh + ns + 2 * ne\n"
+    "local g = 9 + nh + ns + 2 * ne\n"
     "if KEYS[5] then\n"
     "  for c = 0, tonumber(ARGV[g]) - 1 do\n"
     "    local pat, own = ARGV[g + 1 + 3 * c], ARGV[g + 2 + 3 * c]\n"
@@ -76,9 +77,12 @@ static const char rdr_apply_lua[] =
     "  g = g + 1 + 3 * tonumber(ARGV[g])\n"
     "end\n"
     "local keep = tonumber(ARGV[7]) or 0\n"
-    "local i = 8\n"
-    "if nh > 0 then\n"
-    "  redis.call('HSET', KEYS[3], unpack(ARGV, i, i + nh - 1))\n"
+    "local i = 9\n"
+    "if nh > 0 or ARGV[8] ~= '' then\n"
+    "  if nh > 0 then\n"
+    "    redis.call('HSET', KEYS[3], unpack(ARGV, i, i + nh - 1))\n"
+    "  end\n"
+    "  if ARGV[8] ~= '' then redis.call('HINCRBY', KEYS[3], ARGV[8], 1) end\n"
     "  if keep > 0 then redis.call('PEXPIRE', KEYS[3], keep)\n"
     "  elseif keep < 0 then redis.call('PERSIST', KEYS[3]) end\n"
     "end\n"
@@ -453,7 +457,7 @@ rdr_err_t rdr_worker_apply(rdr_worker_t *w, const rdr_apply_t *a) {
         size_t guards = !a->guard_key                     ? 0
                         : a->guard_cnt > RDR_APPLY_GUARDS ? RDR_APPLY_GUARDS
                                                           : a->guard_cnt;
-        size_t n = 11 + a->hash_fv_cnt + a->set_members_cnt +
+        size_t n = 12 + a->hash_fv_cnt + a->set_members_cnt +
                    2 * a->entries_cnt +
                    (a->guard_key ? 3 + 3 * guards + a->guard_fv_cnt : 0);
         const char **argv;
@@ -500,6 +504,7 @@ rdr_err_t rdr_worker_apply(rdr_worker_t *w, const rdr_apply_t *a) {
         argv[k++] = a->cas_field && a->cas_expected ? a->cas_expected : "";
         rdr_str_int(keep, (long long)a->keep_ms);
         argv[k++] = keep;
+        argv[k++] = a->hash_key && a->hash_incr ? a->hash_incr : "";
         for (i = 0; i < k; i++)
                 lens[i] = strlen(argv[i]);
         if (a->hash_key)

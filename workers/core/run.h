@@ -95,17 +95,18 @@ int rdr_worker_protobuf(const rdr_worker_t *w);
  *  entries as one bundle), 0 with fields. */
 int rdr_worker_packed(const rdr_worker_t *w);
 
-/* The counters of rdr_apply_t's guard, at most. */
-#define RDR_APPLY_GUARDS 3
+/* The counters of rdr_apply_t's guard, at most (a case's opening: its
+ * order's ledger's two and the opening's two, casework.c). */
+#define RDR_APPLY_GUARDS 4
 
 /** One event's atomic effect set, applied by the apply script:
  *  - if dedupe_key exists: nothing is changed; the entries still pending in
  *    outbox_key are published again (a replay);
  *  - else: dedupe_key is set for ttl_ms, hash_fv pairs are written to
- *    hash_key, set_members are added to set_key, and the entries are stored
- *    in outbox_key under their ids and published.
- *  All keys but guard_key must share one hash slot ({...} tag).
- *  Everything is copied. */
+ *    hash_key (and 1 added to its hash_incr), set_members are added to set_key,
+ * and the entries are stored in outbox_key under their ids and published. All
+ * keys but guard_key must share one hash slot ({...} tag). Everything is
+ * copied. */
 typedef struct rdr_apply_s {
         const char *dedupe_key;
         const char *outbox_key;
@@ -126,6 +127,10 @@ typedef struct rdr_apply_s {
          * they expire keep_ms after this write, < 0 hash_key is kept for
          * ever (PERSIST), 0 their expiry is left as it is. */
         int64_t keep_ms;
+        /* A field of hash_key that the write adds 1 to (NULL: none): a
+         * count of the hash's writes, which another apply's guard may
+         * read (below). */
+        const char *hash_incr;
         const char *const *entry_ids;
         const char *const *entries; /* outbox.h encoding */
         const size_t *entry_lens;
@@ -158,7 +163,8 @@ rdr_err_t rdr_worker_apply(rdr_worker_t *w, const rdr_apply_t *a);
 
 /** The Lua source of the apply script (KEYS: dedupe, outbox, hash, set
  *  [, guard]; ARGV: ttl_ms, #hash strings, #set members, #entries, cas
- *  field, cas expected, keep_ms, hash f/v..., members..., entry
+ *  field, cas expected, keep_ms, hash incr field ("": none), hash
+ *  f/v..., members..., entry
  *  id/value... [, #counters, (pattern, own field, max)..., guard keep_ms,
  *  guard f/v...]). It replies {1} when applied, {0, outbox HGETALL} for a
  *  replay, {2, current} when the cas field moved on and {3, counter's
