@@ -2182,11 +2182,21 @@ static void test_shipment_exception_pauses_outreach(void **state) {
         assert_true(count_kind(&a, RDR_ACT_FOLLOW_UP) == 1);
 }
 
-/* The conflicts the reviews and shipments workers have met (an apply
- * refused and its batch decided again). */
+/* The conflicts the reviews, shipments and chats workers have met (an
+ * apply refused and its batch decided again). */
 static double conflicts(void) {
         return h_metric(w_reviews, "redress_state_conflicts_total") +
-               h_metric(w_shipments, "redress_state_conflicts_total");
+               h_metric(w_shipments, "redress_state_conflicts_total") +
+               h_metric(w_chats, "redress_state_conflicts_total");
+}
+
+/* Wait up to 10 s until the workers have met a conflict more than
+ * before; else fail. */
+static void wait_conflict(double before) {
+        int i;
+        for (i = 0; i < 200 && conflicts() <= before; i++)
+                h_sleep_ms(50);
+        assert_true(conflicts() > before);
 }
 
 /* Once the fleet has settled: the reviews the reviews worker applied,
@@ -2217,7 +2227,7 @@ static void review_and_parcel_at_once(const char *id, int parcel_first) {
                           exception[] = "type=\"shipment.exception\"";
         char cid[RDR_ID_LEN];
         counts_t b;
-        int decided, i, k;
+        int decided, k;
         acts_t a;
         case_of("taobao", id, cid);
         counts_before(exception, &b);
@@ -2247,9 +2257,7 @@ static void review_and_parcel_at_once(const char *id, int parcel_first) {
         assert_true(decided);
 
         wait_field(cid, "ship_paused", "1");
-        for (i = 0; i < 200 && conflicts() <= b.conflicts; i++)
-                h_sleep_ms(50);
-        assert_true(conflicts() > b.conflicts);
+        wait_conflict(b.conflicts);
         advance_to(t0 + 8 * DAY + 60000);
         read_settled(cid, &a);
         print_actions(&a);
@@ -2286,7 +2294,7 @@ static void test_review_and_delivery_read_at_once(void **state) {
                           delivered[] = "type=\"shipment.delivered\"";
         char cid[RDR_ID_LEN];
         counts_t b;
-        int decided, i;
+        int decided;
         acts_t a;
         (void)state;
         case_of("taobao", "rv-once-d", cid);
@@ -2306,13 +2314,76 @@ static void test_review_and_delivery_read_at_once(void **state) {
         assert_true(decided);
         wait_field(cid, "state", "outreach");
         wait_field(cid, "ship_paused", "0");
-        for (i = 0; i < 200 && conflicts() <= b.conflicts; i++)
-                h_sleep_ms(50);
-        assert_true(conflicts() > b.conflicts);
+        wait_conflict(b.conflicts);
         settle(clock_now);
         read_settled(cid, &a);
         print_actions(&a);
         assert_int_equal(count_kind(&a, RDR_ACT_FIRST_CONTACT), 1);
+}
+
+/* A review and its buyer's "no" about the order read at the same
+ * instant: Redis holds both workers' writes until each has decided
+ * without the other, the review's first (the chat's if chat_first), and
+ * lets them write in that order. The one applied second is refused, reads
+ * the other and decides again: the case ends closed as refused whichever
+ * came first, and a first contact goes out only if the review's write
+ * came before the no. */
+static void review_and_refusal_at_once(const char *id, int chat_first) {
+        static const char applied[] = "status=\"applied\"",
+                          refuse[] = "intent=\"refuse\"";
+        char cid[RDR_ID_LEN], chat_id[64];
+        double applied0, refused0, conflicts0;
+        int decided, k;
+        acts_t a;
+        case_of("taobao", id, cid);
+        snprintf(chat_id, sizeof(chat_id), "chat-%s", id);
+        settle(clock_now);
+        applied0 =
+            h_metric_with(w_reviews, "redress_case_inputs_total", applied);
+        refused0 = h_metric_with(w_chats, "redress_chat_intents_total", refuse);
+        conflicts0 = conflicts();
+
+        hold_writes(1);
+        for (k = 0, decided = 1; k < 2; k++)
+                if (k == !chat_first) {
+                        publish_chat("taobao", id, chat_id,
+                                     "别再联系我了，我不会改评价的");
+                        decided = decided &&
+                                  h_wait_metric_at_least(
+                                      w_chats, "redress_chat_intents_total",
+                                      refuse, refused0 + 1);
+                } else {
+                        publish_review("taobao", "review.created", id, 1,
+                                       "衣服有色差，和图片完全不一样",
+                                       "Asia/Shanghai");
+                        decided = decided &&
+                                  h_wait_metric_at_least(
+                                      w_reviews, "redress_case_inputs_total",
+                                      applied, applied0 + 1);
+                }
+        hold_writes(0);
+        assert_true(decided);
+
+        wait_refused(cid);
+        wait_conflict(conflicts0);
+        advance_to(t0 + 20 * DAY);
+        read_settled(cid, &a);
+        print_actions(&a);
+        assert_int_equal(count_kind(&a, RDR_ACT_REPLY_PUBLIC), 1);
+        assert_int_equal(count_kind(&a, RDR_ACT_FIRST_CONTACT), !chat_first);
+        assert_int_equal(count_kind(&a, RDR_ACT_FOLLOW_UP), 0);
+        assert_int_equal(count_kind(&a, RDR_ACT_INCENTIVE), 0);
+        assert_int_equal(count_kind(&a, RDR_ACT_NUDGE), 0);
+}
+
+static void test_review_and_refusal_read_at_once(void **state) {
+        (void)state;
+        review_and_refusal_at_once("rv-once-r", 0);
+}
+
+static void test_refusal_and_review_read_at_once(void **state) {
+        (void)state;
+        review_and_refusal_at_once("rv-once-c", 1);
 }
 
 /* A parcel event of order "order-<id>" of buyer "buyer-<buyer>" at `at`
@@ -2899,6 +2970,10 @@ int main(void) {
                                             setup, teardown),
             cmocka_unit_test_setup_teardown(
                 test_review_and_delivery_read_at_once, setup, teardown),
+            cmocka_unit_test_setup_teardown(
+                test_review_and_refusal_read_at_once, setup, teardown),
+            cmocka_unit_test_setup_teardown(
+                test_refusal_and_review_read_at_once, setup, teardown),
             cmocka_unit_test_setup_teardown(
                 test_shipment_notice_knows_the_buyer, setup, teardown),
             cmocka_unit_test_setup_teardown(test_parcel_tells_the_zone, setup,

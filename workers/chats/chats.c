@@ -30,6 +30,7 @@ typedef struct chats_s {
         rdr_chat_class_t *cls; /* per message of the batch */
         char (*case_ids)[RDR_CASE_ID_MAX];
         unsigned char *via_order; /* its case is the one its order names */
+        unsigned char *no_case;   /* its order's record named no case */
         int64_t ttl_ms;
         rdr_metric_t *m_intents;
 } chats_t;
@@ -59,8 +60,9 @@ static rdr_err_t chats_init(rdr_worker_t *w, void **opaque, char *errstr,
                 ch->cls = calloc(n, sizeof(*ch->cls));
                 ch->case_ids = calloc(n, sizeof(*ch->case_ids));
                 ch->via_order = calloc(n, sizeof(*ch->via_order));
+                ch->no_case = calloc(n, sizeof(*ch->no_case));
                 if (!ch->cls || !ch->case_ids || !ch->via_order ||
-                    rdr_events_init(&ch->evs, n)) {
+                    !ch->no_case || rdr_events_init(&ch->evs, n)) {
                         *opaque = ch;
                         snprintf(errstr, errstr_size, "out of memory");
                         return RDR_ERR_NOMEM;
@@ -84,6 +86,7 @@ static void chats_destroy(void *opaque) {
         free(ch->cls);
         free(ch->case_ids);
         free(ch->via_order);
+        free(ch->no_case);
         free(ch);
 }
 
@@ -117,8 +120,14 @@ static int store_demand(chats_t *ch, const char *k_buyer, const rdr_chat_t *c,
         return 0;
 }
 
+/* Record message c (class ccp) on its order's record, else its buyer's.
+ * A buyer's message about an order counts on the order's record
+ * (RDR_ORDER_CHAT_WRITES: a case opening beside it reads it again,
+ * casework.h); if the order had no case when read (no_case), it applies
+ * only while none is listed (else the batch decides again and the message
+ * reaches the new case). */
 static rdr_err_t apply_one(chats_t *ch, rdr_msg_t *m, const rdr_chat_t *c,
-                           const rdr_chat_class_t *ccp) {
+                           const rdr_chat_class_t *ccp, int no_case) {
         char tag[KEYSZ], k_seen[KEYSZ], k_outbox[KEYSZ], k_hash[KEYSZ],
             k_set[KEYSZ], now[24], f_demand[4 * RDR_EVENT_MAX_EVENT_ID + 48],
             f_refused[KEYSZ], f_last[KEYSZ];
@@ -159,6 +168,16 @@ static rdr_err_t apply_one(chats_t *ch, rdr_msg_t *m, const rdr_chat_t *c,
                 fv[4] = "buyer_language";
                 fv[5] = cc.language;
                 a.hash_fv_cnt = 6;
+                if (c->order_id) {
+                        a.hash_incr = RDR_ORDER_CHAT_WRITES;
+                        if (no_case) {
+                                a.guard_key = k_hash;
+                                a.guard_cnt = 1;
+                                a.guard_prefix[0] = RDR_ORDER_CASE;
+                                a.guard_own[0] = "";
+                                a.guard_max[0] = 0;
+                        }
+                }
                 members[0] = rdr_intent_names[cc.intent];
                 a.set_key = k_set;
                 a.set_members = members;
@@ -383,6 +402,7 @@ static rdr_err_t chats_handle(void *opaque, rdr_msg_t *msgs, size_t cnt) {
                 const rdr_chat_t *c = &ch->evs.evs[i].u.chat;
                 ch->case_ids[i][0] = '\0';
                 ch->via_order[i] = 0;
+                ch->no_case[i] = 0;
                 if (msgs[i].err)
                         continue;
                 if (c->direction != RDR_DIR_BUYER)
@@ -398,8 +418,9 @@ static rdr_err_t chats_handle(void *opaque, rdr_msg_t *msgs, size_t cnt) {
                 if (msgs[i].err ||
                     ch->evs.evs[i].u.chat.direction != RDR_DIR_BUYER)
                         continue;
-                r = case_of_lookup(rdr_redis_reply(redis, q),
-                                   rdr_redis_reply(redis, q + 1));
+                r = rdr_redis_reply(redis, q);
+                ch->no_case[i] = r && r->type == REDIS_REPLY_NIL;
+                r = case_of_lookup(r, rdr_redis_reply(redis, q + 1));
                 if (r) {
                         rdr_str_copy(ch->case_ids[i], RDR_CASE_ID_MAX, r->str);
                         ch->via_order[i] = r == rdr_redis_reply(redis, q);
@@ -432,7 +453,7 @@ static rdr_err_t chats_handle(void *opaque, rdr_msg_t *msgs, size_t cnt) {
                 const rdr_chat_t *c = &ch->evs.evs[i].u.chat;
                 if (msgs[i].err)
                         continue;
-                err = apply_one(ch, &msgs[i], c, &ch->cls[i]);
+                err = apply_one(ch, &msgs[i], c, &ch->cls[i], ch->no_case[i]);
                 if (!err && ch->case_ids[i][0])
                         err = feed_case(ch, &msgs[i], c, &ch->cls[i],
                                         ch->case_ids[i], reads[slot[i]],

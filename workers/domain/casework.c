@@ -164,7 +164,7 @@ struct rdr_casework_s {
          * the order's record and the sum of its parcels' write counters as
          * the batch read them; the last apply was guarded so. */
         int open_guard, open_guarded;
-        long long open_writes;
+        long long open_writes, open_chats;
         char open_key[KEYSZ];
         uint32_t *lindex; /* open addressing, 2 * lorders_size entries:
                            * lorder + 1 by key hash */
@@ -951,6 +951,8 @@ void rdr_casework_guard_opening(rdr_casework_t *cw, const char *order_key,
         rdr_str_copy(cw->open_key, sizeof(cw->open_key), order_key);
         cw->open_writes =
             rdr_hash_prefix_sum(order, RDR_ORDER_PARCEL_WRITES, NULL);
+        cw->open_chats =
+            rdr_hash_prefix_sum(order, RDR_ORDER_CHAT_WRITES, NULL);
 }
 
 int rdr_casework_opening_guarded(const rdr_casework_t *cw) {
@@ -958,8 +960,8 @@ int rdr_casework_opening_guarded(const rdr_casework_t *cw) {
 }
 
 /* The apply a that opens case case_id (its record after: c) writes the
- * order's index in its script and applies only if the order's parcels
- * were not written since the batch read them
+ * order's index in its script and applies only if neither the order's
+ * parcels nor its buyer's chats were written since the batch read them
  * (rdr_casework_guard_opening()); beside the ledger's guard if a has it
  * (the same record: its pairs are the index's ledger). */
 static void opening_guard(rdr_casework_t *cw, const char *case_id,
@@ -978,10 +980,13 @@ static void opening_guard(rdr_casework_t *cw, const char *case_id,
                 g->fv[g->cnt++] = a->guard_fv[i];
         a->guard_fv = g->fv;
         a->guard_fv_cnt = g->cnt;
-        i = a->guard_cnt++;
+        i = a->guard_cnt;
         a->guard_prefix[i] = RDR_ORDER_PARCEL_WRITES;
-        a->guard_own[i] = "";
         a->guard_max[i] = cw->open_writes;
+        a->guard_prefix[i + 1] = RDR_ORDER_CHAT_WRITES;
+        a->guard_max[i + 1] = cw->open_chats;
+        a->guard_own[i] = a->guard_own[i + 1] = "";
+        a->guard_cnt += 2;
 }
 
 int rdr_casework_ledger_guarded(const rdr_casework_t *cw) {

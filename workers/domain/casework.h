@@ -64,6 +64,10 @@ void rdr_order_ledger_fv(rdr_ledger_fv_t *fv, const char *case_id,
  * the order's first parcel) holds its record's version, written with it.
  * Their sum moves on whenever a parcel of the order is written. */
 #define RDR_ORDER_PARCEL_WRITES "parcel_writes:"
+/* The count of the buyer's chat messages about the order that the chats
+ * worker applied (chats.c), on the order's record: it moves on whenever a
+ * message's intent is recorded on the order. */
+#define RDR_ORDER_CHAT_WRITES "chat_writes"
 /* What a review's case writes on its order's record, the order's index
  * (reviews.c): the latest case (case_id), the case listed
  * (RDR_ORDER_CASE <case_id> 1), the buyer's language and, when the review
@@ -149,22 +153,26 @@ rdr_err_t rdr_casework_apply(rdr_casework_t *cw, rdr_case_t *c,
                              const rdr_cadence_out_t **out, char *errstr,
                              size_t errstr_size);
 
-/** A review and a parcel event of one order, read at the same instant,
- *  must not each miss the other (a case opened unpaused beside a parcel
- *  that holds it, a pause or a resumption that reaches no case). Before
- *  rdr_casework_apply() of a review's input to its case, the reviews
- *  worker gives the order's record key order_key and the record as the
- *  batch read it (HGETALL: order). If that apply opens the case, it
- *  writes the order's index (rdr_order_index_fv(): the case listed) in
- *  its own script, and applies only if no parcel of the order was written
- *  since the read (RDR_ORDER_PARCEL_WRITES); else nothing is written and
- *  the batch decides again on what the parcel now says
- *  (rdr_casework_opening_guarded() says it did). The parcels' writes are
- *  guarded the other way (rdr_casework_parcel()): of the two, the one
- *  applied second reads the other. Not on Redis Cluster, where the case
- *  and the order's record live on different masters: there the parcel's
- *  guard alone stands, and the case is listed beside its script. For the
- *  next rdr_casework_apply() only. */
+/** A review and a parcel event, or a buyer's chat message, of one order,
+ *  read at the same instant, must not each miss the other (a case opened
+ *  unpaused beside a parcel that holds it, a pause or a resumption that
+ *  reaches no case; a first contact to a buyer whose no was being
+ *  recorded, a no that reaches no case). Before rdr_casework_apply() of a
+ *  review's input to its case, the reviews worker gives the order's
+ *  record key order_key and the record as the batch read it (HGETALL:
+ *  order, read before the order's chat intents). If that apply opens the
+ *  case, it writes the order's index (rdr_order_index_fv(): the case
+ *  listed) in its own script, and applies only if no parcel of the order
+ *  was written (RDR_ORDER_PARCEL_WRITES) and no chat message recorded on
+ *  it (RDR_ORDER_CHAT_WRITES) since the read; else nothing is written and
+ *  the batch decides again on what the parcel or the buyer now says
+ *  (rdr_casework_opening_guarded() says it did). The parcels' writes,
+ *  and the chats of an order that had no case, are guarded the other way
+ *  (rdr_casework_parcel(), chats.c): of the two, the one applied second
+ *  reads the other. Not on Redis Cluster, where the case and the order's
+ *  record live on different masters: there the other side's guard alone
+ *  stands, and the case is listed beside its script. For the next
+ *  rdr_casework_apply() only. */
 void rdr_casework_guard_opening(rdr_casework_t *cw, const char *order_key,
                                 const redisReply *order);
 /** 1 if the last rdr_casework_apply() wrote its order's index in its own

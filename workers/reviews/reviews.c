@@ -24,7 +24,7 @@
 #include "str.h"
 
 #define KEYSZ 1024
-/* Replies read per event: tags, intents, order, the buyer's latest refusal
+/* Replies read per event: tags, order, intents, the buyer's latest refusal
  * to the store, then the case and whether the event was applied
  * (rdr_casework_queue_read). */
 #define READS (4 + RDR_CASEWORK_READS)
@@ -675,8 +675,9 @@ static rdr_err_t apply_one(reviews_t *rv, rdr_msg_t *m, const rdr_review_t *r,
         cm.confidence = c.confidence;
         cm.occurred_at_ms = now;
 
-        /* The case opens on what the order's parcels said when read: not
-         * if one was written since (casework.h). */
+        /* The case opens on what the order's parcels and the buyer's
+         * chats about it said when read: not if one was written since
+         * (casework.h). */
         if (has_order && ci.type == RDR_CIN_REVIEW_CLASSIFIED)
                 rdr_casework_guard_opening(rv->cw, k_order, ctx->order);
         err = rdr_casework_apply(rv->cw, cs, case_id, &ci, m->topic,
@@ -939,12 +940,16 @@ static rdr_err_t reviews_handle(void *opaque, rdr_msg_t *msgs, size_t cnt) {
                 }
                 r = &rv->evs.evs[i].u.review;
                 rdr_buyer_tags_queue_read(redis, r->platform, r->buyer_id);
-                rdr_key_order(k, KEYSZ, r->platform, r->store_id, r->order_id,
-                              "intents");
-                rdr_redis_cmdl(redis, "SMEMBERS", k, NULL);
+                /* The order's record before its intents: a chat recorded
+                 * between the two reads moves the record's count of chats
+                 * on, which the case's opening is guarded by
+                 * (rdr_casework_guard_opening()). */
                 rdr_key_order(k, KEYSZ, r->platform, r->store_id, r->order_id,
                               NULL);
                 rdr_redis_cmdl(redis, "HGETALL", k, NULL);
+                rdr_key_order(k, KEYSZ, r->platform, r->store_id, r->order_id,
+                              "intents");
+                rdr_redis_cmdl(redis, "SMEMBERS", k, NULL);
                 /* What the buyer said to the store in chats that named
                  * no order: a refusal, demands. */
                 if (r->buyer_id && *r->buyer_id &&
@@ -1006,7 +1011,7 @@ static rdr_err_t reviews_handle(void *opaque, rdr_msg_t *msgs, size_t cnt) {
                                 goto done;
                         continue;
                 }
-                read_context(rd[first[i]], rd[first[i] + 1], rd[first[i] + 2],
+                read_context(rd[first[i]], rd[first[i] + 2], rd[first[i] + 1],
                              rd[first[i] + 3], rdr_worker_now_ms(rv->w), &ctx);
                 err = apply_one(rv, &msgs[i], &ev->u.review, &ctx,
                                 rd[first[i] + 4], rd[first[i] + 5]);
