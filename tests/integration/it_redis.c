@@ -357,9 +357,9 @@ static void apply_script_guard(void **state) {
 
 /* The sums a worker reads off an HGETALL (rdr_hash_prefix_sum()) are the
  * sums the script's guard takes: a guard at the read's sum applies, and
- * refuses once a field under the prefix moved on (an order's parcels'
- * write counters, its listed cases; other fields, values that are not
- * numbers and the field own left out). */
+ * refuses once a field under the prefix moved on (an order's write
+ * counters, its parcels' and its chats', its listed cases; other fields,
+ * values that are not numbers and the field own left out). */
 static void apply_script_guard_sums_as_read(void **state) {
         h_env_t *h = *state;
         int script;
@@ -368,54 +368,42 @@ static void apply_script_guard_sums_as_read(void **state) {
         redisReply *set, *all;
         long long writes, cases;
         int k;
-        set = redisCommand(h->redis,
-                           "HSET it:{o:3} parcel_writes: 2 "
-                           "parcel_writes:parcel:SF8: 3 parcel_version 2 "
-                           "case:a 1 case:b 1 case_id a case:x yes");
+        set = redisCommand(h->redis, "HSET it:{o:3} writes:parcel: 2 "
+                                     "writes:parcel:SF8: 3 writes:chats 1 "
+                                     "parcel_version 2 "
+                                     "case:a 1 case:b 1 case_id a case:x yes");
         assert_non_null(set);
         freeReplyObject(set);
         all = redisCommand(h->redis, "HGETALL it:{o:3}");
         assert_true(all && all->type == REDIS_REPLY_ARRAY);
-        writes = rdr_hash_prefix_sum(all, "parcel_writes:", NULL);
+        writes = rdr_hash_prefix_sum(all, "writes:", NULL);
         cases = rdr_hash_prefix_sum(all, "case:", NULL);
-        assert_int_equal(writes, 5);
+        assert_int_equal(writes, 6);
         assert_int_equal(cases, 2);
         assert_int_equal(rdr_hash_prefix_sum(all, "case:", "case:b"), 1);
         freeReplyObject(all);
 
         for (k = 0; k < 3; k++) {
                 char seen[32], max_w[24], max_c[24];
-                const char *argv[] = {seen,
-                                      "it:{o:3}:outbox",
-                                      "it:{o:3}",
-                                      "it:{o:3}:set",
-                                      "it:{o:3}",
-                                      "60000",
-                                      "2",
-                                      "0",
-                                      "0",
-                                      "",
-                                      "",
-                                      "0",
-                                      "",
-                                      "f",
-                                      "v",
-                                      "2",
-                                      "parcel_writes:*",
-                                      "",
-                                      max_w,
-                                      "case:*",
-                                      "",
-                                      max_c,
+                const char *argv[] = {seen,       "it:{o:3}:outbox",
+                                      "it:{o:3}", "it:{o:3}:set",
+                                      "it:{o:3}", "60000",
+                                      "2",        "0",
+                                      "0",        "",
+                                      "",         "0",
+                                      "",         "f",
+                                      "v",        "2",
+                                      "writes:*", "",
+                                      max_w,      "case:*",
+                                      "",         max_c,
                                       "0"};
                 snprintf(seen, sizeof(seen), "it:{o:3}:seen:%d", k);
                 snprintf(max_w, sizeof(max_w), "%lld", writes);
                 snprintf(max_c, sizeof(max_c), "%lld", cases);
                 if (k == 1) {
                         /* a parcel written since the read */
-                        set = redisCommand(h->redis,
-                                           "HSET it:{o:3} "
-                                           "parcel_writes:parcel:SF8: 4");
+                        set = redisCommand(h->redis, "HSET it:{o:3} "
+                                                     "writes:parcel:SF8: 4");
                         freeReplyObject(set);
                 }
                 if (k == 2) {
@@ -436,7 +424,7 @@ static void apply_script_guard_sums_as_read(void **state) {
                 }
                 assert_int_equal(r->element[0]->integer, 3);
                 assert_string_equal(r->element[1]->str,
-                                    k == 1 ? "parcel_writes:*" : "case:*");
+                                    k == 1 ? "writes:*" : "case:*");
                 assert_int_equal(r->element[2]->integer,
                                  k == 1 ? writes + 1 : cases + 1);
                 assert_int_equal(h_redis_int(h, "EXISTS", seen), 0);

@@ -95,9 +95,8 @@ int rdr_worker_protobuf(const rdr_worker_t *w);
  *  entries as one bundle), 0 with fields. */
 int rdr_worker_packed(const rdr_worker_t *w);
 
-/* The counters of rdr_apply_t's guard, at most (a case's opening: its
- * order's ledger's two and the opening's two, casework.c). */
-#define RDR_APPLY_GUARDS 4
+/* The counters of rdr_apply_t's guard, at most. */
+#define RDR_APPLY_GUARDS 3
 
 /** One event's atomic effect set, applied by the apply script:
  *  - if dedupe_key exists: nothing is changed; the entries still pending in

@@ -161,10 +161,10 @@ struct rdr_casework_s {
          * its script, guarded (ledger_guard()). */
         int ledger_guarded;
         /* The next apply's opening guard (rdr_casework_guard_opening()):
-         * the order's record and the sum of its parcels' write counters as
+         * the order's record and the sum of its write counters as
          * the batch read them; the last apply was guarded so. */
         int open_guard, open_guarded;
-        long long open_writes, open_chats;
+        long long open_writes;
         char open_key[KEYSZ];
         uint32_t *lindex; /* open addressing, 2 * lorders_size entries:
                            * lorder + 1 by key hash */
@@ -949,10 +949,7 @@ void rdr_casework_guard_opening(rdr_casework_t *cw, const char *order_key,
         if (!cw->open_guard)
                 return;
         rdr_str_copy(cw->open_key, sizeof(cw->open_key), order_key);
-        cw->open_writes =
-            rdr_hash_prefix_sum(order, RDR_ORDER_PARCEL_WRITES, NULL);
-        cw->open_chats =
-            rdr_hash_prefix_sum(order, RDR_ORDER_CHAT_WRITES, NULL);
+        cw->open_writes = rdr_hash_prefix_sum(order, RDR_ORDER_WRITES, NULL);
 }
 
 int rdr_casework_opening_guarded(const rdr_casework_t *cw) {
@@ -980,13 +977,10 @@ static void opening_guard(rdr_casework_t *cw, const char *case_id,
                 g->fv[g->cnt++] = a->guard_fv[i];
         a->guard_fv = g->fv;
         a->guard_fv_cnt = g->cnt;
-        i = a->guard_cnt;
-        a->guard_prefix[i] = RDR_ORDER_PARCEL_WRITES;
+        i = a->guard_cnt++;
+        a->guard_prefix[i] = RDR_ORDER_WRITES;
+        a->guard_own[i] = "";
         a->guard_max[i] = cw->open_writes;
-        a->guard_prefix[i + 1] = RDR_ORDER_CHAT_WRITES;
-        a->guard_max[i + 1] = cw->open_chats;
-        a->guard_own[i] = a->guard_own[i + 1] = "";
-        a->guard_cnt += 2;
 }
 
 int rdr_casework_ledger_guarded(const rdr_casework_t *cw) {
@@ -1608,7 +1602,8 @@ rdr_err_t rdr_casework_parcel(rdr_casework_t *cw, rdr_parcel_t *p,
         rdr_parcel_t *nx = &cw->parcel_next;
         const char *ref = pslot_key(cw, (const pslot_t *)(void *)p);
         char expected[RDR_STR_INT_SIZE], cas[RDR_PARCEL_PREFIX_MAX + 32];
-        char f_writes[sizeof(RDR_ORDER_PARCEL_WRITES) + RDR_PARCEL_PREFIX_MAX],
+        char f_writes[sizeof(RDR_ORDER_WRITES RDR_ORDER_FIRST_PARCEL) +
+                      RDR_PARCEL_PREFIX_MAX],
             writes[RDR_STR_INT_SIZE];
         const char *fv[2 * RDR_PARCEL_FIELDS + 2];
         size_t nfv;
@@ -1701,9 +1696,11 @@ rdr_err_t rdr_casework_parcel(rdr_casework_t *cw, rdr_parcel_t *p,
         /* The parcel's write counter: the version it writes. */
         nfv = cw->parcel_fv.cnt;
         memcpy(fv, cw->parcel_fv.fv, nfv * sizeof(*fv));
-        rdr_str_join(
-            f_writes, sizeof(f_writes),
-            (const char *const[]){RDR_ORDER_PARCEL_WRITES, k.prefix, NULL});
+        rdr_str_join(f_writes, sizeof(f_writes),
+                     (const char *const[]){RDR_ORDER_WRITES,
+                                           k.prefix[0] ? k.prefix
+                                                       : RDR_ORDER_FIRST_PARCEL,
+                                           NULL});
         rdr_str_int(writes, nx->version);
         fv[nfv++] = f_writes;
         fv[nfv++] = writes;

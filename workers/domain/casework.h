@@ -59,15 +59,17 @@ void rdr_order_ledger_fv(rdr_ledger_fv_t *fv, const char *case_id,
  * of them. */
 #define RDR_ORDER_CASE "case:"
 #define RDR_ORDER_CASES_MAX 16
-/* Each parcel's write counter on the order's record: the field
- * RDR_ORDER_PARCEL_WRITES <the parcel's field prefix> (parcel.h; "" for
- * the order's first parcel) holds its record's version, written with it.
- * Their sum moves on whenever a parcel of the order is written. */
-#define RDR_ORDER_PARCEL_WRITES "parcel_writes:"
-/* The count of the buyer's chat messages about the order that the chats
- * worker applied (chats.c), on the order's record: it moves on whenever a
- * message's intent is recorded on the order. */
-#define RDR_ORDER_CHAT_WRITES "chat_writes"
+/* The write counters on the order's record of what a case's opening
+ * reads there (rdr_casework_guard_opening()), RDR_ORDER_WRITES <writer>:
+ * their sum moves on whenever one is written. Each parcel's, the writer
+ * its field prefix (parcel.h: "parcel:<tracking number>:";
+ * RDR_ORDER_FIRST_PARCEL for the order's first, whose fields are
+ * unprefixed), holds its record's version, written with it;
+ * RDR_ORDER_CHAT_WRITES counts the buyer's chat messages about the order
+ * that the chats worker recorded (chats.c). */
+#define RDR_ORDER_WRITES "writes:"
+#define RDR_ORDER_FIRST_PARCEL "parcel:"
+#define RDR_ORDER_CHAT_WRITES RDR_ORDER_WRITES "chats"
 /* What a review's case writes on its order's record, the order's index
  * (reviews.c): the latest case (case_id), the case listed
  * (RDR_ORDER_CASE <case_id> 1), the buyer's language and, when the review
@@ -163,8 +165,8 @@ rdr_err_t rdr_casework_apply(rdr_casework_t *cw, rdr_case_t *c,
  *  order, read before the order's chat intents). If that apply opens the
  *  case, it writes the order's index (rdr_order_index_fv(): the case
  *  listed) in its own script, and applies only if no parcel of the order
- *  was written (RDR_ORDER_PARCEL_WRITES) and no chat message recorded on
- *  it (RDR_ORDER_CHAT_WRITES) since the read; else nothing is written and
+ *  was written and no chat message recorded on it since the read
+ *  (RDR_ORDER_WRITES); else nothing is written and
  *  the batch decides again on what the parcel or the buyer now says
  *  (rdr_casework_opening_guarded() says it did). The parcels' writes,
  *  and the chats of an order that had no case, are guarded the other way
@@ -338,7 +340,7 @@ void rdr_order_parcel_load(rdr_parcel_t *p, const redisReply *hgetall,
  *  written and the batch decides again, the new case read (the shipments
  *  worker gives cases_of for the events that pause the order's cases or
  *  resume them from the parcel's hold). Every apply
- *  writes the parcel's write counter (RDR_ORDER_PARCEL_WRITES).
+ *  writes the parcel's write counter (RDR_ORDER_WRITES).
  *  *p is updated in place when the input applied (the order's next input
  *  in the batch starts there). *out (owned by cw, valid until the next
  *  call) tells what happened; a stale or idle check queues nothing.
