@@ -171,11 +171,10 @@ static rdr_err_t apply_one(chats_t *ch, rdr_msg_t *m, const rdr_chat_t *c,
                 if (c->order_id) {
                         a.hash_incr = RDR_ORDER_CHAT_WRITES;
                         if (no_case) {
-                                a.guard_key = k_hash;
-                                a.guard_cnt = 1;
-                                a.guard_prefix[0] = RDR_ORDER_CASE;
-                                a.guard_own[0] = "";
-                                a.guard_max[0] = 0;
+                                /* Still no case (a case's listing names
+                                 * the order's latest, casework.h). */
+                                a.cas_field = "case_id";
+                                a.cas_expected = "";
                         }
                 }
                 members[0] = rdr_intent_names[cc.intent];
