@@ -161,6 +161,16 @@ static void large_pipeline(void **state) {
         rdr_redis_destroy(rr);
 }
 
+/* One call of the apply script through rr (the first keys of its argc
+ * arguments are keys): its reply, once the pipeline went through. */
+static const redisReply *run_apply(rdr_redis_t *rr, int script, int keys,
+                                   const char **argv, size_t argc) {
+        rdr_redis_reset(rr);
+        rdr_redis_eval(rr, script, keys, (int)argc, argv, NULL);
+        assert_int_equal(rdr_redis_exec(rr), RDR_OK);
+        return rdr_redis_reply(rr, 0);
+}
+
 /* One apply of the workers' script: event dedupe key, the case's version
  * before (cas, "" = no case yet) and after, the retention of the case and
  * set (keep_ms), one outbox entry; the case's field writes counts the
@@ -178,11 +188,7 @@ static const redisReply *apply_keep(rdr_redis_t *rr, int script,
             "version", cas, keep, "writes",
             /* the hash's pairs, the set member, the outbox id and value */
             "version", version, "case", entry, entry, entry, entry};
-        rdr_redis_reset(rr);
-        rdr_redis_eval(rr, script, 4, (int)(sizeof(argv) / sizeof(argv[0])),
-                       argv, NULL);
-        assert_int_equal(rdr_redis_exec(rr), RDR_OK);
-        return rdr_redis_reply(rr, 0);
+        return run_apply(rr, script, 4, argv, sizeof(argv) / sizeof(argv[0]));
 }
 
 static const redisReply *apply_once(rdr_redis_t *rr, int script,
@@ -291,11 +297,7 @@ static const redisReply *apply_guarded(rdr_redis_t *rr, int script,
             /* 2 counters: prefix, own field, max; keep_ms; pairs */
             "2", "sent:*", "sent:me", max1, "asked:*", "asked:me", max2,
             "86400000", "sent:me", mine};
-        rdr_redis_reset(rr);
-        rdr_redis_eval(rr, script, 5, (int)(sizeof(argv) / sizeof(argv[0])),
-                       argv, NULL);
-        assert_int_equal(rdr_redis_exec(rr), RDR_OK);
-        return rdr_redis_reply(rr, 0);
+        return run_apply(rr, script, 5, argv, sizeof(argv) / sizeof(argv[0]));
 }
 
 /* The guard: the effects apply only while the other cases' counts (own
@@ -412,12 +414,8 @@ static void apply_script_guard_sums_as_read(void **state) {
                         set = redisCommand(h->redis, "HSET it:{o:3} case:c 1");
                         freeReplyObject(set);
                 }
-                rdr_redis_reset(rr);
-                rdr_redis_eval(rr, script, 5,
-                               (int)(sizeof(argv) / sizeof(argv[0])), argv,
-                               NULL);
-                assert_int_equal(rdr_redis_exec(rr), RDR_OK);
-                r = rdr_redis_reply(rr, 0);
+                r = run_apply(rr, script, 5, argv,
+                              sizeof(argv) / sizeof(argv[0]));
                 if (k == 0) {
                         assert_int_equal(r->element[0]->integer, 1);
                         continue;
@@ -485,12 +483,8 @@ static void apply_script_guard_scans_a_large_hash(void **state) {
                 snprintf(seen, sizeof(seen), "it:{o:4}:seen:%d", k);
                 /* below the sum first (refused), then at it (applied) */
                 snprintf(max_c, sizeof(max_c), "%lld", cases - 1 + k);
-                rdr_redis_reset(rr);
-                rdr_redis_eval(rr, script, 5,
-                               (int)(sizeof(argv) / sizeof(argv[0])), argv,
-                               NULL);
-                assert_int_equal(rdr_redis_exec(rr), RDR_OK);
-                r = rdr_redis_reply(rr, 0);
+                r = run_apply(rr, script, 5, argv,
+                              sizeof(argv) / sizeof(argv[0]));
                 assert_int_equal(r->element[0]->integer, k ? 1 : 3);
                 if (!k)
                         assert_int_equal(r->element[2]->integer, cases);

@@ -123,9 +123,9 @@ static int store_demand(chats_t *ch, const char *k_buyer, const rdr_chat_t *c,
 /* Record message c (class ccp) on its order's record, else its buyer's.
  * A buyer's message about an order counts on the order's record
  * (RDR_ORDER_CHAT_WRITES: a case opening beside it reads it again,
- * casework.h); if the order had no case when read (no_case), it applies
- * only while none is listed (else the batch decides again and the message
- * reaches the new case). */
+ * casework.h); if the order's record named no case when read (no_case),
+ * it applies only while the record still names none (else the batch
+ * decides again and the message reaches the new case). */
 static rdr_err_t apply_one(chats_t *ch, rdr_msg_t *m, const rdr_chat_t *c,
                            const rdr_chat_class_t *ccp, int no_case) {
         char tag[KEYSZ], k_seen[KEYSZ], k_outbox[KEYSZ], k_hash[KEYSZ],

@@ -102,10 +102,11 @@ int rdr_worker_packed(const rdr_worker_t *w);
  *  - if dedupe_key exists: nothing is changed; the entries still pending in
  *    outbox_key are published again (a replay);
  *  - else: dedupe_key is set for ttl_ms, hash_fv pairs are written to
- *    hash_key (and 1 added to its hash_incr), set_members are added to set_key,
- * and the entries are stored in outbox_key under their ids and published. All
- * keys but guard_key must share one hash slot ({...} tag). Everything is
- * copied. */
+ *    hash_key (and 1 added to its field hash_incr), set_members are
+ *    added to set_key, and the entries are stored in outbox_key under
+ *    their ids and published.
+ *  All keys but guard_key must share one hash slot ({...} tag).
+ *  Everything is copied. */
 typedef struct rdr_apply_s {
         const char *dedupe_key;
         const char *outbox_key;
@@ -163,13 +164,13 @@ rdr_err_t rdr_worker_apply(rdr_worker_t *w, const rdr_apply_t *a);
 /** The Lua source of the apply script (KEYS: dedupe, outbox, hash, set
  *  [, guard]; ARGV: ttl_ms, #hash strings, #set members, #entries, cas
  *  field, cas expected, keep_ms, hash incr field ("": none), hash
- *  f/v..., members..., entry
- *  id/value... [, #counters, (pattern, own field, max)..., guard keep_ms,
- *  guard f/v...]). It replies {1} when applied, {0, outbox HGETALL} for a
- *  replay, {2, current} when the cas field moved on and {3, counter's
- *  pattern, sum} when a guarded sum is over its max (nothing written). A
- *  counter's pattern is its prefix as HSCAN MATCH takes it (glob
- *  characters escaped, then "*"). For tests and tools. */
+ *  f/v..., members..., entry id/value... [, #counters, (pattern, own
+ *  field, max)..., guard keep_ms, guard f/v...]). It replies {1} when
+ *  applied, {0, outbox HGETALL} for a replay, {2, current} when the cas
+ *  field moved on and {3, counter's pattern, sum} when a guarded sum is
+ *  over its max (nothing written). A counter's pattern is its prefix as
+ *  HSCAN MATCH takes it (glob characters escaped, then "*"). For tests
+ *  and tools. */
 const char *rdr_worker_apply_script(void);
 
 /** Queue an outbox entry stored by a worker's own script (e.g. a timer
