@@ -677,9 +677,13 @@ int h_ready(pid_t pid) {
         return w ? http_fetch(w->port, "/readyz", body, sizeof(body)) : -1;
 }
 
-double h_metric_with(pid_t pid, const char *series, const char *label) {
+/* The first series named series whose labels contain label (NULL: any),
+ * or with all the sum of every such series; -1 if unreadable. */
+static double metric_read(pid_t pid, const char *series, const char *label,
+                          int all) {
         static char body[1 << 20];
         const char *p;
+        double sum = 0;
         if (h_metrics_text(pid, body, sizeof(body)))
                 return -1;
         for (p = body; (p = strstr(p, series)); p++) {
@@ -694,13 +698,23 @@ double h_metric_with(pid_t pid, const char *series, const char *label) {
                         continue;
                 if (label && !memmem(p, (size_t)(sp - p), label, strlen(label)))
                         continue;
-                return strtod(sp + 1, NULL);
+                if (!all)
+                        return strtod(sp + 1, NULL);
+                sum += strtod(sp + 1, NULL);
         }
-        return 0;
+        return sum;
+}
+
+double h_metric_with(pid_t pid, const char *series, const char *label) {
+        return metric_read(pid, series, label, 0);
 }
 
 double h_metric(pid_t pid, const char *series) {
-        return h_metric_with(pid, series, NULL);
+        return metric_read(pid, series, NULL, 0);
+}
+
+double h_metric_sum(pid_t pid, const char *series) {
+        return metric_read(pid, series, NULL, 1);
 }
 
 /* Up to 10 s until the series reads want (at_least: want or more). */

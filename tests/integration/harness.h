@@ -81,6 +81,8 @@ double h_metric(pid_t pid, const char *series);
 /** As h_metric, for the first series whose labels contain label (e.g.
  *  "dependency=\"redis\""). */
 double h_metric_with(pid_t pid, const char *series, const char *label);
+/** The sum of every series named series, whatever their labels. */
+double h_metric_sum(pid_t pid, const char *series);
 /** Wait up to 10 s until h_metric_with() reads want (metrics refresh once
  *  per loop turn of the worker). Returns 1, or 0 on timeout. */
 int h_wait_metric(pid_t pid, const char *series, const char *label,

@@ -2185,9 +2185,17 @@ static void test_shipment_exception_pauses_outreach(void **state) {
 /* The conflicts the reviews, shipments and chats workers have met (an
  * apply refused and its batch decided again). */
 static double conflicts(void) {
-        return h_metric(w_reviews, "redress_state_conflicts_total") +
-               h_metric(w_shipments, "redress_state_conflicts_total") +
-               h_metric(w_chats, "redress_state_conflicts_total");
+        return h_metric_sum(w_reviews, "redress_state_conflicts_total") +
+               h_metric_sum(w_shipments, "redress_state_conflicts_total") +
+               h_metric_sum(w_chats, "redress_state_conflicts_total");
+}
+
+/* The conflicts worker pid met on what (a redress_state_conflicts_total
+ * label value: "record", or a guard's counters, "writes", "case"). */
+static double conflicts_on(pid_t pid, const char *what) {
+        char label[64];
+        snprintf(label, sizeof(label), "what=\"%s\"", what);
+        return h_metric_with(pid, "redress_state_conflicts_total", label);
 }
 
 /* Wait up to 10 s until the workers have met a conflict more than
@@ -2227,10 +2235,15 @@ static void review_and_parcel_at_once(const char *id, int parcel_first) {
                           exception[] = "type=\"shipment.exception\"";
         char cid[RDR_ID_LEN];
         counts_t b;
+        double refused0;
         int decided, k;
         acts_t a;
         case_of("taobao", id, cid);
         counts_before(exception, &b);
+        /* The one applied second is refused by the guard on what the
+         * other wrote: the parcels' write counters, or the cases listed. */
+        refused0 = conflicts_on(parcel_first ? w_reviews : w_shipments,
+                                parcel_first ? "writes" : "case");
 
         hold_writes(1);
         /* One decided, then the other: Redis keeps their writes in that
@@ -2258,6 +2271,8 @@ static void review_and_parcel_at_once(const char *id, int parcel_first) {
 
         wait_field(cid, "ship_paused", "1");
         wait_conflict(b.conflicts);
+        assert_true(conflicts_on(parcel_first ? w_reviews : w_shipments,
+                                 parcel_first ? "writes" : "case") > refused0);
         advance_to(t0 + 8 * DAY + 60000);
         read_settled(cid, &a);
         print_actions(&a);
@@ -2294,6 +2309,7 @@ static void test_review_and_delivery_read_at_once(void **state) {
                           delivered[] = "type=\"shipment.delivered\"";
         char cid[RDR_ID_LEN];
         counts_t b;
+        double refused0;
         int decided;
         acts_t a;
         (void)state;
@@ -2301,6 +2317,7 @@ static void test_review_and_delivery_read_at_once(void **state) {
         publish_shipment("rv-once-d", "shipment.exception",
                          ",\"exception\":\"lost\"");
         counts_before(delivered, &b);
+        refused0 = conflicts_on(w_shipments, "case");
         hold_writes(1);
         publish_review("taobao", "review.created", "rv-once-d", 1,
                        "等了十天还没到，物流太慢了", "Asia/Shanghai");
@@ -2315,6 +2332,7 @@ static void test_review_and_delivery_read_at_once(void **state) {
         wait_field(cid, "state", "outreach");
         wait_field(cid, "ship_paused", "0");
         wait_conflict(b.conflicts);
+        assert_true(conflicts_on(w_shipments, "case") > refused0);
         settle(clock_now);
         read_settled(cid, &a);
         print_actions(&a);
@@ -2332,7 +2350,7 @@ static void review_and_refusal_at_once(const char *id, int chat_first) {
         static const char applied[] = "status=\"applied\"",
                           refuse[] = "intent=\"refuse\"";
         char cid[RDR_ID_LEN], chat_id[64];
-        double applied0, refused0, conflicts0;
+        double applied0, refused0, conflicts0, second0;
         int decided, k;
         acts_t a;
         case_of("taobao", id, cid);
@@ -2342,6 +2360,10 @@ static void review_and_refusal_at_once(const char *id, int chat_first) {
             h_metric_with(w_reviews, "redress_case_inputs_total", applied);
         refused0 = h_metric_with(w_chats, "redress_chat_intents_total", refuse);
         conflicts0 = conflicts();
+        /* The one applied second: the review's opening, refused by the
+         * order's write counters, or the chat, by its case_id. */
+        second0 = conflicts_on(chat_first ? w_reviews : w_chats,
+                               chat_first ? "writes" : "record");
 
         hold_writes(1);
         for (k = 0, decided = 1; k < 2; k++)
@@ -2366,6 +2388,8 @@ static void review_and_refusal_at_once(const char *id, int chat_first) {
 
         wait_refused(cid);
         wait_conflict(conflicts0);
+        assert_true(conflicts_on(chat_first ? w_reviews : w_chats,
+                                 chat_first ? "writes" : "record") > second0);
         advance_to(t0 + 20 * DAY);
         read_settled(cid, &a);
         print_actions(&a);

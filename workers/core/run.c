@@ -588,6 +588,19 @@ static int pub_seen(rdr_worker_t *w, const char *outbox_key, const char *id,
                (w->fly_active && pub_in(&w->fly_pubs, outbox_key, id, id_len));
 }
 
+/* The name of a guard's counters from its pattern (its prefix up to the
+ * first ':' or glob character: "writes:*" is "writes") into what, for
+ * redress_state_conflicts_total; "guard" without one. */
+static void guard_name(char *what, size_t size, const char *pattern) {
+        size_t n = pattern ? strcspn(pattern, ":*?[\\") : 0;
+        if (n == 0 || n >= size) {
+                snprintf(what, size, "guard");
+                return;
+        }
+        memcpy(what, pattern, n);
+        what[n] = '\0';
+}
+
 /* Turn the replies of the apply scripts into the publication list. */
 static rdr_err_t collect_applies(rdr_worker_t *w) {
         rdr_pending_apply_t *pa = w->applies.p;
@@ -609,7 +622,7 @@ static rdr_err_t collect_applies(rdr_worker_t *w) {
                         /* Someone changed the state since it was read:
                          * retry the batch; applied events replay as
                          * duplicates, this one is decided again. */
-                        rdr_metric_add(w->m_cas_conflicts, NULL, 1);
+                        rdr_metric_add(w->m_cas_conflicts, "record", 1);
                         rdr_log(RDR_LOG_DEBUG, "apply.conflict",
                                 "%s changed concurrently: retrying",
                                 pa[i].outbox_key);
@@ -621,7 +634,10 @@ static rdr_err_t collect_applies(rdr_worker_t *w) {
                          * stepped by another worker): decide again. */
                         int named = r->elements > 2 &&
                                     r->element[1]->type == REDIS_REPLY_STRING;
-                        rdr_metric_add(w->m_cas_conflicts, NULL, 1);
+                        char what[48];
+                        guard_name(what, sizeof(what),
+                                   named ? r->element[1]->str : NULL);
+                        rdr_metric_add(w->m_cas_conflicts, what, 1);
                         rdr_log(RDR_LOG_DEBUG, "apply.guard_moved",
                                 "%s: the shared counts moved on (%s %lld): "
                                 "retrying",
@@ -1109,8 +1125,10 @@ static void metrics_define(rdr_worker_t *w) {
             "Offsets not stored because the partition was revoked", NULL);
         w->m_cas_conflicts = rdr_metrics_counter(
             m, "state_conflicts_total",
-            "State changed between read and write (the batch is retried)",
-            NULL);
+            "State changed between read and write (the batch is retried): "
+            "the record written (record) or the counts a guard read (the "
+            "counters' name, e.g. writes, case, review_messages)",
+            "what");
         w->m_rebalances = rdr_metrics_counter(
             m, "rebalances_total", "Consumer group rebalances", "kind");
         w->m_lag = rdr_metrics_gauge(
