@@ -2182,6 +2182,62 @@ static void test_shipment_exception_pauses_outreach(void **state) {
         assert_true(count_kind(&a, RDR_ACT_FOLLOW_UP) == 1);
 }
 
+/* An input a read-at-once test publishes while Redis holds the writes:
+ * how to publish it about order id, and the series (label) of the worker
+ * that decides it, read before at `before`. */
+typedef struct held_input_s {
+        void (*publish)(const char *id);
+        pid_t worker;
+        const char *series, *label;
+        double before;
+} held_input_t;
+
+/* Redis holds every client's writes; first is published and decided,
+ * then second: Redis keeps their writes in that order when it lets them
+ * through. Writes resume before any check, so that a failure here does
+ * not hold the next tests' writes. */
+static void decide_blind(const char *id, const held_input_t *first,
+                         const held_input_t *second) {
+        int decided;
+        hold_writes(1);
+        first->publish(id);
+        decided = h_wait_metric_at_least(first->worker, first->series,
+                                         first->label, first->before + 1);
+        if (decided) {
+                second->publish(id);
+                decided =
+                    h_wait_metric_at_least(second->worker, second->series,
+                                           second->label, second->before + 1);
+        }
+        hold_writes(0);
+        assert_true(decided);
+}
+
+/* What the read-at-once tests publish about order id. */
+static void publish_late_review(const char *id) {
+        publish_review("taobao", "review.created", id, 1,
+                       "等了十天还没到，物流太慢了", "Asia/Shanghai");
+}
+
+static void publish_lost(const char *id) {
+        publish_shipment(id, "shipment.exception", ",\"exception\":\"lost\"");
+}
+
+static void publish_delivered(const char *id) {
+        publish_shipment(id, "shipment.delivered", "");
+}
+
+static void publish_colour_review(const char *id) {
+        publish_review("taobao", "review.created", id, 1,
+                       "衣服有色差，和图片完全不一样", "Asia/Shanghai");
+}
+
+static void publish_refusal(const char *id) {
+        char chat_id[64];
+        snprintf(chat_id, sizeof(chat_id), "chat-%s", id);
+        publish_chat("taobao", id, chat_id, "别再联系我了，我不会改评价的");
+}
+
 /* The conflicts the reviews, shipments and chats workers have met (an
  * apply refused and its batch decided again). */
 static double conflicts(void) {
@@ -2236,7 +2292,6 @@ static void review_and_parcel_at_once(const char *id, int parcel_first) {
         char cid[RDR_ID_LEN];
         counts_t b;
         double refused0;
-        int decided, k;
         acts_t a;
         case_of("taobao", id, cid);
         counts_before(exception, &b);
@@ -2245,29 +2300,16 @@ static void review_and_parcel_at_once(const char *id, int parcel_first) {
         refused0 = conflicts_on(parcel_first ? w_reviews : w_shipments,
                                 parcel_first ? "writes" : "case");
 
-        hold_writes(1);
-        /* One decided, then the other: Redis keeps their writes in that
-         * order. Writes resume before any check (the next tests'). */
-        for (k = 0, decided = 1; k < 2; k++)
-                if (k == !parcel_first) {
-                        publish_shipment(id, "shipment.exception",
-                                         ",\"exception\":\"lost\"");
-                        decided =
-                            decided &&
-                            h_wait_metric_at_least(
-                                w_shipments, "redress_shipment_events_total",
-                                exception, b.shipped + 1);
-                } else {
-                        publish_review("taobao", "review.created", id, 1,
-                                       "等了十天还没到，物流太慢了",
-                                       "Asia/Shanghai");
-                        decided = decided &&
-                                  h_wait_metric_at_least(
-                                      w_reviews, "redress_case_inputs_total",
-                                      applied, b.applied + 1);
-                }
-        hold_writes(0);
-        assert_true(decided);
+        {
+                held_input_t parcel = {publish_lost, w_shipments,
+                                       "redress_shipment_events_total",
+                                       exception, b.shipped},
+                             review = {publish_late_review, w_reviews,
+                                       "redress_case_inputs_total", applied,
+                                       b.applied};
+                decide_blind(id, parcel_first ? &parcel : &review,
+                             parcel_first ? &review : &parcel);
+        }
 
         wait_field(cid, "ship_paused", "1");
         wait_conflict(b.conflicts);
@@ -2310,25 +2352,21 @@ static void test_review_and_delivery_read_at_once(void **state) {
         char cid[RDR_ID_LEN];
         counts_t b;
         double refused0;
-        int decided;
         acts_t a;
         (void)state;
         case_of("taobao", "rv-once-d", cid);
-        publish_shipment("rv-once-d", "shipment.exception",
-                         ",\"exception\":\"lost\"");
+        publish_lost("rv-once-d");
         counts_before(delivered, &b);
         refused0 = conflicts_on(w_shipments, "case");
-        hold_writes(1);
-        publish_review("taobao", "review.created", "rv-once-d", 1,
-                       "等了十天还没到，物流太慢了", "Asia/Shanghai");
-        decided = h_wait_metric_at_least(w_reviews, "redress_case_inputs_total",
-                                         applied, b.applied + 1);
-        publish_shipment("rv-once-d", "shipment.delivered", "");
-        decided = decided && h_wait_metric_at_least(
-                                 w_shipments, "redress_shipment_events_total",
-                                 delivered, b.shipped + 1);
-        hold_writes(0);
-        assert_true(decided);
+        {
+                held_input_t review = {publish_late_review, w_reviews,
+                                       "redress_case_inputs_total", applied,
+                                       b.applied},
+                             delivery = {publish_delivered, w_shipments,
+                                         "redress_shipment_events_total",
+                                         delivered, b.shipped};
+                decide_blind("rv-once-d", &review, &delivery);
+        }
         wait_field(cid, "state", "outreach");
         wait_field(cid, "ship_paused", "0");
         wait_conflict(b.conflicts);
@@ -2349,12 +2387,10 @@ static void test_review_and_delivery_read_at_once(void **state) {
 static void review_and_refusal_at_once(const char *id, int chat_first) {
         static const char applied[] = "status=\"applied\"",
                           refuse[] = "intent=\"refuse\"";
-        char cid[RDR_ID_LEN], chat_id[64];
+        char cid[RDR_ID_LEN];
         double applied0, refused0, conflicts0, second0;
-        int decided, k;
         acts_t a;
         case_of("taobao", id, cid);
-        snprintf(chat_id, sizeof(chat_id), "chat-%s", id);
         settle(clock_now);
         applied0 =
             h_metric_with(w_reviews, "redress_case_inputs_total", applied);
@@ -2365,26 +2401,16 @@ static void review_and_refusal_at_once(const char *id, int chat_first) {
         second0 = conflicts_on(chat_first ? w_reviews : w_chats,
                                chat_first ? "writes" : "record");
 
-        hold_writes(1);
-        for (k = 0, decided = 1; k < 2; k++)
-                if (k == !chat_first) {
-                        publish_chat("taobao", id, chat_id,
-                                     "别再联系我了，我不会改评价的");
-                        decided = decided &&
-                                  h_wait_metric_at_least(
-                                      w_chats, "redress_chat_intents_total",
-                                      refuse, refused0 + 1);
-                } else {
-                        publish_review("taobao", "review.created", id, 1,
-                                       "衣服有色差，和图片完全不一样",
-                                       "Asia/Shanghai");
-                        decided = decided &&
-                                  h_wait_metric_at_least(
-                                      w_reviews, "redress_case_inputs_total",
-                                      applied, applied0 + 1);
-                }
-        hold_writes(0);
-        assert_true(decided);
+        {
+                held_input_t chat = {publish_refusal, w_chats,
+                                     "redress_chat_intents_total", refuse,
+                                     refused0},
+                             review = {publish_colour_review, w_reviews,
+                                       "redress_case_inputs_total", applied,
+                                       applied0};
+                decide_blind(id, chat_first ? &chat : &review,
+                             chat_first ? &review : &chat);
+        }
 
         wait_refused(cid);
         wait_conflict(conflicts0);
