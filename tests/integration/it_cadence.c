@@ -2388,7 +2388,9 @@ static void review_and_refusal_at_once(const char *id, int chat_first) {
         static const char applied[] = "status=\"applied\"",
                           refuse[] = "intent=\"refuse\"";
         char cid[RDR_ID_LEN];
-        double applied0, refused0, conflicts0, second0;
+        static const char reviews_in[] = "topic=\"redress.reviews\"",
+                          chats_in[] = "topic=\"redress.chats\"";
+        double applied0, refused0, conflicts0, second0, rv_in0, ch_in0;
         acts_t a;
         case_of("taobao", id, cid);
         settle(clock_now);
@@ -2400,6 +2402,10 @@ static void review_and_refusal_at_once(const char *id, int chat_first) {
          * order's write counters, or the chat, by its case_id. */
         second0 = conflicts_on(chat_first ? w_reviews : w_chats,
                                chat_first ? "writes" : "record");
+        rv_in0 = h_metric_with(w_reviews, "redress_messages_consumed_total",
+                               reviews_in);
+        ch_in0 =
+            h_metric_with(w_chats, "redress_messages_consumed_total", chats_in);
 
         {
                 held_input_t chat = {publish_refusal, w_chats,
@@ -2416,6 +2422,15 @@ static void review_and_refusal_at_once(const char *id, int chat_first) {
         wait_conflict(conflicts0);
         assert_true(conflicts_on(chat_first ? w_reviews : w_chats,
                                  chat_first ? "writes" : "record") > second0);
+        /* The batch decided again counts its message consumed once. */
+        settle(clock_now);
+        assert_int_equal(h_metric_with(w_reviews,
+                                       "redress_messages_consumed_total",
+                                       reviews_in),
+                         rv_in0 + 1);
+        assert_int_equal(
+            h_metric_with(w_chats, "redress_messages_consumed_total", chats_in),
+            ch_in0 + 1);
         advance_to(t0 + 20 * DAY);
         read_settled(cid, &a);
         print_actions(&a);

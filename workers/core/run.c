@@ -1476,7 +1476,6 @@ static void fill_msg(rdr_worker_t *w, size_t i) {
         m->content_type = header_ref(rkm, "content-type");
         m->replay_of = header_ref(rkm, "redress-replay-of");
         m->timestamp_ms = rd_kafka_message_timestamp(rkm, &tstype);
-        rdr_metric_add(w->m_consumed, m->topic, 1);
 }
 
 /* ---- The batch in flight ---- */
@@ -1790,6 +1789,13 @@ static void drop_partitions(rdr_worker_t *w,
         w->batch_cnt = o;
 }
 
+/* Add a message Kafka gave to the batch in hand, counted once (a batch
+ * retried runs its messages again without counting them again). */
+static void take_msg(rdr_worker_t *w, rd_kafka_message_t *rkm) {
+        w->rkmsgs[w->batch_cnt++] = rkm;
+        rdr_metric_add(w->m_consumed, rd_kafka_topic_name(rkm->rkt), 1);
+}
+
 /* Wait ms before a retry, serving rebalances (a paused consumer returns
  * no messages, but any stray one is stashed in the batch in hand); returns
  * the next wait (doubled, capped). */
@@ -1798,7 +1804,7 @@ static int backoff_wait(rdr_worker_t *w, int ms) {
                 rd_kafka_message_t *rkm =
                     rd_kafka_consumer_poll(w->consumer, ms);
                 if (rkm && !rkm->err && w->batch_cnt < w->batch_cap)
-                        w->rkmsgs[w->batch_cnt++] = rkm;
+                        take_msg(w, rkm);
                 else if (rkm)
                         rd_kafka_message_destroy(rkm);
         } else {
@@ -1883,7 +1889,7 @@ static void poll_batch(rdr_worker_t *w, int wait_ms) {
                 w->kafka_up = 1;
                 if (w->batch_cnt == 0)
                         deadline = rdr_mono_ms() + w->batch_wait_ms;
-                w->rkmsgs[w->batch_cnt++] = rkm;
+                take_msg(w, rkm);
         }
 }
 
