@@ -22,8 +22,10 @@ static const struct {
     [RDR_ERR_KAFKA] = {"RDR_ERR_KAFKA", "Kafka error", RDR_ERRCLASS_RETRIABLE},
     [RDR_ERR_TIMEOUT] = {"RDR_ERR_TIMEOUT", "Timed out",
                          RDR_ERRCLASS_RETRIABLE},
-    [RDR_ERR_STATE] = {"RDR_ERR_STATE", "Lost ownership (stale lease)",
-                       RDR_ERRCLASS_RETRIABLE},
+    [RDR_ERR_STATE] =
+        {"RDR_ERR_STATE",
+         "State changed since it was read (a record, shared counts or a lease)",
+         RDR_ERRCLASS_RETRIABLE},
     [RDR_ERR_IO] = {"RDR_ERR_IO", "I/O error", RDR_ERRCLASS_RETRIABLE},
     [RDR_ERR_CONFIG] = {"RDR_ERR_CONFIG", "Configuration error",
                         RDR_ERRCLASS_FATAL},

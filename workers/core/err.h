@@ -16,7 +16,8 @@ typedef enum rdr_err_e {
         RDR_ERR_REDIS,     /* retriable: Redis unreachable or failed */
         RDR_ERR_KAFKA,     /* retriable: Kafka unreachable or failed */
         RDR_ERR_TIMEOUT,   /* retriable: an operation timed out */
-        RDR_ERR_STATE,     /* retriable: lost lease or ownership (fencing) */
+        RDR_ERR_STATE,     /* retriable: what was read moved on (a record
+                            * compared and set, a guard's counts, a lease) */
         RDR_ERR_IO,        /* retriable: file or socket I/O failed */
         RDR_ERR_CONFIG,    /* fatal: bad configuration */
         RDR_ERR_NOMEM,     /* fatal: out of memory */
