@@ -2291,14 +2291,14 @@ static void review_and_parcel_at_once(const char *id, int parcel_first) {
                           exception[] = "type=\"shipment.exception\"";
         char cid[RDR_ID_LEN];
         counts_t b;
-        double refused0;
+        double second0;
         acts_t a;
         case_of("taobao", id, cid);
         counts_before(exception, &b);
         /* The one applied second is refused by the guard on what the
          * other wrote: the parcels' write counters, or the cases listed. */
-        refused0 = conflicts_on(parcel_first ? w_reviews : w_shipments,
-                                parcel_first ? "writes" : "case");
+        second0 = conflicts_on(parcel_first ? w_reviews : w_shipments,
+                               parcel_first ? "writes" : "case");
 
         {
                 held_input_t parcel = {publish_lost, w_shipments,
@@ -2314,7 +2314,7 @@ static void review_and_parcel_at_once(const char *id, int parcel_first) {
         wait_field(cid, "ship_paused", "1");
         wait_conflict(b.conflicts);
         assert_true(conflicts_on(parcel_first ? w_reviews : w_shipments,
-                                 parcel_first ? "writes" : "case") > refused0);
+                                 parcel_first ? "writes" : "case") > second0);
         advance_to(t0 + 8 * DAY + 60000);
         read_settled(cid, &a);
         print_actions(&a);
@@ -2322,7 +2322,7 @@ static void review_and_parcel_at_once(const char *id, int parcel_first) {
         assert_int_equal(count_kind(&a, RDR_ACT_FIRST_CONTACT), !parcel_first);
         assert_int_equal(count_kind(&a, RDR_ACT_FOLLOW_UP), 0);
         assert_int_equal(count_kind(&a, RDR_ACT_INCENTIVE), 0);
-        publish_shipment(id, "shipment.delivered", "");
+        publish_delivered(id);
         wait_field(cid, "ship_paused", "0");
         advance_to(t0 + 16 * DAY);
         read_settled(cid, &a);
@@ -2351,13 +2351,13 @@ static void test_review_and_delivery_read_at_once(void **state) {
                           delivered[] = "type=\"shipment.delivered\"";
         char cid[RDR_ID_LEN];
         counts_t b;
-        double refused0;
+        double second0;
         acts_t a;
         (void)state;
         case_of("taobao", "rv-once-d", cid);
         publish_lost("rv-once-d");
         counts_before(delivered, &b);
-        refused0 = conflicts_on(w_shipments, "case");
+        second0 = conflicts_on(w_shipments, "case");
         {
                 held_input_t review = {publish_late_review, w_reviews,
                                        "redress_case_inputs_total", applied,
@@ -2370,7 +2370,7 @@ static void test_review_and_delivery_read_at_once(void **state) {
         wait_field(cid, "state", "outreach");
         wait_field(cid, "ship_paused", "0");
         wait_conflict(b.conflicts);
-        assert_true(conflicts_on(w_shipments, "case") > refused0);
+        assert_true(conflicts_on(w_shipments, "case") > second0);
         settle(clock_now);
         read_settled(cid, &a);
         print_actions(&a);
