@@ -195,6 +195,97 @@ static void test_malformed_goes_to_dlq_and_partition_moves_on(void **state) {
         free(good2);
 }
 
+/* An event whose ids are valid (256 characters each) but too long together
+ * for a Redis key: worker dead-letters it with the reason, keeps running
+ * and handles the next event of its partition; nothing of the first is
+ * written. bad_tpl and good are the events (each @ of bad_tpl: the long
+ * id; its event id "<worker>-long"). */
+static void long_ids_dead_lettered(const char *worker, const char *topic,
+                                   const char *bad_tpl, const char *good,
+                                   const char *reason, const char *good_key) {
+        char id[2 * 256 + 1], bad[4096], match[64];
+        h_msg_t *dlq;
+        redisReply *r;
+        size_t n, i;
+        pid_t pid;
+        for (i = 0; i < 256; i++)
+                memcpy(id + 2 * i, "\xc3\xa9", 2); /* é */
+        id[2 * 256] = 0;
+        for (i = n = 0; bad_tpl[i] && n + sizeof(id) < sizeof(bad); i++)
+                if (bad_tpl[i] == '@')
+                        n += (size_t)snprintf(bad + n, sizeof(bad) - n, "%s",
+                                              id);
+                else
+                        bad[n++] = bad_tpl[i];
+        bad[n] = 0;
+        pid = h_worker(&env, worker, NULL);
+        /* Alone in its batch, then with the good event behind it. */
+        h_produce(&env, topic, "k/1", bad, strlen(bad), "application/json");
+        h_flush(&env);
+        n = h_read_handled(&env, pid, 1, "redress.dlq", NULL, 30000, &dlq);
+        h_msgs_free(dlq, n);
+        h_produce(&env, topic, "k/1", bad, strlen(bad), "application/json");
+        h_produce(&env, topic, "k/1", good, strlen(good), "application/json");
+        h_flush(&env);
+        snprintf(match, sizeof(match), "\"event_id\":\"%s-long\"", worker);
+        n = h_read_handled(&env, pid, 3, "redress.dlq", match, 30000, &dlq);
+        assert_int_equal(n, 2);
+        assert_int_equal(dlq[0].len, strlen(bad));
+        assert_memory_equal(dlq[0].value, bad, dlq[0].len);
+        assert_string_equal(dlq[0].headers[0], reason);
+        assert_string_equal(dlq[0].headers[1], topic);
+        assert_string_equal(dlq[0].headers[4], worker);
+        assert_memory_equal(dlq[1].value, bad, dlq[1].len);
+        assert_string_equal(dlq[1].headers[0], reason);
+        h_msgs_free(dlq, n);
+        assert_int_equal(kill(pid, 0), 0);
+        assert_int_equal(h_ready(pid), 200);
+        /* The good event's record is written, nothing of the other. */
+        r = redisCommand(env.redis, "KEYS redress:*");
+        assert_int_equal(r->type, REDIS_REPLY_ARRAY);
+        for (i = n = 0; i < r->elements; i++) {
+                assert_null(strstr(r->element[i]->str, "\xc3\xa9"));
+                n += strstr(r->element[i]->str, good_key) != NULL;
+        }
+        assert_true(n >= 1);
+        freeReplyObject(r);
+        assert_int_equal(h_signal_wait(pid, SIGTERM, 10000), 0);
+}
+
+static void test_ids_too_long_for_a_key_are_dead_letters(void **state) {
+        (void)state;
+        long_ids_dead_lettered(
+            "shipments", "redress.shipments",
+            "{\"event_id\":\"shipments-long\",\"type\":\"shipment.created\","
+            "\"platform\":\"taobao\",\"store_id\":\"@\","
+            "\"order_id\":\"@\",\"buyer_id\":\"@\","
+            "\"carrier\":\"sf\",\"tracking_number\":\"SF1\","
+            "\"origin_country\":\"CN\",\"destination_country\":\"CN\","
+            "\"occurred_at\":\"2026-11-23T04:00:00Z\"}",
+            "{\"event_id\":\"ship-ok\",\"type\":\"shipment.created\","
+            "\"platform\":\"taobao\",\"store_id\":\"store-l\","
+            "\"order_id\":\"order-ship-ok\",\"buyer_id\":\"b\","
+            "\"carrier\":\"sf\",\"tracking_number\":\"SF1\","
+            "\"origin_country\":\"CN\",\"destination_country\":\"CN\","
+            "\"occurred_at\":\"2026-11-23T04:00:00Z\"}",
+            "ids too long for a Redis key", "order-ship-ok");
+        long_ids_dead_lettered(
+            "chats", "redress.chats",
+            "{\"event_id\":\"chats-long\",\"type\":\"chat.message\","
+            "\"platform\":\"taobao\",\"store_id\":\"@\","
+            "\"order_id\":\"@\",\"buyer_id\":\"@\","
+            "\"direction\":\"buyer\",\"channel\":\"im\","
+            "\"text\":\"where is my parcel\","
+            "\"sent_at\":\"2026-11-23T03:00:00Z\"}",
+            "{\"event_id\":\"chat-ok\",\"type\":\"chat.message\","
+            "\"platform\":\"taobao\",\"store_id\":\"store-l\","
+            "\"order_id\":\"order-chat-ok\",\"buyer_id\":\"b\","
+            "\"direction\":\"buyer\",\"channel\":\"im\","
+            "\"text\":\"where is my parcel\","
+            "\"sent_at\":\"2026-11-23T03:00:00Z\"}",
+            "ids too long for a Redis key", "order-chat-ok");
+}
+
 static void test_same_event_twice_has_one_effect(void **state) {
         char *json = h_review_json("ev-dup-1", "store-c", "order-3", "r-9", 1,
                                    "never arrived, tracking stuck for weeks");
@@ -765,6 +856,8 @@ int main(void) {
             cmocka_unit_test_setup_teardown(
                 test_malformed_goes_to_dlq_and_partition_moves_on, setup,
                 teardown),
+            cmocka_unit_test_setup_teardown(
+                test_ids_too_long_for_a_key_are_dead_letters, setup, teardown),
             cmocka_unit_test_setup_teardown(
                 test_same_event_twice_has_one_effect, setup, teardown),
             cmocka_unit_test_setup_teardown(

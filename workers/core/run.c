@@ -282,7 +282,7 @@ rdr_err_t rdr_msg_settle(rdr_msg_t *m, rdr_err_t err) {
 
 rdr_err_t rdr_msg_fail(rdr_msg_t *m, const char *why) {
         snprintf(m->errstr, sizeof(m->errstr), "%s", why);
-        return RDR_ERR_INVALID;
+        return m->err = RDR_ERR_INVALID;
 }
 
 /* ---- Effects ---- */

@@ -184,7 +184,9 @@ rdr_err_t rdr_worker_publish_entry(rdr_worker_t *w, const char *outbox_key,
  *  error's description) and returns RDR_OK; a retriable or fatal error is
  *  returned for the handler to give up the batch with. */
 rdr_err_t rdr_msg_settle(rdr_msg_t *m, rdr_err_t err);
-/** Write why as m's dead-letter reason and return RDR_ERR_INVALID. */
+/** Mark m for the dead-letter topic with why as its reason (m->err is
+ *  RDR_ERR_INVALID: the batch's later steps skip it) and return
+ *  RDR_ERR_INVALID. */
 rdr_err_t rdr_msg_fail(rdr_msg_t *m, const char *why);
 
 /** Queue a script call to run with the acknowledgements, after this cycle's

@@ -918,8 +918,8 @@ static rdr_err_t reviews_handle(void *opaque, rdr_msg_t *msgs, size_t cnt) {
                 if (m->err || !answer_of(&rv->evs.evs[i], &an))
                         continue;
                 if (strlen(an.case_id) >= RDR_CASE_ID_MAX)
-                        m->err = rdr_msg_fail(m, "case_id is longer than any "
-                                                 "the fleet makes");
+                        rdr_msg_fail(m, "case_id is longer than any "
+                                        "the fleet makes");
                 else
                         m->err = answer_input(&rv->evs.evs[i], m, &rv->ins[i]);
         }
