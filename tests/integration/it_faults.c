@@ -290,38 +290,60 @@ static void test_failed_arms_keep_their_entries(void **state) {
         assert_int_equal(kill(pid, 0), 0);
 }
 
-/* The broker refuses the worker's first produce requests: the batch in
- * flight is retried together with the next one (twice the batch size in
- * hand). Every review gets its case.classified, repeats keep their id. */
-static void test_refused_publication_retries_the_batch_in_flight(void **state) {
-        enum { N = 400 };
+/* n reviews of prefix (store-<prefix>) for a reviews worker in batches
+ * of 20 whose produce requests the broker refuses errors times (Produce,
+ * API key 0, answered MESSAGE_TOO_LARGE, 10: a permanent error, so the
+ * deliveries fail): every review gets its case.classified. Returns the
+ * worker; *repeats: the messages published again under their id. */
+static pid_t refused_publication(size_t n, const char *prefix, int errors,
+                                 size_t *repeats) {
         h_msg_t *msgs;
-        size_t n, distinct, repeats;
+        size_t got, distinct;
+        char store[64], cmd[64];
         pid_t pid;
-        (void)state;
-        h_publish_reviews(&env, "store-p", "ev-p", 0, N, 0,
+        snprintf(store, sizeof(store), "store-%s", prefix);
+        snprintf(cmd, sizeof(cmd), "error 0 10 %d", errors);
+        h_publish_reviews(&env, store, prefix, 0, n, 0,
                           "it broke after two days", 0);
-        /* Produce (API key 0) answered MESSAGE_TOO_LARGE (10), 3 times:
-         * a permanent error, so the deliveries fail. */
-        h_broker_control(&env, "error 0 10 3");
+        h_broker_control(&env, cmd);
         pid = h_worker(
             &env, "reviews",
             (const char *const[]){"REDRESS_CONSUMER_BATCH_MAX=20", NULL});
-        n = h_read_topic(&env, "redress.cases", CLASSIFIED, N, 2000, 60000,
-                         &msgs);
-        distinct = h_count_reviews(msgs, n, "ev-p", N, &repeats);
+        got = h_read_topic(&env, "redress.cases", CLASSIFIED, n, 2000, 90000,
+                           &msgs);
+        distinct = h_count_reviews(msgs, got, prefix, n, repeats);
         print_message("%zu distinct, %zu published again under the same "
                       "id, %.0f batch retries\n",
-                      distinct, repeats,
+                      distinct, *repeats,
                       h_metric_with(pid, "redress_batch_retries_total",
                                     "error=\"RDR_ERR_KAFKA\""));
-        assert_int_equal(distinct, N);
+        assert_int_equal(distinct, n);
         assert_true(h_metric_with(pid, "redress_batch_retries_total",
                                   "error=\"RDR_ERR_KAFKA\"") >= 1);
+        h_msgs_free(msgs, got);
+        return pid;
+}
+
+/* The broker refuses the worker's first produce requests: the batch in
+ * flight is retried together with the next one (twice the batch size in
+ * hand). Repeats keep their id. */
+static void test_refused_publication_retries_the_batch_in_flight(void **state) {
+        size_t repeats;
+        pid_t pid = refused_publication(400, "ev-p", 3, &repeats);
+        (void)state;
         assert_true(h_metric(pid, "redress_events_duplicate_total") >= 1);
         /* At most the failed batches, in flight and in hand, again. */
         assert_true(repeats <= 3 * 40);
-        h_msgs_free(msgs, n);
+}
+
+/* Refused long enough that the two batches merged for their retry fail
+ * again as they are acknowledged: meanwhile Kafka hands over messages the
+ * full batch in hand has no room for. Each is fetched again later, none
+ * skipped. */
+static void test_a_full_retry_skips_no_message(void **state) {
+        size_t repeats;
+        (void)state;
+        refused_publication(600, "ev-f", 12, &repeats);
 }
 
 /* Whether text (a /metrics page) declares metric name: as itself, or as
@@ -398,6 +420,8 @@ int main(void) {
             cmocka_unit_test_setup_teardown(
                 test_refused_publication_retries_the_batch_in_flight, setup,
                 teardown),
+            cmocka_unit_test_setup_teardown(test_a_full_retry_skips_no_message,
+                                            setup, teardown),
             cmocka_unit_test_setup_teardown(test_batches_wait_for_a_replica,
                                             setup, teardown),
             cmocka_unit_test_setup_teardown(test_failed_arms_keep_their_entries,

@@ -1796,15 +1796,48 @@ static void take_msg(rdr_worker_t *w, rd_kafka_message_t *rkm) {
         rdr_metric_add(w->m_consumed, rd_kafka_topic_name(rkm->rkt), 1);
 }
 
+/* Kafka gave rkm with no room for it in the batch in hand (a batch and
+ * the one in flight, merged for their retry, fill it): its partition goes
+ * back to rkm, fetched again once there is room. Dropped, it would be
+ * skipped: the partition's later offsets, once stored, pass it. If the
+ * seek fails the worker stops; the partition's next owner reads it from
+ * the last commit. */
+static void give_back(rdr_worker_t *w, rd_kafka_message_t *rkm) {
+        rd_kafka_topic_partition_list_t *parts =
+            rd_kafka_topic_partition_list_new(1);
+        rd_kafka_error_t *error;
+        const char *topic = rd_kafka_topic_name(rkm->rkt);
+        rd_kafka_topic_partition_list_add(parts, topic, rkm->partition)
+            ->offset = rkm->offset;
+        /* Waited for: no message fetched before it may follow. */
+        error = rd_kafka_seek_partitions(w->consumer, parts, 10000);
+        if (error || parts->elems[0].err) {
+                rdr_log(RDR_LOG_ERROR, "kafka.seek",
+                        "%s [%d] could not go back to offset %lld, which "
+                        "the batch in hand has no room for: %s; stopping",
+                        topic, (int)rkm->partition, (long long)rkm->offset,
+                        error ? rd_kafka_error_string(error)
+                              : rd_kafka_err2str(parts->elems[0].err));
+                rdr_stop_signal = SIGTERM;
+        }
+        if (error)
+                rd_kafka_error_destroy(error);
+        rd_kafka_topic_partition_list_destroy(parts);
+        rd_kafka_message_destroy(rkm);
+}
+
 /* Wait ms before a retry, serving rebalances (a paused consumer returns
- * no messages, but any stray one is stashed in the batch in hand); returns
- * the next wait (doubled, capped). */
+ * no messages, but one from a partition it was just given is stashed in
+ * the batch in hand, or given back if that is full); returns the next
+ * wait (doubled, capped). */
 static int backoff_wait(rdr_worker_t *w, int ms) {
         if (w->consumer) {
                 rd_kafka_message_t *rkm =
                     rd_kafka_consumer_poll(w->consumer, ms);
                 if (rkm && !rkm->err && w->batch_cnt < w->batch_cap)
                         take_msg(w, rkm);
+                else if (rkm && !rkm->err)
+                        give_back(w, rkm);
                 else if (rkm)
                         rd_kafka_message_destroy(rkm);
         } else {
