@@ -1268,7 +1268,8 @@ static void test_incentive_over_limit(void **state) {
         free(s);
 }
 
-/* The buyer agrees: the guide, a check 48 h later, one reminder. */
+/* The buyer agrees: the guide, a check 48 h later, one reminder, whether
+ * or not the agent hands the case back meanwhile. */
 static void test_agree_guide_check_reminder(void **state) {
         sim_t *s = sim_new();
         int64_t t0 = utc(2026, 6, 1, 2, 0);
@@ -1278,6 +1279,7 @@ static void test_agree_guide_check_reminder(void **state) {
                    RDR_REASON_PRODUCT_QUALITY, RDR_MAL_NONE, t0);
         rdr_cadence_input_t agree = chat(RDR_INTENT_AGREE, "好的，我改一下");
         rdr_cadence_input_t up = simple(RDR_CIN_REVIEW_UPDATED);
+        rdr_cadence_input_t resume = simple(RDR_CIN_RESUME);
         const rdr_cadence_action_t *a;
         (void)state;
         apply(s, &in, t0);
@@ -1301,6 +1303,21 @@ static void test_agree_guide_check_reminder(void **state) {
         assert_string_equal(a->template_id,
                             "zh/outreach.modification_guide/reminder");
         assert_int_equal(count_kind(s, RDR_ACT_FOLLOW_UP), 0);
+        free(s);
+
+        /* The agent answers the buyer and hands the case back (the
+         * staff.review's usual end): the agreement's path goes on, the
+         * reminder 48 h after the guide; no follow-up, offer or nudge. */
+        s = sim_new();
+        apply(s, &in, t0);
+        apply(s, &agree, t1);
+        assert_int_equal(apply(s, &resume, t1 + HOUR / 2), RDR_CADENCE_NOOP);
+        assert_int_equal(s->c.state, RDR_CASE_STATE_AWAITING_UPDATE);
+        run_until(s, t0 + 40 * DAY);
+        assert_true(find(s, "cs_test:modification_reminder:1")->due_at_ms ==
+                    t1 + 48 * HOUR);
+        assert_int_equal(count_kind(s, RDR_ACT_MODIFICATION_GUIDE), 2);
+        assert_int_equal(count_outreach(s), 3);
         free(s);
 
         /* The review changed before the check: no reminder. */
@@ -1631,7 +1648,8 @@ static void test_first_contact_held_till_day(void **state) {
 /* The buyer agrees at night: the guide waits for their morning, then the
  * check and the reminder follow from it. A no (to the store, on the
  * order, or one that reached another case of the order), a tag or a
- * changed review before the morning means no guide. A held guide whose
+ * changed review before the morning means no guide; the agent's hand-back
+ * changes nothing. A held guide whose
  * timer fires late, at night again, goes out due the next morning. */
 static void test_guide_held_till_day(void **state) {
         int64_t t0 = utc(2026, 6, 1, 2, 0);      /* 10:00 CST */
@@ -1643,6 +1661,7 @@ static void test_guide_held_till_day(void **state) {
         rdr_cadence_input_t agree = chat(RDR_INTENT_AGREE, "好的，我改一下");
         rdr_cadence_input_t no = chat(RDR_INTENT_REFUSE, "别再联系我了");
         rdr_cadence_input_t up = simple(RDR_CIN_REVIEW_UPDATED);
+        rdr_cadence_input_t resume = simple(RDR_CIN_RESUME);
         sim_t *s = sim_new();
         int how;
         (void)state;
@@ -1660,6 +1679,19 @@ static void test_guide_held_till_day(void **state) {
         assert_int_equal(count_kind(s, RDR_ACT_MODIFICATION_GUIDE), 2);
         assert_int_equal(count_outreach(s), 3);
         assert_daytime(s);
+        free(s);
+
+        /* The agent hands the case back that night: the guide still
+         * goes out in the morning. */
+        s = sim_new();
+        apply(s, &in, t0);
+        apply(s, &agree, night);
+        apply(s, &resume, night + HOUR / 2);
+        run_until(s, t0 + 40 * DAY);
+        assert_true(find(s, "cs_test:modification_guide:1")->due_at_ms ==
+                    morning);
+        assert_int_equal(count_kind(s, RDR_ACT_MODIFICATION_GUIDE), 2);
+        assert_int_equal(count_outreach(s), 3);
         free(s);
 
         s = sim_new();

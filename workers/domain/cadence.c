@@ -1530,10 +1530,11 @@ static void on_resume(tx_t *tx, rdr_malicious_t buyer_tag) {
         }
         if (tagged_since(tx, buyer_tag))
                 return;
-        c->modchk_gen = 0;
-        c->mod_check_held = 0;
-        if (c->held_step != RDR_STEP_INCENTIVE) /* a guide or reminder */
-                drop_held(c);
+        /* The buyer agreed (BEHAVIOR.md 2.7): the agent answered them,
+         * and the agreement's path goes on, the guide (held for their
+         * hours, perhaps) and the check 48 h later; no cadence. */
+        if (c->state == RDR_CASE_STATE_AWAITING_UPDATE)
+                return;
         c->state = RDR_CASE_STATE_OUTREACH;
         if (!c->ship_paused)
                 resume_cadence(tx);
