@@ -2659,6 +2659,35 @@ static void test_staff_appeal_unrelated(void **state) {
         free(s);
 }
 
+/* Extortion found in the review's text on AliExpress, with no chat to
+ * show it: at window - 5 days an agent is asked for the evidence. The
+ * next day the agent appeals it as unrelated to the order, which needs
+ * the order's evidence: a second ask, under an id of its own (an
+ * integrator that keeps one action per id would drop a second
+ * appeal_evidence:1). */
+static void test_appeal_evidence_asked_again(void **state) {
+        sim_t *s = sim_new();
+        int64_t t0 = utc(2026, 6, 1, 10, 0);
+        rdr_cadence_input_t in =
+            review("aliexpress", "demo-tienda-es", "Europe/Madrid", "es",
+                   RDR_REASON_PRODUCT_QUALITY, RDR_MAL_EXTORTION, t0);
+        rdr_cadence_input_t ap =
+            staff_appeal(RDR_GROUND_UNRELATED, NULL, NULL, 0);
+        const rdr_cadence_action_t *a1, *a2;
+        (void)state;
+        apply(s, &in, t0);
+        run_until(s, t0 + 26 * DAY);
+        assert_int_equal(count_kind(s, RDR_ACT_STAFF_REVIEW), 1);
+        a1 = find(s, "cs_test:appeal_evidence:1");
+        assert_true(a1->due_at_ms == t0 + 25 * DAY);
+        assert_int_equal(apply(s, &ap, t0 + 26 * DAY), RDR_CADENCE_APPLIED);
+        assert_int_equal(count_kind(s, RDR_ACT_STAFF_REVIEW), 2);
+        a2 = find(s, "cs_test:appeal_evidence:2");
+        assert_true(a2->due_at_ms == t0 + 26 * DAY);
+        assert_string_not_equal(a1->action_id, a2->action_id);
+        free(s);
+}
+
 /* A ground the platform does not hear (Taobao: no "unrelated") is
  * recorded as blocked and changes nothing else: the cadence goes on. So
  * does an appeal after the window closed. */
@@ -2874,6 +2903,7 @@ int main(void) {
             cmocka_unit_test(test_store_name),
             cmocka_unit_test(test_amazon_extortion_not_heard),
             cmocka_unit_test(test_staff_appeal_unrelated),
+            cmocka_unit_test(test_appeal_evidence_asked_again),
             cmocka_unit_test(test_staff_appeal_not_heard),
             cmocka_unit_test(test_staff_appeal_other_ground),
             cmocka_unit_test(test_not_a_case),

@@ -807,6 +807,19 @@ static void file_appeal(tx_t *tx, rdr_ground_t ground,
         c->appeal_ground = ground;
 }
 
+/* Ask an agent for the evidence kinds missing (a mask) before the
+ * appeal's window closes: attempt n is the case's n-th ask (the ground may
+ * change, and another ask follow, under an id of its own). */
+static void ask_evidence(tx_t *tx, unsigned missing) {
+        rdr_case_t *c = tx->c;
+        vars_buf_t vb;
+        case_vars(c, &vb);
+        evidence_names(missing, vb.evidence, sizeof(vb.evidence));
+        vb.v.v[RDR_PH_EVIDENCE] = vb.evidence;
+        staff(tx, RDR_STEP_APPEAL_EVIDENCE, ++c->evidence_asks,
+              "appeal_evidence", c->appeal_deadline_ms, &vb);
+}
+
 /* The malicious track: file as soon as the evidence is complete; until
  * then remind the staff at window - appeal_evidence_before and give up
  * when the window closes. */
@@ -851,13 +864,7 @@ static void try_appeal(tx_t *tx) {
                     v.deadline_ms - tx->sc->appeal_evidence_before_ms,
                     &c->appev_gen);
         } else {
-                vars_buf_t vb;
-                case_vars(c, &vb);
-                evidence_names(v.missing_evidence, vb.evidence,
-                               sizeof(vb.evidence));
-                vb.v.v[RDR_PH_EVIDENCE] = vb.evidence;
-                staff(tx, RDR_STEP_APPEAL_EVIDENCE, 1, "appeal_evidence",
-                      v.deadline_ms, &vb);
+                ask_evidence(tx, v.missing_evidence);
         }
         if (v.deadline_ms)
                 arm(tx, RDR_STEP_APPEAL_END, 1, v.deadline_ms, &c->append_gen);
@@ -1308,16 +1315,10 @@ static void on_timer(tx_t *tx, const rdr_cadence_timer_in_t *t,
                 }
                 c->appev_gen = 0;
                 if (c->state == RDR_CASE_STATE_MALICIOUS) {
-                        vars_buf_t vb;
                         unsigned need = 0;
                         rdr_policy_ground(tx->pol, c->appeal_ground, &need,
                                           NULL);
-                        case_vars(c, &vb);
-                        evidence_names(need & ~evidence_mask(c), vb.evidence,
-                                       sizeof(vb.evidence));
-                        vb.v.v[RDR_PH_EVIDENCE] = vb.evidence;
-                        staff(tx, RDR_STEP_APPEAL_EVIDENCE, 1,
-                              "appeal_evidence", c->appeal_deadline_ms, &vb);
+                        ask_evidence(tx, need & ~evidence_mask(c));
                 }
                 return;
         case RDR_STEP_APPEAL_END:
@@ -1894,6 +1895,7 @@ static const field_t case_fields[] = {
     CE(appeal_ground, rdr_ground_names, RDR_GROUND__CNT),
     CE(staff_ground, rdr_ground_names, RDR_GROUND__CNT),
     CI(appeal_filed, 0, 1000),
+    CI(evidence_asks, 0, 1000),
     CT(appeal_deadline_ms),
     CI(appeal_outcome, -1, RDR_OUTCOME__CNT - 1),
     CT(appeal_filed_at_ms),

@@ -237,6 +237,7 @@ typedef struct rdr_case_s {
          * the malicious label's; NONE: the label's. */
         rdr_ground_t staff_ground;
         int appeal_filed;
+        int evidence_asks;          /* staff.review appeal_evidence sent */
         int64_t appeal_deadline_ms; /* the window's end, 0 if none */
         int appeal_outcome;         /* -1 none, else rdr_outcome_t */
         int64_t appeal_filed_at_ms; /* the last appeal.file (malicious) */

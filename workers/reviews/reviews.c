@@ -731,6 +731,9 @@ static int step_attempts(const rdr_case_t *cs, rdr_step_t step) {
                 return cs->appeal_filed;
         case RDR_STEP_BUYER_REPLY:
                 return cs->buyer_messages;
+        case RDR_STEP_APPEAL_EVIDENCE:
+                /* A case an earlier build asked did not count its ask. */
+                return cs->evidence_asks > 1 ? cs->evidence_asks : 1;
         default:
                 return 1;
         }
