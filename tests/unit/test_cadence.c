@@ -1649,8 +1649,8 @@ static void test_first_contact_held_till_day(void **state) {
  * check and the reminder follow from it. A no (to the store, on the
  * order, or one that reached another case of the order), a tag or a
  * changed review before the morning means no guide; the agent's hand-back
- * changes nothing. A held guide whose
- * timer fires late, at night again, goes out due the next morning. */
+ * changes nothing. A held guide whose timer fires late, at night again,
+ * goes out due the next morning. */
 static void test_guide_held_till_day(void **state) {
         int64_t t0 = utc(2026, 6, 1, 2, 0);      /* 10:00 CST */
         int64_t night = utc(2026, 6, 2, 14, 30); /* 22:30 CST */
@@ -1859,6 +1859,71 @@ static void test_reminder_held_till_day(void **state) {
                         assert_true(find(s, "cs_test:modification_reminder:1")
                                         ->due_at_ms == morning);
                 }
+                free(s);
+        }
+}
+
+/* The parcel is late when the buyer agrees (BEHAVIOR.md 7: any
+ * review-related outreach waits for the delivery): the agent's task goes
+ * out, the guide at the delivery (in the buyer's hours), its reminder 48 h
+ * after it. So does a guide held for the buyer's morning that a pause
+ * meets; a no before the delivery means no guide. */
+static void test_guide_waits_for_delivery(void **state) {
+        int64_t t0 = utc(2026, 6, 1, 2, 0);      /* 10:00 CST */
+        int64_t t1 = t0 + DAY;                   /* agreed, 10:00 */
+        int64_t night = utc(2026, 6, 2, 14, 30); /* agreed, 22:30 */
+        int64_t day4 = t0 + 4 * DAY;             /* delivered, 10:00 */
+        int64_t late = utc(2026, 6, 5, 14, 30);  /* delivered, 22:30 */
+        rdr_cadence_input_t in =
+            review("taobao", "tb-store", "Asia/Shanghai", "zh",
+                   RDR_REASON_PRODUCT_QUALITY, RDR_MAL_NONE, t0);
+        rdr_cadence_input_t agree = chat(RDR_INTENT_AGREE, "好的，我改一下");
+        rdr_cadence_input_t no = chat(RDR_INTENT_REFUSE, "别再联系我了");
+        rdr_cadence_input_t pause = simple(RDR_CIN_SHIPMENT_PAUSE);
+        rdr_cadence_input_t delivered = simple(RDR_CIN_SHIPMENT_RESUME);
+        sim_t *s = sim_new();
+        int how;
+        (void)state;
+        apply(s, &in, t0);
+        apply(s, &pause, t0 + HOUR);
+        apply(s, &agree, t1);
+        assert_int_equal(s->out.actions_cnt, 1);
+        assert_int_equal(s->out.actions[0].kind, RDR_ACT_STAFF_REVIEW);
+        assert_int_equal(s->c.state, RDR_CASE_STATE_AWAITING_UPDATE);
+        run_until(s, day4);
+        assert_int_equal(count_kind(s, RDR_ACT_MODIFICATION_GUIDE), 0);
+        apply(s, &delivered, day4);
+        assert_true(find(s, "cs_test:modification_guide:1")->due_at_ms == day4);
+        run_until(s, t0 + 29 * DAY);
+        assert_true(find(s, "cs_test:modification_reminder:1")->due_at_ms ==
+                    day4 + 48 * HOUR);
+        assert_int_equal(count_kind(s, RDR_ACT_MODIFICATION_GUIDE), 2);
+        assert_int_equal(count_kind(s, RDR_ACT_FOLLOW_UP), 0);
+        free(s);
+
+        for (how = 0; how < 2; how++) {
+                s = sim_new();
+                apply(s, &in, t0);
+                apply(s, &agree, night); /* held for the morning */
+                apply(s, &pause, night + HOUR);
+                run_until(s, late - HOUR);
+                assert_int_equal(count_kind(s, RDR_ACT_MODIFICATION_GUIDE), 0);
+                if (how)
+                        apply(s, &no, late - HOUR);
+                apply(s, &delivered, late);
+                run_until(s, t0 + 29 * DAY);
+                if (how) {
+                        assert_int_equal(
+                            count_kind(s, RDR_ACT_MODIFICATION_GUIDE), 0);
+                        assert_int_equal(s->c.close_reason, RDR_CLOSE_REFUSED);
+                } else {
+                        /* delivered at night: the guide in the morning */
+                        assert_true(find(s, "cs_test:modification_guide:1")
+                                        ->due_at_ms == utc(2026, 6, 6, 1, 0));
+                        assert_int_equal(
+                            count_kind(s, RDR_ACT_MODIFICATION_GUIDE), 2);
+                }
+                assert_daytime(s);
                 free(s);
         }
 }
@@ -2884,6 +2949,7 @@ int main(void) {
             cmocka_unit_test(test_guide_held_till_day),
             cmocka_unit_test(test_incentive_held_till_day),
             cmocka_unit_test(test_reminder_held_till_day),
+            cmocka_unit_test(test_guide_waits_for_delivery),
             cmocka_unit_test(test_zone_fallback),
             cmocka_unit_test(test_zone_learned_first_contact),
             cmocka_unit_test(test_zone_learned_later_steps),

@@ -734,6 +734,9 @@ static void pause_cadence(tx_t *tx) {
 
 /* ---- modification guide (BEHAVIOR.md 2.7) ----------------------------- */
 
+/* The guide (or its reminder) now, in the buyer's hours; while the
+ * order's parcel is late, at its delivery (BEHAVIOR.md 7): the guide then
+ * waits as the held step with no timer (on_ship_resume()). */
 static void send_guide(tx_t *tx, rdr_step_t step) {
         rdr_case_t *c = tx->c;
         rdr_policy_verdict_t v;
@@ -741,6 +744,11 @@ static void send_guide(tx_t *tx, rdr_step_t step) {
         int64_t due = contact_at(tx, tx->now);
         const char *key =
             step == RDR_STEP_MOD_REMINDER ? "reminder" : c->platform;
+        if (c->ship_paused && step == RDR_STEP_MOD_GUIDE) {
+                c->held_step = step;
+                c->held_gen = 0;
+                return;
+        }
         if (check(tx, RDR_ACT_MODIFICATION_GUIDE, 0, RDR_GROUND_NONE, due,
                   &v) == RDR_ERR_BLOCKED) {
                 blocked_outreach(tx, step, 1, v.rule);
@@ -1462,6 +1470,12 @@ static void on_ship_resume(tx_t *tx, rdr_malicious_t buyer_tag) {
                 return;
         if (c->state == RDR_CASE_STATE_OUTREACH)
                 resume_cadence(tx);
+        if (c->held_step == RDR_STEP_MOD_GUIDE && !c->held_gen) {
+                /* The guide that waited for the delivery (send_guide()). */
+                drop_held(c);
+                if (guide_wanted(c, RDR_STEP_MOD_GUIDE))
+                        send_guide(tx, RDR_STEP_MOD_GUIDE);
+        }
         if (c->mod_check_held && c->state == RDR_CASE_STATE_AWAITING_UPDATE &&
             !outreach_stopped(c)) {
                 c->mod_check_held = 0;

@@ -228,7 +228,9 @@ typedef struct rdr_case_s {
          * timer of its own (the guide of an agreement, the reminder or the
          * approved incentive on delivery, the incentive on approval): it
          * waits on the held timer until due, then goes out only if the
-         * buyer has not said no meanwhile. RDR_STEP_NONE: none. */
+         * buyer has not said no meanwhile. The guide with no held timer
+         * (held_gen 0) waits for the late parcel's delivery instead.
+         * RDR_STEP_NONE: none. */
         rdr_step_t held_step;
 
         /* Appeals. */
