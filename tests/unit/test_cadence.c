@@ -44,7 +44,9 @@ static const char test_stores[] =
     "  limit-store:\n"
     "    agent_offer_limit: {amount_minor: 100, currency: USD, percent: 10}\n"
     "  named-store:\n"
-    "    name: Acme Outfitters\n";
+    "    name: Acme Outfitters\n"
+    "  allday-store:\n"
+    "    daytime: \"00:00-24:00\"\n";
 
 static int setup(void **state) {
         static char text[16384];
@@ -1928,6 +1930,42 @@ static void test_guide_waits_for_delivery(void **state) {
         }
 }
 
+/* A store that reaches its buyers at any hour (daytime "00:00-24:00"):
+ * where the platform has no quiet hours (AliExpress) a message has no
+ * night to beat, so no deadline_at (but the first contact's, within 24
+ * h); where it has (Taobao, 22:00-08:00), it must be carried out before
+ * they begin. */
+static void test_all_day_contact(void **state) {
+        int64_t t0 = utc(2026, 6, 1, 2, 0); /* 10:00 CST, 04:00 Madrid */
+        rdr_cadence_input_t ae =
+            review("aliexpress", "allday-store", "Europe/Madrid", "es",
+                   RDR_REASON_PRODUCT_QUALITY, RDR_MAL_NONE, t0);
+        rdr_cadence_input_t tb =
+            review("taobao", "allday-store", "Asia/Shanghai", "zh",
+                   RDR_REASON_PRODUCT_QUALITY, RDR_MAL_NONE, t0);
+        const rdr_cadence_action_t *a;
+        sim_t *s = sim_new();
+        (void)state;
+        apply(s, &ae, t0);
+        run_until(s, t0 + 8 * DAY);
+        a = find(s, "cs_test:first_contact:1");
+        assert_true(a->due_at_ms == t0);            /* 04:00 in Madrid */
+        assert_true(a->deadline_at_ms == t0 + DAY); /* first_contact_within */
+        a = find(s, "cs_test:follow_up:1");
+        assert_true(a->due_at_ms == t0 + 7 * DAY);
+        assert_true(a->deadline_at_ms == 0);
+        free(s);
+
+        s = sim_new();
+        apply(s, &tb, t0);
+        run_until(s, t0 + 8 * DAY);
+        a = find(s, "cs_test:follow_up:1");
+        assert_true(a->due_at_ms == t0 + 7 * DAY);
+        /* 22:00 CST that day */
+        assert_true(a->deadline_at_ms == utc(2026, 6, 8, 14, 0));
+        free(s);
+}
+
 /* No buyer zone, or an unknown one: the store's, reported. */
 static void test_zone_fallback(void **state) {
         sim_t *s = sim_new();
@@ -2950,6 +2988,7 @@ int main(void) {
             cmocka_unit_test(test_incentive_held_till_day),
             cmocka_unit_test(test_reminder_held_till_day),
             cmocka_unit_test(test_guide_waits_for_delivery),
+            cmocka_unit_test(test_all_day_contact),
             cmocka_unit_test(test_zone_fallback),
             cmocka_unit_test(test_zone_learned_first_contact),
             cmocka_unit_test(test_zone_learned_later_steps),

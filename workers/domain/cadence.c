@@ -139,13 +139,16 @@ static int64_t contact_at(tx_t *tx, int64_t t) {
 }
 
 /* The end of the contact window that holds due: a message carried out
- * later would reach the buyer at night. */
+ * later would reach the buyer at night. 0 if no window ever ends (the
+ * whole day, and no quiet hours). */
 static int64_t contact_until(tx_t *tx, int64_t due) {
         rdr_window_t ws[2], closed;
         size_t n = contact_windows(tx, ws), i;
         int64_t end = 0;
         for (i = 0; i < n && !tx->err; i++) {
                 int64_t e;
+                if (rdr_window_whole_day(&ws[i]))
+                        continue;
                 closed = rdr_window_invert(&ws[i]);
                 if (rdr_localtime_next_in_window(tx->c->zone, &closed, due,
                                                  &e) != RDR_OK) {

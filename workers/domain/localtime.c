@@ -264,6 +264,10 @@ int rdr_window_contains(const rdr_window_t *w, int64_t ms_of_day) {
         return ms_of_day >= start || ms_of_day < end;
 }
 
+int rdr_window_whole_day(const rdr_window_t *w) {
+        return w->start_min == 0 && w->end_min == 1440;
+}
+
 rdr_window_t rdr_window_invert(const rdr_window_t *w) {
         rdr_window_t inv;
         inv.start_min = w->end_min % 1440;

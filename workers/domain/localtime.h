@@ -53,6 +53,9 @@ int rdr_window_contains(const rdr_window_t *w, int64_t ms_of_day);
 
 /** The complement of w (quiet hours to allowed hours). */
 rdr_window_t rdr_window_invert(const rdr_window_t *w);
+/** Whether w is the whole day ("00:00-24:00": it never closes, and its
+ *  inverse is meaningless). */
+int rdr_window_whole_day(const rdr_window_t *w);
 
 /** *inside = 1 if instant t_ms is inside w in zone. Returns RDR_OK, or
  *  RDR_ERR_INVALID for an unknown zone. */
