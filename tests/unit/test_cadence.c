@@ -1966,6 +1966,53 @@ static void test_all_day_contact(void **state) {
         free(s);
 }
 
+/* Past case_ttl no outreach goes out, even before the case's own timer
+ * closed it (a timer read late, behind a backlog): an agreement, a
+ * manager's approval or a delivery that would reach the buyer then
+ * closes the case as expired instead. */
+static void test_nothing_past_case_ttl(void **state) {
+        int64_t t0 = utc(2026, 6, 1, 2, 0);
+        int64_t past = t0 + 30 * DAY + HOUR; /* 11:00 CST */
+        rdr_cadence_input_t in =
+            review("taobao", "limit-store", "Asia/Shanghai", "zh",
+                   RDR_REASON_PRODUCT_QUALITY, RDR_MAL_NONE, t0);
+        rdr_cadence_input_t agree = chat(RDR_INTENT_AGREE, "好的，我改一下");
+        rdr_cadence_input_t ok = simple(RDR_CIN_OFFER_DECISION);
+        rdr_cadence_input_t pause = simple(RDR_CIN_SHIPMENT_PAUSE);
+        rdr_cadence_input_t delivered = simple(RDR_CIN_SHIPMENT_RESUME);
+        sim_t *s;
+        int how;
+        (void)state;
+        ok.approved = 1;
+        for (how = 0; how < 3; how++) {
+                s = sim_new();
+                apply(s, &in, t0);
+                if (how == 1) {
+                        run_until(s, t0 + 8 * DAY + HOUR);
+                        assert_int_equal(s->c.offer_pending, 1);
+                }
+                if (how == 2) {
+                        apply(s, &agree, t0 + DAY);
+                        apply(s, &pause, t0 + DAY + HOUR);
+                        run_until(s, t0 + 4 * DAY); /* the reminder waits */
+                        assert_int_equal(s->c.mod_check_held, 1);
+                }
+                assert_int_equal(apply(s,
+                                       how == 0   ? &agree
+                                       : how == 1 ? &ok
+                                                  : &delivered,
+                                       past),
+                                 RDR_CADENCE_APPLIED);
+                assert_int_equal(s->out.actions_cnt, 0);
+                assert_int_equal(s->c.state, RDR_CASE_STATE_CLOSED);
+                assert_int_equal(s->c.close_reason, RDR_CLOSE_EXPIRED);
+                assert_int_equal(count_kind(s, RDR_ACT_INCENTIVE), 0);
+                assert_int_equal(count_kind(s, RDR_ACT_MODIFICATION_GUIDE),
+                                 how == 2 ? 1 : 0);
+                free(s);
+        }
+}
+
 /* No buyer zone, or an unknown one: the store's, reported. */
 static void test_zone_fallback(void **state) {
         sim_t *s = sim_new();
@@ -2989,6 +3036,7 @@ int main(void) {
             cmocka_unit_test(test_reminder_held_till_day),
             cmocka_unit_test(test_guide_waits_for_delivery),
             cmocka_unit_test(test_all_day_contact),
+            cmocka_unit_test(test_nothing_past_case_ttl),
             cmocka_unit_test(test_zone_fallback),
             cmocka_unit_test(test_zone_learned_first_contact),
             cmocka_unit_test(test_zone_learned_later_steps),

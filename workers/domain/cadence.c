@@ -1591,13 +1591,23 @@ static void on_appeal_result(tx_t *tx, rdr_outcome_t outcome) {
                            RDR_CLOSE_APPEAL_REJECTED);
 }
 
+/* Past case_ttl (BEHAVIOR.md 2.6), an input that would reach the buyer
+ * closes the case as expired, as its case_ttl timer would have (one read
+ * late, behind a backlog, is not yet). Returns 1 if it closed. */
+static int expired_since(tx_t *tx, const rdr_cadence_input_t *in) {
+        if (!expired(tx) || !rdr_cadence_wants_buyer_tag(tx->c, in))
+                return 0;
+        close_case(tx, RDR_CASE_STATE_CLOSED, RDR_CLOSE_EXPIRED);
+        return 1;
+}
+
 static void dispatch(tx_t *tx, const rdr_cadence_input_t *in) {
         rdr_case_t *c = tx->c;
         if ((unsigned)in->buyer_tag >= RDR_MAL__CNT) {
                 fail(tx, RDR_ERR_INVALID, "%s", "buyer tag out of range");
                 return;
         }
-        if (refused_since(tx, in))
+        if (refused_since(tx, in) || expired_since(tx, in))
                 return;
         switch (in->type) {
         case RDR_CIN_REVIEW_CLASSIFIED:
