@@ -475,6 +475,54 @@ static void test_bad_values_json(void **state) {
         rdr_event_free(&ev);
 }
 
+/* Fields the contract does not name are ignored, whatever their value: a
+ * number beyond any integer or double included (protobuf skips unknown
+ * fields alike). A message of many of them is read at once. */
+static void test_unknown_fields_ignored(void **state) {
+        static const char extra[] =
+            "\"trace_seq\":18446744073709551615,\"meta\":{\"a\":1e400},"
+            "\"big\":[-99999999999999999999999],";
+        rdr_input_kind_t kind;
+        rdr_event_t ev;
+        (void)state;
+        rdr_event_init(&ev);
+        for (kind = 0; kind < RDR_INPUT__CNT; kind++) {
+                char buf[4096];
+                int n = snprintf(buf, sizeof(buf), "{%s%s", extra,
+                                 base_json[kind] + 1);
+                assert_true(n > 0 && (size_t)n < sizeof(buf));
+                errstr[0] = '\0';
+                if (rdr_event_decode(&ev, kind, buf, (size_t)n, CT_JSON, errstr,
+                                     sizeof(errstr)) != RDR_OK)
+                        fail_msg("kind %d: %s", (int)kind, errstr);
+        }
+        {
+                /* 60,000 fields of the chat's own; then with the 50,000th
+                 * named as the 100th is */
+                size_t cap = 60000 * 16 + 4096, len, i;
+                char *big = malloc(cap);
+                int dup;
+                assert_non_null(big);
+                for (dup = 0; dup < 2; dup++) {
+                        len = 0;
+                        big[len++] = '{';
+                        for (i = 0; i < 60000; i++)
+                                len += (size_t)snprintf(
+                                    big + len, cap - len, "\"x%zu\":0,",
+                                    dup && i == 50000 ? (size_t)100 : i);
+                        len += (size_t)snprintf(big + len, cap - len, "%s",
+                                                base_json[RDR_INPUT_CHATS] + 1);
+                        assert_int_equal(
+                            rdr_event_decode(&ev, RDR_INPUT_CHATS, big, len,
+                                             CT_JSON, errstr, sizeof(errstr)),
+                            dup ? RDR_ERR_DECODE : RDR_OK);
+                }
+                assert_non_null(strstr(errstr, "duplicate object key"));
+                free(big);
+        }
+        rdr_event_free(&ev);
+}
+
 /* The same bad values through protobuf where the schema can carry them:
  * bad enum names, out-of-range integers, bad strings. */
 static void test_bad_values_protobuf(void **state) {
@@ -1259,6 +1307,7 @@ int main(void) {
             cmocka_unit_test(test_missing_required_protobuf),
             cmocka_unit_test(test_required_by_type),
             cmocka_unit_test(test_bad_values_json),
+            cmocka_unit_test(test_unknown_fields_ignored),
             cmocka_unit_test(test_bad_values_protobuf),
             cmocka_unit_test(test_kind_mismatch),
             cmocka_unit_test(test_invalid_utf8_json),

@@ -834,6 +834,10 @@ static rdr_err_t json_get(const rdr_jv_t *obj, const field_t *f,
                                     "%lld..%lld, got %s",
                                     prefix, f->name, f->min, f->max,
                                     json_kind(v));
+                if (v->overflow)
+                        return fail(errstr, errstr_size, RDR_ERR_INVALID,
+                                    "field '%s%s': number out of range", prefix,
+                                    f->name);
                 raw->i = v->i;
                 break;
         case FT_TIME:
@@ -1345,10 +1349,6 @@ static rdr_err_t json_fail(const char *buf, size_t len,
                                     path, je->pos);
                 return fail(errstr, errstr_size, RDR_ERR_INVALID,
                             "message: invalid UTF-8 at byte %zu", je->pos);
-        case RDR_JV_EOVERFLOW:
-                json_path_at(buf, len, je->pos, path, sizeof(path));
-                return fail(errstr, errstr_size, RDR_ERR_INVALID,
-                            "field '%s': number out of range", path);
         case RDR_JV_ENOMEM:
                 return fail(errstr, errstr_size, RDR_ERR_NOMEM,
                             "message: out of memory parsing JSON");

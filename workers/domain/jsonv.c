@@ -312,10 +312,8 @@ static int parse_number(parser_t *p, rdr_jv_t *v) {
                 memcpy(num, b + start, i - start);
                 num[i - start] = '\0';
                 d = strtod(num, NULL);
-                if (isinf(d))
-                        return fail(p, RDR_JV_EOVERFLOW, start,
-                                    "number out of range");
                 v->type = RDR_JV_REAL;
+                v->overflow = isinf(d);
                 return 0;
         }
         {
@@ -324,14 +322,15 @@ static int parse_number(parser_t *p, rdr_jv_t *v) {
                 unsigned long long m = 0, lim = neg ? 9223372036854775808ULL
                                                     : 9223372036854775807ULL;
                 size_t j;
+                v->type = RDR_JV_INT;
                 for (j = start + (size_t)neg; j < i; j++) {
                         unsigned d = (unsigned)(b[j] - '0');
-                        if (m > (lim - d) / 10)
-                                return fail(p, RDR_JV_EOVERFLOW, start,
-                                            "number out of range");
+                        if (m > (lim - d) / 10) {
+                                v->overflow = 1;
+                                return 0;
+                        }
                         m = m * 10 + d;
                 }
-                v->type = RDR_JV_INT;
                 v->i = neg ? (m == 9223372036854775808ULL
                                   ? (-9223372036854775807LL - 1)
                                   : -(long long)m)
@@ -352,8 +351,13 @@ static rdr_jv_t *new_node(parser_t *p) {
         return n;
 }
 
-/* A member's key at p->pos, refused if the object already has it. */
-static int parse_key(parser_t *p, const rdr_jv_t *obj, rdr_jv_t *m) {
+/* Members of an object compared one by one with those before them; past
+ * these, the object is checked once whole (distinct_keys()). */
+#define LINEAR_KEYS 32
+
+/* A member's key at p->pos, refused if the object already has it (one of
+ * its first n members; n <= LINEAR_KEYS). */
+static int parse_key(parser_t *p, const rdr_jv_t *obj, size_t n, rdr_jv_t *m) {
         const rdr_jv_t *o;
         size_t key_pos;
         skip_ws(p);
@@ -362,7 +366,7 @@ static int parse_key(parser_t *p, const rdr_jv_t *obj, rdr_jv_t *m) {
         key_pos = p->pos;
         if (parse_string(p, &m->key, &m->key_len))
                 return -1;
-        for (o = obj->child; o; o = o->next)
+        for (o = obj->child; o && n > 0; o = o->next, n--)
                 if (o->key_len == m->key_len &&
                     !memcmp(o->key, m->key, m->key_len))
                         return syntax(p, key_pos, "duplicate object key");
@@ -373,11 +377,41 @@ static int parse_key(parser_t *p, const rdr_jv_t *obj, rdr_jv_t *m) {
         return 0;
 }
 
+static int key_cmp(const void *a, const void *b) {
+        const rdr_jv_t *x = *(const rdr_jv_t *const *)a;
+        const rdr_jv_t *y = *(const rdr_jv_t *const *)b;
+        if (x->key_len != y->key_len)
+                return x->key_len < y->key_len ? -1 : 1;
+        return memcmp(x->key, y->key, x->key_len);
+}
+
+/* The n members of obj (opened at pos) have distinct keys: sorted, no
+ * two neighbours equal (n log n, where one by one would take n^2). */
+static int distinct_keys(parser_t *p, const rdr_jv_t *obj, size_t n,
+                         size_t pos) {
+        const rdr_jv_t **ms = p->alloc(p->ctx, n * sizeof(*ms));
+        const rdr_jv_t *o;
+        size_t i = 0;
+        if (!ms)
+                return fail(p, RDR_JV_ENOMEM, pos, "out of memory");
+        for (o = obj->child; o; o = o->next)
+                ms[i++] = o;
+        qsort(ms, n, sizeof(*ms), key_cmp);
+        for (i = 1; i < n; i++)
+                if (!key_cmp(&ms[i - 1], &ms[i]))
+                        return fail(p, RDR_JV_ESYNTAX, pos,
+                                    "duplicate object key in the object of "
+                                    "%zu members",
+                                    n);
+        return 0;
+}
+
 /* An object or an array at p->pos (its opening bracket). */
 static int parse_container(parser_t *p, rdr_jv_t *v) {
         int object = p->buf[p->pos] == '{';
         char close = object ? '}' : ']';
         rdr_jv_t *tail = NULL, *m;
+        size_t n = 0, open = p->pos;
         v->type = object ? RDR_JV_OBJECT : RDR_JV_ARRAY;
         p->pos++;
         skip_ws(p);
@@ -386,7 +420,8 @@ static int parse_container(parser_t *p, rdr_jv_t *v) {
                 return 0;
         }
         for (;;) {
-                if (!(m = new_node(p)) || (object && parse_key(p, v, m)) ||
+                if (!(m = new_node(p)) ||
+                    (object && parse_key(p, v, n < LINEAR_KEYS ? n : 0, m)) ||
                     parse_value(p, m))
                         return -1;
                 if (tail)
@@ -394,6 +429,7 @@ static int parse_container(parser_t *p, rdr_jv_t *v) {
                 else
                         v->child = m;
                 tail = m;
+                n++;
                 skip_ws(p);
                 if (p->pos < p->len && p->buf[p->pos] == ',') {
                         p->pos++;
@@ -401,6 +437,8 @@ static int parse_container(parser_t *p, rdr_jv_t *v) {
                 }
                 if (p->pos < p->len && p->buf[p->pos] == close) {
                         p->pos++;
+                        if (object && n > LINEAR_KEYS)
+                                return distinct_keys(p, v, n, open);
                         return 0;
                 }
                 return syntax(p, p->pos,

@@ -1,8 +1,10 @@
 /* A strict JSON reader for input events: one pass over the message into a
  * small tree allocated by the caller (the event's arena), strings pointing
  * into the message where they need no unescaping. RFC 8259: UTF-8 checked
- * everywhere, duplicate keys refused, integers range-checked, \u0000
- * allowed (the event decoder refuses NUL in its fields itself). */
+ * everywhere, duplicate keys refused, a number beyond the range it can be
+ * held in flagged (overflow) for its reader to refuse where it matters (a
+ * member no reader asks for is never looked at), \u0000 allowed (the event
+ * decoder refuses NUL in its fields itself). */
 #ifndef RDR_JSONV_H
 #define RDR_JSONV_H
 
@@ -25,7 +27,9 @@ typedef struct rdr_jv_s {
         size_t key_len;
         const char *s; /* RDR_JV_STRING (unescaped; not NUL-terminated) */
         size_t len;
-        long long i;                   /* RDR_JV_INT */
+        long long i; /* RDR_JV_INT */
+        /* RDR_JV_INT beyond long long (i is 0), RDR_JV_REAL beyond double */
+        int overflow;
         struct rdr_jv_s *child, *next; /* members of an array or object */
 } rdr_jv_t;
 
@@ -33,7 +37,7 @@ typedef enum rdr_jv_err_e {
         RDR_JV_OK,
         RDR_JV_ESYNTAX,   /* not JSON: text says what */
         RDR_JV_EUTF8,     /* invalid UTF-8 at pos */
-        RDR_JV_EOVERFLOW, /* a number out of range at pos */
+        RDR_JV_EOVERFLOW, /* unused: numbers out of range are flagged */
         RDR_JV_ENOMEM
 } rdr_jv_err_t;
 
