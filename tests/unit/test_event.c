@@ -1149,7 +1149,51 @@ static void test_sniffing(void **state) {
         expect_err(rdr_event_decode(&ev, RDR_INPUT_CHATS, buf, (size_t)n, CT_PB,
                                     errstr, sizeof(errstr)),
                    RDR_ERR_DECODE, NULL);
+        /* Broken JSON without a header says so. */
+        expect_err(rdr_event_decode(&ev, RDR_INPUT_CHATS, "{\"event_id\": ", 13,
+                                    NULL, errstr, sizeof(errstr)),
+                   RDR_ERR_DECODE, NULL);
+        assert_non_null(strstr(errstr, "not valid JSON"));
         rdr_event_free(&ev);
+}
+
+/* Protobuf without a header whose first bytes read as JSON's: an
+ * event_id of 123 bytes is encoded 0a 7b ('\n', '{'), of 9, 10, 13 or 32
+ * bytes starting with '{' alike. Sniffed as JSON, it is read as protobuf
+ * when it is not JSON and is a whole protobuf event. */
+static void test_sniffing_protobuf_that_opens_like_json(void **state) {
+        static const size_t lens[] = {123, 9, 10, 13, 32};
+        rdr_event_t ev, out;
+        rdr_buf_t pb;
+        char id[128];
+        size_t i;
+        (void)state;
+        rdr_event_init(&ev);
+        rdr_event_init(&out);
+        for (i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+                memset(id, 'e', sizeof(id));
+                id[0] = '{';
+                id[lens[i]] = '\0';
+                expect_err(
+                    rdr_event_decode(&ev, RDR_INPUT_REVIEWS,
+                                     base_json[RDR_INPUT_REVIEWS],
+                                     strlen(base_json[RDR_INPUT_REVIEWS]),
+                                     CT_JSON, errstr, sizeof(errstr)),
+                    RDR_OK, NULL);
+                ev.u.review.event_id = id;
+                rdr_buf_init(&pb);
+                assert_int_equal(rdr_event_encode_protobuf(&ev, &pb), RDR_OK);
+                assert_true(pb.len > 2 && pb.data[0] == 0x0a);
+                expect_err(rdr_event_decode(&out, RDR_INPUT_REVIEWS, pb.data,
+                                            pb.len, NULL, errstr,
+                                            sizeof(errstr)),
+                           RDR_OK, NULL);
+                assert_string_equal(out.u.review.event_id, id);
+                assert_int_equal(out.u.review.rating, ev.u.review.rating);
+                rdr_buf_free(&pb);
+        }
+        rdr_event_free(&ev);
+        rdr_event_free(&out);
 }
 
 /*
@@ -1321,6 +1365,7 @@ int main(void) {
             cmocka_unit_test(test_samples_round_trip),
             cmocka_unit_test(test_base_events_round_trip),
             cmocka_unit_test(test_sniffing),
+            cmocka_unit_test(test_sniffing_protobuf_that_opens_like_json),
             cmocka_unit_test(test_time_parse),
             cmocka_unit_test(test_time_format),
             cmocka_unit_test(test_event_times_with_offsets),

@@ -1458,14 +1458,60 @@ malformed:
                     "message is not a valid protobuf %s", desc->short_name);
 }
 
+/* p (len bytes) as a protobuf message of kind k into src. sniffed: no
+ * content type said so (the error says it is not JSON either). */
+static rdr_err_t pb_read(rdr_event_t *ev, const kind_t *k, const char *p,
+                         size_t len, int sniffed, src_t *src, char *errstr,
+                         size_t errstr_size) {
+        ProtobufCAllocator alloc;
+        ProtobufCMessage *msg;
+        rdr_err_t err;
+        alloc.alloc = pb_alloc;
+        alloc.free = pb_free;
+        alloc.allocator_data = &ev->arena;
+        msg = protobuf_c_message_unpack(k->pb, &alloc, len, (const uint8_t *)p);
+        if (!msg)
+                return ev->arena.oom
+                           ? fail(errstr, errstr_size, RDR_ERR_NOMEM,
+                                  "message: out of memory")
+                           : fail(errstr, errstr_size, RDR_ERR_DECODE,
+                                  "message is not a valid protobuf %s%s",
+                                  k->pb->short_name,
+                                  sniffed ? " (nor a JSON object)" : "");
+        err = pb_check_strings(k->pb, (const uint8_t *)p, len, "", 0, errstr,
+                               errstr_size);
+        if (err)
+                return err;
+        src->json = NULL;
+        src->pb = msg;
+        return RDR_OK;
+}
+
+/* Sniffed as JSON (its first bytes read as white space and '{') and not
+ * JSON: a protobuf message whose first field's length is one of those
+ * bytes (an event_id of 123 bytes is 0a 7b). Read as protobuf if it is a
+ * valid event; else RDR_ERR_DECODE (the caller keeps the JSON error). */
+static rdr_err_t pb_opening_like_json(rdr_event_t *ev, const kind_t *k,
+                                      const char *p, size_t len) {
+        char scratch[256];
+        src_t src;
+        rdr_err_t err =
+            pb_read(ev, k, p, len, 1, &src, scratch, sizeof(scratch));
+        if (!err)
+                err = decode_event(ev, k, &src, scratch, sizeof(scratch));
+        if (err || ev->arena.oom) {
+                memset(&ev->u, 0, sizeof(ev->u));
+                return RDR_ERR_DECODE;
+        }
+        return RDR_OK;
+}
+
 rdr_err_t rdr_event_decode(rdr_event_t *ev, rdr_input_kind_t kind,
                            const void *buf, size_t len,
                            const char *content_type, char *errstr,
                            size_t errstr_size) {
         const char *p = buf;
         const kind_t *k;
-        ProtobufCAllocator alloc;
-        ProtobufCMessage *msg;
         const rdr_jv_t *root;
         rdr_jv_error_t je;
         src_t src;
@@ -1502,6 +1548,9 @@ rdr_err_t rdr_event_decode(rdr_event_t *ev, rdr_input_kind_t kind,
                 fmt = p[i] == '{' ? FMT_JSON : FMT_PROTOBUF;
         if (fmt == FMT_JSON) {
                 root = rdr_jv_parse(p, len, pb_alloc, &ev->arena, &je);
+                if (!root && sniffed && je.code != RDR_JV_ENOMEM &&
+                    pb_opening_like_json(ev, k, p, len) == RDR_OK)
+                        return RDR_OK;
                 if (!root)
                         return json_fail(p, len, &je, errstr, errstr_size);
                 if (root->type != RDR_JV_OBJECT)
@@ -1511,27 +1560,10 @@ rdr_err_t rdr_event_decode(rdr_event_t *ev, rdr_input_kind_t kind,
                 src.json = root;
                 src.pb = NULL;
         } else {
-                alloc.alloc = pb_alloc;
-                alloc.free = pb_free;
-                alloc.allocator_data = &ev->arena;
-                msg = protobuf_c_message_unpack(k->pb, &alloc, len,
-                                                (const uint8_t *)p);
-                if (!msg)
-                        return ev->arena.oom
-                                   ? fail(errstr, errstr_size, RDR_ERR_NOMEM,
-                                          "message: out of memory")
-                                   : fail(errstr, errstr_size, RDR_ERR_DECODE,
-                                          "message is not a valid protobuf "
-                                          "%s%s",
-                                          k->pb->short_name,
-                                          sniffed ? " (nor a JSON object)"
-                                                  : "");
-                err = pb_check_strings(k->pb, (const uint8_t *)p, len, "", 0,
-                                       errstr, errstr_size);
+                err =
+                    pb_read(ev, k, p, len, sniffed, &src, errstr, errstr_size);
                 if (err)
                         return err;
-                src.json = NULL;
-                src.pb = msg;
         }
         err = decode_event(ev, k, &src, errstr, errstr_size);
         if (!err && ev->arena.oom)
