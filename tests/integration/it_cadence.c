@@ -1847,12 +1847,16 @@ static void test_staff_appeal_files_appeal(void **state) {
  * the buyer profile"). */
 static void test_demands_before_the_review_are_evidence(void **state) {
         char cid[RDR_ID_LEN], key[256], action[RDR_ID_LEN + 32];
+        /* An event_id of 127 characters, 369 bytes: quoted whole. */
+        char id2[RDR_EVENT_MAX_EVENT_ID * 3 + 16] = "chat-demand-2-";
         int i, demands = 0;
         (void)state;
+        for (i = 0; i < 113; i++)
+                strcat(id2, "编");
         case_of("taobao", "rv-demands", cid);
         publish_chat("taobao", "rv-demands", "chat-demand-1",
                      "给我退款五十元，不然我就给差评");
-        publish_chat("taobao", "rv-demands", "chat-demand-2",
+        publish_chat("taobao", "rv-demands", id2,
                      "不退钱就一直给差评，还要发到网上");
         rdr_key_order(key, sizeof(key), "taobao", "store-1", "order-rv-demands",
                       NULL);
@@ -1872,8 +1876,8 @@ static void test_demands_before_the_review_are_evidence(void **state) {
         wait_field(cid, "malicious", "extortion");
         snprintf(action, sizeof(action), "%s:appeal:1", cid);
         assert_action_says(action, (const char *const[]){
-                                       "chat-demand-1", "给我退款五十元",
-                                       "chat-demand-2", "不退钱就一直给差评",
+                                       "chat-demand-1", "给我退款五十元", id2,
+                                       "不退钱就一直给差评",
                                        "buyer tagged extortion in the fleet",
                                        "account level 5, 900 days old", NULL});
 }

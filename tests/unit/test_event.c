@@ -792,6 +792,27 @@ static void test_text_limits(void **state) {
                    RDR_ERR_INVALID, "event_id");
         json_decref(o);
         free(s);
+
+        /* Other ids: 256 characters and 256 bytes at most (a case keeps
+         * them whole): 256 ASCII fine, 86 Chinese (258 bytes) not. */
+        s = malloc(RDR_EVENT_MAX_ID * 3 + 2);
+        assert_non_null(s);
+        memset(s, 'r', RDR_EVENT_MAX_ID);
+        s[RDR_EVENT_MAX_ID] = '\0';
+        o = load(RDR_INPUT_REVIEWS);
+        json_object_set_new(o, "review_id", json_string(s));
+        expect_err(decode_obj(&ev, RDR_INPUT_REVIEWS, o, CT_JSON), RDR_OK,
+                   NULL);
+        assert_int_equal(strlen(ev.u.review.review_id), RDR_EVENT_MAX_ID);
+        for (i = 0; i < 86; i++)
+                memcpy(s + i * 3, "\xe8\xaf\x84", 3);
+        s[86 * 3] = '\0';
+        json_object_set_new(o, "review_id", json_string(s));
+        expect_err(decode_obj(&ev, RDR_INPUT_REVIEWS, o, CT_JSON),
+                   RDR_ERR_INVALID, "review_id");
+        assert_non_null(strstr(errstr, "bytes"));
+        json_decref(o);
+        free(s);
         rdr_event_free(&ev);
 }
 

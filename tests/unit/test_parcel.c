@@ -242,6 +242,26 @@ static void test_shipped_notice_with_the_window(void **state) {
         assert_int_equal(s.armed, T0 + 4 * DAY);
 }
 
+/* Ids as long as the decoder takes (256 bytes) are kept whole on the
+ * parcel's record, which the notices' fields are taken from. */
+static void test_long_ids_kept_whole(void **state) {
+        sim_t s;
+        char order[RDR_EVENT_MAX_ID + 1], carrier[RDR_EVENT_MAX_ID + 1];
+        rdr_shipment_t ev = shipment(RDR_SHIP_CREATED, "taobao", "SF1001", T0);
+        (void)state;
+        memset(order, 'o', RDR_EVENT_MAX_ID);
+        order[RDR_EVENT_MAX_ID] = '\0';
+        memset(carrier, 'c', RDR_EVENT_MAX_ID);
+        carrier[RDR_EVENT_MAX_ID] = '\0';
+        ev.order_id = order;
+        ev.carrier = carrier;
+        memset(&s, 0, sizeof(s));
+        event(&s, &ev, T0);
+        assert_int_equal(s.log_cnt, 1);
+        assert_string_equal(s.p.order_id, order);
+        assert_string_equal(s.p.carrier, carrier);
+}
+
 static void test_promise_is_the_estimate(void **state) {
         sim_t s;
         rdr_shipment_t ev = shipment(RDR_SHIP_CREATED, "amazon", "1Z9", T0);
@@ -793,6 +813,7 @@ static void test_order_cases(void **state) {
 int main(void) {
         const struct CMUnitTest tests[] = {
             cmocka_unit_test(test_shipped_notice_with_the_window),
+            cmocka_unit_test(test_long_ids_kept_whole),
             cmocka_unit_test(test_promise_is_the_estimate),
             cmocka_unit_test(test_notice_waits_for_daytime),
             cmocka_unit_test(test_stalled_parcel_one_delay_notice_per_period),

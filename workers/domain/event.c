@@ -1045,6 +1045,14 @@ static rdr_err_t store_string(rdr_arena_t *a, const field_t *f,
                                     "field '%s%s': must be 1..%lld characters, "
                                     "got %zu",
                                     prefix, f->name, f->max, nchars);
+                /* Ids but event_id (the contract's 128 characters) are
+                 * kept whole in fixed fields of a case or a parcel. */
+                if (f->max == RDR_EVENT_MAX_ID && raw->len > RDR_EVENT_MAX_ID)
+                        return fail(errstr, errstr_size, RDR_ERR_INVALID,
+                                    "field '%s%s': must be at most %d bytes "
+                                    "of UTF-8, got %zu",
+                                    prefix, f->name, RDR_EVENT_MAX_ID,
+                                    raw->len);
                 for (i = 0; i < raw->len; i++)
                         if ((unsigned char)raw->s[i] < 0x20 ||
                             raw->s[i] == 0x7f)

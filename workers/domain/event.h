@@ -22,7 +22,7 @@
 #define RDR_EVENT_MAX_BYTES (1024 * 1024) /* a whole message */
 #define RDR_EVENT_MAX_TEXT 10000          /* text, in Unicode characters */
 #define RDR_EVENT_MAX_EVENT_ID 128        /* event_id, in characters */
-#define RDR_EVENT_MAX_ID 256              /* other ids, in characters */
+#define RDR_EVENT_MAX_ID 256              /* other ids: characters, and bytes */
 
 typedef enum rdr_input_kind_e {
         RDR_INPUT_REVIEWS,

@@ -43,7 +43,7 @@
 #include "keys.h"
 #include "str.h"
 
-#define RDR_PARCEL_STR_MAX 256
+#define RDR_PARCEL_STR_MAX (RDR_EVENT_MAX_ID + 1) /* an id whole */
 #define RDR_PARCEL_NOTICES_MAX 2
 
 /* A parcel's record (fields of the order's hash redress:{o:...}, see
