@@ -195,26 +195,30 @@ static void test_malformed_goes_to_dlq_and_partition_moves_on(void **state) {
         free(good2);
 }
 
-/* An event whose ids are valid (256 characters each) but too long together
- * for a Redis key: worker dead-letters it with the reason, keeps running
+/* An event whose ids are valid (each at its limit: 256 bytes, an
+ * event_id of 128 characters of 4 bytes) but too long together for a
+ * Redis key: the worker dead-letters it with the reason, keeps running
  * and handles the next event of its partition; nothing of the first is
- * written. bad_tpl and good are the events (each @ of bad_tpl: the long
- * id; its event id "<worker>-long"). */
+ * written. bad_tpl and good are the events (each @ of bad_tpl: 128 é, each
+ * #: 128 emoji); match names the bad one's type. */
 static void long_ids_dead_lettered(const char *worker, const char *topic,
-                                   const char *bad_tpl, const char *good,
-                                   const char *reason, const char *good_key) {
-        char id[2 * 256 + 1], bad[4096], match[64];
+                                   const char *match, const char *bad_tpl,
+                                   const char *good, const char *reason,
+                                   const char *good_key) {
+        char id[2 * 128 + 1], eid[4 * 128 + 1], bad[4096];
         h_msg_t *dlq;
         redisReply *r;
         size_t n, i;
         pid_t pid;
-        for (i = 0; i < 256; i++)
-                memcpy(id + 2 * i, "\xc3\xa9", 2); /* é */
-        id[2 * 256] = 0;
-        for (i = n = 0; bad_tpl[i] && n + sizeof(id) < sizeof(bad); i++)
-                if (bad_tpl[i] == '@')
+        for (i = 0; i < 128; i++) {
+                memcpy(id + 2 * i, "\xc3\xa9", 2);          /* é */
+                memcpy(eid + 4 * i, "\xf0\x9f\x98\x80", 4); /* 😀 */
+        }
+        id[2 * 128] = eid[4 * 128] = 0;
+        for (i = n = 0; bad_tpl[i] && n + sizeof(eid) < sizeof(bad); i++)
+                if (bad_tpl[i] == '@' || bad_tpl[i] == '#')
                         n += (size_t)snprintf(bad + n, sizeof(bad) - n, "%s",
-                                              id);
+                                              bad_tpl[i] == '@' ? id : eid);
                 else
                         bad[n++] = bad_tpl[i];
         bad[n] = 0;
@@ -227,7 +231,6 @@ static void long_ids_dead_lettered(const char *worker, const char *topic,
         h_produce(&env, topic, "k/1", bad, strlen(bad), "application/json");
         h_produce(&env, topic, "k/1", good, strlen(good), "application/json");
         h_flush(&env);
-        snprintf(match, sizeof(match), "\"event_id\":\"%s-long\"", worker);
         n = h_read_handled(&env, pid, 3, "redress.dlq", match, 30000, &dlq);
         assert_int_equal(n, 2);
         assert_int_equal(dlq[0].len, strlen(bad));
@@ -255,8 +258,8 @@ static void long_ids_dead_lettered(const char *worker, const char *topic,
 static void test_ids_too_long_for_a_key_are_dead_letters(void **state) {
         (void)state;
         long_ids_dead_lettered(
-            "shipments", "redress.shipments",
-            "{\"event_id\":\"shipments-long\",\"type\":\"shipment.created\","
+            "shipments", "redress.shipments", "shipment.created",
+            "{\"event_id\":\"#\",\"type\":\"shipment.created\","
             "\"platform\":\"taobao\",\"store_id\":\"@\","
             "\"order_id\":\"@\",\"buyer_id\":\"@\","
             "\"carrier\":\"sf\",\"tracking_number\":\"SF1\","
@@ -270,8 +273,8 @@ static void test_ids_too_long_for_a_key_are_dead_letters(void **state) {
             "\"occurred_at\":\"2026-11-23T04:00:00Z\"}",
             "ids too long for a Redis key", "order-ship-ok");
         long_ids_dead_lettered(
-            "chats", "redress.chats",
-            "{\"event_id\":\"chats-long\",\"type\":\"chat.message\","
+            "chats", "redress.chats", "chat.message",
+            "{\"event_id\":\"#\",\"type\":\"chat.message\","
             "\"platform\":\"taobao\",\"store_id\":\"@\","
             "\"order_id\":\"@\",\"buyer_id\":\"@\","
             "\"direction\":\"buyer\",\"channel\":\"im\","
