@@ -386,8 +386,8 @@ static const bad_value_t bad_values[] = {
     {RDR_INPUT_REVIEWS, "rating", "4294967298", RDR_ERR_INVALID, "rating"},
     {RDR_INPUT_REVIEWS, "rating", "99999999999999999999999", RDR_ERR_INVALID,
      "rating"},
-    {RDR_INPUT_REVIEWS, "buyer", "{\"account_level\":-1}", RDR_ERR_INVALID,
-     "buyer.account_level"},
+    {RDR_INPUT_REVIEWS, "buyer", "{\"account_age_days\":-1}", RDR_ERR_INVALID,
+     "buyer.account_age_days"},
     {RDR_INPUT_REVIEWS, "buyer", "{\"account_age_days\":100001}",
      RDR_ERR_INVALID, "buyer.account_age_days"},
     {RDR_INPUT_REVIEWS, "buyer", "{\"country\":\"usa\"}", RDR_ERR_INVALID,
@@ -568,16 +568,29 @@ static void test_bad_values_protobuf(void **state) {
         expect_err(decode_pb(&ev, RDR_INPUT_REVIEWS, m, CT_PB), RDR_ERR_INVALID,
                    "rating");
         re->rating = 2;
-        /* A buyer profile with a negative counter that is present. */
+        /* A buyer profile with a negative counter that is present; the
+         * account level is the platform's own scale (eBay's feedback
+         * score goes below zero). */
         {
                 Redress__V1__BuyerProfile *saved = re->buyer;
 
+                bp.reviews_total_present_case =
+                    REDRESS__V1__BUYER_PROFILE__REVIEWS_TOTAL_PRESENT_REVIEWS_TOTAL;
+                bp.reviews_total = -5;
+                re->buyer = &bp;
+                expect_err(decode_pb(&ev, RDR_INPUT_REVIEWS, m, CT_PB),
+                           RDR_ERR_INVALID, "buyer.reviews_total");
+                bp.reviews_total_present_case =
+                    REDRESS__V1__BUYER_PROFILE__REVIEWS_TOTAL_PRESENT__NOT_SET;
                 bp.account_level_present_case =
                     REDRESS__V1__BUYER_PROFILE__ACCOUNT_LEVEL_PRESENT_ACCOUNT_LEVEL;
                 bp.account_level = -5;
-                re->buyer = &bp;
-                expect_err(decode_pb(&ev, RDR_INPUT_REVIEWS, m, CT_PB),
-                           RDR_ERR_INVALID, "buyer.account_level");
+                expect_err(decode_pb(&ev, RDR_INPUT_REVIEWS, m, CT_PB), RDR_OK,
+                           NULL);
+                assert_int_equal(ev.u.review.buyer.account_level, -5);
+                bp.account_level = 2000000000000LL;
+                expect_err(decode_pb(&ev, RDR_INPUT_REVIEWS, m, CT_PB), RDR_OK,
+                           NULL);
                 /* Present and zero is a value, not absence. */
                 bp.account_level = 0;
                 expect_err(decode_pb(&ev, RDR_INPUT_REVIEWS, m, CT_PB), RDR_OK,

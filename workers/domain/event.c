@@ -551,7 +551,15 @@ static const char *const chat_types[] = {"chat.message"};
 static const char *const appeal_types[] = {"appeal.result"};
 
 static const field_t profile_fields[] = {
-    F_COUNTER(account_level, 1000000),
+    /* The platform's own scale, whatever it is (eBay's feedback score
+     * goes below zero, a points-based credit past a million). */
+    {.name = "account_level",
+     .type = FT_INT,
+     .off = offsetof(rdr_profile_t, account_level),
+     .aux = offsetof(rdr_profile_t, has_account_level),
+     .min = LLONG_MIN,
+     .max = LLONG_MAX,
+     .width = (int)sizeof(long long)},
     F_COUNTER(account_age_days, 100000),
     F_COUNTER(reviews_total, 1000000000),
     F_COUNTER(negative_reviews_total, 1000000000),

@@ -48,7 +48,7 @@ rdr_input_kind_t rdr_input_kind_of_type(const char *type, size_t len);
 /* The buyer's profile attached to a review; every field optional. */
 typedef struct rdr_profile_s {
         int has_account_level;
-        long long account_level; /* 0..1000000 */
+        long long account_level; /* the platform's own scale */
         int has_account_age_days;
         long long account_age_days; /* 0..100000 */
         int has_reviews_total;
