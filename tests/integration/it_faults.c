@@ -346,6 +346,42 @@ static void test_a_full_retry_skips_no_message(void **state) {
         refused_publication(600, "ev-f", 12, &repeats);
 }
 
+/* The broker answers produce requests with a retriable error for a
+ * while (NOT_ENOUGH_REPLICAS, 19): the outputs stay queued in the
+ * producer past shutdown.timeout (1 s here), and the batch is retried.
+ * Each retry queues the batch's outputs again; those left queued from
+ * the attempt before are purged first, so once the broker takes them
+ * each output comes about once, not once per retry. */
+static void test_retries_do_not_pile_up_outputs(void **state) {
+        enum { N = 100 };
+        h_msg_t *msgs;
+        size_t n, distinct, repeats;
+        pid_t pid;
+        (void)state;
+        h_publish_reviews(&env, "store-q", "ev-q", 0, N, 0,
+                          "it broke after two days", 0);
+        h_broker_control(&env, "error 0 19 150");
+        pid = h_worker(&env, "reviews",
+                       (const char *const[]){"REDRESS_CONSUMER_BATCH_MAX=20",
+                                             "REDRESS_SHUTDOWN_TIMEOUT=1s",
+                                             NULL});
+        n = h_read_topic(&env, "redress.cases", CLASSIFIED, N, 5000, 120000,
+                         &msgs);
+        distinct = h_count_reviews(msgs, n, "ev-q", N, &repeats);
+        print_message("%zu distinct, %zu published again under the same "
+                      "id, %.0f batch retries\n",
+                      distinct, repeats,
+                      h_metric_with(pid, "redress_batch_retries_total",
+                                    "error=\"RDR_ERR_KAFKA\""));
+        assert_int_equal(distinct, N);
+        assert_true(h_metric_with(pid, "redress_batch_retries_total",
+                                  "error=\"RDR_ERR_KAFKA\"") >= 2);
+        /* At most the two batches of a retry again (140 when each retry's
+         * outputs stayed queued). */
+        assert_true(repeats <= 2 * 20);
+        h_msgs_free(msgs, n);
+}
+
 /* Whether text (a /metrics page) declares metric name: as itself, or as
  * the _bucket, _sum or _count series of a histogram. */
 static int declares(const char *text, const char *name) {
@@ -421,6 +457,8 @@ int main(void) {
                 test_refused_publication_retries_the_batch_in_flight, setup,
                 teardown),
             cmocka_unit_test_setup_teardown(test_a_full_retry_skips_no_message,
+                                            setup, teardown),
+            cmocka_unit_test_setup_teardown(test_retries_do_not_pile_up_outputs,
                                             setup, teardown),
             cmocka_unit_test_setup_teardown(test_batches_wait_for_a_replica,
                                             setup, teardown),

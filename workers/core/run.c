@@ -1286,14 +1286,25 @@ static rdr_err_t produce_all(rdr_worker_t *w, const rdr_vec_t *pubs,
         return RDR_OK;
 }
 
-/* Wait until the broker acknowledged everything produced. */
+/* Wait until the broker acknowledged everything produced. If it did not
+ * within shutdown.timeout, what is still queued or in flight is purged:
+ * the batch's retry produces it again, and kept it would go out once per
+ * retry when the broker is back (at-least-once allows a copy, not one per
+ * attempt). */
 static rdr_err_t await_delivery(rdr_worker_t *w) {
         int64_t timeout = rdr_conf_int(w->conf, "shutdown.timeout");
         if (rd_kafka_flush(w->producer, (int)timeout) ||
             rd_kafka_outq_len(w->producer) > 0) {
+                int left = rd_kafka_outq_len(w->producer);
+                rd_kafka_purge(w->producer, RD_KAFKA_PURGE_F_QUEUE |
+                                                RD_KAFKA_PURGE_F_INFLIGHT);
+                /* Their delivery reports (purged) are served now, not
+                 * counted against the retry. */
+                rd_kafka_flush(w->producer, 1000);
                 rdr_log(RDR_LOG_WARN, "kafka.flush_timeout",
-                        "broker did not acknowledge the batch in %lld ms",
-                        (long long)timeout);
+                        "broker did not acknowledge the batch in %lld ms; "
+                        "%d messages purged, produced again with its retry",
+                        (long long)timeout, left);
                 w->kafka_up = 0;
                 return RDR_ERR_KAFKA;
         }
