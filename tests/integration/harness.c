@@ -671,6 +671,11 @@ int h_metrics_text(pid_t pid, char *body, size_t size) {
         return w && http_fetch(w->port, "/metrics", body, size) == 200 ? 0 : -1;
 }
 
+int h_metrics_port(pid_t pid) {
+        const worker_t *w = worker_of(pid);
+        return w ? w->port : 0;
+}
+
 int h_ready(pid_t pid) {
         char body[512];
         const worker_t *w = worker_of(pid);

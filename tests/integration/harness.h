@@ -96,6 +96,8 @@ int h_metrics_text(pid_t pid, char *body, size_t size);
 /** The HTTP status of a worker's /readyz (200 ready, 503 not), -1 if it
  *  does not answer. */
 int h_ready(pid_t pid);
+/** The port of a worker's /metrics, /healthz and /readyz; 0 if unknown. */
+int h_metrics_port(pid_t pid);
 /** Kill Redis (its data is lost) / start it again on the same port. */
 void h_redis_stop(h_env_t *h);
 void h_redis_start(h_env_t *h);

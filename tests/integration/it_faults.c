@@ -1,6 +1,9 @@
 /* Outages: a worker whose Redis or Kafka goes away keeps running, says so
  * in /readyz and its metrics, retries with backoff, and finishes the work
  * once the dependency is back, losing nothing. */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -8,7 +11,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -382,6 +388,69 @@ static void test_retries_do_not_pile_up_outputs(void **state) {
         h_msgs_free(msgs, n);
 }
 
+/* A TCP connection to 127.0.0.1:port, or -1; reads time out after
+ * timeout_ms. */
+static int tcp_connect(int port, int timeout_ms) {
+        struct sockaddr_in sa;
+        struct timeval tv = {timeout_ms / 1000, (timeout_ms % 1000) * 1000};
+        int fd = socket(AF_INET, SOCK_STREAM, 0);
+        memset(&sa, 0, sizeof(sa));
+        sa.sin_family = AF_INET;
+        sa.sin_port = htons((uint16_t)port);
+        sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        if (fd < 0)
+                return -1;
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+        if (connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+                close(fd);
+                return -1;
+        }
+        return fd;
+}
+
+/* A client that sends its request a byte every 200 ms, never ending its
+ * line, for 20 s or until the worker closes the connection. */
+static void *dribble(void *arg) {
+        int fd = tcp_connect(*(const int *)arg, 1000), i;
+        for (i = 0; fd >= 0 && i < 100; i++) {
+                if (send(fd, i < 4 ? "GET " + i : "x", 1, MSG_NOSIGNAL) != 1)
+                        break;
+                h_sleep_ms(200);
+        }
+        if (fd >= 0)
+                close(fd);
+        return NULL;
+}
+
+/* A client that sends its request slowly holds the operations port for
+ * a second at most: the probes that come meanwhile are answered (a
+ * kubelet's liveness probe would otherwise fail and restart a healthy
+ * worker). */
+static void test_a_slow_client_does_not_hold_the_probes(void **state) {
+        pthread_t slow;
+        char resp[64];
+        ssize_t n;
+        int port, fd;
+        pid_t pid;
+        (void)state;
+        pid = h_worker(&env, "reviews", NULL);
+        assert_true(wait_ready(pid, 200, 30000));
+        port = h_metrics_port(pid);
+        assert_true(port > 0);
+        assert_int_equal(pthread_create(&slow, NULL, dribble, &port), 0);
+        h_sleep_ms(500);
+        /* Answered within 10 s (the slow client goes on for 20). */
+        fd = tcp_connect(port, 10000);
+        assert_true(fd >= 0);
+        assert_int_equal(write(fd, "GET /healthz HTTP/1.0\r\n\r\n", 25), 25);
+        n = read(fd, resp, sizeof(resp) - 1);
+        close(fd);
+        assert_true(n > 12);
+        resp[n] = '\0';
+        assert_non_null(strstr(resp, " 200 "));
+        pthread_join(slow, NULL);
+}
+
 /* Whether text (a /metrics page) declares metric name: as itself, or as
  * the _bucket, _sum or _count series of a histogram. */
 static int declares(const char *text, const char *name) {
@@ -460,6 +529,8 @@ int main(void) {
                                             setup, teardown),
             cmocka_unit_test_setup_teardown(test_retries_do_not_pile_up_outputs,
                                             setup, teardown),
+            cmocka_unit_test_setup_teardown(
+                test_a_slow_client_does_not_hold_the_probes, setup, teardown),
             cmocka_unit_test_setup_teardown(test_batches_wait_for_a_replica,
                                             setup, teardown),
             cmocka_unit_test_setup_teardown(test_failed_arms_keep_their_entries,

@@ -1,5 +1,6 @@
 /* A minimal HTTP/1.0 responder for the three operations endpoints. It reads
- * the request line, ignores headers, answers and closes. */
+ * the request line, ignores headers, answers and closes, one client at a
+ * time, each for a second at most (RDR_HTTP_CLIENT_MS). */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netdb.h>
@@ -10,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "http.h"
@@ -53,14 +56,29 @@ static void respond(int fd, int status, const char *ctype, const char *body) {
         write_all(fd, body, blen);
 }
 
+/* One client holds the port (one thread serves it) for this long at most
+ * while it sends its request line, and again while it reads the answer:
+ * a slow one must not starve the probes. */
+#define RDR_HTTP_CLIENT_MS 1000
+
 static void serve(rdr_http_t *h, int cfd) {
         char req[1024], why[512], body[600];
         size_t got = 0;
         struct pollfd pfd = {cfd, POLLIN, 0};
-        /* Read until the end of the request line or 1 s passes. */
+        struct timeval tv = {RDR_HTTP_CLIENT_MS / 1000,
+                             (RDR_HTTP_CLIENT_MS % 1000) * 1000};
+        struct timespec start, now;
+        setsockopt(cfd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+        clock_gettime(CLOCK_MONOTONIC, &start);
+        /* Read until the end of the request line, within the time. */
         while (got < sizeof(req) - 1 && !memchr(req, '\n', got)) {
+                long left;
                 ssize_t r;
-                if (poll(&pfd, 1, 1000) <= 0)
+                clock_gettime(CLOCK_MONOTONIC, &now);
+                left = RDR_HTTP_CLIENT_MS -
+                       ((now.tv_sec - start.tv_sec) * 1000L +
+                        (now.tv_nsec - start.tv_nsec) / 1000000L);
+                if (left <= 0 || poll(&pfd, 1, (int)left) <= 0)
                         return;
                 r = read(cfd, req + got, sizeof(req) - 1 - got);
                 if (r <= 0)
