@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -622,29 +623,42 @@ void h_stop(h_env_t *h) {
 
 /* GET path on 127.0.0.1:port into body (if not NULL); returns the HTTP
  * status or -1. */
-static int http_fetch(int port, const char *path, char *body, size_t size) {
+int h_tcp_connect(int port, int timeout_ms) {
         struct sockaddr_in sa;
-        char req[128];
-        int fd = socket(AF_INET, SOCK_STREAM, 0), status = -1;
-        size_t got = 0;
-        ssize_t n;
+        struct timeval tv = {timeout_ms / 1000, (timeout_ms % 1000) * 1000};
+        int fd = socket(AF_INET, SOCK_STREAM, 0);
         memset(&sa, 0, sizeof(sa));
         sa.sin_family = AF_INET;
         sa.sin_port = htons((uint16_t)port);
         sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
         if (fd < 0)
                 return -1;
-        if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
-                int len =
-                    snprintf(req, sizeof(req), "GET %s HTTP/1.0\r\n\r\n", path);
-                if (write(fd, req, (size_t)len) == len) {
-                        while (got + 1 < size &&
-                               (n = read(fd, body + got, size - 1 - got)) > 0)
-                                got += (size_t)n;
-                        body[got] = '\0';
-                        if (got > 12)
-                                status = (int)strtol(body + 9, NULL, 10);
-                }
+        if (timeout_ms > 0)
+                setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+        if (connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+                close(fd);
+                return -1;
+        }
+        return fd;
+}
+
+/* GET path on 127.0.0.1:port into body (size bytes, the whole answer);
+ * returns the HTTP status or -1. */
+static int http_fetch(int port, const char *path, char *body, size_t size) {
+        char req[128];
+        int fd = h_tcp_connect(port, 0), status = -1, len;
+        size_t got = 0;
+        ssize_t n;
+        if (fd < 0)
+                return -1;
+        len = snprintf(req, sizeof(req), "GET %s HTTP/1.0\r\n\r\n", path);
+        if (write(fd, req, (size_t)len) == len) {
+                while (got + 1 < size &&
+                       (n = read(fd, body + got, size - 1 - got)) > 0)
+                        got += (size_t)n;
+                body[got] = '\0';
+                if (got > 12)
+                        status = (int)strtol(body + 9, NULL, 10);
         }
         close(fd);
         return status;
@@ -747,27 +761,8 @@ int h_wait_metric_at_least(pid_t pid, const char *series, const char *label,
 
 /* GET path on 127.0.0.1:port; returns the HTTP status or -1. */
 static int http_get(int port, const char *path) {
-        struct sockaddr_in sa;
-        char req[128], resp[64];
-        int fd = socket(AF_INET, SOCK_STREAM, 0), status = -1;
-        ssize_t n;
-        memset(&sa, 0, sizeof(sa));
-        sa.sin_family = AF_INET;
-        sa.sin_port = htons((uint16_t)port);
-        sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        if (fd < 0)
-                return -1;
-        if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
-                int len =
-                    snprintf(req, sizeof(req), "GET %s HTTP/1.0\r\n\r\n", path);
-                if (write(fd, req, (size_t)len) == len &&
-                    (n = read(fd, resp, sizeof(resp) - 1)) > 12) {
-                        resp[n] = '\0';
-                        status = (int)strtol(resp + 9, NULL, 10);
-                }
-        }
-        close(fd);
-        return status;
+        char resp[64];
+        return http_fetch(port, path, resp, sizeof(resp));
 }
 
 /* The metrics port from the worker's worker.started log line; 0 if not yet. */

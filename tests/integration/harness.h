@@ -96,6 +96,9 @@ int h_metrics_text(pid_t pid, char *body, size_t size);
 /** The HTTP status of a worker's /readyz (200 ready, 503 not), -1 if it
  *  does not answer. */
 int h_ready(pid_t pid);
+/** A TCP connection to 127.0.0.1:port whose reads time out after
+ *  timeout_ms (0: never), or -1. */
+int h_tcp_connect(int port, int timeout_ms);
 /** The port of a worker's /metrics, /healthz and /readyz; 0 if unknown. */
 int h_metrics_port(pid_t pid);
 /** Kill Redis (its data is lost) / start it again on the same port. */

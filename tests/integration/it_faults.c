@@ -1,8 +1,6 @@
 /* Outages: a worker whose Redis or Kafka goes away keeps running, says so
  * in /readyz and its metrics, retries with backoff, and finishes the work
  * once the dependency is back, losing nothing. */
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -12,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -388,30 +385,10 @@ static void test_retries_do_not_pile_up_outputs(void **state) {
         h_msgs_free(msgs, n);
 }
 
-/* A TCP connection to 127.0.0.1:port, or -1; reads time out after
- * timeout_ms. */
-static int tcp_connect(int port, int timeout_ms) {
-        struct sockaddr_in sa;
-        struct timeval tv = {timeout_ms / 1000, (timeout_ms % 1000) * 1000};
-        int fd = socket(AF_INET, SOCK_STREAM, 0);
-        memset(&sa, 0, sizeof(sa));
-        sa.sin_family = AF_INET;
-        sa.sin_port = htons((uint16_t)port);
-        sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        if (fd < 0)
-                return -1;
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-        if (connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
-                close(fd);
-                return -1;
-        }
-        return fd;
-}
-
 /* A client that sends its request a byte every 200 ms, never ending its
  * line, for 20 s or until the worker closes the connection. */
 static void *dribble(void *arg) {
-        int fd = tcp_connect(*(const int *)arg, 1000), i;
+        int fd = h_tcp_connect(*(const int *)arg, 1000), i;
         for (i = 0; fd >= 0 && i < 100; i++) {
                 if (send(fd, i < 4 ? "GET " + i : "x", 1, MSG_NOSIGNAL) != 1)
                         break;
@@ -440,7 +417,7 @@ static void test_a_slow_client_does_not_hold_the_probes(void **state) {
         assert_int_equal(pthread_create(&slow, NULL, dribble, &port), 0);
         h_sleep_ms(500);
         /* Answered within 10 s (the slow client goes on for 20). */
-        fd = tcp_connect(port, 10000);
+        fd = h_tcp_connect(port, 10000);
         assert_true(fd >= 0);
         assert_int_equal(write(fd, "GET /healthz HTTP/1.0\r\n\r\n", 25), 25);
         n = read(fd, resp, sizeof(resp) - 1);
