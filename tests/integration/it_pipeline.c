@@ -317,6 +317,42 @@ static void test_same_event_twice_has_one_effect(void **state) {
         free(json);
 }
 
+/* The same event again in the next batch, while the first one's batch is
+ * in flight (batches of one): its replay finds the first one's outputs not
+ * yet deleted from the outbox, and publishes none of them again. A
+ * positive review arms no timer; a negative one does (its cycle differs). */
+static void test_same_event_in_the_next_batch_has_one_output(void **state) {
+        static const struct {
+                const char *id;
+                int rating;
+                const char *text;
+        } evs[] = {{"r-pos", 5, "great, fast delivery"},
+                   {"r-neg", 1, "never arrived, tracking stuck"}};
+        h_msg_t *cases;
+        size_t n, i;
+        pid_t pid;
+        (void)state;
+        pid = h_worker(
+            &env, "reviews",
+            (const char *const[]){"REDRESS_CONSUMER_BATCH_MAX=1", NULL});
+        for (i = 0; i < 2; i++) {
+                char *json =
+                    h_review_json(evs[i].id, "store-n", evs[i].id, evs[i].id,
+                                  evs[i].rating, evs[i].text);
+                h_produce(&env, "redress.reviews", "store-n/o", json,
+                          strlen(json), "application/json");
+                h_produce(&env, "redress.reviews", "store-n/o", json,
+                          strlen(json), "application/json");
+                free(json);
+        }
+        h_flush(&env);
+        n = h_read_handled(&env, pid, 4, "redress.cases", CLASSIFIED, 30000,
+                           &cases);
+        assert_int_equal(n, 2);
+        assert_true(h_metric(pid, "redress_events_duplicate_total") >= 2);
+        h_msgs_free(cases, n);
+}
+
 /* Every input has its output after a SIGKILL mid-stream and a restart. */
 static void test_sigkill_mid_stream_loses_nothing(void **state) {
         (void)state;
@@ -863,6 +899,9 @@ int main(void) {
                 test_ids_too_long_for_a_key_are_dead_letters, setup, teardown),
             cmocka_unit_test_setup_teardown(
                 test_same_event_twice_has_one_effect, setup, teardown),
+            cmocka_unit_test_setup_teardown(
+                test_same_event_in_the_next_batch_has_one_output, setup,
+                teardown),
             cmocka_unit_test_setup_teardown(
                 test_sigkill_mid_stream_loses_nothing, setup, teardown),
             cmocka_unit_test_setup_teardown(

@@ -1642,11 +1642,15 @@ static rdr_err_t cycle_once(rdr_worker_t *w, int64_t started) {
         if ((err = rdr_redis_exec(w->redis)) ||
             (err = arms_ok(w, arms_from, arms)))
                 return err;
-        if (w->fly_active && !arms)
-                fly_complete(w);
+        /* The batch in flight completes after the applies are read: a
+         * replay of one of its events finds its entries (deleted in the
+         * same pipeline, after the replay's read) and must see them as
+         * published (pub_seen()). */
         err = collect_applies(w);
         rdr_redis_reset(w->redis);
-        if (w->fly_active) {
+        if (w->fly_active && !arms) {
+                fly_complete(w);
+        } else if (w->fly_active) {
                 /* Its cleanup, now that its timers are armed. */
                 rdr_err_t cleanup;
                 queue_cleanup(w, &w->fly_pubs, &w->fly_afters);
