@@ -1060,7 +1060,9 @@ static void metrics_define(rdr_worker_t *w) {
             "Input messages sent to the dead-letter topic", "topic,error");
         w->m_dup = rdr_metrics_counter(
             m, "events_duplicate_total",
-            "Events already applied (replays): no second effect", NULL);
+            "Events already applied (replays: redelivered, or a retried "
+            "batch's): no second effect",
+            NULL);
         w->m_published =
             rdr_metrics_counter(m, "messages_published_total",
                                 "Messages acknowledged by the broker", "topic");
