@@ -93,7 +93,7 @@ static long long count(const char *script) {
 /* The events published since the last settle(), until their worker has
  * applied them (their dedupe key exists). Events whose id says "-bad" are
  * meant for the dead-letter topic and are not waited for. */
-static char pending[64][128];
+static char pending[64][4 * RDR_EVENT_MAX_EVENT_ID + 1]; /* event ids */
 static size_t npending;
 
 static void note_published(const char *json) {
