@@ -554,6 +554,10 @@ static void test_config_errors(void **state) {
                      good_lexicon, "classifier.yaml", 2, "malicious.priority");
         expect_error("chat:\n  priority: [agree]\n", good_lexicon,
                      "classifier.yaml", 2, "chat.priority");
+        /* A fallback language with no lexicon would have fallen back to
+         * whichever came first. */
+        expect_error("language:\n  latin_fallback: fr\n", good_lexicon,
+                     "classifier.yaml", 2, "language.latin_fallback");
         expect_error("", "language: en\nreasons:\n  quality: [broke]\n",
                      "lexicons/en.yaml", 3, "reasons.quality");
         expect_error("",

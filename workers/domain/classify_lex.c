@@ -63,7 +63,7 @@ static const conf_def_t conf_defs[] = {
      NULL, "score at or below which a review is negative"},
     {"sentiment.positive_above", T_DOUBLE, OFF(positive_above), 0.6, 0, 100,
      NULL, "score at or above which a review is positive"},
-    {"sentiment.complaint_weight", T_DOUBLE, OFF(complaint_weight), -0.8, -10,
+    {"sentiment.complaint_weight", T_DOUBLE, OFF(complaint_weight), -1.0, -10,
      0, NULL, "sentiment added by each complaint (reason) phrase"},
     {"sentiment.negated_complaint_weight", T_DOUBLE,
      OFF(negated_complaint_weight), 0.3, -10, 10, NULL,
@@ -79,7 +79,8 @@ static const conf_def_t conf_defs[] = {
      "weight a reason needs in a positive review (a topic named in praise, "
      "\"fast delivery\", is no complaint)"},
     {"malicious.priority", T_MALLIST, 0, 0, 0, 0, NULL,
-     "malicious classes in order of precedence when several apply"},
+     "malicious classes in order of precedence when several apply; a class "
+     "left out is never given (the list switches it off)"},
     {"malicious.tags_need_negative", T_BOOL, OFF(tags_need_negative), 1, 0, 1,
      NULL, "fleet tags and earlier extortion chats mark only negative reviews"},
     {"malicious.extortion.min_score", T_DOUBLE, OFF(ext_min_score), 1.0, 0, 100,
@@ -764,6 +765,17 @@ void rdr_classifier_doc(void *fp) {
 }
 
 /* configs_dir/classifier.yaml into conf (defaults first), validated. */
+/* Whether configs_dir holds a lexicon for language lang. */
+static int lexicon_exists(const char *configs_dir, const char *lang) {
+        char path[1100];
+        FILE *fp;
+        snprintf(path, sizeof(path), "%s/lexicons/%s.yaml", configs_dir, lang);
+        if (!(fp = fopen(path, "r")))
+                return 0;
+        fclose(fp);
+        return 1;
+}
+
 static rdr_err_t conf_load(rdr_clf_conf_t *conf, const char *configs_dir,
                            char *errstr, size_t errstr_size) {
         rdr_yaml_t *root;
@@ -778,11 +790,22 @@ static rdr_err_t conf_load(rdr_clf_conf_t *conf, const char *configs_dir,
                 rdr_yaml_error(root, "(top)", errstr, errstr_size,
                                "expected a mapping");
         else if (conf_walk(conf, root, "", errstr, errstr_size) == RDR_OK) {
+                const rdr_yaml_t *lang = rdr_yaml_get(root, "language");
+                const rdr_yaml_t *fb =
+                    lang ? rdr_yaml_get(lang, "latin_fallback") : NULL;
                 if (conf->negative_below >= conf->positive_above)
                         rdr_yaml_error(
                             root, "sentiment.negative_below", errstr,
                             errstr_size,
                             "must be below sentiment.positive_above");
+                else if (!lexicon_exists(configs_dir,
+                                         conf->latin_fallback_lang))
+                        rdr_yaml_error(fb ? fb : root,
+                                       "language.latin_fallback", errstr,
+                                       errstr_size,
+                                       "no lexicon for '%s' (lexicons/%s.yaml)",
+                                       conf->latin_fallback_lang,
+                                       conf->latin_fallback_lang);
                 else
                         err = RDR_OK;
         }
