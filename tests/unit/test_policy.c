@@ -14,6 +14,7 @@
 #include "peers.h"
 #include "playbook.h"
 #include "policy.h"
+#include "str.h"
 
 #define DAY (86400LL * 1000)
 #define T0 1780300800000LL /* 2026-06-01T08:00:00Z */
@@ -428,6 +429,21 @@ static void test_playbook_shipped(void **state) {
         assert_string_equal(buf, "3.00 USD");
         rdr_offer_format(&d->incentive[RDR_REASON_SIZE_FIT], buf, sizeof(buf));
         assert_string_equal(buf, "5%");
+        {
+                /* Each currency with its own decimals (the report's
+                 * rewards are written so too). */
+                rdr_offer_t o = {RDR_OFFER_PARTIAL_REFUND, 2000, "JPY", 0};
+                rdr_offer_format(&o, buf, sizeof(buf));
+                assert_string_equal(buf, "2000 JPY");
+                rdr_str_copy(o.currency, sizeof(o.currency), "KWD");
+                o.amount_minor = 1500;
+                rdr_offer_format(&o, buf, sizeof(buf));
+                assert_string_equal(buf, "1.500 KWD");
+                rdr_str_copy(o.currency, sizeof(o.currency), "CNY");
+                o.amount_minor = 2005;
+                rdr_offer_format(&o, buf, sizeof(buf));
+                assert_string_equal(buf, "20.05 CNY");
+        }
         assert_false(rdr_offer_over_limit(
             &d->incentive[RDR_REASON_PRODUCT_QUALITY], &d->agent_offer_limit));
         assert_true(rdr_offer_over_limit(&s->incentive[RDR_REASON_OTHER],

@@ -459,10 +459,16 @@ static void reward(const report_t *r, const char *store, const char *reason,
 
 /* ---- output ------------------------------------------------------------ */
 
+/* minor units of currency as the currency writes them (its decimals:
+ * "2000 JPY", "1.500 KWD", "3.00 USD"). */
 static void money(long long minor, const char *currency, char *buf,
                   size_t size) {
-        snprintf(buf, size, "%lld.%02lld %s", minor / 100, minor % 100,
-                 currency);
+        rdr_offer_t o;
+        memset(&o, 0, sizeof(o));
+        o.type = RDR_OFFER_PARTIAL_REFUND;
+        o.amount_minor = minor;
+        rdr_str_copy(o.currency, sizeof(o.currency), currency);
+        rdr_offer_format(&o, buf, size);
 }
 
 /* One table of the text report: a heading, then a row per key of t
