@@ -66,17 +66,40 @@ for w in reviews chats shipments timers; do
   has "$tmp/err" "playbook.yaml:$line: key 'defaults.follow_up_after'" "$w bad playbook"
   has "$tmp/err" '"event":"config.invalid"' "$w bad playbook"
 
+  # A store's daytime that never falls outside a platform's quiet hours
+  # (Shopify's 21:00-08:00, the first in platforms/): at start, not at its
+  # first event.
+  rm -rf "$tmp/cfg" && cp -r "$src/configs" "$tmp/cfg"
+  sed -i 's/^stores:$/stores:\n  night-store:\n    daytime: "22:30-23:30"/' "$tmp/cfg/playbook.yaml"
+  line=$(grep -n '^    daytime: "22:30-23:30"' "$tmp/cfg/playbook.yaml" | cut -d: -f1)
+  [ -n "$line" ] || fail "the shipped playbook.yaml has no 'stores:'"
+  "$exe" --config "$tmp/cfg/redress.yaml" --check-config >"$tmp/out" 2>"$tmp/err"
+  rc=$?
+  [ $rc -eq 78 ] || fail "$w night daytime: exit $rc, not 78"
+  has "$tmp/err" "playbook.yaml:$line: key 'stores.night-store.daytime'" "$w night daytime"
+  has "$tmp/err" "shopify's quiet hours (21:00-08:00, platforms/shopify.yaml)" "$w night daytime"
+
   # A bad value of redress.yaml given on the command line.
   "$exe" --check-config --set consumer.batch_max=lots >"$tmp/out" 2>"$tmp/err"
   rc=$?
   [ $rc -eq 78 ] || fail "$w --set consumer.batch_max=lots: exit $rc, not 78"
   has "$tmp/err" "key 'consumer.batch_max'" "$w --set consumer.batch_max=lots"
 
+  # An operations port that is no host:port, and a topic with no name.
+  "$exe" --check-config --set metrics.listen=9100 >"$tmp/out" 2>"$tmp/err"
+  rc=$?
+  [ $rc -eq 78 ] || fail "$w --set metrics.listen=9100: exit $rc, not 78"
+  has "$tmp/err" "key 'metrics.listen': expected host:port" "$w --set metrics.listen=9100"
+  REDRESS_TOPICS_DLQ= "$exe" --check-config >"$tmp/out" 2>"$tmp/err"
+  rc=$?
+  [ $rc -eq 78 ] || fail "$w REDRESS_TOPICS_DLQ='': exit $rc, not 78"
+  has "$tmp/err" "environment REDRESS_TOPICS_DLQ: key 'topics.dlq'" "$w REDRESS_TOPICS_DLQ=''"
+
   # A Redis URL that cannot be one.
   "$exe" --check-config --set redis.url=bogus://x >"$tmp/out" 2>"$tmp/err"
   rc=$?
   [ $rc -eq 78 ] || fail "$w --set redis.url=bogus://x: exit $rc, not 78"
-  has "$tmp/err" "invalid Redis URL 'bogus://x'" "$w --set redis.url=bogus://x"
+  has "$tmp/err" "command line: key 'redis.url': invalid Redis URL 'bogus://x'" "$w --set redis.url=bogus://x"
 
   # A wait for replicas that outlasts the round trip's own timeout: both
   # keys named, with where each came from.

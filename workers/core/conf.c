@@ -150,6 +150,39 @@ static rdr_confval_t *find_val(const rdr_conf_t *conf, const char *name) {
         return NULL;
 }
 
+/* The string keys with a shape: a topic's name (Kafka's: 1..249 of
+ * [a-zA-Z0-9._-]) and metrics.listen (host:port). */
+static int validate_str(const char *name, const char *value, char *why,
+                        size_t why_size) {
+        size_t n = strlen(value);
+        if (!strncmp(name, "topics.", 7)) {
+                if (!n || n > 249 ||
+                    strspn(value, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOP"
+                                  "QRSTUVWXYZ0123456789._-") != n) {
+                        snprintf(why, why_size,
+                                 "'%.64s' is not a Kafka topic name (1..249 of "
+                                 "a-z, A-Z, 0-9, '.', '_', '-')",
+                                 value);
+                        return -1;
+                }
+        } else if (!strcmp(name, "metrics.listen")) {
+                const char *colon = strrchr(value, ':');
+                char *end;
+                long port;
+                errno = 0;
+                port = colon ? strtol(colon + 1, &end, 10) : -1;
+                if (!colon || colon == value || !colon[1] || *end || errno ||
+                    port < 0 || port > 65535) {
+                        snprintf(why, why_size,
+                                 "expected host:port (port 0..65535, 0: any "
+                                 "free one), got '%.64s'",
+                                 value);
+                        return -1;
+                }
+        }
+        return 0;
+}
+
 /* Check value against prop; writes the reason (no location) to why. */
 static int validate(const rdr_conf_prop_t *p, const char *value, char *why,
                     size_t why_size) {
@@ -157,7 +190,7 @@ static int validate(const rdr_conf_prop_t *p, const char *value, char *why,
         char *end;
         switch (p->type) {
         case RDR_CONF_STR:
-                return 0;
+                return validate_str(p->name, value, why, why_size);
         case RDR_CONF_INT:
                 errno = 0;
                 v = strtoll(value, &end, 10);

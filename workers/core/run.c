@@ -2189,7 +2189,9 @@ int rdr_run(const rdr_worker_def_t *def, int argc, char **argv) {
                           errstr, sizeof(errstr));
         if (!w->rkmsgs || !w->msgs || !w->fly_rkmsgs || !w->fly_msgs ||
             !w->metrics || !w->redis) {
-                rdr_log(RDR_LOG_ERROR, "config.invalid", "redis.url: %s",
+                rdr_log(RDR_LOG_ERROR, "config.invalid",
+                        "%s: key 'redis.url': %s",
+                        rdr_conf_origin(w->conf, "redis.url"),
                         w->redis ? "out of memory" : errstr);
                 rc = 78;
                 goto done;

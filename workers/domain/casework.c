@@ -212,6 +212,53 @@ void rdr_casework_doc(void *fp) {
                     "malicious track.\n");
 }
 
+/* Whether a message may ever reach a buyer of store sc on platform pol:
+ * some minute of the day is in sc's daytime and outside pol's quiet
+ * hours. Else errstr names the daytime's origin and the quiet hours. */
+static int contact_possible(const rdr_store_conf_t *sc, const rdr_policy_t *pol,
+                            char *errstr, size_t errstr_size) {
+        rdr_window_t quiet;
+        int m;
+        if (!rdr_policy_quiet_hours(pol, &quiet))
+                return 1;
+        for (m = 0; m < 1440; m++)
+                if (rdr_window_contains(&sc->daytime, (int64_t)m * 60000) &&
+                    !rdr_window_contains(&quiet, (int64_t)m * 60000))
+                        return 1;
+        snprintf(errstr, errstr_size,
+                 "%s: the daytime %02d:%02d-%02d:%02d never falls outside "
+                 "%s's quiet hours (%02d:%02d-%02d:%02d, platforms/%s.yaml): "
+                 "no message could reach a buyer there",
+                 sc->daytime_origin, sc->daytime.start_min / 60,
+                 sc->daytime.start_min % 60, sc->daytime.end_min / 60,
+                 sc->daytime.end_min % 60, rdr_policy_platform(pol),
+                 quiet.start_min / 60, quiet.start_min % 60, quiet.end_min / 60,
+                 quiet.end_min % 60, rdr_policy_platform(pol));
+        return 0;
+}
+
+/* Every store's daytime (the defaults' too) meets every platform's
+ * allowed hours: checked at start rather than found at the first event,
+ * whose messages would have no time to go (a dead letter). */
+static rdr_err_t check_contact_hours(const rdr_playbook_t *pb,
+                                     const rdr_policy_set_t *pols, char *errstr,
+                                     size_t errstr_size) {
+        size_t i, j, n = rdr_playbook_store_count(pb);
+        for (j = 0; j < rdr_policy_set_count(pols); j++) {
+                const rdr_policy_t *pol = rdr_policy_set_at(pols, j);
+                const char *store_id;
+                if (!contact_possible(rdr_playbook_defaults(pb), pol, errstr,
+                                      errstr_size))
+                        return RDR_ERR_CONFIG;
+                for (i = 0; i < n; i++)
+                        if (!contact_possible(
+                                rdr_playbook_store_at(pb, i, &store_id), pol,
+                                errstr, errstr_size))
+                                return RDR_ERR_CONFIG;
+        }
+        return RDR_OK;
+}
+
 rdr_casework_t *rdr_casework_new(rdr_worker_t *w, char *errstr,
                                  size_t errstr_size) {
         const rdr_conf_t *conf = rdr_worker_conf(w);
@@ -226,7 +273,9 @@ rdr_casework_t *rdr_casework_new(rdr_worker_t *w, char *errstr,
                 goto err;
         snprintf(path, sizeof(path), "%s/platforms", dir);
         if (!(cw->policies =
-                  rdr_policy_set_load_dir(path, errstr, errstr_size)))
+                  rdr_policy_set_load_dir(path, errstr, errstr_size)) ||
+            check_contact_hours(cw->playbook, cw->policies, errstr,
+                                errstr_size))
                 goto err;
         snprintf(path, sizeof(path), "%s/templates", dir);
         if (!(cw->templates =

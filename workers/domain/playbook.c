@@ -485,6 +485,10 @@ static rdr_err_t parse_key(const pb_key_t *k, const rdr_yaml_t *v,
         case PB_WINDOW:
                 err = rdr_cfg_window(v, path, (rdr_window_t *)(void *)base,
                                      errstr, errstr_size);
+                if (!err && base == (char *)&sc->daytime)
+                        snprintf(sc->daytime_origin, sizeof(sc->daytime_origin),
+                                 "%s:%d: key '%.100s'", rdr_yaml_file(v),
+                                 rdr_yaml_line(v), path);
                 break;
         case PB_ON_BLOCK:
                 err = rdr_yaml_as_str(v, path, 16, &s, errstr, errstr_size);
@@ -774,6 +778,16 @@ void rdr_playbook_destroy(rdr_playbook_t *pb) {
         free(pb->windows);
         free(pb->destinations);
         free(pb);
+}
+
+size_t rdr_playbook_store_count(const rdr_playbook_t *pb) {
+        return pb->stores_cnt;
+}
+
+const rdr_store_conf_t *rdr_playbook_store_at(const rdr_playbook_t *pb,
+                                              size_t i, const char **store_id) {
+        *store_id = pb->stores[i].store_id;
+        return &pb->stores[i].conf;
 }
 
 const rdr_store_conf_t *rdr_playbook_store(const rdr_playbook_t *pb,

@@ -90,6 +90,10 @@ typedef struct rdr_store_conf_s {
         int64_t nudge_every_ms;
         int max_nudges;
         rdr_window_t daytime; /* buyer's local daytime */
+        /* Where daytime was set ("playbook.yaml:12: key
+         * 'stores.x.daytime'"; a store that does not set it, the
+         * defaults'), for errors found beside the platforms. */
+        char daytime_origin[160];
         int64_t reply_sla_ms;
         int64_t modification_check_after_ms;
         int64_t case_ttl_ms;
@@ -127,6 +131,10 @@ void rdr_playbook_destroy(rdr_playbook_t *pb);
 const rdr_store_conf_t *rdr_playbook_store(const rdr_playbook_t *pb,
                                            const char *store_id);
 const rdr_store_conf_t *rdr_playbook_defaults(const rdr_playbook_t *pb);
+/** The stores the file names, by index (0..count-1); *store_id set. */
+size_t rdr_playbook_store_count(const rdr_playbook_t *pb);
+const rdr_store_conf_t *rdr_playbook_store_at(const rdr_playbook_t *pb,
+                                              size_t i, const char **store_id);
 
 /** The expected delivery window for a parcel: the most specific row of the
  *  table (exact carrier beats "*", then service level, then destination);

@@ -622,6 +622,10 @@ size_t rdr_policy_set_count(const rdr_policy_set_t *set) {
         return set->cnt;
 }
 
+const rdr_policy_t *rdr_policy_set_at(const rdr_policy_set_t *set, size_t i) {
+        return set->pols[i];
+}
+
 int rdr_policy_limits_per_order(const rdr_policy_t *pol,
                                 rdr_review_kind_t kind) {
         if ((unsigned)kind >= RDR_REVIEW_KIND__CNT)

@@ -89,6 +89,8 @@ void rdr_policy_set_destroy(rdr_policy_set_t *set);
 const rdr_policy_t *rdr_policy_set_get(const rdr_policy_set_t *set,
                                        const char *platform);
 size_t rdr_policy_set_count(const rdr_policy_set_t *set);
+/** The i-th policy (0..count-1), owned by set. */
+const rdr_policy_t *rdr_policy_set_at(const rdr_policy_set_t *set, size_t i);
 
 /** Write the rules a platform file holds as Markdown to fp (a FILE *). */
 void rdr_policy_doc(void *fp);
