@@ -2013,6 +2013,34 @@ static void test_nothing_past_case_ttl(void **state) {
         }
 }
 
+/* A parcel's check finds it late, and its pause reaches the case by a
+ * timer; the delivery came between (handled first): the pause is stale,
+ * and the cadence goes on. A pause from after the delivery (another
+ * parcel late since) still pauses. */
+static void test_pause_overtaken_by_the_delivery(void **state) {
+        int64_t t0 = utc(2026, 6, 1, 2, 0);
+        rdr_cadence_input_t in =
+            review("taobao", "tb-store", "Asia/Shanghai", "zh",
+                   RDR_REASON_LOGISTICS, RDR_MAL_NONE, t0);
+        rdr_cadence_input_t pause = simple(RDR_CIN_SHIPMENT_PAUSE);
+        rdr_cadence_input_t delivered = simple(RDR_CIN_SHIPMENT_RESUME);
+        sim_t *s = sim_new();
+        (void)state;
+        apply(s, &in, t0);
+        run_until(s, t0 + 2 * DAY);
+        apply(s, &delivered, t0 + 2 * DAY + 60000);
+        pause.pause_at_ms = t0 + 2 * DAY; /* found late a minute before */
+        assert_int_equal(apply(s, &pause, t0 + 2 * DAY + 120000),
+                         RDR_CADENCE_NOOP);
+        assert_int_equal(s->c.ship_paused, 0);
+        run_until(s, t0 + 8 * DAY + HOUR);
+        assert_int_equal(count_kind(s, RDR_ACT_FOLLOW_UP), 1);
+        pause.pause_at_ms = t0 + 9 * DAY; /* late again, after it */
+        apply(s, &pause, t0 + 9 * DAY + 60000);
+        assert_int_equal(s->c.ship_paused, 1);
+        free(s);
+}
+
 /* No buyer zone, or an unknown one: the store's, reported. */
 static void test_zone_fallback(void **state) {
         sim_t *s = sim_new();
@@ -2220,8 +2248,12 @@ static void test_shipment_pause_at_open(void **state) {
         run_until(s, t0 + 13 * DAY);
         assert_true(find(s, "cs_test:follow_up:1")->due_at_ms == t0 + 12 * DAY);
         assert_true(find(s, "cs_test:incentive:1")->due_at_ms == t0 + 13 * DAY);
-        /* Delivered twice: nothing. */
-        assert_int_equal(apply(s, &delivered, t0 + 13 * DAY), RDR_CADENCE_NOOP);
+        /* Delivered twice: nothing goes out (the case notes the time: a
+         * check's pause from before it is stale). */
+        apply(s, &delivered, t0 + 13 * DAY);
+        assert_int_equal(s->out.actions_cnt, 0);
+        assert_int_equal(s->out.timers_cnt, 0);
+        assert_true(s->c.ship_resumed_at_ms == t0 + 13 * DAY);
         free(s);
 }
 
@@ -3037,6 +3069,7 @@ int main(void) {
             cmocka_unit_test(test_guide_waits_for_delivery),
             cmocka_unit_test(test_all_day_contact),
             cmocka_unit_test(test_nothing_past_case_ttl),
+            cmocka_unit_test(test_pause_overtaken_by_the_delivery),
             cmocka_unit_test(test_zone_fallback),
             cmocka_unit_test(test_zone_learned_first_contact),
             cmocka_unit_test(test_zone_learned_later_steps),

@@ -625,12 +625,15 @@ static void test_timer_member(void **state) {
         /* The pause of a late parcel's case. */
         assert_true(rdr_parcel_pause_timer(m, sizeof(m), T0, "cs_0a1b") > 0);
         assert_string_equal(m, "parcel-pause:1772445600000:cs_0a1b");
-        assert_int_equal(rdr_parcel_pause_timer_parse(m, &key), 0);
+        at = 0;
+        assert_int_equal(rdr_parcel_pause_timer_parse(m, &at, &key), 0);
         assert_string_equal(key, "cs_0a1b");
+        assert_int_equal(at, T0);
         assert_int_equal(rdr_parcel_timer_parse(m, &at, &key), -1);
-        assert_int_equal(rdr_parcel_pause_timer_parse(
-                             "parcel:1772445600000:redress:{o:a:b:c}", &key),
-                         -1);
+        assert_int_equal(
+            rdr_parcel_pause_timer_parse(
+                "parcel:1772445600000:redress:{o:a:b:c}", &at, &key),
+            -1);
 }
 
 /* Write p's fields under prefix into h, as HSET would. */

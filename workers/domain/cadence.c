@@ -1466,7 +1466,10 @@ static void on_review_updated(tx_t *tx, int rating) {
 
 static void on_ship_resume(tx_t *tx, rdr_malicious_t buyer_tag) {
         rdr_case_t *c = tx->c;
-        if (rdr_case_state_final(c->state) || !c->ship_paused)
+        if (rdr_case_state_final(c->state))
+                return;
+        c->ship_resumed_at_ms = tx->now;
+        if (!c->ship_paused)
                 return;
         c->ship_paused = 0;
         if (tagged_since(tx, buyer_tag))
@@ -1628,6 +1631,13 @@ static void dispatch(tx_t *tx, const rdr_cadence_input_t *in) {
                 on_chat(tx, &in->chat, in->buyer_tag);
                 return;
         case RDR_CIN_SHIPMENT_PAUSE:
+                /* A check's pause that a delivery overtook (its timer
+                 * fired after the delivery reached the case). */
+                if (in->pause_at_ms && c->ship_resumed_at_ms &&
+                    in->pause_at_ms <= c->ship_resumed_at_ms) {
+                        learn_zone(tx, in->buyer_zone);
+                        return;
+                }
                 if (!rdr_case_state_final(c->state) && !c->ship_paused) {
                         pause_cadence(tx);
                         c->ship_paused = 1;
@@ -1897,6 +1907,7 @@ static const field_t case_fields[] = {
     CT(last_due_ms),
     CT(shift_ms),
     CT(paused_at_ms),
+    CT(ship_resumed_at_ms),
     CI(ship_paused, 0, 1),
     CI(review_messages, 0, 1000000),
     CI(modify_requests, 0, 1000000),

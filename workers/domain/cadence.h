@@ -204,9 +204,12 @@ typedef struct rdr_case_s {
         int64_t last_due_ms;  /* due_at of the last cadence message */
         int64_t shift_ms;     /* pauses so far: the schedule moves by this */
         int64_t paused_at_ms; /* start of the running pause, 0 if none */
-        int ship_paused;      /* section 7: parcel late or in exception */
-        int review_messages;  /* review-related outreach published */
-        int modify_requests;  /* of which asked to reconsider the review */
+        /* The last delivery that reached the case (SHIPMENT_RESUME), paused
+         * or not: a check's pause from before it is stale. 0: none. */
+        int64_t ship_resumed_at_ms;
+        int ship_paused;     /* section 7: parcel late or in exception */
+        int review_messages; /* review-related outreach published */
+        int modify_requests; /* of which asked to reconsider the review */
         /* The same of the order's other cases when this one opened: a
          * platform's limits per order count them too (two reviews of one
          * order, one product each). */
@@ -346,6 +349,10 @@ typedef struct rdr_cadence_input_s {
                                        * NULL: none) */
         rdr_ground_t ground;          /* STAFF_APPEAL */
         rdr_outcome_t outcome;        /* APPEAL_RESULT */
+        /* SHIPMENT_PAUSE from a parcel's check (its timer, fired later):
+         * when the check found the parcel late; a delivery that reached
+         * the case since makes the pause stale. 0: the pause is now. */
+        int64_t pause_at_ms;
         /* OFFER_DECISION, EVIDENCE, RESUME, STAFF_APPEAL: the person who
          * decided (NULL: unknown). A decision that changes the case records
          * it as the case's agent_id. */

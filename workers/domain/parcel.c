@@ -668,8 +668,8 @@ int rdr_parcel_pause_timer(char *dst, size_t n, int64_t at_ms,
         return timer_join(dst, n, PAUSE_PREFIX, at_ms, case_id);
 }
 
-int rdr_parcel_pause_timer_parse(const char *member, const char **case_id) {
-        int64_t at;
-        return timer_split(member, PAUSE_PREFIX, sizeof(PAUSE_PREFIX) - 1, &at,
-                           case_id);
+int rdr_parcel_pause_timer_parse(const char *member, int64_t *at_ms,
+                                 const char **case_id) {
+        return timer_split(member, PAUSE_PREFIX, sizeof(PAUSE_PREFIX) - 1,
+                           at_ms, case_id);
 }

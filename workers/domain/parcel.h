@@ -218,6 +218,7 @@ int rdr_parcel_pause_timer(char *dst, size_t n, int64_t at_ms,
                            const char *case_id);
 /** Split a member made by rdr_parcel_pause_timer(): 0 with *case_id
  *  pointing into member, -1 if it is not one. */
-int rdr_parcel_pause_timer_parse(const char *member, const char **case_id);
+int rdr_parcel_pause_timer_parse(const char *member, int64_t *at_ms,
+                                 const char **case_id);
 
 #endif

@@ -23,7 +23,8 @@ typedef struct fire_s {
         fire_kind_t kind;
         const char *key; /* PARCEL: the parcel's ref; PAUSE: the case id (both
                           * inside the member) */
-        int64_t at_ms;   /* PARCEL: the check's due time */
+        int64_t at_ms;   /* PARCEL: the check's due time; PAUSE: when the
+                          * check found the parcel late */
         char case_id[RDR_CASE_ID_MAX]; /* CASE */
         rdr_cadence_input_t in;        /* CASE: the timer, and the buyer's tag
                                         * (rdr_casework_read_tags()) */
@@ -33,7 +34,8 @@ static void fire_parse(const rdr_timer_t *tm, fire_t *f) {
         memset(f, 0, sizeof(*f));
         if (!rdr_parcel_timer_parse(tm->member, &f->at_ms, &f->key))
                 f->kind = FIRE_PARCEL;
-        else if (!rdr_parcel_pause_timer_parse(tm->member, &f->key) &&
+        else if (!rdr_parcel_pause_timer_parse(tm->member, &f->at_ms,
+                                               &f->key) &&
                  strlen(f->key) < RDR_CASE_ID_MAX)
                 f->kind = FIRE_PAUSE;
         else if (rdr_cadence_timer_parse(tm->member, f->case_id,
@@ -254,6 +256,7 @@ static rdr_err_t timers_tick(void *opaque, int64_t *next_ms) {
                                                 hgetall, seen);
                 } else if (f->kind == FIRE_PAUSE) {
                         in.type = RDR_CIN_SHIPMENT_PAUSE;
+                        in.pause_at_ms = f->at_ms;
                         err =
                             fire_case_input(tw, tm, f->key, &in, hgetall, seen);
                 } else if (f->kind == FIRE_CASE) {
