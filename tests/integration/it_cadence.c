@@ -2445,6 +2445,72 @@ static void review_and_refusal_at_once(const char *id, int chat_first) {
         assert_int_equal(count_kind(&a, RDR_ACT_NUDGE), 0);
 }
 
+/* What the rerouted-chat test publishes: buyer-rv-rr's review of
+ * order-rv-rr-b, and a question about that order. */
+static void publish_review_of_b(const char *id) {
+        (void)id;
+        publish_review_ev(
+            &(review_ev_t){"taobao", "review.created", "rv-rr-b",
+                           "衣服有色差，和图片不一样", "Asia/Shanghai", 1, NULL,
+                           "buyer-rv-rr", NULL, 0, NULL, NULL, NULL});
+}
+
+static void publish_question_of_b(const char *id) {
+        (void)id;
+        publish_chat_in("taobao", "store-1", "rv-rr", "rv-rr-b", "chat-rv-rr",
+                        "请问什么时候能换货？");
+}
+
+/* A buyer's question about an order with no case yet reaches the buyer's
+ * latest case in the store (case A of another order: BEHAVIOR.md 2.7, "on
+ * that order or store"). Read at once with the review that opens the
+ * order's case (B), the question's write to the order is refused and its
+ * batch decided again, toward B; what its first attempt applied to A stays
+ * applied, and its outputs go out: A's agent is asked to answer (left in
+ * A's outbox, A waited paused for an agent nobody asked, until case_ttl). */
+static void test_rerouted_chat_keeps_what_it_applied(void **state) {
+        static const char applied[] = "status=\"applied\"",
+                          question[] = "intent=\"question\"";
+        char cida[RDR_ID_LEN], cidb[RDR_ID_LEN];
+        double conflicts0, record0;
+        acts_t a;
+        (void)state;
+        case_of("taobao", "rv-rr-a", cida);
+        case_of("taobao", "rv-rr-b", cidb);
+        publish_review_ev(
+            &(review_ev_t){"taobao", "review.created", "rv-rr-a",
+                           "质量很差，用了两天就坏了", "Asia/Shanghai", 1, NULL,
+                           "buyer-rv-rr", NULL, 0, NULL, NULL, NULL});
+        read_actions(cida, 2, &a); /* the reply, the first contact */
+        settle(clock_now);
+        conflicts0 = conflicts();
+        record0 = conflicts_on(w_chats, "record");
+        {
+                held_input_t review = {publish_review_of_b, w_reviews,
+                                       "redress_case_inputs_total", applied,
+                                       h_metric_with(
+                                           w_reviews,
+                                           "redress_case_inputs_total",
+                                           applied)},
+                             chat = {publish_question_of_b, w_chats,
+                                     "redress_chat_intents_total", question,
+                                     h_metric_with(w_chats,
+                                                   "redress_chat_intents_total",
+                                                   question)};
+                decide_blind("rv-rr", &review, &chat);
+        }
+        wait_conflict(conflicts0);
+        assert_true(conflicts_on(w_chats, "record") > record0);
+        wait_field(cidb, "state", "paused");
+        read_settled(cida, &a);
+        print_actions(&a);
+        /* A heard the question first: its agent's task is published. */
+        assert_int_equal(count_kind(&a, RDR_ACT_STAFF_REVIEW), 1);
+        wait_field(cida, "state", "paused");
+        read_settled(cidb, &a);
+        assert_int_equal(count_kind(&a, RDR_ACT_STAFF_REVIEW), 1);
+}
+
 static void test_review_and_refusal_read_at_once(void **state) {
         (void)state;
         review_and_refusal_at_once("rv-once-r", 0);
@@ -3043,6 +3109,8 @@ int main(void) {
                 test_review_and_refusal_read_at_once, setup, teardown),
             cmocka_unit_test_setup_teardown(
                 test_refusal_and_review_read_at_once, setup, teardown),
+            cmocka_unit_test_setup_teardown(
+                test_rerouted_chat_keeps_what_it_applied, setup, teardown),
             cmocka_unit_test_setup_teardown(
                 test_shipment_notice_knows_the_buyer, setup, teardown),
             cmocka_unit_test_setup_teardown(test_parcel_tells_the_zone, setup,

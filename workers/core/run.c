@@ -193,6 +193,9 @@ struct rdr_worker_s {
         rdr_msg_t *fly_msgs;
         size_t fly_cnt;
         rdr_vec_t fly_pubs, fly_afters;
+        /* The flight was made this cycle of what a conflicting batch
+         * applied (fly_take_pubs()): the cycle's error leaves it be. */
+        int fly_fresh;
         int64_t fly_started;
         /* Wall-clock ms of fly_take when the batch in flight published
          * nothing (its effects applied are its end); 0 when it did: its
@@ -601,11 +604,15 @@ static void guard_name(char *what, size_t size, const char *pattern) {
         what[n] = '\0';
 }
 
-/* Turn the replies of the apply scripts into the publication list. */
+/* Turn the replies of the apply scripts into the publication list. A
+ * conflict (a compare-and-set or a guard refused) returns RDR_ERR_STATE,
+ * once every reply was read: the list then holds what the batch's other
+ * events applied (cycle_once() publishes it before the retry). */
 static rdr_err_t collect_applies(rdr_worker_t *w) {
         rdr_pending_apply_t *pa = w->applies.p;
         rdr_pub_t *st = w->staged.p;
         size_t i, j;
+        int conflict = 0;
         for (i = 0; i < w->applies.cnt; i++) {
                 const redisReply *r =
                     rdr_redis_reply(w->redis, pa[i].reply_idx);
@@ -626,7 +633,8 @@ static rdr_err_t collect_applies(rdr_worker_t *w) {
                         rdr_log(RDR_LOG_DEBUG, "apply.conflict",
                                 "%s changed concurrently: retrying",
                                 pa[i].outbox_key);
-                        return RDR_ERR_STATE;
+                        conflict = 1;
+                        continue;
                 }
                 if (r->element[0]->integer == 3) {
                         /* Another hash sharing the guarded counts sent
@@ -644,7 +652,8 @@ static rdr_err_t collect_applies(rdr_worker_t *w) {
                                 pa[i].outbox_key,
                                 named ? r->element[1]->str : "?",
                                 named ? r->element[2]->integer : 0);
-                        return RDR_ERR_STATE;
+                        conflict = 1;
+                        continue;
                 }
                 if (r->element[0]->integer == 1) {
                         /* New: publish the entries it stored. */
@@ -672,7 +681,7 @@ static rdr_err_t collect_applies(rdr_worker_t *w) {
                                 return RDR_ERR_NOMEM;
                 }
         }
-        return RDR_OK;
+        return conflict ? RDR_ERR_STATE : RDR_OK;
 }
 
 /* ---- Kafka ---- */
@@ -1537,6 +1546,22 @@ static void fly_take(rdr_worker_t *w, int64_t started) {
         w->fly_active = 1;
 }
 
+/* A batch decided again after a conflict: what its other events applied
+ * stays applied, wherever the retry sends them (a chat whose order
+ * gained a case meanwhile goes to that case; the buyer's other case it
+ * reached first keeps the message). Their outputs go in flight on their
+ * own, with no message (no offset), and the retry's replays find them
+ * published (pub_seen()); left to the replays, those the retry sends
+ * elsewhere stayed in their outboxes, their timers unarmed. */
+static void fly_take_pubs(rdr_worker_t *w, int64_t started) {
+        swap_vec(&w->pubs, &w->fly_pubs);
+        w->fly_cnt = 0;
+        w->fly_started = started;
+        w->fly_quiet_ms = 0;
+        w->fly_active = 1;
+        w->fly_fresh = 1;
+}
+
 /* Its acknowledgement succeeded (its delivery reports all served): store
  * its offsets and let it go. Its events' latency ends when the broker
  * acknowledged its outputs, not when this cycle got to it. */
@@ -1662,6 +1687,9 @@ static rdr_err_t cycle_once(rdr_worker_t *w, int64_t started) {
                         return cleanup;
                 fly_complete(w);
         }
+        if (err == RDR_ERR_STATE && w->pubs.cnt > 0 && !w->fly_active &&
+            !produce_all(w, &w->pubs, NULL, 0))
+                fly_take_pubs(w, started);
         if (err)
                 return err;
         t[3] = rdr_mono_us();
@@ -1756,8 +1784,10 @@ static void pause_all(rdr_worker_t *w, int pause) {
  * for the retry. Called from the loop and from the revoke callback. */
 static rdr_err_t process_pending(rdr_worker_t *w) {
         rdr_err_t err = cycle_once(w, rdr_mono_ms());
-        if (err)
+        /* Not the flight this cycle made of what it applied. */
+        if (err && !w->fly_fresh)
                 fly_merge(w);
+        w->fly_fresh = 0;
         effects_reset(w);
         return err;
 }
