@@ -1967,7 +1967,7 @@ static const field_t block_fields[] = {
 static const field_t evidence_fields[] = {
     {"kind", F_ENUM, offsetof(rdr_case_evidence_t, kind), 0,
      rdr_evidence_kind_names, RDR_EVIDENCE__CNT, 0, 0},
-    EF("ref", F_STR, ref, RDR_CASE_REF_MAX),
+    EF("ref", F_STR, ref, RDR_CASE_STR_MAX),
     EF("text", F_STR, text, RDR_EVIDENCE_TEXT_MAX),
     EF("at_ms", F_I64, at_ms, 0),
 };

@@ -48,9 +48,6 @@
  * with RDR_ERR_TOO_LARGE. */
 #define RDR_CASE_ID_MAX 64   /* case_id (keys.h makes 35 bytes) */
 #define RDR_CASE_STR_MAX 257 /* store, review, order, buyer, product ids */
-/* An evidence's ref: an event_id (128 characters, 4 bytes at most each)
- * or another id. */
-#define RDR_CASE_REF_MAX (4 * 128 + 1)
 #define RDR_BUYER_NAME_MAX 128
 #define RDR_CASE_REASONS_MAX 160 /* every reason's name, joined by ',' */
 #define RDR_CASE_EVIDENCE_MAX 8
@@ -141,7 +138,8 @@ extern const char *const rdr_step_names[RDR_STEP__CNT];
 /* One piece of evidence kept on the case for appeals. */
 typedef struct rdr_case_evidence_s {
         rdr_evidence_kind_t kind;
-        char ref[RDR_CASE_REF_MAX];       /* event or message id */
+        char ref[RDR_CASE_STR_MAX];       /* event or message id (an id past
+                                           * 256 bytes is cut at a character) */
         char text[RDR_EVIDENCE_TEXT_MAX]; /* quoted words or stated fact */
         int64_t at_ms;
 } rdr_case_evidence_t;

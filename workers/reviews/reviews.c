@@ -135,9 +135,9 @@ typedef struct context_s {
         int64_t last_scan_ms;
         /* The order's demands before the review: the latest, and the
          * first when there were more (chats.c, RDR_DEMAND_FIELD). */
-        char extortion_ref[RDR_CASE_REF_MAX], extortion_text[512];
+        char extortion_ref[RDR_CASE_STR_MAX], extortion_text[512];
         int64_t extortion_at_ms;
-        char first_demand_ref[RDR_CASE_REF_MAX], first_demand_text[512];
+        char first_demand_ref[RDR_CASE_STR_MAX], first_demand_text[512];
         int64_t first_demand_at_ms;
         const redisReply *order; /* HGETALL: its ledger (casework.h) */
         /* The buyer's latest refusal to the store in a chat that named no
@@ -162,11 +162,11 @@ static int64_t field_ms(const redisReply *h, const char *field) {
 /* Demand i of the order's record (field RDR_DEMAND_FIELD "<at_ms>:<event_id>",
  * value the text) into ref, text and *at. */
 static void copy_demand(const redisReply *order, size_t i,
-                        char ref[RDR_CASE_REF_MAX], char text[512],
+                        char ref[RDR_CASE_STR_MAX], char text[512],
                         int64_t *at) {
         const char *f = order->element[i]->str + strlen(RDR_DEMAND_FIELD);
         const char *id = strchr(f, ':');
-        rdr_utf8_copy(ref, RDR_CASE_REF_MAX, id ? id + 1 : "");
+        rdr_utf8_copy(ref, RDR_CASE_STR_MAX, id ? id + 1 : "");
         rdr_utf8_copy(text, 512, order->element[i + 1]->str);
         *at = strtoll(f, NULL, 10);
 }
@@ -255,9 +255,9 @@ static void read_parcels(const redisReply *order, int64_t now, context_t *ctx) {
 }
 
 /* A demand quoted as ref, text, at. */
-static void demand_set(char ref[RDR_CASE_REF_MAX], char text[512], int64_t *at,
+static void demand_set(char ref[RDR_CASE_STR_MAX], char text[512], int64_t *at,
                        const char *r, const char *t, int64_t a) {
-        rdr_utf8_copy(ref, RDR_CASE_REF_MAX, r);
+        rdr_utf8_copy(ref, RDR_CASE_STR_MAX, r);
         rdr_utf8_copy(text, 512, t);
         *at = a;
 }
