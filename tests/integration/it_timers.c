@@ -52,16 +52,19 @@ static void arm(int n, const char *prefix, long long due) {
         }
 }
 
+/* Timers due or leased, in all shards. */
 static long long pending(void) {
         long long total = 0;
         int s;
         for (s = 0; s < SHARDS; s++) {
-                redisReply *r =
-                    redisCommand(env.redis,
-                                 "EVAL \"return redis.call('ZCARD', KEYS[1]) + "
-                                 "redis.call('ZCARD', KEYS[2])\" 2 "
-                                 "redress:{t:%d}:due redress:{t:%d}:lease",
-                                 s, s);
+                redisReply *r = redisCommand(
+                    env.redis,
+                    "EVAL %s 2 redress:{t:%d}:due redress:{t:%d}:lease",
+                    "return redis.call('ZCARD', KEYS[1]) + "
+                    "redis.call('ZCARD', KEYS[2])",
+                    s, s);
+                assert_non_null(r);
+                assert_int_equal(r->type, REDIS_REPLY_INTEGER);
                 total += r->integer;
                 freeReplyObject(r);
         }
@@ -128,6 +131,84 @@ static void test_lease_expiry_refires_a_dead_workers_timer(void **state) {
         assert_int_equal(pending(), 0);
 }
 
+/* Claim every due timer (the fleet clock far ahead) into *out. */
+static size_t claim_all(rdr_timers_t *t, rdr_timer_t **out) {
+        size_t n = 0;
+        int64_t next;
+        assert_int_equal(
+            rdr_timers_claim(t, INT64_MAX / 2, 60000, 100, out, &n, &next),
+            RDR_OK);
+        return n;
+}
+
+/* Complete tm: 1 if its lease was its holder's, 0 if not. */
+static long long complete(rdr_redis_t *rr, rdr_timers_t *t,
+                          const rdr_timer_t *tm) {
+        char keys[3][64], gen[24];
+        const char *argv[5];
+        size_t lens[5];
+        int script = rdr_timers_complete_args(t, tm, keys, gen, argv, lens);
+        const redisReply *r;
+        rdr_redis_eval(rr, script, 3, 5, argv, lens);
+        assert_int_equal(rdr_redis_exec(rr), RDR_OK);
+        r = rdr_redis_reply(rr, 0);
+        assert_non_null(r);
+        assert_int_equal(r->type, REDIS_REPLY_INTEGER);
+        return r->integer;
+}
+
+/* A timer completed and armed again (a replay re-publishing its arm) is
+ * claimed under a generation it never had: a worker that held it before
+ * and completes late (its lease ran out, another fired it) cannot take
+ * the new holder's lease (which, lost with that holder, would leave the
+ * timer in neither set). */
+static void test_generations_never_repeat(void **state) {
+        char errstr[256];
+        rdr_redis_t *rr = rdr_redis_new(env.redis_url, 2000, 5000, 1000, errstr,
+                                        sizeof(errstr));
+        rdr_timers_t *t;
+        rdr_timer_t *first, *second, *third;
+        (void)state;
+        assert_non_null(rr);
+        t = rdr_timers_new(rr, SHARDS);
+        assert_non_null(t);
+        arm(1, "test:gen", 1);
+        assert_int_equal(claim_all(t, &first), 1); /* A: its lease runs out */
+        {
+                char lua[256];
+                redisReply *r;
+                snprintf(lua, sizeof(lua),
+                         "for s = 0, %d do local k = "
+                         "'redress:{t:'..s..'}:lease' for _, m in "
+                         "ipairs(redis.call('ZRANGE', k, 0, -1)) do "
+                         "redis.call('ZADD', k, 1, m) end end",
+                         SHARDS - 1);
+                r = redisCommand(env.redis, "EVAL %s 0", lua);
+                assert_non_null(r);
+                assert_int_not_equal(r->type, REDIS_REPLY_ERROR);
+                freeReplyObject(r);
+        }
+        assert_int_equal(claim_all(t, &second), 1); /* B fires it */
+        assert_int_equal(complete(rr, t, &second[0]), 1);
+        rdr_redis_reset(rr);
+        arm(1, "test:gen", 1);                     /* armed again */
+        assert_int_equal(claim_all(t, &third), 1); /* C */
+        assert_true(third[0].gen != first[0].gen);
+        assert_true(third[0].gen != second[0].gen);
+        /* A completes late: C keeps its lease. */
+        assert_int_equal(complete(rr, t, &first[0]), 0);
+        rdr_redis_reset(rr);
+        assert_int_equal(pending(), 1);
+        assert_int_equal(complete(rr, t, &third[0]), 1);
+        rdr_redis_reset(rr);
+        assert_int_equal(pending(), 0);
+        rdr_timers_free_claimed(first, 1);
+        rdr_timers_free_claimed(second, 1);
+        rdr_timers_free_claimed(third, 1);
+        rdr_timers_destroy(t);
+        rdr_redis_destroy(rr);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
             cmocka_unit_test_setup_teardown(
@@ -135,6 +216,8 @@ int main(void) {
             cmocka_unit_test_setup_teardown(
                 test_lease_expiry_refires_a_dead_workers_timer, setup,
                 teardown),
+            cmocka_unit_test_setup_teardown(test_generations_never_repeat,
+                                            setup, teardown),
         };
         h_test_filter();
         return cmocka_run_group_tests_name("integration: timers", tests, NULL,
