@@ -390,7 +390,7 @@ static void test_retries_do_not_pile_up_outputs(void **state) {
 static void *dribble(void *arg) {
         int fd = h_tcp_connect(*(const int *)arg, 1000), i;
         for (i = 0; fd >= 0 && i < 100; i++) {
-                if (send(fd, i < 4 ? "GET " + i : "x", 1, MSG_NOSIGNAL) != 1)
+                if (send(fd, i < 4 ? &"GET "[i] : "x", 1, MSG_NOSIGNAL) != 1)
                         break;
                 h_sleep_ms(200);
         }
