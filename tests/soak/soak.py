@@ -410,25 +410,35 @@ def outside_daytime(acts, cases, rules, day, store_zone):
     """Outreach due outside the buyer's daytime (window day) or inside
     the platform's quiet hours, in the case's zone, one line each. A
     message published before a parcel told the case its buyer's zone
-    (zone_learned_at_ms) kept to the zone that stood in, the store's."""
+    (zone_learned_at_ms) kept to the zone that stood in, the store's; one
+    published at the same instant (the fleet's clock moves in steps, so a
+    review and its parcel's event often share one) may have come before
+    or after it, and keeps to either."""
     night = []
     for x in acts:
         if not x["kind"].startswith("outreach.") or "due_at" not in x:
             continue
         d = cases.get(x.get("case_id"), {})
-        z = d.get("zone") or store_zone
+        zones = [d.get("zone") or store_zone]
         learned = int(d.get("zone_learned_at_ms") or 0)
-        if learned and rfc3339_ms(x["created_at"]) < learned:
-            z = store_zone
-        t = datetime.datetime.fromtimestamp(
-            rfc3339_ms(x["due_at"]) / 1000, zoneinfo.ZoneInfo(z))
-        minute = t.hour * 60 + t.minute
+        created = rfc3339_ms(x["created_at"])
+        if learned and created < learned:
+            zones = [store_zone]
+        elif learned and created == learned:
+            zones.append(store_zone)
         quiet = rules[x["platform"]].quiet if x["platform"] in rules \
             else None
-        if not in_window(day, minute) or (quiet and in_window(quiet,
-                                                             minute)):
-            night.append("%s %s due %s %s" % (x["case_id"], x["kind"],
-                                               t.strftime("%H:%M"), z))
+        out = []
+        for z in zones:
+            t = datetime.datetime.fromtimestamp(
+                rfc3339_ms(x["due_at"]) / 1000, zoneinfo.ZoneInfo(z))
+            minute = t.hour * 60 + t.minute
+            if not in_window(day, minute) or (quiet and in_window(quiet,
+                                                                 minute)):
+                out.append("%s %s due %s %s" % (x["case_id"], x["kind"],
+                                                 t.strftime("%H:%M"), z))
+        if len(out) == len(zones):
+            night.append(out[0])
     return sorted(night)
 
 

@@ -363,8 +363,17 @@ class OutsideDaytime(unittest.TestCase):
                      due="2026-12-01T02:00:00.000Z")
         self.assertEqual(self.night(first, zone="America/New_York",
                                     zone_learned_at_ms=learned), [])
-        after = dict(first, created_at="2026-12-01T03:00:00.000Z")
+        after = dict(first, created_at="2026-12-01T03:00:00.001Z")
         self.assertEqual(len(self.night(after, zone="America/New_York",
+                                        zone_learned_at_ms=learned)), 1)
+        # At the very instant the zone was learned: before or after it,
+        # either zone's day will do (the store's here).
+        same = dict(first, created_at="2026-12-01T03:00:00.000Z")
+        self.assertEqual(self.night(same, zone="America/New_York",
+                                    zone_learned_at_ms=learned), [])
+        # In neither zone's day: still night.
+        late = dict(same, due_at="2026-12-01T13:00:00.000Z")
+        self.assertEqual(len(self.night(late, zone="America/New_York",
                                         zone_learned_at_ms=learned)), 1)
 
 
