@@ -20,6 +20,21 @@ has() { # file text what
   grep -qF -- "$2" "$1" || fail "$3: no '$2' in: $(head -c 600 "$1")"
 }
 
+# exe checking the shipped configs with playbook.yaml edited by sed
+# expression edit: exit 78, naming the line that matches pattern and key.
+# Leaves its stderr in $tmp/err.
+bad_playbook() { # exe edit pattern key what
+  local line rc
+  rm -rf "$tmp/cfg" && cp -r "$src/configs" "$tmp/cfg"
+  sed -i "$2" "$tmp/cfg/playbook.yaml"
+  line=$(grep -n -- "$3" "$tmp/cfg/playbook.yaml" | cut -d: -f1)
+  [ -n "$line" ] || fail "$5: the edit '$2' matched nothing in playbook.yaml"
+  "$1" --config "$tmp/cfg/redress.yaml" --check-config >"$tmp/out" 2>"$tmp/err"
+  rc=$?
+  [ $rc -eq 78 ] || fail "$5: exit $rc, not 78"
+  has "$tmp/err" "playbook.yaml:$line: $4" "$5"
+}
+
 for w in reviews chats shipments timers; do
   exe=$bin/redress-$w
 
@@ -56,27 +71,15 @@ for w in reviews chats shipments timers; do
   fi
 
   # A bad value in playbook.yaml: exit 78, the file, the line and the key.
-  rm -rf "$tmp/cfg" && cp -r "$src/configs" "$tmp/cfg"
-  sed -i 's/^  follow_up_after: 7d/  follow_up_after: soon/' "$tmp/cfg/playbook.yaml"
-  line=$(grep -n '^  follow_up_after: soon' "$tmp/cfg/playbook.yaml" | cut -d: -f1)
-  [ -n "$line" ] || fail "the shipped playbook.yaml has no 'follow_up_after: 7d'"
-  "$exe" --config "$tmp/cfg/redress.yaml" --check-config >"$tmp/out" 2>"$tmp/err"
-  rc=$?
-  [ $rc -eq 78 ] || fail "$w bad playbook: exit $rc, not 78"
-  has "$tmp/err" "playbook.yaml:$line: key 'defaults.follow_up_after'" "$w bad playbook"
+  bad_playbook "$exe" 's/^  follow_up_after: 7d/  follow_up_after: soon/' \
+    '^  follow_up_after: soon' "key 'defaults.follow_up_after'" "$w bad playbook"
   has "$tmp/err" '"event":"config.invalid"' "$w bad playbook"
 
   # A store's daytime that never falls outside a platform's quiet hours
   # (Shopify's 21:00-08:00, the first in platforms/): at start, not at its
   # first event.
-  rm -rf "$tmp/cfg" && cp -r "$src/configs" "$tmp/cfg"
-  sed -i 's/^stores:$/stores:\n  night-store:\n    daytime: "22:30-23:30"/' "$tmp/cfg/playbook.yaml"
-  line=$(grep -n '^    daytime: "22:30-23:30"' "$tmp/cfg/playbook.yaml" | cut -d: -f1)
-  [ -n "$line" ] || fail "the shipped playbook.yaml has no 'stores:'"
-  "$exe" --config "$tmp/cfg/redress.yaml" --check-config >"$tmp/out" 2>"$tmp/err"
-  rc=$?
-  [ $rc -eq 78 ] || fail "$w night daytime: exit $rc, not 78"
-  has "$tmp/err" "playbook.yaml:$line: key 'stores.night-store.daytime'" "$w night daytime"
+  bad_playbook "$exe" 's/^stores:$/stores:\n  night-store:\n    daytime: "22:30-23:30"/' \
+    '^    daytime: "22:30-23:30"' "key 'stores.night-store.daytime'" "$w night daytime"
   has "$tmp/err" "shopify's quiet hours (21:00-08:00, platforms/shopify.yaml)" "$w night daytime"
 
   # A bad value of redress.yaml given on the command line.

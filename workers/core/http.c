@@ -12,9 +12,9 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/time.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "http.h"
 #include "log.h"
 
@@ -67,17 +67,12 @@ static void serve(rdr_http_t *h, int cfd) {
         struct pollfd pfd = {cfd, POLLIN, 0};
         struct timeval tv = {RDR_HTTP_CLIENT_MS / 1000,
                              (RDR_HTTP_CLIENT_MS % 1000) * 1000};
-        struct timespec start, now;
+        int64_t until = rdr_mono_ms() + RDR_HTTP_CLIENT_MS;
         setsockopt(cfd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-        clock_gettime(CLOCK_MONOTONIC, &start);
         /* Read until the end of the request line, within the time. */
         while (got < sizeof(req) - 1 && !memchr(req, '\n', got)) {
-                long left;
+                int64_t left = until - rdr_mono_ms();
                 ssize_t r;
-                clock_gettime(CLOCK_MONOTONIC, &now);
-                left = RDR_HTTP_CLIENT_MS -
-                       ((now.tv_sec - start.tv_sec) * 1000L +
-                        (now.tv_nsec - start.tv_nsec) / 1000000L);
                 if (left <= 0 || poll(&pfd, 1, (int)left) <= 0)
                         return;
                 r = read(cfd, req + got, sizeof(req) - 1 - got);

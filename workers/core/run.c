@@ -1529,6 +1529,15 @@ static void observe_batch(rdr_worker_t *w, const rdr_msg_t *msgs, size_t cnt,
 
 /* The batch in hand was applied and published: it becomes the batch in
  * flight (its messages, outputs and deferred scripts move over). */
+/* The outputs published become the flight's. */
+static void fly_begin(rdr_worker_t *w, int64_t started) {
+        swap_vec(&w->pubs, &w->fly_pubs);
+        w->fly_started = started;
+        w->fly_quiet_ms =
+            rd_kafka_outq_len(w->producer) == 0 ? rdr_wall_ms() : 0;
+        w->fly_active = 1;
+}
+
 static void fly_take(rdr_worker_t *w, int64_t started) {
         rd_kafka_message_t **rk = w->fly_rkmsgs;
         rdr_msg_t *m = w->fly_msgs;
@@ -1538,12 +1547,8 @@ static void fly_take(rdr_worker_t *w, int64_t started) {
         w->rkmsgs = rk;
         w->msgs = m;
         w->batch_cnt = 0;
-        swap_vec(&w->pubs, &w->fly_pubs);
         swap_vec(&w->afters, &w->fly_afters);
-        w->fly_started = started;
-        w->fly_quiet_ms =
-            rd_kafka_outq_len(w->producer) == 0 ? rdr_wall_ms() : 0;
-        w->fly_active = 1;
+        fly_begin(w, started);
 }
 
 /* A batch decided again after a conflict: what its other events applied
@@ -1554,11 +1559,8 @@ static void fly_take(rdr_worker_t *w, int64_t started) {
  * published (pub_seen()); left to the replays, those the retry sends
  * elsewhere stayed in their outboxes, their timers unarmed. */
 static void fly_take_pubs(rdr_worker_t *w, int64_t started) {
-        swap_vec(&w->pubs, &w->fly_pubs);
         w->fly_cnt = 0;
-        w->fly_started = started;
-        w->fly_quiet_ms = 0;
-        w->fly_active = 1;
+        fly_begin(w, started);
         w->fly_fresh = 1;
 }
 

@@ -246,14 +246,12 @@ static rdr_err_t check_contact_hours(const rdr_playbook_t *pb,
         size_t i, j, n = rdr_playbook_store_count(pb);
         for (j = 0; j < rdr_policy_set_count(pols); j++) {
                 const rdr_policy_t *pol = rdr_policy_set_at(pols, j);
-                const char *store_id;
                 if (!contact_possible(rdr_playbook_defaults(pb), pol, errstr,
                                       errstr_size))
                         return RDR_ERR_CONFIG;
                 for (i = 0; i < n; i++)
-                        if (!contact_possible(
-                                rdr_playbook_store_at(pb, i, &store_id), pol,
-                                errstr, errstr_size))
+                        if (!contact_possible(rdr_playbook_store_at(pb, i), pol,
+                                              errstr, errstr_size))
                                 return RDR_ERR_CONFIG;
         }
         return RDR_OK;

@@ -124,22 +124,25 @@ static int currency_exponent(const char *c) {
         return 2;
 }
 
+size_t rdr_money_format(long long minor, const char *currency, char *buf,
+                        size_t size) {
+        int exp = currency_exponent(currency);
+        long long div = exp == 0 ? 1 : exp == 3 ? 1000 : 100;
+        int n = exp == 0 ? snprintf(buf, size, "%lld %s", minor, currency)
+                         : snprintf(buf, size, "%lld.%0*lld %s", minor / div,
+                                    exp, minor % div, currency);
+        return n < 0 ? 0 : (size_t)n;
+}
+
 size_t rdr_offer_format(const rdr_offer_t *offer, char *buf, size_t size) {
         int n;
-        if (offer->type == RDR_OFFER_DISCOUNT) {
+        if (offer->type == RDR_OFFER_DISCOUNT)
                 n = snprintf(buf, size, "%d%%", offer->percent);
-        } else if (offer->type == RDR_OFFER_NONE) {
+        else if (offer->type == RDR_OFFER_NONE)
                 n = snprintf(buf, size, "%s", "");
-        } else {
-                int exp = currency_exponent(offer->currency);
-                long long div = exp == 0 ? 1 : exp == 3 ? 1000 : 100;
-                long long a = offer->amount_minor;
-                if (exp == 0)
-                        n = snprintf(buf, size, "%lld %s", a, offer->currency);
-                else
-                        n = snprintf(buf, size, "%lld.%0*lld %s", a / div, exp,
-                                     a % div, offer->currency);
-        }
+        else
+                return rdr_money_format(offer->amount_minor, offer->currency,
+                                        buf, size);
         return n < 0 ? 0 : (size_t)n;
 }
 
@@ -785,8 +788,7 @@ size_t rdr_playbook_store_count(const rdr_playbook_t *pb) {
 }
 
 const rdr_store_conf_t *rdr_playbook_store_at(const rdr_playbook_t *pb,
-                                              size_t i, const char **store_id) {
-        *store_id = pb->stores[i].store_id;
+                                              size_t i) {
         return &pb->stores[i].conf;
 }
 

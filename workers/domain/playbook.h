@@ -131,10 +131,10 @@ void rdr_playbook_destroy(rdr_playbook_t *pb);
 const rdr_store_conf_t *rdr_playbook_store(const rdr_playbook_t *pb,
                                            const char *store_id);
 const rdr_store_conf_t *rdr_playbook_defaults(const rdr_playbook_t *pb);
-/** The stores the file names, by index (0..count-1); *store_id set. */
+/** The stores the file names, by index (0..count-1). */
 size_t rdr_playbook_store_count(const rdr_playbook_t *pb);
 const rdr_store_conf_t *rdr_playbook_store_at(const rdr_playbook_t *pb,
-                                              size_t i, const char **store_id);
+                                              size_t i);
 
 /** The expected delivery window for a parcel: the most specific row of the
  *  table (exact carrier beats "*", then service level, then destination);
@@ -160,6 +160,10 @@ int rdr_offer_over_limit(const rdr_offer_t *offer,
 /** Write the offer for a message ("3.00 USD", "5%"), NUL-terminated and
  *  truncated to size. Returns the length it needed. */
 size_t rdr_offer_format(const rdr_offer_t *offer, char *buf, size_t size);
+/** Write minor units of currency with the currency's decimals ("3.00
+ *  USD", "2000 JPY", "1.500 KWD"), as rdr_offer_format() writes money. */
+size_t rdr_money_format(long long minor, const char *currency, char *buf,
+                        size_t size);
 
 /* YAML helpers shared by the domain loaders. path is the dotted key to
  * report. Each returns RDR_OK or RDR_ERR_CONFIG with errstr set. */

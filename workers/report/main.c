@@ -459,18 +459,6 @@ static void reward(const report_t *r, const char *store, const char *reason,
 
 /* ---- output ------------------------------------------------------------ */
 
-/* minor units of currency as the currency writes them (its decimals:
- * "2000 JPY", "1.500 KWD", "3.00 USD"). */
-static void money(long long minor, const char *currency, char *buf,
-                  size_t size) {
-        rdr_offer_t o;
-        memset(&o, 0, sizeof(o));
-        o.type = RDR_OFFER_PARTIAL_REFUND;
-        o.amount_minor = minor;
-        rdr_str_copy(o.currency, sizeof(o.currency), currency);
-        rdr_offer_format(&o, buf, size);
-}
-
 /* One table of the text report: a heading, then a row per key of t
  * (fields of the given widths, then the count, and the reward owed when
  * with_reward: the agents table, whose fields are store, agent, reason). */
@@ -506,7 +494,7 @@ static int print_table(const report_t *r, const table_t *tb) {
                         long long minor;
                         const char *cur;
                         reward(r, f[0], f[2], e[i].cnt, &minor, &cur);
-                        money(minor, cur, m, sizeof(m));
+                        rdr_money_format(minor, cur, m, sizeof(m));
                 }
                 if (tb->with_reward)
                         printf(" %-8lld %s\n", e[i].cnt, m);
