@@ -1167,6 +1167,36 @@ long long h_redis_int(h_env_t *h, const char *cmd, const char *key) {
         return v;
 }
 
+long long h_timers_pending(h_env_t *h, int shards, long long due_by,
+                           long long *due, long long *leased) {
+        long long n[2] = {0, 0};
+        int s, k;
+        /* Both sets of a shard at one instant: a timer moves between them
+         * (claimed, given back, its lease expired) in one script. */
+        for (s = 0; s < shards; s++) {
+                redisReply *r = redisCommand(
+                    h->redis,
+                    "EVAL %s 2 redress:{t:%d}:due redress:{t:%d}:lease %lld",
+                    "return {redis.call('ZCOUNT', KEYS[1], '-inf', ARGV[1]), "
+                    "redis.call('ZCARD', KEYS[2])}",
+                    s, s, due_by);
+                if (!r || r->type != REDIS_REPLY_ARRAY || r->elements != 2) {
+                        if (r)
+                                freeReplyObject(r);
+                        fail_msg("the timers of shard %d: no reply", s);
+                        return -1;
+                }
+                for (k = 0; k < 2; k++)
+                        n[k] += r->element[k]->integer;
+                freeReplyObject(r);
+        }
+        if (due)
+                *due = n[0];
+        if (leased)
+                *leased = n[1];
+        return n[0] + n[1];
+}
+
 const char *h_case_field(h_env_t *h, const char *case_id, const char *field,
                          char *out, size_t size) {
         redisReply *r =

@@ -48,6 +48,12 @@ const char *h_hget(h_env_t *h, const char *key, const char *field, char *out,
  *  the test on any other reply. */
 long long h_redis_int(h_env_t *h, const char *cmd, const char *key);
 
+/** The timers in shards 0 to shards-1 due at or before due_by (*due;
+ *  LLONG_MAX: every one waiting) and those a timer worker holds (*leased;
+ *  either may be NULL). Returns their sum. */
+long long h_timers_pending(h_env_t *h, int shards, long long due_by,
+                           long long *due, long long *leased);
+
 /** Sleep ms milliseconds. */
 void h_sleep_ms(int ms);
 

@@ -164,12 +164,80 @@ static void test_timer_worker_killed_mid_burst(void **state) {
         assert_true(raw - distinct <= 20 * 16);
 }
 
+/* A buyer's chat that reaches a case between a tick's read of it and its
+ * write refuses that timer's step (the case moved on). The tick's other
+ * steps still go out, and the refused timer is given back and fired again
+ * at the next tick, from what the case now is: none waits for its lease
+ * (ten minutes here). The chats arrive while the tick decides its
+ * follow-ups; the test fails if none met a tick in that window. */
+static void test_a_conflict_holds_back_only_its_timer(void **state) {
+        const char *const env_test[] = {"REDRESS_CLOCK_SOURCE=test", NULL};
+        const char *const env_long[] = {"REDRESS_CLOCK_SOURCE=test",
+                                        "REDRESS_TIMERS_LEASE=10m", NULL};
+        enum { N = 2000 };
+        const long long now = t0 + 7 * DAY + 60000;
+        pid_t tw;
+        size_t distinct, raw;
+        long long due = 0, leased = 0;
+        double conflicts = 0;
+        int64_t started;
+        int i;
+        (void)state;
+        open_cases(N, "clash");
+        h_worker(&env, "chats", env_test);
+        tw = h_worker(&env, "timers", env_long);
+        set_clock(now);
+        /* The follow-ups' tick has claimed them: write to their cases. */
+        started = rdr_mono_ms();
+        while (h_timers_pending(&env, 16, now, NULL, &leased) >= 0 &&
+               leased == 0 && rdr_mono_ms() - started < 20000)
+                h_sleep_ms(1);
+        assert_true(leased > 0);
+        for (i = 0; i < N; i++) {
+                char buf[512], key[64];
+                snprintf(
+                    buf, sizeof(buf),
+                    "{\"event_id\":\"chat-clash-%d\","
+                    "\"type\":\"chat.message\",\"platform\":\"taobao\","
+                    "\"store_id\":\"s\",\"buyer_id\":\"b-%d\","
+                    "\"order_id\":\"o-clash-%d\",\"direction\":\"buyer\","
+                    "\"channel\":\"im\",\"text\":\"请问什么时候能处理好？\","
+                    "\"sent_at\":\"2026-11-30T02:01:00Z\"}",
+                    i, i, i);
+                snprintf(key, sizeof(key), "s/b-%d", i);
+                h_produce(&env, "redress.chats", key, buf, strlen(buf), NULL);
+        }
+        h_flush(&env);
+        /* Every timer due done within a minute, the refused ones too (the
+         * steps they armed are due later). */
+        started = rdr_mono_ms();
+        do {
+                h_sleep_ms(200);
+                conflicts = h_metric_sum(tw, "redress_state_conflicts_total");
+        } while (h_timers_pending(&env, 16, now, &due, &leased) > 0 &&
+                 rdr_mono_ms() - started < 60000);
+        print_message("%.0f steps refused by a conflict; after %.1f s, %lld "
+                      "timers due, %lld leased\n",
+                      conflicts, (double)(rdr_mono_ms() - started) / 1000.0,
+                      due, leased);
+        assert_true(conflicts > 0);
+        assert_int_equal(due + leased, 0);
+        /* A follow-up at most per case, none twice. */
+        count_follow_ups(0, &distinct, &raw);
+        print_message("follow-ups: %zu distinct, %zu messages\n", distinct,
+                      raw);
+        assert_int_equal(distinct, raw);
+        assert_true(raw <= N);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
             cmocka_unit_test_setup_teardown(
                 test_two_timer_workers_race_over_10000_cases, setup, teardown),
             cmocka_unit_test_setup_teardown(test_timer_worker_killed_mid_burst,
                                             setup, teardown),
+            cmocka_unit_test_setup_teardown(
+                test_a_conflict_holds_back_only_its_timer, setup, teardown),
         };
         h_test_filter();
         return cmocka_run_group_tests_name("integration: timer faults", tests,

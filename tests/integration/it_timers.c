@@ -2,6 +2,7 @@
  * the same 10,000 due timers fire each exactly once; a timer claimed by a
  * worker that was killed before completing it is re-armed when its lease
  * expires and fired by the other. */
+#include <limits.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -54,21 +55,7 @@ static void arm(int n, const char *prefix, long long due) {
 
 /* Timers due or leased, in all shards. */
 static long long pending(void) {
-        long long total = 0;
-        int s;
-        for (s = 0; s < SHARDS; s++) {
-                redisReply *r = redisCommand(
-                    env.redis,
-                    "EVAL %s 2 redress:{t:%d}:due redress:{t:%d}:lease",
-                    "return redis.call('ZCARD', KEYS[1]) + "
-                    "redis.call('ZCARD', KEYS[2])",
-                    s, s);
-                assert_non_null(r);
-                assert_int_equal(r->type, REDIS_REPLY_INTEGER);
-                total += r->integer;
-                freeReplyObject(r);
-        }
-        return total;
+        return h_timers_pending(&env, SHARDS, LLONG_MAX, NULL, NULL);
 }
 
 static void wait_fired(pid_t *pids, int npids, double want, int timeout_ms) {
@@ -131,30 +118,59 @@ static void test_lease_expiry_refires_a_dead_workers_timer(void **state) {
         assert_int_equal(pending(), 0);
 }
 
+/* The timer set of the direct tests (setup_direct), as a timer worker
+ * uses it. */
+static rdr_redis_t *rr;
+static rdr_timers_t *timers;
+
+static int setup_direct(void **state) {
+        char errstr[256];
+        setup(state);
+        rr = rdr_redis_new(env.redis_url, 2000, 5000, 1000, errstr,
+                           sizeof(errstr));
+        if (!rr || !(timers = rdr_timers_new(rr, SHARDS)))
+                fail_msg("the timer set: %s", rr ? "out of memory" : errstr);
+        return 0;
+}
+
+static int teardown_direct(void **state) {
+        rdr_timers_destroy(timers);
+        rdr_redis_destroy(rr);
+        return teardown(state);
+}
+
 /* Claim every due timer (the fleet clock far ahead) into *out. */
-static size_t claim_all(rdr_timers_t *t, rdr_timer_t **out) {
+static size_t claim_all(rdr_timer_t **out) {
         size_t n = 0;
         int64_t next;
         assert_int_equal(
-            rdr_timers_claim(t, INT64_MAX / 2, 60000, 100, out, &n, &next),
+            rdr_timers_claim(timers, INT64_MAX / 2, 60000, 100, out, &n, &next),
             RDR_OK);
         return n;
 }
 
-/* Complete tm: 1 if its lease was its holder's, 0 if not. */
-static long long complete(rdr_redis_t *rr, rdr_timers_t *t,
-                          const rdr_timer_t *tm) {
-        char keys[3][64], gen[24];
-        const char *argv[5];
-        size_t lens[5];
-        int script = rdr_timers_complete_args(t, tm, keys, gen, argv, lens);
+/* Complete tm (give it back if give_back): 1 if its lease was its
+ * holder's, 0 if not. */
+static long long finish(const rdr_timer_t *tm, int give_back) {
+        char keys[3][64], nums[2][24];
+        const char *argv[6];
+        size_t lens[6];
+        int script =
+            rdr_timers_complete_args(timers, tm, keys, nums, argv, lens);
         const redisReply *r;
-        rdr_redis_eval(rr, script, 3, 5, argv, lens);
+        long long v;
+        rdr_redis_eval(rr, script, 3, give_back ? 6 : 5, argv, lens);
         assert_int_equal(rdr_redis_exec(rr), RDR_OK);
         r = rdr_redis_reply(rr, 0);
         assert_non_null(r);
         assert_int_equal(r->type, REDIS_REPLY_INTEGER);
-        return r->integer;
+        v = r->integer;
+        rdr_redis_reset(rr);
+        return v;
+}
+
+static long long complete(const rdr_timer_t *tm) {
+        return finish(tm, 0);
 }
 
 /* A timer completed and armed again (a replay re-publishing its arm) is
@@ -163,17 +179,10 @@ static long long complete(rdr_redis_t *rr, rdr_timers_t *t,
  * the new holder's lease (which, lost with that holder, would leave the
  * timer in neither set). */
 static void test_generations_never_repeat(void **state) {
-        char errstr[256];
-        rdr_redis_t *rr = rdr_redis_new(env.redis_url, 2000, 5000, 1000, errstr,
-                                        sizeof(errstr));
-        rdr_timers_t *t;
         rdr_timer_t *first, *second, *third;
         (void)state;
-        assert_non_null(rr);
-        t = rdr_timers_new(rr, SHARDS);
-        assert_non_null(t);
         arm(1, "test:gen", 1);
-        assert_int_equal(claim_all(t, &first), 1); /* A: its lease runs out */
+        assert_int_equal(claim_all(&first), 1); /* A: its lease runs out */
         {
                 char lua[256];
                 redisReply *r;
@@ -188,25 +197,50 @@ static void test_generations_never_repeat(void **state) {
                 assert_int_not_equal(r->type, REDIS_REPLY_ERROR);
                 freeReplyObject(r);
         }
-        assert_int_equal(claim_all(t, &second), 1); /* B fires it */
-        assert_int_equal(complete(rr, t, &second[0]), 1);
-        rdr_redis_reset(rr);
-        arm(1, "test:gen", 1);                     /* armed again */
-        assert_int_equal(claim_all(t, &third), 1); /* C */
+        assert_int_equal(claim_all(&second), 1); /* B fires it */
+        assert_int_equal(complete(&second[0]), 1);
+        arm(1, "test:gen", 1);                  /* armed again */
+        assert_int_equal(claim_all(&third), 1); /* C */
         assert_true(third[0].gen != first[0].gen);
         assert_true(third[0].gen != second[0].gen);
         /* A completes late: C keeps its lease. */
-        assert_int_equal(complete(rr, t, &first[0]), 0);
-        rdr_redis_reset(rr);
+        assert_int_equal(complete(&first[0]), 0);
         assert_int_equal(pending(), 1);
-        assert_int_equal(complete(rr, t, &third[0]), 1);
-        rdr_redis_reset(rr);
+        assert_int_equal(complete(&third[0]), 1);
         assert_int_equal(pending(), 0);
         rdr_timers_free_claimed(first, 1);
         rdr_timers_free_claimed(second, 1);
         rdr_timers_free_claimed(third, 1);
-        rdr_timers_destroy(t);
-        rdr_redis_destroy(rr);
+}
+
+/* A timer whose firing was refused (its case moved on between the tick's
+ * read and its write) is given back: due again at its due time, so the
+ * next tick fires it under a new generation, not when its lease runs
+ * out. A holder whose lease was lost meanwhile cannot give it back. */
+static void test_a_refused_timer_is_given_back(void **state) {
+        rdr_timer_t *first, *second, *third;
+        (void)state;
+        arm(1, "test:back", 1000);
+        assert_int_equal(claim_all(&first), 1);
+        assert_int_equal(first[0].due_ms, 1000);
+        assert_int_equal(finish(&first[0], 1), 1);
+        assert_int_equal(pending(), 1);
+        /* Due again at once, at its own due time, under a new generation;
+         * its lease (60 s, claim_all) is not what brought it back. */
+        assert_int_equal(claim_all(&second), 1);
+        assert_string_equal(second[0].member, "test:back:0");
+        assert_int_equal(second[0].due_ms, 1000);
+        assert_true(second[0].gen != first[0].gen);
+        /* The first holder, late: neither gives back nor completes it. */
+        assert_int_equal(finish(&first[0], 1), 0);
+        assert_int_equal(finish(&first[0], 0), 0);
+        assert_int_equal(claim_all(&third), 0);
+        assert_int_equal(pending(), 1);
+        assert_int_equal(complete(&second[0]), 1);
+        assert_int_equal(pending(), 0);
+        rdr_timers_free_claimed(first, 1);
+        rdr_timers_free_claimed(second, 1);
+        rdr_timers_free_claimed(third, 0);
 }
 
 int main(void) {
@@ -217,7 +251,9 @@ int main(void) {
                 test_lease_expiry_refires_a_dead_workers_timer, setup,
                 teardown),
             cmocka_unit_test_setup_teardown(test_generations_never_repeat,
-                                            setup, teardown),
+                                            setup_direct, teardown_direct),
+            cmocka_unit_test_setup_teardown(test_a_refused_timer_is_given_back,
+                                            setup_direct, teardown_direct),
         };
         h_test_filter();
         return cmocka_run_group_tests_name("integration: timers", tests, NULL,

@@ -133,11 +133,15 @@ typedef struct rdr_pending_apply_s {
         size_t reply_idx;
         size_t pub_first, pub_cnt; /* in w->staged */
         char *outbox_key;
+        int refused; /* a conflict: nothing written (collect_applies) */
 } rdr_pending_apply_t;
 
 /* A script call deferred to the acknowledgement pipeline. */
 typedef struct rdr_after_s {
-        int script, nkeys, argc;
+        int script, nkeys;
+        int argc;           /* the arguments held */
+        int argc_run;       /* how many it runs with (refused_afters()) */
+        size_t applies_end; /* its applies end here in w->applies */
         char **argv;
         size_t *lens;
 } rdr_after_t;
@@ -307,7 +311,7 @@ static void after_free(rdr_after_t *a) {
 }
 
 rdr_err_t rdr_worker_after_eval(rdr_worker_t *w, int script, int nkeys,
-                                int argc, const char **argv,
+                                int argc_done, int argc, const char **argv,
                                 const size_t *lens) {
         rdr_after_t *a = vec_push(&w->afters);
         int i;
@@ -316,6 +320,8 @@ rdr_err_t rdr_worker_after_eval(rdr_worker_t *w, int script, int nkeys,
         memset(a, 0, sizeof(*a));
         a->script = script;
         a->nkeys = nkeys;
+        a->argc_run = argc_done;
+        a->applies_end = w->applies.cnt;
         a->argv = calloc((size_t)argc, sizeof(*a->argv));
         a->lens = calloc((size_t)argc, sizeof(*a->lens));
         if (!a->argv || !a->lens)
@@ -633,7 +639,7 @@ static rdr_err_t collect_applies(rdr_worker_t *w) {
                         rdr_log(RDR_LOG_DEBUG, "apply.conflict",
                                 "%s changed concurrently: retrying",
                                 pa[i].outbox_key);
-                        conflict = 1;
+                        pa[i].refused = conflict = 1;
                         continue;
                 }
                 if (r->element[0]->integer == 3) {
@@ -652,7 +658,7 @@ static rdr_err_t collect_applies(rdr_worker_t *w) {
                                 pa[i].outbox_key,
                                 named ? r->element[1]->str : "?",
                                 named ? r->element[2]->integer : 0);
-                        conflict = 1;
+                        pa[i].refused = conflict = 1;
                         continue;
                 }
                 if (r->element[0]->integer == 1) {
@@ -1382,8 +1388,9 @@ static void queue_cleanup(rdr_worker_t *w, const rdr_vec_t *pubs,
                 rdr_redis_cmd(w->redis, n, argv, lens);
         }
         for (i = 0; i < afters->cnt; i++)
-                rdr_redis_eval(w->redis, af[i].script, af[i].nkeys, af[i].argc,
-                               (const char **)af[i].argv, af[i].lens);
+                rdr_redis_eval(w->redis, af[i].script, af[i].nkeys,
+                               af[i].argc_run, (const char **)af[i].argv,
+                               af[i].lens);
 }
 
 /* The replies [from, from + n) of the last exec, the arms: RDR_OK if none
@@ -1626,13 +1633,45 @@ static rdr_err_t cycle_begin(rdr_worker_t *w) {
         return RDR_OK;
 }
 
-/* Run a tick's effects through the whole cycle at once. */
+/* A tick's deferred scripts whose applies were refused (a conflict) run
+ * with all their arguments (a timer given back, to fire again at once);
+ * the others as they were. The number refused. */
+static size_t refused_afters(rdr_worker_t *w) {
+        rdr_after_t *af = w->afters.p;
+        const rdr_pending_apply_t *pa = w->applies.p;
+        size_t i, k = 0, n = 0;
+        for (i = 0; i < w->afters.cnt; i++) {
+                int refused = 0;
+                for (; k < af[i].applies_end && k < w->applies.cnt; k++)
+                        refused |= pa[k].refused;
+                if (refused) {
+                        af[i].argc_run = af[i].argc;
+                        n++;
+                }
+        }
+        return n;
+}
+
+/* Run a tick's effects through the whole cycle at once. A conflict fails
+ * none of the rest: what applied is published and its scripts run; what
+ * was refused is given back, its next tick at once. */
 static rdr_err_t tick_once(rdr_worker_t *w, int64_t *next_ms) {
         rdr_err_t err;
         if ((err = cycle_begin(w)))
                 return err;
         if ((err = w->def->tick(w->opaque, next_ms)) ||
-            (err = rdr_redis_exec(w->redis)) || (err = collect_applies(w)))
+            (err = rdr_redis_exec(w->redis)))
+                return err;
+        if ((err = collect_applies(w)) == RDR_ERR_STATE) {
+                size_t n = refused_afters(w);
+                rdr_log(RDR_LOG_DEBUG, "tick.refused",
+                        "%zu of the tick's %zu deferred steps refused: given "
+                        "back",
+                        n, w->afters.cnt);
+                *next_ms = 0;
+                err = RDR_OK;
+        }
+        if (err)
                 return err;
         rdr_redis_reset(w->redis);
         return publish_and_ack(w, w->msgs, 0);

@@ -191,9 +191,14 @@ rdr_err_t rdr_msg_fail(rdr_msg_t *m, const char *why);
 
 /** Queue a script call to run with the acknowledgements, after this cycle's
  *  entries were published (e.g. completing a timer only once its effects
- *  left). Arguments are copied. */
+ *  left), with the first argc_done of its argc arguments. It answers for
+ *  the applies queued since the previous call (a timer's own): in a tick,
+ *  if one of them was refused (a conflict: RDR_ERR_STATE), the tick's
+ *  other effects still go out, and this call runs with all argc arguments
+ *  (e.g. giving the timer back, to fire again at once). Arguments are
+ *  copied. */
 rdr_err_t rdr_worker_after_eval(rdr_worker_t *w, int script, int nkeys,
-                                int argc, const char **argv,
+                                int argc_done, int argc, const char **argv,
                                 const size_t *lens);
 
 #endif

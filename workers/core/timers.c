@@ -40,10 +40,12 @@ static const char claim_lua[] =
     "return {tostring(n), out}\n";
 
 static const char complete_lua[] =
-    "-- KEYS: lease, gen, due. ARGV: member, generation.\n"
+    "-- KEYS: lease, gen, due. ARGV: member, generation[, due]. With due,\n"
+    "-- the timer is given back rather than completed: due again then.\n"
     "if redis.call('HGET', KEYS[2], ARGV[1]) ~= ARGV[2] then return 0 end\n"
     "redis.call('ZREM', KEYS[1], ARGV[1])\n"
     "redis.call('HDEL', KEYS[2], ARGV[1])\n"
+    "if ARGV[3] then redis.call('ZADD', KEYS[3], ARGV[3], ARGV[1]) end\n"
     "return 1\n";
 
 struct rdr_timers_s {
@@ -188,21 +190,23 @@ rdr_err_t rdr_timers_claim(rdr_timers_t *t, int64_t now_ms, int64_t lease_ms,
 }
 
 int rdr_timers_complete_args(const rdr_timers_t *t, const rdr_timer_t *tm,
-                             char keys[3][64], char gen[24],
-                             const char *argv[5], size_t lens[5]) {
+                             char keys[3][64], char nums[2][24],
+                             const char *argv[6], size_t lens[6]) {
         char sk[3][64];
         int i;
         shard_keys(tm->shard, sk);
         snprintf(keys[0], 64, "%s", sk[1]);
         snprintf(keys[1], 64, "%s", sk[2]);
         snprintf(keys[2], 64, "%s", sk[0]);
-        snprintf(gen, 24, "%lld", tm->gen);
+        snprintf(nums[0], 24, "%lld", tm->gen);
+        snprintf(nums[1], 24, "%lld", (long long)tm->due_ms);
         argv[0] = keys[0];
         argv[1] = keys[1];
         argv[2] = keys[2];
         argv[3] = tm->member;
-        argv[4] = gen;
-        for (i = 0; i < 5; i++)
+        argv[4] = nums[0];
+        argv[5] = nums[1];
+        for (i = 0; i < 6; i++)
                 lens[i] = i == 3 ? tm->member_len : strlen(argv[i]);
         return t->complete_script;
 }

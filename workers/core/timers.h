@@ -60,10 +60,13 @@ rdr_err_t rdr_timers_claim(rdr_timers_t *t, int64_t now_ms, int64_t lease_ms,
 void rdr_timers_free_claimed(rdr_timer_t *timers, size_t cnt);
 
 /** The script and arguments that complete tm (to queue after its effects
- *  are durable): fills argv/lens (5 entries) and returns the script id. */
+ *  are durable): fills argv/lens and returns the script id. Run with the
+ *  first 5 arguments, it completes tm; with all 6, it gives tm back, due
+ *  again at its due time (its firing was refused: fire it again). Either
+ *  only if tm is still this claim's (its generation). */
 int rdr_timers_complete_args(const rdr_timers_t *t, const rdr_timer_t *tm,
-                             char keys[3][64], char gen[24],
-                             const char *argv[5], size_t lens[5]);
+                             char keys[3][64], char nums[2][24],
+                             const char *argv[6], size_t lens[6]);
 
 /** Pending timers in all shards (for metrics). */
 rdr_err_t rdr_timers_pending(rdr_timers_t *t, long long *due,

@@ -88,7 +88,10 @@ static rdr_err_t timers_init(rdr_worker_t *w, void **opaque, char *errstr,
         tw->idle_ms = rdr_conf_int(conf, "timers.idle_max");
         tw->claim_max = (int)rdr_conf_int(conf, "timers.claim_max");
         tw->m_fired = rdr_metrics_counter(
-            rdr_worker_metrics(w), "timers_fired_total", "Timers fired", NULL);
+            rdr_worker_metrics(w), "timers_fired_total",
+            "Timers fired (one given back after a conflict counts again "
+            "when it fires again)",
+            NULL);
         tw->m_unknown = rdr_metrics_counter(
             rdr_worker_metrics(w), "timers_unknown_total",
             "Timers of a kind no handler knows (completed, logged)", NULL);
@@ -240,14 +243,14 @@ static rdr_err_t timers_tick(void *opaque, int64_t *next_ms) {
         for (i = 0; i < cnt; i++) {
                 const rdr_timer_t *tm = &claimed[i];
                 const fire_t *f = &tw->fires[i];
-                char keys[3][64], gen[24];
+                char keys[3][64], nums[2][24];
                 rdr_cadence_input_t in;
                 size_t r = i * RDR_CASEWORK_READS;
                 const redisReply *hgetall = r < reads_cnt ? reads[r] : NULL,
                                  *seen =
                                      r + 1 < reads_cnt ? reads[r + 1] : NULL;
-                const char *argv[5];
-                size_t lens[5];
+                const char *argv[6];
+                size_t lens[6];
                 int script;
                 err = RDR_OK;
                 memset(&in, 0, sizeof(in));
@@ -270,9 +273,12 @@ static rdr_err_t timers_tick(void *opaque, int64_t *next_ms) {
                 }
                 if (err && rdr_err_class(err) != RDR_ERRCLASS_PERMANENT)
                         goto done;
-                script = rdr_timers_complete_args(tw->timers, tm, keys, gen,
+                /* Completed once its effects are published; given back
+                 * if its apply is refused (its case moved on since the
+                 * read), to fire again at the next tick. */
+                script = rdr_timers_complete_args(tw->timers, tm, keys, nums,
                                                   argv, lens);
-                if ((err = rdr_worker_after_eval(tw->w, script, 3, 5, argv,
+                if ((err = rdr_worker_after_eval(tw->w, script, 3, 5, 6, argv,
                                                  lens)))
                         goto done;
                 rdr_metric_add(tw->m_fired, NULL, 1);
