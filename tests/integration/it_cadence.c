@@ -905,6 +905,30 @@ static void test_rating_raised_resolves(void **state) {
                             "resolved");
 }
 
+/* A 4-star review in harsh words is no negative review (rating <= 2, or 3
+ * with a complaint): it is classified and published, and opens no case,
+ * whatever its text's sentiment. */
+static void test_harsh_four_stars_open_no_case(void **state) {
+        char cid[RDR_ID_LEN], key[256];
+        h_msg_t *msgs;
+        size_t n;
+        (void)state;
+        case_of("taobao", "rv-harsh4", cid);
+        publish_review("taobao", "review.created", "rv-harsh4", 4,
+                       "太差了，质量很差，用了一天就坏了", "Asia/Shanghai");
+        n = h_read_topic(&env, "redress.cases", cid, 1, 1000, 20000, &msgs);
+        assert_int_equal(n, 1);
+        print_message("%.*s\n", (int)msgs[0].len, msgs[0].value);
+        assert_non_null(strstr(msgs[0].value, "\"type\":\"case.classified\""));
+        assert_non_null(strstr(msgs[0].value, "\"state\":\"closed\""));
+        h_msgs_free(msgs, n);
+        rdr_key_case(key, sizeof(key), cid, NULL);
+        assert_int_equal(h_redis_int(&env, "EXISTS", key), 0);
+        n = h_read_topic(&env, "redress.actions", cid, 0, 500, 5000, &msgs);
+        h_msgs_free(msgs, n);
+        assert_int_equal(n, 0);
+}
+
 static void test_amazon_never_asks_and_records_blocks(void **state) {
         char cid[RDR_ID_LEN];
         acts_t a;
@@ -3050,6 +3074,8 @@ int main(void) {
                 test_agreed_then_refused_before_the_review, setup, teardown),
             cmocka_unit_test_setup_teardown(test_rating_raised_resolves, setup,
                                             teardown),
+            cmocka_unit_test_setup_teardown(test_harsh_four_stars_open_no_case,
+                                            setup, teardown),
             cmocka_unit_test_setup_teardown(
                 test_amazon_never_asks_and_records_blocks, setup, teardown),
             cmocka_unit_test_setup_teardown(

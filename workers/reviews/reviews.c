@@ -632,8 +632,13 @@ static rdr_err_t apply_one(reviews_t *rv, rdr_msg_t *m, const rdr_review_t *r,
                 ci.review.buyer_timezone = buyer_zone(rv, r, ctx);
                 ci.review.review_kind = (rdr_review_kind_t)r->review_kind;
                 ci.review.rating = r->rating;
-                ci.review.sentiment =
-                    c.negative ? RDR_SENT_NEGATIVE : c.sentiment;
+                /* Only a negative review opens a case: rating <= 2, or 3
+                 * with a complaint (its text alone without a rating). A
+                 * 4-star review in harsh words is classified and closes. */
+                ci.review.sentiment = c.negative ? RDR_SENT_NEGATIVE
+                                      : c.sentiment == RDR_SENT_NEGATIVE
+                                          ? RDR_SENT_NEUTRAL
+                                          : c.sentiment;
                 ci.review.reason = c.reason;
                 ci.review.reasons = c.reasons;
                 ci.review.reasons_cnt = c.reasons_cnt;
