@@ -315,6 +315,16 @@ static void test_malicious(void **state) {
         assert_int_equal(out.malicious, RDR_MAL_NONE);
         review("I'll update my review once the seller fixes this.", 2, &out);
         assert_int_equal(out.malicious, RDR_MAL_NONE);
+        /* "5 stars for" alone is praise of a part, not a price: the
+         * buyer is not tagged an extortionist for it; with a demand and a
+         * condition it still is */
+        review("Would give 5 stars for the design but the zipper broke.", 3,
+               &out);
+        assert_int_equal(out.negative, 1);
+        assert_int_equal(out.malicious, RDR_MAL_NONE);
+        review("Refund me $20 and I will change it to 5 stars for you.", 1,
+               &out);
+        assert_int_equal(out.malicious, RDR_MAL_EXTORTION);
 
         /* extortion from an earlier chat, and from a fleet tag */
         memset(&in, 0, sizeof(in));
@@ -375,6 +385,16 @@ static void test_malicious(void **state) {
         prof.negative_reviews_total = 2;
         rdr_classify_review(clf, &in, &out);
         assert_int_equal(out.malicious, RDR_MAL_NONE);
+        /* many by share: 4 of 4 is not enough at the default
+         * min_negative_for_share (5); 5 of 8 is */
+        prof.reviews_total = prof.negative_reviews_total = 4;
+        rdr_classify_review(clf, &in, &out);
+        assert_int_equal(out.malicious, RDR_MAL_NONE);
+        prof.reviews_total = 8;
+        prof.negative_reviews_total = 5;
+        rdr_classify_review(clf, &in, &out);
+        assert_int_equal(out.malicious, RDR_MAL_PROFESSIONAL);
+        prof.reviews_total = 60;
         prof.negative_reviews_total = 50;
         in.text = "Stopped working after a day.";
         in.text_len = strlen(in.text);
@@ -548,6 +568,10 @@ static void test_config_errors(void **state) {
         expect_error("malicious:\n  professional:\n    max_account_level: -3\n",
                      good_lexicon, "classifier.yaml", 3,
                      "malicious.professional.max_account_level");
+        expect_error("malicious:\n  professional:\n    "
+                     "min_negative_for_share: few\n",
+                     good_lexicon, "classifier.yaml", 3,
+                     "malicious.professional.min_negative_for_share");
         expect_error("reasons:\n  min_score_positive: -1\n", good_lexicon,
                      "classifier.yaml", 2, "reasons.min_score_positive");
         expect_error("malicious:\n  priority: [extortion, spam]\n",

@@ -396,12 +396,13 @@ static int profile_professional(const rdr_clf_conf_t *conf,
                p->account_level <= conf->prof_max_level) ||
               (p->has_account_age_days &&
                p->account_age_days <= conf->prof_max_age_days);
-        many = p->has_negative_reviews_total &&
-               (p->negative_reviews_total >= conf->prof_min_negative ||
-                (p->has_reviews_total && p->reviews_total > 0 &&
-                 p->negative_reviews_total >= 5 &&
-                 (double)p->negative_reviews_total >=
-                     conf->prof_min_negative_share * (double)p->reviews_total));
+        many =
+            p->has_negative_reviews_total &&
+            (p->negative_reviews_total >= conf->prof_min_negative ||
+             (p->has_reviews_total && p->reviews_total > 0 &&
+              p->negative_reviews_total >= conf->prof_min_negative_for_share &&
+              (double)p->negative_reviews_total >=
+                  conf->prof_min_negative_share * (double)p->reviews_total));
         return low && many;
 }
 

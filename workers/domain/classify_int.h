@@ -82,7 +82,7 @@ typedef struct rdr_clf_conf_s {
         int tags_need_negative;
         long long prof_max_level;
         long long prof_max_age_days;
-        long long prof_min_negative;
+        long long prof_min_negative, prof_min_negative_for_share;
         double prof_min_negative_share;
         double prof_min_nitpick;
         double prof_min_demand;

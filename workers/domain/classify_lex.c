@@ -103,7 +103,12 @@ static const conf_def_t conf_defs[] = {
      "this many negative reviews is many"},
     {"malicious.professional.min_negative_share", T_DOUBLE,
      OFF(prof_min_negative_share), 0.5, 0, 1, NULL,
-     "or this share of all reviews (with at least 5 negative)"},
+     "or this share of all reviews (with at least min_negative_for_share "
+     "negative)"},
+    {"malicious.professional.min_negative_for_share", T_INT,
+     OFF(prof_min_negative_for_share), 5, 0, 1000000, NULL,
+     "the negative reviews a share needs to count (a buyer's first bad "
+     "review is all of their reviews)"},
     {"malicious.professional.min_nitpick", T_DOUBLE, OFF(prof_min_nitpick), 1.0,
      0, 100, NULL, "nitpicking weight needed"},
     {"malicious.professional.min_demand", T_DOUBLE, OFF(prof_min_demand), 1.0,
