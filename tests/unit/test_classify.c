@@ -162,6 +162,20 @@ static void test_negation(void **state) {
         assert_int_equal(out.reason, RDR_REASON_PRODUCT_QUALITY);
         review("It didn't break, even after a fall.", 5, &out);
         assert_int_equal(out.reason, RDR_REASON_NONE);
+        /* A complaint that starts with the negation ("not working",
+         * "not arrived") is not taken for the negation of what follows
+         * "is" or "has", nor hidden by "not yet" / "todavía no". */
+        review("The charger is not working.", 3, &out);
+        assert_int_equal(out.negative, 1);
+        assert_int_equal(out.reason, RDR_REASON_PRODUCT_QUALITY);
+        review("It isn't working.", 3, &out);
+        assert_int_equal(out.reason, RDR_REASON_PRODUCT_QUALITY);
+        review("My package has not arrived.", 2, &out);
+        assert_int_equal(out.reason, RDR_REASON_LOGISTICS);
+        review("It has not yet arrived.", 2, &out);
+        assert_int_equal(out.reason, RDR_REASON_LOGISTICS);
+        review("Todavía no me ha llegado el pedido.", 2, &out);
+        assert_int_equal(out.reason, RDR_REASON_LOGISTICS);
 
         review("No llegó roto, todo bien.", 4, &out);
         assert_string_equal(out.language, "es");
