@@ -794,7 +794,10 @@ static int env_given(const char *const *env, const char *entry) {
         return 0;
 }
 
-pid_t h_worker(h_env_t *h, const char *name, const char *const *env) {
+/* Start worker name; with wait_ready, return once it is ready (as
+ * h_worker()), else at once, its log registered without a port. */
+static pid_t worker_start(h_env_t *h, const char *name, const char *const *env,
+                          int wait_ready) {
         char bin[300], log[400], e_bs[300], e_url[100], e_conf[300];
         char e_fetch[] = "REDRESS_KAFKA_FETCH_WAIT_MAX_MS=10";
         char *envp[512];
@@ -834,6 +837,15 @@ pid_t h_worker(h_env_t *h, const char *name, const char *const *env) {
         argv[0] = bin;
         argv[1] = NULL;
         pid = spawn(log, argv, envp);
+        if (!wait_ready) {
+                if (nworkers < MAX_CHILDREN) {
+                        worker_t *w = &workers[nworkers++];
+                        w->pid = pid;
+                        w->port = 0;
+                        snprintf(w->log, sizeof(w->log), "%s", log);
+                }
+                return pid;
+        }
         for (i = 0; i < 1200; i++) {
                 int st;
                 if (waitpid(pid, &st, WNOHANG) == pid) {
@@ -856,6 +868,14 @@ pid_t h_worker(h_env_t *h, const char *name, const char *const *env) {
         }
         fail_msg("worker %s not ready in 60 s (see %s)", name, log);
         return -1;
+}
+
+pid_t h_worker(h_env_t *h, const char *name, const char *const *env) {
+        return worker_start(h, name, env, 1);
+}
+
+pid_t h_worker_started(h_env_t *h, const char *name, const char *const *env) {
+        return worker_start(h, name, env, 0);
 }
 
 void h_produce(h_env_t *h, const char *topic, const char *key,

@@ -77,6 +77,9 @@ void h_test_filter(void);
  *  fails the test. Its log goes to <dir>/<name>.<n>.log (the n-th worker
  *  started). */
 pid_t h_worker(h_env_t *h, const char *name, const char *const *env);
+/** As h_worker(), returning as soon as it is started (one that may stop
+ *  before it is ready): h_log_lines() reads its log, not its metrics. */
+pid_t h_worker_started(h_env_t *h, const char *name, const char *const *env);
 /** The lines of a worker's log (started by h_worker) that contain needle,
  *  each also printed to stderr; 0 if none. */
 size_t h_log_lines(pid_t pid, const char *needle);

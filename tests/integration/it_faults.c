@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -428,6 +429,54 @@ static void test_a_slow_client_does_not_hold_the_probes(void **state) {
         pthread_join(slow, NULL);
 }
 
+/* A fatal error of the Kafka client (here the broker answers the
+ * idempotent producer's request for its identity with
+ * CLUSTER_AUTHORIZATION_FAILED, 31) stops the worker with exit status 1,
+ * so that its supervisor restarts it (systemd's Restart=on-failure takes
+ * 0 for done), rather than retrying its batch for ever. */
+static void test_a_fatal_kafka_error_exits_1(void **state) {
+        pid_t pid;
+        int st;
+        (void)state;
+        publish(0, 10);
+        h_flush(&env);
+        h_broker_control(&env, "error 22 31 1"); /* InitProducerId */
+        pid = h_worker_started(&env, "reviews", NULL);
+        st = h_signal_wait(pid, 0, 30000); /* 0: no signal, a wait */
+        assert_true(st != -1 && WIFEXITED(st));
+        assert_int_equal(WEXITSTATUS(st), 1);
+        assert_int_equal(h_log_lines(pid, "\"kafka.fatal\""), 1);
+        assert_int_equal(h_log_lines(pid, "exiting 1"), 1);
+}
+
+/* After 3 s, the operator creates the missing topic (the dev broker
+ * creates a topic at its first message). */
+static void *create_late_topic(void *arg) {
+        (void)arg;
+        h_sleep_ms(3000);
+        h_produce(&env, "redress.dlq-late", "k", "{}", 2, NULL);
+        h_flush(&env);
+        return NULL;
+}
+
+/* A worker started before a topic it writes exists is not ready (and
+ * says which topic, once); when the topic is created it turns ready
+ * without a restart: a rollout waits for the topic, not for ever. */
+static void test_ready_once_a_missing_topic_exists(void **state) {
+        const char *const env_late[] = {"REDRESS_TOPICS_DLQ=redress.dlq-late",
+                                        NULL};
+        pthread_t creator;
+        pid_t pid;
+        (void)state;
+        assert_int_equal(
+            pthread_create(&creator, NULL, create_late_topic, NULL), 0);
+        pid = h_worker(&env, "reviews", env_late); /* waits for /readyz */
+        pthread_join(creator, NULL);
+        assert_int_equal(h_ready(pid), 200);
+        assert_int_equal(h_log_lines(pid, "\"kafka.topic_missing\""), 1);
+        assert_int_equal(h_log_lines(pid, "\"kafka.topics_found\""), 1);
+}
+
 /* Whether text (a /metrics page) declares metric name: as itself, or as
  * the _bucket, _sum or _count series of a histogram. */
 static int declares(const char *text, const char *name) {
@@ -486,6 +535,20 @@ static void test_alert_rules_name_exposed_series(void **state) {
         }
         print_message("%zu series names checked\n", checked);
         assert_true(checked >= 8);
+        /* RedressDeadLetters takes increase(): each input topic's dead
+         * letters are there at 0 before the first, else that first one
+         * (a series that appears at 1) is no increase. */
+        for (p = reviews, n = 0;
+             (p = strstr(p, "\nredress_messages_dead_lettered_total{")); p++) {
+                char line[512];
+                snprintf(line, sizeof(line), "%.*s", (int)strcspn(p + 1, "\n"),
+                         p + 1);
+                if (strstr(line, "topic=\"redress.reviews\"") &&
+                    strstr(line, "error=\"RDR_ERR_DECODE\"") &&
+                    !strcmp(line + strlen(line) - 2, " 0"))
+                        n++;
+        }
+        assert_int_equal(n, 1);
 }
 
 int main(void) {
@@ -508,6 +571,10 @@ int main(void) {
                                             setup, teardown),
             cmocka_unit_test_setup_teardown(
                 test_a_slow_client_does_not_hold_the_probes, setup, teardown),
+            cmocka_unit_test_setup_teardown(
+                test_ready_once_a_missing_topic_exists, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_a_fatal_kafka_error_exits_1,
+                                            setup, teardown),
             cmocka_unit_test_setup_teardown(test_batches_wait_for_a_replica,
                                             setup, teardown),
             cmocka_unit_test_setup_teardown(test_failed_arms_keep_their_entries,

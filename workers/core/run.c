@@ -233,6 +233,9 @@ struct rdr_worker_s {
         /* Health, read by the HTTP thread. */
         volatile int kafka_up;
         volatile int topics_ok;
+        int topics_missing; /* at the last probe (logged once, until every
+                             * topic exists) */
+        int failed;         /* stopped by an error it cannot retry: exit 1 */
         volatile int64_t heartbeat_ms;
         volatile int running;
 
@@ -713,6 +716,23 @@ static void dr_msg_cb(rd_kafka_t *rk, const rd_kafka_message_t *rkm,
  * configuration itself are logged, not its attempts to reach a broker. */
 static int kafka_check_only;
 
+/* The producer cannot go on (its idempotent identity refused for good,
+ * rd_kafka_fatal_error()): stop taking messages, drain what was
+ * acknowledged, exit 1, and be restarted with a fresh one. */
+static void kafka_fatal(rdr_worker_t *w) {
+        char why[512];
+        if (w->failed)
+                return;
+        if (!rd_kafka_fatal_error(w->producer, why, sizeof(why)))
+                snprintf(why, sizeof(why), "a fatal error");
+        rdr_log(RDR_LOG_ERROR, "kafka.fatal",
+                "the Kafka producer cannot go "
+                "on: %s; stopping",
+                why);
+        w->failed = 1;
+        rdr_stop_signal = SIGTERM;
+}
+
 static void error_cb(rd_kafka_t *rk, int err, const char *reason,
                      void *opaque) {
         rdr_worker_t *w = opaque;
@@ -723,6 +743,8 @@ static void error_cb(rd_kafka_t *rk, int err, const char *reason,
                        rd_kafka_err2name((rd_kafka_resp_err_t)err), 1);
         if (err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN)
                 w->kafka_up = 0;
+        if (err == RD_KAFKA_RESP_ERR__FATAL)
+                kafka_fatal(w);
         rdr_log(err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN ||
                         err == RD_KAFKA_RESP_ERR__FATAL
                     ? RDR_LOG_ERROR
@@ -1002,8 +1024,9 @@ static void kafka_probe(rdr_worker_t *w) {
                             !md->topics[i].err)
                                 found = 1;
                 if (!found) {
-                        rdr_log(RDR_LOG_ERROR, "kafka.topic_missing",
-                                "input topic %s does not exist", name);
+                        if (!w->topics_missing)
+                                rdr_log(RDR_LOG_ERROR, "kafka.topic_missing",
+                                        "input topic %s does not exist", name);
                         missing++;
                 }
         }
@@ -1015,12 +1038,17 @@ static void kafka_probe(rdr_worker_t *w) {
                             !md->topics[i].err)
                                 found = 1;
                 if (!found) {
-                        rdr_log(RDR_LOG_ERROR, "kafka.topic_missing",
-                                "output topic %s does not exist", name);
+                        if (!w->topics_missing)
+                                rdr_log(RDR_LOG_ERROR, "kafka.topic_missing",
+                                        "output topic %s does not exist", name);
                         missing++;
                 }
         }
         rd_kafka_metadata_destroy(md);
+        if (w->topics_missing && !missing)
+                rdr_log(RDR_LOG_INFO, "kafka.topics_found",
+                        "every topic exists now: ready");
+        w->topics_missing = missing;
         w->topics_ok = missing == 0;
         w->kafka_up = 1;
 }
@@ -1073,6 +1101,26 @@ static void metrics_define(rdr_worker_t *w) {
         w->m_dlq = rdr_metrics_counter(
             m, "messages_dead_lettered_total",
             "Input messages sent to the dead-letter topic", "topic,error");
+        /* Every way an input may be dead-lettered is there from the start,
+         * at 0: a series that appears at 1 is no increase() to an alert,
+         * and the first burst of dead letters would go unseen. */
+        {
+                const char *const *t;
+                int e;
+                for (t = w->def->topics; t && *t; t++)
+                        for (e = 0; e < RDR_ERR__CNT; e++) {
+                                char labels[300];
+                                if (rdr_err_class((rdr_err_t)e) !=
+                                    RDR_ERRCLASS_PERMANENT)
+                                        continue;
+                                rdr_str_join(
+                                    labels, sizeof(labels),
+                                    (const char *const[]){
+                                        rdr_conf_str(w->conf, *t), "\x1f",
+                                        rdr_err2name((rdr_err_t)e), NULL});
+                                rdr_metric_add(w->m_dlq, labels, 0);
+                        }
+        }
         w->m_dup = rdr_metrics_counter(
             m, "events_duplicate_total",
             "Events already applied (replays: redelivered, or a retried "
@@ -1246,6 +1294,8 @@ static rdr_err_t produce_entry(rdr_worker_t *w, const rdr_entry_t *e) {
                 rd_kafka_headers_destroy(h);
                 rdr_log(RDR_LOG_WARN, "kafka.produce_error", "%s: %s", e->topic,
                         rd_kafka_err2str(err));
+                if (err == RD_KAFKA_RESP_ERR__FATAL)
+                        kafka_fatal(w);
                 return RDR_ERR_KAFKA;
         }
         return RDR_OK;
@@ -1906,6 +1956,7 @@ static void give_back(rdr_worker_t *w, rd_kafka_message_t *rkm) {
                         topic, (int)rkm->partition, (long long)rkm->offset,
                         error ? rd_kafka_error_string(error)
                               : rd_kafka_err2str(parts->elems[0].err));
+                w->failed = 1;
                 rdr_stop_signal = SIGTERM;
         }
         if (error)
@@ -1949,6 +2000,7 @@ static rdr_err_t process_with_retry(rdr_worker_t *w) {
                 if (rdr_err_class(err) == RDR_ERRCLASS_FATAL) {
                         rdr_log(RDR_LOG_ERROR, "batch.fatal", "%s: stopping",
                                 rdr_err2str(err));
+                        w->failed = 1;
                         rdr_stop_signal = SIGTERM;
                         break;
                 }
@@ -2019,7 +2071,10 @@ static void run_loop(rdr_worker_t *w) {
         while (!rdr_stop_signal) {
                 int64_t now = rdr_mono_ms();
                 w->heartbeat_ms = now;
-                if (!w->kafka_up && now - last_probe > 5000) {
+                /* Unreachable, or a topic missing (not ready until an
+                 * operator creates it): ask again every 5 s. */
+                if ((!w->kafka_up || !w->topics_ok) &&
+                    now - last_probe > 5000) {
                         kafka_probe(w);
                         last_probe = now;
                 }
@@ -2038,6 +2093,7 @@ static void run_loop(rdr_worker_t *w) {
                                         rdr_log(RDR_LOG_ERROR, "tick.fatal",
                                                 "%s: stopping",
                                                 rdr_err2str(err));
+                                        w->failed = 1;
                                         break;
                                 }
                                 next_ms = 500;
@@ -2346,8 +2402,13 @@ int rdr_run(const rdr_worker_def_t *def, int argc, char **argv) {
         signal(SIGALRM, watchdog);
         alarm((unsigned)((rdr_conf_int(w->conf, "shutdown.timeout") + 999) /
                          1000));
-        rdr_log(RDR_LOG_INFO, "worker.stopping", "signal %d: draining",
-                (int)rdr_stop_signal);
+        if (w->failed)
+                rdr_log(RDR_LOG_ERROR, "worker.stopping",
+                        "an error that cannot be retried: draining, then "
+                        "exiting 1 (to be restarted)");
+        else
+                rdr_log(RDR_LOG_INFO, "worker.stopping", "signal %d: draining",
+                        (int)rdr_stop_signal);
         if (w->consumer) {
                 if (w->batch_cnt > 0)
                         process_pending(w);
@@ -2370,6 +2431,8 @@ int rdr_run(const rdr_worker_def_t *def, int argc, char **argv) {
         }
         rd_kafka_flush(w->producer, 2000);
         rdr_log(RDR_LOG_INFO, "worker.stopped", "drained and committed");
+        if (w->failed)
+                rc = 1;
 done:
         worker_destroy(w);
         return rc;
