@@ -3,6 +3,7 @@
  * language detection, each malicious class, chat intents; configuration
  * errors name file:line and key; and the evaluation on the test split of
  * tests/data/classify/ meets the quality targets. */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -443,6 +444,39 @@ static void test_malicious(void **state) {
         assert_int_equal(out.malicious, RDR_MAL_NONE);
 }
 
+/* A review in Traditional characters (buyers in Hong Kong and Taiwan)
+ * reads as its Simplified twin: the lexicon is written once. */
+static void test_traditional_chinese(void **state) {
+        static const char *const twins[][2] = {
+            {"用了兩天就壞了", "用了两天就坏了"},
+            {"包裹還沒到，物流太慢了", "包裹还没到，物流太慢了"},
+            {"顏色和圖片不一樣", "颜色和图片不一样"},
+            {"給我返現20塊我就把差評刪了", "给我返现20块我就把差评删了"},
+            {"質量很好，物流也快", "质量很好，物流也快"},
+            {"賣家是個騙子，打他電話13812345678",
+             "卖家是个骗子，打他电话13812345678"},
+        };
+        rdr_classification_t t, s;
+        size_t i;
+        (void)state;
+        for (i = 0; i < sizeof(twins) / sizeof(twins[0]); i++) {
+                review(twins[i][0], 3, &t);
+                review(twins[i][1], 3, &s);
+                assert_sane(&t);
+                assert_string_equal(t.language, "zh");
+                assert_int_equal(t.negative, s.negative);
+                assert_int_equal(t.sentiment, s.sentiment);
+                assert_int_equal(t.reason, s.reason);
+                assert_int_equal(t.malicious, s.malicious);
+                assert_true(fabs(t.confidence - s.confidence) < 1e-9);
+        }
+        review(twins[0][0], 3, &t);
+        assert_int_equal(t.negative, 1);
+        assert_int_equal(t.reason, RDR_REASON_PRODUCT_QUALITY);
+        review(twins[3][0], 1, &t);
+        assert_int_equal(t.malicious, RDR_MAL_EXTORTION);
+}
+
 static void test_negative_flag(void **state) {
         rdr_classification_t out;
         review("Arrived late.", 3, &out);
@@ -492,6 +526,11 @@ static void test_chat(void **state) {
             {"先退款再改评价", RDR_INTENT_EXTORTION},
             {"我考虑一下", RDR_INTENT_QUESTION},
             {"谢谢！", RDR_INTENT_THANKS},
+            /* Traditional characters (Hong Kong, Taiwan) */
+            {"好的，我去改評價", RDR_INTENT_AGREE},
+            {"不改，別再聯繫我了", RDR_INTENT_REFUSE},
+            {"返現20塊我就改好評", RDR_INTENT_EXTORTION},
+            {"謝謝！", RDR_INTENT_THANKS},
             {"", RDR_INTENT_QUESTION},
         };
         rdr_chat_class_t out;
@@ -717,6 +756,7 @@ int main(void) {
             cmocka_unit_test(test_case_accents_typos_emoji),
             cmocka_unit_test(test_language),
             cmocka_unit_test(test_malicious),
+            cmocka_unit_test(test_traditional_chinese),
             cmocka_unit_test(test_negative_flag),
             cmocka_unit_test(test_chat),
             cmocka_unit_test(test_config_errors),

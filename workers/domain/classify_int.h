@@ -140,10 +140,14 @@ typedef struct rdr_clf_text_s {
         size_t emails;
 } rdr_clf_text_t;
 
-/** Normalizes text into t->norm (lower case, accents folded, punctuation
- *  reduced to . , ! ? ; and $, one space between tokens) and counts scripts,
- *  phone numbers and e-mail addresses. */
+/** Normalizes text into t->norm (lower case, accents folded, Traditional
+ *  Chinese characters to Simplified, punctuation reduced to . , ! ? ; and
+ *  $, one space between tokens) and counts scripts, phone numbers and
+ *  e-mail addresses. */
 void rdr_clf_text_normalize(const char *text, size_t len, rdr_clf_text_t *t);
+/** The Simplified form of Traditional Chinese character c (one to one,
+ *  U+4E00-U+9FFF: classify_hant.c), else c. */
+uint32_t rdr_clf_han_fold(uint32_t c);
 /** Finds every phrase of the trie in t->norm (longest first at each
  *  start). */
 void rdr_clf_text_match(const rdr_classifier_t *clf, rdr_clf_text_t *t);

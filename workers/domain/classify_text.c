@@ -352,8 +352,16 @@ static void normalize_into(const char *text, size_t len, norm_out_t *no,
                                 cls = C_WORD;
                         }
                 } else if (is_han(c) || is_cjk_other(c)) {
-                        memcpy(ch, s + i - n, n);
-                        chn = n;
+                        uint32_t f = rdr_clf_han_fold(c);
+                        if (f != c) { /* Traditional: U+4E00-U+9FFF */
+                                ch[0] = (char)(0xE0 | (f >> 12));
+                                ch[1] = (char)(0x80 | ((f >> 6) & 0x3F));
+                                ch[2] = (char)(0x80 | (f & 0x3F));
+                                chn = 3;
+                        } else {
+                                memcpy(ch, s + i - n, n);
+                                chn = n;
+                        }
                         cls = C_HAN;
                         if (is_han(c))
                                 no->han++;
