@@ -328,9 +328,8 @@ static rdr_err_t load_map(rdr_conf_t *conf, const rdr_yaml_t *map,
                 p = find_prop(conf, name);
                 if (!p && !passthrough)
                         return rdr_yaml_error(v, name, errstr, errstr_size,
-                                              "unknown key (see the "
-                                              "configuration reference in "
-                                              "README.md)");
+                                              "unknown key (the keys: "
+                                              "--print-config-doc)");
                 if (p && validate(p, rdr_yaml_scalar(v), why, sizeof(why)))
                         return rdr_yaml_error(v, name, errstr, errstr_size,
                                               "%s", why);
