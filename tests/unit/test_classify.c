@@ -477,6 +477,33 @@ static void test_traditional_chinese(void **state) {
         assert_int_equal(t.malicious, RDR_MAL_EXTORTION);
 }
 
+/* The contract's longest texts (10000 characters) are read to the end:
+ * a complaint or a demand after 9,990 Chinese characters (29,970 bytes)
+ * still counts. */
+static void test_long_text_read_whole(void **state) {
+        static const char *const tails[] = {"就坏了", "返现20块我就删差评"};
+        char *text = malloc(10000 * 3 + 64);
+        rdr_classification_t out;
+        size_t i, k;
+        (void)state;
+        assert_non_null(text);
+        for (k = 0; k < 2; k++) {
+                for (i = 0; i < 9990 - 10; i++)
+                        memcpy(text + i * 3, "的", 3);
+                strcpy(text + i * 3, tails[k]);
+                review(text, 3, &out);
+                assert_sane(&out);
+                if (k == 0) {
+                        assert_int_equal(out.negative, 1);
+                        assert_int_equal(out.reason,
+                                         RDR_REASON_PRODUCT_QUALITY);
+                } else {
+                        assert_int_equal(out.malicious, RDR_MAL_EXTORTION);
+                }
+        }
+        free(text);
+}
+
 static void test_negative_flag(void **state) {
         rdr_classification_t out;
         review("Arrived late.", 3, &out);
@@ -757,6 +784,7 @@ int main(void) {
             cmocka_unit_test(test_language),
             cmocka_unit_test(test_malicious),
             cmocka_unit_test(test_traditional_chinese),
+            cmocka_unit_test(test_long_text_read_whole),
             cmocka_unit_test(test_negative_flag),
             cmocka_unit_test(test_chat),
             cmocka_unit_test(test_config_errors),

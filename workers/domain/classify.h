@@ -16,8 +16,9 @@
 #include "err.h"
 
 /** Texts longer than this many bytes are classified on their first
- *  RDR_CLF_MAX_TEXT bytes (the contract caps texts at 10000). */
-#define RDR_CLF_MAX_TEXT 10240
+ *  RDR_CLF_MAX_TEXT bytes: the contract's longest text, 10000 characters
+ *  of up to 4 bytes of UTF-8 each, is read whole. */
+#define RDR_CLF_MAX_TEXT 40000
 
 typedef struct rdr_classifier_s rdr_classifier_t;
 
