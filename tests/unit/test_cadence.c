@@ -2475,6 +2475,34 @@ static void test_appeal_unanswered(void **state) {
         free(s);
 }
 
+/* Extortion written in the review itself ("refund me or this review
+ * stays") is its own evidence of the demand: Taobao's extortion ground
+ * (review + demand) is met at once, and the appeal is filed as the case
+ * opens, not left for an agent to find a chat 25 days later. */
+static void test_extortion_in_the_review_is_its_evidence(void **state) {
+        sim_t *s = sim_new();
+        int64_t t0 = utc(2026, 6, 1, 2, 0);
+        rdr_cadence_input_t in =
+            review("taobao", "demo-taobao-shop", "Asia/Shanghai", "zh",
+                   RDR_REASON_OTHER, RDR_MAL_EXTORTION, t0);
+        const rdr_cadence_action_t *a;
+        (void)state;
+        in.review.text = "给我返现20块我就把差评删了";
+        in.review.demand_in_text = 1;
+        apply(s, &in, t0);
+        assert_int_equal(s->c.review_demands, 1);
+        a = find(s, "cs_test:appeal:1");
+        assert_int_equal(a->kind, RDR_ACT_APPEAL_FILE);
+        assert_true(a->due_at_ms == t0);
+        assert_true(a->deadline_at_ms == t0 + 30 * DAY);
+        assert_int_equal(a->evidence_cnt, 1);
+        assert_int_equal(s->c.state, RDR_CASE_STATE_APPEALED);
+        run_until(s, t0 + 60 * DAY);
+        assert_int_equal(count_kind(s, RDR_ACT_APPEAL_FILE), 1);
+        assert_int_equal(count_outreach(s), 0);
+        free(s);
+}
+
 static void test_extortion_missing_evidence(void **state) {
         sim_t *s = sim_new();
         int64_t t0 = utc(2026, 6, 1, 2, 0);
@@ -2490,7 +2518,7 @@ static void test_extortion_missing_evidence(void **state) {
         assert_true(a->due_at_ms == t0 + 25 * DAY);
         assert_true(a->deadline_at_ms == t0 + 30 * DAY);
         assert_string_equal(a->template_id, "zh/staff.review/appeal_evidence");
-        assert_non_null(strstr(a->message, "chat"));
+        assert_non_null(strstr(a->message, "demand"));
         run_until(s, t0 + 60 * DAY);
         assert_int_equal(s->c.state, RDR_CASE_STATE_CLOSED);
         assert_int_equal(s->c.close_reason, RDR_CLOSE_APPEAL_EXPIRED);
@@ -2592,7 +2620,7 @@ static void test_buyer_tagged_since_extortion(void **state) {
         assert_int_equal(count_outreach(s), 2);
         a = find(s, "cs_test:appeal_evidence:1");
         assert_true(a->due_at_ms == t0 + 25 * DAY);
-        assert_non_null(strstr(a->message, "chat"));
+        assert_non_null(strstr(a->message, "demand"));
         assert_int_equal(count_kind(s, RDR_ACT_APPEAL_FILE), 0);
         assert_int_equal(s->c.close_reason, RDR_CLOSE_APPEAL_EXPIRED);
         free(s);
@@ -3080,6 +3108,7 @@ int main(void) {
             cmocka_unit_test(test_carrier_at_fault_amazon),
             cmocka_unit_test(test_extortion_appeal_with_evidence),
             cmocka_unit_test(test_appeal_unanswered),
+            cmocka_unit_test(test_extortion_in_the_review_is_its_evidence),
             cmocka_unit_test(test_extortion_missing_evidence),
             cmocka_unit_test(test_professional_and_abusive),
             cmocka_unit_test(test_chat_turns_extortionate),

@@ -203,7 +203,8 @@ static void test_taobao(void **state) {
         assert_string_equal(
             verdict("taobao", RDR_ACT_MODIFICATION_GUIDE, 0, &ctx, &v),
             "taobao.modify_within_30d");
-        /* Appeals: extortion needs the chat; the window is 30 days. */
+        /* Appeals: extortion needs the demand (a chat, or the review's own
+         * words: evidence_mask() in cadence.c); the window is 30 days. */
         memset(&step, 0, sizeof(step));
         step.kind = RDR_ACT_APPEAL_FILE;
         step.ground = RDR_GROUND_EXTORTION;
@@ -213,8 +214,8 @@ static void test_taobao(void **state) {
                          RDR_ERR_BLOCKED);
         assert_string_equal(v.rule, "taobao.appeal_evidence");
         assert_int_equal(v.missing_evidence,
-                         RDR_EVIDENCE_BIT(RDR_EVIDENCE_CHAT));
-        ctx.evidence |= RDR_EVIDENCE_BIT(RDR_EVIDENCE_CHAT);
+                         RDR_EVIDENCE_BIT(RDR_EVIDENCE_NEED_DEMAND));
+        ctx.evidence |= RDR_EVIDENCE_BIT(RDR_EVIDENCE_NEED_DEMAND);
         assert_int_equal(rdr_policy_check(pol("taobao"), &step, &ctx, &v),
                          RDR_OK);
         assert_true(v.deadline_ms == T0 + 30 * DAY);

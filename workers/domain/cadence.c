@@ -181,28 +181,35 @@ static void case_vars(const rdr_case_t *c, vars_buf_t *vb) {
         vb->v.v[RDR_PH_RATING] = vb->rating;
 }
 
-/* Names of the evidence kinds in mask, ", "-separated. */
+/* Names of the evidence kinds in mask (and the need `demand`),
+ * ", "-separated. */
 static void evidence_names(unsigned mask, char *buf, size_t size) {
         size_t len = 0;
         int k;
         buf[0] = '\0';
-        for (k = 0; k < RDR_EVIDENCE__CNT; k++) {
+        for (k = 0; k <= RDR_EVIDENCE_NEED_DEMAND; k++) {
                 int n;
                 if (!(mask & RDR_EVIDENCE_BIT(k)))
                         continue;
                 n = snprintf(buf + len, size - len, "%s%s", len ? ", " : "",
-                             rdr_evidence_kind_names[k]);
+                             k == RDR_EVIDENCE_NEED_DEMAND
+                                 ? "demand"
+                                 : rdr_evidence_kind_names[k]);
                 if (n < 0 || (size_t)n >= size - len)
                         break;
                 len += (size_t)n;
         }
 }
 
+/* The evidence kinds case c holds, and the buyer's demand (a policy's
+ * `demand`) when a chat or the review's own text makes it. */
 static unsigned evidence_mask(const rdr_case_t *c) {
         unsigned mask = 0;
         int i;
         for (i = 0; i < c->evidence_cnt; i++)
                 mask |= RDR_EVIDENCE_BIT(c->evidence[i].kind);
+        if ((mask & RDR_EVIDENCE_BIT(RDR_EVIDENCE_CHAT)) || c->review_demands)
+                mask |= RDR_EVIDENCE_BIT(RDR_EVIDENCE_NEED_DEMAND);
         return mask;
 }
 
@@ -800,7 +807,9 @@ static void file_appeal(tx_t *tx, rdr_ground_t ground,
         vars_buf_t vb;
         char deadline[RDR_ZONE_MAX + 32];
         case_vars(c, &vb);
-        evidence_names(evidence_mask(c), vb.evidence, sizeof(vb.evidence));
+        evidence_names(evidence_mask(c) &
+                           ~RDR_EVIDENCE_BIT(RDR_EVIDENCE_NEED_DEMAND),
+                       vb.evidence, sizeof(vb.evidence));
         vb.v.v[RDR_PH_EVIDENCE] = vb.evidence;
         if (v->deadline_ms) {
                 rdr_localtime_format(tx->sc->timezone, v->deadline_ms, deadline,
@@ -1151,6 +1160,7 @@ static void on_open(tx_t *tx, const rdr_cadence_review_t *r) {
         c->state = RDR_CASE_STATE_OUTREACH;
         add_evidence(c, RDR_EVIDENCE_REVIEW, c->review_id, r->text,
                      c->review_at_ms);
+        c->review_demands = r->demand_in_text ? 1 : 0;
         for (i = 0; i < r->evidence_cnt; i++)
                 add_evidence_in(c, &r->evidence[i]);
 
@@ -1934,6 +1944,7 @@ static const field_t case_fields[] = {
     CE(staff_ground, rdr_ground_names, RDR_GROUND__CNT),
     CI(appeal_filed, 0, 1000),
     CI(evidence_asks, 0, 1000),
+    CI(review_demands, 0, 1),
     CT(appeal_deadline_ms),
     CI(appeal_outcome, -1, RDR_OUTCOME__CNT - 1),
     CT(appeal_filed_at_ms),

@@ -243,7 +243,9 @@ typedef struct rdr_case_s {
          * the malicious label's; NONE: the label's. */
         rdr_ground_t staff_ground;
         int appeal_filed;
-        int evidence_asks;          /* staff.review appeal_evidence sent */
+        int evidence_asks;  /* staff.review appeal_evidence sent */
+        int review_demands; /* the review's own text is the buyer's demand:
+                             * evidence an appeal needs as `demand` */
         int64_t appeal_deadline_ms; /* the window's end, 0 if none */
         int appeal_outcome;         /* -1 none, else rdr_outcome_t */
         int64_t appeal_filed_at_ms; /* the last appeal.file (malicious) */
@@ -302,6 +304,8 @@ typedef struct rdr_cadence_review_s {
         size_t reasons_cnt;
         double confidence; /* 0..1; < 0: unknown */
         rdr_malicious_t malicious;
+        int demand_in_text;   /* the text itself is an extortionate demand
+                               * (rdr_classification_t.demand_in_text) */
         int64_t review_at_ms; /* created_at */
         int shipment_paused;  /* the order's parcel is late or in
                                * exception: hold outreach */

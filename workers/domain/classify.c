@@ -494,8 +494,10 @@ void rdr_classify_review(const rdr_classifier_t *clf,
                         ext_chat = 1;
         {
                 int tags_ok = out->negative || !conf->tags_need_negative;
+                out->demand_in_text =
+                    extortion_weight(conf, &sc) >= conf->ext_min_score;
                 cand[RDR_MAL_EXTORTION] =
-                    extortion_weight(conf, &sc) >= conf->ext_min_score ||
+                    out->demand_in_text ||
                     (tags_ok &&
                      (ext_chat || (in->buyer_tags & RDR_TAG_EXTORTION)));
                 cand[RDR_MAL_COMPETITOR] =

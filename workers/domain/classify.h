@@ -89,12 +89,15 @@ typedef struct rdr_classification_s {
         double confidence; /* 0..1 */
         int negative; /* opens a case per BEHAVIOR.md: rating <= 2, or rating
                        * 3 with a complaint (rating 0: a negative text) */
+        int demand_in_text; /* the text itself makes an extortionate demand
+                             * (not only an earlier chat or a fleet tag):
+                             * the review is evidence of it */
 } rdr_classification_t;
 
 /** Classifies a review into out. Never fails: empty, emoji-only, huge or
  *  invalid UTF-8 text yields a defined result (invalid bytes are skipped).
  *  Allocates nothing; safe to call from several threads at once. Uses about
- *  64 KB of stack. */
+ *  100 KB of stack. */
 void rdr_classify_review(const rdr_classifier_t *clf,
                          const rdr_review_input_t *in,
                          rdr_classification_t *out);

@@ -131,7 +131,11 @@ void rdr_policy_doc(void *fp) {
                     "[...]}` (buyer channels in preference order, per kind if "
                     "given); `quiet_hours: {value: HH:MM-HH:MM | none, rule}`; "
                     "`appeal: {rule, evidence_rule, window: {value, rule}, "
-                    "grounds: {<ground>: {evidence: [...], remedy}}}`.\n");
+                    "grounds: {<ground>: {evidence: [...], remedy}}}`: "
+                    "evidence kinds `review`, `chat`, `buyer_profile`, "
+                    "`shipment`, `order`, `other`, and `demand` (the buyer's "
+                    "demand: a chat message, or the review's own text when "
+                    "it makes it).\n");
 }
 
 /* ---- loading ---------------------------------------------------------- */
@@ -391,8 +395,10 @@ static rdr_err_t parse_ground(rdr_policy_t *pol, const rdr_yaml_t *map,
                 rdr_yaml_t *item = rdr_yaml_at(v, i);
                 if (rdr_yaml_as_str(item, p, 32, &s, errstr, errstr_size))
                         return RDR_ERR_CONFIG;
-                e = rdr_enum_parse(rdr_evidence_kind_names, RDR_EVIDENCE__CNT,
-                                   s, strlen(s));
+                e = !strcmp(s, "demand")
+                        ? RDR_EVIDENCE_NEED_DEMAND
+                        : rdr_enum_parse(rdr_evidence_kind_names,
+                                         RDR_EVIDENCE__CNT, s, strlen(s));
                 if (e < 0)
                         return rdr_yaml_error(item, p, errstr, errstr_size,
                                               "unknown evidence kind '%s'", s);

@@ -40,6 +40,9 @@ typedef enum rdr_evidence_kind_e {
 } rdr_evidence_kind_t;
 extern const char *const rdr_evidence_kind_names[RDR_EVIDENCE__CNT];
 #define RDR_EVIDENCE_BIT(k) (1u << (k))
+/* What a ground may need besides kinds (`demand` in a platform's file):
+ * the buyer's demand, in a chat message or in the review's own text. */
+#define RDR_EVIDENCE_NEED_DEMAND RDR_EVIDENCE__CNT
 
 /* Grounds on which an appeal (removal or strike-through request) is filed.
  * The first ones match rdr_malicious_t. */

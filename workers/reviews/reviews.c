@@ -644,6 +644,7 @@ static rdr_err_t apply_one(reviews_t *rv, rdr_msg_t *m, const rdr_review_t *r,
                 ci.review.reasons_cnt = c.reasons_cnt;
                 ci.review.confidence = c.confidence;
                 ci.review.malicious = c.malicious;
+                ci.review.demand_in_text = c.demand_in_text;
                 ci.review.review_at_ms = r->created_at_ms;
                 ci.review.shipment_paused = ctx->shipment_held;
                 ci.review.carrier_at_fault = ctx->carrier_fault;
