@@ -2340,6 +2340,38 @@ static void test_carrier_at_fault_amazon(void **state) {
 
 /* ---- the malicious track (BEHAVIOR.md section 3) ---------------------- */
 
+/* An abusive review on Taobao is appealed to have its text removed
+ * (remedy remove_text): the platform accepting it closes the case, but
+ * does not resolve it, since the rating stands; on eBay the same ground
+ * removes the review, and its acceptance resolves the case. */
+static void test_text_removed_is_not_resolved(void **state) {
+        static const struct {
+                const char *platform, *store;
+                rdr_case_state_t state;
+        } cases[] = {
+            {"taobao", "demo-taobao-shop", RDR_CASE_STATE_CLOSED},
+            {"ebay", "ebay-store", RDR_CASE_STATE_RESOLVED},
+        };
+        size_t i;
+        (void)state;
+        for (i = 0; i < 2; i++) {
+                sim_t *s = sim_new();
+                int64_t t0 = utc(2026, 6, 1, 2, 0);
+                rdr_cadence_input_t in = review(
+                    cases[i].platform, cases[i].store, "Asia/Shanghai", "zh",
+                    RDR_REASON_PRODUCT_QUALITY, RDR_MAL_ABUSIVE, t0);
+                rdr_cadence_input_t result = simple(RDR_CIN_APPEAL_RESULT);
+                apply(s, &in, t0);
+                assert_int_equal(s->c.state, RDR_CASE_STATE_APPEALED);
+                assert_int_equal(count_kind(s, RDR_ACT_APPEAL_FILE), 1);
+                result.outcome = RDR_OUTCOME_ACCEPTED;
+                apply(s, &result, t0 + 5 * DAY);
+                assert_int_equal(s->c.state, cases[i].state);
+                assert_int_equal(s->c.close_reason, RDR_CLOSE_APPEAL_ACCEPTED);
+                free(s);
+        }
+}
+
 static void test_extortion_appeal_with_evidence(void **state) {
         sim_t *s = sim_new();
         int64_t t0 = utc(2026, 6, 1, 2, 0);
@@ -3106,6 +3138,7 @@ int main(void) {
             cmocka_unit_test(test_shipment_pause_at_open_any_track),
             cmocka_unit_test(test_shipment_pause_mid_cadence),
             cmocka_unit_test(test_carrier_at_fault_amazon),
+            cmocka_unit_test(test_text_removed_is_not_resolved),
             cmocka_unit_test(test_extortion_appeal_with_evidence),
             cmocka_unit_test(test_appeal_unanswered),
             cmocka_unit_test(test_extortion_in_the_review_is_its_evidence),

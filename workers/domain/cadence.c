@@ -1573,6 +1573,19 @@ static void on_resume(tx_t *tx, rdr_malicious_t buyer_tag) {
                 approved_offer(tx);
 }
 
+/* An accepted appeal: resolved when the review goes or stops counting
+ * (its ground's remedy); closed, not resolved, when only its text goes
+ * (remove_text: the rating stands, BEHAVIOR.md 2.6). */
+static void appeal_accepted(tx_t *tx) {
+        rdr_remedy_t remedy = RDR_REMEDY_REMOVE_REVIEW;
+        unsigned need;
+        rdr_policy_ground(tx->pol, tx->c->appeal_ground, &need, &remedy);
+        close_case(tx,
+                   remedy == RDR_REMEDY_REMOVE_TEXT ? RDR_CASE_STATE_CLOSED
+                                                    : RDR_CASE_STATE_RESOLVED,
+                   RDR_CLOSE_APPEAL_ACCEPTED);
+}
+
 static void on_appeal_result(tx_t *tx, rdr_outcome_t outcome) {
         rdr_case_t *c = tx->c;
         if ((unsigned)outcome >= RDR_OUTCOME__CNT) {
@@ -1589,16 +1602,14 @@ static void on_appeal_result(tx_t *tx, rdr_outcome_t outcome) {
                         return;
                 c->appeal_outcome = (int)outcome;
                 if (outcome == RDR_OUTCOME_ACCEPTED)
-                        close_case(tx, RDR_CASE_STATE_RESOLVED,
-                                   RDR_CLOSE_APPEAL_ACCEPTED);
+                        appeal_accepted(tx);
                 else
                         c->close_reason = RDR_CLOSE_APPEAL_REJECTED;
                 return;
         }
         c->appeal_outcome = (int)outcome;
         if (outcome == RDR_OUTCOME_ACCEPTED)
-                close_case(tx, RDR_CASE_STATE_RESOLVED,
-                           RDR_CLOSE_APPEAL_ACCEPTED);
+                appeal_accepted(tx);
         else if (c->state == RDR_CASE_STATE_APPEALED)
                 close_case(tx, RDR_CASE_STATE_CLOSED,
                            RDR_CLOSE_APPEAL_REJECTED);
