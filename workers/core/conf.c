@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "conf.h"
 #include "yaml.h"
@@ -429,6 +430,21 @@ static int set_defaults(rdr_conf_t *conf, const rdr_conf_prop_t *table) {
         return 0;
 }
 
+const char *rdr_conf_default_path(void) {
+#ifdef RDR_INSTALL_BINDIR
+        char exe[4096];
+        size_t n = strlen(RDR_INSTALL_BINDIR);
+        ssize_t len = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+        if (len > 0) {
+                exe[len] = '\0';
+                if (!strncmp(exe, RDR_INSTALL_BINDIR, n) && exe[n] == '/' &&
+                    !strchr(exe + n + 1, '/'))
+                        return RDR_INSTALL_CONFIG_DIR "/redress.yaml";
+        }
+#endif
+        return RDR_CONFIG_DIR "/redress.yaml";
+}
+
 rdr_conf_t *rdr_conf_new(const char *path, const rdr_conf_prop_t *extra,
                          char *errstr, size_t errstr_size) {
         rdr_conf_t *conf = calloc(1, sizeof(*conf));
@@ -441,7 +457,7 @@ rdr_conf_t *rdr_conf_new(const char *path, const rdr_conf_prop_t *extra,
         if (!path)
                 path = getenv("REDRESS_CONFIG");
         if (!path || !*path)
-                path = RDR_CONFIG_DIR "/redress.yaml";
+                path = rdr_conf_default_path();
         conf->path = strdup(path);
         if (!conf->path || set_defaults(conf, rdr_conf_core_props) ||
             set_defaults(conf, extra))

@@ -33,8 +33,14 @@ typedef struct rdr_conf_prop_s {
 
 typedef struct rdr_conf_s rdr_conf_t;
 
-/** Load path (NULL: $REDRESS_CONFIG, else the built-in configs/redress.yaml)
- *  with the core table plus the worker's own table extra (NULL-name
+/** The configuration read when none is named: an installed binary's (in
+ *  the install's bin directory) is the installed one
+ *  (<sysconfdir>/redress/redress.yaml, cmake --install); a build tree's,
+ *  the source tree's configs/redress.yaml. */
+const char *rdr_conf_default_path(void);
+
+/** Load path (NULL: $REDRESS_CONFIG, else rdr_conf_default_path()) with
+ *  the core table plus the worker's own table extra (NULL-name
  *  terminated, may be NULL), then apply environment overrides, then
  *  validate. Returns NULL with "file:line: key 'k': reason" in errstr. */
 rdr_conf_t *rdr_conf_new(const char *path, const rdr_conf_prop_t *extra,
