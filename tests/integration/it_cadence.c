@@ -2080,6 +2080,41 @@ static void test_report_month_in_store_zone(void **state) {
         json_decref(o);
 }
 
+/* "Timers due in the next hour and day" (BEHAVIOR.md section 5) are the
+ * selected store's: its open cases' live timers and its parcels' checks,
+ * not every store's, nor the members a case's later steps left behind in
+ * the timer set. */
+static void test_report_timers_due_per_store(void **state) {
+        char cid[RDR_ID_LEN];
+        int64_t open_at = clock_now;
+        json_t *o, *td;
+        (void)state;
+        publish_review_ev(&(review_ev_t){
+            "taobao", "review.created", "rv-due", "质量很差，用了一天就坏了",
+            "Asia/Shanghai", 1, "store-due", NULL, NULL, open_at});
+        rdr_case_id(cid, "taobao", "store-due", "rv-due");
+        wait_field(cid, "state", "outreach");
+        /* Two hours before the follow-up's day (T0 + 7 d): it is due
+         * within the day, in the buyer's hours. */
+        advance_to(open_at + 7 * DAY - 2 * HOUR);
+        o = report_of("store-due", "");
+        td = json_object_get(o, "timers_due");
+        print_message(
+            "store-due: %lld in the hour, %lld in the day\n",
+            (long long)json_integer_value(json_object_get(td, "next_hour")),
+            (long long)json_integer_value(json_object_get(td, "next_day")));
+        assert_int_equal(json_integer_value(json_object_get(td, "next_day")),
+                         1);
+        json_decref(o);
+        o = report_of("store-none", "");
+        td = json_object_get(o, "timers_due");
+        assert_int_equal(json_integer_value(json_object_get(td, "next_hour")),
+                         0);
+        assert_int_equal(json_integer_value(json_object_get(td, "next_day")),
+                         0);
+        json_decref(o);
+}
+
 /* An agent's appeal that lacks evidence (Taobao wants the buyer's
  * profile of a competitor): the case leaves the cadence and waits for it,
  * and redress-report lists it among the appeals near their deadline with
@@ -3118,6 +3153,8 @@ int main(void) {
                 test_demands_before_the_review_are_evidence, setup, teardown),
             cmocka_unit_test_setup_teardown(
                 test_demands_to_the_store_are_evidence, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_report_timers_due_per_store,
+                                            setup, teardown),
             cmocka_unit_test_setup_teardown(test_report_month_in_store_zone,
                                             setup, teardown),
             cmocka_unit_test_setup_teardown(test_report_one_case, setup,

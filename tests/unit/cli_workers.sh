@@ -121,5 +121,13 @@ for w in reviews chats shipments timers; do
   has "$tmp/err" "Usage: redress-$w" "$w --frobnicate"
 done
 
+# redress-report: a bad --month is a usage error (2) whether or not Redis
+# answers (port 1: nothing listens), not a Redis one (1).
+"$bin/redress-report" --config "$src/configs/redress.yaml" \
+  --set redis.url=redis://127.0.0.1:1 --month 2026-13 >"$tmp/out" 2>"$tmp/err"
+rc=$?
+[ $rc -eq 2 ] || fail "redress-report --month 2026-13: exit $rc, not 2"
+has "$tmp/err" "--month takes YYYY-MM, got '2026-13'" "redress-report --month 2026-13"
+
 [ $failed -eq 0 ] && echo "cli_workers: every worker's command line behaves"
 exit $failed

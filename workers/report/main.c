@@ -28,6 +28,7 @@
 #include "playbook.h"
 #include "redis.h"
 #include "str.h"
+#include "timers.h"
 
 #define EXIT_USAGE 2
 #define EXIT_CONFIG 78
@@ -167,6 +168,13 @@ typedef struct report_s {
         listed_t *appeals, *shipments;
         size_t appeals_cnt, shipments_cnt, appeals_total, shipments_total;
         long long due_hour, due_day;
+        /* The live timers of the open cases of the page being read, whose
+         * due time the timer set holds (pend_due()). */
+        struct {
+                char *member;
+                char key[64];
+        } * pend;
+        size_t pend_cnt, pend_size;
 } report_t;
 
 static char *join(const char *const *parts) {
@@ -249,6 +257,66 @@ static const char *month_zone(const report_t *r) {
 }
 
 /* One case: every section it belongs to. */
+/* Count a timer due at at_ms (overdue ones too: they are due now). */
+static void count_due(report_t *r, int64_t at_ms) {
+        if (at_ms <= r->now + 3600000)
+                r->due_hour++;
+        if (at_ms <= r->now + DAY_MS)
+                r->due_day++;
+}
+
+/* Keep open case c's live timers (rdr_cadence_live_timers(): not the
+ * stale members a case's later steps left in the timer set) for
+ * pend_due(). */
+static void pend_live_timers(report_t *r, const rdr_case_t *c) {
+        rdr_cadence_timer_t live[8];
+        size_t i, n = rdr_cadence_live_timers(c, live, 8);
+        for (i = 0; i < n; i++) {
+                char keys[3][64];
+                if (r->pend_cnt == r->pend_size) {
+                        size_t ns = r->pend_size ? 2 * r->pend_size : 256;
+                        void *np = realloc(r->pend, ns * sizeof(*r->pend));
+                        if (!np)
+                                return;
+                        r->pend = np;
+                        r->pend_size = ns;
+                }
+                r->pend[r->pend_cnt].member = strdup(live[i].timer_id);
+                if (!r->pend[r->pend_cnt].member)
+                        return;
+                rdr_timer_keys(live[i].timer_id, strlen(live[i].timer_id),
+                               r->shards, keys);
+                memcpy(r->pend[r->pend_cnt++].key, keys[0], 64);
+        }
+}
+
+/* The due times of the timers pend_live_timers() kept, in one round
+ * trip: counted if due within the hour and the day (a timer leased, being
+ * fired, is in no due set). Returns -1 if Redis failed. */
+static int pend_due(report_t *r) {
+        size_t i;
+        int rc = 0;
+        if (!r->pend_cnt)
+                return 0;
+        for (i = 0; i < r->pend_cnt; i++)
+                rdr_redis_cmdl(r->redis, "ZSCORE", r->pend[i].key,
+                               r->pend[i].member, NULL);
+        if (rdr_redis_exec(r->redis)) {
+                fprintf(stderr, "redress-report: %s\n",
+                        rdr_redis_errstr(r->redis));
+                rc = -1;
+        }
+        for (i = 0; i < r->pend_cnt; i++) {
+                const redisReply *s = rc ? NULL : rdr_redis_reply(r->redis, i);
+                if (s && s->type == REDIS_REPLY_STRING)
+                        count_due(r, (int64_t)strtoll(s->str, NULL, 10));
+                free(r->pend[i].member);
+        }
+        r->pend_cnt = 0;
+        rdr_redis_reset(r->redis);
+        return rc;
+}
+
 static void take_case(report_t *r, const rdr_case_t *c) {
         const char *reason = rdr_reason_names[c->reason];
         int final = rdr_case_state_final(c->state);
@@ -295,6 +363,7 @@ static void take_case(report_t *r, const rdr_case_t *c) {
                 if (k)
                         tally_add(&r->open_states, k, 1);
                 free(k);
+                pend_live_timers(r, c);
         }
         /* An appeal not filed yet whose window closes soon. */
         if (c->state == RDR_CASE_STATE_MALICIOUS && c->appeal_deadline_ms &&
@@ -323,6 +392,8 @@ static void take_parcel(report_t *r, const rdr_parcel_t *p) {
         r->orders++;
         if (!p->shipment_id[0] || (r->store && strcmp(r->store, p->store_id)))
                 return;
+        if (p->check_at_ms)
+                count_due(r, p->check_at_ms); /* the parcel's armed check */
         at = p->last_scan_at_ms > p->delay_notice_at_ms ? p->last_scan_at_ms
                                                         : p->delay_notice_at_ms;
         if (p->has_status && p->status == RDR_SHIP_DELIVERED)
@@ -405,6 +476,8 @@ static int scan_node(report_t *r, size_t node, const char *pattern, int cases) {
                 }
                 rdr_redis_reset(r->redis);
                 freeReplyObject(s);
+                if (pend_due(r))
+                        return -1;
         } while (strcmp(cursor, "0"));
         return 0;
 }
@@ -421,30 +494,6 @@ static int scan(report_t *r, const char *pattern, int cases) {
                 if (scan_node(r, i, pattern, cases))
                         return -1;
         return 0;
-}
-
-static void timers_due(report_t *r) {
-        int s;
-        for (s = 0; s < r->shards; s++) {
-                char k[64];
-                snprintf(k, sizeof(k), "redress:{t:%d}:due", s);
-                rdr_redis_cmdf(r->redis, "ZCOUNT %s %lld %lld", k,
-                               (long long)r->now,
-                               (long long)(r->now + 3600000));
-                rdr_redis_cmdf(r->redis, "ZCOUNT %s %lld %lld", k,
-                               (long long)r->now, (long long)(r->now + DAY_MS));
-        }
-        if (rdr_redis_exec(r->redis))
-                return;
-        for (s = 0; s < r->shards; s++) {
-                const redisReply *h = rdr_redis_reply(r->redis, 2 * s),
-                                 *d = rdr_redis_reply(r->redis, 2 * s + 1);
-                if (h && h->type == REDIS_REPLY_INTEGER)
-                        r->due_hour += h->integer;
-                if (d && d->type == REDIS_REPLY_INTEGER)
-                        r->due_day += d->integer;
-        }
-        rdr_redis_reset(r->redis);
 }
 
 /* The reward owed for cnt cases of reason in store, as text. */
@@ -580,8 +629,8 @@ static int print_text(report_t *r) {
                 if (print_table(r, &tables[i]))
                         return -1;
         }
-        printf("\nTimers due (all stores): %lld in the next hour, %lld in the "
-               "next day\n",
+        printf("\nTimers due (of open cases and parcels, overdue included): "
+               "%lld in the next hour, %lld in the next day\n",
                r->due_hour, r->due_day);
         printf("\nAppeals near their deadline (not filed, window closing "
                "within %d d): %zu\n",
@@ -709,12 +758,19 @@ static int print_json(report_t *r) {
 /* The month: --month, else the one "now" is in, in the zone of --store
  * (all stores: the playbook's default zone). Each store's bounds come
  * from in_month(). */
+/* --month's YYYY-MM into *y, *m; -1 if it is not one. */
+static int month_parse(const char *arg, int *y, int *m) {
+        char extra;
+        return sscanf(arg, "%4d-%2d%c", y, m, &extra) != 2 || *m < 1 ||
+                       *m > 12 || *y < 1970 || *y > 9999
+                   ? -1
+                   : 0;
+}
+
 static int month_pick(report_t *r) {
         int y, m;
         if (r->month_arg) {
-                char extra;
-                if (sscanf(r->month_arg, "%4d-%2d%c", &y, &m, &extra) != 2 ||
-                    m < 1 || m > 12 || y < 1970 || y > 9999)
+                if (month_parse(r->month_arg, &y, &m))
                         return -1;
         } else {
                 const rdr_store_conf_t *sc =
@@ -852,6 +908,18 @@ int main(int argc, char **argv) {
         }
         r.pb = pb;
         r.shards = (int)rdr_conf_int(conf, "timers.shards");
+        {
+                int y, m;
+                if (r.month_arg && month_parse(r.month_arg, &y, &m)) {
+                        fprintf(stderr,
+                                "redress-report: --month takes YYYY-MM, got "
+                                "'%s'\n",
+                                r.month_arg);
+                        rdr_playbook_destroy(pb);
+                        rdr_conf_destroy(conf);
+                        return EXIT_USAGE;
+                }
+        }
         r.redis =
             rdr_redis_new(rdr_conf_str(conf, "redis.url"),
                           (int)rdr_conf_int(conf, "redis.connect_timeout"),
@@ -892,7 +960,6 @@ int main(int argc, char **argv) {
         }
         if (scan(&r, "redress:{c:*}", 1) || scan(&r, "redress:{o:*}", 0))
                 goto done;
-        timers_due(&r);
         if (r.appeals_cnt)
                 qsort(r.appeals, r.appeals_cnt, sizeof(*r.appeals), by_at);
         if (r.shipments_cnt)
@@ -909,6 +976,9 @@ done:
         free(r.months);
         list_free(r.appeals, r.appeals_cnt);
         list_free(r.shipments, r.shipments_cnt);
+        while (r.pend_cnt)
+                free(r.pend[--r.pend_cnt].member);
+        free(r.pend);
         rdr_clock_destroy(clk);
         rdr_redis_destroy(r.redis);
         rdr_playbook_destroy(pb);
