@@ -716,6 +716,13 @@ static void dr_msg_cb(rd_kafka_t *rk, const rd_kafka_message_t *rkm,
  * configuration itself are logged, not its attempts to reach a broker. */
 static int kafka_check_only;
 
+/* Stop for an error that retrying cannot mend: drain, then exit 1 (for
+ * the supervisor to restart the worker; 0 would read as done). */
+static void stop_failed(rdr_worker_t *w) {
+        w->failed = 1;
+        rdr_stop_signal = SIGTERM;
+}
+
 /* The producer cannot go on (its idempotent identity refused for good,
  * rd_kafka_fatal_error()): stop taking messages, drain what was
  * acknowledged, exit 1, and be restarted with a fresh one. */
@@ -726,11 +733,8 @@ static void kafka_fatal(rdr_worker_t *w) {
         if (!rd_kafka_fatal_error(w->producer, why, sizeof(why)))
                 snprintf(why, sizeof(why), "a fatal error");
         rdr_log(RDR_LOG_ERROR, "kafka.fatal",
-                "the Kafka producer cannot go "
-                "on: %s; stopping",
-                why);
-        w->failed = 1;
-        rdr_stop_signal = SIGTERM;
+                "the Kafka producer cannot go on: %s; stopping", why);
+        stop_failed(w);
 }
 
 static void error_cb(rd_kafka_t *rk, int err, const char *reason,
@@ -1956,8 +1960,7 @@ static void give_back(rdr_worker_t *w, rd_kafka_message_t *rkm) {
                         topic, (int)rkm->partition, (long long)rkm->offset,
                         error ? rd_kafka_error_string(error)
                               : rd_kafka_err2str(parts->elems[0].err));
-                w->failed = 1;
-                rdr_stop_signal = SIGTERM;
+                stop_failed(w);
         }
         if (error)
                 rd_kafka_error_destroy(error);
@@ -2000,8 +2003,7 @@ static rdr_err_t process_with_retry(rdr_worker_t *w) {
                 if (rdr_err_class(err) == RDR_ERRCLASS_FATAL) {
                         rdr_log(RDR_LOG_ERROR, "batch.fatal", "%s: stopping",
                                 rdr_err2str(err));
-                        w->failed = 1;
-                        rdr_stop_signal = SIGTERM;
+                        stop_failed(w);
                         break;
                 }
                 rdr_metric_add(w->m_retries, rdr_err2name(err), 1);

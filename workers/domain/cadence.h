@@ -506,7 +506,11 @@ int rdr_cadence_chat_may_write(rdr_intent_t intent);
  *  (rdr_cadence_review_t.order_review_messages). */
 int rdr_cadence_may_write(const rdr_case_t *c, const rdr_cadence_input_t *in);
 
-/** The timers case c holds armed, at most max (8 is enough), into out
+/** Room for every timer a case holds armed (rdr_cadence_live_timers()). */
+#define RDR_CADENCE_LIVE_MAX 8
+
+/** The timers case c holds armed, at most max (RDR_CADENCE_LIVE_MAX is
+ *  enough), into out
  *  (fire_at_ms 0: the timer set knows it): one per generation slot that
  *  is set. An unanswered appeal's check may be its first or second
  *  (attempt 1 or 2): both are listed. Returns how many. */

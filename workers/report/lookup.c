@@ -19,7 +19,6 @@
 
 #define KEYSZ 1024
 #define EXIT_NOT_FOUND 3
-#define LIVE_MAX 8
 
 /* A field "..._ms" holding an instant (durations such as shift_ms are far
  * smaller than any instant since 2001). */
@@ -97,7 +96,7 @@ static void queue_order(rdr_redis_t *redis, const char *key) {
  * then in the lease set, per timer. */
 static json_t *timers_json(const rdr_cadence_timer_t *live, size_t n,
                            const redisReply *const *replies) {
-        int64_t due[LIVE_MAX], lease[LIVE_MAX];
+        int64_t due[RDR_CADENCE_LIVE_MAX], lease[RDR_CADENCE_LIVE_MAX];
         json_t *a = json_array();
         size_t i, j;
         for (i = 0; i < n; i++) {
@@ -133,7 +132,7 @@ static json_t *timers_json(const rdr_cadence_timer_t *live, size_t n,
  * Returns how many timers. */
 static size_t queue_case_reads(rdr_redis_t *redis, const rdr_case_t *c,
                                int shards, rdr_cadence_timer_t *live) {
-        size_t i, n = rdr_cadence_live_timers(c, live, LIVE_MAX);
+        size_t i, n = rdr_cadence_live_timers(c, live, RDR_CADENCE_LIVE_MAX);
         rdr_buyer_tags_queue_read(redis, c->platform, c->buyer_id);
         rdr_buyer_refusal_queue_read(redis, c);
         for (i = 0; i < n; i++) {
@@ -153,8 +152,8 @@ static size_t queue_case_reads(rdr_redis_t *redis, const rdr_case_t *c,
 static int gather(rdr_redis_t *redis, const lookup_t *q, json_t **out) {
         char cid[RDR_ID_LEN] = "", k_order[KEYSZ] = "", k[KEYSZ];
         static rdr_case_t c;
-        rdr_cadence_timer_t live[LIVE_MAX];
-        const redisReply *rp[2 * LIVE_MAX];
+        rdr_cadence_timer_t live[RDR_CADENCE_LIVE_MAX];
+        const redisReply *rp[2 * RDR_CADENCE_LIVE_MAX];
         size_t n_live, i, r_order = 0; /* reply of the order's read, +1 */
         json_t *o = json_object();
         char errstr[256];

@@ -269,8 +269,8 @@ static void count_due(report_t *r, int64_t at_ms) {
  * stale members a case's later steps left in the timer set) for
  * pend_due(). */
 static void pend_live_timers(report_t *r, const rdr_case_t *c) {
-        rdr_cadence_timer_t live[8];
-        size_t i, n = rdr_cadence_live_timers(c, live, 8);
+        rdr_cadence_timer_t live[RDR_CADENCE_LIVE_MAX];
+        size_t i, n = rdr_cadence_live_timers(c, live, RDR_CADENCE_LIVE_MAX);
         for (i = 0; i < n; i++) {
                 char keys[3][64];
                 if (r->pend_cnt == r->pend_size) {
