@@ -408,6 +408,13 @@ static rdr_cadence_input_t review(const char *platform, const char *store,
         return in;
 }
 
+/* A review of the demo Taobao shop by a buyer in Shanghai. */
+static rdr_cadence_input_t demo_taobao_review(rdr_reason_t reason,
+                                              rdr_malicious_t mal, int64_t at) {
+        return review("taobao", "demo-taobao-shop", "Asia/Shanghai", "zh",
+                      reason, mal, at);
+}
+
 static rdr_cadence_input_t chat(rdr_intent_t intent, const char *text) {
         rdr_cadence_input_t in;
         memset(&in, 0, sizeof(in));
@@ -2376,9 +2383,8 @@ static void test_extortion_appeal_with_evidence(void **state) {
         sim_t *s = sim_new();
         int64_t t0 = utc(2026, 6, 1, 2, 0);
         int64_t posted = t0 - 2 * HOUR;
-        rdr_cadence_input_t in =
-            review("taobao", "demo-taobao-shop", "Asia/Shanghai", "zh",
-                   RDR_REASON_PRODUCT_QUALITY, RDR_MAL_EXTORTION, posted);
+        rdr_cadence_input_t in = demo_taobao_review(RDR_REASON_PRODUCT_QUALITY,
+                                                    RDR_MAL_EXTORTION, posted);
         rdr_cadence_input_t demand =
             chat(RDR_INTENT_EXTORTION, "给我退50元，不然不改差评");
         rdr_cadence_input_t result = simple(RDR_CIN_APPEAL_RESULT);
@@ -2437,9 +2443,8 @@ static void test_appeal_unanswered(void **state) {
         sim_t *s = sim_new();
         int64_t t0 = utc(2026, 6, 1, 2, 0);
         int64_t filed = t0 + 2 * DAY;
-        rdr_cadence_input_t in =
-            review("taobao", "demo-taobao-shop", "Asia/Shanghai", "zh",
-                   RDR_REASON_PRODUCT_QUALITY, RDR_MAL_EXTORTION, t0);
+        rdr_cadence_input_t in = demo_taobao_review(RDR_REASON_PRODUCT_QUALITY,
+                                                    RDR_MAL_EXTORTION, t0);
         rdr_cadence_input_t demand =
             chat(RDR_INTENT_EXTORTION, "给我退50元，不然不改差评");
         rdr_cadence_input_t result = simple(RDR_CIN_APPEAL_RESULT);
@@ -2515,8 +2520,7 @@ static void test_extortion_in_the_review_is_its_evidence(void **state) {
         sim_t *s = sim_new();
         int64_t t0 = utc(2026, 6, 1, 2, 0);
         rdr_cadence_input_t in =
-            review("taobao", "demo-taobao-shop", "Asia/Shanghai", "zh",
-                   RDR_REASON_OTHER, RDR_MAL_EXTORTION, t0);
+            demo_taobao_review(RDR_REASON_OTHER, RDR_MAL_EXTORTION, t0);
         const rdr_cadence_action_t *a;
         (void)state;
         in.review.text = "给我返现20块我就把差评删了";
@@ -2539,8 +2543,7 @@ static void test_extortion_missing_evidence(void **state) {
         sim_t *s = sim_new();
         int64_t t0 = utc(2026, 6, 1, 2, 0);
         rdr_cadence_input_t in =
-            review("taobao", "demo-taobao-shop", "Asia/Shanghai", "zh",
-                   RDR_REASON_OTHER, RDR_MAL_EXTORTION, t0);
+            demo_taobao_review(RDR_REASON_OTHER, RDR_MAL_EXTORTION, t0);
         const rdr_cadence_action_t *a;
         (void)state;
         apply(s, &in, t0);
@@ -2937,8 +2940,7 @@ static void test_staff_appeal_not_heard(void **state) {
         sim_t *s = sim_new();
         int64_t t0 = utc(2026, 6, 1, 2, 0);
         rdr_cadence_input_t in =
-            review("taobao", "demo-taobao-shop", "Asia/Shanghai", "zh",
-                   RDR_REASON_PRODUCT_QUALITY, RDR_MAL_NONE, t0);
+            demo_taobao_review(RDR_REASON_PRODUCT_QUALITY, RDR_MAL_NONE, t0);
         rdr_cadence_input_t ap =
             staff_appeal(RDR_GROUND_UNRELATED, NULL, NULL, 0);
         rdr_cadence_input_t late = staff_appeal(RDR_GROUND_ABUSIVE, "review",

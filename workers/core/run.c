@@ -1007,47 +1007,41 @@ static rdr_err_t kafka_start(rdr_worker_t *w, char *errstr,
         return RDR_OK;
 }
 
+/* Of the topics the configuration names under keys (NULL-terminated),
+ * those md does not list (each logged while none was missing before). */
+static int topics_absent(rdr_worker_t *w, const struct rd_kafka_metadata *md,
+                         const char *const *keys, const char *what) {
+        int missing = 0, i;
+        for (; keys && *keys; keys++) {
+                const char *name = rdr_conf_str(w->conf, *keys);
+                int found = 0;
+                for (i = 0; i < md->topic_cnt && !found; i++)
+                        found = !strcmp(md->topics[i].topic, name) &&
+                                !md->topics[i].err;
+                if (found)
+                        continue;
+                if (!w->topics_missing)
+                        rdr_log(RDR_LOG_ERROR, "kafka.topic_missing",
+                                "%s topic %s does not exist", what, name);
+                missing++;
+        }
+        return missing;
+}
+
 /* Ask the cluster for the topics we read and write: proves the brokers
  * answer (readiness) and tells the operator about missing topics. */
 static void kafka_probe(rdr_worker_t *w) {
         const struct rd_kafka_metadata *md = NULL;
         static const char *const outs[] = {"topics.cases", "topics.actions",
                                            "topics.dlq", NULL};
-        const char *const *t;
-        int missing = 0, i;
+        int missing;
         if (rd_kafka_metadata(w->producer, 1, NULL, &md, 2000) !=
             RD_KAFKA_RESP_ERR_NO_ERROR) {
                 w->kafka_up = 0;
                 return;
         }
-        for (t = w->def->topics; t && *t; t++) {
-                const char *name = rdr_conf_str(w->conf, *t);
-                int found = 0;
-                for (i = 0; i < md->topic_cnt; i++)
-                        if (!strcmp(md->topics[i].topic, name) &&
-                            !md->topics[i].err)
-                                found = 1;
-                if (!found) {
-                        if (!w->topics_missing)
-                                rdr_log(RDR_LOG_ERROR, "kafka.topic_missing",
-                                        "input topic %s does not exist", name);
-                        missing++;
-                }
-        }
-        for (t = outs; *t; t++) {
-                const char *name = rdr_conf_str(w->conf, *t);
-                int found = 0;
-                for (i = 0; i < md->topic_cnt; i++)
-                        if (!strcmp(md->topics[i].topic, name) &&
-                            !md->topics[i].err)
-                                found = 1;
-                if (!found) {
-                        if (!w->topics_missing)
-                                rdr_log(RDR_LOG_ERROR, "kafka.topic_missing",
-                                        "output topic %s does not exist", name);
-                        missing++;
-                }
-        }
+        missing = topics_absent(w, md, w->def->topics, "input") +
+                  topics_absent(w, md, outs, "output");
         rd_kafka_metadata_destroy(md);
         if (w->topics_missing && !missing)
                 rdr_log(RDR_LOG_INFO, "kafka.topics_found",
