@@ -559,6 +559,38 @@ static void test_chat(void **state) {
             {"返現20塊我就改好評", RDR_INTENT_EXTORTION},
             {"謝謝！", RDR_INTENT_THANKS},
             {"", RDR_INTENT_QUESTION},
+            /* A reply that tells what went wrong is for an agent to read:
+             * its "no" or "sure" answers the store's question, it neither
+             * refuses contact nor promises to update the review. */
+            {"No, the replacement never arrived.", RDR_INTENT_QUESTION},
+            {"No, it still doesn't work.", RDR_INTENT_QUESTION},
+            {"There is no tracking information at all.", RDR_INTENT_QUESTION},
+            {"This is not ok.", RDR_INTENT_QUESTION},
+            {"Sure, the zipper broke after two days.", RDR_INTENT_QUESTION},
+            {"Yes, the item arrived broken.", RDR_INTENT_QUESTION},
+            {"I want to modify my order.", RDR_INTENT_QUESTION},
+            {"Sí, llegó roto.", RDR_INTENT_QUESTION},
+            {"No hay información de seguimiento.", RDR_INTENT_QUESTION},
+            {"好的，拉链坏了", RDR_INTENT_QUESTION},
+            /* ... but a strong phrase in it still decides. */
+            {"No, I won't change my review, it broke.", RDR_INTENT_REFUSE},
+            {"Sure, I'll update my review now that it works.",
+             RDR_INTENT_AGREE},
+            {"No.", RDR_INTENT_REFUSE},
+            {"Sure!", RDR_INTENT_AGREE},
+            /* Asking not to be contacted, in the words buyers use. */
+            {"Please stop contacting me.", RDR_INTENT_REFUSE},
+            {"Stop emailing me.", RDR_INTENT_REFUSE},
+            {"Never contact me again.", RDR_INTENT_REFUSE},
+            {"Please don't write to me again.", RDR_INTENT_REFUSE},
+            {"Remove me from your contact list.", RDR_INTENT_REFUSE},
+            {"Dejen de contactarme.", RDR_INTENT_REFUSE},
+            {"No me molesten más.", RDR_INTENT_REFUSE},
+            {"不要联系我", RDR_INTENT_REFUSE},
+            {"别打扰我", RDR_INTENT_REFUSE},
+            {"我不想改评价", RDR_INTENT_REFUSE},
+            {"不同意", RDR_INTENT_REFUSE},
+            {"Give me 50 dollars or the review stays.", RDR_INTENT_EXTORTION},
         };
         rdr_chat_class_t out;
         size_t i;

@@ -544,6 +544,19 @@ void rdr_classify_review(const rdr_classifier_t *clf,
                 out->confidence = 1;
 }
 
+/* Whether a chat message makes a complaint: a negative tone or a review
+ * reason's cue with a review's weight (reasons.min_score). */
+static int chat_complaint(const rdr_clf_conf_t *conf, const scores_t *sc) {
+        int i;
+        if (sc->sentiment <= conf->negative_below)
+                return 1;
+        for (i = 0; i < RDR_REASON__CNT; i++)
+                if (i != RDR_REASON_NONE &&
+                    sc->reason[i] >= conf->reason_min_score)
+                        return 1;
+        return 0;
+}
+
 void rdr_classify_chat(const rdr_classifier_t *clf, const char *text,
                        size_t text_len, const char *language,
                        rdr_chat_class_t *out) {
@@ -568,6 +581,19 @@ void rdr_classify_chat(const rdr_classifier_t *clf, const char *text,
                 return;
         }
         sc.intent[RDR_INTENT_EXTORTION] = 0;
+        /* A message that describes a problem ("No, the replacement never
+         * arrived", "Sure, the zipper broke") answers the store's
+         * question: a lone "no" or "sure" in it is no refusal and no
+         * promise to update the review. Only a strong phrase decides;
+         * else an agent reads it (a question). */
+        if (chat_complaint(conf, &sc)) {
+                if (sc.intent[RDR_INTENT_AGREE] <
+                    conf->chat_complaint_min_score)
+                        sc.intent[RDR_INTENT_AGREE] = 0;
+                if (sc.intent[RDR_INTENT_REFUSE] <
+                    conf->chat_complaint_min_score)
+                        sc.intent[RDR_INTENT_REFUSE] = 0;
+        }
         /* thanks is the weakest signal: it wins only clear of the others */
         if (sc.intent[RDR_INTENT_THANKS] > 0)
                 sc.intent[RDR_INTENT_THANKS] -= conf->chat_thanks_margin;

@@ -127,6 +127,9 @@ static const conf_def_t conf_defs[] = {
      NULL, "extortion weight that makes a message extortion"},
     {"chat.thanks_margin", T_DOUBLE, OFF(chat_thanks_margin), 0.5, 0, 100, NULL,
      "thanks wins over agree/question only by this margin"},
+    {"chat.complaint_min_score", T_DOUBLE, OFF(chat_complaint_min_score), 1.5,
+     0, 100, NULL,
+     "weight agree/refuse need in a message that describes a problem"},
     {"chat.priority", T_INTENTLIST, 0, 0, 0, 0, NULL,
      "intents in order of precedence on equal scores"},
 };
