@@ -237,7 +237,9 @@ static void test_shipped_notice_with_the_window(void **state) {
                                "SF1001. Expected delivery: 2026-03-04 "
                                "\xe2\x80\x93 2026-03-07."));
         assert_non_null(strstr(s.log[0].message, "order o-77"));
-        assert_int_equal(s.p.expected_max_ms, T0 + 5 * DAY);
+        /* Late once the last day told is over in the buyer's zone (UTC
+         * here): 2026-03-07 23:59:59.999. */
+        assert_int_equal(s.p.expected_max_ms, T0 + 6 * DAY - 10 * HOUR - 1);
         /* The check: the estimate's end or a stall, whichever first. */
         assert_int_equal(s.armed, T0 + 4 * DAY);
 }
@@ -273,7 +275,8 @@ static void test_promise_is_the_estimate(void **state) {
         assert_non_null(strstr(s.log[0].message, "Expected delivery: "
                                                  "2026-03-05."));
         assert_int_equal(s.log[0].channel, RDR_CHAN_EMAIL);
-        assert_int_equal(s.armed, T0 + 3 * DAY);
+        /* The end of the day promised. */
+        assert_int_equal(s.armed, T0 + 4 * DAY - 10 * HOUR - 1);
 }
 
 static void test_notice_waits_for_daytime(void **state) {
@@ -444,9 +447,148 @@ static void test_exception_notice_and_staff(void **state) {
                 snprintf(want, sizeof(want), "%s:exception:2", s.p.shipment_id);
                 assert_string_equal(s.log[3].action_id, want);
                 event(&s, &sc, T0 + 3 * DAY);
-                assert_int_equal(s.armed, T0 + 5 * DAY);
+                assert_int_equal(s.armed, T0 + 6 * DAY - 10 * HOUR - 1);
         }
         assert_int_equal(count_kind(&s, RDR_ACT_STAFF_REVIEW), 1);
+}
+
+/* Events apply in the order they happened, whatever order they arrive
+ * in: what the parcel left behind tells the buyer nothing. */
+static void test_events_in_the_order_they_happened(void **state) {
+        sim_t s;
+        (void)state;
+        /* Delivered, then its created read late: no "on its way". */
+        memset(&s, 0, sizeof(s));
+        {
+                rdr_shipment_t d =
+                    shipment(RDR_SHIP_DELIVERED, "taobao", "OO1", T0 + DAY);
+                rdr_shipment_t c =
+                    shipment(RDR_SHIP_CREATED, "taobao", "OO1", T0);
+                event(&s, &d, T0 + DAY);
+                event(&s, &c, T0 + DAY + HOUR);
+                assert_int_equal(s.log_cnt, 0);
+                assert_int_equal(s.p.status, RDR_SHIP_DELIVERED);
+                assert_int_equal(s.p.check_at_ms, 0);
+        }
+        /* Delivered on day 3, then damage reported for day 2: no notice,
+         * no staff task for a parcel in the buyer's hands. */
+        created(&s, "taobao");
+        {
+                rdr_shipment_t d = shipment(RDR_SHIP_DELIVERED, "taobao",
+                                            "SF1001", T0 + 3 * DAY);
+                rdr_shipment_t ex = shipment(RDR_SHIP_EXCEPTION, "taobao",
+                                             "SF1001", T0 + 2 * DAY);
+                ex.exception = RDR_EXC_DAMAGED;
+                event(&s, &d, T0 + 3 * DAY);
+                event(&s, &ex, T0 + 3 * DAY + HOUR);
+                assert_int_equal(s.log_cnt, 1); /* the shipped notice */
+                assert_int_equal(s.p.status, RDR_SHIP_DELIVERED);
+        }
+        /* Lost on day 2, then a scan of day 1 read late: still lost, and
+         * no delay notice follows the loss. */
+        created(&s, "taobao");
+        {
+                rdr_shipment_t ex = shipment(RDR_SHIP_EXCEPTION, "taobao",
+                                             "SF1001", T0 + 2 * DAY);
+                rdr_shipment_t sc =
+                    shipment(RDR_SHIP_SCAN, "taobao", "SF1001", T0 + DAY);
+                ex.exception = RDR_EXC_LOST;
+                event(&s, &ex, T0 + 2 * DAY);
+                assert_int_equal(s.log_cnt, 3);
+                event(&s, &sc, T0 + 2 * DAY + HOUR);
+                assert_int_equal(s.p.status, RDR_SHIP_EXCEPTION);
+                assert_int_equal(s.p.check_at_ms, 0);
+                assert_int_equal(fire(&s, T0 + 5 * DAY, T0 + 5 * DAY),
+                                 RDR_PARCEL_STALE);
+                assert_int_equal(count_kind(&s, RDR_ACT_NOTICE_DELAY), 0);
+        }
+}
+
+/* A loss reported days late is too late to tell the buyer as news, not
+ * for a person to put right. */
+static void test_loss_read_late_goes_to_a_person(void **state) {
+        sim_t s;
+        (void)state;
+        created(&s, "taobao");
+        {
+                rdr_shipment_t ex = shipment(RDR_SHIP_EXCEPTION, "taobao",
+                                             "SF1001", T0 + 2 * DAY);
+                ex.exception = RDR_EXC_LOST;
+                event(&s, &ex, T0 + 7 * DAY);
+        }
+        assert_int_equal(s.log_cnt, 2);
+        assert_int_equal(s.log[1].kind, RDR_ACT_STAFF_REVIEW);
+        assert_string_equal(s.log[1].template_id,
+                            "en/staff.review/parcel_exception_late");
+        assert_non_null(strstr(s.log[1].message, "the buyer was not told"));
+        assert_int_equal(count_kind(&s, RDR_ACT_NOTICE_EXCEPTION), 0);
+        assert_true(rdr_parcel_holds(&s.p, T0 + 7 * DAY));
+}
+
+/* A parcel held at customs may still move: with no scan for stall_after
+ * the buyer hears of the delay, and a person after max_delay_notices. */
+static void test_parcel_held_at_customs_is_checked(void **state) {
+        sim_t s;
+        (void)state;
+        created(&s, "taobao");
+        {
+                rdr_shipment_t ex =
+                    shipment(RDR_SHIP_EXCEPTION, "taobao", "SF1001", T0 + DAY);
+                ex.exception = RDR_EXC_CUSTOMS;
+                event(&s, &ex, T0 + DAY);
+        }
+        assert_int_equal(s.log_cnt, 2);
+        assert_int_equal(s.armed, T0 + 5 * DAY);
+        assert_int_equal(fire(&s, T0 + 5 * DAY, T0 + 5 * DAY),
+                         RDR_PARCEL_APPLIED);
+        assert_int_equal(count_kind(&s, RDR_ACT_NOTICE_DELAY), 1);
+}
+
+/* A promise on a scan is the estimate the checks go by, as on the
+ * created; the buyer's last day is over at its end. */
+static void test_promise_on_a_scan(void **state) {
+        sim_t s;
+        (void)state;
+        created(&s, "taobao");
+        {
+                rdr_shipment_t sc =
+                    shipment(RDR_SHIP_SCAN, "taobao", "SF1001", T0 + DAY);
+                sc.promised_by_ms = T0 + 3 * DAY;
+                event(&s, &sc, T0 + DAY);
+        }
+        assert_int_equal(s.p.expected_max_ms, T0 + 4 * DAY - 10 * HOUR - 1);
+        assert_int_equal(s.armed, T0 + 4 * DAY - 10 * HOUR - 1);
+        assert_false(rdr_parcel_holds(&s.p, T0 + 3 * DAY + HOUR));
+        /* Late at midnight: the buyer hears at 09:00. */
+        assert_int_equal(fire(&s, s.armed, s.armed), RDR_PARCEL_APPLIED);
+        assert_int_equal(s.armed, T0 + 4 * DAY - HOUR);
+        assert_int_equal(fire(&s, s.armed, s.armed), RDR_PARCEL_APPLIED);
+        assert_int_equal(count_kind(&s, RDR_ACT_NOTICE_DELAY), 1);
+}
+
+/* A check due at night asks again in the buyer's daytime: a parcel
+ * delivered meanwhile gets no delay notice. */
+static void test_delivered_before_morning_hears_no_delay(void **state) {
+        sim_t s;
+        int64_t night = T0 + 13 * HOUR; /* 23:00 UTC */
+        rdr_shipment_t ev = shipment(RDR_SHIP_CREATED, "taobao", "N2", night);
+        (void)state;
+        memset(&s, 0, sizeof(s));
+        event(&s, &ev, night);
+        assert_int_equal(s.armed, night + 4 * DAY);
+        assert_int_equal(fire(&s, night + 4 * DAY, night + 4 * DAY),
+                         RDR_PARCEL_APPLIED);
+        assert_int_equal(s.log_cnt, 1);
+        /* 09:00 the next morning. */
+        assert_int_equal(s.armed, T0 + 5 * DAY - HOUR);
+        {
+                rdr_shipment_t d = shipment(RDR_SHIP_DELIVERED, "taobao", "N2",
+                                            T0 + 5 * DAY - 2 * HOUR);
+                event(&s, &d, T0 + 5 * DAY - 2 * HOUR);
+        }
+        assert_int_equal(fire(&s, T0 + 5 * DAY - HOUR, T0 + 5 * DAY - HOUR),
+                         RDR_PARCEL_STALE);
+        assert_int_equal(count_kind(&s, RDR_ACT_NOTICE_DELAY), 0);
 }
 
 static void test_second_created_and_new_parcel(void **state) {
@@ -489,8 +631,13 @@ static void test_notices_in_the_buyers_language_and_daytime(void **state) {
         rdr_str_copy(s.p.buyer_language, sizeof(s.p.buyer_language), "es");
         rdr_str_copy(s.p.buyer_zone, sizeof(s.p.buyer_zone), "Europe/Madrid");
         /* The check: 4 days after 05:00 UTC, 06:00 in Madrid, before its
-         * daytime. */
+         * daytime: it asks again at 09:00 in Madrid (UTC+1 in March),
+         * 08:00 UTC. */
         assert_int_equal(s.p.check_at_ms, T0 + 4 * DAY - 5 * HOUR);
+        assert_int_equal(fire(&s, s.p.check_at_ms, s.p.check_at_ms),
+                         RDR_PARCEL_APPLIED);
+        assert_int_equal(s.log_cnt, 1);
+        assert_int_equal(s.armed, T0 + 4 * DAY - 2 * HOUR);
         assert_int_equal(fire(&s, s.p.check_at_ms, s.p.check_at_ms),
                          RDR_PARCEL_APPLIED);
         assert_int_equal(s.log[1].kind, RDR_ACT_NOTICE_DELAY);
@@ -575,7 +722,8 @@ static void test_old_events_tell_only_the_present(void **state) {
                 ex.exception = RDR_EXC_CUSTOMS;
                 event(&s, &ev, now);
                 assert_int_equal(s.log_cnt, 0);
-                assert_int_equal(s.p.expected_max_ms, T0 + 5 * DAY);
+                assert_int_equal(s.p.expected_max_ms,
+                                 T0 + 6 * DAY - 10 * HOUR - 1);
                 /* Late already: the check is due at once. */
                 assert_int_equal(s.armed, now);
                 event(&s, &ex, now);
@@ -823,6 +971,11 @@ int main(void) {
             cmocka_unit_test(test_delay_notices_end_with_a_person),
             cmocka_unit_test(test_scans_keep_a_parcel_on_time),
             cmocka_unit_test(test_exception_notice_and_staff),
+            cmocka_unit_test(test_events_in_the_order_they_happened),
+            cmocka_unit_test(test_loss_read_late_goes_to_a_person),
+            cmocka_unit_test(test_parcel_held_at_customs_is_checked),
+            cmocka_unit_test(test_promise_on_a_scan),
+            cmocka_unit_test(test_delivered_before_morning_hears_no_delay),
             cmocka_unit_test(test_second_created_and_new_parcel),
             cmocka_unit_test(test_notices_in_the_buyers_language_and_daytime),
             cmocka_unit_test(test_destination_speaks_for_an_unmet_buyer),

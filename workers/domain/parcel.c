@@ -14,7 +14,9 @@
 /* The templates of staff.review for a lost or damaged parcel, and for one
  * late beyond max_delay_notices. */
 #define STAFF_KEY "parcel_exception"
+#define STAFF_LATE_KEY "parcel_exception_late"
 #define STAFF_OVERDUE_KEY "parcel_overdue"
+#define DAY_MS (24LL * 60 * 60 * 1000)
 
 typedef struct ptx_s {
         const rdr_cadence_conf_t *conf;
@@ -23,6 +25,8 @@ typedef struct ptx_s {
         const char *zone; /* where the buyer's daytime is measured */
         const char *lang; /* the buyer's notices' language */
         int64_t now;
+        /* A check that came due at night: asked again then, 0: none. */
+        int64_t defer_to;
         rdr_parcel_t *p;
         rdr_parcel_out_t *out;
         rdr_err_t err;
@@ -53,7 +57,7 @@ void rdr_parcel_shipment_id(char out[RDR_ID_LEN], const char *platform,
 
 int rdr_parcel_is_late(int64_t promised_by_ms, int64_t expected_max_ms,
                        int64_t delay_notice_at_ms, int64_t at_ms) {
-        int64_t by = promised_by_ms ? promised_by_ms : expected_max_ms;
+        int64_t by = expected_max_ms ? expected_max_ms : promised_by_ms;
         return delay_notice_at_ms > 0 || (by && at_ms > by);
 }
 
@@ -66,13 +70,23 @@ int rdr_parcel_holds(const rdr_parcel_t *p, int64_t at_ms) {
                                   p->delay_notice_at_ms, at_ms);
 }
 
-/* The next check of p: when it could next be late, or 0 (delivered, in
- * exception, or nothing to measure against). */
+/* Whether p's journey ended without delivery: lost, damaged or on its
+ * way back (a person was asked to look, or the buyer knows). A parcel
+ * held at customs or for its address may still move: it is checked. */
+static int journey_ended(const rdr_parcel_t *p) {
+        return p->has_status && p->status == RDR_SHIP_EXCEPTION &&
+               (p->exception == RDR_EXC_LOST ||
+                p->exception == RDR_EXC_DAMAGED ||
+                p->exception == RDR_EXC_RETURNED);
+}
+
+/* The next check of p: when it could next be late, or 0 (delivered, its
+ * journey ended, or nothing to measure against). */
 static int64_t next_check(const rdr_store_conf_t *sc, const rdr_parcel_t *p) {
         int64_t t;
         if (!p->shipment_id[0] || !p->last_scan_at_ms || p->overdue ||
-            (p->has_status && (p->status == RDR_SHIP_DELIVERED ||
-                               p->status == RDR_SHIP_EXCEPTION)))
+            (p->has_status && p->status == RDR_SHIP_DELIVERED) ||
+            journey_ended(p))
                 return 0;
         t = p->last_scan_at_ms + sc->stall_after_ms;
         if (p->expected_max_ms && p->expected_max_ms < t)
@@ -92,6 +106,21 @@ static void local_date(ptx_t *tx, int64_t t, char *buf, size_t size) {
                 return;
         }
         snprintf(buf, size, "%04d-%02d-%02d", tm.year, tm.month, tm.day);
+}
+
+/* The last instant of t's date in the buyer's zone: a parcel the buyer
+ * expects by "2026-03-07" is late once that day is over there. */
+static int64_t end_of_day(ptx_t *tx, int64_t t) {
+        rdr_localtm_t tm;
+        int64_t start, next;
+        if (rdr_localtime_fields(tx->zone, t, &tm) != RDR_OK ||
+            rdr_localtime_make(tx->zone, tm.year, tm.month, tm.day, 0, 0,
+                               &start) != RDR_OK ||
+            rdr_localtime_add(tx->zone, start, DAY_MS, &next) != RDR_OK) {
+                fail(tx, RDR_ERR_INVALID, "unknown time zone '%s'", tx->zone);
+                return t;
+        }
+        return next - 1;
 }
 
 /* The estimate as the buyer reads it: "2026-12-08 – 2026-12-23", or one
@@ -237,11 +266,22 @@ static int fresh(const ptx_t *tx, const rdr_shipment_t *ev) {
         return tx->now - ev->occurred_at_ms < tx->sc->stall_after_ms;
 }
 
-static void on_created(ptx_t *tx, const rdr_shipment_t *ev) {
+/* The store's promise, as the estimate the buyer goes by: on any event
+ * that carries it, until a delay notice gave a new one. */
+static void take_promise(ptx_t *tx, const rdr_shipment_t *ev) {
+        rdr_parcel_t *p = tx->p;
+        if (!ev->promised_by_ms || ev->promised_by_ms == p->promised_by_ms)
+                return;
+        p->promised_by_ms = ev->promised_by_ms;
+        if (p->shipped_at_ms && !p->delay_notices) {
+                p->expected_min_ms = 0;
+                p->expected_max_ms = end_of_day(tx, p->promised_by_ms);
+        }
+}
+
+static void on_created(ptx_t *tx, const rdr_shipment_t *ev, int quiet) {
         rdr_parcel_t *p = tx->p;
         const rdr_delivery_window_t *w;
-        if (ev->promised_by_ms)
-                p->promised_by_ms = ev->promised_by_ms;
         if (p->shipped_at_ms)
                 return; /* told already (another created of the parcel) */
         p->shipped_at_ms = ev->occurred_at_ms;
@@ -254,45 +294,71 @@ static void on_created(ptx_t *tx, const rdr_shipment_t *ev) {
                                          ev->destination_country);
         if (p->promised_by_ms) {
                 p->expected_min_ms = 0;
-                p->expected_max_ms = p->promised_by_ms;
+                p->expected_max_ms = end_of_day(tx, p->promised_by_ms);
         } else if (w) {
                 p->expected_min_ms = p->shipped_at_ms + w->min_ms;
-                p->expected_max_ms = p->shipped_at_ms + w->max_ms;
+                p->expected_max_ms =
+                    end_of_day(tx, p->shipped_at_ms + w->max_ms);
         }
-        if (fresh(tx, ev))
+        /* Not once the parcel was delivered or went astray (its created
+         * read late). */
+        if (!quiet && p->exception == RDR_EXC_NONE)
                 notice(tx, "shipped", 1, RDR_ACT_NOTICE_SHIPPED, NULL, NULL);
 }
 
-static void on_event(ptx_t *tx, const rdr_shipment_t *ev) {
+static void on_exception(ptx_t *tx, const rdr_shipment_t *ev, int moved_on) {
         rdr_parcel_t *p = tx->p;
-        take_ids(p, ev);
-        if (ev->occurred_at_ms > p->last_scan_at_ms)
-                p->last_scan_at_ms = ev->occurred_at_ms;
-        /* Nothing moves a delivered parcel back (a scan reported late). */
-        if (!(p->has_status && p->status == RDR_SHIP_DELIVERED)) {
-                p->has_status = 1;
-                p->status = ev->type;
-        }
-        switch (ev->type) {
-        case RDR_SHIP_CREATED:
-                on_created(tx, ev);
-                break;
-        case RDR_SHIP_SCAN:
-                if (ev->promised_by_ms)
-                        p->promised_by_ms = ev->promised_by_ms;
-                break;
-        case RDR_SHIP_EXCEPTION:
-                p->exception = ev->exception;
-                p->exceptions++;
-                if (!fresh(tx, ev))
-                        break;
+        int staff =
+            ev->exception == RDR_EXC_LOST || ev->exception == RDR_EXC_DAMAGED;
+        p->exception = ev->exception;
+        p->exceptions++;
+        /* Delivered, or scanned after it: the parcel moved on since. */
+        if (moved_on)
+                return;
+        if (fresh(tx, ev)) {
                 notice(tx, "exception", p->exceptions, RDR_ACT_NOTICE_EXCEPTION,
                        NULL, NULL);
-                if (ev->exception == RDR_EXC_LOST ||
-                    ev->exception == RDR_EXC_DAMAGED)
+                if (staff)
                         notice(tx, "exception_staff", p->exceptions,
                                RDR_ACT_STAFF_REVIEW, STAFF_KEY,
                                rdr_exception_names[ev->exception]);
+        } else if (staff) {
+                /* Read late (a backlog): too late to tell the buyer of it
+                 * as news, not for a person to put it right. */
+                notice(tx, "exception_staff", p->exceptions,
+                       RDR_ACT_STAFF_REVIEW, STAFF_LATE_KEY,
+                       rdr_exception_names[ev->exception]);
+        }
+}
+
+/* Events are applied in the order they happened, not the order they
+ * arrive: one older than the latest the record knows (a scan reported
+ * late, a created read after the delivery) updates the record but not the
+ * parcel's status, and tells the buyer nothing the parcel has left
+ * behind. */
+static void on_event(ptx_t *tx, const rdr_shipment_t *ev) {
+        rdr_parcel_t *p = tx->p;
+        int older, delivered;
+        take_ids(p, ev);
+        older = ev->occurred_at_ms < p->last_scan_at_ms;
+        delivered = p->delivered_at_ms ||
+                    (p->has_status && p->status == RDR_SHIP_DELIVERED);
+        if (ev->occurred_at_ms > p->last_scan_at_ms)
+                p->last_scan_at_ms = ev->occurred_at_ms;
+        /* Nothing moves a delivered parcel back. */
+        if (ev->type == RDR_SHIP_DELIVERED || (!delivered && !older)) {
+                p->has_status = 1;
+                p->status = ev->type;
+        }
+        take_promise(tx, ev);
+        switch (ev->type) {
+        case RDR_SHIP_CREATED:
+                on_created(tx, ev, delivered || !fresh(tx, ev));
+                break;
+        case RDR_SHIP_SCAN:
+                break;
+        case RDR_SHIP_EXCEPTION:
+                on_exception(tx, ev, delivered || older);
                 break;
         case RDR_SHIP_DELIVERED:
                 p->delivered_at_ms = ev->occurred_at_ms;
@@ -302,12 +368,15 @@ static void on_event(ptx_t *tx, const rdr_shipment_t *ev) {
         }
 }
 
-/* The check came due: is the parcel late, and may the buyer hear so? */
+/* The check came due: is the parcel late, and may the buyer hear so? At
+ * night it asks again when the buyer may be contacted: a parcel
+ * delivered meanwhile is not late. */
 static void on_check(ptx_t *tx) {
         rdr_parcel_t *p = tx->p;
         const rdr_store_conf_t *sc = tx->sc;
         int stalled = tx->now >= p->last_scan_at_ms + sc->stall_after_ms;
         int overdue = p->expected_max_ms && tx->now >= p->expected_max_ms;
+        int64_t at;
         if (!stalled && !overdue)
                 return;
         tx->out->late = 1;
@@ -323,11 +392,17 @@ static void on_check(ptx_t *tx) {
                        STAFF_OVERDUE_KEY, NULL);
                 return;
         }
+        at = contact_at(tx, tx->now);
+        if (at > tx->now) {
+                tx->defer_to = at;
+                return;
+        }
         /* The new estimate: no earlier than the old one, and far enough
          * that the buyer hears again only if it slips past it too. */
         p->expected_min_ms = 0;
         if (p->expected_max_ms < tx->now + sc->delay_notice_every_ms)
-                p->expected_max_ms = tx->now + sc->delay_notice_every_ms;
+                p->expected_max_ms =
+                    end_of_day(tx, tx->now + sc->delay_notice_every_ms);
         p->delay_notice_at_ms = tx->now;
         p->delay_notices++;
         notice(tx, "logistics_delay", p->delay_notices, RDR_ACT_NOTICE_DELAY,
@@ -401,7 +476,7 @@ rdr_err_t rdr_parcel_decide(const rdr_cadence_conf_t *conf,
                 on_event(&tx, ev);
         else
                 on_check(&tx);
-        nc = next_check(tx.sc, &p);
+        nc = tx.defer_to ? tx.defer_to : next_check(tx.sc, &p);
         /* An event's check that is due already fires at once (a parcel
          * late before its events were handled). A check never re-arms
          * itself for now: it would find the same again. */

@@ -7,19 +7,30 @@
  *   shipment.created    notice.shipped with the expected delivery window
  *                       (delivery_windows in playbook.yaml, or promised_by)
  *   shipment.exception  notice.exception at once; staff.review too for a
- *                       lost or damaged parcel
+ *                       lost or damaged parcel (that alone when the report
+ *                       is read stall_after or more late); no more checks
+ *                       for a lost, damaged or returned parcel
  *   the check           no scan for stall_after, or the estimate passed
  *                       without delivery: notice.logistics_delay with a new
  *                       estimate, at most one per delay_notice_every; late
  *                       again after max_delay_notices: staff.review (the
  *                       parcel is probably lost) and no more checks
  *
+ * Events apply in the order they happened: one older than the latest the
+ * record knows (a scan reported late, a created read after the delivery)
+ * changes no status and tells no one of what the parcel left behind. An
+ * estimate ends with the last day the buyer was told, in the buyer's
+ * zone; a promise on any event is the estimate until a delay notice gives
+ * a new one.
+ *
  * The check is one durable timer per parcel, armed at the next moment the
  * parcel could be late (its last scan plus stall_after, or the end of the
  * estimate, whichever comes first). The record keeps the check's due time:
  * a timer that no longer matches it (a scan moved the check on) is stale
  * and does nothing. A check that finds the parcel late pauses the order's
- * review outreach too (section 7; casework arms the pause). Notices go out
+ * review outreach too (section 7; casework arms the pause); one due in the
+ * buyer's night asks again at daytime, so a parcel delivered meanwhile
+ * hears nothing. Notices go out
  * in the buyer's daytime (the zone the order's review gave, else the one
  * the buyer's review of an earlier order gave, else the parcel's
  * destination's from the playbook's destinations, else the store's),
