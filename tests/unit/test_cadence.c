@@ -46,7 +46,9 @@ static const char test_stores[] =
     "  named-store:\n"
     "    name: Acme Outfitters\n"
     "  allday-store:\n"
-    "    daytime: \"00:00-24:00\"\n";
+    "    daytime: \"00:00-24:00\"\n"
+    "  short-store:\n"
+    "    case_ttl: 14d\n";
 
 static int setup(void **state) {
         static char text[16384];
@@ -2562,6 +2564,47 @@ static void test_extortion_missing_evidence(void **state) {
         free(s);
 }
 
+/* case_ttl ends the cadence, not the appeal: a store's 14 days leave a
+ * malicious case open until the platform's window closes (Taobao's 30
+ * days), with the evidence reminder at its end minus 5 days. */
+static void test_case_ttl_leaves_the_appeal_window_open(void **state) {
+        sim_t *s = sim_new();
+        int64_t t0 = utc(2026, 6, 1, 2, 0);
+        rdr_cadence_input_t in =
+            review("taobao", "short-store", "Asia/Shanghai", "zh",
+                   RDR_REASON_OTHER, RDR_MAL_EXTORTION, t0);
+        rdr_cadence_input_t demand =
+            chat(RDR_INTENT_EXTORTION, "给我退50元，不然不改差评");
+        (void)state;
+        apply(s, &in, t0);
+        run_until(s, t0 + 20 * DAY);
+        assert_int_equal(s->c.state, RDR_CASE_STATE_MALICIOUS);
+        run_until(s, t0 + 25 * DAY);
+        assert_int_equal(count_kind(s, RDR_ACT_STAFF_REVIEW), 1);
+        /* The chat record the reminder asked for: the appeal goes. */
+        demand.chat.sent_at_ms = t0 + 26 * DAY;
+        apply(s, &demand, t0 + 26 * DAY);
+        assert_int_equal(s->c.state, RDR_CASE_STATE_APPEALED);
+        assert_int_equal(count_kind(s, RDR_ACT_APPEAL_FILE), 1);
+        free(s);
+        /* Without it, the window's end closes the case. */
+        s = sim_new();
+        apply(s, &in, t0);
+        run_until(s, t0 + 60 * DAY);
+        assert_int_equal(s->c.state, RDR_CASE_STATE_CLOSED);
+        assert_int_equal(s->c.close_reason, RDR_CLOSE_APPEAL_EXPIRED);
+        free(s);
+        /* A legitimate case of the store still closes at 14 days. */
+        s = sim_new();
+        in = review("taobao", "short-store", "Asia/Shanghai", "zh",
+                    RDR_REASON_OTHER, RDR_MAL_NONE, t0);
+        apply(s, &in, t0);
+        run_until(s, t0 + 15 * DAY);
+        assert_int_equal(s->c.state, RDR_CASE_STATE_CLOSED);
+        assert_int_equal(s->c.close_reason, RDR_CLOSE_EXPIRED);
+        free(s);
+}
+
 static void test_professional_and_abusive(void **state) {
         sim_t *s = sim_new();
         int64_t t0 = utc(2026, 6, 1, 2, 0);
@@ -3114,6 +3157,7 @@ int main(void) {
             cmocka_unit_test(test_order_refusal_the_case_missed),
             cmocka_unit_test(test_refusal_after_an_agreement_read_late),
             cmocka_unit_test(test_case_ttl),
+            cmocka_unit_test(test_case_ttl_leaves_the_appeal_window_open),
             cmocka_unit_test(test_incentive_names_gesture),
             cmocka_unit_test(test_incentive_over_limit),
             cmocka_unit_test(test_agree_guide_check_reminder),

@@ -1380,9 +1380,14 @@ static void on_timer(tx_t *tx, const rdr_cadence_timer_in_t *t,
                         return;
                 }
                 c->ttl_gen = 0;
-                /* A filed appeal waits for the platform's answer (until
-                 * appeal_close_after); an appeal window that closes with
-                 * the case names it. */
+                /* case_ttl ends a cadence, not an appeal: a malicious
+                 * case whose window is open waits for its end
+                 * (RDR_STEP_APPEAL_END closes it), and a filed appeal for
+                 * the platform's answer (until appeal_close_after); an
+                 * appeal window that closes with the case names it. */
+                if (c->state == RDR_CASE_STATE_MALICIOUS && c->append_gen &&
+                    c->appeal_deadline_ms > tx->now)
+                        return;
                 if (c->state == RDR_CASE_STATE_MALICIOUS &&
                     c->appeal_deadline_ms && tx->now >= c->appeal_deadline_ms)
                         close_case(tx, RDR_CASE_STATE_CLOSED,
