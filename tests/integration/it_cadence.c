@@ -2842,16 +2842,16 @@ static void test_shipment_notices(void **state) {
  * is found late by its check, which tells the buyer first and pauses the
  * order's case; delivery resumes it. */
 /* Order order-<id>'s parcel ships at t0 and is not scanned again: at
- * t0 + 4 days (stall_after) the buyer is told it is late. Its notices
- * (shipped, delay) into n. */
-static void parcel_stalls(const char *id, acts_t *n) {
+ * t0 + 4 days (stall_after) it is late, and the buyer is told by `told`
+ * (in the buyer's daytime). Its notices (shipped, delay) into n. */
+static void parcel_stalls(const char *id, int64_t told, acts_t *n) {
         char sid[RDR_ID_LEN], order[64], event_id[64];
         snprintf(order, sizeof(order), "order-%s", id);
         snprintf(event_id, sizeof(event_id), "%s-created", id);
         rdr_parcel_shipment_id(sid, "taobao", "store-1", order, "SF7");
         publish_parcel(id, event_id, "shipment.created", t0, "");
         read_actions(sid, 1, n);
-        advance_to(t0 + 4 * DAY + 60000);
+        advance_to(told);
         read_actions(sid, 2, n);
         assert_int_equal(count_kind(n, RDR_ACT_NOTICE_DELAY), 1);
 }
@@ -2864,7 +2864,7 @@ static void test_stalled_parcel_pauses_outreach(void **state) {
         publish_review("taobao", "review.created", "rv-stall", 2,
                        "衣服有点小，和描述的不太一样", "Asia/Shanghai");
         read_actions(cid, 2, &a);
-        parcel_stalls("rv-stall", &n);
+        parcel_stalls("rv-stall", t0 + 4 * DAY + 60000, &n);
         /* In the buyer's daytime (the review's Asia/Shanghai: 10:01 there),
          * not the store's (UTC: 02:01, it would wait until 09:00). */
         assert_int_equal(n.kind[1], RDR_ACT_NOTICE_DELAY);
@@ -2890,11 +2890,13 @@ static void test_stalled_parcel_pauses_outreach(void **state) {
  * delivery (BEHAVIOR.md section 7). */
 static void test_review_after_delay_notice_waits_for_delivery(void **state) {
         char cid[RDR_ID_LEN];
-        int64_t at = t0 + 4 * DAY + 3600000;
+        int64_t at = t0 + 4 * DAY + 8 * HOUR;
         acts_t a, n;
         (void)state;
         case_of("taobao", "rv-told", cid);
-        parcel_stalls("rv-told", &n);
+        /* A buyer the fleet has not met: the store's zone (UTC), where the
+         * check at 02:00 asks again at 09:00. */
+        parcel_stalls("rv-told", t0 + 4 * DAY + 7 * HOUR + 60000, &n);
         advance_to(at);
         publish_review_ev(&(review_ev_t){
             "taobao", "review.created", "rv-told", "等了好久还没到，物流太慢了",
@@ -2972,8 +2974,10 @@ static void test_parcel_holds_every_case_of_the_order(void **state) {
         advance_to(t0 + 4 * DAY + 60000);
         for (k = 0; k < 2; k++)
                 wait_field(stall[k], "ship_paused", "1");
-        advance_to(t0 + 4 * DAY + HOUR);
-        two_reviews("two-told", t0 + 4 * DAY + HOUR, told);
+        /* two-told's buyer, not met yet, has the store's zone (UTC): its
+         * check at 02:00 tells the buyer at 09:00. */
+        advance_to(t0 + 4 * DAY + 8 * HOUR);
+        two_reviews("two-told", t0 + 4 * DAY + 8 * HOUR, told);
         for (k = 0; k < 2; k++)
                 wait_field(told[k], "ship_paused", "1");
         advance_to(t0 + 8 * DAY + 60000);
