@@ -584,6 +584,10 @@ void h_start(h_env_t *h, int partitions) {
         rd_kafka_conf_set(kc, "bootstrap.servers", h->bootstrap, errstr,
                           sizeof(errstr));
         rd_kafka_conf_set(kc, "linger.ms", "1", errstr, sizeof(errstr));
+        /* Room for the events over the workers' own limit the tests
+         * publish (a topic may take more than a producer's default). */
+        rd_kafka_conf_set(kc, "message.max.bytes", "4000000", errstr,
+                          sizeof(errstr));
         rd_kafka_conf_set_dr_msg_cb(kc, dr_cb);
         h->producer =
             rd_kafka_new(RD_KAFKA_PRODUCER, kc, errstr, sizeof(errstr));

@@ -151,11 +151,25 @@ static void test_malformed_goes_to_dlq_and_partition_moves_on(void **state) {
             "\"review_id\":\"r-3\",\"order_id\":\"order-9\","
             "\"buyer_id\":\"b\",\"product_id\":\"p\","
             "\"created_at\":\"2026-11-20T10:00:00Z\"}";
+        /* Over what the workers' producer sends (message.max.bytes,
+         * 1,000,000), which the topic took: under the event limit (1 MiB,
+         * its text too long) and over it. */
+        size_t big_len[2] = {1000100, 1500000};
+        char *big[2];
         h_msg_t *dlq, *cases;
         size_t nd, nc, i;
         pid_t pid;
         (void)state;
 
+        for (i = 0; i < 2; i++) {
+                const char *head = "{\"event_id\":\"ev-big\",\"type\":"
+                                   "\"review.created\",\"text\":\"";
+                big[i] = malloc(big_len[i]);
+                assert_non_null(big[i]);
+                memset(big[i], 'x', big_len[i]);
+                memcpy(big[i], head, strlen(head));
+                memcpy(big[i] + big_len[i] - 2, "\"}", 2);
+        }
         pid = h_worker(&env, "reviews", NULL);
         /* Same key: one partition, in this order. */
         h_produce(&env, "redress.reviews", key, good1, strlen(good1),
@@ -163,14 +177,29 @@ static void test_malformed_goes_to_dlq_and_partition_moves_on(void **state) {
         h_produce(&env, "redress.reviews", key, bad_json, strlen(bad_json),
                   "application/json");
         h_produce(&env, "redress.reviews", key, missing, strlen(missing), NULL);
+        for (i = 0; i < 2; i++)
+                h_produce(&env, "redress.reviews", key, big[i], big_len[i],
+                          "application/json");
         h_produce(&env, "redress.reviews", key, good2, strlen(good2), NULL);
         h_flush(&env);
 
-        nc = h_read_handled(&env, pid, 4, "redress.cases", CLASSIFIED, 30000,
+        nc = h_read_handled(&env, pid, 6, "redress.cases", CLASSIFIED, 30000,
                             &cases);
         assert_int_equal(nc, 2);
-        nd = h_read_handled(&env, pid, 4, "redress.dlq", NULL, 30000, &dlq);
-        assert_int_equal(nd, 2);
+        nd = h_read_handled(&env, pid, 6, "redress.dlq", NULL, 30000, &dlq);
+        assert_int_equal(nd, 4);
+        /* The big ones: their head, and the reason says how much. */
+        for (i = 2; i < 4; i++) {
+                size_t n = big_len[i - 2];
+                char want[96];
+                assert_true(dlq[i].len > 990000 && dlq[i].len < n);
+                assert_memory_equal(dlq[i].value, big[i - 2], dlq[i].len);
+                snprintf(want, sizeof(want),
+                         "(dead letter cut to its first %zu of %zu bytes)",
+                         dlq[i].len, n);
+                assert_non_null(strstr(dlq[i].headers[0], want));
+                free(big[i - 2]);
+        }
         /* Original bytes, unchanged, with the contract headers. */
         assert_int_equal(dlq[0].len, strlen(bad_json));
         assert_memory_equal(dlq[0].value, bad_json, dlq[0].len);

@@ -1256,11 +1256,38 @@ static const char *header_ref(const rd_kafka_message_t *rkm, const char *name) {
         return rdr_header_value(hdrs, name);
 }
 
+/* The most of a dead letter's value the producer takes: its
+ * message.max.bytes, less the key and room for the headers. */
+static size_t dlq_room(rdr_worker_t *w, size_t key_len) {
+        char buf[32];
+        size_t size = sizeof(buf);
+        long long max = 1000000; /* librdkafka's default */
+        const size_t headers = 4096;
+        if (rd_kafka_conf_get(rd_kafka_conf(w->producer), "message.max.bytes",
+                              buf, &size) == RD_KAFKA_CONF_OK)
+                max = atoll(buf);
+        return (size_t)max > key_len + headers ? (size_t)max - key_len - headers
+                                               : 0;
+}
+
 static rdr_err_t produce_dlq(rdr_worker_t *w, const rdr_msg_t *m) {
-        rd_kafka_headers_t *h =
-            rdr_dlq_headers(m->errstr, m->topic, m->partition, m->offset,
-                            w->def->name, m->content_type);
+        size_t len = m->len, room = dlq_room(w, m->key ? m->key_len : 0);
+        char why[sizeof(m->errstr) + 96];
+        rd_kafka_headers_t *h;
         rd_kafka_resp_err_t err;
+        /* Too big for the producer whole (an event over message.max.bytes,
+         * which the input topic took): its head is the dead letter, and
+         * the reason says so. Sent whole it would be refused for ever, and
+         * the partition with it. */
+        if (len > room) {
+                snprintf(why, sizeof(why),
+                         "%s (dead letter cut to its first %zu of %zu bytes)",
+                         m->errstr, room, m->len);
+                len = room;
+        }
+        h = rdr_dlq_headers(len < m->len ? why : m->errstr, m->topic,
+                            m->partition, m->offset, w->def->name,
+                            m->content_type);
         /* Dead again after a replay: which dead letter it was. */
         if (m->replay_of)
                 rd_kafka_header_add(h, "redress-replay-of", -1, m->replay_of,
@@ -1268,11 +1295,17 @@ static rdr_err_t produce_dlq(rdr_worker_t *w, const rdr_msg_t *m) {
         err = rd_kafka_producev(
             w->producer, RD_KAFKA_V_TOPIC(rdr_conf_str(w->conf, "topics.dlq")),
             RD_KAFKA_V_KEY(m->key, m->key ? m->key_len : 0),
-            RD_KAFKA_V_VALUE((void *)m->value, m->len),
+            RD_KAFKA_V_VALUE((void *)m->value, len),
             RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_HEADERS(h),
             RD_KAFKA_V_END);
         if (err) {
                 rd_kafka_headers_destroy(h);
+                rdr_log(RDR_LOG_WARN, "kafka.produce_error",
+                        "dead letter of %s [%d] at %lld: %s", m->topic,
+                        (int)m->partition, (long long)m->offset,
+                        rd_kafka_err2str(err));
+                if (err == RD_KAFKA_RESP_ERR__FATAL)
+                        kafka_fatal(w);
                 return RDR_ERR_KAFKA;
         }
         return RDR_OK;
