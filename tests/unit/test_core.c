@@ -975,6 +975,14 @@ static void test_redis_urls(void **state) {
                         fail_msg("%s was taken", bad[i]);
                 assert_non_null(strstr(errstr, "redis-cluster://"));
         }
+        /* The reason goes to the log: the password does not. */
+        assert_null(rdr_redis_new("redis://:S3cret@redis-host:63790x", 100, 100,
+                                  100, errstr, sizeof(errstr)));
+        assert_null(strstr(errstr, "S3cret"));
+        assert_non_null(strstr(errstr, "'redis://***@redis-host:63790x'"));
+        assert_null(rdr_redis_new("redis-cluster://u:S3cret@h:7000/2", 100, 100,
+                                  100, errstr, sizeof(errstr)));
+        assert_null(strstr(errstr, "S3cret"));
 }
 
 int main(void) {

@@ -222,6 +222,17 @@ static int parse_url(rdr_redis_t *rr, const char *url) {
         return 0;
 }
 
+/* url for a message: its password, if any, as "***". */
+static void url_shown(const char *url, char *out, size_t size) {
+        const char *scheme = strstr(url, "://");
+        const char *at = scheme ? strrchr(scheme + 3, '@') : NULL;
+        if (!at) {
+                snprintf(out, size, "%s", url);
+                return;
+        }
+        snprintf(out, size, "%.*s***%s", (int)(scheme + 3 - url), url, at);
+}
+
 rdr_redis_t *rdr_redis_new(const char *url, int connect_timeout_ms,
                            int command_timeout_ms, int backoff_max_ms,
                            char *errstr, size_t errstr_size) {
@@ -231,12 +242,14 @@ rdr_redis_t *rdr_redis_new(const char *url, int connect_timeout_ms,
                 return NULL;
         }
         if (parse_url(rr, url) == -1) {
+                char shown[512];
+                url_shown(url, shown, sizeof(shown));
                 snprintf(errstr, errstr_size,
                          "invalid Redis URL '%s': expected "
                          "redis://[:password@]host[:port][/db], "
                          "unix:///path or (Redis Cluster) "
                          "redis-cluster://[:password@]host[:port][,...]",
-                         url);
+                         shown);
                 rdr_redis_destroy(rr);
                 return NULL;
         }
