@@ -54,6 +54,7 @@ struct rdr_redis_s {
         int64_t next_attempt_ms;
         int backoff_ms;
         int up;
+        int said_unreachable; /* logged, before a first connection */
         char errstr[256];
         char fail[512]; /* the latest failure, for the disconnect it causes */
 
@@ -386,6 +387,13 @@ static void disconnect(rdr_redis_t *rr, const char *why) {
         if (rr->up)
                 rdr_log(RDR_LOG_WARN, "redis.down", "Redis connection lost: %s",
                         reason);
+        else if (!rr->reconnects && !rr->said_unreachable) {
+                /* Never connected yet: said once, then retried quietly. */
+                rdr_log(RDR_LOG_WARN, "redis.unreachable",
+                        "Redis not reachable: %s; retrying with backoff",
+                        reason);
+                rr->said_unreachable = 1;
+        }
         memcpy(rr->errstr, reason, sizeof(reason));
         rr->up = 0;
         rr->backoff_ms = rr->backoff_ms ? rr->backoff_ms * 2 : 100;

@@ -206,6 +206,10 @@ struct rdr_worker_s {
          * outputs' last delivery report (dr_last_ms) is. */
         int64_t fly_quiet_ms;
         int fly_active;
+        /* Redis' round trips when last seen to move, and when: an idle
+         * worker PINGs after 5 s without one. */
+        uint64_t idle_rt;
+        int64_t idle_rt_at;
 
         /* Effects of the batch. */
         rdr_vec_t applies;       /* rdr_pending_apply_t */
@@ -2095,6 +2099,26 @@ static void poll_batch(rdr_worker_t *w, int wait_ms) {
         }
 }
 
+/* A worker with nothing to do learns of a lost Redis as a busy one does
+ * (redis.down, /readyz, redress_up): a PING after 5 s without a round
+ * trip. Not while a batch's pipeline is in flight on the connection. */
+static void idle_ping(rdr_worker_t *w, int64_t now) {
+        uint64_t rt = rdr_redis_roundtrips(w->redis);
+        redisReply *r;
+        if (rt != w->idle_rt || !w->idle_rt_at) {
+                w->idle_rt = rt;
+                w->idle_rt_at = now;
+                return;
+        }
+        if (now - w->idle_rt_at < 5000)
+                return;
+        r = rdr_redis_command(w->redis, "PING");
+        if (r)
+                freeReplyObject(r);
+        w->idle_rt = rdr_redis_roundtrips(w->redis);
+        w->idle_rt_at = now;
+}
+
 static void run_loop(rdr_worker_t *w) {
         int64_t next_tick = 0, last_probe = 0;
         while (!rdr_stop_signal) {
@@ -2109,6 +2133,8 @@ static void run_loop(rdr_worker_t *w) {
                 }
                 if (!rdr_redis_is_up(w->redis))
                         rdr_redis_connect(w->redis);
+                else if (!w->fly_active)
+                        idle_ping(w, now);
                 if (w->def->tick && now >= next_tick) {
                         int64_t next_ms = 1000;
                         rdr_err_t err;
