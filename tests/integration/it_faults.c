@@ -1,6 +1,7 @@
 /* Outages: a worker whose Redis or Kafka goes away keeps running, says so
  * in /readyz and its metrics, retries with backoff, and finishes the work
  * once the dependency is back, losing nothing. */
+#include <errno.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -430,6 +431,31 @@ static void test_a_slow_client_does_not_hold_the_probes(void **state) {
         resp[n] = '\0';
         assert_non_null(strstr(resp, " 200 "));
         pthread_join(slow, NULL);
+        /* Clients that connect and say nothing (a port scan, a TCP check)
+         * wait side by side: the probe is answered while they are still
+         * open (one at a time, each held the port for its second, and
+         * all had been closed before the probe was read). */
+        {
+                int idle[5], open_cnt = 0, i;
+                char c;
+                for (i = 0; i < 5; i++) {
+                        idle[i] = h_tcp_connect(port, 10000);
+                        assert_true(idle[i] >= 0);
+                }
+                fd = h_tcp_connect(port, 10000);
+                assert_true(fd >= 0);
+                assert_int_equal(write(fd, "GET /healthz HTTP/1.0\r\n\r\n", 25),
+                                 25);
+                n = read(fd, resp, sizeof(resp) - 1);
+                close(fd);
+                assert_true(n > 12);
+                for (i = 0; i < 5; i++) {
+                        open_cnt += recv(idle[i], &c, 1, MSG_DONTWAIT) < 0 &&
+                                    errno == EAGAIN;
+                        close(idle[i]);
+                }
+                assert_true(open_cnt > 0);
+        }
 }
 
 /* A fatal error of the Kafka client (here the broker answers the

@@ -1,6 +1,9 @@
 /* A minimal HTTP/1.0 responder for the three operations endpoints. It reads
- * the request line, ignores headers, answers and closes, one client at a
- * time, each for a second at most (RDR_HTTP_CLIENT_MS). */
+ * the request line, ignores headers, answers and closes. One thread waits
+ * on every client at once (up to RDR_HTTP_CLIENTS, the oldest giving way
+ * to a new one), each for a second at most (RDR_HTTP_CLIENT_MS): clients
+ * that connect and send nothing (a port scan, a TCP health check, a
+ * stuck scraper) do not hold the probes back. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netdb.h>
@@ -56,31 +59,22 @@ static void respond(int fd, int status, const char *ctype, const char *body) {
         write_all(fd, body, blen);
 }
 
-/* One client holds the port (one thread serves it) for this long at most
- * while it sends its request line, and again while it reads the answer:
- * a slow one must not starve the probes. */
+/* A client has this long to send its request line, and again to read
+ * the answer (a slow one must not starve the probes); this many wait at
+ * once. */
 #define RDR_HTTP_CLIENT_MS 1000
+#define RDR_HTTP_CLIENTS 16
 
-static void serve(rdr_http_t *h, int cfd) {
-        char req[1024], why[512], body[600];
-        size_t got = 0;
-        struct pollfd pfd = {cfd, POLLIN, 0};
-        struct timeval tv = {RDR_HTTP_CLIENT_MS / 1000,
-                             (RDR_HTTP_CLIENT_MS % 1000) * 1000};
-        int64_t until = rdr_mono_ms() + RDR_HTTP_CLIENT_MS;
-        setsockopt(cfd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-        /* Read until the end of the request line, within the time. */
-        while (got < sizeof(req) - 1 && !memchr(req, '\n', got)) {
-                int64_t left = until - rdr_mono_ms();
-                ssize_t r;
-                if (left <= 0 || poll(&pfd, 1, (int)left) <= 0)
-                        return;
-                r = read(cfd, req + got, sizeof(req) - 1 - got);
-                if (r <= 0)
-                        return;
-                got += (size_t)r;
-        }
-        req[got] = '\0';
+typedef struct client_s {
+        int fd;
+        size_t got;
+        int64_t until;
+        char req[1024];
+} client_t;
+
+/* Answer the request line req on cfd. */
+static void answer(rdr_http_t *h, int cfd, const char *req) {
+        char why[512], body[600];
         if (strncmp(req, "GET ", 4)) {
                 respond(cfd, 405, "text/plain", "only GET\n");
                 return;
@@ -108,27 +102,87 @@ static void serve(rdr_http_t *h, int cfd) {
         }
 }
 
+/* Read what client c sent: 1 when it is done with (answered, gone or
+ * out of time), 0 while its request line is still coming. */
+static int client_read(rdr_http_t *h, client_t *c, int readable, int64_t now) {
+        if (readable) {
+                ssize_t r =
+                    read(c->fd, c->req + c->got, sizeof(c->req) - 1 - c->got);
+                if (r <= 0)
+                        return 1;
+                c->got += (size_t)r;
+                if (memchr(c->req, '\n', c->got) ||
+                    c->got == sizeof(c->req) - 1) {
+                        c->req[c->got] = '\0';
+                        answer(h, c->fd, c->req);
+                        return 1;
+                }
+        }
+        return now >= c->until;
+}
+
 static void *http_main(void *arg) {
         rdr_http_t *h = arg;
+        static const struct timeval tv = {RDR_HTTP_CLIENT_MS / 1000,
+                                          (RDR_HTTP_CLIENT_MS % 1000) * 1000};
+        client_t *cl = calloc(RDR_HTTP_CLIENTS, sizeof(*cl));
+        size_t n = 0, i;
+        if (!cl)
+                return NULL;
         for (;;) {
-                struct pollfd pfds[2] = {{h->fd, POLLIN, 0},
-                                         {h->stop_pipe[0], POLLIN, 0}};
-                int cfd;
-                if (poll(pfds, 2, -1) < 0) {
+                struct pollfd pfds[2 + RDR_HTTP_CLIENTS];
+                int64_t now = rdr_mono_ms();
+                int wait = -1;
+                pfds[0] = (struct pollfd){h->fd, POLLIN, 0};
+                pfds[1] = (struct pollfd){h->stop_pipe[0], POLLIN, 0};
+                for (i = 0; i < n; i++) {
+                        int64_t left = cl[i].until - now;
+                        pfds[2 + i] = (struct pollfd){cl[i].fd, POLLIN, 0};
+                        if (left < 0)
+                                left = 0;
+                        if (wait < 0 || left < wait)
+                                wait = (int)left;
+                }
+                if (poll(pfds, 2 + n, wait) < 0) {
                         if (errno == EINTR)
                                 continue;
                         break;
                 }
                 if (pfds[1].revents)
                         break;
-                if (!(pfds[0].revents & POLLIN))
-                        continue;
-                cfd = accept(h->fd, NULL, NULL);
-                if (cfd < 0)
-                        continue;
-                serve(h, cfd);
-                close(cfd);
+                now = rdr_mono_ms();
+                /* Backwards: the last client takes a finished one's
+                 * place, and was seen already. */
+                for (i = n; i-- > 0;)
+                        if (client_read(h, &cl[i], pfds[2 + i].revents != 0,
+                                        now)) {
+                                close(cl[i].fd);
+                                cl[i] = cl[--n];
+                        }
+                if (pfds[0].revents & POLLIN) {
+                        int cfd = accept(h->fd, NULL, NULL);
+                        if (cfd < 0)
+                                continue;
+                        if (n == RDR_HTTP_CLIENTS) {
+                                /* The one waiting longest gives way. */
+                                size_t old = 0;
+                                for (i = 1; i < n; i++)
+                                        if (cl[i].until < cl[old].until)
+                                                old = i;
+                                close(cl[old].fd);
+                                cl[old] = cl[--n];
+                        }
+                        setsockopt(cfd, SOL_SOCKET, SO_SNDTIMEO, &tv,
+                                   sizeof(tv));
+                        cl[n].fd = cfd;
+                        cl[n].got = 0;
+                        cl[n].until = now + RDR_HTTP_CLIENT_MS;
+                        n++;
+                }
         }
+        for (i = 0; i < n; i++)
+                close(cl[i].fd);
+        free(cl);
         return NULL;
 }
 
