@@ -177,6 +177,12 @@ static void test_conf_worker_table_and_set(void **state) {
             rdr_conf_set(c, "widget.slots", "32", errstr, sizeof(errstr)),
             RDR_OK);
         assert_int_equal(rdr_conf_int(c, "widget.slots"), 32);
+        /* --set paths.configs moves where the other files are read, as
+         * the file and REDRESS_PATHS_CONFIGS do. */
+        assert_int_equal(rdr_conf_set(c, "paths.configs", "/srv/redress/x",
+                                      errstr, sizeof(errstr)),
+                         RDR_OK);
+        assert_string_equal(rdr_conf_dir(c), "/srv/redress/x");
         rdr_conf_destroy(c);
         /* Without the worker's table the key is unknown. */
         assert_null(rdr_conf_new(write_conf("widget:\n  slots: 8\n"), NULL,

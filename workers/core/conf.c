@@ -445,12 +445,29 @@ const char *rdr_conf_default_path(void) {
         return RDR_CONFIG_DIR "/redress.yaml";
 }
 
+/* The directory of the other configuration files: paths.configs, else
+ * the main file's. -1 out of memory. */
+static int take_dir(rdr_conf_t *conf) {
+        const char *cdir = rdr_conf_str(conf, "paths.configs");
+        char *dir, *tmp = NULL;
+        if (cdir[0]) {
+                dir = strdup(cdir);
+        } else {
+                tmp = strdup(conf->path);
+                dir = tmp ? strdup(dirname(tmp)) : NULL;
+                free(tmp);
+        }
+        if (!dir)
+                return -1;
+        free(conf->dir);
+        conf->dir = dir;
+        return 0;
+}
+
 rdr_conf_t *rdr_conf_new(const char *path, const rdr_conf_prop_t *extra,
                          char *errstr, size_t errstr_size) {
         rdr_conf_t *conf = calloc(1, sizeof(*conf));
         rdr_yaml_t *root = NULL;
-        const char *cdir;
-        char *tmp;
         if (!conf)
                 goto nomem;
         conf->extra = extra;
@@ -476,16 +493,7 @@ rdr_conf_t *rdr_conf_new(const char *path, const rdr_conf_prop_t *extra,
         root = NULL;
         if (load_env(conf, errstr, errstr_size))
                 goto err;
-        cdir = rdr_conf_str(conf, "paths.configs");
-        if (cdir[0]) {
-                conf->dir = strdup(cdir);
-        } else {
-                tmp = strdup(path);
-                if (tmp)
-                        conf->dir = strdup(dirname(tmp));
-                free(tmp);
-        }
-        if (!conf->dir)
+        if (take_dir(conf))
                 goto nomem;
         return conf;
 nomem:
@@ -521,8 +529,10 @@ rdr_err_t rdr_conf_set(rdr_conf_t *conf, const char *name, const char *value,
                 snprintf(errstr, errstr_size, "key '%s': %s", name, why);
                 return RDR_ERR_CONFIG;
         }
-        return set_val(conf, p, name, value, "command line") ? RDR_ERR_NOMEM
-                                                             : RDR_OK;
+        if (set_val(conf, p, name, value, "command line") ||
+            (!strcmp(name, "paths.configs") && take_dir(conf)))
+                return RDR_ERR_NOMEM;
+        return RDR_OK;
 }
 
 static const rdr_confval_t *must_find(const rdr_conf_t *conf,
