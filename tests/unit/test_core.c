@@ -103,6 +103,9 @@ static void test_conf_bad_files_name_file_line_key(void **state) {
             {"topics:\n  reviews: a\n  reviews: b\n", ":3: "},
             {"redis: [1, 2]\n", ":1: key 'redis': expected a single value"},
             {"redis:\n  url: 'unterminated\n", ": YAML syntax error"},
+            /* One key in two spellings: which one counts? */
+            {"worker:\n  instance: a\nworker.instance: b\n",
+             ":3: key 'worker.instance': given twice (first at "},
         };
         size_t i;
         (void)state;
@@ -146,6 +149,17 @@ static void test_conf_env_overrides(void **state) {
                          errstr, sizeof(errstr));
         assert_non_null(c);
         assert_string_equal(rdr_conf_str(c, "redis.url"), "redis://env:1/0");
+        rdr_conf_destroy(c);
+        /* YAML's null is no value: the default stays ("~" is not a
+         * consumer group); a quoted "null" is the text. */
+        c = rdr_conf_new(write_conf("consumer:\n  group: ~\nworker:\n"
+                                    "  instance: null\n"
+                                    "topics:\n  dlq: \"null\"\n"),
+                         NULL, errstr, sizeof(errstr));
+        assert_non_null(c);
+        assert_string_equal(rdr_conf_origin(c, "consumer.group"), "default");
+        assert_string_equal(rdr_conf_origin(c, "worker.instance"), "default");
+        assert_string_equal(rdr_conf_str(c, "topics.dlq"), "null");
         assert_true(rdr_conf_kafka_isset(c, "bootstrap.servers"));
         assert_true(rdr_conf_kafka_isset(c, "session.timeout.ms"));
         rdr_conf_destroy(c);

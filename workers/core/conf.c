@@ -311,6 +311,7 @@ static rdr_err_t load_map(rdr_conf_t *conf, const rdr_yaml_t *map,
                 const char *key = rdr_yaml_key(map, i);
                 char name[256], origin[300], why[256];
                 const rdr_conf_prop_t *p;
+                const rdr_confval_t *cv;
                 int passthrough;
                 snprintf(name, sizeof(name), "%s%s%s", prefix,
                          prefix[0] ? "." : "", key);
@@ -331,6 +332,15 @@ static rdr_err_t load_map(rdr_conf_t *conf, const rdr_yaml_t *map,
                         return rdr_yaml_error(v, name, errstr, errstr_size,
                                               "unknown key (the keys: "
                                               "--print-config-doc)");
+                /* "worker: {instance: a}" beside "worker.instance: b". */
+                cv = find_val(conf, name);
+                if (cv && strcmp(cv->origin, "default"))
+                        return rdr_yaml_error(v, name, errstr, errstr_size,
+                                              "given twice (first at %s)",
+                                              cv->origin);
+                /* "group: ~": no value, the default stays. */
+                if (rdr_yaml_is_null(v))
+                        continue;
                 if (p && validate(p, rdr_yaml_scalar(v), why, sizeof(why)))
                         return rdr_yaml_error(v, name, errstr, errstr_size,
                                               "%s", why);

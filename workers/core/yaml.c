@@ -18,6 +18,7 @@ struct rdr_yaml_s {
         int line;
         const char *file; /* owned by the root */
         char *scalar;     /* RDR_YAML_SCALAR */
+        int is_null;      /* a plain ~, null or nothing: no value */
         char **keys;      /* RDR_YAML_MAP: keys[i] pairs with items[i] */
         int *key_lines;
         rdr_yaml_t **items;
@@ -199,9 +200,18 @@ static rdr_yaml_t *parse_node(parse_state_t *ps, yaml_event_t *ev, int depth) {
         switch (ev->type) {
         case YAML_SCALAR_EVENT:
                 node = node_new(RDR_YAML_SCALAR, ps->file, line);
-                if (node)
-                        node->scalar =
-                            strdup((const char *)ev->data.scalar.value);
+                if (node) {
+                        const char *v = (const char *)ev->data.scalar.value;
+                        node->scalar = strdup(v);
+                        node->is_null =
+                            ev->data.scalar.plain_implicit &&
+                            ev->data.scalar.style !=
+                                YAML_SINGLE_QUOTED_SCALAR_STYLE &&
+                            ev->data.scalar.style !=
+                                YAML_DOUBLE_QUOTED_SCALAR_STYLE &&
+                            (!*v || !strcmp(v, "~") || !strcmp(v, "null") ||
+                             !strcmp(v, "Null") || !strcmp(v, "NULL"));
+                }
                 if (!node || !node->scalar) {
                         node_free(node);
                         parse_fail(ps, line, "out of memory");
@@ -328,6 +338,10 @@ const char *rdr_yaml_file(const rdr_yaml_t *node) {
 int rdr_yaml_line(const rdr_yaml_t *node) {
         return node->line;
 }
+int rdr_yaml_is_null(const rdr_yaml_t *node) {
+        return node->type == RDR_YAML_SCALAR && node->is_null;
+}
+
 const char *rdr_yaml_scalar(const rdr_yaml_t *node) {
         return node && node->type == RDR_YAML_SCALAR ? node->scalar : NULL;
 }

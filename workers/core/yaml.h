@@ -33,6 +33,9 @@ const char *rdr_yaml_file(const rdr_yaml_t *node);
 int rdr_yaml_line(const rdr_yaml_t *node);
 /** Scalar text (owned by the tree, NUL-terminated), or NULL if not a scalar. */
 const char *rdr_yaml_scalar(const rdr_yaml_t *node);
+/** 1 for a plain ~, null (Null, NULL) or empty scalar: YAML's null, no
+ *  value at all (a quoted "null" is the text). */
+int rdr_yaml_is_null(const rdr_yaml_t *node);
 /** Number of items of a sequence or pairs of a map; 0 for a scalar. */
 size_t rdr_yaml_len(const rdr_yaml_t *node);
 /** Item i of a sequence, or the value of pair i of a map. */
