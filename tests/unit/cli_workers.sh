@@ -93,6 +93,21 @@ for w in reviews chats shipments timers; do
   rc=$?
   [ $rc -eq 78 ] || fail "$w --set metrics.listen=9100: exit $rc, not 78"
   has "$tmp/err" "key 'metrics.listen': expected host:port" "$w --set metrics.listen=9100"
+  # One that does not resolve fails the check, not the start; an IPv6
+  # address in brackets is taken.
+  "$exe" --check-config --set metrics.listen=nosuchhost.invalid:9464 >"$tmp/out" 2>"$tmp/err"
+  rc=$?
+  [ $rc -eq 78 ] || fail "$w --set metrics.listen=nosuchhost.invalid:9464: exit $rc, not 78"
+  has "$tmp/err" "command line: key 'metrics.listen': 'nosuchhost.invalid:9464'" "$w metrics.listen unresolved"
+  "$exe" --check-config --set 'metrics.listen=[::1]:0' >"$tmp/out" 2>"$tmp/err" ||
+    fail "$w --set metrics.listen=[::1]:0: exit $?: $(cat "$tmp/err")"
+  # No broker named: librdkafka only warns, and its client never connects.
+  rm -rf "$tmp/cfg" && cp -r "$src/configs" "$tmp/cfg"
+  sed -i '/^  bootstrap.servers:/d' "$tmp/cfg/redress.yaml"
+  env -u REDRESS_KAFKA_BOOTSTRAP "$exe" --config "$tmp/cfg/redress.yaml" --check-config >"$tmp/out" 2>"$tmp/err"
+  rc=$?
+  [ $rc -eq 78 ] || fail "$w without bootstrap.servers: exit $rc, not 78"
+  has "$tmp/err" "key 'kafka.bootstrap.servers' is not set" "$w without bootstrap.servers"
   REDRESS_TOPICS_DLQ= "$exe" --check-config >"$tmp/out" 2>"$tmp/err"
   rc=$?
   [ $rc -eq 78 ] || fail "$w REDRESS_TOPICS_DLQ='': exit $rc, not 78"

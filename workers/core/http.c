@@ -186,16 +186,60 @@ static void *http_main(void *arg) {
         return NULL;
 }
 
+/* The addresses of listen_addr ("host:port", "[v6]:port", ":port"):
+ * 0, or -1 with the reason in errstr. */
+static int resolve(const char *listen_addr, struct addrinfo **ai, char *errstr,
+                   size_t errstr_size) {
+        struct addrinfo hints;
+        char host[256];
+        const char *colon = strrchr(listen_addr, ':');
+        size_t n = colon ? (size_t)(colon - listen_addr) : 0;
+        int rc;
+        *ai = NULL;
+        if (!colon || n >= sizeof(host)) {
+                snprintf(errstr, errstr_size, "'%s': expected host:port",
+                         listen_addr);
+                return -1;
+        }
+        /* An IPv6 address in brackets, as in a URL. */
+        if (n >= 2 && listen_addr[0] == '[' && listen_addr[n - 1] == ']') {
+                memcpy(host, listen_addr + 1, n - 2);
+                host[n - 2] = '\0';
+        } else {
+                memcpy(host, listen_addr, n);
+                host[n] = '\0';
+        }
+        memset(&hints, 0, sizeof(hints));
+        hints.ai_family = AF_UNSPEC;
+        hints.ai_socktype = SOCK_STREAM;
+        hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+        rc = getaddrinfo(host[0] ? host : NULL, colon + 1, &hints, ai);
+        if (rc) {
+                snprintf(errstr, errstr_size, "'%s': %s", listen_addr,
+                         gai_strerror(rc));
+                return -1;
+        }
+        return 0;
+}
+
+int rdr_http_check_listen(const char *listen_addr, char *errstr,
+                          size_t errstr_size) {
+        struct addrinfo *ai;
+        if (resolve(listen_addr, &ai, errstr, errstr_size))
+                return -1;
+        freeaddrinfo(ai);
+        return 0;
+}
+
 rdr_http_t *rdr_http_start(const char *listen_addr, rdr_metrics_t *m,
                            rdr_http_probe_t *health, rdr_http_probe_t *ready,
                            void *opaque, char *errstr, size_t errstr_size) {
         rdr_http_t *h = calloc(1, sizeof(*h));
-        struct addrinfo hints, *ai = NULL;
-        char host[256];
-        const char *colon = strrchr(listen_addr, ':');
+        struct addrinfo *ai = NULL;
+        char why[512];
         struct sockaddr_storage ss;
         socklen_t sl = sizeof(ss);
-        int one = 1, rc;
+        int one = 1;
         if (!h) {
                 snprintf(errstr, errstr_size, "out of memory");
                 return NULL;
@@ -206,22 +250,8 @@ rdr_http_t *rdr_http_start(const char *listen_addr, rdr_metrics_t *m,
         h->health = health;
         h->ready = ready;
         h->opaque = opaque;
-        if (!colon || (size_t)(colon - listen_addr) >= sizeof(host)) {
-                snprintf(errstr, errstr_size,
-                         "metrics.listen '%s': expected host:port",
-                         listen_addr);
-                goto err;
-        }
-        memcpy(host, listen_addr, (size_t)(colon - listen_addr));
-        host[colon - listen_addr] = '\0';
-        memset(&hints, 0, sizeof(hints));
-        hints.ai_family = AF_UNSPEC;
-        hints.ai_socktype = SOCK_STREAM;
-        hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-        rc = getaddrinfo(host[0] ? host : NULL, colon + 1, &hints, &ai);
-        if (rc) {
-                snprintf(errstr, errstr_size, "metrics.listen '%s': %s",
-                         listen_addr, gai_strerror(rc));
+        if (resolve(listen_addr, &ai, why, sizeof(why))) {
+                snprintf(errstr, errstr_size, "metrics.listen %s", why);
                 goto err;
         }
         h->fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);

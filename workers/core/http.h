@@ -14,6 +14,12 @@ typedef struct rdr_http_s rdr_http_t;
  *  the HTTP thread: must only read state that is safe to read there. */
 typedef int(rdr_http_probe_t)(void *opaque, char *why, size_t why_size);
 
+/** Whether listen_addr ("host:port", "[v6]:port") resolves: 0, or -1
+ *  with the reason in errstr (--check-config, before the start binds
+ *  it). */
+int rdr_http_check_listen(const char *listen_addr, char *errstr,
+                          size_t errstr_size);
+
 /** Listen on "host:port" (port 0: any free port) and serve. Returns NULL
  *  with the reason in errstr. m and opaque are borrowed. */
 rdr_http_t *rdr_http_start(const char *listen, rdr_metrics_t *m,

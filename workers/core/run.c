@@ -825,7 +825,17 @@ static int stats_cb(rd_kafka_t *rk, char *json, size_t json_len, void *opaque) {
 
 static rd_kafka_conf_t *kafka_conf(rdr_worker_t *w, char *errstr,
                                    size_t errstr_size) {
-        rd_kafka_conf_t *kc = rd_kafka_conf_new();
+        rd_kafka_conf_t *kc;
+        /* librdkafka only warns, and its client then never connects. */
+        if (!rdr_conf_kafka_isset(w->conf, "bootstrap.servers") &&
+            !rdr_conf_kafka_isset(w->conf, "metadata.broker.list")) {
+                snprintf(errstr, errstr_size,
+                         "%s: key 'kafka.bootstrap.servers' is not set (the "
+                         "file's kafka: section or REDRESS_KAFKA_BOOTSTRAP)",
+                         rdr_conf_path(w->conf));
+                return NULL;
+        }
+        kc = rd_kafka_conf_new();
         rd_kafka_conf_set_opaque(kc, w);
         rd_kafka_conf_set_error_cb(kc, error_cb);
         rd_kafka_conf_set_log_cb(kc, log_cb);
@@ -2406,6 +2416,15 @@ int rdr_run(const rdr_worker_def_t *def, int argc, char **argv) {
         kafka_check_only = check_only;
         if ((err = kafka_start(w, errstr, sizeof(errstr)))) {
                 rdr_log(RDR_LOG_ERROR, "config.invalid", "%s", errstr);
+                rc = 78;
+                goto done;
+        }
+        /* The metrics address resolves (bound only at the start). */
+        if (rdr_http_check_listen(rdr_conf_str(w->conf, "metrics.listen"),
+                                  errstr, sizeof(errstr))) {
+                rdr_log(RDR_LOG_ERROR, "config.invalid",
+                        "%s: key 'metrics.listen': %s",
+                        rdr_conf_origin(w->conf, "metrics.listen"), errstr);
                 rc = 78;
                 goto done;
         }
