@@ -166,8 +166,9 @@ static void test_list_then_replay_once_the_cause_is_fixed(void **state) {
                        (const char *const[]){env_config, SESSION_6S, NULL});
         h_produce(&env, "redress.reviews", ETSY_KEY, etsy_review,
                   strlen(etsy_review), "application/json");
-        h_produce(&env, "redress.reviews", "store-e/order-bad", malformed,
-                  strlen(malformed), "application/json");
+        /* Its key as a producer wrote it: a newline, a terminal escape. */
+        h_produce(&env, "redress.reviews", "store-e/order-bad\n\x1b[7m",
+                  malformed, strlen(malformed), "application/json");
         h_flush(&env);
         n = h_read_topic(&env, "redress.dlq", NULL, 2, 500, 20000, &msgs);
         assert_int_equal(n, 2);
@@ -200,10 +201,12 @@ static void test_list_then_replay_once_the_cause_is_fixed(void **state) {
         assert_non_null(strstr(err, "2 read"));
         assert_non_null(strstr(err, "1 matched"));
 
-        /* list (text): a header, then both, the malformed one's reason. */
+        /* list (text): a header, then both, the malformed one's reason,
+         * one line each (its key's control bytes shown as \xNN). */
         assert_int_equal(dlq("list"), 0);
         assert_int_equal(count_lines(out), 3);
         assert_non_null(strstr(out, "not valid JSON"));
+        assert_non_null(strstr(out, "store-e/order-bad\\x0a\\x1b[7m"));
         assert_non_null(strstr(out, ETSY_KEY));
 
         /* A dry run publishes nothing. */

@@ -144,5 +144,12 @@ rc=$?
 [ $rc -eq 2 ] || fail "redress-report --month 2026-13: exit $rc, not 2"
 has "$tmp/err" "--month takes YYYY-MM, got '2026-13'" "redress-report --month 2026-13"
 
+# redress-dlq --help reads no configuration (one that would not load
+# must not hide how to use the tool).
+REDRESS_CONSUMER_BATCH_MAX=lots "$bin/redress-dlq" --help >"$tmp/out" 2>"$tmp/err"
+rc=$?
+[ $rc -eq 0 ] || fail "redress-dlq --help with a bad configuration: exit $rc"
+has "$tmp/out" "Usage: redress-dlq" "redress-dlq --help"
+
 [ $failed -eq 0 ] && echo "cli_workers: every worker's command line behaves"
 exit $failed

@@ -303,18 +303,39 @@ err:
         return NULL;
 }
 
+/* The key of a dead letter as list shows it: its control bytes (a tab,
+ * a newline, a terminal escape: the producer's, not ours) as \xNN, so
+ * that each dead letter stays one line. */
+static void shown_key(const rdr_dlq_entry_t *e, char *out, size_t size) {
+        size_t i, o = 0;
+        if (!e->key) {
+                snprintf(out, size, "-");
+                return;
+        }
+        for (i = 0; i < e->key_len && o + 8 < size; i++) {
+                unsigned char c = (unsigned char)e->key[i];
+                if (c < 0x20 || c == 0x7f)
+                        o += (size_t)snprintf(out + o, size - o, "\\x%02x", c);
+                else
+                        out[o++] = (char)c;
+        }
+        out[o] = '\0';
+        if (i < e->key_len)
+                snprintf(out + o, size - o, "...");
+}
+
 static void print_line(const rdr_dlq_entry_t *e, const char *prefix) {
-        char when[RDR_TIME_RFC3339_SIZE] = "-";
+        char when[RDR_TIME_RFC3339_SIZE] = "-", key[1100];
         if (e->timestamp_ms >= 0)
                 rdr_time_format_rfc3339(e->timestamp_ms, when, sizeof(when));
-        printf("%s%d/%lld  %s  %s  %s/%d/%lld  %.*s  %s%s%s%s%s%s%s\n", prefix,
+        shown_key(e, key, sizeof(key));
+        printf("%s%d/%lld  %s  %s  %s/%d/%lld  %s  %s%s%s%s%s%s%s\n", prefix,
                (int)e->partition, (long long)e->offset, when,
                *e->worker ? e->worker : "-",
                *e->source_topic ? e->source_topic : "-",
-               (int)e->source_partition, (long long)e->source_offset,
-               e->key ? (int)e->key_len : 1, e->key ? e->key : "-", e->error,
-               *e->replay_of ? " (again, replayed from " : "", e->replay_of,
-               *e->replay_of ? ")" : "",
+               (int)e->source_partition, (long long)e->source_offset, key,
+               e->error, *e->replay_of ? " (again, replayed from " : "",
+               e->replay_of, *e->replay_of ? ")" : "",
                *e->again_as ? " (replayed, dead-lettered again as " : "",
                e->again_as, *e->again_as ? ")" : "");
 }
@@ -596,7 +617,13 @@ int main(int argc, char **argv) {
         memset(&r, 0, sizeof(r));
         r.filter.since_ms = r.filter.until_ms = -1;
         r.timeout_ms = 30000;
-        /* --config first: --set applies to what it loads. */
+        /* --help needs no configuration; --config first: --set applies
+         * to what it loads. */
+        for (i = 1; i < argc; i++)
+                if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+                        usage(stdout);
+                        return 0;
+                }
         for (i = 1; i + 1 < argc; i++)
                 if (!strcmp(argv[i], "--config"))
                         config = argv[i + 1];
