@@ -589,6 +589,26 @@ static void test_refusal_to_the_store_reaches_every_case(void **state) {
         }
 }
 
+/* A no in one order's thread silences the buyer's other case in the
+ * store too: it closes as refused at its next step (the follow-up). */
+static void test_refusal_on_one_order_reaches_the_other(void **state) {
+        char older[RDR_ID_LEN], latest[RDR_ID_LEN], got[64];
+        acts_t a;
+        (void)state;
+        open_two_cases("rv-one", "one", "衣服有色差，和图片完全不一样", 1,
+                       older, latest);
+        publish_chat_at("taobao", "store-1", "one", "rv-one-1", "chat-one-1",
+                        "别再联系我了，我不会改评价的", t0 + 2 * HOUR);
+        wait_field(older, "state", "closed");
+        assert_string_equal(
+            h_case_field(&env, latest, "state", got, sizeof(got)), "outreach");
+        advance_to(t0 + 20 * DAY);
+        wait_refused(latest);
+        read_actions(latest, 2, &a);
+        print_actions(&a);
+        assert_int_equal(a.cnt, 2); /* the reply, the first contact */
+}
+
 /* The buyer agreed on their older case, and an hour later told the store
  * not to contact them; the fleet read the agreement hours after it was
  * written (a backlog). The refusal came after the agreement as the buyer
@@ -3092,6 +3112,8 @@ int main(void) {
                                             setup, teardown),
             cmocka_unit_test_setup_teardown(
                 test_refusal_to_the_store_reaches_every_case, setup, teardown),
+            cmocka_unit_test_setup_teardown(
+                test_refusal_on_one_order_reaches_the_other, setup, teardown),
             cmocka_unit_test_setup_teardown(
                 test_refusal_after_an_agreement_read_late, setup, teardown),
             cmocka_unit_test_setup_teardown(test_night_review_then_no, setup,

@@ -120,6 +120,21 @@ static int store_demand(chats_t *ch, const char *k_buyer, const rdr_chat_t *c,
         return 0;
 }
 
+/* A no in an order's thread, on the buyer's record too (the order's
+ * record holds the rest of the message): field f_refused, at now. -1 if
+ * the ids are too long for a key. */
+static int refused_on_buyer(chats_t *ch, const rdr_chat_t *c,
+                            const char *f_refused, const char *now) {
+        char k_buyer[KEYSZ];
+        rdr_redis_t *redis = rdr_worker_redis(ch->w);
+        if (rdr_key_buyer(k_buyer, KEYSZ, c->platform, c->buyer_id, NULL) < 0)
+                return -1;
+        rdr_redis_cmdl(redis, "HSET", k_buyer, f_refused, now, NULL);
+        rdr_redis_expire(redis, k_buyer,
+                         rdr_casework_retention(ch->cw)->buyers_ms);
+        return 0;
+}
+
 /* Record message c (class ccp) on its order's record, else its buyer's.
  * A buyer's message about an order counts on the order's record
  * (RDR_ORDER_CHAT_WRITES: a case opening beside it reads it again,
@@ -182,17 +197,25 @@ static rdr_err_t apply_one(chats_t *ch, rdr_msg_t *m, const rdr_chat_t *c,
                 a.set_members = members;
                 a.set_members_cnt = 1;
                 rdr_metric_add(ch->m_intents, rdr_intent_names[cc.intent], 1);
-                if (cc.intent == RDR_INTENT_REFUSE && !c->order_id) {
-                        /* Heard by the store's cases that open later
-                         * (reviews.c, playbook refusal_memory). */
+                if (cc.intent == RDR_INTENT_REFUSE) {
+                        /* A buyer who says no in one order's thread is
+                         * not asked in another's: heard by the buyer's
+                         * other cases in the store, and by those that
+                         * open later (reviews.c, playbook
+                         * refusal_memory). */
                         if (snprintf(f_refused, sizeof(f_refused),
                                      RDR_KEY_REFUSED_AT "%s",
                                      c->store_id) >= (int)sizeof(f_refused))
                                 return rdr_msg_fail(
                                     m, "ids too long for a Redis key");
-                        fv[6] = f_refused;
-                        fv[7] = now;
-                        a.hash_fv_cnt = 8;
+                        if (!c->order_id) {
+                                fv[6] = f_refused;
+                                fv[7] = now;
+                                a.hash_fv_cnt = 8;
+                        } else if (refused_on_buyer(ch, c, f_refused, now)) {
+                                return rdr_msg_fail(
+                                    m, "ids too long for a Redis key");
+                        }
                 }
                 if (cc.intent == RDR_INTENT_EXTORTION) {
                         /* Kept as the appeal's evidence. */
