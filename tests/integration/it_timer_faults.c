@@ -176,7 +176,7 @@ static void test_a_conflict_holds_back_only_its_timer(void **state) {
                                         "REDRESS_TIMERS_LEASE=10m", NULL};
         enum { N = 2000 };
         const long long now = t0 + 7 * DAY + 60000;
-        pid_t tw;
+        pid_t tw, cw;
         size_t distinct, raw;
         long long due = 0, leased = 0;
         double conflicts = 0;
@@ -184,7 +184,7 @@ static void test_a_conflict_holds_back_only_its_timer(void **state) {
         int i;
         (void)state;
         open_cases(N, "clash");
-        h_worker(&env, "chats", env_test);
+        cw = h_worker(&env, "chats", env_test);
         tw = h_worker(&env, "timers", env_long);
         set_clock(now);
         /* The follow-ups' tick has claimed them: write to their cases. */
@@ -222,12 +222,20 @@ static void test_a_conflict_holds_back_only_its_timer(void **state) {
                       due, leased);
         assert_true(conflicts > 0);
         assert_int_equal(due + leased, 0);
-        /* A follow-up at most per case, none twice. */
+        /* A follow-up at most per case. One may go out twice under its
+         * action_id (CONTRACT.md: at most once per action_id in effect):
+         * a chat batch refused by a conflict is decided again, its chats
+         * that did apply replay and republish what their case's outbox
+         * holds, and the timer worker's follow-up may sit there between
+         * its publication and its acknowledgement. So at most one repeat
+         * per case whose chat met a conflict (in either worker). */
         count_follow_ups(0, &distinct, &raw);
-        print_message("follow-ups: %zu distinct, %zu messages\n", distinct,
-                      raw);
-        assert_int_equal(distinct, raw);
-        assert_true(raw <= N);
+        conflicts += h_metric_sum(cw, "redress_state_conflicts_total");
+        print_message("follow-ups: %zu distinct, %zu messages; %.0f "
+                      "conflicts in all\n",
+                      distinct, raw, conflicts);
+        assert_true(distinct <= N);
+        assert_true((double)(raw - distinct) <= conflicts);
 }
 
 int main(void) {
