@@ -564,6 +564,7 @@ static void test_chat(void **state) {
              * refuses contact nor promises to update the review. */
             {"No, the replacement never arrived.", RDR_INTENT_QUESTION},
             {"No, it still doesn't work.", RDR_INTENT_QUESTION},
+            {"No it still doesn't work", RDR_INTENT_QUESTION},
             {"There is no tracking information at all.", RDR_INTENT_QUESTION},
             {"This is not ok.", RDR_INTENT_QUESTION},
             {"Sure, the zipper broke after two days.", RDR_INTENT_QUESTION},
