@@ -133,6 +133,21 @@ static void test_kafka_outage_is_reported_and_survived(void **state) {
         publish(20, 40);
         assert_classified(40, 60000);
         assert_int_equal(kill(pid, 0), 0);
+        /* Stopped while the broker is down: nothing can be committed, the
+         * drain ends at shutdown.timeout with exit 1, and its line is a
+         * log line like the others (time, worker, instance). */
+        h_broker_control(&env, "down 1");
+        assert_true(wait_ready(pid, 503, 30000));
+        {
+                int st = h_signal_wait(pid, SIGTERM, 30000);
+                assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 1);
+        }
+        assert_int_equal(h_log_lines(pid, "\"event\":\"shutdown.timeout\""), 1);
+        assert_int_equal(h_log_lines(pid, "{\"ts\":\"20"),
+                         h_log_lines(pid, "\"event\":"));
+        assert_int_equal(h_log_lines(pid, "\"worker\":\"reviews\""),
+                         h_log_lines(pid, "\"event\":"));
+        h_broker_control(&env, "up 1");
 }
 
 static void redis_config_set(const char *name, const char *value) {

@@ -59,34 +59,33 @@ static json_t *log_string(const char *s) {
         return json_string(buf);
 }
 
-static void log_emit(rdr_loglevel_t level, const char *event,
-                     const char *const *kv, const char *fmt, va_list ap)
+static char *log_line(rdr_loglevel_t level, const char *event,
+                      const char *const *kv, const struct timeval *tv,
+                      size_t *len, const char *fmt, va_list ap)
 #if defined(__GNUC__)
-    __attribute__((format(printf, 4, 0)))
+    __attribute__((format(printf, 6, 0)))
 #endif
     ;
 
-static void log_emit(rdr_loglevel_t level, const char *event,
-                     const char *const *kv, const char *fmt, va_list ap) {
+/* The line of an event at time tv: malloc'd, ending in '\n' (*len bytes,
+ * no NUL), or NULL. */
+static char *log_line(rdr_loglevel_t level, const char *event,
+                      const char *const *kv, const struct timeval *tv,
+                      size_t *len, const char *fmt, va_list ap) {
         char msg[2048], ts[96];
-        struct timeval tv;
         struct tm tm;
         json_t *o;
         char *line;
-        size_t len;
 
-        if (!rdr_log_enabled(level))
-                return;
         vsnprintf(msg, sizeof(msg), fmt, ap);
-        gettimeofday(&tv, NULL);
-        gmtime_r(&tv.tv_sec, &tm);
+        gmtime_r(&tv->tv_sec, &tm);
         snprintf(ts, sizeof(ts), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
                  tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-                 tm.tm_min, tm.tm_sec, (int)(tv.tv_usec / 1000));
+                 tm.tm_min, tm.tm_sec, (int)(tv->tv_usec / 1000));
 
         o = json_object();
         if (!o)
-                return;
+                return NULL;
         json_object_set_new(o, "ts", json_string(ts));
         json_object_set_new(o, "level", json_string(rdr_log_names[level]));
         json_object_set_new(o, "worker", json_string(rdr_log_worker));
@@ -102,13 +101,47 @@ static void log_emit(rdr_loglevel_t level, const char *event,
         line = json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII);
         json_decref(o);
         if (!line)
+                return NULL;
+        *len = strlen(line);
+        line[(*len)++] = '\n'; /* json_dumps leaves room: overwrite NUL */
+        return line;
+}
+
+static void log_emit(rdr_loglevel_t level, const char *event,
+                     const char *const *kv, const char *fmt, va_list ap)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 4, 0)))
+#endif
+    ;
+
+static void log_emit(rdr_loglevel_t level, const char *event,
+                     const char *const *kv, const char *fmt, va_list ap) {
+        struct timeval tv;
+        size_t len;
+        char *line;
+        if (!rdr_log_enabled(level))
                 return;
-        len = strlen(line);
-        line[len] = '\n'; /* json_dumps leaves room: overwrite NUL */
-        if (write(STDERR_FILENO, line, len + 1) < 0) {
+        gettimeofday(&tv, NULL);
+        line = log_line(level, event, kv, &tv, &len, fmt, ap);
+        if (!line)
+                return;
+        if (write(STDERR_FILENO, line, len) < 0) {
                 /* Nothing more to do if stderr is gone. */
         }
         free(line);
+}
+
+char *rdr_log_prepare(rdr_loglevel_t level, const char *event, int64_t at_ms,
+                      size_t *len, const char *fmt, ...) {
+        struct timeval tv;
+        va_list ap;
+        char *line;
+        tv.tv_sec = (time_t)(at_ms / 1000);
+        tv.tv_usec = (suseconds_t)(at_ms % 1000) * 1000;
+        va_start(ap, fmt);
+        line = log_line(level, event, NULL, &tv, len, fmt, ap);
+        va_end(ap);
+        return line;
 }
 
 void rdr_log(rdr_loglevel_t level, const char *event, const char *fmt, ...) {

@@ -4,6 +4,9 @@
 #ifndef RDR_LOG_H
 #define RDR_LOG_H
 
+#include <stddef.h>
+#include <stdint.h>
+
 typedef enum rdr_loglevel_e {
         RDR_LOG_DEBUG,
         RDR_LOG_INFO,
@@ -26,6 +29,17 @@ int rdr_log_enabled(rdr_loglevel_t level);
 void rdr_log(rdr_loglevel_t level, const char *event, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+/** The line rdr_log() would write at wall time at_ms, built now to be
+ *  written later where nothing may be allocated (a signal handler):
+ *  malloc'd, ending in a newline, *len bytes with no NUL; NULL if out of
+ *  memory. */
+char *rdr_log_prepare(rdr_loglevel_t level, const char *event, int64_t at_ms,
+                      size_t *len, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 5, 6)))
 #endif
     ;
 

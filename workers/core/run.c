@@ -2243,12 +2243,19 @@ static void usage(const rdr_worker_def_t *def, FILE *fp) {
                 def->name, def->name);
 }
 
+/* The watchdog's line, built when the drain starts (a signal handler
+ * may not build one): a log line like the others, stamped with the time
+ * it fires. */
+static char *watchdog_line;
+static size_t watchdog_len;
+
 static void watchdog(int sig) {
         static const char msg[] =
             "{\"level\":\"error\",\"event\":\"shutdown.timeout\","
             "\"msg\":\"drain took longer than shutdown.timeout\"}\n";
         (void)sig;
-        if (write(STDERR_FILENO, msg, sizeof(msg) - 1) < 0) {
+        if (write(STDERR_FILENO, watchdog_line ? watchdog_line : msg,
+                  watchdog_line ? watchdog_len : sizeof(msg) - 1) < 0) {
                 /* exiting anyway */
         }
         _exit(1);
@@ -2473,9 +2480,20 @@ int rdr_run(const rdr_worker_def_t *def, int argc, char **argv) {
         /* Drain: the batch in hand was finished by the loop; commit what is
          * stored and leave the group. */
         w->running = 0;
-        signal(SIGALRM, watchdog);
-        alarm((unsigned)((rdr_conf_int(w->conf, "shutdown.timeout") + 999) /
-                         1000));
+        {
+                long long t = rdr_conf_int(w->conf, "shutdown.timeout");
+                t = (t + 999) / 1000;
+                watchdog_line = rdr_log_prepare(
+                    RDR_LOG_ERROR, "shutdown.timeout", rdr_wall_ms() + t * 1000,
+                    &watchdog_len,
+                    "drain took longer than shutdown.timeout (%lld s)%s: "
+                    "exiting 1, the offsets since the last commit not "
+                    "committed (their events replay, without a second "
+                    "action)",
+                    t, w->kafka_up ? "" : " with Kafka unreachable");
+                signal(SIGALRM, watchdog);
+                alarm((unsigned)t);
+        }
         if (w->failed)
                 rdr_log(RDR_LOG_ERROR, "worker.stopping",
                         "an error that cannot be retried: draining, then "
@@ -2509,5 +2527,8 @@ int rdr_run(const rdr_worker_def_t *def, int argc, char **argv) {
                 rc = 1;
 done:
         worker_destroy(w);
+        alarm(0);
+        free(watchdog_line);
+        watchdog_line = NULL;
         return rc;
 }
