@@ -48,7 +48,12 @@ static const char test_stores[] =
     "  allday-store:\n"
     "    daytime: \"00:00-24:00\"\n"
     "  short-store:\n"
-    "    case_ttl: 14d\n";
+    "    case_ttl: 14d\n"
+    "platforms:\n"
+    "  tmall:\n"
+    "    follow_up_after: 3d\n"
+    "    incentive_after: 4d\n"
+    "    nudge_from: 5d\n";
 
 static int setup(void **state) {
         static char text[16384];
@@ -1154,6 +1159,31 @@ static void test_removal_resolves(void **state) {
         run_until(s, t0 + 60 * DAY);
         assert_int_equal(s->log_cnt, 2);
         free(s);
+}
+
+/* A platform's timings (playbook `platforms:`) apply to its cases, a
+ * store's own still to its cases elsewhere: the follow-up on Tmall after
+ * 3 days, on Taobao after 7. */
+static void test_platform_timings(void **state) {
+        sim_t *s = sim_new(), *s2 = sim_new();
+        int64_t t0 = utc(2026, 6, 1, 2, 0);
+        rdr_cadence_input_t on_tmall =
+            review("tmall", "tb-store", "Asia/Shanghai", "zh",
+                   RDR_REASON_PRODUCT_QUALITY, RDR_MAL_NONE, t0);
+        rdr_cadence_input_t on_taobao =
+            review("taobao", "tb-store", "Asia/Shanghai", "zh",
+                   RDR_REASON_PRODUCT_QUALITY, RDR_MAL_NONE, t0);
+        (void)state;
+        apply(s, &on_tmall, t0);
+        apply(s2, &on_taobao, t0);
+        run_until(s, t0 + 3 * DAY + HOUR);
+        run_until(s2, t0 + 3 * DAY + HOUR);
+        assert_int_equal(count_kind(s, RDR_ACT_FOLLOW_UP), 1);
+        assert_int_equal(count_kind(s2, RDR_ACT_FOLLOW_UP), 0);
+        run_until(s2, t0 + 7 * DAY + HOUR);
+        assert_int_equal(count_kind(s2, RDR_ACT_FOLLOW_UP), 1);
+        free(s);
+        free(s2);
 }
 
 /* Older than case_ttl: closed, and a late timer sends nothing. */
@@ -3157,6 +3187,7 @@ int main(void) {
             cmocka_unit_test(test_order_refusal_the_case_missed),
             cmocka_unit_test(test_refusal_after_an_agreement_read_late),
             cmocka_unit_test(test_case_ttl),
+            cmocka_unit_test(test_platform_timings),
             cmocka_unit_test(test_case_ttl_leaves_the_appeal_window_open),
             cmocka_unit_test(test_incentive_names_gesture),
             cmocka_unit_test(test_incentive_over_limit),

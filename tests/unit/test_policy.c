@@ -399,14 +399,15 @@ static void test_playbook_shipped(void **state) {
         assert_true(d->stall_after_ms == 4 * DAY);
         assert_true(d->delay_notice_every_ms == 3 * DAY);
         /* A store's overrides, and defaults for the rest. */
-        s = rdr_playbook_store(pb, "demo-taobao-shop");
+        s = rdr_playbook_store(pb, NULL, "demo-taobao-shop");
         assert_string_equal(s->timezone, "Asia/Shanghai");
         assert_string_equal(s->agent_offer_limit.currency, "CNY");
         assert_int_equal(s->incentive[RDR_REASON_LOGISTICS].amount_minor, 1000);
         assert_int_equal(s->incentive[RDR_REASON_SIZE_FIT].type,
                          RDR_OFFER_DISCOUNT);
         assert_true(s->follow_up_after_ms == 7 * DAY);
-        assert_ptr_equal(rdr_playbook_store(pb, "unknown-store"), d);
+        assert_ptr_equal(rdr_playbook_store(pb, NULL, "unknown-store"), d);
+        assert_ptr_equal(rdr_playbook_store(pb, "taobao", "unknown-store"), d);
         /* Delivery windows: most specific row wins. */
         w = rdr_playbook_delivery_window(pb, "cainiao", "standard", "ES");
         assert_non_null(w);
@@ -452,6 +453,14 @@ static void test_playbook_shipped(void **state) {
         rdr_playbook_destroy(pb);
 }
 
+/* A playbook of text, loaded from a file of its own (removed). */
+static rdr_playbook_t *load_text(const char *text, char *errstr, size_t size) {
+        const char *path = tmpfile_with(text);
+        rdr_playbook_t *pb = rdr_playbook_load_file(path, errstr, size);
+        unlink(path);
+        return pb;
+}
+
 static void test_playbook_errors(void **state) {
         static const struct {
                 const char *yaml, *want;
@@ -491,37 +500,62 @@ static void test_playbook_errors(void **state) {
         fclose(fp);
         snprintf(text, sizeof(text), "%s  broken:\n    follow_up_after: 10d\n",
                  shipped);
-        path = tmpfile_with(text);
-        pb = rdr_playbook_load_file(path, errstr, sizeof(errstr));
-        unlink(path);
+        pb = load_text(text, errstr, sizeof(errstr));
         assert_null(pb);
         assert_non_null(strstr(errstr, "key 'stores.broken'"));
         assert_non_null(strstr(errstr, "in order"));
         /* Closing before the check would never ask anyone. */
         snprintf(text, sizeof(text),
                  "%s  hasty:\n    appeal_close_after: 10d\n", shipped);
-        path = tmpfile_with(text);
-        pb = rdr_playbook_load_file(path, errstr, sizeof(errstr));
-        unlink(path);
+        pb = load_text(text, errstr, sizeof(errstr));
         assert_null(pb);
         assert_non_null(
             strstr(errstr, "key 'stores.hasty.appeal_close_after'"));
         assert_non_null(strstr(errstr, "longer than appeal_answer_within"));
         snprintf(text, sizeof(text), "%s  typo:\n    nudge_evry: 2d\n",
                  shipped);
-        path = tmpfile_with(text);
-        pb = rdr_playbook_load_file(path, errstr, sizeof(errstr));
-        unlink(path);
+        pb = load_text(text, errstr, sizeof(errstr));
         assert_null(pb);
         assert_non_null(strstr(errstr, "key 'nudge_evry': unknown key under "
                                        "'stores.typo'"));
         snprintf(text, sizeof(text), "%s  tz:\n    timezone: Mars/Base\n",
                  shipped);
-        path = tmpfile_with(text);
-        pb = rdr_playbook_load_file(path, errstr, sizeof(errstr));
-        unlink(path);
+        pb = load_text(text, errstr, sizeof(errstr));
         assert_null(pb);
         assert_non_null(strstr(errstr, "unknown time zone 'Mars/Base'"));
+        /* Per platform: the defaults, then the platform's, then the
+         * store's. */
+        snprintf(text, sizeof(text),
+                 "%splatforms:\n  amazon:\n    stall_after: 6d\n"
+                 "    timezone: Europe/London\n    nudge_every: 2d\n",
+                 shipped);
+        pb = load_text(text, errstr, sizeof(errstr));
+        if (!pb)
+                fail_msg("%s", errstr);
+        {
+                const rdr_store_conf_t *on =
+                    rdr_playbook_store(pb, "amazon", "demo-amazon-us");
+                const rdr_store_conf_t *plain =
+                    rdr_playbook_store(pb, NULL, "demo-amazon-us");
+                const rdr_store_conf_t *other =
+                    rdr_playbook_store(pb, "amazon", "no-such-store");
+                assert_true(on->stall_after_ms == 6 * DAY);
+                assert_true(on->nudge_every_ms == 2 * DAY);
+                /* The store's own zone wins over the platform's. */
+                assert_string_equal(on->timezone, "America/New_York");
+                assert_true(plain->stall_after_ms == 4 * DAY);
+                assert_string_equal(plain->timezone, "America/New_York");
+                assert_true(other->stall_after_ms == 6 * DAY);
+                assert_string_equal(other->timezone, "Europe/London");
+                assert_true(rdr_playbook_store(pb, "taobao", "demo-amazon-us")
+                                ->stall_after_ms == 4 * DAY);
+        }
+        rdr_playbook_destroy(pb);
+        snprintf(text, sizeof(text),
+                 "%splatforms:\n  ebay:\n    follow_up_after: 30d\n", shipped);
+        pb = load_text(text, errstr, sizeof(errstr));
+        assert_null(pb);
+        assert_non_null(strstr(errstr, "key 'platforms.ebay'"));
         /* A bad row of destinations: the file, line and key. */
         {
                 static const struct {

@@ -1116,7 +1116,8 @@ static void on_open(tx_t *tx, const rdr_cadence_review_t *r) {
                      r->platform ? r->platform : "");
                 return;
         }
-        tx->sc = rdr_playbook_store(tx->conf->playbook, r->store_id);
+        tx->sc =
+            rdr_playbook_store(tx->conf->playbook, r->platform, r->store_id);
         memset(c, 0, sizeof(*c));
         if (copy_id(tx, c->case_id, sizeof(c->case_id), r->case_id, "case_id",
                     1) ||
@@ -1737,7 +1738,8 @@ rdr_err_t rdr_cadence_apply(const rdr_cadence_conf_t *conf,
                         out->status = RDR_CADENCE_NO_CASE;
         } else {
                 tx.pol = rdr_policy_set_get(conf->policies, before->platform);
-                tx.sc = rdr_playbook_store(conf->playbook, before->store_id);
+                tx.sc = rdr_playbook_store(conf->playbook, before->platform,
+                                           before->store_id);
                 if (!tx.pol || before->state == RDR_CASE_STATE_NONE ||
                     (unsigned)before->state >= RDR_CASE_STATE__CNT)
                         fail(&tx, RDR_ERR_INVALID,

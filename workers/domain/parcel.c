@@ -453,7 +453,8 @@ rdr_err_t rdr_parcel_decide(const rdr_cadence_conf_t *conf,
         tx.pol =
             rdr_policy_set_get(conf->policies, ev ? ev->platform : p.platform);
         tx.sc =
-            rdr_playbook_store(conf->playbook, ev ? ev->store_id : p.store_id);
+            rdr_playbook_store(conf->playbook, ev ? ev->platform : p.platform,
+                               ev ? ev->store_id : p.store_id);
         if (!tx.pol) {
                 snprintf(out->errstr, sizeof(out->errstr),
                          "no policy for platform '%.100s' in "

@@ -23,6 +23,11 @@ struct rdr_playbook_s {
         rdr_store_conf_t defaults;
         pb_store_t *stores; /* sorted by store_id */
         size_t stores_cnt;
+        /* Under `platforms:`: a platform's settings (store_id
+         * "<platform>\x1f") and each named store's on it
+         * ("<platform>\x1f<store_id>"), sorted. */
+        pb_store_t *on;
+        size_t on_cnt;
         rdr_delivery_window_t *windows;
         rdr_destination_t *destinations; /* by country */
         size_t destinations_cnt;
@@ -689,11 +694,76 @@ static int store_cmp(const void *a, const void *b) {
                       ((const pb_store_t *)b)->store_id);
 }
 
+/* `platforms:`: each platform's overrides of the defaults, and each
+ * named store's own overrides on top of them (defaults, then platform,
+ * then store). */
+static rdr_err_t parse_platforms(rdr_playbook_t *pb,
+                                 const rdr_yaml_t *platforms,
+                                 const rdr_yaml_t *stores, const char *path,
+                                 char *errstr, size_t errstr_size) {
+        size_t np = rdr_yaml_len(platforms),
+               ns = stores ? rdr_yaml_len(stores) : 0;
+        char p[RDR_CFG_PATH_MAX];
+        size_t i, j;
+        if (rdr_cfg_map(platforms, "platforms", NULL, errstr, errstr_size))
+                return RDR_ERR_CONFIG;
+        pb->on = calloc(np * (ns + 1) + 1, sizeof(*pb->on));
+        if (!pb->on)
+                goto nomem;
+        for (i = 0; i < np; i++) {
+                const char *name = rdr_yaml_key(platforms, i);
+                pb_store_t *base = &pb->on[pb->on_cnt];
+                if (!*name || strchr(name, '\x1f')) {
+                        rdr_yaml_error(platforms, "platforms", errstr,
+                                       errstr_size, "bad platform name '%s'",
+                                       name);
+                        return RDR_ERR_CONFIG;
+                }
+                base->conf = pb->defaults;
+                base->store_id = malloc(strlen(name) + 2);
+                if (!base->store_id)
+                        goto nomem;
+                sprintf(base->store_id, "%s\x1f", name);
+                pb->on_cnt++;
+                snprintf(p, sizeof(p), "platforms.%.100s", name);
+                if (parse_conf(rdr_yaml_at(platforms, i), p, &base->conf, 0,
+                               errstr, errstr_size))
+                        return RDR_ERR_CONFIG;
+                for (j = 0; j < ns; j++) {
+                        const char *sid = rdr_yaml_key(stores, j);
+                        pb_store_t *st = &pb->on[pb->on_cnt];
+                        st->conf = base->conf;
+                        st->store_id = malloc(strlen(name) + strlen(sid) + 2);
+                        if (!st->store_id)
+                                goto nomem;
+                        sprintf(st->store_id, "%s\x1f%s", name, sid);
+                        pb->on_cnt++;
+                        snprintf(p, sizeof(p), "stores.%.100s", sid);
+                        if (parse_conf(rdr_yaml_at(stores, j), p, &st->conf, 0,
+                                       errstr, errstr_size))
+                                return RDR_ERR_CONFIG;
+                }
+        }
+        qsort(pb->on, pb->on_cnt, sizeof(*pb->on), store_cmp);
+        for (i = 1; i < pb->on_cnt; i++)
+                if (!strcmp(pb->on[i].store_id, pb->on[i - 1].store_id)) {
+                        rdr_yaml_error(platforms, "platforms", errstr,
+                                       errstr_size, "a platform appears twice");
+                        return RDR_ERR_CONFIG;
+                }
+        return RDR_OK;
+nomem:
+        snprintf(errstr, errstr_size, "%s: out of memory", path);
+        return RDR_ERR_NOMEM;
+}
+
 rdr_playbook_t *rdr_playbook_load_file(const char *path, char *errstr,
                                        size_t errstr_size) {
-        static const char *const top[] = {
-            "defaults", "stores", "delivery_windows", "destinations", NULL};
-        rdr_yaml_t *root = NULL, *defaults, *stores, *windows, *destinations;
+        static const char *const top[] = {"defaults",     "platforms",
+                                          "stores",       "delivery_windows",
+                                          "destinations", NULL};
+        rdr_yaml_t *root = NULL, *defaults, *stores, *windows, *destinations,
+                   *platforms;
         rdr_playbook_t *pb = NULL;
         char p[RDR_CFG_PATH_MAX];
         size_t i;
@@ -752,6 +822,16 @@ rdr_playbook_t *rdr_playbook_load_file(const char *path, char *errstr,
                 }
                 qsort(pb->stores, pb->stores_cnt, sizeof(*pb->stores),
                       store_cmp);
+                /* Store ids apart, so that "<platform>\x1f<store>" is
+                 * unique. */
+                for (i = 0; i < pb->stores_cnt; i++)
+                        if (strchr(pb->stores[i].store_id, '\x1f')) {
+                                rdr_yaml_error(stores, "stores", errstr,
+                                               errstr_size,
+                                               "a store id holds a control "
+                                               "character");
+                                goto err;
+                        }
                 for (i = 1; i < pb->stores_cnt; i++) {
                         if (!strcmp(pb->stores[i].store_id,
                                     pb->stores[i - 1].store_id)) {
@@ -763,6 +843,10 @@ rdr_playbook_t *rdr_playbook_load_file(const char *path, char *errstr,
                         }
                 }
         }
+        platforms = rdr_yaml_get(root, "platforms");
+        if (platforms &&
+            parse_platforms(pb, platforms, stores, path, errstr, errstr_size))
+                goto err;
         rdr_yaml_destroy(root);
         return pb;
 err:
@@ -778,24 +862,45 @@ void rdr_playbook_destroy(rdr_playbook_t *pb) {
         for (i = 0; i < pb->stores_cnt; i++)
                 free(pb->stores[i].store_id);
         free(pb->stores);
+        for (i = 0; i < pb->on_cnt; i++)
+                free(pb->on[i].store_id);
+        free(pb->on);
         free(pb->windows);
         free(pb->destinations);
         free(pb);
 }
 
 size_t rdr_playbook_store_count(const rdr_playbook_t *pb) {
-        return pb->stores_cnt;
+        return pb->stores_cnt + pb->on_cnt;
 }
 
 const rdr_store_conf_t *rdr_playbook_store_at(const rdr_playbook_t *pb,
                                               size_t i) {
-        return &pb->stores[i].conf;
+        return i < pb->stores_cnt ? &pb->stores[i].conf
+                                  : &pb->on[i - pb->stores_cnt].conf;
+}
+
+/* The entry "<platform>\x1f<store_id>" of pb->on, or NULL. */
+static const pb_store_t *on_find(const rdr_playbook_t *pb, const char *platform,
+                                 const char *store_id) {
+        char buf[512];
+        pb_store_t key;
+        if ((size_t)snprintf(buf, sizeof(buf), "%s\x1f%s", platform,
+                             store_id) >= sizeof(buf))
+                return NULL;
+        key.store_id = buf;
+        return bsearch(&key, pb->on, pb->on_cnt, sizeof(*pb->on), store_cmp);
 }
 
 const rdr_store_conf_t *rdr_playbook_store(const rdr_playbook_t *pb,
+                                           const char *platform,
                                            const char *store_id) {
         pb_store_t key;
         const pb_store_t *st;
+        if (platform && pb->on_cnt &&
+            ((store_id && (st = on_find(pb, platform, store_id))) ||
+             (st = on_find(pb, platform, ""))))
+                return &st->conf;
         if (!store_id || !pb->stores_cnt)
                 return &pb->defaults;
         key.store_id = (char *)(uintptr_t)store_id;

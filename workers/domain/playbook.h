@@ -118,7 +118,8 @@ typedef struct rdr_store_conf_s {
 typedef struct rdr_playbook_s rdr_playbook_t;
 
 /** Load configs/playbook.yaml. Every key of `defaults:` is required; a
- *  store under `stores:` may override any of them. Unknown keys, values out
+ *  platform under `platforms:` may override any of them on that platform,
+ *  and a store under `stores:` any of those. Unknown keys, values out
  *  of range and an out-of-order cadence (follow_up_after <= incentive_after
  *  <= nudge_from) are errors. Returns the playbook (free with
  *  rdr_playbook_destroy()) or NULL with "file:line: key 'k': reason". */
@@ -126,12 +127,17 @@ rdr_playbook_t *rdr_playbook_load_file(const char *path, char *errstr,
                                        size_t errstr_size);
 void rdr_playbook_destroy(rdr_playbook_t *pb);
 
-/** The settings of store_id: its overrides, or the defaults for a store
- *  the file does not name. Owned by pb. */
+/** The settings of store_id on platform (NULL: any): the defaults, then
+ *  the platform's overrides (`platforms:`), then the store's (`stores:`);
+ *  a store or platform the file does not name adds nothing. Owned by
+ *  pb. */
 const rdr_store_conf_t *rdr_playbook_store(const rdr_playbook_t *pb,
+                                           const char *platform,
                                            const char *store_id);
 const rdr_store_conf_t *rdr_playbook_defaults(const rdr_playbook_t *pb);
-/** The stores the file names, by index (0..count-1). */
+/** Every store's settings the file defines (each named store's, each
+ *  platform's and each named store's on each platform), by index
+ *  (0..count-1). */
 size_t rdr_playbook_store_count(const rdr_playbook_t *pb);
 const rdr_store_conf_t *rdr_playbook_store_at(const rdr_playbook_t *pb,
                                               size_t i);

@@ -231,7 +231,7 @@ static int64_t month_start(int year, int mon, const char *zone) {
 
 /* Whether t is in the month of store_id, in the store's time zone. */
 static int in_month(report_t *r, const char *store_id, int64_t t) {
-        const rdr_store_conf_t *sc = rdr_playbook_store(r->pb, store_id);
+        const rdr_store_conf_t *sc = rdr_playbook_store(r->pb, NULL, store_id);
         struct store_month_s *m = NULL, *n;
         size_t i;
         for (i = 0; i < r->months_cnt && !m; i++)
@@ -252,7 +252,7 @@ static int in_month(report_t *r, const char *store_id, int64_t t) {
 
 /* The zone the month is in, as the report heads it. */
 static const char *month_zone(const report_t *r) {
-        return r->store ? rdr_playbook_store(r->pb, r->store)->timezone
+        return r->store ? rdr_playbook_store(r->pb, NULL, r->store)->timezone
                         : "each store's time zone";
 }
 
@@ -499,7 +499,7 @@ static int scan(report_t *r, const char *pattern, int cases) {
 /* The reward owed for cnt cases of reason in store, as text. */
 static void reward(const report_t *r, const char *store, const char *reason,
                    long long cnt, long long *minor, const char **currency) {
-        const rdr_store_conf_t *sc = rdr_playbook_store(r->pb, store);
+        const rdr_store_conf_t *sc = rdr_playbook_store(r->pb, NULL, store);
         int k = rdr_enum_parse(rdr_reason_names, RDR_REASON__CNT, reason,
                                strlen(reason));
         *minor = k < 0 ? 0 : cnt * sc->reward_minor[k];
@@ -774,7 +774,7 @@ static int month_pick(report_t *r) {
                         return -1;
         } else {
                 const rdr_store_conf_t *sc =
-                    r->store ? rdr_playbook_store(r->pb, r->store)
+                    r->store ? rdr_playbook_store(r->pb, NULL, r->store)
                              : rdr_playbook_defaults(r->pb);
                 rdr_localtm_t tm;
                 /* The playbook's zones are checked at load. */
