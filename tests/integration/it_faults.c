@@ -383,7 +383,7 @@ static void test_retries_do_not_pile_up_outputs(void **state) {
         (void)state;
         h_publish_reviews(&env, "store-q", "ev-q", 0, N, 0,
                           "it broke after two days", 0);
-        h_broker_control(&env, "error 0 19 150");
+        h_broker_control(&env, "error 0 19 400");
         pid = h_worker(&env, "reviews",
                        (const char *const[]){"REDRESS_CONSUMER_BATCH_MAX=20",
                                              "REDRESS_SHUTDOWN_TIMEOUT=1s",
