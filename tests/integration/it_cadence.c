@@ -563,25 +563,28 @@ static void open_two_cases(const char *id, const char *buyer, const char *text,
         }
 }
 
-/* A buyer with two cases in store-1 (two orders) says "don't contact me"
- * in a chat that names no order: it reaches the latest case, which closes
- * at once; the older one sends nothing more either, and closes as
- * refused when its follow-up falls due (the timers worker reads the
- * buyer's refusal with the buyer's tags). */
-static void test_refusal_to_the_store_reaches_every_case(void **state) {
-        char older[RDR_ID_LEN], latest[RDR_ID_LEN], got[64];
+/* A buyer with two cases in store-1 (orders rv-<who>-1 and -2) says
+ * "don't contact me" in a chat naming order (NULL: none). The case it
+ * reaches (the order's, else the latest) closes at once; the other sends
+ * nothing more either, and closes as refused when its follow-up falls due
+ * (the timers worker reads the buyer's refusal with the buyer's tags). */
+static void refusal_reaches_both(const char *who, const char *order) {
+        char older[RDR_ID_LEN], latest[RDR_ID_LEN], id[32], event_id[64],
+            got[64];
         acts_t a;
         size_t i;
-        (void)state;
-        open_two_cases("rv-two", "two", "衣服有色差，和图片完全不一样", 1,
-                       older, latest);
-        publish_chat_at("taobao", "store-1", "two", NULL, "chat-two-1",
+        snprintf(id, sizeof(id), "rv-%s", who);
+        snprintf(event_id, sizeof(event_id), "chat-%s-1", who);
+        open_two_cases(id, who, "衣服有色差，和图片完全不一样", 1, older,
+                       latest);
+        publish_chat_at("taobao", "store-1", who, order, event_id,
                         "别再联系我了，我不会改评价的", t0 + 2 * HOUR);
-        wait_field(latest, "state", "closed");
-        assert_string_equal(
-            h_case_field(&env, older, "state", got, sizeof(got)), "outreach");
+        wait_field(order ? older : latest, "state", "closed");
+        assert_string_equal(h_case_field(&env, order ? latest : older, "state",
+                                         got, sizeof(got)),
+                            "outreach");
         advance_to(t0 + 20 * DAY);
-        wait_refused(older);
+        wait_refused(order ? latest : older);
         for (i = 0; i < 2; i++) {
                 read_actions(i ? latest : older, 2, &a);
                 print_actions(&a);
@@ -589,24 +592,16 @@ static void test_refusal_to_the_store_reaches_every_case(void **state) {
         }
 }
 
-/* A no in one order's thread silences the buyer's other case in the
- * store too: it closes as refused at its next step (the follow-up). */
-static void test_refusal_on_one_order_reaches_the_other(void **state) {
-        char older[RDR_ID_LEN], latest[RDR_ID_LEN], got[64];
-        acts_t a;
+static void test_refusal_to_the_store_reaches_every_case(void **state) {
         (void)state;
-        open_two_cases("rv-one", "one", "衣服有色差，和图片完全不一样", 1,
-                       older, latest);
-        publish_chat_at("taobao", "store-1", "one", "rv-one-1", "chat-one-1",
-                        "别再联系我了，我不会改评价的", t0 + 2 * HOUR);
-        wait_field(older, "state", "closed");
-        assert_string_equal(
-            h_case_field(&env, latest, "state", got, sizeof(got)), "outreach");
-        advance_to(t0 + 20 * DAY);
-        wait_refused(latest);
-        read_actions(latest, 2, &a);
-        print_actions(&a);
-        assert_int_equal(a.cnt, 2); /* the reply, the first contact */
+        refusal_reaches_both("two", NULL);
+}
+
+/* A no in one order's thread silences the buyer's other case in the
+ * store too. */
+static void test_refusal_on_one_order_reaches_the_other(void **state) {
+        (void)state;
+        refusal_reaches_both("one", "rv-one-1");
 }
 
 /* The buyer agreed on their older case, and an hour later told the store

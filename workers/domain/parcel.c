@@ -315,20 +315,16 @@ static void on_exception(ptx_t *tx, const rdr_shipment_t *ev, int moved_on) {
         /* Delivered, or scanned after it: the parcel moved on since. */
         if (moved_on)
                 return;
-        if (fresh(tx, ev)) {
+        if (fresh(tx, ev))
                 notice(tx, "exception", p->exceptions, RDR_ACT_NOTICE_EXCEPTION,
                        NULL, NULL);
-                if (staff)
-                        notice(tx, "exception_staff", p->exceptions,
-                               RDR_ACT_STAFF_REVIEW, STAFF_KEY,
-                               rdr_exception_names[ev->exception]);
-        } else if (staff) {
-                /* Read late (a backlog): too late to tell the buyer of it
-                 * as news, not for a person to put it right. */
+        /* Read late (a backlog), too late to tell the buyer of it as
+         * news, but not for a person to put right. */
+        if (staff)
                 notice(tx, "exception_staff", p->exceptions,
-                       RDR_ACT_STAFF_REVIEW, STAFF_LATE_KEY,
+                       RDR_ACT_STAFF_REVIEW,
+                       fresh(tx, ev) ? STAFF_KEY : STAFF_LATE_KEY,
                        rdr_exception_names[ev->exception]);
-        }
 }
 
 /* Events are applied in the order they happened, not the order they

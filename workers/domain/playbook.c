@@ -744,13 +744,9 @@ static rdr_err_t parse_platforms(rdr_playbook_t *pb,
                                 return RDR_ERR_CONFIG;
                 }
         }
+        /* Unique: the YAML reader refuses a key given twice, and store
+         * ids hold no \x1f. */
         qsort(pb->on, pb->on_cnt, sizeof(*pb->on), store_cmp);
-        for (i = 1; i < pb->on_cnt; i++)
-                if (!strcmp(pb->on[i].store_id, pb->on[i - 1].store_id)) {
-                        rdr_yaml_error(platforms, "platforms", errstr,
-                                       errstr_size, "a platform appears twice");
-                        return RDR_ERR_CONFIG;
-                }
         return RDR_OK;
 nomem:
         snprintf(errstr, errstr_size, "%s: out of memory", path);
