@@ -208,6 +208,15 @@ static void created(sim_t *s, const char *platform) {
         event(s, &ev, T0);
 }
 
+/* An event of type (exc: an exception's kind) of created()'s parcel,
+ * Taobao's SF1001, that happened at `at`, handled at now. */
+static void tracked(sim_t *s, rdr_shipment_type_t type, rdr_exception_t exc,
+                    int64_t at, int64_t now) {
+        rdr_shipment_t ev = shipment(type, "taobao", "SF1001", at);
+        ev.exception = exc;
+        event(s, &ev, now);
+}
+
 static size_t count_kind(const sim_t *s, rdr_action_kind_t kind) {
         size_t i, n = 0;
         for (i = 0; i < s->log_cnt; i++)
@@ -414,12 +423,7 @@ static void test_exception_notice_and_staff(void **state) {
         char want[128];
         (void)state;
         created(&s, "taobao");
-        {
-                rdr_shipment_t ex =
-                    shipment(RDR_SHIP_EXCEPTION, "taobao", "SF1001", T0 + DAY);
-                ex.exception = RDR_EXC_LOST;
-                event(&s, &ex, T0 + DAY);
-        }
+        tracked(&s, RDR_SHIP_EXCEPTION, RDR_EXC_LOST, T0 + DAY, T0 + DAY);
         assert_int_equal(s.log_cnt, 3);
         assert_int_equal(s.log[1].kind, RDR_ACT_NOTICE_EXCEPTION);
         assert_int_equal(s.log[1].channel, RDR_CHAN_IM);
@@ -436,19 +440,13 @@ static void test_exception_notice_and_staff(void **state) {
                          RDR_PARCEL_STALE);
         /* Customs: the buyer hears, no staff task; a scan after it starts
          * the checks again. */
-        {
-                rdr_shipment_t ex = shipment(RDR_SHIP_EXCEPTION, "taobao",
-                                             "SF1001", T0 + 2 * DAY);
-                rdr_shipment_t sc =
-                    shipment(RDR_SHIP_SCAN, "taobao", "SF1001", T0 + 3 * DAY);
-                ex.exception = RDR_EXC_CUSTOMS;
-                event(&s, &ex, T0 + 2 * DAY);
-                assert_int_equal(s.log_cnt, 4);
-                snprintf(want, sizeof(want), "%s:exception:2", s.p.shipment_id);
-                assert_string_equal(s.log[3].action_id, want);
-                event(&s, &sc, T0 + 3 * DAY);
-                assert_int_equal(s.armed, T0 + 6 * DAY - 10 * HOUR - 1);
-        }
+        tracked(&s, RDR_SHIP_EXCEPTION, RDR_EXC_CUSTOMS, T0 + 2 * DAY,
+                T0 + 2 * DAY);
+        assert_int_equal(s.log_cnt, 4);
+        snprintf(want, sizeof(want), "%s:exception:2", s.p.shipment_id);
+        assert_string_equal(s.log[3].action_id, want);
+        tracked(&s, RDR_SHIP_SCAN, RDR_EXC_NONE, T0 + 3 * DAY, T0 + 3 * DAY);
+        assert_int_equal(s.armed, T0 + 6 * DAY - 10 * HOUR - 1);
         assert_int_equal(count_kind(&s, RDR_ACT_STAFF_REVIEW), 1);
 }
 
@@ -473,35 +471,24 @@ static void test_events_in_the_order_they_happened(void **state) {
         /* Delivered on day 3, then damage reported for day 2: no notice,
          * no staff task for a parcel in the buyer's hands. */
         created(&s, "taobao");
-        {
-                rdr_shipment_t d = shipment(RDR_SHIP_DELIVERED, "taobao",
-                                            "SF1001", T0 + 3 * DAY);
-                rdr_shipment_t ex = shipment(RDR_SHIP_EXCEPTION, "taobao",
-                                             "SF1001", T0 + 2 * DAY);
-                ex.exception = RDR_EXC_DAMAGED;
-                event(&s, &d, T0 + 3 * DAY);
-                event(&s, &ex, T0 + 3 * DAY + HOUR);
-                assert_int_equal(s.log_cnt, 1); /* the shipped notice */
-                assert_int_equal(s.p.status, RDR_SHIP_DELIVERED);
-        }
+        tracked(&s, RDR_SHIP_DELIVERED, RDR_EXC_NONE, T0 + 3 * DAY,
+                T0 + 3 * DAY);
+        tracked(&s, RDR_SHIP_EXCEPTION, RDR_EXC_DAMAGED, T0 + 2 * DAY,
+                T0 + 3 * DAY + HOUR);
+        assert_int_equal(s.log_cnt, 1); /* the shipped notice */
+        assert_int_equal(s.p.status, RDR_SHIP_DELIVERED);
         /* Lost on day 2, then a scan of day 1 read late: still lost, and
          * no delay notice follows the loss. */
         created(&s, "taobao");
-        {
-                rdr_shipment_t ex = shipment(RDR_SHIP_EXCEPTION, "taobao",
-                                             "SF1001", T0 + 2 * DAY);
-                rdr_shipment_t sc =
-                    shipment(RDR_SHIP_SCAN, "taobao", "SF1001", T0 + DAY);
-                ex.exception = RDR_EXC_LOST;
-                event(&s, &ex, T0 + 2 * DAY);
-                assert_int_equal(s.log_cnt, 3);
-                event(&s, &sc, T0 + 2 * DAY + HOUR);
-                assert_int_equal(s.p.status, RDR_SHIP_EXCEPTION);
-                assert_int_equal(s.p.check_at_ms, 0);
-                assert_int_equal(fire(&s, T0 + 5 * DAY, T0 + 5 * DAY),
-                                 RDR_PARCEL_STALE);
-                assert_int_equal(count_kind(&s, RDR_ACT_NOTICE_DELAY), 0);
-        }
+        tracked(&s, RDR_SHIP_EXCEPTION, RDR_EXC_LOST, T0 + 2 * DAY,
+                T0 + 2 * DAY);
+        assert_int_equal(s.log_cnt, 3);
+        tracked(&s, RDR_SHIP_SCAN, RDR_EXC_NONE, T0 + DAY, T0 + 2 * DAY + HOUR);
+        assert_int_equal(s.p.status, RDR_SHIP_EXCEPTION);
+        assert_int_equal(s.p.check_at_ms, 0);
+        assert_int_equal(fire(&s, T0 + 5 * DAY, T0 + 5 * DAY),
+                         RDR_PARCEL_STALE);
+        assert_int_equal(count_kind(&s, RDR_ACT_NOTICE_DELAY), 0);
 }
 
 /* A loss reported days late is too late to tell the buyer as news, not
@@ -510,12 +497,8 @@ static void test_loss_read_late_goes_to_a_person(void **state) {
         sim_t s;
         (void)state;
         created(&s, "taobao");
-        {
-                rdr_shipment_t ex = shipment(RDR_SHIP_EXCEPTION, "taobao",
-                                             "SF1001", T0 + 2 * DAY);
-                ex.exception = RDR_EXC_LOST;
-                event(&s, &ex, T0 + 7 * DAY);
-        }
+        tracked(&s, RDR_SHIP_EXCEPTION, RDR_EXC_LOST, T0 + 2 * DAY,
+                T0 + 7 * DAY);
         assert_int_equal(s.log_cnt, 2);
         assert_int_equal(s.log[1].kind, RDR_ACT_STAFF_REVIEW);
         assert_string_equal(s.log[1].template_id,
@@ -531,12 +514,7 @@ static void test_parcel_held_at_customs_is_checked(void **state) {
         sim_t s;
         (void)state;
         created(&s, "taobao");
-        {
-                rdr_shipment_t ex =
-                    shipment(RDR_SHIP_EXCEPTION, "taobao", "SF1001", T0 + DAY);
-                ex.exception = RDR_EXC_CUSTOMS;
-                event(&s, &ex, T0 + DAY);
-        }
+        tracked(&s, RDR_SHIP_EXCEPTION, RDR_EXC_CUSTOMS, T0 + DAY, T0 + DAY);
         assert_int_equal(s.log_cnt, 2);
         assert_int_equal(s.armed, T0 + 5 * DAY);
         assert_int_equal(fire(&s, T0 + 5 * DAY, T0 + 5 * DAY),

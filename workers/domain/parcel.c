@@ -61,9 +61,14 @@ int rdr_parcel_is_late(int64_t promised_by_ms, int64_t expected_max_ms,
         return delay_notice_at_ms > 0 || (by && at_ms > by);
 }
 
+/* Whether p was delivered (nothing moves it back). */
+static int delivered(const rdr_parcel_t *p) {
+        return p->delivered_at_ms ||
+               (p->has_status && p->status == RDR_SHIP_DELIVERED);
+}
+
 int rdr_parcel_holds(const rdr_parcel_t *p, int64_t at_ms) {
-        if (!p->shipment_id[0] || p->delivered_at_ms ||
-            (p->has_status && p->status == RDR_SHIP_DELIVERED))
+        if (!p->shipment_id[0] || delivered(p))
                 return 0;
         return p->exception != RDR_EXC_NONE ||
                rdr_parcel_is_late(p->promised_by_ms, p->expected_max_ms,
@@ -85,8 +90,7 @@ static int journey_ended(const rdr_parcel_t *p) {
 static int64_t next_check(const rdr_store_conf_t *sc, const rdr_parcel_t *p) {
         int64_t t;
         if (!p->shipment_id[0] || !p->last_scan_at_ms || p->overdue ||
-            (p->has_status && p->status == RDR_SHIP_DELIVERED) ||
-            journey_ended(p))
+            delivered(p) || journey_ended(p))
                 return 0;
         t = p->last_scan_at_ms + sc->stall_after_ms;
         if (p->expected_max_ms && p->expected_max_ms < t)
@@ -334,27 +338,26 @@ static void on_exception(ptx_t *tx, const rdr_shipment_t *ev, int moved_on) {
  * behind. */
 static void on_event(ptx_t *tx, const rdr_shipment_t *ev) {
         rdr_parcel_t *p = tx->p;
-        int older, delivered;
+        int older, was_delivered;
         take_ids(p, ev);
         older = ev->occurred_at_ms < p->last_scan_at_ms;
-        delivered = p->delivered_at_ms ||
-                    (p->has_status && p->status == RDR_SHIP_DELIVERED);
+        was_delivered = delivered(p);
         if (ev->occurred_at_ms > p->last_scan_at_ms)
                 p->last_scan_at_ms = ev->occurred_at_ms;
         /* Nothing moves a delivered parcel back. */
-        if (ev->type == RDR_SHIP_DELIVERED || (!delivered && !older)) {
+        if (ev->type == RDR_SHIP_DELIVERED || (!was_delivered && !older)) {
                 p->has_status = 1;
                 p->status = ev->type;
         }
         take_promise(tx, ev);
         switch (ev->type) {
         case RDR_SHIP_CREATED:
-                on_created(tx, ev, delivered || !fresh(tx, ev));
+                on_created(tx, ev, was_delivered || !fresh(tx, ev));
                 break;
         case RDR_SHIP_SCAN:
                 break;
         case RDR_SHIP_EXCEPTION:
-                on_exception(tx, ev, delivered || older);
+                on_exception(tx, ev, was_delivered || older);
                 break;
         case RDR_SHIP_DELIVERED:
                 p->delivered_at_ms = ev->occurred_at_ms;
