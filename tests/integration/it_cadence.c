@@ -403,6 +403,15 @@ static size_t count_kind(const acts_t *a, rdr_action_kind_t k) {
         return n;
 }
 
+/* The fleet knows taobao buyer as tag (the buyer's tags set). */
+static void assert_tagged(const char *buyer, const char *tag) {
+        redisReply *r = redisCommand(
+            env.redis, "SISMEMBER redress:{b:taobao:%s}:tags %s", buyer, tag);
+        assert_non_null(r);
+        assert_int_equal(r->integer, 1);
+        freeReplyObject(r);
+}
+
 static void case_of(const char *platform, const char *review,
                     char out[RDR_ID_LEN]) {
         rdr_case_id(out, platform, "store-1", review);
@@ -915,6 +924,35 @@ static void test_rating_raised_resolves(void **state) {
                             "resolved");
 }
 
+/* The buyer edits the review into a demand: the case leaves the cadence
+ * for the appeal at once, with the edit as its evidence (section 3), and
+ * the buyer is known to the fleet. */
+static void test_review_edited_into_a_demand(void **state) {
+        char cid[RDR_ID_LEN], aid[RDR_ACTION_ID_MAX], got[64];
+        const char *says[] = {"\"kind\":\"appeal.file\"", "不然差评一直挂着",
+                              NULL};
+        acts_t a;
+        (void)state;
+        case_of("taobao", "rv-edit", cid);
+        publish_review("taobao", "review.created", "rv-edit", 2, "尺码偏小",
+                       "Asia/Shanghai");
+        read_actions(cid, 2, &a);
+        assert_int_equal(count_kind(&a, RDR_ACT_FIRST_CONTACT), 1);
+        publish_review("taobao", "review.updated", "rv-edit", 1,
+                       "尺码偏小。给我返现50元，不然差评一直挂着",
+                       "Asia/Shanghai");
+        read_actions(cid, 3, &a);
+        assert_int_equal(count_kind(&a, RDR_ACT_APPEAL_FILE), 1);
+        snprintf(aid, sizeof(aid), "%s:appeal:1", cid);
+        assert_action_says(aid, says);
+        assert_string_equal(h_case_field(&env, cid, "state", got, sizeof(got)),
+                            "appealed");
+        assert_tagged("buyer-rv-edit", "extortion");
+        advance_to(t0 + 10 * DAY);
+        read_settled(cid, &a);
+        assert_int_equal(a.cnt, 3);
+}
+
 /* A 4-star review in harsh words is no negative review (rating <= 2, or 3
  * with a complaint): it is classified and published, and opens no case,
  * whatever its text's sentiment. */
@@ -1352,7 +1390,6 @@ static void test_agree_guides_then_reminds_once(void **state) {
 static void test_extortion_chat_moves_case_to_appeal(void **state) {
         char cid[RDR_ID_LEN];
         acts_t a;
-        redisReply *r;
         char got[64];
         (void)state;
         case_of("taobao", "rv-ext", cid);
@@ -1373,11 +1410,7 @@ static void test_extortion_chat_moves_case_to_appeal(void **state) {
         assert_string_equal(
             h_case_field(&env, cid, "malicious", got, sizeof(got)),
             "extortion");
-        r = redisCommand(env.redis,
-                         "SISMEMBER redress:{b:taobao:buyer-rv-ext}:tags "
-                         "extortion");
-        assert_int_equal(r->integer, 1);
-        freeReplyObject(r);
+        assert_tagged("buyer-rv-ext", "extortion");
         assert_true(h_metric_with(w_chats, "redress_cases_malicious_total",
                                   "malicious=\"extortion\",cause=\"chat\"") >=
                     1);
@@ -1412,7 +1445,6 @@ static void tag_elsewhere(const char *buyer, const char *event_id) {
 static void test_peer_seller_review(void **state) {
         char cid[RDR_ID_LEN], action[RDR_ID_LEN + 16];
         acts_t a;
-        redisReply *r;
         (void)state;
         publish_review_ev(
             &(review_ev_t){"taobao", "review.created", "rv-peer",
@@ -1431,11 +1463,7 @@ static void test_peer_seller_review(void **state) {
         advance_to(t0 + 10 * DAY);
         read_settled(cid, &a);
         assert_int_equal(a.cnt, 2);
-        r = redisCommand(env.redis,
-                         "SISMEMBER redress:{b:taobao:tbb-rival-flagship}:tags "
-                         "competitor");
-        assert_int_equal(r->integer, 1);
-        freeReplyObject(r);
+        assert_tagged("tbb-rival-flagship", "competitor");
         assert_true(
             h_metric_with(w_reviews, "redress_cases_malicious_total",
                           "malicious=\"competitor\",cause=\"review\"") >= 1);
@@ -3125,6 +3153,8 @@ int main(void) {
                 test_agreed_then_refused_before_the_review, setup, teardown),
             cmocka_unit_test_setup_teardown(test_rating_raised_resolves, setup,
                                             teardown),
+            cmocka_unit_test_setup_teardown(test_review_edited_into_a_demand,
+                                            setup, teardown),
             cmocka_unit_test_setup_teardown(test_harsh_four_stars_open_no_case,
                                             setup, teardown),
             cmocka_unit_test_setup_teardown(

@@ -1,6 +1,7 @@
 /* End-to-end tests of the reviews pipeline against a real redis-server and
  * the dev broker: JSON and protobuf inputs, dead letters, replays, a worker
  * killed mid-stream, and a clean SIGTERM. */
+#include <math.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -58,16 +59,22 @@ static void test_json_and_protobuf_reviews_are_classified(void **state) {
                           "Arrived broken, the screen is cracked");
         char *json2 = h_review_json("ev-pb-1", "store-a", "order-2", "review-2",
                                     5, "Great phone, fast delivery");
+        /* One star on words of praise (the wrong stars): a case opens on
+         * the rating, with no cause, and its messages say what the
+         * classification said. */
+        char *json3 = h_review_json("ev-json-3", "store-a", "order-3",
+                                    "review-3", 1, "Excellent, love it!");
         rdr_event_t ev;
         rdr_buf_t pb;
         char errstr[256];
         h_msg_t *msgs;
-        rdr_case_msg_t cms[2], opened, first;
+        rdr_case_msg_t cms[3], opened[2], first, praised;
         size_t n, i;
         int seen_json = 0, seen_pb = 0;
         pid_t pid;
         (void)state;
         memset(&first, 0, sizeof(first));
+        memset(&praised, 0, sizeof(praised));
 
         rdr_event_init(&ev);
         rdr_buf_init(&pb);
@@ -82,11 +89,13 @@ static void test_json_and_protobuf_reviews_are_classified(void **state) {
                   strlen(json), "application/json");
         h_produce(&env, "redress.reviews", "store-a/order-2", pb.data, pb.len,
                   "application/x-protobuf");
+        h_produce(&env, "redress.reviews", "store-a/order-3", json3,
+                  strlen(json3), "application/json");
         h_flush(&env);
 
-        n = h_read_handled(&env, pid, 2, "redress.cases", CLASSIFIED, 30000,
+        n = h_read_handled(&env, pid, 3, "redress.cases", CLASSIFIED, 30000,
                            &msgs);
-        assert_int_equal(n, 2);
+        assert_int_equal(n, 3);
         memset(cms, 0, sizeof(cms));
         decode_cases(msgs, n, cms);
         for (i = 0; i < n; i++) {
@@ -105,6 +114,13 @@ static void test_json_and_protobuf_reviews_are_classified(void **state) {
                         assert_int_equal(cms[i].sentiment, RDR_SENT_NEGATIVE);
                         assert_string_equal(cms[i].state, "outreach");
                         assert_string_equal(msgs[i].key, "store-a/order-1");
+                } else if (!strcmp(cms[i].review_id, "review-3")) {
+                        praised = cms[i];
+                        assert_int_equal(cms[i].sentiment, RDR_SENT_POSITIVE);
+                        assert_int_equal(cms[i].reason, RDR_REASON_NONE);
+                        assert_int_equal(cms[i].reasons_cnt, 0);
+                        assert_string_equal(cms[i].state, "outreach");
+                        continue; /* kept, cleared below */
                 } else {
                         seen_pb = 1;
                         assert_string_equal(cms[i].review_id, "review-2");
@@ -117,25 +133,34 @@ static void test_json_and_protobuf_reviews_are_classified(void **state) {
         assert_true(seen_json && seen_pb);
         h_msgs_free(msgs, n);
         /* case.opened carries the classification that opened the case:
-         * every reason, main first, and the confidence (3 decimals). */
-        n = h_read_handled(&env, pid, 2, "redress.cases",
+         * its sentiment, every reason, main first, and the confidence
+         * (3 decimals in both). */
+        n = h_read_handled(&env, pid, 3, "redress.cases",
                            "\"type\":\"case.opened\"", 30000, &msgs);
-        assert_int_equal(n, 1);
-        decode_cases(msgs, 1, &opened);
-        assert_string_equal(opened.review_id, "review-1");
-        assert_int_equal(opened.reason, first.reason);
-        assert_int_equal(opened.reasons_cnt, first.reasons_cnt);
+        assert_int_equal(n, 2);
+        decode_cases(msgs, n, opened);
         assert_true(first.reasons_cnt >= 1);
-        for (i = 0; i < first.reasons_cnt; i++)
-                assert_int_equal(opened.reasons[i], first.reasons[i]);
-        assert_true(opened.confidence > first.confidence - 0.0006 &&
-                    opened.confidence < first.confidence + 0.0006);
-        rdr_case_msg_clear(&opened);
+        for (i = 0; i < n; i++) {
+                const rdr_case_msg_t *was =
+                    !strcmp(opened[i].review_id, "review-1") ? &first
+                                                             : &praised;
+                size_t j;
+                assert_int_equal(opened[i].sentiment, was->sentiment);
+                assert_int_equal(opened[i].reason, was->reason);
+                assert_int_equal(opened[i].reasons_cnt, was->reasons_cnt);
+                for (j = 0; j < was->reasons_cnt; j++)
+                        assert_int_equal(opened[i].reasons[j], was->reasons[j]);
+                assert_true(fabs(opened[i].confidence - was->confidence) <
+                            1e-9);
+                rdr_case_msg_clear(&opened[i]);
+        }
+        rdr_case_msg_clear(&praised);
         h_msgs_free(msgs, n);
         rdr_buf_free(&pb);
         rdr_event_free(&ev);
         free(json);
         free(json2);
+        free(json3);
 }
 
 static void test_malformed_goes_to_dlq_and_partition_moves_on(void **state) {

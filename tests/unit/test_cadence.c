@@ -2411,6 +2411,54 @@ static void test_text_removed_is_not_resolved(void **state) {
         }
 }
 
+/* A legitimate case whose review the buyer edits into a demand: the
+ * cadence stops, the buyer is tagged, and the new text is the evidence
+ * Taobao's rule asks for: the appeal goes out with the edit, before the
+ * follow-up; a second edit saying the same adds nothing. */
+static void test_review_edited_into_a_demand_is_appealed(void **state) {
+        sim_t *s = sim_new();
+        int64_t t0 = utc(2026, 6, 1, 2, 0);
+        rdr_cadence_input_t in =
+            demo_taobao_review(RDR_REASON_SIZE_FIT, RDR_MAL_NONE, t0);
+        rdr_cadence_input_t up = simple(RDR_CIN_REVIEW_UPDATED);
+        const char *demand = "尺码偏小。给我返现50元，不然差评一直挂着";
+        const rdr_cadence_action_t *a;
+        rdr_action_msg_t am;
+        rdr_evidence_t ev[RDR_CASE_EVIDENCE_MAX];
+        size_t outreach;
+        (void)state;
+        apply(s, &in, t0);
+        run_until(s, t0 + 2 * DAY);
+        assert_int_equal(s->c.state, RDR_CASE_STATE_OUTREACH);
+        outreach = count_outreach(s);
+        assert_int_equal(outreach, 1); /* the first contact */
+        up.rating = 1;
+        up.edit.malicious = RDR_MAL_EXTORTION;
+        up.edit.demand_in_text = 1;
+        up.edit.text = demand;
+        up.edit.edited_at_ms = t0 + 2 * DAY;
+        apply(s, &up, t0 + 2 * DAY);
+        assert_int_equal(s->c.state, RDR_CASE_STATE_APPEALED);
+        assert_int_equal(s->c.malicious, RDR_MAL_EXTORTION);
+        assert_int_equal(s->tagged, RDR_MAL_EXTORTION);
+        a = find(s, "cs_test:appeal:1");
+        assert_string_equal(a->template_id, "zh/appeal.file/extortion");
+        assert_true(a->deadline_at_ms == t0 + 30 * DAY);
+        rdr_cadence_action_msg(&s->c, a, ev, &am);
+        assert_int_equal(am.evidence_cnt, 2);
+        assert_string_equal(am.evidence[0].text, "Broke after two days.");
+        assert_string_equal(am.evidence[1].kind, "review");
+        assert_string_equal(am.evidence[1].text, demand);
+        assert_true(am.evidence[1].at_ms == t0 + 2 * DAY);
+        up.edit.edited_at_ms = t0 + 3 * DAY;
+        apply(s, &up, t0 + 3 * DAY);
+        assert_int_equal(s->c.evidence_cnt, 2);
+        run_until(s, t0 + 20 * DAY);
+        assert_int_equal(count_outreach(s), outreach);
+        assert_int_equal(count_kind(s, RDR_ACT_APPEAL_FILE), 1);
+        free(s);
+}
+
 static void test_extortion_appeal_with_evidence(void **state) {
         sim_t *s = sim_new();
         int64_t t0 = utc(2026, 6, 1, 2, 0);
@@ -3180,6 +3228,7 @@ int main(void) {
             cmocka_unit_test(test_refusal_stops_everything),
             cmocka_unit_test(test_refusal_before_the_review),
             cmocka_unit_test(test_rating_raised_resolves),
+            cmocka_unit_test(test_review_edited_into_a_demand_is_appealed),
             cmocka_unit_test(test_removal_resolves),
             cmocka_unit_test(test_refusal_to_the_store),
             cmocka_unit_test(test_refusal_to_the_store_since),

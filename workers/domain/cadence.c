@@ -1085,7 +1085,9 @@ size_t rdr_case_classification(const rdr_case_t *c,
                         reasons[n++] = (rdr_reason_t)r;
                 p += len + (p[len] == ',');
         }
-        if (!n)
+        /* Cases written before: the reason alone; "none" (a case that
+         * opened on its rating alone) lists no cause. */
+        if (!n && c->reason != RDR_REASON_NONE)
                 reasons[n++] = c->reason;
         *confidence = c->confidence[0] ? strtod(c->confidence, NULL) : 1.0;
         return n;
@@ -1102,6 +1104,7 @@ static void on_open(tx_t *tx, const rdr_cadence_review_t *r) {
                 return;
         if ((unsigned)r->reason >= RDR_REASON__CNT ||
             (unsigned)r->malicious >= RDR_MAL__CNT ||
+            (unsigned)r->text_sentiment >= RDR_SENT__CNT ||
             (unsigned)r->review_kind >= RDR_REVIEW_KIND__CNT || r->rating < 0 ||
             r->rating > 5) {
                 fail(tx, RDR_ERR_INVALID, "%s",
@@ -1146,6 +1149,7 @@ static void on_open(tx_t *tx, const rdr_cadence_review_t *r) {
         tx->out->zone_fallback = c->zone_source != RDR_ZONE_BUYER;
         c->review_kind = r->review_kind;
         c->rating = r->rating;
+        c->sentiment = r->text_sentiment;
         c->reason = r->reason;
         keep_classification(c, r);
         c->malicious = RDR_MAL_NONE;
@@ -1465,19 +1469,54 @@ static void on_chat(tx_t *tx, const rdr_cadence_chat_t *ch,
                 c->state = RDR_CASE_STATE_AWAITING_UPDATE;
 }
 
-static void on_review_updated(tx_t *tx, int rating) {
+/* Whether the case's evidence holds a version of the review that says
+ * text (as far as the evidence keeps of it). */
+static int review_says(const rdr_case_t *c, const char *text) {
+        rdr_case_evidence_t probe;
+        int i;
+        rdr_utf8_copy(probe.text, sizeof(probe.text), text);
+        for (i = 0; i < c->evidence_cnt; i++)
+                if (c->evidence[i].kind == RDR_EVIDENCE_REVIEW &&
+                    !strcmp(c->evidence[i].text, probe.text))
+                        return 1;
+        return 0;
+}
+
+static void on_review_updated(tx_t *tx, int rating,
+                              const rdr_cadence_edit_t *e) {
         rdr_case_t *c = tx->c;
-        if (rating < 1 || rating > 5) {
-                fail(tx, RDR_ERR_INVALID, "%s", "review: rating out of range");
+        if (rating < 1 || rating > 5 ||
+            (unsigned)e->malicious >= RDR_MAL__CNT ||
+            (unsigned)e->sentiment >= RDR_SENT__CNT) {
+                fail(tx, RDR_ERR_INVALID, "%s",
+                     "review: rating, sentiment or malicious out of range");
                 return;
         }
         if (rdr_case_state_final(c->state))
                 return;
         c->rating = rating;
+        c->sentiment = e->sentiment;
         c->review_updated_at_ms = tx->now;
-        if (rating >= tx->sc->resolved_rating)
+        if (rating >= tx->sc->resolved_rating) {
                 close_case(tx, RDR_CASE_STATE_RESOLVED,
                            RDR_CLOSE_RATING_RAISED);
+                return;
+        }
+        if (e->malicious == RDR_MAL_NONE)
+                return;
+        /* The buyer wrote a demand (or abuse) into the review: the new
+         * text is the appeal's evidence, and a case still negotiating
+         * takes the malicious track as if the review had said it first
+         * (section 3). */
+        if (e->text && *e->text && !review_says(c, e->text))
+                add_evidence(c, RDR_EVIDENCE_REVIEW, c->review_id, e->text,
+                             e->edited_at_ms > 0 ? e->edited_at_ms : tx->now);
+        if (e->demand_in_text)
+                c->review_demands = 1;
+        if (c->state == RDR_CASE_STATE_MALICIOUS)
+                try_appeal(tx);
+        else if (c->state != RDR_CASE_STATE_APPEALED)
+                to_malicious(tx, e->malicious);
 }
 
 static void on_ship_resume(tx_t *tx, rdr_malicious_t buyer_tag) {
@@ -1644,7 +1683,7 @@ static void dispatch(tx_t *tx, const rdr_cadence_input_t *in) {
                 tx->out->status = RDR_CADENCE_DUPLICATE;
                 return;
         case RDR_CIN_REVIEW_UPDATED:
-                on_review_updated(tx, in->rating);
+                on_review_updated(tx, in->rating, &in->edit);
                 return;
         case RDR_CIN_REVIEW_REMOVED:
                 if (!rdr_case_state_final(c->state))
@@ -1919,6 +1958,7 @@ static const field_t case_fields[] = {
     CE(zone_source, rdr_zone_source_names, RDR_ZONE__CNT),
     CT(zone_learned_at_ms),
     CI(rating, 0, 5),
+    CE(sentiment, rdr_sentiment_names, RDR_SENT__CNT),
     CE(reason, rdr_reason_names, RDR_REASON__CNT),
     CS(reasons),
     CS(confidence),

@@ -179,6 +179,10 @@ typedef struct rdr_case_s {
          * went out before it kept the zone that stood in. */
         int64_t zone_learned_at_ms;
         int rating;
+        /* The classifier's sentiment of the review's latest text, as its
+         * case.classified said: the case's messages say the same
+         * (negative in cases written before). */
+        rdr_sentiment_t sentiment;
         rdr_reason_t reason;
         /* The classification that opened the case, for its redress.cases
          * messages (rdr_case_classification()): every cause found, main
@@ -298,6 +302,10 @@ typedef struct rdr_cadence_review_s {
         rdr_review_kind_t review_kind;
         int rating;
         rdr_sentiment_t sentiment; /* only negative opens a case */
+        /* The classifier's reading of the text (case.classified's), which
+         * the case's messages repeat: "Excellent!" with one star opens a
+         * case (sentiment) whose words are positive. */
+        rdr_sentiment_t text_sentiment;
         rdr_reason_t reason;
         const rdr_reason_t *reasons; /* every cause, main first (NULL:
                                       * the reason alone) */
@@ -324,6 +332,17 @@ typedef struct rdr_cadence_review_s {
         size_t evidence_cnt;
 } rdr_cadence_review_t;
 
+/* RDR_CIN_REVIEW_UPDATED: what the edited text says (rdr_classify_review()).
+ * A demand or abuse written into the review moves a case still
+ * negotiating to the malicious track, the new text its evidence. */
+typedef struct rdr_cadence_edit_s {
+        rdr_sentiment_t sentiment; /* the new text's, for the messages */
+        rdr_malicious_t malicious;
+        int demand_in_text;
+        const char *text;     /* the new text; NULL or "": none */
+        int64_t edited_at_ms; /* the update's created_at; 0: now */
+} rdr_cadence_edit_t;
+
 /* RDR_CIN_BUYER_CHAT. */
 typedef struct rdr_cadence_chat_s {
         rdr_intent_t intent;
@@ -344,6 +363,7 @@ typedef struct rdr_cadence_input_s {
         rdr_cadence_input_type_t type;
         rdr_cadence_review_t review;  /* REVIEW_CLASSIFIED */
         int rating;                   /* REVIEW_UPDATED */
+        rdr_cadence_edit_t edit;      /* REVIEW_UPDATED */
         rdr_cadence_timer_in_t timer; /* TIMER */
         rdr_cadence_chat_t chat;      /* BUYER_CHAT */
         int approved;                 /* OFFER_DECISION */

@@ -1071,7 +1071,7 @@ static rdr_err_t case_event_entry(rdr_casework_t *cw, const rdr_case_t *c,
         cm.product_id = c->product_id;
         cm.rating = c->rating >= 1 && c->rating <= 5 ? c->rating : 0;
         cm.language = c->language;
-        cm.sentiment = c->rating >= 4 ? RDR_SENT_POSITIVE : RDR_SENT_NEGATIVE;
+        cm.sentiment = c->sentiment;
         cm.reason = c->reason;
         cm.reasons_cnt = rdr_case_classification(c, cm.reasons, &cm.confidence);
         cm.malicious = c->malicious;

@@ -542,6 +542,9 @@ void rdr_classify_review(const rdr_classifier_t *clf,
                 out->confidence = 0;
         if (out->confidence > 1)
                 out->confidence = 1;
+        /* Three decimals, as the case keeps it: case.classified and the
+         * case's later messages say the same. */
+        out->confidence = round(out->confidence * 1000.0) / 1000.0;
 }
 
 /* Whether a chat message makes a complaint: a negative tone or a review

@@ -618,6 +618,11 @@ static rdr_err_t apply_one(reviews_t *rv, rdr_msg_t *m, const rdr_review_t *r,
         } else if (r->type == RDR_REVIEW_UPDATED && cs->version) {
                 ci.type = RDR_CIN_REVIEW_UPDATED;
                 ci.rating = r->rating;
+                ci.edit.sentiment = c.sentiment;
+                ci.edit.malicious = c.malicious;
+                ci.edit.demand_in_text = c.demand_in_text;
+                ci.edit.text = r->text;
+                ci.edit.edited_at_ms = r->created_at_ms;
         } else {
                 ci.type = RDR_CIN_REVIEW_CLASSIFIED;
                 ci.review.case_id = case_id;
@@ -639,6 +644,7 @@ static rdr_err_t apply_one(reviews_t *rv, rdr_msg_t *m, const rdr_review_t *r,
                                       : c.sentiment == RDR_SENT_NEGATIVE
                                           ? RDR_SENT_NEUTRAL
                                           : c.sentiment;
+                ci.review.text_sentiment = c.sentiment;
                 ci.review.reason = c.reason;
                 ci.review.reasons = c.reasons;
                 ci.review.reasons_cnt = c.reasons_cnt;
