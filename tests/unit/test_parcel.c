@@ -434,6 +434,10 @@ static void test_exception_notice_and_staff(void **state) {
         assert_string_equal(s.log[2].template_id,
                             "en/staff.review/parcel_exception");
         assert_non_null(strstr(s.log[2].message, "is reported lost"));
+        /* The same report again (another feed's event_id): told once. */
+        tracked(&s, RDR_SHIP_EXCEPTION, RDR_EXC_LOST, T0 + DAY,
+                T0 + DAY + HOUR);
+        assert_int_equal(s.log_cnt, 3);
         /* No delay checks while the carrier works on it. */
         assert_int_equal(s.p.check_at_ms, 0);
         assert_int_equal(fire(&s, T0 + 4 * DAY, T0 + 4 * DAY),

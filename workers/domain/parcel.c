@@ -314,7 +314,14 @@ static void on_exception(ptx_t *tx, const rdr_shipment_t *ev, int moved_on) {
         rdr_parcel_t *p = tx->p;
         int staff =
             ev->exception == RDR_EXC_LOST || ev->exception == RDR_EXC_DAMAGED;
+        /* The carrier's report sent again under another event_id (a
+         * resend, a second feed of the same tracking): the same exception
+         * at the same time is the one the buyer and staff heard of. */
+        if (p->exceptions && ev->exception == p->exception &&
+            ev->occurred_at_ms == p->exception_at_ms)
+                return;
         p->exception = ev->exception;
+        p->exception_at_ms = ev->occurred_at_ms;
         p->exceptions++;
         /* Delivered, or scanned after it: the parcel moved on since. */
         if (moved_on)
@@ -532,6 +539,7 @@ static const field_t fields[] = {
     FS("destination_country", destination),
     FN("parcel_status", status, F_STATUS),
     FN("exception", exception, F_EXC),
+    FN("exception_at_ms", exception_at_ms, F_MS),
     FN("shipped_at_ms", shipped_at_ms, F_MS),
     FN("last_scan_at_ms", last_scan_at_ms, F_MS),
     FN("promised_by_ms", promised_by_ms, F_MS),

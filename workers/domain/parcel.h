@@ -69,6 +69,7 @@ typedef struct rdr_parcel_s {
         int has_status;
         rdr_shipment_type_t status; /* the last event's type */
         rdr_exception_t exception;  /* the last exception */
+        int64_t exception_at_ms;    /* when it happened (0: unknown) */
         int64_t shipped_at_ms, last_scan_at_ms, promised_by_ms, delivered_at_ms;
         /* The estimate the buyer was last told (0: none). */
         int64_t expected_min_ms, expected_max_ms;
@@ -191,7 +192,7 @@ int rdr_parcel_further(const char *field, size_t flen, const char *value,
 
 /* The record's fields as the order's hash stores them: every one, "" or
  * "0" when unknown. */
-#define RDR_PARCEL_FIELDS 23
+#define RDR_PARCEL_FIELDS 24
 typedef struct rdr_parcel_fv_s {
         const char *fv[2 * RDR_PARCEL_FIELDS]; /* field, value, ... */
         size_t cnt;                            /* strings in fv */
