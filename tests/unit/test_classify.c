@@ -477,6 +477,96 @@ static void test_traditional_chinese(void **state) {
         assert_int_equal(t.malicious, RDR_MAL_EXTORTION);
 }
 
+/* Extortion is the demand, the review and the condition together, however
+ * the condition is put: "if you don't refund me" carries the demand in a
+ * negation. A refund asked for without tying it to the review is a
+ * legitimate complaint. */
+static void test_extortion_phrasings(void **state) {
+        static const struct {
+                const char *text;
+                rdr_malicious_t malicious;
+        } cases[] = {
+            {"不给我退款我就给差评", RDR_MAL_EXTORTION},
+            {"如果不补偿我，我就一直差评", RDR_MAL_EXTORTION},
+            {"加钱我就改好评", RDR_MAL_EXTORTION},
+            {"不給我退款我就給差評", RDR_MAL_EXTORTION},
+            {"Si no me devuelven el dinero dejaré reseñas negativas en todos "
+             "sus productos.",
+             RDR_MAL_EXTORTION},
+            {"Si me reembolsan cambio la reseña a 5 estrellas.",
+             RDR_MAL_EXTORTION},
+            {"Quiero una compensación o la reseña se queda.",
+             RDR_MAL_EXTORTION},
+            {"不退款就给差评", RDR_MAL_EXTORTION},
+            {"给我返现50元，不然我就给差评", RDR_MAL_EXTORTION},
+            {"质量太差，我要退款", RDR_MAL_NONE},
+            {"Quiero un reembolso, llegó roto", RDR_MAL_NONE},
+            {"商家不给我退款，只能给差评了", RDR_MAL_NONE},
+            {"商家不给退款，我就给了差评。", RDR_MAL_NONE},
+            {"不给退款就算了，给个差评提醒大家", RDR_MAL_NONE},
+            {"要加钱才给发货，差评", RDR_MAL_NONE},
+            {"No me devuelven el dinero, por eso dejo esta reseña.",
+             RDR_MAL_NONE},
+            {"No me devuelven el dinero y la tienda no responde.",
+             RDR_MAL_NONE},
+        };
+        rdr_classification_t out;
+        size_t i;
+        (void)state;
+        for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                review(cases[i].text, 1, &out);
+                assert_sane(&out);
+                if (out.malicious != cases[i].malicious)
+                        fail_msg("%s: malicious %s, expected %s", cases[i].text,
+                                 rdr_malicious_names[out.malicious],
+                                 rdr_malicious_names[cases[i].malicious]);
+        }
+}
+
+/* The main reason of short complaints whose cue is a negation ("质量不好")
+ * or an ambiguous word ("慢": of the delivery, or of the replies). */
+static void test_reason_phrasings(void **state) {
+        static const struct {
+                const char *text;
+                rdr_reason_t reason;
+                rdr_reason_t not_listed; /* RDR_REASON_NONE: no check */
+        } cases[] = {
+            {"质量不好", RDR_REASON_PRODUCT_QUALITY, RDR_REASON_NONE},
+            {"質量不好", RDR_REASON_PRODUCT_QUALITY, RDR_REASON_NONE},
+            {"做工不好", RDR_REASON_PRODUCT_QUALITY, RDR_REASON_NONE},
+            {"质量不行", RDR_REASON_PRODUCT_QUALITY, RDR_REASON_NONE},
+            {"La calidad no es buena", RDR_REASON_PRODUCT_QUALITY,
+             RDR_REASON_NONE},
+            {"Quality is not good", RDR_REASON_PRODUCT_QUALITY,
+             RDR_REASON_NONE},
+            {"卖家回复太慢", RDR_REASON_CUSTOMER_SERVICE, RDR_REASON_LOGISTICS},
+            {"客服回复很慢", RDR_REASON_CUSTOMER_SERVICE, RDR_REASON_LOGISTICS},
+            {"發貨慢", RDR_REASON_LOGISTICS, RDR_REASON_CUSTOMER_SERVICE},
+            {"发货慢", RDR_REASON_LOGISTICS, RDR_REASON_CUSTOMER_SERVICE},
+            {"物流慢", RDR_REASON_LOGISTICS, RDR_REASON_CUSTOMER_SERVICE},
+            {"快递太慢", RDR_REASON_LOGISTICS, RDR_REASON_CUSTOMER_SERVICE},
+            {"到货慢", RDR_REASON_LOGISTICS, RDR_REASON_CUSTOMER_SERVICE},
+        };
+        rdr_classification_t out;
+        size_t i;
+        (void)state;
+        for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                review(cases[i].text, 2, &out);
+                assert_sane(&out);
+                if (out.reason != cases[i].reason)
+                        fail_msg("%s: reason %s, expected %s", cases[i].text,
+                                 rdr_reason_names[out.reason],
+                                 rdr_reason_names[cases[i].reason]);
+                if (cases[i].not_listed != RDR_REASON_NONE &&
+                    has_reason(&out, cases[i].not_listed))
+                        fail_msg("%s: %s listed", cases[i].text,
+                                 rdr_reason_names[cases[i].not_listed]);
+        }
+        /* a topic named in praise is still no complaint */
+        review("质量不错，做工也好", 5, &out);
+        assert_int_equal(out.reason, RDR_REASON_NONE);
+}
+
 /* The contract's longest texts (10000 characters) are read to the end:
  * a complaint or a demand after 9,990 Chinese characters (29,970 bytes)
  * still counts. */
@@ -817,6 +907,8 @@ int main(void) {
             cmocka_unit_test(test_language),
             cmocka_unit_test(test_malicious),
             cmocka_unit_test(test_traditional_chinese),
+            cmocka_unit_test(test_extortion_phrasings),
+            cmocka_unit_test(test_reason_phrasings),
             cmocka_unit_test(test_long_text_read_whole),
             cmocka_unit_test(test_negative_flag),
             cmocka_unit_test(test_chat),
