@@ -2118,6 +2118,111 @@ static void test_report_month_in_store_zone(void **state) {
         json_decref(o);
 }
 
+/* A negative review counts in the month it was posted (its created_at),
+ * not the month the fleet read it: one posted on the last days of a month
+ * and read on the 2nd of the next is that month's, with its case (open,
+ * then resolved) under the month's cases. The reward for resolving it is
+ * owed in the month it was resolved. */
+static void test_report_month_of_the_review(void **state) {
+        char args[64], cid[RDR_ID_LEN], old_m[8], new_m[8];
+        char reason[32] = "";
+        time_t t = (time_t)((t0 + 2 * DAY) / 1000);
+        struct tm tm;
+        int64_t posted_at, read_at;
+        json_t *o, *r;
+        (void)state;
+        gmtime_r(&t, &tm);
+        tm.tm_mday = 1;
+        tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
+        tm.tm_mon++;
+        read_at = (int64_t)timegm(&tm) * 1000;
+        strftime(new_m, sizeof(new_m), "%Y-%m", &tm);
+        posted_at = read_at - 36 * HOUR;
+        read_at += 36 * HOUR;
+        t = (time_t)(posted_at / 1000);
+        gmtime_r(&t, &tm);
+        strftime(old_m, sizeof(old_m), "%Y-%m", &tm);
+        advance_to(read_at);
+        publish_review_ev(&(review_ev_t){
+            "taobao", "review.created", "rv-late-read", "做工粗糙，线头很多",
+            NULL, 1, "store-month", NULL, "sku-month", posted_at});
+        rdr_case_id(cid, "taobao", "store-month", "rv-late-read");
+        wait_field(cid, "state", "outreach");
+
+        snprintf(args, sizeof(args), "--month %s", old_m);
+        o = report_of("store-month", args);
+        r = row(json_object_get(o, "top_products"), "product_id", "sku-month",
+                "store_id", "store-month");
+        assert_non_null(r);
+        assert_int_equal(json_integer_value(json_object_get(r, "cases")), 1);
+        r = json_array_get(json_object_get(o, "negative_by_product_reason"), 0);
+        assert_non_null(r);
+        assert_string_equal(json_string_value(json_object_get(r, "product_id")),
+                            "sku-month");
+        rdr_str_copy(reason, sizeof(reason),
+                     json_string_value(json_object_get(r, "reason")));
+        r = row(json_object_get(o, "month_cases_by_product"), "product_id",
+                "sku-month", "standing", "open");
+        assert_non_null(r);
+        assert_int_equal(json_integer_value(json_object_get(r, "cases")), 1);
+        assert_non_null(row(json_object_get(o, "month_cases"), "store_id",
+                            "store-month", "standing", "open"));
+        json_decref(o);
+        snprintf(args, sizeof(args), "--month %s", new_m);
+        o = report_of("store-month", args);
+        assert_int_equal(json_array_size(json_object_get(o, "top_products")),
+                         0);
+        assert_int_equal(json_array_size(json_object_get(o, "month_cases")), 0);
+        json_decref(o);
+
+        /* Resolved in the new month: still the old month's case, and the
+         * new month's resolution. */
+        publish_review_ev(&(review_ev_t){
+            "taobao", "review.updated", "rv-late-read", "换了一件，做工不错",
+            NULL, 5, "store-month", NULL, "sku-month", posted_at});
+        wait_field(cid, "state", "resolved");
+        snprintf(args, sizeof(args), "--month %s", old_m);
+        o = report_of("store-month", args);
+        assert_non_null(row(json_object_get(o, "month_cases_by_product"),
+                            "product_id", "sku-month", "standing", "resolved"));
+        assert_int_equal(json_array_size(json_object_get(o, "agents")), 0);
+        json_decref(o);
+        snprintf(args, sizeof(args), "--month %s", new_m);
+        o = report_of("store-month", args);
+        assert_int_equal(json_array_size(json_object_get(o, "month_cases")), 0);
+        assert_non_null(row(json_object_get(o, "agents"), "store_id",
+                            "store-month", "reason", reason));
+        json_decref(o);
+}
+
+static void publish_tracked(const char *id, const char *buyer,
+                            const char *tracking, const char *event_id,
+                            const char *type, int64_t at, const char *dest,
+                            const char *extra);
+
+/* Every count in the JSON report is a JSON number, the delay notices of
+ * an abnormal shipment among them. */
+static void test_report_counts_are_numbers(void **state) {
+        json_t *o, *sh, *r;
+        (void)state;
+        publish_tracked("rv-rnum", "rv-rnum", "SF9", "rnum-created",
+                        "shipment.created", t0 + HOUR, "NZ", "");
+        publish_tracked("rv-rnum", "rv-rnum", "SF9", "rnum-lost",
+                        "shipment.exception", t0 + 2 * HOUR, "NZ",
+                        ",\"exception\":\"lost\"");
+        advance_to(t0 + 3 * HOUR);
+        o = report();
+        sh = json_object_get(o, "abnormal_shipments");
+        assert_true(json_is_integer(json_object_get(sh, "count")));
+        r = row(json_object_get(sh, "parcels"), "order_id", "order-rv-rnum",
+                "tracking_number", "SF9");
+        assert_non_null(r);
+        assert_true(json_is_integer(json_object_get(r, "delay_notices")));
+        assert_int_equal(
+            json_integer_value(json_object_get(r, "delay_notices")), 0);
+        json_decref(o);
+}
+
 /* "Timers due in the next hour and day" (BEHAVIOR.md section 5) are the
  * selected store's: its open cases' live timers and its parcels' checks,
  * not every store's, nor the members a case's later steps left behind in
@@ -3202,6 +3307,10 @@ int main(void) {
             cmocka_unit_test_setup_teardown(test_report_timers_due_per_store,
                                             setup, teardown),
             cmocka_unit_test_setup_teardown(test_report_month_in_store_zone,
+                                            setup, teardown),
+            cmocka_unit_test_setup_teardown(test_report_month_of_the_review,
+                                            setup, teardown),
+            cmocka_unit_test_setup_teardown(test_report_counts_are_numbers,
                                             setup, teardown),
             cmocka_unit_test_setup_teardown(test_report_one_case, setup,
                                             teardown),

@@ -144,6 +144,33 @@ rc=$?
 [ $rc -eq 2 ] || fail "redress-report --month 2026-13: exit $rc, not 2"
 has "$tmp/err" "--month takes YYYY-MM, got '2026-13'" "redress-report --month 2026-13"
 
+# Every number and month redress-report takes is read whole: a tail, a
+# value past its range or a one-digit month is a usage error (2) that
+# names the option, not a value read in part.
+report_arg() { # want option value [message]
+  "$bin/redress-report" --config "$src/configs/redress.yaml" \
+    --set redis.url=redis://127.0.0.1:1 "$2" "$3" >"$tmp/out" 2>"$tmp/err"
+  rc=$?
+  [ $rc -eq "$1" ] || fail "redress-report $2 $3: exit $rc, not $1"
+  [ $# -lt 4 ] || has "$tmp/err" "$4" "redress-report $2 $3"
+}
+report_arg 2 --top 5x "--top takes a whole number from 1 to 1000000, got '5x'"
+report_arg 2 --top 99999999999 "--top takes a whole number from 1 to 1000000, got '99999999999'"
+report_arg 2 --top abc "--top takes a whole number from 1 to 1000000, got 'abc'"
+report_arg 2 --top 0 "--top takes a whole number from 1 to 1000000, got '0'"
+report_arg 2 --top " 5" "--top takes a whole number from 1 to 1000000, got ' 5'"
+report_arg 2 --appeal-days 7d "--appeal-days takes a whole number from 1 to 365, got '7d'"
+report_arg 2 --appeal-days 366 "--appeal-days takes a whole number from 1 to 365, got '366'"
+report_arg 2 --appeal-days 4294967303 "--appeal-days takes a whole number from 1 to 365, got '4294967303'"
+report_arg 2 --month 2026-1 "--month takes YYYY-MM, got '2026-1'"
+report_arg 2 --month 202611 "--month takes YYYY-MM, got '202611'"
+report_arg 2 --month " 2026-11" "--month takes YYYY-MM, got ' 2026-11'"
+report_arg 2 --month 2026-+1 "--month takes YYYY-MM, got '2026-+1'"
+# Good values get as far as Redis (nothing listens: 1).
+report_arg 1 --top 1000000
+report_arg 1 --appeal-days 365
+report_arg 1 --month 2026-01
+
 # redress-dlq --help reads no configuration (one that would not load
 # must not hide how to use the tool).
 REDRESS_CONSUMER_BATCH_MAX=lots "$bin/redress-dlq" --help >"$tmp/out" 2>"$tmp/err"

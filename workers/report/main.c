@@ -1,16 +1,18 @@
 /* redress-report: what the stores look at (BEHAVIOR.md section 5), read
  * from the fleet's Redis with the workers' configuration (--config,
- * REDRESS_*): the month's negative reviews per product and reason and the
- * products with the most; the month's cases resolved, closed and still
- * open; per agent, the cases resolved in the month by reason and the
- * reward owed (playbook `rewards`, per store); open cases by state; timers
- * due in the next hour and day; appeals near their deadline; the week's
- * abnormal shipments. It SCANs the case hashes and order records (each
- * read once, in pipelined batches) and changes nothing. "Now" is the
- * fleet's clock (the test clock when clock.source is test). A month is
- * each store's own, from midnight on the 1st in its time zone (playbook
- * `timezone`); the week is the 7 days to now. Exit status 0, 1 Redis
- * unreachable, 2 usage, 78 bad configuration. */
+ * REDRESS_*): the negative reviews posted in the month per product and
+ * reason and the products with the most; their cases resolved, closed
+ * and still open; per agent, the cases resolved in the month by reason
+ * and the reward owed (playbook `rewards`, per store); open cases by
+ * state; timers due in the next hour and day; appeals near their
+ * deadline; the week's abnormal shipments. It SCANs the case hashes and
+ * order records (each read once, in pipelined batches) and changes
+ * nothing. "Now" is the fleet's clock (the test clock when clock.source
+ * is test). A month is each store's own, from midnight on the 1st in its
+ * time zone (playbook `timezone`); the week is the 7 days to now. Exit
+ * status 0, 1 Redis unreachable, 2 usage, 78 bad configuration. */
+#include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +37,8 @@
 #define DAY_MS 86400000LL
 #define SCAN_BATCH 500
 #define LIST_MAX 100 /* appeals and shipments listed (all are counted) */
+#define TOP_MAX 1000000
+#define APPEAL_DAYS_MAX 365
 
 /* A count per key ("a\x1fb\x1fc"): an open-addressing table. */
 typedef struct tally_s {
@@ -317,13 +321,18 @@ static int pend_due(report_t *r) {
         return rc;
 }
 
+/* A case is its review's: the month's negative reviews, and their cases
+ * as they stand, are those posted in the month (the review's created_at),
+ * however late the fleet read them; the agents' work is counted in the
+ * month it was done (closed_at). */
 static void take_case(report_t *r, const rdr_case_t *c) {
         const char *reason = rdr_reason_names[c->reason];
         int final = rdr_case_state_final(c->state);
+        int64_t posted = c->review_at_ms ? c->review_at_ms : c->opened_at_ms;
         r->cases++;
         if (r->store && strcmp(r->store, c->store_id))
                 return;
-        if (in_month(r, c->store_id, c->opened_at_ms)) {
+        if (in_month(r, c->store_id, posted)) {
                 char *k = join((const char *const[]){
                     c->store_id, "\x1f", c->product_id, "\x1f", reason, NULL});
                 char *p = join((const char *const[]){c->store_id, "\x1f",
@@ -611,14 +620,15 @@ static int print_text(report_t *r) {
                 printf(", %lld cases unreadable", r->unreadable);
         printf("\n");
         snprintf(heads[0], sizeof(heads[0]),
-                 "Negative reviews by product and reason (cases opened in %s)",
+                 "Negative reviews by product and reason (posted in %s)",
                  r->month);
         snprintf(heads[1], sizeof(heads[1]),
                  "Products with the most negative reviews (top %d)", r->top);
         snprintf(heads[2], sizeof(heads[2]),
-                 "Cases opened in %s, as they stand", r->month);
+                 "Cases of the reviews posted in %s, as they stand", r->month);
         snprintf(heads[3], sizeof(heads[3]),
-                 "Per product: cases opened in %s, resolved and open",
+                 "Per product: cases of the reviews posted in %s, resolved and "
+                 "open",
                  r->month);
         snprintf(heads[4], sizeof(heads[4]),
                  "Per agent: cases resolved in %s and the reward owed",
@@ -693,16 +703,21 @@ static json_t *rows(const tally_t *t, const char *const *names, int n,
         return a;
 }
 
+/* The listed rows, fields named by names; the columns whose bit is set
+ * in counts (written by take_parcel() with "%d") are JSON integers. */
 static json_t *listed(const listed_t *l, size_t cnt, const char *const *names,
-                      int n) {
+                      int n, unsigned counts) {
         json_t *a = json_array();
         size_t i;
         int k;
         for (i = 0; i < cnt && i < LIST_MAX; i++) {
                 json_t *o = json_object();
                 for (k = 0; k < n; k++)
-                        json_object_set_new(o, names[k],
-                                            json_string(l[i].line[k]));
+                        json_object_set_new(
+                            o, names[k],
+                            counts & (1u << k)
+                                ? json_integer(strtoll(l[i].line[k], NULL, 10))
+                                : json_string(l[i].line[k]));
                 json_array_append_new(a, o);
         }
         return a;
@@ -740,9 +755,9 @@ static int print_json(report_t *r) {
             "next_hour", (json_int_t)r->due_hour, "next_day",
             (json_int_t)r->due_day, "appeals_near_deadline", "count",
             (json_int_t)r->appeals_total, "cases",
-            listed(r->appeals, r->appeals_cnt, ap, 5), "abnormal_shipments",
+            listed(r->appeals, r->appeals_cnt, ap, 5, 0), "abnormal_shipments",
             "count", (json_int_t)r->shipments_total, "parcels",
-            listed(r->shipments, r->shipments_cnt, sh, 7));
+            listed(r->shipments, r->shipments_cnt, sh, 7, 1u << 5));
         if (!o || !(s = json_dumps(o, JSON_INDENT(2)))) {
                 json_decref(o);
                 return -1;
@@ -758,13 +773,33 @@ static int print_json(report_t *r) {
 /* The month: --month, else the one "now" is in, in the zone of --store
  * (all stores: the playbook's default zone). Each store's bounds come
  * from in_month(). */
-/* --month's YYYY-MM into *y, *m; -1 if it is not one. */
+/* --month's YYYY-MM into *y, *m: four digits, '-', two digits and
+ * nothing else; -1 if it is not one. */
 static int month_parse(const char *arg, int *y, int *m) {
-        char extra;
-        return sscanf(arg, "%4d-%2d%c", y, m, &extra) != 2 || *m < 1 ||
-                       *m > 12 || *y < 1970 || *y > 9999
-                   ? -1
-                   : 0;
+        int i;
+        if (strlen(arg) != 7 || arg[4] != '-')
+                return -1;
+        for (i = 0; i < 7; i++)
+                if (i != 4 && !isdigit((unsigned char)arg[i]))
+                        return -1;
+        *y = (int)strtol(arg, NULL, 10);
+        *m = (int)strtol(arg + 5, NULL, 10);
+        return *m < 1 || *m > 12 || *y < 1970 ? -1 : 0;
+}
+
+/* A whole number from lo to hi, all of arg (digits only: no sign, space
+ * or tail), into *out; -1 if arg is not one. */
+static int whole_parse(const char *arg, long lo, long hi, int *out) {
+        char *end;
+        long v;
+        if (!isdigit((unsigned char)arg[0]))
+                return -1;
+        errno = 0;
+        v = strtol(arg, &end, 10);
+        if (errno || *end || v < lo || v > hi)
+                return -1;
+        *out = (int)v;
+        return 0;
 }
 
 static int month_pick(report_t *r) {
@@ -797,20 +832,23 @@ static void usage(FILE *fp) {
                 "[--appeal-days N] [--json]\n"
                 "What the stores look at (BEHAVIOR.md section 5), from the "
                 "fleet's Redis:\n"
-                "negative reviews per product and reason, the products with "
-                "the most,\n"
-                "the month's cases resolved, closed and open, per agent the "
-                "cases resolved\n"
-                "and the reward owed, open cases by state, timers due, "
-                "appeals near their\n"
-                "deadline and the week's abnormal shipments.\n"
+                "the negative reviews posted in the month per product and "
+                "reason, the products\n"
+                "with the most, their cases resolved, closed and open, per "
+                "agent the cases\n"
+                "resolved in the month and the reward owed, open cases by "
+                "state, timers due,\n"
+                "appeals near their deadline and the week's abnormal "
+                "shipments.\n"
                 "  --store ID         one store (default: all)\n"
                 "  --month YYYY-MM    the month, in each store's time zone "
                 "(default: the\n"
                 "                     fleet clock's)\n"
-                "  --top N            products listed (default 10)\n"
+                "  --top N            products listed (default 10, at most "
+                "1000000)\n"
                 "  --appeal-days N    appeals whose window closes within N "
-                "days (default 7)\n"
+                "days (default 7,\n"
+                "                     at most 365)\n"
                 "  --json             one JSON object\n"
                 "One case, whole (its fields, timers, the buyer's tags, the "
                 "order's record):\n"
@@ -881,11 +919,26 @@ int main(int argc, char **argv) {
                         lq.review_id = v;
                 } else if (!strcmp(a, "--order")) {
                         lq.order_id = v;
-                } else if (!strcmp(a, "--top") && atoi(v) > 0) {
-                        r.top = atoi(v);
-                } else if (!strcmp(a, "--appeal-days") && atoi(v) > 0 &&
-                           atoi(v) <= 365) {
-                        r.appeal_days = atoi(v);
+                } else if (!strcmp(a, "--top")) {
+                        if (whole_parse(v, 1, TOP_MAX, &r.top)) {
+                                fprintf(stderr,
+                                        "redress-report: --top takes a whole "
+                                        "number from 1 to %d, got '%s'\n",
+                                        TOP_MAX, v);
+                                rdr_conf_destroy(conf);
+                                return EXIT_USAGE;
+                        }
+                } else if (!strcmp(a, "--appeal-days")) {
+                        if (whole_parse(v, 1, APPEAL_DAYS_MAX,
+                                        &r.appeal_days)) {
+                                fprintf(stderr,
+                                        "redress-report: --appeal-days takes "
+                                        "a whole number from 1 to %d, got "
+                                        "'%s'\n",
+                                        APPEAL_DAYS_MAX, v);
+                                rdr_conf_destroy(conf);
+                                return EXIT_USAGE;
+                        }
                 } else {
                         goto bad;
                 }
