@@ -493,6 +493,28 @@ static void test_a_fatal_kafka_error_exits_1(void **state) {
         assert_int_equal(h_log_lines(pid, "exiting 1"), 1);
 }
 
+/* An instance whose operations port is taken (an instance still draining
+ * on it, say) exits at start without joining the group: its start makes
+ * no rebalance. */
+static void test_a_taken_port_joins_no_group(void **state) {
+        char listen[64];
+        const char *env_taken[] = {listen, NULL};
+        pid_t first, second;
+        int st;
+        (void)state;
+        first = h_worker(&env, "reviews", NULL);
+        snprintf(listen, sizeof(listen), "REDRESS_METRICS_LISTEN=127.0.0.1:%d",
+                 h_metrics_port(first));
+        second = h_worker_started(&env, "reviews", env_taken);
+        st = h_signal_wait(second, 0, 30000);
+        assert_true(st != -1 && WIFEXITED(st));
+        assert_int_equal(WEXITSTATUS(st), 1);
+        assert_int_equal(h_log_lines(second, "\"http.listen\""), 1);
+        assert_int_equal(h_log_lines(second, "\"kafka.subscribed\""), 0);
+        assert_true(h_metric_with(first, "redress_rebalances_total",
+                                  "kind=\"revoke\"") <= 0);
+}
+
 /* After 3 s, the operator creates the missing topic (the dev broker
  * creates a topic at its first message). */
 static void *create_late_topic(void *arg) {
@@ -618,6 +640,8 @@ int main(void) {
             cmocka_unit_test_setup_teardown(
                 test_ready_once_a_missing_topic_exists, setup, teardown),
             cmocka_unit_test_setup_teardown(test_a_fatal_kafka_error_exits_1,
+                                            setup, teardown),
+            cmocka_unit_test_setup_teardown(test_a_taken_port_joins_no_group,
                                             setup, teardown),
             cmocka_unit_test_setup_teardown(test_batches_wait_for_a_replica,
                                             setup, teardown),

@@ -441,11 +441,14 @@ static void test_rebalance_mid_stream_loses_nothing(void **state) {
         h_msg_t *cases;
         size_t n, distinct, total, repeats;
         pthread_t pub;
+        pid_t first, second;
+        const char *reviews = "topic=\"redress.reviews\"";
+        double parts;
         (void)state;
-        h_worker(&env, "reviews",
-                 (const char *const[]){"REDRESS_CONSUMER_BATCH_MAX=50",
-                                       "REDRESS_KAFKA_SESSION_TIMEOUT_MS=6000",
-                                       NULL});
+        first = h_worker(&env, "reviews",
+                         (const char *const[]){
+                             "REDRESS_CONSUMER_BATCH_MAX=50",
+                             "REDRESS_KAFKA_SESSION_TIMEOUT_MS=6000", NULL});
         h_publish_reviews(&env, "store-r", "ev-r", 0, REBALANCE_FIRST, 1,
                           REBALANCE_TEXT, 0);
         n = h_read_topic(&env, "redress.cases", CLASSIFIED, REBALANCE_FIRST / 3,
@@ -453,10 +456,10 @@ static void test_rebalance_mid_stream_loses_nothing(void **state) {
         h_msgs_free(cases, n);
         assert_int_equal(pthread_create(&pub, NULL, publish_until_joined, NULL),
                          0);
-        h_worker(&env, "reviews",
-                 (const char *const[]){"REDRESS_CONSUMER_BATCH_MAX=50",
-                                       "REDRESS_KAFKA_SESSION_TIMEOUT_MS=6000",
-                                       NULL});
+        second = h_worker(&env, "reviews",
+                          (const char *const[]){
+                              "REDRESS_CONSUMER_BATCH_MAX=50",
+                              "REDRESS_KAFKA_SESSION_TIMEOUT_MS=6000", NULL});
         rebalance_at_join = rebalance_total;
         rebalance_joined = 1;
         pthread_join(pub, NULL);
@@ -473,6 +476,18 @@ static void test_rebalance_mid_stream_loses_nothing(void **state) {
                       distinct, n);
         assert_int_equal(distinct, total);
         h_msgs_free(cases, n);
+        /* Every partition has an owner, and the metrics say so: what the
+         * two own adds up to what the topic has. */
+        parts = h_metric_with(first, "redress_topic_partitions", reviews);
+        assert_true(parts >= 2);
+        assert_true(
+            h_metric_with(first, "redress_partitions_assigned", reviews) >= 1);
+        assert_true(
+            h_metric_with(second, "redress_partitions_assigned", reviews) >= 1);
+        assert_true(
+            h_metric_with(first, "redress_partitions_assigned", reviews) +
+                h_metric_with(second, "redress_partitions_assigned", reviews) ==
+            parts);
 }
 
 static void test_sigterm_exits_zero_and_commits(void **state) {

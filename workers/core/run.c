@@ -176,6 +176,7 @@ struct rdr_worker_s {
         char instance[128];
         int protobuf;
         int cooperative;
+        char group[256], strategy[128]; /* for kafka_subscribe()'s log */
         int ever_assigned; /* the consumer received an assignment */
         int apply_script;
         int packed;   /* storage.format packed: an event's entries bundled */
@@ -247,7 +248,7 @@ struct rdr_worker_s {
             *m_retries, *m_latency, *m_batch_seconds, *m_up, *m_ready,
             *m_redis_risk, *m_kafka_errors, *m_redis_rt, *m_redis_cmds,
             *m_redis_reconnects, *m_offsets_refused, *m_rebalances,
-            *m_cas_conflicts, *m_lag;
+            *m_cas_conflicts, *m_lag, *m_assigned, *m_partitions;
         uint64_t last_rt, last_cmds, last_reconnects, last_redirected[3],
             last_wait_short;
         rdr_metric_t *m_redis_masters, *m_redis_redirected, *m_redis_wait_short;
@@ -863,6 +864,23 @@ static rdr_err_t settle_flight(rdr_worker_t *w, int once);
 static void drop_partitions(rdr_worker_t *w,
                             const rd_kafka_topic_partition_list_t *parts);
 
+/* The partitions of each input topic this instance owns now: summed over
+ * a worker's instances, to compare with the topic's (kafka_probe()). */
+static void assigned_set(rdr_worker_t *w, rd_kafka_t *rk) {
+        rd_kafka_topic_partition_list_t *a = NULL;
+        const char *const *t;
+        if (rd_kafka_assignment(rk, &a) != RD_KAFKA_RESP_ERR_NO_ERROR)
+                return;
+        for (t = w->def->topics; t && *t; t++) {
+                const char *name = rdr_conf_str(w->conf, *t);
+                int i, n = 0;
+                for (i = 0; i < a->cnt; i++)
+                        n += !strcmp(a->elems[i].topic, name);
+                rdr_metric_set(w->m_assigned, name, n);
+        }
+        rd_kafka_topic_partition_list_destroy(a);
+}
+
 static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                          rd_kafka_topic_partition_list_t *parts, void *opaque) {
         rdr_worker_t *w = opaque;
@@ -913,6 +931,7 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                 rdr_log(RDR_LOG_ERROR, "kafka.rebalance_error", "%s",
                         rd_kafka_err2str(ret));
         }
+        assigned_set(w, rk);
 }
 
 static rdr_err_t kafka_start(rdr_worker_t *w, char *errstr,
@@ -920,8 +939,6 @@ static rdr_err_t kafka_start(rdr_worker_t *w, char *errstr,
         rd_kafka_conf_t *kc;
         char group[256], why[512];
         const char *g = rdr_conf_str(w->conf, "consumer.group");
-        rd_kafka_topic_partition_list_t *subs;
-        const char *const *t;
         char strategy[128];
         size_t sz = sizeof(strategy);
 
@@ -1004,8 +1021,20 @@ static rdr_err_t kafka_start(rdr_worker_t *w, char *errstr,
                 return RDR_ERR_CONFIG;
         }
         rd_kafka_poll_set_consumer(w->consumer);
-        if (kafka_check_only)
-                return RDR_OK; /* configuration valid: no group to join */
+        snprintf(w->group, sizeof(w->group), "%s", group);
+        snprintf(w->strategy, sizeof(w->strategy), "%s", strategy);
+        return RDR_OK;
+}
+
+/* Join the group: once the worker can serve its operations port, so that
+ * an instance that cannot start (the port taken, by an instance still
+ * draining say) makes the group rebalance for nothing. */
+static rdr_err_t kafka_subscribe(rdr_worker_t *w, char *errstr,
+                                 size_t errstr_size) {
+        rd_kafka_topic_partition_list_t *subs;
+        const char *const *t;
+        if (!w->consumer)
+                return RDR_OK;
         subs = rd_kafka_topic_partition_list_new(4);
         for (t = w->def->topics; *t; t++)
                 rd_kafka_topic_partition_list_add(
@@ -1016,8 +1045,9 @@ static rdr_err_t kafka_start(rdr_worker_t *w, char *errstr,
                 return RDR_ERR_KAFKA;
         }
         rd_kafka_topic_partition_list_destroy(subs);
+        assigned_set(w, w->consumer); /* none yet: 0, not absent */
         rdr_log(RDR_LOG_INFO, "kafka.subscribed",
-                "group %s, assignment strategy %s", group, strategy);
+                "group %s, assignment strategy %s", w->group, w->strategy);
         return RDR_OK;
 }
 
@@ -1042,6 +1072,24 @@ static int topics_absent(rdr_worker_t *w, const struct rd_kafka_metadata *md,
         return missing;
 }
 
+/* How many partitions each input topic has: a partition no instance owns
+ * (a rebalance that never ended, an instance gone without leaving the
+ * group) shows as the sum of partitions_assigned falling short, where no
+ * consumer_lag can show it. */
+static void partitions_set(rdr_worker_t *w,
+                           const struct rd_kafka_metadata *md) {
+        const char *const *t;
+        int i;
+        for (t = w->def->topics; t && *t; t++) {
+                const char *name = rdr_conf_str(w->conf, *t);
+                for (i = 0; i < md->topic_cnt; i++)
+                        if (!md->topics[i].err &&
+                            !strcmp(md->topics[i].topic, name))
+                                rdr_metric_set(w->m_partitions, name,
+                                               md->topics[i].partition_cnt);
+        }
+}
+
 /* Ask the cluster for the topics we read and write: proves the brokers
  * answer (readiness) and tells the operator about missing topics. */
 static void kafka_probe(rdr_worker_t *w) {
@@ -1056,6 +1104,7 @@ static void kafka_probe(rdr_worker_t *w) {
         }
         missing = topics_absent(w, md, w->def->topics, "input") +
                   topics_absent(w, md, outs, "output");
+        partitions_set(w, md);
         rd_kafka_metadata_destroy(md);
         if (w->topics_missing && !missing)
                 rdr_log(RDR_LOG_INFO, "kafka.topics_found",
@@ -1212,6 +1261,17 @@ static void metrics_define(rdr_worker_t *w) {
             m, "consumer_lag",
             "Messages of this instance's partitions not yet applied (high "
             "watermark minus stored offset), per statistics.interval.ms",
+            "topic");
+        w->m_assigned = rdr_metrics_gauge(
+            m, "partitions_assigned",
+            "Partitions of the input topic this instance owns (the consumer "
+            "group's assignment)",
+            "topic");
+        w->m_partitions = rdr_metrics_gauge(
+            m, "topic_partitions",
+            "Partitions the input topic has (cluster metadata, every 30 s): "
+            "the sum of partitions_assigned over a worker's instances falls "
+            "short of it while some have no owner",
             "topic");
 }
 
@@ -2130,14 +2190,15 @@ static void idle_ping(rdr_worker_t *w, int64_t now) {
 }
 
 static void run_loop(rdr_worker_t *w) {
-        int64_t next_tick = 0, last_probe = 0;
+        int64_t next_tick = 0, last_probe = rdr_mono_ms(); /* probed at start */
         while (!rdr_stop_signal) {
                 int64_t now = rdr_mono_ms();
                 w->heartbeat_ms = now;
                 /* Unreachable, or a topic missing (not ready until an
-                 * operator creates it): ask again every 5 s. */
-                if ((!w->kafka_up || !w->topics_ok) &&
-                    now - last_probe > 5000) {
+                 * operator creates it): ask again every 5 s; else every
+                 * 30 s, for partitions added to a topic. */
+                if (now - last_probe >
+                    (!w->kafka_up || !w->topics_ok ? 5000 : 30000)) {
                         kafka_probe(w);
                         last_probe = now;
                 }
@@ -2453,6 +2514,11 @@ int rdr_run(const rdr_worker_def_t *def, int argc, char **argv) {
                                  errstr, sizeof(errstr));
         if (!w->http) {
                 rdr_log(RDR_LOG_ERROR, "http.listen", "%s", errstr);
+                rc = 1;
+                goto done;
+        }
+        if ((err = kafka_subscribe(w, errstr, sizeof(errstr)))) {
+                rdr_log(RDR_LOG_ERROR, "kafka.subscribe", "%s", errstr);
                 rc = 1;
                 goto done;
         }
