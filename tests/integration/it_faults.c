@@ -98,6 +98,10 @@ static void test_redis_outage_is_reported_and_survived(void **state) {
         publish(50, 100);
         assert_true(h_wait_metric_at_least(pid, "redress_batch_retries_total",
                                            NULL, 1));
+        /* The retry says which events wait (each partition's offsets)
+         * and why. */
+        assert_true(h_log_lines(pid, "\"batch\":\"redress.reviews [") >= 1);
+        assert_true(h_log_lines(pid, "\"cause\":\"") >= 1);
         /* What it has not applied shows as lag: the 50 new reviews, and
          * the 50 that come while it waits (its partitions are paused, it
          * fetches nothing: the lag is the broker's watermark's). */

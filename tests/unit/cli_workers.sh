@@ -87,6 +87,13 @@ for w in reviews chats shipments timers; do
   rc=$?
   [ $rc -eq 78 ] || fail "$w --set consumer.batch_max=lots: exit $rc, not 78"
   has "$tmp/err" "key 'consumer.batch_max'" "$w --set consumer.batch_max=lots"
+  # Its line names the instance, as every line does (host-pid, or the
+  # environment's name).
+  grep -q '"instance":"[^"]*-[0-9]*"' "$tmp/err" ||
+    fail "$w config.invalid without its instance: $(head -c 600 "$tmp/err")"
+  REDRESS_WORKER_INSTANCE=pod-7 "$exe" --check-config \
+    --set consumer.batch_max=lots >"$tmp/out" 2>"$tmp/err"
+  has "$tmp/err" '"instance":"pod-7"' "$w config.invalid of instance pod-7"
 
   # An operations port that is no host:port, and a topic with no name.
   "$exe" --check-config --set metrics.listen=9100 >"$tmp/out" 2>"$tmp/err"

@@ -1995,6 +1995,52 @@ static int backoff_wait(rdr_worker_t *w, int ms);
  * partitions move, at shutdown). If that fails, its messages join the
  * batch in hand and, unless once is set or we are stopping, are retried
  * as the loop retries. Returns non-zero if the flight could not land. */
+/* The batch in hand as each partition's offsets, first to last
+ * ("redress.reviews [3] 1200-1249, redress.reviews [5] 88-88"; cut at
+ * size), for a log line to find its events by. */
+static void batch_span(const rdr_worker_t *w, char *buf, size_t size) {
+        size_t i, j, n = 0;
+        buf[0] = '\0';
+        for (i = 0; i < w->batch_cnt && n < size; i++) {
+                const rd_kafka_message_t *m = w->rkmsgs[i];
+                int64_t lo = m->offset, hi = m->offset;
+                int seen = 0;
+                for (j = 0; j < i && !seen; j++)
+                        seen = w->rkmsgs[j]->rkt == m->rkt &&
+                               w->rkmsgs[j]->partition == m->partition;
+                if (seen)
+                        continue;
+                for (j = i + 1; j < w->batch_cnt; j++) {
+                        const rd_kafka_message_t *o = w->rkmsgs[j];
+                        if (o->rkt != m->rkt || o->partition != m->partition)
+                                continue;
+                        lo = o->offset < lo ? o->offset : lo;
+                        hi = o->offset > hi ? o->offset : hi;
+                }
+                n += (size_t)snprintf(
+                    buf + n, size - n, "%s%s [%d] %lld-%lld", n ? ", " : "",
+                    rd_kafka_topic_name(m->rkt), (int)m->partition,
+                    (long long)lo, (long long)hi);
+        }
+}
+
+/* A batch failed with err and is retried after backoff ms: which events
+ * (batch_span()), and why the connection dropped when Redis is down. */
+static void log_retry(const rdr_worker_t *w, rdr_err_t err, const char *when,
+                      int backoff) {
+        char span[512];
+        const char *why = err == RDR_ERR_REDIS && !rdr_redis_is_up(w->redis)
+                              ? rdr_redis_errstr(w->redis)
+                              : NULL;
+        batch_span(w, span, sizeof(span));
+        rdr_log_kv(RDR_LOG_WARN, "batch.retry",
+                   (const char *const[]){"batch", span, "cause",
+                                         why && *why ? why : rdr_err2name(err),
+                                         NULL},
+                   "%s%s; retrying %zu messages in %d ms", rdr_err2str(err),
+                   when, w->batch_cnt, backoff);
+}
+
 static rdr_err_t settle_flight(rdr_worker_t *w, int once) {
         rdr_err_t err = RDR_OK;
         int backoff = 100;
@@ -2008,9 +2054,7 @@ static rdr_err_t settle_flight(rdr_worker_t *w, int once) {
                  * failed (a timer's arm refused, say): wait before each
                  * round, as for any retry. */
                 rdr_metric_add(w->m_retries, rdr_err2name(err), 1);
-                rdr_log(RDR_LOG_WARN, "batch.retry",
-                        "%s acknowledging; retrying %zu messages in %d ms",
-                        rdr_err2str(err), w->batch_cnt, backoff);
+                log_retry(w, err, " acknowledging", backoff);
                 backoff = backoff_wait(w, backoff);
                 if ((err = process_with_retry(w)))
                         return err;
@@ -2108,9 +2152,7 @@ static rdr_err_t process_with_retry(rdr_worker_t *w) {
                         break;
                 }
                 rdr_metric_add(w->m_retries, rdr_err2name(err), 1);
-                rdr_log(RDR_LOG_WARN, "batch.retry",
-                        "%s; retrying %zu messages in %d ms", rdr_err2str(err),
-                        w->batch_cnt, backoff);
+                log_retry(w, err, "", backoff);
                 metrics_refresh(w);
                 if (!paused && w->consumer) {
                         pause_all(w, 1);
@@ -2354,9 +2396,23 @@ static void worker_destroy(rdr_worker_t *w) {
         free(w->msgs);
 }
 
+/* The instance's name: given (worker.instance), else host-pid. */
+static void default_instance(rdr_worker_t *w, const char *given) {
+        char host[64];
+        if (given && *given) {
+                snprintf(w->instance, sizeof(w->instance), "%s", given);
+                return;
+        }
+        if (gethostname(host, sizeof(host)))
+                snprintf(host, sizeof(host), "localhost");
+        host[sizeof(host) - 1] = '\0';
+        snprintf(w->instance, sizeof(w->instance), "%s-%d", host,
+                 (int)getpid());
+}
+
 int rdr_run(const rdr_worker_def_t *def, int argc, char **argv) {
         rdr_worker_t wk, *w = &wk;
-        char errstr[1024], host[64];
+        char errstr[1024];
         const char *config = NULL;
         int check_only = 0, i, rc = 0;
         struct sigaction sa;
@@ -2370,7 +2426,11 @@ int rdr_run(const rdr_worker_def_t *def, int argc, char **argv) {
         w->afters.elem = sizeof(rdr_after_t);
         w->fly_pubs.elem = sizeof(rdr_pub_t);
         w->fly_afters.elem = sizeof(rdr_after_t);
-        rdr_log_init(def->name, NULL, RDR_LOG_INFO);
+        /* Until the configuration says otherwise (worker.instance), the
+         * lines of a start that fails carry the environment's name, else
+         * host-pid, as every later line does. */
+        default_instance(w, getenv("REDRESS_WORKER_INSTANCE"));
+        rdr_log_init(def->name, w->instance, RDR_LOG_INFO);
 
         for (i = 1; i < argc; i++) {
                 if (!strcmp(argv[i], "--config") && i + 1 < argc) {
@@ -2417,16 +2477,7 @@ int rdr_run(const rdr_worker_def_t *def, int argc, char **argv) {
         }
         rdr_log_set_level((rdr_loglevel_t)rdr_log_level_parse(
             rdr_conf_str(w->conf, "log.level")));
-        if (rdr_conf_str(w->conf, "worker.instance")[0]) {
-                snprintf(w->instance, sizeof(w->instance), "%s",
-                         rdr_conf_str(w->conf, "worker.instance"));
-        } else {
-                if (gethostname(host, sizeof(host)))
-                        snprintf(host, sizeof(host), "localhost");
-                host[sizeof(host) - 1] = '\0';
-                snprintf(w->instance, sizeof(w->instance), "%s-%d", host,
-                         (int)getpid());
-        }
+        default_instance(w, rdr_conf_str(w->conf, "worker.instance"));
         rdr_log_init(def->name, w->instance,
                      (rdr_loglevel_t)rdr_log_level_parse(
                          rdr_conf_str(w->conf, "log.level")));
