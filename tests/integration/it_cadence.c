@@ -3149,6 +3149,43 @@ static void test_parcel_holds_every_case_of_the_order(void **state) {
         assert_each(stall, RDR_ACT_FOLLOW_UP, 1);
 }
 
+/* A logistics review of an order whose parcel came days after the
+ * store's promise: the case holds the carrier at fault, and the
+ * shipment's evidence says by how much (what an appeal shows). */
+static void test_late_parcel_is_the_carriers(void **state) {
+        char cid[RDR_ID_LEN], field[32], got[512], day[RDR_TIME_RFC3339_SIZE],
+            promised[64];
+        int i, found = 0;
+        acts_t a;
+        (void)state;
+        case_of("taobao", "rv-late", cid);
+        rdr_time_format_rfc3339(t0 - 4 * DAY, day, sizeof(day));
+        snprintf(promised, sizeof(promised), ",\"promised_by\":\"%s\"", day);
+        publish_tracked("rv-late", "rv-late", "SF5", "late-created",
+                        "shipment.created", t0 - 7 * DAY, "CN", promised);
+        publish_tracked("rv-late", "rv-late", "SF5", "late-delivered",
+                        "shipment.delivered", t0 - DAY, "CN", "");
+        settle(clock_now);
+        publish_review("taobao", "review.created", "rv-late", 2,
+                       "物流太慢了，晚了好几天才到", "Asia/Shanghai");
+        read_actions(cid, 1, &a);
+        wait_field(cid, "carrier_at_fault", "1");
+        for (i = 0; i < RDR_CASE_EVIDENCE_MAX && !found; i++) {
+                snprintf(field, sizeof(field), "evidence.%d.text", i);
+                h_case_field(&env, cid, field, got, sizeof(got));
+                found = strstr(got, "carrier sf") != NULL;
+        }
+        assert_true(found);
+        print_message("shipment evidence: %s\n", got);
+        day[10] = '\0';
+        snprintf(promised, sizeof(promised), "promised by %s", day);
+        assert_non_null(strstr(got, promised));
+        rdr_time_format_rfc3339(t0 - DAY, day, sizeof(day));
+        day[10] = '\0';
+        snprintf(promised, sizeof(promised), "delivered %s", day);
+        assert_non_null(strstr(got, promised));
+}
+
 /* A split shipment: order-<id> ships in two parcels, SF7 and SF8, each
  * with its own notices and checks. SF8's events leave SF7's record
  * alone: SF7 stalls and its buyer hears of it, and SF8's delivery does
@@ -3347,6 +3384,8 @@ int main(void) {
                 teardown),
             cmocka_unit_test_setup_teardown(test_split_shipment, setup,
                                             teardown),
+            cmocka_unit_test_setup_teardown(test_late_parcel_is_the_carriers,
+                                            setup, teardown),
         };
         h_test_filter();
         return cmocka_run_group_tests_name("integration: cadence", tests,
