@@ -881,7 +881,7 @@ static void test_agreed_then_refused_before_the_review(void **state) {
 }
 
 static void test_rating_raised_resolves(void **state) {
-        char cid[RDR_ID_LEN], key[256];
+        char cid[RDR_ID_LEN], key[256], json[1024], at[RDR_TIME_RFC3339_SIZE];
         acts_t a;
         h_msg_t *msgs;
         size_t n, i, closed = 0;
@@ -922,6 +922,27 @@ static void test_rating_raised_resolves(void **state) {
         assert_int_equal(count_kind(&a, RDR_ACT_NUDGE), 0);
         assert_string_equal(h_case_field(&env, cid, "state", got, sizeof(got)),
                             "resolved");
+        /* Lowered again: open again for an agent (kept for ever again),
+         * no automatic message. */
+        rdr_time_format_rfc3339(t0 + 10 * DAY, at, sizeof(at));
+        snprintf(json, sizeof(json),
+                 "{\"event_id\":\"rv-raise-lowered\",\"type\":"
+                 "\"review.updated\",\"platform\":\"taobao\",\"store_id\":"
+                 "\"store-1\",\"review_id\":\"rv-raise\",\"order_id\":"
+                 "\"order-rv-raise\",\"buyer_id\":\"buyer-rv-raise\","
+                 "\"product_id\":\"sku-9\",\"rating\":1,\"text\":"
+                 "\"又坏了，质量太差\",\"created_at\":\"%s\"}",
+                 at);
+        publish_json("redress.reviews", "store-1/order-rv-raise", json);
+        read_actions(cid, 3, &a);
+        assert_int_equal(count_kind(&a, RDR_ACT_STAFF_REVIEW), 1);
+        assert_string_equal(h_case_field(&env, cid, "state", got, sizeof(got)),
+                            "paused");
+        rdr_key_case(key, sizeof(key), cid, NULL);
+        assert_kept(key, -1);
+        advance_to(t0 + 20 * DAY);
+        read_settled(cid, &a);
+        assert_int_equal(a.cnt, 3);
 }
 
 /* The buyer edits the review into a demand: the case leaves the cadence

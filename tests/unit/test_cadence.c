@@ -1144,6 +1144,52 @@ static void test_rating_raised_resolves(void **state) {
         free(s);
 }
 
+/* The buyer raises the rating (the case resolves), then lowers it again:
+ * the case opens again for an agent, with no automatic message; raised
+ * once more, it resolves again. After case_ttl a lowered rating changes
+ * nothing. */
+static void test_rating_lowered_again_reopens(void **state) {
+        sim_t *s = sim_new();
+        int64_t t0 = utc(2026, 6, 1, 2, 0);
+        rdr_cadence_input_t in =
+            review("taobao", "tb-store", "Asia/Shanghai", "zh",
+                   RDR_REASON_PRODUCT_QUALITY, RDR_MAL_NONE, t0);
+        rdr_cadence_input_t up = simple(RDR_CIN_REVIEW_UPDATED);
+        rdr_cadence_input_t resume = simple(RDR_CIN_RESUME);
+        const rdr_cadence_action_t *a;
+        size_t outreach;
+        (void)state;
+        apply(s, &in, t0);
+        run_until(s, t0 + 2 * DAY);
+        up.rating = 5;
+        apply(s, &up, t0 + 2 * DAY);
+        assert_int_equal(s->c.state, RDR_CASE_STATE_RESOLVED);
+        outreach = count_outreach(s);
+        up.rating = 1;
+        apply(s, &up, t0 + 3 * DAY);
+        assert_int_equal(s->c.state, RDR_CASE_STATE_PAUSED);
+        assert_int_equal(s->c.close_reason, RDR_CLOSE_NONE);
+        assert_int_equal(s->c.rating, 1);
+        a = find(s, "cs_test:review_lowered:1");
+        assert_int_equal(a->kind, RDR_ACT_STAFF_REVIEW);
+        assert_non_null(strstr(a->template_id, "/staff.review/review_lowered"));
+        /* The agent hands it back: it waits, and no message goes out. */
+        apply(s, &resume, t0 + 3 * DAY + HOUR);
+        assert_int_equal(s->c.state, RDR_CASE_STATE_WAITING);
+        run_until(s, t0 + 20 * DAY);
+        assert_int_equal(count_outreach(s), outreach);
+        up.rating = 4;
+        apply(s, &up, t0 + 20 * DAY);
+        assert_int_equal(s->c.state, RDR_CASE_STATE_RESOLVED);
+        assert_int_equal(s->c.close_reason, RDR_CLOSE_RATING_RAISED);
+        /* Past case_ttl (30 days from the opening): stays resolved. */
+        up.rating = 2;
+        apply(s, &up, t0 + 31 * DAY);
+        assert_int_equal(s->c.state, RDR_CASE_STATE_RESOLVED);
+        assert_int_equal(count_kind(s, RDR_ACT_STAFF_REVIEW), 1);
+        free(s);
+}
+
 static void test_removal_resolves(void **state) {
         sim_t *s = sim_new();
         int64_t t0 = utc(2026, 6, 1, 2, 0);
@@ -3228,6 +3274,7 @@ int main(void) {
             cmocka_unit_test(test_refusal_stops_everything),
             cmocka_unit_test(test_refusal_before_the_review),
             cmocka_unit_test(test_rating_raised_resolves),
+            cmocka_unit_test(test_rating_lowered_again_reopens),
             cmocka_unit_test(test_review_edited_into_a_demand_is_appealed),
             cmocka_unit_test(test_removal_resolves),
             cmocka_unit_test(test_refusal_to_the_store),

@@ -37,7 +37,8 @@ const char *const rdr_step_names[RDR_STEP__CNT] = {"none",
                                                    "appeal_evidence",
                                                    "appeal_window_end",
                                                    "case_ttl",
-                                                   "appeal_unanswered"};
+                                                   "appeal_unanswered",
+                                                   "review_lowered"};
 const char *const rdr_cadence_status_names[RDR_CADENCE_STATUS__CNT] = {
     "applied", "noop", "duplicate", "stale", "no_case"};
 
@@ -1469,6 +1470,26 @@ static void on_chat(tx_t *tx, const rdr_cadence_chat_t *ch,
                 c->state = RDR_CASE_STATE_AWAITING_UPDATE;
 }
 
+/* The buyer lowered again the review whose raised rating resolved the
+ * case: the case is open again, with an agent asked to look (within
+ * reply_sla), and no automatic outreach (it stopped for good when the
+ * case resolved): the agent's hand-back leaves it waiting for the review
+ * or case_ttl, armed again. */
+static void reopen(tx_t *tx, int rating) {
+        rdr_case_t *c = tx->c;
+        vars_buf_t vb;
+        c->rating = rating;
+        c->state = RDR_CASE_STATE_PAUSED;
+        c->close_reason = RDR_CLOSE_NONE;
+        c->closed_at_ms = 0;
+        c->lowered++;
+        arm(tx, RDR_STEP_TTL, 1, c->opened_at_ms + tx->sc->case_ttl_ms,
+            &c->ttl_gen);
+        case_vars(c, &vb);
+        staff(tx, RDR_STEP_REVIEW_LOWERED, c->lowered, "review_lowered",
+              tx->now + tx->sc->reply_sla_ms, &vb);
+}
+
 /* Whether the case's evidence holds a version of the review that says
  * text (as far as the evidence keeps of it). */
 static int review_says(const rdr_case_t *c, const char *text) {
@@ -1492,6 +1513,10 @@ static void on_review_updated(tx_t *tx, int rating,
                      "review: rating, sentiment or malicious out of range");
                 return;
         }
+        if (c->state == RDR_CASE_STATE_RESOLVED &&
+            c->close_reason == RDR_CLOSE_RATING_RAISED &&
+            rating < tx->sc->resolved_rating && !expired(tx))
+                reopen(tx, rating);
         if (rdr_case_state_final(c->state))
                 return;
         c->rating = rating;
@@ -1983,6 +2008,7 @@ static const field_t case_fields[] = {
     CI(order_modify_before, 0, 1000000),
     CI(nudges, 0, 1000000),
     CI(buyer_messages, 0, 1000000),
+    CI(lowered, 0, 1000000),
     CI(buyer_channel, -1, RDR_CHAN__CNT - 1),
     CI(agreed, 0, 1),
     CT(agreed_at_ms),

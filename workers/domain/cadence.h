@@ -127,6 +127,9 @@ typedef enum rdr_step_e {
                                      * appeal_answer_within; attempt 2:
                                      * the case closes (appeal_close_after)
                                      */
+        RDR_STEP_REVIEW_LOWERED,    /* staff.review: a review resolved by its
+                                     * raised rating is lowered again; attempt:
+                                     * the how-manyth time */
         RDR_STEP__CNT
 } rdr_step_t;
 /* "none", "reply", "first_contact", "follow_up", "incentive",
@@ -218,6 +221,8 @@ typedef struct rdr_case_s {
         int order_messages_before, order_modify_before;
         int nudges;         /* nudges published */
         int buyer_messages; /* buyer chat messages on the case */
+        int lowered;        /* times the rating fell back under
+                             * resolved_rating after resolving the case */
         int buyer_channel;  /* rdr_channel_t of the last one, -1 if none */
         int agreed;         /* the buyer agreed to update the review */
         /* When the fleet applied the agreement (its clock), and when the
