@@ -1643,7 +1643,7 @@ static void publish_staff(const char *event_id, const char *type,
  * staff.review): the cadence runs again, its days moved by the pause.
  * A hand-back naming no staff.review of the case is a dead letter. */
 static void test_staff_resume_hands_case_back(void **state) {
-        char cid[RDR_ID_LEN], action[RDR_ID_LEN + 32];
+        char cid[RDR_ID_LEN], action[RDR_ID_LEN + 32], got[32];
         h_msg_t *msgs;
         size_t n;
         acts_t a;
@@ -1666,16 +1666,27 @@ static void test_staff_resume_hands_case_back(void **state) {
             strstr(msgs[0].headers[0], "names no buyer_reply action"));
         h_msgs_free(msgs, n);
 
+        /* The buyer writes again: the hand-back of the first message
+         * leaves the case to the agent of the second. */
+        publish_chat("taobao", "rv-resume", "chat-resume-2",
+                     "还有，颜色也不对，怎么办？");
+        read_actions(cid, 4, &a);
+        assert_int_equal(count_kind(&a, RDR_ACT_STAFF_REVIEW), 2);
         advance_to(t0 + 2 * DAY);
         snprintf(action, sizeof(action), "%s:buyer_reply:1", cid);
         publish_staff("staff-resume-1", "staff.resume", cid, action, "");
+        settle(clock_now);
+        assert_string_equal(h_case_field(&env, cid, "state", got, sizeof(got)),
+                            "paused");
+        snprintf(action, sizeof(action), "%s:buyer_reply:2", cid);
+        publish_staff("staff-resume-2", "staff.resume", cid, action, "");
         wait_field(cid, "state", "outreach");
         /* Paused for 2 days: the follow-up comes at T0 + 9 d, not 7. */
         advance_to(t0 + 8 * DAY + 60000);
         read_settled(cid, &a);
         assert_int_equal(count_kind(&a, RDR_ACT_FOLLOW_UP), 0);
         advance_to(t0 + 9 * DAY + 60000);
-        read_actions(cid, 4, &a);
+        read_actions(cid, 5, &a);
         print_actions(&a);
         assert_int_equal(count_kind(&a, RDR_ACT_FOLLOW_UP), 1);
 }
@@ -1705,6 +1716,19 @@ static void test_manager_approves_the_offer(void **state) {
         }
         for (i = 0; i < 2; i++)
                 read_actions(cid[i], 2, &a);
+        /* An approval before the manager was asked names no action of
+         * the case: a dead letter, not a decision lost or kept. */
+        snprintf(action, sizeof(action), "%s:offer_approval:1", cid[1]);
+        publish_answer("redress.staff-decisions", "offer-decision-early-bad",
+                       "staff.offer_decision", store, cid[1], action,
+                       decisions[0]);
+        {
+                h_msg_t *msgs;
+                size_t n = read_dead("offer-decision-early-bad", 1, &msgs);
+                assert_non_null(strstr(msgs[0].headers[0],
+                                       "names no offer_approval action"));
+                h_msgs_free(msgs, n);
+        }
         advance_to(t0 + 7 * DAY + 60000);
         for (i = 0; i < 2; i++)
                 read_actions(cid[i], 3, &a);

@@ -816,6 +816,46 @@ static void test_amazon_agree(void **state) {
         free(s);
 }
 
+/* The buyer writes twice; the agent's hand-back of the first message
+ * leaves the case waiting for the agent of the second; the second's
+ * resumes it. Evidence given twice (another event, the same reference
+ * and text) is held once. */
+static void test_resume_answers_the_latest_message(void **state) {
+        sim_t *s = sim_new();
+        int64_t t0 = utc(2026, 6, 1, 2, 0);
+        rdr_cadence_input_t in =
+            review("taobao", "tb-store", "Asia/Shanghai", "zh",
+                   RDR_REASON_PRODUCT_QUALITY, RDR_MAL_NONE, t0);
+        rdr_cadence_input_t ask = chat(RDR_INTENT_QUESTION, "能换货吗？");
+        rdr_cadence_input_t resume = simple(RDR_CIN_RESUME);
+        rdr_cadence_input_t ev = simple(RDR_CIN_EVIDENCE);
+        int held;
+        (void)state;
+        apply(s, &in, t0);
+        apply(s, &ask, t0 + DAY);
+        apply(s, &ask, t0 + DAY + HOUR);
+        assert_int_equal(s->c.buyer_messages, 2);
+        assert_int_equal(s->c.state, RDR_CASE_STATE_PAUSED);
+        resume.answered_step = RDR_STEP_BUYER_REPLY;
+        resume.answered_attempt = 1;
+        assert_int_equal(apply(s, &resume, t0 + DAY + 2 * HOUR),
+                         RDR_CADENCE_NOOP);
+        assert_int_equal(s->c.state, RDR_CASE_STATE_PAUSED);
+        resume.answered_attempt = 2;
+        assert_int_equal(apply(s, &resume, t0 + DAY + 3 * HOUR),
+                         RDR_CADENCE_APPLIED);
+        assert_int_equal(s->c.state, RDR_CASE_STATE_OUTREACH);
+        ev.evidence.kind = "chat";
+        ev.evidence.ref = "wangwang-123";
+        ev.evidence.text = "买家要求返现";
+        held = s->c.evidence_cnt;
+        apply(s, &ev, t0 + 2 * DAY);
+        assert_int_equal(s->c.evidence_cnt, held + 1);
+        apply(s, &ev, t0 + 2 * DAY + HOUR);
+        assert_int_equal(s->c.evidence_cnt, held + 1);
+        free(s);
+}
+
 static void test_refusal_stops_everything(void **state) {
         sim_t *s = sim_new();
         int64_t t0 = utc(2026, 6, 1, 2, 0);
@@ -3275,6 +3315,7 @@ int main(void) {
             cmocka_unit_test(test_refusal_before_the_review),
             cmocka_unit_test(test_rating_raised_resolves),
             cmocka_unit_test(test_rating_lowered_again_reopens),
+            cmocka_unit_test(test_resume_answers_the_latest_message),
             cmocka_unit_test(test_review_edited_into_a_demand_is_appealed),
             cmocka_unit_test(test_removal_resolves),
             cmocka_unit_test(test_refusal_to_the_store),

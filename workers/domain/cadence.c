@@ -385,13 +385,34 @@ static void add_evidence(rdr_case_t *c, rdr_evidence_kind_t kind,
         e->at_ms = at;
 }
 
+/* Whether the case holds evidence of kind saying text (as far as the
+ * evidence keeps of it), under reference ref (NULL: any). */
+static int holds_evidence(const rdr_case_t *c, rdr_evidence_kind_t kind,
+                          const char *ref, const char *text) {
+        rdr_case_evidence_t probe;
+        int i;
+        rdr_utf8_copy(probe.ref, sizeof(probe.ref), ref ? ref : "");
+        rdr_utf8_copy(probe.text, sizeof(probe.text), text ? text : "");
+        for (i = 0; i < c->evidence_cnt; i++)
+                if (c->evidence[i].kind == kind &&
+                    (!ref || !strcmp(c->evidence[i].ref, probe.ref)) &&
+                    !strcmp(c->evidence[i].text, probe.text))
+                        return 1;
+        return 0;
+}
+
+/* Evidence given from outside the case (the worker's, an agent's): what
+ * the case holds already (the same kind, reference and text, given
+ * again under another event) is not added twice. */
 static void add_evidence_in(rdr_case_t *c, const rdr_evidence_t *ev) {
         int k = ev->kind
                     ? rdr_enum_parse(rdr_evidence_kind_names, RDR_EVIDENCE__CNT,
                                      ev->kind, strlen(ev->kind))
                     : -1;
-        add_evidence(c, k < 0 ? RDR_EVIDENCE_OTHER : (rdr_evidence_kind_t)k,
-                     ev->ref, ev->text, ev->at_ms);
+        rdr_evidence_kind_t kind =
+            k < 0 ? RDR_EVIDENCE_OTHER : (rdr_evidence_kind_t)k;
+        if (!holds_evidence(c, kind, ev->ref ? ev->ref : "", ev->text))
+                add_evidence(c, kind, ev->ref, ev->text, ev->at_ms);
 }
 
 static rdr_err_t check(tx_t *tx, rdr_action_kind_t kind, int has_offer,
@@ -661,6 +682,7 @@ static void run_step(tx_t *tx, rdr_step_t step, int attempt) {
                 rdr_offer_format(&c->offer, vb.offer, sizeof(vb.offer));
                 vb.v.v[RDR_PH_OFFER] = vb.offer;
                 c->offer_pending = 1;
+                c->offer_asked = 1;
                 /* Named by the gesture, as the incentive is. */
                 rdr_str_join(
                     keys, sizeof(keys),
@@ -1490,19 +1512,6 @@ static void reopen(tx_t *tx, int rating) {
               tx->now + tx->sc->reply_sla_ms, &vb);
 }
 
-/* Whether the case's evidence holds a version of the review that says
- * text (as far as the evidence keeps of it). */
-static int review_says(const rdr_case_t *c, const char *text) {
-        rdr_case_evidence_t probe;
-        int i;
-        rdr_utf8_copy(probe.text, sizeof(probe.text), text);
-        for (i = 0; i < c->evidence_cnt; i++)
-                if (c->evidence[i].kind == RDR_EVIDENCE_REVIEW &&
-                    !strcmp(c->evidence[i].text, probe.text))
-                        return 1;
-        return 0;
-}
-
 static void on_review_updated(tx_t *tx, int rating,
                               const rdr_cadence_edit_t *e) {
         rdr_case_t *c = tx->c;
@@ -1533,7 +1542,8 @@ static void on_review_updated(tx_t *tx, int rating,
          * text is the appeal's evidence, and a case still negotiating
          * takes the malicious track as if the review had said it first
          * (section 3). */
-        if (e->text && *e->text && !review_says(c, e->text))
+        if (e->text && *e->text &&
+            !holds_evidence(c, RDR_EVIDENCE_REVIEW, NULL, e->text))
                 add_evidence(c, RDR_EVIDENCE_REVIEW, c->review_id, e->text,
                              e->edited_at_ms > 0 ? e->edited_at_ms : tx->now);
         if (e->demand_in_text)
@@ -1614,10 +1624,18 @@ static void on_staff_appeal(tx_t *tx, const rdr_cadence_input_t *in) {
                 to_appeal_track(tx);
 }
 
-static void on_resume(tx_t *tx, rdr_malicious_t buyer_tag) {
+static void on_resume(tx_t *tx, const rdr_cadence_input_t *in) {
         rdr_case_t *c = tx->c;
+        rdr_malicious_t buyer_tag = in->buyer_tag;
         if (c->state != RDR_CASE_STATE_PAUSED &&
             c->state != RDR_CASE_STATE_AWAITING_UPDATE)
+                return;
+        /* The answer to an earlier message of the buyer (or an earlier
+         * lowering): a later one still waits for its agent. */
+        if ((in->answered_step == RDR_STEP_BUYER_REPLY &&
+             in->answered_attempt < c->buyer_messages) ||
+            (in->answered_step == RDR_STEP_REVIEW_LOWERED &&
+             in->answered_attempt < c->lowered))
                 return;
         if (c->stop_rule[0]) {
                 /* A platform's rule stopped the outreach (an agreement
@@ -1756,7 +1774,7 @@ static void dispatch(tx_t *tx, const rdr_cadence_input_t *in) {
                 on_appeal_result(tx, in->outcome);
                 return;
         case RDR_CIN_RESUME:
-                on_resume(tx, in->buyer_tag);
+                on_resume(tx, in);
                 return;
         case RDR_CIN_STAFF_APPEAL:
                 on_staff_appeal(tx, in);
@@ -2016,6 +2034,7 @@ static const field_t case_fields[] = {
     CI(mod_reminded, 0, 1),
     CI(mod_check_held, 0, 1),
     CI(offer_pending, 0, 2),
+    CI(offer_asked, 0, 1),
     {"offer.type", F_ENUM, offsetof(rdr_case_t, offer.type), 0,
      rdr_offer_type_names, RDR_OFFER__CNT, 0, 0},
     {"offer.amount_minor", F_LL, offsetof(rdr_case_t, offer.amount_minor), 0,

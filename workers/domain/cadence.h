@@ -233,6 +233,7 @@ typedef struct rdr_case_s {
         int64_t agreed_sent_at_ms;
         int mod_reminded;   /* the one reminder went out */
         int mod_check_held; /* the check fired during a shipment pause */
+        int offer_asked;    /* a manager was asked to approve the offer */
         int offer_pending;  /* 1: awaiting approval; 2: approved,
                              * waiting for the parcel's delivery or the
                              * agent's hand-back */
@@ -372,10 +373,15 @@ typedef struct rdr_cadence_input_s {
         rdr_cadence_timer_in_t timer; /* TIMER */
         rdr_cadence_chat_t chat;      /* BUYER_CHAT */
         int approved;                 /* OFFER_DECISION */
-        rdr_evidence_t evidence;      /* EVIDENCE; STAFF_APPEAL (kind
-                                       * NULL: none) */
-        rdr_ground_t ground;          /* STAFF_APPEAL */
-        rdr_outcome_t outcome;        /* APPEAL_RESULT */
+        /* RESUME: the staff.review the hand-back answers (buyer_reply:<n>
+         * or review_lowered:<n>); 0: unknown, any. One of an earlier
+         * buyer message leaves the case to the agent of the latest. */
+        rdr_step_t answered_step;
+        int answered_attempt;
+        rdr_evidence_t evidence; /* EVIDENCE; STAFF_APPEAL (kind
+                                  * NULL: none) */
+        rdr_ground_t ground;     /* STAFF_APPEAL */
+        rdr_outcome_t outcome;   /* APPEAL_RESULT */
         /* SHIPMENT_PAUSE from a parcel's check (its timer, fired later):
          * when the check found the parcel late; a delivery that reached
          * the case since makes the pause stale. 0: the pause is now. */

@@ -768,15 +768,21 @@ static rdr_err_t apply_one(reviews_t *rv, rdr_msg_t *m, const rdr_review_t *r,
 }
 
 /* The highest attempt of step an answer may name: those the case has
- * published (appeals, one staff.review per buyer message), or the one
- * there ever is (the offer's approval, the request for an appeal's
- * evidence, which an agent may answer before it is published). */
+ * published (appeals, one staff.review per buyer message or lowering,
+ * the offer's approval once asked), or the one there ever is (the
+ * request for an appeal's evidence, which an agent may answer before it
+ * is published). */
 static int step_attempts(const rdr_case_t *cs, rdr_step_t step) {
         switch (step) {
         case RDR_STEP_APPEAL:
                 return cs->appeal_filed;
         case RDR_STEP_BUYER_REPLY:
                 return cs->buyer_messages;
+        case RDR_STEP_REVIEW_LOWERED:
+                return cs->lowered;
+        case RDR_STEP_OFFER_APPROVAL:
+                /* Asked (a case written before offer_asked: awaiting). */
+                return cs->offer_asked || cs->offer_pending;
         case RDR_STEP_APPEAL_EVIDENCE:
                 /* A case an earlier build asked did not count its ask. */
                 return cs->evidence_asks > 1 ? cs->evidence_asks : 1;
@@ -789,15 +795,17 @@ static int step_attempts(const rdr_case_t *cs, rdr_step_t step) {
  * and an action of the case of its step (<case_id>:<step>:<n>; none for
  * staff.appeal); then in is applied to the case. Anything else is a dead
  * letter with the reason. */
-static rdr_err_t apply_answer(reviews_t *rv, rdr_msg_t *m, const answer_t *an,
+static rdr_err_t apply_answer(reviews_t *rv, rdr_msg_t *m, const answer_t *ap,
                               const redisReply *case_reply,
                               const redisReply *seen,
-                              const rdr_cadence_input_t *in,
+                              const rdr_cadence_input_t *ip,
                               const rdr_cadence_out_t **out) {
         rdr_case_t *cs;
         char prefix[RDR_CASE_ID_MAX + 32], *end = NULL;
         size_t pl;
         long n;
+        answer_t a = *ap, *an = &a;
+        rdr_cadence_input_t copy = *ip, *in = &copy;
         rdr_err_t err = rdr_casework_get(rv->cw, an->case_id, case_reply, &cs,
                                          m->errstr, sizeof(m->errstr));
         if (err)
@@ -817,6 +825,12 @@ static rdr_err_t apply_answer(reviews_t *rv, rdr_msg_t *m, const answer_t *an,
                          cs->platform, cs->store_id);
                 return RDR_ERR_INVALID;
         }
+        /* A hand-back answers the agent's request of a buyer's message,
+         * or of a lowered review. */
+        pl = (size_t)snprintf(prefix, sizeof(prefix), "%s:%s:", cs->case_id,
+                              rdr_step_names[RDR_STEP_REVIEW_LOWERED]);
+        if (in->type == RDR_CIN_RESUME && !strncmp(an->action_id, prefix, pl))
+                an->step = RDR_STEP_REVIEW_LOWERED;
         pl = (size_t)snprintf(prefix, sizeof(prefix), "%s:%s:", cs->case_id,
                               rdr_step_names[an->step]);
         n = 0;
@@ -832,6 +846,8 @@ static rdr_err_t apply_answer(reviews_t *rv, rdr_msg_t *m, const answer_t *an,
                          cs->case_id);
                 return RDR_ERR_INVALID;
         }
+        in->answered_step = an->step;
+        in->answered_attempt = (int)n;
         return rdr_casework_apply(rv->cw, cs, an->case_id, in, m->topic,
                                   an->event_id, rdr_casework_seen(seen), NULL,
                                   out, m->errstr, sizeof(m->errstr));
