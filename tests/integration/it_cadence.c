@@ -516,6 +516,63 @@ static void test_refusal_stops_everything(void **state) {
         }
 }
 
+/* A buyer's messages read before the review opened a case (one about
+ * the order agreeing to update it, one naming no order asking a
+ * question) were the order's and the buyer's: delivered again after the
+ * case opened (a replay, a publisher's resend), they do nothing to the
+ * case: no agent asked, no guide, no pause. */
+static void test_chat_replayed_after_the_case_opened(void **state) {
+        char cid[RDR_ID_LEN], cid2[RDR_ID_LEN], got[32];
+        acts_t a;
+        int round;
+        (void)state;
+        case_of("taobao", "rv-early-chat", cid);
+        for (round = 0; round < 2; round++) {
+                publish_chat("taobao", "rv-early-chat", "chat-early-agree",
+                             "好的，没问题，我会改评价的");
+                publish_chat_in("taobao", "store-1", "rv-early-chat", NULL,
+                                "chat-early-ask", "请问这个怎么退货？");
+                settle(clock_now);
+                if (round)
+                        break;
+                publish_review("taobao", "review.created", "rv-early-chat", 1,
+                               "质量太差，穿了一次就开线了", "Asia/Shanghai");
+                read_actions(cid, 2, &a);
+                settle(clock_now);
+        }
+        read_settled(cid, &a);
+        print_actions(&a);
+        assert_int_equal(a.cnt, 2); /* the reply and the first contact */
+        assert_int_equal(count_kind(&a, RDR_ACT_STAFF_REVIEW), 0);
+        assert_int_equal(count_kind(&a, RDR_ACT_MODIFICATION_GUIDE), 0);
+        assert_string_equal(h_case_field(&env, cid, "state", got, sizeof(got)),
+                            "outreach");
+
+        /* A question naming no order reaches the buyer's case; sent again
+         * after the buyer's next review opened a second case, it is still
+         * the first case's, which heard it: the second hears nothing. */
+        publish_chat_at("taobao", "store-1", "rv-early-chat", NULL,
+                        "chat-late-ask", "什么时候能退款？", clock_now);
+        read_actions(cid, 3, &a);
+        assert_int_equal(count_kind(&a, RDR_ACT_STAFF_REVIEW), 1);
+        case_of("taobao", "rv-early-chat2", cid2);
+        publish_review_ev(
+            &(review_ev_t){"taobao", "review.created", "rv-early-chat2",
+                           "又是质量问题，很失望", "Asia/Shanghai", 2, NULL,
+                           "buyer-rv-early-chat", NULL, clock_now});
+        read_actions(cid2, 2, &a);
+        publish_chat_at("taobao", "store-1", "rv-early-chat", NULL,
+                        "chat-late-ask", "什么时候能退款？", clock_now);
+        settle(clock_now);
+        read_settled(cid2, &a);
+        print_actions(&a);
+        assert_int_equal(a.cnt, 2);
+        assert_string_equal(h_case_field(&env, cid2, "state", got, sizeof(got)),
+                            "outreach");
+        read_settled(cid, &a);
+        assert_int_equal(a.cnt, 3);
+}
+
 /* A message without an order, or about an order with no case, belongs to
  * the buyer's case in the store it was sent to (BEHAVIOR.md 2.7: "on that
  * order or store"), never to the buyer's case in another store. */
@@ -3334,6 +3391,8 @@ int main(void) {
                                             setup, teardown),
             cmocka_unit_test_setup_teardown(test_chat_reaches_the_stores_case,
                                             setup, teardown),
+            cmocka_unit_test_setup_teardown(
+                test_chat_replayed_after_the_case_opened, setup, teardown),
             cmocka_unit_test_setup_teardown(
                 test_refusal_to_the_store_before_the_review, setup, teardown),
             cmocka_unit_test_setup_teardown(

@@ -141,10 +141,27 @@ static int refused_on_buyer(chats_t *ch, const rdr_chat_t *c,
  * casework.h); if the order's record named no case when read (no_case),
  * it applies only while the record still names none (else the batch
  * decides again and the message reaches the new case). */
+/* The record a message is applied to (its order's when it names one,
+ * else its buyer's: k_hash, KEYSZ) and its dedupe key there (k_seen,
+ * KEYSZ); -1 if the ids are too long for a key. */
+static int record_keys(const rdr_chat_t *c, const char *topic, char *k_hash,
+                       char *k_seen) {
+        char tag[KEYSZ];
+        int n = c->order_id ? rdr_key_order(k_hash, KEYSZ, c->platform,
+                                            c->store_id, c->order_id, NULL)
+                            : rdr_key_buyer(k_hash, KEYSZ, c->platform,
+                                            c->buyer_id, NULL);
+        if (n < 0 || rdr_key_tag(tag, sizeof(tag), k_hash) < 0 ||
+            rdr_key_seen(k_seen, KEYSZ, tag, topic, c->event_id) < 0)
+                return -1;
+        return 0;
+}
+
 static rdr_err_t apply_one(chats_t *ch, rdr_msg_t *m, const rdr_chat_t *c,
-                           const rdr_chat_class_t *ccp, int no_case) {
-        char tag[KEYSZ], k_seen[KEYSZ], k_outbox[KEYSZ], k_hash[KEYSZ],
-            k_set[KEYSZ], now[24], f_demand[4 * RDR_EVENT_MAX_EVENT_ID + 48],
+                           const rdr_chat_class_t *ccp, int no_case,
+                           const char *case_id) {
+        char k_seen[KEYSZ], k_outbox[KEYSZ], k_hash[KEYSZ], k_set[KEYSZ],
+            now[24], f_demand[4 * RDR_EVENT_MAX_EVENT_ID + 48],
             f_refused[KEYSZ], f_last[KEYSZ];
         const char *fv[16], *members[1];
         char *demand = NULL;
@@ -155,21 +172,18 @@ static rdr_err_t apply_one(chats_t *ch, rdr_msg_t *m, const rdr_chat_t *c,
         int n;
 
         /* The order when the message names one, else the buyer. */
-        n = c->order_id
-                ? rdr_key_order(k_hash, KEYSZ, c->platform, c->store_id,
-                                c->order_id, NULL)
-                : rdr_key_buyer(k_hash, KEYSZ, c->platform, c->buyer_id, NULL);
-        if (n < 0 || rdr_key_tag(tag, sizeof(tag), k_hash) < 0)
-                return rdr_msg_fail(m, "ids too long for a Redis key");
-        if (snprintf(k_outbox, KEYSZ, "%s:outbox", k_hash) >= KEYSZ ||
+        if (record_keys(c, m->topic, k_hash, k_seen) ||
+            snprintf(k_outbox, KEYSZ, "%s:outbox", k_hash) >= KEYSZ ||
             snprintf(k_set, KEYSZ, "%s:intents", k_hash) >= KEYSZ)
-                return rdr_msg_fail(m, "ids too long for a Redis key");
-        if (rdr_key_seen(k_seen, KEYSZ, tag, m->topic, c->event_id) < 0)
                 return rdr_msg_fail(m, "ids too long for a Redis key");
         snprintf(now, sizeof(now), "%lld", (long long)c->sent_at_ms);
 
         memset(&a, 0, sizeof(a));
         a.dedupe_key = k_seen;
+        /* The case the message goes to, for its replay (went_before()). */
+        a.seen_value = c->direction != RDR_DIR_BUYER ? NULL
+                       : case_id[0]                  ? case_id
+                                                     : "-";
         a.outbox_key = k_outbox;
         a.ttl_ms = ch->ttl_ms;
         a.hash_key = k_hash;
@@ -321,6 +335,40 @@ static void queue_ledger_read(chats_t *ch, const rdr_chat_t *c,
                 rdr_redis_cmdl(redis, "PING", NULL);
 }
 
+/* The message's dedupe key on its record (GET: the case it went to when
+ * first applied there, went_before()). One reply. */
+static void queue_record_seen(chats_t *ch, const rdr_chat_t *c,
+                              const char *topic) {
+        rdr_redis_t *redis = rdr_worker_redis(ch->w);
+        char k_hash[KEYSZ], k_seen[KEYSZ];
+        if (!record_keys(c, topic, k_hash, k_seen))
+                rdr_redis_cmdl(redis, "GET", k_seen, NULL);
+        else
+                rdr_redis_cmdl(redis, "PING", NULL);
+}
+
+/* A message applied before (a replay, a resend under its event_id) goes
+ * to the case it went to then, as its record's dedupe key says (r: its
+ * GET), or to none ("-": there was none; a case that opened since read
+ * the message from the record): not to one that opened since, which
+ * would hear it a second time. A key an earlier build wrote ("1"), or
+ * none, leaves the lookup's case. */
+static void went_before(chats_t *ch, size_t i, const redisReply *r) {
+        if (!r || r->type != REDIS_REPLY_STRING || !r->len ||
+            r->len >= RDR_CASE_ID_MAX || (r->len == 1 && r->str[0] == '1'))
+                return;
+        if (r->len == 1 && r->str[0] == '-') {
+                ch->case_ids[i][0] = '\0';
+                return;
+        }
+        if (strlen(ch->case_ids[i]) != r->len ||
+            memcmp(ch->case_ids[i], r->str, r->len)) {
+                memcpy(ch->case_ids[i], r->str, r->len);
+                ch->case_ids[i][r->len] = '\0';
+                ch->via_order[i] = 0;
+        }
+}
+
 /* Message c's case (*cs, from its HGETALL) and what the message is to
  * its cadence (*in, but the buyer's tag). *cs is NULL when the case is
  * another store's (an older record's latest case): not this message's. */
@@ -432,6 +480,7 @@ static rdr_err_t chats_handle(void *opaque, rdr_msg_t *msgs, size_t cnt) {
                 rdr_classify_chat(ch->clf, c->text, c->text_len, NULL,
                                   &ch->cls[i]);
                 queue_case_lookup(ch, c);
+                queue_record_seen(ch, c, msgs[i].topic);
         }
         if ((err = rdr_redis_exec(redis)))
                 goto done;
@@ -447,7 +496,8 @@ static rdr_err_t chats_handle(void *opaque, rdr_msg_t *msgs, size_t cnt) {
                         rdr_str_copy(ch->case_ids[i], RDR_CASE_ID_MAX, r->str);
                         ch->via_order[i] = r == rdr_redis_reply(redis, q);
                 }
-                q += 2;
+                went_before(ch, i, rdr_redis_reply(redis, q + 2));
+                q += 3;
         }
         /* Read those cases, the buyers' fleet-wide tags (a buyer tagged
          * since a case opened hears no more from it, cadence.h) and, where
@@ -475,7 +525,8 @@ static rdr_err_t chats_handle(void *opaque, rdr_msg_t *msgs, size_t cnt) {
                 const rdr_chat_t *c = &ch->evs.evs[i].u.chat;
                 if (msgs[i].err)
                         continue;
-                err = apply_one(ch, &msgs[i], c, &ch->cls[i], ch->no_case[i]);
+                err = apply_one(ch, &msgs[i], c, &ch->cls[i], ch->no_case[i],
+                                ch->case_ids[i]);
                 if (!err && ch->case_ids[i][0])
                         err = feed_case(ch, &msgs[i], c, &ch->cls[i],
                                         ch->case_ids[i], reads[slot[i]],

@@ -24,7 +24,8 @@
 
 static const char rdr_apply_lua[] =
     "-- Apply one event's effects atomically, once per event id.\n"
-    "-- KEYS: dedupe, outbox, hash, set. ARGV: ttl_ms, #hash strings,\n"
+    "-- KEYS: dedupe, outbox, hash, set. ARGV: ttl_ms[:what the dedupe\n"
+    "-- key holds, else 1], #hash strings,\n"
     "-- #set members, #entries, cas field, cas expected, keep_ms (> 0:\n"
     "-- the hash and set written expire keep_ms from now, < 0: the hash\n"
     "-- is kept for ever, 0: their expiry is left), a field of the hash\n"
@@ -34,8 +35,9 @@ static const char rdr_apply_lua[] =
     "-- The dedupe key is set first (one call, not EXISTS then SET) and\n"
     "-- taken back if the compare-and-set or the guard refuses: the\n"
     "-- script is atomic.\n"
-    "local ttl = ARGV[1]\n"
-    "if not redis.call('SET', KEYS[1], '1', 'NX', 'PX', ttl) then\n"
+    "local ttl, seen = string.match(ARGV[1], '^(%d+):(.+)$')\n"
+    "if not ttl then ttl, seen = ARGV[1], '1' end\n"
+    "if not redis.call('SET', KEYS[1], seen, 'NX', 'PX', ttl) then\n"
     "  return {0, redis.call('HGETALL', KEYS[2])}\n"
     "end\n"
     "if ARGV[5] ~= '' then\n"
@@ -479,7 +481,7 @@ rdr_err_t rdr_worker_apply(rdr_worker_t *w, const rdr_apply_t *a) {
                    (a->guard_key ? 3 + 3 * guards + a->guard_fv_cnt : 0);
         const char **argv;
         size_t *lens;
-        char ttl[32], nh[32], ns[32], ne[32], keep[32], gcnt[32], gkeep[32],
+        char ttl[128], nh[32], ns[32], ne[32], keep[32], gcnt[32], gkeep[32],
             gmax[RDR_APPLY_GUARDS][32], gpat[RDR_APPLY_GUARDS][128];
         /* Outbox fields: one bundle of the entries (packed), or one each. */
         size_t npub = w->packed ? a->entries_cnt > 0 : a->entries_cnt;
@@ -509,7 +511,14 @@ rdr_err_t rdr_worker_apply(rdr_worker_t *w, const rdr_apply_t *a) {
         argv[k++] = a->set_key ? a->set_key : a->outbox_key;
         if (a->guard_key)
                 argv[k++] = a->guard_key;
-        rdr_str_int(ttl, (long long)a->ttl_ms);
+        if (a->seen_value && *a->seen_value) {
+                if ((size_t)snprintf(ttl, sizeof(ttl), "%lld:%s",
+                                     (long long)a->ttl_ms,
+                                     a->seen_value) >= sizeof(ttl))
+                        return RDR_ERR_TOO_LARGE;
+        } else {
+                rdr_str_int(ttl, (long long)a->ttl_ms);
+        }
         rdr_str_int(nh, a->hash_key ? (long long)a->hash_fv_cnt : 0);
         rdr_str_int(ns, a->set_key ? (long long)a->set_members_cnt : 0);
         rdr_str_int(ne, (long long)npub);

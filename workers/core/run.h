@@ -111,6 +111,10 @@ typedef struct rdr_apply_s {
         const char *dedupe_key;
         const char *outbox_key;
         int64_t ttl_ms;
+        /* What the dedupe key holds (NULL: "1"), for the event's replay
+         * to read: where it went when first applied, say. At most 96
+         * bytes. */
+        const char *seen_value;
         const char *hash_key; /* may be NULL */
         /* Compare-and-set: if cas_field is not NULL, the effects apply only
          * if hash_key's cas_field still holds cas_expected ("" = absent);
