@@ -99,6 +99,23 @@ echo "{\"event_id\":\"ev-it-demo-again\",\"type\":\"case.opened\",\"case_id\":\"
 
 "$fleet" status >"$REDRESS_FLEET_DIR/status.out" 2>&1 ||
   fail "a process of the fleet is down: $(cat "$REDRESS_FLEET_DIR/status.out")"
+# What status is for: one worker dead, another frozen. Every process has
+# its row (the dead one "dead", the frozen one "no answer"), the command
+# ends within seconds, and says not all is well (exit 1).
+pid_of() { awk -v n="$1" '$1 == n { print $2 }' "$REDRESS_FLEET_DIR/pids"; }
+kill -KILL "$(pid_of shipments)"
+kill -STOP "$(pid_of chats)"
+sleep 0.5
+rc=0
+timeout 30 "$fleet" status >"$REDRESS_FLEET_DIR/status-bad.out" 2>&1 || rc=$?
+kill -CONT "$(pid_of chats)"
+[ $rc -eq 1 ] || fail "fleet status with a worker dead and one frozen: exit $rc, not 1: $(cat "$REDRESS_FLEET_DIR/status-bad.out")"
+grep -Eq '^shipments +[0-9]+ +dead' "$REDRESS_FLEET_DIR/status-bad.out" ||
+  fail "fleet status shows no dead shipments: $(cat "$REDRESS_FLEET_DIR/status-bad.out")"
+grep -Eq '^chats .*no answer' "$REDRESS_FLEET_DIR/status-bad.out" ||
+  fail "fleet status shows no 'no answer' for the frozen chats: $(cat "$REDRESS_FLEET_DIR/status-bad.out")"
+grep -Eq '^timers +[0-9]+ +up' "$REDRESS_FLEET_DIR/status-bad.out" ||
+  fail "fleet status stopped before the timers row: $(cat "$REDRESS_FLEET_DIR/status-bad.out")"
 bootstrap=$(cat "$REDRESS_FLEET_DIR/bootstrap")
 "$fleet" down >/dev/null 2>&1
 # With the brokers gone, redress-show gives up at its --timeout and says
