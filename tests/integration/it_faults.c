@@ -47,6 +47,17 @@ static int wait_ready(pid_t pid, int want, int timeout_ms) {
         return 0;
 }
 
+/* /readyz of pid answers want at every look for ms (every 100 ms). */
+static int stays_ready(pid_t pid, int want, int ms) {
+        int64_t start = rdr_mono_ms();
+        while (rdr_mono_ms() - start < ms) {
+                if (h_ready(pid) != want)
+                        return 0;
+                h_sleep_ms(100);
+        }
+        return 1;
+}
+
 static void publish(int from, int to) {
         h_publish_reviews(&env, "store-f", "ev-f", (size_t)from, (size_t)to, 2,
                           "the parcel arrived late and dented", 0);
@@ -206,14 +217,15 @@ static void test_redis_settings_that_lose_state_are_reported(void **state) {
  * meanwhile and commits no offset; once the replica answers again,
  * every review is classified once. */
 static void test_batches_wait_for_a_replica(void **state) {
-        pid_t pid, replica;
+        static const char *const waits[] = {"REDRESS_REDIS_WAIT_REPLICAS=1",
+                                            "REDRESS_REDIS_WAIT_TIMEOUT=300ms",
+                                            NULL};
+        pid_t pid, timers, replica;
         int port;
         (void)state;
         replica = h_redis_replica(&env, &port);
-        pid = h_worker(&env, "reviews",
-                       (const char *const[]){"REDRESS_REDIS_WAIT_REPLICAS=1",
-                                             "REDRESS_REDIS_WAIT_TIMEOUT=300ms",
-                                             NULL});
+        pid = h_worker(&env, "reviews", waits);
+        timers = h_worker(&env, "timers", waits);
         publish(0, 30);
         assert_classified(30, 30000);
         {
@@ -232,6 +244,16 @@ static void test_batches_wait_for_a_replica(void **state) {
         assert_true(
             h_wait_metric(pid, "redress_up", "dependency=\"redis\"", 0));
         assert_true(h_log_lines(pid, "0 of 1 replicas acknowledged") >= 1);
+        /* It stays so while the replica is away, every reconnect
+         * notwithstanding, idle timers included, said once. */
+        assert_true(wait_ready(timers, 503, 20000));
+        assert_true(stays_ready(pid, 503, 3000));
+        assert_true(stays_ready(timers, 503, 1000));
+        assert_int_equal(
+            h_metric_with(pid, "redress_up", "dependency=\"redis\""), 0);
+        assert_int_equal(
+            h_metric_with(timers, "redress_up", "dependency=\"redis\""), 0);
+        assert_int_equal(h_log_lines(pid, "keeps too few copies"), 1);
         /* Applied on the master perhaps, but not done: nothing published,
          * no offset past the first 30 committed. */
         assert_classified(30, 3000);
@@ -245,6 +267,7 @@ static void test_batches_wait_for_a_replica(void **state) {
 
         assert_int_equal(kill(replica, SIGCONT), 0);
         assert_true(wait_ready(pid, 200, 30000));
+        assert_true(wait_ready(timers, 200, 30000));
         assert_classified(60, 60000);
         assert_int_equal(kill(pid, 0), 0);
 }

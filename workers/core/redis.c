@@ -85,6 +85,11 @@ struct rdr_redis_s {
         char wait_cmd[64];
         size_t wait_len;
         uint64_t wait_shortfalls;
+        /* The last WAIT failed: Redis is reachable but does not keep what
+         * is written (not up, for health and metrics), and reconnecting
+         * keeps the backoff growing, until a WAIT is answered in full. */
+        int replicas_short;
+        int said_short; /* logged, once until replicas answer again */
 
         /* rdr_redis_check_settings: look at the server's eviction policy
          * and persistence on every connect; RDR_REDIS_RISK_* found by the
@@ -384,10 +389,17 @@ static void disconnect(rdr_redis_t *rr, const char *why) {
         }
         rr->map_ok = 0;
         rr->psent = 0; /* a new connection is sent everything again */
-        if (rr->up)
+        if (rr->up && rr->replicas_short) {
+                if (!rr->said_short)
+                        rdr_log(RDR_LOG_WARN, "redis.down",
+                                "Redis keeps too few copies: %s; retrying "
+                                "with backoff",
+                                reason);
+                rr->said_short = 1;
+        } else if (rr->up) {
                 rdr_log(RDR_LOG_WARN, "redis.down", "Redis connection lost: %s",
                         reason);
-        else if (!rr->reconnects && !rr->said_unreachable) {
+        } else if (!rr->reconnects && !rr->said_unreachable) {
                 /* Never connected yet: said once, then retried quietly. */
                 rdr_log(RDR_LOG_WARN, "redis.unreachable",
                         "Redis not reachable: %s; retrying with backoff",
@@ -488,6 +500,13 @@ static int wait_ok(rdr_redis_t *rr, redisReply *r, const char *at) {
                                                               : "bad reply");
                 rr->wait_shortfalls++;
         }
+        if (ok && rr->replicas_short)
+                rdr_log(RDR_LOG_INFO, "redis.up",
+                        "WAIT on %s: %d replicas acknowledge writes again", at,
+                        rr->wait_replicas);
+        rr->replicas_short = !ok;
+        if (ok)
+                rr->said_short = 0;
         if (r)
                 freeReplyObject(r);
         return ok ? 0 : -1;
@@ -623,11 +642,12 @@ err:
 
 /* A connection (or a cluster's every master) is up. */
 static void connected(rdr_redis_t *rr, const char *what) {
-        if (rr->reconnects || !rr->up)
+        if ((rr->reconnects || !rr->up) && !rr->replicas_short)
                 rdr_log(RDR_LOG_INFO, "redis.up", "connected to %s", what);
         rr->reconnects++;
         rr->up = 1;
-        rr->backoff_ms = 0;
+        if (!rr->replicas_short)
+                rr->backoff_ms = 0;
 }
 
 /* ---- Redis Cluster: the slot map ---- */
@@ -830,8 +850,12 @@ rdr_err_t rdr_redis_connect(rdr_redis_t *rr) {
         return RDR_OK;
 }
 
+int rdr_redis_replicas_short(const rdr_redis_t *rr) {
+        return rr->replicas_short;
+}
+
 int rdr_redis_is_up(const rdr_redis_t *rr) {
-        return rr->up;
+        return rr->up && !rr->replicas_short;
 }
 
 const char *rdr_redis_errstr(const rdr_redis_t *rr) {

@@ -67,8 +67,12 @@ uint64_t rdr_redis_wait_shortfalls(const rdr_redis_t *rr);
 /** Connect (and load scripts) unless connected. While a previous attempt's
  *  backoff has not elapsed, fails fast with RDR_ERR_REDIS. */
 rdr_err_t rdr_redis_connect(rdr_redis_t *rr);
-/** 1 if the last operation found Redis reachable. */
+/** 1 if the last operation found Redis reachable (and, with
+ *  rdr_redis_wait_replicas, its last WAIT answered in full). */
 int rdr_redis_is_up(const rdr_redis_t *rr);
+/** 1 if the last WAIT (rdr_redis_wait_replicas) was not answered in
+ *  full: only a pipeline (rdr_redis_exec) asks again. */
+int rdr_redis_replicas_short(const rdr_redis_t *rr);
 /** The last connection error (static until the next failure). */
 const char *rdr_redis_errstr(const rdr_redis_t *rr);
 

@@ -2233,9 +2233,17 @@ static void idle_ping(rdr_worker_t *w, int64_t now) {
         }
         if (now - w->idle_rt_at < 5000)
                 return;
-        r = rdr_redis_command(w->redis, "PING");
-        if (r)
-                freeReplyObject(r);
+        if (rdr_redis_replicas_short(w->redis)) {
+                /* A pipeline ends with the WAIT that tells whether the
+                 * replicas are back. */
+                rdr_redis_cmdl(w->redis, "PING", NULL);
+                rdr_redis_exec(w->redis);
+                rdr_redis_reset(w->redis);
+        } else {
+                r = rdr_redis_command(w->redis, "PING");
+                if (r)
+                        freeReplyObject(r);
+        }
         w->idle_rt = rdr_redis_roundtrips(w->redis);
         w->idle_rt_at = now;
 }
@@ -2253,9 +2261,10 @@ static void run_loop(rdr_worker_t *w) {
                         kafka_probe(w);
                         last_probe = now;
                 }
-                if (!rdr_redis_is_up(w->redis))
-                        rdr_redis_connect(w->redis);
-                else if (!w->fly_active)
+                /* Connected (at once if it is), or not yet due to try:
+                 * an idle worker asks now and then (a PING, and its WAIT
+                 * when replicas are wanted). */
+                if (rdr_redis_connect(w->redis) == RDR_OK && !w->fly_active)
                         idle_ping(w, now);
                 if (w->def->tick && now >= next_tick) {
                         int64_t next_ms = 1000;
