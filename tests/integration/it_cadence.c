@@ -2171,26 +2171,40 @@ static void test_report_credits_the_agent(void **state) {
         json_decref(o);
 }
 
+/* The month (UTC) ms falls in, as YYYY-MM. */
+static void month_of(int64_t ms, char m[8]) {
+        time_t t = (time_t)(ms / 1000);
+        struct tm tm;
+        gmtime_r(&t, &tm);
+        strftime(m, 8, "%Y-%m", &tm);
+}
+
+/* The first instant (UTC) of the month after the one ms falls in; that
+ * month as YYYY-MM in m. */
+static int64_t next_month(int64_t ms, char m[8]) {
+        time_t t = (time_t)(ms / 1000);
+        struct tm tm;
+        int64_t first;
+        gmtime_r(&t, &tm);
+        tm.tm_mday = 1;
+        tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
+        tm.tm_mon++;
+        first = (int64_t)timegm(&tm) * 1000;
+        month_of(first, m);
+        return first;
+}
+
 /* A store's month is its own: a review read at 01:00 on the 1st in
  * Shanghai (17:00 UTC the day before) counts in the new month for
  * demo-taobao-shop (playbook timezone Asia/Shanghai), not the old. */
 static void test_report_month_in_store_zone(void **state) {
         char args[64], cid[RDR_ID_LEN];
         char old_m[8], new_m[8];
-        time_t t = (time_t)((t0 + DAY) / 1000);
-        struct tm tm;
         int64_t open_at;
         json_t *o, *r;
         (void)state;
-        gmtime_r(&t, &tm);
-        tm.tm_mday = 1;
-        tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
-        tm.tm_mon++;
-        open_at = (int64_t)timegm(&tm) * 1000 - 7 * 3600 * 1000LL;
-        strftime(new_m, sizeof(new_m), "%Y-%m", &tm);
-        t = (time_t)(open_at / 1000);
-        gmtime_r(&t, &tm);
-        strftime(old_m, sizeof(old_m), "%Y-%m", &tm);
+        open_at = next_month(t0 + DAY, new_m) - 7 * HOUR;
+        month_of(open_at, old_m);
         advance_to(open_at);
         publish_review_ev(&(review_ev_t){
             "taobao", "review.created", "rv-zone", "做工粗糙，线头很多", NULL,
@@ -2228,22 +2242,13 @@ static void test_report_month_in_store_zone(void **state) {
 static void test_report_month_of_the_review(void **state) {
         char args[64], cid[RDR_ID_LEN], old_m[8], new_m[8];
         char reason[32] = "";
-        time_t t = (time_t)((t0 + 2 * DAY) / 1000);
-        struct tm tm;
         int64_t posted_at, read_at;
         json_t *o, *r;
         (void)state;
-        gmtime_r(&t, &tm);
-        tm.tm_mday = 1;
-        tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
-        tm.tm_mon++;
-        read_at = (int64_t)timegm(&tm) * 1000;
-        strftime(new_m, sizeof(new_m), "%Y-%m", &tm);
+        read_at = next_month(t0 + 2 * DAY, new_m);
         posted_at = read_at - 36 * HOUR;
         read_at += 36 * HOUR;
-        t = (time_t)(posted_at / 1000);
-        gmtime_r(&t, &tm);
-        strftime(old_m, sizeof(old_m), "%Y-%m", &tm);
+        month_of(posted_at, old_m);
         advance_to(read_at);
         publish_review_ev(&(review_ev_t){
             "taobao", "review.created", "rv-late-read", "做工粗糙，线头很多",
