@@ -493,6 +493,7 @@ class Fleet:
         self.handbacks = []
         self.offers = []  # (case_id, approved or refused, when)
         self.asked = set()
+        self.latest_reply = {}  # case_id: its latest buyer_reply attempt
 
     def spawn(self, name, args, env=None):
         f = open(os.path.join(OUT, "logs", name + ".log"), "ab")
@@ -878,6 +879,7 @@ class Fleet:
             self.now / 1000, datetime.timezone.utc).strftime(
                 "%Y-%m-%dT%H:%M:%S.") + "%03dZ" % (self.now % 1000)
         n = 0
+        asked = []
         while True:
             m = watch.poll(0.2)
             if m is None:
@@ -890,6 +892,12 @@ class Fleet:
             if x.get("kind") != "staff.review" or not c or aid in self.asked:
                 continue
             self.asked.add(aid)
+            asked.append(x)
+            if ":buyer_reply:" in aid:
+                k = int(aid.rsplit(":", 1)[1])
+                self.latest_reply[c] = max(self.latest_reply.get(c, 0), k)
+        for x in asked:
+            aid, c = x["action_id"], x["case_id"]
             d = {"event_id": "soak-decision-" + aid, "platform": x["platform"],
                  "store_id": x["store_id"], "case_id": c, "action_id": aid,
                  "agent_id": "soak-agent", "occurred_at": at}
@@ -897,7 +905,11 @@ class Fleet:
                 if self.drnd.random() * 100 >= self.a.hand_back:
                     continue
                 d["type"] = "staff.resume"
-                self.handbacks.append((c, self.now))
+                # Only the hand-back of the buyer's latest message gives
+                # the case back; an earlier one's leaves it to the agent
+                # of the latest (README "Staff decisions").
+                if int(aid.rsplit(":", 1)[1]) == self.latest_reply[c]:
+                    self.handbacks.append((c, self.now))
             elif ":offer_approval:" in aid:
                 d["type"] = "staff.offer_decision"
                 d["decision"] = "approved" if (
