@@ -135,12 +135,6 @@ static int refused_on_buyer(chats_t *ch, const rdr_chat_t *c,
         return 0;
 }
 
-/* Record message c (class ccp) on its order's record, else its buyer's.
- * A buyer's message about an order counts on the order's record
- * (RDR_ORDER_CHAT_WRITES: a case opening beside it reads it again,
- * casework.h); if the order's record named no case when read (no_case),
- * it applies only while the record still names none (else the batch
- * decides again and the message reaches the new case). */
 /* The record a message is applied to (its order's when it names one,
  * else its buyer's: k_hash, KEYSZ) and its dedupe key there (k_seen,
  * KEYSZ); -1 if the ids are too long for a key. */
@@ -157,6 +151,13 @@ static int record_keys(const rdr_chat_t *c, const char *topic, char *k_hash,
         return 0;
 }
 
+/* Record message c (class ccp) on its order's record, else its buyer's,
+ * with the case it goes to (case_id, "" for none: went_before()).
+ * A buyer's message about an order counts on the order's record
+ * (RDR_ORDER_CHAT_WRITES: a case opening beside it reads it again,
+ * casework.h); if the order's record named no case when read (no_case),
+ * it applies only while the record still names none (else the batch
+ * decides again and the message reaches the new case). */
 static rdr_err_t apply_one(chats_t *ch, rdr_msg_t *m, const rdr_chat_t *c,
                            const rdr_chat_class_t *ccp, int no_case,
                            const char *case_id) {
