@@ -644,6 +644,23 @@ static void int_as_snprintf(long long v) {
 
 /* rdr_str_int writes two digits at a time: every count of digits, at both
  * ends, either sign, and a spread of values between. */
+/* A number read whole, in range; anything else refused. */
+static void test_str_to_ll(void **state) {
+        long long v = 7;
+        (void)state;
+        assert_int_equal(rdr_str_to_ll("42", 2, 0, 100, &v), 0);
+        assert_int_equal(v, 42);
+        assert_int_equal(rdr_str_to_ll("-1x", 2, -1, 5, &v), 0);
+        assert_int_equal(v, -1);
+        assert_int_equal(rdr_str_to_ll("101", 3, 0, 100, &v), -1);
+        assert_int_equal(rdr_str_to_ll("5x", 2, 0, 100, &v), -1);
+        assert_int_equal(rdr_str_to_ll("", 0, 0, 100, &v), -1);
+        assert_int_equal(rdr_str_to_ll("99999999999999999999", 20, 0,
+                                       0x7fffffffffffffffLL, &v),
+                         -1);
+        assert_int_equal(v, -1);
+}
+
 static void test_str_int_every_length(void **state) {
         long long p = 1;
         unsigned long long x = 12345;
@@ -1021,6 +1038,7 @@ int main(void) {
             cmocka_unit_test(test_outbox_bundle_compression),
             cmocka_unit_test(test_ids_and_keys),
             cmocka_unit_test(test_str_builders_match_snprintf),
+            cmocka_unit_test(test_str_to_ll),
             cmocka_unit_test(test_str_int_every_length),
             cmocka_unit_test(test_str_index),
             cmocka_unit_test(test_metrics_render),

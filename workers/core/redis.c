@@ -122,14 +122,8 @@ static char *dup_range(const char *s, size_t n) {
 }
 
 static int parse_int(const char *s, size_t n, int min, int max, int *out) {
-        char buf[16], *end;
-        long v;
-        if (n == 0 || n >= sizeof(buf))
-                return -1;
-        memcpy(buf, s, n);
-        buf[n] = '\0';
-        v = strtol(buf, &end, 10);
-        if (*end || v < min || v > max)
+        long long v;
+        if (rdr_str_to_ll(s, n, min, max, &v))
                 return -1;
         *out = (int)v;
         return 0;

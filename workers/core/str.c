@@ -1,4 +1,6 @@
 /* String builders without printf (see str.h). */
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "str.h"
@@ -104,4 +106,20 @@ const char *rdr_str_len_prefix(const char *p, const char *end, char sep,
                 return NULL;
         *len = n;
         return p + 1;
+}
+
+int rdr_str_to_ll(const char *s, size_t len, long long min, long long max,
+                  long long *out) {
+        char buf[32], *end;
+        long long v;
+        if (!len || len >= sizeof(buf))
+                return -1;
+        memcpy(buf, s, len);
+        buf[len] = '\0';
+        errno = 0;
+        v = strtoll(buf, &end, 10);
+        if (errno || *end || v < min || v > max)
+                return -1;
+        *out = v;
+        return 0;
 }

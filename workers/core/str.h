@@ -22,6 +22,11 @@ size_t rdr_str_join(char *dst, size_t size, const char *const *pieces);
 int rdr_str_join_fit(char *dst, size_t size, const char *const *pieces);
 /** snprintf(out, RDR_STR_INT_SIZE, "%lld", v): the length written. */
 size_t rdr_str_int(char out[RDR_STR_INT_SIZE], long long v);
+/** The whole of s (len bytes) as a decimal integer (strtoll's: an
+ *  optional sign, digits, nothing after) from min to max, into *out:
+ *  0, or -1 if it is not one. */
+int rdr_str_to_ll(const char *s, size_t len, long long min, long long max,
+                  long long *out);
 /** FNV-1a (32 bits) of len bytes of s: the fleet's hash for tables and
  *  timer shards (a timer's shard is stored: the function must not change). */
 uint32_t rdr_str_hash(const char *s, size_t len);

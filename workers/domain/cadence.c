@@ -1905,22 +1905,6 @@ void rdr_cadence_action_msg(const rdr_case_t *c, const rdr_cadence_action_t *a,
         am->created_at_ms = a->created_at_ms;
 }
 
-static int parse_ll(const char *s, size_t len, long long min, long long max,
-                    long long *out) {
-        char buf[32], *end;
-        long long v;
-        if (!len || len >= sizeof(buf))
-                return -1;
-        memcpy(buf, s, len);
-        buf[len] = '\0';
-        errno = 0;
-        v = strtoll(buf, &end, 10);
-        if (errno || *end || v < min || v > max)
-                return -1;
-        *out = v;
-        return 0;
-}
-
 rdr_err_t rdr_cadence_timer_parse(const char *timer_id, char *case_id,
                                   size_t size, rdr_cadence_timer_in_t *t) {
         const char *p3 = strrchr(timer_id, ':'), *p2, *p1;
@@ -1934,8 +1918,8 @@ rdr_err_t rdr_cadence_timer_parse(const char *timer_id, char *case_id,
                 ;
         if (*p2 != ':' || *p1 != ':' || p1 == timer_id)
                 return RDR_ERR_INVALID;
-        if (parse_ll(p3 + 1, strlen(p3 + 1), 1, 0xffffffffLL, &gen) ||
-            parse_ll(p2 + 1, (size_t)(p3 - p2 - 1), 0, 1000000, &attempt))
+        if (rdr_str_to_ll(p3 + 1, strlen(p3 + 1), 1, 0xffffffffLL, &gen) ||
+            rdr_str_to_ll(p2 + 1, (size_t)(p3 - p2 - 1), 0, 1000000, &attempt))
                 return RDR_ERR_INVALID;
         step = rdr_enum_parse(rdr_step_names, RDR_STEP__CNT, p1 + 1,
                               (size_t)(p2 - p1 - 1));
@@ -2221,28 +2205,28 @@ static rdr_err_t set_one(const field_t *f, void *base, const char *field,
                 memcpy(p, &e, sizeof(e));
                 return RDR_OK;
         case F_INT:
-                if (parse_ll(value, len, f->min, f->max, &v))
+                if (rdr_str_to_ll(value, len, f->min, f->max, &v))
                         goto bad;
                 e = (int)v;
                 memcpy(p, &e, sizeof(e));
                 return RDR_OK;
         case F_UINT: {
                 unsigned u;
-                if (parse_ll(value, len, 0, 0xffffffffLL, &v))
+                if (rdr_str_to_ll(value, len, 0, 0xffffffffLL, &v))
                         goto bad;
                 u = (unsigned)v;
                 memcpy(p, &u, sizeof(u));
                 return RDR_OK;
         }
         case F_LL:
-                if (parse_ll(value, len, f->min, f->max, &v))
+                if (rdr_str_to_ll(value, len, f->min, f->max, &v))
                         goto bad;
                 memcpy(p, &v, sizeof(v));
                 return RDR_OK;
         case F_I64: {
                 int64_t t;
-                if (parse_ll(value, len, -0x7fffffffffffffffLL,
-                             0x7fffffffffffffffLL, &v))
+                if (rdr_str_to_ll(value, len, -0x7fffffffffffffffLL,
+                                  0x7fffffffffffffffLL, &v))
                         goto bad;
                 t = v;
                 memcpy(p, &t, sizeof(t));

@@ -12,7 +12,6 @@
  * time zone (playbook `timezone`); the week is the 7 days to now. Exit
  * status 0, 1 Redis unreachable, 2 usage, 78 bad configuration. */
 #include <ctype.h>
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -776,27 +775,27 @@ static int print_json(report_t *r) {
 /* --month's YYYY-MM into *y, *m: four digits, '-', two digits and
  * nothing else; -1 if it is not one. */
 static int month_parse(const char *arg, int *y, int *m) {
+        long long yv, mv;
         int i;
         if (strlen(arg) != 7 || arg[4] != '-')
                 return -1;
         for (i = 0; i < 7; i++)
                 if (i != 4 && !isdigit((unsigned char)arg[i]))
                         return -1;
-        *y = (int)strtol(arg, NULL, 10);
-        *m = (int)strtol(arg + 5, NULL, 10);
-        return *m < 1 || *m > 12 || *y < 1970 ? -1 : 0;
+        if (rdr_str_to_ll(arg, 4, 1970, 9999, &yv) ||
+            rdr_str_to_ll(arg + 5, 2, 1, 12, &mv))
+                return -1;
+        *y = (int)yv;
+        *m = (int)mv;
+        return 0;
 }
 
 /* A whole number from lo to hi, all of arg (digits only: no sign, space
  * or tail), into *out; -1 if arg is not one. */
 static int whole_parse(const char *arg, long lo, long hi, int *out) {
-        char *end;
-        long v;
-        if (!isdigit((unsigned char)arg[0]))
-                return -1;
-        errno = 0;
-        v = strtol(arg, &end, 10);
-        if (errno || *end || v < lo || v > hi)
+        long long v;
+        if (!isdigit((unsigned char)arg[0]) ||
+            rdr_str_to_ll(arg, strlen(arg), lo, hi, &v))
                 return -1;
         *out = (int)v;
         return 0;
