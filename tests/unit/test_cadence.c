@@ -422,6 +422,13 @@ static rdr_cadence_input_t demo_taobao_review(rdr_reason_t reason,
                       reason, mal, at);
 }
 
+/* A review of tb-store (the playbook's defaults) by a buyer in Shanghai. */
+static rdr_cadence_input_t tb_review(rdr_reason_t reason, rdr_malicious_t mal,
+                                     int64_t at) {
+        return review("taobao", "tb-store", "Asia/Shanghai", "zh", reason, mal,
+                      at);
+}
+
 static rdr_cadence_input_t chat(rdr_intent_t intent, const char *text) {
         rdr_cadence_input_t in;
         memset(&in, 0, sizeof(in));
@@ -501,8 +508,7 @@ static void test_taobao_full_cadence(void **state) {
         sim_t *s = sim_new();
         int64_t t0 = utc(2026, 6, 1, 2, 0); /* 10:00 in Shanghai */
         rdr_cadence_input_t in =
-            review("taobao", "tb-store", "Asia/Shanghai", "zh",
-                   RDR_REASON_PRODUCT_QUALITY, RDR_MAL_NONE, t0 - HOUR);
+            tb_review(RDR_REASON_PRODUCT_QUALITY, RDR_MAL_NONE, t0 - HOUR);
         const rdr_cadence_action_t *a;
         char id[64];
         int i;
@@ -663,9 +669,8 @@ static void test_case_keeps_its_classification(void **state) {
                                              RDR_REASON_PACKAGING_DAMAGE};
         static rdr_case_t back;
         sim_t *s = sim_new();
-        rdr_cadence_input_t in = review("taobao", "tb-store", "Asia/Shanghai",
-                                        "zh", RDR_REASON_PRODUCT_QUALITY,
-                                        RDR_MAL_NONE, utc(2026, 6, 1, 2, 0));
+        rdr_cadence_input_t in = tb_review(RDR_REASON_PRODUCT_QUALITY,
+                                           RDR_MAL_NONE, utc(2026, 6, 1, 2, 0));
         rdr_reason_t reasons[RDR_REASON__CNT];
         double confidence;
         char errstr[256];
@@ -824,8 +829,7 @@ static void test_resume_answers_the_latest_message(void **state) {
         sim_t *s = sim_new();
         int64_t t0 = utc(2026, 6, 1, 2, 0);
         rdr_cadence_input_t in =
-            review("taobao", "tb-store", "Asia/Shanghai", "zh",
-                   RDR_REASON_PRODUCT_QUALITY, RDR_MAL_NONE, t0);
+            tb_review(RDR_REASON_PRODUCT_QUALITY, RDR_MAL_NONE, t0);
         rdr_cadence_input_t ask = chat(RDR_INTENT_QUESTION, "能换货吗？");
         rdr_cadence_input_t resume = simple(RDR_CIN_RESUME);
         rdr_cadence_input_t ev = simple(RDR_CIN_EVIDENCE);
@@ -860,8 +864,7 @@ static void test_refusal_stops_everything(void **state) {
         sim_t *s = sim_new();
         int64_t t0 = utc(2026, 6, 1, 2, 0);
         rdr_cadence_input_t in =
-            review("taobao", "tb-store", "Asia/Shanghai", "zh",
-                   RDR_REASON_LOGISTICS, RDR_MAL_NONE, t0);
+            tb_review(RDR_REASON_LOGISTICS, RDR_MAL_NONE, t0);
         rdr_cadence_input_t refuse =
             chat(RDR_INTENT_REFUSE, "stop contacting me");
         (void)state;
@@ -889,8 +892,7 @@ static void test_refusal_before_the_review(void **state) {
         sim_t *s = sim_new();
         int64_t t0 = utc(2026, 6, 1, 2, 0);
         rdr_cadence_input_t in =
-            review("taobao", "tb-store", "Asia/Shanghai", "zh",
-                   RDR_REASON_PRODUCT_QUALITY, RDR_MAL_NONE, t0);
+            tb_review(RDR_REASON_PRODUCT_QUALITY, RDR_MAL_NONE, t0);
         (void)state;
         in.review.buyer_refused = 1;
         assert_int_equal(apply(s, &in, t0), RDR_CADENCE_APPLIED);
@@ -918,8 +920,7 @@ static void test_refusal_to_the_store(void **state) {
         for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
                 sim_t *s = sim_new();
                 rdr_cadence_input_t in =
-                    review("taobao", "tb-store", "Asia/Shanghai", "zh",
-                           RDR_REASON_PRODUCT_QUALITY, RDR_MAL_NONE, t0);
+                    tb_review(RDR_REASON_PRODUCT_QUALITY, RDR_MAL_NONE, t0);
                 in.review.store_refused_at_ms = t0 - cases[i].refused_before;
                 assert_int_equal(apply(s, &in, t0 + HOUR), RDR_CADENCE_APPLIED);
                 run_until(s, t0 + 60 * DAY);
@@ -996,8 +997,7 @@ static void test_refusal_to_the_store_since(void **state) {
         sim_t *s;
         int64_t t0 = utc(2026, 6, 1, 2, 0), at;
         rdr_cadence_input_t in =
-            review("taobao", "tb-store", "Asia/Shanghai", "zh",
-                   RDR_REASON_LOGISTICS, RDR_MAL_NONE, t0);
+            tb_review(RDR_REASON_LOGISTICS, RDR_MAL_NONE, t0);
         rdr_cadence_input_t next;
         int path;
         (void)state;
@@ -1039,8 +1039,7 @@ static void test_order_refusal_the_case_missed(void **state) {
         for (night = 0; night < 2; night++) {
                 int64_t t0 = utc(2026, 6, 1, night ? 14 : 2, 30);
                 rdr_cadence_input_t in =
-                    review("taobao", "tb-store", "Asia/Shanghai", "zh",
-                           RDR_REASON_PRODUCT_QUALITY, RDR_MAL_NONE, t0);
+                    tb_review(RDR_REASON_PRODUCT_QUALITY, RDR_MAL_NONE, t0);
                 sim_t *s = sim_new();
                 apply(s, &in, t0);
                 assert_int_equal(count_outreach(s), night ? 0 : 1);
@@ -1065,8 +1064,7 @@ static void test_refusal_to_the_store_not_since(void **state) {
         sim_t *s;
         int64_t t0 = utc(2026, 6, 1, 2, 0);
         rdr_cadence_input_t in =
-            review("taobao", "tb-store", "Asia/Shanghai", "zh",
-                   RDR_REASON_PRODUCT_QUALITY, RDR_MAL_NONE, t0);
+            tb_review(RDR_REASON_PRODUCT_QUALITY, RDR_MAL_NONE, t0);
         rdr_cadence_input_t agree = chat(RDR_INTENT_AGREE, "好的，我改一下");
         (void)state;
 
@@ -1108,8 +1106,7 @@ static void test_refusal_after_an_agreement_read_late(void **state) {
         sim_t *s;
         int64_t t0 = utc(2026, 6, 1, 2, 0);
         rdr_cadence_input_t in =
-            review("taobao", "tb-store", "Asia/Shanghai", "zh",
-                   RDR_REASON_PRODUCT_QUALITY, RDR_MAL_NONE, t0);
+            tb_review(RDR_REASON_PRODUCT_QUALITY, RDR_MAL_NONE, t0);
         rdr_cadence_input_t agree = chat(RDR_INTENT_AGREE, "好的，我改一下");
         struct {
                 int64_t sent, read, refused;
@@ -1164,8 +1161,7 @@ static void test_rating_raised_resolves(void **state) {
         sim_t *s = sim_new();
         int64_t t0 = utc(2026, 6, 1, 2, 0);
         rdr_cadence_input_t in =
-            review("taobao", "tb-store", "Asia/Shanghai", "zh",
-                   RDR_REASON_PRODUCT_QUALITY, RDR_MAL_NONE, t0);
+            tb_review(RDR_REASON_PRODUCT_QUALITY, RDR_MAL_NONE, t0);
         rdr_cadence_input_t up = simple(RDR_CIN_REVIEW_UPDATED);
         (void)state;
         apply(s, &in, t0);
@@ -1192,8 +1188,7 @@ static void test_rating_lowered_again_reopens(void **state) {
         sim_t *s = sim_new();
         int64_t t0 = utc(2026, 6, 1, 2, 0);
         rdr_cadence_input_t in =
-            review("taobao", "tb-store", "Asia/Shanghai", "zh",
-                   RDR_REASON_PRODUCT_QUALITY, RDR_MAL_NONE, t0);
+            tb_review(RDR_REASON_PRODUCT_QUALITY, RDR_MAL_NONE, t0);
         rdr_cadence_input_t up = simple(RDR_CIN_REVIEW_UPDATED);
         rdr_cadence_input_t resume = simple(RDR_CIN_RESUME);
         const rdr_cadence_action_t *a;
@@ -1257,8 +1252,7 @@ static void test_platform_timings(void **state) {
             review("tmall", "tb-store", "Asia/Shanghai", "zh",
                    RDR_REASON_PRODUCT_QUALITY, RDR_MAL_NONE, t0);
         rdr_cadence_input_t on_taobao =
-            review("taobao", "tb-store", "Asia/Shanghai", "zh",
-                   RDR_REASON_PRODUCT_QUALITY, RDR_MAL_NONE, t0);
+            tb_review(RDR_REASON_PRODUCT_QUALITY, RDR_MAL_NONE, t0);
         (void)state;
         apply(s, &on_tmall, t0);
         apply(s2, &on_taobao, t0);
@@ -1277,8 +1271,7 @@ static void test_case_ttl(void **state) {
         sim_t *s = sim_new();
         int64_t t0 = utc(2026, 6, 1, 2, 0);
         rdr_cadence_input_t in =
-            review("taobao", "tb-store", "Asia/Shanghai", "zh",
-                   RDR_REASON_PRODUCT_QUALITY, RDR_MAL_NONE, t0);
+            tb_review(RDR_REASON_PRODUCT_QUALITY, RDR_MAL_NONE, t0);
         (void)state;
         apply(s, &in, t0);
         /* The timer service was down for a month: the follow-up timer
@@ -1402,8 +1395,7 @@ static void test_agree_guide_check_reminder(void **state) {
         int64_t t0 = utc(2026, 6, 1, 2, 0);
         int64_t t1 = t0 + DAY;
         rdr_cadence_input_t in =
-            review("taobao", "tb-store", "Asia/Shanghai", "zh",
-                   RDR_REASON_PRODUCT_QUALITY, RDR_MAL_NONE, t0);
+            tb_review(RDR_REASON_PRODUCT_QUALITY, RDR_MAL_NONE, t0);
         rdr_cadence_input_t agree = chat(RDR_INTENT_AGREE, "好的，我改一下");
         rdr_cadence_input_t up = simple(RDR_CIN_REVIEW_UPDATED);
         rdr_cadence_input_t resume = simple(RDR_CIN_RESUME);
@@ -1501,8 +1493,7 @@ static void test_replay_is_identical(void **state) {
         sim_t *s = sim_new();
         int64_t t0 = utc(2026, 6, 1, 2, 0);
         rdr_cadence_input_t in =
-            review("taobao", "tb-store", "Asia/Shanghai", "zh",
-                   RDR_REASON_PRODUCT_QUALITY, RDR_MAL_NONE, t0);
+            tb_review(RDR_REASON_PRODUCT_QUALITY, RDR_MAL_NONE, t0);
         rdr_cadence_input_t t = simple(RDR_CIN_TIMER);
         rdr_cadence_input_t agree = chat(RDR_INTENT_AGREE, "ok");
         (void)state;
@@ -1552,8 +1543,7 @@ static void test_stale_timers(void **state) {
         sim_t *s = sim_new();
         int64_t t0 = utc(2026, 6, 1, 2, 0);
         rdr_cadence_input_t in =
-            review("taobao", "tb-store", "Asia/Shanghai", "zh",
-                   RDR_REASON_PRODUCT_QUALITY, RDR_MAL_NONE, t0);
+            tb_review(RDR_REASON_PRODUCT_QUALITY, RDR_MAL_NONE, t0);
         rdr_cadence_input_t t = simple(RDR_CIN_TIMER);
         unsigned gen;
         (void)state;
@@ -1690,8 +1680,7 @@ static void test_shanghai_night(void **state) {
         sim_t *s = sim_new();
         int64_t t0 = utc(2026, 6, 1, 14, 30); /* 22:30 CST */
         rdr_cadence_input_t in =
-            review("taobao", "tb-store", "Asia/Shanghai", "zh",
-                   RDR_REASON_PRODUCT_QUALITY, RDR_MAL_NONE, t0);
+            tb_review(RDR_REASON_PRODUCT_QUALITY, RDR_MAL_NONE, t0);
         const rdr_cadence_action_t *a;
         (void)state;
         apply(s, &in, t0);
@@ -1732,8 +1721,7 @@ static void test_first_contact_held_till_day(void **state) {
         int64_t t0 = utc(2026, 6, 1, 14, 30); /* 22:30 CST */
         int64_t morning = utc(2026, 6, 2, 1, 0);
         rdr_cadence_input_t in =
-            review("taobao", "tb-store", "Asia/Shanghai", "zh",
-                   RDR_REASON_PRODUCT_QUALITY, RDR_MAL_NONE, t0);
+            tb_review(RDR_REASON_PRODUCT_QUALITY, RDR_MAL_NONE, t0);
         rdr_cadence_input_t no = chat(RDR_INTENT_REFUSE, "别再联系我了");
         rdr_cadence_input_t up = simple(RDR_CIN_REVIEW_UPDATED);
         int how;
@@ -1783,8 +1771,7 @@ static void test_guide_held_till_day(void **state) {
         int64_t night = utc(2026, 6, 2, 14, 30); /* 22:30 CST */
         int64_t morning = utc(2026, 6, 3, 1, 0); /* 09:00 CST */
         rdr_cadence_input_t in =
-            review("taobao", "tb-store", "Asia/Shanghai", "zh",
-                   RDR_REASON_PRODUCT_QUALITY, RDR_MAL_NONE, t0);
+            tb_review(RDR_REASON_PRODUCT_QUALITY, RDR_MAL_NONE, t0);
         rdr_cadence_input_t agree = chat(RDR_INTENT_AGREE, "好的，我改一下");
         rdr_cadence_input_t no = chat(RDR_INTENT_REFUSE, "别再联系我了");
         rdr_cadence_input_t up = simple(RDR_CIN_REVIEW_UPDATED);
@@ -1958,8 +1945,7 @@ static void test_reminder_held_till_day(void **state) {
         int64_t night = utc(2026, 6, 5, 14, 30); /* delivered, 22:30 */
         int64_t morning = utc(2026, 6, 6, 1, 0);
         rdr_cadence_input_t in =
-            review("taobao", "tb-store", "Asia/Shanghai", "zh",
-                   RDR_REASON_PRODUCT_QUALITY, RDR_MAL_NONE, t0);
+            tb_review(RDR_REASON_PRODUCT_QUALITY, RDR_MAL_NONE, t0);
         rdr_cadence_input_t agree = chat(RDR_INTENT_AGREE, "好的，我改一下");
         rdr_cadence_input_t no = chat(RDR_INTENT_REFUSE, "别再联系我了");
         rdr_cadence_input_t pause = simple(RDR_CIN_SHIPMENT_PAUSE);
@@ -2002,8 +1988,7 @@ static void test_guide_waits_for_delivery(void **state) {
         int64_t day4 = t0 + 4 * DAY;             /* delivered, 10:00 */
         int64_t late = utc(2026, 6, 5, 14, 30);  /* delivered, 22:30 */
         rdr_cadence_input_t in =
-            review("taobao", "tb-store", "Asia/Shanghai", "zh",
-                   RDR_REASON_PRODUCT_QUALITY, RDR_MAL_NONE, t0);
+            tb_review(RDR_REASON_PRODUCT_QUALITY, RDR_MAL_NONE, t0);
         rdr_cadence_input_t agree = chat(RDR_INTENT_AGREE, "好的，我改一下");
         rdr_cadence_input_t no = chat(RDR_INTENT_REFUSE, "别再联系我了");
         rdr_cadence_input_t pause = simple(RDR_CIN_SHIPMENT_PAUSE);
@@ -2145,8 +2130,7 @@ static void test_nothing_past_case_ttl(void **state) {
 static void test_pause_overtaken_by_the_delivery(void **state) {
         int64_t t0 = utc(2026, 6, 1, 2, 0);
         rdr_cadence_input_t in =
-            review("taobao", "tb-store", "Asia/Shanghai", "zh",
-                   RDR_REASON_LOGISTICS, RDR_MAL_NONE, t0);
+            tb_review(RDR_REASON_LOGISTICS, RDR_MAL_NONE, t0);
         rdr_cadence_input_t pause = simple(RDR_CIN_SHIPMENT_PAUSE);
         rdr_cadence_input_t delivered = simple(RDR_CIN_SHIPMENT_RESUME);
         sim_t *s = sim_new();
@@ -2354,8 +2338,7 @@ static void test_shipment_pause_at_open(void **state) {
         sim_t *s = sim_new();
         int64_t t0 = utc(2026, 6, 1, 2, 0);
         rdr_cadence_input_t in =
-            review("taobao", "tb-store", "Asia/Shanghai", "zh",
-                   RDR_REASON_LOGISTICS, RDR_MAL_NONE, t0);
+            tb_review(RDR_REASON_LOGISTICS, RDR_MAL_NONE, t0);
         rdr_cadence_input_t delivered = simple(RDR_CIN_SHIPMENT_RESUME);
         (void)state;
         in.review.shipment_paused = 1;
@@ -2394,9 +2377,8 @@ static void test_shipment_pause_at_open_any_track(void **state) {
         for (k = 0; k < 3; k++) {
                 sim_t *s = sim_new(), *later = sim_new();
                 rdr_cadence_input_t in =
-                    review("taobao", "tb-store", "Asia/Shanghai", "zh",
-                           RDR_REASON_LOGISTICS,
-                           k == 0 ? RDR_MAL_EXTORTION : RDR_MAL_NONE, t0);
+                    tb_review(RDR_REASON_LOGISTICS,
+                              k == 0 ? RDR_MAL_EXTORTION : RDR_MAL_NONE, t0);
                 rdr_cadence_input_t pause = simple(RDR_CIN_SHIPMENT_PAUSE);
                 in.review.buyer_refused = k == 1;
                 /* The parcel's pause after the opening: the same record. */
@@ -2418,8 +2400,7 @@ static void test_shipment_pause_mid_cadence(void **state) {
         sim_t *s = sim_new();
         int64_t t0 = utc(2026, 6, 1, 2, 0);
         rdr_cadence_input_t in =
-            review("taobao", "tb-store", "Asia/Shanghai", "zh",
-                   RDR_REASON_LOGISTICS, RDR_MAL_NONE, t0);
+            tb_review(RDR_REASON_LOGISTICS, RDR_MAL_NONE, t0);
         rdr_cadence_input_t pause = simple(RDR_CIN_SHIPMENT_PAUSE);
         rdr_cadence_input_t delivered = simple(RDR_CIN_SHIPMENT_RESUME);
         (void)state;
@@ -2668,8 +2649,7 @@ static void test_appeal_unanswered(void **state) {
         /* A case that expired on the legitimate track is not reopened by
          * an answer to a carrier appeal: only an unanswered appeal is. */
         s = sim_new();
-        in = review("taobao", "tb-store", "Asia/Shanghai", "zh",
-                    RDR_REASON_PRODUCT_QUALITY, RDR_MAL_NONE, t0);
+        in = tb_review(RDR_REASON_PRODUCT_QUALITY, RDR_MAL_NONE, t0);
         apply(s, &in, t0);
         run_until(s, t0 + 31 * DAY);
         assert_int_equal(s->c.close_reason, RDR_CLOSE_EXPIRED);
@@ -2773,8 +2753,7 @@ static void test_professional_and_abusive(void **state) {
         sim_t *s = sim_new();
         int64_t t0 = utc(2026, 6, 1, 2, 0);
         rdr_cadence_input_t in =
-            review("taobao", "tb-store", "Asia/Shanghai", "zh",
-                   RDR_REASON_PRODUCT_QUALITY, RDR_MAL_PROFESSIONAL, t0);
+            tb_review(RDR_REASON_PRODUCT_QUALITY, RDR_MAL_PROFESSIONAL, t0);
         rdr_evidence_t profile = {"buyer_profile", "buyer-1",
                                   "account 12 days old, 41 negative reviews",
                                   0};
@@ -2810,8 +2789,7 @@ static void test_chat_turns_extortionate(void **state) {
         sim_t *s = sim_new();
         int64_t t0 = utc(2026, 6, 1, 2, 0);
         rdr_cadence_input_t in =
-            review("taobao", "tb-store", "Asia/Shanghai", "zh",
-                   RDR_REASON_PRODUCT_QUALITY, RDR_MAL_NONE, t0);
+            tb_review(RDR_REASON_PRODUCT_QUALITY, RDR_MAL_NONE, t0);
         rdr_cadence_input_t demand =
             chat(RDR_INTENT_EXTORTION, "pay me 100 or the review stays");
         (void)state;
@@ -2837,8 +2815,7 @@ static void test_buyer_tagged_since_extortion(void **state) {
         sim_t *s = sim_new();
         int64_t t0 = utc(2026, 6, 1, 2, 0);
         rdr_cadence_input_t in =
-            review("taobao", "tb-store", "Asia/Shanghai", "zh",
-                   RDR_REASON_PRODUCT_QUALITY, RDR_MAL_NONE, t0);
+            tb_review(RDR_REASON_PRODUCT_QUALITY, RDR_MAL_NONE, t0);
         const rdr_cadence_action_t *a;
         rdr_action_msg_t am;
         rdr_evidence_t ev[RDR_CASE_EVIDENCE_MAX];
@@ -2895,8 +2872,7 @@ static void test_buyer_tagged_since_agreeing(void **state) {
         sim_t *s = sim_new();
         int64_t t0 = utc(2026, 6, 1, 2, 0);
         rdr_cadence_input_t in =
-            review("taobao", "tb-store", "Asia/Shanghai", "zh",
-                   RDR_REASON_PRODUCT_QUALITY, RDR_MAL_NONE, t0);
+            tb_review(RDR_REASON_PRODUCT_QUALITY, RDR_MAL_NONE, t0);
         rdr_cadence_input_t agree = chat(RDR_INTENT_AGREE, "好的，我改一下");
         rdr_cadence_input_t stale = simple(RDR_CIN_TIMER);
         (void)state;
@@ -2932,8 +2908,7 @@ static void test_buyer_tagged_since_other_paths(void **state) {
         sim_t *s;
         int64_t t0 = utc(2026, 6, 1, 2, 0), at;
         rdr_cadence_input_t in =
-            review("taobao", "tb-store", "Asia/Shanghai", "zh",
-                   RDR_REASON_LOGISTICS, RDR_MAL_NONE, t0);
+            tb_review(RDR_REASON_LOGISTICS, RDR_MAL_NONE, t0);
         rdr_cadence_input_t next;
         rdr_cadence_input_t q = chat(RDR_INTENT_QUESTION, "where is it?");
         rdr_cadence_input_t no = chat(RDR_INTENT_REFUSE, "leave me alone");
@@ -3215,9 +3190,7 @@ static void test_staff_appeal_other_ground(void **state) {
 static void test_not_a_case(void **state) {
         sim_t *s = sim_new();
         int64_t t0 = utc(2026, 6, 1, 2, 0);
-        rdr_cadence_input_t in =
-            review("taobao", "tb-store", "Asia/Shanghai", "zh", RDR_REASON_NONE,
-                   RDR_MAL_NONE, t0);
+        rdr_cadence_input_t in = tb_review(RDR_REASON_NONE, RDR_MAL_NONE, t0);
         rdr_cadence_input_t up = simple(RDR_CIN_REVIEW_UPDATED);
         (void)state;
         in.review.sentiment = RDR_SENT_POSITIVE;
