@@ -937,6 +937,10 @@ static void test_agreed_then_refused_before_the_review(void **state) {
         review_opens_closed_refused("rv-agree-refuse", cid);
 }
 
+static void publish_staff(const char *event_id, const char *type,
+                          const char *case_id, const char *action_id,
+                          const char *extra);
+
 static void test_rating_raised_resolves(void **state) {
         char cid[RDR_ID_LEN], key[256], json[1024], at[RDR_TIME_RFC3339_SIZE];
         acts_t a;
@@ -997,6 +1001,10 @@ static void test_rating_raised_resolves(void **state) {
                             "paused");
         rdr_key_case(key, sizeof(key), cid, NULL);
         assert_kept(key, -1);
+        /* The agent's hand-back names that request: the case waits. */
+        snprintf(json, sizeof(json), "%s:review_lowered:1", cid);
+        publish_staff("staff-lowered-1", "staff.resume", cid, json, "");
+        wait_field(cid, "state", "waiting");
         advance_to(t0 + 20 * DAY);
         read_settled(cid, &a);
         assert_int_equal(a.cnt, 3);

@@ -219,14 +219,15 @@ static int carrier_at_fault(const rdr_parcel_t *p) {
                p->delay_notices > 0 || p->overdue;
 }
 
-/* What shows a parcel late, for the evidence: ", promised by
- * 2026-11-15, delivered 2026-11-20, 2 delay notices" (each part only
- * when known), "" when on time. */
-static void lateness(const rdr_parcel_t *p, char *buf, size_t size) {
+/* What shows a parcel late (at_fault: carrier_at_fault()), for the
+ * evidence: ", promised by 2026-11-15, delivered 2026-11-20, 2 delay
+ * notices" (each part only when known), "" when on time. */
+static void lateness(const rdr_parcel_t *p, int at_fault, char *buf,
+                     size_t size) {
         char promised[RDR_TIME_RFC3339_SIZE] = "",
              delivered[RDR_TIME_RFC3339_SIZE] = "", notices[48] = "";
         buf[0] = '\0';
-        if (!carrier_at_fault(p))
+        if (!at_fault)
                 return;
         if (p->promised_by_ms)
                 rdr_time_format_rfc3339(p->promised_by_ms, promised,
@@ -252,6 +253,7 @@ static void read_parcels(const redisReply *order, int64_t now, context_t *ctx) {
         size_t pos = 0, len = 0, cnt = 0, n = 0;
         char one[RDR_EVIDENCE_TEXT_MAX], late[160];
         rdr_parcel_t p;
+        int fault;
         while (rdr_order_parcel_next(order, &pos, &tracking))
                 cnt++;
         for (pos = 0; rdr_order_parcel_next(order, &pos, &tracking);) {
@@ -259,7 +261,8 @@ static void read_parcels(const redisReply *order, int64_t now, context_t *ctx) {
                 if (!p.shipment_id[0])
                         continue;
                 ctx->shipment_held |= rdr_parcel_holds(&p, now);
-                ctx->carrier_fault |= carrier_at_fault(&p);
+                fault = carrier_at_fault(&p);
+                ctx->carrier_fault |= fault;
                 if (!ctx->destination[0])
                         memcpy(ctx->destination, p.destination,
                                sizeof(ctx->destination));
@@ -269,7 +272,7 @@ static void read_parcels(const redisReply *order, int64_t now, context_t *ctx) {
                         continue;
                 /* One parcel as it always read; several each by its
                  * tracking number; what shows it late. */
-                lateness(&p, late, sizeof(late));
+                lateness(&p, fault, late, sizeof(late));
                 rdr_str_join(one, sizeof(one),
                              (const char *const[]){
                                  n ? "; " : "",
@@ -444,6 +447,22 @@ typedef struct answer_s {
         rdr_step_t step; /* of the action it must answer */
 } answer_t;
 
+/* The attempt action_id names of case_id's step (<case_id>:<step>:<n>),
+ * or 0 if it names none. */
+static long step_attempt(const char *action_id, const char *case_id,
+                         rdr_step_t step) {
+        size_t cl = strlen(case_id), sl = strlen(rdr_step_names[step]);
+        char *end;
+        long n;
+        if (!action_id || strncmp(action_id, case_id, cl) ||
+            action_id[cl] != ':' ||
+            strncmp(action_id + cl + 1, rdr_step_names[step], sl) ||
+            action_id[cl + 1 + sl] != ':')
+                return 0;
+        n = strtol(action_id + cl + sl + 2, &end, 10);
+        return *end || n < 1 ? 0 : n;
+}
+
 /* The answer event ev is: 1 and *an filled, or 0 (a review). */
 static int answer_of(const rdr_event_t *ev, answer_t *an) {
         /* What each type of staff decision answers (staff.appeal: none,
@@ -467,6 +486,12 @@ static int answer_of(const rdr_event_t *ev, answer_t *an) {
                                  sd->case_id,
                                  sd->action_id,
                                  staff_steps[sd->type]};
+                /* A hand-back answers a buyer's message, or a lowered
+                 * review. */
+                if (sd->type == RDR_STAFF_RESUME &&
+                    step_attempt(sd->action_id, sd->case_id,
+                                 RDR_STEP_REVIEW_LOWERED))
+                        an->step = RDR_STEP_REVIEW_LOWERED;
                 return 1;
         }
         return 0;
@@ -795,17 +820,12 @@ static int step_attempts(const rdr_case_t *cs, rdr_step_t step) {
  * and an action of the case of its step (<case_id>:<step>:<n>; none for
  * staff.appeal); then in is applied to the case. Anything else is a dead
  * letter with the reason. */
-static rdr_err_t apply_answer(reviews_t *rv, rdr_msg_t *m, const answer_t *ap,
+static rdr_err_t apply_answer(reviews_t *rv, rdr_msg_t *m, const answer_t *an,
                               const redisReply *case_reply,
-                              const redisReply *seen,
-                              const rdr_cadence_input_t *ip,
+                              const redisReply *seen, rdr_cadence_input_t *in,
                               const rdr_cadence_out_t **out) {
         rdr_case_t *cs;
-        char prefix[RDR_CASE_ID_MAX + 32], *end = NULL;
-        size_t pl;
         long n;
-        answer_t a = *ap, *an = &a;
-        rdr_cadence_input_t copy = *ip, *in = &copy;
         rdr_err_t err = rdr_casework_get(rv->cw, an->case_id, case_reply, &cs,
                                          m->errstr, sizeof(m->errstr));
         if (err)
@@ -825,20 +845,10 @@ static rdr_err_t apply_answer(reviews_t *rv, rdr_msg_t *m, const answer_t *ap,
                          cs->platform, cs->store_id);
                 return RDR_ERR_INVALID;
         }
-        /* A hand-back answers the agent's request of a buyer's message,
-         * or of a lowered review. */
-        pl = (size_t)snprintf(prefix, sizeof(prefix), "%s:%s:", cs->case_id,
-                              rdr_step_names[RDR_STEP_REVIEW_LOWERED]);
-        if (in->type == RDR_CIN_RESUME && !strncmp(an->action_id, prefix, pl))
-                an->step = RDR_STEP_REVIEW_LOWERED;
-        pl = (size_t)snprintf(prefix, sizeof(prefix), "%s:%s:", cs->case_id,
-                              rdr_step_names[an->step]);
-        n = 0;
-        if (an->step == RDR_STEP_NONE) /* staff.appeal answers no action */
-                n = 1;
-        else if (!strncmp(an->action_id, prefix, pl))
-                n = strtol(an->action_id + pl, &end, 10);
-        if (n < 1 || n > step_attempts(cs, an->step) || (end && *end)) {
+        n = an->step == RDR_STEP_NONE /* staff.appeal answers no action */
+                ? 1
+                : step_attempt(an->action_id, cs->case_id, an->step);
+        if (n < 1 || n > step_attempts(cs, an->step)) {
                 snprintf(m->errstr, sizeof(m->errstr),
                          "%s: action_id '%.128s' names no %s action of case "
                          "'%s'",
@@ -938,7 +948,7 @@ static rdr_err_t answer_input(const rdr_event_t *ev, rdr_msg_t *m,
  * it. */
 static rdr_err_t apply_answered(reviews_t *rv, rdr_msg_t *m,
                                 const rdr_event_t *ev, const answer_t *an,
-                                const rdr_cadence_input_t *in,
+                                rdr_cadence_input_t *in,
                                 const redisReply *case_reply,
                                 const redisReply *seen) {
         const rdr_cadence_out_t *out;
