@@ -81,6 +81,19 @@ for w in reviews chats shipments timers; do
   bad_playbook "$exe" 's/^stores:$/stores:\n  night-store:\n    daytime: "22:30-23:30"/' \
     '^    daytime: "22:30-23:30"' "key 'stores.night-store.daytime'" "$w night daytime"
   has "$tmp/err" "shopify's quiet hours (21:00-08:00, platforms/shopify.yaml)" "$w night daytime"
+  # A platform's own daytime meets that platform's quiet hours alone
+  # (AliExpress has none); a platform the events never carry is refused.
+  rm -rf "$tmp/cfg" && cp -r "$src/configs" "$tmp/cfg"
+  sed -i 's/^stores:$/platforms:\n  aliexpress:\n    daytime: "22:30-07:30"\nstores:/' \
+    "$tmp/cfg/playbook.yaml"
+  "$exe" --config "$tmp/cfg/redress.yaml" --check-config >"$tmp/out" 2>"$tmp/err" ||
+    fail "$w aliexpress night daytime: exit $?: $(cat "$tmp/err")"
+  bad_playbook "$exe" 's/^stores:$/platforms:\n  taobao:\n    daytime: "22:30-23:30"\nstores:/' \
+    '^    daytime: "22:30-23:30"' "key 'platforms.taobao.daytime'" "$w taobao night daytime"
+  has "$tmp/err" "taobao's quiet hours (22:00-08:00" "$w taobao night daytime"
+  bad_playbook "$exe" 's/^stores:$/platforms:\n  Amazon:\n    max_nudges: 2\nstores:/' \
+    '^    max_nudges: 2' "key 'platforms.Amazon': unknown platform 'Amazon' (the platforms: aliexpress, amazon," \
+    "$w unknown platform"
 
   # A bad value of redress.yaml given on the command line.
   "$exe" --check-config --set consumer.batch_max=lots >"$tmp/out" 2>"$tmp/err"

@@ -523,6 +523,42 @@ static void test_playbook_errors(void **state) {
         pb = load_text(text, errstr, sizeof(errstr));
         assert_null(pb);
         assert_non_null(strstr(errstr, "unknown time zone 'Mars/Base'"));
+        /* Language tags of BCP 47's shape; a tag the templates could
+         * never match is refused at start. */
+        snprintf(text, sizeof(text), "%s  lang:\n    language: \"x y z\"\n",
+                 shipped);
+        pb = load_text(text, errstr, sizeof(errstr));
+        assert_null(pb);
+        assert_non_null(strstr(errstr, "key 'stores.lang.language': expected "
+                                       "a language tag like en, es or "
+                                       "zh-Hant, got 'x y z'"));
+        snprintf(text, sizeof(text),
+                 "%s  lang:\n    staff_language: klingon-\n", shipped);
+        pb = load_text(text, errstr, sizeof(errstr));
+        assert_null(pb);
+        assert_non_null(strstr(errstr, "key 'stores.lang.staff_language'"));
+        /* An offer in another currency than the agent's limit would always
+         * wait for a manager: the offer named, or the limit if the offers
+         * come from the defaults. */
+        snprintf(text, sizeof(text),
+                 "%s  cny:\n    incentives:\n      logistics: {type: coupon, "
+                 "amount_minor: 1000, currency: CNY}\n",
+                 shipped);
+        pb = load_text(text, errstr, sizeof(errstr));
+        assert_null(pb);
+        assert_non_null(strstr(errstr, "key 'stores.cny.incentives.logistics'"
+                                       ": the logistics offer is in CNY but "
+                                       "agent_offer_limit is in USD"));
+        snprintf(text, sizeof(text),
+                 "%s  cny:\n    agent_offer_limit: {amount_minor: 100000, "
+                 "currency: CNY, percent: 10}\n",
+                 shipped);
+        pb = load_text(text, errstr, sizeof(errstr));
+        assert_null(pb);
+        assert_non_null(strstr(errstr, "key 'stores.cny.agent_offer_limit': "
+                                       "the product_quality offer is in USD "
+                                       "but "
+                                       "agent_offer_limit is in CNY"));
         /* Per platform: the defaults, then the platform's, then the
          * store's. */
         snprintf(text, sizeof(text),
@@ -569,6 +605,9 @@ static void test_playbook_errors(void **state) {
                      "key 'destinations.NZ.language': missing"},
                     {"  ES: {timezone: Europe/Madrid, language: es}\n",
                      "key 'ES' given twice"},
+                    {"  NZ: {timezone: Pacific/Auckland, language: \"e n\"}\n",
+                     "key 'destinations.NZ.language': expected a language "
+                     "tag"},
                 };
                 const char *at = strstr(shipped, "\ndestinations:\n");
                 size_t head;

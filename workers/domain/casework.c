@@ -237,22 +237,53 @@ static int contact_possible(const rdr_store_conf_t *sc, const rdr_policy_t *pol,
         return 0;
 }
 
-/* Every store's daytime (the defaults' too) meets every platform's
- * allowed hours: checked at start rather than found at the first event,
- * whose messages would have no time to go (a dead letter). */
-static rdr_err_t check_contact_hours(const rdr_playbook_t *pb,
-                                     const rdr_policy_set_t *pols, char *errstr,
-                                     size_t errstr_size) {
+/* Every platform `platforms:` names has its rules in platforms/ (a name
+ * the events never carry would be ignored without a word), and every
+ * store's daytime (the defaults' too) meets the allowed hours of each
+ * platform it may serve (an entry under `platforms:`, its own alone):
+ * checked at start rather than found at the first event, whose messages
+ * would have no time to go (a dead letter). */
+static rdr_err_t check_against_platforms(const rdr_playbook_t *pb,
+                                         const rdr_policy_set_t *pols,
+                                         char *errstr, size_t errstr_size) {
         size_t i, j, n = rdr_playbook_store_count(pb);
+        for (i = 0; i < n; i++) {
+                const char *origin,
+                    *name = rdr_playbook_store_platform(pb, i, &origin);
+                char names[512];
+                size_t len = 0;
+                if (!name || rdr_policy_set_get(pols, name))
+                        continue;
+                names[0] = '\0';
+                for (j = 0; j < rdr_policy_set_count(pols); j++) {
+                        int w = snprintf(
+                            names + len, sizeof(names) - len, "%s%s",
+                            j ? ", " : "",
+                            rdr_policy_platform(rdr_policy_set_at(pols, j)));
+                        if (w < 0 || (size_t)w >= sizeof(names) - len)
+                                break;
+                        len += (size_t)w;
+                }
+                snprintf(errstr, errstr_size,
+                         "%s: unknown platform '%s' (the platforms: %s, "
+                         "one file each in platforms/)",
+                         origin, name, names);
+                return RDR_ERR_CONFIG;
+        }
         for (j = 0; j < rdr_policy_set_count(pols); j++) {
                 const rdr_policy_t *pol = rdr_policy_set_at(pols, j);
                 if (!contact_possible(rdr_playbook_defaults(pb), pol, errstr,
                                       errstr_size))
                         return RDR_ERR_CONFIG;
-                for (i = 0; i < n; i++)
+                for (i = 0; i < n; i++) {
+                        const char *on =
+                            rdr_playbook_store_platform(pb, i, NULL);
+                        if (on && strcmp(on, rdr_policy_platform(pol)))
+                                continue;
                         if (!contact_possible(rdr_playbook_store_at(pb, i), pol,
                                               errstr, errstr_size))
                                 return RDR_ERR_CONFIG;
+                }
         }
         return RDR_OK;
 }
@@ -272,8 +303,8 @@ rdr_casework_t *rdr_casework_new(rdr_worker_t *w, char *errstr,
         snprintf(path, sizeof(path), "%s/platforms", dir);
         if (!(cw->policies =
                   rdr_policy_set_load_dir(path, errstr, errstr_size)) ||
-            check_contact_hours(cw->playbook, cw->policies, errstr,
-                                errstr_size))
+            check_against_platforms(cw->playbook, cw->policies, errstr,
+                                    errstr_size))
                 goto err;
         snprintf(path, sizeof(path), "%s/templates", dir);
         if (!(cw->templates =

@@ -17,6 +17,11 @@ static const char *const on_block_names[RDR_ON_BLOCK__CNT] = {"stop", "skip"};
 typedef struct pb_store_s {
         char *store_id;
         rdr_store_conf_t conf;
+        /* An entry under `platforms:` (pb->on): its platform's name, and
+         * where the file names it ("playbook.yaml:41: key
+         * 'platforms.amazon'"); else "". */
+        char platform[RDR_PB_PLATFORM_MAX];
+        char platform_origin[160];
 } pb_store_t;
 
 struct rdr_playbook_s {
@@ -87,6 +92,42 @@ rdr_err_t rdr_cfg_zone(const rdr_yaml_t *node, const char *path, char *out,
         if (!rdr_localtime_zone_valid(out))
                 return rdr_yaml_error(node, path, errstr, errstr_size,
                                       "unknown time zone '%s'", out);
+        return RDR_OK;
+}
+
+/* BCP 47's shape: a primary subtag of 2 to 8 letters, then subtags of 1
+ * to 8 letters or digits, each after a '-' ("en", "zh-Hant", "pt-BR"). */
+static int lang_tag_valid(const char *tag) {
+        size_t i, len = 0, n = 0;
+        for (i = 0;; i++) {
+                char ch = tag[i];
+                int alpha =
+                    (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z');
+                if (ch == '-' || !ch) {
+                        if (!len || len > 8 || (!n && len < 2))
+                                return 0;
+                        if (!ch)
+                                return 1;
+                        n++;
+                        len = 0;
+                } else if (alpha || (n && ch >= '0' && ch <= '9'))
+                        len++;
+                else
+                        return 0;
+        }
+}
+
+rdr_err_t rdr_cfg_lang(const rdr_yaml_t *node, const char *path, char *out,
+                       size_t size, char *errstr, size_t errstr_size) {
+        rdr_err_t err =
+            rdr_cfg_strcpy(node, path, out, size, errstr, errstr_size);
+        if (err)
+                return err;
+        if (!lang_tag_valid(out))
+                return rdr_yaml_error(node, path, errstr, errstr_size,
+                                      "expected a language tag like en, es "
+                                      "or zh-Hant, got '%s'",
+                                      out);
         return RDR_OK;
 }
 
@@ -487,8 +528,8 @@ static rdr_err_t parse_key(const pb_key_t *k, const rdr_yaml_t *v,
                                    errstr_size);
                 break;
         case PB_LANG:
-                err = rdr_cfg_strcpy(v, path, base, RDR_LANG_MAX, errstr,
-                                     errstr_size);
+                err = rdr_cfg_lang(v, path, base, RDR_LANG_MAX, errstr,
+                                   errstr_size);
                 break;
         case PB_WINDOW:
                 err = rdr_cfg_window(v, path, (rdr_window_t *)(void *)base,
@@ -523,6 +564,42 @@ static rdr_err_t parse_key(const pb_key_t *k, const rdr_yaml_t *v,
                 break;
         }
         return err;
+}
+
+/* Every money offer of sc in the currency of its agent_offer_limit: an
+ * offer in another currency could never be within the limit, so every one
+ * would wait for a manager (rdr_offer_over_limit()). The error points at
+ * the offer if map sets it, else at the limit, else at map. */
+static rdr_err_t check_currencies(const rdr_yaml_t *map, const char *path,
+                                  const rdr_store_conf_t *sc, char *errstr,
+                                  size_t errstr_size) {
+        const rdr_yaml_t *inc = rdr_yaml_get(map, "incentives"), *at;
+        char p[RDR_CFG_PATH_MAX];
+        int r;
+        for (r = 0; r < RDR_REASON__CNT; r++) {
+                const rdr_offer_t *o = &sc->incentive[r];
+                if (o->type == RDR_OFFER_NONE ||
+                    o->type == RDR_OFFER_DISCOUNT ||
+                    !strcmp(o->currency, sc->agent_offer_limit.currency))
+                        continue;
+                snprintf(p, sizeof(p), "%.120s.incentives.%s", path,
+                         rdr_reason_names[r]);
+                at = inc ? rdr_yaml_get(inc, rdr_reason_names[r]) : NULL;
+                if (!at && inc && (at = rdr_yaml_get(inc, "default")))
+                        snprintf(p, sizeof(p), "%.120s.incentives.default",
+                                 path);
+                if (!at && (at = rdr_yaml_get(map, "agent_offer_limit")))
+                        snprintf(p, sizeof(p), "%.120s.agent_offer_limit",
+                                 path);
+                return rdr_yaml_error(
+                    at ? at : map, p, errstr, errstr_size,
+                    "the %s offer is in %s but agent_offer_limit is in %s: "
+                    "no agent could ever offer it without a manager; give "
+                    "the offers and the limit one currency",
+                    rdr_reason_names[r], o->currency,
+                    sc->agent_offer_limit.currency);
+        }
+        return RDR_OK;
 }
 
 /* Apply the keys of map (defaults or one store) over sc. */
@@ -561,6 +638,8 @@ static rdr_err_t parse_conf(const rdr_yaml_t *map, const char *path,
                                       "follow_up_after <= incentive_after <= "
                                       "nudge_from");
         }
+        if (check_currencies(map, path, sc, errstr, errstr_size))
+                return RDR_ERR_CONFIG;
         if (sc->appeal_close_after_ms <= sc->appeal_answer_within_ms) {
                 const rdr_yaml_t *at = rdr_yaml_get(map, "appeal_close_after");
                 snprintf(p, sizeof(p), "%.200s.appeal_close_after", path);
@@ -669,8 +748,8 @@ static rdr_err_t parse_destinations(rdr_playbook_t *pb, const rdr_yaml_t *map,
                         return RDR_ERR_CONFIG;
                 snprintf(p, sizeof(p), "destinations.%s.language", country);
                 if (rdr_cfg_need(row, "language", p, &v, errstr, errstr_size) ||
-                    rdr_cfg_strcpy(v, p, d->language, sizeof(d->language),
-                                   errstr, errstr_size))
+                    rdr_cfg_lang(v, p, d->language, sizeof(d->language), errstr,
+                                 errstr_size))
                         return RDR_ERR_CONFIG;
         }
         /* A country given twice is refused by the YAML reader. */
@@ -713,30 +792,42 @@ static rdr_err_t parse_platforms(rdr_playbook_t *pb,
         for (i = 0; i < np; i++) {
                 const char *name = rdr_yaml_key(platforms, i);
                 pb_store_t *base = &pb->on[pb->on_cnt];
-                if (!*name || strchr(name, '\x1f')) {
-                        rdr_yaml_error(platforms, "platforms", errstr,
+                size_t len = strlen(name) + 2;
+                snprintf(p, sizeof(p), "platforms.%.100s", name);
+                if (!*name || strchr(name, '\x1f') ||
+                    strlen(name) >= sizeof(base->platform)) {
+                        rdr_yaml_error(rdr_yaml_at(platforms, i), p, errstr,
                                        errstr_size, "bad platform name '%s'",
                                        name);
                         return RDR_ERR_CONFIG;
                 }
                 base->conf = pb->defaults;
-                base->store_id = malloc(strlen(name) + 2);
+                base->store_id = malloc(len);
                 if (!base->store_id)
                         goto nomem;
-                sprintf(base->store_id, "%s\x1f", name);
+                snprintf(base->store_id, len, "%s\x1f", name);
+                snprintf(base->platform, sizeof(base->platform), "%s", name);
+                snprintf(base->platform_origin, sizeof(base->platform_origin),
+                         "%.100s:%d: key 'platforms.%.31s'",
+                         rdr_yaml_file(platforms),
+                         rdr_yaml_line(rdr_yaml_at(platforms, i)), name);
                 pb->on_cnt++;
-                snprintf(p, sizeof(p), "platforms.%.100s", name);
                 if (parse_conf(rdr_yaml_at(platforms, i), p, &base->conf, 0,
                                errstr, errstr_size))
                         return RDR_ERR_CONFIG;
                 for (j = 0; j < ns; j++) {
                         const char *sid = rdr_yaml_key(stores, j);
                         pb_store_t *st = &pb->on[pb->on_cnt];
+                        len = strlen(name) + strlen(sid) + 2;
                         st->conf = base->conf;
-                        st->store_id = malloc(strlen(name) + strlen(sid) + 2);
+                        memcpy(st->platform, base->platform,
+                               sizeof(st->platform));
+                        memcpy(st->platform_origin, base->platform_origin,
+                               sizeof(st->platform_origin));
+                        st->store_id = malloc(len);
                         if (!st->store_id)
                                 goto nomem;
-                        sprintf(st->store_id, "%s\x1f%s", name, sid);
+                        snprintf(st->store_id, len, "%s\x1f%s", name, sid);
                         pb->on_cnt++;
                         snprintf(p, sizeof(p), "stores.%.100s", sid);
                         if (parse_conf(rdr_yaml_at(stores, j), p, &st->conf, 0,
@@ -874,6 +965,17 @@ const rdr_store_conf_t *rdr_playbook_store_at(const rdr_playbook_t *pb,
                                               size_t i) {
         return i < pb->stores_cnt ? &pb->stores[i].conf
                                   : &pb->on[i - pb->stores_cnt].conf;
+}
+
+const char *rdr_playbook_store_platform(const rdr_playbook_t *pb, size_t i,
+                                        const char **origin) {
+        const pb_store_t *st;
+        if (i < pb->stores_cnt)
+                return NULL;
+        st = &pb->on[i - pb->stores_cnt];
+        if (origin)
+                *origin = st->platform_origin;
+        return st->platform;
 }
 
 /* The entry "<platform>\x1f<store_id>" of pb->on, or NULL. */

@@ -19,6 +19,8 @@
 #define RDR_CURRENCY_MAX 4
 /* Longest language tag we keep, NUL included. */
 #define RDR_LANG_MAX 16
+/* Longest platform name under `platforms:`, NUL included. */
+#define RDR_PB_PLATFORM_MAX 32
 /* Longest dotted key path in a config error, NUL included. */
 #define RDR_CFG_PATH_MAX 256
 
@@ -141,6 +143,11 @@ const rdr_store_conf_t *rdr_playbook_defaults(const rdr_playbook_t *pb);
 size_t rdr_playbook_store_count(const rdr_playbook_t *pb);
 const rdr_store_conf_t *rdr_playbook_store_at(const rdr_playbook_t *pb,
                                               size_t i);
+/** The platform whose `platforms:` entry store_at(i) is, and where the
+ *  file names it ("playbook.yaml:41: key 'platforms.amazon'", owned by
+ *  pb); NULL for the entries of `defaults:` and `stores:`. */
+const char *rdr_playbook_store_platform(const rdr_playbook_t *pb, size_t i,
+                                        const char **origin);
 
 /** The expected delivery window for a parcel: the most specific row of the
  *  table (exact carrier beats "*", then service level, then destination);
@@ -186,6 +193,9 @@ rdr_err_t rdr_cfg_strcpy(const rdr_yaml_t *node, const char *path, char *out,
                          size_t size, char *errstr, size_t errstr_size);
 /** A time zone name ICU knows. */
 rdr_err_t rdr_cfg_zone(const rdr_yaml_t *node, const char *path, char *out,
+                       size_t size, char *errstr, size_t errstr_size);
+/** A language tag of BCP 47's shape ("en", "zh-Hant", "pt-BR"). */
+rdr_err_t rdr_cfg_lang(const rdr_yaml_t *node, const char *path, char *out,
                        size_t size, char *errstr, size_t errstr_size);
 /** A "HH:MM-HH:MM" window. */
 rdr_err_t rdr_cfg_window(const rdr_yaml_t *node, const char *path,
