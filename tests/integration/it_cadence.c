@@ -2083,18 +2083,19 @@ static void test_demands_to_the_store_are_evidence(void **state) {
         free(text);
 }
 
-/* redress-report --json args against the test's Redis and clock, which
- * must exit with want: the parsed object (the caller json_decref()s it). */
-static json_t *run_report(const char *args, int want) {
-        char cmd[1024];
+/* redress-report --json args, reading the configuration of directory
+ * configs, against the test's Redis and clock, which must exit with want:
+ * the parsed object (the caller json_decref()s it). */
+static json_t *run_report_in(const char *configs, const char *args, int want) {
+        char cmd[1536];
         json_error_t je;
         json_t *o;
         FILE *p;
         snprintf(cmd, sizeof(cmd),
-                 "REDRESS_CONFIG=%s/configs/redress.yaml REDRESS_REDIS_URL=%s "
+                 "REDRESS_CONFIG=%s/redress.yaml REDRESS_REDIS_URL=%s "
                  "REDRESS_CLOCK_SOURCE=test %s/redress-report --json %s "
                  "2>/dev/null",
-                 RDR_SOURCE_DIR, env.redis_url, RDR_BIN_DIR, args);
+                 configs, env.redis_url, RDR_BIN_DIR, args);
         p = popen(cmd, "r");
         assert_non_null(p);
         o = json_loadf(p, 0, &je);
@@ -2102,6 +2103,11 @@ static json_t *run_report(const char *args, int want) {
         if (!o)
                 fail_msg("redress-report --json %s: %s", args, je.text);
         return o;
+}
+
+/* The same with the shipped configs/. */
+static json_t *run_report(const char *args, int want) {
+        return run_report_in(RDR_SOURCE_DIR "/configs", args, want);
 }
 
 /* The monthly report of store (and args). */
@@ -2163,6 +2169,29 @@ static void test_report_credits_the_agent(void **state) {
         assert_string_equal(json_string_value(json_object_get(
                                 json_object_get(r, "reward"), "currency")),
                             "CNY");
+        /* A reward set for the case's platform (`platforms:`) is the one
+         * owed. */
+        {
+                char dir[300], cmd[2048];
+                json_t *po;
+                snprintf(dir, sizeof(dir), "%s/configs-rewards", env.dir);
+                snprintf(cmd, sizeof(cmd),
+                         "rm -rf %s && cp -r %s/configs %s && printf "
+                         "'platforms:\\n  taobao:\\n    rewards: {currency: "
+                         "CNY, default: 2000, size_fit: 7777}\\n' >> "
+                         "%s/playbook.yaml",
+                         dir, RDR_SOURCE_DIR, dir, dir);
+                assert_int_equal(system(cmd), 0);
+                po = run_report_in(dir, "--store store-1", 0);
+                r = row(json_object_get(po, "agents"), "agent_id", "agent-7",
+                        "reason", "size_fit");
+                assert_non_null(r);
+                assert_int_equal(
+                    json_integer_value(json_object_get(
+                        json_object_get(r, "reward"), "amount_minor")),
+                    7777);
+                json_decref(po);
+        }
         r = row(json_object_get(o, "negative_by_product_reason"), "product_id",
                 "sku-9", "reason", "size_fit");
         assert_non_null(r);

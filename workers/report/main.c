@@ -88,6 +88,18 @@ static int tally_add(tally_t *t, const char *key, long long n) {
         return 0;
 }
 
+/* The count of key, 0 if t has none. */
+static long long tally_get(const tally_t *t, const char *key) {
+        size_t i, mask = t->size - 1;
+        if (!t->size)
+                return 0;
+        for (i = rdr_str_hash(key, strlen(key)) & mask; t->keys[i];
+             i = (i + 1) & mask)
+                if (!strcmp(t->keys[i], key))
+                        return t->cnt[i];
+        return 0;
+}
+
 static void tally_free(tally_t *t) {
         size_t i;
         for (i = 0; i < t->size; i++)
@@ -168,6 +180,10 @@ typedef struct report_s {
         long long cases, orders, unreadable;
         tally_t by_product_reason, by_product, month_states, product_states,
             agents, open_states;
+        /* Beside agents (key store, agent, reason, then the reward's
+         * currency): the rewards owed, in minor units, each case's by its
+         * platform's and store's settings. */
+        tally_t agent_rewards;
         listed_t *appeals, *shipments;
         size_t appeals_cnt, shipments_cnt, appeals_total, shipments_total;
         long long due_hour, due_day;
@@ -232,9 +248,12 @@ static int64_t month_start(int year, int mon, const char *zone) {
         return ms;
 }
 
-/* Whether t is in the month of store_id, in the store's time zone. */
-static int in_month(report_t *r, const char *store_id, int64_t t) {
-        const rdr_store_conf_t *sc = rdr_playbook_store(r->pb, NULL, store_id);
+/* Whether t is in the month of store_id on platform, in the store's time
+ * zone (the platform's, if the playbook sets one there). */
+static int in_month(report_t *r, const char *platform, const char *store_id,
+                    int64_t t) {
+        const rdr_store_conf_t *sc =
+            rdr_playbook_store(r->pb, platform, store_id);
         struct store_month_s *m = NULL, *n;
         size_t i;
         for (i = 0; i < r->months_cnt && !m; i++)
@@ -331,7 +350,7 @@ static void take_case(report_t *r, const rdr_case_t *c) {
         r->cases++;
         if (r->store && strcmp(r->store, c->store_id))
                 return;
-        if (in_month(r, c->store_id, posted)) {
+        if (in_month(r, c->platform, c->store_id, posted)) {
                 char *k = join((const char *const[]){
                     c->store_id, "\x1f", c->product_id, "\x1f", reason, NULL});
                 char *p = join((const char *const[]){c->store_id, "\x1f",
@@ -357,12 +376,17 @@ static void take_case(report_t *r, const rdr_case_t *c) {
                 free(ps);
         }
         if (c->state == RDR_CASE_STATE_RESOLVED &&
-            in_month(r, c->store_id, c->closed_at_ms)) {
+            in_month(r, c->platform, c->store_id, c->closed_at_ms)) {
+                const rdr_store_conf_t *sc =
+                    rdr_playbook_store(r->pb, c->platform, c->store_id);
                 char *k = join((const char *const[]){
                     c->store_id, "\x1f", c->agent_id[0] ? c->agent_id : "-",
-                    "\x1f", reason, NULL});
-                if (k)
+                    "\x1f", reason, "\x1f", sc->reward_currency, NULL});
+                if (k) {
                         tally_add(&r->agents, k, 1);
+                        tally_add(&r->agent_rewards, k,
+                                  sc->reward_minor[c->reason]);
+                }
                 free(k);
         }
         if (!final) {
@@ -504,14 +528,13 @@ static int scan(report_t *r, const char *pattern, int cases) {
         return 0;
 }
 
-/* The reward owed for cnt cases of reason in store, as text. */
-static void reward(const report_t *r, const char *store, const char *reason,
-                   long long cnt, long long *minor, const char **currency) {
-        const rdr_store_conf_t *sc = rdr_playbook_store(r->pb, NULL, store);
-        int k = rdr_enum_parse(rdr_reason_names, RDR_REASON__CNT, reason,
-                               strlen(reason));
-        *minor = k < 0 ? 0 : cnt * sc->reward_minor[k];
-        *currency = sc->reward_currency;
+/* The reward owed for the cases of the agents table's key (store, agent,
+ * reason, currency): *currency points into key. */
+static void reward(const report_t *r, const char *key, long long *minor,
+                   const char **currency) {
+        const char *sep = strrchr(key, '\x1f');
+        *minor = tally_get(&r->agent_rewards, key);
+        *currency = sep ? sep + 1 : "";
 }
 
 /* ---- output ------------------------------------------------------------ */
@@ -550,7 +573,7 @@ static int print_table(const report_t *r, const table_t *tb) {
                 if (tb->with_reward && strcmp(f[1], "-")) {
                         long long minor;
                         const char *cur;
-                        reward(r, f[0], f[2], e[i].cnt, &minor, &cur);
+                        reward(r, e[i].key, &minor, &cur);
                         rdr_money_format(minor, cur, m, sizeof(m));
                 }
                 if (tb->with_reward)
@@ -690,7 +713,7 @@ static json_t *rows(const tally_t *t, const char *const *names, int n,
                 if (with_reward && strcmp(f[1], "-")) {
                         long long minor;
                         const char *cur;
-                        reward(r, f[0], f[2], e[i].cnt, &minor, &cur);
+                        reward(r, e[i].key, &minor, &cur);
                         json_object_set_new(
                             o, "reward",
                             json_pack("{s:I,s:s}", "amount_minor",
@@ -1024,6 +1047,7 @@ done:
         tally_free(&r.month_states);
         tally_free(&r.product_states);
         tally_free(&r.agents);
+        tally_free(&r.agent_rewards);
         tally_free(&r.open_states);
         free(r.months);
         list_free(r.appeals, r.appeals_cnt);
