@@ -186,11 +186,14 @@ struct rdr_casework_s {
 
 void rdr_casework_doc(void *fp) {
         fprintf(fp, "\n## configs/playbook.yaml\n\nUnder `defaults:` every "
-                    "key not marked optional is required; a store under "
-                    "`stores: {<store_id>: {...}}` overrides any of them. "
-                    "Durations take a unit (ms, s, m, h, d).\n\n");
+                    "key not marked optional is required; a platform under "
+                    "`platforms: {<platform>: {...}}` (one with a file in "
+                    "platforms/) overrides any of them on that platform, "
+                    "and a store under `stores: {<store_id>: {...}}` any of "
+                    "those (defaults, then the platform's, then the "
+                    "store's). Durations take a unit (ms, s, m, h, d).\n\n");
         rdr_playbook_doc(fp);
-        fprintf(fp, "\nAlso, beside `defaults:` and `stores:`: "
+        fprintf(fp, "\nAlso, beside `defaults:`, `platforms:` and `stores:`: "
                     "`delivery_windows: [{carrier, service_level, "
                     "destination, min, max}]` (the expected delivery, the "
                     "most specific row wins; `*` matches any) and "
