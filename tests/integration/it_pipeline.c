@@ -343,6 +343,54 @@ static void test_ids_too_long_for_a_key_are_dead_letters(void **state) {
             "ids too long for a Redis key", "order-chat-ok");
 }
 
+/* A parcel's scan dated decades ahead (a source's clock gone wrong) goes
+ * to the dead letters, naming the field: kept, it would have made the
+ * parcel's real later events look older, and they were dropped without a
+ * word (no notice of the loss, no staff.review). */
+static void test_event_dated_ahead_is_a_dead_letter(void **state) {
+        char now[RDR_TIME_RFC3339_SIZE], ev[3][768];
+        const char *const at[3] = {"2099-01-01T00:00:00Z", now, now};
+        const char *const types[3] = {"shipment.created", "shipment.created",
+                                      "shipment.exception"};
+        h_msg_t *dlq, *acts;
+        size_t n, i;
+        pid_t pid;
+        (void)state;
+        rdr_time_format_rfc3339((int64_t)time(NULL) * 1000 - 60000, now,
+                                sizeof(now));
+        for (i = 0; i < 3; i++)
+                snprintf(ev[i], sizeof(ev[i]),
+                         "{\"event_id\":\"ship-ahead-%zu\",\"type\":\"%s\","
+                         "\"platform\":\"taobao\",\"store_id\":\"store-f\","
+                         "\"order_id\":\"order-ahead\",\"buyer_id\":\"b\","
+                         "\"carrier\":\"sf\",\"tracking_number\":\"SF9\","
+                         "\"origin_country\":\"CN\","
+                         "\"destination_country\":\"CN\",%s"
+                         "\"occurred_at\":\"%s\"}",
+                         i, types[i], i == 2 ? "\"exception\":\"lost\"," : "",
+                         at[i]);
+        pid = h_worker(&env, "shipments", NULL);
+        for (i = 0; i < 3; i++)
+                h_produce(&env, "redress.shipments", "store-f/order-ahead",
+                          ev[i], strlen(ev[i]), "application/json");
+        h_flush(&env);
+        n = h_read_handled(&env, pid, 3, "redress.dlq", NULL, 30000, &dlq);
+        assert_int_equal(n, 1);
+        assert_memory_equal(dlq[0].value, ev[0], strlen(ev[0]));
+        if (!strstr(dlq[0].headers[0],
+                    "field 'occurred_at': 2099-01-01T00:00:00.000Z is ") ||
+            !strstr(dlq[0].headers[0], " days ahead of the fleet's clock") ||
+            !strstr(dlq[0].headers[0], "consumer.future_max"))
+                fail_msg("reason: %s", dlq[0].headers[0]);
+        h_msgs_free(dlq, n);
+        n = h_read_topic(&env, "redress.actions",
+                         "\"kind\":\"notice.exception\"", 1, -1, 30000, &acts);
+        assert_int_equal(n, 1);
+        assert_non_null(strstr(acts[0].value, "order-ahead"));
+        h_msgs_free(acts, n);
+        assert_int_equal(h_signal_wait(pid, SIGTERM, 10000), 0);
+}
+
 static void test_same_event_twice_has_one_effect(void **state) {
         char *json = h_review_json("ev-dup-1", "store-c", "order-3", "r-9", 1,
                                    "never arrived, tracking stuck for weeks");
@@ -966,6 +1014,8 @@ int main(void) {
                 teardown),
             cmocka_unit_test_setup_teardown(
                 test_ids_too_long_for_a_key_are_dead_letters, setup, teardown),
+            cmocka_unit_test_setup_teardown(
+                test_event_dated_ahead_is_a_dead_letter, setup, teardown),
             cmocka_unit_test_setup_teardown(
                 test_same_event_twice_has_one_effect, setup, teardown),
             cmocka_unit_test_setup_teardown(

@@ -1325,6 +1325,60 @@ static void test_event_times_with_offsets(void **state) {
         rdr_event_free(&ev);
 }
 
+/* An event dated ahead of the fleet's clock by more than the limit is
+ * refused, naming its own time field and how far ahead it is. */
+static void test_event_dated_ahead(void **state) {
+        static const struct {
+                rdr_input_kind_t kind;
+                const char *field;
+        } kinds[] = {{RDR_INPUT_REVIEWS, "created_at"},
+                     {RDR_INPUT_CHATS, "sent_at"},
+                     {RDR_INPUT_SHIPMENTS, "occurred_at"},
+                     {RDR_INPUT_APPEAL_RESULTS, "occurred_at"}};
+        const int64_t hour = 3600000;
+        char why[512], want[64];
+        rdr_event_t ev;
+        const char *field;
+        size_t i;
+        (void)state;
+        rdr_event_init(&ev);
+        for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+                json_t *o = load(kinds[i].kind);
+                int64_t t;
+                expect_err(decode_obj(&ev, kinds[i].kind, o, CT_JSON), RDR_OK,
+                           NULL);
+                json_decref(o);
+                t = rdr_event_time_ms(&ev, &field);
+                assert_string_equal(field, kinds[i].field);
+                /* Up to the limit, and any time with no limit. */
+                assert_int_equal(rdr_event_check_future(&ev, t - 24 * hour,
+                                                        24 * hour, why,
+                                                        sizeof(why)),
+                                 RDR_OK);
+                assert_int_equal(rdr_event_check_future(&ev, t - 9000 * hour, 0,
+                                                        why, sizeof(why)),
+                                 RDR_OK);
+                assert_int_equal(rdr_event_check_future(&ev, t - 30 * hour,
+                                                        24 * hour, why,
+                                                        sizeof(why)),
+                                 RDR_ERR_INVALID);
+                snprintf(want, sizeof(want), "field '%s': ", kinds[i].field);
+                assert_non_null(strstr(why, want));
+                assert_non_null(strstr(why, " is 30 hours ahead of the "
+                                            "fleet's clock"));
+                assert_non_null(strstr(why, "(86400 s)"));
+                assert_int_equal(rdr_event_check_future(&ev, t - 3 * 24 * hour,
+                                                        hour, why, sizeof(why)),
+                                 RDR_ERR_INVALID);
+                assert_non_null(strstr(why, " is 3 days ahead"));
+                assert_int_equal(rdr_event_check_future(&ev, t - 90 * 60000,
+                                                        hour, why, sizeof(why)),
+                                 RDR_ERR_INVALID);
+                assert_non_null(strstr(why, " is 90 minutes ahead"));
+        }
+        rdr_event_free(&ev);
+}
+
 /*
  * Small helpers of the header.
  */
@@ -1403,6 +1457,7 @@ int main(void) {
             cmocka_unit_test(test_time_parse),
             cmocka_unit_test(test_time_format),
             cmocka_unit_test(test_event_times_with_offsets),
+            cmocka_unit_test(test_event_dated_ahead),
             cmocka_unit_test(test_kind_of_type),
             cmocka_unit_test(test_utf8_count),
         };

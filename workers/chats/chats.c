@@ -32,6 +32,7 @@ typedef struct chats_s {
         unsigned char *via_order; /* its case is the one its order names */
         unsigned char *no_case;   /* its order's record named no case */
         int64_t ttl_ms;
+        int64_t future_max_ms; /* consumer.future_max */
         rdr_metric_t *m_intents;
 } chats_t;
 
@@ -69,6 +70,7 @@ static rdr_err_t chats_init(rdr_worker_t *w, void **opaque, char *errstr,
                 }
         }
         ch->ttl_ms = rdr_conf_int(conf, "dedupe.ttl");
+        ch->future_max_ms = rdr_conf_int(conf, "consumer.future_max");
         ch->m_intents =
             rdr_metrics_counter(rdr_worker_metrics(w), "chat_intents_total",
                                 "Buyer messages by intent", "intent");
@@ -467,7 +469,8 @@ static rdr_err_t chats_handle(void *opaque, rdr_msg_t *msgs, size_t cnt) {
         if (!slot)
                 return RDR_ERR_NOMEM;
         rdr_casework_begin(ch->cw);
-        rdr_events_decode(&ch->evs, RDR_INPUT_CHATS, msgs, cnt);
+        rdr_events_decode(&ch->evs, RDR_INPUT_CHATS, msgs, cnt,
+                          rdr_worker_now_ms(ch->w), ch->future_max_ms);
         /* Which case each buyer message belongs to. */
         for (i = 0; i < cnt; i++) {
                 const rdr_chat_t *c = &ch->evs.evs[i].u.chat;

@@ -65,6 +65,11 @@ const rdr_conf_prop_t rdr_conf_core_props[] = {
      "batch is in flight (under load the batch in flight paces batches); "
      "what the consumer already holds is taken at once. Longer: fewer "
      "round trips at low rates, more latency"},
+    {"consumer.future_max", RDR_CONF_DURATION, "1d", 0, 3650 * RDR_DAY_MS, NULL,
+     "Dead-letter an event whose own time (created_at, sent_at, "
+     "occurred_at) is more than this ahead of the fleet's clock (0: accept "
+     "any): a parcel's scan dated ahead would make its real later scans "
+     "look older, and they would be ignored"},
     {"output.format", RDR_CONF_ENUM, "json", 0, 0, "json|protobuf",
      "Encoding of published messages"},
     {"dedupe.ttl", RDR_CONF_DURATION, "7d", 60000, 365 * RDR_DAY_MS, NULL,

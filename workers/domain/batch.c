@@ -24,13 +24,18 @@ void rdr_events_free(rdr_events_t *es) {
 }
 
 size_t rdr_events_decode(rdr_events_t *es, rdr_input_kind_t kind,
-                         rdr_msg_t *msgs, size_t cnt) {
+                         rdr_msg_t *msgs, size_t cnt, int64_t now_ms,
+                         int64_t future_max_ms) {
         size_t i, ok = 0;
         for (i = 0; i < cnt && i < es->cnt; i++) {
                 rdr_msg_t *m = &msgs[i];
                 m->err = rdr_event_decode(&es->evs[i], kind, m->value, m->len,
                                           m->content_type, m->errstr,
                                           sizeof(m->errstr));
+                if (!m->err)
+                        m->err = rdr_event_check_future(
+                            &es->evs[i], now_ms, future_max_ms, m->errstr,
+                            sizeof(m->errstr));
                 if (!m->err)
                         ok++;
         }

@@ -1522,6 +1522,50 @@ static rdr_err_t pb_opening_like_json(rdr_event_t *ev, const kind_t *k,
         return RDR_OK;
 }
 
+int64_t rdr_event_time_ms(const rdr_event_t *ev, const char **field) {
+        *field = "occurred_at";
+        switch (ev->kind) {
+        case RDR_INPUT_REVIEWS:
+                *field = "created_at";
+                return ev->u.review.created_at_ms;
+        case RDR_INPUT_CHATS:
+                *field = "sent_at";
+                return ev->u.chat.sent_at_ms;
+        case RDR_INPUT_SHIPMENTS:
+                return ev->u.shipment.occurred_at_ms;
+        case RDR_INPUT_APPEAL_RESULTS:
+                return ev->u.appeal.occurred_at_ms;
+        case RDR_INPUT_STAFF_DECISIONS:
+                return ev->u.staff.occurred_at_ms;
+        default:
+                return 0;
+        }
+}
+
+rdr_err_t rdr_event_check_future(const rdr_event_t *ev, int64_t now_ms,
+                                 int64_t max_ms, char *errstr,
+                                 size_t errstr_size) {
+        const char *field;
+        int64_t t = rdr_event_time_ms(ev, &field), ahead = t - now_ms;
+        char at[RDR_TIME_RFC3339_SIZE], now[RDR_TIME_RFC3339_SIZE];
+        if (!max_ms || ahead <= max_ms)
+                return RDR_OK;
+        rdr_time_format_rfc3339(t, at, sizeof(at));
+        rdr_time_format_rfc3339(now_ms, now, sizeof(now));
+        return fail(errstr, errstr_size, RDR_ERR_INVALID,
+                    "field '%s': %s is %lld %s ahead of the fleet's clock "
+                    "(%s), more than consumer.future_max allows (%lld s): "
+                    "is the source's clock right, and its times UTC?",
+                    field, at,
+                    (long long)(ahead >= 172800000LL ? ahead / 86400000
+                                : ahead >= 7200000LL ? ahead / 3600000
+                                                     : ahead / 60000),
+                    ahead >= 172800000LL ? "days"
+                    : ahead >= 7200000LL ? "hours"
+                                         : "minutes",
+                    now, (long long)(max_ms / 1000));
+}
+
 rdr_err_t rdr_event_decode(rdr_event_t *ev, rdr_input_kind_t kind,
                            const void *buf, size_t len,
                            const char *content_type, char *errstr,

@@ -171,6 +171,17 @@ rdr_err_t rdr_event_decode(rdr_event_t *ev, rdr_input_kind_t kind,
                            const char *content_type, char *errstr,
                            size_t errstr_size);
 
+/** The time ev says it happened (a review's created_at, a chat's sent_at,
+ *  else occurred_at), and that field's name in *field. */
+int64_t rdr_event_time_ms(const rdr_event_t *ev, const char **field);
+/** RDR_OK, or RDR_ERR_INVALID with one sentence in errstr if ev's own time
+ *  is more than max_ms ahead of now_ms (max_ms 0: no limit). A time ahead
+ *  of the fleet's clock would sort before it every event that really
+ *  comes after it (a parcel's later scans would be "older"). */
+rdr_err_t rdr_event_check_future(const rdr_event_t *ev, int64_t now_ms,
+                                 int64_t max_ms, char *errstr,
+                                 size_t errstr_size);
+
 /** Append ev as one compact JSON object (no newline) to out, fields in
  *  contract order, absent optional fields omitted. ev need not come from
  *  a decode, but its strings must be valid UTF-8 (else RDR_ERR_INVALID).

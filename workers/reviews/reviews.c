@@ -39,6 +39,7 @@ typedef struct reviews_s {
         rdr_tag_read_t *tags;     /* its buyer's tags, per message */
         const char *appeal_topic; /* topics.appeal_results */
         const char *staff_topic;  /* topics.staff_decisions */
+        int64_t future_max_ms;    /* consumer.future_max */
         rdr_metric_t *m_classified, *m_cases_opened, *m_appeal_results,
             *m_staff;
 } reviews_t;
@@ -69,6 +70,7 @@ static rdr_err_t reviews_init(rdr_worker_t *w, void **opaque, char *errstr,
         rv->cw = rdr_casework_new(w, errstr, errstr_size);
         if (!rv->cw)
                 goto err;
+        rv->future_max_ms = rdr_conf_int(conf, "consumer.future_max");
         rv->ins = calloc(rdr_worker_batch_cap(w), sizeof(*rv->ins));
         rv->tags = calloc(rdr_worker_batch_cap(w), sizeof(*rv->tags));
         if (!rv->ins || !rv->tags ||
@@ -977,6 +979,7 @@ static rdr_err_t reviews_handle(void *opaque, rdr_msg_t *msgs, size_t cnt) {
         size_t *first = calloc(cnt ? cnt : 1, sizeof(*first));
         redisReply **reads = NULL;
         int answers = 0;
+        int64_t now = rdr_worker_now_ms(rv->w);
         rdr_err_t err;
         if (!first)
                 return RDR_ERR_NOMEM;
@@ -990,6 +993,10 @@ static rdr_err_t reviews_handle(void *opaque, rdr_msg_t *msgs, size_t cnt) {
                 m->err = rdr_event_decode(&rv->evs.evs[i], kind_of(rv, m),
                                           m->value, m->len, m->content_type,
                                           m->errstr, sizeof(m->errstr));
+                if (!m->err)
+                        m->err = rdr_event_check_future(
+                            &rv->evs.evs[i], now, rv->future_max_ms, m->errstr,
+                            sizeof(m->errstr));
                 if (m->err || !answer_of(&rv->evs.evs[i], &an))
                         continue;
                 if (strlen(an.case_id) >= RDR_CASE_ID_MAX)

@@ -27,6 +27,7 @@ typedef struct shipments_s {
         rdr_events_t evs;
         rdr_casework_t *cw;
         int64_t ttl_ms;
+        int64_t future_max_ms; /* consumer.future_max */
         rdr_metric_t *m_events;
 } shipments_t;
 
@@ -47,6 +48,7 @@ static rdr_err_t shipments_init(rdr_worker_t *w, void **opaque, char *errstr,
                 return RDR_ERR_CONFIG;
         }
         sh->ttl_ms = rdr_conf_int(conf, "dedupe.ttl");
+        sh->future_max_ms = rdr_conf_int(conf, "consumer.future_max");
         sh->m_events =
             rdr_metrics_counter(rdr_worker_metrics(w), "shipment_events_total",
                                 "Shipment events by type", "type");
@@ -170,7 +172,8 @@ static rdr_err_t shipments_handle(void *opaque, rdr_msg_t *msgs, size_t cnt) {
         if (!first || !jfirst || !parcel || !cin || !seen || !learned || !zones)
                 goto done;
         rdr_casework_begin(sh->cw);
-        rdr_events_decode(&sh->evs, RDR_INPUT_SHIPMENTS, msgs, cnt);
+        rdr_events_decode(&sh->evs, RDR_INPUT_SHIPMENTS, msgs, cnt,
+                          rdr_worker_now_ms(sh->w), sh->future_max_ms);
         /* Read each order's record (its parcels), whether the event was
          * applied, and what the buyer's record says of the buyer. */
         for (i = 0; i < cnt; i++) {
