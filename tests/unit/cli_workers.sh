@@ -35,6 +35,19 @@ bad_playbook() { # exe edit pattern key what
   has "$tmp/err" "playbook.yaml:$line: $4" "$5"
 }
 
+# exe checking a copy of the shipped configs ($tmp/cfg) after the shell
+# command change ran in it: exit 78 with text in the message. Leaves its
+# stderr in $tmp/err.
+bad_configs() { # exe change text what
+  local rc
+  rm -rf "$tmp/cfg" && cp -r "$src/configs" "$tmp/cfg"
+  (cd "$tmp/cfg" && eval "$2") || fail "$4: the change '$2' failed"
+  "$1" --config "$tmp/cfg/redress.yaml" --check-config >"$tmp/out" 2>"$tmp/err"
+  rc=$?
+  [ $rc -eq 78 ] || fail "$4: exit $rc, not 78"
+  has "$tmp/err" "$3" "$4"
+}
+
 for w in reviews chats shipments timers; do
   exe=$bin/redress-$w
 
@@ -155,6 +168,19 @@ for w in reviews chats shipments timers; do
   [ $rc -eq 2 ] || fail "$w --frobnicate: exit $rc, not 2"
   has "$tmp/err" "Usage: redress-$w" "$w --frobnicate"
 done
+
+# A directory where a file belongs is named as one (not a syntax error on
+# its line 1), whether it is a file the worker opens by name or one of the
+# *.yaml of a directory it lists.
+exe=$bin/redress-reviews
+for f in playbook.yaml templates/de.yaml platforms/etsy.yaml lexicons/fr.yaml; do
+  bad_configs "$exe" "rm -f $f && mkdir $f" \
+    "$tmp/cfg/$f: is a directory, not a file" "reviews with a directory $f"
+done
+"$exe" --config "$src/configs" --check-config >"$tmp/out" 2>"$tmp/err"
+rc=$?
+[ $rc -eq 78 ] || fail "reviews --config <directory>: exit $rc, not 78"
+has "$tmp/err" "$src/configs: is a directory, not a file" "reviews --config <directory>"
 
 # redress-report: a bad --month is a usage error (2) whether or not Redis
 # answers (port 1: nothing listens), not a Redis one (1).

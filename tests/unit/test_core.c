@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -136,6 +137,28 @@ static void test_conf_bad_files_name_file_line_key(void **state) {
                 rd_kafka_conf_destroy(kc);
                 rdr_conf_destroy(c);
         }
+}
+
+/* A directory where a file belongs is named as one, not reported as a
+ * syntax error on its line 1. */
+static void test_conf_directory_is_not_a_file(void **state) {
+        char dir[] = "/tmp/redress-confdir-XXXXXX";
+        char sub[64], want[128], errstr[512];
+        rdr_yaml_t *root;
+        (void)state;
+        assert_non_null(mkdtemp(dir));
+        snprintf(sub, sizeof(sub), "%s/playbook.yaml", dir);
+        assert_int_equal(mkdir(sub, 0700), 0);
+        snprintf(want, sizeof(want), "%s: is a directory, not a file", sub);
+        root = rdr_yaml_load_file(sub, errstr, sizeof(errstr));
+        assert_null(root);
+        assert_string_equal(errstr, want);
+        /* --config naming a directory. */
+        snprintf(want, sizeof(want), "%s: is a directory, not a file", dir);
+        assert_null(rdr_conf_new(dir, NULL, errstr, sizeof(errstr)));
+        assert_string_equal(errstr, want);
+        rmdir(sub);
+        rmdir(dir);
 }
 
 static void test_conf_env_overrides(void **state) {
@@ -1027,6 +1050,7 @@ int main(void) {
             cmocka_unit_test(test_conf_shipped_defaults_load),
             cmocka_unit_test(test_conf_values_and_kafka_passthrough),
             cmocka_unit_test(test_conf_bad_files_name_file_line_key),
+            cmocka_unit_test(test_conf_directory_is_not_a_file),
             cmocka_unit_test(test_conf_env_overrides),
             cmocka_unit_test(test_conf_worker_table_and_set),
             cmocka_unit_test(test_durations),

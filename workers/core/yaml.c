@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 /* libyaml's header shares its name with ours: include it by full path. */
 #include RDR_LIBYAML_HEADER
 
@@ -308,10 +309,19 @@ rdr_yaml_t *rdr_yaml_load_file(const char *path, char *errstr,
                                size_t errstr_size) {
         parse_state_t ps;
         rdr_yaml_t *root;
+        struct stat st;
         FILE *fp = fopen(path, "rb");
         if (!fp) {
                 snprintf(errstr, errstr_size, "%s: cannot open: %s", path,
                          strerror(errno));
+                return NULL;
+        }
+        /* A directory opens for reading too; its first read fails, which
+         * libyaml would report as a syntax error on line 1. */
+        if (fstat(fileno(fp), &st) == 0 && S_ISDIR(st.st_mode)) {
+                fclose(fp);
+                snprintf(errstr, errstr_size, "%s: is a directory, not a file",
+                         path);
                 return NULL;
         }
         memset(&ps, 0, sizeof(ps));

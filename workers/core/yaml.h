@@ -16,7 +16,8 @@ typedef enum rdr_yaml_type_e {
 typedef struct rdr_yaml_s rdr_yaml_t;
 
 /** Parse a file. Returns the root node (free it with rdr_yaml_destroy()) or
- *  NULL with "file:line: reason" in errstr. An empty file yields an empty map.
+ *  NULL with "file:line: reason" in errstr ("file: reason" when it cannot
+ *  be read at all, a directory included). An empty file yields an empty map.
  */
 rdr_yaml_t *rdr_yaml_load_file(const char *path, char *errstr,
                                size_t errstr_size);
