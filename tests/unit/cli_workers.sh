@@ -182,6 +182,12 @@ rc=$?
 [ $rc -eq 78 ] || fail "reviews --config <directory>: exit $rc, not 78"
 has "$tmp/err" "$src/configs: is a directory, not a file" "reviews --config <directory>"
 
+# In redress.yaml, a section with no keys is refused where it stands, as
+# it is in playbook.yaml, and named as a section.
+line=$(grep -n '^output:$' "$src/configs/redress.yaml" | cut -d: -f1)
+bad_configs "$exe" "sed -i '/^  format: json\$/d' redress.yaml" \
+  "redress.yaml:$line: key 'output': empty section" "reviews with output:"
+
 # redress-report: a bad --month is a usage error (2) whether or not Redis
 # answers (port 1: nothing listens), not a Redis one (1).
 "$bin/redress-report" --config "$src/configs/redress.yaml" \

@@ -104,6 +104,14 @@ static void test_conf_bad_files_name_file_line_key(void **state) {
             {"topics:\n  reviews: a\n  reviews: b\n", ":3: "},
             {"redis: [1, 2]\n", ":1: key 'redis': expected a single value"},
             {"redis:\n  url: 'unterminated\n", ": YAML syntax error"},
+            /* A section with no keys under it is named as one, not as an
+             * unknown key. */
+            {"output:\nlog:\n  level: info\n",
+             ":1: key 'output': empty section: give its keys or leave it "
+             "out"},
+            {"redis:\n  url: redis://h:1\nkafka:\n",
+             ":3: key 'kafka': empty section"},
+            {"outputs:\n", ":1: key 'outputs': unknown key"},
             /* One key in two spellings: which one counts? */
             {"worker:\n  instance: a\nworker.instance: b\n",
              ":3: key 'worker.instance': given twice (first at "},
@@ -224,6 +232,11 @@ static void test_conf_worker_table_and_set(void **state) {
         /* Without the worker's table the key is unknown. */
         assert_null(rdr_conf_new(write_conf("widget:\n  slots: 8\n"), NULL,
                                  errstr, sizeof(errstr)));
+        /* The worker's sections are sections too, empty or not. */
+        assert_null(rdr_conf_new(write_conf("widget:\n"), extra, errstr,
+                                 sizeof(errstr)));
+        assert_non_null(
+            strstr(errstr, ":1: key 'widget': empty section: give its keys"));
 }
 
 static void test_durations(void **state) {

@@ -307,6 +307,23 @@ void rdr_conf_destroy(rdr_conf_t *conf) {
         free(conf);
 }
 
+/* 1 if name holds keys of the tables ("output" holds output.format) or is
+ * kafka, whose keys go to librdkafka. */
+static int is_section(const rdr_conf_t *conf, const char *name) {
+        const rdr_conf_prop_t *tables[2];
+        size_t n = strlen(name), t;
+        const rdr_conf_prop_t *p;
+        if (!strcmp(name, "kafka"))
+                return 1;
+        tables[0] = rdr_conf_core_props;
+        tables[1] = conf->extra;
+        for (t = 0; t < 2; t++)
+                for (p = tables[t]; p && p->name; p++)
+                        if (!strncmp(p->name, name, n) && p->name[n] == '.')
+                                return 1;
+        return 0;
+}
+
 /* Walk a YAML map, flattening nested maps into dotted names. */
 static rdr_err_t load_map(rdr_conf_t *conf, const rdr_yaml_t *map,
                           const char *prefix, char *errstr,
@@ -334,6 +351,13 @@ static rdr_err_t load_map(rdr_conf_t *conf, const rdr_yaml_t *map,
                                               "expected a single value, got "
                                               "a list");
                 p = find_prop(conf, name);
+                /* "output:" with nothing under it: as playbook.yaml's
+                 * sections, refused rather than read as no overrides. */
+                if (!p && !passthrough && rdr_yaml_is_null(v) &&
+                    is_section(conf, name))
+                        return rdr_yaml_error(v, name, errstr, errstr_size,
+                                              "empty section: give its keys "
+                                              "or leave it out");
                 if (!p && !passthrough)
                         return rdr_yaml_error(v, name, errstr, errstr_size,
                                               "unknown key (the keys: "
