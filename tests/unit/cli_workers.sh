@@ -182,8 +182,11 @@ rc=$?
 [ $rc -eq 78 ] || fail "reviews --config <directory>: exit $rc, not 78"
 has "$tmp/err" "$src/configs: is a directory, not a file" "reviews --config <directory>"
 
-# In redress.yaml, a section with no keys is refused where it stands, as
-# it is in playbook.yaml, and named as a section.
+# In redress.yaml, a key with no value and a section with no keys are
+# refused where they stand: neither is taken for the default.
+line=$(grep -n '^  batch_max: 500$' "$src/configs/redress.yaml" | cut -d: -f1)
+bad_configs "$exe" "sed -i 's/^  batch_max: 500\$/  batch_max:/' redress.yaml" \
+  "redress.yaml:$line: key 'consumer.batch_max': no value" "reviews with batch_max:"
 line=$(grep -n '^output:$' "$src/configs/redress.yaml" | cut -d: -f1)
 bad_configs "$exe" "sed -i '/^  format: json\$/d' redress.yaml" \
   "redress.yaml:$line: key 'output': empty section" "reviews with output:"

@@ -104,6 +104,15 @@ static void test_conf_bad_files_name_file_line_key(void **state) {
             {"topics:\n  reviews: a\n  reviews: b\n", ":3: "},
             {"redis: [1, 2]\n", ":1: key 'redis': expected a single value"},
             {"redis:\n  url: 'unterminated\n", ": YAML syntax error"},
+            /* No value is a value forgotten, as playbook.yaml's numbers
+             * take it: refused, not read as the default (a key left out
+             * keeps that). */
+            {"consumer:\n  batch_max:\n  batch_wait: 5ms\n",
+             ":2: key 'consumer.batch_max': no value"},
+            {"consumer:\n  group: ~\n", ":2: key 'consumer.group': no value"},
+            {"worker:\n  instance: null\n",
+             ":2: key 'worker.instance': no value"},
+            {"kafka:\n  client.id:\n", ":2: key 'kafka.client.id': no value"},
             /* A section with no keys under it is named as one, not as an
              * unknown key. */
             {"output:\nlog:\n  level: info\n",
@@ -181,15 +190,11 @@ static void test_conf_env_overrides(void **state) {
         assert_non_null(c);
         assert_string_equal(rdr_conf_str(c, "redis.url"), "redis://env:1/0");
         rdr_conf_destroy(c);
-        /* YAML's null is no value: the default stays ("~" is not a
-         * consumer group); a quoted "null" is the text. */
-        c = rdr_conf_new(write_conf("consumer:\n  group: ~\nworker:\n"
-                                    "  instance: null\n"
-                                    "topics:\n  dlq: \"null\"\n"),
-                         NULL, errstr, sizeof(errstr));
+        /* A quoted "null" is the text (YAML's null, no value, is refused:
+         * test_conf_bad_files_name_file_line_key). */
+        c = rdr_conf_new(write_conf("topics:\n  dlq: \"null\"\n"), NULL, errstr,
+                         sizeof(errstr));
         assert_non_null(c);
-        assert_string_equal(rdr_conf_origin(c, "consumer.group"), "default");
-        assert_string_equal(rdr_conf_origin(c, "worker.instance"), "default");
         assert_string_equal(rdr_conf_str(c, "topics.dlq"), "null");
         assert_true(rdr_conf_kafka_isset(c, "bootstrap.servers"));
         assert_true(rdr_conf_kafka_isset(c, "session.timeout.ms"));

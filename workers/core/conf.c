@@ -368,9 +368,12 @@ static rdr_err_t load_map(rdr_conf_t *conf, const rdr_yaml_t *map,
                         return rdr_yaml_error(v, name, errstr, errstr_size,
                                               "given twice (first at %s)",
                                               cv->origin);
-                /* "group: ~": no value, the default stays. */
+                /* "batch_max:" (or ~, null): a value forgotten, not the
+                 * default, which a key left out keeps. */
                 if (rdr_yaml_is_null(v))
-                        continue;
+                        return rdr_yaml_error(v, name, errstr, errstr_size,
+                                              "no value (leave the key out "
+                                              "to keep its default)");
                 if (p && validate(p, rdr_yaml_scalar(v), why, sizeof(why)))
                         return rdr_yaml_error(v, name, errstr, errstr_size,
                                               "%s", why);
