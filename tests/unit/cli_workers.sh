@@ -191,6 +191,39 @@ line=$(grep -n '^output:$' "$src/configs/redress.yaml" | cut -d: -f1)
 bad_configs "$exe" "sed -i '/^  format: json\$/d' redress.yaml" \
   "redress.yaml:$line: key 'output': empty section" "reviews with output:"
 
+# A directory of configs that is a file: the listing says so, not that a
+# language or platform it should hold is missing.
+for d in templates platforms lexicons; do
+  bad_configs "$exe" "rm -r $d && touch $d" \
+    "$tmp/cfg/$d: cannot list directory: Not a directory" "reviews with a file $d"
+done
+
+# A directory of configs the worker may not read: the listing says why, as
+# a file that cannot be opened does. Root reads any directory, so as root
+# the check runs as nobody; it is skipped where it cannot run as a user
+# the directory keeps out.
+as_user=()
+[ "$(id -u)" -ne 0 ] || as_user=(setpriv --reuid=nobody --regid=nogroup --clear-groups)
+as() { "${as_user[@]+"${as_user[@]}"}" "$@"; }
+rm -rf "$tmp/cfg" && cp -r "$src/configs" "$tmp/cfg" && chmod -R a+rX "$tmp"
+if ! as "$exe" --version >/dev/null 2>&1 || ! as test -r "$tmp/cfg/redress.yaml"; then
+  echo "cli_workers: SKIP unreadable directories: cannot run the worker as a user without root's access"
+else
+  for d in templates platforms lexicons; do
+    chmod 000 "$tmp/cfg/$d"
+    if as test -r "$tmp/cfg/$d"; then
+      echo "cli_workers: SKIP unreadable $d/: the user reads it anyway"
+    else
+      as "$exe" --config "$tmp/cfg/redress.yaml" --check-config >"$tmp/out" 2>"$tmp/err"
+      rc=$?
+      [ $rc -eq 78 ] || fail "reviews with $d/ unreadable: exit $rc, not 78"
+      has "$tmp/err" "$tmp/cfg/$d: cannot list directory: Permission denied" \
+        "reviews with $d/ unreadable"
+    fi
+    chmod 755 "$tmp/cfg/$d"
+  done
+fi
+
 # redress-report: a bad --month is a usage error (2) whether or not Redis
 # answers (port 1: nothing listens), not a Redis one (1).
 "$bin/redress-report" --config "$src/configs/redress.yaml" \

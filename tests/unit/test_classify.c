@@ -3,6 +3,7 @@
  * language detection, each malicious class, chat intents; configuration
  * errors name file:line and key; and the evaluation on the test split of
  * tests/data/classify/ meets the quality targets. */
+#include <errno.h>
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -807,6 +808,24 @@ static void test_config_errors(void **state) {
                                    good_lexicon, errstr, sizeof(errstr)));
         assert_non_null(strstr(errstr, "classifier.yaml:"));
         remove_dir(dir);
+
+        /* A lexicons/ that cannot be listed (here a file) says why, not
+         * that the fallback language has no lexicon. */
+        {
+                char want[256], sub[128];
+                snprintf(dir, sizeof(dir), "/tmp/rdr-clf-XXXXXX");
+                assert_non_null(mkdtemp(dir));
+                write_file(dir, "classifier.yaml", "");
+                write_file(dir, "lexicons", "");
+                snprintf(want, sizeof(want),
+                         "%s/lexicons: cannot list directory: %s", dir,
+                         strerror(ENOTDIR));
+                assert_null(rdr_classifier_new(dir, errstr, sizeof(errstr)));
+                assert_string_equal(errstr, want);
+                snprintf(sub, sizeof(sub), "%s/lexicons", dir);
+                unlink(sub);
+                remove_dir(dir);
+        }
 }
 
 /* malicious.priority alone, for workers without a classifier: the

@@ -1,6 +1,7 @@
 /* Platform policies (policy.h) and the playbook (playbook.h): the shipped
  * configs/ load; each rule of BEHAVIOR.md section 6 blocks with its name;
  * a bad file is refused with file:line:key. */
+#include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -360,6 +361,18 @@ static void test_policy_load_errors(void **state) {
         expect_policy_error("{value: none, rule: acme.quiet}",
                             "{value: \"22:00\", rule: acme.quiet}",
                             "expected a window like 09:00-20:00");
+
+        /* A platforms/ that cannot be listed says why. */
+        {
+                char want[256];
+                snprintf(want, sizeof(want),
+                         "/nonexistent-rdr/platforms: cannot list directory: "
+                         "%s",
+                         strerror(ENOENT));
+                assert_null(rdr_policy_set_load_dir(
+                    "/nonexistent-rdr/platforms", errstr, sizeof(errstr)));
+                assert_string_equal(errstr, want);
+        }
 }
 
 static void test_playbook_shipped(void **state) {
@@ -711,6 +724,16 @@ static void test_peers_lookup(void **state) {
         if (!p)
                 fail_msg("%s", errstr);
         assert_int_equal(rdr_peers_count(p), 0);
+        rdr_peers_destroy(p);
+        /* A platforms/ that cannot be read (here a file) is not "no
+         * policy": loading the policies says why. */
+        path = tmpfile_with("peers:\n  taobao: [a-shop]\n");
+        p = rdr_peers_load_file(path, PLATFORMS "/taobao.yaml", errstr,
+                                sizeof(errstr));
+        unlink(path);
+        if (!p)
+                fail_msg("%s", errstr);
+        assert_true(rdr_peers_has(p, "taobao", "a-shop"));
         rdr_peers_destroy(p);
 }
 

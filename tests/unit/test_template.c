@@ -2,6 +2,7 @@
  * template renders; lookup falls back by key, then to English; public
  * replies never carry order or buyer data; bad files are refused with
  * file:line:key. */
+#include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -369,6 +370,19 @@ static void test_load_errors(void **state) {
                      "key 'nickname': unknown key under 'defaults'");
         expect_error("{default: \"Hello.\"}", "{Default: \"Hello.\"}",
                      "a key is lowercase letters, digits and '_'");
+
+        /* A templates/ that cannot be listed says why. */
+        {
+                char want[256];
+                snprintf(want, sizeof(want),
+                         "/nonexistent-rdr/templates: cannot list directory: "
+                         "%s",
+                         strerror(ENOENT));
+                assert_null(
+                    rdr_template_set_load_dir("/nonexistent-rdr/templates",
+                                              "en", errstr, sizeof(errstr)));
+                assert_string_equal(errstr, want);
+        }
 }
 
 static void test_too_long_refused(void **state) {

@@ -6,6 +6,7 @@
  * one trie over normalized bytes, shared by all languages; each terminal
  * carries the entries (language, kind, target, weight) of its phrase. */
 #include <dirent.h>
+#include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -705,7 +706,8 @@ static rdr_err_t load_lexicons(builder_t *b, const char *configs_dir,
         snprintf(dir, sizeof(dir), "%s/lexicons", configs_dir);
         d = opendir(dir);
         if (!d) {
-                snprintf(errstr, errstr_size, "%s: cannot open directory", dir);
+                snprintf(errstr, errstr_size, "%s: cannot list directory: %s",
+                         dir, strerror(errno));
                 return RDR_ERR_CONFIG;
         }
         for (;;) {
@@ -772,18 +774,20 @@ void rdr_classifier_doc(void *fp) {
                     "`redress-eval`.\n");
 }
 
-/* configs_dir/classifier.yaml into conf (defaults first), validated. */
-/* Whether configs_dir holds a lexicon for language lang. */
+/* Whether configs_dir holds a lexicon for language lang: 0 only if no such
+ * file is there. One that is there but cannot be read (or a lexicons/ that
+ * cannot be) counts: load_lexicons() then says why. */
 static int lexicon_exists(const char *configs_dir, const char *lang) {
         char path[1100];
         FILE *fp;
         snprintf(path, sizeof(path), "%s/lexicons/%s.yaml", configs_dir, lang);
         if (!(fp = fopen(path, "r")))
-                return 0;
+                return errno != ENOENT;
         fclose(fp);
         return 1;
 }
 
+/* configs_dir/classifier.yaml into conf (defaults first), validated. */
 static rdr_err_t conf_load(rdr_clf_conf_t *conf, const char *configs_dir,
                            char *errstr, size_t errstr_size) {
         rdr_yaml_t *root;

@@ -1,5 +1,6 @@
 /* The list of peer sellers: "platform\x1fbuyer" strings, sorted, searched
  * with bsearch(). */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -82,7 +83,10 @@ static int add_platform(entry_t **es, size_t *cnt, const char *platform,
         if (platforms_dir) {
                 snprintf(path, sizeof(path), "%s/%s.yaml", platforms_dir,
                          platform);
-                if (access(path, R_OK)) {
+                /* Only a file that is not there: one that cannot be read
+                 * (or a platforms_dir that cannot be) is the policy set's
+                 * to report, with why. */
+                if (access(path, R_OK) && errno == ENOENT) {
                         rdr_yaml_error(seq, what, errstr, errstr_size,
                                        "no policy for platform '%s' (%s)",
                                        platform, path);

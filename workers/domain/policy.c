@@ -4,6 +4,7 @@
  * enforces; the rules that differ between product reviews and seller
  * feedback live in one table (rs_keys), read once per review kind. */
 #include <dirent.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -562,7 +563,8 @@ rdr_policy_set_t *rdr_policy_set_load_dir(const char *dir, char *errstr,
 
         n = scandir(dir, &names, yaml_name_filter, alphasort);
         if (n < 0) {
-                snprintf(errstr, errstr_size, "%s: cannot list directory", dir);
+                snprintf(errstr, errstr_size, "%s: cannot list directory: %s",
+                         dir, strerror(errno));
                 goto err;
         }
         set = calloc(1, sizeof(*set));

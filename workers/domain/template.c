@@ -3,6 +3,7 @@
  * validate every template, the renderer to substitute, so that what loads
  * renders. */
 #include <dirent.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -367,7 +368,8 @@ rdr_template_set_t *rdr_template_set_load_dir(const char *dir,
 
         n = scandir(dir, &names, yaml_name_filter, alphasort);
         if (n < 0) {
-                snprintf(errstr, errstr_size, "%s: cannot list directory", dir);
+                snprintf(errstr, errstr_size, "%s: cannot list directory: %s",
+                         dir, strerror(errno));
                 goto err;
         }
         ts = calloc(1, sizeof(*ts));
