@@ -1967,7 +1967,7 @@ static void test_staff_evidence_files_appeal(void **state) {
 static void test_staff_appeal_files_appeal(void **state) {
         char cid[RDR_ID_LEN], action[RDR_ID_LEN + 32], got[64];
         h_msg_t *msgs;
-        size_t n;
+        size_t n, i;
         acts_t a;
         (void)state;
         case_of("taobao", "rv-staff-appeal", cid);
@@ -1979,9 +1979,16 @@ static void test_staff_appeal_files_appeal(void **state) {
                       "\"ground\":\"rude\",");
         publish_staff("staff-appeal-bad-2", "staff.appeal", cid, NULL,
                       "\"ground\":\"abusive\",\"evidence_kind\":\"review\",");
-        n = read_dead("staff-appeal-bad-", 2, &msgs);
+        publish_staff("staff-appeal-bad-3", "staff.appeal", cid, NULL,
+                      "\"ground\":\"abusive\",\"evidence_kind\":\"review\","
+                      "\"evidence_text\":\"\",");
+        n = read_dead("staff-appeal-bad-", 3, &msgs);
         assert_non_null(strstr(msgs[0].headers[0], "field 'ground'"));
-        assert_non_null(strstr(msgs[1].headers[0], "go together"));
+        for (i = 1; i < 3; i++)
+                assert_non_null(strstr(msgs[i].headers[0],
+                                       "field 'evidence_text' is missing or "
+                                       "empty (evidence_kind and "
+                                       "evidence_text go together"));
         h_msgs_free(msgs, n);
 
         publish_staff("staff-appeal-1", "staff.appeal", cid, NULL,

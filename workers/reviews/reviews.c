@@ -876,9 +876,11 @@ static rdr_err_t staff_evidence(const rdr_staff_decision_t *sd, rdr_msg_t *m,
                                   requires both of staff.evidence) */
         if (!sd->evidence_kind || !sd->evidence_text) {
                 snprintf(m->errstr, sizeof(m->errstr),
-                         "%s: fields 'evidence_kind' and 'evidence_text' go "
-                         "together",
-                         what);
+                         "%s: field '%s' is missing or empty (evidence_kind "
+                         "and evidence_text go together, the text 1..10000 "
+                         "characters)",
+                         what,
+                         sd->evidence_kind ? "evidence_text" : "evidence_kind");
                 return RDR_ERR_INVALID;
         }
         if (rdr_enum_parse(rdr_evidence_kind_names, RDR_EVIDENCE__CNT,
