@@ -474,6 +474,21 @@ static rdr_playbook_t *load_text(const char *text, char *errstr, size_t size) {
         return pb;
 }
 
+/* The shipped playbook with store (YAML under `stores:`) added is refused
+ * with an error holding want and also (if not NULL). */
+static void store_refused(const char *shipped, const char *store,
+                          const char *want, const char *also) {
+        static char text[16384];
+        char why[512];
+        rdr_playbook_t *pb;
+        snprintf(text, sizeof(text), "%s%s", shipped, store);
+        pb = load_text(text, why, sizeof(why));
+        if (pb)
+                fail_msg("%s: loaded", store);
+        if (!strstr(why, want) || (also && !strstr(why, also)))
+                fail_msg("%s: want '%s', got '%s'", store, want, why);
+}
+
 static void test_playbook_errors(void **state) {
         static const struct {
                 const char *yaml, *want;
@@ -511,67 +526,41 @@ static void test_playbook_errors(void **state) {
         assert_non_null(shipped);
         assert_int_equal(fread(shipped, 1, (size_t)len, fp), (size_t)len);
         fclose(fp);
-        snprintf(text, sizeof(text), "%s  broken:\n    follow_up_after: 10d\n",
-                 shipped);
-        pb = load_text(text, errstr, sizeof(errstr));
-        assert_null(pb);
-        assert_non_null(strstr(errstr, "key 'stores.broken'"));
-        assert_non_null(strstr(errstr, "in order"));
+        store_refused(shipped, "  broken:\n    follow_up_after: 10d\n",
+                      "key 'stores.broken'", "in order");
         /* Closing before the check would never ask anyone. */
-        snprintf(text, sizeof(text),
-                 "%s  hasty:\n    appeal_close_after: 10d\n", shipped);
-        pb = load_text(text, errstr, sizeof(errstr));
-        assert_null(pb);
-        assert_non_null(
-            strstr(errstr, "key 'stores.hasty.appeal_close_after'"));
-        assert_non_null(strstr(errstr, "longer than appeal_answer_within"));
-        snprintf(text, sizeof(text), "%s  typo:\n    nudge_evry: 2d\n",
-                 shipped);
-        pb = load_text(text, errstr, sizeof(errstr));
-        assert_null(pb);
-        assert_non_null(strstr(errstr, "key 'nudge_evry': unknown key under "
-                                       "'stores.typo'"));
-        snprintf(text, sizeof(text), "%s  tz:\n    timezone: Mars/Base\n",
-                 shipped);
-        pb = load_text(text, errstr, sizeof(errstr));
-        assert_null(pb);
-        assert_non_null(strstr(errstr, "unknown time zone 'Mars/Base'"));
+        store_refused(shipped, "  hasty:\n    appeal_close_after: 10d\n",
+                      "key 'stores.hasty.appeal_close_after'",
+                      "longer than appeal_answer_within");
+        store_refused(shipped, "  typo:\n    nudge_evry: 2d\n",
+                      "key 'nudge_evry': unknown key under 'stores.typo'",
+                      NULL);
+        store_refused(shipped, "  tz:\n    timezone: Mars/Base\n",
+                      "unknown time zone 'Mars/Base'", NULL);
         /* Language tags of BCP 47's shape; a tag the templates could
          * never match is refused at start. */
-        snprintf(text, sizeof(text), "%s  lang:\n    language: \"x y z\"\n",
-                 shipped);
-        pb = load_text(text, errstr, sizeof(errstr));
-        assert_null(pb);
-        assert_non_null(strstr(errstr, "key 'stores.lang.language': expected "
-                                       "a language tag like en, es or "
-                                       "zh-Hant, got 'x y z'"));
-        snprintf(text, sizeof(text),
-                 "%s  lang:\n    staff_language: klingon-\n", shipped);
-        pb = load_text(text, errstr, sizeof(errstr));
-        assert_null(pb);
-        assert_non_null(strstr(errstr, "key 'stores.lang.staff_language'"));
+        store_refused(shipped, "  lang:\n    language: \"x y z\"\n",
+                      "key 'stores.lang.language': expected a language tag "
+                      "like en, es or zh-Hant, got 'x y z'",
+                      NULL);
+        store_refused(shipped, "  lang:\n    staff_language: klingon-\n",
+                      "key 'stores.lang.staff_language'", NULL);
         /* An offer in another currency than the agent's limit would always
          * wait for a manager: the offer named, or the limit if the offers
          * come from the defaults. */
-        snprintf(text, sizeof(text),
-                 "%s  cny:\n    incentives:\n      logistics: {type: coupon, "
-                 "amount_minor: 1000, currency: CNY}\n",
-                 shipped);
-        pb = load_text(text, errstr, sizeof(errstr));
-        assert_null(pb);
-        assert_non_null(strstr(errstr, "key 'stores.cny.incentives.logistics'"
-                                       ": the logistics offer is in CNY but "
-                                       "agent_offer_limit is in USD"));
-        snprintf(text, sizeof(text),
-                 "%s  cny:\n    agent_offer_limit: {amount_minor: 100000, "
-                 "currency: CNY, percent: 10}\n",
-                 shipped);
-        pb = load_text(text, errstr, sizeof(errstr));
-        assert_null(pb);
-        assert_non_null(strstr(errstr, "key 'stores.cny.agent_offer_limit': "
-                                       "the product_quality offer is in USD "
-                                       "but "
-                                       "agent_offer_limit is in CNY"));
+        store_refused(shipped,
+                      "  cny:\n    incentives:\n      logistics: {type: "
+                      "coupon, amount_minor: 1000, currency: CNY}\n",
+                      "key 'stores.cny.incentives.logistics': the logistics "
+                      "offer is in CNY but agent_offer_limit is in USD",
+                      NULL);
+        store_refused(shipped,
+                      "  cny:\n    agent_offer_limit: {amount_minor: 100000, "
+                      "currency: CNY, percent: 10}\n",
+                      "key 'stores.cny.agent_offer_limit': the "
+                      "product_quality offer is in USD but agent_offer_limit "
+                      "is in CNY",
+                      NULL);
         /* Per platform: the defaults, then the platform's, then the
          * store's. */
         snprintf(text, sizeof(text),
