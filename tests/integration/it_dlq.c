@@ -52,7 +52,8 @@ static int teardown(void **state) {
 }
 
 /* Run redress-dlq with args (shell words) against brokers; its stdout and
- * stderr land in out and err. Returns the exit status. */
+ * stderr land in out and err (all of them: a dead letter's bytes may be
+ * megabytes). Returns the exit status. */
 static int dlq_at(const char *brokers, const char *args) {
         char cmd[2048], errpath[300];
         FILE *p, *fp;
@@ -72,8 +73,14 @@ static int dlq_at(const char *brokers, const char *args) {
         assert_non_null(err);
         p = popen(cmd, "r");
         assert_non_null(p);
-        while (n + 1 < size) {
-                size_t got = fread(out + n, 1, size - 1 - n, p);
+        for (;;) {
+                size_t got;
+                if (n + 1 == size) {
+                        size *= 2;
+                        out = realloc(out, size);
+                        assert_non_null(out);
+                }
+                got = fread(out + n, 1, size - 1 - n, p);
                 if (!got)
                         break;
                 n += got;
@@ -82,11 +89,17 @@ static int dlq_at(const char *brokers, const char *args) {
         st = pclose(p);
         fp = fopen(errpath, "r");
         assert_non_null(fp);
-        n = fread(err, 1, size - 1, fp);
+        n = fread(err, 1, (1 << 16) - 1, fp);
         err[n] = '\0';
         fclose(fp);
-        print_message("redress-dlq %s -> %d\n%s%s", args, WEXITSTATUS(st), out,
-                      err);
+        /* cmocka prints up to 1 KiB at a time; of a dead letter's
+         * megabytes, the first few KiB. */
+        print_message("redress-dlq %s -> %d\n", args, WEXITSTATUS(st));
+        for (n = 0; n < strlen(out) && n < 4000; n += 1000)
+                print_message("%.1000s", out + n);
+        print_message("%s", strlen(out) > 4000 ? "...\n" : "");
+        for (n = 0; n < strlen(err); n += 1000)
+                print_message("%.1000s", err + n);
         return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
@@ -365,6 +378,85 @@ static void test_replay_to_another_topic_and_limit(void **state) {
         assert_non_null(strstr(err, "0 matched, 0 replayed"));
 }
 
+/* An etsy review of n bytes in all, n - 300 or so of them a field of its
+ * own, "note", of 'x's (malloc'd, NUL-terminated). */
+static char *big_etsy_review(const char *id, size_t n) {
+        char head[512];
+        char *ev = malloc(n + 1);
+        int len = snprintf(head, sizeof(head),
+                           "{\"event_id\":\"ev-%s\",\"type\":"
+                           "\"review.created\",\"platform\":\"etsy\","
+                           "\"store_id\":\"store-e\",\"review_id\":\"r-%s\","
+                           "\"order_id\":\"order-%s\",\"buyer_id\":\"b-e1\","
+                           "\"product_id\":\"p-1\",\"rating\":1,\"text\":"
+                           "\"broke after two days, terrible quality\","
+                           "\"created_at\":\"2026-11-23T07:00:00Z\","
+                           "\"note\":\"",
+                           id, id, id);
+        assert_non_null(ev);
+        assert_true(len > 0 && (size_t)len + 2 < n);
+        memcpy(ev, head, (size_t)len);
+        memset(ev + len, 'x', n - (size_t)len - 2);
+        memcpy(ev + n - 2, "\"}", 3);
+        return ev;
+}
+
+/* A reviews worker with the test's own configs/ (env_config names them):
+ * a short session, as the test starts another once the cause is fixed
+ * (the dev broker holds the join of the next one for the group's session
+ * timeout, 45 s by default, although this one left). */
+static pid_t etsy_worker(const char *env_config) {
+        return h_worker(&env, "reviews",
+                        (const char *const[]){env_config, SESSION_6S, NULL});
+}
+
+/* The event that a dead letter reproduced: an etsy review of 1,000,315
+ * bytes (a field of a million characters; the workers read events up to
+ * 1 MiB), over librdkafka's default message.max.bytes. It is
+ * dead-lettered whole, with its reason alone, and once etsy has a policy
+ * `replay` gives it back to the worker, which classifies it. */
+static void
+test_event_near_1mib_dead_lettered_whole_and_replayed(void **state) {
+        char config[512], env_config[600];
+        const size_t n = 1000315;
+        char *big = big_etsy_review("big", n);
+        h_msg_t *msgs;
+        size_t got;
+        pid_t pid;
+        (void)state;
+
+        copy_configs(config, sizeof(config));
+        snprintf(env_config, sizeof(env_config), "REDRESS_CONFIG=%s", config);
+        pid = etsy_worker(env_config);
+        h_produce(&env, "redress.reviews", "store-e/order-big", big, n,
+                  "application/json");
+        h_flush(&env);
+        got = h_read_handled(&env, pid, 1, "redress.dlq", NULL, 30000, &msgs);
+        assert_int_equal(got, 1);
+        assert_int_equal(msgs[0].len, n);
+        assert_memory_equal(msgs[0].value, big, n);
+        assert_string_equal(msgs[0].headers[0],
+                            "no policy for platform 'etsy'");
+        h_msgs_free(msgs, got);
+
+        assert_int_equal(h_signal_wait(pid, SIGTERM, 30000), 0);
+        add_etsy_policy();
+        pid = etsy_worker(env_config);
+        assert_int_equal(dlq("replay --error 'no policy'"), 0);
+        assert_non_null(
+            strstr(err, "1 matched, 1 replayed (redress.reviews 1)"));
+        got = h_read_handled(&env, pid, 1, "redress.cases", CLASSIFIED, 30000,
+                             &msgs);
+        assert_int_equal(got, 1);
+        assert_non_null(strstr(msgs[0].value, "\"r-big\""));
+        h_msgs_free(msgs, got);
+        /* Read whole: nothing dead-lettered again. */
+        got = h_read_topic(&env, "redress.dlq", NULL, 0, -1, 10000, &msgs);
+        assert_int_equal(got, 1);
+        h_msgs_free(msgs, got);
+        free(big);
+}
+
 static void test_errors_are_exit_statuses(void **state) {
         (void)state;
         /* Usage. */
@@ -393,6 +485,9 @@ int main(void) {
                 test_replay_to_another_topic_and_limit, setup, teardown),
             cmocka_unit_test_setup_teardown(test_errors_are_exit_statuses,
                                             setup, teardown),
+            cmocka_unit_test_setup_teardown(
+                test_event_near_1mib_dead_lettered_whole_and_replayed, setup,
+                teardown),
         };
         h_test_filter();
         return cmocka_run_group_tests(tests, NULL, NULL);

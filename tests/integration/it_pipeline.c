@@ -176,9 +176,10 @@ static void test_malformed_goes_to_dlq_and_partition_moves_on(void **state) {
             "\"review_id\":\"r-3\",\"order_id\":\"order-9\","
             "\"buyer_id\":\"b\",\"product_id\":\"p\","
             "\"created_at\":\"2026-11-20T10:00:00Z\"}";
-        /* Over what the workers' producer sends (message.max.bytes,
-         * 1,000,000), which the topic took: under the event limit (1 MiB,
-         * its text too long) and over it. */
+        /* Over librdkafka's default message.max.bytes (1,000,000), under
+         * the event limit (1 MiB, its text too long): dead-lettered whole.
+         * Over the event limit and what a broker takes by default, which
+         * the topic took: dead-lettered as its head. */
         size_t big_len[2] = {1000100, 1500000};
         char *big[2];
         h_msg_t *dlq, *cases;
@@ -213,18 +214,22 @@ static void test_malformed_goes_to_dlq_and_partition_moves_on(void **state) {
         assert_int_equal(nc, 2);
         nd = h_read_handled(&env, pid, 6, "redress.dlq", NULL, 30000, &dlq);
         assert_int_equal(nd, 4);
-        /* The big ones: their head, and the reason says how much. */
-        for (i = 2; i < 4; i++) {
-                size_t n = big_len[i - 2];
+        /* The big ones: the first whole; of the second its head, and the
+         * reason says how much. */
+        assert_int_equal(dlq[2].len, big_len[0]);
+        assert_memory_equal(dlq[2].value, big[0], big_len[0]);
+        assert_null(strstr(dlq[2].headers[0], "cut"));
+        {
                 char want[96];
-                assert_true(dlq[i].len > 990000 && dlq[i].len < n);
-                assert_memory_equal(dlq[i].value, big[i - 2], dlq[i].len);
+                assert_true(dlq[3].len > 1040000 && dlq[3].len < big_len[1]);
+                assert_memory_equal(dlq[3].value, big[1], dlq[3].len);
                 snprintf(want, sizeof(want),
                          "(dead letter cut to its first %zu of %zu bytes)",
-                         dlq[i].len, n);
-                assert_non_null(strstr(dlq[i].headers[0], want));
-                free(big[i - 2]);
+                         dlq[3].len, big_len[1]);
+                assert_non_null(strstr(dlq[3].headers[0], want));
         }
+        free(big[0]);
+        free(big[1]);
         /* Original bytes, unchanged, with the contract headers. */
         assert_int_equal(dlq[0].len, strlen(bad_json));
         assert_memory_equal(dlq[0].value, bad_json, dlq[0].len);

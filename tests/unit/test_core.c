@@ -318,6 +318,71 @@ static void test_dlq_envelope(void **state) {
         rd_kafka_headers_destroy(h);
 }
 
+/* What librdkafka's producer does with value bytes of a message of key
+ * and the headers h (a copy): queues it (0) or refuses it as too big for
+ * its message.max.bytes. No broker: it only queues. */
+static rd_kafka_resp_err_t produce_size(rd_kafka_t *rk, const char *key,
+                                        const rd_kafka_headers_t *h,
+                                        const char *value, size_t len) {
+        rd_kafka_headers_t *copy = rd_kafka_headers_copy(h);
+        rd_kafka_resp_err_t err =
+            rd_kafka_producev(rk, RD_KAFKA_V_TOPIC("redress.dlq"),
+                              RD_KAFKA_V_KEY(key, strlen(key)),
+                              RD_KAFKA_V_VALUE((void *)value, len),
+                              RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                              RD_KAFKA_V_HEADERS(copy), RD_KAFKA_V_END);
+        if (err)
+                rd_kafka_headers_destroy(copy);
+        return err;
+}
+
+/* The room a dead letter's value has is what librdkafka's producer
+ * takes, to the byte, at the fleet's default message.max.bytes and at
+ * another; an event of about 1,000,000 bytes (librdkafka's own default)
+ * fits whole with the envelope of a dead letter. */
+static void test_dlq_value_room_is_librdkafkas(void **state) {
+        static const long long maxes[] = {RDR_KAFKA_MESSAGE_MAX, 200000};
+        const char *key = "store-e/order-big";
+        char *value = malloc(RDR_KAFKA_MESSAGE_MAX + 1), errstr[512], max[32];
+        rd_kafka_headers_t *h =
+            rdr_dlq_headers("no policy for platform 'etsy'", "redress.reviews",
+                            3, 1234567, "reviews", "application/json");
+        size_t i, room;
+        (void)state;
+        assert_non_null(value);
+        memset(value, 'x', RDR_KAFKA_MESSAGE_MAX + 1);
+        rd_kafka_header_add(h, "redress-replay-of", -1, "redress.dlq/12/345",
+                            -1);
+        for (i = 0; i < sizeof(maxes) / sizeof(*maxes); i++) {
+                rd_kafka_conf_t *kc = rd_kafka_conf_new();
+                rd_kafka_t *rk;
+                snprintf(max, sizeof(max), "%lld", maxes[i]);
+                assert_int_equal(rd_kafka_conf_set(kc, "message.max.bytes", max,
+                                                   errstr, sizeof(errstr)),
+                                 RD_KAFKA_CONF_OK);
+                /* Not the note that no broker is set. */
+                rd_kafka_conf_set(kc, "log_level", "3", errstr, sizeof(errstr));
+                rk =
+                    rd_kafka_new(RD_KAFKA_PRODUCER, kc, errstr, sizeof(errstr));
+                assert_non_null(rk);
+                room = rdr_kafka_value_room(maxes[i], strlen(key), h);
+                assert_true(room > 0 && room < (size_t)maxes[i]);
+                assert_int_equal(produce_size(rk, key, h, value, room),
+                                 RD_KAFKA_RESP_ERR_NO_ERROR);
+                assert_int_equal(produce_size(rk, key, h, value, room + 1),
+                                 RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE);
+                rd_kafka_purge(rk, RD_KAFKA_PURGE_F_QUEUE);
+                rd_kafka_destroy(rk);
+        }
+        assert_true(rdr_kafka_value_room(RDR_KAFKA_MESSAGE_MAX, strlen(key),
+                                         h) > 1000315);
+        /* Not even the key and headers fit. */
+        assert_int_equal(rdr_kafka_value_room(100, strlen(key), h), 0);
+        assert_int_equal(rdr_kafka_value_room(1000, 0, NULL), 1000 - 36);
+        rd_kafka_headers_destroy(h);
+        free(value);
+}
+
 /* A dead letter read back: the headers the workers wrote, the filters of
  * redress-dlq, and its JSON line (bytes kept exactly, as text or base64). */
 static void test_dlq_entry_read_match_json(void **state) {
@@ -1074,6 +1139,7 @@ int main(void) {
             cmocka_unit_test(test_durations),
             cmocka_unit_test(test_clock),
             cmocka_unit_test(test_dlq_envelope),
+            cmocka_unit_test(test_dlq_value_room_is_librdkafkas),
             cmocka_unit_test(test_dlq_entry_read_match_json),
             cmocka_unit_test(test_outbox_entries_round_trip),
             cmocka_unit_test(test_outbox_bundle_round_trip),

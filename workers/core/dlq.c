@@ -28,6 +28,37 @@ rd_kafka_headers_t *rdr_dlq_headers(const char *error, const char *topic,
         return h;
 }
 
+/* The bytes of n as a Kafka varint (zigzag, 7 bits a byte), as
+ * librdkafka writes a header's name and value lengths. */
+static size_t varint_size(size_t n) {
+        unsigned long long z = (unsigned long long)n << 1;
+        size_t bytes = 1;
+        while (z >>= 7)
+                bytes++;
+        return bytes;
+}
+
+size_t rdr_kafka_value_room(long long max, size_t key_len,
+                            const rd_kafka_headers_t *hdrs) {
+        /* librdkafka's worst case for a record's own fields: length,
+         * timestamp and offset deltas, key and value lengths, header
+         * count (varints), and its attributes byte. */
+        size_t used = 5 + 1 + 10 + 5 + 5 + 5 + 5 + key_len, i;
+        const char *name;
+        const void *value;
+        size_t size;
+        for (i = 0;
+             hdrs && !rd_kafka_header_get_all(hdrs, i, &name, &value, &size);
+             i++) {
+                size_t name_len = strlen(name);
+                used +=
+                    varint_size(name_len) + name_len + varint_size(size) + size;
+        }
+        return max > 0 && (unsigned long long)max > used
+                   ? (size_t)((unsigned long long)max - used)
+                   : 0;
+}
+
 const char *rdr_header_value(const rd_kafka_headers_t *hdrs, const char *name) {
         const void *v = NULL;
         size_t n = 0;

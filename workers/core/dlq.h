@@ -18,6 +18,23 @@ rd_kafka_headers_t *rdr_dlq_headers(const char *error, const char *topic,
                                     const char *worker,
                                     const char *content_type);
 
+/* The message.max.bytes the fleet's producers take by default (the
+ * operator's kafka.message.max.bytes wins): the largest record that a
+ * broker with Kafka's default limits takes, sent as a batch of its own.
+ * Kafka refuses a batch over 1048588 bytes (message.max.bytes, 1 MiB plus
+ * its 12-byte log overhead), Redpanda one over 1048576; a batch frames its
+ * records in 61 bytes. librdkafka's own default, 1000000, would cut a
+ * dead letter that the brokers take whole. */
+#define RDR_KAFKA_MESSAGE_MAX (1048576 - 61)
+
+/** How many bytes of value a producer whose message.max.bytes is max
+ *  takes in one message with key_len bytes of key and the headers hdrs
+ *  (NULL: none), counted as librdkafka counts a record (its worst-case
+ *  framing, 36 bytes, and each header's name, value and their lengths).
+ *  0 if the key and headers alone do not fit. */
+size_t rdr_kafka_value_room(long long max, size_t key_len,
+                            const rd_kafka_headers_t *hdrs);
+
 /** The last value of header name in hdrs (NULL: none), NUL-terminated and
  *  borrowed from them; NULL if absent. The run loop reads content-type and
  *  redress-replay-of with it, redress-dlq the envelope. */

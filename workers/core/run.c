@@ -946,19 +946,23 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 static rdr_err_t kafka_start(rdr_worker_t *w, char *errstr,
                              size_t errstr_size) {
         rd_kafka_conf_t *kc;
-        char group[256], why[512];
+        char group[256], why[512], max[RDR_STR_INT_SIZE];
         const char *g = rdr_conf_str(w->conf, "consumer.group");
         char strategy[128];
         size_t sz = sizeof(strategy);
 
         /* Producer: idempotent, so broker retries never duplicate or
-         * reorder what we publish. */
+         * reorder what we publish; messages as big as the brokers take by
+         * default, so that a dead letter of an event near 1 MiB goes whole
+         * (dlq.h). */
         kc = kafka_conf(w, errstr, errstr_size);
         if (!kc)
                 return RDR_ERR_CONFIG;
         rd_kafka_conf_set_dr_msg_cb(kc, dr_msg_cb);
+        snprintf(max, sizeof(max), "%d", RDR_KAFKA_MESSAGE_MAX);
         if (kc_default(w, kc, "enable.idempotence", "true", why, sizeof(why)) ||
-            kc_default(w, kc, "linger.ms", "5", why, sizeof(why))) {
+            kc_default(w, kc, "linger.ms", "5", why, sizeof(why)) ||
+            kc_default(w, kc, "message.max.bytes", max, why, sizeof(why))) {
                 snprintf(errstr, errstr_size, "kafka producer: %s", why);
                 rd_kafka_conf_destroy(kc);
                 return RDR_ERR_CONFIG;
@@ -1339,42 +1343,62 @@ static const char *header_ref(const rd_kafka_message_t *rkm, const char *name) {
         return rdr_header_value(hdrs, name);
 }
 
-/* The most of a dead letter's value the producer takes: its
- * message.max.bytes, less the key and room for the headers. */
-static size_t dlq_room(rdr_worker_t *w, size_t key_len) {
+/* The producer's message.max.bytes (RDR_KAFKA_MESSAGE_MAX unless the
+ * operator set kafka.message.max.bytes). */
+static long long producer_max(rdr_worker_t *w) {
         char buf[32];
         size_t size = sizeof(buf);
-        long long max = 1000000; /* librdkafka's default */
-        const size_t headers = 4096;
+        long long max;
         if (rd_kafka_conf_get(rd_kafka_conf(w->producer), "message.max.bytes",
-                              buf, &size) == RD_KAFKA_CONF_OK)
-                max = atoll(buf);
-        return (size_t)max > key_len + headers ? (size_t)max - key_len - headers
-                                               : 0;
+                              buf, &size) != RD_KAFKA_CONF_OK ||
+            rdr_str_to_ll(buf, strlen(buf), 1, 1000000000, &max))
+                return RDR_KAFKA_MESSAGE_MAX;
+        return max;
 }
 
-static rdr_err_t produce_dlq(rdr_worker_t *w, const rdr_msg_t *m) {
-        size_t len = m->len, room = dlq_room(w, m->key ? m->key_len : 0);
-        char why[sizeof(m->errstr) + 96];
-        rd_kafka_headers_t *h;
-        rd_kafka_resp_err_t err;
-        /* Too big for the producer whole (an event over message.max.bytes,
-         * which the input topic took): its head is the dead letter, and
-         * the reason says so. Sent whole it would be refused for ever, and
-         * the partition with it. */
-        if (len > room) {
-                snprintf(why, sizeof(why),
-                         "%s (dead letter cut to its first %zu of %zu bytes)",
-                         m->errstr, room, m->len);
-                len = room;
-        }
-        h = rdr_dlq_headers(len < m->len ? why : m->errstr, m->topic,
-                            m->partition, m->offset, w->def->name,
-                            m->content_type);
-        /* Dead again after a replay: which dead letter it was. */
+/* The headers of m's dead letter: the reason why (m's own if NULL), and
+ * the dead letter it was replayed from if it was. The caller owns them. */
+static rd_kafka_headers_t *dlq_headers(const rdr_worker_t *w,
+                                       const rdr_msg_t *m, const char *why) {
+        rd_kafka_headers_t *h =
+            rdr_dlq_headers(why ? why : m->errstr, m->topic, m->partition,
+                            m->offset, w->def->name, m->content_type);
         if (m->replay_of)
                 rd_kafka_header_add(h, "redress-replay-of", -1, m->replay_of,
                                     -1);
+        return h;
+}
+
+/* m's reason, saying that its dead letter is its first len bytes; in why
+ * (size bytes), which it returns. */
+static const char *cut_reason(char *why, size_t size, const rdr_msg_t *m,
+                              size_t len) {
+        snprintf(why, size,
+                 "%s (dead letter cut to its first %zu of %zu bytes)",
+                 m->errstr, len, m->len);
+        return why;
+}
+
+static rdr_err_t produce_dlq(rdr_worker_t *w, const rdr_msg_t *m) {
+        size_t len = m->len, key_len = m->key ? m->key_len : 0;
+        long long max = producer_max(w);
+        char why[sizeof(m->errstr) + 96];
+        rd_kafka_headers_t *h = dlq_headers(w, m, NULL);
+        rd_kafka_resp_err_t err;
+
+        /* Too big for the producer whole with its headers (an event near
+         * or over message.max.bytes, which the input topic took): its head
+         * is the dead letter, and the reason says so. Sent whole it would
+         * be refused for ever, and the partition with it. The room is
+         * counted with the event's length in the reason, as many digits as
+         * the head's or more. */
+        if (len > rdr_kafka_value_room(max, key_len, h)) {
+                rd_kafka_headers_destroy(h);
+                h = dlq_headers(w, m, cut_reason(why, sizeof(why), m, m->len));
+                len = rdr_kafka_value_room(max, key_len, h);
+                rd_kafka_headers_destroy(h);
+                h = dlq_headers(w, m, cut_reason(why, sizeof(why), m, len));
+        }
         err = rd_kafka_producev(
             w->producer, RD_KAFKA_V_TOPIC(rdr_conf_str(w->conf, "topics.dlq")),
             RD_KAFKA_V_KEY(m->key, m->key ? m->key_len : 0),

@@ -176,11 +176,17 @@ static rd_kafka_t *client(const rdr_conf_t *conf, rd_kafka_type_t type,
                                       errstr, size))
                         goto err;
         } else {
+                /* As big a message as the workers' dead letters (dlq.h). */
+                char max[32];
+                snprintf(max, sizeof(max), "%d", RDR_KAFKA_MESSAGE_MAX);
                 rd_kafka_conf_set_opaque(kc, r);
                 rd_kafka_conf_set_dr_msg_cb(kc, dr_cb);
-                if (!rdr_conf_kafka_isset(conf, "enable.idempotence") &&
-                    rd_kafka_conf_set(kc, "enable.idempotence", "true", errstr,
-                                      size))
+                if ((!rdr_conf_kafka_isset(conf, "enable.idempotence") &&
+                     rd_kafka_conf_set(kc, "enable.idempotence", "true", errstr,
+                                       size)) ||
+                    (!rdr_conf_kafka_isset(conf, "message.max.bytes") &&
+                     rd_kafka_conf_set(kc, "message.max.bytes", max, errstr,
+                                       size)))
                         goto err;
         }
         rk = rd_kafka_new(type, kc, errstr, size);
