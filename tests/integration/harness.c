@@ -1027,6 +1027,10 @@ size_t h_read_topic(h_env_t *h, const char *topic, const char *match,
                                         hdrs, "content-type", &v, &vl))
                                         snprintf(x->content_type, 64, "%.*s",
                                                  (int)vl, (const char *)v);
+                                if (!rd_kafka_header_get_last(
+                                        hdrs, "redress-cut", &v, &vl))
+                                        snprintf(x->cut, sizeof(x->cut), "%.*s",
+                                                 (int)vl, (const char *)v);
                         }
                         last = rdr_mono_ms();
                 }

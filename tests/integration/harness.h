@@ -32,6 +32,7 @@ typedef struct h_msg_s {
         int64_t offset;
         char headers[5][256]; /* the DLQ headers, in contract order */
         char content_type[64];
+        char cut[32]; /* a dead letter's redress-cut, "" if none */
 } h_msg_t;
 
 /** The text of field of case case_id as the workers read the case hash

@@ -12,10 +12,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 
 #include <cmocka.h>
 #include <jansson.h>
 
+#include "dlq.h"
 #include "harness.h"
 
 static h_env_t env;
@@ -437,6 +439,7 @@ test_event_near_1mib_dead_lettered_whole_and_replayed(void **state) {
         assert_memory_equal(msgs[0].value, big, n);
         assert_string_equal(msgs[0].headers[0],
                             "no policy for platform 'etsy'");
+        assert_string_equal(msgs[0].cut, "");
         h_msgs_free(msgs, got);
 
         assert_int_equal(h_signal_wait(pid, SIGTERM, 30000), 0);
@@ -454,6 +457,173 @@ test_event_near_1mib_dead_lettered_whole_and_replayed(void **state) {
         got = h_read_topic(&env, "redress.dlq", NULL, 0, -1, 10000, &msgs);
         assert_int_equal(got, 1);
         h_msgs_free(msgs, got);
+        free(big);
+}
+
+/* The lines of out (redress-dlq list --json) as JSON objects, in
+ * objs[max]: how many. */
+static size_t json_lines(json_t **objs, size_t max) {
+        const char *line = out;
+        size_t n = 0;
+        while (*line && n < max) {
+                const char *nl = strchr(line, '\n');
+                json_error_t jerr;
+                objs[n] = json_loadb(
+                    line, nl ? (size_t)(nl - line) : strlen(line), 0, &jerr);
+                assert_non_null(objs[n]);
+                n++;
+                line = nl ? nl + 1 : line + strlen(line);
+        }
+        return n;
+}
+
+/* An etsy review of 1,048,500 bytes: under the events' limit (1 MiB), so
+ * the worker reads it and finds no policy, but with a dead letter's
+ * headers over what the dead-letter topic takes by default. Its dead
+ * letter is its head, marked cut (redress-cut: its length); `list` says
+ * so, and `replay` never publishes that head as the event: it says so,
+ * counts it and exits 1, while it replays the other dead letters. */
+static void test_cut_dead_letter_marked_and_never_replayed(void **state) {
+        char config[512], env_config[600], want[160];
+        const size_t n = 1048500;
+        char *big = big_etsy_review("cut", n);
+        json_t *objs[4];
+        h_msg_t *msgs;
+        size_t got, i, head = 0;
+        pid_t pid;
+        (void)state;
+
+        copy_configs(config, sizeof(config));
+        snprintf(env_config, sizeof(env_config), "REDRESS_CONFIG=%s", config);
+        pid = etsy_worker(env_config);
+        h_produce(&env, "redress.reviews", "store-e/order-cut", big, n,
+                  "application/json");
+        h_produce(&env, "redress.reviews", ETSY_KEY, etsy_review,
+                  strlen(etsy_review), "application/json");
+        h_flush(&env);
+        got = h_read_handled(&env, pid, 2, "redress.dlq", NULL, 30000, &msgs);
+        assert_int_equal(got, 2);
+        for (i = 0; i < got; i++) {
+                if (msgs[i].len == strlen(etsy_review)) {
+                        assert_string_equal(msgs[i].cut, "");
+                        continue;
+                }
+                head = msgs[i].len;
+                assert_true(head > 1040000 && head < n);
+                assert_memory_equal(msgs[i].value, big, head);
+                assert_string_equal(msgs[i].cut, "1048500");
+        }
+        assert_true(head > 0);
+        h_msgs_free(msgs, got);
+
+        snprintf(want, sizeof(want),
+                 "(CUT: the first %zu of %zu bytes, not replayable)", head, n);
+        assert_int_equal(dlq("list"), 0);
+        assert_int_equal(count_lines(out), 3);
+        assert_int_equal(count_substr(out, "(CUT: "), 1);
+        assert_non_null(strstr(out, want));
+        assert_int_equal(dlq("list --json"), 0);
+        assert_int_equal(json_lines(objs, 4), 2);
+        for (i = 0; i < 2; i++) {
+                json_t *cut = json_object_get(objs[i], "cut");
+                if (json_is_null(cut))
+                        assert_string_equal(
+                            json_string_value(json_object_get(objs[i], "key")),
+                            ETSY_KEY);
+                else
+                        assert_int_equal(json_integer_value(cut), n);
+                json_decref(objs[i]);
+        }
+
+        /* The cause fixed, both replayed but the cut one. */
+        assert_int_equal(h_signal_wait(pid, SIGTERM, 30000), 0);
+        add_etsy_policy();
+        pid = etsy_worker(env_config);
+        assert_int_equal(dlq("replay --dry-run --error 'no policy'"), 1);
+        assert_non_null(strstr(err, "1 would be replayed"));
+        assert_int_equal(dlq("replay --error 'no policy'"), 1);
+        snprintf(want, sizeof(want),
+                 "is cut (the first %zu of %zu bytes of its event): skipped",
+                 head, n);
+        assert_non_null(strstr(err, want));
+        assert_non_null(strstr(err, "2 matched, 1 replayed (redress.reviews "
+                                    "1), 1 NOT replayed: cut"));
+        got = h_read_handled(&env, pid, 1, "redress.cases", CLASSIFIED, 30000,
+                             &msgs);
+        assert_int_equal(got, 1);
+        assert_non_null(strstr(msgs[0].value, "\"r-e1\""));
+        h_msgs_free(msgs, got);
+        /* The big review is on its topic once: as its publisher sent it. */
+        got = h_read_topic(&env, "redress.reviews", "ev-cut", 0, -1, 10000,
+                           &msgs);
+        assert_int_equal(got, 1);
+        assert_int_equal(msgs[0].len, n);
+        h_msgs_free(msgs, got);
+        free(big);
+}
+
+/* Publish a dead letter as a worker would: to partition of the
+ * dead-letter topic, at ts_ms (Kafka's timestamp), with the reason
+ * error, from redress.reviews; replayed from replay_of if not NULL. */
+static void put_dead_letter(int32_t partition, int64_t ts_ms, const char *key,
+                            const void *value, size_t len, const char *error,
+                            const char *replay_of) {
+        rd_kafka_headers_t *h = rdr_dlq_headers(error, "redress.reviews", 0, 0,
+                                                "reviews", "application/json");
+        rd_kafka_resp_err_t e;
+        if (replay_of)
+                rd_kafka_header_add(h, "redress-replay-of", -1, replay_of, -1);
+        e = rd_kafka_producev(env.producer, RD_KAFKA_V_TOPIC("redress.dlq"),
+                              RD_KAFKA_V_PARTITION(partition),
+                              RD_KAFKA_V_TIMESTAMP(ts_ms),
+                              RD_KAFKA_V_KEY(key, strlen(key)),
+                              RD_KAFKA_V_VALUE((void *)value, len),
+                              RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                              RD_KAFKA_V_HEADERS(h), RD_KAFKA_V_END);
+        if (e) {
+                rd_kafka_headers_destroy(h);
+                fail_msg("produce: %s", rd_kafka_err2str(e));
+        }
+}
+
+/* Cut dead letters written before redress-cut existed say so only in
+ * their reason, and a replay of one then published the head as the event,
+ * which the worker dead-lettered again, as not valid JSON, naming the
+ * first (redress-replay-of). Both are cut: listed so, and never replayed
+ * again; a whole dead letter beside them is. */
+static void test_old_cut_dead_letters_are_not_replayed(void **state) {
+        const size_t n = 1000315, head = 995886;
+        char *big = big_etsy_review("old", n);
+        int64_t now = (int64_t)time(NULL) * 1000;
+        (void)state;
+
+        put_dead_letter(0, now, "store-e/order-old", big, head,
+                        "no policy for platform 'etsy' (dead letter cut to its "
+                        "first 995886 of 1000315 bytes)",
+                        NULL);
+        h_flush(&env);
+        /* The first message of partition 0. */
+        put_dead_letter(1, now, "store-e/order-old", big, head,
+                        "not valid JSON: premature end of input near '\"x'",
+                        "redress.dlq/0/0");
+        put_dead_letter(2, now, ETSY_KEY, etsy_review, strlen(etsy_review),
+                        "no policy for platform 'etsy'", NULL);
+        h_flush(&env);
+        assert_int_equal(dlq("list"), 0);
+        assert_int_equal(count_lines(out), 4);
+        assert_int_equal(
+            count_substr(out, "(CUT: the first 995886 of 1000315 bytes, not "
+                              "replayable)"),
+            2);
+        assert_int_equal(dlq("replay --dry-run"), 1);
+        assert_non_null(strstr(err, "3 matched, 1 would be replayed "
+                                    "(redress.reviews 1), 2 NOT replayed: "
+                                    "cut"));
+        assert_int_equal(count_substr(err, "is cut (the first 995886 of "
+                                           "1000315 bytes of its event)"),
+                         2);
+        assert_int_equal(dlq("replay --dry-run --include-replayed"), 1);
+        assert_non_null(strstr(err, "1 would be replayed"));
         free(big);
 }
 
@@ -488,6 +658,11 @@ int main(void) {
             cmocka_unit_test_setup_teardown(
                 test_event_near_1mib_dead_lettered_whole_and_replayed, setup,
                 teardown),
+            cmocka_unit_test_setup_teardown(
+                test_cut_dead_letter_marked_and_never_replayed, setup,
+                teardown),
+            cmocka_unit_test_setup_teardown(
+                test_old_cut_dead_letters_are_not_replayed, setup, teardown),
         };
         h_test_filter();
         return cmocka_run_group_tests(tests, NULL, NULL);

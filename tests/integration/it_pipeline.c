@@ -179,7 +179,7 @@ static void test_malformed_goes_to_dlq_and_partition_moves_on(void **state) {
         /* Over librdkafka's default message.max.bytes (1,000,000), under
          * the event limit (1 MiB, its text too long): dead-lettered whole.
          * Over the event limit and what a broker takes by default, which
-         * the topic took: dead-lettered as its head. */
+         * the topic took: dead-lettered as its head, marked cut. */
         size_t big_len[2] = {1000100, 1500000};
         char *big[2];
         h_msg_t *dlq, *cases;
@@ -214,11 +214,12 @@ static void test_malformed_goes_to_dlq_and_partition_moves_on(void **state) {
         assert_int_equal(nc, 2);
         nd = h_read_handled(&env, pid, 6, "redress.dlq", NULL, 30000, &dlq);
         assert_int_equal(nd, 4);
-        /* The big ones: the first whole; of the second its head, and the
-         * reason says how much. */
+        /* The big ones: the first whole; of the second its head, marked
+         * with its length, and the reason says how much. */
         assert_int_equal(dlq[2].len, big_len[0]);
         assert_memory_equal(dlq[2].value, big[0], big_len[0]);
         assert_null(strstr(dlq[2].headers[0], "cut"));
+        assert_string_equal(dlq[2].cut, "");
         {
                 char want[96];
                 assert_true(dlq[3].len > 1040000 && dlq[3].len < big_len[1]);
@@ -227,6 +228,7 @@ static void test_malformed_goes_to_dlq_and_partition_moves_on(void **state) {
                          "(dead letter cut to its first %zu of %zu bytes)",
                          dlq[3].len, big_len[1]);
                 assert_non_null(strstr(dlq[3].headers[0], want));
+                assert_string_equal(dlq[3].cut, "1500000");
         }
         free(big[0]);
         free(big[1]);

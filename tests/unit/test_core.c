@@ -441,7 +441,7 @@ static void test_dlq_entry_read_match_json(void **state) {
                 "\"worker\":\"reviews\",\"source_topic\":\"redress.reviews\","
                 "\"source_partition\":3,\"source_offset\":41,"
                 "\"content_type\":\"application/json\",\"replay_of\":null,"
-                "\"again_as\":null,\"key\":\"store-1/order-1\","
+                "\"again_as\":null,\"cut\":null,\"key\":\"store-1/order-1\","
                 "\"value\":\"{\\\"a\\\":\\\"\u00e9\\\"}\"}");
         free(js);
         /* What a reader found replayed from it and dead-lettered again. */
@@ -491,6 +491,55 @@ static void test_dlq_entry_read_match_json(void **state) {
         js = rdr_dlq_entry_json(&e);
         assert_non_null(strstr(js, "\"value\":\"ab\""));
         free(js);
+}
+
+/* A cut dead letter read back: marked by redress-cut (the event's
+ * length), or, as written before that header, by its reason when that
+ * names the dead letter's own length; --json says "cut". */
+static void test_dlq_entry_cut(void **state) {
+        rd_kafka_headers_t *h =
+            rdr_dlq_headers("no policy for platform 'etsy' (dead letter cut "
+                            "to its first 5 of 1000315 bytes)",
+                            "redress.reviews", 3, 41, "reviews", NULL);
+        rdr_dlq_entry_t e;
+        char *js;
+        (void)state;
+        memset(&e, 0, sizeof(e));
+        e.value = "{\"a\":";
+        e.len = 5;
+        rdr_dlq_entry_headers(&e, h);
+        assert_int_equal(e.cut_from, 1000315);
+        js = rdr_dlq_entry_json(&e);
+        assert_non_null(strstr(js, ",\"cut\":1000315,"));
+        free(js);
+        /* A reason that names another length is not this dead letter's. */
+        e.len = 6;
+        rdr_dlq_entry_headers(&e, h);
+        assert_int_equal(e.cut_from, -1);
+        rd_kafka_headers_destroy(h);
+        h = rdr_dlq_headers("no policy for platform 'x (dead letter cut to "
+                            "its first 6 of 9 bytes)'",
+                            "redress.reviews", 3, 41, "reviews", NULL);
+        rdr_dlq_entry_headers(&e, h);
+        assert_int_equal(e.cut_from, -1);
+        /* The header: whatever the reason says. */
+        rd_kafka_header_add(h, "redress-cut", -1, "1048500", -1);
+        rdr_dlq_entry_headers(&e, h);
+        assert_int_equal(e.cut_from, 1048500);
+        rd_kafka_headers_destroy(h);
+        /* A mark that is no length over the dead letter's: cut, of a
+         * length unknown. */
+        h = rdr_dlq_headers("too large", "redress.reviews", 3, 41, "reviews",
+                            NULL);
+        rd_kafka_header_add(h, "redress-cut", -1, "6", -1);
+        rdr_dlq_entry_headers(&e, h);
+        assert_int_equal(e.cut_from, 0);
+        js = rdr_dlq_entry_json(&e);
+        assert_non_null(strstr(js, ",\"cut\":0,"));
+        free(js);
+        rd_kafka_headers_destroy(h);
+        rdr_dlq_entry_headers(&e, NULL);
+        assert_int_equal(e.cut_from, -1);
 }
 
 static void test_outbox_entries_round_trip(void **state) {
@@ -1141,6 +1190,7 @@ int main(void) {
             cmocka_unit_test(test_dlq_envelope),
             cmocka_unit_test(test_dlq_value_room_is_librdkafkas),
             cmocka_unit_test(test_dlq_entry_read_match_json),
+            cmocka_unit_test(test_dlq_entry_cut),
             cmocka_unit_test(test_outbox_entries_round_trip),
             cmocka_unit_test(test_outbox_bundle_round_trip),
             cmocka_unit_test(test_outbox_bundle_compression),

@@ -84,6 +84,31 @@ static int64_t number(const char *s) {
         return errno || *end ? -1 : (int64_t)v;
 }
 
+/* The event's length in bytes that the reason of a dead letter of len
+ * bytes names as cut ("... (dead letter cut to its first LEN of N
+ * bytes)", the workers' mark before redress-cut), else -1. */
+static int64_t cut_in_reason(const char *error, size_t len) {
+        static const char head[] = "(dead letter cut to its first ";
+        const char *at = NULL, *p;
+        long long first, whole;
+        char *end;
+        for (p = strstr(error, head); p; p = strstr(p + 1, head))
+                at = p;
+        if (!at)
+                return -1;
+        at += sizeof(head) - 1;
+        errno = 0;
+        first = strtoll(at, &end, 10);
+        if (errno || end == at || strncmp(end, " of ", 4))
+                return -1;
+        at = end + 4;
+        whole = strtoll(at, &end, 10);
+        if (errno || end == at || strcmp(end, " bytes)") || first < 0 ||
+            (unsigned long long)first != len || whole <= first)
+                return -1;
+        return whole;
+}
+
 void rdr_dlq_entry_headers(rdr_dlq_entry_t *e, const rd_kafka_headers_t *hdrs) {
         int64_t p;
         e->error = header(hdrs, "redress-error");
@@ -95,6 +120,14 @@ void rdr_dlq_entry_headers(rdr_dlq_entry_t *e, const rd_kafka_headers_t *hdrs) {
         p = number(header(hdrs, "redress-source-partition"));
         e->source_partition = p > INT32_MAX ? -1 : (int32_t)p;
         e->source_offset = number(header(hdrs, "redress-source-offset"));
+        /* Cut: marked, or named so in the reason (and as long as it
+         * says); a mark that is no length still says it is cut (0). */
+        if (rdr_header_value(hdrs, "redress-cut")) {
+                e->cut_from = number(header(hdrs, "redress-cut"));
+                if (e->cut_from < 0 || (uint64_t)e->cut_from <= e->len)
+                        e->cut_from = 0;
+        } else
+                e->cut_from = cut_in_reason(e->error, e->len);
 }
 
 void rdr_dlq_entry_from_message(rdr_dlq_entry_t *e,
@@ -215,7 +248,10 @@ char *rdr_dlq_entry_json(const rdr_dlq_entry_t *e) {
               put_bytes(o, "content_type", "content_type_base64",
                         e->content_type, strlen(e->content_type), 0) ||
               put_or_null(o, "replay_of", "replay_of_base64", e->replay_of) ||
-              put_or_null(o, "again_as", "again_as_base64", e->again_as);
+              put_or_null(o, "again_as", "again_as_base64", e->again_as) ||
+              json_object_set_new(o, "cut",
+                                  e->cut_from >= 0 ? json_integer(e->cut_from)
+                                                   : json_null());
         if (!bad && e->key)
                 bad = put_bytes(o, "key", "key_base64", e->key, e->key_len, 0);
         else if (!bad)

@@ -2,7 +2,11 @@
  * unchanged, with headers redress-error (a sentence), redress-source-topic,
  * redress-source-partition, redress-source-offset and redress-worker. The
  * workers write it (rdr_dlq_headers); redress-dlq reads it back to list and
- * replay dead letters (rdr_dlq_entry_*). */
+ * replay dead letters (rdr_dlq_entry_*). An event too big for the
+ * dead-letter topic whole is dead-lettered as its head alone, marked by a
+ * header of its own, redress-cut (the event's length in bytes), which
+ * redress-dlq reads so as never to replay it as if it were the event
+ * (rdr_kafka_value_room says how much fits). */
 #ifndef RDR_DLQ_H
 #define RDR_DLQ_H
 
@@ -59,10 +63,18 @@ typedef struct rdr_dlq_entry_s {
                                    * "" if none seen */
         int32_t source_partition; /* -1 when absent or not a number */
         int64_t source_offset;    /* -1 when absent or not a number */
+        int64_t cut_from; /* the event was this many bytes, of which value
+                           * holds the head alone (redress-cut, or a reason
+                           * ending "(dead letter cut to its first len of
+                           * N bytes)", as written before that header);
+                           * 0: cut, its length unknown (a redress-cut that
+                           * is no length over len); -1: value is the
+                           * event whole */
 } rdr_dlq_entry_t;
 
 /** Fill e's header fields from hdrs (may be NULL: all absent); the other
- *  fields are the caller's. */
+ *  fields are the caller's, and e->len is read (a cut dead letter's
+ *  reason names its length). */
 void rdr_dlq_entry_headers(rdr_dlq_entry_t *e, const rd_kafka_headers_t *hdrs);
 
 /** Fill e from a consumed dead letter (borrowing from rkm). */
@@ -82,7 +94,9 @@ typedef struct rdr_dlq_filter_s {
 int rdr_dlq_match(const rdr_dlq_filter_t *f, const rdr_dlq_entry_t *e);
 
 /** e as one JSON object (no newline): where it sits in the dead-letter
- *  topic, when, the reason and source, key, content_type and the message:
+ *  topic, when, the reason and source, key, content_type, "cut" (the
+ *  event's length when the message is its head alone, else null) and the
+ *  message:
  *  "value" as text when it is UTF-8 and not protobuf, else "value_base64".
  *  Returns a string the caller frees with free(), NULL on out of memory. */
 char *rdr_dlq_entry_json(const rdr_dlq_entry_t *e);

@@ -1356,13 +1356,17 @@ static long long producer_max(rdr_worker_t *w) {
         return max;
 }
 
-/* The headers of m's dead letter: the reason why (m's own if NULL), and
- * the dead letter it was replayed from if it was. The caller owns them. */
+/* The headers of m's dead letter: the reason why (m's own if NULL),
+ * redress-cut whole (the event's length) if not NULL, and the dead letter
+ * it was replayed from if it was. The caller owns them. */
 static rd_kafka_headers_t *dlq_headers(const rdr_worker_t *w,
-                                       const rdr_msg_t *m, const char *why) {
+                                       const rdr_msg_t *m, const char *why,
+                                       const char *whole) {
         rd_kafka_headers_t *h =
             rdr_dlq_headers(why ? why : m->errstr, m->topic, m->partition,
                             m->offset, w->def->name, m->content_type);
+        if (whole)
+                rd_kafka_header_add(h, "redress-cut", -1, whole, -1);
         if (m->replay_of)
                 rd_kafka_header_add(h, "redress-replay-of", -1, m->replay_of,
                                     -1);
@@ -1382,22 +1386,25 @@ static const char *cut_reason(char *why, size_t size, const rdr_msg_t *m,
 static rdr_err_t produce_dlq(rdr_worker_t *w, const rdr_msg_t *m) {
         size_t len = m->len, key_len = m->key ? m->key_len : 0;
         long long max = producer_max(w);
-        char why[sizeof(m->errstr) + 96];
-        rd_kafka_headers_t *h = dlq_headers(w, m, NULL);
+        char why[sizeof(m->errstr) + 96], whole[RDR_STR_INT_SIZE];
+        rd_kafka_headers_t *h = dlq_headers(w, m, NULL, NULL);
         rd_kafka_resp_err_t err;
 
         /* Too big for the producer whole with its headers (an event near
          * or over message.max.bytes, which the input topic took): its head
-         * is the dead letter, and the reason says so. Sent whole it would
-         * be refused for ever, and the partition with it. The room is
-         * counted with the event's length in the reason, as many digits as
-         * the head's or more. */
+         * is the dead letter, marked redress-cut with the event's length,
+         * and the reason says so. Sent whole it would be refused for ever,
+         * and the partition with it. The room is counted with the event's
+         * length in the reason, as many digits as the head's or more. */
         if (len > rdr_kafka_value_room(max, key_len, h)) {
+                rdr_str_int(whole, (long long)m->len);
                 rd_kafka_headers_destroy(h);
-                h = dlq_headers(w, m, cut_reason(why, sizeof(why), m, m->len));
+                h = dlq_headers(w, m, cut_reason(why, sizeof(why), m, m->len),
+                                whole);
                 len = rdr_kafka_value_room(max, key_len, h);
                 rd_kafka_headers_destroy(h);
-                h = dlq_headers(w, m, cut_reason(why, sizeof(why), m, len));
+                h = dlq_headers(w, m, cut_reason(why, sizeof(why), m, len),
+                                whole);
         }
         err = rd_kafka_producev(
             w->producer, RD_KAFKA_V_TOPIC(rdr_conf_str(w->conf, "topics.dlq")),

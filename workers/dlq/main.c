@@ -12,7 +12,10 @@
  * later one names as replayed from (redress-replay-of), which `list`
  * marks and `replay` skips (the later one is the event's dead letter
  * now; replaying both would publish the event twice and, while it still
- * fails, double its dead letters with every run).
+ * fails, double its dead letters with every run), and the cut ones: a
+ * dead letter that holds the head of an event too big for the topic
+ * whole (redress-cut), and the dead letters of its replays, which `list`
+ * marks and `replay` never publishes (its bytes are not the event).
  * The configuration is the workers' (--config, REDRESS_* variables): the
  * same brokers, kafka.* settings (TLS, SASL) and topic names. */
 #include <errno.h>
@@ -44,6 +47,13 @@ typedef struct rdr_dlq_again_s {
         char *of, *as;
 } rdr_dlq_again_t;
 
+/* A dead letter that holds the head of its event alone: where it is
+ * ("TOPIC/PARTITION/OFFSET") and the event's length (0: unknown). */
+typedef struct rdr_dlq_cut_s {
+        char *ref;
+        int64_t from;
+} rdr_dlq_cut_t;
+
 typedef struct rdr_dlq_run_s {
         /* Options. */
         int replay, json, dry_run, include_replayed;
@@ -61,13 +71,15 @@ typedef struct rdr_dlq_run_s {
         int32_t left; /* partitions not done */
 
         /* The first pass: dead letters replayed and dead-lettered again,
-         * sorted by of. */
+         * sorted by of; the cut ones, sorted by ref. */
         int collecting;
         rdr_dlq_again_t *again;
         size_t again_cnt, again_size;
+        rdr_dlq_cut_t *cuts;
+        size_t cut_cnt, cut_size;
 
         /* Counts. */
-        long read, matched, queued, no_source, skipped;
+        long read, matched, queued, no_source, skipped, cut;
         rdr_dlq_dest_t dests[MAX_DESTS];
         size_t dest_cnt;
         long delivered, failed; /* written by the delivery callback */
@@ -83,13 +95,19 @@ static void usage(FILE *fp) {
                 "  list                 one line per dead letter: where it "
                 "is, when, the worker,\n"
                 "                       its source topic/partition/offset, "
-                "key and reason\n"
+                "key and reason, and\n"
+                "                       whether it is cut (the head of an "
+                "event too big for the\n"
+                "                       dead-letter topic whole)\n"
                 "  replay               publish them again as they came (key, "
                 "bytes,\n"
                 "                       content-type) to their source topic; "
                 "the workers apply\n"
                 "                       an event once, so replaying twice "
-                "acts once\n"
+                "acts once; a cut\n"
+                "                       dead letter is never replayed (its "
+                "event must come again\n"
+                "                       from its publisher)\n"
                 "Which dead letters (every option given must hold):\n"
                 "  --source-topic T     dead-lettered from input topic T\n"
                 "  --worker W           by worker W (reviews, chats, "
@@ -123,8 +141,9 @@ static void usage(FILE *fp) {
                 "  --set KEY=VALUE      override one key, e.g. "
                 "topics.dlq=other.dlq\n"
                 "Exit status: 0 done (even with nothing matched), 1 the "
-                "brokers could not be\nread or a replayed message was not "
-                "delivered, 2 usage, 78 bad configuration.\n");
+                "brokers could not be\nread, a replayed message was not "
+                "delivered or a cut dead letter was left\nout, 2 usage, 78 "
+                "bad configuration.\n");
 }
 
 static int verbose;
@@ -330,17 +349,32 @@ static void shown_key(const rdr_dlq_entry_t *e, char *out, size_t size) {
                 snprintf(out + o, size - o, "...");
 }
 
+/* What a cut dead letter holds of its event, "the first N of M bytes"
+ * (in out, size bytes). */
+static void shown_cut(const rdr_dlq_entry_t *e, char *out, size_t size) {
+        if (e->cut_from > 0)
+                snprintf(out, size, "the first %zu of %lld bytes", e->len,
+                         (long long)e->cut_from);
+        else
+                snprintf(out, size, "the first %zu bytes", e->len);
+}
+
 static void print_line(const rdr_dlq_entry_t *e, const char *prefix) {
-        char when[RDR_TIME_RFC3339_SIZE] = "-", key[1100];
+        char when[RDR_TIME_RFC3339_SIZE] = "-", key[1100], cut[96] = "";
         if (e->timestamp_ms >= 0)
                 rdr_time_format_rfc3339(e->timestamp_ms, when, sizeof(when));
         shown_key(e, key, sizeof(key));
-        printf("%s%d/%lld  %s  %s  %s/%d/%lld  %s  %s%s%s%s%s%s%s\n", prefix,
+        if (e->cut_from >= 0) {
+                char what[64];
+                shown_cut(e, what, sizeof(what));
+                snprintf(cut, sizeof(cut), " (CUT: %s, not replayable)", what);
+        }
+        printf("%s%d/%lld  %s  %s  %s/%d/%lld  %s  %s%s%s%s%s%s%s%s\n", prefix,
                (int)e->partition, (long long)e->offset, when,
                *e->worker ? e->worker : "-",
                *e->source_topic ? e->source_topic : "-",
                (int)e->source_partition, (long long)e->source_offset, key,
-               e->error, *e->replay_of ? " (again, replayed from " : "",
+               e->error, cut, *e->replay_of ? " (again, replayed from " : "",
                e->replay_of, *e->replay_of ? ")" : "",
                *e->again_as ? " (replayed, dead-lettered again as " : "",
                e->again_as, *e->again_as ? ")" : "");
@@ -447,15 +481,78 @@ static const char *again_as(const rdr_dlq_run_t *r, const rdr_dlq_entry_t *e) {
         return a ? a->as : "";
 }
 
+static int cut_cmp(const void *a, const void *b) {
+        return strcmp(((const rdr_dlq_cut_t *)a)->ref,
+                      ((const rdr_dlq_cut_t *)b)->ref);
+}
+
+/* The first pass: remember that the dead letter at ref is cut, from an
+ * event of from bytes. Returns 0, -1 on out of memory. */
+static int cut_add(rdr_dlq_run_t *r, const char *ref, int64_t from) {
+        if (r->cut_cnt == r->cut_size) {
+                size_t ns = r->cut_size ? 2 * r->cut_size : 16;
+                rdr_dlq_cut_t *nc = realloc(r->cuts, ns * sizeof(*nc));
+                if (!nc)
+                        return -1;
+                r->cuts = nc;
+                r->cut_size = ns;
+        }
+        r->cuts[r->cut_cnt].ref = strdup(ref);
+        if (!r->cuts[r->cut_cnt].ref)
+                return -1;
+        r->cuts[r->cut_cnt++].from = from;
+        return 0;
+}
+
+/* The cut dead letter at ref (once sorted), NULL if none was read. */
+static const rdr_dlq_cut_t *cut_find(const rdr_dlq_run_t *r, const char *ref) {
+        rdr_dlq_cut_t key = {(char *)ref, 0};
+        if (!r->cut_cnt)
+                return NULL;
+        return bsearch(&key, r->cuts, r->cut_cnt, sizeof(*r->cuts), cut_cmp);
+}
+
+/* After the first pass: a dead letter replayed from a cut one is cut
+ * too (a replay before cut dead letters were refused published the head
+ * as the event, and the worker dead-lettered it, as invalid JSON most
+ * often), and so on down the chain. Returns 0, -1 on out of memory. */
+static int cut_spread(rdr_dlq_run_t *r) {
+        size_t i, before;
+        do {
+                qsort(r->cuts, r->cut_cnt, sizeof(*r->cuts), cut_cmp);
+                before = r->cut_cnt;
+                for (i = 0; i < r->again_cnt; i++) {
+                        const rdr_dlq_cut_t *c = cut_find(r, r->again[i].of);
+                        int64_t from;
+                        if (!c || cut_find(r, r->again[i].as))
+                                continue;
+                        from = c->from;
+                        if (cut_add(r, r->again[i].as, from))
+                                return -1;
+                        /* Sorted again before the next lookup. */
+                        qsort(r->cuts, r->cut_cnt, sizeof(*r->cuts), cut_cmp);
+                }
+        } while (r->cut_cnt != before);
+        return 0;
+}
+
+/* --limit: the dead letters taken (not skipped) reached it. */
+static int limit_reached(const rdr_dlq_run_t *r) {
+        return r->limit && r->matched - r->skipped - r->cut >= r->limit;
+}
+
 /* One dead letter read: list it or replay it if it matches (in the first
- * pass, note what it was replayed from). Returns 0, -1 on an error that
- * stops the run. */
+ * pass, note what it was replayed from and whether it is cut). Returns 0,
+ * -1 on an error that stops the run. */
 static int take(rdr_dlq_run_t *r, const rd_kafka_message_t *rkm) {
         rdr_dlq_entry_t e;
         const char *dest;
+        char ref[DLQ_REF_SIZE];
         rdr_dlq_entry_from_message(&e, rkm);
+        dlq_ref(r, &e, ref);
         if (r->collecting) {
-                if (*e.replay_of && again_add(r, &e)) {
+                if ((*e.replay_of && again_add(r, &e)) ||
+                    (e.cut_from >= 0 && cut_add(r, ref, e.cut_from))) {
                         fprintf(stderr, "redress-dlq: out of memory\n");
                         return -1;
                 }
@@ -464,10 +561,15 @@ static int take(rdr_dlq_run_t *r, const rd_kafka_message_t *rkm) {
         r->read++;
         if (!rdr_dlq_match(&r->filter, &e))
                 return 0;
-        if (r->limit && r->matched - r->skipped >= r->limit)
+        if (limit_reached(r))
                 return 0;
         r->matched++;
         e.again_as = again_as(r, &e);
+        if (e.cut_from < 0) {
+                const rdr_dlq_cut_t *c = cut_find(r, ref);
+                if (c)
+                        e.cut_from = c->from;
+        }
         if (!r->replay) {
                 if (r->json) {
                         char *line = rdr_dlq_entry_json(&e);
@@ -477,6 +579,20 @@ static int take(rdr_dlq_run_t *r, const rd_kafka_message_t *rkm) {
                         free(line);
                 } else
                         print_line(&e, "");
+                return 0;
+        }
+        /* Its bytes are not the event: published, they would be read as
+         * an event of their own (and dead-lettered again, as not valid
+         * JSON most often), whatever the cause fixed. */
+        if (e.cut_from >= 0) {
+                char what[64];
+                r->cut++;
+                shown_cut(&e, what, sizeof(what));
+                fprintf(stderr,
+                        "redress-dlq: %d/%lld is cut (%s of its event): "
+                        "skipped; the event can only come again from its "
+                        "publisher\n",
+                        (int)e.partition, (long long)e.offset, what);
                 return 0;
         }
         if (*e.again_as && !r->include_replayed) {
@@ -509,8 +625,7 @@ static int take(rdr_dlq_run_t *r, const rd_kafka_message_t *rkm) {
  * (printed). */
 static int read_all(rdr_dlq_run_t *r) {
         int64_t last = rdr_mono_ms();
-        while (r->left > 0 &&
-               !(r->limit && r->matched - r->skipped >= r->limit)) {
+        while (r->left > 0 && !limit_reached(r)) {
                 rd_kafka_message_t *rkm =
                     rd_kafka_consumer_poll(r->consumer, 200);
                 int32_t p;
@@ -604,6 +719,11 @@ static void summary(const rdr_dlq_run_t *r) {
                 if (r->no_source)
                         fprintf(stderr, ", %ld without a source topic",
                                 r->no_source);
+                if (r->cut)
+                        fprintf(stderr,
+                                ", %ld NOT replayed: cut, each holds the "
+                                "head of its event alone",
+                                r->cut);
                 if (r->failed)
                         fprintf(stderr, ", %ld NOT delivered (%s)", r->failed,
                                 r->first_error);
@@ -774,6 +894,11 @@ int main(int argc, char **argv) {
                 if (r.collecting && r.again_cnt)
                         qsort(r.again, r.again_cnt, sizeof(*r.again),
                               again_cmp);
+                if (r.collecting && cut_spread(&r)) {
+                        fprintf(stderr, "redress-dlq: out of memory\n");
+                        rc = 1;
+                        break;
+                }
         }
         /* What was handed over is delivered (or reported) either way. */
         if (r.producer && rd_kafka_flush(r.producer, r.timeout_ms) !=
@@ -783,7 +908,7 @@ int main(int argc, char **argv) {
                         "s\n",
                         rd_kafka_outq_len(r.producer), r.timeout_ms / 1000);
         fflush(stdout);
-        if (r.producer && r.delivered != r.queued)
+        if ((r.producer && r.delivered != r.queued) || r.cut)
                 rc = 1;
         summary(&r);
         goto done;
@@ -811,6 +936,9 @@ done:
                 free(r.again[d].as);
         }
         free(r.again);
+        for (d = 0; d < r.cut_cnt; d++)
+                free(r.cuts[d].ref);
+        free(r.cuts);
         free(r.end);
         free(r.done);
         rdr_conf_destroy(conf);
