@@ -1,9 +1,11 @@
 /* redress-dlq against the dev broker and a real reviews worker: dead
  * letters are listed with their reason, source and bytes; once the cause is
  * fixed (here: a platform policy added) `replay` publishes them again and
- * the worker acts on them once, however many times they are replayed; and
- * the tool's errors (brokers out of reach, a topic that does not exist, bad
- * usage) are clear exit statuses. */
+ * the worker acts on them once, however many times they are replayed; an
+ * event near 1 MiB is dead-lettered whole, and one too big for that is
+ * marked cut and never replayed; --since and --until take the dead
+ * letters of their time; and the tool's errors (brokers out of reach, a
+ * topic that does not exist, bad usage) are clear exit statuses. */
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -18,6 +20,7 @@
 #include <jansson.h>
 
 #include "dlq.h"
+#include "event.h"
 #include "harness.h"
 
 static h_env_t env;
@@ -627,6 +630,57 @@ static void test_old_cut_dead_letters_are_not_replayed(void **state) {
         free(big);
 }
 
+/* RFC 3339 time t in ms since the epoch. */
+static int64_t ms_at(const char *t) {
+        int ok = 0;
+        int64_t ms = rdr_time_parse_rfc3339(t, strlen(t), &ok);
+        assert_true(ok);
+        return ms;
+}
+
+/* --since and --until take the dead letters of their time, on every
+ * partition, whatever the brokers answer when asked where a time starts
+ * (the dev broker: "nowhere", as if every dead letter were older).
+ * Partition 0 holds one before --since and one after, 1 one before, 2
+ * two after, 3 none. */
+static void test_since_until_on_the_dev_broker(void **state) {
+        static const char *const since = "--since 2026-11-21T00:00:00Z";
+        char args[200];
+        (void)state;
+        put_dead_letter(0, ms_at("2026-11-20T10:00:00Z"), "k-old-0", malformed,
+                        strlen(malformed), "not valid JSON", NULL);
+        put_dead_letter(0, ms_at("2026-11-22T10:00:00Z"), "k-new-0", malformed,
+                        strlen(malformed), "not valid JSON", NULL);
+        put_dead_letter(1, ms_at("2026-11-20T11:00:00Z"), "k-old-1", malformed,
+                        strlen(malformed), "not valid JSON", NULL);
+        put_dead_letter(2, ms_at("2026-11-21T00:00:00Z"), "k-new-2a", malformed,
+                        strlen(malformed), "not valid JSON", NULL);
+        put_dead_letter(2, ms_at("2026-11-23T10:00:00Z"), "k-new-2b", malformed,
+                        strlen(malformed), "not valid JSON", NULL);
+        h_flush(&env);
+
+        snprintf(args, sizeof(args), "list %s", since);
+        assert_int_equal(dlq(args), 0);
+        assert_int_equal(count_lines(out), 4);
+        assert_non_null(strstr(out, "k-new-0"));
+        assert_non_null(strstr(out, "k-new-2a")); /* at --since: taken */
+        assert_non_null(strstr(out, "k-new-2b"));
+        assert_null(strstr(out, "k-old"));
+        assert_non_null(strstr(err, "3 matched"));
+        snprintf(args, sizeof(args), "replay --dry-run %s", since);
+        assert_int_equal(dlq(args), 0);
+        assert_non_null(strstr(err, "3 matched, 3 would be replayed"));
+        snprintf(args, sizeof(args), "list %s --until 2026-11-23T00:00:00Z",
+                 since);
+        assert_int_equal(dlq(args), 0);
+        assert_int_equal(count_lines(out), 3);
+        assert_null(strstr(out, "k-new-2b"));
+        /* After the last: none. */
+        assert_int_equal(dlq("list --since 2026-11-24T00:00:00Z"), 0);
+        assert_int_equal(count_lines(out), 1);
+        assert_non_null(strstr(err, "0 matched"));
+}
+
 static void test_errors_are_exit_statuses(void **state) {
         (void)state;
         /* Usage. */
@@ -663,6 +717,8 @@ int main(void) {
                 teardown),
             cmocka_unit_test_setup_teardown(
                 test_old_cut_dead_letters_are_not_replayed, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_since_until_on_the_dev_broker,
+                                            setup, teardown),
         };
         h_test_filter();
         return cmocka_run_group_tests(tests, NULL, NULL);

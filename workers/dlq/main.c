@@ -5,9 +5,11 @@
  * matching dead letters again, as they came (key, bytes, content-type), to
  * the topic each came from; the workers apply each event once (their
  * dedupe), so a replay run twice produces nothing twice. Both commands read
- * every partition from the beginning (or --since) to where it ended when
- * the command started, with a plain consumer (no group, nothing
- * committed): what dead-letters again during a replay is not read again.
+ * every partition from the beginning (or --since: where the brokers say
+ * that time starts, checked when they say nothing is that late) to where
+ * it ended when the command started, with a plain consumer (no group,
+ * nothing committed): what dead-letters again during a replay is not read
+ * again.
  * They read that range twice: first only to find the dead letters that a
  * later one names as replayed from (redress-replay-of), which `list`
  * marks and `replay` skips (the later one is the event's dead letter
@@ -218,6 +220,83 @@ err:
         return NULL;
 }
 
+/* Partitions the brokers answered --since with "none" (no offset, or
+ * their end) although they hold dead letters, each in last at its end - 1:
+ * that answer is checked against their last dead letter, as librdkafka's
+ * mock cluster (the dev broker) answers "none" whatever the time. A last
+ * one at or after --since, or of no known time, means the answer was
+ * wrong: the partition is read from its start (as in want), and the
+ * timestamp filter takes the dead letters due. One before it agrees with
+ * a broker that looked (no dead letter is that late, the last included):
+ * the partition is done. Returns 0, -1 with errstr set. */
+static int check_last(rdr_dlq_run_t *r,
+                      const rd_kafka_topic_partition_list_t *last,
+                      rd_kafka_topic_partition_list_t *want, char *errstr,
+                      size_t size) {
+        int *seen = calloc((size_t)r->parts, sizeof(*seen));
+        int left = last->cnt, rc = -1;
+        int64_t heard = rdr_mono_ms();
+        rd_kafka_resp_err_t err;
+
+        if (!seen) {
+                snprintf(errstr, size, "out of memory");
+                return -1;
+        }
+        err = rd_kafka_assign(r->consumer, last);
+        if (err) {
+                snprintf(errstr, size, "assign: %s", rd_kafka_err2str(err));
+                goto done;
+        }
+        while (left > 0) {
+                rd_kafka_message_t *rkm =
+                    rd_kafka_consumer_poll(r->consumer, 200);
+                rd_kafka_timestamp_type_t tstype;
+                int64_t ts;
+                int32_t p;
+                if (!rkm) {
+                        if (rdr_mono_ms() - heard > r->timeout_ms) {
+                                snprintf(errstr, size,
+                                         "nothing arrived for %d s while "
+                                         "reading the last dead letter of %d "
+                                         "partitions of %s (--since)",
+                                         r->timeout_ms / 1000, left, r->topic);
+                                goto done;
+                        }
+                        continue;
+                }
+                heard = rdr_mono_ms();
+                p = rkm->partition;
+                if (rkm->err && rkm->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+                        snprintf(errstr, size, "%s",
+                                 rd_kafka_message_errstr(rkm));
+                        rd_kafka_message_destroy(rkm);
+                        goto done;
+                }
+                if (p < 0 || p >= r->parts || seen[p] ||
+                    !rd_kafka_topic_partition_list_find(last, r->topic, p)) {
+                        rd_kafka_message_destroy(rkm);
+                        continue;
+                }
+                seen[p] = 1;
+                left--;
+                /* The end with nothing there, or another message than the
+                 * last (gone since): not known, read from the start. */
+                ts = rkm->err || rkm->offset + 1 < r->end[p]
+                         ? -1
+                         : rd_kafka_message_timestamp(rkm, &tstype);
+                if (ts >= 0 && ts < r->filter.since_ms) {
+                        r->done[p] = 1;
+                        rd_kafka_topic_partition_list_del(want, r->topic, p);
+                }
+                rd_kafka_message_destroy(rkm);
+        }
+        rc = 0;
+done:
+        rd_kafka_assign(r->consumer, NULL);
+        free(seen);
+        return rc;
+}
+
 /* Partitions of the dead-letter topic and where each ends now; with
  * --since, where each starts. Returns the partitions to read (the caller
  * destroys it), or NULL with errstr set (an absent topic is no error:
@@ -225,7 +304,7 @@ err:
 static rd_kafka_topic_partition_list_t *plan(rdr_dlq_run_t *r, int *absent,
                                              char *errstr, size_t size) {
         const rd_kafka_metadata_t *md = NULL;
-        rd_kafka_topic_partition_list_t *want = NULL, *at = NULL;
+        rd_kafka_topic_partition_list_t *want = NULL, *at = NULL, *last = NULL;
         rd_kafka_resp_err_t err;
         int32_t i, n = -1;
         int64_t deadline;
@@ -292,7 +371,9 @@ static rd_kafka_topic_partition_list_t *plan(rdr_dlq_run_t *r, int *absent,
                             ->offset = r->filter.since_ms;
         }
         if (at && at->cnt) {
-                /* The first offset at or after --since; -1: none (done). */
+                /* The first offset at or after --since; none (-1, or the
+                 * end): checked (check_last). Either way the dead letters
+                 * read are filtered by their time (rdr_dlq_match). */
                 err =
                     rd_kafka_offsets_for_times(r->consumer, at, r->timeout_ms);
                 if (err) {
@@ -300,29 +381,36 @@ static rd_kafka_topic_partition_list_t *plan(rdr_dlq_run_t *r, int *absent,
                                  rd_kafka_err2str(err));
                         goto err;
                 }
+                last = rd_kafka_topic_partition_list_new(at->cnt);
                 for (t = 0; t < at->cnt; t++) {
                         rd_kafka_topic_partition_t *a = &at->elems[t];
-                        if (a->err || a->offset < 0 ||
-                            a->offset >= r->end[a->partition]) {
-                                r->done[a->partition] = 1;
-                                rd_kafka_topic_partition_list_del(
-                                    want, r->topic, a->partition);
-                        } else
-                                rd_kafka_topic_partition_list_find(
-                                    want, r->topic, a->partition)
+                        int32_t p = a->partition;
+                        if (!a->err && a->offset >= 0 && a->offset < r->end[p])
+                                rd_kafka_topic_partition_list_find(want,
+                                                                   r->topic, p)
                                     ->offset = a->offset;
+                        else
+                                rd_kafka_topic_partition_list_add(last,
+                                                                  r->topic, p)
+                                    ->offset = r->end[p] - 1;
                 }
+                if (last->cnt && check_last(r, last, want, errstr, size))
+                        goto err;
         }
         for (i = 0; i < n; i++)
                 r->left += !r->done[i];
         if (at)
                 rd_kafka_topic_partition_list_destroy(at);
+        if (last)
+                rd_kafka_topic_partition_list_destroy(last);
         return want;
 oom:
         snprintf(errstr, size, "out of memory");
 err:
         if (at)
                 rd_kafka_topic_partition_list_destroy(at);
+        if (last)
+                rd_kafka_topic_partition_list_destroy(last);
         if (want)
                 rd_kafka_topic_partition_list_destroy(want);
         return NULL;
