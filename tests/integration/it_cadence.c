@@ -2515,6 +2515,82 @@ static void test_report_one_case(void **state) {
         json_decref(o);
 }
 
+/* Ids may hold ':' (CONTRACT.md: any string). Store "aud:x"'s buyer says
+ * no about order "1"; then a 1-star review of order "x:1" of store "aud"
+ * by another buyer: a different order, so its case opens in outreach with
+ * the first contact, not closed by the other store's refusal. Each order
+ * keeps its own record, and redress-report finds it. */
+static void test_ids_with_colons_keep_stores_apart(void **state) {
+        static const char no[] = "别再给我发消息了，评价我不会改的。";
+        char json[2048], at[RDR_TIME_RFC3339_SIZE], cid[RDR_ID_LEN],
+            theirs[256], ours[256], got[64];
+        redisReply *r;
+        json_t *o;
+        acts_t a;
+        int i;
+        (void)state;
+        snprintf(json, sizeof(json),
+                 "{\"event_id\":\"chat-colon-no\",\"type\":\"chat.message\","
+                 "\"platform\":\"taobao\",\"store_id\":\"aud:x\","
+                 "\"buyer_id\":\"buyer-colon-x\",\"order_id\":\"1\","
+                 "\"direction\":\"buyer\",\"channel\":\"im\",\"text\":\"%s\","
+                 "\"sent_at\":\"2026-11-23T03:00:00Z\"}",
+                 no);
+        publish_json("redress.chats", "aud:x/buyer-colon-x", json);
+        rdr_key_order(theirs, sizeof(theirs), "taobao", "aud:x", "1",
+                      "intents");
+        for (i = 0; i < 200 && h_redis_int(&env, "SCARD", theirs) < 1; i++)
+                h_sleep_ms(50);
+        r = redisCommand(env.redis, "SISMEMBER %s %s", theirs,
+                         rdr_intent_names[RDR_INTENT_REFUSE]);
+        assert_true(r && r->type == REDIS_REPLY_INTEGER && r->integer == 1);
+        freeReplyObject(r);
+        settle(t0);
+
+        rdr_case_id(cid, "taobao", "aud", "rv-colon");
+        rdr_time_format_rfc3339(t0, at, sizeof(at));
+        snprintf(json, sizeof(json),
+                 "{\"event_id\":\"rv-colon-created\",\"type\":"
+                 "\"review.created\",\"platform\":\"taobao\",\"store_id\":"
+                 "\"aud\",\"review_id\":\"rv-colon\",\"order_id\":\"x:1\","
+                 "\"buyer_id\":\"buyer-colon\",\"product_id\":\"sku-9\","
+                 "\"rating\":1,\"text\":\"衣服起球很严重，洗了一次就变形了\","
+                 "\"created_at\":\"%s\",\"language\":\"zh\",\"buyer\":{"
+                 "\"timezone\":\"Asia/Shanghai\",\"account_level\":5,"
+                 "\"account_age_days\":900,\"reviews_total\":40,"
+                 "\"negative_reviews_total\":1}}",
+                 at);
+        publish_json("redress.reviews", "aud/x:1", json);
+        read_actions(cid, 2, &a);
+        print_actions(&a);
+        assert_int_equal(count_kind(&a, RDR_ACT_REPLY_PUBLIC), 1);
+        assert_int_equal(count_kind(&a, RDR_ACT_FIRST_CONTACT), 1);
+        assert_string_equal(h_case_field(&env, cid, "state", got, sizeof(got)),
+                            "outreach");
+        /* The review's order has a record of its own, naming its case and
+         * no chat intent; the other store's order still holds its no. */
+        rdr_key_order(ours, sizeof(ours), "taobao", "aud", "x:1", NULL);
+        assert_string_not_equal(ours, theirs);
+        assert_non_null(h_hget(&env, ours, "case_id", got, sizeof(got)));
+        assert_string_equal(got, cid);
+        rdr_key_order(ours, sizeof(ours), "taobao", "aud", "x:1", "intents");
+        assert_int_equal(h_redis_int(&env, "EXISTS", ours), 0);
+        assert_int_equal(h_redis_int(&env, "SCARD", theirs), 1);
+        /* redress-report finds each order by its own ids. */
+        o = run_report("--platform taobao --store aud --order x:1", 0);
+        assert_string_equal(json_string_value(json_object_get(o, "case_id")),
+                            cid);
+        assert_int_equal(json_array_size(json_object_get(o, "order_intents")),
+                         0);
+        json_decref(o);
+        o = run_report("--platform taobao --store aud:x --order 1", 0);
+        assert_true(json_is_null(json_object_get(o, "case_id")));
+        assert_string_equal(json_string_value(json_array_get(
+                                json_object_get(o, "order_intents"), 0)),
+                            rdr_intent_names[RDR_INTENT_REFUSE]);
+        json_decref(o);
+}
+
 static void test_shipment_exception_pauses_outreach(void **state) {
         char cid[RDR_ID_LEN];
         acts_t a;
@@ -3504,6 +3580,8 @@ int main(void) {
                                             setup, teardown),
             cmocka_unit_test_setup_teardown(test_report_one_case, setup,
                                             teardown),
+            cmocka_unit_test_setup_teardown(
+                test_ids_with_colons_keep_stores_apart, setup, teardown),
             cmocka_unit_test_setup_teardown(test_report_credits_the_agent,
                                             setup, teardown),
             cmocka_unit_test_setup_teardown(

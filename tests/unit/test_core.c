@@ -1065,6 +1065,105 @@ static int slot_of(const char *key) {
         return rdr_redis_key_slot(key, strlen(key));
 }
 
+static int by_str(const void *a, const void *b) {
+        return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Ids may hold anything but control characters (CONTRACT.md): store
+ * "aud:x" order "1" and store "aud" order "x:1" are two orders, with two
+ * keys; ids without '%', ':' and '}' keep the keys Redis already holds;
+ * every key of one record keeps one whole hash tag. */
+static void test_keys_of_ids_with_separators(void **state) {
+        /* Ids of up to two characters over an alphabet of what a key
+         * escapes and what its escapes are made of. */
+        static const char alpha[] = "a:%}3A7D{";
+        enum { NA = sizeof(alpha) - 1, NIDS = 1 + NA + NA * NA };
+        static char ids[NIDS][3], keys[NIDS * NIDS][64];
+        static const char *sorted[NIDS * NIDS];
+        char k[1024], k2[1024], tag[1024];
+        size_t i, j, n = 0;
+        (void)state;
+        /* The two stores' orders. */
+        assert_int_equal(
+            rdr_key_order(k, sizeof(k), "taobao", "aud:x", "1", "intents"),
+            (int)strlen("redress:{o:taobao:aud%3Ax:1}:intents"));
+        assert_string_equal(k, "redress:{o:taobao:aud%3Ax:1}:intents");
+        rdr_key_order(k2, sizeof(k2), "taobao", "aud", "x:1", "intents");
+        assert_string_equal(k2, "redress:{o:taobao:aud:x%3A1}:intents");
+        /* A buyer: platform "p" buyer "a:b" is not platform "p:a" buyer
+         * "b"; '%' itself is escaped, so an id that reads like an escape
+         * is not the character it would stand for. */
+        rdr_key_buyer(k, sizeof(k), "p", "a:b", "tags");
+        rdr_key_buyer(k2, sizeof(k2), "p:a", "b", "tags");
+        assert_string_equal(k, "redress:{b:p:a%3Ab}:tags");
+        assert_string_not_equal(k, k2);
+        rdr_key_buyer(k2, sizeof(k2), "p", "a%3Ab", "tags");
+        assert_string_equal(k2, "redress:{b:p:a%253Ab}:tags");
+        /* '}' would end the hash tag: escaped, the tag holds every id,
+         * and the order's record, outbox and dedupe keys share a slot. */
+        rdr_key_order(k, sizeof(k), "taobao", "s}1", "o}1", NULL);
+        assert_string_equal(k, "redress:{o:taobao:s%7D1:o%7D1}");
+        assert_int_equal(rdr_key_tag(tag, sizeof(tag), k), 20);
+        assert_string_equal(tag, "o:taobao:s%7D1:o%7D1");
+        rdr_key_seen(k2, sizeof(k2), tag, "redress.chats", "ev}1");
+        assert_int_equal(slot_of(k), slot_of(k2));
+        rdr_key_order(k2, sizeof(k2), "taobao", "s}1", "o}1", "outbox");
+        assert_int_equal(slot_of(k), slot_of(k2));
+        rdr_key_order(k2, sizeof(k2), "taobao", "s", "1:o}1", NULL);
+        assert_int_not_equal(slot_of(k), slot_of(k2));
+        rdr_key_case(k, sizeof(k), "cs_a}:seen:x", NULL);
+        assert_string_equal(k, "redress:{c:cs_a%7D%3Aseen%3Ax}");
+        /* Ids without the three keep their keys byte for byte ('{' too:
+         * only a key's first '{' opens its tag). */
+        rdr_key_order(k, sizeof(k), "taobao", "店铺-1{a", "o.1/2 x", "outbox");
+        assert_string_equal(k, "redress:{o:taobao:店铺-1{a:o.1/2 x}:outbox");
+        rdr_key_buyer(k, sizeof(k), "tmall", "b_1@x", NULL);
+        assert_string_equal(k, "redress:{b:tmall:b_1@x}");
+        rdr_key_case(k, sizeof(k), "cs_b1d9907a576dab8729f4fffd328624c2",
+                     "outbox");
+        assert_string_equal(
+            k, "redress:{c:cs_b1d9907a576dab8729f4fffd328624c2}:outbox");
+        /* Distinct ids, distinct keys: every (store, order) pair of short
+         * ids, and every (platform, buyer) pair. */
+        for (i = 0; i < NIDS; i++) {
+                size_t m = i == 0 ? 0 : i <= NA ? 1 : 2;
+                size_t a = i <= NA ? i - 1 : (i - NA - 1) / NA,
+                       b = i <= NA ? 0 : (i - NA - 1) % NA;
+                if (m >= 1)
+                        ids[i][0] = alpha[a];
+                if (m == 2)
+                        ids[i][1] = alpha[b];
+                ids[i][m] = '\0';
+        }
+        for (i = 0; i < NIDS; i++)
+                for (j = 0; j < NIDS; j++, n++) {
+                        assert_true(rdr_key_order(keys[n], sizeof(keys[n]),
+                                                  "taobao", ids[i], ids[j],
+                                                  NULL) > 0);
+                        sorted[n] = keys[n];
+                }
+        qsort(sorted, n, sizeof(sorted[0]), by_str);
+        for (i = 1; i < n; i++)
+                if (!strcmp(sorted[i - 1], sorted[i]))
+                        fail_msg("two orders share the key %s", sorted[i]);
+        for (i = 0, n = 0; i < NIDS; i++)
+                for (j = 0; j < NIDS; j++, n++) {
+                        rdr_key_buyer(keys[n], sizeof(keys[n]), ids[i], ids[j],
+                                      NULL);
+                        sorted[n] = keys[n];
+                }
+        qsort(sorted, n, sizeof(sorted[0]), by_str);
+        for (i = 1; i < n; i++)
+                if (!strcmp(sorted[i - 1], sorted[i]))
+                        fail_msg("two buyers share the key %s", sorted[i]);
+        /* Too small for the key its ids make escaped: -1, not a key cut
+         * short. */
+        assert_int_equal(rdr_key_order(k, 28, "taobao", "aud:x", "1", NULL),
+                         -1);
+        assert_int_equal(rdr_key_order(k, 29, "taobao", "aud:x", "1", NULL),
+                         28);
+}
+
 /* Redis Cluster's slots: the specification's examples, hash tags, the
  * slot of a command in RESP, and the fleet's keys of one script sharing a
  * slot. */
@@ -1195,6 +1294,7 @@ int main(void) {
             cmocka_unit_test(test_outbox_bundle_round_trip),
             cmocka_unit_test(test_outbox_bundle_compression),
             cmocka_unit_test(test_ids_and_keys),
+            cmocka_unit_test(test_keys_of_ids_with_separators),
             cmocka_unit_test(test_str_builders_match_snprintf),
             cmocka_unit_test(test_str_to_ll),
             cmocka_unit_test(test_str_int_every_length),

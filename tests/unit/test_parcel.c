@@ -766,6 +766,36 @@ static void test_timer_member(void **state) {
             -1);
 }
 
+/* A parcel's ref and its check's timer member split back into the
+ * order's key and the parcel's prefix whatever the ids hold: ':' and '%'
+ * escaped in the order's key, ':' plain in a tracking number, '}' that
+ * would end the key's hash tag. */
+static void test_refs_of_ids_with_colons(void **state) {
+        static const char *const tracking[] = {NULL, "SF:8", "7:SF:8:", "a%3A}",
+                                               "redress:{o:x}"};
+        char order[256], ref[RDR_PARCEL_REF_MAX], m[RDR_PARCEL_REF_MAX + 64];
+        char prefix[RDR_PARCEL_PREFIX_MAX], want[RDR_PARCEL_PREFIX_MAX];
+        const char *ok, *key;
+        int64_t at;
+        size_t i;
+        (void)state;
+        assert_true(rdr_key_order(order, sizeof(order), "taobao", "aud:x",
+                                  "1}:%", NULL) > 0);
+        assert_string_equal(order, "redress:{o:taobao:aud%3Ax:1%7D%3A%25}");
+        for (i = 0; i < sizeof(tracking) / sizeof(tracking[0]); i++) {
+                assert_true(
+                    rdr_parcel_ref(ref, sizeof(ref), order, tracking[i]) > 0);
+                assert_true(rdr_parcel_timer(m, sizeof(m), T0, ref) > 0);
+                assert_int_equal(rdr_parcel_timer_parse(m, &at, &key), 0);
+                assert_int_equal(at, T0);
+                assert_string_equal(key, ref);
+                assert_int_equal(rdr_parcel_ref_split(key, &ok, prefix), 0);
+                assert_string_equal(ok, order);
+                rdr_parcel_prefix(want, tracking[i]);
+                assert_string_equal(prefix, want);
+        }
+}
+
 /* Write p's fields under prefix into h, as HSET would. */
 static void hash_put(hash_t *h, const rdr_parcel_t *p, const char *prefix) {
         static rdr_parcel_fv_t fv;
@@ -965,6 +995,7 @@ int main(void) {
             cmocka_unit_test(test_unknown_platform_is_invalid),
             cmocka_unit_test(test_timer_member),
             cmocka_unit_test(test_split_shipment_records),
+            cmocka_unit_test(test_refs_of_ids_with_colons),
             cmocka_unit_test(test_order_cases),
         };
         return cmocka_run_group_tests(tests, setup, teardown);

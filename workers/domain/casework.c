@@ -463,12 +463,14 @@ int rdr_casework_seen(const redisReply *exists) {
                exists->integer == 1;
 }
 
-/* The dedupe key of an input of case_id. Returns -1 if too long. */
+/* The dedupe key of an input of case_id (in the tag of the case's key).
+ * Returns -1 if too long. */
 static int seen_key(char *k_seen, const char *case_id, const char *topic,
                     const char *event_id) {
-        char tag[128];
-        rdr_str_join(tag, sizeof(tag),
-                     (const char *const[]){"c:", case_id, NULL});
+        char k[KEYSZ], tag[KEYSZ];
+        if (rdr_key_case(k, KEYSZ, case_id, NULL) < 0 ||
+            rdr_key_tag(tag, sizeof(tag), k) < 0)
+                return -1;
         return rdr_key_seen(k_seen, KEYSZ, tag, topic, event_id) < 0 ? -1 : 0;
 }
 

@@ -1,7 +1,9 @@
 /* Key names and derived ids (see keys.h). The id hash is two independent
  * 64-bit FNV-1a variants over the parts with a separator byte between them,
  * giving 128 bits: collisions are not a concern at any realistic volume,
- * and the same input gives the same id on every machine. */
+ * and the same input gives the same id on every machine. A key writes each
+ * id escaped (put_id()), so that ids which hold the separator name keys of
+ * their own. */
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -67,12 +69,69 @@ int rdr_key_tag(char *dst, size_t n, const char *key) {
         return (int)len;
 }
 
+/* A key being written into dst (n bytes): len counts every byte put,
+ * whether it fitted or not. */
+typedef struct kbuf_s {
+        char *dst;
+        size_t n, len;
+} kbuf_t;
+
+static void put(kbuf_t *b, const char *s, size_t len) {
+        if (b->len + len < b->n)
+                memcpy(b->dst + b->len, s, len);
+        b->len += len;
+}
+
+static void put_str(kbuf_t *b, const char *s) {
+        put(b, s, strlen(s));
+}
+
+/* An id, with '%', ':' and '}' percent-encoded ("%25", "%3A", "%7D"): ':'
+ * separates the ids of a tag, '}' would end the tag (Redis hashes what
+ * sits between the first '{' and the first '}' after it), '%' starts an
+ * escape. Other bytes ('{' too: only the first '{' of a key opens its tag)
+ * are written as they are, so the key of ids without these three is the
+ * one earlier builds wrote. */
+static void put_id(kbuf_t *b, const char *id) {
+        static const char hex[] = "0123456789ABCDEF";
+        const char *run = id;
+        for (; *id; id++) {
+                unsigned char c = (unsigned char)*id;
+                char esc[3];
+                if (c != '%' && c != ':' && c != '}')
+                        continue;
+                put(b, run, (size_t)(id - run));
+                esc[0] = '%';
+                esc[1] = hex[c >> 4];
+                esc[2] = hex[c & 0xf];
+                put(b, esc, sizeof(esc));
+                run = id + 1;
+        }
+        put(b, run, (size_t)(id - run));
+}
+
+/* ":suffix" unless suffix is NULL, then the key's length, or -1 (dst
+ * left empty) if it did not fit. */
+static int finish(kbuf_t *b, const char *suffix) {
+        if (suffix) {
+                put(b, ":", 1);
+                put_str(b, suffix);
+        }
+        if (b->len >= b->n) {
+                if (b->n)
+                        b->dst[0] = '\0';
+                return -1;
+        }
+        b->dst[b->len] = '\0';
+        return (int)b->len;
+}
+
 int rdr_key_case(char *dst, size_t n, const char *case_id, const char *suffix) {
-        return rdr_str_join_fit(dst, n,
-                                (const char *const[]){"redress:{c:", case_id,
-                                                      "}", suffix ? ":" : "",
-                                                      suffix ? suffix : "",
-                                                      NULL});
+        kbuf_t b = {dst, n, 0};
+        put_str(&b, "redress:{c:");
+        put_id(&b, case_id);
+        put(&b, "}", 1);
+        return finish(&b, suffix);
 }
 
 int rdr_key_seen(char *dst, size_t n, const char *tag, const char *topic,
@@ -85,19 +144,25 @@ int rdr_key_seen(char *dst, size_t n, const char *tag, const char *topic,
 
 int rdr_key_buyer(char *dst, size_t n, const char *platform,
                   const char *buyer_id, const char *suffix) {
-        return rdr_str_join_fit(
-            dst, n,
-            (const char *const[]){"redress:{b:", platform, ":", buyer_id, "}",
-                                  suffix ? ":" : "", suffix ? suffix : "",
-                                  NULL});
+        kbuf_t b = {dst, n, 0};
+        put_str(&b, "redress:{b:");
+        put_id(&b, platform);
+        put(&b, ":", 1);
+        put_id(&b, buyer_id);
+        put(&b, "}", 1);
+        return finish(&b, suffix);
 }
 
 int rdr_key_order(char *dst, size_t n, const char *platform,
                   const char *store_id, const char *order_id,
                   const char *suffix) {
-        return rdr_str_join_fit(
-            dst, n,
-            (const char *const[]){"redress:{o:", platform, ":", store_id, ":",
-                                  order_id, "}", suffix ? ":" : "",
-                                  suffix ? suffix : "", NULL});
+        kbuf_t b = {dst, n, 0};
+        put_str(&b, "redress:{o:");
+        put_id(&b, platform);
+        put(&b, ":", 1);
+        put_id(&b, store_id);
+        put(&b, ":", 1);
+        put_id(&b, order_id);
+        put(&b, "}", 1);
+        return finish(&b, suffix);
 }

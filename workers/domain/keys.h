@@ -3,6 +3,16 @@
  * ({c:<case_id>} for a case, {b:...} for a buyer, {o:...} for an order), so
  * the same scripts run on one Redis and on Redis Cluster.
  *
+ * Each id in a tag (ID, PLATFORM, STORE, ORDER, BUYER below) is written
+ * with '%', ':' and '}' percent-encoded as %25, %3A and %7D: store "aud:x"
+ * order "1" is {o:taobao:aud%3Ax:1}, store "aud" order "x:1" is
+ * {o:taobao:aud:x%3A1}. Ids without those three characters appear as they
+ * are, so keys written by earlier builds stay valid. The workers never
+ * read an id back out of a key: the records hold their ids. The room the
+ * workers give a key counts its ids escaped (three bytes for each of the
+ * three characters): an event whose ids leave a key too long is
+ * dead-lettered ("ids too long for a Redis key").
+ *
  *   redress:{c:ID}                    hash: the case
  *   redress:{c:ID}:outbox             hash: effects not yet acknowledged
  *   redress:{c:ID}:seen:TOPIC:EVENT   string: an applied event (dedupe,
@@ -53,7 +63,10 @@ void rdr_case_id(char out[RDR_ID_LEN], const char *platform,
 int rdr_key_tag(char *dst, size_t n, const char *key);
 
 /* Key builders: write the key into dst (size n), return its length or -1 if
- * it does not fit. */
+ * it does not fit. The ids are escaped (see above). rdr_key_seen() takes a
+ * tag as rdr_key_tag() reads it, and its topic (Kafka's names hold no ':')
+ * and event id as they are: the event id ends the key, so no id follows
+ * it to be confused with. */
 int rdr_key_case(char *dst, size_t n, const char *case_id,
                  const char *suffix /* NULL for the case hash */);
 int rdr_key_seen(char *dst, size_t n, const char *tag, const char *topic,

@@ -167,7 +167,9 @@ int rdr_parcel_holds(const rdr_parcel_t *p, int64_t at_ms);
  * names prefixed "parcel:<tracking_number>:". A parcel is named by its ref:
  * the order's key for the first, "<n>:<tracking_number>:<order key>" for
  * a further one (n: the tracking number's length in bytes). The check's
- * timer member carries the ref. */
+ * timer member carries the ref. The order key comes last and whole: a
+ * ref is split by the length, never at a ':' (a tracking number may hold
+ * one). */
 #define RDR_PARCEL_REF_MAX 2048
 #define RDR_PARCEL_PREFIX_MAX 1100
 
