@@ -3231,6 +3231,52 @@ static void parcel_stalls(const char *id, int64_t told, acts_t *n) {
         assert_int_equal(count_kind(n, RDR_ACT_NOTICE_DELAY), 1);
 }
 
+/* Parcel tracking of store "aud:x"'s order "x:1}" shipped at t0. */
+static void publish_parcel_with_colons(const char *tracking) {
+        char buf[1024], ts[RDR_TIME_RFC3339_SIZE];
+        rdr_time_format_rfc3339(t0, ts, sizeof(ts));
+        snprintf(buf, sizeof(buf),
+                 "{\"event_id\":\"ship-colon-%s\",\"type\":"
+                 "\"shipment.created\",\"platform\":\"taobao\","
+                 "\"store_id\":\"aud:x\",\"order_id\":\"x:1}\","
+                 "\"buyer_id\":\"buyer-ship-colon\",\"carrier\":\"sf\","
+                 "\"tracking_number\":\"%s\",\"service_level\":"
+                 "\"standard\",\"origin_country\":\"CN\","
+                 "\"destination_country\":\"NZ\",\"occurred_at\":\"%s\"}",
+                 tracking, tracking, ts);
+        publish_json("redress.shipments", "aud:x/x:1}", buf);
+}
+
+/* Two parcels, "SF:7" and "SF:8", of store "aud:x"'s order "x:1}" (the
+ * ids escaped in the order's key): each check's timer, which carries the
+ * order's key (and the second's tracking number), fires and finds its
+ * parcel late; the buyer is told of each. */
+static void test_parcels_of_ids_with_colons(void **state) {
+        static const char *const tracking[] = {"SF:7", "SF:8"};
+        char sid[2][RDR_ID_LEN], key[256];
+        acts_t n;
+        int i;
+        (void)state;
+        for (i = 0; i < 2; i++) {
+                rdr_parcel_shipment_id(sid[i], "taobao", "aud:x", "x:1}",
+                                       tracking[i]);
+                publish_parcel_with_colons(tracking[i]);
+                read_actions(sid[i], 1, &n);
+                assert_int_equal(count_kind(&n, RDR_ACT_NOTICE_SHIPPED), 1);
+        }
+        rdr_key_order(key, sizeof(key), "taobao", "aud:x", "x:1}", NULL);
+        assert_string_equal(key, "redress:{o:taobao:aud%3Ax:x%3A1%7D}");
+        wait_hget(key, "tracking_number", "SF:7");
+        wait_hget(key, "parcel:SF:8:tracking_number", "SF:8");
+        /* No scan for stall_after (4d), in the store's daytime. */
+        advance_to(t0 + 4 * DAY + DAY / 2 + 60000);
+        for (i = 0; i < 2; i++) {
+                read_actions(sid[i], 2, &n);
+                print_actions(&n);
+                assert_int_equal(count_kind(&n, RDR_ACT_NOTICE_DELAY), 1);
+        }
+}
+
 static void test_stalled_parcel_pauses_outreach(void **state) {
         char cid[RDR_ID_LEN];
         acts_t a, n;
@@ -3609,6 +3655,8 @@ int main(void) {
             cmocka_unit_test_setup_teardown(test_shipment_notices, setup,
                                             teardown),
             cmocka_unit_test_setup_teardown(test_stalled_parcel_pauses_outreach,
+                                            setup, teardown),
+            cmocka_unit_test_setup_teardown(test_parcels_of_ids_with_colons,
                                             setup, teardown),
             cmocka_unit_test_setup_teardown(
                 test_review_after_delay_notice_waits_for_delivery, setup,
