@@ -13,6 +13,7 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.parse
 import zoneinfo
 
 import redis
@@ -444,12 +445,16 @@ def outside_daytime(acts, cases, rules, day, store_zone):
 
 def store_refusals(r):
     """{(platform, buyer_id, store_id): refused_at_ms} of the buyers'
-    records (refused_at_ms:<store_id>, written by the chats workers)."""
+    records (refused_at_ms:<store_id>, written by the chats workers). The
+    key holds the platform and buyer id with '%', ':' and '}' escaped
+    (workers/domain/keys.h): split at the ':' between them, then
+    unescaped."""
     out = {}
     for key in r.scan_iter(b"redress:{b:*}", count=1000):
         if not key.endswith(b"}"):
             continue  # its tags, outbox and other keys
-        platform, buyer = key[len(b"redress:{b:"):-1].decode().split(":", 1)
+        platform, buyer = (urllib.parse.unquote(part) for part in
+                           key[len(b"redress:{b:"):-1].decode().split(":", 1))
         for f, v in r.hgetall(key).items():
             if f.startswith(b"refused_at_ms:"):
                 out[(platform, buyer, f[len(b"refused_at_ms:"):].decode())] \

@@ -210,6 +210,30 @@ class AfterStoreRefusal(unittest.TestCase):
         self.assertEqual((told, reached), ([], 1))
 
 
+class StoreRefusals(unittest.TestCase):
+    """The buyers' records as the soak reads them back from Redis."""
+
+    class Redis:
+        def __init__(self, hashes):
+            self.hashes = hashes
+
+        def scan_iter(self, pattern, count=None):
+            return iter(self.hashes)
+
+        def hgetall(self, key):
+            return self.hashes[key]
+
+    def test_ids_with_colons_come_back_whole(self):
+        r = self.Redis({
+            b"redress:{b:taobao:b%3A1}": {b"refused_at_ms:aud:x": b"5",
+                                          b"case_id": b"cs_1"},
+            b"redress:{b:taobao:b%253A%7D}": {b"refused_at_ms:aud": b"6"},
+            b"redress:{b:taobao:b-2}:tags": {}})
+        self.assertEqual(soak.store_refusals(r), {
+            ("taobao", "b:1", "aud:x"): 5,
+            ("taobao", "b%3A}", "aud"): 6})
+
+
 class PublishedAhead(unittest.TestCase):
     OPENED = "2026-12-01T09:00:00.000Z"
     AGREED = "2026-12-02T14:30:00.000Z"  # 22:30 in Shanghai
