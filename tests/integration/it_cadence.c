@@ -937,6 +937,47 @@ static void test_agreed_then_refused_before_the_review(void **state) {
         review_opens_closed_refused("rv-agree-refuse", cid);
 }
 
+/* "No, I have not received the refund yet" answers the first contact's
+ * question ("what happened?"): it is no refusal. The case pauses and an
+ * agent is asked to answer, the buyer's record keeps no refusal, and the
+ * buyer's next review in the store, five days later, opens a case that
+ * reaches the buyer: the public reply and the first contact. */
+static void test_no_that_answers_is_no_refusal(void **state) {
+        char cid[RDR_ID_LEN], next[RDR_ID_LEN], got[64];
+        acts_t a;
+        (void)state;
+        case_of("taobao", "rv-notyet", cid);
+        case_of("taobao", "rv-notyet-2", next);
+        publish_review("taobao", "review.created", "rv-notyet", 1,
+                       "质量太差了，穿了两天就开线了", "Asia/Shanghai");
+        read_actions(cid, 2, &a);
+        assert_int_equal(count_kind(&a, RDR_ACT_FIRST_CONTACT), 1);
+        publish_chat_at("taobao", "store-1", "rv-notyet", "rv-notyet",
+                        "chat-notyet-1",
+                        "No, I have not received the refund yet", clock_now);
+        read_actions(cid, 3, &a);
+        print_actions(&a);
+        assert_int_equal(count_kind(&a, RDR_ACT_STAFF_REVIEW), 1);
+        assert_string_equal(h_case_field(&env, cid, "state", got, sizeof(got)),
+                            "paused");
+        assert_null(h_hget(&env, "redress:{b:taobao:buyer-rv-notyet}",
+                           "refused_at_ms:store-1", got, sizeof(got)));
+
+        advance_to(t0 + 5 * DAY);
+        publish_review_ev(
+            &(review_ev_t){"taobao", "review.created", "rv-notyet-2",
+                           "又是质量问题，洗了一次就掉色了", "Asia/Shanghai", 2,
+                           NULL, "buyer-rv-notyet", NULL, clock_now});
+        read_actions(next, 2, &a);
+        print_actions(&a);
+        assert_int_equal(count_kind(&a, RDR_ACT_REPLY_PUBLIC), 1);
+        assert_int_equal(count_kind(&a, RDR_ACT_FIRST_CONTACT), 1);
+        assert_string_equal(h_case_field(&env, next, "state", got, sizeof(got)),
+                            "outreach");
+        assert_string_equal(h_case_field(&env, cid, "state", got, sizeof(got)),
+                            "paused");
+}
+
 static void publish_staff(const char *event_id, const char *type,
                           const char *case_id, const char *action_id,
                           const char *extra);
@@ -3571,6 +3612,8 @@ int main(void) {
                 test_refusal_to_the_store_before_the_review, setup, teardown),
             cmocka_unit_test_setup_teardown(
                 test_agreed_then_refused_before_the_review, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_no_that_answers_is_no_refusal,
+                                            setup, teardown),
             cmocka_unit_test_setup_teardown(test_rating_raised_resolves, setup,
                                             teardown),
             cmocka_unit_test_setup_teardown(test_review_edited_into_a_demand,

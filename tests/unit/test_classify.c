@@ -696,6 +696,90 @@ static void test_chat(void **state) {
         }
 }
 
+/* Asserts that each of cases[] (text, intent) reads as its intent; names
+ * every one that does not. */
+typedef struct chat_case_s {
+        const char *text;
+        rdr_intent_t intent;
+} chat_case_t;
+
+static void assert_chats(const chat_case_t *cases, size_t cnt) {
+        rdr_chat_class_t out;
+        size_t i, wrong = 0;
+        for (i = 0; i < cnt; i++) {
+                rdr_classify_chat(clf, cases[i].text, strlen(cases[i].text),
+                                  NULL, &out);
+                if (out.intent != cases[i].intent) {
+                        print_error("chat '%s': %s, expected %s\n",
+                                    cases[i].text, rdr_intent_names[out.intent],
+                                    rdr_intent_names[cases[i].intent]);
+                        wrong++;
+                }
+        }
+        if (wrong)
+                fail_msg("%zu of %zu chat messages misread", wrong, cnt);
+}
+
+/* A bare "no" or "ok" is the buyer's whole answer; the same word in front
+ * of something else answers another question (the first contact asks what
+ * happened), and an agent reads it: the case must not close as refused,
+ * nor the guide go out. */
+static void test_chat_weak_cues(void **state) {
+        static const chat_case_t cases[] = {
+            {"No, I have not received the refund yet", RDR_INTENT_QUESTION},
+            {"No, I have not received the refund yet.", RDR_INTENT_QUESTION},
+            {"No, my son ordered it for me.", RDR_INTENT_QUESTION},
+            {"No, I was at work when the courier came.", RDR_INTENT_QUESTION},
+            {"No, todavía no me ha llegado el reembolso.", RDR_INTENT_QUESTION},
+            {"No, lo pidió mi hijo para mí.", RDR_INTENT_QUESTION},
+            {"不，我还没收到退款", RDR_INTENT_QUESTION},
+            {"不，是我儿子帮我买的", RDR_INTENT_QUESTION},
+            {"不要退款，给我换一个新的", RDR_INTENT_QUESTION},
+            {"Yes, I bought it for my son.", RDR_INTENT_QUESTION},
+            {"Sí, lo compré para mi hijo.", RDR_INTENT_QUESTION},
+            {"好的，是给我儿子买的", RDR_INTENT_QUESTION},
+            {"No, why?", RDR_INTENT_QUESTION},
+            /* A bare no, with at most a courtesy beside it, is one. */
+            {"No.", RDR_INTENT_REFUSE},
+            {"no", RDR_INTENT_REFUSE},
+            {"No!", RDR_INTENT_REFUSE},
+            {"Nope.", RDR_INTENT_REFUSE},
+            {"No, sorry.", RDR_INTENT_REFUSE},
+            {"No thanks", RDR_INTENT_REFUSE},
+            {"No, thanks.", RDR_INTENT_REFUSE},
+            {"No, thank you.", RDR_INTENT_REFUSE},
+            {"Thanks, but no.", RDR_INTENT_REFUSE},
+            {"No, gracias.", RDR_INTENT_REFUSE},
+            {"no gracias", RDR_INTENT_REFUSE},
+            {"No, lo siento.", RDR_INTENT_REFUSE},
+            {"Gracias, pero no.", RDR_INTENT_REFUSE},
+            {"不", RDR_INTENT_REFUSE},
+            {"不要", RDR_INTENT_REFUSE},
+            {"不要了", RDR_INTENT_REFUSE},
+            {"不了，谢谢", RDR_INTENT_REFUSE},
+            {"不好意思，不用了", RDR_INTENT_REFUSE},
+            /* A strong phrase decides a longer message. */
+            {"No, stop contacting me, I have not received the refund yet.",
+             RDR_INTENT_REFUSE},
+            {"不，别再联系我了，退款还没到", RDR_INTENT_REFUSE},
+            /* Bare assent is one too; agreement said in so many words
+             * decides a longer message. */
+            {"Sure!", RDR_INTENT_AGREE},
+            {"OK", RDR_INTENT_AGREE},
+            {"Vale.", RDR_INTENT_AGREE},
+            {"好的", RDR_INTENT_AGREE},
+            {"ok, I'll update my review", RDR_INTENT_AGREE},
+            {"Sure, I can change it to 5 stars now that it's fixed.",
+             RDR_INTENT_AGREE},
+            {"vale, cambiaré la reseña", RDR_INTENT_AGREE},
+            {"Vale, puedo cambiarla esta noche.", RDR_INTENT_AGREE},
+            {"好的，我会修改评价", RDR_INTENT_AGREE},
+            {"好的，问题解决了，我去把评价改一下", RDR_INTENT_AGREE},
+        };
+        (void)state;
+        assert_chats(cases, sizeof(cases) / sizeof(cases[0]));
+}
+
 /* ---- configuration errors ---- */
 
 static void write_file(const char *dir, const char *name, const char *text) {
@@ -931,6 +1015,7 @@ int main(void) {
             cmocka_unit_test(test_long_text_read_whole),
             cmocka_unit_test(test_negative_flag),
             cmocka_unit_test(test_chat),
+            cmocka_unit_test(test_chat_weak_cues),
             cmocka_unit_test(test_config_errors),
             cmocka_unit_test(test_malicious_priority),
             cmocka_unit_test(test_eval_targets),

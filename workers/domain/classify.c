@@ -18,7 +18,11 @@ typedef struct scores_s {
         double extortion, demand, review_ref, condition;
         double nitpick, insult, private_data, phone_cue;
         double intent[RDR_INTENT__CNT];
-        size_t hits; /* phrases that told something */
+        /* intent's share of phrases above chat.weak_cue_max: what decides
+         * a message that says more than its cues (rdr_classify_chat()) */
+        double intent_strong[RDR_INTENT__CNT];
+        uint64_t said; /* units (< 64) of intent phrases and fillers */
+        size_t hits;   /* phrases that told something */
 } scores_t;
 
 /* ---- language ---- */
@@ -51,7 +55,8 @@ static int detect(const rdr_classifier_t *clf, const rdr_clf_text_t *t,
                                 continue;
                         if (e->kind == RDR_CLF_K_DETECT)
                                 ev[e->lang] += e->weight;
-                        else if (e->kind != RDR_CLF_K_BREAK)
+                        else if (e->kind != RDR_CLF_K_BREAK &&
+                                 e->kind != RDR_CLF_K_FILLER)
                                 ev[e->lang] += conf->lexicon_hit_weight;
                 }
         }
@@ -146,6 +151,7 @@ static int given_or_detect(const rdr_classifier_t *clf, const char *language,
 enum {
         CH_POLARITY,
         CH_INTENT,
+        CH_FILLER,
         CH_EXTORTION,
         CH_DEMAND,
         CH_REVIEW_REF,
@@ -173,6 +179,7 @@ static const unsigned char kind_channel[RDR_CLF_K__CNT] = {
     [RDR_CLF_K_PRIVATE] = CH_PRIVATE,
     [RDR_CLF_K_PHONE_CUE] = CH_PHONE_CUE,
     [RDR_CLF_K_INTENT] = CH_INTENT,
+    [RDR_CLF_K_FILLER] = CH_FILLER,
 };
 
 /* The complaints of one clause (between breaks): a clause whose own
@@ -264,6 +271,11 @@ static void score_pass(const rdr_classifier_t *clf, const rdr_clf_text_t *t,
                 }
                 if (!take)
                         continue;
+                if (take & ((1u << CH_INTENT) | (1u << CH_FILLER))) {
+                        uint32_t u;
+                        for (u = o->unit; u < end && u < 64; u++)
+                                sc->said |= 1ull << u;
+                }
                 negated = o->unit < neg_until;
 
                 for (j = 0; j < nd->ent_cnt; j++) {
@@ -326,10 +338,14 @@ static void score_pass(const rdr_classifier_t *clf, const rdr_clf_text_t *t,
                                 cl.cues++;
                                 break;
                         case RDR_CLF_K_EXTORTION:
-                                if (!negated)
+                                if (!negated) {
                                         sc->extortion += w;
-                                else
+                                } else {
                                         sc->intent[RDR_INTENT_REFUSE] += w;
+                                        if (w > conf->chat_weak_cue_max)
+                                                sc->intent_strong
+                                                    [RDR_INTENT_REFUSE] += w;
+                                }
                                 sc->hits++;
                                 break;
                         case RDR_CLF_K_DEMAND:
@@ -355,14 +371,23 @@ static void score_pass(const rdr_classifier_t *clf, const rdr_clf_text_t *t,
                         case RDR_CLF_K_PHONE_CUE:
                                 sc->phone_cue += w;
                                 break;
-                        case RDR_CLF_K_INTENT:
+                        case RDR_CLF_K_INTENT: {
+                                int it = -1;
                                 sc->hits++;
                                 if (negated && e->target == RDR_INTENT_AGREE)
-                                        sc->intent[RDR_INTENT_REFUSE] += w;
+                                        it = RDR_INTENT_REFUSE;
                                 else if (!negated ||
                                          e->target == RDR_INTENT_QUESTION ||
                                          e->target == RDR_INTENT_EXTORTION)
-                                        sc->intent[e->target] += w;
+                                        it = e->target;
+                                if (it < 0)
+                                        break;
+                                sc->intent[it] += w;
+                                if (w > conf->chat_weak_cue_max)
+                                        sc->intent_strong[it] += w;
+                                break;
+                        }
+                        case RDR_CLF_K_FILLER:
                                 break;
                         case RDR_CLF_K_DETECT:
                         case RDR_CLF_K__CNT:
@@ -560,6 +585,13 @@ static int chat_complaint(const rdr_clf_conf_t *conf, const scores_t *sc) {
         return 0;
 }
 
+/* Whether a chat message holds a word or Han character that no intent
+ * phrase or filler took: something more than its cues. A message of more
+ * than 64 units always does. */
+static int says_more(const rdr_clf_text_t *t, const scores_t *sc) {
+        return t->units > 64 || (t->word_units & ~sc->said) != 0;
+}
+
 void rdr_classify_chat(const rdr_classifier_t *clf, const char *text,
                        size_t text_len, const char *language,
                        rdr_chat_class_t *out) {
@@ -595,6 +627,18 @@ void rdr_classify_chat(const rdr_classifier_t *clf, const char *text,
                         sc.intent[RDR_INTENT_AGREE] = 0;
                 if (sc.intent[RDR_INTENT_REFUSE] <
                     conf->chat_complaint_min_score)
+                        sc.intent[RDR_INTENT_REFUSE] = 0;
+        }
+        /* A weak cue ("no", "ok", "sure", "不") is the whole answer only
+         * when the message says nothing else (chat_fillers aside: "No,
+         * sorry", "不了"). "No, I have not received the refund yet" or "Yes,
+         * I bought it for my son" answers something else, for an agent to
+         * read: it takes a phrase above chat.weak_cue_max ("stop contacting
+         * me", "I'll update my review"), which the weak cues then back. */
+        if (says_more(&t, &sc)) {
+                if (sc.intent_strong[RDR_INTENT_AGREE] <= 0)
+                        sc.intent[RDR_INTENT_AGREE] = 0;
+                if (sc.intent_strong[RDR_INTENT_REFUSE] <= 0)
                         sc.intent[RDR_INTENT_REFUSE] = 0;
         }
         /* thanks is the weakest signal: it wins only clear of the others */

@@ -34,6 +34,7 @@ typedef enum rdr_clf_kind_e {
         RDR_CLF_K_PRIVATE,     /* someone's private data is being published */
         RDR_CLF_K_PHONE_CUE,   /* a nearby number is a phone number */
         RDR_CLF_K_INTENT,      /* target: rdr_intent_t */
+        RDR_CLF_K_FILLER,      /* says nothing in a chat reply ("sorry") */
         RDR_CLF_K__CNT
 } rdr_clf_kind_t;
 
@@ -94,6 +95,7 @@ typedef struct rdr_clf_conf_s {
         double chat_ext_min_score;
         double chat_thanks_margin;
         double chat_complaint_min_score;
+        double chat_weak_cue_max;
         int mal_priority[RDR_MAL__CNT]; /* malicious classes, first wins */
         size_t mal_priority_cnt;
         int chat_priority[RDR_INTENT__CNT]; /* intents, first wins a tie */
@@ -139,6 +141,9 @@ typedef struct rdr_clf_text_s {
         size_t phones;       /* digit runs that look like phone numbers */
         size_t phones_plain; /* long plain numbers: phones near a cue */
         size_t emails;
+        /* Bit u set: unit u (< 64) is a word or a Han character, not
+         * punctuation or an emoji. */
+        uint64_t word_units;
 } rdr_clf_text_t;
 
 /** Normalizes text into t->norm (lower case, accents folded, Traditional

@@ -131,6 +131,9 @@ static const conf_def_t conf_defs[] = {
     {"chat.complaint_min_score", T_DOUBLE, OFF(chat_complaint_min_score), 1.5,
      0, 100, NULL,
      "weight agree/refuse need in a message that describes a problem"},
+    {"chat.weak_cue_max", T_DOUBLE, OFF(chat_weak_cue_max), 1.0, 0, 100, NULL,
+     "agree/refuse phrases of at most this weight (\"no\", \"ok\") decide "
+     "only a message that says nothing else"},
     {"chat.priority", T_INTENTLIST, 0, 0, 0, 0, NULL,
      "intents in order of precedence on equal scores"},
 };
@@ -438,6 +441,7 @@ static const group_def_t group_defs[] = {
     {"intents.extortion", RDR_CLF_K_INTENT, RDR_INTENT_EXTORTION, 1, 1.0},
     {"intents.question", RDR_CLF_K_INTENT, RDR_INTENT_QUESTION, 1, 1.0},
     {"intents.thanks", RDR_CLF_K_INTENT, RDR_INTENT_THANKS, 1, 1.0},
+    {"chat_fillers", RDR_CLF_K_FILLER, 0, 1, 1.0},
 };
 #define GROUP_DEFS_CNT (sizeof(group_defs) / sizeof(group_defs[0]))
 

@@ -158,6 +158,7 @@ typedef struct norm_out_s {
         uint32_t last_cp; /* to fold letter runs of 3+ into 2 */
         int run;          /* length of the current same-letter run */
         size_t units;
+        uint64_t word_units; /* rdr_clf_text_t's */
         size_t han, latin_words, accents;
         int word_counted; /* the current word has a letter (counted once) */
         int last_class;   /* class of the last token, for phrases */
@@ -174,8 +175,11 @@ static inline int emit(norm_out_t *no, int cls, const char *bytes, size_t n) {
                 no->buf[no->len++] = ' ';
         memcpy(no->buf + no->len, bytes, n);
         no->len += n;
-        if (cls == C_HAN || !joins)
+        if (cls == C_HAN || !joins) {
+                if ((cls == C_WORD || cls == C_HAN) && no->units < 64)
+                        no->word_units |= 1ull << no->units;
                 no->units++;
+        }
         if (cls == C_WORD) {
                 /* a word counts for detection once it has a letter: "12345"
                  * tells no language */
@@ -428,6 +432,7 @@ void rdr_clf_text_normalize(const char *text, size_t len, rdr_clf_text_t *t) {
         t->latin_words = no.latin_words;
         t->accents = no.accents;
         t->units = no.units;
+        t->word_units = no.word_units;
 }
 
 size_t rdr_clf_phrase_normalize(const char *phrase, char *out, size_t out_size,
