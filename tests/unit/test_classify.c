@@ -780,6 +780,75 @@ static void test_chat_weak_cues(void **state) {
         assert_chats(cases, sizeof(cases) / sizeof(cases[0]));
 }
 
+/* Refusals buyers write in answer to the first contact, by family, in
+ * the three languages: not wanting to be contacted, keeping or leaving
+ * the review as it is, not meaning to change it, thanks but no. Each
+ * closes the case; the near misses beside them do not. */
+static void test_chat_refusals(void **state) {
+        static const chat_case_t cases[] = {
+            /* not wanting to be contacted */
+            {"I do not want to be contacted anymore", RDR_INTENT_REFUSE},
+            {"I don't want to be contacted again, thanks.", RDR_INTENT_REFUSE},
+            {"I'd prefer not to be contacted.", RDR_INTENT_REFUSE},
+            {"I don't want any more messages about this.", RDR_INTENT_REFUSE},
+            {"No quiero que me contacten más.", RDR_INTENT_REFUSE},
+            {"No deseo ser contactada otra vez.", RDR_INTENT_REFUSE},
+            {"不需要了", RDR_INTENT_REFUSE},
+            {"谢谢，不需要了", RDR_INTENT_REFUSE},
+            {"请勿打扰", RDR_INTENT_REFUSE},
+            {"我不想被打扰", RDR_INTENT_REFUSE},
+            /* keeping or leaving the review as it is */
+            {"Thanks for reaching out, but I am going to leave my review as "
+             "it is.",
+             RDR_INTENT_REFUSE},
+            {"I'll leave the review as is.", RDR_INTENT_REFUSE},
+            {"I'm keeping my rating.", RDR_INTENT_REFUSE},
+            {"My review stays.", RDR_INTENT_REFUSE},
+            {"Gracias por escribir, pero prefiero dejar mi reseña como está.",
+             RDR_INTENT_REFUSE},
+            {"La dejo como está, gracias.", RDR_INTENT_REFUSE},
+            {"Mantengo mi valoración.", RDR_INTENT_REFUSE},
+            {"谢谢你们，但是我还是保留我的评价", RDR_INTENT_REFUSE},
+            {"评价我就保留了", RDR_INTENT_REFUSE},
+            {"我维持原评价", RDR_INTENT_REFUSE},
+            /* not meaning to change it */
+            {"I don't intend to change my review.", RDR_INTENT_REFUSE},
+            {"I'm not planning to update it.", RDR_INTENT_REFUSE},
+            {"I won't remove it.", RDR_INTENT_REFUSE},
+            {"No tengo intención de cambiar mi reseña.", RDR_INTENT_REFUSE},
+            {"No voy a modificar nada.", RDR_INTENT_REFUSE},
+            {"不好意思，我不打算改", RDR_INTENT_REFUSE},
+            {"我没打算改评价", RDR_INTENT_REFUSE},
+            {"评价我不想修改", RDR_INTENT_REFUSE},
+            /* thanks, but no */
+            {"Thanks for reaching out, but no.", RDR_INTENT_REFUSE},
+            {"I appreciate it, but no.", RDR_INTENT_REFUSE},
+            {"Gracias por escribir, pero no.", RDR_INTENT_REFUSE},
+            {"谢谢你们，不用了", RDR_INTENT_REFUSE},
+            /* near misses: for an agent, or agreement */
+            {"Can I leave it as it is?", RDR_INTENT_QUESTION},
+            {"Can I keep my review and still get a refund?",
+             RDR_INTENT_QUESTION},
+            {"¿Puedo dejarla como está?", RDR_INTENT_QUESTION},
+            {"可以保留评价吗？", RDR_INTENT_QUESTION},
+            {"How do I keep my review private?", RDR_INTENT_QUESTION},
+            {"I want to leave my review after the replacement arrives.",
+             RDR_INTENT_QUESTION},
+            {"Thanks for reaching out, the replacement arrived broken again.",
+             RDR_INTENT_THANKS},
+            {"Gracias por escribir, todavía no me llega el reembolso.",
+             RDR_INTENT_THANKS},
+            {"¿Puedo dejar la reseña como está y pedir el reembolso?",
+             RDR_INTENT_QUESTION},
+            {"我不需要退款，只想换个新的", RDR_INTENT_QUESTION},
+            {"谢谢你们，退款还没到账", RDR_INTENT_THANKS},
+            {"Thanks for reaching out, I'll update my review.",
+             RDR_INTENT_AGREE},
+        };
+        (void)state;
+        assert_chats(cases, sizeof(cases) / sizeof(cases[0]));
+}
+
 /* ---- configuration errors ---- */
 
 static void write_file(const char *dir, const char *name, const char *text) {
@@ -1016,6 +1085,7 @@ int main(void) {
             cmocka_unit_test(test_negative_flag),
             cmocka_unit_test(test_chat),
             cmocka_unit_test(test_chat_weak_cues),
+            cmocka_unit_test(test_chat_refusals),
             cmocka_unit_test(test_config_errors),
             cmocka_unit_test(test_malicious_priority),
             cmocka_unit_test(test_eval_targets),
