@@ -849,6 +849,35 @@ static void test_chat_refusals(void **state) {
         assert_chats(cases, sizeof(cases) / sizeof(cases[0]));
 }
 
+/* "No problem" answers the first contact's apology; it does not agree
+ * to update the review, and the modification guide must not go out for
+ * it: an agent reads it. Said with an agreement to update the review, it
+ * is one. */
+static void test_chat_generic_assent(void **state) {
+        static const chat_case_t cases[] = {
+            {"No problem", RDR_INTENT_QUESTION},
+            {"No problem!", RDR_INTENT_QUESTION},
+            {"No problem at all.", RDR_INTENT_QUESTION},
+            {"No worries", RDR_INTENT_QUESTION},
+            {"No hay problema.", RDR_INTENT_QUESTION},
+            {"Ningún problema", RDR_INTENT_QUESTION},
+            {"No se preocupe", RDR_INTENT_QUESTION},
+            {"没问题", RDR_INTENT_QUESTION},
+            {"没问题！", RDR_INTENT_QUESTION},
+            {"No problem, the box was wet when it came.", RDR_INTENT_QUESTION},
+            {"No problem, I'll update my review.", RDR_INTENT_AGREE},
+            {"No problem at all, review updated.", RDR_INTENT_AGREE},
+            {"No hay problema, cambiaré la reseña.", RDR_INTENT_AGREE},
+            {"没问题，我会修改评价", RDR_INTENT_AGREE},
+            {"没问题，已经改好评了。", RDR_INTENT_AGREE},
+            {"ok, I'll update my review", RDR_INTENT_AGREE},
+            {"vale, cambiaré la reseña", RDR_INTENT_AGREE},
+            {"好的，我会修改评价", RDR_INTENT_AGREE},
+        };
+        (void)state;
+        assert_chats(cases, sizeof(cases) / sizeof(cases[0]));
+}
+
 /* ---- configuration errors ---- */
 
 static void write_file(const char *dir, const char *name, const char *text) {
@@ -1086,6 +1115,7 @@ int main(void) {
             cmocka_unit_test(test_chat),
             cmocka_unit_test(test_chat_weak_cues),
             cmocka_unit_test(test_chat_refusals),
+            cmocka_unit_test(test_chat_generic_assent),
             cmocka_unit_test(test_config_errors),
             cmocka_unit_test(test_malicious_priority),
             cmocka_unit_test(test_eval_targets),
