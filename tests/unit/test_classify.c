@@ -71,6 +71,30 @@ static int has_reason(const rdr_classification_t *out, rdr_reason_t r) {
         return 0;
 }
 
+/* Asserts that each of cases[] (text, intent) reads as its intent; names
+ * every one that does not. */
+typedef struct chat_case_s {
+        const char *text;
+        rdr_intent_t intent;
+} chat_case_t;
+
+static void assert_chats(const chat_case_t *cases, size_t cnt) {
+        rdr_chat_class_t out;
+        size_t i, wrong = 0;
+        for (i = 0; i < cnt; i++) {
+                rdr_classify_chat(clf, cases[i].text, strlen(cases[i].text),
+                                  NULL, &out);
+                if (out.intent != cases[i].intent) {
+                        print_error("chat '%s': %s, expected %s\n",
+                                    cases[i].text, rdr_intent_names[out.intent],
+                                    rdr_intent_names[cases[i].intent]);
+                        wrong++;
+                }
+        }
+        if (wrong)
+                fail_msg("%zu of %zu chat messages misread", wrong, cnt);
+}
+
 static void test_bad_input(void **state) {
         static const char invalid[] = "\xff\xfe\xc3(\xe4\xbd\xa0\xf0\x9f\x98 "
                                       "broken \xed\xa0\x80 \xc0\xaf";
@@ -524,6 +548,84 @@ static void test_extortion_phrasings(void **state) {
         }
 }
 
+/* The same demand under threat in the words of eBay and other platforms
+ * (feedback, rating, stars; valoración, calificación; 评分, 一星) is
+ * extortion, and the review itself is evidence of the demand; a review
+ * that names its feedback or rating and asks for a refund without tying
+ * one to the other is a complaint. In a chat, the same. */
+static void test_extortion_feedback_words(void **state) {
+        static const struct {
+                const char *text;
+                rdr_malicious_t malicious;
+        } cases[] = {
+            {"Item was damaged. Refund me $50 or this negative feedback stays "
+             "forever.",
+             RDR_MAL_EXTORTION},
+            {"Item was damaged. Refund me $50 or this negative review stays "
+             "forever.",
+             RDR_MAL_EXTORTION},
+            {"Refund me $50 or my rating stays at one star.",
+             RDR_MAL_EXTORTION},
+            {"Refund me $50 or the stars stay at 1.", RDR_MAL_EXTORTION},
+            {"No refund, no feedback change.", RDR_MAL_EXTORTION},
+            {"Devuélvanme 50 euros o mi valoración se queda.",
+             RDR_MAL_EXTORTION},
+            {"Sin reembolso no cambio la valoración.", RDR_MAL_EXTORTION},
+            {"东西坏了，退我50块，不然这个评分永远是一星。", RDR_MAL_EXTORTION},
+            {"退我50块，不然我就给一星。", RDR_MAL_EXTORTION},
+            {"Please refund me, my feedback is honest.", RDR_MAL_NONE},
+            {"I gave it one star; the seller refused a refund.", RDR_MAL_NONE},
+            {"My rating stays at one star because the seller never answered.",
+             RDR_MAL_NONE},
+            {"Refund or replacement, either is fine. The feedback will follow.",
+             RDR_MAL_NONE},
+            {"Dejé una valoración negativa porque llegó roto y quiero un "
+             "reembolso.",
+             RDR_MAL_NONE},
+            {"Mi calificación se queda en una estrella porque nunca "
+             "respondieron.",
+             RDR_MAL_NONE},
+            {"东西坏了，给了一星，要求退款", RDR_MAL_NONE},
+            {"评分一星，因为东西坏了，已经申请退款", RDR_MAL_NONE},
+        };
+        static const chat_case_t chats[] = {
+            {"Refund me $50 or this negative feedback stays.",
+             RDR_INTENT_EXTORTION},
+            {"Refund me $50 or my rating stays at one star.",
+             RDR_INTENT_EXTORTION},
+            {"Devuélvanme 50 euros o mi valoración se queda.",
+             RDR_INTENT_EXTORTION},
+            {"退我50块，不然我就给一星。", RDR_INTENT_EXTORTION},
+            {"My rating stays at one star.", RDR_INTENT_REFUSE},
+            {"Please refund me, my feedback is honest.", RDR_INTENT_QUESTION},
+        };
+        rdr_classification_t out;
+        size_t i, wrong = 0;
+        (void)state;
+        for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                int demand = cases[i].malicious == RDR_MAL_EXTORTION;
+                review(cases[i].text, 1, &out);
+                assert_sane(&out);
+                if (out.malicious != cases[i].malicious ||
+                    out.demand_in_text != demand) {
+                        print_error(
+                            "%s: malicious %s demand %d, expected %s "
+                            "demand %d\n",
+                            cases[i].text, rdr_malicious_names[out.malicious],
+                            out.demand_in_text,
+                            rdr_malicious_names[cases[i].malicious], demand);
+                        wrong++;
+                }
+        }
+        if (wrong)
+                fail_msg("%zu of %zu reviews misread", wrong,
+                         sizeof(cases) / sizeof(cases[0]));
+        /* The complaint is still read: the damaged item. */
+        review(cases[0].text, 1, &out);
+        assert_int_equal(out.reason, RDR_REASON_PACKAGING_DAMAGE);
+        assert_chats(chats, sizeof(chats) / sizeof(chats[0]));
+}
+
 /* The main reason of short complaints whose cue is a negation ("质量不好")
  * or an ambiguous word ("慢": of the delivery, or of the replies). */
 static void test_reason_phrasings(void **state) {
@@ -694,30 +796,6 @@ static void test_chat(void **state) {
                                 rdr_intent_names[out.intent]);
                 assert_int_equal(out.intent, cases[i].intent);
         }
-}
-
-/* Asserts that each of cases[] (text, intent) reads as its intent; names
- * every one that does not. */
-typedef struct chat_case_s {
-        const char *text;
-        rdr_intent_t intent;
-} chat_case_t;
-
-static void assert_chats(const chat_case_t *cases, size_t cnt) {
-        rdr_chat_class_t out;
-        size_t i, wrong = 0;
-        for (i = 0; i < cnt; i++) {
-                rdr_classify_chat(clf, cases[i].text, strlen(cases[i].text),
-                                  NULL, &out);
-                if (out.intent != cases[i].intent) {
-                        print_error("chat '%s': %s, expected %s\n",
-                                    cases[i].text, rdr_intent_names[out.intent],
-                                    rdr_intent_names[cases[i].intent]);
-                        wrong++;
-                }
-        }
-        if (wrong)
-                fail_msg("%zu of %zu chat messages misread", wrong, cnt);
 }
 
 /* A bare "no" or "ok" is the buyer's whole answer; the same word in front
@@ -1109,6 +1187,7 @@ int main(void) {
             cmocka_unit_test(test_malicious),
             cmocka_unit_test(test_traditional_chinese),
             cmocka_unit_test(test_extortion_phrasings),
+            cmocka_unit_test(test_extortion_feedback_words),
             cmocka_unit_test(test_reason_phrasings),
             cmocka_unit_test(test_long_text_read_whole),
             cmocka_unit_test(test_negative_flag),
