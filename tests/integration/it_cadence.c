@@ -403,6 +403,15 @@ static size_t count_kind(const acts_t *a, rdr_action_kind_t k) {
         return n;
 }
 
+/* The due_at of the first action of kind k (0: none). */
+static int64_t due_of(const acts_t *a, rdr_action_kind_t k) {
+        size_t i;
+        for (i = 0; i < a->cnt; i++)
+                if (a->kind[i] == k)
+                        return a->due[i];
+        return 0;
+}
+
 /* The fleet knows taobao buyer as tag (the buyer's tags set). */
 static void assert_tagged(const char *buyer, const char *tag) {
         redisReply *r = redisCommand(
@@ -1800,9 +1809,10 @@ static void test_staff_resume_hands_case_back(void **state) {
 /* An offer over the agent's limit (tb-hanfeng-apparel's coupon for a
  * late parcel, 30.00 CNY; its agents may offer 20.00): at T0 + 8 d a
  * staff.review asks a manager instead of the outreach.incentive, and the
- * cadence goes on meanwhile. The manager approves one case's offer (the
- * incentive goes out, with the coupon; the approval sent again is heard
- * once) and refuses the other's (nothing is offered; the nudges go on). */
+ * nudges wait for the decision. The manager approves one case's offer
+ * (the incentive goes out, with the coupon, and its first nudge a day
+ * after it; the approval sent again is heard once) and refuses the
+ * other's (nothing is offered; the nudges go on, on their days). */
 static void test_manager_approves_the_offer(void **state) {
         static const char store[] = "tb-hanfeng-apparel";
         static const char *const ids[] = {"rv-offer-yes", "rv-offer-no"};
@@ -1869,13 +1879,23 @@ static void test_manager_approves_the_offer(void **state) {
                        "staff.offer_decision", store, cid[0], action,
                        decisions[0]);
 
+        /* T0 + 9 d: the refused offer's nudge; the approved one's comes
+         * a day after its incentive (12:00), not before. */
         advance_to(t0 + 9 * DAY + 60000);
+        for (i = 0; i < 2; i++) {
+                read_settled(cid[i], &a);
+                assert_int_equal(count_kind(&a, RDR_ACT_NUDGE), i ? 1 : 0);
+        }
+        advance_to(t0 + 9 * DAY + 2 * HOUR);
         for (i = 0; i < 2; i++) {
                 read_settled(cid[i], &a);
                 print_actions(&a);
                 assert_int_equal(count_kind(&a, RDR_ACT_INCENTIVE), i ? 0 : 1);
                 assert_int_equal(count_kind(&a, RDR_ACT_NUDGE), 1);
                 assert_int_equal(count_kind(&a, RDR_ACT_STAFF_REVIEW), 1);
+                if (!i)
+                        assert_true(due_of(&a, RDR_ACT_NUDGE) ==
+                                    due_of(&a, RDR_ACT_INCENTIVE) + DAY);
                 /* The order's ledger: the first contact, follow-up, nudge
                  * and the one incentive (the approval heard twice would
                  * have counted a second). */
@@ -1885,6 +1905,46 @@ static void test_manager_approves_the_offer(void **state) {
                 assert_non_null(h_hget(&env, order, key, got, sizeof(got)));
                 assert_string_equal(got, i ? "3" : "4");
         }
+}
+
+/* The manager approves the coupon at 23:00 in Shanghai (T0 + 8 d 13 h):
+ * the incentive waits for 09:00 (the held timer) and goes out due then;
+ * the first nudge, due at 10:00 by the schedule (T0 + 9 d), comes a day
+ * after the incentive instead, at 09:00 the next day, as published. */
+static void test_nudge_follows_an_incentive_held_till_morning(void **state) {
+        static const char store[] = "tb-hanfeng-apparel";
+        char cid[RDR_ID_LEN], action[RDR_ID_LEN + 32];
+        int64_t morning = t0 + 9 * DAY - HOUR; /* 09:00 in Shanghai */
+        acts_t a;
+        (void)state;
+        rdr_case_id(cid, "taobao", store, "rv-offer-night");
+        publish_review_ev(&(review_ev_t){
+            "taobao", "review.created", "rv-offer-night",
+            "物流太慢了，等了一个多星期", "Asia/Shanghai", 2, store});
+        read_actions(cid, 2, &a);
+        advance_to(t0 + 7 * DAY + 60000);
+        advance_to(t0 + 8 * DAY + 60000);
+        read_actions(cid, 4, &a);
+        assert_int_equal(count_kind(&a, RDR_ACT_STAFF_REVIEW), 1);
+        advance_to(t0 + 8 * DAY + 13 * HOUR);
+        snprintf(action, sizeof(action), "%s:offer_approval:1", cid);
+        publish_answer("redress.staff-decisions", "offer-decision-night",
+                       "staff.offer_decision", store, cid, action,
+                       "\"agent_id\":\"manager-2\",\"decision\":\"approved\",");
+        advance_to(morning);
+        read_actions(cid, 5, &a);
+        assert_int_equal(count_kind(&a, RDR_ACT_INCENTIVE), 1);
+        assert_true(due_of(&a, RDR_ACT_INCENTIVE) == morning);
+        advance_to(t0 + 9 * DAY + 60000);
+        read_settled(cid, &a);
+        print_actions(&a);
+        assert_int_equal(count_kind(&a, RDR_ACT_NUDGE), 0);
+        advance_to(morning + DAY);
+        read_actions(cid, 6, &a);
+        print_actions(&a);
+        assert_int_equal(count_kind(&a, RDR_ACT_NUDGE), 1);
+        assert_true(due_of(&a, RDR_ACT_NUDGE) == morning + DAY);
+        assert_local_time("Asia/Shanghai", due_of(&a, RDR_ACT_NUDGE), 9, 0);
 }
 
 /* Three of the store's cases wait when their buyers are tagged in
@@ -3652,6 +3712,9 @@ int main(void) {
                                             setup, teardown),
             cmocka_unit_test_setup_teardown(test_manager_approves_the_offer,
                                             setup, teardown),
+            cmocka_unit_test_setup_teardown(
+                test_nudge_follows_an_incentive_held_till_morning, setup,
+                teardown),
             cmocka_unit_test_setup_teardown(test_staff_evidence_files_appeal,
                                             setup, teardown),
             cmocka_unit_test_setup_teardown(test_staff_appeal_files_appeal,

@@ -1356,8 +1356,8 @@ static void test_incentive_over_limit(void **state) {
         assert_non_null(strstr(a->message, "a partial refund of 3.00 USD"));
         assert_int_equal(count_kind(s, RDR_ACT_INCENTIVE), 0);
         assert_int_equal(s->c.offer_pending, 1);
-        /* Approved: the incentive goes out with the offer; the nudges
-         * keep their days. The approver is the case's agent. */
+        /* Approved: the incentive goes out with the offer, the nudges a
+         * day after it. The approver is the case's agent. */
         ok.approved = 1;
         ok.agent_id = "agent-7";
         apply(s, &ok, t0 + 8 * DAY + 3 * HOUR);
@@ -1369,7 +1369,8 @@ static void test_incentive_over_limit(void **state) {
         assert_int_equal(s->c.offer_pending, 0);
         run_until(s, t0 + 40 * DAY);
         assert_int_equal(count_kind(s, RDR_ACT_NUDGE), 7);
-        assert_true(find(s, "cs_test:nudge:1")->due_at_ms == t0 + 9 * DAY);
+        assert_true(find(s, "cs_test:nudge:1")->due_at_ms ==
+                    t0 + 9 * DAY + 3 * HOUR);
         /* A second decision changes nothing, its agent included. */
         ok.agent_id = "agent-9";
         assert_int_equal(apply(s, &ok, t0 + 41 * DAY), RDR_CADENCE_NOOP);
@@ -1934,6 +1935,167 @@ static void test_incentive_held_till_day(void **state) {
         assert_int_equal(count_kind(s, RDR_ACT_INCENTIVE), 0);
         run_until(s, morning + DAY);
         assert_true(find(s, "cs_test:incentive:1")->due_at_ms == morning + DAY);
+        free(s);
+}
+
+/* The nudges in the log, in order: each due in the buyer's daytime, a
+ * day (nudge_every) or more after the one before, the first a day or
+ * more after the incentive (at first_due), max_nudges (7) of them. */
+static void assert_nudges_from(const sim_t *s, int64_t first_due) {
+        char id[64];
+        int64_t prev = 0;
+        int k;
+        assert_int_equal(count_kind(s, RDR_ACT_NUDGE), 7);
+        for (k = 1; k <= 7; k++) {
+                const rdr_cadence_action_t *a;
+                snprintf(id, sizeof(id), "cs_test:nudge:%d", k);
+                a = find(s, id);
+                if (k == 1 && a->due_at_ms != first_due)
+                        fail_msg("nudge:1 due %lld ms off a day after the "
+                                 "incentive",
+                                 (long long)(a->due_at_ms - first_due));
+                if (k > 1 && a->due_at_ms < prev + DAY)
+                        fail_msg("%s due %lld ms after the nudge before", id,
+                                 (long long)(a->due_at_ms - prev));
+                prev = a->due_at_ms;
+        }
+        assert_daytime(s);
+}
+
+/* A manager approves tb-hanfeng-apparel's coupon for a late parcel
+ * (30.00 CNY, over its agents' 20.00 limit) asked at T0 + 8 d: the
+ * incentive goes out when it can, and the first nudge a day after it
+ * (nudge_from - incentive_after), never sooner, whatever delayed the
+ * incentive: an approval at 23:00 (held till 09:00), an approval days
+ * after nudge_from, an approval while the buyer's question waits for the
+ * agent's hand-back, an approval while the parcel is late (delivered at
+ * night). No nudge before the incentive, and all seven after it. */
+static void test_nudges_follow_the_incentive(void **state) {
+        enum { STRAIGHT, QUESTION, PARCEL };
+        static const struct {
+                int how;
+                int mo, d, h;                /* the approval (UTC) */
+                int back_mo, back_d, back_h; /* hand-back or delivery */
+                int inc_d, inc_h;            /* the incentive's due_at */
+        } runs[] = {
+            /* The report: 2027-04-20 23:00 in Shanghai; 09:00 next day. */
+            {STRAIGHT, 4, 20, 15, 0, 0, 0, 21, 1},
+            /* Day 11, 11:00 there, two days after nudge_from. */
+            {STRAIGHT, 4, 23, 3, 0, 0, 0, 23, 3},
+            /* The buyer asks at 14:00 on day 8; the agent hands the
+             * case back at 12:00 on day 10. */
+            {QUESTION, 4, 20, 8, 4, 22, 4, 22, 4},
+            /* The parcel is found late at 13:00 on day 8, delivered at
+             * 22:00 on day 10: the incentive waits for 09:00. */
+            {PARCEL, 4, 20, 8, 4, 22, 14, 23, 1},
+        };
+        int64_t t0 = utc(2027, 4, 12, 2, 0); /* 10:00 in Shanghai */
+        rdr_cadence_input_t in =
+            review("taobao", "tb-hanfeng-apparel", "Asia/Shanghai", "zh",
+                   RDR_REASON_LOGISTICS, RDR_MAL_NONE, t0);
+        rdr_cadence_input_t ok = simple(RDR_CIN_OFFER_DECISION);
+        rdr_cadence_input_t q = chat(RDR_INTENT_QUESTION, "优惠券怎么用？");
+        rdr_cadence_input_t resume = simple(RDR_CIN_RESUME);
+        rdr_cadence_input_t pause = simple(RDR_CIN_SHIPMENT_PAUSE);
+        rdr_cadence_input_t delivered = simple(RDR_CIN_SHIPMENT_RESUME);
+        size_t i;
+        (void)state;
+        ok.approved = 1;
+        for (i = 0; i < sizeof(runs) / sizeof(runs[0]); i++) {
+                sim_t *s = sim_new();
+                int64_t approved =
+                    utc(2027, runs[i].mo, runs[i].d, runs[i].h, 0);
+                int64_t incentive =
+                    utc(2027, 4, runs[i].inc_d, runs[i].inc_h, 0);
+                const rdr_cadence_action_t *a;
+                apply(s, &in, t0);
+                run_until(s, t0 + 8 * DAY + HOUR);
+                a = find(s, "cs_test:offer_approval:1");
+                assert_non_null(strstr(a->message, "30.00 CNY"));
+                assert_int_equal(s->c.offer_pending, 1);
+                if (runs[i].how == QUESTION)
+                        apply(s, &q, t0 + 8 * DAY + 4 * HOUR);
+                else if (runs[i].how == PARCEL)
+                        apply(s, &pause, t0 + 8 * DAY + 3 * HOUR);
+                run_until(s, approved);
+                /* While the incentive waits, so do the nudges. */
+                assert_int_equal(count_kind(s, RDR_ACT_NUDGE), 0);
+                apply(s, &ok, approved);
+                if (runs[i].how != STRAIGHT) {
+                        int64_t back = utc(2027, runs[i].back_mo,
+                                           runs[i].back_d, runs[i].back_h, 0);
+                        run_until(s, back);
+                        assert_int_equal(count_kind(s, RDR_ACT_NUDGE), 0);
+                        apply(s, runs[i].how == QUESTION ? &resume : &delivered,
+                              back);
+                }
+                run_until(s, t0 + 40 * DAY);
+                assert_int_equal(count_kind(s, RDR_ACT_INCENTIVE), 1);
+                a = find(s, "cs_test:incentive:1");
+                if (a->due_at_ms != incentive)
+                        fail_msg("run %zu: the incentive due %lld ms late", i,
+                                 (long long)(a->due_at_ms - incentive));
+                assert_int_equal(a->offer.amount_minor, 3000);
+                assert_nudges_from(s, incentive + DAY);
+                free(s);
+        }
+}
+
+/* The manager's decision comes late: no nudge while it is awaited (the
+ * incentive may still go out before them). Refused days after
+ * nudge_from: the nudges start then, all seven; never decided: none,
+ * and the case ends at case_ttl. A nudge armed while the decision was
+ * awaited (a case stored by an earlier build) waits too, and comes a day
+ * after the incentive. */
+static void test_nudges_wait_for_the_manager(void **state) {
+        int64_t t0 = utc(2027, 4, 12, 2, 0);    /* 10:00 in Shanghai */
+        int64_t day11 = utc(2027, 4, 23, 3, 0); /* 11:00 there */
+        rdr_cadence_input_t in =
+            review("taobao", "tb-hanfeng-apparel", "Asia/Shanghai", "zh",
+                   RDR_REASON_LOGISTICS, RDR_MAL_NONE, t0);
+        rdr_cadence_input_t no = simple(RDR_CIN_OFFER_DECISION);
+        rdr_cadence_input_t ok = simple(RDR_CIN_OFFER_DECISION);
+        rdr_cadence_timer_t *t;
+        sim_t *s = sim_new();
+        (void)state;
+        ok.approved = 1;
+        apply(s, &in, t0);
+        run_until(s, day11);
+        assert_int_equal(count_kind(s, RDR_ACT_NUDGE), 0);
+        apply(s, &no, day11);
+        run_until(s, t0 + 40 * DAY);
+        assert_int_equal(count_kind(s, RDR_ACT_INCENTIVE), 0);
+        assert_nudges_from(s, day11);
+        free(s);
+
+        s = sim_new();
+        apply(s, &in, t0);
+        run_until(s, t0 + 40 * DAY);
+        assert_int_equal(count_kind(s, RDR_ACT_INCENTIVE), 0);
+        assert_int_equal(count_kind(s, RDR_ACT_NUDGE), 0);
+        assert_int_equal(s->c.close_reason, RDR_CLOSE_EXPIRED);
+        free(s);
+
+        s = sim_new();
+        apply(s, &in, t0);
+        run_until(s, t0 + 8 * DAY + HOUR);
+        assert_int_equal(s->c.offer_pending, 1);
+        assert_int_equal(s->c.next_step, RDR_STEP_NUDGE);
+        assert_int_equal(s->c.next_gen, 0);
+        /* As an earlier build left it: nudge:1 armed for T0 + 9 d. */
+        t = &s->timers[s->timers_cnt++];
+        memset(t, 0, sizeof(*t));
+        t->step = RDR_STEP_NUDGE;
+        t->attempt = 1;
+        t->gen = s->c.next_gen = ++s->c.timer_seq;
+        t->fire_at_ms = s->c.next_at_ms = t0 + 9 * DAY;
+        run_until(s, day11);
+        assert_int_equal(count_kind(s, RDR_ACT_NUDGE), 0);
+        assert_int_equal(s->c.next_gen, 0);
+        apply(s, &ok, day11);
+        run_until(s, t0 + 40 * DAY);
+        assert_true(find(s, "cs_test:incentive:1")->due_at_ms == day11);
+        assert_nudges_from(s, day11 + DAY);
         free(s);
 }
 
@@ -3312,6 +3474,8 @@ int main(void) {
             cmocka_unit_test(test_first_contact_held_till_day),
             cmocka_unit_test(test_guide_held_till_day),
             cmocka_unit_test(test_incentive_held_till_day),
+            cmocka_unit_test(test_nudges_follow_the_incentive),
+            cmocka_unit_test(test_nudges_wait_for_the_manager),
             cmocka_unit_test(test_reminder_held_till_day),
             cmocka_unit_test(test_guide_waits_for_delivery),
             cmocka_unit_test(test_all_day_contact),

@@ -546,13 +546,28 @@ static void arm_from(tx_t *tx, int64_t fire) {
         arm(tx, c->next_step, c->next_attempt, fire, &c->next_gen);
 }
 
+/* The incentive is still to go out: its offer waits for a manager's
+ * decision (offer_pending 1), or approved, for a late parcel's delivery
+ * or an agent's hand-back (2), or for the buyer's hours (held). */
+static int incentive_waits(const rdr_case_t *c) {
+        return c->offer_pending ||
+               (c->held_gen && c->held_step == RDR_STEP_INCENTIVE);
+}
+
 /* Arm the timer of the pending step (c->next_step): at its time by the
  * schedule, in the buyer's contact hours, never sooner after the previous
- * message than the schedule spaces them, never past case_ttl. */
+ * message than the schedule spaces them, never past case_ttl. A nudge
+ * waits while the incentive does (BEHAVIOR.md 2.5: the nudges follow
+ * it): nudges_follow() arms it once the incentive went out. */
 static void arm_next(tx_t *tx, rdr_step_t prev, int prev_attempt) {
         rdr_case_t *c = tx->c;
         int64_t base = step_base(tx, c->next_step, c->next_attempt);
         int64_t fire = base > tx->now ? base : tx->now;
+        if (c->next_step == RDR_STEP_NUDGE && incentive_waits(c)) {
+                c->next_gen = 0;
+                c->next_at_ms = 0;
+                return;
+        }
         if (prev != RDR_STEP_NONE && prev != RDR_STEP_FIRST_CONTACT &&
             c->last_due_ms) {
                 int64_t gap = base - step_base(tx, prev, prev_attempt);
@@ -574,6 +589,23 @@ static void schedule_after(tx_t *tx, rdr_step_t step, int attempt) {
         }
         if (c->state == RDR_CASE_STATE_OUTREACH && !c->ship_paused)
                 arm_next(tx, step, attempt);
+}
+
+/* The incentive went out (the last message, c->last_due_ms), or will
+ * not (the manager refused it, or a rule forbade it and the cadence goes
+ * on): the nudge that waited for it (arm_next()) is armed, no sooner
+ * after the incentive than the schedule spaces them, so an approval that
+ * came late, or an incentive held for the buyer's morning, moves the
+ * nudges after it, all max_nudges of them (within case_ttl). */
+static void nudges_follow(tx_t *tx) {
+        rdr_case_t *c = tx->c;
+        int more = c->next_attempt > 1;
+        if (c->next_step != RDR_STEP_NUDGE || c->next_gen ||
+            incentive_waits(c) || c->state != RDR_CASE_STATE_OUTREACH ||
+            c->ship_paused)
+                return;
+        arm_next(tx, more ? RDR_STEP_NUDGE : RDR_STEP_INCENTIVE,
+                 more ? c->next_attempt - 1 : 1);
 }
 
 /* A message toward the buyer due later (out of their hours) waits for a
@@ -649,6 +681,10 @@ static void run_step(tx_t *tx, rdr_step_t step, int attempt) {
                 close_case(tx, RDR_CASE_STATE_CLOSED, RDR_CLOSE_EXPIRED);
                 return;
         }
+        /* A nudge armed while the incentive waited (a case stored by an
+         * earlier build) waits too, and follows it (nudges_follow()). */
+        if (step == RDR_STEP_NUDGE && incentive_waits(c))
+                return;
         base = step_base(tx, step, attempt);
         due = contact_at(tx, base > tx->now ? base : tx->now);
         deadline = step == RDR_STEP_FIRST_CONTACT
@@ -677,7 +713,8 @@ static void run_step(tx_t *tx, rdr_step_t step, int attempt) {
         if (has_offer &&
             rdr_offer_over_limit(&c->offer, &tx->sc->agent_offer_limit)) {
                 /* A manager approves first; RDR_CIN_OFFER_DECISION
-                 * publishes it. The cadence goes on meanwhile. */
+                 * publishes it. The nudges wait for the decision
+                 * (arm_next()). */
                 case_vars(c, &vb);
                 rdr_offer_format(&c->offer, vb.offer, sizeof(vb.offer));
                 vb.v.v[RDR_PH_OFFER] = vb.offer;
@@ -1285,10 +1322,10 @@ static int refused_since(tx_t *tx, const rdr_cadence_input_t *in) {
 }
 
 /* A manager's approved offer: the incentive goes out now (held till the
- * buyer's day: publish_incentive()), or waits (offer_pending 2) while
- * the parcel is late or an agent has the case (the buyer wrote), for the
- * delivery or the hand-back. Dropped once the buyer agreed or outreach
- * stopped. */
+ * buyer's day: publish_incentive()), and the nudges after it; or waits
+ * (offer_pending 2) while the parcel is late or an agent has the case
+ * (the buyer wrote), for the delivery or the hand-back. Dropped once the
+ * buyer agreed or outreach stopped. */
 static void approved_offer(tx_t *tx) {
         rdr_case_t *c = tx->c;
         c->offer_pending = 0;
@@ -1296,8 +1333,8 @@ static void approved_offer(tx_t *tx) {
                 return;
         if (c->ship_paused || c->state == RDR_CASE_STATE_PAUSED)
                 c->offer_pending = 2;
-        else
-                publish_incentive(tx, contact_at(tx, tx->now));
+        else if (!publish_incentive(tx, contact_at(tx, tx->now)))
+                nudges_follow(tx);
 }
 
 /* The held message is due (hold_till_due()): it goes out unless what
@@ -1588,7 +1625,9 @@ static void on_offer_decision(tx_t *tx, int approved,
         if (c->offer_pending != 1)
                 return;
         c->offer_pending = 0;
-        if (approved && !tagged_since(tx, buyer_tag))
+        if (!approved)
+                nudges_follow(tx);
+        else if (!tagged_since(tx, buyer_tag))
                 approved_offer(tx);
 }
 

@@ -205,7 +205,8 @@ typedef struct rdr_case_s {
         /* The outreach cadence. */
         rdr_step_t next_step; /* pending step, RDR_STEP_NONE when done */
         int next_attempt;
-        int64_t next_at_ms;   /* when its timer fires (0 while held) */
+        int64_t next_at_ms;   /* when its timer fires (0 while held, or
+                               * while a nudge waits for the incentive) */
         int64_t last_due_ms;  /* due_at of the last cadence message */
         int64_t shift_ms;     /* pauses so far: the schedule moves by this */
         int64_t paused_at_ms; /* start of the running pause, 0 if none */
