@@ -3254,7 +3254,8 @@ static void test_review_knows_the_buyer_zone(void **state) {
 
 /* BEHAVIOR.md section 4 through the fleet: the shipped notice at once, a
  * delay notice when the parcel stalls (the timer worker's check), the next
- * one no sooner than delay_notice_every, nothing after delivery; a lost
+ * one only once the estimate it told (the window's end, 20 days out) has
+ * ended, stalled as the parcel still is, nothing after delivery; a lost
  * parcel gets its notice and a staff task. Replays publish no new
  * action. */
 static void test_shipment_notices(void **state) {
@@ -3281,27 +3282,49 @@ static void test_shipment_notices(void **state) {
         assert_int_equal(a.cnt, 2);
         assert_int_equal(a.kind[1], RDR_ACT_NOTICE_DELAY);
         assert_non_null(strstr(a.id[1], ":logistics_delay:1"));
-        /* delay_notice_every (3d): nothing sooner, one then. */
-        advance_to(t0 + 7 * DAY);
+        /* The estimate it tells again is the window's end (20 days, the
+         * playbook's default row): the parcel is on time all that day,
+         * however long since its last scan; delay_notice_every (3d) is
+         * no reason to apologise again. */
+        {
+                char *text = action_text(a.id[1]), date[32];
+                rdr_localtm_t tm;
+                assert_int_equal(
+                    rdr_localtime_fields("UTC", t0 + 20 * DAY, &tm), RDR_OK);
+                snprintf(date, sizeof(date), "%04d-%02d-%02d", tm.year,
+                         tm.month, tm.day);
+                assert_non_null(strstr(text, date));
+                free(text);
+        }
+        advance_to(t0 + 7 * DAY + DAY / 2 + 60000);
         read_settled(sid, &a);
         assert_int_equal(a.cnt, 2);
-        advance_to(t0 + 7 * DAY + DAY / 2 + 60000);
+        advance_to(t0 + 20 * DAY + 21 * HOUR);
+        read_settled(sid, &a);
+        assert_int_equal(a.cnt, 2);
+        /* The day ended (23:59:59.999 UTC, the buyer's night): the next
+         * notice at 09:00. */
+        advance_to(t0 + 20 * DAY + 22 * HOUR);
+        read_settled(sid, &a);
+        assert_int_equal(a.cnt, 2);
+        advance_to(t0 + 21 * DAY + 7 * HOUR);
         read_actions(sid, 3, &a);
         assert_int_equal(a.cnt, 3);
         assert_non_null(strstr(a.id[2], ":logistics_delay:2"));
+        assert_true(a.due[2] == t0 + 21 * DAY + 7 * HOUR);
         /* Delivered: silence. */
-        publish_parcel("pn", "pn-delivered", "shipment.delivered", t0 + 8 * DAY,
-                       "");
-        advance_to(t0 + 20 * DAY);
+        publish_parcel("pn", "pn-delivered", "shipment.delivered",
+                       t0 + 22 * DAY, "");
+        advance_to(t0 + 30 * DAY);
         read_settled(sid, &a);
         print_actions(&a);
         assert_int_equal(a.cnt, 3);
         /* A lost parcel: the buyer is told, a person looks. */
         rdr_parcel_shipment_id(lost, "taobao", "store-1", "order-pl", "SF7");
-        publish_parcel("pl", "pl-created", "shipment.created", t0 + 20 * DAY,
+        publish_parcel("pl", "pl-created", "shipment.created", t0 + 30 * DAY,
                        "");
         publish_parcel("pl", "pl-lost", "shipment.exception",
-                       t0 + 20 * DAY + 1000, ",\"exception\":\"lost\"");
+                       t0 + 30 * DAY + 1000, ",\"exception\":\"lost\"");
         read_actions(lost, 3, &a);
         print_actions(&a);
         assert_int_equal(a.cnt, 3);
@@ -3309,7 +3332,7 @@ static void test_shipment_notices(void **state) {
         assert_int_equal(count_kind(&a, RDR_ACT_NOTICE_EXCEPTION), 1);
         assert_int_equal(count_kind(&a, RDR_ACT_STAFF_REVIEW), 1);
         /* No delay checks for a parcel in exception. */
-        advance_to(t0 + 30 * DAY);
+        advance_to(t0 + 40 * DAY);
         read_settled(lost, &a);
         assert_int_equal(a.cnt, 3);
 }

@@ -102,6 +102,7 @@ static int teardown(void **state) {
 #define LOG_MAX 16
 
 typedef struct sim_s {
+        const rdr_cadence_conf_t *cf; /* NULL: conf */
         rdr_parcel_t p;
         rdr_parcel_out_t out;
         int64_t armed; /* the last check armed, 0: none */
@@ -183,17 +184,17 @@ static rdr_shipment_t shipment(rdr_shipment_type_t type, const char *platform,
 }
 
 static void event(sim_t *s, const rdr_shipment_t *ev, int64_t now) {
-        assert_int_equal(
-            rdr_parcel_decide(&conf, &s->p, ev, 0, now, &s->p, &s->out),
-            RDR_OK);
+        assert_int_equal(rdr_parcel_decide(s->cf ? s->cf : &conf, &s->p, ev, 0,
+                                           now, &s->p, &s->out),
+                         RDR_OK);
         assert_int_equal(s->out.status, RDR_PARCEL_APPLIED);
         settle(s);
 }
 
 /* Fire the check armed at `at` (now = at unless later). */
 static rdr_parcel_status_t fire(sim_t *s, int64_t at, int64_t now) {
-        rdr_err_t err =
-            rdr_parcel_decide(&conf, &s->p, NULL, at, now, &s->p, &s->out);
+        rdr_err_t err = rdr_parcel_decide(s->cf ? s->cf : &conf, &s->p, NULL,
+                                          at, now, &s->p, &s->out);
         if (err)
                 fprintf(stderr, "check at %lld: %s\n", (long long)at,
                         s->out.errstr);
@@ -326,9 +327,11 @@ static void test_stalled_parcel_one_delay_notice_per_period(void **state) {
         snprintf(want, sizeof(want), "%s:logistics_delay:1", s.p.shipment_id);
         assert_string_equal(s.log[1].action_id, want);
         assert_true(s.out.late);
-        /* New estimate: delay_notice_every (3d) from now. */
+        /* New estimate: delay_notice_every (3d) from now; the parcel is
+         * on time all that day, scanned or not: the check is at its end
+         * (2026-03-10 23:59:59.999 UTC). */
         assert_non_null(strstr(s.log[1].message, "New estimate: 2026-03-10."));
-        assert_int_equal(s.armed, T0 + 8 * DAY);
+        assert_int_equal(s.armed, T0 + 8 * DAY + 14 * HOUR - 1);
         /* Before the notice the parcel was on time; after it, it is late
          * for the buyer although the new estimate is ahead. */
         assert_false(rdr_parcel_is_late(0, T0 + 5 * DAY, 0, T0 + 4 * DAY));
@@ -336,13 +339,19 @@ static void test_stalled_parcel_one_delay_notice_per_period(void **state) {
         assert_true(s.p.expected_max_ms > T0 + 6 * DAY);
         assert_true(rdr_parcel_is_late(s.p.promised_by_ms, s.p.expected_max_ms,
                                        s.p.delay_notice_at_ms, T0 + 6 * DAY));
-        /* Still nothing at +8d: the second notice, no sooner. */
-        assert_int_equal(fire(&s, T0 + 8 * DAY, T0 + 8 * DAY),
-                         RDR_PARCEL_APPLIED);
+        /* Still nothing at the day's end: that is night, so the check
+         * asks again at 09:00 and the second notice goes out then, no
+         * sooner. */
+        assert_int_equal(fire(&s, s.armed, s.armed), RDR_PARCEL_APPLIED);
+        assert_int_equal(count_kind(&s, RDR_ACT_NOTICE_DELAY), 1);
+        assert_int_equal(s.armed, T0 + 9 * DAY - HOUR);
+        assert_int_equal(fire(&s, s.armed, s.armed), RDR_PARCEL_APPLIED);
         assert_int_equal(count_kind(&s, RDR_ACT_NOTICE_DELAY), 2);
         snprintf(want, sizeof(want), "%s:logistics_delay:2", s.p.shipment_id);
         assert_string_equal(s.log[2].action_id, want);
-        assert_int_equal(s.armed, T0 + 11 * DAY);
+        assert_int_equal(s.log[2].due_at_ms, T0 + 9 * DAY - HOUR);
+        assert_non_null(strstr(s.log[2].message, "New estimate: 2026-03-14."));
+        assert_int_equal(s.armed, T0 + 12 * DAY + 14 * HOUR - 1);
         /* Delivered: no more checks; the armed one is stale. */
         {
                 rdr_shipment_t d = shipment(RDR_SHIP_DELIVERED, "taobao",
@@ -351,13 +360,17 @@ static void test_stalled_parcel_one_delay_notice_per_period(void **state) {
                 assert_int_equal(s.p.check_at_ms, 0);
                 assert_int_equal(s.p.delivered_at_ms, T0 + 9 * DAY);
         }
-        assert_int_equal(fire(&s, T0 + 11 * DAY, T0 + 11 * DAY),
-                         RDR_PARCEL_STALE);
+        assert_int_equal(
+            fire(&s, T0 + 12 * DAY + 14 * HOUR - 1, T0 + 12 * DAY + 14 * HOUR),
+            RDR_PARCEL_STALE);
         assert_int_equal(count_kind(&s, RDR_ACT_NOTICE_DELAY), 2);
 }
 
 /* A parcel that never arrives: max_delay_notices (3) apologies, then a
- * person looks and the buyer hears no more. */
+ * person looks and the buyer hears no more. After the first, each check
+ * comes at the end of the day the last notice promised, in the buyer's
+ * night: it asks again at 09:00 (two fires a notice), and the person is
+ * asked at once. */
 static void test_delay_notices_end_with_a_person(void **state) {
         sim_t s;
         int fired = 0;
@@ -368,7 +381,7 @@ static void test_delay_notices_end_with_a_person(void **state) {
                 assert_int_equal(fire(&s, at, at), RDR_PARCEL_APPLIED);
                 fired++;
         }
-        assert_int_equal(fired, 4);
+        assert_int_equal(fired, 6);
         assert_int_equal(count_kind(&s, RDR_ACT_NOTICE_DELAY), 3);
         assert_int_equal(count_kind(&s, RDR_ACT_STAFF_REVIEW), 1);
         assert_int_equal(s.log[s.log_cnt - 1].kind, RDR_ACT_STAFF_REVIEW);
@@ -382,6 +395,64 @@ static void test_delay_notices_end_with_a_person(void **state) {
                 event(&s, &sc, T0 + 14 * DAY);
                 assert_int_equal(s.p.check_at_ms, 0);
         }
+}
+
+/* A parcel never scanned after shipment.created (yto, standard, to CN:
+ * 2d-5d), created 2027-01-16 at 10:00 in Shanghai, the destination's
+ * zone (the shipped playbook): stalled on 01-20, it is told a new
+ * estimate, 2027-01-23, and is on time all that day there, as a parcel
+ * told a date is, scanned or not; the next notice comes once the day
+ * has ended (09:00 the next morning), each a delay_notice_every or more
+ * after the one before, three of them, then a person. */
+static void test_stalled_parcel_on_time_all_the_day_told(void **state) {
+        static const struct {
+                int64_t due;      /* from C0 */
+                const char *told; /* the new estimate */
+        } notices[] = {
+            {4 * DAY, "2027-01-23"},         /* 01-20 10:00 */
+            {8 * DAY - HOUR, "2027-01-27"},  /* 01-24 09:00 */
+            {12 * DAY - HOUR, "2027-01-31"}, /* 01-28 09:00 */
+        };
+        const int64_t c0 = 1800064800000LL; /* 2027-01-16 02:00 UTC */
+        rdr_cadence_conf_t shipped = conf;
+        rdr_shipment_t ev = shipment(RDR_SHIP_CREATED, "taobao", "YT1", c0);
+        sim_t s;
+        size_t i;
+        int fired = 0;
+        (void)state;
+        shipped.playbook = pb_shipped;
+        memset(&s, 0, sizeof(s));
+        s.cf = &shipped;
+        ev.carrier = "yto";
+        event(&s, &ev, c0);
+        assert_int_equal(s.log_cnt, 1);
+        while (s.p.check_at_ms && fired < 20) {
+                int64_t at = s.p.check_at_ms;
+                /* Never a check inside the day the buyer was told. */
+                if (s.p.delay_notices)
+                        assert_true(at >= s.p.expected_max_ms);
+                assert_int_equal(fire(&s, at, at), RDR_PARCEL_APPLIED);
+                fired++;
+        }
+        assert_int_equal(count_kind(&s, RDR_ACT_NOTICE_DELAY), 3);
+        for (i = 0; i < 3; i++) {
+                const rdr_parcel_notice_t *n = &s.log[1 + i];
+                assert_int_equal(n->kind, RDR_ACT_NOTICE_DELAY);
+                assert_string_equal(n->language, "zh");
+                if (n->due_at_ms != c0 + notices[i].due)
+                        fail_msg("logistics_delay:%zu due %lld h after "
+                                 "2027-01-16 02:00 UTC, not %lld",
+                                 i + 1, (long long)((n->due_at_ms - c0) / HOUR),
+                                 (long long)(notices[i].due / HOUR));
+                assert_non_null(strstr(n->message, notices[i].told));
+        }
+        /* Late again past 2027-01-31: a person, at the end of that day. */
+        assert_int_equal(s.log_cnt, 5);
+        assert_int_equal(s.log[4].kind, RDR_ACT_STAFF_REVIEW);
+        assert_string_equal(s.log[4].template_id,
+                            "en/staff.review/parcel_overdue");
+        assert_int_equal(s.log[4].due_at_ms, c0 + 15 * DAY + 14 * HOUR - 1);
+        assert_true(s.p.overdue);
 }
 
 static void test_scans_keep_a_parcel_on_time(void **state) {
@@ -721,7 +792,8 @@ static void test_old_events_tell_only_the_present(void **state) {
         assert_int_equal(fire(&s, now, now), RDR_PARCEL_APPLIED);
         assert_int_equal(s.log_cnt, 1);
         assert_int_equal(s.log[0].kind, RDR_ACT_NOTICE_DELAY);
-        assert_int_equal(s.armed, now + 3 * DAY);
+        /* The end of the new estimate's day, 2026-03-15. */
+        assert_int_equal(s.armed, now + 3 * DAY + 14 * HOUR - 1);
 }
 
 static void test_unknown_platform_is_invalid(void **state) {
@@ -981,6 +1053,7 @@ int main(void) {
             cmocka_unit_test(test_notice_waits_for_daytime),
             cmocka_unit_test(test_stalled_parcel_one_delay_notice_per_period),
             cmocka_unit_test(test_delay_notices_end_with_a_person),
+            cmocka_unit_test(test_stalled_parcel_on_time_all_the_day_told),
             cmocka_unit_test(test_scans_keep_a_parcel_on_time),
             cmocka_unit_test(test_exception_notice_and_staff),
             cmocka_unit_test(test_events_in_the_order_they_happened),

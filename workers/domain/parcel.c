@@ -85,6 +85,13 @@ static int journey_ended(const rdr_parcel_t *p) {
                 p->exception == RDR_EXC_RETURNED);
 }
 
+/* Whether a delay notice told the buyer a new estimate: the parcel is
+ * then on time until that estimate's last day has ended in the buyer's
+ * zone, scanned or not; only passing it makes the parcel late again. */
+static int estimate_told(const rdr_parcel_t *p) {
+        return p->delay_notices > 0 && p->expected_max_ms;
+}
+
 /* The next check of p: when it could next be late, or 0 (delivered, its
  * journey ended, or nothing to measure against). */
 static int64_t next_check(const rdr_store_conf_t *sc, const rdr_parcel_t *p) {
@@ -93,7 +100,7 @@ static int64_t next_check(const rdr_store_conf_t *sc, const rdr_parcel_t *p) {
             delivered(p) || journey_ended(p))
                 return 0;
         t = p->last_scan_at_ms + sc->stall_after_ms;
-        if (p->expected_max_ms && p->expected_max_ms < t)
+        if (p->expected_max_ms && (p->expected_max_ms < t || estimate_told(p)))
                 t = p->expected_max_ms;
         if (p->delay_notice_at_ms &&
             t < p->delay_notice_at_ms + sc->delay_notice_every_ms)
@@ -380,7 +387,8 @@ static void on_event(ptx_t *tx, const rdr_shipment_t *ev) {
 static void on_check(ptx_t *tx) {
         rdr_parcel_t *p = tx->p;
         const rdr_store_conf_t *sc = tx->sc;
-        int stalled = tx->now >= p->last_scan_at_ms + sc->stall_after_ms;
+        int stalled = !estimate_told(p) &&
+                      tx->now >= p->last_scan_at_ms + sc->stall_after_ms;
         int overdue = p->expected_max_ms && tx->now >= p->expected_max_ms;
         int64_t at;
         if (!stalled && !overdue)

@@ -12,9 +12,11 @@
  *                       for a lost, damaged or returned parcel
  *   the check           no scan for stall_after, or the estimate passed
  *                       without delivery: notice.logistics_delay with a new
- *                       estimate, at most one per delay_notice_every; late
- *                       again after max_delay_notices: staff.review (the
- *                       parcel is probably lost) and no more checks
+ *                       estimate, at most one per delay_notice_every; once
+ *                       told one, only its passing (not a stall) makes
+ *                       the parcel late again; late again after
+ *                       max_delay_notices: staff.review (the parcel is
+ *                       probably lost) and no more checks
  *
  * Events apply in the order they happened: one older than the latest the
  * record knows (a scan reported late, a created read after the delivery)
@@ -25,7 +27,8 @@
  *
  * The check is one durable timer per parcel, armed at the next moment the
  * parcel could be late (its last scan plus stall_after, or the end of the
- * estimate, whichever comes first). The record keeps the check's due time:
+ * estimate, whichever comes first; after a delay notice, the end of the
+ * estimate it told). The record keeps the check's due time:
  * a timer that no longer matches it (a scan moved the check on) is stale
  * and does nothing. A check that finds the parcel late pauses the order's
  * review outreach too (section 7; casework arms the pause); one due in the
