@@ -1969,9 +1969,10 @@ static void assert_nudges_from(const sim_t *s, int64_t first_due) {
  * incentive: an approval at 23:00 (held till 09:00), an approval days
  * after nudge_from, an approval while the buyer's question waits for the
  * agent's hand-back, an approval while the parcel is late (delivered at
- * night). No nudge before the incentive, and all seven after it. */
+ * night), a question and its hand-back after the held incentive went
+ * out. No nudge before the incentive, and all seven after it. */
 static void test_nudges_follow_the_incentive(void **state) {
-        enum { STRAIGHT, QUESTION, PARCEL };
+        enum { STRAIGHT, QUESTION, PARCEL, LATER };
         static const struct {
                 int how;
                 int mo, d, h;                /* the approval (UTC) */
@@ -1988,6 +1989,9 @@ static void test_nudges_follow_the_incentive(void **state) {
             /* The parcel is found late at 13:00 on day 8, delivered at
              * 22:00 on day 10: the incentive waits for 09:00. */
             {PARCEL, 4, 20, 8, 4, 22, 14, 23, 1},
+            /* The report's, and the buyer asks at 12:00 after the
+             * incentive; the agent hands the case back at 13:00. */
+            {LATER, 4, 20, 15, 4, 21, 5, 21, 1},
         };
         int64_t t0 = utc(2027, 4, 12, 2, 0); /* 10:00 in Shanghai */
         rdr_cadence_input_t in =
@@ -2024,9 +2028,13 @@ static void test_nudges_follow_the_incentive(void **state) {
                 if (runs[i].how != STRAIGHT) {
                         int64_t back = utc(2027, runs[i].back_mo,
                                            runs[i].back_d, runs[i].back_h, 0);
+                        if (runs[i].how == LATER) {
+                                run_until(s, back - HOUR);
+                                apply(s, &q, back - HOUR);
+                        }
                         run_until(s, back);
                         assert_int_equal(count_kind(s, RDR_ACT_NUDGE), 0);
-                        apply(s, runs[i].how == QUESTION ? &resume : &delivered,
+                        apply(s, runs[i].how == PARCEL ? &delivered : &resume,
                               back);
                 }
                 run_until(s, t0 + 40 * DAY);

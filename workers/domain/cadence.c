@@ -530,6 +530,25 @@ static rdr_step_t step_after(const tx_t *tx, rdr_step_t step, int attempt,
         }
 }
 
+/* The step before (step, attempt) in the schedule, whose spacing the
+ * step keeps from the last message (arm_next()); RDR_STEP_NONE for the
+ * first contact and the follow-up, which keep to their own times. */
+static rdr_step_t step_before(rdr_step_t step, int attempt, int *prev_attempt) {
+        *prev_attempt = 1;
+        switch (step) {
+        case RDR_STEP_INCENTIVE:
+                return RDR_STEP_FOLLOW_UP;
+        case RDR_STEP_NUDGE:
+                if (attempt <= 1)
+                        return RDR_STEP_INCENTIVE;
+                *prev_attempt = attempt - 1;
+                return RDR_STEP_NUDGE;
+        default:
+                *prev_attempt = 0;
+                return RDR_STEP_NONE;
+        }
+}
+
 /* Arm the pending step's timer at the first contact time from fire on;
  * none past case_ttl (the cadence is done). */
 static void arm_from(tx_t *tx, int64_t fire) {
@@ -599,13 +618,14 @@ static void schedule_after(tx_t *tx, rdr_step_t step, int attempt) {
  * nudges after it, all max_nudges of them (within case_ttl). */
 static void nudges_follow(tx_t *tx) {
         rdr_case_t *c = tx->c;
-        int more = c->next_attempt > 1;
+        rdr_step_t prev;
+        int prev_attempt;
         if (c->next_step != RDR_STEP_NUDGE || c->next_gen ||
             incentive_waits(c) || c->state != RDR_CASE_STATE_OUTREACH ||
             c->ship_paused)
                 return;
-        arm_next(tx, more ? RDR_STEP_NUDGE : RDR_STEP_INCENTIVE,
-                 more ? c->next_attempt - 1 : 1);
+        prev = step_before(c->next_step, c->next_attempt, &prev_attempt);
+        arm_next(tx, prev, prev_attempt);
 }
 
 /* A message toward the buyer due later (out of their hours) waits for a
@@ -747,9 +767,13 @@ static void run_step(tx_t *tx, rdr_step_t step, int attempt) {
 }
 
 /* The cadence may run again (no pause left): move the schedule by the
- * pause and carry on with the pending step. */
+ * pause and carry on with the pending step, no sooner after the last
+ * message than the schedule spaces them (an incentive held for the
+ * buyer's morning, then a pause: its nudge still comes a day after it). */
 static void resume_cadence(tx_t *tx) {
         rdr_case_t *c = tx->c;
+        rdr_step_t prev;
+        int prev_attempt;
         if (c->paused_at_ms) {
                 c->shift_ms += tx->now - c->paused_at_ms;
                 c->paused_at_ms = 0;
@@ -758,12 +782,15 @@ static void resume_cadence(tx_t *tx) {
                 close_case(tx, RDR_CASE_STATE_CLOSED, RDR_CLOSE_EXPIRED);
                 return;
         }
-        if (c->next_step == RDR_STEP_FIRST_CONTACT)
+        if (c->next_step == RDR_STEP_FIRST_CONTACT) {
                 run_step(tx, RDR_STEP_FIRST_CONTACT, 1);
-        else if (c->next_step != RDR_STEP_NONE)
-                arm_next(tx, RDR_STEP_NONE, 0);
-        else
+        } else if (c->next_step != RDR_STEP_NONE) {
+                prev =
+                    step_before(c->next_step, c->next_attempt, &prev_attempt);
+                arm_next(tx, prev, prev_attempt);
+        } else {
                 c->state = RDR_CASE_STATE_WAITING;
+        }
 }
 
 /* The order's parcel tells where the buyer lives, and the case's review
