@@ -20,19 +20,22 @@ has() { # file text what
   grep -qF -- "$2" "$1" || fail "$3: no '$2' in: $(head -c 600 "$1")"
 }
 
-# exe checking the shipped configs with playbook.yaml edited by sed
-# expression edit: exit 78, naming the line that matches pattern and key.
-# Leaves its stderr in $tmp/err.
-bad_playbook() { # exe edit pattern key what
+# exe checking the shipped configs with file (under configs/) edited by
+# sed expression edit: exit 78, naming the file, the line that matches
+# pattern and key. Leaves its stderr in $tmp/err.
+bad_config() { # exe file edit pattern key what
   local line rc
   rm -rf "$tmp/cfg" && cp -r "$src/configs" "$tmp/cfg"
-  sed -i "$2" "$tmp/cfg/playbook.yaml"
-  line=$(grep -n -- "$3" "$tmp/cfg/playbook.yaml" | cut -d: -f1)
-  [ -n "$line" ] || fail "$5: the edit '$2' matched nothing in playbook.yaml"
+  sed -i "$3" "$tmp/cfg/$2"
+  line=$(grep -n -- "$4" "$tmp/cfg/$2" | head -n 1 | cut -d: -f1)
+  [ -n "$line" ] || fail "$6: the edit '$3' matched nothing in $2"
   "$1" --config "$tmp/cfg/redress.yaml" --check-config >"$tmp/out" 2>"$tmp/err"
   rc=$?
-  [ $rc -eq 78 ] || fail "$5: exit $rc, not 78"
-  has "$tmp/err" "playbook.yaml:$line: $4" "$5"
+  [ $rc -eq 78 ] || fail "$6: exit $rc, not 78"
+  has "$tmp/err" "$2:$line: $5" "$6"
+}
+bad_playbook() { # exe edit pattern key what
+  bad_config "$1" playbook.yaml "$2" "$3" "$4" "$5"
 }
 
 # exe checking a copy of the shipped configs ($tmp/cfg) after the shell
@@ -223,6 +226,14 @@ else
     chmod 755 "$tmp/cfg/$d"
   done
 fi
+
+# Templates and lexicons are checked whole at start: a mistake that would
+# only show on real events (a message that cannot render, a text never
+# used, a language read wrong) stops the worker.
+exe=$bin/redress-reviews
+bad_config "$exe" templates/en.yaml 's/^    product_quality: /    product_qualty: /' \
+  '^    product_qualty: ' "key 'templates.reply.public.product_qualty': unknown key: reply.public templates are looked up by default, product_quality," \
+  "misspelt template key"
 
 # redress-report: a bad --month is a usage error (2) whether or not Redis
 # answers (port 1: nothing listens), not a Redis one (1).

@@ -82,9 +82,9 @@ static int setup(void **state) {
                     rdr_policy_set_load_dir(RDR_SOURCE_DIR "/configs/platforms",
                                             errstr, sizeof(errstr));
         if (pols)
-                tpls = rdr_template_set_load_dir(RDR_SOURCE_DIR
-                                                 "/configs/templates",
-                                                 "en", errstr, sizeof(errstr));
+                tpls = rdr_template_set_load_dir(
+                    RDR_SOURCE_DIR "/configs/templates", "en", pols, errstr,
+                    sizeof(errstr));
         if (!tpls) {
                 fprintf(stderr, "%s\n", errstr);
                 return -1;

@@ -16,13 +16,18 @@
 #include "policy.h"
 #include "template.h"
 
+static rdr_policy_set_t *pols;
 static rdr_template_set_t *ts;
 
 static int setup(void **state) {
         char errstr[512];
         (void)state;
-        ts = rdr_template_set_load_dir(RDR_SOURCE_DIR "/configs/templates",
-                                       "en", errstr, sizeof(errstr));
+        pols = rdr_policy_set_load_dir(RDR_SOURCE_DIR "/configs/platforms",
+                                       errstr, sizeof(errstr));
+        if (pols)
+                ts = rdr_template_set_load_dir(
+                    RDR_SOURCE_DIR "/configs/templates", "en", pols, errstr,
+                    sizeof(errstr));
         if (!ts)
                 fprintf(stderr, "%s\n", errstr);
         return ts ? 0 : -1;
@@ -31,6 +36,7 @@ static int setup(void **state) {
 static int teardown(void **state) {
         (void)state;
         rdr_template_set_destroy(ts);
+        rdr_policy_set_destroy(pols);
         return 0;
 }
 
@@ -259,7 +265,7 @@ static rdr_template_set_t *load_variant(const char *from, const char *to,
         assert_non_null(fp);
         fputs(text, fp);
         fclose(fp);
-        set = rdr_template_set_load_dir(dir, "en", errstr, errstr_size);
+        set = rdr_template_set_load_dir(dir, "en", pols, errstr, errstr_size);
         unlink(path);
         rmdir(dir);
         return set;
@@ -357,7 +363,7 @@ static void test_load_errors(void **state) {
                      "placeholder {offer} may not be used in outreach.nudge");
         /* The fallback language needs a default for every kind. */
         expect_error("  staff.review: {default: \"Look.\"}\n",
-                     "  staff.review: {urgent: \"Look.\"}\n",
+                     "  staff.review: {buyer_reply: \"Look.\"}\n",
                      "key 'templates.staff.review.default': missing");
         expect_error("  notice.shipped:", "  notice.teleported:",
                      "key 'notice.teleported': unknown key under 'templates'");
@@ -385,6 +391,72 @@ static void test_load_errors(void **state) {
         }
 }
 
+/* A key under a kind that the fleet never looks that kind up by (a
+ * misspelt reason, a platform it does not serve) would leave its
+ * messages on "default" unnoticed: refused at load, with the keys the kind
+ * is looked up by. */
+static void test_unknown_keys(void **state) {
+        char errstr[512];
+        rdr_template_set_t *set;
+        (void)state;
+        expect_error("  reply.public: {default: \"Sorry about {product_id}.\"}",
+                     "  reply.public:\n"
+                     "    default: \"Sorry.\"\n"
+                     "    product_qualty: \"Sorry it broke.\"",
+                     ":6: key 'templates.reply.public.product_qualty': "
+                     "unknown key: reply.public templates are looked up by "
+                     "default, product_quality, not_as_described, size_fit,");
+        expect_error("  reply.public: {default: \"Sorry about {product_id}.\"}",
+                     "  reply.public: {default: \"Sorry.\", dflt: \"Hm.\"}",
+                     "after_sales, other, none, malicious");
+        /* Notices have one text each. */
+        expect_error("{default: \"Shipped.\"}",
+                     "{default: \"Shipped.\", taobao: \"Sent.\"}",
+                     "key 'templates.notice.shipped.taobao': unknown key: "
+                     "notice.shipped templates are looked up by default");
+        /* The guide per platform: those of configs/platforms. */
+        expect_error("{default: \"Steps.\"}",
+                     "{default: \"Steps.\", amazom: \"Steps.\"}",
+                     "key 'templates.outreach.modification_guide.amazom': "
+                     "unknown key: outreach.modification_guide templates are "
+                     "looked up by default, aliexpress, amazon, ebay,");
+        expect_error("{default: \"Have {offer}.\"}",
+                     "{default: \"Have {offer}.\", none: \"No {offer}.\", "
+                     "voucher: \"A {offer} voucher.\"}",
+                     "key 'templates.outreach.incentive.voucher': unknown key: "
+                     "outreach.incentive templates are looked up by default, "
+                     "partial_refund, coupon, discount, product_quality,");
+        expect_error("{default: \"Appeal {{literal}}.\"}",
+                     "{default: \"Appeal.\", spam: \"Appeal.\"}",
+                     "key 'templates.appeal.file.spam': unknown key: "
+                     "appeal.file templates are looked up by default, "
+                     "extortion, professional,");
+        expect_error("{default: \"Look.\"}",
+                     "{default: \"Look.\", offer_approval_none: \"Look.\"}",
+                     "key 'templates.staff.review.offer_approval_none': "
+                     "unknown key: staff.review templates are looked up by "
+                     "default, buyer_reply, review_lowered, appeal_unanswered, "
+                     "offer_approval_partial_refund,");
+        /* Every key the fleet asks for loads. */
+        set = load_variant(
+            "  outreach.modification_guide: {default: \"Steps.\"}\n",
+            "  outreach.modification_guide: {default: \"Steps.\", "
+            "amazon: \"Steps.\", trustpilot: \"Steps.\", reminder: \"Go.\"}\n",
+            errstr, sizeof(errstr));
+        if (!set)
+                fail_msg("%s", errstr);
+        rdr_template_set_destroy(set);
+        set = load_variant("  staff.review: {default: \"Look.\"}\n",
+                           "  staff.review: {default: \"Look.\", "
+                           "buyer_reply: \"A.\", offer_approval: \"B.\", "
+                           "offer_approval_coupon: \"C.\", "
+                           "parcel_overdue: \"D.\"}\n",
+                           errstr, sizeof(errstr));
+        if (!set)
+                fail_msg("%s", errstr);
+        rdr_template_set_destroy(set);
+}
+
 static void test_too_long_refused(void **state) {
         static char longtext[RDR_MESSAGE_MAX];
         char errstr[512];
@@ -409,6 +481,7 @@ int main(void) {
             cmocka_unit_test(test_ph_allowed),
             cmocka_unit_test(test_key_chain),
             cmocka_unit_test(test_load_errors),
+            cmocka_unit_test(test_unknown_keys),
             cmocka_unit_test(test_too_long_refused),
         };
         return cmocka_run_group_tests(tests, setup, teardown);

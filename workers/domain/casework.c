@@ -310,8 +310,8 @@ rdr_casework_t *rdr_casework_new(rdr_worker_t *w, char *errstr,
                                     errstr_size))
                 goto err;
         snprintf(path, sizeof(path), "%s/templates", dir);
-        if (!(cw->templates =
-                  rdr_template_set_load_dir(path, "en", errstr, errstr_size)))
+        if (!(cw->templates = rdr_template_set_load_dir(
+                  path, "en", cw->policies, errstr, errstr_size)))
                 goto err;
         if (rdr_malicious_priority_load(dir, cw->mal_priority,
                                         &cw->mal_priority_cnt, errstr,

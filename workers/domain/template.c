@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "playbook.h"
+#include "policy.h"
 #include "template.h"
 #include "str.h"
 
@@ -46,6 +47,130 @@ static const unsigned ph_allowed[RDR_ACT__CNT] = {
     /* To the store's own agents: everything. */
     [RDR_ACT_STAFF_REVIEW] = (1u << RDR_PH__CNT) - 1,
 };
+
+/* ---- the keys the fleet looks templates up by ------------------------- */
+
+/* Where the keys of a lookup come from. */
+typedef enum key_src_e {
+        KEYS_ONE,         /* the one key `name` */
+        KEYS_REASONS,     /* a reason (rdr_reason_names) */
+        KEYS_OFFER_TYPES, /* an offer type but "none", after the prefix */
+        KEYS_GROUNDS,     /* an appeal's ground but "none" */
+        KEYS_PLATFORMS,   /* a platform of configs/platforms */
+} key_src_t;
+
+/* The keys one caller looks a kind up by (cadence.c, parcel.c): a key
+ * under a kind that none of its lookups asks for would never be used. */
+typedef struct lookup_s {
+        rdr_action_kind_t kind;
+        key_src_t src;
+        const char *name; /* KEYS_ONE: the key; else a prefix, or NULL */
+} lookup_t;
+
+static const lookup_t lookups[] = {
+    {RDR_ACT_REPLY_PUBLIC, KEYS_REASONS, NULL},
+    {RDR_ACT_REPLY_PUBLIC, KEYS_ONE, "malicious"},
+    {RDR_ACT_FIRST_CONTACT, KEYS_REASONS, NULL},
+    {RDR_ACT_FOLLOW_UP, KEYS_REASONS, NULL},
+    {RDR_ACT_NUDGE, KEYS_REASONS, NULL},
+    /* The offer's type, then the reason. */
+    {RDR_ACT_INCENTIVE, KEYS_OFFER_TYPES, NULL},
+    {RDR_ACT_INCENTIVE, KEYS_REASONS, NULL},
+    {RDR_ACT_MODIFICATION_GUIDE, KEYS_PLATFORMS, NULL},
+    {RDR_ACT_MODIFICATION_GUIDE, KEYS_ONE, "reminder"},
+    {RDR_ACT_NOTICE_SHIPPED, KEYS_ONE, "default"},
+    {RDR_ACT_NOTICE_DELAY, KEYS_ONE, "default"},
+    {RDR_ACT_NOTICE_EXCEPTION, KEYS_ONE, "default"},
+    {RDR_ACT_APPEAL_FILE, KEYS_GROUNDS, NULL},
+    {RDR_ACT_STAFF_REVIEW, KEYS_ONE, "buyer_reply"},
+    {RDR_ACT_STAFF_REVIEW, KEYS_ONE, "review_lowered"},
+    {RDR_ACT_STAFF_REVIEW, KEYS_ONE, "appeal_unanswered"},
+    /* An offer over the agent's limit: by its type, else in general. */
+    {RDR_ACT_STAFF_REVIEW, KEYS_OFFER_TYPES, "offer_approval_"},
+    {RDR_ACT_STAFF_REVIEW, KEYS_ONE, "offer_approval"},
+    {RDR_ACT_STAFF_REVIEW, KEYS_ONE, "appeal_evidence"},
+    {RDR_ACT_STAFF_REVIEW, KEYS_ONE, "parcel_exception"},
+    {RDR_ACT_STAFF_REVIEW, KEYS_ONE, "parcel_exception_late"},
+    {RDR_ACT_STAFF_REVIEW, KEYS_ONE, "parcel_overdue"},
+};
+#define LOOKUPS_CNT (sizeof(lookups) / sizeof(lookups[0]))
+
+/* The name of key i (from 0) of lookup lk into *base, without the
+ * prefix lookup_key() adds: 1, or 0 past the last. */
+static int lookup_base(const lookup_t *lk, const rdr_policy_set_t *pols,
+                       size_t i, const char **base) {
+        switch (lk->src) {
+        case KEYS_ONE:
+                *base = lk->name;
+                return i == 0;
+        case KEYS_REASONS:
+                if (i >= RDR_REASON__CNT)
+                        return 0;
+                *base = rdr_reason_names[i];
+                return 1;
+        case KEYS_OFFER_TYPES:
+                if (i + 1 >= RDR_OFFER__CNT)
+                        return 0;
+                *base = rdr_offer_type_names[i + 1];
+                return 1;
+        case KEYS_GROUNDS:
+                if (i + 1 >= RDR_GROUND__CNT)
+                        return 0;
+                *base = rdr_ground_names[i + 1];
+                return 1;
+        case KEYS_PLATFORMS:
+                if (!pols || i >= rdr_policy_set_count(pols))
+                        return 0;
+                *base = rdr_policy_platform(rdr_policy_set_at(pols, i));
+                return 1;
+        }
+        return 0;
+}
+
+/* Key i of lookup lk, its prefix included, into key: 1, or 0 past the
+ * last. A key too long to be one is "" (no template can have it). */
+static int lookup_key(const lookup_t *lk, const rdr_policy_set_t *pols,
+                      size_t i, char key[RDR_TEMPLATE_KEY_MAX]) {
+        const char *prefix = lk->src != KEYS_ONE && lk->name ? lk->name : "";
+        const char *base;
+        if (!lookup_base(lk, pols, i, &base))
+                return 0;
+        if (rdr_str_join_fit(key, RDR_TEMPLATE_KEY_MAX,
+                             (const char *const[]){prefix, base, NULL}) < 0)
+                key[0] = '\0';
+        return 1;
+}
+
+/* Whether kind is ever looked up by key ("default" always is). */
+static int key_looked_up(rdr_action_kind_t kind, const char *key,
+                         const rdr_policy_set_t *pols) {
+        char k[RDR_TEMPLATE_KEY_MAX];
+        size_t l, i;
+        if (!strcmp(key, "default"))
+                return 1;
+        for (l = 0; l < LOOKUPS_CNT; l++)
+                for (i = 0; lookups[l].kind == kind &&
+                            lookup_key(&lookups[l], pols, i, k);
+                     i++)
+                        if (!strcmp(k, key))
+                                return 1;
+        return 0;
+}
+
+/* "default, a, b, ...": the keys kind is looked up by, for an error. */
+static void keys_of_kind(rdr_action_kind_t kind, const rdr_policy_set_t *pols,
+                         char *out, size_t size) {
+        char k[RDR_TEMPLATE_KEY_MAX];
+        size_t l, i, len = rdr_str_copy(out, size, "default");
+        for (l = 0; l < LOOKUPS_CNT; l++)
+                for (i = 0; lookups[l].kind == kind &&
+                            lookup_key(&lookups[l], pols, i, k);
+                     i++)
+                        if (k[0] && strcmp(k, "default") && len < size)
+                                len += rdr_str_join(
+                                    out + len, size - len,
+                                    (const char *const[]){", ", k, NULL});
+}
 
 typedef struct tpl_entry_s {
         rdr_action_kind_t kind;
@@ -195,7 +320,8 @@ static rdr_err_t check_text(const rdr_yaml_t *node, const char *path,
         return RDR_OK;
 }
 
-static rdr_err_t load_lang(tpl_lang_t *tl, const char *path, char *errstr,
+static rdr_err_t load_lang(tpl_lang_t *tl, const char *path,
+                           const rdr_policy_set_t *pols, char *errstr,
                            size_t errstr_size) {
         static const char *const top[] = {"language", "defaults", "templates",
                                           NULL};
@@ -274,6 +400,15 @@ static rdr_err_t load_lang(tpl_lang_t *tl, const char *path, char *errstr,
                                 rdr_yaml_error(v, p, errstr, errstr_size,
                                                "a key is lowercase letters, "
                                                "digits and '_'");
+                                goto done;
+                        }
+                        if (!key_looked_up(kind, key, pols)) {
+                                char known[512];
+                                keys_of_kind(kind, pols, known, sizeof(known));
+                                rdr_yaml_error(v, p, errstr, errstr_size,
+                                               "unknown key: %s templates are "
+                                               "looked up by %s",
+                                               kname, known);
                                 goto done;
                         }
                         if (rdr_yaml_as_str(v, p, RDR_MESSAGE_MAX, &text,
@@ -358,6 +493,7 @@ static int yaml_name_filter(const struct dirent *d) {
 
 rdr_template_set_t *rdr_template_set_load_dir(const char *dir,
                                               const char *fallback_lang,
+                                              const rdr_policy_set_t *pols,
                                               char *errstr,
                                               size_t errstr_size) {
         struct dirent **names = NULL;
@@ -383,7 +519,7 @@ rdr_template_set_t *rdr_template_set_load_dir(const char *dir,
                 tpl_lang_t *tl = &ts->langs[ts->cnt];
                 snprintf(path, sizeof(path), "%s/%s", dir, names[i]->d_name);
                 ts->cnt++;
-                if (load_lang(tl, path, errstr, errstr_size))
+                if (load_lang(tl, path, pols, errstr, errstr_size))
                         goto err;
                 for (j = 0; j + 1 < ts->cnt; j++) {
                         if (!strcmp(ts->langs[j].lang, tl->lang)) {

@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include "enums.h"
 #include "err.h"
+#include "policy.h"
 
 /* A rendered message, NUL included: every template fits (checked at
  * load). */
@@ -56,11 +57,15 @@ typedef struct rdr_template_set_s rdr_template_set_t;
 
 /** Load every *.yaml in dir (configs/templates), one language per file.
  *  fallback_lang (e.g. "en") must be among them and have a "default"
- *  template for every action kind, so that every lookup succeeds. Returns
- *  the set (free with rdr_template_set_destroy()) or NULL with
- *  "file:line: key 'k': reason" in errstr. */
+ *  template for every action kind, so that every lookup succeeds. A key
+ *  under a kind must be one the fleet looks that kind up by (a reason, an
+ *  offer type, a ground, a variant, or one of the platforms of pols, read
+ *  only during the call, for outreach.modification_guide). Returns the set
+ *  (free with rdr_template_set_destroy()) or NULL with "file:line: key
+ *  'k': reason" in errstr. */
 rdr_template_set_t *rdr_template_set_load_dir(const char *dir,
                                               const char *fallback_lang,
+                                              const rdr_policy_set_t *pols,
                                               char *errstr, size_t errstr_size);
 void rdr_template_set_destroy(rdr_template_set_t *ts);
 
