@@ -234,6 +234,10 @@ exe=$bin/redress-reviews
 bad_config "$exe" templates/en.yaml 's/^    product_quality: /    product_qualty: /' \
   '^    product_qualty: ' "key 'templates.reply.public.product_qualty': unknown key: reply.public templates are looked up by default, product_quality," \
   "misspelt template key"
+# Spanish messages with no name for a buyer who gave none.
+bad_config "$exe" templates/es.yaml '/^  buyer_name: "cliente"$/d' '{buyer_name}' \
+  "key 'templates.outreach.first_contact.default': placeholder {buyer_name} is not always known where this template is used: give it a value under defaults: in this file (defaults.buyer_name)" \
+  "Spanish templates without defaults.buyer_name"
 
 # redress-report: a bad --month is a usage error (2) whether or not Redis
 # answers (port 1: nothing listens), not a Redis one (1).

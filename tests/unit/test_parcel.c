@@ -30,11 +30,13 @@ static rdr_cadence_conf_t conf;
 /* 2026-03-02 10:00 UTC, a Monday: the store's zone (UTC) is in daytime. */
 #define T0 1772445600000LL
 
-/* The shipped playbook without its `destinations:` table (up to the next
- * blank line): a buyer the fleet has not met gets the store's zone (UTC)
- * and language (en). pb_shipped has it. */
-static rdr_playbook_t *load_without_destinations(char *errstr, size_t size) {
+/* The shipped playbook without its table `name` (up to the next blank
+ * line). Without `destinations:`, a buyer the fleet has not met gets the
+ * store's zone (UTC) and language (en); pb_shipped has it. */
+static rdr_playbook_t *load_without(const char *name, char *errstr,
+                                    size_t size) {
         static char text[32768];
+        char head[64];
         char path[64];
         const char *at, *end;
         size_t n;
@@ -46,7 +48,8 @@ static rdr_playbook_t *load_without_destinations(char *errstr, size_t size) {
         n = fread(text, 1, sizeof(text) - 1, fp);
         fclose(fp);
         text[n] = '\0';
-        at = strstr(text, "\ndestinations:\n");
+        snprintf(head, sizeof(head), "\n%s:\n", name);
+        at = strstr(text, head);
         end = at ? strstr(at, "\n\n") : NULL;
         if (!end)
                 return NULL;
@@ -68,7 +71,7 @@ static int setup(void **state) {
         (void)state;
         pb_shipped = rdr_playbook_load_file(
             RDR_SOURCE_DIR "/configs/playbook.yaml", errstr, sizeof(errstr));
-        pb = pb_shipped ? load_without_destinations(errstr, sizeof(errstr))
+        pb = pb_shipped ? load_without("destinations", errstr, sizeof(errstr))
                         : NULL;
         if (pb)
                 pols =
@@ -252,6 +255,33 @@ static void test_shipped_notice_with_the_window(void **state) {
         assert_int_equal(s.p.expected_max_ms, T0 + 6 * DAY - 10 * HOUR - 1);
         /* The check: the estimate's end or a stall, whichever first. */
         assert_int_equal(s.armed, T0 + 4 * DAY);
+}
+
+/* No promise, and no delivery_windows row for the parcel: the notice
+ * goes out all the same, saying the estimate is to be confirmed (the
+ * templates' defaults.delivery_window), in the destination's language
+ * (CN: zh). */
+static void test_shipped_notice_without_an_estimate(void **state) {
+        rdr_cadence_conf_t no_windows = conf;
+        char errstr[512];
+        rdr_playbook_t *p =
+            load_without("delivery_windows", errstr, sizeof(errstr));
+        sim_t s;
+        rdr_shipment_t ev = shipment(RDR_SHIP_CREATED, "taobao", "SF1001", T0);
+        (void)state;
+        if (!p)
+                fail_msg("%s", errstr);
+        no_windows.playbook = p;
+        memset(&s, 0, sizeof(s));
+        assert_int_equal(
+            rdr_parcel_decide(&no_windows, &s.p, &ev, 0, T0, &s.p, &s.out),
+            RDR_OK);
+        settle(&s);
+        rdr_playbook_destroy(p);
+        assert_int_equal(s.log_cnt, 1);
+        assert_string_equal(s.log[0].template_id, "zh/notice.shipped/default");
+        assert_non_null(
+            strstr(s.log[0].message, "运单号SF1001，预计送达：待确认。"));
 }
 
 /* Ids as long as the decoder takes (256 bytes) are kept whole on the
@@ -1048,6 +1078,7 @@ static void test_order_cases(void **state) {
 int main(void) {
         const struct CMUnitTest tests[] = {
             cmocka_unit_test(test_shipped_notice_with_the_window),
+            cmocka_unit_test(test_shipped_notice_without_an_estimate),
             cmocka_unit_test(test_long_ids_kept_whole),
             cmocka_unit_test(test_promise_is_the_estimate),
             cmocka_unit_test(test_notice_waits_for_daytime),

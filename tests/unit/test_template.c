@@ -108,7 +108,7 @@ static void test_lookup_and_fallback(void **state) {
 }
 
 static void test_placeholders(void **state) {
-        char out[RDR_MESSAGE_MAX];
+        char out[RDR_MESSAGE_MAX], why[RDR_TEMPLATE_WHY_MAX];
         rdr_rendered_t info;
         rdr_template_vars_t v;
         (void)state;
@@ -128,18 +128,25 @@ static void test_placeholders(void **state) {
                                              &v, out, sizeof(out), &info),
                          RDR_OK);
         assert_non_null(strstr(out, "亲您好"));
-        /* A placeholder with neither value nor default. */
+        /* A placeholder with neither value nor default: named, with the
+         * template, in the error. */
         v.v[RDR_PH_OFFER] = NULL;
         assert_int_equal(rdr_template_render(ts, RDR_ACT_INCENTIVE, NULL, "en",
                                              &v, out, sizeof(out), &info),
                          RDR_ERR_INVALID);
         assert_string_equal(out, "");
+        assert_non_null(info.missing);
+        assert_string_equal(info.missing, "offer");
+        rdr_template_why(RDR_ERR_INVALID, &info, why, sizeof(why));
+        assert_string_equal(why, "Invalid input: placeholder {offer} has no "
+                                 "value in en/outreach.incentive/default");
         /* Too small a buffer. */
         v.v[RDR_PH_OFFER] = "5%";
         assert_int_equal(rdr_template_render(ts, RDR_ACT_INCENTIVE, NULL, "en",
                                              &v, out, 16, &info),
                          RDR_ERR_TOO_LARGE);
         assert_string_equal(out, "");
+        assert_null(info.missing);
 }
 
 /* Every template of every language renders with everything filled, and
@@ -457,6 +464,85 @@ static void test_unknown_keys(void **state) {
         rdr_template_set_destroy(set);
 }
 
+/* A placeholder the fleet does not always know where the template is
+ * used (the buyer's name; a case's ids in a parcel's message; an appeal's
+ * deadline) needs a default in the template's file: else messages would
+ * fail to render on real events. Refused at load, naming the template and
+ * the placeholder. */
+static void test_placeholder_values(void **state) {
+        static const struct {
+                const char *from, *to, *want; /* want NULL: loads */
+        } cases[] = {
+            /* No default for the buyer's name. */
+            {"defaults: {buyer_name: there}", "defaults: {store_name: us}",
+             ":5: key 'templates.outreach.first_contact.default': "
+             "placeholder {buyer_name} is not always known where this "
+             "template is used: give it a value under defaults: in this file "
+             "(defaults.buyer_name)"},
+            /* The store's name: from the playbook, if it has one; an appeal
+             * names the store by its id else. */
+            {"Hello {buyer_name}.", "Hello from {store_name}.",
+             "key 'templates.outreach.first_contact.default': placeholder "
+             "{store_name} is not always known"},
+            {"Appeal {{literal}}.", "Appeal by {store_name}.", NULL},
+            /* A parcel's messages know no buyer name, case or review. */
+            {"  notice.exception: {default: \"Trouble.\"}",
+             "  notice.exception: {default: \"Trouble, {buyer_name}.\"}", NULL},
+            {"  notice.exception: {default: \"Trouble.\"}",
+             "  notice.exception: {default: \"Trouble with {product_id}.\"}",
+             ":12: key 'templates.notice.exception.default': placeholder "
+             "{product_id} is not always known"},
+            /* The estimate: always in a delay notice, not in every
+             * shipped one. */
+            {"{default: \"Late.\"}", "{default: \"Late: {delivery_window}.\"}",
+             NULL},
+            {"{default: \"Shipped.\"}", "{default: \"By {delivery_window}.\"}",
+             ":10: key 'templates.notice.shipped.default': placeholder "
+             "{delivery_window} is not always known"},
+            /* An offer where one rides; a deadline where one is set. */
+            {"{default: \"Look.\"}",
+             "{default: \"Look.\", offer_approval: \"{offer} by {deadline}?\"}",
+             NULL},
+            {"{default: \"Look.\"}",
+             "{default: \"Look.\", buyer_reply: \"{offer}?\"}",
+             "key 'templates.staff.review.buyer_reply': placeholder {offer} "
+             "is not always known"},
+            {"{default: \"Appeal {{literal}}.\"}",
+             "{default: \"Appeal by {deadline}.\"}",
+             "key 'templates.appeal.file.default': placeholder {deadline} is "
+             "not always known"},
+            /* A staff default stands in for the parcel's variants too,
+             * unless the file has them. */
+            {"{default: \"Look.\"}", "{default: \"Case {case_id}.\"}",
+             ":14: key 'templates.staff.review.default': placeholder "
+             "{case_id} is not always known"},
+            {"{default: \"Look.\"}",
+             "{default: \"Case {case_id}.\", parcel_exception: \"A.\", "
+             "parcel_exception_late: \"B.\", parcel_overdue: \"C.\"}",
+             NULL},
+            {"{default: \"Look.\"}",
+             "{default: \"Look.\", parcel_overdue: \"Case {case_id}.\"}",
+             "key 'templates.staff.review.parcel_overdue': placeholder "
+             "{case_id} is not always known"},
+        };
+        char errstr[512];
+        rdr_template_set_t *set;
+        size_t i;
+        (void)state;
+        for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                if (cases[i].want) {
+                        expect_error(cases[i].from, cases[i].to, cases[i].want);
+                        continue;
+                }
+                set = load_variant(cases[i].from, cases[i].to, errstr,
+                                   sizeof(errstr));
+                if (!set)
+                        fail_msg("%s -> %s: %s", cases[i].from, cases[i].to,
+                                 errstr);
+                rdr_template_set_destroy(set);
+        }
+}
+
 static void test_too_long_refused(void **state) {
         static char longtext[RDR_MESSAGE_MAX];
         char errstr[512];
@@ -482,6 +568,7 @@ int main(void) {
             cmocka_unit_test(test_key_chain),
             cmocka_unit_test(test_load_errors),
             cmocka_unit_test(test_unknown_keys),
+            cmocka_unit_test(test_placeholder_values),
             cmocka_unit_test(test_too_long_refused),
         };
         return cmocka_run_group_tests(tests, setup, teardown);

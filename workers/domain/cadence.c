@@ -244,10 +244,12 @@ static rdr_cadence_action_t *emit(tx_t *tx, rdr_step_t step, int attempt,
         err = rdr_template_render(tx->conf->templates, kind, key, lang, &v,
                                   a->message, sizeof(a->message), &info);
         if (err) {
+                char why[RDR_TEMPLATE_WHY_MAX];
+                rdr_template_why(err, &info, why, sizeof(why));
                 fail(tx, RDR_ERR_CONFIG,
                      "template %s/%s (%s) cannot render: %s",
                      rdr_action_kind_names[kind], key ? key : "default",
-                     lang ? lang : "-", rdr_err2str(err));
+                     lang ? lang : "-", why);
                 return NULL;
         }
         rdr_str_int(num, attempt);

@@ -222,10 +222,12 @@ static void notice(ptx_t *tx, const char *step, int n, rdr_action_kind_t kind,
         err = rdr_template_render(tx->conf->templates, kind, key, lang, &vars,
                                   a->message, sizeof(a->message), &info);
         if (err) {
+                char why[RDR_TEMPLATE_WHY_MAX];
+                rdr_template_why(err, &info, why, sizeof(why));
                 fail(tx, RDR_ERR_CONFIG,
                      "template %s/%s (%s) cannot render: %s",
                      rdr_action_kind_names[kind], key ? key : "default", lang,
-                     rdr_err2str(err));
+                     why);
                 return;
         }
         rdr_str_int(num, n);

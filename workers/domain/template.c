@@ -18,7 +18,8 @@ const char *const rdr_ph_names[RDR_PH__CNT] = {
     "store_name",      "platform", "reason",          "rating",    "offer",
     "tracking_number", "carrier",  "delivery_window", "deadline",  "evidence"};
 
-#define PH(x) (1u << RDR_PH_##x)
+#define PH_BIT(ph) (1u << (ph))
+#define PH(x) PH_BIT(RDR_PH_##x)
 /* What buyers read in private: who they are, their order, the product. */
 #define PH_BUYER                                                               \
         (PH(BUYER_NAME) | PH(ORDER_ID) | PH(PRODUCT_ID) | PH(STORE_NAME) |     \
@@ -59,39 +60,65 @@ typedef enum key_src_e {
         KEYS_PLATFORMS,   /* a platform of configs/platforms */
 } key_src_t;
 
-/* The keys one caller looks a kind up by (cadence.c, parcel.c): a key
- * under a kind that none of its lookups asks for would never be used. */
+/* The keys one caller looks a kind up by (cadence.c, parcel.c), and the
+ * placeholders it always gives a value: a key under a kind that none of
+ * its lookups asks for would never be used, and any other placeholder of
+ * the template needs a default in its language's file. */
 typedef struct lookup_s {
         rdr_action_kind_t kind;
         key_src_t src;
         const char *name; /* KEYS_ONE: the key; else a prefix, or NULL */
+        unsigned given;   /* PH() bits */
 } lookup_t;
 
+/* A case's: its review's ids (all required on a review) and its facts.
+ * Not the buyer's name (reviews may lack it) nor the store's (a playbook
+ * `name`, or none). */
+#define PH_CASE                                                                \
+        (PH(ORDER_ID) | PH(PRODUCT_ID) | PH(REVIEW_ID) | PH(CASE_ID) |         \
+         PH(PLATFORM) | PH(REASON) | PH(RATING))
+/* A parcel's (every shipment event has them); no buyer name, no case. */
+#define PH_PARCEL                                                              \
+        (PH(ORDER_ID) | PH(PLATFORM) | PH(CARRIER) | PH(TRACKING_NUMBER))
+
 static const lookup_t lookups[] = {
-    {RDR_ACT_REPLY_PUBLIC, KEYS_REASONS, NULL},
-    {RDR_ACT_REPLY_PUBLIC, KEYS_ONE, "malicious"},
-    {RDR_ACT_FIRST_CONTACT, KEYS_REASONS, NULL},
-    {RDR_ACT_FOLLOW_UP, KEYS_REASONS, NULL},
-    {RDR_ACT_NUDGE, KEYS_REASONS, NULL},
+    {RDR_ACT_REPLY_PUBLIC, KEYS_REASONS, NULL, PH_CASE},
+    {RDR_ACT_REPLY_PUBLIC, KEYS_ONE, "malicious", PH_CASE},
+    {RDR_ACT_FIRST_CONTACT, KEYS_REASONS, NULL, PH_CASE},
+    {RDR_ACT_FOLLOW_UP, KEYS_REASONS, NULL, PH_CASE},
+    {RDR_ACT_NUDGE, KEYS_REASONS, NULL, PH_CASE},
     /* The offer's type, then the reason. */
-    {RDR_ACT_INCENTIVE, KEYS_OFFER_TYPES, NULL},
-    {RDR_ACT_INCENTIVE, KEYS_REASONS, NULL},
-    {RDR_ACT_MODIFICATION_GUIDE, KEYS_PLATFORMS, NULL},
-    {RDR_ACT_MODIFICATION_GUIDE, KEYS_ONE, "reminder"},
-    {RDR_ACT_NOTICE_SHIPPED, KEYS_ONE, "default"},
-    {RDR_ACT_NOTICE_DELAY, KEYS_ONE, "default"},
-    {RDR_ACT_NOTICE_EXCEPTION, KEYS_ONE, "default"},
-    {RDR_ACT_APPEAL_FILE, KEYS_GROUNDS, NULL},
-    {RDR_ACT_STAFF_REVIEW, KEYS_ONE, "buyer_reply"},
-    {RDR_ACT_STAFF_REVIEW, KEYS_ONE, "review_lowered"},
-    {RDR_ACT_STAFF_REVIEW, KEYS_ONE, "appeal_unanswered"},
+    {RDR_ACT_INCENTIVE, KEYS_OFFER_TYPES, NULL, PH_CASE | PH(OFFER)},
+    {RDR_ACT_INCENTIVE, KEYS_REASONS, NULL, PH_CASE | PH(OFFER)},
+    {RDR_ACT_MODIFICATION_GUIDE, KEYS_PLATFORMS, NULL, PH_CASE},
+    {RDR_ACT_MODIFICATION_GUIDE, KEYS_ONE, "reminder", PH_CASE},
+    /* No estimate when neither a promise nor a delivery_windows row
+     * gives one; a delay notice always makes one. */
+    {RDR_ACT_NOTICE_SHIPPED, KEYS_ONE, "default", PH_PARCEL},
+    {RDR_ACT_NOTICE_DELAY, KEYS_ONE, "default",
+     PH_PARCEL | PH(DELIVERY_WINDOW)},
+    {RDR_ACT_NOTICE_EXCEPTION, KEYS_ONE, "default", PH_PARCEL},
+    /* The store's name, else its store_id. */
+    {RDR_ACT_APPEAL_FILE, KEYS_GROUNDS, NULL,
+     PH_CASE | PH(EVIDENCE) | PH(STORE_NAME)},
+    {RDR_ACT_STAFF_REVIEW, KEYS_ONE, "buyer_reply", PH_CASE | PH(DEADLINE)},
+    {RDR_ACT_STAFF_REVIEW, KEYS_ONE, "review_lowered", PH_CASE | PH(DEADLINE)},
+    {RDR_ACT_STAFF_REVIEW, KEYS_ONE, "appeal_unanswered",
+     PH_CASE | PH(DEADLINE)},
     /* An offer over the agent's limit: by its type, else in general. */
-    {RDR_ACT_STAFF_REVIEW, KEYS_OFFER_TYPES, "offer_approval_"},
-    {RDR_ACT_STAFF_REVIEW, KEYS_ONE, "offer_approval"},
-    {RDR_ACT_STAFF_REVIEW, KEYS_ONE, "appeal_evidence"},
-    {RDR_ACT_STAFF_REVIEW, KEYS_ONE, "parcel_exception"},
-    {RDR_ACT_STAFF_REVIEW, KEYS_ONE, "parcel_exception_late"},
-    {RDR_ACT_STAFF_REVIEW, KEYS_ONE, "parcel_overdue"},
+    {RDR_ACT_STAFF_REVIEW, KEYS_OFFER_TYPES, "offer_approval_",
+     PH_CASE | PH(OFFER) | PH(DEADLINE)},
+    {RDR_ACT_STAFF_REVIEW, KEYS_ONE, "offer_approval",
+     PH_CASE | PH(OFFER) | PH(DEADLINE)},
+    {RDR_ACT_STAFF_REVIEW, KEYS_ONE, "appeal_evidence",
+     PH_CASE | PH(EVIDENCE) | PH(DEADLINE)},
+    /* A parcel's, with the exception as the reason. */
+    {RDR_ACT_STAFF_REVIEW, KEYS_ONE, "parcel_exception",
+     PH_PARCEL | PH(REASON)},
+    {RDR_ACT_STAFF_REVIEW, KEYS_ONE, "parcel_exception_late",
+     PH_PARCEL | PH(REASON)},
+    {RDR_ACT_STAFF_REVIEW, KEYS_ONE, "parcel_overdue",
+     PH_PARCEL | PH(DELIVERY_WINDOW)},
 };
 #define LOOKUPS_CNT (sizeof(lookups) / sizeof(lookups[0]))
 
@@ -190,6 +217,19 @@ struct rdr_template_set_s {
         size_t cnt;
         const tpl_lang_t *fallback;
 };
+
+#define DEFAULT_KEY "default"
+
+static const char *find(const tpl_lang_t *tl, rdr_action_kind_t kind,
+                        const char *key, size_t len) {
+        size_t i;
+        for (i = 0; i < tl->cnt; i++)
+                if (tl->entries[i].kind == kind &&
+                    !strncmp(tl->entries[i].key, key, len) &&
+                    !tl->entries[i].key[len])
+                        return tl->entries[i].text;
+        return NULL;
+}
 
 int rdr_template_ph_allowed(rdr_action_kind_t kind, rdr_ph_t ph) {
         if ((unsigned)kind >= RDR_ACT__CNT || (unsigned)ph >= RDR_PH__CNT)
@@ -320,6 +360,78 @@ static rdr_err_t check_text(const rdr_yaml_t *node, const char *path,
         return RDR_OK;
 }
 
+/* The placeholders text uses (PH() bits); text is valid. */
+static unsigned text_uses(const char *text) {
+        unsigned uses = 0;
+        seg_t seg;
+        while (next_segment(&text, &seg) == 1)
+                if (!seg.lit)
+                        uses |= PH_BIT(seg.ph);
+        return uses;
+}
+
+/* The placeholders that have a value wherever tl's template (kind, key)
+ * is used: those the lookups asking for key give; for "default", those
+ * of the lookups it stands in for (a key tl has no template for) and of a
+ * lookup by "default" itself. */
+static unsigned given_for(const tpl_lang_t *tl, rdr_action_kind_t kind,
+                          const char *key, const rdr_policy_set_t *pols) {
+        char k[RDR_TEMPLATE_KEY_MAX];
+        unsigned given = ~0u;
+        int is_default = !strcmp(key, DEFAULT_KEY);
+        size_t l, i;
+        for (l = 0; l < LOOKUPS_CNT; l++) {
+                const lookup_t *lk = &lookups[l];
+                for (i = 0; lk->kind == kind && lookup_key(lk, pols, i, k);
+                     i++) {
+                        if (!k[0])
+                                continue;
+                        if (is_default ? !strcmp(k, DEFAULT_KEY) ||
+                                             !find(tl, kind, k, strlen(k))
+                                       : !strcmp(k, key))
+                                given &= lk->given;
+                }
+        }
+        return given;
+}
+
+/* Every placeholder of tl's templates (read from templates, the file's
+ * map) has a value wherever the template is used: the fleet's, or the
+ * file's default. Else an error naming the template and the placeholder,
+ * rather than a message that cannot render on a real event. */
+static rdr_err_t check_values(const tpl_lang_t *tl, const rdr_yaml_t *templates,
+                              const rdr_policy_set_t *pols, char *errstr,
+                              size_t errstr_size) {
+        char p[RDR_CFG_PATH_MAX];
+        unsigned have = 0, lack;
+        size_t i, j, n = 0;
+        int ph;
+        for (ph = 0; ph < RDR_PH__CNT; ph++)
+                if (tl->defaults[ph])
+                        have |= PH_BIT(ph);
+        for (i = 0; i < rdr_yaml_len(templates); i++) {
+                const rdr_yaml_t *kmap = rdr_yaml_at(templates, i);
+                for (j = 0; j < rdr_yaml_len(kmap) && n < tl->cnt; j++, n++) {
+                        const tpl_entry_t *e = &tl->entries[n];
+                        lack = text_uses(e->text) & ~have &
+                               ~given_for(tl, e->kind, e->key, pols);
+                        if (!lack)
+                                continue;
+                        for (ph = 0; !(lack & PH_BIT(ph)); ph++)
+                                ;
+                        snprintf(p, sizeof(p), "templates.%s.%s",
+                                 rdr_yaml_key(templates, i), e->key);
+                        return rdr_yaml_error(
+                            rdr_yaml_at(kmap, j), p, errstr, errstr_size,
+                            "placeholder {%s} is not always known where this "
+                            "template is used: give it a value under "
+                            "defaults: in this file (defaults.%s)",
+                            rdr_ph_names[ph], rdr_ph_names[ph]);
+                }
+        }
+        return RDR_OK;
+}
+
 static rdr_err_t load_lang(tpl_lang_t *tl, const char *path,
                            const rdr_policy_set_t *pols, char *errstr,
                            size_t errstr_size) {
@@ -428,7 +540,7 @@ static rdr_err_t load_lang(tpl_lang_t *tl, const char *path,
                         tl->cnt++;
                 }
         }
-        err = RDR_OK;
+        err = check_values(tl, templates, pols, errstr, errstr_size);
         goto done;
 nomem:
         snprintf(errstr, errstr_size, "%s: out of memory", path);
@@ -447,19 +559,6 @@ static void free_lang(tpl_lang_t *tl) {
                 free(tl->entries[i].text);
         }
         free(tl->entries);
-}
-
-#define DEFAULT_KEY "default"
-
-static const char *find(const tpl_lang_t *tl, rdr_action_kind_t kind,
-                        const char *key, size_t len) {
-        size_t i;
-        for (i = 0; i < tl->cnt; i++)
-                if (tl->entries[i].kind == kind &&
-                    !strncmp(tl->entries[i].key, key, len) &&
-                    !tl->entries[i].key[len])
-                        return tl->entries[i].text;
-        return NULL;
 }
 
 /* The first of keys ("a,b": most specific first) that tl has for kind,
@@ -661,6 +760,7 @@ rdr_err_t rdr_template_render(const rdr_template_set_t *ts,
                 if (!v || !*v)
                         v = tl->defaults[seg.ph];
                 if (!v) {
+                        info->missing = rdr_ph_names[seg.ph];
                         err = RDR_ERR_INVALID;
                         break;
                 }
@@ -674,4 +774,16 @@ rdr_err_t rdr_template_render(const rdr_template_set_t *ts,
         }
         info->len = len;
         return RDR_OK;
+}
+
+void rdr_template_why(rdr_err_t err, const rdr_rendered_t *info, char *out,
+                      size_t out_size) {
+        if (err == RDR_ERR_INVALID && info->missing)
+                rdr_str_join(
+                    out, out_size,
+                    (const char *const[]){rdr_err2str(err), ": placeholder {",
+                                          info->missing, "} has no value in ",
+                                          info->template_id, NULL});
+        else
+                rdr_str_copy(out, out_size, rdr_err2str(err));
 }

@@ -3,10 +3,12 @@
  * "buyer_reply", a platform such as "taobao", or "default") and per
  * language, read from configs/templates/<lang>.yaml. Placeholders are
  * {name} ("{{" and "}}" are literal braces); an unknown placeholder, one a
- * kind may not use (no order data in public replies) or a template that
- * could overflow a message is an error at load, so rendering cannot fail on
- * the text. Rendering writes into the caller's buffer and never allocates.
- * Loaded once, then read-only and shared between threads. */
+ * kind may not use (no order data in public replies), one that may have no
+ * value where the template is used (the buyer's name, with no default in
+ * the language's file) or a template that could overflow a message is an
+ * error at load, so rendering cannot fail on the text. Rendering writes into
+ * the caller's buffer and never allocates. Loaded once, then read-only and
+ * shared between threads. */
 #ifndef RDR_TEMPLATE_H
 #define RDR_TEMPLATE_H
 
@@ -48,7 +50,9 @@ typedef enum rdr_ph_e {
 extern const char *const rdr_ph_names[RDR_PH__CNT];
 
 /* Values for the placeholders; NULL or "" takes the language file's
- * `defaults:` value. Strings are borrowed for the call. */
+ * `defaults:` value. Strings are borrowed for the call. Each caller gives
+ * at least the values template.c's table of lookups lists for it: the
+ * loader refuses a template whose other placeholders have no default. */
 typedef struct rdr_template_vars_s {
         const char *v[RDR_PH__CNT];
 } rdr_template_vars_t;
@@ -77,6 +81,9 @@ typedef struct rdr_rendered_s {
         char template_id[RDR_TEMPLATE_ID_MAX]; /* "es/outreach.nudge/default" */
         char language[16];                     /* the language of the text */
         size_t len; /* bytes of the message, NUL excluded */
+        /* RDR_ERR_INVALID: the placeholder with no value ("buyer_name", a
+         * static string), else NULL. */
+        const char *missing;
 } rdr_rendered_t;
 
 /** Render the template for (kind, key) in lang into out (out_size >=
@@ -85,7 +92,8 @@ typedef struct rdr_rendered_s {
  *  keys in lang, "default" in lang, the keys in the fallback language,
  *  "default" there. key may be NULL ("default"), lang NULL or unknown
  *  (fallback). Returns RDR_OK,
- *  RDR_ERR_INVALID (a placeholder with neither value nor default),
+ *  RDR_ERR_INVALID (a placeholder with neither value nor default, named
+ *  in info->missing: a caller gave less than the lookups table says),
  *  RDR_ERR_TOO_LARGE (out_size too small) or RDR_ERR_NOT_FOUND (kind has
  *  no template: not after a successful load). out is NUL-terminated on
  *  every return when out_size > 0. */
@@ -93,6 +101,16 @@ rdr_err_t rdr_template_render(const rdr_template_set_t *ts,
                               rdr_action_kind_t kind, const char *key,
                               const char *lang, const rdr_template_vars_t *vars,
                               char *out, size_t out_size, rdr_rendered_t *info);
+
+/* Room for rdr_template_why()'s sentence. */
+#define RDR_TEMPLATE_WHY_MAX (64 + RDR_TEMPLATE_ID_MAX)
+
+/** Why rdr_template_render() returned err (info as it left it), into out:
+ *  the error's description and, for a placeholder with no value, which
+ *  one and in which template ("Invalid input: placeholder {buyer_name} has
+ *  no value in es/notice.exception/default"). */
+void rdr_template_why(rdr_err_t err, const rdr_rendered_t *info, char *out,
+                      size_t out_size);
 
 /** 1 if placeholder ph may appear in templates of kind. Public replies get
  *  no order or buyer data; offers only where an offer rides. */
