@@ -237,8 +237,7 @@ static void test_ph_allowed(void **state) {
             rdr_template_ph_allowed(RDR_ACT_STAFF_REVIEW, RDR_PH_EVIDENCE));
 }
 
-/* A template directory holding one en.yaml made of base with one
- * substitution; expect the load to fail mentioning want. */
+/* A small valid en.yaml, for the tests below to change. */
 static const char base[] =
     "language: en\n"
     "defaults: {buyer_name: there}\n"
@@ -255,8 +254,11 @@ static const char base[] =
     "  appeal.file: {default: \"Appeal {{literal}}.\"}\n"
     "  staff.review: {default: \"Look.\"}\n";
 
-static rdr_template_set_t *load_variant(const char *from, const char *to,
-                                        char *errstr, size_t errstr_size) {
+/* Load a template directory holding one file, made of base with one
+ * substitution (from to to), with en as the fallback language. */
+static rdr_template_set_t *load_file_variant(const char *file, const char *from,
+                                             const char *to, char *errstr,
+                                             size_t errstr_size) {
         static char text[8192];
         char dir[64], path[128];
         const char *at = strstr(base, from);
@@ -267,7 +269,7 @@ static rdr_template_set_t *load_variant(const char *from, const char *to,
                  at + strlen(from));
         snprintf(dir, sizeof(dir), "/tmp/rdr_tpl_XXXXXX");
         assert_non_null(mkdtemp(dir));
-        snprintf(path, sizeof(path), "%s/en.yaml", dir);
+        snprintf(path, sizeof(path), "%s/%s", dir, file);
         fp = fopen(path, "w");
         assert_non_null(fp);
         fputs(text, fp);
@@ -278,6 +280,13 @@ static rdr_template_set_t *load_variant(const char *from, const char *to,
         return set;
 }
 
+static rdr_template_set_t *load_variant(const char *from, const char *to,
+                                        char *errstr, size_t errstr_size) {
+        return load_file_variant("en.yaml", from, to, errstr, errstr_size);
+}
+
+/* Expect en.yaml made of base with one substitution to fail to load,
+ * mentioning want. */
 static void expect_error(const char *from, const char *to, const char *want) {
         char errstr[512];
         rdr_template_set_t *set;
@@ -376,8 +385,20 @@ static void test_load_errors(void **state) {
                      "key 'notice.teleported': unknown key under 'templates'");
         expect_error("language: en", "language: EN!",
                      "expected a lowercase language tag");
+        /* A file's language is the one its name says. */
         expect_error("language: en", "language: es",
-                     "no templates for the fallback language 'en'");
+                     "en.yaml:1: key 'language': expected 'en' as the file "
+                     "name says");
+        set = load_file_variant("es.yaml", "language: en", "language: pt",
+                                errstr, sizeof(errstr));
+        assert_null(set);
+        assert_non_null(strstr(errstr, "es.yaml:1: key 'language': expected "
+                                       "'es' as the file name says"));
+        set = load_file_variant("es.yaml", "language: en", "language: es",
+                                errstr, sizeof(errstr));
+        assert_null(set);
+        assert_non_null(
+            strstr(errstr, "no templates for the fallback language 'en'"));
         expect_error("defaults: {buyer_name: there}",
                      "defaults: {nickname: there}",
                      "key 'nickname': unknown key under 'defaults'");

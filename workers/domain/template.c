@@ -432,9 +432,11 @@ static rdr_err_t check_values(const tpl_lang_t *tl, const rdr_yaml_t *templates,
         return RDR_OK;
 }
 
+/* The language file at path, whose name says its language (name_lang,
+ * "es" for es.yaml). */
 static rdr_err_t load_lang(tpl_lang_t *tl, const char *path,
-                           const rdr_policy_set_t *pols, char *errstr,
-                           size_t errstr_size) {
+                           const char *name_lang, const rdr_policy_set_t *pols,
+                           char *errstr, size_t errstr_size) {
         static const char *const top[] = {"language", "defaults", "templates",
                                           NULL};
         rdr_yaml_t *root, *v, *defaults, *templates;
@@ -462,6 +464,12 @@ static rdr_err_t load_lang(tpl_lang_t *tl, const char *path,
         if (!lang_valid(tl->lang)) {
                 rdr_yaml_error(v, "language", errstr, errstr_size,
                                "expected a lowercase language tag like en");
+                goto done;
+        }
+        if (strcmp(tl->lang, name_lang)) {
+                rdr_yaml_error(v, "language", errstr, errstr_size,
+                               "expected '%s' as the file name says",
+                               name_lang);
                 goto done;
         }
         defaults = rdr_yaml_get(root, "defaults");
@@ -599,7 +607,6 @@ rdr_template_set_t *rdr_template_set_load_dir(const char *dir,
         rdr_template_set_t *ts = NULL;
         char path[4096];
         int n, i, k;
-        size_t j;
 
         n = scandir(dir, &names, yaml_name_filter, alphasort);
         if (n < 0) {
@@ -616,19 +623,15 @@ rdr_template_set_t *rdr_template_set_load_dir(const char *dir,
         }
         for (i = 0; i < n; i++) {
                 tpl_lang_t *tl = &ts->langs[ts->cnt];
+                char name_lang[256];
+                /* One file per language, the language its name says: two
+                 * cannot define one. */
+                rdr_str_copy(name_lang, sizeof(name_lang), names[i]->d_name);
+                name_lang[strlen(name_lang) - 5] = '\0'; /* ".yaml" */
                 snprintf(path, sizeof(path), "%s/%s", dir, names[i]->d_name);
                 ts->cnt++;
-                if (load_lang(tl, path, pols, errstr, errstr_size))
+                if (load_lang(tl, path, name_lang, pols, errstr, errstr_size))
                         goto err;
-                for (j = 0; j + 1 < ts->cnt; j++) {
-                        if (!strcmp(ts->langs[j].lang, tl->lang)) {
-                                snprintf(errstr, errstr_size,
-                                         "%s: language '%s' is defined "
-                                         "twice",
-                                         path, tl->lang);
-                                goto err;
-                        }
-                }
                 if (!strcmp(tl->lang, fallback_lang))
                         ts->fallback = tl;
         }
