@@ -238,6 +238,12 @@ bad_config "$exe" templates/en.yaml 's/^    product_quality: /    product_qualty
 bad_config "$exe" templates/es.yaml '/^  buyer_name: "cliente"$/d' '{buyer_name}' \
   "key 'templates.outreach.first_contact.default': placeholder {buyer_name} is not always known where this template is used: give it a value under defaults: in this file (defaults.buyer_name)" \
   "Spanish templates without defaults.buyer_name"
+# A lexicon without the groups the classifier reads: English read as
+# Spanish, negation lost.
+bad_config "$exe" lexicons/en.yaml '/^language: en$/!d' '^language: en$' \
+  "key 'detect': missing: a language's lexicon needs phrases here" "English lexicon of language: alone"
+bad_config "$exe" lexicons/zh.yaml 's/^negators: .*/negators: []/' '^negators: \[\]' \
+  "key 'negators': empty: a language's lexicon needs phrases here (negation" "Chinese lexicon without negators"
 
 # redress-report: a bad --month is a usage error (2) whether or not Redis
 # answers (port 1: nothing listens), not a Redis one (1).

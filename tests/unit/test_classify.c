@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -968,16 +969,44 @@ static void write_file(const char *dir, const char *name, const char *text) {
         fclose(fp);
 }
 
-static const char *good_lexicon = "language: en\n"
-                                  "sentiment:\n"
-                                  "  positive: [good]\n";
+/* The least a language's lexicon may hold: a phrase in every group the
+ * classifier needs. */
+static const char good_lexicon[] = "language: en\n"
+                                   "detect: [the]\n"
+                                   "negators: [not]\n"
+                                   "sentiment:\n"
+                                   "  positive: [good]\n"
+                                   "  negative: [bad]\n"
+                                   "reasons:\n"
+                                   "  product_quality: [broke]\n"
+                                   "  not_as_described: [not as pictured]\n"
+                                   "  size_fit: [too small]\n"
+                                   "  wrong_item: [wrong item]\n"
+                                   "  logistics: [late]\n"
+                                   "  packaging_damage: [crushed box]\n"
+                                   "  customer_service: [rude]\n"
+                                   "  stock_out: [out of stock]\n"
+                                   "  after_sales: [no return]\n"
+                                   "  other: [overpriced]\n"
+                                   "extortion: [pay me or]\n"
+                                   "demand: [refund]\n"
+                                   "review_ref: [review]\n"
+                                   "condition: [unless]\n"
+                                   "nitpick: [stitch]\n"
+                                   "insult: [idiot]\n"
+                                   "private_data: [his address]\n"
+                                   "intents:\n"
+                                   "  agree: [ok]\n"
+                                   "  refuse: [no way]\n"
+                                   "  question: [where]\n"
+                                   "  thanks: [thanks]\n";
 
-/* Builds a configs dir from the two texts; returns the error of loading it
- * (NULL if it loaded). */
-static const char *load_error(char *dir, size_t dir_size,
-                              const char *classifier_yaml,
-                              const char *lexicon_yaml, char *errstr,
-                              size_t errstr_size) {
+/* Builds a configs dir from classifier.yaml's text and one lexicon's,
+ * named file; returns the error of loading it (NULL if it loaded). */
+static const char *load_error_as(char *dir, size_t dir_size,
+                                 const char *classifier_yaml, const char *file,
+                                 const char *lexicon_yaml, char *errstr,
+                                 size_t errstr_size) {
         char sub[600];
         rdr_classifier_t *c;
         snprintf(dir, dir_size, "/tmp/rdr-clf-XXXXXX");
@@ -985,17 +1014,39 @@ static const char *load_error(char *dir, size_t dir_size,
         snprintf(sub, sizeof(sub), "%s/lexicons", dir);
         assert_int_equal(mkdir(sub, 0700), 0);
         write_file(dir, "classifier.yaml", classifier_yaml);
-        write_file(sub, "en.yaml", lexicon_yaml);
+        write_file(sub, file, lexicon_yaml);
         errstr[0] = '\0';
         c = rdr_classifier_new(dir, errstr, errstr_size);
         rdr_classifier_destroy(c);
         return c ? NULL : errstr;
 }
 
+/* The same with the lexicon as en.yaml. */
+static const char *load_error(char *dir, size_t dir_size,
+                              const char *classifier_yaml,
+                              const char *lexicon_yaml, char *errstr,
+                              size_t errstr_size) {
+        return load_error_as(dir, dir_size, classifier_yaml, "en.yaml",
+                             lexicon_yaml, errstr, errstr_size);
+}
+
 static void remove_dir(const char *dir) {
         char path[600];
-        snprintf(path, sizeof(path), "%s/lexicons/en.yaml", dir);
-        unlink(path);
+        DIR *d;
+        struct dirent *de;
+        snprintf(path, sizeof(path), "%s/lexicons", dir);
+        d = opendir(path);
+        assert_non_null(d);
+        for (;;) {
+                de = readdir(d);
+                if (!de)
+                        break;
+                if (de->d_name[0] == '.')
+                        continue;
+                snprintf(path, sizeof(path), "%s/lexicons/%s", dir, de->d_name);
+                unlink(path);
+        }
+        closedir(d);
         snprintf(path, sizeof(path), "%s/lexicons", dir);
         rmdir(path);
         snprintf(path, sizeof(path), "%s/classifier.yaml", dir);
@@ -1014,6 +1065,64 @@ static void expect_error(const char *classifier_yaml, const char *lexicon_yaml,
         if (!strstr(err, want))
                 fprintf(stderr, "want '%s' in '%s'\n", want, err);
         assert_non_null(strstr(err, want));
+        remove_dir(dir);
+}
+
+/* A lexicon made of good_lexicon with `from` replaced by `to`. */
+static const char *lexicon_with(const char *from, const char *to) {
+        static char text[sizeof(good_lexicon) + 256];
+        const char *at = strstr(good_lexicon, from);
+        assert_non_null(at);
+        snprintf(text, sizeof(text), "%.*s%s%s", (int)(at - good_lexicon),
+                 good_lexicon, to, at + strlen(from));
+        return text;
+}
+
+/* Every group the classifier reads for a decision is in each language's
+ * lexicon, with phrases: one left out or empty made English texts read
+ * as Spanish, or "not good" as praise, and nothing said why. */
+static void test_missing_groups(void **state) {
+        char dir[64], errstr[512];
+        const char *err;
+        (void)state;
+
+        expect_error("", "language: en\n", "lexicons/en.yaml", 1, "detect");
+        expect_error("", lexicon_with("negators: [not]\n", ""),
+                     "lexicons/en.yaml", 1, "negators");
+        expect_error("", lexicon_with("negators: [not]", "negators: []"),
+                     "lexicons/en.yaml", 3, "negators");
+        expect_error("", lexicon_with("  size_fit: [too small]\n", ""),
+                     "lexicons/en.yaml", 8, "reasons.size_fit");
+        expect_error("", lexicon_with("  negative: [bad]", "  negative: {}"),
+                     "lexicons/en.yaml", 6, "sentiment.negative");
+        expect_error("", lexicon_with("  thanks: [thanks]\n", ""),
+                     "lexicons/en.yaml", 26, "intents.thanks");
+        err = load_error(dir, sizeof(dir), "",
+                         lexicon_with("negators: [not]", "negators: []"),
+                         errstr, sizeof(errstr));
+        assert_non_null(err);
+        assert_non_null(strstr(err, "key 'negators': empty: a language's "
+                                    "lexicon needs phrases here (negation: "
+                                    "\"not good\")"));
+        remove_dir(dir);
+        /* Refinements may be left out. */
+        assert_null(load_error(
+            dir, sizeof(dir), "",
+            lexicon_with("detect: [the]\n", "detect: [the]\nignore: []\n"),
+            errstr, sizeof(errstr)));
+        remove_dir(dir);
+        /* Chinese is told by its Han characters, not by a detect group. */
+        assert_null(load_error_as(
+            dir, sizeof(dir), "language:\n  latin_fallback: zh\n", "zh.yaml",
+            lexicon_with("language: en\ndetect: [the]\n", "language: zh\n"),
+            errstr, sizeof(errstr)));
+        remove_dir(dir);
+        err = load_error_as(
+            dir, sizeof(dir), "language:\n  latin_fallback: es\n", "es.yaml",
+            lexicon_with("language: en\ndetect: [the]\n", "language: es\n"),
+            errstr, sizeof(errstr));
+        assert_non_null(err);
+        assert_non_null(strstr(err, "es.yaml:1: key 'detect': missing"));
         remove_dir(dir);
 }
 
@@ -1196,6 +1305,7 @@ int main(void) {
             cmocka_unit_test(test_chat_refusals),
             cmocka_unit_test(test_chat_generic_assent),
             cmocka_unit_test(test_config_errors),
+            cmocka_unit_test(test_missing_groups),
             cmocka_unit_test(test_malicious_priority),
             cmocka_unit_test(test_eval_targets),
         };

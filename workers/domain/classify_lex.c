@@ -398,50 +398,80 @@ static uint32_t trie_insert(builder_t *b, const char *norm, size_t len) {
 
 /* ---- lexicon files ---- */
 
+/* Whether a language's lexicon must have phrases in a group. */
+typedef enum group_need_e {
+        NEED_NONE,  /* a refinement: may be left out */
+        NEED_ALL,   /* a decision reads it: a language without it is misread */
+        NEED_LATIN, /* NEED_ALL but in zh, told by its Han characters */
+} group_need_t;
+
 typedef struct group_def_s {
         const char *path;
         rdr_clf_kind_t kind;
         int target;
         double sign;
         double def_weight;
+        group_need_t need;
+        const char *role; /* what needs it, for errors */
 } group_def_t;
 
+#define ROLE_REASON "the review's reasons"
+#define ROLE_EXTORTION "extortion"
+#define ROLE_INTENT "the intent of a buyer's chat message"
+
 static const group_def_t group_defs[] = {
-    {"detect", RDR_CLF_K_DETECT, 0, 1, 1.0},
-    {"negators", RDR_CLF_K_NEGATOR, 0, 1, 1.0},
-    {"clause_breaks", RDR_CLF_K_BREAK, 0, 1, 1.0},
-    {"ignore", RDR_CLF_K_IGNORE, 0, 1, 1.0},
-    {"intensifiers", RDR_CLF_K_INTENSIFIER, 0, 1, 1.5},
-    {"sentiment.positive", RDR_CLF_K_SENTIMENT, 0, 1, 1.0},
-    {"sentiment.negative", RDR_CLF_K_SENTIMENT, 0, -1, 1.0},
+    {"detect", RDR_CLF_K_DETECT, 0, 1, 1.0, NEED_LATIN,
+     "telling the language from the other Latin-script ones"},
+    {"negators", RDR_CLF_K_NEGATOR, 0, 1, 1.0, NEED_ALL,
+     "negation: \"not good\""},
+    {"clause_breaks", RDR_CLF_K_BREAK, 0, 1, 1.0, NEED_NONE, NULL},
+    {"ignore", RDR_CLF_K_IGNORE, 0, 1, 1.0, NEED_NONE, NULL},
+    {"intensifiers", RDR_CLF_K_INTENSIFIER, 0, 1, 1.5, NEED_NONE, NULL},
+    {"sentiment.positive", RDR_CLF_K_SENTIMENT, 0, 1, 1.0, NEED_ALL,
+     "sentiment"},
+    {"sentiment.negative", RDR_CLF_K_SENTIMENT, 0, -1, 1.0, NEED_ALL,
+     "sentiment"},
     {"reasons.product_quality", RDR_CLF_K_REASON, RDR_REASON_PRODUCT_QUALITY, 1,
-     1.0},
+     1.0, NEED_ALL, ROLE_REASON},
     {"reasons.not_as_described", RDR_CLF_K_REASON, RDR_REASON_NOT_AS_DESCRIBED,
-     1, 1.0},
-    {"reasons.size_fit", RDR_CLF_K_REASON, RDR_REASON_SIZE_FIT, 1, 1.0},
-    {"reasons.wrong_item", RDR_CLF_K_REASON, RDR_REASON_WRONG_ITEM, 1, 1.0},
-    {"reasons.logistics", RDR_CLF_K_REASON, RDR_REASON_LOGISTICS, 1, 1.0},
+     1, 1.0, NEED_ALL, ROLE_REASON},
+    {"reasons.size_fit", RDR_CLF_K_REASON, RDR_REASON_SIZE_FIT, 1, 1.0,
+     NEED_ALL, ROLE_REASON},
+    {"reasons.wrong_item", RDR_CLF_K_REASON, RDR_REASON_WRONG_ITEM, 1, 1.0,
+     NEED_ALL, ROLE_REASON},
+    {"reasons.logistics", RDR_CLF_K_REASON, RDR_REASON_LOGISTICS, 1, 1.0,
+     NEED_ALL, ROLE_REASON},
     {"reasons.packaging_damage", RDR_CLF_K_REASON, RDR_REASON_PACKAGING_DAMAGE,
-     1, 1.0},
+     1, 1.0, NEED_ALL, ROLE_REASON},
     {"reasons.customer_service", RDR_CLF_K_REASON, RDR_REASON_CUSTOMER_SERVICE,
-     1, 1.0},
-    {"reasons.stock_out", RDR_CLF_K_REASON, RDR_REASON_STOCK_OUT, 1, 1.0},
-    {"reasons.after_sales", RDR_CLF_K_REASON, RDR_REASON_AFTER_SALES, 1, 1.0},
-    {"reasons.other", RDR_CLF_K_REASON, RDR_REASON_OTHER, 1, 1.0},
-    {"extortion", RDR_CLF_K_EXTORTION, 0, 1, 1.0},
-    {"demand", RDR_CLF_K_DEMAND, 0, 1, 1.0},
-    {"review_ref", RDR_CLF_K_REVIEW_REF, 0, 1, 1.0},
-    {"condition", RDR_CLF_K_CONDITION, 0, 1, 1.0},
-    {"nitpick", RDR_CLF_K_NITPICK, 0, 1, 1.0},
-    {"insult", RDR_CLF_K_INSULT, 0, 1, 1.0},
-    {"private_data", RDR_CLF_K_PRIVATE, 0, 1, 1.0},
-    {"phone_cue", RDR_CLF_K_PHONE_CUE, 0, 1, 1.0},
-    {"intents.agree", RDR_CLF_K_INTENT, RDR_INTENT_AGREE, 1, 1.0},
-    {"intents.refuse", RDR_CLF_K_INTENT, RDR_INTENT_REFUSE, 1, 1.0},
-    {"intents.extortion", RDR_CLF_K_INTENT, RDR_INTENT_EXTORTION, 1, 1.0},
-    {"intents.question", RDR_CLF_K_INTENT, RDR_INTENT_QUESTION, 1, 1.0},
-    {"intents.thanks", RDR_CLF_K_INTENT, RDR_INTENT_THANKS, 1, 1.0},
-    {"chat_fillers", RDR_CLF_K_FILLER, 0, 1, 1.0},
+     1, 1.0, NEED_ALL, ROLE_REASON},
+    {"reasons.stock_out", RDR_CLF_K_REASON, RDR_REASON_STOCK_OUT, 1, 1.0,
+     NEED_ALL, ROLE_REASON},
+    {"reasons.after_sales", RDR_CLF_K_REASON, RDR_REASON_AFTER_SALES, 1, 1.0,
+     NEED_ALL, ROLE_REASON},
+    {"reasons.other", RDR_CLF_K_REASON, RDR_REASON_OTHER, 1, 1.0, NEED_ALL,
+     ROLE_REASON},
+    {"extortion", RDR_CLF_K_EXTORTION, 0, 1, 1.0, NEED_ALL, ROLE_EXTORTION},
+    {"demand", RDR_CLF_K_DEMAND, 0, 1, 1.0, NEED_ALL,
+     "extortion and professional reviewers"},
+    {"review_ref", RDR_CLF_K_REVIEW_REF, 0, 1, 1.0, NEED_ALL, ROLE_EXTORTION},
+    {"condition", RDR_CLF_K_CONDITION, 0, 1, 1.0, NEED_ALL, ROLE_EXTORTION},
+    {"nitpick", RDR_CLF_K_NITPICK, 0, 1, 1.0, NEED_ALL,
+     "professional reviewers"},
+    {"insult", RDR_CLF_K_INSULT, 0, 1, 1.0, NEED_ALL, "abusive reviews"},
+    {"private_data", RDR_CLF_K_PRIVATE, 0, 1, 1.0, NEED_ALL, "abusive reviews"},
+    {"phone_cue", RDR_CLF_K_PHONE_CUE, 0, 1, 1.0, NEED_NONE, NULL},
+    {"intents.agree", RDR_CLF_K_INTENT, RDR_INTENT_AGREE, 1, 1.0, NEED_ALL,
+     ROLE_INTENT},
+    {"intents.refuse", RDR_CLF_K_INTENT, RDR_INTENT_REFUSE, 1, 1.0, NEED_ALL,
+     ROLE_INTENT},
+    {"intents.extortion", RDR_CLF_K_INTENT, RDR_INTENT_EXTORTION, 1, 1.0,
+     NEED_NONE, NULL}, /* the extortion group tells it too */
+    {"intents.question", RDR_CLF_K_INTENT, RDR_INTENT_QUESTION, 1, 1.0,
+     NEED_ALL, ROLE_INTENT},
+    {"intents.thanks", RDR_CLF_K_INTENT, RDR_INTENT_THANKS, 1, 1.0, NEED_ALL,
+     ROLE_INTENT},
+    {"chat_fillers", RDR_CLF_K_FILLER, 0, 1, 1.0, NEED_NONE, NULL},
 };
 #define GROUP_DEFS_CNT (sizeof(group_defs) / sizeof(group_defs[0]))
 
@@ -624,6 +654,45 @@ static rdr_err_t lex_walk(builder_t *b, const rdr_yaml_t *map, const char *path,
         return RDR_OK;
 }
 
+/* Every group a language's lexicon (root, of language lname) needs has
+ * phrases: a group missing or empty would leave a decision blind in that
+ * language (its texts read as another language's, "not good" as praise),
+ * with nothing to tell why. */
+static rdr_err_t check_groups(const rdr_yaml_t *root, const char *lname,
+                              char *errstr, size_t errstr_size) {
+        size_t i;
+        for (i = 0; i < GROUP_DEFS_CNT; i++) {
+                const group_def_t *g = &group_defs[i];
+                const rdr_yaml_t *node = root, *parent = root;
+                const char *p = g->path, *dot;
+                char part[64];
+                if (g->need == NEED_NONE ||
+                    (g->need == NEED_LATIN && !strcmp(lname, "zh")))
+                        continue;
+                /* "reasons.logistics": down the map, one part a time. */
+                while (node && *p) {
+                        dot = strchr(p, '.');
+                        snprintf(part, sizeof(part), "%.*s",
+                                 (int)(dot ? (size_t)(dot - p) : strlen(p)), p);
+                        parent = node;
+                        node = rdr_yaml_type(node) == RDR_YAML_MAP
+                                   ? rdr_yaml_get(node, part)
+                                   : NULL;
+                        p = dot ? dot + 1 : "";
+                }
+                if (!node || !rdr_yaml_len(node))
+                        return rdr_yaml_error(
+                            node ? node : parent, g->path, errstr, errstr_size,
+                            "%s: a language's lexicon needs phrases here "
+                            "(%s)%s",
+                            node ? "empty" : "missing", g->role,
+                            g->need == NEED_LATIN ? "; zh alone is told by "
+                                                    "its Han characters"
+                                                  : "");
+        }
+        return RDR_OK;
+}
+
 static rdr_err_t load_lexicon(builder_t *b, const char *path, char *errstr,
                               size_t errstr_size) {
         rdr_classifier_t *clf = b->clf;
@@ -681,6 +750,8 @@ static rdr_err_t load_lexicon(builder_t *b, const char *path, char *errstr,
                 lg->negation_scope = 3;
         }
         err = lex_walk(b, root, "", lang, lg, errstr, errstr_size);
+        if (!err && lg)
+                err = check_groups(root, lname, errstr, errstr_size);
 done:
         rdr_yaml_destroy(root);
         return err;
