@@ -240,10 +240,13 @@ bad_config "$exe" templates/es.yaml '/^  buyer_name: "cliente"$/d' '{buyer_name}
   "Spanish templates without defaults.buyer_name"
 # A lexicon without the groups the classifier reads: English read as
 # Spanish, negation lost.
-bad_config "$exe" lexicons/en.yaml '/^language: en$/!d' '^language: en$' \
+bad_config "$exe" lexicons/en.yaml '/^language: en\b/!d' '^language: en\b' \
   "key 'detect': missing: a language's lexicon needs phrases here" "English lexicon of language: alone"
 bad_config "$exe" lexicons/zh.yaml 's/^negators: .*/negators: []/' '^negators: \[\]' \
   "key 'negators': empty: a language's lexicon needs phrases here (negation" "Chinese lexicon without negators"
+# A lexicon's language is its file's name.
+bad_config "$exe" lexicons/es.yaml 's/^language: es$/language: pt/' '^language: pt$' \
+  "key 'language': expected 'es' as the file name says" "lexicons/es.yaml saying pt"
 
 # redress-report: a bad --month is a usage error (2) whether or not Redis
 # answers (port 1: nothing listens), not a Redis one (1).

@@ -1126,6 +1126,28 @@ static void test_missing_groups(void **state) {
         remove_dir(dir);
 }
 
+/* A lexicon's language is the one its file name says: es.yaml saying pt
+ * read Spanish as Portuguese, a language no template speaks. */
+static void test_lexicon_named_by_language(void **state) {
+        char dir[64], errstr[512];
+        const char *err;
+        (void)state;
+        err = load_error_as(dir, sizeof(dir),
+                            "language:\n  latin_fallback: es\n", "es.yaml",
+                            lexicon_with("language: en", "language: pt"),
+                            errstr, sizeof(errstr));
+        assert_non_null(err);
+        if (!strstr(err, "es.yaml:1: key 'language': expected 'es' as the "
+                         "file name says"))
+                fail_msg("got '%s'", err);
+        remove_dir(dir);
+        assert_null(load_error_as(
+            dir, sizeof(dir), "language:\n  latin_fallback: es\n", "es.yaml",
+            lexicon_with("language: en", "language: es"), errstr,
+            sizeof(errstr)));
+        remove_dir(dir);
+}
+
 static void test_config_errors(void **state) {
         char dir[64], errstr[512];
 
@@ -1306,6 +1328,7 @@ int main(void) {
             cmocka_unit_test(test_chat_generic_assent),
             cmocka_unit_test(test_config_errors),
             cmocka_unit_test(test_missing_groups),
+            cmocka_unit_test(test_lexicon_named_by_language),
             cmocka_unit_test(test_malicious_priority),
             cmocka_unit_test(test_eval_targets),
         };

@@ -693,7 +693,10 @@ static rdr_err_t check_groups(const rdr_yaml_t *root, const char *lname,
         return RDR_OK;
 }
 
-static rdr_err_t load_lexicon(builder_t *b, const char *path, char *errstr,
+/* The lexicon at path; name_lang is what its file name says ("es" for
+ * es.yaml), its language unless it is common to all ("any"). */
+static rdr_err_t load_lexicon(builder_t *b, const char *path,
+                              const char *name_lang, char *errstr,
                               size_t errstr_size) {
         rdr_classifier_t *clf = b->clf;
         rdr_yaml_t *root = rdr_yaml_load_file(path, errstr, errstr_size);
@@ -702,7 +705,6 @@ static rdr_err_t load_lexicon(builder_t *b, const char *path, char *errstr,
         rdr_clf_lang_t *lg = NULL;
         int lang = RDR_CLF_LANG_ANY;
         rdr_err_t err;
-        size_t i;
 
         if (!root)
                 return RDR_ERR_CONFIG;
@@ -728,15 +730,15 @@ static rdr_err_t load_lexicon(builder_t *b, const char *path, char *errstr,
                                            "'%s' is not a language tag", lname);
                         goto done;
                 }
-                for (i = 0; i < clf->langs_cnt; i++) {
-                        if (!strcmp(clf->langs[i].name, lname)) {
-                                err = rdr_yaml_error(ln, "language", errstr,
-                                                     errstr_size,
-                                                     "language '%s' has "
-                                                     "another lexicon file",
-                                                     lname);
-                                goto done;
-                        }
+                /* One file per language, the one its name says: two
+                 * cannot hold one language. */
+                if (strcmp(lname, name_lang)) {
+                        err =
+                            rdr_yaml_error(ln, "language", errstr, errstr_size,
+                                           "expected '%s' as the file name "
+                                           "says",
+                                           name_lang);
+                        goto done;
                 }
                 if (clf->langs_cnt == RDR_CLF_MAX_LANGS) {
                         err = rdr_yaml_error(
@@ -822,7 +824,8 @@ static rdr_err_t load_lexicons(builder_t *b, const char *configs_dir,
         qsort(names, cnt, sizeof(*names), cmp_str);
         for (i = 0; i < cnt && !err; i++) {
                 snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
-                err = load_lexicon(b, path, errstr, errstr_size);
+                names[i][strlen(names[i]) - 5] = '\0'; /* ".yaml" */
+                err = load_lexicon(b, path, names[i], errstr, errstr_size);
         }
 err:
         for (i = 0; i < cnt; i++)
