@@ -1035,9 +1035,8 @@ static void remove_dir(const char *dir) {
         DIR *d;
         struct dirent *de;
         snprintf(path, sizeof(path), "%s/lexicons", dir);
-        d = opendir(path);
-        assert_non_null(d);
-        for (;;) {
+        d = opendir(path); /* none: a test removed it */
+        for (; d;) {
                 de = readdir(d);
                 if (!de)
                         break;
@@ -1046,7 +1045,8 @@ static void remove_dir(const char *dir) {
                 snprintf(path, sizeof(path), "%s/lexicons/%s", dir, de->d_name);
                 unlink(path);
         }
-        closedir(d);
+        if (d)
+                closedir(d);
         snprintf(path, sizeof(path), "%s/lexicons", dir);
         rmdir(path);
         snprintf(path, sizeof(path), "%s/classifier.yaml", dir);

@@ -412,9 +412,9 @@ static void test_load_errors(void **state) {
                          "/nonexistent-rdr/templates: cannot list directory: "
                          "%s",
                          strerror(ENOENT));
-                assert_null(
-                    rdr_template_set_load_dir("/nonexistent-rdr/templates",
-                                              "en", errstr, sizeof(errstr)));
+                assert_null(rdr_template_set_load_dir(
+                    "/nonexistent-rdr/templates", "en", pols, errstr,
+                    sizeof(errstr)));
                 assert_string_equal(errstr, want);
         }
 }
