@@ -415,6 +415,14 @@ static pid_t etsy_worker(const char *env_config) {
                         (const char *const[]){env_config, SESSION_6S, NULL});
 }
 
+/* The same on a copy of configs/ (in config, which the test may edit),
+ * its environment setting in env_config. */
+static pid_t etsy_worker_on_copy(char config[512], char env_config[600]) {
+        copy_configs(config, 512);
+        snprintf(env_config, 600, "REDRESS_CONFIG=%s", config);
+        return etsy_worker(env_config);
+}
+
 /* The event that a dead letter reproduced: an etsy review of 1,000,315
  * bytes (a field of a million characters; the workers read events up to
  * 1 MiB), over librdkafka's default message.max.bytes. It is
@@ -430,9 +438,7 @@ test_event_near_1mib_dead_lettered_whole_and_replayed(void **state) {
         pid_t pid;
         (void)state;
 
-        copy_configs(config, sizeof(config));
-        snprintf(env_config, sizeof(env_config), "REDRESS_CONFIG=%s", config);
-        pid = etsy_worker(env_config);
+        pid = etsy_worker_on_copy(config, env_config);
         h_produce(&env, "redress.reviews", "store-e/order-big", big, n,
                   "application/json");
         h_flush(&env);
@@ -496,9 +502,7 @@ static void test_cut_dead_letter_marked_and_never_replayed(void **state) {
         pid_t pid;
         (void)state;
 
-        copy_configs(config, sizeof(config));
-        snprintf(env_config, sizeof(env_config), "REDRESS_CONFIG=%s", config);
-        pid = etsy_worker(env_config);
+        pid = etsy_worker_on_copy(config, env_config);
         h_produce(&env, "redress.reviews", "store-e/order-cut", big, n,
                   "application/json");
         h_produce(&env, "redress.reviews", ETSY_KEY, etsy_review,
