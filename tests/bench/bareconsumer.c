@@ -16,14 +16,25 @@
  * group's committed offset (a partition with no commit counts in full).
  * The benchmark uses it to check that a worker group consumed everything.
  *
+ * With --outputs FILE it follows the topics from their ends (every
+ * partition assigned at its high watermark, no group), prints "assigned"
+ * on stderr, and writes each message's Kafka timestamp and key to FILE, a
+ * line each ("<ms>\t<key>"), until SIGTERM; then it reads on up to the
+ * high watermarks of that moment and exits. The benchmark follows the
+ * workers' case messages with it: keyed <store_id>/<order_id> as the
+ * review they answer, they time each review from its input to its output.
+ *
  *   redress-bareconsumer --topics T1,T2 --group G --count N [--timeout S]
  *                        [--latency]
  *   redress-bareconsumer --lag --topics T1,T2 --group G
+ *   redress-bareconsumer --outputs FILE --topics T1,T2
  *
  * Prints one JSON line: {"consumed":N,"seconds":S,"rate":R} (seconds from
  * the first message to the last; with --latency also latency_p50_ms and
- * latency_p99_ms) or {"lag":L,"partitions":P}. */
+ * latency_p99_ms), {"lag":L,"partitions":P} or, with --outputs,
+ * {"consumed":N,"written":W}. */
 #include <errno.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,6 +46,14 @@
 #include "conf.h"
 
 #define MAX_TOPICS 16
+
+/* --outputs: set by SIGTERM or SIGINT, read by the loop. */
+static volatile sig_atomic_t stop_asked;
+
+static void on_stop(int sig) {
+        (void)sig;
+        stop_asked = 1;
+}
 
 static double mono_s(void) {
         struct timespec ts;
@@ -77,8 +96,10 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
         }
 }
 
+/* latency: fetch.wait.max.ms 10 and an announced assignment (--latency);
+ * follow: no commits (--outputs assigns, it is no group's member). */
 static rd_kafka_t *consumer_new(const char *bootstrap, const char *group,
-                                int latency) {
+                                int latency, int follow) {
         rd_kafka_conf_t *conf = rd_kafka_conf_new();
         char errstr[512];
         rd_kafka_t *rk;
@@ -99,6 +120,10 @@ static rd_kafka_t *consumer_new(const char *bootstrap, const char *group,
                         goto err;
                 rd_kafka_conf_set_rebalance_cb(conf, rebalance_cb);
         }
+        if (follow &&
+            rd_kafka_conf_set(conf, "enable.auto.commit", "false", errstr,
+                              sizeof(errstr)) != RD_KAFKA_CONF_OK)
+                goto err;
         if (rdr_conf_kafka_env_apply(conf, errstr, sizeof(errstr)))
                 goto err;
         rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof(errstr));
@@ -111,20 +136,22 @@ err:
         return NULL;
 }
 
-/* Sum of high watermark - committed offset over the topics' partitions. */
-static int print_lag(rd_kafka_t *rk, char **topics, int ntopics) {
+/* Every partition of the topics, from the metadata; NULL (the reason on
+ * stderr) if a topic has none. The caller frees the list
+ * (rd_kafka_topic_partition_list_destroy). */
+static rd_kafka_topic_partition_list_t *
+all_partitions(rd_kafka_t *rk, char **topics, int ntopics) {
         rd_kafka_topic_partition_list_t *parts =
             rd_kafka_topic_partition_list_new(64);
-        long long lag = 0;
-        int t, p, rc = 1;
         rd_kafka_resp_err_t kerr;
+        int t, p;
 
         for (t = 0; t < ntopics; t++) {
                 rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, topics[t], NULL);
                 const struct rd_kafka_metadata *md = NULL;
 
                 if (!rkt)
-                        goto done;
+                        goto err;
                 kerr = rd_kafka_metadata(rk, 0, rkt, &md, 10000);
                 if (kerr || md->topic_cnt != 1 || md->topics[0].err) {
                         fprintf(stderr,
@@ -133,13 +160,52 @@ static int print_lag(rd_kafka_t *rk, char **topics, int ntopics) {
                         if (md)
                                 rd_kafka_metadata_destroy(md);
                         rd_kafka_topic_destroy(rkt);
-                        goto done;
+                        goto err;
                 }
                 for (p = 0; p < md->topics[0].partition_cnt; p++)
                         rd_kafka_topic_partition_list_add(parts, topics[t], p);
                 rd_kafka_metadata_destroy(md);
                 rd_kafka_topic_destroy(rkt);
         }
+        return parts;
+err:
+        rd_kafka_topic_partition_list_destroy(parts);
+        return NULL;
+}
+
+/* Set each partition's offset in parts to its high watermark. Returns 0, or
+ * -1 (the reason on stderr). */
+static int high_watermarks(rd_kafka_t *rk,
+                           rd_kafka_topic_partition_list_t *parts) {
+        int p;
+
+        for (p = 0; p < parts->cnt; p++) {
+                rd_kafka_topic_partition_t *tp = &parts->elems[p];
+                int64_t lo, hi;
+                rd_kafka_resp_err_t kerr = rd_kafka_query_watermark_offsets(
+                    rk, tp->topic, tp->partition, &lo, &hi, 10000);
+
+                if (kerr) {
+                        fprintf(stderr,
+                                "redress-bareconsumer: watermarks: %s\n",
+                                rd_kafka_err2str(kerr));
+                        return -1;
+                }
+                tp->offset = hi;
+        }
+        return 0;
+}
+
+/* Sum of high watermark - committed offset over the topics' partitions. */
+static int print_lag(rd_kafka_t *rk, char **topics, int ntopics) {
+        rd_kafka_topic_partition_list_t *parts =
+            all_partitions(rk, topics, ntopics);
+        long long lag = 0;
+        int p, rc = 1;
+        rd_kafka_resp_err_t kerr;
+
+        if (!parts)
+                return 1;
         kerr = rd_kafka_committed(rk, parts, 10000);
         if (kerr) {
                 fprintf(stderr, "redress-bareconsumer: committed: %s\n",
@@ -167,6 +233,108 @@ static int print_lag(rd_kafka_t *rk, char **topics, int ntopics) {
         rc = 0;
 done:
         rd_kafka_topic_partition_list_destroy(parts);
+        return rc;
+}
+
+/* Whether every partition of pos has reached its offset in ends (both
+ * list the same partitions in the same order). */
+static int reached(const rd_kafka_topic_partition_list_t *pos,
+                   const rd_kafka_topic_partition_list_t *ends) {
+        int p;
+
+        for (p = 0; p < pos->cnt; p++)
+                if (pos->elems[p].offset < ends->elems[p].offset)
+                        return 0;
+        return 1;
+}
+
+/* --outputs: follow the topics from their high watermarks, each message's
+ * timestamp and key a line of path, until SIGTERM (then up to the high
+ * watermarks of that moment, or timeout_s of nothing). */
+static int follow(rd_kafka_t *rk, char **topics, int ntopics, const char *path,
+                  long timeout_s) {
+        rd_kafka_topic_partition_list_t *pos =
+            all_partitions(rk, topics, ntopics);
+        rd_kafka_topic_partition_list_t *ends = NULL;
+        FILE *fp = NULL;
+        long n = 0, written = 0;
+        double idle_since = 0;
+        rd_kafka_resp_err_t kerr;
+        int rc = 1;
+
+        if (!pos || high_watermarks(rk, pos))
+                goto done;
+        if (!(fp = fopen(path, "w"))) {
+                fprintf(stderr, "redress-bareconsumer: %s: %s\n", path,
+                        strerror(errno));
+                goto done;
+        }
+        /* pos holds each partition's next offset from here on. */
+        rd_kafka_poll_set_consumer(rk);
+        kerr = rd_kafka_assign(rk, pos);
+        if (kerr) {
+                fprintf(stderr, "redress-bareconsumer: assign: %s\n",
+                        rd_kafka_err2str(kerr));
+                goto done;
+        }
+        fprintf(stderr, "assigned %d partitions\n", pos->cnt);
+        fflush(stderr);
+        for (;;) {
+                rd_kafka_message_t *rkm;
+
+                if (stop_asked && !ends) {
+                        ends = rd_kafka_topic_partition_list_copy(pos);
+                        if (high_watermarks(rk, ends))
+                                goto done;
+                        idle_since = mono_s();
+                }
+                if (ends && reached(pos, ends))
+                        break;
+                rkm = rd_kafka_consumer_poll(rk, 100);
+                if (!rkm) {
+                        if (ends && mono_s() - idle_since > (double)timeout_s) {
+                                fprintf(stderr,
+                                        "redress-bareconsumer: nothing for "
+                                        "%ld s short of the high "
+                                        "watermarks\n",
+                                        timeout_s);
+                                goto done;
+                        }
+                        continue;
+                }
+                if (!rkm->err) {
+                        rd_kafka_topic_partition_t *tp =
+                            rd_kafka_topic_partition_list_find(
+                                pos, rd_kafka_topic_name(rkm->rkt),
+                                rkm->partition);
+                        if (tp)
+                                tp->offset = rkm->offset + 1;
+                        n++;
+                        idle_since = mono_s();
+                        if (rkm->key) {
+                                fprintf(fp, "%lld\t%.*s\n",
+                                        (long long)rd_kafka_message_timestamp(
+                                            rkm, NULL),
+                                        (int)rkm->key_len,
+                                        (const char *)rkm->key);
+                                written++;
+                        }
+                }
+                rd_kafka_message_destroy(rkm);
+        }
+        printf("{\"consumed\":%ld,\"written\":%ld}\n", n, written);
+        rc = 0;
+done:
+        if (fp && fclose(fp) && !rc) {
+                fprintf(stderr, "redress-bareconsumer: %s: %s\n", path,
+                        strerror(errno));
+                rc = 1;
+        }
+        if (ends)
+                rd_kafka_topic_partition_list_destroy(ends);
+        if (pos)
+                rd_kafka_topic_partition_list_destroy(pos);
+        rd_kafka_consumer_close(rk);
         return rc;
 }
 
@@ -247,6 +415,7 @@ static int consume(rd_kafka_t *rk, char **topics, int ntopics, long count,
 int main(int argc, char **argv) {
         const char *bootstrap = getenv("REDRESS_KAFKA_BOOTSTRAP");
         const char *group = "redress-bareconsumer";
+        const char *outputs = NULL;
         char topic_buf[1024], *topics[MAX_TOPICS], *save = NULL, *tok, *p;
         int ntopics = 0, lag = 0, latency = 0, i, rc;
         long count = 0, timeout_s = 30;
@@ -271,6 +440,8 @@ int main(int argc, char **argv) {
                         bootstrap = v;
                 else if (!strcmp(a, "--group"))
                         group = v;
+                else if (!strcmp(a, "--outputs"))
+                        outputs = v;
                 else if (!strcmp(a, "--topics"))
                         snprintf(topic_buf, sizeof(topic_buf), "%s", v);
                 else if (!strcmp(a, "--count")) {
@@ -286,13 +457,26 @@ int main(int argc, char **argv) {
              ntopics < MAX_TOPICS && (tok = strtok_r(p, ",", &save)) != NULL;
              p = NULL)
                 topics[ntopics++] = tok;
-        if (!bootstrap || !ntopics || (!lag && !count))
+        if (!bootstrap || !ntopics || (!lag && !outputs && !count) ||
+            (lag && outputs))
                 goto usage;
-        rk = consumer_new(bootstrap, group, latency);
+        if (outputs) {
+                struct sigaction sa;
+                memset(&sa, 0, sizeof(sa));
+                sa.sa_handler = on_stop;
+                sigemptyset(&sa.sa_mask);
+                sigaction(SIGTERM, &sa, NULL);
+                sigaction(SIGINT, &sa, NULL);
+        }
+        rk = consumer_new(bootstrap, group, latency, outputs != NULL);
         if (!rk)
                 return 2;
-        rc = lag ? print_lag(rk, topics, ntopics)
-                 : consume(rk, topics, ntopics, count, timeout_s, latency);
+        if (lag)
+                rc = print_lag(rk, topics, ntopics);
+        else if (outputs)
+                rc = follow(rk, topics, ntopics, outputs, timeout_s);
+        else
+                rc = consume(rk, topics, ntopics, count, timeout_s, latency);
         rd_kafka_destroy(rk);
         return rc;
 usage:
@@ -300,6 +484,8 @@ usage:
                 "Usage: redress-bareconsumer --topics T1,T2 --group G "
                 "--count N [--timeout S] [--latency] [--bootstrap B]\n"
                 "       redress-bareconsumer --lag --topics T1,T2 --group G "
-                "[--bootstrap B]\n");
+                "[--bootstrap B]\n"
+                "       redress-bareconsumer --outputs FILE --topics T1,T2 "
+                "[--timeout S] [--bootstrap B]\n");
         return 2;
 }

@@ -10,7 +10,13 @@
  * content-type header. It publishes at full speed or at --rate events/s,
  * waits for every delivery report and prints one JSON line with what it
  * published, how fast, and the most bytes and messages it put in one
- * partition (the dev broker keeps only a few MB per partition).
+ * partition (the dev broker keeps only a few MB per partition). With
+ * --timestamps FILE it writes each review's Kafka timestamp and key to
+ * FILE, a line each ("<ms>\t<key>"): the bench matches them with the
+ * outputs keyed alike to time each review end to end. The timestamp is
+ * the one it gives the message (CreateTime, the wall clock at produce):
+ * a delivery report's is the broker's LogAppendTime where the broker
+ * sends one, and the dev broker sends 1234.
  *
  *   redress-loadgen --count N [--rate R] [--mix reviews=60,chats=25,...]
  *                   [--format json|protobuf|mixed] [--run-id ID]
@@ -18,7 +24,7 @@
  *                   [--bootstrap HOST:PORT] [--data DIR] [--seed S]
  *                   [--multi-item PCT] [--chat-follow PCT]
  *                   [--seller-feedback PCT] [--ship-reviewed PCT]
- *                   [--reviewed-exceptions PCT] */
+ *                   [--reviewed-exceptions PCT] [--timestamps FILE] */
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -113,6 +119,9 @@ typedef struct rdr_lg_s {
         long nrecent; /* reviews built so far */
 
         long produced, delivered, failed;
+        /* --timestamps: each review's timestamp and key as produced; NULL
+         * without it. */
+        FILE *ts_fp;
         long kind_delivered[NKINDS];
         unsigned long long bytes;
         unsigned long long part_bytes[NKINDS][MAX_PARTS];
@@ -562,6 +571,7 @@ static int produce_one(rdr_lg_t *lg, long i) {
         int kind = pick_kind(lg), pb;
         long route = 0;
         int32_t part = RD_KAFKA_PARTITION_UA;
+        int64_t ts;
         const char *ct, *store, *second;
         rd_kafka_resp_err_t kerr;
         rdr_err_t err;
@@ -598,9 +608,12 @@ static int produce_one(rdr_lg_t *lg, long i) {
                 part = (int32_t)(route % lg->nparts[kind]);
         ct = pb ? CT_PROTOBUF : CT_JSON;
         for (;;) {
+                /* The message's timestamp, as librdkafka would set it:
+                 * given here so that --timestamps writes the same. */
+                ts = wall_ms();
                 kerr = rd_kafka_producev(
                     lg->rk, RD_KAFKA_V_TOPIC(lg->topics[kind]),
-                    RD_KAFKA_V_PARTITION(part),
+                    RD_KAFKA_V_PARTITION(part), RD_KAFKA_V_TIMESTAMP(ts),
                     RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
                     RD_KAFKA_V_KEY(lg->key.data, lg->key.len),
                     RD_KAFKA_V_VALUE(lg->val.data, lg->val.len),
@@ -615,6 +628,9 @@ static int produce_one(rdr_lg_t *lg, long i) {
                         rd_kafka_err2str(kerr));
                 return -1;
         }
+        if (lg->ts_fp && kind == 0)
+                fprintf(lg->ts_fp, "%lld\t%.*s\n", (long long)ts,
+                        (int)lg->key.len, lg->key.data);
         lg->produced++;
         return 0;
 }
@@ -757,7 +773,11 @@ static void usage(FILE *fp) {
                     "an exception, the\n"
                     "                         next shipment event after "
                     "their creation\n"
-                    "                         (default 0)\n");
+                    "                         (default 0)\n"
+                    "  --timestamps FILE      write each review's Kafka "
+                    "timestamp (ms)\n"
+                    "                         and key to FILE, "
+                    "\"<ms>\\t<key>\" a line\n");
 }
 
 int main(int argc, char **argv) {
@@ -765,7 +785,8 @@ int main(int argc, char **argv) {
         rdr_lg_t *lg = &lgs;
         const char *bootstrap = getenv("REDRESS_KAFKA_BOOTSTRAP");
         const char *prefix = "redress",
-                   *data = RDR_SOURCE_DIR "/tests/data/classify";
+                   *data = RDR_SOURCE_DIR "/tests/data/classify",
+                   *ts_path = NULL;
         char run_id[64], path[1024];
         double t0, t1;
         long i, seed = 1;
@@ -834,6 +855,8 @@ int main(int argc, char **argv) {
                 } else if (!strcmp(a, "--reviewed-exceptions")) {
                         if (parse_long(v, 0, 100, &lg->reviewed_exceptions))
                                 goto usage_err;
+                } else if (!strcmp(a, "--timestamps")) {
+                        ts_path = v;
                 } else if (!strcmp(a, "--seed")) {
                         if (parse_long(v, 0, 1L << 30, &seed))
                                 goto usage_err;
@@ -858,6 +881,11 @@ int main(int argc, char **argv) {
                 goto done;
         if (!lg->nreviews || !lg->nchats) {
                 fprintf(stderr, "redress-loadgen: empty corpus in %s\n", data);
+                goto done;
+        }
+        if (ts_path && !(lg->ts_fp = fopen(ts_path, "w"))) {
+                fprintf(stderr, "redress-loadgen: %s: %s\n", ts_path,
+                        strerror(errno));
                 goto done;
         }
         lg->next_order = 1;
@@ -920,6 +948,11 @@ int main(int argc, char **argv) {
 done:
         if (lg->rk)
                 rd_kafka_destroy(lg->rk);
+        if (lg->ts_fp && fclose(lg->ts_fp)) {
+                fprintf(stderr, "redress-loadgen: %s: %s\n", ts_path,
+                        strerror(errno));
+                rc = 1;
+        }
         rdr_event_free(&lg->ev);
         rdr_buf_free(&lg->val);
         rdr_buf_free(&lg->key);

@@ -1,0 +1,129 @@
+#!/usr/bin/env python3
+"""What tests/bench/run reports, checked: the figures bench.py derives
+(latency) from made-up
+inputs, in the table printed from tests/data/bench/results-small.json.
+No figure is asserted against a timing: only how each is derived.
+
+    tests/bench/test_bench.py
+"""
+import copy
+import io
+import json
+import os
+import sys
+import tempfile
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import bench  # noqa: E402
+
+
+def load(path):
+    with open(path) as f:
+        return json.load(f)
+
+
+class Report(unittest.TestCase):
+    """report() on the recorded small run, changed where a test says (each
+    test sets the figures it reads)."""
+
+    def setUp(self):
+        self.base = load(os.path.join(HERE, "..", "data", "bench",
+                                      "results-small.json"))
+        # As in the run: the bench's own Redis and dev broker.
+        self.saved = bench.RPID, bench.BPID, bench.NCPU
+        bench.RPID, bench.BPID = 1, 1
+        bench.NCPU = self.base["cores"]
+
+    def tearDown(self):
+        bench.RPID, bench.BPID, bench.NCPU = self.saved
+
+    def report(self, r):
+        r = copy.deepcopy(r)
+        text = bench.report(r)
+        return text, {t["target"].split(" (")[0]: t for t in r["targets"]}
+
+    def row(self, text, label):
+        for line in text.splitlines():
+            if line.startswith(label + "  "):
+                return line.split()
+        self.fail("no row %r in:\n%s" % (label, text))
+
+
+class Latency(Report):
+    def test_histogram_quantile_stays_within_the_phase(self):
+        # A backlog phase of 3.75 s: most events waited 1 to 5 s, and the
+        # buckets there are 1, 2.5 and 5 s wide. Interpolated in (2.5, 5]
+        # the p99 came out at 4.94 s, longer than the phase.
+        buckets = {0.5: 1000, 1: 4000, 2.5: 12000, 5: 20000,
+                   float("inf"): 20000}
+        p99 = bench.quantile(buckets, 0.99, 3.75)
+        self.assertLessEqual(p99, 3.75)
+        self.assertGreater(p99, 2.5)
+        # Within the phase the interpolation is what it was.
+        self.assertAlmostEqual(bench.quantile(buckets, 0.5, 3.75),
+                               bench.quantile(buckets, 0.5))
+
+    def test_each_review_is_timed_from_its_input_to_its_first_output(self):
+        with tempfile.TemporaryDirectory() as d:
+            ins, outs = os.path.join(d, "in"), os.path.join(d, "out")
+            with open(ins, "w") as f:
+                for i in range(101):
+                    f.write("%d\tstore/o%d\n" % (1000 + i, i))
+            with open(outs, "w") as f:
+                for i in range(100):  # o100 has no output
+                    # its case.opened a little later, then the first one
+                    f.write("%d\tstore/o%d\n" % (1000 + i + i + 9, i))
+                    f.write("%d\tstore/o%d\n" % (1000 + i + i + 1, i))
+                f.write("5000\tstore/other\n")
+            lat = bench.output_latency(ins, outs)
+        # Latencies 1, 2, ... 100 ms: nearest rank.
+        self.assertEqual(lat["latency_p50_ms"], 50)
+        self.assertEqual(lat["latency_p99_ms"], 99)
+        self.assertEqual(lat["latency_max_ms"], 100)
+        self.assertEqual((lat["latency_events"], lat["latency_inputs"]),
+                         (100, 101))
+
+    def test_histogram_rows_are_marked_approximate(self):
+        r = copy.deepcopy(self.base)
+        r["chats"]["latency_source"] = "histogram"
+        r["reviews"]["latency_source"] = "outputs"
+        text, _ = self.report(r)
+        chats = self.row(text, "chats")
+        self.assertTrue(chats[4].startswith("~") and chats[5].startswith("~"),
+                        chats)
+        reviews = self.row(text, "reviews")
+        self.assertFalse(reviews[4].startswith("~"), reviews)
+        self.assertIn("its first output's", text)
+
+    def test_paced_bare_row_is_what_the_consumer_read(self):
+        class FakeReader:
+            def __init__(self, *a, **k):
+                self.stderr = io.StringIO("assigned 8 partitions\n")
+
+            def communicate(self, timeout=None):
+                return ('{"consumed":7000,"seconds":3.6,"rate":1944.4,'
+                        '"latency_p50_ms":9.0,"latency_p99_ms":30.0}\n', "")
+
+            def poll(self):
+                return 0
+
+        saved = bench.subprocess.Popen, bench.tool, bench.log
+        bench.subprocess.Popen = FakeReader
+        bench.tool = lambda args, timeout=600: {
+            "published": 7000, "rate": 2000.0, "max_partition_bytes": 0}
+        bench.log = lambda msg: None
+        try:
+            res = bench.phase_bare_paced(2000, 7000)
+        finally:
+            bench.subprocess.Popen, bench.tool, bench.log = saved
+        self.assertEqual(res["rate"], 1944.4)
+        self.assertEqual(res["loadgen_rate"], 2000.0)
+        text, _ = self.report(dict(self.base, bare_70=res))
+        row = self.row(text, "bare consumer at 70% (to receipt)")
+        self.assertEqual(row[7], "1,944")
+
+
+if __name__ == "__main__":
+    unittest.main()
