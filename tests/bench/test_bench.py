@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """What tests/bench/run reports, checked: the figures bench.py derives
-(latency) from made-up
+(latency, the timer burst) from made-up
 inputs, in the table printed from tests/data/bench/results-small.json.
 No figure is asserted against a timing: only how each is derived.
 
@@ -123,6 +123,42 @@ class Latency(Report):
         text, _ = self.report(dict(self.base, bare_70=res))
         row = self.row(text, "bare consumer at 70% (to receipt)")
         self.assertEqual(row[7], "1,944")
+
+
+class Timers(Report):
+    # The worker idles 0.99 s after the clock jump, then fires the burst of
+    # 2,063 within 50 ms (read every 5 ms).
+    SAMPLES = [(i * 0.005, 0) for i in range(199)] + [
+        (0.995 + i * 0.005, min(2063, 300 + i * 200)) for i in range(10)]
+
+    def test_burst_rate_leaves_the_idle_sleep_out(self):
+        f = bench.firing(self.SAMPLES)
+        self.assertAlmostEqual(f["wake_s"], 0.99)
+        # Every timer fired between 0.99 s (none) and 1.04 s (all): from
+        # the clock jump it read 1,984/s.
+        self.assertAlmostEqual(f["rate"], 2063 / 0.05, delta=1)
+
+    def test_a_burst_within_one_read_is_a_floor(self):
+        f = bench.firing([(0.0, 0), (0.99, 0), (0.997, 2063)])
+        self.assertAlmostEqual(f["wake_s"], 0.99)
+        self.assertAlmostEqual(f["rate"], 2063 / 0.007, delta=1)
+        self.assertIsNone(bench.firing([(0.0, 0), (0.5, 0)])["rate"])
+
+    def test_table_prints_the_rate_the_wake_up_and_what_the_timers_are(self):
+        r = copy.deepcopy(self.base)
+        # firing() of SAMPLES
+        r["timers"].update(burst_due=2063, burst_fired=2063,
+                           burst_seconds=1.04, burst_rate=2063 / 1.04,
+                           burst_fire_rate=2063 / 0.05,
+                           burst_fire_seconds=0.05, burst_wake_s=0.99,
+                           burst_sample_s=0.005)
+        text, _ = self.report(r)
+        line = next(l for l in text.splitlines() if "burst of 2,063" in l)
+        self.assertIn("41,260 timers/s, all of them fired within 50.0 ms",
+                      line)
+        self.assertIn("none had fired 990.0 ms after the clock jump", line)
+        self.assertIn("no known kind", line)
+        self.assertNotIn("1,984", line)
 
 
 if __name__ == "__main__":
