@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """What tests/bench/run reports, checked: the figures bench.py derives
-(latency, the timer burst) from made-up
+(latency, the timer burst, the ratios to the bare consumer and to the
+Python peer) from made-up
 inputs, in the table printed from tests/data/bench/results-small.json.
 No figure is asserted against a timing: only how each is derived.
 
@@ -159,6 +160,22 @@ class Timers(Report):
         self.assertIn("none had fired 990.0 ms after the clock jump", line)
         self.assertIn("no known kind", line)
         self.assertNotIn("1,984", line)
+
+
+class Ratios(Report):
+    def test_peer_per_cpu_second_counts_each_sides_redis(self):
+        r = copy.deepcopy(self.base)
+        r["reviews"].update(cpu_s_per_1000=0.050, redis_us_per_event=110.0)
+        r["peer"].update(cpu_s_per_1000=0.150, redis_us_per_event=28.0)
+        text, tg = self.report(r)
+        t = tg["reviews >= 10x the Python peer per CPU second"]
+        self.assertIn("(client + Redis)", t["target"])
+        # (0.150 + 0.028) / (0.050 + 0.110), and 0.150 / 0.050
+        self.assertTrue(t["measured"].startswith("1.1x (clients only 3.0x"),
+                        t["measured"])
+        self.assertFalse(t["ok"])
+        self.assertIn("3.0x the peer's reviews counting the clients only, "
+                      "1.1x with Redis", text)
 
 
 if __name__ == "__main__":
