@@ -163,6 +163,18 @@ class Timers(Report):
 
 
 class Ratios(Report):
+    def test_reviews_are_a_ratio_to_the_same_reviews_read_bare(self):
+        r = copy.deepcopy(self.base)
+        r["bare"]["rate"] = 500000.0  # the mix
+        r["bare_reviews"] = dict(r["bare"], rate=200000.0)
+        r["reviews"]["rate"] = 10000.0
+        r["fleet"]["rate"] = 10000.0
+        text, tg = self.report(r)
+        self.assertEqual(self.row(text, "reviews")[3], "0.05")
+        self.assertEqual(self.row(text, "fleet (4 workers, mix)")[6], "0.02")
+        self.assertTrue(tg["reviews end to end >= 50% of the bare consumer"]
+                        ["measured"].startswith("5% "))
+
     def test_peer_per_cpu_second_counts_each_sides_redis(self):
         r = copy.deepcopy(self.base)
         r["reviews"].update(cpu_s_per_1000=0.050, redis_us_per_event=110.0)
