@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """What tests/bench/run reports, checked: the figures bench.py derives
 (latency, the timer burst, the ratios to the bare consumer and to the
-Python peer) from made-up
+Python peer, what a phase's CPU counts, the scaling verdict) from made-up
 inputs, in the table printed from tests/data/bench/results-small.json.
 No figure is asserted against a timing: only how each is derived.
 
@@ -188,6 +188,35 @@ class Ratios(Report):
         self.assertFalse(t["ok"])
         self.assertIn("3.0x the peer's reviews counting the clients only, "
                       "1.1x with Redis", text)
+
+
+class Scaling(Report):
+    def test_two_instances_verdict_is_the_ratio_whatever_saturated(self):
+        r = copy.deepcopy(self.base)
+        r["reviews_x2"]["rate"] = 1.13 * r["reviews"]["rate"]
+        r["reviews_x2"]["redis_cores"] = 0.92
+        _, tg = self.report(r)
+        t = tg["2 instances >= 1.7x one"]
+        self.assertFalse(t["ok"])
+        self.assertTrue(t["measured"].startswith(
+            "1.13x; saturated: Redis (0.92 cores)"), t["measured"])
+        r["reviews_x2"]["rate"] = 1.8 * r["reviews"]["rate"]
+        self.assertTrue(self.report(r)[1]["2 instances >= 1.7x one"]["ok"])
+
+    def test_cpu_saturation_says_whose_work_kept_the_cores_busy(self):
+        x = dict(self.base["reviews_x2"], redis_cores=0.30, broker_cores=0.1,
+                 loadgen_cores=0.05, redis_wait_share=0.4,
+                 machine_busy_cores=1.95, bench_cores=0.60, other_cores=1.35,
+                 steal_cores=0.0)
+        sat = bench.saturation(x)
+        self.assertTrue(sat.startswith("CPU (the machine's 2 cores 1.95 "
+                                       "busy: 0.60 the bench's processes"),
+                        sat)
+        self.assertIn("1.35 other work on the machine", sat)
+        self.assertIn("the bench's figures are low", sat)
+        idle = dict(x, machine_busy_cores=0.7, bench_cores=0.65,
+                    other_cores=0.05, redis_wait_share=0.02)
+        self.assertTrue(bench.saturation(idle).startswith("none ("))
 
 
 if __name__ == "__main__":
