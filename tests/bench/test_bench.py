@@ -2,10 +2,12 @@
 """What tests/bench/run reports, checked: the figures bench.py derives
 (latency, the timer burst, the ratios to the bare consumer and to the
 Python peer, what a phase's CPU counts, the scaling verdict) from made-up
-inputs, in the table printed from tests/data/bench/results-small.json.
-No figure is asserted against a timing: only how each is derived.
+inputs, and the invariants a run's results.json must keep, on the run
+given as the argument (tests/run passes the small run it just made) or
+else on tests/data/bench/results-small.json. No figure is asserted
+against a timing: only how each is derived.
 
-    tests/bench/test_bench.py
+    tests/bench/test_bench.py [RESULTS.json]
 """
 import copy
 import io
@@ -18,6 +20,8 @@ import unittest
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import bench  # noqa: E402
+
+RESULTS = os.path.join(HERE, "..", "data", "bench", "results-small.json")
 
 
 def load(path):
@@ -219,5 +223,63 @@ class Scaling(Report):
         self.assertTrue(bench.saturation(idle).startswith("none ("))
 
 
+class Run(unittest.TestCase):
+    """Invariants of a run's results.json."""
+
+    def setUp(self):
+        self.r = load(RESULTS)
+
+    def test_no_latency_is_longer_than_its_phase(self):
+        # Every input of a phase is published after it starts and every
+        # output before it ends: a p99 past the phase's wall time is a
+        # measuring error (5 ms for the timestamps' milliseconds).
+        for key in bench.WORKER_PHASES:
+            x = self.r.get(key)
+            if not x or x.get("latency_p99_ms") is None:
+                continue
+            with self.subTest(key):
+                self.assertLessEqual(x["latency_p50_ms"], x["latency_p99_ms"])
+                self.assertLessEqual(x["latency_p99_ms"],
+                                     1000.0 * x["seconds"] + 5.0)
+
+    def test_every_review_is_timed_from_its_outputs(self):
+        for key in bench.WORKER_PHASES:
+            x = self.r.get(key)
+            if not x or "reviews" not in x["workers"]:
+                continue
+            with self.subTest(key):
+                self.assertEqual(x["latency_source"], "outputs")
+                self.assertEqual(x["latency_events"], x["latency_inputs"])
+                if x["workers"] == ["reviews"]:
+                    self.assertEqual(x["latency_inputs"], x["events"])
+
+    def test_fleet_cpu_counts_every_worker_timers_included(self):
+        x = self.r["fleet"]
+        by = x["worker_cpu_s_by_worker"]
+        self.assertEqual(sorted(t.split("-")[1] for t in by),
+                         ["chats", "reviews", "shipments", "timers"])
+        self.assertAlmostEqual(sum(by.values()), x["worker_cpu_s"],
+                               delta=0.05 + 0.05 * x["worker_cpu_s"])
+
+    def test_rows_are_ratios_to_a_read_of_their_own_events(self):
+        for key, base in (("reviews", "bare_reviews"), ("chats", "bare_chats"),
+                          ("shipments", "bare_shipments"), ("fleet", "bare"),
+                          ("peer", "bare_reviews")):
+            with self.subTest(key):
+                self.assertEqual(self.r[key]["baseline"], base)
+                self.assertTrue(self.r[base]["consumed_all"])
+        self.assertEqual(self.r["bare_reviews"]["topic"],
+                         "bench.rev.reviews" if self.r.get(
+                             "kafka_source", "dev").startswith("dev") else
+                         "bench.%s.rev.reviews" % self.r["run_id"])
+
+    def test_peer_and_reviews_rows_carry_their_redis_cpu(self):
+        for key in ("reviews", "peer"):
+            with self.subTest(key):
+                self.assertGreater(self.r[key]["redis_us_per_event"], 0)
+
+
 if __name__ == "__main__":
+    if len(sys.argv) > 1 and not sys.argv[1].startswith("-"):
+        RESULTS = sys.argv.pop(1)
     unittest.main()

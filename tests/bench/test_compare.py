@@ -19,6 +19,12 @@ COMPARE = os.path.join(HERE, "compare")
 BASE = os.path.join(HERE, "..", "data", "bench", "results-small.json")
 
 
+def bench_phases(run):
+    """The keys of a run's phases that ran workers or the peer."""
+    return [k for k, v in run.items() if isinstance(v, dict) and
+            ("workers" in v or k == "peer")]
+
+
 def scaled(run, factor, key="reviews", figure="rate"):
     r = copy.deepcopy(run)
     r[key][figure] *= factor
@@ -124,12 +130,49 @@ class Compare(unittest.TestCase):
         self.assertTrue(self.row(out, "reviews", "events/s").endswith("noise"))
 
     def test_lower_latency_is_better(self):
+        # The machine's noise: bare reads spread x1.2 (a recorded run's own
+        # can be wider than the 3x asked of the latency).
+        rate = self.base["bare"]["rate"]
+        self.base["bare"]["reads"] = [rate, rate * 1.2, rate * 1.1]
         runs = [scaled(self.base, f, "reviews_70", "latency_p99_ms")
                 for f in (1.0, 1.02, 1.01, 0.3, 0.31, 0.32)]
         rc, out, _ = self.compare(*runs[:3], "--", *runs[3:])
         self.assertEqual(rc, 0)
         self.assertTrue(self.row(out, "reviews at 70% of max", "p99 ms")
                         .endswith("better"))
+
+    def test_figures_measured_differently_get_no_verdict(self):
+        # A run of the bench before the rows had their own bare read and
+        # the reviews their latency from the outputs.
+        old = copy.deepcopy(self.base)
+        for key in bench_phases(old):
+            old[key].pop("baseline", None)
+            old[key].pop("latency_source", None)
+        for key in ("bare_reviews", "bare_chats", "bare_shipments"):
+            old.pop(key, None)
+        rc, out, _ = self.compare(old, self.base)
+        self.assertEqual(rc, 0)
+        for figure in ("x bare", "p99 ms"):
+            with self.subTest(figure):
+                self.assertTrue(self.row(out, "reviews", figure)
+                                .endswith("measured differently"))
+        # the chats' latency came from the histogram in both
+        self.assertFalse(self.row(out, "chats", "p99 ms")
+                         .endswith("measured differently"))
+        self.assertIn("Measured differently by the two sides' bench", out)
+        rc, out, _ = self.compare(self.base, self.base)
+        self.assertNotIn("measured differently", out)
+
+    def test_x_bare_is_over_each_rows_own_bare_read(self):
+        after = copy.deepcopy(self.base)
+        after["bare_reviews"]["rate"] /= 2
+        rc, out, _ = self.compare(self.base, after)
+        self.assertEqual(rc, 0)
+        self.assertIn("+100.0%", self.row(out, "reviews", "x bare"))
+        self.assertIn("+0.0%", self.row(out, "fleet (4 workers, mix)",
+                                        "x bare"))
+        self.assertIn("-50.0%", self.row(out, "bare consumer (1), reviews",
+                                         "events/s"))
 
     def test_runs_not_alike_are_refused_unless_forced(self):
         other = copy.deepcopy(self.base)
