@@ -606,6 +606,8 @@ static const rdr_dlq_cut_t *cut_find(const rdr_dlq_run_t *r, const char *ref) {
  * often), and so on down the chain. Returns 0, -1 on out of memory. */
 static int cut_spread(rdr_dlq_run_t *r) {
         size_t i, before;
+        if (!r->cut_cnt)
+                return 0; /* nothing cut: nothing to spread */
         do {
                 qsort(r->cuts, r->cut_cnt, sizeof(*r->cuts), cut_cmp);
                 before = r->cut_cnt;
