@@ -531,19 +531,34 @@ static int again_cmp(const void *a, const void *b) {
                       ((const rdr_dlq_again_t *)b)->of);
 }
 
+/* Room for one more element (of elem bytes) in the array *arrp of *size
+ * elements, cnt of them used: the array doubled, from first. arrp points
+ * at the array's pointer. Returns 0, -1 on out of memory (the array left
+ * as it was). */
+static int grow(void *arrp, size_t *size, size_t cnt, size_t elem,
+                size_t first) {
+        void *arr, *n;
+        size_t ns;
+        if (cnt < *size)
+                return 0;
+        ns = *size ? 2 * *size : first;
+        memcpy(&arr, arrp, sizeof(arr));
+        n = realloc(arr, ns * elem);
+        if (!n)
+                return -1;
+        memcpy(arrp, &n, sizeof(n));
+        *size = ns;
+        return 0;
+}
+
 /* The first pass: remember that e was replayed from e->replay_of. Returns
  * 0, -1 on out of memory. */
 static int again_add(rdr_dlq_run_t *r, const rdr_dlq_entry_t *e) {
         char as[DLQ_REF_SIZE];
         rdr_dlq_again_t *a;
-        if (r->again_cnt == r->again_size) {
-                size_t ns = r->again_size ? 2 * r->again_size : 64;
-                rdr_dlq_again_t *na = realloc(r->again, ns * sizeof(*na));
-                if (!na)
-                        return -1;
-                r->again = na;
-                r->again_size = ns;
-        }
+        if (grow(&r->again, &r->again_size, r->again_cnt, sizeof(*r->again),
+                 64))
+                return -1;
         dlq_ref(r, e, as);
         a = &r->again[r->again_cnt];
         a->of = strdup(e->replay_of);
@@ -577,14 +592,8 @@ static int cut_cmp(const void *a, const void *b) {
 /* The first pass: remember that the dead letter at ref is cut, from an
  * event of from bytes. Returns 0, -1 on out of memory. */
 static int cut_add(rdr_dlq_run_t *r, const char *ref, int64_t from) {
-        if (r->cut_cnt == r->cut_size) {
-                size_t ns = r->cut_size ? 2 * r->cut_size : 16;
-                rdr_dlq_cut_t *nc = realloc(r->cuts, ns * sizeof(*nc));
-                if (!nc)
-                        return -1;
-                r->cuts = nc;
-                r->cut_size = ns;
-        }
+        if (grow(&r->cuts, &r->cut_size, r->cut_cnt, sizeof(*r->cuts), 16))
+                return -1;
         r->cuts[r->cut_cnt].ref = strdup(ref);
         if (!r->cuts[r->cut_cnt].ref)
                 return -1;
