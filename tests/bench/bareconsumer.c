@@ -1,9 +1,13 @@
 /* redress-bareconsumer: the Kafka baseline of tests/bench/run. A plain
- * librdkafka group consumer (rd_kafka_consumer_poll, auto commit, as in
- * librdkafka's examples/consumer.c) that reads messages and does nothing
- * with them: no decoding, no Redis, no output. What it reaches per second
- * on the dev broker is the ceiling any worker could reach on the same
- * machine, so the benchmark prints every worker's rate as a ratio to it.
+ * librdkafka consumer (rd_kafka_consumer_poll, as in librdkafka's
+ * examples/consumer.c) that reads messages and does nothing with them: no
+ * decoding, no Redis, no output. What it reaches per second on the dev
+ * broker is the ceiling any worker could reach on the same machine, so the
+ * benchmark prints every worker's rate as a ratio to it. It assigns itself
+ * every partition of the topics from the first offset rather than joining
+ * a group: the fetches are the same, and the dev broker holds a new
+ * group's first join for 3 s, which counted in no figure but the run's
+ * length (rates run from the first message to the last).
  *
  * With --latency it also times each message from its Kafka timestamp to
  * its receipt (fetch.wait.max.ms 10, as the workers in the bench) and
@@ -24,8 +28,7 @@
  * workers' case messages with it: keyed <store_id>/<order_id> as the
  * review they answer, they time each review from its input to its output.
  *
- *   redress-bareconsumer --topics T1,T2 --group G --count N [--timeout S]
- *                        [--latency]
+ *   redress-bareconsumer --topics T1,T2 --count N [--timeout S] [--latency]
  *   redress-bareconsumer --lag --topics T1,T2 --group G
  *   redress-bareconsumer --outputs FILE --topics T1,T2
  *
@@ -83,23 +86,10 @@ static int cmp_double(const void *a, const void *b) {
         return x < y ? -1 : x > y;
 }
 
-/* Eager assignment, announced on stderr (--latency). */
-static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
-                         rd_kafka_topic_partition_list_t *parts, void *opaque) {
-        (void)opaque;
-        if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
-                rd_kafka_assign(rk, parts);
-                fprintf(stderr, "assigned %d partitions\n", parts->cnt);
-                fflush(stderr);
-        } else {
-                rd_kafka_assign(rk, NULL);
-        }
-}
-
-/* latency: fetch.wait.max.ms 10 and an announced assignment (--latency);
- * follow: no commits (--outputs assigns, it is no group's member). */
+/* latency: fetch.wait.max.ms 10 (--latency); assigns: no commits (every
+ * mode but --lag assigns itself partitions: it is no group's member). */
 static rd_kafka_t *consumer_new(const char *bootstrap, const char *group,
-                                int latency, int follow) {
+                                int latency, int assigns) {
         rd_kafka_conf_t *conf = rd_kafka_conf_new();
         char errstr[512];
         rd_kafka_t *rk;
@@ -118,9 +108,8 @@ static rd_kafka_t *consumer_new(const char *bootstrap, const char *group,
                 if (rd_kafka_conf_set(conf, "fetch.wait.max.ms", "10", errstr,
                                       sizeof(errstr)) != RD_KAFKA_CONF_OK)
                         goto err;
-                rd_kafka_conf_set_rebalance_cb(conf, rebalance_cb);
         }
-        if (follow &&
+        if (assigns &&
             rd_kafka_conf_set(conf, "enable.auto.commit", "false", errstr,
                               sizeof(errstr)) != RD_KAFKA_CONF_OK)
                 goto err;
@@ -173,25 +162,29 @@ err:
         return NULL;
 }
 
-/* Set each partition's offset in parts to its high watermark. Returns 0, or
- * -1 (the reason on stderr). */
+/* Set each partition's offset in parts to its high watermark, all in one
+ * ListOffsets request (the latest offset, timestamp -1). Asked one
+ * partition at a time while the consumer fetches, each request would wait
+ * behind a fetch held open on the same connection (fetch.wait.max.ms):
+ * 32 partitions, 12 s on the dev broker. Returns 0, or -1 (the reason on
+ * stderr). */
 static int high_watermarks(rd_kafka_t *rk,
                            rd_kafka_topic_partition_list_t *parts) {
+        rd_kafka_resp_err_t kerr;
         int p;
 
-        for (p = 0; p < parts->cnt; p++) {
-                rd_kafka_topic_partition_t *tp = &parts->elems[p];
-                int64_t lo, hi;
-                rd_kafka_resp_err_t kerr = rd_kafka_query_watermark_offsets(
-                    rk, tp->topic, tp->partition, &lo, &hi, 10000);
-
-                if (kerr) {
-                        fprintf(stderr,
-                                "redress-bareconsumer: watermarks: %s\n",
-                                rd_kafka_err2str(kerr));
-                        return -1;
-                }
-                tp->offset = hi;
+        for (p = 0; p < parts->cnt; p++)
+                parts->elems[p].offset = RD_KAFKA_OFFSET_END;
+        kerr = rd_kafka_offsets_for_times(rk, parts, 10000);
+        for (p = 0; !kerr && p < parts->cnt; p++)
+                if (parts->elems[p].err)
+                        kerr = parts->elems[p].err;
+                else if (parts->elems[p].offset < 0)
+                        kerr = RD_KAFKA_RESP_ERR__BAD_MSG;
+        if (kerr) {
+                fprintf(stderr, "redress-bareconsumer: watermarks: %s\n",
+                        rd_kafka_err2str(kerr));
+                return -1;
         }
         return 0;
 }
@@ -340,38 +333,43 @@ done:
 
 static int consume(rd_kafka_t *rk, char **topics, int ntopics, long count,
                    long timeout_s, int latency) {
-        rd_kafka_topic_partition_list_t *subs =
-            rd_kafka_topic_partition_list_new(ntopics);
+        rd_kafka_topic_partition_list_t *parts =
+            all_partitions(rk, topics, ntopics);
         double first = 0, last = 0, start = mono_s(), idle_since = mono_s();
         long n = 0;
         unsigned long long bytes = 0;
         rd_kafka_resp_err_t kerr;
-        int t;
+        int p;
         double *lat = NULL;
         long nlat = 0;
 
+        if (!parts)
+                return 1;
         if (latency && !(lat = malloc((size_t)count * sizeof(*lat)))) {
                 fprintf(stderr, "redress-bareconsumer: out of memory\n");
+                rd_kafka_topic_partition_list_destroy(parts);
                 return 1;
         }
-
-        for (t = 0; t < ntopics; t++)
-                rd_kafka_topic_partition_list_add(subs, topics[t],
-                                                  RD_KAFKA_PARTITION_UA);
+        for (p = 0; p < parts->cnt; p++)
+                parts->elems[p].offset = RD_KAFKA_OFFSET_BEGINNING;
         rd_kafka_poll_set_consumer(rk);
-        kerr = rd_kafka_subscribe(rk, subs);
-        rd_kafka_topic_partition_list_destroy(subs);
+        kerr = rd_kafka_assign(rk, parts);
         if (kerr) {
-                fprintf(stderr, "redress-bareconsumer: subscribe: %s\n",
+                fprintf(stderr, "redress-bareconsumer: assign: %s\n",
                         rd_kafka_err2str(kerr));
+                rd_kafka_topic_partition_list_destroy(parts);
+                free(lat);
                 return 1;
         }
+        fprintf(stderr, "assigned %d partitions\n", parts->cnt);
+        fflush(stderr);
+        rd_kafka_topic_partition_list_destroy(parts);
         while (n < count) {
                 rd_kafka_message_t *rkm = rd_kafka_consumer_poll(rk, 100);
                 double now = mono_s();
 
                 if (!rkm) {
-                        /* Before the first message the group join counts
+                        /* Before the first message the wait for it counts
                          * too; after it, only silence. */
                         if (now - (n ? idle_since : start) > (double)timeout_s)
                                 break;
@@ -468,7 +466,7 @@ int main(int argc, char **argv) {
                 sigaction(SIGTERM, &sa, NULL);
                 sigaction(SIGINT, &sa, NULL);
         }
-        rk = consumer_new(bootstrap, group, latency, outputs != NULL);
+        rk = consumer_new(bootstrap, group, latency, !lag);
         if (!rk)
                 return 2;
         if (lag)
@@ -481,8 +479,8 @@ int main(int argc, char **argv) {
         return rc;
 usage:
         fprintf(stderr,
-                "Usage: redress-bareconsumer --topics T1,T2 --group G "
-                "--count N [--timeout S] [--latency] [--bootstrap B]\n"
+                "Usage: redress-bareconsumer --topics T1,T2 --count N "
+                "[--timeout S] [--latency] [--bootstrap B]\n"
                 "       redress-bareconsumer --lag --topics T1,T2 --group G "
                 "[--bootstrap B]\n"
                 "       redress-bareconsumer --outputs FILE --topics T1,T2 "

@@ -617,7 +617,7 @@ WORKER_PHASES = ("reviews",) + AOF_PHASES + LZ4_PHASES + (
     "reviews_cluster", "reviews_wait", "chats", "shipments", "fleet",
     "reviews_x2", "reviews_x4") + PACED
 # Reads of the bare consumer's backlog; (1) is their median.
-BARE_READS = 3 if SMALL else 5  # each read is a group join (~3 s)
+BARE_READS = 3 if SMALL else 5
 # librdkafka's mock cluster keeps ~5 MiB of message sets per partition.
 MOCK_PARTITION_BYTES = 5 * 1024 * 1024
 
@@ -665,8 +665,8 @@ class OutputReader:
             stdout=subprocess.PIPE, stderr=open(self.err, "w"), text=True)
 
     def wait_assigned(self):
-        """Until its group gave it the topic's partitions (started before
-        the workers, it joins while they do)."""
+        """Until it holds the topic's partitions, from their ends (it
+        assigns them itself, no group)."""
         deadline = time.time() + 60
         while time.time() < deadline:
             if self.p.poll() is not None:
@@ -713,7 +713,7 @@ def group_lag(group, topics):
 
 def bare_reads(topics, count, tag):
     """BARE_READS reads of count events of topics by redress-bareconsumer,
-    each by a group of its own from the first offset: their median rate
+    each from the first offset: their median rate
     and the reads. A read takes well under a second and varies with
     whatever else the machine does meanwhile (two reads of one backlog in
     a row: 384,000 and 625,000 events/s), hence the median."""
@@ -721,9 +721,8 @@ def bare_reads(topics, count, tag):
     c0 = time.time()
     for k in range(BARE_READS):
         res = tool([os.path.join(BIN, "redress-bareconsumer"), "--bootstrap",
-                    BOOTSTRAP, "--group", "bench-%s-%s-%d" % (tag, RUN_ID, k),
-                    "--topics", ",".join(topics), "--count", str(count),
-                    "--timeout", "30"])
+                    BOOTSTRAP, "--topics", ",".join(topics),
+                    "--count", str(count), "--timeout", "30"])
         rates.append(res["rate"])
         if res["consumed"] != count:
             short.append(res["consumed"])
@@ -732,7 +731,7 @@ def bare_reads(topics, count, tag):
                         (tag, n, count))
     rate = statistics.median(rates)
     log("bare consumer, %s: %.0f events/s, the median of %d reads (%s; "
-        "%.1f s with the group joins)" % (tag, rate, len(rates),
+        "%.1f s in all)" % (tag, rate, len(rates),
                                           ", ".join("%.0f" % x for x in rates),
                                           time.time() - c0))
     return {"events": count, "rate": rate, "reads": rates,
@@ -802,11 +801,11 @@ def phase_bare_paced(rate, count):
     prefix = topic_prefix("bare70")
     bc = subprocess.Popen(
         [os.path.join(BIN, "redress-bareconsumer"), "--bootstrap", BOOTSTRAP,
-         "--group", "bench-bare70-" + RUN_ID, "--topics", prefix + ".reviews",
+         "--topics", prefix + ".reviews",
          "--count", str(count), "--timeout", "60", "--latency"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        # Publish once it holds partitions: a group join is not latency.
+        # Publish once it holds partitions.
         deadline = time.time() + 60
         while time.time() < deadline:
             line = bc.stderr.readline()
@@ -1282,7 +1281,7 @@ def phase_workers(r, label, names, mix, count, fmt="mixed", rate=0,
     try:
         # Each review is timed from its input to its first output, read
         # from the case topic meanwhile (output_latency()); its reader
-        # joins its group while the workers join theirs.
+        # starts while the workers join their group.
         if "reviews" in names:
             reader = OutputReader(phase)
         for name in names:
