@@ -627,6 +627,81 @@ static void test_extortion_feedback_words(void **state) {
         assert_chats(chats, sizeof(chats) / sizeof(chats[0]));
 }
 
+/* A demand, a mention of the review and a condition make extortion only
+ * in one sentence, with the condition bound to the demand or the mention
+ * (one starts within condition_reach units after it, in its clause): a
+ * buyer who tells what they did with their review, or that they read the
+ * reviews, and asks for a refund is complaining. Neither the review nor
+ * the chat is extortion; tied together, in any order, they are. */
+static void test_extortion_bound_condition(void **state) {
+        static const struct {
+                const char *text;
+                rdr_malicious_t malicious;
+        } cases[] = {
+            {"I left a negative review because the item was damaged and I "
+             "want a refund",
+             RDR_MAL_NONE},
+            {"The 5 star reviews are fake, it broke in a day and I want a "
+             "refund.",
+             RDR_MAL_NONE},
+            {"I already gave it one star and I still want a refund for the "
+             "missing part.",
+             RDR_MAL_NONE},
+            {"I read the reviews and bought it anyway, can I get a refund if "
+             "it arrives broken?",
+             RDR_MAL_NONE},
+            {"My review stays because it's true, and I want my refund.",
+             RDR_MAL_NONE},
+            {"If the seller had answered I would not have written this "
+             "review. I want a refund.",
+             RDR_MAL_NONE},
+            {"Updated my review since the refund never came, and I would "
+             "still like my money back.",
+             RDR_MAL_NONE},
+            {"看了评价才买的，结果质量很差，要求退款", RDR_MAL_NONE},
+            {"好评都是刷的吧，用了两天就坏了，要求退款", RDR_MAL_NONE},
+            {"看评价还不错就买了，结果收到就是坏的，申请退款", RDR_MAL_NONE},
+            {"如果早看到这些差评就不买了，要求退款", RDR_MAL_NONE},
+            {"Compré por las reseñas y llegó roto, quiero un reembolso.",
+             RDR_MAL_NONE},
+            {"Si hubiera leído las reseñas no lo compraría. Exijo un "
+             "reembolso.",
+             RDR_MAL_NONE},
+            {"Refund me and I remove the review.", RDR_MAL_EXTORTION},
+            {"Refund first, then maybe I'll think about changing the review.",
+             RDR_MAL_EXTORTION},
+            {"I will update my rating to five stars if you could kindly send "
+             "me a gift card.",
+             RDR_MAL_EXTORTION},
+            {"I can remove it, but I want a free replacement.",
+             RDR_MAL_EXTORTION},
+            {"退款才改评价", RDR_MAL_EXTORTION},
+            {"可以删，但是要给我补发一个新的。", RDR_MAL_EXTORTION},
+        };
+        rdr_classification_t out;
+        rdr_chat_class_t chat;
+        size_t i, wrong = 0;
+        (void)state;
+        for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                int ext = cases[i].malicious == RDR_MAL_EXTORTION;
+                review(cases[i].text, 1, &out);
+                assert_sane(&out);
+                rdr_classify_chat(clf, cases[i].text, strlen(cases[i].text),
+                                  NULL, &chat);
+                if (out.malicious != cases[i].malicious ||
+                    (chat.intent == RDR_INTENT_EXTORTION) != ext) {
+                        print_error("%s: malicious %s, chat %s\n",
+                                    cases[i].text,
+                                    rdr_malicious_names[out.malicious],
+                                    rdr_intent_names[chat.intent]);
+                        wrong++;
+                }
+        }
+        if (wrong)
+                fail_msg("%zu of %zu texts misread", wrong,
+                         sizeof(cases) / sizeof(cases[0]));
+}
+
 /* The main reason of short complaints whose cue is a negation ("质量不好")
  * or an ambiguous word ("慢": of the delivery, or of the replies). */
 static void test_reason_phrasings(void **state) {
@@ -1319,6 +1394,7 @@ int main(void) {
             cmocka_unit_test(test_traditional_chinese),
             cmocka_unit_test(test_extortion_phrasings),
             cmocka_unit_test(test_extortion_feedback_words),
+            cmocka_unit_test(test_extortion_bound_condition),
             cmocka_unit_test(test_reason_phrasings),
             cmocka_unit_test(test_long_text_read_whole),
             cmocka_unit_test(test_negative_flag),

@@ -15,7 +15,10 @@ typedef struct scores_s {
         double sentiment;
         double reason[RDR_REASON__CNT];
         uint32_t reason_first[RDR_REASON__CNT]; /* unit of first cue */
-        double extortion, demand, review_ref, condition;
+        double extortion, demand, review_ref;
+        /* a sentence held a demand, a mention of the review and a
+         * condition bound to one of them (extortion_weight()) */
+        int ext_combo;
         double nitpick, insult, private_data, phone_cue;
         double intent[RDR_INTENT__CNT];
         /* intent's share of phrases above chat.weak_cue_max: what decides
@@ -214,10 +217,71 @@ static void clause_flush(const rdr_clf_conf_t *conf, clause_t *cl,
                 cl->first[r] = UINT32_MAX;
 }
 
+/* The extortion pattern within one sentence: a demand, a mention of the
+ * review, and a condition that binds one of them, i.e. a demand or a
+ * mention starts within condition_reach units after it, in its clause
+ * ("refund me or I leave 1 star reviews", "退款就改好评"). Across
+ * sentences, or with a condition that binds neither ("I read the reviews,
+ * can I get a refund if it arrives broken?"), the three tell a complaint. */
+typedef struct ext_sentence_s {
+        double demand, review_ref, bound;
+        double cond_w;       /* the open condition's weight, 0 if none */
+        uint32_t cond_end;   /* its end: a clause break from here closes it */
+        uint32_t cond_until; /* a demand or mention starting before binds */
+        uint32_t dr_end;     /* end of the demands and mentions so far */
+} ext_sentence_t;
+
+static void ext_sentence_end(const rdr_clf_conf_t *conf, ext_sentence_t *es,
+                             scores_t *sc) {
+        if (es->demand > 0 && es->review_ref > 0 &&
+            es->bound >= conf->ext_combo_min_condition)
+                sc->ext_combo = 1;
+        memset(es, 0, sizeof(*es));
+}
+
+/* A demand or a mention of the review over units [unit, end). */
+static void ext_sentence_ref(ext_sentence_t *es, uint32_t unit, uint32_t end) {
+        if (es->cond_w > 0 && unit < es->cond_until) {
+                es->bound += es->cond_w;
+                es->cond_w = 0;
+        }
+        if (end > es->dr_end)
+                es->dr_end = end;
+}
+
+/* A condition over units [unit, end) of weight w. One that starts inside
+ * a demand or a mention is bound to it ("refund first", "才改"). */
+static void ext_sentence_cond(const rdr_clf_conf_t *conf, ext_sentence_t *es,
+                              uint32_t unit, uint32_t end, double w) {
+        if (unit < es->dr_end) {
+                es->bound += w;
+                return;
+        }
+        if (es->cond_w > 0 && es->cond_w > w && unit < es->cond_until)
+                return; /* a stronger open one keeps its reach */
+        es->cond_w = w;
+        es->cond_end = end;
+        es->cond_until = end + (uint32_t)conf->ext_condition_reach;
+}
+
+/* A clause break after the open condition closes its reach (one it
+ * begins, "but I want", does not); a full stop, "!" or "?" (。！？
+ * normalized alike) ends the sentence. */
+static void ext_break(const rdr_clf_conf_t *conf, const rdr_clf_text_t *t,
+                      const rdr_clf_occ_t *o, ext_sentence_t *es,
+                      scores_t *sc) {
+        char c = o->end > 0 ? t->norm[o->end - 1] : 0;
+        if (c == '.' || c == '!' || c == '?')
+                ext_sentence_end(conf, es, sc);
+        else if (o->unit >= es->cond_end)
+                es->cond_w = 0;
+}
+
 static void score_pass(const rdr_classifier_t *clf, const rdr_clf_text_t *t,
                        unsigned active, scores_t *sc) {
         const rdr_clf_conf_t *conf = &clf->conf;
         clause_t cl;
+        ext_sentence_t es;
         uint32_t covered[CH__CNT] = {0}, neg_until = 0, int_until = 0;
         double int_mult = 1.0;
         size_t i, j;
@@ -227,6 +291,7 @@ static void score_pass(const rdr_classifier_t *clf, const rdr_clf_text_t *t,
         for (i = 0; i < RDR_REASON__CNT; i++)
                 sc->reason_first[i] = UINT32_MAX;
         memset(&cl, 0, sizeof(cl));
+        memset(&es, 0, sizeof(es));
         for (i = 0; i < RDR_REASON__CNT; i++)
                 cl.first[i] = UINT32_MAX;
         for (i = 0; i < t->occ_cnt; i++) {
@@ -258,6 +323,7 @@ static void score_pass(const rdr_classifier_t *clf, const rdr_clf_text_t *t,
                         neg_until = 0;
                         int_until = 0;
                         clause_flush(conf, &cl, sc);
+                        ext_break(conf, t, o, &es, sc);
                         continue;
                 }
                 /* leftmost-longest within each channel */
@@ -306,6 +372,7 @@ static void score_pass(const rdr_classifier_t *clf, const rdr_clf_text_t *t,
                                 neg_until = 0;
                                 int_until = 0;
                                 clause_flush(conf, &cl, sc);
+                                ext_break(conf, t, o, &es, sc);
                                 break;
                         case RDR_CLF_K_IGNORE:
                                 break;
@@ -349,14 +416,19 @@ static void score_pass(const rdr_classifier_t *clf, const rdr_clf_text_t *t,
                                 sc->hits++;
                                 break;
                         case RDR_CLF_K_DEMAND:
-                                if (!negated)
+                                if (!negated) {
                                         sc->demand += w;
+                                        es.demand += w;
+                                        ext_sentence_ref(&es, o->unit, end);
+                                }
                                 break;
                         case RDR_CLF_K_REVIEW_REF:
                                 sc->review_ref += w;
+                                es.review_ref += w;
+                                ext_sentence_ref(&es, o->unit, end);
                                 break;
                         case RDR_CLF_K_CONDITION:
-                                sc->condition += w;
+                                ext_sentence_cond(conf, &es, o->unit, end, w);
                                 break;
                         case RDR_CLF_K_NITPICK:
                                 sc->nitpick += w;
@@ -396,6 +468,7 @@ static void score_pass(const rdr_classifier_t *clf, const rdr_clf_text_t *t,
                 }
         }
         clause_flush(conf, &cl, sc);
+        ext_sentence_end(conf, &es, sc);
         if (sc->sentiment > conf->max_text_score)
                 sc->sentiment = conf->max_text_score;
         if (sc->sentiment < -conf->max_text_score)
@@ -403,11 +476,11 @@ static void score_pass(const rdr_classifier_t *clf, const rdr_clf_text_t *t,
 }
 
 /* Extortion weight of a text: outright phrases, plus the combination of a
- * demand, a mention of the review and a condition. */
+ * demand, a mention of the review and a condition in one sentence
+ * (ext_sentence_t). */
 static double extortion_weight(const rdr_clf_conf_t *conf, const scores_t *sc) {
         double w = sc->extortion;
-        if (sc->demand > 0 && sc->review_ref > 0 &&
-            sc->condition >= conf->ext_combo_min_condition)
+        if (sc->ext_combo)
                 w += conf->ext_combo_weight;
         return w;
 }

@@ -80,6 +80,7 @@ typedef struct rdr_clf_conf_s {
         double ext_min_score;
         double ext_combo_weight;
         double ext_combo_min_condition;
+        long long ext_condition_reach; /* units after a condition */
         int tags_need_negative;
         long long prof_max_level;
         long long prof_max_age_days;

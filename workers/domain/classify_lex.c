@@ -94,6 +94,11 @@ static const conf_def_t conf_defs[] = {
      OFF(ext_combo_min_condition), 0.3, 0, 100, NULL,
      "condition weight the combination needs (a lone \"again\" is not a "
      "condition)"},
+    {"malicious.extortion.condition_reach", T_INT, OFF(ext_condition_reach), 5,
+     0, 64, NULL,
+     "units (words, Han characters) after a condition within which a demand "
+     "or a mention of the review must start, in its clause, for the "
+     "condition to bind them (\"if it arrives broken\" binds nothing)"},
     {"malicious.professional.max_account_level", T_INT, OFF(prof_max_level), 2,
      0, 1000000, NULL, "an account at or below this level is low"},
     {"malicious.professional.max_account_age_days", T_INT,
