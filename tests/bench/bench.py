@@ -1989,8 +1989,8 @@ def report(r):
                 "input topic read again once the phase is over, the chats "
                 "and shipments rows' over theirs, the fleet's over a "
                 "backlog of the same mix; each the median of %d reads, each "
-                "by a group of its own, from its first message to its "
-                "last: %s%s" % (BARE_READS, "; ".join(spans),
+                "of every partition from its first offset (assigned, no "
+                "group), timed from its first message to its last: %s%s" % (BARE_READS, "; ".join(spans),
                                 "; " + ", ".join(kept) if kept else "")]
     else:
         reads = r["bare"].get("reads")
