@@ -1692,7 +1692,8 @@ static void test_shanghai_night(void **state) {
         run_until(s, utc(2026, 6, 2, 1, 0));
         a = find(s, "cs_test:first_contact:1");
         assert_true(a->due_at_ms == utc(2026, 6, 2, 1, 0));
-        assert_true(a->deadline_at_ms == t0 + DAY);
+        /* Within 24 h, but not in the night: by 20:00 CST, not 22:30. */
+        assert_true(a->deadline_at_ms == utc(2026, 6, 2, 12, 0));
         run_until(s, t0 + 20 * DAY);
         /* The schedule's 22:30 becomes 09:00 the next morning. */
         assert_true(find(s, "cs_test:follow_up:1")->due_at_ms ==
@@ -1713,6 +1714,36 @@ static void test_shanghai_night(void **state) {
         assert_true(a->due_at_ms == utc(2026, 6, 3, 1, 0));
         assert_int_equal(s->c.next_step, RDR_STEP_FOLLOW_UP);
         free(s);
+}
+
+/* The first contact's deadline is the last daytime moment within
+ * first_contact_within of the review: 24 h later when that is daytime
+ * (19:59 CST), else the end of the daytime before it (a review at 06:00
+ * CST: 20:00 that day, not 06:00 the next morning). */
+static void test_first_contact_deadline_in_daytime(void **state) {
+        static const struct {
+                int hour, min;                     /* UTC of the review */
+                int64_t due_after, deadline_after; /* from t0 */
+        } cases[] = {
+            {11, 59, 0, DAY},                        /* 19:59 CST */
+            {22, 0, 3 * HOUR, 3 * HOUR + 11 * HOUR}, /* 06:00 CST */
+            {2, 0, 0, DAY},                          /* 10:00 CST */
+        };
+        size_t i;
+        (void)state;
+        for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                sim_t *s = sim_new();
+                int64_t t0 = utc(2026, 6, 1, cases[i].hour, cases[i].min);
+                rdr_cadence_input_t in =
+                    tb_review(RDR_REASON_PRODUCT_QUALITY, RDR_MAL_NONE, t0);
+                const rdr_cadence_action_t *a;
+                apply(s, &in, t0);
+                run_until(s, t0 + DAY);
+                a = find(s, "cs_test:first_contact:1");
+                assert_true(a->due_at_ms == t0 + cases[i].due_after);
+                assert_true(a->deadline_at_ms == t0 + cases[i].deadline_after);
+                free(s);
+        }
 }
 
 /* A review at night, and before the morning the buyer says no (to the
@@ -3479,6 +3510,7 @@ int main(void) {
             cmocka_unit_test(test_new_york_november_dst),
             cmocka_unit_test(test_malicious_on_every_platform_renders),
             cmocka_unit_test(test_shanghai_night),
+            cmocka_unit_test(test_first_contact_deadline_in_daytime),
             cmocka_unit_test(test_first_contact_held_till_day),
             cmocka_unit_test(test_guide_held_till_day),
             cmocka_unit_test(test_incentive_held_till_day),

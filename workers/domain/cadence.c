@@ -163,6 +163,31 @@ static int64_t contact_until(tx_t *tx, int64_t due) {
         return end;
 }
 
+/* The deadline of a message due at due that must be carried out by limit
+ * (the first contact's first_contact_within): limit if it falls in a
+ * contact window, else the end of the last window before it. A review at
+ * 22:30 is first contacted from 09:00 by 20:00 the next day, not by 22:30,
+ * in the buyer's night. limit if no window ever ends; below due if limit
+ * is (the caller's to mend). */
+static int64_t contact_deadline(tx_t *tx, int64_t due, int64_t limit) {
+        int64_t end = contact_until(tx, due), best;
+        int i;
+        if (!end || end >= limit)
+                return limit;
+        best = end;
+        /* One window a day or two: a month of them at most. */
+        for (i = 0; i < 62 && !tx->err; i++) {
+                int64_t start = contact_at(tx, end);
+                if (start >= limit)
+                        break;
+                end = contact_until(tx, start);
+                if (!end || end >= limit)
+                        return limit;
+                best = end;
+        }
+        return best;
+}
+
 static int expired(const tx_t *tx) {
         return tx->now >= tx->c->opened_at_ms + tx->sc->case_ttl_ms;
 }
@@ -710,7 +735,8 @@ static void run_step(tx_t *tx, rdr_step_t step, int attempt) {
         base = step_base(tx, step, attempt);
         due = contact_at(tx, base > tx->now ? base : tx->now);
         deadline = step == RDR_STEP_FIRST_CONTACT
-                       ? base + tx->sc->first_contact_within_ms
+                       ? contact_deadline(
+                             tx, due, base + tx->sc->first_contact_within_ms)
                        : contact_until(tx, due);
         if (deadline < due)
                 deadline = contact_until(tx, due);
