@@ -408,8 +408,9 @@ def paid_against_decisions(acts, offers):
 
 
 def outside_daytime(acts, cases, rules, day, store_zone):
-    """Outreach due outside the buyer's daytime (window day) or inside
-    the platform's quiet hours, in the case's zone, one line each. A
+    """Outreach due, or with a deadline, outside the buyer's daytime
+    (window day) or inside the platform's quiet hours, in the case's zone,
+    one line each. A
     message published before a parcel told the case its buyer's zone
     (zone_learned_at_ms) kept to the zone that stood in, the store's; one
     published at the same instant (the fleet's clock moves in steps, so a
@@ -429,17 +430,24 @@ def outside_daytime(acts, cases, rules, day, store_zone):
             zones.append(store_zone)
         quiet = rules[x["platform"]].quiet if x["platform"] in rules \
             else None
-        out = []
-        for z in zones:
-            t = datetime.datetime.fromtimestamp(
-                rfc3339_ms(x["due_at"]) / 1000, zoneinfo.ZoneInfo(z))
-            minute = t.hour * 60 + t.minute
-            if not in_window(day, minute) or (quiet and in_window(quiet,
-                                                                 minute)):
-                out.append("%s %s due %s %s" % (x["case_id"], x["kind"],
-                                                 t.strftime("%H:%M"), z))
-        if len(out) == len(zones):
-            night.append(out[0])
+        # Its deadline too: the last moment it may be carried out, so the
+        # one just before it (a deadline at 20:00 closes the day).
+        times = [("due", rfc3339_ms(x["due_at"]))]
+        if x.get("deadline_at"):
+            times.append(("deadline", rfc3339_ms(x["deadline_at"]) - 1))
+        for what, ms in times:
+            out = []
+            for z in zones:
+                t = datetime.datetime.fromtimestamp(ms / 1000,
+                                                    zoneinfo.ZoneInfo(z))
+                minute = t.hour * 60 + t.minute
+                if not in_window(day, minute) or (
+                        quiet and in_window(quiet, minute)):
+                    out.append("%s %s %s %s %s" % (
+                        x["case_id"], x["kind"], what,
+                        t.strftime("%H:%M"), z))
+            if len(out) == len(zones):
+                night.append(out[0])
     return sorted(night)
 
 
@@ -1284,7 +1292,8 @@ def main():
     nudgy = sorted("%s x%d" % (c, kc["outreach.nudge"])
                    for c, kc in per_case.items()
                    if kc["outreach.nudge"] > max_nudges)
-    check("every outreach due in the buyer's daytime (%s, outside quiet "
+    check("every outreach due, and its deadline, in the buyer's daytime "
+          "(%s, outside quiet "
           "hours; %d cases learned the buyer's zone from a parcel) and at "
           "most %d nudges a case" % (
               playbook_default("daytime", "09:00-20:00").strip('"'),

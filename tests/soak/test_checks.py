@@ -380,6 +380,18 @@ class OutsideDaytime(unittest.TestCase):
         self.assertEqual(len(night), 1)
         self.assertIn("due 21:00 America/New_York", night[0])
 
+    def test_its_deadline_too(self):
+        # due 10:00 in Shanghai; by 20:00 that day closes its day, by 22:30
+        # is in the night
+        x = step("o-1", "cs-1", "outreach.first_contact", "first_contact",
+                 "2026-12-08T02:00:00.000Z", due="2026-12-08T02:00:00.000Z")
+        x["deadline_at"] = "2026-12-08T12:00:00.000Z"
+        self.assertEqual(self.night(x), [])
+        x["deadline_at"] = "2026-12-08T14:30:00.000Z"
+        night = self.night(x)
+        self.assertEqual(len(night), 1)
+        self.assertIn("first_contact deadline 22:29 Asia/Shanghai", night[0])
+
     def test_before_the_parcel_told_the_zone_the_stores(self):
         learned = str(soak.rfc3339_ms("2026-12-01T03:00:00.000Z"))
         first = step("o-1", "cs-1", "outreach.first_contact",
