@@ -15,7 +15,7 @@ typedef struct scores_s {
         double sentiment;
         double reason[RDR_REASON__CNT];
         uint32_t reason_first[RDR_REASON__CNT]; /* unit of first cue */
-        double extortion, demand, review_ref;
+        double extortion, demand;
         /* a sentence held a demand, a mention of the review and a
          * condition bound to one of them (extortion_weight()) */
         int ext_combo;
@@ -423,7 +423,6 @@ static void score_pass(const rdr_classifier_t *clf, const rdr_clf_text_t *t,
                                 }
                                 break;
                         case RDR_CLF_K_REVIEW_REF:
-                                sc->review_ref += w;
                                 es.review_ref += w;
                                 ext_sentence_ref(&es, o->unit, end);
                                 break;
