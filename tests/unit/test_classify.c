@@ -629,7 +629,8 @@ static void test_extortion_feedback_words(void **state) {
 
 /* A demand, a mention of the review and a condition make extortion only
  * in one sentence, with the condition bound to the demand or the mention
- * (one starts within condition_reach units after it, in its clause): a
+ * (one starts within condition_reach units after it, in its clause; after
+ * a promise, "and I", only a mention binds): a
  * buyer who tells what they did with their review, or that they read the
  * reviews, and asks for a refund is complaining. Neither the review nor
  * the chat is extortion; tied together, in any order, they are. */
@@ -667,7 +668,15 @@ static void test_extortion_bound_condition(void **state) {
             {"Si hubiera leído las reseñas no lo compraría. Exijo un "
              "reembolso.",
              RDR_MAL_NONE},
+            {"I asked for a refund and I updated my review to one star.",
+             RDR_MAL_NONE},
             {"Refund me and I remove the review.", RDR_MAL_EXTORTION},
+            {"Refund me and I would happily change the review.",
+             RDR_MAL_EXTORTION},
+            {"Send me $20 and I'd update my rating to 5 stars.",
+             RDR_MAL_EXTORTION},
+            {"Give me a partial refund and I am willing to remove my review.",
+             RDR_MAL_EXTORTION},
             {"Refund first, then maybe I'll think about changing the review.",
              RDR_MAL_EXTORTION},
             {"I will update my rating to five stars if you could kindly send "

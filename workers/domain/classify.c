@@ -226,6 +226,7 @@ static void clause_flush(const rdr_clf_conf_t *conf, clause_t *cl,
 typedef struct ext_sentence_s {
         double demand, review_ref, bound;
         double cond_w;       /* the open condition's weight, 0 if none */
+        int cond_promise;    /* it binds only a mention (the promises group) */
         uint32_t cond_end;   /* its end: a clause break from here closes it */
         uint32_t cond_until; /* a demand or mention starting before binds */
         uint32_t dr_end;     /* end of the demands and mentions so far */
@@ -239,9 +240,11 @@ static void ext_sentence_end(const rdr_clf_conf_t *conf, ext_sentence_t *es,
         memset(es, 0, sizeof(*es));
 }
 
-/* A demand or a mention of the review over units [unit, end). */
-static void ext_sentence_ref(ext_sentence_t *es, uint32_t unit, uint32_t end) {
-        if (es->cond_w > 0 && unit < es->cond_until) {
+/* A demand or a mention of the review (is_review) over units [unit, end). */
+static void ext_sentence_ref(ext_sentence_t *es, uint32_t unit, uint32_t end,
+                             int is_review) {
+        if (es->cond_w > 0 && unit < es->cond_until &&
+            (is_review || !es->cond_promise)) {
                 es->bound += es->cond_w;
                 es->cond_w = 0;
         }
@@ -249,17 +252,20 @@ static void ext_sentence_ref(ext_sentence_t *es, uint32_t unit, uint32_t end) {
                 es->dr_end = end;
 }
 
-/* A condition over units [unit, end) of weight w. One that starts inside
- * a demand or a mention is bound to it ("refund first", "才改"). */
+/* A condition over units [unit, end) of weight w; a promise ("and I")
+ * binds only a mention of the review after it. A condition that starts
+ * inside a demand or a mention is bound to it ("refund first", "才改"). */
 static void ext_sentence_cond(const rdr_clf_conf_t *conf, ext_sentence_t *es,
-                              uint32_t unit, uint32_t end, double w) {
-        if (unit < es->dr_end) {
+                              uint32_t unit, uint32_t end, double w,
+                              int promise) {
+        if (!promise && unit < es->dr_end) {
                 es->bound += w;
                 return;
         }
         if (es->cond_w > 0 && es->cond_w > w && unit < es->cond_until)
                 return; /* a stronger open one keeps its reach */
         es->cond_w = w;
+        es->cond_promise = promise;
         es->cond_end = end;
         es->cond_until = end + (uint32_t)conf->ext_condition_reach;
 }
@@ -419,15 +425,16 @@ static void score_pass(const rdr_classifier_t *clf, const rdr_clf_text_t *t,
                                 if (!negated) {
                                         sc->demand += w;
                                         es.demand += w;
-                                        ext_sentence_ref(&es, o->unit, end);
+                                        ext_sentence_ref(&es, o->unit, end, 0);
                                 }
                                 break;
                         case RDR_CLF_K_REVIEW_REF:
                                 es.review_ref += w;
-                                ext_sentence_ref(&es, o->unit, end);
+                                ext_sentence_ref(&es, o->unit, end, 1);
                                 break;
                         case RDR_CLF_K_CONDITION:
-                                ext_sentence_cond(conf, &es, o->unit, end, w);
+                                ext_sentence_cond(conf, &es, o->unit, end, w,
+                                                  e->target);
                                 break;
                         case RDR_CLF_K_NITPICK:
                                 sc->nitpick += w;

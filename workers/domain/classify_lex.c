@@ -461,6 +461,9 @@ static const group_def_t group_defs[] = {
      "extortion and professional reviewers"},
     {"review_ref", RDR_CLF_K_REVIEW_REF, 0, 1, 1.0, NEED_ALL, ROLE_EXTORTION},
     {"condition", RDR_CLF_K_CONDITION, 0, 1, 1.0, NEED_ALL, ROLE_EXTORTION},
+    /* a condition that binds only a mention of the review after it:
+     * "refund me and I'd update my rating", not "... and I want a refund" */
+    {"promises", RDR_CLF_K_CONDITION, 1, 1, 1.0, NEED_NONE, NULL},
     {"nitpick", RDR_CLF_K_NITPICK, 0, 1, 1.0, NEED_ALL,
      "professional reviewers"},
     {"insult", RDR_CLF_K_INSULT, 0, 1, 1.0, NEED_ALL, "abusive reviews"},
