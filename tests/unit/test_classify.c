@@ -856,7 +856,7 @@ static void test_chat(void **state) {
             {"Sure, I'll update my review now that it works.",
              RDR_INTENT_AGREE},
             {"No.", RDR_INTENT_REFUSE},
-            {"Sure!", RDR_INTENT_AGREE},
+            {"Sure!", RDR_INTENT_QUESTION},
             /* Asking not to be contacted, in the words buyers use. */
             {"Please stop contacting me.", RDR_INTENT_REFUSE},
             {"Stop emailing me.", RDR_INTENT_REFUSE},
@@ -925,12 +925,14 @@ static void test_chat_weak_cues(void **state) {
             {"No, stop contacting me, I have not received the refund yet.",
              RDR_INTENT_REFUSE},
             {"不，别再联系我了，退款还没到", RDR_INTENT_REFUSE},
-            /* Bare assent is one too; agreement said in so many words
-             * decides a longer message. */
-            {"Sure!", RDR_INTENT_AGREE},
-            {"OK", RDR_INTENT_AGREE},
-            {"Vale.", RDR_INTENT_AGREE},
-            {"好的", RDR_INTENT_AGREE},
+            /* Bare assent answers what the store asked, no promise to
+             * update the review: an agent reads it
+             * (chat.bare_assent_agrees). Agreement said in so many words
+             * decides, alone or in a longer message. */
+            {"Sure!", RDR_INTENT_QUESTION},
+            {"OK", RDR_INTENT_QUESTION},
+            {"Vale.", RDR_INTENT_QUESTION},
+            {"好的", RDR_INTENT_QUESTION},
             {"ok, I'll update my review", RDR_INTENT_AGREE},
             {"Sure, I can change it to 5 stars now that it's fixed.",
              RDR_INTENT_AGREE},
@@ -1085,20 +1087,27 @@ static const char good_lexicon[] = "language: en\n"
                                    "  question: [where]\n"
                                    "  thanks: [thanks]\n";
 
-/* Builds a configs dir from classifier.yaml's text and one lexicon's,
- * named file; returns the error of loading it (NULL if it loaded). */
-static const char *load_error_as(char *dir, size_t dir_size,
-                                 const char *classifier_yaml, const char *file,
-                                 const char *lexicon_yaml, char *errstr,
-                                 size_t errstr_size) {
+/* Builds a configs dir (in dir) from classifier.yaml's text and one
+ * lexicon's, named file. */
+static void make_configs(char *dir, size_t dir_size,
+                         const char *classifier_yaml, const char *file,
+                         const char *lexicon_yaml) {
         char sub[600];
-        rdr_classifier_t *c;
         snprintf(dir, dir_size, "/tmp/rdr-clf-XXXXXX");
         assert_non_null(mkdtemp(dir));
         snprintf(sub, sizeof(sub), "%s/lexicons", dir);
         assert_int_equal(mkdir(sub, 0700), 0);
         write_file(dir, "classifier.yaml", classifier_yaml);
         write_file(sub, file, lexicon_yaml);
+}
+
+/* make_configs(), then the error of loading it (NULL if it loaded). */
+static const char *load_error_as(char *dir, size_t dir_size,
+                                 const char *classifier_yaml, const char *file,
+                                 const char *lexicon_yaml, char *errstr,
+                                 size_t errstr_size) {
+        rdr_classifier_t *c;
+        make_configs(dir, dir_size, classifier_yaml, file, lexicon_yaml);
         errstr[0] = '\0';
         c = rdr_classifier_new(dir, errstr, errstr_size);
         rdr_classifier_destroy(c);
@@ -1136,6 +1145,32 @@ static void remove_dir(const char *dir) {
         snprintf(path, sizeof(path), "%s/classifier.yaml", dir);
         unlink(path);
         rmdir(dir);
+}
+
+/* A bare "ok" is no promise to update the review: an agent reads it,
+ * unless chat.bare_assent_agrees says it is agreement. */
+static void test_chat_bare_assent_setting(void **state) {
+        static const char *const yaml[] = {
+            "", "chat:\n  bare_assent_agrees: true\n"};
+        static const rdr_intent_t want[] = {RDR_INTENT_QUESTION,
+                                            RDR_INTENT_AGREE};
+        char dir[64], errstr[256];
+        size_t i;
+        (void)state;
+        for (i = 0; i < 2; i++) {
+                rdr_classifier_t *c;
+                rdr_chat_class_t out;
+                make_configs(dir, sizeof(dir), yaml[i], "en.yaml",
+                             good_lexicon);
+                c = rdr_classifier_new(dir, errstr, sizeof(errstr));
+                assert_non_null(c);
+                rdr_classify_chat(c, "ok", 2, NULL, &out);
+                assert_int_equal(out.intent, want[i]);
+                rdr_classify_chat(c, "ok, no way", 10, NULL, &out);
+                assert_int_equal(out.intent, RDR_INTENT_REFUSE);
+                rdr_classifier_destroy(c);
+                remove_dir(dir);
+        }
 }
 
 static void expect_error(const char *classifier_yaml, const char *lexicon_yaml,
@@ -1412,6 +1447,7 @@ int main(void) {
             cmocka_unit_test(test_chat_refusals),
             cmocka_unit_test(test_chat_generic_assent),
             cmocka_unit_test(test_config_errors),
+            cmocka_unit_test(test_chat_bare_assent_setting),
             cmocka_unit_test(test_missing_groups),
             cmocka_unit_test(test_lexicon_named_by_language),
             cmocka_unit_test(test_malicious_priority),

@@ -720,6 +720,15 @@ void rdr_classify_chat(const rdr_classifier_t *clf, const char *text,
                 if (sc.intent_strong[RDR_INTENT_REFUSE] <= 0)
                         sc.intent[RDR_INTENT_REFUSE] = 0;
         }
+        /* A bare "ok" or "好的" answers what the store last wrote: "could you
+         * tell us what happened?", "we would like to refund you 3.00 USD".
+         * It is no promise to update the review, and a guide to editing it
+         * in answer would read as the price of the refund: an agent reads
+         * it (chat.bare_assent_agrees). A bare "no" still refuses: silence
+         * is the safe side of a "no". */
+        if (!conf->chat_bare_assent_agrees &&
+            sc.intent_strong[RDR_INTENT_AGREE] <= 0)
+                sc.intent[RDR_INTENT_AGREE] = 0;
         /* thanks is the weakest signal: it wins only clear of the others */
         if (sc.intent[RDR_INTENT_THANKS] > 0)
                 sc.intent[RDR_INTENT_THANKS] -= conf->chat_thanks_margin;

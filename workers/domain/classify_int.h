@@ -97,6 +97,7 @@ typedef struct rdr_clf_conf_s {
         double chat_thanks_margin;
         double chat_complaint_min_score;
         double chat_weak_cue_max;
+        int chat_bare_assent_agrees;
         int mal_priority[RDR_MAL__CNT]; /* malicious classes, first wins */
         size_t mal_priority_cnt;
         int chat_priority[RDR_INTENT__CNT]; /* intents, first wins a tie */

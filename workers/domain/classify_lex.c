@@ -139,6 +139,10 @@ static const conf_def_t conf_defs[] = {
     {"chat.weak_cue_max", T_DOUBLE, OFF(chat_weak_cue_max), 1.0, 0, 100, NULL,
      "agree/refuse phrases of at most this weight (\"no\", \"ok\") decide "
      "only a message that says nothing else"},
+    {"chat.bare_assent_agrees", T_BOOL, OFF(chat_bare_assent_agrees), 0, 0, 1,
+     NULL,
+     "a bare \"ok\", \"sure\" or \"好的\" is agreement to update the review "
+     "(false: an agent reads it, as it answers what the store asked)"},
     {"chat.priority", T_INTENTLIST, 0, 0, 0, 0, NULL,
      "intents in order of precedence on equal scores"},
 };
