@@ -95,9 +95,7 @@ rdr_err_t rdr_cfg_zone(const rdr_yaml_t *node, const char *path, char *out,
         return RDR_OK;
 }
 
-/* BCP 47's shape: a primary subtag of 2 to 8 letters, then subtags of 1
- * to 8 letters or digits, each after a '-' ("en", "zh-Hant", "pt-BR"). */
-static int lang_tag_valid(const char *tag) {
+int rdr_lang_tag_valid(const char *tag) {
         size_t i, len = 0, n = 0;
         for (i = 0;; i++) {
                 char ch = tag[i];
@@ -123,7 +121,7 @@ rdr_err_t rdr_cfg_lang(const rdr_yaml_t *node, const char *path, char *out,
             rdr_cfg_strcpy(node, path, out, size, errstr, errstr_size);
         if (err)
                 return err;
-        if (!lang_tag_valid(out))
+        if (!rdr_lang_tag_valid(out))
                 return rdr_yaml_error(node, path, errstr, errstr_size,
                                       "expected a language tag like en, es "
                                       "or zh-Hant, got '%s'",

@@ -312,15 +312,14 @@ static int key_valid(const char *key) {
         return 1;
 }
 
+/* A language tag of BCP 47's shape in lower case: templates are found by
+ * the action's language as the file names it. */
 static int lang_valid(const char *lang) {
-        size_t i, n = strlen(lang);
-        if (n < 2 || n >= 16)
-                return 0;
-        for (i = 0; i < n; i++)
-                if (!((lang[i] >= 'a' && lang[i] <= 'z') ||
-                      (lang[i] >= '0' && lang[i] <= '9') || lang[i] == '-'))
+        const char *p;
+        for (p = lang; *p; p++)
+                if (*p >= 'A' && *p <= 'Z')
                         return 0;
-        return lang[0] != '-';
+        return rdr_lang_tag_valid(lang);
 }
 
 static rdr_err_t check_text(const rdr_yaml_t *node, const char *path,
