@@ -96,6 +96,36 @@ static void assert_chats(const chat_case_t *cases, size_t cnt) {
                 fail_msg("%zu of %zu chat messages misread", wrong, cnt);
 }
 
+/* A text read as a 1-star review and as a chat: extortion in both or in
+ * neither, as each case says. */
+typedef struct ext_case_s {
+        const char *text;
+        rdr_malicious_t malicious;
+} ext_case_t;
+
+static void check_extortion(const ext_case_t *cases, size_t n) {
+        rdr_classification_t out;
+        rdr_chat_class_t chat;
+        size_t i, wrong = 0;
+        for (i = 0; i < n; i++) {
+                int ext = cases[i].malicious == RDR_MAL_EXTORTION;
+                review(cases[i].text, 1, &out);
+                assert_sane(&out);
+                rdr_classify_chat(clf, cases[i].text, strlen(cases[i].text),
+                                  NULL, &chat);
+                if (out.malicious != cases[i].malicious ||
+                    (chat.intent == RDR_INTENT_EXTORTION) != ext) {
+                        print_error("%s: malicious %s, chat %s\n",
+                                    cases[i].text,
+                                    rdr_malicious_names[out.malicious],
+                                    rdr_intent_names[chat.intent]);
+                        wrong++;
+                }
+        }
+        if (wrong)
+                fail_msg("%zu of %zu texts misread", wrong, n);
+}
+
 static void test_bad_input(void **state) {
         static const char invalid[] = "\xff\xfe\xc3(\xe4\xbd\xa0\xf0\x9f\x98 "
                                       "broken \xed\xa0\x80 \xc0\xaf";
@@ -508,10 +538,7 @@ static void test_traditional_chinese(void **state) {
  * negation. A refund asked for without tying it to the review is a
  * legitimate complaint. */
 static void test_extortion_phrasings(void **state) {
-        static const struct {
-                const char *text;
-                rdr_malicious_t malicious;
-        } cases[] = {
+        static const ext_case_t cases[] = {
             {"不给我退款我就给差评", RDR_MAL_EXTORTION},
             {"如果不补偿我，我就一直差评", RDR_MAL_EXTORTION},
             {"加钱我就改好评", RDR_MAL_EXTORTION},
@@ -555,10 +582,7 @@ static void test_extortion_phrasings(void **state) {
  * that names its feedback or rating and asks for a refund without tying
  * one to the other is a complaint. In a chat, the same. */
 static void test_extortion_feedback_words(void **state) {
-        static const struct {
-                const char *text;
-                rdr_malicious_t malicious;
-        } cases[] = {
+        static const ext_case_t cases[] = {
             {"Item was damaged. Refund me $50 or this negative feedback stays "
              "forever.",
              RDR_MAL_EXTORTION},
@@ -635,10 +659,7 @@ static void test_extortion_feedback_words(void **state) {
  * reviews, and asks for a refund is complaining. Neither the review nor
  * the chat is extortion; tied together, in any order, they are. */
 static void test_extortion_bound_condition(void **state) {
-        static const struct {
-                const char *text;
-                rdr_malicious_t malicious;
-        } cases[] = {
+        static const ext_case_t cases[] = {
             {"I left a negative review because the item was damaged and I "
              "want a refund",
              RDR_MAL_NONE},
@@ -687,28 +708,37 @@ static void test_extortion_bound_condition(void **state) {
             {"退款才改评价", RDR_MAL_EXTORTION},
             {"可以删，但是要给我补发一个新的。", RDR_MAL_EXTORTION},
         };
-        rdr_classification_t out;
-        rdr_chat_class_t chat;
-        size_t i, wrong = 0;
         (void)state;
-        for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-                int ext = cases[i].malicious == RDR_MAL_EXTORTION;
-                review(cases[i].text, 1, &out);
-                assert_sane(&out);
-                rdr_classify_chat(clf, cases[i].text, strlen(cases[i].text),
-                                  NULL, &chat);
-                if (out.malicious != cases[i].malicious ||
-                    (chat.intent == RDR_INTENT_EXTORTION) != ext) {
-                        print_error("%s: malicious %s, chat %s\n",
-                                    cases[i].text,
-                                    rdr_malicious_names[out.malicious],
-                                    rdr_intent_names[chat.intent]);
-                        wrong++;
-                }
-        }
-        if (wrong)
-                fail_msg("%zu of %zu texts misread", wrong,
-                         sizeof(cases) / sizeof(cases[0]));
+        check_extortion(cases, sizeof(cases) / sizeof(cases[0]));
+}
+
+/* A mention of the review after a deed ("I gave it", "le di", "给了") tells
+ * what was done and offers nothing: with a demand and a contrast ("but I
+ * want", "但是要") it is a complaint. An offer to change it, or the review
+ * held until a refund, is still extortion. Reviews and chats alike. */
+static void test_extortion_past_mention(void **state) {
+        static const ext_case_t cases[] = {
+            {"I gave it 1 star but I want a refund", RDR_MAL_NONE},
+            {"I left a 1 star review but I want my money back", RDR_MAL_NONE},
+            {"I gave it one star because it broke, but I want a full refund",
+             RDR_MAL_NONE},
+            {"Le di una estrella pero quiero un reembolso completo",
+             RDR_MAL_NONE},
+            {"我给了差评，但是要退款", RDR_MAL_NONE},
+            {"用了一周就坏了我给了一星，但是我要退钱", RDR_MAL_NONE},
+            {"I left 1 star and I'll change it if you refund me",
+             RDR_MAL_EXTORTION},
+            {"I rated it 1 star, if you refund me I will change it",
+             RDR_MAL_EXTORTION},
+            {"I left 1 star and it stays until you refund me",
+             RDR_MAL_EXTORTION},
+            {"Le puse 1 estrella, si no me devuelven el dinero la dejo así",
+             RDR_MAL_EXTORTION},
+            {"我给了差评，退款我就删", RDR_MAL_EXTORTION},
+            {"我已经给了差评，不退款就一直挂着", RDR_MAL_EXTORTION},
+        };
+        (void)state;
+        check_extortion(cases, sizeof(cases) / sizeof(cases[0]));
 }
 
 /* The main reason of short complaints whose cue is a negation ("质量不好")
@@ -1439,6 +1469,7 @@ int main(void) {
             cmocka_unit_test(test_extortion_phrasings),
             cmocka_unit_test(test_extortion_feedback_words),
             cmocka_unit_test(test_extortion_bound_condition),
+            cmocka_unit_test(test_extortion_past_mention),
             cmocka_unit_test(test_reason_phrasings),
             cmocka_unit_test(test_long_text_read_whole),
             cmocka_unit_test(test_negative_flag),

@@ -225,6 +225,8 @@ static void clause_flush(const rdr_clf_conf_t *conf, clause_t *cl,
  * can I get a refund if it arrives broken?"), the three tell a complaint. */
 typedef struct ext_sentence_s {
         double demand, review_ref, bound;
+        double deed_w;       /* the open deed's weight, 0 if none */
+        uint32_t deed_until; /* a mention starting before is one it tells */
         double cond_w;       /* the open condition's weight, 0 if none */
         int cond_promise;    /* it binds only a mention (the promises group) */
         uint32_t cond_end;   /* its end: a clause break from here closes it */
@@ -258,6 +260,7 @@ static void ext_sentence_ref(ext_sentence_t *es, uint32_t unit, uint32_t end,
 static void ext_sentence_cond(const rdr_clf_conf_t *conf, ext_sentence_t *es,
                               uint32_t unit, uint32_t end, double w,
                               int promise) {
+        es->deed_w = 0; /* "I left 1 star and I'll change it if ..." */
         if (!promise && unit < es->dr_end) {
                 es->bound += w;
                 return;
@@ -271,16 +274,42 @@ static void ext_sentence_cond(const rdr_clf_conf_t *conf, ext_sentence_t *es,
 }
 
 /* A clause break after the open condition closes its reach (one it
- * begins, "but I want", does not); a full stop, "!" or "?" (。！？
- * normalized alike) ends the sentence. */
+ * begins, "but I want", does not), and an open deed's; a full stop, "!"
+ * or "?" (。！？ normalized alike) ends the sentence. */
 static void ext_break(const rdr_clf_conf_t *conf, const rdr_clf_text_t *t,
                       const rdr_clf_occ_t *o, ext_sentence_t *es,
                       scores_t *sc) {
         char c = o->end > 0 ? t->norm[o->end - 1] : 0;
-        if (c == '.' || c == '!' || c == '?')
+        if (c == '.' || c == '!' || c == '?') {
                 ext_sentence_end(conf, es, sc);
-        else if (o->unit >= es->cond_end)
+                return;
+        }
+        if (o->unit >= es->cond_end)
                 es->cond_w = 0;
+        es->deed_w = 0;
+}
+
+/* A mention of the review over units [unit, end) of weight w, or a deed
+ * (the deeds group: "I gave it", "le di", "给了"). The mentions starting
+ * within condition_reach units after a deed, before a condition or a
+ * clause break, tell what was done ("I gave it a 1 star review but I want
+ * a refund") and offer nothing: each counts its weight times 1 - the
+ * deed's (nothing at 1.0 or more). */
+static void ext_sentence_mention(const rdr_clf_conf_t *conf, ext_sentence_t *es,
+                                 uint32_t unit, uint32_t end, double w,
+                                 int deed) {
+        if (deed) {
+                es->deed_w = w;
+                es->deed_until = end + (uint32_t)conf->ext_condition_reach;
+                return;
+        }
+        if (es->deed_w > 0 && unit < es->deed_until) {
+                w *= es->deed_w >= 1.0 ? 0.0 : 1.0 - es->deed_w;
+                if (w <= 0)
+                        return;
+        }
+        es->review_ref += w;
+        ext_sentence_ref(es, unit, end, 1);
 }
 
 static void score_pass(const rdr_classifier_t *clf, const rdr_clf_text_t *t,
@@ -429,8 +458,8 @@ static void score_pass(const rdr_classifier_t *clf, const rdr_clf_text_t *t,
                                 }
                                 break;
                         case RDR_CLF_K_REVIEW_REF:
-                                es.review_ref += w;
-                                ext_sentence_ref(&es, o->unit, end, 1);
+                                ext_sentence_mention(conf, &es, o->unit, end, w,
+                                                     e->target);
                                 break;
                         case RDR_CLF_K_CONDITION:
                                 ext_sentence_cond(conf, &es, o->unit, end, w,

@@ -468,6 +468,9 @@ static const group_def_t group_defs[] = {
     /* a condition that binds only a mention of the review after it:
      * "refund me and I'd update my rating", not "... and I want a refund" */
     {"promises", RDR_CLF_K_CONDITION, 1, 1, 1.0, NEED_NONE, NULL},
+    /* what was done to the review: the mention after it is no offer, "I
+     * gave it 1 star but I want a refund" */
+    {"deeds", RDR_CLF_K_REVIEW_REF, 1, 1, 1.0, NEED_NONE, NULL},
     {"nitpick", RDR_CLF_K_NITPICK, 0, 1, 1.0, NEED_ALL,
      "professional reviewers"},
     {"insult", RDR_CLF_K_INSULT, 0, 1, 1.0, NEED_ALL, "abusive reviews"},
