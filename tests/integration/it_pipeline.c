@@ -350,6 +350,25 @@ static void test_ids_too_long_for_a_key_are_dead_letters(void **state) {
             "ids too long for a Redis key", "order-chat-ok");
 }
 
+/* A scan of parcel SF9 of order <order> of store <store>, as JSON into
+ * buf: type "shipment.created" or "shipment.exception" (a lost parcel). */
+static void ship_json(char *buf, size_t size, const char *event_id,
+                      const char *type, const char *store, const char *order,
+                      const char *at) {
+        snprintf(buf, size,
+                 "{\"event_id\":\"%s\",\"type\":\"%s\","
+                 "\"platform\":\"taobao\",\"store_id\":\"%s\","
+                 "\"order_id\":\"%s\",\"buyer_id\":\"b\","
+                 "\"carrier\":\"sf\",\"tracking_number\":\"SF9\","
+                 "\"origin_country\":\"CN\","
+                 "\"destination_country\":\"CN\",%s"
+                 "\"occurred_at\":\"%s\"}",
+                 event_id, type, store, order,
+                 strcmp(type, "shipment.exception") ? ""
+                                                    : "\"exception\":\"lost\",",
+                 at);
+}
+
 /* A parcel's scan dated decades ahead (a source's clock gone wrong) goes
  * to the dead letters, naming the field: kept, it would have made the
  * parcel's real later events look older, and they were dropped without a
@@ -365,17 +384,12 @@ static void test_event_dated_ahead_is_a_dead_letter(void **state) {
         (void)state;
         rdr_time_format_rfc3339((int64_t)time(NULL) * 1000 - 60000, now,
                                 sizeof(now));
-        for (i = 0; i < 3; i++)
-                snprintf(ev[i], sizeof(ev[i]),
-                         "{\"event_id\":\"ship-ahead-%zu\",\"type\":\"%s\","
-                         "\"platform\":\"taobao\",\"store_id\":\"store-f\","
-                         "\"order_id\":\"order-ahead\",\"buyer_id\":\"b\","
-                         "\"carrier\":\"sf\",\"tracking_number\":\"SF9\","
-                         "\"origin_country\":\"CN\","
-                         "\"destination_country\":\"CN\",%s"
-                         "\"occurred_at\":\"%s\"}",
-                         i, types[i], i == 2 ? "\"exception\":\"lost\"," : "",
-                         at[i]);
+        for (i = 0; i < 3; i++) {
+                char id[32];
+                snprintf(id, sizeof(id), "ship-ahead-%zu", i);
+                ship_json(ev[i], sizeof(ev[i]), id, types[i], "store-f",
+                          "order-ahead", at[i]);
+        }
         pid = h_worker(&env, "shipments", NULL);
         for (i = 0; i < 3; i++)
                 h_produce(&env, "redress.shipments", "store-f/order-ahead",
@@ -460,6 +474,113 @@ static void test_same_event_in_the_next_batch_has_one_output(void **state) {
         assert_int_equal(n, 2);
         assert_true(h_metric(pid, "redress_events_duplicate_total") >= 2);
         h_msgs_free(cases, n);
+}
+
+/* An event_id used again for an event with other content (an integrator
+ * who keys events by review or order id: review.updated under the
+ * review.created's id) is a dead letter naming the cause, never dropped as
+ * a replay; the same event again is still a replay. Told whether the first
+ * one was applied long before (read), in the batch before, still in
+ * flight, or earlier in the same batch (its apply finds the key: the
+ * batch is decided again). */
+static void reuse_round(const char *const *batch_max, const char *id,
+                        const char *order) {
+        char key[64];
+        char *first = h_review_json(id, "store-u", order, order, 1,
+                                    "never arrived, tracking stuck for weeks");
+        char *other = h_review_json(id, "store-u", order, order, 5,
+                                    "arrived after all, works great");
+        h_msg_t *dlq, *cases;
+        size_t n, i;
+        pid_t pid = h_worker(&env, "reviews", batch_max);
+        snprintf(key, sizeof(key), "store-u/%s", order);
+        /* the first, the other under its id, the first again */
+        h_produce(&env, "redress.reviews", key, first, strlen(first),
+                  "application/json");
+        h_produce(&env, "redress.reviews", key, other, strlen(other),
+                  "application/json");
+        h_produce(&env, "redress.reviews", key, first, strlen(first),
+                  "application/json");
+        h_flush(&env);
+        n = h_read_handled(&env, pid, 3, "redress.dlq", NULL, 30000, &dlq);
+        assert_int_equal(n, 1);
+        assert_int_equal(dlq[0].len, strlen(other));
+        assert_memory_equal(dlq[0].value, other, strlen(other));
+        if (!strstr(dlq[0].headers[0], "was applied before to an event with "
+                                       "other content"))
+                fail_msg("reason: %s", dlq[0].headers[0]);
+        h_msgs_free(dlq, n);
+        /* and again, long after the first was applied */
+        h_produce(&env, "redress.reviews", key, other, strlen(other),
+                  "application/json");
+        h_flush(&env);
+        n = h_read_handled(&env, pid, 4, "redress.dlq", NULL, 30000, &dlq);
+        assert_int_equal(n, 2);
+        assert_memory_equal(dlq[1].value, other, strlen(other));
+        h_msgs_free(dlq, n);
+        n = h_read_topic(&env, "redress.cases", order, 1, -1, 30000, &cases);
+        for (i = 0; i < n; i++)
+                if (strstr(cases[i].value, CLASSIFIED) &&
+                    !strstr(cases[i].value, "\"rating\":1"))
+                        fail_msg("the other content was applied: %s",
+                                 cases[i].value);
+        h_msgs_free(cases, n);
+        assert_true(h_metric(pid, "redress_events_duplicate_total") >= 1);
+        assert_int_equal(h_signal_wait(pid, SIGTERM, 10000), 0);
+        free(first);
+        free(other);
+}
+
+static void test_event_id_reused_in_one_batch(void **state) {
+        (void)state;
+        reuse_round(NULL, "ev-reuse-1", "order-u1");
+}
+
+/* Batches of one: the next one read while the first is in flight. */
+static void test_event_id_reused_in_the_next_batch(void **state) {
+        (void)state;
+        reuse_round((const char *const[]){"REDRESS_CONSUMER_BATCH_MAX=1", NULL},
+                    "ev-reuse-2", "order-u2");
+}
+
+/* The same for a parcel's scans: a shipment.exception under the id of the
+ * parcel's shipment.created is a dead letter, and the parcel keeps what
+ * the first said. */
+static void test_shipment_event_id_reused_is_a_dead_letter(void **state) {
+        char now[RDR_TIME_RFC3339_SIZE], ev[2][768];
+        h_msg_t *dlq, *acts;
+        size_t n, i;
+        pid_t pid;
+        (void)state;
+        rdr_time_format_rfc3339((int64_t)time(NULL) * 1000 - 60000, now,
+                                sizeof(now));
+        for (i = 0; i < 2; i++)
+                ship_json(ev[i], sizeof(ev[i]), "ship-reuse",
+                          i ? "shipment.exception" : "shipment.created",
+                          "store-v", "order-v", now);
+        pid = h_worker(&env, "shipments", NULL);
+        h_produce(&env, "redress.shipments", "store-v/order-v", ev[0],
+                  strlen(ev[0]), "application/json");
+        h_flush(&env);
+        n = h_read_handled(&env, pid, 1, "redress.dlq", NULL, 30000, &dlq);
+        assert_int_equal(n, 0);
+        h_produce(&env, "redress.shipments", "store-v/order-v", ev[1],
+                  strlen(ev[1]), "application/json");
+        h_produce(&env, "redress.shipments", "store-v/order-v", ev[0],
+                  strlen(ev[0]), "application/json");
+        h_flush(&env);
+        n = h_read_handled(&env, pid, 3, "redress.dlq", NULL, 30000, &dlq);
+        assert_int_equal(n, 1);
+        assert_memory_equal(dlq[0].value, ev[1], strlen(ev[1]));
+        if (!strstr(dlq[0].headers[0], "event_id 'ship-reuse' was applied "
+                                       "before"))
+                fail_msg("reason: %s", dlq[0].headers[0]);
+        h_msgs_free(dlq, n);
+        n = h_read_topic(&env, "redress.actions",
+                         "\"kind\":\"notice.exception\"", 1, -1, 30000, &acts);
+        assert_int_equal(n, 0);
+        h_msgs_free(acts, n);
+        assert_int_equal(h_signal_wait(pid, SIGTERM, 10000), 0);
 }
 
 /* Every input has its output after a SIGKILL mid-stream and a restart. */
@@ -1032,6 +1153,13 @@ int main(void) {
                 test_sigkill_mid_stream_loses_nothing, setup, teardown),
             cmocka_unit_test_setup_teardown(
                 test_rebalance_mid_stream_loses_nothing, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_event_id_reused_in_one_batch,
+                                            setup, teardown),
+            cmocka_unit_test_setup_teardown(
+                test_event_id_reused_in_the_next_batch, setup, teardown),
+            cmocka_unit_test_setup_teardown(
+                test_shipment_event_id_reused_is_a_dead_letter, setup,
+                teardown),
             cmocka_unit_test_setup_teardown(test_sigterm_exits_zero_and_commits,
                                             setup, teardown),
             cmocka_unit_test_setup_teardown(test_worker_reports_its_build,

@@ -16,6 +16,7 @@
 #include <cmocka.h>
 #include <jansson.h>
 
+#include "casework.h"
 #include "event.h"
 #include "policy.h"
 #include "redress.pb-c.h"
@@ -1160,6 +1161,112 @@ static void test_base_events_round_trip(void **state) {
         rdr_event_free(&ev);
 }
 
+/* An event's fingerprint is its content's: the same in JSON, with its keys
+ * in any order, and in protobuf; another for any field changed. */
+static void test_fingerprint(void **state) {
+        static const char *const changed[RDR_INPUT__CNT][2] = {
+            {"text", "Strap broke."},   {"text", "Gracias"},
+            {"tracking_number", "1Z8"}, {"reason", "insufficient"},
+            {"agent_id", "agent-8"},
+        };
+        rdr_event_t ev;
+        rdr_buf_t buf = {0};
+        char fp[RDR_EVENT_FINGERPRINT_SIZE], other[RDR_EVENT_FINGERPRINT_SIZE];
+        char *s;
+        json_t *o;
+        int k;
+
+        (void)state;
+        rdr_event_init(&ev);
+        for (k = 0; k < RDR_INPUT__CNT; k++) {
+                o = load((rdr_input_kind_t)k);
+                assert_int_equal(
+                    decode_obj(&ev, (rdr_input_kind_t)k, o, CT_JSON), RDR_OK);
+                rdr_event_fingerprint_str(&ev, fp);
+                assert_int_equal(strlen(fp), RDR_EVENT_FINGERPRINT_SIZE - 1);
+                assert_memory_equal(fp, "f:", 2);
+                /* the keys sorted: another order than base_json's */
+                s = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+                assert_non_null(s);
+                assert_int_equal(rdr_event_decode(&ev, (rdr_input_kind_t)k, s,
+                                                  strlen(s), CT_JSON, errstr,
+                                                  sizeof(errstr)),
+                                 RDR_OK);
+                free(s);
+                rdr_event_fingerprint_str(&ev, other);
+                assert_string_equal(fp, other);
+                /* protobuf */
+                buf.len = 0;
+                assert_int_equal(rdr_event_encode_protobuf(&ev, &buf), RDR_OK);
+                assert_int_equal(rdr_event_decode(&ev, (rdr_input_kind_t)k,
+                                                  buf.data, buf.len, CT_PB,
+                                                  errstr, sizeof(errstr)),
+                                 RDR_OK);
+                rdr_event_fingerprint_str(&ev, other);
+                assert_string_equal(fp, other);
+                /* one field changed */
+                json_object_set_new(o, changed[k][0],
+                                    json_string(changed[k][1]));
+                assert_int_equal(
+                    decode_obj(&ev, (rdr_input_kind_t)k, o, CT_JSON), RDR_OK);
+                rdr_event_fingerprint_str(&ev, other);
+                if (!strcmp(fp, other))
+                        fail_msg("kind %d: %s changed, same fingerprint %s", k,
+                                 changed[k][0], fp);
+                json_decref(o);
+        }
+        rdr_buf_free(&buf);
+        rdr_event_free(&ev);
+}
+
+/* What an input's dedupe key says of it: absent, new; its own fingerprint
+ * or what an earlier build or a chats record keeps ("1", a case id, "-"),
+ * a replay; another fingerprint, an event_id used again for other
+ * content. A timer (no fingerprint) is never told reused. */
+static void test_seen_fingerprint(void **state) {
+        static const char fp[] = "f:0123456789abcdef";
+        static const struct {
+                int type;
+                const char *str;
+                long long integer;
+                const char *fp;
+                int seen;
+        } cases[] = {
+            {REDIS_REPLY_NIL, NULL, 0, fp, RDR_SEEN_NEW},
+            {REDIS_REPLY_INTEGER, NULL, 0, fp, RDR_SEEN_NEW},
+            {REDIS_REPLY_INTEGER, NULL, 1, fp, RDR_SEEN_REPLAY},
+            {REDIS_REPLY_STRING, "f:0123456789abcdef", 0, fp, RDR_SEEN_REPLAY},
+            {REDIS_REPLY_STRING, "1", 0, fp, RDR_SEEN_REPLAY},
+            {REDIS_REPLY_STRING, "case-1", 0, fp, RDR_SEEN_REPLAY},
+            {REDIS_REPLY_STRING, "-", 0, fp, RDR_SEEN_REPLAY},
+            {REDIS_REPLY_STRING, "f:0123456789abcdee", 0, fp, RDR_SEEN_REUSED},
+            {REDIS_REPLY_STRING, "f:0123456789abcdee", 0, NULL,
+             RDR_SEEN_REPLAY},
+            {REDIS_REPLY_STRING, "f:0123456789abcdee", 0, "", RDR_SEEN_REPLAY},
+        };
+        redisReply r;
+        char why[512];
+        size_t i;
+
+        (void)state;
+        assert_int_equal(rdr_casework_seen(NULL, fp), RDR_SEEN_NEW);
+        for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                memset(&r, 0, sizeof(r));
+                r.type = cases[i].type;
+                r.integer = cases[i].integer;
+                r.str = (char *)(uintptr_t)cases[i].str;
+                r.len = cases[i].str ? strlen(cases[i].str) : 0;
+                if (rdr_casework_seen(&r, cases[i].fp) != cases[i].seen)
+                        fail_msg("case %zu (%s): %d, expected %d", i,
+                                 cases[i].str ? cases[i].str : "-",
+                                 rdr_casework_seen(&r, cases[i].fp),
+                                 cases[i].seen);
+        }
+        assert_int_equal(rdr_casework_reused("ev-1", why, sizeof(why)),
+                         RDR_ERR_INVALID);
+        assert_non_null(strstr(why, "event_id 'ev-1' was applied before"));
+}
+
 /* Sniffing: leading whitespace before '{' is JSON; a protobuf whose first
  * byte happens to be whitespace-like is still protobuf. */
 static void test_sniffing(void **state) {
@@ -1452,6 +1559,8 @@ int main(void) {
             cmocka_unit_test(test_truncated_protobuf),
             cmocka_unit_test(test_samples_round_trip),
             cmocka_unit_test(test_base_events_round_trip),
+            cmocka_unit_test(test_fingerprint),
+            cmocka_unit_test(test_seen_fingerprint),
             cmocka_unit_test(test_sniffing),
             cmocka_unit_test(test_sniffing_protobuf_that_opens_like_json),
             cmocka_unit_test(test_time_parse),

@@ -410,7 +410,8 @@ static rdr_err_t feed_case(chats_t *ch, const rdr_msg_t *m, const rdr_chat_t *c,
                 return err;
         in.buyer_tag = rdr_casework_tag_class(ch->cw, rdr_buyer_tags(tags));
         return rdr_casework_apply(ch->cw, cs, case_id, &in, m->topic,
-                                  c->event_id, rdr_casework_seen(seen), NULL,
+                                  c->event_id, m->fingerprint,
+                                  rdr_casework_seen(seen, m->fingerprint), NULL,
                                   &out, errstr, errstr_size);
 }
 

@@ -34,11 +34,11 @@ static const char rdr_apply_lua[] =
     "-- #counters, (pattern, own field, max)..., keep_ms, f/v...\n"
     "-- The dedupe key is set first (one call, not EXISTS then SET) and\n"
     "-- taken back if the compare-and-set or the guard refuses: the\n"
-    "-- script is atomic.\n"
+    "-- script is atomic. Found set: {0, the outbox, what the key holds}.\n"
     "local ttl, seen = string.match(ARGV[1], '^(%d+):(.+)$')\n"
     "if not ttl then ttl, seen = ARGV[1], '1' end\n"
     "if not redis.call('SET', KEYS[1], seen, 'NX', 'PX', ttl) then\n"
-    "  return {0, redis.call('HGETALL', KEYS[2])}\n"
+    "  return {0, redis.call('HGETALL', KEYS[2]), redis.call('GET', KEYS[1])}\n"
     "end\n"
     "if ARGV[5] ~= '' then\n"
     "  local cur = redis.call('HGET', KEYS[3], ARGV[5]) or ''\n"
@@ -136,6 +136,9 @@ typedef struct rdr_pending_apply_s {
         size_t pub_first, pub_cnt; /* in w->staged */
         char *outbox_key;
         int refused; /* a conflict: nothing written (collect_applies) */
+        /* The event's content fingerprint its dedupe key would keep
+         * ("f:...", from seen_value), "" if none. */
+        char fp[24];
 } rdr_pending_apply_t;
 
 /* A script call deferred to the acknowledgement pipeline. */
@@ -554,6 +557,10 @@ rdr_err_t rdr_worker_apply(rdr_worker_t *w, const rdr_apply_t *a) {
                 w->applies.cnt--;
                 return RDR_ERR_NOMEM;
         }
+        pa->fp[0] = '\0';
+        if (a->seen_value && !strncmp(a->seen_value, "f:", 2) &&
+            strlen(a->seen_value) < sizeof(pa->fp))
+                memcpy(pa->fp, a->seen_value, strlen(a->seen_value) + 1);
         for (i = 0; i < npub; i++) {
                 rdr_pub_t *p = vec_push(&w->staged);
                 if (!p ||
@@ -687,6 +694,25 @@ static rdr_err_t collect_applies(rdr_worker_t *w) {
                                 *p = st[pa[i].pub_first + j];
                                 memset(&st[pa[i].pub_first + j], 0, sizeof(*p));
                         }
+                        continue;
+                }
+                if (pa[i].fp[0] && r->elements > 2 &&
+                    r->element[2]->type == REDIS_REPLY_STRING &&
+                    r->element[2]->len > 2 &&
+                    !memcmp(r->element[2]->str, "f:", 2) &&
+                    (r->element[2]->len != strlen(pa[i].fp) ||
+                     memcmp(r->element[2]->str, pa[i].fp,
+                            r->element[2]->len))) {
+                        /* Its event_id applied to other content since the
+                         * read (earlier in the batch, or by another
+                         * worker): decided again, its read then tells it
+                         * (a dead letter, rdr_casework_seen()). */
+                        rdr_metric_add(w->m_cas_conflicts, "event_id", 1);
+                        rdr_log(RDR_LOG_DEBUG, "apply.event_id_reused",
+                                "%s: event_id applied to other content "
+                                "since the read: retrying",
+                                pa[i].outbox_key);
+                        pa[i].refused = conflict = 1;
                         continue;
                 }
                 /* A replay: publish what is still pending. */

@@ -44,6 +44,11 @@ typedef struct rdr_msg_s {
         const char *content_type;
         const char *replay_of;
         int64_t timestamp_ms; /* the Kafka message timestamp, or -1 */
+        /* Set by the handler's decode: the event's content fingerprint
+         * ("f:" and 16 hex digits, rdr_event_fingerprint_str()), kept under
+         * its dedupe key to tell a replay from an event_id used again for
+         * other content; "" if none. */
+        char fingerprint[24];
         /* Set by the handler: a permanent error sends the message to the
          * dead-letter topic with errstr as the reason. */
         rdr_err_t err;
@@ -113,7 +118,10 @@ typedef struct rdr_apply_s {
         int64_t ttl_ms;
         /* What the dedupe key holds (NULL: "1"), for the event's replay
          * to read: where it went when first applied, say. At most 96
-         * bytes. */
+         * bytes. An event's content fingerprint ("f:...", rdr_msg_t) is
+         * compared: a key found holding another one refuses the apply
+         * (RDR_ERR_STATE: the batch decides again, and its read tells the
+         * event_id used again). */
         const char *seen_value;
         const char *hash_key; /* may be NULL */
         /* Compare-and-set: if cas_field is not NULL, the effects apply only

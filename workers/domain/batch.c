@@ -36,8 +36,10 @@ size_t rdr_events_decode(rdr_events_t *es, rdr_input_kind_t kind,
                         m->err = rdr_event_check_future(
                             &es->evs[i], now_ms, future_max_ms, m->errstr,
                             sizeof(m->errstr));
-                if (!m->err)
+                if (!m->err) {
+                        rdr_event_fingerprint_str(&es->evs[i], m->fingerprint);
                         ok++;
+                }
         }
         return ok;
 }

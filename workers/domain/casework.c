@@ -458,9 +458,29 @@ void rdr_casework_begin(rdr_casework_t *cw) {
         lorders_clear(cw);
 }
 
-int rdr_casework_seen(const redisReply *exists) {
-        return exists && exists->type == REDIS_REPLY_INTEGER &&
-               exists->integer == 1;
+int rdr_casework_seen(const redisReply *r, const char *fp) {
+        if (!r)
+                return RDR_SEEN_NEW;
+        if (r->type == REDIS_REPLY_INTEGER) /* an EXISTS */
+                return r->integer == 1 ? RDR_SEEN_REPLAY : RDR_SEEN_NEW;
+        if (r->type != REDIS_REPLY_STRING)
+                return RDR_SEEN_NEW;
+        /* Only two fingerprints tell two contents apart: "1", a case id
+         * or "-" (what earlier builds and the chats records keep) do not. */
+        if (fp && fp[0] && r->len > 2 && !memcmp(r->str, "f:", 2) &&
+            (strlen(fp) != r->len || memcmp(fp, r->str, r->len)))
+                return RDR_SEEN_REUSED;
+        return RDR_SEEN_REPLAY;
+}
+
+rdr_err_t rdr_casework_reused(const char *event_id, char *errstr,
+                              size_t errstr_size) {
+        snprintf(errstr, errstr_size,
+                 "event_id '%.128s' was applied before to an event with other "
+                 "content; an event_id must be unique per event (CONTRACT.md): "
+                 "this one is not applied",
+                 event_id);
+        return RDR_ERR_INVALID;
 }
 
 /* The dedupe key of an input of case_id (in the tag of the case's key).
@@ -483,7 +503,7 @@ void rdr_casework_queue_read(rdr_casework_t *cw, const char *case_id,
         else
                 rdr_redis_cmdf(redis, "PING");
         if (!seen_key(k, case_id, topic, event_id))
-                rdr_redis_cmdl(redis, "EXISTS", k, NULL);
+                rdr_redis_cmdl(redis, "GET", k, NULL);
         else
                 rdr_redis_cmdf(redis, "PING");
 }
@@ -1267,7 +1287,8 @@ static void count_malicious(rdr_casework_t *cw, const rdr_case_t *was,
 
 rdr_err_t rdr_casework_apply(rdr_casework_t *cw, rdr_case_t *c,
                              const char *case_id, const rdr_cadence_input_t *in,
-                             const char *topic, const char *event_id, int seen,
+                             const char *topic, const char *event_id,
+                             const char *fp, int seen,
                              rdr_case_msg_t *classified,
                              const rdr_cadence_out_t **out, char *errstr,
                              size_t errstr_size) {
@@ -1298,6 +1319,8 @@ rdr_err_t rdr_casework_apply(rdr_casework_t *cw, rdr_case_t *c,
                 snprintf(errstr, errstr_size, "ids too long for a Redis key");
                 return RDR_ERR_INVALID;
         }
+        if (seen == RDR_SEEN_REUSED)
+                return rdr_casework_reused(event_id, errstr, errstr_size);
         if (seen)
                 return replay(cw, c, k_case, k_outbox, k_seen);
         ledger_refresh(cw, c, case_id);
@@ -1361,6 +1384,7 @@ rdr_err_t rdr_casework_apply(rdr_casework_t *cw, rdr_case_t *c,
         }
         memset(&a, 0, sizeof(a));
         a.dedupe_key = k_seen;
+        a.seen_value = fp;
         a.outbox_key = k_outbox;
         a.ttl_ms = cw->ttl_ms;
         a.hash_key = k_case;
@@ -1451,7 +1475,7 @@ void rdr_casework_queue_parcel_read(rdr_casework_t *cw, const char *ref,
         pkeys_t k;
         if (!parcel_keys(ref, topic, event_id, &k)) {
                 rdr_redis_cmdl(redis, "HGETALL", k.order, NULL);
-                rdr_redis_cmdl(redis, "EXISTS", k.seen, NULL);
+                rdr_redis_cmdl(redis, "GET", k.seen, NULL);
         } else {
                 rdr_redis_cmdf(redis, "PING");
                 rdr_redis_cmdf(redis, "PING");
@@ -1677,7 +1701,7 @@ static void parcel_changes(rdr_casework_t *cw, const char *prefix,
 
 rdr_err_t rdr_casework_parcel(rdr_casework_t *cw, rdr_parcel_t *p,
                               const redisReply *cases_of, const char *topic,
-                              const char *event_id, int seen,
+                              const char *event_id, const char *fp, int seen,
                               const rdr_shipment_t *ev, int64_t check_at_ms,
                               const rdr_parcel_out_t **out, char *errstr,
                               size_t errstr_size) {
@@ -1705,6 +1729,8 @@ rdr_err_t rdr_casework_parcel(rdr_casework_t *cw, rdr_parcel_t *p,
         }
         rdr_str_join(cas, sizeof(cas),
                      (const char *const[]){k.prefix, "parcel_version", NULL});
+        if (seen == RDR_SEEN_REUSED)
+                return rdr_casework_reused(event_id, errstr, errstr_size);
         if (seen) {
                 /* Applied before: what its outbox still holds goes out
                  * again. */
@@ -1789,6 +1815,7 @@ rdr_err_t rdr_casework_parcel(rdr_casework_t *cw, rdr_parcel_t *p,
         fv[nfv++] = writes;
         memset(&a, 0, sizeof(a));
         a.dedupe_key = k.seen;
+        a.seen_value = fp;
         a.outbox_key = k.outbox;
         a.ttl_ms = cw->ttl_ms;
         a.hash_key = k.order;

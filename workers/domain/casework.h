@@ -137,8 +137,11 @@ rdr_err_t rdr_casework_get(rdr_casework_t *cw, const char *case_id,
  *  classified is not NULL, its state is set to the case's state after the
  *  input ("closed" when there is no case) and it is published first,
  *  atomically with the transition.
- *  seen is rdr_casework_seen() of the EXISTS reply queued by
- *  rdr_casework_queue_read(). An input
+ *  seen is rdr_casework_seen() of the GET reply queued by
+ *  rdr_casework_queue_read(), and fp the input's content fingerprint
+ *  (rdr_event_fingerprint_str(); NULL for none), kept under its dedupe
+ *  key. An input whose event_id was applied to other content
+ *  (RDR_SEEN_REUSED) is a dead letter (RDR_ERR_INVALID). An input
  *  already applied (a replay after a restart, a rebalance or a lost timer
  *  lease) is not decided again: its decision would be the starting point of
  *  the batch's next input of the case, whose compare-and-set would then fail
@@ -150,7 +153,8 @@ rdr_err_t rdr_casework_get(rdr_casework_t *cw, const char *case_id,
  *  RDR_ERR_NOMEM. */
 rdr_err_t rdr_casework_apply(rdr_casework_t *cw, rdr_case_t *c,
                              const char *case_id, const rdr_cadence_input_t *in,
-                             const char *topic, const char *event_id, int seen,
+                             const char *topic, const char *event_id,
+                             const char *fp, int seen,
                              rdr_case_msg_t *classified,
                              const rdr_cadence_out_t **out, char *errstr,
                              size_t errstr_size);
@@ -182,10 +186,24 @@ void rdr_casework_guard_opening(rdr_casework_t *cw, const char *order_key,
  *  it. */
 int rdr_casework_opening_guarded(const rdr_casework_t *cw);
 
-/** 1 if the EXISTS reply of an input's dedupe key (the second read of
- *  rdr_casework_queue_read() or _queue_parcel_read()) says it was applied
- *  before. */
-int rdr_casework_seen(const redisReply *exists);
+/* What an input's dedupe key says of it (rdr_casework_seen()). */
+#define RDR_SEEN_NEW 0    /* not applied yet */
+#define RDR_SEEN_REPLAY 1 /* applied before: a replay or a resend */
+#define RDR_SEEN_REUSED 2 /* its event_id applied before to other content */
+
+/** What the GET reply of an input's dedupe key (the second read of
+ *  rdr_casework_queue_read() or _queue_parcel_read()) says of the input
+ *  whose content fingerprint is fp ("f:...", rdr_event_fingerprint_str();
+ *  NULL or "": not compared, as for a timer): RDR_SEEN_NEW without the
+ *  key, RDR_SEEN_REUSED when the key keeps another fingerprint, else
+ *  RDR_SEEN_REPLAY (the same one, or a key an earlier build wrote). */
+int rdr_casework_seen(const redisReply *r, const char *fp);
+
+/** The dead letter's reason for an input whose event_id was applied before
+ *  to other content (RDR_SEEN_REUSED), into errstr. Returns
+ *  RDR_ERR_INVALID. */
+rdr_err_t rdr_casework_reused(const char *event_id, char *errstr,
+                              size_t errstr_size);
 
 /** Queue on redis the read of the fleet-wide tags of buyer_id on
  *  platform (SMEMBERS of redress:{b:PLATFORM:BUYER}:tags, a PING if the
@@ -329,8 +347,10 @@ void rdr_order_parcel_load(rdr_parcel_t *p, const redisReply *hgetall,
  *  compare-and-set on the record's version: the record's fields that
  *  changed, the notices on redress.actions and the check's timer. seen
  *  (rdr_casework_seen() of the read) says the input was applied before:
- *  it is not decided again, it republishes what the outbox holds. A check
- *  that finds the parcel newly late also arms, for each case the order's
+ *  it is not decided again, it republishes what the outbox holds (to
+ *  other content, RDR_SEEN_REUSED: a dead letter); fp, the event's
+ *  content fingerprint (NULL for a check), is kept under its dedupe key. A
+ * check that finds the parcel newly late also arms, for each case the order's
  *  record cases_of names (rdr_order_cases(); NULL: none), a timer due now
  *  that pauses it (rdr_parcel_pause_timer()); for a shipment event the
  *  caller reaches the cases. With cases_of, a shipment event's apply, or
@@ -347,7 +367,7 @@ void rdr_order_parcel_load(rdr_parcel_t *p, const redisReply *hgetall,
  *  Returns RDR_OK, a permanent error (errstr says why) or RDR_ERR_NOMEM. */
 rdr_err_t rdr_casework_parcel(rdr_casework_t *cw, rdr_parcel_t *p,
                               const redisReply *cases_of, const char *topic,
-                              const char *event_id, int seen,
+                              const char *event_id, const char *fp, int seen,
                               const rdr_shipment_t *ev, int64_t check_at_ms,
                               const rdr_parcel_out_t **out, char *errstr,
                               size_t errstr_size);

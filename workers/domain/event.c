@@ -1959,3 +1959,85 @@ int rdr_event_equal(const rdr_event_t *a, const rdr_event_t *b) {
         return fields_equal(kinds[a->kind].fields, kinds[a->kind].cnt,
                             event_base(a), event_base(b));
 }
+
+/* FNV-1a, 64 bits. */
+#define FP_BASIS 14695981039346656037ull
+#define FP_PRIME 1099511628211ull
+
+static uint64_t fp_bytes(uint64_t h, const void *p, size_t n) {
+        const unsigned char *b = p;
+        size_t i;
+        for (i = 0; i < n; i++) {
+                h ^= b[i];
+                h *= FP_PRIME;
+        }
+        return h;
+}
+
+static uint64_t fp_int(uint64_t h, long long v) {
+        unsigned char b[8];
+        int i;
+        for (i = 0; i < 8; i++)
+                b[i] = (unsigned char)((unsigned long long)v >> (8 * i));
+        return fp_bytes(h, b, sizeof(b));
+}
+
+/* What fields_equal() compares, hashed in the same order: equal fields
+ * hash alike. Each value follows its field's index, and a string its
+ * length, so that no two field lists run together. */
+static uint64_t fields_hash(uint64_t h, const field_t *fields, size_t cnt,
+                            const char *base) {
+        const field_t *f;
+        const char *s;
+        size_t i, len = 0;
+        int64_t t;
+
+        for (i = 0; i < cnt; i++) {
+                f = &fields[i];
+                h = fp_int(h, (long long)i);
+                switch (f->type) {
+                case FT_TYPE:
+                case FT_ENUM:
+                        if (f->off != NO_OFF)
+                                h = fp_int(h,
+                                           get_int(base + f->off, sizeof(int)));
+                        break;
+                case FT_INT:
+                        h = fp_int(h, get_flag(base, f->aux));
+                        if (get_flag(base, f->aux))
+                                h = fp_int(h, get_int(base + f->off, f->width));
+                        break;
+                case FT_TIME:
+                        memcpy(&t, base + f->off, sizeof(t));
+                        h = fp_int(h, (long long)t);
+                        break;
+                case FT_PROFILE:
+                        h = fp_int(h, get_flag(base, f->aux));
+                        if (get_flag(base, f->aux))
+                                h = fields_hash(h, f->sub, f->sub_cnt,
+                                                base + f->off);
+                        break;
+                default:
+                        s = str_value(f, base, &len);
+                        if (!s)
+                                len = 0;
+                        h = fp_int(h, (long long)len);
+                        h = fp_bytes(h, s, len);
+                        break;
+                }
+        }
+        return h;
+}
+
+uint64_t rdr_event_fingerprint(const rdr_event_t *ev) {
+        if ((unsigned)ev->kind >= RDR_INPUT__CNT)
+                return 0;
+        return fields_hash(fp_int(FP_BASIS, ev->kind), kinds[ev->kind].fields,
+                           kinds[ev->kind].cnt, event_base(ev));
+}
+
+void rdr_event_fingerprint_str(const rdr_event_t *ev,
+                               char out[RDR_EVENT_FINGERPRINT_SIZE]) {
+        snprintf(out, RDR_EVENT_FINGERPRINT_SIZE, "f:%016llx",
+                 (unsigned long long)rdr_event_fingerprint(ev));
+}

@@ -196,6 +196,18 @@ rdr_err_t rdr_event_encode_protobuf(const rdr_event_t *ev, rdr_buf_t *out);
  *  optional string equals ""), else 0. For tests and tools. */
 int rdr_event_equal(const rdr_event_t *a, const rdr_event_t *b);
 
+/** A 64-bit hash of ev's content: events equal by rdr_event_equal() have
+ *  the same one, whatever their encoding (JSON or protobuf, the order of
+ *  the keys), and events that differ almost surely do not. The workers
+ *  keep it under an event's dedupe key, so that an event_id used again
+ *  for other content is told from a replay. 0 for a kind out of range. */
+uint64_t rdr_event_fingerprint(const rdr_event_t *ev);
+
+/* "f:" and the fingerprint in 16 hex digits, NUL-terminated. */
+#define RDR_EVENT_FINGERPRINT_SIZE 19
+void rdr_event_fingerprint_str(const rdr_event_t *ev,
+                               char out[RDR_EVENT_FINGERPRINT_SIZE]);
+
 /** Parse an RFC 3339 time ("2026-11-23T07:00:00Z",
  *  "2026-11-23T08:00:00.250+01:00"; 'T' and 'Z' in either case; fractional
  *  seconds of any length, truncated to milliseconds; second 60 allowed;

@@ -754,7 +754,8 @@ static rdr_err_t apply_one(reviews_t *rv, rdr_msg_t *m, const rdr_review_t *r,
         if (has_order && ci.type == RDR_CIN_REVIEW_CLASSIFIED)
                 rdr_casework_guard_opening(rv->cw, k_order, ctx->order);
         err = rdr_casework_apply(rv->cw, cs, case_id, &ci, m->topic,
-                                 r->event_id, rdr_casework_seen(seen), &cm,
+                                 r->event_id, m->fingerprint,
+                                 rdr_casework_seen(seen, m->fingerprint), &cm,
                                  &out, m->errstr, sizeof(m->errstr));
         if (err)
                 return err;
@@ -861,7 +862,8 @@ static rdr_err_t apply_answer(reviews_t *rv, rdr_msg_t *m, const answer_t *an,
         in->answered_step = an->step;
         in->answered_attempt = (int)n;
         return rdr_casework_apply(rv->cw, cs, an->case_id, in, m->topic,
-                                  an->event_id, rdr_casework_seen(seen), NULL,
+                                  an->event_id, m->fingerprint,
+                                  rdr_casework_seen(seen, m->fingerprint), NULL,
                                   out, m->errstr, sizeof(m->errstr));
 }
 
@@ -999,6 +1001,9 @@ static rdr_err_t reviews_handle(void *opaque, rdr_msg_t *msgs, size_t cnt) {
                         m->err = rdr_event_check_future(
                             &rv->evs.evs[i], now, rv->future_max_ms, m->errstr,
                             sizeof(m->errstr));
+                if (!m->err)
+                        rdr_event_fingerprint_str(&rv->evs.evs[i],
+                                                  m->fingerprint);
                 if (m->err || !answer_of(&rv->evs.evs[i], &an))
                         continue;
                 if (strlen(an.case_id) >= RDR_CASE_ID_MAX)

@@ -207,7 +207,8 @@ static rdr_err_t shipments_handle(void *opaque, rdr_msg_t *msgs, size_t cnt) {
                 if (msgs[i].err)
                         continue;
                 order = recs[first[i]];
-                seen[i] = rdr_casework_seen(recs[first[i] + 1]);
+                seen[i] =
+                    rdr_casework_seen(recs[first[i] + 1], msgs[i].fingerprint);
                 order_key(s, k);
                 /* Each tracking number of the order is a parcel of its
                  * own (a split shipment). */
@@ -287,8 +288,8 @@ static rdr_err_t shipments_handle(void *opaque, rdr_msg_t *msgs, size_t cnt) {
                      rdr_parcel_holds(parcel[i], rdr_worker_now_ms(sh->w)));
                 err = rdr_casework_parcel(
                     sh->cw, parcel[i], reaches ? recs[first[i]] : NULL,
-                    msgs[i].topic, s->event_id, seen[i], s, 0, &po,
-                    msgs[i].errstr, sizeof(msgs[i].errstr));
+                    msgs[i].topic, s->event_id, msgs[i].fingerprint, seen[i], s,
+                    0, &po, msgs[i].errstr, sizeof(msgs[i].errstr));
                 if (!err && learned[i] && !order_key(s, k))
                         keep_learned(redis, k, parcel[i], learned[i]);
                 if ((err = rdr_msg_settle(&msgs[i], err)))
@@ -326,8 +327,11 @@ static rdr_err_t shipments_handle(void *opaque, rdr_msg_t *msgs, size_t cnt) {
                                 err = rdr_casework_apply(
                                     sh->cw, cs, job_case[j], &ins[j],
                                     msgs[i].topic, s->event_id,
-                                    rdr_casework_seen(rd[1]), NULL, &out,
-                                    msgs[i].errstr, sizeof(msgs[i].errstr));
+                                    msgs[i].fingerprint,
+                                    rdr_casework_seen(rd[1],
+                                                      msgs[i].fingerprint),
+                                    NULL, &out, msgs[i].errstr,
+                                    sizeof(msgs[i].errstr));
                         if ((err = rdr_msg_settle(&msgs[i], err)))
                                 goto done;
                 }

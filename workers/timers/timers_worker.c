@@ -136,8 +136,9 @@ static rdr_err_t fire_case_input(timers_w_t *tw, const rdr_timer_t *tm,
                                sizeof(errstr));
         if (!err)
                 err = rdr_casework_apply(tw->cw, c, case_id, in, "timers",
-                                         tm->member, rdr_casework_seen(seen),
-                                         NULL, &out, errstr, sizeof(errstr));
+                                         tm->member, NULL,
+                                         rdr_casework_seen(seen, NULL), NULL,
+                                         &out, errstr, sizeof(errstr));
         if (rdr_err_class(err) == RDR_ERRCLASS_PERMANENT)
                 rdr_log(RDR_LOG_ERROR, "timer.invalid",
                         "timer %s cannot be applied: %s (completing it)",
@@ -159,8 +160,8 @@ static rdr_err_t fire_parcel_timer(timers_w_t *tw, const rdr_timer_t *tm,
         if (!p)
                 return RDR_ERR_NOMEM;
         err = rdr_casework_parcel(tw->cw, p, hgetall, "timers", tm->member,
-                                  rdr_casework_seen(seen), NULL, at_ms, &out,
-                                  errstr, sizeof(errstr));
+                                  NULL, rdr_casework_seen(seen, NULL), NULL,
+                                  at_ms, &out, errstr, sizeof(errstr));
         if (rdr_err_class(err) == RDR_ERRCLASS_PERMANENT)
                 rdr_log(RDR_LOG_ERROR, "timer.invalid",
                         "timer %s cannot be applied: %s (completing it)",
