@@ -526,6 +526,9 @@ static void reuse_round(const char *const *batch_max, const char *id,
                                  cases[i].value);
         h_msgs_free(cases, n);
         assert_true(h_metric(pid, "redress_events_duplicate_total") >= 1);
+        /* counted apart from malformed input */
+        assert_true(h_wait_metric(pid, "redress_messages_dead_lettered_total",
+                                  "error=\"RDR_ERR_REUSED_ID\"", 2));
         assert_int_equal(h_signal_wait(pid, SIGTERM, 10000), 0);
         free(first);
         free(other);

@@ -1263,7 +1263,9 @@ static void test_seen_fingerprint(void **state) {
                                  cases[i].seen);
         }
         assert_int_equal(rdr_casework_reused("ev-1", why, sizeof(why)),
-                         RDR_ERR_INVALID);
+                         RDR_ERR_REUSED_ID);
+        assert_int_equal(rdr_err_class(RDR_ERR_REUSED_ID),
+                         RDR_ERRCLASS_PERMANENT);
         assert_non_null(strstr(why, "event_id 'ev-1' was applied before"));
 }
 

@@ -73,7 +73,8 @@ const rdr_conf_prop_t rdr_conf_core_props[] = {
     {"output.format", RDR_CONF_ENUM, "json", 0, 0, "json|protobuf",
      "Encoding of published messages"},
     {"dedupe.ttl", RDR_CONF_DURATION, "7d", 60000, 365 * RDR_DAY_MS, NULL,
-     "How long an event_id is remembered to suppress replays"},
+     "How long an event_id is remembered: a replay of its event is "
+     "suppressed, other content under it dead-lettered"},
     {"retention.closed_cases", RDR_CONF_DURATION, "180d", 0, 3650 * RDR_DAY_MS,
      NULL,
      "How long Redis keeps a case once it is resolved or closed (0: for "

@@ -10,6 +10,8 @@ typedef enum rdr_err_e {
         RDR_ERR_INVALID,   /* permanent: an input failed validation */
         RDR_ERR_DECODE,    /* permanent: an input could not be decoded */
         RDR_ERR_TOO_LARGE, /* permanent: an input exceeds a size limit */
+        RDR_ERR_REUSED_ID, /* permanent: its event_id was applied before to
+                            * an event with other content */
         RDR_ERR_DUPLICATE, /* none: the event was seen before, no effect */
         RDR_ERR_NOT_FOUND, /* none: a looked-up thing does not exist */
         RDR_ERR_BLOCKED,   /* none: a policy rule forbids the step */

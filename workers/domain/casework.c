@@ -480,7 +480,7 @@ rdr_err_t rdr_casework_reused(const char *event_id, char *errstr,
                  "content; an event_id must be unique per event (CONTRACT.md): "
                  "this one is not applied",
                  event_id);
-        return RDR_ERR_INVALID;
+        return RDR_ERR_REUSED_ID;
 }
 
 /* The dedupe key of an input of case_id (in the tag of the case's key).

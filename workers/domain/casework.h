@@ -141,7 +141,7 @@ rdr_err_t rdr_casework_get(rdr_casework_t *cw, const char *case_id,
  *  rdr_casework_queue_read(), and fp the input's content fingerprint
  *  (rdr_event_fingerprint_str(); NULL for none), kept under its dedupe
  *  key. An input whose event_id was applied to other content
- *  (RDR_SEEN_REUSED) is a dead letter (RDR_ERR_INVALID). An input
+ *  (RDR_SEEN_REUSED) is a dead letter (RDR_ERR_REUSED_ID). An input
  *  already applied (a replay after a restart, a rebalance or a lost timer
  *  lease) is not decided again: its decision would be the starting point of
  *  the batch's next input of the case, whose compare-and-set would then fail
@@ -201,7 +201,7 @@ int rdr_casework_seen(const redisReply *r, const char *fp);
 
 /** The dead letter's reason for an input whose event_id was applied before
  *  to other content (RDR_SEEN_REUSED), into errstr. Returns
- *  RDR_ERR_INVALID. */
+ *  RDR_ERR_REUSED_ID. */
 rdr_err_t rdr_casework_reused(const char *event_id, char *errstr,
                               size_t errstr_size);
 
