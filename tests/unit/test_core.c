@@ -209,6 +209,50 @@ static void test_conf_env_overrides(void **state) {
         unsetenv("REDRESS_KAFKA_SESSION_TIMEOUT_MS");
 }
 
+/* A REDRESS_* variable that misspells a setting's stops the worker naming
+ * both (it was ignored: the setting silently kept its value); the scripts'
+ * own, far from any setting's, are left alone. */
+static void test_conf_env_misspelt(void **state) {
+        static const struct {
+                const char *var, *meant, *key;
+        } cases[] = {
+            {"REDRESS_CONSUMER_BATCH_MAXX", "REDRESS_CONSUMER_BATCH_MAX",
+             "consumer.batch_max"},
+            {"REDRESS_REDIS_UR", "REDRESS_REDIS_URL", "redis.url"},
+            {"REDRESS_TOPIC_CASES", "REDRESS_TOPICS_CASES", "topics.cases"},
+            {"REDRESS_DEDUPE_TLL", "REDRESS_DEDUPE_TTL", "dedupe.ttl"},
+        };
+        static const char *const scripts[] = {
+            "REDRESS_BUILD_DIR",      "REDRESS_FLEET_DIR",
+            "REDRESS_TEST_FILTER",    "REDRESS_IT_JOBS",
+            "REDRESS_KEEP_TEST_DIRS", "REDRESS_CONFIG"};
+        char errstr[512], want[256];
+        rdr_conf_t *c;
+        size_t i;
+        (void)state;
+        for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                setenv(cases[i].var, "5", 1);
+                c = rdr_conf_new(write_conf(""), NULL, errstr, sizeof(errstr));
+                unsetenv(cases[i].var);
+                if (c)
+                        fail_msg("%s was taken", cases[i].var);
+                snprintf(want, sizeof(want),
+                         "environment %s: no such setting; did you mean %s "
+                         "(key '%s')?",
+                         cases[i].var, cases[i].meant, cases[i].key);
+                if (!strstr(errstr, want))
+                        fail_msg("%s: %s", cases[i].var, errstr);
+        }
+        for (i = 0; i < sizeof(scripts) / sizeof(scripts[0]); i++)
+                setenv(scripts[i], "x", 1);
+        c = rdr_conf_new(write_conf(""), NULL, errstr, sizeof(errstr));
+        for (i = 0; i < sizeof(scripts) / sizeof(scripts[0]); i++)
+                unsetenv(scripts[i]);
+        if (!c)
+                fail_msg("the scripts' variables refused: %s", errstr);
+        rdr_conf_destroy(c);
+}
+
 static void test_conf_worker_table_and_set(void **state) {
         static const rdr_conf_prop_t extra[] = {
             {"widget.slots", RDR_CONF_INT, "16", 1, 4096, NULL, "slots"},
@@ -1283,6 +1327,7 @@ int main(void) {
             cmocka_unit_test(test_conf_bad_files_name_file_line_key),
             cmocka_unit_test(test_conf_directory_is_not_a_file),
             cmocka_unit_test(test_conf_env_overrides),
+            cmocka_unit_test(test_conf_env_misspelt),
             cmocka_unit_test(test_conf_worker_table_and_set),
             cmocka_unit_test(test_durations),
             cmocka_unit_test(test_clock),

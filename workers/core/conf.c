@@ -415,6 +415,67 @@ static int kafka_env_prop(const char *var, char *out, size_t size) {
         return o > 0;
 }
 
+/* Edit distance of a and b (insertions, deletions, substitutions), or
+ * limit + 1 if it is over limit. */
+static size_t edit_distance(const char *a, const char *b, size_t limit) {
+        size_t la = strlen(a), lb = strlen(b), i, j, row[256];
+        if (lb >= sizeof(row) / sizeof(row[0]) ||
+            (la > lb ? la - lb : lb - la) > limit)
+                return limit + 1;
+        for (j = 0; j <= lb; j++)
+                row[j] = j;
+        for (i = 1; i <= la; i++) {
+                size_t diag = row[0], best;
+                row[0] = i;
+                best = row[0];
+                for (j = 1; j <= lb; j++) {
+                        size_t up = row[j];
+                        size_t v = diag + (a[i - 1] != b[j - 1]);
+                        if (up + 1 < v)
+                                v = up + 1;
+                        if (row[j - 1] + 1 < v)
+                                v = row[j - 1] + 1;
+                        row[j] = v;
+                        diag = up;
+                        if (v < best)
+                                best = v;
+                }
+                if (best > limit)
+                        return limit + 1;
+        }
+        return row[lb];
+}
+
+/* A REDRESS_* variable that is no setting (var) but a misspelling of one:
+ * within 2 edits of a setting's variable (those are 3 or more apart, the
+ * scripts' own REDRESS_* 5 or more). RDR_ERR_CONFIG naming both, else
+ * RDR_OK (a script's variable: left alone). */
+static rdr_err_t env_misspelt(const rdr_conf_t *conf, const char *var,
+                              char *errstr, size_t errstr_size) {
+        const rdr_conf_prop_t *tables[2] = {rdr_conf_core_props, conf->extra};
+        const rdr_conf_prop_t *best = NULL;
+        char ev[256], best_ev[256];
+        size_t t, i, d, best_d = 3;
+        for (t = 0; t < 2; t++)
+                for (i = 0; tables[t] && tables[t][i].name; i++) {
+                        env_name(tables[t][i].name, ev, sizeof(ev));
+                        d = edit_distance(var, ev, 2);
+                        if (d < best_d) {
+                                best_d = d;
+                                best = &tables[t][i];
+                                memcpy(best_ev, ev, sizeof(ev));
+                        }
+                }
+        if (!best)
+                return RDR_OK;
+        snprintf(errstr, errstr_size,
+                 "environment %s: no such setting; did you mean %s (key "
+                 "'%s')? (other REDRESS_* variables are left to scripts, "
+                 "but not one this close to a setting's)",
+                 var, best_ev, best->name);
+        return RDR_ERR_CONFIG;
+}
+
 static rdr_err_t load_env(rdr_conf_t *conf, char *errstr, size_t errstr_size) {
         char **e;
         for (e = environ; *e; e++) {
@@ -451,7 +512,10 @@ static rdr_err_t load_env(rdr_conf_t *conf, char *errstr, size_t errstr_size) {
                            kafka_env_prop(var, name + 6, sizeof(name) - 6)) {
                         memcpy(name, "kafka.", 6);
                 } else if (!p) {
-                        /* Other REDRESS_* variables belong to scripts. */
+                        /* Other REDRESS_* variables belong to scripts,
+                         * unless they misspell a setting's. */
+                        if (env_misspelt(conf, var, errstr, errstr_size))
+                                return RDR_ERR_CONFIG;
                         continue;
                 }
                 if (p && validate(p, eq + 1, why, sizeof(why))) {
