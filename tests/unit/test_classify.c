@@ -741,6 +741,30 @@ static void test_extortion_past_mention(void **state) {
         check_extortion(cases, sizeof(cases) / sizeof(cases[0]));
 }
 
+/* "But I want" ties a demand to the review only beside a change of it:
+ * "I can remove it, but I want ..." trades; a buyer who stands by the
+ * review, or will not change it, and wants a refund complains. */
+static void test_extortion_contrast_needs_a_change(void **state) {
+        static const ext_case_t cases[] = {
+            {"My review is honest, but I want a refund", RDR_MAL_NONE},
+            {"The review stays as it is, but I want my refund", RDR_MAL_NONE},
+            {"I won't remove it, but I want my money back", RDR_MAL_NONE},
+            {"Mi reseña es honesta, pero quiero un reembolso", RDR_MAL_NONE},
+            {"评价是真实的，但是要退款", RDR_MAL_NONE},
+            {"I can remove it, but I want a free replacement.",
+             RDR_MAL_EXTORTION},
+            {"Ok I can change it, but I want a $25 coupon first.",
+             RDR_MAL_EXTORTION},
+            {"Puedo quitarla, pero quiero un reemplazo gratis.",
+             RDR_MAL_EXTORTION},
+            {"Ok puedo cambiarla, pero antes quiero un cupón de 25 euros.",
+             RDR_MAL_EXTORTION},
+            {"可以删，但是要给我补发一个新的。", RDR_MAL_EXTORTION},
+        };
+        (void)state;
+        check_extortion(cases, sizeof(cases) / sizeof(cases[0]));
+}
+
 /* The main reason of short complaints whose cue is a negation ("质量不好")
  * or an ambiguous word ("慢": of the delivery, or of the replies). */
 static void test_reason_phrasings(void **state) {
@@ -1470,6 +1494,7 @@ int main(void) {
             cmocka_unit_test(test_extortion_feedback_words),
             cmocka_unit_test(test_extortion_bound_condition),
             cmocka_unit_test(test_extortion_past_mention),
+            cmocka_unit_test(test_extortion_contrast_needs_a_change),
             cmocka_unit_test(test_reason_phrasings),
             cmocka_unit_test(test_long_text_read_whole),
             cmocka_unit_test(test_negative_flag),

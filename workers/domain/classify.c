@@ -225,19 +225,22 @@ static void clause_flush(const rdr_clf_conf_t *conf, clause_t *cl,
  * can I get a refund if it arrives broken?"), the three tell a complaint. */
 typedef struct ext_sentence_s {
         double demand, review_ref, bound;
-        double deed_w;       /* the open deed's weight, 0 if none */
-        uint32_t deed_until; /* a mention starting before is one it tells */
-        double cond_w;       /* the open condition's weight, 0 if none */
-        int cond_promise;    /* it binds only a mention (the promises group) */
-        uint32_t cond_end;   /* its end: a clause break from here closes it */
-        uint32_t cond_until; /* a demand or mention starting before binds */
-        uint32_t dr_end;     /* end of the demands and mentions so far */
+        double bound_contrast; /* bound by contrasts: only with a change */
+        int changed;           /* a mention changes the review, not negated */
+        double deed_w;         /* the open deed's weight, 0 if none */
+        uint32_t deed_until;   /* a mention starting before is one it tells */
+        double cond_w;         /* the open condition's weight, 0 if none */
+        int cond_kind;         /* its rdr_clf_cond_t */
+        uint32_t cond_end;     /* its end: a clause break from here closes it */
+        uint32_t cond_until;   /* a demand or mention starting before binds */
+        uint32_t dr_end;       /* end of the demands and mentions so far */
 } ext_sentence_t;
 
 static void ext_sentence_end(const rdr_clf_conf_t *conf, ext_sentence_t *es,
                              scores_t *sc) {
+        double bound = es->bound + (es->changed ? es->bound_contrast : 0);
         if (es->demand > 0 && es->review_ref > 0 &&
-            es->bound >= conf->ext_combo_min_condition)
+            bound >= conf->ext_combo_min_condition)
                 sc->ext_combo = 1;
         memset(es, 0, sizeof(*es));
 }
@@ -246,29 +249,36 @@ static void ext_sentence_end(const rdr_clf_conf_t *conf, ext_sentence_t *es,
 static void ext_sentence_ref(ext_sentence_t *es, uint32_t unit, uint32_t end,
                              int is_review) {
         if (es->cond_w > 0 && unit < es->cond_until &&
-            (is_review || !es->cond_promise)) {
-                es->bound += es->cond_w;
+            (is_review || es->cond_kind != RDR_CLF_C_PROMISE)) {
+                if (es->cond_kind == RDR_CLF_C_CONTRAST)
+                        es->bound_contrast += es->cond_w;
+                else
+                        es->bound += es->cond_w;
                 es->cond_w = 0;
         }
         if (end > es->dr_end)
                 es->dr_end = end;
 }
 
-/* A condition over units [unit, end) of weight w; a promise ("and I")
- * binds only a mention of the review after it. A condition that starts
+/* A condition over units [unit, end) of weight w, of kind (rdr_clf_cond_t):
+ * a promise ("and I") binds only a mention of the review after it; a
+ * contrast ("but I want") counts only in a sentence whose mention changes
+ * the review ("I can remove it, but I want ..."). A condition that starts
  * inside a demand or a mention is bound to it ("refund first", "才改"). */
 static void ext_sentence_cond(const rdr_clf_conf_t *conf, ext_sentence_t *es,
-                              uint32_t unit, uint32_t end, double w,
-                              int promise) {
+                              uint32_t unit, uint32_t end, double w, int kind) {
         es->deed_w = 0; /* "I left 1 star and I'll change it if ..." */
-        if (!promise && unit < es->dr_end) {
-                es->bound += w;
+        if (kind != RDR_CLF_C_PROMISE && unit < es->dr_end) {
+                if (kind == RDR_CLF_C_CONTRAST)
+                        es->bound_contrast += w;
+                else
+                        es->bound += w;
                 return;
         }
         if (es->cond_w > 0 && es->cond_w > w && unit < es->cond_until)
                 return; /* a stronger open one keeps its reach */
         es->cond_w = w;
-        es->cond_promise = promise;
+        es->cond_kind = kind;
         es->cond_end = end;
         es->cond_until = end + (uint32_t)conf->ext_condition_reach;
 }
@@ -289,16 +299,18 @@ static void ext_break(const rdr_clf_conf_t *conf, const rdr_clf_text_t *t,
         es->deed_w = 0;
 }
 
-/* A mention of the review over units [unit, end) of weight w, or a deed
- * (the deeds group: "I gave it", "le di", "给了"). The mentions starting
- * within condition_reach units after a deed, before a condition or a
- * clause break, tell what was done ("I gave it a 1 star review but I want
- * a refund") and offer nothing: each counts its weight times 1 - the
- * deed's (nothing at 1.0 or more). */
+/* A mention of the review over units [unit, end) of weight w and kind
+ * (rdr_clf_mention_t), negated or not: a deed (the deeds group: "I gave
+ * it", "le di", "给了") or a mention, which may change the review (the
+ * changes group: "remove it", "删"; not negated: "I won't remove it").
+ * The mentions starting within condition_reach units after a deed, before
+ * a condition or a clause break, tell what was done ("I gave it a 1 star
+ * review but I want a refund") and offer nothing: each counts its weight
+ * times 1 - the deed's (nothing at 1.0 or more). */
 static void ext_sentence_mention(const rdr_clf_conf_t *conf, ext_sentence_t *es,
                                  uint32_t unit, uint32_t end, double w,
-                                 int deed) {
-        if (deed) {
+                                 int kind, int negated) {
+        if (kind == RDR_CLF_M_DEED) {
                 es->deed_w = w;
                 es->deed_until = end + (uint32_t)conf->ext_condition_reach;
                 return;
@@ -308,6 +320,8 @@ static void ext_sentence_mention(const rdr_clf_conf_t *conf, ext_sentence_t *es,
                 if (w <= 0)
                         return;
         }
+        if (kind == RDR_CLF_M_CHANGE && !negated)
+                es->changed = 1;
         es->review_ref += w;
         ext_sentence_ref(es, unit, end, 1);
 }
@@ -459,7 +473,7 @@ static void score_pass(const rdr_classifier_t *clf, const rdr_clf_text_t *t,
                                 break;
                         case RDR_CLF_K_REVIEW_REF:
                                 ext_sentence_mention(conf, &es, o->unit, end, w,
-                                                     e->target);
+                                                     e->target, negated);
                                 break;
                         case RDR_CLF_K_CONDITION:
                                 ext_sentence_cond(conf, &es, o->unit, end, w,

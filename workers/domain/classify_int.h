@@ -27,8 +27,8 @@ typedef enum rdr_clf_kind_e {
         RDR_CLF_K_REASON,      /* target: rdr_reason_t */
         RDR_CLF_K_EXTORTION,   /* money for the review, outright */
         RDR_CLF_K_DEMAND,      /* a demand for compensation */
-        RDR_CLF_K_REVIEW_REF,  /* mentions the review or rating itself */
-        RDR_CLF_K_CONDITION,   /* "if", "unless", "otherwise" */
+        RDR_CLF_K_REVIEW_REF,  /* target: rdr_clf_mention_t */
+        RDR_CLF_K_CONDITION,   /* target: rdr_clf_cond_t */
         RDR_CLF_K_NITPICK,     /* nitpicking detail */
         RDR_CLF_K_INSULT,      /* insults, foul language */
         RDR_CLF_K_PRIVATE,     /* someone's private data is being published */
@@ -38,6 +38,21 @@ typedef enum rdr_clf_kind_e {
         RDR_CLF_K__CNT
 } rdr_clf_kind_t;
 
+/* What a mention of the review tells (RDR_CLF_K_REVIEW_REF's target). */
+typedef enum rdr_clf_mention_e {
+        RDR_CLF_M_PLAIN,  /* the review or rating itself */
+        RDR_CLF_M_DEED,   /* what was done to it ("I gave it"): the mention
+                           * after it is no offer */
+        RDR_CLF_M_CHANGE, /* a change of it ("remove it", "删") */
+} rdr_clf_mention_t;
+
+/* What a condition binds (RDR_CLF_K_CONDITION's target). */
+typedef enum rdr_clf_cond_e {
+        RDR_CLF_C_PLAIN,    /* "if", "unless", "otherwise" */
+        RDR_CLF_C_PROMISE,  /* "and I": only a mention after it */
+        RDR_CLF_C_CONTRAST, /* "but I want": only beside a change */
+} rdr_clf_cond_t;
+
 /* The phrase ended with '*': it matches a word prefix. */
 #define RDR_CLF_F_PREFIX 0x1u
 
@@ -45,7 +60,7 @@ typedef struct rdr_clf_entry_s {
         double weight;
         uint8_t lang;   /* index into clf->langs, or RDR_CLF_LANG_ANY */
         uint8_t kind;   /* rdr_clf_kind_t */
-        uint8_t target; /* reason or intent */
+        uint8_t target; /* reason, intent, mention or condition */
         uint8_t flags;  /* RDR_CLF_F_* */
         uint16_t units; /* words, or Han characters, of the phrase */
 } rdr_clf_entry_t;

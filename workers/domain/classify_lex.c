@@ -463,14 +463,25 @@ static const group_def_t group_defs[] = {
     {"extortion", RDR_CLF_K_EXTORTION, 0, 1, 1.0, NEED_ALL, ROLE_EXTORTION},
     {"demand", RDR_CLF_K_DEMAND, 0, 1, 1.0, NEED_ALL,
      "extortion and professional reviewers"},
-    {"review_ref", RDR_CLF_K_REVIEW_REF, 0, 1, 1.0, NEED_ALL, ROLE_EXTORTION},
-    {"condition", RDR_CLF_K_CONDITION, 0, 1, 1.0, NEED_ALL, ROLE_EXTORTION},
-    /* a condition that binds only a mention of the review after it:
-     * "refund me and I'd update my rating", not "... and I want a refund" */
-    {"promises", RDR_CLF_K_CONDITION, 1, 1, 1.0, NEED_NONE, NULL},
+    {"review_ref", RDR_CLF_K_REVIEW_REF, RDR_CLF_M_PLAIN, 1, 1.0, NEED_ALL,
+     ROLE_EXTORTION},
     /* what was done to the review: the mention after it is no offer, "I
      * gave it 1 star but I want a refund" */
-    {"deeds", RDR_CLF_K_REVIEW_REF, 1, 1, 1.0, NEED_NONE, NULL},
+    {"deeds", RDR_CLF_K_REVIEW_REF, RDR_CLF_M_DEED, 1, 1.0, NEED_NONE, NULL},
+    /* a mention that changes the review: "I can remove it" */
+    {"changes", RDR_CLF_K_REVIEW_REF, RDR_CLF_M_CHANGE, 1, 1.0, NEED_NONE,
+     NULL},
+    {"condition", RDR_CLF_K_CONDITION, RDR_CLF_C_PLAIN, 1, 1.0, NEED_ALL,
+     ROLE_EXTORTION},
+    /* a condition that binds only a mention of the review after it:
+     * "refund me and I'd update my rating", not "... and I want a refund" */
+    {"promises", RDR_CLF_K_CONDITION, RDR_CLF_C_PROMISE, 1, 1.0, NEED_NONE,
+     NULL},
+    /* a condition that binds only in a sentence that changes the review:
+     * "I can remove it, but I want ...", not "my review is honest, but I
+     * want a refund" */
+    {"contrasts", RDR_CLF_K_CONDITION, RDR_CLF_C_CONTRAST, 1, 1.0, NEED_NONE,
+     NULL},
     {"nitpick", RDR_CLF_K_NITPICK, 0, 1, 1.0, NEED_ALL,
      "professional reviewers"},
     {"insult", RDR_CLF_K_INSULT, 0, 1, 1.0, NEED_ALL, "abusive reviews"},
