@@ -137,7 +137,7 @@ typedef struct rdr_pending_apply_s {
         char *outbox_key;
         int refused; /* a conflict: nothing written (collect_applies) */
         /* The event's content fingerprint its dedupe key would keep
-         * ("f:...", from seen_value), "" if none. */
+         * ("f1:...", from seen_value), "" if none. */
         char fp[24];
 } rdr_pending_apply_t;
 
@@ -298,6 +298,17 @@ rdr_err_t rdr_msg_settle(rdr_msg_t *m, rdr_err_t err) {
         if (!m->errstr[0])
                 snprintf(m->errstr, sizeof(m->errstr), "%s", rdr_err2str(err));
         return RDR_OK;
+}
+
+int rdr_fingerprint_differs(const char *stored, size_t len, const char *fp) {
+        const char *colon;
+        size_t head;
+        if (!stored || !fp || fp[0] != 'f' || !(colon = strchr(fp, ':')))
+                return 0;
+        head = (size_t)(colon - fp) + 1; /* "f1:" */
+        if (len <= head || memcmp(stored, fp, head))
+                return 0;
+        return len != strlen(fp) || memcmp(stored, fp, len) != 0;
 }
 
 rdr_err_t rdr_msg_fail(rdr_msg_t *m, const char *why) {
@@ -558,7 +569,8 @@ rdr_err_t rdr_worker_apply(rdr_worker_t *w, const rdr_apply_t *a) {
                 return RDR_ERR_NOMEM;
         }
         pa->fp[0] = '\0';
-        if (a->seen_value && !strncmp(a->seen_value, "f:", 2) &&
+        if (a->seen_value && a->seen_value[0] == 'f' &&
+            strchr(a->seen_value, ':') &&
             strlen(a->seen_value) < sizeof(pa->fp))
                 memcpy(pa->fp, a->seen_value, strlen(a->seen_value) + 1);
         for (i = 0; i < npub; i++) {
@@ -698,11 +710,8 @@ static rdr_err_t collect_applies(rdr_worker_t *w) {
                 }
                 if (pa[i].fp[0] && r->elements > 2 &&
                     r->element[2]->type == REDIS_REPLY_STRING &&
-                    r->element[2]->len > 2 &&
-                    !memcmp(r->element[2]->str, "f:", 2) &&
-                    (r->element[2]->len != strlen(pa[i].fp) ||
-                     memcmp(r->element[2]->str, pa[i].fp,
-                            r->element[2]->len))) {
+                    rdr_fingerprint_differs(r->element[2]->str,
+                                            r->element[2]->len, pa[i].fp)) {
                         /* Its event_id applied to other content since the
                          * read (earlier in the batch, or by another
                          * worker): decided again, its read then tells it

@@ -45,7 +45,7 @@ typedef struct rdr_msg_s {
         const char *replay_of;
         int64_t timestamp_ms; /* the Kafka message timestamp, or -1 */
         /* Set by the handler's decode: the event's content fingerprint
-         * ("f:" and 16 hex digits, rdr_event_fingerprint_str()), kept under
+         * ("f1:" and 16 hex digits, rdr_event_fingerprint_str()), kept under
          * its dedupe key to tell a replay from an event_id used again for
          * other content; "" if none. */
         char fingerprint[24];
@@ -118,7 +118,7 @@ typedef struct rdr_apply_s {
         int64_t ttl_ms;
         /* What the dedupe key holds (NULL: "1"), for the event's replay
          * to read: where it went when first applied, say. At most 96
-         * bytes. An event's content fingerprint ("f:...", rdr_msg_t) is
+         * bytes. An event's content fingerprint ("f1:...", rdr_msg_t) is
          * compared: a key found holding another one refuses the apply
          * (RDR_ERR_STATE: the batch decides again, and its read tells the
          * event_id used again). */
@@ -190,6 +190,14 @@ const char *rdr_worker_apply_script(void);
 rdr_err_t rdr_worker_publish_entry(rdr_worker_t *w, const char *outbox_key,
                                    const char *id, size_t id_len,
                                    const char *entry, size_t entry_len);
+
+/** 1 if what a dedupe key holds (stored, len bytes) is a content
+ *  fingerprint of the same version as fp ("f1:" and 16 hex digits,
+ *  rdr_event_fingerprint_str()) and another one: the key's event_id was
+ *  applied to other content. 0 otherwise: the same content, no fp, or a
+ *  value without one or of another version ("1", a case id; a version a
+ *  later build may give a changed decoding), which cannot tell. */
+int rdr_fingerprint_differs(const char *stored, size_t len, const char *fp);
 
 /** The outcome of handling one message: a permanent error marks m for the
  *  dead-letter topic (keeping the errstr the handler wrote, else the

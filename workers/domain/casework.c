@@ -465,10 +465,10 @@ int rdr_casework_seen(const redisReply *r, const char *fp) {
                 return r->integer == 1 ? RDR_SEEN_REPLAY : RDR_SEEN_NEW;
         if (r->type != REDIS_REPLY_STRING)
                 return RDR_SEEN_NEW;
-        /* Only two fingerprints tell two contents apart: "1", a case id
-         * or "-" (what earlier builds and the chats records keep) do not. */
-        if (fp && fp[0] && r->len > 2 && !memcmp(r->str, "f:", 2) &&
-            (strlen(fp) != r->len || memcmp(fp, r->str, r->len)))
+        /* Only two fingerprints of one version tell two contents apart:
+         * "1", a case id or "-" (what earlier builds and the chats records
+         * keep) do not. */
+        if (rdr_fingerprint_differs(r->str, r->len, fp))
                 return RDR_SEEN_REUSED;
         return RDR_SEEN_REPLAY;
 }

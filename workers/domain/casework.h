@@ -193,10 +193,11 @@ int rdr_casework_opening_guarded(const rdr_casework_t *cw);
 
 /** What the GET reply of an input's dedupe key (the second read of
  *  rdr_casework_queue_read() or _queue_parcel_read()) says of the input
- *  whose content fingerprint is fp ("f:...", rdr_event_fingerprint_str();
+ *  whose content fingerprint is fp ("f1:...", rdr_event_fingerprint_str();
  *  NULL or "": not compared, as for a timer): RDR_SEEN_NEW without the
- *  key, RDR_SEEN_REUSED when the key keeps another fingerprint, else
- *  RDR_SEEN_REPLAY (the same one, or a key an earlier build wrote). */
+ *  key, RDR_SEEN_REUSED when the key keeps another fingerprint of its
+ *  version (rdr_fingerprint_differs()), else RDR_SEEN_REPLAY (the same
+ *  one, or a key an earlier build wrote). */
 int rdr_casework_seen(const redisReply *r, const char *fp);
 
 /** The dead letter's reason for an input whose event_id was applied before

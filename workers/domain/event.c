@@ -2038,6 +2038,7 @@ uint64_t rdr_event_fingerprint(const rdr_event_t *ev) {
 
 void rdr_event_fingerprint_str(const rdr_event_t *ev,
                                char out[RDR_EVENT_FINGERPRINT_SIZE]) {
-        snprintf(out, RDR_EVENT_FINGERPRINT_SIZE, "f:%016llx",
+        snprintf(out, RDR_EVENT_FINGERPRINT_SIZE, "f%d:%016llx",
+                 RDR_EVENT_FINGERPRINT_VERSION,
                  (unsigned long long)rdr_event_fingerprint(ev));
 }

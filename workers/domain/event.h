@@ -203,8 +203,17 @@ int rdr_event_equal(const rdr_event_t *a, const rdr_event_t *b);
  *  for other content is told from a replay. 0 for a kind out of range. */
 uint64_t rdr_event_fingerprint(const rdr_event_t *ev);
 
-/* "f:" and the fingerprint in 16 hex digits, NUL-terminated. */
-#define RDR_EVENT_FINGERPRINT_SIZE 19
+/* The version of rdr_event_fingerprint(): what a fingerprint covers. A
+ * change of the field tables (a field added to the decoding, say) changes
+ * the fingerprints of events that carry it, so that a replay of an event
+ * an earlier build applied would read as other content: such a change
+ * takes a new version (fingerprints of another version are never
+ * compared), which test_event's pinned fingerprints call for. */
+#define RDR_EVENT_FINGERPRINT_VERSION 1
+
+/* "f1:" (the version) and the fingerprint in 16 hex digits,
+ * NUL-terminated. */
+#define RDR_EVENT_FINGERPRINT_SIZE 24
 void rdr_event_fingerprint_str(const rdr_event_t *ev,
                                char out[RDR_EVENT_FINGERPRINT_SIZE]);
 
