@@ -765,6 +765,25 @@ static void test_extortion_contrast_needs_a_change(void **state) {
         check_extortion(cases, sizeof(cases) / sizeof(cases[0]));
 }
 
+/* A promise followed by "how do I do it?" asks for the editing guide: it
+ * agrees; "how do I get a refund?" is a question. A review said to stay
+ * refuses; "ya puse 5 estrellas" tells it is done, "ya puse una estrella"
+ * does not. */
+static void test_chat_how_and_done(void **state) {
+        static const chat_case_t cases[] = {
+            {"OK, I'll change it. How do I do that?", RDR_INTENT_AGREE},
+            {"Sure, I will update it. How do I edit my review?",
+             RDR_INTENT_AGREE},
+            {"How do I get a refund?", RDR_INTENT_QUESTION},
+            {"My review is staying, and I want the refund you promised.",
+             RDR_INTENT_REFUSE},
+            {"Gracias, ya le puse 5 estrellas.", RDR_INTENT_AGREE},
+            {"Ya puse una estrella, quiero mi reembolso.", RDR_INTENT_QUESTION},
+        };
+        (void)state;
+        assert_chats(cases, sizeof(cases) / sizeof(cases[0]));
+}
+
 /* The main reason of short complaints whose cue is a negation ("质量不好")
  * or an ambiguous word ("慢": of the delivery, or of the replies). */
 static void test_reason_phrasings(void **state) {
@@ -1500,6 +1519,7 @@ int main(void) {
             cmocka_unit_test(test_negative_flag),
             cmocka_unit_test(test_chat),
             cmocka_unit_test(test_chat_weak_cues),
+            cmocka_unit_test(test_chat_how_and_done),
             cmocka_unit_test(test_chat_refusals),
             cmocka_unit_test(test_chat_generic_assent),
             cmocka_unit_test(test_config_errors),
