@@ -586,6 +586,66 @@ static void test_shipment_event_id_reused_is_a_dead_letter(void **state) {
         assert_int_equal(h_signal_wait(pid, SIGTERM, 10000), 0);
 }
 
+/* The same for a buyer's chat message that reaches no case (most do: an
+ * order without a negative review): a producer that keys messages by
+ * conversation would lose every message after the first, a "stop
+ * contacting me" among them. The second is a dead letter; the first
+ * again is a replay. */
+static void test_chat_event_id_reused_is_a_dead_letter(void **state) {
+        char now[RDR_TIME_RFC3339_SIZE], ev[2][512];
+        static const char *const text[2] = {"When will my parcel arrive?",
+                                            "Stop contacting me."};
+        h_msg_t *dlq;
+        size_t n, i;
+        pid_t pid;
+        redisReply *r;
+        (void)state;
+        rdr_time_format_rfc3339((int64_t)time(NULL) * 1000 - 60000, now,
+                                sizeof(now));
+        for (i = 0; i < 2; i++)
+                snprintf(
+                    ev[i], sizeof(ev[i]),
+                    "{\"event_id\":\"chat-reuse\",\"type\":\"chat.message\","
+                    "\"platform\":\"taobao\",\"store_id\":\"store-w\","
+                    "\"buyer_id\":\"b-w\",\"order_id\":\"order-w\","
+                    "\"direction\":\"buyer\",\"channel\":\"im\","
+                    "\"text\":\"%s\",\"sent_at\":\"%s\"}",
+                    text[i], now);
+        pid = h_worker(&env, "chats", NULL);
+        h_produce(&env, "redress.chats", "store-w/b-w", ev[0], strlen(ev[0]),
+                  "application/json");
+        h_flush(&env);
+        n = h_read_handled(&env, pid, 1, "redress.dlq", NULL, 30000, &dlq);
+        assert_int_equal(n, 0);
+        h_produce(&env, "redress.chats", "store-w/b-w", ev[1], strlen(ev[1]),
+                  "application/json");
+        h_produce(&env, "redress.chats", "store-w/b-w", ev[0], strlen(ev[0]),
+                  "application/json");
+        h_flush(&env);
+        n = h_read_handled(&env, pid, 3, "redress.dlq", NULL, 30000, &dlq);
+        assert_int_equal(n, 1);
+        assert_memory_equal(dlq[0].value, ev[1], strlen(ev[1]));
+        if (!strstr(dlq[0].headers[0], "event_id 'chat-reuse' was applied "
+                                       "before"))
+                fail_msg("reason: %s", dlq[0].headers[0]);
+        h_msgs_free(dlq, n);
+        /* the order's record holds the first message's intent only */
+        r = redisCommand(env.redis, "KEYS redress:{o:*}:intents");
+        assert_int_equal(r->type, REDIS_REPLY_ARRAY);
+        assert_int_equal(r->elements, 1);
+        {
+                redisReply *m =
+                    redisCommand(env.redis, "SMEMBERS %s", r->element[0]->str);
+                assert_int_equal(m->elements, 1);
+                assert_string_equal(m->element[0]->str, "question");
+                freeReplyObject(m);
+        }
+        freeReplyObject(r);
+        assert_true(h_wait_metric(pid, "redress_messages_dead_lettered_total",
+                                  "error=\"RDR_ERR_REUSED_ID\"", 1));
+        assert_int_equal(h_signal_wait(pid, SIGTERM, 10000), 0);
+}
+
 /* Every input has its output after a SIGKILL mid-stream and a restart. */
 static void test_sigkill_mid_stream_loses_nothing(void **state) {
         (void)state;
@@ -1163,6 +1223,8 @@ int main(void) {
             cmocka_unit_test_setup_teardown(
                 test_shipment_event_id_reused_is_a_dead_letter, setup,
                 teardown),
+            cmocka_unit_test_setup_teardown(
+                test_chat_event_id_reused_is_a_dead_letter, setup, teardown),
             cmocka_unit_test_setup_teardown(test_sigterm_exits_zero_and_commits,
                                             setup, teardown),
             cmocka_unit_test_setup_teardown(test_worker_reports_its_build,

@@ -165,7 +165,8 @@ static rdr_err_t apply_one(chats_t *ch, rdr_msg_t *m, const rdr_chat_t *c,
                            const char *case_id) {
         char k_seen[KEYSZ], k_outbox[KEYSZ], k_hash[KEYSZ], k_set[KEYSZ],
             now[24], f_demand[4 * RDR_EVENT_MAX_EVENT_ID + 48],
-            f_refused[KEYSZ], f_last[KEYSZ];
+            f_refused[KEYSZ], f_last[KEYSZ],
+            no_case_seen[sizeof(((rdr_msg_t *)0)->fingerprint) + 1];
         const char *fv[16], *members[1];
         char *demand = NULL;
         rdr_err_t err;
@@ -183,10 +184,14 @@ static rdr_err_t apply_one(chats_t *ch, rdr_msg_t *m, const rdr_chat_t *c,
 
         memset(&a, 0, sizeof(a));
         a.dedupe_key = k_seen;
-        /* The case the message goes to, for its replay (went_before()). */
+        /* The case the message goes to, for its replay (went_before());
+         * none: "-" and the message's fingerprint, which tells a replay
+         * from an event_id used again (reused()). A message that reaches
+         * a case is told so by the case's dedupe key. */
+        snprintf(no_case_seen, sizeof(no_case_seen), "-%s", m->fingerprint);
         a.seen_value = c->direction != RDR_DIR_BUYER ? NULL
                        : case_id[0]                  ? case_id
-                                                     : "-";
+                                                     : no_case_seen;
         a.outbox_key = k_outbox;
         a.ttl_ms = ch->ttl_ms;
         a.hash_key = k_hash;
@@ -352,15 +357,17 @@ static void queue_record_seen(chats_t *ch, const rdr_chat_t *c,
 
 /* A message applied before (a replay, a resend under its event_id) goes
  * to the case it went to then, as its record's dedupe key says (r: its
- * GET), or to none ("-": there was none; a case that opened since read
- * the message from the record): not to one that opened since, which
- * would hear it a second time. A key an earlier build wrote ("1"), or
- * none, leaves the lookup's case. */
+ * GET), or to none ("-", then the message's fingerprint since this build:
+ * there was none; a case that opened since read the message from the
+ * record): not to one that opened since, which would hear it a second
+ * time. A key an earlier build wrote ("1"), or none, leaves the lookup's
+ * case. An earlier build takes "-f1:..." for a case id it finds no case
+ * of: the message reaches none either way. */
 static void went_before(chats_t *ch, size_t i, const redisReply *r) {
         if (!r || r->type != REDIS_REPLY_STRING || !r->len ||
             r->len >= RDR_CASE_ID_MAX || (r->len == 1 && r->str[0] == '1'))
                 return;
-        if (r->len == 1 && r->str[0] == '-') {
+        if (r->str[0] == '-') {
                 ch->case_ids[i][0] = '\0';
                 return;
         }
@@ -501,7 +508,18 @@ static rdr_err_t chats_handle(void *opaque, rdr_msg_t *msgs, size_t cnt) {
                         rdr_str_copy(ch->case_ids[i], RDR_CASE_ID_MAX, r->str);
                         ch->via_order[i] = r == rdr_redis_reply(redis, q);
                 }
-                went_before(ch, i, rdr_redis_reply(redis, q + 2));
+                r = rdr_redis_reply(redis, q + 2);
+                went_before(ch, i, r);
+                /* Applied before to no case, with other content: its
+                 * event_id used again (a case's dedupe key tells the
+                 * rest, rdr_casework_seen()). */
+                if (r && r->type == REDIS_REPLY_STRING && r->len > 1 &&
+                    r->str[0] == '-' &&
+                    rdr_fingerprint_differs(r->str + 1, r->len - 1,
+                                            msgs[i].fingerprint))
+                        msgs[i].err = rdr_casework_reused(
+                            ch->evs.evs[i].u.chat.event_id, msgs[i].errstr,
+                            sizeof(msgs[i].errstr));
                 q += 3;
         }
         /* Read those cases, the buyers' fleet-wide tags (a buyer tagged
