@@ -765,6 +765,32 @@ static void test_extortion_contrast_needs_a_change(void **state) {
         check_extortion(cases, sizeof(cases) / sizeof(cases[0]));
 }
 
+/* A review given and held till the demand is met ("until", "hasta que")
+ * is offered again: extortion, though a deed told it; waiting for a refund
+ * is not. A change promised "when you send the refund" binds as "once"
+ * does; a "when" of the past does not. */
+static void test_extortion_held_review(void **state) {
+        static const ext_case_t cases[] = {
+            {"I left 1 star until you refund me", RDR_MAL_EXTORTION},
+            {"I gave it one star and it will stay that way until I get my "
+             "money back",
+             RDR_MAL_EXTORTION},
+            {"Le puse una estrella hasta que me devuelvan el dinero",
+             RDR_MAL_EXTORTION},
+            {"I gave 1 star. I will change it when you send the refund.",
+             RDR_MAL_EXTORTION},
+            {"I will update my review when I get my money back",
+             RDR_MAL_EXTORTION},
+            {"I gave it 1 star and I will wait until you refund me",
+             RDR_MAL_NONE},
+            {"It worked until it broke, I gave it 1 star, refund me please",
+             RDR_MAL_NONE},
+            {"The review was written when you refused my refund", RDR_MAL_NONE},
+        };
+        (void)state;
+        check_extortion(cases, sizeof(cases) / sizeof(cases[0]));
+}
+
 /* A promise followed by "how do I do it?" asks for the editing guide: it
  * agrees; "how do I get a refund?" is a question. A review said to stay
  * refuses; "ya puse 5 estrellas" tells it is done, "ya puse una estrella"
@@ -1514,6 +1540,7 @@ int main(void) {
             cmocka_unit_test(test_extortion_bound_condition),
             cmocka_unit_test(test_extortion_past_mention),
             cmocka_unit_test(test_extortion_contrast_needs_a_change),
+            cmocka_unit_test(test_extortion_held_review),
             cmocka_unit_test(test_reason_phrasings),
             cmocka_unit_test(test_long_text_read_whole),
             cmocka_unit_test(test_negative_flag),

@@ -227,6 +227,8 @@ typedef struct ext_sentence_s {
         double demand, review_ref, bound;
         double bound_contrast; /* bound by contrasts: only with a change */
         int changed;           /* a mention changes the review, not negated */
+        double deed_ref;       /* the mentions' weight deeds took away */
+        int held;              /* a hold bound: the deeds' mentions count */
         double deed_w;         /* the open deed's weight, 0 if none */
         uint32_t deed_until;   /* a mention starting before is one it tells */
         double cond_w;         /* the open condition's weight, 0 if none */
@@ -239,8 +241,8 @@ typedef struct ext_sentence_s {
 static void ext_sentence_end(const rdr_clf_conf_t *conf, ext_sentence_t *es,
                              scores_t *sc) {
         double bound = es->bound + (es->changed ? es->bound_contrast : 0);
-        if (es->demand > 0 && es->review_ref > 0 &&
-            bound >= conf->ext_combo_min_condition)
+        double ref = es->review_ref + (es->held ? es->deed_ref : 0);
+        if (es->demand > 0 && ref > 0 && bound >= conf->ext_combo_min_condition)
                 sc->ext_combo = 1;
         memset(es, 0, sizeof(*es));
 }
@@ -254,6 +256,8 @@ static void ext_sentence_ref(ext_sentence_t *es, uint32_t unit, uint32_t end,
                         es->bound_contrast += es->cond_w;
                 else
                         es->bound += es->cond_w;
+                if (es->cond_kind == RDR_CLF_C_HOLD)
+                        es->held = 1;
                 es->cond_w = 0;
         }
         if (end > es->dr_end)
@@ -263,8 +267,11 @@ static void ext_sentence_ref(ext_sentence_t *es, uint32_t unit, uint32_t end,
 /* A condition over units [unit, end) of weight w, of kind (rdr_clf_cond_t):
  * a promise ("and I") binds only a mention of the review after it; a
  * contrast ("but I want") counts only in a sentence whose mention changes
- * the review ("I can remove it, but I want ..."). A condition that starts
- * inside a demand or a mention is bound to it ("refund first", "才改"). */
+ * the review ("I can remove it, but I want ..."); a hold ("until"), once
+ * bound, gives back what deeds took from the sentence's mentions: the
+ * review given is held for the demand ("I left 1 star until you refund
+ * me"). A condition that starts inside a demand or a mention is bound to
+ * it ("refund first", "才改"). */
 static void ext_sentence_cond(const rdr_clf_conf_t *conf, ext_sentence_t *es,
                               uint32_t unit, uint32_t end, double w, int kind) {
         es->deed_w = 0; /* "I left 1 star and I'll change it if ..." */
@@ -273,6 +280,8 @@ static void ext_sentence_cond(const rdr_clf_conf_t *conf, ext_sentence_t *es,
                         es->bound_contrast += w;
                 else
                         es->bound += w;
+                if (kind == RDR_CLF_C_HOLD)
+                        es->held = 1;
                 return;
         }
         if (es->cond_w > 0 && es->cond_w > w && unit < es->cond_until)
@@ -316,7 +325,9 @@ static void ext_sentence_mention(const rdr_clf_conf_t *conf, ext_sentence_t *es,
                 return;
         }
         if (es->deed_w > 0 && unit < es->deed_until) {
-                w *= es->deed_w >= 1.0 ? 0.0 : 1.0 - es->deed_w;
+                double kept = w * (es->deed_w >= 1.0 ? 0.0 : 1.0 - es->deed_w);
+                es->deed_ref += w - kept;
+                w = kept;
                 if (w <= 0)
                         return;
         }

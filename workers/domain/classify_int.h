@@ -51,6 +51,7 @@ typedef enum rdr_clf_cond_e {
         RDR_CLF_C_PLAIN,    /* "if", "unless", "otherwise" */
         RDR_CLF_C_PROMISE,  /* "and I": only a mention after it */
         RDR_CLF_C_CONTRAST, /* "but I want": only beside a change */
+        RDR_CLF_C_HOLD,     /* "until": the review held till it is met */
 } rdr_clf_cond_t;
 
 /* The phrase ended with '*': it matches a word prefix. */

@@ -482,6 +482,9 @@ static const group_def_t group_defs[] = {
      * want a refund" */
     {"contrasts", RDR_CLF_K_CONDITION, RDR_CLF_C_CONTRAST, 1, 1.0, NEED_NONE,
      NULL},
+    /* a condition that holds the review till it is met: a review given
+     * ("I left 1 star until you refund me") counts as offered again */
+    {"holds", RDR_CLF_K_CONDITION, RDR_CLF_C_HOLD, 1, 1.0, NEED_NONE, NULL},
     {"nitpick", RDR_CLF_K_NITPICK, 0, 1, 1.0, NEED_ALL,
      "professional reviewers"},
     {"insult", RDR_CLF_K_INSULT, 0, 1, 1.0, NEED_ALL, "abusive reviews"},
