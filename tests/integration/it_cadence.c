@@ -2570,6 +2570,11 @@ static void test_report_one_case(void **state) {
         assert_string_equal(json_string_value(json_object_get(
                                 json_object_get(o, "case"), "state")),
                             "outreach");
+        /* numbers as JSON numbers, for jq */
+        assert_true(json_integer_value(json_object_get(
+                        json_object_get(o, "case"), "version")) >= 1);
+        assert_true(json_integer_value(json_object_get(
+                        json_object_get(o, "case"), "opened_at_ms")) >= t0);
         assert_string_equal(json_string_value(json_array_get(
                                 json_object_get(o, "buyer_tags"), 0)),
                             "extortion");

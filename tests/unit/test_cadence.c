@@ -3415,6 +3415,36 @@ static void test_not_a_case(void **state) {
         free(s);
 }
 
+/* Which of the case's fields hold numbers (redress-report --json gives
+ * them as JSON numbers): counts, versions, instants; not text or enums. */
+static void test_case_field_numeric(void **state) {
+        static const struct {
+                const char *name;
+                int numeric;
+        } cases[] = {
+            {"version", 1},
+            {"rating", 1},
+            {"opened_at_ms", 1},
+            {"review_at_ms", 1},
+            {"state", 0},
+            {"case_id", 0},
+            {"zone", 0},
+            {"blocked.0.attempt", 1},
+            {"blocked.3.step", 0},
+            {"evidence.1.at_ms", 1},
+            {"evidence.1.text", 0},
+            {"evidence.2.kind", 0},
+            {"future_field", 0},
+            {"blocked.x", 0},
+        };
+        size_t i;
+        (void)state;
+        for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+                if (rdr_case_field_numeric(cases[i].name) != cases[i].numeric)
+                        fail_msg("%s: %d", cases[i].name,
+                                 rdr_case_field_numeric(cases[i].name));
+}
+
 static void test_case_fields(void **state) {
         sim_t *s = sim_new();
         int64_t t0 = utc(2026, 6, 1, 2, 0);
@@ -3546,6 +3576,7 @@ int main(void) {
             cmocka_unit_test(test_staff_appeal_not_heard),
             cmocka_unit_test(test_staff_appeal_other_ground),
             cmocka_unit_test(test_not_a_case),
+            cmocka_unit_test(test_case_field_numeric),
             cmocka_unit_test(test_case_fields),
             cmocka_unit_test(test_timer_id_parse),
         };

@@ -2376,6 +2376,23 @@ rdr_err_t rdr_case_set_field(rdr_case_t *c, const char *field,
                  : RDR_OK;
 }
 
+int rdr_case_field_numeric(const char *field) {
+        const field_t *f;
+        const char *dot;
+        if (!strncmp(field, "blocked.", 8) || !strncmp(field, "evidence.", 9)) {
+                int blocks = field[0] == 'b';
+                dot = strchr(field + (blocks ? 8 : 9), '.');
+                f = !dot     ? NULL
+                    : blocks ? find_field(block_fields, NFIELDS(block_fields),
+                                          dot + 1)
+                             : find_field(evidence_fields,
+                                          NFIELDS(evidence_fields), dot + 1);
+        } else {
+                f = find_field(case_fields, NFIELDS(case_fields), field);
+        }
+        return f && f->type != F_STR && f->type != F_ENUM;
+}
+
 rdr_err_t rdr_case_from_fields(rdr_case_t *c, size_t n,
                                const char *const *fields,
                                const char *const *values, const size_t *lens,

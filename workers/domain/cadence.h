@@ -572,6 +572,11 @@ typedef int(rdr_case_field_cb_t)(void *opaque, const char *field,
 rdr_err_t rdr_case_to_fields(const rdr_case_t *c, rdr_case_field_cb_t *cb,
                              void *opaque);
 
+/** 1 if the field of that name (as rdr_case_to_fields() gives it) holds
+ *  a number (a count, a version, an instant in ms), 0 for text, an enum
+ *  or an unknown name. */
+int rdr_case_field_numeric(const char *field);
+
 /** The number of fields rdr_case_to_fields() reports for c. */
 size_t rdr_case_field_count(const rdr_case_t *c);
 

@@ -3,6 +3,7 @@
  * the store, the case's timers and (without --order) the order's record
  * together. The answer is
  * built as one JSON object, printed as is (--json) or as text. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,6 +46,15 @@ static int put_field(void *opaque, const char *field, const char *value,
                      size_t len) {
         if (!len || (len == 1 && value[0] == '0'))
                 return 0; /* unset */
+        if (rdr_case_field_numeric(field)) {
+                char *end;
+                long long v;
+                errno = 0;
+                v = strtoll(value, &end, 10);
+                if (!errno && end == value + len)
+                        return json_object_set_new(opaque, field,
+                                                   json_integer(v));
+        }
         return json_object_set_new(opaque, field,
                                    json_stringn_nocheck(value, len));
 }
@@ -273,7 +283,13 @@ static void print_object(const json_t *obj, const char *zone) {
         const char *name;
         json_t *v;
         json_object_foreach((json_t *)obj, name, v) {
-                print_row(name, json_string_value(v), zone);
+                char num[RDR_STR_INT_SIZE];
+                if (json_is_integer(v)) {
+                        rdr_str_int(num, (long long)json_integer_value(v));
+                        print_row(name, num, zone);
+                } else {
+                        print_row(name, json_string_value(v), zone);
+                }
         }
 }
 
