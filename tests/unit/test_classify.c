@@ -760,6 +760,16 @@ static void test_extortion_contrast_needs_a_change(void **state) {
             {"Ok puedo cambiarla, pero antes quiero un cupón de 25 euros.",
              RDR_MAL_EXTORTION},
             {"可以删，但是要给我补发一个新的。", RDR_MAL_EXTORTION},
+            /* the review named in the change */
+            {"I can change my review, but I want a refund first",
+             RDR_MAL_EXTORTION},
+            {"I could remove my review but I want compensation",
+             RDR_MAL_EXTORTION},
+            {"Puedo cambiar mi reseña, pero quiero un reembolso",
+             RDR_MAL_EXTORTION},
+            {"I won't change my review, but I want a refund", RDR_MAL_NONE},
+            {"No voy a cambiar mi reseña, pero quiero un reembolso",
+             RDR_MAL_NONE},
         };
         (void)state;
         check_extortion(cases, sizeof(cases) / sizeof(cases[0]));
