@@ -801,6 +801,21 @@ static void test_extortion_held_review(void **state) {
         check_extortion(cases, sizeof(cases) / sizeof(cases[0]));
 }
 
+/* "Even if" concedes, it sets no condition: a buyer who will not change
+ * the review even if refunded refuses; a Spanish subjunctive demand
+ * ("cuando me reembolsen") binds like the indicative. */
+static void test_extortion_concession(void **state) {
+        static const ext_case_t cases[] = {
+            {"I will not change my review even if you refund me", RDR_MAL_NONE},
+            {"Even if you refund me, I will keep my review", RDR_MAL_NONE},
+            {"就算退款我也不会改评价", RDR_MAL_NONE},
+            {"I will change my review if you refund me", RDR_MAL_EXTORTION},
+            {"Borro la reseña cuando me reembolsen", RDR_MAL_EXTORTION},
+        };
+        (void)state;
+        check_extortion(cases, sizeof(cases) / sizeof(cases[0]));
+}
+
 /* A promise followed by "how do I do it?" asks for the editing guide: it
  * agrees; "how do I get a refund?" is a question. A review said to stay
  * refuses; "ya puse 5 estrellas" tells it is done, "ya puse una estrella"
@@ -1551,6 +1566,7 @@ int main(void) {
             cmocka_unit_test(test_extortion_past_mention),
             cmocka_unit_test(test_extortion_contrast_needs_a_change),
             cmocka_unit_test(test_extortion_held_review),
+            cmocka_unit_test(test_extortion_concession),
             cmocka_unit_test(test_reason_phrasings),
             cmocka_unit_test(test_long_text_read_whole),
             cmocka_unit_test(test_negative_flag),
