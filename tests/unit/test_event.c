@@ -1239,24 +1239,20 @@ static void test_seen_fingerprint(void **state) {
         static const struct {
                 int type;
                 const char *str;
-                long long integer;
                 const char *fp;
                 int seen;
         } cases[] = {
-            {REDIS_REPLY_NIL, NULL, 0, fp, RDR_SEEN_NEW},
-            {REDIS_REPLY_INTEGER, NULL, 0, fp, RDR_SEEN_NEW},
-            {REDIS_REPLY_INTEGER, NULL, 1, fp, RDR_SEEN_REPLAY},
-            {REDIS_REPLY_STRING, "f1:0123456789abcdef", 0, fp, RDR_SEEN_REPLAY},
-            {REDIS_REPLY_STRING, "1", 0, fp, RDR_SEEN_REPLAY},
-            {REDIS_REPLY_STRING, "case-1", 0, fp, RDR_SEEN_REPLAY},
-            {REDIS_REPLY_STRING, "-", 0, fp, RDR_SEEN_REPLAY},
-            {REDIS_REPLY_STRING, "f1:0123456789abcdee", 0, fp, RDR_SEEN_REUSED},
+            {REDIS_REPLY_NIL, NULL, fp, RDR_SEEN_NEW},
+            {REDIS_REPLY_STRING, "f1:0123456789abcdef", fp, RDR_SEEN_REPLAY},
+            {REDIS_REPLY_STRING, "1", fp, RDR_SEEN_REPLAY},
+            {REDIS_REPLY_STRING, "case-1", fp, RDR_SEEN_REPLAY},
+            {REDIS_REPLY_STRING, "-", fp, RDR_SEEN_REPLAY},
+            {REDIS_REPLY_STRING, "f1:0123456789abcdee", fp, RDR_SEEN_REUSED},
             /* another version: a later decoding may differ, no telling */
-            {REDIS_REPLY_STRING, "f2:0123456789abcdee", 0, fp, RDR_SEEN_REPLAY},
-            {REDIS_REPLY_STRING, "f1:", 0, fp, RDR_SEEN_REPLAY},
-            {REDIS_REPLY_STRING, "f1:0123456789abcdee", 0, NULL,
-             RDR_SEEN_REPLAY},
-            {REDIS_REPLY_STRING, "f1:0123456789abcdee", 0, "", RDR_SEEN_REPLAY},
+            {REDIS_REPLY_STRING, "f2:0123456789abcdee", fp, RDR_SEEN_REPLAY},
+            {REDIS_REPLY_STRING, "f1:", fp, RDR_SEEN_REPLAY},
+            {REDIS_REPLY_STRING, "f1:0123456789abcdee", NULL, RDR_SEEN_REPLAY},
+            {REDIS_REPLY_STRING, "f1:0123456789abcdee", "", RDR_SEEN_REPLAY},
         };
         redisReply r;
         char why[512];
@@ -1267,7 +1263,6 @@ static void test_seen_fingerprint(void **state) {
         for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
                 memset(&r, 0, sizeof(r));
                 r.type = cases[i].type;
-                r.integer = cases[i].integer;
                 r.str = (char *)(uintptr_t)cases[i].str;
                 r.len = cases[i].str ? strlen(cases[i].str) : 0;
                 if (rdr_casework_seen(&r, cases[i].fp) != cases[i].seen)

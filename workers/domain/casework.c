@@ -459,11 +459,7 @@ void rdr_casework_begin(rdr_casework_t *cw) {
 }
 
 int rdr_casework_seen(const redisReply *r, const char *fp) {
-        if (!r)
-                return RDR_SEEN_NEW;
-        if (r->type == REDIS_REPLY_INTEGER) /* an EXISTS */
-                return r->integer == 1 ? RDR_SEEN_REPLAY : RDR_SEEN_NEW;
-        if (r->type != REDIS_REPLY_STRING)
+        if (!r || r->type != REDIS_REPLY_STRING)
                 return RDR_SEEN_NEW;
         /* Only two fingerprints of one version tell two contents apart:
          * "1", a case id or "-" (what earlier builds and the chats records

@@ -110,9 +110,9 @@ void rdr_casework_tag_buyer(rdr_casework_t *cw, const char *platform,
 void rdr_casework_begin(rdr_casework_t *cw);
 
 /** Queue the reads of one input of case_id in the worker's pipeline (the
- *  read phase): HGETALL of the case hash, then EXISTS of the input's
+ *  read phase): HGETALL of the case hash, then GET of the input's
  *  dedupe key (topic, event_id): RDR_CASEWORK_READS replies, in that order.
- *  Hand the second to rdr_casework_apply(). */
+ *  Hand the second to rdr_casework_seen(). */
 #define RDR_CASEWORK_READS 2
 void rdr_casework_queue_read(rdr_casework_t *cw, const char *case_id,
                              const char *topic, const char *event_id);
@@ -302,7 +302,7 @@ rdr_malicious_t rdr_casework_tag_class(const rdr_casework_t *cw, unsigned tags);
 /* ---- Parcels (parcel.h) ---- */
 
 /** Queue the reads of one input of the parcel ref (rdr_parcel_ref()):
- *  HGETALL of its order's hash ("redress:{o:...}"), then EXISTS of the
+ *  HGETALL of its order's hash ("redress:{o:...}"), then GET of the
  *  input's dedupe key (topic, event_id): RDR_CASEWORK_READS replies, in
  *  that order (PINGs if the ids are too long: rdr_casework_parcel() says
  *  so). */
