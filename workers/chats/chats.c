@@ -186,8 +186,8 @@ static rdr_err_t apply_one(chats_t *ch, rdr_msg_t *m, const rdr_chat_t *c,
         a.dedupe_key = k_seen;
         /* The case the message goes to, for its replay (went_before());
          * none: "-" and the message's fingerprint, which tells a replay
-         * from an event_id used again (reused()). A message that reaches
-         * a case is told so by the case's dedupe key. */
+         * from an event_id used again (chats_handle()). A message that
+         * reaches a case is told so by the case's dedupe key. */
         snprintf(no_case_seen, sizeof(no_case_seen), "-%s", m->fingerprint);
         a.seen_value = c->direction != RDR_DIR_BUYER ? NULL
                        : case_id[0]                  ? case_id
@@ -357,12 +357,12 @@ static void queue_record_seen(chats_t *ch, const rdr_chat_t *c,
 
 /* A message applied before (a replay, a resend under its event_id) goes
  * to the case it went to then, as its record's dedupe key says (r: its
- * GET), or to none ("-", then the message's fingerprint since this build:
- * there was none; a case that opened since read the message from the
- * record): not to one that opened since, which would hear it a second
- * time. A key an earlier build wrote ("1"), or none, leaves the lookup's
- * case. An earlier build takes "-f1:..." for a case id it finds no case
- * of: the message reaches none either way. */
+ * GET), or to none ("-", and the message's fingerprint after it: there
+ * was none; a case that opened since read the message from the record):
+ * not to one that opened since, which would hear it a second time. A key an
+ * earlier build wrote ("1"), or none, leaves the lookup's case. An earlier
+ * build takes "-f1:..." for a case id it finds no case of: the message reaches
+ * none either way. */
 static void went_before(chats_t *ch, size_t i, const redisReply *r) {
         if (!r || r->type != REDIS_REPLY_STRING || !r->len ||
             r->len >= RDR_CASE_ID_MAX || (r->len == 1 && r->str[0] == '1'))
