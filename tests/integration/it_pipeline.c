@@ -546,12 +546,38 @@ static void test_event_id_reused_in_the_next_batch(void **state) {
                     "ev-reuse-2", "order-u2");
 }
 
+/* worker pid applies first (keyed key on topic); then other, under the
+ * same event_id, and first again: other alone is a dead letter, naming
+ * event_id, and first again a replay. */
+static void expect_reuse_dead_letter(pid_t pid, const char *topic,
+                                     const char *key, const char *first,
+                                     const char *other, const char *event_id) {
+        char reason[160];
+        h_msg_t *dlq;
+        size_t n;
+        h_produce(&env, topic, key, first, strlen(first), "application/json");
+        h_flush(&env);
+        n = h_read_handled(&env, pid, 1, "redress.dlq", NULL, 30000, &dlq);
+        assert_int_equal(n, 0);
+        h_produce(&env, topic, key, other, strlen(other), "application/json");
+        h_produce(&env, topic, key, first, strlen(first), "application/json");
+        h_flush(&env);
+        n = h_read_handled(&env, pid, 3, "redress.dlq", NULL, 30000, &dlq);
+        assert_int_equal(n, 1);
+        assert_memory_equal(dlq[0].value, other, strlen(other));
+        snprintf(reason, sizeof(reason), "event_id '%s' was applied before",
+                 event_id);
+        if (!strstr(dlq[0].headers[0], reason))
+                fail_msg("reason: %s", dlq[0].headers[0]);
+        h_msgs_free(dlq, n);
+}
+
 /* The same for a parcel's scans: a shipment.exception under the id of the
  * parcel's shipment.created is a dead letter, and the parcel keeps what
  * the first said. */
 static void test_shipment_event_id_reused_is_a_dead_letter(void **state) {
         char now[RDR_TIME_RFC3339_SIZE], ev[2][768];
-        h_msg_t *dlq, *acts;
+        h_msg_t *acts;
         size_t n, i;
         pid_t pid;
         (void)state;
@@ -562,23 +588,8 @@ static void test_shipment_event_id_reused_is_a_dead_letter(void **state) {
                           i ? "shipment.exception" : "shipment.created",
                           "store-v", "order-v", now);
         pid = h_worker(&env, "shipments", NULL);
-        h_produce(&env, "redress.shipments", "store-v/order-v", ev[0],
-                  strlen(ev[0]), "application/json");
-        h_flush(&env);
-        n = h_read_handled(&env, pid, 1, "redress.dlq", NULL, 30000, &dlq);
-        assert_int_equal(n, 0);
-        h_produce(&env, "redress.shipments", "store-v/order-v", ev[1],
-                  strlen(ev[1]), "application/json");
-        h_produce(&env, "redress.shipments", "store-v/order-v", ev[0],
-                  strlen(ev[0]), "application/json");
-        h_flush(&env);
-        n = h_read_handled(&env, pid, 3, "redress.dlq", NULL, 30000, &dlq);
-        assert_int_equal(n, 1);
-        assert_memory_equal(dlq[0].value, ev[1], strlen(ev[1]));
-        if (!strstr(dlq[0].headers[0], "event_id 'ship-reuse' was applied "
-                                       "before"))
-                fail_msg("reason: %s", dlq[0].headers[0]);
-        h_msgs_free(dlq, n);
+        expect_reuse_dead_letter(pid, "redress.shipments", "store-v/order-v",
+                                 ev[0], ev[1], "ship-reuse");
         n = h_read_topic(&env, "redress.actions",
                          "\"kind\":\"notice.exception\"", 1, -1, 30000, &acts);
         assert_int_equal(n, 0);
@@ -595,8 +606,7 @@ static void test_chat_event_id_reused_is_a_dead_letter(void **state) {
         char now[RDR_TIME_RFC3339_SIZE], ev[2][512];
         static const char *const text[2] = {"When will my parcel arrive?",
                                             "Stop contacting me."};
-        h_msg_t *dlq;
-        size_t n, i;
+        size_t i;
         pid_t pid;
         redisReply *r;
         (void)state;
@@ -612,23 +622,8 @@ static void test_chat_event_id_reused_is_a_dead_letter(void **state) {
                     "\"text\":\"%s\",\"sent_at\":\"%s\"}",
                     text[i], now);
         pid = h_worker(&env, "chats", NULL);
-        h_produce(&env, "redress.chats", "store-w/b-w", ev[0], strlen(ev[0]),
-                  "application/json");
-        h_flush(&env);
-        n = h_read_handled(&env, pid, 1, "redress.dlq", NULL, 30000, &dlq);
-        assert_int_equal(n, 0);
-        h_produce(&env, "redress.chats", "store-w/b-w", ev[1], strlen(ev[1]),
-                  "application/json");
-        h_produce(&env, "redress.chats", "store-w/b-w", ev[0], strlen(ev[0]),
-                  "application/json");
-        h_flush(&env);
-        n = h_read_handled(&env, pid, 3, "redress.dlq", NULL, 30000, &dlq);
-        assert_int_equal(n, 1);
-        assert_memory_equal(dlq[0].value, ev[1], strlen(ev[1]));
-        if (!strstr(dlq[0].headers[0], "event_id 'chat-reuse' was applied "
-                                       "before"))
-                fail_msg("reason: %s", dlq[0].headers[0]);
-        h_msgs_free(dlq, n);
+        expect_reuse_dead_letter(pid, "redress.chats", "store-w/b-w", ev[0],
+                                 ev[1], "chat-reuse");
         /* the order's record holds the first message's intent only */
         r = redisCommand(env.redis, "KEYS redress:{o:*}:intents");
         assert_int_equal(r->type, REDIS_REPLY_ARRAY);
