@@ -816,6 +816,52 @@ static void test_extortion_concession(void **state) {
         check_extortion(cases, sizeof(cases) / sizeof(cases[0]));
 }
 
+/* A sentence that opens with a condition reads on from the one before:
+ * "Change my review? Only after you pay me." trades the review as one
+ * sentence would. It takes a change of the review in the two (a
+ * mention that only names it, "If you read the reviews ...", starts
+ * something else), a demand of malicious.extortion.across_min_demand ("the
+ * refund" thanked for is none), and the condition must bind in its own
+ * sentence.
+ * "Then" and "after that" are conditions only where a sentence opens. */
+static void test_extortion_across_sentences(void **state) {
+        static const ext_case_t cases[] = {
+            {"Change my review? Only after you pay me.", RDR_MAL_EXTORTION},
+            {"Remove the review? Only if you refund me.", RDR_MAL_EXTORTION},
+            {"Refund me first. Then I will change my review.",
+             RDR_MAL_EXTORTION},
+            {"Send me a coupon. After that I will update my review.",
+             RDR_MAL_EXTORTION},
+            {"I can remove it. But I want a refund first.", RDR_MAL_EXTORTION},
+            {"Delete my review?? Not until I get my money back.",
+             RDR_MAL_EXTORTION},
+            {"¿Cambiar mi reseña? Solo si me devuelven el dinero.",
+             RDR_MAL_EXTORTION},
+            {"Primero el reembolso. Luego cambio mi reseña.",
+             RDR_MAL_EXTORTION},
+            {"改评价？先退款。", RDR_MAL_EXTORTION},
+            {"先退款。然后改好评。", RDR_MAL_EXTORTION},
+            {"I want a refund. If you read the reviews you will see why.",
+             RDR_MAL_NONE},
+            {"My review is honest. But I want a refund.", RDR_MAL_NONE},
+            {"I won't remove it. But I want my money back.", RDR_MAL_NONE},
+            {"I asked for a refund. Then I read the reviews.", RDR_MAL_NONE},
+            {"They refused a refund, then I changed my rating.", RDR_MAL_NONE},
+            {"Change my review? No. Refund me first.", RDR_MAL_NONE},
+            {"我要退款。如果你看评价就知道了。", RDR_MAL_NONE},
+            {"Thanks for the refund. Then I will update my review.",
+             RDR_MAL_NONE},
+        };
+        static const chat_case_t chats[] = {
+            {"Refund me first. Then I will change my review.",
+             RDR_INTENT_EXTORTION},
+            {"Change my review? Only after you pay me.", RDR_INTENT_EXTORTION},
+        };
+        (void)state;
+        check_extortion(cases, sizeof(cases) / sizeof(cases[0]));
+        assert_chats(chats, sizeof(chats) / sizeof(chats[0]));
+}
+
 /* A promise followed by "how do I do it?" asks for the editing guide: it
  * agrees; "how do I get a refund?" is a question. A review said to stay
  * refuses; "ya puse 5 estrellas" tells it is done, "ya puse una estrella"
@@ -1567,6 +1613,7 @@ int main(void) {
             cmocka_unit_test(test_extortion_contrast_needs_a_change),
             cmocka_unit_test(test_extortion_held_review),
             cmocka_unit_test(test_extortion_concession),
+            cmocka_unit_test(test_extortion_across_sentences),
             cmocka_unit_test(test_reason_phrasings),
             cmocka_unit_test(test_long_text_read_whole),
             cmocka_unit_test(test_negative_flag),

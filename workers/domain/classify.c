@@ -6,6 +6,7 @@
  * rules that combine those sums with the rating, the buyer profile, the
  * fleet's tags and the chat history. All work memory is on the stack. */
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include "classify_int.h"
@@ -222,11 +223,15 @@ static void clause_flush(const rdr_clf_conf_t *conf, clause_t *cl,
  * mention starts within condition_reach units after it, in its clause
  * ("refund me or I leave 1 star reviews", "退款就改好评"). Across
  * sentences, or with a condition that binds neither ("I read the reviews,
- * can I get a refund if it arrives broken?"), the three tell a complaint. */
+ * can I get a refund if it arrives broken?"), the three tell a complaint.
+ * A sentence that opens with a condition reads on from the one before
+ * ("Change my review? Only after you pay me."): the two hold the pattern
+ * when they change the review (ext_sentence_end()). */
 typedef struct ext_sentence_s {
         double demand, review_ref, bound;
         double bound_contrast; /* bound by contrasts: only with a change */
         int changed;           /* a mention changes the review, not negated */
+        int change_ref;        /* a mention changes it, negated or not */
         double deed_ref;       /* the mentions' weight deeds took away */
         int held;              /* a hold bound: the deeds' mentions count */
         double deed_w;         /* the open deed's weight, 0 if none */
@@ -236,20 +241,56 @@ typedef struct ext_sentence_s {
         uint32_t cond_end;     /* its end: a clause break from here closes it */
         uint32_t cond_until;   /* a demand or mention starting before binds */
         uint32_t dr_end;       /* end of the demands and mentions so far */
+        int items;      /* demands, mentions, deeds and conditions so far */
+        uint32_t first; /* the unit where the first of them starts */
+        int opened;     /* the sentence opened with a condition */
+        struct {        /* the sentence before, as the next one reads on */
+                double demand, review_ref, deed_ref;
+                int changed, change_ref;
+        } prev;
 } ext_sentence_t;
 
+/* The sentence ends: the pattern in it, or in it and the one before when
+ * it opened with a condition, the condition bound in it and a mention in
+ * the two changing the review ("Refund me first. Then I will change my
+ * review."; not "I want a refund. If you read the reviews ..."). A
+ * sentence of no demand, mention or condition ("?!", "Hmm.") leaves the
+ * one before to the next. */
 static void ext_sentence_end(const rdr_clf_conf_t *conf, ext_sentence_t *es,
                              scores_t *sc) {
         double bound = es->bound + (es->changed ? es->bound_contrast : 0);
         double ref = es->review_ref + (es->held ? es->deed_ref : 0);
+        if (!es->items)
+                return;
         if (es->demand > 0 && ref > 0 && bound >= conf->ext_combo_min_condition)
                 sc->ext_combo = 1;
-        memset(es, 0, sizeof(*es));
+        if (es->opened && (es->change_ref || es->prev.change_ref)) {
+                int changed = es->changed || es->prev.changed;
+                bound = es->bound + (changed ? es->bound_contrast : 0);
+                ref += es->prev.review_ref + (es->held ? es->prev.deed_ref : 0);
+                if (es->demand + es->prev.demand >=
+                        conf->ext_across_min_demand &&
+                    ref > 0 && bound >= conf->ext_combo_min_condition)
+                        sc->ext_combo = 1;
+        }
+        es->prev.demand = es->demand;
+        es->prev.review_ref = es->review_ref;
+        es->prev.deed_ref = es->deed_ref;
+        es->prev.changed = es->changed;
+        es->prev.change_ref = es->change_ref;
+        memset(es, 0, offsetof(ext_sentence_t, prev));
+}
+
+/* A demand, mention, deed or condition starts at unit. */
+static void ext_sentence_item(ext_sentence_t *es, uint32_t unit) {
+        if (!es->items++ || unit < es->first)
+                es->first = unit;
 }
 
 /* A demand or a mention of the review (is_review) over units [unit, end). */
 static void ext_sentence_ref(ext_sentence_t *es, uint32_t unit, uint32_t end,
                              int is_review) {
+        ext_sentence_item(es, unit);
         if (es->cond_w > 0 && unit < es->cond_until &&
             (is_review || es->cond_kind != RDR_CLF_C_PROMISE)) {
                 if (es->cond_kind == RDR_CLF_C_CONTRAST)
@@ -274,6 +315,13 @@ static void ext_sentence_ref(ext_sentence_t *es, uint32_t unit, uint32_t end,
  * it ("refund first", "才改"). */
 static void ext_sentence_cond(const rdr_clf_conf_t *conf, ext_sentence_t *es,
                               uint32_t unit, uint32_t end, double w, int kind) {
+        /* the first in its sentence, or where the first starts ("先退款":
+         * the demand holds the condition) */
+        if (!es->items || unit <= es->first)
+                es->opened = 1;
+        else if (kind == RDR_CLF_C_OPENER)
+                return; /* "... and then I read the reviews" */
+        ext_sentence_item(es, unit);
         es->deed_w = 0; /* "I left 1 star and I'll change it if ..." */
         if (kind != RDR_CLF_C_PROMISE && unit < es->dr_end) {
                 if (kind == RDR_CLF_C_CONTRAST)
@@ -319,6 +367,7 @@ static void ext_break(const rdr_clf_conf_t *conf, const rdr_clf_text_t *t,
 static void ext_sentence_mention(const rdr_clf_conf_t *conf, ext_sentence_t *es,
                                  uint32_t unit, uint32_t end, double w,
                                  int kind, int negated) {
+        ext_sentence_item(es, unit);
         if (kind == RDR_CLF_M_DEED) {
                 es->deed_w = w;
                 es->deed_until = end + (uint32_t)conf->ext_condition_reach;
@@ -331,8 +380,10 @@ static void ext_sentence_mention(const rdr_clf_conf_t *conf, ext_sentence_t *es,
                 if (w <= 0)
                         return;
         }
-        if (kind == RDR_CLF_M_CHANGE && !negated)
-                es->changed = 1;
+        if (kind == RDR_CLF_M_CHANGE) {
+                es->change_ref = 1;
+                es->changed |= !negated;
+        }
         es->review_ref += w;
         ext_sentence_ref(es, unit, end, 1);
 }

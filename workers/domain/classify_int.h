@@ -52,6 +52,7 @@ typedef enum rdr_clf_cond_e {
         RDR_CLF_C_PROMISE,  /* "and I": only a mention after it */
         RDR_CLF_C_CONTRAST, /* "but I want": only beside a change */
         RDR_CLF_C_HOLD,     /* "until": the review held till it is met */
+        RDR_CLF_C_OPENER,   /* "then": only where a sentence opens */
 } rdr_clf_cond_t;
 
 /* The phrase ended with '*': it matches a word prefix. */
@@ -97,6 +98,7 @@ typedef struct rdr_clf_conf_s {
         double ext_combo_weight;
         double ext_combo_min_condition;
         long long ext_condition_reach; /* units after a condition */
+        double ext_across_min_demand;  /* the pattern over two sentences */
         int tags_need_negative;
         long long prof_max_level;
         long long prof_max_age_days;

@@ -99,6 +99,12 @@ static const conf_def_t conf_defs[] = {
      "units (words, Han characters) after a condition within which a demand "
      "or a mention of the review must start, in its clause, for the "
      "condition to bind them (\"if it arrives broken\" binds nothing)"},
+    {"malicious.extortion.across_min_demand", T_DOUBLE,
+     OFF(ext_across_min_demand), 0.5, 0, 100, NULL,
+     "demand weight the combination needs when it spans two sentences (a "
+     "sentence that opens with a condition reads on from the one before): "
+     "\"Refund me first. Then I will change my review.\", not \"Thanks for "
+     "the refund. Then I will update my review.\""},
     {"malicious.professional.max_account_level", T_INT, OFF(prof_max_level), 2,
      0, 1000000, NULL, "an account at or below this level is low"},
     {"malicious.professional.max_account_age_days", T_INT,
@@ -485,6 +491,9 @@ static const group_def_t group_defs[] = {
     /* a condition that holds the review till it is met: a review given
      * ("I left 1 star until you refund me") counts as offered again */
     {"holds", RDR_CLF_K_CONDITION, RDR_CLF_C_HOLD, 1, 1.0, NEED_NONE, NULL},
+    /* a condition only where a sentence opens (it reads on from the one
+     * before): "Refund me first. Then I will change my review." */
+    {"openers", RDR_CLF_K_CONDITION, RDR_CLF_C_OPENER, 1, 1.0, NEED_NONE, NULL},
     {"nitpick", RDR_CLF_K_NITPICK, 0, 1, 1.0, NEED_ALL,
      "professional reviewers"},
     {"insult", RDR_CLF_K_INSULT, 0, 1, 1.0, NEED_ALL, "abusive reviews"},
