@@ -862,6 +862,53 @@ static void test_extortion_across_sentences(void **state) {
         assert_chats(chats, sizeof(chats) / sizeof(chats[0]));
 }
 
+/* What was given is no demand, and an offer to change the review is no
+ * trade without one. A buyer who thanks for the store's gesture, or says
+ * the problem is solved, and promises to update the review agrees: the
+ * editing guide, not an appeal and a fleet-wide extortion tag. "For"
+ * binds a demand to the review ("5 stars for a refund"); "thanks for the
+ * refund" and "I received my refund" do not. */
+static void test_given_and_offers(void **state) {
+        static const ext_case_t cases[] = {
+            {"Thanks for the refund, I will update my review.", RDR_MAL_NONE},
+            {"Thank you for the coupon and I will change my review.",
+             RDR_MAL_NONE},
+            {"I received my refund and I will change my review.", RDR_MAL_NONE},
+            {"Gracias por el reembolso, cambio mi reseña.", RDR_MAL_NONE},
+            {"The seller was very helpful and I will change my review.",
+             RDR_MAL_NONE},
+            {"The replacement works great, I will make it 5 stars.",
+             RDR_MAL_NONE},
+            {"You were so kind, I will write something nice.", RDR_MAL_NONE},
+            {"Ya me llegó el reemplazo, y le pongo 5 estrellas.", RDR_MAL_NONE},
+            {"问题解决了，我就删差评。", RDR_MAL_NONE},
+            {"I will give 5 stars for a refund.", RDR_MAL_EXTORTION},
+            {"Pongo 5 estrellas por un reembolso.", RDR_MAL_EXTORTION},
+            {"Refund me and I will change my review.", RDR_MAL_EXTORTION},
+            {"Give me a coupon and I'll make it 5 stars.", RDR_MAL_EXTORTION},
+            {"Send me $15 on PayPal and the review is gone.",
+             RDR_MAL_EXTORTION},
+            {"I got a broken item so refund me and I will update my review.",
+             RDR_MAL_EXTORTION},
+            {"Mándenme un cupón y le pongo 5 estrellas.", RDR_MAL_EXTORTION},
+            {"给我返现我就删差评。", RDR_MAL_EXTORTION},
+        };
+        static const chat_case_t chats[] = {
+            {"Thanks for the refund, I will update my review.",
+             RDR_INTENT_AGREE},
+            {"Thank you so much for the coupon! I'll change my rating.",
+             RDR_INTENT_AGREE},
+            {"Muchas gracias por el reembolso, actualizo mi reseña.",
+             RDR_INTENT_AGREE},
+            {"The seller was very helpful and I will change my review.",
+             RDR_INTENT_AGREE},
+            {"问题解决了，我就删差评。", RDR_INTENT_AGREE},
+        };
+        (void)state;
+        check_extortion(cases, sizeof(cases) / sizeof(cases[0]));
+        assert_chats(chats, sizeof(chats) / sizeof(chats[0]));
+}
+
 /* A promise followed by "how do I do it?" asks for the editing guide: it
  * agrees; "how do I get a refund?" is a question. A review said to stay
  * refuses; "ya puse 5 estrellas" tells it is done, "ya puse una estrella"
@@ -1614,6 +1661,7 @@ int main(void) {
             cmocka_unit_test(test_extortion_held_review),
             cmocka_unit_test(test_extortion_concession),
             cmocka_unit_test(test_extortion_across_sentences),
+            cmocka_unit_test(test_given_and_offers),
             cmocka_unit_test(test_reason_phrasings),
             cmocka_unit_test(test_long_text_read_whole),
             cmocka_unit_test(test_negative_flag),

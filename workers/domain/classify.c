@@ -17,6 +17,7 @@ typedef struct scores_s {
         double reason[RDR_REASON__CNT];
         uint32_t reason_first[RDR_REASON__CNT]; /* unit of first cue */
         double extortion, demand;
+        double offer; /* offers beside a demand (ext_sentence_end()) */
         /* a sentence held a demand, a mention of the review and a
          * condition bound to one of them (extortion_weight()) */
         int ext_combo;
@@ -241,6 +242,9 @@ typedef struct ext_sentence_s {
         uint32_t cond_end;     /* its end: a clause break from here closes it */
         uint32_t cond_until;   /* a demand or mention starting before binds */
         uint32_t dr_end;       /* end of the demands and mentions so far */
+        double given_w;        /* the open receipt's weight, 0 if none */
+        uint32_t given_until;  /* a demand starting before is what was given */
+        double offer;   /* changes of the review offered (offers group) */
         int items;      /* demands, mentions, deeds and conditions so far */
         uint32_t first; /* the unit where the first of them starts */
         int opened;     /* the sentence opened with a condition */
@@ -260,6 +264,8 @@ static void ext_sentence_end(const rdr_clf_conf_t *conf, ext_sentence_t *es,
                              scores_t *sc) {
         double bound = es->bound + (es->changed ? es->bound_contrast : 0);
         double ref = es->review_ref + (es->held ? es->deed_ref : 0);
+        if (es->offer > 0 && es->demand + es->prev.demand > 0)
+                sc->offer += es->offer;
         if (!es->items)
                 return;
         if (es->demand > 0 && ref > 0 && bound >= conf->ext_combo_min_condition)
@@ -315,6 +321,12 @@ static void ext_sentence_ref(ext_sentence_t *es, uint32_t unit, uint32_t end,
  * it ("refund first", "才改"). */
 static void ext_sentence_cond(const rdr_clf_conf_t *conf, ext_sentence_t *es,
                               uint32_t unit, uint32_t end, double w, int kind) {
+        if (kind == RDR_CLF_C_GIVEN) { /* no condition (ext_demand()) */
+                ext_sentence_item(es, unit);
+                es->given_w = w;
+                es->given_until = end + (uint32_t)conf->ext_given_reach;
+                return;
+        }
         /* the first in its sentence, or where the first starts ("先退款":
          * the demand holds the condition) */
         if (!es->items || unit <= es->first)
@@ -354,6 +366,26 @@ static void ext_break(const rdr_clf_conf_t *conf, const rdr_clf_text_t *t,
         if (o->unit >= es->cond_end)
                 es->cond_w = 0;
         es->deed_w = 0;
+        es->given_w = 0;
+}
+
+/* A demand over units [unit, end) of weight w; what it counts. A demand
+ * starting within given_reach units after a thanks or a receipt (the given
+ * group: "thanks for", "received", "gracias por"), before a clause break,
+ * is what was given: it counts its weight times 1 - the receipt's (nothing
+ * at 1.0 or more). "Thanks for the refund and I will update my review"
+ * agrees; "refund me and I will update my review" trades. */
+static double ext_demand(ext_sentence_t *es, uint32_t unit, uint32_t end,
+                         double w) {
+        if (es->given_w > 0 && unit < es->given_until)
+                w *= es->given_w >= 1.0 ? 0.0 : 1.0 - es->given_w;
+        if (w <= 0) {
+                ext_sentence_item(es, unit);
+                return 0;
+        }
+        es->demand += w;
+        ext_sentence_ref(es, unit, end, 0);
+        return w;
 }
 
 /* A mention of the review over units [unit, end) of weight w and kind
@@ -516,7 +548,9 @@ static void score_pass(const rdr_classifier_t *clf, const rdr_clf_text_t *t,
                                 cl.cues++;
                                 break;
                         case RDR_CLF_K_EXTORTION:
-                                if (!negated) {
+                                if (!negated && e->target == RDR_CLF_X_OFFER) {
+                                        es.offer += w;
+                                } else if (!negated) {
                                         sc->extortion += w;
                                 } else {
                                         sc->intent[RDR_INTENT_REFUSE] += w;
@@ -527,11 +561,9 @@ static void score_pass(const rdr_classifier_t *clf, const rdr_clf_text_t *t,
                                 sc->hits++;
                                 break;
                         case RDR_CLF_K_DEMAND:
-                                if (!negated) {
-                                        sc->demand += w;
-                                        es.demand += w;
-                                        ext_sentence_ref(&es, o->unit, end, 0);
-                                }
+                                if (!negated)
+                                        sc->demand +=
+                                            ext_demand(&es, o->unit, end, w);
                                 break;
                         case RDR_CLF_K_REVIEW_REF:
                                 ext_sentence_mention(conf, &es, o->unit, end, w,
@@ -586,11 +618,11 @@ static void score_pass(const rdr_classifier_t *clf, const rdr_clf_text_t *t,
                 sc->sentiment = -conf->max_text_score;
 }
 
-/* Extortion weight of a text: outright phrases, plus the combination of a
- * demand, a mention of the review and a condition in one sentence
- * (ext_sentence_t). */
+/* Extortion weight of a text: outright phrases, offers beside a demand,
+ * plus the combination of a demand, a mention of the review and a
+ * condition in one sentence (ext_sentence_t). */
 static double extortion_weight(const rdr_clf_conf_t *conf, const scores_t *sc) {
-        double w = sc->extortion;
+        double w = sc->extortion + sc->offer;
         if (sc->ext_combo)
                 w += conf->ext_combo_weight;
         return w;

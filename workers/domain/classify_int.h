@@ -25,7 +25,7 @@ typedef enum rdr_clf_kind_e {
         RDR_CLF_K_INTENSIFIER, /* multiplies the next sentiment phrase */
         RDR_CLF_K_SENTIMENT,   /* signed weight */
         RDR_CLF_K_REASON,      /* target: rdr_reason_t */
-        RDR_CLF_K_EXTORTION,   /* money for the review, outright */
+        RDR_CLF_K_EXTORTION,   /* target: rdr_clf_ext_t */
         RDR_CLF_K_DEMAND,      /* a demand for compensation */
         RDR_CLF_K_REVIEW_REF,  /* target: rdr_clf_mention_t */
         RDR_CLF_K_CONDITION,   /* target: rdr_clf_cond_t */
@@ -37,6 +37,13 @@ typedef enum rdr_clf_kind_e {
         RDR_CLF_K_FILLER,      /* says nothing in a chat reply ("sorry") */
         RDR_CLF_K__CNT
 } rdr_clf_kind_t;
+
+/* What an extortion phrase tells (RDR_CLF_K_EXTORTION's target). */
+typedef enum rdr_clf_ext_e {
+        RDR_CLF_X_OUTRIGHT, /* money for the review ("how much will you pay") */
+        RDR_CLF_X_OFFER,    /* a change offered ("and I'll make it 5 stars"):
+                             * extortion only beside a demand */
+} rdr_clf_ext_t;
 
 /* What a mention of the review tells (RDR_CLF_K_REVIEW_REF's target). */
 typedef enum rdr_clf_mention_e {
@@ -53,6 +60,7 @@ typedef enum rdr_clf_cond_e {
         RDR_CLF_C_CONTRAST, /* "but I want": only beside a change */
         RDR_CLF_C_HOLD,     /* "until": the review held till it is met */
         RDR_CLF_C_OPENER,   /* "then": only where a sentence opens */
+        RDR_CLF_C_GIVEN,    /* "thanks for": the demand after it is given */
 } rdr_clf_cond_t;
 
 /* The phrase ended with '*': it matches a word prefix. */
@@ -99,6 +107,7 @@ typedef struct rdr_clf_conf_s {
         double ext_combo_min_condition;
         long long ext_condition_reach; /* units after a condition */
         double ext_across_min_demand;  /* the pattern over two sentences */
+        long long ext_given_reach;     /* units after "thanks for" */
         int tags_need_negative;
         long long prof_max_level;
         long long prof_max_age_days;

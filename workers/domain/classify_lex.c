@@ -105,6 +105,11 @@ static const conf_def_t conf_defs[] = {
      "sentence that opens with a condition reads on from the one before): "
      "\"Refund me first. Then I will change my review.\", not \"Thanks for "
      "the refund. Then I will update my review.\""},
+    {"malicious.extortion.given_reach", T_INT, OFF(ext_given_reach), 3, 0, 64,
+     NULL,
+     "units after a thanks or a receipt (the given group: \"thanks for\", "
+     "\"received\") within which a demand starts to be what was given, no "
+     "demand: \"thanks for the refund\""},
     {"malicious.professional.max_account_level", T_INT, OFF(prof_max_level), 2,
      0, 1000000, NULL, "an account at or below this level is low"},
     {"malicious.professional.max_account_age_days", T_INT,
@@ -466,7 +471,11 @@ static const group_def_t group_defs[] = {
      NEED_ALL, ROLE_REASON},
     {"reasons.other", RDR_CLF_K_REASON, RDR_REASON_OTHER, 1, 1.0, NEED_ALL,
      ROLE_REASON},
-    {"extortion", RDR_CLF_K_EXTORTION, 0, 1, 1.0, NEED_ALL, ROLE_EXTORTION},
+    {"extortion", RDR_CLF_K_EXTORTION, RDR_CLF_X_OUTRIGHT, 1, 1.0, NEED_ALL,
+     ROLE_EXTORTION},
+    /* a change of the review offered: extortion only beside a demand, "the
+     * seller was helpful and I will change my review" agrees */
+    {"offers", RDR_CLF_K_EXTORTION, RDR_CLF_X_OFFER, 1, 1.0, NEED_NONE, NULL},
     {"demand", RDR_CLF_K_DEMAND, 0, 1, 1.0, NEED_ALL,
      "extortion and professional reviewers"},
     {"review_ref", RDR_CLF_K_REVIEW_REF, RDR_CLF_M_PLAIN, 1, 1.0, NEED_ALL,
@@ -494,6 +503,9 @@ static const group_def_t group_defs[] = {
     /* a condition only where a sentence opens (it reads on from the one
      * before): "Refund me first. Then I will change my review." */
     {"openers", RDR_CLF_K_CONDITION, RDR_CLF_C_OPENER, 1, 1.0, NEED_NONE, NULL},
+    /* what was given, thanked for or received: the demand after it is
+     * none, "thanks for the refund, I will update my review" */
+    {"given", RDR_CLF_K_CONDITION, RDR_CLF_C_GIVEN, 1, 1.0, NEED_NONE, NULL},
     {"nitpick", RDR_CLF_K_NITPICK, 0, 1, 1.0, NEED_ALL,
      "professional reviewers"},
     {"insult", RDR_CLF_K_INSULT, 0, 1, 1.0, NEED_ALL, "abusive reviews"},
