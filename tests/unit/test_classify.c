@@ -903,6 +903,15 @@ static void test_given_and_offers(void **state) {
             {"The seller was very helpful and I will change my review.",
              RDR_INTENT_AGREE},
             {"问题解决了，我就删差评。", RDR_INTENT_AGREE},
+            /* the offers' words, without a demand, promise the change */
+            {"The replacement works great, I will make it 5 stars.",
+             RDR_INTENT_AGREE},
+            {"Great service in the end, I will gladly raise my rating.",
+             RDR_INTENT_AGREE},
+            {"Problem solved and I remove the bad review.", RDR_INTENT_AGREE},
+            {"Ya me llegó el reemplazo, y le pongo 5 estrellas.",
+             RDR_INTENT_AGREE},
+            {"Give me $20 and I'll make it 5 stars.", RDR_INTENT_EXTORTION},
         };
         (void)state;
         check_extortion(cases, sizeof(cases) / sizeof(cases[0]));
