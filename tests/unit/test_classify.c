@@ -867,7 +867,7 @@ static void test_extortion_across_sentences(void **state) {
  * the problem is solved, and promises to update the review agrees: the
  * editing guide, not an appeal and a fleet-wide extortion tag. "For"
  * binds a demand to the review ("5 stars for a refund"); "thanks for the
- * refund" and "I received my refund" do not. */
+ * refund", "I received my refund" and "the refund came through" do not. */
 static void test_given_and_offers(void **state) {
         static const ext_case_t cases[] = {
             {"Thanks for the refund, I will update my review.", RDR_MAL_NONE},
@@ -882,6 +882,13 @@ static void test_given_and_offers(void **state) {
             {"You were so kind, I will write something nice.", RDR_MAL_NONE},
             {"Ya me llegó el reemplazo, y le pongo 5 estrellas.", RDR_MAL_NONE},
             {"问题解决了，我就删差评。", RDR_MAL_NONE},
+            {"Thank you! The refund came through and I will change my rating.",
+             RDR_MAL_NONE},
+            {"El reembolso ya llegó y cambio mi reseña.", RDR_MAL_NONE},
+            {"退款到账了，我就删差评。", RDR_MAL_NONE},
+            {"The refund never arrived, so refund me and I will change my "
+             "review.",
+             RDR_MAL_EXTORTION},
             {"I will give 5 stars for a refund.", RDR_MAL_EXTORTION},
             {"Pongo 5 estrellas por un reembolso.", RDR_MAL_EXTORTION},
             {"Refund me and I will change my review.", RDR_MAL_EXTORTION},

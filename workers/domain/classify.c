@@ -244,6 +244,8 @@ typedef struct ext_sentence_s {
         uint32_t dr_end;       /* end of the demands and mentions so far */
         double given_w;        /* the open receipt's weight, 0 if none */
         uint32_t given_until;  /* a demand starting before is what was given */
+        double last_w;         /* the last demand's weight, as counted */
+        uint32_t last_end;     /* and its end */
         double offer;   /* changes of the review offered (offers group) */
         int items;      /* demands, mentions, deeds and conditions so far */
         uint32_t first; /* the unit where the first of them starts */
@@ -384,8 +386,27 @@ static double ext_demand(ext_sentence_t *es, uint32_t unit, uint32_t end,
                 return 0;
         }
         es->demand += w;
+        es->last_w = w;
+        es->last_end = end;
         ext_sentence_ref(es, unit, end, 0);
         return w;
+}
+
+/* A receipt over units [unit, ...) of weight w (the received group: "came
+ * through", "llegó", "到账"): the sentence's last demand, ending within
+ * given_reach units before it, was met, no demand: it gives back its
+ * weight times w (all at 1.0 or more); what it gives back. "The refund
+ * came through and I will change my rating" agrees. */
+static double ext_received(const rdr_clf_conf_t *conf, ext_sentence_t *es,
+                           uint32_t unit, double w) {
+        double back;
+        if (es->last_w <= 0 || unit < es->last_end ||
+            unit >= es->last_end + (uint32_t)conf->ext_given_reach)
+                return 0;
+        back = es->last_w * (w >= 1.0 ? 1.0 : w);
+        es->demand -= back;
+        es->last_w = 0;
+        return back;
 }
 
 /* A mention of the review over units [unit, end) of weight w and kind
@@ -570,8 +591,12 @@ static void score_pass(const rdr_classifier_t *clf, const rdr_clf_text_t *t,
                                                      e->target, negated);
                                 break;
                         case RDR_CLF_K_CONDITION:
-                                ext_sentence_cond(conf, &es, o->unit, end, w,
-                                                  e->target);
+                                if (e->target != RDR_CLF_C_RECEIVED)
+                                        ext_sentence_cond(conf, &es, o->unit,
+                                                          end, w, e->target);
+                                else if (!negated) /* "never arrived" */
+                                        sc->demand -=
+                                            ext_received(conf, &es, o->unit, w);
                                 break;
                         case RDR_CLF_K_NITPICK:
                                 sc->nitpick += w;

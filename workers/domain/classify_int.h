@@ -61,6 +61,7 @@ typedef enum rdr_clf_cond_e {
         RDR_CLF_C_HOLD,     /* "until": the review held till it is met */
         RDR_CLF_C_OPENER,   /* "then": only where a sentence opens */
         RDR_CLF_C_GIVEN,    /* "thanks for": the demand after it is given */
+        RDR_CLF_C_RECEIVED, /* "came through": the demand before it was */
 } rdr_clf_cond_t;
 
 /* The phrase ended with '*': it matches a word prefix. */

@@ -506,6 +506,10 @@ static const group_def_t group_defs[] = {
     /* what was given, thanked for or received: the demand after it is
      * none, "thanks for the refund, I will update my review" */
     {"given", RDR_CLF_K_CONDITION, RDR_CLF_C_GIVEN, 1, 1.0, NEED_NONE, NULL},
+    /* what was received, after it: "the refund came through and I will
+     * change my rating" */
+    {"received", RDR_CLF_K_CONDITION, RDR_CLF_C_RECEIVED, 1, 1.0, NEED_NONE,
+     NULL},
     {"nitpick", RDR_CLF_K_NITPICK, 0, 1, 1.0, NEED_ALL,
      "professional reviewers"},
     {"insult", RDR_CLF_K_INSULT, 0, 1, 1.0, NEED_ALL, "abusive reviews"},
