@@ -925,6 +925,36 @@ static void test_given_and_offers(void **state) {
         assert_chats(chats, sizeof(chats) / sizeof(chats[0]));
 }
 
+/* A threat on the review is extortion beside a demand, a negated one too
+ * ("if I get no compensation"); without one the same words complain or
+ * tell what the buyer read ("there are more bad reviews than good ones"),
+ * and the buyer keeps the cadence. */
+static void test_threat_needs_a_demand(void **state) {
+        static const ext_case_t cases[] = {
+            {"I should have read the reviews, there are more bad reviews than "
+             "good ones.",
+             RDR_MAL_NONE},
+            {"Reviews everywhere say it's great but mine broke after a week.",
+             RDR_MAL_NONE},
+            {"The smell stays until you wash it twice.", RDR_MAL_NONE},
+            {"Hay más reseñas malas que buenas, debí leerlas antes.",
+             RDR_MAL_NONE},
+            {"差评一直挂着也没用，我只想要换货。", RDR_MAL_NONE},
+            {"Stop harassing me about the review or I report you.",
+             RDR_MAL_NONE},
+            {"Refund me or I will leave more bad reviews.", RDR_MAL_EXTORTION},
+            {"I want my money back. Otherwise it stays.", RDR_MAL_EXTORTION},
+            {"If I get no compensation, I will post more negative reviews.",
+             RDR_MAL_EXTORTION},
+            {"Si no recibo una compensación, voy a publicar más reseñas "
+             "negativas.",
+             RDR_MAL_EXTORTION},
+            {"不退款就到处给差评。", RDR_MAL_EXTORTION},
+        };
+        (void)state;
+        check_extortion(cases, sizeof(cases) / sizeof(cases[0]));
+}
+
 /* A promise followed by "how do I do it?" asks for the editing guide: it
  * agrees; "how do I get a refund?" is a question. A review said to stay
  * refuses; "ya puse 5 estrellas" tells it is done, "ya puse una estrella"
@@ -1678,6 +1708,7 @@ int main(void) {
             cmocka_unit_test(test_extortion_concession),
             cmocka_unit_test(test_extortion_across_sentences),
             cmocka_unit_test(test_given_and_offers),
+            cmocka_unit_test(test_threat_needs_a_demand),
             cmocka_unit_test(test_reason_phrasings),
             cmocka_unit_test(test_long_text_read_whole),
             cmocka_unit_test(test_negative_flag),

@@ -17,7 +17,7 @@ typedef struct scores_s {
         double reason[RDR_REASON__CNT];
         uint32_t reason_first[RDR_REASON__CNT]; /* unit of first cue */
         double extortion, demand;
-        double offer; /* offers beside a demand (ext_sentence_end()) */
+        double offer; /* offers, threats beside a demand (ext_sentence_end()) */
         /* a sentence held a demand, a mention of the review and a
          * condition bound to one of them (extortion_weight()) */
         int ext_combo;
@@ -246,12 +246,14 @@ typedef struct ext_sentence_s {
         uint32_t given_until;  /* a demand starting before is what was given */
         double last_w;         /* the last demand's weight, as counted */
         uint32_t last_end;     /* and its end */
-        double offer;   /* changes of the review offered (offers group) */
+        double offer;          /* offers (beside a demand) */
+        double threat;         /* threats (beside a demand, negated too) */
+        double neg_demand;     /* the demands negated ("no refund") */
         int items;      /* demands, mentions, deeds and conditions so far */
         uint32_t first; /* the unit where the first of them starts */
         int opened;     /* the sentence opened with a condition */
         struct {        /* the sentence before, as the next one reads on */
-                double demand, review_ref, deed_ref;
+                double demand, neg_demand, review_ref, deed_ref;
                 int changed, change_ref;
         } prev;
 } ext_sentence_t;
@@ -268,6 +270,10 @@ static void ext_sentence_end(const rdr_clf_conf_t *conf, ext_sentence_t *es,
         double ref = es->review_ref + (es->held ? es->deed_ref : 0);
         if (es->offer > 0 && es->demand + es->prev.demand > 0)
                 sc->offer += es->offer;
+        if (es->threat > 0 && es->demand + es->prev.demand + es->neg_demand +
+                                      es->prev.neg_demand >
+                                  0)
+                sc->offer += es->threat;
         if (!es->items)
                 return;
         if (es->demand > 0 && ref > 0 && bound >= conf->ext_combo_min_condition)
@@ -282,6 +288,7 @@ static void ext_sentence_end(const rdr_clf_conf_t *conf, ext_sentence_t *es,
                         sc->ext_combo = 1;
         }
         es->prev.demand = es->demand;
+        es->prev.neg_demand = es->neg_demand;
         es->prev.review_ref = es->review_ref;
         es->prev.deed_ref = es->deed_ref;
         es->prev.changed = es->changed;
@@ -571,6 +578,9 @@ static void score_pass(const rdr_classifier_t *clf, const rdr_clf_text_t *t,
                         case RDR_CLF_K_EXTORTION:
                                 if (!negated && e->target == RDR_CLF_X_OFFER) {
                                         es.offer += w;
+                                } else if (!negated &&
+                                           e->target == RDR_CLF_X_THREAT) {
+                                        es.threat += w;
                                 } else if (!negated) {
                                         sc->extortion += w;
                                 } else {
@@ -585,6 +595,8 @@ static void score_pass(const rdr_classifier_t *clf, const rdr_clf_text_t *t,
                                 if (!negated)
                                         sc->demand +=
                                             ext_demand(&es, o->unit, end, w);
+                                else
+                                        es.neg_demand += w;
                                 break;
                         case RDR_CLF_K_REVIEW_REF:
                                 ext_sentence_mention(conf, &es, o->unit, end, w,
@@ -643,9 +655,9 @@ static void score_pass(const rdr_classifier_t *clf, const rdr_clf_text_t *t,
                 sc->sentiment = -conf->max_text_score;
 }
 
-/* Extortion weight of a text: outright phrases, offers beside a demand,
- * plus the combination of a demand, a mention of the review and a
- * condition in one sentence (ext_sentence_t). */
+/* Extortion weight of a text: outright phrases, offers and threats beside
+ * a demand, plus the combination of a demand, a mention of the review and
+ * a condition in one sentence (ext_sentence_t). */
 static double extortion_weight(const rdr_clf_conf_t *conf, const scores_t *sc) {
         double w = sc->extortion + sc->offer;
         if (sc->ext_combo)

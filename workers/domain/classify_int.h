@@ -43,6 +43,9 @@ typedef enum rdr_clf_ext_e {
         RDR_CLF_X_OUTRIGHT, /* money for the review ("how much will you pay") */
         RDR_CLF_X_OFFER,    /* a change offered ("and I'll make it 5 stars"):
                              * extortion only beside a demand */
+        RDR_CLF_X_THREAT,   /* a threat ("more bad reviews"): extortion only
+                             * beside a demand, negated too ("if I get no
+                             * refund, more bad reviews") */
 } rdr_clf_ext_t;
 
 /* What a mention of the review tells (RDR_CLF_K_REVIEW_REF's target). */

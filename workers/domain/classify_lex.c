@@ -473,9 +473,12 @@ static const group_def_t group_defs[] = {
      ROLE_REASON},
     {"extortion", RDR_CLF_K_EXTORTION, RDR_CLF_X_OUTRIGHT, 1, 1.0, NEED_ALL,
      ROLE_EXTORTION},
-    /* a change of the review offered: extortion only beside a demand, "the
-     * seller was helpful and I will change my review" agrees */
+    /* a change of the review offered, or a threat: extortion only beside
+     * a demand (a threat's negated too, "if I get no refund"): "the seller
+     * was helpful and I will change my review" agrees, "there are more bad
+     * reviews than good ones" complains */
     {"offers", RDR_CLF_K_EXTORTION, RDR_CLF_X_OFFER, 1, 1.0, NEED_NONE, NULL},
+    {"threats", RDR_CLF_K_EXTORTION, RDR_CLF_X_THREAT, 1, 1.0, NEED_NONE, NULL},
     {"demand", RDR_CLF_K_DEMAND, 0, 1, 1.0, NEED_ALL,
      "extortion and professional reviewers"},
     {"review_ref", RDR_CLF_K_REVIEW_REF, RDR_CLF_M_PLAIN, 1, 1.0, NEED_ALL,
