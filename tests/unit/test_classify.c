@@ -950,6 +950,21 @@ static void test_threat_needs_a_demand(void **state) {
              "negativas.",
              RDR_MAL_EXTORTION},
             {"不退款就到处给差评。", RDR_MAL_EXTORTION},
+            /* a demand put as a negation is a complaint alone */
+            {"商家不给补偿，东西坏了也不管。", RDR_MAL_NONE},
+            {"不退款就算了，以后不买了。", RDR_MAL_NONE},
+            {"不退款就差评。", RDR_MAL_EXTORTION},
+            /* "的话" closes its clause: it binds the demand before it */
+            {"不给补偿的话，我会一直发差评。", RDR_MAL_EXTORTION},
+            {"质量差的话，评价就是差评。", RDR_MAL_NONE},
+            /* the seller's offer, reported */
+            {"They offered me a coupon if I change my review, which is "
+             "against the rules.",
+             RDR_MAL_NONE},
+            {"El vendedor me ofreció un cupón para cambiar mi reseña, qué "
+             "vergüenza.",
+             RDR_MAL_NONE},
+            {"Offer me a coupon and I change my review.", RDR_MAL_EXTORTION},
         };
         (void)state;
         check_extortion(cases, sizeof(cases) / sizeof(cases[0]));

@@ -327,7 +327,8 @@ static void ext_sentence_ref(ext_sentence_t *es, uint32_t unit, uint32_t end,
  * bound, gives back what deeds took from the sentence's mentions: the
  * review given is held for the demand ("I left 1 star until you refund
  * me"). A condition that starts inside a demand or a mention is bound to
- * it ("refund first", "才改"). */
+ * it ("refund first", "才改"), and a trailing one ("的话") that starts
+ * where one ends ("不给补偿的话"). */
 static void ext_sentence_cond(const rdr_clf_conf_t *conf, ext_sentence_t *es,
                               uint32_t unit, uint32_t end, double w, int kind) {
         if (kind == RDR_CLF_C_GIVEN) { /* no condition (ext_demand()) */
@@ -344,7 +345,9 @@ static void ext_sentence_cond(const rdr_clf_conf_t *conf, ext_sentence_t *es,
                 return; /* "... and then I read the reviews" */
         ext_sentence_item(es, unit);
         es->deed_w = 0; /* "I left 1 star and I'll change it if ..." */
-        if (kind != RDR_CLF_C_PROMISE && unit < es->dr_end) {
+        if (kind != RDR_CLF_C_PROMISE &&
+            (unit < es->dr_end ||
+             (kind == RDR_CLF_C_TRAILING && unit == es->dr_end))) {
                 if (kind == RDR_CLF_C_CONTRAST)
                         es->bound_contrast += w;
                 else
