@@ -970,6 +970,37 @@ static void test_threat_needs_a_demand(void **state) {
         check_extortion(cases, sizeof(cases) / sizeof(cases[0]));
 }
 
+/* A review that reports the seller's offer ("the seller promised a
+ * refund if I change my review") tells on the seller: the buyer extorts
+ * nothing: the demands, offers and threats after the report, to a clause
+ * break in words ("but"), are the seller's. The buyer's own demand before
+ * it or after the break still counts. */
+static void test_reported_offer(void **state) {
+        static const ext_case_t cases[] = {
+            {"The seller promised a refund if I change my review. Not doing "
+             "that.",
+             RDR_MAL_NONE},
+            {"The seller offered a refund if I delete my review. No way.",
+             RDR_MAL_NONE},
+            {"Seller asked me to remove my review in exchange for a refund.",
+             RDR_MAL_NONE},
+            {"El vendedor me prometió un reembolso si cambio mi reseña.",
+             RDR_MAL_NONE},
+            {"卖家说改好评就返现，我不会改的。", RDR_MAL_NONE},
+            {"The seller offered a coupon, but I want $50 or I leave more bad "
+             "reviews.",
+             RDR_MAL_EXTORTION},
+            {"Refund me and I will change my review.", RDR_MAL_EXTORTION},
+            /* told to the seller, by the buyer */
+            {"我跟卖家说了，给钱就删差评。", RDR_MAL_EXTORTION},
+            {"I want a refund, the seller promised me one, or I leave more "
+             "bad reviews.",
+             RDR_MAL_EXTORTION},
+        };
+        (void)state;
+        check_extortion(cases, sizeof(cases) / sizeof(cases[0]));
+}
+
 /* A promise followed by "how do I do it?" asks for the editing guide: it
  * agrees; "how do I get a refund?" is a question. A review said to stay
  * refuses; "ya puse 5 estrellas" tells it is done, "ya puse una estrella"
@@ -1724,6 +1755,7 @@ int main(void) {
             cmocka_unit_test(test_extortion_across_sentences),
             cmocka_unit_test(test_given_and_offers),
             cmocka_unit_test(test_threat_needs_a_demand),
+            cmocka_unit_test(test_reported_offer),
             cmocka_unit_test(test_reason_phrasings),
             cmocka_unit_test(test_long_text_read_whole),
             cmocka_unit_test(test_negative_flag),

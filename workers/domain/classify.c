@@ -249,6 +249,7 @@ typedef struct ext_sentence_s {
         double offer;          /* offers (beside a demand) */
         double threat;         /* threats (beside a demand, negated too) */
         double neg_demand;     /* the demands negated ("no refund") */
+        int reported;          /* the seller's proposal told, to a word break */
         int items;      /* demands, mentions, deeds and conditions so far */
         uint32_t first; /* the unit where the first of them starts */
         int opened;     /* the sentence opened with a condition */
@@ -331,6 +332,10 @@ static void ext_sentence_ref(ext_sentence_t *es, uint32_t unit, uint32_t end,
  * where one ends ("不给补偿的话"). */
 static void ext_sentence_cond(const rdr_clf_conf_t *conf, ext_sentence_t *es,
                               uint32_t unit, uint32_t end, double w, int kind) {
+        if (kind == RDR_CLF_C_REPORTED) { /* no condition */
+                es->reported = 1;
+                return;
+        }
         if (kind == RDR_CLF_C_GIVEN) { /* no condition (ext_demand()) */
                 ext_sentence_item(es, unit);
                 es->given_w = w;
@@ -378,6 +383,8 @@ static void ext_break(const rdr_clf_conf_t *conf, const rdr_clf_text_t *t,
         if (o->unit >= es->cond_end)
                 es->cond_w = 0;
         es->deed_w = 0;
+        if (c != ',' && c != ';') /* "but": the buyer speaks again */
+                es->reported = 0;
         es->given_w = 0;
 }
 
@@ -389,6 +396,8 @@ static void ext_break(const rdr_clf_conf_t *conf, const rdr_clf_text_t *t,
  * agrees; "refund me and I will update my review" trades. */
 static double ext_demand(ext_sentence_t *es, uint32_t unit, uint32_t end,
                          double w) {
+        if (es->reported)
+                w = 0; /* "the seller promised a refund" */
         if (es->given_w > 0 && unit < es->given_until)
                 w *= es->given_w >= 1.0 ? 0.0 : 1.0 - es->given_w;
         if (w <= 0) {
@@ -579,7 +588,10 @@ static void score_pass(const rdr_classifier_t *clf, const rdr_clf_text_t *t,
                                 cl.cues++;
                                 break;
                         case RDR_CLF_K_EXTORTION:
-                                if (!negated && e->target == RDR_CLF_X_OFFER) {
+                                if (!negated && es.reported) {
+                                        /* the seller's, told */
+                                } else if (!negated &&
+                                           e->target == RDR_CLF_X_OFFER) {
                                         es.offer += w;
                                 } else if (!negated &&
                                            e->target == RDR_CLF_X_THREAT) {

@@ -66,6 +66,7 @@ typedef enum rdr_clf_cond_e {
         RDR_CLF_C_GIVEN,    /* "thanks for": the demand after it is given */
         RDR_CLF_C_RECEIVED, /* "came through": the demand before it was */
         RDR_CLF_C_TRAILING, /* "的话": binds the demand just before it too */
+        RDR_CLF_C_REPORTED, /* "the seller offered": the seller's proposal */
 } rdr_clf_cond_t;
 
 /* The phrase ended with '*': it matches a word prefix. */

@@ -503,6 +503,10 @@ static const group_def_t group_defs[] = {
     /* a condition that holds the review till it is met: a review given
      * ("I left 1 star until you refund me") counts as offered again */
     {"holds", RDR_CLF_K_CONDITION, RDR_CLF_C_HOLD, 1, 1.0, NEED_NONE, NULL},
+    /* the seller's proposal, told ("the seller promised a refund if I
+     * change my review"): no extortion in its clause */
+    {"reported", RDR_CLF_K_CONDITION, RDR_CLF_C_REPORTED, 1, 1.0, NEED_NONE,
+     NULL},
     /* a condition that closes its clause: it binds the demand or mention
      * just before it ("不给补偿的话，我会继续发差评") */
     {"trailing", RDR_CLF_K_CONDITION, RDR_CLF_C_TRAILING, 1, 1.0, NEED_NONE,
