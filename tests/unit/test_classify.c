@@ -886,6 +886,15 @@ static void test_given_and_offers(void **state) {
              RDR_MAL_NONE},
             {"El reembolso ya llegó y cambio mi reseña.", RDR_MAL_NONE},
             {"退款到账了，我就删差评。", RDR_MAL_NONE},
+            /* the store's offer, accepted */
+            {"I accept the refund and I will update my review.", RDR_MAL_NONE},
+            {"Your refund offer is fine and I will change my review.",
+             RDR_MAL_NONE},
+            {"Acepto el reembolso y cambio mi reseña.", RDR_MAL_NONE},
+            {"Offer me a refund and I'll change my review.", RDR_MAL_EXTORTION},
+            {"I won't accept less than a full refund, or I leave more bad "
+             "reviews.",
+             RDR_MAL_EXTORTION},
             {"The refund never arrived, so refund me and I will change my "
              "review.",
              RDR_MAL_EXTORTION},
