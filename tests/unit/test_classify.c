@@ -1010,6 +1010,34 @@ static void test_reported_offer(void **state) {
         check_extortion(cases, sizeof(cases) / sizeof(cases[0]));
 }
 
+/* What the order should have brought ("a new one", "the missing part",
+ * "换一个") is no demand of money (CONTRACT.md's extortion: money, a
+ * refund, cashback or a gift): asking for it with a promise to update the
+ * review is after-sales, the buyer agrees. Money beside it still trades,
+ * and a replacement asked free for the review's change ("I can remove it,
+ * but I want a free replacement") as before. */
+static void test_goods_are_no_demand(void **state) {
+        static const ext_case_t cases[] = {
+            {"Send me a new one and I will update my review.", RDR_MAL_NONE},
+            {"If you send me a replacement I will change my review.",
+             RDR_MAL_NONE},
+            {"Send me the missing part and I'll update my rating.",
+             RDR_MAL_NONE},
+            {"Can you send me a replacement? Then I will update my review.",
+             RDR_MAL_NONE},
+            {"Give me the right size and I will change my review.",
+             RDR_MAL_NONE},
+            {"给我换一个新的，我就改好评。", RDR_MAL_NONE},
+            {"Send me a new one and $20 and I'll update my review.",
+             RDR_MAL_EXTORTION},
+            {"Send me a replacement and a refund and I will change my review.",
+             RDR_MAL_EXTORTION},
+            {"给我补发再返现20块，我就改好评。", RDR_MAL_EXTORTION},
+        };
+        (void)state;
+        check_extortion(cases, sizeof(cases) / sizeof(cases[0]));
+}
+
 /* A promise followed by "how do I do it?" asks for the editing guide: it
  * agrees; "how do I get a refund?" is a question. A review said to stay
  * refuses; "ya puse 5 estrellas" tells it is done, "ya puse una estrella"
@@ -1765,6 +1793,7 @@ int main(void) {
             cmocka_unit_test(test_given_and_offers),
             cmocka_unit_test(test_threat_needs_a_demand),
             cmocka_unit_test(test_reported_offer),
+            cmocka_unit_test(test_goods_are_no_demand),
             cmocka_unit_test(test_reason_phrasings),
             cmocka_unit_test(test_long_text_read_whole),
             cmocka_unit_test(test_negative_flag),

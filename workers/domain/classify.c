@@ -412,10 +412,12 @@ static double ext_demand(ext_sentence_t *es, uint32_t unit, uint32_t end,
 }
 
 /* A receipt over units [unit, ...) of weight w (the received group: "came
- * through", "llegó", "到账"): the sentence's last demand, ending within
- * given_reach units before it, was met, no demand: it gives back its
- * weight times w (all at 1.0 or more); what it gives back. "The refund
- * came through and I will change my rating" agrees. */
+ * through", "llegó", "到账"; the goods group: "a new one", "补发"): the
+ * sentence's last demand, ending within given_reach units before it, was
+ * met, or asked for what the order should have brought, no money: it
+ * gives back its weight times w (all at 1.0 or more); what it gives back.
+ * "The refund came through and I will change my rating" and "send me a
+ * new one and I will update my review" agree. */
 static double ext_received(const rdr_clf_conf_t *conf, ext_sentence_t *es,
                            uint32_t unit, double w) {
         double back;

@@ -521,6 +521,9 @@ static const group_def_t group_defs[] = {
      * change my rating" */
     {"received", RDR_CLF_K_CONDITION, RDR_CLF_C_RECEIVED, 1, 1.0, NEED_NONE,
      NULL},
+    /* what the order should have brought, after a demand's verb: "send me
+     * a new one and I will update my review" asks no money */
+    {"goods", RDR_CLF_K_CONDITION, RDR_CLF_C_RECEIVED, 1, 1.0, NEED_NONE, NULL},
     {"nitpick", RDR_CLF_K_NITPICK, 0, 1, 1.0, NEED_ALL,
      "professional reviewers"},
     {"insult", RDR_CLF_K_INSULT, 0, 1, 1.0, NEED_ALL, "abusive reviews"},
