@@ -823,7 +823,8 @@ static void test_extortion_concession(void **state) {
  * something else), a demand of malicious.extortion.across_min_demand ("the
  * refund" thanked for is none), and the condition must bind in its own
  * sentence.
- * "Then" and "after that" are conditions only where a sentence opens. */
+ * "Then" and "after that" are conditions only where a sentence opens, or
+ * a clause, where they bind only a change of the review. */
 static void test_extortion_across_sentences(void **state) {
         static const ext_case_t cases[] = {
             {"Change my review? Only after you pay me.", RDR_MAL_EXTORTION},
@@ -847,6 +848,10 @@ static void test_extortion_across_sentences(void **state) {
             {"I won't remove it. But I want my money back.", RDR_MAL_NONE},
             {"I asked for a refund. Then I read the reviews.", RDR_MAL_NONE},
             {"They refused a refund, then I changed my rating.", RDR_MAL_NONE},
+            /* "then" opening a clause binds a change of the review */
+            {"Refund me, then I'll remove my review.", RDR_MAL_EXTORTION},
+            {"Mándenme 20 euros, luego borro la reseña.", RDR_MAL_EXTORTION},
+            {"They refused a refund, then I wrote this review.", RDR_MAL_NONE},
             {"Change my review? No. Refund me first.", RDR_MAL_NONE},
             {"我要退款。如果你看评价就知道了。", RDR_MAL_NONE},
             {"Thanks for the refund. Then I will update my review.",
@@ -891,6 +896,11 @@ static void test_given_and_offers(void **state) {
             {"Your refund offer is fine and I will change my review.",
              RDR_MAL_NONE},
             {"Acepto el reembolso y cambio mi reseña.", RDR_MAL_NONE},
+            {"I appreciate the refund and I will change my review.",
+             RDR_MAL_NONE},
+            {"Agradezco el reembolso y cambio mi reseña.", RDR_MAL_NONE},
+            {"谢谢你们的退款，我就删差评。", RDR_MAL_NONE},
+            {"我接受退款，我就删差评。", RDR_MAL_NONE},
             {"Offer me a refund and I'll change my review.", RDR_MAL_EXTORTION},
             {"I won't accept less than a full refund, or I leave more bad "
              "reviews.",
@@ -912,6 +922,7 @@ static void test_given_and_offers(void **state) {
         static const chat_case_t chats[] = {
             {"Thanks for the refund, I will update my review.",
              RDR_INTENT_AGREE},
+            {"Got the refund, so I'm updating my review.", RDR_INTENT_AGREE},
             {"Thank you so much for the coupon! I'll change my rating.",
              RDR_INTENT_AGREE},
             {"Muchas gracias por el reembolso, actualizo mi reseña.",

@@ -239,6 +239,7 @@ typedef struct ext_sentence_s {
         uint32_t deed_until;   /* a mention starting before is one it tells */
         double cond_w;         /* the open condition's weight, 0 if none */
         int cond_kind;         /* its rdr_clf_cond_t */
+        int cond_change_only;  /* it binds only a change of the review */
         uint32_t cond_end;     /* its end: a clause break from here closes it */
         uint32_t cond_until;   /* a demand or mention starting before binds */
         uint32_t dr_end;       /* end of the demands and mentions so far */
@@ -250,10 +251,11 @@ typedef struct ext_sentence_s {
         double threat;         /* threats (beside a demand, negated too) */
         double neg_demand;     /* the demands negated ("no refund") */
         int reported;          /* the seller's proposal told, to a word break */
-        int items;      /* demands, mentions, deeds and conditions so far */
-        uint32_t first; /* the unit where the first of them starts */
-        int opened;     /* the sentence opened with a condition */
-        struct {        /* the sentence before, as the next one reads on */
+        int items;        /* demands, mentions, deeds and conditions so far */
+        int clause_items; /* and since the last clause break */
+        uint32_t first;   /* the unit where the first of them starts */
+        int opened;       /* the sentence opened with a condition */
+        struct {          /* the sentence before, as the next one reads on */
                 double demand, neg_demand, review_ref, deed_ref;
                 int changed, change_ref;
         } prev;
@@ -299,6 +301,7 @@ static void ext_sentence_end(const rdr_clf_conf_t *conf, ext_sentence_t *es,
 
 /* A demand, mention, deed or condition starts at unit. */
 static void ext_sentence_item(ext_sentence_t *es, uint32_t unit) {
+        es->clause_items++;
         if (!es->items++ || unit < es->first)
                 es->first = unit;
 }
@@ -308,7 +311,8 @@ static void ext_sentence_ref(ext_sentence_t *es, uint32_t unit, uint32_t end,
                              int is_review) {
         ext_sentence_item(es, unit);
         if (es->cond_w > 0 && unit < es->cond_until &&
-            (is_review || es->cond_kind != RDR_CLF_C_PROMISE)) {
+            (is_review || es->cond_kind != RDR_CLF_C_PROMISE) &&
+            (!es->cond_change_only || is_review == 2)) {
                 if (es->cond_kind == RDR_CLF_C_CONTRAST)
                         es->bound_contrast += es->cond_w;
                 else
@@ -344,10 +348,13 @@ static void ext_sentence_cond(const rdr_clf_conf_t *conf, ext_sentence_t *es,
         }
         /* the first in its sentence, or where the first starts ("先退款":
          * the demand holds the condition) */
+        int change_only = 0;
         if (!es->items || unit <= es->first)
                 es->opened = 1;
-        else if (kind == RDR_CLF_C_OPENER)
+        else if (kind == RDR_CLF_C_OPENER && es->clause_items)
                 return; /* "... and then I read the reviews" */
+        else if (kind == RDR_CLF_C_OPENER)
+                change_only = 1; /* "refund me, then I'll remove it" */
         ext_sentence_item(es, unit);
         es->deed_w = 0; /* "I left 1 star and I'll change it if ..." */
         if (kind != RDR_CLF_C_PROMISE &&
@@ -365,6 +372,7 @@ static void ext_sentence_cond(const rdr_clf_conf_t *conf, ext_sentence_t *es,
                 return; /* a stronger open one keeps its reach */
         es->cond_w = w;
         es->cond_kind = kind;
+        es->cond_change_only = change_only;
         es->cond_end = end;
         es->cond_until = end + (uint32_t)conf->ext_condition_reach;
 }
@@ -383,6 +391,7 @@ static void ext_break(const rdr_clf_conf_t *conf, const rdr_clf_text_t *t,
         if (o->unit >= es->cond_end)
                 es->cond_w = 0;
         es->deed_w = 0;
+        es->clause_items = 0;
         if (c != ',' && c != ';') /* "but": the buyer speaks again */
                 es->reported = 0;
         es->given_w = 0;
@@ -459,7 +468,8 @@ static void ext_sentence_mention(const rdr_clf_conf_t *conf, ext_sentence_t *es,
                 es->changed |= !negated;
         }
         es->review_ref += w;
-        ext_sentence_ref(es, unit, end, 1);
+        ext_sentence_ref(es, unit, end,
+                         kind == RDR_CLF_M_CHANGE && !negated ? 2 : 1);
 }
 
 static void score_pass(const rdr_classifier_t *clf, const rdr_clf_text_t *t,
