@@ -1049,6 +1049,173 @@ static void test_goods_are_no_demand(void **state) {
         check_extortion(cases, sizeof(cases) / sizeof(cases[0]));
 }
 
+/* Every message of a template set reads as its kind: a = b + c + d for
+ * each b, c, d of the three lists (NULL-terminated). Extortion or not is
+ * checked on the review and on the chat; a cooperative chat must agree. */
+typedef struct sweep_s {
+        const char *const *a, *const *b, *const *c;
+        int extortion;
+} sweep_t;
+
+static size_t sweep(const sweep_t *sw, size_t *n) {
+        char text[512];
+        rdr_classification_t out;
+        rdr_chat_class_t chat;
+        size_t i, j, k, wrong = 0;
+        for (i = 0; sw->a[i]; i++)
+                for (j = 0; sw->b[j]; j++)
+                        for (k = 0; sw->c[k]; k++) {
+                                int ok;
+                                snprintf(text, sizeof(text), "%s%s%s", sw->a[i],
+                                         sw->b[j], sw->c[k]);
+                                review(text, 1, &out);
+                                rdr_classify_chat(clf, text, strlen(text), NULL,
+                                                  &chat);
+                                ok = sw->extortion
+                                         ? out.malicious == RDR_MAL_EXTORTION &&
+                                               chat.intent ==
+                                                   RDR_INTENT_EXTORTION
+                                         : out.malicious == RDR_MAL_NONE &&
+                                               chat.intent == RDR_INTENT_AGREE;
+                                (*n)++;
+                                if (ok)
+                                        continue;
+                                if (wrong++ < 10)
+                                        print_error(
+                                            "%s: malicious %s, chat "
+                                            "%s\n",
+                                            text,
+                                            rdr_malicious_names[out.malicious],
+                                            rdr_intent_names[chat.intent]);
+                        }
+        return wrong;
+}
+
+/* Thanks or receipt, what was given, a promise to update the review: the
+ * buyer agrees, in any of the words (1,402 messages); a demand with a
+ * change of the review or a threat on it extorts (157). */
+static void test_template_sweep(void **state) {
+        static const char *const en_thanks[] = {"Thanks for ",
+                                                "Thank you for ",
+                                                "Got ",
+                                                "Received ",
+                                                "I appreciate ",
+                                                "Appreciate ",
+                                                "Many thanks for ",
+                                                "I got ",
+                                                "We received ",
+                                                "Just got ",
+                                                NULL};
+        static const char *const en_given[] = {"the refund",
+                                               "the partial refund",
+                                               "the coupon",
+                                               "the replacement",
+                                               "your help",
+                                               "the gift card",
+                                               "the compensation",
+                                               "my money back",
+                                               "the discount",
+                                               "the cashback",
+                                               NULL};
+        static const char *const en_promise[] = {
+            ", I will update my review.",    ", I'll change my rating.",
+            " and I will change my review.", ". I will remove my review.",
+            ", so I'm updating my review.",  ". Review updated.",
+            "! I'll make it 5 stars.",       NULL};
+        static const char *const es_thanks[] = {
+            "Gracias por ", "Muchas gracias por ",
+            "Recibí ",      "Ya recibí ",
+            "Me llegó ",    "Acepto ",
+            "Agradezco ",   NULL};
+        static const char *const es_given[] = {
+            "el reembolso",    "el reembolso parcial",
+            "el cupón",        "el reemplazo",
+            "su ayuda",        "la tarjeta regalo",
+            "la compensación", "mi dinero",
+            "el descuento",    NULL};
+        static const char *const es_promise[] = {", actualizo mi reseña.",
+                                                 ", cambio mi reseña.",
+                                                 " y cambio mi reseña.",
+                                                 ". Voy a cambiar mi reseña.",
+                                                 ", ya cambié mi reseña.",
+                                                 ", le pongo 5 estrellas.",
+                                                 NULL};
+        static const char *const zh_thanks[] = {
+            "谢谢", "谢谢你们的", "感谢", "收到", "已收到", "收到了", NULL};
+        static const char *const zh_given[] = {
+            "退款",   "部分退款", "优惠券", "补发", "帮助",
+            "礼品卡", "补偿",     "返现",   "红包", NULL};
+        static const char *const zh_promise[] = {"，我会改好评。",
+                                                 "，我去改评价。",
+                                                 "，我就删差评。",
+                                                 "，评价已改。",
+                                                 "，我马上改成五星。",
+                                                 "，我把差评改了。",
+                                                 NULL};
+        static const char *const en_demand[] = {"Refund me",
+                                                "Send me $20",
+                                                "Give me a coupon",
+                                                "Pay me 10 dollars",
+                                                "Give me a partial refund",
+                                                "Send me a gift card",
+                                                "Transfer me $15",
+                                                "Give me my money back",
+                                                "Compensate me",
+                                                NULL};
+        static const char *const en_then[] = {
+            " and I will change my review.",
+            " and I'll update my rating to 5 stars.",
+            ", then I'll remove my review.",
+            ". Then I will delete my review.",
+            " or I leave more bad reviews.",
+            " or this review stays.",
+            " first, then I edit my review.",
+            ". Otherwise it stays.",
+            NULL};
+        static const char *const es_demand[] = {"Devuélvanme el dinero",
+                                                "Mándenme 20 euros",
+                                                "Denme un cupón",
+                                                "Páguenme 10 euros",
+                                                "Quiero un reembolso parcial",
+                                                "Mándenme una tarjeta regalo",
+                                                "Quiero mi dinero de vuelta",
+                                                NULL};
+        static const char *const es_then[] = {
+            " y cambio mi reseña.",
+            " y le pongo 5 estrellas.",
+            ", luego borro la reseña.",
+            ". Luego borro la reseña.",
+            " o dejo reseñas malas en todos sus productos.",
+            " o esta reseña se queda así.",
+            ". Si no, se queda.",
+            NULL};
+        static const char *const zh_demand[] = {
+            "退款",       "给我返现20块", "给我补偿", "转我10块",
+            "给我优惠券", "退一半",       NULL};
+        static const char *const zh_then[] = {"我就删差评。",
+                                              "，我就改好评。",
+                                              "，然后我删差评。",
+                                              "。然后改好评。",
+                                              "，不然我到处给差评。",
+                                              "，不然差评一直挂着。",
+                                              NULL};
+        static const char *const none[] = {"", NULL};
+        const sweep_t sweeps[] = {
+            {en_thanks, en_given, en_promise, 0},
+            {es_thanks, es_given, es_promise, 0},
+            {zh_thanks, zh_given, zh_promise, 0},
+            {en_demand, en_then, none, 1},
+            {es_demand, es_then, none, 1},
+            {zh_demand, zh_then, none, 1},
+        };
+        size_t i, n = 0, wrong = 0;
+        (void)state;
+        for (i = 0; i < sizeof(sweeps) / sizeof(sweeps[0]); i++)
+                wrong += sweep(&sweeps[i], &n);
+        if (wrong)
+                fail_msg("%zu of %zu messages misread", wrong, n);
+}
+
 /* A promise followed by "how do I do it?" asks for the editing guide: it
  * agrees; "how do I get a refund?" is a question. A review said to stay
  * refuses; "ya puse 5 estrellas" tells it is done, "ya puse una estrella"
@@ -1805,6 +1972,7 @@ int main(void) {
             cmocka_unit_test(test_threat_needs_a_demand),
             cmocka_unit_test(test_reported_offer),
             cmocka_unit_test(test_goods_are_no_demand),
+            cmocka_unit_test(test_template_sweep),
             cmocka_unit_test(test_reason_phrasings),
             cmocka_unit_test(test_long_text_read_whole),
             cmocka_unit_test(test_negative_flag),
