@@ -1487,6 +1487,9 @@ static void test_chat_refusals(void **state) {
             {"请勿打扰", RDR_INTENT_REFUSE},
             {"我不想被打扰", RDR_INTENT_REFUSE},
             /* keeping or leaving the review as it is */
+            {"No, no cambio mi valoración aunque me devuelvan el dinero.",
+             RDR_INTENT_REFUSE},
+            {"差评不删了，别联系我。", RDR_INTENT_REFUSE},
             {"Thanks for reaching out, but I am going to leave my review as "
              "it is.",
              RDR_INTENT_REFUSE},
