@@ -1772,6 +1772,36 @@ static void test_missing_groups(void **state) {
         remove_dir(dir);
 }
 
+/* A lexicon without the groups that keep a cooperative buyer from reading
+ * as extortion (one copied from an earlier build) loads, and the
+ * classifier names what it lacks for the workers to tell at start; the
+ * shipped lexicons lack none. */
+static void test_lexicon_notes(void **state) {
+        char dir[64], errstr[512];
+        rdr_classifier_t *c;
+        (void)state;
+        assert_string_equal(rdr_classifier_notes(clf), "");
+        make_configs(dir, sizeof(dir), "", "en.yaml", good_lexicon);
+        c = rdr_classifier_new(dir, errstr, sizeof(errstr));
+        assert_non_null(c);
+        if (strcmp(rdr_classifier_notes(c),
+                   "en: offers, threats, reported, given, received, goods"))
+                fail_msg("got '%s'", rdr_classifier_notes(c));
+        rdr_classifier_destroy(c);
+        remove_dir(dir);
+        make_configs(dir, sizeof(dir), "", "en.yaml",
+                     lexicon_with("demand: [refund]\n",
+                                  "demand: [refund]\noffers: [and i will "
+                                  "change my review]\ngiven: [thanks for]\n"));
+        c = rdr_classifier_new(dir, errstr, sizeof(errstr));
+        assert_non_null(c);
+        if (strcmp(rdr_classifier_notes(c),
+                   "en: threats, reported, received, goods"))
+                fail_msg("got '%s'", rdr_classifier_notes(c));
+        rdr_classifier_destroy(c);
+        remove_dir(dir);
+}
+
 /* A lexicon's language is the one its file name says: es.yaml saying pt
  * read Spanish as Portuguese, a language no template speaks. */
 static void test_lexicon_named_by_language(void **state) {
@@ -1987,6 +2017,7 @@ int main(void) {
             cmocka_unit_test(test_config_errors),
             cmocka_unit_test(test_chat_bare_assent_setting),
             cmocka_unit_test(test_missing_groups),
+            cmocka_unit_test(test_lexicon_notes),
             cmocka_unit_test(test_lexicon_named_by_language),
             cmocka_unit_test(test_malicious_priority),
             cmocka_unit_test(test_eval_targets),

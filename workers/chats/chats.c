@@ -50,6 +50,7 @@ static rdr_err_t chats_init(rdr_worker_t *w, void **opaque, char *errstr,
                 free(ch);
                 return RDR_ERR_CONFIG;
         }
+        rdr_classifier_log_notes(ch->clf);
         ch->cw = rdr_casework_new(w, errstr, errstr_size);
         if (!ch->cw) {
                 rdr_classifier_destroy(ch->clf);

@@ -30,6 +30,15 @@ rdr_classifier_t *rdr_classifier_new(const char *configs_dir, char *errstr,
                                      size_t errstr_size);
 /** Frees clf. Accepts NULL. */
 void rdr_classifier_destroy(rdr_classifier_t *clf);
+/** What the lexicons lack that a worker should tell at start: the groups
+ *  that keep a cooperative buyer from reading as extortion ("thanks for
+ *  the refund, I will update my review"), per language, as "en: offers,
+ *  given; es: goods"; "" when none is missing. Lives as long as clf. */
+const char *rdr_classifier_notes(const rdr_classifier_t *clf);
+/** Logs rdr_classifier_notes() at warn ("classifier.lexicon_groups"), if
+ *  any: a worker's start, when a store's lexicons came from an earlier
+ *  build. */
+void rdr_classifier_log_notes(const rdr_classifier_t *clf);
 /** configs_dir/classifier.yaml's malicious.priority (the classes in order
  *  of precedence, *cnt of them, at most RDR_MAL__CNT - 1), validated with
  *  the whole file as rdr_classifier_new() does, for workers that rank a

@@ -153,6 +153,7 @@ struct rdr_classifier_s {
         uint32_t root_child[256]; /* the root's edges, for speed */
         rdr_clf_entry_t *entries;
         size_t entries_cnt;
+        char notes[512]; /* rdr_classifier_notes() */
 };
 
 /* One phrase occurrence in a text. */

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "classify_int.h"
+#include "log.h"
 #include "yaml.h"
 
 /* ---- classifier.yaml ---- */
@@ -423,6 +424,7 @@ typedef enum group_need_e {
         NEED_NONE,  /* a refinement: may be left out */
         NEED_ALL,   /* a decision reads it: a language without it is misread */
         NEED_LATIN, /* NEED_ALL but in zh, told by its Han characters */
+        NEED_NOTE,  /* may be left out, and rdr_classifier_notes() says so */
 } group_need_t;
 
 typedef struct group_def_s {
@@ -477,8 +479,8 @@ static const group_def_t group_defs[] = {
      * a demand (a threat's negated too, "if I get no refund"): "the seller
      * was helpful and I will change my review" agrees, "there are more bad
      * reviews than good ones" complains */
-    {"offers", RDR_CLF_K_EXTORTION, RDR_CLF_X_OFFER, 1, 1.0, NEED_NONE, NULL},
-    {"threats", RDR_CLF_K_EXTORTION, RDR_CLF_X_THREAT, 1, 1.0, NEED_NONE, NULL},
+    {"offers", RDR_CLF_K_EXTORTION, RDR_CLF_X_OFFER, 1, 1.0, NEED_NOTE, NULL},
+    {"threats", RDR_CLF_K_EXTORTION, RDR_CLF_X_THREAT, 1, 1.0, NEED_NOTE, NULL},
     {"demand", RDR_CLF_K_DEMAND, 0, 1, 1.0, NEED_ALL,
      "extortion and professional reviewers"},
     {"review_ref", RDR_CLF_K_REVIEW_REF, RDR_CLF_M_PLAIN, 1, 1.0, NEED_ALL,
@@ -505,7 +507,7 @@ static const group_def_t group_defs[] = {
     {"holds", RDR_CLF_K_CONDITION, RDR_CLF_C_HOLD, 1, 1.0, NEED_NONE, NULL},
     /* the seller's proposal, told ("the seller promised a refund if I
      * change my review"): no extortion in its clause */
-    {"reported", RDR_CLF_K_CONDITION, RDR_CLF_C_REPORTED, 1, 1.0, NEED_NONE,
+    {"reported", RDR_CLF_K_CONDITION, RDR_CLF_C_REPORTED, 1, 1.0, NEED_NOTE,
      NULL},
     /* a condition that closes its clause: it binds the demand or mention
      * just before it ("不给补偿的话，我会继续发差评") */
@@ -516,14 +518,14 @@ static const group_def_t group_defs[] = {
     {"openers", RDR_CLF_K_CONDITION, RDR_CLF_C_OPENER, 1, 1.0, NEED_NONE, NULL},
     /* what was given, thanked for or received: the demand after it is
      * none, "thanks for the refund, I will update my review" */
-    {"given", RDR_CLF_K_CONDITION, RDR_CLF_C_GIVEN, 1, 1.0, NEED_NONE, NULL},
+    {"given", RDR_CLF_K_CONDITION, RDR_CLF_C_GIVEN, 1, 1.0, NEED_NOTE, NULL},
     /* what was received, after it: "the refund came through and I will
      * change my rating" */
-    {"received", RDR_CLF_K_CONDITION, RDR_CLF_C_RECEIVED, 1, 1.0, NEED_NONE,
+    {"received", RDR_CLF_K_CONDITION, RDR_CLF_C_RECEIVED, 1, 1.0, NEED_NOTE,
      NULL},
     /* what the order should have brought, after a demand's verb: "send me
      * a new one and I will update my review" asks no money */
-    {"goods", RDR_CLF_K_CONDITION, RDR_CLF_C_RECEIVED, 1, 1.0, NEED_NONE, NULL},
+    {"goods", RDR_CLF_K_CONDITION, RDR_CLF_C_RECEIVED, 1, 1.0, NEED_NOTE, NULL},
     {"nitpick", RDR_CLF_K_NITPICK, 0, 1, 1.0, NEED_ALL,
      "professional reviewers"},
     {"insult", RDR_CLF_K_INSULT, 0, 1, 1.0, NEED_ALL, "abusive reviews"},
@@ -722,18 +724,37 @@ static rdr_err_t lex_walk(builder_t *b, const rdr_yaml_t *map, const char *path,
         return RDR_OK;
 }
 
+/* Adds group, the n-th a language (lname) lacks, to clf's notes. */
+static void note_group(rdr_classifier_t *clf, const char *lname,
+                       const char *group, size_t n) {
+        size_t len = strlen(clf->notes);
+        if (n == 0)
+                snprintf(clf->notes + len, sizeof(clf->notes) - len, "%s%s: %s",
+                         len ? "; " : "", lname, group);
+        else
+                snprintf(clf->notes + len, sizeof(clf->notes) - len, ", %s",
+                         group);
+}
+
 /* Every group a language's lexicon (root, of language lname) needs has
  * phrases: a group missing or empty would leave a decision blind in that
  * language (its texts read as another language's, "not good" as praise),
  * with nothing to tell why. */
-static rdr_err_t check_groups(const rdr_yaml_t *root, const char *lname,
-                              char *errstr, size_t errstr_size) {
-        size_t i;
+static rdr_err_t check_groups(rdr_classifier_t *clf, const rdr_yaml_t *root,
+                              const char *lname, char *errstr,
+                              size_t errstr_size) {
+        size_t i, notes = 0;
         for (i = 0; i < GROUP_DEFS_CNT; i++) {
                 const group_def_t *g = &group_defs[i];
                 const rdr_yaml_t *node = root, *parent = root;
                 const char *p = g->path, *dot;
                 char part[64];
+                if (g->need == NEED_NOTE) {
+                        node = rdr_yaml_get(root, g->path);
+                        if (!node || !rdr_yaml_len(node))
+                                note_group(clf, lname, g->path, notes++);
+                        continue;
+                }
                 if (g->need == NEED_NONE ||
                     (g->need == NEED_LATIN && !strcmp(lname, "zh")))
                         continue;
@@ -821,7 +842,7 @@ static rdr_err_t load_lexicon(builder_t *b, const char *path,
         }
         err = lex_walk(b, root, "", lang, lg, errstr, errstr_size);
         if (!err && lg)
-                err = check_groups(root, lname, errstr, errstr_size);
+                err = check_groups(clf, root, lname, errstr, errstr_size);
 done:
         rdr_yaml_destroy(root);
         return err;
@@ -989,6 +1010,20 @@ rdr_err_t rdr_malicious_priority_load(const char *configs_dir,
         }
         free(conf);
         return err;
+}
+
+const char *rdr_classifier_notes(const rdr_classifier_t *clf) {
+        return clf->notes;
+}
+
+void rdr_classifier_log_notes(const rdr_classifier_t *clf) {
+        if (clf->notes[0])
+                rdr_log(RDR_LOG_WARN, "classifier.lexicon_groups",
+                        "lexicons without the groups that keep a "
+                        "cooperative buyer from reading as extortion "
+                        "(\"thanks for the refund, I will update my "
+                        "review\"): %s; see README, the upgrade notes",
+                        clf->notes);
 }
 
 rdr_classifier_t *rdr_classifier_new(const char *configs_dir, char *errstr,

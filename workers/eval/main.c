@@ -99,6 +99,12 @@ int main(int argc, char **argv) {
                 fprintf(stderr, "redress-eval: %s\n", errstr);
                 goto err;
         }
+        if (rdr_classifier_notes(clf)[0])
+                fprintf(stderr,
+                        "redress-eval: lexicons without the groups that keep "
+                        "a cooperative buyer from reading as extortion: %s "
+                        "(README, the upgrade notes)\n",
+                        rdr_classifier_notes(clf));
         if (text) {
                 classify_one(clf, text, rating);
                 rc = 0;

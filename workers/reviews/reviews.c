@@ -56,6 +56,7 @@ static rdr_err_t reviews_init(rdr_worker_t *w, void **opaque, char *errstr,
         rv->clf = rdr_classifier_new(rdr_conf_dir(conf), errstr, errstr_size);
         if (!rv->clf)
                 goto err;
+        rdr_classifier_log_notes(rv->clf);
         {
                 char path[1024], platforms[1024];
                 snprintf(path, sizeof(path), "%s/peers.yaml",
