@@ -1776,30 +1776,28 @@ static void test_missing_groups(void **state) {
  * as extortion (one copied from an earlier build) loads, and the
  * classifier names what it lacks for the workers to tell at start; the
  * shipped lexicons lack none. */
-static void test_lexicon_notes(void **state) {
+static void expect_notes(const char *lexicon_yaml, const char *notes) {
         char dir[64], errstr[512];
         rdr_classifier_t *c;
+        make_configs(dir, sizeof(dir), "", "en.yaml", lexicon_yaml);
+        c = rdr_classifier_new(dir, errstr, sizeof(errstr));
+        if (!c)
+                fail_msg("%s", errstr);
+        if (strcmp(rdr_classifier_notes(c), notes))
+                fail_msg("got '%s'", rdr_classifier_notes(c));
+        rdr_classifier_destroy(c);
+        remove_dir(dir);
+}
+
+static void test_lexicon_notes(void **state) {
         (void)state;
         assert_string_equal(rdr_classifier_notes(clf), "");
-        make_configs(dir, sizeof(dir), "", "en.yaml", good_lexicon);
-        c = rdr_classifier_new(dir, errstr, sizeof(errstr));
-        assert_non_null(c);
-        if (strcmp(rdr_classifier_notes(c),
-                   "en: offers, threats, reported, given, received, goods"))
-                fail_msg("got '%s'", rdr_classifier_notes(c));
-        rdr_classifier_destroy(c);
-        remove_dir(dir);
-        make_configs(dir, sizeof(dir), "", "en.yaml",
-                     lexicon_with("demand: [refund]\n",
+        expect_notes(good_lexicon,
+                     "en: offers, threats, reported, given, received, goods");
+        expect_notes(lexicon_with("demand: [refund]\n",
                                   "demand: [refund]\noffers: [and i will "
-                                  "change my review]\ngiven: [thanks for]\n"));
-        c = rdr_classifier_new(dir, errstr, sizeof(errstr));
-        assert_non_null(c);
-        if (strcmp(rdr_classifier_notes(c),
-                   "en: threats, reported, received, goods"))
-                fail_msg("got '%s'", rdr_classifier_notes(c));
-        rdr_classifier_destroy(c);
-        remove_dir(dir);
+                                  "change my review]\ngiven: [thanks for]\n"),
+                     "en: threats, reported, received, goods");
 }
 
 /* A lexicon's language is the one its file name says: es.yaml saying pt
