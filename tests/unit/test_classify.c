@@ -970,6 +970,9 @@ static void test_threat_needs_a_demand(void **state) {
              "negativas.",
              RDR_MAL_EXTORTION},
             {"不退款就到处给差评。", RDR_MAL_EXTORTION},
+            /* beside a demand in the sentence after, too */
+            {"More bad reviews are coming. I want a refund.",
+             RDR_MAL_EXTORTION},
             /* a demand put as a negation is a complaint alone */
             {"商家不给补偿，东西坏了也不管。", RDR_MAL_NONE},
             {"不退款就算了，以后不买了。", RDR_MAL_NONE},
@@ -1011,6 +1014,9 @@ static void test_reported_offer(void **state) {
              "reviews.",
              RDR_MAL_EXTORTION},
             {"Refund me and I will change my review.", RDR_MAL_EXTORTION},
+            /* a report ends with its sentence */
+            {"They offered nothing. Refund me and I'll change my review.",
+             RDR_MAL_EXTORTION},
             /* told to the seller, by the buyer */
             {"我跟卖家说了，给钱就删差评。", RDR_MAL_EXTORTION},
             {"I want a refund, the seller promised me one, or I leave more "

@@ -257,6 +257,7 @@ typedef struct ext_sentence_s {
         int opened;       /* the sentence opened with a condition */
         struct {          /* the sentence before, as the next one reads on */
                 double demand, neg_demand, review_ref, deed_ref;
+                double offer, threat; /* not yet beside a demand */
                 int changed, change_ref;
         } prev;
 } ext_sentence_t;
@@ -271,14 +272,27 @@ static void ext_sentence_end(const rdr_clf_conf_t *conf, ext_sentence_t *es,
                              scores_t *sc) {
         double bound = es->bound + (es->changed ? es->bound_contrast : 0);
         double ref = es->review_ref + (es->held ? es->deed_ref : 0);
-        if (es->offer > 0 && es->demand + es->prev.demand > 0)
-                sc->offer += es->offer;
-        if (es->threat > 0 && es->demand + es->prev.demand + es->neg_demand +
-                                      es->prev.neg_demand >
-                                  0)
-                sc->offer += es->threat;
-        if (!es->items)
+        double asked = es->demand + es->neg_demand; /* for threats */
+        if (!es->items && es->offer <= 0 && es->threat <= 0 &&
+            es->neg_demand <= 0) {
+                memset(es, 0, offsetof(ext_sentence_t, prev));
                 return;
+        }
+        /* Offers and threats beside a demand: in their sentence, the one
+         * before, or the one after ("I'll make it 5 stars. Refund me."). */
+        if (es->offer > 0 && es->demand + es->prev.demand > 0) {
+                sc->offer += es->offer;
+                es->offer = 0;
+        }
+        if (es->threat > 0 &&
+            asked + es->prev.demand + es->prev.neg_demand > 0) {
+                sc->offer += es->threat;
+                es->threat = 0;
+        }
+        if (es->demand > 0)
+                sc->offer += es->prev.offer;
+        if (asked > 0)
+                sc->offer += es->prev.threat;
         if (es->demand > 0 && ref > 0 && bound >= conf->ext_combo_min_condition)
                 sc->ext_combo = 1;
         if (es->opened && (es->change_ref || es->prev.change_ref)) {
@@ -292,6 +306,8 @@ static void ext_sentence_end(const rdr_clf_conf_t *conf, ext_sentence_t *es,
         }
         es->prev.demand = es->demand;
         es->prev.neg_demand = es->neg_demand;
+        es->prev.offer = es->offer;
+        es->prev.threat = es->threat;
         es->prev.review_ref = es->review_ref;
         es->prev.deed_ref = es->deed_ref;
         es->prev.changed = es->changed;
@@ -336,6 +352,7 @@ static void ext_sentence_ref(ext_sentence_t *es, uint32_t unit, uint32_t end,
  * where one ends ("不给补偿的话"). */
 static void ext_sentence_cond(const rdr_clf_conf_t *conf, ext_sentence_t *es,
                               uint32_t unit, uint32_t end, double w, int kind) {
+        int change_only = 0;
         if (kind == RDR_CLF_C_REPORTED) { /* no condition */
                 es->reported = 1;
                 return;
@@ -348,7 +365,6 @@ static void ext_sentence_cond(const rdr_clf_conf_t *conf, ext_sentence_t *es,
         }
         /* the first in its sentence, or where the first starts ("先退款":
          * the demand holds the condition) */
-        int change_only = 0;
         if (!es->items || unit <= es->first)
                 es->opened = 1;
         else if (kind == RDR_CLF_C_OPENER && es->clause_items)
@@ -421,7 +437,7 @@ static double ext_demand(ext_sentence_t *es, uint32_t unit, uint32_t end,
 }
 
 /* A receipt over units [unit, ...) of weight w (the received group: "came
- * through", "llegó", "到账"; the goods group: "a new one", "补发"): the
+ * through", "llegó", "到账"; the goods group: "a new one", "换一个"): the
  * sentence's last demand, ending within given_reach units before it, was
  * met, or asked for what the order should have brought, no money: it
  * gives back its weight times w (all at 1.0 or more); what it gives back.
