@@ -879,6 +879,16 @@ static void test_given_and_offers(void **state) {
             {"Thank you for the coupon and I will change my review.",
              RDR_MAL_NONE},
             {"I received my refund and I will change my review.", RDR_MAL_NONE},
+            /* not received: still a demand */
+            {"I haven't received my refund and I will leave more bad "
+             "reviews.",
+             RDR_MAL_EXTORTION},
+            {"I never got the refund and I will leave more bad reviews.",
+             RDR_MAL_EXTORTION},
+            {"还没收到退款，我会继续差评。", RDR_MAL_EXTORTION},
+            {"I haven't actually received the refund and I will leave more "
+             "bad reviews.",
+             RDR_MAL_EXTORTION},
             {"Gracias por el reembolso, cambio mi reseña.", RDR_MAL_NONE},
             {"The seller was very helpful and I will change my review.",
              RDR_MAL_NONE},
