@@ -1232,6 +1232,28 @@ static void test_template_sweep(void **state) {
                 fail_msg("%zu of %zu messages misread", wrong, n);
 }
 
+/* Extortion put politely is extortion (the corpus' labelling guide:
+ * "however politely"); the same words about the product are not. */
+static void test_extortion_put_politely(void **state) {
+        static const ext_case_t cases[] = {
+            {"Make it worth my while and I'll update my review.",
+             RDR_MAL_EXTORTION},
+            {"I'm open to changing my review for the right price.",
+             RDR_MAL_EXTORTION},
+            {"If you make it right financially, I'll remove it.",
+             RDR_MAL_EXTORTION},
+            {"Happy to remove the review if there's something in it for me.",
+             RDR_MAL_EXTORTION},
+            {"Si me compensan bien, quito la reseña.", RDR_MAL_EXTORTION},
+            {"Great blender for the right price, but it broke after a week.",
+             RDR_MAL_NONE},
+            {"It was worth my while to wait, thanks, I will update my review.",
+             RDR_MAL_NONE},
+        };
+        (void)state;
+        check_extortion(cases, sizeof(cases) / sizeof(cases[0]));
+}
+
 /* A promise followed by "how do I do it?" asks for the editing guide: it
  * agrees; "how do I get a refund?" is a question. A review said to stay
  * refuses; "ya puse 5 estrellas" tells it is done, "ya puse una estrella"
@@ -2020,6 +2042,7 @@ int main(void) {
             cmocka_unit_test(test_reported_offer),
             cmocka_unit_test(test_goods_are_no_demand),
             cmocka_unit_test(test_template_sweep),
+            cmocka_unit_test(test_extortion_put_politely),
             cmocka_unit_test(test_reason_phrasings),
             cmocka_unit_test(test_long_text_read_whole),
             cmocka_unit_test(test_negative_flag),
