@@ -322,13 +322,21 @@ static void ext_sentence_item(ext_sentence_t *es, uint32_t unit) {
                 es->first = unit;
 }
 
-/* A demand or a mention of the review (is_review) over units [unit, end). */
+/* What ext_sentence_ref() is given: a promise binds only a mention, an
+ * opener inside a sentence only a change. */
+typedef enum ext_ref_e {
+        EXT_DEMAND,
+        EXT_MENTION, /* of the review */
+        EXT_CHANGE,  /* a mention that changes it, not negated */
+} ext_ref_t;
+
+/* A demand or a mention of the review (ref) over units [unit, end). */
 static void ext_sentence_ref(ext_sentence_t *es, uint32_t unit, uint32_t end,
-                             int is_review) {
+                             ext_ref_t ref) {
         ext_sentence_item(es, unit);
         if (es->cond_w > 0 && unit < es->cond_until &&
-            (is_review || es->cond_kind != RDR_CLF_C_PROMISE) &&
-            (!es->cond_change_only || is_review == 2)) {
+            (ref != EXT_DEMAND || es->cond_kind != RDR_CLF_C_PROMISE) &&
+            (!es->cond_change_only || ref == EXT_CHANGE)) {
                 if (es->cond_kind == RDR_CLF_C_CONTRAST)
                         es->bound_contrast += es->cond_w;
                 else
@@ -353,16 +361,6 @@ static void ext_sentence_ref(ext_sentence_t *es, uint32_t unit, uint32_t end,
 static void ext_sentence_cond(const rdr_clf_conf_t *conf, ext_sentence_t *es,
                               uint32_t unit, uint32_t end, double w, int kind) {
         int change_only = 0;
-        if (kind == RDR_CLF_C_REPORTED) { /* no condition */
-                es->reported = 1;
-                return;
-        }
-        if (kind == RDR_CLF_C_GIVEN) { /* no condition (ext_demand()) */
-                ext_sentence_item(es, unit);
-                es->given_w = w;
-                es->given_until = end + (uint32_t)conf->ext_given_reach;
-                return;
-        }
         /* the first in its sentence, or where the first starts ("先退款":
          * the demand holds the condition) */
         if (!es->items || unit <= es->first)
@@ -432,8 +430,17 @@ static double ext_demand(ext_sentence_t *es, uint32_t unit, uint32_t end,
         es->demand += w;
         es->last_w = w;
         es->last_end = end;
-        ext_sentence_ref(es, unit, end, 0);
+        ext_sentence_ref(es, unit, end, EXT_DEMAND);
         return w;
+}
+
+/* A thanks or a receipt over units [unit, end) of weight w (the given
+ * group), for the demands after it (ext_demand()). */
+static void ext_given(const rdr_clf_conf_t *conf, ext_sentence_t *es,
+                      uint32_t unit, uint32_t end, double w) {
+        ext_sentence_item(es, unit);
+        es->given_w = w;
+        es->given_until = end + (uint32_t)conf->ext_given_reach;
 }
 
 /* A receipt over units [unit, ...) of weight w (the received group: "came
@@ -485,7 +492,8 @@ static void ext_sentence_mention(const rdr_clf_conf_t *conf, ext_sentence_t *es,
         }
         es->review_ref += w;
         ext_sentence_ref(es, unit, end,
-                         kind == RDR_CLF_M_CHANGE && !negated ? 2 : 1);
+                         kind == RDR_CLF_M_CHANGE && !negated ? EXT_CHANGE
+                                                              : EXT_MENTION);
 }
 
 static void score_pass(const rdr_classifier_t *clf, const rdr_clf_text_t *t,
@@ -646,7 +654,15 @@ static void score_pass(const rdr_classifier_t *clf, const rdr_clf_text_t *t,
                                                      e->target, negated);
                                 break;
                         case RDR_CLF_K_CONDITION:
-                                if (e->target != RDR_CLF_C_RECEIVED)
+                                /* in the conditions' channel, that a longer
+                                 * phrase covers them, but no conditions:
+                                 * the seller's proposal told, a thanks, a
+                                 * receipt */
+                                if (e->target == RDR_CLF_C_REPORTED)
+                                        es.reported = 1;
+                                else if (e->target == RDR_CLF_C_GIVEN)
+                                        ext_given(conf, &es, o->unit, end, w);
+                                else if (e->target != RDR_CLF_C_RECEIVED)
                                         ext_sentence_cond(conf, &es, o->unit,
                                                           end, w, e->target);
                                 else if (!negated) /* "never arrived" */

@@ -506,7 +506,8 @@ static const group_def_t group_defs[] = {
      * ("I left 1 star until you refund me") counts as offered again */
     {"holds", RDR_CLF_K_CONDITION, RDR_CLF_C_HOLD, 1, 1.0, NEED_NONE, NULL},
     /* the seller's proposal, told ("the seller promised a refund if I
-     * change my review"): no extortion in its clause */
+     * change my review"): the demands, offers and threats after it, to a
+     * clause break in words, are the seller's */
     {"reported", RDR_CLF_K_CONDITION, RDR_CLF_C_REPORTED, 1, 1.0, NEED_NOTE,
      NULL},
     /* a condition that closes its clause: it binds the demand or mention
@@ -749,12 +750,6 @@ static rdr_err_t check_groups(rdr_classifier_t *clf, const rdr_yaml_t *root,
                 const rdr_yaml_t *node = root, *parent = root;
                 const char *p = g->path, *dot;
                 char part[64];
-                if (g->need == NEED_NOTE) {
-                        node = rdr_yaml_get(root, g->path);
-                        if (!node || !rdr_yaml_len(node))
-                                note_group(clf, lname, g->path, notes++);
-                        continue;
-                }
                 if (g->need == NEED_NONE ||
                     (g->need == NEED_LATIN && !strcmp(lname, "zh")))
                         continue;
@@ -769,7 +764,9 @@ static rdr_err_t check_groups(rdr_classifier_t *clf, const rdr_yaml_t *root,
                                    : NULL;
                         p = dot ? dot + 1 : "";
                 }
-                if (!node || !rdr_yaml_len(node))
+                if ((!node || !rdr_yaml_len(node)) && g->need == NEED_NOTE)
+                        note_group(clf, lname, g->path, notes++);
+                else if (!node || !rdr_yaml_len(node))
                         return rdr_yaml_error(
                             node ? node : parent, g->path, errstr, errstr_size,
                             "%s: a language's lexicon needs phrases here "
