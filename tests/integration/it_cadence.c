@@ -2191,26 +2191,31 @@ static void test_demands_to_the_store_are_evidence(void **state) {
         free(text);
 }
 
-/* redress-report --json args, reading the configuration of directory
- * configs, against the test's Redis and clock, which must exit with want:
- * the parsed object (the caller json_decref()s it). */
-static json_t *run_report_in(const char *configs, const char *args, int want) {
+/* tool (redress-report, redress-buyer) with args and --json, reading the
+ * configuration of directory configs, against the test's Redis and clock,
+ * which must exit with want: the parsed object (the caller json_decref()s
+ * it). */
+static json_t *run_tool_in(const char *configs, const char *tool,
+                           const char *args, int want) {
         char cmd[1536];
         json_error_t je;
         json_t *o;
         FILE *p;
         snprintf(cmd, sizeof(cmd),
                  "REDRESS_CONFIG=%s/redress.yaml REDRESS_REDIS_URL=%s "
-                 "REDRESS_CLOCK_SOURCE=test %s/redress-report --json %s "
-                 "2>/dev/null",
-                 configs, env.redis_url, RDR_BIN_DIR, args);
+                 "REDRESS_CLOCK_SOURCE=test %s/%s %s --json 2>/dev/null",
+                 configs, env.redis_url, RDR_BIN_DIR, tool, args);
         p = popen(cmd, "r");
         assert_non_null(p);
         o = json_loadf(p, 0, &je);
         assert_int_equal(WEXITSTATUS(pclose(p)), want);
         if (!o)
-                fail_msg("redress-report --json %s: %s", args, je.text);
+                fail_msg("%s %s --json: %s", tool, args, je.text);
         return o;
+}
+
+static json_t *run_report_in(const char *configs, const char *args, int want) {
+        return run_tool_in(configs, "redress-report", args, want);
 }
 
 /* The same with the shipped configs/. */
@@ -2618,6 +2623,131 @@ static void test_report_one_case(void **state) {
         assert_string_equal(
             json_string_value(json_object_get(o, "buyer_refused_store_at")),
             refused_at);
+        json_decref(o);
+}
+
+/* redress-buyer args, with the shipped configs/ (run_tool_in()). */
+static json_t *run_buyer(const char *args, int want) {
+        return run_tool_in(RDR_SOURCE_DIR "/configs", "redress-buyer", args,
+                           want);
+}
+
+/* Whether array a holds the string v. */
+static int holds(const json_t *a, const char *v) {
+        size_t i;
+        json_t *e;
+        json_array_foreach(a, i, e) {
+                if (json_string_value(e) && !strcmp(json_string_value(e), v))
+                        return 1;
+        }
+        return 0;
+}
+
+/* A buyer tagged extortion by a chat that the store says was read wrongly
+ * (to store-2, naming no order): redress-buyer untag lifts the tag and
+ * clears the demand kept from that chat, and notes who and why on the
+ * buyer's record, which redress-report --buyer shows. The buyer's next
+ * review is then a complaint that hears from the store (a first contact),
+ * not a malicious review. Tagged again by hand (redress-buyer tag), the
+ * same case sends nothing more at its next step and moves to the
+ * malicious track; redress-report --buyer lists it so. */
+static void test_buyer_tag_lifted_and_given_by_hand(void **state) {
+        static const char demand[] =
+            "给我退款五十元，不然我就一直给差评，还要发到网上";
+        static const char k_buyer[] = "redress:{b:taobao:buyer-rv-lift}";
+        char cid[RDR_ID_LEN], got[64];
+        json_t *o, *rec, *cs;
+        acts_t a;
+        int i;
+        (void)state;
+        publish_chat_in("taobao", "store-2", "rv-lift", NULL, "chat-lift-1",
+                        demand);
+        /* The tag, and the demand kept on the buyer's record. */
+        for (i = 0; i < 200 && (!h_redis_int(&env, "EXISTS",
+                                             "redress:{b:taobao:buyer-rv-lift}"
+                                             ":tags") ||
+                                !h_hget(&env, k_buyer, "demand_first:store-2",
+                                        got, sizeof(got)));
+             i++)
+                h_sleep_ms(50);
+        assert_tagged("buyer-rv-lift", "extortion");
+        assert_non_null(
+            h_hget(&env, k_buyer, "demand_first:store-2", got, sizeof(got)));
+
+        /* A look first changes nothing. */
+        o = run_buyer("untag --platform taobao --buyer buyer-rv-lift --tag "
+                      "extortion --reason 'misread' --dry-run",
+                      0);
+        assert_true(holds(json_object_get(o, "lifted"), "extortion"));
+        assert_true(
+            holds(json_object_get(o, "cleared"), "demand_first:store-2"));
+        json_decref(o);
+        assert_tagged("buyer-rv-lift", "extortion");
+
+        o = run_buyer("untag --platform taobao --buyer buyer-rv-lift --tag "
+                      "extortion --by ops-anna --reason 'asked for the "
+                      "refund she was promised, read as a demand'",
+                      0);
+        assert_true(holds(json_object_get(o, "lifted"), "extortion"));
+        assert_true(
+            holds(json_object_get(o, "cleared"), "demand_first:store-2"));
+        assert_true(
+            holds(json_object_get(o, "cleared"), "demand_last:store-2"));
+        json_decref(o);
+        assert_int_equal(h_redis_int(&env, "EXISTS",
+                                     "redress:{b:taobao:buyer-rv-lift}:tags"),
+                         0);
+        /* Lifted twice: nothing more to lift, not an error. */
+        o = run_buyer("untag --platform taobao --buyer buyer-rv-lift --tag "
+                      "all --reason 'again'",
+                      0);
+        assert_int_equal(json_array_size(json_object_get(o, "lifted")), 0);
+        json_decref(o);
+
+        o = run_report("--platform taobao --buyer buyer-rv-lift", 0);
+        assert_int_equal(json_array_size(json_object_get(o, "tags")), 0);
+        rec = json_object_get(o, "record");
+        assert_null(json_object_get(rec, "demand_first:store-2"));
+        assert_non_null(strstr(
+            json_string_value(json_object_get(rec, "tag_lifted:extortion")),
+            "\"by\":\"ops-anna\""));
+        assert_non_null(strstr(
+            json_string_value(json_object_get(rec, "tag_lifted:extortion")),
+            "read as a demand"));
+        json_decref(o);
+
+        /* The buyer's review in store-1: a complaint, heard out. */
+        case_of("taobao", "rv-lift", cid);
+        publish_review("taobao", "review.created", "rv-lift", 1,
+                       "做工粗糙，线头很多", "Asia/Shanghai");
+        read_actions(cid, 2, &a);
+        assert_int_equal(count_kind(&a, RDR_ACT_FIRST_CONTACT), 1);
+        assert_string_equal(h_case_field(&env, cid, "state", got, sizeof(got)),
+                            "outreach");
+
+        /* Given back by hand: the follow-up finds it. */
+        o = run_buyer("tag --platform taobao --buyer buyer-rv-lift --tag "
+                      "extortion --by ops-anna --reason 'store-1 confirmed the "
+                      "demand'",
+                      0);
+        assert_true(holds(json_object_get(o, "given"), "extortion"));
+        json_decref(o);
+        assert_tagged("buyer-rv-lift", "extortion");
+        advance_to(t0 + 7 * DAY + 60000);
+        wait_field(cid, "state", "malicious");
+        wait_field(cid, "malicious", "extortion");
+        read_settled(cid, &a);
+        assert_int_equal(count_kind(&a, RDR_ACT_FOLLOW_UP), 0);
+        o = run_report("--platform taobao --buyer buyer-rv-lift", 0);
+        cs = json_array_get(json_object_get(o, "cases"), 0);
+        assert_string_equal(json_string_value(json_object_get(cs, "case_id")),
+                            cid);
+        assert_string_equal(json_string_value(json_object_get(cs, "state")),
+                            "malicious");
+        assert_non_null(json_object_get(json_object_get(o, "record"),
+                                        "tag_given:extortion"));
+        json_decref(o);
+        o = run_report("--platform taobao --buyer buyer-nobody", 3);
         json_decref(o);
 }
 
@@ -3763,6 +3893,8 @@ int main(void) {
                                             setup, teardown),
             cmocka_unit_test_setup_teardown(test_report_one_case, setup,
                                             teardown),
+            cmocka_unit_test_setup_teardown(
+                test_buyer_tag_lifted_and_given_by_hand, setup, teardown),
             cmocka_unit_test_setup_teardown(
                 test_ids_with_colons_keep_stores_apart, setup, teardown),
             cmocka_unit_test_setup_teardown(test_report_credits_the_agent,

@@ -71,6 +71,18 @@ grep -q 'the buyer of rv-ta-011 says no' "$REDRESS_FLEET_DIR/demo.err" ||
 
 dlq=$("$fleet" dlq list 2>/dev/null | tail -n +2)
 [ -z "$dlq" ] || fail "dead letters: $dlq"
+# The buyer who demanded $60 on Amazon is tagged fleet-wide: the report
+# of the buyer says so, and a dry run of lifting it would lift it (and
+# changes nothing: the second demo below must find the fleet as it was).
+buyer=$("$fleet" report --platform amazon --buyer amzb-k-rowe88 2>/dev/null) ||
+  fail "fleet report --buyer amzb-k-rowe88: exit $?"
+grep -qx "Tags in the fleet: extortion" <<<"$buyer" &&
+  grep -Eq "^  amz-sierra-outdoor +cs_[0-9a-f]{32}  (malicious|appealed|resolved|closed)" <<<"$buyer" ||
+  fail "the buyer's report has not the extortion tag and the case: $buyer"
+lift=$("$fleet" buyer untag --platform amazon --buyer amzb-k-rowe88 --tag extortion \
+  --reason "a look" --dry-run 2>/dev/null) || fail "fleet buyer untag --dry-run: exit $?"
+[ "$(head -n 1 <<<"$lift")" = "Would lift amzb-k-rowe88 on amazon: extortion; demands cleared: none" ] ||
+  fail "fleet buyer untag --dry-run said: $lift"
 
 # Again: every sample and answer published a second time.
 again="$REDRESS_FLEET_DIR/demo-again.out"

@@ -294,6 +294,41 @@ report_arg 1 --top 1000000
 report_arg 1 --appeal-days 365
 report_arg 1 --month 2026-01
 
+# redress-report --buyer names a platform, and no store (a buyer's tags
+# and record are the fleet's).
+report_arg 2 --buyer b-1
+"$bin/redress-report" --config "$src/configs/redress.yaml" \
+  --set redis.url=redis://127.0.0.1:1 --platform taobao --buyer b-1 --store s-1 >"$tmp/out" 2>"$tmp/err"
+rc=$?
+[ $rc -eq 2 ] || fail "redress-report --buyer with --store: exit $rc, not 2"
+"$bin/redress-report" --config "$src/configs/redress.yaml" \
+  --set redis.url=redis://127.0.0.1:1 --platform taobao --buyer b-1 >"$tmp/out" 2>"$tmp/err"
+rc=$?
+[ $rc -eq 1 ] || fail "redress-report --platform taobao --buyer b-1 without Redis: exit $rc, not 1"
+
+# redress-buyer: a tag it does not know, no reason or an empty one is a
+# usage error (2) that says what it takes, before Redis (nothing listens:
+# good arguments exit 1).
+buyer_arg() { # want message args...
+  local want=$1 msg=$2
+  shift 2
+  "$bin/redress-buyer" "$@" --config "$src/configs/redress.yaml" \
+    --set redis.url=redis://127.0.0.1:1 >"$tmp/out" 2>"$tmp/err"
+  rc=$?
+  [ $rc -eq "$want" ] || fail "redress-buyer $*: exit $rc, not $want"
+  [ -z "$msg" ] || has "$tmp/err" "$msg" "redress-buyer $*"
+}
+buyer_arg 2 "--tag takes extortion, competitor or professional, got 'all'" \
+  tag --platform taobao --buyer b-1 --tag all --reason x
+buyer_arg 2 "--tag takes extortion, competitor or professional (or all), got 'abusive'" \
+  untag --platform taobao --buyer b-1 --tag abusive --reason x
+buyer_arg 2 "Usage: redress-buyer" untag --platform taobao --buyer b-1 --tag extortion
+buyer_arg 2 "--reason takes 1 to 500 bytes" untag --platform taobao --buyer b-1 --tag extortion --reason ""
+buyer_arg 2 "Usage: redress-buyer" untag --buyer b-1 --tag extortion --reason x
+buyer_arg 2 "Usage: redress-buyer" lift --platform taobao --buyer b-1 --tag extortion --reason x
+buyer_arg 1 "Redis" untag --platform taobao --buyer b-1 --tag all --reason x
+buyer_arg 1 "Redis" tag --platform taobao --buyer b-1 --tag professional --reason x --dry-run
+
 # redress-dlq --help reads no configuration (one that would not load
 # must not hide how to use the tool).
 REDRESS_CONSUMER_BATCH_MAX=lots "$bin/redress-dlq" --help >"$tmp/out" 2>"$tmp/err"

@@ -22,12 +22,13 @@
 #define EXIT_NOT_FOUND 3
 
 /* A field "..._ms" holding an instant (durations such as shift_ms are far
- * smaller than any instant since 2001). */
+ * smaller than any instant since 2001), or "..._ms:<store>" of a buyer's
+ * record. */
 static int is_instant(const char *field, const char *value, int64_t *ms) {
-        size_t n = strlen(field);
+        size_t n = strcspn(field, ":");
         char *end;
         long long v;
-        if (n < 3 || strcmp(field + n - 3, "_ms"))
+        if (n < 3 || strncmp(field + n - 3, "_ms", 3))
                 return 0;
         v = strtoll(value, &end, 10);
         if (*end || v < 1000000000000LL)
@@ -264,6 +265,103 @@ fail:
         return rc;
 }
 
+/* Whether buyer record h names case_id as some store's latest
+ * (case_id:<store>). */
+static int per_store(const redisReply *h, const char *case_id) {
+        size_t i;
+        for (i = 0; i + 1 < h->elements; i += 2)
+                if (h->element[i]->str && h->element[i + 1]->str &&
+                    !strncmp(h->element[i]->str, "case_id:", 8) &&
+                    !strcmp(h->element[i + 1]->str, case_id))
+                        return 1;
+        return 0;
+}
+
+/* One buyer (lookup.h): the record, the tags and the intents of the chats
+ * that named no order in one round trip, then the cases the record names
+ * (the latest in each store) in another. */
+static int gather_buyer(rdr_redis_t *redis, const lookup_t *q, json_t **out) {
+        char k[KEYSZ], k_tags[KEYSZ], k_intents[KEYSZ], errstr[256];
+        const redisReply *h;
+        rdr_case_t *c = NULL;
+        json_t *o = NULL, *cases;
+        size_t i, n = 0;
+        int rc = 1;
+
+        *out = NULL;
+        if (rdr_key_buyer(k, KEYSZ, q->platform, q->buyer_id, NULL) < 0 ||
+            rdr_key_buyer(k_tags, KEYSZ, q->platform, q->buyer_id, "tags") <
+                0 ||
+            rdr_key_buyer(k_intents, KEYSZ, q->platform, q->buyer_id,
+                          "intents") < 0) {
+                fprintf(stderr,
+                        "redress-report: ids too long for a Redis key\n");
+                return EXIT_NOT_FOUND;
+        }
+        rdr_redis_cmdl(redis, "HGETALL", k, NULL);
+        rdr_redis_cmdl(redis, "SMEMBERS", k_tags, NULL);
+        rdr_redis_cmdl(redis, "SMEMBERS", k_intents, NULL);
+        if (rdr_redis_exec(redis))
+                goto redis_down;
+        h = rdr_redis_reply(redis, 0);
+        o = json_pack("{s:s,s:s,s:s,s:o,s:o,s:o}", "platform", q->platform,
+                      "buyer_id", q->buyer_id, "buyer_key", k, "record",
+                      hash_object(h), "tags",
+                      members(rdr_redis_reply(redis, 1)), "intents",
+                      members(rdr_redis_reply(redis, 2)));
+        cases = json_array();
+        if (!o || !cases || !(c = malloc(sizeof(*c))))
+                goto fail;
+        json_object_set_new(o, "cases", cases);
+        /* The latest case in each store (case_id:<store>); records of
+         * earlier builds name only the latest in any store (case_id). */
+        for (i = 0; h && h->type == REDIS_REPLY_ARRAY && i + 1 < h->elements;
+             i += 2) {
+                const char *f = h->element[i]->str, *v = h->element[i + 1]->str;
+                if (!f || !v ||
+                    (strncmp(f, "case_id:", 8) &&
+                     (strcmp(f, "case_id") || per_store(h, v))) ||
+                    rdr_key_case(k, KEYSZ, v, NULL) < 0)
+                        continue;
+                rdr_redis_cmdl(redis, "HGETALL", k, NULL);
+                json_array_append_new(cases, json_pack("{s:s}", "case_id", v));
+                n++;
+        }
+        if (n && rdr_redis_exec(redis))
+                goto redis_down;
+        for (i = 0; i < n; i++) {
+                json_t *row = json_array_get(cases, i);
+                if (rdr_case_from_reply(c, rdr_redis_reply(redis, i), NULL,
+                                        errstr, sizeof(errstr)) ||
+                    !c->version) {
+                        json_object_set_new(row, "state",
+                                            json_string(c->version
+                                                            ? "unreadable"
+                                                            : "not kept"));
+                        continue;
+                }
+                json_object_update(
+                    row, json_pack("{s:s,s:s,s:s,s:s,s:s}", "store_id",
+                                   c->store_id, "order_id", c->order_id,
+                                   "review_id", c->review_id, "state",
+                                   rdr_case_state_names[c->state], "malicious",
+                                   rdr_malicious_names[c->malicious]));
+        }
+        json_object_set_new(o, "now", time_json(q->now));
+        free(c);
+        *out = o;
+        return json_is_object(json_object_get(o, "record")) ||
+                       json_array_size(json_object_get(o, "tags"))
+                   ? 0
+                   : EXIT_NOT_FOUND;
+redis_down:
+        fprintf(stderr, "redress-report: Redis: %s\n", rdr_redis_errstr(redis));
+fail:
+        free(c);
+        json_decref(o);
+        return rc;
+}
+
 /* "name  value", an instant also in zone. */
 static void print_row(const char *name, const char *value, const char *zone) {
         char local[96] = "";
@@ -379,9 +477,43 @@ static void print_text(const json_t *o) {
         }
 }
 
+/* Member k of object o, "-" if it has none. */
+static const char *str_of(const json_t *o, const char *k) {
+        const char *v = json_string_value(json_object_get(o, k));
+        return v ? v : "-";
+}
+
+/* One buyer as text, instants in UTC. */
+static void print_buyer(const json_t *o) {
+        const json_t *rec = json_object_get(o, "record");
+        size_t i;
+        json_t *c;
+        printf("Buyer %s on %s, now %s (times in UTC)\n", str_of(o, "buyer_id"),
+               str_of(o, "platform"), str_of(o, "now"));
+        print_list("Tags in the fleet", json_object_get(o, "tags"));
+        print_list("Intents of the chats that named no order",
+                   json_object_get(o, "intents"));
+        printf("\nLatest case in each store\n");
+        if (!json_array_size(json_object_get(o, "cases")))
+                printf("  none\n");
+        json_array_foreach(json_object_get(o, "cases"), i, c) {
+                const char *m = str_of(c, "malicious");
+                int mal = strcmp(m, "-") && strcmp(m, "none");
+                printf("  %-20s %s  %s%s%s  order %s, review %s\n",
+                       str_of(c, "store_id"), str_of(c, "case_id"),
+                       str_of(c, "state"), mal ? " " : "", mal ? m : "",
+                       str_of(c, "order_id"), str_of(c, "review_id"));
+        }
+        printf("\n%s %s\n", json_is_object(rec) ? "Record" : "No record",
+               str_of(o, "buyer_key"));
+        if (json_is_object(rec))
+                print_object(rec, "UTC");
+}
+
 int lookup_run(rdr_redis_t *redis, const lookup_t *q) {
         json_t *o = NULL;
-        int rc = gather(redis, q, &o);
+        int rc =
+            q->buyer_id ? gather_buyer(redis, q, &o) : gather(redis, q, &o);
         if (!o)
                 return rc;
         if (q->json) {
@@ -389,6 +521,8 @@ int lookup_run(rdr_redis_t *redis, const lookup_t *q) {
                 if (s)
                         puts(s);
                 free(s);
+        } else if (q->buyer_id) {
+                print_buyer(o);
         } else {
                 print_text(o);
         }

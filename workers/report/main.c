@@ -30,6 +30,7 @@
 #include "redis.h"
 #include "str.h"
 #include "timers.h"
+#include "tool.h"
 
 #define EXIT_USAGE 2
 #define EXIT_CONFIG 78
@@ -876,8 +877,12 @@ static void usage(FILE *fp) {
                 "order's record):\n"
                 "  --case ID | --platform P --store S --review ID | "
                 "--platform P --store S --order ID\n"
+                "One buyer (the record, the fleet-wide tags and who gave or "
+                "lifted them by hand,\n"
+                "the latest case in each store):\n"
+                "  --platform P --buyer ID\n"
                 "Exit status: 0 done, 1 Redis unreachable, 2 usage, 3 no such "
-                "case or order,\n"
+                "case, order or buyer,\n"
                 "78 bad configuration.\n");
 }
 
@@ -921,13 +926,11 @@ int main(int argc, char **argv) {
                 if (!strcmp(a, "--config")) {
                         /* loaded above */
                 } else if (!strcmp(a, "--set")) {
-                        if (!strchr(v, '='))
-                                goto bad;
-                        if (rdr_conf_set_kv(conf, v, errstr, sizeof(errstr))) {
-                                fprintf(stderr, "redress-report: --set %s\n",
-                                        errstr);
+                        if ((rc = rdr_tool_set(conf, "redress-report", v))) {
+                                if (rc == EXIT_USAGE)
+                                        goto bad;
                                 rdr_conf_destroy(conf);
-                                return EXIT_CONFIG;
+                                return rc;
                         }
                 } else if (!strcmp(a, "--store")) {
                         r.store = v;
@@ -941,6 +944,8 @@ int main(int argc, char **argv) {
                         lq.review_id = v;
                 } else if (!strcmp(a, "--order")) {
                         lq.order_id = v;
+                } else if (!strcmp(a, "--buyer")) {
+                        lq.buyer_id = v;
                 } else if (!strcmp(a, "--top")) {
                         if (whole_parse(v, 1, TOP_MAX, &r.top)) {
                                 fprintf(stderr,
@@ -966,10 +971,11 @@ int main(int argc, char **argv) {
                 }
         }
         /* One case: --case ID, or --platform and --store with --review or
-         * --order. */
-        if (!!lq.case_id + !!lq.review_id + !!lq.order_id > 1 ||
+         * --order; one buyer: --platform with --buyer. */
+        if (!!lq.case_id + !!lq.review_id + !!lq.order_id + !!lq.buyer_id > 1 ||
             ((lq.review_id || lq.order_id) && (!platform || !r.store)) ||
-            (platform && !lq.review_id && !lq.order_id))
+            (lq.buyer_id && (!platform || r.store)) ||
+            (platform && !lq.review_id && !lq.order_id && !lq.buyer_id))
                 goto bad;
         lq.platform = platform;
         lq.store_id = r.store;
@@ -995,30 +1001,12 @@ int main(int argc, char **argv) {
                         return EXIT_USAGE;
                 }
         }
-        r.redis =
-            rdr_redis_new(rdr_conf_str(conf, "redis.url"),
-                          (int)rdr_conf_int(conf, "redis.connect_timeout"),
-                          (int)rdr_conf_int(conf, "redis.command_timeout"),
-                          (int)rdr_conf_int(conf, "redis.backoff_max"), errstr,
-                          sizeof(errstr));
-        if (!r.redis) {
-                fprintf(stderr, "redress-report: %s\n", errstr);
-                rc = EXIT_CONFIG;
+        if ((rc = rdr_tool_redis(conf, "redress-report", NULL, NULL, NULL,
+                                 &r.redis, &clk)))
                 goto done;
-        }
-        if (rdr_redis_connect(r.redis)) {
-                fprintf(stderr, "redress-report: Redis: %s\n",
-                        rdr_redis_errstr(r.redis));
-                goto done;
-        }
-        clk = rdr_clock_new(strcmp(rdr_conf_str(conf, "clock.source"), "test")
-                                ? RDR_CLOCK_SYSTEM
-                                : RDR_CLOCK_TEST,
-                            r.redis);
-        if (!clk || rdr_clock_refresh(clk))
-                goto done;
+        rc = 1;
         r.now = rdr_clock_now_ms(clk);
-        if (lq.case_id || lq.review_id || lq.order_id) {
+        if (lq.case_id || lq.review_id || lq.order_id || lq.buyer_id) {
                 lq.shards = r.shards;
                 lq.now = r.now;
                 rc = lookup_run(r.redis, &lq);

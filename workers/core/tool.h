@@ -1,0 +1,30 @@
+/* What the command-line tools (redress-report, redress-buyer) share with
+ * each other: the workers' configuration changed by --set, and the
+ * fleet's Redis and clock, each failure said on stderr under the tool's
+ * name (prog) and turned into the tool's exit status. */
+#ifndef RDR_TOOL_H
+#define RDR_TOOL_H
+
+#include "clock.h"
+#include "conf.h"
+#include "redis.h"
+
+#define RDR_TOOL_EXIT_USAGE 2
+#define RDR_TOOL_EXIT_CONFIG 78
+
+/** --set KEY=VALUE on conf. Returns 0, RDR_TOOL_EXIT_USAGE if kv has no
+ *  '=' (the caller prints its usage), or RDR_TOOL_EXIT_CONFIG after
+ *  saying why. */
+int rdr_tool_set(rdr_conf_t *conf, const char *prog, const char *kv);
+
+/** The fleet's Redis (redis.*), with the script lua registered as name
+ *  when lua is not NULL (its id in *script), connected, and the fleet's
+ *  clock (clock.source) read. Returns 0 with *redis and *clk set (the
+ *  caller destroys both: the clock first), or the exit status after
+ *  saying why (1 Redis unreachable, RDR_TOOL_EXIT_CONFIG a bad
+ *  redis.url) with both NULL. */
+int rdr_tool_redis(rdr_conf_t *conf, const char *prog, const char *name,
+                   const char *lua, int *script, rdr_redis_t **redis,
+                   rdr_clock_t **clk);
+
+#endif
