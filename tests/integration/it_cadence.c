@@ -2643,14 +2643,16 @@ static int holds(const json_t *a, const char *v) {
         return 0;
 }
 
-/* A buyer tagged extortion by a chat that the store says was read wrongly
- * (to store-2, naming no order): redress-buyer untag lifts the tag and
- * clears the demand kept from that chat, and notes who and why on the
- * buyer's record, which redress-report --buyer shows. The buyer's next
- * review is then a complaint that hears from the store (a first contact),
- * not a malicious review. Tagged again by hand (redress-buyer tag), the
- * same case sends nothing more at its next step and moves to the
- * malicious track; redress-report --buyer lists it so. */
+/* A buyer tagged extortion by chats that the stores say were read wrongly
+ * (one to store-2 naming no order, one to store-1 about the order the
+ * buyer then reviews): redress-buyer untag lifts the tag, clears the
+ * demand kept from the first and, with --store and --order, the
+ * extortion the second left on its order, and notes who and why on the
+ * buyer's record, which redress-report --buyer shows. The buyer's review
+ * of that order is then a complaint that hears from the store (a first
+ * contact), not a malicious review that tags the buyer again. Tagged again by
+ * hand (redress-buyer tag), the same case sends nothing more at its next step
+ * and moves to the malicious track; redress-report --buyer lists it so. */
 static void test_buyer_tag_lifted_and_given_by_hand(void **state) {
         static const char demand[] =
             "给我退款五十元，不然我就一直给差评，还要发到网上";
@@ -2662,6 +2664,9 @@ static void test_buyer_tag_lifted_and_given_by_hand(void **state) {
         (void)state;
         publish_chat_in("taobao", "store-2", "rv-lift", NULL, "chat-lift-1",
                         demand);
+        publish_chat("taobao", "rv-lift", "chat-lift-2", demand);
+        wait_hget("redress:{o:taobao:store-1:order-rv-lift}",
+                  "last_buyer_intent", "extortion");
         /* The tag, and the demand kept on the buyer's record. */
         for (i = 0; i < 200 && (!h_redis_int(&env, "EXISTS",
                                              "redress:{b:taobao:buyer-rv-lift}"
@@ -2686,9 +2691,14 @@ static void test_buyer_tag_lifted_and_given_by_hand(void **state) {
 
         o = run_buyer("untag --platform taobao --buyer buyer-rv-lift --tag "
                       "extortion --by ops-anna --reason 'asked for the "
-                      "refund she was promised, read as a demand'",
+                      "refund she was promised, read as a demand' --store "
+                      "store-1 --order order-rv-lift",
                       0);
         assert_true(holds(json_object_get(o, "lifted"), "extortion"));
+        assert_true(
+            holds(json_object_get(o, "order_cleared"), "intent extortion"));
+        assert_true(
+            holds(json_object_get(o, "order_cleared"), "extortion_ref"));
         assert_true(
             holds(json_object_get(o, "cleared"), "demand_first:store-2"));
         assert_true(

@@ -326,7 +326,13 @@ buyer_arg 2 "Usage: redress-buyer" untag --platform taobao --buyer b-1 --tag ext
 buyer_arg 2 "--reason takes 1 to 500 bytes" untag --platform taobao --buyer b-1 --tag extortion --reason ""
 buyer_arg 2 "Usage: redress-buyer" untag --buyer b-1 --tag extortion --reason x
 buyer_arg 2 "Usage: redress-buyer" lift --platform taobao --buyer b-1 --tag extortion --reason x
+buyer_arg 2 "--order goes with untag --tag extortion (or all)" \
+  untag --platform taobao --buyer b-1 --tag competitor --reason x --store s-1 --order o-1
+buyer_arg 2 "--order goes with untag --tag extortion (or all)" \
+  tag --platform taobao --buyer b-1 --tag extortion --reason x --store s-1 --order o-1
+buyer_arg 2 "Usage: redress-buyer" untag --platform taobao --buyer b-1 --tag all --reason x --order o-1
 buyer_arg 1 "Redis" untag --platform taobao --buyer b-1 --tag all --reason x
+buyer_arg 1 "Redis" untag --platform taobao --buyer b-1 --tag extortion --reason x --store s-1 --order o-1
 buyer_arg 1 "Redis" tag --platform taobao --buyer b-1 --tag professional --reason x --dry-run
 
 # redress-dlq --help reads no configuration (one that would not load

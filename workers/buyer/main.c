@@ -12,8 +12,12 @@
  * clears the demands kept on the record (chats that named no order,
  * demand_first:<store>, demand_last:<store>, and the extortion intent of
  * those chats): they were read as demands by the reading the person
- * overrules, and a later appeal would quote them. A case already moved to
- * the malicious track stays there (its appeal may be filed). The
+ * overrules, and a later appeal would quote them. With --store and
+ * --order it clears the extortion an order's chats were read as (the
+ * evidence fields and the intent on the order's record, which the
+ * order's review reads: it would tag the buyer again), in a script on
+ * the order's keys, leaving extortion_lifted (the note) there. A case already
+ * moved to the malicious track stays there (its appeal may be filed). The
  * configuration is the
  * workers' (--config, REDRESS_* variables): the same Redis, clock and
  * retention.buyers. */
@@ -36,49 +40,75 @@
 #define KEYSZ 1024
 #define REASON_MAX 500
 
-/* KEYS: the buyer's record, tags, intents (chats that named no order).
- * ARGV: "tag" or "untag", the note (JSON), the record's retention in ms
- * (0: kept for ever), whether to clear the demands ("1" or ""), then the
- * tags. Returns {tags changed, fields cleared}. */
+/* One script for each key group. ARGV: the mode, "1" for a dry run
+ * (what would change, changing nothing), the note (JSON), the record's
+ * retention in ms (0: kept for ever), "1" to clear the demands, then the
+ * tags. Mode "tag" or "untag", KEYS the buyer's record, tags and intents
+ * (of the chats that named no order): the tags given or lifted, each
+ * with the note on the record, and the demands kept on the record.
+ * Mode "order", KEYS an order's record and intents: the extortion its
+ * chats were read as (the evidence fields, the intent), the note
+ * replacing it. Returns {tags changed, fields cleared}. */
 static const char buyer_lua[] =
-    "local give = ARGV[1] == 'tag'\n"
-    "local keep = tonumber(ARGV[3])\n"
+    "local mode, dry, note = ARGV[1], ARGV[2] == '1', ARGV[3]\n"
     "local changed, cleared = {}, {}\n"
-    "for i = 5, #ARGV do\n"
-    "  local n\n"
-    "  if give then n = redis.call('SADD', KEYS[2], ARGV[i])\n"
-    "  else n = redis.call('SREM', KEYS[2], ARGV[i]) end\n"
-    "  if n == 1 then\n"
-    "    changed[#changed + 1] = ARGV[i]\n"
-    "    redis.call('HSET', KEYS[1],\n"
-    "               (give and 'tag_given:' or 'tag_lifted:') .. ARGV[i],\n"
-    "               ARGV[2])\n"
-    "  end\n"
-    "end\n"
-    "if ARGV[4] == '1' then\n"
-    "  for _, f in ipairs(redis.call('HKEYS', KEYS[1])) do\n"
-    "    if string.sub(f, 1, 13) == 'demand_first:' or\n"
-    "       string.sub(f, 1, 12) == 'demand_last:' then\n"
-    "      redis.call('HDEL', KEYS[1], f)\n"
+    "local function clear(key, set, match)\n"
+    "  for _, f in ipairs(redis.call('HKEYS', key)) do\n"
+    "    if match(f) then\n"
     "      cleared[#cleared + 1] = f\n"
+    "      if not dry then redis.call('HDEL', key, f) end\n"
     "    end\n"
     "  end\n"
-    "  if redis.call('SREM', KEYS[3], 'extortion') == 1 then\n"
+    "  if redis.call('SISMEMBER', set, 'extortion') == 1 then\n"
     "    cleared[#cleared + 1] = 'intent extortion'\n"
+    "    if not dry then redis.call('SREM', set, 'extortion') end\n"
     "  end\n"
     "end\n"
-    "if keep > 0 and #changed > 0 then\n"
+    "if mode == 'order' then\n"
+    "  clear(KEYS[1], KEYS[2], function(f)\n"
+    "    return f == 'extortion_ref' or f == 'extortion_text' or\n"
+    "           f == 'extortion_at_ms' or string.sub(f, 1, 10) == "
+    "'extortion:'\n"
+    "  end)\n"
+    "  if not dry and #cleared > 0 then\n"
+    "    redis.call('HSET', KEYS[1], 'extortion_lifted', note)\n"
+    "  end\n"
+    "  table.sort(cleared)\n"
+    "  return {changed, cleared}\n"
+    "end\n"
+    "local give, keep = mode == 'tag', tonumber(ARGV[4])\n"
+    "for i = 6, #ARGV do\n"
+    "  if (redis.call('SISMEMBER', KEYS[2], ARGV[i]) == 1) ~= give then\n"
+    "    changed[#changed + 1] = ARGV[i]\n"
+    "    if not dry then\n"
+    "      redis.call(give and 'SADD' or 'SREM', KEYS[2], ARGV[i])\n"
+    "      redis.call('HSET', KEYS[1],\n"
+    "                 (give and 'tag_given:' or 'tag_lifted:') .. ARGV[i],\n"
+    "                 note)\n"
+    "    end\n"
+    "  end\n"
+    "end\n"
+    "if ARGV[5] == '1' then\n"
+    "  clear(KEYS[1], KEYS[3], function(f)\n"
+    "    return string.sub(f, 1, 13) == 'demand_first:' or\n"
+    "           string.sub(f, 1, 12) == 'demand_last:'\n"
+    "  end)\n"
+    "end\n"
+    "if not dry and keep > 0 and #changed > 0 then\n"
     "  redis.call('PEXPIRE', KEYS[1], keep)\n"
     "  if give then redis.call('PEXPIRE', KEYS[2], keep) end\n"
     "end\n"
+    "table.sort(cleared)\n"
     "return {changed, cleared}\n";
 
 typedef struct buyer_s {
         int give; /* tag, else untag */
         const char *platform, *buyer_id, *reason, *by;
-        int tags[RDR_MAL__CNT]; /* asked for, by rdr_malicious_t */
+        const char *store_id, *order_id; /* an order's extortion, or NULL */
+        int tags[RDR_MAL__CNT];          /* asked for, by rdr_malicious_t */
         int dry_run, json;
         char k_record[KEYSZ], k_tags[KEYSZ], k_intents[KEYSZ];
+        char k_order[KEYSZ], k_order_intents[KEYSZ];
 } buyer_t;
 
 static void usage(FILE *fp) {
@@ -86,7 +116,8 @@ static void usage(FILE *fp) {
             fp,
             "Usage: redress-buyer untag --platform P --buyer ID --tag TAG "
             "--reason TEXT\n"
-            "                           [--by NAME] [--dry-run] [--json]\n"
+            "                           [--store S --order ID] [--by NAME] "
+            "[--dry-run] [--json]\n"
             "       redress-buyer tag   --platform P --buyer ID --tag TAG "
             "--reason TEXT\n"
             "                           [--by NAME] [--dry-run] [--json]\n"
@@ -98,12 +129,16 @@ static void usage(FILE *fp) {
             "next step toward\n"
             "them; lifting extortion also clears the demands kept from the "
             "buyer's chats\n"
-            "that named no order. Cases already on the malicious track stay "
-            "there.\n"
-            "The buyer's record keeps a note of it (tag_lifted:TAG or "
-            "tag_given:TAG: when,\n"
-            "--by, --reason): redress-report --platform P --buyer ID shows "
-            "it.\n"
+            "that named no order, and with --store and --order the "
+            "extortion that order's\n"
+            "chats were read as (its review would read it again). Cases "
+            "already on the\n"
+            "malicious track stay there. The buyer's record keeps a note of "
+            "it\n"
+            "(tag_lifted:TAG or tag_given:TAG: when, --by, --reason; the "
+            "order's\n"
+            "extortion_lifted): redress-report --platform P --buyer ID "
+            "shows it.\n"
             "  --by NAME      who (default: $USER)\n"
             "  --dry-run      say what would change, change nothing\n"
             "  --config FILE, --set KEY=VALUE   as the workers\n"
@@ -140,65 +175,20 @@ static json_t *strings(const redisReply *r) {
         return a;
 }
 
-/* What --dry-run would change, read (SMEMBERS, HKEYS, SISMEMBER): the
- * same {changed, cleared} as the script. */
-static int preview(rdr_redis_t *redis, const buyer_t *b, json_t **changed,
-                   json_t **cleared) {
-        const redisReply *tags, *keys, *ext;
-        size_t i;
-        int m;
-        rdr_redis_cmdl(redis, "SMEMBERS", b->k_tags, NULL);
-        rdr_redis_cmdl(redis, "HKEYS", b->k_record, NULL);
-        rdr_redis_cmdl(redis, "SISMEMBER", b->k_intents, "extortion", NULL);
-        if (rdr_redis_exec(redis))
-                return -1;
-        tags = rdr_redis_reply(redis, 0);
-        keys = rdr_redis_reply(redis, 1);
-        ext = rdr_redis_reply(redis, 2);
-        *changed = json_array();
-        *cleared = json_array();
-        for (m = 0; m < RDR_MAL__CNT; m++) {
-                int has = 0;
-                if (!b->tags[m])
-                        continue;
-                for (i = 0; tags && tags->type == REDIS_REPLY_ARRAY &&
-                            i < tags->elements;
-                     i++)
-                        if (tags->element[i]->str &&
-                            !strcmp(tags->element[i]->str,
-                                    rdr_malicious_names[m]))
-                                has = 1;
-                if (has != b->give)
-                        json_array_append_new(
-                            *changed, json_string(rdr_malicious_names[m]));
-        }
-        if (b->give || !b->tags[RDR_MAL_EXTORTION])
-                return 0;
-        for (i = 0;
-             keys && keys->type == REDIS_REPLY_ARRAY && i < keys->elements;
-             i++) {
-                const char *f = keys->element[i]->str;
-                if (f && (!strncmp(f, RDR_KEY_DEMAND_FIRST,
-                                   strlen(RDR_KEY_DEMAND_FIRST)) ||
-                          !strncmp(f, RDR_KEY_DEMAND_LAST,
-                                   strlen(RDR_KEY_DEMAND_LAST))))
-                        json_array_append_new(*cleared, json_string(f));
-        }
-        if (ext && ext->type == REDIS_REPLY_INTEGER && ext->integer == 1)
-                json_array_append_new(*cleared,
-                                      json_string("intent extortion"));
-        return 0;
-}
-
-/* The change, in one script. */
+/* The change (or with --dry-run what it would be), a script on the
+ * buyer's keys and one on the order's, in one round trip: the tags
+ * changed into *changed, the fields cleared into *cleared and
+ * *order_cleared. Returns 0, -1 if Redis failed (its error said). */
 static int apply(rdr_redis_t *redis, int script, const buyer_t *b, int64_t now,
-                 long long keep_ms, json_t **changed, json_t **cleared) {
-        const char *argv[3 + 4 + RDR_MAL__CNT];
+                 long long keep_ms, json_t **changed, json_t **cleared,
+                 json_t **order_cleared) {
+        const char *argv[3 + 5 + RDR_MAL__CNT];
         char keep[32], at[RDR_TIME_RFC3339_SIZE];
         char *note;
         json_t *n;
-        const redisReply *r;
-        int argc = 0, m, rc = -1;
+        const redisReply *r[2];
+        size_t i;
+        int argc = 0, m, rc = 0;
         if (!rdr_time_format_rfc3339(now, at, sizeof(at)))
                 return -1;
         n = json_pack("{s:s,s:I,s:s,s:s}", "at", at, "at_ms", (json_int_t)now,
@@ -212,6 +202,7 @@ static int apply(rdr_redis_t *redis, int script, const buyer_t *b, int64_t now,
         argv[argc++] = b->k_tags;
         argv[argc++] = b->k_intents;
         argv[argc++] = b->give ? "tag" : "untag";
+        argv[argc++] = b->dry_run ? "1" : "";
         argv[argc++] = note;
         argv[argc++] = keep;
         argv[argc++] = !b->give && b->tags[RDR_MAL_EXTORTION] ? "1" : "";
@@ -219,19 +210,36 @@ static int apply(rdr_redis_t *redis, int script, const buyer_t *b, int64_t now,
                 if (b->tags[m])
                         argv[argc++] = rdr_malicious_names[m];
         rdr_redis_eval(redis, script, 3, argc, argv, NULL);
-        if (!rdr_redis_exec(redis)) {
-                r = rdr_redis_reply(redis, 0);
-                if (r && r->type == REDIS_REPLY_ARRAY && r->elements == 2) {
-                        *changed = strings(r->element[0]);
-                        *cleared = strings(r->element[1]);
-                        rc = 0;
-                } else if (r && r->type == REDIS_REPLY_ERROR) {
-                        fprintf(stderr, "redress-buyer: Redis: %s\n", r->str);
-                        rc = -2;
-                }
+        if (b->order_id)
+                rdr_redis_eval(redis, script, 2, 5,
+                               (const char *[]){b->k_order, b->k_order_intents,
+                                                "order", b->dry_run ? "1" : "",
+                                                note},
+                               NULL);
+        if (rdr_redis_exec(redis)) {
+                fprintf(stderr, "redress-buyer: Redis: %s\n",
+                        rdr_redis_errstr(redis));
+                free(note);
+                return -1;
         }
         free(note);
-        return rc;
+        for (i = 0; i < (b->order_id ? 2u : 1u); i++) {
+                r[i] = rdr_redis_reply(redis, i);
+                if (!r[i] || r[i]->type != REDIS_REPLY_ARRAY ||
+                    r[i]->elements != 2) {
+                        fprintf(stderr, "redress-buyer: Redis: %s\n",
+                                r[i] && r[i]->type == REDIS_REPLY_ERROR
+                                    ? r[i]->str
+                                    : "an unexpected reply");
+                        rc = -1;
+                }
+        }
+        if (rc)
+                return rc;
+        *changed = strings(r[0]->element[0]);
+        *cleared = strings(r[0]->element[1]);
+        *order_cleared = b->order_id ? strings(r[1]->element[1]) : json_array();
+        return 0;
 }
 
 /* The items of a, joined with ", " ("none" if it has none). */
@@ -245,14 +253,16 @@ static void print_items(const json_t *a) {
         }
 }
 
-static void print_result(const buyer_t *b, json_t *changed, json_t *cleared) {
+static void print_result(const buyer_t *b, json_t *changed, json_t *cleared,
+                         json_t *order_cleared) {
         if (b->json) {
                 json_t *o =
-                    json_pack("{s:s,s:s,s:s,s:b,s:O,s:O,s:s,s:s}", "platform",
-                              b->platform, "buyer_id", b->buyer_id, "action",
-                              b->give ? "tag" : "untag", "dry_run", b->dry_run,
-                              b->give ? "given" : "lifted", changed, "cleared",
-                              cleared, "by", b->by, "reason", b->reason);
+                    json_pack("{s:s,s:s,s:s,s:b,s:O,s:O,s:O,s:s,s:s}",
+                              "platform", b->platform, "buyer_id", b->buyer_id,
+                              "action", b->give ? "tag" : "untag", "dry_run",
+                              b->dry_run, b->give ? "given" : "lifted", changed,
+                              "cleared", cleared, "order_cleared",
+                              order_cleared, "by", b->by, "reason", b->reason);
                 char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
                 if (s)
                         puts(s);
@@ -270,6 +280,12 @@ static void print_result(const buyer_t *b, json_t *changed, json_t *cleared) {
                 print_items(cleared);
         }
         printf("\n");
+        if (b->order_id) {
+                printf("Order %s of %s, its chats' extortion %s: ", b->order_id,
+                       b->store_id, b->dry_run ? "to clear" : "cleared");
+                print_items(order_cleared);
+                printf("\n");
+        }
         if (!b->give && json_array_size(changed))
                 printf("Cases already on the malicious track stay there: "
                        "redress-report --platform %s --buyer %s lists the "
@@ -283,9 +299,9 @@ int main(int argc, char **argv) {
         rdr_conf_t *conf = NULL;
         rdr_redis_t *redis = NULL;
         rdr_clock_t *clk = NULL;
-        json_t *changed = NULL, *cleared = NULL;
+        json_t *changed = NULL, *cleared = NULL, *order_cleared = NULL;
         char errstr[512];
-        int i, err, rc = 1, script, any = 0;
+        int i, rc = 1, script, any = 0;
 
         memset(&b, 0, sizeof(b));
         if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
@@ -339,6 +355,10 @@ int main(int argc, char **argv) {
                         b.reason = v;
                 } else if (!strcmp(a, "--by")) {
                         b.by = v;
+                } else if (!strcmp(a, "--store")) {
+                        b.store_id = v;
+                } else if (!strcmp(a, "--order")) {
+                        b.order_id = v;
                 } else if (!strcmp(a, "--tag")) {
                         if (tags_parse(&b, v)) {
                                 fprintf(stderr,
@@ -355,8 +375,15 @@ int main(int argc, char **argv) {
                 }
         }
         if (!b.platform || !*b.platform || !b.buyer_id || !*b.buyer_id ||
-            !any || !b.reason)
+            !any || !b.reason || !b.store_id != !b.order_id)
                 goto bad;
+        if (b.order_id && (b.give || !b.tags[RDR_MAL_EXTORTION])) {
+                fprintf(stderr, "redress-buyer: --order goes with untag "
+                                "--tag extortion (or all): it clears the "
+                                "extortion the order's chats were read as\n");
+                rdr_conf_destroy(conf);
+                return EXIT_USAGE;
+        }
         if (!*b.reason || strlen(b.reason) > REASON_MAX) {
                 fprintf(stderr,
                         "redress-buyer: --reason takes 1 to %d bytes: why, "
@@ -373,7 +400,12 @@ int main(int argc, char **argv) {
             rdr_key_buyer(b.k_tags, KEYSZ, b.platform, b.buyer_id, "tags") <
                 0 ||
             rdr_key_buyer(b.k_intents, KEYSZ, b.platform, b.buyer_id,
-                          "intents") < 0) {
+                          "intents") < 0 ||
+            (b.order_id &&
+             (rdr_key_order(b.k_order, KEYSZ, b.platform, b.store_id,
+                            b.order_id, NULL) < 0 ||
+              rdr_key_order(b.k_order_intents, KEYSZ, b.platform, b.store_id,
+                            b.order_id, "intents") < 0))) {
                 fprintf(stderr, "redress-buyer: ids too long for a Redis "
                                 "key\n");
                 rdr_conf_destroy(conf);
@@ -383,21 +415,16 @@ int main(int argc, char **argv) {
                                  &script, &redis, &clk)))
                 goto done;
         rc = 1;
-        err = b.dry_run ? preview(redis, &b, &changed, &cleared)
-                        : apply(redis, script, &b, rdr_clock_now_ms(clk),
-                                rdr_conf_int(conf, "retention.buyers"),
-                                &changed, &cleared);
-        if (err) {
-                if (err == -1)
-                        fprintf(stderr, "redress-buyer: Redis: %s\n",
-                                rdr_redis_errstr(redis));
+        if (apply(redis, script, &b, rdr_clock_now_ms(clk),
+                  rdr_conf_int(conf, "retention.buyers"), &changed, &cleared,
+                  &order_cleared))
                 goto done;
-        }
-        print_result(&b, changed, cleared);
+        print_result(&b, changed, cleared, order_cleared);
         rc = 0;
 done:
         json_decref(changed);
         json_decref(cleared);
+        json_decref(order_cleared);
         rdr_clock_destroy(clk);
         rdr_redis_destroy(redis);
         rdr_conf_destroy(conf);
