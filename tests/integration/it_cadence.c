@@ -2646,9 +2646,10 @@ static int holds(const json_t *a, const char *v) {
 /* A buyer tagged extortion by chats that the stores say were read wrongly
  * (one to store-2 naming no order, one to store-1 about the order the
  * buyer then reviews): redress-buyer untag lifts the tag, clears the
- * demand kept from the first and, with --store and --order, the
- * extortion the second left on its order, and notes who and why on the
- * buyer's record, which redress-report --buyer shows. The buyer's review
+ * demand kept from the first and the extortion the second left on its
+ * order (the buyer's record names the order: --order adds nothing), and
+ * notes who and why on the buyer's record, which redress-report --buyer
+ * shows. The buyer's review
  * of that order is then a complaint that hears from the store (a first
  * contact), not a malicious review that tags the buyer again. Tagged again by
  * hand (redress-buyer tag), the same case sends nothing more at its next step
@@ -2656,17 +2657,18 @@ static int holds(const json_t *a, const char *v) {
 static void test_buyer_tag_lifted_and_given_by_hand(void **state) {
         static const char demand[] =
             "给我退款五十元，不然我就一直给差评，还要发到网上";
-        static const char k_buyer[] = "redress:{b:taobao:buyer-rv-lift}";
+        static const char k_buyer[] = "redress:{b:taobao:buyer-rv-lift}",
+                          k_order[] =
+                              "redress:{o:taobao:store-1:order-rv-lift}";
         char cid[RDR_ID_LEN], got[64];
-        json_t *o, *rec, *cs;
+        json_t *o, *rec, *cs, *ord;
         acts_t a;
         int i;
         (void)state;
         publish_chat_in("taobao", "store-2", "rv-lift", NULL, "chat-lift-1",
                         demand);
         publish_chat("taobao", "rv-lift", "chat-lift-2", demand);
-        wait_hget("redress:{o:taobao:store-1:order-rv-lift}",
-                  "last_buyer_intent", "extortion");
+        wait_hget(k_order, "last_buyer_intent", "extortion");
         /* The tag, and the demand kept on the buyer's record. */
         for (i = 0; i < 200 && (!h_redis_int(&env, "EXISTS",
                                              "redress:{b:taobao:buyer-rv-lift}"
@@ -2681,24 +2683,29 @@ static void test_buyer_tag_lifted_and_given_by_hand(void **state) {
 
         /* A look first changes nothing. */
         o = run_buyer("untag --platform taobao --buyer buyer-rv-lift --tag "
-                      "extortion --reason 'misread' --dry-run",
+                      "extortion --reason 'misread' --dry-run --store store-1 "
+                      "--order order-rv-lift",
                       0);
         assert_true(holds(json_object_get(o, "lifted"), "extortion"));
         assert_true(
             holds(json_object_get(o, "cleared"), "demand_first:store-2"));
+        assert_int_equal(json_array_size(json_object_get(o, "orders")), 1);
         json_decref(o);
+        assert_non_null(
+            h_hget(&env, k_order, "extortion_ref", got, sizeof(got)));
         assert_tagged("buyer-rv-lift", "extortion");
 
         o = run_buyer("untag --platform taobao --buyer buyer-rv-lift --tag "
                       "extortion --by ops-anna --reason 'asked for the "
-                      "refund she was promised, read as a demand' --store "
-                      "store-1 --order order-rv-lift",
+                      "refund she was promised, read as a demand'",
                       0);
         assert_true(holds(json_object_get(o, "lifted"), "extortion"));
-        assert_true(
-            holds(json_object_get(o, "order_cleared"), "intent extortion"));
-        assert_true(
-            holds(json_object_get(o, "order_cleared"), "extortion_ref"));
+        ord = json_array_get(json_object_get(o, "orders"), 0);
+        assert_int_equal(json_array_size(json_object_get(o, "orders")), 1);
+        assert_string_equal(
+            json_string_value(json_object_get(ord, "order_key")), k_order);
+        assert_true(holds(json_object_get(ord, "cleared"), "intent extortion"));
+        assert_true(holds(json_object_get(ord, "cleared"), "extortion_ref"));
         assert_true(
             holds(json_object_get(o, "cleared"), "demand_first:store-2"));
         assert_true(
@@ -2712,12 +2719,15 @@ static void test_buyer_tag_lifted_and_given_by_hand(void **state) {
                       "all --reason 'again'",
                       0);
         assert_int_equal(json_array_size(json_object_get(o, "lifted")), 0);
+        assert_int_equal(json_array_size(json_object_get(o, "orders")), 0);
         json_decref(o);
 
         o = run_report("--platform taobao --buyer buyer-rv-lift", 0);
         assert_int_equal(json_array_size(json_object_get(o, "tags")), 0);
         rec = json_object_get(o, "record");
         assert_null(json_object_get(rec, "demand_first:store-2"));
+        assert_null(json_object_get(
+            rec, "extortion_order:redress:{o:taobao:store-1:order-rv-lift}"));
         assert_non_null(strstr(
             json_string_value(json_object_get(rec, "tag_lifted:extortion")),
             "\"by\":\"ops-anna\""));

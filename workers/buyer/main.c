@@ -12,15 +12,16 @@
  * clears the demands kept on the record (chats that named no order,
  * demand_first:<store>, demand_last:<store>, and the extortion intent of
  * those chats): they were read as demands by the reading the person
- * overrules, and a later appeal would quote them. With --store and
- * --order it clears the extortion an order's chats were read as (the
- * evidence fields and the intent on the order's record, which the
- * order's review reads: it would tag the buyer again), in a script on
- * the order's keys, leaving extortion_lifted (the note) there. A case already
- * moved to the malicious track stays there (its appeal may be filed). The
- * configuration is the
- * workers' (--config, REDRESS_* variables): the same Redis, clock and
- * retention.buyers. */
+ * overrules, and a later appeal would quote them. It clears as well the
+ * extortion the buyer's chats about an order were read as (the evidence
+ * fields and the intent on the order's record, which the order's review
+ * reads: it would tag the buyer again), in a script on each order's
+ * keys, leaving extortion_lifted (the note) there: the orders the
+ * buyer's record names (extortion_order:<key>, chats.c), and --store
+ * with --order (one read before the record named them). A case already
+ * moved to the malicious track stays there (its appeal may be filed).
+ * The configuration is the workers' (--config, REDRESS_* variables): the
+ * same Redis, clock and retention.buyers. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,15 +41,18 @@
 #define KEYSZ 1024
 #define REASON_MAX 500
 
-/* One script for each key group. ARGV: the mode, "1" for a dry run
+/* One script, for either key group. ARGV: the mode, "1" for a dry run
  * (what would change, changing nothing), the note (JSON), the record's
  * retention in ms (0: kept for ever), "1" to clear the demands, then the
  * tags. Mode "tag" or "untag", KEYS the buyer's record, tags and intents
  * (of the chats that named no order): the tags given or lifted, each
  * with the note on the record, and the demands kept on the record.
- * Mode "order", KEYS an order's record and intents: the extortion its
- * chats were read as (the evidence fields, the intent), the note
- * replacing it. Returns {tags changed, fields cleared}. */
+ * Lifting extortion, it also names the orders whose chats read so
+ * (extortion_order:<key> fields, left for the caller to delete once each
+ * order is cleared). Mode "order", KEYS an order's record and intents:
+ * the extortion its chats were read as (the evidence fields, the
+ * intent), the note replacing it. Returns {tags changed, fields
+ * cleared[, orders]}. */
 static const char buyer_lua[] =
     "local mode, dry, note = ARGV[1], ARGV[2] == '1', ARGV[3]\n"
     "local changed, cleared = {}, {}\n"
@@ -88,18 +92,24 @@ static const char buyer_lua[] =
     "    end\n"
     "  end\n"
     "end\n"
+    "local orders = {}\n"
     "if ARGV[5] == '1' then\n"
     "  clear(KEYS[1], KEYS[3], function(f)\n"
     "    return string.sub(f, 1, 13) == 'demand_first:' or\n"
     "           string.sub(f, 1, 12) == 'demand_last:'\n"
     "  end)\n"
+    "  for _, f in ipairs(redis.call('HKEYS', KEYS[1])) do\n"
+    "    if string.sub(f, 1, 16) == 'extortion_order:' then\n"
+    "      orders[#orders + 1] = f\n"
+    "    end\n"
+    "  end\n"
     "end\n"
     "if not dry and keep > 0 and #changed > 0 then\n"
     "  redis.call('PEXPIRE', KEYS[1], keep)\n"
     "  if give then redis.call('PEXPIRE', KEYS[2], keep) end\n"
     "end\n"
     "table.sort(cleared)\n"
-    "return {changed, cleared}\n";
+    "return {changed, cleared, orders}\n";
 
 typedef struct buyer_s {
         int give; /* tag, else untag */
@@ -108,43 +118,47 @@ typedef struct buyer_s {
         int tags[RDR_MAL__CNT];          /* asked for, by rdr_malicious_t */
         int dry_run, json;
         char k_record[KEYSZ], k_tags[KEYSZ], k_intents[KEYSZ];
-        char k_order[KEYSZ], k_order_intents[KEYSZ];
+        char k_order[KEYSZ];
+        /* What changed (or would): tags, the buyer record's fields
+         * cleared, and per order {order_key, cleared}. */
+        json_t *changed, *cleared, *orders;
 } buyer_t;
 
 static void usage(FILE *fp) {
-        fprintf(
-            fp,
-            "Usage: redress-buyer untag --platform P --buyer ID --tag TAG "
-            "--reason TEXT\n"
-            "                           [--store S --order ID] [--by NAME] "
-            "[--dry-run] [--json]\n"
-            "       redress-buyer tag   --platform P --buyer ID --tag TAG "
-            "--reason TEXT\n"
-            "                           [--by NAME] [--dry-run] [--json]\n"
-            "Lifts or gives a buyer's fleet-wide tag (extortion, competitor, "
-            "professional;\n"
-            "untag also takes all). Every case of a tagged buyer, in any "
-            "store, stops\n"
-            "writing to the buyer and moves to the malicious track at its "
-            "next step toward\n"
-            "them; lifting extortion also clears the demands kept from the "
-            "buyer's chats\n"
-            "that named no order, and with --store and --order the "
-            "extortion that order's\n"
-            "chats were read as (its review would read it again). Cases "
-            "already on the\n"
-            "malicious track stay there. The buyer's record keeps a note of "
-            "it\n"
-            "(tag_lifted:TAG or tag_given:TAG: when, --by, --reason; the "
-            "order's\n"
-            "extortion_lifted): redress-report --platform P --buyer ID "
-            "shows it.\n"
-            "  --by NAME      who (default: $USER)\n"
-            "  --dry-run      say what would change, change nothing\n"
-            "  --config FILE, --set KEY=VALUE   as the workers\n"
-            "Exit status: 0 done (or nothing to change), 1 Redis "
-            "unreachable, 2 usage,\n"
-            "78 bad configuration.\n");
+        fprintf(fp,
+                "Usage: redress-buyer untag --platform P --buyer ID --tag TAG "
+                "--reason TEXT\n"
+                "                           [--store S --order ID] [--by NAME] "
+                "[--dry-run] [--json]\n"
+                "       redress-buyer tag   --platform P --buyer ID --tag TAG "
+                "--reason TEXT\n"
+                "                           [--by NAME] [--dry-run] [--json]\n"
+                "Lifts or gives a buyer's fleet-wide tag (extortion, "
+                "competitor, professional;\n"
+                "untag also takes all). Every case of a tagged buyer, in any "
+                "store, stops\n"
+                "writing to the buyer and moves to the malicious track at its "
+                "next step toward\n"
+                "them. Lifting extortion also clears the demands kept from the "
+                "buyer's chats\n"
+                "that named no order, and the extortion the buyer's chats "
+                "about an order were\n"
+                "read as (that order's review would read it again): on the "
+                "orders the buyer's\n"
+                "record names, and on --order of --store (one read before the "
+                "record named\n"
+                "them). Cases already on the malicious track stay there. The "
+                "buyer's record\n"
+                "keeps a note (tag_lifted:TAG or tag_given:TAG: when, --by, "
+                "--reason; an\n"
+                "order's, extortion_lifted): redress-report --platform P "
+                "--buyer ID shows it.\n"
+                "  --by NAME      who (default: $USER)\n"
+                "  --dry-run      say what would change, change nothing\n"
+                "  --config FILE, --set KEY=VALUE   as the workers\n"
+                "Exit status: 0 done (or nothing to change), 1 Redis "
+                "unreachable, 2 usage,\n"
+                "78 bad configuration.\n");
 }
 
 /* The tags asked for (--tag): one class, or all (untag only). */
@@ -175,20 +189,81 @@ static json_t *strings(const redisReply *r) {
         return a;
 }
 
-/* The change (or with --dry-run what it would be), a script on the
- * buyer's keys and one on the order's, in one round trip: the tags
- * changed into *changed, the fields cleared into *cleared and
- * *order_cleared. Returns 0, -1 if Redis failed (its error said). */
-static int apply(rdr_redis_t *redis, int script, const buyer_t *b, int64_t now,
-                 long long keep_ms, json_t **changed, json_t **cleared,
-                 json_t **order_cleared) {
+/* Reply i of the last exec if it is an array of at least n elements,
+ * else NULL after saying why. */
+static const redisReply *reply_array(rdr_redis_t *redis, size_t i, size_t n) {
+        const redisReply *r = rdr_redis_reply(redis, i);
+        if (r && r->type == REDIS_REPLY_ARRAY && r->elements >= n)
+                return r;
+        fprintf(stderr, "redress-buyer: Redis: %s\n",
+                r && r->type == REDIS_REPLY_ERROR ? r->str
+                                                  : "an unexpected reply");
+        return NULL;
+}
+
+/* -1, after saying why the last exec failed. */
+static int redis_failed(rdr_redis_t *redis) {
+        fprintf(stderr, "redress-buyer: Redis: %s\n", rdr_redis_errstr(redis));
+        return -1;
+}
+
+/* Clear the extortion of the orders of keys (and their :intents), each
+ * in the order mode of the script, into b->orders; then (not with
+ * --dry-run) delete the buyer record's fields (fields[i] of keys[i],
+ * NULL: none) of the orders cleared. Returns 0, -1 if Redis failed. */
+static int clear_orders(rdr_redis_t *redis, int script, buyer_t *b,
+                        const char *note, char **keys, char **fields,
+                        size_t n) {
+        size_t i, del = 0;
+        int rc = 0;
+        for (i = 0; i < n; i++) {
+                char k_intents[KEYSZ + 8];
+                snprintf(k_intents, sizeof(k_intents), "%s:intents", keys[i]);
+                rdr_redis_eval(redis, script, 2, 5,
+                               (const char *[]){keys[i], k_intents, "order",
+                                                b->dry_run ? "1" : "", note},
+                               NULL);
+        }
+        if (n && rdr_redis_exec(redis))
+                return redis_failed(redis);
+        for (i = 0; i < n; i++) {
+                const redisReply *r = reply_array(redis, i, 2);
+                if (!r) {
+                        rc = -1;
+                        /* The record's field kept: a run again clears it. */
+                        free(fields[i]);
+                        fields[i] = NULL;
+                        continue;
+                }
+                json_array_append_new(
+                    b->orders, json_pack("{s:s,s:o}", "order_key", keys[i],
+                                         "cleared", strings(r->element[1])));
+                del += fields[i] != NULL;
+        }
+        if (b->dry_run || !del)
+                return rc;
+        rdr_redis_reset(redis);
+        for (i = 0; i < n; i++)
+                if (fields[i])
+                        rdr_redis_cmdl(redis, "HDEL", b->k_record, fields[i],
+                                       NULL);
+        return rdr_redis_exec(redis) ? redis_failed(redis) : rc;
+}
+
+/* The change (or with --dry-run what it would be): a script on the
+ * buyer's keys, then on each order to clear (those the buyer's record
+ * names, and --order). Fills b->changed, b->cleared, b->orders. Returns
+ * 0, -1 if Redis failed (its error said). */
+static int apply(rdr_redis_t *redis, int script, buyer_t *b, int64_t now,
+                 long long keep_ms) {
         const char *argv[3 + 5 + RDR_MAL__CNT];
         char keep[32], at[RDR_TIME_RFC3339_SIZE];
-        char *note;
+        char *note = NULL, **keys = NULL;
+        char **fields = NULL;
         json_t *n;
-        const redisReply *r[2];
-        size_t i;
-        int argc = 0, m, rc = 0;
+        const redisReply *r, *ords;
+        size_t i, nk = 0, size = 0, pre = strlen(RDR_KEY_EXTORTION_ORDER);
+        int argc = 0, m, rc = -1;
         if (!rdr_time_format_rfc3339(now, at, sizeof(at)))
                 return -1;
         n = json_pack("{s:s,s:I,s:s,s:s}", "at", at, "at_ms", (json_int_t)now,
@@ -210,36 +285,52 @@ static int apply(rdr_redis_t *redis, int script, const buyer_t *b, int64_t now,
                 if (b->tags[m])
                         argv[argc++] = rdr_malicious_names[m];
         rdr_redis_eval(redis, script, 3, argc, argv, NULL);
-        if (b->order_id)
-                rdr_redis_eval(redis, script, 2, 5,
-                               (const char *[]){b->k_order, b->k_order_intents,
-                                                "order", b->dry_run ? "1" : "",
-                                                note},
-                               NULL);
         if (rdr_redis_exec(redis)) {
-                fprintf(stderr, "redress-buyer: Redis: %s\n",
-                        rdr_redis_errstr(redis));
-                free(note);
-                return -1;
+                redis_failed(redis);
+                goto done;
         }
+        r = reply_array(redis, 0, 3);
+        if (!r)
+                goto done;
+        b->changed = strings(r->element[0]);
+        b->cleared = strings(r->element[1]);
+        b->orders = json_array();
+        /* The orders to clear: the record's, then --order if not among
+         * them. */
+        ords = r->element[2];
+        size = ords->elements + 1;
+        keys = calloc(size, sizeof(*keys));
+        fields = calloc(size, sizeof(*fields));
+        if (!keys || !fields)
+                goto done;
+        for (i = 0; i < ords->elements; i++) {
+                const char *f = ords->element[i]->str;
+                if (!f || ords->element[i]->len <= pre)
+                        continue;
+                keys[nk] = strdup(f + pre);
+                fields[nk] = strdup(f);
+                if (!keys[nk] || !fields[nk])
+                        goto done;
+                if (b->order_id && !strcmp(keys[nk], b->k_order))
+                        b->order_id = NULL; /* listed */
+                nk++;
+        }
+        if (b->order_id) {
+                keys[nk] = strdup(b->k_order);
+                if (!keys[nk++])
+                        goto done;
+        }
+        rdr_redis_reset(redis);
+        rc = clear_orders(redis, script, b, note, keys, fields, nk);
+done:
+        for (i = 0; i < size; i++) {
+                free(keys ? keys[i] : NULL);
+                free(fields ? fields[i] : NULL);
+        }
+        free(keys);
+        free(fields);
         free(note);
-        for (i = 0; i < (b->order_id ? 2u : 1u); i++) {
-                r[i] = rdr_redis_reply(redis, i);
-                if (!r[i] || r[i]->type != REDIS_REPLY_ARRAY ||
-                    r[i]->elements != 2) {
-                        fprintf(stderr, "redress-buyer: Redis: %s\n",
-                                r[i] && r[i]->type == REDIS_REPLY_ERROR
-                                    ? r[i]->str
-                                    : "an unexpected reply");
-                        rc = -1;
-                }
-        }
-        if (rc)
-                return rc;
-        *changed = strings(r[0]->element[0]);
-        *cleared = strings(r[0]->element[1]);
-        *order_cleared = b->order_id ? strings(r[1]->element[1]) : json_array();
-        return 0;
+        return rc;
 }
 
 /* The items of a, joined with ", " ("none" if it has none). */
@@ -253,16 +344,16 @@ static void print_items(const json_t *a) {
         }
 }
 
-static void print_result(const buyer_t *b, json_t *changed, json_t *cleared,
-                         json_t *order_cleared) {
+static void print_result(const buyer_t *b) {
+        size_t i;
+        json_t *o;
         if (b->json) {
-                json_t *o =
-                    json_pack("{s:s,s:s,s:s,s:b,s:O,s:O,s:O,s:s,s:s}",
+                o = json_pack("{s:s,s:s,s:s,s:b,s:O,s:O,s:O,s:s,s:s}",
                               "platform", b->platform, "buyer_id", b->buyer_id,
                               "action", b->give ? "tag" : "untag", "dry_run",
-                              b->dry_run, b->give ? "given" : "lifted", changed,
-                              "cleared", cleared, "order_cleared",
-                              order_cleared, "by", b->by, "reason", b->reason);
+                              b->dry_run, b->give ? "given" : "lifted",
+                              b->changed, "cleared", b->cleared, "orders",
+                              b->orders, "by", b->by, "reason", b->reason);
                 char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
                 if (s)
                         puts(s);
@@ -274,19 +365,21 @@ static void print_result(const buyer_t *b, json_t *changed, json_t *cleared,
                b->give ? (b->dry_run ? "Would give" : "Given")
                        : (b->dry_run ? "Would lift" : "Lifted"),
                b->buyer_id, b->platform);
-        print_items(changed);
+        print_items(b->changed);
         if (!b->give && b->tags[RDR_MAL_EXTORTION]) {
                 printf("; demands cleared: ");
-                print_items(cleared);
+                print_items(b->cleared);
         }
         printf("\n");
-        if (b->order_id) {
-                printf("Order %s of %s, its chats' extortion %s: ", b->order_id,
-                       b->store_id, b->dry_run ? "to clear" : "cleared");
-                print_items(order_cleared);
+        json_array_foreach(b->orders, i, o) {
+                printf("Order record %s, the extortion its chats were read "
+                       "as%s: ",
+                       json_string_value(json_object_get(o, "order_key")),
+                       b->dry_run ? " (would be cleared)" : " cleared");
+                print_items(json_object_get(o, "cleared"));
                 printf("\n");
         }
-        if (!b->give && json_array_size(changed))
+        if (!b->give && json_array_size(b->changed))
                 printf("Cases already on the malicious track stay there: "
                        "redress-report --platform %s --buyer %s lists the "
                        "buyer's latest case in each store.\n",
@@ -299,7 +392,6 @@ int main(int argc, char **argv) {
         rdr_conf_t *conf = NULL;
         rdr_redis_t *redis = NULL;
         rdr_clock_t *clk = NULL;
-        json_t *changed = NULL, *cleared = NULL, *order_cleared = NULL;
         char errstr[512];
         int i, rc = 1, script, any = 0;
 
@@ -341,7 +433,8 @@ int main(int argc, char **argv) {
                 if (!strcmp(a, "--config")) {
                         /* loaded above */
                 } else if (!strcmp(a, "--set")) {
-                        if ((rc = rdr_tool_set(conf, "redress-buyer", v))) {
+                        rc = rdr_tool_set(conf, "redress-buyer", v);
+                        if (rc) {
                                 if (rc == EXIT_USAGE)
                                         goto bad;
                                 rdr_conf_destroy(conf);
@@ -401,30 +494,27 @@ int main(int argc, char **argv) {
                 0 ||
             rdr_key_buyer(b.k_intents, KEYSZ, b.platform, b.buyer_id,
                           "intents") < 0 ||
-            (b.order_id &&
-             (rdr_key_order(b.k_order, KEYSZ, b.platform, b.store_id,
-                            b.order_id, NULL) < 0 ||
-              rdr_key_order(b.k_order_intents, KEYSZ, b.platform, b.store_id,
-                            b.order_id, "intents") < 0))) {
+            (b.order_id && rdr_key_order(b.k_order, KEYSZ, b.platform,
+                                         b.store_id, b.order_id, NULL) < 0)) {
                 fprintf(stderr, "redress-buyer: ids too long for a Redis "
                                 "key\n");
                 rdr_conf_destroy(conf);
                 return EXIT_USAGE;
         }
-        if ((rc = rdr_tool_redis(conf, "redress-buyer", "buyer_tag", buyer_lua,
-                                 &script, &redis, &clk)))
+        rc = rdr_tool_redis(conf, "redress-buyer", "buyer_tag", buyer_lua,
+                            &script, &redis, &clk);
+        if (rc)
                 goto done;
         rc = 1;
         if (apply(redis, script, &b, rdr_clock_now_ms(clk),
-                  rdr_conf_int(conf, "retention.buyers"), &changed, &cleared,
-                  &order_cleared))
+                  rdr_conf_int(conf, "retention.buyers")))
                 goto done;
-        print_result(&b, changed, cleared, order_cleared);
+        print_result(&b);
         rc = 0;
 done:
-        json_decref(changed);
-        json_decref(cleared);
-        json_decref(order_cleared);
+        json_decref(b.changed);
+        json_decref(b.cleared);
+        json_decref(b.orders);
         rdr_clock_destroy(clk);
         rdr_redis_destroy(redis);
         rdr_conf_destroy(conf);

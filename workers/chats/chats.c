@@ -123,19 +123,35 @@ static int store_demand(chats_t *ch, const char *k_buyer, const rdr_chat_t *c,
         return 0;
 }
 
-/* A no in an order's thread, on the buyer's record too (the order's
- * record holds the rest of the message): field f_refused, at now. -1 if
- * the ids are too long for a key. */
-static int refused_on_buyer(chats_t *ch, const rdr_chat_t *c,
-                            const char *f_refused, const char *now) {
+/* What a message about an order tells the buyer's record too (the
+ * order's record holds the rest of it): a no (field f refused_at_ms:
+ * <store>, value now), an extortion (extortion_order:<the order's key>,
+ * which redress-buyer untag clears). -1 if the ids are too long for a
+ * key. */
+static int on_buyer(chats_t *ch, const rdr_chat_t *c, const char *f,
+                    const char *now) {
         char k_buyer[KEYSZ];
         rdr_redis_t *redis = rdr_worker_redis(ch->w);
         if (rdr_key_buyer(k_buyer, KEYSZ, c->platform, c->buyer_id, NULL) < 0)
                 return -1;
-        rdr_redis_cmdl(redis, "HSET", k_buyer, f_refused, now, NULL);
+        rdr_redis_cmdl(redis, "HSET", k_buyer, f, now, NULL);
         rdr_redis_expire(redis, k_buyer,
                          rdr_casework_retention(ch->cw)->buyers_ms);
         return 0;
+}
+
+/* An extortion in a chat about the order of key k_order, on the buyer's
+ * record beside the tag it gives (keys.h RDR_KEY_EXTORTION_ORDER): where
+ * redress-buyer untag finds what the order's review would read again.
+ * Returns 0, -1 if the ids are too long for a key. */
+static int extortion_order(chats_t *ch, const rdr_chat_t *c,
+                           const char *k_order, const char *now) {
+        char f[KEYSZ + sizeof(RDR_KEY_EXTORTION_ORDER)];
+        if (rdr_str_join_fit(f, sizeof(f),
+                             (const char *const[]){RDR_KEY_EXTORTION_ORDER,
+                                                   k_order, NULL}) <= 0)
+                return -1;
+        return on_buyer(ch, c, f, now);
 }
 
 /* The record a message is applied to (its order's when it names one,
@@ -235,7 +251,7 @@ static rdr_err_t apply_one(chats_t *ch, rdr_msg_t *m, const rdr_chat_t *c,
                                 fv[6] = f_refused;
                                 fv[7] = now;
                                 a.hash_fv_cnt = 8;
-                        } else if (refused_on_buyer(ch, c, f_refused, now)) {
+                        } else if (on_buyer(ch, c, f_refused, now)) {
                                 return rdr_msg_fail(
                                     m, "ids too long for a Redis key");
                         }
@@ -262,7 +278,7 @@ static rdr_err_t apply_one(chats_t *ch, rdr_msg_t *m, const rdr_chat_t *c,
                         rdr_casework_tag_buyer(ch->cw, c->platform, c->buyer_id,
                                                RDR_MAL_EXTORTION);
                         n = c->order_id
-                                ? 0
+                                ? extortion_order(ch, c, k_hash, now)
                                 : store_demand(ch, k_hash, c, fv,
                                                &a.hash_fv_cnt, &demand, f_last);
                         if (n == -2)

@@ -29,7 +29,9 @@ int rdr_tool_redis(rdr_conf_t *conf, const char *prog, const char *name,
                 fprintf(stderr, "%s: %s\n", prog, errstr);
                 return RDR_TOOL_EXIT_CONFIG;
         }
-        if (lua && (*script = rdr_redis_script_add(*redis, name, lua)) < 0) {
+        if (lua)
+                *script = rdr_redis_script_add(*redis, name, lua);
+        if (lua && *script < 0) {
                 fprintf(stderr, "%s: out of memory\n", prog);
                 goto err;
         }

@@ -926,7 +926,8 @@ int main(int argc, char **argv) {
                 if (!strcmp(a, "--config")) {
                         /* loaded above */
                 } else if (!strcmp(a, "--set")) {
-                        if ((rc = rdr_tool_set(conf, "redress-report", v))) {
+                        rc = rdr_tool_set(conf, "redress-report", v);
+                        if (rc) {
                                 if (rc == EXIT_USAGE)
                                         goto bad;
                                 rdr_conf_destroy(conf);
@@ -1001,8 +1002,9 @@ int main(int argc, char **argv) {
                         return EXIT_USAGE;
                 }
         }
-        if ((rc = rdr_tool_redis(conf, "redress-report", NULL, NULL, NULL,
-                                 &r.redis, &clk)))
+        rc = rdr_tool_redis(conf, "redress-report", NULL, NULL, NULL, &r.redis,
+                            &clk);
+        if (rc)
                 goto done;
         rc = 1;
         r.now = rdr_clock_now_ms(clk);
