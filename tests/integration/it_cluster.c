@@ -4,8 +4,8 @@
  * connected (MOVED) and one being moved (ASK), survives a master that goes
  * away and comes back, and a failover to a replica, waits for replicas
  * (redis.wait_replicas) on each master it wrote to; and the reviews
- * worker, killed mid-stream, and
- * redress-report run on the cluster as on one Redis. */
+ * worker, killed mid-stream, redress-report and redress-buyer run on
+ * the cluster as on one Redis. */
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -414,6 +414,117 @@ static void reviews_worker_on_cluster(void **state) {
         json_decref(o);
 }
 
+/* The integer reply to cmd key [arg] through the client. */
+static long long cluster_int(rdr_redis_t *rr, const char *cmd, const char *key,
+                             const char *arg) {
+        const redisReply *r;
+        long long v;
+        rdr_redis_cmdl(rr, cmd, key, arg, NULL);
+        assert_int_equal(rdr_redis_exec(rr), RDR_OK);
+        r = rdr_redis_reply(rr, 0);
+        assert_non_null(r);
+        assert_int_equal(r->type, REDIS_REPLY_INTEGER);
+        v = r->integer;
+        rdr_redis_reset(rr);
+        return v;
+}
+
+/* redress-buyer and redress-report --buyer on the cluster: a buyer
+ * tagged extortion whose records name two orders, each on another master
+ * than the buyer's keys. untag lifts the tag and clears both orders'
+ * extortion (a script on each order's master), then the record's fields
+ * naming them; the report reads the buyer back. */
+static void buyer_tools_on_cluster(void **state) {
+        static const char k_buyer[] = "redress:{b:taobao:buyer-cl}";
+        char k_order[2][64], f_order[2][160], k_intents[2][160], cmd[1024],
+            num[8];
+        int script, i, n, buyer_m;
+        rdr_redis_t *rr = client(&script);
+        json_error_t je;
+        json_t *o;
+        FILE *p;
+        (void)state;
+        buyer_m = master_of(rdr_redis_key_slot(k_buyer, strlen(k_buyer)));
+        for (i = 0, n = 0; n < 2 && i < 1000; i++) {
+                snprintf(k_order[n], sizeof(k_order[n]),
+                         "redress:{o:taobao:store-cl:order-%d}", i);
+                if (master_of(rdr_redis_key_slot(
+                        k_order[n], strlen(k_order[n]))) != buyer_m &&
+                    (n == 0 || master_of(rdr_redis_key_slot(
+                                   k_order[0], strlen(k_order[0]))) !=
+                                   master_of(rdr_redis_key_slot(
+                                       k_order[1], strlen(k_order[1])))))
+                        n++;
+        }
+        assert_int_equal(n, 2);
+        rdr_redis_cmdl(rr, "SADD", "redress:{b:taobao:buyer-cl}:tags",
+                       "extortion", NULL);
+        for (i = 0; i < 2; i++) {
+                snprintf(f_order[i], sizeof(f_order[i]), "extortion_order:%s",
+                         k_order[i]);
+                snprintf(k_intents[i], sizeof(k_intents[i]), "%s:intents",
+                         k_order[i]);
+                snprintf(num, sizeof(num), "%d", i + 1);
+                rdr_redis_cmdl(rr, "HSET", k_buyer, f_order[i], num, NULL);
+                rdr_redis_cmdl(rr, "HSET", k_order[i], "extortion_ref", "ch-1",
+                               "extortion:1:ch-1", "pay me", "case_id", "cs-x",
+                               NULL);
+                rdr_redis_cmdl(rr, "SADD", k_intents[i], "extortion", "agree",
+                               NULL);
+        }
+        assert_int_equal(rdr_redis_exec(rr), RDR_OK);
+        rdr_redis_reset(rr);
+
+        snprintf(cmd, sizeof(cmd),
+                 "REDRESS_CONFIG=%s/configs/redress.yaml REDRESS_REDIS_URL=%s "
+                 "REDRESS_CLOCK_SOURCE=test %s/redress-buyer untag --platform "
+                 "taobao --buyer buyer-cl --tag extortion --reason misread "
+                 "--json 2>/dev/null",
+                 RDR_SOURCE_DIR, cl.url, RDR_BIN_DIR);
+        p = popen(cmd, "r");
+        assert_non_null(p);
+        o = json_loadf(p, 0, &je);
+        assert_int_equal(WEXITSTATUS(pclose(p)), 0);
+        if (!o)
+                fail_msg("redress-buyer untag --json: %s", je.text);
+        assert_int_equal(json_array_size(json_object_get(o, "lifted")), 1);
+        assert_int_equal(json_array_size(json_object_get(o, "orders")), 2);
+        json_decref(o);
+        assert_int_equal(
+            cluster_int(rr, "EXISTS", "redress:{b:taobao:buyer-cl}:tags", NULL),
+            0);
+        for (i = 0; i < 2; i++) {
+                assert_int_equal(
+                    cluster_int(rr, "SISMEMBER", k_intents[i], "extortion"), 0);
+                assert_int_equal(
+                    cluster_int(rr, "SISMEMBER", k_intents[i], "agree"), 1);
+                assert_int_equal(
+                    cluster_int(rr, "HEXISTS", k_order[i], "extortion_ref"), 0);
+                assert_int_equal(
+                    cluster_int(rr, "HEXISTS", k_order[i], "extortion_lifted"),
+                    1);
+                assert_int_equal(
+                    cluster_int(rr, "HEXISTS", k_buyer, f_order[i]), 0);
+        }
+
+        snprintf(cmd, sizeof(cmd),
+                 "REDRESS_CONFIG=%s/configs/redress.yaml REDRESS_REDIS_URL=%s "
+                 "REDRESS_CLOCK_SOURCE=test %s/redress-report --platform "
+                 "taobao --buyer buyer-cl --json 2>/dev/null",
+                 RDR_SOURCE_DIR, cl.url, RDR_BIN_DIR);
+        p = popen(cmd, "r");
+        assert_non_null(p);
+        o = json_loadf(p, 0, &je);
+        assert_int_equal(WEXITSTATUS(pclose(p)), 0);
+        if (!o)
+                fail_msg("redress-report --buyer --json: %s", je.text);
+        assert_int_equal(json_array_size(json_object_get(o, "tags")), 0);
+        assert_non_null(json_object_get(json_object_get(o, "record"),
+                                        "tag_lifted:extortion"));
+        json_decref(o);
+        rdr_redis_destroy(rr);
+}
+
 /* redis.wait_replicas on Redis Cluster: a WAIT goes to each master a
  * pipeline wrote to. Master 1 has a replica, masters 0 and 2 none (a risk
  * the connect finds): writes to master 1 alone are on its replica when
@@ -537,6 +648,7 @@ int main(void) {
             cmocka_unit_test(tryagain_while_keys_split),
             cmocka_unit_test(master_down_and_back),
             cmocka_unit_test(reviews_worker_on_cluster),
+            cmocka_unit_test(buyer_tools_on_cluster),
             cmocka_unit_test(waits_on_each_master),
             /* Last: master 0 is gone after it. */
             cmocka_unit_test(failover_to_replica),
