@@ -310,9 +310,9 @@ static int gather_buyer(rdr_redis_t *redis, const lookup_t *q, json_t **out) {
                       members(rdr_redis_reply(redis, 1)), "intents",
                       members(rdr_redis_reply(redis, 2)));
         cases = json_array();
-        if (!o || !cases || !(c = malloc(sizeof(*c))))
+        c = malloc(sizeof(*c));
+        if (json_object_set_new(o, "cases", cases) || !c)
                 goto fail;
-        json_object_set_new(o, "cases", cases);
         /* The latest case in each store (case_id:<store>); records of
          * earlier builds name only the latest in any store (case_id). */
         for (i = 0; h && h->type == REDIS_REPLY_ARRAY && i + 1 < h->elements;
@@ -340,12 +340,15 @@ static int gather_buyer(rdr_redis_t *redis, const lookup_t *q, json_t **out) {
                                                             : "not kept"));
                         continue;
                 }
-                json_object_update(
-                    row, json_pack("{s:s,s:s,s:s,s:s,s:s}", "store_id",
-                                   c->store_id, "order_id", c->order_id,
-                                   "review_id", c->review_id, "state",
-                                   rdr_case_state_names[c->state], "malicious",
-                                   rdr_malicious_names[c->malicious]));
+                json_object_set_new(row, "store_id", json_string(c->store_id));
+                json_object_set_new(row, "order_id", json_string(c->order_id));
+                json_object_set_new(row, "review_id",
+                                    json_string(c->review_id));
+                json_object_set_new(
+                    row, "state", json_string(rdr_case_state_names[c->state]));
+                json_object_set_new(
+                    row, "malicious",
+                    json_string(rdr_malicious_names[c->malicious]));
         }
         json_object_set_new(o, "now", time_json(q->now));
         free(c);
