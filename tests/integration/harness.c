@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <jansson.h>
 
 #include "cadence.h"
 #include "clock.h"
@@ -1310,4 +1311,23 @@ rdr_err_t h_exec_until_ok(rdr_redis_t *rr, int tries, int sleep_ms) {
                         h_sleep_ms(sleep_ms);
         }
         return err;
+}
+
+json_t *h_tool_json(const char *redis_url, const char *configs,
+                    const char *tool, const char *args, int want) {
+        char cmd[1536];
+        json_error_t je;
+        json_t *o;
+        FILE *p;
+        snprintf(cmd, sizeof(cmd),
+                 "REDRESS_CONFIG=%s/redress.yaml REDRESS_REDIS_URL=%s "
+                 "REDRESS_CLOCK_SOURCE=test %s/%s %s --json 2>/dev/null",
+                 configs, redis_url, RDR_BIN_DIR, tool, args);
+        p = popen(cmd, "r");
+        assert_non_null(p);
+        o = json_loadf(p, 0, &je);
+        assert_int_equal(WEXITSTATUS(pclose(p)), want);
+        if (!o)
+                fail_msg("%s %s --json: %s", tool, args, je.text);
+        return o;
 }

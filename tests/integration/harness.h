@@ -5,6 +5,7 @@
 #define RDR_HARNESS_H
 
 #include <hiredis/hiredis.h>
+#include <jansson.h>
 #include <librdkafka/rdkafka.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -206,6 +207,14 @@ size_t h_count_reviews(const h_msg_t *msgs, size_t n, const char *prefix,
  *  Returns the second worker. */
 pid_t h_reviews_killed_midstream(h_env_t *h, const char *store,
                                  const char *prefix, size_t n);
+
+/** A tool of this build (redress-report, redress-buyer) with args and
+ *  --json, reading configs/redress.yaml under directory configs, against
+ *  Redis at redis_url and the test clock: the test fails unless it exits
+ *  with want and prints one JSON object, which is returned (the caller
+ *  json_decref()s it). */
+json_t *h_tool_json(const char *redis_url, const char *configs,
+                    const char *tool, const char *args, int want);
 
 /** Sum of committed offsets of group on topic, and the sum of the high
  *  watermarks. */

@@ -2191,31 +2191,11 @@ static void test_demands_to_the_store_are_evidence(void **state) {
         free(text);
 }
 
-/* tool (redress-report, redress-buyer) with args and --json, reading the
- * configuration of directory configs, against the test's Redis and clock,
- * which must exit with want: the parsed object (the caller json_decref()s
- * it). */
-static json_t *run_tool_in(const char *configs, const char *tool,
-                           const char *args, int want) {
-        char cmd[1536];
-        json_error_t je;
-        json_t *o;
-        FILE *p;
-        snprintf(cmd, sizeof(cmd),
-                 "REDRESS_CONFIG=%s/redress.yaml REDRESS_REDIS_URL=%s "
-                 "REDRESS_CLOCK_SOURCE=test %s/%s %s --json 2>/dev/null",
-                 configs, env.redis_url, RDR_BIN_DIR, tool, args);
-        p = popen(cmd, "r");
-        assert_non_null(p);
-        o = json_loadf(p, 0, &je);
-        assert_int_equal(WEXITSTATUS(pclose(p)), want);
-        if (!o)
-                fail_msg("%s %s --json: %s", tool, args, je.text);
-        return o;
-}
-
+/* redress-report args --json, reading the configuration of directory
+ * configs (h_tool_json()), which must exit with want. */
 static json_t *run_report_in(const char *configs, const char *args, int want) {
-        return run_tool_in(configs, "redress-report", args, want);
+        return h_tool_json(env.redis_url, configs, "redress-report", args,
+                           want);
 }
 
 /* The same with the shipped configs/. */
@@ -2626,10 +2606,10 @@ static void test_report_one_case(void **state) {
         json_decref(o);
 }
 
-/* redress-buyer args, with the shipped configs/ (run_tool_in()). */
+/* redress-buyer args --json, with the shipped configs/ (h_tool_json()). */
 static json_t *run_buyer(const char *args, int want) {
-        return run_tool_in(RDR_SOURCE_DIR "/configs", "redress-buyer", args,
-                           want);
+        return h_tool_json(env.redis_url, RDR_SOURCE_DIR "/configs",
+                           "redress-buyer", args, want);
 }
 
 /* Whether array a holds the string v. */

@@ -365,6 +365,12 @@ static long long case_keys(void) {
         return sum;
 }
 
+/* tool args --json against the cluster (h_tool_json()), which must exit
+ * 0. */
+static json_t *run_tool(const char *tool, const char *args) {
+        return h_tool_json(cl.url, RDR_SOURCE_DIR "/configs", tool, args, 0);
+}
+
 /* The reviews worker on the cluster, killed while it works through a
  * backlog and started again: every review classified under one id, cases
  * and timers on every master, and redress-report reads every case. */
@@ -373,10 +379,7 @@ static void reviews_worker_on_cluster(void **state) {
         pid_t pid;
         int m, masters;
         long long cases_held;
-        char cmd[1024];
-        json_error_t je;
         json_t *o;
-        FILE *p;
         (void)state;
         snprintf(env.redis_url, sizeof(env.redis_url), "%s", cl.url);
         pid = h_reviews_killed_midstream(&env, "store-c", "ev-c", N);
@@ -390,17 +393,7 @@ static void reviews_worker_on_cluster(void **state) {
         assert_true(timers_due(&masters) > 0);
         assert_true(masters >= 2);
 
-        snprintf(cmd, sizeof(cmd),
-                 "REDRESS_CONFIG=%s/configs/redress.yaml REDRESS_REDIS_URL=%s "
-                 "REDRESS_CLOCK_SOURCE=test %s/redress-report --json --store "
-                 "store-c 2>/dev/null",
-                 RDR_SOURCE_DIR, cl.url, RDR_BIN_DIR);
-        p = popen(cmd, "r");
-        assert_non_null(p);
-        o = json_loadf(p, 0, &je);
-        assert_int_equal(WEXITSTATUS(pclose(p)), 0);
-        if (!o)
-                fail_msg("redress-report --json: %s", je.text);
+        o = run_tool("redress-report", "--store store-c");
         cases_held = case_keys();
         print_message(
             "cases: %lld held over the masters, %lld read by the "
@@ -436,13 +429,10 @@ static long long cluster_int(rdr_redis_t *rr, const char *cmd, const char *key,
  * naming them; the report reads the buyer back. */
 static void buyer_tools_on_cluster(void **state) {
         static const char k_buyer[] = "redress:{b:taobao:buyer-cl}";
-        char k_order[2][64], f_order[2][160], k_intents[2][160], cmd[1024],
-            num[8];
+        char k_order[2][64], f_order[2][160], k_intents[2][160], num[8];
         int script, i, n, buyer_m;
         rdr_redis_t *rr = client(&script);
-        json_error_t je;
         json_t *o;
-        FILE *p;
         (void)state;
         buyer_m = master_of(rdr_redis_key_slot(k_buyer, strlen(k_buyer)));
         for (i = 0, n = 0; n < 2 && i < 1000; i++) {
@@ -475,18 +465,9 @@ static void buyer_tools_on_cluster(void **state) {
         assert_int_equal(rdr_redis_exec(rr), RDR_OK);
         rdr_redis_reset(rr);
 
-        snprintf(cmd, sizeof(cmd),
-                 "REDRESS_CONFIG=%s/configs/redress.yaml REDRESS_REDIS_URL=%s "
-                 "REDRESS_CLOCK_SOURCE=test %s/redress-buyer untag --platform "
-                 "taobao --buyer buyer-cl --tag extortion --reason misread "
-                 "--json 2>/dev/null",
-                 RDR_SOURCE_DIR, cl.url, RDR_BIN_DIR);
-        p = popen(cmd, "r");
-        assert_non_null(p);
-        o = json_loadf(p, 0, &je);
-        assert_int_equal(WEXITSTATUS(pclose(p)), 0);
-        if (!o)
-                fail_msg("redress-buyer untag --json: %s", je.text);
+        o = run_tool("redress-buyer",
+                     "untag --platform taobao --buyer "
+                     "buyer-cl --tag extortion --reason misread");
         assert_int_equal(json_array_size(json_object_get(o, "lifted")), 1);
         assert_int_equal(json_array_size(json_object_get(o, "orders")), 2);
         json_decref(o);
@@ -507,17 +488,7 @@ static void buyer_tools_on_cluster(void **state) {
                     cluster_int(rr, "HEXISTS", k_buyer, f_order[i]), 0);
         }
 
-        snprintf(cmd, sizeof(cmd),
-                 "REDRESS_CONFIG=%s/configs/redress.yaml REDRESS_REDIS_URL=%s "
-                 "REDRESS_CLOCK_SOURCE=test %s/redress-report --platform "
-                 "taobao --buyer buyer-cl --json 2>/dev/null",
-                 RDR_SOURCE_DIR, cl.url, RDR_BIN_DIR);
-        p = popen(cmd, "r");
-        assert_non_null(p);
-        o = json_loadf(p, 0, &je);
-        assert_int_equal(WEXITSTATUS(pclose(p)), 0);
-        if (!o)
-                fail_msg("redress-report --buyer --json: %s", je.text);
+        o = run_tool("redress-report", "--platform taobao --buyer buyer-cl");
         assert_int_equal(json_array_size(json_object_get(o, "tags")), 0);
         assert_non_null(json_object_get(json_object_get(o, "record"),
                                         "tag_lifted:extortion"));
