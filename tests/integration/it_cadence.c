@@ -2640,8 +2640,8 @@ static void test_buyer_tag_lifted_and_given_by_hand(void **state) {
         static const char k_buyer[] = "redress:{b:taobao:buyer-rv-lift}",
                           k_order[] =
                               "redress:{o:taobao:store-1:order-rv-lift}";
-        char cid[RDR_ID_LEN], got[64];
-        json_t *o, *rec, *cs, *ord;
+        char cid[RDR_ID_LEN], got[64], args[128];
+        json_t *o, *rec, *cs, *ord, *notes;
         acts_t a;
         int i;
         (void)state;
@@ -2746,6 +2746,19 @@ static void test_buyer_tag_lifted_and_given_by_hand(void **state) {
                             "malicious");
         assert_non_null(json_object_get(json_object_get(o, "record"),
                                         "tag_given:extortion"));
+        json_decref(o);
+        /* The case, looked up, says who changed the buyer's tags. */
+        snprintf(args, sizeof(args), "--case %s", cid);
+        o = run_report(args, 0);
+        notes = json_object_get(o, "buyer_tag_notes");
+        assert_string_equal(
+            json_string_value(json_object_get(
+                json_object_get(notes, "tag_given:extortion"), "reason")),
+            "store-1 confirmed the demand");
+        assert_string_equal(
+            json_string_value(json_object_get(
+                json_object_get(notes, "tag_lifted:extortion"), "by")),
+            "ops-anna");
         json_decref(o);
         o = run_report("--platform taobao --buyer buyer-nobody", 3);
         json_decref(o);

@@ -158,6 +158,51 @@ static size_t queue_case_reads(rdr_redis_t *redis, const rdr_case_t *c,
         return n;
 }
 
+/* The notes redress-buyer leaves on a buyer's record when a person gives
+ * or lifts a tag (tag_given:<tag>, tag_lifted:<tag>), in this order. */
+static const char *const tag_note_fields[] = {
+    "tag_given:extortion",  "tag_given:competitor",  "tag_given:professional",
+    "tag_lifted:extortion", "tag_lifted:competitor", "tag_lifted:professional"};
+#define TAG_NOTES (sizeof(tag_note_fields) / sizeof(tag_note_fields[0]))
+
+/* Queue the read of case c's buyer's tag notes: HMGET, or PING without a
+ * buyer. */
+static void queue_tag_notes(rdr_redis_t *redis, const rdr_case_t *c) {
+        char k[KEYSZ];
+        const char *argv[2 + TAG_NOTES];
+        size_t i;
+        if (!c->buyer_id[0] ||
+            rdr_key_buyer(k, KEYSZ, c->platform, c->buyer_id, NULL) < 0) {
+                rdr_redis_cmdf(redis, "PING");
+                return;
+        }
+        argv[0] = "HMGET";
+        argv[1] = k;
+        for (i = 0; i < TAG_NOTES; i++)
+                argv[2 + i] = tag_note_fields[i];
+        rdr_redis_cmd(redis, (int)(2 + TAG_NOTES), argv, NULL);
+}
+
+/* The notes found (HMGET reply), as {field: note}: each note the JSON
+ * redress-buyer wrote ({"at", "at_ms", "by", "reason"}), or its text. */
+static json_t *tag_notes(const redisReply *r) {
+        json_t *o = json_object();
+        size_t i;
+        for (i = 0; r && r->type == REDIS_REPLY_ARRAY && i < r->elements &&
+                    i < TAG_NOTES;
+             i++) {
+                const redisReply *e = r->element[i];
+                json_t *v;
+                if (e->type != REDIS_REPLY_STRING)
+                        continue;
+                v = json_loadb(e->str, e->len, 0, NULL);
+                json_object_set_new(o, tag_note_fields[i],
+                                    v ? v
+                                      : json_stringn_nocheck(e->str, e->len));
+        }
+        return o;
+}
+
 /* Build the answer into *out. Returns the exit status; *out is NULL on
  * 1 (Redis, an unreadable case) and on ids too long. */
 static int gather(rdr_redis_t *redis, const lookup_t *q, json_t **out) {
@@ -221,8 +266,13 @@ static int gather(rdr_redis_t *redis, const lookup_t *q, json_t **out) {
                         queue_order(redis, k_order);
                         r_order = 3 + 2 * n_live;
                 }
+                queue_tag_notes(redis, &c);
                 if (rdr_redis_exec(redis))
                         goto redis_down;
+                json_object_set_new(
+                    o, "buyer_tag_notes",
+                    tag_notes(rdr_redis_reply(redis, 2 + 2 * n_live +
+                                                         (r_order ? 2 : 0))));
                 json_object_set_new(o, "buyer_tags",
                                     members(rdr_redis_reply(redis, 0)));
                 {
@@ -430,6 +480,30 @@ static void print_refusal(const char *at, const char *zone) {
                local_of(at, zone, local, sizeof(local)));
 }
 
+/* Member k of object o, "-" if it has none. */
+static const char *str_of(const json_t *o, const char *k) {
+        const char *v = json_string_value(json_object_get(o, k));
+        return v ? v : "-";
+}
+
+/* The tags a person gave or lifted (redress-buyer), a line each. */
+static void print_tag_notes(const json_t *notes) {
+        const char *field;
+        json_t *n;
+        json_object_foreach((json_t *)notes, field, n) {
+                const char *colon = strchr(field, ':');
+                printf("  %s %s by hand%s%s%s%s: %s\n",
+                       colon ? colon + 1 : field,
+                       strncmp(field, "tag_given:", 10) ? "lifted" : "given",
+                       json_is_object(n) ? " " : "",
+                       json_is_object(n) ? str_of(n, "at") : "",
+                       json_is_object(n) ? " by " : "",
+                       json_is_object(n) ? str_of(n, "by") : "",
+                       json_is_object(n) ? str_of(n, "reason")
+                                         : json_string_value(n));
+        }
+}
+
 static void print_text(const json_t *o) {
         const json_t *cs = json_object_get(o, "case"),
                      *order = json_object_get(o, "order");
@@ -460,6 +534,7 @@ static void print_text(const json_t *o) {
                 printf("\n");
                 print_list("Buyer's tags in the fleet",
                            json_object_get(o, "buyer_tags"));
+                print_tag_notes(json_object_get(o, "buyer_tag_notes"));
                 print_refusal(json_string_value(
                                   json_object_get(o, "buyer_refused_store_at")),
                               zone);
@@ -478,12 +553,6 @@ static void print_text(const json_t *o) {
                 print_list("Chat intents of the order",
                            json_object_get(o, "order_intents"));
         }
-}
-
-/* Member k of object o, "-" if it has none. */
-static const char *str_of(const json_t *o, const char *k) {
-        const char *v = json_string_value(json_object_get(o, k));
-        return v ? v : "-";
 }
 
 /* One buyer as text, instants in UTC. */
