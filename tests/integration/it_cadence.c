@@ -2690,6 +2690,7 @@ static void test_buyer_tag_lifted_and_given_by_hand(void **state) {
             holds(json_object_get(o, "cleared"), "demand_first:store-2"));
         assert_true(
             holds(json_object_get(o, "cleared"), "demand_last:store-2"));
+        assert_true(holds(json_object_get(o, "cleared"), "extortion_ref"));
         json_decref(o);
         assert_int_equal(h_redis_int(&env, "EXISTS",
                                      "redress:{b:taobao:buyer-rv-lift}:tags"),
@@ -2706,8 +2707,10 @@ static void test_buyer_tag_lifted_and_given_by_hand(void **state) {
         assert_int_equal(json_array_size(json_object_get(o, "tags")), 0);
         rec = json_object_get(o, "record");
         assert_null(json_object_get(rec, "demand_first:store-2"));
+        assert_null(json_object_get(rec, "extortion_text"));
         assert_null(json_object_get(
-            rec, "extortion_order:redress:{o:taobao:store-1:order-rv-lift}"));
+            rec,
+            "extortion_order_at_ms:redress:{o:taobao:store-1:order-rv-lift}"));
         assert_non_null(strstr(
             json_string_value(json_object_get(rec, "tag_lifted:extortion")),
             "\"by\":\"ops-anna\""));

@@ -450,8 +450,8 @@ static void buyer_tools_on_cluster(void **state) {
         rdr_redis_cmdl(rr, "SADD", "redress:{b:taobao:buyer-cl}:tags",
                        "extortion", NULL);
         for (i = 0; i < 2; i++) {
-                snprintf(f_order[i], sizeof(f_order[i]), "extortion_order:%s",
-                         k_order[i]);
+                snprintf(f_order[i], sizeof(f_order[i]),
+                         "extortion_order_at_ms:%s", k_order[i]);
                 snprintf(k_intents[i], sizeof(k_intents[i]), "%s:intents",
                          k_order[i]);
                 snprintf(num, sizeof(num), "%d", i + 1);

@@ -17,7 +17,7 @@
  * fields and the intent on the order's record, which the order's review
  * reads: it would tag the buyer again), in a script on each order's
  * keys, leaving extortion_lifted (the note) there: the orders the
- * buyer's record names (extortion_order:<key>, chats.c), and --store
+ * buyer's record names (extortion_order_at_ms:<key>, chats.c), and --store
  * with --order (one read before the record named them). A case already
  * moved to the malicious track stays there (its appeal may be filed).
  * The configuration is the workers' (--config, REDRESS_* variables): the
@@ -28,6 +28,7 @@
 
 #include <jansson.h>
 
+#include "casework.h"
 #include "clock.h"
 #include "conf.h"
 #include "enums.h"
@@ -46,16 +47,26 @@
  * retention in ms (0: kept for ever), "1" to clear the demands, then the
  * tags. Mode "tag" or "untag", KEYS the buyer's record, tags and intents
  * (of the chats that named no order): the tags given or lifted, each
- * with the note on the record, and the demands kept on the record.
- * Lifting extortion, it also names the orders whose chats read so
- * (extortion_order:<key> fields, left for the caller to delete once each
- * order is cleared). Mode "order", KEYS an order's record and intents:
- * the extortion its chats were read as (the evidence fields, the
- * intent), the note replacing it. Returns {tags changed, fields
- * cleared[, orders]}. */
+ * with the note on the record, and the demands kept on the record (the
+ * latest chat's evidence fields as an order's, and demand_first:<store>,
+ * demand_last:<store>). Lifting extortion, it also names the orders
+ * whose chats read so (their extortion_order_at_ms:<key> fields, left
+ * for the caller to delete once each order is cleared). Mode "order",
+ * KEYS an order's record and intents: the extortion its chats were read
+ * as (the evidence fields, the intent), the note replacing it. Returns
+ * {tags changed, fields cleared[, orders]}. */
 static const char buyer_lua[] =
     "local mode, dry, note = ARGV[1], ARGV[2] == '1', ARGV[3]\n"
     "local changed, cleared = {}, {}\n"
+    "local function starts(f, p) return string.find(f, p, 1, true) == 1 end\n"
+    "local function evidence(f)\n"
+    "  return f == 'extortion_ref' or f == 'extortion_text' or\n"
+    "         f == 'extortion_at_ms' or starts(f, '" RDR_DEMAND_FIELD "')\n"
+    "end\n"
+    "local function demand(f)\n"
+    "  return evidence(f) or starts(f, '" RDR_KEY_DEMAND_FIRST "') or\n"
+    "         starts(f, '" RDR_KEY_DEMAND_LAST "')\n"
+    "end\n"
     "local function clear(key, set, match)\n"
     "  for _, f in ipairs(redis.call('HKEYS', key)) do\n"
     "    if match(f) then\n"
@@ -67,17 +78,13 @@ static const char buyer_lua[] =
     "    cleared[#cleared + 1] = 'intent extortion'\n"
     "    if not dry then redis.call('SREM', set, 'extortion') end\n"
     "  end\n"
+    "  table.sort(cleared)\n"
     "end\n"
     "if mode == 'order' then\n"
-    "  clear(KEYS[1], KEYS[2], function(f)\n"
-    "    return f == 'extortion_ref' or f == 'extortion_text' or\n"
-    "           f == 'extortion_at_ms' or string.sub(f, 1, 10) == "
-    "'extortion:'\n"
-    "  end)\n"
+    "  clear(KEYS[1], KEYS[2], evidence)\n"
     "  if not dry and #cleared > 0 then\n"
     "    redis.call('HSET', KEYS[1], 'extortion_lifted', note)\n"
     "  end\n"
-    "  table.sort(cleared)\n"
     "  return {changed, cleared}\n"
     "end\n"
     "local give, keep = mode == 'tag', tonumber(ARGV[4])\n"
@@ -94,12 +101,9 @@ static const char buyer_lua[] =
     "end\n"
     "local orders = {}\n"
     "if ARGV[5] == '1' then\n"
-    "  clear(KEYS[1], KEYS[3], function(f)\n"
-    "    return string.sub(f, 1, 13) == 'demand_first:' or\n"
-    "           string.sub(f, 1, 12) == 'demand_last:'\n"
-    "  end)\n"
+    "  clear(KEYS[1], KEYS[3], demand)\n"
     "  for _, f in ipairs(redis.call('HKEYS', KEYS[1])) do\n"
-    "    if string.sub(f, 1, 16) == 'extortion_order:' then\n"
+    "    if starts(f, '" RDR_KEY_EXTORTION_ORDER "') then\n"
     "      orders[#orders + 1] = f\n"
     "    end\n"
     "  end\n"
@@ -108,7 +112,6 @@ static const char buyer_lua[] =
     "  redis.call('PEXPIRE', KEYS[1], keep)\n"
     "  if give then redis.call('PEXPIRE', KEYS[2], keep) end\n"
     "end\n"
-    "table.sort(cleared)\n"
     "return {changed, cleared, orders}\n";
 
 typedef struct buyer_s {

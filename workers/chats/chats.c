@@ -125,7 +125,7 @@ static int store_demand(chats_t *ch, const char *k_buyer, const rdr_chat_t *c,
 
 /* What a message about an order tells the buyer's record too (the
  * order's record holds the rest of it): a no (field f refused_at_ms:
- * <store>, value now), an extortion (extortion_order:<the order's key>,
+ * <store>, value now), an extortion (extortion_order_at_ms:<the order's key>,
  * which redress-buyer untag clears). -1 if the ids are too long for a
  * key. */
 static int on_buyer(chats_t *ch, const rdr_chat_t *c, const char *f,

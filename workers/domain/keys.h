@@ -24,7 +24,7 @@
  *                                     demand_last:STORE: the first and
  *                                     latest extortion demand among them),
  *                                     orders whose chats read as extortion
- *                                     (extortion_order:ORDER_KEY)
+ *                                     (extortion_order_at_ms:ORDER_KEY)
  *   redress:{b:PLATFORM:BUYER}:tags   set: fleet-wide buyer tags
  *   redress:{o:PLATFORM:STORE:ORDER}  hash: the order (its case, chat
  *                                     intents, parcels: the first one's
@@ -53,7 +53,7 @@
 /* The buyer record's field of an order (its record's key follows) whose
  * chat read as extortion: when (ms). The order's record holds the
  * evidence; redress-buyer untag clears both. */
-#define RDR_KEY_EXTORTION_ORDER "extortion_order:"
+#define RDR_KEY_EXTORTION_ORDER "extortion_order_at_ms:"
 
 /** A stable id from the NUL-separated parts: prefix + 32 hex digits of a
  *  128-bit hash. out has RDR_ID_LEN bytes. parts is NULL-terminated. */
