@@ -2,9 +2,9 @@
  * workers tag a buyer extortion, competitor or professional when a review
  * or chat reads so, and every case of that buyer, in every store of the
  * fleet, then stops writing to the buyer and moves to the malicious track
- * before its next step toward them (README, "What each worker does"). A
- * tag read wrongly (a misread chat, a build since mended) would hold for
- * retention.buyers; `untag` lifts it, `tag` gives one a person has
+ * before its next step toward them (README, "What the fleet does with a
+ * review"). A tag read wrongly (a misread chat, a build since mended) would
+ * hold for retention.buyers; `untag` lifts it, `tag` gives one a person has
  * established. Either writes, in one script on the buyer's keys (one hash
  * slot), the change and a note of it on the buyer's record
  * (tag_lifted:<tag> or tag_given:<tag>: when, by whom, why), which
@@ -15,13 +15,13 @@
  * overrules, and a later appeal would quote them. It clears as well the
  * extortion the buyer's chats about an order were read as (the evidence
  * fields and the intent on the order's record, which the order's review
- * reads: it would tag the buyer again), in a script on each order's
- * keys, leaving extortion_lifted (the note) there: the orders the
- * buyer's record names (extortion_order_at_ms:<key>, chats.c), and --store
- * with --order (one read before the record named them). A case already
- * moved to the malicious track stays there (its appeal may be filed).
- * The configuration is the workers' (--config, REDRESS_* variables): the
- * same Redis, clock and retention.buyers. */
+ * reads: it would tag the buyer again), in a script on each order's keys,
+ * leaving extortion_lifted (the note) there: the orders the buyer's record
+ * names (extortion_order_at_ms:<key>, chats.c), and --store with --order
+ * (one read before the record named them). A case already moved to the
+ * malicious track stays there (its appeal may be filed). The configuration
+ * is the workers' (--config, REDRESS_* variables): the same Redis, clock
+ * and retention.buyers. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
