@@ -500,6 +500,46 @@ static void test_malicious(void **state) {
         assert_int_equal(out.malicious, RDR_MAL_NONE);
 }
 
+/* An insult reads as abusive in each language as in the others ("an
+ * idiot", "un idiota", "白痴", plurals too), and a rude word about the
+ * product, or a single mild one ("a stupid design", "骗子"), does not:
+ * an abusive review is appealed, so a word every complaint uses would
+ * appeal complaints. */
+static void test_insults_in_every_language(void **state) {
+        static const char *const abusive[] = {
+            "The seller is an idiot.",
+            "El vendedor es un idiota.",
+            "卖家是个白痴",
+            "They are idiots.",
+            "Son unos idiotas.",
+            "Son unos estúpidos.",
+            "卖家是个混蛋",
+            "这个店主就是个智障",
+            "老板是人渣",
+            "骗子，笨蛋老板",
+            "El vendedor es tonto y un ladrón.",
+            "賣家是個白癡"};
+        static const char *const rude[] = {
+            "This is a stupid design, the zipper broke.",
+            "这个设计很弱智，拉链一天就坏了", "卖家是骗子，东西没发",
+            "Qué diseño más tonto, la cremallera se rompió."};
+        rdr_classification_t out;
+        size_t i;
+        (void)state;
+        for (i = 0; i < sizeof(abusive) / sizeof(abusive[0]); i++) {
+                review(abusive[i], 1, &out);
+                if (out.malicious != RDR_MAL_ABUSIVE)
+                        fail_msg("\"%s\": %s, not abusive", abusive[i],
+                                 rdr_malicious_names[out.malicious]);
+        }
+        for (i = 0; i < sizeof(rude) / sizeof(rude[0]); i++) {
+                review(rude[i], 1, &out);
+                if (out.malicious != RDR_MAL_NONE)
+                        fail_msg("\"%s\": %s, not none", rude[i],
+                                 rdr_malicious_names[out.malicious]);
+        }
+}
+
 /* A review in Traditional characters (buyers in Hong Kong and Taiwan)
  * reads as its Simplified twin: the lexicon is written once. */
 static void test_traditional_chinese(void **state) {
@@ -2028,6 +2068,7 @@ int main(void) {
             cmocka_unit_test(test_case_accents_typos_emoji),
             cmocka_unit_test(test_language),
             cmocka_unit_test(test_malicious),
+            cmocka_unit_test(test_insults_in_every_language),
             cmocka_unit_test(test_traditional_chinese),
             cmocka_unit_test(test_extortion_phrasings),
             cmocka_unit_test(test_extortion_feedback_words),
