@@ -1285,9 +1285,18 @@ static void test_extortion_put_politely(void **state) {
             {"Happy to remove the review if there's something in it for me.",
              RDR_MAL_EXTORTION},
             {"Si me compensan bien, quito la reseña.", RDR_MAL_EXTORTION},
+            {"Si me dan algo a cambio, cambio la reseña.", RDR_MAL_EXTORTION},
+            {"Si me vale la pena, quito la reseña.", RDR_MAL_EXTORTION},
+            {"给点好处我就改评价", RDR_MAL_EXTORTION},
+            {"有什么表示的话我可以考虑删差评", RDR_MAL_EXTORTION},
+            {"意思意思我就把差评删了", RDR_MAL_EXTORTION},
             {"Great blender for the right price, but it broke after a week.",
              RDR_MAL_NONE},
             {"It was worth my while to wait, thanks, I will update my review.",
+             RDR_MAL_NONE},
+            {"Vale la pena esperar, gracias, cambio la reseña.", RDR_MAL_NONE},
+            {"好处是很轻，坏处是一周就坏了，差评", RDR_MAL_NONE},
+            {"No me dieron nada a cambio del roto, por eso la reseña.",
              RDR_MAL_NONE},
         };
         (void)state;
