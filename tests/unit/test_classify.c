@@ -1322,6 +1322,35 @@ static void test_chat_how_and_done(void **state) {
         assert_chats(cases, sizeof(cases) / sizeof(cases[0]));
 }
 
+/* The buyer saying the review is changed or removed, or will be once
+ * something arrives, agrees in each language as in the others ("I have
+ * updated my review", "He actualizado mi reseña", "改好评了"); the same
+ * verbs about something else do not. */
+static void test_chat_done_in_every_language(void **state) {
+        static const chat_case_t cases[] = {
+            {"I have updated my review.", RDR_INTENT_AGREE},
+            {"I've updated my review to 5 stars.", RDR_INTENT_AGREE},
+            {"Just updated my rating.", RDR_INTENT_AGREE},
+            {"My review is updated now.", RDR_INTENT_AGREE},
+            {"I removed my review.", RDR_INTENT_AGREE},
+            {"I have deleted the review.", RDR_INTENT_AGREE},
+            {"He actualizado mi reseña.", RDR_INTENT_AGREE},
+            {"He cambiado la valoración.", RDR_INTENT_AGREE},
+            {"Ya borré la reseña.", RDR_INTENT_AGREE},
+            {"Ya quité la reseña.", RDR_INTENT_AGREE},
+            {"改好评了", RDR_INTENT_AGREE},
+            {"已追加好评", RDR_INTENT_AGREE},
+            {"等换货到了我就改评价。", RDR_INTENT_AGREE},
+            {"I removed the item from the box and it was broken.",
+             RDR_INTENT_QUESTION},
+            {"He cambiado la dirección de envío, ¿llegará?",
+             RDR_INTENT_QUESTION},
+            {"Ya quité el envoltorio y está roto.", RDR_INTENT_QUESTION},
+        };
+        (void)state;
+        assert_chats(cases, sizeof(cases) / sizeof(cases[0]));
+}
+
 /* The main reason of short complaints whose cue is a negation ("质量不好")
  * or an ambiguous word ("慢": of the delivery, or of the replies). */
 static void test_reason_phrasings(void **state) {
@@ -2099,6 +2128,7 @@ int main(void) {
             cmocka_unit_test(test_chat),
             cmocka_unit_test(test_chat_weak_cues),
             cmocka_unit_test(test_chat_how_and_done),
+            cmocka_unit_test(test_chat_done_in_every_language),
             cmocka_unit_test(test_chat_refusals),
             cmocka_unit_test(test_chat_generic_assent),
             cmocka_unit_test(test_config_errors),
