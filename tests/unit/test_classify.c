@@ -1303,6 +1303,36 @@ static void test_extortion_put_politely(void **state) {
         check_extortion(cases, sizeof(cases) / sizeof(cases[0]));
 }
 
+/* The same demand for the review's change reads as extortion in each
+ * language as in the others: a refund, a coupon, money or a gift card,
+ * traded for removing, changing or raising the review, or with the
+ * review kept as the threat (es with the ustedes forms a store is
+ * written to: "Devuélvanme la mitad y quito la reseña"). */
+static void test_extortion_in_every_language(void **state) {
+        static const ext_case_t cases[] = {
+            {"Refund me 50% and I'll remove the review.", RDR_MAL_EXTORTION},
+            {"Devuélvanme la mitad y quito la reseña.", RDR_MAL_EXTORTION},
+            {"退我一半钱我就删差评", RDR_MAL_EXTORTION},
+            {"Send me a coupon and the review goes away.", RDR_MAL_EXTORTION},
+            {"Mándenme un cupón y borro la reseña.", RDR_MAL_EXTORTION},
+            {"给我发个优惠券，差评就删", RDR_MAL_EXTORTION},
+            {"Give me $20 or the review stays.", RDR_MAL_EXTORTION},
+            {"Denme 20 dólares o la reseña se queda.", RDR_MAL_EXTORTION},
+            {"不给20块，差评一直挂着", RDR_MAL_EXTORTION},
+            {"Pay me and I'll give you 5 stars.", RDR_MAL_EXTORTION},
+            {"Páguenme y les pongo 5 estrellas.", RDR_MAL_EXTORTION},
+            {"给钱就给五星", RDR_MAL_EXTORTION},
+            {"Reembólsenme y la elimino.", RDR_MAL_EXTORTION},
+            {"Devuélvanme el dinero y actualizo la reseña.", RDR_MAL_EXTORTION},
+            /* the same words, no trade */
+            {"Me devolvieron la mitad y quito la reseña, gracias.",
+             RDR_MAL_NONE},
+            {"Les pongo 5 estrellas, todo perfecto.", RDR_MAL_NONE},
+        };
+        (void)state;
+        check_extortion(cases, sizeof(cases) / sizeof(cases[0]));
+}
+
 /* A promise followed by "how do I do it?" asks for the editing guide: it
  * agrees; "how do I get a refund?" is a question. A review said to stay
  * refuses; "ya puse 5 estrellas" tells it is done, "ya puse una estrella"
@@ -2125,6 +2155,7 @@ int main(void) {
             cmocka_unit_test(test_goods_are_no_demand),
             cmocka_unit_test(test_template_sweep),
             cmocka_unit_test(test_extortion_put_politely),
+            cmocka_unit_test(test_extortion_in_every_language),
             cmocka_unit_test(test_reason_phrasings),
             cmocka_unit_test(test_long_text_read_whole),
             cmocka_unit_test(test_negative_flag),
