@@ -1196,6 +1196,18 @@ long long h_redis_int(h_env_t *h, const char *cmd, const char *key) {
         return v;
 }
 
+long long h_exec_int(rdr_redis_t *rr) {
+        const redisReply *r;
+        long long v;
+        assert_int_equal(rdr_redis_exec(rr), RDR_OK);
+        r = rdr_redis_reply(rr, 0);
+        assert_non_null(r);
+        assert_int_equal(r->type, REDIS_REPLY_INTEGER);
+        v = r->integer;
+        rdr_redis_reset(rr);
+        return v;
+}
+
 long long h_timers_pending(h_env_t *h, int shards, long long due_by,
                            long long *due, long long *leased) {
         long long n[2] = {0, 0};

@@ -50,6 +50,10 @@ const char *h_hget(h_env_t *h, const char *key, const char *field, char *out,
  *  the test on any other reply. */
 long long h_redis_int(h_env_t *h, const char *cmd, const char *key);
 
+/** Send what client rr has queued (one command) and return its integer
+ *  reply, the client reset; fails the test on any other reply. */
+long long h_exec_int(rdr_redis_t *rr);
+
 /** The timers in shards 0 to shards-1 due at or before due_by (*due;
  *  LLONG_MAX: every one waiting) and those a timer worker holds (*leased;
  *  either may be NULL). Returns their sum. */

@@ -410,16 +410,8 @@ static void reviews_worker_on_cluster(void **state) {
 /* The integer reply to cmd key [arg] through the client. */
 static long long cluster_int(rdr_redis_t *rr, const char *cmd, const char *key,
                              const char *arg) {
-        const redisReply *r;
-        long long v;
         rdr_redis_cmdl(rr, cmd, key, arg, NULL);
-        assert_int_equal(rdr_redis_exec(rr), RDR_OK);
-        r = rdr_redis_reply(rr, 0);
-        assert_non_null(r);
-        assert_int_equal(r->type, REDIS_REPLY_INTEGER);
-        v = r->integer;
-        rdr_redis_reset(rr);
-        return v;
+        return h_exec_int(rr);
 }
 
 /* redress-buyer and redress-report --buyer on the cluster: a buyer

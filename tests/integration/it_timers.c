@@ -157,16 +157,8 @@ static long long finish(const rdr_timer_t *tm, int give_back) {
         size_t lens[6];
         int script =
             rdr_timers_complete_args(timers, tm, keys, nums, argv, lens);
-        const redisReply *r;
-        long long v;
         rdr_redis_eval(rr, script, 3, give_back ? 6 : 5, argv, lens);
-        assert_int_equal(rdr_redis_exec(rr), RDR_OK);
-        r = rdr_redis_reply(rr, 0);
-        assert_non_null(r);
-        assert_int_equal(r->type, REDIS_REPLY_INTEGER);
-        v = r->integer;
-        rdr_redis_reset(rr);
-        return v;
+        return h_exec_int(rr);
 }
 
 static long long complete(const rdr_timer_t *tm) {

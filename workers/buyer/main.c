@@ -164,6 +164,22 @@ static void usage(FILE *fp) {
                 "78 bad configuration.\n");
 }
 
+/* An option that takes a string as it is: 1 if a is one (v set), else
+ * 0. */
+static int str_opt(buyer_t *b, const char *a, const char *v) {
+        static const char *const names[] = {"--platform", "--buyer", "--reason",
+                                            "--by",       "--store", "--order"};
+        const char **fields[] = {&b->platform, &b->buyer_id, &b->reason,
+                                 &b->by,       &b->store_id, &b->order_id};
+        size_t i;
+        for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+                if (!strcmp(a, names[i])) {
+                        *fields[i] = v;
+                        return 1;
+                }
+        return 0;
+}
+
 /* The tags asked for (--tag): one class, or all (untag only). */
 static int tags_parse(buyer_t *b, const char *v) {
         int m;
@@ -443,18 +459,8 @@ int main(int argc, char **argv) {
                                 rdr_conf_destroy(conf);
                                 return rc;
                         }
-                } else if (!strcmp(a, "--platform")) {
-                        b.platform = v;
-                } else if (!strcmp(a, "--buyer")) {
-                        b.buyer_id = v;
-                } else if (!strcmp(a, "--reason")) {
-                        b.reason = v;
-                } else if (!strcmp(a, "--by")) {
-                        b.by = v;
-                } else if (!strcmp(a, "--store")) {
-                        b.store_id = v;
-                } else if (!strcmp(a, "--order")) {
-                        b.order_id = v;
+                } else if (str_opt(&b, a, v)) {
+                        /* taken */
                 } else if (!strcmp(a, "--tag")) {
                         if (tags_parse(&b, v)) {
                                 fprintf(stderr,
