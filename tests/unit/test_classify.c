@@ -1691,6 +1691,28 @@ static void test_chat_refusals(void **state) {
             {"谢谢你们，退款还没到账", RDR_INTENT_THANKS},
             {"Thanks for reaching out, I'll update my review.",
              RDR_INTENT_AGREE},
+            /* "stop sending", "别再", "不要再" about the goods complain:
+             * a refusal would close the case unread */
+            {"Stop sending broken items, this is the third time.",
+             RDR_INTENT_QUESTION},
+            {"Please stop sending me the wrong size.", RDR_INTENT_QUESTION},
+            {"不要再发错货了，这是第二次了", RDR_INTENT_QUESTION},
+            {"别再拖了，快点给我处理", RDR_INTENT_QUESTION},
+            {"换货别再发坏的了", RDR_INTENT_QUESTION},
+            {"不要发错货", RDR_INTENT_QUESTION},
+            /* and about the messages, refuse */
+            {"Stop sending me messages.", RDR_INTENT_REFUSE},
+            {"Stop sending me coupons, I'm not changing it.",
+             RDR_INTENT_REFUSE},
+            {"别再联系我了", RDR_INTENT_REFUSE},
+            {"不要再给我发消息了", RDR_INTENT_REFUSE},
+            {"别再发了", RDR_INTENT_REFUSE},
+            {"别再打电话了", RDR_INTENT_REFUSE},
+            {"别再骚扰我了", RDR_INTENT_REFUSE},
+            {"别骚扰我", RDR_INTENT_REFUSE},
+            {"不要再来烦我", RDR_INTENT_REFUSE},
+            {"别再给我打电话了。", RDR_INTENT_REFUSE},
+            {"请不要再为这事给我发消息。", RDR_INTENT_REFUSE},
         };
         (void)state;
         assert_chats(cases, sizeof(cases) / sizeof(cases[0]));
