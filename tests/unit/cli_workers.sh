@@ -335,12 +335,22 @@ buyer_arg 1 "Redis" untag --platform taobao --buyer b-1 --tag all --reason x
 buyer_arg 1 "Redis" untag --platform taobao --buyer b-1 --tag extortion --reason x --store s-1 --order o-1
 buyer_arg 1 "Redis" tag --platform taobao --buyer b-1 --tag professional --reason x --dry-run
 
-# redress-dlq --help reads no configuration (one that would not load
-# must not hide how to use the tool).
-REDRESS_CONSUMER_BATCH_MAX=lots "$bin/redress-dlq" --help >"$tmp/out" 2>"$tmp/err"
-rc=$?
-[ $rc -eq 0 ] || fail "redress-dlq --help with a bad configuration: exit $rc"
-has "$tmp/out" "Usage: redress-dlq" "redress-dlq --help"
+# The tools' --help reads no configuration (one that would not load
+# must not hide how to use the tool), wherever it stands.
+tool_help() { # tool args...
+  local tool=$1
+  shift
+  REDRESS_CONSUMER_BATCH_MAX=lots "$bin/$tool" "$@" >"$tmp/out" 2>"$tmp/err"
+  rc=$?
+  [ $rc -eq 0 ] || fail "$tool $* with a bad configuration: exit $rc"
+  has "$tmp/out" "Usage: $tool" "$tool $*"
+}
+tool_help redress-dlq --help
+tool_help redress-dlq list --help
+tool_help redress-report --help
+tool_help redress-report --store s-1 -h
+tool_help redress-buyer --help
+tool_help redress-buyer untag --platform taobao --help
 
 [ $failed -eq 0 ] && echo "cli_workers: every worker's command line behaves"
 exit $failed

@@ -407,37 +407,24 @@ static void print_result(const buyer_t *b) {
 
 int main(int argc, char **argv) {
         buyer_t b;
-        const char *config = NULL;
         rdr_conf_t *conf = NULL;
         rdr_redis_t *redis = NULL;
         rdr_clock_t *clk = NULL;
-        char errstr[512];
         int i, rc = 1, script, any = 0;
 
         memset(&b, 0, sizeof(b));
-        if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
-                usage(argc < 2 ? stderr : stdout);
-                return argc < 2 ? EXIT_USAGE : 0;
-        }
+        conf = rdr_tool_conf("redress-buyer", argc, argv, 1, usage, &rc);
+        if (!conf)
+                return rc;
+        rc = 1;
+        if (argc < 2)
+                goto bad;
         if (!strcmp(argv[1], "tag"))
                 b.give = 1;
         else if (strcmp(argv[1], "untag"))
                 goto bad;
-        for (i = 2; i + 1 < argc; i++)
-                if (!strcmp(argv[i], "--config"))
-                        config = argv[i + 1];
-        conf = rdr_conf_new(config, NULL, errstr, sizeof(errstr));
-        if (!conf) {
-                fprintf(stderr, "redress-buyer: %s\n", errstr);
-                return EXIT_CONFIG;
-        }
         for (i = 2; i < argc; i++) {
                 const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-                if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-                        usage(stdout);
-                        rdr_conf_destroy(conf);
-                        return 0;
-                }
                 if (!strcmp(a, "--dry-run")) {
                         b.dry_run = 1;
                         continue;

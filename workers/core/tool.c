@@ -4,6 +4,29 @@
 
 #include "tool.h"
 
+rdr_conf_t *rdr_tool_conf(const char *prog, int argc, char **argv, int from,
+                          void (*usage)(FILE *), int *exit_code) {
+        const char *config = NULL;
+        char errstr[512];
+        rdr_conf_t *conf;
+        int i;
+        for (i = from; i < argc; i++)
+                if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+                        usage(stdout);
+                        *exit_code = 0;
+                        return NULL;
+                }
+        for (i = from; i + 1 < argc; i++)
+                if (!strcmp(argv[i], "--config"))
+                        config = argv[i + 1];
+        conf = rdr_conf_new(config, NULL, errstr, sizeof(errstr));
+        if (!conf) {
+                fprintf(stderr, "%s: %s\n", prog, errstr);
+                *exit_code = RDR_TOOL_EXIT_CONFIG;
+        }
+        return conf;
+}
+
 int rdr_tool_set(rdr_conf_t *conf, const char *prog, const char *kv) {
         char errstr[512];
         if (!strchr(kv, '='))

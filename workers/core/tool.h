@@ -5,12 +5,24 @@
 #ifndef RDR_TOOL_H
 #define RDR_TOOL_H
 
+#include <stdio.h>
+
 #include "clock.h"
 #include "conf.h"
 #include "redis.h"
 
 #define RDR_TOOL_EXIT_USAGE 2
 #define RDR_TOOL_EXIT_CONFIG 78
+
+/** The start of a tool's command line, argv[from] on: -h or --help
+ *  anywhere prints usage(stdout) and returns NULL with *exit_code 0, no
+ *  configuration read (one that would not load must not hide how to use
+ *  the tool); else the workers' configuration, from --config FILE (else
+ *  REDRESS_CONFIG and the defaults; REDRESS_* variables on it), or NULL
+ *  with *exit_code RDR_TOOL_EXIT_CONFIG after saying why. The caller
+ *  destroys what it returns. */
+rdr_conf_t *rdr_tool_conf(const char *prog, int argc, char **argv, int from,
+                          void (*usage)(FILE *), int *exit_code);
 
 /** --set KEY=VALUE on conf. Returns 0, RDR_TOOL_EXIT_USAGE if kv has no
  *  '=' (the caller prints its usage), or RDR_TOOL_EXIT_CONFIG after

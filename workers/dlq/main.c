@@ -33,6 +33,7 @@
 #include "conf.h"
 #include "dlq.h"
 #include "event.h"
+#include "tool.h"
 
 #define EXIT_USAGE 2
 #define EXIT_CONFIG 78
@@ -832,7 +833,7 @@ static void summary(const rdr_dlq_run_t *r) {
 
 int main(int argc, char **argv) {
         rdr_dlq_run_t r;
-        const char *config = NULL, *cmd = NULL, *why = NULL;
+        const char *cmd = NULL, *why = NULL;
         rdr_conf_t *conf = NULL;
         rd_kafka_topic_partition_list_t *want = NULL;
         char errstr[512];
@@ -844,27 +845,14 @@ int main(int argc, char **argv) {
         r.timeout_ms = 30000;
         /* --help needs no configuration; --config first: --set applies
          * to what it loads. */
-        for (i = 1; i < argc; i++)
-                if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-                        usage(stdout);
-                        return 0;
-                }
-        for (i = 1; i + 1 < argc; i++)
-                if (!strcmp(argv[i], "--config"))
-                        config = argv[i + 1];
-        conf = rdr_conf_new(config, NULL, errstr, sizeof(errstr));
-        if (!conf) {
-                fprintf(stderr, "redress-dlq: %s\n", errstr);
-                return EXIT_CONFIG;
-        }
+        conf = rdr_tool_conf("redress-dlq", argc, argv, 1, usage, &rc);
+        if (!conf)
+                return rc;
+        rc = EXIT_USAGE;
         for (i = 1; i < argc; i++) {
                 const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
                 int takes = 1;
-                if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-                        usage(stdout);
-                        rc = 0;
-                        goto done;
-                } else if (!strcmp(a, "list") || !strcmp(a, "replay")) {
+                if (!strcmp(a, "list") || !strcmp(a, "replay")) {
                         if (cmd) {
                                 why = "one command only";
                                 goto bad;

@@ -890,7 +890,6 @@ int main(int argc, char **argv) {
         report_t r;
         lookup_t lq;
         const char *platform = NULL;
-        const char *config = NULL;
         rdr_conf_t *conf;
         rdr_playbook_t *pb = NULL;
         rdr_clock_t *clk = NULL;
@@ -901,21 +900,12 @@ int main(int argc, char **argv) {
         memset(&lq, 0, sizeof(lq));
         r.top = 10;
         r.appeal_days = 7;
-        for (i = 1; i + 1 < argc; i++)
-                if (!strcmp(argv[i], "--config"))
-                        config = argv[i + 1];
-        conf = rdr_conf_new(config, NULL, errstr, sizeof(errstr));
-        if (!conf) {
-                fprintf(stderr, "redress-report: %s\n", errstr);
-                return EXIT_CONFIG;
-        }
+        conf = rdr_tool_conf("redress-report", argc, argv, 1, usage, &rc);
+        if (!conf)
+                return rc;
+        rc = 1;
         for (i = 1; i < argc; i++) {
                 const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-                if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-                        usage(stdout);
-                        rdr_conf_destroy(conf);
-                        return 0;
-                }
                 if (!strcmp(a, "--json")) {
                         r.json = 1;
                         continue;
