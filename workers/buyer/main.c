@@ -436,16 +436,15 @@ int main(int argc, char **argv) {
                 if (!v)
                         goto bad;
                 i++;
-                if (!strcmp(a, "--config")) {
-                        /* loaded above */
-                } else if (!strcmp(a, "--set")) {
-                        rc = rdr_tool_set(conf, "redress-buyer", v);
-                        if (rc) {
-                                if (rc == EXIT_USAGE)
-                                        goto bad;
-                                rdr_conf_destroy(conf);
-                                return rc;
-                        }
+                rc = rdr_tool_conf_opt(conf, "redress-buyer", a, v);
+                if (rc == EXIT_USAGE)
+                        goto bad;
+                if (rc > 0) {
+                        rdr_conf_destroy(conf);
+                        return rc;
+                }
+                if (rc == 0) {
+                        /* the configuration's */
                 } else if (str_opt(&b, a, v)) {
                         /* taken */
                 } else if (!strcmp(a, "--tag")) {

@@ -27,11 +27,16 @@ rdr_conf_t *rdr_tool_conf(const char *prog, int argc, char **argv, int from,
         return conf;
 }
 
-int rdr_tool_set(rdr_conf_t *conf, const char *prog, const char *kv) {
+int rdr_tool_conf_opt(rdr_conf_t *conf, const char *prog, const char *a,
+                      const char *v) {
         char errstr[512];
-        if (!strchr(kv, '='))
+        if (!strcmp(a, "--config"))
+                return 0;
+        if (strcmp(a, "--set"))
+                return RDR_TOOL_OPT_OTHER;
+        if (!strchr(v, '='))
                 return RDR_TOOL_EXIT_USAGE;
-        if (rdr_conf_set_kv(conf, kv, errstr, sizeof(errstr))) {
+        if (rdr_conf_set_kv(conf, v, errstr, sizeof(errstr))) {
                 fprintf(stderr, "%s: --set %s\n", prog, errstr);
                 return RDR_TOOL_EXIT_CONFIG;
         }

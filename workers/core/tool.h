@@ -24,10 +24,16 @@
 rdr_conf_t *rdr_tool_conf(const char *prog, int argc, char **argv, int from,
                           void (*usage)(FILE *), int *exit_code);
 
-/** --set KEY=VALUE on conf. Returns 0, RDR_TOOL_EXIT_USAGE if kv has no
- *  '=' (the caller prints its usage), or RDR_TOOL_EXIT_CONFIG after
- *  saying why. */
-int rdr_tool_set(rdr_conf_t *conf, const char *prog, const char *kv);
+/* rdr_tool_conf_opt(): a is none of the configuration's options. */
+#define RDR_TOOL_OPT_OTHER (-1)
+
+/** Option a with its value v if it is the configuration's: --config (read
+ *  by rdr_tool_conf(): nothing more) or --set KEY=VALUE (applied to
+ *  conf). Returns 0 when taken, RDR_TOOL_OPT_OTHER if a is neither,
+ *  RDR_TOOL_EXIT_USAGE if --set has no '=' (the caller prints its
+ *  usage), or RDR_TOOL_EXIT_CONFIG after saying why. */
+int rdr_tool_conf_opt(rdr_conf_t *conf, const char *prog, const char *a,
+                      const char *v);
 
 /** The fleet's Redis (redis.*), with the script lua registered as name
  *  when lua is not NULL (its id in *script), connected, and the fleet's

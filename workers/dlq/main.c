@@ -851,7 +851,10 @@ int main(int argc, char **argv) {
         rc = EXIT_USAGE;
         for (i = 1; i < argc; i++) {
                 const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-                int takes = 1;
+                /* --config, --set */
+                int takes = 1,
+                    opt = v ? rdr_tool_conf_opt(conf, "redress-dlq", a, v)
+                            : RDR_TOOL_OPT_OTHER;
                 if (!strcmp(a, "list") || !strcmp(a, "replay")) {
                         if (cmd) {
                                 why = "one command only";
@@ -874,19 +877,14 @@ int main(int argc, char **argv) {
                 } else if (!v) {
                         why = "an option without its value, or unknown";
                         goto bad;
-                } else if (!strcmp(a, "--config")) {
-                        /* loaded above */
-                } else if (!strcmp(a, "--set")) {
-                        if (!strchr(v, '=')) {
-                                why = "--set takes KEY=VALUE";
-                                goto bad;
-                        }
-                        if (rdr_conf_set_kv(conf, v, errstr, sizeof(errstr))) {
-                                fprintf(stderr, "redress-dlq: --set %s\n",
-                                        errstr);
-                                rc = EXIT_CONFIG;
-                                goto done;
-                        }
+                } else if (opt == RDR_TOOL_EXIT_USAGE) {
+                        why = "--set takes KEY=VALUE";
+                        goto bad;
+                } else if (opt > 0) {
+                        rc = opt;
+                        goto done;
+                } else if (opt == 0) {
+                        /* the configuration's */
                 } else if (!strcmp(a, "--source-topic")) {
                         r.filter.source_topic = v;
                 } else if (!strcmp(a, "--worker")) {

@@ -913,16 +913,15 @@ int main(int argc, char **argv) {
                 if (!v)
                         goto bad;
                 i++;
-                if (!strcmp(a, "--config")) {
-                        /* loaded above */
-                } else if (!strcmp(a, "--set")) {
-                        rc = rdr_tool_set(conf, "redress-report", v);
-                        if (rc) {
-                                if (rc == EXIT_USAGE)
-                                        goto bad;
-                                rdr_conf_destroy(conf);
-                                return rc;
-                        }
+                rc = rdr_tool_conf_opt(conf, "redress-report", a, v);
+                if (rc == EXIT_USAGE)
+                        goto bad;
+                if (rc > 0) {
+                        rdr_conf_destroy(conf);
+                        return rc;
+                }
+                if (rc == 0) {
+                        /* the configuration's */
                 } else if (!strcmp(a, "--store")) {
                         r.store = v;
                 } else if (!strcmp(a, "--month")) {
