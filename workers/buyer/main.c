@@ -38,7 +38,6 @@
 #include "tool.h"
 
 #define EXIT_USAGE RDR_TOOL_EXIT_USAGE
-#define EXIT_CONFIG RDR_TOOL_EXIT_CONFIG
 #define KEYSZ 1024
 #define REASON_MAX 500
 

@@ -32,8 +32,8 @@
 #include "timers.h"
 #include "tool.h"
 
-#define EXIT_USAGE 2
-#define EXIT_CONFIG 78
+#define EXIT_USAGE RDR_TOOL_EXIT_USAGE
+#define EXIT_CONFIG RDR_TOOL_EXIT_CONFIG
 #define DAY_MS 86400000LL
 #define SCAN_BATCH 500
 #define LIST_MAX 100 /* appeals and shipments listed (all are counted) */
