@@ -2003,6 +2003,100 @@ static void test_lexicon_named_by_language(void **state) {
         remove_dir(dir);
 }
 
+/* lexicon_yaml with the inflections "y: [ies]" (a static buffer). */
+static const char *with_ies(const char *lexicon_yaml) {
+        static char text[sizeof(good_lexicon) + 512];
+        snprintf(text, sizeof(text), "%sinflections:\n  y: [ies]\n",
+                 lexicon_yaml);
+        return text;
+}
+
+/* A lexicon's inflections: a word with '~' matches its forms, and a
+ * mistake in them stops the start, naming the line and the key. */
+static void test_lexicon_inflections(void **state) {
+        char dir[64], errstr[512];
+        const char *err;
+        rdr_classifier_t *c;
+        rdr_review_input_t in;
+        rdr_classification_t out;
+        (void)state;
+
+        make_configs(dir, sizeof(dir), "", "en.yaml",
+                     with_ies(lexicon_with("  product_quality: [broke]",
+                                           "  product_quality: [\"faulty "
+                                           "battery~\"]")));
+        c = rdr_classifier_new(dir, errstr, sizeof(errstr));
+        if (!c)
+                fail_msg("%s", errstr);
+        memset(&in, 0, sizeof(in));
+        in.text = "the faulty batteries";
+        in.text_len = strlen(in.text);
+        in.rating = 2;
+        rdr_classify_review(c, &in, &out);
+        assert_int_equal(out.reason, RDR_REASON_PRODUCT_QUALITY);
+        in.text = "the faulty battery";
+        in.text_len = strlen(in.text);
+        rdr_classify_review(c, &in, &out);
+        assert_int_equal(out.reason, RDR_REASON_PRODUCT_QUALITY);
+        rdr_classifier_destroy(c);
+        remove_dir(dir);
+
+        /* '~' where the lexicon has no inflections, on an ending it has
+         * none for, inside a word */
+        err = load_error(dir, sizeof(dir), "",
+                         lexicon_with("  product_quality: [broke]",
+                                      "  product_quality: [broke~]"),
+                         errstr, sizeof(errstr));
+        assert_non_null(err);
+        if (!strstr(err, "en.yaml:8: key 'reasons.product_quality': phrase "
+                         "'broke~': '~' needs the inflections"))
+                fail_msg("got '%s'", err);
+        remove_dir(dir);
+        err = load_error(dir, sizeof(dir), "",
+                         with_ies(lexicon_with("  product_quality: [broke]",
+                                               "  product_quality: [broke~]")),
+                         errstr, sizeof(errstr));
+        assert_non_null(err);
+        if (!strstr(err, "en.yaml:8: key 'reasons.product_quality': phrase "
+                         "'broke~': no ending of this lexicon's inflections "
+                         "ends 'broke'"))
+                fail_msg("got '%s'", err);
+        remove_dir(dir);
+        expect_error(
+            "",
+            with_ies(lexicon_with("nitpick: [stitch]", "nitpick: [bat~tery]")),
+            "lexicons/en.yaml", 22, "nitpick");
+        /* a form listed again by hand */
+        err = load_error(dir, sizeof(dir), "",
+                         with_ies(lexicon_with("  product_quality: [broke]",
+                                               "  product_quality: [battery~, "
+                                               "batteries]")),
+                         errstr, sizeof(errstr));
+        assert_non_null(err);
+        if (!strstr(err, "en.yaml:8: key 'reasons.product_quality': phrase "
+                         "'batteries' is listed twice"))
+                fail_msg("got '%s'", err);
+        remove_dir(dir);
+        /* the inflections themselves */
+        expect_error("",
+                     lexicon_with("negators: [not]\n",
+                                  "negators: [not]\ninflections: [y]\n"),
+                     "lexicons/en.yaml", 4, "inflections");
+        expect_error("",
+                     lexicon_with("negators: [not]\n",
+                                  "negators: [not]\ninflections:\n  y: [y]\n"),
+                     "lexicons/en.yaml", 5, "inflections.y");
+        expect_error("",
+                     lexicon_with("negators: [not]\n",
+                                  "negators: [not]\ninflections:\n"
+                                  "  Y: [ies]\n"),
+                     "lexicons/en.yaml", 5, "inflections.Y");
+        expect_error("",
+                     lexicon_with("negators: [not]\n",
+                                  "negators: [not]\ninflections:\n  y: ies\n"),
+                     "lexicons/en.yaml", 5, "inflections.y");
+}
+
 static void test_config_errors(void **state) {
         char dir[64], errstr[512];
 
@@ -2197,6 +2291,7 @@ int main(void) {
             cmocka_unit_test(test_chat_done_in_every_language),
             cmocka_unit_test(test_chat_refusals),
             cmocka_unit_test(test_chat_generic_assent),
+            cmocka_unit_test(test_lexicon_inflections),
             cmocka_unit_test(test_config_errors),
             cmocka_unit_test(test_chat_bare_assent_setting),
             cmocka_unit_test(test_missing_groups),

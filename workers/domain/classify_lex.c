@@ -348,12 +348,30 @@ typedef struct pend_s {
         rdr_clf_entry_t ent;
 } pend_t;
 
+/* A lexicon's inflections: a word written with a trailing '~' also
+ * matches its forms, its ending swapped for each of its rule's ("o": [a,
+ * os, as] reads "defectuoso~" as defectuoso, defectuosa, defectuosos,
+ * defectuosas). Endings are folded Latin letters; the longest a word has
+ * picks its rule. Only while the lexicon that has them loads. */
+#define INFL_MAX_RULES 32
+#define INFL_MAX_FORMS 8
+#define INFL_MAX_END 8     /* bytes of an ending, with its NUL */
+#define INFL_MAX_EXPAND 64 /* forms of one phrase */
+
+typedef struct infl_rule_s {
+        char end[INFL_MAX_END];
+        char forms[INFL_MAX_FORMS][INFL_MAX_END];
+        size_t forms_cnt;
+} infl_rule_t;
+
 typedef struct builder_s {
         rdr_classifier_t *clf;
         size_t nodes_size;
         size_t edges_cnt;
         pend_t *pend;
         size_t pend_cnt, pend_size;
+        infl_rule_t infl[INFL_MAX_RULES];
+        size_t infl_cnt;
 } builder_t;
 
 static void edges_put(rdr_classifier_t *clf, uint32_t key, uint32_t val) {
@@ -609,12 +627,204 @@ static rdr_err_t add_phrase(builder_t *b, const rdr_yaml_t *node,
         return RDR_OK;
 }
 
+/* Whether s is 1..INFL_MAX_END-1 folded Latin letters (or may be empty). */
+static int infl_end_ok(const char *s, int may_be_empty) {
+        size_t i, n = strlen(s);
+        if (n >= INFL_MAX_END || (!n && !may_be_empty))
+                return 0;
+        for (i = 0; i < n; i++)
+                if (s[i] < 'a' || s[i] > 'z')
+                        return 0;
+        return 1;
+}
+
+/* A lexicon's inflections (see infl_rule_t) into b. */
+static rdr_err_t load_inflections(builder_t *b, const rdr_yaml_t *map,
+                                  char *errstr, size_t errstr_size) {
+        size_t i, j, k;
+        b->infl_cnt = 0;
+        if (rdr_yaml_type(map) != RDR_YAML_MAP)
+                return rdr_yaml_error(map, "inflections", errstr, errstr_size,
+                                      "expected a mapping ending: [forms]");
+        if (rdr_yaml_len(map) > INFL_MAX_RULES)
+                return rdr_yaml_error(map, "inflections", errstr, errstr_size,
+                                      "more than %d endings", INFL_MAX_RULES);
+        for (i = 0; i < rdr_yaml_len(map); i++) {
+                const char *end = rdr_yaml_key(map, i);
+                const rdr_yaml_t *forms = rdr_yaml_at(map, i);
+                infl_rule_t *r = &b->infl[b->infl_cnt];
+                char what[64];
+                snprintf(what, sizeof(what), "inflections.%s", end);
+                if (!infl_end_ok(end, 0))
+                        return rdr_yaml_error(forms, what, errstr, errstr_size,
+                                              "an ending is 1..%d letters "
+                                              "a-z (folded: no accents)",
+                                              INFL_MAX_END - 1);
+                if (rdr_yaml_type(forms) != RDR_YAML_SEQ ||
+                    !rdr_yaml_len(forms) ||
+                    rdr_yaml_len(forms) > INFL_MAX_FORMS)
+                        return rdr_yaml_error(forms, what, errstr, errstr_size,
+                                              "expected a list of 1..%d "
+                                              "endings",
+                                              INFL_MAX_FORMS);
+                snprintf(r->end, sizeof(r->end), "%s", end);
+                r->forms_cnt = 0;
+                for (j = 0; j < rdr_yaml_len(forms); j++) {
+                        const char *f = rdr_yaml_scalar(rdr_yaml_at(forms, j));
+                        int dup = f && !strcmp(f, end);
+                        for (k = 0; f && k < r->forms_cnt; k++)
+                                dup |= !strcmp(f, r->forms[k]);
+                        if (!f || !infl_end_ok(f, 1) || dup)
+                                return rdr_yaml_error(
+                                    rdr_yaml_at(forms, j), what, errstr,
+                                    errstr_size, "form %zu: %s", j + 1,
+                                    dup ? "the ending itself, or listed twice"
+                                        : "an ending is 0..7 letters a-z "
+                                          "(folded: no accents)");
+                        snprintf(r->forms[r->forms_cnt++], INFL_MAX_END, "%s",
+                                 f);
+                }
+                b->infl_cnt++;
+        }
+        return RDR_OK;
+}
+
+/* The forms of word w (folded, its '~' gone) into forms (each
+ * RDR_CLF_MAX_PHRASE): itself first; 0 when no ending of b's rules ends
+ * it. */
+static size_t infl_forms(const builder_t *b, const char *w,
+                         char (*forms)[RDR_CLF_MAX_PHRASE]) {
+        size_t i, wl = strlen(w), best_l = 0, n = 0;
+        const infl_rule_t *best = NULL;
+        for (i = 0; i < b->infl_cnt; i++) {
+                size_t el = strlen(b->infl[i].end);
+                if (el < wl && el > best_l &&
+                    !strcmp(w + wl - el, b->infl[i].end)) {
+                        best = &b->infl[i];
+                        best_l = el;
+                }
+        }
+        if (!best)
+                return 0;
+        snprintf(forms[n++], RDR_CLF_MAX_PHRASE, "%s", w);
+        for (i = 0; i < best->forms_cnt; i++)
+                snprintf(forms[n++], RDR_CLF_MAX_PHRASE, "%.*s%s",
+                         (int)(wl - best_l), w, best->forms[i]);
+        return n;
+}
+
+#define ENTRY_MAX_WORDS 16
+
+/* One phrase of a group: added as written, or, with words marked '~'
+ * (see infl_rule_t), each of its forms. */
+static rdr_err_t add_entry(builder_t *b, const rdr_yaml_t *node,
+                           const char *what, const char *phrase, double weight,
+                           const group_def_t *g, int lang, char *errstr,
+                           size_t errstr_size) {
+        char copy[RDR_CLF_MAX_PHRASE], *save = NULL, *tok;
+        char forms[ENTRY_MAX_WORDS][INFL_MAX_FORMS + 1][RDR_CLF_MAX_PHRASE];
+        size_t nforms[ENTRY_MAX_WORDS], pick[ENTRY_MAX_WORDS], nw = 0, i,
+                                                               total = 1;
+        rdr_err_t err;
+
+        if (!strchr(phrase, '~'))
+                return add_phrase(b, node, what, phrase, weight, g, lang,
+                                  errstr, errstr_size);
+        if (!b->infl_cnt)
+                return rdr_yaml_error(node, what, errstr, errstr_size,
+                                      "phrase '%.64s': '~' needs the "
+                                      "inflections of this lexicon "
+                                      "(inflections: ending: [forms])",
+                                      phrase);
+        if (strlen(phrase) >= sizeof(copy))
+                return rdr_yaml_error(node, what, errstr, errstr_size,
+                                      "phrase must have 1..%d bytes",
+                                      RDR_CLF_MAX_PHRASE - 1);
+        memcpy(copy, phrase, strlen(phrase) + 1);
+        for (tok = strtok_r(copy, " ", &save); tok;
+             tok = strtok_r(NULL, " ", &save)) {
+                size_t tl = strlen(tok);
+                char *tilde = strchr(tok, '~');
+                if (nw == ENTRY_MAX_WORDS)
+                        return rdr_yaml_error(node, what, errstr, errstr_size,
+                                              "phrase '%.64s': more than %d "
+                                              "words with '~'",
+                                              phrase, ENTRY_MAX_WORDS);
+                nforms[nw] = 1;
+                pick[nw] = 0;
+                snprintf(forms[nw][0], RDR_CLF_MAX_PHRASE, "%s", tok);
+                if (tilde) {
+                        unsigned units;
+                        char folded[RDR_CLF_MAX_PHRASE];
+                        size_t fl, j;
+                        tok[tl - 1] = '\0';
+                        fl = tilde == tok + tl - 1 && tl > 1
+                                 ? rdr_clf_phrase_normalize(
+                                       tok, folded, sizeof(folded), &units)
+                                 : 0;
+                        for (j = 0; j < fl; j++)
+                                if (folded[j] < 'a' || folded[j] > 'z')
+                                        fl = 0;
+                        if (!fl)
+                                return rdr_yaml_error(
+                                    node, what, errstr, errstr_size,
+                                    "phrase '%.64s': '~' only at the end of "
+                                    "a word of Latin letters",
+                                    phrase);
+                        nforms[nw] = infl_forms(b, folded, forms[nw]);
+                        if (!nforms[nw])
+                                return rdr_yaml_error(
+                                    node, what, errstr, errstr_size,
+                                    "phrase '%.64s': no ending of this "
+                                    "lexicon's inflections ends '%s'",
+                                    phrase, folded);
+                        total *= nforms[nw];
+                        if (total > INFL_MAX_EXPAND)
+                                return rdr_yaml_error(
+                                    node, what, errstr, errstr_size,
+                                    "phrase '%.64s': more than %d forms",
+                                    phrase, INFL_MAX_EXPAND);
+                }
+                nw++;
+        }
+        /* Every combination of the words' forms, the first word's
+         * slowest. */
+        for (;;) {
+                char out[RDR_CLF_MAX_PHRASE];
+                size_t ol = 0;
+                for (i = 0; i < nw; i++) {
+                        int n = snprintf(out + ol, sizeof(out) - ol, "%s%s",
+                                         i ? " " : "", forms[i][pick[i]]);
+                        if (n < 0 || (size_t)n >= sizeof(out) - ol)
+                                return rdr_yaml_error(
+                                    node, what, errstr, errstr_size,
+                                    "phrase must have 1..%d bytes",
+                                    RDR_CLF_MAX_PHRASE - 1);
+                        ol += (size_t)n;
+                }
+                err = add_phrase(b, node, what, out, weight, g, lang, errstr,
+                                 errstr_size);
+                if (err)
+                        return err;
+                /* the next combination: the last word's next form, or
+                 * its first and the word before's next, and so on */
+                for (i = nw; i > 0; i--) {
+                        pick[i - 1]++;
+                        if (pick[i - 1] < nforms[i - 1])
+                                break;
+                        pick[i - 1] = 0;
+                }
+                if (i == 0)
+                        return RDR_OK;
+        }
+}
+
 /* One group: a list of phrases, or a map phrase -> weight. Duplicates within
  * the group (after normalization) are errors. */
 static rdr_err_t load_group(builder_t *b, const rdr_yaml_t *val,
                             const char *what, const group_def_t *g, int lang,
                             char *errstr, size_t errstr_size) {
-        size_t i, j, first = b->pend_cnt;
+        size_t i, j, k, added, first = b->pend_cnt;
         rdr_err_t err = RDR_OK;
 
         if (rdr_yaml_type(val) == RDR_YAML_SCALAR)
@@ -644,21 +854,28 @@ static rdr_err_t load_group(builder_t *b, const rdr_yaml_t *val,
                         if (err)
                                 return err;
                 }
-                err = add_phrase(b, item, item_what, phrase, w, g, lang, errstr,
-                                 errstr_size);
+                added = b->pend_cnt;
+                err = add_entry(b, item, item_what, phrase, w, g, lang, errstr,
+                                errstr_size);
                 if (err)
                         return err;
-                /* a duplicate within the group */
-                for (j = first; j + 1 < b->pend_cnt; j++) {
-                        if (b->pend[j].node == b->pend[b->pend_cnt - 1].node &&
-                            b->pend[j].ent.flags ==
-                                b->pend[b->pend_cnt - 1].ent.flags)
-                                return rdr_yaml_error(
-                                    item, item_what, errstr, errstr_size,
-                                    "phrase '%.64s' is listed twice in this "
-                                    "group (after folding case and accents)",
-                                    phrase);
-                }
+                /* a duplicate within the group: its forms too */
+                for (k = added; k < b->pend_cnt; k++)
+                        for (j = first; j < k; j++) {
+                                if (b->pend[j].node == b->pend[k].node &&
+                                    b->pend[j].ent.flags ==
+                                        b->pend[k].ent.flags)
+                                        return rdr_yaml_error(
+                                            item, item_what, errstr,
+                                            errstr_size,
+                                            "phrase '%.64s' is listed twice "
+                                            "in this group (after folding "
+                                            "case and accents%s)",
+                                            phrase,
+                                            k > added ? ", or as a form of a "
+                                                        "word with '~'"
+                                                      : "");
+                        }
         }
         return err;
 }
@@ -693,6 +910,14 @@ static rdr_err_t lex_walk(builder_t *b, const rdr_yaml_t *map, const char *path,
                          key);
                 if (!*path && !strcmp(key, "language"))
                         continue;
+                if (!*path && !strcmp(key, "inflections")) {
+                        if (!lg)
+                                return rdr_yaml_error(val, full, errstr,
+                                                      errstr_size,
+                                                      "only in a language's "
+                                                      "lexicon");
+                        continue; /* read first, load_lexicon() */
+                }
                 if (!*path && !strcmp(key, "negation_scope")) {
                         if (!lg)
                                 return rdr_yaml_error(val, full, errstr,
@@ -837,7 +1062,15 @@ static rdr_err_t load_lexicon(builder_t *b, const char *path,
                 snprintf(lg->name, sizeof(lg->name), "%s", lname);
                 lg->negation_scope = 3;
         }
+        b->infl_cnt = 0;
+        if (lg && rdr_yaml_get(root, "inflections")) {
+                err = load_inflections(b, rdr_yaml_get(root, "inflections"),
+                                       errstr, errstr_size);
+                if (err)
+                        goto done;
+        }
         err = lex_walk(b, root, "", lang, lg, errstr, errstr_size);
+        b->infl_cnt = 0;
         if (!err && lg)
                 err = check_groups(clf, root, lname, errstr, errstr_size);
 done:
