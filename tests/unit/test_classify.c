@@ -540,6 +540,62 @@ static void test_insults_in_every_language(void **state) {
         }
 }
 
+/* Spanish adjectives and participles in every gender and number: "Los
+ * zapatos son defectuosos" at 3 stars named no complaint (the lexicon had
+ * "defectuoso" and "defectuosa"), so no case opened. The lexicon writes
+ * them once with '~' (es.yaml inflections). And the reviews praised are no
+ * praise of the goods: "Lo compré por las buenas reseñas y se rompió"
+ * dropped its complaint as praise once "buenas" was read. */
+static void test_inflected_forms(void **state) {
+        static const struct {
+                const char *text;
+                int rating;
+                rdr_sentiment_t sentiment;
+                rdr_reason_t reason;
+        } cases[] = {
+            {"Los zapatos son defectuosos.", 3, RDR_SENT_NEGATIVE,
+             RDR_REASON_PRODUCT_QUALITY},
+            {"Las pilas vinieron defectuosas.", 3, RDR_SENT_NEGATIVE,
+             RDR_REASON_PRODUCT_QUALITY},
+            {"Unos pantalones muy ajustados.", 3, RDR_SENT_NEGATIVE,
+             RDR_REASON_SIZE_FIT},
+            {"La pantalla llegó rayada.", 3, RDR_SENT_NEGATIVE,
+             RDR_REASON_PACKAGING_DAMAGE},
+            {"Las cajas llegaron aplastadas y mojadas.", 3, RDR_SENT_NEGATIVE,
+             RDR_REASON_PACKAGING_DAMAGE},
+            {"Los de atención son unos groseros.", 3, RDR_SENT_NEGATIVE,
+             RDR_REASON_CUSTOMER_SERVICE},
+            {"Las camisetas son malísimas.", 3, RDR_SENT_NEGATIVE,
+             RDR_REASON_OTHER},
+            {"Las tallas están agotadas.", 3, RDR_SENT_NEGATIVE,
+             RDR_REASON_STOCK_OUT},
+            {"Unas sandalias preciosas y cómodas.", 3, RDR_SENT_POSITIVE,
+             RDR_REASON_NONE},
+            {"Lo compré por las buenas reseñas y se rompió a la semana.", 1,
+             RDR_SENT_NEGATIVE, RDR_REASON_PRODUCT_QUALITY},
+            {"I bought it for the good reviews and it broke in a week.", 1,
+             RDR_SENT_NEGATIVE, RDR_REASON_PRODUCT_QUALITY},
+        };
+        static const chat_case_t chats[] = {
+            {"Ni locos la cambiamos.", RDR_INTENT_REFUSE},
+            {"Les dejo buenas reseñas si me pagan.", RDR_INTENT_EXTORTION},
+        };
+        rdr_classification_t out;
+        size_t i;
+        (void)state;
+        for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                review(cases[i].text, cases[i].rating, &out);
+                if (out.sentiment != cases[i].sentiment ||
+                    out.reason != cases[i].reason)
+                        fail_msg("\"%s\": %s %s, not %s %s", cases[i].text,
+                                 rdr_sentiment_names[out.sentiment],
+                                 rdr_reason_names[out.reason],
+                                 rdr_sentiment_names[cases[i].sentiment],
+                                 rdr_reason_names[cases[i].reason]);
+        }
+        assert_chats(chats, sizeof(chats) / sizeof(chats[0]));
+}
+
 /* A review in Traditional characters (buyers in Hong Kong and Taiwan)
  * reads as its Simplified twin: the lexicon is written once. */
 static void test_traditional_chinese(void **state) {
@@ -2266,6 +2322,7 @@ int main(void) {
             cmocka_unit_test(test_language),
             cmocka_unit_test(test_malicious),
             cmocka_unit_test(test_insults_in_every_language),
+            cmocka_unit_test(test_inflected_forms),
             cmocka_unit_test(test_traditional_chinese),
             cmocka_unit_test(test_extortion_phrasings),
             cmocka_unit_test(test_extortion_feedback_words),
