@@ -542,8 +542,9 @@ static void test_insults_in_every_language(void **state) {
 
 /* Spanish adjectives and participles in every gender and number: "Los
  * zapatos son defectuosos" at 3 stars named no complaint (the lexicon had
- * "defectuoso" and "defectuosa"), so no case opened. The lexicon writes
- * them once with '~' (es.yaml inflections). And the reviews praised are no
+ * "defectuoso" and "defectuosa"), so no case opened; English nouns in the
+ * plural ("There are dents in the lid"). The lexicons write them once
+ * with '~' (their inflections). And the reviews praised are no
  * praise of the goods: "Lo compré por las buenas reseñas y se rompió"
  * dropped its complaint as praise once "buenas" was read. */
 static void test_inflected_forms(void **state) {
@@ -575,6 +576,17 @@ static void test_inflected_forms(void **state) {
              RDR_SENT_NEGATIVE, RDR_REASON_PRODUCT_QUALITY},
             {"I bought it for the good reviews and it broke in a week.", 1,
              RDR_SENT_NEGATIVE, RDR_REASON_PRODUCT_QUALITY},
+            /* en nouns in the plural (en.yaml inflections) */
+            {"The screen has scratches all over.", 3, RDR_SENT_NEGATIVE,
+             RDR_REASON_PRODUCT_QUALITY},
+            {"There are dents in the lid.", 3, RDR_SENT_NEGATIVE,
+             RDR_REASON_PACKAGING_DAMAGE},
+            {"Refunds take forever here.", 3, RDR_SENT_NEGATIVE,
+             RDR_REASON_AFTER_SALES},
+            {"Their agents just copy and paste.", 3, RDR_SENT_NEGATIVE,
+             RDR_REASON_CUSTOMER_SERVICE},
+            {"Couriers here lose everything.", 3, RDR_SENT_NEGATIVE,
+             RDR_REASON_LOGISTICS},
         };
         static const chat_case_t chats[] = {
             {"Ni locos la cambiamos.", RDR_INTENT_REFUSE},
@@ -2059,12 +2071,17 @@ static void test_lexicon_named_by_language(void **state) {
         remove_dir(dir);
 }
 
-/* lexicon_yaml with the inflections "y: [ies]" (a static buffer). */
-static const char *with_ies(const char *lexicon_yaml) {
+/* lexicon_yaml with the inflections rules, a map's lines (a static
+ * buffer). */
+static const char *with_infl(const char *lexicon_yaml, const char *rules) {
         static char text[sizeof(good_lexicon) + 512];
-        snprintf(text, sizeof(text), "%sinflections:\n  y: [ies]\n",
-                 lexicon_yaml);
+        snprintf(text, sizeof(text), "%sinflections:\n%s", lexicon_yaml, rules);
         return text;
+}
+
+/* lexicon_yaml with the inflections "y: [ies]". */
+static const char *with_ies(const char *lexicon_yaml) {
+        return with_infl(lexicon_yaml, "  y: [ies]\n");
 }
 
 /* A lexicon's inflections: a word with '~' matches its forms, and a
@@ -2094,6 +2111,25 @@ static void test_lexicon_inflections(void **state) {
         in.text_len = strlen(in.text);
         rdr_classify_review(c, &in, &out);
         assert_int_equal(out.reason, RDR_REASON_PRODUCT_QUALITY);
+        rdr_classifier_destroy(c);
+        remove_dir(dir);
+        /* the empty ending fits any word, a longer one first */
+        make_configs(dir, sizeof(dir), "", "en.yaml",
+                     with_infl(lexicon_with("  product_quality: [broke]",
+                                            "  product_quality: [dent~, "
+                                            "battery~]"),
+                               "  \"\": [s]\n  y: [ies]\n"));
+        c = rdr_classifier_new(dir, errstr, sizeof(errstr));
+        if (!c)
+                fail_msg("%s", errstr);
+        in.text = "dents and batteries";
+        in.text_len = strlen(in.text);
+        rdr_classify_review(c, &in, &out);
+        assert_int_equal(out.reason, RDR_REASON_PRODUCT_QUALITY);
+        in.text = "the batterys"; /* not a form: no complaint named */
+        in.text_len = strlen(in.text);
+        rdr_classify_review(c, &in, &out);
+        assert_int_equal(out.reason, RDR_REASON_OTHER);
         rdr_classifier_destroy(c);
         remove_dir(dir);
 

@@ -352,7 +352,8 @@ typedef struct pend_s {
  * matches its forms, its ending swapped for each of its rule's ("o": [a,
  * os, as] reads "defectuoso~" as defectuoso, defectuosa, defectuosos,
  * defectuosas). Endings are folded Latin letters; the longest a word has
- * picks its rule. Only while the lexicon that has them loads. */
+ * picks its rule, the empty ending any word's ("": [s] reads "dent~" as
+ * dent, dents). Only while the lexicon that has them loads. */
 #define INFL_MAX_RULES 32
 #define INFL_MAX_FORMS 8
 #define INFL_MAX_END 8     /* bytes of an ending, with its NUL */
@@ -627,7 +628,8 @@ static rdr_err_t add_phrase(builder_t *b, const rdr_yaml_t *node,
         return RDR_OK;
 }
 
-/* Whether s is 1..INFL_MAX_END-1 folded Latin letters (or may be empty). */
+/* Whether s is 0..INFL_MAX_END-1 folded Latin letters (1.. unless
+ * may_be_empty). */
 static int infl_end_ok(const char *s, int may_be_empty) {
         size_t i, n = strlen(s);
         if (n >= INFL_MAX_END || (!n && !may_be_empty))
@@ -655,9 +657,9 @@ static rdr_err_t load_inflections(builder_t *b, const rdr_yaml_t *map,
                 infl_rule_t *r = &b->infl[b->infl_cnt];
                 char what[64];
                 snprintf(what, sizeof(what), "inflections.%s", end);
-                if (!infl_end_ok(end, 0))
+                if (!infl_end_ok(end, 1))
                         return rdr_yaml_error(forms, what, errstr, errstr_size,
-                                              "an ending is 1..%d letters "
+                                              "an ending is 0..%d letters "
                                               "a-z (folded: no accents)",
                                               INFL_MAX_END - 1);
                 if (rdr_yaml_type(forms) != RDR_YAML_SEQ ||
@@ -698,7 +700,7 @@ static size_t infl_forms(const builder_t *b, const char *w,
         const infl_rule_t *best = NULL;
         for (i = 0; i < b->infl_cnt; i++) {
                 size_t el = strlen(b->infl[i].end);
-                if (el < wl && el > best_l &&
+                if (el < wl && (!best || el > best_l) &&
                     !strcmp(w + wl - el, b->infl[i].end)) {
                         best = &b->infl[i];
                         best_l = el;
