@@ -1785,6 +1785,51 @@ static void test_chat_refusals(void **state) {
             {"不要再来烦我", RDR_INTENT_REFUSE},
             {"别再给我打电话了。", RDR_INTENT_REFUSE},
             {"请不要再为这事给我发消息。", RDR_INTENT_REFUSE},
+            /* es to one agent (tú, usted) as to the store (ustedes); zh
+             * calls without 再; en "never ... me" as "don't" */
+            {"Déjame en paz.", RDR_INTENT_REFUSE},
+            {"Déjeme en paz.", RDR_INTENT_REFUSE},
+            {"Déjenme tranquila.", RDR_INTENT_REFUSE},
+            {"No estoy interesada.", RDR_INTENT_REFUSE},
+            {"Deja de contactarme.", RDR_INTENT_REFUSE},
+            {"Deje de contactarme.", RDR_INTENT_REFUSE},
+            {"No me contactes más.", RDR_INTENT_REFUSE},
+            {"No me escribas más.", RDR_INTENT_REFUSE},
+            {"No me vuelvas a escribir.", RDR_INTENT_REFUSE},
+            {"Por favor no me vuelva a escribir.", RDR_INTENT_REFUSE},
+            {"No me llames.", RDR_INTENT_REFUSE},
+            {"Mi reseña no cambia.", RDR_INTENT_REFUSE},
+            {"不感兴趣。", RDR_INTENT_REFUSE},
+            {"别打电话了。", RDR_INTENT_REFUSE},
+            {"不要给我打电话。", RDR_INTENT_REFUSE},
+            {"Never email me again.", RDR_INTENT_REFUSE},
+            {"Never text me again.", RDR_INTENT_REFUSE},
+        };
+        (void)state;
+        assert_chats(cases, sizeof(cases) / sizeof(cases[0]));
+}
+
+/* A buyer who turns one channel down and asks for another wants an
+ * answer, the other way: a refusal would end every step toward them for
+ * good. An agent reads it. The asking verb under a negator asks nothing,
+ * and a channel named is as often the one turned down. */
+static void test_chat_channel_asks(void **state) {
+        static const chat_case_t cases[] = {
+            {"Don't call me, message me here instead.", RDR_INTENT_QUESTION},
+            {"Please don't call me, just use the chat.", RDR_INTENT_QUESTION},
+            {"Stop calling me. Email me if there is news.",
+             RDR_INTENT_QUESTION},
+            {"No me llames, escríbeme por aquí.", RDR_INTENT_QUESTION},
+            {"No me llame, escríbame por chat.", RDR_INTENT_QUESTION},
+            {"不要给我打电话，在这里发消息就行。", RDR_INTENT_QUESTION},
+            {"别打电话，微信聊。", RDR_INTENT_QUESTION},
+            {"Don't text me.", RDR_INTENT_REFUSE},
+            {"Don't call or message me again.", RDR_INTENT_REFUSE},
+            {"Stop calling me, don't text me, just leave me alone.",
+             RDR_INTENT_REFUSE},
+            {"Don't contact me by email or by chat.", RDR_INTENT_REFUSE},
+            {"No me vuelvas a escribir, ni por chat ni por correo.",
+             RDR_INTENT_REFUSE},
         };
         (void)state;
         assert_chats(cases, sizeof(cases) / sizeof(cases[0]));
@@ -2383,6 +2428,7 @@ int main(void) {
             cmocka_unit_test(test_chat_how_and_done),
             cmocka_unit_test(test_chat_done_in_every_language),
             cmocka_unit_test(test_chat_refusals),
+            cmocka_unit_test(test_chat_channel_asks),
             cmocka_unit_test(test_chat_generic_assent),
             cmocka_unit_test(test_lexicon_inflections),
             cmocka_unit_test(test_config_errors),

@@ -22,6 +22,7 @@ typedef struct scores_s {
          * condition bound to one of them (extortion_weight()) */
         int ext_combo;
         double nitpick, insult, private_data, phone_cue;
+        double channel_ask; /* asks to be reached another way, not negated */
         double intent[RDR_INTENT__CNT];
         /* intent's share of phrases above chat.weak_cue_max: what decides
          * a message that says more than its cues (rdr_classify_chat()) */
@@ -185,6 +186,7 @@ static const unsigned char kind_channel[RDR_CLF_K__CNT] = {
     [RDR_CLF_K_PHONE_CUE] = CH_PHONE_CUE,
     [RDR_CLF_K_INTENT] = CH_INTENT,
     [RDR_CLF_K_FILLER] = CH_FILLER,
+    [RDR_CLF_K_CHANNEL] = CH_INTENT,
 };
 
 /* The complaints of one clause (between breaks): a clause whose own
@@ -698,6 +700,10 @@ static void score_pass(const rdr_classifier_t *clf, const rdr_clf_text_t *t,
                                         sc->intent_strong[it] += w;
                                 break;
                         }
+                        case RDR_CLF_K_CHANNEL:
+                                if (!negated) /* not "don't text me" */
+                                        sc->channel_ask += w;
+                                break;
                         case RDR_CLF_K_FILLER:
                                 break;
                         case RDR_CLF_K_DETECT:
@@ -962,6 +968,12 @@ void rdr_classify_chat(const rdr_classifier_t *clf, const char *text,
         if (!conf->chat_bare_assent_agrees &&
             sc.intent_strong[RDR_INTENT_AGREE] <= 0)
                 sc.intent[RDR_INTENT_AGREE] = 0;
+        /* A buyer who turns one channel down and asks for another ("don't
+         * call me, message me here", "No me llames, escríbeme por aquí")
+         * wants an answer, the other way: no refusal, which would end
+         * every step toward them for good. An agent reads it. */
+        if (sc.channel_ask > 0)
+                sc.intent[RDR_INTENT_REFUSE] = 0;
         /* thanks is the weakest signal: it wins only clear of the others */
         if (sc.intent[RDR_INTENT_THANKS] > 0)
                 sc.intent[RDR_INTENT_THANKS] -= conf->chat_thanks_margin;

@@ -35,6 +35,7 @@ typedef enum rdr_clf_kind_e {
         RDR_CLF_K_PHONE_CUE,   /* a nearby number is a phone number */
         RDR_CLF_K_INTENT,      /* target: rdr_intent_t */
         RDR_CLF_K_FILLER,      /* says nothing in a chat reply ("sorry") */
+        RDR_CLF_K_CHANNEL,     /* asks to be reached another way */
         RDR_CLF_K__CNT
 } rdr_clf_kind_t;
 

@@ -562,6 +562,8 @@ static const group_def_t group_defs[] = {
     {"intents.thanks", RDR_CLF_K_INTENT, RDR_INTENT_THANKS, 1, 1.0, NEED_ALL,
      ROLE_INTENT},
     {"chat_fillers", RDR_CLF_K_FILLER, 0, 1, 1.0, NEED_NONE, NULL},
+    /* another way to be reached, asked for: "message me here instead" */
+    {"channel_asks", RDR_CLF_K_CHANNEL, 0, 1, 1.0, NEED_NONE, NULL},
 };
 #define GROUP_DEFS_CNT (sizeof(group_defs) / sizeof(group_defs[0]))
 
