@@ -1809,6 +1809,43 @@ static void test_chat_refusals(void **state) {
         assert_chats(cases, sizeof(cases) / sizeof(cases[0]));
 }
 
+/* Agreement said in each language as in the others: "我明天改", "Ya la
+ * edité", "Te pongo 5 estrellas", "I'll give you 5 stars", "Voy a
+ * eliminar la reseña", "我会删除评价的" were questions; negated, each
+ * refuses. An agreement beside a demand sets terms: extortion where the
+ * pattern binds them, else an agent reads it (no editing guide in answer,
+ * which would read as accepting the terms: chat.agree_max_demand). */
+static void test_chat_agree_in_every_language(void **state) {
+        static const chat_case_t cases[] = {
+            {"好的，我明天改。", RDR_INTENT_AGREE},
+            {"Ya la edité.", RDR_INTENT_AGREE},
+            {"I'll give you 5 stars.", RDR_INTENT_AGREE},
+            {"Te pongo 5 estrellas.", RDR_INTENT_AGREE},
+            {"Les daré 5 estrellas.", RDR_INTENT_AGREE},
+            {"我给你五星。", RDR_INTENT_AGREE},
+            {"Voy a eliminar la reseña.", RDR_INTENT_AGREE},
+            {"Eliminaré la reseña.", RDR_INTENT_AGREE},
+            {"我会删除评价的。", RDR_INTENT_AGREE},
+            {"No les daré 5 estrellas.", RDR_INTENT_REFUSE},
+            {"I won't give you 5 stars.", RDR_INTENT_REFUSE},
+            {"我不会给你五星。", RDR_INTENT_REFUSE},
+            {"No voy a eliminar la reseña.", RDR_INTENT_REFUSE},
+            {"Thanks for the refund, I'll update my review.", RDR_INTENT_AGREE},
+            {"Gracias por el reembolso, les doy 5 estrellas.",
+             RDR_INTENT_AGREE},
+            {"Refund me and I'll give you 5 stars.", RDR_INTENT_EXTORTION},
+            {"退款我就给你五星。", RDR_INTENT_EXTORTION},
+            {"Devuélvanme el dinero y les doy 5 estrellas.",
+             RDR_INTENT_EXTORTION},
+            {"Págame y te pongo 5 estrellas.", RDR_INTENT_EXTORTION},
+            {"Págueme y le daré cinco estrellas.", RDR_INTENT_EXTORTION},
+            {"给我20块我给你五星", RDR_INTENT_QUESTION},
+            {"Denme un cupón y voy a eliminar la reseña.", RDR_INTENT_QUESTION},
+        };
+        (void)state;
+        assert_chats(cases, sizeof(cases) / sizeof(cases[0]));
+}
+
 /* A buyer who turns one channel down and asks for another wants an
  * answer, the other way: a refusal would end every step toward them for
  * good. An agent reads it. The asking verb under a negator asks nothing,
@@ -2429,6 +2466,7 @@ int main(void) {
             cmocka_unit_test(test_chat_done_in_every_language),
             cmocka_unit_test(test_chat_refusals),
             cmocka_unit_test(test_chat_channel_asks),
+            cmocka_unit_test(test_chat_agree_in_every_language),
             cmocka_unit_test(test_chat_generic_assent),
             cmocka_unit_test(test_lexicon_inflections),
             cmocka_unit_test(test_config_errors),

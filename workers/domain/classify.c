@@ -968,6 +968,14 @@ void rdr_classify_chat(const rdr_classifier_t *clf, const char *text,
         if (!conf->chat_bare_assent_agrees &&
             sc.intent_strong[RDR_INTENT_AGREE] <= 0)
                 sc.intent[RDR_INTENT_AGREE] = 0;
+        /* An agreement beside a demand ("给我20块我给你五星", "Denme un
+         * cupón y voy a eliminar la reseña") sets terms, whether or not
+         * the extortion pattern bound them: no editing guide in answer
+         * (it would read as accepting them). An agent reads it. What was
+         * given or received is no demand ("thanks for the refund, I'll
+         * update my review"). */
+        if (sc.demand > conf->chat_agree_max_demand)
+                sc.intent[RDR_INTENT_AGREE] = 0;
         /* A buyer who turns one channel down and asks for another ("don't
          * call me, message me here", "No me llames, escríbeme por aquí")
          * wants an answer, the other way: no refusal, which would end

@@ -130,6 +130,7 @@ typedef struct rdr_clf_conf_s {
         double chat_ext_min_score;
         double chat_thanks_margin;
         double chat_complaint_min_score;
+        double chat_agree_max_demand;
         double chat_weak_cue_max;
         int chat_bare_assent_agrees;
         int mal_priority[RDR_MAL__CNT]; /* malicious classes, first wins */

@@ -148,6 +148,10 @@ static const conf_def_t conf_defs[] = {
     {"chat.complaint_min_score", T_DOUBLE, OFF(chat_complaint_min_score), 1.5,
      0, 100, NULL,
      "weight agree/refuse need in a message that describes a problem"},
+    {"chat.agree_max_demand", T_DOUBLE, OFF(chat_agree_max_demand), 0.9, 0, 100,
+     NULL,
+     "demand weight beside which an agreement is left to an agent (terms, "
+     "not a yes)"},
     {"chat.weak_cue_max", T_DOUBLE, OFF(chat_weak_cue_max), 1.0, 0, 100, NULL,
      "agree/refuse phrases of at most this weight (\"no\", \"ok\") decide "
      "only a message that says nothing else"},
