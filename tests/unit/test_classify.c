@@ -1846,6 +1846,65 @@ static void test_chat_agree_in_every_language(void **state) {
         assert_chats(cases, sizeof(cases) / sizeof(cases[0]));
 }
 
+/* A refund still to come, awaited, is what the buyer is due, not a
+ * demand: "Once I receive the refund I'll update the review" read as
+ * extortion (the buyer tagged fleet-wide, an appeal filed) while "When the
+ * refund arrives I will change my review", "Cuando reciba el reembolso
+ * cambio la reseña" and "收到退款我就改评价" agreed. Money or compensation
+ * awaited, "my money back", "if you refund me" and "refund me and" still
+ * trade (malicious.extortion.awaited_max_demand). */
+static void test_extortion_awaited_refund(void **state) {
+        static const struct {
+                const char *text;
+                rdr_malicious_t malicious;
+                rdr_intent_t intent;
+        } cases[] = {
+            {"Once I receive the refund I'll update the review.", RDR_MAL_NONE,
+             RDR_INTENT_AGREE},
+            {"As soon as I get the refund I will change my review.",
+             RDR_MAL_NONE, RDR_INTENT_AGREE},
+            {"When the refund arrives I will change my review.", RDR_MAL_NONE,
+             RDR_INTENT_AGREE},
+            {"En cuanto reciba el reembolso, actualizo la reseña.",
+             RDR_MAL_NONE, RDR_INTENT_AGREE},
+            {"Cuando reciba el reembolso cambio la reseña.", RDR_MAL_NONE,
+             RDR_INTENT_AGREE},
+            {"等退款到了我就改评价", RDR_MAL_NONE, RDR_INTENT_AGREE},
+            {"一收到退款我就改评价", RDR_MAL_NONE, RDR_INTENT_AGREE},
+            {"Once I receive 20 dollars I'll update the review.",
+             RDR_MAL_EXTORTION, RDR_INTENT_EXTORTION},
+            {"Once I receive the refund plus compensation I will update my "
+             "review.",
+             RDR_MAL_EXTORTION, RDR_INTENT_EXTORTION},
+            {"Cuando reciba 20 euros cambio la reseña.", RDR_MAL_EXTORTION,
+             RDR_INTENT_EXTORTION},
+            {"等你给我补偿我就改评价", RDR_MAL_EXTORTION, RDR_INTENT_EXTORTION},
+            {"I will update my review when I get my money back.",
+             RDR_MAL_EXTORTION, RDR_INTENT_EXTORTION},
+            {"If you refund me I'll update my review.", RDR_MAL_EXTORTION,
+             RDR_INTENT_EXTORTION},
+            {"Refund me and I'll update my review.", RDR_MAL_EXTORTION,
+             RDR_INTENT_EXTORTION},
+        };
+        rdr_classification_t out;
+        rdr_chat_class_t cc;
+        size_t i;
+        (void)state;
+        for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                review(cases[i].text, 1, &out);
+                rdr_classify_chat(clf, cases[i].text, strlen(cases[i].text),
+                                  NULL, &cc);
+                if (out.malicious != cases[i].malicious ||
+                    cc.intent != cases[i].intent)
+                        fail_msg("\"%s\": %s, chat %s; not %s, chat %s",
+                                 cases[i].text,
+                                 rdr_malicious_names[out.malicious],
+                                 rdr_intent_names[cc.intent],
+                                 rdr_malicious_names[cases[i].malicious],
+                                 rdr_intent_names[cases[i].intent]);
+        }
+}
+
 /* A buyer who turns one channel down and asks for another wants an
  * answer, the other way: a refusal would end every step toward them for
  * good. An agent reads it. The asking verb under a negator asks nothing,
@@ -2467,6 +2526,7 @@ int main(void) {
             cmocka_unit_test(test_chat_refusals),
             cmocka_unit_test(test_chat_channel_asks),
             cmocka_unit_test(test_chat_agree_in_every_language),
+            cmocka_unit_test(test_extortion_awaited_refund),
             cmocka_unit_test(test_chat_generic_assent),
             cmocka_unit_test(test_lexicon_inflections),
             cmocka_unit_test(test_config_errors),

@@ -247,17 +247,19 @@ typedef struct ext_sentence_s {
         uint32_t dr_end;       /* end of the demands and mentions so far */
         double given_w;        /* the open receipt's weight, 0 if none */
         uint32_t given_until;  /* a demand starting before is what was given */
-        double last_w;         /* the last demand's weight, as counted */
-        uint32_t last_end;     /* and its end */
-        double offer;          /* offers (beside a demand) */
-        double threat;         /* threats (beside a demand, negated too) */
-        double neg_demand;     /* the demands negated ("no refund") */
-        int reported;          /* the seller's proposal told, to a word break */
-        int items;        /* demands, mentions, deeds and conditions so far */
-        int clause_items; /* and since the last clause break */
-        uint32_t first;   /* the unit where the first of them starts */
-        int opened;       /* the sentence opened with a condition */
-        struct {          /* the sentence before, as the next one reads on */
+        int given_awaited;     /* awaited: ... weighing less than given_max */
+        double given_max;
+        double last_w;     /* the last demand's weight, as counted */
+        uint32_t last_end; /* and its end */
+        double offer;      /* offers (beside a demand) */
+        double threat;     /* threats (beside a demand, negated too) */
+        double neg_demand; /* the demands negated ("no refund") */
+        int reported;      /* the seller's proposal told, to a word break */
+        int items;         /* demands, mentions, deeds and conditions so far */
+        int clause_items;  /* and since the last clause break */
+        uint32_t first;    /* the unit where the first of them starts */
+        int opened;        /* the sentence opened with a condition */
+        struct {           /* the sentence before, as the next one reads on */
                 double demand, neg_demand, review_ref, deed_ref;
                 double offer, threat; /* not yet beside a demand */
                 int changed, change_ref;
@@ -423,7 +425,8 @@ static double ext_demand(ext_sentence_t *es, uint32_t unit, uint32_t end,
                          double w) {
         if (es->reported)
                 w = 0; /* "the seller promised a refund" */
-        if (es->given_w > 0 && unit < es->given_until)
+        if (es->given_w > 0 && unit < es->given_until &&
+            (!es->given_awaited || w < es->given_max))
                 w *= es->given_w >= 1.0 ? 0.0 : 1.0 - es->given_w;
         if (w <= 0) {
                 ext_sentence_item(es, unit);
@@ -437,12 +440,17 @@ static double ext_demand(ext_sentence_t *es, uint32_t unit, uint32_t end,
 }
 
 /* A thanks or a receipt over units [unit, end) of weight w (the given
- * group), for the demands after it (ext_demand()). */
+ * group), for the demands after it (ext_demand()); or a receipt awaited
+ * (the awaits group, awaited), for those weighing less than
+ * awaited_max_demand: a refund due, not compensation ("once I receive
+ * the refund", not "... $20"). */
 static void ext_given(const rdr_clf_conf_t *conf, ext_sentence_t *es,
-                      uint32_t unit, uint32_t end, double w) {
+                      uint32_t unit, uint32_t end, double w, int awaited) {
         ext_sentence_item(es, unit);
         es->given_w = w;
         es->given_until = end + (uint32_t)conf->ext_given_reach;
+        es->given_awaited = awaited;
+        es->given_max = conf->ext_awaited_max_demand;
 }
 
 /* A receipt over units [unit, ...) of weight w (the received group: "came
@@ -663,8 +671,18 @@ static void score_pass(const rdr_classifier_t *clf, const rdr_clf_text_t *t,
                                 if (e->target == RDR_CLF_C_REPORTED)
                                         es.reported = 1;
                                 else if (e->target == RDR_CLF_C_GIVEN)
-                                        ext_given(conf, &es, o->unit, end, w);
-                                else if (e->target != RDR_CLF_C_RECEIVED)
+                                        ext_given(conf, &es, o->unit, end, w,
+                                                  0);
+                                else if (e->target == RDR_CLF_C_AWAITED) {
+                                        /* a condition still for more
+                                         * than the refund due: "once I
+                                         * receive $20 ..." */
+                                        ext_given(conf, &es, o->unit, end, 1.0,
+                                                  1);
+                                        ext_sentence_cond(conf, &es, o->unit,
+                                                          end, w,
+                                                          RDR_CLF_C_PLAIN);
+                                } else if (e->target != RDR_CLF_C_RECEIVED)
                                         ext_sentence_cond(conf, &es, o->unit,
                                                           end, w, e->target);
                                 else if (!negated) /* "never arrived" */

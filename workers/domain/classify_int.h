@@ -68,6 +68,7 @@ typedef enum rdr_clf_cond_e {
         RDR_CLF_C_RECEIVED, /* "came through": the demand before it was */
         RDR_CLF_C_TRAILING, /* "的话": binds the demand just before it too */
         RDR_CLF_C_REPORTED, /* "the seller offered": the seller's proposal */
+        RDR_CLF_C_AWAITED,  /* "once I receive": the refund after it is due */
 } rdr_clf_cond_t;
 
 /* The phrase ended with '*': it matches a word prefix. */
@@ -115,6 +116,7 @@ typedef struct rdr_clf_conf_s {
         long long ext_condition_reach; /* units after a condition */
         double ext_across_min_demand;  /* the pattern over two sentences */
         long long ext_given_reach;     /* units after "thanks for" */
+        double ext_awaited_max_demand; /* a refund awaited weighs less */
         int tags_need_negative;
         long long prof_max_level;
         long long prof_max_age_days;
