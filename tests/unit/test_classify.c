@@ -2182,12 +2182,13 @@ static void expect_notes(const char *lexicon_yaml, const char *notes) {
 static void test_lexicon_notes(void **state) {
         (void)state;
         assert_string_equal(rdr_classifier_notes(clf), "");
-        expect_notes(good_lexicon,
-                     "en: offers, threats, reported, given, received, goods");
+        expect_notes(good_lexicon, "en: offers, threats, reported, given, "
+                                   "awaits, received, goods, channel_asks");
         expect_notes(lexicon_with("demand: [refund]\n",
                                   "demand: [refund]\noffers: [and i will "
                                   "change my review]\ngiven: [thanks for]\n"),
-                     "en: threats, reported, received, goods");
+                     "en: threats, reported, awaits, received, goods, "
+                     "channel_asks");
 }
 
 /* A lexicon's language is the one its file name says: es.yaml saying pt

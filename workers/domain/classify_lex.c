@@ -552,7 +552,7 @@ static const group_def_t group_defs[] = {
     /* what is still to come, awaited: the refund after it is what the
      * buyer is due (below malicious.extortion.awaited_max_demand), "once I
      * receive the refund I will update my review" */
-    {"awaits", RDR_CLF_K_CONDITION, RDR_CLF_C_AWAITED, 1, 1.0, NEED_NONE, NULL},
+    {"awaits", RDR_CLF_K_CONDITION, RDR_CLF_C_AWAITED, 1, 1.0, NEED_NOTE, NULL},
     /* what was received, after it: "the refund came through and I will
      * change my rating" */
     {"received", RDR_CLF_K_CONDITION, RDR_CLF_C_RECEIVED, 1, 1.0, NEED_NOTE,
@@ -577,7 +577,7 @@ static const group_def_t group_defs[] = {
      ROLE_INTENT},
     {"chat_fillers", RDR_CLF_K_FILLER, 0, 1, 1.0, NEED_NONE, NULL},
     /* another way to be reached, asked for: "message me here instead" */
-    {"channel_asks", RDR_CLF_K_CHANNEL, 0, 1, 1.0, NEED_NONE, NULL},
+    {"channel_asks", RDR_CLF_K_CHANNEL, 0, 1, 1.0, NEED_NOTE, NULL},
 };
 #define GROUP_DEFS_CNT (sizeof(group_defs) / sizeof(group_defs[0]))
 
