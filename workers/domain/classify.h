@@ -32,7 +32,8 @@ rdr_classifier_t *rdr_classifier_new(const char *configs_dir, char *errstr,
 void rdr_classifier_destroy(rdr_classifier_t *clf);
 /** What the lexicons lack that a worker should tell at start: the groups
  *  that keep a cooperative buyer from reading as extortion ("thanks for
- *  the refund, I will update my review"), per language, as "en: offers,
+ *  the refund, I will update my review") or as a refusal ("don't call
+ *  me, message me here"), per language, as "en: offers,
  *  given; es: goods"; "" when none is missing. Lives as long as clf. */
 const char *rdr_classifier_notes(const rdr_classifier_t *clf);
 /** Logs rdr_classifier_notes() at warn ("classifier.lexicon_groups"), if

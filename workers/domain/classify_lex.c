@@ -1270,7 +1270,9 @@ void rdr_classifier_log_notes(const rdr_classifier_t *clf) {
                         "lexicons without the groups that keep a "
                         "cooperative buyer from reading as extortion "
                         "(\"thanks for the refund, I will update my "
-                        "review\"): %s; see README, the upgrade notes",
+                        "review\") or as a refusal (\"don't call me, "
+                        "message me here\"): %s; see README, the upgrade "
+                        "notes",
                         clf->notes);
 }
 

@@ -102,7 +102,8 @@ int main(int argc, char **argv) {
         if (rdr_classifier_notes(clf)[0])
                 fprintf(stderr,
                         "redress-eval: lexicons without the groups that keep "
-                        "a cooperative buyer from reading as extortion: %s "
+                        "a cooperative buyer from reading as extortion or "
+                        "as a refusal: %s "
                         "(README, the upgrade notes)\n",
                         rdr_classifier_notes(clf));
         if (text) {
