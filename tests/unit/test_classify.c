@@ -1804,6 +1804,22 @@ static void test_chat_refusals(void **state) {
             {"不要给我打电话。", RDR_INTENT_REFUSE},
             {"Never email me again.", RDR_INTENT_REFUSE},
             {"Never text me again.", RDR_INTENT_REFUSE},
+            /* "I won't" as "I will not": alone a bare no, which refuses;
+             * before anything else it answers something else */
+            {"I won't.", RDR_INTENT_REFUSE},
+            {"I will not.", RDR_INTENT_REFUSE},
+            {"No, I won't do it.", RDR_INTENT_REFUSE},
+            {"I'm not going to do that.", RDR_INTENT_REFUSE},
+            {"I will not, stop asking.", RDR_INTENT_REFUSE},
+            {"I will not remove it, the product was bad and that's the "
+             "truth.",
+             RDR_INTENT_REFUSE},
+            {"No lo haré.", RDR_INTENT_REFUSE},
+            {"No, no lo voy a hacer.", RDR_INTENT_REFUSE},
+            {"I will not be home until Monday.", RDR_INTENT_QUESTION},
+            {"I'm not going to be home until Monday.", RDR_INTENT_QUESTION},
+            {"The item is not going to work for me.", RDR_INTENT_QUESTION},
+            {"No lo haré hasta que me respondan.", RDR_INTENT_QUESTION},
         };
         (void)state;
         assert_chats(cases, sizeof(cases) / sizeof(cases[0]));
