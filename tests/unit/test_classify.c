@@ -1921,6 +1921,47 @@ static void test_extortion_awaited_refund(void **state) {
         }
 }
 
+/* An offer turned down beside a demand or the goods asked for turns the
+ * offer down, not the store: a refusal closed the case, and the buyer's
+ * request with it, unanswered. An agent reads it. A refusal in so many
+ * words beside a demand still refuses (the corpus' "My review is staying,
+ * and I want the refund you promised"); words that only look like a
+ * refusal are none. */
+static void test_chat_declines(void **state) {
+        static const chat_case_t cases[] = {
+            {"Not interested in a coupon, I want a refund.",
+             RDR_INTENT_QUESTION},
+            {"No thanks, send me a new one.", RDR_INTENT_QUESTION},
+            {"No me interesa un cupón, quiero el reembolso.",
+             RDR_INTENT_QUESTION},
+            {"我不同意部分退款，我要全额退款。", RDR_INTENT_QUESTION},
+            {"不用了，直接给我换一个吧。", RDR_INTENT_QUESTION},
+            {"拒绝签收了，快递退回去了。", RDR_INTENT_QUESTION},
+            {"No pienso que sea culpa suya, solo quiero que me ayuden.",
+             RDR_INTENT_QUESTION},
+            {"No la voy a poder recoger hasta el lunes.", RDR_INTENT_QUESTION},
+            {"No way to contact the courier, can you help?",
+             RDR_INTENT_QUESTION},
+            {"Please don't contact me until the replacement ships.",
+             RDR_INTENT_QUESTION},
+            {"I don't want to be contacted by phone, email is fine.",
+             RDR_INTENT_QUESTION},
+            {"Not interested.", RDR_INTENT_REFUSE},
+            {"No thanks.", RDR_INTENT_REFUSE},
+            {"No me interesa.", RDR_INTENT_REFUSE},
+            {"不用了", RDR_INTENT_REFUSE},
+            {"拒绝", RDR_INTENT_REFUSE},
+            {"No thanks, I got my refund already.", RDR_INTENT_REFUSE},
+            {"My review is staying, and I want the refund you promised.",
+             RDR_INTENT_REFUSE},
+            {"No pienso cambiar mi reseña.", RDR_INTENT_REFUSE},
+            {"No la voy a cambiar.", RDR_INTENT_REFUSE},
+            {"No way, stop messaging me.", RDR_INTENT_REFUSE},
+        };
+        (void)state;
+        assert_chats(cases, sizeof(cases) / sizeof(cases[0]));
+}
+
 /* A buyer who turns one channel down and asks for another wants an
  * answer, the other way: a refusal would end every step toward them for
  * good. An agent reads it. The asking verb under a negator asks nothing,
@@ -2198,13 +2239,14 @@ static void expect_notes(const char *lexicon_yaml, const char *notes) {
 static void test_lexicon_notes(void **state) {
         (void)state;
         assert_string_equal(rdr_classifier_notes(clf), "");
-        expect_notes(good_lexicon, "en: offers, threats, reported, given, "
-                                   "awaits, received, goods, channel_asks");
+        expect_notes(good_lexicon,
+                     "en: offers, threats, reported, given, awaits, received, "
+                     "goods, intents.declines, channel_asks");
         expect_notes(lexicon_with("demand: [refund]\n",
                                   "demand: [refund]\noffers: [and i will "
                                   "change my review]\ngiven: [thanks for]\n"),
                      "en: threats, reported, awaits, received, goods, "
-                     "channel_asks");
+                     "intents.declines, channel_asks");
 }
 
 /* A lexicon's language is the one its file name says: es.yaml saying pt
@@ -2542,6 +2584,7 @@ int main(void) {
             cmocka_unit_test(test_chat_done_in_every_language),
             cmocka_unit_test(test_chat_refusals),
             cmocka_unit_test(test_chat_channel_asks),
+            cmocka_unit_test(test_chat_declines),
             cmocka_unit_test(test_chat_agree_in_every_language),
             cmocka_unit_test(test_extortion_awaited_refund),
             cmocka_unit_test(test_chat_generic_assent),

@@ -23,6 +23,8 @@ typedef struct scores_s {
         int ext_combo;
         double nitpick, insult, private_data, phone_cue;
         double channel_ask; /* asks to be reached another way, not negated */
+        double decline;     /* of intent[REFUSE], what declines gave */
+        double goods_ask;   /* the goods the order should have brought */
         double intent[RDR_INTENT__CNT];
         /* intent's share of phrases above chat.weak_cue_max: what decides
          * a message that says more than its cues (rdr_classify_chat()) */
@@ -187,6 +189,7 @@ static const unsigned char kind_channel[RDR_CLF_K__CNT] = {
     [RDR_CLF_K_INTENT] = CH_INTENT,
     [RDR_CLF_K_FILLER] = CH_FILLER,
     [RDR_CLF_K_CHANNEL] = CH_INTENT,
+    [RDR_CLF_K_DECLINE] = CH_INTENT,
 };
 
 /* The complaints of one clause (between breaks): a clause whose own
@@ -682,12 +685,16 @@ static void score_pass(const rdr_classifier_t *clf, const rdr_clf_text_t *t,
                                         ext_sentence_cond(conf, &es, o->unit,
                                                           end, w,
                                                           RDR_CLF_C_PLAIN);
-                                } else if (e->target != RDR_CLF_C_RECEIVED)
+                                } else if (e->target != RDR_CLF_C_RECEIVED &&
+                                           e->target != RDR_CLF_C_GOODS) {
                                         ext_sentence_cond(conf, &es, o->unit,
                                                           end, w, e->target);
-                                else if (!negated) /* "never arrived" */
+                                } else if (!negated) { /* "never arrived" */
                                         sc->demand -=
                                             ext_received(conf, &es, o->unit, w);
+                                        if (e->target == RDR_CLF_C_GOODS)
+                                                sc->goods_ask += w;
+                                }
                                 break;
                         case RDR_CLF_K_NITPICK:
                                 sc->nitpick += w;
@@ -718,6 +725,18 @@ static void score_pass(const rdr_classifier_t *clf, const rdr_clf_text_t *t,
                                         sc->intent_strong[it] += w;
                                 break;
                         }
+                        case RDR_CLF_K_DECLINE:
+                                /* as a refusal ("not no thanks" says
+                                 * nothing) */
+                                sc->hits++;
+                                if (negated)
+                                        break;
+                                sc->intent[RDR_INTENT_REFUSE] += w;
+                                sc->decline += w;
+                                if (w > conf->chat_weak_cue_max)
+                                        sc->intent_strong[RDR_INTENT_REFUSE] +=
+                                            w;
+                                break;
                         case RDR_CLF_K_CHANNEL:
                                 if (!negated) /* not "don't text me" */
                                         sc->channel_ask += w;
@@ -999,6 +1018,15 @@ void rdr_classify_chat(const rdr_classifier_t *clf, const char *text,
          * wants an answer, the other way: no refusal, which would end
          * every step toward them for good. An agent reads it. */
         if (sc.channel_ask > 0)
+                sc.intent[RDR_INTENT_REFUSE] = 0;
+        /* An offer declined beside a demand or the goods asked for ("Not
+         * interested in a coupon, I want a refund", "不用了，直接给我换一个
+         * 吧") turns the offer down, not the store: closing the case would
+         * leave the request unanswered. An agent reads it. A refusal in
+         * so many words ("My review is staying, and I want the refund")
+         * still refuses. What was given or received is no demand. */
+        if ((sc.demand > 0 || sc.goods_ask > 0) &&
+            sc.intent[RDR_INTENT_REFUSE] - sc.decline < conf->chat_min_score)
                 sc.intent[RDR_INTENT_REFUSE] = 0;
         /* thanks is the weakest signal: it wins only clear of the others */
         if (sc.intent[RDR_INTENT_THANKS] > 0)

@@ -36,6 +36,7 @@ typedef enum rdr_clf_kind_e {
         RDR_CLF_K_INTENT,      /* target: rdr_intent_t */
         RDR_CLF_K_FILLER,      /* says nothing in a chat reply ("sorry") */
         RDR_CLF_K_CHANNEL,     /* asks to be reached another way */
+        RDR_CLF_K_DECLINE,     /* a refusal of what was offered */
         RDR_CLF_K__CNT
 } rdr_clf_kind_t;
 
@@ -69,6 +70,7 @@ typedef enum rdr_clf_cond_e {
         RDR_CLF_C_TRAILING, /* "的话": binds the demand just before it too */
         RDR_CLF_C_REPORTED, /* "the seller offered": the seller's proposal */
         RDR_CLF_C_AWAITED,  /* "once I receive": the refund after it is due */
+        RDR_CLF_C_GOODS,    /* "a new one": as received, and asked for */
 } rdr_clf_cond_t;
 
 /* The phrase ended with '*': it matches a word prefix. */

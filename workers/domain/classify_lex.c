@@ -559,7 +559,7 @@ static const group_def_t group_defs[] = {
      NULL},
     /* what the order should have brought, after a demand's verb: "send me
      * a new one and I will update my review" asks no money */
-    {"goods", RDR_CLF_K_CONDITION, RDR_CLF_C_RECEIVED, 1, 1.0, NEED_NOTE, NULL},
+    {"goods", RDR_CLF_K_CONDITION, RDR_CLF_C_GOODS, 1, 1.0, NEED_NOTE, NULL},
     {"nitpick", RDR_CLF_K_NITPICK, 0, 1, 1.0, NEED_ALL,
      "professional reviewers"},
     {"insult", RDR_CLF_K_INSULT, 0, 1, 1.0, NEED_ALL, "abusive reviews"},
@@ -571,6 +571,10 @@ static const group_def_t group_defs[] = {
      ROLE_INTENT},
     {"intents.extortion", RDR_CLF_K_INTENT, RDR_INTENT_EXTORTION, 1, 1.0,
      NEED_NONE, NULL}, /* the extortion group tells it too */
+    /* a refusal of what the store offered ("no thanks", "not
+     * interested"): beside a demand, the buyer negotiates */
+    {"intents.declines", RDR_CLF_K_DECLINE, RDR_INTENT_REFUSE, 1, 1.0,
+     NEED_NOTE, NULL},
     {"intents.question", RDR_CLF_K_INTENT, RDR_INTENT_QUESTION, 1, 1.0,
      NEED_ALL, ROLE_INTENT},
     {"intents.thanks", RDR_CLF_K_INTENT, RDR_INTENT_THANKS, 1, 1.0, NEED_ALL,
