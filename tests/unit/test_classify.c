@@ -1957,6 +1957,19 @@ static void test_chat_declines(void **state) {
             {"No pienso cambiar mi reseña.", RDR_INTENT_REFUSE},
             {"No la voy a cambiar.", RDR_INTENT_REFUSE},
             {"No way, stop messaging me.", RDR_INTENT_REFUSE},
+            {"I'm keeping the item but the zipper is broken.",
+             RDR_INTENT_QUESTION},
+            {"I'm keeping my review.", RDR_INTENT_REFUSE},
+            /* not done yet (not_yet) */
+            {"I haven't updated it yet.", RDR_INTENT_QUESTION},
+            {"I have not updated the review yet.", RDR_INTENT_QUESTION},
+            {"No, I haven't changed it yet, I'll do it tonight.",
+             RDR_INTENT_QUESTION},
+            {"Aún no la actualicé.", RDR_INTENT_QUESTION},
+            {"我还没改", RDR_INTENT_QUESTION},
+            {"I haven't updated it and I won't.", RDR_INTENT_REFUSE},
+            {"I won't change it, not yet, not ever.", RDR_INTENT_REFUSE},
+            {"Not yet.", RDR_INTENT_QUESTION},
         };
         (void)state;
         assert_chats(cases, sizeof(cases) / sizeof(cases[0]));
@@ -2241,12 +2254,12 @@ static void test_lexicon_notes(void **state) {
         assert_string_equal(rdr_classifier_notes(clf), "");
         expect_notes(good_lexicon,
                      "en: offers, threats, reported, given, awaits, received, "
-                     "goods, intents.declines, channel_asks");
+                     "goods, intents.declines, channel_asks, not_yet");
         expect_notes(lexicon_with("demand: [refund]\n",
                                   "demand: [refund]\noffers: [and i will "
                                   "change my review]\ngiven: [thanks for]\n"),
                      "en: threats, reported, awaits, received, goods, "
-                     "intents.declines, channel_asks");
+                     "intents.declines, channel_asks, not_yet");
 }
 
 /* A lexicon's language is the one its file name says: es.yaml saying pt

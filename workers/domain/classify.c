@@ -25,6 +25,9 @@ typedef struct scores_s {
         double channel_ask; /* asks to be reached another way, not negated */
         double decline;     /* of intent[REFUSE], what declines gave */
         double goods_ask;   /* the goods the order should have brought */
+        double neg_agree;   /* of intent[REFUSE], negated agreements */
+        double neg_agree_strong; /* ... of them above chat.weak_cue_max */
+        double not_yet;          /* "yet", "todavía": not done yet */
         double intent[RDR_INTENT__CNT];
         /* intent's share of phrases above chat.weak_cue_max: what decides
          * a message that says more than its cues (rdr_classify_chat()) */
@@ -190,6 +193,7 @@ static const unsigned char kind_channel[RDR_CLF_K__CNT] = {
     [RDR_CLF_K_FILLER] = CH_FILLER,
     [RDR_CLF_K_CHANNEL] = CH_INTENT,
     [RDR_CLF_K_DECLINE] = CH_INTENT,
+    [RDR_CLF_K_NOT_YET] = CH_FILLER,
 };
 
 /* The complaints of one clause (between breaks): a clause whose own
@@ -712,11 +716,14 @@ static void score_pass(const rdr_classifier_t *clf, const rdr_clf_text_t *t,
                         case RDR_CLF_K_INTENT: {
                                 int it = -1;
                                 sc->hits++;
-                                if (negated && e->target == RDR_INTENT_AGREE)
+                                if (negated && e->target == RDR_INTENT_AGREE) {
                                         it = RDR_INTENT_REFUSE;
-                                else if (!negated ||
-                                         e->target == RDR_INTENT_QUESTION ||
-                                         e->target == RDR_INTENT_EXTORTION)
+                                        sc->neg_agree += w;
+                                        if (w > conf->chat_weak_cue_max)
+                                                sc->neg_agree_strong += w;
+                                } else if (!negated ||
+                                           e->target == RDR_INTENT_QUESTION ||
+                                           e->target == RDR_INTENT_EXTORTION)
                                         it = e->target;
                                 if (it < 0)
                                         break;
@@ -736,6 +743,9 @@ static void score_pass(const rdr_classifier_t *clf, const rdr_clf_text_t *t,
                                 if (w > conf->chat_weak_cue_max)
                                         sc->intent_strong[RDR_INTENT_REFUSE] +=
                                             w;
+                                break;
+                        case RDR_CLF_K_NOT_YET:
+                                sc->not_yet += w;
                                 break;
                         case RDR_CLF_K_CHANNEL:
                                 if (!negated) /* not "don't text me" */
@@ -971,6 +981,17 @@ void rdr_classify_chat(const rdr_classifier_t *clf, const char *text,
                 return;
         }
         sc.intent[RDR_INTENT_EXTORTION] = 0;
+        /* An agreement negated but for now ("I haven't updated it yet",
+         * "Aún no la actualicé") is not done yet: no refusal, which would
+         * end every step toward a buyer about to do it. */
+        if (sc.not_yet > 0 && sc.neg_agree > 0) {
+                sc.intent[RDR_INTENT_REFUSE] -= sc.neg_agree;
+                sc.intent_strong[RDR_INTENT_REFUSE] -= sc.neg_agree_strong;
+                /* the weak "no" left is its negation ("Aún no la
+                 * actualicé") */
+                if (sc.intent_strong[RDR_INTENT_REFUSE] <= 0)
+                        sc.intent[RDR_INTENT_REFUSE] = 0;
+        }
         /* A message that describes a problem ("No, the replacement never
          * arrived", "Sure, the zipper broke") answers the store's
          * question: a lone "no" or "sure" in it is no refusal and no

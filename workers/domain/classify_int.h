@@ -37,6 +37,7 @@ typedef enum rdr_clf_kind_e {
         RDR_CLF_K_FILLER,      /* says nothing in a chat reply ("sorry") */
         RDR_CLF_K_CHANNEL,     /* asks to be reached another way */
         RDR_CLF_K_DECLINE,     /* a refusal of what was offered */
+        RDR_CLF_K_NOT_YET,     /* "yet": a negated agreement is no refusal */
         RDR_CLF_K__CNT
 } rdr_clf_kind_t;
 

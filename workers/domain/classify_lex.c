@@ -582,6 +582,8 @@ static const group_def_t group_defs[] = {
     {"chat_fillers", RDR_CLF_K_FILLER, 0, 1, 1.0, NEED_NONE, NULL},
     /* another way to be reached, asked for: "message me here instead" */
     {"channel_asks", RDR_CLF_K_CHANNEL, 0, 1, 1.0, NEED_NOTE, NULL},
+    /* not done yet, no refusal: "I haven't updated it yet" */
+    {"not_yet", RDR_CLF_K_NOT_YET, 0, 1, 1.0, NEED_NOTE, NULL},
 };
 #define GROUP_DEFS_CNT (sizeof(group_defs) / sizeof(group_defs[0]))
 
