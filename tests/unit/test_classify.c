@@ -1960,6 +1960,9 @@ static void test_chat_declines(void **state) {
             {"I'm keeping the item but the zipper is broken.",
              RDR_INTENT_QUESTION},
             {"I'm keeping my review.", RDR_INTENT_REFUSE},
+            {"No tengo intención de devolverlo, está bien.",
+             RDR_INTENT_QUESTION},
+            {"No tengo intención de cambiar mi reseña.", RDR_INTENT_REFUSE},
             /* not done yet (not_yet) */
             {"I haven't updated it yet.", RDR_INTENT_QUESTION},
             {"I have not updated the review yet.", RDR_INTENT_QUESTION},
