@@ -2131,6 +2131,33 @@ static void test_chat_declines(void **state) {
         assert_chats(cases, sizeof(cases) / sizeof(cases[0]));
 }
 
+/* Asking what the change of the review is worth asks for payment for
+ * it, in each language ("What can you offer me to change my review?" was
+ * a question, "你们能给我什么好处让我改评价？" an agreement); what the goods
+ * are good for is no such question ("这个东西有什么好处？" was extortion). A
+ * flat no in so many words refuses ("Not doing that", "Ni hablar", "门都
+ * 没有"). */
+static void test_chat_worth_and_flat_no(void **state) {
+        static const chat_case_t cases[] = {
+            {"What can you offer me to change my review?",
+             RDR_INTENT_EXTORTION},
+            {"¿Qué me pueden ofrecer para cambiar mi reseña?",
+             RDR_INTENT_EXTORTION},
+            {"你们能给我什么好处让我改评价？", RDR_INTENT_EXTORTION},
+            {"我有什么好处？给个10块红包我就改。", RDR_INTENT_EXTORTION},
+            {"这个东西有什么好处？", RDR_INTENT_QUESTION},
+            {"What can you offer me? The item broke.", RDR_INTENT_QUESTION},
+            {"Not doing that.", RDR_INTENT_REFUSE},
+            {"Not gonna happen.", RDR_INTENT_REFUSE},
+            {"Ni hablar.", RDR_INTENT_REFUSE},
+            {"De ninguna manera.", RDR_INTENT_REFUSE},
+            {"门都没有", RDR_INTENT_REFUSE},
+            {"想都别想", RDR_INTENT_REFUSE},
+        };
+        (void)state;
+        assert_chats(cases, sizeof(cases) / sizeof(cases[0]));
+}
+
 /* A buyer who turns one channel down and asks for another wants an
  * answer, the other way: a refusal would end every step toward them for
  * good. An agent reads it. The asking verb under a negator asks nothing,
@@ -2755,6 +2782,7 @@ int main(void) {
             cmocka_unit_test(test_chat_refusals),
             cmocka_unit_test(test_chat_channel_asks),
             cmocka_unit_test(test_chat_declines),
+            cmocka_unit_test(test_chat_worth_and_flat_no),
             cmocka_unit_test(test_chat_agree_in_every_language),
             cmocka_unit_test(test_extortion_awaited_refund),
             cmocka_unit_test(test_chat_generic_assent),
