@@ -761,6 +761,53 @@ static void test_reasons_in_every_language(void **state) {
                          sizeof(cases) / sizeof(cases[0]));
 }
 
+/* A 3-star review opens a case only with a complaint: said alike in the
+ * three languages, a mild complaint opens one ("Works, but it's louder
+ * than I expected", "el color se destiñó"), a plain "nothing special,
+ * nothing wrong" does not ("tampoco nada malo", "没什么问题"). */
+static void test_rating3_in_every_language(void **state) {
+        static const struct {
+                const char *text;
+                int negative;
+        } cases[] = {
+            {"It's okay, but the stitching came loose after a week.", 1},
+            {"Está bien, pero la costura se soltó a la semana.", 1},
+            {"还行吧，就是一个星期线就开了。", 1},
+            {"Decent for the price, though shipping took almost a month.", 1},
+            {"Aceptable por el precio, aunque el envío tardó casi un mes.", 1},
+            {"这个价格还可以，就是快递走了快一个月。", 1},
+            {"Works, but it's louder than I expected.", 1},
+            {"Funciona, pero hace más ruido de lo que esperaba.", 1},
+            {"能用，就是噪音比想象的大。", 1},
+            {"Average quality, the color faded after washing.", 1},
+            {"Calidad normal, el color se destiñó al lavarlo.", 1},
+            {"质量一般，洗了以后褪色了。", 1},
+            {"Fine, but the size runs a bit small.", 1},
+            {"Bien, pero la talla es un poco pequeña.", 1},
+            {"还可以，就是尺码偏小一点。", 1},
+            {"It's fine, does the job.", 0},
+            {"Está bien, cumple su función.", 0},
+            {"还行，能用。", 0},
+            {"Nothing special, but nothing wrong either.", 0},
+            {"Nada especial, pero tampoco nada malo.", 0},
+            {"一般般，没什么问题。", 0},
+        };
+        rdr_classification_t out;
+        size_t i, wrong = 0;
+        (void)state;
+        for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                review(cases[i].text, 3, &out);
+                if (out.negative != cases[i].negative) {
+                        fprintf(stderr, "\"%s\": negative %d\n", cases[i].text,
+                                out.negative);
+                        wrong++;
+                }
+        }
+        if (wrong)
+                fail_msg("%zu of %zu misread", wrong,
+                         sizeof(cases) / sizeof(cases[0]));
+}
+
 /* A review in Traditional characters (buyers in Hong Kong and Taiwan)
  * reads as its Simplified twin: the lexicon is written once. */
 static void test_traditional_chinese(void **state) {
@@ -2756,6 +2803,7 @@ int main(void) {
             cmocka_unit_test(test_insults_in_every_language),
             cmocka_unit_test(test_inflected_forms),
             cmocka_unit_test(test_reasons_in_every_language),
+            cmocka_unit_test(test_rating3_in_every_language),
             cmocka_unit_test(test_traditional_chinese),
             cmocka_unit_test(test_extortion_phrasings),
             cmocka_unit_test(test_extortion_feedback_words),
