@@ -2042,6 +2042,17 @@ static void test_chat_agree_in_every_language(void **state) {
             {"Voy a eliminar la reseña.", RDR_INTENT_AGREE},
             {"Eliminaré la reseña.", RDR_INTENT_AGREE},
             {"我会删除评价的。", RDR_INTENT_AGREE},
+            /* each verb with each word for the review, and "no se
+             * preocupen" (folded, "no sé") no question */
+            {"¡Muchas gracias! Cuando me llegue la L actualizo la "
+             "valoración, no se preocupen.",
+             RDR_INTENT_AGREE},
+            {"Thanks a lot! When the L arrives I'll update the rating, "
+             "don't worry.",
+             RDR_INTENT_AGREE},
+            {"Modifico la calificación esta noche.", RDR_INTENT_AGREE},
+            {"No se preocupe, edito mi opinión.", RDR_INTENT_AGREE},
+            {"No sé.", RDR_INTENT_QUESTION},
             {"No les daré 5 estrellas.", RDR_INTENT_REFUSE},
             {"I won't give you 5 stars.", RDR_INTENT_REFUSE},
             {"我不会给你五星。", RDR_INTENT_REFUSE},
