@@ -352,5 +352,22 @@ tool_help redress-report --store s-1 -h
 tool_help redress-buyer --help
 tool_help redress-buyer untag --platform taobao --help
 
+# redress-eval --explain: the phrases that made a text read as it does,
+# each with its group (what an operator edits); only with --text.
+"$bin/redress-eval" --configs "$src/configs" --explain >"$tmp/out" 2>"$tmp/err"
+rc=$?
+[ $rc -eq 2 ] || fail "redress-eval --explain without --text: exit $rc, not 2"
+"$bin/redress-eval" --configs "$src/configs" --explain \
+  --text "Not cute. Stop sending broken items." >"$tmp/out" 2>"$tmp/err"
+rc=$?
+[ $rc -eq 0 ] || fail "redress-eval --explain --text: exit $rc: $(cat "$tmp/err")"
+has "$tmp/out" "chat:   language en intent question" "redress-eval --explain"
+grep -Eq '^  reasons\.product_quality +en +\+[0-9.]+ +"broken"$' "$tmp/out" ||
+  fail "redress-eval --explain: no broken as product quality: $(cat "$tmp/out")"
+grep -Eq '^  intents\.refuse +en +\+1\.40 +"stop sending"$' "$tmp/out" ||
+  fail "redress-eval --explain: no stop sending refusal (1.4): $(cat "$tmp/out")"
+grep -Eq '^  sentiment\.positive +en +\+[0-9.]+ negated +"cute"$' "$tmp/out" ||
+  fail "redress-eval --explain: no negated cute: $(cat "$tmp/out")"
+
 [ $failed -eq 0 ] && echo "cli_workers: every worker's command line behaves"
 exit $failed

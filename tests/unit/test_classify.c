@@ -808,6 +808,50 @@ static void test_rating3_in_every_language(void **state) {
                          sizeof(cases) / sizeof(cases[0]));
 }
 
+/* rdr_classify_explain(): the phrases that counted, in the text's order,
+ * each with its group and language, what it matched (normalized) and
+ * whether a negator reached it. */
+typedef struct hits_s {
+        char lines[16][96];
+        size_t cnt;
+} hits_t;
+
+static void collect_hit(void *ctx, const rdr_clf_hit_t *h) {
+        hits_t *hs = ctx;
+        if (hs->cnt < 16)
+                snprintf(hs->lines[hs->cnt++], sizeof(hs->lines[0]),
+                         "%s %s %.2f%s %.*s", h->group, h->lang, h->weight,
+                         h->negated ? " negated" : "", (int)h->text_len,
+                         h->text);
+}
+
+static void test_explain(void **state) {
+        static const char *const want[] = {
+            "intents.refuse es 2.00 no me llames",
+            "negators es 1.00 no",
+            "channel_asks es 1.00 escribeme",
+            "condition es 0.30 por",
+        };
+        hits_t hs;
+        size_t i;
+        (void)state;
+        memset(&hs, 0, sizeof(hs));
+        rdr_classify_explain(clf, "No me llames, escríbeme por aquí.",
+                             strlen("No me llames, escríbeme por aquí."),
+                             collect_hit, &hs);
+        for (i = 0; hs.cnt != 4 && i < hs.cnt; i++)
+                fprintf(stderr, "hit: %s\n", hs.lines[i]);
+        assert_int_equal(hs.cnt, 4);
+        for (i = 0; i < 4; i++)
+                assert_string_equal(hs.lines[i], want[i]);
+        memset(&hs, 0, sizeof(hs));
+        rdr_classify_explain(clf, "质量不好", strlen("质量不好"), collect_hit,
+                             &hs);
+        assert_true(hs.cnt >= 1);
+        assert_string_equal(hs.lines[0], "reasons.product_quality zh 2.00 "
+                                         "质量不好");
+}
+
 /* A review in Traditional characters (buyers in Hong Kong and Taiwan)
  * reads as its Simplified twin: the lexicon is written once. */
 static void test_traditional_chinese(void **state) {
@@ -2820,6 +2864,7 @@ int main(void) {
             cmocka_unit_test(test_inflected_forms),
             cmocka_unit_test(test_reasons_in_every_language),
             cmocka_unit_test(test_rating3_in_every_language),
+            cmocka_unit_test(test_explain),
             cmocka_unit_test(test_traditional_chinese),
             cmocka_unit_test(test_extortion_phrasings),
             cmocka_unit_test(test_extortion_feedback_words),

@@ -513,8 +513,35 @@ static void ext_sentence_mention(const rdr_clf_conf_t *conf, ext_sentence_t *es,
                                                               : EXT_MENTION);
 }
 
+/* Where score_pass() tells each phrase that counts (explain), or NULL. */
+typedef struct trace_s {
+        rdr_clf_hit_fn fn;
+        void *ctx;
+} trace_t;
+
+static void trace_hit(const rdr_classifier_t *clf, const trace_t *tr,
+                      const rdr_clf_text_t *t, const rdr_clf_occ_t *o,
+                      const rdr_clf_entry_t *e, int negated) {
+        rdr_clf_hit_t h;
+        size_t k;
+        int letters = 0;
+        h.text = t->norm + o->start;
+        h.text_len = o->end > o->start ? o->end - o->start : 0;
+        for (k = 0; k < h.text_len; k++)
+                letters |= (h.text[k] >= 'a' && h.text[k] <= 'z') ||
+                           (h.text[k] >= '0' && h.text[k] <= '9') ||
+                           (unsigned char)h.text[k] >= 0x80;
+        if (!letters)
+                return; /* punctuation: a clause or sentence break */
+        h.group = rdr_clf_group_name(e->kind, e->target, e->weight);
+        h.lang = e->lang == RDR_CLF_LANG_ANY ? "any" : clf->langs[e->lang].name;
+        h.weight = e->weight;
+        h.negated = negated;
+        tr->fn(tr->ctx, &h);
+}
+
 static void score_pass(const rdr_classifier_t *clf, const rdr_clf_text_t *t,
-                       unsigned active, scores_t *sc) {
+                       unsigned active, scores_t *sc, const trace_t *tr) {
         const rdr_clf_conf_t *conf = &clf->conf;
         clause_t cl;
         ext_sentence_t es;
@@ -592,6 +619,8 @@ static void score_pass(const rdr_classifier_t *clf, const rdr_clf_text_t *t,
                         if (e->kind != RDR_CLF_K_BREAK &&
                             !(take & (1u << kind_channel[e->kind])))
                                 continue;
+                        if (tr)
+                                trace_hit(clf, tr, t, o, e, negated);
                         switch ((rdr_clf_kind_t)e->kind) {
                         case RDR_CLF_K_NEGATOR: {
                                 long long scope = 3;
@@ -820,7 +849,7 @@ void rdr_classify_review(const rdr_classifier_t *clf,
         rdr_clf_text_normalize(in->text, in->text_len, &t);
         rdr_clf_text_match(clf, &t);
         given_or_detect(clf, in->language, &t, &active, out->language);
-        score_pass(clf, &t, active, &sc);
+        score_pass(clf, &t, active, &sc, NULL);
 
         /* sentiment */
         if (rating)
@@ -972,7 +1001,7 @@ void rdr_classify_chat(const rdr_classifier_t *clf, const char *text,
         rdr_clf_text_normalize(text, text_len, &t);
         rdr_clf_text_match(clf, &t);
         given_or_detect(clf, language, &t, &active, out->language);
-        score_pass(clf, &t, active, &sc);
+        score_pass(clf, &t, active, &sc, NULL);
 
         ext = extortion_weight(conf, &sc) + sc.intent[RDR_INTENT_EXTORTION];
         if (ext >= conf->chat_ext_min_score) {
@@ -1067,6 +1096,21 @@ void rdr_classify_chat(const rdr_classifier_t *clf, const char *text,
         }
         out->intent = (rdr_intent_t)best;
         out->confidence = 0.5 + 0.5 * tanh(best_w);
+}
+
+void rdr_classify_explain(const rdr_classifier_t *clf, const char *text,
+                          size_t text_len, rdr_clf_hit_fn fn, void *ctx) {
+        rdr_clf_text_t t;
+        scores_t sc;
+        unsigned active;
+        char lang[RDR_CLF_LANG_MAX];
+        trace_t tr;
+        tr.fn = fn;
+        tr.ctx = ctx;
+        rdr_clf_text_normalize(text, text_len, &t);
+        rdr_clf_text_match(clf, &t);
+        given_or_detect(clf, NULL, &t, &active, lang);
+        score_pass(clf, &t, active, &sc, &tr);
 }
 
 void rdr_detect_language(const rdr_classifier_t *clf, const char *text,

@@ -49,6 +49,24 @@ void rdr_classifier_log_notes(const rdr_classifier_t *clf);
 rdr_err_t rdr_malicious_priority_load(const char *configs_dir,
                                       rdr_malicious_t *priority, size_t *cnt,
                                       char *errstr, size_t errstr_size);
+/** One phrase of the lexicons that counted in a text, for
+ *  rdr_classify_explain(). */
+typedef struct rdr_clf_hit_s {
+        const char *group; /* its group: "reasons.product_quality" */
+        const char *lang;  /* its lexicon's language: "en", "any" */
+        const char *text;  /* the text it matched, normalized (not 0-ended) */
+        size_t text_len;
+        double weight; /* as the lexicon gives it (negative: sentiment) */
+        int negated;   /* under a negator's scope */
+} rdr_clf_hit_t;
+typedef void (*rdr_clf_hit_fn)(void *ctx, const rdr_clf_hit_t *hit);
+/** Calls fn, in the text's order, for each phrase of the lexicons that
+ *  counts in text (after the longest-match rule; none of the language
+ *  detection's function words), read as a message with no language given:
+ *  what `redress-eval --explain` prints, so that an operator sees why a
+ *  text reads as it does. */
+void rdr_classify_explain(const rdr_classifier_t *clf, const char *text,
+                          size_t text_len, rdr_clf_hit_fn fn, void *ctx);
 /** Where the files rdr_classifier_new() reads are described, for
  *  --print-config-doc. */
 void rdr_classifier_doc(void *fp);

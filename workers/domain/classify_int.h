@@ -165,10 +165,11 @@ struct rdr_classifier_s {
 
 /* One phrase occurrence in a text. */
 typedef struct rdr_clf_occ_s {
-        uint32_t unit; /* unit index where it starts */
-        uint32_t node; /* trie node of the phrase's end */
-        uint32_t end;  /* byte offset in the normalized text after it */
-        uint8_t bound; /* 1 if it ends at a word boundary */
+        uint32_t unit;  /* unit index where it starts */
+        uint32_t node;  /* trie node of the phrase's end */
+        uint32_t end;   /* byte offset in the normalized text after it */
+        uint8_t bound;  /* 1 if it ends at a word boundary */
+        uint16_t start; /* byte offset where it starts (RDR_CLF_MAX_TEXT) */
 } rdr_clf_occ_t;
 
 /* Everything a text becomes before scoring; lives on the caller's stack. */
@@ -204,6 +205,10 @@ void rdr_clf_text_match(const rdr_classifier_t *clf, rdr_clf_text_t *t);
  *  length, 0 if nothing is left. *units gets its number of units. */
 size_t rdr_clf_phrase_normalize(const char *phrase, char *out, size_t out_size,
                                 unsigned *units);
+/** The lexicon group (its path, "reasons.product_quality") an entry of
+ *  kind, target and weight (its sign tells sentiment's two groups) comes
+ *  from; "?" if none. */
+const char *rdr_clf_group_name(int kind, int target, double weight);
 /** Trie lookup of one edge; returns the child or 0 (the root is nobody's
  *  child). */
 uint32_t rdr_clf_trie_child(const rdr_classifier_t *clf, uint32_t node,

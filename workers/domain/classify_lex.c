@@ -904,6 +904,17 @@ static rdr_err_t load_group(builder_t *b, const rdr_yaml_t *val,
         return err;
 }
 
+const char *rdr_clf_group_name(int kind, int target, double weight) {
+        size_t i;
+        for (i = 0; i < GROUP_DEFS_CNT; i++) {
+                const group_def_t *g = &group_defs[i];
+                if ((int)g->kind == kind && g->target == target &&
+                    (g->sign > 0) == (weight >= 0))
+                        return g->path;
+        }
+        return "?";
+}
+
 /* Finds the group of a dotted path, or whether path is a prefix of some. */
 static const group_def_t *group_find(const char *path, int *is_prefix) {
         size_t i, pl = strlen(path);

@@ -495,6 +495,7 @@ void rdr_clf_text_match(const rdr_classifier_t *clf, rdr_clf_text_t *t) {
                                         found[nf].unit = unit;
                                         found[nf].node = node;
                                         found[nf].end = (uint32_t)(i + 1);
+                                        found[nf].start = (uint16_t)p;
                                         found[nf].bound =
                                             i + 1 == len || s[i + 1] == ' ';
                                         nf++;

@@ -19,8 +19,18 @@ static void usage(FILE *fp) {
                 "  --chats FILE    labelled chat messages\n"
                 "  --text TEXT     classify one text (as a review, with "
                 "--rating N, and as a chat)\n"
+                "  --explain       with --text: each lexicon phrase that "
+                "counted, and its group\n"
                 "  --errors        list every misclassified item on stderr\n"
                 "  --check         exit 1 when a quality target is missed\n");
+}
+
+/* --explain: one phrase that counted. */
+static void print_hit(void *ctx, const rdr_clf_hit_t *h) {
+        (void)ctx;
+        printf("  %-28s %-4s %+5.2f%s  \"%.*s\"\n", h->group, h->lang,
+               h->weight, h->negated ? " negated" : "        ",
+               (int)h->text_len, h->text);
 }
 
 /* --text: one text as a review (with --rating) and as a chat message. */
@@ -52,7 +62,8 @@ int main(int argc, char **argv) {
         const char *configs = "configs";
         const char *files[64];
         int is_chat[64];
-        int nfiles = 0, errors = 0, check = 0, i, missed, rc = 2, rating = 0;
+        int nfiles = 0, errors = 0, check = 0, i, missed, rc = 2, rating = 0,
+            explain = 0;
         const char *text = NULL;
         char errstr[512];
         rdr_classifier_t *clf = NULL;
@@ -77,6 +88,8 @@ int main(int argc, char **argv) {
                                 return 2;
                         }
                         rating = (int)v;
+                } else if (!strcmp(argv[i], "--explain")) {
+                        explain = 1;
                 } else if (!strcmp(argv[i], "--errors")) {
                         errors = 1;
                 } else if (!strcmp(argv[i], "--check")) {
@@ -90,7 +103,7 @@ int main(int argc, char **argv) {
                         return 2;
                 }
         }
-        if (!nfiles && !text) {
+        if ((!nfiles && !text) || (explain && !text)) {
                 usage(stderr);
                 return 2;
         }
@@ -108,6 +121,11 @@ int main(int argc, char **argv) {
                         rdr_classifier_notes(clf));
         if (text) {
                 classify_one(clf, text, rating);
+                if (explain) {
+                        printf("phrases (group, lexicon, weight, text):\n");
+                        rdr_classify_explain(clf, text, strlen(text), print_hit,
+                                             NULL);
+                }
                 rc = 0;
                 goto err;
         }
