@@ -670,6 +670,10 @@ static void test_reasons_in_every_language(void **state) {
             {"Demasiado caro para lo que es.", RDR_REASON_OTHER},
             {"这个价格太贵了，不值。", RDR_REASON_OTHER},
             {"The parcel is stuck in customs.", RDR_REASON_LOGISTICS},
+            /* Taiwan's words (Traditional folds characters, not words) */
+            {"東西有瑕疵。", RDR_REASON_PRODUCT_QUALITY},
+            {"跟照片差很多。", RDR_REASON_NOT_AS_DESCRIBED},
+            {"寄錯顏色了。", RDR_REASON_WRONG_ITEM},
             {"The battery only lasts an hour.", RDR_REASON_PRODUCT_QUALITY},
             {"La batería solo dura una hora.", RDR_REASON_PRODUCT_QUALITY},
             {"电池只能用一个小时。", RDR_REASON_PRODUCT_QUALITY},
