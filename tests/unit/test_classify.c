@@ -2162,6 +2162,10 @@ static void test_extortion_awaited_refund(void **state) {
             {"Cuando reciba 20 euros cambio la reseña.", RDR_MAL_EXTORTION,
              RDR_INTENT_EXTORTION},
             {"等你给我补偿我就改评价", RDR_MAL_EXTORTION, RDR_INTENT_EXTORTION},
+            /* the store's deed waited for, as "when you refund me" */
+            {"等你们退款我就改好评", RDR_MAL_EXTORTION, RDR_INTENT_EXTORTION},
+            {"When you refund me I'll change the review.", RDR_MAL_EXTORTION,
+             RDR_INTENT_EXTORTION},
             {"I will update my review when I get my money back.",
              RDR_MAL_EXTORTION, RDR_INTENT_EXTORTION},
             {"If you refund me I'll update my review.", RDR_MAL_EXTORTION,
