@@ -2154,6 +2154,8 @@ static void test_extortion_awaited_refund(void **state) {
              RDR_INTENT_AGREE},
             {"等退款到了我就改评价", RDR_MAL_NONE, RDR_INTENT_AGREE},
             {"一收到退款我就改评价", RDR_MAL_NONE, RDR_INTENT_AGREE},
+            {"退款到了我就改评价", RDR_MAL_NONE, RDR_INTENT_AGREE},
+            {"补偿到了我就改评价", RDR_MAL_EXTORTION, RDR_INTENT_EXTORTION},
             {"Once I receive 20 dollars I'll update the review.",
              RDR_MAL_EXTORTION, RDR_INTENT_EXTORTION},
             {"Once I receive the refund plus compensation I will update my "
