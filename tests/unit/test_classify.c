@@ -856,6 +856,49 @@ static void test_explain(void **state) {
                                          "质量不好");
 }
 
+/* Praise, with a wish at most, in the three languages: no case, and no
+ * reason ("就是颜色选择少了点" named a wrong item: 少了 is "missing" but
+ * 少了点 "a bit few"). */
+static void test_praise_in_every_language(void **state) {
+        static const struct {
+                const char *text;
+                int rating;
+        } cases[] = {
+            {"Great value, only wish it came in more colors.", 4},
+            {"Muy buena relación calidad-precio, solo me gustaría que viniera "
+             "en más colores.",
+             4},
+            {"性价比很高，就是颜色选择少了点。", 4},
+            {"Arrived quickly and works perfectly.", 5},
+            {"Llegó rápido y funciona perfectamente.", 5},
+            {"到货很快，用着很好。", 5},
+            {"Good product, nothing to complain about.", 3},
+            {"Buen producto, nada de qué quejarse.", 3},
+            {"东西不错，没什么可挑剔的。", 3},
+            {"Very comfortable, true to size.", 4},
+            {"Muy cómodos, talla correcta.", 4},
+            {"很舒服，尺码标准。", 4},
+            {"Does the job, the seller was very helpful.", 3},
+            {"Cumple, el vendedor fue muy atento.", 3},
+            {"能用，卖家很热情。", 3},
+        };
+        rdr_classification_t out;
+        size_t i, wrong = 0;
+        (void)state;
+        for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                review(cases[i].text, cases[i].rating, &out);
+                if (out.negative || out.reason != RDR_REASON_NONE) {
+                        fprintf(stderr, "\"%s\": negative %d, reason %s\n",
+                                cases[i].text, out.negative,
+                                rdr_reason_names[out.reason]);
+                        wrong++;
+                }
+        }
+        if (wrong)
+                fail_msg("%zu of %zu misread", wrong,
+                         sizeof(cases) / sizeof(cases[0]));
+}
+
 /* A review in Traditional characters (buyers in Hong Kong and Taiwan)
  * reads as its Simplified twin: the lexicon is written once. */
 static void test_traditional_chinese(void **state) {
@@ -2877,6 +2920,7 @@ int main(void) {
             cmocka_unit_test(test_inflected_forms),
             cmocka_unit_test(test_reasons_in_every_language),
             cmocka_unit_test(test_rating3_in_every_language),
+            cmocka_unit_test(test_praise_in_every_language),
             cmocka_unit_test(test_explain),
             cmocka_unit_test(test_traditional_chinese),
             cmocka_unit_test(test_extortion_phrasings),
