@@ -96,6 +96,41 @@ static void assert_chats(const chat_case_t *cases, size_t cnt) {
                 fail_msg("%zu of %zu chat messages misread", wrong, cnt);
 }
 
+/* A review and what a reader checks of it (assert_reviews()' by): its
+ * main reason, or whether it is negative (opens a case); read at rating,
+ * else at the rating assert_reviews() is given. */
+typedef struct review_case_s {
+        const char *text;
+        int want;
+        int rating;
+} review_case_t;
+
+typedef enum review_by_e { BY_REASON, BY_NEGATIVE } review_by_t;
+
+static void assert_reviews(const review_case_t *cases, size_t cnt, int rating,
+                           review_by_t by) {
+        rdr_classification_t out;
+        size_t i, wrong = 0;
+        for (i = 0; i < cnt; i++) {
+                int got;
+                review(cases[i].text,
+                       cases[i].rating ? cases[i].rating : rating, &out);
+                got = by == BY_REASON ? (int)out.reason : out.negative;
+                if (got == cases[i].want)
+                        continue;
+                if (by == BY_REASON)
+                        print_error("review '%s': %s, expected %s\n",
+                                    cases[i].text, rdr_reason_names[got],
+                                    rdr_reason_names[cases[i].want]);
+                else
+                        print_error("review '%s': negative %d, expected %d\n",
+                                    cases[i].text, got, cases[i].want);
+                wrong++;
+        }
+        if (wrong)
+                fail_msg("%zu of %zu reviews misread", wrong, cnt);
+}
+
 /* A text read as a 1-star review and as a chat: extortion in both or in
  * neither, as each case says. */
 typedef struct ext_case_s {
@@ -615,10 +650,7 @@ static void test_inflected_forms(void **state) {
  * refused (after-sales, not the broken item it was for); zh 好 as "quite"
  * ("等了好几天才发货") praised the clause and dropped its complaint. */
 static void test_reasons_in_every_language(void **state) {
-        static const struct {
-                const char *text;
-                rdr_reason_t reason;
-        } cases[] = {
+        static const review_case_t cases[] = {
             {"The headphones stopped charging after two weeks.",
              RDR_REASON_PRODUCT_QUALITY},
             {"Los auriculares dejaron de cargar a las dos semanas.",
@@ -670,7 +702,6 @@ static void test_reasons_in_every_language(void **state) {
             {"Demasiado caro para lo que es.", RDR_REASON_OTHER},
             {"这个价格太贵了，不值。", RDR_REASON_OTHER},
             {"The parcel is stuck in customs.", RDR_REASON_LOGISTICS},
-            /* Taiwan's words (Traditional folds characters, not words) */
             {"東西有瑕疵。", RDR_REASON_PRODUCT_QUALITY},
             {"跟照片差很多。", RDR_REASON_NOT_AS_DESCRIBED},
             {"寄錯顏色了。", RDR_REASON_WRONG_ITEM},
@@ -748,21 +779,8 @@ static void test_reasons_in_every_language(void **state) {
             {"问了好几次都没人回", RDR_REASON_CUSTOMER_SERVICE},
             {"只好退货了", RDR_REASON_AFTER_SALES},
         };
-        rdr_classification_t out;
-        size_t i, wrong = 0;
         (void)state;
-        for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-                review(cases[i].text, 2, &out);
-                if (out.reason != cases[i].reason) {
-                        fprintf(stderr, "\"%s\": %s, not %s\n", cases[i].text,
-                                rdr_reason_names[out.reason],
-                                rdr_reason_names[cases[i].reason]);
-                        wrong++;
-                }
-        }
-        if (wrong)
-                fail_msg("%zu of %zu misread", wrong,
-                         sizeof(cases) / sizeof(cases[0]));
+        assert_reviews(cases, sizeof(cases) / sizeof(cases[0]), 2, BY_REASON);
 }
 
 /* A 3-star review opens a case only with a complaint: said alike in the
@@ -770,10 +788,7 @@ static void test_reasons_in_every_language(void **state) {
  * than I expected", "el color se destiñó"), a plain "nothing special,
  * nothing wrong" does not ("tampoco nada malo", "没什么问题"). */
 static void test_rating3_in_every_language(void **state) {
-        static const struct {
-                const char *text;
-                int negative;
-        } cases[] = {
+        static const review_case_t cases[] = {
             {"It's okay, but the stitching came loose after a week.", 1},
             {"Está bien, pero la costura se soltó a la semana.", 1},
             {"还行吧，就是一个星期线就开了。", 1},
@@ -796,20 +811,8 @@ static void test_rating3_in_every_language(void **state) {
             {"Nada especial, pero tampoco nada malo.", 0},
             {"一般般，没什么问题。", 0},
         };
-        rdr_classification_t out;
-        size_t i, wrong = 0;
         (void)state;
-        for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-                review(cases[i].text, 3, &out);
-                if (out.negative != cases[i].negative) {
-                        fprintf(stderr, "\"%s\": negative %d\n", cases[i].text,
-                                out.negative);
-                        wrong++;
-                }
-        }
-        if (wrong)
-                fail_msg("%zu of %zu misread", wrong,
-                         sizeof(cases) / sizeof(cases[0]));
+        assert_reviews(cases, sizeof(cases) / sizeof(cases[0]), 3, BY_NEGATIVE);
 }
 
 /* rdr_classify_explain(): the phrases that counted, in the text's order,
@@ -860,43 +863,29 @@ static void test_explain(void **state) {
  * reason ("就是颜色选择少了点" named a wrong item: 少了 is "missing" but
  * 少了点 "a bit few"). */
 static void test_praise_in_every_language(void **state) {
-        static const struct {
-                const char *text;
-                int rating;
-        } cases[] = {
-            {"Great value, only wish it came in more colors.", 4},
+        static const review_case_t cases[] = {
+            {"Great value, only wish it came in more colors.", RDR_REASON_NONE,
+             4},
             {"Muy buena relación calidad-precio, solo me gustaría que viniera "
              "en más colores.",
-             4},
-            {"性价比很高，就是颜色选择少了点。", 4},
-            {"Arrived quickly and works perfectly.", 5},
-            {"Llegó rápido y funciona perfectamente.", 5},
-            {"到货很快，用着很好。", 5},
-            {"Good product, nothing to complain about.", 3},
-            {"Buen producto, nada de qué quejarse.", 3},
-            {"东西不错，没什么可挑剔的。", 3},
-            {"Very comfortable, true to size.", 4},
-            {"Muy cómodos, talla correcta.", 4},
-            {"很舒服，尺码标准。", 4},
-            {"Does the job, the seller was very helpful.", 3},
-            {"Cumple, el vendedor fue muy atento.", 3},
-            {"能用，卖家很热情。", 3},
+             RDR_REASON_NONE, 4},
+            {"性价比很高，就是颜色选择少了点。", RDR_REASON_NONE, 4},
+            {"Arrived quickly and works perfectly.", RDR_REASON_NONE, 5},
+            {"Llegó rápido y funciona perfectamente.", RDR_REASON_NONE, 5},
+            {"到货很快，用着很好。", RDR_REASON_NONE, 5},
+            {"Good product, nothing to complain about.", RDR_REASON_NONE, 3},
+            {"Buen producto, nada de qué quejarse.", RDR_REASON_NONE, 3},
+            {"东西不错，没什么可挑剔的。", RDR_REASON_NONE, 3},
+            {"Very comfortable, true to size.", RDR_REASON_NONE, 4},
+            {"Muy cómodos, talla correcta.", RDR_REASON_NONE, 4},
+            {"很舒服，尺码标准。", RDR_REASON_NONE, 4},
+            {"Does the job, the seller was very helpful.", RDR_REASON_NONE, 3},
+            {"Cumple, el vendedor fue muy atento.", RDR_REASON_NONE, 3},
+            {"能用，卖家很热情。", RDR_REASON_NONE, 3},
         };
-        rdr_classification_t out;
-        size_t i, wrong = 0;
         (void)state;
-        for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-                review(cases[i].text, cases[i].rating, &out);
-                if (out.negative || out.reason != RDR_REASON_NONE) {
-                        fprintf(stderr, "\"%s\": negative %d, reason %s\n",
-                                cases[i].text, out.negative,
-                                rdr_reason_names[out.reason]);
-                        wrong++;
-                }
-        }
-        if (wrong)
-                fail_msg("%zu of %zu misread", wrong,
-                         sizeof(cases) / sizeof(cases[0]));
+        /* no reason at 3 stars: no case either (nor, above, at 4 and 5) */
+        assert_reviews(cases, sizeof(cases) / sizeof(cases[0]), 0, BY_REASON);
 }
 
 /* A review in Traditional characters (buyers in Hong Kong and Taiwan)

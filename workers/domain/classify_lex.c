@@ -945,20 +945,14 @@ static rdr_err_t lex_walk(builder_t *b, const rdr_yaml_t *map, const char *path,
                          key);
                 if (!*path && !strcmp(key, "language"))
                         continue;
-                if (!*path && !strcmp(key, "inflections")) {
-                        if (!lg)
-                                return rdr_yaml_error(val, full, errstr,
-                                                      errstr_size,
-                                                      "only in a language's "
-                                                      "lexicon");
+                if (!*path && !lg &&
+                    (!strcmp(key, "inflections") ||
+                     !strcmp(key, "negation_scope")))
+                        return rdr_yaml_error(val, full, errstr, errstr_size,
+                                              "only in a language's lexicon");
+                if (!*path && !strcmp(key, "inflections"))
                         continue; /* read first, load_lexicon() */
-                }
                 if (!*path && !strcmp(key, "negation_scope")) {
-                        if (!lg)
-                                return rdr_yaml_error(val, full, errstr,
-                                                      errstr_size,
-                                                      "only in a language's "
-                                                      "lexicon");
                         err = rdr_yaml_as_int(val, full, 0, 20,
                                               &lg->negation_scope, errstr,
                                               errstr_size);
