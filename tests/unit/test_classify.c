@@ -1672,10 +1672,22 @@ static void test_extortion_in_every_language(void **state) {
             {"给钱就给五星", RDR_MAL_EXTORTION},
             {"Reembólsenme y la elimino.", RDR_MAL_EXTORTION},
             {"Devuélvanme el dinero y actualizo la reseña.", RDR_MAL_EXTORTION},
+            /* a deadline on the review */
+            {"You have 24 hours to refund me, or this review stays forever.",
+             RDR_MAL_EXTORTION},
+            {"Tienen 24 horas para devolverme el dinero o esta reseña se "
+             "queda para siempre.",
+             RDR_MAL_EXTORTION},
+            {"24小时内不退款，差评永远挂着。", RDR_MAL_EXTORTION},
             /* the same words, no trade */
             {"Me devolvieron la mitad y quito la reseña, gracias.",
              RDR_MAL_NONE},
             {"Les pongo 5 estrellas, todo perfecto.", RDR_MAL_NONE},
+            /* the platform told, a buyer's right, not the review's threat */
+            {"Refund me or I will report you to Amazon.", RDR_MAL_NONE},
+            {"Devuélvanme el dinero o los denuncio ante AliExpress.",
+             RDR_MAL_NONE},
+            {"不退款我就投诉到平台。", RDR_MAL_NONE},
         };
         (void)state;
         check_extortion(cases, sizeof(cases) / sizeof(cases[0]));
