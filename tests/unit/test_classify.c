@@ -1165,8 +1165,10 @@ static void test_extortion_contrast_needs_a_change(void **state) {
 
 /* A review given and held till the demand is met ("until", "hasta que")
  * is offered again: extortion, though a deed told it; waiting for a refund
- * is not. A change promised "when you send the refund" binds as "once"
- * does; a "when" of the past does not. */
+ * is not. A change promised "when you send the refund" binds as "if"
+ * does; one promised when the buyer gets the money back awaits what the
+ * order owes (test_extortion_awaited_refund); a "when" of the past binds
+ * nothing. */
 static void test_extortion_held_review(void **state) {
         static const ext_case_t cases[] = {
             {"I left 1 star until you refund me", RDR_MAL_EXTORTION},
@@ -1177,8 +1179,7 @@ static void test_extortion_held_review(void **state) {
              RDR_MAL_EXTORTION},
             {"I gave 1 star. I will change it when you send the refund.",
              RDR_MAL_EXTORTION},
-            {"I will update my review when I get my money back",
-             RDR_MAL_EXTORTION},
+            {"I will update my review when I get my money back", RDR_MAL_NONE},
             {"I gave it 1 star and I will wait until you refund me",
              RDR_MAL_NONE},
             {"It worked until it broke, I gave it 1 star, refund me please",
@@ -2177,9 +2178,11 @@ static void test_chat_agree_in_every_language(void **state) {
  * demand: "Once I receive the refund I'll update the review" read as
  * extortion (the buyer tagged fleet-wide, an appeal filed) while "When the
  * refund arrives I will change my review", "Cuando reciba el reembolso
- * cambio la reseña" and "收到退款我就改评价" agreed. Money or compensation
- * awaited, "my money back", "if you refund me" and "refund me and" still
- * trade (malicious.extortion.awaited_max_demand). */
+ * cambio la reseña" and "收到退款我就改评价" agreed. The refund awaited,
+ * however said ("my money back", "the full refund"), is due: the awaits
+ * group discounts the dues (what the order owes). Money, a coupon or
+ * compensation awaited, "if you refund me" and "refund me and" still
+ * trade. */
 static void test_extortion_awaited_refund(void **state) {
         static const struct {
                 const char *text;
@@ -2212,7 +2215,11 @@ static void test_extortion_awaited_refund(void **state) {
             {"等你们退款我就改好评", RDR_MAL_EXTORTION, RDR_INTENT_EXTORTION},
             {"When you refund me I'll change the review.", RDR_MAL_EXTORTION,
              RDR_INTENT_EXTORTION},
-            {"I will update my review when I get my money back.",
+            {"I will update my review when I get my money back.", RDR_MAL_NONE,
+             RDR_INTENT_AGREE},
+            {"Once I receive the full refund I'll update the review.",
+             RDR_MAL_NONE, RDR_INTENT_AGREE},
+            {"Once I receive a coupon I'll update the review.",
              RDR_MAL_EXTORTION, RDR_INTENT_EXTORTION},
             {"If you refund me I'll update my review.", RDR_MAL_EXTORTION,
              RDR_INTENT_EXTORTION},
@@ -2600,12 +2607,13 @@ static void test_lexicon_notes(void **state) {
         (void)state;
         assert_string_equal(rdr_classifier_notes(clf), "");
         expect_notes(good_lexicon,
-                     "en: offers, threats, reported, given, awaits, received, "
-                     "goods, intents.declines, channel_asks, not_yet");
+                     "en: offers, threats, dues, reported, given, awaits, "
+                     "received, goods, intents.declines, channel_asks, "
+                     "not_yet");
         expect_notes(lexicon_with("demand: [refund]\n",
                                   "demand: [refund]\noffers: [and i will "
                                   "change my review]\ngiven: [thanks for]\n"),
-                     "en: threats, reported, awaits, received, goods, "
+                     "en: threats, dues, reported, awaits, received, goods, "
                      "intents.declines, channel_asks, not_yet");
 }
 

@@ -254,19 +254,18 @@ typedef struct ext_sentence_s {
         uint32_t dr_end;       /* end of the demands and mentions so far */
         double given_w;        /* the open receipt's weight, 0 if none */
         uint32_t given_until;  /* a demand starting before is what was given */
-        int given_awaited;     /* awaited: ... weighing less than given_max */
-        double given_max;
-        double last_w;     /* the last demand's weight, as counted */
-        uint32_t last_end; /* and its end */
-        double offer;      /* offers (beside a demand) */
-        double threat;     /* threats (beside a demand, negated too) */
-        double neg_demand; /* the demands negated ("no refund") */
-        int reported;      /* the seller's proposal told, to a word break */
-        int items;         /* demands, mentions, deeds and conditions so far */
-        int clause_items;  /* and since the last clause break */
-        uint32_t first;    /* the unit where the first of them starts */
-        int opened;        /* the sentence opened with a condition */
-        struct {           /* the sentence before, as the next one reads on */
+        int given_awaited;     /* awaited: ... and a due (the refund) */
+        double last_w;         /* the last demand's weight, as counted */
+        uint32_t last_end;     /* and its end */
+        double offer;          /* offers (beside a demand) */
+        double threat;         /* threats (beside a demand, negated too) */
+        double neg_demand;     /* the demands negated ("no refund") */
+        int reported;          /* the seller's proposal told, to a word break */
+        int items;        /* demands, mentions, deeds and conditions so far */
+        int clause_items; /* and since the last clause break */
+        uint32_t first;   /* the unit where the first of them starts */
+        int opened;       /* the sentence opened with a condition */
+        struct {          /* the sentence before, as the next one reads on */
                 double demand, neg_demand, review_ref, deed_ref;
                 double offer, threat; /* not yet beside a demand */
                 int changed, change_ref;
@@ -429,11 +428,11 @@ static void ext_break(const rdr_clf_conf_t *conf, const rdr_clf_text_t *t,
  * at 1.0 or more). "Thanks for the refund and I will update my review"
  * agrees; "refund me and I will update my review" trades. */
 static double ext_demand(ext_sentence_t *es, uint32_t unit, uint32_t end,
-                         double w) {
+                         double w, int due) {
         if (es->reported)
                 w = 0; /* "the seller promised a refund" */
         if (es->given_w > 0 && unit < es->given_until &&
-            (!es->given_awaited || w < es->given_max))
+            (!es->given_awaited || due))
                 w *= es->given_w >= 1.0 ? 0.0 : 1.0 - es->given_w;
         if (w <= 0) {
                 ext_sentence_item(es, unit);
@@ -448,16 +447,15 @@ static double ext_demand(ext_sentence_t *es, uint32_t unit, uint32_t end,
 
 /* A thanks or a receipt over units [unit, end) of weight w (the given
  * group), for the demands after it (ext_demand()); or a receipt awaited
- * (the awaits group, awaited), for those weighing less than
- * awaited_max_demand: a refund due, not compensation ("once I receive
- * the refund", not "... $20"). */
+ * (the awaits group, awaited), for the dues after it only: the refund the
+ * order owes, not compensation ("once I receive the refund", not "...
+ * $20"). */
 static void ext_given(const rdr_clf_conf_t *conf, ext_sentence_t *es,
                       uint32_t unit, uint32_t end, double w, int awaited) {
         ext_sentence_item(es, unit);
         es->given_w = w;
         es->given_until = end + (uint32_t)conf->ext_given_reach;
         es->given_awaited = awaited;
-        es->given_max = conf->ext_awaited_max_demand;
 }
 
 /* A receipt over units [unit, ...) of weight w (the received group: "came
@@ -690,8 +688,9 @@ static void score_pass(const rdr_classifier_t *clf, const rdr_clf_text_t *t,
                                 break;
                         case RDR_CLF_K_DEMAND:
                                 if (!negated)
-                                        sc->demand +=
-                                            ext_demand(&es, o->unit, end, w);
+                                        sc->demand += ext_demand(
+                                            &es, o->unit, end, w,
+                                            e->target == RDR_CLF_DEMAND_DUE);
                                 else
                                         es.neg_demand += w;
                                 break;

@@ -26,7 +26,8 @@ typedef enum rdr_clf_kind_e {
         RDR_CLF_K_SENTIMENT,   /* signed weight */
         RDR_CLF_K_REASON,      /* target: rdr_reason_t */
         RDR_CLF_K_EXTORTION,   /* target: rdr_clf_ext_t */
-        RDR_CLF_K_DEMAND,      /* a demand for compensation */
+        RDR_CLF_K_DEMAND,      /* a demand for compensation (target:
+                                  RDR_CLF_DEMAND_DUE or 0) */
         RDR_CLF_K_REVIEW_REF,  /* target: rdr_clf_mention_t */
         RDR_CLF_K_CONDITION,   /* target: rdr_clf_cond_t */
         RDR_CLF_K_NITPICK,     /* nitpicking detail */
@@ -40,6 +41,11 @@ typedef enum rdr_clf_kind_e {
         RDR_CLF_K_NOT_YET,     /* "yet": a negated agreement is no refusal */
         RDR_CLF_K__CNT
 } rdr_clf_kind_t;
+
+/* A demand of what the order owes the buyer, the refund ("my money back",
+ * 退款), not more (RDR_CLF_K_DEMAND's target, else 0): awaited, it is no
+ * demand (the awaits group). */
+#define RDR_CLF_DEMAND_DUE 1
 
 /* What an extortion phrase tells (RDR_CLF_K_EXTORTION's target). */
 typedef enum rdr_clf_ext_e {
@@ -119,7 +125,6 @@ typedef struct rdr_clf_conf_s {
         long long ext_condition_reach; /* units after a condition */
         double ext_across_min_demand;  /* the pattern over two sentences */
         long long ext_given_reach;     /* units after "thanks for" */
-        double ext_awaited_max_demand; /* a refund awaited weighs less */
         int tags_need_negative;
         long long prof_max_level;
         long long prof_max_age_days;

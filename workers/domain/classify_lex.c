@@ -111,12 +111,6 @@ static const conf_def_t conf_defs[] = {
      "units after a thanks or a receipt (the given group: \"thanks for\", "
      "\"received\") within which a demand starts to be what was given, no "
      "demand: \"thanks for the refund\""},
-    {"malicious.extortion.awaited_max_demand", T_DOUBLE,
-     OFF(ext_awaited_max_demand), 1.0, 0, 100, NULL,
-     "a demand starting within given_reach units after an awaited receipt "
-     "(the awaits group: \"once I receive\") and weighing less than this is "
-     "what the buyer is due, no demand: \"once I receive the refund I will "
-     "update my review\", not \"... my money back\" or \"... $20\""},
     {"malicious.professional.max_account_level", T_INT, OFF(prof_max_level), 2,
      0, 1000000, NULL, "an account at or below this level is low"},
     {"malicious.professional.max_account_age_days", T_INT,
@@ -512,6 +506,9 @@ static const group_def_t group_defs[] = {
     {"threats", RDR_CLF_K_EXTORTION, RDR_CLF_X_THREAT, 1, 1.0, NEED_NOTE, NULL},
     {"demand", RDR_CLF_K_DEMAND, 0, 1, 1.0, NEED_ALL,
      "extortion and professional reviewers"},
+    /* demands of what the order owes, the refund: as demands, but awaited
+     * (the awaits group) none */
+    {"dues", RDR_CLF_K_DEMAND, RDR_CLF_DEMAND_DUE, 1, 1.0, NEED_NOTE, NULL},
     {"review_ref", RDR_CLF_K_REVIEW_REF, RDR_CLF_M_PLAIN, 1, 1.0, NEED_ALL,
      ROLE_EXTORTION},
     /* what was done to the review: the mention after it is no offer, "I
@@ -549,9 +546,9 @@ static const group_def_t group_defs[] = {
     /* what was given, thanked for or received: the demand after it is
      * none, "thanks for the refund, I will update my review" */
     {"given", RDR_CLF_K_CONDITION, RDR_CLF_C_GIVEN, 1, 1.0, NEED_NOTE, NULL},
-    /* what is still to come, awaited: the refund after it is what the
-     * buyer is due (below malicious.extortion.awaited_max_demand), "once I
-     * receive the refund I will update my review" */
+    /* what is still to come, awaited: the refund after it (the dues
+     * group) is what the buyer is due, "once I receive the refund I will
+     * update my review" */
     {"awaits", RDR_CLF_K_CONDITION, RDR_CLF_C_AWAITED, 1, 1.0, NEED_NOTE, NULL},
     /* what was received, after it: "the refund came through and I will
      * change my rating" */
