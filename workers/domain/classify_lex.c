@@ -695,13 +695,20 @@ static rdr_err_t load_inflections(builder_t *b, const rdr_yaml_t *map,
                         int dup = f && !strcmp(f, end);
                         for (k = 0; f && k < r->forms_cnt; k++)
                                 dup |= !strcmp(f, r->forms[k]);
-                        if (!f || !infl_end_ok(f, 1) || dup)
+                        if (dup)
                                 return rdr_yaml_error(
                                     rdr_yaml_at(forms, j), what, errstr,
-                                    errstr_size, "form %zu: %s", j + 1,
-                                    dup ? "the ending itself, or listed twice"
-                                        : "an ending is 0..7 letters a-z "
-                                          "(folded: no accents)");
+                                    errstr_size,
+                                    "form %zu: the ending itself, or listed "
+                                    "twice",
+                                    j + 1);
+                        if (!f || !infl_end_ok(f, 1))
+                                return rdr_yaml_error(
+                                    rdr_yaml_at(forms, j), what, errstr,
+                                    errstr_size,
+                                    "form %zu: an ending is 0..%d letters "
+                                    "a-z (folded: no accents)",
+                                    j + 1, INFL_MAX_END - 1);
                         snprintf(r->forms[r->forms_cnt++], INFL_MAX_END, "%s",
                                  f);
                 }
@@ -768,8 +775,8 @@ static rdr_err_t add_entry(builder_t *b, const rdr_yaml_t *node,
                 char *tilde = strchr(tok, '~');
                 if (nw == ENTRY_MAX_WORDS)
                         return rdr_yaml_error(node, what, errstr, errstr_size,
-                                              "phrase '%.64s': more than %d "
-                                              "words with '~'",
+                                              "phrase '%.64s': a phrase "
+                                              "with '~' has at most %d words",
                                               phrase, ENTRY_MAX_WORDS);
                 nforms[nw] = 1;
                 pick[nw] = 0;
