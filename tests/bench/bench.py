@@ -1597,6 +1597,26 @@ def firing(samples):
             "fired": n1, "rate": n1 / (t1 - t0) if t1 > t0 else None}
 
 
+def burst(r, w, to_ms, due, floor_per_s):
+    """Move the test clock to to_ms and read timers worker w's count of
+    timers fired every BURST_SAMPLE_S until the due ones fired (or
+    max(60, due / floor_per_s) s went by): [(seconds after the jump,
+    fired)]. The worker finds the burst only when its idle sleep ends
+    (timers.idle_max, 1 s, and up to 10% more), and then fires it in a
+    fraction of that."""
+    f0 = msum([w.metrics()], "redress_timers_fired_total")
+    b0 = time.time()
+    r.call("SET", "redress:clock:now_ms", str(to_ms))
+    samples = []
+    while time.time() - b0 < max(60, due / floor_per_s):
+        fired = msum([w.metrics()], "redress_timers_fired_total") - f0
+        samples.append((time.time() - b0, fired))
+        if fired >= due:
+            return samples
+        time.sleep(BURST_SAMPLE_S)
+    return samples
+
+
 def phase_timers(r, n):
     """(5) n pending timers armed by pipelined ZADD over an hour of the test
     clock; a due burst; lateness with the clock running at real pace."""
@@ -1639,20 +1659,8 @@ def phase_timers(r, n):
         # A burst: move the clock 12 minutes on, a fifth of the timers due.
         burst_to = t0 + 12 * 60 * 1000
         burst_n = sum(1 for d in dues if d <= burst_to)
-        f0 = msum([w.metrics()], "redress_timers_fired_total")
         cpu0 = cpu_seconds(w.p.pid)
-        b0 = time.time()
-        r.call("SET", "redress:clock:now_ms", str(burst_to))
-        # Every BURST_SAMPLE_S: the worker finds the burst only when its
-        # idle sleep ends (timers.idle_max, 1 s, and up to 10% more), and
-        # then fires it in a fraction of that.
-        samples = []
-        while time.time() - b0 < max(60, burst_n / 200.0):
-            fired = msum([w.metrics()], "redress_timers_fired_total") - f0
-            samples.append((time.time() - b0, fired))
-            if fired >= burst_n:
-                break
-            time.sleep(BURST_SAMPLE_S)
+        samples = burst(r, w, burst_to, burst_n, 200.0)
         burst_s = samples[-1][0]
         fired = samples[-1][1]
         cpu1 = cpu_seconds(w.p.pid)
@@ -1704,6 +1712,112 @@ def phase_timers(r, n):
                "fired_over_time": samples[:: max(1, len(samples) // 50)]}
         log("timers: lateness p99 %s ms over %d timers at real pace" %
             (fmt_num(res["lateness_p99_ms"]), paced_fired))
+        return res
+    finally:
+        w.stop()
+
+
+# How far the clock moves for the burst of real cases' timers: past the
+# first contacts (held for the buyer's daytime, hours at most) and the
+# follow-ups a week after a first contact sent at once (BEHAVIOR.md 2).
+CASE_TIMERS_JUMP_MS = (7 * 24 + 1) * 3600 * 1000
+
+
+def due_count(r, upto_ms):
+    """Timers due by upto_ms over the shards' due sets."""
+    return sum(int(r.call("ZCOUNT", "redress:{t:%d}:due" % s, "-inf",
+                          str(upto_ms))) for s in range(TIMER_SHARDS))
+
+
+def count_keys(r, kind, match):
+    """Keys of a kind of KEY_KINDS (SCAN MATCH match, then its pattern)."""
+    rx = dict(KEY_KINDS)[kind]
+    n, cursor = 0, "0"
+    while True:
+        cursor, batch = r.call("SCAN", cursor, "MATCH", match, "COUNT", 2000)
+        n += sum(1 for k in batch if rx.search(k))
+        if cursor == "0":
+            return n
+
+
+def phase_case_timers(r, n):
+    """(5) timers of real cases: a reviews worker opens the cases of n
+    reviews on the test clock (their first contacts and follow-ups armed),
+    then the clock moves CASE_TIMERS_JUMP_MS on and the timers worker
+    fires every timer due: each one decided against its case, written and
+    published, as in production. Its firing rate, what it published, and
+    its and Redis' CPU and round trips per timer."""
+    prefix = topic_prefix("timers")
+    r.call("FLUSHDB")
+    r.call("CONFIG", "RESETSTAT")
+    t0 = int(time.time() * 1000)
+    r.call("SET", "redress:clock:now_ms", str(t0))
+    env = {"REDRESS_CLOCK_SOURCE": "test",
+           "REDRESS_TIMERS_SHARDS": str(TIMER_SHARDS)}
+    rv = Worker("reviews", "ctimers-reviews", worker_env(
+        prefix, "bench-ctimers-" + RUN_ID, env))
+    try:
+        wait_assigned([rv])
+        lg = tool(loadgen_args(prefix, n, "reviews", "json",
+                               phase="ctimers"))
+        deadline = time.time() + max(120, n / 500.0)
+        done = 0
+        while time.time() < deadline:
+            done = msum([rv.metrics()], "redress_event_latency_seconds_count")
+            if done >= lg["published"]:
+                break
+            if rv.p.poll() is not None:
+                raise RuntimeError("%s exited: see %s" % (rv.tag, rv.log))
+            time.sleep(0.1)
+    finally:
+        rv.stop()
+    cases = count_keys(r, "cases", "redress:{c:*")
+    if done < lg["published"]:
+        problems.append("case timers: %d of %d reviews applied" %
+                        (done, lg["published"]))
+    pending = due_count(r, "+inf")
+    burst_to = t0 + CASE_TIMERS_JUMP_MS
+    burst_n = due_count(r, burst_to)
+    w = Worker("timers", "ctimers-timers", worker_env(
+        prefix, "bench-ctimers-timers-" + RUN_ID,
+        dict(env, REDRESS_LOG_LEVEL="warn")))
+    try:
+        deadline = time.time() + 30
+        while w.get("/readyz") is None and time.time() < deadline:
+            time.sleep(0.1)
+        m0 = w.metrics()
+        cpu0, rcpu0 = cpu_seconds(w.p.pid), redis_cpu_seconds(r)
+        samples = burst(r, w, burst_to, burst_n, 100.0)
+        cpu1, rcpu1 = cpu_seconds(w.p.pid), redis_cpu_seconds(r)
+        m1 = w.metrics()
+        fired = samples[-1][1]
+        if fired < burst_n:
+            problems.append("case timers: %d of %d due timers fired" %
+                            (fired, burst_n))
+        fr = firing(samples)
+        kinds = sorted({l.get("kind") for l, _ in
+                        m1.get("redress_actions_total", [])})
+        actions = {k: msum([m1], "redress_actions_total", kind=k)
+                   - msum([m0], "redress_actions_total", kind=k)
+                   for k in kinds}
+        per = max(1, fired)
+        res = {"reviews": lg["published"], "cases": cases,
+               "pending": pending, "jump_ms": CASE_TIMERS_JUMP_MS,
+               "burst_due": burst_n, "burst_fired": fired,
+               "fire_rate": fr["rate"], "fire_seconds": fr["seconds"],
+               "wake_s": fr["wake_s"],
+               "sample_s": ((samples[-1][0] - samples[0][0])
+                            / max(1, len(samples) - 1)),
+               "actions": {k: v for k, v in actions.items() if v},
+               "cpu_s_per_1000": (cpu1 - cpu0) * 1000.0 / per,
+               "redis_us_per_timer": 1e6 * (rcpu1 - rcpu0) / per,
+               "redis_roundtrips_per_timer": (
+                   msum([m1], "redress_redis_roundtrips_total")
+                   - msum([m0], "redress_redis_roundtrips_total")) / per,
+               "peak_rss_mib": peak_rss_mib(w.p.pid)}
+        log("case timers: %d of %d pending due after the clock jump, %d "
+            "fired: %s timers/s" % (burst_n, pending, fired,
+                                    fmt_num(fr["rate"])))
         return res
     finally:
         w.stop()
@@ -1868,6 +1982,29 @@ def burst_note(t):
                 fmt_num(1000 * t["burst_fire_seconds"]),
                 1000 * t["burst_sample_s"],
                 fmt_num(1000 * (t["burst_wake_s"] or 0))))
+
+
+def case_timers_note(c):
+    """The burst of real cases' timers as the table says it."""
+    acts = sum(c["actions"].values())
+    kinds = ", ".join("%s %s" % (k, fmt_num(v, 0)) for k, v in
+                      sorted(c["actions"].items(), key=lambda kv: -kv[1]))
+    rate = ("none fired" if c["fire_rate"] is None else
+            "%s timers/s, all of them fired within %s ms" % (
+                fmt_num(c["fire_rate"]), fmt_num(1000 * c["fire_seconds"])))
+    return ("  burst of real cases' timers: %s of %s pending due once the "
+            "clock moved %.0f h on (the %s cases %s reviews opened: first "
+            "contacts, follow-ups), each decided against its case, written "
+            "and published: %s; %s actions (%.2f per timer: %s); per timer "
+            "%s Redis round trips, Redis CPU %s us; the timers worker %.3f "
+            "CPU s per 1,000 timers, peak RSS %.1f MiB" % (
+                fmt_num(c["burst_due"], 0), fmt_num(c["pending"], 0),
+                c["jump_ms"] / 3600000.0, fmt_num(c["cases"], 0),
+                fmt_num(c["reviews"], 0), rate, fmt_num(acts, 0),
+                acts / max(1, c["burst_fired"]), kinds or "none",
+                "%.3f" % c["redis_roundtrips_per_timer"],
+                fmt_num(c["redis_us_per_timer"]), c["cpu_s_per_1000"],
+                c["peak_rss_mib"]))
 
 
 def peer_cpu(r):
@@ -2225,6 +2362,8 @@ def report(r):
                 fmt_num(t["burst_due"]), burst_note(t),
                 t["paced_fired"], t["paced_seconds"],
                 fmt_num(t["lateness_p50_ms"]), fmt_num(t["lateness_p99_ms"]))]
+    if t.get("cases"):
+        out.append(case_timers_note(t["cases"]))
     # Targets.
     tg = []
     rv = r["reviews"]
@@ -2273,7 +2412,9 @@ def report(r):
     worst = max(((tag, v) for key in WORKER_PHASES
                  if key in r for tag, v in r[key]["peak_rss_mib"].items()),
                 key=lambda tv: tv[1])
-    worst = max([worst, ("timers", t["peak_rss_mib"])], key=lambda tv: tv[1])
+    worst = max([worst, ("timers", t["peak_rss_mib"])] +
+                ([("timers, real cases", t["cases"]["peak_rss_mib"])]
+                 if t.get("cases") else []), key=lambda tv: tv[1])
     tg.append(("peak RSS <= 64 MiB per worker",
                "%.1f MiB (%s)" % (worst[1], worst[0]), worst[1] <= 64))
     # The verdict is the ratio's; what saturated is its explanation.
@@ -2522,6 +2663,7 @@ def run_phases(r, res):
     res["bare_70"] = phase_bare_paced(rate70, max(1000, int(rate70 * secs70)))
     res["peer"] = phase_peer(r, max(2000, n // 4))
     res["timers"] = phase_timers(r, TIMERS)
+    res["timers"]["cases"] = phase_case_timers(r, n)
     # Which bare read each row's x bare is over (tests/bench/compare).
     for key in WORKER_PHASES + ("bare_70", "peer"):
         if key in res:

@@ -166,6 +166,58 @@ class Timers(Report):
         self.assertNotIn("1,984", line)
 
 
+class CaseTimers(Report):
+    CASES = {"reviews": 20000, "cases": 16214, "pending": 31547,
+             "jump_ms": 169 * 3600 * 1000, "burst_due": 13379,
+             "burst_fired": 13379, "fire_rate": 15000.0,
+             "fire_seconds": 0.891, "wake_s": 1.26, "sample_s": 0.006,
+             "actions": {"outreach.first_contact": 4912,
+                         "outreach.follow_up": 7181, "appeal.file": 5},
+             "cpu_s_per_1000": 0.051, "redis_us_per_timer": 68.0,
+             "redis_roundtrips_per_timer": 0.0007, "peak_rss_mib": 36.0}
+
+    def with_cases(self, **change):
+        r = copy.deepcopy(self.base)
+        r["timers"]["cases"] = dict(self.CASES, **change)
+        return r
+
+    def line(self, text):
+        return next(l for l in text.splitlines()
+                    if "burst of real cases' timers" in l)
+
+    def test_table_says_what_fired_and_what_it_published(self):
+        text, _ = self.report(self.with_cases())
+        line = self.line(text)
+        self.assertIn("13,379 of 31,547 pending due once the clock moved "
+                      "169 h on (the 16,214 cases 20,000 reviews opened", line)
+        self.assertIn("15,000 timers/s, all of them fired within 891.0 ms",
+                      line)
+        # 12,098 actions over 13,379 timers, the most published first
+        self.assertIn("12,098 actions (0.90 per timer: "
+                      "outreach.follow_up 7,181, outreach.first_contact "
+                      "4,912, appeal.file 5)", line)
+        self.assertIn("the timers worker 0.051 CPU s per 1,000 timers, "
+                      "peak RSS 36.0 MiB", line)
+
+    def test_a_burst_with_none_fired_says_so(self):
+        text, _ = self.report(self.with_cases(fire_rate=None,
+                                              fire_seconds=None,
+                                              burst_fired=0, actions={}))
+        self.assertIn("published: none fired; 0 actions", self.line(text))
+
+    def test_peak_rss_target_counts_the_real_cases_timers_worker(self):
+        _, tg = self.report(self.with_cases(peak_rss_mib=75.4))
+        t = tg["peak RSS <= 64 MiB per worker"]
+        self.assertIn("75.4 MiB (timers, real cases)", t["measured"])
+        self.assertFalse(t["ok"])
+
+    def test_results_before_it_print_no_line(self):
+        r = copy.deepcopy(self.base)
+        r["timers"].pop("cases", None)
+        text, _ = self.report(r)
+        self.assertNotIn("real cases", text)
+
+
 class Ratios(Report):
     def test_reviews_are_a_ratio_to_the_same_reviews_read_bare(self):
         r = copy.deepcopy(self.base)
@@ -272,6 +324,15 @@ class Run(unittest.TestCase):
                          "bench.rev.reviews" if self.r.get(
                              "kafka_source", "dev").startswith("dev") else
                          "bench.%s.rev.reviews" % self.r["run_id"])
+
+    def test_every_real_cases_timer_due_fired(self):
+        c = self.r["timers"].get("cases")
+        if c is None:
+            self.skipTest("a run from before the burst of real cases' timers")
+        self.assertGreater(c["burst_due"], 0)
+        self.assertEqual(c["burst_fired"], c["burst_due"])
+        self.assertLessEqual(c["burst_due"], c["pending"])
+        self.assertGreater(c["actions"].get("outreach.first_contact", 0), 0)
 
     def test_peer_and_reviews_rows_carry_their_redis_cpu(self):
         for key in ("reviews", "peer"):
