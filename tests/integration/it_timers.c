@@ -143,9 +143,9 @@ static int teardown_direct(void **state) {
 static size_t claim_all(rdr_timer_t **out) {
         size_t n = 0;
         int64_t next;
-        assert_int_equal(
-            rdr_timers_claim(timers, INT64_MAX / 2, 60000, 100, out, &n, &next),
-            RDR_OK);
+        assert_int_equal(rdr_timers_claim(timers, INT64_MAX / 2, 60000,
+                                          100 * SHARDS, out, &n, &next),
+                         RDR_OK);
         return n;
 }
 
@@ -235,6 +235,30 @@ static void test_a_refused_timer_is_given_back(void **state) {
         rdr_timers_free_claimed(third, 0);
 }
 
+/* A round claims at most its limit over all shards (limit / shards from
+ * each, at least one), however many are due: the timers worker's memory
+ * follows timers.claim_max, not claim_max times the shards. */
+static void test_a_round_claims_at_most_its_limit(void **state) {
+        rdr_timer_t *a, *b, *rest;
+        size_t na = 0, nb = 0;
+        int64_t next;
+        (void)state;
+        arm(400, "test:round", 1);
+        assert_int_equal(rdr_timers_shard_limit(timers, 40), 40 / SHARDS);
+        assert_int_equal(rdr_timers_shard_limit(timers, 5), 1);
+        assert_int_equal(
+            rdr_timers_claim(timers, 1000, 60000, 40, &a, &na, &next), RDR_OK);
+        assert_true(na > 0 && na <= 40);
+        assert_int_equal(
+            rdr_timers_claim(timers, 1000, 60000, 5, &b, &nb, &next), RDR_OK);
+        assert_true(nb > 0 && nb <= SHARDS);
+        /* Nothing was lost: the rest are still due. */
+        assert_int_equal(claim_all(&rest), 400 - na - nb);
+        rdr_timers_free_claimed(a, na);
+        rdr_timers_free_claimed(b, nb);
+        rdr_timers_free_claimed(rest, 400 - na - nb);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
             cmocka_unit_test_setup_teardown(
@@ -246,6 +270,9 @@ int main(void) {
                                             setup_direct, teardown_direct),
             cmocka_unit_test_setup_teardown(test_a_refused_timer_is_given_back,
                                             setup_direct, teardown_direct),
+            cmocka_unit_test_setup_teardown(
+                test_a_round_claims_at_most_its_limit, setup_direct,
+                teardown_direct),
         };
         h_test_filter();
         return cmocka_run_group_tests_name("integration: timers", tests, NULL,

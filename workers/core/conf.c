@@ -115,8 +115,9 @@ const rdr_conf_prop_t rdr_conf_core_props[] = {
     {"timers.lease", RDR_CONF_DURATION, "30s", 1000, 3600000, NULL,
      "How long a claimed timer is held before another worker may re-fire "
      "it"},
-    {"timers.claim_max", RDR_CONF_INT, "500", 1, 100000, NULL,
-     "Most timers claimed per shard per round"},
+    {"timers.claim_max", RDR_CONF_INT, "2000", 1, 100000, NULL,
+     "Most timers a round claims, over all shards (claim_max / shards "
+     "from each, at least one): bounds the timers worker's memory"},
     {"timers.idle_max", RDR_CONF_DURATION, "1s", 10, 60000, NULL,
      "Longest sleep of the timer worker when nothing is due"},
     {"worker.instance", RDR_CONF_STR, "", 0, 0, NULL,

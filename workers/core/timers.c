@@ -108,6 +108,11 @@ void rdr_timers_free_claimed(rdr_timer_t *timers, size_t cnt) {
         free(timers);
 }
 
+int rdr_timers_shard_limit(const rdr_timers_t *t, int limit) {
+        int each = limit / t->shards;
+        return each > 0 ? each : 1;
+}
+
 rdr_err_t rdr_timers_claim(rdr_timers_t *t, int64_t now_ms, int64_t lease_ms,
                            int limit, rdr_timer_t **out, size_t *cnt,
                            int64_t *next_due_ms) {
@@ -121,7 +126,7 @@ rdr_err_t rdr_timers_claim(rdr_timers_t *t, int64_t now_ms, int64_t lease_ms,
         *next_due_ms = INT64_MAX;
         snprintf(now, sizeof(now), "%lld", (long long)now_ms);
         snprintf(lease, sizeof(lease), "%lld", (long long)lease_ms);
-        snprintf(lim, sizeof(lim), "%d", limit);
+        snprintf(lim, sizeof(lim), "%d", rdr_timers_shard_limit(t, limit));
         snprintf(wall, sizeof(wall), "%lld", (long long)rdr_wall_ms());
         for (s = 0; s < t->shards; s++) {
                 const char *argv[7];

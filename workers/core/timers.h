@@ -50,14 +50,20 @@ int rdr_timer_due_key(char *dst, size_t n, const char *member, size_t len,
 void rdr_timer_keys(const char *member, size_t len, int shards,
                     char keys[3][64]);
 
-/** Claim up to limit due timers from every shard (one pipelined round trip)
- *  with a lease of lease_ms. *out is an array of *cnt timers the caller
+/** Claim up to limit due timers in all (limit / shards from each shard, at
+ *  least one: rdr_timers_shard_limit(); one pipelined round trip) with a
+ *  lease of lease_ms: a round's work, and its memory, stay within limit
+ *  whatever the shards. *out is an array of *cnt timers the caller
  *  frees with rdr_timers_free_claimed(). *next_due_ms is the earliest due
  *  time still pending (INT64_MAX if none). */
 rdr_err_t rdr_timers_claim(rdr_timers_t *t, int64_t now_ms, int64_t lease_ms,
                            int limit, rdr_timer_t **out, size_t *cnt,
                            int64_t *next_due_ms);
 void rdr_timers_free_claimed(rdr_timer_t *timers, size_t cnt);
+
+/** The due timers rdr_timers_claim() takes from each shard for a round of
+ *  limit in all: limit / shards, at least one. */
+int rdr_timers_shard_limit(const rdr_timers_t *t, int limit);
 
 /** The script and arguments that complete tm (to queue after its effects
  *  are durable): fills argv/lens and returns the script id. Run with the

@@ -54,8 +54,8 @@ typedef struct timers_w_s {
         rdr_metric_t *m_fired, *m_lateness, *m_unknown, *m_pending;
         int64_t last_pending_ms;
         rdr_casework_t *cw;
-        fire_t *fires; /* the tick's claimed timers, parsed (claim_max per
-                        * shard at most; grown to the largest claim) */
+        fire_t *fires; /* the tick's claimed timers, parsed (claim_max at
+                        * most; grown to the largest claim) */
         rdr_tag_read_t *tag_reads; /* beside fires */
         size_t fires_size;
 } timers_w_t;
