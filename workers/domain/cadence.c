@@ -2333,25 +2333,43 @@ bad:
         return RDR_ERR_INVALID;
 }
 
-static const field_t *find_field(const field_t *tbl, size_t n,
-                                 const char *name) {
-        size_t i;
-        for (i = 0; i < n; i++)
-                if (!strcmp(tbl[i].name, name))
+/* Where in each table the next field is looked for first: a case is
+ * written in table order (emit_fields()), so reading it back each name is
+ * found at the hint or a few entries (the zero fields left out) on. */
+typedef struct field_hints_s {
+        size_t at[3]; /* case_fields, block_fields, evidence_fields */
+} field_hints_t;
+
+/* name in tbl[0, n), looked for from *hint on, then from the start; *hint
+ * moves past it. */
+static const field_t *find_field_from(const field_t *tbl, size_t n,
+                                      const char *name, size_t *hint) {
+        size_t k, i = *hint < n ? *hint : 0;
+        for (k = 0; k < n; k++, i = i + 1 < n ? i + 1 : 0)
+                if (!strcmp(tbl[i].name, name)) {
+                        *hint = i + 1;
                         return &tbl[i];
+                }
         return NULL;
 }
 
-rdr_err_t rdr_case_set_field(rdr_case_t *c, const char *field,
-                             const char *value, size_t len, char *errstr,
-                             size_t errstr_size) {
+static const field_t *find_field(const field_t *tbl, size_t n,
+                                 const char *name) {
+        size_t hint = 0;
+        return find_field_from(tbl, n, name, &hint);
+}
+
+static rdr_err_t set_field(rdr_case_t *c, const char *field, const char *value,
+                           size_t len, field_hints_t *h, char *errstr,
+                           size_t errstr_size) {
         const field_t *f;
         const char *rest;
         char *end;
         long idx;
         int blocks = !strncmp(field, "blocked.", 8);
         if (!blocks && strncmp(field, "evidence.", 9)) {
-                f = find_field(case_fields, NFIELDS(case_fields), field);
+                f = find_field_from(case_fields, NFIELDS(case_fields), field,
+                                    &h->at[0]);
                 return f ? set_one(f, c, field, value, len, errstr, errstr_size)
                          : RDR_OK;
         }
@@ -2365,15 +2383,24 @@ rdr_err_t rdr_case_set_field(rdr_case_t *c, const char *field,
                 return RDR_ERR_INVALID;
         }
         if (blocks) {
-                f = find_field(block_fields, NFIELDS(block_fields), end + 1);
+                f = find_field_from(block_fields, NFIELDS(block_fields),
+                                    end + 1, &h->at[1]);
                 return f ? set_one(f, &c->blocked[idx], field, value, len,
                                    errstr, errstr_size)
                          : RDR_OK;
         }
-        f = find_field(evidence_fields, NFIELDS(evidence_fields), end + 1);
+        f = find_field_from(evidence_fields, NFIELDS(evidence_fields), end + 1,
+                            &h->at[2]);
         return f ? set_one(f, &c->evidence[idx], field, value, len, errstr,
                            errstr_size)
                  : RDR_OK;
+}
+
+rdr_err_t rdr_case_set_field(rdr_case_t *c, const char *field,
+                             const char *value, size_t len, char *errstr,
+                             size_t errstr_size) {
+        field_hints_t h = {{0, 0, 0}};
+        return set_field(c, field, value, len, &h, errstr, errstr_size);
 }
 
 int rdr_case_field_numeric(const char *field) {
@@ -2397,11 +2424,12 @@ rdr_err_t rdr_case_from_fields(rdr_case_t *c, size_t n,
                                const char *const *fields,
                                const char *const *values, const size_t *lens,
                                char *errstr, size_t errstr_size) {
+        field_hints_t h = {{0, 0, 0}};
         size_t i;
         memset(c, 0, sizeof(*c));
         for (i = 0; i < n; i++) {
-                rdr_err_t err = rdr_case_set_field(
-                    c, fields[i], values[i], lens[i], errstr, errstr_size);
+                rdr_err_t err = set_field(c, fields[i], values[i], lens[i], &h,
+                                          errstr, errstr_size);
                 if (err)
                         return err;
         }
@@ -2444,6 +2472,7 @@ rdr_err_t rdr_case_from_doc(rdr_case_t *c, const char *doc, size_t len,
                             char *errstr, size_t errstr_size) {
         const char *p = doc, *end = doc + len;
         size_t hl = sizeof(DOC_HEADER) - 1;
+        field_hints_t h = {{0, 0, 0}};
         memset(c, 0, sizeof(*c));
         if (len < hl || memcmp(doc, DOC_HEADER, hl))
                 return doc_bad(doc, p, "not a version 1 document", errstr,
@@ -2467,8 +2496,8 @@ rdr_err_t rdr_case_from_doc(rdr_case_t *c, const char *doc, size_t len,
                                        "expected <length>:<value> and a "
                                        "line end",
                                        errstr, errstr_size);
-                if ((err = rdr_case_set_field(c, name, p, vlen, errstr,
-                                              errstr_size)))
+                if ((err =
+                         set_field(c, name, p, vlen, &h, errstr, errstr_size)))
                         return err;
                 p += vlen + 1;
         }
