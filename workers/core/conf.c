@@ -115,7 +115,7 @@ const rdr_conf_prop_t rdr_conf_core_props[] = {
     {"timers.lease", RDR_CONF_DURATION, "30s", 1000, 3600000, NULL,
      "How long a claimed timer is held before another worker may re-fire "
      "it"},
-    {"timers.claim_max", RDR_CONF_INT, "2000", 1, 100000, NULL,
+    {"timers.claim_max", RDR_CONF_INT, "1000", 1, 100000, NULL,
      "Most timers a round claims, over all shards (claim_max / shards "
      "from each, at least one): bounds the timers worker's memory"},
     {"timers.idle_max", RDR_CONF_DURATION, "1s", 10, 60000, NULL,

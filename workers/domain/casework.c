@@ -320,8 +320,14 @@ rdr_casework_t *rdr_casework_new(rdr_worker_t *w, char *errstr,
         cw->conf.playbook = cw->playbook;
         cw->conf.policies = cw->policies;
         cw->conf.templates = cw->templates;
-        /* A retried batch may hold two batches' messages. */
+        /* A retried batch may hold two batches' messages; a timers round
+         * claim_max timers, each case read once for its buyer's tags and
+         * again to fire it (rdr_casework_read_tags()): a slot each, or
+         * every case is parsed twice. A worker touches only the slots its
+         * batch or round fills (they are cleared with each). */
         cw->slots_size = 2 * (size_t)rdr_conf_int(conf, "consumer.batch_max");
+        if (cw->slots_size < (size_t)rdr_conf_int(conf, "timers.claim_max"))
+                cw->slots_size = (size_t)rdr_conf_int(conf, "timers.claim_max");
         if (cw->slots_size < 16)
                 cw->slots_size = 16;
         cw->slots = calloc(cw->slots_size, sizeof(*cw->slots));
