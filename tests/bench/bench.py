@@ -462,6 +462,14 @@ class Worker:
     def metrics(self):
         return parse_metrics(self.get("/metrics") or "")
 
+    def wait_ready(self, timeout=30):
+        """Until /readyz answers (Redis and Kafka reachable), or timeout
+        seconds: a worker that consumes nothing (timers) has no
+        partitions to wait for."""
+        deadline = time.time() + timeout
+        while self.get("/readyz") is None and time.time() < deadline:
+            time.sleep(0.1)
+
     def log_text(self):
         try:
             with open(self.log) as f:
@@ -1653,9 +1661,7 @@ def phase_timers(r, n):
             "REDRESS_TIMERS_SHARDS": str(TIMER_SHARDS),
             "REDRESS_LOG_LEVEL": "error"}))
     try:
-        deadline = time.time() + 30
-        while w.get("/readyz") is None and time.time() < deadline:
-            time.sleep(0.1)
+        w.wait_ready()
         # A burst: move the clock 12 minutes on, a fifth of the timers due.
         burst_to = t0 + 12 * 60 * 1000
         burst_n = sum(1 for d in dues if d <= burst_to)
@@ -1782,9 +1788,7 @@ def phase_case_timers(r, n):
         prefix, "bench-ctimers-timers-" + RUN_ID,
         dict(env, REDRESS_LOG_LEVEL="warn")))
     try:
-        deadline = time.time() + 30
-        while w.get("/readyz") is None and time.time() < deadline:
-            time.sleep(0.1)
+        w.wait_ready()
         m0 = w.metrics()
         cpu0, rcpu0 = cpu_seconds(w.p.pid), redis_cpu_seconds(r)
         samples = burst(r, w, burst_to, burst_n, 100.0)

@@ -296,6 +296,7 @@ rdr_casework_t *rdr_casework_new(rdr_worker_t *w, char *errstr,
         const rdr_conf_t *conf = rdr_worker_conf(w);
         const char *dir = rdr_conf_dir(conf);
         char path[1024];
+        size_t round_max;
         rdr_casework_t *cw = calloc(1, sizeof(*cw));
         if (!cw)
                 goto nomem;
@@ -326,8 +327,9 @@ rdr_casework_t *rdr_casework_new(rdr_worker_t *w, char *errstr,
          * every case is parsed twice. A worker touches only the slots its
          * batch or round fills (they are cleared with each). */
         cw->slots_size = 2 * (size_t)rdr_conf_int(conf, "consumer.batch_max");
-        if (cw->slots_size < (size_t)rdr_conf_int(conf, "timers.claim_max"))
-                cw->slots_size = (size_t)rdr_conf_int(conf, "timers.claim_max");
+        round_max = (size_t)rdr_conf_int(conf, "timers.claim_max");
+        if (cw->slots_size < round_max)
+                cw->slots_size = round_max;
         if (cw->slots_size < 16)
                 cw->slots_size = 16;
         cw->slots = calloc(cw->slots_size, sizeof(*cw->slots));
