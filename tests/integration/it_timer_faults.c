@@ -222,6 +222,14 @@ static void test_a_conflict_holds_back_only_its_timer(void **state) {
                       due, leased);
         assert_true(conflicts > 0);
         assert_int_equal(due + leased, 0);
+        /* Each follow-up's timer counts once as fired, when its firing
+         * was done (sent, or found needless); each refused firing counts
+         * as given back. */
+        assert_int_equal((long long)h_metric(tw, "redress_timers_fired_total"),
+                         N);
+        assert_int_equal(
+            (long long)h_metric(tw, "redress_timers_given_back_total"),
+            (long long)conflicts);
         /* A follow-up at most per case. One may go out twice under its
          * action_id (CONTRACT.md: at most once per action_id in effect):
          * a chat batch refused by a conflict is decided again, its chats

@@ -146,6 +146,7 @@ typedef struct rdr_after_s {
         int script, nkeys;
         int argc;           /* the arguments held */
         int argc_run;       /* how many it runs with (refused_afters()) */
+        int refused;        /* one of its applies was (refused_afters()) */
         size_t applies_end; /* its applies end here in w->applies */
         char **argv;
         size_t *lens;
@@ -364,6 +365,11 @@ nomem:
         after_free(a);
         w->afters.cnt--;
         return RDR_ERR_NOMEM;
+}
+
+int rdr_worker_after_refused(const rdr_worker_t *w, size_t i) {
+        const rdr_after_t *af = w->afters.p;
+        return i < w->afters.cnt && af[i].refused;
 }
 
 static void effects_reset(rdr_worker_t *w) {
@@ -1876,6 +1882,7 @@ static size_t refused_afters(rdr_worker_t *w) {
                         refused |= pa[k].refused;
                 if (refused) {
                         af[i].argc_run = af[i].argc;
+                        af[i].refused = 1;
                         n++;
                 }
         }
@@ -1904,7 +1911,11 @@ static rdr_err_t tick_once(rdr_worker_t *w, int64_t *next_ms) {
         if (err)
                 return err;
         rdr_redis_reset(w->redis);
-        return publish_and_ack(w, w->msgs, 0);
+        if ((err = publish_and_ack(w, w->msgs, 0)))
+                return err;
+        if (w->def->tick_done)
+                w->def->tick_done(w->opaque);
+        return RDR_OK;
 }
 
 /* Run the batch in hand through one cycle: decide and apply it; in the

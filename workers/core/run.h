@@ -72,6 +72,10 @@ typedef struct rdr_worker_def_s {
         /* Optional periodic work between batches. Queue effects as handle()
          * does; set *next_ms to the delay wanted before the next tick. */
         rdr_err_t (*tick)(void *opaque, int64_t *next_ms);
+        /* Optional: a tick's effects are in Redis and published, its
+         * deferred scripts run (rdr_worker_after_refused() says which
+         * were refused); not called for a tick that failed. */
+        void (*tick_done)(void *opaque);
         void (*destroy)(void *opaque); /* accepts NULL */
         /* Optional: the reference of the worker's other configuration
          * files (configs/playbook.yaml, ...), printed by
@@ -220,5 +224,10 @@ rdr_err_t rdr_msg_fail(rdr_msg_t *m, const char *why);
 rdr_err_t rdr_worker_after_eval(rdr_worker_t *w, int script, int nkeys,
                                 int argc_done, int argc, const char **argv,
                                 const size_t *lens);
+
+/** In a tick's tick_done: 1 if the i-th script call the tick queued
+ *  (rdr_worker_after_eval()) ran with all its arguments, one of its
+ *  applies refused (a timer given back); 0 if it ran as queued. */
+int rdr_worker_after_refused(const rdr_worker_t *w, size_t i);
 
 #endif

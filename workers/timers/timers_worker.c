@@ -28,6 +28,7 @@ typedef struct fire_s {
         char case_id[RDR_CASE_ID_MAX]; /* CASE */
         rdr_cadence_input_t in;        /* CASE: the timer, and the buyer's tag
                                         * (rdr_casework_read_tags()) */
+        double late_s; /* from its due time to this tick, < 0 if early */
 } fire_t;
 
 static void fire_parse(const rdr_timer_t *tm, fire_t *f) {
@@ -51,13 +52,15 @@ typedef struct timers_w_s {
         rdr_timers_t *timers;
         int64_t lease_ms, idle_ms;
         int claim_max;
-        rdr_metric_t *m_fired, *m_lateness, *m_unknown, *m_pending;
+        rdr_metric_t *m_fired, *m_given_back, *m_lateness, *m_unknown,
+            *m_pending;
         int64_t last_pending_ms;
         rdr_casework_t *cw;
         fire_t *fires; /* the tick's claimed timers, parsed (claim_max at
                         * most; grown to the largest claim) */
         rdr_tag_read_t *tag_reads; /* beside fires */
         size_t fires_size;
+        size_t fires_cnt; /* the tick's fires with their completion queued */
 } timers_w_t;
 
 static rdr_err_t timers_init(rdr_worker_t *w, void **opaque, char *errstr,
@@ -89,8 +92,12 @@ static rdr_err_t timers_init(rdr_worker_t *w, void **opaque, char *errstr,
         tw->claim_max = (int)rdr_conf_int(conf, "timers.claim_max");
         tw->m_fired = rdr_metrics_counter(
             rdr_worker_metrics(w), "timers_fired_total",
-            "Timers fired (one given back after a conflict counts again "
-            "when it fires again)",
+            "Timers fired: their effects published and the timer completed",
+            NULL);
+        tw->m_given_back = rdr_metrics_counter(
+            rdr_worker_metrics(w), "timers_given_back_total",
+            "Timers given back to fire again at once: their case moved on "
+            "between the tick's read and its write",
             NULL);
         tw->m_unknown = rdr_metrics_counter(
             rdr_worker_metrics(w), "timers_unknown_total",
@@ -185,6 +192,7 @@ static rdr_err_t timers_tick(void *opaque, int64_t *next_ms) {
                 }
                 tw->last_pending_ms = rdr_mono_ms();
         }
+        tw->fires_cnt = 0;
         err = rdr_timers_claim(tw->timers, now, tw->lease_ms, tw->claim_max,
                                &claimed, &cnt, &next_due);
         if (err)
@@ -282,10 +290,8 @@ static rdr_err_t timers_tick(void *opaque, int64_t *next_ms) {
                 if ((err = rdr_worker_after_eval(tw->w, script, 3, 5, 6, argv,
                                                  lens)))
                         goto done;
-                rdr_metric_add(tw->m_fired, NULL, 1);
-                if (now >= tm->due_ms)
-                        rdr_metric_observe(tw->m_lateness,
-                                           (double)(now - tm->due_ms) / 1000.0);
+                tw->fires[tw->fires_cnt++].late_s =
+                    (double)(now - tm->due_ms) / 1000.0;
         }
         err = RDR_OK;
 
@@ -306,11 +312,31 @@ done:
         return err;
 }
 
+/* The tick's completions ran: each timer counts once, when it fired for
+ * good (its lateness with it); one given back counts as such, and as
+ * fired when it fires again. */
+static void timers_tick_done(void *opaque) {
+        timers_w_t *tw = opaque;
+        size_t i;
+        for (i = 0; i < tw->fires_cnt; i++) {
+                if (rdr_worker_after_refused(tw->w, i)) {
+                        rdr_metric_add(tw->m_given_back, NULL, 1);
+                        continue;
+                }
+                rdr_metric_add(tw->m_fired, NULL, 1);
+                if (tw->fires[i].late_s >= 0)
+                        rdr_metric_observe(tw->m_lateness,
+                                           tw->fires[i].late_s);
+        }
+        tw->fires_cnt = 0;
+}
+
 const rdr_worker_def_t rdr_timers_worker = {
     .name = "timers",
     .topics = NULL,
     .init = timers_init,
     .tick = timers_tick,
+    .tick_done = timers_tick_done,
     .destroy = timers_destroy,
     .doc = rdr_casework_doc,
 };
