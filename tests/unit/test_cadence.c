@@ -407,6 +407,17 @@ static rdr_cadence_status_t fire_at(sim_t *s, rdr_step_t step, int64_t at) {
         return apply(s, &in, at);
 }
 
+/* Forget the armed timer of step (one fire_at() fired). */
+static void drop_timer(sim_t *s, rdr_step_t step) {
+        size_t i;
+        for (i = 0; i < s->timers_cnt; i++)
+                if (s->timers[i].step == step) {
+                        s->timers[i] = s->timers[--s->timers_cnt];
+                        return;
+                }
+        fail_msg("no timer of step %d", (int)step);
+}
+
 static rdr_cadence_input_t review(const char *platform, const char *store,
                                   const char *tz, const char *lang,
                                   rdr_reason_t reason, rdr_malicious_t mal,
@@ -1730,6 +1741,37 @@ static void test_shanghai_night(void **state) {
         a = find(s, "cs_test:first_contact:1");
         assert_true(a->due_at_ms == utc(2026, 6, 3, 1, 0));
         assert_int_equal(s->c.next_step, RDR_STEP_FOLLOW_UP);
+        free(s);
+}
+
+/* The timers were down for a week: the first contact goes out when its
+ * timer fires, past T0 + 7 days, and the follow-up waits the least
+ * spacing the schedule leaves between them (follow_up_after less
+ * first_contact_within: 6 days), not the same instant; the incentive
+ * keeps its day after the follow-up. */
+static void test_first_contact_a_week_late(void **state) {
+        sim_t *s = sim_new();
+        int64_t t0 = utc(2026, 6, 1, 14, 30);    /* 22:30 CST */
+        int64_t late = t0 + 7 * DAY + 12 * HOUR; /* 10:30 CST */
+        rdr_cadence_input_t in =
+            tb_review(RDR_REASON_PRODUCT_QUALITY, RDR_MAL_NONE, t0);
+        (void)state;
+        apply(s, &in, t0);
+        assert_int_equal(fire_at(s, RDR_STEP_FIRST_CONTACT, late),
+                         RDR_CADENCE_APPLIED);
+        assert_true(find(s, "cs_test:first_contact:1")->due_at_ms == late);
+        assert_int_equal(s->c.next_step, RDR_STEP_FOLLOW_UP);
+        assert_true(s->c.next_at_ms == late + 6 * DAY);
+        /* On from there, the first contact's timer fired (fire_at() kept
+         * it listed): the follow-up, then the incentive a day on. */
+        drop_timer(s, RDR_STEP_FIRST_CONTACT);
+        run_until(s, late + 7 * DAY);
+        assert_int_equal(count_kind(s, RDR_ACT_FOLLOW_UP), 1);
+        assert_true(find(s, "cs_test:follow_up:1")->due_at_ms ==
+                    late + 6 * DAY);
+        assert_true(find(s, "cs_test:incentive:1")->due_at_ms ==
+                    late + 7 * DAY);
+        assert_daytime(s);
         free(s);
 }
 
@@ -3559,6 +3601,7 @@ int main(void) {
             cmocka_unit_test(test_shanghai_night),
             cmocka_unit_test(test_first_contact_deadline_in_daytime),
             cmocka_unit_test(test_first_contact_held_till_day),
+            cmocka_unit_test(test_first_contact_a_week_late),
             cmocka_unit_test(test_guide_held_till_day),
             cmocka_unit_test(test_incentive_held_till_day),
             cmocka_unit_test(test_nudges_follow_the_incentive),

@@ -602,9 +602,13 @@ static int incentive_waits(const rdr_case_t *c) {
 
 /* Arm the timer of the pending step (c->next_step): at its time by the
  * schedule, in the buyer's contact hours, never sooner after the previous
- * message than the schedule spaces them, never past case_ttl. A nudge
- * waits while the incentive does (BEHAVIOR.md 2.5: the nudges follow
- * it): nudges_follow() arms it once the incentive went out. */
+ * message than the schedule spaces them, never past case_ttl. The first
+ * contact may go out anywhere in first_contact_within and the follow-up
+ * still keep T0 + follow_up_after; one sent later (the timers were down)
+ * is followed up no sooner than the least spacing that leaves, not at
+ * once. A nudge waits while the incentive does (BEHAVIOR.md 2.5: the
+ * nudges follow it): nudges_follow() arms it once the incentive went
+ * out. */
 static void arm_next(tx_t *tx, rdr_step_t prev, int prev_attempt) {
         rdr_case_t *c = tx->c;
         int64_t base = step_base(tx, c->next_step, c->next_attempt);
@@ -614,9 +618,10 @@ static void arm_next(tx_t *tx, rdr_step_t prev, int prev_attempt) {
                 c->next_at_ms = 0;
                 return;
         }
-        if (prev != RDR_STEP_NONE && prev != RDR_STEP_FIRST_CONTACT &&
-            c->last_due_ms) {
+        if (prev != RDR_STEP_NONE && c->last_due_ms) {
                 int64_t gap = base - step_base(tx, prev, prev_attempt);
+                if (prev == RDR_STEP_FIRST_CONTACT)
+                        gap -= tx->sc->first_contact_within_ms;
                 if (c->last_due_ms + gap > fire)
                         fire = c->last_due_ms + gap;
         }
