@@ -2014,9 +2014,8 @@ def case_timers_note(c):
     more = c["burst_fired"] - c["burst_due"]
     if more > 0:
         rate += (" (%s more fired than were due: timers the burst armed, "
-                 "due at once, as a follow-up is when its first contact "
-                 "went out past its schedule)" % fmt_num(more, 0))
-    if c.get("given_back") is not None:
+                 "due at once)" % fmt_num(more, 0))
+    if c.get("given_back"):
         rate += " (%s firings given back, their case moved on since the " \
                 "round read it, and fired again)" % fmt_num(c["given_back"], 0)
     return ("  burst of real cases' timers: %s of %s pending due once the "
