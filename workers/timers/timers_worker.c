@@ -325,8 +325,7 @@ static void timers_tick_done(void *opaque) {
                 }
                 rdr_metric_add(tw->m_fired, NULL, 1);
                 if (tw->fires[i].late_s >= 0)
-                        rdr_metric_observe(tw->m_lateness,
-                                           tw->fires[i].late_s);
+                        rdr_metric_observe(tw->m_lateness, tw->fires[i].late_s);
         }
         tw->fires_cnt = 0;
 }
