@@ -567,6 +567,7 @@ rdr_err_t rdr_worker_apply(rdr_worker_t *w, const rdr_apply_t *a) {
         if (!pa)
                 return RDR_ERR_NOMEM;
         pa->reply_idx = rdr_redis_queued(w->redis);
+        pa->refused = 0; /* the slot may hold an earlier cycle's */
         pa->pub_first = w->staged.cnt;
         pa->pub_cnt = 0;
         pa->outbox_key = strdup(a->outbox_key);
