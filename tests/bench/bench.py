@@ -1730,6 +1730,23 @@ def phase_timers(r, n):
 # follow-ups a week after a first contact sent at once (BEHAVIOR.md 2).
 CASE_TIMERS_JUMP_MS = (7 * 24 + 1) * 3600 * 1000
 
+# The hour (UTC) of the test clock when those cases open, whatever the
+# hour the bench runs: their buyers are in the same part of their day in
+# every run (which first contacts wait for the morning, which go at
+# once), so that runs made at different hours fire the same burst.
+CASE_TIMERS_OPEN_HOUR_UTC = 12
+
+
+def case_timers_open_ms(now_s):
+    """The test clock's start for the cases: the next
+    CASE_TIMERS_OPEN_HOUR_UTC from now_s (the reviews' created_at, the
+    wall clock, is then up to a day before it, never after)."""
+    day = 86400
+    t = (int(now_s) // day) * day + CASE_TIMERS_OPEN_HOUR_UTC * 3600
+    if t < now_s:
+        t += day
+    return t * 1000
+
 
 def due_count(r, upto_ms, leased=False):
     """Timers due by upto_ms over the shards' due sets (and with leased,
@@ -1761,7 +1778,7 @@ def phase_case_timers(r, n):
     prefix = topic_prefix("timers")
     r.call("FLUSHDB")
     r.call("CONFIG", "RESETSTAT")
-    t0 = int(time.time() * 1000)
+    t0 = case_timers_open_ms(time.time())
     r.call("SET", "redress:clock:now_ms", str(t0))
     env = {"REDRESS_CLOCK_SOURCE": "test",
            "REDRESS_TIMERS_SHARDS": str(TIMER_SHARDS)}

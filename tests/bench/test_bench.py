@@ -199,6 +199,17 @@ class CaseTimers(Report):
         self.assertIn("the timers worker 0.051 CPU s per 1,000 timers, "
                       "peak RSS 36.0 MiB", line)
 
+    def test_cases_open_at_the_same_hour_whatever_the_hour_of_the_run(self):
+        day = 86400
+        d = 20430 * day  # 2025-12-08, 00:00 UTC
+        noon = (d + 12 * 3600) * 1000
+        for hour, want in ((0, noon), (11.99, noon), (12, noon),
+                           (12.01, noon + day * 1000),
+                           (23.9, noon + day * 1000)):
+            with self.subTest(hour=hour):
+                self.assertEqual(
+                    bench.case_timers_open_ms(d + hour * 3600), want)
+
     def test_timers_the_burst_armed_are_told_apart(self):
         text, _ = self.report(self.with_cases(burst_fired=13840))
         self.assertIn("(461 more fired than were due", self.line(text))
