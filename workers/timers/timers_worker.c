@@ -60,7 +60,8 @@ typedef struct timers_w_s {
                         * most; grown to the largest claim) */
         rdr_tag_read_t *tag_reads; /* beside fires */
         size_t fires_size;
-        size_t fires_cnt; /* the tick's fires with their completion queued */
+        size_t fires_cnt; /* the tick's fires with their completion queued,
+                           * one rdr_worker_after_eval() each, in order */
 } timers_w_t;
 
 static rdr_err_t timers_init(rdr_worker_t *w, void **opaque, char *errstr,
@@ -290,8 +291,8 @@ static rdr_err_t timers_tick(void *opaque, int64_t *next_ms) {
                 if ((err = rdr_worker_after_eval(tw->w, script, 3, 5, 6, argv,
                                                  lens)))
                         goto done;
-                tw->fires[tw->fires_cnt++].late_s =
-                    (double)(now - tm->due_ms) / 1000.0;
+                tw->fires[i].late_s = (double)(now - tm->due_ms) / 1000.0;
+                tw->fires_cnt = i + 1;
         }
         err = RDR_OK;
 
