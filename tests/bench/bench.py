@@ -1844,9 +1844,9 @@ def phase_case_timers(r, n):
                "redis_roundtrips_per_timer": (
                    msum([m1], "redress_redis_roundtrips_total")
                    - msum([m0], "redress_redis_roundtrips_total")) / per,
-               # firings refused (a case's two timers in one round: the
-               # second read the case before the first wrote it), fired
-               # again at once and counted in burst_fired only then
+               # firings refused (what the round read moved on before its
+               # write: the case, or the counts its order's cases share),
+               # fired again at once and counted in burst_fired only then
                "given_back": (
                    msum([m1], "redress_timers_given_back_total")
                    - msum([m0], "redress_timers_given_back_total")),
@@ -2033,8 +2033,9 @@ def case_timers_note(c):
         rate += (" (%s more fired than were due: timers the burst armed, "
                  "due at once)" % fmt_num(more, 0))
     if c.get("given_back"):
-        rate += " (%s firings given back, their case moved on since the " \
-                "round read it, and fired again)" % fmt_num(c["given_back"], 0)
+        rate += " (%s firings given back, what the round read moved on " \
+                "before its write, and fired again)" % fmt_num(
+                    c["given_back"], 0)
     return ("  burst of real cases' timers: %s of %s pending due once the "
             "clock moved %.0f h on (the %s cases %s reviews opened: first "
             "contacts, follow-ups), each decided against its case, written "

@@ -97,8 +97,8 @@ static rdr_err_t timers_init(rdr_worker_t *w, void **opaque, char *errstr,
             NULL);
         tw->m_given_back = rdr_metrics_counter(
             rdr_worker_metrics(w), "timers_given_back_total",
-            "Timers given back to fire again at once: their case moved on "
-            "between the tick's read and its write",
+            "Timers given back to fire again at once: what the tick read "
+            "(the case, its order's shared counts) moved on before its write",
             NULL);
         tw->m_unknown = rdr_metrics_counter(
             rdr_worker_metrics(w), "timers_unknown_total",
