@@ -1005,6 +1005,23 @@ def group_settled(helds):
     return True
 
 
+def wait_applied(workers, count, done0=0):
+    """Until the workers' count of events applied
+    (redress_event_latency_seconds_count) is count past done0, or
+    max(120, count / 500) s went by: how many they applied. A worker that
+    exits raises."""
+    deadline = time.time() + max(120, count / 500.0)
+    while True:
+        done = msum([w.metrics() for w in workers],
+                    "redress_event_latency_seconds_count") - done0
+        if done >= count or time.time() >= deadline:
+            return done
+        for w in workers:
+            if w.p.poll() is not None:
+                raise RuntimeError("%s exited: see %s" % (w.tag, w.log))
+        time.sleep(0.05)
+
+
 def wait_assigned(workers, timeout=60):
     """Every worker ready (/readyz), and each group's partitions all held,
     each by one member, the same on two reads in a row (a rebalance logs
@@ -1222,18 +1239,24 @@ def redis_data_bytes(r, settle_s=5.0):
     return last
 
 
+def scan_keys(r, match=None):
+    """Every key of the database (SCAN, MATCH match if given)."""
+    cursor = "0"
+    while True:
+        cursor, batch = r.call("SCAN", cursor, *(
+            ("MATCH", match) if match else ()), "COUNT", 2000)
+        yield from batch
+        if cursor == "0":
+            return
+
+
 def redis_footprint(r):
     """Keys and bytes (MEMORY USAGE, estimated from up to FOOTPRINT_SAMPLE
     keys of a kind) per kind of key in the database."""
     keys = {}
-    cursor = "0"
-    while True:
-        cursor, batch = r.call("SCAN", cursor, "COUNT", 2000)
-        for k in batch:
-            kind = next((n for n, rx in KEY_KINDS if rx.search(k)), "other")
-            keys.setdefault(kind, []).append(k)
-        if cursor == "0":
-            break
+    for k in scan_keys(r):
+        kind = next((n for n, rx in KEY_KINDS if rx.search(k)), "other")
+        keys.setdefault(kind, []).append(k)
     out = {}
     for kind, ks in keys.items():
         sample = ks[::max(1, len(ks) // FOOTPRINT_SAMPLE)][:FOOTPRINT_SAMPLE]
@@ -1317,17 +1340,8 @@ def phase_workers(r, label, names, mix, count, fmt="mixed", rate=0,
                                             phase, stamps),
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                text=True)
-        deadline = t0 + max(120, count / 500.0)
-        t_done = None
-        while time.time() < deadline:
-            ms = [w.metrics() for w in consumers]
-            if msum(ms, "redress_event_latency_seconds_count") - done0 >= count:
-                t_done = time.time()
-                break
-            for w in consumers:
-                if w.p.poll() is not None:
-                    raise RuntimeError("%s exited: see %s" % (w.tag, w.log))
-            time.sleep(0.05)
+        t_done = (time.time() if wait_applied(consumers, count, done0)
+                  >= count else None)
         io1 = redis_io(r)
         lg_out, lg_err = lgp.communicate(timeout=120)
         ru1 = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -1760,12 +1774,7 @@ def due_count(r, upto_ms, leased=False):
 def count_keys(r, kind, match):
     """Keys of a kind of KEY_KINDS (SCAN MATCH match, then its pattern)."""
     rx = dict(KEY_KINDS)[kind]
-    n, cursor = 0, "0"
-    while True:
-        cursor, batch = r.call("SCAN", cursor, "MATCH", match, "COUNT", 2000)
-        n += sum(1 for k in batch if rx.search(k))
-        if cursor == "0":
-            return n
+    return sum(1 for k in scan_keys(r, match) if rx.search(k))
 
 
 def phase_case_timers(r, n):
@@ -1788,15 +1797,7 @@ def phase_case_timers(r, n):
         wait_assigned([rv])
         lg = tool(loadgen_args(prefix, n, "reviews", "json",
                                phase="ctimers"))
-        deadline = time.time() + max(120, n / 500.0)
-        done = 0
-        while time.time() < deadline:
-            done = msum([rv.metrics()], "redress_event_latency_seconds_count")
-            if done >= lg["published"]:
-                break
-            if rv.p.poll() is not None:
-                raise RuntimeError("%s exited: see %s" % (rv.tag, rv.log))
-            time.sleep(0.1)
+        done = wait_applied([rv], lg["published"])
     finally:
         rv.stop()
     cases = count_keys(r, "cases", "redress:{c:*")
