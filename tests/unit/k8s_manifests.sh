@@ -3,10 +3,11 @@
 # (kubectl kustomize; without kubectl, its resources are read as kustomize
 # would put them together), the namespace it names is one of its objects,
 # every Deployment runs the pinned image under the restricted security
-# context with startup, liveness and readiness probes, a grace period
-# above shutdown.timeout, a PodDisruptionBudget and the generated
-# ConfigMap; and that ConfigMap's redress.yaml passes every worker's
-# --check-config. The structural checks need python3 with PyYAML (exit 77,
+# context, as the user the image's Containerfile sets and with a worker
+# the image installs as its command, with startup, liveness and readiness
+# probes, a grace period above shutdown.timeout, a PodDisruptionBudget
+# and the generated ConfigMap; and that ConfigMap's redress.yaml passes
+# every worker's --check-config. The structural checks need python3 with PyYAML (exit 77,
 # skipped, without it). No servers.
 #   k8s_manifests.sh BIN_DIR SOURCE_DIR
 set -uo pipefail
@@ -110,6 +111,15 @@ shutdown = int(m.group(1)) * units[m.group(2)] if m else None
 if shutdown is None:
     err("redress.yaml: shutdown.timeout is not a duration this check reads")
 
+# The user the image runs as: its last stage's USER.
+image_user = None
+with open(os.path.join(k8s, "..", "container", "Containerfile")) as f:
+    for line in f:
+        if line.split()[:1] == ["FROM"]:
+            image_user = None
+        elif line.split()[:1] == ["USER"]:
+            image_user = line.split()[1]
+
 configmaps = [c["metadata"]["name"] for c in kinds.get("ConfigMap", [])]
 pdbs = kinds.get("PodDisruptionBudget", [])
 deployments = kinds.get("Deployment", [])
@@ -126,6 +136,14 @@ for d in deployments:
     psc = pod.get("securityContext") or {}
     if psc.get("runAsNonRoot") is not True:
         err(f"{name}: pod securityContext.runAsNonRoot is not true")
+    pod_user = f"{psc.get('runAsUser')}:{psc.get('runAsGroup')}"
+    if pod_user != image_user:
+        err(f"{name}: runs as {pod_user}, the image (deploy/container/Containerfile) as {image_user}")
+    for c in pod["containers"]:
+        prog = (c.get("command") or [""])[0]
+        if not re.fullmatch(r"/usr/local/bin/redress-(reviews|chats|shipments|timers)", prog):
+            err(f"{name}/{c['name']}: command {prog!r} is not a worker the image installs "
+                f"(/usr/local/bin/redress-<worker>)")
     if (psc.get("seccompProfile") or {}).get("type") != "RuntimeDefault":
         err(f"{name}: pod seccompProfile is not RuntimeDefault")
     grace = pod.get("terminationGracePeriodSeconds", 30)
