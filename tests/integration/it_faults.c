@@ -594,40 +594,64 @@ static int declares(const char *text, const char *name) {
         return 0;
 }
 
-/* The alerting rules shipped in deploy/prometheus name only series that
- * the workers expose (a renamed metric would leave an alert that never
- * fires). */
-static void test_alert_rules_name_exposed_series(void **state) {
-        static char rules[1 << 16], reviews[1 << 20], timers[1 << 20];
-        FILE *fp =
-            fopen(RDR_SOURCE_DIR "/deploy/prometheus/redress-alerts.yaml", "r");
-        size_t len, n, checked = 0;
+/* The series names (redress_...) that file rel names, each checked
+ * against the workers' /metrics pages; returns how many were checked. */
+static size_t check_series_named(const char *rel, char *const *pages,
+                                 size_t pages_cnt) {
+        static char text[1 << 17];
+        char path[512];
+        FILE *fp;
+        size_t len, n, i, checked = 0;
         const char *p;
-        pid_t rv, tm;
-        (void)state;
+        snprintf(path, sizeof(path), "%s/%s", RDR_SOURCE_DIR, rel);
+        fp = fopen(path, "r");
         assert_non_null(fp);
-        len = fread(rules, 1, sizeof(rules) - 1, fp);
+        len = fread(text, 1, sizeof(text) - 1, fp);
+        assert_false(ferror(fp));
+        assert_true(feof(fp)); /* read whole */
         fclose(fp);
-        rules[len] = '\0';
-        rv = h_worker(&env, "reviews", NULL);
-        tm = h_worker(&env, "timers", NULL);
-        assert_int_equal(h_metrics_text(rv, reviews, sizeof(reviews)), 0);
-        assert_int_equal(h_metrics_text(tm, timers, sizeof(timers)), 0);
-        for (p = rules; (p = strstr(p, "redress_")); p += n) {
+        text[len] = '\0';
+        for (p = text; (p = strstr(p, "redress_")); p += n) {
                 char name[128];
                 n = strspn(p, "abcdefghijklmnopqrstuvwxyz_");
-                if (p > rules &&
+                if (p > text &&
                     (p[-1] == '_' || (p[-1] >= 'a' && p[-1] <= 'z')))
                         continue;
                 snprintf(name, sizeof(name), "%.*s", (int)n, p);
-                if (!declares(reviews, name) && !declares(timers, name))
-                        fail_msg("%s, named in redress-alerts.yaml, is "
-                                 "exposed by no worker",
-                                 name);
+                for (i = 0; i < pages_cnt && !declares(pages[i], name); i++)
+                        ;
+                if (i == pages_cnt)
+                        fail_msg("%s, named in %s, is exposed by no worker",
+                                 name, rel);
                 checked++;
         }
-        print_message("%zu series names checked\n", checked);
+        print_message("%s: %zu series names checked\n", rel, checked);
+        return checked;
+}
+
+/* The alerting rules shipped in deploy/prometheus and the dashboard in
+ * deploy/grafana name only series that the workers expose (a renamed
+ * metric would leave an alert that never fires, a panel with no data). */
+static void test_alert_rules_name_exposed_series(void **state) {
+        static const char *const kinds[] = {"reviews", "timers", "chats",
+                                            "shipments"};
+        static char pages[4][1 << 20];
+        char *texts[4];
+        const char *reviews = pages[0];
+        size_t n, i, checked;
+        const char *p;
+        (void)state;
+        for (i = 0; i < 4; i++) {
+                pid_t pid = h_worker(&env, kinds[i], NULL);
+                assert_int_equal(
+                    h_metrics_text(pid, pages[i], sizeof(pages[i])), 0);
+                texts[i] = pages[i];
+        }
+        checked = check_series_named("deploy/prometheus/redress-alerts.yaml",
+                                     texts, 4);
         assert_true(checked >= 8);
+        assert_true(
+            check_series_named("deploy/grafana/redress.json", texts, 4) >= 40);
         /* RedressDeadLetters takes increase(): each input topic's dead
          * letters are there at 0 before the first, else that first one
          * (a series that appears at 1) is no increase. */
