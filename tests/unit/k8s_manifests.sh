@@ -7,8 +7,8 @@
 # the image installs as its command, with startup, liveness and readiness
 # probes, a grace period above shutdown.timeout, a PodDisruptionBudget
 # and the generated ConfigMap; and that ConfigMap's redress.yaml passes
-# every worker's --check-config. The structural checks need python3 with PyYAML (exit 77,
-# skipped, without it). No servers.
+# every worker's --check-config. The structural checks need python3 with
+# PyYAML (exit 77, skipped, without it). No servers.
 #   k8s_manifests.sh BIN_DIR SOURCE_DIR
 set -uo pipefail
 bin=$1
