@@ -28,6 +28,8 @@
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
 
+#include "version.h"
+
 static volatile sig_atomic_t stop_signal = 0;
 
 static void on_signal(int sig) {
@@ -157,7 +159,9 @@ static void usage(FILE *fp) {
                 "                       the contract topics); repeatable\n"
                 "  --bootstrap-file F   write the bootstrap servers to F\n"
                 "  --control FIFO       read fault-injection commands from "
-                "FIFO\n");
+                "FIFO\n"
+                "  --version            print the version and the commit "
+                "built\n");
 }
 
 static long parse_long(const char *s, long min, long max) {
@@ -274,6 +278,9 @@ int main(int argc, char **argv) {
                         control = argv[++i];
                 } else if (!strcmp(argv[i], "--help")) {
                         usage(stdout);
+                        return 0;
+                } else if (!strcmp(argv[i], "--version")) {
+                        rdr_version_print("redress-devbroker");
                         return 0;
                 } else {
                         usage(stderr);

@@ -18,6 +18,7 @@
 
 #include "buf.h"
 #include "event.h"
+#include "version.h"
 #include "yaml.h"
 
 #define CT_JSON "application/json"
@@ -57,7 +58,9 @@ static void usage(FILE *fp) {
                 "                         sent_at, occurred_at, promised_by) "
                 "by DURATION,\n"
                 "                         e.g. 16d or -2h: old samples made "
-                "recent\n");
+                "recent\n"
+                "  --version              print the version and the commit "
+                "built\n");
 }
 
 /* Runs on the thread that calls rd_kafka_poll/flush (the main thread). */
@@ -395,6 +398,9 @@ int main(int argc, char **argv) {
                 } else if (!strcmp(argv[i], "--help") ||
                            !strcmp(argv[i], "-h")) {
                         usage(stdout);
+                        return 0;
+                } else if (!strcmp(argv[i], "--version")) {
+                        rdr_version_print("redress-publish");
                         return 0;
                 } else if (argv[i][0] == '-' && argv[i][1]) {
                         usage(stderr);

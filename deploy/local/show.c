@@ -20,6 +20,7 @@
 
 #include "event.h"
 #include "outmsg.h"
+#include "version.h"
 
 #define TOPIC_CASES "redress.cases"
 #define TOPIC_ACTIONS "redress.actions"
@@ -81,6 +82,8 @@ static void usage(FILE *fp) {
                 "are now (every\n"
                 "                         partition read to its end), "
                 "whatever was seen\n"
+                "  --version              print the version and the commit "
+                "built\n"
                 "Exit status 0 if all that was seen, else 1 (also when the "
                 "brokers or\n"
                 "the topics could not be reached by --timeout; 2: usage).\n",
@@ -653,6 +656,9 @@ int main(int argc, char **argv) {
                 } else if (!strcmp(argv[i_arg], "--help") ||
                            !strcmp(argv[i_arg], "-h")) {
                         usage(stdout);
+                        return 0;
+                } else if (!strcmp(argv[i_arg], "--version")) {
+                        rdr_version_print("redress-show");
                         return 0;
                 } else {
                         usage(stderr);

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # What an operator sees of every worker's command line before it runs:
-# --version, --print-config-doc, --check-config (which connects to nothing)
-# and the exit codes of a bad configuration (78, with file, line and key)
-# and a bad argument (2). No servers.
+# --version (every tool's too), --print-config-doc, --check-config (which
+# connects to nothing) and the exit codes of a bad configuration (78, with
+# file, line and key) and a bad argument (2). No servers.
 #   cli_workers.sh BIN_DIR SOURCE_DIR
 set -uo pipefail
 bin=$1
@@ -50,6 +50,16 @@ bad_configs() { # exe change text what
   [ $rc -eq 78 ] || fail "$4: exit $rc, not 78"
   has "$tmp/err" "$3" "$4"
 }
+
+# Every program an installation has (cmake --install: the workers and
+# the tools) names its build the same way.
+for prog in reviews chats shipments timers buyer dlq report eval devbroker publish show; do
+  out=$("$bin/redress-$prog" --version 2>&1)
+  rc=$?
+  [ $rc -eq 0 ] || fail "redress-$prog --version: exit $rc"
+  [[ $out =~ ^redress-$prog\ [0-9]+\.[0-9]+\.[0-9]+\ \(commit\ ([0-9a-f]+(-dirty)?|unknown)\)$ ]] ||
+    fail "redress-$prog --version printed '$out', not 'redress-$prog VERSION (commit COMMIT)'"
+done
 
 for w in reviews chats shipments timers; do
   exe=$bin/redress-$w

@@ -158,6 +158,7 @@ static void usage(FILE *fp) {
                 "  --by NAME      who (default: $USER)\n"
                 "  --dry-run      say what would change, change nothing\n"
                 "  --config FILE, --set KEY=VALUE   as the workers\n"
+                "  --version      print the version and the commit built\n"
                 "Exit status: 0 done (or nothing to change), 1 Redis "
                 "unreachable, 2 usage,\n"
                 "78 bad configuration.\n");

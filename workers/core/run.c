@@ -2540,8 +2540,9 @@ int rdr_run(const rdr_worker_def_t *def, int argc, char **argv) {
                                 def->doc(stdout);
                         return 0;
                 } else if (!strcmp(argv[i], "--version")) {
-                        printf("redress-%s %s (commit %s)\n", def->name,
-                               rdr_version(), rdr_commit());
+                        char prog[64];
+                        snprintf(prog, sizeof(prog), "redress-%s", def->name);
+                        rdr_version_print(prog);
                         return 0;
                 } else if (!strcmp(argv[i], "--help") ||
                            !strcmp(argv[i], "-h")) {

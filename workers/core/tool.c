@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "tool.h"
+#include "version.h"
 
 rdr_conf_t *rdr_tool_conf(const char *prog, int argc, char **argv, int from,
                           void (*usage)(FILE *), int *exit_code) {
@@ -10,12 +11,18 @@ rdr_conf_t *rdr_tool_conf(const char *prog, int argc, char **argv, int from,
         char errstr[512];
         rdr_conf_t *conf;
         int i;
-        for (i = from; i < argc; i++)
+        for (i = from; i < argc; i++) {
                 if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
                         usage(stdout);
                         *exit_code = 0;
                         return NULL;
                 }
+                if (!strcmp(argv[i], "--version")) {
+                        rdr_version_print(prog);
+                        *exit_code = 0;
+                        return NULL;
+                }
+        }
         for (i = from; i + 1 < argc; i++)
                 if (!strcmp(argv[i], "--config"))
                         config = argv[i + 1];

@@ -15,7 +15,8 @@
 #define RDR_TOOL_EXIT_CONFIG 78
 
 /** The start of a tool's command line, argv[from] on: -h or --help
- *  anywhere prints usage(stdout) and returns NULL with *exit_code 0, no
+ *  anywhere prints usage(stdout) (--version: the version, as every
+ *  program's) and returns NULL with *exit_code 0, no
  *  configuration read (one that would not load must not hide how to use
  *  the tool); else the workers' configuration, from --config FILE (else
  *  REDRESS_CONFIG and the defaults; REDRESS_* variables on it), or NULL

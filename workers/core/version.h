@@ -10,5 +10,8 @@ const char *rdr_version(void);
 /** `git describe --always --dirty` of the source tree at build time, or
  *  "unknown" when it was built outside a git checkout. */
 const char *rdr_commit(void);
+/** What every program's --version prints on stdout: "<prog> <version>
+ *  (commit <commit>)". */
+void rdr_version_print(const char *prog);
 
 #endif

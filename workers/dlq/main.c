@@ -143,6 +143,8 @@ static void usage(FILE *fp) {
                 "configs/redress.yaml)\n"
                 "  --set KEY=VALUE      override one key, e.g. "
                 "topics.dlq=other.dlq\n"
+                "  --version            print the version and the commit "
+                "built\n"
                 "Exit status: 0 done (even with nothing matched), 1 the "
                 "brokers could not be\nread, a replayed message was not "
                 "delivered or a cut dead letter was left\nout, 2 usage, 78 "

@@ -7,6 +7,7 @@
 #include <string.h>
 #include "classify.h"
 #include "classify_eval.h"
+#include "version.h"
 
 static void usage(FILE *fp) {
         fprintf(fp,
@@ -22,7 +23,8 @@ static void usage(FILE *fp) {
                 "  --explain       with --text: each lexicon phrase that "
                 "counted, and its group\n"
                 "  --errors        list every misclassified item on stderr\n"
-                "  --check         exit 1 when a quality target is missed\n");
+                "  --check         exit 1 when a quality target is missed\n"
+                "  --version       print the version and the commit built\n");
 }
 
 /* --explain: one phrase that counted. */
@@ -94,6 +96,9 @@ int main(int argc, char **argv) {
                         errors = 1;
                 } else if (!strcmp(argv[i], "--check")) {
                         check = 1;
+                } else if (!strcmp(argv[i], "--version")) {
+                        rdr_version_print("redress-eval");
+                        return 0;
                 } else if (!strcmp(argv[i], "--help") ||
                            !strcmp(argv[i], "-h")) {
                         usage(stdout);

@@ -881,6 +881,7 @@ static void usage(FILE *fp) {
                 "lifted them by hand,\n"
                 "the latest case in each store):\n"
                 "  --platform P --buyer ID\n"
+                "  --version          print the version and the commit built\n"
                 "Exit status: 0 done, 1 Redis unreachable, 2 usage, 3 no such "
                 "case, order or buyer,\n"
                 "78 bad configuration.\n");
