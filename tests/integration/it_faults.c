@@ -174,6 +174,7 @@ static void redis_config_set(const char *name, const char *value) {
 }
 
 #define RISK "redress_redis_setting_at_risk"
+#define FAILING "redress_batch_failing_seconds"
 #define SETTINGS_LOG "\"event\":\"redis.settings\""
 
 /* A Redis that can lose the fleet's state is named in the log and the
@@ -328,6 +329,9 @@ static void test_failed_arms_keep_their_entries(void **state) {
         assert_true(h_wait_metric_at_least(pid, "redress_batch_retries_total",
                                            NULL, 1));
         assert_true(h_log_lines(pid, "\"event\":\"redis.arm_failed\"") >= 1);
+        /* Acknowledging fails each time: the batch has been failing since
+         * the first. */
+        assert_true(h_wait_metric_at_least(pid, FAILING, NULL, 1));
         assert_int_equal(sum_over("ZCARD", "redress:{t:*}:due"), 0);
         assert_true(sum_over("HLEN", "redress:{c:*}:outbox") >= 10);
 
@@ -337,6 +341,7 @@ static void test_failed_arms_keep_their_entries(void **state) {
         assert_int_equal(sum_over("HLEN", "redress:{c:*}:outbox"), 0);
         /* Every case's next step is armed: its follow-up (and its end). */
         assert_true(sum_over("ZCARD", "redress:{t:*}:due") >= 10);
+        assert_true(h_wait_metric(pid, FAILING, NULL, 0));
         assert_int_equal(kill(pid, 0), 0);
 }
 
@@ -668,6 +673,42 @@ static void test_alert_rules_name_exposed_series(void **state) {
         assert_int_equal(n, 1);
 }
 
+/* Redis reaches maxmemory (noeviction, the setting README asks for): it
+ * answers, but refuses every write. The batch in hand is retried, nothing
+ * of it applied or published, and redress_batch_failing_seconds (what
+ * RedressBatchStuck watches) says for how long; the retries' own rate,
+ * capped at one per 5 s, would never tell a stuck worker from a healthy
+ * one. Once Redis has room, every review is classified once. */
+static void test_a_full_redis_is_reported_and_survived(void **state) {
+        pid_t pid;
+        double failing;
+        (void)state;
+        pid = h_worker(&env, "reviews", NULL);
+        publish(0, 20);
+        assert_classified(20, 30000);
+        assert_int_equal(h_metric(pid, FAILING), 0);
+
+        redis_config_set("maxmemory", "1");
+        publish(20, 40);
+        assert_true(h_wait_metric_at_least(pid, FAILING, NULL, 3));
+        assert_true(h_log_lines(pid, "OOM command not allowed") >= 1);
+        assert_true(h_log_lines(pid, "\"event\":\"batch.retry\"") >= 1);
+        /* Redis answers: up, and ready (the retries say what is wrong). */
+        assert_int_equal(
+            h_metric_with(pid, "redress_up", "dependency=\"redis\""), 1);
+        assert_int_equal(h_ready(pid), 200);
+        assert_classified(20, 2000);
+        /* It counts on (read at each retry, 5 s apart at most). */
+        failing = h_metric(pid, FAILING);
+        assert_true(h_wait_metric_at_least(pid, FAILING, NULL, failing + 1));
+
+        redis_config_set("maxmemory", "0");
+        assert_classified(40, 60000);
+        assert_true(h_wait_metric(pid, FAILING, NULL, 0));
+        assert_int_equal(h_metric(pid, "redress_events_duplicate_total"), 0);
+        assert_int_equal(kill(pid, 0), 0);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
             cmocka_unit_test_setup_teardown(
@@ -698,6 +739,8 @@ int main(void) {
                                             setup, teardown),
             cmocka_unit_test_setup_teardown(test_failed_arms_keep_their_entries,
                                             setup, teardown),
+            cmocka_unit_test_setup_teardown(
+                test_a_full_redis_is_reported_and_survived, setup, teardown),
         };
         h_test_filter();
         return cmocka_run_group_tests_name("integration: outages", tests, NULL,

@@ -249,12 +249,16 @@ struct rdr_worker_s {
         int failed;         /* stopped by an error it cannot retry: exit 1 */
         volatile int64_t heartbeat_ms;
         volatile int running;
+        /* When the work in hand first failed, on the monotonic clock, the
+         * batches' and the ticks' apart (FAILING_*); 0 while it goes
+         * through. */
+        int64_t failing_since_ms[2];
 
         rdr_metric_t *m_consumed, *m_dlq, *m_dup, *m_published, *m_batches,
             *m_retries, *m_latency, *m_batch_seconds, *m_up, *m_ready,
             *m_redis_risk, *m_kafka_errors, *m_redis_rt, *m_redis_cmds,
             *m_redis_reconnects, *m_offsets_refused, *m_rebalances,
-            *m_cas_conflicts, *m_lag, *m_assigned, *m_partitions;
+            *m_cas_conflicts, *m_lag, *m_assigned, *m_partitions, *m_failing;
         uint64_t last_rt, last_cmds, last_reconnects, last_redirected[3],
             last_wait_short;
         rdr_metric_t *m_redis_masters, *m_redis_redirected, *m_redis_wait_short;
@@ -1261,6 +1265,12 @@ static void metrics_define(rdr_worker_t *w) {
         w->m_up = rdr_metrics_gauge(m, "up", "1 if the dependency is reachable",
                                     "dependency");
         w->m_ready = rdr_metrics_gauge(m, "ready", "1 if /readyz passes", NULL);
+        w->m_failing = rdr_metrics_gauge(
+            m, "batch_failing_seconds",
+            "Seconds since the batch in hand (on redress-timers, the tick) "
+            "first failed, every retry since failing too; 0 once it goes "
+            "through",
+            NULL);
         w->m_redis_risk = rdr_metrics_gauge(
             m, "redis_setting_at_risk",
             "1 if a Redis setting can lose the fleet's state "
@@ -1373,6 +1383,32 @@ static void metrics_refresh(rdr_worker_t *w) {
                           RDR_REDIS_RISK_FEW_REPLICAS));
         rdr_metric_set(w->m_up, "kafka", w->kafka_up);
         rdr_metric_set(w->m_ready, NULL, probe_ready(w, why, sizeof(why)));
+        {
+                int64_t first = 0;
+                int i;
+                for (i = 0; i < 2; i++)
+                        if (w->failing_since_ms[i] &&
+                            (!first || w->failing_since_ms[i] < first))
+                                first = w->failing_since_ms[i];
+                rdr_metric_set(w->m_failing, NULL,
+                               first ? (double)(rdr_mono_ms() - first) / 1000.0
+                                     : 0.0);
+        }
+}
+
+enum { FAILING_BATCH, FAILING_TICK };
+
+/* The work in hand (FAILING_*) failed and is held, to be retried: it
+ * has been failing since its first failure, until progress_made(). */
+static void failure_noted(rdr_worker_t *w, int what) {
+        if (!w->failing_since_ms[what])
+                w->failing_since_ms[what] = rdr_mono_ms();
+}
+
+/* A batch acknowledged (or none left in hand: its partitions moved), a
+ * tick done: what failed before has gone through, or gone. */
+static void progress_made(rdr_worker_t *w, int what) {
+        w->failing_since_ms[what] = 0;
 }
 
 /* ---- The batch cycle ---- */
@@ -1820,6 +1856,7 @@ static void fly_complete(rdr_worker_t *w) {
         vec_free_pubs(&w->fly_pubs);
         vec_free_afters(&w->fly_afters);
         w->fly_active = 0;
+        progress_made(w, FAILING_BATCH);
 }
 
 /* Its acknowledgement failed: put its messages back in front of the batch
@@ -2141,7 +2178,9 @@ static rdr_err_t settle_flight(rdr_worker_t *w, int once) {
                  * failed (a timer's arm refused, say): wait before each
                  * round, as for any retry. */
                 rdr_metric_add(w->m_retries, rdr_err2name(err), 1);
+                failure_noted(w, FAILING_BATCH);
                 log_retry(w, err, " acknowledging", backoff);
+                metrics_refresh(w);
                 backoff = backoff_wait(w, backoff);
                 if ((err = process_with_retry(w)))
                         return err;
@@ -2239,6 +2278,7 @@ static rdr_err_t process_with_retry(rdr_worker_t *w) {
                         break;
                 }
                 rdr_metric_add(w->m_retries, rdr_err2name(err), 1);
+                failure_noted(w, FAILING_BATCH);
                 log_retry(w, err, "", backoff);
                 metrics_refresh(w);
                 if (!paused && w->consumer) {
@@ -2260,6 +2300,8 @@ static rdr_err_t process_with_retry(rdr_worker_t *w) {
                 pause_all(w, 0);
                 fresh_hi_clear(w);
         }
+        if (w->batch_cnt == 0 && !w->fly_active)
+                progress_made(w, FAILING_BATCH);
         return err;
 }
 
@@ -2350,9 +2392,12 @@ static void run_loop(rdr_worker_t *w) {
                         settle_flight(w, 0);
                         err = tick_once(w, &next_ms);
                         effects_reset(w);
+                        if (!err)
+                                progress_made(w, FAILING_TICK);
                         if (err) {
                                 rdr_metric_add(w->m_retries, rdr_err2name(err),
                                                1);
+                                failure_noted(w, FAILING_TICK);
                                 if (rdr_err_class(err) == RDR_ERRCLASS_FATAL) {
                                         rdr_log(RDR_LOG_ERROR, "tick.fatal",
                                                 "%s: stopping",
