@@ -272,6 +272,14 @@ void h_redis_start(h_env_t *h) {
                          h->dir);
 }
 
+void h_redis_config_set(h_env_t *h, const char *name, const char *value) {
+        redisReply *r = redisCommand(h->redis, "CONFIG SET %s %s", name, value);
+        if (!r || r->type == REDIS_REPLY_ERROR)
+                fail_msg("CONFIG SET %s %s: %s", name, value,
+                         r ? r->str : h->redis->errstr);
+        freeReplyObject(r);
+}
+
 /* Wait until the server on port is a replica whose link to its master is
  * up (20 s), or fail the test naming what (see where). */
 static void wait_synced(int port, const char *what, const char *where) {

@@ -119,6 +119,8 @@ int h_metrics_port(pid_t pid);
 /** Kill Redis (its data is lost) / start it again on the same port. */
 void h_redis_stop(h_env_t *h);
 void h_redis_start(h_env_t *h);
+/** CONFIG SET name value on the env's Redis; fails the test if refused. */
+void h_redis_config_set(h_env_t *h, const char *name, const char *value);
 /** Start a replica of the env's Redis on a free port (*port): its pid,
  *  once it has synced. h_stop() stops it. */
 pid_t h_redis_replica(h_env_t *h, int *port);

@@ -165,14 +165,6 @@ static void test_kafka_outage_is_reported_and_survived(void **state) {
         h_broker_control(&env, "up 1");
 }
 
-static void redis_config_set(const char *name, const char *value) {
-        redisReply *r =
-            redisCommand(env.redis, "CONFIG SET %s %s", name, value);
-        assert_non_null(r);
-        assert_int_not_equal(r->type, REDIS_REPLY_ERROR);
-        freeReplyObject(r);
-}
-
 #define RISK "redress_redis_setting_at_risk"
 #define FAILING "redress_batch_failing_seconds"
 #define SETTINGS_LOG "\"event\":\"redis.settings\""
@@ -184,7 +176,7 @@ static void redis_config_set(const char *name, const char *value) {
 static void test_redis_settings_that_lose_state_are_reported(void **state) {
         pid_t pid;
         (void)state;
-        redis_config_set("appendonly", "no");
+        h_redis_config_set(&env, "appendonly", "no");
         pid = h_worker(&env, "reviews", NULL);
         assert_true(h_wait_metric(pid, RISK, "setting=\"appendonly\"", 1));
         assert_true(
@@ -192,8 +184,8 @@ static void test_redis_settings_that_lose_state_are_reported(void **state) {
         assert_int_equal(h_log_lines(pid, SETTINGS_LOG), 1);
         assert_int_equal(h_log_lines(pid, "set appendonly yes"), 1);
 
-        redis_config_set("maxmemory-policy", "allkeys-lru");
-        redis_config_set("appendonly", "yes");
+        h_redis_config_set(&env, "maxmemory-policy", "allkeys-lru");
+        h_redis_config_set(&env, "appendonly", "yes");
         /* The worker's connection goes; it reconnects for the next batch. */
         {
                 redisReply *r = redisCommand(
@@ -688,7 +680,7 @@ static void test_a_full_redis_is_reported_and_survived(void **state) {
         assert_classified(20, 30000);
         assert_int_equal(h_metric(pid, FAILING), 0);
 
-        redis_config_set("maxmemory", "1");
+        h_redis_config_set(&env, "maxmemory", "1");
         publish(20, 40);
         assert_true(h_wait_metric_at_least(pid, FAILING, NULL, 3));
         assert_true(h_log_lines(pid, "OOM command not allowed") >= 1);
@@ -702,7 +694,7 @@ static void test_a_full_redis_is_reported_and_survived(void **state) {
         failing = h_metric(pid, FAILING);
         assert_true(h_wait_metric_at_least(pid, FAILING, NULL, failing + 1));
 
-        redis_config_set("maxmemory", "0");
+        h_redis_config_set(&env, "maxmemory", "0");
         assert_classified(40, 60000);
         assert_true(h_wait_metric(pid, FAILING, NULL, 0));
         assert_int_equal(h_metric(pid, "redress_events_duplicate_total"), 0);

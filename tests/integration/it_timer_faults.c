@@ -30,6 +30,8 @@ static void set_clock(int64_t ms) {
         freeReplyObject(r);
 }
 
+#define FAILING "redress_batch_failing_seconds"
+
 static int setup(void **state) {
         int ok;
         (void)state;
@@ -246,6 +248,54 @@ static void test_a_conflict_holds_back_only_its_timer(void **state) {
         assert_true((double)(raw - distinct) <= conflicts);
 }
 
+/* Redis full at maxmemory (noeviction): the follow-ups' applies are
+ * refused. A failed tick gives its claimed timers back, so every retry
+ * (100 ms, doubling up to 5 s: a few log lines, not two a second) takes
+ * them up and fails in the open, redress_batch_failing_seconds counting
+ * on (RedressBatchStuck), rather than leaving them leased and the worker
+ * idle until their leases end. With room again, each follow-up goes out
+ * once. */
+static void test_a_full_redis_holds_the_timers(void **state) {
+        const char *const env_test[] = {"REDRESS_CLOCK_SOURCE=test", NULL};
+        enum { N = 50 };
+        size_t distinct, raw;
+        double failing;
+        pid_t tw;
+        (void)state;
+        open_cases(N, "full");
+        /* The clock first: Redis refuses the SET once full. */
+        set_clock(t0 + 7 * DAY + 60000);
+        h_redis_config_set(&env, "maxmemory", "1");
+        tw = h_worker(&env, "timers", env_test);
+        assert_true(h_wait_metric_at_least(tw, FAILING, NULL, 3));
+        assert_true(h_log_lines(tw, "OOM command not allowed") >= 1);
+        failing = h_metric(tw, FAILING);
+        assert_true(h_wait_metric_at_least(tw, FAILING, NULL, failing + 1));
+        print_message("failing for %.1f s: %zu tick.retry lines\n",
+                      h_metric(tw, FAILING),
+                      h_log_lines(tw, "\"event\":\"tick.retry\""));
+        assert_true(h_log_lines(tw, "\"event\":\"tick.retry\"") <= 10);
+        /* Given back each time: none waits out a lease. */
+        {
+                long long due = 0;
+                int i;
+                for (i = 0; i < 20 && due != N; i++) {
+                        if (i)
+                                h_sleep_ms(100);
+                        h_timers_pending(&env, 16, t0 + 7 * DAY + 60000, &due,
+                                         NULL);
+                }
+                assert_int_equal(due, N);
+        }
+        assert_int_equal(h_metric(tw, "redress_timers_fired_total"), 0);
+
+        h_redis_config_set(&env, "maxmemory", "0");
+        count_follow_ups(N, &distinct, &raw);
+        assert_int_equal(distinct, N);
+        assert_int_equal(raw, N);
+        assert_true(h_wait_metric(tw, FAILING, NULL, 0));
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
             cmocka_unit_test_setup_teardown(
@@ -254,6 +304,8 @@ int main(void) {
                                             setup, teardown),
             cmocka_unit_test_setup_teardown(
                 test_a_conflict_holds_back_only_its_timer, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_a_full_redis_holds_the_timers,
+                                            setup, teardown),
         };
         h_test_filter();
         return cmocka_run_group_tests_name("integration: timer faults", tests,

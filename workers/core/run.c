@@ -1956,6 +1956,30 @@ static rdr_err_t tick_once(rdr_worker_t *w, int64_t *next_ms) {
         return RDR_OK;
 }
 
+/* A tick failed: its deferred scripts run with all their arguments, as
+ * a refused one does (a timer's completion gives the timer back, due
+ * again at once), so that its retry takes the work up again rather than
+ * waiting out the leases (timers.lease) and reading as idle meanwhile.
+ * Best effort: what Redis does not take (it is down) waits out its
+ * lease. The generation check keeps a timer that was completed, or is
+ * another worker's by now, as it is. */
+static void tick_give_back(rdr_worker_t *w) {
+        const rdr_after_t *af = w->afters.p;
+        size_t i, n = 0;
+        rdr_redis_reset(w->redis);
+        for (i = 0; i < w->afters.cnt; i++)
+                if (af[i].refused || af[i].argc > af[i].argc_run) {
+                        rdr_redis_eval(w->redis, af[i].script, af[i].nkeys,
+                                       af[i].argc, (const char **)af[i].argv,
+                                       af[i].lens);
+                        n++;
+                }
+        if (n && rdr_redis_exec(w->redis) == RDR_OK)
+                rdr_log(RDR_LOG_DEBUG, "tick.given_back",
+                        "the failed tick's %zu timers given back", n);
+        rdr_redis_reset(w->redis);
+}
+
 /* Run the batch in hand through one cycle: decide and apply it; in the
  * same Redis round trip, acknowledge the batch in flight (whose broker
  * acknowledgement arrived meanwhile: its timers armed; the cleanup,
@@ -2115,6 +2139,12 @@ static rdr_err_t process_pending(rdr_worker_t *w) {
 static rdr_err_t process_with_retry(rdr_worker_t *w);
 static int backoff_wait(rdr_worker_t *w, int ms);
 
+/* The wait after a retry's wait of ms: doubled, capped. */
+static int backoff_next(int ms) {
+        return ms * 2 > RDR_MAX_RETRY_BACKOFF_MS ? RDR_MAX_RETRY_BACKOFF_MS
+                                                 : ms * 2;
+}
+
 /* Acknowledge the batch in flight now (before a tick, when idle, before
  * partitions move, at shutdown). If that fails, its messages join the
  * batch in hand and, unless once is set or we are stopping, are retried
@@ -2257,8 +2287,7 @@ static int backoff_wait(rdr_worker_t *w, int ms) {
                 struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
                 nanosleep(&ts, NULL);
         }
-        return ms * 2 > RDR_MAX_RETRY_BACKOFF_MS ? RDR_MAX_RETRY_BACKOFF_MS
-                                                 : ms * 2;
+        return backoff_next(ms);
 }
 
 /* Retry the batch in hand until it succeeds or we are told to stop,
@@ -2370,6 +2399,7 @@ static void idle_ping(rdr_worker_t *w, int64_t now) {
 
 static void run_loop(rdr_worker_t *w) {
         int64_t next_tick = 0, last_probe = rdr_mono_ms(); /* probed at start */
+        int tick_backoff = 100; /* the wait before a failed tick's retry */
         while (!rdr_stop_signal) {
                 int64_t now = rdr_mono_ms();
                 w->heartbeat_ms = now;
@@ -2391,21 +2421,29 @@ static void run_loop(rdr_worker_t *w) {
                         rdr_err_t err;
                         settle_flight(w, 0);
                         err = tick_once(w, &next_ms);
+                        if (err && rdr_err_class(err) != RDR_ERRCLASS_FATAL)
+                                tick_give_back(w);
                         effects_reset(w);
-                        if (!err)
+                        if (!err) {
                                 progress_made(w, FAILING_TICK);
-                        if (err) {
+                                tick_backoff = 100;
+                        } else if (rdr_err_class(err) == RDR_ERRCLASS_FATAL) {
+                                rdr_log(RDR_LOG_ERROR, "tick.fatal",
+                                        "%s: stopping", rdr_err2str(err));
+                                w->failed = 1;
+                                break;
+                        } else {
                                 rdr_metric_add(w->m_retries, rdr_err2name(err),
                                                1);
                                 failure_noted(w, FAILING_TICK);
-                                if (rdr_err_class(err) == RDR_ERRCLASS_FATAL) {
-                                        rdr_log(RDR_LOG_ERROR, "tick.fatal",
-                                                "%s: stopping",
-                                                rdr_err2str(err));
-                                        w->failed = 1;
-                                        break;
-                                }
-                                next_ms = 500;
+                                rdr_log_kv(
+                                    RDR_LOG_WARN, "tick.retry",
+                                    (const char *const[]){
+                                        "cause", rdr_err2name(err), NULL},
+                                    "%s; retrying the tick in %d ms",
+                                    rdr_err2str(err), tick_backoff);
+                                next_ms = tick_backoff;
+                                tick_backoff = backoff_next(tick_backoff);
                         }
                         next_tick = rdr_mono_ms() + next_ms;
                 }

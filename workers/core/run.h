@@ -219,8 +219,9 @@ rdr_err_t rdr_msg_fail(rdr_msg_t *m, const char *why);
  *  the applies queued since the previous call (a timer's own): in a tick,
  *  if one of them was refused (a conflict: RDR_ERR_STATE), the tick's
  *  other effects still go out, and this call runs with all argc arguments
- *  (e.g. giving the timer back, to fire again at once). Arguments are
- *  copied. */
+ *  (e.g. giving the timer back, to fire again at once). If the tick fails,
+ *  every such call runs at once with all its arguments (the tick's timers
+ *  given back for its retry). Arguments are copied. */
 rdr_err_t rdr_worker_after_eval(rdr_worker_t *w, int script, int nkeys,
                                 int argc_done, int argc, const char **argv,
                                 const size_t *lens);
