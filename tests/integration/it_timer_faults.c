@@ -1,7 +1,8 @@
 /* Timer faults with real cases: many cases' follow-ups due at once, fired
  * by two racing timer workers, and by a timer worker killed with SIGKILL
- * mid-burst and replaced. Every due action is published; none under two
- * ids, and none twice in effect (counted by action_id). */
+ * mid-burst and replaced; fired while Redis is full or the broker down.
+ * Every due action is published; none under two ids, and none twice in
+ * effect (counted by action_id). */
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -296,6 +297,36 @@ static void test_a_full_redis_holds_the_timers(void **state) {
         assert_true(h_wait_metric(tw, FAILING, NULL, 0));
 }
 
+/* The broker down when the follow-ups fall due: each tick's publication
+ * times out (shutdown.timeout, 2 s here) and is purged, the tick gives
+ * its timers back and is retried with backoff, failing in the open;
+ * nothing fires. With the broker back, every follow-up goes out (a copy
+ * under the same action_id only if the broker took a publication just
+ * as its wait timed out). */
+static void test_timers_wait_out_a_broker_outage(void **state) {
+        const char *const env_test[] = {"REDRESS_CLOCK_SOURCE=test",
+                                        "REDRESS_SHUTDOWN_TIMEOUT=2s", NULL};
+        enum { N = 50 };
+        size_t distinct, raw;
+        pid_t tw;
+        (void)state;
+        open_cases(N, "down");
+        tw = h_worker(&env, "timers", env_test);
+        h_broker_control(&env, "down 1");
+        set_clock(t0 + 7 * DAY + 60000);
+        assert_true(h_wait_metric_at_least(tw, FAILING, NULL, 3));
+        assert_true(h_log_lines(tw, "\"event\":\"tick.retry\"") >= 1);
+        assert_int_equal(h_metric(tw, "redress_timers_fired_total"), 0);
+        h_broker_control(&env, "up 1");
+        count_follow_ups(N, &distinct, &raw);
+        print_message("follow-ups after the outage: %zu distinct, %zu "
+                      "messages\n",
+                      distinct, raw);
+        assert_int_equal(distinct, N);
+        assert_true(h_wait_metric(tw, FAILING, NULL, 0));
+        assert_int_equal(h_metric(tw, "redress_timers_fired_total"), N);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
             cmocka_unit_test_setup_teardown(
@@ -306,6 +337,8 @@ int main(void) {
                 test_a_conflict_holds_back_only_its_timer, setup, teardown),
             cmocka_unit_test_setup_teardown(test_a_full_redis_holds_the_timers,
                                             setup, teardown),
+            cmocka_unit_test_setup_teardown(
+                test_timers_wait_out_a_broker_outage, setup, teardown),
         };
         h_test_filter();
         return cmocka_run_group_tests_name("integration: timer faults", tests,
