@@ -321,6 +321,8 @@ static void test_failed_arms_keep_their_entries(void **state) {
         assert_true(h_wait_metric_at_least(pid, "redress_batch_retries_total",
                                            NULL, 1));
         assert_true(h_log_lines(pid, "\"event\":\"redis.arm_failed\"") >= 1);
+        /* Its retries say what Redis answered. */
+        assert_true(h_log_lines(pid, "\"cause\":\"NOPERM") >= 1);
         /* Acknowledging fails each time: the batch has been failing since
          * the first. */
         assert_true(h_wait_metric_at_least(pid, FAILING, NULL, 1));
@@ -684,7 +686,9 @@ static void test_a_full_redis_is_reported_and_survived(void **state) {
         publish(20, 40);
         assert_true(h_wait_metric_at_least(pid, FAILING, NULL, 3));
         assert_true(h_log_lines(pid, "OOM command not allowed") >= 1);
-        assert_true(h_log_lines(pid, "\"event\":\"batch.retry\"") >= 1);
+        /* The retry's line says it in Redis' words. */
+        assert_true(h_log_lines(pid, "\"cause\":\"OOM command not allowed") >=
+                    1);
         /* Redis answers: up, and ready (the retries say what is wrong). */
         assert_int_equal(
             h_metric_with(pid, "redress_up", "dependency=\"redis\""), 1);

@@ -269,7 +269,8 @@ static void test_a_full_redis_holds_the_timers(void **state) {
         h_redis_config_set(&env, "maxmemory", "1");
         tw = h_worker(&env, "timers", env_test);
         assert_true(h_wait_metric_at_least(tw, FAILING, NULL, 3));
-        assert_true(h_log_lines(tw, "OOM command not allowed") >= 1);
+        assert_true(h_log_lines(tw, "\"cause\":\"OOM command not allowed") >=
+                    1);
         failing = h_metric(tw, FAILING);
         assert_true(h_wait_metric_at_least(tw, FAILING, NULL, failing + 1));
         print_message("failing for %.1f s: %zu tick.retry lines\n",

@@ -253,6 +253,9 @@ struct rdr_worker_s {
          * batches' and the ticks' apart (FAILING_*); 0 while it goes
          * through. */
         int64_t failing_since_ms[2];
+        /* What Redis answered the last failed attempt (an apply script's
+         * error, an arm's), for its retry's log line; "" if nothing. */
+        char failure[256];
 
         rdr_metric_t *m_consumed, *m_dlq, *m_dup, *m_published, *m_batches,
             *m_retries, *m_latency, *m_batch_seconds, *m_up, *m_ready,
@@ -671,11 +674,12 @@ static rdr_err_t collect_applies(rdr_worker_t *w) {
                     rdr_redis_reply(w->redis, pa[i].reply_idx);
                 if (!r || r->type == REDIS_REPLY_ERROR ||
                     r->type != REDIS_REPLY_ARRAY || r->elements < 1) {
+                        snprintf(w->failure, sizeof(w->failure), "%s",
+                                 r && r->type == REDIS_REPLY_ERROR
+                                     ? r->str
+                                     : "unexpected reply");
                         rdr_log(RDR_LOG_ERROR, "redis.script_error",
-                                "apply script failed: %s",
-                                r && r->type == REDIS_REPLY_ERROR
-                                    ? r->str
-                                    : "unexpected reply");
+                                "apply script failed: %s", w->failure);
                         return RDR_ERR_REDIS;
                 }
                 if (r->element[0]->integer == 2) {
@@ -1673,6 +1677,8 @@ static rdr_err_t arms_ok(rdr_worker_t *w, size_t from, size_t n) {
         for (i = from; i < from + n; i++) {
                 const redisReply *r = rdr_redis_reply(w->redis, i);
                 if (!r || r->type == REDIS_REPLY_ERROR) {
+                        snprintf(w->failure, sizeof(w->failure), "%s",
+                                 r ? r->str : "no reply");
                         rdr_log(RDR_LOG_WARN, "redis.arm_failed",
                                 "arming a timer failed: %s (its entry is "
                                 "kept; the batch is retried)",
@@ -1901,6 +1907,7 @@ static rdr_err_t fly_finish(rdr_worker_t *w) {
 /* Start a cycle: no effects queued, Redis connected, the clock read. */
 static rdr_err_t cycle_begin(rdr_worker_t *w) {
         effects_reset(w);
+        w->failure[0] = '\0';
         if (rdr_redis_connect(w->redis) || rdr_clock_refresh(w->clock))
                 return RDR_ERR_REDIS;
         w->now_ms = rdr_clock_now_ms(w->clock);
@@ -2178,19 +2185,32 @@ static void batch_span(const rdr_worker_t *w, char *buf, size_t size) {
         }
 }
 
+/* Why an attempt failed with err, for its retry's log line: why the
+ * connection dropped when Redis is down, what Redis answered when it
+ * refused a command (a full Redis' OOM, an ACL's NOPERM), else err's
+ * name. Taken once: the next failure says its own. */
+static const char *retry_cause(rdr_worker_t *w, rdr_err_t err, char *buf,
+                               size_t size) {
+        const char *why = NULL;
+        if (err == RDR_ERR_REDIS && !rdr_redis_is_up(w->redis))
+                why = rdr_redis_errstr(w->redis);
+        else if (err == RDR_ERR_REDIS)
+                why = w->failure;
+        snprintf(buf, size, "%s", why && *why ? why : rdr_err2name(err));
+        w->failure[0] = '\0';
+        return buf;
+}
+
 /* A batch failed with err and is retried after backoff ms: which events
- * (batch_span()), and why the connection dropped when Redis is down. */
-static void log_retry(const rdr_worker_t *w, rdr_err_t err, const char *when,
+ * (batch_span()), and why (retry_cause()). */
+static void log_retry(rdr_worker_t *w, rdr_err_t err, const char *when,
                       int backoff) {
-        char span[512];
-        const char *why = err == RDR_ERR_REDIS && !rdr_redis_is_up(w->redis)
-                              ? rdr_redis_errstr(w->redis)
-                              : NULL;
+        char span[512], cause[256];
         batch_span(w, span, sizeof(span));
         rdr_log_kv(RDR_LOG_WARN, "batch.retry",
-                   (const char *const[]){"batch", span, "cause",
-                                         why && *why ? why : rdr_err2name(err),
-                                         NULL},
+                   (const char *const[]){
+                       "batch", span, "cause",
+                       retry_cause(w, err, cause, sizeof(cause)), NULL},
                    "%s%s; retrying %zu messages in %d ms", rdr_err2str(err),
                    when, w->batch_cnt, backoff);
 }
@@ -2433,15 +2453,18 @@ static void run_loop(rdr_worker_t *w) {
                                 w->failed = 1;
                                 break;
                         } else {
+                                char cause[256];
                                 rdr_metric_add(w->m_retries, rdr_err2name(err),
                                                1);
                                 failure_noted(w, FAILING_TICK);
-                                rdr_log_kv(
-                                    RDR_LOG_WARN, "tick.retry",
-                                    (const char *const[]){
-                                        "cause", rdr_err2name(err), NULL},
-                                    "%s; retrying the tick in %d ms",
-                                    rdr_err2str(err), tick_backoff);
+                                rdr_log_kv(RDR_LOG_WARN, "tick.retry",
+                                           (const char *const[]){
+                                               "cause",
+                                               retry_cause(w, err, cause,
+                                                           sizeof(cause)),
+                                               NULL},
+                                           "%s; retrying the tick in %d ms",
+                                           rdr_err2str(err), tick_backoff);
                                 next_ms = tick_backoff;
                                 tick_backoff = backoff_next(tick_backoff);
                         }
