@@ -681,6 +681,15 @@ static void test_a_full_redis_is_reported_and_survived(void **state) {
         publish(0, 20);
         assert_classified(20, 30000);
         assert_int_equal(h_metric(pid, FAILING), 0);
+        /* On the system clock (the test clock's gauge at 0, no warning). */
+        {
+                static char text[1 << 20];
+                assert_int_equal(h_metrics_text(pid, text, sizeof(text)), 0);
+                assert_non_null(strstr(text, "redress_clock_test{"));
+                assert_int_equal(h_metric(pid, "redress_clock_test"), 0);
+                assert_int_equal(h_log_lines(pid, "\"event\":\"clock.test\""),
+                                 0);
+        }
 
         h_redis_config_set(&env, "maxmemory", "1");
         publish(20, 40);

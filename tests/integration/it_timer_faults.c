@@ -313,6 +313,10 @@ static void test_timers_wait_out_a_broker_outage(void **state) {
         (void)state;
         open_cases(N, "down");
         tw = h_worker(&env, "timers", env_test);
+        /* On the test clock, and says so. */
+        assert_int_equal(h_metric(tw, "redress_clock_test"), 1);
+        assert_int_equal(h_log_lines(tw, "\"event\":\"clock.test\""), 1);
+        assert_int_equal(h_log_lines(tw, "\"clock\":\"test\""), 1);
         h_broker_control(&env, "down 1");
         set_clock(t0 + 7 * DAY + 60000);
         assert_true(h_wait_metric_at_least(tw, FAILING, NULL, 3));

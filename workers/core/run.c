@@ -1269,6 +1269,14 @@ static void metrics_define(rdr_worker_t *w) {
         w->m_up = rdr_metrics_gauge(m, "up", "1 if the dependency is reachable",
                                     "dependency");
         w->m_ready = rdr_metrics_gauge(m, "ready", "1 if /readyz passes", NULL);
+        rdr_metric_set(
+            rdr_metrics_gauge(m, "clock_test",
+                              "1 if the worker's time is the shared test "
+                              "clock (clock.source test: Redis' "
+                              "redress:clock:now_ms, moved by hand), 0 on "
+                              "the system clock",
+                              NULL),
+            NULL, rdr_clock_source(w->clock) == RDR_CLOCK_TEST);
         w->m_failing = rdr_metrics_gauge(
             m, "batch_failing_seconds",
             "Seconds since the batch in hand (on redress-timers, the tick) "
@@ -2787,11 +2795,19 @@ int rdr_run(const rdr_worker_def_t *def, int argc, char **argv) {
                                rdr_conf_str(w->conf, "storage.format"),
                                "storage_compression",
                                rdr_conf_str(w->conf, "storage.compression"),
+                               "clock", rdr_conf_str(w->conf, "clock.source"),
                                NULL},
                            "redress-%s %s serving /metrics, /healthz and "
                            "/readyz on port %s",
                            def->name, rdr_version(), port);
         }
+        if (rdr_clock_source(w->clock) == RDR_CLOCK_TEST)
+                rdr_log(RDR_LOG_WARN, "clock.test",
+                        "clock.source is test: the fleet's time is %s in "
+                        "Redis, which moves only when set; cadences and "
+                        "timers follow it, not the wall clock (never in "
+                        "production)",
+                        RDR_CLOCK_KEY);
         rdr_redis_connect(w->redis);
         kafka_probe(w);
         w->running = 1;
