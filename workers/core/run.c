@@ -169,6 +169,9 @@ static void *vec_push(rdr_vec_t *v) {
         return (char *)v->p + v->elem * v->cnt++;
 }
 
+/* Work in hand that can fail and be retried (rdr_worker_s.failing_since_ms). */
+enum { FAILING_BATCH, FAILING_TICK, FAILING__CNT };
+
 struct rdr_worker_s {
         const rdr_worker_def_t *def;
         void *opaque;
@@ -250,9 +253,8 @@ struct rdr_worker_s {
         volatile int64_t heartbeat_ms;
         volatile int running;
         /* When the work in hand first failed, on the monotonic clock, the
-         * batches' and the ticks' apart (FAILING_*); 0 while it goes
-         * through. */
-        int64_t failing_since_ms[2];
+         * batches' and the ticks' apart; 0 while it goes through. */
+        int64_t failing_since_ms[FAILING__CNT];
         /* What Redis answered the last failed attempt (an apply script's
          * error, an arm's), for its retry's log line; "" if nothing. */
         char failure[256];
@@ -1398,7 +1400,7 @@ static void metrics_refresh(rdr_worker_t *w) {
         {
                 int64_t first = 0;
                 int i;
-                for (i = 0; i < 2; i++)
+                for (i = 0; i < FAILING__CNT; i++)
                         if (w->failing_since_ms[i] &&
                             (!first || w->failing_since_ms[i] < first))
                                 first = w->failing_since_ms[i];
@@ -1407,8 +1409,6 @@ static void metrics_refresh(rdr_worker_t *w) {
                                      : 0.0);
         }
 }
-
-enum { FAILING_BATCH, FAILING_TICK };
 
 /* The work in hand (FAILING_*) failed and is held, to be retried: it
  * has been failing since its first failure, until progress_made(). */
