@@ -3,6 +3,7 @@
  * mid-burst and replaced; fired while Redis is full or the broker down.
  * Every due action is published; none under two ids, and none twice in
  * effect (counted by action_id). */
+#include <limits.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -49,9 +50,10 @@ static int teardown(void **state) {
 }
 
 /* n negative reviews on taobao (buyers in Shanghai): n cases, each with its
- * follow-up armed for day 7. */
-static void open_cases(int n, const char *prefix) {
-        const char *const env_test[] = {"REDRESS_CLOCK_SOURCE=test", NULL};
+ * follow-up armed for day 7, by a reviews worker with env (the test clock
+ * in it). */
+static void open_cases_with(int n, const char *prefix,
+                            const char *const *env_reviews) {
         h_msg_t *msgs;
         size_t got;
         int i;
@@ -72,13 +74,29 @@ static void open_cases(int n, const char *prefix) {
                 h_produce(&env, "redress.reviews", key, buf, strlen(buf), NULL);
         }
         h_flush(&env);
-        rv = h_worker(&env, "reviews", env_test);
+        rv = h_worker(&env, "reviews", env_reviews);
         got =
             h_read_topic(&env, "redress.actions", "\"outreach.first_contact\"",
                          (size_t)n, 2000, 120000, &msgs);
         h_msgs_free(msgs, got);
         assert_int_equal(got, n);
         assert_int_not_equal(h_signal_wait(rv, SIGTERM, 10000), -1);
+}
+
+static void open_cases(int n, const char *prefix) {
+        open_cases_with(
+            n, prefix,
+            (const char *const[]){"REDRESS_CLOCK_SOURCE=test", NULL});
+}
+
+/* The fleet's timer shards as Redis holds them; 0 if none. */
+static long long fleet_shards(void) {
+        redisReply *r = redisCommand(env.redis, "GET redress:timers:shards");
+        long long n;
+        assert_non_null(r);
+        n = r->type == REDIS_REPLY_STRING ? strtoll(r->str, NULL, 10) : 0;
+        freeReplyObject(r);
+        return n;
 }
 
 /* Count follow-ups: distinct action_ids and raw messages. */
@@ -332,6 +350,35 @@ static void test_timers_wait_out_a_broker_outage(void **state) {
         assert_int_equal(h_metric(tw, "redress_timers_fired_total"), N);
 }
 
+/* A reviews worker started with more timer shards (32) than the timers
+ * worker's (16, the default): the follow-ups it arms land in shards up
+ * to 31, half of them in shards the timers worker would never claim
+ * from. It counts them in the fleet's record (redress:timers:shards);
+ * the timers worker reads it with its claims, says so, and claims from
+ * all 32: every follow-up goes out. */
+static void test_timers_claim_from_every_shard_armed(void **state) {
+        const char *const env_test[] = {"REDRESS_CLOCK_SOURCE=test", NULL};
+        enum { N = 200 };
+        size_t distinct, raw;
+        pid_t tw;
+        (void)state;
+        open_cases_with(N, "wide",
+                        (const char *const[]){"REDRESS_CLOCK_SOURCE=test",
+                                              "REDRESS_TIMERS_SHARDS=32",
+                                              NULL});
+        assert_int_equal(fleet_shards(), 32);
+        /* Some in shards 16 to 31. */
+        assert_true(h_timers_pending(&env, 32, LLONG_MAX, NULL, NULL) >
+                    h_timers_pending(&env, 16, LLONG_MAX, NULL, NULL));
+        tw = h_worker(&env, "timers", env_test);
+        set_clock(t0 + 7 * DAY + 60000);
+        count_follow_ups(N, &distinct, &raw);
+        assert_int_equal(distinct, N);
+        assert_int_equal(h_log_lines(tw, "\"event\":\"timers.shards\""), 1);
+        /* Its own 16 does not lower the record. */
+        assert_int_equal(fleet_shards(), 32);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
             cmocka_unit_test_setup_teardown(
@@ -344,6 +391,8 @@ int main(void) {
                                             setup, teardown),
             cmocka_unit_test_setup_teardown(
                 test_timers_wait_out_a_broker_outage, setup, teardown),
+            cmocka_unit_test_setup_teardown(
+                test_timers_claim_from_every_shard_armed, setup, teardown),
         };
         h_test_filter();
         return cmocka_run_group_tests_name("integration: timer faults", tests,

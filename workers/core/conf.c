@@ -110,8 +110,9 @@ const rdr_conf_prop_t rdr_conf_core_props[] = {
     {"paths.configs", RDR_CONF_STR, "", 0, 0, NULL,
      "Directory of lexicons, platforms, templates; empty: beside this file"},
     {"timers.shards", RDR_CONF_INT, "16", 1, 4096, NULL,
-     "Timer shards (hash-tagged key sets); the same in every worker. Raise "
-     "it only: the timers in shards a lower value leaves out never fire"},
+     "Timer shards (hash-tagged key sets); the same in every worker, "
+     "raised only. The timers worker claims from the most any worker "
+     "used (Redis' redress:timers:shards)"},
     {"timers.lease", RDR_CONF_DURATION, "30s", 1000, 3600000, NULL,
      "How long a claimed timer is held before another worker may re-fire "
      "it"},

@@ -18,6 +18,7 @@
 #include "outbox.h"
 #include "run.h"
 #include "str.h"
+#include "timers.h"
 #include "version.h"
 
 #define RDR_MAX_RETRY_BACKOFF_MS 5000
@@ -258,6 +259,8 @@ struct rdr_worker_s {
         /* What Redis answered the last failed attempt (an apply script's
          * error, an arm's), for its retry's log line; "" if nothing. */
         char failure[256];
+        int shards_script; /* rdr_timers_note_shards() */
+        int shards_noted;  /* timers.shards is in the fleet's count */
 
         rdr_metric_t *m_consumed, *m_dlq, *m_dup, *m_published, *m_batches,
             *m_retries, *m_latency, *m_batch_seconds, *m_up, *m_ready,
@@ -1918,6 +1921,15 @@ static rdr_err_t cycle_begin(rdr_worker_t *w) {
         w->failure[0] = '\0';
         if (rdr_redis_connect(w->redis) || rdr_clock_refresh(w->clock))
                 return RDR_ERR_REDIS;
+        /* Before the first timer this worker may arm: the timers worker
+         * then claims from its shards too. */
+        if (!w->shards_noted) {
+                if (rdr_timers_note_shards(
+                        w->redis, w->shards_script,
+                        (int)rdr_conf_int(w->conf, "timers.shards"), NULL))
+                        return RDR_ERR_REDIS;
+                w->shards_noted = 1;
+        }
         w->now_ms = rdr_clock_now_ms(w->clock);
         return RDR_OK;
 }
@@ -2725,6 +2737,7 @@ int rdr_run(const rdr_worker_def_t *def, int argc, char **argv) {
         }
         w->apply_script =
             rdr_redis_script_add(w->redis, "apply", rdr_apply_lua);
+        w->shards_script = rdr_timers_shards_script(w->redis);
         rdr_redis_check_settings(w->redis, 1);
         w->packed = !strcmp(rdr_conf_str(w->conf, "storage.format"), "packed");
         w->compress =

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "clock.h"
+#include "log.h"
 #include "timers.h"
 #include "str.h"
 
@@ -48,18 +49,52 @@ static const char complete_lua[] =
     "if ARGV[3] then redis.call('ZADD', KEYS[3], ARGV[3], ARGV[1]) end\n"
     "return 1\n";
 
+static const char shards_lua[] =
+    "-- KEYS: the fleet's timer shards. ARGV: a worker's timers.shards.\n"
+    "-- Raised, never lowered: the most any worker arms timers in.\n"
+    "local cur = tonumber(redis.call('GET', KEYS[1])) or 0\n"
+    "if tonumber(ARGV[1]) > cur then\n"
+    "  redis.call('SET', KEYS[1], ARGV[1])\n"
+    "  return tonumber(ARGV[1])\n"
+    "end\n"
+    "return cur\n";
+
 struct rdr_timers_s {
         rdr_redis_t *redis;
-        int shards;
+        int shards;     /* claimed from: timers.shards, or the fleet's
+                         * RDR_TIMERS_SHARDS_KEY if higher */
+        int own_shards; /* timers.shards */
         int claim_script, complete_script;
 };
+
+int rdr_timers_shards_script(rdr_redis_t *redis) {
+        return rdr_redis_script_add(redis, "timer_shards", shards_lua);
+}
+
+rdr_err_t rdr_timers_note_shards(rdr_redis_t *redis, int script, int shards,
+                                 long long *fleet) {
+        char n[16];
+        const char *argv[2] = {RDR_TIMERS_SHARDS_KEY, n};
+        const redisReply *r;
+        rdr_err_t err;
+        snprintf(n, sizeof(n), "%d", shards);
+        rdr_redis_eval(redis, script, 1, 2, argv, NULL);
+        if ((err = rdr_redis_exec(redis)))
+                return err;
+        r = rdr_redis_reply(redis, 0);
+        err = r && r->type == REDIS_REPLY_INTEGER ? RDR_OK : RDR_ERR_REDIS;
+        if (!err && fleet)
+                *fleet = r->integer;
+        rdr_redis_reset(redis);
+        return err;
+}
 
 rdr_timers_t *rdr_timers_new(rdr_redis_t *redis, int shards) {
         rdr_timers_t *t = calloc(1, sizeof(*t));
         if (!t)
                 return NULL;
         t->redis = redis;
-        t->shards = shards;
+        t->shards = t->own_shards = shards;
         t->claim_script = rdr_redis_script_add(redis, "timer_claim", claim_lua);
         t->complete_script =
             rdr_redis_script_add(redis, "timer_complete", complete_lua);
@@ -108,6 +143,25 @@ void rdr_timers_free_claimed(rdr_timer_t *timers, size_t cnt) {
         free(timers);
 }
 
+/* The fleet's timer shards as a claim read them (r: GET
+ * RDR_TIMERS_SHARDS_KEY): more than t claims from, the next claim takes
+ * them all, so that no timer a worker with a higher timers.shards armed
+ * is left unfired. Never fewer than t's own. */
+static void fleet_shards(rdr_timers_t *t, const redisReply *r) {
+        long long n;
+        if (!r || r->type != REDIS_REPLY_STRING)
+                return;
+        n = strtoll(r->str, NULL, 10);
+        if (n <= t->shards || n > RDR_TIMERS_SHARDS_MAX)
+                return;
+        rdr_log(RDR_LOG_WARN, "timers.shards",
+                "claiming from %lld timer shards, not %d: a worker of the "
+                "fleet arms timers in %lld (%s); set timers.shards to %lld "
+                "in every worker",
+                n, t->own_shards, n, RDR_TIMERS_SHARDS_KEY, n);
+        t->shards = (int)n;
+}
+
 int rdr_timers_shard_limit(const rdr_timers_t *t, int limit) {
         int each = limit / t->shards;
         return each > 0 ? each : 1;
@@ -140,6 +194,7 @@ rdr_err_t rdr_timers_claim(rdr_timers_t *t, int64_t now_ms, int64_t lease_ms,
                 argv[6] = wall;
                 rdr_redis_eval(t->redis, t->claim_script, 3, 7, argv, NULL);
         }
+        rdr_redis_cmdl(t->redis, "GET", RDR_TIMERS_SHARDS_KEY, NULL);
         if ((err = rdr_redis_exec(t->redis)))
                 return err;
         for (s = 0; s < t->shards; s++) {
@@ -188,6 +243,7 @@ rdr_err_t rdr_timers_claim(rdr_timers_t *t, int64_t now_ms, int64_t lease_ms,
                         n++;
                 }
         }
+        fleet_shards(t, rdr_redis_reply(t->redis, (size_t)t->shards));
         rdr_redis_reset(t->redis);
         *out = res;
         *cnt = n;

@@ -25,6 +25,24 @@
 
 typedef struct rdr_timers_s rdr_timers_t;
 
+/* The most timer shards any worker of the fleet arms timers in (a
+ * string, an integer): every worker raises it to its timers.shards
+ * (rdr_timers_note_shards()) before its first arm, and the timers worker
+ * claims from as many shards as it says (rdr_timers_claim()). */
+#define RDR_TIMERS_SHARDS_KEY "redress:timers:shards"
+/* timers.shards' largest value (the configuration's bound). */
+#define RDR_TIMERS_SHARDS_MAX 4096
+
+/** Register the script of rdr_timers_note_shards() on redis: its id, or
+ *  -1 on out of memory. */
+int rdr_timers_shards_script(rdr_redis_t *redis);
+
+/** Raise the fleet's timer shards (RDR_TIMERS_SHARDS_KEY) to shards if
+ *  lower: one round trip on redis (nothing else queued). *fleet (if not
+ *  NULL): the fleet's count after it. */
+rdr_err_t rdr_timers_note_shards(rdr_redis_t *redis, int script, int shards,
+                                 long long *fleet);
+
 typedef struct rdr_timer_s {
         char *member;
         size_t member_len;
@@ -51,7 +69,9 @@ void rdr_timer_keys(const char *member, size_t len, int shards,
                     char keys[3][64]);
 
 /** Claim up to limit due timers in all (limit / shards from each shard, at
- *  least one: rdr_timers_shard_limit(); one pipelined round trip) with a
+ *  least one: rdr_timers_shard_limit(); one pipelined round trip, which
+ *  also reads RDR_TIMERS_SHARDS_KEY: if the fleet arms timers in more
+ *  shards than t claims from, later claims take them all) with a
  *  lease of lease_ms: a round's work, and its memory, stay within limit
  *  whatever the shards. *out is an array of *cnt timers the caller
  *  frees with rdr_timers_free_claimed(). *next_due_ms is the earliest due
