@@ -88,12 +88,17 @@ static int lag_reported(pid_t pid) {
         return 0;
 }
 
+/* A reviews worker that reports its lag every 500 ms. */
+static pid_t reviews_reporting_lag(void) {
+        return h_worker(&env, "reviews",
+                        (const char *const[]){
+                            "REDRESS_KAFKA_STATISTICS_INTERVAL_MS=500", NULL});
+}
+
 static void test_redis_outage_is_reported_and_survived(void **state) {
         pid_t pid;
         (void)state;
-        pid = h_worker(&env, "reviews",
-                       (const char *const[]){
-                           "REDRESS_KAFKA_STATISTICS_INTERVAL_MS=500", NULL});
+        pid = reviews_reporting_lag();
         publish(0, 50);
         assert_classified(50, 30000);
         assert_true(lag_reported(pid));
@@ -714,6 +719,39 @@ static void test_a_full_redis_is_reported_and_survived(void **state) {
         assert_int_equal(kill(pid, 0), 0);
 }
 
+/* The broker refuses the worker's fetches for a while (40 Fetch
+ * requests answered NOT_LEADER_OR_FOLLOWER, 6: ~15 s here): twenty
+ * reviews wait, and nothing else tells. No batch fails, both
+ * dependencies answer, the worker is ready, librdkafka reports no error;
+ * only the lag, with nothing consumed, says it (RedressConsumerStalled,
+ * whatever the lag; RedressConsumerLagHigh needs 100,000). Once fetches
+ * go through, every review is classified. */
+static void test_a_stalled_consumer_shows_in_its_lag(void **state) {
+        pid_t pid;
+        (void)state;
+        pid = reviews_reporting_lag();
+        publish(0, 20);
+        assert_classified(20, 30000);
+        h_broker_control(&env, "error 1 6 40");
+        publish(20, 40);
+        assert_true(
+            h_wait_metric(pid, "redress_consumer_lag", REVIEWS_LAG, 20));
+        h_sleep_ms(3000);
+        assert_int_equal(
+            h_metric_with(pid, "redress_consumer_lag", REVIEWS_LAG), 20);
+        assert_int_equal(
+            h_metric_with(pid, "redress_messages_consumed_total", REVIEWS_LAG),
+            20);
+        assert_int_equal(h_metric(pid, FAILING), 0);
+        assert_int_equal(
+            h_metric_with(pid, "redress_up", "dependency=\"kafka\""), 1);
+        assert_int_equal(
+            h_metric_with(pid, "redress_up", "dependency=\"redis\""), 1);
+        assert_int_equal(h_ready(pid), 200);
+        assert_classified(40, 120000);
+        assert_true(h_wait_metric(pid, "redress_consumer_lag", REVIEWS_LAG, 0));
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
             cmocka_unit_test_setup_teardown(
@@ -746,6 +784,8 @@ int main(void) {
                                             setup, teardown),
             cmocka_unit_test_setup_teardown(
                 test_a_full_redis_is_reported_and_survived, setup, teardown),
+            cmocka_unit_test_setup_teardown(
+                test_a_stalled_consumer_shows_in_its_lag, setup, teardown),
         };
         h_test_filter();
         return cmocka_run_group_tests_name("integration: outages", tests, NULL,
