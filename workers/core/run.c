@@ -1926,7 +1926,7 @@ static rdr_err_t cycle_begin(rdr_worker_t *w) {
         if (!w->shards_noted) {
                 if (rdr_timers_note_shards(
                         w->redis, w->shards_script,
-                        (int)rdr_conf_int(w->conf, "timers.shards"), NULL))
+                        (int)rdr_conf_int(w->conf, "timers.shards")))
                         return RDR_ERR_REDIS;
                 w->shards_noted = 1;
         }

@@ -71,8 +71,7 @@ int rdr_timers_shards_script(rdr_redis_t *redis) {
         return rdr_redis_script_add(redis, "timer_shards", shards_lua);
 }
 
-rdr_err_t rdr_timers_note_shards(rdr_redis_t *redis, int script, int shards,
-                                 long long *fleet) {
+rdr_err_t rdr_timers_note_shards(rdr_redis_t *redis, int script, int shards) {
         char n[16];
         const char *argv[2] = {RDR_TIMERS_SHARDS_KEY, n};
         const redisReply *r;
@@ -83,8 +82,6 @@ rdr_err_t rdr_timers_note_shards(rdr_redis_t *redis, int script, int shards,
                 return err;
         r = rdr_redis_reply(redis, 0);
         err = r && r->type == REDIS_REPLY_INTEGER ? RDR_OK : RDR_ERR_REDIS;
-        if (!err && fleet)
-                *fleet = r->integer;
         rdr_redis_reset(redis);
         return err;
 }

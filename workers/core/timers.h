@@ -38,10 +38,8 @@ typedef struct rdr_timers_s rdr_timers_t;
 int rdr_timers_shards_script(rdr_redis_t *redis);
 
 /** Raise the fleet's timer shards (RDR_TIMERS_SHARDS_KEY) to shards if
- *  lower: one round trip on redis (nothing else queued). *fleet (if not
- *  NULL): the fleet's count after it. */
-rdr_err_t rdr_timers_note_shards(rdr_redis_t *redis, int script, int shards,
-                                 long long *fleet);
+ *  lower: one round trip on redis (nothing else queued). */
+rdr_err_t rdr_timers_note_shards(rdr_redis_t *redis, int script, int shards);
 
 typedef struct rdr_timer_s {
         char *member;
