@@ -2868,6 +2868,48 @@ static void test_shipment_exception_pauses_outreach(void **state) {
         assert_true(count_kind(&a, RDR_ACT_FOLLOW_UP) == 1);
 }
 
+/* The shipment events of type (shipment.delivered, ...) the shipments
+ * worker has applied. */
+static double shipment_events(const char *type) {
+        char label[64];
+        snprintf(label, sizeof(label), "type=\"%s\"", type);
+        return h_metric_with(w_shipments, "redress_shipment_events_total",
+                             label);
+}
+
+/* A delivered parcel holds nothing: an exception the carrier sends after
+ * the delivery (late, or older than it) pauses no outreach, which would
+ * otherwise wait for a delivery that came already, until case_ttl. */
+static void test_exception_after_delivery_pauses_nothing(void **state) {
+        char cid[RDR_ID_LEN], got[64];
+        double delivered = shipment_events("shipment.delivered"),
+               exceptions = shipment_events("shipment.exception");
+        acts_t a;
+        (void)state;
+        case_of("taobao", "rv-ship-late-exc", cid);
+        publish_review("taobao", "review.created", "rv-ship-late-exc", 1,
+                       "等了十天还没到，物流太慢了", "Asia/Shanghai");
+        read_actions(cid, 2, &a);
+        publish_shipment("rv-ship-late-exc", "shipment.delivered", "");
+        assert_true(
+            h_wait_metric_at_least(w_shipments, "redress_shipment_events_total",
+                                   "type=\"shipment.delivered\"",
+                                   (delivered > 0 ? delivered : 0) + 1));
+        publish_shipment("rv-ship-late-exc", "shipment.exception",
+                         ",\"exception\":\"address\"");
+        assert_true(
+            h_wait_metric_at_least(w_shipments, "redress_shipment_events_total",
+                                   "type=\"shipment.exception\"",
+                                   (exceptions > 0 ? exceptions : 0) + 1));
+        assert_string_equal(
+            h_case_field(&env, cid, "ship_paused", got, sizeof(got)), "0");
+        /* The week's follow-up goes out. */
+        advance_to(t0 + 8 * DAY + 60000);
+        read_actions(cid, a.cnt + 1, &a);
+        print_actions(&a);
+        assert_int_equal(count_kind(&a, RDR_ACT_FOLLOW_UP), 1);
+}
+
 /* An input a read-at-once test publishes while Redis holds the writes:
  * how to publish it about order id, and the series (label) of the worker
  * that decides it, read before at `before`. */
@@ -3917,6 +3959,8 @@ int main(void) {
                                             setup, teardown),
             cmocka_unit_test_setup_teardown(
                 test_shipment_exception_pauses_outreach, setup, teardown),
+            cmocka_unit_test_setup_teardown(
+                test_exception_after_delivery_pauses_nothing, setup, teardown),
             cmocka_unit_test_setup_teardown(test_review_and_parcel_read_at_once,
                                             setup, teardown),
             cmocka_unit_test_setup_teardown(test_parcel_and_review_read_at_once,

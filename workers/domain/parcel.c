@@ -61,14 +61,13 @@ int rdr_parcel_is_late(int64_t promised_by_ms, int64_t expected_max_ms,
         return delay_notice_at_ms > 0 || (by && at_ms > by);
 }
 
-/* Whether p was delivered (nothing moves it back). */
-static int delivered(const rdr_parcel_t *p) {
+int rdr_parcel_delivered(const rdr_parcel_t *p) {
         return p->delivered_at_ms ||
                (p->has_status && p->status == RDR_SHIP_DELIVERED);
 }
 
 int rdr_parcel_holds(const rdr_parcel_t *p, int64_t at_ms) {
-        if (!p->shipment_id[0] || delivered(p))
+        if (!p->shipment_id[0] || rdr_parcel_delivered(p))
                 return 0;
         return p->exception != RDR_EXC_NONE ||
                rdr_parcel_is_late(p->promised_by_ms, p->expected_max_ms,
@@ -97,7 +96,7 @@ static int estimate_told(const rdr_parcel_t *p) {
 static int64_t next_check(const rdr_store_conf_t *sc, const rdr_parcel_t *p) {
         int64_t t;
         if (!p->shipment_id[0] || !p->last_scan_at_ms || p->overdue ||
-            delivered(p) || journey_ended(p))
+            rdr_parcel_delivered(p) || journey_ended(p))
                 return 0;
         t = p->last_scan_at_ms + sc->stall_after_ms;
         if (p->expected_max_ms && (p->expected_max_ms < t || estimate_told(p)))
@@ -357,7 +356,7 @@ static void on_event(ptx_t *tx, const rdr_shipment_t *ev) {
         int older, was_delivered;
         take_ids(p, ev);
         older = ev->occurred_at_ms < p->last_scan_at_ms;
-        was_delivered = delivered(p);
+        was_delivered = rdr_parcel_delivered(p);
         if (ev->occurred_at_ms > p->last_scan_at_ms)
                 p->last_scan_at_ms = ev->occurred_at_ms;
         /* Nothing moves a delivered parcel back. */

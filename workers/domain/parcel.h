@@ -158,6 +158,11 @@ const char *rdr_parcel_buyer_zone(const rdr_playbook_t *pb,
 int rdr_parcel_is_late(int64_t promised_by_ms, int64_t expected_max_ms,
                        int64_t delay_notice_at_ms, int64_t at_ms);
 
+/** 1 if p was delivered: nothing moves it back (an exception or scan
+ *  that comes after the delivery, or an older one retried, leaves it
+ *  delivered). */
+int rdr_parcel_delivered(const rdr_parcel_t *p);
+
 /** 1 if p holds the order's review outreach at at_ms (BEHAVIOR.md
  *  section 7): shipped, not delivered, and in exception or late
  *  (rdr_parcel_is_late()). */

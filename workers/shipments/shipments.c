@@ -300,25 +300,31 @@ static rdr_err_t shipments_handle(void *opaque, rdr_msg_t *msgs, size_t cnt) {
         }
         for (i = 0; i < cnt; i++) {
                 const rdr_shipment_t *s = &sh->evs.evs[i].u.shipment;
-                int held;
+                int moot;
                 if (msgs[i].err || jfirst[i] == jfirst[i + 1] ||
                     order_key(s, k))
                         continue;
                 /* A delivery resumes the cases only when no other parcel
                  * of the order still holds them (late or in exception),
-                 * counting what this batch did to them; the zone it
-                 * tells is news all the same. */
-                held = cin[i] == RDR_CIN_SHIPMENT_RESUME &&
-                       rdr_casework_order_held(sh->cw, k, recs[first[i]],
-                                               parcel[i],
-                                               rdr_worker_now_ms(sh->w));
-                if (held && !zones[i][0])
+                 * counting what this batch did to them. A pause holds
+                 * them until delivery: none for a parcel delivered
+                 * already, as the batch left it (an exception the carrier
+                 * sent late, an old scan sent again, or one its delivery
+                 * followed in this batch), or it would hold them until
+                 * case_ttl. Either way the zone it tells is news. */
+                moot = cin[i] == RDR_CIN_SHIPMENT_RESUME
+                           ? rdr_casework_order_held(sh->cw, k, recs[first[i]],
+                                                     parcel[i],
+                                                     rdr_worker_now_ms(sh->w))
+                           : cin[i] == RDR_CIN_SHIPMENT_PAUSE &&
+                                 rdr_parcel_delivered(parcel[i]);
+                if (moot && !zones[i][0])
                         continue;
                 for (j = jfirst[i]; j < jfirst[i + 1] && !msgs[i].err; j++) {
                         redisReply *const *rd = &reads[j * RDR_CASEWORK_READS];
                         const rdr_cadence_out_t *out;
                         rdr_case_t *cs;
-                        if (held)
+                        if (moot)
                                 ins[j].type = RDR_CIN_BUYER_ZONE;
                         err = rdr_casework_get(sh->cw, job_case[j], rd[0], &cs,
                                                msgs[i].errstr,
