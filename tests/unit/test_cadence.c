@@ -3562,6 +3562,20 @@ static void test_timer_id_parse(void **state) {
                          RDR_ERR_INVALID);
         assert_int_equal(rdr_cadence_timer_parse("cs:nudge:x:2", NULL, 0, &t),
                          RDR_ERR_INVALID);
+        /* A member of no case (not one the fleet writes): nothing is read
+         * before its first byte (on the heap, for AddressSanitizer). */
+        {
+                char *odd[] = {strdup(":1:2"), strdup(":nudge:1:2"),
+                               strdup("::1:2")};
+                size_t i;
+                for (i = 0; i < sizeof(odd) / sizeof(odd[0]); i++) {
+                        assert_non_null(odd[i]);
+                        assert_int_equal(
+                            rdr_cadence_timer_parse(odd[i], id, sizeof(id), &t),
+                            RDR_ERR_INVALID);
+                        free(odd[i]);
+                }
+        }
 }
 
 int main(void) {

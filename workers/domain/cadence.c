@@ -2013,6 +2013,8 @@ rdr_err_t rdr_cadence_timer_parse(const char *timer_id, char *case_id,
                 return RDR_ERR_INVALID;
         for (p2 = p3 - 1; p2 > timer_id && *p2 != ':'; p2--)
                 ;
+        if (p2 == timer_id) /* no case id before the step */
+                return RDR_ERR_INVALID;
         for (p1 = p2 - 1; p1 > timer_id && *p1 != ':'; p1--)
                 ;
         if (*p2 != ':' || *p1 != ':' || p1 == timer_id)
