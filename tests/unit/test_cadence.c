@@ -1253,6 +1253,36 @@ static void test_rating_lowered_again_reopens(void **state) {
         free(s);
 }
 
+/* A case reopened by a rating lowered again is an agent's alone: the
+ * buyer agreeing to update the review gets the agent's answer, not the
+ * modification guide and its reminder (the cadence stopped for good when
+ * the case resolved, BEHAVIOR.md 2.6). */
+static void test_reopened_case_sends_no_guide(void **state) {
+        sim_t *s = sim_new();
+        int64_t t0 = utc(2026, 3, 2, 4, 0);
+        rdr_cadence_input_t in =
+            tb_review(RDR_REASON_PRODUCT_QUALITY, RDR_MAL_NONE, t0);
+        rdr_cadence_input_t up = simple(RDR_CIN_REVIEW_UPDATED);
+        rdr_cadence_input_t agree = chat(RDR_INTENT_AGREE, "好的，我改一下");
+        size_t outreach;
+        (void)state;
+        apply(s, &in, t0);
+        run_until(s, t0 + 2 * DAY);
+        up.rating = 5;
+        apply(s, &up, t0 + 2 * DAY);
+        assert_int_equal(s->c.state, RDR_CASE_STATE_RESOLVED);
+        up.rating = 2;
+        apply(s, &up, t0 + 3 * DAY);
+        assert_int_equal(s->c.state, RDR_CASE_STATE_PAUSED);
+        outreach = count_outreach(s);
+        apply(s, &agree, t0 + 3 * DAY + HOUR);
+        run_until(s, t0 + 10 * DAY);
+        assert_non_null(find(s, "cs_test:buyer_reply:1"));
+        assert_int_equal(count_kind(s, RDR_ACT_MODIFICATION_GUIDE), 0);
+        assert_int_equal(count_outreach(s), outreach);
+        free(s);
+}
+
 static void test_removal_resolves(void **state) {
         sim_t *s = sim_new();
         int64_t t0 = utc(2026, 6, 1, 2, 0);
@@ -3592,6 +3622,7 @@ int main(void) {
             cmocka_unit_test(test_refusal_before_the_review),
             cmocka_unit_test(test_rating_raised_resolves),
             cmocka_unit_test(test_rating_lowered_again_reopens),
+            cmocka_unit_test(test_reopened_case_sends_no_guide),
             cmocka_unit_test(test_resume_answers_the_latest_message),
             cmocka_unit_test(test_review_edited_into_a_demand_is_appealed),
             cmocka_unit_test(test_removal_resolves),

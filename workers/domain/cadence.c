@@ -92,11 +92,13 @@ int rdr_case_state_final(rdr_case_state_t s) {
 }
 
 /* No outreach may go out any more: the case ended, went malicious, or a
- * rule stopped the cadence (BEHAVIOR.md 2.6). */
+ * rule stopped the cadence (BEHAVIOR.md 2.6); or it resolved once, and a
+ * rating lowered again reopened it for an agent alone (reopen()). */
 static int outreach_stopped(const rdr_case_t *c) {
         return rdr_case_state_final(c->state) ||
                c->state == RDR_CASE_STATE_MALICIOUS ||
-               c->state == RDR_CASE_STATE_APPEALED || c->stop_rule[0];
+               c->state == RDR_CASE_STATE_APPEALED || c->stop_rule[0] ||
+               c->lowered > 0;
 }
 
 /* ---- time ------------------------------------------------------------- */
@@ -1086,7 +1088,7 @@ int rdr_cadence_may_write(const rdr_case_t *c, const rdr_cadence_input_t *in) {
                 return 1;
         /* on_chat(): the guide of a first agreement */
         return rdr_cadence_chat_may_write(in->chat.intent) && !c->agreed &&
-               !c->stop_rule[0];
+               !outreach_stopped(c);
 }
 
 size_t rdr_cadence_live_timers(const rdr_case_t *c, rdr_cadence_timer_t *out,
@@ -1581,7 +1583,7 @@ static void on_chat(tx_t *tx, const rdr_cadence_chat_t *ch,
         c->agreed_sent_at_ms = ch->sent_at_ms > 0 && ch->sent_at_ms < tx->now
                                    ? ch->sent_at_ms
                                    : tx->now;
-        if (c->stop_rule[0])
+        if (outreach_stopped(c))
                 return;
         send_guide(tx, RDR_STEP_MOD_GUIDE);
         if (!c->stop_rule[0] &&
