@@ -2734,6 +2734,45 @@ static void test_carrier_at_fault_amazon(void **state) {
         free(s);
 }
 
+/* Two appeals of one case: the carrier's delay at the opening, then the
+ * review edited into abuse. The platform rejecting the first leaves the
+ * case waiting for the second's answer, which decides it. */
+static void test_an_earlier_appeal_rejected_leaves_the_later(void **state) {
+        sim_t *s = sim_new();
+        int64_t t0 = utc(2026, 6, 1, 15, 0);
+        rdr_cadence_input_t in =
+            review("amazon", "demo-amazon-us", "America/New_York", "en",
+                   RDR_REASON_LOGISTICS, RDR_MAL_NONE, t0);
+        rdr_cadence_input_t up = simple(RDR_CIN_REVIEW_UPDATED);
+        rdr_cadence_input_t result = simple(RDR_CIN_APPEAL_RESULT);
+        rdr_evidence_t ev = {"shipment", "trk-1",
+                             "carrier scan gap of 9 days, carrier at fault", 0};
+        (void)state;
+        in.review.carrier_at_fault = 1;
+        in.review.evidence = &ev;
+        in.review.evidence_cnt = 1;
+        apply(s, &in, t0);
+        assert_int_equal(find(s, "cs_test:appeal:1")->kind,
+                         RDR_ACT_APPEAL_FILE);
+        up.rating = 1;
+        up.edit.malicious = RDR_MAL_ABUSIVE;
+        up.edit.text = "the seller is an idiot";
+        apply(s, &up, t0 + DAY);
+        assert_int_equal(find(s, "cs_test:appeal:2")->kind,
+                         RDR_ACT_APPEAL_FILE);
+        assert_int_equal(s->c.state, RDR_CASE_STATE_APPEALED);
+        result.outcome = RDR_OUTCOME_REJECTED;
+        result.answered_attempt = 1;
+        apply(s, &result, t0 + 2 * DAY);
+        assert_int_equal(s->c.state, RDR_CASE_STATE_APPEALED);
+        result.outcome = RDR_OUTCOME_ACCEPTED;
+        result.answered_attempt = 2;
+        apply(s, &result, t0 + 5 * DAY);
+        assert_int_equal(s->c.state, RDR_CASE_STATE_RESOLVED);
+        assert_int_equal(s->c.close_reason, RDR_CLOSE_APPEAL_ACCEPTED);
+        free(s);
+}
+
 /* ---- the malicious track (BEHAVIOR.md section 3) ---------------------- */
 
 /* An abusive review on Taobao is appealed to have its text removed
@@ -3664,6 +3703,7 @@ int main(void) {
             cmocka_unit_test(test_shipment_pause_at_open_any_track),
             cmocka_unit_test(test_shipment_pause_mid_cadence),
             cmocka_unit_test(test_carrier_at_fault_amazon),
+            cmocka_unit_test(test_an_earlier_appeal_rejected_leaves_the_later),
             cmocka_unit_test(test_text_removed_is_not_resolved),
             cmocka_unit_test(test_extortion_appeal_with_evidence),
             cmocka_unit_test(test_appeal_unanswered),

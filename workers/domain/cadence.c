@@ -1775,13 +1775,21 @@ static void appeal_accepted(tx_t *tx) {
                    RDR_CLOSE_APPEAL_ACCEPTED);
 }
 
-static void on_appeal_result(tx_t *tx, rdr_outcome_t outcome) {
+static void on_appeal_result(tx_t *tx, rdr_outcome_t outcome, int answered) {
         rdr_case_t *c = tx->c;
         if ((unsigned)outcome >= RDR_OUTCOME__CNT) {
                 fail(tx, RDR_ERR_INVALID, "%s", "appeal: outcome out of range");
                 return;
         }
         if (!c->appeal_filed || c->state == RDR_CASE_STATE_RESOLVED)
+                return;
+        /* A rejection of an appeal a later one followed (the carrier's
+         * delay at the opening, then the review edited into abuse)
+         * leaves the case to the later one's answer: it neither closes
+         * the case nor stands for the answer a late acceptance is
+         * waited for. An acceptance removes the review all the same. */
+        if (outcome != RDR_OUTCOME_ACCEPTED && answered > 0 &&
+            answered < c->appeal_filed)
                 return;
         if (rdr_case_state_final(c->state)) {
                 /* Closed waiting for the answer (appeal_close_after): an
@@ -1872,7 +1880,7 @@ static void dispatch(tx_t *tx, const rdr_cadence_input_t *in) {
                         try_appeal(tx);
                 return;
         case RDR_CIN_APPEAL_RESULT:
-                on_appeal_result(tx, in->outcome);
+                on_appeal_result(tx, in->outcome, in->answered_attempt);
                 return;
         case RDR_CIN_RESUME:
                 on_resume(tx, in);
