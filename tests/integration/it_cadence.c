@@ -3776,6 +3776,31 @@ static void test_late_parcel_is_the_carriers(void **state) {
         assert_non_null(strstr(got, promised));
 }
 
+/* A promise is a day: a parcel delivered later that day in the buyer's
+ * zone (10:00 in Shanghai, promised by 08:00 that day) is on time, and
+ * no carrier is blamed for the review it gets. */
+static void test_parcel_delivered_on_its_promised_day(void **state) {
+        char cid[RDR_ID_LEN], got[16], day[RDR_TIME_RFC3339_SIZE], promised[64];
+        acts_t a;
+        (void)state;
+        case_of("taobao", "rv-on-day", cid);
+        rdr_time_format_rfc3339(t0 - DAY - 2 * HOUR, day, sizeof(day));
+        snprintf(promised, sizeof(promised), ",\"promised_by\":\"%s\"", day);
+        publish_tracked("rv-on-day", "rv-on-day", "SF6", "on-day-created",
+                        "shipment.created", t0 - 7 * DAY, "CN", promised);
+        publish_tracked("rv-on-day", "rv-on-day", "SF6", "on-day-delivered",
+                        "shipment.delivered", t0 - DAY, "CN", "");
+        settle(clock_now);
+        publish_review("taobao", "review.created", "rv-on-day", 2,
+                       "物流太慢了，晚了好几天才到", "Asia/Shanghai");
+        read_actions(cid, 1, &a);
+        wait_field(cid, "state", "outreach");
+        assert_string_equal(
+            h_case_field(&env, cid, "carrier_at_fault", got, sizeof(got)), "0");
+        read_actions(cid, a.cnt, &a);
+        assert_int_equal(count_kind(&a, RDR_ACT_APPEAL_FILE), 0);
+}
+
 /* A split shipment: order-<id> ships in two parcels, SF7 and SF8, each
  * with its own notices and checks. SF8's events leave SF7's record
  * alone: SF7 stalls and its buyer hears of it, and SF8's delivery does
@@ -3994,6 +4019,8 @@ int main(void) {
                                             teardown),
             cmocka_unit_test_setup_teardown(test_late_parcel_is_the_carriers,
                                             setup, teardown),
+            cmocka_unit_test_setup_teardown(
+                test_parcel_delivered_on_its_promised_day, setup, teardown),
         };
         h_test_filter();
         return cmocka_run_group_tests_name("integration: cadence", tests,

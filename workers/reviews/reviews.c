@@ -208,17 +208,20 @@ static void read_demands(const redisReply *order, context_t *ctx) {
                             ctx->first_demand_text, &ctx->first_demand_at_ms);
 }
 
-/* A parcel lost, damaged, later than the store promised or than the
- * estimate the buyer was told, or late enough to have been apologised
- * for (a delay notice: no scan for stall_after, or the estimate missed). */
+/* A parcel lost, damaged, delivered (or still scanned) after the day the
+ * store promised or the estimate the buyer was told ended, or late
+ * enough to have been apologised for (a delay notice: no scan for
+ * stall_after, or the estimate missed). The estimate is the parcel's
+ * (parcel.c): a promise lasts until its day is over in the buyer's zone,
+ * so a parcel delivered that afternoon is not the carrier's fault; the
+ * promise's instant only where the parcel's shipping was not told. */
 static int carrier_at_fault(const rdr_parcel_t *p) {
         int64_t last =
             p->delivered_at_ms ? p->delivered_at_ms : p->last_scan_at_ms;
+        int64_t by =
+            p->expected_max_ms ? p->expected_max_ms : p->promised_by_ms;
         return p->exception == RDR_EXC_LOST ||
-               p->exception == RDR_EXC_DAMAGED ||
-               (p->promised_by_ms && last > p->promised_by_ms) ||
-               (p->delivered_at_ms && p->expected_max_ms &&
-                p->delivered_at_ms > p->expected_max_ms) ||
+               p->exception == RDR_EXC_DAMAGED || (by && last > by) ||
                p->delay_notices > 0 || p->overdue;
 }
 
