@@ -2732,6 +2732,19 @@ static void test_carrier_at_fault_amazon(void **state) {
         find(s, "cs_test:first_contact:1");
         assert_int_equal(s->c.state, RDR_CASE_STATE_OUTREACH);
         free(s);
+        /* Without the shipment's record Amazon asks for, no appeal: the
+         * case says which rule kept it back. */
+        s = sim_new();
+        in.review.evidence = NULL;
+        in.review.evidence_cnt = 0;
+        apply(s, &in, t0);
+        assert_int_equal(count_kind(s, RDR_ACT_APPEAL_FILE), 0);
+        assert_int_equal(s->c.blocked_cnt, 1);
+        assert_int_equal(s->c.blocked[0].step, RDR_STEP_APPEAL);
+        print_message("carrier appeal blocked by %s\n", s->c.blocked[0].rule);
+        assert_true(s->c.blocked[0].rule[0] != '\0');
+        find(s, "cs_test:first_contact:1");
+        free(s);
 }
 
 /* Two appeals of one case: the carrier's delay at the opening, then the

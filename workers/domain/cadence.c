@@ -1016,11 +1016,19 @@ static void try_appeal(tx_t *tx) {
  * strikes such reviews through. */
 static void try_carrier_appeal(tx_t *tx) {
         rdr_policy_verdict_t v;
+        rdr_err_t err;
         if (!rdr_policy_ground(tx->pol, RDR_GROUND_CARRIER_DELAY, NULL, NULL))
                 return;
-        if (check(tx, RDR_ACT_APPEAL_FILE, 0, RDR_GROUND_CARRIER_DELAY, tx->now,
-                  &v) == RDR_OK)
+        err = check(tx, RDR_ACT_APPEAL_FILE, 0, RDR_GROUND_CARRIER_DELAY,
+                    tx->now, &v);
+        if (err == RDR_OK)
                 file_appeal(tx, RDR_GROUND_CARRIER_DELAY, &v);
+        else if (err == RDR_ERR_BLOCKED)
+                /* Recorded and counted as any step a rule forbids (the
+                 * window closed, evidence the platform asks for missing);
+                 * customer service goes on. */
+                record_block(tx, RDR_STEP_APPEAL, tx->c->appeal_filed + 1,
+                             v.rule);
 }
 
 /* Whether timer t is the cadence step case c waits for, and may run now
