@@ -3428,6 +3428,47 @@ static void test_staff_appeal_unrelated(void **state) {
         free(s);
 }
 
+/* A case whose evidence is full (RDR_CASE_EVIDENCE_MAX: the review and
+ * an agent's seven notes) still takes the order's record the appeal
+ * needs, in the place of the latest note: the appeal goes out with it. */
+static void test_full_evidence_takes_a_kind_it_lacks(void **state) {
+        sim_t *s = sim_new();
+        int64_t t0 = utc(2026, 6, 1, 10, 0);
+        rdr_cadence_input_t in =
+            review("aliexpress", "demo-tienda-es", "Europe/Madrid", "es",
+                   RDR_REASON_PRODUCT_QUALITY, RDR_MAL_NONE, t0);
+        rdr_cadence_input_t ap =
+            staff_appeal(RDR_GROUND_UNRELATED, NULL, NULL, 0);
+        rdr_cadence_input_t ev = simple(RDR_CIN_EVIDENCE);
+        char texts[RDR_CASE_EVIDENCE_MAX][32];
+        int i;
+        (void)state;
+        apply(s, &in, t0);
+        apply(s, &ap, t0 + DAY);
+        assert_int_equal(s->c.state, RDR_CASE_STATE_MALICIOUS);
+        ev.evidence.kind = "other";
+        ev.evidence.ref = "sd-note";
+        for (i = 1; i < RDR_CASE_EVIDENCE_MAX; i++) {
+                snprintf(texts[i], sizeof(texts[i]), "agent note %d", i);
+                ev.evidence.text = texts[i];
+                ev.evidence.at_ms = t0 + DAY + i;
+                apply(s, &ev, t0 + DAY + i);
+        }
+        assert_int_equal(s->c.evidence_cnt, RDR_CASE_EVIDENCE_MAX);
+        assert_int_equal(s->c.appeal_filed, 0);
+        ev.evidence.kind = "order";
+        ev.evidence.ref = "sd-2";
+        ev.evidence.text = "Order ord-1 holds a phone case; the review is "
+                           "about a laptop.";
+        apply(s, &ev, t0 + 2 * DAY);
+        assert_int_equal(s->c.evidence_cnt, RDR_CASE_EVIDENCE_MAX);
+        assert_int_equal(s->c.state, RDR_CASE_STATE_APPEALED);
+        assert_string_equal(appeal_kinds(s, find(s, "cs_test:appeal:1")),
+                            "review,other,other,other,other,other,other,order");
+        assert_string_equal(s->c.evidence[6].text, "agent note 6");
+        free(s);
+}
+
 /* Extortion found in the review's text on AliExpress, with no chat to
  * show it: at window - 5 days an agent is asked for the evidence. The
  * next day the agent appeals it as unrelated to the order, which needs
@@ -3730,6 +3771,7 @@ int main(void) {
             cmocka_unit_test(test_store_name),
             cmocka_unit_test(test_amazon_extortion_not_heard),
             cmocka_unit_test(test_staff_appeal_unrelated),
+            cmocka_unit_test(test_full_evidence_takes_a_kind_it_lacks),
             cmocka_unit_test(test_appeal_evidence_asked_again),
             cmocka_unit_test(test_staff_appeal_not_heard),
             cmocka_unit_test(test_staff_appeal_other_ground),

@@ -402,12 +402,37 @@ static void close_case(tx_t *tx, rdr_case_state_t state,
         c->paused_at_ms = 0;
 }
 
+/* How many pieces of evidence of kind c holds. */
+static int evidence_of(const rdr_case_t *c, rdr_evidence_kind_t kind) {
+        int i, n = 0;
+        for (i = 0; i < c->evidence_cnt; i++)
+                n += c->evidence[i].kind == kind;
+        return n;
+}
+
+/* Keep a piece of evidence. A platform asks for kinds (one of each,
+ * evidence_mask()): on a full case, one of a kind it holds none of takes
+ * the place of the latest of a kind held more than once (a buyer's
+ * eighth demand, say), and one of a kind held already is left out. */
 static void add_evidence(rdr_case_t *c, rdr_evidence_kind_t kind,
                          const char *ref, const char *text, int64_t at) {
         rdr_case_evidence_t *e;
-        if (c->evidence_cnt == RDR_CASE_EVIDENCE_MAX)
-                return;
+        int i;
+        if (c->evidence_cnt == RDR_CASE_EVIDENCE_MAX) {
+                if (evidence_of(c, kind))
+                        return;
+                for (i = c->evidence_cnt - 1;
+                     i >= 0 && evidence_of(c, c->evidence[i].kind) < 2; i--)
+                        ;
+                if (i < 0)
+                        return;
+                memmove(&c->evidence[i], &c->evidence[i + 1],
+                        (size_t)(c->evidence_cnt - i - 1) *
+                            sizeof(c->evidence[0]));
+                c->evidence_cnt--;
+        }
         e = &c->evidence[c->evidence_cnt++];
+        memset(e, 0, sizeof(*e)); /* no bytes of one left out */
         e->kind = kind;
         rdr_utf8_copy(e->ref, sizeof(e->ref), ref ? ref : "");
         rdr_utf8_copy(e->text, sizeof(e->text), text ? text : "");
