@@ -1552,6 +1552,34 @@ static void test_extortion_chat_moves_case_to_appeal(void **state) {
                     1);
 }
 
+/* "I won't change it", then a demand for money: the refusal closed the
+ * case, and the demand takes it to the malicious track all the same, its
+ * appeal filed with the demand as evidence; the buyer hears nothing. */
+static void test_demand_after_a_refusal_is_appealed(void **state) {
+        char cid[RDR_ID_LEN];
+        acts_t a;
+        size_t before;
+        (void)state;
+        case_of("taobao", "rv-ref-ext", cid);
+        publish_review("taobao", "review.created", "rv-ref-ext", 1,
+                       "做工粗糙，线头很多", "Asia/Shanghai");
+        read_actions(cid, 2, &a);
+        publish_chat("taobao", "rv-ref-ext", "chat-ref-ext-1",
+                     "别再联系我了，我不会改评价的");
+        wait_refused(cid);
+        before = a.cnt;
+        publish_chat("taobao", "rv-ref-ext", "chat-ref-ext-2",
+                     "给我退款五十元，不然我就一直给差评，还要发到网上");
+        wait_field(cid, "malicious", "extortion");
+        wait_field(cid, "state", "appealed");
+        read_actions(cid, before + 1, &a);
+        print_actions(&a);
+        assert_int_equal(count_kind(&a, RDR_ACT_APPEAL_FILE), 1);
+        assert_int_equal(count_kind(&a, RDR_ACT_FOLLOW_UP), 0);
+        assert_int_equal(a.cnt, before + 1);
+        assert_tagged("buyer-rv-ref-ext", "extortion");
+}
+
 /* Buyer buyer-<buyer> demands money in another store of the fleet
  * (chat event_id): wait until the fleet has tagged them extortion. */
 static void tag_elsewhere(const char *buyer, const char *event_id) {
@@ -3941,6 +3969,8 @@ int main(void) {
                                             setup, teardown),
             cmocka_unit_test_setup_teardown(
                 test_extortion_chat_moves_case_to_appeal, setup, teardown),
+            cmocka_unit_test_setup_teardown(
+                test_demand_after_a_refusal_is_appealed, setup, teardown),
             cmocka_unit_test_setup_teardown(test_peer_seller_review, setup,
                                             teardown),
             cmocka_unit_test_setup_teardown(

@@ -1572,8 +1572,22 @@ static void on_chat(tx_t *tx, const rdr_cadence_chat_t *ch,
                      "chat: intent or channel out of range");
                 return;
         }
-        if (rdr_case_state_final(c->state))
+        if (rdr_case_state_final(c->state)) {
+                /* "I won't change it", then "pay me or the review
+                 * stays": the refusal closed the case, and the demand
+                 * that came after takes it to the malicious track all
+                 * the same (BEHAVIOR.md 3), its appeal as the window
+                 * allows. Still no word to the buyer. */
+                if (c->close_reason == RDR_CLOSE_REFUSED &&
+                    ch->intent == RDR_INTENT_EXTORTION) {
+                        c->close_reason = RDR_CLOSE_NONE;
+                        c->closed_at_ms = 0;
+                        add_evidence(c, RDR_EVIDENCE_CHAT, ch->ref, ch->text,
+                                     ch->sent_at_ms);
+                        to_malicious(tx, RDR_MAL_EXTORTION);
+                }
                 return;
+        }
         if (c->state == RDR_CASE_STATE_MALICIOUS ||
             c->state == RDR_CASE_STATE_APPEALED) {
                 /* No negotiation; a new demand is more evidence. */
