@@ -3428,6 +3428,39 @@ static void test_staff_appeal_unrelated(void **state) {
         free(s);
 }
 
+/* A refusal stops outreach, not an appeal: an agent's staff.appeal takes
+ * a case the buyer's refusal closed to the appeal track, and the appeal
+ * goes out with the order's record; the buyer hears nothing more. */
+static void test_staff_appeal_after_a_refusal(void **state) {
+        sim_t *s = sim_new();
+        int64_t t0 = utc(2026, 6, 1, 10, 0);
+        rdr_cadence_input_t in =
+            review("aliexpress", "demo-tienda-es", "Europe/Madrid", "es",
+                   RDR_REASON_PRODUCT_QUALITY, RDR_MAL_NONE, t0);
+        rdr_cadence_input_t no =
+            chat(RDR_INTENT_REFUSE, "No me contacten más, no voy a cambiarla");
+        rdr_cadence_input_t ap = staff_appeal(
+            RDR_GROUND_UNRELATED, "order",
+            "Order ord-1 holds a phone case; the review is about a laptop.",
+            t0 + 5 * DAY);
+        size_t sent;
+        (void)state;
+        apply(s, &in, t0);
+        run_until(s, t0 + 3 * DAY);
+        apply(s, &no, t0 + 3 * DAY);
+        assert_int_equal(s->c.state, RDR_CASE_STATE_CLOSED);
+        assert_int_equal(s->c.close_reason, RDR_CLOSE_REFUSED);
+        sent = count_outreach(s);
+        apply(s, &ap, t0 + 5 * DAY);
+        assert_int_equal(s->c.state, RDR_CASE_STATE_APPEALED);
+        assert_int_equal(s->c.close_reason, RDR_CLOSE_NONE);
+        assert_string_equal(appeal_kinds(s, find(s, "cs_test:appeal:1")),
+                            "review,order");
+        run_until(s, t0 + 60 * DAY);
+        assert_int_equal(count_outreach(s), sent);
+        free(s);
+}
+
 /* A case whose evidence is full (RDR_CASE_EVIDENCE_MAX: the review and
  * an agent's seven notes) still takes the order's record the appeal
  * needs, in the place of the latest note: the appeal goes out with it. */
@@ -3772,6 +3805,7 @@ int main(void) {
             cmocka_unit_test(test_amazon_extortion_not_heard),
             cmocka_unit_test(test_staff_appeal_unrelated),
             cmocka_unit_test(test_full_evidence_takes_a_kind_it_lacks),
+            cmocka_unit_test(test_staff_appeal_after_a_refusal),
             cmocka_unit_test(test_appeal_evidence_asked_again),
             cmocka_unit_test(test_staff_appeal_not_heard),
             cmocka_unit_test(test_staff_appeal_other_ground),

@@ -1176,6 +1176,21 @@ static void to_appeal_track(tx_t *tx) {
         try_appeal(tx);
 }
 
+/* A refusal stops outreach, not an appeal to the platform (BEHAVIOR.md
+ * 2.6, 3): a case the buyer's refusal closed still takes the appeal track
+ * (a demand that came after, an agent's staff.appeal), the buyer still
+ * hearing nothing. refused_closed(): c is such a case; reopen_refused():
+ * open it again, for the caller to take it there. */
+static int refused_closed(const rdr_case_t *c) {
+        return c->state == RDR_CASE_STATE_CLOSED &&
+               c->close_reason == RDR_CLOSE_REFUSED;
+}
+
+static void reopen_refused(rdr_case_t *c) {
+        c->close_reason = RDR_CLOSE_NONE;
+        c->closed_at_ms = 0;
+}
+
 static void to_malicious(tx_t *tx, rdr_malicious_t mal) {
         tx->c->malicious = mal;
         if (rdr_malicious_tags_buyer(mal))
@@ -1574,14 +1589,10 @@ static void on_chat(tx_t *tx, const rdr_cadence_chat_t *ch,
         }
         if (rdr_case_state_final(c->state)) {
                 /* "I won't change it", then "pay me or the review
-                 * stays": the refusal closed the case, and the demand
-                 * that came after takes it to the malicious track all
-                 * the same (BEHAVIOR.md 3), its appeal as the window
-                 * allows. Still no word to the buyer. */
-                if (c->close_reason == RDR_CLOSE_REFUSED &&
-                    ch->intent == RDR_INTENT_EXTORTION) {
-                        c->close_reason = RDR_CLOSE_NONE;
-                        c->closed_at_ms = 0;
+                 * stays": the demand takes the case the refusal closed
+                 * to the malicious track (BEHAVIOR.md 3). */
+                if (refused_closed(c) && ch->intent == RDR_INTENT_EXTORTION) {
+                        reopen_refused(c);
                         add_evidence(c, RDR_EVIDENCE_CHAT, ch->ref, ch->text,
                                      ch->sent_at_ms);
                         to_malicious(tx, RDR_MAL_EXTORTION);
@@ -1752,7 +1763,7 @@ static void on_staff_appeal(tx_t *tx, const rdr_cadence_input_t *in) {
         rdr_case_t *c = tx->c;
         rdr_policy_verdict_t v;
         rdr_err_t err;
-        if (rdr_case_state_final(c->state))
+        if (rdr_case_state_final(c->state) && !refused_closed(c))
                 return;
         if (in->evidence.kind)
                 add_evidence_in(c, &in->evidence);
@@ -1766,6 +1777,8 @@ static void on_staff_appeal(tx_t *tx, const rdr_cadence_input_t *in) {
                 return;
         }
         c->staff_ground = in->ground;
+        if (refused_closed(c))
+                reopen_refused(c);
         if (c->state == RDR_CASE_STATE_MALICIOUS)
                 try_appeal(tx);
         else
