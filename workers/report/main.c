@@ -466,6 +466,11 @@ static void take_order(report_t *r, const redisReply *h) {
  * pattern; HGETALL each batch in one round trip. */
 static int scan_node(report_t *r, size_t node, const char *pattern, int cases) {
         char cursor[32] = "0";
+        /* SCAN may return a key twice (the key table resized during the
+         * scan, keys expiring by the thousand): each is read once, or a
+         * case would count twice, its agent's reward with it. */
+        tally_t seen = {0};
+        int rc = 0;
         do {
                 redisReply *s = rdr_redis_node_command(
                     r->redis, node, "SCAN %s MATCH %s COUNT %d", cursor,
@@ -478,17 +483,30 @@ static int scan_node(report_t *r, size_t node, const char *pattern, int cases) {
                                     : rdr_redis_errstr(r->redis));
                         if (s)
                                 freeReplyObject(s);
-                        return -1;
+                        rc = -1;
+                        break;
                 }
                 rdr_str_copy(cursor, sizeof(cursor), s->element[0]->str);
-                for (i = 0; i < s->element[1]->elements; i++)
-                        rdr_redis_cmdl(r->redis, "HGETALL",
-                                       s->element[1]->element[i]->str, NULL);
+                for (i = 0; i < s->element[1]->elements; i++) {
+                        const char *key = s->element[1]->element[i]->str;
+                        if (tally_get(&seen, key))
+                                continue;
+                        if (tally_add(&seen, key, 1)) {
+                                rdr_redis_reset(r->redis);
+                                freeReplyObject(s);
+                                fprintf(stderr, "redress-report: out of "
+                                                "memory\n");
+                                rc = -1;
+                                goto done;
+                        }
+                        rdr_redis_cmdl(r->redis, "HGETALL", key, NULL);
+                }
                 if (rdr_redis_exec(r->redis)) {
                         freeReplyObject(s);
                         fprintf(stderr, "redress-report: %s\n",
                                 rdr_redis_errstr(r->redis));
-                        return -1;
+                        rc = -1;
+                        break;
                 }
                 for (i = 0; i < rdr_redis_replies(r->redis); i++) {
                         const redisReply *h = rdr_redis_reply(r->redis, i);
@@ -509,10 +527,14 @@ static int scan_node(report_t *r, size_t node, const char *pattern, int cases) {
                 }
                 rdr_redis_reset(r->redis);
                 freeReplyObject(s);
-                if (pend_due(r))
-                        return -1;
+                if (pend_due(r)) {
+                        rc = -1;
+                        break;
+                }
         } while (strcmp(cursor, "0"));
-        return 0;
+done:
+        tally_free(&seen);
+        return rc;
 }
 
 /* scan_node() on every server that holds data. */
