@@ -269,6 +269,18 @@ bad_config "$exe" lexicons/zh.yaml 's/^negators: .*/negators: []/' '^negators: \
 bad_config "$exe" lexicons/es.yaml 's/^language: es$/language: pt/' '^language: pt$' \
   "key 'language': expected 'es' as the file name says" "lexicons/es.yaml saying pt"
 
+# A file of templates/, platforms/ or lexicons/ named *.yml would go
+# unread without a word (Spanish buyers read, and written to, in
+# English); without lexicons/common.yaml no clause ends a negation.
+for f in lexicons/es templates/es platforms/ebay; do
+  bad_configs "$exe" "mv $f.yaml $f.yml" \
+    "$f.yml: not read: the files here are read when named *.yaml (rename it ${f#*/}.yaml)" \
+    "$f.yml"
+done
+bad_configs "$exe" "rm lexicons/common.yaml" \
+  "lexicons/common.yaml: missing: the phrases every language shares" \
+  "no lexicons/common.yaml"
+
 # redress-report: a bad --month is a usage error (2) whether or not Redis
 # answers (port 1: nothing listens), not a Redis one (1).
 "$bin/redress-report" --config "$src/configs/redress.yaml" \

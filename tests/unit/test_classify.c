@@ -2439,6 +2439,10 @@ static void make_configs(char *dir, size_t dir_size,
         snprintf(sub, sizeof(sub), "%s/lexicons", dir);
         assert_int_equal(mkdir(sub, 0700), 0);
         write_file(dir, "classifier.yaml", classifier_yaml);
+        /* The file every configuration has (its clause breaks alone). */
+        if (strcmp(file, "common.yaml"))
+                write_file(sub, "common.yaml",
+                           "language: any\nclause_breaks: [\".\"]\n");
         write_file(sub, file, lexicon_yaml);
 }
 

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <dirent.h>
 #include <sys/stat.h>
 /* libyaml's header shares its name with ours: include it by full path. */
 #include RDR_LIBYAML_HEADER
@@ -530,4 +531,66 @@ rdr_err_t rdr_yaml_as_str(const rdr_yaml_t *node, const char *what,
                                       "longer than %zu bytes", max_len);
         *out = node->scalar;
         return RDR_OK;
+}
+
+/* A name rdr_yaml_dir() looks at: not hidden, ending .yaml or .yml. */
+static int yaml_dir_entry(const struct dirent *d) {
+        size_t len = strlen(d->d_name);
+        return d->d_name[0] != '.' &&
+               ((len > 5 && !strcmp(d->d_name + len - 5, ".yaml")) ||
+                (len > 4 && !strcmp(d->d_name + len - 4, ".yml")));
+}
+
+rdr_err_t rdr_yaml_dir(const char *dir, char ***names, size_t *cnt,
+                       char *errstr, size_t errstr_size) {
+        struct dirent **ents = NULL;
+        rdr_err_t err = RDR_OK;
+        int n, i;
+        *names = NULL;
+        *cnt = 0;
+        n = scandir(dir, &ents, yaml_dir_entry, alphasort);
+        if (n < 0) {
+                snprintf(errstr, errstr_size, "%s: cannot list directory: %s",
+                         dir, strerror(errno));
+                return RDR_ERR_CONFIG;
+        }
+        *names = calloc((size_t)n + 1, sizeof(**names));
+        for (i = 0; i < n; i++) {
+                const char *name = ents[i]->d_name;
+                size_t len = strlen(name);
+                if (!err && !*names) {
+                        snprintf(errstr, errstr_size, "%s: out of memory", dir);
+                        err = RDR_ERR_NOMEM;
+                } else if (!err && strcmp(name + len - 4, ".yml") == 0) {
+                        snprintf(errstr, errstr_size,
+                                 "%s/%s: not read: the files here are read "
+                                 "when named *.yaml (rename it %.*s.yaml)",
+                                 dir, name, (int)(len - 4), name);
+                        err = RDR_ERR_CONFIG;
+                } else if (!err) {
+                        (*names)[*cnt] = strdup(name);
+                        if (!(*names)[*cnt]) {
+                                snprintf(errstr, errstr_size,
+                                         "%s: out of memory", dir);
+                                err = RDR_ERR_NOMEM;
+                        } else {
+                                (*cnt)++;
+                        }
+                }
+                free(ents[i]);
+        }
+        free(ents);
+        if (err) {
+                rdr_yaml_dir_free(*names, *cnt);
+                *names = NULL;
+                *cnt = 0;
+        }
+        return err;
+}
+
+void rdr_yaml_dir_free(char **names, size_t cnt) {
+        size_t i;
+        for (i = 0; names && i < cnt; i++)
+                free(names[i]);
+        free(names);
 }

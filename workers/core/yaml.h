@@ -77,6 +77,16 @@ rdr_err_t rdr_yaml_error(const rdr_yaml_t *node, const char *what, char *errstr,
 #endif
     ;
 
+/** The YAML files of directory dir by name, sorted (*.yaml; hidden ones
+ *  left out, a Kubernetes ConfigMap's ..data say): *names an array of
+ *  *cnt names to free with rdr_yaml_dir_free(). A *.yml file is an error,
+ *  as it would go unread without a word. RDR_OK, else RDR_ERR_CONFIG
+ *  ("dir: cannot list directory: ...", "dir/x.yml: ...") or
+ *  RDR_ERR_NOMEM, with errstr. */
+rdr_err_t rdr_yaml_dir(const char *dir, char ***names, size_t *cnt,
+                       char *errstr, size_t errstr_size);
+void rdr_yaml_dir_free(char **names, size_t cnt);
+
 /** Parse a duration string as rdr_yaml_as_duration_ms does. Returns 0 on
  *  success, -1 on a malformed string. */
 int rdr_duration_parse(const char *s, long long *out_ms);

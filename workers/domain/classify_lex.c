@@ -1111,10 +1111,6 @@ done:
         return err;
 }
 
-static int cmp_str(const void *a, const void *b) {
-        return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 static int cmp_pend(const void *a, const void *b) {
         const pend_t *x = a, *y = b;
         if (x->node != y->node)
@@ -1126,64 +1122,32 @@ static int cmp_pend(const void *a, const void *b) {
 static rdr_err_t load_lexicons(builder_t *b, const char *configs_dir,
                                char *errstr, size_t errstr_size) {
         char dir[1024], path[1200];
-        DIR *d;
-        struct dirent *de;
         char **names = NULL;
-        size_t cnt = 0, size = 0, i;
-        rdr_err_t err = RDR_OK;
+        size_t cnt = 0, i;
+        int common = 0;
+        rdr_err_t err;
 
         snprintf(dir, sizeof(dir), "%s/lexicons", configs_dir);
-        d = opendir(dir);
-        if (!d) {
-                snprintf(errstr, errstr_size, "%s: cannot list directory: %s",
-                         dir, strerror(errno));
-                return RDR_ERR_CONFIG;
-        }
-        for (;;) {
-                size_t nl;
-                de = readdir(d);
-                if (!de)
-                        break;
-                nl = strlen(de->d_name);
-                if (nl < 6 || strcmp(de->d_name + nl - 5, ".yaml") ||
-                    de->d_name[0] == '.')
-                        continue;
-                if (cnt == size) {
-                        size_t ns = size ? size * 2 : 8;
-                        char **nn = realloc(names, ns * sizeof(*nn));
-                        if (!nn) {
-                                err = RDR_ERR_NOMEM;
-                                snprintf(errstr, errstr_size, "out of memory");
-                                goto err;
-                        }
-                        names = nn;
-                        size = ns;
-                }
-                names[cnt] = strdup(de->d_name);
-                if (!names[cnt]) {
-                        err = RDR_ERR_NOMEM;
-                        snprintf(errstr, errstr_size, "out of memory");
-                        goto err;
-                }
-                cnt++;
-        }
-        if (!cnt) {
-                snprintf(errstr, errstr_size, "%s: no lexicon (*.yaml) files",
+        if ((err = rdr_yaml_dir(dir, &names, &cnt, errstr, errstr_size)))
+                return err;
+        for (i = 0; i < cnt; i++)
+                common |= !strcmp(names[i], "common.yaml");
+        if (!common) {
+                /* Without it, no clause ends a negation, and emoji say
+                 * nothing: every language reads worse, without a word. */
+                snprintf(errstr, errstr_size,
+                         "%s/common.yaml: missing: the phrases every "
+                         "language shares (clause breaks, emoji) are read "
+                         "from it",
                          dir);
                 err = RDR_ERR_CONFIG;
-                goto err;
         }
-        qsort(names, cnt, sizeof(*names), cmp_str);
         for (i = 0; i < cnt && !err; i++) {
                 snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
                 names[i][strlen(names[i]) - 5] = '\0'; /* ".yaml" */
                 err = load_lexicon(b, path, names[i], errstr, errstr_size);
         }
-err:
-        for (i = 0; i < cnt; i++)
-                free(names[i]);
-        free(names);
-        closedir(d);
+        rdr_yaml_dir_free(names, cnt);
         return err;
 }
 

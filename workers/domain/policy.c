@@ -548,35 +548,25 @@ void rdr_policy_destroy(rdr_policy_t *pol) {
         free(pol);
 }
 
-static int yaml_name_filter(const struct dirent *d) {
-        size_t len = strlen(d->d_name);
-        return d->d_name[0] != '.' && len > 5 &&
-               !strcmp(d->d_name + len - 5, ".yaml");
-}
-
 rdr_policy_set_t *rdr_policy_set_load_dir(const char *dir, char *errstr,
                                           size_t errstr_size) {
-        struct dirent **names = NULL;
+        char **names = NULL;
         rdr_policy_set_t *set = NULL;
         char path[4096];
-        int n, i;
+        size_t n = 0, i;
 
-        n = scandir(dir, &names, yaml_name_filter, alphasort);
-        if (n < 0) {
-                snprintf(errstr, errstr_size, "%s: cannot list directory: %s",
-                         dir, strerror(errno));
+        if (rdr_yaml_dir(dir, &names, &n, errstr, errstr_size))
                 goto err;
-        }
         set = calloc(1, sizeof(*set));
         if (set)
-                set->pols = calloc((size_t)n + 1, sizeof(*set->pols));
+                set->pols = calloc(n + 1, sizeof(*set->pols));
         if (!set || !set->pols) {
                 snprintf(errstr, errstr_size, "%s: out of memory", dir);
                 goto err;
         }
         for (i = 0; i < n; i++) {
                 rdr_policy_t *pol;
-                snprintf(path, sizeof(path), "%s/%s", dir, names[i]->d_name);
+                snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
                 pol = rdr_policy_load_file(path, errstr, errstr_size);
                 if (!pol)
                         goto err;
@@ -593,14 +583,10 @@ rdr_policy_set_t *rdr_policy_set_load_dir(const char *dir, char *errstr,
                          dir);
                 goto err;
         }
-        for (i = 0; i < n; i++)
-                free(names[i]);
-        free(names);
+        rdr_yaml_dir_free(names, n);
         return set;
 err:
-        for (i = 0; names && i < n; i++)
-                free(names[i]);
-        free(names);
+        rdr_yaml_dir_free(names, n);
         rdr_policy_set_destroy(set);
         return NULL;
 }

@@ -591,31 +591,22 @@ static const char *find_keys(const tpl_lang_t *tl, rdr_action_kind_t kind,
         return find(tl, kind, DEFAULT_KEY, sizeof(DEFAULT_KEY) - 1);
 }
 
-static int yaml_name_filter(const struct dirent *d) {
-        size_t len = strlen(d->d_name);
-        return d->d_name[0] != '.' && len > 5 &&
-               !strcmp(d->d_name + len - 5, ".yaml");
-}
-
 rdr_template_set_t *rdr_template_set_load_dir(const char *dir,
                                               const char *fallback_lang,
                                               const rdr_policy_set_t *pols,
                                               char *errstr,
                                               size_t errstr_size) {
-        struct dirent **names = NULL;
+        char **names = NULL;
         rdr_template_set_t *ts = NULL;
         char path[4096];
-        int n, i, k;
+        size_t n = 0, i;
+        int k;
 
-        n = scandir(dir, &names, yaml_name_filter, alphasort);
-        if (n < 0) {
-                snprintf(errstr, errstr_size, "%s: cannot list directory: %s",
-                         dir, strerror(errno));
+        if (rdr_yaml_dir(dir, &names, &n, errstr, errstr_size))
                 goto err;
-        }
         ts = calloc(1, sizeof(*ts));
         if (ts)
-                ts->langs = calloc((size_t)n + 1, sizeof(*ts->langs));
+                ts->langs = calloc(n + 1, sizeof(*ts->langs));
         if (!ts || !ts->langs) {
                 snprintf(errstr, errstr_size, "%s: out of memory", dir);
                 goto err;
@@ -625,9 +616,9 @@ rdr_template_set_t *rdr_template_set_load_dir(const char *dir,
                 char name_lang[256];
                 /* One file per language, the language its name says: two
                  * cannot define one. */
-                rdr_str_copy(name_lang, sizeof(name_lang), names[i]->d_name);
+                rdr_str_copy(name_lang, sizeof(name_lang), names[i]);
                 name_lang[strlen(name_lang) - 5] = '\0'; /* ".yaml" */
-                snprintf(path, sizeof(path), "%s/%s", dir, names[i]->d_name);
+                snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
                 ts->cnt++;
                 if (load_lang(tl, path, name_lang, pols, errstr, errstr_size))
                         goto err;
@@ -651,14 +642,10 @@ rdr_template_set_t *rdr_template_set_load_dir(const char *dir,
                         goto err;
                 }
         }
-        for (i = 0; i < n; i++)
-                free(names[i]);
-        free(names);
+        rdr_yaml_dir_free(names, n);
         return ts;
 err:
-        for (i = 0; names && i < n; i++)
-                free(names[i]);
-        free(names);
+        rdr_yaml_dir_free(names, n);
         rdr_template_set_destroy(ts);
         return NULL;
 }
