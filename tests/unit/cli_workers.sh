@@ -281,6 +281,25 @@ bad_configs "$exe" "rm lexicons/common.yaml" \
   "lexicons/common.yaml: missing: the phrases every language shares" \
   "no lexicons/common.yaml"
 
+# Money as the offer's message will write it: a currency ISO 4217 does
+# not have (USX would go out as "3.00 USX"), a key the offer's type does
+# not read (a discount's amount, dropped without a word).
+bad_playbook "$exe" 's/^    logistics: {type: coupon, amount_minor: 300, currency: USD}/    logistics: {type: coupon, amount_minor: 300, currency: USX}/' \
+  '^    logistics: .*USX' \
+  "key 'defaults.incentives.logistics.currency': expected an ISO 4217 currency code like USD, EUR or CNY, got 'USX'" \
+  "incentive in USX"
+bad_playbook "$exe" 's/^    currency: CNY$/    currency: RMB/' '^    currency: RMB$' \
+  "key 'defaults.rewards.currency': expected an ISO 4217 currency code like USD, EUR or CNY, got 'RMB'" \
+  "rewards in RMB"
+bad_playbook "$exe" 's/^    size_fit: {type: discount, percent: 5}/    size_fit: {type: discount, percent: 5, amount_minor: 300, currency: USD}/' \
+  '^    size_fit: .*amount_minor' \
+  "key 'defaults.incentives.size_fit.amount_minor': a discount offer takes percent, not this key" \
+  "discount with an amount"
+bad_playbook "$exe" 's/^    wrong_item: {type: partial_refund, amount_minor: 500, currency: USD}/    wrong_item: {type: partial_refund, amount_minor: 500, currency: USD, percent: 5}/' \
+  '^    wrong_item: .*percent' \
+  "key 'defaults.incentives.wrong_item.percent': a partial_refund offer takes amount_minor and currency, not this key" \
+  "refund with a percent"
+
 # redress-report: a bad --month is a usage error (2) whether or not Redis
 # answers (port 1: nothing listens), not a Redis one (1).
 "$bin/redress-report" --config "$src/configs/redress.yaml" \

@@ -146,9 +146,36 @@ rdr_err_t rdr_cfg_window(const rdr_yaml_t *node, const char *path,
 
 /* ---- money ------------------------------------------------------------ */
 
+/* The active currency codes of ISO 4217 (2025; not the funds, metals
+ * and testing codes of X-), three letters each, in order: a code mistyped
+ * (USX, UDS) would go into an offer's message as written. */
 static int currency_valid(const char *c) {
-        return strlen(c) == 3 && c[0] >= 'A' && c[0] <= 'Z' && c[1] >= 'A' &&
-               c[1] <= 'Z' && c[2] >= 'A' && c[2] <= 'Z';
+        static const char codes[] = "AEDAFNALLAMDANGAOAARSAUDAWGAZNBAMBBDBDTBGN"
+                                    "BHDBIFBMDBNDBOBBOVBRLBSDBTNBWPBYNBZDCADCDF"
+                                    "CHECHFCHWCLFCLPCNYCOPCOUCRCCUPCVECZKDJFDKK"
+                                    "DOPDZDEGPERNETBEURFJDFKPGBPGELGHSGIPGMDGNF"
+                                    "GTQGYDHKDHNLHTGHUFIDRILSINRIQDIRRISKJMDJOD"
+                                    "JPYKESKGSKHRKMFKPWKRWKWDKYDKZTLAKLBPLKRLRD"
+                                    "LSLLYDMADMDLMGAMKDMMKMNTMOPMRUMURMVRMWKMXN"
+                                    "MXVMYRMZNNADNGNNIONOKNPRNZDOMRPABPENPGKPHP"
+                                    "PKRPLNPYGQARRONRSDRUBRWFSARSBDSCRSDGSEKSGD"
+                                    "SHPSLESOSSRDSSPSTNSVCSYPSZLTHBTJSTMTTNDTOP"
+                                    "TRYTTDTWDTZSUAHUGXUSDUSNUYIUYUUYWUZSVEDVES"
+                                    "VNDVUVWSTXAFXCDXCGXOFXPFYERZARZMWZWG";
+        size_t lo = 0, hi = (sizeof(codes) - 1) / 3;
+        if (strlen(c) != 3)
+                return 0;
+        while (lo < hi) {
+                size_t mid = (lo + hi) / 2;
+                int cmp = strncmp(c, codes + 3 * mid, 3);
+                if (!cmp)
+                        return 1;
+                if (cmp < 0)
+                        hi = mid;
+                else
+                        lo = mid + 1;
+        }
+        return 0;
 }
 
 /* Digits after the decimal point of a currency's minor unit (ISO 4217). */
@@ -220,7 +247,9 @@ static rdr_err_t parse_money(const rdr_yaml_t *node, const char *path,
                 return RDR_ERR_CONFIG;
         if (!currency_valid(currency))
                 return rdr_yaml_error(v, p, errstr, errstr_size,
-                                      "expected an ISO 4217 code like USD");
+                                      "expected an ISO 4217 currency code "
+                                      "like USD, EUR or CNY, got '%s'",
+                                      currency);
         return RDR_OK;
 }
 
@@ -249,6 +278,22 @@ static rdr_err_t parse_offer(const rdr_yaml_t *node, const char *path,
                                       "discount, got '%s'",
                                       s);
         offer->type = (rdr_offer_type_t)t;
+        /* A key the type does not read would be dropped without a word
+         * (a discount's amount, a refund's percent). */
+        for (t = 0; keys[t]; t++) {
+                int pct_key = !strcmp(keys[t], "percent");
+                if (!strcmp(keys[t], "type") ||
+                    !(v = rdr_yaml_get(node, keys[t])) ||
+                    pct_key == (offer->type == RDR_OFFER_DISCOUNT))
+                        continue;
+                snprintf(p, sizeof(p), "%.120s.%s", path, keys[t]);
+                return rdr_yaml_error(v, p, errstr, errstr_size,
+                                      "a %s offer takes %s, not this key",
+                                      rdr_offer_type_names[offer->type],
+                                      offer->type == RDR_OFFER_DISCOUNT
+                                          ? "percent"
+                                          : "amount_minor and currency");
+        }
         if (offer->type == RDR_OFFER_DISCOUNT) {
                 snprintf(p, sizeof(p), "%.120s.percent", path);
                 if (rdr_cfg_need(node, "percent", p, &v, errstr, errstr_size) ||
@@ -481,7 +526,9 @@ static rdr_err_t parse_per_reason(const rdr_yaml_t *node, const char *path,
                         if (!currency_valid(sc->reward_currency))
                                 return rdr_yaml_error(
                                     v, p, errstr, errstr_size,
-                                    "expected an ISO 4217 code like USD");
+                                    "expected an ISO 4217 currency code "
+                                    "like USD, EUR or CNY, got '%s'",
+                                    sc->reward_currency);
                         continue;
                 }
                 r = rdr_enum_parse(rdr_reason_names, RDR_REASON__CNT, key,
