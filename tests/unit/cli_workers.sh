@@ -300,6 +300,12 @@ bad_playbook "$exe" 's/^    wrong_item: {type: partial_refund, amount_minor: 500
   "key 'defaults.incentives.wrong_item.percent': a partial_refund offer takes amount_minor and currency, not this key" \
   "refund with a percent"
 
+# A case_ttl the cadence outlasts: the case would close before its
+# follow-up, incentive and nudges, which would never go out.
+bad_playbook "$exe" 's/^  case_ttl: 30d/  case_ttl: 5d/' '^  case_ttl: 5d' \
+  "key 'defaults.case_ttl': must be longer than nudge_from: the case would close before its first nudge" \
+  "case_ttl 5d"
+
 # redress-report: a bad --month is a usage error (2) whether or not Redis
 # answers (port 1: nothing listens), not a Redis one (1).
 "$bin/redress-report" --config "$src/configs/redress.yaml" \

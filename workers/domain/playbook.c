@@ -683,6 +683,19 @@ static rdr_err_t parse_conf(const rdr_yaml_t *map, const char *path,
                                       "follow_up_after <= incentive_after <= "
                                       "nudge_from");
         }
+        /* case_ttl closes the case: every step after it would be dropped
+         * without a word (the nudges from the first on). */
+        if (sc->case_ttl_ms <=
+            (sc->max_nudges > 0 ? sc->nudge_from_ms : sc->incentive_after_ms)) {
+                const rdr_yaml_t *at = rdr_yaml_get(map, "case_ttl");
+                snprintf(p, sizeof(p), "%.200s.case_ttl", path);
+                return rdr_yaml_error(
+                    at ? at : map, p, errstr, errstr_size,
+                    "must be longer than %s: the case would close before "
+                    "its %s",
+                    sc->max_nudges > 0 ? "nudge_from" : "incentive_after",
+                    sc->max_nudges > 0 ? "first nudge" : "incentive");
+        }
         if (check_currencies(map, path, sc, errstr, errstr_size))
                 return RDR_ERR_CONFIG;
         if (sc->appeal_close_after_ms <= sc->appeal_answer_within_ms) {
