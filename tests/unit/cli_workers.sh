@@ -300,6 +300,12 @@ bad_playbook "$exe" 's/^    wrong_item: {type: partial_refund, amount_minor: 500
   "key 'defaults.incentives.wrong_item.percent': a partial_refund offer takes amount_minor and currency, not this key" \
   "refund with a percent"
 
+# A language named in words: no templates file would match, and the
+# store's buyers would be written to in English.
+bad_playbook "$exe" 's/^  language: en  /  language: spanish/' '^  language: spanish' \
+  "key 'defaults.language': expected a language tag like en, es or zh-Hant, got 'spanish'" \
+  "language spanish"
+
 # A case_ttl the cadence outlasts: the case would close before its
 # follow-up, incentive and nudges, which would never go out.
 bad_playbook "$exe" 's/^  case_ttl: 30d/  case_ttl: 5d/' '^  case_ttl: 5d' \

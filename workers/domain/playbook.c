@@ -102,7 +102,7 @@ int rdr_lang_tag_valid(const char *tag) {
                 int alpha =
                     (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z');
                 if (ch == '-' || !ch) {
-                        if (!len || len > 8 || (!n && len < 2))
+                        if (!len || len > 8 || (!n && (len < 2 || len > 3)))
                                 return 0;
                         if (!ch)
                                 return 1;

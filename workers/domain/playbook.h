@@ -194,9 +194,9 @@ rdr_err_t rdr_cfg_strcpy(const rdr_yaml_t *node, const char *path, char *out,
 /** A time zone name ICU knows. */
 rdr_err_t rdr_cfg_zone(const rdr_yaml_t *node, const char *path, char *out,
                        size_t size, char *errstr, size_t errstr_size);
-/** Whether tag has BCP 47's shape: a primary subtag of 2 to 8 letters,
- *  then subtags of 1 to 8 letters or digits, each after a '-' ("en",
- *  "zh-Hant", "pt-BR"). */
+/** Whether tag has BCP 47's shape: a primary subtag of 2 or 3 letters
+ *  (an ISO 639 code: a word, "spanish", is a mistake), then subtags of 1
+ *  to 8 letters or digits, each after a '-' ("en", "zh-Hant", "pt-BR"). */
 int rdr_lang_tag_valid(const char *tag);
 /** A language tag of BCP 47's shape (rdr_lang_tag_valid()). */
 rdr_err_t rdr_cfg_lang(const rdr_yaml_t *node, const char *path, char *out,
