@@ -137,6 +137,19 @@ for w in reviews chats shipments timers; do
   rc=$?
   [ $rc -eq 78 ] || fail "$w --set consumer.batch_max=lots: exit $rc, not 78"
   has "$tmp/err" "key 'consumer.batch_max'" "$w --set consumer.batch_max=lots"
+  # A librdkafka property the worker sets itself would be overwritten
+  # without a word: the group is consumer.group's.
+  "$exe" --check-config --set kafka.group.id=other >"$tmp/out" 2>"$tmp/err"
+  rc=$?
+  [ $rc -eq 78 ] || fail "$w --set kafka.group.id=other: exit $rc, not 78"
+  has "$tmp/err" "key 'kafka.group.id': the worker sets it: consumer.group names the group" \
+    "$w --set kafka.group.id=other"
+  REDRESS_KAFKA_ENABLE_AUTO_OFFSET_STORE=true "$exe" --check-config >"$tmp/out" 2>"$tmp/err"
+  rc=$?
+  [ $rc -eq 78 ] || fail "$w REDRESS_KAFKA_ENABLE_AUTO_OFFSET_STORE=true: exit $rc, not 78"
+  has "$tmp/err" "an offset is stored once the event's effects are in Redis" \
+    "$w REDRESS_KAFKA_ENABLE_AUTO_OFFSET_STORE=true"
+  "$exe" --check-config --set consumer.batch_max=lots >"$tmp/out" 2>"$tmp/err"
   # Its line names the instance, as every line does (host-pid, or the
   # environment's name).
   grep -q '"instance":"[^"]*-[0-9]*"' "$tmp/err" ||

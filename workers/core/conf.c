@@ -688,14 +688,34 @@ const char *rdr_conf_path(const rdr_conf_t *conf) {
         return conf->path;
 }
 
+/* Why the worker sets librdkafka property prop itself, whatever the
+ * configuration says (run.c), or NULL: given, it would be overwritten
+ * without a word. */
+static const char *kafka_prop_owned(const char *prop) {
+        if (!strcmp(prop, "group.id"))
+                return "the worker sets it: consumer.group names the group";
+        if (!strcmp(prop, "enable.auto.offset.store") ||
+            !strcmp(prop, "enable.auto.commit") ||
+            !strcmp(prop, "enable.partition.eof"))
+                return "the worker sets it: an offset is stored once the "
+                       "event's effects are in Redis";
+        return NULL;
+}
+
 rdr_err_t rdr_conf_kafka_apply(const rdr_conf_t *conf, rd_kafka_conf_t *kconf,
                                char *errstr, size_t errstr_size) {
         size_t i;
         for (i = 0; i < conf->cnt; i++) {
                 const rdr_confval_t *cv = &conf->vals[i];
                 char why[512];
+                const char *owned;
                 if (cv->prop || strncmp(cv->name, "kafka.", 6))
                         continue;
+                if ((owned = kafka_prop_owned(cv->name + 6))) {
+                        snprintf(errstr, errstr_size, "%s: key '%s': %s",
+                                 cv->origin, cv->name, owned);
+                        return RDR_ERR_CONFIG;
+                }
                 if (rd_kafka_conf_set(kconf, cv->name + 6, cv->value, why,
                                       sizeof(why)) != RD_KAFKA_CONF_OK) {
                         snprintf(errstr, errstr_size, "%s: key '%s': %s",
@@ -719,6 +739,11 @@ rdr_err_t rdr_conf_kafka_env_apply(rd_kafka_conf_t *kconf, char *errstr,
                 var[n] = '\0';
                 if (!kafka_env_prop(var, prop, sizeof(prop)))
                         continue;
+                if (kafka_prop_owned(prop)) {
+                        snprintf(errstr, errstr_size, "environment %s: %s", var,
+                                 kafka_prop_owned(prop));
+                        return RDR_ERR_CONFIG;
+                }
                 if (rd_kafka_conf_set(kconf, prop, eq + 1, why, sizeof(why)) !=
                     RD_KAFKA_CONF_OK) {
                         snprintf(errstr, errstr_size, "environment %s: %s", var,
