@@ -178,6 +178,32 @@ static void test_conf_directory_is_not_a_file(void **state) {
         rmdir(dir);
 }
 
+/* Bytes that are not UTF-8 are reported on their line, from a string and
+ * from a file, not on line 1 (libyaml's reader gives an offset). */
+static void test_yaml_bad_utf8_names_its_line(void **state) {
+        static const char text[] = "a: 1\nb: 2\nc: caf\xe9\nd: 4\n";
+        char file[] = "/tmp/redress-utf8-XXXXXX", errstr[512], want[128];
+        FILE *fp;
+        int fd;
+        (void)state;
+        assert_null(rdr_yaml_load_string(text, sizeof(text) - 1, "<s>", errstr,
+                                         sizeof(errstr)));
+        if (strncmp(errstr, "<s>:3: ", 7))
+                fail_msg("got '%s'", errstr);
+        fd = mkstemp(file);
+        assert_true(fd >= 0);
+        fp = fdopen(fd, "wb");
+        assert_non_null(fp);
+        assert_int_equal(fwrite(text, 1, sizeof(text) - 1, fp),
+                         sizeof(text) - 1);
+        fclose(fp);
+        snprintf(want, sizeof(want), "%s:3: ", file);
+        assert_null(rdr_yaml_load_file(file, errstr, sizeof(errstr)));
+        if (strncmp(errstr, want, strlen(want)))
+                fail_msg("got '%s'", errstr);
+        unlink(file);
+}
+
 static void test_conf_env_overrides(void **state) {
         char errstr[512];
         rdr_conf_t *c;
@@ -1326,6 +1352,7 @@ int main(void) {
             cmocka_unit_test(test_conf_values_and_kafka_passthrough),
             cmocka_unit_test(test_conf_bad_files_name_file_line_key),
             cmocka_unit_test(test_conf_directory_is_not_a_file),
+            cmocka_unit_test(test_yaml_bad_utf8_names_its_line),
             cmocka_unit_test(test_conf_env_overrides),
             cmocka_unit_test(test_conf_env_misspelt),
             cmocka_unit_test(test_conf_worker_table_and_set),

@@ -99,7 +99,25 @@ typedef struct parse_state_s {
         const char *file;
         char *errstr;
         size_t errstr_size;
+        /* The input, for the line of a reader's error: one of them. */
+        FILE *fp;
+        const char *buf;
+        size_t len;
 } parse_state_t;
+
+/* The line (from 1) of byte offset off of the input. */
+static int line_at(parse_state_t *ps, size_t off) {
+        int line = 1, ch;
+        size_t i;
+        if (ps->buf) {
+                for (i = 0; i < off && i < ps->len; i++)
+                        line += ps->buf[i] == '\n';
+        } else if (ps->fp && fseek(ps->fp, 0, SEEK_SET) == 0) {
+                for (i = 0; i < off && (ch = getc(ps->fp)) != EOF; i++)
+                        line += ch == '\n';
+        }
+        return line;
+}
 
 static rdr_yaml_t *parse_node(parse_state_t *ps, yaml_event_t *ev, int depth);
 
@@ -114,7 +132,13 @@ static int next_event(parse_state_t *ps, yaml_event_t *ev) {
                          ps->parser.problem ? ps->parser.problem : "unknown",
                          ps->parser.context ? " " : "",
                          ps->parser.context ? ps->parser.context : "");
-                parse_fail(ps, (int)ps->parser.problem_mark.line + 1, msg);
+                /* A reader's error (bytes that are not UTF-8) has an
+                 * offset, not a mark. */
+                parse_fail(ps,
+                           ps->parser.error == YAML_READER_ERROR
+                               ? line_at(ps, ps->parser.problem_offset)
+                               : (int)ps->parser.problem_mark.line + 1,
+                           msg);
                 return -1;
         }
         return 0;
@@ -299,6 +323,8 @@ rdr_yaml_t *rdr_yaml_load_string(const char *buf, size_t len, const char *name,
                 snprintf(errstr, errstr_size, "%s: out of memory", name);
                 return NULL;
         }
+        ps.buf = buf;
+        ps.len = len;
         yaml_parser_set_input_string(&ps.parser, (const unsigned char *)buf,
                                      len);
         root = load_with(&ps, name);
@@ -333,6 +359,7 @@ rdr_yaml_t *rdr_yaml_load_file(const char *path, char *errstr,
                 snprintf(errstr, errstr_size, "%s: out of memory", path);
                 return NULL;
         }
+        ps.fp = fp;
         yaml_parser_set_input_file(&ps.parser, fp);
         root = load_with(&ps, path);
         yaml_parser_delete(&ps.parser);
