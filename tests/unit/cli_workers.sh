@@ -281,6 +281,12 @@ bad_config "$exe" lexicons/zh.yaml 's/^negators: .*/negators: []/' '^negators: \
 # A lexicon's language is its file's name.
 bad_config "$exe" lexicons/es.yaml 's/^language: es$/language: pt/' '^language: pt$' \
   "key 'language': expected 'es' as the file name says" "lexicons/es.yaml saying pt"
+# common.yaml is every language's, and only it: Spanish phrases read for
+# every language, or the shared ones for English alone, are mistakes.
+bad_config "$exe" lexicons/es.yaml 's/^language: es$/language: any/' '^language: any$' \
+  "key 'language': expected 'es' as the file name says" "lexicons/es.yaml saying any"
+bad_config "$exe" lexicons/common.yaml 's/^language: any$/language: en/' '^language: en$' \
+  "key 'language': expected 'any' as the file name says" "lexicons/common.yaml saying en"
 
 # A file of templates/, platforms/ or lexicons/ named *.yml would go
 # unread without a word (Spanish buyers read, and written to, in

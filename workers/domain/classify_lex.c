@@ -1067,6 +1067,14 @@ static rdr_err_t load_lexicon(builder_t *b, const char *path,
         err = rdr_yaml_as_str(ln, "language", 7, &lname, errstr, errstr_size);
         if (err)
                 goto done;
+        /* common.yaml is every language's ("any"), and only it is. */
+        if (!strcmp(name_lang, "common") != !strcmp(lname, "any")) {
+                err = rdr_yaml_error(ln, "language", errstr, errstr_size,
+                                     "expected '%s' as the file name says",
+                                     strcmp(name_lang, "common") ? name_lang
+                                                                 : "any");
+                goto done;
+        }
         if (strcmp(lname, "any")) {
                 if (!lang_name_ok(lname)) {
                         err =
