@@ -300,6 +300,16 @@ bad_configs "$exe" "rm lexicons/common.yaml" \
   "lexicons/common.yaml: missing: the phrases every language shares" \
   "no lexicons/common.yaml"
 
+# A language's file without a kind of message still loads (its buyers
+# get the en one), and the worker says so.
+rm -rf "$tmp/cfg" && cp -r "$src/configs" "$tmp/cfg"
+sed -i '/^  outreach.incentive:$/,/^$/d' "$tmp/cfg/templates/es.yaml"
+"$exe" --config "$tmp/cfg/redress.yaml" --check-config >"$tmp/out" 2>"$tmp/err" ||
+  fail "es templates without outreach.incentive: exit $?: $(cat "$tmp/err")"
+has "$tmp/err" '"event":"templates.fallback"' "es templates without outreach.incentive"
+has "$tmp/err" 'sent to its buyers in en: es: outreach.incentive"' \
+  "es templates without outreach.incentive"
+
 # Money as the offer's message will write it: a currency ISO 4217 does
 # not have (USX would go out as "3.00 USX"), a key the offer's type does
 # not read (a discount's amount, dropped without a word).

@@ -314,6 +314,17 @@ rdr_casework_t *rdr_casework_new(rdr_worker_t *w, char *errstr,
         if (!(cw->templates = rdr_template_set_load_dir(
                   path, "en", cw->policies, errstr, errstr_size)))
                 goto err;
+        {
+                /* Documented, and allowed: but a store would not want its
+                 * Spanish buyers' offer in English without knowing. */
+                char gaps[1024];
+                if (rdr_template_set_gaps(cw->templates, gaps, sizeof(gaps))[0])
+                        rdr_log(RDR_LOG_WARN, "templates.fallback",
+                                "%s: kinds of message a language's file "
+                                "has no default for, sent to its buyers "
+                                "in en: %s",
+                                path, gaps);
+        }
         if (rdr_malicious_priority_load(dir, cw->mal_priority,
                                         &cw->mal_priority_cnt, errstr,
                                         errstr_size))

@@ -650,6 +650,31 @@ err:
         return NULL;
 }
 
+const char *rdr_template_set_gaps(const rdr_template_set_t *ts, char *buf,
+                                  size_t size) {
+        size_t i, n = 0;
+        int k, first;
+        buf[0] = '\0';
+        for (i = 0; i < ts->cnt; i++) {
+                const tpl_lang_t *tl = &ts->langs[i];
+                if (tl == ts->fallback)
+                        continue;
+                for (k = 0, first = 1; k < RDR_ACT__CNT; k++) {
+                        if (find(tl, (rdr_action_kind_t)k, DEFAULT_KEY,
+                                 sizeof(DEFAULT_KEY) - 1))
+                                continue;
+                        n += rdr_str_join(buf + n, size - n,
+                                          (const char *const[]){
+                                              first ? (n ? "; " : "") : ", ",
+                                              first ? tl->lang : "",
+                                              first ? ": " : "",
+                                              rdr_action_kind_names[k], NULL});
+                        first = 0;
+                }
+        }
+        return buf;
+}
+
 void rdr_template_set_destroy(rdr_template_set_t *ts) {
         size_t i;
         if (!ts)

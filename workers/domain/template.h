@@ -73,6 +73,13 @@ rdr_template_set_t *rdr_template_set_load_dir(const char *dir,
                                               char *errstr, size_t errstr_size);
 void rdr_template_set_destroy(rdr_template_set_t *ts);
 
+/** The kinds a language's file has no default for, whose messages go
+ *  out in the fallback language to its buyers ("es: outreach.incentive,
+ *  notice.exception; zh: ..."), written to buf; "" when every file has
+ *  every kind. Returns buf. */
+const char *rdr_template_set_gaps(const rdr_template_set_t *ts, char *buf,
+                                  size_t size);
+
 /** 1 if the set has a file for lang's primary subtag ("es-MX" -> "es"). */
 int rdr_template_has_language(const rdr_template_set_t *ts, const char *lang);
 
