@@ -3461,6 +3461,32 @@ static void test_staff_appeal_after_a_refusal(void **state) {
         free(s);
 }
 
+/* A demand after a refusal on a platform that hears no appeal (Shopify):
+ * the case takes the malicious track, its appeal blocked, and still ends
+ * at case_ttl (the refusal's close had taken its timer). */
+static void test_demand_after_a_refusal_ends(void **state) {
+        sim_t *s = sim_new();
+        int64_t t0 = utc(2026, 6, 1, 14, 0);
+        rdr_cadence_input_t in =
+            review("shopify", "shop-store", "America/Halifax", "es",
+                   RDR_REASON_PRODUCT_QUALITY, RDR_MAL_NONE, t0);
+        rdr_cadence_input_t no =
+            chat(RDR_INTENT_REFUSE, "No me contacten más, no voy a cambiarla");
+        rdr_cadence_input_t demand =
+            chat(RDR_INTENT_EXTORTION, "Puedo quitarla, pero quiero mi dinero");
+        (void)state;
+        apply(s, &in, t0);
+        apply(s, &no, t0 + HOUR);
+        assert_int_equal(s->c.close_reason, RDR_CLOSE_REFUSED);
+        apply(s, &demand, t0 + 2 * HOUR);
+        assert_int_equal(s->c.state, RDR_CASE_STATE_MALICIOUS);
+        assert_int_equal(count_kind(s, RDR_ACT_APPEAL_FILE), 0);
+        run_until(s, t0 + 60 * DAY);
+        assert_int_equal(s->c.state, RDR_CASE_STATE_CLOSED);
+        assert_int_equal(s->c.close_reason, RDR_CLOSE_EXPIRED);
+        free(s);
+}
+
 /* A case whose evidence is full (RDR_CASE_EVIDENCE_MAX: the review and
  * an agent's seven notes) still takes the order's record the appeal
  * needs, in the place of the latest note: the appeal goes out with it. */
@@ -3806,6 +3832,7 @@ int main(void) {
             cmocka_unit_test(test_staff_appeal_unrelated),
             cmocka_unit_test(test_full_evidence_takes_a_kind_it_lacks),
             cmocka_unit_test(test_staff_appeal_after_a_refusal),
+            cmocka_unit_test(test_demand_after_a_refusal_ends),
             cmocka_unit_test(test_appeal_evidence_asked_again),
             cmocka_unit_test(test_staff_appeal_not_heard),
             cmocka_unit_test(test_staff_appeal_other_ground),

@@ -1180,15 +1180,20 @@ static void to_appeal_track(tx_t *tx) {
  * 2.6, 3): a case the buyer's refusal closed still takes the appeal track
  * (a demand that came after, an agent's staff.appeal), the buyer still
  * hearing nothing. refused_closed(): c is such a case; reopen_refused():
- * open it again, for the caller to take it there. */
+ * open it again, for the caller to take it there, with its case_ttl armed
+ * again (the close took it): a case whose appeal the platform does not
+ * hear, or which waits for evidence, ends then as any open case does. */
 static int refused_closed(const rdr_case_t *c) {
         return c->state == RDR_CASE_STATE_CLOSED &&
                c->close_reason == RDR_CLOSE_REFUSED;
 }
 
-static void reopen_refused(rdr_case_t *c) {
+static void reopen_refused(tx_t *tx) {
+        rdr_case_t *c = tx->c;
         c->close_reason = RDR_CLOSE_NONE;
         c->closed_at_ms = 0;
+        arm(tx, RDR_STEP_TTL, 1, c->opened_at_ms + tx->sc->case_ttl_ms,
+            &c->ttl_gen);
 }
 
 static void to_malicious(tx_t *tx, rdr_malicious_t mal) {
@@ -1592,7 +1597,7 @@ static void on_chat(tx_t *tx, const rdr_cadence_chat_t *ch,
                  * stays": the demand takes the case the refusal closed
                  * to the malicious track (BEHAVIOR.md 3). */
                 if (refused_closed(c) && ch->intent == RDR_INTENT_EXTORTION) {
-                        reopen_refused(c);
+                        reopen_refused(tx);
                         add_evidence(c, RDR_EVIDENCE_CHAT, ch->ref, ch->text,
                                      ch->sent_at_ms);
                         to_malicious(tx, RDR_MAL_EXTORTION);
@@ -1778,7 +1783,7 @@ static void on_staff_appeal(tx_t *tx, const rdr_cadence_input_t *in) {
         }
         c->staff_ground = in->ground;
         if (refused_closed(c))
-                reopen_refused(c);
+                reopen_refused(tx);
         if (c->state == RDR_CASE_STATE_MALICIOUS)
                 try_appeal(tx);
         else
