@@ -732,6 +732,7 @@ rdr_err_t rdr_conf_kafka_env_apply(rd_kafka_conf_t *kconf, char *errstr,
         for (e = environ; *e; e++) {
                 const char *eq = strchr(*e, '=');
                 char var[256], prop[256], why[512];
+                const char *owned;
                 size_t n = eq ? (size_t)(eq - *e) : 0;
                 if (!eq || n >= sizeof(var))
                         continue;
@@ -739,9 +740,9 @@ rdr_err_t rdr_conf_kafka_env_apply(rd_kafka_conf_t *kconf, char *errstr,
                 var[n] = '\0';
                 if (!kafka_env_prop(var, prop, sizeof(prop)))
                         continue;
-                if (kafka_prop_owned(prop)) {
+                if ((owned = kafka_prop_owned(prop))) {
                         snprintf(errstr, errstr_size, "environment %s: %s", var,
-                                 kafka_prop_owned(prop));
+                                 owned);
                         return RDR_ERR_CONFIG;
                 }
                 if (rd_kafka_conf_set(kconf, prop, eq + 1, why, sizeof(why)) !=
