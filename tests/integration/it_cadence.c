@@ -1409,6 +1409,65 @@ static void hold_writes(int hold) {
         freeReplyObject(r);
 }
 
+/* Two workers write one case at once, one of them two of its events in
+ * one batch. While Redis holds every write, the chats worker decides a
+ * buyer's question on the case, and the reviews worker two updates of
+ * its review, the second's write expecting the first's. Once writes
+ * resume, the chat's write goes first: the first update is refused (the
+ * case moved on), and so must the second be, or it would overwrite the
+ * chat's write with a case decided from the old one. Both are decided
+ * again: the case ends with both messages and the last rating. */
+static void test_a_chain_of_writes_keeps_another_workers(void **state) {
+        static const char applied[] = "status=\"applied\"";
+        char cid[RDR_ID_LEN], json[1024], at[RDR_TIME_RFC3339_SIZE];
+        double rv0, ch0;
+        int i, decided;
+        acts_t a;
+        (void)state;
+        case_of("taobao", "rv-chain", cid);
+        publish_review("taobao", "review.created", "rv-chain", 1,
+                       "做工粗糙，线头很多", "Asia/Shanghai");
+        read_actions(cid, 2, &a);
+        /* A first message, before: the chats worker's first cycle writes
+         * (its timer shards), which Redis would hold. */
+        publish_chat("taobao", "rv-chain", "chat-chain-0",
+                     "请问我的退款什么时候到账？");
+        wait_field(cid, "buyer_messages", "1");
+        settle(clock_now);
+        rv0 = h_metric_with(w_reviews, "redress_case_inputs_total", applied);
+        ch0 = h_metric_with(w_chats, "redress_case_inputs_total", applied);
+
+        hold_writes(1);
+        publish_chat("taobao", "rv-chain", "chat-chain-1",
+                     "还有，发票怎么开？");
+        decided = h_wait_metric_at_least(w_chats, "redress_case_inputs_total",
+                                         applied, ch0 + 1);
+        /* The two updates in one message set: one batch. */
+        defer_flush = 1;
+        for (i = 1; decided && i <= 2; i++) {
+                rdr_time_format_rfc3339(t0 + i * 60000, at, sizeof(at));
+                snprintf(json, sizeof(json),
+                         "{\"event_id\":\"rv-chain-upd-%d\",\"type\":"
+                         "\"review.updated\",\"platform\":\"taobao\","
+                         "\"store_id\":\"store-1\",\"review_id\":"
+                         "\"rv-chain\",\"order_id\":\"order-rv-chain\","
+                         "\"buyer_id\":\"buyer-rv-chain\",\"product_id\":"
+                         "\"sku-9\",\"rating\":%d,\"text\":\"做工粗糙，"
+                         "线头很多\",\"created_at\":\"%s\"}",
+                         i, 3 - i, at);
+                publish_json("redress.reviews", "store-1/order-rv-chain", json);
+        }
+        defer_flush = 0;
+        h_flush(&env);
+        decided = decided &&
+                  h_wait_metric_at_least(w_reviews, "redress_case_inputs_total",
+                                         applied, rv0 + 2);
+        hold_writes(0);
+        assert_true(decided);
+        wait_field(cid, "rating", "1");
+        wait_field(cid, "buyer_messages", "2");
+}
+
 /* Two workers step two cases of one order at the same instant. An Amazon
  * seller-feedback order (two messages allowed) has sent one, case A's
  * first contact. Then, while Redis holds every write (CLIENT PAUSE
@@ -4014,6 +4073,8 @@ int main(void) {
                                             setup, teardown),
             cmocka_unit_test_setup_teardown(
                 test_shipment_exception_pauses_outreach, setup, teardown),
+            cmocka_unit_test_setup_teardown(
+                test_a_chain_of_writes_keeps_another_workers, setup, teardown),
             cmocka_unit_test_setup_teardown(
                 test_exception_after_delivery_pauses_nothing, setup, teardown),
             cmocka_unit_test_setup_teardown(test_review_and_parcel_read_at_once,

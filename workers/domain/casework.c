@@ -20,6 +20,11 @@ typedef struct slot_s {
         /* The hash's fields hold the case (not only a document): a write
          * in the fields format needs only the fields that changed. */
         int fields_whole;
+        /* A write of the case is queued in this batch (storage.format
+         * packed): the next one's compare-and-set is on the document it
+         * writes, at chain_off in the casework's chain_docs. */
+        int chained;
+        size_t chain_off;
 } slot_t;
 
 /* A case's fields as "name\0value\0" pairs in one reusable buffer, so
@@ -170,6 +175,7 @@ struct rdr_casework_s {
                            * lorder + 1 by key hash */
         fieldset_t fs_cur, fs_next; /* storage.format fields */
         rdr_buf_t doc;              /* storage.format packed */
+        rdr_buf_t chain_docs;       /* the slots' chain_off */
         int doc_format;
         char version[RDR_STR_INT_SIZE];
         const char **fv;
@@ -351,6 +357,7 @@ rdr_casework_t *rdr_casework_new(rdr_worker_t *w, char *errstr,
                 goto nomem;
         rdr_buf_init(&cw->scratch);
         rdr_buf_init(&cw->pkeys);
+        rdr_buf_init(&cw->chain_docs);
         rdr_buf_init(&cw->doc);
         cw->doc_format = rdr_worker_packed(w);
         cw->shards = (int)rdr_conf_int(conf, "timers.shards");
@@ -415,6 +422,7 @@ void rdr_casework_destroy(rdr_casework_t *cw) {
         rdr_template_set_destroy(cw->templates);
         rdr_buf_free(&cw->scratch);
         rdr_buf_free(&cw->pkeys);
+        rdr_buf_free(&cw->chain_docs);
         free(cw->pslots);
         free(cw->pindex);
         lorders_clear(cw);
@@ -436,6 +444,7 @@ const rdr_cadence_conf_t *rdr_casework_conf(const rdr_casework_t *cw) {
 static void slots_clear(rdr_casework_t *cw) {
         cw->slots_cnt = 0;
         memset(cw->index, 0, cw->index_size * sizeof(*cw->index));
+        rdr_buf_reset(&cw->chain_docs);
 }
 
 static void pslots_clear(rdr_casework_t *cw) {
@@ -765,6 +774,7 @@ rdr_err_t rdr_casework_get(rdr_casework_t *cw, const char *case_id,
         read = hgetall && hgetall->type == REDIS_REPLY_ARRAY &&
                hgetall->elements >= 2;
         s->fields_whole = !from_doc;
+        s->chained = 0;
         if (read)
                 rdr_metric_add(cw->m_read, from_doc ? "packed" : "fields", 1);
         cw->index[pos] = (uint32_t)++cw->slots_cnt;
@@ -1406,13 +1416,24 @@ rdr_err_t rdr_casework_apply(rdr_casework_t *cw, rdr_case_t *c,
         if (applied) {
                 a.hash_fv = cw->fv;
                 a.hash_fv_cnt = nfv;
-                /* Compare-and-set on the version this decision read. */
-                if (c->version)
-                        rdr_str_int(expected, c->version);
-                else
-                        expected[0] = '\0';
-                a.cas_field = "version";
-                a.cas_expected = expected;
+                /* Compare-and-set on the version this decision read; on
+                 * the document, after a write of this batch. Two writers
+                 * that read one version both write the next: the second
+                 * write of a chain whose first was refused (another
+                 * worker wrote the case in between) would find the
+                 * version it expects, and overwrite that worker's write
+                 * with a case decided from the old one. */
+                if (s && s->chained) {
+                        a.cas_field = RDR_CASE_DOC_FIELD;
+                        a.cas_expected = cw->chain_docs.data + s->chain_off;
+                } else {
+                        if (c->version)
+                                rdr_str_int(expected, c->version);
+                        else
+                                expected[0] = '\0';
+                        a.cas_field = "version";
+                        a.cas_expected = expected;
+                }
                 a.keep_ms = case_keep(cw, c, &cw->next);
                 cw->ledger_guarded = ledger_guard(cw, c, &cw->next, case_id, &a,
                                                   &ledger, k_order);
@@ -1447,6 +1468,12 @@ rdr_err_t rdr_casework_apply(rdr_casework_t *cw, rdr_case_t *c,
                 memcpy(c, &cw->next, sizeof(*c));
                 if (s)
                         s->fields_whole = !cw->doc_format;
+                if (s && cw->doc_format) {
+                        s->chain_off = cw->chain_docs.len;
+                        s->chained =
+                            rdr_buf_append(&cw->chain_docs, cw->doc.data,
+                                           cw->doc.len + 1) == RDR_OK;
+                }
                 rdr_casework_tag_buyer(cw, c->platform, c->buyer_id,
                                        cw->out.tag_buyer);
         }
