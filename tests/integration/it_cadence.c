@@ -3826,6 +3826,24 @@ static void test_parcel_holds_every_case_of_the_order(void **state) {
         assert_each(stall, RDR_ACT_FOLLOW_UP, 1);
 }
 
+/* Order order-<id>'s parcel tracking, shipped at t0 - 7 days with the
+ * store's promise promised_by and delivered at t0 - 1 day, then its 2-star
+ * review blaming the delivery. */
+static void delivered_then_reviewed(const char *id, const char *tracking,
+                                    int64_t promised_by) {
+        char day[RDR_TIME_RFC3339_SIZE], promised[64], ev[64];
+        rdr_time_format_rfc3339(promised_by, day, sizeof(day));
+        snprintf(promised, sizeof(promised), ",\"promised_by\":\"%s\"", day);
+        snprintf(ev, sizeof(ev), "%s-created", id);
+        publish_tracked(id, id, tracking, ev, "shipment.created", t0 - 7 * DAY,
+                        "CN", promised);
+        snprintf(ev, sizeof(ev), "%s-delivered", id);
+        publish_tracked(id, id, tracking, ev, "shipment.delivered", t0 - DAY,
+                        "CN", "");
+        settle(clock_now);
+        publish_review("taobao", "review.created", id, 2,
+                       "物流太慢了，晚了好几天才到", "Asia/Shanghai");
+}
 /* A logistics review of an order whose parcel came days after the
  * store's promise: the case holds the carrier at fault, and the
  * shipment's evidence says by how much (what an appeal shows). */
@@ -3836,15 +3854,7 @@ static void test_late_parcel_is_the_carriers(void **state) {
         acts_t a;
         (void)state;
         case_of("taobao", "rv-late", cid);
-        rdr_time_format_rfc3339(t0 - 4 * DAY, day, sizeof(day));
-        snprintf(promised, sizeof(promised), ",\"promised_by\":\"%s\"", day);
-        publish_tracked("rv-late", "rv-late", "SF5", "late-created",
-                        "shipment.created", t0 - 7 * DAY, "CN", promised);
-        publish_tracked("rv-late", "rv-late", "SF5", "late-delivered",
-                        "shipment.delivered", t0 - DAY, "CN", "");
-        settle(clock_now);
-        publish_review("taobao", "review.created", "rv-late", 2,
-                       "物流太慢了，晚了好几天才到", "Asia/Shanghai");
+        delivered_then_reviewed("rv-late", "SF5", t0 - 4 * DAY);
         read_actions(cid, 1, &a);
         wait_field(cid, "carrier_at_fault", "1");
         for (i = 0; i < RDR_CASE_EVIDENCE_MAX && !found; i++) {
@@ -3854,6 +3864,7 @@ static void test_late_parcel_is_the_carriers(void **state) {
         }
         assert_true(found);
         print_message("shipment evidence: %s\n", got);
+        rdr_time_format_rfc3339(t0 - 4 * DAY, day, sizeof(day));
         day[10] = '\0';
         snprintf(promised, sizeof(promised), "promised by %s", day);
         assert_non_null(strstr(got, promised));
@@ -3867,19 +3878,11 @@ static void test_late_parcel_is_the_carriers(void **state) {
  * zone (10:00 in Shanghai, promised by 08:00 that day) is on time, and
  * no carrier is blamed for the review it gets. */
 static void test_parcel_delivered_on_its_promised_day(void **state) {
-        char cid[RDR_ID_LEN], got[16], day[RDR_TIME_RFC3339_SIZE], promised[64];
+        char cid[RDR_ID_LEN], got[16];
         acts_t a;
         (void)state;
         case_of("taobao", "rv-on-day", cid);
-        rdr_time_format_rfc3339(t0 - DAY - 2 * HOUR, day, sizeof(day));
-        snprintf(promised, sizeof(promised), ",\"promised_by\":\"%s\"", day);
-        publish_tracked("rv-on-day", "rv-on-day", "SF6", "on-day-created",
-                        "shipment.created", t0 - 7 * DAY, "CN", promised);
-        publish_tracked("rv-on-day", "rv-on-day", "SF6", "on-day-delivered",
-                        "shipment.delivered", t0 - DAY, "CN", "");
-        settle(clock_now);
-        publish_review("taobao", "review.created", "rv-on-day", 2,
-                       "物流太慢了，晚了好几天才到", "Asia/Shanghai");
+        delivered_then_reviewed("rv-on-day", "SF6", t0 - DAY - 2 * HOUR);
         read_actions(cid, 1, &a);
         wait_field(cid, "state", "outreach");
         assert_string_equal(

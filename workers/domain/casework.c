@@ -22,7 +22,9 @@ typedef struct slot_s {
         int fields_whole;
         /* A write of the case is queued in this batch (storage.format
          * packed): the next one's compare-and-set is on the document it
-         * writes, at chain_off in the casework's chain_docs. */
+         * writes, at chain_off in the casework's chain_docs. A copy of
+         * the bytes written: the slot's case is not them for long
+         * (ledger_refresh() moves it before the next decision). */
         int chained;
         size_t chain_off;
 } slot_t;
