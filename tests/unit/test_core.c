@@ -17,6 +17,7 @@
 #include "dlq.h"
 #include "keys.h"
 #include "lag.h"
+#include "log.h"
 #include "metrics.h"
 #include "outbox.h"
 #include "redis.h"
@@ -353,6 +354,35 @@ static void test_clock(void **state) {
         v = rdr_clock_now_ms(clk);
         assert_int_equal(rdr_clock_now_ms(clk), v);
         rdr_clock_destroy(clk);
+}
+
+/* A line built ahead for a signal handler takes the time it is written:
+ * the same text as a line built at that time (leap days, ends of years
+ * and centuries, the last millisecond of a day). */
+static void test_log_restamp(void **state) {
+        static const int64_t at[] = {0,
+                                     951782400000LL,
+                                     951868799999LL,
+                                     978307199999LL,
+                                     1709164800123LL,
+                                     1796675114875LL,
+                                     4102444800000LL,
+                                     253402300799999LL};
+        size_t i, len, want_len;
+        (void)state;
+        for (i = 0; i < sizeof(at) / sizeof(at[0]); i++) {
+                char *line = rdr_log_prepare(RDR_LOG_ERROR, "e", 86400000, &len,
+                                             "m %d", 1);
+                char *want = rdr_log_prepare(RDR_LOG_ERROR, "e", at[i],
+                                             &want_len, "m %d", 1);
+                assert_non_null(line);
+                assert_non_null(want);
+                rdr_log_restamp(line, len, at[i]);
+                assert_int_equal(len, want_len);
+                assert_memory_equal(line, want, len);
+                free(line);
+                free(want);
+        }
 }
 
 static void test_dlq_envelope(void **state) {
@@ -1349,6 +1379,7 @@ static void test_redis_urls(void **state) {
 int main(void) {
         const struct CMUnitTest tests[] = {
             cmocka_unit_test(test_conf_shipped_defaults_load),
+            cmocka_unit_test(test_log_restamp),
             cmocka_unit_test(test_conf_values_and_kafka_passthrough),
             cmocka_unit_test(test_conf_bad_files_name_file_line_key),
             cmocka_unit_test(test_conf_directory_is_not_a_file),

@@ -106,7 +106,7 @@ const rdr_conf_prop_t rdr_conf_core_props[] = {
     {"log.level", RDR_CONF_ENUM, "info", 0, 0, "debug|info|warn|error",
      "Lowest level logged"},
     {"shutdown.timeout", RDR_CONF_DURATION, "10s", 1000, 120000, NULL,
-     "Longest drain on SIGTERM before exiting"},
+     "Longest stop, from SIGTERM to exit (then exit 1)"},
     {"paths.configs", RDR_CONF_STR, "", 0, 0, NULL,
      "Directory of lexicons, platforms, templates; empty: beside this file"},
     {"timers.shards", RDR_CONF_INT, "16", 1, 4096, NULL,

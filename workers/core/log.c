@@ -144,6 +144,49 @@ char *rdr_log_prepare(rdr_loglevel_t level, const char *event, int64_t at_ms,
         return line;
 }
 
+/* n's digits into d[0..w), zero-padded. */
+static void put_digits(char *d, int w, int64_t n) {
+        while (w-- > 0) {
+                d[w] = (char)('0' + n % 10);
+                n /= 10;
+        }
+}
+
+void rdr_log_restamp(char *line, size_t len, int64_t at_ms) {
+        static const char head[] = "{\"ts\":\"";
+        const size_t hl = sizeof(head) - 1;
+        int64_t days = at_ms / 86400000, ms = at_ms % 86400000;
+        int64_t z, era, doe, yoe, doy, mp, y, m, d;
+        char *ts = line + hl;
+        size_t i;
+        if (at_ms < 0 || len < hl + 24 || ts[23] != 'Z')
+                return;
+        for (i = 0; i < hl; i++)
+                if (line[i] != head[i])
+                        return;
+        /* The civil date of a day since the epoch (the proleptic
+         * Gregorian calendar; the arithmetic of gmtime, which a signal
+         * handler may not call). */
+        z = days + 719468;
+        era = z / 146097;
+        doe = z - era * 146097;
+        yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+        doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        mp = (5 * doy + 2) / 153;
+        d = doy - (153 * mp + 2) / 5 + 1;
+        m = mp < 10 ? mp + 3 : mp - 9;
+        y = yoe + era * 400 + (m <= 2);
+        if (y < 1000 || y > 9999)
+                return;
+        put_digits(ts, 4, y);
+        put_digits(ts + 5, 2, m);
+        put_digits(ts + 8, 2, d);
+        put_digits(ts + 11, 2, ms / 3600000);
+        put_digits(ts + 14, 2, ms / 60000 % 60);
+        put_digits(ts + 17, 2, ms / 1000 % 60);
+        put_digits(ts + 20, 3, ms % 1000);
+}
+
 void rdr_log(rdr_loglevel_t level, const char *event, const char *fmt, ...) {
         va_list ap;
         va_start(ap, fmt);

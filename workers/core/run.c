@@ -273,8 +273,18 @@ struct rdr_worker_s {
 };
 
 static volatile sig_atomic_t rdr_stop_signal = 0;
+/* shutdown.timeout in whole seconds, and whether the watchdog is armed:
+ * the stop signal arms it, so that the stop takes at most that long from
+ * the signal, whatever the batch in hand is waiting for (a broker that
+ * went away holds its delivery reports up to shutdown.timeout). */
+static unsigned rdr_drain_s;
+static volatile sig_atomic_t rdr_watchdog_armed;
 
 static void on_signal(int sig) {
+        if (!rdr_stop_signal && rdr_drain_s && !rdr_watchdog_armed) {
+                rdr_watchdog_armed = 1;
+                alarm(rdr_drain_s);
+        }
         rdr_stop_signal = sig;
 }
 
@@ -2568,22 +2578,62 @@ static void usage(const rdr_worker_def_t *def, FILE *fp) {
                 def->name, def->name);
 }
 
-/* The watchdog's line, built when the drain starts (a signal handler
- * may not build one): a log line like the others, stamped with the time
- * it fires. */
-static char *watchdog_line;
-static size_t watchdog_len;
+/* The watchdog's lines, built at start (a signal handler may not build
+ * one): a log line like the others, stamped with the time it fires; the
+ * second says Kafka is unreachable, as the worker it watches found it. */
+static char *watchdog_line[2];
+static size_t watchdog_len[2];
+static const rdr_worker_t *watchdog_worker;
 
 static void watchdog(int sig) {
         static const char msg[] =
             "{\"level\":\"error\",\"event\":\"shutdown.timeout\","
             "\"msg\":\"drain took longer than shutdown.timeout\"}\n";
+        int down = watchdog_worker && !watchdog_worker->kafka_up;
+        struct timespec now;
         (void)sig;
-        if (write(STDERR_FILENO, watchdog_line ? watchdog_line : msg,
-                  watchdog_line ? watchdog_len : sizeof(msg) - 1) < 0) {
+        if (watchdog_line[down] && !clock_gettime(CLOCK_REALTIME, &now))
+                rdr_log_restamp(watchdog_line[down], watchdog_len[down],
+                                (int64_t)now.tv_sec * 1000 +
+                                    now.tv_nsec / 1000000);
+        if (write(STDERR_FILENO,
+                  watchdog_line[down] ? watchdog_line[down] : msg,
+                  watchdog_line[down] ? watchdog_len[down] : sizeof(msg) - 1) <
+            0) {
                 /* exiting anyway */
         }
         _exit(1);
+}
+
+/* Build the watchdog's lines and let a stop signal arm it. */
+static void watchdog_prepare(const rdr_worker_t *w) {
+        long long t = rdr_conf_int(w->conf, "shutdown.timeout");
+        int i;
+        t = (t + 999) / 1000;
+        for (i = 0; i < 2; i++)
+                watchdog_line[i] = rdr_log_prepare(
+                    RDR_LOG_ERROR, "shutdown.timeout", rdr_wall_ms(),
+                    &watchdog_len[i],
+                    "drain took longer than shutdown.timeout (%lld s)%s: "
+                    "exiting 1, the offsets since the last commit not "
+                    "committed (their events replay, without a second "
+                    "action)",
+                    t, i ? " with Kafka unreachable" : "");
+        watchdog_worker = w;
+        signal(SIGALRM, watchdog);
+        rdr_drain_s = (unsigned)t;
+}
+
+static void watchdog_free(void) {
+        int i;
+        alarm(0);
+        rdr_drain_s = 0;
+        rdr_watchdog_armed = 0;
+        watchdog_worker = NULL;
+        for (i = 0; i < 2; i++) {
+                free(watchdog_line[i]);
+                watchdog_line[i] = NULL;
+        }
 }
 
 static void worker_destroy(rdr_worker_t *w) {
@@ -2777,6 +2827,7 @@ int rdr_run(const rdr_worker_def_t *def, int argc, char **argv) {
                 goto done;
         }
 
+        watchdog_prepare(w);
         memset(&sa, 0, sizeof(sa));
         sa.sa_handler = on_signal;
         sigaction(SIGTERM, &sa, NULL);
@@ -2827,21 +2878,12 @@ int rdr_run(const rdr_worker_def_t *def, int argc, char **argv) {
         run_loop(w);
 
         /* Drain: the batch in hand was finished by the loop; commit what is
-         * stored and leave the group. */
+         * stored and leave the group. A stop for an error, not a signal,
+         * arms the watchdog now. */
         w->running = 0;
-        {
-                long long t = rdr_conf_int(w->conf, "shutdown.timeout");
-                t = (t + 999) / 1000;
-                watchdog_line = rdr_log_prepare(
-                    RDR_LOG_ERROR, "shutdown.timeout", rdr_wall_ms() + t * 1000,
-                    &watchdog_len,
-                    "drain took longer than shutdown.timeout (%lld s)%s: "
-                    "exiting 1, the offsets since the last commit not "
-                    "committed (their events replay, without a second "
-                    "action)",
-                    t, w->kafka_up ? "" : " with Kafka unreachable");
-                signal(SIGALRM, watchdog);
-                alarm((unsigned)t);
+        if (!rdr_watchdog_armed) {
+                rdr_watchdog_armed = 1;
+                alarm(rdr_drain_s);
         }
         if (w->failed)
                 rdr_log(RDR_LOG_ERROR, "worker.stopping",
@@ -2876,8 +2918,6 @@ int rdr_run(const rdr_worker_def_t *def, int argc, char **argv) {
                 rc = 1;
 done:
         worker_destroy(w);
-        alarm(0);
-        free(watchdog_line);
-        watchdog_line = NULL;
+        watchdog_free();
         return rc;
 }
