@@ -893,11 +893,20 @@ pid_t h_worker_started(h_env_t *h, const char *name, const char *const *env) {
 
 void h_produce(h_env_t *h, const char *topic, const char *key,
                const void *value, size_t len, const char *content_type) {
+        h_produce_headers(
+            h, topic, key, value, len,
+            (const char *const[]){content_type ? "content-type" : NULL,
+                                  content_type, NULL});
+}
+
+void h_produce_headers(h_env_t *h, const char *topic, const char *key,
+                       const void *value, size_t len, const char *const *kv) {
         rd_kafka_headers_t *hdrs = NULL;
         rd_kafka_resp_err_t err;
-        if (content_type) {
-                hdrs = rd_kafka_headers_new(1);
-                rd_kafka_header_add(hdrs, "content-type", -1, content_type, -1);
+        if (kv[0]) {
+                hdrs = rd_kafka_headers_new(4);
+                for (; kv[0]; kv += 2)
+                        rd_kafka_header_add(hdrs, kv[0], -1, kv[1], -1);
         }
         do {
                 err = rd_kafka_producev(
@@ -1024,8 +1033,23 @@ size_t h_read_topic(h_env_t *h, const char *topic, const char *match,
                         x->partition = m->partition;
                         x->offset = m->offset;
                         if (!rd_kafka_message_headers(m, &hdrs)) {
+                                const char *name;
                                 const void *v;
-                                size_t vl;
+                                size_t vl, at = 0;
+                                for (i = 0; !rd_kafka_header_get_all(
+                                         hdrs, i, &name, &v, &vl);
+                                     i++) {
+                                        int n = snprintf(
+                                            x->all_headers + at,
+                                            sizeof(x->all_headers) - at,
+                                            "%s=%.*s\n", name, (int)vl,
+                                            v ? (const char *)v : "");
+                                        if (n < 0 ||
+                                            (size_t)n >=
+                                                sizeof(x->all_headers) - at)
+                                                break;
+                                        at += (size_t)n;
+                                }
                                 for (i = 0; i < 5; i++)
                                         if (!rd_kafka_header_get_last(
                                                 hdrs, hnames[i], &v, &vl))

@@ -33,7 +33,8 @@ typedef struct h_msg_s {
         int64_t offset;
         char headers[5][256]; /* the DLQ headers, in contract order */
         char content_type[64];
-        char cut[32]; /* a dead letter's redress-cut, "" if none */
+        char cut[32];           /* a dead letter's redress-cut, "" if none */
+        char all_headers[1024]; /* every header, "name=value\n" each */
 } h_msg_t;
 
 /** The text of field of case case_id as the workers read the case hash
@@ -167,6 +168,9 @@ int h_signal_wait(pid_t pid, int sig, int timeout_ms);
 /** Publish one message; content_type may be NULL (no header). */
 void h_produce(h_env_t *h, const char *topic, const char *key,
                const void *value, size_t len, const char *content_type);
+/** The same with the headers hdrs ({name, value, ..., NULL}). */
+void h_produce_headers(h_env_t *h, const char *topic, const char *key,
+                       const void *value, size_t len, const char *const *hdrs);
 void h_flush(h_env_t *h);
 
 /** Read every message of topic from the beginning whose value contains

@@ -28,6 +28,9 @@ static h_env_t env;
 #define CLASSIFIED "\"type\":\"case.classified\""
 #define ETSY_KEY "store-e/order-e1"
 #define SESSION_6S "REDRESS_KAFKA_SESSION_TIMEOUT_MS=6000"
+#define TRACE                                                                  \
+        "traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-" \
+                       "01"
 
 static const char etsy_review[] =
     "{\"event_id\":\"ev-etsy-1\",\"type\":\"review.created\","
@@ -171,7 +174,7 @@ static void test_list_then_replay_once_the_cause_is_fixed(void **state) {
         json_t *line;
         json_error_t jerr;
         h_msg_t *msgs;
-        size_t n, classified, actions, classified2, actions2;
+        size_t n, i, classified, actions, classified2, actions2;
         pid_t pid;
         (void)state;
 
@@ -182,14 +185,22 @@ static void test_list_then_replay_once_the_cause_is_fixed(void **state) {
          * default) although this one left. */
         pid = h_worker(&env, "reviews",
                        (const char *const[]){env_config, SESSION_6S, NULL});
-        h_produce(&env, "redress.reviews", ETSY_KEY, etsy_review,
-                  strlen(etsy_review), "application/json");
+        /* Its publisher's trace context: kept on its dead letter and on
+         * the event replayed from it. */
+        h_produce_headers(&env, "redress.reviews", ETSY_KEY, etsy_review,
+                          strlen(etsy_review),
+                          (const char *const[]){
+                              "content-type", "application/json", TRACE, NULL});
         /* Its key as a producer wrote it: a newline, a terminal escape. */
         h_produce(&env, "redress.reviews", "store-e/order-bad\n\x1b[7m",
                   malformed, strlen(malformed), "application/json");
         h_flush(&env);
         n = h_read_topic(&env, "redress.dlq", NULL, 2, 500, 20000, &msgs);
         assert_int_equal(n, 2);
+        for (i = 0; i < n; i++)
+                if (strstr(msgs[i].value, "ev-etsy-1"))
+                        assert_non_null(strstr(msgs[i].all_headers,
+                                               "\ntraceparent=00-4bf92f35"));
         h_msgs_free(msgs, n);
 
         /* list --json: one object per dead letter, the bytes as they came. */
@@ -211,6 +222,14 @@ static void test_list_then_replay_once_the_cause_is_fixed(void **state) {
             "application/json");
         assert_string_equal(json_string_value(json_object_get(line, "value")),
                             etsy_review);
+        {
+                json_t *hs = json_object_get(line, "headers");
+                json_t *tp = json_array_get(hs, 1);
+                assert_int_equal(json_array_size(hs), 2);
+                assert_string_equal(
+                    json_string_value(json_object_get(tp, "name")),
+                    "traceparent");
+        }
         /* The first message of its partition of redress.reviews. */
         assert_true(json_is_integer(json_object_get(line, "source_offset")));
         assert_int_equal(
@@ -261,6 +280,8 @@ static void test_list_then_replay_once_the_cause_is_fixed(void **state) {
         assert_int_equal(n, 2);
         assert_string_equal(msgs[1].key, ETSY_KEY);
         assert_string_equal(msgs[1].content_type, "application/json");
+        assert_non_null(
+            strstr(msgs[1].all_headers, "\ntraceparent=00-4bf92f35"));
         h_msgs_free(msgs, n);
         n = h_read_topic(&env, "redress.dlq", NULL, 0, -1, 5000, &msgs);
         assert_int_equal(n, 2);

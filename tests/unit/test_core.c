@@ -494,6 +494,9 @@ static void test_dlq_entry_read_match_json(void **state) {
         const unsigned char bin[] = {0x0a, 0x03, 0xff, 0x00, 0x10};
         char *js;
         (void)state;
+        /* The publisher's own, kept (a trace context, a binary id). */
+        rd_kafka_header_add(h, "traceparent", -1, "00-4bf9-00f0-01", -1);
+        rd_kafka_header_add(h, "msg-id", -1, bin, sizeof(bin));
         memset(&e, 0, sizeof(e));
         e.partition = 2;
         e.offset = 7;
@@ -509,6 +512,25 @@ static void test_dlq_entry_read_match_json(void **state) {
         assert_string_equal(e.content_type, "application/json");
         assert_int_equal(e.source_partition, 3);
         assert_int_equal(e.source_offset, 41);
+        /* What a replay publishes again: the event's headers, not the
+         * envelope's. */
+        {
+                rd_kafka_headers_t *again = rd_kafka_headers_new(4);
+                const char *name;
+                const void *v;
+                size_t size;
+                rdr_dlq_headers_keep(again, e.headers);
+                assert_int_equal(rd_kafka_header_cnt(again), 3);
+                assert_int_equal(
+                    rd_kafka_header_get_all(again, 1, &name, &v, &size), 0);
+                assert_string_equal(name, "traceparent");
+                assert_int_equal(
+                    rd_kafka_header_get_all(again, 2, &name, &v, &size), 0);
+                assert_string_equal(name, "msg-id");
+                assert_int_equal(size, sizeof(bin));
+                assert_memory_equal(v, bin, sizeof(bin));
+                rd_kafka_headers_destroy(again);
+        }
 
         assert_true(rdr_dlq_match(&f, &e));
         f.error = "no policy";
@@ -541,7 +563,11 @@ static void test_dlq_entry_read_match_json(void **state) {
                 "\"worker\":\"reviews\",\"source_topic\":\"redress.reviews\","
                 "\"source_partition\":3,\"source_offset\":41,"
                 "\"content_type\":\"application/json\",\"replay_of\":null,"
-                "\"again_as\":null,\"cut\":null,\"key\":\"store-1/order-1\","
+                "\"again_as\":null,\"cut\":null,\"headers\":["
+                "{\"name\":\"content-type\",\"value\":\"application/json\"},"
+                "{\"name\":\"traceparent\",\"value\":\"00-4bf9-00f0-01\"},"
+                "{\"name\":\"msg-id\",\"value_base64\":\"CgP/ABA=\"}],"
+                "\"key\":\"store-1/order-1\","
                 "\"value\":\"{\\\"a\\\":\\\"\u00e9\\\"}\"}");
         free(js);
         /* What a reader found replayed from it and dead-lettered again. */

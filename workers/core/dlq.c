@@ -28,6 +28,18 @@ rd_kafka_headers_t *rdr_dlq_headers(const char *error, const char *topic,
         return h;
 }
 
+void rdr_dlq_headers_keep(rd_kafka_headers_t *h,
+                          const rd_kafka_headers_t *from) {
+        const char *name;
+        const void *value;
+        size_t size, i;
+        for (i = 0;
+             from && !rd_kafka_header_get_all(from, i, &name, &value, &size);
+             i++)
+                if (strncmp(name, "redress-", 8))
+                        rd_kafka_header_add(h, name, -1, value, (ssize_t)size);
+}
+
 /* The bytes of n as a Kafka varint (zigzag, 7 bits a byte), as
  * librdkafka writes a header's name and value lengths. */
 static size_t varint_size(size_t n) {
@@ -111,6 +123,7 @@ static int64_t cut_in_reason(const char *error, size_t len) {
 
 void rdr_dlq_entry_headers(rdr_dlq_entry_t *e, const rd_kafka_headers_t *hdrs) {
         int64_t p;
+        e->headers = hdrs;
         e->error = header(hdrs, "redress-error");
         e->source_topic = header(hdrs, "redress-source-topic");
         e->worker = header(hdrs, "redress-worker");
@@ -213,6 +226,34 @@ static int put_or_null(json_t *o, const char *name, const char *name_b64,
                   : json_object_set_new(o, name, json_null());
 }
 
+/* o["headers"]: the event's own headers (not the envelope's), in order,
+ * each {"name", "value"} (null: a null header; "value_base64" if not
+ * UTF-8). Returns 0, -1 on out of memory. */
+static int put_headers(json_t *o, const rd_kafka_headers_t *hdrs) {
+        json_t *a = json_array();
+        const char *name;
+        const void *value;
+        size_t size, i;
+        if (!a || json_object_set_new(o, "headers", a))
+                return -1;
+        for (i = 0;
+             hdrs && !rd_kafka_header_get_all(hdrs, i, &name, &value, &size);
+             i++) {
+                json_t *h;
+                if (!strncmp(name, "redress-", 8))
+                        continue;
+                h = json_object();
+                if (!h || json_array_append_new(a, h) ||
+                    put_bytes(h, "name", "name_base64", name, strlen(name),
+                              0) ||
+                    (value
+                         ? put_bytes(h, "value", "value_base64", value, size, 0)
+                         : json_object_set_new(h, "value", json_null())))
+                        return -1;
+        }
+        return 0;
+}
+
 char *rdr_dlq_entry_json(const rdr_dlq_entry_t *e) {
         json_t *o = json_object();
         char when[40] = "";
@@ -251,7 +292,8 @@ char *rdr_dlq_entry_json(const rdr_dlq_entry_t *e) {
               put_or_null(o, "again_as", "again_as_base64", e->again_as) ||
               json_object_set_new(o, "cut",
                                   e->cut_from >= 0 ? json_integer(e->cut_from)
-                                                   : json_null());
+                                                   : json_null()) ||
+              put_headers(o, e->headers);
         if (!bad && e->key)
                 bad = put_bytes(o, "key", "key_base64", e->key, e->key_len, 0);
         else if (!bad)

@@ -22,6 +22,13 @@ rd_kafka_headers_t *rdr_dlq_headers(const char *error, const char *topic,
                                     const char *worker,
                                     const char *content_type);
 
+/** Add to h every header of from (NULL: none), in order, but the
+ *  envelope's own (names starting "redress-"): what a publisher set on
+ *  an event (content-type, a trace context, its own ids) stays on its dead
+ *  letter, and on the event replayed from it. */
+void rdr_dlq_headers_keep(rd_kafka_headers_t *h,
+                          const rd_kafka_headers_t *from);
+
 /* The message.max.bytes the fleet's producers take by default (the
  * operator's kafka.message.max.bytes wins): the largest record that a
  * broker with Kafka's default limits takes, sent as a batch of its own.
@@ -56,13 +63,14 @@ typedef struct rdr_dlq_entry_s {
         const void *value;
         size_t len;
         const char *error, *source_topic, *worker, *content_type;
-        const char *replay_of;    /* the dead letter this one was replayed from
-                                   * ("TOPIC/PARTITION/OFFSET"), "" if none */
-        const char *again_as;     /* the reader's: a later dead letter replayed
-                                   * from this one ("TOPIC/PARTITION/OFFSET"),
-                                   * "" if none seen */
-        int32_t source_partition; /* -1 when absent or not a number */
-        int64_t source_offset;    /* -1 when absent or not a number */
+        const char *replay_of; /* the dead letter this one was replayed from
+                                * ("TOPIC/PARTITION/OFFSET"), "" if none */
+        const char *again_as;  /* the reader's: a later dead letter replayed
+                                * from this one ("TOPIC/PARTITION/OFFSET"),
+                                * "" if none seen */
+        const rd_kafka_headers_t *headers; /* all of them; NULL: none */
+        int32_t source_partition;          /* -1 when absent or not a number */
+        int64_t source_offset;             /* -1 when absent or not a number */
         int64_t cut_from; /* the event was this many bytes, of which value
                            * holds the head alone (redress-cut, or a reason
                            * ending "(dead letter cut to its first len of
@@ -95,8 +103,9 @@ int rdr_dlq_match(const rdr_dlq_filter_t *f, const rdr_dlq_entry_t *e);
 
 /** e as one JSON object (no newline): where it sits in the dead-letter
  *  topic, when, the reason and source, key, content_type, "cut" (the
- *  event's length when the message is its head alone, else null) and the
- *  message:
+ *  event's length when the message is its head alone, else null), the
+ *  event's own headers ("headers": [{"name", "value"}], rdr_dlq_headers_keep())
+ *  and the message:
  *  "value" as text when it is UTF-8 and not protobuf, else "value_base64".
  *  Returns a string the caller frees with free(), NULL on out of memory. */
 char *rdr_dlq_entry_json(const rdr_dlq_entry_t *e);

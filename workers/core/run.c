@@ -1461,13 +1461,16 @@ static long long producer_max(rdr_worker_t *w) {
 
 /* The headers of m's dead letter: the reason why (m's own if NULL),
  * redress-cut whole (the event's length) if not NULL, and the dead letter
- * it was replayed from if it was. The caller owns them. */
+ * it was replayed from if it was; m's own headers if keep, else its
+ * content-type alone. The caller owns them. */
 static rd_kafka_headers_t *dlq_headers(const rdr_worker_t *w,
                                        const rdr_msg_t *m, const char *why,
-                                       const char *whole) {
-        rd_kafka_headers_t *h =
-            rdr_dlq_headers(why ? why : m->errstr, m->topic, m->partition,
-                            m->offset, w->def->name, m->content_type);
+                                       const char *whole, int keep) {
+        rd_kafka_headers_t *h = rdr_dlq_headers(
+            why ? why : m->errstr, m->topic, m->partition, m->offset,
+            w->def->name, keep ? NULL : m->content_type);
+        if (keep)
+                rdr_dlq_headers_keep(h, m->headers);
         if (whole)
                 rd_kafka_header_add(h, "redress-cut", -1, whole, -1);
         if (m->replay_of)
@@ -1490,9 +1493,15 @@ static rdr_err_t produce_dlq(rdr_worker_t *w, const rdr_msg_t *m) {
         size_t len = m->len, key_len = m->key ? m->key_len : 0;
         long long max = producer_max(w);
         char why[sizeof(m->errstr) + 96], whole[RDR_STR_INT_SIZE];
-        rd_kafka_headers_t *h = dlq_headers(w, m, NULL, NULL);
+        rd_kafka_headers_t *h = dlq_headers(w, m, NULL, NULL, 1);
         rd_kafka_resp_err_t err;
 
+        /* The event whole matters more than its headers: when they leave
+         * no room for it, its content-type alone goes with it. */
+        if (len > rdr_kafka_value_room(max, key_len, h)) {
+                rd_kafka_headers_destroy(h);
+                h = dlq_headers(w, m, NULL, NULL, 0);
+        }
         /* Too big for the producer whole with its headers (an event near
          * or over message.max.bytes, which the input topic took): its head
          * is the dead letter, marked redress-cut with the event's length,
@@ -1503,11 +1512,11 @@ static rdr_err_t produce_dlq(rdr_worker_t *w, const rdr_msg_t *m) {
                 rdr_str_int(whole, (long long)m->len);
                 rd_kafka_headers_destroy(h);
                 h = dlq_headers(w, m, cut_reason(why, sizeof(why), m, m->len),
-                                whole);
+                                whole, 0);
                 len = rdr_kafka_value_room(max, key_len, h);
                 rd_kafka_headers_destroy(h);
                 h = dlq_headers(w, m, cut_reason(why, sizeof(why), m, len),
-                                whole);
+                                whole, 0);
         }
         err = rd_kafka_producev(
             w->producer, RD_KAFKA_V_TOPIC(rdr_conf_str(w->conf, "topics.dlq")),
@@ -1804,6 +1813,10 @@ static void fill_msg(rdr_worker_t *w, size_t i) {
         m->len = rkm->len;
         m->content_type = header_ref(rkm, "content-type");
         m->replay_of = header_ref(rkm, "redress-replay-of");
+        {
+                rd_kafka_headers_t *hdrs = NULL;
+                m->headers = rd_kafka_message_headers(rkm, &hdrs) ? NULL : hdrs;
+        }
         m->timestamp_ms = rd_kafka_message_timestamp(rkm, &tstype);
 }
 

@@ -40,9 +40,11 @@ typedef struct rdr_msg_s {
         size_t len;
         /* Headers, borrowed from the message (NULL: absent): content-type,
          * and redress-replay-of (a dead letter published again by
-         * redress-dlq). */
+         * redress-dlq); all of them (an rd_kafka_headers_t, which its dead
+         * letter keeps). */
         const char *content_type;
         const char *replay_of;
+        const void *headers;
         int64_t timestamp_ms; /* the Kafka message timestamp, or -1 */
         /* Set by the handler's decode: the event's content fingerprint
          * ("f1:" and 16 hex digits, rdr_event_fingerprint_str()), kept under

@@ -494,18 +494,19 @@ static void dlq_ref(const rdr_dlq_run_t *r, const rdr_dlq_entry_t *e,
                  (long long)e->offset);
 }
 
-/* Publish e again: its key, bytes and content-type, and where it was on
- * the dead-letter topic (redress-replay-of). Returns 0, -1 on an error. */
+/* Publish e again: its key, bytes and the event's headers (content-type
+ * and the publisher's others, as its dead letter kept them), and where it
+ * was on the dead-letter topic (redress-replay-of). Returns 0, -1 on an
+ * error. */
 static int replay_one(rdr_dlq_run_t *r, const rdr_dlq_entry_t *e,
                       const char *dest) {
-        rd_kafka_headers_t *h = rd_kafka_headers_new(2);
+        rd_kafka_headers_t *h = rd_kafka_headers_new(4);
         char of[DLQ_REF_SIZE];
         rd_kafka_resp_err_t err;
 
         dlq_ref(r, e, of);
         rd_kafka_header_add(h, "redress-replay-of", -1, of, -1);
-        if (*e->content_type)
-                rd_kafka_header_add(h, "content-type", -1, e->content_type, -1);
+        rdr_dlq_headers_keep(h, e->headers);
         for (;;) {
                 err = rd_kafka_producev(
                     r->producer, RD_KAFKA_V_TOPIC(dest),
