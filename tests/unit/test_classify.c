@@ -2167,8 +2167,22 @@ static void test_chat_agree_in_every_language(void **state) {
              RDR_INTENT_EXTORTION},
             {"Págame y te pongo 5 estrellas.", RDR_INTENT_EXTORTION},
             {"Págueme y le daré cinco estrellas.", RDR_INTENT_EXTORTION},
-            {"给我20块我给你五星", RDR_INTENT_QUESTION},
-            {"Denme un cupón y voy a eliminar la reseña.", RDR_INTENT_QUESTION},
+            /* the promise ("and I will ...") binds a demand to the review
+             * named after it, as en "and I" does */
+            {"给我20块我给你五星", RDR_INTENT_EXTORTION},
+            {"Denme un cupón y voy a eliminar la reseña.",
+             RDR_INTENT_EXTORTION},
+            {"Denme un reembolso y cambiaré la reseña.", RDR_INTENT_EXTORTION},
+            {"Denme un reembolso y voy a cambiar la reseña.",
+             RDR_INTENT_EXTORTION},
+            {"Gracias por el cupón y voy a cambiar la reseña.",
+             RDR_INTENT_AGREE},
+            {"收到退款了，我给你五星", RDR_INTENT_AGREE},
+            {"给我退款，我给你们看照片", RDR_INTENT_QUESTION},
+            {"Llegó roto y voy a pedir un reembolso.", RDR_INTENT_QUESTION},
+            /* over two sentences the demand weighs too little to bind: an
+             * agent reads the terms */
+            {"Quiero un cupón. Voy a eliminar la reseña.", RDR_INTENT_QUESTION},
         };
         (void)state;
         assert_chats(cases, sizeof(cases) / sizeof(cases[0]));
