@@ -125,6 +125,9 @@ static void test_conf_bad_files_name_file_line_key(void **state) {
             /* One key in two spellings: which one counts? */
             {"worker:\n  instance: a\nworker.instance: b\n",
              ":3: key 'worker.instance': given twice (first at "},
+            /* a key given twice in a mapping is named by its path */
+            {"consumer:\n  batch_max: 1\n  batch_max: 2\n",
+             ":3: key 'consumer.batch_max' given twice (first on line 2)"},
         };
         size_t i;
         (void)state;
@@ -177,6 +180,19 @@ static void test_conf_directory_is_not_a_file(void **state) {
         assert_string_equal(errstr, want);
         rmdir(sub);
         rmdir(dir);
+}
+
+/* A key given twice is named by its path from the root, through the
+ * items of a sequence. */
+static void test_yaml_duplicate_key_path(void **state) {
+        static const char text[] = "rules:\n  - when: a\n    then: b\n"
+                                   "  - when: c\n    when: d\n";
+        char errstr[512];
+        (void)state;
+        assert_null(rdr_yaml_load_string(text, sizeof(text) - 1, "<s>", errstr,
+                                         sizeof(errstr)));
+        assert_string_equal(
+            errstr, "<s>:5: key 'rules[1].when' given twice (first on line 4)");
 }
 
 /* Bytes that are not UTF-8 are reported on their line, from a string and
@@ -1406,6 +1422,7 @@ int main(void) {
         const struct CMUnitTest tests[] = {
             cmocka_unit_test(test_conf_shipped_defaults_load),
             cmocka_unit_test(test_log_restamp),
+            cmocka_unit_test(test_yaml_duplicate_key_path),
             cmocka_unit_test(test_conf_values_and_kafka_passthrough),
             cmocka_unit_test(test_conf_bad_files_name_file_line_key),
             cmocka_unit_test(test_conf_directory_is_not_a_file),

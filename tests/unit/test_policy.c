@@ -606,7 +606,7 @@ static void test_playbook_errors(void **state) {
                     {"  NZ: {timezone: Pacific/Auckland}\n",
                      "key 'destinations.NZ.language': missing"},
                     {"  ES: {timezone: Europe/Madrid, language: es}\n",
-                     "key 'ES' given twice"},
+                     "key 'destinations.ES' given twice"},
                     {"  NZ: {timezone: Pacific/Auckland, language: \"e n\"}\n",
                      "key 'destinations.NZ.language': expected a language "
                      "tag"},

@@ -103,7 +103,31 @@ typedef struct parse_state_s {
         FILE *fp;
         const char *buf;
         size_t len;
+        /* The keys from the root to the collection being read (a
+         * sequence's item: NULL, its index in at[]), for the errors that
+         * name a key: "destinations.ES", not "ES". */
+        const char *path[RDR_YAML_MAX_DEPTH + 2];
+        size_t at[RDR_YAML_MAX_DEPTH + 2];
 } parse_state_t;
+
+/* The dotted path of key in the collection at depth into buf. */
+static void key_path(const parse_state_t *ps, int depth, const char *key,
+                     char *buf, size_t size) {
+        size_t n = 0;
+        int i;
+        buf[0] = '\0';
+        for (i = 1; i <= depth && i < RDR_YAML_MAX_DEPTH + 2 && n < size; i++) {
+                int w = ps->path[i]
+                            ? snprintf(buf + n, size - n, "%s%s", n ? "." : "",
+                                       ps->path[i])
+                            : snprintf(buf + n, size - n, "[%zu]", ps->at[i]);
+                if (w < 0)
+                        return;
+                n += (size_t)w;
+        }
+        if (n < size)
+                snprintf(buf + n, size - n, "%s%s", n ? "." : "", key);
+}
 
 /* The line (from 1) of byte offset off of the input. */
 static int line_at(parse_state_t *ps, size_t off) {
@@ -183,11 +207,13 @@ static rdr_yaml_t *parse_collection(parse_state_t *ps, rdr_yaml_type_t type,
                         }
                         for (i = 0; i < node->cnt; i++) {
                                 if (!strcmp(node->keys[i], key)) {
-                                        char msg[300];
+                                        char msg[400], name[300];
+                                        key_path(ps, depth, key, name,
+                                                 sizeof(name));
                                         snprintf(msg, sizeof(msg),
-                                                 "key '%.200s' given twice "
+                                                 "key '%.300s' given twice "
                                                  "(first on line %d)",
-                                                 key, node->key_lines[i]);
+                                                 name, node->key_lines[i]);
                                         parse_fail(ps, key_line, msg);
                                         free(key);
                                         goto err;
@@ -197,6 +223,10 @@ static rdr_yaml_t *parse_collection(parse_state_t *ps, rdr_yaml_type_t type,
                                 free(key);
                                 goto err;
                         }
+                }
+                if (depth + 1 < RDR_YAML_MAX_DEPTH + 2) {
+                        ps->path[depth + 1] = key;
+                        ps->at[depth + 1] = node->cnt;
                 }
                 child = parse_node(ps, &ev, depth + 1);
                 yaml_event_delete(&ev);
