@@ -2315,25 +2315,33 @@ static json_t *row(json_t *a, const char *k1, const char *v1, const char *k2,
         return NULL;
 }
 
+/* Review id's case (its id into cid) opened by a 2-star size review,
+ * paused by the buyer's question and handed back by agent-7. */
+static void handed_back(const char *id, char *cid) {
+        char action[RDR_ID_LEN + 32], event_id[64];
+        acts_t a;
+        case_of("taobao", id, cid);
+        publish_review("taobao", "review.created", id, 2,
+                       "袖子有点短，和描述的尺码不一样", "Asia/Shanghai");
+        read_actions(cid, 2, &a);
+        snprintf(event_id, sizeof(event_id), "chat-%s-1", id);
+        publish_chat("taobao", id, event_id, "请问这个尺码可以换吗？");
+        wait_field(cid, "state", "paused");
+        snprintf(action, sizeof(action), "%s:buyer_reply:1", cid);
+        snprintf(event_id, sizeof(event_id), "staff-%s-1", id);
+        publish_staff(event_id, "staff.resume", cid, action, "");
+        wait_field(cid, "agent_id", "agent-7");
+}
+
 /* BEHAVIOR.md section 5 through redress-report: the agent who handed the
  * case back is credited when the buyer then raises the rating, with the
  * playbook's reward for the reason (the default: 20.00 CNY); the month's
  * negative reviews count the product and reason. */
 static void test_report_credits_the_agent(void **state) {
-        char cid[RDR_ID_LEN], action[RDR_ID_LEN + 32];
+        char cid[RDR_ID_LEN];
         json_t *o, *r;
-        acts_t a;
         (void)state;
-        case_of("taobao", "rv-report", cid);
-        publish_review("taobao", "review.created", "rv-report", 2,
-                       "袖子有点短，和描述的尺码不一样", "Asia/Shanghai");
-        read_actions(cid, 2, &a);
-        publish_chat("taobao", "rv-report", "chat-report-1",
-                     "请问这个尺码可以换吗？");
-        wait_field(cid, "state", "paused");
-        snprintf(action, sizeof(action), "%s:buyer_reply:1", cid);
-        publish_staff("staff-report-1", "staff.resume", cid, action, "");
-        wait_field(cid, "agent_id", "agent-7");
+        handed_back("rv-report", cid);
         publish_review("taobao", "review.updated", "rv-report", 5,
                        "换了尺码，很合适", "Asia/Shanghai");
         wait_field(cid, "state", "resolved");
@@ -2394,6 +2402,62 @@ static void month_of(int64_t ms, char m[8]) {
         struct tm tm;
         gmtime_r(&t, &tm);
         strftime(m, 8, "%Y-%m", &tm);
+}
+
+static int64_t next_month(int64_t ms, char m[8]);
+
+/* The cases store-1's agent-7 is credited with for reason in month m
+ * (0: no row). */
+static json_int_t credited(const char *m, const char *reason) {
+        char args[64];
+        json_t *o, *r;
+        json_int_t n;
+        snprintf(args, sizeof(args), "--month %s", m);
+        o = report_of("store-1", args);
+        r = row(json_object_get(o, "agents"), "agent_id", "agent-7", "reason",
+                reason);
+        n = r ? json_integer_value(json_object_get(r, "cases")) : 0;
+        json_decref(o);
+        return n;
+}
+
+/* Review rv-once updated to rating (update n, at the clock's now). */
+static void update_once(int n, int rating, const char *text) {
+        char json[1024], at[RDR_TIME_RFC3339_SIZE];
+        rdr_time_format_rfc3339(clock_now, at, sizeof(at));
+        snprintf(json, sizeof(json),
+                 "{\"event_id\":\"rv-once-upd-%d\",\"type\":"
+                 "\"review.updated\",\"platform\":\"taobao\",\"store_id\":"
+                 "\"store-1\",\"review_id\":\"rv-once\",\"order_id\":"
+                 "\"order-rv-once\",\"buyer_id\":\"buyer-rv-once\","
+                 "\"product_id\":\"sku-9\",\"rating\":%d,\"text\":\"%s\","
+                 "\"created_at\":\"%s\"}",
+                 n, rating, text, at);
+        publish_json("redress.reviews", "store-1/order-rv-once", json);
+}
+
+/* A case is credited once, in the month it was first resolved: resolved
+ * by agent-7's work in one month, lowered and raised again in the next,
+ * it stays the first month's (a re-run of that month's report says the
+ * same) and is not the second's. */
+static void test_report_credits_a_case_once(void **state) {
+        char cid[RDR_ID_LEN], m1[8], m2[8];
+        (void)state;
+        month_of(t0, m1);
+        handed_back("rv-once", cid);
+        update_once(1, 5, "换了尺码，很合适");
+        wait_field(cid, "state", "resolved");
+        assert_int_equal(credited(m1, "size_fit"), 1);
+
+        /* The next month: lowered (an agent is asked to look), raised
+         * again. */
+        advance_to(next_month(t0, m2) + HOUR);
+        update_once(2, 2, "又小了");
+        wait_field(cid, "lowered", "1");
+        update_once(3, 5, "好了");
+        wait_field(cid, "state", "resolved");
+        assert_int_equal(credited(m1, "size_fit"), 1);
+        assert_int_equal(credited(m2, "size_fit"), 0);
 }
 
 /* The first instant (UTC) of the month after the one ms falls in; that
@@ -4072,6 +4136,8 @@ int main(void) {
                 test_buyer_tag_lifted_and_given_by_hand, setup, teardown),
             cmocka_unit_test_setup_teardown(
                 test_ids_with_colons_keep_stores_apart, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_report_credits_a_case_once,
+                                            setup, teardown),
             cmocka_unit_test_setup_teardown(test_report_credits_the_agent,
                                             setup, teardown),
             cmocka_unit_test_setup_teardown(

@@ -391,6 +391,10 @@ static void close_case(tx_t *tx, rdr_case_state_t state,
         c->state = state;
         c->close_reason = why;
         c->closed_at_ms = tx->now;
+        if (state == RDR_CASE_STATE_RESOLVED && !c->resolved_at_ms) {
+                c->resolved_at_ms = tx->now;
+                memcpy(c->resolved_by, c->agent_id, sizeof(c->resolved_by));
+        }
         c->next_step = RDR_STEP_NONE;
         c->next_attempt = 0;
         c->next_at_ms = 0;
@@ -2155,6 +2159,8 @@ static const field_t case_fields[] = {
     CS(product_id),
     CS(buyer_name),
     CS(agent_id),
+    CT(resolved_at_ms),
+    CS(resolved_by),
     CE(review_kind, rdr_review_kind_names, RDR_REVIEW_KIND__CNT),
     CS(language),
     CS(zone),

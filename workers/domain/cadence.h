@@ -173,6 +173,12 @@ typedef struct rdr_case_s {
         char agent_id[RDR_CASE_STR_MAX];     /* the last person whose
                                               * decision moved the case;
                                               * "" if none */
+        /* The first resolution, which a reopened case keeps: when, and
+         * the agent_id then (the one credited for it, in that month:
+         * redress-report). 0 and "": never resolved, or resolved before
+         * this was kept (closed_at_ms and agent_id tell then). */
+        int64_t resolved_at_ms;
+        char resolved_by[RDR_CASE_STR_MAX];
         rdr_review_kind_t review_kind;
         char language[RDR_LANG_MAX];   /* the buyer's */
         char zone[RDR_ZONE_MAX];       /* where "daytime" is measured */

@@ -376,13 +376,21 @@ static void take_case(report_t *r, const rdr_case_t *c) {
                 free(s);
                 free(ps);
         }
-        if (c->state == RDR_CASE_STATE_RESOLVED &&
-            in_month(r, c->platform, c->store_id, c->closed_at_ms)) {
+        /* Credited once, in the month of its first resolution, to the
+         * agent then: a case reopened and resolved again changes no
+         * month's figures (a case resolved before the first was kept:
+         * its latest, while it stands resolved). */
+        if (c->resolved_at_ms
+                ? in_month(r, c->platform, c->store_id, c->resolved_at_ms)
+                : c->state == RDR_CASE_STATE_RESOLVED &&
+                      in_month(r, c->platform, c->store_id, c->closed_at_ms)) {
                 const rdr_store_conf_t *sc =
                     rdr_playbook_store(r->pb, c->platform, c->store_id);
+                const char *agent =
+                    c->resolved_at_ms ? c->resolved_by : c->agent_id;
                 char *k = join((const char *const[]){
-                    c->store_id, "\x1f", c->agent_id[0] ? c->agent_id : "-",
-                    "\x1f", reason, "\x1f", sc->reward_currency, NULL});
+                    c->store_id, "\x1f", agent[0] ? agent : "-", "\x1f", reason,
+                    "\x1f", sc->reward_currency, NULL});
                 if (k) {
                         tally_add(&r->agents, k, 1);
                         tally_add(&r->agent_rewards, k,
