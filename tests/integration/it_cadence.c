@@ -2421,19 +2421,19 @@ static json_int_t credited(const char *m, const char *reason) {
         return n;
 }
 
-/* Review rv-once updated to rating (update n, at the clock's now). */
-static void update_once(int n, int rating, const char *text) {
+/* Review rv-credit updated to rating (update n, at the clock's now). */
+static void update_credited(int n, int rating, const char *text) {
         char json[1024], at[RDR_TIME_RFC3339_SIZE];
         rdr_time_format_rfc3339(clock_now, at, sizeof(at));
         snprintf(json, sizeof(json),
-                 "{\"event_id\":\"rv-once-upd-%d\",\"type\":"
+                 "{\"event_id\":\"rv-credit-upd-%d\",\"type\":"
                  "\"review.updated\",\"platform\":\"taobao\",\"store_id\":"
-                 "\"store-1\",\"review_id\":\"rv-once\",\"order_id\":"
-                 "\"order-rv-once\",\"buyer_id\":\"buyer-rv-once\","
+                 "\"store-1\",\"review_id\":\"rv-credit\",\"order_id\":"
+                 "\"order-rv-credit\",\"buyer_id\":\"buyer-rv-credit\","
                  "\"product_id\":\"sku-9\",\"rating\":%d,\"text\":\"%s\","
                  "\"created_at\":\"%s\"}",
                  n, rating, text, at);
-        publish_json("redress.reviews", "store-1/order-rv-once", json);
+        publish_json("redress.reviews", "store-1/order-rv-credit", json);
 }
 
 /* A case is credited once, in the month it was first resolved: resolved
@@ -2444,17 +2444,17 @@ static void test_report_credits_a_case_once(void **state) {
         char cid[RDR_ID_LEN], m1[8], m2[8];
         (void)state;
         month_of(t0, m1);
-        handed_back("rv-once", cid);
-        update_once(1, 5, "换了尺码，很合适");
+        handed_back("rv-credit", cid);
+        update_credited(1, 5, "换了尺码，很合适");
         wait_field(cid, "state", "resolved");
         assert_int_equal(credited(m1, "size_fit"), 1);
 
         /* The next month: lowered (an agent is asked to look), raised
          * again. */
         advance_to(next_month(t0, m2) + HOUR);
-        update_once(2, 2, "又小了");
+        update_credited(2, 2, "又小了");
         wait_field(cid, "lowered", "1");
-        update_once(3, 5, "好了");
+        update_credited(3, 5, "好了");
         wait_field(cid, "state", "resolved");
         assert_int_equal(credited(m1, "size_fit"), 1);
         assert_int_equal(credited(m2, "size_fit"), 0);
