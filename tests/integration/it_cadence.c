@@ -1611,6 +1611,49 @@ static void test_extortion_chat_moves_case_to_appeal(void **state) {
                     1);
 }
 
+/* Two reviews of one order, two cases; the buyer's demand in a chat of
+ * the order reaches the latest (B), which appeals with it. The other (A)
+ * hears of it from the buyer's tag at its next step toward the buyer
+ * (the week's follow-up): it takes the malicious track and quotes the
+ * order's demand too, which Taobao's extortion ground asks for, so its
+ * appeal goes out then rather than a request to an agent for evidence. */
+static void test_tagged_case_quotes_the_orders_demand(void **state) {
+        static const char *const ids[2] = {"rv-dem-a", "rv-dem-b"};
+        static const char *const skus[2] = {"sku-1", "sku-2"};
+        char cid[2][RDR_ID_LEN], field[32], got[512];
+        int i, quoted = 0;
+        acts_t a;
+        (void)state;
+        for (i = 0; i < 2; i++) {
+                case_of("taobao", ids[i], cid[i]);
+                publish_review_ev(&(review_ev_t){
+                    "taobao", "review.created", ids[i], "做工粗糙，线头很多",
+                    "Asia/Shanghai", 2, NULL, "buyer-dem", skus[i], 0, "dem",
+                    NULL, NULL});
+                read_actions(cid[i], 2, &a);
+        }
+        publish_chat("taobao", "dem", "chat-dem-1",
+                     "给我退款五十元，不然我就一直给差评，还要发到网上");
+        wait_field(cid[1], "state", "appealed");
+        assert_string_equal(
+            h_case_field(&env, cid[0], "malicious", got, sizeof(got)), "none");
+        advance_to(t0 + 7 * DAY + HOUR);
+        wait_field(cid[0], "malicious", "extortion");
+        for (i = 0; i < RDR_CASE_EVIDENCE_MAX && !quoted; i++) {
+                snprintf(field, sizeof(field), "evidence.%d.ref", i);
+                quoted =
+                    !strcmp(h_case_field(&env, cid[0], field, got, sizeof(got)),
+                            "chat-dem-1");
+        }
+        assert_true(quoted);
+        wait_field(cid[0], "state", "appealed");
+        read_settled(cid[0], &a);
+        print_actions(&a);
+        assert_int_equal(count_kind(&a, RDR_ACT_APPEAL_FILE), 1);
+        assert_int_equal(count_kind(&a, RDR_ACT_FOLLOW_UP), 0);
+        assert_int_equal(count_kind(&a, RDR_ACT_STAFF_REVIEW), 0);
+}
+
 /* "I won't change it", then a demand for money: the refusal closed the
  * case, and the demand takes it to the malicious track all the same, its
  * appeal filed with the demand as evidence; the buyer hears nothing. */
@@ -4057,6 +4100,8 @@ int main(void) {
                                             teardown),
             cmocka_unit_test_setup_teardown(test_night_agreement_then_no, setup,
                                             teardown),
+            cmocka_unit_test_setup_teardown(
+                test_tagged_case_quotes_the_orders_demand, setup, teardown),
             cmocka_unit_test_setup_teardown(test_order_refusal_the_case_missed,
                                             setup, teardown),
             cmocka_unit_test_setup_teardown(test_chat_reaches_the_stores_case,

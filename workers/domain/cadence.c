@@ -59,6 +59,7 @@ typedef struct tx_s {
         rdr_err_t err; /* sticky: the first error wins, later verbs no-op */
         int timer;     /* the input is a timer: what it brings goes out,
                         * held no more (must_wait()) */
+        const rdr_cadence_input_t *in;
 } tx_t;
 
 /* Scratch text for the placeholders a case fills. */
@@ -1407,6 +1408,13 @@ static int tagged_since(tx_t *tx, rdr_malicious_t tag) {
         snprintf(text, sizeof(text), "buyer tagged %s in the fleet",
                  rdr_malicious_names[tag]);
         add_evidence(c, RDR_EVIDENCE_BUYER_PROFILE, c->buyer_id, text, tx->now);
+        /* The demand in a chat of the order, which reached another case
+         * of it. */
+        if (tag == RDR_MAL_EXTORTION && tx->in && tx->in->order_demand_ref[0] &&
+            tx->in->order_demand_text[0])
+                add_evidence(c, RDR_EVIDENCE_CHAT, tx->in->order_demand_ref,
+                             tx->in->order_demand_text,
+                             tx->in->order_demand_at_ms);
         to_malicious(tx, tag);
         return 1;
 }
@@ -1990,6 +1998,7 @@ rdr_err_t rdr_cadence_apply(const rdr_cadence_conf_t *conf,
         tx.c = next;
         tx.out = out;
         tx.now = now_ms;
+        tx.in = in;
 
         if (before->version == 0) {
                 if (in->type == RDR_CIN_REVIEW_CLASSIFIED)

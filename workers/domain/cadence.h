@@ -423,6 +423,14 @@ typedef struct rdr_cadence_input_s {
          * the case was opening, or reaching another case of the order)
          * still silences it. */
         int order_refused;
+        /* Read with it: the latest demand for money in a chat of the
+         * case's order (the order's record: extortion_ref, _text, _at_ms;
+         * "" if none). A case the buyer's extortion tag moves to the
+         * malicious track quotes it as evidence, as the case the chat
+         * reached does: another case of the order, the chat's. */
+        char order_demand_ref[RDR_CASE_STR_MAX];
+        char order_demand_text[RDR_EVIDENCE_TEXT_MAX];
+        int64_t order_demand_at_ms;
         /* BUYER_ZONE, SHIPMENT_PAUSE, SHIPMENT_RESUME: the buyer's zone as
          * the order's parcel tells it (the buyer's record, else the
          * destination's; NULL: nothing learned). A case whose review gave

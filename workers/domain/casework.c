@@ -588,6 +588,35 @@ static void order_refusal_queue_read(rdr_redis_t *redis, const rdr_case_t *c) {
                 rdr_redis_cmdf(redis, "PING");
 }
 
+/* The latest demand in a chat of case c's order (its record's
+ * extortion_ref, _text, _at_ms): HMGET, or PING without an order. */
+static void order_demand_queue_read(rdr_redis_t *redis, const rdr_case_t *c) {
+        char k[KEYSZ];
+        if (c->order_id[0] && rdr_key_order(k, KEYSZ, c->platform, c->store_id,
+                                            c->order_id, NULL) > 0)
+                rdr_redis_cmdl(redis, "HMGET", k, "extortion_ref",
+                               "extortion_text", "extortion_at_ms", NULL);
+        else
+                rdr_redis_cmdf(redis, "PING");
+}
+
+/* That reply into in (its fields "" and 0 without one). */
+static void order_demand_take(const redisReply *r, rdr_cadence_input_t *in) {
+        in->order_demand_ref[0] = in->order_demand_text[0] = '\0';
+        in->order_demand_at_ms = 0;
+        if (!r || r->type != REDIS_REPLY_ARRAY || r->elements != 3 ||
+            r->element[0]->type != REDIS_REPLY_STRING ||
+            r->element[1]->type != REDIS_REPLY_STRING ||
+            r->element[0]->len >= sizeof(in->order_demand_ref))
+                return;
+        memcpy(in->order_demand_ref, r->element[0]->str, r->element[0]->len);
+        in->order_demand_ref[r->element[0]->len] = '\0';
+        rdr_utf8_copy(in->order_demand_text, sizeof(in->order_demand_text),
+                      r->element[1]->str);
+        if (r->element[2]->type == REDIS_REPLY_STRING)
+                in->order_demand_at_ms = strtoll(r->element[2]->str, NULL, 10);
+}
+
 int64_t rdr_buyer_refused_at(const redisReply *hget) {
         return hget && hget->type == REDIS_REPLY_STRING
                    ? strtoll(hget->str, NULL, 10)
@@ -613,8 +642,9 @@ rdr_err_t rdr_casework_read_tags(rdr_casework_t *cw, rdr_tag_read_t *reads,
                 rdr_buyer_tags_queue_read(redis, c->platform, c->buyer_id);
                 rdr_buyer_refusal_queue_read(redis, c);
                 order_refusal_queue_read(redis, c);
-                q += 3;
-                t->slot = q - 2;
+                order_demand_queue_read(redis, c);
+                q += 4;
+                t->slot = q - 3;
                 if (rdr_casework_queue_ledger_read(cw, c))
                         t->order_slot = ++q;
         }
@@ -633,6 +663,7 @@ rdr_err_t rdr_casework_read_tags(rdr_casework_t *cw, rdr_tag_read_t *reads,
                 r = rdr_redis_reply(redis, t->slot + 1);
                 t->in->order_refused =
                     r && r->type == REDIS_REPLY_INTEGER && r->integer == 1;
+                order_demand_take(rdr_redis_reply(redis, t->slot + 2), t->in);
                 if (t->order_slot &&
                     rdr_casework_get(cw, t->case_id, t->case_reply, &c, errstr,
                                      sizeof(errstr)) == RDR_OK)

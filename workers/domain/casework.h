@@ -226,8 +226,9 @@ typedef struct rdr_tag_read_s {
         const char *case_id;          /* NULL: the input has no case */
         const redisReply *case_reply; /* the HGETALL of its case's read */
         rdr_cadence_input_t *in;      /* receives buyer_tag,
-                                       * store_refused_at_ms and
-                                       * order_refused */
+                                       * store_refused_at_ms,
+                                       * order_refused and the order's
+                                       * demand (order_demand_*) */
         size_t slot, order_slot;      /* private */
 } rdr_tag_read_t;
 
@@ -235,7 +236,8 @@ typedef struct rdr_tag_read_s {
  *  cases' buyers into in->buyer_tag, when each buyer last refused contact
  *  with the case's store into in->store_refused_at_ms (the buyer's
  *  record, in the same round trip), whether a chat of the case's order
- *  refused it into in->order_refused, and their orders' ledgers where the
+ *  refused it into in->order_refused, the latest demand of a chat of the
+ *  order into in->order_demand_*, and their orders' ledgers where the
  *  platform limits them (rdr_casework_load_ledger(),
  *  rdr_casework_limits_per_order()): one round trip for the cnt inputs,
  *  made only if a case wants them (rdr_cadence_wants_buyer_tag(), which
