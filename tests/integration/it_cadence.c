@@ -1211,8 +1211,9 @@ static void test_amazon_seller_feedback(void **state) {
             "Seller never answered my messages.", "America/New_York", 1, NULL,
             NULL, NULL, 0, NULL, NULL, "seller_feedback"});
         wait_field(cid, "review_kind", "seller_feedback");
+        /* Each day at 11:01 in New York: a step due then goes out. */
         for (d = 1; d <= 12; d++)
-                advance_to(t0 + d * DAY + 60000);
+                advance_to(t0 + d * DAY + 14 * HOUR + 60000);
         read_settled(cid, &a);
         print_actions(&a);
         assert_int_equal(count_kind(&a, RDR_ACT_FIRST_CONTACT), 1);

@@ -1762,15 +1762,32 @@ static void test_shanghai_night(void **state) {
         free(s);
 
         /* Its timer fired late, at night again (the timers were down
-         * for a day): published then, due the next morning, as any
-         * step's; not held once more. */
+         * for a day): nothing goes out ahead, due the next morning; the
+         * step waits for the morning on its timer, and goes out then. */
         s = sim_new();
         apply(s, &in, t0);
         assert_int_equal(fire_at(s, RDR_STEP_FIRST_CONTACT, t0 + DAY),
                          RDR_CADENCE_APPLIED);
+        drop_timer(s, RDR_STEP_FIRST_CONTACT);
+        assert_int_equal(count_kind(s, RDR_ACT_FIRST_CONTACT), 0);
+        assert_int_equal(s->c.next_step, RDR_STEP_FIRST_CONTACT);
+        assert_true(s->c.next_at_ms == utc(2026, 6, 3, 1, 0));
+        run_until(s, utc(2026, 6, 3, 1, 0));
         a = find(s, "cs_test:first_contact:1");
         assert_true(a->due_at_ms == utc(2026, 6, 3, 1, 0));
         assert_int_equal(s->c.next_step, RDR_STEP_FOLLOW_UP);
+        free(s);
+
+        /* So a "no" at 23:00, before that morning, stops it. */
+        s = sim_new();
+        apply(s, &in, t0);
+        fire_at(s, RDR_STEP_FIRST_CONTACT, t0 + DAY);
+        drop_timer(s, RDR_STEP_FIRST_CONTACT);
+        in = chat(RDR_INTENT_REFUSE, "别再联系我了");
+        apply(s, &in, t0 + DAY + 30 * 60000);
+        run_until(s, t0 + 20 * DAY);
+        assert_int_equal(count_outreach(s), 0);
+        assert_int_equal(s->c.state, RDR_CASE_STATE_CLOSED);
         free(s);
 }
 
@@ -1929,11 +1946,16 @@ static void test_guide_held_till_day(void **state) {
         assert_int_equal(count_outreach(s), 3);
         free(s);
 
+        /* Its timer fired late, at night again: held once more, till
+         * the next morning. */
         s = sim_new();
         apply(s, &in, t0);
         apply(s, &agree, night);
         assert_int_equal(fire_at(s, RDR_STEP_MOD_GUIDE, night + DAY),
                          RDR_CADENCE_APPLIED);
+        drop_timer(s, RDR_STEP_MOD_GUIDE);
+        assert_int_equal(count_kind(s, RDR_ACT_MODIFICATION_GUIDE), 0);
+        run_until(s, morning + DAY);
         assert_true(find(s, "cs_test:modification_guide:1")->due_at_ms ==
                     morning + DAY);
         free(s);

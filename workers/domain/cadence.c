@@ -57,8 +57,6 @@ typedef struct tx_s {
         rdr_cadence_out_t *out;
         int64_t now;
         rdr_err_t err; /* sticky: the first error wins, later verbs no-op */
-        int timer;     /* the input is a timer: what it brings goes out,
-                        * held no more (must_wait()) */
         const rdr_cadence_input_t *in;
 } tx_t;
 
@@ -695,10 +693,11 @@ static void nudges_follow(tx_t *tx) {
 /* A message toward the buyer due later (out of their hours) waits for a
  * timer, so that a buyer who says no meanwhile (or is tagged, or whose
  * case ends) hears nothing: the timer reads the buyer's word and decides
- * anew. One a timer brings goes out, due when it is due: a timer that
- * fired late, out of the buyer's hours again, does not hold it again. */
+ * anew. A timer that fired late, out of the buyer's hours again, holds
+ * it again: nothing toward the buyer is published ahead. At its time the
+ * timer finds the buyer's hours open (the message is due then). */
 static int must_wait(const tx_t *tx, int64_t due) {
-        return due > tx->now && !tx->timer;
+        return due > tx->now;
 }
 
 /* A message that must wait and that no step timer brings: it waits on
@@ -787,8 +786,11 @@ static void run_step(tx_t *tx, rdr_step_t step, int attempt) {
         }
         if (tx->err)
                 return;
-        if (step == RDR_STEP_FIRST_CONTACT && must_wait(tx, due)) {
-                /* On its own step's timer, as the later steps are. */
+        if (due > tx->now) {
+                /* On its own step's timer, as the later steps are: a
+                 * step whose timer fired late, out of the buyer's hours,
+                 * waits for them again rather than go out ahead (a "no"
+                 * in between still stops it). */
                 c->next_step = step;
                 c->next_attempt = attempt;
                 c->next_at_ms = due;
@@ -1492,7 +1494,6 @@ static void on_timer(tx_t *tx, const rdr_cadence_timer_in_t *t,
                 fail(tx, RDR_ERR_INVALID, "%s", "timer: unknown step");
                 return;
         }
-        tx->timer = 1;
         if (held_due(c, t)) {
                 on_held(tx, buyer_tag);
                 return;
