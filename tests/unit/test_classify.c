@@ -2178,6 +2178,10 @@ static void test_chat_agree_in_every_language(void **state) {
             {"Gracias por el cupón y voy a cambiar la reseña.",
              RDR_INTENT_AGREE},
             {"收到退款了，我给你五星", RDR_INTENT_AGREE},
+            /* "at once" in its other words, as 马上 */
+            {"我立刻改评价", RDR_INTENT_AGREE},
+            {"你们退我一半钱，我立马改五星", RDR_INTENT_EXTORTION},
+            {"退款收到了，我立刻删差评", RDR_INTENT_AGREE},
             {"给我退款，我给你们看照片", RDR_INTENT_QUESTION},
             {"Llegó roto y voy a pedir un reembolso.", RDR_INTENT_QUESTION},
             /* over two sentences the demand weighs too little to bind: an
