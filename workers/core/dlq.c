@@ -28,16 +28,24 @@ rd_kafka_headers_t *rdr_dlq_headers(const char *error, const char *topic,
         return h;
 }
 
+/* The event's own header at or after *i of hdrs (NULL: none), not the
+ * envelope's (redress-*): 1 and *i past it, or 0 at the end. */
+static int own_header(const rd_kafka_headers_t *hdrs, size_t *i,
+                      const char **name, const void **value, size_t *size) {
+        while (hdrs &&
+               !rd_kafka_header_get_all(hdrs, (*i)++, name, value, size))
+                if (strncmp(*name, "redress-", 8))
+                        return 1;
+        return 0;
+}
+
 void rdr_dlq_headers_keep(rd_kafka_headers_t *h,
                           const rd_kafka_headers_t *from) {
         const char *name;
         const void *value;
-        size_t size, i;
-        for (i = 0;
-             from && !rd_kafka_header_get_all(from, i, &name, &value, &size);
-             i++)
-                if (strncmp(name, "redress-", 8))
-                        rd_kafka_header_add(h, name, -1, value, (ssize_t)size);
+        size_t size, i = 0;
+        while (own_header(from, &i, &name, &value, &size))
+                rd_kafka_header_add(h, name, -1, value, (ssize_t)size);
 }
 
 /* The bytes of n as a Kafka varint (zigzag, 7 bits a byte), as
@@ -233,16 +241,11 @@ static int put_headers(json_t *o, const rd_kafka_headers_t *hdrs) {
         json_t *a = json_array();
         const char *name;
         const void *value;
-        size_t size, i;
+        size_t size, i = 0;
         if (!a || json_object_set_new(o, "headers", a))
                 return -1;
-        for (i = 0;
-             hdrs && !rd_kafka_header_get_all(hdrs, i, &name, &value, &size);
-             i++) {
-                json_t *h;
-                if (!strncmp(name, "redress-", 8))
-                        continue;
-                h = json_object();
+        while (own_header(hdrs, &i, &name, &value, &size)) {
+                json_t *h = json_object();
                 if (!h || json_array_append_new(a, h) ||
                     put_bytes(h, "name", "name_base64", name, strlen(name),
                               0) ||
