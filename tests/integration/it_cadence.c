@@ -1794,7 +1794,7 @@ static void publish_answer(const char *topic, const char *event_id,
                            const char *type, const char *store,
                            const char *case_id, const char *action_id,
                            const char *extra) {
-        char buf[1024], key[160], action[RDR_ID_LEN + 64] = "";
+        char buf[2400], key[160], action[1100] = "";
         if (action_id) /* NULL: none (staff.appeal answers no action) */
                 snprintf(action, sizeof(action), "\"action_id\":\"%s\",",
                          action_id);

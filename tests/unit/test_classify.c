@@ -2405,7 +2405,7 @@ static void test_chat_generic_assent(void **state) {
 /* ---- configuration errors ---- */
 
 static void write_file(const char *dir, const char *name, const char *text) {
-        char path[512];
+        char path[1024];
         FILE *fp;
         snprintf(path, sizeof(path), "%s/%s", dir, name);
         fp = fopen(path, "w");
