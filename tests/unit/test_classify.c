@@ -2178,6 +2178,11 @@ static void test_chat_agree_in_every_language(void **state) {
             {"Gracias por el cupón y voy a cambiar la reseña.",
              RDR_INTENT_AGREE},
             {"收到退款了，我给你五星", RDR_INTENT_AGREE},
+            /* a gift asked for, and one received */
+            {"Si me regalan otro producto, pongo cinco estrellas",
+             RDR_INTENT_EXTORTION},
+            {"Gracias, me regalaron un llavero, les pongo 5 estrellas",
+             RDR_INTENT_AGREE},
             /* "at once" in its other words, as 马上 */
             {"我立刻改评价", RDR_INTENT_AGREE},
             {"你们退我一半钱，我立马改五星", RDR_INTENT_EXTORTION},
