@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -373,8 +374,9 @@ static void test_clock(void **state) {
 }
 
 /* A line built ahead for a signal handler takes the time it is written:
- * the same text as a line built at that time (leap days, ends of years
- * and centuries, the last millisecond of a day). */
+ * the same text as a line built at that time, whose time is gmtime's
+ * (leap days, ends of years and centuries, the last millisecond of a
+ * day). */
 static void test_log_restamp(void **state) {
         static const int64_t at[] = {0,
                                      951782400000LL,
@@ -396,6 +398,18 @@ static void test_log_restamp(void **state) {
                 rdr_log_restamp(line, len, at[i]);
                 assert_int_equal(len, want_len);
                 assert_memory_equal(line, want, len);
+                {
+                        time_t secs = (time_t)(at[i] / 1000);
+                        struct tm tm;
+                        char ts[96];
+                        assert_non_null(gmtime_r(&secs, &tm));
+                        snprintf(ts, sizeof(ts),
+                                 "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
+                                 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                                 tm.tm_hour, tm.tm_min, tm.tm_sec,
+                                 (int)(at[i] % 1000));
+                        assert_memory_equal(line + 7, ts, 24);
+                }
                 free(line);
                 free(want);
         }

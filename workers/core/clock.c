@@ -106,3 +106,61 @@ rdr_err_t rdr_clock_refresh(rdr_clock_t *clk) {
         freeReplyObject(r);
         return RDR_OK;
 }
+
+/* The civil date of day z since 1970-01-01, proleptic Gregorian (H.
+ * Hinnant). */
+static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d) {
+        int64_t era;
+        unsigned doe, yoe, doy, mp;
+
+        z += 719468;
+        era = (z >= 0 ? z : z - 146096) / 146097;
+        doe = (unsigned)(z - era * 146097);
+        yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+        doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        mp = (5 * doy + 2) / 153;
+        *d = doy - (153 * mp + 2) / 5 + 1;
+        *m = mp < 10 ? mp + 3 : mp - 9;
+        *y = (int64_t)yoe + era * 400 + (*m <= 2);
+}
+
+/* v (< 10^width) as width decimal digits at p. */
+static char *put_digits(char *p, unsigned v, int width) {
+        int i;
+        for (i = width - 1; i >= 0; i--) {
+                p[i] = (char)('0' + v % 10);
+                v /= 10;
+        }
+        return p + width;
+}
+
+size_t rdr_time_format_rfc3339(int64_t ms, char *dst, size_t size) {
+        int64_t days, y, rem;
+        unsigned m, d;
+        char *p = dst;
+
+        if (size < RDR_TIME_RFC3339_SIZE)
+                return 0;
+        days = ms >= 0 ? ms / 86400000 : -((-ms + 86399999) / 86400000);
+        rem = ms - days * 86400000;
+        civil_from_days(days, &y, &m, &d);
+        if (y < 0 || y > 9999)
+                return 0;
+        /* YYYY-MM-DDThh:mm:ss.mmmZ, written on every message: no printf. */
+        p = put_digits(p, (unsigned)y, 4);
+        *p++ = '-';
+        p = put_digits(p, m, 2);
+        *p++ = '-';
+        p = put_digits(p, d, 2);
+        *p++ = 'T';
+        p = put_digits(p, (unsigned)(rem / 3600000), 2);
+        *p++ = ':';
+        p = put_digits(p, (unsigned)(rem / 60000 % 60), 2);
+        *p++ = ':';
+        p = put_digits(p, (unsigned)(rem / 1000 % 60), 2);
+        *p++ = '.';
+        p = put_digits(p, (unsigned)(rem % 1000), 3);
+        *p++ = 'Z';
+        *p = '\0';
+        return (size_t)(p - dst);
+}

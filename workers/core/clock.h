@@ -5,6 +5,7 @@
 #ifndef RDR_CLOCK_H
 #define RDR_CLOCK_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include "err.h"
 
@@ -42,5 +43,15 @@ int64_t rdr_wall_ms(void);
 int64_t rdr_mono_ms(void);
 /** A monotonic microsecond counter (for timings). */
 int64_t rdr_mono_us(void);
+
+/* Bytes of rdr_time_format_rfc3339() output, NUL included. */
+#define RDR_TIME_RFC3339_SIZE 25
+
+/** Format ms as UTC with milliseconds, always the same 24-character form:
+ *  "2026-11-23T07:00:00.000Z". Writes a NUL-terminated string to dst and
+ *  returns its length (24), or returns 0 if size < RDR_TIME_RFC3339_SIZE or
+ *  ms is outside years 0000..9999. Arithmetic alone (no printf, no
+ *  gmtime): safe in a signal handler. */
+size_t rdr_time_format_rfc3339(int64_t ms, char *dst, size_t size);
 
 #endif

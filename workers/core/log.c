@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "log.h"
 
 static char rdr_log_worker[64] = "redress";
@@ -60,28 +61,24 @@ static json_t *log_string(const char *s) {
 }
 
 static char *log_line(rdr_loglevel_t level, const char *event,
-                      const char *const *kv, const struct timeval *tv,
-                      size_t *len, const char *fmt, va_list ap)
+                      const char *const *kv, int64_t at_ms, size_t *len,
+                      const char *fmt, va_list ap)
 #if defined(__GNUC__)
     __attribute__((format(printf, 6, 0)))
 #endif
     ;
 
-/* The line of an event at time tv: malloc'd, ending in '\n' (*len bytes,
- * no NUL), or NULL. */
+/* The line of an event at wall time at_ms: malloc'd, ending in '\n' (*len
+ * bytes, no NUL), or NULL. */
 static char *log_line(rdr_loglevel_t level, const char *event,
-                      const char *const *kv, const struct timeval *tv,
-                      size_t *len, const char *fmt, va_list ap) {
-        char msg[2048], ts[96];
-        struct tm tm;
+                      const char *const *kv, int64_t at_ms, size_t *len,
+                      const char *fmt, va_list ap) {
+        char msg[2048], ts[RDR_TIME_RFC3339_SIZE] = "";
         json_t *o;
         char *line;
 
         vsnprintf(msg, sizeof(msg), fmt, ap);
-        gmtime_r(&tv->tv_sec, &tm);
-        snprintf(ts, sizeof(ts), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
-                 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-                 tm.tm_min, tm.tm_sec, (int)(tv->tv_usec / 1000));
+        rdr_time_format_rfc3339(at_ms, ts, sizeof(ts));
 
         o = json_object();
         if (!o)
@@ -122,7 +119,9 @@ static void log_emit(rdr_loglevel_t level, const char *event,
         if (!rdr_log_enabled(level))
                 return;
         gettimeofday(&tv, NULL);
-        line = log_line(level, event, kv, &tv, &len, fmt, ap);
+        line = log_line(level, event, kv,
+                        (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000, &len,
+                        fmt, ap);
         if (!line)
                 return;
         if (write(STDERR_FILENO, line, len) < 0) {
@@ -133,58 +132,23 @@ static void log_emit(rdr_loglevel_t level, const char *event,
 
 char *rdr_log_prepare(rdr_loglevel_t level, const char *event, int64_t at_ms,
                       size_t *len, const char *fmt, ...) {
-        struct timeval tv;
         va_list ap;
         char *line;
-        tv.tv_sec = (time_t)(at_ms / 1000);
-        tv.tv_usec = (suseconds_t)(at_ms % 1000) * 1000;
         va_start(ap, fmt);
-        line = log_line(level, event, NULL, &tv, len, fmt, ap);
+        line = log_line(level, event, NULL, at_ms, len, fmt, ap);
         va_end(ap);
         return line;
-}
-
-/* n's digits into d[0..w), zero-padded. */
-static void put_digits(char *d, int w, int64_t n) {
-        while (w-- > 0) {
-                d[w] = (char)('0' + n % 10);
-                n /= 10;
-        }
 }
 
 void rdr_log_restamp(char *line, size_t len, int64_t at_ms) {
         static const char head[] = "{\"ts\":\"";
         const size_t hl = sizeof(head) - 1;
-        int64_t days = at_ms / 86400000, ms = at_ms % 86400000;
-        int64_t z, era, doe, yoe, doy, mp, y, m, d;
-        char *ts = line + hl;
-        size_t i;
-        if (at_ms < 0 || len < hl + 24 || ts[23] != 'Z')
+        char ts[RDR_TIME_RFC3339_SIZE];
+        if (len < hl + RDR_TIME_RFC3339_SIZE - 1 || memcmp(line, head, hl) ||
+            line[hl + RDR_TIME_RFC3339_SIZE - 2] != 'Z' ||
+            !rdr_time_format_rfc3339(at_ms, ts, sizeof(ts)))
                 return;
-        for (i = 0; i < hl; i++)
-                if (line[i] != head[i])
-                        return;
-        /* The civil date of a day since the epoch (the proleptic
-         * Gregorian calendar; the arithmetic of gmtime, which a signal
-         * handler may not call). */
-        z = days + 719468;
-        era = z / 146097;
-        doe = z - era * 146097;
-        yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-        doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-        mp = (5 * doy + 2) / 153;
-        d = doy - (153 * mp + 2) / 5 + 1;
-        m = mp < 10 ? mp + 3 : mp - 9;
-        y = yoe + era * 400 + (m <= 2);
-        if (y < 1000 || y > 9999)
-                return;
-        put_digits(ts, 4, y);
-        put_digits(ts + 5, 2, m);
-        put_digits(ts + 8, 2, d);
-        put_digits(ts + 11, 2, ms / 3600000);
-        put_digits(ts + 14, 2, ms / 60000 % 60);
-        put_digits(ts + 17, 2, ms / 1000 % 60);
-        put_digits(ts + 20, 3, ms % 1000);
+        memcpy(line + hl, ts, RDR_TIME_RFC3339_SIZE - 1);
 }
 
 void rdr_log(rdr_loglevel_t level, const char *event, const char *fmt, ...) {

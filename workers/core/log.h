@@ -43,9 +43,9 @@ char *rdr_log_prepare(rdr_loglevel_t level, const char *event, int64_t at_ms,
 #endif
     ;
 
-/** Rewrite the time of a line rdr_log_prepare() built to wall time at_ms
- *  (years 1000-9999). Safe in a signal handler: it allocates nothing and
- *  calls no library function. */
+/** Rewrite the time of a line rdr_log_prepare() built to wall time at_ms.
+ *  Safe in a signal handler: it allocates nothing, and formats with
+ *  rdr_time_format_rfc3339() (arithmetic, memcmp and memcpy). */
 void rdr_log_restamp(char *line, size_t len, int64_t at_ms);
 
 /** As rdr_log with extra string fields: kv is NULL-terminated pairs

@@ -1438,14 +1438,6 @@ static void progress_made(rdr_worker_t *w, int what) {
 
 /* ---- The batch cycle ---- */
 
-/* A header of rkm (NUL-terminated, borrowed from it), or NULL. */
-static const char *header_ref(const rd_kafka_message_t *rkm, const char *name) {
-        rd_kafka_headers_t *hdrs = NULL;
-        if (rd_kafka_message_headers(rkm, &hdrs))
-                return NULL;
-        return rdr_header_value(hdrs, name);
-}
-
 /* The producer's message.max.bytes (RDR_KAFKA_MESSAGE_MAX unless the
  * operator set kafka.message.max.bytes). */
 static long long producer_max(rdr_worker_t *w) {
@@ -1803,6 +1795,7 @@ static void fill_msg(rdr_worker_t *w, size_t i) {
         rd_kafka_message_t *rkm = w->rkmsgs[i];
         rdr_msg_t *m = &w->msgs[i];
         rd_kafka_timestamp_type_t tstype;
+        rd_kafka_headers_t *hdrs = NULL;
         memset(m, 0, sizeof(*m));
         m->topic = rd_kafka_topic_name(rkm->rkt);
         m->partition = rkm->partition;
@@ -1811,12 +1804,11 @@ static void fill_msg(rdr_worker_t *w, size_t i) {
         m->key_len = rkm->key_len;
         m->value = rkm->payload ? rkm->payload : "";
         m->len = rkm->len;
-        m->content_type = header_ref(rkm, "content-type");
-        m->replay_of = header_ref(rkm, "redress-replay-of");
-        {
-                rd_kafka_headers_t *hdrs = NULL;
-                m->headers = rd_kafka_message_headers(rkm, &hdrs) ? NULL : hdrs;
-        }
+        if (rd_kafka_message_headers(rkm, &hdrs))
+                hdrs = NULL;
+        m->headers = hdrs;
+        m->content_type = rdr_header_value(hdrs, "content-type");
+        m->replay_of = rdr_header_value(hdrs, "redress-replay-of");
         m->timestamp_ms = rd_kafka_message_timestamp(rkm, &tstype);
 }
 

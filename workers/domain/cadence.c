@@ -786,7 +786,7 @@ static void run_step(tx_t *tx, rdr_step_t step, int attempt) {
         }
         if (tx->err)
                 return;
-        if (due > tx->now) {
+        if (must_wait(tx, due)) {
                 /* On its own step's timer, as the later steps are: a
                  * step whose timer fired late, out of the buyer's hours,
                  * waits for them again rather than go out ahead (a "no"

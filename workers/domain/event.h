@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "buf.h"
+#include "clock.h"
 #include "enums.h"
 #include "err.h"
 
@@ -230,13 +231,6 @@ int64_t rdr_time_parse_rfc3339(const char *s, size_t len, int *ok);
  *  in *bad (if bad is not NULL). */
 size_t rdr_utf8_count(const char *str, size_t len, size_t *bad);
 
-/* Bytes of rdr_time_format_rfc3339() output, NUL included. */
-#define RDR_TIME_RFC3339_SIZE 25
-
-/** Format ms as UTC with milliseconds, always the same 24-character form:
- *  "2026-11-23T07:00:00.000Z". Writes a NUL-terminated string to dst and
- *  returns its length (24), or returns 0 if size < RDR_TIME_RFC3339_SIZE or
- *  ms is outside years 0000..9999. */
-size_t rdr_time_format_rfc3339(int64_t ms, char *dst, size_t size);
+/* rdr_time_format_rfc3339(): clock.h. */
 
 #endif
