@@ -1612,18 +1612,21 @@ static void test_extortion_chat_moves_case_to_appeal(void **state) {
                     1);
 }
 
-/* Two reviews of one order, two cases; the buyer's demand in a chat of
- * the order reaches the latest (B), which appeals with it. The other (A)
- * hears of it from the buyer's tag at its next step toward the buyer
- * (the week's follow-up): it takes the malicious track and quotes the
- * order's demand too, which Taobao's extortion ground asks for, so its
- * appeal goes out then rather than a request to an agent for evidence. */
+/* Two reviews of one order, two cases; the order's record names only
+ * the latest (B), as one written before it listed each of its cases does.
+ * The buyer's demand in a chat of the order reaches B, which appeals with
+ * it. The other (A) hears of it from the buyer's tag at its next step
+ * toward the buyer (the week's follow-up): it takes the malicious track
+ * and quotes the order's demand too, which Taobao's extortion ground asks
+ * for, so its appeal goes out then rather than a request to an agent for
+ * evidence. */
 static void test_tagged_case_quotes_the_orders_demand(void **state) {
         static const char *const ids[2] = {"rv-dem-a", "rv-dem-b"};
         static const char *const skus[2] = {"sku-1", "sku-2"};
         char cid[2][RDR_ID_LEN], field[32], got[512];
         int i, quoted = 0;
         acts_t a;
+        redisReply *r;
         (void)state;
         for (i = 0; i < 2; i++) {
                 case_of("taobao", ids[i], cid[i]);
@@ -1633,6 +1636,13 @@ static void test_tagged_case_quotes_the_orders_demand(void **state) {
                     NULL, NULL});
                 read_actions(cid[i], 2, &a);
         }
+        settle(clock_now);
+        r = redisCommand(env.redis,
+                         "HDEL redress:{o:taobao:store-1:order-dem} "
+                         "case:%s",
+                         cid[0]);
+        assert_true(r && r->type == REDIS_REPLY_INTEGER && r->integer == 1);
+        freeReplyObject(r);
         publish_chat("taobao", "dem", "chat-dem-1",
                      "给我退款五十元，不然我就一直给差评，还要发到网上");
         wait_field(cid[1], "state", "appealed");
@@ -1653,6 +1663,63 @@ static void test_tagged_case_quotes_the_orders_demand(void **state) {
         assert_int_equal(count_kind(&a, RDR_ACT_APPEAL_FILE), 1);
         assert_int_equal(count_kind(&a, RDR_ACT_FOLLOW_UP), 0);
         assert_int_equal(count_kind(&a, RDR_ACT_STAFF_REVIEW), 0);
+}
+
+/* Two reviews of one order (A, B), two cases. The buyer's question in a
+ * chat of the order is a reply to each (BEHAVIOR.md 2.7: "on that order"):
+ * both pause and ask an agent, and A sends no follow-up while the agent
+ * answers. A third review of the order opens a case (C) after it; the
+ * question delivered again (a replay, a publisher's resend) does nothing
+ * to any: A and B heard it, C read it with the order's chats. */
+static void test_question_on_an_order_pauses_each_case(void **state) {
+        static const char *const ids[3] = {"rv-ask-a", "rv-ask-b", "rv-ask-c"};
+        static const char *const skus[3] = {"sku-1", "sku-2", "sku-3"};
+        char cid[3][RDR_ID_LEN], got[64];
+        int i, round;
+        acts_t a;
+        (void)state;
+        for (i = 0; i < 2; i++) {
+                case_of("taobao", ids[i], cid[i]);
+                publish_review_ev(&(review_ev_t){
+                    "taobao", "review.created", ids[i],
+                    "衣服有色差，和图片不一样", "Asia/Shanghai", 2, NULL,
+                    "buyer-ask", skus[i], 0, "ask", NULL, NULL});
+                read_actions(cid[i], 2, &a);
+        }
+        publish_chat("taobao", "ask", "chat-ask-1", "请问什么时候能退款？");
+        for (i = 0; i < 2; i++)
+                wait_field(cid[i], "state", "paused");
+        case_of("taobao", ids[2], cid[2]);
+        publish_review_ev(&(review_ev_t){"taobao", "review.created", ids[2],
+                                         "做工粗糙，线头很多", "Asia/Shanghai",
+                                         2, NULL, "buyer-ask", skus[2], 0,
+                                         "ask", NULL, NULL});
+        read_actions(cid[2], 2, &a);
+        for (round = 0; round < 2; round++) {
+                if (round)
+                        publish_chat("taobao", "ask", "chat-ask-1",
+                                     "请问什么时候能退款？");
+                settle(clock_now);
+                for (i = 0; i < 2; i++) {
+                        read_settled(cid[i], &a);
+                        print_actions(&a);
+                        assert_int_equal(a.cnt, 3);
+                        assert_int_equal(count_kind(&a, RDR_ACT_STAFF_REVIEW),
+                                         1);
+                }
+                read_settled(cid[2], &a);
+                assert_int_equal(a.cnt, 2);
+                assert_string_equal(
+                    h_case_field(&env, cid[2], "state", got, sizeof(got)),
+                    "outreach");
+        }
+        advance_to(t0 + 7 * DAY + HOUR);
+        read_settled(cid[0], &a);
+        print_actions(&a);
+        assert_int_equal(count_kind(&a, RDR_ACT_FOLLOW_UP), 0);
+        assert_int_equal(count_kind(&a, RDR_ACT_INCENTIVE), 0);
+        read_settled(cid[2], &a);
+        assert_int_equal(count_kind(&a, RDR_ACT_FOLLOW_UP), 1);
 }
 
 /* "I won't change it", then a demand for money: the refusal closed the
@@ -4105,6 +4172,8 @@ int main(void) {
                 test_tagged_case_quotes_the_orders_demand, setup, teardown),
             cmocka_unit_test_setup_teardown(test_order_refusal_the_case_missed,
                                             setup, teardown),
+            cmocka_unit_test_setup_teardown(
+                test_question_on_an_order_pauses_each_case, setup, teardown),
             cmocka_unit_test_setup_teardown(test_chat_reaches_the_stores_case,
                                             setup, teardown),
             cmocka_unit_test_setup_teardown(

@@ -1,12 +1,11 @@
 /* Chats: every buyer message is classified (agree, refuse, extortion,
  * question, thanks) and its intent recorded on the order, where the reviews
  * worker reads the chat history of the order (an extortion demand is kept
- * as appeal evidence and tags the buyer fleet-wide). If the order (or,
- * without an order or a case of its own, the buyer in that store) has a
- * case, the message is fed to it: the
- * cadence pauses and an agent is asked to answer; agree, refuse and
- * extortion move the case (casework.h). Store messages are recorded as seen
- * and nothing more. */
+ * as appeal evidence and tags the buyer fleet-wide). The message is fed to
+ * each case of its order (or, when it names no order or its order has no
+ * case, to the buyer's latest case in that store): the cadence pauses and
+ * an agent is asked to answer; agree, refuse and extortion move the case
+ * (casework.h). Store messages are recorded as seen and nothing more. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,15 +21,35 @@
 
 #define KEYSZ 1024
 
+/* The replies per message of the batch's first round trip: its order's
+ * record, the buyer's cases, its record's dedupe key (queue_lookup()). */
+#define LOOKUP_READS 3
+/* Per case a message reaches, in the second: the case's reads, the
+ * buyer's tags. */
+#define CASE_READS (RDR_CASEWORK_READS + 1)
+
+/* One case a buyer's message reaches (chats_handle()). */
+typedef struct job_s {
+        const char *case_id; /* in the first round trip's replies */
+        size_t slot;         /* its first reply in the second's */
+        size_t more;         /* its order's reply in load_ledgers(), 1-based */
+        unsigned char via_order; /* a case of the order the message names */
+        unsigned char named;     /* the case the message's first apply named */
+} job_t;
+
 typedef struct chats_s {
         rdr_worker_t *w;
         rdr_classifier_t *clf;
         rdr_casework_t *cw;
         rdr_events_t evs;
-        rdr_chat_class_t *cls; /* per message of the batch */
-        char (*case_ids)[RDR_CASE_ID_MAX];
-        unsigned char *via_order; /* its case is the one its order names */
-        unsigned char *no_case;   /* its order's record named no case */
+        /* Per message of the batch: */
+        rdr_chat_class_t *cls;
+        size_t *first;  /* its first reply in the first round trip */
+        size_t *jfirst; /* its cases: jobs[jfirst[i] .. jfirst[i + 1]) */
+        unsigned char *no_case;  /* its order's record named no case */
+        unsigned char *replayed; /* applied before, to cases (went_before()) */
+        long long *listed;       /* the cases its order listed when read */
+        job_t *jobs; /* at most RDR_ORDER_CASES_MAX + 1 per message */
         int64_t ttl_ms;
         int64_t future_max_ms; /* consumer.future_max */
         rdr_metric_t *m_intents;
@@ -60,11 +79,16 @@ static rdr_err_t chats_init(rdr_worker_t *w, void **opaque, char *errstr,
         {
                 size_t n = rdr_worker_batch_cap(w);
                 ch->cls = calloc(n, sizeof(*ch->cls));
-                ch->case_ids = calloc(n, sizeof(*ch->case_ids));
-                ch->via_order = calloc(n, sizeof(*ch->via_order));
+                ch->first = calloc(n, sizeof(*ch->first));
+                ch->jfirst = calloc(n + 1, sizeof(*ch->jfirst));
                 ch->no_case = calloc(n, sizeof(*ch->no_case));
-                if (!ch->cls || !ch->case_ids || !ch->via_order ||
-                    !ch->no_case || rdr_events_init(&ch->evs, n)) {
+                ch->replayed = calloc(n, sizeof(*ch->replayed));
+                ch->listed = calloc(n, sizeof(*ch->listed));
+                ch->jobs =
+                    calloc(n * (RDR_ORDER_CASES_MAX + 1), sizeof(*ch->jobs));
+                if (!ch->cls || !ch->first || !ch->jfirst || !ch->no_case ||
+                    !ch->replayed || !ch->listed || !ch->jobs ||
+                    rdr_events_init(&ch->evs, n)) {
                         *opaque = ch;
                         snprintf(errstr, errstr_size, "out of memory");
                         return RDR_ERR_NOMEM;
@@ -87,9 +111,12 @@ static void chats_destroy(void *opaque) {
         rdr_casework_destroy(ch->cw);
         rdr_classifier_destroy(ch->clf);
         free(ch->cls);
-        free(ch->case_ids);
-        free(ch->via_order);
+        free(ch->first);
+        free(ch->jfirst);
         free(ch->no_case);
+        free(ch->replayed);
+        free(ch->listed);
+        free(ch->jobs);
         free(ch);
 }
 
@@ -171,15 +198,18 @@ static int record_keys(const rdr_chat_t *c, const char *topic, char *k_hash,
 }
 
 /* Record message c (class ccp) on its order's record, else its buyer's,
- * with the case it goes to (case_id, "" for none: went_before()).
+ * with the case it names (case_id: the first it reached, "" for none:
+ * went_before()). It goes after the message's cases in the pipeline: a
+ * record that holds the message says that every case it reached heard it.
  * A buyer's message about an order counts on the order's record
  * (RDR_ORDER_CHAT_WRITES: a case opening beside it reads it again,
- * casework.h); if the order's record named no case when read (no_case),
- * it applies only while the record still names none (else the batch
- * decides again and the message reaches the new case). */
+ * casework.h), and applies only while the order lists no more cases than
+ * the listed it was read with (RDR_ORDER_CASE), and, if the record named
+ * no case then (no_case), while it still names none: else the batch
+ * decides again and the message reaches the new case too. */
 static rdr_err_t apply_one(chats_t *ch, rdr_msg_t *m, const rdr_chat_t *c,
                            const rdr_chat_class_t *ccp, int no_case,
-                           const char *case_id) {
+                           long long listed, const char *case_id) {
         char k_seen[KEYSZ], k_outbox[KEYSZ], k_hash[KEYSZ], k_set[KEYSZ],
             now[24], f_demand[4 * RDR_EVENT_MAX_EVENT_ID + 48],
             f_refused[KEYSZ], f_last[KEYSZ],
@@ -224,6 +254,11 @@ static rdr_err_t apply_one(chats_t *ch, rdr_msg_t *m, const rdr_chat_t *c,
                 a.hash_fv_cnt = 6;
                 if (c->order_id) {
                         a.hash_incr = RDR_ORDER_CHAT_WRITES;
+                        a.guard_key = k_hash;
+                        a.guard_cnt = 1;
+                        a.guard_prefix[0] = RDR_ORDER_CASE;
+                        a.guard_own[0] = "";
+                        a.guard_max[0] = listed;
                         if (no_case) {
                                 /* Still no case (a case's listing names
                                  * the order's latest, casework.h). */
@@ -306,17 +341,31 @@ static int order_key(const rdr_chat_t *c, char *k) {
                    : -1;
 }
 
-/* The case a message belongs to (BEHAVIOR.md 2.7: "on that order or
- * store"): its order's; else, or when the order has none, the buyer's
- * latest in the message's store (case_id:<store_id> of the buyer's record;
- * records written before it name only the latest in any store, case_id,
- * which feed_case() takes only if it is that store's). Two replies per
- * message. */
-static void queue_case_lookup(chats_t *ch, const rdr_chat_t *c) {
+/* 1 if every key and field apply_one() makes for message c fits: a
+ * message's cases are fed before its record is written, so one that
+ * could not be recorded reaches none. */
+static int ids_fit(const rdr_chat_t *c, const char *topic) {
+        char k_hash[KEYSZ], k_seen[KEYSZ], k[KEYSZ];
+        return !record_keys(c, topic, k_hash, k_seen) &&
+               strlen(k_hash) + sizeof(":intents") <= KEYSZ &&
+               rdr_key_buyer(k, KEYSZ, c->platform, c->buyer_id, NULL) > 0 &&
+               strlen(c->store_id) + sizeof(RDR_KEY_DEMAND_FIRST) <= KEYSZ &&
+               strlen(k_hash) + sizeof(RDR_KEY_EXTORTION_ORDER) <= KEYSZ;
+}
+
+/* The reads that tell which cases a buyer's message belongs to
+ * (BEHAVIOR.md 2.7: "on that order or store") and whether it was applied
+ * before: its order's record (HGETALL: the cases it lists, casework.h
+ * RDR_ORDER_CASE; a PING without an order), the buyer's latest case in
+ * the message's store (case_id:<store_id> of the buyer's record; records
+ * written before it name only the latest in any store, case_id, which
+ * feed_case() takes only if it is that store's) and the message's dedupe
+ * key on its record (went_before()). LOOKUP_READS replies. */
+static void queue_lookup(chats_t *ch, const rdr_chat_t *c, const char *topic) {
         rdr_redis_t *redis = rdr_worker_redis(ch->w);
-        char k[KEYSZ], per_store[KEYSZ];
+        char k[KEYSZ], per_store[KEYSZ], k_seen[KEYSZ];
         if (!order_key(c, k))
-                rdr_redis_cmdl(redis, "HGET", k, "case_id", NULL);
+                rdr_redis_cmdl(redis, "HGETALL", k, NULL);
         else
                 rdr_redis_cmdl(redis, "PING", NULL);
         if (rdr_key_buyer(k, KEYSZ, c->platform, c->buyer_id, NULL) > 0 &&
@@ -325,75 +374,68 @@ static void queue_case_lookup(chats_t *ch, const rdr_chat_t *c) {
                 rdr_redis_cmdl(redis, "HMGET", k, per_store, "case_id", NULL);
         else
                 rdr_redis_cmdl(redis, "PING", NULL);
-}
-
-/* The case id of queue_case_lookup()'s replies (order's, buyer's), or
- * NULL. */
-static const redisReply *case_of_lookup(const redisReply *order,
-                                        const redisReply *buyer) {
-        const redisReply *r = order;
-        if (!r || r->type != REDIS_REPLY_STRING) {
-                r = buyer;
-                if (r && r->type == REDIS_REPLY_ARRAY && r->elements == 2)
-                        r = r->element[0]->type == REDIS_REPLY_STRING
-                                ? r->element[0]
-                                : r->element[1];
-        }
-        return r && r->type == REDIS_REPLY_STRING && r->len < RDR_CASE_ID_MAX
-                   ? r
-                   : NULL;
-}
-
-/* Where the platform limits per order what a store sends about reviews
- * and the message may make its case write to the buyer (cadence.h), the
- * record of the order whose case the message reached through it, for its
- * ledger (casework.h); else a PING. One reply per message. */
-static void queue_ledger_read(chats_t *ch, const rdr_chat_t *c,
-                              const rdr_chat_class_t *cc, int via_order) {
-        rdr_redis_t *redis = rdr_worker_redis(ch->w);
-        char k[KEYSZ];
-        if (via_order && rdr_cadence_chat_may_write(cc->intent) &&
-            rdr_casework_limits_per_order(ch->cw, c->platform) &&
-            !order_key(c, k))
-                rdr_redis_cmdl(redis, "HGETALL", k, NULL);
-        else
-                rdr_redis_cmdl(redis, "PING", NULL);
-}
-
-/* The message's dedupe key on its record (GET: the case it went to when
- * first applied there, went_before()). One reply. */
-static void queue_record_seen(chats_t *ch, const rdr_chat_t *c,
-                              const char *topic) {
-        rdr_redis_t *redis = rdr_worker_redis(ch->w);
-        char k_hash[KEYSZ], k_seen[KEYSZ];
-        if (!record_keys(c, topic, k_hash, k_seen))
+        if (!record_keys(c, topic, k, k_seen))
                 rdr_redis_cmdl(redis, "GET", k_seen, NULL);
         else
                 rdr_redis_cmdl(redis, "PING", NULL);
 }
 
-/* A message applied before (a replay, a resend under its event_id) goes
- * to the case it went to then, as its record's dedupe key says (r: its
- * GET), or to none ("-", and the message's fingerprint after it: there
- * was none; a case that opened since read the message from the record):
- * not to one that opened since, which would hear it a second time. A key an
- * earlier build wrote ("1"), or none, leaves the lookup's case. An earlier
- * build takes "-f1:..." for a case id it finds no case of: the message reaches
- * none either way. */
-static void went_before(chats_t *ch, size_t i, const redisReply *r) {
+/* The buyer's latest case in the store, of the HMGET of
+ * queue_lookup(), or NULL. */
+static const char *store_case(const redisReply *r) {
+        if (r && r->type == REDIS_REPLY_ARRAY && r->elements == 2)
+                r = r->element[0]->type == REDIS_REPLY_STRING ? r->element[0]
+                                                              : r->element[1];
+        return r && r->type == REDIS_REPLY_STRING && r->len < RDR_CASE_ID_MAX
+                   ? r->str
+                   : NULL;
+}
+
+/* What the message's dedupe key on its record (r: its GET) says of a
+ * message applied before (a replay, a resend under its event_id): -1 it
+ * reached no case ("-", and the message's fingerprint after it); 1 it
+ * reached cases, the first of them named (*named); 0 nothing (no key, or
+ * "1" that an earlier build wrote). A case that opened since read the
+ * message from its order's record (casework.h): fed it again, it would
+ * hear it twice. An earlier build takes "-f1:..." for a case id it finds
+ * no case of: the message reaches none either way. */
+static int went_before(const redisReply *r, const char **named) {
         if (!r || r->type != REDIS_REPLY_STRING || !r->len ||
             r->len >= RDR_CASE_ID_MAX || (r->len == 1 && r->str[0] == '1'))
+                return 0;
+        if (r->str[0] == '-')
+                return -1;
+        *named = r->str;
+        return 1;
+}
+
+/* The cases message i reaches, into ch->jobs from *nj on: each case its
+ * order lists (the latest first), or, when it names no order or its
+ * order lists none, the buyer's latest in the store; a message applied
+ * before, none or those it named (went_before(); chats_handle() keeps
+ * the others whose own dedupe key holds it: they heard it). lookup: its
+ * LOOKUP_READS replies. */
+static void find_cases(chats_t *ch, size_t i, const rdr_chat_t *c,
+                       redisReply *const *lookup, size_t *nj) {
+        const char *ids[RDR_ORDER_CASES_MAX], *named = NULL;
+        size_t n = 0, j, first = *nj;
+        int before = went_before(lookup[2], &named);
+        ch->no_case[i] = c->order_id && !rdr_hash_get(lookup[0], "case_id");
+        ch->listed[i] = rdr_hash_prefix_sum(lookup[0], RDR_ORDER_CASE, NULL);
+        ch->replayed[i] = before > 0;
+        if (c->order_id)
+                n = rdr_order_cases(lookup[0], ids);
+        for (j = 0; j < n && before >= 0; j++)
+                ch->jobs[(*nj)++] = (job_t){ids[j], 0, 0, 1, 0};
+        if (n == 0 && before >= 0 && (ids[0] = store_case(lookup[1])))
+                ch->jobs[(*nj)++] = (job_t){ids[0], 0, 0, 0, 0};
+        if (before <= 0)
                 return;
-        if (r->str[0] == '-') {
-                ch->case_ids[i][0] = '\0';
-                return;
-        }
-        if (strlen(ch->case_ids[i]) != r->len ||
-            memcmp(ch->case_ids[i], r->str, r->len)) {
-                memcpy(ch->case_ids[i], r->str, r->len);
-                ch->case_ids[i][r->len] = '\0';
-                ch->via_order[i] = 0;
-        }
+        for (j = first; j < *nj && strcmp(ch->jobs[j].case_id, named); j++)
+                ;
+        if (j == *nj)
+                ch->jobs[(*nj)++] = (job_t){named, 0, 0, 0, 0};
+        ch->jobs[j].named = 1;
 }
 
 /* Message c's case (*cs, from its HGETALL) and what the message is to
@@ -422,7 +464,7 @@ static rdr_err_t chat_case(chats_t *ch, const rdr_chat_t *c,
 
 static rdr_err_t feed_case(chats_t *ch, const rdr_msg_t *m, const rdr_chat_t *c,
                            const rdr_chat_class_t *cc, const char *case_id,
-                           const redisReply *hgetall, const redisReply *seen,
+                           const redisReply *hgetall, int seen,
                            const redisReply *tags, char *errstr,
                            size_t errstr_size) {
         rdr_cadence_input_t in;
@@ -434,151 +476,174 @@ static rdr_err_t feed_case(chats_t *ch, const rdr_msg_t *m, const rdr_chat_t *c,
                 return err;
         in.buyer_tag = rdr_casework_tag_class(ch->cw, rdr_buyer_tags(tags));
         return rdr_casework_apply(ch->cw, cs, case_id, &in, m->topic,
-                                  c->event_id, m->fingerprint,
-                                  rdr_casework_seen(seen, m->fingerprint), NULL,
-                                  &out, errstr, errstr_size);
+                                  c->event_id, m->fingerprint, seen, NULL, &out,
+                                  errstr, errstr_size);
 }
 
 /* The ledgers of the orders of the batch's cases whose message may make
- * them write to the buyer, where the platform limits per order: the one
- * of the order a message names came with its case (queue_ledger_read()). A
- * message that names no order, or one whose order has no case, reaches the
- * buyer's latest case in the store, which may be of another order: that order
- * is read now, in one more round trip made only for batches that hold such a
- * message. more: cnt slots. */
+ * them write to the buyer, where the platform limits per order. A case of
+ * the order its message names has that order's record in the first round
+ * trip (lookup). A message that names no order, or one whose order has no
+ * case, reaches the buyer's latest case in the store, which may be of
+ * another order: that order is read now, in one more round trip made only
+ * for batches that hold such a message. */
 static rdr_err_t load_ledgers(chats_t *ch, const rdr_msg_t *msgs, size_t cnt,
-                              redisReply *const *reads, const size_t *slot,
-                              size_t *more) {
+                              redisReply *const *lookup,
+                              redisReply *const *reads) {
         rdr_redis_t *redis = rdr_worker_redis(ch->w);
         char k[KEYSZ], errstr[256];
-        size_t i, q = 0;
+        size_t i, j, q = 0;
         rdr_case_t *cs;
         rdr_err_t err;
         for (i = 0; i < cnt; i++) {
                 const rdr_chat_t *c = &ch->evs.evs[i].u.chat;
-                rdr_cadence_input_t in;
-                more[i] = 0;
-                if (msgs[i].err || !ch->case_ids[i][0])
+                if (msgs[i].err)
                         continue;
-                if (ch->via_order[i] && !order_key(c, k))
-                        rdr_casework_load_ledger(ch->cw, k, reads[slot[i] + 3]);
-                if (chat_case(ch, c, &ch->cls[i], ch->case_ids[i],
-                              reads[slot[i]], &cs, &in, errstr,
-                              sizeof(errstr)) == RDR_OK &&
-                    cs && rdr_cadence_may_write(cs, &in) &&
-                    rdr_casework_queue_ledger_read(ch->cw, cs))
-                        more[i] = ++q;
+                for (j = ch->jfirst[i]; j < ch->jfirst[i + 1]; j++) {
+                        job_t *jb = &ch->jobs[j];
+                        rdr_cadence_input_t in;
+                        jb->more = 0;
+                        if (jb->via_order &&
+                            rdr_cadence_chat_may_write(ch->cls[i].intent) &&
+                            rdr_casework_limits_per_order(ch->cw,
+                                                          c->platform) &&
+                            !order_key(c, k))
+                                rdr_casework_load_ledger(ch->cw, k,
+                                                         lookup[ch->first[i]]);
+                        if (chat_case(ch, c, &ch->cls[i], jb->case_id,
+                                      reads[jb->slot], &cs, &in, errstr,
+                                      sizeof(errstr)) == RDR_OK &&
+                            cs && rdr_cadence_may_write(cs, &in) &&
+                            rdr_casework_queue_ledger_read(ch->cw, cs))
+                                jb->more = ++q;
+                }
         }
         if (q == 0)
                 return RDR_OK;
         if ((err = rdr_redis_exec(redis)))
                 return err;
-        for (i = 0; i < cnt; i++)
-                if (more[i] &&
-                    rdr_casework_get(ch->cw, ch->case_ids[i], reads[slot[i]],
-                                     &cs, errstr, sizeof(errstr)) == RDR_OK)
+        for (j = 0; j < ch->jfirst[cnt]; j++)
+                if (ch->jobs[j].more &&
+                    rdr_casework_get(ch->cw, ch->jobs[j].case_id,
+                                     reads[ch->jobs[j].slot], &cs, errstr,
+                                     sizeof(errstr)) == RDR_OK)
                         rdr_casework_load_case_ledger(
-                            ch->cw, cs, rdr_redis_reply(redis, more[i] - 1));
+                            ch->cw, cs,
+                            rdr_redis_reply(redis, ch->jobs[j].more - 1));
         return RDR_OK;
+}
+
+/* Feed buyer message i to its cases, then record it (apply_one()). A
+ * message applied before reaches again the case it named and those whose
+ * own dedupe key holds it (they republish what they sent); not a case
+ * that opened since, which read it from its order's record. */
+static rdr_err_t apply_msg(chats_t *ch, rdr_msg_t *m, size_t i,
+                           redisReply *const *reads) {
+        const rdr_chat_t *c = &ch->evs.evs[i].u.chat;
+        const char *named = "";
+        size_t j;
+        rdr_err_t err;
+        for (j = ch->jfirst[i]; j < ch->jfirst[i + 1] && !m->err; j++) {
+                const job_t *jb = &ch->jobs[j];
+                redisReply *const *rd = &reads[jb->slot];
+                int seen = rdr_casework_seen(rd[1], m->fingerprint);
+                if (!named[0] || jb->named)
+                        named = jb->case_id;
+                if (ch->replayed[i] && !jb->named && seen == RDR_SEEN_NEW)
+                        continue;
+                err = feed_case(ch, m, c, &ch->cls[i], jb->case_id, rd[0], seen,
+                                rd[2], m->errstr, sizeof(m->errstr));
+                if ((err = rdr_msg_settle(m, err)))
+                        return err;
+        }
+        if (m->err)
+                return RDR_OK;
+        return rdr_msg_settle(m,
+                              apply_one(ch, m, c, &ch->cls[i], ch->no_case[i],
+                                        ch->listed[i], named));
 }
 
 static rdr_err_t chats_handle(void *opaque, rdr_msg_t *msgs, size_t cnt) {
         chats_t *ch = opaque;
         rdr_redis_t *redis = rdr_worker_redis(ch->w);
-        size_t i, q = 0, reads_cnt = 0;
+        size_t i, j, q = 0, nj = 0, lookup_cnt = 0, reads_cnt = 0;
         rdr_err_t err;
-        redisReply **reads = NULL;
-        /* Each message's first reply in the second round trip, then its
-         * slot in load_ledgers()'s. */
-        size_t *slot = calloc(cnt ? 2 * cnt : 1, sizeof(*slot));
-        if (!slot)
-                return RDR_ERR_NOMEM;
+        redisReply **lookup = NULL, **reads = NULL;
         rdr_casework_begin(ch->cw);
         rdr_events_decode(&ch->evs, RDR_INPUT_CHATS, msgs, cnt,
                           rdr_worker_now_ms(ch->w), ch->future_max_ms);
-        /* Which case each buyer message belongs to. */
+        /* Which cases each buyer message belongs to. */
         for (i = 0; i < cnt; i++) {
                 const rdr_chat_t *c = &ch->evs.evs[i].u.chat;
-                ch->case_ids[i][0] = '\0';
-                ch->via_order[i] = 0;
-                ch->no_case[i] = 0;
-                if (msgs[i].err)
-                        continue;
-                if (c->direction != RDR_DIR_BUYER)
+                if (!msgs[i].err && !ids_fit(c, msgs[i].topic))
+                        rdr_msg_fail(&msgs[i], "ids too long for a Redis key");
+                if (msgs[i].err || c->direction != RDR_DIR_BUYER)
                         continue;
                 rdr_classify_chat(ch->clf, c->text, c->text_len, NULL,
                                   &ch->cls[i]);
-                queue_case_lookup(ch, c);
-                queue_record_seen(ch, c, msgs[i].topic);
+                ch->first[i] = q;
+                q += LOOKUP_READS;
+                queue_lookup(ch, c, msgs[i].topic);
         }
-        if ((err = rdr_redis_exec(redis)))
+        /* The replies stay valid until the batch ends (the cases' ids,
+         * the orders' ledgers). */
+        if ((err = rdr_redis_exec_take(redis, q, &lookup, &lookup_cnt)))
                 goto done;
-        for (i = 0, q = 0; i < cnt; i++) {
+        for (i = 0; i < cnt; i++) {
+                const rdr_chat_t *c = &ch->evs.evs[i].u.chat;
                 const redisReply *r;
-                if (msgs[i].err ||
-                    ch->evs.evs[i].u.chat.direction != RDR_DIR_BUYER)
+                ch->jfirst[i] = nj;
+                ch->replayed[i] = 0;
+                if (msgs[i].err || c->direction != RDR_DIR_BUYER)
                         continue;
-                r = rdr_redis_reply(redis, q);
-                ch->no_case[i] = r && r->type == REDIS_REPLY_NIL;
-                r = case_of_lookup(r, rdr_redis_reply(redis, q + 1));
-                if (r) {
-                        rdr_str_copy(ch->case_ids[i], RDR_CASE_ID_MAX, r->str);
-                        ch->via_order[i] = r == rdr_redis_reply(redis, q);
-                }
-                r = rdr_redis_reply(redis, q + 2);
-                went_before(ch, i, r);
+                find_cases(ch, i, c, &lookup[ch->first[i]], &nj);
                 /* Applied before to no case, with other content: its
                  * event_id used again (a case's dedupe key tells the
                  * rest, rdr_casework_seen()). */
+                r = lookup[ch->first[i] + 2];
                 if (r && r->type == REDIS_REPLY_STRING && r->len > 1 &&
                     r->str[0] == '-' &&
                     rdr_fingerprint_differs(r->str + 1, r->len - 1,
-                                            msgs[i].fingerprint))
-                        msgs[i].err = rdr_casework_reused(
-                            ch->evs.evs[i].u.chat.event_id, msgs[i].errstr,
-                            sizeof(msgs[i].errstr));
-                q += 3;
+                                            msgs[i].fingerprint)) {
+                        msgs[i].err =
+                            rdr_casework_reused(c->event_id, msgs[i].errstr,
+                                                sizeof(msgs[i].errstr));
+                        nj = ch->jfirst[i];
+                }
         }
-        /* Read those cases, the buyers' fleet-wide tags (a buyer tagged
-         * since a case opened hears no more from it, cadence.h) and, where
-         * the platform limits them, the orders' ledgers. */
-        rdr_redis_reset(redis);
+        ch->jfirst[cnt] = nj;
+        /* Read those cases and the buyers' fleet-wide tags (a buyer
+         * tagged since a case opened hears no more from it, cadence.h). */
         for (i = 0, q = 0; i < cnt; i++)
-                if (!msgs[i].err && ch->case_ids[i][0]) {
+                for (j = ch->jfirst[i]; j < ch->jfirst[i + 1]; j++) {
                         const rdr_chat_t *c = &ch->evs.evs[i].u.chat;
-                        rdr_casework_queue_read(ch->cw, ch->case_ids[i],
+                        rdr_casework_queue_read(ch->cw, ch->jobs[j].case_id,
                                                 msgs[i].topic, c->event_id);
                         rdr_buyer_tags_queue_read(redis, c->platform,
                                                   c->buyer_id);
-                        queue_ledger_read(ch, c, &ch->cls[i], ch->via_order[i]);
-                        slot[i] = q;
-                        q += RDR_CASEWORK_READS + 2;
+                        ch->jobs[j].slot = q;
+                        q += CASE_READS;
                 }
-        if (q > 0) {
-                /* The replies stay valid until the batch ends. */
-                if ((err = rdr_redis_exec_take(redis, q, &reads, &reads_cnt)) ||
-                    (err =
-                         load_ledgers(ch, msgs, cnt, reads, slot, slot + cnt)))
-                        goto done;
-        }
+        if (q > 0 &&
+            ((err = rdr_redis_exec_take(redis, q, &reads, &reads_cnt)) ||
+             (err = load_ledgers(ch, msgs, cnt, lookup, reads))))
+                goto done;
         for (i = 0; i < cnt; i++) {
-                const rdr_chat_t *c = &ch->evs.evs[i].u.chat;
                 if (msgs[i].err)
                         continue;
-                err = apply_one(ch, &msgs[i], c, &ch->cls[i], ch->no_case[i],
-                                ch->case_ids[i]);
-                if (!err && ch->case_ids[i][0])
-                        err = feed_case(ch, &msgs[i], c, &ch->cls[i],
-                                        ch->case_ids[i], reads[slot[i]],
-                                        reads[slot[i] + 1], reads[slot[i] + 2],
-                                        msgs[i].errstr, sizeof(msgs[i].errstr));
-                if ((err = rdr_msg_settle(&msgs[i], err)))
+                err = ch->evs.evs[i].u.chat.direction == RDR_DIR_BUYER
+                          ? apply_msg(ch, &msgs[i], i, reads)
+                          : rdr_msg_settle(&msgs[i],
+                                           apply_one(ch, &msgs[i],
+                                                     &ch->evs.evs[i].u.chat,
+                                                     &ch->cls[i], 0, 0, ""));
+                if (err)
                         goto done;
         }
         err = RDR_OK;
 done:
+        rdr_redis_replies_free(lookup, lookup_cnt);
         rdr_redis_replies_free(reads, reads_cnt);
-        free(slot);
         return err;
 }
 

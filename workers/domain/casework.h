@@ -55,8 +55,8 @@ void rdr_order_ledger_fv(rdr_ledger_fv_t *fv, const char *case_id,
  * each case of the order (field RDR_ORDER_CASE <case_id>), both written
  * with the order's index by the reviews worker (a record written before
  * the second named the latest alone). What holds the order's outreach
- * (its parcel late or in exception, BEHAVIOR.md section 7) reaches each
- * of them. */
+ * (its parcel late or in exception, BEHAVIOR.md section 7) and the
+ * buyer's chat messages about the order (chats.c) reach each of them. */
 #define RDR_ORDER_CASE "case:"
 #define RDR_ORDER_CASES_MAX 16
 /* The write counters on the order's record of what a case's opening
