@@ -1009,6 +1009,30 @@ static void test_split_shipment_records(void **state) {
         assert_false(rdr_parcel_holds(&b, T0));
 }
 
+/* An HGETALL reply of the first cnt strings of kv (field, value, ...),
+ * for the record readers. */
+typedef struct fake_hash_s {
+        redisReply h, e[2 * (RDR_ORDER_CASES_MAX + 8)];
+        redisReply *el[2 * (RDR_ORDER_CASES_MAX + 8)];
+} fake_hash_t;
+
+static const redisReply *fake_hash(fake_hash_t *f, const char *const *kv,
+                                   size_t cnt) {
+        size_t i;
+        assert_true(cnt <= sizeof(f->e) / sizeof(*f->e));
+        memset(f, 0, sizeof(*f));
+        f->h.type = REDIS_REPLY_ARRAY;
+        f->h.element = f->el;
+        f->h.elements = cnt;
+        for (i = 0; i < cnt; i++) {
+                f->el[i] = &f->e[i];
+                f->e[i].type = REDIS_REPLY_STRING;
+                f->e[i].str = (char *)kv[i];
+                f->e[i].len = strlen(kv[i]);
+        }
+        return &f->h;
+}
+
 /* The cases an order's record names (casework.h RDR_ORDER_CASE): the
  * latest first, each once, other fields and ids too long left out, at
  * most RDR_ORDER_CASES_MAX; a record written before the list, its latest
@@ -1017,7 +1041,7 @@ static void test_order_cases(void **state) {
         enum { N = 2 * (RDR_ORDER_CASES_MAX + 8) };
         static char names[N / 2][RDR_CASE_ID_MAX + 16];
         static char long_id[RDR_CASE_ID_MAX + 8];
-        redisReply e[N], h, *el[N];
+        static fake_hash_t fh;
         const char *ids[RDR_ORDER_CASES_MAX];
         const char *kv[N];
         size_t i, n = 0;
@@ -1036,32 +1060,17 @@ static void test_order_cases(void **state) {
         snprintf(names[0], sizeof(names[0]), "case:%s", long_id);
         kv[n++] = names[0];
         kv[n++] = "1";
-        memset(e, 0, sizeof(e));
-        memset(&h, 0, sizeof(h));
-        h.type = REDIS_REPLY_ARRAY;
-        h.element = el;
-        for (i = 0; i < N; i++)
-                el[i] = &e[i];
-#define SET_HASH(cnt)                                                          \
-        do {                                                                   \
-                for (i = 0; i < (cnt); i++) {                                  \
-                        e[i].type = REDIS_REPLY_STRING;                        \
-                        e[i].str = (char *)kv[i];                              \
-                        e[i].len = strlen(kv[i]);                              \
-                }                                                              \
-                h.elements = (cnt);                                            \
-        } while (0)
-        SET_HASH(n);
-        assert_int_equal(rdr_order_cases(&h, ids), 2);
+        fake_hash(&fh, kv, n);
+        assert_int_equal(rdr_order_cases(&fh.h, ids), 2);
         assert_string_equal(ids[0], "cs_b");
         assert_string_equal(ids[1], "cs_a");
         /* Before the list: the latest alone. */
-        SET_HASH(6);
-        assert_int_equal(rdr_order_cases(&h, ids), 1);
+        fake_hash(&fh, kv, 6);
+        assert_int_equal(rdr_order_cases(&fh.h, ids), 1);
         assert_string_equal(ids[0], "cs_b");
         /* No case. */
-        SET_HASH(2);
-        assert_int_equal(rdr_order_cases(&h, ids), 0);
+        fake_hash(&fh, kv, 2);
+        assert_int_equal(rdr_order_cases(&fh.h, ids), 0);
         assert_int_equal(rdr_order_cases(NULL, ids), 0);
         /* More than the limit. */
         for (i = 0, n = 0; i < RDR_ORDER_CASES_MAX + 4; i++) {
@@ -1069,10 +1078,81 @@ static void test_order_cases(void **state) {
                 kv[n++] = names[i];
                 kv[n++] = "1";
         }
-        SET_HASH(n);
-#undef SET_HASH
-        assert_int_equal(rdr_order_cases(&h, ids), RDR_ORDER_CASES_MAX);
+        fake_hash(&fh, kv, n);
+        assert_int_equal(rdr_order_cases(&fh.h, ids), RDR_ORDER_CASES_MAX);
         assert_string_equal(ids[RDR_ORDER_CASES_MAX - 1], "cs_15");
+}
+
+/* The buyer's cases in a store (casework.h RDR_BUYER_CASE): the latest
+ * there first, then the listed ones newest first, each once, other
+ * stores' left out (store "s" is not a prefix of store "s:x"), at most
+ * RDR_ORDER_CASES_MAX (the oldest dropped); a record written before the
+ * list, the latest alone (in any store, for earlier records). */
+static void test_buyer_store_cases(void **state) {
+        enum { N = 2 * (RDR_ORDER_CASES_MAX + 8) };
+        static char names[N / 2][RDR_CASE_ID_MAX + 32], at[N / 2][24];
+        static fake_hash_t fh;
+        const char *ids[RDR_ORDER_CASES_MAX], *fields[RDR_ORDER_CASES_MAX];
+        const char *kv[N];
+        char f[96];
+        size_t i, n = 0;
+        (void)state;
+        assert_int_equal(rdr_buyer_case_field(f, sizeof(f), "s", "cs_a"),
+                         (int)strlen("case:s:cs_a"));
+        assert_string_equal(f, "case:s:cs_a");
+        assert_int_equal(rdr_buyer_case_field(f, 8, "s", "cs_a"), -1);
+        kv[n++] = "case_id";
+        kv[n++] = "cs_z";
+        kv[n++] = "case_id:s";
+        kv[n++] = "cs_b";
+        kv[n++] = "case:s:cs_a";
+        kv[n++] = "100";
+        kv[n++] = "case:s:x:cs_other";
+        kv[n++] = "500";
+        kv[n++] = "case:s:cs_c";
+        kv[n++] = "300";
+        kv[n++] = "case:s:cs_b";
+        kv[n++] = "200";
+        kv[n++] = "case:t:cs_t";
+        kv[n++] = "900";
+        fake_hash(&fh, kv, n);
+        assert_int_equal(rdr_buyer_store_cases(&fh.h, "s", ids, fields), 3);
+        assert_string_equal(ids[0], "cs_b");
+        assert_string_equal(fields[0], "case:s:cs_b");
+        assert_string_equal(ids[1], "cs_c");
+        assert_string_equal(ids[2], "cs_a");
+        assert_int_equal(rdr_buyer_store_cases(&fh.h, "s:x", ids, fields), 2);
+        assert_string_equal(ids[0], "cs_z");
+        assert_null(fields[0]);
+        assert_string_equal(ids[1], "cs_other");
+        /* Before the list: the latest alone. */
+        fake_hash(&fh, kv, 4);
+        assert_int_equal(rdr_buyer_store_cases(&fh.h, "s", ids, fields), 1);
+        assert_string_equal(ids[0], "cs_b");
+        assert_null(fields[0]);
+        assert_int_equal(rdr_buyer_store_cases(NULL, "s", ids, fields), 0);
+        /* More than the limit: the newest kept. */
+        for (i = 0, n = 0; i < RDR_ORDER_CASES_MAX + 4; i++) {
+                snprintf(names[i], sizeof(names[i]), "case:s:cs_%zu", i);
+                snprintf(at[i], sizeof(at[i]), "%zu", 1000 + (i * 7) % 20);
+                kv[n++] = names[i];
+                kv[n++] = at[i];
+        }
+        fake_hash(&fh, kv, n);
+        assert_int_equal(rdr_buyer_store_cases(&fh.h, "s", ids, fields),
+                         RDR_ORDER_CASES_MAX);
+        /* Listed at 1000 + (i * 7) % 20: the four oldest (cs_0, cs_3,
+         * cs_6, cs_9 at 1000-1003) dropped, the rest by time. */
+        assert_string_equal(ids[0], "cs_17");                       /* 1019 */
+        assert_string_equal(ids[1], "cs_14");                       /* 1018 */
+        assert_string_equal(ids[RDR_ORDER_CASES_MAX - 1], "cs_12"); /* 1004 */
+        for (i = 0; i < RDR_ORDER_CASES_MAX; i++) {
+                assert_string_not_equal(ids[i], "cs_0");
+                assert_string_not_equal(ids[i], "cs_3");
+                assert_string_not_equal(ids[i], "cs_6");
+                assert_string_not_equal(ids[i], "cs_9");
+                assert_string_equal(fields[i] + strlen("case:s:"), ids[i]);
+        }
 }
 
 int main(void) {
@@ -1101,6 +1181,7 @@ int main(void) {
             cmocka_unit_test(test_split_shipment_records),
             cmocka_unit_test(test_refs_of_ids_with_colons),
             cmocka_unit_test(test_order_cases),
+            cmocka_unit_test(test_buyer_store_cases),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
 }

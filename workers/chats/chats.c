@@ -31,8 +31,11 @@
 /* One case a buyer's message reaches (chats_handle()). */
 typedef struct job_s {
         const char *case_id; /* in the first round trip's replies */
-        size_t slot;         /* its first reply in the second's */
-        size_t more;         /* its order's reply in load_ledgers(), 1-based */
+        /* Its listing on the buyer's record (casework.h RDR_BUYER_CASE),
+         * or NULL: dropped when the case's record is gone. */
+        const char *buyer_field;
+        size_t slot; /* its first reply in the second's */
+        size_t more; /* its order's reply in load_ledgers(), 1-based */
         unsigned char via_order; /* a case of the order the message names */
         unsigned char named;     /* the case the message's first apply named */
 } job_t;
@@ -356,39 +359,26 @@ static int ids_fit(const rdr_chat_t *c, const char *topic) {
 /* The reads that tell which cases a buyer's message belongs to
  * (BEHAVIOR.md 2.7: "on that order or store") and whether it was applied
  * before: its order's record (HGETALL: the cases it lists, casework.h
- * RDR_ORDER_CASE; a PING without an order), the buyer's latest case in
- * the message's store (case_id:<store_id> of the buyer's record; records
- * written before it name only the latest in any store, case_id, which
+ * RDR_ORDER_CASE; a PING without an order), the buyer's record (HGETALL:
+ * the buyer's cases in each store, RDR_BUYER_CASE; records written
+ * before it name only the latest in any store, case_id, which
  * feed_case() takes only if it is that store's) and the message's dedupe
  * key on its record (went_before()). LOOKUP_READS replies. */
 static void queue_lookup(chats_t *ch, const rdr_chat_t *c, const char *topic) {
         rdr_redis_t *redis = rdr_worker_redis(ch->w);
-        char k[KEYSZ], per_store[KEYSZ], k_seen[KEYSZ];
+        char k[KEYSZ], k_seen[KEYSZ];
         if (!order_key(c, k))
                 rdr_redis_cmdl(redis, "HGETALL", k, NULL);
         else
                 rdr_redis_cmdl(redis, "PING", NULL);
-        if (rdr_key_buyer(k, KEYSZ, c->platform, c->buyer_id, NULL) > 0 &&
-            snprintf(per_store, sizeof(per_store), "case_id:%s", c->store_id) <
-                (int)sizeof(per_store))
-                rdr_redis_cmdl(redis, "HMGET", k, per_store, "case_id", NULL);
+        if (rdr_key_buyer(k, KEYSZ, c->platform, c->buyer_id, NULL) > 0)
+                rdr_redis_cmdl(redis, "HGETALL", k, NULL);
         else
                 rdr_redis_cmdl(redis, "PING", NULL);
         if (!record_keys(c, topic, k, k_seen))
                 rdr_redis_cmdl(redis, "GET", k_seen, NULL);
         else
                 rdr_redis_cmdl(redis, "PING", NULL);
-}
-
-/* The buyer's latest case in the store, of the HMGET of
- * queue_lookup(), or NULL. */
-static const char *store_case(const redisReply *r) {
-        if (r && r->type == REDIS_REPLY_ARRAY && r->elements == 2)
-                r = r->element[0]->type == REDIS_REPLY_STRING ? r->element[0]
-                                                              : r->element[1];
-        return r && r->type == REDIS_REPLY_STRING && r->len < RDR_CASE_ID_MAX
-                   ? r->str
-                   : NULL;
 }
 
 /* What the message's dedupe key on its record (r: its GET) says of a
@@ -411,31 +401,49 @@ static int went_before(const redisReply *r, const char **named) {
 
 /* The cases message i reaches, into ch->jobs from *nj on: each case its
  * order lists (the latest first), or, when it names no order or its
- * order lists none, the buyer's latest in the store; a message applied
- * before, none or those it named (went_before(); chats_handle() keeps
- * the others whose own dedupe key holds it: they heard it). lookup: its
- * LOOKUP_READS replies. */
+ * order lists none, each of the buyer's cases in the store (the latest
+ * first); a message applied before, none or those it named (went_before();
+ * chats_handle() keeps the others whose own dedupe key holds it: they
+ * heard it). lookup: its LOOKUP_READS replies. */
 static void find_cases(chats_t *ch, size_t i, const rdr_chat_t *c,
                        redisReply *const *lookup, size_t *nj) {
-        const char *ids[RDR_ORDER_CASES_MAX], *named = NULL;
+        const char *ids[RDR_ORDER_CASES_MAX], *fields[RDR_ORDER_CASES_MAX],
+            *named = NULL;
         size_t n = 0, j, first = *nj;
-        int before = went_before(lookup[2], &named);
+        int before = went_before(lookup[2], &named), via_order = 1;
         ch->no_case[i] = c->order_id && !rdr_hash_get(lookup[0], "case_id");
         ch->listed[i] = rdr_hash_prefix_sum(lookup[0], RDR_ORDER_CASE, NULL);
         ch->replayed[i] = before > 0;
+        if (before < 0)
+                return;
         if (c->order_id)
                 n = rdr_order_cases(lookup[0], ids);
-        for (j = 0; j < n && before >= 0; j++)
-                ch->jobs[(*nj)++] = (job_t){ids[j], 0, 0, 1, 0};
-        if (n == 0 && before >= 0 && (ids[0] = store_case(lookup[1])))
-                ch->jobs[(*nj)++] = (job_t){ids[0], 0, 0, 0, 0};
-        if (before <= 0)
+        if (n == 0) {
+                n = rdr_buyer_store_cases(lookup[1], c->store_id, ids, fields);
+                via_order = 0;
+        }
+        for (j = 0; j < n; j++)
+                ch->jobs[(*nj)++] = (job_t){
+                    ids[j], via_order ? NULL : fields[j], 0, 0, via_order, 0};
+        if (before == 0)
                 return;
         for (j = first; j < *nj && strcmp(ch->jobs[j].case_id, named); j++)
                 ;
         if (j == *nj)
-                ch->jobs[(*nj)++] = (job_t){named, 0, 0, 0, 0};
+                ch->jobs[(*nj)++] = (job_t){named, NULL, 0, 0, 0, 0};
         ch->jobs[j].named = 1;
+}
+
+/* A case of the buyer's listing in the store whose record is gone (its
+ * retention ran out): out of the listing. */
+static void unlist_gone(chats_t *ch, const rdr_chat_t *c, const job_t *jb,
+                        const redisReply *hgetall) {
+        char k[KEYSZ];
+        if (jb->buyer_field && hgetall && hgetall->type == REDIS_REPLY_ARRAY &&
+            hgetall->elements == 0 &&
+            rdr_key_buyer(k, KEYSZ, c->platform, c->buyer_id, NULL) > 0)
+                rdr_redis_cmdl(rdr_worker_redis(ch->w), "HDEL", k,
+                               jb->buyer_field, NULL);
 }
 
 /* Message c's case (*cs, from its HGETALL) and what the message is to
@@ -549,6 +557,7 @@ static rdr_err_t apply_msg(chats_t *ch, rdr_msg_t *m, size_t i,
                 int seen = rdr_casework_seen(rd[1], m->fingerprint);
                 if (!named[0] || jb->named)
                         named = jb->case_id;
+                unlist_gone(ch, c, jb, rd[0]);
                 if (ch->replayed[i] && !jb->named && seen == RDR_SEEN_NEW)
                         continue;
                 err = feed_case(ch, m, c, &ch->cls[i], jb->case_id, rd[0], seen,

@@ -1,4 +1,5 @@
 /* See casework.h. */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -478,6 +479,70 @@ size_t rdr_order_cases(const redisReply *order,
                         ;
                 if (j == n)
                         ids[n++] = id;
+        }
+        return n;
+}
+
+int rdr_buyer_case_field(char *f, size_t n, const char *store_id,
+                         const char *case_id) {
+        return rdr_str_join_fit(f, n,
+                                (const char *const[]){RDR_BUYER_CASE, store_id,
+                                                      ":", case_id, NULL});
+}
+
+size_t rdr_buyer_store_cases(const redisReply *buyer, const char *store_id,
+                             const char *ids[RDR_ORDER_CASES_MAX],
+                             const char *fields[RDR_ORDER_CASES_MAX]) {
+        const size_t plen = sizeof(RDR_BUYER_CASE) - 1, slen = strlen(store_id);
+        long long at[RDR_ORDER_CASES_MAX];
+        char per_store[RDR_CASE_STR_MAX + 16];
+        const char *latest;
+        size_t n = 0, i, j;
+        rdr_str_join(per_store, sizeof(per_store),
+                     (const char *const[]){"case_id:", store_id, NULL});
+        latest = rdr_hash_get(buyer, per_store);
+        if (!latest)
+                latest = rdr_hash_get(buyer, "case_id");
+        if (latest && strlen(latest) < RDR_CASE_ID_MAX) {
+                at[n] = LLONG_MAX;
+                fields[n] = NULL;
+                ids[n++] = latest;
+        }
+        if (!buyer || buyer->type != REDIS_REPLY_ARRAY)
+                return n;
+        for (i = 0; i + 1 < buyer->elements; i += 2) {
+                const redisReply *f = buyer->element[i];
+                const char *id, *v = buyer->element[i + 1]->str;
+                long long t = v ? strtoll(v, NULL, 10) : 0;
+                size_t k;
+                if (!f->str || f->len <= plen + slen + 1 ||
+                    memcmp(f->str, RDR_BUYER_CASE, plen) ||
+                    memcmp(f->str + plen, store_id, slen) ||
+                    f->str[plen + slen] != ':')
+                        continue;
+                id = f->str + plen + slen + 1;
+                if (strchr(id, ':') || strlen(id) >= RDR_CASE_ID_MAX)
+                        continue;
+                for (j = 0; j < n && strcmp(ids[j], id); j++)
+                        ;
+                if (j < n) {
+                        fields[j] = f->str;
+                        continue;
+                }
+                /* Newest first: where t goes, the oldest dropped when full. */
+                for (k = 0; k < n && at[k] >= t; k++)
+                        ;
+                if (k == RDR_ORDER_CASES_MAX)
+                        continue;
+                if (n == RDR_ORDER_CASES_MAX)
+                        n--;
+                memmove(&at[k + 1], &at[k], (n - k) * sizeof(*at));
+                memmove(&ids[k + 1], &ids[k], (n - k) * sizeof(*ids));
+                memmove(&fields[k + 1], &fields[k], (n - k) * sizeof(*fields));
+                at[k] = t;
+                ids[k] = id;
+                fields[k] = f->str;
+                n++;
         }
         return n;
 }

@@ -88,6 +88,27 @@ void rdr_order_index_fv(rdr_order_index_fv_t *fv, const char *case_id,
  *  a case left out): how many, at most RDR_ORDER_CASES_MAX. */
 size_t rdr_order_cases(const redisReply *order,
                        const char *ids[RDR_ORDER_CASES_MAX]);
+/* The buyer's cases in a store: the buyer's record names the latest
+ * (field case_id:<store_id>) and lists each case opened there that can
+ * still hear the buyer (field RDR_BUYER_CASE <store_id>:<case_id>, its
+ * value the case's opened_at_ms), both written with the buyer's index by
+ * the reviews worker (records written before the second name the latest
+ * alone). A chat to the store that names no order reaches each of them
+ * (chats.c). A case whose record is gone leaves the list when a chat
+ * finds it so. */
+#define RDR_BUYER_CASE "case:"
+/** The listing field of case_id in store_id into f (size n): its length,
+ *  or -1 if it does not fit. */
+int rdr_buyer_case_field(char *f, size_t n, const char *store_id,
+                         const char *case_id);
+/** The cases in store_id that buyer (an HGETALL of the buyer's record)
+ *  names, the latest first, then the listed ones newest first, each once,
+ *  at most RDR_ORDER_CASES_MAX, into ids (pointers into the reply) and,
+ *  for the listed ones, their listing field into fields (NULL for the
+ *  latest when it is not listed): how many. */
+size_t rdr_buyer_store_cases(const redisReply *buyer, const char *store_id,
+                             const char *ids[RDR_ORDER_CASES_MAX],
+                             const char *fields[RDR_ORDER_CASES_MAX]);
 /** The reference of the files rdr_casework_new() reads, for
  *  --print-config-doc (rdr_worker_def_t.doc). */
 void rdr_casework_doc(void *fp);

@@ -17,7 +17,9 @@
  *   redress:{c:ID}:outbox             hash: effects not yet acknowledged
  *   redress:{c:ID}:seen:TOPIC:EVENT   string: an applied event (dedupe,
  *                                     expires after dedupe.ttl)
- *   redress:{b:PLATFORM:BUYER}        hash: the buyer's latest case, chats
+ *   redress:{b:PLATFORM:BUYER}        hash: the buyer's latest case (and
+ *                                     per store its cases, casework.h
+ *                                     RDR_BUYER_CASE), chats
  *                                     naming no order (refused_at_ms:STORE:
  *                                     the latest refusal among them sent
  *                                     to that store; demand_first:STORE,

@@ -327,9 +327,21 @@ static int per_store(const redisReply *h, const char *case_id) {
         return 0;
 }
 
+/* Whether the cases array holds case_id. */
+static int listed_case(const json_t *cases, const char *case_id) {
+        size_t i;
+        for (i = 0; i < json_array_size(cases); i++)
+                if (!strcmp(json_string_value(json_object_get(
+                                json_array_get(cases, i), "case_id")),
+                            case_id))
+                        return 1;
+        return 0;
+}
+
 /* One buyer (lookup.h): the record, the tags and the intents of the chats
  * that named no order in one round trip, then the cases the record names
- * (the latest in each store) in another. */
+ * (the latest in each store, and the others it lists there) in
+ * another. */
 static int gather_buyer(rdr_redis_t *redis, const lookup_t *q, json_t **out) {
         char k[KEYSZ], k_tags[KEYSZ], k_intents[KEYSZ], errstr[256];
         const redisReply *h;
@@ -363,14 +375,28 @@ static int gather_buyer(rdr_redis_t *redis, const lookup_t *q, json_t **out) {
         c = malloc(sizeof(*c));
         if (json_object_set_new(o, "cases", cases) || !c)
                 goto fail;
-        /* The latest case in each store (case_id:<store>); records of
-         * earlier builds name only the latest in any store (case_id). */
+        /* The latest case in each store (case_id:<store>; records of
+         * earlier builds name only the latest in any store, case_id),
+         * then the others listed in each store (RDR_BUYER_CASE
+         * <store>:<case_id>, casework.h). */
         for (i = 0; h && h->type == REDIS_REPLY_ARRAY && i + 1 < h->elements;
              i += 2) {
                 const char *f = h->element[i]->str, *v = h->element[i + 1]->str;
                 if (!f || !v ||
                     (strncmp(f, "case_id:", 8) &&
                      (strcmp(f, "case_id") || per_store(h, v))) ||
+                    listed_case(cases, v) ||
+                    rdr_key_case(k, KEYSZ, v, NULL) < 0)
+                        continue;
+                rdr_redis_cmdl(redis, "HGETALL", k, NULL);
+                json_array_append_new(cases, json_pack("{s:s}", "case_id", v));
+                n++;
+        }
+        for (i = 0; h && h->type == REDIS_REPLY_ARRAY && i + 1 < h->elements;
+             i += 2) {
+                const char *f = h->element[i]->str, *v;
+                if (!f || strncmp(f, RDR_BUYER_CASE, strlen(RDR_BUYER_CASE)) ||
+                    !(v = strrchr(f, ':')) || listed_case(cases, ++v) ||
                     rdr_key_case(k, KEYSZ, v, NULL) < 0)
                         continue;
                 rdr_redis_cmdl(redis, "HGETALL", k, NULL);

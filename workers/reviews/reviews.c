@@ -392,24 +392,44 @@ static int buyer_refused(const context_t *ctx) {
 }
 
 /* The buyer's record names the buyer's latest case, in any store and
- * per store (case_id:<store_id>: the case a chat without an order to that
- * store belongs to, chats.c), language and (when the review gave it)
- * zone: the notices of the buyer's next orders use them before that order
- * has a review or a chat (shipments.c). */
+ * per store (case_id:<store_id>), lists the case in its store while it
+ * can still hear the buyer (casework.h RDR_BUYER_CASE: the cases a chat
+ * without an order to that store reaches, chats.c; not one closed at
+ * once, a review that was not negative, or resolved), and says the
+ * buyer's language and (when the review gave it) zone: the notices of
+ * the buyer's next orders use them before that order has a review or a
+ * chat (shipments.c). */
 static void index_buyer(rdr_redis_t *redis, const char *key,
                         const char *case_id, const rdr_case_t *c,
                         int64_t keep_ms) {
-        char per_store[RDR_CASE_STR_MAX + 16];
+        char per_store[RDR_CASE_STR_MAX + 16],
+            listed[RDR_CASE_STR_MAX + RDR_CASE_ID_MAX + 8],
+            opened[RDR_STR_INT_SIZE];
+        const char *argv[12];
+        int n = 0;
         rdr_str_join(per_store, sizeof(per_store),
                      (const char *const[]){"case_id:", c->store_id, NULL});
-        if (c->zone_source == RDR_ZONE_BUYER)
-                rdr_redis_cmdl(redis, "HSET", key, "case_id", case_id,
-                               per_store, case_id, "buyer_language",
-                               c->language, "buyer_zone", c->zone, NULL);
-        else
-                rdr_redis_cmdl(redis, "HSET", key, "case_id", case_id,
-                               per_store, case_id, "buyer_language",
-                               c->language, NULL);
+        argv[n++] = "HSET";
+        argv[n++] = key;
+        argv[n++] = "case_id";
+        argv[n++] = case_id;
+        argv[n++] = per_store;
+        argv[n++] = case_id;
+        argv[n++] = "buyer_language";
+        argv[n++] = c->language;
+        if (c->zone_source == RDR_ZONE_BUYER) {
+                argv[n++] = "buyer_zone";
+                argv[n++] = c->zone;
+        }
+        if ((!rdr_case_state_final(c->state) ||
+             c->close_reason == RDR_CLOSE_REFUSED) &&
+            rdr_buyer_case_field(listed, sizeof(listed), c->store_id, case_id) >
+                0) {
+                rdr_str_int(opened, c->opened_at_ms);
+                argv[n++] = listed;
+                argv[n++] = opened;
+        }
+        rdr_redis_cmd(redis, n, argv, NULL);
         rdr_redis_expire(redis, key, keep_ms);
 }
 
