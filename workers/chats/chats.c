@@ -207,7 +207,7 @@ static int record_keys(const rdr_chat_t *c, const char *topic, char *k_hash,
  * A buyer's message about an order counts on the order's record
  * (RDR_ORDER_CHAT_WRITES: a case opening beside it reads it again,
  * casework.h), and applies only while the order lists no more cases than
- * the listed it was read with (RDR_ORDER_CASE), and, if the record named
+ * the listed it was read with (RDR_ORDER_CASE), or, if the record named
  * no case then (no_case), while it still names none: else the batch
  * decides again and the message reaches the new case too. */
 static rdr_err_t apply_one(chats_t *ch, rdr_msg_t *m, const rdr_chat_t *c,
@@ -255,19 +255,21 @@ static rdr_err_t apply_one(chats_t *ch, rdr_msg_t *m, const rdr_chat_t *c,
                 fv[4] = "buyer_language";
                 fv[5] = cc.language;
                 a.hash_fv_cnt = 6;
-                if (c->order_id) {
+                if (c->order_id && no_case) {
+                        /* Still no case (a case's listing names the
+                         * order's latest, casework.h): cheaper than
+                         * counting the listed. */
+                        a.hash_incr = RDR_ORDER_CHAT_WRITES;
+                        a.cas_field = "case_id";
+                        a.cas_expected = "";
+                } else if (c->order_id) {
+                        /* No more cases listed than when read. */
                         a.hash_incr = RDR_ORDER_CHAT_WRITES;
                         a.guard_key = k_hash;
                         a.guard_cnt = 1;
                         a.guard_prefix[0] = RDR_ORDER_CASE;
                         a.guard_own[0] = "";
                         a.guard_max[0] = listed;
-                        if (no_case) {
-                                /* Still no case (a case's listing names
-                                 * the order's latest, casework.h). */
-                                a.cas_field = "case_id";
-                                a.cas_expected = "";
-                        }
                 }
                 members[0] = rdr_intent_names[cc.intent];
                 a.set_key = k_set;
