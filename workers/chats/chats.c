@@ -3,7 +3,7 @@
  * worker reads the chat history of the order (an extortion demand is kept
  * as appeal evidence and tags the buyer fleet-wide). The message is fed to
  * each case of its order (or, when it names no order or its order has no
- * case, to the buyer's latest case in that store): the cadence pauses and
+ * case, to each of the buyer's cases in that store): the cadence pauses and
  * an agent is asked to answer; agree, refuse and extortion move the case
  * (casework.h). Store messages are recorded as seen and nothing more. */
 #include <stdio.h>
@@ -255,21 +255,22 @@ static rdr_err_t apply_one(chats_t *ch, rdr_msg_t *m, const rdr_chat_t *c,
                 fv[4] = "buyer_language";
                 fv[5] = cc.language;
                 a.hash_fv_cnt = 6;
-                if (c->order_id && no_case) {
-                        /* Still no case (a case's listing names the
-                         * order's latest, casework.h): cheaper than
-                         * counting the listed. */
+                if (c->order_id) {
                         a.hash_incr = RDR_ORDER_CHAT_WRITES;
-                        a.cas_field = "case_id";
-                        a.cas_expected = "";
-                } else if (c->order_id) {
-                        /* No more cases listed than when read. */
-                        a.hash_incr = RDR_ORDER_CHAT_WRITES;
-                        a.guard_key = k_hash;
-                        a.guard_cnt = 1;
-                        a.guard_prefix[0] = RDR_ORDER_CASE;
-                        a.guard_own[0] = "";
-                        a.guard_max[0] = listed;
+                        if (no_case) {
+                                /* Still no case (a case's listing names
+                                 * the order's latest, casework.h):
+                                 * cheaper than counting the listed. */
+                                a.cas_field = "case_id";
+                                a.cas_expected = "";
+                        } else {
+                                /* No more cases listed than when read. */
+                                a.guard_key = k_hash;
+                                a.guard_cnt = 1;
+                                a.guard_prefix[0] = RDR_ORDER_CASE;
+                                a.guard_own[0] = "";
+                                a.guard_max[0] = listed;
+                        }
                 }
                 members[0] = rdr_intent_names[cc.intent];
                 a.set_key = k_set;
@@ -494,9 +495,9 @@ static rdr_err_t feed_case(chats_t *ch, const rdr_msg_t *m, const rdr_chat_t *c,
  * them write to the buyer, where the platform limits per order. A case of
  * the order its message names has that order's record in the first round
  * trip (lookup). A message that names no order, or one whose order has no
- * case, reaches the buyer's latest case in the store, which may be of
- * another order: that order is read now, in one more round trip made only
- * for batches that hold such a message. */
+ * case, reaches the buyer's cases in the store, which may be of other
+ * orders: those are read now, in one more round trip made only for
+ * batches that hold such a message. */
 static rdr_err_t load_ledgers(chats_t *ch, const rdr_msg_t *msgs, size_t cnt,
                               redisReply *const *lookup,
                               redisReply *const *reads) {
