@@ -349,14 +349,16 @@ static int order_key(const rdr_chat_t *c, char *k) {
 
 /* 1 if every key and field apply_one() makes for message c fits: a
  * message's cases are fed before its record is written, so one that
- * could not be recorded reaches none. */
+ * could not be recorded reaches none. The longest of each kind: the
+ * record's :intents key, the store's refused_at_ms: field (longer than
+ * its demand_*: ones); the order's extortion field has room for any
+ * order key. */
 static int ids_fit(const rdr_chat_t *c, const char *topic) {
         char k_hash[KEYSZ], k_seen[KEYSZ], k[KEYSZ];
         return !record_keys(c, topic, k_hash, k_seen) &&
                strlen(k_hash) + sizeof(":intents") <= KEYSZ &&
                rdr_key_buyer(k, KEYSZ, c->platform, c->buyer_id, NULL) > 0 &&
-               strlen(c->store_id) + sizeof(RDR_KEY_DEMAND_FIRST) <= KEYSZ &&
-               strlen(k_hash) + sizeof(RDR_KEY_EXTORTION_ORDER) <= KEYSZ;
+               strlen(c->store_id) + sizeof(RDR_KEY_REFUSED_AT) <= KEYSZ;
 }
 
 /* The reads that tell which cases a buyer's message belongs to

@@ -490,6 +490,17 @@ int rdr_buyer_case_field(char *f, size_t n, const char *store_id,
                                                       ":", case_id, NULL});
 }
 
+const char *rdr_buyer_case_listed(const char *f, size_t *store_len) {
+        const size_t plen = sizeof(RDR_BUYER_CASE) - 1;
+        const char *id;
+        if (!f || strncmp(f, RDR_BUYER_CASE, plen) ||
+            !(id = strrchr(f + plen, ':')) || id == f + plen ||
+            strlen(++id) >= RDR_CASE_ID_MAX || !*id)
+                return NULL;
+        *store_len = (size_t)(id - 1 - (f + plen));
+        return id;
+}
+
 size_t rdr_buyer_store_cases(const redisReply *buyer, const char *store_id,
                              const char *ids[RDR_ORDER_CASES_MAX],
                              const char *fields[RDR_ORDER_CASES_MAX]) {
@@ -511,22 +522,17 @@ size_t rdr_buyer_store_cases(const redisReply *buyer, const char *store_id,
         if (!buyer || buyer->type != REDIS_REPLY_ARRAY)
                 return n;
         for (i = 0; i + 1 < buyer->elements; i += 2) {
-                const redisReply *f = buyer->element[i];
-                const char *id, *v = buyer->element[i + 1]->str;
+                const char *f = buyer->element[i]->str,
+                           *v = buyer->element[i + 1]->str;
                 long long t = v ? strtoll(v, NULL, 10) : 0;
-                size_t k;
-                if (!f->str || f->len <= plen + slen + 1 ||
-                    memcmp(f->str, RDR_BUYER_CASE, plen) ||
-                    memcmp(f->str + plen, store_id, slen) ||
-                    f->str[plen + slen] != ':')
-                        continue;
-                id = f->str + plen + slen + 1;
-                if (strchr(id, ':') || strlen(id) >= RDR_CASE_ID_MAX)
+                size_t k, len;
+                const char *id = rdr_buyer_case_listed(f, &len);
+                if (!id || len != slen || memcmp(f + plen, store_id, slen))
                         continue;
                 for (j = 0; j < n && strcmp(ids[j], id); j++)
                         ;
                 if (j < n) {
-                        fields[j] = f->str;
+                        fields[j] = f;
                         continue;
                 }
                 /* Newest first: where t goes, the oldest dropped when full. */
@@ -541,7 +547,7 @@ size_t rdr_buyer_store_cases(const redisReply *buyer, const char *store_id,
                 memmove(&fields[k + 1], &fields[k], (n - k) * sizeof(*fields));
                 at[k] = t;
                 ids[k] = id;
-                fields[k] = f->str;
+                fields[k] = f;
                 n++;
         }
         return n;

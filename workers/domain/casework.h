@@ -101,6 +101,10 @@ size_t rdr_order_cases(const redisReply *order,
  *  or -1 if it does not fit. */
 int rdr_buyer_case_field(char *f, size_t n, const char *store_id,
                          const char *case_id);
+/** The case id a listing field names (after its last ':': case ids hold
+ *  none), or NULL if f is not one; with *store_len the length of its
+ *  store id. */
+const char *rdr_buyer_case_listed(const char *f, size_t *store_len);
 /** The cases in store_id that buyer (an HGETALL of the buyer's record)
  *  names, the latest first, then the listed ones newest first, each once,
  *  at most RDR_ORDER_CASES_MAX, into ids (pointers into the reply) and,

@@ -394,9 +394,10 @@ static int gather_buyer(rdr_redis_t *redis, const lookup_t *q, json_t **out) {
         }
         for (i = 0; h && h->type == REDIS_REPLY_ARRAY && i + 1 < h->elements;
              i += 2) {
-                const char *f = h->element[i]->str, *v;
-                if (!f || strncmp(f, RDR_BUYER_CASE, strlen(RDR_BUYER_CASE)) ||
-                    !(v = strrchr(f, ':')) || listed_case(cases, ++v) ||
+                const char *v;
+                size_t len;
+                if (!(v = rdr_buyer_case_listed(h->element[i]->str, &len)) ||
+                    listed_case(cases, v) ||
                     rdr_key_case(k, KEYSZ, v, NULL) < 0)
                         continue;
                 rdr_redis_cmdl(redis, "HGETALL", k, NULL);
